@@ -1,0 +1,87 @@
+import { DecodeError } from "./errors.js";
+
+/** A growable little-endian byte writer. */
+export class ByteWriter {
+  private buf: Uint8Array;
+  private view: DataView;
+  /** Bytes written so far. */
+  length = 0;
+  constructor(initial = 1024) {
+    this.buf = new Uint8Array(Math.max(16, initial));
+    this.view = new DataView(this.buf.buffer);
+  }
+  private ensure(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.length + n) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+  u8(v: number): this { this.ensure(1); this.buf[this.length++] = v; return this; }
+  u16(v: number): this { this.ensure(2); this.view.setUint16(this.length, v, true); this.length += 2; return this; }
+  u32(v: number): this { this.ensure(4); this.view.setUint32(this.length, v >>> 0, true); this.length += 4; return this; }
+  f32(v: number): this { this.ensure(4); this.view.setFloat32(this.length, v, true); this.length += 4; return this; }
+  f64(v: number): this { this.ensure(8); this.view.setFloat64(this.length, v, true); this.length += 8; return this; }
+  /** Unsigned LEB128 varint (values < 2^53). */
+  varint(v: number): this {
+    this.ensure(8);
+    while (v >= 0x80) { this.buf[this.length++] = (v % 0x80) | 0x80; v = Math.floor(v / 0x80); this.ensure(1); }
+    this.buf[this.length++] = v;
+    return this;
+  }
+  bytes(b: Uint8Array): this { this.ensure(b.length); this.buf.set(b, this.length); this.length += b.length; return this; }
+  /** Length-prefixed UTF-8 string. */
+  str(s: string): this { const b = new TextEncoder().encode(s); this.varint(b.length); return this.bytes(b); }
+  /** Float32 array, raw little-endian. */
+  f32array(a: Float32Array): this {
+    this.ensure(a.length * 4);
+    for (let i = 0; i < a.length; i++) { this.view.setFloat32(this.length, a[i]!, true); this.length += 4; }
+    return this;
+  }
+  /** A copy of the written bytes. */
+  finish(): Uint8Array { return this.buf.slice(0, this.length); }
+}
+
+/** A bounds-checked little-endian reader: every overrun is a {@link DecodeError}, never a crash. */
+export class ByteReader {
+  private readonly view: DataView;
+  pos: number;
+  constructor(readonly buf: Uint8Array, start = 0, readonly end = buf.length, private readonly what = "stream") {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.pos = start;
+  }
+  /** Throws unless `n` more bytes are available. */
+  need(n: number): void {
+    if (!(n >= 0) || this.pos + n > this.end) throw new DecodeError(`${this.what} is truncated (needs ${n} more bytes at offset ${this.pos}, has ${this.end - this.pos}). Re-create the file.`);
+  }
+  get remaining(): number { return this.end - this.pos; }
+  u8(): number { this.need(1); return this.buf[this.pos++]!; }
+  u16(): number { this.need(2); const v = this.view.getUint16(this.pos, true); this.pos += 2; return v; }
+  u32(): number { this.need(4); const v = this.view.getUint32(this.pos, true); this.pos += 4; return v; }
+  f32(): number { this.need(4); const v = this.view.getFloat32(this.pos, true); this.pos += 4; return v; }
+  f64(): number { this.need(8); const v = this.view.getFloat64(this.pos, true); this.pos += 8; return v; }
+  varint(): number {
+    let v = 0, mul = 1;
+    for (let i = 0; i < 8; i++) {
+      const b = this.u8();
+      v += (b & 0x7f) * mul;
+      if (b < 0x80) return v;
+      mul *= 0x80;
+    }
+    throw new DecodeError(`${this.what} has an over-long varint at offset ${this.pos}. The file is corrupted.`);
+  }
+  bytes(n: number): Uint8Array { this.need(n); const b = this.buf.subarray(this.pos, this.pos + n); this.pos += n; return b; }
+  str(): string {
+    const n = this.varint();
+    try { return new TextDecoder("utf-8", { fatal: true }).decode(this.bytes(n)); }
+    catch (e) { throw new DecodeError(`${this.what} has an invalid string. The file is corrupted.`, e); }
+  }
+  f32array(n: number): Float32Array {
+    this.need(n * 4);
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) { out[i] = this.view.getFloat32(this.pos, true); this.pos += 4; }
+    return out;
+  }
+}

@@ -1,0 +1,141 @@
+import { gridStep, type Codebook } from "./codebook.js";
+import { groupIndexMap } from "./grouping.js";
+import { InvalidQuantizedError } from "./errors.js";
+import type { QuantizedTensor } from "./quantized.js";
+import { shapeSize } from "./tensor.js";
+
+const fround = Math.fround;
+
+/** Per-group parameter index: params of length 1 are shared by every group. */
+function paramIndex(len: number, g: number): number {
+  return len === 1 ? 0 : g;
+}
+
+/**
+ * Dequantizes `codes` (for elements whose groups are `groups`) into `out`, in float32.
+ * The expressions below are the format's definition; never change them.
+ *   levels: levels[q]
+ *   affine: fround((q − z_g)·s_g)
+ *   grid:   fround(μ_g + σ_g·fround(c(q)·Δ)), c(q) = q − N/2 + ½ (midrise) or q − (N−1)/2 (midtread)
+ */
+export function dequantizeCodes(cb: Codebook, codes: Uint32Array, groups: Int32Array | null, out: Float32Array): void {
+  const n = codes.length;
+  if (cb.kind === "levels") {
+    const lv = cb.levels;
+    for (let i = 0; i < n; i++) out[i] = lv[codes[i]!]!;
+    return;
+  }
+  if (cb.kind === "affine") {
+    const s = cb.scale, z = cb.zeroPoint;
+    if (s.length === 1 || groups === null) {
+      const s0 = s[0]!, z0 = z[0]!;
+      for (let i = 0; i < n; i++) out[i] = fround((codes[i]! - z0) * s0);
+    } else {
+      for (let i = 0; i < n; i++) {
+        const g = groups[i]!;
+        out[i] = fround((codes[i]! - z[g]!) * s[g]!);
+      }
+    }
+    return;
+  }
+  const step = gridStep(cb);
+  const off = cb.midtread ? (cb.levels - 1) / 2 : cb.levels / 2 - 0.5;
+  const sg = cb.sigma, mg = cb.mu;
+  for (let i = 0; i < n; i++) {
+    const g = groups === null ? 0 : paramIndex(sg.length, groups[i]!);
+    out[i] = fround(mg[g]! + sg[g]! * fround((codes[i]! - off) * step));
+  }
+}
+
+/**
+ * Maps values to the nearest code of a codebook with the given group parameters (the inverse of
+ * {@link dequantizeCodes}); re-quantizing decoded weights with the stored parameters must
+ * reproduce the codes. Ties go to the lower level.
+ */
+export function requantizeValues(cb: Codebook, values: Float32Array, groups: Int32Array | null, out: Uint32Array): void {
+  const n = values.length;
+  if (cb.kind === "levels") {
+    const k = cb.levels.length;
+    const order = Array.from({ length: k }, (_, i) => i).sort((a, b) => cb.levels[a]! - cb.levels[b]! || a - b);
+    const sorted = new Float64Array(k);
+    for (let i = 0; i < k; i++) sorted[i] = cb.levels[order[i]!]!;
+    for (let i = 0; i < n; i++) {
+      const v = values[i]!;
+      let lo = 0, hi = k - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (sorted[mid]! < v) lo = mid + 1;
+        else hi = mid;
+      }
+      // lo = first level ≥ v; compare with the one below.
+      if (lo > 0 && v - sorted[lo - 1]! <= sorted[lo]! - v) lo--;
+      out[i] = order[lo]!;
+    }
+    return;
+  }
+  if (cb.kind === "affine") {
+    const max = cb.levels - 1;
+    for (let i = 0; i < n; i++) {
+      const g = groups === null ? 0 : paramIndex(cb.scale.length, groups[i]!);
+      const s = cb.scale[g]!, z = cb.zeroPoint[g]!;
+      let q = s === 0 ? Math.round(z) : Math.round(values[i]! / s + z);
+      if (q < 0) q = 0;
+      else if (q > max) q = max;
+      out[i] = q;
+    }
+    return;
+  }
+  const N = cb.levels, step = gridStep(cb);
+  for (let i = 0; i < n; i++) {
+    const g = groups === null ? 0 : paramIndex(cb.sigma.length, groups[i]!);
+    const s = cb.sigma[g]!;
+    const x = s === 0 ? 0 : (values[i]! - cb.mu[g]!) / s;
+    let q = cb.midtread ? Math.round(x / step) + (N - 1) / 2 : Math.floor(x / step) + N / 2;
+    if (q < 0) q = 0;
+    else if (q > N - 1) q = N - 1;
+    out[i] = q;
+  }
+}
+
+/** Group index of every coded element (survivors only when sparse), or null when all share one. */
+export function codedGroups(t: QuantizedTensor): Int32Array | null {
+  if (t.grouping.kind === "tensor") return null;
+  const all = groupIndexMap(t.shape, t.grouping);
+  if (!t.sparse) return all;
+  const p = t.sparse.positions;
+  const g = new Int32Array(p.length);
+  for (let i = 0; i < p.length; i++) g[i] = all[p[i]!]!;
+  return g;
+}
+
+/** Dequantizes one tensor to a dense float32 array (pruned elements are exactly 0). */
+export function dequantizeTensor(t: QuantizedTensor, cb: Codebook): Float32Array {
+  if (cb.id !== t.codebook) throw new InvalidQuantizedError(`tensor "${t.name}" refers to codebook "${t.codebook}" but "${cb.id}" was given.`);
+  const n = shapeSize(t.shape);
+  const groups = codedGroups(t);
+  if (!t.sparse) {
+    const out = new Float32Array(n);
+    dequantizeCodes(cb, t.codes, groups, out);
+    return out;
+  }
+  const vals = new Float32Array(t.codes.length);
+  dequantizeCodes(cb, t.codes, groups, vals);
+  const out = new Float32Array(n);
+  const p = t.sparse.positions;
+  for (let i = 0; i < p.length; i++) out[p[i]!] = vals[i]!;
+  return out;
+}
+
+/** Re-quantizes dense values of a tensor with its stored codebook parameters (conformance check). */
+export function requantizeTensor(t: QuantizedTensor, cb: Codebook, dense: Float32Array): Uint32Array {
+  const groups = codedGroups(t);
+  let vals = dense;
+  if (t.sparse) {
+    const p = t.sparse.positions;
+    vals = new Float32Array(p.length);
+    for (let i = 0; i < p.length; i++) vals[i] = dense[p[i]!]!;
+  }
+  const out = new Uint32Array(vals.length);
+  requantizeValues(cb, vals, groups, out);
+  return out;
+}

@@ -1,0 +1,163 @@
+import { ByteReader, ByteWriter } from "./bytes.js";
+import { readCodebook, writeCodebook } from "./codebook-io.js";
+import { crc32 } from "./crc32.js";
+import { DecodeError } from "./errors.js";
+import type { Coder, EncodedSize } from "./plugin.js";
+import type { QuantizedModel, QuantizedTensor } from "./quantized.js";
+import { shapeSize, type LayerKind, type TensorRole, type WeightTensor } from "./tensor.js";
+import { codebookMap } from "./validate.js";
+
+/**
+ * The `.qf` container (version 1), all little-endian:
+ *
+ *   "QFRG" | u16 version | u16 flags (0)
+ *   str coder id | str metadata JSON
+ *   varint #codebooks, each: varint length + codebook record
+ *   varint #tensors,   each: u8 role | str layer | u8 layerKind | varint length + coder stream
+ *   varint #passthrough, each: str name | varint ndims | dims | u8 role | str layer | u8 layerKind | f32 data
+ *   u32 CRC-32 of everything before it
+ *
+ * Strings are varint-length-prefixed UTF-8. Codebooks are stored once and referenced by id.
+ */
+export const CONTAINER_MAGIC = "QFRG";
+/** Current container format version. */
+export const CONTAINER_VERSION = 1;
+
+const ROLES: readonly (TensorRole | undefined)[] = [undefined, "weight", "bias", "other"];
+const KINDS: readonly (LayerKind | undefined)[] = [undefined, "dense", "conv2d", "other"];
+
+function writeTags(w: ByteWriter, t: { role?: TensorRole; layer?: string; layerKind?: LayerKind }): void {
+  w.u8(ROLES.indexOf(t.role)).str(t.layer ?? "").u8(KINDS.indexOf(t.layerKind));
+}
+function readTags(r: ByteReader): { role?: TensorRole; layer?: string; layerKind?: LayerKind } {
+  const role = ROLES[r.u8()];
+  const layer = r.str();
+  const layerKind = KINDS[r.u8()];
+  return { ...(role ? { role } : {}), ...(layer ? { layer } : {}), ...(layerKind ? { layerKind } : {}) };
+}
+
+/** A coded model and its exact sizes. */
+export interface EncodedModel {
+  readonly bytes: Uint8Array;
+  readonly size: EncodedSize;
+}
+
+/** Codes a quantized model into a `.qf` container with `coder`; sizes are the real byte counts. */
+export function encodeContainer(qm: QuantizedModel, coder: Coder, metadata: Record<string, unknown> = {}): EncodedModel {
+  const cbs = codebookMap(qm);
+  const w = new ByteWriter(1 << 16);
+  for (let i = 0; i < 4; i++) w.u8(CONTAINER_MAGIC.charCodeAt(i));
+  w.u16(CONTAINER_VERSION).u16(0).str(coder.id).str(JSON.stringify(metadata));
+  w.varint(qm.codebooks.length);
+  const cbBytes = new Map<string, number>();
+  for (const cb of qm.codebooks) {
+    const inner = new ByteWriter(64);
+    writeCodebook(inner, cb);
+    const b = inner.finish();
+    w.varint(b.length).bytes(b);
+    cbBytes.set(cb.id, b.length);
+  }
+  const users = new Map<string, number>();
+  for (const t of qm.tensors) users.set(t.codebook, (users.get(t.codebook) ?? 0) + shapeSize(t.shape));
+  w.varint(qm.tensors.length);
+  const tensors: { name: string; count: number; streamBytes: number; bytes: number }[] = [];
+  let streamTotal = 0;
+  for (const t of qm.tensors) {
+    writeTags(w, t);
+    const s = coder.encode(t, cbs.get(t.codebook)!);
+    w.varint(s.length).bytes(s);
+    streamTotal += s.length;
+    const count = shapeSize(t.shape);
+    const share = (cbBytes.get(t.codebook) ?? 0) * (count / Math.max(1, users.get(t.codebook)!));
+    tensors.push({ name: t.name, count, streamBytes: s.length, bytes: s.length + share });
+  }
+  const pt = qm.passthrough ?? [];
+  w.varint(pt.length);
+  const beforePt = w.length;
+  for (const t of pt) {
+    w.str(t.name).varint(t.shape.length);
+    for (const d of t.shape) w.varint(d);
+    writeTags(w, t);
+    w.f32array(t.data);
+  }
+  const passthroughBytes = w.length - beforePt;
+  const body = w.finish();
+  const out = new Uint8Array(body.length + 4);
+  out.set(body);
+  new DataView(out.buffer).setUint32(body.length, crc32(body), true);
+  const codebookBytes = [...cbBytes.values()].reduce((a, b) => a + b, 0);
+  return {
+    bytes: out,
+    size: {
+      totalBytes: out.length,
+      headerBytes: out.length - codebookBytes - streamTotal - passthroughBytes,
+      codebookBytes,
+      passthroughBytes,
+      tensors,
+    },
+  };
+}
+
+/** What {@link decodeContainer} returns. */
+export interface DecodedContainer {
+  readonly coderId: string;
+  readonly metadata: Record<string, unknown>;
+  readonly model: QuantizedModel;
+}
+
+/**
+ * Decodes a `.qf` container. The CRC is checked before anything is parsed; truncation, bit flips,
+ * unknown versions and unknown coders are {@link DecodeError}s.
+ */
+export function decodeContainer(bytes: Uint8Array, resolveCoder: (id: string) => Coder): DecodedContainer {
+  if (bytes.length < 12) throw new DecodeError(`not a quantforge container: only ${bytes.length} bytes. Re-create the file with "quantforge run --out".`);
+  for (let i = 0; i < 4; i++) {
+    if (bytes[i] !== CONTAINER_MAGIC.charCodeAt(i)) throw new DecodeError(`not a quantforge container (bad magic). Pass a .qf file written by "quantforge run --out".`);
+  }
+  const body = bytes.length - 4;
+  const stored = new DataView(bytes.buffer, bytes.byteOffset + body, 4).getUint32(0, true);
+  const version = bytes[4]! | (bytes[5]! << 8);
+  if (version !== CONTAINER_VERSION) throw new DecodeError(`container version ${version} is not supported (this build reads version ${CONTAINER_VERSION}). Use a matching quantforge.`);
+  if (crc32(bytes, 0, body) !== stored) throw new DecodeError(`container checksum mismatch: the file is corrupted or truncated. Re-create it.`);
+  const r = new ByteReader(bytes, 8, body, "container");
+  const coderId = r.str();
+  let metadata: Record<string, unknown>;
+  try { metadata = JSON.parse(r.str()) as Record<string, unknown>; }
+  catch (e) { throw new DecodeError("container metadata is not valid JSON. The file is corrupted.", e); }
+  const coder = resolveCoder(coderId);
+  const nCb = r.varint();
+  if (nCb > r.remaining) throw new DecodeError("container codebook count exceeds the file. The file is corrupted.");
+  const codebooks = [];
+  for (let i = 0; i < nCb; i++) {
+    const len = r.varint();
+    r.need(len);
+    const sub = new ByteReader(bytes, r.pos, r.pos + len, "codebook");
+    codebooks.push(readCodebook(sub));
+    r.pos += len;
+  }
+  const nT = r.varint();
+  if (nT > r.remaining) throw new DecodeError("container tensor count exceeds the file. The file is corrupted.");
+  const tensors: QuantizedTensor[] = [];
+  for (let i = 0; i < nT; i++) {
+    const tags = readTags(r);
+    const len = r.varint();
+    const t = coder.decode(r.bytes(len));
+    tensors.push({ ...t, ...tags });
+  }
+  const nP = r.varint();
+  if (nP > r.remaining) throw new DecodeError("container passthrough count exceeds the file. The file is corrupted.");
+  const passthrough: WeightTensor[] = [];
+  for (let i = 0; i < nP; i++) {
+    const name = r.str();
+    const nd = r.varint();
+    if (nd > 16) throw new DecodeError(`passthrough tensor "${name}" has ${nd} dimensions. The file is corrupted.`);
+    const shape: number[] = [];
+    for (let d = 0; d < nd; d++) shape.push(r.varint());
+    const tags = readTags(r);
+    passthrough.push({ name, shape, ...tags, data: r.f32array(shapeSize(shape)) });
+  }
+  if (r.remaining !== 0) throw new DecodeError(`container has ${r.remaining} unexpected trailing bytes. The file is corrupted.`);
+  const model: QuantizedModel = { codebooks, tensors, passthrough };
+  try { codebookMap(model); } catch (e) { throw new DecodeError("container has duplicate codebook ids. The file is corrupted.", e); }
+  return { coderId, metadata, model };
+}

@@ -1,0 +1,141 @@
+/**
+ * Stable error codes. Tools match on `code`, never on the message, so codes never change meaning.
+ */
+export const ErrorCodes = {
+  UNKNOWN_PLUGIN: "QF_UNKNOWN_PLUGIN",
+  DUPLICATE_PLUGIN: "QF_DUPLICATE_PLUGIN",
+  INVALID_PLUGIN: "QF_INVALID_PLUGIN",
+  INVALID_OPTIONS: "QF_INVALID_OPTIONS",
+  SHAPE_MISMATCH: "QF_SHAPE_MISMATCH",
+  NON_FINITE: "QF_NON_FINITE",
+  DECODE: "QF_DECODE",
+  FORMAT: "QF_FORMAT",
+  IO: "QF_IO",
+  MISSING_CAPABILITY: "QF_MISSING_CAPABILITY",
+  INVALID_QUANTIZED: "QF_INVALID_QUANTIZED",
+  ABORTED: "QF_ABORTED",
+  USAGE: "QF_USAGE",
+  INTERNAL: "QF_INTERNAL",
+} as const;
+
+/** One of the stable error codes in {@link ErrorCodes}. */
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/**
+ * Base class of every error quantforge throws on purpose. `code` is stable; `message` is one
+ * line saying what happened and what to do; `exitCode` is what a CLI should exit with
+ * (2 = bad input or usage, 1 = runtime failure).
+ */
+export class QuantforgeError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: ErrorCode;
+  /** Suggested process exit code: 2 for usage/input errors, 1 for runtime failures. */
+  readonly exitCode: 1 | 2;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; exitCode?: 1 | 2 }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.exitCode = options?.exitCode ?? 2;
+  }
+}
+
+/** A plugin id that is not registered. The message lists the known ids. */
+export class UnknownPluginError extends QuantforgeError {
+  constructor(kind: string, id: string, known: readonly string[]) {
+    super(
+      ErrorCodes.UNKNOWN_PLUGIN,
+      `${kind} "${id}" is not registered. Known ${kind}s: ${known.length ? known.join(", ") : "(none)"}. Pick one of them or register the plugin.`,
+    );
+  }
+}
+
+/** Two different descriptors with the same kind and id. */
+export class DuplicatePluginError extends QuantforgeError {
+  constructor(kind: string, id: string, versions: readonly string[]) {
+    super(
+      ErrorCodes.DUPLICATE_PLUGIN,
+      `${kind} "${id}" is registered twice (versions ${versions.join(" and ")}). Register only one of them.`,
+    );
+  }
+}
+
+/** A descriptor that lacks a required field. */
+export class InvalidPluginError extends QuantforgeError {
+  constructor(what: string, field: string, cause?: unknown) {
+    super(ErrorCodes.INVALID_PLUGIN, `plugin ${what} is malformed: field "${field}" is missing or invalid. Fix the plugin's descriptor.`, { cause });
+  }
+}
+
+/** Options that fail a plugin's schema; names the plugin and the field path. */
+export class InvalidOptionsError extends QuantforgeError {
+  /** Dotted path of the offending field ("" for the root). */
+  readonly field: string;
+  constructor(pluginId: string, field: string, problem: string, cause?: unknown) {
+    super(ErrorCodes.INVALID_OPTIONS, `invalid options for "${pluginId}": ${field ? `field "${field}"` : "options"} ${problem}. Fix that option.`, { cause });
+    this.field = field;
+  }
+}
+
+/** A tensor whose data length or shape does not match what was expected. */
+export class ShapeMismatchError extends QuantforgeError {
+  constructor(message: string) {
+    super(ErrorCodes.SHAPE_MISMATCH, message);
+  }
+}
+
+/** NaN or ±Inf in weights. */
+export class NonFiniteError extends QuantforgeError {
+  constructor(tensor: string, index: number, value: number) {
+    super(ErrorCodes.NON_FINITE, `tensor "${tensor}" has a non-finite value (${value}) at index ${index}. Clean the weights (NaN/Inf cannot be quantized).`);
+  }
+}
+
+/** A coded stream or container that is truncated, corrupted or of an unknown version. */
+export class DecodeError extends QuantforgeError {
+  constructor(message: string, cause?: unknown) {
+    super(ErrorCodes.DECODE, message, { cause });
+  }
+}
+
+/** A malformed input file (safetensors, model.json, IDX, ONNX, …). */
+export class FormatError extends QuantforgeError {
+  constructor(message: string, cause?: unknown) {
+    super(ErrorCodes.FORMAT, message, { cause });
+  }
+}
+
+/** A missing or unreadable file, or a failed write. */
+export class IoError extends QuantforgeError {
+  constructor(message: string, cause?: unknown) {
+    super(ErrorCodes.IO, message, { cause });
+  }
+}
+
+/** A quantizer or evaluator needs a model capability the input does not provide. */
+export class MissingCapabilityError extends QuantforgeError {
+  constructor(pluginId: string, capability: string) {
+    super(
+      ErrorCodes.MISSING_CAPABILITY,
+      `"${pluginId}" needs the model capability "${capability}", which this input lacks. Run it on a model (--model) or choose options that do not need it.`,
+    );
+  }
+}
+
+/** A quantizer returned something that breaks the QuantizedModel invariants (a plugin bug). */
+export class InvalidQuantizedError extends QuantforgeError {
+  constructor(message: string) {
+    super(ErrorCodes.INVALID_QUANTIZED, message, { exitCode: 1 });
+  }
+}
+
+/** The run was cancelled through its AbortSignal. */
+export class AbortedError extends QuantforgeError {
+  constructor() {
+    super(ErrorCodes.ABORTED, "the run was aborted. Start it again to finish.", { exitCode: 1 });
+  }
+}
+
+/** True when `e` is a {@link QuantforgeError} (works across duplicate installs by duck typing). */
+export function isQuantforgeError(e: unknown): e is QuantforgeError {
+  return e instanceof QuantforgeError || (typeof e === "object" && e !== null && typeof (e as { code?: unknown }).code === "string" && String((e as { code: string }).code).startsWith("QF_"));
+}

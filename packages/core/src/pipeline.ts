@@ -1,0 +1,153 @@
+import { requireCapabilities, type ModelProbe } from "./capabilities.js";
+import { CollectingDiagnostics, createRunContext, throwIfAborted, type Diagnostic, type ProgressReporter, type RunContext } from "./context.js";
+import { decodeContainer, encodeContainer, type EncodedModel } from "./container.js";
+import { dequantizeModel } from "./dequantize.js";
+import { InvalidQuantizedError } from "./errors.js";
+import type { AnyPlugin, Coder, CoderPlugin, EvaluationSubject, Evaluator, EvaluatorPlugin, Metric, Quantizer, QuantizerPlugin } from "./plugin.js";
+import type { QuantizedModel } from "./quantized.js";
+import { defaultSelector, type TensorSelector } from "./selection.js";
+import { assertWeightSet, type WeightSet } from "./tensor.js";
+import { assertQuantizedModel } from "./validate.js";
+
+/** Options of one pipeline run. */
+export interface PipelineOptions {
+  /** Seed of every random choice (default 0). */
+  readonly seed?: number;
+  readonly signal?: AbortSignal;
+  readonly progress?: ProgressReporter;
+  /** Extra metadata stored in the container header (must be deterministic). */
+  readonly metadata?: Record<string, unknown>;
+}
+
+/** Everything one run produced. */
+export interface PipelineResult {
+  readonly seed: number;
+  readonly quantizer: { readonly id: string; readonly options: unknown };
+  readonly coder: { readonly id: string } | null;
+  readonly original: WeightSet;
+  readonly decoded: WeightSet;
+  readonly quantizedNames: ReadonlySet<string>;
+  /** The quantized model as decoded from the coded bytes (or as quantized, without a coder). */
+  readonly quantized: QuantizedModel;
+  /** The coded container and its sizes (when a coder ran). */
+  readonly encoded?: EncodedModel;
+  readonly metrics: readonly Metric[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+type Resolvable<P extends AnyPlugin, T> = T | P | { readonly plugin: P; readonly options?: unknown };
+
+function resolve<T>(x: unknown): T {
+  const o = x as { kind?: string; plugin?: AnyPlugin; options?: unknown; create?: unknown; parseOptions?: unknown };
+  if (o && typeof o === "object" && "plugin" in o && o.plugin) return o.plugin.create(o.plugin.parseOptions(o.options ?? {})) as T;
+  if (o && typeof o.create === "function" && typeof o.parseOptions === "function") {
+    const p = o as unknown as AnyPlugin;
+    return p.create(p.parseOptions({}) as never) as T;
+  }
+  return x as T;
+}
+
+function optionsOf(x: unknown): unknown {
+  const o = x as { plugin?: AnyPlugin; options?: unknown; parseOptions?: (r: unknown) => unknown };
+  if (o && typeof o === "object" && "plugin" in o && o.plugin) return o.plugin.parseOptions(o.options ?? {});
+  if (o && typeof o.parseOptions === "function") return o.parseOptions({});
+  return (x as { options?: unknown }).options ?? {};
+}
+
+/** Checks that decoding reproduced exactly the codes that were coded. */
+function assertSameCodes(a: QuantizedModel, b: QuantizedModel, coderId: string): void {
+  const eq = (x?: Uint32Array, y?: Uint32Array) => x === y || (!!x && !!y && x.length === y.length && x.every((v, i) => v === y[i]));
+  a.tensors.forEach((t, i) => {
+    const u = b.tensors[i];
+    if (!u || u.name !== t.name || !eq(t.codes, u.codes) || !eq(t.sparse?.positions, u.sparse?.positions)) {
+      throw new InvalidQuantizedError(`coder "${coderId}" did not round-trip tensor "${t.name}" bit-exactly. The coder is broken.`);
+    }
+  });
+}
+
+/**
+ * Runs quantize → code → decode → dequantize → evaluate once. Evaluators score the weights
+ * decoded from the coded bytes, so the numbers describe what a user would ship.
+ */
+export async function runPipeline(args: {
+  weights?: WeightSet;
+  model?: ModelProbe;
+  quantizer: Resolvable<QuantizerPlugin, Quantizer>;
+  coder?: Resolvable<CoderPlugin, Coder>;
+  evaluators?: readonly Resolvable<EvaluatorPlugin, Evaluator>[];
+  select?: TensorSelector;
+  options?: PipelineOptions;
+}): Promise<PipelineResult> {
+  const diagnostics = new CollectingDiagnostics();
+  const opts = args.options ?? {};
+  const ctx: RunContext = createRunContext({ seed: opts.seed, diagnostics, progress: opts.progress, signal: opts.signal, model: args.model });
+  const original = args.weights ?? args.model?.weights;
+  if (!original) throw new InvalidQuantizedError("the pipeline has no weights: call .weights(…) or .model(…).");
+  assertWeightSet(original);
+  const quantizer = resolve<Quantizer>(args.quantizer);
+  const select = args.select ?? defaultSelector;
+  const selected = original.filter(select);
+  const others = original.filter((t) => !select(t));
+  requireCapabilities(quantizer.id, args.model, quantizer.needs ?? []);
+  const evaluators = (args.evaluators ?? []).map((e) => resolve<Evaluator>(e));
+  for (const e of evaluators) requireCapabilities(e.id, args.model, e.needs ?? []);
+  throwIfAborted(ctx);
+  const q = await quantizer.quantize(selected, ctx);
+  assertQuantizedModel(q, selected);
+  const full: QuantizedModel = { ...q, passthrough: [...(q.passthrough ?? []), ...others] };
+  let quantized = full;
+  let encoded: EncodedModel | undefined;
+  let coderInfo: { id: string } | null = null;
+  if (args.coder) {
+    const coder = resolve<Coder>(args.coder);
+    coderInfo = { id: coder.id };
+    throwIfAborted(ctx);
+    encoded = encodeContainer(full, coder, { quantizer: quantizer.id, seed: ctx.seed, ...opts.metadata });
+    const back = decodeContainer(encoded.bytes, () => coder).model;
+    assertSameCodes(full, back, coder.id);
+    quantized = back;
+  }
+  const decoded = dequantizeModel(quantized, original);
+  const quantizedNames = new Set(q.tensors.map((t) => t.name));
+  const subject: EvaluationSubject = { original, decoded, quantizedNames, quantized, encoded: encoded?.size };
+  const metrics: Metric[] = [];
+  for (const e of evaluators) {
+    throwIfAborted(ctx);
+    metrics.push(...(await e.evaluate(subject, ctx)));
+  }
+  return {
+    seed: ctx.seed,
+    quantizer: { id: quantizer.id, options: optionsOf(args.quantizer) },
+    coder: coderInfo,
+    original, decoded, quantizedNames, quantized, encoded, metrics,
+    diagnostics: diagnostics.items,
+  };
+}
+
+/** Fluent builder over {@link runPipeline} (design §4). */
+export class PipelineBuilder {
+  private args: Parameters<typeof runPipeline>[0] = { quantizer: undefined as never, evaluators: [] };
+  constructor(private readonly options: PipelineOptions = {}) {}
+  /** Sets the input weights. */
+  weights(ws: WeightSet): this { this.args = { ...this.args, weights: ws }; return this; }
+  /** Sets the input model (its weights and capabilities). */
+  model(m: ModelProbe): this { this.args = { ...this.args, model: m }; return this; }
+  /** Chooses which tensors are quantized. */
+  select(s: TensorSelector): this { this.args = { ...this.args, select: s }; return this; }
+  /** Sets the quantizer: an instance, a descriptor, or `{ plugin, options }`. */
+  quantize(q: Resolvable<QuantizerPlugin, Quantizer>): this { this.args = { ...this.args, quantizer: q }; return this; }
+  /** Sets the coder. */
+  code(c: Resolvable<CoderPlugin, Coder>): this { this.args = { ...this.args, coder: c }; return this; }
+  /** Adds evaluators. */
+  evaluate(...e: Resolvable<EvaluatorPlugin, Evaluator>[]): this { this.args = { ...this.args, evaluators: [...(this.args.evaluators ?? []), ...e] }; return this; }
+  /** Runs the pipeline. */
+  run(): Promise<PipelineResult> {
+    if (!this.args.quantizer) throw new InvalidQuantizedError("the pipeline has no quantizer: call .quantize(…) first.");
+    return runPipeline({ ...this.args, options: this.options });
+  }
+}
+
+/** Starts a pipeline: `pipeline({ seed }).weights(w).quantize(q).code(c).evaluate(e).run()`. */
+export function pipeline(options: PipelineOptions = {}): PipelineBuilder {
+  return new PipelineBuilder(options);
+}

@@ -1,0 +1,167 @@
+import { z } from "zod";
+import type { Capability } from "./capabilities.js";
+import type { Codebook } from "./codebook.js";
+import type { RunContext } from "./context.js";
+import { InvalidOptionsError } from "./errors.js";
+import type { QuantizedModel, QuantizedTensor } from "./quantized.js";
+import type { WeightSet } from "./tensor.js";
+
+/** A value or a promise of it. */
+export type Awaitable<T> = T | Promise<T>;
+
+/** The three kinds of plugin. */
+export type PluginKind = "quantizer" | "coder" | "evaluator";
+
+/** Metadata every plugin descriptor carries. */
+export interface PluginMeta {
+  /** kebab-case id, unique per kind (`rtn`, `huffman`, `sqnr`). */
+  readonly id: string;
+  /** The package version. */
+  readonly version: string;
+  /** One line for `quantforge list`. */
+  readonly description: string;
+}
+
+/** Maps float weights to codes + codebooks. Deterministic given `ctx.seed`. */
+export interface Quantizer {
+  readonly id: string;
+  /** Model capabilities this instance needs (checked before `quantize` runs). */
+  readonly needs?: readonly Capability[];
+  /** Quantizes the tensors selected for quantization, all at once (joint methods need that). */
+  quantize(weights: WeightSet, ctx: RunContext): Awaitable<QuantizedModel>;
+}
+
+/**
+ * Losslessly codes one quantized tensor (codes, grouping, sparse positions) to bytes. Codebooks
+ * are stored by the container. Every stream carries a format version and a CRC32; `decode`
+ * throws `DecodeError` on anything truncated, corrupted or of another version.
+ */
+export interface Coder {
+  readonly id: string;
+  encode(tensor: QuantizedTensor, codebook: Codebook): Uint8Array;
+  decode(bytes: Uint8Array): QuantizedTensor;
+}
+
+/** Real sizes of a coded model, in bytes. */
+export interface EncodedSize {
+  /** The whole container: headers, codebooks, streams, passthrough tensors, checksums. */
+  readonly totalBytes: number;
+  readonly headerBytes: number;
+  readonly codebookBytes: number;
+  readonly passthroughBytes: number;
+  /** Per quantized tensor: its stream plus its share of the codebooks it uses. */
+  readonly tensors: readonly { readonly name: string; readonly count: number; readonly streamBytes: number; readonly bytes: number }[];
+}
+
+/** A metric value. `value` is a finite number or null with a `reason` (never ±Infinity/NaN). */
+export interface Metric {
+  readonly name: string;
+  readonly value: number | null;
+  /** Per-tensor metrics name their tensor; model-wide metrics leave it out. */
+  readonly tensor?: string;
+  readonly unit?: string;
+  /** Why `value` is null (e.g. "exact reconstruction", "zero signal power"). */
+  readonly reason?: string;
+  /** Set on error metrics when the reconstruction is exact. */
+  readonly exact?: boolean;
+}
+
+/** What evaluators look at. All weight sets are in the original order. */
+export interface EvaluationSubject {
+  /** The original float weights (every tensor of the input). */
+  readonly original: WeightSet;
+  /** The decoded weights (quantized tensors dequantized from the decoded stream; others as-is). */
+  readonly decoded: WeightSet;
+  /** Names of the tensors that were quantized. */
+  readonly quantizedNames: ReadonlySet<string>;
+  /** The quantized model as decoded from the coded bytes. */
+  readonly quantized: QuantizedModel;
+  /** Sizes from the coder, when the pipeline coded the model. */
+  readonly encoded?: EncodedSize;
+}
+
+/** Scores a quantization. Pure; may use `ctx.model` for model-level metrics. */
+export interface Evaluator {
+  readonly id: string;
+  readonly scope: "tensor" | "model" | "size";
+  readonly needs?: readonly Capability[];
+  evaluate(subject: EvaluationSubject, ctx: RunContext): Awaitable<readonly Metric[]>;
+}
+
+/** Descriptor shared by all plugin kinds: metadata, an options schema and a factory. */
+export interface PluginDescriptor<K extends PluginKind, O, T> extends PluginMeta {
+  readonly kind: K;
+  /** zod schema of the options (defaults applied by it). */
+  readonly optionsSchema: z.ZodType<O>;
+  /** Validates untrusted options; throws {@link InvalidOptionsError} naming the field. */
+  parseOptions(raw: unknown): O;
+  /** Creates an instance bound to `options`. Touches no global state. */
+  create(options: O): T;
+}
+
+/** A quantizer plugin descriptor. */
+export type QuantizerPlugin<O = any> = PluginDescriptor<"quantizer", O, Quantizer>;
+/** A coder plugin descriptor. */
+export type CoderPlugin<O = any> = PluginDescriptor<"coder", O, Coder>;
+/** An evaluator plugin descriptor. */
+export type EvaluatorPlugin<O = any> = PluginDescriptor<"evaluator", O, Evaluator>;
+/** Any plugin descriptor. */
+export type AnyPlugin = QuantizerPlugin | CoderPlugin | EvaluatorPlugin;
+
+/** What `define*` takes: metadata, a zod object schema, defaults and a factory. */
+export interface PluginSpec<S extends z.ZodType, T> extends PluginMeta {
+  readonly options: S;
+  /** Defaults merged under the raw options before validation (a factory's arguments). */
+  readonly defaults?: Partial<z.input<S>>;
+  create(options: z.output<S>): T;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".").replace(/\.\[/g, "[");
+}
+
+/** Validates `raw` against a zod schema, turning the first issue into {@link InvalidOptionsError}. */
+export function parseWithSchema<S extends z.ZodType>(pluginId: string, schema: S, raw: unknown): z.output<S> {
+  const r = schema.safeParse(raw ?? {});
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  return ((): never => {
+    throw new InvalidOptionsError(pluginId, formatPath(issue.path), issue.message.replace(/^Invalid input: /, "is invalid: ").toLowerCase(), r.error);
+  })();
+}
+
+function define<K extends PluginKind, S extends z.ZodType, T>(kind: K, spec: PluginSpec<S, T>): PluginDescriptor<K, z.output<S>, T> {
+  const { options, defaults, create, id, version, description } = spec;
+  return Object.freeze({
+    kind,
+    id,
+    version,
+    description,
+    optionsSchema: options as unknown as z.ZodType<z.output<S>>,
+    parseOptions(raw: unknown) {
+      const merged = defaults && (raw === undefined || (typeof raw === "object" && raw !== null && !Array.isArray(raw)))
+        ? { ...defaults, ...(raw as object | undefined) }
+        : raw;
+      return parseWithSchema(id, options, merged);
+    },
+    create,
+  });
+}
+
+/** Defines a quantizer descriptor. Side-effect free: nothing is registered. */
+export function defineQuantizer<S extends z.ZodType>(spec: PluginSpec<S, Quantizer>): QuantizerPlugin<z.output<S>> {
+  return define("quantizer", spec);
+}
+/** Defines a coder descriptor. */
+export function defineCoder<S extends z.ZodType>(spec: PluginSpec<S, Coder>): CoderPlugin<z.output<S>> {
+  return define("coder", spec);
+}
+/** Defines an evaluator descriptor. */
+export function defineEvaluator<S extends z.ZodType>(spec: PluginSpec<S, Evaluator>): EvaluatorPlugin<z.output<S>> {
+  return define("evaluator", spec);
+}
+
+/** Creates an instance from a descriptor and raw options. */
+export function instantiate<O, T>(p: PluginDescriptor<PluginKind, O, T>, raw?: unknown): T {
+  return p.create(p.parseOptions(raw ?? {}));
+}

@@ -1,0 +1,65 @@
+import { NonFiniteError, ShapeMismatchError } from "./errors.js";
+
+/** What a tensor is for in its layer. */
+export type TensorRole = "weight" | "bias" | "other";
+
+/** The kind of layer a tensor belongs to, when known (model adapters set it). */
+export type LayerKind = "dense" | "conv2d" | "other";
+
+/** A dense float32 tensor of model parameters. `data.length` equals the product of `shape`. */
+export interface WeightTensor {
+  /** Unique name inside its weight set, e.g. `dense_1/kernel`. */
+  readonly name: string;
+  /** Dimensions, outermost first. A scalar has shape `[]`. */
+  readonly shape: readonly number[];
+  /** Row-major values. */
+  readonly data: Float32Array;
+  /** Weight, bias or other; model adapters set it, weight files usually cannot. */
+  readonly role?: TensorRole;
+  /** Name of the layer the tensor belongs to. */
+  readonly layer?: string;
+  /** Kind of that layer. */
+  readonly layerKind?: LayerKind;
+}
+
+/** An ordered list of weight tensors with unique names. */
+export type WeightSet = readonly WeightTensor[];
+
+/** Number of elements of a shape (1 for a scalar). */
+export function shapeSize(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Throws {@link ShapeMismatchError} unless every dim is a non-negative integer and the data fit. */
+export function assertTensorShape(t: WeightTensor): void {
+  for (const d of t.shape) {
+    if (!Number.isInteger(d) || d < 0) throw new ShapeMismatchError(`tensor "${t.name}" has an invalid dimension ${d} in shape [${t.shape.join(", ")}]. Dimensions must be non-negative integers.`);
+  }
+  const n = shapeSize(t.shape);
+  if (n !== t.data.length) {
+    throw new ShapeMismatchError(`tensor "${t.name}" has ${t.data.length} values but shape [${t.shape.join(", ")}] needs ${n}. Fix the shape or the data.`);
+  }
+}
+
+/** Throws {@link NonFiniteError} at the first NaN or ±Inf. */
+export function assertFinite(t: WeightTensor): void {
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i]!;
+    // v - v is NaN exactly for NaN and ±Inf; one branch per element.
+    if (v - v !== 0) throw new NonFiniteError(t.name, i, v);
+  }
+}
+
+/** Validates every tensor (shape, finiteness) and that names are unique. */
+export function assertWeightSet(ws: WeightSet): void {
+  const seen = new Set<string>();
+  for (const t of ws) {
+    if (seen.has(t.name)) throw new ShapeMismatchError(`weight set has two tensors named "${t.name}". Tensor names must be unique.`);
+    seen.add(t.name);
+    assertTensorShape(t);
+    assertFinite(t);
+  }
+}

@@ -1,0 +1,64 @@
+import { codebookGroupParams, codebookSize, type Codebook } from "./codebook.js";
+import { InvalidQuantizedError } from "./errors.js";
+import { groupCount } from "./grouping.js";
+import type { QuantizedModel, QuantizedTensor } from "./quantized.js";
+import { shapeSize, type WeightSet } from "./tensor.js";
+
+/** Codebooks of a model indexed by id; throws on duplicate ids. */
+export function codebookMap(qm: QuantizedModel): Map<string, Codebook> {
+  const m = new Map<string, Codebook>();
+  for (const cb of qm.codebooks) {
+    if (m.has(cb.id)) throw new InvalidQuantizedError(`two codebooks share the id "${cb.id}". Codebook ids must be unique.`);
+    m.set(cb.id, cb);
+  }
+  return m;
+}
+
+/** Checks one quantized tensor against its codebook: lengths, code range, positions, params. */
+export function assertQuantizedTensor(t: QuantizedTensor, cb: Codebook | undefined): asserts cb is Codebook {
+  if (!cb) throw new InvalidQuantizedError(`tensor "${t.name}" refers to a missing codebook "${t.codebook}". The quantizer must emit every codebook it references.`);
+  const n = shapeSize(t.shape);
+  const expected = t.sparse ? t.sparse.positions.length : n;
+  if (t.codes.length !== expected) throw new InvalidQuantizedError(`tensor "${t.name}" has ${t.codes.length} codes but needs ${expected}.`);
+  const size = codebookSize(cb);
+  for (let i = 0; i < t.codes.length; i++) {
+    if (t.codes[i]! >= size) throw new InvalidQuantizedError(`tensor "${t.name}" has code ${t.codes[i]} at ${i}, outside its codebook's ${size} codes.`);
+  }
+  const params = codebookGroupParams(cb);
+  const groups = groupCount(t.shape, t.grouping);
+  if (params !== 1 && params !== groups) throw new InvalidQuantizedError(`tensor "${t.name}" has ${groups} groups but codebook "${cb.id}" carries ${params} parameter sets.`);
+  if (t.sparse) {
+    const p = t.sparse.positions;
+    for (let i = 0; i < p.length; i++) {
+      if (p[i]! >= n || (i > 0 && p[i]! <= p[i - 1]!)) throw new InvalidQuantizedError(`tensor "${t.name}" has sparse positions that are not strictly increasing inside 0…${n - 1}.`);
+    }
+  }
+}
+
+/**
+ * Checks a quantizer's output against its input: one quantized or passthrough tensor per input
+ * tensor, same names and shapes, every code inside its codebook.
+ */
+export function assertQuantizedModel(qm: QuantizedModel, input: WeightSet): void {
+  const cbs = codebookMap(qm);
+  const byName = new Map(input.map((t) => [t.name, t]));
+  const seen = new Set<string>();
+  const check = (name: string, shape: readonly number[]) => {
+    const src = byName.get(name);
+    if (!src) throw new InvalidQuantizedError(`the quantizer returned a tensor "${name}" that was not in its input.`);
+    if (seen.has(name)) throw new InvalidQuantizedError(`the quantizer returned "${name}" twice.`);
+    seen.add(name);
+    if (src.shape.length !== shape.length || src.shape.some((d, i) => d !== shape[i])) {
+      throw new InvalidQuantizedError(`the quantizer changed the shape of "${name}" from [${src.shape.join(", ")}] to [${shape.join(", ")}].`);
+    }
+  };
+  for (const t of qm.tensors) {
+    check(t.name, t.shape);
+    assertQuantizedTensor(t, cbs.get(t.codebook));
+  }
+  for (const t of qm.passthrough ?? []) {
+    check(t.name, t.shape);
+    if (t.data.length !== shapeSize(t.shape)) throw new InvalidQuantizedError(`passthrough tensor "${t.name}" has the wrong length.`);
+  }
+  for (const t of input) if (!seen.has(t.name)) throw new InvalidQuantizedError(`the quantizer dropped tensor "${t.name}".`);
+}

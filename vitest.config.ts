@@ -1,0 +1,14 @@
+import { defineConfig } from "vitest/config";
+
+// One run over every workspace project, with coverage.
+export default defineConfig({
+  test: {
+    projects: ["packages/*", "apps/*", "examples/*"],
+    coverage: {
+      provider: "v8",
+      include: ["packages/*/src/**/*.ts", "apps/*/src/**/*.ts"],
+      exclude: ["**/*.test.ts", "**/*.bench.ts"],
+      reporter: ["text-summary", "json-summary"],
+    },
+  },
+});
