@@ -125,8 +125,10 @@ export function parseWithSchema<S extends z.ZodType>(pluginId: string, schema: S
   const r = schema.safeParse(raw ?? {});
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
+  // An unknown key is reported at its parent's path; name the key itself so users see which option is wrong.
+  const path = issue.code === "unrecognized_keys" && issue.keys.length > 0 ? [...issue.path, issue.keys[0]!] : issue.path;
   return ((): never => {
-    throw new InvalidOptionsError(pluginId, formatPath(issue.path), issue.message.replace(/^Invalid input: /, "is invalid: ").toLowerCase(), r.error);
+    throw new InvalidOptionsError(pluginId, formatPath(path), issue.message.replace(/^Invalid input: /, "is invalid: ").toLowerCase(), r.error);
   })();
 }
 

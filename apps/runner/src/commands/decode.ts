@@ -1,0 +1,23 @@
+import type { Command } from "commander";
+import { decodeQf } from "../decode.js";
+import { printJson } from "../output.js";
+import type { Runtime } from "../runtime.js";
+import { decodedMetadata, writeWeights } from "../weights-io.js";
+
+/** `quantforge decode <file.qf> --out <restored.safetensors>`: the dequantized weights, F32. */
+export function register(program: Command, rt: Runtime): void {
+  program
+    .command("decode")
+    .description("restore the dequantized float32 weights from a .qf file (bit-exactly what run evaluated)")
+    .argument("<file.qf>", "a container written by quantforge run --out")
+    .requiredOption("--out <file.safetensors>", "where to write the restored weights")
+    .option("--json", "print what was written as JSON")
+    .action(async (file: string, flags: { out: string; json?: boolean }) => {
+      const d = await decodeQf(file, rt.registry);
+      const quantizer = typeof d.metadata.quantizer === "string" ? d.metadata.quantizer : "unknown";
+      await writeWeights(flags.out, d.weights, decodedMetadata(d.coderId, quantizer));
+      const count = d.weights.reduce((a, t) => a + t.data.length, 0);
+      if (flags.json) printJson(rt, { out: flags.out, coder: d.coderId, quantizer: d.metadata.quantizer ?? null, tensors: d.weights.length, count });
+      else rt.out(`wrote ${flags.out}: ${d.weights.length} tensors, ${count} weights (coder ${d.coderId})\n`);
+    });
+}

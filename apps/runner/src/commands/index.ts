@@ -1,0 +1,29 @@
+import type { Command } from "commander";
+import type { Runtime } from "../runtime.js";
+import * as decode from "./decode.js";
+import * as demo from "./demo.js";
+import * as list from "./list.js";
+import * as run from "./run.js";
+import * as synth from "./synth.js";
+
+/** A CLI command module: `register` adds its subcommand to the program. */
+export interface CommandModule {
+  register(program: Command, rt: Runtime): void;
+}
+
+/**
+ * Every command, in the order `quantforge --help` lists them. To add a command, create
+ * `commands/<name>.ts` exporting `register(program, rt)` and add one line here.
+ */
+export const commands: readonly CommandModule[] = [
+  list,
+  run,
+  decode,
+  synth,
+  demo,
+];
+
+/** Registers every command on `program`. */
+export function registerCommands(program: Command, rt: Runtime): void {
+  for (const c of commands) c.register(program, rt);
+}

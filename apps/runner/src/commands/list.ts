@@ -1,0 +1,43 @@
+import type { Command } from "commander";
+import type { AnyPlugin, PluginKind } from "@quantforge/core";
+import { printJson, renderTable } from "../output.js";
+import type { Runtime } from "../runtime.js";
+
+/** One entry of `quantforge list --json`. */
+export interface ListEntry {
+  readonly id: string;
+  readonly version: string;
+  readonly description: string;
+  /** `builtin`, a package name or a file path. */
+  readonly source: string;
+}
+
+/** The document `quantforge list --json` prints. */
+export interface ListDocument {
+  readonly quantizers: readonly ListEntry[];
+  readonly coders: readonly ListEntry[];
+  readonly evaluators: readonly ListEntry[];
+}
+
+/** Builds the plugin listing from the runtime's registry (sorted by id within each kind). */
+export function listPlugins(rt: Runtime): ListDocument {
+  const of = (kind: PluginKind): ListEntry[] =>
+    rt.registry.list(kind).map((p: AnyPlugin) => ({ id: p.id, version: p.version, description: p.description, source: rt.registry.origin(p)?.source ?? "builtin" }));
+  return { quantizers: of("quantizer"), coders: of("coder"), evaluators: of("evaluator") };
+}
+
+/** `quantforge list [--json]`: every registered quantizer, coder and evaluator. */
+export function register(program: Command, rt: Runtime): void {
+  program
+    .command("list")
+    .description("list the registered quantizers, coders and evaluators")
+    .option("--json", "print one JSON object instead of tables")
+    .action((opts: { json?: boolean }) => {
+      const doc = listPlugins(rt);
+      if (opts.json) return printJson(rt, doc);
+      for (const [title, entries] of [["quantizers", doc.quantizers], ["coders", doc.coders], ["evaluators", doc.evaluators]] as const) {
+        rt.out(`${title}:\n`);
+        rt.out(renderTable(["id", "version", "description"], entries.map((e) => [e.id, e.version, e.description]), ["left", "left", "left"]));
+      }
+    });
+}

@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { createRunContext, ErrorCodes, PLUGIN_REGISTRY, QUANTIZER_PLUGIN, RUN_CONFIG, RUN_CONTEXT } from "@quantforge/core";
+import { coarseTestQuantizer, rawTestCoder } from "@quantforge/core/testing";
+import { countEvaluator } from "./__tests__/mocks.js";
+import { createRootContainer, createRunContainer } from "./container.js";
+import { RunJob } from "./run-job.js";
+
+const plugins = () => [coarseTestQuantizer(), rawTestCoder(), countEvaluator("sqnr")];
+const config = { quantizer: { id: "coarse-test" }, coder: { id: "raw-test" }, evaluators: [{ id: "sqnr" }] };
+
+describe("containers", () => {
+  it("the root holds the plugins and the registry; the run child holds config and context", () => {
+    const { root, registry } = createRootContainer(plugins());
+    expect(root.resolve(PLUGIN_REGISTRY)).toBe(registry);
+    expect(root.resolveAll(QUANTIZER_PLUGIN).map((p) => p.id)).toEqual(["coarse-test"]);
+    const ctx = createRunContext({ seed: 9 });
+    const child = createRunContainer(root, config, ctx);
+    expect(child.resolve(RUN_CONFIG)).toBe(config);
+    expect(child.resolve(RUN_CONTEXT)).toBe(ctx);
+    expect(root.isRegistered(RUN_CONFIG, true)).toBe(false);
+  });
+  it("two roots never share registrations", () => {
+    const a = createRootContainer(plugins());
+    const b = createRootContainer([rawTestCoder()]);
+    expect(a.registry.list("quantizer")).toHaveLength(1);
+    expect(b.registry.list("quantizer")).toHaveLength(0);
+  });
+  it("a duplicate id is rejected at registration", () => {
+    const dup = { ...coarseTestQuantizer(), version: "9.9.9" };
+    expect(() => createRootContainer([coarseTestQuantizer(), dup])).toThrow(expect.objectContaining({ code: ErrorCodes.DUPLICATE_PLUGIN }));
+  });
+  it("RunJob gets every dependency through @inject and runs the pipeline with the run's seed", async () => {
+    const { root } = createRootContainer(plugins());
+    const job = createRunContainer(root, config, createRunContext({ seed: 4 })).resolve(RunJob);
+    const weights = [{ name: "w", shape: [3], data: new Float32Array([0, 1, 2]) }];
+    const r = await job.execute(weights);
+    expect(r.seed).toBe(4);
+    expect(r.quantizer).toEqual({ id: "coarse-test", options: {} });
+    expect(r.metrics).toEqual([{ name: "quantizedTensors", value: 1 }]);
+  });
+});

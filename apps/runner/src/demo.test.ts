@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { defineQuantizer, perTensorQuantizer, z } from "@quantforge/core";
+import { rtnQuantizeTensor, rtnOptionsSchema } from "@quantforge/quantizer-rtn";
+import { cli, errorCode } from "./__tests__/harness.js";
+import { builtinPlugins } from "./plugins.js";
+
+/** rtn restricted to ≤ 4 bits: the demo must report 8 bits as skipped, not fail. */
+function lowBitOnly() {
+  return defineQuantizer({
+    id: "low-bit", version: "0.0.0", description: "rtn for 1–4 bits (tests only)",
+    options: z.strictObject({ bits: z.number().int().min(1).max(4) }),
+    create: (o) => perTensorQuantizer("low-bit", (t) => rtnQuantizeTensor(t, rtnOptionsSchema.parse({ bits: o.bits }))),
+  });
+}
+
+describe("demo", () => {
+  const small = ["--tensors", "a:100x50:0.05,b:20x100:0.2", "--seed", "1"];
+  it("runs every quantizer at 2, 4 and 8 bits and prints SQNR and bits/weight", async () => {
+    const r = await cli(["demo", ...small]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^7000 synthetic Laplacian weights/);
+    for (const b of [2, 4, 8]) expect(r.out).toMatch(new RegExp(`│ rtn\\s+│\\s+${b} │\\s+\\d+\\.\\d\\d │`));
+  });
+  it("--json gives one cell per quantizer and bit width; SQNR grows with bits (≈6 dB/bit)", async () => {
+    const r = await cli(["demo", ...small, "--json"]);
+    const doc = JSON.parse(r.out);
+    const rtn = doc.cells.filter((c: { quantizer: string }) => c.quantizer === "rtn");
+    expect(rtn.map((c: { bits: number }) => c.bits)).toEqual([2, 4, 8]);
+    expect(rtn[1].sqnrDb - rtn[0].sqnrDb).toBeGreaterThan(8);
+    expect(rtn[2].sqnrDb - rtn[1].sqnrDb).toBeGreaterThan(20);
+    for (const c of rtn) expect(c.bitsPerWeight).toBeGreaterThan(c.bits);
+  });
+  it("reports a bit width a quantizer rejects as skipped", async () => {
+    const r = await cli(["demo", ...small, "--json"], { plugins: [...builtinPlugins(), lowBitOnly()] });
+    expect(r.code).toBe(0);
+    const cells = JSON.parse(r.out).cells.filter((c: { quantizer: string }) => c.quantizer === "low-bit");
+    expect(cells.map((c: { skipped?: string }) => c.skipped === undefined)).toEqual([true, true, false]);
+    expect(cells[2].skipped).toContain('field "bits"');
+  });
+  it("rejects a bad --bits list", async () => {
+    const r = await cli(["demo", "--bits", "2,x"]);
+    expect([r.code, errorCode(r)]).toEqual([2, "QF_USAGE"]);
+  });
+});

@@ -1,0 +1,75 @@
+import "reflect-metadata";
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import type { AnyPlugin } from "@quantforge/core";
+import { registerCommands } from "./commands/index.js";
+import { createRootContainer } from "./container.js";
+import { UsageError, reportError } from "./errors.js";
+import { builtinPlugins } from "./plugins.js";
+import { Runtime, type RuntimeIO } from "./runtime.js";
+
+/** Options of {@link main}: output writers (default: the process streams) and the plugin list. */
+export interface MainOptions extends Partial<RuntimeIO> {
+  /** Plugins to register instead of {@link builtinPlugins} (tests use mocks). */
+  readonly plugins?: readonly AnyPlugin[];
+}
+
+/** The runner's own version, read from its package.json (works from `src/` and `dist/`). */
+export function runnerVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+/** Builds the commander program with every command registered on it. */
+export function buildProgram(rt: Runtime): Command {
+  const program = new Command("quantforge")
+    .description("Pluggable post-training quantization of neural-network weights: quantize, code, evaluate.")
+    .version(runnerVersion(), "-V, --version")
+    .option("--verbose", "print stack traces and causes on errors")
+    .showSuggestionAfterError(true)
+    // Set before the commands are added: subcommands inherit both settings.
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => rt.out(s),
+      writeErr: (s) => rt.err(s),
+      // Our error handler prints the one-line `error QF_USAGE: …` instead.
+      outputError: () => undefined,
+    });
+  program.hook("preAction", (cmd) => {
+    if (cmd.optsWithGlobals().verbose) rt.verbose = true;
+  });
+  registerCommands(program, rt);
+  return program;
+}
+
+/**
+ * Runs the CLI on `argv` (as in `process.argv`: node, script, args…) and returns the exit code:
+ * 0 on success, 2 for usage/input errors, 1 for runtime failures. Never calls `process.exit`,
+ * so it can run in-process with captured output.
+ */
+export async function main(argv: readonly string[], opts: MainOptions = {}): Promise<number> {
+  const io: RuntimeIO = {
+    stdout: opts.stdout ?? process.stdout,
+    stderr: opts.stderr ?? process.stderr,
+    isTTY: opts.isTTY ?? Boolean(process.stderr.isTTY),
+  };
+  // Known before parsing, so even parse errors honour it.
+  const early = { verbose: argv.slice(2).includes("--verbose"), err: (s: string) => void io.stderr.write(s) };
+  let rt: Runtime | undefined;
+  try {
+    const { root, registry } = createRootContainer(opts.plugins ?? builtinPlugins());
+    rt = new Runtime(root, registry, io);
+    rt.verbose = early.verbose;
+    const program = buildProgram(rt);
+    if (argv.length <= 2) {
+      program.outputHelp({ error: true });
+      throw new UsageError('no command given. Run "quantforge --help" for the commands.');
+    }
+    await program.parseAsync([...argv], { from: "node" });
+    return 0;
+  } catch (e) {
+    // --help and --version end parsing through exitOverride with exit code 0.
+    if (e instanceof CommanderError && (e.code === "commander.helpDisplayed" || e.code === "commander.version" || (e.code === "commander.help" && e.exitCode === 0))) return 0;
+    return reportError(rt ?? early, e);
+  }
+}

@@ -1,0 +1,81 @@
+import { inject, injectable } from "tsyringe";
+import {
+  PLUGIN_REGISTRY, RUN_CONFIG, RUN_CONTEXT, runPipeline,
+  type Coder, type CoderPlugin, type Evaluator, type EvaluatorPlugin, type PipelineResult, type PluginRegistry,
+  type Quantizer, type QuantizerPlugin, type RunContext, type TensorSelector, type WeightSet,
+} from "@quantforge/core";
+
+/** A plugin id with raw (unvalidated) options, as the command line gives them. */
+export interface PluginChoice {
+  readonly id: string;
+  readonly options?: Record<string, unknown>;
+}
+
+/** Everything one `run` needs besides the weights; registered under RUN_CONFIG. */
+export interface RunConfig {
+  readonly quantizer: PluginChoice;
+  readonly coder: PluginChoice;
+  readonly evaluators: readonly PluginChoice[];
+  /** Which tensors are quantized (default: core's `defaultSelector`). */
+  readonly select?: TensorSelector;
+  /** Extra, deterministic metadata stored in the `.qf` header. */
+  readonly metadata?: Record<string, unknown>;
+}
+
+/** Plugins resolved and options validated: what {@link RunJob.execute} runs. */
+export interface PreparedRun {
+  readonly quantizer: { readonly plugin: QuantizerPlugin; readonly options: unknown; readonly instance: Quantizer };
+  readonly coder: { readonly plugin: CoderPlugin; readonly options: unknown; readonly instance: Coder };
+  readonly evaluators: readonly { readonly plugin: EvaluatorPlugin; readonly options: unknown; readonly instance: Evaluator }[];
+}
+
+/**
+ * One pipeline run, resolved from a per-run child container: the registry comes from the root,
+ * the configuration and context from the child. Every constructor parameter carries an explicit
+ * `@inject` (decorator metadata is not emitted by every transformer; toolchain guide §4).
+ */
+@injectable()
+export class RunJob {
+  constructor(
+    @inject(PLUGIN_REGISTRY) private readonly registry: PluginRegistry,
+    @inject(RUN_CONFIG) private readonly config: RunConfig,
+    @inject(RUN_CONTEXT) private readonly ctx: RunContext,
+  ) {}
+
+  /**
+   * Resolves every id and validates every option set, before any weights are loaded, so a typo
+   * fails fast. Throws `UnknownPluginError` (listing the known ids) or `InvalidOptionsError`
+   * (naming the field).
+   */
+  prepare(): PreparedRun {
+    const make = <P extends QuantizerPlugin | CoderPlugin | EvaluatorPlugin>(plugin: P, raw: unknown) => {
+      const options = plugin.parseOptions(raw ?? {});
+      return { plugin, options, instance: plugin.create(options as never) as ReturnType<P["create"]> };
+    };
+    const c = this.config;
+    return {
+      quantizer: make(this.registry.quantizer(c.quantizer.id), c.quantizer.options),
+      coder: make(this.registry.coder(c.coder.id), c.coder.options),
+      evaluators: c.evaluators.map((e) => make(this.registry.evaluator(e.id), e.options)),
+    };
+  }
+
+  /**
+   * Runs quantize → code → decode → dequantize → evaluate on `weights`. The container header
+   * records the input's tensor order (so `decode` restores the file in the same order) and the
+   * validated quantizer options.
+   */
+  async execute(weights: WeightSet, prepared: PreparedRun = this.prepare()): Promise<PipelineResult> {
+    const metadata = { tensorOrder: weights.map((t) => t.name), quantizerOptions: prepared.quantizer.options, ...this.config.metadata };
+    const r = await runPipeline({
+      weights,
+      quantizer: prepared.quantizer.instance,
+      coder: prepared.coder.instance,
+      evaluators: prepared.evaluators.map((e) => e.instance),
+      select: this.config.select,
+      options: { seed: this.ctx.seed, progress: this.ctx.progress, signal: this.ctx.signal, metadata },
+    });
+    // runPipeline only sees the instance; report the validated options (defaults applied).
+    return { ...r, quantizer: { id: r.quantizer.id, options: prepared.quantizer.options } };
+  }
+}

@@ -1,0 +1,23 @@
+import { loadSafetensors, saveSafetensors } from "@quantforge/io-safetensors";
+import type { WeightSet } from "@quantforge/core";
+
+/**
+ * Reads a weights file. Today: safetensors (F32/F16/BF16 → float32), strictly validated by
+ * `@quantforge/io-safetensors` (`QF_IO` for a missing file, `QF_FORMAT` for a malformed one).
+ */
+export async function readWeights(path: string): Promise<WeightSet> {
+  return loadSafetensors(path);
+}
+
+/** Writes weights as safetensors F32; the writer renames a finished temp file onto `path`. */
+export async function writeWeights(path: string, weights: WeightSet, metadata: Record<string, string> = {}): Promise<void> {
+  await saveSafetensors(path, weights, { metadata });
+}
+
+/**
+ * The safetensors metadata of decoded weights. `run --decoded-out` and `decode` write the same
+ * map, so the two files are byte-identical when the weights are (CI compares them with cmp).
+ */
+export function decodedMetadata(coderId: string, quantizerId: string): Record<string, string> {
+  return { generator: "quantforge decode", quantizer: quantizerId, coder: coderId };
+}

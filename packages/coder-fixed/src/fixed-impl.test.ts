@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { bitsFor, codeWidth, packBits, packedBytes, paddingIsZero, unpackBits } from "./fixed-impl.js";
+
+describe("codeWidth", () => {
+  it("is max(1, ceil(log2 K))", () => {
+    const cases: [number, number][] = [[1, 1], [2, 1], [3, 2], [4, 2], [5, 3], [16, 4], [17, 5], [255, 8], [256, 8], [257, 9], [65535, 16], [65536, 16], [65537, 17], [2 ** 31, 31], [2 ** 31 + 1, 32], [2 ** 32, 32]];
+    for (const [k, b] of cases) expect(codeWidth(k), `K=${k}`).toBe(b);
+  });
+  it("rejects impossible alphabets", () => {
+    for (const k of [0, -1, 1.5, 2 ** 32 + 1, NaN]) expect(() => codeWidth(k)).toThrow(RangeError);
+  });
+});
+
+describe("bitsFor", () => {
+  it("counts the bits of a value", () => {
+    expect([0, 1, 2, 3, 4, 255, 256, 2 ** 32 - 1].map(bitsFor)).toEqual([0, 1, 2, 2, 3, 8, 9, 32]);
+  });
+});
+
+describe("packBits / unpackBits", () => {
+  it("packs LSB-first with zero padding (golden bytes)", () => {
+    const out = new Uint8Array(2);
+    expect(packBits(Uint32Array.from([1, 2, 3]), 3, out, 0)).toBe(3);
+    // v0=001 at bits 0–2, v1=010 at bits 3–5, v2=011 at bits 6–8.
+    expect([...out]).toEqual([0b11010001, 0b00000000]);
+    const w12 = new Uint8Array(3);
+    packBits(Uint32Array.from([0xabc, 0x123]), 12, w12, 0);
+    expect([...w12]).toEqual([0xbc, 0x3a, 0x12]);
+    const w16 = new Uint8Array(4);
+    packBits(Uint32Array.from([0x1234, 0xfedc]), 16, w16, 0);
+    expect([...w16]).toEqual([0x34, 0x12, 0xdc, 0xfe]);
+  });
+
+  it("round-trips every width 0…32 at any byte offset (fast-check)", () => {
+    fc.assert(fc.property(
+      fc.integer({ min: 0, max: 32 }), fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 2 ** 31 }),
+      (width, offset, n, seed) => {
+        const values = new Uint32Array(n);
+        let s = seed >>> 0;
+        for (let i = 0; i < n; i++) {
+          s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+          values[i] = width === 0 ? 0 : width === 32 ? s : s & ((1 << width) - 1);
+        }
+        const nbytes = packedBytes(n, width);
+        const buf = new Uint8Array(offset + nbytes + 5).fill(0xee);
+        const max = packBits(values, width, buf, offset);
+        expect(max).toBe(values.reduce((a, b) => Math.max(a, b), 0));
+        // Bytes outside the packed range are untouched.
+        expect(buf[offset - 1] ?? 0xee).toBe(0xee);
+        expect(buf[offset + nbytes]).toBe(0xee);
+        expect(paddingIsZero(buf, offset, n, width)).toBe(true);
+        const back = new Uint32Array(n);
+        // Decode from a view with a different alignment too.
+        unpackBits(buf, offset, width, back);
+        expect(back).toEqual(values);
+        const view = buf.subarray(offset > 0 ? 1 : 0);
+        const back2 = new Uint32Array(n);
+        unpackBits(view, offset > 0 ? offset - 1 : 0, width, back2);
+        expect(back2).toEqual(values);
+      },
+    ), { numRuns: 400, seed: 7 });
+  });
+
+  it("reports a value wider than the width through the returned maximum", () => {
+    const out = new Uint8Array(1);
+    expect(packBits(Uint32Array.from([9]), 3, out, 0)).toBe(9);
+  });
+
+  it("detects stray padding bits", () => {
+    const b = new Uint8Array([0b00000101]);
+    expect(paddingIsZero(b, 0, 1, 3)).toBe(true);
+    b[0] = 0b10000101;
+    expect(paddingIsZero(b, 0, 1, 3)).toBe(false);
+    expect(paddingIsZero(b, 0, 1, 8)).toBe(true);
+  });
+});

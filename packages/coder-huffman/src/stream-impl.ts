@@ -1,0 +1,127 @@
+import { ByteReader, ByteWriter, DecodeError, ShapeMismatchError, crc32, shapeSize, type Grouping, type QuantizedTensor } from "@quantforge/core";
+import { BitIn, BitOut } from "./bitio.js";
+import { designGaps, readGaps, writeGaps } from "./gaps-impl.js";
+import { alphabetOf, designSection, readSymbols, readTable, writeSymbols, writeTable } from "./huffman-impl.js";
+
+/** Magic bytes of a Huffman tensor stream. */
+export const HUFFMAN_MAGIC = "QFHU";
+/** Current stream format version. */
+export const HUFFMAN_VERSION = 1;
+/** Largest tensor (elements) a stream may declare; larger declarations are rejected before allocating. */
+export const MAX_ELEMENTS = 2 ** 30;
+
+const FLAG_SPARSE = 1;
+
+/**
+ * Encodes one quantized tensor. Layout (little-endian bytes, then an MSB-first bit body):
+ *
+ *   "QFHU" | u8 version | u8 flags (bit 0: sparse)
+ *   str name | str codebook id | varint alphabet size K | varint ndims | dims
+ *   u8 grouping kind (0 tensor, 1 channel, 2 group) | varint axis or size
+ *   varint code count | varint body bits | body | u32 CRC-32 of everything before it
+ *
+ * Body: [sparse: gap section] value table, value codes. Every value must be below K.
+ */
+export function encodeHuffmanStream(t: QuantizedTensor, alphabetSize: number, maxCodeLength: number): Uint8Array {
+  const codes = t.codes;
+  for (let i = 0; i < codes.length; i++) {
+    if (codes[i]! >= alphabetSize) throw new ShapeMismatchError(`tensor "${t.name}" has code ${codes[i]} at ${i}, outside its codebook's ${alphabetSize} codes. Fix the quantizer's output.`);
+  }
+  const total = shapeSize(t.shape);
+  const expected = t.sparse ? t.sparse.positions.length : total;
+  if (codes.length !== expected) throw new ShapeMismatchError(`tensor "${t.name}" has ${codes.length} codes but needs ${expected}. Fix the quantizer's output.`);
+  if (total > MAX_ELEMENTS) throw new ShapeMismatchError(`tensor "${t.name}" has ${total} elements; the huffman coder handles at most ${MAX_ELEMENTS}. Split the tensor.`);
+  const body = new BitOut(1024);
+  if (t.sparse) {
+    const p = t.sparse.positions;
+    for (let i = 0; i < p.length; i++) {
+      if (p[i]! >= total || (i > 0 && p[i]! <= p[i - 1]!)) throw new ShapeMismatchError(`tensor "${t.name}" has sparse positions that are not strictly increasing inside 0…${total - 1}. Fix the quantizer's output.`);
+    }
+    const g = designGaps(p, maxCodeLength);
+    writeGaps(body, g, p);
+  }
+  const code = designSection(alphabetOf(codes), maxCodeLength);
+  writeTable(body, code);
+  writeSymbols(body, code, codes);
+  const bodyBits = body.bitLength;
+  const bodyBytes = body.finish();
+  const w = new ByteWriter(64 + bodyBytes.length);
+  for (let i = 0; i < 4; i++) w.u8(HUFFMAN_MAGIC.charCodeAt(i));
+  w.u8(HUFFMAN_VERSION).u8(t.sparse ? FLAG_SPARSE : 0);
+  w.str(t.name).str(t.codebook).varint(alphabetSize).varint(t.shape.length);
+  for (const d of t.shape) w.varint(d);
+  const gk = t.grouping.kind;
+  w.u8(gk === "tensor" ? 0 : gk === "channel" ? 1 : 2).varint(gk === "channel" ? t.grouping.axis : gk === "group" ? t.grouping.size : 0);
+  w.varint(codes.length).varint(bodyBits).bytes(bodyBytes);
+  const head = w.finish();
+  const out = new Uint8Array(head.length + 4);
+  out.set(head);
+  new DataView(out.buffer).setUint32(head.length, crc32(head), true);
+  return out;
+}
+
+function corrupt(what: string): never {
+  throw new DecodeError(`huffman stream ${what}. The stream is corrupted or truncated; re-encode it.`);
+}
+
+/** Decodes a stream written by {@link encodeHuffmanStream}; anything malformed is a {@link DecodeError}. */
+export function decodeHuffmanStream(bytes: Uint8Array): QuantizedTensor {
+  if (bytes.length < 14) corrupt(`is only ${bytes.length} bytes`);
+  for (let i = 0; i < 4; i++) if (bytes[i] !== HUFFMAN_MAGIC.charCodeAt(i)) throw new DecodeError("not a huffman stream (bad magic). Decode it with the coder that wrote it.");
+  if (bytes[4] !== HUFFMAN_VERSION) throw new DecodeError(`huffman stream version ${bytes[4]} is not supported (this build reads version ${HUFFMAN_VERSION}). Use a matching quantforge.`);
+  const bodyEnd = bytes.length - 4;
+  const stored = new DataView(bytes.buffer, bytes.byteOffset + bodyEnd, 4).getUint32(0, true);
+  if (crc32(bytes, 0, bodyEnd) !== stored) corrupt("fails its CRC-32 check");
+  const r = new ByteReader(bytes, 5, bodyEnd, "huffman stream");
+  const flags = r.u8();
+  if (flags & ~FLAG_SPARSE) corrupt(`has unknown flags ${flags}`);
+  const name = r.str();
+  const codebook = r.str();
+  const alphabetSize = r.varint();
+  if (alphabetSize < 1) corrupt("declares an empty alphabet");
+  const nd = r.varint();
+  if (nd > 16) corrupt(`declares ${nd} dimensions`);
+  const shape: number[] = [];
+  let total = 1;
+  for (let d = 0; d < nd; d++) {
+    const v = r.varint();
+    shape.push(v);
+    total *= v;
+  }
+  if (total > MAX_ELEMENTS) corrupt(`declares ${total} elements (at most ${MAX_ELEMENTS})`);
+  const gk = r.u8();
+  const gp = r.varint();
+  let grouping: Grouping;
+  if (gk === 0) grouping = { kind: "tensor" };
+  else if (gk === 1) {
+    if (gp >= nd) corrupt(`has channel axis ${gp} for ${nd} dimensions`);
+    grouping = { kind: "channel", axis: gp };
+  } else if (gk === 2) {
+    if (gp < 1) corrupt("has a group size of 0");
+    grouping = { kind: "group", size: gp };
+  } else corrupt(`has unknown grouping kind ${gk}`);
+  const sparse = (flags & FLAG_SPARSE) !== 0;
+  const count = r.varint();
+  if (sparse ? count > total : count !== total) corrupt(`declares ${count} codes for a tensor of ${total} elements`);
+  const bodyBits = r.varint();
+  const bodyBytes = Math.ceil(bodyBits / 8);
+  if (bodyBytes !== r.remaining) corrupt(`declares ${bodyBits} body bits but holds ${r.remaining} bytes`);
+  const start = r.pos;
+  const inp = new BitIn(bytes, start, bodyEnd);
+  const left = () => bodyBits - inp.bitsConsumed(start);
+  try {
+    const positions = sparse ? readGaps(inp, count, total, left) : undefined;
+    const code = readTable(inp, alphabetSize, left);
+    if (code.symbols.length > 1 && count > left()) corrupt(`declares ${count} codes in ${left()} remaining bits`);
+    const codes = new Uint32Array(count);
+    readSymbols(inp, code, codes, count);
+    if (inp.bitsConsumed(start) !== bodyBits) corrupt(`has ${bodyBits - inp.bitsConsumed(start)} bits left over after its codes`);
+    const pad = bodyBytes * 8 - bodyBits;
+    if (pad > 0 && (bytes[bodyEnd - 1]! & ((1 << pad) - 1)) !== 0) corrupt("has non-zero padding bits");
+    return { name, shape, codebook, grouping, codes, ...(positions ? { sparse: { positions } } : {}) };
+  } catch (e) {
+    if (e instanceof DecodeError) throw e;
+    // Allocation failures on absurd but self-consistent declarations end up here.
+    throw new DecodeError(`huffman stream could not be decoded (${(e as Error).message}). The stream is corrupted; re-encode it.`, e);
+  }
+}

@@ -1,0 +1,138 @@
+import { open, readFile } from "node:fs/promises";
+import { ErrorCodes, NonFiniteError, assertFinite } from "@quantforge/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readSafetensorsHeader } from "./header.js";
+import { loadSafetensors, readTensor, readTensorChunks, streamSafetensors } from "./read.js";
+import { bits, concat, f32le, f64le, put, scratchDir, stFile, u16le } from "./__fixtures__/files.js";
+
+let s: Awaited<ReturnType<typeof scratchDir>>;
+let mixed: string;
+
+// A hand-built file with one tensor per readable dtype; the data are written by hand from the
+// spec (DataView little-endian), never by the writer under test.
+const F16 = [0x3c00, 0xc000, 0x0001, 0x03ff, 0x7bff, 0x7c00, 0xfc00, 0x7e01, 0x8000];
+const BF16 = [0x3f80, 0x4049, 0x0001, 0x7f80, 0xff80, 0x8000];
+const F64 = [0.1, -1 / 3, 1e39, 1e-50, -0];
+const F32 = [1.5, -0, 1e-45, 3.4028234663852886e38, NaN, Infinity];
+
+beforeAll(async () => {
+  s = await scratchDir();
+  const data = concat(f32le(F32), u16le(F16), u16le(BF16), f64le(F64));
+  const a = F32.length * 4, b = a + F16.length * 2, c = b + BF16.length * 2, d = c + F64.length * 8;
+  const json = JSON.stringify({
+    f64: { dtype: "F64", shape: [5], data_offsets: [c, d] },
+    bf16: { dtype: "BF16", shape: [2, 3], data_offsets: [b, c] },
+    f16: { dtype: "F16", shape: [3, 3], data_offsets: [a, b] },
+    f32: { dtype: "F32", shape: [2, 1, 3], data_offsets: [0, a] },
+  });
+  mixed = await put(s.file("mixed.safetensors"), stFile(json, data));
+});
+afterAll(async () => { await s.cleanup(); });
+
+describe("readTensor", () => {
+  it("reads F32 bit-exactly, including -0, subnormals, max, NaN and Inf", async () => {
+    const h = await readSafetensorsHeader(mixed);
+    const t = await readTensor(mixed, h.tensors.find((e) => e.name === "f32")!);
+    expect(t.name).toBe("f32");
+    expect(t.shape).toEqual([2, 1, 3]);
+    expect(bits(t.data)).toEqual(bits(Float32Array.from(F32)));
+  });
+
+  it("widens F16 and BF16 exactly", async () => {
+    const h = await readSafetensorsHeader(mixed);
+    const f16 = await readTensor(mixed, h.tensors.find((e) => e.name === "f16")!);
+    expect(f16.shape).toEqual([3, 3]);
+    expect(Array.from(f16.data.subarray(0, 7))).toEqual([1, -2, 2 ** -24, 1023 * 2 ** -24, 65504, Infinity, -Infinity]);
+    expect(bits(f16.data)[7]).toBe(0x7fc02000); // NaN with payload 1: quiet bit + (1 << 13)
+    expect(Object.is(f16.data[8], -0)).toBe(true);
+    const bf16 = await readTensor(mixed, h.tensors.find((e) => e.name === "bf16")!);
+    expect(bits(bf16.data)).toEqual(BF16.map((x) => (x << 16) >>> 0));
+  });
+
+  it("rounds F64 with Math.fround and does not reject the resulting infinity", async () => {
+    const h = await readSafetensorsHeader(mixed);
+    const t = await readTensor(mixed, h.tensors.find((e) => e.name === "f64")!);
+    expect(Array.from(t.data)).toEqual(F64.map(Math.fround));
+    expect(t.data[2]).toBe(Infinity);
+    // Non-finite values are the pipeline's job: assertFinite (QF_NON_FINITE) is what rejects them.
+    expect(() => assertFinite(t)).toThrow(NonFiniteError);
+  });
+
+  it("reads every tensor through one open FileHandle, in any order, with small conversion chunks", async () => {
+    const fh = await open(mixed, "r");
+    try {
+      const h = await readSafetensorsHeader(fh);
+      for (const e of [...h.tensors].reverse()) {
+        const viaPath = await readTensor(mixed, e);
+        const viaHandle = await readTensor(fh, e, { chunkBytes: 6 });
+        expect(bits(viaHandle.data)).toEqual(bits(viaPath.data));
+      }
+    } finally {
+      await fh.close();
+    }
+  });
+
+  it("reports data missing from a truncated file as QF_FORMAT, and a missing file as QF_IO", async () => {
+    const h = await readSafetensorsHeader(mixed);
+    const entry = h.tensors.at(-1)!;
+    const cut = await put(s.file("cut.safetensors"), (await readFile(mixed)).subarray(0, entry.end - 3));
+    await expect(readTensor(cut, entry)).rejects.toMatchObject({ code: ErrorCodes.FORMAT, message: expect.stringMatching(/truncated/) });
+    await expect(readTensor(s.file("missing.safetensors"), entry)).rejects.toMatchObject({ code: ErrorCodes.IO });
+  });
+
+  it("rejects an entry inconsistent with its dtype and shape", async () => {
+    const h = await readSafetensorsHeader(mixed);
+    const e = h.tensors[0]!;
+    await expect(readTensor(mixed, { ...e, shape: [999] })).rejects.toMatchObject({ code: ErrorCodes.FORMAT });
+    await expect(readTensor(mixed, { ...e, dtype: "I64" as never })).rejects.toMatchObject({ code: ErrorCodes.FORMAT });
+  });
+});
+
+describe("readTensorChunks", () => {
+  it("yields consecutive runs that concatenate to the whole tensor", async () => {
+    const h = await readSafetensorsHeader(mixed);
+    for (const e of h.tensors) {
+      const whole = await readTensor(mixed, e);
+      const parts: Float32Array[] = [];
+      for await (const c of readTensorChunks(mixed, e, { chunkBytes: 5 })) parts.push(c);
+      const per = Math.max(1, Math.floor(5 / { F32: 4, F16: 2, BF16: 2, F64: 8 }[e.dtype]));
+      expect(parts.map((p) => p.length)).toEqual(Array.from({ length: Math.ceil(whole.data.length / per) }, (_, i) => Math.min(per, whole.data.length - i * per)));
+      const joined = new Float32Array(whole.data.length);
+      let o = 0;
+      for (const p of parts) { joined.set(p, o); o += p.length; }
+      expect(bits(joined)).toEqual(bits(whole.data));
+    }
+  });
+});
+
+describe("streamSafetensors and loadSafetensors", () => {
+  it("return tensors in data-offset order, not JSON key order", async () => {
+    expect((await loadSafetensors(mixed)).map((t) => t.name)).toEqual(["f32", "f16", "bf16", "f64"]);
+    const names: string[] = [];
+    for await (const t of streamSafetensors(mixed)) names.push(t.name);
+    expect(names).toEqual(["f32", "f16", "bf16", "f64"]);
+  });
+
+  it("validates the whole header before yielding anything", async () => {
+    const bad = stFile(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,8]}}`, new Uint8Array(8));
+    const path = await put(s.file("bad.safetensors"), bad);
+    const seen: string[] = [];
+    await expect((async () => { for await (const t of streamSafetensors(path)) seen.push(t.name); })()).rejects.toMatchObject({ code: ErrorCodes.FORMAT });
+    expect(seen).toEqual([]);
+  });
+
+  it("stops early without error", async () => {
+    for await (const t of streamSafetensors(mixed)) { expect(t.name).toBe("f32"); break; }
+  });
+
+  it("reads an empty tensor and a scalar", async () => {
+    const json = `{"s":{"dtype":"F32","shape":[],"data_offsets":[0,4]},"e":{"dtype":"F16","shape":[2,0],"data_offsets":[4,4]}}`;
+    const path = await put(s.file("edge.safetensors"), stFile(json, f32le([7])));
+    const ws = await loadSafetensors(path);
+    expect(ws.map((t) => [t.name, t.shape, Array.from(t.data)])).toEqual([["s", [], [7]], ["e", [2, 0], []]]);
+  });
+
+  it("a missing file is QF_IO", async () => {
+    await expect(loadSafetensors(s.file("absent.safetensors"))).rejects.toMatchObject({ code: ErrorCodes.IO });
+  });
+});

@@ -1,0 +1,153 @@
+import type { Tensor, Tensor2D, Tensor3D } from "@tensorflow/tfjs";
+import { shapeSize, type WeightSet, type WeightTensor } from "@quantforge/core";
+import { forwardLogits, paramTensors } from "./forward.js";
+import { im2col } from "./im2col-impl.js";
+import { paramOps, paramShape, type ConvOp, type DenseOp, type NetSpec } from "./net.js";
+import type { Tf } from "./tf.js";
+
+/** Samples per batch of the Hessian pass (each is replicated once per class). */
+const HESSIAN_BATCH = 50;
+
+/**
+ * The exact diagonal of the Hessian of the average cross-entropy loss over `count` samples,
+ * w.r.t. every kernel and bias of the dense and conv layers (hessian-ecsq.md §2).
+ *
+ * Why exact: in a chain of linear layers, ReLU and max-pool, the logits z are linear in each single
+ * weight (the activation pattern is fixed in a neighbourhood), so ∂²z/∂w² = 0 and the Hessian
+ * diagonal equals the Gauss–Newton diagonal. With g_a = ∂z_a/∂w and softmax p, per sample
+ *   h = Σ_a p_a g_a² − (Σ_a p_a g_a)² = Σ_a p_a (g_a − ḡ)²,  ḡ = Σ_a p_a g_a,
+ * the variance form being used because it is non-negative by construction (no cancellation).
+ * The label does not enter (∇²_z CE = diag p − p pᵀ).
+ *
+ * How: each batch is replicated once per class a, and one backward pass through
+ * `Σ_rows (e_a − p)·z` with zero-valued probes added to every layer's pre-activation y gives
+ * D_a = ∂(z_a − Σ_b p_b z_b)/∂y = G_a − Ḡ for all layers and classes at once. Then
+ * - dense `W_ij` (input x): g_a − ḡ = x_j·D_ai, so h_ij = mean_n x_nj² · Σ_a p_na D_nai² — one
+ *   matmul of x² with Σ_a p_a D_a² (the formula `x_j² · [Σ_a p_a G_ai² − (Σ_a p_a G_ai)²]`);
+ * - conv `W[kh,kw,ci,co]`: g_a − ḡ = Σ_pos patch[pos, (kh,kw,ci)] · D_a[pos, co] (the per-sample
+ *   filter gradient, computed exactly as a batched matmul of the im2col patches with D_a), then
+ *   h = mean_n Σ_a p_na (g_a − ḡ)² — exact, no estimator;
+ * - biases: the same with x ≡ 1 (dense) or the sum over positions (conv).
+ */
+export async function exactHessianDiagonal(tf: Tf, spec: NetSpec, weights: WeightSet, inputs: Float32Array, count: number): Promise<WeightSet> {
+  const per = shapeSize(spec.inputShape);
+  const C = spec.classes;
+  const layers = paramOps(spec);
+  const acc = new Map<string, Float64Array>();
+  for (const { op } of layers) {
+    acc.set(op.kernel, new Float64Array(shapeSize(paramShape(op, "kernel"))));
+    if (op.bias) acc.set(op.bias, new Float64Array(paramShape(op, "bias")[0]!));
+  }
+  const params = paramTensors(tf, spec, weights);
+  try {
+    for (let s = 0; s < count; s += HESSIAN_BATCH) {
+      const B = Math.min(HESSIAN_BATCH, count - s);
+      const x = tf.tensor(inputs.subarray(s * per, (s + B) * per), [B, ...spec.inputShape], "float32");
+      // p from one plain forward (the probes are zero, so it is the p of the backward pass too).
+      const p = tf.tidy(() => tf.softmax(forwardLogits(tf, spec, params, x) as Tensor2D));
+      const pData = (await p.data()) as Float32Array;
+      // Layer inputs of the first replica (the inputs are the same in every replica).
+      const layerIn = new Map<number, Tensor>();
+      tf.tidy(() => {
+        forwardLogits(tf, spec, params, x, { onInput: (i, t) => layerIn.set(i, tf.keep(t)) });
+      });
+      // Rows a·B + n: sample n, class a; weight row e_a − p_n.
+      const wRows = new Float32Array(C * B * C);
+      for (let a = 0; a < C; a++) {
+        for (let n = 0; n < B; n++) {
+          const r = (a * B + n) * C;
+          for (let b = 0; b < C; b++) wRows[r + b] = (a === b ? 1 : 0) - pData[n * C + b]!;
+        }
+      }
+      const probes = layers.map(({ index }) => tf.zeros([C * B, ...spec.shapes[index + 1]!]));
+      const D = tf.tidy(() => {
+        const xt = tf.tile(x, [C, ...spec.inputShape.map(() => 1)]);
+        const wt = tf.tensor2d(wRows, [C * B, C]);
+        const f = (...es: Tensor[]) => {
+          const byIndex = new Map(layers.map(({ index }, k) => [index, es[k]!]));
+          return tf.sum(tf.mul(forwardLogits(tf, spec, params, xt, { perturb: (i) => byIndex.get(i) }), wt));
+        };
+        return tf.grads(f)(probes);
+      });
+      for (const t of probes) t.dispose();
+      // pa[a·B + n] = p_na: the weight of each replica row.
+      const pa = new Float32Array(C * B);
+      for (let a = 0; a < C; a++) for (let n = 0; n < B; n++) pa[a * B + n] = pData[n * C + a]!;
+      const paT = tf.tensor1d(pa);
+      for (let k = 0; k < layers.length; k++) {
+        const { op, index } = layers[k]!;
+        const xin = layerIn.get(index)!;
+        if (op.kind === "dense") await accumulateDense(tf, op, xin, D[k]!, paT, B, C, acc);
+        else await accumulateConv(tf, op, spec.shapes[index]!, xin, D[k]!, pData, B, C, acc);
+      }
+      paT.dispose();
+      p.dispose();
+      x.dispose();
+      for (const t of D) t.dispose();
+      for (const t of layerIn.values()) t.dispose();
+    }
+  } finally {
+    for (const t of params.values()) t.dispose();
+  }
+  const byName = new Map(weights.map((t) => [t.name, t]));
+  const out: WeightTensor[] = [];
+  for (const { op } of layers) {
+    for (const name of [op.kernel, op.bias]) {
+      if (!name) continue;
+      const sum = acc.get(name)!;
+      const h = new Float32Array(sum.length);
+      for (let i = 0; i < sum.length; i++) h[i] = sum[i]! / count;
+      const src = byName.get(name)!;
+      out.push({ name, shape: [...src.shape], data: h, ...(src.role ? { role: src.role } : {}), ...(src.layer ? { layer: src.layer } : {}), ...(src.layerKind ? { layerKind: src.layerKind } : {}) });
+    }
+  }
+  return out;
+}
+
+async function addInto(acc: Float64Array, t: Tensor): Promise<void> {
+  const d = (await t.data()) as Float32Array;
+  for (let i = 0; i < d.length; i++) acc[i]! += d[i]!;
+  t.dispose();
+}
+
+async function accumulateDense(tf: Tf, op: DenseOp, xin: Tensor, D: Tensor, paT: Tensor, B: number, C: number, acc: Map<string, Float64Array>): Promise<void> {
+  // S[n, i] = Σ_a p_na D_nai²  (D rows are a·B + n).
+  const S = tf.tidy(() => tf.sum(tf.reshape(tf.mul(tf.square(D), tf.reshape(paT, [C * B, 1])), [C, B, op.units]), 0) as Tensor2D);
+  const hk = tf.tidy(() => tf.matMul(tf.square(xin as Tensor2D), S, true, false));
+  await addInto(acc.get(op.kernel)!, hk);
+  if (op.bias) await addInto(acc.get(op.bias)!, tf.sum(S, 0));
+  S.dispose();
+}
+
+async function accumulateConv(tf: Tf, op: ConvOp, inShape: readonly number[], xin: Tensor, D: Tensor, pData: Float32Array, B: number, C: number, acc: Map<string, Float64Array>): Promise<void> {
+  const [H, W, Cin] = inShape as [number, number, number];
+  const g = { height: H, width: W, channels: Cin, kernelSize: op.kernelSize, strides: op.strides, padding: op.padding };
+  const patches = im2col((await xin.data()) as Float32Array, B, g);
+  const K = op.kernelSize[0] * op.kernelSize[1] * Cin;
+  const P = patches.length / (B * K);
+  const Co = op.filters;
+  const pt = tf.tensor3d(patches, [B, P, K]);
+  const hk = new Float64Array(K * Co);
+  const hb = new Float64Array(Co);
+  for (let a = 0; a < C; a++) {
+    // Per-sample filter gradient deviation [B, K, Co] and bias deviation [B, Co] for class a.
+    const [gk, gb] = tf.tidy(() => {
+      const Da = tf.reshape(tf.slice(D, [a * B], [B]), [B, P, Co]) as Tensor3D;
+      const pw = tf.tensor1d(Float32Array.from({ length: B }, (_, n) => pData[n * C + a]!));
+      const dk = tf.matMul(pt, Da, true, false);
+      const wk = tf.sum(tf.mul(tf.square(dk), tf.reshape(pw, [B, 1, 1])), 0);
+      const db = tf.sum(Da, 1);
+      const wb = tf.sum(tf.mul(tf.square(db), tf.reshape(pw, [B, 1])), 0);
+      return [wk, wb];
+    });
+    await addInto(hk, gk!);
+    await addInto(hb, gb!);
+  }
+  pt.dispose();
+  const ak = acc.get(op.kernel)!;
+  for (let i = 0; i < ak.length; i++) ak[i]! += hk[i]!;
+  if (op.bias) {
+    const ab = acc.get(op.bias)!;
+    for (let i = 0; i < ab.length; i++) ab[i]! += hb[i]!;
+  }
+}

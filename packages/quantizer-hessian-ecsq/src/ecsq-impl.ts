@@ -1,0 +1,266 @@
+import { STOP_RELATIVE } from "./kmeans-impl.js";
+import type { SortedData } from "./sorted-impl.js";
+
+/** A clustering of sorted data with arbitrary (not necessarily interval) cells. */
+export interface Clustering {
+  /** Centres in shifted coordinates, ascending. */
+  readonly centres: Float64Array;
+  /** Cluster of each sorted element. */
+  readonly assign: Uint32Array;
+  /** Members per cluster (all > 0). */
+  readonly counts: Float64Array;
+  /** D = Σ h (w − c)² / N with h of mean 1 (spec §3, mode 4). */
+  readonly distortion: number;
+  /** Zeroth-order entropy of the codes, bits per weight. */
+  readonly entropy: number;
+}
+
+/** Result of {@link iterativeEcsq}. */
+export interface EcsqResult extends Clustering {
+  readonly lambda: number;
+  /** J = D + λ·H. */
+  readonly objective: number;
+  readonly iterations: number;
+  readonly converged: boolean;
+}
+
+/** Zeroth-order entropy (bits) of cluster counts summing to `n`. */
+export function entropyOfCounts(counts: ArrayLike<number>, n: number): number {
+  let h = 0;
+  for (let j = 0; j < counts.length; j++) {
+    const c = counts[j]!;
+    if (c > 0) h -= (c / n) * Math.log2(c / n);
+  }
+  return h;
+}
+
+/**
+ * Entropy-constrained assignment (spec §3, mode 4): each element goes to
+ * argmin_j [h_i (w_i − c_j)² − λ log2 p_j], evaluated as (w_i − c_j)² + (λ/h_i)·ℓ_j with
+ * ℓ_j = −log2 p_j (same argmin, h_i > 0) so that λ = 0 compares plain squared distances exactly
+ * like the interval assignment of k-means. Candidate pruning: starting from the nearest centre,
+ * a farther centre can only win while (w − c_j)² + (λ/h)·min ℓ < best, so the scan in each
+ * direction stops at the first centre failing that bound. Returns the number of changed
+ * assignments. Ties keep the nearer (lower on equal distance) centre.
+ */
+export function assignEcsq(d: SortedData, centres: Float64Array, codeLen: Float64Array, lambda: number, assign: Uint32Array, first: boolean): number {
+  const k = centres.length, v = d.v, h = d.h;
+  let minL = Infinity;
+  for (let j = 0; j < k; j++) if (codeLen[j]! < minL) minL = codeLen[j]!;
+  let p = 0, changed = 0;
+  for (let i = 0; i < d.n; i++) {
+    const x = v[i]!;
+    while (p < k && centres[p]! <= x) p++;
+    let j0: number;
+    if (p === 0) j0 = 0;
+    else if (p === k) j0 = k - 1;
+    else {
+      const a = centres[p - 1]!, b = centres[p]!;
+      j0 = (x - a) * (x - a) > (b - x) * (b - x) ? p : p - 1;
+    }
+    const pen = lambda / h[i]!;
+    let bj = j0;
+    let best = (x - centres[j0]!) * (x - centres[j0]!);
+    if (lambda > 0) {
+      best += pen * codeLen[j0]!;
+      const floor = pen * minL;
+      for (let j = j0 - 1; j >= 0; j--) {
+        const dd = (x - centres[j]!) * (x - centres[j]!);
+        if (dd + floor >= best) break;
+        const cost = dd + pen * codeLen[j]!;
+        if (cost < best) { best = cost; bj = j; }
+      }
+      for (let j = j0 + 1; j < k; j++) {
+        const dd = (x - centres[j]!) * (x - centres[j]!);
+        if (dd + floor >= best) break;
+        const cost = dd + pen * codeLen[j]!;
+        if (cost < best) { best = cost; bj = j; }
+      }
+    }
+    if (first || assign[i] !== bj) changed++;
+    assign[i] = bj;
+  }
+  return changed;
+}
+
+/**
+ * Moves centres to weighted means of their members, sets p_j = |C_j|/N, drops empty clusters
+ * and re-sorts centres (re-indexing `assign` in place). Returns the new clustering with D and H.
+ */
+export function updateEcsq(d: SortedData, k: number, assign: Uint32Array): Clustering {
+  const s0 = new Float64Array(k), s1 = new Float64Array(k), cnt = new Float64Array(k);
+  const v = d.v, h = d.h, n = d.n;
+  for (let i = 0; i < n; i++) {
+    const j = assign[i]!;
+    s0[j]! += h[i]!;
+    s1[j]! += h[i]! * v[i]!;
+    cnt[j]!++;
+  }
+  const live: number[] = [];
+  for (let j = 0; j < k; j++) if (cnt[j]! > 0) live.push(j);
+  const mean = (j: number) => s1[j]! / s0[j]!;
+  live.sort((a, b) => mean(a) - mean(b) || a - b);
+  const remap = new Uint32Array(k);
+  const centres = new Float64Array(live.length), counts = new Float64Array(live.length);
+  live.forEach((j, r) => { remap[j] = r; centres[r] = mean(j); counts[r] = cnt[j]!; });
+  let dist = 0;
+  for (let i = 0; i < n; i++) {
+    const j = remap[assign[i]!]!;
+    assign[i] = j;
+    const e = v[i]! - centres[j]!;
+    dist += h[i]! * e * e;
+  }
+  return { centres, assign, counts, distortion: n > 0 ? dist / n : 0, entropy: entropyOfCounts(counts, n) };
+}
+
+/**
+ * Iterative ECSQ (Chou–Lookabaugh–Gray entropy-constrained Lloyd; spec §3, mode 4): minimises
+ * J = D + λ·H. Start: the given centres with equal probabilities (so the first assignment is
+ * nearest-centre). Each iteration assigns by {@link assignEcsq} and updates by
+ * {@link updateEcsq}; it stops when no assignment changes or J falls by less than 1e-9·J —
+ * the pinned rule, which with λ = 0 reproduces Hessian-weighted k-means from the same start.
+ * `h` must have mean 1 so λ has a fixed unit.
+ *
+ * @param onIteration - called with each iteration's clustering and J (for tests and traces).
+ */
+export function iterativeEcsq(
+  d: SortedData,
+  init: Float64Array,
+  lambda: number,
+  maxIterations: number,
+  onIteration?: (c: Clustering, objective: number) => void,
+): EcsqResult {
+  let centres = Float64Array.from(init).sort();
+  let codeLen = new Float64Array(centres.length).fill(Math.log2(Math.max(1, centres.length)));
+  const assign = new Uint32Array(d.n);
+  assignEcsq(d, centres, codeLen, lambda, assign, true);
+  let state = updateEcsq(d, centres.length, assign);
+  let J = state.distortion + lambda * state.entropy;
+  onIteration?.(state, J);
+  let it = 1, converged = false;
+  while (it < maxIterations) {
+    centres = state.centres;
+    codeLen = new Float64Array(centres.length);
+    for (let j = 0; j < centres.length; j++) codeLen[j] = -Math.log2(state.counts[j]! / d.n);
+    const changed = assignEcsq(d, centres, codeLen, lambda, assign, false);
+    if (changed === 0) { converged = true; break; }
+    const next = updateEcsq(d, centres.length, assign);
+    it++;
+    const nextJ = next.distortion + lambda * next.entropy;
+    onIteration?.(next, nextJ);
+    const drop = J - nextJ;
+    state = next;
+    J = nextJ;
+    if (drop < STOP_RELATIVE * (J + drop)) { converged = true; break; }
+  }
+  return { ...state, assign, lambda, objective: J, iterations: it, converged };
+}
+
+/**
+ * Uniform quantization, the ECSQ heuristic (spec §3, mode 3): bins of width Δ centred on
+ * multiples of Δ (so 0 is a bin centre), bin index round(w/Δ); each non-empty bin's level is the
+ * plain or importance-weighted mean of its members, and with `pinZero` the bin around 0 has
+ * level exactly 0 (pruned networks need it). Near-optimal with entropy coding at high rate
+ * (Gish–Pierce). Cells are intervals in sorted order.
+ */
+export function uniformEcsq(d: SortedData, step: number, weighted: boolean, pinZero: boolean): Clustering {
+  const n = d.n, raw = d.raw, h = d.h, v = d.v;
+  const centres: number[] = [], counts: number[] = [];
+  const assign = new Uint32Array(n);
+  let i = 0;
+  while (i < n) {
+    const b = Math.round(raw[i]! / step);
+    let e = i;
+    let s0 = 0, s1 = 0;
+    while (e < n && Math.round(raw[e]! / step) === b) {
+      const w = weighted ? h[e]! : 1;
+      s0 += w;
+      s1 += w * v[e]!;
+      e++;
+    }
+    const j = centres.length;
+    centres.push(pinZero && b === 0 ? -d.shift : s1 / s0);
+    counts.push(e - i);
+    assign.fill(j, i, e);
+    i = e;
+  }
+  let dist = 0;
+  for (let t = 0; t < n; t++) {
+    const e = v[t]! - centres[assign[t]!]!;
+    dist += h[t]! * e * e;
+  }
+  return { centres: Float64Array.from(centres), assign, counts: Float64Array.from(counts), distortion: n ? dist / n : 0, entropy: entropyOfCounts(counts, n) };
+}
+
+/** Number of Δ-bins spanning [min, max] (empty interior bins included). */
+export function uniformSpan(d: SortedData, step: number): number {
+  return Math.round(d.raw[d.n - 1]! / step) - Math.round(d.raw[0]! / step) + 1;
+}
+
+/** The smallest Δ whose bins over [min, max] number at most k (bisection; the count is monotone in Δ). */
+export function stepForClusters(d: SortedData, k: number): number {
+  const range = d.raw[d.n - 1]! - d.raw[0]!;
+  const amax = Math.max(Math.abs(d.raw[0]!), Math.abs(d.raw[d.n - 1]!));
+  if (range === 0) return amax > 0 ? 2 * amax + 1 : 1;
+  if (k <= 1) return 2 * amax * 1.000001 + Number.MIN_VALUE;
+  let lo = range / (k + 1), hi = Math.max(range / Math.max(1, k - 2), 2 * amax * 1.000001);
+  for (let i = 0; i < 100 && uniformSpan(d, hi) > k; i++) hi *= 2;
+  for (let i = 0; i < 80; i++) {
+    const mid = (lo + hi) / 2;
+    if (uniformSpan(d, mid) <= k) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+/** One point of a rate search. */
+export interface SearchPoint<T> {
+  readonly x: number;
+  readonly rate: number;
+  readonly result: T;
+}
+
+/**
+ * Searches a parameter x ≥ 0 whose rate (entropy, bits) should be `target`, assuming the rate
+ * tends to fall as x grows but may be piecewise constant and not monotone (H(λ), spec §3): first
+ * brackets by doubling from `x0`, then bisects (geometrically once both ends are positive) until
+ * the rate is within `tolerance` or `maxSteps` evaluations were spent. Returns every evaluated
+ * point and the one closest to the target (ties: the lower rate).
+ */
+export function searchRate<T>(
+  evaluate: (x: number) => { rate: number; result: T },
+  target: number,
+  opts: { x0: number; lower: number; tolerance: number; maxSteps: number },
+): { best: SearchPoint<T>; points: SearchPoint<T>[] } {
+  const points: SearchPoint<T>[] = [];
+  const ev = (x: number): SearchPoint<T> => {
+    const r = evaluate(x);
+    const p = { x, rate: r.rate, result: r.result };
+    points.push(p);
+    return p;
+  };
+  const closer = (a: SearchPoint<T>, b: SearchPoint<T>) => {
+    const da = Math.abs(a.rate - target), db = Math.abs(b.rate - target);
+    return da < db || (da === db && a.rate < b.rate);
+  };
+  let best = ev(opts.lower);
+  if (best.rate <= target + opts.tolerance) return { best, points };
+  let lo = opts.lower;
+  let hi = opts.x0;
+  let ph = ev(hi);
+  if (closer(ph, best)) best = ph;
+  while (ph.rate > target && points.length < opts.maxSteps) {
+    lo = hi;
+    hi *= 2;
+    ph = ev(hi);
+    if (closer(ph, best)) best = ph;
+  }
+  while (Math.abs(best.rate - target) > opts.tolerance && points.length < opts.maxSteps) {
+    const mid = lo > 0 ? Math.sqrt(lo * hi) : (lo + hi) / 2;
+    const pm = ev(mid);
+    if (closer(pm, best)) best = pm;
+    if (pm.rate > target) lo = mid;
+    else hi = mid;
+  }
+  return { best, points };
+}

@@ -1,0 +1,2 @@
+/** Package version, reported by `quantforge list` (kept equal to package.json by a test). */
+export const VERSION = "0.1.0";

@@ -1,0 +1,308 @@
+/**
+ * Min/max affine round-to-nearest (RTN), the baseline every quantforge comparison includes.
+ * Pure numeric code on typed arrays; the plugin adapter is `rtn-quantizer.ts`.
+ *
+ * A group with minimum m and maximum M is mapped to codes q ∈ {0 … L−1} and reconstructed by
+ * the `affine` codebook expression of core, ŵ = fround((q − z)·s):
+ *
+ *   asymmetric: L = 2^b,      s = (M − m)/(2^b − 1)
+ *     zero "exact" (tfjs-converter `_get_affine_quantization_range`, after TFLite's
+ *       `NudgeQuantizationRange`): when m ≤ 0 ≤ M, z = round(−m/s) (numpy's half-to-even), so the
+ *       grid starts at −z·s, 0 is exactly the level of code z and data are clipped to the grid;
+ *       when 0 is outside [m, M] nothing is nudged and the grid starts at m (z = −m/s).
+ *     zero "free": the plain grid starting at m, z = fround(−m/s).
+ *   symmetric:  L = 2^b − 1, s = max|w|/(2^(b−1) − 1), z = 2^(b−1) − 1 (levels −(L−1)/2·s … +(L−1)/2·s).
+ *
+ * Codes are q = clamp(round(w/s + z), 0, L−1), i.e. the nearest level of the *stored* float32
+ * grid, so every weight inside the grid is within s/2 of its reconstruction (plus the float32
+ * rounding of ŵ) and re-quantizing ŵ with the stored parameters gives q back.
+ */
+
+/** Affine scheme: an asymmetric min/max grid or a grid symmetric around 0. */
+export type RtnScheme = "asymmetric" | "symmetric";
+/** How the zero point of an asymmetric grid is chosen (see the module comment). */
+export type RtnZero = "exact" | "free";
+
+/**
+ * How the elements of a tensor split into groups, in the form the loops need:
+ * `tensor` = one group; `channel` = index `c` of an axis, elements laid out as
+ * `outer × channels × inner` (row-major); `group` = runs of `size` consecutive elements.
+ */
+export type RtnLayout =
+  | { readonly kind: "tensor" }
+  | { readonly kind: "channel"; readonly outer: number; readonly channels: number; readonly inner: number }
+  | { readonly kind: "group"; readonly size: number };
+
+/** Settings of the RTN grid for every group. */
+export interface RtnGridSpec {
+  /** Bits per code, 1–16 (symmetric needs ≥ 2). */
+  readonly bits: number;
+  readonly scheme: RtnScheme;
+  readonly zero: RtnZero;
+}
+
+/** Per-group results of {@link rtnParams}: the stored float32 scale and zero point. */
+export interface RtnParams {
+  /** Number of codes L (2^b asymmetric, 2^b − 1 symmetric). */
+  readonly levels: number;
+  readonly scale: Float32Array;
+  readonly zeroPoint: Float32Array;
+  /** Groups whose values are all equal (incl. single-element and empty groups): stored exactly. */
+  readonly constantGroups: number;
+  /**
+   * Groups whose float32 grid cannot cover [min, max] to within s/2 (only for ranges at the edge
+   * of float32, e.g. a 1-bit grid over more than FLT_MAX): the ends are clipped.
+   */
+  readonly clippedGroups: number;
+}
+
+/** Largest finite float32. */
+export const FLT_MAX = 3.4028234663852886e38;
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+const fround = Math.fround;
+
+/** Next float32 above a positive finite float32 `x`. */
+function nextUp32(x: number): number {
+  f32[0] = x;
+  u32[0]! += 1;
+  return f32[0]!;
+}
+/** Next float32 below a positive float32 `x`. */
+function nextDown32(x: number): number {
+  f32[0] = x;
+  u32[0]! -= 1;
+  return f32[0]!;
+}
+
+/** True when the first and last level of the grid (codes 0 and m) are finite float32 values. */
+function endsFinite(s: number, z: number, m: number): boolean {
+  return Math.abs(fround((0 - z) * s)) <= FLT_MAX && Math.abs(fround((m - z) * s)) <= FLT_MAX;
+}
+
+/** numpy's `np.round`: round half to even (tfjs-converter rounds the zero point with it). */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** Number of codes of an RTN grid: 2^b (asymmetric) or 2^b − 1 (symmetric). */
+export function rtnLevels(bits: number, scheme: RtnScheme): number {
+  return scheme === "symmetric" ? 2 ** bits - 1 : 2 ** bits;
+}
+
+/** Number of groups of a layout over `n` elements (never 0 for tensor/group grouping). */
+export function layoutGroups(layout: RtnLayout, n: number): number {
+  if (layout.kind === "tensor") return 1;
+  if (layout.kind === "channel") return layout.channels;
+  return Math.max(1, Math.ceil(n / layout.size));
+}
+
+/**
+ * Minimum and maximum of every group in one pass. Groups without elements get
+ * min = +∞, max = −∞ (treated as constant 0 by {@link rtnParams}).
+ */
+export function groupMinMax(data: Float32Array, layout: RtnLayout, min: Float64Array, max: Float64Array): void {
+  min.fill(Infinity);
+  max.fill(-Infinity);
+  const n = data.length;
+  if (layout.kind === "tensor") {
+    let lo = Infinity, hi = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const v = data[i]!;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    min[0] = lo;
+    max[0] = hi;
+    return;
+  }
+  if (layout.kind === "group") {
+    const G = layout.size;
+    for (let g = 0, start = 0; start < n; g++, start += G) {
+      const end = Math.min(n, start + G);
+      let lo = Infinity, hi = -Infinity;
+      for (let i = start; i < end; i++) {
+        const v = data[i]!;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      min[g] = lo;
+      max[g] = hi;
+    }
+    return;
+  }
+  const { outer, channels, inner } = layout;
+  let i = 0;
+  for (let o = 0; o < outer; o++) {
+    for (let c = 0; c < channels; c++) {
+      let lo = min[c]!, hi = max[c]!;
+      for (let k = 0; k < inner; k++, i++) {
+        const v = data[i]!;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      min[c] = lo;
+      max[c] = hi;
+    }
+  }
+}
+
+/**
+ * Float32 step for a grid of `steps` steps over `range`: the nearest float32, moved up one ulp
+ * when rounding made the grid too short (matters for subnormal steps, where one ulp is a large
+ * fraction of the step), capped at FLT_MAX.
+ */
+function gridScale(range: number, steps: number): number {
+  let s = fround(range / steps);
+  if (s === Infinity) return FLT_MAX;
+  if (s * steps < range && s < FLT_MAX) s = nextUp32(s);
+  return s;
+}
+
+/**
+ * Scale and zero point of every group from its min/max (see the module comment for the
+ * formulas). Constant groups (max = min, incl. single elements and all-zero groups) are stored
+ * so that they reconstruct exactly: s = |c| with c one step away from the zero point (0 stays a
+ * level), or s = 1 for c = 0.
+ */
+export function rtnParams(min: Float64Array, max: Float64Array, groups: number, spec: RtnGridSpec): RtnParams {
+  const levels = rtnLevels(spec.bits, spec.scheme);
+  const m = levels - 1;
+  const np = Math.max(1, groups);
+  const scale = new Float32Array(np);
+  const zeroPoint = new Float32Array(np);
+  let constantGroups = 0, clippedGroups = 0;
+  const symmetric = spec.scheme === "symmetric";
+  const zc = symmetric ? (levels - 1) / 2 : 0;
+  for (let g = 0; g < np; g++) {
+    let lo = min[g] ?? 0, hi = max[g] ?? 0;
+    if (!(lo <= hi)) lo = hi = 0; // empty group
+    let s: number, z: number;
+    if (lo === hi) {
+      constantGroups++;
+      const c = lo;
+      // c one step from the zero point: ŵ = (q − z)·|c| = c exactly, and 0 stays a level.
+      s = c === 0 ? 1 : Math.abs(c);
+      z = symmetric ? zc : c < 0 ? 1 : 0;
+      scale[g] = s;
+      zeroPoint[g] = z;
+      continue;
+    }
+    if (symmetric) {
+      const a = Math.max(-lo, hi);
+      s = gridScale(a, zc);
+      z = zc;
+    } else {
+      s = gridScale(hi - lo, m);
+      if (s * m < hi - lo) {
+        // The range exceeds what a float32 step can span (1-bit over > FLT_MAX): centre the grid.
+        z = spec.zero === "exact" && lo <= 0 && hi >= 0 ? Math.min(m, Math.max(0, roundHalfEven(m / 2 - (lo + hi) / (2 * s)))) : fround(m / 2 - (lo + hi) / (2 * s));
+      } else if (spec.zero === "exact" && lo <= 0 && hi >= 0) {
+        // tfjs-converter's nudge: an integral zero point so that 0 is exactly the level of code z.
+        z = roundHalfEven(-lo / s);
+      } else {
+        z = fround(-lo / s);
+      }
+    }
+    if (!endsFinite(s, z, m)) {
+      // Ranges next to ±FLT_MAX: the ends of the grid must stay finite float32 values, so the step
+      // shrinks until the longer side fits (the other end is then clipped, and reported).
+      const floating = !symmetric && !(spec.zero === "exact" && lo <= 0 && hi >= 0);
+      s = Math.min(s, fround(FLT_MAX / Math.max(Math.abs(z), Math.abs(m - z))));
+      if (floating) z = fround(-lo / s);
+      for (let k = 0; k < 8 && !endsFinite(s, z, m); k++) {
+        s = nextDown32(s);
+        if (floating) z = fround(-lo / s);
+      }
+    }
+    // Clipped beyond half a step (+ the float32 rounding of the end levels, ≤ 2^-23 relative)?
+    const slack = s / 2 + (Math.abs(lo) + Math.abs(hi)) * 2 ** -23;
+    if (fround((0 - z) * s) - lo > slack || hi - fround((m - z) * s) > slack) clippedGroups++;
+    scale[g] = s;
+    zeroPoint[g] = z + 0; // + 0 turns −0 (from −0/s) into +0: stored parameters stay canonical
+  }
+  return { levels, scale, zeroPoint, constantGroups, clippedGroups };
+}
+
+/**
+ * Codes of every element: q = clamp(round(w/s_g + z_g), 0, L−1), written into `codes`.
+ * One multiply-add, one compare pair and a truncating store per element: floor(t + ½) through
+ * the Uint32Array store (ToUint32 truncates; t is clamped to [0, L−1] first).
+ */
+export function rtnCodes(data: Float32Array, layout: RtnLayout, params: Pick<RtnParams, "levels" | "scale" | "zeroPoint">, codes: Uint32Array): void {
+  const n = data.length;
+  const max = params.levels - 1;
+  const { scale, zeroPoint } = params;
+  if (layout.kind === "tensor") {
+    rtnCodesRun(data, 0, n, 1 / scale[0]!, zeroPoint[0]! + 0.5, max, codes);
+    return;
+  }
+  if (layout.kind === "group") {
+    const G = layout.size;
+    for (let g = 0, start = 0; start < n; g++, start += G) {
+      rtnCodesRun(data, start, Math.min(n, start + G), 1 / scale[g]!, zeroPoint[g]! + 0.5, max, codes);
+    }
+    return;
+  }
+  const { outer, channels, inner } = layout;
+  if (inner === 1) {
+    // Channels are the last axis (tfjs dense kernels [in, out] with axis −1): per-element params.
+    const inv = new Float64Array(channels), off = new Float64Array(channels);
+    for (let c = 0; c < channels; c++) {
+      inv[c] = 1 / scale[c]!;
+      off[c] = zeroPoint[c]! + 0.5;
+    }
+    let i = 0;
+    for (let o = 0; o < outer; o++) {
+      for (let c = 0; c < channels; c++, i++) {
+        let t = data[i]! * inv[c]! + off[c]!;
+        if (t < 0) t = 0;
+        else if (t > max) t = max;
+        codes[i] = t;
+      }
+    }
+    return;
+  }
+  let i = 0;
+  for (let o = 0; o < outer; o++) {
+    for (let c = 0; c < channels; c++, i += inner) {
+      rtnCodesRun(data, i, i + inner, 1 / scale[c]!, zeroPoint[c]! + 0.5, max, codes);
+    }
+  }
+}
+
+/** The hot loop: codes of `data[start…end)` for one group (`inv` = 1/s, `off` = z + ½). */
+function rtnCodesRun(data: Float32Array, start: number, end: number, inv: number, off: number, max: number, codes: Uint32Array): void {
+  for (let i = start; i < end; i++) {
+    let t = data[i]! * inv + off;
+    if (t < 0) t = 0;
+    else if (t > max) t = max;
+    codes[i] = t;
+  }
+}
+
+/** What {@link rtnQuantize} returns for one tensor. */
+export interface RtnResult extends RtnParams {
+  readonly codes: Uint32Array;
+}
+
+/**
+ * Quantizes one tensor's data with RTN: group min/max, per-group float32 grid, codes.
+ *
+ * @param data - Row-major float32 values.
+ * @param layout - Grouping of the elements.
+ * @param spec - Bits, scheme and zero-point rule.
+ * @returns Codes (one per element), per-group scale/zero point and counts of special groups.
+ */
+export function rtnQuantize(data: Float32Array, layout: RtnLayout, spec: RtnGridSpec): RtnResult {
+  const groups = layoutGroups(layout, data.length);
+  const min = new Float64Array(Math.max(1, groups));
+  const max = new Float64Array(Math.max(1, groups));
+  groupMinMax(data, layout, min, max);
+  const params = rtnParams(min, max, groups, spec);
+  const codes = new Uint32Array(data.length);
+  rtnCodes(data, layout, params, codes);
+  return { ...params, codes };
+}

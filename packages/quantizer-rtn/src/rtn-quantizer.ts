@@ -1,0 +1,95 @@
+import { defineQuantizer, perTensorQuantizer, ShapeMismatchError, shapeSize, z, type Grouping, type QuantizerPlugin, type RunContext, type TensorQuantization, type WeightTensor } from "@quantforge/core";
+import { rtnQuantize, type RtnLayout } from "./rtn-impl.js";
+import { VERSION } from "./version.js";
+
+/** zod schema of the rtn options (defaults applied by it). */
+export const rtnOptionsSchema = z
+  .strictObject({
+    /** Bits per code, 1–16. @default 8 */
+    bits: z.number().int().min(1).max(16).default(8),
+    /** `asymmetric` min/max grid (2^b levels) or `symmetric` around 0 (2^b − 1 levels). @default "asymmetric" */
+    scheme: z.enum(["asymmetric", "symmetric"]).default("asymmetric"),
+    /** Asymmetric only: `exact` nudges the grid so 0 is a level (tfjs-converter); `free` starts at min. @default "exact" */
+    zero: z.enum(["exact", "free"]).default("exact"),
+    /** One grid per `tensor`, per `channel` along `axis`, or per `group` of `groupSize` elements. @default "tensor" */
+    granularity: z.enum(["tensor", "channel", "group"]).default("tensor"),
+    /** Channel axis for `granularity: "channel"`; negative counts from the end. @default 0 */
+    axis: z.number().int().default(0),
+    /** Elements per group (row-major runs) for `granularity: "group"`. @default 128 */
+    groupSize: z.number().int().min(1).max(2 ** 31 - 1).default(128),
+  })
+  .superRefine((o, ctx) => {
+    if (o.scheme === "symmetric" && o.bits < 2) {
+      ctx.addIssue({ code: "custom", path: ["bits"], message: "must be at least 2 with scheme symmetric (2^b − 1 levels; 1 bit leaves only the level 0)" });
+    }
+    if (o.scheme === "symmetric" && o.zero === "free") {
+      ctx.addIssue({ code: "custom", path: ["zero"], message: "cannot be free with scheme symmetric (its zero point is always 2^(b−1) − 1); drop the option" });
+    }
+  });
+
+/** Validated rtn options. */
+export type RtnOptions = z.output<typeof rtnOptionsSchema>;
+/** rtn options as a user writes them (every field optional). */
+export type RtnOptionsInput = z.input<typeof rtnOptionsSchema>;
+
+/**
+ * The grouping and loop layout of one tensor for the chosen granularity.
+ *
+ * @throws {ShapeMismatchError} when the channel axis does not exist in the tensor.
+ */
+export function rtnGrouping(t: Pick<WeightTensor, "name" | "shape">, o: Pick<RtnOptions, "granularity" | "axis" | "groupSize">): { grouping: Grouping; layout: RtnLayout } {
+  if (o.granularity === "group") return { grouping: { kind: "group", size: o.groupSize }, layout: { kind: "group", size: o.groupSize } };
+  if (o.granularity === "tensor" || t.shape.length === 0) return { grouping: { kind: "tensor" }, layout: { kind: "tensor" } };
+  const rank = t.shape.length;
+  const axis = o.axis < 0 ? rank + o.axis : o.axis;
+  if (axis < 0 || axis >= rank) {
+    throw new ShapeMismatchError(`rtn: channel axis ${o.axis} does not exist in tensor "${t.name}" of shape [${t.shape.join(", ")}]. Choose an axis in ${-rank}…${rank - 1}.`);
+  }
+  const channels = t.shape[axis]!;
+  const inner = shapeSize(t.shape.slice(axis + 1));
+  const outer = shapeSize(t.shape.slice(0, axis));
+  return { grouping: { kind: "channel", axis }, layout: { kind: "channel", outer, channels, inner } };
+}
+
+/** Quantizes one tensor with validated options (the per-tensor function the plugin lifts). */
+export function rtnQuantizeTensor(t: WeightTensor, o: RtnOptions, ctx?: RunContext): TensorQuantization {
+  const { grouping, layout } = rtnGrouping(t, o);
+  const r = rtnQuantize(t.data, layout, o);
+  if (ctx && r.constantGroups > 0) {
+    const total = r.scale.length;
+    ctx.diagnostics.report({
+      severity: "info", source: "rtn", ruleId: "constant-group", tensor: t.name,
+      message: `${r.constantGroups} of ${total} group(s) of "${t.name}" are constant; they are stored exactly (scale = |value|).`,
+    });
+  }
+  if (ctx && r.clippedGroups > 0) {
+    ctx.diagnostics.report({
+      severity: "warning", source: "rtn", ruleId: "range-clipped", tensor: t.name,
+      message: `${r.clippedGroups} group(s) of "${t.name}" span a range no float32 ${o.bits}-bit grid can cover; their extremes are clipped. Use more bits or a finer granularity.`,
+    });
+  }
+  return { codebook: { kind: "affine", levels: r.levels, scale: r.scale, zeroPoint: r.zeroPoint }, codes: r.codes, grouping };
+}
+
+/**
+ * The `rtn` quantizer plugin: min/max affine round-to-nearest, what tfjs-converter, TFLite and
+ * most toolkits do by default. Each tensor gets its own `affine` codebook (one scale/zero point
+ * per group).
+ *
+ * @param defaults - Options applied under the options given at run time.
+ * @returns A side-effect-free quantizer descriptor.
+ * @example
+ * ```ts
+ * const r = await pipeline().weights(ws).quantize(rtnQuantizer({ bits: 4, granularity: "channel", axis: -1 })).run();
+ * ```
+ */
+export function rtnQuantizer(defaults?: Partial<RtnOptionsInput>): QuantizerPlugin<RtnOptions> {
+  return defineQuantizer({
+    id: "rtn",
+    version: VERSION,
+    description: "Min/max affine round-to-nearest (tfjs-converter/TFLite baseline); asymmetric or symmetric, per tensor, channel or group.",
+    options: rtnOptionsSchema,
+    defaults,
+    create: (o) => perTensorQuantizer("rtn", (t, ctx) => rtnQuantizeTensor(t, o, ctx)),
+  });
+}
