@@ -1,5 +1,10 @@
 import type { AnyPlugin } from "@quantforge/core";
+import { accuracyEvaluator } from "@quantforge/evaluator-accuracy";
 import { fixedCoder } from "@quantforge/coder-fixed";
+import { sizeEvaluator } from "@quantforge/evaluator-size";
+import { sqnrEvaluator } from "@quantforge/evaluator-sqnr";
+import { gpfqQuantizer } from "@quantforge/quantizer-gpfq";
+import { msqQuantizer, preprocessedMsqQuantizer } from "@quantforge/quantizer-preprocessed-msq";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
 
 /**
@@ -12,8 +17,14 @@ export function builtinPlugins(): AnyPlugin[] {
   return [
     // quantizers
     rtnQuantizer(),
+    msqQuantizer(),
+    preprocessedMsqQuantizer(),
+    gpfqQuantizer(),
     // coders
     fixedCoder(),
     // evaluators
+    accuracyEvaluator(),
+    sqnrEvaluator(),
+    sizeEvaluator(),
   ];
 }

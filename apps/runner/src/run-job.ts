@@ -2,7 +2,7 @@ import { inject, injectable } from "tsyringe";
 import {
   PLUGIN_REGISTRY, RUN_CONFIG, RUN_CONTEXT, runPipeline,
   type Coder, type CoderPlugin, type Evaluator, type EvaluatorPlugin, type PipelineResult, type PluginRegistry,
-  type Quantizer, type QuantizerPlugin, type RunContext, type TensorSelector, type WeightSet,
+  type ModelProbe, type Quantizer, type QuantizerPlugin, type RunContext, type TensorSelector, type WeightSet,
 } from "@quantforge/core";
 
 /** A plugin id with raw (unvalidated) options, as the command line gives them. */
@@ -65,10 +65,12 @@ export class RunJob {
    * records the input's tensor order (so `decode` restores the file in the same order) and the
    * validated quantizer options.
    */
-  async execute(weights: WeightSet, prepared: PreparedRun = this.prepare()): Promise<PipelineResult> {
+  async execute(weights: WeightSet, prepared: PreparedRun = this.prepare(), model?: ModelProbe): Promise<PipelineResult> {
     const metadata = { tensorOrder: weights.map((t) => t.name), quantizerOptions: prepared.quantizer.options, ...this.config.metadata };
     const r = await runPipeline({
       weights,
+      // A model (--model) gives evaluators and quantizers its capabilities (forward, data, …).
+      ...(model ? { model } : {}),
       quantizer: prepared.quantizer.instance,
       coder: prepared.coder.instance,
       evaluators: prepared.evaluators.map((e) => e.instance),

@@ -2,7 +2,7 @@ import {
   ByteReader, ByteWriter, DecodeError, InvalidQuantizedError, codebookSize, crc32, defineCoder, groupCount, shapeSize, z,
   type Codebook, type Coder, type CoderPlugin, type Grouping, type QuantizedTensor,
 } from "@quantforge/core";
-import { bitsFor, codeWidth, packBits, packedBytes, paddingIsZero, unpackBits } from "./fixed-impl.js";
+import { bitsFor, codeWidth, maxValue, packBits, packedBytes, paddingIsZero, unpackBits } from "./fixed-impl.js";
 
 /** The 4 magic bytes that open every fixed-coder stream: "QFFX". */
 export const FIXED_MAGIC = "QFFX";
@@ -73,8 +73,12 @@ export function encodeFixed(t: QuantizedTensor, cb: Codebook): Uint8Array {
   const gapBytes = packedBytes(count, gapWidth);
   const out = new Uint8Array(header.length + codeBytes + gapBytes + 4);
   out.set(header);
-  const max = packBits(t.codes, b, out, header.length);
-  if (count > 0 && max >= size) throw new InvalidQuantizedError(`tensor "${t.name}" has code ${max}, outside its codebook's ${size} codes.`);
+  const or = packBits(t.codes, b, out, header.length);
+  // The OR catches codes wider than b bits; only codebooks with fewer than 2^b codes need the max.
+  const tooWide = b < 32 && or >>> b !== 0;
+  if (tooWide || (size < 2 ** b && count > 0 && maxValue(t.codes) >= size)) {
+    throw new InvalidQuantizedError(`tensor "${t.name}" has code ${maxValue(t.codes)}, outside its codebook's ${size} codes.`);
+  }
   if (gaps) packBits(gaps, gapWidth, out, header.length + codeBytes);
   const body = out.length - 4;
   new DataView(out.buffer).setUint32(body, crc32(out, 0, body), true);

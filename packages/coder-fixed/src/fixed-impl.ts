@@ -2,7 +2,8 @@
  * Fixed-length bit packing on typed arrays: `count` values of `width` bits each, LSB-first
  * (value i occupies bits [i·w, (i+1)·w) of the little-endian bit stream), zero-padded to a whole
  * byte. No per-element allocation; dedicated paths for 8, 16 and 32 bits (plain byte, halfword
- * and word copies) and a 32-bit word accumulator for every other width.
+ * and word copies), hand-unrolled 2- and 4-bit paths, and a 32-bit word accumulator for every
+ * other width.
  */
 
 /** True on little-endian hosts, where typed-array views read the stream's byte order directly. */
@@ -27,114 +28,155 @@ export function packedBytes(count: number, width: number): number {
 }
 
 /**
- * Packs `values` (each < 2^width) into `out` at `offset`, `packedBytes(values.length, width)`
- * bytes. Returns the largest value seen, so callers can validate the range without a second
- * pass; bits of larger values beyond `width` are dropped, so check the result.
+ * Packs `values` into `out` at `offset`, `packedBytes(values.length, width)` bytes. Returns the
+ * bitwise OR of all values, so callers can check that every value fits `width` bits
+ * (`(or >>> width) === 0` for width < 32) without a second pass; bits beyond `width` are dropped.
+ * Writes straight into `out` (no scratch buffers: fresh pages cost more than the packing).
  */
 export function packBits(values: Uint32Array, width: number, out: Uint8Array, offset: number): number {
   const n = values.length;
-  let max = 0;
+  let or = 0;
   if (width === 0 || n === 0) {
-    for (let i = 0; i < n; i++) if (values[i]! > max) max = values[i]!;
-    return max;
+    for (let i = 0; i < n; i++) or |= values[i]!;
+    return or >>> 0;
   }
   if (width === 8) {
-    for (let i = 0; i < n; i++) {
-      const v = values[i]!;
-      if (v > max) max = v;
-      out[offset + i] = v;
-    }
-    return max;
+    // Native Uint32 → Uint8 conversion (mod 256), then a read-only pass for the range check.
+    out.set(values, offset);
+    for (let i = 0; i < n; i++) or |= values[i]!;
+    return or >>> 0;
   }
+  if (width === 32) {
+    if (LITTLE_ENDIAN) out.set(new Uint8Array(values.buffer, values.byteOffset, n * 4), offset);
+    else for (let i = 0, o = offset; i < n; i++, o += 4) writeWord(out, o, values[i]!);
+    return 0;
+  }
+  let o = offset;
   if (width === 16) {
-    let o = offset;
     for (let i = 0; i < n; i++) {
       const v = values[i]!;
-      if (v > max) max = v;
+      or |= v;
       out[o] = v;
       out[o + 1] = v >>> 8;
       o += 2;
     }
-    return max;
+    return or >>> 0;
   }
-  if (width === 32) {
-    for (let i = 0; i < n; i++) if (values[i]! > max) max = values[i]!;
-    copyWords(values, out, offset);
-    return max;
+  let i = 0;
+  // 4 and 2 bits: whole values per byte, hand-unrolled (a generic inner loop is ~2× slower).
+  if (width === 4) {
+    for (; i + 1 < n; i += 2) {
+      const a = values[i]!, b = values[i + 1]!;
+      or |= a | b;
+      out[o++] = (a & 15) | (b << 4);
+    }
+  } else if (width === 2) {
+    for (; i + 3 < n; i += 4) {
+      const a = values[i]!, b = values[i + 1]!, c = values[i + 2]!, d = values[i + 3]!;
+      or |= a | b | c | d;
+      out[o++] = (a & 3) | ((b & 3) << 2) | ((c & 3) << 4) | (d << 6);
+    }
   }
-  // Word accumulator: whole 32-bit words go to an aligned scratch array, then one byte copy.
-  const nbytes = packedBytes(n, width);
-  const words = new Uint32Array((nbytes + 3) >>> 2);
-  let acc = 0, nacc = 0, w = 0;
-  for (let i = 0; i < n; i++) {
+  // 32-bit word accumulator (and the tail of the widths above): each full word is stored as 4
+  // little-endian bytes, the last partial word as just the bytes it needs.
+  let acc = 0, nacc = 0;
+  for (; i < n; i++) {
     const v = values[i]!;
-    if (v > max) max = v;
+    or |= v;
     acc |= v << nacc;
     nacc += width;
     if (nacc >= 32) {
-      words[w++] = acc;
+      writeWord(out, o, acc);
+      o += 4;
       nacc -= 32;
       // The top `nacc` bits of v did not fit; width − nacc ≥ 1 because nacc was < 32 before.
       acc = nacc === 0 ? 0 : v >>> (width - nacc);
     }
   }
-  if (nacc > 0) words[w] = acc;
-  copyWords(words, out, offset, nbytes);
-  return max;
-}
-
-/** Copies the first `nbytes` little-endian bytes of `words` into `out` at `offset`. */
-function copyWords(words: Uint32Array, out: Uint8Array, offset: number, nbytes = words.length * 4): void {
-  if (LITTLE_ENDIAN) {
-    out.set(new Uint8Array(words.buffer, words.byteOffset, nbytes), offset);
-    return;
+  for (; nacc > 0; nacc -= 8) {
+    out[o++] = acc;
+    acc >>>= 8;
   }
-  for (let i = 0; i < nbytes; i++) out[offset + i] = (words[i >>> 2]! >>> ((i & 3) * 8)) & 0xff;
+  return or >>> 0;
 }
 
-/** A word-aligned little-endian view of `bytes[offset, offset + nbytes)`, copying only when needed. */
-function wordsOf(bytes: Uint8Array, offset: number, nbytes: number): Uint32Array {
-  const start = bytes.byteOffset + offset;
-  if (LITTLE_ENDIAN && (start & 3) === 0 && (nbytes & 3) === 0) return new Uint32Array(bytes.buffer, start, nbytes >>> 2);
-  const words = new Uint32Array((nbytes + 3) >>> 2);
-  if (LITTLE_ENDIAN) new Uint8Array(words.buffer).set(bytes.subarray(offset, offset + nbytes));
-  else for (let i = 0; i < nbytes; i++) words[i >>> 2]! |= bytes[offset + i]! << ((i & 3) * 8);
-  return words;
+function writeWord(out: Uint8Array, o: number, w: number): void {
+  out[o] = w;
+  out[o + 1] = w >>> 8;
+  out[o + 2] = w >>> 16;
+  out[o + 3] = w >>> 24;
+}
+
+/** The largest value of `values` (0 when empty). */
+export function maxValue(values: Uint32Array): number {
+  let m = 0;
+  for (let i = 0; i < values.length; i++) if (values[i]! > m) m = values[i]!;
+  return m;
 }
 
 /**
  * Unpacks `out.length` values of `width` bits from `bytes` at `offset` into `out`. The caller has
- * checked that `packedBytes(out.length, width)` bytes are available.
+ * checked that `packedBytes(out.length, width)` bytes are available. Reads the bytes in place at
+ * any alignment (containers hand coders views at arbitrary offsets).
  */
 export function unpackBits(bytes: Uint8Array, offset: number, width: number, out: Uint32Array): void {
   const n = out.length;
   if (width === 0 || n === 0) { out.fill(0); return; }
   if (width === 8) { out.set(bytes.subarray(offset, offset + n)); return; }
+  const start = bytes.byteOffset + offset;
   if (width === 16) {
-    const start = bytes.byteOffset + offset;
     if (LITTLE_ENDIAN && (start & 1) === 0) { out.set(new Uint16Array(bytes.buffer, start, n)); return; }
-    let o = offset;
-    for (let i = 0; i < n; i++) { out[i] = bytes[o]! | (bytes[o + 1]! << 8); o += 2; }
+    for (let i = 0, o = offset; i < n; i++, o += 2) out[i] = bytes[o]! | (bytes[o + 1]! << 8);
     return;
   }
-  const nbytes = packedBytes(n, width);
-  const words = wordsOf(bytes, offset, nbytes);
-  if (width === 32) { out.set(words.subarray(0, n)); return; }
+  if (width === 32) {
+    if (LITTLE_ENDIAN && (start & 3) === 0) { out.set(new Uint32Array(bytes.buffer, start, n)); return; }
+    for (let i = 0, o = offset; i < n; i++, o += 4) out[i] = (bytes[o]! | (bytes[o + 1]! << 8) | (bytes[o + 2]! << 16) | (bytes[o + 3]! << 24)) >>> 0;
+    return;
+  }
   const mask = (1 << width) - 1; // width ≤ 31 here, so the shift is exact
-  let acc = 0, nacc = 0, w = 0;
-  for (let i = 0; i < n; i++) {
+  let i = 0, o = offset;
+  if (width === 4) {
+    for (; i + 1 < n; i += 2) {
+      const b = bytes[o++]!;
+      out[i] = b & 15;
+      out[i + 1] = b >>> 4;
+    }
+  } else if (width === 2) {
+    for (; i + 3 < n; i += 4) {
+      const b = bytes[o++]!;
+      out[i] = b & 3;
+      out[i + 1] = (b >>> 2) & 3;
+      out[i + 2] = (b >>> 4) & 3;
+      out[i + 3] = b >>> 6;
+    }
+  }
+  // Word accumulator over little-endian words read from bytes; the last word may be partial.
+  const end = offset + packedBytes(n, width);
+  let acc = 0, nacc = 0;
+  for (; i < n; i++) {
     if (nacc >= width) {
       out[i] = acc & mask;
       acc >>>= width;
       nacc -= width;
     } else {
+      const word = o + 4 <= end
+        ? bytes[o]! | (bytes[o + 1]! << 8) | (bytes[o + 2]! << 16) | (bytes[o + 3]! << 24)
+        : tailWord(bytes, o, end);
+      o += 4;
       // Take the missing width − nacc (1…31) bits from the next word; keep its rest.
-      const word = words[w++]!;
       out[i] = (acc | (word << nacc)) & mask;
       acc = word >>> (width - nacc);
       nacc += 32 - width;
     }
   }
+}
+
+/** The little-endian word at `o` with bytes at or past `end` read as 0. */
+function tailWord(bytes: Uint8Array, o: number, end: number): number {
+  let w = 0;
+  for (let k = 0; k < 4 && o + k < end; k++) w |= bytes[o + k]! << (8 * k);
+  return w;
 }
 
 /**

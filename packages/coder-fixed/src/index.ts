@@ -1,3 +1,3 @@
 export { fixedCoder, encodeFixed, decodeFixed, fixedOptionsSchema, FIXED_MAGIC, FIXED_FORMAT_VERSION } from "./fixed-coder.js";
 export type { FixedOptions, FixedOptionsInput } from "./fixed-coder.js";
-export { codeWidth, bitsFor, packedBytes, packBits, unpackBits, paddingIsZero } from "./fixed-impl.js";
+export { codeWidth, bitsFor, packedBytes, packBits, unpackBits, paddingIsZero, maxValue } from "./fixed-impl.js";

@@ -50,7 +50,8 @@ export function dequantizeCodes(cb: Codebook, codes: Uint32Array, groups: Int32A
 /**
  * Maps values to the nearest code of a codebook with the given group parameters (the inverse of
  * {@link dequantizeCodes}); re-quantizing decoded weights with the stored parameters must
- * reproduce the codes. Ties go to the lower level.
+ * reproduce the codes. Exact ties go to the lower level for `levels` codebooks and up
+ * (`Math.round`) for `affine` and `grid`.
  */
 export function requantizeValues(cb: Codebook, values: Float32Array, groups: Int32Array | null, out: Uint32Array): void {
   const n = values.length;
@@ -86,11 +87,15 @@ export function requantizeValues(cb: Codebook, values: Float32Array, groups: Int
     return;
   }
   const N = cb.levels, step = gridStep(cb);
+  // c(q) = q − off (see dequantizeCodes), so the nearest code is round(x/Δ + off). For even-N
+  // midrise this equals ⌊x/Δ⌋ + N/2 and for odd-N midtread round(x/Δ) + (N−1)/2; unlike those
+  // forms it stays an integer for the other parities too (odd-N midrise, even-N midtread).
+  const off = cb.midtread ? (N - 1) / 2 : N / 2 - 0.5;
   for (let i = 0; i < n; i++) {
     const g = groups === null ? 0 : paramIndex(cb.sigma.length, groups[i]!);
     const s = cb.sigma[g]!;
     const x = s === 0 ? 0 : (values[i]! - cb.mu[g]!) / s;
-    let q = cb.midtread ? Math.round(x / step) + (N - 1) / 2 : Math.floor(x / step) + N / 2;
+    let q = Math.round(x / step + off);
     if (q < 0) q = 0;
     else if (q > N - 1) q = N - 1;
     out[i] = q;

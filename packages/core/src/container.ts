@@ -1,11 +1,12 @@
 import { ByteReader, ByteWriter } from "./bytes.js";
 import { readCodebook, writeCodebook } from "./codebook-io.js";
 import { crc32 } from "./crc32.js";
-import { DecodeError } from "./errors.js";
+import type { Codebook } from "./codebook.js";
+import { DecodeError, InvalidQuantizedError } from "./errors.js";
 import type { Coder, EncodedSize } from "./plugin.js";
 import type { QuantizedModel, QuantizedTensor } from "./quantized.js";
 import { shapeSize, type LayerKind, type TensorRole, type WeightTensor } from "./tensor.js";
-import { codebookMap } from "./validate.js";
+import { assertQuantizedTensor, codebookMap } from "./validate.js";
 
 /**
  * The `.qf` container (version 1), all little-endian:
@@ -63,8 +64,10 @@ export function encodeContainer(qm: QuantizedModel, coder: Coder, metadata: Reco
   const tensors: { name: string; count: number; streamBytes: number; bytes: number }[] = [];
   let streamTotal = 0;
   for (const t of qm.tensors) {
+    const cb = cbs.get(t.codebook);
+    if (!cb) throw new InvalidQuantizedError(`tensor "${t.name}" refers to a missing codebook "${t.codebook}". Every referenced codebook must be in the model.`);
     writeTags(w, t);
-    const s = coder.encode(t, cbs.get(t.codebook)!);
+    const s = coder.encode(t, cb);
     w.varint(s.length).bytes(s);
     streamTotal += s.length;
     const count = shapeSize(t.shape);
@@ -133,6 +136,7 @@ export function decodeContainer(bytes: Uint8Array, resolveCoder: (id: string) =>
     r.need(len);
     const sub = new ByteReader(bytes, r.pos, r.pos + len, "codebook");
     codebooks.push(readCodebook(sub));
+    if (sub.remaining !== 0) throw new DecodeError(`container codebook record ${i} has ${sub.remaining} unread bytes. The file is corrupted.`);
     r.pos += len;
   }
   const nT = r.varint();
@@ -158,6 +162,18 @@ export function decodeContainer(bytes: Uint8Array, resolveCoder: (id: string) =>
   }
   if (r.remaining !== 0) throw new DecodeError(`container has ${r.remaining} unexpected trailing bytes. The file is corrupted.`);
   const model: QuantizedModel = { codebooks, tensors, passthrough };
-  try { codebookMap(model); } catch (e) { throw new DecodeError("container has duplicate codebook ids. The file is corrupted.", e); }
+  let cbs: Map<string, Codebook>;
+  try { cbs = codebookMap(model); } catch (e) { throw new DecodeError("container has duplicate codebook ids. The file is corrupted.", e); }
+  // Decoded tensors must fit their codebooks (ids, code range, parameter counts, positions):
+  // otherwise dequantizing would read past a level list and yield NaN instead of an error.
+  const names = new Set<string>();
+  for (const t of [...tensors, ...passthrough]) {
+    if (names.has(t.name)) throw new DecodeError(`container has two tensors named "${t.name}". The file is corrupted.`);
+    names.add(t.name);
+  }
+  for (const t of tensors) {
+    try { assertQuantizedTensor(t, cbs.get(t.codebook)); }
+    catch (e) { throw new DecodeError(`container tensor "${t.name}" does not fit its codebook: ${(e as Error).message} The file is corrupted.`, e); }
+  }
   return { coderId, metadata, model };
 }

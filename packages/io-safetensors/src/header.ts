@@ -1,7 +1,7 @@
 import { open, type FileHandle } from "node:fs/promises";
 import { FormatError } from "@quantforge/core";
 import { isKnownDtype, isReadableDtype, knownDtypes, READABLE_DTYPES, SAFETENSORS_DTYPE_BYTES, type SafetensorsDtype } from "./dtype.js";
-import { readFully, toIoError } from "./io-impl.js";
+import { readFully, sizeOption, toIoError } from "./io-impl.js";
 
 /**
  * Default cap on the JSON header length: 100 MB, the same limit as the reference implementation
@@ -224,7 +224,7 @@ function checkLayout(tensors: readonly SafetensorsTensorInfo[], dataOffset: numb
  * @internal Shared by the public readers; `label` names the file in messages.
  */
 export async function readHeaderFrom(fh: FileHandle, label: string, options: ReadHeaderOptions = {}): Promise<SafetensorsHeader> {
-  const cap = options.maxHeaderBytes ?? SAFETENSORS_MAX_HEADER_BYTES;
+  const cap = sizeOption("maxHeaderBytes", options.maxHeaderBytes, SAFETENSORS_MAX_HEADER_BYTES, 0);
   let fileSize: number;
   try { fileSize = (await fh.stat()).size; } catch (e) { throw toIoError(e, "read", label); }
   if (fileSize < 8) {

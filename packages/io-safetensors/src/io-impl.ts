@@ -1,5 +1,5 @@
 import type { FileHandle } from "node:fs/promises";
-import { IoError } from "@quantforge/core";
+import { InvalidOptionsError, IoError } from "@quantforge/core";
 
 /** safetensors stores every multi-byte value little-endian; swap only on big-endian hosts. */
 export const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -72,4 +72,16 @@ export async function writeFully(fh: FileHandle, src: Uint8Array, position: numb
     if (bytesWritten <= 0) throw Object.assign(new Error("write made no progress"), { code: "EIO" });
     done += bytesWritten;
   }
+}
+
+/**
+ * Validates a size option (bytes): a positive safe integer, or `undefined` for the default.
+ * @throws {InvalidOptionsError} Otherwise, naming the option.
+ */
+export function sizeOption(name: string, value: unknown, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
+    throw new InvalidOptionsError("io-safetensors", name, `must be an integer >= ${min}, got ${String(value)}`);
+  }
+  return value;
 }

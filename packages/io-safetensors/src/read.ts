@@ -3,7 +3,7 @@ import { FormatError, IoError, shapeSize, type WeightTensor } from "@quantforge/
 import { SAFETENSORS_DTYPE_BYTES, isReadableDtype } from "./dtype.js";
 import { decodeBfloat16, decodeFloat16, decodeFloat64 } from "./float16-impl.js";
 import { handleLabel, openForRead, readHeaderFrom, type ReadHeaderOptions, type SafetensorsTensorInfo } from "./header.js";
-import { HOST_LITTLE_ENDIAN, readFully, swapBytes, toIoError } from "./io-impl.js";
+import { HOST_LITTLE_ENDIAN, readFully, sizeOption, swapBytes, toIoError } from "./io-impl.js";
 
 /** Options of the tensor readers. */
 export interface ReadTensorOptions {
@@ -112,10 +112,11 @@ async function withHandle<T>(source: string | FileHandle, fn: (fh: FileHandle, l
  * const w = await readTensor(path, h.tensors[0]!);
  */
 export async function readTensor(source: string | FileHandle, entry: SafetensorsTensorInfo, options: ReadTensorOptions = {}): Promise<WeightTensor> {
+  const chunkBytes = sizeOption("chunkBytes", options.chunkBytes, DEFAULT_CHUNK_BYTES);
   return withHandle(source, async (fh, label) => {
     const count = checkEntry(entry, label);
     const data = allocate(count, entry.name);
-    await readRange(fh, entry, 0, data, options.chunkBytes ?? DEFAULT_CHUNK_BYTES, label);
+    await readRange(fh, entry, 0, data, chunkBytes, label);
     return { name: entry.name, shape: entry.shape.slice(), data };
   });
 }
@@ -131,12 +132,12 @@ export async function readTensor(source: string | FileHandle, entry: Safetensors
  * @throws {FormatError} When the data run past the end of the file.
  */
 export async function* readTensorChunks(source: string | FileHandle, entry: SafetensorsTensorInfo, options: ReadTensorOptions = {}): AsyncGenerator<Float32Array, void, undefined> {
+  const chunkBytes = sizeOption("chunkBytes", options.chunkBytes, DEFAULT_CHUNK_BYTES);
   const owned = typeof source === "string";
   const fh = owned ? await openForRead(source) : source;
   const label = owned ? source : handleLabel(fh);
   try {
     const count = checkEntry(entry, label);
-    const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     const per = Math.max(1, Math.floor(chunkBytes / SAFETENSORS_DTYPE_BYTES[entry.dtype]));
     for (let i = 0; i < count; i += per) {
       const out = allocate(Math.min(per, count - i), entry.name);
@@ -161,6 +162,7 @@ export async function* readTensorChunks(source: string | FileHandle, entry: Safe
  * for await (const t of streamSafetensors("big.safetensors")) process(t);
  */
 export async function* streamSafetensors(path: string, options: LoadSafetensorsOptions = {}): AsyncGenerator<WeightTensor, void, undefined> {
+  sizeOption("chunkBytes", options.chunkBytes, DEFAULT_CHUNK_BYTES);
   const fh = await openForRead(path);
   try {
     const header = await readHeaderFrom(fh, path, options);

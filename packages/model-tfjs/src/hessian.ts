@@ -126,28 +126,22 @@ async function accumulateConv(tf: Tf, op: ConvOp, inShape: readonly number[], xi
   const K = op.kernelSize[0] * op.kernelSize[1] * Cin;
   const P = patches.length / (B * K);
   const Co = op.filters;
-  const pt = tf.tensor3d(patches, [B, P, K]);
-  const hk = new Float64Array(K * Co);
-  const hb = new Float64Array(Co);
-  for (let a = 0; a < C; a++) {
-    // Per-sample filter gradient deviation [B, K, Co] and bias deviation [B, Co] for class a.
-    const [gk, gb] = tf.tidy(() => {
-      const Da = tf.reshape(tf.slice(D, [a * B], [B]), [B, P, Co]) as Tensor3D;
-      const pw = tf.tensor1d(Float32Array.from({ length: B }, (_, n) => pData[n * C + a]!));
-      const dk = tf.matMul(pt, Da, true, false);
-      const wk = tf.sum(tf.mul(tf.square(dk), tf.reshape(pw, [B, 1, 1])), 0);
-      const db = tf.sum(Da, 1);
-      const wb = tf.sum(tf.mul(tf.square(db), tf.reshape(pw, [B, 1])), 0);
-      return [wk, wb];
-    });
-    await addInto(hk, gk!);
-    await addInto(hb, gb!);
-  }
-  pt.dispose();
-  const ak = acc.get(op.kernel)!;
-  for (let i = 0; i < ak.length; i++) ak[i]! += hk[i]!;
-  if (op.bias) {
-    const ab = acc.get(op.bias)!;
-    for (let i = 0; i < ab.length; i++) ab[i]! += hb[i]!;
-  }
+  // pw[n, a] = p_na as a [B, 1, C, 1] weight.
+  const pw = new Float32Array(B * C);
+  for (let n = 0; n < B; n++) for (let a = 0; a < C; a++) pw[n * C + a] = pData[n * C + a]!;
+  const [gk, gb] = tf.tidy(() => {
+    const pt = tf.tensor3d(patches, [B, P, K]);
+    // D rows are a·B + n; regroup to [B, P, C·Co] so one batched matmul gives every class's
+    // per-sample filter-gradient deviation (fewer, larger kernels than one matmul per class).
+    const Dn = tf.reshape(tf.transpose(tf.reshape(D, [C, B, P, Co]), [1, 2, 0, 3]), [B, P, C * Co]) as Tensor3D;
+    const w = tf.tensor4d(pw, [B, 1, C, 1]);
+    const dk = tf.reshape(tf.matMul(pt, Dn, true, false), [B, K, C, Co]);
+    const wk = tf.sum(tf.mul(tf.square(dk), w), [0, 2]);
+    const db = tf.reshape(tf.sum(Dn, 1), [B, C, Co]);
+    const wb = tf.sum(tf.mul(tf.square(db), tf.reshape(w, [B, C, 1])), [0, 1]);
+    return [wk, wb];
+  });
+  await addInto(acc.get(op.kernel)!, gk!);
+  if (op.bias) await addInto(acc.get(op.bias)!, gb!);
+  else gb!.dispose();
 }

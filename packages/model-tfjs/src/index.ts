@@ -13,7 +13,9 @@ export { readTfjsArtifacts, layersModelFromArtifacts, saveLayersModel, manifestE
 export type { ModelJson, TfjsArtifacts, MomentsManifest } from "./model-io.js";
 export { REFERENCE_MODEL_IDS, REFERENCE_TRAINING, buildReferenceModel, isReferenceModelId, referenceModelDir } from "./reference.js";
 export type { ReferenceModelId } from "./reference.js";
-export { trainModel, trainLayersModel, saveTrainedModel, accuracyWith, modelVariables } from "./train.js";
+export { trainModel, trainAndSave, trainLayersModel, saveTrainedModel, accuracyWith, modelVariables, shiftImage } from "./train.js";
 export type { TrainOptions, TrainedModel, TrainingRecord, EpochRecord } from "./train.js";
 export { loadModel, createProbe, resolveModelJson } from "./probe.js";
 export type { TfjsModelProbe, LoadModelOptions, CreateProbeOptions } from "./probe.js";
+export { maskedFineTune, probeWithWeights } from "./masked-finetune.js";
+export type { MaskedFineTuneOptions } from "./masked-finetune.js";

@@ -97,39 +97,30 @@ async function layerInputMatrix(tf: Tf, spec: NetSpec, weights: WeightSet, layer
   return { rows: data.length / cols, cols, data };
 }
 
-/**
- * Wraps a tfjs LayersModel (a chain of Dense/Conv2D/MaxPooling2D/Flatten layers, see
- * `netSpecFromLayersModel`) as a {@link TfjsModelProbe} with the given data.
- */
-export async function createProbe(model: LayersModel, o: CreateProbeOptions): Promise<TfjsModelProbe> {
-  const tf = await getTf();
-  const spec = netSpecFromLayersModel(model);
-  const per = shapeSize(spec.inputShape);
-  for (const [k, ds] of [["train", o.data.train], ["test", o.data.test]] as const) {
-    if (shapeSize(ds.sampleShape) !== per) throw new ShapeMismatchError(`the ${k} data has samples of shape [${ds.sampleShape.join(", ")}] but model "${o.id}" takes [${spec.inputShape.join(", ")}]. Use matching data.`);
-    if (ds.classes > spec.classes) throw new ShapeMismatchError(`the ${k} data has ${ds.classes} classes but model "${o.id}" outputs ${spec.classes}. Use matching data.`);
-  }
-  const weights = weightSetOf(model, spec);
-  const calibration = o.data.train;
+/** Everything a probe is built from (internal). */
+interface ProbeParts {
+  readonly id: string;
+  readonly model: LayersModel;
+  readonly spec: NetSpec;
+  readonly weights: WeightSet;
+  readonly testSet: Dataset;
+  readonly calibrationSet: Dataset;
+  readonly optimizer?: NonNullable<ModelProbe["optimizer"]>;
+  readonly training?: TrainingRecord;
+}
+
+function buildProbe(parts: ProbeParts): TfjsModelProbe {
+  const { spec, weights, calibrationSet: calibration } = parts;
   const hessianCache = new Map<string, Promise<WeightSet>>();
-  let moments: WeightSet | undefined;
-  if (o.moments) {
-    const byName = new Map(o.moments.map((t) => [t.name, t]));
-    moments = weights.map((w) => {
-      const m = byName.get(w.name);
-      if (!m || m.data.length !== w.data.length) throw new FormatError(`the Adam moments of model "${o.id}" lack tensor "${w.name}" or have a wrong size. Retrain the model to regenerate them.`);
-      return { ...w, data: m.data };
-    });
-  }
-  const probe: TfjsModelProbe = {
-    id: o.id,
+  return {
+    id: parts.id,
     weights,
     layers: layerInfos(spec),
     spec,
-    model,
-    testSet: o.data.test,
+    model: parts.model,
+    testSet: parts.testSet,
     calibrationSet: calibration,
-    ...(o.training ? { training: o.training } : {}),
+    ...(parts.training ? { training: parts.training } : {}),
     forward: {
       predict: async (ws, inputs, count) => predictProbabilities(await getTf(), spec, ws, inputs, count),
     },
@@ -156,10 +147,38 @@ export async function createProbe(model: LayersModel, o: CreateProbeOptions): Pr
         return p;
       },
     },
-    ...(moments ? { optimizer: { secondMoments: async () => moments! } } : {}),
-    save: async (dir, ws) => saveLayersModel(tf, model, dir, ws),
+    ...(parts.optimizer ? { optimizer: parts.optimizer } : {}),
+    save: async (dir, ws) => saveLayersModel(await getTf(), parts.model, dir, ws ?? weights),
   };
-  return probe;
+}
+
+/**
+ * Wraps a tfjs LayersModel (a chain of Dense/Conv2D/MaxPooling2D/Flatten layers, see
+ * `netSpecFromLayersModel`) as a {@link TfjsModelProbe} with the given data.
+ */
+export async function createProbe(model: LayersModel, o: CreateProbeOptions): Promise<TfjsModelProbe> {
+  await getTf();
+  const spec = netSpecFromLayersModel(model);
+  const per = shapeSize(spec.inputShape);
+  for (const [k, ds] of [["train", o.data.train], ["test", o.data.test]] as const) {
+    if (shapeSize(ds.sampleShape) !== per) throw new ShapeMismatchError(`the ${k} data has samples of shape [${ds.sampleShape.join(", ")}] but model "${o.id}" takes [${spec.inputShape.join(", ")}]. Use matching data.`);
+    if (ds.classes > spec.classes) throw new ShapeMismatchError(`the ${k} data has ${ds.classes} classes but model "${o.id}" outputs ${spec.classes}. Use matching data.`);
+  }
+  const weights = weightSetOf(model, spec);
+  let moments: WeightSet | undefined;
+  if (o.moments) {
+    const byName = new Map(o.moments.map((t) => [t.name, t]));
+    moments = weights.map((w) => {
+      const m = byName.get(w.name);
+      if (!m || m.data.length !== w.data.length) throw new FormatError(`the Adam moments of model "${o.id}" lack tensor "${w.name}" or have a wrong size. Retrain the model to regenerate them.`);
+      return { ...w, data: m.data };
+    });
+  }
+  return buildProbe({
+    id: o.id, model, spec, weights, testSet: o.data.test, calibrationSet: o.data.train,
+    ...(moments ? { optimizer: { secondMoments: async () => moments! } } : {}),
+    ...(o.training ? { training: o.training } : {}),
+  });
 }
 
 /** Resolves a model name to its `model.json`: a reference id, a `model.json` path or a folder holding one. */

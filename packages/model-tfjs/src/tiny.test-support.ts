@@ -37,3 +37,13 @@ export function randomDataset(count: number, sampleShape: number[], classes: num
   for (let i = 0; i < count; i++) labels[i] = (i * 7 + seed) % classes;
   return { inputs, labels, count, sampleShape, classes };
 }
+
+/** A conv chain the WASM backend can train: conv 3@3×3 'valid' ReLU → max-pool 2 → flatten 12 → dense 3. */
+export function tinyConvValid(tf: Tf): LayersModel {
+  const m = tf.sequential();
+  m.add(tf.layers.conv2d({ inputShape: [6, 6, 1], filters: 3, kernelSize: 3, padding: "valid", activation: "relu", name: "conv2d_1", kernelInitializer: tf.initializers.glorotUniform({ seed: 31 }) }));
+  m.add(tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: "pool_1" }));
+  m.add(tf.layers.flatten({ name: "flatten" }));
+  m.add(tf.layers.dense({ units: 3, activation: "softmax", name: "dense_1", kernelInitializer: tf.initializers.glorotUniform({ seed: 32 }) }));
+  return m;
+}

@@ -130,8 +130,8 @@ export function iterativeEcsq(
   maxIterations: number,
   onIteration?: (c: Clustering, objective: number) => void,
 ): EcsqResult {
-  let centres = Float64Array.from(init).sort();
-  let codeLen = new Float64Array(centres.length).fill(Math.log2(Math.max(1, centres.length)));
+  let centres: Float64Array = Float64Array.from(init).sort();
+  let codeLen: Float64Array = new Float64Array(centres.length).fill(Math.log2(Math.max(1, centres.length)));
   const assign = new Uint32Array(d.n);
   assignEcsq(d, centres, codeLen, lambda, assign, true);
   let state = updateEcsq(d, centres.length, assign);

@@ -61,13 +61,10 @@ function solveGroup(d: SortedData, o: HessianEcsqOptions, shouldStop: () => void
     // Express the interval solution as a clustering (same centres, members by interval).
     const assign = new Uint32Array(d.n);
     const counts = new Float64Array(r.centres.length);
-    let plain = 0;
     for (let j = 0; j < r.centres.length; j++) {
       assign.fill(j, r.bounds[j]!, r.bounds[j + 1]!);
       counts[j] = r.bounds[j + 1]! - r.bounds[j]!;
     }
-    for (let i = 0; i < d.n; i++) plain += counts[assign[i]!]! > 0 ? 0 : 0;
-    void plain;
     let ent = 0;
     for (const c of counts) if (c > 0) ent -= (c / d.n) * Math.log2(c / d.n);
     return { clustering: { centres: r.centres, assign, counts, distortion: r.distortion / d.n, entropy: ent }, iterations: r.iterations, converged: r.converged };

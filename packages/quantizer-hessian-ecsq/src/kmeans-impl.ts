@@ -41,7 +41,11 @@ export function assignIntervals(d: SortedData, centres: Float64Array): Uint32Arr
   return bounds;
 }
 
-/** Weighted means of the cells; empty cells are dropped (centres and bounds compacted). */
+/**
+ * Weighted means of the cells; empty cells are dropped (centres and bounds compacted). Centre j
+ * belongs to cell j; adjacent centroids that are equal up to rounding may come out in either
+ * order, so pass them through {@link uniqueSorted} before the next assignment.
+ */
 export function updateCentres(d: SortedData, bounds: Uint32Array): IntervalClustering {
   const k = bounds.length - 1;
   const c: number[] = [];
@@ -87,7 +91,9 @@ export function lloyd1d(d: SortedData, init: Float64Array, maxIterations: number
   let it = 1;
   let converged = false;
   while (it < maxIterations) {
-    const nb = assignIntervals(d, state.centres);
+    // Rounding can order two nearly equal centroids of adjacent cells the wrong way round;
+    // the assignment needs strictly increasing centres.
+    const nb = assignIntervals(d, uniqueSorted(state.centres));
     if (sameBounds(nb, state.bounds)) { converged = true; break; }
     const next = updateCentres(d, nb);
     it++;

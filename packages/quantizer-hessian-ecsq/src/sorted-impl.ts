@@ -37,10 +37,10 @@ function floatKeys(values: Float32Array): Uint32Array {
  */
 export function argsortFloat32(values: Float32Array): Uint32Array {
   const n = values.length;
-  let keys = floatKeys(values);
-  let idx = new Uint32Array(n);
+  let keys: Uint32Array = floatKeys(values);
+  let idx: Uint32Array = new Uint32Array(n);
   for (let i = 0; i < n; i++) idx[i] = i;
-  let k2 = new Uint32Array(n), i2 = new Uint32Array(n);
+  let k2: Uint32Array = new Uint32Array(n), i2: Uint32Array = new Uint32Array(n);
   const count = new Uint32Array(2048);
   for (let shift = 0; shift < 32; shift += 11) {
     count.fill(0);

@@ -149,7 +149,7 @@ export function nearestCode(a: Alphabet, v: number): number {
   const lv = a.levels, last = a.size - 1;
   if (a.step === 0) return Math.round(a.zeroPoint);
   let q = Math.round(v / a.step + a.zeroPoint);
-  if (!(q >= 0)) q = 0;
+  if (!(q > 0)) q = 0; // also maps NaN and −0 to code 0
   else if (q > last) q = last;
   while (q > 0 && Math.abs(v - lv[q - 1]!) <= Math.abs(v - lv[q]!)) q--;
   while (q < last && Math.abs(v - lv[q + 1]!) < Math.abs(v - lv[q]!)) q++;
@@ -163,7 +163,7 @@ export function floorCode(a: Alphabet, v: number): number {
   const lv = a.levels, last = a.size - 1;
   if (a.step === 0) return v >= 0 ? last : 0;
   let q = Math.floor(v / a.step + a.zeroPoint);
-  if (!(q >= 0)) q = 0;
+  if (!(q > 0)) q = 0; // also maps NaN and −0 to code 0
   else if (q > last) q = last;
   while (q > 0 && lv[q]! > v) q--;
   while (q < last && lv[q + 1]! <= v) q++;

@@ -6,7 +6,7 @@ export interface ExperimentMethod {
   /** Label in the results (e.g. `msq`, `preprocessed-msq`, `gpfq`). */
   readonly name: string;
   readonly plugin: QuantizerPlugin;
-  /** Extra options; the experiment sets `bits`, `samples` and `alphabet` itself. */
+  /** Extra options; the experiment sets `bits`, `samples`, `alphabet` (and `target`) where the method has them. */
   readonly options?: Readonly<Record<string, unknown>>;
 }
 
@@ -19,9 +19,9 @@ export interface SyntheticExperimentOptions {
   readonly n0s?: readonly number[];
   /** Bit widths. @default [1, 2, 3, 4] */
   readonly bits?: readonly number[];
-  /** Neurons (columns of W) per draw. @default 10 */
+  /** Neurons (columns of W) per draw. @default 16 */
   readonly neurons?: number;
-  /** Independent draws of (X, W) per point; errors are averaged over neurons × draws. @default 1 */
+  /** Independent draws of (X, W) per point; errors are averaged over neurons × draws. @default 2 */
   readonly draws?: number;
   /** Rows of the fresh X used for the generalisation error. @default 256 */
   readonly freshRows?: number;
@@ -47,6 +47,18 @@ export interface SyntheticRow {
   /** Neurons averaged (neurons × draws). */
   readonly neurons: number;
   readonly alphabet: string;
+}
+
+/**
+ * The method's own options plus those of the shared `settings` (bits, samples, alphabet, target)
+ * that it accepts. Schemas are strict, and every option has a default, so the parsed defaults
+ * list exactly the accepted keys.
+ */
+export function methodOptions(method: ExperimentMethod, settings: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const known = method.plugin.parseOptions({ ...method.options }) as Record<string, unknown>;
+  const out: Record<string, unknown> = { ...method.options };
+  for (const [k, v] of Object.entries(settings)) if (k in known) out[k] = v;
+  return out;
 }
 
 function gaussian(rng: Rng, n: number): Float32Array {
@@ -85,7 +97,7 @@ export async function runSyntheticExperiment(opts: SyntheticExperimentOptions): 
   const ms = opts.ms ?? [16, 32, 64];
   const n0s = opts.n0s ?? [128, 256, 512, 1024, 2048, 4096];
   const bitsList = opts.bits ?? [1, 2, 3, 4];
-  const neurons = opts.neurons ?? 10, draws = opts.draws ?? 1, freshRows = opts.freshRows ?? 256;
+  const neurons = opts.neurons ?? 16, draws = opts.draws ?? 2, freshRows = opts.freshRows ?? 256;
   const alphabet = opts.alphabet ?? "midtread";
   const seed = opts.seed ?? 0;
   for (const [name, list] of [["ms", ms], ["n0s", n0s], ["bits", bitsList], ["methods", opts.methods]] as const) {
@@ -117,7 +129,7 @@ export async function runSyntheticExperiment(opts: SyntheticExperimentOptions): 
         const eTrain = new Float64Array(neurons), eFresh = new Float64Array(neurons);
         for (const method of opts.methods) {
           for (const bits of bitsList) {
-            const q = method.plugin.create(method.plugin.parseOptions({ ...method.options, bits, samples: m, alphabet }));
+            const q = method.plugin.create(method.plugin.parseOptions(methodOptions(method, { bits, samples: m, alphabet })));
             const ctx = createRunContext({ seed, model: probe, signal: opts.signal });
             const qm = await q.quantize(probe.weights, ctx);
             const deq = dequantizeModel(qm, probe.weights)[0]!.data;

@@ -4,7 +4,7 @@ import { msqTensor } from "./layerwise.js";
 import { VERSION } from "./version.js";
 
 /** Options of {@link msqQuantizer}. */
-export const msqOptions = z.object({
+export const msqOptions = z.strictObject({
   /** Bits per weight, 1–8. */
   bits: z.number().int().min(MIN_ALPHABET_BITS).max(MAX_ALPHABET_BITS).default(4),
   /** Alphabet shape (the same definition preprocessed MSQ and GPFQ use). */

@@ -5,7 +5,7 @@ import { createWalkWorkspace, planWalk, walkNeuron } from "./vertex-walk-impl.js
 import { VERSION } from "./version.js";
 
 /** Options of {@link preprocessedMsqQuantizer}. */
-export const preprocessedMsqOptions = z.object({
+export const preprocessedMsqOptions = z.strictObject({
   /** Bits per weight, 1–8 (the alphabet has 2^b − 1 levels midtread, 2^b midrise, 2 at 1 bit). */
   bits: z.number().int().min(MIN_ALPHABET_BITS).max(MAX_ALPHABET_BITS).default(4),
   /** Alphabet shape shared with plain MSQ and GPFQ. */
@@ -78,9 +78,11 @@ export function preprocessedMsqQuantizer(defaults?: Partial<PreprocessedMsqOptio
       needs: ["layerInputs"],
       quantize: (weights: WeightSet, ctx: RunContext) =>
         quantizeLayerwise("preprocessed-msq", weights, ctx, opts.bits, opts.alphabet, async ({ tensor, layer, fanIn, fanOut, current }) => {
-          const mL = Math.min(opts.samples, Math.floor(fanIn / 2));
+          // m_l = min(m, ⌊N0/2⌋) (spec §3), and never more samples than the probe has.
+          const mL = Math.min(opts.samples, Math.floor(fanIn / 2), ctx.model!.calibrationSet?.count ?? Infinity);
           if (mL < 1) {
-            ctx.diagnostics.report({ severity: "warning", source: "preprocessed-msq", ruleId: "narrow-layer", tensor: tensor.name, message: `layer "${layer.name}" has fan-in ${fanIn} < 2: no room for m < N0 samples, using plain MSQ.` });
+            const why = fanIn < 2 ? `has fan-in ${fanIn} < 2: no room for m < N0 samples` : "has no calibration samples";
+            ctx.diagnostics.report({ severity: "warning", source: "preprocessed-msq", ruleId: "narrow-layer", tensor: tensor.name, message: `layer "${layer.name}" ${why}; using plain MSQ.` });
             return msqTensor(tensor.data, opts.bits, opts.alphabet);
           }
           const probe = ctx.model!.layerInputs!;

@@ -78,13 +78,14 @@ export function planWalk(x: ArrayLike<number>, rows: number, cols: number, opts:
     const piv = pivotCol[p]!;
     best = 0; bi = -1; bj = -1;
     for (let j = 0; j < n; j++) {
+      // Earlier pivot columns are unit vectors with a 0 in row p: nothing to eliminate.
+      if (colUsed[j]) continue;
       const off = j * m;
       const f = a[off + p]! / piv;
       if (f !== 0) {
         for (let i = 0; i < m; i++) a[off + i] = a[off + i]! - f * pivotCol[i]!;
       }
       a[off + p] = f;
-      if (colUsed[j]) continue;
       for (let i = 0; i < m; i++) {
         if (rowUsed[i]) continue;
         const v = Math.abs(a[off + i]!);
@@ -159,7 +160,7 @@ export interface WalkOptions {
  */
 export function walkNeuron(plan: WalkPlan, ws: WalkWorkspace, z: Float64Array, lo: Float64Array, hi: Float64Array, opts: WalkOptions = {}): WalkStats {
   const n = plan.cols, r = plan.rank, t = plan.t;
-  const { binv, basis, isBasic, touched, isTouched, d, g, rho } = ws;
+  const { binv, basis, isBasic, touched, isTouched, d, g } = ws;
   let width = 0;
   for (let i = 0; i < n; i++) {
     const wd = hi[i]! - lo[i]!;
@@ -305,6 +306,8 @@ function applyInverse(binv: Float64Array, r: number, touched: Int32Array, nTouch
   for (; c + 4 <= nTouched; c += 4) {
     const c0 = touched[c]!, c1 = touched[c + 1]!, c2 = touched[c + 2]!, c3 = touched[c + 3]!;
     const a0 = src[off + c0]!, a1 = src[off + c1]!, a2 = src[off + c2]!, a3 = src[off + c3]!;
+    // Blank inputs (MNIST's border pixels) give all-zero columns: nothing to add.
+    if (a0 === 0 && a1 === 0 && a2 === 0 && a3 === 0) continue;
     out[c0] = out[c0]! - a0; out[c1] = out[c1]! - a1; out[c2] = out[c2]! - a2; out[c3] = out[c3]! - a3;
     const b0 = c0 * r, b1 = c1 * r, b2 = c2 * r, b3 = c3 * r;
     for (let k = 0; k < r; k++) {

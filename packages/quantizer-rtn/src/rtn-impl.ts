@@ -11,12 +11,16 @@
  *       grid starts at −z·s, 0 is exactly the level of code z and data are clipped to the grid;
  *       when 0 is outside [m, M] nothing is nudged and the grid starts at m (z = −m/s).
  *     zero "free": the plain grid starting at m, z = fround(−m/s).
+ *     A grid that does not contain 0 uses a step of at least 4 float32 ulps of max(|m|, |M|),
+ *     so that decoded levels stay distinct (see `rtnParams`).
  *   symmetric:  L = 2^b − 1, s = max|w|/(2^(b−1) − 1), z = 2^(b−1) − 1 (levels −(L−1)/2·s … +(L−1)/2·s).
  *
  * Codes are q = clamp(round(w/s + z), 0, L−1), i.e. the nearest level of the *stored* float32
  * grid, so every weight inside the grid is within s/2 of its reconstruction (plus the float32
  * rounding of ŵ) and re-quantizing ŵ with the stored parameters gives q back.
  */
+
+import { assertFinite } from "@quantforge/core";
 
 /** Affine scheme: an asymmetric min/max grid or a grid symmetric around 0. */
 export type RtnScheme = "asymmetric" | "symmetric";
@@ -76,6 +80,13 @@ function nextDown32(x: number): number {
   return f32[0]!;
 }
 
+/** Distance from a positive float32 `x` to the next float32 (2^−149 for subnormals). */
+function ulp32(x: number): number {
+  f32[0] = x;
+  const e = (u32[0]! >>> 23) & 0xff;
+  return e === 0 ? 2 ** -149 : 2 ** (e - 150);
+}
+
 /** True when the first and last level of the grid (codes 0 and m) are finite float32 values. */
 function endsFinite(s: number, z: number, m: number): boolean {
   return Math.abs(fround((0 - z) * s)) <= FLT_MAX && Math.abs(fround((m - z) * s)) <= FLT_MAX;
@@ -102,51 +113,73 @@ export function layoutGroups(layout: RtnLayout, n: number): number {
 /**
  * Minimum and maximum of every group in one pass. Groups without elements get
  * min = +∞, max = −∞ (treated as constant 0 by {@link rtnParams}).
+ *
+ * `Math.min`/`Math.max` are branch-free and propagate NaN, so a NaN or ±Inf anywhere shows up as
+ * a non-finite group extreme: validation costs no extra pass or per-element work.
+ *
+ * @returns false when the data hold NaN or ±Inf.
  */
-export function groupMinMax(data: Float32Array, layout: RtnLayout, min: Float64Array, max: Float64Array): void {
+export function groupMinMax(data: Float32Array, layout: RtnLayout, min: Float64Array, max: Float64Array): boolean {
   min.fill(Infinity);
   max.fill(-Infinity);
   const n = data.length;
+  if (n === 0) return true;
   if (layout.kind === "tensor") {
-    let lo = Infinity, hi = -Infinity;
-    for (let i = 0; i < n; i++) {
-      const v = data[i]!;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-    min[0] = lo;
-    max[0] = hi;
-    return;
+    const r = minMaxRun(data, 0, n);
+    min[0] = r;
+    max[0] = runMax;
+    return finite(r, runMax);
   }
+  let ok = true;
   if (layout.kind === "group") {
     const G = layout.size;
     for (let g = 0, start = 0; start < n; g++, start += G) {
-      const end = Math.min(n, start + G);
-      let lo = Infinity, hi = -Infinity;
-      for (let i = start; i < end; i++) {
-        const v = data[i]!;
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-      }
+      const lo = minMaxRun(data, start, Math.min(n, start + G));
       min[g] = lo;
-      max[g] = hi;
+      max[g] = runMax;
+      ok &&= finite(lo, runMax);
     }
-    return;
+    return ok;
   }
   const { outer, channels, inner } = layout;
   let i = 0;
   for (let o = 0; o < outer; o++) {
-    for (let c = 0; c < channels; c++) {
-      let lo = min[c]!, hi = max[c]!;
-      for (let k = 0; k < inner; k++, i++) {
+    if (inner === 1) {
+      for (let c = 0; c < channels; c++, i++) {
         const v = data[i]!;
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
+        min[c] = Math.min(min[c]!, v);
+        max[c] = Math.max(max[c]!, v);
       }
-      min[c] = lo;
-      max[c] = hi;
+      continue;
+    }
+    for (let c = 0; c < channels; c++, i += inner) {
+      const lo = minMaxRun(data, i, i + inner);
+      min[c] = Math.min(min[c]!, lo);
+      max[c] = Math.max(max[c]!, runMax);
     }
   }
+  for (let c = 0; c < channels; c++) ok &&= finite(min[c]!, max[c]!);
+  return ok;
+}
+
+/** Second result of {@link minMaxRun} (a module slot instead of an allocated pair). */
+let runMax = -Infinity;
+
+/** Minimum of `data[start…end)` (returned) and maximum (left in `runMax`). */
+function minMaxRun(data: Float32Array, start: number, end: number): number {
+  let lo = Infinity, hi = -Infinity;
+  for (let i = start; i < end; i++) {
+    const v = data[i]!;
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  runMax = hi;
+  return lo;
+}
+
+/** Both extremes are finite (NaN and ±Inf fail `x − x === 0`). */
+function finite(lo: number, hi: number): boolean {
+  return lo - lo === 0 && hi - hi === 0;
 }
 
 /**
@@ -203,6 +236,12 @@ export function rtnParams(min: Float64Array, max: Float64Array, groups: number, 
         // tfjs-converter's nudge: an integral zero point so that 0 is exactly the level of code z.
         z = roundHalfEven(-lo / s);
       } else {
+        // A grid away from 0 has its origin −z·s far from its levels. When the step is below a few
+        // float32 ulps of the weights, neighbouring levels round to the same float32 value (codes
+        // would not survive decoding) and z itself exceeds float32 precision. A step of at least
+        // 4 ulps keeps decoded levels distinct and |z| ≤ 2^22; such a group holds only a few
+        // thousand distinct float32 values anyway, so nothing is lost.
+        s = Math.max(s, 4 * ulp32(Math.max(-lo, hi)));
         z = fround(-lo / s);
       }
     }
@@ -228,21 +267,20 @@ export function rtnParams(min: Float64Array, max: Float64Array, groups: number, 
 
 /**
  * Codes of every element: q = clamp(round(w/s_g + z_g), 0, L−1), written into `codes`.
- * One multiply-add, one compare pair and a truncating store per element: floor(t + ½) through
- * the Uint32Array store (ToUint32 truncates; t is clamped to [0, L−1] first).
+ * One multiply-add, two selects and an integer store per element.
  */
 export function rtnCodes(data: Float32Array, layout: RtnLayout, params: Pick<RtnParams, "levels" | "scale" | "zeroPoint">, codes: Uint32Array): void {
   const n = data.length;
-  const max = params.levels - 1;
+  const hi = params.levels - 0.5;
   const { scale, zeroPoint } = params;
   if (layout.kind === "tensor") {
-    rtnCodesRun(data, 0, n, 1 / scale[0]!, zeroPoint[0]! + 0.5, max, codes);
+    rtnCodesRun(data, 0, n, 1 / scale[0]!, zeroPoint[0]! + 0.5, hi, codes);
     return;
   }
   if (layout.kind === "group") {
     const G = layout.size;
     for (let g = 0, start = 0; start < n; g++, start += G) {
-      rtnCodesRun(data, start, Math.min(n, start + G), 1 / scale[g]!, zeroPoint[g]! + 0.5, max, codes);
+      rtnCodesRun(data, start, Math.min(n, start + G), 1 / scale[g]!, zeroPoint[g]! + 0.5, hi, codes);
     }
     return;
   }
@@ -258,9 +296,9 @@ export function rtnCodes(data: Float32Array, layout: RtnLayout, params: Pick<Rtn
     for (let o = 0; o < outer; o++) {
       for (let c = 0; c < channels; c++, i++) {
         let t = data[i]! * inv[c]! + off[c]!;
-        if (t < 0) t = 0;
-        else if (t > max) t = max;
-        codes[i] = t;
+        t = t > 0 ? t : 0;
+        t = t < hi ? t : hi;
+        codes[i] = t | 0;
       }
     }
     return;
@@ -268,18 +306,23 @@ export function rtnCodes(data: Float32Array, layout: RtnLayout, params: Pick<Rtn
   let i = 0;
   for (let o = 0; o < outer; o++) {
     for (let c = 0; c < channels; c++, i += inner) {
-      rtnCodesRun(data, i, i + inner, 1 / scale[c]!, zeroPoint[c]! + 0.5, max, codes);
+      rtnCodesRun(data, i, i + inner, 1 / scale[c]!, zeroPoint[c]! + 0.5, hi, codes);
     }
   }
 }
 
-/** The hot loop: codes of `data[start…end)` for one group (`inv` = 1/s, `off` = z + ½). */
-function rtnCodesRun(data: Float32Array, start: number, end: number, inv: number, off: number, max: number, codes: Uint32Array): void {
+/**
+ * The hot loop: codes of `data[start…end)` for one group (`inv` = 1/s, `off` = z + ½).
+ * Every operand is a float64 and the clamps are selects, so V8 keeps the loop branch-free;
+ * `hi` = max + ½ (a non-integer) stops it from specialising the clamp to small integers, and
+ * `| 0` (t ∈ [0, max + ½] here) is floor(t + ½) = round(w/s + z) without a double→uint32 store.
+ */
+function rtnCodesRun(data: Float32Array, start: number, end: number, inv: number, off: number, hi: number, codes: Uint32Array): void {
   for (let i = start; i < end; i++) {
     let t = data[i]! * inv + off;
-    if (t < 0) t = 0;
-    else if (t > max) t = max;
-    codes[i] = t;
+    t = t > 0 ? t : 0;
+    t = t < hi ? t : hi;
+    codes[i] = t | 0;
   }
 }
 
@@ -294,13 +337,15 @@ export interface RtnResult extends RtnParams {
  * @param data - Row-major float32 values.
  * @param layout - Grouping of the elements.
  * @param spec - Bits, scheme and zero-point rule.
+ * @param name - Tensor name for error messages.
  * @returns Codes (one per element), per-group scale/zero point and counts of special groups.
+ * @throws {NonFiniteError} when the data hold NaN or ±Inf.
  */
-export function rtnQuantize(data: Float32Array, layout: RtnLayout, spec: RtnGridSpec): RtnResult {
+export function rtnQuantize(data: Float32Array, layout: RtnLayout, spec: RtnGridSpec, name = "tensor"): RtnResult {
   const groups = layoutGroups(layout, data.length);
   const min = new Float64Array(Math.max(1, groups));
   const max = new Float64Array(Math.max(1, groups));
-  groupMinMax(data, layout, min, max);
+  if (!groupMinMax(data, layout, min, max)) assertFinite({ name, shape: [data.length], data });
   const params = rtnParams(min, max, groups, spec);
   const codes = new Uint32Array(data.length);
   rtnCodes(data, layout, params, codes);

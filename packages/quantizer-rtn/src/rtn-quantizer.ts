@@ -54,7 +54,7 @@ export function rtnGrouping(t: Pick<WeightTensor, "name" | "shape">, o: Pick<Rtn
 /** Quantizes one tensor with validated options (the per-tensor function the plugin lifts). */
 export function rtnQuantizeTensor(t: WeightTensor, o: RtnOptions, ctx?: RunContext): TensorQuantization {
   const { grouping, layout } = rtnGrouping(t, o);
-  const r = rtnQuantize(t.data, layout, o);
+  const r = rtnQuantize(t.data, layout, o, t.name);
   if (ctx && r.constantGroups > 0) {
     const total = r.scale.length;
     ctx.diagnostics.report({

@@ -10,8 +10,8 @@
  *   matched    — σ_g = RMS of the group (what a practitioner does);
  *   mismatched — σ_g = 1: raw weights into the σ = 1 design (paper 000's variance mismatch).
  * Codes are q = clamp(floor(x/Δ) + N/2, 0, N − 1): index k = floor(|x|/Δ) capped at N/2 − 1
- * plus a sign bit, with x = 0 on the level +Δ/2 (spec §1). The arithmetic is the same as
- * core's `requantizeValues`, so re-quantizing a decoded weight reproduces its code.
+ * plus a sign bit, with x = 0 on the level +Δ/2 (spec §1) — the same decision as core's
+ * `requantizeValues`, so re-quantizing a decoded weight reproduces its code.
  */
 
 /**
@@ -78,36 +78,43 @@ export function storableSigma(sigma: number, outerLevel: number): { readonly sig
 }
 
 /**
- * Codes of every element for per-group scales `sigma` (float32 values) and the σ = 1 design
- * (N levels, float32 step Δ): q = clamp(floor((w/σ_g)/Δ) + N/2, 0, N − 1); σ_g = 0 ⇒ q = N/2
- * (such a group is all zeros, or below float32 resolution, and decodes to 0). Returns how many
+ * Codes of one run of elements sharing σ: q = clamp(floor(w·c) + N/2, 0, N − 1) with
+ * c = 1/(σ·Δ), i.e. floor((w/σ)/Δ) up to one rounding (a value within an ulp of a cell boundary
+ * is equally near both levels, so either code is a nearest level and re-quantizing its decoded
+ * value returns it). σ = 0 ⇒ q = N/2 (the group is all zeros, or below float32 resolution, and
+ * decodes to 0). Returns the number of elements beyond the support, |w/σ| > x_max = N·Δ/2.
+ */
+function encodeRun(data: Float32Array, from: number, to: number, s: number, half: number, step: number, out: Uint32Array): number {
+  if (s === 0) {
+    out.fill(half, from, to);
+    return 0;
+  }
+  const c = 1 / (s * step);
+  const top = 2 * half - 1;
+  let overload = 0;
+  for (let i = from; i < to; i++) {
+    const t = data[i]! * c;
+    let q = Math.floor(t) + half;
+    q = q < 0 ? 0 : q > top ? top : q;
+    out[i] = q;
+    // Branch-free count: t beyond ±N/2 cells is the overload region |x| > x_max.
+    overload += +(t > half || t < -half);
+  }
+  return overload;
+}
+
+/**
+ * Codes of every element for per-group scales `sigma` (float32 values; one entry = shared) and
+ * the σ = 1 design with N = `levels` and float32 step Δ (see {@link encodeRun}). Returns how many
  * elements fell in the overload region |x| > N·Δ/2.
  */
 export function gridEncode(data: Float32Array, layout: UniformMseLayout, sigma: Float32Array, levels: number, step: number, out: Uint32Array): number {
-  const half = levels / 2, top = levels - 1, xMax = half * step;
-  let overload = 0;
-  const encodeRun = (from: number, to: number, s: number): void => {
-    if (s === 0) {
-      for (let i = from; i < to; i++) out[i] = half;
-      return;
-    }
-    for (let i = from; i < to; i++) {
-      const x = data[i]! / s;
-      let q = Math.floor(x / step) + half;
-      if (q < 0) q = 0;
-      else if (q > top) q = top;
-      out[i] = q;
-      if (x > xMax || x < -xMax) overload++;
-    }
-  };
-  if (layout.kind === "tensor") {
-    encodeRun(0, data.length, sigma[0]!);
-    return overload;
-  }
+  const half = levels / 2;
+  if (layout.kind === "tensor") return encodeRun(data, 0, data.length, sigma[0]!, half, step, out);
   const { outer, channels, inner } = layout;
-  let i = 0;
+  let overload = 0, i = 0;
   for (let o = 0; o < outer; o++) {
-    for (let c = 0; c < channels; c++, i += inner) encodeRun(i, i + inner, sigma[sigma.length === 1 ? 0 : c]!);
+    for (let c = 0; c < channels; c++, i += inner) overload += encodeRun(data, i, i + inner, sigma[sigma.length === 1 ? 0 : c]!, half, step, out);
   }
   return overload;
 }

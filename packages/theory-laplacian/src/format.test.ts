@@ -1,6 +1,6 @@
 import { InvalidOptionsError } from "@quantforge/core";
 import { describe, expect, it } from "vitest";
-import { designTable, formatDesignTable, formatRecommendation, parseBitsSpec, parseNumberList, recommendBits } from "./index.js";
+import { designTable, formatDesignTable, formatRecommendation, parseBitsSpec, parseNumberArg, parseNumberList, recommendBits } from "./index.js";
 
 describe("parseBitsSpec", () => {
   it("reads ranges, lists and mixtures, keeping order without repeats", () => {
@@ -19,6 +19,15 @@ describe("parseNumberList", () => {
     expect(parseNumberList("-20,-10, 0,12.5", "sigmaDb")).toEqual([-20, -10, 0, 12.5]);
     expect(() => parseNumberList("1,,2", "sigmaDb")).toThrow(/sigmaDb/);
     expect(() => parseNumberList("x", "sigmaDb")).toThrow(InvalidOptionsError);
+  });
+});
+
+describe("parseNumberArg", () => {
+  it("reads finite numbers, optionally positive only", () => {
+    expect(parseNumberArg("0.05", "sigma", { positive: true })).toBe(0.05);
+    expect(parseNumberArg("-3", "targetSqnrDb")).toBe(-3);
+    for (const bad of ["", "abc", "Infinity", "NaN"]) expect(() => parseNumberArg(bad, "sigma")).toThrow(InvalidOptionsError);
+    expect(() => parseNumberArg("0", "sigma", { positive: true })).toThrow(/sigma/);
   });
 });
 

@@ -47,6 +47,15 @@ export function parseNumberList(spec: string, field: string): number[] {
   return out;
 }
 
+/** Parses one finite number given on the command line (`positive`: also > 0). */
+export function parseNumberArg(raw: string, field: string, opts: { positive?: boolean } = {}): number {
+  const v = raw.trim() === "" ? NaN : Number(raw);
+  if (!Number.isFinite(v) || (opts.positive && !(v > 0))) {
+    throw new InvalidOptionsError(ID, field, `"${raw}" must be a finite ${opts.positive ? "positive " : ""}number`);
+  }
+  return v;
+}
+
 function fmt(v: number, digits: number): string {
   return v.toFixed(digits);
 }

@@ -22,6 +22,6 @@ export type {
   BitRecommendation,
   RecommendBitsOptions,
 } from "./design.js";
-export { parseBitsSpec, parseNumberList, formatDesignTable, formatRecommendation } from "./format.js";
+export { parseBitsSpec, parseNumberList, parseNumberArg, formatDesignTable, formatRecommendation } from "./format.js";
 export { gridTheoryStats, combineGridTheoryStats, summarizeGridTheory } from "./grid-theory.js";
 export type { GridTheoryInput, GridTheoryStats, GridTheorySummary, MaybeValue } from "./grid-theory.js";

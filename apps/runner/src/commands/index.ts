@@ -2,9 +2,15 @@ import type { Command } from "commander";
 import type { Runtime } from "../runtime.js";
 import * as decode from "./decode.js";
 import * as demo from "./demo.js";
+import * as experimentHessianEcsq from "./experiment-hessian-ecsq.js";
+import * as experimentPreprocessedMsq from "./experiment-preprocessed-msq.js";
+import * as experimentUniformMse from "./experiment-uniform-mse.js";
 import * as list from "./list.js";
+import * as recommendBits from "./recommend-bits.js";
 import * as run from "./run.js";
 import * as synth from "./synth.js";
+import * as theory from "./theory.js";
+import * as train from "./train.js";
 
 /** A CLI command module: `register` adds its subcommand to the program. */
 export interface CommandModule {
@@ -21,6 +27,12 @@ export const commands: readonly CommandModule[] = [
   decode,
   synth,
   demo,
+  theory,
+  train,
+  recommendBits,
+  experimentUniformMse,
+  experimentHessianEcsq,
+  experimentPreprocessedMsq,
 ];
 
 /** Registers every command on `program`. */

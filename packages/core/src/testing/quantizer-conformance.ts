@@ -22,7 +22,7 @@ import { assertCode, caught, firstDiff, optionSets, optionsLabel, sameBits, test
  * - `descriptor`: the descriptor passes `assertPluginDescriptor`, options parse, `create` gives `id`;
  * - `names-and-shapes`: every input tensor comes back once, same name and shape, in input order;
  * - `codes-in-range`: `assertQuantizedModel` (every code inside its codebook, params per group);
- * - `determinism`: same seed ⇒ bit-identical codes, positions and codebooks;
+ * - `determinism`: same seed ⇒ bit-identical codes, positions and codebooks; the input is not modified;
  * - `requantize`: re-quantizing the dequantized weights with the *stored* codebook reproduces the codes;
  * - `properties`: the three checks above on random (fast-check) weight sets;
  * - `non-finite`: NaN/±Inf input ⇒ `runPipeline` rejects with `QF_NON_FINITE`;
@@ -206,9 +206,13 @@ export function describeQuantizerConformance(plugin: QuantizerPlugin, o: Quantiz
           assertQuantizedModel(await quantize(plugin, opts, ws, seed, o.model), ws);
         });
 
-        test("determinism", "the same seed gives bit-identical codes, positions and codebooks", async () => {
+        test("determinism", "the same seed gives bit-identical codes, positions and codebooks; the input is left untouched", async () => {
           const ws = tensorsFor(opts);
+          const before = ws.map((t) => t.data.slice());
           const a = await quantize(plugin, opts, ws, seed, o.model);
+          ws.forEach((t, i) => {
+            if (!sameBits(t.data, before[i]!)) throw new Error(`the quantizer modified its input tensor "${t.name}" (first change at ${firstDiff(t.data, before[i]!)}).`);
+          });
           const b = await quantize(plugin, opts, ws, seed, o.model);
           if (a.codebooks.length !== b.codebooks.length) throw new Error(`run 1 made ${a.codebooks.length} codebooks, run 2 made ${b.codebooks.length}.`);
           a.codebooks.forEach((cb, i) => {

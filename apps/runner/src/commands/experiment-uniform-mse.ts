@@ -1,0 +1,76 @@
+import { join } from "node:path";
+import type { Command } from "commander";
+import { accuracyEvaluator } from "@quantforge/evaluator-accuracy";
+import { loadModel } from "@quantforge/model-tfjs";
+import { formatExperimentMarkdown, runUniformMseExperiment } from "@quantforge/quantizer-uniform-mse";
+import { parseBitsSpec, parseNumberList, RULE_MAX_BITS, type DesignKind } from "@quantforge/theory-laplacian";
+import { UsageError } from "../errors.js";
+import { parseSeed } from "../options.js";
+import { printJson, writeFileAtomic } from "../output.js";
+import { createProgress } from "../progress.js";
+import type { Runtime } from "../runtime.js";
+
+/**
+ * The `experiment` parent command, created on first use; other modules add their own
+ * sub-commands (`experimentCommand(program).command("support-region")…`) in any order.
+ */
+export function experimentCommand(program: Command): Command {
+  return (
+    program.commands.find((c) => c.name() === "experiment") ??
+    program.command("experiment").description("reproduce a paper's experiment on a reference model (Markdown + JSON)")
+  );
+}
+
+/** Flags of `quantforge experiment uniform-mse`. */
+interface ExperimentUniformMseFlags {
+  model: string;
+  bits: string;
+  design: string;
+  targets: string;
+  coder: string;
+  seed?: string;
+  json?: boolean;
+  out?: string;
+}
+
+/**
+ * `quantforge experiment uniform-mse --model mnist-mlp`: R = 9…16 in matched and mismatched
+ * mode — σ_w, theoretical / measured / granular-only SQNR, overload accounting, accuracy and
+ * agreement with the float network, and the bit-rate rule's pick (logic in
+ * `@quantforge/quantizer-uniform-mse`).
+ */
+export function register(program: Command, rt: Runtime): void {
+  experimentCommand(program)
+    .command("uniform-mse")
+    .description("paper 000: uniform-mse at R = 9…16 in both modes — theory vs measured SQNR, overload, accuracy, bit-rate rule")
+    .requiredOption("--model <id|model.json>", "reference model id (mnist-mlp) or a tfjs model.json")
+    .option("--bits <list>", "bit rates (range or list)", "9..16")
+    .option("--design <kind>", "optimal | iterative", "optimal")
+    .option("--targets <list>", "target SQNRs (dB) for the bit-rate rule", "20,30,40")
+    .option("--coder <id>", "coder whose bytes give the bits per weight", "fixed")
+    .option("--seed <n>", "random seed", "0")
+    .option("--json", "print one JSON object")
+    .option("--out <dir>", "write uniform-mse-experiment.json and .md to this directory")
+    .action(async (flags: ExperimentUniformMseFlags) => {
+      if (flags.design !== "optimal" && flags.design !== "iterative") throw new UsageError(`--design "${flags.design}" is not a design. Use optimal or iterative.`);
+      const bits = parseBitsSpec(flags.bits, RULE_MAX_BITS);
+      const targetsDb = parseNumberList(flags.targets, "targets");
+      const seed = parseSeed(flags.seed);
+      const coder = rt.registry.coder(flags.coder);
+      const probe = await loadModel(flags.model);
+      const progress = createProgress(rt, { json: flags.json });
+      const result = await runUniformMseExperiment(probe, {
+        bits, design: flags.design as DesignKind, targetsDb, seed,
+        modelEvaluators: [accuracyEvaluator()], coder,
+        onProgress: (done, total) => progress.update("experiment uniform-mse", done, total),
+      });
+      progress.done();
+      const md = formatExperimentMarkdown(result);
+      if (flags.out) {
+        await writeFileAtomic(join(flags.out, "uniform-mse-experiment.json"), `${JSON.stringify(result, null, 2)}\n`);
+        await writeFileAtomic(join(flags.out, "uniform-mse-experiment.md"), md);
+      }
+      if (flags.json) return printJson(rt, result);
+      rt.out(md);
+    });
+}

@@ -1,0 +1,85 @@
+import { createRunContext, ErrorCodes, runPipeline, type EvaluationSubject, type Metric, type WeightSet } from "@quantforge/core";
+import { coarseTestQuantizer, exactTestQuantizer, rawTestCoder, sampleTensor } from "@quantforge/core/testing";
+import { describe, expect, it } from "vitest";
+import type { SqnrExtension } from "./extensions.js";
+import { evaluateSqnr, sqnrEvaluator } from "./sqnr-evaluator.js";
+
+const weights = (): WeightSet => [
+  { ...sampleTensor("a/kernel", [20, 8], { seed: 1, sigma: 0.2 }), role: "weight" },
+  { ...sampleTensor("a/bias", [8], { seed: 2, sigma: 0.1 }), role: "bias" },
+  { ...sampleTensor("b/kernel", [8, 5], { seed: 3, sigma: 1, dist: "gaussian" }), role: "weight" },
+];
+
+const value = (ms: readonly Metric[], name: string, tensor?: string) => ms.find((m) => m.name === name && m.tensor === tensor);
+
+/** Independent SQNR over a list of (original, decoded) arrays. */
+function refSqnr(pairs: [Float32Array, Float32Array][]): number {
+  let s = 0, n = 0;
+  for (const [w, d] of pairs) for (let i = 0; i < w.length; i++) { s += w[i]! ** 2; n += (w[i]! - d[i]!) ** 2; }
+  return 10 * Math.log10(s / n);
+}
+
+describe("sqnr evaluator", () => {
+  it("reports mse, maxAbsError and sqnrDb per quantized tensor, then overall over the quantized tensors only", async () => {
+    const ws = weights();
+    const r = await runPipeline({ weights: ws, quantizer: coarseTestQuantizer(), coder: rawTestCoder(), evaluators: [sqnrEvaluator()] });
+    expect(r.metrics.map((m) => `${m.tensor ?? "*"}:${m.name}`)).toEqual([
+      "a/kernel:mse", "a/kernel:maxAbsError", "a/kernel:sqnrDb",
+      "b/kernel:mse", "b/kernel:maxAbsError", "b/kernel:sqnrDb",
+      "*:mse", "*:maxAbsError", "*:sqnrDb",
+    ]);
+    const pair = (name: string): [Float32Array, Float32Array] => [ws.find((t) => t.name === name)!.data, r.decoded.find((t) => t.name === name)!.data];
+    expect(value(r.metrics, "sqnrDb", "a/kernel")!.value).toBeCloseTo(refSqnr([pair("a/kernel")]), 10);
+    // Overall pools only the quantized weights (the float32 bias would inflate it).
+    expect(value(r.metrics, "sqnrDb")!.value).toBeCloseTo(refSqnr([pair("a/kernel"), pair("b/kernel")]), 10);
+    const [w, d] = pair("b/kernel");
+    let mx = 0, se = 0;
+    w.forEach((v, i) => { mx = Math.max(mx, Math.abs(v - d[i]!)); se += (v - d[i]!) ** 2; });
+    expect(value(r.metrics, "maxAbsError", "b/kernel")!.value).toBe(mx);
+    expect(value(r.metrics, "mse", "b/kernel")!.value).toBeCloseTo(se / w.length, 15);
+  });
+
+  it("an exact reconstruction reports sqnrDb null, exact: true, per tensor and overall", async () => {
+    const r = await runPipeline({ weights: weights(), quantizer: exactTestQuantizer(), evaluators: [sqnrEvaluator()] });
+    for (const m of r.metrics.filter((x) => x.name === "sqnrDb")) expect(m).toMatchObject({ value: null, exact: true, reason: "exact reconstruction" });
+  });
+
+  it("zero signal power: null with a reason; other tensors and the overall value are unaffected", async () => {
+    const ws: WeightSet = [{ name: "z", shape: [4], data: new Float32Array(4) }, sampleTensor("x", [16], { seed: 9 })];
+    const r = await runPipeline({ weights: ws, quantizer: coarseTestQuantizer(), evaluators: [sqnrEvaluator()] });
+    // An all-zero tensor is constant, so the coarse quantizer keeps it exact: force noise instead.
+    const subject: EvaluationSubject = { ...r, decoded: [{ ...r.decoded[0]!, data: new Float32Array([0, 0.5, 0, 0]) }, r.decoded[1]!], encoded: undefined };
+    const ms = evaluateSqnr(subject, createRunContext());
+    expect(value(ms, "sqnrDb", "z")).toMatchObject({ value: null, reason: "zero signal power" });
+    expect(Number.isFinite(value(ms, "sqnrDb")!.value)).toBe(true);
+  });
+
+  it("throws ShapeMismatchError for a missing or reshaped decoded tensor", async () => {
+    const r = await runPipeline({ weights: weights(), quantizer: coarseTestQuantizer(), evaluators: [] });
+    const base: EvaluationSubject = { original: r.original, decoded: r.decoded, quantizedNames: r.quantizedNames, quantized: r.quantized };
+    const missing = { ...base, decoded: r.decoded.filter((t) => t.name !== "b/kernel") };
+    expect(() => evaluateSqnr(missing, createRunContext())).toThrow(expect.objectContaining({ code: ErrorCodes.SHAPE_MISMATCH }));
+    const reshaped = { ...base, decoded: r.decoded.map((t) => (t.name === "a/kernel" ? { ...t, shape: [8, 20] } : t)) };
+    expect(() => evaluateSqnr(reshaped, createRunContext())).toThrow(expect.objectContaining({ code: ErrorCodes.SHAPE_MISMATCH }));
+  });
+
+  it("runs extensions after the measured metrics with the tensor's codebook and statistics", async () => {
+    const seen: string[] = [];
+    const ext: SqnrExtension = {
+      id: "probe",
+      tensorMetrics: (i) => {
+        seen.push(`${i.original.name}:${i.codebook?.kind}:${i.stats.count}`);
+        return [{ name: "probe", value: i.stats.count, tensor: i.original.name }];
+      },
+      overallMetrics: (inputs, pooled) => [{ name: "probeAll", value: inputs.length + pooled.count }],
+    };
+    const r = await runPipeline({ weights: weights(), quantizer: coarseTestQuantizer(), evaluators: [sqnrEvaluator({}, { extensions: [ext] })] });
+    expect(seen).toEqual(["a/kernel:levels:160", "b/kernel:levels:40"]);
+    expect(r.metrics.map((m) => m.name).slice(0, 4)).toEqual(["mse", "maxAbsError", "sqnrDb", "probe"]);
+    expect(r.metrics.at(-1)).toEqual({ name: "probeAll", value: 2 + 200 });
+  });
+
+  it("rejects unknown options with InvalidOptionsError", () => {
+    expect(() => sqnrEvaluator().parseOptions({ theory: true })).toThrow(expect.objectContaining({ code: ErrorCodes.INVALID_OPTIONS }));
+  });
+});

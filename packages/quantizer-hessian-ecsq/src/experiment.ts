@@ -1,0 +1,326 @@
+import {
+  InvalidOptionsError, MissingCapabilityError, TENSOR_GROUPING, defaultSelector, runPipeline, shapeSize,
+  type CoderPlugin, type Dataset, type ModelProbe, type QuantizedModel, type WeightSet,
+} from "@quantforge/core";
+import { encodeHuffmanStream, huffmanCodeLengths, huffmanCoder } from "@quantforge/coder-huffman";
+import { fixedCoder } from "@quantforge/coder-fixed";
+import { hessianEcsqQuantizer } from "./hessian-ecsq-quantizer.js";
+import type { HessianEcsqOptionsInput } from "./options.js";
+import { magnitudePrune } from "./prune-impl.js";
+
+type Mode = NonNullable<HessianEcsqOptionsInput["mode"]>;
+
+/** Masked fine-tuning hook: trains `weights` with the pruned positions held at zero. */
+export type FineTune = (probe: ModelProbe, weights: WeightSet, survivors: ReadonlyMap<string, Uint32Array>) => Promise<WeightSet>;
+
+/** Options of {@link runHessianEcsqExperiment}. */
+export interface HessianEcsqExperimentOptions {
+  /** Seed of every run. @default 1 */
+  readonly seed?: number;
+  /** Fraction of weights kept by magnitude pruning (the paper's LeNet keeps 8.55 %). @default 0.0855 */
+  readonly density?: number;
+  /** Pruning threshold over all layers or per layer. @default "joint" */
+  readonly pruneScope?: "joint" | "layer";
+  /** Masked fine-tuning after pruning (the paper's protocol); without it the pruned net is used as is. */
+  readonly fineTune?: FineTune;
+  /**
+   * The network at other weights, with its Hessian diagonal computed at those weights (model-tfjs
+   * `probeWithWeights`). Without it the pruned net is quantized with the float net's Hessian.
+   */
+  readonly atWeights?: (probe: ModelProbe, weights: WeightSet) => ModelProbe;
+  /** Keep biases in float32 instead of quantizing them with the weights (the paper quantizes them). @default false */
+  readonly floatBiases?: boolean;
+  /** Rate parameters b of the unpruned sweep: k = 2^b clusters (k-means) or an entropy target of b bits (uniform, ECSQ). @default [1, 2, 3, 4, 5] */
+  readonly rates?: readonly number[];
+  /** Hessian sample counts compared in the importance study (the first is the default 1,000). @default [1000, 5000] */
+  readonly hessianSamples?: readonly number[];
+  /** Largest calibration-accuracy drop (points) a Table 1 configuration may have; chosen without looking at the test set. @default 0.2 */
+  readonly selectionDrop?: number;
+  /** Calibration samples used for that selection. @default 2000 */
+  readonly selectionSamples?: number;
+  /** Iteration cap of iterative ECSQ inside rate searches. @default 100 */
+  readonly ecsqMaxIterations?: number;
+  /** Skip the unpruned sweep and the importance study (Table 1 only). @default false */
+  readonly table1Only?: boolean;
+  /** Progress lines. */
+  readonly log?: (line: string) => void;
+}
+
+/** One row of the Table 1 reproduction. */
+export interface Table1Row {
+  readonly method: string;
+  /** Test accuracy, %. */
+  readonly accuracy: number;
+  /** Accuracy on the calibration subset used for the selection, %. */
+  readonly selectionAccuracy: number | null;
+  /** Real bytes of everything needed to rebuild every parameter. */
+  readonly bytes: number;
+  /** 32·N_all / (8·bytes): the project's compression ratio. */
+  readonly ratio: number;
+  /** The paper's Eq. 1 (no term for positions), or null where it does not apply. */
+  readonly ratioEq1: number | null;
+  /** Zeroth-order entropy of the codes (bits per quantized value). */
+  readonly entropy: number | null;
+  readonly levels: number | null;
+  /** Bits per surviving weight from real bytes (positions + codes + tables). */
+  readonly bitsPerSurvivor: number | null;
+  /** The quantizer options of the chosen configuration. */
+  readonly settings: Record<string, unknown> | null;
+}
+
+/** One point of an accuracy-vs-rate sweep. */
+export interface SweepPoint {
+  readonly model: string;
+  readonly mode: Mode;
+  /** `hessian-<samples>`, `adam` or `none`. */
+  readonly importance: string;
+  readonly rate: number;
+  readonly coder: "fixed" | "huffman";
+  /** Average bits per quantized weight from real bytes: streams, codebooks and headers (float passthrough excluded). */
+  readonly bitsPerWeight: number;
+  /** Compression ratio over every parameter (float biases included at 32 bits). */
+  readonly ratio: number;
+  readonly accuracy: number;
+  readonly entropy: number;
+  readonly levels: number;
+}
+
+/** Everything the experiment measured. */
+export interface HessianEcsqExperimentResult {
+  readonly seed: number;
+  readonly density: number;
+  readonly fineTuned: boolean;
+  readonly floatBiases: boolean;
+  readonly table1: { readonly model: string; readonly parameters: number; readonly survivors: number; readonly rows: readonly Table1Row[] };
+  readonly sweep: readonly SweepPoint[];
+  readonly importance: readonly SweepPoint[];
+  readonly seconds: number;
+}
+
+function need<T>(v: T | undefined, probe: ModelProbe, cap: string): T {
+  if (v === undefined) throw new MissingCapabilityError("hessian-ecsq experiment", `${cap} (model "${probe.id}")`);
+  return v;
+}
+
+/** Top-1 accuracy (%) of `weights` on `ds` through the probe's forward pass. */
+export async function accuracyOf(probe: ModelProbe, weights: WeightSet, ds: Dataset, count = ds.count): Promise<number> {
+  const fwd = need(probe.forward, probe, "forward");
+  const n = Math.min(count, ds.count);
+  const per = shapeSize(ds.sampleShape);
+  const p = await fwd.predict(weights, ds.inputs.subarray(0, n * per), n);
+  const classes = p.length / Math.max(1, n);
+  let correct = 0;
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (p[i * classes + c]! > p[i * classes + best]!) best = c;
+    if (best === ds.labels[i]) correct++;
+  }
+  return n === 0 ? 0 : (100 * correct) / n;
+}
+
+/** Zeroth-order entropy and histogram of all codes of a quantized model (one joint alphabet). */
+function codeStats(q: QuantizedModel): { entropy: number; counts: Float64Array; levels: number; coded: number } {
+  let max = 0, coded = 0;
+  for (const t of q.tensors) for (const c of t.codes) if (c > max) max = c;
+  const counts = new Float64Array(max + 1);
+  for (const t of q.tensors) for (const c of t.codes) { counts[c]!++; coded++; }
+  let h = 0, levels = 0;
+  for (const c of counts) if (c > 0) { levels++; h -= (c / coded) * Math.log2(c / coded); }
+  return { entropy: h, counts, levels, coded };
+}
+
+/**
+ * The paper's Eq. 1: N·b / (Σ_j (|C_j| + 1)·b_j + k·b) with b = 32, b_j the Huffman codeword
+ * length of cluster j and k float32 levels; with fixed-length codes (Eq. 2) b_j = ⌈log2 k⌉ and
+ * the "+1" code-table term is dropped. N counts every original parameter. No term for pruning
+ * positions, as in the paper.
+ */
+export function paperRatio(nAll: number, counts: Float64Array, huffman: boolean): number {
+  const used: number[] = [];
+  for (const c of counts) if (c > 0) used.push(c);
+  const k = used.length;
+  let bits = 32 * k;
+  if (huffman) {
+    const lens = huffmanCodeLengths(used, 20);
+    used.forEach((c, j) => (bits += (c + 1) * Math.max(1, lens[j]!)));
+  } else {
+    const b = Math.max(1, Math.ceil(Math.log2(Math.max(2, k))));
+    for (const c of used) bits += c * b;
+  }
+  return (nAll * 32) / bits;
+}
+
+interface Evaluated {
+  accuracy: number;
+  selectionAccuracy: number | null;
+  bytes: number;
+  passthroughBytes: number;
+  q: QuantizedModel;
+}
+
+/**
+ * Runs the paper's experiments (spec §6) on the project's networks:
+ *
+ * 1. **Table 1** on `lenet`: float; magnitude-pruned (optionally with masked fine-tuning);
+ *    pruned + k-means / Hessian-weighted k-means / uniform / iterative ECSQ, all layers in one
+ *    codebook, Huffman-coded — test accuracy and compression ratio from real bytes (every
+ *    parameter counted), with the paper's Eq. 1 beside it. Each method's rate is the smallest
+ *    whose accuracy on a calibration subset stays within `selectionDrop` points of the float
+ *    net's (the test set is never used for choosing).
+ * 2. **Unpruned sweep** on every given network: accuracy vs average bits/weight for the four
+ *    modes with fixed-length and Huffman codes (Hessian from 1,000 samples).
+ * 3. **Importance study**: Hessian from 1,000 samples vs more vs Adam's √v̂.
+ *
+ * @param probes - `lenet` (required) and further networks for the sweeps (e.g. `mlp`), each with
+ *   forward, testSet, calibrationSet, hessian and optimizer capabilities.
+ */
+export async function runHessianEcsqExperiment(probes: { readonly lenet: ModelProbe; readonly others?: readonly ModelProbe[] }, o: HessianEcsqExperimentOptions = {}): Promise<HessianEcsqExperimentResult> {
+  const t0 = performance.now();
+  const seed = o.seed ?? 1;
+  const density = o.density ?? 0.0855;
+  if (!(density > 0 && density <= 1)) throw new InvalidOptionsError("hessian-ecsq experiment", "density", `must be in (0, 1], got ${density}`);
+  const floatBiases = o.floatBiases ?? false;
+  const log = o.log ?? (() => {});
+  const rates = o.rates ?? [1, 2, 3, 4, 5];
+  const selectionDrop = o.selectionDrop ?? 0.2;
+  const ecsqIt = o.ecsqMaxIterations ?? 100;
+  const select = floatBiases ? defaultSelector : () => true;
+
+  const lenet = probes.lenet;
+  const test = need(lenet.testSet, lenet, "testSet");
+  const calib = need(lenet.calibrationSet, lenet, "calibrationSet");
+  const selN = Math.min(o.selectionSamples ?? 2000, calib.count);
+  const nAll = lenet.weights.reduce((a, t) => a + t.data.length, 0);
+
+  const evaluate = async (probe: ModelProbe, options: HessianEcsqOptionsInput, coder: CoderPlugin, withSelection: boolean): Promise<Evaluated> => {
+    const r = await runPipeline({ model: probe, quantizer: { plugin: hessianEcsqQuantizer(), options }, coder, select, options: { seed } });
+    const ds = need(probe.testSet, probe, "testSet");
+    const accuracy = await accuracyOf(probe, r.decoded, ds);
+    const selectionAccuracy = withSelection ? await accuracyOf(probe, r.decoded, need(probe.calibrationSet, probe, "calibrationSet"), selN) : null;
+    return { accuracy, selectionAccuracy, bytes: r.encoded!.size.totalBytes, passthroughBytes: r.encoded!.size.passthroughBytes, q: r.quantized };
+  };
+
+  // ---- Table 1 ----------------------------------------------------------------------------
+  log(`table 1: ${lenet.id}, ${nAll} parameters`);
+  const floatAcc = await accuracyOf(lenet, lenet.weights, test);
+  const floatSel = await accuracyOf(lenet, lenet.weights, calib, selN);
+  const rows: Table1Row[] = [{ method: "original (float32)", accuracy: floatAcc, selectionAccuracy: floatSel, bytes: nAll * 4, ratio: 1, ratioEq1: null, entropy: null, levels: null, bitsPerSurvivor: null, settings: null }];
+  const prunable = lenet.weights.filter((t) => t.role !== "bias");
+  const survivors = magnitudePrune(prunable, { density, scope: o.pruneScope ?? "joint" });
+  let pruned: WeightSet = lenet.weights.map((t) => {
+    const pos = survivors.get(t.name);
+    if (!pos) return t;
+    const data = new Float32Array(t.data.length);
+    for (const p of pos) data[p] = t.data[p]!;
+    return { ...t, data };
+  });
+  if (o.fineTune) {
+    log("masked fine-tuning of the pruned network");
+    pruned = await o.fineTune(lenet, pruned, survivors);
+  }
+  const prunedProbe: ModelProbe = o.atWeights ? o.atWeights(lenet, pruned) : { ...lenet, weights: pruned };
+  let nSurv = 0;
+  for (const p of survivors.values()) nSurv += p.length;
+  // Pruned float: positions as Huffman-coded gaps (coder-huffman streams), values raw float32.
+  let prunedBytes = 0;
+  for (const t of pruned) {
+    const pos = survivors.get(t.name);
+    if (!pos) { prunedBytes += 4 * t.data.length; continue; }
+    prunedBytes += encodeHuffmanStream({ name: t.name, shape: t.shape, codebook: "positions", grouping: TENSOR_GROUPING, codes: new Uint32Array(pos.length), sparse: { positions: pos } }, 1, 20).length + 4 * pos.length;
+  }
+  const prunedAcc = await accuracyOf(lenet, pruned, test);
+  const prunedSel = await accuracyOf(lenet, pruned, calib, selN);
+  rows.push({ method: `pruned (keep ${(100 * density).toFixed(2)} %${o.fineTune ? ", fine-tuned" : ""})`, accuracy: prunedAcc, selectionAccuracy: prunedSel, bytes: prunedBytes, ratio: (32 * nAll) / (8 * prunedBytes), ratioEq1: null, entropy: null, levels: null, bitsPerSurvivor: (8 * prunedBytes) / nSurv, settings: { density } });
+
+  const common = { density, pruneScope: o.pruneScope ?? "joint", scope: "joint" as const, importance: "hessian" as const };
+  const targets = [5, 4, 3.5, 3, 2.5, 2, 1.5];
+  const candidates: Record<string, HessianEcsqOptionsInput[]> = {
+    "pruning + k-means": [64, 32, 16, 8, 4].map((clusters) => ({ ...common, mode: "kmeans", clusters })),
+    "pruning + Hessian-weighted k-means": [64, 32, 16, 8, 4].map((clusters) => ({ ...common, mode: "hessian-kmeans", clusters })),
+    "pruning + uniform quantization": targets.map((targetBits) => ({ ...common, mode: "uniform", targetBits, pinZero: true })),
+    "pruning + iterative ECSQ": targets.map((targetBits) => ({ ...common, mode: "iterative-ecsq", targetBits, clusters: 64, maxIterations: ecsqIt, maxSearchSteps: 30 })),
+  };
+  for (const [method, list] of Object.entries(candidates)) {
+    let chosen: { e: Evaluated; settings: HessianEcsqOptionsInput } | null = null;
+    let fallback: { e: Evaluated; settings: HessianEcsqOptionsInput } | null = null;
+    // Candidates go from high to low rate; stop at the first one that fails the selection rule.
+    for (const settings of list) {
+      const e = await evaluate(prunedProbe, settings, huffmanCoder(), true);
+      log(`${method} ${JSON.stringify(settings)}: calibration ${e.selectionAccuracy!.toFixed(2)} %, ${e.bytes} bytes`);
+      fallback ??= { e, settings };
+      if (floatSel - e.selectionAccuracy! <= selectionDrop) {
+        if (!chosen || e.bytes < chosen.e.bytes) chosen = { e, settings };
+      } else break;
+    }
+    const pick = chosen ?? fallback!;
+    const st = codeStats(pick.e.q);
+    rows.push({
+      method: chosen ? method : `${method} (no rate met the selection rule; highest rate shown)`,
+      accuracy: pick.e.accuracy, selectionAccuracy: pick.e.selectionAccuracy, bytes: pick.e.bytes,
+      ratio: (32 * nAll) / (8 * pick.e.bytes), ratioEq1: paperRatio(nAll, st.counts, true),
+      entropy: st.entropy, levels: st.levels, bitsPerSurvivor: (8 * (pick.e.bytes - pick.e.passthroughBytes)) / nSurv,
+      settings: pick.settings as Record<string, unknown>,
+    });
+  }
+  const table1 = { model: lenet.id, parameters: nAll, survivors: nSurv, rows };
+  if (o.table1Only) return { seed, density, fineTuned: !!o.fineTune, floatBiases, table1, sweep: [], importance: [], seconds: (performance.now() - t0) / 1000 };
+
+  // ---- Unpruned sweeps and importance study -----------------------------------------------
+  const sweep: SweepPoint[] = [];
+  const importance: SweepPoint[] = [];
+  const settingsFor = (mode: Mode, b: number): HessianEcsqOptionsInput =>
+    mode === "kmeans" || mode === "hessian-kmeans" ? { mode, clusters: 2 ** b }
+      : mode === "uniform" ? { mode, targetBits: b }
+        : { mode, targetBits: b, clusters: Math.min(256, 2 ** (b + 3)), maxIterations: ecsqIt, maxSearchSteps: 30 };
+  const point = async (probe: ModelProbe, mode: Mode, b: number, imp: Record<string, unknown>, label: string, into: SweepPoint[]) => {
+    const settings = { ...settingsFor(mode, b), scope: "joint" as const, ...imp };
+    const nQuant = probe.weights.filter(select).reduce((a, t) => a + t.data.length, 0);
+    const nTot = probe.weights.reduce((a, t) => a + t.data.length, 0);
+    for (const [name, coder] of [["fixed", fixedCoder()], ["huffman", huffmanCoder()]] as const) {
+      const e = await evaluate(probe, settings, coder, false);
+      const st = codeStats(e.q);
+      into.push({
+        model: probe.id, mode, importance: label, rate: b, coder: name,
+        bitsPerWeight: (8 * (e.bytes - e.passthroughBytes)) / nQuant, ratio: (32 * nTot) / (8 * e.bytes),
+        accuracy: e.accuracy, entropy: st.entropy, levels: st.levels,
+      });
+      log(`${probe.id} ${mode} b=${b} ${label} ${name}: ${into[into.length - 1]!.bitsPerWeight.toFixed(3)} bits/weight, ${e.accuracy.toFixed(2)} %`);
+    }
+  };
+  const hs = o.hessianSamples ?? [1000, 5000];
+  for (const probe of [lenet, ...(probes.others ?? [])]) {
+    const cal = need(probe.calibrationSet, probe, "calibrationSet");
+    const h0 = Math.min(hs[0] ?? 1000, cal.count);
+    for (const mode of ["kmeans", "hessian-kmeans", "uniform", "iterative-ecsq"] as const) {
+      for (const b of rates) await point(probe, mode, b, { importance: mode === "kmeans" ? "none" : "hessian", hessianSamples: h0 }, mode === "kmeans" ? "none" : `hessian-${h0}`, sweep);
+    }
+    const sources: [Record<string, unknown>, string][] = hs.slice(1).map((s) => [{ importance: "hessian", hessianSamples: Math.min(s, cal.count) }, `hessian-${Math.min(s, cal.count)}`]);
+    if (probe.optimizer) sources.push([{ importance: "adam" }, "adam"]);
+    for (const mode of ["hessian-kmeans", "iterative-ecsq"] as const) {
+      for (const b of rates) for (const [imp, label] of sources) await point(probe, mode, b, imp, label, importance);
+    }
+  }
+  return { seed, density, fineTuned: !!o.fineTune, floatBiases, table1, sweep, importance, seconds: (performance.now() - t0) / 1000 };
+}
+
+const f2 = (x: number | null, d = 2) => (x === null ? "–" : x.toFixed(d));
+
+/** Markdown tables of an experiment result (Table 1, sweeps, importance study). */
+export function renderHessianEcsqMarkdown(r: HessianEcsqExperimentResult): string {
+  const out: string[] = [];
+  const t = r.table1;
+  out.push(`### Table 1 on ${t.model} (${t.parameters} parameters; pruned to ${t.survivors} weights = ${(100 * r.density).toFixed(2)} %${r.fineTuned ? ", masked fine-tuning" : ", no fine-tuning"}; biases ${r.floatBiases ? "float32" : "quantized"}; Huffman codes; seed ${r.seed})`, "");
+  out.push("| method | accuracy % | calib. accuracy % | real bytes | ratio (real bytes) | ratio (Eq. 1) | entropy bits | levels | bits/survivor | settings |", "|---|---|---|---|---|---|---|---|---|---|");
+  for (const row of t.rows) {
+    out.push(`| ${row.method} | ${f2(row.accuracy)} | ${f2(row.selectionAccuracy)} | ${row.bytes} | ${f2(row.ratio)} | ${f2(row.ratioEq1)} | ${f2(row.entropy, 3)} | ${row.levels ?? "–"} | ${f2(row.bitsPerSurvivor, 3)} | ${row.settings ? Object.entries(row.settings).filter(([k]) => !["density", "pruneScope", "scope", "importance"].includes(k)).map(([k, v]) => `${k}=${v}`).join(", ") : "–"} |`);
+  }
+  const table = (title: string, pts: readonly SweepPoint[]) => {
+    if (pts.length === 0) return;
+    out.push("", `### ${title}`, "", "| model | mode | importance | b | coder | bits/weight | ratio | accuracy % | entropy | levels |", "|---|---|---|---|---|---|---|---|---|---|");
+    for (const p of pts) out.push(`| ${p.model} | ${p.mode} | ${p.importance} | ${p.rate} | ${p.coder} | ${f2(p.bitsPerWeight, 3)} | ${f2(p.ratio)} | ${f2(p.accuracy)} | ${f2(p.entropy, 3)} | ${p.levels} |`);
+  };
+  table("Unpruned: accuracy vs average bits/weight (b: k = 2^b for k-means, entropy target b for uniform/ECSQ)", r.sweep);
+  table("Importance: Hessian from 1,000 samples vs more vs Adam √v̂", r.importance);
+  out.push("", `Run time ${r.seconds.toFixed(0)} s.`);
+  return out.join("\n") + "\n";
+}

@@ -1,0 +1,15 @@
+export { hessianEcsqQuantizer, neededCapabilities, fetchImportance, importanceSource } from "./hessian-ecsq-quantizer.js";
+export { hessianEcsqOptionsSchema, resolveClusters, MODES } from "./options.js";
+export type { HessianEcsqOptions, HessianEcsqOptionsInput } from "./options.js";
+export { quantizeHessianEcsq, normaliseImportance, JOINT_CODEBOOK } from "./hessian-ecsq.js";
+export type { HessianEcsqResult, GroupStats } from "./hessian-ecsq.js";
+export { magnitudePrune } from "./prune-impl.js";
+export type { PruneOptions } from "./prune-impl.js";
+export { prepareSorted, argsortFloat32, cellCost, cellMean } from "./sorted-impl.js";
+export type { SortedData } from "./sorted-impl.js";
+export { lloyd1d, assignIntervals, updateCentres, intervalDistortion, linearInit, optimalHistogramInit, uniqueSorted, STOP_RELATIVE } from "./kmeans-impl.js";
+export type { IntervalClustering, LloydResult } from "./kmeans-impl.js";
+export { iterativeEcsq, assignEcsq, updateEcsq, uniformEcsq, stepForClusters, uniformSpan, searchRate, entropyOfCounts } from "./ecsq-impl.js";
+export type { Clustering, EcsqResult, SearchPoint } from "./ecsq-impl.js";
+export { runHessianEcsqExperiment, renderHessianEcsqMarkdown, accuracyOf, paperRatio } from "./experiment.js";
+export type { HessianEcsqExperimentOptions, HessianEcsqExperimentResult, Table1Row, SweepPoint, FineTune } from "./experiment.js";

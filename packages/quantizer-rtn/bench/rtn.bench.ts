@@ -1,0 +1,101 @@
+/**
+ * Throughput of rtn quantize + dequantize of 16M float32 weights (8-bit, per tensor) against a
+ * plain Float32Array copy loop of the same 16M values measured in the same run (issue 2
+ * acceptance: report weights/second and the ratio to the copy loop; aim: within 4×). When
+ * `@quantforge/coder-fixed` is installed, fixed pack + unpack of the same codes is measured too.
+ *
+ * Run: `pnpm --filter @quantforge/quantizer-rtn bench` (env: BENCH_ROUNDS, BENCH_ITERATIONS).
+ */
+import { Bench } from "tinybench";
+import { createRunContext, dequantizeCodes, dequantizeTensor, type AffineCodebook, type Codebook, type QuantizedTensor } from "@quantforge/core";
+import { sampleTensor } from "@quantforge/core/testing";
+import { groupMinMax, rtnCodes, rtnParams, rtnQuantizer } from "../src/index.js";
+
+const N = 16 * 1024 * 1024;
+const ITER = Number(process.env.BENCH_ITERATIONS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+
+const w = sampleTensor("bench/kernel", [4096, 4096], { dist: "laplace", seed: 1, sigma: 0.05 });
+const src = w.data;
+const dst = new Float32Array(N);
+const codes = new Uint32Array(N);
+const out = new Float32Array(N);
+const min = new Float64Array(1), max = new Float64Array(1);
+const spec = { bits: 8, scheme: "asymmetric", zero: "exact" } as const;
+const plugin = rtnQuantizer();
+const quantizer = plugin.create(plugin.parseOptions({ bits: 8 }));
+const ctx = createRunContext();
+let sink = 0;
+
+/** rtn as the plugin runs it: whole weight set in, QuantizedModel out, then core's dequantizer. */
+async function pluginRoundTrip(): Promise<void> {
+  const m = await quantizer.quantize([w], ctx);
+  sink += dequantizeTensor(m.tensors[0]!, m.codebooks[0]!)[N - 1]!;
+}
+
+/** The same math into preallocated buffers: min/max pass, parameters, codes pass, dequantize pass. */
+function kernelRoundTrip(): void {
+  groupMinMax(src, { kind: "tensor" }, min, max);
+  const p = rtnParams(min, max, 1, spec);
+  rtnCodes(src, { kind: "tensor" }, p, codes);
+  const cb: AffineCodebook = { kind: "affine", id: "b", levels: p.levels, scale: p.scale, zeroPoint: p.zeroPoint };
+  dequantizeCodes(cb, codes, null, out);
+  sink += out[N - 1]!;
+}
+
+type Task = readonly [name: string, fn: () => void | Promise<void>];
+const tasks: Task[] = [
+  ["float32 copy loop", () => { for (let i = 0; i < N; i++) dst[i] = src[i]!; sink += dst[N - 1]!; }],
+  ["rtn quantize+dequantize (plugin, allocating)", pluginRoundTrip],
+  ["rtn quantize+dequantize (kernels, preallocated)", kernelRoundTrip],
+  ["  min/max pass", () => { groupMinMax(src, { kind: "tensor" }, min, max); sink += max[0]!; }],
+  ["  codes pass", () => { rtnCodes(src, { kind: "tensor" }, rtnParams(min, max, 1, spec), codes); sink += codes[N - 1]!; }],
+  ["  dequantize pass (core)", () => {
+    const p = rtnParams(min, max, 1, spec);
+    dequantizeCodes({ kind: "affine", id: "b", levels: p.levels, scale: p.scale, zeroPoint: p.zeroPoint }, codes, null, out);
+    sink += out[N - 1]!;
+  }],
+];
+
+// Fixed pack + unpack when the coder package is there (an optional dev dependency of this bench).
+const fixed = await import("@quantforge/coder-fixed").catch(() => null);
+if (fixed) {
+  const m = await quantizer.quantize([w], ctx);
+  const t: QuantizedTensor = m.tensors[0]!;
+  const cb: Codebook = m.codebooks[0]!;
+  const back = fixed.decodeFixed(fixed.encodeFixed(t, cb)).codes;
+  for (let i = 0; i < N; i++) if (back[i] !== t.codes[i]) throw new Error(`fixed round trip failed at ${i}`);
+  tasks.push(["fixed pack+unpack 8-bit (rtn codes)", () => { sink += fixed.decodeFixed(fixed.encodeFixed(t, cb)).codes[N - 1]!; }]);
+}
+
+// The machine is shared, so load drifts: measure in interleaved rounds (every task once per
+// round) and report medians, and the median of the per-round ratios to that round's copy loop.
+const times = new Map<string, number[]>(tasks.map(([n]) => [n, []]));
+for (let r = 0; r < ROUNDS; r++) {
+  const bench = new Bench({ iterations: ITER, time: 0, warmupIterations: r === 0 ? 1 : 0, warmupTime: 0, warmup: r === 0 });
+  for (const [name, fn] of tasks) bench.add(name, fn);
+  await bench.run();
+  for (const t of bench.tasks) {
+    const res = t.result;
+    if (res.state !== "completed") throw new Error(`${t.name}: ${res.state}`);
+    times.get(t.name)!.push(res.latency.mean);
+  }
+}
+const median = (a: readonly number[]): number => {
+  const s = [...a].sort((x, y) => x - y);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const copy = times.get("float32 copy loop")!;
+const rows = tasks.map(([name]) => {
+  const ts = times.get(name)!;
+  const ms = median(ts);
+  return {
+    task: name,
+    "ms (median)": ms.toFixed(1),
+    "Mweights/s": (N / (ms / 1000) / 1e6).toFixed(0),
+    "× copy loop": median(ts.map((x, i) => x / copy[i]!)).toFixed(2),
+  };
+});
+console.log(`rtn bench: ${N.toLocaleString("en")} float32 weights (Laplacian σ = 0.05), 8-bit per tensor; ${ROUNDS} rounds × ${ITER} iterations; node ${process.version}`);
+console.table(rows);
+if (sink === 42) console.log("");

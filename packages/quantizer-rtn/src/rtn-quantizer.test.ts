@@ -1,0 +1,122 @@
+import { createRunContext, ErrorCodes, InvalidOptionsError, isQuantforgeError, runPipeline, type WeightSet, type WeightTensor } from "@quantforge/core";
+import { describe, expect, it } from "vitest";
+import { rtnGrouping, rtnQuantizer } from "./rtn-quantizer.js";
+
+const codeOf = (fn: () => unknown): string | undefined => {
+  try {
+    fn();
+  } catch (e) {
+    return isQuantforgeError(e) ? e.code : `not a QuantforgeError: ${String(e)}`;
+  }
+  return undefined;
+};
+
+describe("rtn options", () => {
+  const plugin = rtnQuantizer();
+
+  it("has the documented defaults", () => {
+    expect(plugin.parseOptions({})).toEqual({ bits: 8, scheme: "asymmetric", zero: "exact", granularity: "tensor", axis: 0, groupSize: 128 });
+    expect(plugin.kind).toBe("quantizer");
+    expect(plugin.id).toBe("rtn");
+  });
+
+  it("factory defaults sit under run-time options", () => {
+    const p = rtnQuantizer({ bits: 4, granularity: "channel" });
+    expect(p.parseOptions({})).toMatchObject({ bits: 4, granularity: "channel" });
+    expect(p.parseOptions({ bits: 3 })).toMatchObject({ bits: 3, granularity: "channel" });
+  });
+
+  const bad: [string, unknown, string][] = [
+    ["bits 0", { bits: 0 }, "bits"],
+    ["bits 17", { bits: 17 }, "bits"],
+    ["fractional bits", { bits: 2.5 }, "bits"],
+    ["bits as text", { bits: "8" }, "bits"],
+    ["unknown scheme", { scheme: "signed" }, "scheme"],
+    ["unknown zero", { zero: "nudged" }, "zero"],
+    ["unknown granularity", { granularity: "layer" }, "granularity"],
+    ["group size 0", { granularity: "group", groupSize: 0 }, "groupSize"],
+    ["fractional axis", { axis: 0.5 }, "axis"],
+    ["unknown field", { bitz: 4 }, "bitz"],
+    ["symmetric with 1 bit", { scheme: "symmetric", bits: 1 }, "bits"],
+    ["symmetric with a free zero point", { scheme: "symmetric", zero: "free" }, "zero"],
+  ];
+  for (const [label, raw, field] of bad) {
+    it(`rejects ${label} with InvalidOptionsError naming "${field || "(root)"}"`, () => {
+      let err: unknown;
+      try {
+        plugin.parseOptions(raw);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(InvalidOptionsError);
+      expect((err as InvalidOptionsError).code).toBe(ErrorCodes.INVALID_OPTIONS);
+      expect((err as InvalidOptionsError).field).toBe(field);
+      expect((err as Error).message).toMatch(/^invalid options for "rtn"/);
+    });
+  }
+});
+
+describe("rtn grouping", () => {
+  const o = { granularity: "channel" as const, axis: 0, groupSize: 128 };
+
+  it("normalises negative axes and describes the loop layout", () => {
+    expect(rtnGrouping({ name: "k", shape: [2, 3, 4] }, { ...o, axis: -1 })).toEqual({ grouping: { kind: "channel", axis: 2 }, layout: { kind: "channel", outer: 6, channels: 4, inner: 1 } });
+    expect(rtnGrouping({ name: "k", shape: [2, 3, 4] }, { ...o, axis: 1 })).toEqual({ grouping: { kind: "channel", axis: 1 }, layout: { kind: "channel", outer: 2, channels: 3, inner: 4 } });
+  });
+
+  it("rejects an axis the tensor does not have with ShapeMismatchError", () => {
+    expect(codeOf(() => rtnGrouping({ name: "k", shape: [2, 3] }, { ...o, axis: 2 }))).toBe(ErrorCodes.SHAPE_MISMATCH);
+    expect(codeOf(() => rtnGrouping({ name: "k", shape: [2, 3] }, { ...o, axis: -3 }))).toBe(ErrorCodes.SHAPE_MISMATCH);
+  });
+
+  it("treats a scalar as one channel", () => {
+    expect(rtnGrouping({ name: "s", shape: [] }, o).grouping).toEqual({ kind: "tensor" });
+  });
+});
+
+describe("rtn quantizer on a weight set", () => {
+  const ws: WeightSet = [
+    { name: "dense/kernel", shape: [3, 4], data: new Float32Array([0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.7, -0.8, 0.9, 1.0, -1.1, 1.2]) },
+    { name: "dense/bias", shape: [4], data: new Float32Array([0.01, 0.02, -0.03, 0]) },
+    { name: "scalar", shape: [], data: new Float32Array([2.5]) },
+  ];
+
+  it("emits one affine codebook per tensor (id = tensor name) with one parameter set per group", async () => {
+    const q = rtnQuantizer({ granularity: "channel", axis: -1, bits: 4 }).create(rtnQuantizer().parseOptions({ granularity: "channel", axis: -1, bits: 4 }));
+    const m = await q.quantize(ws, createRunContext());
+    expect(m.codebooks.map((c) => [c.id, c.kind, c.kind === "affine" ? c.scale.length : -1, c.kind === "affine" ? c.levels : -1])).toEqual([
+      ["dense/kernel", "affine", 4, 16],
+      ["dense/bias", "affine", 4, 16],
+      ["scalar", "affine", 1, 16],
+    ]);
+    expect(m.tensors.map((t) => [t.name, t.codebook, t.grouping])).toEqual([
+      ["dense/kernel", "dense/kernel", { kind: "channel", axis: 1 }],
+      ["dense/bias", "dense/bias", { kind: "channel", axis: 0 }],
+      ["scalar", "scalar", { kind: "tensor" }],
+    ]);
+  });
+
+  it("runs through the pipeline deterministically and reconstructs constant/1-element channels exactly", async () => {
+    const run = () => runPipeline({ weights: ws, quantizer: { plugin: rtnQuantizer(), options: { granularity: "channel", axis: -1, bits: 3 } }, options: { seed: 3 } });
+    const a = await run(), b = await run();
+    expect(a.quantized.tensors.map((t) => Array.from(t.codes))).toEqual(b.quantized.tensors.map((t) => Array.from(t.codes)));
+    expect(a.decoded.find((t) => t.name === "dense/bias")!.data).toEqual(ws[1]!.data);
+    expect(a.decoded.find((t) => t.name === "scalar")!.data).toEqual(new Float32Array([2.5]));
+    expect(a.diagnostics.some((d) => d.ruleId === "constant-group" && d.tensor === "dense/bias")).toBe(true);
+  });
+
+  it("rejects NaN and ±Inf weights with NonFiniteError even when called directly", async () => {
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      const t: WeightTensor = { name: "w", shape: [3], data: new Float32Array([0.5, bad, 1]) };
+      for (const granularity of ["tensor", "channel", "group"] as const) {
+        const q = rtnQuantizer().create(rtnQuantizer().parseOptions({ granularity, groupSize: 2 }));
+        await expect(Promise.resolve().then(() => q.quantize([t], createRunContext()))).rejects.toMatchObject({ code: ErrorCodes.NON_FINITE });
+      }
+    }
+  });
+
+  it("rejects a channel axis a tensor lacks with ShapeMismatchError", async () => {
+    const q = rtnQuantizer().create(rtnQuantizer().parseOptions({ granularity: "channel", axis: 2 }));
+    await expect(Promise.resolve().then(() => q.quantize(ws, createRunContext()))).rejects.toMatchObject({ code: ErrorCodes.SHAPE_MISMATCH });
+  });
+});

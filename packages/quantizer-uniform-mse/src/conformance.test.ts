@@ -1,0 +1,16 @@
+import { describeQuantizerConformance } from "@quantforge/core/testing";
+import { uniformMseQuantizer } from "./index.js";
+
+describeQuantizerConformance(uniformMseQuantizer(), {
+  options: [
+    {},
+    { bits: 1 },
+    { bits: 2, design: "iterative" },
+    { bits: 9, mode: "mismatched" },
+    { bits: 16 },
+    { bits: 4, granularity: "channel" },
+    { bits: 3, granularity: "channel", axis: 0 },
+    { bits: 12, granularity: "layer", design: "iterative", mode: "mismatched" },
+  ],
+  invalidOptions: [{ bits: 0 }, { bits: 17 }, { bits: 2.5 }, { design: "best" }, { mode: "both" }, { granularity: "group" }, { axis: 0.5 }, { bogus: 1 }],
+});

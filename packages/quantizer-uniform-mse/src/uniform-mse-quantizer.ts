@@ -1,0 +1,94 @@
+import { defineQuantizer, perTensorQuantizer, ShapeMismatchError, shapeSize, z, type Grouping, type QuantizerPlugin, type RunContext, type TensorQuantization, type WeightTensor } from "@quantforge/core";
+import { designXMax } from "@quantforge/theory-laplacian";
+import { uniformMseQuantize, type UniformMseLayout } from "./uniform-mse-impl.js";
+import { VERSION } from "./version.js";
+
+/** zod schema of the uniform-mse options (defaults applied by it). */
+export const uniformMseOptionsSchema = z.strictObject({
+  /** Bits per code R, 1–16: N = 2^R levels. @default 8 */
+  bits: z.number().int().min(1).max(16).default(8),
+  /** Support region of the σ = 1 design: the MSE `optimal` root or paper 000's `iterative` rule. @default "optimal" */
+  design: z.enum(["optimal", "iterative"]).default("optimal"),
+  /**
+   * `matched`: scale each group by its own σ = RMS into the σ = 1 design and back;
+   * `mismatched`: raw weights into the σ = 1 design (paper 000's variance-mismatch setting). @default "matched"
+   */
+  mode: z.enum(["matched", "mismatched"]).default("matched"),
+  /** One σ per `tensor`, per `channel` along `axis`, or per `layer` (= per tensor). @default "tensor" */
+  granularity: z.enum(["tensor", "channel", "layer"]).default("tensor"),
+  /** Channel axis for `granularity: "channel"`; negative counts from the end. @default -1 (output units of tfjs dense/conv kernels) */
+  axis: z.number().int().default(-1),
+});
+
+/** Validated uniform-mse options. */
+export type UniformMseOptions = z.output<typeof uniformMseOptionsSchema>;
+/** uniform-mse options as a user writes them (every field optional). */
+export type UniformMseOptionsInput = z.input<typeof uniformMseOptionsSchema>;
+
+/**
+ * The grouping and loop layout of one tensor. `layer` is per tensor (a weight tensor is its
+ * layer's kernel; biases are not quantized by default). Mismatched mode stores the single
+ * design σ = 1, so it always uses one group. A rank-0 tensor has no channel axis and is one group.
+ *
+ * @throws {ShapeMismatchError} when the channel axis does not exist in the tensor.
+ */
+export function uniformMseGrouping(t: Pick<WeightTensor, "name" | "shape">, o: Pick<UniformMseOptions, "granularity" | "axis" | "mode">): { grouping: Grouping; layout: UniformMseLayout } {
+  if (o.granularity !== "channel" || o.mode === "mismatched" || t.shape.length === 0) return { grouping: { kind: "tensor" }, layout: { kind: "tensor" } };
+  const rank = t.shape.length;
+  const axis = o.axis < 0 ? rank + o.axis : o.axis;
+  if (axis < 0 || axis >= rank) {
+    throw new ShapeMismatchError(`uniform-mse: channel axis ${o.axis} does not exist in tensor "${t.name}" of shape [${t.shape.join(", ")}]. Choose an axis in ${-rank}…${rank - 1}.`);
+  }
+  return {
+    grouping: { kind: "channel", axis },
+    layout: { kind: "channel", outer: shapeSize(t.shape.slice(0, axis)), channels: t.shape[axis]!, inner: shapeSize(t.shape.slice(axis + 1)) },
+  };
+}
+
+/** Quantizes one tensor with validated options (the per-tensor function the plugin lifts). */
+export function uniformMseQuantizeTensor(t: WeightTensor, o: UniformMseOptions, ctx?: RunContext): TensorQuantization {
+  const { grouping, layout } = uniformMseGrouping(t, o);
+  const r = uniformMseQuantize(t.data, layout, { levels: 2 ** o.bits, xMax: designXMax(o.bits, o.design), mode: o.mode });
+  if (ctx && r.zeroGroups > 0) {
+    ctx.diagnostics.report({
+      severity: "info", source: "uniform-mse", ruleId: "zero-sigma", tensor: t.name,
+      message: `${r.zeroGroups} of ${r.sigma.length} group(s) of "${t.name}" have σ = 0 (all zeros); they decode to exactly 0.`,
+    });
+  }
+  if (ctx && r.cappedGroups > 0) {
+    ctx.diagnostics.report({
+      severity: "warning", source: "uniform-mse", ruleId: "sigma-capped", tensor: t.name,
+      message: `${r.cappedGroups} group(s) of "${t.name}" have a σ so large that the outer level would overflow float32; σ was lowered and those groups clip more. Rescale the weights.`,
+    });
+  }
+  return {
+    codebook: { kind: "grid", levels: 2 ** o.bits, xMax: r.xMax, midtread: false, sigma: r.sigma, mu: r.mu, sigmaSource: o.mode === "matched" ? "rms" : "design" },
+    codes: r.codes,
+    grouping,
+  };
+}
+
+/**
+ * The `uniform-mse` quantizer plugin: the MSE-optimal N = 2^R-level midrise uniform quantizer
+ * designed for a unit-variance Laplacian source (Perić et al. 2021), applied per tensor or
+ * channel in `matched` mode (scaled by the group's RMS) or raw in `mismatched` mode. Each tensor
+ * gets its own `grid` codebook (levels, x_max, σ and μ = 0 per group), so decoding needs only
+ * what is stored and the parameters count in the size.
+ *
+ * @param defaults - Options applied under the options given at run time.
+ * @returns A side-effect-free quantizer descriptor.
+ * @example
+ * ```ts
+ * const r = await pipeline().weights(ws).quantize(uniformMseQuantizer({ bits: 9, mode: "mismatched" })).run();
+ * ```
+ */
+export function uniformMseQuantizer(defaults?: Partial<UniformMseOptionsInput>): QuantizerPlugin<UniformMseOptions> {
+  return defineQuantizer({
+    id: "uniform-mse",
+    version: VERSION,
+    description: "MSE-optimal uniform quantizer for a Laplacian source (optimal or iterative x_max), matched or variance-mismatched, per tensor or channel.",
+    options: uniformMseOptionsSchema,
+    defaults,
+    create: (o) => perTensorQuantizer("uniform-mse", (t, ctx) => uniformMseQuantizeTensor(t, o, ctx)),
+  });
+}
