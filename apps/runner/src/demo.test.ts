@@ -13,6 +13,15 @@ function lowBitOnly() {
   });
 }
 
+/** A quantizer that needs calibration inputs, which bare weights cannot give. */
+function needsModel() {
+  return defineQuantizer({
+    id: "needs-model", version: "0.0.0", description: "needs layer inputs (tests only)",
+    options: z.strictObject({ bits: z.number().int() }),
+    create: (o) => ({ ...perTensorQuantizer("needs-model", (t) => rtnQuantizeTensor(t, rtnOptionsSchema.parse({ bits: o.bits }))), needs: ["layerInputs"] as const }),
+  });
+}
+
 describe("demo", () => {
   const small = ["--tensors", "a:100x50:0.05,b:20x100:0.2", "--seed", "1"];
   it("runs every quantizer at 2, 4 and 8 bits and prints SQNR and bits/weight", async () => {
@@ -36,6 +45,13 @@ describe("demo", () => {
     const cells = JSON.parse(r.out).cells.filter((c: { quantizer: string }) => c.quantizer === "low-bit");
     expect(cells.map((c: { skipped?: string }) => c.skipped === undefined)).toEqual([true, true, false]);
     expect(cells[2].skipped).toContain('field "bits"');
+  });
+  it("skips quantizers that need a model, once per reason in the table notes", async () => {
+    const r = await cli(["demo", ...small], { plugins: [...builtinPlugins(), needsModel()] });
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/│ needs-model\s+│\s+2 │ skipped │/);
+    expect(r.out).toContain('needs-model skipped at 2, 4, 8 bits: "needs-model" needs the model capability "layerInputs"');
+    expect(r.out).toMatch(/│ rtn\s+│\s+8 │\s+\d+\.\d\d │/);
   });
   it("rejects a bad --bits list", async () => {
     const r = await cli(["demo", "--bits", "2,x"]);

@@ -21,7 +21,7 @@ export interface DemoCell {
   readonly bitsPerWeight: number | null;
   readonly compressionRatio: number | null;
   readonly bytes: number | null;
-  /** Set when the quantizer rejected this bit width (its options schema said why). */
+  /** Why the cell was not run: the quantizer rejected this bit width or needs a model. */
   readonly skipped?: string;
 }
 
@@ -31,7 +31,8 @@ const num = (v: unknown): number | null => (typeof v === "number" ? v : null);
  * The README's main job (for now): synthesizes the seeded default weights into a temp dir, reads
  * them back through the safetensors reader like any user file, and runs every registered
  * quantizer at each bit width with the fixed coder and the sqnr + size evaluators. A bit width a
- * quantizer's schema rejects is reported as skipped; any other failure stops the demo.
+ * quantizer's schema rejects, or a quantizer that needs model capabilities (calibration inputs,
+ * a Hessian), is reported as skipped; any other failure stops the demo.
  */
 export async function runDemo(rt: Runtime, opts: { seed: number; bits: readonly number[]; specs?: readonly SynthTensorSpec[]; progress?: CliProgress }): Promise<DemoCell[]> {
   const dir = await mkdtemp(join(tmpdir(), "quantforge-demo-"));
@@ -46,17 +47,19 @@ export async function runDemo(rt: Runtime, opts: { seed: number; bits: readonly 
       for (const bits of opts.bits) {
         opts.progress?.update(`demo ${q} ${bits}-bit`, done++, quantizers.length * opts.bits.length);
         const config = { quantizer: { id: q, options: { bits } }, coder: { id: DEFAULT_CODER }, evaluators: DEFAULT_EVALUATORS.map((id) => ({ id })) };
-        let job;
+        let result;
         try {
-          job = bindJob(rt, config, opts.seed);
+          result = await bindJob(rt, config, opts.seed).run(weights);
         } catch (e) {
-          if (isQuantforgeError(e) && e.code === ErrorCodes.INVALID_OPTIONS) {
+          // A bit width the quantizer's schema rejects, or a method that needs a model (layer
+          // inputs, Hessian, …) which bare synthetic weights cannot provide: report, go on.
+          if (isQuantforgeError(e) && (e.code === ErrorCodes.INVALID_OPTIONS || e.code === ErrorCodes.MISSING_CAPABILITY)) {
             cells.push({ quantizer: q, bits, sqnrDb: null, mse: null, bitsPerWeight: null, compressionRatio: null, bytes: null, skipped: e.message });
             continue;
           }
           throw e;
         }
-        const s = buildRunReport(await job.run(weights)).summary;
+        const s = buildRunReport(result).summary;
         cells.push({ quantizer: q, bits, sqnrDb: num(s.sqnrDb), mse: num(s.mse), bitsPerWeight: num(s.bitsPerWeight), compressionRatio: num(s.compressionRatio), bytes: num(s.bytes) });
       }
     }
@@ -70,7 +73,13 @@ export async function runDemo(rt: Runtime, opts: { seed: number; bits: readonly 
 /** The demo as a table: one row per quantizer and bit width. */
 export function renderDemo(cells: readonly DemoCell[], count: number): string {
   const rows = cells.map((c) => [c.quantizer, c.bits, c.skipped ? "skipped" : fmt(c.sqnrDb, 2), fmt(c.bitsPerWeight, 3), fmt(c.compressionRatio, 2), fmt(c.mse, 3)]);
-  const notes = cells.filter((c) => c.skipped).map((c) => `  ${c.quantizer} at ${c.bits} bits skipped: ${c.skipped}\n`).join("");
+  // One note per quantizer and reason: "gpfq skipped at 2, 4, 8 bits: needs a model …".
+  const reasons = new Map<string, number[]>();
+  for (const c of cells) if (c.skipped) reasons.set(`${c.quantizer}\u0000${c.skipped}`, [...(reasons.get(`${c.quantizer}\u0000${c.skipped}`) ?? []), c.bits]);
+  const notes = [...reasons].map(([k, bits]) => {
+    const [q, why] = k.split("\u0000") as [string, string];
+    return `  ${q} skipped at ${bits.join(", ")} bits: ${why}\n`;
+  }).join("");
   return `${count} synthetic Laplacian weights, fixed-length coder:\n` +
     renderTable(["quantizer", "bits", "SQNR dB", "bits/weight", "ratio vs f32", "MSE"], rows, ["left", "right", "right", "right", "right", "right"]) + notes;
 }

@@ -6,6 +6,8 @@ import { sqnrEvaluator } from "@quantforge/evaluator-sqnr";
 import { gpfqQuantizer } from "@quantforge/quantizer-gpfq";
 import { msqQuantizer, preprocessedMsqQuantizer } from "@quantforge/quantizer-preprocessed-msq";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
+import { supportRegionQuantizer } from "@quantforge/quantizer-support-region";
+import { uniformMseQuantizer } from "@quantforge/quantizer-uniform-mse";
 
 /**
  * The built-in plugins. This explicit list is the only place plugins are registered (design §3):
@@ -17,6 +19,8 @@ export function builtinPlugins(): AnyPlugin[] {
   return [
     // quantizers
     rtnQuantizer(),
+    uniformMseQuantizer(),
+    supportRegionQuantizer(),
     msqQuantizer(),
     preprocessedMsqQuantizer(),
     gpfqQuantizer(),

@@ -14,6 +14,7 @@ export const ErrorCodes = {
   MISSING_CAPABILITY: "QF_MISSING_CAPABILITY",
   INVALID_QUANTIZED: "QF_INVALID_QUANTIZED",
   ABORTED: "QF_ABORTED",
+  TIMEOUT: "QF_TIMEOUT",
   USAGE: "QF_USAGE",
   INTERNAL: "QF_INTERNAL",
 } as const;
@@ -132,6 +133,16 @@ export class InvalidQuantizedError extends QuantforgeError {
 export class AbortedError extends QuantforgeError {
   constructor() {
     super(ErrorCodes.ABORTED, "the run was aborted. Start it again to finish.", { exitCode: 1 });
+  }
+}
+
+/** A unit of work (e.g. one cell of a comparison) did not finish within its time limit. */
+export class TimeoutError extends QuantforgeError {
+  /** The limit that was exceeded, in seconds. */
+  readonly seconds: number;
+  constructor(what: string, seconds: number) {
+    super(ErrorCodes.TIMEOUT, `${what} did not finish within ${seconds} s. Raise the time limit (--timeout) or leave it out.`, { exitCode: 1 });
+    this.seconds = seconds;
   }
 }
 

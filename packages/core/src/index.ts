@@ -1,4 +1,4 @@
-export { ErrorCodes, QuantforgeError, UnknownPluginError, DuplicatePluginError, InvalidPluginError, InvalidOptionsError, ShapeMismatchError, NonFiniteError, DecodeError, FormatError, IoError, MissingCapabilityError, InvalidQuantizedError, AbortedError, isQuantforgeError } from "./errors.js";
+export { ErrorCodes, QuantforgeError, UnknownPluginError, DuplicatePluginError, InvalidPluginError, InvalidOptionsError, ShapeMismatchError, NonFiniteError, DecodeError, FormatError, IoError, MissingCapabilityError, InvalidQuantizedError, AbortedError, TimeoutError, isQuantforgeError } from "./errors.js";
 export type { ErrorCode } from "./errors.js";
 export { shapeSize, assertTensorShape, assertFinite, assertWeightSet } from "./tensor.js";
 export type { WeightTensor, WeightSet, TensorRole, LayerKind } from "./tensor.js";
@@ -35,6 +35,10 @@ export type { PipelineOptions, PipelineResult } from "./pipeline.js";
 export { summarizeRun } from "./report.js";
 export type { RunSummary, TensorRow } from "./report.js";
 export { compare } from "./compare.js";
-export type { CompareOptions, CompareQuantizer, CompareCell } from "./compare.js";
+export type { CompareOptions, CompareQuantizer, CompareCell, CompareResult, CompareCellEnv, CompareCellRunner } from "./compare.js";
+export { planCompare } from "./compare-plan.js";
+export type { CompareCellSpec, CompareCoder, CompareEvaluator, ComparePlanInput } from "./compare-plan.js";
+export { cellOutcome, normalizedSqnr, sha256Hex } from "./compare-cell.js";
+export type { CompareCellOutcome, NormalizedSqnr, NormalizedTensorSqnr } from "./compare-cell.js";
 /** zod, re-exported so plugins validate options with the same instance as core. */
 export { z } from "zod";

@@ -12,6 +12,8 @@ export interface ForwardHooks {
   readonly onInput?: (index: number, x: Tensor) => void;
   /** A tensor added to the pre-activation of op `index` (zero-valued probes for Jacobians). */
   readonly perturb?: (index: number) => Tensor | undefined;
+  /** Sees the tensor entering every op `index` (any kind). */
+  readonly onOp?: (index: number, x: Tensor) => void;
   /** Stop before running op `index` (its input has been seen). */
   readonly stopAt?: number;
 }
@@ -54,6 +56,7 @@ export function forwardLogits(tf: Tf, spec: NetSpec, params: ParamTensors, x: Te
   let h = x;
   for (let i = 0; i < spec.ops.length; i++) {
     const op = spec.ops[i]!;
+    hooks.onOp?.(i, h);
     if (op.kind === "dense" || op.kind === "conv2d") {
       hooks.onInput?.(i, h);
       if (hooks.stopAt === i) return h;

@@ -6,7 +6,7 @@ import { exactHessianDiagonal } from "./hessian.js";
 import { createProbe } from "./probe.js";
 import { params64, ref64Forward } from "./ref64.test-support.js";
 import { getTf, type Tf } from "./tf.js";
-import { randomDataset, tinyConv, tinyDense } from "./tiny.test-support.js";
+import { randomDataset, tinyConv, tinyDense, tinyStrided } from "./tiny.test-support.js";
 
 /**
  * Central finite differences of the float64 reference loss, per parameter:
@@ -96,6 +96,18 @@ describe("exact Hessian diagonal", () => {
     expect(compared).toBeGreaterThan(0.95 * total);
     const conv1 = h[0]!.data;
     expect(conv1.some((v) => v > 0)).toBe(true);
+  });
+
+  it("matches central finite differences with strided 'same' and 'valid' convolutions", async () => {
+    const model = tinyStrided(tf);
+    const spec = netSpecFromLayersModel(model);
+    const ds = randomDataset(12, [7, 7, 1], 3, 4);
+    const probe = await createProbe(model, { id: "tiny-strided", data: { train: ds, test: ds } });
+    const h = await exactHessianDiagonal(tf, spec, probe.weights, ds.inputs, ds.count);
+    const { fd, kinks, total } = finiteDifferenceDiagonal(model, ds.inputs, ds.labels, ds.count, 1e-3);
+    expect(kinks / total).toBeLessThan(0.05);
+    const { compared } = compare(h, fd, 1e-4);
+    expect(compared).toBeGreaterThan(0.95 * total);
   });
 
   it("is label-free, seeded, cached and validates the sample count", async () => {

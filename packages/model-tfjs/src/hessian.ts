@@ -1,4 +1,4 @@
-import type { Tensor, Tensor2D, Tensor3D } from "@tensorflow/tfjs";
+import type { Tensor, Tensor2D, Tensor3D, Tensor4D } from "@tensorflow/tfjs";
 import { shapeSize, type WeightSet, type WeightTensor } from "@quantforge/core";
 import { forwardLogits, paramTensors } from "./forward.js";
 import { im2col } from "./im2col-impl.js";
@@ -19,9 +19,10 @@ const HESSIAN_BATCH = 50;
  * the variance form being used because it is non-negative by construction (no cancellation).
  * The label does not enter (∇²_z CE = diag p − p pᵀ).
  *
- * How: each batch is replicated once per class a, and one backward pass through
- * `Σ_rows (e_a − p)·z` with zero-valued probes added to every layer's pre-activation y gives
- * D_a = ∂(z_a − Σ_b p_b z_b)/∂y = G_a − Ḡ for all layers and classes at once. Then
+ * How: one forward pass per batch records every layer's input and p; then one backward pass on
+ * C·B cotangent rows e_a − p_n (the activation pattern held fixed: the same linear map autodiff
+ * would apply) gives D_a = ∂(z_a − Σ_b p_b z_b)/∂y = G_a − Ḡ at every layer's pre-activation y
+ * for all classes at once. Then
  * - dense `W_ij` (input x): g_a − ḡ = x_j·D_ai, so h_ij = mean_n x_nj² · Σ_a p_na D_nai² — one
  *   matmul of x² with Σ_a p_a D_a² (the formula `x_j² · [Σ_a p_a G_ai² − (Σ_a p_a G_ai)²]`);
  * - conv `W[kh,kw,ci,co]`: g_a − ḡ = Σ_pos patch[pos, (kh,kw,ci)] · D_a[pos, co] (the per-sample
@@ -43,15 +44,11 @@ export async function exactHessianDiagonal(tf: Tf, spec: NetSpec, weights: Weigh
     for (let s = 0; s < count; s += HESSIAN_BATCH) {
       const B = Math.min(HESSIAN_BATCH, count - s);
       const x = tf.tensor(inputs.subarray(s * per, (s + B) * per), [B, ...spec.inputShape], "float32");
-      // p from one plain forward (the probes are zero, so it is the p of the backward pass too).
-      const p = tf.tidy(() => tf.softmax(forwardLogits(tf, spec, params, x) as Tensor2D));
+      // One forward pass records every op's input and the logits; p = softmax(logits).
+      const rec = recordForward(tf, spec, params, x);
+      const p = tf.tidy(() => tf.softmax(rec.logits as Tensor2D));
       const pData = (await p.data()) as Float32Array;
-      // Layer inputs of the first replica (the inputs are the same in every replica).
-      const layerIn = new Map<number, Tensor>();
-      tf.tidy(() => {
-        forwardLogits(tf, spec, params, x, { onInput: (i, t) => layerIn.set(i, tf.keep(t)) });
-      });
-      // Rows a·B + n: sample n, class a; weight row e_a − p_n.
+      // Rows a·B + n: sample n, class a; cotangent row e_a − p_n.
       const wRows = new Float32Array(C * B * C);
       for (let a = 0; a < C; a++) {
         for (let n = 0; n < B; n++) {
@@ -59,17 +56,8 @@ export async function exactHessianDiagonal(tf: Tf, spec: NetSpec, weights: Weigh
           for (let b = 0; b < C; b++) wRows[r + b] = (a === b ? 1 : 0) - pData[n * C + b]!;
         }
       }
-      const probes = layers.map(({ index }) => tf.zeros([C * B, ...spec.shapes[index + 1]!]));
-      const D = tf.tidy(() => {
-        const xt = tf.tile(x, [C, ...spec.inputShape.map(() => 1)]);
-        const wt = tf.tensor2d(wRows, [C * B, C]);
-        const f = (...es: Tensor[]) => {
-          const byIndex = new Map(layers.map(({ index }, k) => [index, es[k]!]));
-          return tf.sum(tf.mul(forwardLogits(tf, spec, params, xt, { perturb: (i) => byIndex.get(i) }), wt));
-        };
-        return tf.grads(f)(probes);
-      });
-      for (const t of probes) t.dispose();
+      const D = backwardDeviations(tf, spec, params, rec.inputs, wRows, B);
+      const layerIn = rec.inputs;
       // pa[a·B + n] = p_na: the weight of each replica row.
       const pa = new Float32Array(C * B);
       for (let a = 0; a < C; a++) for (let n = 0; n < B; n++) pa[a * B + n] = pData[n * C + a]!;
@@ -77,13 +65,15 @@ export async function exactHessianDiagonal(tf: Tf, spec: NetSpec, weights: Weigh
       for (let k = 0; k < layers.length; k++) {
         const { op, index } = layers[k]!;
         const xin = layerIn.get(index)!;
-        if (op.kind === "dense") await accumulateDense(tf, op, xin, D[k]!, paT, B, C, acc);
-        else await accumulateConv(tf, op, spec.shapes[index]!, xin, D[k]!, pData, B, C, acc);
+        const Dk = D.get(index)!;
+        if (op.kind === "dense") await accumulateDense(tf, op, xin, Dk, paT, B, C, acc);
+        else await accumulateConv(tf, op, spec.shapes[index]!, xin, Dk, pData, B, C, acc);
       }
       paT.dispose();
       p.dispose();
       x.dispose();
-      for (const t of D) t.dispose();
+      rec.logits.dispose();
+      for (const t of D.values()) t.dispose();
       for (const t of layerIn.values()) t.dispose();
     }
   } finally {
@@ -101,6 +91,74 @@ export async function exactHessianDiagonal(tf: Tf, spec: NetSpec, weights: Weigh
       out.push({ name, shape: [...src.shape], data: h, ...(src.role ? { role: src.role } : {}), ...(src.layer ? { layer: src.layer } : {}), ...(src.layerKind ? { layerKind: src.layerKind } : {}) });
     }
   }
+  return out;
+}
+
+/**
+ * Runs the chain once on `x` [B, …], keeping the input of every op (kept tensors, disposed by
+ * the caller) and the logits. Same ops as `forwardLogits`.
+ */
+export function recordForward(tf: Tf, spec: NetSpec, params: ReadonlyMap<string, Tensor>, x: Tensor): { inputs: Map<number, Tensor>; logits: Tensor } {
+  const inputs = new Map<number, Tensor>();
+  const logits = tf.tidy(() => forwardLogits(tf, spec, params, x, {
+    onOp: (i, input) => {
+      inputs.set(i, tf.keep(input.clone()));
+    },
+  }));
+  return { inputs, logits };
+}
+
+/**
+ * Vector–Jacobian products of the logits for R = C·B cotangent rows (row a·B + n is e_a − p_n
+ * for sample n) back through the chain, with the activation pattern of the recorded forward
+ * pass held fixed — exactly what autodiff computes, but without running the forward pass C times
+ * (the network is piecewise linear, so the backward pass is a fixed linear map per sample).
+ * Returns D_i = ∂(z_a − Σ_b p_b z_b)/∂y_i, [R, …out], for the pre-activation y_i of every dense
+ * and conv op i. Per-sample masks (ReLU signs) are broadcast over the C replicas; max-pool routes
+ * through tfjs's own max-pool gradient on the recorded input.
+ */
+export function backwardDeviations(tf: Tf, spec: NetSpec, params: ReadonlyMap<string, Tensor>, inputs: ReadonlyMap<number, Tensor>, wRows: Float32Array, B: number): Map<number, Tensor> {
+  const C = spec.classes;
+  const R = C * B;
+  const first = paramOps(spec)[0]!.index;
+  const out = new Map<number, Tensor>();
+  let g: Tensor = tf.tensor2d(wRows, [R, C]);
+  // Multiplies [R, …] rows by a per-sample [B, …] factor, the same for every class replica.
+  const perSample = (t: Tensor, f: Tensor) => tf.reshape(tf.mul(tf.reshape(t, [C, ...f.shape]), f), t.shape);
+  for (let i = spec.ops.length - 1; i >= first; i--) {
+    const op = spec.ops[i]!;
+    const xin = inputs.get(i)!;
+    const next = tf.tidy(() => {
+      if (op.kind === "dense" || op.kind === "conv2d") {
+        let D = g;
+        if (op.activation === "relu") {
+          // ReLU'(y) from the recorded pre-activation y (recomputed once, on B rows).
+          const w = params.get(op.kernel)!;
+          let y = op.kind === "dense" ? tf.matMul(xin as Tensor2D, w as Tensor2D) : tf.conv2d(xin as Tensor4D, w as Tensor4D, [op.strides[0], op.strides[1]], op.padding);
+          if (op.bias) y = tf.add(y, params.get(op.bias)!);
+          D = perSample(g, tf.cast(tf.greater(y, 0), "float32"));
+        }
+        out.set(i, tf.keep(D));
+        if (i === first) return D;
+        const w = params.get(op.kernel)!;
+        return op.kind === "dense"
+          ? tf.matMul(D as Tensor2D, w as Tensor2D, false, true)
+          : tf.conv2dTranspose(D as Tensor4D, w as Tensor4D, [R, ...spec.shapes[i]!] as [number, number, number, number], [op.strides[0], op.strides[1]], op.padding);
+      }
+      if (op.kind === "maxPool") {
+        // Routing through the recorded maxima: tfjs's MaxPoolGrad on the input, tiled C times
+        // (a cheap op, unlike the convolutions).
+        const xt = tf.tile(xin, [C, 1, 1, 1]) as Tensor4D;
+        const gy = g;
+        return tf.grad((z: Tensor) => tf.sum(tf.mul(tf.maxPool(z as Tensor4D, [op.poolSize[0], op.poolSize[1]], [op.strides[0], op.strides[1]], op.padding), gy)))(xt);
+      }
+      if (op.kind === "reshape") return tf.reshape(g, [R, ...spec.shapes[i]!]);
+      return op.activation === "relu" ? perSample(g, tf.cast(tf.greater(xin, 0), "float32")) : tf.clone(g);
+    });
+    if (!out.has(i) || out.get(i) !== g) g.dispose();
+    g = next;
+  }
+  if (![...out.values()].includes(g)) g.dispose();
   return out;
 }
 

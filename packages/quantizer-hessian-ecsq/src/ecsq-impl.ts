@@ -38,15 +38,21 @@ export function entropyOfCounts(counts: ArrayLike<number>, n: number): number {
  * Entropy-constrained assignment (spec §3, mode 4): each element goes to
  * argmin_j [h_i (w_i − c_j)² − λ log2 p_j], evaluated as (w_i − c_j)² + (λ/h_i)·ℓ_j with
  * ℓ_j = −log2 p_j (same argmin, h_i > 0) so that λ = 0 compares plain squared distances exactly
- * like the interval assignment of k-means. Candidate pruning: starting from the nearest centre,
- * a farther centre can only win while (w − c_j)² + (λ/h)·min ℓ < best, so the scan in each
- * direction stops at the first centre failing that bound. Returns the number of changed
- * assignments. Ties keep the nearer (lower on equal distance) centre.
+ * like the interval assignment of k-means. Candidate pruning keeps it exact: after seeding the
+ * best cost with the nearest centre and the most probable one, a centre can only win if it lies
+ * within r = √(best − (λ/h)·min ℓ) of w (a window in the sorted centres) *and* has
+ * (λ/h)·ℓ_j < best (a prefix of the centres sorted by ℓ); the smaller of the two candidate sets
+ * is scanned, both found by binary search. Elements with a large h get the narrow spatial window,
+ * elements with a tiny h (which simply join a probable cluster) the short ℓ prefix. Returns the
+ * number of changed assignments. Ties keep the nearer (lower on equal distance) centre.
  */
 export function assignEcsq(d: SortedData, centres: Float64Array, codeLen: Float64Array, lambda: number, assign: Uint32Array, first: boolean): number {
   const k = centres.length, v = d.v, h = d.h;
-  let minL = Infinity;
-  for (let j = 0; j < k; j++) if (codeLen[j]! < minL) minL = codeLen[j]!;
+  // Centres ordered by code length (most probable first) for the ℓ-prefix candidate set.
+  const byL = Uint32Array.from({ length: k }, (_, j) => j).sort((a, b) => codeLen[a]! - codeLen[b]! || a - b);
+  const lSorted = new Float64Array(k);
+  for (let t = 0; t < k; t++) lSorted[t] = codeLen[byL[t]!]!;
+  const minL = k > 0 ? lSorted[0]! : 0, jStar = k > 0 ? byL[0]! : 0;
   let p = 0, changed = 0;
   for (let i = 0; i < d.n; i++) {
     const x = v[i]!;
@@ -58,23 +64,46 @@ export function assignEcsq(d: SortedData, centres: Float64Array, codeLen: Float6
       const a = centres[p - 1]!, b = centres[p]!;
       j0 = (x - a) * (x - a) > (b - x) * (b - x) ? p : p - 1;
     }
-    const pen = lambda / h[i]!;
     let bj = j0;
-    let best = (x - centres[j0]!) * (x - centres[j0]!);
     if (lambda > 0) {
-      best += pen * codeLen[j0]!;
-      const floor = pen * minL;
-      for (let j = j0 - 1; j >= 0; j--) {
-        const dd = (x - centres[j]!) * (x - centres[j]!);
-        if (dd + floor >= best) break;
-        const cost = dd + pen * codeLen[j]!;
-        if (cost < best) { best = cost; bj = j; }
-      }
-      for (let j = j0 + 1; j < k; j++) {
-        const dd = (x - centres[j]!) * (x - centres[j]!);
-        if (dd + floor >= best) break;
-        const cost = dd + pen * codeLen[j]!;
-        if (cost < best) { best = cost; bj = j; }
+      const pen = lambda / h[i]!;
+      let best = (x - centres[j0]!) * (x - centres[j0]!) + pen * codeLen[j0]!;
+      const cs = (x - centres[jStar]!) * (x - centres[jStar]!) + pen * minL;
+      if (cs < best) { best = cs; bj = jStar; }
+      // Spatial window: |x − c_j| < r.
+      const r = Math.sqrt(Math.max(0, best - pen * minL));
+      let lo = 0, hi = k;
+      while (lo < hi) { const m = (lo + hi) >>> 1; if (centres[m]! < x - r) lo = m + 1; else hi = m; }
+      const wStart = lo;
+      hi = k;
+      while (lo < hi) { const m = (lo + hi) >>> 1; if (centres[m]! <= x + r) lo = m + 1; else hi = m; }
+      const wEnd = lo;
+      // ℓ prefix: pen·ℓ_j < best.
+      const lim = best / pen;
+      lo = 0; hi = k;
+      while (lo < hi) { const m = (lo + hi) >>> 1; if (lSorted[m]! < lim) lo = m + 1; else hi = m; }
+      const lEnd = lo;
+      if (lEnd <= wEnd - wStart) {
+        for (let t = 0; t < lEnd; t++) {
+          if (pen * lSorted[t]! >= best) break;
+          const j = byL[t]!;
+          const cost = (x - centres[j]!) * (x - centres[j]!) + pen * lSorted[t]!;
+          if (cost < best) { best = cost; bj = j; }
+        }
+      } else {
+        const floor = pen * minL;
+        for (let j = j0 - 1; j >= wStart; j--) {
+          const dd = (x - centres[j]!) * (x - centres[j]!);
+          if (dd + floor >= best) break;
+          const cost = dd + pen * codeLen[j]!;
+          if (cost < best) { best = cost; bj = j; }
+        }
+        for (let j = j0 + 1; j < wEnd; j++) {
+          const dd = (x - centres[j]!) * (x - centres[j]!);
+          if (dd + floor >= best) break;
+          const cost = dd + pen * codeLen[j]!;
+          if (cost < best) { best = cost; bj = j; }
+        }
       }
     }
     if (first || assign[i] !== bj) changed++;

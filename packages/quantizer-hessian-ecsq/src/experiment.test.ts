@@ -57,10 +57,17 @@ describe("hessian-ecsq experiment", () => {
     const mlp = linearProbe("toy-b", 16, 3, 200, 3);
     let tuned = 0;
     const r = await runHessianEcsqExperiment({ lenet, others: [mlp] }, {
-      density: 0.3, rates: [2, 3], hessianSamples: [10, 50], selectionDrop: 5, ecsqMaxIterations: 40,
-      fineTune: async (_p, w, surv) => { tuned++; expect(surv.get("dense/kernel")!.length).toBe(Math.round(0.3 * 160)); return w; },
+      density: 0.3, pruneSteps: 2, rates: [2, 3], hessianSamples: [10, 50], selectionDrop: 5, ecsqMaxIterations: 40,
+      fineTune: async (_p, w, surv) => {
+        tuned++;
+        // Stage 1 keeps √0.3 of the weights, stage 2 the target 0.3; pruned weights arrive as 0.
+        expect(surv.get("dense/kernel")!.length).toBe(Math.round((tuned === 1 ? Math.sqrt(0.3) : 0.3) * 160));
+        expect(w.find((t) => t.name === "dense/kernel")!.data.filter((x) => x !== 0).length).toBeLessThanOrEqual(surv.get("dense/kernel")!.length);
+        return w;
+      },
     });
-    expect(tuned).toBe(1);
+    expect(tuned).toBe(2);
+    expect(r.pruneSteps).toBe(2);
     const rows = r.table1.rows;
     expect(rows.map((x) => x.method.split(" (")[0])).toEqual(["original", "pruned", "pruning + k-means", "pruning + Hessian-weighted k-means", "pruning + uniform quantization", "pruning + iterative ECSQ"]);
     expect(rows[0]!.ratio).toBe(1);

@@ -24,6 +24,11 @@ export interface HessianEcsqExperimentOptions {
   /** Masked fine-tuning after pruning (the paper's protocol); without it the pruned net is used as is. */
   readonly fineTune?: FineTune;
   /**
+   * Pruning stages (with `fineTune`): densities density^(s/S), s = 1…S, each followed by masked
+   * fine-tuning — iterative pruning as in Han et al., gentler than one cut. @default 3
+   */
+  readonly pruneSteps?: number;
+  /**
    * The network at other weights, with its Hessian diagonal computed at those weights (model-tfjs
    * `probeWithWeights`). Without it the pruned net is quantized with the float net's Hessian.
    */
@@ -34,7 +39,10 @@ export interface HessianEcsqExperimentOptions {
   readonly rates?: readonly number[];
   /** Hessian sample counts compared in the importance study (the first is the default 1,000). @default [1000, 5000] */
   readonly hessianSamples?: readonly number[];
-  /** Largest calibration-accuracy drop (points) a Table 1 configuration may have; chosen without looking at the test set. @default 0.2 */
+  /**
+   * Largest calibration-accuracy drop (points) of a Table 1 configuration below the pruned
+   * network (quantization's own cost); chosen without looking at the test set. @default 0.2
+   */
   readonly selectionDrop?: number;
   /** Calibration samples used for that selection. @default 2000 */
   readonly selectionSamples?: number;
@@ -90,6 +98,8 @@ export interface HessianEcsqExperimentResult {
   readonly seed: number;
   readonly density: number;
   readonly fineTuned: boolean;
+  /** Pruning stages (each followed by fine-tuning when `fineTuned`). */
+  readonly pruneSteps: number;
   readonly floatBiases: boolean;
   readonly table1: { readonly model: string; readonly parameters: number; readonly survivors: number; readonly rows: readonly Table1Row[] };
   readonly sweep: readonly SweepPoint[];
@@ -205,18 +215,26 @@ export async function runHessianEcsqExperiment(probes: { readonly lenet: ModelPr
   const floatAcc = await accuracyOf(lenet, lenet.weights, test);
   const floatSel = await accuracyOf(lenet, lenet.weights, calib, selN);
   const rows: Table1Row[] = [{ method: "original (float32)", accuracy: floatAcc, selectionAccuracy: floatSel, bytes: nAll * 4, ratio: 1, ratioEq1: null, entropy: null, levels: null, bitsPerSurvivor: null, settings: null }];
-  const prunable = lenet.weights.filter((t) => t.role !== "bias");
-  const survivors = magnitudePrune(prunable, { density, scope: o.pruneScope ?? "joint" });
-  let pruned: WeightSet = lenet.weights.map((t) => {
-    const pos = survivors.get(t.name);
+  const prunable = (ws: WeightSet) => ws.filter((t) => t.role !== "bias");
+  const applyMask = (ws: WeightSet, surv: ReadonlyMap<string, Uint32Array>): WeightSet => ws.map((t) => {
+    const pos = surv.get(t.name);
     if (!pos) return t;
     const data = new Float32Array(t.data.length);
     for (const p of pos) data[p] = t.data[p]!;
     return { ...t, data };
   });
-  if (o.fineTune) {
-    log("masked fine-tuning of the pruned network");
-    pruned = await o.fineTune(lenet, pruned, survivors);
+  const steps = o.fineTune ? Math.max(1, Math.floor(o.pruneSteps ?? 3)) : 1;
+  let pruned: WeightSet = lenet.weights;
+  let survivors = new Map<string, Uint32Array>();
+  for (let s = 1; s <= steps; s++) {
+    // Survivors of a stage are the largest of the previous stage's (pruned weights are 0), so masks nest.
+    const dens = density ** (s / steps);
+    survivors = magnitudePrune(prunable(pruned), { density: dens, scope: o.pruneScope ?? "joint" });
+    pruned = applyMask(pruned, survivors);
+    if (o.fineTune) {
+      log(`pruning stage ${s}/${steps}: density ${(100 * dens).toFixed(2)} %, masked fine-tuning`);
+      pruned = applyMask(await o.fineTune(lenet, pruned, survivors), survivors);
+    }
   }
   const prunedProbe: ModelProbe = o.atWeights ? o.atWeights(lenet, pruned) : { ...lenet, weights: pruned };
   let nSurv = 0;
@@ -248,11 +266,12 @@ export async function runHessianEcsqExperiment(probes: { readonly lenet: ModelPr
       const e = await evaluate(prunedProbe, settings, huffmanCoder(), true);
       log(`${method} ${JSON.stringify(settings)}: calibration ${e.selectionAccuracy!.toFixed(2)} %, ${e.bytes} bytes`);
       fallback ??= { e, settings };
-      if (floatSel - e.selectionAccuracy! <= selectionDrop) {
+      if (prunedSel - e.selectionAccuracy! <= selectionDrop) {
         if (!chosen || e.bytes < chosen.e.bytes) chosen = { e, settings };
       } else break;
     }
     const pick = chosen ?? fallback!;
+    log(`${method}: chose ${JSON.stringify(pick.settings)}${chosen ? "" : " (fallback)"}`);
     const st = codeStats(pick.e.q);
     rows.push({
       method: chosen ? method : `${method} (no rate met the selection rule; highest rate shown)`,
@@ -263,7 +282,7 @@ export async function runHessianEcsqExperiment(probes: { readonly lenet: ModelPr
     });
   }
   const table1 = { model: lenet.id, parameters: nAll, survivors: nSurv, rows };
-  if (o.table1Only) return { seed, density, fineTuned: !!o.fineTune, floatBiases, table1, sweep: [], importance: [], seconds: (performance.now() - t0) / 1000 };
+  if (o.table1Only) return { seed, density, fineTuned: !!o.fineTune, pruneSteps: steps, floatBiases, table1, sweep: [], importance: [], seconds: (performance.now() - t0) / 1000 };
 
   // ---- Unpruned sweeps and importance study -----------------------------------------------
   const sweep: SweepPoint[] = [];
@@ -300,7 +319,7 @@ export async function runHessianEcsqExperiment(probes: { readonly lenet: ModelPr
       for (const b of rates) for (const [imp, label] of sources) await point(probe, mode, b, imp, label, importance);
     }
   }
-  return { seed, density, fineTuned: !!o.fineTune, floatBiases, table1, sweep, importance, seconds: (performance.now() - t0) / 1000 };
+  return { seed, density, fineTuned: !!o.fineTune, pruneSteps: steps, floatBiases, table1, sweep, importance, seconds: (performance.now() - t0) / 1000 };
 }
 
 const f2 = (x: number | null, d = 2) => (x === null ? "–" : x.toFixed(d));
@@ -309,7 +328,7 @@ const f2 = (x: number | null, d = 2) => (x === null ? "–" : x.toFixed(d));
 export function renderHessianEcsqMarkdown(r: HessianEcsqExperimentResult): string {
   const out: string[] = [];
   const t = r.table1;
-  out.push(`### Table 1 on ${t.model} (${t.parameters} parameters; pruned to ${t.survivors} weights = ${(100 * r.density).toFixed(2)} %${r.fineTuned ? ", masked fine-tuning" : ", no fine-tuning"}; biases ${r.floatBiases ? "float32" : "quantized"}; Huffman codes; seed ${r.seed})`, "");
+  out.push(`### Table 1 on ${t.model} (${t.parameters} parameters; pruned to ${t.survivors} weights = ${(100 * r.density).toFixed(2)} %${r.fineTuned ? `, ${r.pruneSteps} pruning stage(s) each with masked fine-tuning` : ", one-shot, no fine-tuning"}; biases ${r.floatBiases ? "float32" : "quantized"}; Huffman codes; seed ${r.seed})`, "");
   out.push("| method | accuracy % | calib. accuracy % | real bytes | ratio (real bytes) | ratio (Eq. 1) | entropy bits | levels | bits/survivor | settings |", "|---|---|---|---|---|---|---|---|---|---|");
   for (const row of t.rows) {
     out.push(`| ${row.method} | ${f2(row.accuracy)} | ${f2(row.selectionAccuracy)} | ${row.bytes} | ${f2(row.ratio)} | ${f2(row.ratioEq1)} | ${f2(row.entropy, 3)} | ${row.levels ?? "–"} | ${f2(row.bitsPerSurvivor, 3)} | ${row.settings ? Object.entries(row.settings).filter(([k]) => !["density", "pruneScope", "scope", "importance"].includes(k)).map(([k, v]) => `${k}=${v}`).join(", ") : "–"} |`);

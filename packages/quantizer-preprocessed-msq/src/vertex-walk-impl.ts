@@ -30,6 +30,13 @@ export interface WalkPlan {
   readonly t: Float64Array;
   /** Rows of X that carried the r independent constraints. */
   readonly rows: Int32Array;
+  /**
+   * The order in which coordinates enter the walk: by decreasing column norm ‖X_j‖ (ties by
+   * index). Coordinates that enter last tend to stay free, so the ≤ r coordinates MSQ finally
+   * rounds are mostly small-norm columns — which minimises E‖X_F(z_F − q_F)‖² = Σ_F ‖X_j‖²·E e_j²,
+   * the error term of the spec's bound ‖X_F‖·√m·δ/2.
+   */
+  readonly order: Int32Array;
 }
 
 /** Options of {@link planWalk}. */
@@ -96,12 +103,17 @@ export function planWalk(x: ArrayLike<number>, rows: number, cols: number, opts:
     for (let i = 0; i < m; i++) a[qoff + i] = i === p ? 1 : 0;
   }
   const r = prow.length;
+  const norm2 = new Float64Array(n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) { const v = x[i * n + j]!; norm2[j] = norm2[j]! + v * v; }
+  }
+  const order = Int32Array.from({ length: n }, (_, j) => j).sort((p1, p2) => norm2[p2]! - norm2[p1]! || p1 - p2);
   const t = new Float64Array(r * n);
   for (let j = 0; j < n; j++) {
     const off = j * m, to = j * r;
     for (let k = 0; k < r; k++) t[to + k] = a[off + prow[k]!]!;
   }
-  return { cols: n, rank: r, basis: Int32Array.from(pcol), t, rows: Int32Array.from(prow) };
+  return { cols: n, rank: r, basis: Int32Array.from(pcol), t, rows: Int32Array.from(prow), order };
 }
 
 /** Scratch memory for {@link walkNeuron}, reusable across the neurons of a layer. */
@@ -183,7 +195,8 @@ export function walkNeuron(plan: WalkPlan, ws: WalkWorkspace, z: Float64Array, l
   let nTouched = 0;
   for (let k = 0; k < r; k++) { basis[k] = plan.basis[k]!; isBasic[basis[k]!] = 1; }
   let steps = 0, pivots = 0;
-  for (let j = 0; j < n; j++) {
+  for (let oi = 0; oi < n; oi++) {
+    const j = plan.order[oi]!;
     if (isBasic[j]) continue;
     const l = lo[j]!, h = hi[j]!, zj = z[j]!;
     if (l === h) { z[j] = l; continue; }

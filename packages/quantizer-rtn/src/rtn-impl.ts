@@ -267,7 +267,7 @@ export function rtnParams(min: Float64Array, max: Float64Array, groups: number, 
 
 /**
  * Codes of every element: q = clamp(round(w/s_g + z_g), 0, L−1), written into `codes`.
- * One multiply-add, two selects and an integer store per element.
+ * One multiply-add, a min, a max and an integer store per element.
  */
 export function rtnCodes(data: Float32Array, layout: RtnLayout, params: Pick<RtnParams, "levels" | "scale" | "zeroPoint">, codes: Uint32Array): void {
   const n = data.length;
@@ -294,12 +294,7 @@ export function rtnCodes(data: Float32Array, layout: RtnLayout, params: Pick<Rtn
     }
     let i = 0;
     for (let o = 0; o < outer; o++) {
-      for (let c = 0; c < channels; c++, i++) {
-        let t = data[i]! * inv[c]! + off[c]!;
-        t = t > 0 ? t : 0;
-        t = t < hi ? t : hi;
-        codes[i] = t | 0;
-      }
+      for (let c = 0; c < channels; c++, i++) codes[i] = Math.min(hi, Math.max(0, data[i]! * inv[c]! + off[c]!)) | 0;
     }
     return;
   }
@@ -313,17 +308,12 @@ export function rtnCodes(data: Float32Array, layout: RtnLayout, params: Pick<Rtn
 
 /**
  * The hot loop: codes of `data[start…end)` for one group (`inv` = 1/s, `off` = z + ½).
- * Every operand is a float64 and the clamps are selects, so V8 keeps the loop branch-free;
- * `hi` = max + ½ (a non-integer) stops it from specialising the clamp to small integers, and
- * `| 0` (t ∈ [0, max + ½] here) is floor(t + ½) = round(w/s + z) without a double→uint32 store.
+ * `Math.min`/`Math.max` on float64 compile to branch-free min/max instructions (measured ~2×
+ * faster here than compare-and-select), and `| 0` on t ∈ [0, L − ½] is floor(t) = round(w/s + z)
+ * without V8's slow double→Uint32Array store.
  */
 function rtnCodesRun(data: Float32Array, start: number, end: number, inv: number, off: number, hi: number, codes: Uint32Array): void {
-  for (let i = start; i < end; i++) {
-    let t = data[i]! * inv + off;
-    t = t > 0 ? t : 0;
-    t = t < hi ? t : hi;
-    codes[i] = t | 0;
-  }
+  for (let i = start; i < end; i++) codes[i] = Math.min(hi, Math.max(0, data[i]! * inv + off)) | 0;
 }
 
 /** What {@link rtnQuantize} returns for one tensor. */

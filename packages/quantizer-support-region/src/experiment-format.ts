@@ -70,7 +70,7 @@ export function formatSupportRegionExperiment(e: SupportRegionExperiment): strin
     out.push(`Layer-wise is higher in ${wins} of ${d.length} tensor × bits × support cases.\n`);
   }
   if (e.mseWins.length > 0) {
-    out.push("## `mse` against the other choices, per tensor (measured SQNR, dB)\n");
+    out.push("## `mse` against the other choices (measured SQNR, dB; per tensor in layer scope, all tensors together in global scope)\n");
     out.push(table(
       ["bits", "scope", "tensor", "mse", "optimal", "max", "best other", "mse − optimal", "mse − best other"],
       e.mseWins.map((w) => [String(w.bits), w.scope, w.tensor, f(w.mseDb, 3), f(w.optimalDb, 3), f(w.maxDb, 3), w.bestOther === null ? "–" : `${w.bestOther} (${f(w.bestOtherDb, 3)})`, f(w.gainOverOptimalDb, 3), f(w.gainOverBestOtherDb, 3)]),

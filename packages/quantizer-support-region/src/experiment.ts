@@ -77,10 +77,14 @@ export interface ExperimentRun {
   readonly tensors: readonly ExperimentTensorRow[];
 }
 
-/** How `mse` compares with the other choices on one tensor (same bits, same scope). */
+/**
+ * How `mse` compares with the other choices (same bits, same scope): per tensor in layer scope,
+ * over all tensors ({@link ALL_TENSORS}) in global scope.
+ */
 export interface MseWinRow {
   readonly bits: number;
   readonly scope: SupportScope;
+  /** Tensor name, or {@link ALL_TENSORS} for the overall SQNR of a global-scope run. */
   readonly tensor: string;
   readonly mseDb: number;
   readonly optimalDb: number | null;
@@ -196,23 +200,37 @@ function pipelineRun(env: RunEnv, quantizer: Quantizer | { plugin: QuantizerPlug
   });
 }
 
+/** Label of the whole-model row of {@link MseWinRow} in global scope. */
+export const ALL_TENSORS = "(all tensors)";
+
+/**
+ * `mse` against the other choices: per tensor in layer scope (each tensor has its own x_max);
+ * over all tensors together in global scope, where one x_max minimises the total error (a single
+ * tensor can lose there while the sum wins).
+ */
 function deriveMseWins(runs: readonly ExperimentRun[]): MseWinRow[] {
   const out: MseWinRow[] = [];
   for (const m of runs.filter((r) => r.support === "mse")) {
     const peers = runs.filter((r) => r.bits === m.bits && r.scope === m.scope && r.support !== null && r.support !== "mse");
-    for (const t of m.tensors) {
-      if (t.sqnrMeasuredDb === null) continue;
-      const db = (support: string): number | null => peers.find((p) => p.support === support)?.tensors.find((x) => x.tensor === t.tensor)?.sqnrMeasuredDb ?? null;
+    const targets = m.scope === "layer" ? m.tensors.map((t) => t.tensor) : [ALL_TENSORS];
+    const dbOf = (r: ExperimentRun, tensor: string): number | null => (tensor === ALL_TENSORS ? r.sqnrMeasuredDb : r.tensors.find((x) => x.tensor === tensor)?.sqnrMeasuredDb ?? null);
+    for (const tensor of targets) {
+      const mseDb = dbOf(m, tensor);
+      if (mseDb === null) continue;
+      const db = (support: string): number | null => {
+        const p = peers.find((x) => x.support === support);
+        return p ? dbOf(p, tensor) : null;
+      };
       let bestOther: string | null = null, bestOtherDb: number | null = null;
       for (const p of peers) {
-        const v = p.tensors.find((x) => x.tensor === t.tensor)?.sqnrMeasuredDb ?? null;
+        const v = dbOf(p, tensor);
         if (v !== null && (bestOtherDb === null || v > bestOtherDb)) { bestOtherDb = v; bestOther = p.support; }
       }
       const optimalDb = db("optimal");
       out.push({
-        bits: m.bits, scope: m.scope!, tensor: t.tensor, mseDb: t.sqnrMeasuredDb, optimalDb, maxDb: db("max"), bestOther, bestOtherDb,
-        gainOverOptimalDb: optimalDb === null ? null : t.sqnrMeasuredDb - optimalDb,
-        gainOverBestOtherDb: bestOtherDb === null ? null : t.sqnrMeasuredDb - bestOtherDb,
+        bits: m.bits, scope: m.scope!, tensor, mseDb, optimalDb, maxDb: db("max"), bestOther, bestOtherDb,
+        gainOverOptimalDb: optimalDb === null ? null : mseDb - optimalDb,
+        gainOverBestOtherDb: bestOtherDb === null ? null : mseDb - bestOtherDb,
       });
     }
   }

@@ -6,7 +6,7 @@
 import { Rng, type Dataset, type ModelProbe, type WeightSet, type WeightTensor } from "@quantforge/core";
 
 export function mlpProbe(opts: { features?: number; hidden?: number; classes?: number; samples?: number; seed?: number } = {}): ModelProbe {
-  const F = opts.features ?? 40, H = opts.hidden ?? 32, C = opts.classes ?? 4, N = opts.samples ?? 300;
+  const F = opts.features ?? 64, H = opts.hidden ?? 64, C = opts.classes ?? 4, N = opts.samples ?? 300;
   const rng = new Rng(opts.seed ?? 5);
   const lap = (n: number, s: number) => Float32Array.from({ length: n }, () => rng.laplace(s));
   const weights: WeightTensor[] = [

@@ -5,12 +5,12 @@ export type { SupportSpec, SupportKind } from "./support-spec.js";
 export { resolveSupport, measuredError } from "./support-resolve.js";
 export type { SupportData, ResolvedSupport, SupportOrigin } from "./support-resolve.js";
 export {
-  centerScale, sortedDeviations, percentileSorted, prefixSums, sortedGridError, lloydRefine, mseSearch,
+  centerScale, sortedDeviations, radixSortNonNegative, percentileSorted, prefixSums, sortedGridError, lloydRefine, mseSearch,
   clampXMaxSigma, storableXMax, gridLevels, gridEncode, FLT_MAX, MIN_XMAX_SIGMA, MAX_XMAX_SIGMA,
 } from "./support-region-impl.js";
 export type { CenterScale, SortedDeviations, MseSearchResult, MseSearchOptions, GridEncodeStats } from "./support-region-impl.js";
 export { supportRegionTheory, formatSupportRegionTheory, parseSupportList, THEORY_MAX_BITS } from "./theory.js";
 export type { SupportRegionTheoryRow, SupportRegionTheoryOptions } from "./theory.js";
-export { runSupportRegionExperiment, DEFAULT_EXPERIMENT_SUPPORTS } from "./experiment.js";
+export { runSupportRegionExperiment, DEFAULT_EXPERIMENT_SUPPORTS, ALL_TENSORS } from "./experiment.js";
 export type { SupportRegionExperimentOptions, SupportRegionExperiment, ExperimentRun, ExperimentTensorRow, MseWinRow, LayerVsGlobalRow } from "./experiment.js";
 export { formatSupportRegionExperiment } from "./experiment-format.js";

@@ -2,11 +2,11 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { Rng, requantizeValues, type GridCodebook } from "@quantforge/core";
 import {
-  centerScale, FLT_MAX, gridEncode, gridLevels, lloydRefine, mseSearch, percentileSorted, prefixSums, sortedDeviations, sortedGridError, storableXMax,
+  centerScale, FLT_MAX, gridEncode, radixSortNonNegative, gridLevels, lloydRefine, mseSearch, percentileSorted, prefixSums, sortedDeviations, sortedGridError, storableXMax,
 } from "./support-region-impl.js";
 
 /** Brute-force Σ (a − â)² of the midrise quantizer on |x| values, straight from spec §1. */
-function bruteError(a: Float64Array, N: number, x: number): number {
+function bruteError(a: Float32Array, N: number, x: number): number {
   const step = (2 * x) / N;
   let e = 0;
   for (const v of a) {
@@ -43,6 +43,22 @@ describe("centerScale", () => {
   });
 });
 
+describe("radixSortNonNegative", () => {
+  it("sorts like TypedArray.prototype.sort for any non-negative float32 values", () => {
+    const nonNeg = fc.oneof(fc.float({ min: 0, max: Math.fround(3e38), noNaN: true }), fc.constantFrom(0, 1.4e-45, 1e-40, 1, 2, 3e38));
+    fc.assert(fc.property(fc.array(nonNeg, { maxLength: 3000 }), (xs) => {
+      const a = Float32Array.from(xs, (x) => x + 0); // −0 → +0
+      const want = a.slice().sort();
+      expect(radixSortNonNegative(a)).toEqual(want);
+    }), { numRuns: 100, seed: 3 });
+  });
+
+  it("sorts |w − μ|/σ with −0 deviations first", () => {
+    expect([...sortedDeviations([Float32Array.of(-0, 2, -1, 0)], 0, 1)]).toEqual([0, 0, 1, 2]);
+    expect(Object.is(sortedDeviations([Float32Array.of(-0, 3)], 0, 1)[0], 0)).toBe(true);
+  });
+});
+
 describe("percentileSorted", () => {
   it("interpolates linearly between order statistics (numpy's default)", () => {
     const a = Float64Array.of(1, 2, 3, 4, 10);
@@ -56,7 +72,7 @@ describe("percentileSorted", () => {
 
 describe("sortedGridError (prefix sums)", () => {
   it("equals the brute-force error of the quantizer for any x_max and N", () => {
-    fc.assert(fc.property(kinds, fc.integer({ min: 1, max: 400 }), fc.integer({ min: 0, max: 1e6 }), fc.constantFrom(2, 4, 8, 16), fc.double({ min: 0.01, max: 20, noNaN: true }), (kind, n, seed, N, x) => {
+    fc.assert(fc.property(kinds, fc.integer({ min: 2, max: 400 }), fc.integer({ min: 0, max: 1e6 }), fc.constantFrom(2, 4, 8, 16), fc.double({ min: 0.01, max: 20, noNaN: true }), (kind, n, seed, N, x) => {
       const data = sample(n, seed, kind);
       const st = centerScale([data]);
       const a = sortedDeviations([data], st.mu, st.sigma);
@@ -87,10 +103,13 @@ describe("lloydRefine and mseSearch", () => {
       const seeds = [2.17, 2.9, top];
       const r = mseSearch(d, N, seeds);
       for (const s of seeds) expect(r.error).toBeLessThanOrEqual(sortedGridError(d, N, s));
-      // A 4,000-point scan over (0, max|a|] must not find anything better than the search.
+      // A 4,000-point scan over (0, max|a|] finds nothing meaningfully better. The measured MSE
+      // has a breakpoint wherever a cell edge crosses a weight, so its minimum is a cluster of
+      // tiny local minima; a local search may stop in a neighbour piece, 1e-7 relative (4e-7 dB)
+      // bounds that. A missed basin (the failure this guards against) costs 1e-4–1e-2.
       let scan = Infinity;
       for (let i = 1; i <= 4000; i++) scan = Math.min(scan, sortedGridError(d, N, (top * i) / 4000));
-      expect(r.error).toBeLessThanOrEqual(scan * (1 + 1e-12));
+      expect(r.error).toBeLessThanOrEqual(scan * (1 + 1e-7));
     }), { numRuns: 60, seed: 13 });
   });
 });

@@ -66,20 +66,56 @@ export function centerScale(parts: readonly Float32Array[]): CenterScale {
   return { count: n, mu, sigma: Math.sqrt(sq / n), maxDev };
 }
 
-/** |w − μ|/σ of every weight of `parts`, sorted ascending (σ > 0). */
-export function sortedDeviations(parts: readonly Float32Array[], mu: number, sigma: number): Float64Array {
+/**
+ * Sorts non-negative float32 values in place by an LSD radix sort on their bit patterns (for
+ * x ≥ 0 the IEEE-754 bits order like unsigned integers): three passes of 11 bits, O(n), about
+ * 3× faster than `TypedArray.prototype.sort` on 1M values. Values must be +0 or positive.
+ */
+export function radixSortNonNegative(values: Float32Array): Float32Array {
+  const n = values.length;
+  if (n < 2) return values;
+  let keys = new Uint32Array(values.buffer, values.byteOffset, n);
+  let tmp = new Uint32Array(n);
+  const count = new Uint32Array(2048);
+  for (let shift = 0; shift < 32; shift += 11) {
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[(keys[i]! >>> shift) & 2047]++;
+    // A digit every key shares would only copy the array: skip the pass.
+    if (count[(keys[0]! >>> shift) & 2047] === n) continue;
+    let sum = 0;
+    for (let k = 0; k < 2048; k++) {
+      const c = count[k]!;
+      count[k] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const key = keys[i]!;
+      tmp[count[(key >>> shift) & 2047]++] = key;
+    }
+    const x = keys;
+    keys = tmp;
+    tmp = x;
+  }
+  if (keys.buffer !== values.buffer) values.set(new Float32Array(keys.buffer, keys.byteOffset, n));
+  return values;
+}
+
+/**
+ * |w − μ|/σ of every weight of `parts` (σ > 0), as float32, sorted ascending. Float32 keeps the
+ * sort a fast radix sort; its 6e-8 relative rounding is below the float32 x_max that is stored,
+ * and the `mse` choice is checked on the exact quantizer afterwards anyway.
+ */
+export function sortedDeviations(parts: readonly Float32Array[], mu: number, sigma: number): Float32Array {
   let n = 0;
   for (const p of parts) n += p.length;
-  const a = new Float64Array(n);
+  const a = new Float32Array(n);
   const inv = 1 / sigma;
   let k = 0;
   for (const p of parts) {
-    for (let i = 0; i < p.length; i++) {
-      const d = (p[i]! - mu) * inv;
-      a[k++] = d < 0 ? -d : d;
-    }
+    // Math.abs, not d < 0 ? −d : d: −0 must become +0, or its bit pattern would sort last.
+    for (let i = 0; i < p.length; i++) a[k++] = Math.abs((p[i]! - mu) * inv);
   }
-  return a.sort();
+  return radixSortNonNegative(a);
 }
 
 /**
@@ -87,7 +123,7 @@ export function sortedDeviations(parts: readonly Float32Array[], mu: number, sig
  * statistics (Hyndman–Fan type 7, numpy's default): h = (n − 1)·p/100,
  * a[⌊h⌋] + (h − ⌊h⌋)·(a[⌊h⌋ + 1] − a[⌊h⌋]). p = 100 is the maximum. 0 for no values.
  */
-export function percentileSorted(a: Float64Array, p: number): number {
+export function percentileSorted(a: Float32Array | Float64Array, p: number): number {
   const n = a.length;
   if (n === 0) return 0;
   const h = ((n - 1) * p) / 100;
@@ -99,7 +135,7 @@ export function percentileSorted(a: Float64Array, p: number): number {
 /** Sorted deviations with prefix sums, so the MSE of any x_max costs O(N·log n). */
 export interface SortedDeviations {
   /** |w − μ|/σ ascending. */
-  readonly a: Float64Array;
+  readonly a: Float32Array | Float64Array;
   /** s1[i] = Σ_{j<i} a_j. */
   readonly s1: Float64Array;
   /** s2[i] = Σ_{j<i} a_j². */
@@ -107,7 +143,7 @@ export interface SortedDeviations {
 }
 
 /** Prefix sums of sorted deviations (one pass). */
-export function prefixSums(a: Float64Array): SortedDeviations {
+export function prefixSums(a: Float32Array | Float64Array): SortedDeviations {
   const n = a.length;
   const s1 = new Float64Array(n + 1), s2 = new Float64Array(n + 1);
   let x = 0, y = 0;
@@ -122,7 +158,7 @@ export function prefixSums(a: Float64Array): SortedDeviations {
 }
 
 /** First index in a[from…n) with a[i] ≥ v (n if none). */
-function lowerBound(a: Float64Array, v: number, from: number): number {
+function lowerBound(a: Float32Array | Float64Array, v: number, from: number): number {
   let lo = from, hi = a.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
@@ -203,9 +239,9 @@ export interface MseSearchResult {
 
 /** Options of {@link mseSearch}. */
 export interface MseSearchOptions {
-  /** Log-spaced grid points between 0.2σ and max(max|a|, seeds) (default 64). */
+  /** Log-spaced grid points between 0.2σ and max(max|a|, seeds) (default 256). */
   readonly gridPoints?: number;
-  /** How many of the best local minima of the grid are refined (default 4). */
+  /** How many of the best local minima of the grid are refined (default 8). */
   readonly refine?: number;
 }
 
@@ -218,8 +254,8 @@ export interface MseSearchOptions {
  * Never returns a worse error than the best seed. Needs at least one deviation.
  */
 export function mseSearch(d: SortedDeviations, levels: number, seeds: readonly number[], opts: MseSearchOptions = {}): MseSearchResult {
-  const G = opts.gridPoints ?? 64;
-  const R = opts.refine ?? 4;
+  const G = opts.gridPoints ?? 256;
+  const R = opts.refine ?? 8;
   const n = d.a.length;
   const top = Math.max(n > 0 ? d.a[n - 1]! : 0, ...seeds.filter((s) => Number.isFinite(s)));
   const lo = Math.min(0.2, top / 2), hi = Math.max(top, 2 * lo);
@@ -256,6 +292,24 @@ export function mseSearch(d: SortedDeviations, levels: number, seeds: readonly n
     evaluations += r.evaluations;
     if (r.error < e) { e = r.error; x = r.xMax; }
     if (e < bestE) { bestE = e; bestX = x; }
+  }
+  // Polish: near its minimum the measured MSE has many tiny local minima (a breakpoint wherever
+  // a cell edge k·Δ crosses a weight), so Lloyd can stop one piece short; scan shrinking
+  // windows around the best point and restart Lloyd from any improvement.
+  for (const width of [0.04, 0.01, 0.0025]) {
+    let x = bestX, e = bestE;
+    for (let j = -32; j <= 32; j++) {
+      const c = bestX * (1 + (width * j) / 32);
+      const ce = sortedGridError(d, levels, c);
+      evaluations++;
+      if (ce < e) { e = ce; x = c; }
+    }
+    if (e < bestE) {
+      const r = lloydRefine(d, levels, x);
+      evaluations += r.evaluations;
+      bestX = r.error < e ? r.xMax : x;
+      bestE = Math.min(e, r.error);
+    }
   }
   return { xMax: bestX, error: bestE, evaluations };
 }

@@ -1,5 +1,5 @@
 import {
-  defineQuantizer, throwIfAborted, z, TENSOR_GROUPING,
+  assertWeightSet, defineQuantizer, throwIfAborted, z, TENSOR_GROUPING,
   type GridCodebook, type QuantizedModel, type QuantizedTensor, type QuantizerPlugin, type RunContext, type WeightSet,
 } from "@quantforge/core";
 import { centerScale, gridEncode, storableXMax } from "./support-region-impl.js";
@@ -113,8 +113,11 @@ function fmt(v: number): string {
  * @param weights - The tensors to quantize (already selected; finite).
  * @param o - Validated options.
  * @param ctx - Run context: diagnostics (`info` per tensor with the choice), abort signal, progress.
+ * @throws {NonFiniteError} on NaN/±Inf weights, {ShapeMismatchError} on a bad shape or duplicate names.
  */
 export function supportRegionQuantize(weights: WeightSet, o: SupportRegionOptions, ctx?: RunContext): SupportRegionResult {
+  // The pipeline checks this too; direct callers get the same typed error instead of NaN codes.
+  assertWeightSet(weights);
   const support = parseSupportSpec(o.supportRegion);
   const supportName = formatSupportSpec(support);
   const cells: Cell[] = [];

@@ -1,4 +1,4 @@
-import { InvalidOptionsError, type WeightSet } from "@quantforge/core";
+import { assertWeightSet, InvalidOptionsError, type WeightSet } from "@quantforge/core";
 import { laplacianDistortion } from "@quantforge/theory-laplacian";
 import { centerScale, clampXMaxSigma } from "./support-region-impl.js";
 import { resolveSupport, type SupportData } from "./support-resolve.js";
@@ -48,6 +48,7 @@ export function parseSupportList(spec: string): string[] {
  *
  * @throws {InvalidOptionsError} for a bad bit rate or choice, a data-dependent choice without
  *   weights, or weights with σ = 0 (all equal) for a data-dependent choice.
+ * @throws {NonFiniteError} when the weights hold NaN or ±Inf.
  */
 export function supportRegionTheory(o: SupportRegionTheoryOptions): SupportRegionTheoryRow[] {
   if (o.bits.length === 0) throw new InvalidOptionsError("support-region", "bits", "must list at least one bit rate");
@@ -62,6 +63,7 @@ export function supportRegionTheory(o: SupportRegionTheoryOptions): SupportRegio
   }
   let data: SupportData | null = null;
   if (o.weights && needData.length > 0) {
+    assertWeightSet(o.weights);
     const parts = o.weights.map((t) => t.data);
     const st = centerScale(parts);
     const sigma = Math.fround(st.sigma);

@@ -22,6 +22,8 @@ interface Flags {
   density: string;
   pruneScope: string;
   fineTune: string;
+  pruneSteps: string;
+  fineTuneLr: string;
   floatBiases?: boolean;
   rates: string;
   hessianSamples: string;
@@ -59,6 +61,8 @@ export function register(program: Command, rt: Runtime): void {
     .option("--density <x>", "fraction of weights kept by magnitude pruning", "0.0855")
     .option("--prune-scope <scope>", "joint | layer", "joint")
     .option("--fine-tune <epochs>", "epochs of masked fine-tuning after pruning (0 = none)", "3")
+    .option("--prune-steps <n>", "pruning stages, each followed by the fine-tuning epochs (iterative pruning)", "3")
+    .option("--fine-tune-lr <x>", "Adam learning rate of the masked fine-tuning", "1e-4")
     .option("--float-biases", "keep biases in float32 (default: quantized with the weights, as in the paper)")
     .option("--rates <list>", "sweep rates b: 2^b clusters (k-means) or b bits of entropy (uniform, ECSQ)", "1,2,3,4,5")
     .option("--hessian-samples <list>", "Hessian sample counts to compare (the first is used elsewhere)", "1000,5000")
@@ -71,6 +75,8 @@ export function register(program: Command, rt: Runtime): void {
       if (flags.pruneScope !== "joint" && flags.pruneScope !== "layer") throw new UsageError(`--prune-scope "${flags.pruneScope}" must be joint or layer.`);
       const density = number(flags.density, "density", (x) => x > 0 && x <= 1, "in (0, 1]");
       const epochs = number(flags.fineTune, "fine-tune", (x) => Number.isInteger(x) && x >= 0, "a non-negative integer");
+      const pruneSteps = number(flags.pruneSteps, "prune-steps", (x) => Number.isInteger(x) && x >= 1, "a positive integer");
+      const learningRate = number(flags.fineTuneLr, "fine-tune-lr", (x) => x > 0, "positive");
       const selectionDrop = number(flags.selectionDrop, "selection-drop", (x) => x >= 0, "non-negative");
       const rates = numbers(flags.rates, "rates");
       const hessianSamples = numbers(flags.hessianSamples, "hessian-samples");
@@ -79,10 +85,10 @@ export function register(program: Command, rt: Runtime): void {
       const lenet = await loadModel(flags.model);
       const others = flags.mlp && flags.mlp !== "none" && !flags.table1Only ? [await loadModel(flags.mlp)] : [];
       const result = await runHessianEcsqExperiment({ lenet, others }, {
-        seed, density, pruneScope: flags.pruneScope, floatBiases: !!flags.floatBiases, rates, hessianSamples, selectionDrop,
+        seed, density, pruneSteps, pruneScope: flags.pruneScope, floatBiases: !!flags.floatBiases, rates, hessianSamples, selectionDrop,
         table1Only: !!flags.table1Only,
         atWeights: (p, w) => probeWithWeights(p as TfjsModelProbe, w),
-        ...(epochs > 0 ? { fineTune: (p, w, s) => maskedFineTune(p as TfjsModelProbe, w, s, { epochs, seed, onEpoch: (e, loss) => log?.(`fine-tune epoch ${e}/${epochs}: loss ${loss.toFixed(4)}`) }) } : {}),
+        ...(epochs > 0 ? { fineTune: (p, w, s) => maskedFineTune(p as TfjsModelProbe, w, s, { epochs, seed, learningRate, onEpoch: (e, loss) => log?.(`fine-tune epoch ${e}/${epochs}: loss ${loss.toFixed(4)}`) }) } : {}),
         ...(log ? { log } : {}),
       });
       const md = renderHessianEcsqMarkdown(result);

@@ -4,12 +4,14 @@ import * as decode from "./decode.js";
 import * as demo from "./demo.js";
 import * as experimentHessianEcsq from "./experiment-hessian-ecsq.js";
 import * as experimentPreprocessedMsq from "./experiment-preprocessed-msq.js";
+import * as experimentSupportRegion from "./experiment-support-region.js";
 import * as experimentUniformMse from "./experiment-uniform-mse.js";
 import * as list from "./list.js";
 import * as recommendBits from "./recommend-bits.js";
 import * as run from "./run.js";
 import * as synth from "./synth.js";
 import * as theory from "./theory.js";
+import * as theorySupportRegion from "./theory-support-region.js";
 import * as train from "./train.js";
 
 /** A CLI command module: `register` adds its subcommand to the program. */
@@ -28,11 +30,13 @@ export const commands: readonly CommandModule[] = [
   synth,
   demo,
   theory,
+  theorySupportRegion,
   train,
   recommendBits,
   experimentUniformMse,
   experimentHessianEcsq,
   experimentPreprocessedMsq,
+  experimentSupportRegion,
 ];
 
 /** Registers every command on `program`. */
