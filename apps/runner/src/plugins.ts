@@ -1,9 +1,11 @@
 import type { AnyPlugin } from "@quantforge/core";
 import { accuracyEvaluator } from "@quantforge/evaluator-accuracy";
 import { fixedCoder } from "@quantforge/coder-fixed";
+import { huffmanCoder } from "@quantforge/coder-huffman";
 import { sizeEvaluator } from "@quantforge/evaluator-size";
 import { sqnrEvaluator } from "@quantforge/evaluator-sqnr";
 import { gpfqQuantizer } from "@quantforge/quantizer-gpfq";
+import { hessianEcsqQuantizer } from "@quantforge/quantizer-hessian-ecsq";
 import { msqQuantizer, preprocessedMsqQuantizer } from "@quantforge/quantizer-preprocessed-msq";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
 import { supportRegionQuantizer } from "@quantforge/quantizer-support-region";
@@ -24,8 +26,10 @@ export function builtinPlugins(): AnyPlugin[] {
     msqQuantizer(),
     preprocessedMsqQuantizer(),
     gpfqQuantizer(),
+    hessianEcsqQuantizer(),
     // coders
     fixedCoder(),
+    huffmanCoder(),
     // evaluators
     accuracyEvaluator(),
     sqnrEvaluator(),

@@ -6,7 +6,10 @@ export interface CompareQuantizer {
   readonly plugin: QuantizerPlugin;
   /** Options every cell of this quantizer gets. */
   readonly options?: Record<string, unknown>;
-  /** Shown in tables and chart legends; default `id` or `id:k=v,…` (fixed options, `bits` left out). */
+  /**
+   * Shown in tables and chart legends; default `id` or `id:k=v,…` (fixed options, `bits` left
+   * out), plus ` (sweep k×…)` naming the swept options other than `bits`.
+   */
   readonly label?: string;
   /**
    * Options to sweep instead of the global bit rates: one cell per combination of the listed
@@ -110,7 +113,8 @@ export function planCells(o: ComparePlanInput): PlannedCell[] {
   const cells: PlannedCell[] = [];
   qs.forEach((q, qi) => {
     const fixed = q.options ?? {};
-    const label = q.label ?? labelOf(q.plugin.id, fixed);
+    const swept = Object.keys(q.sweep ?? {}).filter((k) => k !== "bits");
+    const label = q.label ?? `${labelOf(q.plugin.id, fixed)}${swept.length ? ` (sweep ${swept.join("×")})` : ""}`;
     if (labels.has(label)) throw new InvalidOptionsError("compare", `quantizers[${qi}]`, `repeats the series "${label}"; give each quantizer/options pair once or set a distinct label`);
     labels.add(label);
     let points: Record<string, unknown>[];

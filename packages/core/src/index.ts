@@ -28,6 +28,8 @@ export { BitWriter, BitReader } from "./bits.js";
 export { writeCodebook, readCodebook } from "./codebook-io.js";
 export { CONTAINER_MAGIC, CONTAINER_VERSION, encodeContainer, decodeContainer } from "./container.js";
 export type { EncodedModel, DecodedContainer } from "./container.js";
+export { ContainerEncoder, assembleContainer } from "./container-stream.js";
+export { FLOAT16_MAX, toFloat16Bits, fromFloat16Bits, encodeFloat16, decodeFloat16Bits } from "./float16.js";
 export { defaultSelector, patternSelector } from "./selection.js";
 export type { TensorSelector } from "./selection.js";
 export { runPipeline, pipeline, PipelineBuilder } from "./pipeline.js";

@@ -31,6 +31,7 @@ export function perTensorQuantizer(
   return {
     id,
     needs: opts.needs,
+    perTensor: true,
     quantize(weights: WeightSet, ctx: RunContext): QuantizedModel {
       const codebooks: QuantizedModel["codebooks"][number][] = [];
       const tensors: QuantizedTensor[] = [];

@@ -27,6 +27,13 @@ export interface Quantizer {
   readonly id: string;
   /** Model capabilities this instance needs (checked before `quantize` runs). */
   readonly needs?: readonly Capability[];
+  /**
+   * True when every tensor is quantized on its own (its codes and codebook depend on that
+   * tensor only, and the codebook id is the tensor's name), so quantizing the tensors one at a
+   * time gives exactly what quantizing them together gives. Streaming writers use it to hold
+   * one tensor at a time; leave it unset for joint methods. `perTensorQuantizer` sets it.
+   */
+  readonly perTensor?: boolean;
   /** Quantizes the tensors selected for quantization, all at once (joint methods need that). */
   quantize(weights: WeightSet, ctx: RunContext): Awaitable<QuantizedModel>;
 }

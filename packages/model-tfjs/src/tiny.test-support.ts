@@ -48,10 +48,14 @@ export function tinyConvValid(tf: Tf): LayersModel {
   return m;
 }
 
-/** Strided convolutions: conv 3@3×3 stride 2 'same' ReLU → conv 2@2×2 stride 2 'valid' → flatten → dense 3, on [7,7,1]. */
+/**
+ * Strided convolutions and an overlapping pool: conv 3@3×3 stride 2 'same' ReLU → max-pool 2×2
+ * stride 1 → conv 2@2×2 stride 2 'valid' → flatten → dense 3, on [7,7,1].
+ */
 export function tinyStrided(tf: Tf): LayersModel {
   const m = tf.sequential();
   m.add(tf.layers.conv2d({ inputShape: [7, 7, 1], filters: 3, kernelSize: 3, strides: 2, padding: "same", activation: "relu", name: "conv2d_1", kernelInitializer: tf.initializers.glorotUniform({ seed: 41 }), biasInitializer: tf.initializers.randomUniform({ minval: -0.1, maxval: 0.2, seed: 42 }) }));
+  m.add(tf.layers.maxPooling2d({ poolSize: 2, strides: 1, name: "pool_1" }));
   m.add(tf.layers.conv2d({ filters: 2, kernelSize: 2, strides: 2, padding: "valid", name: "conv2d_2", kernelInitializer: tf.initializers.glorotUniform({ seed: 43 }) }));
   m.add(tf.layers.flatten({ name: "flatten" }));
   m.add(tf.layers.dense({ units: 3, activation: "softmax", name: "dense_1", kernelInitializer: tf.initializers.glorotUniform({ seed: 44 }) }));

@@ -4,6 +4,8 @@ export type { HessianEcsqOptions, HessianEcsqOptionsInput } from "./options.js";
 export { quantizeHessianEcsq, normaliseImportance, JOINT_CODEBOOK } from "./hessian-ecsq.js";
 export type { HessianEcsqResult, GroupStats } from "./hessian-ecsq.js";
 export { magnitudePrune } from "./prune-impl.js";
+export { pruneNetwork } from "./prune.js";
+export type { PruneNetworkOptions } from "./prune.js";
 export type { PruneOptions } from "./prune-impl.js";
 export { prepareSorted, argsortFloat32, cellCost, cellMean } from "./sorted-impl.js";
 export type { SortedData } from "./sorted-impl.js";

@@ -1,4 +1,4 @@
-import { InvalidOptionsError, runPipeline, throwIfAborted, type EvaluatorPlugin, type ModelProbe } from "@quantforge/core";
+import { InvalidOptionsError, runPipeline, throwIfAborted, type EvaluatorPlugin, type ModelProbe, type WeightSet } from "@quantforge/core";
 import { methodOptions, type ExperimentMethod } from "./experiment-synthetic.js";
 
 /** Options of {@link runModelExperiment}. */
@@ -23,9 +23,27 @@ export interface ModelExperimentOptions {
   readonly alphabet?: "midtread" | "midrise";
   /** @default 0 */
   readonly seed?: number;
+  /**
+   * Calibration samples after the first m (never seen by any method) on which each layer's output
+   * error is also measured; 0 to skip. @default 1000
+   */
+  readonly heldOut?: number;
   /** Called before each run with a label such as `gpfq 3 bits (target float)`. */
   readonly onProgress?: (label: string, done: number, total: number) => void;
   readonly signal?: AbortSignal;
+}
+
+/**
+ * Relative error of one layer's pre-activation output in the quantized network against the float
+ * network, mean over neurons of ‖X_f·w − X̃·q‖ / ‖X_f·w‖ (X_f: the layer's input in the float
+ * network, X̃: in the quantized one).
+ */
+export interface LayerOutputError {
+  readonly layer: string;
+  /** On the first m calibration samples (those the data-driven methods may use). */
+  readonly calibration: number | null;
+  /** On the next `heldOut` calibration samples (seen by no method). */
+  readonly heldOut: number | null;
 }
 
 /** One (method, target, bits) cell of the model experiment. */
@@ -39,6 +57,51 @@ export interface ModelRow {
   readonly floatAccuracy: number | null;
   readonly samples: number;
   readonly alphabet: string;
+  /** Per layer, in forward order (empty when the model has no layer inputs or heldOut = 0 and m = 0). */
+  readonly layers: readonly LayerOutputError[];
+}
+
+/** Mean over neurons of ‖X_f w_o − X̃ q_o‖/‖X_f w_o‖ over rows [from, to) (row-major inputs, [fanIn, fanOut] kernels). */
+function outputError(xf: Float32Array, xq: Float32Array, cols: number, from: number, to: number, w: Float32Array, q: Float32Array, fanOut: number): number | null {
+  if (to <= from) return null;
+  const ref = new Float64Array(fanOut), err = new Float64Array(fanOut), a = new Float64Array(fanOut), b = new Float64Array(fanOut);
+  for (let r = from; r < to; r++) {
+    a.fill(0); b.fill(0);
+    for (let i = 0; i < cols; i++) {
+      const vf = xf[r * cols + i]!, vq = xq[r * cols + i]!;
+      if (vf === 0 && vq === 0) continue;
+      const off = i * fanOut;
+      for (let o = 0; o < fanOut; o++) { a[o] = a[o]! + vf * w[off + o]!; b[o] = b[o]! + vq * q[off + o]!; }
+    }
+    for (let o = 0; o < fanOut; o++) { ref[o] = ref[o]! + a[o]! * a[o]!; err[o] = err[o]! + (a[o]! - b[o]!) ** 2; }
+  }
+  let sum = 0, n = 0;
+  for (let o = 0; o < fanOut; o++) if (ref[o]! > 0) { sum += Math.sqrt(err[o]! / ref[o]!); n++; }
+  return n > 0 ? sum / n : null;
+}
+
+/** Layer-output errors of a decoded weight set on calibration rows [0, m) and held-out rows [m, m + heldOut). */
+async function layerOutputErrors(model: ModelProbe, decoded: WeightSet, m: number, heldOut: number): Promise<LayerOutputError[]> {
+  if (!model.layerInputs || !model.layers) return [];
+  const total = Math.min(m + heldOut, model.calibrationSet?.count ?? m + heldOut);
+  if (total < 1) return [];
+  const out: LayerOutputError[] = [];
+  for (const layer of model.layers) {
+    const w = model.weights.find((t) => t.name === layer.weight)?.data;
+    const q = decoded.find((t) => t.name === layer.weight)?.data;
+    if (!w || !q) continue;
+    const xf = await model.layerInputs.layerInputs(layer.name, total);
+    const xq = await model.layerInputs.layerInputs(layer.name, total, decoded);
+    // Conv layers give one row per sample × position: split by sample.
+    const per = xf.rows / total;
+    const split = Math.min(m, total) * per;
+    out.push({
+      layer: layer.name,
+      calibration: outputError(xf.data, xq.data, xf.cols, 0, split, w, q, layer.fanOut),
+      heldOut: outputError(xf.data, xq.data, xf.cols, split, xf.rows, w, q, layer.fanOut),
+    });
+  }
+  return out;
 }
 
 /**
@@ -51,7 +114,7 @@ export interface ModelRow {
 export async function runModelExperiment(opts: ModelExperimentOptions): Promise<ModelRow[]> {
   const bitsList = opts.bits ?? [2, 3, 4];
   const targets = opts.targets ?? ["quantized", "float"];
-  const samples = opts.samples ?? 256, alphabet = opts.alphabet ?? "midtread", seed = opts.seed ?? 0;
+  const samples = opts.samples ?? 256, alphabet = opts.alphabet ?? "midtread", seed = opts.seed ?? 0, heldOut = opts.heldOut ?? 1000;
   const metric = opts.metric ?? "accuracy", floatMetric = opts.floatMetric ?? "floatAccuracy";
   for (const [name, list] of [["bits", bitsList], ["targets", targets], ["methods", opts.methods]] as const) {
     if (list.length === 0) throw new InvalidOptionsError("experiment preprocessed-msq", name, "must not be empty");
@@ -76,31 +139,43 @@ export async function runModelExperiment(opts: ModelExperimentOptions): Promise<
       options: { seed, signal: opts.signal },
     });
     const value = (name: string) => r.metrics.find((m) => m.name === name && m.tensor === undefined)?.value ?? null;
-    rows.push({ method: c.method.name, target: c.target, bits: c.bits, accuracy: value(metric), floatAccuracy: value(floatMetric), samples, alphabet });
+    const layers = await layerOutputErrors(opts.model, r.decoded, samples, heldOut);
+    rows.push({ method: c.method.name, target: c.target, bits: c.bits, accuracy: value(metric), floatAccuracy: value(floatMetric), samples, alphabet, layers });
   }
   opts.onProgress?.("done", cells.length, cells.length);
   return rows;
 }
 
 const pct = (v: number | null): string => (v === null ? "–" : `${(100 * v).toFixed(2)} %`);
+const f3 = (v: number | null): string => (v === null ? "–" : v.toFixed(3));
 
-/** Markdown table of the model experiment: one row per bit width, one column per method/target. */
+/**
+ * Markdown of the model experiment: test accuracy (one row per m and bit width, one column per
+ * method/target), then each layer's output error on held-out samples.
+ */
 export function modelMarkdown(rows: readonly ModelRow[], modelId: string): string {
   const cols = [...new Map(rows.map((r) => [`${r.method}|${r.target ?? ""}`, r])).values()];
   const bits = [...new Set(rows.map((r) => r.bits))].sort((a, b) => a - b);
+  const ms = [...new Set(rows.map((r) => r.samples))].sort((a, b) => a - b);
   const head = cols.map((c) => (c.target ? `${c.method} (target ${c.target})` : c.method));
   const floatAcc = rows.find((r) => r.floatAccuracy !== null)?.floatAccuracy ?? null;
+  const find = (m: number, b: number, c: ModelRow) => rows.find((r) => r.samples === m && r.bits === b && r.method === c.method && r.target === c.target);
   const out = [
-    `### Test accuracy of ${modelId} (alphabet ${rows[0]?.alphabet ?? "midtread"}, m = ${rows[0]?.samples ?? "?"} calibration samples, m_l = min(m, ⌊N0/2⌋) for preprocessed MSQ)`,
+    `### Test accuracy of ${modelId} (alphabet ${rows[0]?.alphabet ?? "midtread"}; m calibration samples, m_l = min(m, ⌊N0/2⌋) for preprocessed MSQ)`,
     "",
     `Float model: ${pct(floatAcc)}.`,
     "",
-    `| bits | ${head.join(" | ")} |`,
-    `|---:|${head.map(() => "---:").join("|")}|`,
+    `| m | bits | ${head.join(" | ")} |`,
+    `|---:|---:|${head.map(() => "---:").join("|")}|`,
   ];
-  for (const b of bits) {
-    const cells = cols.map((c) => pct(rows.find((r) => r.bits === b && r.method === c.method && r.target === c.target)?.accuracy ?? null));
-    out.push(`| ${b} | ${cells.join(" | ")} |`);
+  for (const m of ms) for (const b of bits) out.push(`| ${m} | ${b} | ${cols.map((c) => pct(find(m, b, c)?.accuracy ?? null)).join(" | ")} |`);
+  const layers = [...new Set(rows.flatMap((r) => r.layers.map((l) => l.layer)))];
+  if (layers.length > 0) {
+    out.push("", "### Layer output error on held-out samples", "", "Mean over neurons of ‖X_f·w − X̃·q‖/‖X_f·w‖ (float vs quantized network, pre-activation) on calibration samples no method saw.", "");
+    out.push(`| m | bits | layer | ${head.join(" | ")} |`, `|---:|---:|---|${head.map(() => "---:").join("|")}|`);
+    for (const m of ms) for (const b of bits) for (const l of layers) {
+      out.push(`| ${m} | ${b} | ${l} | ${cols.map((c) => f3(find(m, b, c)?.layers.find((x) => x.layer === l)?.heldOut ?? null)).join(" | ")} |`);
+    }
   }
   return `${out.join("\n")}\n`;
 }

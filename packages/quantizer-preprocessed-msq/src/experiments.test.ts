@@ -75,8 +75,16 @@ describe("runModelExperiment", () => {
       expect(r.accuracy).toBeLessThanOrEqual(1);
       expect(r.floatAccuracy).toBe(rows[0]!.floatAccuracy);
     }
+    for (const r of rows) {
+      expect(r.layers.map((l) => l.layer)).toEqual(["dense1", "dense2"]);
+      for (const l of r.layers) expect(l.heldOut! > 0 && l.calibration! > 0).toBe(true);
+    }
+    // On the samples it was fitted to, the walk reproduces layer 1's output better than rounding.
+    const l1 = (method: string, target: string | null) => rows.find((r) => r.method === method && r.target === target && r.bits === 2)!.layers[0]!.calibration!;
+    expect(l1("preprocessed-msq", "quantized")).toBeLessThan(l1("msq", null));
     const md = modelMarkdown(rows, "mlp");
-    expect(md).toContain("| bits | msq | preprocessed-msq (target quantized) | preprocessed-msq (target float) |");
-    expect(md.split("\n").filter((l) => /^\| [24] \|/.test(l))).toHaveLength(2);
+    expect(md).toContain("| m | bits | msq | preprocessed-msq (target quantized) | preprocessed-msq (target float) |");
+    expect(md.split("\n").filter((l) => /^\| 8 \| [24] \| [0-9]/.test(l))).toHaveLength(2);
+    expect(md).toContain("| 8 | 4 | dense2 |");
   });
 });

@@ -14,4 +14,4 @@ export type { DenseLayerSpec, SyntheticProbeOptions } from "./synthetic-probe.js
 export { runSyntheticExperiment, logLogSlopes, syntheticMarkdown } from "./experiment-synthetic.js";
 export type { ExperimentMethod, SyntheticExperimentOptions, SyntheticRow, SlopeRow } from "./experiment-synthetic.js";
 export { runModelExperiment, modelMarkdown } from "./experiment-model.js";
-export type { ModelExperimentOptions, ModelRow } from "./experiment-model.js";
+export type { ModelExperimentOptions, ModelRow, LayerOutputError } from "./experiment-model.js";

@@ -19,7 +19,7 @@ describe("preprocessedMsqQuantizer", () => {
     expect(p.version).toBe(JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version);
     expect(VERSION).toBe(p.version);
     expect(instantiate(p).needs).toEqual(["layerInputs"]);
-    expect(p.parseOptions({})).toEqual({ bits: 4, alphabet: "midtread", constraint: "cell", samples: 256, target: "quantized" });
+    expect(p.parseOptions({})).toEqual({ bits: 4, alphabet: "midtread", constraint: "cell", samples: 64, target: "quantized" });
     expect(preprocessedMsqQuantizer({ bits: 2 }).parseOptions({}).bits).toBe(2);
   });
 

@@ -12,8 +12,12 @@ export const preprocessedMsqOptions = z.strictObject({
   alphabet: z.enum(["midtread", "midrise"]).default("midtread"),
   /** Where each coordinate may move during the walk: its own cell, or the whole range [−c, c]. */
   constraint: z.enum(["cell", "box"]).default("cell"),
-  /** Calibration samples m; each layer uses m_l = min(m, ⌊N0/2⌋). */
-  samples: z.number().int().min(1).max(1_000_000).default(256),
+  /**
+   * Calibration samples m; each layer uses m_l = min(m, ⌊N0/2⌋). The training-error bound
+   * ‖X_F‖·√m·δ/2 favours m ≪ N0 while generalisation wants more samples; on mnist-mlp m = 64 gave
+   * the lowest held-out layer errors and the best accuracy of {64, 128, 256} (package README).
+   */
+  samples: z.number().int().min(1).max(1_000_000).default(64),
   /** Keep X̃z = X̃w on the quantized network's layer inputs (default) or X_f z = X_f w on the float network's. */
   target: z.enum(["quantized", "float"]).default("quantized"),
 });

@@ -74,8 +74,8 @@ export function centerScale(parts: readonly Float32Array[]): CenterScale {
 export function radixSortNonNegative(values: Float32Array): Float32Array {
   const n = values.length;
   if (n < 2) return values;
-  let keys = new Uint32Array(values.buffer, values.byteOffset, n);
-  let tmp = new Uint32Array(n);
+  let keys: Uint32Array = new Uint32Array(values.buffer, values.byteOffset, n);
+  let tmp: Uint32Array = new Uint32Array(n);
   const count = new Uint32Array(2048);
   for (let shift = 0; shift < 32; shift += 11) {
     count.fill(0);

@@ -151,13 +151,13 @@ export function supportRegionQuantize(weights: WeightSet, o: SupportRegionOption
       ctx.diagnostics.report({
         severity: "info", source: ID, ruleId: "support-choice", tensor: t.name,
         message: d.degenerate
-          ? `"${t.name}": σ = 0 (${o.scope} scope), every weight decodes to μ = ${fmt(mu)}; support ${supportName} not applied.`
-          : `"${t.name}": support ${supportName}${d.origin === "rule" ? "" : ` (won by ${d.origin})`} → x_max = ${fmt(d.xMaxSigma)}σ, σ = ${fmt(sigma)}, μ = ${fmt(mu)}, ${o.scope} scope; max|w − μ| = ${fmt(d.maxAbsOverSigma!)}σ, ${d.overloadCount} weight(s) clipped.`,
+          ? `σ = 0 (${o.scope} scope), every weight decodes to μ = ${fmt(mu)}; support ${supportName} not applied.`
+          : `support ${supportName}${d.origin === "rule" ? "" : ` (won by ${d.origin})`} → x_max = ${fmt(d.xMaxSigma)}σ, σ = ${fmt(sigma)}, μ = ${fmt(mu)}, ${o.scope} scope; max|w − μ| = ${fmt(d.maxAbsOverSigma!)}σ, ${d.overloadCount} weight(s) clipped.`,
       });
       if (d.clamped) {
         ctx.diagnostics.report({
           severity: "warning", source: ID, ruleId: "support-clamped", tensor: t.name,
-          message: `"${t.name}": support ${supportName} gave an x_max outside 2^-20…2^40 σ or beyond float32 range; it was moved to ${fmt(d.xMaxSigma)}σ. Choose another support region.`,
+          message: `support ${supportName} gave an x_max outside 2^-20…2^40 σ or beyond float32 range; it was moved to ${fmt(d.xMaxSigma)}σ. Choose another support region.`,
         });
       }
     }

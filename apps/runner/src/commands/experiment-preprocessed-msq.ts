@@ -31,6 +31,7 @@ interface Flags {
   neurons: string;
   draws: string;
   samples: string;
+  heldOut: string;
   alphabet: string;
   seed?: string;
   json?: boolean;
@@ -68,7 +69,8 @@ export function register(program: Command, rt: Runtime): void {
     .option("--n0s <list>", "synthetic: layer widths N0 (each ≥ 2m)", "128,256,512,1024,2048,4096")
     .option("--neurons <n>", "synthetic: neurons per draw", "16")
     .option("--draws <n>", "synthetic: independent draws of (X, W) per point", "2")
-    .option("--samples <m>", "model: calibration samples m (layer l uses min(m, ⌊N0/2⌋) for preprocessed MSQ)", "256")
+    .option("--samples <list>", "model: calibration sample counts m, each a full sweep (layer l uses min(m, ⌊N0/2⌋) for preprocessed MSQ)", "64,128,256")
+    .option("--held-out <n>", "model: further calibration samples (seen by no method) for the layer-output errors", "1000")
     .option("--alphabet <kind>", "midtread | midrise", "midtread")
     .option("--seed <n>", "random seed", "0")
     .option("--json", "print the rows as one JSON array")
@@ -94,13 +96,17 @@ export function register(program: Command, rt: Runtime): void {
         md = syntheticMarkdown(r);
         name = "preprocessed-msq-synthetic";
       } else {
-        const [samples] = integers(flags.samples, "samples", 1);
+        const sampleList = integers(flags.samples, "samples", 1);
+        const [heldOut] = integers(flags.heldOut, "held-out", 0);
+        const bits = integers(flags.bits ?? "2,3,4", "bits", 1);
         const model = await loadModel(flags.model!);
-        const r = await runModelExperiment({
-          model, methods: methods(), evaluator: accuracyEvaluator(), samples: samples!, alphabet, seed,
-          bits: integers(flags.bits ?? "2,3,4", "bits", 1),
-          onProgress: (label, done, total) => progress.update(`experiment preprocessed-msq: ${label}`, done, total),
-        });
+        const r = [];
+        for (const samples of sampleList) {
+          r.push(...await runModelExperiment({
+            model, methods: methods(), evaluator: accuracyEvaluator(), samples, alphabet, seed, bits, heldOut: heldOut!,
+            onProgress: (label, done, total) => progress.update(`experiment preprocessed-msq (m = ${samples}): ${label}`, done, total),
+          }));
+        }
         rows = r;
         md = modelMarkdown(r, model.id);
         name = "preprocessed-msq-model";

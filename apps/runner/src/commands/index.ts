@@ -7,6 +7,7 @@ import * as experimentPreprocessedMsq from "./experiment-preprocessed-msq.js";
 import * as experimentSupportRegion from "./experiment-support-region.js";
 import * as experimentUniformMse from "./experiment-uniform-mse.js";
 import * as list from "./list.js";
+import * as prune from "./prune.js";
 import * as recommendBits from "./recommend-bits.js";
 import * as run from "./run.js";
 import * as synth from "./synth.js";
@@ -35,6 +36,7 @@ export const commands: readonly CommandModule[] = [
   recommendBits,
   experimentUniformMse,
   experimentHessianEcsq,
+  prune,
   experimentPreprocessedMsq,
   experimentSupportRegion,
 ];

@@ -1,0 +1,161 @@
+import { readFile } from "node:fs/promises";
+import { extname, isAbsolute, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { ErrorCodes, FormatError, IoError, QuantforgeError, z } from "@quantforge/core";
+import { isReferenceModelId } from "@quantforge/model-tfjs";
+import { parseBitsList, parsePluginList, parseQuantizerList, type PluginEntry, type QuantizerEntry } from "./syntax.js";
+
+/** A configuration (file or flags) that breaks the compare schema; names the field (exit 2, `QF_USAGE`). */
+export class ConfigError extends QuantforgeError {
+  /** Dotted path of the bad field (`quantizers[1].sweep.step`). */
+  readonly field: string;
+  constructor(source: string, field: string, problem: string) {
+    super(ErrorCodes.USAGE, `${source}: field "${field}" ${problem}. Fix that field.`);
+    this.field = field;
+  }
+}
+
+const ID = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "must be a kebab-case plugin id");
+const OPTIONS = z.record(z.string(), z.unknown());
+const PLUGIN = z.union([z.string().min(1), z.strictObject({ id: ID, options: OPTIONS.optional() })]);
+const QUANTIZER = z.union([
+  z.string().min(1),
+  z.strictObject({
+    id: ID,
+    options: OPTIONS.optional(),
+    /** Options to sweep: `{ step: [0.01, 0.02] }`; the quantizer then skips the global bits. */
+    sweep: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a plain option name"), z.array(z.unknown()).min(1, "must list at least one value")).optional(),
+    label: z.string().min(1).optional(),
+  }),
+]);
+
+/**
+ * The zod schema of a compare configuration (`--config file.yaml|json`; the same shape is stored,
+ * resolved, as `manifest.config` in every output). Quantizer, coder and evaluator entries are
+ * either strings in the command-line syntax (`"hessian-ecsq:mode=uniform,step=0.01|0.02"`) or
+ * objects `{ id, options, sweep, label }`. Relative paths are relative to the config file.
+ */
+export const compareConfigSchema = z.strictObject({
+  /** A reference model id (`mnist-mlp`) or a tfjs `model.json` path. */
+  model: z.string().min(1).optional(),
+  /** Data of the model: `embedded` or a folder of MNIST IDX files. */
+  data: z.string().min(1).optional(),
+  /** A weights file (safetensors), instead of a model. */
+  weights: z.string().min(1).optional(),
+  quantizers: z.array(QUANTIZER).min(1, "must list at least one quantizer"),
+  /** Bit rates (a list, or a string such as "2,3,4,8" or "2-8"). */
+  bits: z.union([z.array(z.number().int().min(1).max(32)), z.string().min(1)]).optional(),
+  coders: z.array(PLUGIN).min(1, "must list at least one coder").optional(),
+  evaluators: z.array(PLUGIN).optional(),
+  seed: z.number().int().min(0).max(0xffffffff).optional(),
+  /** Per-cell time limit in seconds (null: none). */
+  timeout: z.number().positive().nullable().optional(),
+  /** Worker threads (not part of the results; left out of the manifest). */
+  jobs: z.number().int().min(1).max(64).optional(),
+  /** Output directory (left out of the manifest). */
+  out: z.string().min(1).optional(),
+  include: z.array(z.string()).optional(),
+  exclude: z.array(z.string()).optional(),
+  allTensors: z.boolean().optional(),
+});
+
+/** A compare configuration as written (file or flags). */
+export type CompareConfigInput = z.input<typeof compareConfigSchema>;
+
+/**
+ * The fully resolved comparison: defaults applied, entries parsed, paths absolute. Stored as
+ * `manifest.config`; `--verify` re-runs exactly this.
+ */
+export interface ResolvedCompareConfig {
+  readonly model?: string;
+  readonly data?: string;
+  readonly weights?: string;
+  readonly quantizers: readonly QuantizerEntry[];
+  readonly bits: readonly number[];
+  readonly coders: readonly PluginEntry[];
+  readonly evaluators: readonly PluginEntry[];
+  readonly seed: number;
+  readonly timeout: number | null;
+  readonly include: readonly string[];
+  readonly exclude: readonly string[];
+  readonly allTensors: boolean;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".").replace(/\.\[/g, "[") || "(root)";
+}
+
+/** Validates `raw` against {@link compareConfigSchema}; the first problem becomes a {@link ConfigError}. */
+export function validateCompareConfig(raw: unknown, source: string): z.output<typeof compareConfigSchema> {
+  const r = compareConfigSchema.safeParse(raw);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const path = issue.code === "unrecognized_keys" && issue.keys.length > 0 ? [...issue.path, issue.keys[0]!] : issue.path;
+  const problem = issue.code === "unrecognized_keys" ? "is not a known setting" : issue.message.replace(/^Invalid input: /, "is invalid: ").replace(/^Too small: expected array to have >=1 items$/, "must not be empty");
+  throw new ConfigError(source, formatPath(path), problem.charAt(0).toLowerCase() + problem.slice(1));
+}
+
+/** Reads and validates a `.yaml`/`.yml`/`.json` config file. */
+export async function loadCompareConfig(path: string): Promise<z.output<typeof compareConfigSchema>> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    throw new IoError(`cannot read config "${path}": ${(e as Error).message}. Check the path.`, e);
+  }
+  const ext = extname(path).toLowerCase();
+  let raw: unknown;
+  try {
+    raw = ext === ".json" ? JSON.parse(text) : parseYaml(text, { prettyErrors: true });
+  } catch (e) {
+    throw new FormatError(`config "${path}" is not valid ${ext === ".json" ? "JSON" : "YAML"}: ${(e as Error).message.split("\n")[0]}. Fix the syntax.`, e);
+  }
+  return validateCompareConfig(raw ?? {}, `config "${path}"`);
+}
+
+function entries<T>(source: string, field: string, list: readonly unknown[], parse: (s: string) => T[], object: (o: Record<string, unknown>) => T): T[] {
+  return list.flatMap((e, i) => {
+    try {
+      return typeof e === "string" ? parse(e) : [object(e as Record<string, unknown>)];
+    } catch (err) {
+      if (err instanceof ConfigError || !(err instanceof QuantforgeError)) throw err;
+      throw new ConfigError(source, `${field}[${i}]`, `is invalid: ${err.message.replace(/\.$/, "")}`);
+    }
+  });
+}
+
+/**
+ * Resolves a validated configuration: parses string entries, applies defaults (coder `fixed`,
+ * evaluators `sqnr,size`, plus `accuracy` with a model; seed 0; no timeout) and makes paths
+ * absolute against `baseDir`. Exactly one of `model` and `weights` must be given.
+ */
+export function resolveCompareConfig(c: z.output<typeof compareConfigSchema>, baseDir: string, source: string): ResolvedCompareConfig {
+  if ((c.model === undefined) === (c.weights === undefined)) throw new ConfigError(source, c.model === undefined ? "model" : "weights", "conflicts: give exactly one input, model (a reference id or model.json) or weights (a safetensors file)");
+  if (c.data !== undefined && c.model === undefined) throw new ConfigError(source, "data", "is only used with a model");
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const quantizers = entries<QuantizerEntry>(source, "quantizers", c.quantizers, (s) => parseQuantizerList([s]), (o) => ({
+    id: o.id as string, options: (o.options as Record<string, unknown>) ?? {},
+    ...(o.sweep ? { sweep: o.sweep as Record<string, unknown[]> } : {}), ...(o.label ? { label: o.label as string } : {}),
+  }));
+  const plugin = (field: string, list: readonly unknown[]) => entries<PluginEntry>(source, field, list, (s) => parsePluginList(`--${field}`, [s]), (o) => ({ id: o.id as string, options: (o.options as Record<string, unknown>) ?? {} }));
+  let bits: number[] = [];
+  if (typeof c.bits === "string") {
+    try { bits = parseBitsList(c.bits); } catch (e) { throw new ConfigError(source, "bits", `is invalid: ${(e as Error).message.replace(/\.$/, "")}`); }
+  } else if (c.bits) bits = [...new Set(c.bits)];
+  const evaluatorList = plugin("evaluators", c.evaluators ?? ["sqnr", "size"]);
+  const hasModel = c.model !== undefined;
+  // With a model, accuracy is always measured (its charts are what a model comparison is for).
+  const evaluators = hasModel && !evaluatorList.some((e) => e.id === "accuracy") ? [...evaluatorList, { id: "accuracy", options: {} }] : evaluatorList;
+  return {
+    ...(hasModel ? { model: isReferenceModelId(c.model!) ? c.model! : abs(c.model!), data: c.data === undefined || c.data === "embedded" ? "embedded" : abs(c.data) } : { weights: abs(c.weights!) }),
+    quantizers,
+    bits,
+    coders: plugin("coders", c.coders ?? ["fixed"]),
+    evaluators,
+    seed: c.seed ?? 0,
+    timeout: c.timeout ?? null,
+    include: c.include ?? [],
+    exclude: c.exclude ?? [],
+    allTensors: c.allTensors ?? false,
+  };
+}

@@ -1,0 +1,74 @@
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { IoError, type ModelProbe, type TensorSelector, type WeightSet } from "@quantforge/core";
+import { loadModel, resolveModelJson, MOMENTS_JSON } from "@quantforge/model-tfjs";
+import type { InputFile } from "@quantforge/report";
+import { selectorFromFlags, sha256File } from "../jobs.js";
+import { readWeights } from "../weights-io.js";
+import type { ResolvedCompareConfig } from "./config.js";
+
+/** What the cells of a comparison run on. */
+export interface LoadedInput {
+  readonly weights: WeightSet;
+  /** The model (its capabilities: forward pass, data, Hessian, …), with `--model`. */
+  readonly model?: ModelProbe;
+}
+
+/** The input part of a configuration (what a worker thread needs to load it again). */
+export type InputConfig = Pick<ResolvedCompareConfig, "model" | "data" | "weights">;
+
+/** Loads the model (reference id or model.json, with its data) or the weights file. */
+export async function loadCompareInput(c: InputConfig): Promise<LoadedInput> {
+  if (c.model !== undefined) {
+    const probe = await loadModel(c.model, { data: c.data ?? "embedded" });
+    return { weights: probe.weights, model: probe };
+  }
+  return { weights: await readWeights(c.weights!) };
+}
+
+/** The tensor selector of `include`/`exclude`/`allTensors` (undefined = core's default). */
+export function selectorOf(c: Pick<ResolvedCompareConfig, "include" | "exclude" | "allTensors">): TensorSelector | undefined {
+  return selectorFromFlags({ include: c.include, exclude: c.exclude, allTensors: c.allTensors });
+}
+
+/** A short title of the input: `model mnist-mlp` or `weights w.safetensors`. */
+export function inputTitle(c: InputConfig): string {
+  return c.model !== undefined ? `model ${c.model.includes("/") ? basename(dirname(c.model)) + "/" + basename(c.model) : c.model}` : `weights ${basename(c.weights!)}`;
+}
+
+async function hashed(role: string, path: string): Promise<InputFile> {
+  if (!existsSync(path)) throw new IoError(`input ${role} "${path}" does not exist. Check the path (a moved results.json still points at the original inputs).`);
+  return { role, path, bytes: statSync(path).size, sha256: await sha256File(path) };
+}
+
+function modelFiles(modelJson: string): { role: string; path: string }[] {
+  const dir = dirname(modelJson);
+  const files = [{ role: "model.json", path: modelJson }];
+  const read = (p: string) => JSON.parse(readFileSync(p, "utf8")) as Record<string, unknown>;
+  const manifest = read(modelJson).weightsManifest as { paths?: string[] }[] | undefined;
+  for (const group of manifest ?? []) for (const p of group.paths ?? []) files.push({ role: "weights shard", path: join(dir, p) });
+  if (existsSync(join(dir, "training.json"))) files.push({ role: "training.json", path: join(dir, "training.json") });
+  const moments = join(dir, MOMENTS_JSON);
+  if (existsSync(moments)) {
+    files.push({ role: "adam moments", path: moments });
+    for (const p of (read(moments).paths as string[] | undefined) ?? []) files.push({ role: "adam moments shard", path: join(dir, p) });
+  }
+  return files;
+}
+
+/**
+ * SHA-256 of every input file: the weights file, or the model's `model.json`, weight shards,
+ * `training.json` and Adam moments, plus the files of an IDX data folder. The embedded MNIST
+ * digits ship inside the `mnist` package and are identified by `data: "embedded"` instead.
+ */
+export async function inputFiles(c: InputConfig): Promise<InputFile[]> {
+  if (c.weights !== undefined) return [await hashed("weights", c.weights)];
+  const files = modelFiles(resolveModelJson(c.model!).path);
+  if (c.data !== undefined && c.data !== "embedded" && existsSync(c.data) && statSync(c.data).isDirectory()) {
+    for (const f of readdirSync(c.data).sort()) {
+      const p = join(c.data, f);
+      if (statSync(p).isFile()) files.push({ role: "data", path: p });
+    }
+  }
+  return Promise.all(files.map((f) => hashed(f.role, f.path)));
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { ContainerEncoder, assembleContainer } from "./container-stream.js";
+import { decodeContainer, encodeContainer } from "./container.js";
+import { createRunContext } from "./context.js";
+import { InvalidQuantizedError } from "./errors.js";
+import { coarseTestQuantizer, rawTestCoder } from "./testing/fixtures.js";
+import { instantiate } from "./plugin.js";
+import type { QuantizedModel } from "./quantized.js";
+import { codebookMap } from "./validate.js";
+
+const weights = [
+  { name: "a", shape: [3, 4], data: Float32Array.from({ length: 12 }, (_, i) => Math.sin(i)), role: "weight" as const, layer: "l1", layerKind: "dense" as const },
+  { name: "b", shape: [5], data: Float32Array.from({ length: 5 }, (_, i) => i * 0.25 - 0.5) },
+];
+const bias = { name: "c", shape: [2], data: Float32Array.of(1.5, -2), role: "bias" as const, layer: "l1" };
+
+async function model(): Promise<QuantizedModel> {
+  const q = await instantiate(coarseTestQuantizer()).quantize(weights, createRunContext());
+  return { ...q, passthrough: [bias] };
+}
+
+describe("ContainerEncoder", () => {
+  it("produces byte-identical containers and sizes to encodeContainer", async () => {
+    const qm = await model();
+    const coder = instantiate(rawTestCoder());
+    const whole = encodeContainer(qm, coder, { k: 1 });
+    const enc = new ContainerEncoder(coder, { k: 1 });
+    const cbs = codebookMap(qm);
+    const recs = qm.tensors.map((t) => enc.tensorRecord(t, cbs.get(t.codebook)!));
+    const pts = qm.passthrough!.map((t) => enc.passthroughRecord(t));
+    const bytes = assembleContainer([enc.head(), ...recs, enc.middle(), ...pts]);
+    expect(bytes).toEqual(whole.bytes);
+    expect(enc.size()).toEqual(whole.size);
+    const back = decodeContainer(bytes, () => coder).model;
+    expect(back.tensors.map((t) => t.name)).toEqual(["a", "b"]);
+    expect(back.passthrough?.[0]?.data).toEqual(bias.data);
+  });
+
+  it("rejects records after the head and conflicting codebooks", async () => {
+    const qm = await model();
+    const coder = instantiate(rawTestCoder());
+    const enc = new ContainerEncoder(coder);
+    const cb = qm.codebooks[0]!;
+    enc.tensorRecord(qm.tensors[0]!, cb);
+    const other = { ...qm.tensors[1]!, codebook: cb.id };
+    const changed = { ...cb, levels: Float32Array.of(9, 9, 9, 9) } as typeof cb;
+    expect(() => enc.tensorRecord(other, changed)).toThrow(InvalidQuantizedError);
+    enc.head();
+    expect(() => enc.passthroughRecord(bias)).toThrow(/head was already produced/);
+  });
+});

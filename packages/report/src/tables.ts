@@ -1,0 +1,99 @@
+import type { CompareCell } from "@quantforge/core";
+import { bestInGroup, type Better, type CellPoint } from "./points.js";
+
+/** One cell of a rendered table: its text and whether it is the best of its rate group. */
+export interface TableCell {
+  readonly text: string;
+  readonly best: boolean;
+  /** Right-align (numbers). */
+  readonly numeric: boolean;
+}
+
+/** A table ready for Markdown or HTML. */
+export interface Table {
+  readonly head: readonly string[];
+  readonly rows: readonly (readonly TableCell[])[];
+}
+
+/** Formats a number with `digits` decimals; `–` for null. */
+export function fmtNum(v: number | null, digits: number): string {
+  return v === null ? "–" : v.toFixed(digits);
+}
+
+interface Column {
+  readonly head: string;
+  readonly value?: (p: CellPoint) => number | null;
+  readonly text: (p: CellPoint) => string;
+  readonly better?: Better;
+}
+
+const pct = (v: number | null) => (v === null ? null : 100 * v);
+
+/**
+ * The results table: one row per cell in plan order. Metric columns mark the best value of each
+ * rate group (see `rateGroup`): smallest bits/weight and bytes, largest SQNR, σ-normalised SQNR,
+ * accuracy and agreement. Accuracy columns appear only when some cell has them.
+ */
+export function resultsTable(points: readonly CellPoint[]): Table {
+  const hasAcc = points.some((p) => p.accuracy !== null);
+  const cols: Column[] = [
+    { head: "#", text: (p) => String(p.index) },
+    { head: "method", text: (p) => p.label },
+    { head: "point", text: (p) => p.point || "–" },
+    { head: "coder", text: (p) => p.coder },
+    { head: "status", text: (p) => (p.status === "ok" ? "ok" : `failed (${(p.error ?? "").split(":")[0]})`) },
+    { head: "bits/w", value: (p) => p.bitsPerWeight, text: (p) => fmtNum(p.bitsPerWeight, 3), better: "min" },
+    { head: "bytes", value: (p) => p.bytes, text: (p) => fmtNum(p.bytes, 0), better: "min" },
+    { head: "SQNR dB", value: (p) => p.sqnrDb, text: (p) => (p.exact ? "exact" : fmtNum(p.sqnrDb, 2)), better: "max" },
+    { head: "σ-norm SQNR dB", value: (p) => p.normSqnrDb, text: (p) => fmtNum(p.normSqnrDb, 2), better: "max" },
+    ...(hasAcc ? [
+      { head: "accuracy %", value: (p: CellPoint) => pct(p.accuracy), text: (p: CellPoint) => fmtNum(pct(p.accuracy), 2), better: "max" as const },
+      { head: "agreement %", value: (p: CellPoint) => pct(p.agreement), text: (p: CellPoint) => fmtNum(pct(p.agreement), 2), better: "max" as const },
+    ] : []),
+    { head: "time s", text: (p) => p.seconds.toFixed(2) },
+  ];
+  const best = cols.map((c) => (c.value && c.better ? bestInGroup(points, c.value, c.better) : points.map(() => false)));
+  return {
+    head: cols.map((c) => c.head),
+    rows: points.map((p, r) => cols.map((c, i) => ({ text: c.text(p), best: best[i]![r]!, numeric: i === 0 || c.value !== undefined || c.head === "time s" }))),
+  };
+}
+
+/** The per-layer SQNR heat table: rows = ok cells, columns = quantized tensors, values in dB. */
+export interface HeatTable {
+  readonly tensors: readonly string[];
+  readonly rows: readonly { readonly index: number; readonly label: string; readonly point: string; readonly coder: string; readonly values: readonly (number | "exact" | null)[] }[];
+  /** `measured` (sqnr evaluator's per-tensor sqnrDb) or `normalised` (σ-normalised, when the sqnr evaluator did not run). */
+  readonly source: "measured" | "normalised";
+  readonly min: number | null;
+  readonly max: number | null;
+}
+
+/** Builds the {@link HeatTable} from the ok cells. */
+export function heatTable(cells: readonly CompareCell[], points: readonly CellPoint[]): HeatTable {
+  const ok = cells.map((c, i) => ({ c, p: points[i]! })).filter(({ c }) => c.status === "ok" && c.result);
+  const measured = ok.some(({ c }) => c.result!.tensors.some((t) => typeof t.sqnrDb === "number" || t.exact === true));
+  const tensors: string[] = [];
+  for (const { c } of ok) for (const t of c.result!.tensors) if (!tensors.includes(t.name)) tensors.push(t.name);
+  let min: number | null = null, max: number | null = null;
+  const rows = ok.map(({ c, p }) => {
+    const values = tensors.map((name): number | "exact" | null => {
+      if (measured) {
+        const t = c.result!.tensors.find((x) => x.name === name);
+        if (!t) return null;
+        if (t.exact === true) return "exact";
+        return typeof t.sqnrDb === "number" ? t.sqnrDb : null;
+      }
+      const n = c.normalized?.tensors.find((x) => x.name === name);
+      if (!n) return null;
+      return n.sqnrDb ?? (n.reason === "exact reconstruction" ? "exact" : null);
+    });
+    for (const v of values) {
+      if (typeof v !== "number") continue;
+      min = min === null ? v : Math.min(min, v);
+      max = max === null ? v : Math.max(max, v);
+    }
+    return { index: p.index, label: p.label, point: p.point, coder: p.coder, values };
+  });
+  return { tensors, rows, source: measured ? "measured" : "normalised", min, max };
+}
