@@ -1,5 +1,6 @@
 import { container as globalContainer, type DependencyContainer } from "tsyringe";
-import { RUN_CONFIG, RUN_CONTEXT, registerPlugins, type AnyPlugin, type PluginRegistry, type RunContext } from "@quantforge/core";
+import { CODER_PLUGIN, DuplicatePluginError, EVALUATOR_PLUGIN, QUANTIZER_PLUGIN, RUN_CONFIG, RUN_CONTEXT, registerPlugins, type AnyPlugin, type PluginRegistry, type RunContext } from "@quantforge/core";
+import { PluginConflictError, sourceLabel, type LoadedPlugin } from "./plugin-loader/index.js";
 
 /**
  * The root container of one CLI invocation: every plugin descriptor registered on it (tsyringe's
@@ -22,4 +23,32 @@ export function createRunContainer<C>(root: DependencyContainer, config: C, ctx:
   child.register(RUN_CONFIG, { useValue: config });
   child.register(RUN_CONTEXT, { useValue: ctx });
   return child;
+}
+
+/**
+ * Adds plugins loaded at run time (`--plugin`, config `plugins`, `--discover`) to the root
+ * container and its registry, recording where each came from (`quantforge list` shows it).
+ * The same descriptor object twice is a no-op.
+ *
+ * @throws {PluginConflictError} (`QF_DUPLICATE_PLUGIN`) when a kind and id is already taken; the
+ *   message names both sources, the registry's `DuplicatePluginError` is the cause.
+ */
+export function registerLoadedPlugins(root: DependencyContainer, registry: PluginRegistry, loaded: readonly LoadedPlugin[]): void {
+  for (const { plugin: p, source } of loaded) {
+    if (registry.origin(p) !== undefined) continue; // the same descriptor object again
+    const label = sourceLabel(source);
+    try {
+      registry.add(p, { source: source.source, path: source.path });
+    } catch (e) {
+      if (!(e instanceof DuplicatePluginError)) throw e;
+      const prev = registry.list(p.kind).find((q) => q.id === p.id)!;
+      const prevSource = registry.origin(prev)?.source ?? "?";
+      throw new PluginConflictError(
+        `${p.kind} "${p.id}" from "${label}" (version ${p.version}) is already registered by ${prevSource === "builtin" ? "a built-in plugin" : `"${prevSource}"`} (version ${prev.version}). Load only one of them: drop one --plugin/config entry or uninstall one package.`,
+        e,
+      );
+    }
+    const tok = p.kind === "quantizer" ? QUANTIZER_PLUGIN : p.kind === "coder" ? CODER_PLUGIN : EVALUATOR_PLUGIN;
+    root.register(tok as never, { useValue: p });
+  }
 }

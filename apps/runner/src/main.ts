@@ -5,6 +5,7 @@ import type { AnyPlugin } from "@quantforge/core";
 import { registerCommands } from "./commands/index.js";
 import { createRootContainer } from "./container.js";
 import { UsageError, reportError } from "./errors.js";
+import { collect } from "./options.js";
 import { builtinPlugins } from "./plugins.js";
 import { Runtime, type RuntimeIO } from "./runtime.js";
 
@@ -12,6 +13,14 @@ import { Runtime, type RuntimeIO } from "./runtime.js";
 export interface MainOptions extends Partial<RuntimeIO> {
   /** Plugins to register instead of {@link builtinPlugins} (tests use mocks). */
   readonly plugins?: readonly AnyPlugin[];
+  /** Working directory for `--plugin` paths and `--discover` (default: `process.cwd()`). */
+  readonly cwd?: string;
+}
+
+/** The global plugin-loading flags, valid before or after any command. */
+interface PluginFlags {
+  readonly plugin?: readonly string[];
+  readonly discover?: boolean;
 }
 
 /** The runner's own version, read from its package.json (works from `src/` and `dist/`). */
@@ -26,6 +35,8 @@ export function buildProgram(rt: Runtime): Command {
     .description("Pluggable post-training quantization of neural-network weights: quantize, code, evaluate.")
     .version(runnerVersion(), "-V, --version")
     .option("--verbose", "print stack traces and causes on errors")
+    .option("--plugin <spec>", "load a plugin: a package name (quantforge-plugin-foo) or a path to its module or package directory; repeatable", collect, [])
+    .option("--discover", "load every installed quantforge-plugin-* and @scope/quantforge-plugin-* package (node_modules from the working directory upwards)")
     .showSuggestionAfterError(true)
     // Set before the commands are added: subcommands inherit both settings.
     .exitOverride()
@@ -35,8 +46,11 @@ export function buildProgram(rt: Runtime): Command {
       // Our error handler prints the one-line `error QF_USAGE: …` instead.
       outputError: () => undefined,
     });
-  program.hook("preAction", (cmd) => {
+  program.hook("preAction", async (cmd, action) => {
     if (cmd.optsWithGlobals().verbose) rt.verbose = true;
+    // Third-party plugins are loaded before any command runs, so every command sees them.
+    const g = action.optsWithGlobals<PluginFlags>();
+    await rt.loadPlugins([{ specs: g.plugin ?? [], baseDir: rt.cwd, via: "flag" }], g.discover ? { discover: { fromDir: rt.cwd } } : {});
   });
   registerCommands(program, rt);
   return program;
@@ -60,6 +74,7 @@ export async function main(argv: readonly string[], opts: MainOptions = {}): Pro
     const { root, registry } = createRootContainer(opts.plugins ?? builtinPlugins());
     rt = new Runtime(root, registry, io);
     rt.verbose = early.verbose;
+    if (opts.cwd !== undefined) rt.cwd = opts.cwd;
     const program = buildProgram(rt);
     if (argv.length <= 2) {
       program.outputHelp({ error: true });

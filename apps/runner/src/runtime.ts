@@ -1,5 +1,7 @@
 import type { DependencyContainer } from "tsyringe";
 import type { PluginRegistry } from "@quantforge/core";
+import { registerLoadedPlugins } from "./container.js";
+import { importPluginSources, resolvePluginSources, type PluginRequest, type PluginSource } from "./plugin-loader/index.js";
 
 /** Something text can be written to (a process stream, or a buffer in tests). */
 export interface TextWriter {
@@ -23,6 +25,9 @@ export class Runtime {
   /** Print stack traces and error causes (`--verbose`). */
   verbose = false;
 
+  /** The working directory: `--plugin` paths and `--discover` start here. */
+  cwd: string = process.cwd();
+
   constructor(
     /** The root container with every plugin registered on it. */
     readonly container: DependencyContainer,
@@ -31,6 +36,32 @@ export class Runtime {
     /** Output writers and terminal detection. */
     readonly io: RuntimeIO,
   ) {}
+
+  /**
+   * The plugins loaded on top of the composition root's list, in load order. Plain data: compare
+   * hands it to its worker threads, which import the same modules again.
+   */
+  readonly pluginSources: PluginSource[] = [];
+
+  /**
+   * Loads plugins named by `requests` (and, with `discover`, every installed
+   * `quantforge-plugin-*` package from that directory upwards) and registers them on the root
+   * container and the registry. Already loaded modules are skipped, so commands may call it again
+   * with their config file's `plugins`.
+   *
+   * @throws {PluginLoadError} `QF_PLUGIN_LOAD`: not installed, missing file, import failed.
+   * @throws {PluginExportError} `QF_PLUGIN_EXPORT`: no usable default export.
+   * @throws {IncompatiblePluginError} `QF_PLUGIN_INCOMPATIBLE`: built for another core.
+   * @throws {InvalidPluginError} `QF_INVALID_PLUGIN`: a malformed descriptor.
+   * @throws {PluginConflictError} `QF_DUPLICATE_PLUGIN`: a kind and id already taken.
+   */
+  async loadPlugins(requests: readonly PluginRequest[], o: { discover?: { fromDir: string } } = {}): Promise<readonly PluginSource[]> {
+    const sources = resolvePluginSources(requests, { ...o, seen: new Set(this.pluginSources.map((s) => s.entry)) });
+    if (sources.length === 0) return [];
+    registerLoadedPlugins(this.container, this.registry, await importPluginSources(sources));
+    this.pluginSources.push(...sources);
+    return sources;
+  }
 
   /** True when stderr is a terminal. */
   get isTTY(): boolean {

@@ -470,12 +470,15 @@ export function readSymbols(inp: BitIn, c: SectionCode, out: Uint32Array, count:
   for (let len = 1, o = 0; len <= maxLen; len++) { offset[len] = o; o += countBy[len]!; }
   const sorted = new Int32Array(n);
   const fillPos = Int32Array.from(offset);
+  // Primary entries hold the symbol itself when it fits in 26 bits (one indirection less in the
+  // hot loop), else its rank; the low 5 bits hold the code length (0 = longer than k bits).
+  const direct = syms[n - 1]! < 1 << 26;
   for (let i = 0; i < n; i++) {
     const l = lens[i]!;
     sorted[fillPos[l]!++] = i;
     if (l <= k) {
       const base = codes[i]! << (k - l);
-      const e = (i << 5) | l;
+      const e = ((direct ? syms[i]! : i) << 5) | l;
       for (let j = 0; j < 1 << (k - l); j++) primary[base + j] = e;
     }
   }
@@ -483,16 +486,20 @@ export function readSymbols(inp: BitIn, c: SectionCode, out: Uint32Array, count:
   const buf = inp.buf, end = inp.end;
   let p = inp.pos, acc = inp.acc, cnt = inp.cnt;
   const kShift = k, kMask = (1 << k) - 1, lMask = maxLen >= 31 ? -1 : (1 << maxLen) - 1;
+  const safeEnd = end - 4;
   for (let i = 0; i < count; i++) {
-    while (cnt <= 24) {
-      acc = ((acc << 8) | (p < end ? buf[p]! : 0)) >>> 0;
-      p++;
-      cnt += 8;
+    if (cnt <= 24) {
+      // Whole bytes until at least 25 bits are buffered; no bounds test away from the end.
+      if (p <= safeEnd) {
+        while (cnt <= 24) { acc = ((acc << 8) | buf[p++]!) >>> 0; cnt += 8; }
+      } else {
+        while (cnt <= 24) { acc = ((acc << 8) | (p < end ? buf[p]! : 0)) >>> 0; p++; cnt += 8; }
+      }
     }
     const e = primary[(acc >>> (cnt - kShift)) & kMask]!;
     if (e !== 0) {
       cnt -= e & 31;
-      out[i] = syms[e >>> 5]!;
+      out[i] = direct ? e >>> 5 : syms[e >>> 5]!;
       continue;
     }
     const v = (acc >>> (cnt - maxLen)) & lMask;

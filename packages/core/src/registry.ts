@@ -10,6 +10,8 @@ const ID_RE = /^[a-z0-9][a-z0-9-]*$/;
 export interface PluginOrigin {
   /** `builtin`, a package name, or a file path. */
   readonly source: string;
+  /** For loaded plugins: the absolute path of the package directory or file it was imported from. */
+  readonly path?: string;
 }
 
 /** Throws {@link InvalidPluginError} unless `p` has the shape of a plugin descriptor. */

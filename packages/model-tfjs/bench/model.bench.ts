@@ -7,7 +7,9 @@
  *
  *   pnpm --filter @quantforge/model-tfjs bench [-- --backends wasm,cpu --models mnist-mlp,mnist-lenet5 --json out.json]
  *
- * Timings are wall clock on a shared machine: run it when the machine is otherwise idle.
+ * Each figure is given as wall-clock seconds and as this process's CPU seconds (user + system,
+ * `process.cpuUsage`): on a shared machine the wall clock includes waiting for a core, the CPU
+ * time does not (tfjs runs single-threaded here, so on an idle machine the two agree).
  */
 import { writeFileSync } from "node:fs";
 import { loadEmbeddedMnist, takeSamples } from "@quantforge/datasets";
@@ -33,10 +35,22 @@ interface Row {
   model: string;
   backend: string;
   trainSecondsPerEpoch: number;
+  trainCpuSecondsPerEpoch: number;
   trainMeasuredSamples: number;
   inferenceSamplesPerSecond: number;
+  inferenceSamplesPerCpuSecond: number;
   hessianSecondsPer1000: number;
+  hessianCpuSecondsPer1000: number;
   hessianMeasuredSamples: number;
+}
+
+/** Runs `f` and returns its wall and CPU seconds. */
+async function timed(f: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await f();
+  const c = process.cpuUsage(c0);
+  return { wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 };
 }
 
 const data = loadEmbeddedMnist();
@@ -49,29 +63,34 @@ for (const id of models) {
     // Training: one epoch over `b.train` digits, scaled to the 8,000 of the embedded split.
     const model = buildReferenceModel(tf, id, 1);
     const tiny = takeSamples(data.test, 10);
-    const t = await trainLayersModel(tf, id, model, { train: takeSamples(data.train, b.train), test: tiny }, { epochs: 1, seed: 1, batchSize: 64, learningRate: 1e-3, shift: 2, source: "embedded" });
-    const trainSecondsPerEpoch = (t.record.curve[0]!.seconds * data.train.count) / b.train;
+    // Warm-up: one small epoch compiles/initialises every kernel of the training step.
+    await trainLayersModel(tf, id, buildReferenceModel(tf, id, 2), { train: takeSamples(data.train, 128), test: tiny }, { epochs: 1, seed: 1, batchSize: 64, learningRate: 1e-3, shift: 2, source: "embedded" });
+    const tt = await timed(() => trainLayersModel(tf, id, model, { train: takeSamples(data.train, b.train), test: tiny }, { epochs: 1, seed: 1, batchSize: 64, learningRate: 1e-3, shift: 2, source: "embedded" }));
+    const scale = data.train.count / b.train;
     model.dispose();
     // Inference: the trained reference weights on the 2,000 test digits (one warm-up batch first).
     const probe = await loadModel(id);
     await probe.forward.predict(probe.weights, probe.testSet.inputs.subarray(0, 100 * 784), 100);
-    const t0 = performance.now();
-    await probe.forward.predict(probe.weights, probe.testSet.inputs, probe.testSet.count);
-    const inferenceSamplesPerSecond = probe.testSet.count / ((performance.now() - t0) / 1000);
-    // Hessian diagonal: b.hessian calibration digits, scaled to 1,000.
-    const h0 = performance.now();
-    await exactHessianDiagonal(tf, probe.spec, probe.weights, probe.calibrationSet.inputs.subarray(0, b.hessian * 784), b.hessian);
-    const hessianSecondsPer1000 = ((performance.now() - h0) / 1000) * (1000 / b.hessian);
-    const row = { model: id, backend, trainSecondsPerEpoch, trainMeasuredSamples: b.train, inferenceSamplesPerSecond, hessianSecondsPer1000, hessianMeasuredSamples: b.hessian };
+    const ti = await timed(() => probe.forward.predict(probe.weights, probe.testSet.inputs, probe.testSet.count));
+    // Hessian diagonal: b.hessian calibration digits (after a 10-sample warm-up), scaled to 1,000.
+    await exactHessianDiagonal(tf, probe.spec, probe.weights, probe.calibrationSet.inputs.subarray(0, 10 * 784), 10);
+    const th = await timed(() => exactHessianDiagonal(tf, probe.spec, probe.weights, probe.calibrationSet.inputs.subarray(0, b.hessian * 784), b.hessian));
+    const row: Row = {
+      model: id, backend,
+      trainSecondsPerEpoch: tt.wall * scale, trainCpuSecondsPerEpoch: tt.cpu * scale, trainMeasuredSamples: b.train,
+      inferenceSamplesPerSecond: probe.testSet.count / ti.wall, inferenceSamplesPerCpuSecond: probe.testSet.count / ti.cpu,
+      hessianSecondsPer1000: th.wall * (1000 / b.hessian), hessianCpuSecondsPer1000: th.cpu * (1000 / b.hessian), hessianMeasuredSamples: b.hessian,
+    };
     rows.push(row);
     console.error(JSON.stringify(row));
   }
 }
 
 const f = (v: number, d = 1) => v.toFixed(d);
-console.log("| model | backend | train s/epoch (8,000 digits) | inference samples/s | Hessian diagonal s / 1,000 samples |");
+console.log("| model | backend | train s/epoch, 8,000 digits (wall / CPU) | inference samples/s (wall / CPU) | Hessian diagonal, 1,000 samples, s (wall / CPU) |");
 console.log("|---|---|---:|---:|---:|");
 for (const r of rows) {
-  console.log(`| ${r.model} | ${r.backend} | ${f(r.trainSecondsPerEpoch)}${r.trainMeasuredSamples < 8000 ? ` (from ${r.trainMeasuredSamples})` : ""} | ${f(r.inferenceSamplesPerSecond, 0)} | ${f(r.hessianSecondsPer1000)}${r.hessianMeasuredSamples < 1000 ? ` (from ${r.hessianMeasuredSamples})` : ""} |`);
+  const from = (n: number, full: number) => (n < full ? ` (from ${n})` : "");
+  console.log(`| ${r.model} | ${r.backend} | ${f(r.trainSecondsPerEpoch)} / ${f(r.trainCpuSecondsPerEpoch)}${from(r.trainMeasuredSamples, 8000)} | ${f(r.inferenceSamplesPerSecond, 0)} / ${f(r.inferenceSamplesPerCpuSecond, 0)} | ${f(r.hessianSecondsPer1000)} / ${f(r.hessianCpuSecondsPer1000)}${from(r.hessianMeasuredSamples, 1000)} |`);
 }
 if (jsonOut) writeFileSync(jsonOut, `${JSON.stringify(rows, null, 1)}\n`);

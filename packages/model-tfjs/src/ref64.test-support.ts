@@ -30,7 +30,7 @@ export function ref64Forward(spec: NetSpec, params: Params64, x: Float32Array, l
   const pat: number[] = [];
   let loss = 0;
   for (let n = 0; n < count; n++) {
-    let h = Float64Array.from(x.subarray(n * per, (n + 1) * per));
+    let h: Float64Array = Float64Array.from(x.subarray(n * per, (n + 1) * per));
     spec.ops.forEach((op, i) => {
       const inShape = spec.shapes[i]!;
       const outShape = spec.shapes[i + 1]!;

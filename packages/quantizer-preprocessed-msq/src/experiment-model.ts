@@ -55,6 +55,10 @@ export interface ModelRow {
   /** The evaluator's metric on the decoded model (null with the evaluator's reason). */
   readonly accuracy: number | null;
   readonly floatAccuracy: number | null;
+  /** Top-1 agreement with the float model (the evaluator's `agreement` metric, if it has one). */
+  readonly agreement: number | null;
+  /** Mean KL divergence float ‖ quantized in nats (the evaluator's `klDivergence`, if it has one). */
+  readonly klDivergence: number | null;
   readonly samples: number;
   readonly alphabet: string;
   /** Per layer, in forward order (empty when the model has no layer inputs or heldOut = 0 and m = 0). */
@@ -140,7 +144,7 @@ export async function runModelExperiment(opts: ModelExperimentOptions): Promise<
     });
     const value = (name: string) => r.metrics.find((m) => m.name === name && m.tensor === undefined)?.value ?? null;
     const layers = await layerOutputErrors(opts.model, r.decoded, samples, heldOut);
-    rows.push({ method: c.method.name, target: c.target, bits: c.bits, accuracy: value(metric), floatAccuracy: value(floatMetric), samples, alphabet, layers });
+    rows.push({ method: c.method.name, target: c.target, bits: c.bits, accuracy: value(metric), floatAccuracy: value(floatMetric), agreement: value("agreement"), klDivergence: value("klDivergence"), samples, alphabet, layers });
   }
   opts.onProgress?.("done", cells.length, cells.length);
   return rows;
@@ -151,7 +155,7 @@ const f3 = (v: number | null): string => (v === null ? "–" : v.toFixed(3));
 
 /**
  * Markdown of the model experiment: test accuracy (one row per m and bit width, one column per
- * method/target), then each layer's output error on held-out samples.
+ * method/target), agreement with the float model, then each layer's output error on held-out samples.
  */
 export function modelMarkdown(rows: readonly ModelRow[], modelId: string): string {
   const cols = [...new Map(rows.map((r) => [`${r.method}|${r.target ?? ""}`, r])).values()];
@@ -169,6 +173,13 @@ export function modelMarkdown(rows: readonly ModelRow[], modelId: string): strin
     `|---:|---:|${head.map(() => "---:").join("|")}|`,
   ];
   for (const m of ms) for (const b of bits) out.push(`| ${m} | ${b} | ${cols.map((c) => pct(find(m, b, c)?.accuracy ?? null)).join(" | ")} |`);
+  if (rows.some((r) => r.agreement !== null || r.klDivergence !== null)) {
+    out.push("", "### Agreement with the float model", "", "Top-1 agreement / mean KL divergence (nats) of the quantized model's predictions against the float model's, on the test set.", "");
+    out.push(`| m | bits | ${head.join(" | ")} |`, `|---:|---:|${head.map(() => "---:").join("|")}|`);
+    for (const m of ms) for (const b of bits) {
+      out.push(`| ${m} | ${b} | ${cols.map((c) => { const r = find(m, b, c); return r ? `${pct(r.agreement)} / ${f3(r.klDivergence)}` : "–"; }).join(" | ")} |`);
+    }
+  }
   const layers = [...new Set(rows.flatMap((r) => r.layers.map((l) => l.layer)))];
   if (layers.length > 0) {
     out.push("", "### Layer output error on held-out samples", "", "Mean over neurons of ‖X_f·w − X̃·q‖/‖X_f·w‖ (float vs quantized network, pre-activation) on calibration samples no method saw.", "");

@@ -56,7 +56,8 @@ describe("runModelExperiment", () => {
           return Array.from({ length: ds.count }, (_, s) => { let b = 0; for (let c = 1; c < ds.classes; c++) if (p[s * ds.classes + c]! > p[s * ds.classes + b]!) b = c; return b; });
         };
         const hits = (t: number[]) => t.filter((c, s) => c === ds.labels[s]).length / ds.count;
-        return [{ name: "accuracy", value: hits(await top(subject.decoded)) }, { name: "floatAccuracy", value: hits(await top(subject.original)) }];
+        const tq = await top(subject.decoded), tf = await top(subject.original);
+        return [{ name: "accuracy", value: hits(tq) }, { name: "floatAccuracy", value: hits(tf) }, { name: "agreement", value: tq.filter((c, s) => c === tf[s]).length / ds.count }];
       },
     }),
   });
@@ -74,6 +75,8 @@ describe("runModelExperiment", () => {
       expect(r.accuracy).toBeGreaterThanOrEqual(0);
       expect(r.accuracy).toBeLessThanOrEqual(1);
       expect(r.floatAccuracy).toBe(rows[0]!.floatAccuracy);
+      expect(r.agreement).toBeGreaterThanOrEqual(0);
+      expect(r.klDivergence).toBeNull();
     }
     for (const r of rows) {
       expect(r.layers.map((l) => l.layer)).toEqual(["dense1", "dense2"]);
@@ -84,7 +87,10 @@ describe("runModelExperiment", () => {
     expect(l1("preprocessed-msq", "quantized")).toBeLessThan(l1("msq", null));
     const md = modelMarkdown(rows, "mlp");
     expect(md).toContain("| m | bits | msq | preprocessed-msq (target quantized) | preprocessed-msq (target float) |");
-    expect(md.split("\n").filter((l) => /^\| 8 \| [24] \| [0-9]/.test(l))).toHaveLength(2);
+    // One accuracy row and one agreement row per bit width.
+    expect(md.split("\n").filter((l) => /^\| 8 \| [24] \| [0-9.]+ % \|/.test(l))).toHaveLength(2);
+    expect(md.split("\n").filter((l) => /^\| 8 \| [24] \| [0-9.]+ % \/ – \|/.test(l))).toHaveLength(2);
     expect(md).toContain("| 8 | 4 | dense2 |");
+    expect(md).toContain("### Agreement with the float model");
   });
 });

@@ -19,7 +19,7 @@ export interface ChartSpec {
 /** Legend name of the Pareto front. */
 export const PARETO_LABEL = "Pareto front (best y for no more x)";
 /** Legend name of the Laplacian Shannon-lower-bound reference. */
-export const SLB_LABEL = "reference: rate–distortion bound, unit-variance Laplacian (SLB 6.02·R + 10·log10(π/e) dB)";
+export const SLB_LABEL = "reference: Shannon lower bound, unit-variance Laplacian: 6.02·R + 10·log10(π/e) dB";
 /** Legend name of the optimal fixed-rate uniform quantizer reference. */
 export const UNIFORM_LABEL = "reference: optimal fixed-rate uniform quantizer, Laplacian σ = 1 (theory)";
 /** Legend name of the float model's accuracy. */
@@ -57,7 +57,7 @@ function layered(id: ChartId, rows: Row[], axes: { x: string; y: string; xScale?
   const range = [...seriesNames.map((_, i) => PALETTE[i % PALETTE.length]!), ...refNames.map((_, i) => REF_COLORS[i % REF_COLORS.length]!), "#000000"];
   const x = { field: "x", type: "quantitative", title: axes.x, scale: { zero: false, ...axes.xScale } } as const;
   const y = { field: "y", type: "quantitative", title: axes.y, scale: { zero: false } } as const;
-  const color = { field: "series", type: "nominal", title: null, scale: { domain, range }, legend: { orient: "bottom", columns: 1, labelLimit: 640 } } as const;
+  const color = { field: "series", type: "nominal", title: null, scale: { domain, range }, legend: { orient: "bottom", columns: 1, labelLimit: 0, labelFontSize: 11, symbolSize: 80 } } as const;
   const only = (kind: Row["kind"]) => ({ filter: { field: "kind", equal: kind } });
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",

@@ -23,10 +23,10 @@ export function heatColor(t: number): string {
 }
 
 const CSS = `
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1280px;padding:0 1rem;color:#222}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1440px;padding:0 1rem;color:#222}
 h1{font-size:1.5rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
 .status{color:#555}.warn{background:#fff3cd;border:1px solid #e0c36c;padding:.5rem .8rem;border-radius:4px}
-figure{margin:1.2rem 0}figcaption{color:#555;font-size:.9rem;max-width:860px}
+figure{margin:0}.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(680px,1fr));gap:1.5rem 2rem}figcaption{color:#555;font-size:.9rem;max-width:860px}
 table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}th,td{border:1px solid #ddd;padding:.2rem .5rem;text-align:left}
 th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums}td.best{font-weight:700}
 tr.failed td{color:#a33}table.heat td.num{min-width:4.5rem}pre{background:#f7f7f7;padding:.6rem;overflow:auto;font-size:.8rem}
@@ -69,10 +69,12 @@ export async function renderHtml(doc: CompareDocument): Promise<string> {
   if (doc.interrupted) parts.push(tag("p", { class: "warn" }, "This run was interrupted: only the cells that finished are shown."));
   parts.push(tag("h2", {}, "Charts"));
   if (!points.some((p) => p.accuracy !== null)) parts.push(tag("p", { class: "note" }, "No accuracy charts: no cell has an accuracy (compare a model with the accuracy evaluator to get them)."));
+  const figures: string[] = [];
   for (const c of charts) {
     const svg = await renderSvg(c.spec);
-    parts.push(tag("figure", { id: `chart-${c.id}`, class: "chart" }, tag("h3", {}, escapeHtml(c.title)) + svg + tag("figcaption", {}, escapeHtml(c.caption))));
+    figures.push(tag("figure", { id: `chart-${c.id}`, class: "chart" }, tag("h3", {}, escapeHtml(c.title)) + svg + tag("figcaption", {}, escapeHtml(c.caption))));
   }
+  if (figures.length > 0) parts.push(tag("div", { class: "charts" }, figures.join("")));
   if (charts.length === 0) parts.push(tag("p", { class: "note" }, "No charts: no cell finished with metrics."));
   const table = resultsTable(points);
   parts.push(tag("h2", {}, "Results"));

@@ -12,7 +12,7 @@ export interface CliResult {
 }
 
 /** Runs `quantforge <args>` in-process with captured stdout/stderr. */
-export async function cli(args: readonly string[], opts: { plugins?: readonly AnyPlugin[]; isTTY?: boolean } = {}): Promise<CliResult> {
+export async function cli(args: readonly string[], opts: { plugins?: readonly AnyPlugin[]; isTTY?: boolean; cwd?: string } = {}): Promise<CliResult> {
   let out = "";
   let err = "";
   const code = await main(["node", "quantforge", ...args], {
@@ -20,6 +20,7 @@ export async function cli(args: readonly string[], opts: { plugins?: readonly An
     stderr: { write: (s: string) => (err += s) },
     isTTY: opts.isTTY ?? false,
     plugins: opts.plugins,
+    ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
   });
   return { code, out, err };
 }

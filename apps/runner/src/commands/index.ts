@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { Runtime } from "../runtime.js";
+import * as compare from "./compare.js";
 import * as decode from "./decode.js";
 import * as demo from "./demo.js";
 import * as experimentHessianEcsq from "./experiment-hessian-ecsq.js";
@@ -27,6 +28,7 @@ export interface CommandModule {
 export const commands: readonly CommandModule[] = [
   list,
   run,
+  compare,
   decode,
   synth,
   demo,

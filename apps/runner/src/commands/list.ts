@@ -10,6 +10,8 @@ export interface ListEntry {
   readonly description: string;
   /** `builtin`, a package name or a file path. */
   readonly source: string;
+  /** Loaded plugins only: the absolute path of the package directory or module file. */
+  readonly path?: string;
 }
 
 /** The document `quantforge list --json` prints. */
@@ -22,11 +24,14 @@ export interface ListDocument {
 /** Builds the plugin listing from the runtime's registry (sorted by id within each kind). */
 export function listPlugins(rt: Runtime): ListDocument {
   const of = (kind: PluginKind): ListEntry[] =>
-    rt.registry.list(kind).map((p: AnyPlugin) => ({ id: p.id, version: p.version, description: p.description, source: rt.registry.origin(p)?.source ?? "builtin" }));
+    rt.registry.list(kind).map((p: AnyPlugin) => {
+      const o = rt.registry.origin(p);
+      return { id: p.id, version: p.version, description: p.description, source: o?.source ?? "builtin", ...(o?.path !== undefined ? { path: o.path } : {}) };
+    });
   return { quantizers: of("quantizer"), coders: of("coder"), evaluators: of("evaluator") };
 }
 
-/** `quantforge list [--json]`: every registered quantizer, coder and evaluator. */
+/** `quantforge list [--json]`: every registered quantizer, coder and evaluator, with where it came from. */
 export function register(program: Command, rt: Runtime): void {
   program
     .command("list")
@@ -37,7 +42,7 @@ export function register(program: Command, rt: Runtime): void {
       if (opts.json) return printJson(rt, doc);
       for (const [title, entries] of [["quantizers", doc.quantizers], ["coders", doc.coders], ["evaluators", doc.evaluators]] as const) {
         rt.out(`${title}:\n`);
-        rt.out(renderTable(["id", "version", "description"], entries.map((e) => [e.id, e.version, e.description]), ["left", "left", "left"]));
+        rt.out(renderTable(["id", "version", "description", "source"], entries.map((e) => [e.id, e.version, e.description, e.source]), ["left", "left", "left", "left"]));
       }
     });
 }

@@ -85,14 +85,29 @@ function formatPath(path: readonly PropertyKey[]): string {
   return path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".").replace(/\.\[/g, "[") || "(root)";
 }
 
+interface Problem { path: PropertyKey[]; problem: string }
+
+/** The most specific problem of a zod issue: into the union branch that got furthest, into record keys. */
+function problemOf(issue: z.core.$ZodIssue, base: readonly PropertyKey[] = []): Problem {
+  const path = [...base, ...issue.path];
+  if (issue.code === "invalid_union") {
+    // A branch that failed only on its root type (a string where an object was given) is not the user's intent.
+    const branch = issue.errors.find((b) => b.length > 0 && !(b[0]!.code === "invalid_type" && b[0]!.path.length === 0));
+    if (branch) return problemOf(branch[0]!, path);
+    return { path, problem: "must be a string (command-line syntax) or an object { id, options, … }" };
+  }
+  if (issue.code === "invalid_key") return { path, problem: issue.issues[0]?.message ?? "is not a valid key" };
+  if (issue.code === "unrecognized_keys") return { path: [...path, issue.keys[0]!], problem: "is not a known setting" };
+  const m = issue.message.replace(/^Invalid input: /, "is invalid: ").replace(/^Too small: expected array to have >=1 items$/, "must not be empty");
+  return { path, problem: /^(must|is) /.test(m) ? m : `is invalid: ${m.charAt(0).toLowerCase()}${m.slice(1)}` };
+}
+
 /** Validates `raw` against {@link compareConfigSchema}; the first problem becomes a {@link ConfigError}. */
 export function validateCompareConfig(raw: unknown, source: string): z.output<typeof compareConfigSchema> {
   const r = compareConfigSchema.safeParse(raw);
   if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  const path = issue.code === "unrecognized_keys" && issue.keys.length > 0 ? [...issue.path, issue.keys[0]!] : issue.path;
-  const problem = issue.code === "unrecognized_keys" ? "is not a known setting" : issue.message.replace(/^Invalid input: /, "is invalid: ").replace(/^Too small: expected array to have >=1 items$/, "must not be empty");
-  throw new ConfigError(source, formatPath(path), problem.charAt(0).toLowerCase() + problem.slice(1));
+  const p = problemOf(r.error.issues[0]!);
+  throw new ConfigError(source, formatPath(p.path), p.problem);
 }
 
 /** Reads and validates a `.yaml`/`.yml`/`.json` config file. */

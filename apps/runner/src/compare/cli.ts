@@ -1,0 +1,153 @@
+import { isAbsolute, resolve, dirname } from "node:path";
+import { AbortedError, QuantforgeError, ErrorCodes } from "@quantforge/core";
+import { cellPoints, resultsTable } from "@quantforge/report";
+import { isReferenceModelId } from "@quantforge/model-tfjs";
+import { UsageError } from "../errors.js";
+import { parseSeed } from "../options.js";
+import { printJson, renderTable } from "../output.js";
+import type { Runtime } from "../runtime.js";
+import { loadCompareConfig, resolveCompareConfig, validateCompareConfig, type CompareConfigInput } from "./config.js";
+import { createCompareDisplay } from "./display.js";
+import { OUTPUT_FILES, writeCompareOutputs } from "./outputs.js";
+import { runCompare } from "./run-compare.js";
+import { verifyResults } from "./verify.js";
+
+/** Flags of `quantforge compare` (undefined = not given on the command line). */
+export interface CompareFlags {
+  model?: string;
+  data?: string;
+  weights?: string;
+  quantizers?: string[];
+  bits?: string;
+  coders?: string[];
+  evaluators?: string[];
+  seed?: string;
+  timeout?: string;
+  jobs?: string;
+  out?: string;
+  json?: boolean;
+  config?: string;
+  include?: string[];
+  exclude?: string[];
+  allTensors?: boolean;
+  verify?: string;
+  quiet?: boolean;
+}
+
+function parseJobs(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || n < 1 || n > 64) throw new UsageError(`--jobs "${raw}" is not an integer in 1…64. Pass the number of worker threads.`);
+  return n;
+}
+
+function parseTimeout(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^\d*\.?\d+$/.test(raw.trim()) || !(n > 0)) throw new UsageError(`--timeout "${raw}" is not a positive number of seconds. Pass e.g. --timeout 120.`);
+  return n;
+}
+
+/** Makes the file-relative paths of a config file absolute (flags stay relative to the working directory). */
+function absolutize(c: CompareConfigInput, dir: string): CompareConfigInput {
+  const abs = (p: string | undefined) => (p === undefined || isAbsolute(p) ? p : resolve(dir, p));
+  return {
+    ...c,
+    ...(c.model !== undefined ? { model: isReferenceModelId(c.model) ? c.model : abs(c.model) } : {}),
+    ...(c.weights !== undefined ? { weights: abs(c.weights) } : {}),
+    ...(c.data !== undefined && c.data !== "embedded" ? { data: abs(c.data) } : {}),
+    ...(c.out !== undefined ? { out: abs(c.out) } : {}),
+  };
+}
+
+/** The configuration from `--config` overlaid with the flags given on the command line. */
+async function configFrom(flags: CompareFlags) {
+  const file = flags.config ? absolutize(await loadCompareConfig(flags.config), dirname(resolve(flags.config))) : undefined;
+  const fromFlags: Partial<CompareConfigInput> = {
+    ...(flags.model !== undefined ? { model: flags.model } : {}),
+    ...(flags.data !== undefined ? { data: flags.data } : {}),
+    ...(flags.weights !== undefined ? { weights: flags.weights } : {}),
+    ...(flags.quantizers?.length ? { quantizers: flags.quantizers } : {}),
+    ...(flags.bits !== undefined ? { bits: flags.bits } : {}),
+    ...(flags.coders?.length ? { coders: flags.coders } : {}),
+    ...(flags.evaluators?.length ? { evaluators: flags.evaluators } : {}),
+    ...(flags.seed !== undefined ? { seed: parseSeed(flags.seed) } : {}),
+    ...(flags.timeout !== undefined ? { timeout: parseTimeout(flags.timeout)! } : {}),
+    ...(flags.jobs !== undefined ? { jobs: parseJobs(flags.jobs)! } : {}),
+    ...(flags.out !== undefined ? { out: flags.out } : {}),
+    ...(flags.include?.length ? { include: flags.include } : {}),
+    ...(flags.exclude?.length ? { exclude: flags.exclude } : {}),
+    ...(flags.allTensors ? { allTensors: true } : {}),
+  };
+  // A flag naming the input replaces the file's input entirely.
+  const base: CompareConfigInput = file ? { ...file } : { quantizers: [] };
+  if (fromFlags.model !== undefined || fromFlags.weights !== undefined) { delete base.model; delete base.weights; delete base.data; }
+  const source = flags.config ? `config "${flags.config}" with the command-line flags` : "the command line";
+  if (!file && !flags.quantizers?.length) throw new UsageError("--quantizers is missing. Give e.g. --quantizers rtn,uniform-mse --bits 2,4,8 (or --config file.yaml).");
+  const merged = validateCompareConfig({ ...base, ...fromFlags }, source);
+  return { merged, resolved: resolveCompareConfig(merged, process.cwd(), source) };
+}
+
+/** Runs `fn` with an AbortSignal that the first Ctrl-C aborts; a second Ctrl-C exits at once. */
+async function withInterrupt<T>(rt: Runtime, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ac = new AbortController();
+  const onSigint = () => {
+    if (ac.signal.aborted) process.exit(130);
+    rt.err("\ninterrupted: stopping; finished cells are kept (Ctrl-C again to quit at once)\n");
+    ac.abort(new AbortedError());
+  };
+  process.on("SIGINT", onSigint);
+  try {
+    return await fn(ac.signal);
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}
+
+/** `compare --verify <results.json>`: re-run and report differences; exit 1 when any. */
+async function verifyCommand(rt: Runtime, flags: CompareFlags): Promise<void> {
+  const given = (["model", "weights", "quantizers", "bits", "coders", "evaluators", "seed", "config", "timeout", "include", "exclude"] as const).filter((k) => flags[k] !== undefined && !(Array.isArray(flags[k]) && flags[k].length === 0));
+  if (given.length > 0) throw new UsageError(`--verify re-runs exactly what the results.json manifest says; drop --${given[0]} (only --jobs, --out, --json and --quiet go with --verify).`);
+  const display = createCompareDisplay(rt, { quiet: flags.quiet });
+  const report = await withInterrupt(rt, (signal) => verifyResults(rt, flags.verify!, { jobs: parseJobs(flags.jobs) ?? 1, signal, display }));
+  display.finish();
+  if (flags.out) await writeCompareOutputs(flags.out, report.rerun);
+  for (const n of report.notes) rt.err(`note: ${n}\n`);
+  if (flags.json) printJson(rt, { file: report.file, checked: report.checked, identical: report.differences.length === 0, differences: report.differences, notes: report.notes });
+  else if (report.differences.length === 0) rt.out(`verify ${report.file}: ${report.checked} cells re-run, codes and metrics identical; inputs unchanged\n`);
+  else {
+    rt.out(`verify ${report.file}: ${report.differences.length} difference(s) in ${report.checked} cells checked\n`);
+    const show = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
+    for (const d of report.differences) rt.out(`  ${d.what}: ${d.field}: stored ${show(d.stored)}, re-run ${show(d.rerun)}\n`);
+  }
+  if (report.differences.length > 0) {
+    throw new QuantforgeError(ErrorCodes.VERIFY_MISMATCH, `verify found ${report.differences.length} difference(s) between "${report.file}" and a re-run (listed above). The results are not reproducible as stored.`, { exitCode: 1 });
+  }
+}
+
+/**
+ * `quantforge compare`: builds the configuration (`--config` + flags), runs every cell with live
+ * progress on stderr, writes `results.json`, `results.csv`, `report.md` and `report.html` into
+ * `--out`, and prints a table (or, with `--json`, only the results document) on stdout. Ctrl-C
+ * writes the finished cells and exits with `QF_ABORTED`.
+ */
+export async function compareCommand(rt: Runtime, flags: CompareFlags): Promise<void> {
+  if (flags.verify !== undefined) return verifyCommand(rt, flags);
+  const { merged, resolved } = await configFrom(flags);
+  const out = merged.out;
+  if (out === undefined) throw new UsageError("--out is missing. Give the output directory: --out <dir> (or out: in the config file).");
+  const display = createCompareDisplay(rt, { quiet: flags.quiet });
+  const doc = await withInterrupt(rt, (signal) => runCompare(rt, resolved, { jobs: merged.jobs ?? 1, signal, display }));
+  display.finish();
+  const written = await writeCompareOutputs(out, doc);
+  if (flags.json) printJson(rt, doc);
+  else {
+    const t = resultsTable(cellPoints(doc.cells));
+    rt.out(renderTable(t.head, t.rows.map((r) => r.map((c) => (c.best ? `${c.text} *` : c.text))), t.rows[0]?.map((c) => (c.numeric ? "right" : "left"))));
+    rt.out(`* best of its bit rate. ${doc.totals.finished} of ${doc.totals.planned} cells (${doc.totals.ok} ok, ${doc.totals.failed} failed) in ${doc.totals.seconds.toFixed(1)} s\n`);
+    rt.out(`wrote ${written.join(", ")}\n`);
+  }
+  if (doc.interrupted) {
+    throw new QuantforgeError(ErrorCodes.ABORTED, `interrupted: ${doc.totals.finished} of ${doc.totals.planned} cells finished; ${OUTPUT_FILES.join(", ")} in "${out}" hold them. Run again to finish.`, { exitCode: 1 });
+  }
+}

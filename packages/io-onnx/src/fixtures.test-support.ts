@@ -1,0 +1,123 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import protobuf from "protobufjs";
+import { Rng, toFloat16Bits } from "@quantforge/core";
+
+// A test-only ONNX schema with the messages needed to assemble whole models (ModelProto,
+// GraphProto, attributes); field numbers from onnx/onnx.proto.
+const SCHEMA = `
+syntax = "proto2";
+package onnx;
+message StringStringEntryProto { optional string key = 1; optional string value = 2; }
+message TensorProto {
+  repeated int64 dims = 1; optional int32 data_type = 2; repeated float float_data = 4 [packed = true];
+  repeated int32 int32_data = 5 [packed = true]; repeated int64 int64_data = 7 [packed = true];
+  optional string name = 8; optional bytes raw_data = 9; optional string doc_string = 12;
+  repeated StringStringEntryProto external_data = 13; optional int32 data_location = 14;
+}
+message AttributeProto {
+  optional string name = 1; optional float f = 2; optional int64 i = 3; optional bytes s = 4;
+  repeated float floats = 7; repeated int64 ints = 8; optional int32 type = 20;
+}
+message NodeProto {
+  repeated string input = 1; repeated string output = 2; optional string name = 3; optional string op_type = 4;
+  repeated AttributeProto attribute = 5; optional string doc_string = 6; optional string domain = 7;
+}
+message TensorShapeProto { message Dimension { optional int64 dim_value = 1; optional string dim_param = 2; } repeated Dimension dim = 1; }
+message TypeProto { message Tensor { optional int32 elem_type = 1; optional TensorShapeProto shape = 2; } optional Tensor tensor_type = 1; }
+message ValueInfoProto { optional string name = 1; optional TypeProto type = 2; optional string doc_string = 3; }
+message GraphProto {
+  repeated NodeProto node = 1; optional string name = 2; repeated TensorProto initializer = 5; optional string doc_string = 10;
+  repeated ValueInfoProto input = 11; repeated ValueInfoProto output = 12; repeated ValueInfoProto value_info = 13;
+}
+message OperatorSetIdProto { optional string domain = 1; optional int64 version = 2; }
+message ModelProto {
+  optional int64 ir_version = 1; optional string producer_name = 2; optional string producer_version = 3;
+  optional string doc_string = 6; optional GraphProto graph = 7; repeated OperatorSetIdProto opset_import = 8;
+  repeated StringStringEntryProto metadata_props = 14;
+}
+`;
+const root = protobuf.parse(SCHEMA, { keepCase: true }).root;
+const ModelProto = root.lookupType("onnx.ModelProto");
+
+/** A fresh temp directory and its cleanup. */
+export async function scratch(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), "qf-io-onnx-"));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+function laplace(rng: Rng, n: number, sigma: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = rng.laplace(sigma);
+  return out;
+}
+
+const raw = (a: Float32Array) => new Uint8Array(a.buffer.slice(0));
+const vi = (name: string, dims: (number | string)[]) => ({
+  name, type: { tensor_type: { elem_type: 1, shape: { dim: dims.map((d) => (typeof d === "number" ? { dim_value: d } : { dim_param: d })) } } },
+});
+
+/** Initializer names of the test model. */
+export const ONNX_WEIGHTS = { convW: "conv.weight", convB: "conv.bias", shape: "reshape.shape", gemmB: "fc.weight", gemmC: "fc.bias", gain: "gain.fp16" } as const;
+
+/**
+ * Assembles a small ONNX model (opset 13) with protobufjs:
+ * x [N, 2, 5, 5] → Conv (3×2×3×3, pads 1, bias) → Relu → Reshape [−1, 75] (int64 shape in
+ * int64_data) → Gemm (B 4×75 with transB, C in float_data) → Relu → Mul by Cast(FLOAT16 gain) → y.
+ * Float weights are seeded Laplacian in raw_data. With `listInitializersAsInputs`, the weights
+ * also appear in graph.input, as IR version 3 exporters wrote them.
+ */
+export function buildOnnxModel(opts: { seed?: number; listInitializersAsInputs?: boolean } = {}): Uint8Array {
+  const rng = new Rng(opts.seed ?? 1);
+  const convW = laplace(rng, 3 * 2 * 3 * 3, 0.3);
+  const convB = laplace(rng, 3, 0.1);
+  const gemmB = laplace(rng, 4 * 75, 0.2);
+  const gemmC = laplace(rng, 4, 0.1);
+  const gain = Float32Array.of(1, 0.5, -1.25, 2);
+  const half = new Uint16Array(gain.length);
+  for (let i = 0; i < gain.length; i++) half[i] = toFloat16Bits(gain[i]!);
+  const initializer = [
+    { name: ONNX_WEIGHTS.convW, dims: [3, 2, 3, 3], data_type: 1, raw_data: raw(convW) },
+    { name: ONNX_WEIGHTS.convB, dims: [3], data_type: 1, raw_data: raw(convB), doc_string: "conv bias" },
+    { name: ONNX_WEIGHTS.shape, dims: [2], data_type: 7, int64_data: [-1, 75] },
+    { name: ONNX_WEIGHTS.gemmB, dims: [4, 75], data_type: 1, raw_data: raw(gemmB) },
+    { name: ONNX_WEIGHTS.gemmC, dims: [4], data_type: 1, float_data: [...gemmC] },
+    { name: ONNX_WEIGHTS.gain, dims: [4], data_type: 10, raw_data: new Uint8Array(half.buffer) },
+  ];
+  const node = [
+    { name: "conv", op_type: "Conv", input: ["x", ONNX_WEIGHTS.convW, ONNX_WEIGHTS.convB], output: ["c"], attribute: [
+      { name: "pads", ints: [1, 1, 1, 1], type: 7 }, { name: "kernel_shape", ints: [3, 3], type: 7 },
+    ] },
+    { name: "relu1", op_type: "Relu", input: ["c"], output: ["r"] },
+    { name: "reshape", op_type: "Reshape", input: ["r", ONNX_WEIGHTS.shape], output: ["flat"] },
+    { name: "fc", op_type: "Gemm", input: ["flat", ONNX_WEIGHTS.gemmB, ONNX_WEIGHTS.gemmC], output: ["g"], attribute: [{ name: "transB", i: 1, type: 2 }] },
+    { name: "relu2", op_type: "Relu", input: ["g"], output: ["h"] },
+    { name: "cast", op_type: "Cast", input: [ONNX_WEIGHTS.gain], output: ["gain32"], attribute: [{ name: "to", i: 1, type: 2 }] },
+    { name: "mul", op_type: "Mul", input: ["h", "gain32"], output: ["y"] },
+  ];
+  const inputs = [vi("x", ["N", 2, 5, 5])];
+  if (opts.listInitializersAsInputs) inputs.push(vi(ONNX_WEIGHTS.convW, [3, 2, 3, 3]), vi(ONNX_WEIGHTS.gemmB, [4, 75]));
+  const model = {
+    ir_version: opts.listInitializersAsInputs ? 7 : 8, producer_name: "quantforge-test", producer_version: "1", doc_string: "test model",
+    opset_import: [{ domain: "", version: 13 }],
+    metadata_props: [{ key: "origin", value: "hand-assembled" }],
+    graph: { name: "g", node, initializer, input: inputs, output: [vi("y", ["N", 4])], value_info: [vi("c", ["N", 3, 5, 5])] },
+  };
+  return ModelProto.encode(ModelProto.fromObject(model)).finish();
+}
+
+/** Writes bytes to `dir/name` and returns the path. */
+export async function put(dir: string, name: string, bytes: Uint8Array): Promise<string> {
+  const p = join(dir, name);
+  await writeFile(p, bytes);
+  return p;
+}
+
+/** Seeded uniform [−1, 1) values. */
+export function randomInput(seed: number, n: number): Float32Array {
+  const rng = new Rng(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = rng.float() * 2 - 1;
+  return out;
+}

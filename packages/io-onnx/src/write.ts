@@ -1,0 +1,239 @@
+import { randomBytes } from "node:crypto";
+import { rename, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import protobuf from "protobufjs";
+import {
+  ErrorCodes, IoError, QuantforgeError, ShapeMismatchError, codebookGroupParams, dequantizeTensor, fromFloat16Bits, shapeSize, toFloat16Bits,
+  type Codebook, type QuantizedTensor,
+} from "@quantforge/core";
+import { initializerRawBytes, isWeightInitializer, type OnnxInitializer, type OnnxModel, type TensorMessage } from "./read.js";
+import { OnnxDataType, onnxTypes } from "./schema.js";
+
+/** A quantized tensor that the ONNX target cannot carry (choose another target). */
+export class OnnxTargetError extends QuantforgeError {
+  constructor(message: string) {
+    super(ErrorCodes.USAGE, message);
+  }
+}
+
+/**
+ * How quantized initializers are written:
+ * - `onnx`: the decoded weights in the initializer's own data type (FLOAT, or FLOAT16 rounded
+ *   to nearest) — the graph is untouched;
+ * - `onnx-qdq`: affine 8-bit tensors as a uint8 initializer + scale + zero point feeding a
+ *   `DequantizeLinear` node whose output takes the float initializer's name, so every use of
+ *   it is replaced without touching the consumers (per-axis for per-channel grids, opset ≥ 13).
+ */
+export type OnnxTarget = "onnx" | "onnx-qdq";
+
+/** What to write for one initializer. */
+export type OnnxWeightOutput =
+  | { readonly kind: "float"; readonly data: Float32Array }
+  | { readonly kind: "quantized"; readonly tensor: QuantizedTensor; readonly codebook: Codebook };
+
+/** What {@link encodeOnnxModel} produced. */
+export interface OnnxWriteResult {
+  readonly bytes: Uint8Array;
+  /** Initializers written as DequantizeLinear (onnx-qdq). */
+  readonly qdq: readonly string[];
+  /** Values of FLOAT16 initializers that were not halves and were rounded to the nearest half. */
+  readonly roundedToHalf: number;
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+
+/** Tag and length prefix of a length-delimited field. */
+function header(field: number, len: number): Uint8Array {
+  return protobuf.Writer.create().uint32((field << 3) | 2).uint32(len).finish();
+}
+
+function lenField(field: number, body: Uint8Array): Uint8Array[] {
+  return [header(field, body.length), body];
+}
+
+function f32Bytes(a: Float32Array): Uint8Array {
+  const out = new Uint8Array(a.length * 4);
+  const v = new DataView(out.buffer);
+  for (let i = 0; i < a.length; i++) v.setFloat32(i * 4, a[i]!, true);
+  return out;
+}
+
+/** Re-encodes an initializer with new data (name, dims, doc string and metadata kept). */
+function tensorBytes(base: TensorMessage, patch: { name: string; dims: readonly number[]; dataType: number; raw: Uint8Array }): Uint8Array {
+  const { TensorProto } = onnxTypes();
+  const msg: TensorMessage = {
+    name: patch.name, dims: [...patch.dims], data_type: patch.dataType, raw_data: patch.raw,
+    ...(base.doc_string ? { doc_string: base.doc_string } : {}),
+    ...(base.metadata_props ? { metadata_props: base.metadata_props } : {}),
+  };
+  return TensorProto.encode(TensorProto.fromObject(msg)).finish();
+}
+
+function uniqueName(taken: Set<string>, want: string): string {
+  let name = want;
+  for (let k = 1; taken.has(name); k++) name = `${want}_${k}`;
+  taken.add(name);
+  return name;
+}
+
+interface QdqParts {
+  readonly initializers: Uint8Array[];
+  readonly node: Uint8Array;
+}
+
+/** The DequantizeLinear form of one quantized FLOAT initializer, or an error saying why not. */
+function qdq(model: OnnxModel, init: OnnxInitializer, t: QuantizedTensor, cb: Codebook, taken: Set<string>): QdqParts {
+  const hint = `Use --target onnx (decoded float weights) instead.`;
+  if (init.dataType !== OnnxDataType.FLOAT) throw new OnnxTargetError(`initializer "${init.name}" is not FLOAT; the DequantizeLinear form is written for FLOAT initializers only. ${hint}`);
+  if (cb.kind !== "affine") throw new OnnxTargetError(`tensor "${init.name}" uses a ${cb.kind} codebook; DequantizeLinear expresses affine grids only. ${hint}`);
+  if (cb.levels > 256) throw new OnnxTargetError(`tensor "${init.name}" has ${cb.levels} levels; the DequantizeLinear form here is 8-bit (at most 256). ${hint}`);
+  if (t.sparse) throw new OnnxTargetError(`tensor "${init.name}" is pruned; write it with --target onnx. ${hint}`);
+  const params = codebookGroupParams(cb);
+  let axis: number | undefined;
+  if (params !== 1) {
+    if (t.grouping.kind !== "channel") throw new OnnxTargetError(`tensor "${init.name}" has per-group parameters; DequantizeLinear has per-tensor and per-axis forms only. ${hint}`);
+    axis = t.grouping.axis;
+    if (model.opset < 13) throw new OnnxTargetError(`per-axis DequantizeLinear needs opset 13 or later; the model declares opset ${model.opset}. ${hint}`);
+  } else if (model.opset < 10) {
+    throw new OnnxTargetError(`DequantizeLinear needs opset 10 or later; the model declares opset ${model.opset}. ${hint}`);
+  }
+  const zp = new Uint8Array(params);
+  for (let g = 0; g < params; g++) {
+    const z = cb.zeroPoint[g]!;
+    if (!Number.isInteger(z) || z < 0 || z > 255) throw new OnnxTargetError(`tensor "${init.name}" has a zero point ${z} that is not an integer in 0…255; DequantizeLinear's uint8 zero point cannot hold it. ${hint}`);
+    zp[g] = z;
+    if (!Number.isFinite(cb.scale[g]!)) throw new OnnxTargetError(`tensor "${init.name}" has a non-finite scale.`);
+  }
+  const q = new Uint8Array(t.codes.length);
+  for (let i = 0; i < q.length; i++) q[i] = t.codes[i]!;
+  const qName = uniqueName(taken, `${init.name}_quantized`);
+  const sName = uniqueName(taken, `${init.name}_scale`);
+  const zName = uniqueName(taken, `${init.name}_zero_point`);
+  const nodeName = uniqueName(taken, `${init.name}_DequantizeLinear`);
+  const pdims = axis === undefined ? [] : [params];
+  const initializers = [
+    tensorBytes(init.message, { name: qName, dims: init.dims, dataType: OnnxDataType.UINT8, raw: q }),
+    tensorBytes({}, { name: sName, dims: pdims, dataType: OnnxDataType.FLOAT, raw: f32Bytes(Float32Array.from(cb.scale)) }),
+    tensorBytes({}, { name: zName, dims: pdims, dataType: OnnxDataType.UINT8, raw: zp }),
+  ];
+  const { NodeProto } = onnxTypes();
+  const node = NodeProto.encode(NodeProto.fromObject({
+    input: [qName, sName, zName], output: [init.name], name: nodeName, op_type: "DequantizeLinear", domain: "",
+    ...(axis === undefined ? {} : { attribute: [{ name: "axis", i: axis, type: 2 }] }),
+  })).finish();
+  return { initializers, node };
+}
+
+/**
+ * Rebuilds an ONNX model with replaced initializers. Every byte of the model that is not a
+ * replaced initializer is copied as it is (other initializers, nodes, attributes, metadata,
+ * training info); with `onnx-qdq`, DequantizeLinear nodes are placed first in the node list
+ * (their inputs are initializers, so the order stays topological) and replaced names leave the
+ * graph's input list. Initializers stored as external data are inlined (the output is one
+ * self-contained file).
+ *
+ * @throws {OnnxTargetError} When a quantized tensor does not fit `onnx-qdq`.
+ * @throws {ShapeMismatchError} When an output does not match its initializer.
+ */
+export async function encodeOnnxModel(model: OnnxModel, outputs: ReadonlyMap<string, OnnxWeightOutput>, options: { target: OnnxTarget }): Promise<OnnxWriteResult> {
+  const byWire = new Map<number, OnnxInitializer>(model.initializers.map((i) => [i.wire.start, i]));
+  const taken = new Set<string>([...model.initializers.map((i) => i.name), ...model.nodes.flatMap((n) => [n.name, ...n.outputs]), ...model.graphInputNames]);
+  for (const name of outputs.keys()) {
+    const init = model.initializers.find((i) => i.name === name);
+    if (!init || !isWeightInitializer(init)) throw new ShapeMismatchError(`"${name}" is not a FLOAT or FLOAT16 initializer of the model.`);
+  }
+  const replacedByNode = new Set<string>();
+  const newNodes: Uint8Array[] = [];
+  let roundedToHalf = 0;
+  const graphParts: Uint8Array[] = [];
+  const emitNodes = () => {
+    for (const n of newNodes.splice(0)) graphParts.push(...lenField(1, n));
+  };
+  // First pass: build every replacement (so all DequantizeLinear nodes exist before the first node field).
+  const replacement = new Map<string, Uint8Array[]>();
+  for (const init of model.initializers) {
+    const out = outputs.get(init.name);
+    if (out === undefined) {
+      if (init.external) {
+        const raw = (await initializerRawBytes(init))!;
+        replacement.set(init.name, [tensorBytes(init.message, { name: init.name, dims: init.dims, dataType: init.dataType, raw })]);
+      }
+      continue;
+    }
+    const t = out.kind === "quantized" ? out.tensor : undefined;
+    if (t && (t.shape.length !== init.dims.length || t.shape.some((d, i) => d !== init.dims[i]))) {
+      throw new ShapeMismatchError(`quantized tensor "${t.name}" has shape [${t.shape.join(", ")}] but initializer "${init.name}" is [${init.dims.join(", ")}].`);
+    }
+    if (out.kind === "quantized" && options.target === "onnx-qdq") {
+      const parts = qdq(model, init, out.tensor, out.codebook, taken);
+      replacement.set(init.name, parts.initializers);
+      newNodes.push(parts.node);
+      replacedByNode.add(init.name);
+      continue;
+    }
+    const data = out.kind === "float" ? out.data : dequantizeTensor(out.tensor, out.codebook);
+    if (data.length !== shapeSize(init.dims)) throw new ShapeMismatchError(`initializer "${init.name}" needs ${shapeSize(init.dims)} values but got ${data.length}.`);
+    let raw: Uint8Array;
+    if (init.dataType === OnnxDataType.FLOAT16) {
+      raw = new Uint8Array(data.length * 2);
+      const v = new DataView(raw.buffer);
+      for (let i = 0; i < data.length; i++) {
+        const h = toFloat16Bits(data[i]!);
+        v.setUint16(i * 2, h, true);
+        if (fromFloat16Bits(h) !== data[i]) roundedToHalf++;
+      }
+    } else {
+      raw = f32Bytes(data);
+    }
+    replacement.set(init.name, [tensorBytes(init.message, { name: init.name, dims: init.dims, dataType: init.dataType, raw })]);
+  }
+  const { ValueInfoProto } = onnxTypes();
+  let nodesPlaced = false;
+  for (const f of model.graphFields) {
+    if (f.field === 1 && !nodesPlaced) { emitNodes(); nodesPlaced = true; }
+    if (f.field === 5) {
+      const init = byWire.get(f.start)!;
+      const rep = replacement.get(init.name);
+      if (rep) { for (const b of rep) graphParts.push(...lenField(5, b)); continue; }
+    }
+    if (f.field === 11 && replacedByNode.size > 0) {
+      const v = ValueInfoProto.decode(model.bytes.subarray(f.valueStart, f.end)) as unknown as { name?: string };
+      if (v.name && replacedByNode.has(v.name)) continue; // now a node output, no longer a graph input
+    }
+    graphParts.push(model.bytes.subarray(f.start, f.end));
+  }
+  if (!nodesPlaced) emitNodes();
+  const graph = concat(graphParts);
+  const modelParts: Uint8Array[] = [];
+  for (const f of model.modelFields) {
+    if (f.start === model.graphField.start) modelParts.push(...lenField(7, graph));
+    else modelParts.push(model.bytes.subarray(f.start, f.end));
+  }
+  return { bytes: concat(modelParts), qdq: [...replacedByNode], roundedToHalf };
+}
+
+/**
+ * Encodes the model (see {@link encodeOnnxModel}) and writes it to `path` through a temp file
+ * in the same directory, renamed into place.
+ *
+ * @throws {IoError} When the file cannot be written.
+ */
+export async function writeOnnxModel(path: string, model: OnnxModel, outputs: ReadonlyMap<string, OnnxWeightOutput>, options: { target: OnnxTarget }): Promise<OnnxWriteResult> {
+  const r = await encodeOnnxModel(model, outputs, options);
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  try {
+    await writeFile(tmp, r.bytes, { flag: "wx" });
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw new IoError(`cannot write "${path}": ${(e as Error).message}. Check the directory exists and is writable.`, e);
+  }
+  return r;
+}

@@ -1,0 +1,14 @@
+export { readTfjsModel, readEntryBytes, readTfjsTensor, streamTfjsWeights, loadTfjsWeights, decodeFloatEntry, decodeNonFloatEntry, isFloatEntry } from "./read.js";
+export type { TfjsModel, TfjsModelFormat, TfjsShardGroup } from "./read.js";
+export { checkWeightSpec, layoutManifest, storedElementBytes } from "./manifest.js";
+export type { TfjsModelJson, TfjsManifestGroup, TfjsWeightSpec, TfjsWeightEntry, TfjsWeightDtype, TfjsQuantization } from "./manifest.js";
+export { layersModelTags, graphModelTags } from "./roles.js";
+export type { WeightTags } from "./roles.js";
+export { nativeEncoding, TargetMismatchError } from "./native.js";
+export type { NativeEncoding } from "./native.js";
+export { createTfjsModelWriter, writeTfjsModel, CODED_TFJS_FORMAT, CODED_TFJS_VERSION, CODED_CONTAINER_FILE } from "./write.js";
+export type { TfjsTarget, TfjsWeightOutput, TfjsWriteOptions, TfjsWriteResult, TfjsModelWriter, WrittenFile, CodedTfjsSection } from "./write.js";
+export { readCodedTfjsArtifacts, codedTfjsIOHandler, loadCodedTfjsModel } from "./coded.js";
+export type { CodedTfjsLoadOptions, TfjsLoaders } from "./coded.js";
+export { tfjsArtifacts, loadTfjsFromArtifacts, tfjsInputSpecs, runTfjsModel } from "./run.js";
+export type { TfjsRuntime, ModelInputSpec, ModelOutput, ModelFeed } from "./run.js";

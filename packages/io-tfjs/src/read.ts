@@ -1,0 +1,232 @@
+import { open, readFile, stat, type FileHandle } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { FormatError, IoError, fromFloat16Bits, type WeightSet, type WeightTensor } from "@quantforge/core";
+import { layoutManifest, type TfjsModelJson, type TfjsWeightEntry, type TfjsWeightSpec } from "./manifest.js";
+import { graphModelTags, layersModelTags, type WeightTags } from "./roles.js";
+
+/** The two kinds of tfjs model.json. */
+export type TfjsModelFormat = "layers-model" | "graph-model";
+
+/** The shards of one manifest group, resolved to absolute paths, with their sizes. */
+export interface TfjsShardGroup {
+  readonly paths: readonly string[];
+  readonly sizes: readonly number[];
+}
+
+/**
+ * A validated tfjs model: its model.json, every weight entry laid out in the shards, and what
+ * the topology says about each weight. Weight data are read on demand ({@link readTfjsTensor},
+ * {@link streamTfjsWeights}), so a large model need not fit in memory.
+ */
+export interface TfjsModel {
+  /** Absolute path of model.json. */
+  readonly path: string;
+  /** Directory the shard paths are relative to. */
+  readonly dir: string;
+  readonly format: TfjsModelFormat;
+  readonly json: TfjsModelJson;
+  /** Every manifest entry, in manifest order. */
+  readonly entries: readonly TfjsWeightEntry[];
+  /** Shards per manifest group. */
+  readonly groups: readonly TfjsShardGroup[];
+  /** Bytes of model.json plus every shard: the size of the model on disk. */
+  readonly fileBytes: number;
+  /** Role, layer and layer kind of every weight, from the topology. */
+  readonly tags: ReadonlyMap<string, WeightTags>;
+}
+
+/** True for entries that are float32 tensors in the model (quantforge's weights). */
+export function isFloatEntry(e: TfjsWeightEntry): boolean {
+  return e.spec.dtype === "float32";
+}
+
+function detectFormat(json: TfjsModelJson): TfjsModelFormat {
+  if (json.format === "graph-model") return "graph-model";
+  if (json.format === "layers-model") return "layers-model";
+  const t = json.modelTopology;
+  if (Array.isArray(t.node)) return "graph-model";
+  return "layers-model";
+}
+
+/**
+ * Reads and validates a tfjs model.json (layers or graph model) and its shard files, without
+ * reading the weight data: every shard must exist, and the shards of each group must hold
+ * exactly the bytes its entries need (dtype and tfjs quantization included).
+ *
+ * @param modelJsonPath - Path of model.json.
+ * @returns The validated model.
+ * @throws {IoError} When model.json cannot be read.
+ * @throws {FormatError} On malformed JSON, a malformed manifest, an unknown dtype, a missing
+ *   shard, or shard sizes that do not match the manifest.
+ * @example
+ * const m = await readTfjsModel("model/model.json");
+ * for await (const t of streamTfjsWeights(m)) console.log(t.name, t.shape);
+ */
+export async function readTfjsModel(modelJsonPath: string): Promise<TfjsModel> {
+  const path = resolve(modelJsonPath);
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    throw new IoError(`cannot read "${modelJsonPath}": ${(e as Error).message}. Check the path.`, e);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new FormatError(`${modelJsonPath} is not valid JSON (${(e as Error).message}). Fix or regenerate it.`, e);
+  }
+  const { json, entries, groupBytes } = layoutManifest(parsed, modelJsonPath);
+  const dir = dirname(path);
+  let fileBytes = Buffer.byteLength(text);
+  const groups: TfjsShardGroup[] = [];
+  for (let gi = 0; gi < json.weightsManifest.length; gi++) {
+    const g = json.weightsManifest[gi]!;
+    const paths = g.paths.map((p) => resolve(dir, p));
+    const sizes: number[] = [];
+    for (let k = 0; k < paths.length; k++) {
+      let size: number;
+      try {
+        const s = await stat(paths[k]!);
+        if (!s.isFile()) throw new Error("not a file");
+        size = s.size;
+      } catch (e) {
+        throw new FormatError(`${modelJsonPath}: shard "${g.paths[k]}" of weight group ${gi} is missing or unreadable (${(e as Error).message}). Copy every shard listed in model.json next to it.`, e);
+      }
+      sizes.push(size);
+    }
+    const have = sizes.reduce((a, b) => a + b, 0);
+    if (have !== groupBytes[gi]) {
+      const names = g.weights.map((w) => w.name);
+      throw new FormatError(`${modelJsonPath}: weight group ${gi} (${g.paths.join(", ")}) holds ${have} bytes but its entries (${names.slice(0, 4).join(", ")}${names.length > 4 ? ", …" : ""}) need ${groupBytes[gi]}. The shards do not match model.json; re-export the model.`);
+    }
+    fileBytes += have;
+    groups.push({ paths, sizes });
+  }
+  const format = detectFormat(json);
+  const names = entries.map((e) => e.spec.name);
+  const tags = format === "graph-model" ? graphModelTags(json.modelTopology, names) : layersModelTags(json.modelTopology, names);
+  return { path, dir, format, json, entries, groups, fileBytes, tags };
+}
+
+/**
+ * Reads the stored bytes of one entry (they may span shards), as tfjs stores them: little-endian
+ * values of the entry's dtype or of its quantization dtype.
+ *
+ * @throws {FormatError} When a shard shrank since the model was read.
+ * @throws {IoError} When a shard cannot be read.
+ */
+export async function readEntryBytes(model: TfjsModel, entry: TfjsWeightEntry): Promise<Uint8Array> {
+  const g = model.groups[entry.group]!;
+  const out = new Uint8Array(entry.byteLength);
+  let want = entry.offset; // position inside the group
+  let filled = 0;
+  let base = 0;
+  for (let k = 0; k < g.paths.length && filled < out.length; k++) {
+    const size = g.sizes[k]!;
+    if (want < base + size) {
+      const from = want - base;
+      const n = Math.min(size - from, out.length - filled);
+      let fh: FileHandle | undefined;
+      try {
+        fh = await open(g.paths[k]!, "r");
+        let got = 0;
+        while (got < n) {
+          const r = await fh.read(out, filled + got, n - got, from + got);
+          if (r.bytesRead === 0) throw new FormatError(`shard "${g.paths[k]}" is shorter than when the model was read. Re-export the model.`);
+          got += r.bytesRead;
+        }
+      } catch (e) {
+        if (e instanceof FormatError) throw e;
+        throw new IoError(`cannot read shard "${g.paths[k]}": ${(e as Error).message}. Check the file.`, e);
+      } finally {
+        await fh?.close();
+      }
+      filled += n;
+      want += n;
+    }
+    base += size;
+  }
+  return out;
+}
+
+/**
+ * Decodes the stored bytes of a float32 entry to float32 values, dequantizing tfjs's own
+ * quantization exactly as tfjs does when it loads the model: `uint8`/`uint16` codes become
+ * `fround(q·scale + min)` (float64 arithmetic, then float32), `float16` is widened exactly.
+ *
+ * @param spec - The entry's spec (dtype float32).
+ * @param bytes - Its stored bytes (little-endian).
+ */
+export function decodeFloatEntry(spec: TfjsWeightSpec, bytes: Uint8Array): Float32Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const q = spec.quantization;
+  if (!q) {
+    const n = bytes.byteLength >> 2;
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
+    return out;
+  }
+  if (q.dtype === "float16") {
+    const n = bytes.byteLength >> 1;
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = fromFloat16Bits(view.getUint16(i * 2, true));
+    return out;
+  }
+  const { scale, min } = q;
+  if (q.dtype === "uint8") {
+    const out = new Float32Array(bytes.length);
+    for (let i = 0; i < bytes.length; i++) out[i] = bytes[i]! * scale + min;
+    return out;
+  }
+  const n = bytes.byteLength >> 1;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = view.getUint16(i * 2, true) * scale + min;
+  return out;
+}
+
+/**
+ * Decodes the stored bytes of an int32 or bool entry to tfjs's in-memory layout (int32 values,
+ * or one byte per bool), dequantizing `uint8`/`uint16` int32 entries as tfjs does
+ * (`Math.round(q·scale + min)`).
+ */
+export function decodeNonFloatEntry(spec: TfjsWeightSpec, bytes: Uint8Array): Uint8Array {
+  const q = spec.quantization;
+  if (spec.dtype === "bool" || !q) return bytes;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (q.dtype === "float16") return bytes; // rejected by validation; kept for completeness
+  const w = q.dtype === "uint8" ? 1 : 2;
+  const n = bytes.byteLength / w;
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.round((w === 1 ? bytes[i]! : view.getUint16(i * 2, true)) * q.scale + q.min);
+  return new Uint8Array(out.buffer);
+}
+
+/** Reads one float32 entry as a weight tensor (dequantized; tagged with its role and layer). */
+export async function readTfjsTensor(model: TfjsModel, entry: TfjsWeightEntry): Promise<WeightTensor> {
+  if (!isFloatEntry(entry)) throw new FormatError(`weight "${entry.spec.name}" is ${entry.spec.dtype}, not float32; it is not a quantizable weight.`);
+  const data = decodeFloatEntry(entry.spec, await readEntryBytes(model, entry));
+  const tags = model.tags.get(entry.spec.name);
+  return { name: entry.spec.name, shape: [...entry.spec.shape], data, ...(tags ?? {}) };
+}
+
+/**
+ * Yields the float32 weights one at a time in manifest order (int32/bool entries are skipped:
+ * they are not weights to quantize). Peak memory is about the largest tensor.
+ */
+export async function* streamTfjsWeights(model: TfjsModel): AsyncGenerator<WeightTensor, void, undefined> {
+  for (const e of model.entries) if (isFloatEntry(e)) yield await readTfjsTensor(model, e);
+}
+
+/**
+ * Loads every float32 weight of a tfjs model (dequantized, tagged).
+ *
+ * @param modelJsonPath - Path of model.json.
+ * @example const ws = await loadTfjsWeights("model/model.json");
+ */
+export async function loadTfjsWeights(modelJsonPath: string): Promise<WeightSet> {
+  const m = await readTfjsModel(modelJsonPath);
+  const out: WeightTensor[] = [];
+  for await (const t of streamTfjsWeights(m)) out.push(t);
+  return out;
+}

@@ -1,0 +1,98 @@
+import type { LayerKind, TensorRole } from "@quantforge/core";
+
+/** What a model tells about one weight: its role, layer and layer kind. */
+export interface WeightTags {
+  readonly role: TensorRole;
+  readonly layer?: string;
+  readonly layerKind?: LayerKind;
+}
+
+const KERNEL_SUFFIXES = new Set(["kernel", "depthwise_kernel", "pointwise_kernel", "embeddings", "recurrent_kernel"]);
+const LAYER_KINDS: Readonly<Record<string, LayerKind>> = {
+  Dense: "dense", Conv1D: "conv2d", Conv2D: "conv2d", Conv3D: "conv2d", DepthwiseConv2D: "conv2d", SeparableConv2D: "conv2d", Conv2DTranspose: "conv2d",
+};
+
+/** Layer class names by layer name, from a layers-model topology (nested models included). */
+function layerClasses(topology: unknown): Map<string, string> {
+  const out = new Map<string, string>();
+  const visit = (node: unknown): void => {
+    if (!node || typeof node !== "object") return;
+    if (Array.isArray(node)) { node.forEach(visit); return; }
+    const o = node as Record<string, unknown>;
+    const cfg = o.config as Record<string, unknown> | undefined;
+    if (typeof o.class_name === "string" && cfg && typeof cfg === "object" && typeof cfg.name === "string") out.set(cfg.name, o.class_name);
+    for (const v of Object.values(o)) if (v && typeof v === "object") visit(v);
+  };
+  visit(topology);
+  return out;
+}
+
+/**
+ * Tags of a layers model's weights from their names (`<layer>/kernel`, `<layer>/bias`, …) and
+ * the layer classes in the topology: kernels, depthwise/pointwise kernels, embeddings and
+ * recurrent kernels are `weight`s; `bias` is a bias; anything else (batch-norm statistics,
+ * gammas, …) is `other`.
+ */
+export function layersModelTags(topology: unknown, names: readonly string[]): Map<string, WeightTags> {
+  const classes = layerClasses(topology);
+  const out = new Map<string, WeightTags>();
+  for (const name of names) {
+    const parts = name.split("/");
+    const last = parts[parts.length - 1]!;
+    const layer = parts.length > 1 ? parts[parts.length - 2]! : undefined;
+    const cls = layer === undefined ? undefined : classes.get(layer);
+    const role: TensorRole = KERNEL_SUFFIXES.has(last) ? "weight" : last === "bias" ? "bias" : "other";
+    const layerKind = cls === undefined ? undefined : (LAYER_KINDS[cls] ?? "other");
+    out.set(name, { role, ...(layer !== undefined ? { layer } : {}), ...(layerKind ? { layerKind } : {}) });
+  }
+  return out;
+}
+
+const MATMUL_OPS = new Set(["MatMul", "BatchMatMul", "BatchMatMulV2", "_FusedMatMul", "Einsum"]);
+const CONV_OPS = new Set(["Conv2D", "Conv1D", "Conv3D", "DepthwiseConv2d", "DepthwiseConv2dNative", "_FusedConv2D", "FusedConv2D", "FusedDepthwiseConv2dNative", "Conv2DBackpropInput", "Conv3DBackpropInputV2"]);
+const FUSED_OPS = new Set(["_FusedMatMul", "_FusedConv2D", "FusedConv2D", "FusedDepthwiseConv2dNative"]);
+const BIAS_OPS = new Set(["BiasAdd", "Add", "AddV2"]);
+const PASS_OPS = new Set(["Identity", "IdentityN", "StopGradient"]);
+
+interface GraphNode { readonly name: string; readonly op: string; readonly input?: readonly string[] }
+
+/**
+ * Tags of a graph model's weights from how the graph uses each constant: the filter of a
+ * convolution (input 1) or a matrix operand of a MatMul is a `weight` (layer = the consuming
+ * node), input 1 of BiasAdd/Add or the extra arguments of fused ops are `bias`es, everything
+ * else is `other`. Identity nodes are looked through.
+ */
+export function graphModelTags(topology: unknown, names: readonly string[]): Map<string, WeightTags> {
+  const nodes = ((topology as { node?: unknown }).node ?? []) as GraphNode[];
+  const consumers = new Map<string, { node: GraphNode; index: number }[]>();
+  if (Array.isArray(nodes)) {
+    for (const n of nodes) {
+      if (!n || typeof n !== "object" || !Array.isArray(n.input)) continue;
+      n.input.forEach((raw, index) => {
+        if (typeof raw !== "string" || raw.startsWith("^")) return;
+        const src = raw.replace(/:\d+$/, "");
+        const list = consumers.get(src) ?? [];
+        list.push({ node: n, index });
+        consumers.set(src, list);
+      });
+    }
+  }
+  const classify = (name: string, depth: number): WeightTags => {
+    let best: WeightTags = { role: "other" };
+    for (const { node, index } of consumers.get(name) ?? []) {
+      if (PASS_OPS.has(node.op) && depth < 4) {
+        const t = classify(node.name, depth + 1);
+        if (t.role === "weight") return t;
+        if (t.role === "bias") best = t;
+        continue;
+      }
+      if (MATMUL_OPS.has(node.op) && index <= 1) return { role: "weight", layer: node.name, layerKind: "dense" };
+      if (CONV_OPS.has(node.op) && index === 1) return { role: "weight", layer: node.name, layerKind: "conv2d" };
+      if ((FUSED_OPS.has(node.op) && index >= 2) || (BIAS_OPS.has(node.op) && index === 1)) best = { role: "bias", layer: node.name };
+    }
+    return best;
+  };
+  const out = new Map<string, WeightTags>();
+  for (const name of names) out.set(name, classify(name, 0));
+  return out;
+}

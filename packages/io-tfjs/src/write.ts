@@ -1,0 +1,352 @@
+import { mkdir, open, readdir, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  ContainerEncoder, IoError, ShapeMismatchError, crc32, dequantizeTensor, shapeSize,
+  type Codebook, type Coder, type EncodedSize, type QuantizedTensor,
+} from "@quantforge/core";
+import type { TfjsManifestGroup, TfjsWeightEntry, TfjsWeightSpec } from "./manifest.js";
+import { TargetMismatchError, nativeEncoding } from "./native.js";
+import { decodeFloatEntry, readEntryBytes, type TfjsModel } from "./read.js";
+
+/**
+ * Where quantized weights go:
+ * - `tfjs-native`: tfjs's own `quantization` fields (uint8/uint16 affine or float16) — stock tfjs
+ *   loads the model unchanged; refused for methods tfjs cannot express;
+ * - `tfjs-coded`: the quantized tensors in a quantforge `.qf` container (any codebook, any coder,
+ *   sub-8-bit, Huffman), decoded at load time by {@link loadCodedTfjsModel};
+ * - `tfjs-float`: every float32 weight as plain float32 (the decoded weights; no size gain).
+ */
+export type TfjsTarget = "tfjs-native" | "tfjs-coded" | "tfjs-float";
+
+/** What to write for one manifest entry. */
+export type TfjsWeightOutput =
+  /** The entry as it was stored (for tfjs-float, float32 entries are decoded to plain float32). */
+  | { readonly kind: "original" }
+  /** Plain float32 values. */
+  | { readonly kind: "float"; readonly data: Float32Array }
+  /** A quantized tensor and its codebook. */
+  | { readonly kind: "quantized"; readonly tensor: QuantizedTensor; readonly codebook: Codebook };
+
+/** Options of {@link createTfjsModelWriter}. */
+export interface TfjsWriteOptions {
+  readonly target: TfjsTarget;
+  /** The coder of the `.qf` container (required for `tfjs-coded`). */
+  readonly coder?: Coder;
+  /** Largest shard file, in bytes. @default 4_194_304 (tfjs-converter's default) */
+  readonly shardBytes?: number;
+  /** Extra JSON stored under `quantforge.metadata` in model.json (tfjs-coded) and in the container header. */
+  readonly metadata?: Record<string, unknown>;
+}
+
+/** One file the writer produced. */
+export interface WrittenFile {
+  readonly name: string;
+  readonly bytes: number;
+}
+
+/** What a finished write produced. */
+export interface TfjsWriteResult {
+  readonly files: readonly WrittenFile[];
+  /** Sum of every file (model.json included). */
+  readonly totalBytes: number;
+  /** tfjs storage dtype per natively written quantized tensor (tfjs-native). */
+  readonly native: Readonly<Record<string, "uint8" | "uint16" | "float16">>;
+  /** Exact sizes of the container (tfjs-coded). */
+  readonly container?: EncodedSize;
+}
+
+/** The name, file name and version of the coded-weights section in model.json. */
+export const CODED_TFJS_FORMAT = "quantforge-tfjs-coded";
+/** Version of {@link CODED_TFJS_FORMAT}. */
+export const CODED_TFJS_VERSION = 1;
+/** File name of the container beside model.json. */
+export const CODED_CONTAINER_FILE = "weights.qf";
+
+/** The `quantforge` section of a coded model.json. */
+export interface CodedTfjsSection {
+  readonly format: typeof CODED_TFJS_FORMAT;
+  readonly version: number;
+  /** Container file (relative to model.json). */
+  readonly container: string;
+  /** Coder id of the container. */
+  readonly coder: string;
+  /** Specs of the coded weights (float32, as the loader restores them). */
+  readonly weights: readonly { readonly name: string; readonly shape: readonly number[]; readonly dtype: "float32" }[];
+  /** Every weight name in the original manifest order (the loader restores this order). */
+  readonly order: readonly string[];
+  readonly metadata?: Record<string, unknown>;
+}
+
+/** Sequential shard files `group1-shard<i>of<n>.bin`, named once the count is known. */
+class ShardSink {
+  private fh: FileHandle | undefined;
+  private index = 0;
+  private filled = 0;
+  private readonly temp: string[] = [];
+  constructor(private readonly dir: string, private readonly limit: number) {}
+
+  async write(bytes: Uint8Array): Promise<void> {
+    let o = 0;
+    while (o < bytes.length) {
+      if (!this.fh || this.filled === this.limit) await this.next();
+      const n = Math.min(bytes.length - o, this.limit - this.filled);
+      let done = 0;
+      while (done < n) {
+        const r = await this.fh!.write(bytes, o + done, n - done);
+        done += r.bytesWritten;
+      }
+      this.filled += n;
+      o += n;
+    }
+  }
+
+  private async next(): Promise<void> {
+    await this.fh?.close();
+    const name = join(this.dir, `.shard-${++this.index}.tmp`);
+    this.temp.push(name);
+    this.fh = await open(name, "wx");
+    this.filled = 0;
+  }
+
+  /** Closes the last shard and renames all to their final names. */
+  async finish(): Promise<WrittenFile[]> {
+    await this.fh?.close();
+    this.fh = undefined;
+    const n = this.temp.length;
+    const out: WrittenFile[] = [];
+    for (let i = 0; i < n; i++) {
+      const name = `group1-shard${i + 1}of${n}.bin`;
+      await rename(this.temp[i]!, join(this.dir, name));
+      out.push({ name, bytes: (await stat(join(this.dir, name))).size });
+    }
+    return out;
+  }
+
+  async abort(): Promise<void> {
+    await this.fh?.close().catch(() => undefined);
+    for (const t of this.temp) await rm(t, { force: true });
+  }
+}
+
+function floatBytes(data: Float32Array): Uint8Array {
+  const out = new Uint8Array(data.length * 4);
+  const v = new DataView(out.buffer);
+  for (let i = 0; i < data.length; i++) v.setFloat32(i * 4, data[i]!, true);
+  return out;
+}
+
+/**
+ * Writes a tfjs model one weight at a time: `add` every manifest entry in order, then `close`.
+ * Shards stream to disk as entries arrive; for `tfjs-coded` the coded tensor records are
+ * spooled to a temp file and the `.qf` container is assembled at `close`. Memory stays at the
+ * entry being written (plus the container's codebooks).
+ */
+export interface TfjsModelWriter {
+  /**
+   * Writes the next entry.
+   * @throws {ShapeMismatchError} When the entry is out of order or its data have the wrong size.
+   * @throws {TargetMismatchError} When a quantized tensor does not fit `tfjs-native`.
+   */
+  add(entry: TfjsWeightEntry, output: TfjsWeightOutput): Promise<void>;
+  /** Writes model.json (and the container); returns every file written. */
+  close(): Promise<TfjsWriteResult>;
+  /** Removes every file written so far. */
+  abort(): Promise<void>;
+}
+
+/**
+ * Starts writing `model` with replaced weights into `dir` (created if missing; it must not
+ * already hold a model.json). Callers that need atomic output write into a temp directory and
+ * rename it (the `quantforge quantize` command does).
+ *
+ * @param dir - Output directory.
+ * @param model - The source model (topology, manifest, original bytes of untouched entries).
+ * @param options - Target, coder, shard size.
+ * @throws {IoError} When the directory cannot be created or already has a model.json.
+ */
+export async function createTfjsModelWriter(dir: string, model: TfjsModel, options: TfjsWriteOptions): Promise<TfjsModelWriter> {
+  const target = options.target;
+  if (target === "tfjs-coded" && !options.coder) throw new TargetMismatchError("target tfjs-coded needs a coder (e.g. fixed or huffman).");
+  try {
+    await mkdir(dir, { recursive: true });
+    if ((await readdir(dir)).includes("model.json")) throw new Error("it already contains a model.json");
+  } catch (e) {
+    throw new IoError(`cannot write a model into "${dir}": ${(e as Error).message}. Choose an empty output directory.`, e);
+  }
+  const sink = new ShardSink(dir, options.shardBytes ?? 4 * 1024 * 1024);
+  const specs: TfjsWeightSpec[] = [];
+  const coded: CodedTfjsSection["weights"][number][] = [];
+  const native: Record<string, "uint8" | "uint16" | "float16"> = {};
+  const enc = target === "tfjs-coded" ? new ContainerEncoder(options.coder!, { format: CODED_TFJS_FORMAT, ...options.metadata }) : undefined;
+  const spoolPath = join(dir, `.${CODED_CONTAINER_FILE}.spool`);
+  let spool: FileHandle | undefined;
+  let next = 0;
+  let state: "open" | "closed" | "failed" = "open";
+
+  const fail = async (e: unknown): Promise<never> => {
+    state = "failed";
+    await sink.abort();
+    await spool?.close().catch(() => undefined);
+    await rm(spoolPath, { force: true });
+    throw e;
+  };
+
+  const writeSpool = async (bytes: Uint8Array): Promise<void> => {
+    spool ??= await open(spoolPath, "wx");
+    let done = 0;
+    while (done < bytes.length) done += (await spool.write(bytes, done, bytes.length - done)).bytesWritten;
+  };
+
+  return {
+    async add(entry, output) {
+      if (state !== "open") throw new IoError(`the tfjs writer for "${dir}" is ${state}; start a new one.`);
+      try {
+        const want = model.entries[next];
+        if (!want || want.spec.name !== entry.spec.name) {
+          throw new ShapeMismatchError(`expected weight "${want?.spec.name ?? "(none left)"}" next but got "${entry.spec.name}". Add the entries in manifest order.`);
+        }
+        next++;
+        const spec = entry.spec;
+        const base = { name: spec.name, shape: [...spec.shape] };
+        if (output.kind === "quantized") {
+          const t = output.tensor;
+          if (spec.dtype !== "float32") throw new ShapeMismatchError(`weight "${spec.name}" is ${spec.dtype}; only float32 weights can be quantized.`);
+          if (t.shape.length !== spec.shape.length || t.shape.some((d, i) => d !== spec.shape[i])) {
+            throw new ShapeMismatchError(`quantized tensor "${t.name}" has shape [${t.shape.join(", ")}] but weight "${spec.name}" is [${spec.shape.join(", ")}].`);
+          }
+          if (target === "tfjs-native") {
+            const ne = nativeEncoding(t, output.codebook);
+            native[spec.name] = ne.quantization.dtype;
+            specs.push({ ...base, dtype: "float32", quantization: ne.quantization });
+            await sink.write(ne.bytes);
+          } else if (target === "tfjs-coded") {
+            await writeSpool(enc!.tensorRecord({ ...t, name: spec.name }, output.codebook));
+            coded.push({ ...base, dtype: "float32" });
+          } else {
+            specs.push({ ...base, dtype: "float32" });
+            await sink.write(floatBytes(dequantizeTensor(t, output.codebook)));
+          }
+          return;
+        }
+        if (output.kind === "float") {
+          if (spec.dtype !== "float32") throw new ShapeMismatchError(`weight "${spec.name}" is ${spec.dtype}; it cannot be replaced by float32 values.`);
+          if (output.data.length !== shapeSize(spec.shape)) throw new ShapeMismatchError(`weight "${spec.name}" needs ${shapeSize(spec.shape)} values but got ${output.data.length}.`);
+          specs.push({ ...base, dtype: "float32" });
+          await sink.write(floatBytes(output.data));
+          return;
+        }
+        const bytes = await readEntryBytes(model, entry);
+        if (target === "tfjs-float" && spec.dtype === "float32" && spec.quantization) {
+          specs.push({ ...base, dtype: "float32" });
+          await sink.write(floatBytes(decodeFloatEntry(spec, bytes)));
+          return;
+        }
+        specs.push(spec);
+        await sink.write(bytes);
+      } catch (e) {
+        if (e instanceof ShapeMismatchError && state === "open") throw e;
+        return fail(e);
+      }
+    },
+
+    async close() {
+      if (state !== "open") throw new IoError(`the tfjs writer for "${dir}" is ${state}; start a new one.`);
+      try {
+        if (next !== model.entries.length) {
+          throw new ShapeMismatchError(`the tfjs writer for "${dir}" was closed after ${next} of ${model.entries.length} weights. Add every manifest entry.`);
+        }
+        const files = await sink.finish();
+        let container: EncodedSize | undefined;
+        if (enc) {
+          container = enc.size();
+          await spool?.close();
+          spool = undefined;
+          files.push({ name: CODED_CONTAINER_FILE, bytes: await assembleFromSpool(join(dir, CODED_CONTAINER_FILE), enc, coded.length > 0 ? spoolPath : undefined) });
+          await rm(spoolPath, { force: true });
+        }
+        const group: TfjsManifestGroup = { paths: files.filter((f) => f.name.endsWith(".bin")).map((f) => f.name), weights: specs };
+        const { weightsManifest: _old, ...rest } = model.json;
+        const json: Record<string, unknown> = { ...rest, weightsManifest: specs.length > 0 || group.paths.length > 0 ? [group] : [] };
+        if (enc) {
+          const section: CodedTfjsSection = {
+            format: CODED_TFJS_FORMAT, version: CODED_TFJS_VERSION, container: CODED_CONTAINER_FILE, coder: options.coder!.id,
+            weights: coded, order: model.entries.map((e) => e.spec.name), ...(options.metadata ? { metadata: options.metadata } : {}),
+          };
+          json.quantforge = section;
+        }
+        const text = `${JSON.stringify(json)}\n`;
+        await writeFile(join(dir, "model.json"), text, { flag: "wx" });
+        files.push({ name: "model.json", bytes: Buffer.byteLength(text) });
+        state = "closed";
+        return { files, totalBytes: files.reduce((a, f) => a + f.bytes, 0), native, ...(container ? { container } : {}) };
+      } catch (e) {
+        return fail(e);
+      }
+    },
+
+    async abort() {
+      if (state === "closed") return;
+      state = "failed";
+      await sink.abort();
+      await spool?.close().catch(() => undefined);
+      await rm(spoolPath, { force: true });
+      await rm(join(dir, CODED_CONTAINER_FILE), { force: true });
+    },
+  };
+}
+
+/** Assembles head ‖ spooled tensor records ‖ middle (no passthrough) ‖ CRC into `path`. */
+async function assembleFromSpool(path: string, enc: ContainerEncoder, spoolPath: string | undefined): Promise<number> {
+  const out = await open(path, "wx");
+  let crc = 0;
+  let total = 0;
+  const put = async (b: Uint8Array): Promise<void> => {
+    crc = crc32(b, 0, b.length, crc);
+    let done = 0;
+    while (done < b.length) done += (await out.write(b, done, b.length - done)).bytesWritten;
+    total += b.length;
+  };
+  try {
+    await put(enc.head());
+    if (spoolPath) {
+      const src = await open(spoolPath, "r");
+      try {
+        const buf = new Uint8Array(1 << 20);
+        for (;;) {
+          const r = await src.read(buf, 0, buf.length, null);
+          if (r.bytesRead === 0) break;
+          await put(buf.subarray(0, r.bytesRead));
+        }
+      } finally {
+        await src.close();
+      }
+    }
+    await put(enc.middle());
+    const tail = new Uint8Array(4);
+    new DataView(tail.buffer).setUint32(0, crc, true);
+    let done = 0;
+    while (done < 4) done += (await out.write(tail, done, 4 - done)).bytesWritten;
+    total += 4;
+  } finally {
+    await out.close();
+  }
+  return total;
+}
+
+/**
+ * Writes a whole model: every manifest entry gets its output from `outputs` (by weight name),
+ * or is kept as it was.
+ *
+ * @example
+ * await writeTfjsModel("out", model, new Map([["dense/kernel", { kind: "quantized", tensor, codebook }]]), { target: "tfjs-native" });
+ */
+export async function writeTfjsModel(dir: string, model: TfjsModel, outputs: ReadonlyMap<string, TfjsWeightOutput>, options: TfjsWriteOptions): Promise<TfjsWriteResult> {
+  const w = await createTfjsModelWriter(dir, model, options);
+  try {
+    for (const e of model.entries) await w.add(e, outputs.get(e.spec.name) ?? { kind: "original" });
+    return await w.close();
+  } catch (e) {
+    await w.abort();
+    throw e;
+  }
+}
