@@ -60,11 +60,13 @@ export class ContainerEncoder {
    * Codes one quantized tensor and registers its codebook (a codebook id seen before must come
    * with an identical codebook).
    *
+   * @param stream - The coder's stream for `t`, when the caller already coded it (e.g. to verify
+   *   the round trip); it must be exactly what this encoder's coder produces for `t`.
    * @returns The tensor's record (tags, length, coder stream), to be spooled in call order.
    * @throws {InvalidQuantizedError} When the tensor does not fit its codebook, or a codebook id
    *   is reused for a different codebook.
    */
-  tensorRecord(t: QuantizedTensor, cb: Codebook): Uint8Array {
+  tensorRecord(t: QuantizedTensor, cb: Codebook, stream?: Uint8Array): Uint8Array {
     this.open();
     if (cb.id !== t.codebook) throw new InvalidQuantizedError(`tensor "${t.name}" refers to codebook "${t.codebook}" but "${cb.id}" was given.`);
     assertQuantizedTensor(t, cb);
@@ -76,7 +78,7 @@ export class ContainerEncoder {
     const count = shapeSize(t.shape);
     if (seen) seen.users += count;
     else this.codebooks.set(cb.id, { bytes: cbBytes, users: count });
-    const stream = this.coder.encode(t, cb);
+    stream ??= this.coder.encode(t, cb);
     const r = new ByteWriter(stream.length + 32);
     writeTags(r, t);
     r.varint(stream.length).bytes(stream);

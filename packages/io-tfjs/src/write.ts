@@ -25,7 +25,11 @@ export type TfjsWeightOutput =
   /** Plain float32 values. */
   | { readonly kind: "float"; readonly data: Float32Array }
   /** A quantized tensor and its codebook. */
-  | { readonly kind: "quantized"; readonly tensor: QuantizedTensor; readonly codebook: Codebook };
+  | {
+    readonly kind: "quantized"; readonly tensor: QuantizedTensor; readonly codebook: Codebook;
+    /** tfjs-coded: the coder's stream of `tensor`, when the caller already coded it. */
+    readonly stream?: Uint8Array;
+  };
 
 /** Options of {@link createTfjsModelWriter}. */
 export interface TfjsWriteOptions {
@@ -220,7 +224,7 @@ export async function createTfjsModelWriter(dir: string, model: TfjsModel, optio
             specs.push({ ...base, dtype: "float32", quantization: ne.quantization });
             await sink.write(ne.bytes);
           } else if (target === "tfjs-coded") {
-            await writeSpool(enc!.tensorRecord({ ...t, name: spec.name }, output.codebook));
+            await writeSpool(enc!.tensorRecord({ ...t, name: spec.name }, output.codebook, t.name === spec.name ? output.stream : undefined));
             coded.push({ ...base, dtype: "float32" });
           } else {
             specs.push({ ...base, dtype: "float32" });

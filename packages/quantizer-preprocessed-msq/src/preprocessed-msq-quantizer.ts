@@ -1,5 +1,5 @@
 import { ShapeMismatchError, defineQuantizer, throwIfAborted, z, type QuantizerPlugin, type RunContext, type WeightSet } from "@quantforge/core";
-import { fillCells, roundToAlphabet, MAX_ALPHABET_BITS, MIN_ALPHABET_BITS } from "./alphabet.js";
+import { alphabetForWeights, fillCells, roundToAlphabet, MAX_ALPHABET_BITS, MIN_ALPHABET_BITS } from "./alphabet.js";
 import { msqTensor, quantizeLayerwise, selectRows } from "./layerwise.js";
 import { createWalkWorkspace, planWalk, walkNeuron } from "./vertex-walk-impl.js";
 import { VERSION } from "./version.js";
@@ -32,7 +32,8 @@ export type PreprocessedMsqOptionsInput = z.input<typeof preprocessedMsqOptions>
  * `x` is the layer input (rows × fanIn, row-major), `kernel` the `[fanIn, fanOut]` weights.
  */
 function walkLayer(ctx: RunContext, kernel: Float32Array, fanIn: number, fanOut: number, x: Float64Array, rows: number, opts: PreprocessedMsqOptions, name: string) {
-  const { alphabet, codes } = msqTensor(kernel, opts.bits, opts.alphabet);
+  const alphabet = alphabetForWeights(kernel, opts.bits, opts.alphabet);
+  const codes = new Uint32Array(kernel.length);
   const plan = planWalk(x, rows, fanIn);
   const ws = createWalkWorkspace(plan);
   const w = new Float64Array(fanIn), lo = new Float64Array(fanIn), hi = new Float64Array(fanIn);

@@ -1,8 +1,8 @@
 import { test as fcTest, fc } from "@fast-check/vitest";
 import { createRunContext, CollectingDiagnostics, dequantizeTensor, requantizeTensor, shapeSize, type AffineCodebook, type QuantizedTensor, type RunContext, type WeightTensor } from "@quantforge/core";
 import { describe, expect, it } from "vitest";
-import { FLT_MAX, roundHalfEven, rtnLevels, rtnQuantize } from "./rtn-impl.js";
-import { rtnOptionsSchema, rtnQuantizeTensor, type RtnOptions, type RtnOptionsInput } from "./rtn-quantizer.js";
+import { FLT_MAX, groupMinMax, layoutGroups, roundHalfEven, rtnLevels, rtnQuantize } from "./rtn-impl.js";
+import { rtnGrouping, rtnOptionsSchema, rtnQuantizeTensor, type RtnOptions, type RtnOptionsInput } from "./rtn-quantizer.js";
 
 const opts = (o: RtnOptionsInput = {}): RtnOptions => rtnOptionsSchema.parse(o);
 
@@ -343,6 +343,23 @@ describe("grouping vs an independent reference", () => {
     expect(Array.from(cb.scale)).toEqual([2, 20, 5]);
     expect(Array.from(cb.zeroPoint)).toEqual([0, -0.5, 0]);
     expect(Array.from(qt.codes)).toEqual([0, 0, 1, 0, 1, 1, 1]);
+  });
+});
+
+describe("group min/max", () => {
+  fcTest.prop([caseArb()], { numRuns: 200 })("equals the plain min/max of each group's elements (every layout, odd and even lengths)", ({ t, o }) => {
+    const { layout } = rtnGrouping(t, o);
+    const n = layoutGroups(layout, t.data.length);
+    const min = new Float64Array(n), max = new Float64Array(n);
+    expect(groupMinMax(t.data, layout, min, max)).toBe(true);
+    const lo = new Map<number, number>(), hi = new Map<number, number>();
+    t.data.forEach((v, i) => {
+      const g = refGroup(t.shape, o, i);
+      lo.set(g, Math.min(lo.get(g) ?? Infinity, v));
+      hi.set(g, Math.max(hi.get(g) ?? -Infinity, v));
+    });
+    expect([...min]).toEqual([...lo.keys()].sort((a, b) => a - b).map((g) => lo.get(g)));
+    expect([...max]).toEqual([...hi.keys()].sort((a, b) => a - b).map((g) => hi.get(g)));
   });
 });
 

@@ -107,10 +107,14 @@ describe("rtn quantizer on a weight set", () => {
 
   it("rejects NaN and ±Inf weights with NonFiniteError even when called directly", async () => {
     for (const bad of [NaN, Infinity, -Infinity]) {
-      const t: WeightTensor = { name: "w", shape: [3], data: new Float32Array([0.5, bad, 1]) };
-      for (const granularity of ["tensor", "channel", "group"] as const) {
-        const q = rtnQuantizer().create(rtnQuantizer().parseOptions({ granularity, groupSize: 2 }));
-        await expect(Promise.resolve().then(() => q.quantize([t], createRunContext()))).rejects.toMatchObject({ code: ErrorCodes.NON_FINITE });
+      for (let at = 0; at < 5; at++) { // even, odd and tail positions of the two min/max chains
+        const data = new Float32Array([0.5, -1, 2, 0.25, 1]);
+        data[at] = bad;
+        const t: WeightTensor = { name: "w", shape: [5], data };
+        for (const granularity of ["tensor", "channel", "group"] as const) {
+          const q = rtnQuantizer().create(rtnQuantizer().parseOptions({ granularity, groupSize: 3 }));
+          await expect(Promise.resolve().then(() => q.quantize([t], createRunContext()))).rejects.toMatchObject({ code: ErrorCodes.NON_FINITE });
+        }
       }
     }
   });
