@@ -9,6 +9,7 @@ import { hessianEcsqQuantizer } from "@quantforge/quantizer-hessian-ecsq";
 import { msqQuantizer, preprocessedMsqQuantizer } from "@quantforge/quantizer-preprocessed-msq";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
 import { supportRegionQuantizer } from "@quantforge/quantizer-support-region";
+import { tfjsAffineQuantizer } from "@quantforge/quantizer-tfjs-affine";
 import { uniformMseQuantizer } from "@quantforge/quantizer-uniform-mse";
 
 /**
@@ -27,6 +28,7 @@ export function builtinPlugins(): AnyPlugin[] {
     preprocessedMsqQuantizer(),
     gpfqQuantizer(),
     hessianEcsqQuantizer(),
+    tfjsAffineQuantizer(),
     // coders
     fixedCoder(),
     huffmanCoder(),

@@ -27,10 +27,23 @@ export interface LayerInfo {
   readonly fanOut: number;
 }
 
+/** One named output of a forward pass, row-major `[count, ...shape]`. */
+export interface ForwardOutput {
+  readonly name: string;
+  /** Shape of one sample's output (batch dimension excluded). */
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+}
+
 /** Runs the network with a given weight set. */
 export interface ForwardPass {
   /** Class probabilities `[count, classes]` for `count` samples, with weights `weights`. */
   predict(weights: WeightSet, inputs: Float32Array, count: number): Promise<Float32Array>;
+  /**
+   * Optional: every output of the model (multi-output graphs; regression heads), raw as the
+   * model computes them, for the same inputs as `predict`. Fidelity metrics use it when present.
+   */
+  predictOutputs?(weights: WeightSet, inputs: Float32Array, count: number): Promise<readonly ForwardOutput[]>;
 }
 
 /** Matrix of a layer's inputs on calibration samples. */
@@ -78,6 +91,11 @@ export interface ModelProbe {
   readonly testSet?: Dataset;
   /** Calibration data (a subset of training data). */
   readonly calibrationSet?: Dataset;
+  /**
+   * Optional: shape of one input sample (batch excluded), for generating random inputs when the
+   * model comes without data (`forward` takes `count · shapeSize(inputShape)` values).
+   */
+  readonly inputShape?: readonly number[];
 }
 
 /** True if `probe` offers `cap`. */

@@ -1,6 +1,6 @@
 import type { ModelProbe } from "./capabilities.js";
 import { cellOutcome, type CompareCellOutcome, type NormalizedSqnr } from "./compare-cell.js";
-import { asCompareCoder, planCells, type CompareCellSpec, type CompareCoder, type CompareEvaluator, type CompareQuantizer, type PlannedCell } from "./compare-plan.js";
+import { planCells, type CompareCellSpec, type CompareCoder, type CompareEvaluator, type CompareQuantizer, type PlannedCell } from "./compare-plan.js";
 import { SILENT_PROGRESS, type ProgressReporter } from "./context.js";
 import { AbortedError, InvalidOptionsError, TimeoutError, isQuantforgeError } from "./errors.js";
 import type { CoderPlugin, EvaluatorPlugin, QuantizerPlugin } from "./plugin.js";

@@ -11,7 +11,7 @@ export { dequantizeCodes, requantizeValues, dequantizeTensor, requantizeTensor, 
 export { dequantizeModel } from "./dequantize.js";
 export { codebookMap, assertQuantizedTensor, assertQuantizedModel } from "./validate.js";
 export { hasCapability, requireCapabilities } from "./capabilities.js";
-export type { Capability, Dataset, LayerInfo, ForwardPass, LayerInputMatrix, LayerInputs, HessianDiagonal, OptimizerMoments, ModelProbe } from "./capabilities.js";
+export type { Capability, Dataset, LayerInfo, ForwardOutput, ForwardPass, LayerInputMatrix, LayerInputs, HessianDiagonal, OptimizerMoments, ModelProbe } from "./capabilities.js";
 export { Rng } from "./rng.js";
 export { CollectingDiagnostics, SILENT_PROGRESS, createRunContext, throwIfAborted } from "./context.js";
 export type { RunContext, Diagnostic, DiagnosticsSink, ProgressReporter, Severity } from "./context.js";

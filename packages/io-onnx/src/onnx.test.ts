@@ -2,7 +2,7 @@ import { ErrorCodes, codebookMap, defaultSelector, runPipeline, type QuantizerPl
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
 import { uniformMseQuantizer } from "@quantforge/quantizer-uniform-mse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ONNX_WEIGHTS, buildOnnxModel, put, randomInput, scratch } from "./fixtures.test-support.js";
+import { ONNX_WEIGHTS, buildOnnxModel, put, randomInput, scratch } from "./testing/fixtures.js";
 import { loadOnnxWeights, parseOnnxModel, readOnnxModel, streamOnnxWeights, type OnnxModel } from "./read.js";
 import { runOnnxModel, type OnnxOutput } from "./run.js";
 import { encodeOnnxModel, writeOnnxModel, type OnnxTarget, type OnnxWeightOutput } from "./write.js";

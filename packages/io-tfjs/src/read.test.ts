@@ -2,7 +2,7 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ErrorCodes } from "@quantforge/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GRAPH_WEIGHTS, cpuTf, scratch, writeGraphModel, writeLayersModel } from "./fixtures.test-support.js";
+import { GRAPH_WEIGHTS, cpuTf, scratch, writeGraphModel, writeLayersModel } from "./testing/fixtures.js";
 import { loadTfjsWeights, readTfjsModel, readTfjsTensor, streamTfjsWeights } from "./read.js";
 import { loadTfjsFromArtifacts, tfjsArtifacts } from "./run.js";
 

@@ -9,7 +9,7 @@ import { tfjsAffineQuantizer } from "@quantforge/quantizer-tfjs-affine";
 import { uniformMseQuantizer } from "@quantforge/quantizer-uniform-mse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCodedTfjsModel } from "./coded.js";
-import { cpuTf, randomInput, scratch, writeGraphModel, writeLayersModel } from "./fixtures.test-support.js";
+import { cpuTf, randomInput, scratch, writeGraphModel, writeLayersModel } from "./testing/fixtures.js";
 import { readTfjsModel, readTfjsTensor, streamTfjsWeights, type TfjsModel } from "./read.js";
 import { loadTfjsFromArtifacts, runTfjsModel, tfjsArtifacts, tfjsInputSpecs, type ModelOutput } from "./run.js";
 import { createTfjsModelWriter, writeTfjsModel, type TfjsTarget, type TfjsWeightOutput } from "./write.js";

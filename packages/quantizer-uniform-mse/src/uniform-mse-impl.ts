@@ -84,9 +84,12 @@ export function storableSigma(sigma: number, outerLevel: number): { readonly sig
  * value returns it). σ = 0 ⇒ q = N/2 (the group is all zeros, or below float32 resolution, and
  * decodes to 0). Returns the number of elements beyond the support, |w/σ| > x_max = N·Δ/2.
  */
-function encodeRun(data: Float32Array, from: number, to: number, s: number, half: number, step: number, out: Uint32Array): number {
+function encodeRun(data: Float32Array, from: number, to: number, s: number, half: number, step: number, out: Uint32Array, midtread = false): number {
+  // Midtread (N odd): q = round(x/Δ) + (N−1)/2, so the central cell [−Δ/2, Δ/2] maps to the
+  // zero level; `half` is N/2 (not an integer) and the zero code is (N−1)/2.
+  const zeroCode = midtread ? (2 * half - 1) / 2 : half;
   if (s === 0) {
-    out.fill(half, from, to);
+    out.fill(zeroCode, from, to);
     return 0;
   }
   const c = 1 / (s * step);
@@ -94,7 +97,7 @@ function encodeRun(data: Float32Array, from: number, to: number, s: number, half
   let overload = 0;
   for (let i = from; i < to; i++) {
     const t = data[i]! * c;
-    let q = Math.floor(t) + half;
+    let q = midtread ? Math.round(t) + zeroCode : Math.floor(t) + half;
     q = q < 0 ? 0 : q > top ? top : q;
     out[i] = q;
     // Branch-free count: t beyond ±N/2 cells is the overload region |x| > x_max.
@@ -108,13 +111,13 @@ function encodeRun(data: Float32Array, from: number, to: number, s: number, half
  * the σ = 1 design with N = `levels` and float32 step Δ (see {@link encodeRun}). Returns how many
  * elements fell in the overload region |x| > N·Δ/2.
  */
-export function gridEncode(data: Float32Array, layout: UniformMseLayout, sigma: Float32Array, levels: number, step: number, out: Uint32Array): number {
+export function gridEncode(data: Float32Array, layout: UniformMseLayout, sigma: Float32Array, levels: number, step: number, out: Uint32Array, midtread = false): number {
   const half = levels / 2;
-  if (layout.kind === "tensor") return encodeRun(data, 0, data.length, sigma[0]!, half, step, out);
+  if (layout.kind === "tensor") return encodeRun(data, 0, data.length, sigma[0]!, half, step, out, midtread);
   const { outer, channels, inner } = layout;
   let overload = 0, i = 0;
   for (let o = 0; o < outer; o++) {
-    for (let c = 0; c < channels; c++, i += inner) overload += encodeRun(data, i, i + inner, sigma[sigma.length === 1 ? 0 : c]!, half, step, out);
+    for (let c = 0; c < channels; c++, i += inner) overload += encodeRun(data, i, i + inner, sigma[sigma.length === 1 ? 0 : c]!, half, step, out, midtread);
   }
   return overload;
 }
@@ -127,6 +130,11 @@ export interface UniformMseSpec {
   readonly xMax: number;
   /** `matched` scales by each group's RMS; `mismatched` uses σ = 1 (paper 000). */
   readonly mode: "matched" | "mismatched";
+  /**
+   * Midtread (N odd, 0 a level, the central cell [−Δ/2, Δ/2] → 0; core's grid expression with
+   * c(q) = q − (N−1)/2) instead of the papers' midrise. Default false.
+   */
+  readonly midtread?: boolean;
 }
 
 /** Result of {@link uniformMseQuantize}. */
@@ -152,7 +160,8 @@ export function uniformMseQuantize(data: Float32Array, layout: UniformMseLayout,
   const xMax = Math.fround(spec.xMax);
   // Core's grid step (gridStep): Δ = fround(2·x_max/N), with x_max the stored float32 value.
   const step = Math.fround((2 * xMax) / N);
-  const outerLevel = Math.fround((N / 2 - 0.5) * step);
+  const midtread = spec.midtread === true;
+  const outerLevel = Math.fround((midtread ? (N - 1) / 2 : N / 2 - 0.5) * step);
   let sigma: Float32Array;
   let zeroGroups = 0, cappedGroups = 0;
   const effLayout: UniformMseLayout = spec.mode === "mismatched" ? { kind: "tensor" } : layout;
@@ -169,6 +178,6 @@ export function uniformMseQuantize(data: Float32Array, layout: UniformMseLayout,
     }
   }
   const codes = new Uint32Array(data.length);
-  const overloadCount = gridEncode(data, effLayout, sigma, N, step, codes);
+  const overloadCount = gridEncode(data, effLayout, sigma, N, step, codes, midtread);
   return { codes, xMax, sigma, mu: new Float32Array(sigma.length), zeroGroups, cappedGroups, overloadCount };
 }

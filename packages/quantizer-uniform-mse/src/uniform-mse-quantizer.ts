@@ -1,5 +1,5 @@
 import { defineQuantizer, perTensorQuantizer, ShapeMismatchError, shapeSize, z, type Grouping, type QuantizerPlugin, type RunContext, type TensorQuantization, type WeightTensor } from "@quantforge/core";
-import { designXMax } from "@quantforge/theory-laplacian";
+import { designXMax, levelsFor } from "@quantforge/theory-laplacian";
 import { uniformMseQuantize, type UniformMseLayout } from "./uniform-mse-impl.js";
 import { VERSION } from "./version.js";
 
@@ -18,7 +18,14 @@ export const uniformMseOptionsSchema = z.strictObject({
   granularity: z.enum(["tensor", "channel", "layer"]).default("tensor"),
   /** Channel axis for `granularity: "channel"`; negative counts from the end. @default -1 (output units of tfjs dense/conv kernels) */
   axis: z.number().int().default(-1),
-});
+  /**
+   * Midtread variant (beyond the papers): N = 2^R − 1 levels with 0 a level, the central cell
+   * [−Δ/2, Δ/2] maps to exactly 0, x_max the MSE-optimal midtread root (theory-laplacian).
+   * Needs R ≥ 2 and `design: "optimal"`. Default false: the papers' midrise quantizer.
+   * @default false
+   */
+  midtread: z.boolean().default(false),
+}).refine((o) => !o.midtread || (o.bits >= 2 && o.design === "optimal"), { message: "midtread needs bits ≥ 2 and design \"optimal\" (the iterative rule is midrise only)", path: ["midtread"] });
 
 /** Validated uniform-mse options. */
 export type UniformMseOptions = z.output<typeof uniformMseOptionsSchema>;
@@ -48,7 +55,9 @@ export function uniformMseGrouping(t: Pick<WeightTensor, "name" | "shape">, o: P
 /** Quantizes one tensor with validated options (the per-tensor function the plugin lifts). */
 export function uniformMseQuantizeTensor(t: WeightTensor, o: UniformMseOptions, ctx?: RunContext): TensorQuantization {
   const { grouping, layout } = uniformMseGrouping(t, o);
-  const r = uniformMseQuantize(t.data, layout, { levels: 2 ** o.bits, xMax: designXMax(o.bits, o.design), mode: o.mode });
+  const midtread = o.midtread === true;
+  const levels = levelsFor(o.bits, { midtread });
+  const r = uniformMseQuantize(t.data, layout, { levels, xMax: designXMax(o.bits, o.design, { midtread }), mode: o.mode, midtread });
   if (ctx && r.zeroGroups > 0) {
     ctx.diagnostics.report({
       severity: "info", source: "uniform-mse", ruleId: "zero-sigma", tensor: t.name,
@@ -62,7 +71,7 @@ export function uniformMseQuantizeTensor(t: WeightTensor, o: UniformMseOptions, 
     });
   }
   return {
-    codebook: { kind: "grid", levels: 2 ** o.bits, xMax: r.xMax, midtread: false, sigma: r.sigma, mu: r.mu, sigmaSource: o.mode === "matched" ? "rms" : "design" },
+    codebook: { kind: "grid", levels, xMax: r.xMax, midtread, sigma: r.sigma, mu: r.mu, sigmaSource: o.mode === "matched" ? "rms" : "design" },
     codes: r.codes,
     grouping,
   };
@@ -86,7 +95,7 @@ export function uniformMseQuantizer(defaults?: Partial<UniformMseOptionsInput>):
   return defineQuantizer({
     id: "uniform-mse",
     version: VERSION,
-    description: "MSE-optimal uniform quantizer for a Laplacian source (optimal or iterative x_max), matched or variance-mismatched, per tensor or channel.",
+    description: "MSE-optimal uniform quantizer for a Laplacian source (optimal or iterative x_max), matched or variance-mismatched, per tensor or channel; midrise (papers) or midtread (exact zero).",
     options: uniformMseOptionsSchema,
     defaults,
     create: (o) => perTensorQuantizer("uniform-mse", (t, ctx) => uniformMseQuantizeTensor(t, o, ctx)),

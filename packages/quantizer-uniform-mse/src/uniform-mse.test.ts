@@ -1,4 +1,4 @@
-import { CollectingDiagnostics, createRunContext, dequantizeTensor, encodeContainer, ErrorCodes, InvalidOptionsError, ShapeMismatchError, type GridCodebook, type QuantizedModel, type WeightTensor } from "@quantforge/core";
+import { codedGroups, CollectingDiagnostics, createRunContext, requantizeValues, dequantizeTensor, encodeContainer, ErrorCodes, InvalidOptionsError, ShapeMismatchError, type GridCodebook, type QuantizedModel, type WeightTensor } from "@quantforge/core";
 import { rawTestCoder, sampleTensor } from "@quantforge/core/testing";
 import { iterativeXMax, laplacianDistortion, mismatchSqnrDb, optimalXMax } from "@quantforge/theory-laplacian";
 import fc from "fast-check";
@@ -43,6 +43,54 @@ describe("the midrise rule (spec §1)", () => {
       const level = (out[0]! - N / 2 + 0.5) * step;
       return Math.abs(Math.fround(v)) > xMax ? Math.abs(level) === (N / 2 - 0.5) * step : Math.abs(level - Math.fround(v)) <= step / 2 + 1e-12;
     }), { seed: 3, numRuns: 500 });
+  });
+});
+
+describe("the midtread variant (exact zero)", () => {
+  it("has N = 2^R − 1 levels, maps the central cell [−Δ/2, Δ/2] to exactly 0 and decodes 0 to 0", async () => {
+    const bits = 3, N = 7, xMax = Math.fround(optimalXMax(bits, { midtread: true })), step = Math.fround((2 * xMax) / N);
+    const t: WeightTensor = { name: "w", shape: [8], data: Float32Array.from([0, -0, 0.49 * step, -0.49 * step, 0.51 * step, 100, -100, 1e-9]) };
+    const q = await run([t], { bits, mode: "mismatched", midtread: true });
+    const cb = q.codebooks[0] as GridCodebook;
+    expect(cb).toMatchObject({ kind: "grid", levels: N, midtread: true });
+    expect(cb.xMax).toBe(xMax);
+    expect(Array.from(q.tensors[0]!.codes)).toEqual([3, 3, 3, 3, 4, 6, 0, 3]);
+    const dec = dequantizeTensor(q.tensors[0]!, cb);
+    expect(Array.from(dec.slice(0, 4)).map(Math.abs)).toEqual([0, 0, 0, 0]);
+    expect(dec[5]).toBe(Math.fround(3 * step));
+  });
+  it("reaches the midtread theory SQNR on Laplacian weights (R = 2, 3)", async () => {
+    const t = sampleTensor("lap", [500, 400], { dist: "laplace", sigma: 0.04, seed: 5 });
+    for (const bits of [2, 3]) {
+      const q = await run([t], { bits, midtread: true });
+      const cb = q.codebooks[0] as GridCodebook;
+      const theory = laplacianDistortion(2 ** bits - 1, optimalXMax(bits, { midtread: true }), 1, { midtread: true }).sqnrDb;
+      expect(Math.abs(sqnrDb(t.data, dequantizeTensor(q.tensors[0]!, cb)) - theory)).toBeLessThan(0.1);
+    }
+  });
+  it("keeps sparse near-zero weights at 0 where midrise shifts them by ±Δ/2 (per channel too)", async () => {
+    const data = new Float32Array(64 * 4);
+    for (let i = 0; i < data.length; i++) data[i] = i % 37 === 0 ? 0.5 : 1e-4 * ((i % 3) - 1);
+    const t: WeightTensor = { name: "w", shape: [64, 4], data };
+    for (const granularity of ["tensor", "channel"] as const) {
+      const mt = await run([t], { bits: 4, midtread: true, granularity });
+      const mr = await run([t], { bits: 4, granularity });
+      const dt = dequantizeTensor(mt.tensors[0]!, mt.codebooks[0]!);
+      const dr = dequantizeTensor(mr.tensors[0]!, mr.codebooks[0]!);
+      let zt = 0, zr = 0;
+      for (let i = 0; i < data.length; i++) if (Math.abs(data[i]!) <= 1e-4) { zt += Math.abs(dt[i]!); zr += Math.abs(dr[i]!); }
+      expect(zt).toBe(0);
+      expect(zr).toBeGreaterThan(0);
+    }
+  });
+  it("codes re-quantize to themselves (core's requantize) and reject midtread at 1 bit or with the iterative rule", async () => {
+    const t = sampleTensor("w", [300], { seed: 3 });
+    const q = await run([t], { bits: 5, midtread: true, granularity: "channel", axis: 0 });
+    const re = new Uint32Array(t.data.length);
+    requantizeValues(q.codebooks[0]!, dequantizeTensor(q.tensors[0]!, q.codebooks[0]!), codedGroups(q.tensors[0]!), re);
+    expect(Array.from(re)).toEqual(Array.from(q.tensors[0]!.codes));
+    expect(() => uniformMseQuantizer().parseOptions({ bits: 1, midtread: true })).toThrow(InvalidOptionsError);
+    expect(() => uniformMseQuantizer().parseOptions({ design: "iterative", midtread: true })).toThrow(/midtread/);
   });
 });
 
@@ -132,7 +180,7 @@ describe("options", () => {
     expect((q.codebooks[0] as GridCodebook).xMax).toBe(Math.fround(iterativeXMax(6).xMax));
   });
   it("uses bits = 8, optimal, matched, tensor and axis −1 by default", () => {
-    expect(uniformMseQuantizer().parseOptions({})).toEqual({ bits: 8, design: "optimal", mode: "matched", granularity: "tensor", axis: -1 });
+    expect(uniformMseQuantizer().parseOptions({})).toEqual({ bits: 8, design: "optimal", mode: "matched", granularity: "tensor", axis: -1, midtread: false });
     expect(uniformMseQuantizer({ bits: 12 }).parseOptions({})).toMatchObject({ bits: 12 });
   });
   it("rejects bad options and axes with typed errors", () => {

@@ -9,6 +9,7 @@ import * as experimentSupportRegion from "./experiment-support-region.js";
 import * as experimentUniformMse from "./experiment-uniform-mse.js";
 import * as list from "./list.js";
 import * as prune from "./prune.js";
+import * as quantize from "./quantize.js";
 import * as recommendBits from "./recommend-bits.js";
 import * as run from "./run.js";
 import * as synth from "./synth.js";
@@ -29,6 +30,7 @@ export const commands: readonly CommandModule[] = [
   list,
   run,
   compare,
+  quantize,
   decode,
   synth,
   demo,

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import {
-  compare, planCompare, QuantforgeError,
+  compare, planCompare,
   type CompareCellRunner, type CompareCoder, type CompareEvaluator, type CompareQuantizer,
 } from "@quantforge/core";
 import { COMPARE_FORMAT, COMPARE_FORMAT_VERSION, type CompareDocument, type PluginVersion } from "@quantforge/report";
@@ -134,9 +134,4 @@ export async function runCompare(rt: Runtime, config: ResolvedCompareConfig, o: 
     totals: { planned: result.total, finished: cells.length, ok, failed: cells.length - ok, seconds: (performance.now() - t0) / 1000 },
     cells,
   };
-}
-
-/** True for the error a Ctrl-C leaves (the run stopped, partial results were written). */
-export function isInterrupt(e: unknown): boolean {
-  return e instanceof QuantforgeError && e.code === "QF_ABORTED";
 }

@@ -1,0 +1,111 @@
+import type { Command } from "commander";
+import { getTf } from "@quantforge/model-tfjs";
+import type { TfjsRuntime } from "@quantforge/io-tfjs";
+import { UsageError } from "../errors.js";
+import { DEFAULT_CODER, selectorFromFlags } from "../jobs.js";
+import { collect, parseSeed } from "../options.js";
+import { fmt, printJson } from "../output.js";
+import { createProgress } from "../progress.js";
+import { CODED_TARGETS, TARGETS, inputFormat, quantizeModel, type QuantizeTarget } from "../quantize-model.js";
+import type { Runtime } from "../runtime.js";
+import { quantizerOptions } from "./run.js";
+
+/** Flags of `quantforge quantize`. */
+export interface QuantizeFlags {
+  quantizer: string;
+  bits?: string;
+  option: string[];
+  coder?: string;
+  target?: string;
+  out: string;
+  seed?: string;
+  samples: string;
+  data?: string;
+  inputShape: string[];
+  eval: boolean;
+  include: string[];
+  exclude: string[];
+  allTensors?: boolean;
+  json?: boolean;
+}
+
+/** Parses `--input-shape name=d1,d2,…` (dimensions after the batch dimension). */
+export function parseInputShapes(values: readonly string[]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const v of values) {
+    const eq = v.lastIndexOf("=");
+    const dims = eq > 0 ? v.slice(eq + 1).split(/[,x]/).map((d) => Number(d.trim())) : [];
+    if (eq <= 0 || dims.length === 0 || dims.some((d) => !Number.isSafeInteger(d) || d < 1)) {
+      throw new UsageError(`--input-shape "${v}" is not name=d1,d2,… (positive dimensions after the batch one). Example: --input-shape x=28,28,1.`);
+    }
+    out.set(v.slice(0, eq), dims);
+  }
+  return out;
+}
+
+/**
+ * `quantforge quantize <model> --quantizer <id> --out <dir>`: a real, smaller model file plus
+ * report.json and report.md (sizes in real bytes, per-tensor SQNR, model-output agreement).
+ */
+export function register(program: Command, rt: Runtime): void {
+  program
+    .command("quantize")
+    .description("write a smaller, deployable model: tfjs model.json, ONNX or safetensors in, quantized model + report out")
+    .argument("<model>", "model.json (tfjs layers or graph model), model.onnx or weights.safetensors")
+    .requiredOption("--quantizer <id>", 'quantizer id (see "quantforge list"), e.g. tfjs-affine, rtn, uniform-mse')
+    .option("--bits <n>", "bits per code; passed to the quantizer as the option bits")
+    .option("--option <key=value>", "a quantizer option (repeatable)", collect, [])
+    .option("--coder <id>", `coder of the coded targets (tfjs-coded, qf; default ${DEFAULT_CODER})`)
+    .option("--target <target>", "tfjs-coded|tfjs-native|tfjs-float (tfjs), onnx|onnx-qdq (ONNX), qf|safetensors-float (any); default: the first for the input's format")
+    .requiredOption("--out <dir>", "output directory (written to a temp directory, then renamed; must not exist or be empty)")
+    .option("--seed <n>", "random seed (quantizer and random model inputs)", "0")
+    .option("--samples <n>", "random input samples for the model-output check", "8")
+    .option("--data <file.safetensors>", "model inputs for the output check instead of random ones (tensors named after the inputs, batch first)")
+    .option("--input-shape <name=d1,d2,…>", "shape of an input with unknown dimensions, batch excluded (repeatable)", collect, [])
+    .option("--no-eval", "skip running the model (no output agreement or reload check)")
+    .option("--include <regex>", "quantize only tensors whose name matches (repeatable)", collect, [])
+    .option("--exclude <regex>", "keep tensors whose name matches in float (repeatable)", collect, [])
+    .option("--all-tensors", "quantize every float tensor, biases included")
+    .option("--json", "print the report as one JSON object on stdout")
+    .action(async (input: string, flags: QuantizeFlags) => {
+      const seed = parseSeed(flags.seed);
+      const samples = Number(flags.samples);
+      if (!Number.isSafeInteger(samples) || samples < 1 || samples > 100000) throw new UsageError(`--samples "${flags.samples}" must be an integer in 1…100000.`);
+      const format = inputFormat(input);
+      const target = (flags.target ?? TARGETS[format][0]!) as QuantizeTarget;
+      if (!TARGETS[format].includes(target)) throw new UsageError(`--target ${target} does not apply to ${format} input. Choose one of: ${TARGETS[format].join(", ")}.`);
+      const coded = CODED_TARGETS.has(target);
+      if (flags.coder !== undefined && !coded) throw new UsageError(`--coder applies to the coded targets (tfjs-coded, qf); target ${target} stores the values itself. Drop --coder or choose a coded target.`);
+      // Ids and options are checked before the model is read.
+      const qp = rt.registry.quantizer(flags.quantizer);
+      const qOptions = qp.parseOptions(quantizerOptions(flags));
+      const cp = coded ? rt.registry.coder(flags.coder ?? DEFAULT_CODER) : undefined;
+      const select = selectorFromFlags(flags) ?? (await import("@quantforge/core")).defaultSelector;
+      const progress = createProgress(rt, { json: flags.json });
+      let result;
+      try {
+        result = await quantizeModel({
+          input, out: flags.out, target, seed, select, samples, evaluate: flags.eval,
+          ...(flags.data ? { data: flags.data } : {}),
+          inputShapes: parseInputShapes(flags.inputShape),
+          quantizer: { id: qp.id, version: qp.version, options: qOptions, instance: qp.create(qOptions) },
+          ...(cp ? { coder: { id: cp.id, version: cp.version, instance: cp.create(cp.parseOptions({})) } } : {}),
+          progress,
+          tf: async () => (await getTf()) as unknown as TfjsRuntime,
+        });
+      } finally {
+        progress.done();
+      }
+      const r = result.report;
+      if (flags.json) return printJson(rt, r);
+      for (const d of r.diagnostics) rt.err(`${d.severity} [${d.source}/${d.ruleId}]${d.tensor ? ` ${d.tensor}:` : ""} ${d.message}\n`);
+      rt.out(`wrote ${flags.out} (${target}): ${r.size.before} → ${r.size.after} bytes (${fmt(r.size.ratio)}× smaller), overall SQNR ${fmt(r.overall.sqnrDb)} dB, ${r.overall.quantized}/${r.overall.tensors} tensors quantized\n`);
+      if (r.model) {
+        for (const o of r.model.outputs) {
+          rt.out(`output ${o.name} [${o.shape.join(", ")}]: relative error ${fmt(o.relativeError, 6)}${o.kl === undefined ? "" : `, KL ${fmt(o.kl, 6)} nats, top-1 agreement ${fmt(100 * o.top1Agreement!, 1)}%`}\n`);
+        }
+        rt.out(`reload check (${r.model.reload.runtime}): max abs diff ${fmt(r.model.reload.maxAbsDiff, 3)}, ${r.model.reload.matches ? "matches" : "MISMATCH"}\n`);
+      }
+      rt.out(`report: ${flags.out}/report.md, ${flags.out}/report.json\n`);
+    });
+}

@@ -1,0 +1,11 @@
+import { expect, it } from "vitest";
+
+// Pins the public surface: adding, renaming or removing an export must be deliberate.
+it("exports exactly the public API", async () => {
+  expect(Object.keys(await import("./index.js")).sort()).toEqual([
+    "COMPARE_FORMAT", "COMPARE_FORMAT_VERSION", "FLOAT_LABEL", "PARETO_LABEL", "SLB_LABEL", "UNIFORM_LABEL",
+    "bestInGroup", "cellPoints", "compareCharts", "csvField", "escapeHtml", "fmtNum", "heatColor", "heatTable",
+    "laplacianReferences", "laplacianSlbDb", "paretoFront", "pointText", "rateGroup", "renderCsv", "renderHtml",
+    "renderMarkdown", "renderSvg", "resultsTable", "statusLine",
+  ]);
+});
