@@ -1,6 +1,6 @@
 // Benchmark: cells per minute of `quantforge compare` with --jobs 1 (main thread) vs --jobs 2
 // (two worker threads), on the issue-8 acceptance command. Runs the built CLI (pnpm build first):
-//   pnpm --filter @quantforge/runner bench:compare [-- --repeat 3 --jobs 1,2,4 --model mnist-mlp]
+//   pnpm --filter @quantforge/runner bench:compare [--repeat 3 --jobs 1,2,4 --model mnist-mlp --bits 2-8 --coders fixed,huffman]
 // Reports wall time of the whole process (start-up and model loading included) and of the
 // compare phase alone (results.json totals.seconds), plus the load average, since other work on
 // the machine skews both.
@@ -19,7 +19,9 @@ const jobsList = arg("jobs", "1,2").split(",").map(Number);
 const model = arg("model", "mnist-mlp");
 const cliPath = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "qf-bench-compare-"));
-const args = ["compare", "--model", model, "--quantizers", "rtn,uniform-mse,support-region", "--bits", "2,3,4,8", "--quiet"];
+const bits = arg("bits", "2,3,4,8");
+const coders = arg("coders", "fixed");
+const args = ["compare", "--model", model, "--quantizers", "rtn,uniform-mse,support-region", "--bits", bits, "--coders", coders, "--quiet"];
 
 console.log(`node ${process.version}, ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
 console.log(`command: quantforge ${args.join(" ")} --out <tmp> --jobs N   (${repeat} run(s) each)`);

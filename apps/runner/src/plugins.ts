@@ -1,5 +1,6 @@
 import type { AnyPlugin } from "@quantforge/core";
 import { accuracyEvaluator } from "@quantforge/evaluator-accuracy";
+import { fidelityEvaluator } from "@quantforge/evaluator-fidelity";
 import { fixedCoder } from "@quantforge/coder-fixed";
 import { huffmanCoder } from "@quantforge/coder-huffman";
 import { sizeEvaluator } from "@quantforge/evaluator-size";
@@ -7,6 +8,7 @@ import { sqnrEvaluator } from "@quantforge/evaluator-sqnr";
 import { gpfqQuantizer } from "@quantforge/quantizer-gpfq";
 import { hessianEcsqQuantizer } from "@quantforge/quantizer-hessian-ecsq";
 import { msqQuantizer, preprocessedMsqQuantizer } from "@quantforge/quantizer-preprocessed-msq";
+import { autoQuantizer } from "@quantforge/quantizer-auto";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
 import { supportRegionQuantizer } from "@quantforge/quantizer-support-region";
 import { tfjsAffineQuantizer } from "@quantforge/quantizer-tfjs-affine";
@@ -29,6 +31,7 @@ export function builtinPlugins(): AnyPlugin[] {
     gpfqQuantizer(),
     hessianEcsqQuantizer(),
     tfjsAffineQuantizer(),
+    autoQuantizer({ plugins: builtinPlugins }),
     // coders
     fixedCoder(),
     huffmanCoder(),
@@ -36,5 +39,6 @@ export function builtinPlugins(): AnyPlugin[] {
     accuracyEvaluator(),
     sqnrEvaluator(),
     sizeEvaluator(),
+    fidelityEvaluator(),
   ];
 }

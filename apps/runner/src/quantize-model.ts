@@ -3,7 +3,7 @@ import { mkdir, open, readdir, rename, rm, rmdir, stat, writeFile, type FileHand
 import { basename, dirname, join, resolve } from "node:path";
 import {
   ContainerEncoder, ErrorCodes, InvalidQuantizedError, QuantforgeError, Rng, codebookMap, createRunContext, crc32, dequantizeTensor, shapeSize,
-  CollectingDiagnostics, assertQuantizedModel, assertWeightSet, throwIfAborted,
+  CollectingDiagnostics, assertQuantizedModel, assertWeightSet, requireCapabilities, throwIfAborted,
   type Codebook, type Coder, type Diagnostic, type EncodedSize, type ProgressReporter, type QuantizedModel, type QuantizedTensor,
   type Quantizer, type TensorSelector, type WeightTensor,
 } from "@quantforge/core";
@@ -467,6 +467,8 @@ export async function quantizeModel(o: QuantizeModelOptions): Promise<{ report: 
   const fmt = inputFormat(o.input);
   if (!TARGETS[fmt].includes(o.target)) throw new UsageError(`--target ${o.target} does not apply to ${fmt} input. Choose one of: ${TARGETS[fmt].join(", ")}.`);
   if (CODED_TARGETS.has(o.target) && !o.coder) throw new UsageError(`--target ${o.target} needs a coder.`);
+  // A quantize command has weights, not a model probe: quantizers that need one fail here, early.
+  requireCapabilities(o.quantizer.id, undefined, o.quantizer.instance.needs ?? []);
   const src = await openSource(o.input, fmt);
   const diagnostics = new CollectingDiagnostics();
   const ctx = createRunContext({ seed: o.seed, diagnostics, progress: o.progress, ...(o.signal ? { signal: o.signal } : {}) });
@@ -591,7 +593,8 @@ export async function quantizeModel(o: QuantizeModelOptions): Promise<{ report: 
       model,
       notes,
       diagnostics: diagnostics.items,
-      timing: { seconds, weightsPerSecond: seconds > 0 ? weights / seconds : 0, peakRssBytes: peakRss },
+      // maxRSS is the process's lifetime peak (kB): exact, and it includes the sampled points.
+    timing: { seconds, weightsPerSecond: seconds > 0 ? weights / seconds : 0, peakRssBytes: Math.max(peakRss, process.resourceUsage().maxRSS * 1024) },
     };
     const markdown = renderQuantizeMarkdown(report);
     await writeFile(join(tmp, "report.json"), `${JSON.stringify(report, null, 2)}\n`);

@@ -89,14 +89,22 @@ function isGraph(m: GraphModel | LayersModel): m is GraphModel {
   return typeof (m as GraphModel).executeAsync === "function";
 }
 
+/**
+ * tfjs uniquifies the names of generated layers per load (a Sequential model's input layer is
+ * `c1_input_1`, then `c1_input_2`, …); the name without that counter is stable across loads.
+ */
+function stableLayerName(name: string): string {
+  return name.replace(/_\d+$/, "");
+}
+
 /** The inputs of a loaded model (from the graph's signature/placeholders or the layers' inputs). */
 export function tfjsInputSpecs(m: GraphModel | LayersModel): ModelInputSpec[] {
-  const list = isGraph(m) ? m.inputs : m.inputs;
-  return list.map((t) => {
+  const graph = isGraph(m);
+  return m.inputs.map((t) => {
     const dtype = t.dtype === "int32" ? "int32" : "float32";
     if (t.dtype !== "float32" && t.dtype !== "int32") throw new FormatError(`model input "${t.name}" has dtype ${t.dtype}; quantforge feeds float32 or int32 inputs.`);
     const shape = ((t.shape ?? []) as (number | null)[]).map((d) => (d === null || d < 0 ? null : d));
-    return { name: t.name, shape, dtype };
+    return { name: graph ? t.name : stableLayerName(t.name), shape, dtype };
   });
 }
 
@@ -118,7 +126,7 @@ export async function runTfjsModel(tf: TfjsRuntime, m: GraphModel | LayersModel,
       try { r = m.execute(dict, names); } catch { r = await m.executeAsync(dict, names); }
       outs = Array.isArray(r) ? r : [r];
     } else {
-      names = m.outputs.map((o) => o.name);
+      names = m.outputs.map((o) => stableLayerName(o.name));
       const r = m.predict(inputs.length === 1 ? inputs[0]! : inputs);
       outs = Array.isArray(r) ? r : [r];
     }

@@ -5,7 +5,8 @@
  * - inference throughput on the 2,000 test digits (samples/s),
  * - time of the exact Hessian diagonal for 1,000 samples (measured on `hessianSamples` and scaled).
  *
- *   pnpm --filter @quantforge/model-tfjs bench [-- --backends wasm,cpu --models mnist-mlp,mnist-lenet5 --json out.json]
+ *   pnpm --filter @quantforge/model-tfjs bench [-- --backends wasm,cpu --models mnist-mlp,mnist-lenet5
+ *                                              --parts train,infer,hessian --json out.json]
  *
  * Each figure is given as wall-clock seconds and as this process's CPU seconds (user + system,
  * `process.cpuUsage`): on a shared machine the wall clock includes waiting for a core, the CPU
@@ -23,6 +24,7 @@ function arg(name: string, fallback: string): string {
 const backends = arg("backends", "wasm,cpu").split(",") as TfjsBackend[];
 const models = arg("models", "mnist-mlp,mnist-lenet5").split(",");
 const jsonOut = process.argv.includes("--json") ? arg("json", "") : "";
+const parts = new Set(arg("parts", "train,infer,hessian").split(","));
 
 /** Samples timed per measurement, by model and backend (the CPU backend is far slower on convs). */
 function budget(model: string, backend: TfjsBackend): { train: number; hessian: number } {
@@ -63,18 +65,26 @@ for (const id of models) {
     // Training: one epoch over `b.train` digits, scaled to the 8,000 of the embedded split.
     const model = buildReferenceModel(tf, id, 1);
     const tiny = takeSamples(data.test, 10);
-    // Warm-up: one small epoch compiles/initialises every kernel of the training step.
-    await trainLayersModel(tf, id, buildReferenceModel(tf, id, 2), { train: takeSamples(data.train, 128), test: tiny }, { epochs: 1, seed: 1, batchSize: 64, learningRate: 1e-3, shift: 2, source: "embedded" });
-    const tt = await timed(() => trainLayersModel(tf, id, model, { train: takeSamples(data.train, b.train), test: tiny }, { epochs: 1, seed: 1, batchSize: 64, learningRate: 1e-3, shift: 2, source: "embedded" }));
+    let tt = { wall: NaN, cpu: NaN };
+    if (parts.has("train")) {
+      // Warm-up: one small epoch compiles/initialises every kernel of the training step.
+      await trainLayersModel(tf, id, buildReferenceModel(tf, id, 2), { train: takeSamples(data.train, 128), test: tiny }, { epochs: 1, seed: 1, batchSize: 64, learningRate: 1e-3, shift: 2, source: "embedded" });
+      tt = await timed(() => trainLayersModel(tf, id, model, { train: takeSamples(data.train, b.train), test: tiny }, { epochs: 1, seed: 1, batchSize: 64, learningRate: 1e-3, shift: 2, source: "embedded" }));
+    }
     const scale = data.train.count / b.train;
     model.dispose();
     // Inference: the trained reference weights on the 2,000 test digits (one warm-up batch first).
     const probe = await loadModel(id);
     await probe.forward.predict(probe.weights, probe.testSet.inputs.subarray(0, 100 * 784), 100);
-    const ti = await timed(() => probe.forward.predict(probe.weights, probe.testSet.inputs, probe.testSet.count));
+    if (tf.getBackend() !== backend) throw new Error(`the probe switched the backend to ${tf.getBackend()}`);
+    const ti = parts.has("infer") ? await timed(() => probe.forward.predict(probe.weights, probe.testSet.inputs, probe.testSet.count)) : { wall: NaN, cpu: NaN };
     // Hessian diagonal: b.hessian calibration digits (after a 10-sample warm-up), scaled to 1,000.
-    await exactHessianDiagonal(tf, probe.spec, probe.weights, probe.calibrationSet.inputs.subarray(0, 10 * 784), 10);
-    const th = await timed(() => exactHessianDiagonal(tf, probe.spec, probe.weights, probe.calibrationSet.inputs.subarray(0, b.hessian * 784), b.hessian));
+    let th = { wall: NaN, cpu: NaN };
+    if (parts.has("hessian")) {
+      await exactHessianDiagonal(tf, probe.spec, probe.weights, probe.calibrationSet.inputs.subarray(0, 10 * 784), 10);
+      th = await timed(() => exactHessianDiagonal(tf, probe.spec, probe.weights, probe.calibrationSet.inputs.subarray(0, b.hessian * 784), b.hessian));
+    }
+    if (tf.getBackend() !== backend) throw new Error(`the backend changed to ${tf.getBackend()} during the run`);
     const row: Row = {
       model: id, backend,
       trainSecondsPerEpoch: tt.wall * scale, trainCpuSecondsPerEpoch: tt.cpu * scale, trainMeasuredSamples: b.train,

@@ -42,6 +42,13 @@ describe("WASM Conv2DBackpropFilter kernel", () => {
       }
     });
   }
+  it("getTf() keeps the backend in use; getTf(backend) switches", async () => {
+    expect((await getTf("cpu")).getBackend()).toBe("cpu");
+    expect((await getTf()).getBackend()).toBe("cpu");
+    expect((await getTf("wasm")).getBackend()).toBe("wasm");
+    expect((await getTf()).getBackend()).toBe("wasm");
+  });
+
   it("rejects strides other than 1 and 'same' padding with a clear error", async () => {
     await expect(filterGrad("wasm", [2, 8, 8, 1], [3, 3, 1, 2], 2, "valid", 1)).rejects.toMatchObject({ code: "QF_USAGE", message: expect.stringMatching(/stride 1, 'valid' padding/) });
     await expect(filterGrad("wasm", [2, 8, 8, 1], [3, 3, 1, 2], 1, "same", 1)).rejects.toMatchObject({ code: "QF_USAGE" });

@@ -16,6 +16,8 @@ export class TfjsError extends QuantforgeError {
 
 let tfPromise: Promise<Tf> | undefined;
 let wasmKernelRegistered = false;
+/** The backend chosen by the last selection (undefined before the first call). */
+let selected: TfjsBackend | undefined;
 
 async function loadTf(): Promise<Tf> {
   const tf = await import("@tensorflow/tfjs");
@@ -26,17 +28,19 @@ async function loadTf(): Promise<Tf> {
 }
 
 /**
- * Returns the tfjs namespace with a backend selected: `wasm` (XNNPACK, SIMD) by default, falling
- * back to the pure-JS `cpu` backend when WASM cannot start. The environment variable
- * `QUANTFORGE_TFJS_BACKEND=cpu|wasm` or `prefer` chooses explicitly. On WASM the missing
- * `Conv2DBackpropFilter` kernel is registered (see `conv2d-backprop-filter.ts`).
+ * Returns the tfjs namespace with a backend selected. On first use: `prefer`, else the
+ * environment variable `QUANTFORGE_TFJS_BACKEND=cpu|wasm`, else `wasm` (XNNPACK, SIMD), falling
+ * back to the pure-JS `cpu` backend when WASM cannot start. Later calls without `prefer` keep the
+ * backend in use; with `prefer` they switch. On WASM the missing `Conv2DBackpropFilter` kernel is
+ * registered (see `conv2d-backprop-filter.ts`).
  */
 export async function getTf(prefer?: TfjsBackend): Promise<Tf> {
   tfPromise ??= loadTf();
   const tf = await tfPromise;
+  if (prefer === undefined && selected !== undefined) return tf;
   const want = prefer ?? (process.env.QUANTFORGE_TFJS_BACKEND as TfjsBackend | undefined) ?? "wasm";
   if (want !== "wasm" && want !== "cpu") throw new TfjsError(`unknown tfjs backend "${String(want)}". Use "wasm" or "cpu".`);
-  if (tf.getBackend() === want) return tf;
+  if (selected === want && tf.getBackend() === want) return tf;
   if (want === "wasm") {
     try {
       // The import registers the wasm backend factory; it finds its .wasm files by itself in Node.
@@ -47,6 +51,7 @@ export async function getTf(prefer?: TfjsBackend): Promise<Tf> {
       }
       if (await tf.setBackend("wasm")) {
         await tf.ready();
+        selected = "wasm";
         return tf;
       }
     } catch {
@@ -56,5 +61,6 @@ export async function getTf(prefer?: TfjsBackend): Promise<Tf> {
   }
   if (!(await tf.setBackend("cpu"))) throw new TfjsError("no tfjs backend could start (wasm and cpu both failed). Reinstall @tensorflow/tfjs.");
   await tf.ready();
+  selected = "cpu";
   return tf;
 }

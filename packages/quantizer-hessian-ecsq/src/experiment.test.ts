@@ -57,7 +57,7 @@ describe("hessian-ecsq experiment", () => {
     const mlp = linearProbe("toy-b", 16, 3, 200, 3);
     let tuned = 0;
     const r = await runHessianEcsqExperiment({ lenet, others: [mlp] }, {
-      density: 0.3, pruneSteps: 2, rates: [2, 3], hessianSamples: [10, 50], selectionDrop: 5, ecsqMaxIterations: 40,
+      density: 0.3, pruneSteps: 2, lambdas: [0, 0.003, 0.03, 0.3], rates: [2, 3], hessianSamples: [10, 50], selectionDrop: 5, ecsqMaxIterations: 40,
       fineTune: async (_p, w, surv) => {
         tuned++;
         // Stage 1 keeps √0.3 of the weights, stage 2 the target 0.3; pruned weights arrive as 0.
@@ -67,6 +67,11 @@ describe("hessian-ecsq experiment", () => {
       },
     });
     expect(tuned).toBe(2);
+    // λ sweep: rate falls and distortion rises as λ grows (λ = 0 is k-means from the linear start).
+    expect(r.lambdaSweep.map((p) => p.lambda)).toEqual([0, 0.003, 0.03, 0.3]);
+    const first = r.lambdaSweep[0]!, last = r.lambdaSweep[r.lambdaSweep.length - 1]!;
+    expect(last.entropy).toBeLessThan(first.entropy);
+    expect(last.weightedDistortion).toBeGreaterThan(first.weightedDistortion);
     expect(r.pruneSteps).toBe(2);
     const rows = r.table1.rows;
     expect(rows.map((x) => x.method.split(" (")[0])).toEqual(["original", "pruned", "pruning + k-means", "pruning + Hessian-weighted k-means", "pruning + uniform quantization", "pruning + iterative ECSQ"]);

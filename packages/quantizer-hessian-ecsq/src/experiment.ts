@@ -5,7 +5,8 @@ import {
 import { encodeHuffmanStream, huffmanCodeLengths, huffmanCoder } from "@quantforge/coder-huffman";
 import { fixedCoder } from "@quantforge/coder-fixed";
 import { hessianEcsqQuantizer } from "./hessian-ecsq-quantizer.js";
-import type { HessianEcsqOptionsInput } from "./options.js";
+import { quantizeHessianEcsq } from "./hessian-ecsq.js";
+import { hessianEcsqOptionsSchema, type HessianEcsqOptionsInput } from "./options.js";
 import { pruneNetwork } from "./prune.js";
 
 type Mode = NonNullable<HessianEcsqOptionsInput["mode"]>;
@@ -48,6 +49,8 @@ export interface HessianEcsqExperimentOptions {
   readonly selectionSamples?: number;
   /** Iteration cap of iterative ECSQ inside rate searches (non-converged runs are counted in the result). @default 100 */
   readonly ecsqMaxIterations?: number;
+  /** λ values of the rate–distortion sweep on the pruned network. @default [0, 1e-7, 3e-7, 1e-6, 3e-6, 1e-5, 3e-5, 1e-4] */
+  readonly lambdas?: readonly number[];
   /** Skip the unpruned sweep and the importance study (Table 1 only). @default false */
   readonly table1Only?: boolean;
   /** Progress lines. */
@@ -104,6 +107,11 @@ export interface HessianEcsqExperimentResult {
   readonly table1: { readonly model: string; readonly parameters: number; readonly survivors: number; readonly rows: readonly Table1Row[] };
   readonly sweep: readonly SweepPoint[];
   readonly importance: readonly SweepPoint[];
+  /**
+   * Iterative ECSQ λ sweep on the pruned network's surviving weights (Hessian importance, h of
+   * mean 1, 64-cluster linear start): the rate–distortion curve, one point per λ.
+   */
+  readonly lambdaSweep: readonly { readonly lambda: number; readonly entropy: number; readonly weightedDistortion: number; readonly mse: number; readonly levels: number; readonly iterations: number; readonly converged: boolean }[];
   readonly seconds: number;
 }
 
@@ -270,7 +278,20 @@ export async function runHessianEcsqExperiment(probes: { readonly lenet: ModelPr
     });
   }
   const table1 = { model: lenet.id, parameters: nAll, survivors: nSurv, rows };
-  if (o.table1Only) return { seed, density, fineTuned: !!o.fineTune, pruneSteps: steps, floatBiases, table1, sweep: [], importance: [], seconds: (performance.now() - t0) / 1000 };
+
+  // ---- λ sweep on the pruned network's survivors (rate–distortion of iterative ECSQ) ----------
+  const lambdaSweep: HessianEcsqExperimentResult["lambdaSweep"][number][] = [];
+  {
+    const quantized = pruned.filter(select);
+    const imp = await need(prunedProbe.hessian, prunedProbe, "hessianDiagonal").hessianDiagonal({ samples: Math.min(1000, calib.count), seed });
+    for (const lambda of o.lambdas ?? [0, 1e-7, 3e-7, 1e-6, 3e-6, 1e-5, 3e-5, 1e-4]) {
+      const opts = hessianEcsqOptionsSchema.parse({ mode: "iterative-ecsq", lambda, clusters: 64, density, pruneScope: o.pruneScope ?? "joint", maxIterations: ecsqIt });
+      const g = quantizeHessianEcsq(quantized, imp, opts).groups[0]!;
+      lambdaSweep.push({ lambda, entropy: g.entropy, weightedDistortion: g.weightedDistortion, mse: g.mse, levels: g.levels, iterations: g.iterations, converged: g.converged });
+      log(`λ = ${lambda}: entropy ${g.entropy.toFixed(3)} bits, weighted distortion ${g.weightedDistortion.toExponential(3)}`);
+    }
+  }
+  if (o.table1Only) return { seed, density, fineTuned: !!o.fineTune, pruneSteps: steps, floatBiases, table1, lambdaSweep, sweep: [], importance: [], seconds: (performance.now() - t0) / 1000 };
 
   // ---- Unpruned sweeps and importance study -----------------------------------------------
   const sweep: SweepPoint[] = [];
@@ -311,7 +332,7 @@ export async function runHessianEcsqExperiment(probes: { readonly lenet: ModelPr
       for (const b of rates) for (const [imp, label] of sources) await point(probe, mode, b, imp, label, importance);
     }
   }
-  return { seed, density, fineTuned: !!o.fineTune, pruneSteps: steps, floatBiases, table1, sweep, importance, seconds: (performance.now() - t0) / 1000 };
+  return { seed, density, fineTuned: !!o.fineTune, pruneSteps: steps, floatBiases, table1, lambdaSweep, sweep, importance, seconds: (performance.now() - t0) / 1000 };
 }
 
 const f2 = (x: number | null, d = 2) => (x === null ? "–" : x.toFixed(d));
@@ -330,6 +351,10 @@ export function renderHessianEcsqMarkdown(r: HessianEcsqExperimentResult): strin
     out.push("", `### ${title}`, "", "| model | mode | importance | b | coder | bits/weight | ratio | accuracy % | entropy | levels |", "|---|---|---|---|---|---|---|---|---|---|");
     for (const p of pts) out.push(`| ${p.model} | ${p.mode} | ${p.importance} | ${p.rate} | ${p.coder} | ${f2(p.bitsPerWeight, 3)} | ${f2(p.ratio)} | ${f2(p.accuracy)} | ${f2(p.entropy, 3)} | ${p.levels} |`);
   };
+  if (r.lambdaSweep.length > 0) {
+    out.push("", `### Iterative ECSQ λ sweep on the pruned ${t.model}'s ${t.survivors} surviving weights (Hessian importance, mean 1; 64-cluster linear start)`, "", "| λ | entropy bits | weighted distortion | MSE | levels | iterations |", "|---|---|---|---|---|---|");
+    for (const p of r.lambdaSweep) out.push(`| ${p.lambda} | ${p.entropy.toFixed(3)} | ${p.weightedDistortion.toExponential(3)} | ${p.mse.toExponential(3)} | ${p.levels} | ${p.iterations}${p.converged ? "" : " (cap)"} |`);
+  }
   table("Unpruned: accuracy vs average bits/weight (b: k = 2^b for k-means, entropy target b for uniform/ECSQ)", r.sweep);
   table("Importance: Hessian from 1,000 samples vs more vs Adam √v̂", r.importance);
   out.push("", `Run time ${r.seconds.toFixed(0)} s.`);

@@ -10,3 +10,5 @@ export type { Table, TableCell, HeatTable } from "./tables.js";
 export { renderMarkdown, statusLine } from "./markdown.js";
 export { renderCsv, csvField } from "./csv.js";
 export { renderHtml, escapeHtml, heatColor } from "./html.js";
+export { sensitivityChart, renderSensitivityHtml } from "./sensitivity.js";
+export type { SensitivityChartInput, SensitivityChartRow } from "./sensitivity.js";

@@ -6,6 +6,6 @@ it("exports exactly the public API", async () => {
     "COMPARE_FORMAT", "COMPARE_FORMAT_VERSION", "FLOAT_LABEL", "PARETO_LABEL", "SLB_LABEL", "UNIFORM_LABEL",
     "bestInGroup", "cellPoints", "compareCharts", "csvField", "escapeHtml", "fmtNum", "heatColor", "heatTable",
     "laplacianReferences", "laplacianSlbDb", "paretoFront", "pointText", "rateGroup", "renderCsv", "renderHtml",
-    "renderMarkdown", "renderSvg", "resultsTable", "statusLine",
+    "renderMarkdown", "renderSensitivityHtml", "renderSvg", "resultsTable", "sensitivityChart", "statusLine",
   ]);
 });

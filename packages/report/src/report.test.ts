@@ -115,11 +115,16 @@ describe("tables", () => {
     const csv = renderCsv(doc).split("\r\n");
     expect(csv).toHaveLength(11);
     const head = csv[0]!.split(",");
+    expect(head.slice(-6)).toEqual(["seed", "quantforge_version", "node_version", "plugin_versions", "input_sha256", "config"]);
+    expect(csv[1]!.endsWith(`,1,0.0.0-test,v20.0.0,quantizer/rtn@1,weights /tmp/<fixture>.safetensors=${"ab".repeat(32)},"{""weights"":""/tmp/<fixture>.safetensors"",""seed"":1}"`)).toBe(true);
     for (const k of ["index", "codes_sha256", "sqnrDb", "bitsPerWeight", "accuracy", "normalized_sqnr_db", "seconds"]) expect(head).toContain(k);
     const r0 = csv[1]!.split(",");
     expect(r0[head.indexOf("codes_sha256")]).toBe(doc.cells[0]!.codesSha256);
     expect(Number(r0[head.indexOf("sqnrDb")])).toBe(doc.cells[0]!.result!.summary.sqnrDb);
     expect(csv[9]).toContain("QF_INTERNAL,deliberately broken");
+    // Parsed back by a CSV reader: every row has as many fields as the header.
+    const fields = (line: string) => (line.match(/("([^"]|"")*"|[^,]*)(,|$)/g) ?? []).filter((f, i, a) => !(i === a.length - 1 && f === ""));
+    for (const l of csv.slice(1, 10)) expect(fields(l)).toHaveLength(head.length);
   });
 });
 

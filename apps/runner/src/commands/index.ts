@@ -12,6 +12,7 @@ import * as prune from "./prune.js";
 import * as quantize from "./quantize.js";
 import * as recommendBits from "./recommend-bits.js";
 import * as run from "./run.js";
+import * as sensitivity from "./sensitivity.js";
 import * as synth from "./synth.js";
 import * as theory from "./theory.js";
 import * as theorySupportRegion from "./theory-support-region.js";
@@ -43,6 +44,7 @@ export const commands: readonly CommandModule[] = [
   prune,
   experimentPreprocessedMsq,
   experimentSupportRegion,
+  sensitivity,
 ];
 
 /** Registers every command on `program`. */

@@ -7,7 +7,7 @@ import { parseSeed } from "../options.js";
 import { printJson, renderTable } from "../output.js";
 import type { Runtime } from "../runtime.js";
 import { loadCompareConfig, resolveCompareConfig, validateCompareConfig, type CompareConfigInput } from "./config.js";
-import { createCompareDisplay } from "./display.js";
+import { createCompareDisplay, type CompareDisplay } from "./display.js";
 import { OUTPUT_FILES, writeCompareOutputs } from "./outputs.js";
 import { runCompare } from "./run-compare.js";
 import { verifyResults } from "./verify.js";
@@ -89,11 +89,11 @@ async function configFrom(flags: CompareFlags) {
 }
 
 /** Runs `fn` with an AbortSignal that the first Ctrl-C aborts; a second Ctrl-C exits at once. */
-async function withInterrupt<T>(rt: Runtime, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+async function withInterrupt<T>(display: CompareDisplay, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const ac = new AbortController();
   const onSigint = () => {
     if (ac.signal.aborted) process.exit(130);
-    rt.err("\ninterrupted: stopping; finished cells are kept (Ctrl-C again to quit at once)\n");
+    display.note("interrupted: stopping; finished cells are kept (Ctrl-C again to quit at once)");
     ac.abort(new AbortedError());
   };
   process.on("SIGINT", onSigint);
@@ -108,9 +108,14 @@ async function withInterrupt<T>(rt: Runtime, fn: (signal: AbortSignal) => Promis
 async function verifyCommand(rt: Runtime, flags: CompareFlags): Promise<void> {
   const given = (["model", "weights", "quantizers", "bits", "coders", "evaluators", "seed", "config", "timeout", "include", "exclude"] as const).filter((k) => flags[k] !== undefined && !(Array.isArray(flags[k]) && flags[k].length === 0));
   if (given.length > 0) throw new UsageError(`--verify re-runs exactly what the results.json manifest says; drop --${given[0]} (only --jobs, --out, --json and --quiet go with --verify).`);
+  const jobs = parseJobs(flags.jobs) ?? 1;
   const display = createCompareDisplay(rt, { quiet: flags.quiet });
-  const report = await withInterrupt(rt, (signal) => verifyResults(rt, flags.verify!, { jobs: parseJobs(flags.jobs) ?? 1, signal, display }));
-  display.finish();
+  let report;
+  try {
+    report = await withInterrupt(display, (signal) => verifyResults(rt, flags.verify!, { jobs, signal, display }));
+  } finally {
+    display.finish();
+  }
   if (flags.out) await writeCompareOutputs(flags.out, report.rerun);
   for (const n of report.notes) rt.err(`note: ${n}\n`);
   if (flags.json) printJson(rt, { file: report.file, checked: report.checked, identical: report.differences.length === 0, differences: report.differences, notes: report.notes });
@@ -137,8 +142,12 @@ export async function compareCommand(rt: Runtime, flags: CompareFlags): Promise<
   const out = merged.out;
   if (out === undefined) throw new UsageError("--out is missing. Give the output directory: --out <dir> (or out: in the config file).");
   const display = createCompareDisplay(rt, { quiet: flags.quiet });
-  const doc = await withInterrupt(rt, (signal) => runCompare(rt, resolved, { jobs: merged.jobs ?? 1, signal, display }));
-  display.finish();
+  let doc;
+  try {
+    doc = await withInterrupt(display, (signal) => runCompare(rt, resolved, { jobs: merged.jobs ?? 1, signal, display }));
+  } finally {
+    display.finish();
+  }
   const written = await writeCompareOutputs(out, doc);
   if (flags.json) printJson(rt, doc);
   else {

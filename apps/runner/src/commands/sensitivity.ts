@@ -1,0 +1,80 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { formatSensitivityMarkdown, sensitivityReport, DEFAULT_FIDELITY_SETTINGS } from "@quantforge/evaluator-fidelity";
+import { loadModel } from "@quantforge/model-tfjs";
+import { renderSensitivityHtml } from "@quantforge/report";
+import { UsageError } from "../errors.js";
+import { selectorFromFlags } from "../jobs.js";
+import { collect, parseSeed } from "../options.js";
+import { printJson, writeFileAtomic } from "../output.js";
+import { createProgress } from "../progress.js";
+import type { Runtime } from "../runtime.js";
+import { quantizerOptions } from "./run.js";
+
+/** Flags of `quantforge sensitivity`. */
+export interface SensitivityFlags {
+  quantizer: string;
+  bits?: string;
+  option: string[];
+  data?: string;
+  samples: string;
+  seed?: string;
+  json?: boolean;
+  out?: string;
+  include: string[];
+  exclude: string[];
+  allTensors?: boolean;
+}
+
+/**
+ * `quantforge sensitivity <model> --quantizer <id> --bits <n>`: quantizes one tensor at a time
+ * and ranks the tensors by the worst-output relative error each causes alone (tensor SQNR beside
+ * it). Prints a Markdown table (or JSON with --json); --out writes sensitivity.json, .md and an
+ * HTML page with the chart.
+ */
+export function register(program: Command, rt: Runtime): void {
+  program
+    .command("sensitivity")
+    .description("rank tensors by the model-output error each causes when quantized alone (per-tensor SQNR beside it)")
+    .argument("<model>", "a tfjs model: mnist-mlp, mnist-lenet5 or a layers model.json path")
+    .requiredOption("--quantizer <id>", 'quantizer id (see "quantforge list")')
+    .option("--bits <n>", "bits per code; passed to the quantizer as the option bits")
+    .option("--option <key=value>", "a quantizer option (repeatable)", collect, [])
+    .option("--data <source>", 'model data: "embedded" or a folder of MNIST IDX files', "embedded")
+    .option("--samples <n>", "input samples the outputs are compared on", String(DEFAULT_FIDELITY_SETTINGS.samples))
+    .option("--seed <n>", "random seed", "0")
+    .option("--include <regex>", "try only tensors whose name matches (repeatable)", collect, [])
+    .option("--exclude <regex>", "skip tensors whose name matches (repeatable)", collect, [])
+    .option("--all-tensors", "try every tensor, biases included")
+    .option("--json", "print the report as one JSON object")
+    .option("--out <dir>", "write sensitivity.json, sensitivity.md and sensitivity.html there")
+    .action(async (model: string, flags: SensitivityFlags) => {
+      const seed = parseSeed(flags.seed);
+      const samples = Number(flags.samples);
+      if (!Number.isSafeInteger(samples) || samples < 1 || samples > 100000) throw new UsageError(`--samples "${flags.samples}" must be an integer in 1…100000.`);
+      const qp = rt.registry.quantizer(flags.quantizer);
+      const quantizer = qp.create(qp.parseOptions(quantizerOptions(flags)));
+      const selector = selectorFromFlags(flags);
+      const probe = await loadModel(model, { data: flags.data ?? "embedded" });
+      const progress = createProgress(rt, { json: flags.json });
+      let report;
+      try {
+        report = await sensitivityReport(probe, {
+          quantizer, seed, progress, settings: { ...DEFAULT_FIDELITY_SETTINGS, samples }, ...(selector ? { selector } : {}),
+        });
+      } finally {
+        progress.done();
+      }
+      const markdown = formatSensitivityMarkdown(report);
+      if (flags.out) {
+        await mkdir(flags.out, { recursive: true });
+        await writeFileAtomic(join(flags.out, "sensitivity.json"), `${JSON.stringify(report, null, 2)}\n`);
+        await writeFileAtomic(join(flags.out, "sensitivity.md"), markdown);
+        await writeFileAtomic(join(flags.out, "sensitivity.html"), await renderSensitivityHtml(report));
+      }
+      if (flags.json) return printJson(rt, report);
+      rt.out(markdown);
+      if (flags.out) rt.out(`wrote ${join(flags.out, "sensitivity.{json,md,html}")}\n`);
+    });
+}
