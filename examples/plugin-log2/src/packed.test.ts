@@ -88,6 +88,7 @@ afterAll(() => {
 describe("quantforge-plugin-log2, packed and installed outside the workspace", () => {
   let pluginTgz: string;
   const coreVersion = (JSON.parse(readFileSync(join(coreDir, "package.json"), "utf8")) as { version: string }).version;
+  const pluginVersion = (JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")) as { version: string }).version;
 
   it("pnpm pack ships dist, README and a package.json whose workspace: ranges are real versions", () => {
     pluginTgz = pnpmPack(pkgDir);
@@ -115,10 +116,10 @@ describe("quantforge-plugin-log2, packed and installed outside the workspace", (
       expect(r.err).toBe("");
       expect(r.code).toBe(0);
       const log2 = (JSON.parse(r.out) as { quantizers: { id: string; source: string; path?: string; version: string }[] }).quantizers.find((q) => q.id === "log2");
-      expect(log2).toEqual({ id: "log2", version: "0.1.0", description: expect.stringContaining("Logarithmic"), source: "quantforge-plugin-log2", path: installed });
+      expect(log2).toEqual({ id: "log2", version: pluginVersion, description: expect.stringContaining("Logarithmic"), source: "quantforge-plugin-log2", path: installed });
     }
     const table = cli(["list", "--discover"]);
-    expect(table.out).toMatch(/│ log2\s+│ 0\.1\.0\s+│ .*│ quantforge-plugin-log2\s+│/);
+    expect(table.out).toMatch(/│ log2\s+│ [\d.]+\s+│ .*│ quantforge-plugin-log2\s+│/);
     expect(table.out).toMatch(/│ rtn\s+│ .*│ builtin\s+│/);
   });
 
@@ -135,7 +136,7 @@ describe("quantforge-plugin-log2, packed and installed outside the workspace", (
     expect(b4!.sqnrDb).toBeGreaterThan(b3!.sqnrDb + 3);
     expect(b3!.bitsPerWeight).toBeGreaterThan(3);
     expect(b3!.bitsPerWeight).toBeLessThan(3.6);
-    expect(doc.manifest.plugins).toContainEqual({ kind: "quantizer", id: "log2", version: "0.1.0" });
+    expect(doc.manifest.plugins).toContainEqual({ kind: "quantizer", id: "log2", version: pluginVersion });
     expect(existsSync(join(project, "cmp/report.html"))).toBe(true);
   });
 });

@@ -46,14 +46,15 @@ export interface CenterScale {
  * μ (stored as float32) and σ about it over several arrays taken together (spec §4, "σ and μ,
  * one definition everywhere": this quantizer removes the mean). Two passes in float64.
  */
-export function centerScale(parts: readonly Float32Array[]): CenterScale {
+export function centerScale(parts: readonly Float32Array[], opts: { readonly zeroMean?: boolean } = {}): CenterScale {
   let n = 0, sum = 0;
   for (const p of parts) {
     n += p.length;
     for (let i = 0; i < p.length; i++) sum += p[i]!;
   }
   if (n === 0) return { count: 0, mu: 0, sigma: 0, maxDev: 0 };
-  const mu = Math.fround(sum / n);
+  // zeroMean: μ = 0 and σ = RMS, so that a midtread grid's zero level is exactly 0.
+  const mu = opts.zeroMean ? 0 : Math.fround(sum / n);
   let sq = 0, maxDev = 0;
   for (const p of parts) {
     for (let i = 0; i < p.length; i++) {
@@ -324,8 +325,13 @@ function stepOf(xMaxF: number, levels: number): number {
   return Math.fround((2 * xMaxF) / levels);
 }
 
-function outerFits(xMaxF: number, levels: number, muF: number, sigmaF: number): boolean {
-  const outer = Math.fround((levels / 2 - 0.5) * stepOf(xMaxF, levels));
+/** Index offset of code 0: N/2 − ½ (midrise) or (N − 1)/2 (midtread), as in core's grid expression. */
+function levelOffset(levels: number, midtread: boolean): number {
+  return midtread ? (levels - 1) / 2 : levels / 2 - 0.5;
+}
+
+function outerFits(xMaxF: number, levels: number, muF: number, sigmaF: number, midtread = false): boolean {
+  const outer = Math.fround(levelOffset(levels, midtread) * stepOf(xMaxF, levels));
   return Number.isFinite(Math.fround(muF + sigmaF * outer)) && Number.isFinite(Math.fround(muF - sigmaF * outer));
 }
 
@@ -335,18 +341,18 @@ function outerFits(xMaxF: number, levels: number, muF: number, sigmaF: number): 
  * so every level decodes to a finite value. `clamped` tells whether it differs from the request
  * by more than the float32 rounding.
  */
-export function storableXMax(xMaxSigma: number, levels: number, muF: number, sigmaF: number): { readonly xMax: number; readonly clamped: boolean } {
+export function storableXMax(xMaxSigma: number, levels: number, muF: number, sigmaF: number, midtread = false): { readonly xMax: number; readonly clamped: boolean } {
   const x = clampXMaxSigma(xMaxSigma);
   let xf = Math.fround(x);
   let clamped = x !== xMaxSigma;
-  if (sigmaF === 0 || outerFits(xf, levels, muF, sigmaF)) return { xMax: xf, clamped };
+  if (sigmaF === 0 || outerFits(xf, levels, muF, sigmaF, midtread)) return { xMax: xf, clamped };
   clamped = true;
-  // Largest outer level that stays finite is (FLT_MAX − |μ|)/σ; x_max = outer·(N/2)/(N/2 − ½).
+  // Largest outer level that stays finite is (FLT_MAX − |μ|)/σ; x_max = outer·(N/2)/offset.
   const half = levels / 2;
-  const target = (((FLT_MAX - Math.abs(muF)) / sigmaF) * half) / (half - 0.5);
+  const target = (((FLT_MAX - Math.abs(muF)) / sigmaF) * half) / levelOffset(levels, midtread);
   xf = Math.fround(Math.min(xf, target * (1 - 2 ** -20)));
   // fround may still round the product up past FLT_MAX: shrink until it fits (a few steps).
-  for (let i = 0; i < 100_000 && !(xf > 0 && outerFits(xf, levels, muF, sigmaF)); i++) xf = Math.fround(xf * 0.999);
+  for (let i = 0; i < 100_000 && !(xf > 0 && outerFits(xf, levels, muF, sigmaF, midtread)); i++) xf = Math.fround(xf * 0.999);
   return { xMax: xf, clamped };
 }
 
@@ -354,9 +360,9 @@ export function storableXMax(xMaxSigma: number, levels: number, muF: number, sig
  * The decoded value of every code: core's grid expression
  * fround(μ + σ·fround((q − N/2 + ½)·Δ)) with the stored float32 parameters.
  */
-export function gridLevels(levels: number, xMaxF: number, muF: number, sigmaF: number): Float32Array {
+export function gridLevels(levels: number, xMaxF: number, muF: number, sigmaF: number, midtread = false): Float32Array {
   const step = stepOf(xMaxF, levels);
-  const off = levels / 2 - 0.5;
+  const off = levelOffset(levels, midtread);
   const lv = new Float32Array(levels);
   for (let q = 0; q < levels; q++) lv[q] = Math.fround(muF + sigmaF * Math.fround((q - off) * step));
   return lv;
@@ -377,15 +383,17 @@ export interface GridEncodeStats {
  * `sign()` that returns 0). σ = 0 (a constant tensor) puts every weight on code N/2, which
  * decodes to μ exactly.
  */
-export function gridEncode(data: Float32Array, levels: number, xMaxF: number, muF: number, sigmaF: number, out: Uint32Array | null): GridEncodeStats {
+export function gridEncode(data: Float32Array, levels: number, xMaxF: number, muF: number, sigmaF: number, out: Uint32Array | null, midtread = false): GridEncodeStats {
   const half = levels / 2, top = levels - 1;
-  const lv = gridLevels(levels, xMaxF, muF, sigmaF);
+  // Midtread (N odd): q = round(x/Δ) + (N − 1)/2, so |x| ≤ Δ/2 lands on the level μ exactly.
+  const zero = midtread ? (levels - 1) / 2 : half;
+  const lv = gridLevels(levels, xMaxF, muF, sigmaF, midtread);
   const step = stepOf(xMaxF, levels);
   const n = data.length;
   let error = 0, overload = 0;
   if (sigmaF === 0 || step === 0) {
-    const v = lv[half]!;
-    if (out) out.fill(half, 0, n);
+    const v = lv[zero]!;
+    if (out) out.fill(zero, 0, n);
     for (let i = 0; i < n; i++) {
       const e = data[i]! - v;
       error += e * e;
@@ -396,7 +404,7 @@ export function gridEncode(data: Float32Array, levels: number, xMaxF: number, mu
   for (let i = 0; i < n; i++) {
     const w = data[i]!;
     const t = (w - muF) * inv;
-    let q = Math.floor(t) + half;
+    let q = midtread ? Math.round(t) + zero : Math.floor(t) + half;
     q = q < 0 ? 0 : q > top ? top : q;
     if (out) out[i] = q;
     const e = w - lv[q]!;

@@ -30,6 +30,16 @@ export const supportRegionOptionsSchema = z.strictObject({
    * `global`: one μ, σ (and one codebook) over every quantized tensor. @default "layer"
    */
   scope: z.enum(["global", "layer"]).default("layer"),
+  /**
+   * Midtread variant (beyond the paper): N = 2^R − 1 levels with a zero level; μ is fixed at 0 and
+   * σ is the RMS, so the central cell [−Δ/2, Δ/2]·σ maps to exactly 0. Supports: optimal (the
+   * midtread root), max, sigma:<k>, percentile:<p>, value:<x>. @default false (the paper's midrise)
+   */
+  midtread: z.boolean().default(false),
+}).superRefine((o, ctx) => {
+  if (!o.midtread) return;
+  const s = o.supportRegion.trim().toLowerCase();
+  if (s === "iterative" || s === "mse") ctx.addIssue({ code: "custom", path: ["supportRegion"], message: `"${o.supportRegion}" is defined for the midrise quantizer only; with midtread use optimal, max, sigma:<k>, percentile:<p> or value:<x>` });
 });
 
 /** Validated support-region options. */
@@ -81,21 +91,21 @@ interface Cell {
   readonly clamped: boolean;
 }
 
-function quantizeCell(id: string, tensors: WeightSet, bits: number, support: ReturnType<typeof parseSupportSpec>): Cell {
-  const levels = 2 ** bits;
+function quantizeCell(id: string, tensors: WeightSet, bits: number, support: ReturnType<typeof parseSupportSpec>, midtread = false): Cell {
+  const levels = midtread ? 2 ** bits - 1 : 2 ** bits;
   const parts = tensors.map((t) => t.data);
-  const st = centerScale(parts);
+  const st = centerScale(parts, { zeroMean: midtread });
   const sigma = Math.fround(st.sigma);
   const degenerate = sigma === 0;
   // σ = 0: every weight decodes to μ whatever x_max is, so data choices (0/0) are not taken;
   // the design support is stored so the codebook stays a valid, finite design.
   const r = degenerate
-    ? resolveSupport({ kind: "optimal" }, bits, null)
-    : resolveSupport(support, bits, { parts, mu: st.mu, sigma, maxDev: st.maxDev });
-  const s = storableXMax(r.xMaxSigma, levels, st.mu, sigma);
+    ? resolveSupport({ kind: "optimal" }, bits, null, { midtread })
+    : resolveSupport(support, bits, { parts, mu: st.mu, sigma, maxDev: st.maxDev }, { midtread });
+  const s = storableXMax(r.xMaxSigma, levels, st.mu, sigma, midtread);
   const codebook: GridCodebook = {
-    kind: "grid", id, levels, xMax: s.xMax, midtread: false,
-    sigma: Float32Array.of(sigma), mu: Float32Array.of(st.mu), sigmaSource: "std",
+    kind: "grid", id, levels, xMax: s.xMax, midtread,
+    sigma: Float32Array.of(sigma), mu: Float32Array.of(st.mu), sigmaSource: midtread ? "rms" : "std",
   };
   return { id, tensors, codebook, origin: r.origin, degenerate, clamped: s.clamped && !degenerate };
 }
@@ -122,11 +132,11 @@ export function supportRegionQuantize(weights: WeightSet, o: SupportRegionOption
   const supportName = formatSupportSpec(support);
   const cells: Cell[] = [];
   if (o.scope === "global") {
-    if (weights.length > 0) cells.push(quantizeCell(GLOBAL_CODEBOOK_ID, weights, o.bits, support));
+    if (weights.length > 0) cells.push(quantizeCell(GLOBAL_CODEBOOK_ID, weights, o.bits, support, o.midtread));
   } else {
     weights.forEach((t, i) => {
       if (ctx) throwIfAborted(ctx);
-      cells.push(quantizeCell(t.name, [t], o.bits, support));
+      cells.push(quantizeCell(t.name, [t], o.bits, support, o.midtread));
       ctx?.progress.update(ID, i + 1, weights.length);
     });
   }
@@ -137,7 +147,7 @@ export function supportRegionQuantize(weights: WeightSet, o: SupportRegionOption
     const mu = cb.mu[0]!, sigma = cb.sigma[0]!;
     for (const t of cell.tensors) {
       const codes = new Uint32Array(t.data.length);
-      const st = gridEncode(t.data, cb.levels, cb.xMax, mu, sigma, codes);
+      const st = gridEncode(t.data, cb.levels, cb.xMax, mu, sigma, codes, cb.midtread);
       let maxDev = 0;
       for (let i = 0; i < t.data.length; i++) maxDev = Math.max(maxDev, Math.abs(t.data[i]! - mu));
       tensors.push({ name: t.name, shape: t.shape, role: t.role, layer: t.layer, layerKind: t.layerKind, codebook: cb.id, grouping: TENSOR_GROUPING, codes });
@@ -184,7 +194,7 @@ export function supportRegionQuantizer(defaults?: Partial<SupportRegionOptionsIn
   return defineQuantizer({
     id: ID,
     version: VERSION,
-    description: "2–4 bit uniform quantizer of the Laplacian design with a chosen support region (optimal, iterative, max, k·σ, percentile, value, measured-MSE search), layer-wise or global.",
+    description: "2–4 bit uniform quantizer of the Laplacian design with a chosen support region (optimal, iterative, max, k·σ, percentile, value, measured-MSE search), layer-wise or global; midrise (paper) or midtread (exact zero).",
     options: supportRegionOptionsSchema,
     defaults,
     create: (o) => ({

@@ -40,7 +40,8 @@ export function measuredError(parts: readonly Float32Array[], levels: number, xM
 }
 
 /**
- * x_max in units of σ for a support choice at `bits` (uniform-laplacian.md §5). Design choices
+ * x_max in units of σ for a support choice at `bits` (uniform-laplacian.md §5); with
+ * `opts.midtread` the optimal choice is the MSE-optimal midtread root (N = 2^bits − 1). Design choices
  * need no data; `max`, `percentile`, `value` and `mse` are taken on `data` (|w − μ| and σ as
  * stored). For `mse` the searched x_max is finally compared with `optimal` and `max` on the
  * actual quantizer (float32 parameters, decoded values), and the smallest error wins, so `mse`
@@ -48,8 +49,13 @@ export function measuredError(parts: readonly Float32Array[], levels: number, xM
  *
  * @throws {InvalidOptionsError} when a data-dependent choice is asked for without data.
  */
-export function resolveSupport(spec: SupportSpec, bits: number, data: SupportData | null): ResolvedSupport {
+export function resolveSupport(spec: SupportSpec, bits: number, data: SupportData | null, opts: { readonly midtread?: boolean } = {}): ResolvedSupport {
   const rule = (x: number): ResolvedSupport => ({ xMaxSigma: x, origin: "rule", evaluations: 0 });
+  if (opts.midtread) {
+    // The iterative rule and the sorted-deviation MSE search are derived for the midrise grid.
+    if (spec.kind === "iterative" || spec.kind === "mse") throw new InvalidOptionsError("support-region", "supportRegion", `"${formatSupportSpec(spec)}" is defined for the midrise quantizer only; with midtread use optimal, max, sigma:<k>, percentile:<p> or value:<x>`);
+    if (spec.kind === "optimal") return rule(optimalXMax(bits, { midtread: true }));
+  }
   if (spec.kind === "optimal") return rule(optimalXMax(bits));
   if (spec.kind === "iterative") return rule(iterativeXMax(bits).xMax);
   if (spec.kind === "sigma") return rule(spec.k);

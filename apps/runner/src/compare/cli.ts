@@ -6,7 +6,7 @@ import { UsageError } from "../errors.js";
 import { parseSeed } from "../options.js";
 import { printJson, renderTable } from "../output.js";
 import type { Runtime } from "../runtime.js";
-import { loadCompareConfig, resolveCompareConfig, validateCompareConfig, type CompareConfigInput } from "./config.js";
+import { isPluginPath, loadCompareConfig, resolveCompareConfig, validateCompareConfig, type CompareConfigInput, type ResolvedCompareConfig } from "./config.js";
 import { createCompareDisplay, type CompareDisplay } from "./display.js";
 import { OUTPUT_FILES, writeCompareOutputs } from "./outputs.js";
 import { runCompare } from "./run-compare.js";
@@ -57,7 +57,19 @@ function absolutize(c: CompareConfigInput, dir: string): CompareConfigInput {
     ...(c.weights !== undefined ? { weights: abs(c.weights) } : {}),
     ...(c.data !== undefined && c.data !== "embedded" ? { data: abs(c.data) } : {}),
     ...(c.out !== undefined ? { out: abs(c.out) } : {}),
+    ...(c.plugins !== undefined ? { plugins: c.plugins.map((p) => (isPluginPath(p) && !p.startsWith("file:") ? abs(p)! : p)) } : {}),
   };
+}
+
+/**
+ * Loads the config's `plugins` (package names resolve from the config file's directory) and
+ * returns the config with every loaded plugin — these, `--plugin` and `--discover` ones — as
+ * reloadable specs (package names, absolute paths), so `manifest.config` and `--verify` know them.
+ */
+async function withPlugins(rt: Runtime, resolved: ResolvedCompareConfig, configFile: string | undefined): Promise<ResolvedCompareConfig> {
+  await rt.loadPlugins([{ specs: resolved.plugins ?? [], baseDir: configFile ? dirname(resolve(configFile)) : rt.cwd, via: "config" }]);
+  if (rt.pluginSources.length === 0) return resolved;
+  return { ...resolved, plugins: rt.pluginSources.map((s) => (isPluginPath(s.spec) ? s.path : s.source)) };
 }
 
 /** The configuration from `--config` overlaid with the flags given on the command line. */
@@ -138,7 +150,8 @@ async function verifyCommand(rt: Runtime, flags: CompareFlags): Promise<void> {
  */
 export async function compareCommand(rt: Runtime, flags: CompareFlags): Promise<void> {
   if (flags.verify !== undefined) return verifyCommand(rt, flags);
-  const { merged, resolved } = await configFrom(flags);
+  const { merged, resolved: fromConfig } = await configFrom(flags);
+  const resolved = await withPlugins(rt, fromConfig, flags.config);
   const out = merged.out;
   if (out === undefined) throw new UsageError("--out is missing. Give the output directory: --out <dir> (or out: in the config file).");
   const display = createCompareDisplay(rt, { quiet: flags.quiet });

@@ -57,6 +57,11 @@ export const compareConfigSchema = z.strictObject({
   include: z.array(z.string()).optional(),
   exclude: z.array(z.string()).optional(),
   allTensors: z.boolean().optional(),
+  /**
+   * Third-party plugins to load before the run: package names (`quantforge-plugin-foo`, found in
+   * node_modules from the config file's directory upwards) or paths (relative to the config file).
+   */
+  plugins: z.array(z.string().min(1)).optional(),
 });
 
 /** A compare configuration as written (file or flags). */
@@ -79,6 +84,13 @@ export interface ResolvedCompareConfig {
   readonly include: readonly string[];
   readonly exclude: readonly string[];
   readonly allTensors: boolean;
+  /** Plugins loaded for the run (package names, absolute paths); absent when only built-ins ran. */
+  readonly plugins?: readonly string[];
+}
+
+/** True for a plugin spec that is a path (`./x.js`, `../dir`, `/abs`, `file:`) rather than a package name. */
+export function isPluginPath(spec: string): boolean {
+  return spec.startsWith("file:") || spec === "." || spec === ".." || /^\.{1,2}[\\/]/.test(spec) || isAbsolute(spec);
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
@@ -172,5 +184,6 @@ export function resolveCompareConfig(c: z.output<typeof compareConfigSchema>, ba
     include: c.include ?? [],
     exclude: c.exclude ?? [],
     allTensors: c.allTensors ?? false,
+    ...(c.plugins?.length ? { plugins: c.plugins.map((p) => (isPluginPath(p) ? abs(p) : p)) } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import type { CompareCellOutcome, CompareCellSpec } from "@quantforge/core";
+import type { PluginSource } from "../plugin-loader/index.js";
 import type { InputConfig } from "./input.js";
 import type { PluginEntry } from "./syntax.js";
 
@@ -15,6 +16,8 @@ export interface WorkerInit {
   readonly select: { readonly include: readonly string[]; readonly exclude: readonly string[]; readonly allTensors: boolean };
   readonly evaluators: readonly PluginEntry[];
   readonly seed: number;
+  /** Third-party plugins the main thread loaded; each worker imports them on top of the built-ins. */
+  readonly plugins?: readonly PluginSource[];
   /** Source mode only: the `.ts` entry the bootstrap imports after registering tsx. */
   readonly entry?: string;
   /** Source mode only: the tsconfig tsx compiles with. */

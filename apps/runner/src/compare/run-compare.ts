@@ -78,13 +78,17 @@ export async function runCompare(rt: Runtime, config: ResolvedCompareConfig, o: 
   let pool: WorkerPool | undefined;
   let runCell: CompareCellRunner;
   if (o.jobs > 1) {
-    if (pluginKey(rt.registry.list()) !== pluginKey(builtinPlugins())) {
-      throw new UsageError(`--jobs ${o.jobs} runs cells in worker threads, which load the built-in plugins only, but this runner has other plugins registered. Use --jobs 1.`);
+    // Workers rebuild the registry from the built-in list plus the loaded plugins' modules; a
+    // composition root with other in-process plugins (tests) cannot be rebuilt there.
+    const builtins = rt.registry.list().filter((p) => rt.registry.origin(p)?.source === "builtin");
+    if (pluginKey(builtins) !== pluginKey(builtinPlugins())) {
+      throw new UsageError(`--jobs ${o.jobs} runs cells in worker threads, which load the built-in plugins and --plugin/config plugins only, but this runner has other plugins registered. Use --jobs 1.`);
     }
     const p = new WorkerPool(jobs, {
       input: { model: config.model, data: config.data, weights: config.weights },
       select: { include: config.include, exclude: config.exclude, allTensors: config.allTensors },
       evaluators: config.evaluators, seed: config.seed,
+      ...(rt.pluginSources.length ? { plugins: rt.pluginSources } : {}),
     }, () => internal.abort());
     pool = p;
     internal.signal.addEventListener("abort", () => p.stop(), { once: true });

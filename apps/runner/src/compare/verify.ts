@@ -73,6 +73,8 @@ export async function verifyResults(rt: Runtime, path: string, o: CompareRunOpti
   const stored = await readResults(path);
   const source = `"${path}" manifest.config`;
   const config = resolveCompareConfig(validateCompareConfig(stored.manifest.config, source), dirname(path), source);
+  // The run's third-party plugins: package names resolve from the working directory.
+  if (config.plugins?.length) await rt.loadPlugins([{ specs: config.plugins, baseDir: rt.cwd, via: "config" }]);
   const differences: VerifyDifference[] = [];
   const now = await inputFiles(config);
   for (const f of stored.manifest.inputs ?? []) {

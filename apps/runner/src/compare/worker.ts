@@ -1,8 +1,9 @@
 import "reflect-metadata";
 import { parentPort, workerData } from "node:worker_threads";
 import { isQuantforgeError, type ProgressReporter } from "@quantforge/core";
-import { createRootContainer } from "../container.js";
+import { createRootContainer, registerLoadedPlugins } from "../container.js";
 import { toQuantforgeError } from "../errors.js";
+import { importPluginSources } from "../plugin-loader/index.js";
 import { builtinPlugins } from "../plugins.js";
 import { runCellInChild } from "./cell.js";
 import { loadCompareInput, selectorOf } from "./input.js";
@@ -23,7 +24,8 @@ function wire(e: unknown): WireError {
 }
 
 try {
-  const { root } = createRootContainer(builtinPlugins());
+  const { root, registry } = createRootContainer(builtinPlugins());
+  registerLoadedPlugins(root, registry, await importPluginSources(init.plugins ?? []));
   const input = await loadCompareInput(init.input);
   const select = selectorOf(init.select);
   port.on("message", (m: RunMessage) => {
