@@ -116,3 +116,51 @@ describe("load failures: one line `error <CODE>: …`, exit 2", () => {
     expect(r.err).toMatch(/caused by: Error: cannot initialise the broken plugin/);
   });
 });
+
+describe("compare with loaded plugins", () => {
+  const results = (out: string) => JSON.parse(out) as { cells: { quantizer: string; status: string; result?: { summary: { sqnrDb: number } } }[]; manifest: { config: { plugins?: string[] }; plugins: { id: string; version: string }[] } };
+  const config = (name: string, extra: Record<string, unknown> = {}) => {
+    const file = join(proj, "configs", `${name}.json`);
+    writeTree(proj, {
+      [`configs/${name}.json`]: JSON.stringify({
+        weights: "../../w.safetensors", quantizers: ["local-two-level", "pkg-two-level", "rtn"], bits: [4], evaluators: ["sqnr"],
+        plugins: ["../local/plugin.mjs", "quantforge-plugin-pkg"], ...extra,
+      }),
+    });
+    return file;
+  };
+
+  it("a config file's plugins (paths relative to it, packages from its directory) run beside built-ins; the manifest records them", async () => {
+    const r = await cli(["compare", "--config", config("plain"), "--out", join(t.dir, "cmp1"), "--json", "--quiet"], { cwd: t.dir });
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const doc = results(r.out);
+    expect(doc.cells.map((c) => [c.quantizer, c.status])).toEqual([["local-two-level", "ok"], ["pkg-two-level", "ok"], ["rtn", "ok"]]);
+    expect(doc.manifest.config.plugins).toEqual([join(proj, "local/plugin.mjs"), "quantforge-plugin-pkg"]);
+    expect(doc.manifest.plugins).toContainEqual({ kind: "quantizer", id: "pkg-two-level", version: "3.1.4" });
+    // --verify reloads them from the manifest (package names from the working directory).
+    const v = await cli(["compare", "--verify", join(t.dir, "cmp1/results.json"), "--json", "--quiet"], { cwd: proj });
+    expect(v.err).toBe("");
+    expect(v.code).toBe(0);
+    expect(JSON.parse(v.out)).toMatchObject({ identical: true, checked: 3 });
+  });
+
+  it("--jobs 2: worker threads import the loaded plugins too, with the same results", async () => {
+    const one = await cli(["compare", "--config", config("j1"), "--out", join(t.dir, "cmp-j1"), "--json", "--quiet"], { cwd: t.dir });
+    const two = await cli(["compare", "--config", config("j2"), "--jobs", "2", "--out", join(t.dir, "cmp-j2"), "--json", "--quiet"], { cwd: t.dir });
+    expect(two.err).toBe("");
+    expect(two.code).toBe(0);
+    const summary = (out: string) => results(out).cells.map((c) => [c.quantizer, c.status, c.result?.summary.sqnrDb]);
+    expect(summary(two.out)).toEqual(summary(one.out));
+  });
+
+  it("--plugin works with compare too, and a config plugin that fails is QF_PLUGIN_LOAD", async () => {
+    const r = await cli(["compare", "--plugin", "./local/plugin.mjs", "--weights", join(t.dir, "w.safetensors"), "--quantizers", "local-two-level", "--bits", "2", "--out", join(t.dir, "cmp-flag"), "--json", "--quiet"], { cwd: proj });
+    expect(r.code).toBe(0);
+    expect(results(r.out).manifest.config.plugins).toEqual([join(proj, "local/plugin.mjs")]);
+    const bad = await cli(["compare", "--config", config("bad", { plugins: ["quantforge-plugin-broken"] }), "--out", join(t.dir, "cmp-bad"), "--quiet"], { cwd: t.dir });
+    expect(bad.code).toBe(2);
+    expect(errorCode(bad)).toBe("QF_PLUGIN_LOAD");
+    expect(bad.err).toMatch(/"quantforge-plugin-broken" failed to load/);
+  });
+});

@@ -139,4 +139,17 @@ describe("quantforge-plugin-log2, packed and installed outside the workspace", (
     expect(doc.manifest.plugins).toContainEqual({ kind: "quantizer", id: "log2", version: pluginVersion });
     expect(existsSync(join(project, "cmp/report.html"))).toBe(true);
   });
+
+  it("a compare config file loads it with plugins: [...], also in --jobs 2 worker threads, and --verify reproduces it", () => {
+    writeFileSync(join(project, "cmp.yaml"), "plugins: [quantforge-plugin-log2]\nweights: w.safetensors\nquantizers: [log2, \"log2:base=sqrt2\", rtn]\nbits: [4]\nout: cmp-config\n");
+    const r = cli(["compare", "--config", "cmp.yaml", "--jobs", "2", "--json", "--quiet"]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out) as { cells: { quantizer: string; options: Record<string, unknown>; status: string }[]; manifest: { config: { plugins: string[] } } };
+    expect(doc.cells.map((c) => [c.quantizer, c.status])).toEqual([["log2", "ok"], ["log2", "ok"], ["rtn", "ok"]]);
+    expect(doc.manifest.config.plugins).toEqual(["quantforge-plugin-log2"]);
+    const v = cli(["compare", "--verify", "cmp-config/results.json", "--json", "--quiet"]);
+    expect(v.code).toBe(0);
+    expect(JSON.parse(v.out)).toMatchObject({ identical: true, checked: 3 });
+  });
 });

@@ -2,7 +2,10 @@ import type { LayersModel } from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { WeightSet } from "@quantforge/core";
 import { netSpecFromLayersModel } from "./from-layers.js";
-import { exactHessianDiagonal } from "./hessian.js";
+import { backwardDeviations, exactHessianDiagonal, recordForward } from "./hessian.js";
+import { forwardLogits, paramTensors } from "./forward.js";
+import { paramOps } from "./net.js";
+import type { Tensor } from "@tensorflow/tfjs";
 import { createProbe } from "./probe.js";
 import { params64, ref64Forward } from "./ref64.test-support.js";
 import { getTf, type Tf } from "./tf.js";
@@ -109,6 +112,40 @@ describe("exact Hessian diagonal", () => {
     const { compared } = compare(h, fd, 1e-4);
     expect(compared).toBeGreaterThan(0.95 * total);
   });
+
+  for (const [label, build, shape] of [["conv", tinyConv, [6, 6, 1]], ["strided", tinyStrided, [7, 7, 1]], ["dense", tinyDense, [6]]] as const) {
+    it(`the explicit backward pass equals tfjs autodiff through the replicated network (${label})`, async () => {
+      const model = build(tf);
+      const spec = netSpecFromLayersModel(model);
+      const probe = await createProbe(model, { id: label, data: { train: randomDataset(2, [...shape], 3, 1), test: randomDataset(2, [...shape], 3, 1) } });
+      const B = 7;
+      const C = spec.classes;
+      const ds = randomDataset(B, [...shape], 3, 11);
+      const params = paramTensors(tf, spec, probe.weights);
+      const x = tf.tensor(ds.inputs, [B, ...shape]);
+      const w = Float32Array.from({ length: C * B * C }, (_, i) => Math.sin(i * 1.7));
+      const layers = paramOps(spec);
+      // Autodiff: zero probes added to every pre-activation of the network replicated C times.
+      const probes = layers.map(({ index }) => tf.zeros([C * B, ...spec.shapes[index + 1]!]));
+      const auto = tf.tidy(() => {
+        const xt = tf.tile(x, [C, ...shape.map(() => 1)]);
+        const wt = tf.tensor2d(w, [C * B, C]);
+        return tf.grads((...es: Tensor[]) => {
+          const m = new Map(layers.map(({ index }, k) => [index, es[k]!]));
+          return tf.sum(tf.mul(forwardLogits(tf, spec, params, xt, { perturb: (i) => m.get(i) }), wt));
+        })(probes);
+      });
+      const rec = recordForward(tf, spec, params, x);
+      const D = backwardDeviations(tf, spec, params, rec.inputs, w, B);
+      layers.forEach(({ index }, k) => {
+        const a = auto[k]!.dataSync();
+        const b = D.get(index)!.dataSync();
+        expect(b.length).toBe(a.length);
+        for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(a[i]!)));
+      });
+      tf.dispose([...auto, ...probes, ...D.values(), ...rec.inputs.values(), rec.logits, x, ...params.values()]);
+    });
+  }
 
   it("is label-free, seeded, cached and validates the sample count", async () => {
     const model = tinyDense(tf);

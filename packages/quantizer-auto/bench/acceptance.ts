@@ -122,6 +122,7 @@ async function main(): Promise<void> {
     ["uniform-mse channel (midrise)", uniformMseQuantizer(), { granularity: "channel" }],
     ["uniform-mse channel midtread", uniformMseQuantizer(), { granularity: "channel", midtread: true }],
     ["support-region layer", supportRegionQuantizer(), {}],
+    ["support-region layer midtread", supportRegionQuantizer(), { midtread: true }],
   ];
   const plugins = [rtnQuantizer(), uniformMseQuantizer(), supportRegionQuantizer()];
   for (const { name, probe } of models) {

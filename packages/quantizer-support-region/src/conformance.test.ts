@@ -11,10 +11,13 @@ describeQuantizerConformance(supportRegionQuantizer(), {
     { bits: 3, supportRegion: "value:0.5" },
     { bits: 2, supportRegion: "mse" },
     { bits: 4, supportRegion: "mse", scope: "global" },
+    { bits: 2, midtread: true },
+    { bits: 3, supportRegion: "max", midtread: true, scope: "global" },
+    { bits: 4, supportRegion: "percentile:99.9", midtread: true },
   ],
   invalidOptions: [
     { bits: 1 }, { bits: 5 }, { bits: 2.5 }, { supportRegion: "best" }, { supportRegion: "sigma:0" }, { supportRegion: "sigma:x" },
     { supportRegion: "percentile:0" }, { supportRegion: "percentile:101" }, { supportRegion: "value:-1" }, { supportRegion: 3 },
-    { scope: "channel" }, { bogus: 1 },
+    { scope: "channel" }, { bogus: 1 }, { midtread: true, supportRegion: "mse" }, { midtread: true, supportRegion: "iterative" }, { midtread: "yes" },
   ],
 });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { codebookMap, CollectingDiagnostics, createRunContext, dequantizeTensor, Rng, type GridCodebook, type QuantizedModel, type WeightSet, type WeightTensor } from "@quantforge/core";
+import { codebookMap, CollectingDiagnostics, createRunContext, dequantizeTensor, requantizeValues, Rng, type GridCodebook, type QuantizedModel, type WeightSet, type WeightTensor } from "@quantforge/core";
 import { shapedTensor } from "./samples.test-support.js";
-import { laplacianDistortion } from "@quantforge/theory-laplacian";
+import { laplacianDistortion, optimalXMax } from "@quantforge/theory-laplacian";
 import { GLOBAL_CODEBOOK_ID, supportRegionQuantize, supportRegionQuantizer, type SupportRegionOptionsInput } from "./index.js";
 
 const plugin = supportRegionQuantizer();
@@ -92,6 +92,54 @@ function statsOf(a: Float32Array) {
   const sigma = Math.fround(Math.sqrt(q / a.length));
   return { mu, sigma, maxDev, sorted: dev.sort() };
 }
+
+describe("midtread (exact zero)", () => {
+  it("has N = 2^R − 1 levels, μ = 0, σ = RMS, the midtread optimal x_max, and reaches its theory SQNR", () => {
+    const t = laplace("w", 100_000, 0.05, 1);
+    for (const bits of [2, 3, 4]) {
+      const r = run([t], { bits, midtread: true });
+      const cb = r.model.codebooks[0] as GridCodebook;
+      expect(cb).toMatchObject({ levels: 2 ** bits - 1, midtread: true, sigmaSource: "rms" });
+      expect(cb.mu[0]).toBe(0);
+      let s2 = 0;
+      for (const v of t.data) s2 += v * v;
+      expect(cb.sigma[0]).toBe(Math.fround(Math.sqrt(s2 / t.data.length)));
+      expect(cb.xMax).toBe(Math.fround(optimalXMax(bits, { midtread: true })));
+      const theory = laplacianDistortion(2 ** bits - 1, cb.xMax, 1, { midtread: true }).sqnrDb;
+      if (bits < 4) expect(Math.abs(sqnrDb([t], r.model) - theory)).toBeLessThan(0.1);
+    }
+  });
+  it("maps near-zero weights to exactly 0 where midrise moves them, in both scopes", () => {
+    const data = new Float32Array(400);
+    for (let i = 0; i < data.length; i++) data[i] = i % 50 === 0 ? 0.5 : 1e-4 * ((i % 3) - 1);
+    const t: WeightTensor = { name: "w", shape: [400], data };
+    for (const scope of ["layer", "global"] as const) {
+      const mt = run([t], { bits: 3, midtread: true, scope, supportRegion: "max" });
+      const mr = run([t], { bits: 3, scope, supportRegion: "max" });
+      const dt = dequantizeTensor(mt.model.tensors[0]!, mt.model.codebooks[0]!);
+      const dr = dequantizeTensor(mr.model.tensors[0]!, mr.model.codebooks[0]!);
+      let zt = 0, zr = 0;
+      for (let i = 0; i < data.length; i++) if (Math.abs(data[i]!) <= 1e-4) { zt += Math.abs(dt[i]!); zr += Math.abs(dr[i]!); }
+      expect(zt).toBe(0);
+      expect(zr).toBeGreaterThan(0);
+      // max support: x_max = max|w|, the outliers land on the outer level (N − 1)/2·Δ = 3·(2·0.5/7).
+      expect(dt[0]).toBeCloseTo((3 * 2 * 0.5) / 7, 6);
+    }
+  });
+  it("codes re-quantize to themselves with core's requantize (the grid expression is shared)", () => {
+    const t = laplace("w", 5000, 0.2, 4, 0.05);
+    const r = run([t], { bits: 3, midtread: true, supportRegion: "percentile:99" });
+    const cb = r.model.codebooks[0]!;
+    const re = new Uint32Array(t.data.length);
+    requantizeValues(cb, dequantizeTensor(r.model.tensors[0]!, cb), null, re);
+    expect(Array.from(re)).toEqual(Array.from(r.model.tensors[0]!.codes));
+  });
+  it("rejects the midrise-only supports with midtread", () => {
+    expect(() => plugin.parseOptions({ midtread: true, supportRegion: "mse" })).toThrow(/midrise/);
+    expect(() => plugin.parseOptions({ midtread: true, supportRegion: "iterative" })).toThrow(/midrise/);
+    expect(plugin.parseOptions({})).toMatchObject({ midtread: false });
+  });
+});
 
 describe("scopes", () => {
   const ws = [laplace("a", 3000, 0.02, 3), laplace("b", 2000, 0.2, 4, 0.05)];

@@ -38,7 +38,7 @@ export const supportRegionOptionsSchema = z.strictObject({
   midtread: z.boolean().default(false),
 }).superRefine((o, ctx) => {
   if (!o.midtread) return;
-  const s = o.supportRegion.trim().toLowerCase();
+  const s = o.supportRegion;
   if (s === "iterative" || s === "mse") ctx.addIssue({ code: "custom", path: ["supportRegion"], message: `"${o.supportRegion}" is defined for the midrise quantizer only; with midtread use optimal, max, sigma:<k>, percentile:<p> or value:<x>` });
 });
 

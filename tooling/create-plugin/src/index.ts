@@ -13,3 +13,5 @@ export type { PluginKind, PluginNames } from "./names.js";
 export type { TemplateContext, GeneratedFile } from "./templates/context.js";
 export { run } from "./cli.js";
 export { CORE_VERSION, TOOL_VERSIONS, CHANGESETS_VERSION } from "./versions.js";
+export { checkManifest, checkWorkspacePackages, PACKAGE_RULES } from "./package-rules.js";
+export type { Manifest, PackageProblem, RuleContext } from "./package-rules.js";

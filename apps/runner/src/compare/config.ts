@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { extname, isAbsolute, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import { ErrorCodes, FormatError, IoError, QuantforgeError, z } from "@quantforge/core";
 import { isReferenceModelId } from "@quantforge/model-tfjs";
@@ -184,6 +185,6 @@ export function resolveCompareConfig(c: z.output<typeof compareConfigSchema>, ba
     include: c.include ?? [],
     exclude: c.exclude ?? [],
     allTensors: c.allTensors ?? false,
-    ...(c.plugins?.length ? { plugins: c.plugins.map((p) => (isPluginPath(p) ? abs(p) : p)) } : {}),
+    ...(c.plugins?.length ? { plugins: c.plugins.map((p) => (p.startsWith("file:") ? fileURLToPath(p) : isPluginPath(p) ? abs(p) : p)) } : {}),
   };
 }

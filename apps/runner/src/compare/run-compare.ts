@@ -82,7 +82,7 @@ export async function runCompare(rt: Runtime, config: ResolvedCompareConfig, o: 
     // composition root with other in-process plugins (tests) cannot be rebuilt there.
     const builtins = rt.registry.list().filter((p) => rt.registry.origin(p)?.source === "builtin");
     if (pluginKey(builtins) !== pluginKey(builtinPlugins())) {
-      throw new UsageError(`--jobs ${o.jobs} runs cells in worker threads, which load the built-in plugins and --plugin/config plugins only, but this runner has other plugins registered. Use --jobs 1.`);
+      throw new UsageError(`--jobs ${o.jobs} runs cells in worker threads, which load the built-in plugins only (plus --plugin/config ones), but this runner has other plugins registered. Use --jobs 1.`);
     }
     const p = new WorkerPool(jobs, {
       input: { model: config.model, data: config.data, weights: config.weights },
