@@ -7,11 +7,11 @@
 #   3. `changeset status`: which packages the pending .changeset/*.md files would bump, and how;
 #      warns when a 0.x package would jump to 1.0.0 (the peer-dependency bump trap, .changeset/README.md);
 #   4. `turbo run build` (a cache hit after `pnpm build`), as `pnpm release` does;
-#   5. `lerna publish from-package --dry-run` against a dead local registry, in a scratch copy of the
-#      workspace: lerna rewrites manifests while it packs (workspace: ranges, stripped fields), and
-#      the copy keeps the real tree untouched;
+#   5. in a scratch copy of the workspace (so nothing in the tree is rewritten): `pnpm version-packages`
+#      (`changeset version` + sync-versions), the publishing rules again on the new manifests, then
+#      `lerna publish from-package --dry-run` against a dead local registry;
 #   6. every tarball is listed and checked: no `workspace:` range left, internal ranges equal to the
-#      workspace versions, dist/ entry points, README.md and LICENSE present, and no sources, tests,
+#      new versions, dist/ entry points, README.md and LICENSE present, and no sources, tests,
 #      benchmarks or build info inside;
 #   7. `git status --porcelain` must be the same before and after.
 set -euo pipefail
@@ -70,22 +70,57 @@ echo "::: turbo run build"
 pnpm exec turbo run build --output-logs=errors-only </dev/null
 
 echo "::: scratch copy of the workspace"
+# lerna and changesets rewrite manifests: they run in a copy, never in the working tree. The copy
+# gets its own node_modules directory of links to the installed packages (not a link to the real
+# node_modules, which an install in the copy would rewrite), and pnpm is blocked there.
 copy="$work/repo"
-mkdir -p "$copy"
+mkdir -p "$copy/node_modules" "$work/bin"
 for f in package.json lerna.json pnpm-workspace.yaml pnpm-lock.yaml turbo.json LICENSE; do [ -e "$f" ] && cp -p "$f" "$copy/"; done
-# Manifests, READMEs, licences and dist/ of every package: what lerna reads and packs.
+cp -pR .changeset "$copy/"
+mkdir -p "$copy/tooling" && cp -pR tooling/scripts "$copy/tooling/"
 for dir in packages/*/ apps/*/ tooling/*/ examples/*/; do
   dir="${dir%/}"
   [ -f "$dir/package.json" ] || continue
   mkdir -p "$copy/$dir"
-  tar -C "$dir" -cf - --exclude=./node_modules --exclude=./src --exclude=./bench --exclude=./coverage . | tar -C "$copy/$dir" -xf -
+  tar -C "$dir" -cf - --exclude=./node_modules --exclude=./bench --exclude=./coverage . | tar -C "$copy/$dir" -xf -
 done
-ln -s "$repo/node_modules" "$copy/node_modules"
+for entry in node_modules/* node_modules/@*/*; do
+  case "$entry" in node_modules/@*/*) ;; node_modules/@*) continue ;; esac
+  [ -e "$entry" ] || continue
+  mkdir -p "$copy/$(dirname "$entry")"
+  [ -e "$copy/$entry" ] || ln -s "$(readlink -f "$entry")" "$copy/$entry"
+done
+printf '#!/bin/sh\necho "release:dry: pnpm must not run in the scratch copy ($*)" >&2\nexit 1\n' >"$work/bin/pnpm"
+chmod +x "$work/bin/pnpm"
+in_copy() { (cd "$copy" && PATH="$work/bin:$PATH" TMPDIR="$work/tmp" "$@" </dev/null); }
+mkdir -p "$work/tmp"
+
+echo "::: pnpm version-packages (in the copy: changeset version + sync-versions)"
+in_copy node "$repo/node_modules/@changesets/cli/bin.js" version >"$work/version.log" 2>&1 || { cat "$work/version.log"; exit 1; }
+in_copy node tooling/scripts/sync-versions.mjs | tail -1
+node -e '
+  // What version-packages wrote in the copy: every manifest whose version moved.
+  const { readFileSync, readdirSync, existsSync } = require("node:fs");
+  const { join } = require("node:path");
+  const [repo, copy] = process.argv.slice(1);
+  const moved = [];
+  for (const folder of ["packages", "apps", "tooling", "examples"]) {
+    if (!existsSync(join(repo, folder))) continue;
+    for (const d of readdirSync(join(repo, folder))) {
+      const rel = join(folder, d, "package.json");
+      if (!existsSync(join(repo, rel)) || !existsSync(join(copy, rel))) continue;
+      const a = JSON.parse(readFileSync(join(repo, rel), "utf8")), b = JSON.parse(readFileSync(join(copy, rel), "utf8"));
+      if (a.version !== b.version) moved.push(`${a.name} ${a.version} -> ${b.version}`);
+    }
+  }
+  console.log(`release:dry: version-packages wrote ${moved.length} new versions${moved.length ? ": " + moved.join(", ") : ""}`);
+' "$repo" "$copy"
+in_copy node tooling/scripts/sync-versions.mjs --check | tail -1
+in_copy node "$repo/node_modules/tsx/dist/cli.mjs" tooling/create-plugin/src/check-packages.ts
 
 echo "::: lerna publish from-package --dry-run (registry $DEAD_REGISTRY)"
-mkdir -p "$work/tmp"
 # lerna leaves its packed tarballs in $TMPDIR/lerna-*.
-(cd "$copy" && TMPDIR="$work/tmp" pnpm exec lerna publish from-package --dry-run --yes --no-git-reset --registry "$DEAD_REGISTRY" --loglevel info </dev/null) >"$work/lerna.log" 2>&1 || { cat "$work/lerna.log"; exit 1; }
+in_copy node "$repo/node_modules/@lerna-lite/cli/dist/cli.js" publish from-package --dry-run --yes --no-git-reset --registry "$DEAD_REGISTRY" --loglevel info >"$work/lerna.log" 2>&1 || { cat "$work/lerna.log"; exit 1; }
 grep -E "^lerna-lite (success|WARN)" "$work/lerna.log" | grep -v "Unable to determine published version" || true
 
 echo "::: tarballs"
@@ -94,55 +129,4 @@ for t in "${tarballs[@]}"; do
   mkdir -p "$work/unpacked/$(basename "$t" .tgz)"
   tar -xzf "$t" -C "$work/unpacked/$(basename "$t" .tgz)"
 done
-node - "$repo" "$work/unpacked" <<'NODE'
-// Lists every tarball and asserts what a published package must and must not contain.
-const { readdirSync, readFileSync, statSync, existsSync } = require("node:fs");
-const { join, relative } = require("node:path");
-const [repo, unpacked] = process.argv.slice(2);
-const versions = new Map();
-for (const folder of ["packages", "apps", "tooling", "examples"]) {
-  const base = join(repo, folder);
-  if (!existsSync(base)) continue;
-  for (const d of readdirSync(base)) {
-    const p = join(base, d, "package.json");
-    if (existsSync(p)) { const m = JSON.parse(readFileSync(p, "utf8")); versions.set(m.name, m.version); }
-  }
-}
-const walk = (dir) => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]));
-const problems = [];
-let count = 0;
-for (const t of readdirSync(unpacked).sort()) {
-  const pkgDir = join(unpacked, t, "package");
-  const files = walk(pkgDir).map((f) => relative(pkgDir, f)).sort();
-  const m = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8"));
-  const id = `${m.name}@${m.version}`;
-  const bytes = files.reduce((s, f) => s + statSync(join(pkgDir, f)).size, 0);
-  count++;
-  console.log(`release:dry: ${id}: ${files.length} files, ${(bytes / 1024).toFixed(1)} kB: ${files.filter((f) => !f.endsWith(".map")).join(" ")}`);
-  const fail = (msg) => problems.push(`${id}: ${msg}`);
-  for (const f of files) {
-    if (/^src\//.test(f) || (/\.tsx?$/.test(f) && !/\.d\.ts$/.test(f))) fail(`ships a source file ${f}`);
-    if (/(^|\/)__tests__\/|\.test\.|\.test-d\.|\.spec\./.test(f)) fail(`ships a test file ${f}`);
-    if (/\.bench\.|^bench\//.test(f)) fail(`ships a benchmark ${f}`);
-    if (/\.tsbuildinfo$/.test(f)) fail(`ships build info ${f}`);
-  }
-  for (const need of ["package.json", "README.md", "LICENSE"]) if (!files.includes(need)) fail(`lacks ${need}`);
-  const entries = [];
-  const collect = (v) => { if (typeof v === "string") entries.push(v); else if (v && typeof v === "object") Object.entries(v).forEach(([k, x]) => k !== "@quantforge/source" && collect(x)); };
-  collect(m.exports);
-  if (m.types) entries.push(m.types);
-  if (m.bin) collect(m.bin);
-  for (const e of entries) if (!files.includes(e.replace(/^\.\//, ""))) fail(`exports/types/bin point at ${e}, which is not in the tarball (was it built?)`);
-  if (JSON.stringify(m).includes("workspace:")) fail("still has a workspace: range");
-  for (const field of ["dependencies", "peerDependencies", "optionalDependencies"]) {
-    for (const [dep, range] of Object.entries(m[field] ?? {})) {
-      const v = versions.get(dep);
-      if (v !== undefined && range !== `^${v}` && range !== v && range !== `~${v}`) fail(`${field}["${dep}"] is "${range}", not the workspace version ${v}`);
-    }
-  }
-}
-if (count === 0) problems.push("lerna packed no tarball");
-for (const p of problems) console.error(`release:dry: ERROR ${p}`);
-console.log(`release:dry: ${count} tarballs checked, ${problems.length} problem(s)`);
-process.exit(problems.length ? 1 : 0);
-NODE
+node tooling/scripts/check-tarballs.mjs "$copy" "$work/unpacked"

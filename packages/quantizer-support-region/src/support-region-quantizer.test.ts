@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { codebookMap, CollectingDiagnostics, createRunContext, dequantizeTensor, requantizeValues, Rng, type GridCodebook, type QuantizedModel, type WeightSet, type WeightTensor } from "@quantforge/core";
+import { codebookMap, codedGroups, CollectingDiagnostics, createRunContext, dequantizeTensor, requantizeValues, Rng, type GridCodebook, type QuantizedModel, type WeightSet, type WeightTensor } from "@quantforge/core";
 import { shapedTensor } from "./samples.test-support.js";
 import { laplacianDistortion, optimalXMax } from "@quantforge/theory-laplacian";
 import { GLOBAL_CODEBOOK_ID, supportRegionQuantize, supportRegionQuantizer, type SupportRegionOptionsInput } from "./index.js";
@@ -138,6 +138,64 @@ describe("midtread (exact zero)", () => {
     expect(() => plugin.parseOptions({ midtread: true, supportRegion: "mse" })).toThrow(/midrise/);
     expect(() => plugin.parseOptions({ midtread: true, supportRegion: "iterative" })).toThrow(/midrise/);
     expect(plugin.parseOptions({})).toMatchObject({ midtread: false });
+  });
+});
+
+describe("per channel", () => {
+  /** [rows, C] with channel c ~ Laplace(scale_c). */
+  function channels(rows: number, scales: number[], seed: number): WeightTensor {
+    const r = new Rng(seed), C = scales.length;
+    return { name: "k", shape: [rows, C], data: Float32Array.from({ length: rows * C }, (_, i) => r.laplace(scales[i % C]!)) };
+  }
+  it("equals quantizing every channel on its own (design support), stores μ_c, σ_c and a channel grouping", () => {
+    const t = channels(500, [0.01, 0.1, 1, 0.3], 3);
+    for (const midtread of [false, true]) {
+      const r = run([t], { bits: 3, granularity: "channel", midtread });
+      const q = r.model.tensors[0]!, cb = r.model.codebooks[0] as GridCodebook;
+      expect(q.grouping).toEqual({ kind: "channel", axis: 1 });
+      expect(cb.sigma.length).toBe(4);
+      for (let c = 0; c < 4; c++) {
+        const col: WeightTensor = { name: "c", shape: [500], data: Float32Array.from({ length: 500 }, (_, i) => t.data[i * 4 + c]!) };
+        const alone = run([col], { bits: 3, midtread });
+        const acb = alone.model.codebooks[0] as GridCodebook;
+        expect(cb.mu[c]).toBe(acb.mu[0]);
+        expect(cb.sigma[c]).toBe(acb.sigma[0]);
+        expect(cb.xMax).toBe(acb.xMax);
+        expect(Array.from({ length: 500 }, (_, i) => q.codes[i * 4 + c])).toEqual(Array.from(alone.model.tensors[0]!.codes));
+      }
+      const re = new Uint32Array(t.data.length);
+      requantizeValues(cb, dequantizeTensor(q, cb), codedGroups(q), re);
+      expect(Array.from(re)).toEqual(Array.from(q.codes));
+    }
+  });
+  it("beats per tensor by far when channel scales differ (max and mse supports too)", () => {
+    const t = channels(400, [0.001, 0.01, 0.1, 1], 5);
+    for (const supportRegion of ["optimal", "max", "mse"]) {
+      const ch = run([t], { bits: 3, granularity: "channel", supportRegion });
+      const te = run([t], { bits: 3, supportRegion });
+      // Per-channel SQNR, averaged: per tensor the small channels drown in the large one's step.
+      const meanChannelSqnr = (m: QuantizedModel) => {
+        const dec = dequantizeTensor(m.tensors[0]!, m.codebooks[0]!);
+        let sum = 0;
+        for (let c = 0; c < 4; c++) {
+          let s2 = 0, e2 = 0;
+          for (let i = c; i < t.data.length; i += 4) { s2 += t.data[i]! ** 2; e2 += (t.data[i]! - dec[i]!) ** 2; }
+          sum += 10 * Math.log10(s2 / e2);
+        }
+        return sum / 4;
+      };
+      expect(meanChannelSqnr(ch.model)).toBeGreaterThan(meanChannelSqnr(te.model) + 3);
+      expect(ch.details[0]).toMatchObject({ channels: 4, support: supportRegion });
+    }
+  });
+  it("keeps constant channels exact and rejects channel with global scope, value supports or a missing axis", () => {
+    const t: WeightTensor = { name: "k", shape: [3, 2], data: Float32Array.of(0.5, 1, 0.5, -2, 0.5, 3) };
+    const r = run([t], { bits: 2, granularity: "channel" });
+    const dec = dequantizeTensor(r.model.tensors[0]!, r.model.codebooks[0]!);
+    expect([dec[0], dec[2], dec[4]]).toEqual([0.5, 0.5, 0.5]);
+    expect(() => plugin.parseOptions({ granularity: "channel", scope: "global" })).toThrow(/granularity/);
+    expect(() => plugin.parseOptions({ granularity: "channel", supportRegion: "value:0.2" })).toThrow(/supportRegion/);
+    expect(() => run([t], { granularity: "channel", axis: 2 })).toThrow(expect.objectContaining({ code: "QF_SHAPE_MISMATCH" }));
   });
 });
 

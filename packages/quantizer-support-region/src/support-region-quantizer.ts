@@ -1,6 +1,7 @@
 import {
   assertWeightSet, defineQuantizer, throwIfAborted, z, TENSOR_GROUPING,
-  type GridCodebook, type QuantizedModel, type QuantizedTensor, type QuantizerPlugin, type RunContext, type WeightSet,
+  ShapeMismatchError,
+  type GridCodebook, type QuantizedModel, type QuantizedTensor, type QuantizerPlugin, type RunContext, type WeightSet, type WeightTensor,
 } from "@quantforge/core";
 import { centerScale, gridEncode, storableXMax } from "./support-region-impl.js";
 import { resolveSupport, type SupportOrigin } from "./support-resolve.js";
@@ -36,9 +37,19 @@ export const supportRegionOptionsSchema = z.strictObject({
    * midtread root), max, sigma:<k>, percentile:<p>, value:<x>. @default false (the paper's midrise)
    */
   midtread: z.boolean().default(false),
+  /**
+   * `tensor`: one μ, σ per tensor (the paper); `channel`: one μ_c, σ_c per index of `axis` (layer
+   * scope only), with one x_max (units of σ) per tensor chosen on the normalised weights.
+   * @default "tensor"
+   */
+  granularity: z.enum(["tensor", "channel"]).default("tensor"),
+  /** Channel axis for `granularity: "channel"`; negative counts from the end. @default -1 (output units of tfjs kernels) */
+  axis: z.number().int().default(-1),
 }).superRefine((o, ctx) => {
-  if (!o.midtread) return;
   const s = o.supportRegion;
+  if (o.granularity === "channel" && o.scope === "global") ctx.addIssue({ code: "custom", path: ["granularity"], message: "\"channel\" needs scope \"layer\" (global scope shares one μ, σ across tensors)" });
+  if (o.granularity === "channel" && s.startsWith("value:")) ctx.addIssue({ code: "custom", path: ["supportRegion"], message: `"${s}" gives x_max in weight units, which differ per channel; with granularity channel use optimal, iterative, max, mse, sigma:<k> or percentile:<p>` });
+  if (!o.midtread) return;
   if (s === "iterative" || s === "mse") ctx.addIssue({ code: "custom", path: ["supportRegion"], message: `"${o.supportRegion}" is defined for the midrise quantizer only; with midtread use optimal, max, sigma:<k>, percentile:<p> or value:<x>` });
 });
 
@@ -74,6 +85,8 @@ export interface SupportRegionTensorDetail {
   readonly degenerate: boolean;
   /** x_max was moved to the accepted range or lowered to keep the outer levels finite. */
   readonly clamped: boolean;
+  /** Per channel: the number of channels (`mu`/`sigma` are then the means over channels). */
+  readonly channels?: number;
 }
 
 /** Result of {@link supportRegionQuantize}: the model plus what was chosen per tensor. */
@@ -110,6 +123,71 @@ function quantizeCell(id: string, tensors: WeightSet, bits: number, support: Ret
   return { id, tensors, codebook, origin: r.origin, degenerate, clamped: s.clamped && !degenerate };
 }
 
+interface ChannelResult {
+  readonly codebook: GridCodebook;
+  readonly codes: Uint32Array;
+  readonly axis: number;
+  readonly origin: SupportOrigin;
+  readonly degenerate: boolean;
+  readonly clamped: boolean;
+  readonly overload: number;
+  readonly maxAbsOverSigma: number | null;
+  readonly zeroChannels: number;
+}
+
+/**
+ * One tensor per channel: μ_c, σ_c per index of the axis (μ_c = 0, σ_c = RMS with midtread), one
+ * x_max in units of σ for the tensor, chosen on the normalised weights (w − μ_c)/σ_c of every
+ * non-constant channel pooled (data choices `max`, `percentile`, `mse` see all of them), and
+ * lowered if needed so every channel's outer level stays a finite float32.
+ */
+function quantizeChannels(t: WeightTensor, bits: number, support: ReturnType<typeof parseSupportSpec>, midtread: boolean, axisOpt: number): ChannelResult {
+  const rank = t.shape.length;
+  const axis = axisOpt < 0 ? rank + axisOpt : axisOpt;
+  if (axis < 0 || axis >= rank) throw new ShapeMismatchError(`support-region: channel axis ${axisOpt} does not exist in tensor "${t.name}" of shape [${t.shape.join(", ")}]. Choose an axis in ${-rank}…${rank - 1}.`);
+  const C = t.shape[axis]!;
+  let inner = 1;
+  for (let a = axis + 1; a < rank; a++) inner *= t.shape[a]!;
+  const outer = C * inner === 0 ? 0 : t.data.length / (C * inner);
+  const levels = midtread ? 2 ** bits - 1 : 2 ** bits;
+  // Gather each channel contiguously (row-major index = (o·C + c)·inner + k).
+  const chans = Array.from({ length: C }, () => new Float32Array(outer * inner));
+  for (let o = 0, i = 0; o < outer; o++) for (let c = 0; c < C; c++) for (let k = 0; k < inner; k++) chans[c]![o * inner + k] = t.data[i++]!;
+  const mu = new Float32Array(C), sigma = new Float32Array(C);
+  const normalized: Float32Array[] = [];
+  let maxDev = 0, zeroChannels = 0;
+  for (let c = 0; c < C; c++) {
+    const st = centerScale([chans[c]!], { zeroMean: midtread });
+    mu[c] = st.mu;
+    sigma[c] = Math.fround(st.sigma);
+    if (sigma[c] === 0) { zeroChannels++; continue; }
+    const z = new Float32Array(chans[c]!.length);
+    for (let j = 0; j < z.length; j++) z[j] = (chans[c]![j]! - mu[c]!) / sigma[c]!;
+    normalized.push(z);
+    maxDev = Math.max(maxDev, st.maxDev / sigma[c]!);
+  }
+  const degenerate = normalized.length === 0;
+  const r = degenerate
+    ? resolveSupport({ kind: "optimal" }, bits, null, { midtread })
+    : resolveSupport(support, bits, { parts: normalized, mu: 0, sigma: 1, maxDev }, { midtread });
+  let xMax = Infinity, clamped = false;
+  for (let c = 0; c < C; c++) {
+    const sx = storableXMax(r.xMaxSigma, levels, mu[c]!, sigma[c]!, midtread);
+    xMax = Math.min(xMax, sx.xMax);
+    clamped ||= sx.clamped;
+  }
+  if (C === 0) xMax = storableXMax(r.xMaxSigma, levels, 0, 0, midtread).xMax;
+  const codes = new Uint32Array(t.data.length);
+  const chCodes = new Uint32Array(outer * inner);
+  let overload = 0;
+  for (let c = 0; c < C; c++) {
+    overload += gridEncode(chans[c]!, levels, xMax, mu[c]!, sigma[c]!, chCodes, midtread).overload;
+    for (let o = 0; o < outer; o++) for (let k = 0; k < inner; k++) codes[(o * C + c) * inner + k] = chCodes[o * inner + k]!;
+  }
+  const codebook: GridCodebook = { kind: "grid", id: t.name, levels, xMax, midtread, sigma, mu, sigmaSource: midtread ? "rms" : "std" };
+  return { codebook, codes, axis, origin: r.origin, degenerate, clamped: clamped && !degenerate, overload, maxAbsOverSigma: degenerate ? null : maxDev, zeroChannels };
+}
+
 function fmt(v: number): string {
   return Number.isFinite(v) ? v.toPrecision(5) : String(v);
 }
@@ -131,7 +209,9 @@ export function supportRegionQuantize(weights: WeightSet, o: SupportRegionOption
   const support = parseSupportSpec(o.supportRegion);
   const supportName = formatSupportSpec(support);
   const cells: Cell[] = [];
-  if (o.scope === "global") {
+  if (o.granularity === "channel" && o.scope === "layer") {
+    // handled below, per channel
+  } else if (o.scope === "global") {
     if (weights.length > 0) cells.push(quantizeCell(GLOBAL_CODEBOOK_ID, weights, o.bits, support, o.midtread));
   } else {
     weights.forEach((t, i) => {
@@ -142,6 +222,39 @@ export function supportRegionQuantize(weights: WeightSet, o: SupportRegionOption
   }
   const tensors: QuantizedTensor[] = [];
   const details: SupportRegionTensorDetail[] = [];
+  if (o.granularity === "channel" && o.scope === "layer") {
+    const codebooks: GridCodebook[] = [];
+    weights.forEach((t, i) => {
+      if (ctx) throwIfAborted(ctx);
+      // A rank-0 tensor has no channel axis: one group, as per tensor.
+      if (t.shape.length === 0) {
+        const cell = quantizeCell(t.name, [t], o.bits, support, o.midtread);
+        const codes = new Uint32Array(t.data.length);
+        const st = gridEncode(t.data, cell.codebook.levels, cell.codebook.xMax, cell.codebook.mu[0]!, cell.codebook.sigma[0]!, codes, o.midtread);
+        codebooks.push(cell.codebook);
+        tensors.push({ name: t.name, shape: t.shape, role: t.role, layer: t.layer, layerKind: t.layerKind, codebook: t.name, grouping: TENSOR_GROUPING, codes });
+        details.push({ tensor: t.name, codebook: t.name, scope: "layer", support: supportName, xMaxSigma: cell.codebook.xMax, origin: cell.origin, mu: cell.codebook.mu[0]!, sigma: cell.codebook.sigma[0]!, count: t.data.length, maxAbsOverSigma: null, overloadCount: st.overload, degenerate: cell.degenerate, clamped: cell.clamped });
+        return;
+      }
+      const r = quantizeChannels(t, o.bits, support, o.midtread, o.axis);
+      codebooks.push(r.codebook);
+      tensors.push({ name: t.name, shape: t.shape, role: t.role, layer: t.layer, layerKind: t.layerKind, codebook: t.name, grouping: { kind: "channel", axis: r.axis }, codes: r.codes });
+      const n = r.codebook.sigma.length;
+      const avg = (a: Float32Array) => (n === 0 ? 0 : a.reduce((x, v) => x + v, 0) / n);
+      const d: SupportRegionTensorDetail = {
+        tensor: t.name, codebook: t.name, scope: "layer", support: supportName, xMaxSigma: r.codebook.xMax, origin: r.origin,
+        mu: avg(r.codebook.mu), sigma: avg(r.codebook.sigma), count: t.data.length, maxAbsOverSigma: r.maxAbsOverSigma,
+        overloadCount: r.overload, degenerate: r.degenerate, clamped: r.clamped, channels: n,
+      };
+      details.push(d);
+      ctx?.diagnostics.report({
+        severity: "info", source: ID, ruleId: "support-choice", tensor: t.name,
+        message: `support ${supportName}${d.origin === "rule" ? "" : ` (won by ${d.origin})`} → x_max = ${fmt(d.xMaxSigma)}σ_c over ${n} channel(s) (axis ${r.axis}${r.zeroChannels ? `, ${r.zeroChannels} constant` : ""}); ${d.overloadCount} weight(s) clipped.`,
+      });
+      ctx?.progress.update(ID, i + 1, weights.length);
+    });
+    return { model: { codebooks, tensors }, details };
+  }
   for (const cell of cells) {
     const cb = cell.codebook;
     const mu = cb.mu[0]!, sigma = cb.sigma[0]!;
