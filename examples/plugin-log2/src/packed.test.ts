@@ -71,7 +71,7 @@ function packRuntimeDependencies(fromPkg: string): string[] {
 beforeAll(() => {
   // The CLI and both packages run from dist/: build them (a turbo cache hit after `pnpm build`).
   const lock = spawnSync("flock", ["--version"]).status === 0 ? ["flock", "/tmp/qf-build.lock"] : [];
-  const turbo = ["pnpm", "exec", "turbo", "run", "build", "--filter=quantforge-plugin-log2...", "--filter=@quantforge/runner...", "--output-logs=errors-only"];
+  const turbo = [join(repo, "node_modules/.bin/turbo"), "run", "build", "--filter=quantforge-plugin-log2...", "--filter=@quantforge/runner...", "--output-logs=errors-only"];
   const [cmd, ...args] = [...lock, ...turbo];
   run(cmd!, args, repo, { TURBO_TELEMETRY_DISABLED: "1" });
   work = mkdtempSync(join(tmpdir(), "qf-plugin-log2-packed-"));

@@ -108,7 +108,97 @@ function build(tf: Tf): Built[] {
       return w.data;
     }));
   }
+  // 4. conv 3×3 → 1×1 conv whose weights are ≈ 1e-4 except 6 values near ±0.5, all in 2 of its 32
+  //    output channels → batch norm (not folded; not quantized) normalising every channel → relu →
+  //    1×1 conv → two heads. Outliers concentrated in a few output channels, as in real models.
+  {
+    const x = tf.input({ shape: [8, 8, 8] });
+    const c1 = tf.layers.conv2d({ filters: 16, kernelSize: 3, padding: "same", activation: "relu", name: "c1" }).apply(x) as import("@tensorflow/tfjs").SymbolicTensor;
+    const pw = tf.layers.conv2d({ filters: 32, kernelSize: 1, useBias: false, name: "pw_sparse" }).apply(c1) as import("@tensorflow/tfjs").SymbolicTensor;
+    const bn = tf.layers.batchNormalization({ epsilon: 1e-12, name: "bn" }).apply(pw) as import("@tensorflow/tfjs").SymbolicTensor;
+    const act = tf.layers.activation({ activation: "relu" }).apply(bn) as import("@tensorflow/tfjs").SymbolicTensor;
+    const c3 = tf.layers.conv2d({ filters: 16, kernelSize: 1, activation: "relu", name: "pw_after" }).apply(act) as import("@tensorflow/tfjs").SymbolicTensor;
+    const gp = tf.layers.globalAveragePooling2d({ name: "gap" }).apply(c3) as import("@tensorflow/tfjs").SymbolicTensor;
+    const cls = tf.layers.dense({ units: 10, activation: "softmax", name: "classes" }).apply(gp) as import("@tensorflow/tfjs").SymbolicTensor;
+    const reg = tf.layers.dense({ units: 4, name: "box" }).apply(gp) as import("@tensorflow/tfjs").SymbolicTensor;
+    const m = tf.model({ inputs: x, outputs: [cls, reg] });
+    out.push(probeOf(tf, "sparse-1x1-outlier-channels", m, [8, 8, 8], withBatchNorm("pw_sparse", "bn", (w, r) => sparseOutliersInChannels(w.shape, r, [5, 21], 6))));
+  }
+  // 5. The same pattern in a dense MLP: the middle dense kernel [64, 32] is ≈ 1e-4 except 8 values
+  //    near ±0.5 in 3 of its 32 output units → batch norm → relu → dense logits.
+  {
+    const x = tf.input({ shape: [32] });
+    const d1 = tf.layers.dense({ units: 64, activation: "relu", name: "d1" }).apply(x) as import("@tensorflow/tfjs").SymbolicTensor;
+    const d2 = tf.layers.dense({ units: 32, useBias: false, name: "d2_sparse" }).apply(d1) as import("@tensorflow/tfjs").SymbolicTensor;
+    const bn = tf.layers.batchNormalization({ epsilon: 1e-12, name: "bn" }).apply(d2) as import("@tensorflow/tfjs").SymbolicTensor;
+    const act = tf.layers.activation({ activation: "relu" }).apply(bn) as import("@tensorflow/tfjs").SymbolicTensor;
+    const d3 = tf.layers.dense({ units: 10, name: "logits" }).apply(act) as import("@tensorflow/tfjs").SymbolicTensor;
+    const m = tf.model({ inputs: x, outputs: d3 });
+    out.push(probeOf(tf, "mlp-outlier-units", m, [32], withBatchNorm("d2_sparse", "bn", (w, r) => sparseOutliersInChannels(w.shape, r, [3, 17, 30], 8))));
+  }
+  // 6. Outliers in a few input rows instead: dense → batch norm with a small gain (1e-3) on 2 of
+  //    its 64 units (not quantized) → dense kernel [64, 32] ≈ 1e-4 except rows 3 and 40, which are
+  //    near ±0.5 in every output unit (compensating the small gain) → dense logits. Every output
+  //    channel holds outliers; a group of 32 (one input row here) holds either outliers or none.
+  {
+    const x = tf.input({ shape: [32] });
+    const d1 = tf.layers.dense({ units: 64, activation: "relu", name: "d1" }).apply(x) as import("@tensorflow/tfjs").SymbolicTensor;
+    const bn = tf.layers.batchNormalization({ epsilon: 1e-12, name: "bn_gain" }).apply(d1) as import("@tensorflow/tfjs").SymbolicTensor;
+    const d2 = tf.layers.dense({ units: 32, name: "d2_rows" }).apply(bn) as import("@tensorflow/tfjs").SymbolicTensor;
+    const d3 = tf.layers.dense({ units: 10, name: "logits" }).apply(d2) as import("@tensorflow/tfjs").SymbolicTensor;
+    const m = tf.model({ inputs: x, outputs: d3 });
+    const rows = [3, 40];
+    out.push(probeOf(tf, "mlp-outlier-rows", m, [32], (w, r) => {
+      if (w.name.startsWith("bn_gain/")) {
+        if (w.name.includes("/gamma")) return w.data.map((_, i) => (rows.includes(i) ? 1e-3 : 1));
+        if (w.name.includes("/moving_variance")) return w.data.map(() => 1);
+        return w.data.map(() => 0); // beta, moving_mean
+      }
+      if (w.name.startsWith("d2_rows/") && w.role === "weight") {
+        const a = sparseOutliers(w.data.length, r, 0), cout = w.shape[1]!;
+        for (const row of rows) for (let c = 0; c < cout; c++) a[row * cout + c] = (r() < 0.5 ? -1 : 1) * (0.4 + 0.2 * r());
+        return a;
+      }
+      return w.data;
+    }));
+  }
   return out;
+}
+
+/**
+ * Most weights ≈ 1e-4, `outliers` values near ±0.5 placed only in the given output channels (last
+ * axis of a tfjs kernel [..., cout]), at random input rows.
+ */
+function sparseOutliersInChannels(shape: readonly number[], r: () => number, channels: readonly number[], outliers: number): Float32Array {
+  const cout = shape[shape.length - 1]!, n = shape.reduce((a, b) => a * b, 1), rows = n / cout;
+  const a = sparseOutliers(n, r, 0);
+  for (let k = 0; k < outliers; k++) a[Math.floor(r() * rows) * cout + channels[k % channels.length]!] = (r() < 0.5 ? -1 : 1) * (0.4 + 0.2 * r());
+  return a;
+}
+
+/**
+ * Weight setup for a model with a batch norm after the kernel `kernelLayer`: the kernel from
+ * `kernel`, and the batch norm's moving mean/variance set to each channel's output mean/variance
+ * for inputs ≈ U[0, 1) through the relu conv before it (estimated from the kernel's column norms:
+ * mean ≈ 0, variance ≈ 0.1 · Σ_i w_ic²), γ = 1, β = 0 — a trained network's statistics, which
+ * bring the ≈ 1e-4 channels and the outlier channels to the same scale. BN parameters are not
+ * quantized (role "bias", outside the default selector).
+ */
+function withBatchNorm(kernelLayer: string, bnLayer: string, kernel: (w: WeightTensor, r: () => number) => Float32Array): (w: WeightTensor, r: () => number) => Float32Array {
+  let colSq: Float64Array | undefined;
+  return (w, r) => {
+    if (w.name.startsWith(`${kernelLayer}/`) && w.role === "weight") {
+      const k = kernel(w, r), cout = w.shape[w.shape.length - 1]!;
+      colSq = new Float64Array(cout);
+      for (let i = 0; i < k.length; i++) colSq[i % cout] += k[i]! ** 2;
+      return k;
+    }
+    if (!w.name.startsWith(`${bnLayer}/`)) return w.data;
+    // tfjs suffixes repeated variable names (bn/gamma_1, …) across models.
+    if (w.name.includes("/gamma")) return w.data.map(() => 1);
+    if (w.name.includes("/moving_variance")) return Float32Array.from(colSq!, (v) => 0.1 * v);
+    return w.data.map(() => 0); // beta, moving_mean
+  };
 }
 
 async function main(): Promise<void> {
@@ -117,7 +207,9 @@ async function main(): Promise<void> {
   const singles: [string, QuantizerPlugin, Record<string, unknown>][] = [
     ["rtn tensor", rtnQuantizer(), { granularity: "tensor" }],
     ["rtn channel", rtnQuantizer(), { granularity: "channel", axis: -1 }],
+    ["rtn group32", rtnQuantizer(), { granularity: "group", groupSize: 32 }],
     ["rtn group64", rtnQuantizer(), { granularity: "group", groupSize: 64 }],
+    ["rtn group128", rtnQuantizer(), { granularity: "group", groupSize: 128 }],
     ["uniform-mse tensor (midrise)", uniformMseQuantizer(), {}],
     ["uniform-mse channel (midrise)", uniformMseQuantizer(), { granularity: "channel" }],
     ["uniform-mse channel midtread", uniformMseQuantizer(), { granularity: "channel", midtread: true }],
@@ -141,12 +233,17 @@ async function main(): Promise<void> {
     console.log(`\n### ${name} (${n} kernel weights)\n\n| model | method | bits/weight | worst-output rel. error | per output |\n|---|---|---:|---:|---|`);
     const base = await run("tfjs-affine uint8 (tfjs-converter)", tfjsAffineQuantizer(), { dtype: "uint8" });
     const ch8 = await run("rtn channel 8-bit", rtnQuantizer(), { bits: 8, granularity: "channel", axis: -1 });
+    // Groups are row-major runs: along cout inside one input row of a tfjs kernel [kh, kw, cin, cout] / [in, out].
+    const g32 = await run("rtn group32 8-bit", rtnQuantizer(), { bits: 8, granularity: "group", groupSize: 32 });
+    const g128 = await run("rtn group128 8-bit", rtnQuantizer(), { bits: 8, granularity: "group", groupSize: 128 });
     const a8 = await run("auto, budget 8 bits/weight", autoQuantizer({ plugins }), { bits: 8 });
     const a8s = await run("auto, budget = rtn channel 8-bit's size", autoQuantizer({ plugins }), { bits: ch8.bpw });
-    console.log(`\nper-channel 8-bit vs tfjs-affine uint8: ${(base.worst / ch8.worst).toFixed(1)}× lower worst-output error; auto@8 b/w ≤ per-channel: ${a8.worst <= ch8.worst}; auto at per-channel's size ≤ per-channel: ${a8s.worst <= ch8.worst}`);
+    const ratio = (x: { worst: number }) => `${(base.worst / x.worst).toFixed(1)}×`;
+    console.log(`\nvs tfjs-affine uint8, worst-output error lower by: per-channel 8-bit ${ratio(ch8)}, group32 8-bit ${ratio(g32)}, group128 8-bit ${ratio(g128)}`);
+    console.log(`per-channel 8-bit vs tfjs-affine uint8: ${(base.worst / ch8.worst).toFixed(1)}× lower worst-output error; auto@8 b/w ≤ per-channel: ${a8.worst <= ch8.worst}; auto at per-channel's size ≤ per-channel: ${a8s.worst <= ch8.worst}`);
     // Which tensor carries the 8-bit error: each tensor quantized alone (same evaluation inputs).
     console.log(`\n| model | 8-bit method | tensor | worst-output error alone | tensor SQNR dB |\n|---|---|---|---:|---:|`);
-    for (const [l, p, o] of [["tfjs-affine uint8", tfjsAffineQuantizer(), { dtype: "uint8" }], ["rtn channel", rtnQuantizer(), { bits: 8, granularity: "channel", axis: -1 }]] as const) {
+    for (const [l, p, o] of [["tfjs-affine uint8", tfjsAffineQuantizer(), { dtype: "uint8" }], ["rtn channel", rtnQuantizer(), { bits: 8, granularity: "channel", axis: -1 }], ["rtn group32", rtnQuantizer(), { bits: 8, granularity: "group", groupSize: 32 }]] as const) {
       const rep = await sensitivityReport(probe, { quantizer: instantiate(p as QuantizerPlugin, o), seed: 9001, settings: { ...DEFAULT_FIDELITY_SETTINGS, samples: 64 } });
       for (const row of rep.rows) console.log(`| ${name} | ${l} | ${row.tensor} | ${row.outputRelErrorWorst.value?.toExponential(3)} | ${row.sqnrDb.value?.toFixed(2)} |`);
     }

@@ -3,7 +3,7 @@ import { FidelityMeter, DEFAULT_FIDELITY_SETTINGS } from "@quantforge/evaluator-
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
 import { uniformMseQuantizer } from "@quantforge/quantizer-uniform-mse";
 import { describe, expect, it } from "vitest";
-import { autoQuantizer, codedBits, outputDistortion } from "./index.js";
+import { autoQuantizer, codedBits, DEFAULT_CANDIDATES, outputDistortion } from "./index.js";
 import { mlpProbe } from "./probe.test-support.js";
 
 const plugins: QuantizerPlugin[] = [rtnQuantizer(), uniformMseQuantizer()];
@@ -29,6 +29,7 @@ describe("auto quantizer", () => {
       const dAuto = await distortion(model, qm);
       const singles = [
         [rtnQuantizer(), { granularity: "channel", axis: -1 }], [rtnQuantizer(), { granularity: "tensor" }],
+        [rtnQuantizer(), { granularity: "group", groupSize: 32 }], [rtnQuantizer(), { granularity: "group", groupSize: 128 }],
         [uniformMseQuantizer(), { granularity: "channel", axis: -1, midtread: true }], [uniformMseQuantizer(), {}],
       ] as const;
       for (const [p, o] of singles) {
@@ -41,6 +42,43 @@ describe("auto quantizer", () => {
       const summary = diagnostics.items.find((d) => d.ruleId === "summary")!;
       expect(summary.message).toMatch(/bits\/weight/);
     }
+  });
+  it("has per-group rtn candidates by default, within the default candidate cap", () => {
+    expect(DEFAULT_CANDIDATES).toEqual([
+      { quantizer: "rtn", options: { granularity: "channel", axis: -1, zero: "exact" } },
+      { quantizer: "rtn", options: { granularity: "group", groupSize: 32, zero: "exact" } },
+      { quantizer: "rtn", options: { granularity: "group", groupSize: 128, zero: "exact" } },
+      { quantizer: "rtn", options: { granularity: "tensor", zero: "exact" } },
+      { quantizer: "uniform-mse", options: { granularity: "channel", axis: -1, midtread: true } },
+      { quantizer: "uniform-mse", options: { granularity: "tensor" } },
+    ]);
+    // 6 specs × 7 widths = 42 candidates fit the default cap (48); one fewer than 42 is rejected.
+    expect(instantiate(autoQuantizer({ plugins }), {}).id).toBe("auto");
+    expect(() => instantiate(autoQuantizer({ plugins }), { maxCandidates: 41 })).toThrow(/42 candidates/);
+    expect(instantiate(autoQuantizer({ plugins }), { maxCandidates: 42 }).id).toBe("auto");
+  });
+  it("picks per-group rtn for a kernel whose outliers sit in every output channel but few input rows", async () => {
+    // [in=64, out=8]: every output column has one outlier, all in input rows 0–7, so per channel
+    // gets a coarse grid everywhere while groups of 32 (4 input rows each) are coarse only in the first 2.
+    const r = (() => { let s = 7; return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32); })();
+    const In = 64, Out = 8;
+    const W = Float32Array.from({ length: In * Out }, () => (r() < 0.5 ? -1 : 1) * 1e-4 * (0.2 + 1.6 * r()));
+    for (let c = 0; c < Out; c++) W[c * Out + c] = c % 2 ? 0.5 : -0.45;
+    const weights: WeightSet = [{ name: "k", shape: [In, Out], data: W, role: "weight" }];
+    const predictOutputs = async (ws: WeightSet, x: Float32Array, n: number) => {
+      const K = ws[0]!.data, y = new Float32Array(n * Out);
+      // Rows 0–7 see inputs 1e-3 × smaller, so the output is carried by the ≈ 1e-4 weights.
+      for (let i = 0; i < n; i++) for (let j = 0; j < In; j++) for (let c = 0; c < Out; c++) y[i * Out + c] += (j < 8 ? 1e-3 : 1) * (x[i * In + j]! - 0.5) * K[j * Out + c]!;
+      return [{ name: "y", shape: [Out], data: y }];
+    };
+    const model: ModelProbe = { id: "rows", weights, inputShape: [In], forward: { predict: async (ws, x, n) => (await predictOutputs(ws, x, n))[0]!.data, predictOutputs } };
+    // A budget that affords every 8-bit candidate with its scales: auto takes the lowest output error.
+    const diagnostics = new CollectingDiagnostics();
+    const qm = await quantize(autoQuantizer({ plugins }), { bits: 12, candidateBits: [8], samples: 8 }, model, diagnostics);
+    const choice = diagnostics.items.find((d) => d.ruleId === "choice")!;
+    expect(choice.message).toMatch(/granularity=group/);
+    const ch = await quantize(rtnQuantizer(), { bits: 8, granularity: "channel", axis: -1 }, model);
+    expect(await distortion(model, qm)).toBeLessThan(await distortion(model, ch));
   });
   it("gives the fragile tensor more bits than the others", async () => {
     const model = mlpProbe({ gain: 100 });

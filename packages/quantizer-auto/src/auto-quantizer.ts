@@ -15,12 +15,21 @@ export interface CandidateSpec {
 
 /**
  * Default candidates (each swept over `candidateBits`): rtn per output channel (zero exact),
- * rtn per tensor (zero exact — tfjs-converter's grid), uniform-mse per output channel midtread
- * (exact zero) and uniform-mse per tensor (the papers' midrise). Ids the host did not register
- * are skipped.
+ * rtn per group of 32 and of 128 elements (zero exact), rtn per tensor (zero exact —
+ * tfjs-converter's grid), uniform-mse per output channel midtread (exact zero) and uniform-mse
+ * per tensor (the papers' midrise). Ids the host did not register are skipped.
+ *
+ * rtn groups are runs of consecutive row-major elements. tfjs kernels are `[kh, kw, cin, cout]`
+ * (conv) and `[in, out]` (dense), so a group runs along the **output-channel** axis inside one
+ * input row (one `kh, kw, cin` position; a group spans several rows when `cout` < groupSize).
+ * Per channel isolates outliers that sit in a few output channels; per group isolates outliers
+ * that sit in a few input rows, and still helps when every output channel holds one outlier
+ * (only the groups containing an outlier get a coarse grid).
  */
 export const DEFAULT_CANDIDATES: readonly CandidateSpec[] = Object.freeze([
   { quantizer: "rtn", options: { granularity: "channel", axis: -1, zero: "exact" } },
+  { quantizer: "rtn", options: { granularity: "group", groupSize: 32, zero: "exact" } },
+  { quantizer: "rtn", options: { granularity: "group", groupSize: 128, zero: "exact" } },
   { quantizer: "rtn", options: { granularity: "tensor", zero: "exact" } },
   { quantizer: "uniform-mse", options: { granularity: "channel", axis: -1, midtread: true } },
   { quantizer: "uniform-mse", options: { granularity: "tensor" } },
@@ -39,8 +48,8 @@ export const autoOptionsSchema = z.strictObject({
   candidates: z.array(z.strictObject({ quantizer: z.string().min(1), options: z.record(z.string(), z.unknown()).optional() })).min(1).optional(),
   /** Bit widths each candidate without a fixed `bits` is tried at. @default [2, 3, 4, 5, 6, 7, 8] */
   candidateBits: z.array(z.number().int().min(1).max(16)).min(1).default([...DEFAULT_CANDIDATE_BITS]),
-  /** Cap on candidates per tensor (each costs one quantization and one forward pass per tensor). @default 32 */
-  maxCandidates: z.number().int().min(1).max(256).default(32),
+  /** Cap on candidates per tensor (each costs one quantization and one forward pass per tensor); the defaults give 6 × 7 = 42. @default 48 */
+  maxCandidates: z.number().int().min(1).max(256).default(48),
   /** Input samples each forward pass runs (calibration/test rows or random inputs). @default 16 */
   samples: z.number().int().min(1).max(4096).default(16),
   /** Range of random inputs when the model has no data. @default [0, 1] */
@@ -235,7 +244,7 @@ export async function autoQuantize(weights: WeightSet, o: AutoOptions, plugins: 
  * give each tensor's rate–distortion points; greedy equal-slope allocation on their lower convex
  * hulls picks one per tensor under the budget; the assembled mixed model is measured end to end
  * and reported as an `info` diagnostic (`auto/summary`). Cost: tensors × candidates
- * quantizations and forward passes (candidates capped by `maxCandidates`, default 32; samples by
+ * quantizations and forward passes (candidates capped by `maxCandidates`, default 48; samples by
  * `samples`, default 16).
  *
  * @param config - Candidate quantizer descriptors and default options.
