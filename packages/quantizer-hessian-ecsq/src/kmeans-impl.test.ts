@@ -67,6 +67,17 @@ describe("Hessian-weighted Lloyd (sorted, prefix sums)", () => {
     }), { numRuns: 150 });
   });
 
+  it("keeps a value at or above the upper centre out of a pair of nearly equal centres (regression)", () => {
+    // Two centres one ulp apart: the rounded squared distances of a far value tie, which must not
+    // keep it in the lower pair's cell.
+    const d = prepareSorted(Float32Array.of(0, 0, -2.168404344971009e-19, 0, 0.08456796407699585), null);
+    const a = d.v[1]!;
+    const c = Float64Array.of(a, a + Math.abs(a) * 2 ** -52, d.v[d.n - 1]!);
+    const b = assignIntervals(d, c);
+    expect(b[2]).toBe(d.n - 1);
+    expect(b[3]).toBe(d.n);
+  });
+
   it("interval cells are exactly the nearest-centre cells", () => {
     fc.assert(fc.property(dataArb, ({ values, seed, k }) => {
       const { w, h } = withWeights(values, seed);

@@ -16,9 +16,10 @@ export interface IntervalClustering {
 /**
  * Nearest-centre cells of sorted data for strictly increasing centres. In 1-D the importance
  * weight does not change the nearest centre (spec §3, mode 2), so cells are intervals found by
- * binary search: O(k log n). An element goes to the upper centre iff (v − c_j)² > (c_{j+1} − v)²;
- * in floating point both sides are monotone in v, so the predicate is monotone and ties go to
- * the lower centre — the same rule the element-wise ECSQ assignment uses.
+ * binary search: O(k log n). An element v goes above the pair (c_j, c_{j+1}) iff v ≥ c_{j+1} or
+ * (v − c_j)² > (c_{j+1} − v)² for c_j < v < c_{j+1}; in floating point both squares are monotone in
+ * v there, so the predicate is monotone, and ties go to the lower centre — the same rule the
+ * element-wise ECSQ assignment uses.
  */
 export function assignIntervals(d: SortedData, centres: Float64Array): Uint32Array {
   const k = centres.length;
@@ -32,7 +33,9 @@ export function assignIntervals(d: SortedData, centres: Float64Array): Uint32Arr
     while (l < r) {
       const m = (l + r) >>> 1;
       const x = v[m]!;
-      if ((x - a) * (x - a) > (b - x) * (b - x) && x >= a) r = m;
+      // x ≥ b always belongs above (rounded squares of two nearly equal centres' distances can
+      // tie there); below it the comparison is monotone in x.
+      if (x >= b || (x > a && (x - a) * (x - a) > (b - x) * (b - x))) r = m;
       else l = m + 1;
     }
     bounds[j + 1] = l;
