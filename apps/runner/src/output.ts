@@ -65,3 +65,18 @@ export function fmt(v: unknown, digits = 2): string {
   if (v !== 0 && (Math.abs(v) < 10 ** -digits || Math.abs(v) >= 1e9)) return v.toExponential(Math.max(1, digits - 1));
   return v.toFixed(digits);
 }
+
+/**
+ * Emits an experiment's or report's result the same way in every command: with `out`, writes
+ * `<name>.json` and `<name>.md` there (each atomically); then prints the JSON (with `json`) or the
+ * Markdown.
+ */
+export async function emitResult(rt: Runtime, flags: { readonly out?: string; readonly json?: boolean }, name: string, result: unknown, markdown: string): Promise<void> {
+  if (flags.out) {
+    await writeFileAtomic(join(flags.out, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    await writeFileAtomic(join(flags.out, `${name}.md`), markdown);
+  }
+  if (flags.json) return printJson(rt, result);
+  rt.out(markdown);
+}
+

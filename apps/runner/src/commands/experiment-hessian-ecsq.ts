@@ -1,10 +1,9 @@
-import { join } from "node:path";
 import type { Command } from "commander";
 import { loadModel, maskedFineTune, probeWithWeights, type TfjsModelProbe } from "@quantforge/model-tfjs";
 import { renderHessianEcsqMarkdown, runHessianEcsqExperiment } from "@quantforge/quantizer-hessian-ecsq";
 import { UsageError } from "../errors.js";
 import { parseSeed } from "../options.js";
-import { printJson, writeFileAtomic } from "../output.js";
+import { emitResult } from "../output.js";
 import type { Runtime } from "../runtime.js";
 
 /** The `experiment` parent command, created on first use (other modules add sub-commands too). */
@@ -92,11 +91,6 @@ export function register(program: Command, rt: Runtime): void {
         ...(log ? { log } : {}),
       });
       const md = renderHessianEcsqMarkdown(result);
-      if (flags.out) {
-        await writeFileAtomic(join(flags.out, "hessian-ecsq-experiment.json"), `${JSON.stringify(result, null, 2)}\n`);
-        await writeFileAtomic(join(flags.out, "hessian-ecsq-experiment.md"), md);
-      }
-      if (flags.json) return printJson(rt, result);
-      rt.out(md);
+      await emitResult(rt, flags, "hessian-ecsq-experiment", result, md);
     });
 }

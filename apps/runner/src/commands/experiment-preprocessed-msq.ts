@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import type { Command } from "commander";
 import { accuracyEvaluator } from "@quantforge/evaluator-accuracy";
 import { loadModel } from "@quantforge/model-tfjs";
@@ -9,7 +8,7 @@ import {
 } from "@quantforge/quantizer-preprocessed-msq";
 import { UsageError } from "../errors.js";
 import { parseSeed } from "../options.js";
-import { printJson, writeFileAtomic } from "../output.js";
+import { emitResult } from "../output.js";
 import { createProgress } from "../progress.js";
 import type { Runtime } from "../runtime.js";
 
@@ -112,11 +111,6 @@ export function register(program: Command, rt: Runtime): void {
         name = "preprocessed-msq-model";
       }
       progress.done();
-      if (flags.out) {
-        await writeFileAtomic(join(flags.out, `${name}.json`), `${JSON.stringify(rows, null, 2)}\n`);
-        await writeFileAtomic(join(flags.out, `${name}.md`), md);
-      }
-      if (flags.json) return printJson(rt, rows);
-      rt.out(md);
+      await emitResult(rt, flags, name, rows, md);
     });
 }

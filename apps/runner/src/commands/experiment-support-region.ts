@@ -1,11 +1,10 @@
-import { join } from "node:path";
 import type { Command } from "commander";
 import { loadModel } from "@quantforge/model-tfjs";
 import { DEFAULT_EXPERIMENT_SUPPORTS, formatSupportRegionExperiment, parseSupportList, runSupportRegionExperiment, type SupportScope } from "@quantforge/quantizer-support-region";
 import { parseBitsSpec } from "@quantforge/theory-laplacian";
 import { UsageError } from "../errors.js";
 import { parseSeed } from "../options.js";
-import { printJson, writeFileAtomic } from "../output.js";
+import { emitResult } from "../output.js";
 import { createProgress } from "../progress.js";
 import type { Runtime } from "../runtime.js";
 import { experimentCommand } from "./experiment-uniform-mse.js";
@@ -68,11 +67,6 @@ export function register(program: Command, rt: Runtime): void {
         progress.done();
       }
       const md = formatSupportRegionExperiment(result);
-      if (flags.out) {
-        await writeFileAtomic(join(flags.out, "support-region-experiment.json"), `${JSON.stringify(result, null, 2)}\n`);
-        await writeFileAtomic(join(flags.out, "support-region-experiment.md"), md);
-      }
-      if (flags.json) return printJson(rt, result);
-      rt.out(md);
+      await emitResult(rt, flags, "support-region-experiment", result, md);
     });
 }

@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import type { Command } from "commander";
 import { accuracyEvaluator } from "@quantforge/evaluator-accuracy";
 import { loadModel } from "@quantforge/model-tfjs";
@@ -6,7 +5,7 @@ import { formatExperimentMarkdown, runUniformMseExperiment } from "@quantforge/q
 import { parseBitsSpec, parseNumberList, RULE_MAX_BITS, type DesignKind } from "@quantforge/theory-laplacian";
 import { UsageError } from "../errors.js";
 import { parseSeed } from "../options.js";
-import { printJson, writeFileAtomic } from "../output.js";
+import { emitResult } from "../output.js";
 import { createProgress } from "../progress.js";
 import type { Runtime } from "../runtime.js";
 
@@ -66,11 +65,6 @@ export function register(program: Command, rt: Runtime): void {
       });
       progress.done();
       const md = formatExperimentMarkdown(result);
-      if (flags.out) {
-        await writeFileAtomic(join(flags.out, "uniform-mse-experiment.json"), `${JSON.stringify(result, null, 2)}\n`);
-        await writeFileAtomic(join(flags.out, "uniform-mse-experiment.md"), md);
-      }
-      if (flags.json) return printJson(rt, result);
-      rt.out(md);
+      await emitResult(rt, flags, "uniform-mse-experiment", result, md);
     });
 }
