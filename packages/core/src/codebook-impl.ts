@@ -41,9 +41,26 @@ export function dequantizeCodes(cb: Codebook, codes: Uint32Array, groups: Int32A
   const step = gridStep(cb);
   const off = cb.midtread ? (cb.levels - 1) / 2 : cb.levels / 2 - 0.5;
   const sg = cb.sigma, mg = cb.mu;
+  // The σ = 1 levels fround((q − off)·Δ) are computed once per code, not once per element; the
+  // values are identical, so the expression above is unchanged.
+  if (cb.levels > Math.max(n, 1 << 16)) {
+    // A table larger than the tensor would cost more than it saves (and a corrupt N must not allocate).
+    for (let i = 0; i < n; i++) {
+      const g = groups === null ? 0 : paramIndex(sg.length, groups[i]!);
+      out[i] = fround(mg[g]! + sg[g]! * fround((codes[i]! - off) * step));
+    }
+    return;
+  }
+  const unit = new Float32Array(cb.levels);
+  for (let q = 0; q < cb.levels; q++) unit[q] = fround((q - off) * step);
+  if (groups === null || sg.length === 1) {
+    const s0 = sg[0]!, m0 = mg[0]!;
+    for (let i = 0; i < n; i++) out[i] = fround(m0 + s0 * unit[codes[i]!]!);
+    return;
+  }
   for (let i = 0; i < n; i++) {
-    const g = groups === null ? 0 : paramIndex(sg.length, groups[i]!);
-    out[i] = fround(mg[g]! + sg[g]! * fround((codes[i]! - off) * step));
+    const g = groups[i]!;
+    out[i] = fround(mg[g]! + sg[g]! * unit[codes[i]!]!);
   }
 }
 
