@@ -5,7 +5,7 @@ import {
   ContainerEncoder, ErrorCodes, InvalidQuantizedError, QuantforgeError, Rng, codebookMap, createRunContext, crc32, dequantizeTensor, shapeSize,
   CollectingDiagnostics, assertQuantizedModel, assertWeightSet, requireCapabilities, throwIfAborted,
   type Codebook, type Coder, type Diagnostic, type EncodedSize, type ProgressReporter, type QuantizedModel, type QuantizedTensor,
-  type Quantizer, type TensorSelector, type WeightTensor,
+  type ModelProbe, type Quantizer, type TensorSelector, type WeightTensor,
 } from "@quantforge/core";
 import { accumulateStats, emptyStats, mergeStats, sqnrDb, type ErrorStats } from "@quantforge/evaluator-sqnr";
 import { DEFAULT_KL_EPSILON, meanKlDivergence, top1Agreement, topClasses } from "@quantforge/evaluator-accuracy";
@@ -16,6 +16,7 @@ import {
 } from "@quantforge/io-tfjs";
 import { encodeOnnxModel, feedableType, readOnnxModel, readOnnxTensor, isWeightInitializer, runOnnxModel, writeOnnxModel, type OnnxModel, type OnnxWeightOutput } from "@quantforge/io-onnx";
 import { UsageError } from "./errors.js";
+import { disposeModel } from "./model-probe.js";
 import { sha256File } from "./jobs.js";
 
 /** Input formats `quantforge quantize` reads. */
@@ -60,6 +61,12 @@ export interface QuantizeModelOptions {
   /** Shapes for inputs with unknown dimensions (batch excluded). */
   readonly inputShapes?: ReadonlyMap<string, readonly number[]>;
   readonly progress: ProgressReporter;
+  /**
+   * Loads the input as a runnable model probe, for quantizers that need model capabilities (the
+   * `auto` quantizer needs `forward`); called only when the quantizer's `needs` is non-empty and
+   * the input is a tfjs or ONNX model.
+   */
+  readonly model?: () => Promise<ModelProbe>;
   /** The tfjs namespace with a backend (the runner passes model-tfjs's WASM one). */
   readonly tf?: () => Promise<TfjsRuntime>;
   readonly signal?: AbortSignal;
@@ -458,7 +465,8 @@ async function prepareOut(out: string): Promise<string> {
  * it (the written model must compute what the evaluated weights compute), and renames the
  * directory onto `out`. Per-tensor quantizers stream: one tensor is read, quantized, coded,
  * checked and written at a time, so peak memory is about the largest tensor; joint quantizers
- * see the whole selected weight set at once.
+ * see the whole selected weight set at once. A quantizer that needs model capabilities (`auto`:
+ * `forward`) runs with `o.model()`, the same tfjs/ONNX file loaded as a runnable probe.
  */
 export async function quantizeModel(o: QuantizeModelOptions): Promise<{ report: QuantizeReport; markdown: string }> {
   const t0 = performance.now();
@@ -467,11 +475,22 @@ export async function quantizeModel(o: QuantizeModelOptions): Promise<{ report: 
   const fmt = inputFormat(o.input);
   if (!TARGETS[fmt].includes(o.target)) throw new UsageError(`--target ${o.target} does not apply to ${fmt} input. Choose one of: ${TARGETS[fmt].join(", ")}.`);
   if (CODED_TARGETS.has(o.target) && !o.coder) throw new UsageError(`--target ${o.target} needs a coder.`);
-  // A quantize command has weights, not a model probe: quantizers that need one fail here, early.
-  requireCapabilities(o.quantizer.id, undefined, o.quantizer.instance.needs ?? []);
+  // Quantizers that need model capabilities get the input as a runnable probe (tfjs and ONNX
+  // models); a weights file has none, so they fail here, early.
+  const needs = o.quantizer.instance.needs ?? [];
+  const probe = needs.length > 0 && fmt !== "safetensors" && o.model ? await o.model() : undefined;
+  requireCapabilities(o.quantizer.id, probe, needs);
+  try {
+    return await quantizeWith(o, fmt, probe, t0, () => peakRss, sampleRss);
+  } finally {
+    await disposeModel(probe);
+  }
+}
+
+async function quantizeWith(o: QuantizeModelOptions, fmt: InputFormat, probe: ModelProbe | undefined, t0: number, peak: () => number, sampleRss: () => void): Promise<{ report: QuantizeReport; markdown: string }> {
   const src = await openSource(o.input, fmt);
   const diagnostics = new CollectingDiagnostics();
-  const ctx = createRunContext({ seed: o.seed, diagnostics, progress: o.progress, ...(o.signal ? { signal: o.signal } : {}) });
+  const ctx = createRunContext({ seed: o.seed, diagnostics, progress: o.progress, ...(o.signal ? { signal: o.signal } : {}), ...(probe ? { model: probe } : {}) });
   const tmp = await prepareOut(o.out);
   const runnable = o.evaluate && (fmt === "tfjs" || fmt === "onnx");
   const coder = CODED_TARGETS.has(o.target) ? o.coder!.instance : undefined;
@@ -594,7 +613,7 @@ export async function quantizeModel(o: QuantizeModelOptions): Promise<{ report: 
       notes,
       diagnostics: diagnostics.items,
       // maxRSS is the process's lifetime peak (kB): exact, and it includes the sampled points.
-    timing: { seconds, weightsPerSecond: seconds > 0 ? weights / seconds : 0, peakRssBytes: Math.max(peakRss, process.resourceUsage().maxRSS * 1024) },
+    timing: { seconds, weightsPerSecond: seconds > 0 ? weights / seconds : 0, peakRssBytes: Math.max(peak(), process.resourceUsage().maxRSS * 1024) },
     };
     const markdown = renderQuantizeMarkdown(report);
     await writeFile(join(tmp, "report.json"), `${JSON.stringify(report, null, 2)}\n`);

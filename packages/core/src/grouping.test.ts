@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { ErrorCodes } from "./errors.js";
+import { ErrorCodes, ShapeMismatchError } from "./errors.js";
+import { resolveChannelAxis } from "./channel-axis.js";
 import { TENSOR_GROUPING, groupCount, groupIndexMap } from "./grouping.js";
 import { shapeSize } from "./tensor.js";
 
@@ -39,5 +40,26 @@ describe("grouping", () => {
       expect(() => groupIndexMap([3, 4], g)).toThrow(expect.objectContaining({ code: ErrorCodes.SHAPE_MISMATCH }));
     }
     expect(() => groupCount([], { kind: "channel", axis: 0 })).toThrow(expect.objectContaining({ code: ErrorCodes.SHAPE_MISMATCH }));
+  });
+});
+
+describe("resolveChannelAxis", () => {
+  const k = { name: "k", shape: [3, 3, 8, 16] };
+  it("resolves numbers (negative from the end) and symbolic axes through the tensor's layout", () => {
+    expect(resolveChannelAxis(k, -1, "p")).toBe(3);
+    expect(resolveChannelAxis(k, 1, "p")).toBe(1);
+    expect(resolveChannelAxis({ ...k, outputAxis: 0, inputAxis: 1 }, "output", "p")).toBe(0);
+    expect(resolveChannelAxis({ ...k, outputAxis: 0, inputAxis: 1 }, "input", "p")).toBe(1);
+    expect(resolveChannelAxis({ ...k, outputAxis: -2, inputAxis: -2 }, "output", "p")).toBe(2);
+  });
+  it("falls back to the TensorFlow layout [.., in, out] without layout metadata", () => {
+    expect(resolveChannelAxis(k, "output", "p")).toBe(3);
+    expect(resolveChannelAxis(k, "input", "p")).toBe(2);
+    expect(resolveChannelAxis({ name: "b", shape: [5] }, "input", "p")).toBe(0);
+  });
+  it("throws ShapeMismatchError for an axis the tensor lacks", () => {
+    expect(() => resolveChannelAxis(k, 4, "p")).toThrow(ShapeMismatchError);
+    expect(() => resolveChannelAxis(k, -5, "p")).toThrow(/Choose an axis in -4…3/);
+    expect(() => resolveChannelAxis({ ...k, outputAxis: 7 }, "output", "p")).toThrow(ShapeMismatchError);
   });
 });

@@ -2,6 +2,8 @@ export { ErrorCodes, QuantforgeError, UnknownPluginError, DuplicatePluginError, 
 export type { ErrorCode } from "./errors.js";
 export { shapeSize, assertTensorShape, assertFinite, assertWeightSet } from "./tensor.js";
 export type { WeightTensor, WeightSet, TensorRole, LayerKind } from "./tensor.js";
+export { channelAxisSchema, resolveChannelAxis } from "./channel-axis.js";
+export type { ChannelAxis } from "./channel-axis.js";
 export { codebookSize, codebookGroupParams, gridStep } from "./codebook.js";
 export type { Codebook, CodebookKind, LevelsCodebook, AffineCodebook, GridCodebook } from "./codebook.js";
 export { TENSOR_GROUPING, groupCount, groupIndexMap } from "./grouping.js";

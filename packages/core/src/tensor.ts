@@ -20,6 +20,15 @@ export interface WeightTensor {
   readonly layer?: string;
   /** Kind of that layer. */
   readonly layerKind?: LayerKind;
+  /**
+   * Axis of the layer's output channels in this tensor, when the model format tells it
+   * (negative counts from the end): −1 for tfjs `[in, out]`/`[kh, kw, cin, cout]` kernels, 0 for
+   * ONNX `Conv` weights `[cout, cin, kh, kw]`, −2 for a tfjs depthwise kernel `[kh, kw, c, 1]`.
+   * Channel-granularity quantizers resolve `axis: "output"` through it ({@link resolveChannelAxis}).
+   */
+  readonly outputAxis?: number;
+  /** Axis of the layer's input channels (fan-in rows), when known; see {@link WeightTensor.outputAxis}. */
+  readonly inputAxis?: number;
 }
 
 /** An ordered list of weight tensors with unique names. */

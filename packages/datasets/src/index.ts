@@ -5,3 +5,5 @@ export type { EmbeddedMnistOptions } from "./embedded.js";
 export { loadIdx, parseIdx, idxToDataset, encodeIdx } from "./idx.js";
 export type { IdxArray, IdxOptions } from "./idx.js";
 export { loadDataSource } from "./source.js";
+export { resolveInputLayout, splitSamples, loadInputData, inputDataset, runInBatches } from "./model-inputs.js";
+export type { ModelInputDtype, ModelInputDecl, ModelInputSlot, ModelInputLayout, ModelInputFeed, ModelInputData, BatchOutput } from "./model-inputs.js";

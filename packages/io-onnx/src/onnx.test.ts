@@ -1,4 +1,4 @@
-import { ErrorCodes, codebookMap, defaultSelector, runPipeline, type QuantizerPlugin, type WeightTensor } from "@quantforge/core";
+import { ErrorCodes, codebookMap, defaultSelector, resolveChannelAxis, runPipeline, type QuantizerPlugin, type WeightTensor } from "@quantforge/core";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
 import { uniformMseQuantizer } from "@quantforge/quantizer-uniform-mse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -44,6 +44,16 @@ describe("readOnnxModel", () => {
       [ONNX_WEIGHTS.gemmC, "bias", "dense"], [ONNX_WEIGHTS.gain, "other", undefined],
     ]);
     expect([...ws[4]!.data]).toEqual([1, 0.5, -1.25, 2]);
+  });
+
+  it("records the output/input channel axes of weights in ONNX layouts (Conv [M, C, kh, kw]; Gemm B with transB [N, K])", async () => {
+    const ws = await loadOnnxWeights(src);
+    const conv = ws.find((t) => t.name === ONNX_WEIGHTS.convW)!, gemm = ws.find((t) => t.name === ONNX_WEIGHTS.gemmB)!;
+    expect([conv.outputAxis, conv.inputAxis]).toEqual([0, 1]);
+    expect([gemm.outputAxis, gemm.inputAxis]).toEqual([-2, -1]);
+    expect(resolveChannelAxis(conv, "output", "t")).toBe(0);
+    expect(resolveChannelAxis(gemm, "output", "t")).toBe(0);
+    expect(ws.find((t) => t.name === ONNX_WEIGHTS.gain)!.outputAxis).toBeUndefined();
   });
 
   it("turns malformed protobuf and inconsistent initializers into FormatError", async () => {

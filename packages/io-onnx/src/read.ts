@@ -54,6 +54,8 @@ export interface OnnxNode {
   readonly domain: string;
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
+  /** Integer attributes (e.g. Gemm's `transB`), by name. */
+  readonly ints?: Readonly<Record<string, number>>;
 }
 
 /** A graph input or output with its tensor type. */
@@ -70,6 +72,10 @@ export interface OnnxWeightTags {
   readonly role: TensorRole;
   readonly layer?: string;
   readonly layerKind?: LayerKind;
+  /** Output-channel axis (negative counts from the end); see core's `WeightTensor.outputAxis`. */
+  readonly outputAxis?: number;
+  /** Input-channel axis (negative counts from the end). */
+  readonly inputAxis?: number;
 }
 
 /**
@@ -167,8 +173,16 @@ function tagInitializers(nodes: readonly OnnxNode[], inits: readonly OnnxInitial
     let tag: OnnxWeightTags = { role: "other" };
     for (const { node, index } of uses.get(init.name) ?? []) {
       const layer = node.name || node.outputs[0] || node.opType;
-      if (MATMUL_OPS.has(node.opType) && index === 1) { tag = { role: "weight", layer, layerKind: "dense" }; break; }
-      if (CONV_OPS.has(node.opType) && index === 1) { tag = { role: "weight", layer, layerKind: "conv2d" }; break; }
+      // Channel axes (ONNX layouts): MatMul B [.., K, N] → output −1; Gemm B [K, N], or [N, K] with
+      // transB; Conv W [M, C/g, kh, kw] → output 0; ConvTranspose W [C, M/g, kh, kw] → output 1.
+      if (MATMUL_OPS.has(node.opType) && index === 1) {
+        const axes = node.opType === "Gemm" && node.ints?.transB === 1 ? { outputAxis: -2, inputAxis: -1 } : { outputAxis: -1, inputAxis: -2 };
+        tag = { role: "weight", layer, layerKind: "dense", ...axes }; break;
+      }
+      if (CONV_OPS.has(node.opType) && index === 1) {
+        const axes = node.opType === "ConvTranspose" ? { outputAxis: 1, inputAxis: 0 } : { outputAxis: 0, inputAxis: 1 };
+        tag = { role: "weight", layer, layerKind: "conv2d", ...axes }; break;
+      }
       if ((node.opType === "Gemm" || CONV_OPS.has(node.opType)) && index === 2) tag = { role: "bias", layer, layerKind: node.opType === "Gemm" ? "dense" : "conv2d" };
       else if (node.opType === "Add" && index === 1 && init.dims.length === 1 && tag.role === "other") tag = { role: "bias", layer };
     }
@@ -236,8 +250,10 @@ export async function parseOnnxModel(bytes: Uint8Array, path: string): Promise<O
   const externalFiles = new Set<string>();
   for (const f of graphFields) {
     if (f.field === 1) {
-      const n = decode<{ name?: string; op_type?: string; domain?: string; input?: string[]; output?: string[] }>(T.NodeProto, bytes, f, path, "node");
-      nodes.push({ name: n.name ?? "", opType: n.op_type ?? "", domain: n.domain ?? "", inputs: n.input ?? [], outputs: n.output ?? [] });
+      const n = decode<{ name?: string; op_type?: string; domain?: string; input?: string[]; output?: string[]; attribute?: { name?: string; i?: number | { toNumber(): number }; type?: number }[] }>(T.NodeProto, bytes, f, path, "node");
+      const ints: Record<string, number> = {};
+      for (const a of n.attribute ?? []) if (a.name && a.type === 2 && a.i !== undefined) ints[a.name] = typeof a.i === "number" ? a.i : a.i.toNumber();
+      nodes.push({ name: n.name ?? "", opType: n.op_type ?? "", domain: n.domain ?? "", inputs: n.input ?? [], outputs: n.output ?? [], ints });
     } else if (f.field === 11 || f.field === 12) {
       const v = valueInfo(decode(T.ValueInfoProto, bytes, f, path, f.field === 11 ? "graph input" : "graph output"));
       (f.field === 11 ? inputs : outputs).push(v);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GRAPH_WEIGHTS, cpuTf, scratch, writeGraphModel, writeLayersModel } from "./testing/fixtures.js";
 import { loadTfjsWeights, readTfjsModel, readTfjsTensor, streamTfjsWeights } from "./read.js";
 import { loadTfjsFromArtifacts, tfjsArtifacts } from "./run.js";
+import { graphModelTags } from "./roles.js";
 
 let s: Awaited<ReturnType<typeof scratch>>;
 beforeAll(async () => { s = await scratch(); });
@@ -25,8 +26,8 @@ describe("readTfjsModel", () => {
       [GRAPH_WEIGHTS.filter, 0, 0, 288], [GRAPH_WEIGHTS.convBias, 0, 288, 16], [GRAPH_WEIGHTS.shape, 0, 304, 8],
       [GRAPH_WEIGHTS.kernel, 1, 0, 2560], [GRAPH_WEIGHTS.bias, 1, 2560, 40],
     ]);
-    expect(m.tags.get(GRAPH_WEIGHTS.filter)).toEqual({ role: "weight", layer: "conv/Conv2D", layerKind: "conv2d" });
-    expect(m.tags.get(GRAPH_WEIGHTS.kernel)).toEqual({ role: "weight", layer: "dense/MatMul", layerKind: "dense" });
+    expect(m.tags.get(GRAPH_WEIGHTS.filter)).toEqual({ role: "weight", layer: "conv/Conv2D", layerKind: "conv2d", outputAxis: -1, inputAxis: -2 });
+    expect(m.tags.get(GRAPH_WEIGHTS.kernel)).toEqual({ role: "weight", layer: "dense/MatMul", layerKind: "dense", outputAxis: -1, inputAxis: -2 });
     expect(m.tags.get(GRAPH_WEIGHTS.bias)?.role).toBe("bias");
     const ws = [];
     for await (const t of streamTfjsWeights(m)) ws.push(t);
@@ -94,5 +95,22 @@ describe("strict validation", () => {
   it("reports a missing model.json as QF_IO", async () => {
     const e = await readTfjsModel(join(s.dir, "nope", "model.json")).catch((x: unknown) => x);
     expect((e as { code: string }).code).toBe(ErrorCodes.IO);
+  });
+});
+
+describe("graphModelTags channel axes", () => {
+  const n = (name: string, op: string, input: string[], attr: Record<string, unknown> = {}) => ({ name, op, input, attr });
+  it("knows the TensorFlow layouts of conv, depthwise, transposed-conv filters and (transposed) MatMul operands", () => {
+    const topology = { node: [
+      n("x", "Placeholder", []), n("f", "Const", []), n("dw", "Const", []), n("tf", "Const", []), n("b", "Const", []), n("bt", "Const", []),
+      n("c", "_FusedConv2D", ["x", "f"]), n("d", "FusedDepthwiseConv2dNative", ["c", "dw"]), n("t", "Conv2DBackpropInput", ["s", "tf", "d"]),
+      n("m", "MatMul", ["t", "b"]), n("mt", "_FusedMatMul", ["m", "bt"], { transpose_b: { b: true } }),
+    ] };
+    const tags = graphModelTags(topology, ["f", "dw", "tf", "b", "bt"]);
+    expect([tags.get("f")!.outputAxis, tags.get("f")!.inputAxis]).toEqual([-1, -2]);
+    expect([tags.get("dw")!.outputAxis, tags.get("dw")!.inputAxis]).toEqual([-2, -2]);
+    expect([tags.get("tf")!.outputAxis, tags.get("tf")!.inputAxis]).toEqual([-2, -1]);
+    expect([tags.get("b")!.outputAxis, tags.get("b")!.inputAxis]).toEqual([-1, -2]);
+    expect([tags.get("bt")!.outputAxis, tags.get("bt")!.inputAxis]).toEqual([-2, -1]);
   });
 });

@@ -5,7 +5,24 @@ export interface WeightTags {
   readonly role: TensorRole;
   readonly layer?: string;
   readonly layerKind?: LayerKind;
+  /** Output-channel axis of the weight (negative counts from the end); see core's `WeightTensor.outputAxis`. */
+  readonly outputAxis?: number;
+  /** Input-channel axis of the weight (negative counts from the end). */
+  readonly inputAxis?: number;
 }
+
+/**
+ * Channel axes of tfjs kernels (TensorFlow layouts): dense `[in, out]` and conv `[kh, kw, cin, cout]`
+ * → output −1, input −2; depthwise `[kh, kw, c, multiplier]` → −2 for both (the channel axis;
+ * the multiplier is 1 in nearly every model); transposed conv `[kh, kw, cout, cin]` → −2, −1.
+ */
+const AXES = {
+  standard: { outputAxis: -1, inputAxis: -2 },
+  depthwise: { outputAxis: -2, inputAxis: -2 },
+  transposed: { outputAxis: -2, inputAxis: -1 },
+  /** `[vocab, dim]` embedding tables: one row per token. */
+  embedding: { outputAxis: -2, inputAxis: -1 },
+} as const;
 
 const KERNEL_SUFFIXES = new Set(["kernel", "depthwise_kernel", "pointwise_kernel", "embeddings", "recurrent_kernel"]);
 const LAYER_KINDS: Readonly<Record<string, LayerKind>> = {
@@ -43,7 +60,11 @@ export function layersModelTags(topology: unknown, names: readonly string[]): Ma
     const cls = layer === undefined ? undefined : classes.get(layer);
     const role: TensorRole = KERNEL_SUFFIXES.has(last) ? "weight" : last === "bias" ? "bias" : "other";
     const layerKind = cls === undefined ? undefined : (LAYER_KINDS[cls] ?? "other");
-    out.set(name, { role, ...(layer !== undefined ? { layer } : {}), ...(layerKind ? { layerKind } : {}) });
+    const axes = role !== "weight" ? undefined
+      : last === "depthwise_kernel" || cls === "DepthwiseConv2D" ? AXES.depthwise
+        : cls === "Conv2DTranspose" || cls === "Conv3DTranspose" ? AXES.transposed
+          : last === "embeddings" ? AXES.embedding : AXES.standard;
+    out.set(name, { role, ...(layer !== undefined ? { layer } : {}), ...(layerKind ? { layerKind } : {}), ...(axes ?? {}) });
   }
   return out;
 }
@@ -54,7 +75,18 @@ const FUSED_OPS = new Set(["_FusedMatMul", "_FusedConv2D", "FusedConv2D", "Fused
 const BIAS_OPS = new Set(["BiasAdd", "Add", "AddV2"]);
 const PASS_OPS = new Set(["Identity", "IdentityN", "StopGradient"]);
 
-interface GraphNode { readonly name: string; readonly op: string; readonly input?: readonly string[] }
+interface GraphNode { readonly name: string; readonly op: string; readonly input?: readonly string[]; readonly attr?: Record<string, { b?: boolean } | undefined> }
+
+const DEPTHWISE_OPS = new Set(["DepthwiseConv2d", "DepthwiseConv2dNative", "FusedDepthwiseConv2dNative"]);
+const TRANSPOSED_OPS = new Set(["Conv2DBackpropInput", "Conv3DBackpropInputV2"]);
+
+/** Channel axes of operand `index` of a MatMul-like node (its transpose attributes decide). */
+function matmulAxes(node: GraphNode, index: number): { outputAxis: number; inputAxis: number } {
+  const t = node.attr?.[index === 1 ? "transpose_b" : "transpose_a"]?.b === true || node.attr?.[index === 1 ? "adj_y" : "adj_x"]?.b === true;
+  // B: [K, N] (N outputs) or transposed [N, K]; a constant A: [M, K] rows are the outputs.
+  if (index === 1) return t ? { outputAxis: -2, inputAxis: -1 } : { outputAxis: -1, inputAxis: -2 };
+  return t ? { outputAxis: -1, inputAxis: -2 } : { outputAxis: -2, inputAxis: -1 };
+}
 
 /**
  * Tags of a graph model's weights from how the graph uses each constant: the filter of a
@@ -86,8 +118,11 @@ export function graphModelTags(topology: unknown, names: readonly string[]): Map
         if (t.role === "bias") best = t;
         continue;
       }
-      if (MATMUL_OPS.has(node.op) && index <= 1) return { role: "weight", layer: node.name, layerKind: "dense" };
-      if (CONV_OPS.has(node.op) && index === 1) return { role: "weight", layer: node.name, layerKind: "conv2d" };
+      if (MATMUL_OPS.has(node.op) && index <= 1) return { role: "weight", layer: node.name, layerKind: "dense", ...(node.op === "Einsum" ? {} : matmulAxes(node, index)) };
+      if (CONV_OPS.has(node.op) && index === 1) {
+        const axes = DEPTHWISE_OPS.has(node.op) ? AXES.depthwise : TRANSPOSED_OPS.has(node.op) ? AXES.transposed : AXES.standard;
+        return { role: "weight", layer: node.name, layerKind: "conv2d", ...axes };
+      }
       if ((FUSED_OPS.has(node.op) && index >= 2) || (BIAS_OPS.has(node.op) && index === 1)) best = { role: "bias", layer: node.name };
     }
     return best;

@@ -14,7 +14,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { loadEmbeddedMnist, takeSamples } from "@quantforge/datasets";
-import { buildReferenceModel, exactHessianDiagonal, getTf, loadModel, trainLayersModel, type TfjsBackend } from "../src/index.js";
+import { buildReferenceModel, exactHessianDiagonal, getTf, loadReferenceModel, trainLayersModel, type TfjsBackend } from "../src/index.js";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -74,7 +74,7 @@ for (const id of models) {
     const scale = data.train.count / b.train;
     model.dispose();
     // Inference: the trained reference weights on the 2,000 test digits (one warm-up batch first).
-    const probe = await loadModel(id);
+    const probe = await loadReferenceModel(id);
     await probe.forward.predict(probe.weights, probe.testSet.inputs.subarray(0, 100 * 784), 100);
     if (tf.getBackend() !== backend) throw new Error(`the probe switched the backend to ${tf.getBackend()}`);
     const ti = parts.has("infer") ? await timed(() => probe.forward.predict(probe.weights, probe.testSet.inputs, probe.testSet.count)) : { wall: NaN, cpu: NaN };

@@ -15,7 +15,11 @@ export { REFERENCE_MODEL_IDS, REFERENCE_TRAINING, buildReferenceModel, isReferen
 export type { ReferenceModelId } from "./reference.js";
 export { trainModel, trainAndSave, trainLayersModel, saveTrainedModel, accuracyWith, modelVariables, shiftImage } from "./train.js";
 export type { TrainOptions, TrainedModel, TrainingRecord, EpochRecord } from "./train.js";
-export { loadModel, createProbe, resolveModelJson } from "./probe.js";
+export { loadModel, loadReferenceModel, isReferenceStyleModel, createProbe, resolveModelJson } from "./probe.js";
+export { loadTfjsModelProbe } from "./file-probe.js";
+export type { TfjsFileModelProbe, TfjsFileProbeOptions } from "./file-probe.js";
+export { graphModelSwapper, layersModelSwapper } from "./weight-swap.js";
+export type { WeightSwapper } from "./weight-swap.js";
 export type { TfjsModelProbe, LoadModelOptions, CreateProbeOptions } from "./probe.js";
 export { maskedFineTune, probeWithWeights } from "./masked-finetune.js";
 export type { MaskedFineTuneOptions } from "./masked-finetune.js";

@@ -7,7 +7,7 @@ import type { WeightSet } from "@quantforge/core";
 import { loadEmbeddedMnist } from "@quantforge/datasets";
 import { im2col } from "./im2col-impl.js";
 import { layersModelFromArtifacts, readMoments, readTfjsArtifacts, writeMoments } from "./model-io.js";
-import { createProbe, loadModel } from "./probe.js";
+import { createProbe, loadModel, loadReferenceModel } from "./probe.js";
 import { params64, ref64Forward } from "./ref64.test-support.js";
 import { getTf, type Tf } from "./tf.js";
 import { randomDataset, tinyConv, tinyDense } from "./tiny.test-support.js";
@@ -133,7 +133,7 @@ describe("TfjsModelProbe", () => {
     const p = await createProbe(model, { id: "tiny", data: small });
     const dir = tmp();
     await p.save(dir);
-    const q = await loadModel(dir);
+    const q = await loadReferenceModel(dir);
     expect(q.weights.map((t) => t.name)).toEqual(p.weights.map((t) => t.name));
     q.weights.forEach((t, i) => expect(Buffer.from(t.data.buffer).equals(Buffer.from(p.weights[i]!.data.buffer))).toBe(true));
     const a = await p.forward.predict(p.weights, test.inputs.subarray(0, 7840), 10);
@@ -143,7 +143,7 @@ describe("TfjsModelProbe", () => {
     const halved = p.weights.map((t) => ({ ...t, data: Float32Array.from(t.data, (v) => v / 2) }));
     const dir2 = tmp();
     await p.save(dir2, halved);
-    const r = await loadModel(join(dir2, "model.json"));
+    const r = await loadReferenceModel(join(dir2, "model.json"));
     r.weights.forEach((t, i) => expect([...t.data]).toEqual([...halved[i]!.data]));
     await expect(p.save(tmp(), p.weights.slice(1))).rejects.toMatchObject({ code: "QF_FORMAT" });
   });
@@ -204,7 +204,9 @@ describe("TfjsModelProbe", () => {
       const j3 = json(dir3);
       j3.weightsManifest[0].paths = ["missing.bin"];
       put(dir3, j3);
-      await expect(loadModel(dir3)).rejects.toMatchObject({ code: "QF_IO" });
+      await expect(loadReferenceModel(dir3)).rejects.toMatchObject({ code: "QF_IO" });
+      // The generic loader (no training.json, no MNIST data) validates shards with io-tfjs: QF_FORMAT.
+      await expect(loadModel(dir3)).rejects.toMatchObject({ code: "QF_FORMAT" });
       await expect(loadModel(join(dir3, "nope"))).rejects.toMatchObject({ code: "QF_IO" });
     });
     it("an unsupported layer is named in a QF_FORMAT error", async () => {

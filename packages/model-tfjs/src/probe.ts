@@ -8,6 +8,7 @@ import {
 import { EMBEDDED_MNIST_SEED, loadDataSource, selectSamples, type DatasetSplit } from "@quantforge/datasets";
 import { forwardLogits, paramTensors, predictProbabilities } from "./forward.js";
 import { netSpecFromLayersModel } from "./from-layers.js";
+import { loadTfjsModelProbe, type TfjsFileModelProbe } from "./file-probe.js";
 import { exactHessianDiagonal } from "./hessian.js";
 import { im2col } from "./im2col-impl.js";
 import { layersModelFromArtifacts, readMoments, readTfjsArtifacts, saveLayersModel, MOMENTS_JSON } from "./model-io.js";
@@ -38,13 +39,19 @@ export interface TfjsModelProbe extends ModelProbe {
 
 /** Options of {@link loadModel}. */
 export interface LoadModelOptions {
-  /** Data for the test and calibration sets: `"embedded"` (default) or a directory of IDX files. */
+  /**
+   * Reference-style models: data for the test and calibration sets, `"embedded"` (their default)
+   * or a directory of IDX files. Other models: a `.safetensors` file of model inputs (see
+   * {@link loadTfjsModelProbe}), or nothing.
+   */
   readonly data?: "embedded" | string;
   /**
    * Seed of the embedded data's train/test split. Default: the split seed recorded in the model's
    * `training.json`, so the test split is the one held out in training (else the datasets default).
    */
   readonly seed?: number;
+  /** Other models: per-sample shapes of inputs with unknown dimensions (see {@link loadTfjsModelProbe}). */
+  readonly inputShapes?: ReadonlyMap<string, readonly number[]>;
 }
 
 /** Options of {@link createProbe}. */
@@ -63,7 +70,7 @@ function weightSetOf(model: LayersModel, spec: NetSpec): WeightTensor[] {
   const out: WeightTensor[] = [];
   for (const { op } of paramOps(spec)) {
     const kernelShape = op.kind === "dense" ? [op.inUnits, op.units] : [op.kernelSize[0], op.kernelSize[1], op.inChannels, op.filters];
-    out.push({ name: op.kernel, shape: kernelShape, data: vals.get(op.kernel)!, role: "weight", layer: op.layer, layerKind: op.kind });
+    out.push({ name: op.kernel, shape: kernelShape, data: vals.get(op.kernel)!, role: "weight", layer: op.layer, layerKind: op.kind, outputAxis: -1, inputAxis: -2 });
     if (op.bias) out.push({ name: op.bias, shape: [kernelShape[kernelShape.length - 1]!], data: vals.get(op.bias)!, role: "bias", layer: op.layer, layerKind: op.kind });
   }
   return out;
@@ -209,12 +216,13 @@ function readTraining(dir: string): TrainingRecord | undefined {
 }
 
 /**
- * Loads a reference network (`mnist-mlp`, `mnist-lenet5`: committed trained weights) or any tfjs
- * layers `model.json` (its weights validated against the manifest; {@link FormatError} on a
- * mismatch), with test and calibration data, and returns a probe offering every model
- * capability. Adam's second moments are offered when `adam-moments.json` sits beside the model.
+ * Loads a reference network (`mnist-mlp`, `mnist-lenet5`: committed trained weights) or a tfjs
+ * layers `model.json` of the same kind (its weights validated against the manifest;
+ * {@link FormatError} on a mismatch), with test and calibration data, and returns a probe offering
+ * every model capability. Adam's second moments are offered when `adam-moments.json` sits beside
+ * the model.
  */
-export async function loadModel(idOrPath: string, opts: LoadModelOptions = {}): Promise<TfjsModelProbe> {
+export async function loadReferenceModel(idOrPath: string, opts: LoadModelOptions = {}): Promise<TfjsModelProbe> {
   const tf = await getTf();
   const { id, path } = resolveModelJson(idOrPath);
   const dir = dirname(path);
@@ -225,4 +233,53 @@ export async function loadModel(idOrPath: string, opts: LoadModelOptions = {}): 
   const data = loadDataSource(source, { seed: opts.seed ?? training?.data.splitSeed ?? EMBEDDED_MNIST_SEED });
   const moments = existsSync(join(dir, MOMENTS_JSON)) ? readMoments(dir).moments : undefined;
   return createProbe(model, { id, data, ...(moments ? { moments } : {}), ...(training ? { training } : {}) });
+}
+
+const isDirectory = (p: string): boolean => existsSync(p) && statSync(p).isDirectory();
+
+/**
+ * True when {@link loadModel} loads `idOrPath` as a reference-style MNIST network (with MNIST
+ * test data, Hessian, layer inputs, …): a reference id, a model folder with a `training.json`, or
+ * a layers model given MNIST data (`data` = `"embedded"` or an IDX folder) — unless `data` is a
+ * `.safetensors` file of model inputs. Everything else is loaded by {@link loadTfjsModelProbe}.
+ */
+export function isReferenceStyleModel(idOrPath: string, data?: string): boolean {
+  // A .safetensors data file holds model inputs, which only the file probe reads.
+  if (data !== undefined && data.toLowerCase().endsWith(".safetensors")) return false;
+  if (isReferenceModelId(idOrPath)) return true;
+  let path: string;
+  try {
+    path = resolveModelJson(idOrPath).path;
+  } catch {
+    return false;
+  }
+  if (existsSync(join(dirname(path), "training.json"))) return true;
+  if (data === undefined || !(data === "embedded" || isDirectory(data))) return false;
+  try {
+    const j = JSON.parse(readFileSync(path, "utf8")) as { format?: unknown; modelTopology?: { node?: unknown } };
+    return j.format !== "graph-model" && !Array.isArray(j.modelTopology?.node);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Loads a tfjs model: reference-style networks (see {@link isReferenceStyleModel}) with every
+ * capability through {@link loadReferenceModel}; any other `model.json` — graph or layers model —
+ * as a runnable probe through {@link loadTfjsModelProbe} (`opts.data` then names a `.safetensors`
+ * file of model inputs).
+ *
+ * @throws {IoError} when `idOrPath` is neither a reference id nor an existing model.json or folder.
+ * @throws {InvalidOptionsError} for MNIST data (`embedded`, an IDX folder) with a graph model.
+ */
+export async function loadModel(idOrPath: string, opts: LoadModelOptions = {}): Promise<TfjsModelProbe | TfjsFileModelProbe> {
+  if (isReferenceStyleModel(idOrPath, opts.data)) return loadReferenceModel(idOrPath, opts);
+  const { id, path } = resolveModelJson(idOrPath);
+  if (path.toLowerCase().endsWith(".onnx")) throw new FormatError(`"${idOrPath}" is an ONNX model, not a tfjs model.json. Load it with loadOnnxModelProbe from @quantforge/model-onnx.`);
+  if (opts.data !== undefined && (opts.data === "embedded" || isDirectory(opts.data))) {
+    throw new InvalidOptionsError("model-tfjs", "data", `"${opts.data}" (MNIST digits) only goes with MNIST layers models, which "${idOrPath}" is not. Give a .safetensors file of model inputs`);
+  }
+  return loadTfjsModelProbe(path, {
+    id, ...(opts.data !== undefined ? { data: opts.data } : {}), ...(opts.inputShapes ? { inputShapes: opts.inputShapes } : {}),
+  });
 }

@@ -3,14 +3,15 @@
  * including sparse, outlier-heavy 1×1 convolutions (most weights ≈ 1e-4, a handful near 0.5)
  * followed by layers that rely on those small weights (as after folding a batch norm). Every
  * method quantizes the kernels; the worst-output relative error is measured on 64 seeded random
- * inputs in [0, 1) (seed 9001, independent of the 16 calibration inputs `auto` uses, seed 1);
+ * inputs in [0, 1) (seed 9001, independent of the 256 calibration inputs `auto` uses by default, seed 1);
  * sizes are fixed-length codes + serialized codebooks (`codedBits`).
  *
  *   pnpm --filter @quantforge/quantizer-auto bench:acceptance
  */
-import { createRunContext, defaultSelector, dequantizeModel, instantiate, type ModelProbe, type QuantizerPlugin, type WeightSet, type WeightTensor } from "@quantforge/core";
+import { CollectingDiagnostics, createRunContext, defaultSelector, dequantizeModel, instantiate, type ModelProbe, type QuantizerPlugin, type WeightSet, type WeightTensor } from "@quantforge/core";
 import { DEFAULT_FIDELITY_SETTINGS, FidelityMeter, sensitivityReport } from "@quantforge/evaluator-fidelity";
 import { getTf } from "@quantforge/model-tfjs";
+import { hessianEcsqQuantizer } from "@quantforge/quantizer-hessian-ecsq";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
 import { supportRegionQuantizer } from "@quantforge/quantizer-support-region";
 import { tfjsAffineQuantizer } from "@quantforge/quantizer-tfjs-affine";
@@ -201,12 +202,16 @@ function withBatchNorm(kernelLayer: string, bnLayer: string, kernel: (w: WeightT
   };
 }
 
+/** Exact 1-D k-means per tensor: one `levels` codebook of float32 levels per tensor. */
+const KMEANS = { mode: "kmeans", importance: "none", scope: "layer" } as const;
+
 async function main(): Promise<void> {
   const tf = await getTf();
   const models = build(tf);
   const singles: [string, QuantizerPlugin, Record<string, unknown>][] = [
     ["rtn tensor", rtnQuantizer(), { granularity: "tensor" }],
     ["rtn channel", rtnQuantizer(), { granularity: "channel", axis: -1 }],
+    ["rtn input channel", rtnQuantizer(), { granularity: "channel", axis: -2 }],
     ["rtn group32", rtnQuantizer(), { granularity: "group", groupSize: 32 }],
     ["rtn group64", rtnQuantizer(), { granularity: "group", groupSize: 64 }],
     ["rtn group128", rtnQuantizer(), { granularity: "group", groupSize: 128 }],
@@ -215,19 +220,22 @@ async function main(): Promise<void> {
     ["uniform-mse channel midtread", uniformMseQuantizer(), { granularity: "channel", midtread: true }],
     ["support-region layer", supportRegionQuantizer(), {}],
     ["support-region layer midtread", supportRegionQuantizer(), { midtread: true }],
+    ["k-means (hessian-ecsq, per tensor)", hessianEcsqQuantizer(), KMEANS],
   ];
-  const plugins = [rtnQuantizer(), uniformMseQuantizer(), supportRegionQuantizer()];
+  const plugins = [rtnQuantizer(), uniformMseQuantizer(), supportRegionQuantizer(), hessianEcsqQuantizer()];
   for (const { name, probe } of models) {
     const selected = probe.weights.filter(defaultSelector);
     const n = selected.reduce((a, t) => a + t.data.length, 0);
     const meter = new FidelityMeter(probe, probe.weights, { ...DEFAULT_FIDELITY_SETTINGS, samples: 64 }, 9001);
-    const run = async (label: string, p: QuantizerPlugin, o: Record<string, unknown>): Promise<{ worst: number; bpw: number }> => {
-      const qm = await instantiate(p, o).quantize(selected, createRunContext({ seed: 1, model: probe }));
+    const run = async (label: string, p: QuantizerPlugin, o: Record<string, unknown>, choices = false): Promise<{ worst: number; bpw: number }> => {
+      const diagnostics = new CollectingDiagnostics();
+      const qm = await instantiate(p, o).quantize(selected, createRunContext({ seed: 1, model: probe, diagnostics }));
       const dec = dequantizeModel(qm, probe.weights);
       const r = await meter.measure(dec);
       const per = r.outputs.map((x) => `${x.name}=${x.relError.value?.toExponential(3)}`).join(" ");
       const bpw = codedBits(qm) / n;
       console.log(`| ${name} | ${label} | ${bpw.toFixed(3)} | ${r.worst.value?.toExponential(3)} | ${per} |`);
+      if (choices) for (const d of diagnostics.items.filter((x) => x.ruleId === "choice")) console.log(`|  |   ↳ ${d.message.replace(/\|/g, "/")} | | | |`);
       return { worst: r.worst.value!, bpw };
     };
     console.log(`\n### ${name} (${n} kernel weights)\n\n| model | method | bits/weight | worst-output rel. error | per output |\n|---|---|---:|---:|---|`);
@@ -236,14 +244,16 @@ async function main(): Promise<void> {
     // Groups are row-major runs: along cout inside one input row of a tfjs kernel [kh, kw, cin, cout] / [in, out].
     const g32 = await run("rtn group32 8-bit", rtnQuantizer(), { bits: 8, granularity: "group", groupSize: 32 });
     const g128 = await run("rtn group128 8-bit", rtnQuantizer(), { bits: 8, granularity: "group", groupSize: 128 });
-    const a8 = await run("auto, budget 8 bits/weight", autoQuantizer({ plugins }), { bits: 8 });
+    const in8 = await run("rtn input-channel 8-bit", rtnQuantizer(), { bits: 8, granularity: "channel", axis: -2 });
+    const km8 = await run("k-means 8-bit", hessianEcsqQuantizer(), { ...KMEANS, bits: 8 });
+    const a8 = await run("auto, budget 8 bits/weight", autoQuantizer({ plugins }), { bits: 8 }, true);
     const a8s = await run("auto, budget = rtn channel 8-bit's size", autoQuantizer({ plugins }), { bits: ch8.bpw });
     const ratio = (x: { worst: number }) => `${(base.worst / x.worst).toFixed(1)}×`;
-    console.log(`\nvs tfjs-affine uint8, worst-output error lower by: per-channel 8-bit ${ratio(ch8)}, group32 8-bit ${ratio(g32)}, group128 8-bit ${ratio(g128)}`);
+    console.log(`\nvs tfjs-affine uint8, worst-output error lower by: per-channel 8-bit ${ratio(ch8)}, group32 8-bit ${ratio(g32)}, group128 8-bit ${ratio(g128)}, input-channel 8-bit ${ratio(in8)}, k-means 8-bit ${ratio(km8)}`);
     console.log(`per-channel 8-bit vs tfjs-affine uint8: ${(base.worst / ch8.worst).toFixed(1)}× lower worst-output error; auto@8 b/w ≤ per-channel: ${a8.worst <= ch8.worst}; auto at per-channel's size ≤ per-channel: ${a8s.worst <= ch8.worst}`);
     // Which tensor carries the 8-bit error: each tensor quantized alone (same evaluation inputs).
     console.log(`\n| model | 8-bit method | tensor | worst-output error alone | tensor SQNR dB |\n|---|---|---|---:|---:|`);
-    for (const [l, p, o] of [["tfjs-affine uint8", tfjsAffineQuantizer(), { dtype: "uint8" }], ["rtn channel", rtnQuantizer(), { bits: 8, granularity: "channel", axis: -1 }], ["rtn group32", rtnQuantizer(), { bits: 8, granularity: "group", groupSize: 32 }]] as const) {
+    for (const [l, p, o] of [["tfjs-affine uint8", tfjsAffineQuantizer(), { dtype: "uint8" }], ["rtn channel", rtnQuantizer(), { bits: 8, granularity: "channel", axis: -1 }], ["rtn group32", rtnQuantizer(), { bits: 8, granularity: "group", groupSize: 32 }], ["rtn input channel", rtnQuantizer(), { bits: 8, granularity: "channel", axis: -2 }], ["k-means", hessianEcsqQuantizer(), { ...KMEANS, bits: 8 }]] as const) {
       const rep = await sensitivityReport(probe, { quantizer: instantiate(p as QuantizerPlugin, o), seed: 9001, settings: { ...DEFAULT_FIDELITY_SETTINGS, samples: 64 } });
       for (const row of rep.rows) console.log(`| ${name} | ${l} | ${row.tensor} | ${row.outputRelErrorWorst.value?.toExponential(3)} | ${row.sqnrDb.value?.toFixed(2)} |`);
     }

@@ -7,36 +7,54 @@ import { DEFAULT_FIDELITY_SETTINGS, FidelityMeter, type FidelityResult } from "@
 import { allocate, type RdPoint } from "./allocate-impl.js";
 import { VERSION } from "./version.js";
 
-/** A candidate: a quantizer id and options (without `bits`, which `candidateBits` sweeps, unless fixed). */
+/**
+ * A candidate: a quantizer id, its options (without `bits`, which is swept, unless fixed there)
+ * and optionally the widths to sweep it at.
+ */
 export interface CandidateSpec {
   readonly quantizer: string;
   readonly options?: Record<string, unknown>;
+  /** Widths this candidate is tried at (unless `options.bits` fixes one). @default the auto option `candidateBits` */
+  readonly bits?: readonly number[];
 }
 
+/** Default bit widths of a candidate that does not list its own. */
+export const DEFAULT_CANDIDATE_BITS: readonly number[] = Object.freeze([2, 3, 4, 5, 6, 7, 8]);
+
 /**
- * Default candidates (each swept over `candidateBits`): rtn per output channel (zero exact),
- * rtn per group of 32 and of 128 elements (zero exact), rtn per tensor (zero exact —
- * tfjs-converter's grid), uniform-mse per output channel midtread (exact zero) and uniform-mse
- * per tensor (the papers' midrise). Ids the host did not register are skipped.
+ * Widths of the cheap per-tensor/per-channel rtn candidates: beyond 8 bits, so a sensitive tensor
+ * can buy more than 8 bits with what cheaper choices elsewhere save (per-channel 8-bit costs
+ * > 8 bits/weight with its scales, so an 8-bit budget cannot afford it everywhere).
+ */
+export const WIDE_CANDIDATE_BITS: readonly number[] = Object.freeze([2, 3, 4, 5, 6, 7, 8, 10, 12]);
+
+/**
+ * Default candidates. rtn (zero exact): per output channel (axis −1), per **input** channel
+ * (axis −2), per group of 32 and of 128 elements, per tensor (tfjs-converter's grid) — each at
+ * {@link WIDE_CANDIDATE_BITS} except group32 (2–8 and 10: its scales already cost 2 bits/weight);
+ * uniform-mse per output channel midtread (exact zero) and per tensor (the papers' midrise), and
+ * exact 1-D k-means per tensor (`hessian-ecsq`, mode `kmeans`, no importance, one `levels`
+ * codebook per tensor, every level a float32 in the rate) — at 2–8 bits. Ids the host did not
+ * register are skipped (k-means needs `hessian-ecsq`).
  *
- * rtn groups are runs of consecutive row-major elements. tfjs kernels are `[kh, kw, cin, cout]`
- * (conv) and `[in, out]` (dense), so a group runs along the **output-channel** axis inside one
- * input row (one `kh, kw, cin` position; a group spans several rows when `cout` < groupSize).
- * Per channel isolates outliers that sit in a few output channels; per group isolates outliers
- * that sit in a few input rows, and still helps when every output channel holds one outlier
- * (only the groups containing an outlier get a coarse grid).
+ * Axes: tfjs kernels are `[kh, kw, cin, cout]` (conv) and `[in, out]` (dense), so axis −1 is the
+ * output and −2 the input channel of both. rtn groups are runs of consecutive row-major elements,
+ * i.e. along the output channels inside one input row (a group spans several rows when `cout` <
+ * groupSize). Per output channel isolates outliers that sit in a few output channels; per input
+ * channel isolates outliers that sit in a few input rows even when every output channel holds one;
+ * per group sits between them; k-means spends a few levels on a handful of outliers wherever they
+ * sit and keeps the rest for the ≈ 0 bulk.
  */
 export const DEFAULT_CANDIDATES: readonly CandidateSpec[] = Object.freeze([
-  { quantizer: "rtn", options: { granularity: "channel", axis: -1, zero: "exact" } },
-  { quantizer: "rtn", options: { granularity: "group", groupSize: 32, zero: "exact" } },
-  { quantizer: "rtn", options: { granularity: "group", groupSize: 128, zero: "exact" } },
-  { quantizer: "rtn", options: { granularity: "tensor", zero: "exact" } },
+  { quantizer: "rtn", options: { granularity: "channel", axis: -1, zero: "exact" }, bits: WIDE_CANDIDATE_BITS },
+  { quantizer: "rtn", options: { granularity: "channel", axis: -2, zero: "exact" }, bits: WIDE_CANDIDATE_BITS },
+  { quantizer: "rtn", options: { granularity: "group", groupSize: 32, zero: "exact" }, bits: [...DEFAULT_CANDIDATE_BITS, 10] },
+  { quantizer: "rtn", options: { granularity: "group", groupSize: 128, zero: "exact" }, bits: WIDE_CANDIDATE_BITS },
+  { quantizer: "rtn", options: { granularity: "tensor", zero: "exact" }, bits: WIDE_CANDIDATE_BITS },
   { quantizer: "uniform-mse", options: { granularity: "channel", axis: -1, midtread: true } },
   { quantizer: "uniform-mse", options: { granularity: "tensor" } },
+  { quantizer: "hessian-ecsq", options: { mode: "kmeans", importance: "none", scope: "layer" } },
 ]);
-
-/** Default bit widths each candidate is tried at. */
-export const DEFAULT_CANDIDATE_BITS: readonly number[] = Object.freeze([2, 3, 4, 5, 6, 7, 8]);
 
 /** zod schema of the auto options (defaults applied by it). */
 export const autoOptionsSchema = z.strictObject({
@@ -44,14 +62,29 @@ export const autoOptionsSchema = z.strictObject({
   bits: z.number().min(0.25).max(32).default(4),
   /** Size budget in bytes for all quantized tensors; overrides `bits` when given. */
   bytes: z.number().int().min(1).optional(),
-  /** Candidate methods (see {@link DEFAULT_CANDIDATES}); `options.bits` fixes the width, else `candidateBits` is swept. */
-  candidates: z.array(z.strictObject({ quantizer: z.string().min(1), options: z.record(z.string(), z.unknown()).optional() })).min(1).optional(),
-  /** Bit widths each candidate without a fixed `bits` is tried at. @default [2, 3, 4, 5, 6, 7, 8] */
-  candidateBits: z.array(z.number().int().min(1).max(16)).min(1).default([...DEFAULT_CANDIDATE_BITS]),
-  /** Cap on candidates per tensor (each costs one quantization and one forward pass per tensor); the defaults give 6 × 7 = 42. @default 48 */
-  maxCandidates: z.number().int().min(1).max(256).default(48),
-  /** Input samples each forward pass runs (calibration/test rows or random inputs). @default 16 */
-  samples: z.number().int().min(1).max(4096).default(16),
+  /**
+   * Candidate methods (see {@link DEFAULT_CANDIDATES}); `options.bits` fixes the width, else the
+   * candidate's own `bits` list is swept, else `candidateBits`.
+   */
+  candidates: z.array(z.strictObject({
+    quantizer: z.string().min(1),
+    options: z.record(z.string(), z.unknown()).optional(),
+    bits: z.array(z.number().int().min(1).max(16)).min(1).optional(),
+  })).min(1).optional(),
+  /**
+   * Bit widths swept for every candidate without a fixed `bits` — overriding the default
+   * candidates' own lists; for candidates you list, only where they give no `bits` list.
+   * @default each default candidate's list (2–8, plus 10 and 12 for most rtn candidates); 2–8 for listed candidates without one
+   */
+  candidateBits: z.array(z.number().int().min(1).max(16)).min(1).optional(),
+  /** Cap on candidates per tensor (each costs one quantization and one forward pass per tensor); the defaults give 65. @default 72 */
+  maxCandidates: z.number().int().min(1).max(256).default(72),
+  /**
+   * Input samples each forward pass runs (calibration/test rows or random inputs). Few samples
+   * make the measured errors noisy — a classifier's output error rests on its few least
+   * confident inputs — and the allocation then follows the noise. @default 256
+   */
+  samples: z.number().int().min(1).max(4096).default(256),
   /** Range of random inputs when the model has no data. @default [0, 1] */
   inputRange: z.tuple([z.number(), z.number()]).refine(([a, b]) => a < b, { message: "must be [lo, hi] with lo < hi" }).default([0, 1]),
 });
@@ -73,10 +106,11 @@ export interface AutoQuantizerConfig {
   readonly defaults?: Partial<AutoOptionsInput>;
 }
 
-/** One usable candidate: label, instance. */
+/** One usable candidate: label, instance, and which spec (method + options) it sweeps the width of. */
 interface Candidate {
   readonly label: string;
   readonly instance: Quantizer;
+  readonly spec: number;
 }
 
 /** Bits a quantized tensor costs: fixed-length codes (+ positions when sparse) plus its serialized codebook(s). */
@@ -111,13 +145,14 @@ function buildCandidates(o: AutoOptions, plugins: readonly QuantizerPlugin[]): C
   const specs = o.candidates ?? DEFAULT_CANDIDATES;
   const out: Candidate[] = [];
   const seen = new Set<string>();
-  for (const s of specs) {
+  for (const [si, s] of specs.entries()) {
     const p = byId.get(s.quantizer);
     if (!p) {
       if (explicit) throw new InvalidOptionsError("auto", "candidates", `names quantizer "${s.quantizer}", which is not available (known: ${[...byId.keys()].sort().join(", ") || "none"})`);
       continue;
     }
-    const widths = s.options && "bits" in s.options ? [s.options.bits] : o.candidateBits;
+    const widths = s.options && "bits" in s.options ? [s.options.bits]
+      : explicit ? (s.bits ?? o.candidateBits ?? DEFAULT_CANDIDATE_BITS) : (o.candidateBits ?? s.bits ?? DEFAULT_CANDIDATE_BITS);
     for (const b of widths) {
       const raw = { ...(s.options ?? {}), bits: b };
       let parsed;
@@ -139,7 +174,7 @@ function buildCandidates(o: AutoOptions, plugins: readonly QuantizerPlugin[]): C
       const l = label(p.id, raw);
       if (seen.has(l)) continue;
       seen.add(l);
-      out.push({ label: l, instance: p.create(parsed) });
+      out.push({ label: l, instance: p.create(parsed), spec: si });
     }
   }
   if (out.length > o.maxCandidates) throw new InvalidOptionsError("auto", "maxCandidates", `is ${o.maxCandidates} but ${out.length} candidates were given; raise it or give fewer candidates/candidateBits`);
@@ -188,6 +223,9 @@ export async function autoQuantize(weights: WeightSet, o: AutoOptions, plugins: 
   let done = 0;
   for (const t of weights) {
     const row: RdPoint[] = [];
+    // A method that cannot take a tensor (an input-channel axis on a rank-1 bias) fails at every
+    // width; say so once per method and tensor.
+    const failed = new Set<number>();
     for (const c of all) {
       throwIfAborted(ctx);
       let pt: RdPoint = { rate: Infinity, dist: Infinity };
@@ -198,7 +236,10 @@ export async function autoQuantize(weights: WeightSet, o: AutoOptions, plugins: 
         pt = { rate: codedBits(qm), dist: outputDistortion(r) };
       } catch (e) {
         if ((e as Error).name === "AbortedError") throw e;
-        ctx.diagnostics.report({ severity: "info", source: "auto", ruleId: "candidate-failed", tensor: t.name, message: `candidate ${c.label} cannot quantize "${t.name}" (${(e as Error).message.split("\n")[0]}); skipped.` });
+        if (!failed.has(c.spec)) {
+          failed.add(c.spec);
+          ctx.diagnostics.report({ severity: "info", source: "auto", ruleId: "candidate-failed", tensor: t.name, message: `candidate ${c.label} cannot quantize "${t.name}" (${(e as Error).message.split("\n")[0]}); skipped (other widths of it that fail too are not repeated).` });
+        }
       }
       row.push(pt);
       ctx.progress.update("auto", ++done, total);
@@ -244,8 +285,8 @@ export async function autoQuantize(weights: WeightSet, o: AutoOptions, plugins: 
  * give each tensor's rate–distortion points; greedy equal-slope allocation on their lower convex
  * hulls picks one per tensor under the budget; the assembled mixed model is measured end to end
  * and reported as an `info` diagnostic (`auto/summary`). Cost: tensors × candidates
- * quantizations and forward passes (candidates capped by `maxCandidates`, default 48; samples by
- * `samples`, default 16).
+ * quantizations and forward passes (candidates capped by `maxCandidates`, default 72; samples by
+ * `samples`, default 256).
  *
  * @param config - Candidate quantizer descriptors and default options.
  */

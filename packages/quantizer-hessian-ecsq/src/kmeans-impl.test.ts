@@ -131,6 +131,22 @@ describe("optimal start (DP on a histogram)", () => {
     const poor = lloyd1d(d, linearInit(d, 64), 500);
     expect(good.distortion).toBeLessThan(poor.distortion / 2);
   });
+
+  it("refines the histogram for concentrated data: ≈ 1e-4 values with a few near ±0.5 still get k centres", () => {
+    const rng = new Rng(9);
+    const w = Float32Array.from({ length: 4096 }, () => (rng.float() < 0.5 ? -1 : 1) * 1e-4 * (0.2 + 1.6 * rng.float()));
+    for (let i = 0; i < 8; i++) w[i * 500] = (i % 2 ? -1 : 1) * (0.4 + 0.02 * i);
+    const d = prepareSorted(w, null);
+    // 4,096 bins over [−0.56, 0.54] hold all the small values in two bins; unrefined, the DP
+    // would return 2 + 8 centres.
+    const c = optimalHistogramInit(d, 256, 4096);
+    expect(c.length).toBe(256);
+    const fine = lloyd1d(d, c, 500);
+    let inlierPower = 0;
+    for (const v of w) if (Math.abs(v) < 0.01) inlierPower += v * v;
+    // 248 levels for the small values: their error is far below their power (> 40 dB).
+    expect(fine.distortion).toBeLessThan(inlierPower * 1e-4);
+  });
 });
 
 describe("iterative ECSQ", () => {

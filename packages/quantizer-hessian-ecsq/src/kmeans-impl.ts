@@ -130,19 +130,15 @@ export function linearInit(d: SortedData, k: number): Float64Array {
   return c;
 }
 
-/**
- * Exact optimal 1-D weighted k-means on a fine histogram of the sorted data (dynamic
- * programming, Wang & Song's Ckmeans.1d.dp, with the divide-and-conquer speed-up that the
- * monotone optimal split of 1-D k-means allows): O(k·m log m) for m non-empty bins. Bins are
- * equal-width in value; each carries its weighted mass, sum and sum of squares, so the DP cost
- * of a run of bins is exact for the data they hold (up to splitting inside a bin). Returns the
- * weighted means of the optimal groups — a start from which Lloyd only polishes, where a
- * quantile or linear start leaves 1-D Lloyd stuck far from the optimum.
- */
-export function optimalHistogramInit(d: SortedData, k: number, bins: number): Float64Array {
+/** Finest histogram the optimal start refines to. */
+const MAX_REFINED_BINS = 1 << 20;
+/** Largest DP table (clusters × non-empty bins) a refinement may create (64 MB of split indices). */
+const MAX_DP_ENTRIES = 1 << 24;
+
+/** Sorted-order starts of the non-empty equal-width bins (plus n at the end). */
+function histogramStarts(d: SortedData, bins: number): number[] {
   const n = d.n;
   const lo = d.v[0]!, hi = d.v[n - 1]!;
-  // Bin boundaries in sorted order (equal-width bins, empty ones skipped).
   const starts: number[] = [0];
   if (hi > lo) {
     const width = (hi - lo) / bins;
@@ -153,6 +149,32 @@ export function optimalHistogramInit(d: SortedData, k: number, bins: number): Fl
     }
   }
   starts.push(n);
+  return starts;
+}
+
+/**
+ * Exact optimal 1-D weighted k-means on a fine histogram of the sorted data (dynamic
+ * programming, Wang & Song's Ckmeans.1d.dp, with the divide-and-conquer speed-up that the
+ * monotone optimal split of 1-D k-means allows): O(k·m log m) for m non-empty bins. Bins are
+ * equal-width in value; each carries its weighted mass, sum and sum of squares, so the DP cost
+ * of a run of bins is exact for the data they hold (up to splitting inside a bin). Returns the
+ * weighted means of the optimal groups — a start from which Lloyd only polishes, where a
+ * quantile or linear start leaves 1-D Lloyd stuck far from the optimum. When fewer than 2k bins
+ * are non-empty (concentrated data) the histogram is refined ×16 at a time, up to 2^20 bins and
+ * a DP table of 2^24 entries.
+ */
+export function optimalHistogramInit(d: SortedData, k: number, bins: number): Float64Array {
+  let starts = histogramStarts(d, bins);
+  // Equal-width bins over [min, max] put concentrated data — most values ≈ 1e-4, a handful near
+  // ±0.5 — into one or two bins, and the DP then returns fewer centres than asked (11 of 256).
+  // Refine ×16 while there are fewer non-empty bins than 2k, up to 2^20 bins, as long as the DP
+  // table (k × bins) stays under 2^24 entries. Spread data (≥ 2k bins at once) is unaffected.
+  for (let b = bins; starts.length - 1 < 2 * k && b < MAX_REFINED_BINS;) {
+    b = Math.min(MAX_REFINED_BINS, b * 16);
+    const finer = histogramStarts(d, b);
+    if (k * (finer.length - 1) > MAX_DP_ENTRIES) break;
+    starts = finer;
+  }
   const m = starts.length - 1;
   if (m <= k) {
     const c = new Float64Array(m);

@@ -15,7 +15,7 @@ describe("rtn options", () => {
   const plugin = rtnQuantizer();
 
   it("has the documented defaults", () => {
-    expect(plugin.parseOptions({})).toEqual({ bits: 8, scheme: "asymmetric", zero: "exact", granularity: "tensor", axis: 0, groupSize: 128 });
+    expect(plugin.parseOptions({})).toEqual({ bits: 8, scheme: "asymmetric", zero: "exact", granularity: "tensor", axis: "output", groupSize: 128 });
     expect(plugin.kind).toBe("quantizer");
     expect(plugin.id).toBe("rtn");
   });

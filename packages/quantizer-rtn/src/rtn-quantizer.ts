@@ -1,4 +1,4 @@
-import { defineQuantizer, perTensorQuantizer, ShapeMismatchError, shapeSize, z, type Grouping, type QuantizerPlugin, type RunContext, type TensorQuantization, type WeightTensor } from "@quantforge/core";
+import { channelAxisSchema, defineQuantizer, perTensorQuantizer, resolveChannelAxis, shapeSize, z, type Grouping, type QuantizerPlugin, type RunContext, type TensorQuantization, type WeightTensor } from "@quantforge/core";
 import { rtnQuantize, type RtnLayout } from "./rtn-impl.js";
 import { VERSION } from "./version.js";
 
@@ -13,8 +13,12 @@ export const rtnOptionsSchema = z
     zero: z.enum(["exact", "free"]).default("exact"),
     /** One grid per `tensor`, per `channel` along `axis`, or per `group` of `groupSize` elements. @default "tensor" */
     granularity: z.enum(["tensor", "channel", "group"]).default("tensor"),
-    /** Channel axis for `granularity: "channel"`; negative counts from the end. @default 0 */
-    axis: z.number().int().default(0),
+    /**
+     * Channel axis for `granularity: "channel"`: `"output"` (the layer's output channels as the
+     * model format records them; the last axis when unknown), `"input"`, or a number (negative
+     * counts from the end). @default "output"
+     */
+    axis: channelAxisSchema.default("output"),
     /** Elements per group (row-major runs) for `granularity: "group"`. @default 128 */
     groupSize: z.number().int().min(1).max(2 ** 31 - 1).default(128),
   })
@@ -37,14 +41,10 @@ export type RtnOptionsInput = z.input<typeof rtnOptionsSchema>;
  *
  * @throws {ShapeMismatchError} when the channel axis does not exist in the tensor.
  */
-export function rtnGrouping(t: Pick<WeightTensor, "name" | "shape">, o: Pick<RtnOptions, "granularity" | "axis" | "groupSize">): { grouping: Grouping; layout: RtnLayout } {
+export function rtnGrouping(t: Pick<WeightTensor, "name" | "shape" | "outputAxis" | "inputAxis">, o: Pick<RtnOptions, "granularity" | "axis" | "groupSize">): { grouping: Grouping; layout: RtnLayout } {
   if (o.granularity === "group") return { grouping: { kind: "group", size: o.groupSize }, layout: { kind: "group", size: o.groupSize } };
   if (o.granularity === "tensor" || t.shape.length === 0) return { grouping: { kind: "tensor" }, layout: { kind: "tensor" } };
-  const rank = t.shape.length;
-  const axis = o.axis < 0 ? rank + o.axis : o.axis;
-  if (axis < 0 || axis >= rank) {
-    throw new ShapeMismatchError(`rtn: channel axis ${o.axis} does not exist in tensor "${t.name}" of shape [${t.shape.join(", ")}]. Choose an axis in ${-rank}…${rank - 1}.`);
-  }
+  const axis = resolveChannelAxis(t, o.axis, "rtn");
   const channels = t.shape[axis]!;
   const inner = shapeSize(t.shape.slice(axis + 1));
   const outer = shapeSize(t.shape.slice(0, axis));

@@ -1,7 +1,6 @@
 import {
-  assertWeightSet, defineQuantizer, throwIfAborted, z, TENSOR_GROUPING,
-  ShapeMismatchError,
-  type GridCodebook, type QuantizedModel, type QuantizedTensor, type QuantizerPlugin, type RunContext, type WeightSet, type WeightTensor,
+  assertWeightSet, channelAxisSchema, defineQuantizer, resolveChannelAxis, throwIfAborted, z, TENSOR_GROUPING,
+  type ChannelAxis, type GridCodebook, type QuantizedModel, type QuantizedTensor, type QuantizerPlugin, type RunContext, type WeightSet, type WeightTensor,
 } from "@quantforge/core";
 import { centerScale, gridEncode, storableXMax } from "./support-region-impl.js";
 import { resolveSupport, type SupportOrigin } from "./support-resolve.js";
@@ -43,8 +42,12 @@ export const supportRegionOptionsSchema = z.strictObject({
    * @default "tensor"
    */
   granularity: z.enum(["tensor", "channel"]).default("tensor"),
-  /** Channel axis for `granularity: "channel"`; negative counts from the end. @default -1 (output units of tfjs kernels) */
-  axis: z.number().int().default(-1),
+  /**
+   * Channel axis for `granularity: "channel"`: `"output"` (the layer's output channels as the
+   * model format records them; the last axis when unknown), `"input"`, or a number (negative
+   * counts from the end). @default "output"
+   */
+  axis: channelAxisSchema.default("output"),
 }).superRefine((o, ctx) => {
   const s = o.supportRegion;
   if (o.granularity === "channel" && o.scope === "global") ctx.addIssue({ code: "custom", path: ["granularity"], message: "\"channel\" needs scope \"layer\" (global scope shares one μ, σ across tensors)" });
@@ -141,10 +144,9 @@ interface ChannelResult {
  * non-constant channel pooled (data choices `max`, `percentile`, `mse` see all of them), and
  * lowered if needed so every channel's outer level stays a finite float32.
  */
-function quantizeChannels(t: WeightTensor, bits: number, support: ReturnType<typeof parseSupportSpec>, midtread: boolean, axisOpt: number): ChannelResult {
+function quantizeChannels(t: WeightTensor, bits: number, support: ReturnType<typeof parseSupportSpec>, midtread: boolean, axisOpt: ChannelAxis): ChannelResult {
   const rank = t.shape.length;
-  const axis = axisOpt < 0 ? rank + axisOpt : axisOpt;
-  if (axis < 0 || axis >= rank) throw new ShapeMismatchError(`support-region: channel axis ${axisOpt} does not exist in tensor "${t.name}" of shape [${t.shape.join(", ")}]. Choose an axis in ${-rank}…${rank - 1}.`);
+  const axis = resolveChannelAxis(t, axisOpt, "support-region");
   const C = t.shape[axis]!;
   let inner = 1;
   for (let a = axis + 1; a < rank; a++) inner *= t.shape[a]!;

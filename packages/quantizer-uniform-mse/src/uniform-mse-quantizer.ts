@@ -1,4 +1,4 @@
-import { defineQuantizer, perTensorQuantizer, ShapeMismatchError, shapeSize, z, type Grouping, type QuantizerPlugin, type RunContext, type TensorQuantization, type WeightTensor } from "@quantforge/core";
+import { channelAxisSchema, defineQuantizer, perTensorQuantizer, resolveChannelAxis, shapeSize, z, type Grouping, type QuantizerPlugin, type RunContext, type TensorQuantization, type WeightTensor } from "@quantforge/core";
 import { designXMax, levelsFor } from "@quantforge/theory-laplacian";
 import { uniformMseQuantize, type UniformMseLayout } from "./uniform-mse-impl.js";
 import { VERSION } from "./version.js";
@@ -16,8 +16,12 @@ export const uniformMseOptionsSchema = z.strictObject({
   mode: z.enum(["matched", "mismatched"]).default("matched"),
   /** One σ per `tensor`, per `channel` along `axis`, or per `layer` (= per tensor). @default "tensor" */
   granularity: z.enum(["tensor", "channel", "layer"]).default("tensor"),
-  /** Channel axis for `granularity: "channel"`; negative counts from the end. @default -1 (output units of tfjs dense/conv kernels) */
-  axis: z.number().int().default(-1),
+  /**
+   * Channel axis for `granularity: "channel"`: `"output"` (the layer's output channels as the
+   * model format records them; the last axis when unknown), `"input"`, or a number (negative
+   * counts from the end). @default "output"
+   */
+  axis: channelAxisSchema.default("output"),
   /**
    * Midtread variant (beyond the papers): N = 2^R − 1 levels with 0 a level, the central cell
    * [−Δ/2, Δ/2] maps to exactly 0, x_max the MSE-optimal midtread root (theory-laplacian).
@@ -39,13 +43,9 @@ export type UniformMseOptionsInput = z.input<typeof uniformMseOptionsSchema>;
  *
  * @throws {ShapeMismatchError} when the channel axis does not exist in the tensor.
  */
-export function uniformMseGrouping(t: Pick<WeightTensor, "name" | "shape">, o: Pick<UniformMseOptions, "granularity" | "axis" | "mode">): { grouping: Grouping; layout: UniformMseLayout } {
+export function uniformMseGrouping(t: Pick<WeightTensor, "name" | "shape" | "outputAxis" | "inputAxis">, o: Pick<UniformMseOptions, "granularity" | "axis" | "mode">): { grouping: Grouping; layout: UniformMseLayout } {
   if (o.granularity !== "channel" || o.mode === "mismatched" || t.shape.length === 0) return { grouping: { kind: "tensor" }, layout: { kind: "tensor" } };
-  const rank = t.shape.length;
-  const axis = o.axis < 0 ? rank + o.axis : o.axis;
-  if (axis < 0 || axis >= rank) {
-    throw new ShapeMismatchError(`uniform-mse: channel axis ${o.axis} does not exist in tensor "${t.name}" of shape [${t.shape.join(", ")}]. Choose an axis in ${-rank}…${rank - 1}.`);
-  }
+  const axis = resolveChannelAxis(t, o.axis, "uniform-mse");
   return {
     grouping: { kind: "channel", axis },
     layout: { kind: "channel", outer: shapeSize(t.shape.slice(0, axis)), channels: t.shape[axis]!, inner: shapeSize(t.shape.slice(axis + 1)) },

@@ -179,8 +179,8 @@ describe("options", () => {
     const q = await run([t], { bits: 6, design: "iterative" });
     expect((q.codebooks[0] as GridCodebook).xMax).toBe(Math.fround(iterativeXMax(6).xMax));
   });
-  it("uses bits = 8, optimal, matched, tensor and axis −1 by default", () => {
-    expect(uniformMseQuantizer().parseOptions({})).toEqual({ bits: 8, design: "optimal", mode: "matched", granularity: "tensor", axis: -1, midtread: false });
+  it("uses bits = 8, optimal, matched, tensor and the output axis by default", () => {
+    expect(uniformMseQuantizer().parseOptions({})).toEqual({ bits: 8, design: "optimal", mode: "matched", granularity: "tensor", axis: "output", midtread: false });
     expect(uniformMseQuantizer({ bits: 12 }).parseOptions({})).toMatchObject({ bits: 12 });
   });
   it("rejects bad options and axes with typed errors", () => {

@@ -3,7 +3,7 @@ import type { CompareDocument } from "./document.js";
 import { statusLine } from "./markdown.js";
 import { cellPoints } from "./points.js";
 import { renderSvg } from "./svg.js";
-import { fmtNum, heatTable, resultsTable, type HeatTable } from "./tables.js";
+import { fidelityTable, fmtNum, fmtRel, heatTable, resultsTable, type HeatTable } from "./tables.js";
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(s: string): string {
@@ -87,6 +87,15 @@ export async function renderHtml(doc: CompareDocument): Promise<string> {
   if (failed.length > 0) {
     parts.push(tag("h2", {}, "Failed cells"));
     parts.push(tag("ul", { id: "failed-cells" }, failed.map((p) => tag("li", {}, escapeHtml(`#${p.index} ${p.label}${p.point ? ` [${p.point}]` : ""} + ${p.coder}: ${p.error ?? ""}`))).join("")));
+  }
+  const fid = fidelityTable(doc.cells, points);
+  if (fid.rows.length > 0) {
+    parts.push(tag("h2", {}, "Model-output fidelity"));
+    parts.push(tag("p", { class: "note" }, "Relative output error ‖y_q − y_f‖/‖y_f‖ of the decoded model against the float model: over every output value, of the worst output, and per output; output KL (nats) and top-1 agreement for classifier outputs."));
+    const fh = ["#", "method", "point", "coder", "rel. error", "worst output", ...fid.outputs.map((o) => `rel. error ${o}`), "KL", "top-1 %"];
+    const fr = fid.rows.map((r) => tag("tr", {}, [String(r.index), r.label, r.point || "–", r.coder, fmtRel(r.overall), fmtRel(r.worst), ...r.perOutput.map(fmtRel), fmtRel(r.kl), fmtNum(r.top1 === null ? null : 100 * r.top1, 2)]
+      .map((v, i) => tag("td", i === 0 || i >= 4 ? { class: "num" } : {}, escapeHtml(v))).join("")));
+    parts.push(tag("table", { id: "fidelity-table" }, tag("tr", {}, fh.map((h) => tag("th", {}, escapeHtml(h))).join("")) + fr.join("")));
   }
   const heat = heatTable(doc.cells, points);
   parts.push(tag("h2", {}, `Per-layer SQNR (dB, ${heat.source === "measured" ? "measured" : "σ-normalised"})`));

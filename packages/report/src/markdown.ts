@@ -1,6 +1,6 @@
 import type { CompareDocument } from "./document.js";
 import { cellPoints } from "./points.js";
-import { fmtNum, heatTable, resultsTable } from "./tables.js";
+import { fidelityTable, fmtNum, fmtRel, heatTable, resultsTable } from "./tables.js";
 
 function esc(s: string): string {
   return s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
@@ -20,7 +20,8 @@ export function statusLine(doc: CompareDocument): string {
 
 /**
  * `report.md`: the results table (one row per cell, the best value of each bit-rate group in
- * bold), the failed cells with their errors, the per-layer SQNR table and the manifest.
+ * bold), the failed cells with their errors, the model-output fidelity table (when the fidelity
+ * evaluator ran), the per-layer SQNR table and the manifest.
  */
 export function renderMarkdown(doc: CompareDocument): string {
   const points = cellPoints(doc.cells);
@@ -33,6 +34,14 @@ export function renderMarkdown(doc: CompareDocument): string {
   if (failed.length > 0) {
     out.push("", "## Failed cells", "");
     for (const p of failed) out.push(`- #${p.index} ${esc(p.label)}${p.point ? ` [${esc(p.point)}]` : ""} + ${esc(p.coder)}: ${esc(p.error ?? "")}`);
+  }
+  const fid = fidelityTable(doc.cells, points);
+  if (fid.rows.length > 0) {
+    out.push("", "## Model-output fidelity", "");
+    out.push("Relative output error ‖y_q − y_f‖/‖y_f‖ of the decoded model against the float model (fidelity evaluator): over every output value, of the worst output, and per output when the model has several; output KL (nats) and top-1 agreement for classifier outputs.", "");
+    out.push(row(["#", "method", "point", "coder", "rel. error", "worst output", ...fid.outputs.map((o) => `rel. error ${esc(o)}`), "KL", "top-1 %"]));
+    out.push(row(["---:", "---", "---", "---", "---:", "---:", ...fid.outputs.map(() => "---:"), "---:", "---:"]));
+    for (const r of fid.rows) out.push(row([String(r.index), esc(r.label), esc(r.point || "–"), esc(r.coder), fmtRel(r.overall), fmtRel(r.worst), ...r.perOutput.map(fmtRel), fmtRel(r.kl), fmtNum(r.top1 === null ? null : 100 * r.top1, 2)]));
   }
   const heat = heatTable(doc.cells, points);
   if (heat.tensors.length > 0) {

@@ -5,7 +5,7 @@ import { csvField, renderCsv } from "./csv.js";
 import { escapeHtml, heatColor, renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";
 import { bestInGroup, cellPoints, paretoFront, rateGroup, type CellPoint } from "./points.js";
-import { heatTable, resultsTable } from "./tables.js";
+import { fidelityTable, heatTable, resultsTable } from "./tables.js";
 import { fixtureDocument, sampleDocument } from "./__tests__/fixture.js";
 
 const doc = await sampleDocument();
@@ -106,6 +106,23 @@ describe("tables", () => {
     expect(h.min).toBe(Math.min(...h.rows.flatMap((r) => r.values as number[])));
     const t = resultsTable(cellPoints(doc.cells));
     expect(t.head).toContain("accuracy %");
+  });
+
+  it("adds a model-output fidelity table (per output) when the fidelity evaluator ran", async () => {
+    expect(fidelityTable(doc.cells, cellPoints(doc.cells)).rows).toEqual([]);
+    expect(renderMarkdown(doc)).not.toContain("## Model-output fidelity");
+    const withFid = doc.cells.map((c, i) => (c.status !== "ok" ? c : {
+      ...c, result: { ...c.result!, summary: { ...c.result!.summary, outputRelError: 0.01 * (i + 1), outputRelErrorWorst: 0.02 * (i + 1), "outputRelError:logits": 0.02 * (i + 1), "outputRelError:aux": 0.0001 * (i + 1), outputKl: null, outputKlReason: "no output is a classifier", top1Agreement: null } },
+    }));
+    const f = fidelityTable(withFid, cellPoints(withFid));
+    expect(f.outputs).toEqual(["logits", "aux"]);
+    expect(f.rows).toHaveLength(8);
+    expect(f.rows[1]).toMatchObject({ index: 1, overall: 0.02, worst: 0.04, perOutput: [0.04, 0.0002], kl: null, top1: null });
+    const md = renderMarkdown(fixtureDocument(withFid, 9, false)).split("\n");
+    expect(md).toContain("## Model-output fidelity");
+    expect(md).toContain("| # | method | point | coder | rel. error | worst output | rel. error logits | rel. error aux | KL | top-1 % |");
+    expect(md.slice(md.indexOf("## Model-output fidelity")).find((l) => l.startsWith("| 1 | rtn | bits=3 |"))).toBe("| 1 | rtn | bits=3 | fixed | 0.02000 | 0.04000 | 0.04000 | 2.000e-4 | – | – |");
+    expect(await renderHtml(fixtureDocument(withFid, 9, false))).toContain('id="fidelity-table"');
   });
 
   it("writes RFC 4180 CSV with every overall metric", () => {

@@ -97,3 +97,51 @@ export function heatTable(cells: readonly CompareCell[], points: readonly CellPo
   });
   return { tensors, rows, source: measured ? "measured" : "normalised", min, max };
 }
+
+/** The model-output fidelity table (fidelity evaluator): rows = ok cells with fidelity metrics. */
+export interface FidelityTable {
+  /** Outputs with their own column (`outputRelError:<name>`: models with several outputs). */
+  readonly outputs: readonly string[];
+  readonly rows: readonly {
+    readonly index: number; readonly label: string; readonly point: string; readonly coder: string;
+    /** ‖Δy‖/‖y‖ over every output value. */
+    readonly overall: number | null;
+    /** The largest per-output relative error. */
+    readonly worst: number | null;
+    /** Per output, in {@link FidelityTable.outputs} order. */
+    readonly perOutput: readonly (number | null)[];
+    readonly kl: number | null;
+    readonly top1: number | null;
+  }[];
+}
+
+const PER_OUTPUT = "outputRelError:";
+
+/**
+ * The {@link FidelityTable} of the ok cells whose summary has the fidelity evaluator's
+ * `outputRelError` (empty rows when none has): relative output error overall, of the worst
+ * output and per output, output KL and top-1 agreement.
+ */
+export function fidelityTable(cells: readonly CompareCell[], points: readonly CellPoint[]): FidelityTable {
+  const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : null);
+  const ok = cells.map((c, i) => ({ c, p: points[i]! })).filter(({ c }) => c.status === "ok" && c.result && "outputRelError" in c.result.summary);
+  const outputs: string[] = [];
+  for (const { c } of ok) for (const k of Object.keys(c.result!.summary)) if (k.startsWith(PER_OUTPUT) && !k.endsWith("Reason") && !outputs.includes(k.slice(PER_OUTPUT.length))) outputs.push(k.slice(PER_OUTPUT.length));
+  return {
+    outputs,
+    rows: ok.map(({ c, p }) => {
+      const s = c.result!.summary;
+      return {
+        index: p.index, label: p.label, point: p.point, coder: p.coder,
+        overall: num(s.outputRelError), worst: num(s.outputRelErrorWorst),
+        perOutput: outputs.map((o) => num(s[`${PER_OUTPUT}${o}`])), kl: num(s.outputKl), top1: num(s.top1Agreement),
+      };
+    }),
+  };
+}
+
+/** Formats a relative error: 4 significant digits, exponent form below 1e-3; `–` for null. */
+export function fmtRel(v: number | null): string {
+  if (v === null) return "–";
+  return v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential(3) : v.toPrecision(4);
+}

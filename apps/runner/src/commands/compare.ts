@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { compareCommand, type CompareFlags } from "../compare/cli.js";
+import { INPUT_SHAPE_HELP, MODEL_DATA_HELP, MODEL_HELP } from "../model-probe.js";
 import { collect } from "../options.js";
 import type { Runtime } from "../runtime.js";
 
@@ -8,13 +9,14 @@ export function register(program: Command, rt: Runtime): void {
   program
     .command("compare")
     .description("compare quantizers head-to-head: every quantizer × bit rate (or sweep) × coder on the same input; writes results.json, results.csv, report.md and report.html")
-    .option("--model <id|model.json>", "a tfjs model: mnist-mlp, mnist-lenet5 or a model.json path (adds the accuracy evaluator)")
-    .option("--data <source>", 'data of --model: "embedded" or a folder of MNIST IDX files')
+    .option("--model <id|model.json|model.onnx>", `${MODEL_HELP} (mnist-mlp/mnist-lenet5 add the accuracy evaluator)`)
+    .option("--data <source>", MODEL_DATA_HELP)
+    .option("--input-shape <name=d1,d2,…>", INPUT_SHAPE_HELP, collect)
     .option("--weights <file.safetensors>", "a weights file instead of --model")
     .option("--quantizers <list>", "quantizers: id[:key=value,…],… — key=a|b|c sweeps an option (that quantizer then skips --bits); repeatable", collect)
     .option("--bits <list>", "bit rates for every quantizer without its own sweep, e.g. 2,3,4,8 or 2-8")
     .option("--coders <list>", "coders: id[:key=value,…],… (default fixed); repeatable", collect)
-    .option("--evaluators <list>", "evaluators: id[:key=value,…],… (default sqnr,size; accuracy is added with --model); repeatable", collect)
+    .option("--evaluators <list>", "evaluators: id[:key=value,…],… (default sqnr,size; accuracy is added with mnist-mlp/mnist-lenet5; fidelity measures model outputs); repeatable", collect)
     .option("--seed <n>", "random seed of every cell (default 0)")
     .option("--timeout <seconds>", "per-cell time limit: a slower cell is marked failed (QF_TIMEOUT) and the run goes on")
     .option("--jobs <n>", "cells at a time: 1 runs them on the main thread, n > 1 in n worker threads (same results)")

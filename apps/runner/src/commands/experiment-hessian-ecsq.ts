@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { loadModel, maskedFineTune, probeWithWeights, type TfjsModelProbe } from "@quantforge/model-tfjs";
+import { loadReferenceModel, maskedFineTune, probeWithWeights, type TfjsModelProbe } from "@quantforge/model-tfjs";
 import { renderHessianEcsqMarkdown, runHessianEcsqExperiment } from "@quantforge/quantizer-hessian-ecsq";
 import { UsageError } from "../errors.js";
 import { parseSeed } from "../options.js";
@@ -81,8 +81,8 @@ export function register(program: Command, rt: Runtime): void {
       const hessianSamples = numbers(flags.hessianSamples, "hessian-samples");
       const seed = parseSeed(flags.seed, 1);
       const log = rt.isTTY && !flags.json ? (line: string) => rt.err(`${line}\n`) : undefined;
-      const lenet = await loadModel(flags.model);
-      const others = flags.mlp && flags.mlp !== "none" && !flags.table1Only ? [await loadModel(flags.mlp)] : [];
+      const lenet = await loadReferenceModel(flags.model);
+      const others = flags.mlp && flags.mlp !== "none" && !flags.table1Only ? [await loadReferenceModel(flags.mlp)] : [];
       const result = await runHessianEcsqExperiment({ lenet, others }, {
         seed, density, pruneSteps, pruneScope: flags.pruneScope, floatBiases: !!flags.floatBiases, rates, hessianSamples, selectionDrop,
         table1Only: !!flags.table1Only,

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { accuracyEvaluator } from "@quantforge/evaluator-accuracy";
-import { loadModel } from "@quantforge/model-tfjs";
+import { loadReferenceModel } from "@quantforge/model-tfjs";
 import { gpfqQuantizer } from "@quantforge/quantizer-gpfq";
 import {
   modelMarkdown, msqQuantizer, preprocessedMsqQuantizer, runModelExperiment, runSyntheticExperiment, syntheticMarkdown,
@@ -98,7 +98,7 @@ export function register(program: Command, rt: Runtime): void {
         const sampleList = integers(flags.samples, "samples", 1);
         const [heldOut] = integers(flags.heldOut, "held-out", 0);
         const bits = integers(flags.bits ?? "2,3,4", "bits", 1);
-        const model = await loadModel(flags.model!);
+        const model = await loadReferenceModel(flags.model!);
         const r = [];
         for (const samples of sampleList) {
           r.push(...await runModelExperiment({

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { loadModel } from "@quantforge/model-tfjs";
+import { loadReferenceModel } from "@quantforge/model-tfjs";
 import { DEFAULT_EXPERIMENT_SUPPORTS, formatSupportRegionExperiment, parseSupportList, runSupportRegionExperiment, type SupportScope } from "@quantforge/quantizer-support-region";
 import { parseBitsSpec } from "@quantforge/theory-laplacian";
 import { UsageError } from "../errors.js";
@@ -55,7 +55,7 @@ export function register(program: Command, rt: Runtime): void {
       const samples = flags.samples === undefined ? undefined : Number(flags.samples);
       if (samples !== undefined && !(Number.isInteger(samples) && samples > 0)) throw new UsageError(`--samples "${flags.samples}" must be a positive integer.`);
       const seed = parseSeed(flags.seed, 1);
-      const probe = await loadModel(flags.model, { data: flags.data });
+      const probe = await loadReferenceModel(flags.model, { data: flags.data });
       const progress = createProgress(rt, { json: flags.json });
       let result;
       try {

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { accuracyEvaluator } from "@quantforge/evaluator-accuracy";
-import { loadModel } from "@quantforge/model-tfjs";
+import { loadReferenceModel } from "@quantforge/model-tfjs";
 import { formatExperimentMarkdown, runUniformMseExperiment } from "@quantforge/quantizer-uniform-mse";
 import { parseBitsSpec, parseNumberList, RULE_MAX_BITS, type DesignKind } from "@quantforge/theory-laplacian";
 import { UsageError } from "../errors.js";
@@ -56,7 +56,7 @@ export function register(program: Command, rt: Runtime): void {
       const targetsDb = parseNumberList(flags.targets, "targets");
       const seed = parseSeed(flags.seed);
       const coder = rt.registry.coder(flags.coder);
-      const probe = await loadModel(flags.model);
+      const probe = await loadReferenceModel(flags.model);
       const progress = createProgress(rt, { json: flags.json });
       const result = await runUniformMseExperiment(probe, {
         bits, design: flags.design as DesignKind, targetsDb, seed,

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { Command } from "commander";
-import { loadModel, maskedFineTune } from "@quantforge/model-tfjs";
+import { loadReferenceModel, maskedFineTune } from "@quantforge/model-tfjs";
 import { accuracyOf, pruneNetwork } from "@quantforge/quantizer-hessian-ecsq";
 import { UsageError } from "../errors.js";
 import { parseSeed } from "../options.js";
@@ -53,7 +53,7 @@ export function register(program: Command, rt: Runtime): void {
       const learningRate = num(flags.lr, "lr", (x) => x > 0, "positive");
       const seed = parseSeed(flags.seed, 1);
       const log = rt.isTTY && !flags.json ? (s: string) => rt.err(`${s}\n`) : () => {};
-      const probe = await loadModel(model);
+      const probe = await loadReferenceModel(model);
       const r = await pruneNetwork(probe.weights, {
         density, scope: flags.scope, steps,
         ...(epochs > 0 ? { fineTune: (w, s, stage) => { log(`stage ${stage}/${steps}: fine-tuning ${epochs} epoch(s)`); return maskedFineTune(probe, w, s, { epochs, learningRate, seed }); } } : {}),

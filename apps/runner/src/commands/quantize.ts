@@ -3,8 +3,9 @@ import { getTf } from "@quantforge/model-tfjs";
 import type { TfjsRuntime } from "@quantforge/io-tfjs";
 import { UsageError } from "../errors.js";
 import { DEFAULT_CODER, selectorFromFlags } from "../jobs.js";
-import { collect, parseSeed } from "../options.js";
+import { collect, parseInputShapes, parseSeed } from "../options.js";
 import { fmt, printJson } from "../output.js";
+import { loadAnyModel } from "../model-probe.js";
 import { createProgress } from "../progress.js";
 import { CODED_TARGETS, TARGETS, inputFormat, quantizeModel, type QuantizeTarget } from "../quantize-model.js";
 import type { Runtime } from "../runtime.js";
@@ -29,20 +30,6 @@ export interface QuantizeFlags {
   json?: boolean;
 }
 
-/** Parses `--input-shape name=d1,d2,…` (dimensions after the batch dimension). */
-export function parseInputShapes(values: readonly string[]): Map<string, number[]> {
-  const out = new Map<string, number[]>();
-  for (const v of values) {
-    const eq = v.lastIndexOf("=");
-    const dims = eq > 0 ? v.slice(eq + 1).split(/[,x]/).map((d) => Number(d.trim())) : [];
-    if (eq <= 0 || dims.length === 0 || dims.some((d) => !Number.isSafeInteger(d) || d < 1)) {
-      throw new UsageError(`--input-shape "${v}" is not name=d1,d2,… (positive dimensions after the batch one). Example: --input-shape x=28,28,1.`);
-    }
-    out.set(v.slice(0, eq), dims);
-  }
-  return out;
-}
-
 /**
  * `quantforge quantize <model> --quantizer <id> --out <dir>`: a real, smaller model file plus
  * report.json and report.md (sizes in real bytes, per-tensor SQNR, model-output agreement).
@@ -60,7 +47,7 @@ export function register(program: Command, rt: Runtime): void {
     .requiredOption("--out <dir>", "output directory (written to a temp directory, then renamed; must not exist or be empty)")
     .option("--seed <n>", "random seed (quantizer and random model inputs)", "0")
     .option("--samples <n>", "random input samples for the model-output check", "8")
-    .option("--data <file.safetensors>", "model inputs for the output check instead of random ones (tensors named after the inputs, batch first)")
+    .option("--data <file.safetensors>", "model inputs (tensors named after the inputs, batch first): the output check runs on them instead of random ones, and quantizers that run the model (auto) calibrate on them")
     .option("--input-shape <name=d1,d2,…>", "shape of an input with unknown dimensions, batch excluded (repeatable)", collect, [])
     .option("--no-eval", "skip running the model (no output agreement or reload check)")
     .option("--include <regex>", "quantize only tensors whose name matches (repeatable)", collect, [])
@@ -81,16 +68,18 @@ export function register(program: Command, rt: Runtime): void {
       const qOptions = qp.parseOptions(quantizerOptions(flags));
       const cp = coded ? rt.registry.coder(flags.coder ?? DEFAULT_CODER) : undefined;
       const select = selectorFromFlags(flags) ?? (await import("@quantforge/core")).defaultSelector;
+      const inputShapes = parseInputShapes(flags.inputShape);
       const progress = createProgress(rt, { json: flags.json });
       let result;
       try {
         result = await quantizeModel({
           input, out: flags.out, target, seed, select, samples, evaluate: flags.eval,
           ...(flags.data ? { data: flags.data } : {}),
-          inputShapes: parseInputShapes(flags.inputShape),
+          inputShapes,
           quantizer: { id: qp.id, version: qp.version, options: qOptions, instance: qp.create(qOptions) },
           ...(cp ? { coder: { id: cp.id, version: cp.version, instance: cp.create(cp.parseOptions({})) } } : {}),
           progress,
+          model: () => loadAnyModel(input, { ...(flags.data ? { data: flags.data } : {}), inputShapes }),
           tf: async () => (await getTf()) as unknown as TfjsRuntime,
         });
       } finally {

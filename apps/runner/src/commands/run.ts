@@ -1,10 +1,11 @@
 import { basename } from "node:path";
 import type { Command } from "commander";
+import type { Metric } from "@quantforge/core";
 import { modelAccuracySummary, type ModelAccuracySummary } from "@quantforge/evaluator-accuracy";
-import { loadModel } from "@quantforge/model-tfjs";
 import { UsageError } from "../errors.js";
 import { DEFAULT_CODER, DEFAULT_EVALUATORS, bindJob, selectorFromFlags, sha256File } from "../jobs.js";
-import { collect, idList, parseOptionPairs, parseSeed } from "../options.js";
+import { INPUT_SHAPE_HELP, MODEL_DATA_HELP, MODEL_HELP, disposeModel, loadAnyModel, modelKind } from "../model-probe.js";
+import { collect, idList, parseInputShapes, parseOptionPairs, parseSeed } from "../options.js";
 import { fmt, printJson, writeFileAtomic } from "../output.js";
 import { createProgress } from "../progress.js";
 import { buildRunReport, renderRunReport } from "../report.js";
@@ -14,10 +15,12 @@ import { decodedMetadata, readWeights, writeWeights } from "../weights-io.js";
 /** Flags of `quantforge run`. */
 export interface RunFlags {
   weights?: string;
-  /** A tfjs model (reference id or model.json path) instead of a weights file. */
+  /** A model (reference id, tfjs model.json or .onnx) instead of a weights file. */
   model?: string;
-  /** Data of --model: "embedded" or a folder of IDX files. */
+  /** Data of --model: "embedded" or a folder of IDX files (reference models), a .safetensors file of model inputs (others). */
   data?: string;
+  /** `--input-shape name=d1,d2,…` values. */
+  inputShape: string[];
   quantizer: string;
   bits?: string;
   option: string[];
@@ -42,7 +45,7 @@ export function quantizerOptions(flags: Pick<RunFlags, "bits" | "option">): Reco
   return options;
 }
 
-/** With a model, the `accuracy` evaluator is always added (its metrics fill the `"model"` block). */
+/** With a reference-style model (labelled test data), the `accuracy` evaluator is always added (its metrics fill the `"model"` block). */
 export function withModelEvaluators(ids: readonly string[], hasModel: boolean): string[] {
   return hasModel && !ids.includes("accuracy") ? [...ids, "accuracy"] : [...ids];
 }
@@ -53,14 +56,24 @@ export function renderModelLine(m: ModelAccuracySummary): string {
   return `model ${m.id}: float accuracy ${pct(m.floatAccuracy)}, accuracy ${pct(m.accuracy)}, top-1 agreement ${pct(m.agreement)}, KL ${fmt(m.klDivergence, 5)} nats\n`;
 }
 
+/** One line on the model-output fidelity (fidelity evaluator), or "" when it did not run. */
+export function renderFidelityLine(metrics: readonly Metric[]): string {
+  const get = (name: string) => metrics.find((m) => m.tensor === undefined && m.name === name);
+  const all = get("outputRelError");
+  if (!all) return "";
+  const per = metrics.filter((m) => m.tensor === undefined && m.name.startsWith("outputRelError:")).map((m) => `${m.name.slice("outputRelError:".length)} ${fmt(m.value, 6)}`);
+  return `model outputs: relative error ${fmt(all.value, 6)}, worst output ${fmt(get("outputRelErrorWorst")?.value ?? null, 6)}${per.length > 0 ? ` (${per.join(", ")})` : ""}\n`;
+}
+
 /** `quantforge run`: one pipeline on a weights file; a table, or one JSON object with --json. */
 export function register(program: Command, rt: Runtime): void {
   program
     .command("run")
     .description("quantize, code, decode and evaluate a weights file or a model")
     .option("--weights <file.safetensors>", "the weights to quantize (or --model)")
-    .option("--model <id|model.json>", "a tfjs model instead of --weights: mnist-mlp, mnist-lenet5 or a model.json path; adds the accuracy evaluator")
-    .option("--data <source>", 'test/calibration data of --model: "embedded" or a folder of MNIST IDX files', "embedded")
+    .option("--model <id|model.json|model.onnx>", `instead of --weights: ${MODEL_HELP}; mnist-mlp/mnist-lenet5 add the accuracy evaluator`)
+    .option("--data <source>", MODEL_DATA_HELP)
+    .option("--input-shape <name=d1,d2,…>", INPUT_SHAPE_HELP, collect, [])
     .requiredOption("--quantizer <id>", 'quantizer id (see "quantforge list")')
     .option("--bits <n>", "bits per code; passed to the quantizer as the option bits")
     .option("--option <key=value>", "a quantizer option (repeatable; dotted keys nest; numbers, booleans and JSON are parsed)", collect, [])
@@ -75,42 +88,46 @@ export function register(program: Command, rt: Runtime): void {
     .option("--all-tensors", "quantize every tensor, biases included")
     .action(async (flags: RunFlags) => {
       const seed = parseSeed(flags.seed);
-      if ((flags.weights === undefined) === (flags.model === undefined)) throw new UsageError("give exactly one input: --weights <file.safetensors> or --model <id|model.json>.");
+      if ((flags.weights === undefined) === (flags.model === undefined)) throw new UsageError("give exactly one input: --weights <file.safetensors> or --model <id|model.json|model.onnx>.");
       const select = selectorFromFlags(flags);
+      const inputShapes = parseInputShapes(flags.inputShape);
+      const reference = flags.model !== undefined && modelKind(flags.model, flags.data) === "reference";
       const progress = createProgress(rt, { json: flags.json });
       const config = {
         quantizer: { id: flags.quantizer, options: quantizerOptions(flags) },
         coder: { id: flags.coder },
-        evaluators: withModelEvaluators(idList(flags.evaluator, DEFAULT_EVALUATORS), flags.model !== undefined).map((id) => ({ id })),
+        evaluators: withModelEvaluators(idList(flags.evaluator, DEFAULT_EVALUATORS), reference).map((id) => ({ id })),
         select,
       };
       // Ids and options are checked before the (possibly large) weights are read.
       const job = bindJob(rt, config, seed, progress);
-      const probe = flags.model !== undefined ? await loadModel(flags.model, { data: flags.data ?? "embedded" }) : undefined;
+      const probe = flags.model !== undefined ? await loadAnyModel(flags.model, { ...(flags.data !== undefined ? { data: flags.data } : {}), inputShapes }) : undefined;
       const weights = probe ? probe.weights : await readWeights(flags.weights!);
       let result;
       try {
         result = await job.run(weights, probe);
       } finally {
         progress.done();
+        await disposeModel(probe);
       }
       if (flags.out) await writeFileAtomic(flags.out, result.encoded!.bytes);
       if (flags.decodedOut) await writeWeights(flags.decodedOut, result.decoded, decodedMetadata(result.coder?.id ?? "none", result.quantizer.id));
       const p = job.prepared;
       const report = buildRunReport(result, {
-        input: probe ? { model: probe.id, data: flags.data ?? "embedded" } : { file: basename(flags.weights!), sha256: await sha256File(flags.weights!) },
+        input: probe ? { model: probe.id, data: flags.data ?? (reference ? "embedded" : null) } : { file: basename(flags.weights!), sha256: await sha256File(flags.weights!) },
         versions: {
           quantizer: p.quantizer.plugin.version,
           coder: p.coder.plugin.version,
           evaluators: Object.fromEntries(p.evaluators.map((e) => [e.plugin.id, e.plugin.version])),
         },
         ...(flags.out ? { out: { file: flags.out, bytes: result.encoded!.bytes.length } } : {}),
-        ...(probe ? { model: modelAccuracySummary(probe.id, result.metrics) } : {}),
+        ...(probe && reference ? { model: modelAccuracySummary(probe.id, result.metrics) } : {}),
       });
       if (flags.json) return printJson(rt, report);
       for (const d of result.diagnostics) rt.err(`${d.severity} [${d.source}/${d.ruleId}]${d.tensor ? ` ${d.tensor}:` : ""} ${d.message}\n`);
       rt.out(renderRunReport(report));
-      if (probe) rt.out(renderModelLine(modelAccuracySummary(probe.id, result.metrics)));
+      if (probe && reference) rt.out(renderModelLine(modelAccuracySummary(probe.id, result.metrics)));
+      rt.out(renderFidelityLine(result.metrics));
       if (flags.out) rt.out(`wrote ${flags.out} (${result.encoded!.bytes.length} bytes)\n`);
     });
 }

@@ -2,11 +2,11 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { formatSensitivityMarkdown, sensitivityReport, DEFAULT_FIDELITY_SETTINGS } from "@quantforge/evaluator-fidelity";
-import { loadModel } from "@quantforge/model-tfjs";
 import { renderSensitivityHtml } from "@quantforge/report";
 import { UsageError } from "../errors.js";
 import { selectorFromFlags } from "../jobs.js";
-import { collect, parseSeed } from "../options.js";
+import { INPUT_SHAPE_HELP, MODEL_DATA_HELP, MODEL_HELP, disposeModel, loadAnyModel } from "../model-probe.js";
+import { collect, parseInputShapes, parseSeed } from "../options.js";
 import { printJson, writeFileAtomic } from "../output.js";
 import { createProgress } from "../progress.js";
 import type { Runtime } from "../runtime.js";
@@ -18,6 +18,7 @@ export interface SensitivityFlags {
   bits?: string;
   option: string[];
   data?: string;
+  inputShape: string[];
   samples: string;
   seed?: string;
   json?: boolean;
@@ -37,11 +38,12 @@ export function register(program: Command, rt: Runtime): void {
   program
     .command("sensitivity")
     .description("rank tensors by the model-output error each causes when quantized alone (per-tensor SQNR beside it)")
-    .argument("<model>", "a tfjs model: mnist-mlp, mnist-lenet5 or a layers model.json path")
+    .argument("<model>", MODEL_HELP)
     .requiredOption("--quantizer <id>", 'quantizer id (see "quantforge list")')
     .option("--bits <n>", "bits per code; passed to the quantizer as the option bits")
     .option("--option <key=value>", "a quantizer option (repeatable)", collect, [])
-    .option("--data <source>", 'model data: "embedded" or a folder of MNIST IDX files', "embedded")
+    .option("--data <source>", MODEL_DATA_HELP)
+    .option("--input-shape <name=d1,d2,…>", INPUT_SHAPE_HELP, collect, [])
     .option("--samples <n>", "input samples the outputs are compared on", String(DEFAULT_FIDELITY_SETTINGS.samples))
     .option("--seed <n>", "random seed", "0")
     .option("--include <regex>", "try only tensors whose name matches (repeatable)", collect, [])
@@ -56,7 +58,7 @@ export function register(program: Command, rt: Runtime): void {
       const qp = rt.registry.quantizer(flags.quantizer);
       const quantizer = qp.create(qp.parseOptions(quantizerOptions(flags)));
       const selector = selectorFromFlags(flags);
-      const probe = await loadModel(model, { data: flags.data ?? "embedded" });
+      const probe = await loadAnyModel(model, { ...(flags.data !== undefined ? { data: flags.data } : {}), inputShapes: parseInputShapes(flags.inputShape) });
       const progress = createProgress(rt, { json: flags.json });
       let report;
       try {
@@ -65,6 +67,7 @@ export function register(program: Command, rt: Runtime): void {
         });
       } finally {
         progress.done();
+        await disposeModel(probe);
       }
       const markdown = formatSensitivityMarkdown(report);
       if (flags.out) {

@@ -3,7 +3,7 @@ import { AbortedError, QuantforgeError, ErrorCodes } from "@quantforge/core";
 import { cellPoints, resultsTable } from "@quantforge/report";
 import { isReferenceModelId } from "@quantforge/model-tfjs";
 import { UsageError } from "../errors.js";
-import { parseSeed } from "../options.js";
+import { parseInputShapes, parseSeed } from "../options.js";
 import { printJson, renderTable } from "../output.js";
 import type { Runtime } from "../runtime.js";
 import { isPluginPath, loadCompareConfig, resolveCompareConfig, validateCompareConfig, type CompareConfigInput, type ResolvedCompareConfig } from "./config.js";
@@ -16,6 +16,7 @@ import { verifyResults } from "./verify.js";
 export interface CompareFlags {
   model?: string;
   data?: string;
+  inputShape?: string[];
   weights?: string;
   quantizers?: string[];
   bits?: string;
@@ -78,6 +79,7 @@ async function configFrom(flags: CompareFlags) {
   const fromFlags: Partial<CompareConfigInput> = {
     ...(flags.model !== undefined ? { model: flags.model } : {}),
     ...(flags.data !== undefined ? { data: flags.data } : {}),
+    ...(flags.inputShape?.length ? { inputShapes: Object.fromEntries(parseInputShapes(flags.inputShape)) } : {}),
     ...(flags.weights !== undefined ? { weights: flags.weights } : {}),
     ...(flags.quantizers?.length ? { quantizers: flags.quantizers } : {}),
     ...(flags.bits !== undefined ? { bits: flags.bits } : {}),
@@ -93,7 +95,7 @@ async function configFrom(flags: CompareFlags) {
   };
   // A flag naming the input replaces the file's input entirely.
   const base: CompareConfigInput = file ? { ...file } : { quantizers: [] };
-  if (fromFlags.model !== undefined || fromFlags.weights !== undefined) { delete base.model; delete base.weights; delete base.data; }
+  if (fromFlags.model !== undefined || fromFlags.weights !== undefined) { delete base.model; delete base.weights; delete base.data; delete base.inputShapes; }
   const source = flags.config ? `config "${flags.config}" with the command-line flags` : "the command line";
   if (!file && !flags.quantizers?.length) throw new UsageError("--quantizers is missing. Give e.g. --quantizers rtn,uniform-mse --bits 2,4,8 (or --config file.yaml).");
   const merged = validateCompareConfig({ ...base, ...fromFlags }, source);

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import { ErrorCodes, FormatError, IoError, QuantforgeError, z } from "@quantforge/core";
 import { isReferenceModelId } from "@quantforge/model-tfjs";
+import { modelKind } from "../model-probe.js";
 import { parseBitsList, parsePluginList, parseQuantizerList, type PluginEntry, type QuantizerEntry } from "./syntax.js";
 
 /** A configuration (file or flags) that breaks the compare schema; names the field (exit 2, `QF_USAGE`). */
@@ -37,10 +38,15 @@ const QUANTIZER = z.union([
  * objects `{ id, options, sweep, label }`. Relative paths are relative to the config file.
  */
 export const compareConfigSchema = z.strictObject({
-  /** A reference model id (`mnist-mlp`) or a tfjs `model.json` path. */
+  /** A reference model id (`mnist-mlp`), a tfjs `model.json` (graph or layers) or an `.onnx` path. */
   model: z.string().min(1).optional(),
-  /** Data of the model: `embedded` or a folder of MNIST IDX files. */
+  /**
+   * Data of the model: `embedded` or a folder of MNIST IDX files (reference-style models), a
+   * `.safetensors` file of model inputs (other models).
+   */
   data: z.string().min(1).optional(),
+  /** Per-sample shapes (batch excluded) of model inputs with unknown dimensions, by input name. */
+  inputShapes: z.record(z.string().min(1), z.array(z.number().int().min(1)).min(1, "must list at least one dimension")).optional(),
   /** A weights file (safetensors), instead of a model. */
   weights: z.string().min(1).optional(),
   quantizers: z.array(QUANTIZER).min(1, "must list at least one quantizer"),
@@ -75,6 +81,7 @@ export type CompareConfigInput = z.input<typeof compareConfigSchema>;
 export interface ResolvedCompareConfig {
   readonly model?: string;
   readonly data?: string;
+  readonly inputShapes?: Readonly<Record<string, readonly number[]>>;
   readonly weights?: string;
   readonly quantizers: readonly QuantizerEntry[];
   readonly bits: readonly number[];
@@ -154,12 +161,14 @@ function entries<T>(source: string, field: string, list: readonly unknown[], par
 
 /**
  * Resolves a validated configuration: parses string entries, applies defaults (coder `fixed`,
- * evaluators `sqnr,size`, plus `accuracy` with a model; seed 0; no timeout) and makes paths
+ * evaluators `sqnr,size`, plus `accuracy` with a reference-style model; data `embedded` for
+ * those; seed 0; no timeout) and makes paths
  * absolute against `baseDir`. Exactly one of `model` and `weights` must be given.
  */
 export function resolveCompareConfig(c: z.output<typeof compareConfigSchema>, baseDir: string, source: string): ResolvedCompareConfig {
   if ((c.model === undefined) === (c.weights === undefined)) throw new ConfigError(source, c.model === undefined ? "model" : "weights", "conflicts: give exactly one input, model (a reference id or model.json) or weights (a safetensors file)");
   if (c.data !== undefined && c.model === undefined) throw new ConfigError(source, "data", "is only used with a model");
+  if (c.inputShapes !== undefined && c.model === undefined) throw new ConfigError(source, "inputShapes", "is only used with a model");
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   const quantizers = entries<QuantizerEntry>(source, "quantizers", c.quantizers, (s) => parseQuantizerList([s]), (o) => ({
     id: o.id as string, options: (o.options as Record<string, unknown>) ?? {},
@@ -172,10 +181,18 @@ export function resolveCompareConfig(c: z.output<typeof compareConfigSchema>, ba
   } else if (c.bits) bits = [...new Set(c.bits)];
   const evaluatorList = plugin("evaluators", c.evaluators ?? ["sqnr", "size"]);
   const hasModel = c.model !== undefined;
-  // With a model, accuracy is always measured (its charts are what a model comparison is for).
-  const evaluators = hasModel && !evaluatorList.some((e) => e.id === "accuracy") ? [...evaluatorList, { id: "accuracy", options: {} }] : evaluatorList;
+  const model = hasModel ? (isReferenceModelId(c.model!) ? c.model! : abs(c.model!)) : undefined;
+  const data = c.data === undefined || c.data === "embedded" ? c.data : abs(c.data);
+  // Reference-style models have labelled MNIST test data: accuracy is always measured there (its
+  // charts are what such a comparison is for). Other models have no labels (use fidelity).
+  const reference = model !== undefined && modelKind(model, data) === "reference";
+  const evaluators = reference && !evaluatorList.some((e) => e.id === "accuracy") ? [...evaluatorList, { id: "accuracy", options: {} }] : evaluatorList;
   return {
-    ...(hasModel ? { model: isReferenceModelId(c.model!) ? c.model! : abs(c.model!), data: c.data === undefined || c.data === "embedded" ? "embedded" : abs(c.data) } : { weights: abs(c.weights!) }),
+    ...(hasModel ? {
+      model: model!,
+      ...(reference ? { data: data ?? "embedded" } : data !== undefined ? { data } : {}),
+      ...(c.inputShapes && Object.keys(c.inputShapes).length > 0 ? { inputShapes: c.inputShapes } : {}),
+    } : { weights: abs(c.weights!) }),
     quantizers,
     bits,
     coders: plugin("coders", c.coders ?? ["fixed"]),

@@ -1,9 +1,11 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { IoError, type ModelProbe, type TensorSelector, type WeightSet } from "@quantforge/core";
-import { loadModel, resolveModelJson, MOMENTS_JSON } from "@quantforge/model-tfjs";
+import { readOnnxModel } from "@quantforge/io-onnx";
+import { resolveModelJson, MOMENTS_JSON } from "@quantforge/model-tfjs";
 import type { InputFile } from "@quantforge/report";
 import { selectorFromFlags, sha256File } from "../jobs.js";
+import { isOnnxPath, loadAnyModel } from "../model-probe.js";
 import { readWeights } from "../weights-io.js";
 import type { ResolvedCompareConfig } from "./config.js";
 
@@ -15,12 +17,13 @@ export interface LoadedInput {
 }
 
 /** The input part of a configuration (what a worker thread needs to load it again). */
-export type InputConfig = Pick<ResolvedCompareConfig, "model" | "data" | "weights">;
+export type InputConfig = Pick<ResolvedCompareConfig, "model" | "data" | "weights" | "inputShapes">;
 
-/** Loads the model (reference id or model.json, with its data) or the weights file. */
+/** Loads the model (reference id, tfjs model.json or .onnx, with its data) or the weights file. */
 export async function loadCompareInput(c: InputConfig): Promise<LoadedInput> {
   if (c.model !== undefined) {
-    const probe = await loadModel(c.model, { data: c.data ?? "embedded" });
+    const inputShapes = new Map(Object.entries(c.inputShapes ?? {}));
+    const probe = await loadAnyModel(c.model, { ...(c.data !== undefined ? { data: c.data } : {}), inputShapes });
     return { weights: probe.weights, model: probe };
   }
   return { weights: await readWeights(c.weights!) };
@@ -56,19 +59,30 @@ function modelFiles(modelJson: string): { role: string; path: string }[] {
   return files;
 }
 
+/** An ONNX model and the external data files its initializers live in. */
+async function onnxFiles(path: string): Promise<{ role: string; path: string }[]> {
+  const m = await readOnnxModel(path);
+  const external = [...new Set(m.initializers.flatMap((i) => (i.external ? [i.external.path] : [])))].sort();
+  return [{ role: "model.onnx", path }, ...external.map((p) => ({ role: "onnx external data", path: p }))];
+}
+
 /**
- * SHA-256 of every input file: the weights file, or the model's `model.json`, weight shards,
- * `training.json` and Adam moments, plus the files of an IDX data folder. The embedded MNIST
- * digits ship inside the `mnist` package and are identified by `data: "embedded"` instead.
+ * SHA-256 of every input file: the weights file, or the model's files — `model.json`, weight
+ * shards (layers and graph models alike), `training.json` and Adam moments; or the `.onnx` file
+ * and its external data — plus the data: the files of an IDX folder or a `.safetensors` inputs
+ * file. The embedded MNIST digits ship inside the `mnist` package and are identified by
+ * `data: "embedded"` instead.
  */
 export async function inputFiles(c: InputConfig): Promise<InputFile[]> {
   if (c.weights !== undefined) return [await hashed("weights", c.weights)];
-  const files = modelFiles(resolveModelJson(c.model!).path);
+  const files = isOnnxPath(c.model!) ? await onnxFiles(c.model!) : modelFiles(resolveModelJson(c.model!).path);
   if (c.data !== undefined && c.data !== "embedded" && existsSync(c.data) && statSync(c.data).isDirectory()) {
     for (const f of readdirSync(c.data).sort()) {
       const p = join(c.data, f);
       if (statSync(p).isFile()) files.push({ role: "data", path: p });
     }
+  } else if (c.data !== undefined && c.data !== "embedded") {
+    files.push({ role: "data", path: c.data });
   }
   return Promise.all(files.map((f) => hashed(f.role, f.path)));
 }

@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import {
   compare, planCompare,
-  type CompareCellRunner, type CompareCoder, type CompareEvaluator, type CompareQuantizer,
+  type CompareCellRunner, type CompareCoder, type CompareEvaluator, type CompareQuantizer, type ModelProbe,
 } from "@quantforge/core";
 import { COMPARE_FORMAT, COMPARE_FORMAT_VERSION, type CompareDocument, type PluginVersion } from "@quantforge/report";
 import { UsageError } from "../errors.js";
+import { disposeModel } from "../model-probe.js";
 import { builtinPlugins } from "../plugins.js";
 import type { Runtime } from "../runtime.js";
 import { runCellInChild } from "./cell.js";
@@ -76,6 +77,7 @@ export async function runCompare(rt: Runtime, config: ResolvedCompareConfig, o: 
   if (o.signal?.aborted) onOuter();
   o.signal?.addEventListener("abort", onOuter, { once: true });
   let pool: WorkerPool | undefined;
+  let loadedModel: ModelProbe | undefined;
   let runCell: CompareCellRunner;
   if (o.jobs > 1) {
     // Workers rebuild the registry from the built-in list plus the loaded plugins' modules; a
@@ -85,7 +87,7 @@ export async function runCompare(rt: Runtime, config: ResolvedCompareConfig, o: 
       throw new UsageError(`--jobs ${o.jobs} runs cells in worker threads, which load the built-in plugins only (plus --plugin/config ones), but this runner has other plugins registered. Use --jobs 1.`);
     }
     const p = new WorkerPool(jobs, {
-      input: { model: config.model, data: config.data, weights: config.weights },
+      input: { model: config.model, data: config.data, weights: config.weights, inputShapes: config.inputShapes },
       select: { include: config.include, exclude: config.exclude, allTensors: config.allTensors },
       evaluators: config.evaluators, seed: config.seed,
       ...(rt.pluginSources.length ? { plugins: rt.pluginSources } : {}),
@@ -101,6 +103,7 @@ export async function runCompare(rt: Runtime, config: ResolvedCompareConfig, o: 
     runCell = (spec, env) => p.run(spec, env);
   } else {
     const input = await loadCompareInput(config);
+    loadedModel = input.model;
     runCell = (spec, env) => runCellInChild(rt.container, input, spec, config.evaluators, select, env);
   }
   const d = o.display;
@@ -118,6 +121,7 @@ export async function runCompare(rt: Runtime, config: ResolvedCompareConfig, o: 
   } finally {
     o.signal?.removeEventListener("abort", onOuter);
     await pool?.close();
+    await disposeModel(loadedModel);
   }
   if (pool?.fatal) throw pool.fatal;
   const cells = result.cells;

@@ -1,0 +1,55 @@
+import type { ModelProbe } from "@quantforge/core";
+import { loadOnnxModelProbe } from "@quantforge/model-onnx";
+import { isReferenceStyleModel, loadModel } from "@quantforge/model-tfjs";
+
+/** What `--model` names: a reference-style MNIST network, any tfjs model.json, or an ONNX file. */
+export type ModelKind = "reference" | "tfjs" | "onnx";
+
+/** Options of {@link loadAnyModel}. */
+export interface LoadAnyModelOptions {
+  /**
+   * Reference-style models: `embedded` (default) or an IDX folder. Other models: a `.safetensors`
+   * file of model inputs (calibration data), or nothing (fidelity then uses seeded random inputs).
+   */
+  readonly data?: string;
+  /** `--input-shape` values: per-sample shapes of inputs with unknown dimensions. */
+  readonly inputShapes?: ReadonlyMap<string, readonly number[]>;
+}
+
+/** True for a path naming an ONNX file. */
+export function isOnnxPath(p: string): boolean {
+  return p.toLowerCase().endsWith(".onnx");
+}
+
+/**
+ * How {@link loadAnyModel} loads `model`: `reference` (mnist-mlp, mnist-lenet5, a folder with a
+ * training.json, or a layers model given MNIST data — these have a labelled test set and the
+ * accuracy evaluator), `onnx`, or `tfjs` (any other model.json, graph or layers).
+ */
+export function modelKind(model: string, data?: string): ModelKind {
+  if (isOnnxPath(model)) return "onnx";
+  return isReferenceStyleModel(model, data) ? "reference" : "tfjs";
+}
+
+/**
+ * Loads the model `--model`/`<model>` names as a runnable probe: a reference id or model folder
+ * through model-tfjs's reference loader, any other tfjs model.json (graph or layers) through its
+ * file probe, an `.onnx` file through model-onnx (one onnxruntime session).
+ */
+export async function loadAnyModel(model: string, o: LoadAnyModelOptions = {}): Promise<ModelProbe> {
+  const opts = { ...(o.data !== undefined ? { data: o.data } : {}), ...(o.inputShapes && o.inputShapes.size > 0 ? { inputShapes: o.inputShapes } : {}) };
+  if (isOnnxPath(model)) return loadOnnxModelProbe(model, { id: model, ...opts });
+  return loadModel(model, opts);
+}
+
+/** The help text of `--model` / `<model>`. */
+export const MODEL_HELP = "a tfjs model.json (graph or layers) or model.onnx, or mnist-mlp/mnist-lenet5";
+/** The help text of `--data` with a model. */
+export const MODEL_DATA_HELP = 'model inputs: a .safetensors file with one batch-first tensor per model input (named after it); for mnist-mlp/mnist-lenet5 and MNIST layers models "embedded" (their default) or a folder of MNIST IDX files';
+/** The help text of `--input-shape`. */
+export const INPUT_SHAPE_HELP = "shape of a model input with unknown dimensions, batch excluded (repeatable)";
+
+/** Frees what a probe holds (tfjs tensors, an onnxruntime session), when it can. */
+export async function disposeModel(probe: ModelProbe | undefined): Promise<void> {
+  await (probe as { dispose?: () => unknown } | undefined)?.dispose?.();
+}

@@ -1,0 +1,246 @@
+import { ShapeMismatchError, shapeSize, type Dataset, type ForwardOutput } from "@quantforge/core";
+import { loadSafetensors } from "@quantforge/io-safetensors";
+
+/** Element types a model input can be fed with. */
+export type ModelInputDtype = "float32" | "int32" | "int64";
+
+/** One input as a model declares it. */
+export interface ModelInputDecl {
+  readonly name: string;
+  /** Full shape, batch dimension first; `null` for unknown dimensions; `null` when even the rank is unknown. */
+  readonly shape: readonly (number | null)[] | null;
+  readonly dtype: ModelInputDtype;
+}
+
+/** One input with every dimension known. */
+export interface ModelInputSlot {
+  readonly name: string;
+  readonly dtype: ModelInputDtype;
+  /** Shape of one sample (batch excluded). */
+  readonly sampleShape: readonly number[];
+  /** Values per sample (`shapeSize(sampleShape)`). */
+  readonly size: number;
+}
+
+/**
+ * How one flat sample maps onto a model's inputs: the inputs in declaration order, each taking the
+ * next `size` values of the sample. `sampleShape` is the input's own shape for a single-input
+ * model and `[Σ sizes]` for several inputs.
+ */
+export interface ModelInputLayout {
+  readonly inputs: readonly ModelInputSlot[];
+  /** Values per flat sample (Σ of the inputs' sizes). */
+  readonly sampleSize: number;
+  readonly sampleShape: readonly number[];
+  /** A batch size the model fixes in its input shapes (null: any batch size). */
+  readonly fixedBatch: number | null;
+}
+
+/** Values fed to one input for `count` samples: `shape` = `[count, ...sampleShape]`. */
+export interface ModelInputFeed {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly data: Float32Array | Int32Array | BigInt64Array;
+}
+
+/** Batch-first tensors of a calibration file, matched to the model's inputs. */
+export interface ModelInputData {
+  /** The file the tensors came from. */
+  readonly path: string;
+  /** Samples (the common first dimension). */
+  readonly count: number;
+  /** Per input name: the tensor's shape (batch first) and values. */
+  readonly tensors: ReadonlyMap<string, { readonly shape: readonly number[]; readonly data: Float32Array }>;
+}
+
+/** Input names as users type them: a graph model's `x:0` may be given as `x`. */
+function lookup<T>(map: ReadonlyMap<string, T> | undefined, name: string): T | undefined {
+  return map?.get(name) ?? map?.get(name.replace(/:0$/, ""));
+}
+
+const fmtShape = (s: readonly (number | null)[]) => `[${s.map((d) => d ?? "?").join(", ")}]`;
+
+function hint(d: ModelInputDecl): string {
+  const rest = d.shape ? d.shape.slice(1).map((x) => x ?? "D").join(",") : "d1,d2,…";
+  return `Pass it as --input-shape ${d.name.replace(/:0$/, "")}=${rest} (dimensions after the batch one; inputShapes in code) or give a --data file.`;
+}
+
+/**
+ * Resolves every input's per-sample shape: an entry of `inputShapes` (dimensions after the batch
+ * one) wins, else the model's declared dimensions, else the calibration tensor's dimensions.
+ *
+ * @param model - Model name, for messages.
+ * @throws {ShapeMismatchError} when a dimension stays unknown (the message says to pass
+ *   `--input-shape name=d1,d2,…`), a given shape contradicts a declared dimension, an input is a
+ *   scalar (no batch dimension), or inputs fix different batch sizes.
+ */
+export function resolveInputLayout(
+  model: string,
+  decls: readonly ModelInputDecl[],
+  opts: { inputShapes?: ReadonlyMap<string, readonly number[]>; data?: ModelInputData } = {},
+): ModelInputLayout {
+  if (decls.length === 0) throw new ShapeMismatchError(`model "${model}" declares no inputs; quantforge can only run models that take inputs.`);
+  const known = new Set(decls.flatMap((d) => [d.name, d.name.replace(/:0$/, "")]));
+  for (const k of opts.inputShapes?.keys() ?? []) {
+    if (!known.has(k)) throw new ShapeMismatchError(`model "${model}" has no input "${k}" (inputs: ${decls.map((d) => d.name).join(", ")}). Name an input in --input-shape.`);
+  }
+  let fixedBatch: number | null = null;
+  const inputs = decls.map((d): ModelInputSlot => {
+    if (d.shape && d.shape.length === 0) throw new ShapeMismatchError(`model "${model}" input "${d.name}" is a scalar; quantforge feeds batch-first inputs only.`);
+    const batch = d.shape?.[0] ?? null;
+    if (batch !== null) {
+      if (fixedBatch !== null && fixedBatch !== batch) throw new ShapeMismatchError(`model "${model}" fixes batch size ${fixedBatch} on one input and ${batch} on "${d.name}"; quantforge cannot feed it.`);
+      fixedBatch = batch;
+    }
+    const declared = d.shape ? d.shape.slice(1) : null;
+    const given = lookup(opts.inputShapes, d.name);
+    const fromData = lookup(opts.data?.tensors, d.name)?.shape.slice(1);
+    let dims: number[];
+    if (given) {
+      if (declared && (declared.length !== given.length || declared.some((x, i) => x !== null && x !== given[i]))) {
+        throw new ShapeMismatchError(`--input-shape ${d.name}=${given.join(",")} contradicts the model's input shape ${fmtShape(d.shape!)}. Give the dimensions after the batch one, matching the known ones.`);
+      }
+      dims = [...given];
+    } else if (declared && declared.every((x) => x !== null)) {
+      dims = declared as number[];
+    } else if (fromData && (!declared || declared.length === fromData.length)) {
+      dims = [...fromData];
+    } else {
+      const what = declared ? `has an unknown dimension in ${fmtShape(d.shape!)}` : "has an unknown shape";
+      throw new ShapeMismatchError(`model "${model}" input "${d.name}" ${what}. ${hint(d)}`);
+    }
+    if (dims.some((x) => !Number.isSafeInteger(x) || x < 1)) throw new ShapeMismatchError(`model "${model}" input "${d.name}" would have shape [${dims.join(", ")}]; dimensions must be positive integers.`);
+    return { name: d.name, dtype: d.dtype, sampleShape: dims, size: shapeSize(dims) };
+  });
+  const sampleSize = inputs.reduce((a, s) => a + s.size, 0);
+  return { inputs, sampleSize, sampleShape: inputs.length === 1 ? inputs[0]!.sampleShape : [sampleSize], fixedBatch };
+}
+
+/**
+ * Splits `count` flat samples (each `layout.sampleSize` values: the inputs' values one after the
+ * other, in input order) into one batch-first feed per input. Integer inputs get each value
+ * rounded down and clamped to ≥ 0 (token ids, indices: only sensible with real data).
+ *
+ * @throws {ShapeMismatchError} when `inputs` does not hold `count` samples.
+ */
+export function splitSamples(layout: ModelInputLayout, inputs: Float32Array, count: number): ModelInputFeed[] {
+  if (!Number.isSafeInteger(count) || count < 0 || inputs.length !== count * layout.sampleSize) {
+    throw new ShapeMismatchError(`${inputs.length} input values are not ${count} samples of ${layout.sampleSize} values (the model's inputs: ${layout.inputs.map((s) => `${s.name} [${s.sampleShape.join(", ")}]`).join(", ")}). Pass count × ${layout.sampleSize} values.`);
+  }
+  let offset = 0;
+  return layout.inputs.map((s) => {
+    const n = s.size, stride = layout.sampleSize, base = offset;
+    offset += n;
+    const shape = [count, ...s.sampleShape];
+    if (s.dtype === "float32") {
+      if (layout.inputs.length === 1) return { name: s.name, shape, data: inputs };
+      const out = new Float32Array(count * n);
+      for (let k = 0; k < count; k++) out.set(inputs.subarray(k * stride + base, k * stride + base + n), k * n);
+      return { name: s.name, shape, data: out };
+    }
+    const out = s.dtype === "int32" ? new Int32Array(count * n) : new BigInt64Array(count * n);
+    for (let k = 0; k < count; k++) {
+      for (let j = 0; j < n; j++) {
+        const v = Math.max(0, Math.floor(inputs[k * stride + base + j]!));
+        if (out instanceof Int32Array) out[k * n + j] = Math.min(v, 0x7fffffff);
+        else out[k * n + j] = BigInt(v);
+      }
+    }
+    return { name: s.name, shape, data: out };
+  });
+}
+
+/**
+ * Reads a calibration file: a safetensors file with one batch-first tensor per model input, named
+ * after the input (`x:0` may be written `x`); a single-input model also accepts a file holding a
+ * single tensor of any name. Other tensors are ignored. Integer inputs are stored as floats.
+ *
+ * @throws {IoError} / {FormatError} from the safetensors reader (missing or malformed file).
+ * @throws {ShapeMismatchError} when an input has no tensor, a tensor has no batch dimension, or
+ *   the tensors disagree on the number of samples.
+ */
+export async function loadInputData(path: string, decls: readonly ModelInputDecl[]): Promise<ModelInputData> {
+  const ws = await loadSafetensors(path);
+  const byName = new Map(ws.map((t) => [t.name, t]));
+  const tensors = new Map<string, { shape: readonly number[]; data: Float32Array }>();
+  let count: number | undefined;
+  for (const d of decls) {
+    const t = byName.get(d.name) ?? byName.get(d.name.replace(/:0$/, "")) ?? (decls.length === 1 && ws.length === 1 ? ws[0] : undefined);
+    if (!t) throw new ShapeMismatchError(`data file "${path}" has no tensor for model input "${d.name}" (it has ${ws.map((w) => w.name).join(", ") || "none"}). Name one batch-first tensor after each model input.`);
+    if (t.shape.length === 0) throw new ShapeMismatchError(`data tensor "${t.name}" in "${path}" is a scalar; give batch-first samples [N, …].`);
+    const n = t.shape[0]!;
+    if (count !== undefined && n !== count) throw new ShapeMismatchError(`data file "${path}" holds ${count} samples for one input but ${n} in tensor "${t.name}". Give every input the same number of samples.`);
+    count = n;
+    tensors.set(d.name, { shape: t.shape, data: t.data });
+  }
+  return { path, count: count ?? 0, tensors };
+}
+
+/**
+ * The calibration tensors as a core {@link Dataset} in the layout's flat per-sample order
+ * (`sampleShape` = `layout.sampleShape`). The data carry no labels: `labels` are zeros and
+ * `classes` is 0.
+ *
+ * @throws {ShapeMismatchError} when a tensor's sample shape differs from its input's.
+ */
+export function inputDataset(layout: ModelInputLayout, data: ModelInputData): Dataset {
+  const count = data.count;
+  const out = new Float32Array(count * layout.sampleSize);
+  let base = 0;
+  for (const s of layout.inputs) {
+    const t = data.tensors.get(s.name)!;
+    const per = t.shape.slice(1);
+    if (per.length !== s.sampleShape.length || per.some((d, i) => d !== s.sampleShape[i])) {
+      throw new ShapeMismatchError(`data tensor for input "${s.name}" in "${data.path}" has samples of shape [${per.join(", ")}] but the input takes [${s.sampleShape.join(", ")}]. Give [N, ${s.sampleShape.join(", ")}].`);
+    }
+    for (let k = 0; k < count; k++) out.set(t.data.subarray(k * s.size, (k + 1) * s.size), k * layout.sampleSize + base);
+    base += s.size;
+  }
+  return { inputs: out, labels: new Int32Array(count), count, sampleShape: [...layout.sampleShape], classes: 0 };
+}
+
+/** One batch-first output of a model run on one batch. */
+export interface BatchOutput {
+  readonly name: string;
+  /** Batch first. */
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+}
+
+/**
+ * Runs `count` flat samples through `run` in batches of at most `maxBatch` samples (exactly
+ * `layout.fixedBatch` when the model fixes its batch size; the last batch is then padded with
+ * zero samples whose outputs are dropped) and concatenates every output over the batches.
+ * `count = 0` runs one zero sample to learn the outputs and returns them empty.
+ *
+ * @throws {ShapeMismatchError} when an output is not batch-first or changes shape between batches.
+ */
+export async function runInBatches(
+  layout: ModelInputLayout, inputs: Float32Array, count: number, maxBatch: number,
+  run: (feeds: ModelInputFeed[]) => Promise<readonly BatchOutput[]>,
+): Promise<ForwardOutput[]> {
+  const S = layout.sampleSize;
+  if (inputs.length !== count * S) splitSamples(layout, inputs, count); // throws the size error
+  const b = layout.fixedBatch ?? Math.max(1, Math.floor(maxBatch));
+  let result: { name: string; shape: number[]; per: number; data: Float32Array }[] | undefined;
+  for (let start = 0; start < Math.max(count, 1); start += b) {
+    const n = Math.min(b, count - start);
+    const fed = layout.fixedBatch ?? Math.max(n, 1);
+    let flat = inputs.subarray(start * S, (start + Math.max(n, 0)) * S);
+    if (fed * S !== flat.length) { const padded = new Float32Array(fed * S); padded.set(flat); flat = padded; }
+    const outs = await run(splitSamples(layout, flat, fed));
+    if (!result) {
+      result = outs.map((o) => {
+        if (o.shape.length === 0 || o.shape[0] !== fed) throw new ShapeMismatchError(`model output "${o.name}" has shape [${o.shape.join(", ")}] for a batch of ${fed}; quantforge compares batch-first outputs only.`);
+        const per = o.data.length / fed;
+        return { name: o.name, shape: o.shape.slice(1), per, data: new Float32Array(count * per) };
+      });
+    }
+    outs.forEach((o, i) => {
+      const r = result![i];
+      if (!r || o.shape[0] !== fed || o.data.length !== fed * r.per) throw new ShapeMismatchError(`model output "${o.name}" changed shape between batches ([${o.shape.join(", ")}]); quantforge compares outputs of a fixed per-sample shape.`);
+      if (n > 0) r.data.set(o.data.subarray(0, n * r.per), start * r.per);
+    });
+  }
+  return result!.map((r) => ({ name: r.name, shape: r.shape, data: r.data }));
+}

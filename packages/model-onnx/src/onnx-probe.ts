@@ -1,0 +1,161 @@
+import type { InferenceSession, Tensor } from "onnxruntime-node";
+import {
+  ErrorCodes, FormatError, QuantforgeError, ShapeMismatchError, fromFloat16Bits, toFloat16Bits,
+  type Dataset, type ForwardOutput, type ModelProbe, type WeightSet, type WeightTensor,
+} from "@quantforge/core";
+import { inputDataset, loadInputData, resolveInputLayout, runInBatches, type BatchOutput, type ModelInputDecl, type ModelInputLayout } from "@quantforge/datasets";
+import { OnnxDataType, feedableType, isWeightInitializer, readOnnxModel, readOnnxTensor, type OnnxModel } from "@quantforge/io-onnx";
+import { weightsAsInputs } from "./weights-as-inputs.js";
+
+/** Options of {@link loadOnnxModelProbe}. */
+export interface OnnxProbeOptions {
+  /** Probe id (default: the path as given). */
+  readonly id?: string;
+  /**
+   * Calibration data: a `.safetensors` file with one batch-first tensor per model input, named
+   * after the input (a single tensor of any name for a single-input model). Exposed as
+   * `calibrationSet`. Without it the probe has no data.
+   */
+  readonly data?: string;
+  /** Per-sample shapes (batch excluded) of inputs whose dimensions the model leaves unknown. */
+  readonly inputShapes?: ReadonlyMap<string, readonly number[]>;
+  /** Samples per session run. @default 256 */
+  readonly batchSize?: number;
+}
+
+/** An ONNX model as a runnable {@link ModelProbe}. */
+export interface OnnxModelProbe extends ModelProbe {
+  readonly id: string;
+  /** Every FLOAT and FLOAT16 initializer as float32, in file order, tagged by io-onnx. */
+  readonly weights: WeightSet;
+  readonly forward: Required<NonNullable<ModelProbe["forward"]>>;
+  /** One flat sample: a single input's shape, or `[Σ sizes]` for several inputs (see {@link ModelInputLayout}). */
+  readonly inputShape: readonly number[];
+  readonly calibrationSet?: Dataset;
+  /** How a flat sample is split over the model's inputs. */
+  readonly layout: ModelInputLayout;
+  /** Releases the onnxruntime session; the probe cannot run afterwards. */
+  dispose(): Promise<void>;
+}
+
+type Ort = typeof import("onnxruntime-node");
+
+async function loadOrt(): Promise<Ort> {
+  try {
+    return await import("onnxruntime-node");
+  } catch (e) {
+    throw new QuantforgeError(ErrorCodes.USAGE, `running ONNX models needs the package onnxruntime-node (1.30.0): install it with ONNXRUNTIME_NODE_INSTALL=skip (its CPU binaries ship in the package).`, { cause: e });
+  }
+}
+
+function inputDecls(m: OnnxModel): ModelInputDecl[] {
+  return m.inputs.map((i) => {
+    const dtype = feedableType(i.elemType);
+    if (!dtype) throw new FormatError(`${m.path}: input "${i.name}" has ONNX element type ${i.elemType}; quantforge feeds float32, int32 or int64 inputs.`);
+    return { name: i.name, shape: i.shape, dtype };
+  });
+}
+
+/** float32 values as ORT needs them for a FLOAT or FLOAT16 weight input. */
+function weightTensor(ort: Ort, init: { dataType: number; dims: readonly number[] }, data: Float32Array): Tensor {
+  if (init.dataType === OnnxDataType.FLOAT16) {
+    const h = new Uint16Array(data.length);
+    for (let i = 0; i < data.length; i++) h[i] = toFloat16Bits(data[i]!);
+    return new ort.Tensor("float16", h, [...init.dims]);
+  }
+  return new ort.Tensor("float32", data, [...init.dims]);
+}
+
+function outputValues(t: Tensor): Float32Array {
+  const d = t.data as ArrayLike<number | bigint>;
+  if (t.type === "float16") return Float32Array.from(d as Uint16Array, (h) => fromFloat16Bits(h));
+  return d instanceof Float32Array ? Float32Array.from(d) : Float32Array.from(Array.from(d, Number));
+}
+
+/**
+ * Loads any ONNX model and returns a probe that runs it with any weight set. The model is
+ * rewritten once so that every FLOAT/FLOAT16 initializer is a graph input instead (see
+ * {@link weightsAsInputs}) and one onnxruntime-node session (CPU, one thread, deterministic) is
+ * built on it; each run feeds the current weights as inputs (FLOAT16 ones rounded to half, as the
+ * model stores them), so no session is created per call.
+ *
+ * Inputs: `forward.predict`/`predictOutputs` take `count` flat samples of `layout.sampleSize`
+ * values; each sample holds the model's inputs one after the other in input order. Integer
+ * inputs receive the values rounded down and clamped to ≥ 0 (only sensible with real data).
+ * `predictOutputs` returns every graph output, raw, by name; `predict` the first.
+ *
+ * @param path - The `.onnx` file.
+ * @throws {IoError} / {FormatError} for a missing or malformed model, or one onnxruntime rejects.
+ * @throws {ShapeMismatchError} when an input dimension is unknown and neither `inputShapes` nor
+ *   the data give it, or the data file lacks an input's tensor.
+ * @example
+ * const probe = await loadOnnxModelProbe("model.onnx", { inputShapes: new Map([["x", [3, 224, 224]]]) });
+ * const [y] = await probe.forward.predictOutputs(probe.weights, inputs, 4);
+ */
+export async function loadOnnxModelProbe(path: string, opts: OnnxProbeOptions = {}): Promise<OnnxModelProbe> {
+  const id = opts.id ?? path;
+  const m = await readOnnxModel(path);
+  const inits = m.initializers.filter(isWeightInitializer);
+  const weights: WeightTensor[] = [];
+  for (const i of inits) weights.push(await readOnnxTensor(m, i));
+  const decls = inputDecls(m);
+  const data = opts.data !== undefined ? await loadInputData(opts.data, decls) : undefined;
+  const layout = resolveInputLayout(id, decls, { ...(opts.inputShapes ? { inputShapes: opts.inputShapes } : {}), ...(data ? { data } : {}) });
+  const calibrationSet = data ? inputDataset(layout, data) : undefined;
+  const ort = await loadOrt();
+  let session: InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(await weightsAsInputs(m, new Set(inits.map((i) => i.name))), {
+      logSeverityLevel: 3, executionProviders: ["cpu"], intraOpNumThreads: 1, interOpNumThreads: 1,
+    });
+  } catch (e) {
+    throw new FormatError(`${path}: onnxruntime cannot load the model (${(e as Error).message.split("\n")[0]}). Check the model with onnx.checker.`, e);
+  }
+  const byName = new Map(weights.map((t, k) => [t.name, { t, init: inits[k]! }]));
+  // ORT tensors of the weights last fed, per name: reused while the caller passes the same array.
+  const cache = new Map<string, { src: Float32Array; tensor: Tensor }>();
+  const weightFeeds = (ws: WeightSet): Record<string, Tensor> => {
+    const given = new Map<string, Float32Array>();
+    for (const t of ws) {
+      const w = byName.get(t.name);
+      if (!w) throw new ShapeMismatchError(`"${t.name}" is not a float initializer of model "${id}". Pass tensors of the model's weight set.`);
+      if (t.data.length !== w.t.data.length) throw new ShapeMismatchError(`tensor "${t.name}" has ${t.data.length} values but model "${id}" needs ${w.t.data.length}. Pass the model's shapes.`);
+      given.set(t.name, t.data);
+    }
+    const feeds: Record<string, Tensor> = {};
+    for (const [name, { t, init }] of byName) {
+      const src = given.get(name) ?? t.data;
+      let c = cache.get(name);
+      if (!c || c.src !== src) cache.set(name, (c = { src, tensor: weightTensor(ort, init, src) }));
+      feeds[name] = c.tensor;
+    }
+    return feeds;
+  };
+  const batch = opts.batchSize ?? 256;
+  const predictOutputs = async (ws: WeightSet, inputs: Float32Array, count: number): Promise<ForwardOutput[]> => {
+    const wf = weightFeeds(ws);
+    return runInBatches(layout, inputs, count, batch, async (feeds): Promise<BatchOutput[]> => {
+      const all: Record<string, Tensor> = { ...wf };
+      for (const f of feeds) {
+        const type = f.data instanceof Float32Array ? "float32" : f.data instanceof Int32Array ? "int32" : "int64";
+        all[f.name] = new ort.Tensor(type, f.data, [...f.shape]);
+      }
+      let res: InferenceSession.ReturnType;
+      try {
+        res = await session.run(all);
+      } catch (e) {
+        throw new FormatError(`${path}: onnxruntime cannot run the model (${(e as Error).message.split("\n")[0]}).`, e);
+      }
+      return session.outputNames.map((name) => ({ name, shape: res[name]!.dims.map(Number), data: outputValues(res[name]!) }));
+    });
+  };
+  return {
+    id, weights, layout, inputShape: layout.sampleShape,
+    ...(calibrationSet ? { calibrationSet } : {}),
+    forward: {
+      predictOutputs,
+      predict: async (ws, inputs, count) => (await predictOutputs(ws, inputs, count))[0]!.data,
+    },
+    dispose: () => session.release(),
+  };
+}

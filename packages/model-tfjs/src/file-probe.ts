@@ -1,0 +1,110 @@
+import { existsSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { GraphModel, LayersModel } from "@tensorflow/tfjs";
+import type { Dataset, ForwardOutput, ModelProbe, WeightSet, WeightTensor } from "@quantforge/core";
+import { inputDataset, loadInputData, resolveInputLayout, runInBatches, type ModelInputDecl, type ModelInputLayout } from "@quantforge/datasets";
+import { isFloatEntry, loadTfjsFromArtifacts, readTfjsModel, readTfjsTensor, runTfjsModel, tfjsArtifacts, tfjsInputSpecs, type ModelFeed, type TfjsRuntime } from "@quantforge/io-tfjs";
+import { getTf } from "./tf.js";
+import { graphModelSwapper, layersModelSwapper, type WeightSwapper } from "./weight-swap.js";
+
+/** Options of {@link loadTfjsModelProbe}. */
+export interface TfjsFileProbeOptions {
+  /** Probe id (default: the path as given). */
+  readonly id?: string;
+  /**
+   * Calibration data: a `.safetensors` file with one batch-first tensor per model input, named
+   * after the input (a single tensor of any name for a single-input model). Exposed as
+   * `calibrationSet`. Without it the probe has no data.
+   */
+  readonly data?: string;
+  /** Per-sample shapes (batch excluded) of inputs whose dimensions the model leaves unknown. */
+  readonly inputShapes?: ReadonlyMap<string, readonly number[]>;
+  /** Samples per model run. @default 256 */
+  readonly batchSize?: number;
+}
+
+/** A tfjs model.json (graph or layers) as a runnable {@link ModelProbe}. */
+export interface TfjsFileModelProbe extends ModelProbe {
+  readonly id: string;
+  /** Every float32 weight, in manifest order, tagged by io-tfjs (role, layer, channel axes). */
+  readonly weights: WeightSet;
+  readonly forward: Required<NonNullable<ModelProbe["forward"]>>;
+  /** One flat sample: a single input's shape, or `[Σ sizes]` for several inputs (see {@link ModelInputLayout}). */
+  readonly inputShape: readonly number[];
+  readonly calibrationSet?: Dataset;
+  readonly format: "graph-model" | "layers-model";
+  /** How a flat sample is split over the model's inputs. */
+  readonly layout: ModelInputLayout;
+  /** Frees the model's tensors; the probe cannot run afterwards. */
+  dispose(): void;
+}
+
+function modelJsonPath(path: string): string {
+  const p = resolve(path);
+  return existsSync(p) && statSync(p).isDirectory() ? join(p, "model.json") : p;
+}
+
+/**
+ * Loads any tfjs `model.json` — graph model or layers model — once, and returns a probe that runs
+ * it with any weight set: per call only the weight tensors whose values changed are replaced
+ * (through the GraphModel executor's weight map, or the LayersModel's variables), and the old
+ * tensors are disposed, so repeated calls do not leak.
+ *
+ * Inputs: `forward.predict`/`predictOutputs` take `count` flat samples of
+ * `layout.sampleSize` values each; each sample holds the model's inputs one after the other in
+ * input order. Integer inputs receive the values rounded down and clamped to ≥ 0 (only sensible
+ * with real data). `predictOutputs` returns every model output, raw, by name; `predict` returns
+ * the first output.
+ *
+ * @param path - A model.json file or a folder holding one.
+ * @throws {IoError} / {FormatError} for a missing or malformed model (io-tfjs's validation; tfjs
+ *   failing to build the model is a FormatError).
+ * @throws {ShapeMismatchError} when an input dimension is unknown and neither `inputShapes` nor
+ *   the data give it, or the data file lacks an input's tensor.
+ * @example
+ * const probe = await loadTfjsModelProbe("model/model.json", { data: "calib.safetensors" });
+ * const outs = await probe.forward.predictOutputs(probe.weights, probe.calibrationSet!.inputs, 8);
+ */
+export async function loadTfjsModelProbe(path: string, opts: TfjsFileProbeOptions = {}): Promise<TfjsFileModelProbe> {
+  const tf = await getTf();
+  const id = opts.id ?? path;
+  const m = await readTfjsModel(modelJsonPath(path));
+  const weights: WeightTensor[] = [];
+  for (const e of m.entries) if (isFloatEntry(e)) weights.push(await readTfjsTensor(m, e));
+  const artifacts = await tfjsArtifacts(m, { weights: new Map(weights.map((t) => [t.name, t.data])) });
+  const runtime = tf as unknown as TfjsRuntime;
+  const model = await loadTfjsFromArtifacts(runtime, artifacts, m.format, m.path);
+  try {
+    const decls: ModelInputDecl[] = tfjsInputSpecs(model);
+    const data = opts.data !== undefined ? await loadInputData(opts.data, decls) : undefined;
+    const layout = resolveInputLayout(id, decls, { ...(opts.inputShapes ? { inputShapes: opts.inputShapes } : {}), ...(data ? { data } : {}) });
+    const calibrationSet = data ? inputDataset(layout, data) : undefined;
+    const swapper: WeightSwapper = m.format === "graph-model"
+      ? graphModelSwapper(tf, model as GraphModel, id, weights)
+      : layersModelSwapper(tf, model as LayersModel, id, weights);
+    const batch = opts.batchSize ?? 256;
+    // Calls share one model: they run one after another, each with its own weights in place.
+    let queue: Promise<unknown> = Promise.resolve();
+    const predictOutputs = (ws: WeightSet, inputs: Float32Array, count: number): Promise<ForwardOutput[]> => {
+      const run = queue.then(() => {
+        swapper.apply(ws);
+        // tfjs inputs are float32 or int32 (tfjsInputSpecs), so no feed is a BigInt64Array.
+        return runInBatches(layout, inputs, count, batch, (feeds) => runTfjsModel(runtime, model, feeds as ModelFeed[]));
+      });
+      queue = run.catch(() => undefined);
+      return run;
+    };
+    return {
+      id, weights, format: m.format, layout, inputShape: layout.sampleShape,
+      ...(calibrationSet ? { calibrationSet } : {}),
+      forward: {
+        predictOutputs,
+        predict: async (ws, inputs, count) => (await predictOutputs(ws, inputs, count))[0]!.data,
+      },
+      dispose: () => model.dispose(),
+    };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}

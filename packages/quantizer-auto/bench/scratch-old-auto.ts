@@ -1,0 +1,270 @@
+import {
+  ByteWriter, codebookSize, CollectingDiagnostics, defineQuantizer, dequantizeModel, hasCapability, InvalidOptionsError,
+  MissingCapabilityError, throwIfAborted, writeCodebook, z,
+  type Codebook, type QuantizedModel, type QuantizedTensor, type Quantizer, type QuantizerPlugin, type RunContext, type WeightSet, type WeightTensor,
+} from "@quantforge/core";
+import { DEFAULT_FIDELITY_SETTINGS, FidelityMeter, type FidelityResult } from "@quantforge/evaluator-fidelity";
+import { allocate, type RdPoint } from "../src/allocate-impl.js";
+import { VERSION } from "../src/version.js";
+
+/** A candidate: a quantizer id and options (without `bits`, which `candidateBits` sweeps, unless fixed). */
+export interface CandidateSpec {
+  readonly quantizer: string;
+  readonly options?: Record<string, unknown>;
+}
+
+/**
+ * Default candidates (each swept over `candidateBits`): rtn per output channel (zero exact),
+ * rtn per group of 32 and of 128 elements (zero exact), rtn per tensor (zero exact —
+ * tfjs-converter's grid), uniform-mse per output channel midtread (exact zero) and uniform-mse
+ * per tensor (the papers' midrise). Ids the host did not register are skipped.
+ *
+ * rtn groups are runs of consecutive row-major elements. tfjs kernels are `[kh, kw, cin, cout]`
+ * (conv) and `[in, out]` (dense), so a group runs along the **output-channel** axis inside one
+ * input row (one `kh, kw, cin` position; a group spans several rows when `cout` < groupSize).
+ * Per channel isolates outliers that sit in a few output channels; per group isolates outliers
+ * that sit in a few input rows, and still helps when every output channel holds one outlier
+ * (only the groups containing an outlier get a coarse grid).
+ */
+export const DEFAULT_CANDIDATES: readonly CandidateSpec[] = Object.freeze([
+  { quantizer: "rtn", options: { granularity: "channel", axis: -1, zero: "exact" } },
+  { quantizer: "rtn", options: { granularity: "group", groupSize: 32, zero: "exact" } },
+  { quantizer: "rtn", options: { granularity: "group", groupSize: 128, zero: "exact" } },
+  { quantizer: "rtn", options: { granularity: "tensor", zero: "exact" } },
+  { quantizer: "uniform-mse", options: { granularity: "channel", axis: -1, midtread: true } },
+  { quantizer: "uniform-mse", options: { granularity: "tensor" } },
+]);
+
+/** Default bit widths each candidate is tried at. */
+export const DEFAULT_CANDIDATE_BITS: readonly number[] = Object.freeze([2, 3, 4, 5, 6, 7, 8]);
+
+/** zod schema of the auto options (defaults applied by it). */
+export const autoOptionsSchema = z.strictObject({
+  /** Size budget in bits per quantized weight (codes + codebooks). @default 4 */
+  bits: z.number().min(0.25).max(32).default(4),
+  /** Size budget in bytes for all quantized tensors; overrides `bits` when given. */
+  bytes: z.number().int().min(1).optional(),
+  /** Candidate methods (see {@link DEFAULT_CANDIDATES}); `options.bits` fixes the width, else `candidateBits` is swept. */
+  candidates: z.array(z.strictObject({ quantizer: z.string().min(1), options: z.record(z.string(), z.unknown()).optional() })).min(1).optional(),
+  /** Bit widths each candidate without a fixed `bits` is tried at. @default [2, 3, 4, 5, 6, 7, 8] */
+  candidateBits: z.array(z.number().int().min(1).max(16)).min(1).default([...DEFAULT_CANDIDATE_BITS]),
+  /** Cap on candidates per tensor (each costs one quantization and one forward pass per tensor); the defaults give 6 × 7 = 42. @default 48 */
+  maxCandidates: z.number().int().min(1).max(256).default(48),
+  /** Input samples each forward pass runs (calibration/test rows or random inputs). @default 16 */
+  samples: z.number().int().min(1).max(4096).default(16),
+  /** Range of random inputs when the model has no data. @default [0, 1] */
+  inputRange: z.tuple([z.number(), z.number()]).refine(([a, b]) => a < b, { message: "must be [lo, hi] with lo < hi" }).default([0, 1]),
+});
+
+/** Validated auto options. */
+export type AutoOptions = z.output<typeof autoOptionsSchema>;
+/** auto options as a user writes them. */
+export type AutoOptionsInput = z.input<typeof autoOptionsSchema>;
+
+/** What {@link autoQuantizer} takes at construction. */
+export interface AutoQuantizerConfig {
+  /**
+   * The quantizer descriptors candidates may use (the runner passes its registered ones; a
+   * function is called lazily, so a host may pass a list that contains this plugin itself — `auto`
+   * is never its own candidate).
+   */
+  readonly plugins?: readonly QuantizerPlugin[] | (() => readonly { kind: string; id: string }[]);
+  /** Options applied under the options given at run time. */
+  readonly defaults?: Partial<AutoOptionsInput>;
+}
+
+/** One usable candidate: label, instance. */
+interface Candidate {
+  readonly label: string;
+  readonly instance: Quantizer;
+}
+
+/** Bits a quantized tensor costs: fixed-length codes (+ positions when sparse) plus its serialized codebook(s). */
+export function codedBits(qm: QuantizedModel): number {
+  let bits = 0;
+  const cbs = new Map(qm.codebooks.map((c) => [c.id, c]));
+  for (const t of qm.tensors) {
+    const size = codebookSize(cbs.get(t.codebook)!);
+    bits += t.codes.length * Math.max(1, Math.ceil(Math.log2(Math.max(size, 2))));
+    if (t.sparse) {
+      const n = t.shape.reduce((a, b) => a * b, 1);
+      bits += t.sparse.positions.length * Math.max(1, Math.ceil(Math.log2(Math.max(n, 2))));
+    }
+  }
+  for (const cb of qm.codebooks) {
+    const w = new ByteWriter(64);
+    writeCodebook(w, cb);
+    bits += 8 * w.length;
+  }
+  for (const p of qm.passthrough ?? []) bits += 32 * p.data.length;
+  return bits;
+}
+
+function label(id: string, options: Record<string, unknown>): string {
+  const kv = Object.entries(options).filter(([k]) => k !== "bits").map(([k, v]) => `${k}=${String(v)}`);
+  return `${id}${kv.length ? `:${kv.join(",")}` : ""}@${String(options.bits ?? "?")}b`;
+}
+
+function buildCandidates(o: AutoOptions, plugins: readonly QuantizerPlugin[]): Candidate[] {
+  const byId = new Map(plugins.filter((p) => p.kind === "quantizer" && p.id !== "auto").map((p) => [p.id, p]));
+  const explicit = o.candidates !== undefined;
+  const specs = o.candidates ?? DEFAULT_CANDIDATES;
+  const out: Candidate[] = [];
+  const seen = new Set<string>();
+  for (const s of specs) {
+    const p = byId.get(s.quantizer);
+    if (!p) {
+      if (explicit) throw new InvalidOptionsError("auto", "candidates", `names quantizer "${s.quantizer}", which is not available (known: ${[...byId.keys()].sort().join(", ") || "none"})`);
+      continue;
+    }
+    const widths = s.options && "bits" in s.options ? [s.options.bits] : o.candidateBits;
+    for (const b of widths) {
+      const raw = { ...(s.options ?? {}), bits: b };
+      let parsed;
+      try {
+        parsed = p.parseOptions(raw);
+      } catch (e) {
+        // A swept width the method does not support (support-region: 2–4 bits; midtread: ≥ 2) is
+        // skipped; an explicit candidate whose other options are wrong is an error.
+        if (!explicit) continue;
+        const fixedBits = s.options !== undefined && "bits" in s.options;
+        let othersValid = false;
+        try {
+          p.parseOptions(s.options ?? {});
+          othersValid = true;
+        } catch { /* the options are wrong whatever the width */ }
+        if (!fixedBits && othersValid) continue;
+        throw e;
+      }
+      const l = label(p.id, raw);
+      if (seen.has(l)) continue;
+      seen.add(l);
+      out.push({ label: l, instance: p.create(parsed) });
+    }
+  }
+  if (out.length > o.maxCandidates) throw new InvalidOptionsError("auto", "maxCandidates", `is ${o.maxCandidates} but ${out.length} candidates were given; raise it or give fewer candidates/candidateBits`);
+  if (out.length === 0) throw new InvalidOptionsError("auto", "candidates", "leave no usable candidate; register rtn or uniform-mse or list candidates explicitly");
+  return out;
+}
+
+/** Σ over outputs of the squared relative error (additive over independently quantized tensors); Infinity if undefined. */
+export function outputDistortion(r: FidelityResult): number {
+  let d = 0;
+  for (const o of r.outputs) {
+    if (o.relError.value === null) return Infinity;
+    d += o.relError.value ** 2;
+  }
+  return d;
+}
+
+function replace(all: WeightSet, repl: ReadonlyMap<string, Float32Array>): WeightSet {
+  return all.map((t) => (repl.has(t.name) ? { ...t, data: repl.get(t.name)! } : t));
+}
+
+/** Renames a single-tensor result's codebooks so they are unique in the mixed model. */
+function renamed(qm: QuantizedModel, t: WeightTensor): { codebooks: Codebook[]; tensors: QuantizedTensor[]; passthrough: WeightTensor[] } {
+  const ids = new Map(qm.codebooks.map((c) => [c.id, qm.codebooks.length === 1 ? t.name : `${t.name}#${c.id}`]));
+  return {
+    codebooks: qm.codebooks.map((c) => ({ ...c, id: ids.get(c.id)! })),
+    tensors: qm.tensors.map((q) => ({ ...q, codebook: ids.get(q.codebook)! })),
+    passthrough: [...(qm.passthrough ?? [])],
+  };
+}
+
+/**
+ * Runs the allocation on a model and returns the mixed quantized model plus what was chosen.
+ * See {@link autoQuantizer}.
+ */
+export async function autoQuantize(weights: WeightSet, o: AutoOptions, plugins: readonly QuantizerPlugin[], ctx: RunContext): Promise<QuantizedModel> {
+  const model = ctx.model;
+  if (!model || !hasCapability(model, "forward")) throw new MissingCapabilityError("auto", "forward");
+  const all = buildCandidates(o, plugins).filter((c) => (c.instance.needs ?? []).every((n) => hasCapability(model, n)));
+  if (all.length === 0) throw new MissingCapabilityError("auto", "forward");
+  const meter = new FidelityMeter(model, model.weights, { ...DEFAULT_FIDELITY_SETTINGS, samples: o.samples, inputRange: o.inputRange }, ctx.seed);
+  // Candidates run quietly: their diagnostics would repeat once per tried width.
+  const quiet: RunContext = { ...ctx, diagnostics: new CollectingDiagnostics() };
+  const points: RdPoint[][] = [];
+  const total = weights.length * all.length;
+  let done = 0;
+  for (const t of weights) {
+    const row: RdPoint[] = [];
+    for (const c of all) {
+      throwIfAborted(ctx);
+      let pt: RdPoint = { rate: Infinity, dist: Infinity };
+      try {
+        const qm = await c.instance.quantize([t], quiet);
+        const dec = dequantizeModel(qm, [t])[0]!;
+        const r = await meter.measure(replace(model.weights, new Map([[t.name, dec.data]])));
+        pt = { rate: codedBits(qm), dist: outputDistortion(r) };
+      } catch (e) {
+        if ((e as Error).name === "AbortedError") throw e;
+        ctx.diagnostics.report({ severity: "info", source: "auto", ruleId: "candidate-failed", tensor: t.name, message: `candidate ${c.label} cannot quantize "${t.name}" (${(e as Error).message.split("\n")[0]}); skipped.` });
+      }
+      row.push(pt);
+      ctx.progress.update("auto", ++done, total);
+    }
+    points.push(row);
+  }
+  const count = weights.reduce((a, t) => a + t.data.length, 0);
+  const budget = o.bytes !== undefined ? 8 * o.bytes : o.bits * count;
+  const alloc = allocate(points, budget);
+  if (!alloc.feasible) {
+    ctx.diagnostics.report({ severity: "warning", source: "auto", ruleId: "budget-infeasible", message: `the budget (${(budget / Math.max(1, count)).toFixed(3)} bits/weight) is below the cheapest candidates (${(alloc.totalRate / Math.max(1, count)).toFixed(3)} bits/weight); the cheapest were chosen.` });
+  }
+  const codebooks: Codebook[] = [], tensors: QuantizedTensor[] = [], passthrough: WeightTensor[] = [];
+  const decoded = new Map<string, Float32Array>();
+  let rate = 0;
+  for (let i = 0; i < weights.length; i++) {
+    const t = weights[i]!, c = all[alloc.choice[i]!]!;
+    const qm = await c.instance.quantize([t], quiet);
+    rate += codedBits(qm);
+    const r = renamed(qm, t);
+    codebooks.push(...r.codebooks);
+    tensors.push(...r.tensors);
+    passthrough.push(...r.passthrough);
+    decoded.set(t.name, dequantizeModel(qm, [t])[0]!.data);
+    const p = points[i]![alloc.choice[i]!]!;
+    ctx.diagnostics.report({ severity: "info", source: "auto", ruleId: "choice", tensor: t.name, message: `"${t.name}": ${c.label}, ${(p.rate / Math.max(1, t.data.length)).toFixed(3)} bits/weight, alone output error² ${p.dist.toExponential(3)}.` });
+  }
+  // End-to-end check of the assembled model: what was predicted (Σ of single-tensor errors) versus measured.
+  const final = await meter.measure(replace(model.weights, decoded));
+  ctx.diagnostics.report({
+    severity: "info", source: "auto", ruleId: "summary",
+    message: `auto: ${(rate / Math.max(1, count)).toFixed(4)} bits/weight (budget ${(budget / Math.max(1, count)).toFixed(4)}), worst-output relative error ${final.worst.value === null ? "undefined" : final.worst.value.toExponential(4)} measured end to end (predicted Σ error² ${alloc.totalDist.toExponential(3)}, measured ${outputDistortion(final).toExponential(3)}), ${all.length} candidates × ${weights.length} tensors on ${final.samples} ${final.source} samples.`,
+  });
+  return passthrough.length > 0 ? { codebooks, tensors, passthrough } : { codebooks, tensors };
+}
+
+/**
+ * The `auto` quantizer (needs `forward`): given a size budget — `bits` per weight (default 4;
+ * compare's bit axis) or `bytes` — it picks per tensor the method, options, granularity and bit
+ * width among candidate quantizers to minimise the model-output error. Every tensor is quantized
+ * alone with every candidate; the output error (Σ over outputs of the squared relative error on
+ * `samples` inputs) and the real coded size (fixed-length codes + serialized codebook bytes)
+ * give each tensor's rate–distortion points; greedy equal-slope allocation on their lower convex
+ * hulls picks one per tensor under the budget; the assembled mixed model is measured end to end
+ * and reported as an `info` diagnostic (`auto/summary`). Cost: tensors × candidates
+ * quantizations and forward passes (candidates capped by `maxCandidates`, default 48; samples by
+ * `samples`, default 16).
+ *
+ * @param config - Candidate quantizer descriptors and default options.
+ */
+export function autoQuantizer(config: AutoQuantizerConfig = {}): QuantizerPlugin<AutoOptions> {
+  const plugins = (): QuantizerPlugin[] => {
+    const p: readonly { kind: string; id: string }[] = typeof config.plugins === "function" ? config.plugins() : (config.plugins ?? []);
+    return p.filter((x): x is QuantizerPlugin => x.kind === "quantizer" && x.id !== "auto");
+  };
+  return defineQuantizer({
+    id: "auto",
+    version: VERSION,
+    description: "Per-tensor choice of method, granularity and bit width under a size budget (bits/weight or bytes) by measured rate–output-error slopes; verified end to end",
+    options: autoOptionsSchema,
+    defaults: config.defaults,
+    create: (o): Quantizer => {
+      const list = plugins();
+      // Validate the candidate list now, so bad candidates fail before any model is loaded.
+      buildCandidates(o, list);
+      return { id: "auto", needs: ["forward"], quantize: (weights, ctx) => autoQuantize(weights, o, list, ctx) };
+    },
+  });
+}
