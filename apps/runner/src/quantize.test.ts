@@ -1,7 +1,8 @@
 import { readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { saveSafetensors, loadSafetensors } from "@quantforge/io-safetensors";
-import { buildOnnxModel, put } from "@quantforge/io-onnx/testing";
+import { readOnnxModel } from "@quantforge/io-onnx";
+import { buildMatMulOnnxModel, buildOnnxModel, put } from "@quantforge/io-onnx/testing";
 import { cpuTf, writeGraphModel, writeLayersModel } from "@quantforge/io-tfjs/testing";
 import { sampleTensor } from "@quantforge/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -67,6 +68,39 @@ describe("quantforge quantize", () => {
     expect(d.report.model!.inputSource).toBe("dataset inputs.safetensors");
     expect(d.report.model!.inputs).toEqual([{ name: "x", shape: [3, 2, 5, 5] }]);
     expect(d.report.model!.reload.maxAbsDiff).toBe(0);
+  });
+
+  it("ONNX: onnx-qdq with rtn 8-bit per group is blocked DequantizeLinear on opset 21; opset 13 is refused with QF_USAGE", async () => {
+    const args = ["--quantizer", "rtn", "--bits", "8", "--option", "granularity=group", "--option", "groupSize=32", "--target", "onnx-qdq"];
+    const mm21 = await put(t.dir, "mm21.onnx", buildMatMulOnnxModel({ seed: 7 }));
+    const { code, report, err } = await quantize([mm21, ...args, "--out", t.path("qdq-group")]);
+    expect(code, err).toBe(0);
+    expect(report.model!.reload.matches).toBe(true);
+    expect(report.model!.reload.runtime).toMatch(/onnxruntime-node/);
+    expect(report.notes.join(" ")).toMatch(/2 initializer\(s\) written as uint8 \+ DequantizeLinear/);
+    expect(report.size.after).toBeLessThan(report.size.before);
+    const written = await readOnnxModel(join(t.path("qdq-group"), "model.onnx"));
+    expect(written.nodes.filter((n) => n.opType === "DequantizeLinear").map((n) => n.ints)).toEqual([{ axis: 1, block_size: 32 }, { axis: 1, block_size: 32 }]);
+    const mm13 = await put(t.dir, "mm13.onnx", buildMatMulOnnxModel({ seed: 7, opset: 13 }));
+    const r = await cli(["quantize", mm13, ...args, "--out", t.path("qdq-group-13")]);
+    expect(r.code, r.err).toBe(2);
+    expect(errorCode(r)).toBe("QF_USAGE");
+    expect(r.err).toMatch(/needs opset 21 or later, but the model declares opset 13/);
+    expect(await readdir(t.dir)).not.toContain("qdq-group-13");
+  });
+
+  it("ONNX MatMul weights, onnx-qdq per tensor and per output channel: the file is checked at ORT's basic level and ORT's fused default is reported", async () => {
+    const mm = await put(t.dir, "mm-pt.onnx", buildMatMulOnnxModel({ seed: 8 }));
+    for (const [dir, extra] of [["qdq-mm-tensor", []], ["qdq-mm-channel", ["--option", "granularity=channel"]]] as const) {
+      const { code, report, err } = await quantize([mm, "--quantizer", "rtn", "--bits", "8", ...extra, "--target", "onnx-qdq", "--out", t.path(dir)]);
+      expect(code, err).toBe(0);
+      expect(report.model!.reload.matches).toBe(true);
+      expect(report.model!.reload.runtime).toMatch(/basic/);
+      expect(report.model!.reload.defaultOptimization!.maxAbsDiff).toBeGreaterThanOrEqual(0);
+    }
+    const written = await readOnnxModel(join(t.path("qdq-mm-channel"), "model.onnx"));
+    // "output" = the last axis of a MatMul B [K, N].
+    expect(written.nodes.filter((n) => n.opType === "DequantizeLinear").map((n) => n.ints?.axis)).toEqual([1, 1]);
   });
 
   it("safetensors → qf (streamed) that quantforge decode restores; joint quantizers say they hold everything", async () => {

@@ -2,8 +2,8 @@ import { ErrorCodes, codebookMap, defaultSelector, resolveChannelAxis, runPipeli
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
 import { uniformMseQuantizer } from "@quantforge/quantizer-uniform-mse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ONNX_WEIGHTS, buildOnnxModel, put, randomInput, scratch } from "./testing/fixtures.js";
-import { loadOnnxWeights, parseOnnxModel, readOnnxModel, streamOnnxWeights, type OnnxModel } from "./read.js";
+import { MATMUL_WEIGHTS, ONNX_WEIGHTS, buildMatMulOnnxModel, buildOnnxModel, put, randomInput, scratch } from "./testing/fixtures.js";
+import { initializerRawBytes, loadOnnxWeights, parseOnnxModel, readOnnxModel, streamOnnxWeights, type OnnxModel } from "./read.js";
 import { runOnnxModel, type OnnxOutput } from "./run.js";
 import { encodeOnnxModel, writeOnnxModel, type OnnxTarget, type OnnxWeightOutput } from "./write.js";
 
@@ -125,6 +125,61 @@ describe("writing", () => {
       }
     });
   }
+
+  for (const opts of [{ bits: 8, groupSize: 32 }, { bits: 4, groupSize: 16 }]) {
+    it(`onnx-qdq (per group, ${opts.bits}-bit, groups of ${opts.groupSize}, opset 21): blocked DequantizeLinear on the last axis; outputs match the decoded weights`, async () => {
+      const m = await parseOnnxModel(buildMatMulOnnxModel({ seed: 4 }), "mm.onnx");
+      expect(m.opset).toBe(21);
+      const q = await quantize(m, rtnQuantizer(), { ...opts, granularity: "group" });
+      const r = await encodeOnnxModel(m, q.outputs, { target: "onnx-qdq" });
+      expect(r.qdq.sort()).toEqual([MATMUL_WEIGHTS.w1, MATMUL_WEIGHTS.w2].sort());
+      const back = await parseOnnxModel(r.bytes, "mm-qdq.onnx");
+      const dq = back.nodes.filter((n) => n.opType === "DequantizeLinear");
+      expect(dq.map((n) => [n.outputs[0], n.ints])).toEqual([
+        [MATMUL_WEIGHTS.w1, { axis: 1, block_size: opts.groupSize }], [MATMUL_WEIGHTS.w2, { axis: 1, block_size: opts.groupSize }],
+      ]);
+      for (const [name, dims] of [[MATMUL_WEIGHTS.w1, [64, 96]], [MATMUL_WEIGHTS.w2, [96, 32]]] as const) {
+        const pd = [dims[0], dims[1] / opts.groupSize];
+        expect(back.initializers.find((i) => i.name === `${name}_scale`)!.dims).toEqual(pd);
+        expect(back.initializers.find((i) => i.name === `${name}_zero_point`)!.dims).toEqual(pd);
+        // Scales and zero points are stored in the codebook's (row-major group) order, which is ONNX's block order.
+        const cb = (q.outputs.get(name) as Extract<OnnxWeightOutput, { kind: "quantized" }>).codebook;
+        if (cb.kind !== "affine") throw new Error("rtn writes affine codebooks");
+        const bytesOf = async (suffix: string) => (await initializerRawBytes(back.initializers.find((i) => i.name === `${name}_${suffix}`)!))!;
+        expect([...new Float32Array((await bytesOf("scale")).slice().buffer)]).toEqual([...cb.scale]);
+        expect([...(await bytesOf("zero_point"))]).toEqual([...cb.zeroPoint]);
+      }
+      const xin = randomInput(11, 3 * 64);
+      const runMm = (bytes: Uint8Array) => runOnnxModel(bytes, [{ name: "x", shape: [3, 64], data: xin }]);
+      const predicted = await runMm((await encodeOnnxModel(m, q.decoded, { target: "onnx" })).bytes);
+      const original = await runMm(m.bytes);
+      expect(original[0]!.data.some((v, i) => v !== predicted[0]!.data[i])).toBe(true);
+      // ORT computes (q − z)·s per block in float32 like quantforge; only the MatMul may reassociate.
+      expectClose(await runMm(r.bytes), predicted, 1e-6);
+    });
+  }
+
+  it("onnx-qdq refuses per-group grids below opset 21 and groups that do not tile the last axis, saying why", async () => {
+    const old = await parseOnnxModel(buildMatMulOnnxModel({ seed: 4, opset: 13 }), "mm13.onnx");
+    const q13 = await quantize(old, rtnQuantizer(), { bits: 8, granularity: "group", groupSize: 32 });
+    const e13 = await encodeOnnxModel(old, q13.outputs, { target: "onnx-qdq" }).catch((err: unknown) => err);
+    expect((e13 as { code: string }).code).toBe(ErrorCodes.USAGE);
+    expect((e13 as Error).message).toMatch(/blocked DequantizeLinear .*needs opset 21 or later, but the model declares opset 13\. Use --target onnx .*--option granularity=channel/);
+    // Gemm B [4, 75]: 75 % 32 ≠ 0, so its groups of 32 straddle rows.
+    const m21 = await parseOnnxModel(buildOnnxModel({ seed: 9, opset: 21 }), "m21.onnx");
+    const fcOnly = (t: WeightTensor) => t.name === ONNX_WEIGHTS.gemmB;
+    const q = await quantize(m21, rtnQuantizer(), { bits: 8, granularity: "group", groupSize: 32 }, fcOnly);
+    const e = await encodeOnnxModel(m21, q.outputs, { target: "onnx-qdq" }).catch((err: unknown) => err);
+    expect((e as { code: string }).code).toBe(ErrorCodes.USAGE);
+    expect((e as Error).message).toMatch(/"fc\.weight" has shape \[4, 75\]; .*last dimension \(75\) is a multiple of the group size\. Choose a groupSize that divides 75 \(e\.g\. --option groupSize=25\)/);
+    // The suggested size works: blocks of 25 along the last axis; ORT runs the model.
+    const q25 = await quantize(m21, rtnQuantizer(), { bits: 8, granularity: "group", groupSize: 25 }, fcOnly);
+    const r = await encodeOnnxModel(m21, q25.outputs, { target: "onnx-qdq" });
+    const back = await parseOnnxModel(r.bytes, "m21-qdq.onnx");
+    expect(back.nodes.filter((n) => n.opType === "DequantizeLinear").map((n) => n.ints)).toEqual([{ axis: 1, block_size: 25 }]);
+    expect(back.initializers.find((i) => i.name === `${ONNX_WEIGHTS.gemmB}_scale`)!.dims).toEqual([4, 3]);
+    expectClose(await run(r.bytes), await run((await encodeOnnxModel(m21, q25.decoded, { target: "onnx" })).bytes), 1e-6);
+  });
 
   it("onnx-qdq refuses codebooks DequantizeLinear cannot express", async () => {
     const m = await readOnnxModel(src);

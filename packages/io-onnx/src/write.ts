@@ -22,7 +22,8 @@ export class OnnxTargetError extends QuantforgeError {
  *   to nearest) — the graph is untouched;
  * - `onnx-qdq`: affine 8-bit tensors as a uint8 initializer + scale + zero point feeding a
  *   `DequantizeLinear` node whose output takes the float initializer's name, so every use of
- *   it is replaced without touching the consumers (per-axis for per-channel grids, opset ≥ 13).
+ *   it is replaced without touching the consumers (per-axis for per-channel grids, opset ≥ 13;
+ *   blocked on the last axis for per-group grids whose groups tile the last dimension, opset ≥ 21).
  */
 export type OnnxTarget = "onnx" | "onnx-qdq";
 
@@ -88,26 +89,73 @@ interface QdqParts {
   readonly node: Uint8Array;
 }
 
+/** How the scale/zero point of a DequantizeLinear node line up with the quantized tensor. */
+interface QdqLayout {
+  /** The `axis` attribute (absent for per-tensor). */
+  readonly axis?: number;
+  /** The `block_size` attribute of blocked quantization (opset ≥ 21). */
+  readonly blockSize?: number;
+  /** Dims of the scale and zero-point initializers. */
+  readonly pdims: readonly number[];
+}
+
+const QDQ_HINT = `Use --target onnx (decoded float weights) instead.`;
+
+function perTensorLayout(model: OnnxModel, init: OnnxInitializer): QdqLayout {
+  if (model.opset < 10) throw new OnnxTargetError(`DequantizeLinear needs opset 10 or later; the model declares opset ${model.opset} (initializer "${init.name}"). ${QDQ_HINT}`);
+  return { pdims: [] };
+}
+
+/** The largest divisor of `n` that is at most `limit` (a group size that fits a last dimension of `n`). */
+function largestDivisorAtMost(n: number, limit: number): number {
+  for (let d = Math.min(n, limit); d > 1; d--) if (n % d === 0) return d;
+  return 1;
+}
+
+/**
+ * Per-channel grids are per-axis DequantizeLinear (opset ≥ 13). Per-group grids (runs of `size`
+ * consecutive row-major elements) are blocked DequantizeLinear (opset ≥ 21) on the last axis:
+ * when the last dimension D is a multiple of `size`, element (…, j) of flat index i lies in
+ * group ⌊i/size⌋ = (outer index)·D/size + ⌊j/size⌋, which is exactly ONNX's block of (…, j)
+ * with scales shaped [..., D/size] in row-major order.
+ */
+function groupedLayout(model: OnnxModel, init: OnnxInitializer, t: QuantizedTensor, params: number): QdqLayout {
+  const g = t.grouping;
+  let layout: QdqLayout;
+  if (g.kind === "channel") {
+    if (model.opset < 13) throw new OnnxTargetError(`per-axis DequantizeLinear needs opset 13 or later; the model declares opset ${model.opset} (initializer "${init.name}"). ${QDQ_HINT}`);
+    layout = { axis: g.axis, pdims: [params] };
+  } else if (g.kind === "group") {
+    if (model.opset < 21) {
+      throw new OnnxTargetError(`tensor "${init.name}" has per-group parameters (groups of ${g.size}); that needs blocked DequantizeLinear (block_size), which needs opset 21 or later, but the model declares opset ${model.opset}. Use --target onnx (decoded float weights) or per-channel granularity (--option granularity=channel).`);
+    }
+    // A rank-0 tensor is one element, one group: it never reaches here (params > 1).
+    const last = init.dims.at(-1) ?? 1;
+    if (last % g.size !== 0) {
+      throw new OnnxTargetError(`tensor "${init.name}" has shape [${init.dims.join(", ")}]; its groups of ${g.size} consecutive elements are DequantizeLinear blocks only when the last dimension (${last}) is a multiple of the group size. Choose a groupSize that divides ${last} (e.g. --option groupSize=${largestDivisorAtMost(last, g.size)}), or use --target onnx (decoded float weights).`);
+    }
+    layout = { axis: init.dims.length - 1, blockSize: g.size, pdims: [...init.dims.slice(0, -1), last / g.size] };
+  } else {
+    throw new ShapeMismatchError(`tensor "${init.name}" has ${params} parameter sets but a whole-tensor grouping; the codebook does not match the tensor.`);
+  }
+  if (shapeSize(layout.pdims) !== params) {
+    throw new ShapeMismatchError(`tensor "${init.name}" has ${params} parameter sets but its ${g.kind} grouping over [${init.dims.join(", ")}] makes ${shapeSize(layout.pdims)}.`);
+  }
+  return layout;
+}
+
 /** The DequantizeLinear form of one quantized FLOAT initializer, or an error saying why not. */
 function qdq(model: OnnxModel, init: OnnxInitializer, t: QuantizedTensor, cb: Codebook, taken: Set<string>): QdqParts {
-  const hint = `Use --target onnx (decoded float weights) instead.`;
-  if (init.dataType !== OnnxDataType.FLOAT) throw new OnnxTargetError(`initializer "${init.name}" is not FLOAT; the DequantizeLinear form is written for FLOAT initializers only. ${hint}`);
-  if (cb.kind !== "affine") throw new OnnxTargetError(`tensor "${init.name}" uses a ${cb.kind} codebook; DequantizeLinear expresses affine grids only. ${hint}`);
-  if (cb.levels > 256) throw new OnnxTargetError(`tensor "${init.name}" has ${cb.levels} levels; the DequantizeLinear form here is 8-bit (at most 256). ${hint}`);
-  if (t.sparse) throw new OnnxTargetError(`tensor "${init.name}" is pruned; write it with --target onnx. ${hint}`);
+  if (init.dataType !== OnnxDataType.FLOAT) throw new OnnxTargetError(`initializer "${init.name}" is not FLOAT; the DequantizeLinear form is written for FLOAT initializers only. ${QDQ_HINT}`);
+  if (cb.kind !== "affine") throw new OnnxTargetError(`tensor "${init.name}" uses a ${cb.kind} codebook; DequantizeLinear expresses affine grids only. ${QDQ_HINT}`);
+  if (cb.levels > 256) throw new OnnxTargetError(`tensor "${init.name}" has ${cb.levels} levels; the DequantizeLinear form here is 8-bit (at most 256). ${QDQ_HINT}`);
+  if (t.sparse) throw new OnnxTargetError(`tensor "${init.name}" is pruned; write it with --target onnx. ${QDQ_HINT}`);
   const params = codebookGroupParams(cb);
-  let axis: number | undefined;
-  if (params !== 1) {
-    if (t.grouping.kind !== "channel") throw new OnnxTargetError(`tensor "${init.name}" has per-group parameters; DequantizeLinear has per-tensor and per-axis forms only. ${hint}`);
-    axis = t.grouping.axis;
-    if (model.opset < 13) throw new OnnxTargetError(`per-axis DequantizeLinear needs opset 13 or later; the model declares opset ${model.opset}. ${hint}`);
-  } else if (model.opset < 10) {
-    throw new OnnxTargetError(`DequantizeLinear needs opset 10 or later; the model declares opset ${model.opset}. ${hint}`);
-  }
+  const layout = params === 1 ? perTensorLayout(model, init) : groupedLayout(model, init, t, params);
   const zp = new Uint8Array(params);
   for (let g = 0; g < params; g++) {
     const z = cb.zeroPoint[g]!;
-    if (!Number.isInteger(z) || z < 0 || z > 255) throw new OnnxTargetError(`tensor "${init.name}" has a zero point ${z} that is not an integer in 0…255; DequantizeLinear's uint8 zero point cannot hold it. ${hint}`);
+    if (!Number.isInteger(z) || z < 0 || z > 255) throw new OnnxTargetError(`tensor "${init.name}" has a zero point ${z} that is not an integer in 0…255; DequantizeLinear's uint8 zero point cannot hold it. ${QDQ_HINT}`);
     zp[g] = z;
     if (!Number.isFinite(cb.scale[g]!)) throw new OnnxTargetError(`tensor "${init.name}" has a non-finite scale.`);
   }
@@ -117,7 +165,7 @@ function qdq(model: OnnxModel, init: OnnxInitializer, t: QuantizedTensor, cb: Co
   const sName = uniqueName(taken, `${init.name}_scale`);
   const zName = uniqueName(taken, `${init.name}_zero_point`);
   const nodeName = uniqueName(taken, `${init.name}_DequantizeLinear`);
-  const pdims = axis === undefined ? [] : [params];
+  const { axis, blockSize, pdims } = layout;
   const initializers = [
     tensorBytes(init.message, { name: qName, dims: init.dims, dataType: OnnxDataType.UINT8, raw: q }),
     tensorBytes({}, { name: sName, dims: pdims, dataType: OnnxDataType.FLOAT, raw: f32Bytes(Float32Array.from(cb.scale)) }),
@@ -126,7 +174,10 @@ function qdq(model: OnnxModel, init: OnnxInitializer, t: QuantizedTensor, cb: Co
   const { NodeProto } = onnxTypes();
   const node = NodeProto.encode(NodeProto.fromObject({
     input: [qName, sName, zName], output: [init.name], name: nodeName, op_type: "DequantizeLinear", domain: "",
-    ...(axis === undefined ? {} : { attribute: [{ name: "axis", i: axis, type: 2 }] }),
+    ...(axis === undefined ? {} : { attribute: [
+      { name: "axis", i: axis, type: 2 },
+      ...(blockSize === undefined ? [] : [{ name: "block_size", i: blockSize, type: 2 }]),
+    ] }),
   })).finish();
   return { initializers, node };
 }

@@ -70,12 +70,12 @@ describe("auto quantizer", () => {
   });
   it("has input-channel rtn and k-means candidates and widths beyond 8 bits by default, within the default cap", () => {
     expect(DEFAULT_CANDIDATES).toEqual([
-      { quantizer: "rtn", options: { granularity: "channel", axis: -1, zero: "exact" }, bits: WIDE_CANDIDATE_BITS },
-      { quantizer: "rtn", options: { granularity: "channel", axis: -2, zero: "exact" }, bits: WIDE_CANDIDATE_BITS },
+      { quantizer: "rtn", options: { granularity: "channel", axis: "output", zero: "exact" }, bits: WIDE_CANDIDATE_BITS },
+      { quantizer: "rtn", options: { granularity: "channel", axis: "input", zero: "exact" }, bits: WIDE_CANDIDATE_BITS },
       { quantizer: "rtn", options: { granularity: "group", groupSize: 32, zero: "exact" }, bits: [2, 3, 4, 5, 6, 7, 8, 10] },
       { quantizer: "rtn", options: { granularity: "group", groupSize: 128, zero: "exact" }, bits: WIDE_CANDIDATE_BITS },
       { quantizer: "rtn", options: { granularity: "tensor", zero: "exact" }, bits: WIDE_CANDIDATE_BITS },
-      { quantizer: "uniform-mse", options: { granularity: "channel", axis: -1, midtread: true } },
+      { quantizer: "uniform-mse", options: { granularity: "channel", axis: "output", midtread: true } },
       { quantizer: "uniform-mse", options: { granularity: "tensor" } },
       { quantizer: "hessian-ecsq", options: { mode: "kmeans", importance: "none", scope: "layer" } },
     ]);
@@ -140,7 +140,7 @@ describe("auto quantizer", () => {
     const diagnostics = new CollectingDiagnostics();
     const qm = await quantize(autoQuantizer({ plugins: withKmeans }), { bits: 9, samples: 64 }, model, diagnostics);
     expect(codedBits(qm)).toBeLessThanOrEqual(9 * In * Out);
-    expect(diagnostics.items.find((d) => d.ruleId === "choice")!.message).toMatch(/rtn:granularity=channel,axis=-2/);
+    expect(diagnostics.items.find((d) => d.ruleId === "choice")!.message).toMatch(/rtn:granularity=channel,axis=input/);
     // Per-output-channel 8-bit spends 12 bits/weight and is still far worse.
     const ch = await quantize(rtnQuantizer(), { bits: 8, granularity: "channel", axis: -1 }, model);
     expect(await distortion(model, qm)).toBeLessThan((await distortion(model, ch)) / 10);
@@ -177,17 +177,22 @@ describe("auto quantizer", () => {
     const header = 1 + 1 + new TextEncoder().encode(cb.id).length + 1;
     expect(codedBits(qm)).toBe(t.data.length * Math.ceil(Math.log2(K)) + 8 * (header + 4 * K));
   });
-  it("skips a candidate that does not fit a tensor (input channel of a rank-1 tensor) once, not per width", async () => {
+  it("skips a candidate that does not fit a tensor (axis −2 of a rank-1 tensor) once, not per width", async () => {
     const base = mlpProbe();
     const v: WeightSet = [...base.weights, { name: "v", shape: [6], data: Float32Array.from([0.1, -0.2, 0.3, 0.05, -0.4, 0.2]), role: "weight" }];
     const model: ModelProbe = { ...base, weights: v };
     const diagnostics = new CollectingDiagnostics();
-    const qm = await quantize(autoQuantizer({ plugins }), { bits: 6, samples: 8 }, model, diagnostics);
+    const candidates = [{ quantizer: "rtn", options: { granularity: "channel", axis: -2 } }, { quantizer: "rtn" }];
+    const qm = await quantize(autoQuantizer({ plugins }), { bits: 6, samples: 8, candidates }, model, diagnostics);
     assertQuantizedModel(qm, v);
     const failed = diagnostics.items.filter((d) => d.ruleId === "candidate-failed");
     expect(failed).toHaveLength(1);
     expect(failed[0]!.tensor).toBe("v");
     expect(failed[0]!.message).toMatch(/axis=-2/);
+    // The default input-channel candidate ("input") resolves to the only axis of a rank-1 tensor.
+    const d2 = new CollectingDiagnostics();
+    await quantize(autoQuantizer({ plugins }), { bits: 6, samples: 8, candidateBits: [4, 8] }, model, d2);
+    expect(d2.items.filter((d) => d.ruleId === "candidate-failed")).toHaveLength(0);
   });
   it("gives the fragile tensor more bits than the others", async () => {
     const model = mlpProbe({ gain: 100 });

@@ -29,29 +29,31 @@ export const DEFAULT_CANDIDATE_BITS: readonly number[] = Object.freeze([2, 3, 4,
 export const WIDE_CANDIDATE_BITS: readonly number[] = Object.freeze([2, 3, 4, 5, 6, 7, 8, 10, 12]);
 
 /**
- * Default candidates. rtn (zero exact): per output channel (axis −1), per **input** channel
- * (axis −2), per group of 32 and of 128 elements, per tensor (tfjs-converter's grid) — each at
- * {@link WIDE_CANDIDATE_BITS} except group32 (2–8 and 10: its scales already cost 2 bits/weight);
- * uniform-mse per output channel midtread (exact zero) and per tensor (the papers' midrise), and
- * exact 1-D k-means per tensor (`hessian-ecsq`, mode `kmeans`, no importance, one `levels`
- * codebook per tensor, every level a float32 in the rate) — at 2–8 bits. Ids the host did not
- * register are skipped (k-means needs `hessian-ecsq`).
+ * Default candidates. rtn (zero exact): per output channel (axis `"output"`), per **input**
+ * channel (axis `"input"`), per group of 32 and of 128 elements, per tensor (tfjs-converter's
+ * grid) — each at {@link WIDE_CANDIDATE_BITS} except group32 (2–8 and 10: its scales already cost
+ * 2 bits/weight); uniform-mse per output channel midtread (exact zero) and per tensor (the
+ * papers' midrise), and exact 1-D k-means per tensor (`hessian-ecsq`, mode `kmeans`, no
+ * importance, one `levels` codebook per tensor, every level a float32 in the rate) — at 2–8 bits.
+ * Ids the host did not register are skipped (k-means needs `hessian-ecsq`).
  *
- * Axes: tfjs kernels are `[kh, kw, cin, cout]` (conv) and `[in, out]` (dense), so axis −1 is the
- * output and −2 the input channel of both. rtn groups are runs of consecutive row-major elements,
- * i.e. along the output channels inside one input row (a group spans several rows when `cout` <
- * groupSize). Per output channel isolates outliers that sit in a few output channels; per input
- * channel isolates outliers that sit in a few input rows even when every output channel holds one;
- * per group sits between them; k-means spends a few levels on a handful of outliers wherever they
- * sit and keeps the rest for the ≈ 0 bulk.
+ * Axes: `"output"`/`"input"` resolve through the tensor's recorded layout (core
+ * `resolveChannelAxis`); without one they are the last and second-to-last axis, the output and
+ * input channels of tfjs kernels `[kh, kw, cin, cout]` and `[in, out]`. rtn groups are runs of
+ * consecutive row-major elements, i.e. in a tfjs kernel along the output channels inside one
+ * input row (a group spans several rows when `cout` < groupSize). Per output channel isolates
+ * outliers that sit in a few output channels; per input channel isolates outliers that sit in a
+ * few input rows even when every output channel holds one; per group sits between them; k-means
+ * spends a few levels on a handful of outliers wherever they sit and keeps the rest for the ≈ 0
+ * bulk.
  */
 export const DEFAULT_CANDIDATES: readonly CandidateSpec[] = Object.freeze([
-  { quantizer: "rtn", options: { granularity: "channel", axis: -1, zero: "exact" }, bits: WIDE_CANDIDATE_BITS },
-  { quantizer: "rtn", options: { granularity: "channel", axis: -2, zero: "exact" }, bits: WIDE_CANDIDATE_BITS },
+  { quantizer: "rtn", options: { granularity: "channel", axis: "output", zero: "exact" }, bits: WIDE_CANDIDATE_BITS },
+  { quantizer: "rtn", options: { granularity: "channel", axis: "input", zero: "exact" }, bits: WIDE_CANDIDATE_BITS },
   { quantizer: "rtn", options: { granularity: "group", groupSize: 32, zero: "exact" }, bits: [...DEFAULT_CANDIDATE_BITS, 10] },
   { quantizer: "rtn", options: { granularity: "group", groupSize: 128, zero: "exact" }, bits: WIDE_CANDIDATE_BITS },
   { quantizer: "rtn", options: { granularity: "tensor", zero: "exact" }, bits: WIDE_CANDIDATE_BITS },
-  { quantizer: "uniform-mse", options: { granularity: "channel", axis: -1, midtread: true } },
+  { quantizer: "uniform-mse", options: { granularity: "channel", axis: "output", midtread: true } },
   { quantizer: "uniform-mse", options: { granularity: "tensor" } },
   { quantizer: "hessian-ecsq", options: { mode: "kmeans", importance: "none", scope: "layer" } },
 ]);
@@ -223,8 +225,8 @@ export async function autoQuantize(weights: WeightSet, o: AutoOptions, plugins: 
   let done = 0;
   for (const t of weights) {
     const row: RdPoint[] = [];
-    // A method that cannot take a tensor (an input-channel axis on a rank-1 bias) fails at every
-    // width; say so once per method and tensor.
+    // A method that cannot take a tensor (a channel axis the tensor lacks) fails at every width;
+    // say so once per method and tensor.
     const failed = new Set<number>();
     for (const c of all) {
       throwIfAborted(ctx);

@@ -61,14 +61,19 @@ const vi = (name: string, dims: (number | string)[]) => ({
 /** Initializer names of the test model. */
 export const ONNX_WEIGHTS = { convW: "conv.weight", convB: "conv.bias", shape: "reshape.shape", gemmB: "fc.weight", gemmC: "fc.bias", gain: "gain.fp16" } as const;
 
+/** IR version for an opset: opset 21 came with IR version 10, so models declaring it need 10. */
+const irVersionFor = (opset: number, legacy: boolean) => (opset >= 21 ? 10 : legacy ? 7 : 8);
+
 /**
- * Assembles a small ONNX model (opset 13) with protobufjs:
+ * Assembles a small ONNX model (opset 13 unless `opset` says otherwise) with protobufjs:
  * x [N, 2, 5, 5] → Conv (3×2×3×3, pads 1, bias) → Relu → Reshape [−1, 75] (int64 shape in
  * int64_data) → Gemm (B 4×75 with transB, C in float_data) → Relu → Mul by Cast(FLOAT16 gain) → y.
  * Float weights are seeded Laplacian in raw_data. With `listInitializersAsInputs`, the weights
- * also appear in graph.input, as IR version 3 exporters wrote them.
+ * also appear in graph.input, as IR version 3 exporters wrote them. Every op in it has the same
+ * semantics from opset 13 to 21, so `opset` only changes what the model declares (and its IR
+ * version: 10 from opset 21).
  */
-export function buildOnnxModel(opts: { seed?: number; listInitializersAsInputs?: boolean } = {}): Uint8Array {
+export function buildOnnxModel(opts: { seed?: number; listInitializersAsInputs?: boolean; opset?: number } = {}): Uint8Array {
   const rng = new Rng(opts.seed ?? 1);
   const convW = laplace(rng, 3 * 2 * 3 * 3, 0.3);
   const convB = laplace(rng, 3, 0.1);
@@ -99,10 +104,41 @@ export function buildOnnxModel(opts: { seed?: number; listInitializersAsInputs?:
   const inputs = [vi("x", ["N", 2, 5, 5])];
   if (opts.listInitializersAsInputs) inputs.push(vi(ONNX_WEIGHTS.convW, [3, 2, 3, 3]), vi(ONNX_WEIGHTS.gemmB, [4, 75]));
   const model = {
-    ir_version: opts.listInitializersAsInputs ? 7 : 8, producer_name: "quantforge-test", producer_version: "1", doc_string: "test model",
-    opset_import: [{ domain: "", version: 13 }],
+    ir_version: irVersionFor(opts.opset ?? 13, opts.listInitializersAsInputs === true), producer_name: "quantforge-test", producer_version: "1", doc_string: "test model",
+    opset_import: [{ domain: "", version: opts.opset ?? 13 }],
     metadata_props: [{ key: "origin", value: "hand-assembled" }],
     graph: { name: "g", node, initializer, input: inputs, output: [vi("y", ["N", 4])], value_info: [vi("c", ["N", 3, 5, 5])] },
+  };
+  return ModelProto.encode(ModelProto.fromObject(model)).finish();
+}
+
+/** Initializer names of the MatMul test model. */
+export const MATMUL_WEIGHTS = { w1: "mm1.weight", b1: "mm1.bias", w2: "mm2.weight" } as const;
+
+/**
+ * Assembles a two-layer MatMul model (opset 21 unless `opset` says otherwise) with protobufjs:
+ * x [N, 64] → MatMul (B 64×96) → Add (bias 96) → Relu → MatMul (B 96×32) → y [N, 32].
+ * Both MatMul B last dimensions are multiples of 32, so per-group grids with a group size
+ * dividing 32 tile them along the last axis (blocked DequantizeLinear, opset ≥ 21).
+ */
+export function buildMatMulOnnxModel(opts: { seed?: number; opset?: number } = {}): Uint8Array {
+  const rng = new Rng(opts.seed ?? 1);
+  const opset = opts.opset ?? 21;
+  const initializer = [
+    { name: MATMUL_WEIGHTS.w1, dims: [64, 96], data_type: 1, raw_data: raw(laplace(rng, 64 * 96, 0.15)) },
+    { name: MATMUL_WEIGHTS.b1, dims: [96], data_type: 1, raw_data: raw(laplace(rng, 96, 0.1)) },
+    { name: MATMUL_WEIGHTS.w2, dims: [96, 32], data_type: 1, raw_data: raw(laplace(rng, 96 * 32, 0.15)) },
+  ];
+  const node = [
+    { name: "mm1", op_type: "MatMul", input: ["x", MATMUL_WEIGHTS.w1], output: ["m1"] },
+    { name: "add1", op_type: "Add", input: ["m1", MATMUL_WEIGHTS.b1], output: ["a1"] },
+    { name: "relu1", op_type: "Relu", input: ["a1"], output: ["r1"] },
+    { name: "mm2", op_type: "MatMul", input: ["r1", MATMUL_WEIGHTS.w2], output: ["y"] },
+  ];
+  const model = {
+    ir_version: irVersionFor(opset, false), producer_name: "quantforge-test", producer_version: "1",
+    opset_import: [{ domain: "", version: opset }],
+    graph: { name: "mm", node, initializer, input: [vi("x", ["N", 64])], output: [vi("y", ["N", 32])] },
   };
   return ModelProto.encode(ModelProto.fromObject(model)).finish();
 }
