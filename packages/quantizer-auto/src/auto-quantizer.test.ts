@@ -212,6 +212,24 @@ describe("auto quantizer", () => {
     expect(codedBits(a)).toBeLessThanOrEqual(8 * bytes);
     expect(new Set(a.codebooks.map((c) => c.id)).size).toBe(a.codebooks.length);
   });
+  it("reuses its measurements across budgets on the same model and weights (same results as a fresh descriptor), but not across changed weights", async () => {
+    const base = mlpProbe();
+    let calls = 0;
+    const model: ModelProbe = { ...base, forward: { predict: base.forward!.predict, predictOutputs: async (ws, x, n) => { calls++; return base.forward!.predictOutputs!(ws, x, n); } } };
+    const shared = autoQuantizer({ plugins });
+    const a4 = await quantize(shared, { bits: 4, samples: 16 }, model);
+    const first = calls;
+    const a6 = await quantize(shared, { bits: 6, samples: 16 }, model);
+    // Only the float reference and the end-to-end check run again.
+    expect(calls - first).toBeLessThanOrEqual(2);
+    expect(a6).toEqual(await quantize(autoQuantizer({ plugins }), { bits: 6, samples: 16 }, model));
+    expect(a4).toEqual(await quantize(autoQuantizer({ plugins }), { bits: 4, samples: 16 }, model));
+    // Other weight values (same names and shapes) are measured anew.
+    const changed = model.weights.map((t, i) => (i === 0 ? { ...t, data: t.data.map((v) => v * 0.5) } : t));
+    const before = calls;
+    await instantiate(shared, { bits: 4, samples: 16 }).quantize(changed, createRunContext({ seed: 1, model }));
+    expect(calls - before).toBeGreaterThan(10);
+  });
   it("fails with typed errors: no forward pass, unknown or invalid candidates, too many candidates", async () => {
     const model = mlpProbe();
     await expect(quantize(autoQuantizer({ plugins }), {}, { id: "x", weights: model.weights })).rejects.toBeInstanceOf(MissingCapabilityError);

@@ -1,7 +1,7 @@
 import {
   ByteWriter, codebookSize, CollectingDiagnostics, defineQuantizer, dequantizeModel, hasCapability, InvalidOptionsError,
   MissingCapabilityError, throwIfAborted, writeCodebook, z,
-  type Codebook, type QuantizedModel, type QuantizedTensor, type Quantizer, type QuantizerPlugin, type RunContext, type WeightSet, type WeightTensor,
+  type Codebook, type Diagnostic, type ModelProbe, type QuantizedModel, type QuantizedTensor, type Quantizer, type QuantizerPlugin, type RunContext, type WeightSet, type WeightTensor,
 } from "@quantforge/core";
 import { DEFAULT_FIDELITY_SETTINGS, FidelityMeter, type FidelityResult } from "@quantforge/evaluator-fidelity";
 import { allocate, type RdPoint } from "./allocate-impl.js";
@@ -208,11 +208,33 @@ function renamed(qm: QuantizedModel, t: WeightTensor): { codebooks: Codebook[]; 
   };
 }
 
+/** Measured rate–distortion points of one model, by {@link measurementKey}. */
+export type MeasurementCache = WeakMap<ModelProbe, Map<string, CachedMeasurement>>;
+
+/** What a measurement pass produced: the points and the diagnostics it reported. */
+export interface CachedMeasurement {
+  readonly points: readonly (readonly RdPoint[])[];
+  readonly notes: readonly Diagnostic[];
+}
+
+/** FNV-1a over a tensor's bytes: the cache must not serve points measured on other values. */
+function fingerprint(a: Float32Array): number {
+  const b = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+/** Everything the measured points depend on except the model (the cache's WeakMap key). */
+function measurementKey(weights: WeightSet, all: readonly Candidate[], o: AutoOptions, seed: number): string {
+  return JSON.stringify([all.map((c) => c.label), o.samples, o.inputRange, seed, weights.map((t) => [t.name, t.shape, fingerprint(t.data)])]);
+}
+
 /**
  * Runs the allocation on a model and returns the mixed quantized model plus what was chosen.
  * See {@link autoQuantizer}.
  */
-export async function autoQuantize(weights: WeightSet, o: AutoOptions, plugins: readonly QuantizerPlugin[], ctx: RunContext): Promise<QuantizedModel> {
+export async function autoQuantize(weights: WeightSet, o: AutoOptions, plugins: readonly QuantizerPlugin[], ctx: RunContext, cache?: MeasurementCache): Promise<QuantizedModel> {
   const model = ctx.model;
   if (!model || !hasCapability(model, "forward")) throw new MissingCapabilityError("auto", "forward");
   const all = buildCandidates(o, plugins).filter((c) => (c.instance.needs ?? []).every((n) => hasCapability(model, n)));
@@ -220,10 +242,16 @@ export async function autoQuantize(weights: WeightSet, o: AutoOptions, plugins: 
   const meter = new FidelityMeter(model, model.weights, { ...DEFAULT_FIDELITY_SETTINGS, samples: o.samples, inputRange: o.inputRange }, ctx.seed);
   // Candidates run quietly: their diagnostics would repeat once per tried width.
   const quiet: RunContext = { ...ctx, diagnostics: new CollectingDiagnostics() };
-  const points: RdPoint[][] = [];
+  // The measurements do not depend on the budget: a budget sweep (compare's bit axis, bytes
+  // budgets) on the same model, weights, candidates, samples and seed reuses them.
+  const key = cache ? measurementKey(weights, all, o, ctx.seed) : "";
+  const hit = cache?.get(model)?.get(key);
+  const points: (readonly RdPoint[])[] = hit ? [...hit.points] : [];
+  if (hit) for (const d of hit.notes) ctx.diagnostics.report(d);
+  const notes: Diagnostic[] = [];
   const total = weights.length * all.length;
   let done = 0;
-  for (const t of weights) {
+  for (const t of hit ? [] : weights) {
     const row: RdPoint[] = [];
     // A method that cannot take a tensor (a channel axis the tensor lacks) fails at every width;
     // say so once per method and tensor.
@@ -240,13 +268,20 @@ export async function autoQuantize(weights: WeightSet, o: AutoOptions, plugins: 
         if ((e as Error).name === "AbortedError") throw e;
         if (!failed.has(c.spec)) {
           failed.add(c.spec);
-          ctx.diagnostics.report({ severity: "info", source: "auto", ruleId: "candidate-failed", tensor: t.name, message: `candidate ${c.label} cannot quantize "${t.name}" (${(e as Error).message.split("\n")[0]}); skipped (other widths of it that fail too are not repeated).` });
+          const d: Diagnostic = { severity: "info", source: "auto", ruleId: "candidate-failed", tensor: t.name, message: `candidate ${c.label} cannot quantize "${t.name}" (${(e as Error).message.split("\n")[0]}); skipped (other widths of it that fail too are not repeated).` };
+          notes.push(d);
+          ctx.diagnostics.report(d);
         }
       }
       row.push(pt);
       ctx.progress.update("auto", ++done, total);
     }
     points.push(row);
+  }
+  if (cache && !hit) {
+    const m = cache.get(model) ?? new Map<string, CachedMeasurement>();
+    m.set(key, { points, notes });
+    cache.set(model, m);
   }
   const count = weights.reduce((a, t) => a + t.data.length, 0);
   const budget = o.bytes !== undefined ? 8 * o.bytes : o.bits * count;
@@ -297,6 +332,8 @@ export function autoQuantizer(config: AutoQuantizerConfig = {}): QuantizerPlugin
     const p: readonly { kind: string; id: string }[] = typeof config.plugins === "function" ? config.plugins() : (config.plugins ?? []);
     return p.filter((x): x is QuantizerPlugin => x.kind === "quantizer" && x.id !== "auto");
   };
+  // Per descriptor (created by this call, not at import): instances made from it share measurements.
+  const cache: MeasurementCache = new WeakMap();
   return defineQuantizer({
     id: "auto",
     version: VERSION,
@@ -307,7 +344,7 @@ export function autoQuantizer(config: AutoQuantizerConfig = {}): QuantizerPlugin
       const list = plugins();
       // Validate the candidate list now, so bad candidates fail before any model is loaded.
       buildCandidates(o, list);
-      return { id: "auto", needs: ["forward"], quantize: (weights, ctx) => autoQuantize(weights, o, list, ctx) };
+      return { id: "auto", needs: ["forward"], quantize: (weights, ctx) => autoQuantize(weights, o, list, ctx, cache) };
     },
   });
 }
