@@ -3,16 +3,56 @@ import type { Codebook } from "./codebook.js";
 import { DecodeError } from "./errors.js";
 
 const KIND_CODE = { levels: 0, affine: 1, grid: 2 } as const;
+/** Compact encodings of the same in-memory kinds (read back bit-identically). */
+const AFFINE_INT_ZERO = 3;
+const GRID_ZERO_MU = 4;
+/** Zero-point layouts of {@link AFFINE_INT_ZERO}: one shared varint, or one u8 / u16 per group. */
+const ZP_SHARED = 0, ZP_U8 = 1, ZP_U16 = 2;
 
-/** Serialises a codebook exactly (float32 values bit for bit). */
+/**
+ * How the zero points of an affine codebook can be stored: as integers when every one is an
+ * integer in 0…65535 (rtn with `zero: "exact"`, tfjs-converter's nudged grids, symmetric grids).
+ * Why: float32 zero points cost 32 bits per group — a per-channel or per-group grid's side
+ * information halves to 40 (or 32 + one shared) bits per group.
+ */
+function zeroPointLayout(zp: Float32Array): number | undefined {
+  let max = 0, shared = true;
+  for (let g = 0; g < zp.length; g++) {
+    const z = zp[g]!;
+    if (!Number.isInteger(z) || z < 0 || z > 65535 || Object.is(z, -0)) return undefined;
+    if (z > max) max = z;
+    if (z !== zp[0]) shared = false;
+  }
+  return shared ? ZP_SHARED : max <= 255 ? ZP_U8 : ZP_U16;
+}
+
+function allZero(a: Float32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== 0 || Object.is(a[i], -0)) return false;
+  return true;
+}
+
+/**
+ * Serialises a codebook exactly (float32 values bit for bit). Affine codebooks with integer zero
+ * points store them as integers, grid codebooks whose μ are all +0 omit them; {@link readCodebook}
+ * restores the same values.
+ */
 export function writeCodebook(w: ByteWriter, cb: Codebook): void {
-  w.u8(KIND_CODE[cb.kind]).str(cb.id);
   if (cb.kind === "levels") {
-    w.varint(cb.levels.length).f32array(cb.levels);
+    w.u8(KIND_CODE.levels).str(cb.id).varint(cb.levels.length).f32array(cb.levels);
   } else if (cb.kind === "affine") {
-    w.varint(cb.levels).varint(cb.scale.length).f32array(cb.scale).f32array(cb.zeroPoint);
+    const zl = zeroPointLayout(cb.zeroPoint);
+    if (zl === undefined) {
+      w.u8(KIND_CODE.affine).str(cb.id).varint(cb.levels).varint(cb.scale.length).f32array(cb.scale).f32array(cb.zeroPoint);
+      return;
+    }
+    w.u8(AFFINE_INT_ZERO).str(cb.id).varint(cb.levels).varint(cb.scale.length).f32array(cb.scale).u8(zl);
+    if (zl === ZP_SHARED) w.varint(cb.zeroPoint[0]!);
+    else for (let g = 0; g < cb.zeroPoint.length; g++) (zl === ZP_U8 ? w.u8(cb.zeroPoint[g]!) : w.u16(cb.zeroPoint[g]!));
   } else {
-    w.varint(cb.levels).f32(cb.xMax).u8(cb.midtread ? 1 : 0).str(cb.sigmaSource ?? "").varint(cb.sigma.length).f32array(cb.sigma).f32array(cb.mu);
+    const zeroMu = allZero(cb.mu);
+    w.u8(zeroMu ? GRID_ZERO_MU : KIND_CODE.grid).str(cb.id);
+    w.varint(cb.levels).f32(cb.xMax).u8(cb.midtread ? 1 : 0).str(cb.sigmaSource ?? "").varint(cb.sigma.length).f32array(cb.sigma);
+    if (!zeroMu) w.f32array(cb.mu);
   }
 }
 
@@ -30,20 +70,31 @@ export function readCodebook(r: ByteReader): Codebook {
     const n = count(r, 4, "levels");
     return { kind: "levels", id, levels: r.f32array(n) };
   }
-  if (kind === 1) {
+  if (kind === 1 || kind === AFFINE_INT_ZERO) {
     const levels = r.varint();
-    const n = count(r, 8, "parameter");
+    const n = count(r, kind === 1 ? 8 : 4, "parameter");
     if (levels < 1 || n < 1) throw new DecodeError(`affine codebook "${id}" is empty. The file is corrupted.`);
-    return { kind: "affine", id, levels, scale: r.f32array(n), zeroPoint: r.f32array(n) };
+    const scale = r.f32array(n);
+    if (kind === 1) return { kind: "affine", id, levels, scale, zeroPoint: r.f32array(n) };
+    const zl = r.u8();
+    const zeroPoint = new Float32Array(n);
+    if (zl === ZP_SHARED) zeroPoint.fill(r.varint());
+    else if (zl === ZP_U8 || zl === ZP_U16) {
+      if (n * (zl === ZP_U8 ? 1 : 2) > r.remaining) throw new DecodeError(`affine codebook "${id}" has ${n} zero points but the stream ends first. The file is corrupted or truncated.`);
+      for (let g = 0; g < n; g++) zeroPoint[g] = zl === ZP_U8 ? r.u8() : r.u16();
+    } else throw new DecodeError(`affine codebook "${id}" has an unknown zero-point layout ${zl}. The file is corrupted or from a newer quantforge.`);
+    return { kind: "affine", id, levels, scale, zeroPoint };
   }
-  if (kind === 2) {
+  if (kind === 2 || kind === GRID_ZERO_MU) {
     const levels = r.varint();
     const xMax = r.f32();
     const midtread = r.u8() === 1;
     const src = r.str();
-    const n = count(r, 8, "parameter");
+    const n = count(r, kind === 2 ? 8 : 4, "parameter");
     if (levels < 1 || n < 1) throw new DecodeError(`grid codebook "${id}" is empty. The file is corrupted.`);
-    const cb: Codebook = { kind: "grid", id, levels, xMax, midtread, sigma: r.f32array(n), mu: r.f32array(n), ...(src ? { sigmaSource: src } : {}) };
+    const sigma = r.f32array(n);
+    const mu = kind === 2 ? r.f32array(n) : new Float32Array(n);
+    const cb: Codebook = { kind: "grid", id, levels, xMax, midtread, sigma, mu, ...(src ? { sigmaSource: src } : {}) };
     return cb;
   }
   throw new DecodeError(`unknown codebook kind ${kind}. The file is corrupted or from a newer quantforge.`);

@@ -6,10 +6,11 @@
  *     --evaluators size,fidelity:seed=9001,samples=64 --seed 0 --json --out <tmp>
  *   node apps/runner/dist/cli.js sensitivity <dir>/model.json --quantizer tfjs-affine --bits 8 --samples 64 --seed 9001 --json
  *
- * Inputs: `auto` calibrates on its own `samples` (16) seeded uniform [0, 1) inputs drawn from the
- * run seed (compare's --seed 0, stream `fidelity-inputs`); the fidelity evaluator would draw from
- * the same seed and stream by default (its first 16 inputs would be auto's), so it is given its own
- * seed 9001 and 64 samples. Sensitivity runs on the same 64 evaluation inputs (seed 9001).
+ * Inputs: `auto` calibrates on its own `samples` seeded uniform [0, 1) inputs drawn from the run
+ * seed (compare's --seed 0, stream `fidelity-inputs`; the count is read from its `auto/summary`
+ * diagnostic); the fidelity evaluator would draw from the same seed and stream by default (its
+ * inputs would be auto's first ones), so it is given its own seed 9001 and 64 samples.
+ * Sensitivity runs on the same 64 evaluation inputs (seed 9001).
  *
  * Sizes are the size evaluator's real byte counts: "bits/weight" = 8 · Σ quantized tensors' bytes
  * (coder stream + codebook share) / quantized weights; the container total (headers, float32
@@ -45,6 +46,8 @@ const EVAL_SEED = 9001;
 const EVAL_SAMPLES = 64;
 const EVALUATORS = `size,fidelity:seed=${EVAL_SEED},samples=${EVAL_SAMPLES}`;
 const RUN_SEED = 0;
+/** Runs of auto per size target (the first, then budget corrections). */
+const MAX_AUTO_RUNS = 5;
 
 interface Method { readonly label: string; readonly spec: string }
 
@@ -125,7 +128,7 @@ interface CompareCellJson {
 }
 
 /** One `compare` run of `methods` at `bits`; one Cell per method, in order. */
-async function compare(model: string, methods: readonly Method[], bits: number): Promise<Cell[]> {
+async function compare(model: string, methods: readonly Method[], bits: number, outputs: readonly string[]): Promise<Cell[]> {
   const out = await mkdtemp(join(tmpdir(), "qf-graph-acceptance-"));
   const args = ["compare", "--model", model, "--bits", String(bits), "--evaluators", EVALUATORS, "--seed", String(RUN_SEED), "--json", "--quiet", "--jobs", methods.length > 1 ? "2" : "1", "--out", out, ...methods.flatMap((m) => ["--quantizers", m.spec])];
   commands.push(show(args));
@@ -137,17 +140,18 @@ async function compare(model: string, methods: readonly Method[], bits: number):
     // One rejected spec (e.g. an option this build does not know) fails the whole run: run each alone.
     if (methods.length > 1) {
       const cells: Cell[] = [];
-      for (const m of methods) cells.push(...(await compare(model, [m], bits)));
+      for (const m of methods) cells.push(...(await compare(model, [m], bits, outputs)));
       return cells;
     }
     const msg = (r.stderr.trim().split("\n")[0] ?? "") || `exit ${r.code}`;
     return methods.map((m) => ({ label: m.label, spec: m.spec, bits, ok: false, error: `compare failed: ${msg}` }));
   }
   if (doc.cells.length !== methods.length) throw new Error(`compare returned ${doc.cells.length} cells for ${methods.length} quantizers (${show(args)})`);
-  return methods.map((m, i) => toCell(m, bits, doc.cells[i]!));
+  return methods.map((m, i) => toCell(m, bits, doc.cells[i]!, outputs));
 }
 
-function toCell(m: Method, bits: number, c: CompareCellJson): Cell {
+/** `outputs`: the model's output names (a single-output model's error has no per-output key). */
+function toCell(m: Method, bits: number, c: CompareCellJson, outputs: readonly string[]): Cell {
   if (c.status !== "ok" || !c.result) {
     const e = typeof c.error === "string" ? c.error : `${c.error?.code ?? ""} ${c.error?.message ?? ""}`.trim();
     return { label: m.label, spec: m.spec, bits, ok: false, error: (e || c.status).split("\n")[0]! };
@@ -157,7 +161,7 @@ function toCell(m: Method, bits: number, c: CompareCellJson): Cell {
   const quantizedWeights = c.result.tensors.reduce((a, t) => a + t.count, 0);
   const perOutput: Record<string, number | null> = {};
   for (const [k, v] of Object.entries(s)) if (k.startsWith("outputRelError:")) perOutput[k.slice("outputRelError:".length)] = v;
-  if (Object.keys(perOutput).length === 0 && s.outputRelError !== undefined) perOutput.output = s.outputRelError ?? null;
+  if (Object.keys(perOutput).length === 0 && s.outputRelError !== undefined) perOutput[outputs.length === 1 ? outputs[0]! : "output"] = s.outputRelError ?? null;
   const diags = c.result.diagnostics ?? [];
   const autoSummary = diags.find((d) => d.source === "auto" && d.ruleId === "summary")?.message;
   const autoChoices = diags.filter((d) => d.source === "auto" && d.ruleId === "choice").map((d) => d.message ?? "");
@@ -182,18 +186,19 @@ function streamOverhead(c: Cell | undefined): number {
 /**
  * `auto` with a bytes budget equal to each target's Σ tensor bytes less the stream `overhead`,
  * never larger than the target: over-target results are re-run with the budget lowered by their
- * excess (up to 3 runs).
+ * excess (up to {@link MAX_AUTO_RUNS} runs).
  */
-async function autoAtSizes(model: string, targets: readonly number[], bits: number, overhead: number): Promise<Map<number, Cell>> {
+async function autoAtSizes(model: string, targets: readonly number[], bits: number, overhead: number, outputs: readonly string[]): Promise<Map<number, Cell>> {
   const result = new Map<number, Cell>();
   let pending = [...new Set(targets)].map((t) => ({ target: t, budget: Math.max(1, t - overhead) }));
-  for (let round = 0; round < 3 && pending.length > 0; round++) {
-    const cells = await compare(model, pending.map((p) => ({ label: `auto, bytes=${p.budget}`, spec: `auto:bytes=${p.budget}` })), bits);
+  for (let round = 0; round < MAX_AUTO_RUNS && pending.length > 0; round++) {
+    const cells = await compare(model, pending.map((p) => ({ label: `auto, bytes=${p.budget}`, spec: `auto:bytes=${p.budget}` })), bits, outputs);
     const next: typeof pending = [];
     pending.forEach((p, i) => {
       const c = cells[i]!;
       result.set(p.target, c);
-      if (c.ok && c.tensorBytes! > p.target && round < 2) next.push({ target: p.target, budget: Math.max(1, p.budget - Math.ceil(c.tensorBytes! - p.target)) });
+      // A lower budget can change the choice and its stream overhead: later rounds step down further.
+      if (c.ok && c.tensorBytes! > p.target) next.push({ target: p.target, budget: Math.max(1, p.budget - Math.ceil(c.tensorBytes! - p.target) - 4 * round) });
     });
     pending = next;
   }
@@ -237,23 +242,24 @@ interface ModelReport {
 async function runModel(name: string): Promise<ModelReport> {
   const dir = join(PKG, "bench/graph-models", name);
   const model = relative(REPO, join(dir, "model.json"));
-  const json = JSON.parse(await readFile(join(dir, "model.json"), "utf8")) as { userDefinedMetadata?: { description?: string } };
+  const json = JSON.parse(await readFile(join(dir, "model.json"), "utf8")) as { userDefinedMetadata?: { description?: string }; signature?: { outputs?: Record<string, unknown> } };
+  const outputs = Object.keys(json.signature?.outputs ?? {});
   const description = json.userDefinedMetadata?.description ?? "";
   console.error(`[${name}] 8-bit methods`);
-  const eight = await compare(model, METHODS_8, 8);
+  const eight = await compare(model, METHODS_8, 8, outputs);
   const ch = eight.find((c) => c.label === PER_CHANNEL_8);
   const overhead = streamOverhead(eight.find((c) => c.spec === "auto"));
   let autoAtPerChannelSize: Cell | undefined;
   if (ch?.ok) {
     console.error(`[${name}] auto at per-channel 8-bit's size (${ch.tensorBytes} B)`);
-    autoAtPerChannelSize = (await autoAtSizes(model, [ch.tensorBytes!], 8, overhead)).get(ch.tensorBytes!);
+    autoAtPerChannelSize = (await autoAtSizes(model, [ch.tensorBytes!], 8, overhead, outputs)).get(ch.tensorBytes!);
   }
   console.error(`[${name}] 4-bit single methods`);
-  const singles = await compare(model, METHODS_4, 4);
+  const singles = await compare(model, METHODS_4, 4, outputs);
   const targets = singles.filter((c) => c.ok).map((c) => c.tensorBytes!);
   console.error(`[${name}] auto at each single's size (${targets.length} budgets) and at 4 bits/weight`);
-  const autos = targets.length > 0 ? await autoAtSizes(model, targets, 4, overhead) : new Map<number, Cell>();
-  const [autoAt4] = await compare(model, [{ label: "auto, budget 4 bits/weight", spec: "auto" }], 4);
+  const autos = targets.length > 0 ? await autoAtSizes(model, targets, 4, overhead, outputs) : new Map<number, Cell>();
+  const [autoAt4] = await compare(model, [{ label: "auto, budget 4 bits/weight", spec: "auto" }], 4, outputs);
   console.error(`[${name}] sensitivity`);
   const sens = [
     { quantizer: "tfjs-affine uint8", report: await sensitivity(model, "tfjs-affine", ["dtype=uint8"]) },
@@ -318,6 +324,16 @@ function markdown(r: ModelReport): string {
   return L.join("\n");
 }
 
+/** What auto calibrated on, from its summary diagnostics ("… on 256 random samples."). */
+function autoCalibration(reports: readonly ModelReport[]): string {
+  const seen = new Set<string>();
+  for (const r of reports) for (const c of [...r.eight, r.autoAt4]) {
+    const m = c?.autoSummary?.match(/on (\d+) (\w+) samples/);
+    if (m) seen.add(`${m[1]} ${m[2]} samples`);
+  }
+  return seen.size > 0 ? [...seen].join(" / ") : "unknown (no auto summary)";
+}
+
 async function sha(path: string): Promise<string> {
   return existsSync(path) ? createHash("sha256").update(await readFile(path)).digest("hex").slice(0, 16) : "missing";
 }
@@ -334,7 +350,7 @@ async function main(): Promise<void> {
     seconds: (performance.now() - t0) / 1000,
     cli: relative(REPO, CLI),
     autoDist: { sha256_16: await sha(autoDist), mtime: existsSync(autoDist) ? (await stat(autoDist)).mtime.toISOString() : null },
-    evaluation: { fidelitySeed: EVAL_SEED, fidelitySamples: EVAL_SAMPLES, runSeed: RUN_SEED, autoCalibration: "auto's default 16 samples from the run seed (stream fidelity-inputs), not the evaluation inputs" },
+    evaluation: { fidelitySeed: EVAL_SEED, fidelitySamples: EVAL_SAMPLES, runSeed: RUN_SEED, autoCalibration: autoCalibration(reports) },
   };
   await mkdir(dirname(RESULTS_MD), { recursive: true });
   await writeFile(RESULTS_JSON, `${JSON.stringify({ meta, commands, models: reports }, null, 1)}\n`);
@@ -343,7 +359,7 @@ async function main(): Promise<void> {
   const body = [
     MARKER, "",
     `Measured ${meta.date} with the built CLI (\`${meta.cli}\`; auto = dist/auto-quantizer.js sha256 ${meta.autoDist.sha256_16}…, built ${meta.autoDist.mtime}); ${meta.seconds.toFixed(0)} s in all.`,
-    `Evaluation: fidelity on ${EVAL_SAMPLES} seeded uniform [0, 1) inputs, seed ${EVAL_SEED} — not the 16 inputs \`auto\` calibrates on (run seed ${RUN_SEED}; with the evaluator's default seed its first 16 inputs would be auto's). Bits/weight = 8 · Σ quantized tensors' bytes (coder stream + codebook share, size evaluator) / quantized weights; fixed-length coder.`,
+    `Evaluation: fidelity on ${EVAL_SAMPLES} seeded uniform [0, 1) inputs, seed ${EVAL_SEED} — not the inputs \`auto\` calibrates on (${meta.evaluation.autoCalibration}, run seed ${RUN_SEED}; with the evaluator's default seed its inputs would be auto's first ones). Bits/weight = 8 · Σ quantized tensors' bytes (coder stream + codebook share, size evaluator) / quantized weights; fixed-length coder.`,
     "",
     "## Summary", "",
     `| model | tfjs-affine ÷ per-channel (−1) @8 | ≥ 5×? | best 8-bit method (÷) | auto@8 ≤ per-channel? | auto@per-channel size ≤ per-channel? | auto lower at 4 bits (pairs) |`,
