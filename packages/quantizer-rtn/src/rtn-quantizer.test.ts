@@ -1,6 +1,7 @@
-import { createRunContext, ErrorCodes, InvalidOptionsError, isQuantforgeError, runPipeline, type WeightSet, type WeightTensor } from "@quantforge/core";
+import { createRunContext, dequantizeTensor, ErrorCodes, InvalidOptionsError, isQuantforgeError, runPipeline, type WeightSet, type WeightTensor } from "@quantforge/core";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { rtnGrouping, rtnQuantizer } from "./rtn-quantizer.js";
+import { rtnGrouping, rtnQuantizer, rtnQuantizeTensor } from "./rtn-quantizer.js";
 
 const codeOf = (fn: () => unknown): string | undefined => {
   try {
@@ -122,5 +123,35 @@ describe("rtn quantizer on a weight set", () => {
   it("rejects a channel axis a tensor lacks with ShapeMismatchError", async () => {
     const q = rtnQuantizer().create(rtnQuantizer().parseOptions({ granularity: "channel", axis: 2 }));
     await expect(Promise.resolve().then(() => q.quantize(ws, createRunContext()))).rejects.toMatchObject({ code: ErrorCodes.SHAPE_MISMATCH });
+  });
+});
+
+describe('rtn axis "best"', () => {
+  const sse = (t: WeightTensor, o: Record<string, unknown>) => {
+    const q = rtnQuantizeTensor(t, rtnQuantizer().parseOptions({ bits: 8, granularity: "channel", ...o }));
+    const cb = { kind: "affine" as const, id: "c", ...(q.codebook as { levels: number; scale: Float32Array; zeroPoint: Float32Array }) };
+    const d = dequantizeTensor({ name: t.name, shape: t.shape, codebook: "c", grouping: q.grouping, codes: q.codes }, cb);
+    let s = 0;
+    for (let i = 0; i < d.length; i++) s += (d[i]! - t.data[i]!) ** 2;
+    return { s, grouping: q.grouping };
+  };
+  const small = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => 1e-4 * Math.sin(seed + i * 1.7));
+  it("keeps per-input-channel scales when input rows span decades of scale (a batch norm folded into the next layer), per-output when outliers sit in a few output channels", () => {
+    // Row r scaled by 10^(3r/63): every column spans the largest row's range.
+    const rows = Float32Array.from({ length: 64 * 32 }, (_, i) => Math.sin(i * 1.3) * 10 ** (3 * Math.floor(i / 32) / 63) * 1e-3);
+    const tRows: WeightTensor = { name: "rows", shape: [64, 32], data: rows, outputAxis: -1, inputAxis: -2 };
+    expect(sse(tRows, { axis: "best" }).grouping).toEqual({ kind: "channel", axis: 0 });
+    const cols = small(64 * 32, 2);
+    for (const r of [3, 17, 40, 55]) cols[r * 32 + 5] = 0.5;
+    const tCols: WeightTensor = { name: "cols", shape: [64, 32], data: cols, outputAxis: -1, inputAxis: -2 };
+    expect(sse(tCols, { axis: "best" }).grouping).toEqual({ kind: "channel", axis: 1 });
+  });
+  it("never has a larger squared weight error than the output or the input axis alone (property)", () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 0, max: 1000 }), (a, b, seed) => {
+      const data = Float32Array.from({ length: a * b }, (_, i) => Math.fround(Math.sin(seed * 7.1 + i * i * 0.37) * (i % 5 === 0 ? 3 : 0.01)));
+      const t: WeightTensor = { name: "t", shape: [a, b], data };
+      const best = sse(t, { axis: "best" }).s;
+      expect(best).toBeLessThanOrEqual(Math.min(sse(t, { axis: "output" }).s, sse(t, { axis: "input" }).s));
+    }), { numRuns: 60 });
   });
 });

@@ -1,4 +1,4 @@
-import { channelAxisSchema, defineQuantizer, perTensorQuantizer, resolveChannelAxis, shapeSize, z, type Grouping, type QuantizerPlugin, type RunContext, type TensorQuantization, type WeightTensor } from "@quantforge/core";
+import { channelAxisSchema, defineQuantizer, dequantizeCodes, groupIndexMap, perTensorQuantizer, resolveChannelAxis, shapeSize, z, type ChannelAxis, type Grouping, type QuantizerPlugin, type RunContext, type TensorQuantization, type WeightTensor } from "@quantforge/core";
 import { rtnQuantize, type RtnLayout } from "./rtn-impl.js";
 import { VERSION } from "./version.js";
 
@@ -15,10 +15,12 @@ export const rtnOptionsSchema = z
     granularity: z.enum(["tensor", "channel", "group"]).default("tensor"),
     /**
      * Channel axis for `granularity: "channel"`: `"output"` (the layer's output channels as the
-     * model format records them; the last axis when unknown), `"input"`, or a number (negative
-     * counts from the end). @default "output"
+     * model format records them; the last axis when unknown), `"input"`, `"best"` (per tensor,
+     * whichever of the output and input axes gives the lower squared weight error — outliers
+     * confined to a few input rows defeat per-output-channel scales), or a number (negative counts
+     * from the end). @default "output"
      */
-    axis: channelAxisSchema.default("output"),
+    axis: z.union([channelAxisSchema, z.literal("best")]).default("output"),
     /** Elements per group (row-major runs) for `granularity: "group"`. @default 128 */
     groupSize: z.number().int().min(1).max(2 ** 31 - 1).default(128),
   })
@@ -41,7 +43,7 @@ export type RtnOptionsInput = z.input<typeof rtnOptionsSchema>;
  *
  * @throws {ShapeMismatchError} when the channel axis does not exist in the tensor.
  */
-export function rtnGrouping(t: Pick<WeightTensor, "name" | "shape" | "outputAxis" | "inputAxis">, o: Pick<RtnOptions, "granularity" | "axis" | "groupSize">): { grouping: Grouping; layout: RtnLayout } {
+export function rtnGrouping(t: Pick<WeightTensor, "name" | "shape" | "outputAxis" | "inputAxis">, o: Pick<RtnOptions, "granularity" | "groupSize"> & { readonly axis: ChannelAxis }): { grouping: Grouping; layout: RtnLayout } {
   if (o.granularity === "group") return { grouping: { kind: "group", size: o.groupSize }, layout: { kind: "group", size: o.groupSize } };
   if (o.granularity === "tensor" || t.shape.length === 0) return { grouping: { kind: "tensor" }, layout: { kind: "tensor" } };
   const axis = resolveChannelAxis(t, o.axis, "rtn");
@@ -51,10 +53,38 @@ export function rtnGrouping(t: Pick<WeightTensor, "name" | "shape" | "outputAxis
   return { grouping: { kind: "channel", axis }, layout: { kind: "channel", outer, channels, inner } };
 }
 
+/** Σ (dequantized − original)² of one tensor's codes on a grouping (float64 accumulation). */
+function squaredError(t: WeightTensor, r: ReturnType<typeof rtnQuantize>, grouping: Grouping): number {
+  const out = new Float32Array(t.data.length);
+  dequantizeCodes({ kind: "affine", id: "", levels: r.levels, scale: r.scale, zeroPoint: r.zeroPoint }, r.codes, grouping.kind === "tensor" ? null : groupIndexMap(t.shape, grouping), out);
+  let s = 0;
+  for (let i = 0; i < out.length; i++) { const d = out[i]! - t.data[i]!; s += d * d; }
+  return s;
+}
+
+/**
+ * The grouping and codes for `axis: "best"`: the output- and input-channel grids are both
+ * computed and the one with the lower squared weight error kept (the output axis on ties).
+ */
+function bestAxis(t: WeightTensor, o: RtnOptions): { grouping: Grouping; r: ReturnType<typeof rtnQuantize> } {
+  const out = rtnGrouping(t, { ...o, axis: "output" });
+  const rOut = rtnQuantize(t.data, out.layout, o, t.name);
+  const inp = rtnGrouping(t, { ...o, axis: "input" });
+  if (out.grouping.kind !== "channel" || inp.grouping.kind !== "channel" || inp.grouping.axis === out.grouping.axis) return { grouping: out.grouping, r: rOut };
+  const rIn = rtnQuantize(t.data, inp.layout, o, t.name);
+  return squaredError(t, rIn, inp.grouping) < squaredError(t, rOut, out.grouping) ? { grouping: inp.grouping, r: rIn } : { grouping: out.grouping, r: rOut };
+}
+
 /** Quantizes one tensor with validated options (the per-tensor function the plugin lifts). */
 export function rtnQuantizeTensor(t: WeightTensor, o: RtnOptions, ctx?: RunContext): TensorQuantization {
-  const { grouping, layout } = rtnGrouping(t, o);
-  const r = rtnQuantize(t.data, layout, o, t.name);
+  let grouping: Grouping, r: ReturnType<typeof rtnQuantize>;
+  if (o.granularity === "channel" && o.axis === "best") {
+    ({ grouping, r } = bestAxis(t, o));
+  } else {
+    const g = rtnGrouping(t, { ...o, axis: o.axis === "best" ? "output" : o.axis });
+    grouping = g.grouping;
+    r = rtnQuantize(t.data, g.layout, o, t.name);
+  }
   if (ctx && r.constantGroups > 0) {
     const total = r.scale.length;
     ctx.diagnostics.report({
