@@ -79,16 +79,18 @@ const METHODS_8: readonly Method[] = [
   { label: "rtn per channel (axis -1)", spec: "rtn:granularity=channel,axis=-1" },
   { label: "rtn per input channel (axis -2)", spec: "rtn:granularity=channel,axis=-2" },
   { label: "rtn per output channel (axis=output)", spec: "rtn:granularity=channel,axis=output" },
+  { label: "rtn per channel, axis by weight error (axis=best)", spec: "rtn:granularity=channel,axis=best" },
   { label: "rtn group32", spec: "rtn:granularity=group,groupSize=32" },
   { label: "rtn group128", spec: "rtn:granularity=group,groupSize=128" },
   { label: "uniform-mse per channel midtread", spec: "uniform-mse:granularity=channel,midtread=true" },
   { label: "auto, budget 8 bits/weight", spec: "auto" },
 ];
-const PER_CHANNEL_8 = "rtn per channel (axis -1)";
+/** "Per channel" = per output channel in the model's layout (−1 for tfjs conv/dense, −2 for depthwise). */
+const PER_CHANNEL_8 = "rtn per output channel (axis=output)";
 
 const METHODS_4: readonly Method[] = [
   { label: "rtn per tensor", spec: "rtn:granularity=tensor" },
-  { label: "rtn per channel (axis -1)", spec: "rtn:granularity=channel,axis=-1" },
+  { label: "rtn per output channel (axis=output)", spec: "rtn:granularity=channel,axis=output" },
   { label: "rtn per input channel (axis -2)", spec: "rtn:granularity=channel,axis=-2" },
   { label: "rtn group32", spec: "rtn:granularity=group,groupSize=32" },
   { label: "rtn group128", spec: "rtn:granularity=group,groupSize=128" },
@@ -263,7 +265,7 @@ async function runModel(name: string): Promise<ModelReport> {
   console.error(`[${name}] sensitivity`);
   const sens = [
     { quantizer: "tfjs-affine uint8", report: await sensitivity(model, "tfjs-affine", ["dtype=uint8"]) },
-    { quantizer: "rtn per channel (axis -1) 8-bit", report: await sensitivity(model, "rtn", ["granularity=channel", "axis=-1"]) },
+    { quantizer: "rtn per output channel 8-bit", report: await sensitivity(model, "rtn", ["granularity=channel", "axis=output"]) },
   ];
   const base = eight.find((c) => c.label.startsWith("tfjs-affine"));
   const a8 = eight.find((c) => c.spec === "auto");
@@ -300,7 +302,7 @@ function markdown(r: ModelReport): string {
   for (const c of r.eight) L.push(row(c));
   if (r.autoAtPerChannelSize) L.push(row({ ...r.autoAtPerChannelSize, label: `auto at per-channel 8-bit's size (${r.autoAtPerChannelSize.spec})` }));
   const k = r.checks as { tfjsAffineOverPerChannel: number | null; auto8AtMostPerChannel: boolean | null; autoAtPerChannelSizeAtMostPerChannel: boolean | null };
-  L.push("", `tfjs-affine uint8 ÷ rtn per channel (axis −1) 8-bit, worst-output error: **${k.tfjsAffineOverPerChannel === null ? "—" : k.tfjsAffineOverPerChannel.toFixed(1) + "×"}** (target ≥ 5×: ${k.tfjsAffineOverPerChannel === null ? "—" : k.tfjsAffineOverPerChannel >= 5 ? "met" : "not met"}); auto @ 8 bits/weight ≤ per channel: **${k.auto8AtMostPerChannel ?? "—"}**; auto at per-channel's size ≤ per channel: **${k.autoAtPerChannelSizeAtMostPerChannel ?? "—"}**.`, "");
+  L.push("", `tfjs-affine uint8 ÷ rtn per output channel 8-bit, worst-output error: **${k.tfjsAffineOverPerChannel === null ? "—" : k.tfjsAffineOverPerChannel.toFixed(1) + "×"}** (target ≥ 5×: ${k.tfjsAffineOverPerChannel === null ? "—" : k.tfjsAffineOverPerChannel >= 5 ? "met" : "not met"}); auto @ 8 bits/weight ≤ per channel: **${k.auto8AtMostPerChannel ?? "—"}**; auto at per-channel's size ≤ per channel: **${k.autoAtPerChannelSizeAtMostPerChannel ?? "—"}**.`, "");
   for (const s of r.sensitivity) {
     L.push(`Sensitivity, ${s.quantizer} (one tensor quantized at a time, ${EVAL_SAMPLES} inputs, seed ${EVAL_SEED}):`, "");
     if ("error" in s.report) { L.push(`failed: ${s.report.error}`, ""); continue; }
@@ -362,7 +364,7 @@ async function main(): Promise<void> {
     `Evaluation: fidelity on ${EVAL_SAMPLES} seeded uniform [0, 1) inputs, seed ${EVAL_SEED} — not the inputs \`auto\` calibrates on (${meta.evaluation.autoCalibration}, run seed ${RUN_SEED}; with the evaluator's default seed its inputs would be auto's first ones). Bits/weight = 8 · Σ quantized tensors' bytes (coder stream + codebook share, size evaluator) / quantized weights; fixed-length coder.`,
     "",
     "## Summary", "",
-    `| model | tfjs-affine ÷ per-channel (−1) @8 | ≥ 5×? | best 8-bit method (÷) | auto@8 ≤ per-channel? | auto@per-channel size ≤ per-channel? | auto lower at 4 bits (pairs) |`,
+    `| model | tfjs-affine ÷ per-output-channel @8 | ≥ 5×? | best 8-bit method (÷) | auto@8 ≤ per-channel? | auto@per-channel size ≤ per-channel? | auto lower at 4 bits (pairs) |`,
     "|---|---:|---|---|---|---|---|",
     ...reports.map((r) => {
       const k = r.checks as { tfjsAffineOverPerChannel: number | null; ratiosByMethod: Record<string, number | null>; auto8AtMostPerChannel: boolean | null; autoAtPerChannelSizeAtMostPerChannel: boolean | null; autoLowerAt4: { lower: boolean }[] };

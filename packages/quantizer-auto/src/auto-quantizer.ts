@@ -113,6 +113,7 @@ interface Candidate {
   readonly label: string;
   readonly instance: Quantizer;
   readonly spec: number;
+  readonly bits: number;
 }
 
 /** Bits a quantized tensor costs: fixed-length codes (+ positions when sparse) plus its serialized codebook(s). */
@@ -176,7 +177,7 @@ function buildCandidates(o: AutoOptions, plugins: readonly QuantizerPlugin[]): C
       const l = label(p.id, raw);
       if (seen.has(l)) continue;
       seen.add(l);
-      out.push({ label: l, instance: p.create(parsed), spec: si });
+      out.push({ label: l, instance: p.create(parsed), spec: si, bits: Number(raw.bits) });
     }
   }
   if (out.length > o.maxCandidates) throw new InvalidOptionsError("auto", "maxCandidates", `is ${o.maxCandidates} but ${out.length} candidates were given; raise it or give fewer candidates/candidateBits`);
@@ -215,6 +216,54 @@ export type MeasurementCache = WeakMap<ModelProbe, Map<string, CachedMeasurement
 export interface CachedMeasurement {
   readonly points: readonly (readonly RdPoint[])[];
   readonly notes: readonly Diagnostic[];
+}
+
+/** A mixed quantized model assembled from one candidate per tensor. */
+interface Assembled {
+  readonly choice: ArrayLike<number>;
+  readonly codebooks: Codebook[];
+  readonly tensors: QuantizedTensor[];
+  readonly passthrough: WeightTensor[];
+  readonly decoded: Map<string, Float32Array>;
+  readonly rate: number;
+}
+
+async function assemble(weights: WeightSet, all: readonly Candidate[], choice: ArrayLike<number>, ctx: RunContext): Promise<Assembled> {
+  const codebooks: Codebook[] = [], tensors: QuantizedTensor[] = [], passthrough: WeightTensor[] = [];
+  const decoded = new Map<string, Float32Array>();
+  let rate = 0;
+  for (let i = 0; i < weights.length; i++) {
+    const t = weights[i]!;
+    const qm = await all[choice[i]!]!.instance.quantize([t], ctx);
+    rate += codedBits(qm);
+    const r = renamed(qm, t);
+    codebooks.push(...r.codebooks);
+    tensors.push(...r.tensors);
+    passthrough.push(...r.passthrough);
+    decoded.set(t.name, dequantizeModel(qm, [t])[0]!.data);
+  }
+  return { choice, codebooks, tensors, passthrough, decoded, rate };
+}
+
+/**
+ * Per candidate method (spec), the assignment of that method to every tensor at the widest width
+ * whose total measured rate fits the budget (methods that fail on a tensor are left out).
+ */
+function uniformChoices(all: readonly Candidate[], points: readonly (readonly RdPoint[])[], budget: number): { name: string; choice: Int32Array }[] {
+  const out: { name: string; choice: Int32Array }[] = [];
+  const specs = [...new Set(all.map((c) => c.spec))];
+  for (const spec of specs) {
+    const widths = [...new Set(all.filter((c) => c.spec === spec).map((c) => c.bits))].sort((a, b) => b - a);
+    for (const b of widths) {
+      const ci = all.findIndex((c) => c.spec === spec && c.bits === b);
+      let rate = 0, ok = true;
+      for (const row of points) { const p = row[ci]!; if (!Number.isFinite(p.rate) || !Number.isFinite(p.dist)) { ok = false; break; } rate += p.rate; }
+      if (!ok || rate > budget) continue;
+      out.push({ name: `single method ${all[ci]!.label} on every tensor`, choice: new Int32Array(points.length).fill(ci) });
+      break;
+    }
+  }
+  return out;
 }
 
 /** FNV-1a over a tensor's bytes: the cache must not serve points measured on other values. */
@@ -289,27 +338,32 @@ export async function autoQuantize(weights: WeightSet, o: AutoOptions, plugins: 
   if (!alloc.feasible) {
     ctx.diagnostics.report({ severity: "warning", source: "auto", ruleId: "budget-infeasible", message: `the budget (${(budget / Math.max(1, count)).toFixed(3)} bits/weight) is below the cheapest candidates (${(alloc.totalRate / Math.max(1, count)).toFixed(3)} bits/weight); the cheapest were chosen.` });
   }
-  const codebooks: Codebook[] = [], tensors: QuantizedTensor[] = [], passthrough: WeightTensor[] = [];
-  const decoded = new Map<string, Float32Array>();
-  let rate = 0;
+  // End-to-end check: the greedy allocation rests on single-tensor errors adding up. It is
+  // measured on the assembled model together with every single method applied to all tensors at
+  // its widest width that fits the budget; the lowest measured Σ error² wins (the greedy one on
+  // ties), so auto is never worse on its calibration inputs than a single method of the same size.
+  const options: { name: string; choice: ArrayLike<number> }[] = [{ name: "greedy allocation", choice: alloc.choice }];
+  for (const u of uniformChoices(all, points, budget)) options.push(u);
+  let best: (Assembled & { readonly result: FidelityResult }) | undefined, bestName = "", bestDist = Infinity, greedyDist = Infinity;
+  for (const opt of options) {
+    throwIfAborted(ctx);
+    const a = await assemble(weights, all, opt.choice, quiet);
+    const r = await meter.measure(replace(model.weights, a.decoded));
+    const d = outputDistortion(r);
+    if (opt === options[0]) greedyDist = d;
+    if (best === undefined || d < bestDist) { best = { ...a, result: r }; bestName = opt.name; bestDist = d; }
+  }
+  const chosen = best!;
   for (let i = 0; i < weights.length; i++) {
-    const t = weights[i]!, c = all[alloc.choice[i]!]!;
-    const qm = await c.instance.quantize([t], quiet);
-    rate += codedBits(qm);
-    const r = renamed(qm, t);
-    codebooks.push(...r.codebooks);
-    tensors.push(...r.tensors);
-    passthrough.push(...r.passthrough);
-    decoded.set(t.name, dequantizeModel(qm, [t])[0]!.data);
-    const p = points[i]![alloc.choice[i]!]!;
+    const t = weights[i]!, ci = chosen.choice[i]!, c = all[ci]!, p = points[i]![ci]!;
     ctx.diagnostics.report({ severity: "info", source: "auto", ruleId: "choice", tensor: t.name, message: `"${t.name}": ${c.label}, ${(p.rate / Math.max(1, t.data.length)).toFixed(3)} bits/weight, alone output error² ${p.dist.toExponential(3)}.` });
   }
-  // End-to-end check of the assembled model: what was predicted (Σ of single-tensor errors) versus measured.
-  const final = await meter.measure(replace(model.weights, decoded));
+  const final = chosen.result;
   ctx.diagnostics.report({
     severity: "info", source: "auto", ruleId: "summary",
-    message: `auto: ${(rate / Math.max(1, count)).toFixed(4)} bits/weight (budget ${(budget / Math.max(1, count)).toFixed(4)}), worst-output relative error ${final.worst.value === null ? "undefined" : final.worst.value.toExponential(4)} measured end to end (predicted Σ error² ${alloc.totalDist.toExponential(3)}, measured ${outputDistortion(final).toExponential(3)}), ${all.length} candidates × ${weights.length} tensors on ${final.samples} ${final.source} samples.`,
+    message: `auto: ${(chosen.rate / Math.max(1, count)).toFixed(4)} bits/weight (budget ${(budget / Math.max(1, count)).toFixed(4)}), worst-output relative error ${final.worst.value === null ? "undefined" : final.worst.value.toExponential(4)} measured end to end; kept the ${bestName} of ${options.length} checked end to end (greedy: predicted Σ error² ${alloc.totalDist.toExponential(3)}, measured ${greedyDist.toExponential(3)}; kept: ${bestDist.toExponential(3)}), ${all.length} candidates × ${weights.length} tensors on ${final.samples} ${final.source} samples.`,
   });
+  const { codebooks, tensors, passthrough } = chosen;
   return passthrough.length > 0 ? { codebooks, tensors, passthrough } : { codebooks, tensors };
 }
 
