@@ -7,9 +7,8 @@
  *   node apps/runner/dist/cli.js sensitivity <dir>/model.json --quantizer tfjs-affine --bits 8 --samples 64 --seed 9001 --json
  *
  * Inputs: `auto` calibrates on its own `samples` seeded uniform [0, 1) inputs drawn from the run
- * seed (compare's --seed 0, stream `fidelity-inputs`; the count is read from its `auto/summary`
- * diagnostic); the fidelity evaluator would draw from the same seed and stream by default (its
- * inputs would be auto's first ones), so it is given its own seed 9001 and 64 samples.
+ * seed's `auto-calibration` stream (compare's --seed 0; the count is read from its `auto/summary`
+ * diagnostic); the fidelity evaluator draws 64 others with its own seed 9001.
  * Sensitivity runs on the same 64 evaluation inputs (seed 9001).
  *
  * Sizes are the size evaluator's real byte counts: "bits/weight" = 8 · Σ quantized tensors' bytes
@@ -363,7 +362,7 @@ async function main(): Promise<void> {
   const body = [
     MARKER, "",
     `Measured ${meta.date} with the built CLI (\`${meta.cli}\`; auto = dist/auto-quantizer.js sha256 ${meta.autoDist.sha256_16}…, built ${meta.autoDist.mtime}); ${meta.seconds.toFixed(0)} s in all.`,
-    `Evaluation: fidelity on ${EVAL_SAMPLES} seeded uniform [0, 1) inputs, seed ${EVAL_SEED} — not the inputs \`auto\` calibrates on (${meta.evaluation.autoCalibration}, run seed ${RUN_SEED}; with the evaluator's default seed its inputs would be auto's first ones). Bits/weight = 8 · Σ quantized tensors' bytes (coder stream + codebook share, size evaluator) / quantized weights; fixed-length coder.`,
+    `Evaluation: fidelity on ${EVAL_SAMPLES} seeded uniform [0, 1) inputs, seed ${EVAL_SEED} — not the inputs \`auto\` calibrates on (${meta.evaluation.autoCalibration}, run seed ${RUN_SEED}, auto's own calibration stream). Bits/weight = 8 · Σ quantized tensors' bytes (coder stream + codebook share, size evaluator) / quantized weights; fixed-length coder.`,
     "",
     "## Summary", "",
     `| model | tfjs-affine ÷ per-output-channel @8 | ≥ 5×? | best 8-bit method (÷) | auto@8 ≤ per-channel? | auto@per-channel size ≤ per-channel? | auto lower at 4 bits (pairs) |`,

@@ -1,10 +1,10 @@
 import { assertQuantizedModel, CollectingDiagnostics, createRunContext, dequantizeModel, instantiate, InvalidOptionsError, MissingCapabilityError, type ModelProbe, type QuantizedModel, type QuantizerPlugin, type WeightSet } from "@quantforge/core";
-import { FidelityMeter, DEFAULT_FIDELITY_SETTINGS } from "@quantforge/evaluator-fidelity";
+import { FidelityMeter, DEFAULT_FIDELITY_SETTINGS, fidelityInputs } from "@quantforge/evaluator-fidelity";
 import { hessianEcsqQuantizer } from "@quantforge/quantizer-hessian-ecsq";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
 import { uniformMseQuantizer } from "@quantforge/quantizer-uniform-mse";
 import { describe, expect, it } from "vitest";
-import { autoQuantizer, codedBits, DEFAULT_CANDIDATES, outputDistortion, WIDE_CANDIDATE_BITS } from "./index.js";
+import { autoQuantizer, calibrationSeed, codedBits, DEFAULT_CANDIDATES, outputDistortion, WIDE_CANDIDATE_BITS } from "./index.js";
 import { mlpProbe } from "./probe.test-support.js";
 
 const plugins: QuantizerPlugin[] = [rtnQuantizer(), uniformMseQuantizer()];
@@ -230,6 +230,16 @@ describe("auto quantizer", () => {
     const before = calls;
     await instantiate(shared, { bits: 4, samples: 16 }).quantize(changed, createRunContext({ seed: 1, model }));
     expect(calls - before).toBeGreaterThan(10);
+  });
+  it("calibrates on random inputs of its own stream, not the ones the fidelity evaluator draws by default for the same seed", () => {
+    const model = mlpProbe();
+    const settings = { ...DEFAULT_FIDELITY_SETTINGS, samples: 16 };
+    for (const seed of [0, 1, 42]) {
+      const evalInputs = fidelityInputs(model, settings, seed).inputs;
+      const calInputs = fidelityInputs(model, settings, calibrationSeed(seed)).inputs;
+      expect(calInputs).not.toEqual(evalInputs);
+      expect(calibrationSeed(seed)).toBe(calibrationSeed(seed));
+    }
   });
   it("fails with typed errors: no forward pass, unknown or invalid candidates, too many candidates", async () => {
     const model = mlpProbe();

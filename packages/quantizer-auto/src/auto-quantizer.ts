@@ -1,6 +1,6 @@
 import {
   ByteWriter, codebookSize, CollectingDiagnostics, defineQuantizer, dequantizeModel, hasCapability, InvalidOptionsError,
-  MissingCapabilityError, throwIfAborted, writeCodebook, z,
+  MissingCapabilityError, Rng, throwIfAborted, writeCodebook, z,
   type Codebook, type Diagnostic, type ModelProbe, type QuantizedModel, type QuantizedTensor, type Quantizer, type QuantizerPlugin, type RunContext, type WeightSet, type WeightTensor,
 } from "@quantforge/core";
 import { DEFAULT_FIDELITY_SETTINGS, FidelityMeter, type FidelityResult } from "@quantforge/evaluator-fidelity";
@@ -218,6 +218,11 @@ export interface CachedMeasurement {
   readonly notes: readonly Diagnostic[];
 }
 
+/** Seed of auto's random calibration inputs, derived from the run seed (see {@link autoQuantize}). */
+export function calibrationSeed(seed: number): number {
+  return new Rng(seed).fork("auto-calibration").int(0, 0x7fffffff);
+}
+
 /** A mixed quantized model assembled from one candidate per tensor. */
 interface Assembled {
   readonly choice: ArrayLike<number>;
@@ -288,7 +293,10 @@ export async function autoQuantize(weights: WeightSet, o: AutoOptions, plugins: 
   if (!model || !hasCapability(model, "forward")) throw new MissingCapabilityError("auto", "forward");
   const all = buildCandidates(o, plugins).filter((c) => (c.instance.needs ?? []).every((n) => hasCapability(model, n)));
   if (all.length === 0) throw new MissingCapabilityError("auto", "forward");
-  const meter = new FidelityMeter(model, model.weights, { ...DEFAULT_FIDELITY_SETTINGS, samples: o.samples, inputRange: o.inputRange }, ctx.seed);
+  // Random calibration inputs come from a stream of their own: with the run seed itself they
+  // would be the very inputs the `fidelity` evaluator draws by default, and a comparison would
+  // grade auto on what it was tuned on.
+  const meter = new FidelityMeter(model, model.weights, { ...DEFAULT_FIDELITY_SETTINGS, samples: o.samples, inputRange: o.inputRange }, calibrationSeed(ctx.seed));
   // Candidates run quietly: their diagnostics would repeat once per tried width.
   const quiet: RunContext = { ...ctx, diagnostics: new CollectingDiagnostics() };
   // The measurements do not depend on the budget: a budget sweep (compare's bit axis, bytes
