@@ -6,4 +6,4 @@ export { loadIdx, parseIdx, idxToDataset, encodeIdx } from "./idx.js";
 export type { IdxArray, IdxOptions } from "./idx.js";
 export { loadDataSource } from "./source.js";
 export { resolveInputLayout, splitSamples, loadInputData, inputDataset, runInBatches } from "./model-inputs.js";
-export type { ModelInputDtype, ModelInputDecl, ModelInputSlot, ModelInputLayout, ModelInputFeed, ModelInputData, BatchOutput } from "./model-inputs.js";
+export type { ModelInputDtype, ModelInputDecl, ModelInputSlot, ModelInputLayout, ModelInputFeed, ModelInputData, BatchOutput, FileProbeOptions, FileModelProbe } from "./model-inputs.js";

@@ -1,4 +1,4 @@
-import { ShapeMismatchError, shapeSize, type Dataset, type ForwardOutput } from "@quantforge/core";
+import { ShapeMismatchError, shapeSize, type Dataset, type ForwardOutput, type ModelProbe, type WeightSet } from "@quantforge/core";
 import { loadSafetensors } from "@quantforge/io-safetensors";
 
 /** Element types a model input can be fed with. */
@@ -243,4 +243,33 @@ export async function runInBatches(
     });
   }
   return result!.map((r) => ({ name: r.name, shape: r.shape, data: r.data }));
+}
+
+/** Options every file-backed runnable model probe takes (tfjs model.json, ONNX). */
+export interface FileProbeOptions {
+  /** Probe id (default: the path as given). */
+  readonly id?: string;
+  /**
+   * Calibration data: a `.safetensors` file with one batch-first tensor per model input, named
+   * after the input (a single tensor of any name for a single-input model). Exposed as
+   * `calibrationSet`. Without it the probe has no data.
+   */
+  readonly data?: string;
+  /** Per-sample shapes (batch excluded) of inputs whose dimensions the model leaves unknown. */
+  readonly inputShapes?: ReadonlyMap<string, readonly number[]>;
+  /** Samples per model run. @default 256 */
+  readonly batchSize?: number;
+}
+
+/** What a file-backed runnable model probe offers beyond {@link ModelProbe}. */
+export interface FileModelProbe extends ModelProbe {
+  readonly id: string;
+  /** Every float weight as float32, in file order, tagged by the format's reader (role, layer, channel axes). */
+  readonly weights: WeightSet;
+  readonly forward: Required<NonNullable<ModelProbe["forward"]>>;
+  /** One flat sample: a single input's shape, or `[Σ sizes]` for several inputs (see {@link ModelInputLayout}). */
+  readonly inputShape: readonly number[];
+  readonly calibrationSet?: Dataset;
+  /** How a flat sample is split over the model's inputs. */
+  readonly layout: ModelInputLayout;
 }

@@ -1,39 +1,17 @@
 import type { InferenceSession, Tensor } from "onnxruntime-node";
 import {
   ErrorCodes, FormatError, QuantforgeError, ShapeMismatchError, fromFloat16Bits, toFloat16Bits,
-  type Dataset, type ForwardOutput, type ModelProbe, type WeightSet, type WeightTensor,
+  type ForwardOutput, type ModelProbe, type WeightSet, type WeightTensor,
 } from "@quantforge/core";
-import { inputDataset, loadInputData, resolveInputLayout, runInBatches, type BatchOutput, type ModelInputDecl, type ModelInputLayout } from "@quantforge/datasets";
+import { inputDataset, loadInputData, resolveInputLayout, runInBatches, type BatchOutput, type FileModelProbe, type FileProbeOptions, type ModelInputDecl } from "@quantforge/datasets";
 import { OnnxDataType, feedableType, isWeightInitializer, readOnnxModel, readOnnxTensor, type OnnxModel } from "@quantforge/io-onnx";
 import { weightsAsInputs } from "./weights-as-inputs.js";
 
-/** Options of {@link loadOnnxModelProbe}. */
-export interface OnnxProbeOptions {
-  /** Probe id (default: the path as given). */
-  readonly id?: string;
-  /**
-   * Calibration data: a `.safetensors` file with one batch-first tensor per model input, named
-   * after the input (a single tensor of any name for a single-input model). Exposed as
-   * `calibrationSet`. Without it the probe has no data.
-   */
-  readonly data?: string;
-  /** Per-sample shapes (batch excluded) of inputs whose dimensions the model leaves unknown. */
-  readonly inputShapes?: ReadonlyMap<string, readonly number[]>;
-  /** Samples per session run. @default 256 */
-  readonly batchSize?: number;
-}
+/** Options of {@link loadOnnxModelProbe} (`batchSize`: samples per session run). */
+export type OnnxProbeOptions = FileProbeOptions;
 
-/** An ONNX model as a runnable {@link ModelProbe}. */
-export interface OnnxModelProbe extends ModelProbe {
-  readonly id: string;
-  /** Every FLOAT and FLOAT16 initializer as float32, in file order, tagged by io-onnx. */
-  readonly weights: WeightSet;
-  readonly forward: Required<NonNullable<ModelProbe["forward"]>>;
-  /** One flat sample: a single input's shape, or `[Σ sizes]` for several inputs (see {@link ModelInputLayout}). */
-  readonly inputShape: readonly number[];
-  readonly calibrationSet?: Dataset;
-  /** How a flat sample is split over the model's inputs. */
-  readonly layout: ModelInputLayout;
+/** An ONNX model as a runnable {@link ModelProbe}: weights = every FLOAT and FLOAT16 initializer as float32, tagged by io-onnx. */
+export interface OnnxModelProbe extends FileModelProbe {
   /** Releases the onnxruntime session; the probe cannot run afterwards. */
   dispose(): Promise<void>;
 }

@@ -1,40 +1,18 @@
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { GraphModel, LayersModel } from "@tensorflow/tfjs";
-import type { Dataset, ForwardOutput, ModelProbe, WeightSet, WeightTensor } from "@quantforge/core";
-import { inputDataset, loadInputData, resolveInputLayout, runInBatches, type ModelInputDecl, type ModelInputLayout } from "@quantforge/datasets";
+import type { ForwardOutput, ModelProbe, WeightSet, WeightTensor } from "@quantforge/core";
+import { inputDataset, loadInputData, resolveInputLayout, runInBatches, type FileModelProbe, type FileProbeOptions, type ModelInputDecl } from "@quantforge/datasets";
 import { isFloatEntry, loadTfjsFromArtifacts, readTfjsModel, readTfjsTensor, runTfjsModel, tfjsArtifacts, tfjsInputSpecs, type ModelFeed, type TfjsRuntime } from "@quantforge/io-tfjs";
 import { getTf } from "./tf.js";
 import { graphModelSwapper, layersModelSwapper, type WeightSwapper } from "./weight-swap.js";
 
-/** Options of {@link loadTfjsModelProbe}. */
-export interface TfjsFileProbeOptions {
-  /** Probe id (default: the path as given). */
-  readonly id?: string;
-  /**
-   * Calibration data: a `.safetensors` file with one batch-first tensor per model input, named
-   * after the input (a single tensor of any name for a single-input model). Exposed as
-   * `calibrationSet`. Without it the probe has no data.
-   */
-  readonly data?: string;
-  /** Per-sample shapes (batch excluded) of inputs whose dimensions the model leaves unknown. */
-  readonly inputShapes?: ReadonlyMap<string, readonly number[]>;
-  /** Samples per model run. @default 256 */
-  readonly batchSize?: number;
-}
+/** Options of {@link loadTfjsModelProbe} (`batchSize`: samples per model run). */
+export type TfjsFileProbeOptions = FileProbeOptions;
 
-/** A tfjs model.json (graph or layers) as a runnable {@link ModelProbe}. */
-export interface TfjsFileModelProbe extends ModelProbe {
-  readonly id: string;
-  /** Every float32 weight, in manifest order, tagged by io-tfjs (role, layer, channel axes). */
-  readonly weights: WeightSet;
-  readonly forward: Required<NonNullable<ModelProbe["forward"]>>;
-  /** One flat sample: a single input's shape, or `[Σ sizes]` for several inputs (see {@link ModelInputLayout}). */
-  readonly inputShape: readonly number[];
-  readonly calibrationSet?: Dataset;
+/** A tfjs model.json (graph or layers) as a runnable {@link ModelProbe}: weights = every float32 weight, in manifest order, tagged by io-tfjs. */
+export interface TfjsFileModelProbe extends FileModelProbe {
   readonly format: "graph-model" | "layers-model";
-  /** How a flat sample is split over the model's inputs. */
-  readonly layout: ModelInputLayout;
   /** Frees the model's tensors; the probe cannot run afterwards. */
   dispose(): void;
 }
