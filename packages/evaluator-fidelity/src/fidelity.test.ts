@@ -66,11 +66,16 @@ describe("fidelity evaluator", () => {
     expect(r.get("top1Agreement")!.value).toBeLessThan(1);
     expect(r.get("outputRelError:probs")!.value).toBeGreaterThan(0);
   });
-  it("uses the calibration set when present, else seeded random inputs in the documented range", () => {
+  it("uses the test set when present, else the calibration set, else seeded random inputs in the documented range", () => {
     const withCal = twoHeadProbe({ calibration: 10 });
     const a = fidelityInputs(withCal, DEFAULT_FIDELITY_SETTINGS, 1);
     expect(a).toMatchObject({ source: "calibration", count: 10 });
     expect(a.inputs).toEqual(withCal.calibrationSet!.inputs);
+    const both = { ...withCal, testSet: { ...withCal.calibrationSet!, inputs: withCal.calibrationSet!.inputs.map((v) => v + 1) } };
+    const t = fidelityInputs(both, DEFAULT_FIDELITY_SETTINGS, 1);
+    expect(t).toMatchObject({ source: "test", count: 10 });
+    expect(t.inputs).toEqual(both.testSet.inputs);
+    expect(fidelityInputs(both, { ...DEFAULT_FIDELITY_SETTINGS, source: "calibration" }, 1).source).toBe("calibration");
     const m = twoHeadProbe();
     const r1 = fidelityInputs(m, { ...DEFAULT_FIDELITY_SETTINGS, inputRange: [-2, 3] }, 5);
     const r2 = fidelityInputs(m, { ...DEFAULT_FIDELITY_SETTINGS, inputRange: [-2, 3] }, 5);

@@ -71,16 +71,17 @@ function datasetInputs(ds: Dataset, samples: number, source: FidelityInputSource
 }
 
 /**
- * The inputs a fidelity measurement runs on: the first `samples` of the model's calibration set,
- * else of its test set, else `samples` seeded uniform random inputs in `inputRange` of shape
+ * The inputs a fidelity measurement runs on: with source `auto`, the first `samples` of the
+ * model's test set (held-out data: a quantizer that calibrates — `auto`, GPFQ — never saw it),
+ * else of its calibration set, else `samples` seeded uniform random inputs in `inputRange` of shape
  * `settings.inputShape ?? model.inputShape` (deterministic in `seed`).
  *
  * @throws {ShapeMismatchError} when random inputs are needed and no input shape is known.
  */
 export function fidelityInputs(model: ModelProbe, settings: FidelitySettings, seed: number): FidelityInputs {
   const src = settings.source;
-  if ((src === "auto" || src === "calibration") && model.calibrationSet && model.calibrationSet.count > 0) return datasetInputs(model.calibrationSet, settings.samples, "calibration");
   if ((src === "auto" || src === "test") && model.testSet && model.testSet.count > 0) return datasetInputs(model.testSet, settings.samples, "test");
+  if ((src === "auto" || src === "calibration") && model.calibrationSet && model.calibrationSet.count > 0) return datasetInputs(model.calibrationSet, settings.samples, "calibration");
   if (src !== "auto" && src !== "random") throw new ShapeMismatchError(`model "${model.id}" has no ${src} set. Use source "auto" or "random".`);
   const shape = settings.inputShape ?? model.inputShape ?? model.calibrationSet?.sampleShape ?? model.testSet?.sampleShape;
   if (!shape) throw new ShapeMismatchError(`model "${model.id}" has no data and no known input shape. Pass the fidelity option inputShape (one sample, batch excluded).`);

@@ -241,6 +241,19 @@ describe("auto quantizer", () => {
       expect(calibrationSeed(seed)).toBe(calibrationSeed(seed));
     }
   });
+  it("calibrates on calibration rows or random inputs, never on the model's test set", async () => {
+    const base = mlpProbe();
+    const rows = (n: number, v: number) => ({ count: n, sampleShape: [24], inputs: new Float32Array(n * 24).fill(v), labels: new Int32Array(n), classes: 6 });
+    const seen: number[] = [];
+    const spy = (m: ModelProbe): ModelProbe => ({ ...m, forward: { predict: m.forward!.predict, predictOutputs: async (ws, x, n) => { seen.push(x[0]!); return m.forward!.predictOutputs!(ws, x, n); } } });
+    for (const [extra, expected] of [[{ testSet: rows(8, 7) }, "random"], [{ testSet: rows(8, 7), calibrationSet: rows(8, 3) }, "calibration"]] as const) {
+      seen.length = 0;
+      const diagnostics = new CollectingDiagnostics();
+      await quantize(autoQuantizer({ plugins }), { bits: 4, samples: 8, candidateBits: [4] }, spy({ ...base, ...extra } as ModelProbe), diagnostics);
+      expect(seen).not.toContain(7);
+      expect(diagnostics.items.find((d) => d.ruleId === "summary")!.message).toMatch(new RegExp(`${expected} samples`));
+    }
+  });
   it("fails with typed errors: no forward pass, unknown or invalid candidates, too many candidates", async () => {
     const model = mlpProbe();
     await expect(quantize(autoQuantizer({ plugins }), {}, { id: "x", weights: model.weights })).rejects.toBeInstanceOf(MissingCapabilityError);

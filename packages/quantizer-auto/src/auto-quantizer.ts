@@ -296,7 +296,9 @@ export async function autoQuantize(weights: WeightSet, o: AutoOptions, plugins: 
   // Random calibration inputs come from a stream of their own: with the run seed itself they
   // would be the very inputs the `fidelity` evaluator draws by default, and a comparison would
   // grade auto on what it was tuned on.
-  const meter = new FidelityMeter(model, model.weights, { ...DEFAULT_FIDELITY_SETTINGS, samples: o.samples, inputRange: o.inputRange }, calibrationSeed(ctx.seed));
+  // Calibration rows when the model has them, else random inputs — never its test set.
+  const source = model.calibrationSet && model.calibrationSet.count > 0 ? "calibration" : "random";
+  const meter = new FidelityMeter(model, model.weights, { ...DEFAULT_FIDELITY_SETTINGS, source, samples: o.samples, inputRange: o.inputRange }, calibrationSeed(ctx.seed));
   // Candidates run quietly: their diagnostics would repeat once per tried width.
   const quiet: RunContext = { ...ctx, diagnostics: new CollectingDiagnostics() };
   // The measurements do not depend on the budget: a budget sweep (compare's bit axis, bytes
