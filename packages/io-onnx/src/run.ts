@@ -1,4 +1,4 @@
-import { FormatError, QuantforgeError, ErrorCodes } from "@quantforge/core";
+import { FormatError, QuantforgeError, ErrorCodes, fromFloat16Bits } from "@quantforge/core";
 import type { OnnxModel, OnnxValueInfo } from "./read.js";
 import { OnnxDataType } from "./schema.js";
 
@@ -29,14 +29,60 @@ export function feedableType(elemType: number): "float32" | "int32" | "int64" | 
   return null;
 }
 
-type Ort = typeof import("onnxruntime-node");
+/** The onnxruntime-node namespace. */
+export type Ort = typeof import("onnxruntime-node");
+type Session = import("onnxruntime-node").InferenceSession;
+type OrtTensor = import("onnxruntime-node").Tensor;
 
-async function loadOrt(): Promise<Ort> {
+/** Graph optimization level of an onnxruntime session. */
+export type OnnxOptimization = "disabled" | "basic" | "extended" | "all";
+
+/** Imports onnxruntime-node; its absence is a `QF_USAGE` error saying how to install it. */
+export async function loadOrt(): Promise<Ort> {
   try {
     return await import("onnxruntime-node");
   } catch (e) {
     throw new QuantforgeError(ErrorCodes.USAGE, `running ONNX models needs the optional package onnxruntime-node (1.30.0): install it with ONNXRUNTIME_NODE_INSTALL=skip (its CPU binaries ship in the package).`, { cause: e });
   }
+}
+
+/**
+ * One CPU session on model bytes, single-threaded (deterministic); ORT's load errors are
+ * {@link FormatError}s naming `where`.
+ */
+export async function createOnnxSession(ort: Ort, bytes: Uint8Array, where: string, opts: { optimization?: OnnxOptimization } = {}): Promise<Session> {
+  try {
+    return await ort.InferenceSession.create(bytes, { logSeverityLevel: 3, executionProviders: ["cpu"], intraOpNumThreads: 1, interOpNumThreads: 1, ...(opts.optimization ? { graphOptimizationLevel: opts.optimization } : {}) });
+  } catch (e) {
+    throw new FormatError(`${where}: onnxruntime cannot load the model (${(e as Error).message.split("\n")[0]}). Check the model with onnx.checker.`, e);
+  }
+}
+
+/** An output tensor's values as float32 (float16 decoded, integers converted). */
+function outputValues(t: OrtTensor): Float32Array {
+  const d = t.data as ArrayLike<number | bigint>;
+  if (t.type === "float16") return Float32Array.from(d as Uint16Array, (h) => fromFloat16Bits(h));
+  return d instanceof Float32Array ? Float32Array.from(d) : Float32Array.from(Array.from(d, Number));
+}
+
+/**
+ * Runs a session on `feeds` plus ready-made tensors `extra` (e.g. weights fed as inputs) and
+ * returns every output as float32, in the session's output order; ORT's run errors are
+ * {@link FormatError}s naming `where`.
+ */
+export async function runOnnxSession(ort: Ort, session: Session, feeds: readonly OnnxFeed[], where: string, extra: Readonly<Record<string, OrtTensor>> = {}): Promise<OnnxOutput[]> {
+  const input: Record<string, OrtTensor> = { ...extra };
+  for (const f of feeds) {
+    const type = f.data instanceof Float32Array ? "float32" : f.data instanceof Int32Array ? "int32" : "int64";
+    input[f.name] = new ort.Tensor(type, f.data, [...f.shape]);
+  }
+  let res: Record<string, OrtTensor>;
+  try {
+    res = await session.run(input);
+  } catch (e) {
+    throw new FormatError(`${where}: onnxruntime cannot run the model (${(e as Error).message.split("\n")[0]}).`, e);
+  }
+  return session.outputNames.map((name) => ({ name, shape: res[name]!.dims.map(Number), data: outputValues(res[name]!) }));
 }
 
 /**
@@ -48,32 +94,11 @@ async function loadOrt(): Promise<Ort> {
  *   the graph's arithmetic: at `extended`/`all` ORT fuses DequantizeLinear → MatMul into
  *   `MatMulNBits`, whose outputs differ from the dequantized weights' (measured ≈ 5e-3 relative).
  */
-export async function runOnnxModel(bytes: Uint8Array, feeds: readonly OnnxFeed[], where = "model", opts: { optimization?: "disabled" | "basic" | "extended" | "all" } = {}): Promise<OnnxOutput[]> {
+export async function runOnnxModel(bytes: Uint8Array, feeds: readonly OnnxFeed[], where = "model", opts: { optimization?: OnnxOptimization } = {}): Promise<OnnxOutput[]> {
   const ort = await loadOrt();
-  let session: import("onnxruntime-node").InferenceSession;
+  const session = await createOnnxSession(ort, bytes, where, opts);
   try {
-    session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3, executionProviders: ["cpu"], intraOpNumThreads: 1, interOpNumThreads: 1, ...(opts.optimization ? { graphOptimizationLevel: opts.optimization } : {}) });
-  } catch (e) {
-    throw new FormatError(`${where}: onnxruntime cannot load the model (${(e as Error).message.split("\n")[0]}). Check the model with onnx.checker.`, e);
-  }
-  try {
-    const input: Record<string, import("onnxruntime-node").Tensor> = {};
-    for (const f of feeds) {
-      const type = f.data instanceof Float32Array ? "float32" : f.data instanceof Int32Array ? "int32" : "int64";
-      input[f.name] = new ort.Tensor(type, f.data, [...f.shape]);
-    }
-    let res: Record<string, import("onnxruntime-node").Tensor>;
-    try {
-      res = await session.run(input);
-    } catch (e) {
-      throw new FormatError(`${where}: onnxruntime cannot run the model (${(e as Error).message.split("\n")[0]}).`, e);
-    }
-    return session.outputNames.map((name) => {
-      const t = res[name]!;
-      const d = t.data as ArrayLike<number | bigint>;
-      const data = d instanceof Float32Array ? Float32Array.from(d) : Float32Array.from(Array.from(d, Number));
-      return { name, shape: t.dims.map(Number), data };
-    });
+    return await runOnnxSession(ort, session, feeds, where);
   } finally {
     await session.release();
   }

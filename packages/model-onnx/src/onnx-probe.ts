@@ -1,10 +1,10 @@
-import type { InferenceSession, Tensor } from "onnxruntime-node";
+import type { Tensor } from "onnxruntime-node";
 import {
-  ErrorCodes, FormatError, QuantforgeError, ShapeMismatchError, fromFloat16Bits, toFloat16Bits,
+  FormatError, ShapeMismatchError, toFloat16Bits,
   type ForwardOutput, type ModelProbe, type WeightSet, type WeightTensor,
 } from "@quantforge/core";
 import { inputDataset, loadInputData, resolveInputLayout, runInBatches, type BatchOutput, type FileModelProbe, type FileProbeOptions, type ModelInputDecl } from "@quantforge/datasets";
-import { OnnxDataType, feedableType, isWeightInitializer, readOnnxModel, readOnnxTensor, type OnnxModel } from "@quantforge/io-onnx";
+import { OnnxDataType, createOnnxSession, feedableType, isWeightInitializer, loadOrt, readOnnxModel, readOnnxTensor, runOnnxSession, type OnnxModel, type Ort } from "@quantforge/io-onnx";
 import { weightsAsInputs } from "./weights-as-inputs.js";
 
 /** Options of {@link loadOnnxModelProbe} (`batchSize`: samples per session run). */
@@ -14,16 +14,6 @@ export type OnnxProbeOptions = FileProbeOptions;
 export interface OnnxModelProbe extends FileModelProbe {
   /** Releases the onnxruntime session; the probe cannot run afterwards. */
   dispose(): Promise<void>;
-}
-
-type Ort = typeof import("onnxruntime-node");
-
-async function loadOrt(): Promise<Ort> {
-  try {
-    return await import("onnxruntime-node");
-  } catch (e) {
-    throw new QuantforgeError(ErrorCodes.USAGE, `running ONNX models needs the package onnxruntime-node (1.30.0): install it with ONNXRUNTIME_NODE_INSTALL=skip (its CPU binaries ship in the package).`, { cause: e });
-  }
 }
 
 function inputDecls(m: OnnxModel): ModelInputDecl[] {
@@ -42,12 +32,6 @@ function weightTensor(ort: Ort, init: { dataType: number; dims: readonly number[
     return new ort.Tensor("float16", h, [...init.dims]);
   }
   return new ort.Tensor("float32", data, [...init.dims]);
-}
-
-function outputValues(t: Tensor): Float32Array {
-  const d = t.data as ArrayLike<number | bigint>;
-  if (t.type === "float16") return Float32Array.from(d as Uint16Array, (h) => fromFloat16Bits(h));
-  return d instanceof Float32Array ? Float32Array.from(d) : Float32Array.from(Array.from(d, Number));
 }
 
 /**
@@ -81,14 +65,7 @@ export async function loadOnnxModelProbe(path: string, opts: OnnxProbeOptions = 
   const layout = resolveInputLayout(id, decls, { ...(opts.inputShapes ? { inputShapes: opts.inputShapes } : {}), ...(data ? { data } : {}) });
   const calibrationSet = data ? inputDataset(layout, data) : undefined;
   const ort = await loadOrt();
-  let session: InferenceSession;
-  try {
-    session = await ort.InferenceSession.create(await weightsAsInputs(m, new Set(inits.map((i) => i.name))), {
-      logSeverityLevel: 3, executionProviders: ["cpu"], intraOpNumThreads: 1, interOpNumThreads: 1,
-    });
-  } catch (e) {
-    throw new FormatError(`${path}: onnxruntime cannot load the model (${(e as Error).message.split("\n")[0]}). Check the model with onnx.checker.`, e);
-  }
+  const session = await createOnnxSession(ort, await weightsAsInputs(m, new Set(inits.map((i) => i.name))), path);
   const byName = new Map(weights.map((t, k) => [t.name, { t, init: inits[k]! }]));
   // ORT tensors of the weights last fed, per name: reused while the caller passes the same array.
   const cache = new Map<string, { src: Float32Array; tensor: Tensor }>();
@@ -112,20 +89,7 @@ export async function loadOnnxModelProbe(path: string, opts: OnnxProbeOptions = 
   const batch = opts.batchSize ?? 256;
   const predictOutputs = async (ws: WeightSet, inputs: Float32Array, count: number): Promise<ForwardOutput[]> => {
     const wf = weightFeeds(ws);
-    return runInBatches(layout, inputs, count, batch, async (feeds): Promise<BatchOutput[]> => {
-      const all: Record<string, Tensor> = { ...wf };
-      for (const f of feeds) {
-        const type = f.data instanceof Float32Array ? "float32" : f.data instanceof Int32Array ? "int32" : "int64";
-        all[f.name] = new ort.Tensor(type, f.data, [...f.shape]);
-      }
-      let res: InferenceSession.ReturnType;
-      try {
-        res = await session.run(all);
-      } catch (e) {
-        throw new FormatError(`${path}: onnxruntime cannot run the model (${(e as Error).message.split("\n")[0]}).`, e);
-      }
-      return session.outputNames.map((name) => ({ name, shape: res[name]!.dims.map(Number), data: outputValues(res[name]!) }));
-    });
+    return runInBatches(layout, inputs, count, batch, (feeds): Promise<BatchOutput[]> => runOnnxSession(ort, session, feeds, path, wf));
   };
   return {
     id, weights, layout, inputShape: layout.sampleShape,
