@@ -33,6 +33,7 @@ export type { EncodedModel, DecodedContainer } from "./container.js";
 export { ContainerEncoder, assembleContainer } from "./container-stream.js";
 export { FLOAT16_MAX, toFloat16Bits, fromFloat16Bits, encodeFloat16, decodeFloat16Bits } from "./float16.js";
 export { defaultSelector, patternSelector } from "./selection.js";
+export { printable } from "./printable.js";
 export type { TensorSelector } from "./selection.js";
 export { runPipeline, pipeline, PipelineBuilder } from "./pipeline.js";
 export type { PipelineOptions, PipelineResult } from "./pipeline.js";

@@ -80,6 +80,7 @@ it("exports exactly the public API", async () => {
       "perTensorQuantizer",
       "pipeline",
       "planCompare",
+      "printable",
       "readCodebook",
       "registerPlugins",
       "requantizeTensor",
