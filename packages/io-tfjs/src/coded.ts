@@ -1,11 +1,11 @@
-import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { GraphModel, LayersModel, io } from "@tensorflow/tfjs";
 import { fixedCoder } from "@quantforge/coder-fixed";
 import { huffmanCoder } from "@quantforge/coder-huffman";
-import { DecodeError, FormatError, IoError, codebookMap, decodeContainer, dequantizeTensor, instantiate, shapeSize, type Coder } from "@quantforge/core";
+import { DecodeError, FormatError, IoError, codebookMap, decodeContainer, dequantizeTensor, instantiate, printable, shapeSize, type Coder } from "@quantforge/core";
+import { readContainedFile, readRegularFile } from "@quantforge/core/node";
 import { layoutManifest, type TfjsWeightSpec } from "./manifest.js";
-import { decodeFloatEntry, decodeNonFloatEntry, readEntryBytes, readTfjsModel } from "./read.js";
+import { MAX_MODEL_JSON_BYTES, decodeFloatEntry, decodeNonFloatEntry, readEntryBytes, readTfjsModel } from "./read.js";
 import { CODED_TFJS_FORMAT, CODED_TFJS_VERSION, type CodedTfjsSection } from "./write.js";
 
 /** Options of the coded-model loader. */
@@ -28,7 +28,8 @@ function section(json: Record<string, unknown>, where: string): CodedTfjsSection
   const s = json.quantforge as CodedTfjsSection | undefined;
   if (!s || typeof s !== "object" || s.format !== CODED_TFJS_FORMAT) throw new FormatError(`${where} has no quantforge coded-weights section; it is not a tfjs-coded model. Load it with tf.loadGraphModel/loadLayersModel.`);
   if (s.version !== CODED_TFJS_VERSION) throw new FormatError(`${where} is quantforge-tfjs-coded version ${String(s.version)}; this loader reads version ${CODED_TFJS_VERSION}. Use a matching @quantforge/io-tfjs.`);
-  if (typeof s.container !== "string" || !Array.isArray(s.weights) || !Array.isArray(s.order)) throw new FormatError(`${where}: the quantforge section is malformed. Re-create the model with "quantforge quantize --target tfjs-coded".`);
+  const okWeight = (w: unknown): boolean => !!w && typeof w === "object" && typeof (w as { name?: unknown }).name === "string" && Array.isArray((w as { shape?: unknown }).shape);
+  if (typeof s.container !== "string" || !Array.isArray(s.weights) || !Array.isArray(s.order) || !s.weights.every(okWeight) || !s.order.every((n) => typeof n === "string")) throw new FormatError(`${where}: the quantforge section is malformed. Re-create the model with "quantforge quantize --target tfjs-coded".`);
   return s;
 }
 
@@ -49,13 +50,8 @@ export async function readCodedTfjsArtifacts(modelJsonPath: string, options: Cod
   const model = await readTfjsModel(modelJsonPath);
   const s = section(model.json, modelJsonPath);
   const coders = options.coders ?? defaultCoders();
-  let bytes: Uint8Array;
-  const cpath = resolve(dirname(model.path), s.container);
-  try {
-    bytes = new Uint8Array(await readFile(cpath));
-  } catch (e) {
-    throw new FormatError(`${modelJsonPath}: the coded weights "${s.container}" are missing or unreadable (${(e as Error).message}). Copy them next to model.json.`, e);
-  }
+  // The container path comes from the file: contained in the model folder, a regular file.
+  const bytes = await readContainedFile(dirname(model.path), s.container, { what: "coded weights" });
   const decoded = decodeContainer(bytes, (id) => {
     const c = coders.find((x) => x.id === id);
     if (!c) throw new DecodeError(`the coded weights were written with coder "${id}", which this loader does not have (it has ${coders.map((x) => x.id).join(", ")}). Pass it in options.coders.`);
@@ -66,8 +62,8 @@ export async function readCodedTfjsArtifacts(modelJsonPath: string, options: Cod
   const values = new Map<string, { spec: TfjsWeightSpec; data: Uint8Array }>();
   for (const w of s.weights) {
     const t = byName.get(w.name);
-    if (!t) throw new FormatError(`${modelJsonPath}: coded weight "${w.name}" is not in "${s.container}". The files do not belong together; re-create the model.`);
-    if (t.shape.length !== w.shape.length || t.shape.some((d, i) => d !== w.shape[i])) throw new FormatError(`${modelJsonPath}: coded weight "${w.name}" has shape [${t.shape.join(", ")}] in the container but [${w.shape.join(", ")}] in model.json.`);
+    if (!t) throw new FormatError(`${modelJsonPath}: coded weight "${printable(w.name)}" is not in "${printable(s.container)}". The files do not belong together; re-create the model.`);
+    if (t.shape.length !== w.shape.length || t.shape.some((d, i) => d !== w.shape[i])) throw new FormatError(`${modelJsonPath}: coded weight "${printable(w.name)}" has shape [${t.shape.join(", ")}] in the container but [${w.shape.join(", ")}] in model.json.`);
     const f = dequantizeTensor(t, cbs.get(t.codebook)!);
     values.set(w.name, { spec: { name: w.name, shape: [...w.shape], dtype: "float32" }, data: new Uint8Array(f.buffer, f.byteOffset, f.byteLength) });
   }
@@ -85,8 +81,8 @@ export async function readCodedTfjsArtifacts(modelJsonPath: string, options: Cod
   let total = 0;
   for (const name of s.order) {
     const v = values.get(name);
-    if (!v) throw new FormatError(`${modelJsonPath}: weight "${name}" is listed in the coded order but stored nowhere. Re-create the model.`);
-    if (v.data.length !== shapeSize(v.spec.shape) * (v.spec.dtype === "bool" ? 1 : 4)) throw new FormatError(`${modelJsonPath}: weight "${name}" has the wrong number of bytes.`);
+    if (!v) throw new FormatError(`${modelJsonPath}: weight "${printable(name)}" is listed in the coded order but stored nowhere. Re-create the model.`);
+    if (v.data.length !== shapeSize(v.spec.shape) * (v.spec.dtype === "bool" ? 1 : 4)) throw new FormatError(`${modelJsonPath}: weight "${printable(name)}" has the wrong number of bytes.`);
     specs.push(v.spec as unknown as io.WeightsManifestEntry);
     total += v.data.length;
   }
@@ -138,12 +134,12 @@ export function codedTfjsIOHandler(modelJsonPath: string, options: CodedTfjsLoad
 export async function loadCodedTfjsModel(modelJsonPath: string, tf?: TfjsLoaders, options: CodedTfjsLoadOptions = {}): Promise<GraphModel | LayersModel> {
   const t: TfjsLoaders = tf ?? (await import("@tensorflow/tfjs"));
   const path = resolve(modelJsonPath);
+  const raw = await readRegularFile(path, { what: "model.json", maxBytes: MAX_MODEL_JSON_BYTES });
   let json: Record<string, unknown>;
   try {
-    json = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
+    json = JSON.parse(new TextDecoder().decode(raw)) as Record<string, unknown>;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code) throw new IoError(`cannot read "${modelJsonPath}": ${(e as Error).message}. Check the path.`, e);
-    throw new FormatError(`${modelJsonPath} is not valid JSON. Re-create the model.`, e);
+    throw new FormatError(`${printable(modelJsonPath)} is not valid JSON. Re-create the model.`, e);
   }
   layoutManifest(json, modelJsonPath);
   const handler = codedTfjsIOHandler(path, options);

@@ -1,6 +1,6 @@
-export { readTfjsModel, readEntryBytes, readTfjsTensor, streamTfjsWeights, loadTfjsWeights, decodeFloatEntry, decodeNonFloatEntry, isFloatEntry } from "./read.js";
+export { MAX_MODEL_JSON_BYTES, resolveShards, readTfjsModel, readEntryBytes, readTfjsTensor, streamTfjsWeights, loadTfjsWeights, decodeFloatEntry, decodeNonFloatEntry, isFloatEntry } from "./read.js";
 export type { TfjsModel, TfjsModelFormat, TfjsShardGroup } from "./read.js";
-export { checkWeightSpec, layoutManifest, storedElementBytes } from "./manifest.js";
+export { checkWeightSpec, layoutManifest, storedElementBytes, jsonDepth, MAX_JSON_DEPTH, MAX_WEIGHT_ELEMENTS, MAX_WEIGHT_RANK } from "./manifest.js";
 export type { TfjsModelJson, TfjsManifestGroup, TfjsWeightSpec, TfjsWeightEntry, TfjsWeightDtype, TfjsQuantization } from "./manifest.js";
 export { layersModelTags, graphModelTags } from "./roles.js";
 export type { WeightTags } from "./roles.js";

@@ -1,13 +1,19 @@
-import { open, readFile, stat, type FileHandle } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { FormatError, IoError, fromFloat16Bits, type WeightSet, type WeightTensor } from "@quantforge/core";
+import { FormatError, IoError, fromFloat16Bits, printable, type WeightSet, type WeightTensor } from "@quantforge/core";
+import { openRegularFile, readRegularFile, resolveContained } from "@quantforge/core/node";
 import { layoutManifest, type TfjsModelJson, type TfjsWeightEntry, type TfjsWeightSpec } from "./manifest.js";
 import { graphModelTags, layersModelTags, type WeightTags } from "./roles.js";
 
 /** The two kinds of tfjs model.json. */
 export type TfjsModelFormat = "layers-model" | "graph-model";
 
-/** The shards of one manifest group, resolved to absolute paths, with their sizes. */
+/**
+ * Largest model.json (or weights manifest) read, in bytes. JSON text this large already costs
+ * several times its size once parsed; a bigger file is refused before it is read.
+ */
+export const MAX_MODEL_JSON_BYTES = 512 * 1024 * 1024;
+
+/** The shards of one manifest group, resolved (inside the model folder) to real paths, with their sizes. */
 export interface TfjsShardGroup {
   readonly paths: readonly string[];
   readonly sizes: readonly number[];
@@ -49,6 +55,45 @@ function detectFormat(json: TfjsModelJson): TfjsModelFormat {
 }
 
 /**
+ * Resolves every shard of every manifest group inside `dir` (the folder of the file that lists
+ * them) and checks that each group holds exactly the bytes its entries need. Shard paths that are
+ * absolute, climb out with `..` or reach outside through a symlink are refused without looking at
+ * what they name; only regular files are accepted (sized with `fstat` on the opened file).
+ *
+ * @throws {FormatError} On a shard outside the folder, a missing shard, or a size mismatch.
+ * @throws {IoError} On a shard that is not a regular file or cannot be opened.
+ */
+export async function resolveShards(json: Pick<TfjsModelJson, "weightsManifest">, dir: string, groupBytes: readonly number[], where: string): Promise<TfjsShardGroup[]> {
+  const groups: TfjsShardGroup[] = [];
+  for (let gi = 0; gi < json.weightsManifest.length; gi++) {
+    const g = json.weightsManifest[gi]!;
+    const paths: string[] = [];
+    const sizes: number[] = [];
+    for (const ref of g.paths) {
+      let real: string;
+      try {
+        real = await resolveContained(dir, ref, "shard");
+      } catch (e) {
+        // Say which group lacks the shard; "leaves the model folder" errors stay as they are.
+        if (e instanceof FormatError && /is missing from the model folder/.test(e.message)) throw new FormatError(`${where}: shard "${printable(ref)}" of weight group ${gi} is missing from the model folder. Copy every shard listed in the manifest next to it.`, e);
+        throw e;
+      }
+      const f = await openRegularFile(real, { what: `shard "${printable(ref)}"` });
+      await f.handle.close();
+      paths.push(real);
+      sizes.push(f.size);
+    }
+    const have = sizes.reduce((a, b) => a + b, 0);
+    if (have !== groupBytes[gi]) {
+      const names = g.weights.slice(0, 4).map((w) => printable(w.name, 60));
+      throw new FormatError(`${where}: weight group ${gi} (${printable(g.paths.join(", "))}) holds ${have} bytes but its entries (${names.join(", ")}${g.weights.length > 4 ? ", …" : ""}) need ${groupBytes[gi]}. The shards do not match the manifest; re-export the model.`);
+    }
+    groups.push({ paths, sizes });
+  }
+  return groups;
+}
+
+/**
  * Reads and validates a tfjs model.json (layers or graph model) and its shard files, without
  * reading the weight data: every shard must exist, and the shards of each group must hold
  * exactly the bytes its entries need (dtype and tfjs quantization included).
@@ -64,45 +109,25 @@ function detectFormat(json: TfjsModelJson): TfjsModelFormat {
  */
 export async function readTfjsModel(modelJsonPath: string): Promise<TfjsModel> {
   const path = resolve(modelJsonPath);
+  const where = printable(modelJsonPath);
+  // The user's file itself: a regular file (a FIFO or device is refused at once, never read).
+  const raw = await readRegularFile(path, { what: "model.json", maxBytes: MAX_MODEL_JSON_BYTES });
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = new TextDecoder("utf-8", { fatal: true }).decode(raw);
   } catch (e) {
-    throw new IoError(`cannot read "${modelJsonPath}": ${(e as Error).message}. Check the path.`, e);
+    throw new FormatError(`${where} is not UTF-8 text; it is not a tfjs model.json. Pass the model.json that tfjs wrote.`, e);
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    throw new FormatError(`${modelJsonPath} is not valid JSON (${(e as Error).message}). Fix or regenerate it.`, e);
+    throw new FormatError(`${where} is not valid JSON (${printable((e as Error).message, 120)}). Fix or regenerate it.`, e);
   }
-  const { json, entries, groupBytes } = layoutManifest(parsed, modelJsonPath);
+  const { json, entries, groupBytes } = layoutManifest(parsed, where);
   const dir = dirname(path);
-  let fileBytes = Buffer.byteLength(text);
-  const groups: TfjsShardGroup[] = [];
-  for (let gi = 0; gi < json.weightsManifest.length; gi++) {
-    const g = json.weightsManifest[gi]!;
-    const paths = g.paths.map((p) => resolve(dir, p));
-    const sizes: number[] = [];
-    for (let k = 0; k < paths.length; k++) {
-      let size: number;
-      try {
-        const s = await stat(paths[k]!);
-        if (!s.isFile()) throw new Error("not a file");
-        size = s.size;
-      } catch (e) {
-        throw new FormatError(`${modelJsonPath}: shard "${g.paths[k]}" of weight group ${gi} is missing or unreadable (${(e as Error).message}). Copy every shard listed in model.json next to it.`, e);
-      }
-      sizes.push(size);
-    }
-    const have = sizes.reduce((a, b) => a + b, 0);
-    if (have !== groupBytes[gi]) {
-      const names = g.weights.map((w) => w.name);
-      throw new FormatError(`${modelJsonPath}: weight group ${gi} (${g.paths.join(", ")}) holds ${have} bytes but its entries (${names.slice(0, 4).join(", ")}${names.length > 4 ? ", …" : ""}) need ${groupBytes[gi]}. The shards do not match model.json; re-export the model.`);
-    }
-    fileBytes += have;
-    groups.push({ paths, sizes });
-  }
+  const groups = await resolveShards(json, dir, groupBytes, where);
+  const fileBytes = raw.length + groups.reduce((a, g) => a + g.sizes.reduce((x, y) => x + y, 0), 0);
   const format = detectFormat(json);
   const names = entries.map((e) => e.spec.name);
   const tags = format === "graph-model" ? graphModelTags(json.modelTopology, names) : layersModelTags(json.modelTopology, names);
@@ -127,20 +152,20 @@ export async function readEntryBytes(model: TfjsModel, entry: TfjsWeightEntry): 
     if (want < base + size) {
       const from = want - base;
       const n = Math.min(size - from, out.length - filled);
-      let fh: FileHandle | undefined;
+      // Shard paths were resolved inside the model folder by readTfjsModel; open them as regular files again (never a FIFO swapped in since).
+      const f = await openRegularFile(g.paths[k]!, { what: "shard" });
       try {
-        fh = await open(g.paths[k]!, "r");
         let got = 0;
         while (got < n) {
-          const r = await fh.read(out, filled + got, n - got, from + got);
-          if (r.bytesRead === 0) throw new FormatError(`shard "${g.paths[k]}" is shorter than when the model was read. Re-export the model.`);
+          const r = await f.handle.read(out, filled + got, n - got, from + got);
+          if (r.bytesRead === 0) throw new FormatError(`shard "${printable(g.paths[k]!)}" is shorter than when the model was read. Re-export the model.`);
           got += r.bytesRead;
         }
       } catch (e) {
         if (e instanceof FormatError) throw e;
-        throw new IoError(`cannot read shard "${g.paths[k]}": ${(e as Error).message}. Check the file.`, e);
+        throw new IoError(`cannot read shard "${printable(g.paths[k]!)}": ${printable((e as Error).message, 120)}. Check the file.`, e);
       } finally {
-        await fh?.close();
+        await f.handle.close();
       }
       filled += n;
       want += n;
@@ -204,7 +229,7 @@ export function decodeNonFloatEntry(spec: TfjsWeightSpec, bytes: Uint8Array): Ui
 
 /** Reads one float32 entry as a weight tensor (dequantized; tagged with its role and layer). */
 export async function readTfjsTensor(model: TfjsModel, entry: TfjsWeightEntry): Promise<WeightTensor> {
-  if (!isFloatEntry(entry)) throw new FormatError(`weight "${entry.spec.name}" is ${entry.spec.dtype}, not float32; it is not a quantizable weight.`);
+  if (!isFloatEntry(entry)) throw new FormatError(`weight "${printable(entry.spec.name)}" is ${entry.spec.dtype}, not float32; it is not a quantizable weight.`);
   const data = decodeFloatEntry(entry.spec, await readEntryBytes(model, entry));
   const tags = model.tags.get(entry.spec.name);
   return { name: entry.spec.name, shape: [...entry.spec.shape], data, ...(tags ?? {}) };

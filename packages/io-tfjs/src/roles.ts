@@ -29,18 +29,26 @@ const LAYER_KINDS: Readonly<Record<string, LayerKind>> = {
   Dense: "dense", Conv1D: "conv2d", Conv2D: "conv2d", Conv3D: "conv2d", DepthwiseConv2D: "conv2d", SeparableConv2D: "conv2d", Conv2DTranspose: "conv2d",
 };
 
-/** Layer class names by layer name, from a layers-model topology (nested models included). */
+/**
+ * Layer class names by layer name, from a layers-model topology (nested models included).
+ * Walked with an explicit stack, not recursion: a hostile topology may nest 200,000 levels deep.
+ */
 function layerClasses(topology: unknown): Map<string, string> {
   const out = new Map<string, string>();
-  const visit = (node: unknown): void => {
-    if (!node || typeof node !== "object") return;
-    if (Array.isArray(node)) { node.forEach(visit); return; }
+  const stack: unknown[] = [topology];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (!node || typeof node !== "object") continue;
+    if (Array.isArray(node)) {
+      for (let i = node.length - 1; i >= 0; i--) stack.push(node[i]);
+      continue;
+    }
     const o = node as Record<string, unknown>;
     const cfg = o.config as Record<string, unknown> | undefined;
     if (typeof o.class_name === "string" && cfg && typeof cfg === "object" && typeof cfg.name === "string") out.set(cfg.name, o.class_name);
-    for (const v of Object.values(o)) if (v && typeof v === "object") visit(v);
-  };
-  visit(topology);
+    const vs = Object.values(o);
+    for (let i = vs.length - 1; i >= 0; i--) if (vs[i] && typeof vs[i] === "object") stack.push(vs[i]);
+  }
   return out;
 }
 

@@ -44,9 +44,10 @@ function modelJsonPath(path: string): string {
  * const outs = await probe.forward.predictOutputs(probe.weights, probe.calibrationSet!.inputs, 8);
  */
 export async function loadTfjsModelProbe(path: string, opts: TfjsFileProbeOptions = {}): Promise<TfjsFileModelProbe> {
-  const tf = await getTf();
   const id = opts.id ?? path;
+  // Validate the files first (a FIFO, an outside shard, a malformed manifest fail fast with a typed error), then pay for tfjs.
   const m = await readTfjsModel(modelJsonPath(path));
+  const tf = await getTf();
   const weights: WeightTensor[] = [];
   for (const e of m.entries) if (isFloatEntry(e)) weights.push(await readTfjsTensor(m, e));
   const artifacts = await tfjsArtifacts(m, { weights: new Map(weights.map((t) => [t.name, t.data])) });

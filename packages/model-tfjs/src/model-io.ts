@@ -1,7 +1,9 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { LayersModel, io } from "@tensorflow/tfjs";
 import { FormatError, IoError, shapeSize, type WeightSet, type WeightTensor } from "@quantforge/core";
+import { readContainedFile, readRegularFile } from "@quantforge/core/node";
+import { MAX_MODEL_JSON_BYTES, readTfjsModel, tfjsArtifacts } from "@quantforge/io-tfjs";
 import type { Tf } from "./tf.js";
 
 /** The JSON of a tfjs layers model (`model.json`). */
@@ -33,14 +35,6 @@ export function manifestEntryBytes(e: io.WeightsManifestEntry, where: string): n
   return n * b;
 }
 
-function readFile(path: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(path));
-  } catch (e) {
-    throw new IoError(`cannot read "${path}": ${(e as Error).message}. Check the path.`, e);
-  }
-}
-
 /** A validated `model.json` with its weight data. */
 export interface TfjsArtifacts {
   readonly json: ModelJson;
@@ -49,51 +43,17 @@ export interface TfjsArtifacts {
 }
 
 /**
- * Reads `model.json` and its weight shards and checks them against the manifest: every shard must
- * exist and the bytes of each group must equal what its entries need (dtype and tfjs
- * quantization included). Throws {@link FormatError} on malformed JSON or a mismatch,
+ * Reads `model.json` and its weight shards and checks them against the manifest through
+ * io-tfjs's reader (the one file policy: shards contained in the model folder, regular files
+ * only, sizes checked before allocation): every shard must exist and the bytes of each group
+ * must equal what its entries need (dtype and tfjs quantization included). Throws
+ * {@link FormatError} on malformed JSON, a shard outside the folder or a mismatch,
  * {@link IoError} on a missing file.
  */
-export function readTfjsArtifacts(modelJsonPath: string): TfjsArtifacts {
-  const path = resolve(modelJsonPath);
-  const text = new TextDecoder().decode(readFile(path));
-  let json: ModelJson;
-  try {
-    json = JSON.parse(text) as ModelJson;
-  } catch (e) {
-    throw new FormatError(`${path} is not valid JSON (${(e as Error).message}). Fix or regenerate it.`, e);
-  }
-  if (!json || typeof json !== "object" || typeof json.modelTopology !== "object" || json.modelTopology === null) {
-    throw new FormatError(`${path} has no "modelTopology" object; it is not a tfjs layers model.json. Export the model with tfjs's model.save.`);
-  }
-  if (!Array.isArray(json.weightsManifest)) throw new FormatError(`${path} has no "weightsManifest" array. Export the model with tfjs's model.save.`);
-  const specs: io.WeightsManifestEntry[] = [];
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  json.weightsManifest.forEach((group, gi) => {
-    if (!group || !Array.isArray(group.paths) || !Array.isArray(group.weights)) throw new FormatError(`${path}: weightsManifest[${gi}] needs "paths" and "weights" arrays. Fix model.json.`);
-    let need = 0;
-    for (const e of group.weights) need += manifestEntryBytes(e, path);
-    let have = 0;
-    for (const p of group.paths) {
-      if (typeof p !== "string") throw new FormatError(`${path}: weightsManifest[${gi}] has a non-string path. Fix model.json.`);
-      const bytes = readFile(join(dirname(path), p));
-      parts.push(bytes);
-      have += bytes.length;
-    }
-    if (have !== need) {
-      throw new FormatError(`${path}: weight group ${gi} (${group.paths.join(", ")}) has ${have} bytes but its manifest entries (${group.weights.map((w: io.WeightsManifestEntry) => w.name).join(", ")}) need ${need}. The weights do not match model.json; re-export the model.`);
-    }
-    specs.push(...group.weights);
-    total += have;
-  });
-  const data = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    data.set(p, o);
-    o += p.length;
-  }
-  return { json, weightSpecs: specs, weightData: data.buffer };
+export async function readTfjsArtifacts(modelJsonPath: string): Promise<TfjsArtifacts> {
+  const m = await readTfjsModel(modelJsonPath);
+  const a = await tfjsArtifacts(m, { stock: true });
+  return { json: m.json as unknown as ModelJson, weightSpecs: a.weightSpecs ?? [], weightData: a.weightData as ArrayBuffer };
 }
 
 /**
@@ -198,19 +158,25 @@ export function writeMoments(dir: string, header: Omit<MomentsManifest, "format"
 }
 
 /** Reads the moments written by {@link writeMoments}; validates header and sizes ({@link FormatError}). */
-export function readMoments(dir: string): { manifest: MomentsManifest; moments: WeightTensor[] } {
+export async function readMoments(dir: string): Promise<{ manifest: MomentsManifest; moments: WeightTensor[] }> {
   const path = join(dir, MOMENTS_JSON);
   let m: MomentsManifest;
+  const text = new TextDecoder().decode(await readRegularFile(path, { what: "Adam moments", maxBytes: MAX_MODEL_JSON_BYTES }));
   try {
-    m = JSON.parse(new TextDecoder().decode(readFile(path))) as MomentsManifest;
+    m = JSON.parse(text) as MomentsManifest;
   } catch (e) {
-    if (e instanceof IoError) throw e;
     throw new FormatError(`${path} is not valid JSON. Retrain the model to regenerate it.`, e);
   }
   if (m?.format !== "quantforge-adam-second-moments" || m.version !== 1 || !Array.isArray(m.weights) || !Array.isArray(m.paths)) {
     throw new FormatError(`${path} is not a version-1 quantforge Adam moments file. Retrain the model to regenerate it.`);
   }
-  const bytes = m.paths.map((p) => readFile(join(dir, p)));
+  for (const w of m.weights as unknown[]) {
+    const o = w as { name?: unknown; shape?: unknown } | null;
+    if (!o || typeof o.name !== "string" || !Array.isArray(o.shape) || !o.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new FormatError(`${path} lists a malformed moment entry. Retrain the model to regenerate it.`);
+  }
+  const bytes: Uint8Array[] = [];
+  // Paths inside the moments file: contained in the model folder, regular files only.
+  for (const p of m.paths) bytes.push(await readContainedFile(dir, p, { what: "Adam moments shard" }));
   const total = bytes.reduce((s, b) => s + b.length, 0);
   const need = m.weights.reduce((s, w) => s + shapeSize(w.shape) * 4, 0);
   if (total !== need) throw new FormatError(`${path}: the moment data has ${total} bytes but the manifest needs ${need}. Retrain the model to regenerate it.`);

@@ -189,7 +189,7 @@ describe("TfjsModelProbe", () => {
       writeFileSync(join(dir2, "weights.bin"), Buffer.concat([readFileSync(join(dir2, "weights.bin")), Buffer.alloc(8)]));
       await expect(loadModel(dir2)).rejects.toMatchObject({ code: "QF_FORMAT" });
     });
-    it("invalid JSON, no topology, bad dtype → QF_FORMAT; missing shard → QF_IO", async () => {
+    it("invalid JSON, no topology, bad dtype, missing shard → QF_FORMAT; missing model → QF_IO", async () => {
       const dir = await saved();
       writeFileSync(join(dir, "model.json"), "{ not json");
       await expect(loadModel(dir)).rejects.toMatchObject({ code: "QF_FORMAT" });
@@ -204,8 +204,8 @@ describe("TfjsModelProbe", () => {
       const j3 = json(dir3);
       j3.weightsManifest[0].paths = ["missing.bin"];
       put(dir3, j3);
-      await expect(loadReferenceModel(dir3)).rejects.toMatchObject({ code: "QF_IO" });
-      // The generic loader (no training.json, no MNIST data) validates shards with io-tfjs: QF_FORMAT.
+      // Both loaders validate shards with io-tfjs's one file policy: a missing shard is QF_FORMAT in each (issue 15: one code per problem; was QF_IO here).
+      await expect(loadReferenceModel(dir3)).rejects.toMatchObject({ code: "QF_FORMAT" });
       await expect(loadModel(dir3)).rejects.toMatchObject({ code: "QF_FORMAT" });
       await expect(loadModel(join(dir3, "nope"))).rejects.toMatchObject({ code: "QF_IO" });
     });
@@ -224,7 +224,7 @@ describe("TfjsModelProbe", () => {
         writeFileSync(join(dir, "model.json"), JSON.stringify({ modelTopology: a.modelTopology, weightsManifest: [{ paths: ["weights.bin"], weights: a.weightSpecs }] }));
         return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: "JSON" } };
       }));
-      const model = await layersModelFromArtifacts(tf, readTfjsArtifacts(join(dir, "model.json")), dir);
+      const model = await layersModelFromArtifacts(tf, await readTfjsArtifacts(join(dir, "model.json")), dir);
       await expect(createProbe(model, { id: "x", data: { train: ds, test: ds } })).rejects.toMatchObject({ code: "QF_FORMAT", message: expect.stringMatching(/"bn" is a BatchNormalization/) });
     });
   });
@@ -233,12 +233,12 @@ describe("TfjsModelProbe", () => {
     const dir = tmp();
     const m = [{ name: "a/kernel", shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, 6]) }, { name: "a/bias", shape: [3], data: Float32Array.from([7, 8, 9]) }];
     writeMoments(dir, { optimizer: { name: "adam", learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }, iterations: 5 }, m);
-    const r = readMoments(dir);
+    const r = await readMoments(dir);
     expect(r.manifest.iterations).toBe(5);
     expect(r.moments.map((t) => [t.name, t.shape, [...t.data]])).toEqual(m.map((t) => [t.name, t.shape, [...t.data]]));
     writeFileSync(join(dir, "adam-moments.bin"), new Uint8Array(20));
-    expect(() => readMoments(dir)).toThrow(expect.objectContaining({ code: "QF_FORMAT" }));
+    await expect(readMoments(dir)).rejects.toMatchObject({ code: "QF_FORMAT" });
     writeFileSync(join(dir, "adam-moments.json"), JSON.stringify({ format: "other" }));
-    expect(() => readMoments(dir)).toThrow(expect.objectContaining({ code: "QF_FORMAT" }));
+    await expect(readMoments(dir)).rejects.toMatchObject({ code: "QF_FORMAT" });
   });
 });

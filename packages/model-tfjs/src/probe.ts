@@ -208,6 +208,8 @@ export function resolveModelJson(idOrPath: string): { id: string; path: string }
 function readTraining(dir: string): TrainingRecord | undefined {
   const p = join(dir, "training.json");
   if (!existsSync(p)) return undefined;
+  // Sync read of a file in the user's folder: only a regular file (a FIFO would block forever).
+  if (!statSync(p).isFile()) throw new FormatError(`${p} is not a regular file. Replace it with the training.json that "quantforge train" wrote, or delete it.`);
   try {
     return JSON.parse(readFileSync(p, "utf8")) as TrainingRecord;
   } catch (e) {
@@ -226,12 +228,12 @@ export async function loadReferenceModel(idOrPath: string, opts: LoadModelOption
   const tf = await getTf();
   const { id, path } = resolveModelJson(idOrPath);
   const dir = dirname(path);
-  const artifacts = readTfjsArtifacts(path);
+  const artifacts = await readTfjsArtifacts(path);
   const model = await layersModelFromArtifacts(tf, artifacts, path);
   const training = readTraining(dir);
   const source = opts.data ?? "embedded";
   const data = loadDataSource(source, { seed: opts.seed ?? training?.data.splitSeed ?? EMBEDDED_MNIST_SEED });
-  const moments = existsSync(join(dir, MOMENTS_JSON)) ? readMoments(dir).moments : undefined;
+  const moments = existsSync(join(dir, MOMENTS_JSON)) ? (await readMoments(dir)).moments : undefined;
   return createProbe(model, { id, data, ...(moments ? { moments } : {}), ...(training ? { training } : {}) });
 }
 
@@ -256,6 +258,7 @@ export function isReferenceStyleModel(idOrPath: string, data?: string): boolean 
   if (existsSync(join(dirname(path), "training.json"))) return true;
   if (data === undefined || !(data === "embedded" || isDirectory(data))) return false;
   try {
+    if (!statSync(path).isFile()) return false; // a FIFO or device: the file probe refuses it with a typed error
     const j = JSON.parse(readFileSync(path, "utf8")) as { format?: unknown; modelTopology?: { node?: unknown } };
     return j.format !== "graph-model" && !Array.isArray(j.modelTopology?.node);
   } catch {
