@@ -1,0 +1,32 @@
+import type { Coder, ModelProbe, ProgressReporter, Quantizer, TensorSelector } from "@quantforge/core";
+import type { TfjsRuntime } from "@quantforge/io-tfjs";
+import type { QuantizeTarget } from "./source.js";
+
+/** Everything {@link quantizeModel} needs (plugins already resolved and validated). */
+export interface QuantizeModelOptions {
+  readonly input: string;
+  readonly out: string;
+  readonly target: QuantizeTarget;
+  readonly quantizer: { readonly id: string; readonly version: string; readonly options: unknown; readonly instance: Quantizer };
+  readonly coder?: { readonly id: string; readonly version: string; readonly instance: Coder };
+  readonly seed: number;
+  readonly select: TensorSelector;
+  /** Evaluate model outputs (runnable formats only). */
+  readonly evaluate: boolean;
+  /** Random input samples for the output evaluation. */
+  readonly samples: number;
+  /** A safetensors file of model inputs instead of random ones. */
+  readonly data?: string;
+  /** Shapes for inputs with unknown dimensions (batch excluded). */
+  readonly inputShapes?: ReadonlyMap<string, readonly number[]>;
+  readonly progress: ProgressReporter;
+  /**
+   * Loads the input as a runnable model probe, for quantizers that need model capabilities (the
+   * `auto` quantizer needs `forward`); called only when the quantizer's `needs` is non-empty and
+   * the input is a tfjs or ONNX model.
+   */
+  readonly model?: () => Promise<ModelProbe>;
+  /** The tfjs namespace with a backend (the runner passes model-tfjs's WASM one). */
+  readonly tf?: () => Promise<TfjsRuntime>;
+  readonly signal?: AbortSignal;
+}

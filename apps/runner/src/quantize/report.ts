@@ -1,0 +1,102 @@
+import type { Diagnostic, EncodedSize, WeightTensor } from "@quantforge/core";
+import { sqnrDb, type ErrorStats } from "@quantforge/evaluator-sqnr";
+import type { WrittenFile } from "@quantforge/io-tfjs";
+import type { QuantizeTarget } from "./source.js";
+
+/** One tensor's row in the report. */
+export interface QuantizeTensorRow {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly count: number;
+  readonly role: string | null;
+  readonly quantized: boolean;
+  readonly sqnrDb: number | null;
+  readonly sqnrNote?: string;
+  readonly mse: number | null;
+  readonly maxAbsError: number | null;
+  /** Coded stream bytes (coded targets). */
+  readonly streamBytes?: number;
+}
+
+/** Output-agreement metrics of one model output. */
+export interface OutputAgreement {
+  readonly name: string;
+  readonly shape: readonly number[];
+  /** ‖ŷ − y‖₂ / ‖y‖₂ over the samples (y: float model, ŷ: the quantized weights). */
+  readonly relativeError: number | null;
+  readonly maxAbsError: number;
+  /** Mean KL(p‖q) in nats of the class distributions (2-D outputs; softmax unless rows already sum to 1). */
+  readonly kl?: number;
+  /** Share of samples whose top-1 class is unchanged (2-D outputs). */
+  readonly top1Agreement?: number;
+}
+
+/** The whole report (report.json). */
+export interface QuantizeReport {
+  readonly command: "quantize";
+  readonly input: { readonly file: string; readonly format: string; readonly sha256: string; readonly bytes: number };
+  readonly output: { readonly dir: string; readonly target: QuantizeTarget; readonly files: readonly WrittenFile[]; readonly bytes: number };
+  readonly size: { readonly before: number; readonly after: number; readonly ratio: number; readonly note?: string };
+  readonly quantizer: { readonly id: string; readonly version: string; readonly options: unknown };
+  readonly coder: { readonly id: string; readonly version: string } | null;
+  readonly seed: number;
+  readonly mode: "per-tensor streaming" | "joint (whole weight set in memory)";
+  readonly overall: { readonly tensors: number; readonly quantized: number; readonly weights: number; readonly quantizedWeights: number; readonly sqnrDb: number | null; readonly mse: number | null };
+  readonly tensors: readonly QuantizeTensorRow[];
+  readonly container?: EncodedSize;
+  readonly model: null | {
+    readonly runtime: string;
+    readonly inputs: readonly { readonly name: string; readonly shape: readonly number[] }[];
+    readonly inputSource: string;
+    readonly outputs: readonly OutputAgreement[];
+    readonly worstRelativeError: number | null;
+    readonly reload: {
+      readonly runtime: string; readonly maxAbsDiff: number; readonly maxRelDiff: number; readonly matches: boolean;
+      /** onnx-qdq: the written file under ORT's default optimization level vs the checked (basic) run — ORT's fused kernels (MatMulNBits) compute differently. */
+      readonly defaultOptimization?: { readonly maxAbsDiff: number; readonly maxRelDiff: number };
+    };
+  };
+  readonly notes: readonly string[];
+  readonly diagnostics: readonly Diagnostic[];
+  readonly timing: { readonly seconds: number; readonly weightsPerSecond: number; readonly peakRssBytes: number };
+}
+
+/** The report row of one weight tensor (`s`: its error statistics). */
+export function rowOf(t: WeightTensor, quantized: boolean, s: ErrorStats, streamBytes?: number): QuantizeTensorRow {
+  const q = sqnrDb(s);
+  return {
+    name: t.name, shape: [...t.shape], count: t.data.length, role: t.role ?? null, quantized,
+    sqnrDb: q.value, ...(q.reason ? { sqnrNote: q.reason } : {}),
+    mse: s.count > 0 ? s.noise / s.count : null, maxAbsError: s.count > 0 ? s.maxAbs : null,
+    ...(streamBytes !== undefined ? { streamBytes } : {}),
+  };
+}
+
+const f = (v: number | null | undefined, d = 2): string => (v === null || v === undefined ? "–" : Math.abs(v) >= 1e5 || (v !== 0 && Math.abs(v) < 10 ** -d) ? v.toExponential(d) : v.toFixed(d));
+const mb = (b: number): string => (b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(2)} MiB` : b >= 1024 ? `${(b / 1024).toFixed(1)} KiB` : `${b} B`);
+
+/** The human-readable report (report.md). */
+export function renderQuantizeMarkdown(r: QuantizeReport): string {
+  const L: string[] = [];
+  L.push(`# quantforge quantize: ${r.input.file}`, "");
+  L.push(`- input: \`${r.input.file}\` (${r.input.format}), ${r.input.bytes} bytes (${mb(r.input.bytes)}), sha256 \`${r.input.sha256.slice(0, 16)}…\``);
+  L.push(`- output: \`${r.output.dir}\`, target **${r.output.target}**, ${r.output.bytes} bytes (${mb(r.output.bytes)}): ${r.output.files.map((x) => `${x.name} (${x.bytes})`).join(", ")}`);
+  L.push(`- size: ${r.size.before} → ${r.size.after} bytes, **${f(r.size.ratio)}×** smaller (real file bytes, model.json/headers included)`);
+  L.push(`- quantizer: \`${r.quantizer.id}\` ${r.quantizer.version} ${JSON.stringify(r.quantizer.options)}; coder: ${r.coder ? `\`${r.coder.id}\` ${r.coder.version}` : "none (the target stores the values itself)"}; seed ${r.seed}`);
+  L.push(`- mode: ${r.mode}; ${r.overall.quantized} of ${r.overall.tensors} weight tensors quantized (${r.overall.quantizedWeights} of ${r.overall.weights} weights); overall SQNR ${f(r.overall.sqnrDb)} dB`);
+  L.push(`- time: ${f(r.timing.seconds)} s, ${f(r.timing.weightsPerSecond / 1e6)} M weights/s, peak RSS ${mb(r.timing.peakRssBytes)}`, "");
+  if (r.model) {
+    L.push("## Model outputs", "");
+    L.push(`Runtime: ${r.model.runtime}. Inputs: ${r.model.inputs.map((i) => `${i.name} [${i.shape.join(", ")}]`).join(", ")} — ${r.model.inputSource}.`, "");
+    L.push("| output | shape | relative error ‖ŷ−y‖/‖y‖ | max abs error | KL (nats) | top-1 agreement |", "|---|---|---:|---:|---:|---:|");
+    for (const o of r.model.outputs) L.push(`| ${o.name} | [${o.shape.join(", ")}] | ${f(o.relativeError, 6)} | ${f(o.maxAbsError, 6)} | ${o.kl === undefined ? "–" : f(o.kl, 6)} | ${o.top1Agreement === undefined ? "–" : `${(100 * o.top1Agreement).toFixed(1)}%`} |`);
+    L.push("", `Reload check (${r.model.reload.runtime}): max |reloaded − evaluated| = ${f(r.model.reload.maxAbsDiff, 3)} (relative ${f(r.model.reload.maxRelDiff, 3)}) — ${r.model.reload.matches ? "matches" : "MISMATCH"}.`, "");
+    const dflt = r.model.reload.defaultOptimization;
+    if (dflt) L.push(`At onnxruntime's default graph optimization level the written file gives max |Δ| = ${f(dflt.maxAbsDiff, 3)} (relative ${f(dflt.maxRelDiff, 3)}) against the checked run${dflt.maxRelDiff > 1e-5 ? ": ORT fuses DequantizeLinear → MatMul into its own kernels (MatMulNBits), which compute differently" : ""}.`, "");
+  }
+  L.push("## Tensors", "", "| tensor | shape | role | quantized | SQNR (dB) | MSE | max abs error | stream bytes |", "|---|---|---|---|---:|---:|---:|---:|");
+  for (const t of r.tensors) L.push(`| ${t.name} | [${t.shape.join(", ")}] | ${t.role ?? "–"} | ${t.quantized ? "yes" : "no"} | ${t.sqnrDb === null ? (t.sqnrNote ?? "–") : f(t.sqnrDb)} | ${f(t.mse, 3)} | ${f(t.maxAbsError, 3)} | ${t.streamBytes ?? "–"} |`);
+  if (r.notes.length > 0) L.push("", "## Notes", "", ...r.notes.map((n) => `- ${n}`));
+  if (r.diagnostics.length > 0) L.push("", "## Diagnostics", "", ...r.diagnostics.map((d) => `- ${d.severity} [${d.source}/${d.ruleId}]${d.tensor ? ` ${d.tensor}:` : ""} ${d.message}`));
+  return `${L.join("\n")}\n`;
+}

@@ -1,0 +1,72 @@
+import { open } from "node:fs/promises";
+import { readSafetensorsHeader, readTensor } from "@quantforge/io-safetensors";
+import { isFloatEntry, readTfjsModel, readTfjsTensor, type TfjsModel } from "@quantforge/io-tfjs";
+import { readOnnxModel, readOnnxTensor, isWeightInitializer, type OnnxModel } from "@quantforge/io-onnx";
+import type { WeightTensor } from "@quantforge/core";
+import { UsageError } from "../errors.js";
+
+/** Input formats `quantforge quantize` reads. */
+export type InputFormat = "tfjs" | "onnx" | "safetensors";
+/** Every write target. */
+export type QuantizeTarget = "tfjs-native" | "tfjs-coded" | "tfjs-float" | "onnx" | "onnx-qdq" | "safetensors-float" | "qf";
+
+/** Targets each input format can be written to; the first is the default. */
+export const TARGETS: Readonly<Record<InputFormat, readonly QuantizeTarget[]>> = {
+  tfjs: ["tfjs-coded", "tfjs-native", "tfjs-float", "qf"],
+  onnx: ["onnx", "onnx-qdq", "qf"],
+  safetensors: ["qf", "safetensors-float"],
+};
+
+/** Targets whose files hold coder streams. */
+export const CODED_TARGETS: ReadonlySet<QuantizeTarget> = new Set(["tfjs-coded", "qf"]);
+
+/** The format of an input path, from its name. */
+export function inputFormat(path: string): InputFormat {
+  const p = path.toLowerCase();
+  if (p.endsWith(".json")) return "tfjs";
+  if (p.endsWith(".onnx")) return "onnx";
+  if (p.endsWith(".safetensors")) return "safetensors";
+  throw new UsageError(`cannot tell the format of "${path}". Pass a tfjs model.json, an .onnx file or a .safetensors file.`);
+}
+
+/** One weight slot of the input, in file order. */
+export interface SourceEntry {
+  readonly name: string;
+  /** A float tensor quantforge may quantize. */
+  readonly float: boolean;
+  read(): Promise<WeightTensor>;
+}
+
+/** An opened input model: its weight slots in file order. */
+export interface Source {
+  readonly format: string;
+  readonly entries: readonly SourceEntry[];
+  readonly fileBytes: number;
+  readonly tfjs?: TfjsModel;
+  readonly onnx?: OnnxModel;
+  close(): Promise<void>;
+}
+
+/** Opens `path` (of format `fmt`) for reading its weight slots one at a time. */
+export async function openSource(path: string, fmt: InputFormat): Promise<Source> {
+  if (fmt === "tfjs") {
+    const m = await readTfjsModel(path);
+    return {
+      format: `tfjs ${m.format}`, fileBytes: m.fileBytes, tfjs: m, close: async () => undefined,
+      entries: m.entries.map((e) => ({ name: e.spec.name, float: isFloatEntry(e), read: () => readTfjsTensor(m, e) })),
+    };
+  }
+  if (fmt === "onnx") {
+    const m = await readOnnxModel(path);
+    return {
+      format: "onnx", fileBytes: m.fileBytes, onnx: m, close: async () => undefined,
+      entries: m.initializers.map((i) => ({ name: i.name, float: isWeightInitializer(i), read: () => readOnnxTensor(m, i) })),
+    };
+  }
+  const header = await readSafetensorsHeader(path);
+  const fh = await open(path, "r");
+  return {
+    format: "safetensors", fileBytes: header.fileSize, close: () => fh.close(),
+    entries: header.tensors.map((e) => ({ name: e.name, float: true, read: () => readTensor(fh, e) })),
+  };
+}

@@ -1,0 +1,20 @@
+import { join } from "node:path";
+import { writeOnnxModel, type OnnxModel, type OnnxWeightOutput } from "@quantforge/io-onnx";
+import type { Sink } from "./sink.js";
+
+/** model.onnx with the initializers replaced (decoded floats, or uint8 + DequantizeLinear for onnx-qdq). */
+export function onnxSink(dir: string, m: OnnxModel, target: "onnx" | "onnx-qdq"): Sink {
+  const outputs = new Map<string, OnnxWeightOutput>();
+  return {
+    async quantized(name, tensor, codebook) { outputs.set(name, { kind: "quantized", tensor: { ...tensor, name }, codebook }); },
+    async kept() {},
+    async close() {
+      const path = join(dir, "model.onnx");
+      const r = await writeOnnxModel(path, m, outputs, { target });
+      const notes = r.roundedToHalf > 0 ? [`${r.roundedToHalf} decoded value(s) of FLOAT16 initializers were rounded to the nearest half (the model stores them as FLOAT16); model outputs below are measured on the written file.`] : [];
+      if (r.qdq.length > 0) notes.push(`${r.qdq.length} initializer(s) written as uint8 + DequantizeLinear: ${r.qdq.slice(0, 5).join(", ")}${r.qdq.length > 5 ? ", …" : ""}.`);
+      return { files: [{ name: "model.onnx", bytes: r.bytes.length }], notes };
+    },
+    async abort() {},
+  };
+}

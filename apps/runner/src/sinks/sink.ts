@@ -1,0 +1,17 @@
+import type { FileHandle } from "node:fs/promises";
+import type { Codebook, EncodedSize, QuantizedTensor, WeightTensor } from "@quantforge/core";
+import type { WrittenFile } from "@quantforge/io-tfjs";
+
+/** Where quantized and kept tensors go; called in input order. */
+export interface Sink {
+  quantized(name: string, t: QuantizedTensor, cb: Codebook, stream: Uint8Array | undefined, decoded: Float32Array): Promise<void>;
+  kept(name: string, tensor: WeightTensor | undefined): Promise<void>;
+  close(): Promise<{ files: WrittenFile[]; container?: EncodedSize; notes: string[] }>;
+  abort(): Promise<void>;
+}
+
+/** Writes all of `b` (fh.write may write less than asked). */
+export async function writeAll(fh: FileHandle, b: Uint8Array): Promise<void> {
+  let done = 0;
+  while (done < b.length) done += (await fh.write(b, done, b.length - done)).bytesWritten;
+}
