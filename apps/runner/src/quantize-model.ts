@@ -16,6 +16,7 @@ import { CODED_TARGETS, TARGETS, inputFormat, openSource, type InputFormat } fro
 import type { QuantizeModelOptions } from "./quantize/options.js";
 import { renderQuantizeMarkdown, rowOf, type QuantizeReport, type QuantizeTensorRow } from "./quantize/report.js";
 import { evaluateModel } from "./quantize/reload-check.js";
+import { manifestNote } from "./quantize/manifest-note.js";
 import { onnxSink, qfSink, safetensorsSink, tfjsSink, type Sink } from "./sinks/index.js";
 
 export { CODED_TARGETS, TARGETS, inputFormat, type InputFormat, type QuantizeTarget } from "./quantize/source.js";
@@ -73,7 +74,9 @@ async function quantizeWith(o: QuantizeModelOptions, fmt: InputFormat, probe: Mo
   const diagnostics = new CollectingDiagnostics();
   const ctx = createRunContext({ seed: o.seed, diagnostics, progress: o.progress, ...(o.signal ? { signal: o.signal } : {}), ...(probe ? { model: probe } : {}) });
   const tmp = await prepareOut(o.out);
-  const runnable = o.evaluate && (fmt === "tfjs" || fmt === "onnx");
+  // A bare tfjs weights manifest has no topology: no outputs to check, but its written weights are reloaded with stock tfjs.
+  const bareManifest = src.tfjs?.format === "weights-manifest";
+  const runnable = o.evaluate && ((fmt === "tfjs" && !bareManifest) || fmt === "onnx");
   const coder = CODED_TARGETS.has(o.target) ? o.coder!.instance : undefined;
   let sink: Sink | undefined;
   try {
@@ -115,7 +118,7 @@ async function quantizeWith(o: QuantizeModelOptions, fmt: InputFormat, probe: Mo
       mergeStats(overall, s);
       quantizedWeights += t.data.length;
       rows.push(rowOf(t, true, s, stream?.length));
-      if (runnable) decoded.set(t.name, dec);
+      if (runnable || (o.evaluate && bareManifest)) decoded.set(t.name, dec);
       sampleRss();
       await sink!.quantized(t.name, back, cb, stream, dec);
     };
@@ -173,6 +176,7 @@ async function quantizeWith(o: QuantizeModelOptions, fmt: InputFormat, probe: Mo
     const seconds = (performance.now() - t0) / 1000;
     sampleRss();
     const notes = [...closed.notes];
+    if (bareManifest) notes.push(await manifestNote(src.tfjs!, tmp, o, decoded));
     if (!streaming) notes.push(`"${o.quantizer.id}" quantizes the selected tensors jointly, so the whole selected weight set was held in memory (per-tensor quantizers stream one tensor at a time).`);
     if (o.target === "qf" && fmt !== "safetensors") notes.push("qf holds the float weights only (non-float tensors such as shape constants are not weights and are left out); use the model's own format to get a runnable model.");
     const report: QuantizeReport = {

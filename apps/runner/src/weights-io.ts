@@ -1,11 +1,15 @@
 import { loadSafetensors, saveSafetensors } from "@quantforge/io-safetensors";
+import { isWeightsManifestPath, loadTfjsWeights } from "@quantforge/io-tfjs";
 import type { WeightSet } from "@quantforge/core";
 
 /**
- * Reads a weights file. Today: safetensors (F32/F16/BF16 → float32), strictly validated by
- * `@quantforge/io-safetensors` (`QF_IO` for a missing file, `QF_FORMAT` for a malformed one).
+ * Reads a weights file: safetensors (F32/F16/BF16 → float32), strictly validated by
+ * `@quantforge/io-safetensors` (`QF_IO` for a missing file, `QF_FORMAT` for a malformed one), or a
+ * bare tfjs weights manifest (`*weights_manifest.json`: every float32 weight, tfjs's own
+ * uint8/uint16/float16 storage dequantized, roles from names and shapes) read by io-tfjs.
  */
 export async function readWeights(path: string): Promise<WeightSet> {
+  if (isWeightsManifestPath(path)) return loadTfjsWeights(path);
   return loadSafetensors(path);
 }
 

@@ -2,10 +2,19 @@ import { dirname, resolve } from "node:path";
 import { FormatError, IoError, fromFloat16Bits, printable, type WeightSet, type WeightTensor } from "@quantforge/core";
 import { openRegularFile, readRegularFile, resolveContained } from "@quantforge/core/node";
 import { layoutManifest, type TfjsModelJson, type TfjsWeightEntry, type TfjsWeightSpec } from "./manifest.js";
-import { graphModelTags, layersModelTags, type WeightTags } from "./roles.js";
+import { graphModelTags, layersModelTags, manifestTags, type WeightTags } from "./roles.js";
 
-/** The two kinds of tfjs model.json. */
-export type TfjsModelFormat = "layers-model" | "graph-model";
+/**
+ * The kinds of tfjs weight files: the two kinds of model.json, and a bare weights manifest
+ * (`*-weights_manifest.json`: a JSON array of `{paths, weights}` groups, no topology — what
+ * face-api and other libraries that build their network in code ship).
+ */
+export type TfjsModelFormat = "layers-model" | "graph-model" | "weights-manifest";
+
+/** True when `path` names a bare tfjs weights manifest by its name (`…weights_manifest.json`). */
+export function isWeightsManifestPath(path: string): boolean {
+  return /weights_manifest\.json$/i.test(path);
+}
 
 /**
  * Largest model.json (or weights manifest) read, in bytes. JSON text this large already costs
@@ -47,6 +56,7 @@ export function isFloatEntry(e: TfjsWeightEntry): boolean {
 }
 
 function detectFormat(json: TfjsModelJson): TfjsModelFormat {
+  if (json.format === "weights-manifest") return "weights-manifest";
   if (json.format === "graph-model") return "graph-model";
   if (json.format === "layers-model") return "layers-model";
   const t = json.modelTopology;
@@ -94,7 +104,8 @@ export async function resolveShards(json: Pick<TfjsModelJson, "weightsManifest">
 }
 
 /**
- * Reads and validates a tfjs model.json (layers or graph model) and its shard files, without
+ * Reads and validates a tfjs model.json (layers or graph model) or a bare weights manifest
+ * (`*-weights_manifest.json`, format `weights-manifest`; roles from names and shapes) and its shard files, without
  * reading the weight data: every shard must exist, and the shards of each group must hold
  * exactly the bytes its entries need (dtype and tfjs quantization included).
  *
@@ -124,13 +135,21 @@ export async function readTfjsModel(modelJsonPath: string): Promise<TfjsModel> {
   } catch (e) {
     throw new FormatError(`${where} is not valid JSON (${printable((e as Error).message, 120)}). Fix or regenerate it.`, e);
   }
+  // A bare weights manifest is an array of groups: wrap it as a model.json without topology.
+  // A tfjs-coded manifest keeps its quantforge section on the first group (the array has no other place).
+  if (Array.isArray(parsed)) {
+    const first = parsed[0] as { quantforge?: unknown } | undefined;
+    parsed = { format: "weights-manifest", modelTopology: {}, weightsManifest: parsed, ...(first && typeof first === "object" && first.quantforge !== undefined ? { quantforge: first.quantforge } : {}) };
+  }
   const { json, entries, groupBytes } = layoutManifest(parsed, where);
   const dir = dirname(path);
   const groups = await resolveShards(json, dir, groupBytes, where);
   const fileBytes = raw.length + groups.reduce((a, g) => a + g.sizes.reduce((x, y) => x + y, 0), 0);
   const format = detectFormat(json);
   const names = entries.map((e) => e.spec.name);
-  const tags = format === "graph-model" ? graphModelTags(json.modelTopology, names) : layersModelTags(json.modelTopology, names);
+  const tags = format === "graph-model" ? graphModelTags(json.modelTopology, names)
+    : format === "weights-manifest" ? manifestTags(entries.map((e) => e.spec))
+      : layersModelTags(json.modelTopology, names);
   return { path, dir, format, json, entries, groups, fileBytes, tags };
 }
 

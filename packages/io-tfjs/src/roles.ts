@@ -139,3 +139,34 @@ export function graphModelTags(topology: unknown, names: readonly string[]): Map
   for (const name of names) out.set(name, classify(name, 0));
   return out;
 }
+
+const BIAS_NAME = /(^|_)(bias|biases|beta|offset)$/i;
+const WEIGHT_NAME = /(^|_)(weights?|kernel|filters?|fc|w|matrix)$/i;
+
+/**
+ * Tags of the weights of a bare weights manifest (no topology) from their names and shapes, using
+ * TensorFlow's layouts: a rank-4 tensor is a convolution filter `[kh, kw, cin, cout]` (HWIO) —
+ * a depthwise one `[kh, kw, c, multiplier]` when its name says `depthwise` —, a rank-2 tensor
+ * named like a weight (`…/weights`, `…/kernel`, `…/fc`) is a dense `[in, out]` matrix; rank ≤ 1
+ * tensors named `bias`/`biases`/`beta`/`…_offset` are biases; everything else is `other`. The
+ * layer is the name without its last component.
+ */
+export function manifestTags(specs: readonly { readonly name: string; readonly shape: readonly number[] }[]): Map<string, WeightTags> {
+  const out = new Map<string, WeightTags>();
+  for (const { name, shape } of specs) {
+    const parts = name.split("/");
+    const last = parts[parts.length - 1]!;
+    const layer = parts.length > 1 ? parts.slice(0, -1).join("/") : undefined;
+    const at = layer !== undefined ? { layer } : {};
+    if (shape.length === 4) {
+      out.set(name, { role: "weight", ...at, layerKind: "conv2d", ...(/depthwise/i.test(last) ? AXES.depthwise : AXES.standard) });
+    } else if (shape.length === 2 && WEIGHT_NAME.test(last)) {
+      out.set(name, { role: "weight", ...at, layerKind: "dense", ...AXES.standard });
+    } else if (shape.length <= 1 && BIAS_NAME.test(last)) {
+      out.set(name, { role: "bias", ...at });
+    } else {
+      out.set(name, { role: "other", ...at });
+    }
+  }
+  return out;
+}

@@ -1,5 +1,5 @@
 import type { GraphModel, LayersModel, Tensor, io } from "@tensorflow/tfjs";
-import { FormatError } from "@quantforge/core";
+import { FormatError, ShapeMismatchError, printable } from "@quantforge/core";
 import { decodeFloatEntry, decodeNonFloatEntry, readEntryBytes, type TfjsModel } from "./read.js";
 
 /** The parts of the tfjs namespace the runner uses. */
@@ -108,11 +108,31 @@ export function tfjsInputSpecs(m: GraphModel | LayersModel): ModelInputSpec[] {
   });
 }
 
+const showShape = (s: readonly (number | null)[]): string => `[${s.map((d) => d ?? "?").join(", ")}]`;
+
+/**
+ * Checks feeds against the model's declared inputs before tfjs sees them, so a wrong batch (a
+ * model declaring batch 1 fed 8 samples) or a wrong sample shape is a {@link ShapeMismatchError}
+ * naming the input and both shapes, not tfjs's internal assertion.
+ */
+export function checkFeeds(specs: readonly ModelInputSpec[], feeds: readonly ModelFeed[]): void {
+  if (feeds.length !== specs.length) throw new ShapeMismatchError(`the model takes ${specs.length} input(s) (${specs.map((s) => `"${printable(s.name)}"`).join(", ")}) but ${feeds.length} were fed.`);
+  specs.forEach((s, i) => {
+    const f = feeds[i]!;
+    const ok = f.shape.length === s.shape.length && s.shape.every((d, k) => d === null || d === f.shape[k]);
+    if (!ok) {
+      const batch = s.shape.length > 0 && s.shape[0] !== null && f.shape.length === s.shape.length && s.shape.slice(1).every((d, k) => d === null || d === f.shape[k + 1]);
+      throw new ShapeMismatchError(`model input "${printable(s.name)}" takes shape ${showShape(s.shape)} but was fed ${showShape(f.shape)}.${batch ? ` The model fixes its batch to ${s.shape[0]}; feed batches of exactly that size.` : " Pass --input-shape or data of the declared shape."}`);
+    }
+  });
+}
+
 /**
  * Runs a loaded model on `feeds` (one per input, in {@link tfjsInputSpecs} order) and returns
  * every output as float32. Tensors are disposed.
  */
 export async function runTfjsModel(tf: TfjsRuntime, m: GraphModel | LayersModel, feeds: readonly ModelFeed[]): Promise<ModelOutput[]> {
+  checkFeeds(tfjsInputSpecs(m), feeds);
   const inputs = feeds.map((f) => tf.tensor(f.data, [...f.shape], f.data instanceof Int32Array ? "int32" : "float32"));
   let outs: Tensor[] = [];
   let names: string[];

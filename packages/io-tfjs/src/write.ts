@@ -1,5 +1,5 @@
 import { mkdir, open, readdir, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import {
   ContainerEncoder, IoError, ShapeMismatchError, crc32, dequantizeTensor, shapeSize,
   type Codebook, type Coder, type EncodedSize, type QuantizedTensor,
@@ -87,7 +87,7 @@ class ShardSink {
   private index = 0;
   private filled = 0;
   private readonly temp: string[] = [];
-  constructor(private readonly dir: string, private readonly limit: number) {}
+  constructor(private readonly dir: string, private readonly limit: number, private readonly prefix = "group1") {}
 
   async write(bytes: Uint8Array): Promise<void> {
     let o = 0;
@@ -119,7 +119,7 @@ class ShardSink {
     const n = this.temp.length;
     const out: WrittenFile[] = [];
     for (let i = 0; i < n; i++) {
-      const name = `group1-shard${i + 1}of${n}.bin`;
+      const name = `${this.prefix}-shard${i + 1}of${n}.bin`;
       await rename(this.temp[i]!, join(this.dir, name));
       out.push({ name, bytes: (await stat(join(this.dir, name))).size });
     }
@@ -171,13 +171,16 @@ export interface TfjsModelWriter {
 export async function createTfjsModelWriter(dir: string, model: TfjsModel, options: TfjsWriteOptions): Promise<TfjsModelWriter> {
   const target = options.target;
   if (target === "tfjs-coded" && !options.coder) throw new TargetMismatchError("target tfjs-coded needs a coder (e.g. fixed or huffman).");
+  // A bare weights manifest is written back under its own file name (what the library that loads it expects).
+  const manifest = model.format === "weights-manifest";
+  const jsonName = manifest ? manifestFileName(model.path) : "model.json";
   try {
     await mkdir(dir, { recursive: true });
-    if ((await readdir(dir)).includes("model.json")) throw new Error("it already contains a model.json");
+    if ((await readdir(dir)).includes(jsonName)) throw new Error(`it already contains a ${jsonName}`);
   } catch (e) {
     throw new IoError(`cannot write a model into "${dir}": ${(e as Error).message}. Choose an empty output directory.`, e);
   }
-  const sink = new ShardSink(dir, options.shardBytes ?? 4 * 1024 * 1024);
+  const sink = new ShardSink(dir, options.shardBytes ?? 4 * 1024 * 1024, manifest ? jsonName.replace(/-?weights_manifest\.json$/i, "") || "group1" : "group1");
   const specs: TfjsWeightSpec[] = [];
   const coded: CodedTfjsSection["weights"][number][] = [];
   const native: Record<string, "uint8" | "uint16" | "float16"> = {};
@@ -269,18 +272,21 @@ export async function createTfjsModelWriter(dir: string, model: TfjsModel, optio
           await rm(spoolPath, { force: true });
         }
         const group: TfjsManifestGroup = { paths: files.filter((f) => f.name.endsWith(".bin")).map((f) => f.name), weights: specs };
-        const { weightsManifest: _old, ...rest } = model.json;
-        const json: Record<string, unknown> = { ...rest, weightsManifest: specs.length > 0 || group.paths.length > 0 ? [group] : [] };
-        if (enc) {
-          const section: CodedTfjsSection = {
-            format: CODED_TFJS_FORMAT, version: CODED_TFJS_VERSION, container: CODED_CONTAINER_FILE, coder: options.coder!.id,
-            weights: coded, order: model.entries.map((e) => e.spec.name), ...(options.metadata ? { metadata: options.metadata } : {}),
-          };
-          json.quantforge = section;
+        const section: CodedTfjsSection | undefined = enc ? {
+          format: CODED_TFJS_FORMAT, version: CODED_TFJS_VERSION, container: CODED_CONTAINER_FILE, coder: options.coder!.id,
+          weights: coded, order: model.entries.map((e) => e.spec.name), ...(options.metadata ? { metadata: options.metadata } : {}),
+        } : undefined;
+        let out: unknown;
+        if (manifest) {
+          // The array of groups tfjs's io.loadWeights reads; a coded section rides on the one group (tfjs ignores extra keys).
+          out = [{ ...group, ...(section ? { quantforge: section } : {}) }];
+        } else {
+          const { weightsManifest: _old, ...rest } = model.json;
+          out = { ...rest, weightsManifest: specs.length > 0 || group.paths.length > 0 ? [group] : [], ...(section ? { quantforge: section } : {}) };
         }
-        const text = `${JSON.stringify(json)}\n`;
-        await writeFile(join(dir, "model.json"), text, { flag: "wx" });
-        files.push({ name: "model.json", bytes: Buffer.byteLength(text) });
+        const text = `${JSON.stringify(out)}\n`;
+        await writeFile(join(dir, jsonName), text, { flag: "wx" });
+        files.push({ name: jsonName, bytes: Buffer.byteLength(text) });
         state = "closed";
         return { files, totalBytes: files.reduce((a, f) => a + f.bytes, 0), native, ...(container ? { container } : {}) };
       } catch (e) {
@@ -297,6 +303,12 @@ export async function createTfjsModelWriter(dir: string, model: TfjsModel, optio
       await rm(join(dir, CODED_CONTAINER_FILE), { force: true });
     },
   };
+}
+
+/** File name of a written weights manifest: the input's own name (`x-weights_manifest.json`), kept to a safe basename. */
+export function manifestFileName(inputPath: string): string {
+  const b = basename(inputPath).replace(/[^A-Za-z0-9._-]/g, "_");
+  return /weights_manifest\.json$/i.test(b) ? b : "weights_manifest.json";
 }
 
 /** Assembles head ‖ spooled tensor records ‖ middle (no passthrough) ‖ CRC into `path`. */

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { GraphModel, LayersModel } from "@tensorflow/tfjs";
-import type { ForwardOutput, ModelProbe, WeightSet, WeightTensor } from "@quantforge/core";
+import { ErrorCodes, QuantforgeError, printable, type ForwardOutput, type ModelProbe, type WeightSet, type WeightTensor } from "@quantforge/core";
 import { inputDataset, loadInputData, resolveInputLayout, runInBatches, type FileModelProbe, type FileProbeOptions, type ModelInputDecl } from "@quantforge/datasets";
 import { isFloatEntry, loadTfjsFromArtifacts, readTfjsModel, readTfjsTensor, runTfjsModel, tfjsArtifacts, tfjsInputSpecs, type ModelFeed, type TfjsRuntime } from "@quantforge/io-tfjs";
 import { getTf } from "./tf.js";
@@ -47,18 +47,20 @@ export async function loadTfjsModelProbe(path: string, opts: TfjsFileProbeOption
   const id = opts.id ?? path;
   // Validate the files first (a FIFO, an outside shard, a malformed manifest fail fast with a typed error), then pay for tfjs.
   const m = await readTfjsModel(modelJsonPath(path));
+  if (m.format === "weights-manifest") throw new QuantforgeError(ErrorCodes.USAGE, `"${printable(path)}" is a bare weights manifest: it has weights but no topology, so it cannot be run. Pass it where weights go (quantize <manifest>, run --weights, sensitivity, compare --weights); model-output checks need a model.json.`);
+  const format = m.format;
   const tf = await getTf();
   const weights: WeightTensor[] = [];
   for (const e of m.entries) if (isFloatEntry(e)) weights.push(await readTfjsTensor(m, e));
   const artifacts = await tfjsArtifacts(m, { weights: new Map(weights.map((t) => [t.name, t.data])) });
   const runtime = tf as unknown as TfjsRuntime;
-  const model = await loadTfjsFromArtifacts(runtime, artifacts, m.format, m.path);
+  const model = await loadTfjsFromArtifacts(runtime, artifacts, format, m.path);
   try {
     const decls: ModelInputDecl[] = tfjsInputSpecs(model);
     const data = opts.data !== undefined ? await loadInputData(opts.data, decls) : undefined;
     const layout = resolveInputLayout(id, decls, { ...(opts.inputShapes ? { inputShapes: opts.inputShapes } : {}), ...(data ? { data } : {}) });
     const calibrationSet = data ? inputDataset(layout, data) : undefined;
-    const swapper: WeightSwapper = m.format === "graph-model"
+    const swapper: WeightSwapper = format === "graph-model"
       ? graphModelSwapper(tf, model as GraphModel, id, weights)
       : layersModelSwapper(tf, model as LayersModel, id, weights);
     const batch = opts.batchSize ?? 256;
@@ -74,7 +76,7 @@ export async function loadTfjsModelProbe(path: string, opts: TfjsFileProbeOption
       return run;
     };
     return {
-      id, weights, format: m.format, layout, inputShape: layout.sampleShape,
+      id, weights, format, layout, inputShape: layout.sampleShape,
       ...(calibrationSet ? { calibrationSet } : {}),
       forward: {
         predictOutputs,

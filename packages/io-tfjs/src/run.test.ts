@@ -1,0 +1,25 @@
+import { ErrorCodes } from "@quantforge/core";
+import { describe, expect, it } from "vitest";
+import { checkFeeds } from "./run.js";
+
+const feed = (name: string, shape: number[]) => ({ name, shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) });
+
+describe("checkFeeds", () => {
+  it("accepts feeds matching known dimensions, any size for unknown ones", () => {
+    expect(() => checkFeeds([{ name: "x", shape: [1, null, null, 3], dtype: "float32" }], [feed("x", [1, 5, 7, 3])])).not.toThrow();
+    expect(() => checkFeeds([{ name: "x", shape: [null, 4], dtype: "float32" }], [feed("x", [8, 4])])).not.toThrow();
+  });
+
+  it("a batch the model does not declare is a typed shape error naming the input, both shapes and the fixed batch", () => {
+    let e: unknown;
+    try { checkFeeds([{ name: "input_tensor", shape: [1, null, null, 3], dtype: "float32" }], [feed("input_tensor", [8, 5, 5, 3])]); } catch (x) { e = x; }
+    expect(e).toMatchObject({ code: ErrorCodes.SHAPE_MISMATCH });
+    expect((e as Error).message).toContain('"input_tensor" takes shape [1, ?, ?, 3] but was fed [8, 5, 5, 3]');
+    expect((e as Error).message).toMatch(/fixes its batch to 1/);
+  });
+
+  it("a wrong sample shape or input count is a typed shape error", () => {
+    expect(() => checkFeeds([{ name: "x", shape: [null, 4], dtype: "float32" }], [feed("x", [2, 5])])).toThrow(expect.objectContaining({ code: ErrorCodes.SHAPE_MISMATCH }));
+    expect(() => checkFeeds([{ name: "x", shape: [null, 4], dtype: "float32" }], [])).toThrow(expect.objectContaining({ code: ErrorCodes.SHAPE_MISMATCH }));
+  });
+});
