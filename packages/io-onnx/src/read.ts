@@ -1,20 +1,16 @@
-import { open, readFile, stat } from "node:fs/promises";
-import { dirname, isAbsolute, resolve } from "node:path";
-import protobuf from "protobufjs";
-import { FormatError, IoError, fromFloat16Bits, shapeSize, type LayerKind, type TensorRole, type WeightSet, type WeightTensor } from "@quantforge/core";
+import { dirname } from "node:path";
+import type protobuf from "protobufjs";
+import { FormatError, fromFloat16Bits, printable, type WeightSet, type WeightTensor } from "@quantforge/core";
+import { openRegularFile, readRegularFile, resolveContained } from "@quantforge/core/node";
+import { walkGraphs, wireInt, type ConstantValue, type OnnxGraph, type OnnxNode } from "./graph.js";
 import { ONNX_ELEMENT_BYTES, OnnxDataType, onnxTypes, toNumber } from "./schema.js";
+import { tagWeights, type OnnxWeightTags } from "./tags.js";
+import { malformed, scanFields, type WireField } from "./wire.js";
 
-/** One protobuf field occurrence on the wire: its number and byte ranges. */
-export interface WireField {
-  readonly field: number;
-  readonly wire: number;
-  /** Offset of the tag. */
-  readonly start: number;
-  /** Offset of the value (after the length prefix for length-delimited fields). */
-  readonly valueStart: number;
-  /** Offset one past the field. */
-  readonly end: number;
-}
+export { scanFields } from "./wire.js";
+export type { WireField } from "./wire.js";
+export type { OnnxNode, OnnxGraph } from "./graph.js";
+export type { OnnxWeightTags } from "./tags.js";
 
 /** The decoded TensorProto fields quantforge uses. */
 export interface TensorMessage {
@@ -30,32 +26,40 @@ export interface TensorMessage {
   [k: string]: unknown;
 }
 
-/** One graph initializer. */
+/**
+ * One tensor of the model that quantforge reads: a graph initializer (any type, main graph),
+ * or a FLOAT/FLOAT16 tensor held by a `Constant` node or by a subgraph (`If`/`Loop`/`Scan`
+ * bodies, as initializer or `Constant`). All are written back where they were found.
+ */
 export interface OnnxInitializer {
-  /** Position among the graph's initializers. */
+  /** Position in {@link OnnxModel.initializers}. */
   readonly index: number;
+  /**
+   * Unique, stable name across the model: a main-graph initializer's own name, a main-graph
+   * Constant's output name, or `<node>/<attribute>/<name>` for a tensor inside a subgraph
+   * (suffixed `#2`, `#3`, … in the rare case that collides).
+   */
   readonly name: string;
+  /** The name the graph that holds it uses (initializer name or Constant output). */
+  readonly localName: string;
+  /** Where the tensor is stored. */
+  readonly kind: "initializer" | "constant";
+  /** The graph holding it ({@link OnnxModel.graphs} index; 0 = main graph). */
+  readonly graph: number;
   readonly dims: readonly number[];
   /** ONNX `TensorProto.DataType`. */
   readonly dataType: number;
   readonly count: number;
-  /** The GraphProto field it was read from. */
+  /** The TensorProto field: GraphProto field 5, or the Constant's AttributeProto field 5. */
   readonly wire: WireField;
+  /** Length-delimited fields enclosing `wire`, outermost first (ModelProto's graph field first). */
+  readonly containers: readonly WireField[];
+  /** For `constant`s: the node and its attribute. */
+  readonly constant?: ConstantValue;
   /** The decoded message. */
   readonly message: TensorMessage;
-  /** Absolute path of its external data file, when stored outside the model. */
+  /** Real path of its external data file (inside the model's folder), when stored outside the model. */
   readonly external?: { readonly path: string; readonly offset: number; readonly length: number };
-}
-
-/** A graph node (the fields quantforge needs). */
-export interface OnnxNode {
-  readonly name: string;
-  readonly opType: string;
-  readonly domain: string;
-  readonly inputs: readonly string[];
-  readonly outputs: readonly string[];
-  /** Integer attributes (e.g. Gemm's `transB`), by name. */
-  readonly ints?: Readonly<Record<string, number>>;
 }
 
 /** A graph input or output with its tensor type. */
@@ -67,21 +71,10 @@ export interface OnnxValueInfo {
   readonly shape: readonly (number | null)[] | null;
 }
 
-/** Role, layer and layer kind of an initializer, from how the graph uses it. */
-export interface OnnxWeightTags {
-  readonly role: TensorRole;
-  readonly layer?: string;
-  readonly layerKind?: LayerKind;
-  /** Output-channel axis (negative counts from the end); see core's `WeightTensor.outputAxis`. */
-  readonly outputAxis?: number;
-  /** Input-channel axis (negative counts from the end). */
-  readonly inputAxis?: number;
-}
-
 /**
- * A validated ONNX model: the file's bytes, the wire layout of ModelProto and GraphProto, every
- * initializer decoded, the nodes, inputs and outputs. Writers rebuild the file from these
- * ranges, so everything quantforge does not replace stays byte for byte.
+ * A validated ONNX model: the file's bytes, the wire layout of ModelProto and of every graph,
+ * every weight tensor located, the nodes, inputs and outputs. Writers rebuild the file from
+ * these ranges, so everything quantforge does not replace stays byte for byte.
  */
 export interface OnnxModel {
   readonly path: string;
@@ -90,10 +83,14 @@ export interface OnnxModel {
   readonly modelFields: readonly WireField[];
   /** The GraphProto field (7) of ModelProto. */
   readonly graphField: WireField;
-  /** Fields of the GraphProto, in file order. */
+  /** Fields of the main GraphProto, in file order. */
   readonly graphFields: readonly WireField[];
+  /** Main graph initializers (every type), then FLOAT/FLOAT16 Constant and subgraph tensors, in file order. */
   readonly initializers: readonly OnnxInitializer[];
+  /** Nodes of the main graph. */
   readonly nodes: readonly OnnxNode[];
+  /** The main graph (id 0) and every subgraph, breadth first. */
+  readonly graphs: readonly OnnxGraph[];
   /** Graph inputs that are not initializers (what a caller feeds). */
   readonly inputs: readonly OnnxValueInfo[];
   readonly outputs: readonly OnnxValueInfo[];
@@ -107,38 +104,10 @@ export interface OnnxModel {
   readonly tags: ReadonlyMap<string, OnnxWeightTags>;
 }
 
-function malformed(where: string, what: string, cause?: unknown): FormatError {
-  return new FormatError(`${where} is not a valid ONNX model: ${what}. Re-export it (e.g. torch.onnx.export or onnx.save).`, cause);
-}
-
-/** Lists the fields of one protobuf message on the wire; malformed input is a FormatError. */
-export function scanFields(buf: Uint8Array, start: number, end: number, where: string): WireField[] {
-  const r = protobuf.Reader.create(buf.subarray(start, end));
-  const out: WireField[] = [];
-  try {
-    while (r.pos < r.len) {
-      const tagStart = r.pos;
-      const tag = r.uint32();
-      const field = tag >>> 3, wire = tag & 7;
-      if (field === 0) throw new Error(`field number 0 at byte ${start + tagStart}`);
-      let valueStart = r.pos;
-      if (wire === 2) {
-        const len = r.uint32();
-        valueStart = r.pos;
-        if (len > r.len - r.pos) throw new Error(`a length of ${len} runs past the end at byte ${start + valueStart}`);
-        r.skip(len);
-      } else if (wire === 0 || wire === 1 || wire === 5) {
-        r.skipType(wire);
-      } else {
-        throw new Error(`unsupported wire type ${wire} at byte ${start + tagStart}`);
-      }
-      out.push({ field, wire, start: start + tagStart, valueStart: start + valueStart, end: start + r.pos });
-    }
-  } catch (e) {
-    throw malformed(where, `the protobuf encoding is broken (${(e as Error).message})`, e);
-  }
-  return out;
-}
+/** Largest model file read (2 GiB: the protobuf limit). */
+export const MAX_ONNX_FILE_BYTES = 2 ** 31;
+/** Most elements one float tensor may declare (a Float32Array of it is ≤ 8 GiB). */
+export const MAX_TENSOR_ELEMENTS = 2 ** 31 - 1;
 
 function decode<T>(type: protobuf.Type, buf: Uint8Array, f: WireField, where: string, what: string): T {
   if (f.wire !== 2) throw malformed(where, `${what} has wire type ${f.wire}, not a message`);
@@ -162,170 +131,178 @@ function valueInfo(m: { name?: string; type?: { tensor_type?: { elem_type?: numb
   };
 }
 
-const MATMUL_OPS = new Set(["Gemm", "MatMul", "MatMulInteger"]);
-const CONV_OPS = new Set(["Conv", "ConvTranspose", "ConvInteger"]);
-
-function tagInitializers(nodes: readonly OnnxNode[], inits: readonly OnnxInitializer[]): Map<string, OnnxWeightTags> {
-  const uses = new Map<string, { node: OnnxNode; index: number }[]>();
-  for (const n of nodes) n.inputs.forEach((x, index) => { if (x) { const l = uses.get(x) ?? []; l.push({ node: n, index }); uses.set(x, l); } });
-  const out = new Map<string, OnnxWeightTags>();
-  for (const init of inits) {
-    let tag: OnnxWeightTags = { role: "other" };
-    for (const { node, index } of uses.get(init.name) ?? []) {
-      const layer = node.name || node.outputs[0] || node.opType;
-      // Channel axes (ONNX layouts): MatMul B [.., K, N] → output −1; Gemm B [K, N], or [N, K] with
-      // transB; Conv W [M, C/g, kh, kw] → output 0; ConvTranspose W [C, M/g, kh, kw] → output 1.
-      if (MATMUL_OPS.has(node.opType) && index === 1) {
-        const axes = node.opType === "Gemm" && node.ints?.transB === 1 ? { outputAxis: -2, inputAxis: -1 } : { outputAxis: -1, inputAxis: -2 };
-        tag = { role: "weight", layer, layerKind: "dense", ...axes }; break;
-      }
-      if (CONV_OPS.has(node.opType) && index === 1) {
-        const axes = node.opType === "ConvTranspose" ? { outputAxis: 1, inputAxis: 0 } : { outputAxis: 0, inputAxis: 1 };
-        tag = { role: "weight", layer, layerKind: "conv2d", ...axes }; break;
-      }
-      if ((node.opType === "Gemm" || CONV_OPS.has(node.opType)) && index === 2) tag = { role: "bias", layer, layerKind: node.opType === "Gemm" ? "dense" : "conv2d" };
-      else if (node.opType === "Add" && index === 1 && init.dims.length === 1 && tag.role === "other") tag = { role: "bias", layer };
-    }
-    out.set(init.name, tag);
-  }
-  return out;
-}
-
 /** True for initializers quantforge treats as weights (FLOAT and FLOAT16 tensors). */
 export function isWeightInitializer(i: OnnxInitializer): boolean {
   return i.dataType === OnnxDataType.FLOAT || i.dataType === OnnxDataType.FLOAT16;
 }
 
 /**
- * Reads and validates an ONNX model: ModelProto and GraphProto are walked on the wire, every
- * initializer is decoded and checked (dims, data type, data size in `raw_data`, `float_data`
- * or `int32_data`, external data location and size).
+ * Reads and validates an ONNX model (a regular file, read without blocking on FIFOs): ModelProto
+ * and every graph are walked on the wire, every tensor quantforge reads is decoded and checked
+ * (dims, data type, data size in `raw_data`, `float_data` or `int32_data`, external data
+ * location inside the model's folder and size).
  *
  * @param path - The `.onnx` file.
- * @throws {IoError} When the file cannot be read.
- * @throws {FormatError} On a broken protobuf encoding, a missing graph, or an initializer whose
+ * @throws {IoError} When the file cannot be read or is not a regular file.
+ * @throws {FormatError} On a broken protobuf encoding, a missing graph, or a tensor whose
  *   data do not match its dims and type.
  * @example
  * const m = await readOnnxModel("model.onnx");
  * for (const t of await loadOnnxWeights("model.onnx")) console.log(t.name, t.shape);
  */
 export async function readOnnxModel(path: string): Promise<OnnxModel> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw new IoError(`cannot read "${path}": ${(e as Error).message}. Check the path.`, e);
-  }
+  const bytes = await readRegularFile(path, { what: "ONNX model", maxBytes: MAX_ONNX_FILE_BYTES });
   return parseOnnxModel(bytes, path);
+}
+
+/** Checks a TensorProto's dims and data against each other (and its external file), before anything is allocated. */
+async function checkTensor(m: TensorMessage, where: string, dir: string, externalSizes: Map<string, number>): Promise<{ dims: number[]; dataType: number; count: number; external?: OnnxInitializer["external"] }> {
+  const dims = (m.dims ?? []).map(toNumber);
+  if (dims.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new FormatError(`${where} has invalid dims [${dims.join(", ")}]. Re-export the model.`);
+  const dataType = m.data_type ?? 0;
+  let count = 1;
+  for (const d of dims) count *= d;
+  if (!Number.isSafeInteger(count)) throw new FormatError(`${where} declares dims [${dims.join(", ")}], more elements than any file can hold. Re-export the model.`);
+  const size = ONNX_ELEMENT_BYTES[dataType];
+  const isFloat = dataType === OnnxDataType.FLOAT || dataType === OnnxDataType.FLOAT16;
+  if (isFloat && count > MAX_TENSOR_ELEMENTS) throw new FormatError(`${where} declares ${count} elements, more than quantforge's limit of ${MAX_TENSOR_ELEMENTS} per tensor.`);
+  if (m.data_location === 1) {
+    const kv = new Map((m.external_data ?? []).map((e) => [e.key ?? "", e.value ?? ""]));
+    const loc = kv.get("location") ?? "";
+    const offset = kv.has("offset") ? Number(kv.get("offset")) : 0;
+    const length = kv.has("length") ? Number(kv.get("length")) : (size ?? 0) * count;
+    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) throw new FormatError(`${where} has an invalid external offset/length. Re-export the model.`);
+    if (size !== undefined && length !== size * count) throw new FormatError(`${where} declares ${length} external bytes but dims [${dims.join(", ")}] need ${size * count}. Re-export the model.`);
+    const file = await resolveContained(dir, loc, "external data");
+    let st = externalSizes.get(file);
+    if (st === undefined) {
+      const f = await openRegularFile(file, { what: "external data" });
+      st = f.size;
+      await f.handle.close();
+      externalSizes.set(file, st);
+    }
+    if (offset + length > st) throw new FormatError(`${where}: its external data run past the end of "${printable(loc)}". The file is truncated; re-export the model.`);
+    return { dims, dataType, count, external: { path: file, offset, length } };
+  }
+  if (isFloat) {
+    const raw = m.raw_data;
+    if (raw && raw.length > 0) {
+      if (raw.length !== count * size!) throw new FormatError(`${where} has ${raw.length} bytes of raw_data but dims [${dims.join(", ")}] need ${count * size!}. Re-export the model.`);
+    } else {
+      const have = dataType === OnnxDataType.FLOAT ? (m.float_data?.length ?? 0) : (m.int32_data?.length ?? 0);
+      if (have !== count) throw new FormatError(`${where} has ${have} values in ${dataType === OnnxDataType.FLOAT ? "float_data" : "int32_data"} but dims [${dims.join(", ")}] need ${count}. Re-export the model.`);
+    }
+  } else if (dataType === 0 || (size === undefined && dataType !== OnnxDataType.STRING)) {
+    throw new FormatError(`${where} has an unknown data type ${dataType}. quantforge reads ONNX data types 1–20.`);
+  }
+  return { dims, dataType, count };
 }
 
 /**
  * Parses ONNX model bytes (see {@link readOnnxModel}); `path` names the file in messages and
- * locates external data.
+ * locates external data (only inside its folder).
  */
 export async function parseOnnxModel(bytes: Uint8Array, path: string): Promise<OnnxModel> {
   const T = onnxTypes();
-  const modelFields = scanFields(bytes, 0, bytes.length, path);
-  const graphs = modelFields.filter((f) => f.field === 7);
-  if (graphs.length !== 1) throw malformed(path, graphs.length === 0 ? "it has no graph" : "it has more than one graph field");
-  const graphField = graphs[0]!;
-  if (graphField.wire !== 2) throw malformed(path, "the graph field is not a message");
+  const where0 = printable(path);
+  const modelFields = scanFields(bytes, 0, bytes.length, where0);
+  const graphFieldsOfModel = modelFields.filter((f) => f.field === 7);
+  if (graphFieldsOfModel.length !== 1) throw malformed(where0, graphFieldsOfModel.length === 0 ? "it has no graph" : "it has more than one graph field");
+  const graphField = graphFieldsOfModel[0]!;
+  if (graphField.wire !== 2) throw malformed(where0, "the graph field is not a message");
   let opset = 0, irVersion = 0;
   for (const f of modelFields) {
     if (f.field === 8) {
-      const o = decode<{ domain?: string; version?: unknown }>(T.OperatorSetIdProto, bytes, f, path, "opset import");
+      const o = decode<{ domain?: string; version?: unknown }>(T.OperatorSetIdProto, bytes, f, where0, "opset import");
       if (!o.domain || o.domain === "ai.onnx") opset = toNumber(o.version ?? 0) || 0;
     } else if (f.field === 1 && f.wire === 0) {
-      irVersion = toNumber(protobuf.Reader.create(bytes.subarray(f.valueStart, f.end)).int64());
+      irVersion = wireInt(bytes, f);
     }
   }
-  const graphFields = scanFields(bytes, graphField.valueStart, graphField.end, path);
-  const nodes: OnnxNode[] = [];
+  const graphs = walkGraphs(bytes, graphField, where0);
+  const main = graphs[0]!;
   const initializers: OnnxInitializer[] = [];
   const inputs: OnnxValueInfo[] = [];
   const outputs: OnnxValueInfo[] = [];
-  const names = new Set<string>();
   const dir = dirname(path);
-  let fileBytes = bytes.length;
-  const externalFiles = new Set<string>();
-  for (const f of graphFields) {
-    if (f.field === 1) {
-      const n = decode<{ name?: string; op_type?: string; domain?: string; input?: string[]; output?: string[]; attribute?: { name?: string; i?: number | { toNumber(): number }; type?: number }[] }>(T.NodeProto, bytes, f, path, "node");
-      const ints: Record<string, number> = {};
-      for (const a of n.attribute ?? []) if (a.name && a.type === 2 && a.i !== undefined) ints[a.name] = typeof a.i === "number" ? a.i : a.i.toNumber();
-      nodes.push({ name: n.name ?? "", opType: n.op_type ?? "", domain: n.domain ?? "", inputs: n.input ?? [], outputs: n.output ?? [], ints });
-    } else if (f.field === 11 || f.field === 12) {
-      const v = valueInfo(decode(T.ValueInfoProto, bytes, f, path, f.field === 11 ? "graph input" : "graph output"));
-      (f.field === 11 ? inputs : outputs).push(v);
-    } else if (f.field === 5) {
-      const m = decode<TensorMessage>(T.TensorProto, bytes, f, path, "initializer");
-      const name = m.name ?? "";
-      const where = `${path}: initializer "${name}"`;
-      if (!name) throw malformed(path, `initializer #${initializers.length} has no name`);
-      if (names.has(name)) throw malformed(path, `two initializers are named "${name}"`);
-      names.add(name);
-      const dims = (m.dims ?? []).map(toNumber);
-      if (dims.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new FormatError(`${where} has invalid dims [${dims.join(", ")}]. Re-export the model.`);
-      const dataType = m.data_type ?? 0;
-      const count = shapeSize(dims);
-      const size = ONNX_ELEMENT_BYTES[dataType];
-      let external: OnnxInitializer["external"];
-      if (m.data_location === 1) {
-        const kv = new Map((m.external_data ?? []).map((e) => [e.key ?? "", e.value ?? ""]));
-        const loc = kv.get("location");
-        if (!loc || isAbsolute(loc)) throw new FormatError(`${where} is stored externally without a relative "location". Re-export the model with its external data.`);
-        const offset = kv.has("offset") ? Number(kv.get("offset")) : 0;
-        const length = kv.has("length") ? Number(kv.get("length")) : (size ?? 0) * count;
-        if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) throw new FormatError(`${where} has an invalid external offset/length. Re-export the model.`);
-        if (size !== undefined && length !== size * count) throw new FormatError(`${where} declares ${length} external bytes but dims [${dims.join(", ")}] need ${size * count}. Re-export the model.`);
-        const file = resolve(dir, loc);
-        let st: number;
-        try {
-          st = (await stat(file)).size;
-        } catch (e) {
-          throw new FormatError(`${where} is stored in "${loc}", which is missing. Copy the external data file next to the model.`, e);
-        }
-        if (offset + length > st) throw new FormatError(`${where}: its external data run past the end of "${loc}". The file is truncated; re-export the model.`);
-        if (!externalFiles.has(file)) { externalFiles.add(file); fileBytes += st; }
-        external = { path: file, offset, length };
-      } else if (dataType === OnnxDataType.FLOAT || dataType === OnnxDataType.FLOAT16) {
-        const raw = m.raw_data;
-        if (raw && raw.length > 0) {
-          if (raw.length !== count * size!) throw new FormatError(`${where} has ${raw.length} bytes of raw_data but dims [${dims.join(", ")}] need ${count * size!}. Re-export the model.`);
-        } else {
-          const have = dataType === OnnxDataType.FLOAT ? (m.float_data?.length ?? 0) : (m.int32_data?.length ?? 0);
-          if (have !== count) throw new FormatError(`${where} has ${have} values in ${dataType === OnnxDataType.FLOAT ? "float_data" : "int32_data"} but dims [${dims.join(", ")}] need ${count}. Re-export the model.`);
-        }
-      } else if (dataType === 0 || (size === undefined && dataType !== OnnxDataType.STRING)) {
-        throw new FormatError(`${where} has an unknown data type ${dataType}. quantforge reads ONNX data types 1–20.`);
+  const externalSizes = new Map<string, number>();
+  // Every name the main graph defines: subgraph tensors get names that cannot collide with them.
+  const taken = new Set<string>();
+  for (const n of main.nodes) for (const o of n.outputs) taken.add(o);
+  const pending: { f: WireField; g: OnnxGraph; constant?: ConstantValue }[] = [];
+  for (const g of graphs) {
+    for (const f of g.fields) {
+      if (f.field === 5) pending.push({ f, g });
+      else if (g.id === 0 && (f.field === 11 || f.field === 12)) {
+        const v = valueInfo(decode(T.ValueInfoProto, bytes, f, where0, f.field === 11 ? "graph input" : "graph output"));
+        (f.field === 11 ? inputs : outputs).push(v);
       }
-      initializers.push({ index: initializers.length, name, dims, dataType, count, wire: f, message: m, ...(external ? { external } : {}) });
     }
+    for (const c of g.constants) pending.push({ f: c.tensor, g, constant: c });
   }
+  // Main-graph initializers first (their names are kept as they are), then the rest in walk order.
+  const mainInitNames = new Set<string>();
+  for (const p of pending) {
+    const m = decode<TensorMessage>(T.TensorProto, bytes, p.f, where0, p.constant ? "Constant value" : "initializer");
+    const localName = p.constant ? (p.constant.node.outputs[0] ?? "") : (m.name ?? "");
+    const label = p.constant ? `Constant "${printable(localName)}"` : `initializer "${printable(localName)}"`;
+    const where = `${where0}: ${p.g.scope ? `subgraph ${printable(p.g.scope)}: ` : ""}${label}`;
+    if (!localName) throw malformed(where0, p.constant ? `a Constant node has no output` : `initializer #${initializers.length} has no name`);
+    const isMainInit = p.g.id === 0 && !p.constant;
+    const dataType = m.data_type ?? 0;
+    if (!isMainInit && dataType !== OnnxDataType.FLOAT && dataType !== OnnxDataType.FLOAT16) continue;
+    if (isMainInit) {
+      if (mainInitNames.has(localName)) throw malformed(where0, `two initializers are named "${printable(localName)}"`);
+      mainInitNames.add(localName);
+    }
+    const checked = await checkTensor(m, where, dir, externalSizes);
+    const containers = p.constant ? [...p.g.containers, p.constant.node.wire!, p.constant.attr] : p.g.containers;
+    initializers.push({
+      index: 0, name: "", localName, kind: p.constant ? "constant" : "initializer", graph: p.g.id, dims: checked.dims, dataType: checked.dataType, count: checked.count,
+      wire: p.f, containers, message: m, ...(p.constant ? { constant: p.constant } : {}), ...(checked.external ? { external: checked.external } : {}),
+    });
+  }
+  for (const n of mainInitNames) taken.add(n);
+  // Names: main graph tensors keep theirs; subgraph tensors are named by where they are.
+  const named = initializers.map((i, index): OnnxInitializer => {
+    if (i.graph === 0) return { ...i, index, name: i.localName };
+    const want = `${graphs[i.graph]!.scope}/${i.localName}`;
+    let name = want;
+    for (let k = 2; taken.has(name); k++) name = `${want}#${k}`;
+    taken.add(name);
+    return { ...i, index, name };
+  });
+  named.sort((a, b) => (a.kind === "initializer" && a.graph === 0 ? 0 : 1) - (b.kind === "initializer" && b.graph === 0 ? 0 : 1) || a.index - b.index);
+  const final = named.map((i, index) => ({ ...i, index }));
   const graphInputNames = new Set(inputs.map((i) => i.name));
-  const feedInputs = inputs.filter((i) => !names.has(i.name));
+  const feedInputs = inputs.filter((i) => !mainInitNames.has(i.name));
+  let fileBytes = bytes.length;
+  for (const s of externalSizes.values()) fileBytes += s;
   return {
-    path, bytes, modelFields, graphField, graphFields, initializers, nodes, inputs: feedInputs, outputs, graphInputNames, opset, irVersion, fileBytes,
-    tags: tagInitializers(nodes, initializers),
+    path, bytes, modelFields, graphField, graphFields: main.fields, initializers: final, nodes: main.nodes, graphs, inputs: feedInputs, outputs, graphInputNames, opset, irVersion, fileBytes,
+    tags: tagWeights(graphs, final.map((i) => ({ name: i.name, localName: i.localName, graph: i.graph, rank: i.dims.length }))),
   };
 }
 
 /** The raw little-endian bytes of an initializer stored in raw_data or externally (null for typed fields). */
 export async function initializerRawBytes(init: OnnxInitializer): Promise<Uint8Array | null> {
   if (init.external) {
-    const out = new Uint8Array(init.external.length);
-    const fh = await open(init.external.path, "r").catch((e: unknown) => { throw new IoError(`cannot read "${init.external!.path}": ${(e as Error).message}.`, e); });
+    const { path, offset, length } = init.external;
+    // Re-opened through the policy (regular file, no FIFO): the file may have changed since parsing.
+    const f = await openRegularFile(path, { what: "external data" });
     try {
+      if (offset + length > f.size) throw new FormatError(`the external data of "${printable(init.name)}" are truncated. Re-export the model.`);
+      const out = new Uint8Array(length);
       let got = 0;
       while (got < out.length) {
-        const r = await fh.read(out, got, out.length - got, init.external.offset + got);
-        if (r.bytesRead === 0) throw new FormatError(`the external data of "${init.name}" are truncated. Re-export the model.`);
+        const r = await f.handle.read(out, got, out.length - got, offset + got);
+        if (r.bytesRead === 0) throw new FormatError(`the external data of "${printable(init.name)}" are truncated. Re-export the model.`);
         got += r.bytesRead;
       }
+      return out;
     } finally {
-      await fh.close();
+      await f.handle.close();
     }
-    return out;
   }
   const raw = init.message.raw_data;
   return raw && raw.length > 0 ? raw : null;
@@ -359,7 +336,7 @@ export async function initializerValues(init: OnnxInitializer): Promise<Float32A
     }
     return out;
   }
-  throw new FormatError(`initializer "${init.name}" has data type ${init.dataType}; only FLOAT (1) and FLOAT16 (10) initializers are weights.`);
+  throw new FormatError(`initializer "${printable(init.name)}" has data type ${init.dataType}; only FLOAT (1) and FLOAT16 (10) initializers are weights.`);
 }
 
 /** One FLOAT/FLOAT16 initializer as a tagged float32 weight tensor. */

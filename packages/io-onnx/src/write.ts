@@ -1,13 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import protobuf from "protobufjs";
 import {
-  ErrorCodes, IoError, QuantforgeError, ShapeMismatchError, codebookGroupParams, dequantizeTensor, fromFloat16Bits, shapeSize, toFloat16Bits,
+  ErrorCodes, IoError, QuantforgeError, ShapeMismatchError, codebookGroupParams, dequantizeTensor, fromFloat16Bits, printable, shapeSize, toFloat16Bits,
   type Codebook, type QuantizedTensor,
 } from "@quantforge/core";
 import { initializerRawBytes, isWeightInitializer, type OnnxInitializer, type OnnxModel, type TensorMessage } from "./read.js";
 import { OnnxDataType, onnxTypes } from "./schema.js";
+import { concatBytes, lenField, spliceWire, type WireEdit } from "./wire.js";
 
 /** A quantized tensor that the ONNX target cannot carry (choose another target). */
 export class OnnxTargetError extends QuantforgeError {
@@ -41,24 +41,6 @@ export interface OnnxWriteResult {
   readonly roundedToHalf: number;
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-}
-
-/** Tag and length prefix of a length-delimited field. */
-function header(field: number, len: number): Uint8Array {
-  return protobuf.Writer.create().uint32((field << 3) | 2).uint32(len).finish();
-}
-
-function lenField(field: number, body: Uint8Array): Uint8Array[] {
-  return [header(field, body.length), body];
-}
-
 function f32Bytes(a: Float32Array): Uint8Array {
   const out = new Uint8Array(a.length * 4);
   const v = new DataView(out.buffer);
@@ -67,10 +49,10 @@ function f32Bytes(a: Float32Array): Uint8Array {
 }
 
 /** Re-encodes an initializer with new data (name, dims, doc string and metadata kept). */
-function tensorBytes(base: TensorMessage, patch: { name: string; dims: readonly number[]; dataType: number; raw: Uint8Array }): Uint8Array {
+function tensorBytes(base: TensorMessage, patch: { name: string | undefined; dims: readonly number[]; dataType: number; raw: Uint8Array }): Uint8Array {
   const { TensorProto } = onnxTypes();
   const msg: TensorMessage = {
-    name: patch.name, dims: [...patch.dims], data_type: patch.dataType, raw_data: patch.raw,
+    ...(patch.name === undefined ? {} : { name: patch.name }), dims: [...patch.dims], data_type: patch.dataType, raw_data: patch.raw,
     ...(base.doc_string ? { doc_string: base.doc_string } : {}),
     ...(base.metadata_props ? { metadata_props: base.metadata_props } : {}),
   };
@@ -102,7 +84,7 @@ interface QdqLayout {
 const QDQ_HINT = `Use --target onnx (decoded float weights) instead.`;
 
 function perTensorLayout(model: OnnxModel, init: OnnxInitializer): QdqLayout {
-  if (model.opset < 10) throw new OnnxTargetError(`DequantizeLinear needs opset 10 or later; the model declares opset ${model.opset} (initializer "${init.name}"). ${QDQ_HINT}`);
+  if (model.opset < 10) throw new OnnxTargetError(`DequantizeLinear needs opset 10 or later; the model declares opset ${model.opset} (initializer "${printable(init.name)}"). ${QDQ_HINT}`);
   return { pdims: [] };
 }
 
@@ -123,48 +105,48 @@ function groupedLayout(model: OnnxModel, init: OnnxInitializer, t: QuantizedTens
   const g = t.grouping;
   let layout: QdqLayout;
   if (g.kind === "channel") {
-    if (model.opset < 13) throw new OnnxTargetError(`per-axis DequantizeLinear needs opset 13 or later; the model declares opset ${model.opset} (initializer "${init.name}"). ${QDQ_HINT}`);
+    if (model.opset < 13) throw new OnnxTargetError(`per-axis DequantizeLinear needs opset 13 or later; the model declares opset ${model.opset} (initializer "${printable(init.name)}"). ${QDQ_HINT}`);
     layout = { axis: g.axis, pdims: [params] };
   } else if (g.kind === "group") {
     if (model.opset < 21) {
-      throw new OnnxTargetError(`tensor "${init.name}" has per-group parameters (groups of ${g.size}); that needs blocked DequantizeLinear (block_size), which needs opset 21 or later, but the model declares opset ${model.opset}. Use --target onnx (decoded float weights) or per-channel granularity (--option granularity=channel).`);
+      throw new OnnxTargetError(`tensor "${printable(init.name)}" has per-group parameters (groups of ${g.size}); that needs blocked DequantizeLinear (block_size), which needs opset 21 or later, but the model declares opset ${model.opset}. Use --target onnx (decoded float weights) or per-channel granularity (--option granularity=channel).`);
     }
     // A rank-0 tensor is one element, one group: it never reaches here (params > 1).
     const last = init.dims.at(-1) ?? 1;
     if (last % g.size !== 0) {
-      throw new OnnxTargetError(`tensor "${init.name}" has shape [${init.dims.join(", ")}]; its groups of ${g.size} consecutive elements are DequantizeLinear blocks only when the last dimension (${last}) is a multiple of the group size. Choose a groupSize that divides ${last} (e.g. --option groupSize=${largestDivisorAtMost(last, g.size)}), or use --target onnx (decoded float weights).`);
+      throw new OnnxTargetError(`tensor "${printable(init.name)}" has shape [${init.dims.join(", ")}]; its groups of ${g.size} consecutive elements are DequantizeLinear blocks only when the last dimension (${last}) is a multiple of the group size. Choose a groupSize that divides ${last} (e.g. --option groupSize=${largestDivisorAtMost(last, g.size)}), or use --target onnx (decoded float weights).`);
     }
     layout = { axis: init.dims.length - 1, blockSize: g.size, pdims: [...init.dims.slice(0, -1), last / g.size] };
   } else {
-    throw new ShapeMismatchError(`tensor "${init.name}" has ${params} parameter sets but a whole-tensor grouping; the codebook does not match the tensor.`);
+    throw new ShapeMismatchError(`tensor "${printable(init.name)}" has ${params} parameter sets but a whole-tensor grouping; the codebook does not match the tensor.`);
   }
   if (shapeSize(layout.pdims) !== params) {
-    throw new ShapeMismatchError(`tensor "${init.name}" has ${params} parameter sets but its ${g.kind} grouping over [${init.dims.join(", ")}] makes ${shapeSize(layout.pdims)}.`);
+    throw new ShapeMismatchError(`tensor "${printable(init.name)}" has ${params} parameter sets but its ${g.kind} grouping over [${init.dims.join(", ")}] makes ${shapeSize(layout.pdims)}.`);
   }
   return layout;
 }
 
 /** The DequantizeLinear form of one quantized FLOAT initializer, or an error saying why not. */
 function qdq(model: OnnxModel, init: OnnxInitializer, t: QuantizedTensor, cb: Codebook, taken: Set<string>): QdqParts {
-  if (init.dataType !== OnnxDataType.FLOAT) throw new OnnxTargetError(`initializer "${init.name}" is not FLOAT; the DequantizeLinear form is written for FLOAT initializers only. ${QDQ_HINT}`);
-  if (cb.kind !== "affine") throw new OnnxTargetError(`tensor "${init.name}" uses a ${cb.kind} codebook; DequantizeLinear expresses affine grids only. ${QDQ_HINT}`);
-  if (cb.levels > 256) throw new OnnxTargetError(`tensor "${init.name}" has ${cb.levels} levels; the DequantizeLinear form here is 8-bit (at most 256). ${QDQ_HINT}`);
-  if (t.sparse) throw new OnnxTargetError(`tensor "${init.name}" is pruned; write it with --target onnx. ${QDQ_HINT}`);
+  if (init.dataType !== OnnxDataType.FLOAT) throw new OnnxTargetError(`initializer "${printable(init.name)}" is not FLOAT; the DequantizeLinear form is written for FLOAT initializers only. ${QDQ_HINT}`);
+  if (cb.kind !== "affine") throw new OnnxTargetError(`tensor "${printable(init.name)}" uses a ${cb.kind} codebook; DequantizeLinear expresses affine grids only. ${QDQ_HINT}`);
+  if (cb.levels > 256) throw new OnnxTargetError(`tensor "${printable(init.name)}" has ${cb.levels} levels; the DequantizeLinear form here is 8-bit (at most 256). ${QDQ_HINT}`);
+  if (t.sparse) throw new OnnxTargetError(`tensor "${printable(init.name)}" is pruned; write it with --target onnx. ${QDQ_HINT}`);
   const params = codebookGroupParams(cb);
   const layout = params === 1 ? perTensorLayout(model, init) : groupedLayout(model, init, t, params);
   const zp = new Uint8Array(params);
   for (let g = 0; g < params; g++) {
     const z = cb.zeroPoint[g]!;
-    if (!Number.isInteger(z) || z < 0 || z > 255) throw new OnnxTargetError(`tensor "${init.name}" has a zero point ${z} that is not an integer in 0…255; DequantizeLinear's uint8 zero point cannot hold it. ${QDQ_HINT}`);
+    if (!Number.isInteger(z) || z < 0 || z > 255) throw new OnnxTargetError(`tensor "${printable(init.name)}" has a zero point ${z} that is not an integer in 0…255; DequantizeLinear's uint8 zero point cannot hold it. ${QDQ_HINT}`);
     zp[g] = z;
-    if (!Number.isFinite(cb.scale[g]!)) throw new OnnxTargetError(`tensor "${init.name}" has a non-finite scale.`);
+    if (!Number.isFinite(cb.scale[g]!)) throw new OnnxTargetError(`tensor "${printable(init.name)}" has a non-finite scale.`);
   }
   const q = new Uint8Array(t.codes.length);
   for (let i = 0; i < q.length; i++) q[i] = t.codes[i]!;
-  const qName = uniqueName(taken, `${init.name}_quantized`);
-  const sName = uniqueName(taken, `${init.name}_scale`);
-  const zName = uniqueName(taken, `${init.name}_zero_point`);
-  const nodeName = uniqueName(taken, `${init.name}_DequantizeLinear`);
+  const qName = uniqueName(taken, `${init.localName}_quantized`);
+  const sName = uniqueName(taken, `${init.localName}_scale`);
+  const zName = uniqueName(taken, `${init.localName}_zero_point`);
+  const nodeName = uniqueName(taken, `${init.localName}_DequantizeLinear`);
   const { axis, blockSize, pdims } = layout;
   const initializers = [
     tensorBytes(init.message, { name: qName, dims: init.dims, dataType: OnnxDataType.UINT8, raw: q }),
@@ -173,7 +155,7 @@ function qdq(model: OnnxModel, init: OnnxInitializer, t: QuantizedTensor, cb: Co
   ];
   const { NodeProto } = onnxTypes();
   const node = NodeProto.encode(NodeProto.fromObject({
-    input: [qName, sName, zName], output: [init.name], name: nodeName, op_type: "DequantizeLinear", domain: "",
+    input: [qName, sName, zName], output: [init.localName], name: nodeName, op_type: "DequantizeLinear", domain: "",
     ...(axis === undefined ? {} : { attribute: [
       { name: "axis", i: axis, type: 2 },
       ...(blockSize === undefined ? [] : [{ name: "block_size", i: blockSize, type: 2 }]),
@@ -182,55 +164,78 @@ function qdq(model: OnnxModel, init: OnnxInitializer, t: QuantizedTensor, cb: Co
   return { initializers, node };
 }
 
+/** Every name any graph of the model uses (values, initializers, nodes): new names must avoid all of them. */
+function takenNames(model: OnnxModel): Set<string> {
+  const taken = new Set<string>([...model.initializers.map((i) => i.localName), ...model.graphInputNames]);
+  for (const g of model.graphs) for (const n of g.nodes) { taken.add(n.name); for (const o of n.outputs) taken.add(o); }
+  return taken;
+}
+
+/** Where new nodes go in a graph: before its first node (inputs of the new nodes are initializers, so the order stays topological). */
+function nodeInsertionPoint(model: OnnxModel, graph: number): number {
+  const g = model.graphs[graph]!;
+  return g.fields.find((f) => f.field === 1)?.start ?? g.containers.at(-1)!.end;
+}
+
+/** The TensorProto field of `init` re-encoded with new raw data (name, dims, type, doc string, metadata kept). */
+function replacedTensor(init: OnnxInitializer, dataType: number, raw: Uint8Array): Uint8Array {
+  return lenField(init.wire.field, tensorBytes(init.message, { name: init.message.name, dims: init.dims, dataType, raw }));
+}
+
 /**
- * Rebuilds an ONNX model with replaced initializers. Every byte of the model that is not a
- * replaced initializer is copied as it is (other initializers, nodes, attributes, metadata,
- * training info); with `onnx-qdq`, DequantizeLinear nodes are placed first in the node list
- * (their inputs are initializers, so the order stays topological) and replaced names leave the
- * graph's input list. Initializers stored as external data are inlined (the output is one
- * self-contained file).
+ * Rebuilds an ONNX model with replaced weight tensors, each written where it was found (main
+ * graph initializer, `Constant` node, subgraph). Every byte of the model that is not a replaced
+ * tensor is copied as it is (other initializers, nodes, attributes, metadata, training info);
+ * only the length prefixes of the messages around a replaced tensor change. With `onnx-qdq`, a
+ * replaced initializer becomes uint8 + scale + zero point initializers and a DequantizeLinear
+ * node placed first in its graph's node list, whose output takes the initializer's name (a
+ * main-graph name also leaves the graph's input list); a replaced `Constant` node becomes those
+ * initializers and the DequantizeLinear node, in the same place. Initializers stored as
+ * external data are inlined (the output is one self-contained file).
  *
  * @throws {OnnxTargetError} When a quantized tensor does not fit `onnx-qdq`.
- * @throws {ShapeMismatchError} When an output does not match its initializer.
+ * @throws {ShapeMismatchError} When an output does not match its tensor.
  */
 export async function encodeOnnxModel(model: OnnxModel, outputs: ReadonlyMap<string, OnnxWeightOutput>, options: { target: OnnxTarget }): Promise<OnnxWriteResult> {
-  const byWire = new Map<number, OnnxInitializer>(model.initializers.map((i) => [i.wire.start, i]));
-  const taken = new Set<string>([...model.initializers.map((i) => i.name), ...model.nodes.flatMap((n) => [n.name, ...n.outputs]), ...model.graphInputNames]);
+  const byName = new Map(model.initializers.map((i) => [i.name, i]));
   for (const name of outputs.keys()) {
-    const init = model.initializers.find((i) => i.name === name);
-    if (!init || !isWeightInitializer(init)) throw new ShapeMismatchError(`"${name}" is not a FLOAT or FLOAT16 initializer of the model.`);
+    const init = byName.get(name);
+    if (!init || !isWeightInitializer(init)) throw new ShapeMismatchError(`"${printable(name)}" is not a FLOAT or FLOAT16 tensor of the model.`);
   }
+  const taken = takenNames(model);
   const replacedByNode = new Set<string>();
-  const newNodes: Uint8Array[] = [];
+  const removedInputs = new Set<string>();
+  const edits: WireEdit[] = [];
   let roundedToHalf = 0;
-  const graphParts: Uint8Array[] = [];
-  const emitNodes = () => {
-    for (const n of newNodes.splice(0)) graphParts.push(...lenField(1, n));
-  };
-  // First pass: build every replacement (so all DequantizeLinear nodes exist before the first node field).
-  const replacement = new Map<string, Uint8Array[]>();
   for (const init of model.initializers) {
     const out = outputs.get(init.name);
     if (out === undefined) {
-      if (init.external) {
-        const raw = (await initializerRawBytes(init))!;
-        replacement.set(init.name, [tensorBytes(init.message, { name: init.name, dims: init.dims, dataType: init.dataType, raw })]);
-      }
+      if (init.external) edits.push({ start: init.wire.start, end: init.wire.end, bytes: replacedTensor(init, init.dataType, (await initializerRawBytes(init))!), containers: init.containers });
       continue;
     }
     const t = out.kind === "quantized" ? out.tensor : undefined;
     if (t && (t.shape.length !== init.dims.length || t.shape.some((d, i) => d !== init.dims[i]))) {
-      throw new ShapeMismatchError(`quantized tensor "${t.name}" has shape [${t.shape.join(", ")}] but initializer "${init.name}" is [${init.dims.join(", ")}].`);
+      throw new ShapeMismatchError(`quantized tensor "${printable(t.name)}" has shape [${t.shape.join(", ")}] but tensor "${printable(init.name)}" is [${init.dims.join(", ")}].`);
     }
     if (out.kind === "quantized" && options.target === "onnx-qdq") {
       const parts = qdq(model, init, out.tensor, out.codebook, taken);
-      replacement.set(init.name, parts.initializers);
-      newNodes.push(parts.node);
+      const inits = concatBytes(parts.initializers.map((b) => lenField(5, b)));
+      const graph = model.graphs[init.graph]!;
+      if (init.kind === "constant") {
+        // The Constant node itself becomes the initializers and the DequantizeLinear node, in place.
+        const nodeWire = init.constant!.node.wire!;
+        edits.push({ start: nodeWire.start, end: nodeWire.end, bytes: concatBytes([inits, lenField(1, parts.node)]), containers: graph.containers });
+      } else {
+        edits.push({ start: init.wire.start, end: init.wire.end, bytes: inits, containers: init.containers });
+        const at = nodeInsertionPoint(model, init.graph);
+        edits.push({ start: at, end: at, bytes: lenField(1, parts.node), containers: graph.containers });
+        if (init.graph === 0 && model.graphInputNames.has(init.localName)) removedInputs.add(init.localName);
+      }
       replacedByNode.add(init.name);
       continue;
     }
     const data = out.kind === "float" ? out.data : dequantizeTensor(out.tensor, out.codebook);
-    if (data.length !== shapeSize(init.dims)) throw new ShapeMismatchError(`initializer "${init.name}" needs ${shapeSize(init.dims)} values but got ${data.length}.`);
+    if (data.length !== init.count) throw new ShapeMismatchError(`tensor "${printable(init.name)}" needs ${init.count} values but got ${data.length}.`);
     let raw: Uint8Array;
     if (init.dataType === OnnxDataType.FLOAT16) {
       raw = new Uint8Array(data.length * 2);
@@ -243,31 +248,18 @@ export async function encodeOnnxModel(model: OnnxModel, outputs: ReadonlyMap<str
     } else {
       raw = f32Bytes(data);
     }
-    replacement.set(init.name, [tensorBytes(init.message, { name: init.name, dims: init.dims, dataType: init.dataType, raw })]);
+    edits.push({ start: init.wire.start, end: init.wire.end, bytes: replacedTensor(init, init.dataType, raw), containers: init.containers });
   }
-  const { ValueInfoProto } = onnxTypes();
-  let nodesPlaced = false;
-  for (const f of model.graphFields) {
-    if (f.field === 1 && !nodesPlaced) { emitNodes(); nodesPlaced = true; }
-    if (f.field === 5) {
-      const init = byWire.get(f.start)!;
-      const rep = replacement.get(init.name);
-      if (rep) { for (const b of rep) graphParts.push(...lenField(5, b)); continue; }
-    }
-    if (f.field === 11 && replacedByNode.size > 0) {
+  if (removedInputs.size > 0) {
+    const { ValueInfoProto } = onnxTypes();
+    for (const f of model.graphFields) {
+      if (f.field !== 11) continue;
       const v = ValueInfoProto.decode(model.bytes.subarray(f.valueStart, f.end)) as unknown as { name?: string };
-      if (v.name && replacedByNode.has(v.name)) continue; // now a node output, no longer a graph input
+      // Now a node output, no longer a graph input.
+      if (v.name && removedInputs.has(v.name)) edits.push({ start: f.start, end: f.end, bytes: new Uint8Array(0), containers: [model.graphField] });
     }
-    graphParts.push(model.bytes.subarray(f.start, f.end));
   }
-  if (!nodesPlaced) emitNodes();
-  const graph = concat(graphParts);
-  const modelParts: Uint8Array[] = [];
-  for (const f of model.modelFields) {
-    if (f.start === model.graphField.start) modelParts.push(...lenField(7, graph));
-    else modelParts.push(model.bytes.subarray(f.start, f.end));
-  }
-  return { bytes: concat(modelParts), qdq: [...replacedByNode], roundedToHalf };
+  return { bytes: spliceWire(model.bytes, edits), qdq: [...replacedByNode], roundedToHalf };
 }
 
 /**

@@ -1,58 +1,65 @@
-import { initializerRawBytes, onnxTypes, type OnnxModel } from "@quantforge/io-onnx";
-
-/** Tag and length prefix of a length-delimited protobuf field. */
-function header(field: number, len: number): Uint8Array {
-  const out: number[] = [];
-  for (let v = (field << 3) | 2; ; v >>>= 7) { if (v < 0x80) { out.push(v); break; } out.push((v & 0x7f) | 0x80); }
-  for (let v = len; ; v = Math.floor(v / 128)) { if (v < 0x80) { out.push(v); break; } out.push((v % 128) | 0x80); }
-  return Uint8Array.from(out);
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-}
+import { initializerRawBytes, lenField, onnxTypes, spliceWire, type OnnxModel, type WireEdit } from "@quantforge/io-onnx";
 
 /**
- * Rebuilds an ONNX model so that the initializers `names` are graph inputs instead: they leave
- * the initializer list and get a graph input of their type and dims (unless the model already
- * lists them as inputs, as IR 3 exporters did). One session of the result then runs the model
- * with any values of those weights, fed per run. Everything else is copied byte for byte,
- * except externally stored initializers, which are inlined (a session built from bytes cannot
- * find external files).
+ * Rebuilds an ONNX model so that the weight tensors `names` (see io-onnx's
+ * `OnnxModel.initializers`) are graph inputs of the main graph instead, named by their unique
+ * weight name. One session of the result then runs the model with any values of those weights,
+ * fed per run:
+ * - a main-graph initializer leaves the initializer list and gets a graph input of its type and
+ *   dims (unless the model already lists it as an input, as IR 3 exporters did);
+ * - a main-graph `Constant` node is removed and its output becomes a graph input;
+ * - a tensor inside a subgraph (initializer or `Constant`) is replaced there by an `Identity`
+ *   node reading the new main-graph input (a subgraph sees the names of the graphs around it),
+ *   so nothing else in the subgraph changes.
+ * Everything else is copied byte for byte, except externally stored initializers, which are
+ * inlined (a session built from bytes cannot find external files).
  *
  * @param model - A model read by io-onnx's `readOnnxModel`.
- * @param names - FLOAT/FLOAT16 initializers to turn into inputs.
+ * @param names - FLOAT/FLOAT16 weight tensors to turn into inputs.
  */
 export async function weightsAsInputs(model: OnnxModel, names: ReadonlySet<string>): Promise<Uint8Array> {
-  const { TensorProto, ValueInfoProto } = onnxTypes();
-  const byWire = new Map(model.initializers.map((i) => [i.wire.start, i]));
-  const parts: Uint8Array[] = [];
-  for (const f of model.graphFields) {
-    const init = f.field === 5 ? byWire.get(f.start) : undefined;
-    if (init && names.has(init.name)) continue;
-    if (init?.external) {
-      const raw = (await initializerRawBytes(init))!;
-      const body = TensorProto.encode(TensorProto.fromObject({ name: init.name, dims: [...init.dims], data_type: init.dataType, raw_data: raw })).finish();
-      parts.push(header(5, body.length), body);
+  const { TensorProto, ValueInfoProto, NodeProto } = onnxTypes();
+  const edits: WireEdit[] = [];
+  const newInputs: Uint8Array[] = [];
+  for (const init of model.initializers) {
+    if (!names.has(init.name)) {
+      if (init.external) {
+        const raw = (await initializerRawBytes(init))!;
+        const body = TensorProto.encode(TensorProto.fromObject({ name: init.message.name, dims: [...init.dims], data_type: init.dataType, raw_data: raw })).finish();
+        edits.push({ start: init.wire.start, end: init.wire.end, bytes: lenField(init.wire.field, body), containers: init.containers });
+      }
       continue;
     }
-    parts.push(model.bytes.subarray(f.start, f.end));
-  }
-  for (const init of model.initializers) {
-    if (!names.has(init.name) || model.graphInputNames.has(init.name)) continue;
-    const body = ValueInfoProto.encode(ValueInfoProto.fromObject({
+    const graph = model.graphs[init.graph]!;
+    const what = init.kind === "constant" ? init.constant!.node.wire! : init.wire;
+    const container = init.kind === "constant" ? graph.containers : init.containers;
+    if (init.graph === 0) {
+      edits.push({ start: what.start, end: what.end, bytes: new Uint8Array(0), containers: container });
+      if (init.kind === "constant" || !model.graphInputNames.has(init.name)) {
+        newInputs.push(lenField(11, ValueInfoProto.encode(ValueInfoProto.fromObject({
+          name: init.name, type: { tensor_type: { elem_type: init.dataType, shape: { dim: init.dims.map((d) => ({ dim_value: d })) } } },
+        })).finish()));
+      }
+      continue;
+    }
+    newInputs.push(lenField(11, ValueInfoProto.encode(ValueInfoProto.fromObject({
       name: init.name, type: { tensor_type: { elem_type: init.dataType, shape: { dim: init.dims.map((d) => ({ dim_value: d })) } } },
-    })).finish();
-    parts.push(header(11, body.length), body);
+    })).finish()));
+    const identity = lenField(1, NodeProto.encode(NodeProto.fromObject({ input: [init.name], output: [init.localName], op_type: "Identity", domain: "" })).finish());
+    if (init.kind === "constant") {
+      edits.push({ start: what.start, end: what.end, bytes: identity, containers: container });
+    } else {
+      edits.push({ start: what.start, end: what.end, bytes: new Uint8Array(0), containers: container });
+      const at = graph.fields.find((f) => f.field === 1)?.start ?? graph.containers.at(-1)!.end;
+      edits.push({ start: at, end: at, bytes: identity, containers: graph.containers });
+    }
   }
-  const graph = concat(parts);
-  const out: Uint8Array[] = [];
-  for (const f of model.modelFields) {
-    if (f.start === model.graphField.start) out.push(header(7, graph.length), graph);
-    else out.push(model.bytes.subarray(f.start, f.end));
+  if (newInputs.length > 0) {
+    const end = model.graphField.end;
+    const bytes = new Uint8Array(newInputs.reduce((a, b) => a + b.length, 0));
+    let o = 0;
+    for (const b of newInputs) { bytes.set(b, o); o += b.length; }
+    edits.push({ start: end, end, bytes, containers: [model.graphField] });
   }
-  return concat(out);
+  return spliceWire(model.bytes, edits);
 }

@@ -17,8 +17,8 @@ message TensorProto {
   repeated StringStringEntryProto external_data = 13; optional int32 data_location = 14;
 }
 message AttributeProto {
-  optional string name = 1; optional float f = 2; optional int64 i = 3; optional bytes s = 4;
-  repeated float floats = 7; repeated int64 ints = 8; optional int32 type = 20;
+  optional string name = 1; optional float f = 2; optional int64 i = 3; optional bytes s = 4; optional TensorProto t = 5;
+  optional GraphProto g = 6; repeated float floats = 7; repeated int64 ints = 8; repeated GraphProto graphs = 11; optional int32 type = 20;
 }
 message NodeProto {
   repeated string input = 1; repeated string output = 2; optional string name = 3; optional string op_type = 4;
@@ -41,20 +41,28 @@ message ModelProto {
 const root = protobuf.parse(SCHEMA, { keepCase: true }).root;
 const ModelProto = root.lookupType("onnx.ModelProto");
 
+/** Encodes a plain-object ModelProto (field names as in onnx.proto; attributes may hold `t` tensors and `g`/`graphs` subgraphs). */
+export function encodeModel(model: Record<string, unknown>): Uint8Array {
+  return ModelProto.encode(ModelProto.fromObject(model)).finish();
+}
+
 /** A fresh temp directory and its cleanup. */
 export async function scratch(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), "qf-io-onnx-"));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
-function laplace(rng: Rng, n: number, sigma: number): Float32Array {
+/** Seeded Laplacian values. */
+export function laplace(rng: Rng, n: number, sigma: number): Float32Array {
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = rng.laplace(sigma);
   return out;
 }
 
-const raw = (a: Float32Array) => new Uint8Array(a.buffer.slice(0));
-const vi = (name: string, dims: (number | string)[]) => ({
+/** A float32 array's bytes (raw_data). */
+export const raw = (a: Float32Array) => new Uint8Array(a.buffer.slice(0));
+/** A float tensor ValueInfoProto object (strings are symbolic dims). */
+export const vi = (name: string, dims: (number | string)[]) => ({
   name, type: { tensor_type: { elem_type: 1, shape: { dim: dims.map((d) => (typeof d === "number" ? { dim_value: d } : { dim_param: d })) } } },
 });
 
@@ -114,16 +122,18 @@ export function buildOnnxModel(opts: { seed?: number; listInitializersAsInputs?:
 
 /** Initializer names of the MatMul test model. */
 export const MATMUL_WEIGHTS = { w1: "mm1.weight", b1: "mm1.bias", w2: "mm2.weight" } as const;
+const MATMUL_WEIGHTS_DEFAULT = MATMUL_WEIGHTS;
 
 /**
- * Assembles a two-layer MatMul model (opset 21 unless `opset` says otherwise) with protobufjs:
+ * Assembles a two-layer MatMul model (`names` renames its initializers, e.g. to `__proto__`) (opset 21 unless `opset` says otherwise) with protobufjs:
  * x [N, 64] → MatMul (B 64×96) → Add (bias 96) → Relu → MatMul (B 96×32) → y [N, 32].
  * Both MatMul B last dimensions are multiples of 32, so per-group grids with a group size
  * dividing 32 tile them along the last axis (blocked DequantizeLinear, opset ≥ 21).
  */
-export function buildMatMulOnnxModel(opts: { seed?: number; opset?: number } = {}): Uint8Array {
+export function buildMatMulOnnxModel(opts: { seed?: number; opset?: number; names?: Partial<Record<"w1" | "b1" | "w2", string>> } = {}): Uint8Array {
   const rng = new Rng(opts.seed ?? 1);
   const opset = opts.opset ?? 21;
+  const MATMUL_WEIGHTS = { ...MATMUL_WEIGHTS_DEFAULT, ...opts.names };
   const initializer = [
     { name: MATMUL_WEIGHTS.w1, dims: [64, 96], data_type: 1, raw_data: raw(laplace(rng, 64 * 96, 0.15)) },
     { name: MATMUL_WEIGHTS.b1, dims: [96], data_type: 1, raw_data: raw(laplace(rng, 96, 0.1)) },

@@ -1,0 +1,106 @@
+import { Rng } from "@quantforge/core";
+import { encodeModel, laplace, raw, vi } from "./fixtures.js";
+
+const viTyped = (name: string, elemType: number, dims: (number | string)[]) => ({
+  name, type: { tensor_type: { elem_type: elemType, shape: { dim: dims.map((d) => (typeof d === "number" ? { dim_value: d } : { dim_param: d })) } } },
+});
+const constant = (output: string, t: Record<string, unknown>) => ({ op_type: "Constant", output: [output], name: `${output}_const`, attribute: [{ name: "value", t, type: 4 }] });
+
+/** Constant-node names of {@link buildConstantOnnxModel} (its weights; it has no initializers). */
+export const CONSTANT_WEIGHTS = { convW: "conv2d_0.w_0", convB: "conv2d_0.b_0", fcW: "fc_0.w_0", fcB: "fc_0.b_0", shape: "shape_0" } as const;
+
+/**
+ * A paddle2onnx-style model (opset 13 unless given): every weight is a `Constant` node, there are
+ * no initializers. x [N, 2, 5, 5] → Conv (W 3×2×3×3 + B, pads 1) → Relu → Reshape [−1, 75] (int64
+ * Constant) → MatMul (W 75×4) → Add (b 4) → y [N, 4]. The conv bias Constant stores `float_data`.
+ */
+export function buildConstantOnnxModel(opts: { seed?: number; opset?: number } = {}): Uint8Array {
+  const rng = new Rng(opts.seed ?? 1);
+  const node = [
+    constant(CONSTANT_WEIGHTS.convW, { dims: [3, 2, 3, 3], data_type: 1, raw_data: raw(laplace(rng, 54, 0.3)) }),
+    constant(CONSTANT_WEIGHTS.convB, { dims: [3], data_type: 1, float_data: [...laplace(rng, 3, 0.1)] }),
+    { name: "conv", op_type: "Conv", input: ["x", CONSTANT_WEIGHTS.convW, CONSTANT_WEIGHTS.convB], output: ["c"], attribute: [
+      { name: "pads", ints: [1, 1, 1, 1], type: 7 }, { name: "kernel_shape", ints: [3, 3], type: 7 },
+    ] },
+    { name: "relu", op_type: "Relu", input: ["c"], output: ["r"] },
+    constant(CONSTANT_WEIGHTS.shape, { dims: [2], data_type: 7, int64_data: [-1, 75] }),
+    { name: "reshape", op_type: "Reshape", input: ["r", CONSTANT_WEIGHTS.shape], output: ["flat"] },
+    constant(CONSTANT_WEIGHTS.fcW, { dims: [75, 4], data_type: 1, raw_data: raw(laplace(rng, 300, 0.2)) }),
+    { name: "fc", op_type: "MatMul", input: ["flat", CONSTANT_WEIGHTS.fcW], output: ["m"] },
+    constant(CONSTANT_WEIGHTS.fcB, { dims: [4], data_type: 1, raw_data: raw(laplace(rng, 4, 0.1)) }),
+    { name: "add", op_type: "Add", input: ["m", CONSTANT_WEIGHTS.fcB], output: ["y"] },
+  ];
+  const opset = opts.opset ?? 13;
+  return encodeModel({
+    ir_version: 8, producer_name: "quantforge-test", opset_import: [{ domain: "", version: opset }],
+    graph: { name: "paddle-like", node, input: [vi("x", ["N", 2, 5, 5])], output: [vi("y", ["N", 4])] },
+  });
+}
+
+/**
+ * A silero-style model with weights inside `If` branches (opset 13): inputs x [N, 8] (float) and
+ * `sr`, a scalar int64 the graph compares with the int64 Constants 16000 and 8000 (`Equal`).
+ * `sr == 16000` → then: MatMul(x, W 8×4, a then-branch initializer named "W") + a then-branch
+ * Constant bias "b"; else: `If (sr == 8000)` nested → then: MatMul(x, W 8×4, an initializer also
+ * named "W") ; else: MatMul(x, main-graph initializer "shared.W"). Every branch is then scaled by
+ * the main-graph initializer "gain" [4] (read only inside the subgraphs). Output y [N, 4].
+ */
+export function buildSubgraphOnnxModel(opts: { seed?: number } = {}): Uint8Array {
+  const rng = new Rng(opts.seed ?? 1);
+  const w = (n: number, s: number) => raw(laplace(rng, n, s));
+  const out = vi("y", ["N", 4]);
+  const thenBranch = {
+    name: "then16k",
+    initializer: [{ name: "W", dims: [8, 4], data_type: 1, raw_data: w(32, 0.4) }],
+    node: [
+      constant("b", { dims: [4], data_type: 1, raw_data: w(4, 0.2) }),
+      { name: "mm16", op_type: "MatMul", input: ["x", "W"], output: ["m16"] },
+      { name: "add16", op_type: "Add", input: ["m16", "b"], output: ["a16"] },
+      { name: "gain16", op_type: "Mul", input: ["a16", "gain"], output: ["y16"] },
+    ],
+    output: [vi("y16", ["N", 4])],
+  };
+  const then8k = {
+    name: "then8k",
+    initializer: [{ name: "W", dims: [8, 4], data_type: 1, raw_data: w(32, 0.4) }],
+    node: [
+      { name: "mm8", op_type: "MatMul", input: ["x", "W"], output: ["m8"] },
+      { name: "gain8", op_type: "Mul", input: ["m8", "gain"], output: ["y8"] },
+    ],
+    output: [vi("y8", ["N", 4])],
+  };
+  const elseOther = {
+    name: "other",
+    node: [
+      { name: "mmo", op_type: "MatMul", input: ["x", "shared.W"], output: ["mo"] },
+      { name: "gaino", op_type: "Mul", input: ["mo", "gain"], output: ["yo"] },
+    ],
+    output: [vi("yo", ["N", 4])],
+  };
+  const else16k = {
+    name: "else16k",
+    node: [
+      constant("eight_k", { dims: [], data_type: 7, int64_data: [8000] }),
+      { name: "is8k", op_type: "Equal", input: ["sr", "eight_k"], output: ["c8"] },
+      { name: "if8k", op_type: "If", input: ["c8"], output: ["ye"], attribute: [{ name: "then_branch", g: then8k, type: 5 }, { name: "else_branch", g: elseOther, type: 5 }] },
+    ],
+    output: [vi("ye", ["N", 4])],
+  };
+  return encodeModel({
+    ir_version: 8, producer_name: "quantforge-test", opset_import: [{ domain: "", version: 13 }],
+    graph: {
+      name: "silero-like",
+      initializer: [
+        { name: "gain", dims: [4], data_type: 1, raw_data: raw(Float32Array.of(1, -0.5, 2, 0.75)) },
+        { name: "shared.W", dims: [8, 4], data_type: 1, raw_data: w(32, 0.4) },
+      ],
+      node: [
+        constant("sixteen_k", { dims: [], data_type: 7, int64_data: [16000] }),
+        { name: "is16k", op_type: "Equal", input: ["sr", "sixteen_k"], output: ["c16"] },
+        { name: "If_0", op_type: "If", input: ["c16"], output: ["y"], attribute: [{ name: "then_branch", g: thenBranch, type: 5 }, { name: "else_branch", g: else16k, type: 5 }] },
+      ],
+      input: [vi("x", ["N", 8]), viTyped("sr", 7, [])],
+      output: [out],
+    },
+  });
+}
