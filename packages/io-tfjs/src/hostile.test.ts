@@ -133,3 +133,20 @@ describe("hostile sizes, names and depth", () => {
     expect(e.message).toMatch(/nests/);
   });
 });
+
+describe("names that are Object.prototype keys", () => {
+  it("a weight named __proto__ is read and written like any other", async () => {
+    const m = await model("proto-name", "w.bin");
+    const j = JSON.parse(await readFile(m.path, "utf8"));
+    j.weightsManifest[0].weights[0].name = "__proto__";
+    await writeFile(m.path, JSON.stringify(j));
+    const bytes = new Uint8Array(new Float32Array([1, 2, 3, 4]).buffer);
+    await writeFile(join(m.dir, "w.bin"), bytes);
+    const r = await readTfjsModel(m.path);
+    expect(r.entries.map((e) => e.spec.name)).toEqual(["__proto__"]);
+    expect(r.tags.get("__proto__")?.role).toBe("other");
+    const out = join(s.dir, "proto-out");
+    await writeTfjsModel(out, r, new Map(), { target: "tfjs-float" });
+    expect(JSON.parse(await readFile(join(out, "model.json"), "utf8")).weightsManifest[0].weights[0].name).toBe("__proto__");
+  });
+});

@@ -223,7 +223,8 @@ export async function createTfjsModelWriter(dir: string, model: TfjsModel, optio
           }
           if (target === "tfjs-native") {
             const ne = nativeEncoding(t, output.codebook);
-            native[spec.name] = ne.quantization.dtype;
+            // defineProperty: a weight named "__proto__" must become an own key, not a prototype assignment.
+            Object.defineProperty(native, spec.name, { value: ne.quantization.dtype, enumerable: true, writable: true, configurable: true });
             specs.push({ ...base, dtype: "float32", quantization: ne.quantization });
             await sink.write(ne.bytes);
           } else if (target === "tfjs-coded") {
