@@ -136,3 +136,16 @@ export function allocate(points: readonly (readonly RdPoint[])[], budget: number
   for (let t = 0; t < T; t++) dist += points[t]![choice[t]!]!.dist;
   return { choice, totalRate: rate, totalDist: dist, feasible };
 }
+
+/**
+ * The fewest extra bits any single-tensor move that lowers Σ D would cost from `choice`
+ * (Infinity when no move lowers it): why an allocation left budget unspent.
+ */
+export function cheapestImprovingStep(points: readonly (readonly RdPoint[])[], choice: ArrayLike<number>): number {
+  let best = Infinity;
+  points.forEach((row, t) => {
+    const cur = row[choice[t]!]!;
+    for (const p of row) if (Number.isFinite(p.dist) && p.dist < cur.dist && p.rate - cur.rate < best) best = p.rate - cur.rate;
+  });
+  return best;
+}

@@ -27,6 +27,7 @@ export function register(program: Command, rt: Runtime): void {
     .option("--all-tensors", "quantize every tensor, biases included")
     .option("--verify <results.json>", "re-run the comparison a results.json records and list every cell whose codes or metrics differ (exit 1 if any)")
     .option("--json", "print only the results document (or the verify report) on stdout")
+    .option("--budget-seconds <s>", "time budget of every auto quantizer (its option budgetSeconds, default 25): the work it buys is fixed from the model's size, so results do not depend on the machine")
     .option("--quiet", "no progress on stderr")
     .action((flags: CompareFlags) => compareCommand(rt, flags));
 }

@@ -15,6 +15,7 @@ import { quantizerOptions } from "./run.js";
 export interface QuantizeFlags {
   quantizer: string;
   bits?: string;
+  budgetSeconds?: string;
   option: string[];
   coder?: string;
   target?: string;
@@ -41,6 +42,7 @@ export function register(program: Command, rt: Runtime): void {
     .argument("<model>", "model.json (tfjs layers or graph model), model.onnx or weights.safetensors")
     .requiredOption("--quantizer <id>", 'quantizer id (see "quantforge list"), e.g. tfjs-affine, rtn, uniform-mse')
     .option("--bits <n>", "bits per code; passed to the quantizer as the option bits")
+    .option("--budget-seconds <s>", "auto only: its time budget (option budgetSeconds, default 25), turned into work from the model's size")
     .option("--option <key=value>", "a quantizer option (repeatable)", collect, [])
     .option("--coder <id>", `coder of the coded targets (tfjs-coded, qf; default ${DEFAULT_CODER})`)
     .option("--target <target>", "tfjs-coded|tfjs-native|tfjs-float (tfjs), onnx|onnx-qdq (ONNX), qf|safetensors-float (any); default: the first for the input's format")

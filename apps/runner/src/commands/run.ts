@@ -5,6 +5,7 @@ import { modelAccuracySummary, type ModelAccuracySummary } from "@quantforge/eva
 import { UsageError } from "../errors.js";
 import { DEFAULT_CODER, DEFAULT_EVALUATORS, bindJob, selectorFromFlags, sha256File } from "../jobs.js";
 import { INPUT_SHAPE_HELP, MODEL_DATA_HELP, MODEL_HELP, disposeModel, loadAnyModel, modelKind } from "../model-probe.js";
+import { parseBudgetSeconds } from "../compare/cli.js";
 import { collect, idList, parseInputShapes, parseOptionPairs, parseSeed } from "../options.js";
 import { fmt, printJson, writeFileAtomic } from "../output.js";
 import { createProgress } from "../progress.js";
@@ -14,6 +15,8 @@ import { decodedMetadata, readWeights, writeWeights } from "../weights-io.js";
 
 /** Flags of `quantforge run`. */
 export interface RunFlags {
+  /** `--budget-seconds` (auto only). */
+  budgetSeconds?: string;
   weights?: string;
   /** A model (reference id, tfjs model.json or .onnx) instead of a weights file. */
   model?: string;
@@ -35,12 +38,21 @@ export interface RunFlags {
   allTensors?: boolean;
 }
 
-/** Quantizer options from `--option` pairs plus `--bits` (shorthand for `--option bits=N`). */
-export function quantizerOptions(flags: Pick<RunFlags, "bits" | "option">): Record<string, unknown> {
+/**
+ * Quantizer options from `--option` pairs plus `--bits` (shorthand for `--option bits=N`) and
+ * `--budget-seconds` (shorthand for auto's `--option budgetSeconds=S`).
+ */
+export function quantizerOptions(flags: Pick<RunFlags, "bits" | "option"> & { budgetSeconds?: string; quantizer?: string }): Record<string, unknown> {
   const options = parseOptionPairs(flags.option);
   if (flags.bits !== undefined) {
     if ("bits" in options) throw new UsageError(`--bits and --option bits=… are both given. Give the bit width once.`);
     options.bits = parseOptionPairs([`bits=${flags.bits}`]).bits;
+  }
+  const budget = parseBudgetSeconds(flags.budgetSeconds);
+  if (budget !== undefined) {
+    if (flags.quantizer !== "auto") throw new UsageError(`--budget-seconds is the time budget of the auto quantizer, not of ${flags.quantizer ?? "this quantizer"}. Drop it or use --quantizer auto.`);
+    if ("budgetSeconds" in options) throw new UsageError(`--budget-seconds and --option budgetSeconds=… are both given. Give the budget once.`);
+    options.budgetSeconds = budget;
   }
   return options;
 }
@@ -76,6 +88,7 @@ export function register(program: Command, rt: Runtime): void {
     .option("--input-shape <name=d1,d2,…>", INPUT_SHAPE_HELP, collect, [])
     .requiredOption("--quantizer <id>", 'quantizer id (see "quantforge list")')
     .option("--bits <n>", "bits per code; passed to the quantizer as the option bits")
+    .option("--budget-seconds <s>", "auto only: its time budget (option budgetSeconds, default 25), turned into work from the model's size")
     .option("--option <key=value>", "a quantizer option (repeatable; dotted keys nest; numbers, booleans and JSON are parsed)", collect, [])
     .option("--coder <id>", "coder id", DEFAULT_CODER)
     .option("--evaluator <id>", `evaluator id (repeatable or comma-separated; default ${DEFAULT_EVALUATORS.join(",")})`, collect, [])

@@ -33,6 +33,7 @@ export interface CompareFlags {
   allTensors?: boolean;
   verify?: string;
   quiet?: boolean;
+  budgetSeconds?: string;
 }
 
 function parseJobs(raw: string | undefined): number | undefined {
@@ -47,6 +48,21 @@ function parseTimeout(raw: string | undefined): number | undefined {
   const n = Number(raw);
   if (!/^\d*\.?\d+$/.test(raw.trim()) || !(n > 0)) throw new UsageError(`--timeout "${raw}" is not a positive number of seconds. Pass e.g. --timeout 120.`);
   return n;
+}
+
+/** Parses `--budget-seconds` (auto's time budget, see the quantizer-auto README). */
+export function parseBudgetSeconds(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^\d*\.?\d+$/.test(raw.trim()) || !(n > 0) || n > 1e6) throw new UsageError(`--budget-seconds "${raw}" is not a positive number of seconds. Pass e.g. --budget-seconds 60.`);
+  return n;
+}
+
+/** Gives every `auto` entry without its own `budgetSeconds` the one from `--budget-seconds`. */
+function withBudget(c: ResolvedCompareConfig, seconds: number | undefined): ResolvedCompareConfig {
+  if (seconds === undefined) return c;
+  if (!c.quantizers.some((q) => q.id === "auto")) throw new UsageError("--budget-seconds sets the time budget of the auto quantizer, and none of --quantizers is auto. Drop it or add auto.");
+  return { ...c, quantizers: c.quantizers.map((q) => (q.id === "auto" && !("budgetSeconds" in q.options) && !q.sweep?.budgetSeconds ? { ...q, options: { ...q.options, budgetSeconds: seconds } } : q)) };
 }
 
 /** Makes the file-relative paths of a config file absolute (flags stay relative to the working directory). */
@@ -99,28 +115,34 @@ async function configFrom(flags: CompareFlags) {
   const source = flags.config ? `config "${flags.config}" with the command-line flags` : "the command line";
   if (!file && !flags.quantizers?.length) throw new UsageError("--quantizers is missing. Give e.g. --quantizers rtn,uniform-mse --bits 2,4,8 (or --config file.yaml).");
   const merged = validateCompareConfig({ ...base, ...fromFlags }, source);
-  return { merged, resolved: resolveCompareConfig(merged, process.cwd(), source) };
+  return { merged, resolved: withBudget(resolveCompareConfig(merged, process.cwd(), source), parseBudgetSeconds(flags.budgetSeconds)) };
 }
 
-/** Runs `fn` with an AbortSignal that the first Ctrl-C aborts; a second Ctrl-C exits at once. */
+/**
+ * Runs `fn` with an AbortSignal that the first Ctrl-C (SIGINT) or SIGTERM aborts, so the finished
+ * cells are written before the process exits; a second signal exits at once (130 / 143).
+ */
 async function withInterrupt<T>(display: CompareDisplay, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const ac = new AbortController();
-  const onSigint = () => {
-    if (ac.signal.aborted) process.exit(130);
-    display.note("interrupted: stopping; finished cells are kept (Ctrl-C again to quit at once)");
+  const on = (signal: "SIGINT" | "SIGTERM") => () => {
+    if (ac.signal.aborted) process.exit(signal === "SIGINT" ? 130 : 143);
+    display.note(`interrupted${signal === "SIGTERM" ? " (SIGTERM)" : ""}: stopping; finished cells are kept (${signal === "SIGINT" ? "Ctrl-C" : "the signal"} again to quit at once)`);
     ac.abort(new AbortedError());
   };
+  const onSigint = on("SIGINT"), onSigterm = on("SIGTERM");
   process.on("SIGINT", onSigint);
+  process.on("SIGTERM", onSigterm);
   try {
     return await fn(ac.signal);
   } finally {
     process.off("SIGINT", onSigint);
+    process.off("SIGTERM", onSigterm);
   }
 }
 
 /** `compare --verify <results.json>`: re-run and report differences; exit 1 when any. */
 async function verifyCommand(rt: Runtime, flags: CompareFlags): Promise<void> {
-  const given = (["model", "weights", "quantizers", "bits", "coders", "evaluators", "seed", "config", "timeout", "include", "exclude"] as const).filter((k) => flags[k] !== undefined && !(Array.isArray(flags[k]) && flags[k].length === 0));
+  const given = (["model", "weights", "quantizers", "bits", "coders", "evaluators", "seed", "config", "timeout", "include", "exclude", "budgetSeconds"] as const).filter((k) => flags[k] !== undefined && !(Array.isArray(flags[k]) && flags[k].length === 0));
   if (given.length > 0) throw new UsageError(`--verify re-runs exactly what the results.json manifest says; drop --${given[0]} (only --jobs, --out, --json and --quiet go with --verify).`);
   const jobs = parseJobs(flags.jobs) ?? 1;
   const display = createCompareDisplay(rt, { quiet: flags.quiet });
