@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 // One run over every workspace project, with coverage.
 export default defineConfig({
   test: {
-    projects: ["packages/*", "apps/*", "examples/*", "tooling/create-plugin"],
+    projects: ["packages/*", "apps/*", "examples/*", "tooling/create-plugin", "tooling/corpus"],
     coverage: {
       provider: "v8",
       include: ["packages/*/src/**/*.ts", "apps/*/src/**/*.ts"],
