@@ -1,5 +1,6 @@
-import { readFile } from "node:fs/promises";
-import { decodeContainer, dequantizeModel, IoError, type PluginRegistry, type WeightTensor } from "@quantforge/core";
+import { decodeContainer, dequantizeModel, type DecodeContainerOptions, type PluginRegistry, type WeightTensor } from "@quantforge/core";
+import { readRegularFile } from "@quantforge/core/node";
+import { defaultMaxMemory } from "./options.js";
 
 /** What {@link decodeQf} restores. */
 export interface DecodedQf {
@@ -31,22 +32,31 @@ export function restoreOrder(weights: WeightTensor[], order: unknown): WeightTen
  * expressions: exactly the weights `run` evaluated. Truncation, bit flips and wrong versions are
  * `DecodeError`s (`QF_DECODE`); a coder that is not registered is `QF_UNKNOWN_PLUGIN`.
  */
-export function decodeQfBytes(bytes: Uint8Array, registry: PluginRegistry): DecodedQf {
+export function decodeQfBytes(bytes: Uint8Array, registry: PluginRegistry, limits: DecodeLimitsFlags = {}): DecodedQf {
   const { coderId, metadata, model } = decodeContainer(bytes, (id) => {
     const plugin = registry.coder(id);
     // Streams are self-describing: the decoder needs no options.
     return plugin.create(plugin.parseOptions({}));
-  });
+  }, containerOptions(limits));
   return { coderId, metadata, weights: restoreOrder(dequantizeModel(model), metadata.tensorOrder) };
 }
 
-/** Reads and decodes a `.qf` file; a missing or unreadable file is `QF_IO`. */
-export async function decodeQf(path: string, registry: PluginRegistry): Promise<DecodedQf> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw new IoError(`cannot read "${path}": ${(e as Error).message}. Check the path to the .qf file.`, e);
-  }
-  return decodeQfBytes(bytes, registry);
+/** The `--max-memory` of a decode; absent = {@link defaultMaxMemory} plus the expansion limit. */
+export interface DecodeLimitsFlags {
+  /** Bytes the decode may claim (file plus decoded tensors), as the user gave it. */
+  readonly maxMemory?: number;
+}
+
+function containerOptions(flags: DecodeLimitsFlags): DecodeContainerOptions {
+  // An explicit --max-memory is the user vouching for the file: only the memory cap applies.
+  return flags.maxMemory !== undefined ? { maxDecodedBytes: flags.maxMemory, limitExpansion: false } : { maxDecodedBytes: defaultMaxMemory() };
+}
+
+/**
+ * Reads and decodes a `.qf` file. Only a regular file is read (a FIFO or device is `QF_IO`, never
+ * a hang) and only up to the memory budget; a missing or unreadable file is `QF_IO`.
+ */
+export async function decodeQf(path: string, registry: PluginRegistry, limits: DecodeLimitsFlags = {}): Promise<DecodedQf> {
+  const bytes = await readRegularFile(path, { what: ".qf file", maxBytes: limits.maxMemory ?? defaultMaxMemory() });
+  return decodeQfBytes(bytes, registry, limits);
 }

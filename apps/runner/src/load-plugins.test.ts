@@ -138,8 +138,12 @@ describe("compare with loaded plugins", () => {
     expect(doc.cells.map((c) => [c.quantizer, c.status])).toEqual([["local-two-level", "ok"], ["pkg-two-level", "ok"], ["rtn", "ok"]]);
     expect(doc.manifest.config.plugins).toEqual([join(proj, "local/plugin.mjs"), "quantforge-plugin-pkg"]);
     expect(doc.manifest.plugins).toContainEqual({ kind: "quantizer", id: "pkg-two-level", version: "3.1.4" });
-    // --verify reloads them from the manifest (package names from the working directory).
-    const v = await cli(["compare", "--verify", join(t.dir, "cmp1/results.json"), "--json", "--quiet"], { cwd: proj });
+    // Issue 16: --verify never imports the plugins a results file names (data never runs code):
+    // without them it fails with QF_PLUGIN_MISSING, with --plugin (the user's choice) it re-runs.
+    const missing = await cli(["compare", "--verify", join(t.dir, "cmp1/results.json"), "--json", "--quiet"], { cwd: proj });
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/^error QF_PLUGIN_MISSING: .*quantizer "local-two-level", quantizer "pkg-two-level"/);
+    const v = await cli(["--plugin", "./local/plugin.mjs", "--plugin", "quantforge-plugin-pkg", "compare", "--verify", join(t.dir, "cmp1/results.json"), "--json", "--quiet"], { cwd: proj });
     expect(v.err).toBe("");
     expect(v.code).toBe(0);
     expect(JSON.parse(v.out)).toMatchObject({ identical: true, checked: 3 });

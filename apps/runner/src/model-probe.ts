@@ -1,4 +1,5 @@
-import type { ModelProbe } from "@quantforge/core";
+import { stat } from "node:fs/promises";
+import { IoError, printable, type ModelProbe } from "@quantforge/core";
 import { loadOnnxModelProbe } from "@quantforge/model-onnx";
 import { isReferenceStyleModel, loadModel } from "@quantforge/model-tfjs";
 
@@ -32,11 +33,27 @@ export function modelKind(model: string, data?: string): ModelKind {
 }
 
 /**
+ * Refuses a model path that exists but is neither a folder (reference models) nor a regular file:
+ * a FIFO or device would hang or stream forever in the format readers. `stat` never opens the
+ * file, so this check itself cannot block. Names that do not exist are left to the loaders
+ * (reference ids).
+ *
+ * @throws {IoError} (`QF_IO`, exit 2).
+ */
+export async function assertModelEntry(model: string): Promise<void> {
+  const st = await stat(model).catch(() => undefined);
+  if (st && !st.isFile() && !st.isDirectory()) {
+    throw new IoError(`model "${printable(model)}" is not a regular file (${st.isFIFO() ? "a FIFO" : "a device or socket"}). Pass a model.json, an .onnx file or a model folder.`);
+  }
+}
+
+/**
  * Loads the model `--model`/`<model>` names as a runnable probe: a reference id or model folder
  * through model-tfjs's reference loader, any other tfjs model.json (graph or layers) through its
  * file probe, an `.onnx` file through model-onnx (one onnxruntime session).
  */
 export async function loadAnyModel(model: string, o: LoadAnyModelOptions = {}): Promise<ModelProbe> {
+  await assertModelEntry(model);
   const opts = { ...(o.data !== undefined ? { data: o.data } : {}), ...(o.inputShapes && o.inputShapes.size > 0 ? { inputShapes: o.inputShapes } : {}) };
   if (isOnnxPath(model)) return loadOnnxModelProbe(model, { id: model, ...opts });
   return loadModel(model, opts);

@@ -1,3 +1,4 @@
+import { totalmem } from "node:os";
 import { UsageError } from "./errors.js";
 
 /**
@@ -38,11 +39,11 @@ export function parseOptionPairs(pairs: readonly string[]): Record<string, unkno
     const key = pair.slice(0, eq).trim();
     if (!KEY_RE.test(key)) throw new UsageError(`--option key "${key}" is not a valid option name. Use letters, digits, "_" or "-", with "." between nested names.`);
     const parts = key.split(".");
-    if (parts.some((p) => FORBIDDEN.has(p))) throw new UsageError(`--option key "${key}" is not allowed.`);
+    if (parts.some((p) => FORBIDDEN.has(p))) throw new UsageError(`--option key "${key}" is not allowed: "__proto__", "prototype" and "constructor" are reserved names, not options.`);
     let node: Record<string, unknown> = out;
     parts.forEach((p, i) => {
       const last = i === parts.length - 1;
-      const cur = node[p];
+      const cur = Object.hasOwn(node, p) ? node[p] : undefined;
       if (last) {
         if (cur !== undefined) throw new UsageError(`--option "${key}" is given twice (or also as a nested object). Give each option once.`);
         node[p] = coerceOptionValue(pair.slice(eq + 1));
@@ -103,4 +104,25 @@ export function parseInputShapes(values: readonly string[]): Map<string, number[
     out.set(v.slice(0, eq), dims);
   }
   return out;
+}
+
+/**
+ * Parses a byte size: a plain number of bytes or a number with a binary/decimal unit
+ * (`512M`, `4GiB`, `2g`, `1.5GB`; K/M/G/T are powers of 1024).
+ *
+ * @throws {UsageError} unless it is a positive size.
+ */
+export function parseByteSize(flag: string, raw: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(raw);
+  const v = m ? Number(m[1]) * 1024 ** "_kmgt".indexOf((m[2] || "_").toLowerCase()) : NaN;
+  if (!m || !Number.isFinite(v) || v < 1) throw new UsageError(`${flag} "${raw}" is not a size. Write bytes or a number with K, M, G or T (powers of 1024), e.g. ${flag} 2G.`);
+  return Math.floor(v);
+}
+
+/**
+ * Default memory budget for decoding untrusted files: a quarter of the machine's memory, at
+ * most 4 GiB (SECURITY.md).
+ */
+export function defaultMaxMemory(): number {
+  return Math.min(Math.floor(totalmem() / 4), 4 * 1024 ** 3);
 }

@@ -1,38 +1,84 @@
-import { randomBytes } from "node:crypto";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { lstat, mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import Table from "cli-table3";
-import { IoError } from "@quantforge/core";
+import { IoError, printable } from "@quantforge/core";
+import { cleanStaleTemps, tempPathFor, trackTemp } from "@quantforge/core/node";
+import { UsageError } from "./errors.js";
 import type { Runtime } from "./runtime.js";
 
-function tempPathFor(path: string): string {
-  const abs = resolve(path);
-  // Same directory as the target so the final rename never crosses a file system.
-  return join(dirname(abs), `.${basename(abs)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
+/** What an output must not collide with. */
+export interface OutputOptions {
+  /** Input files of the command: the output may not be (or be hard-linked with) any of them. */
+  readonly inputs?: readonly string[];
+  /** The flag that named the output, for messages (`--out`, `--decoded-out`). */
+  readonly flag?: string;
+  /** The output is a folder (quantize --out): an existing target must be a directory. */
+  readonly directory?: boolean;
+}
+
+/**
+ * The one output policy of every writer (run, decode, quantize, compare): refuses an empty path,
+ * an output that is one of the inputs (same path, or same device + inode: a hard link or a
+ * symlink to it), and an existing target that is not a regular file (FIFO, device, socket,
+ * symlink — replacing those silently would be a surprise), or not a folder for folder outputs.
+ *
+ * @throws {UsageError} (`QF_USAGE`, exit 2) for an empty path or a collision with an input.
+ * @throws {IoError} (`QF_IO`, exit 2) for a target of the wrong kind.
+ */
+export async function guardOutput(path: string, options: OutputOptions = {}): Promise<void> {
+  const flag = options.flag ?? "--out";
+  if (typeof path !== "string" || path.trim() === "") throw new UsageError(`${flag} is empty. Give the path of the file to write.`);
+  if (path.includes("\0")) throw new UsageError(`${flag} contains a NUL character. Give a valid path.`);
+  const target = resolve(path);
+  let st;
+  try {
+    st = await lstat(target);
+  } catch {
+    st = undefined; // a new file: it can only collide with an input by name
+  }
+  if (st) {
+    if (st.isSymbolicLink()) throw new IoError(`${flag} "${printable(path)}" is a symbolic link; quantforge does not replace links. Remove it or write elsewhere.`);
+    if (options.directory ? !st.isDirectory() : !st.isFile()) {
+      const kind = st.isDirectory() ? "a directory" : st.isFIFO() ? "a FIFO" : st.isFile() ? "a regular file" : "a device or socket";
+      throw new IoError(`${flag} "${printable(path)}" exists and is ${kind}, not ${options.directory ? "a folder" : "a regular file"}. Choose another output path.`);
+    }
+  }
+  for (const input of options.inputs ?? []) {
+    if (resolve(input) === target) throw new UsageError(`${flag} "${printable(path)}" is also an input; writing it would destroy the input. Choose another output path.`);
+    if (!st) continue;
+    const ist = await stat(input).catch(() => undefined);
+    if (ist && ist.dev === st.dev && ist.ino === st.ino) throw new UsageError(`${flag} "${printable(path)}" is the same file as the input "${printable(input)}" (a hard or symbolic link). Choose another output path.`);
+  }
 }
 
 /**
  * Writes an output through `produce(tempPath)` and renames the temp file onto `path`, so readers
- * never see a half-written file. On any failure the temp file is removed and the target is left
- * untouched; file-system failures become {@link IoError}.
+ * never see a half-written file. The target is checked by {@link guardOutput} first; the temp
+ * (`.<name>.tmp-<pid>-<hex>`) is removed on failure and on SIGINT/SIGTERM, and stale temps of
+ * dead processes next to the target are deleted. File-system failures become {@link IoError}.
  */
-export async function writeWithTemp(path: string, produce: (tempPath: string) => Promise<void>): Promise<void> {
+export async function writeWithTemp(path: string, produce: (tempPath: string) => Promise<void>, options: OutputOptions = {}): Promise<void> {
+  await guardOutput(path, options);
   const target = resolve(path);
   const tmp = tempPathFor(target);
+  const untrack = trackTemp(tmp);
   try {
     await mkdir(dirname(target), { recursive: true });
+    cleanStaleTemps(target);
     await produce(tmp);
     await rename(tmp, target);
   } catch (e) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    if (isFsError(e)) throw new IoError(`cannot write "${path}": ${(e as Error).message}. Check the directory exists and is writable.`, e);
+    await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    if (isFsError(e)) throw new IoError(`cannot write "${printable(path)}": ${(e as Error).message}. Check the directory exists and is writable.`, e);
     throw e;
+  } finally {
+    untrack();
   }
 }
 
 /** Writes `data` to `path` atomically: a temp file in the same directory, then a rename. */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  await writeWithTemp(path, (tmp) => writeFile(tmp, data, { flag: "wx" }));
+export async function writeFileAtomic(path: string, data: Uint8Array | string, options: OutputOptions = {}): Promise<void> {
+  await writeWithTemp(path, (tmp) => writeFile(tmp, data, { flag: "wx" }), options);
 }
 
 /** True for Node system errors (`ENOENT`, `EACCES`, …). */

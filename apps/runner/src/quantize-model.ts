@@ -1,5 +1,6 @@
-import { randomBytes } from "node:crypto";
 import { mkdir, readdir, rename, rm, rmdir, writeFile } from "node:fs/promises";
+import { cleanStaleTemps, tempPathFor, trackTemp } from "@quantforge/core/node";
+import { guardOutput } from "./output.js";
 import { basename, dirname, join, resolve } from "node:path";
 import {
   ErrorCodes, InvalidQuantizedError, QuantforgeError, codebookMap, createRunContext, dequantizeTensor,
@@ -31,13 +32,18 @@ function sameCodes(a: QuantizedTensor, b: QuantizedTensor): boolean {
   return pa.length === pb.length && pa.every((v, i) => v === pb[i]);
 }
 
-async function prepareOut(out: string): Promise<string> {
+async function prepareOut(out: string, inputs: readonly string[]): Promise<string> {
+  // The runner's one output policy (not empty, not an input, not a FIFO/device/symlink).
+  await guardOutput(out, { inputs, flag: "--out", directory: true });
   const target = resolve(out);
   const existing = await readdir(target).catch(() => null);
   if (existing && existing.length > 0) throw new UsageError(`--out "${out}" already exists and is not empty. Choose a new directory or remove it.`);
   await mkdir(dirname(target), { recursive: true });
-  const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
+  cleanStaleTemps(target);
+  const tmp = tempPathFor(target);
   await mkdir(tmp);
+  // Removed on SIGINT/SIGTERM; a renamed-away temp is simply gone by then.
+  trackTemp(tmp);
   return tmp;
 }
 
@@ -73,7 +79,7 @@ async function quantizeWith(o: QuantizeModelOptions, fmt: InputFormat, probe: Mo
   const src = await openSource(o.input, fmt);
   const diagnostics = new CollectingDiagnostics();
   const ctx = createRunContext({ seed: o.seed, diagnostics, progress: o.progress, ...(o.signal ? { signal: o.signal } : {}), ...(probe ? { model: probe } : {}) });
-  const tmp = await prepareOut(o.out);
+  const tmp = await prepareOut(o.out, [o.input, ...(o.data !== undefined ? [o.data] : [])]);
   // A bare tfjs weights manifest has no topology: no outputs to check, but its written weights are reloaded with stock tfjs.
   const bareManifest = src.tfjs?.format === "weights-manifest";
   const runnable = o.evaluate && ((fmt === "tfjs" && !bareManifest) || fmt === "onnx");

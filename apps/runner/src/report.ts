@@ -1,4 +1,4 @@
-import { summarizeRun, type PipelineResult, type RunSummary } from "@quantforge/core";
+import { printable, summarizeRun, type PipelineResult, type RunSummary } from "@quantforge/core";
 import { fmt, renderTable } from "./output.js";
 
 /** Per-tensor keys `run --json` always carries (null when no evaluator produced them). */
@@ -43,7 +43,7 @@ export function buildRunReport(r: PipelineResult, extra: Record<string, unknown>
 /** A readable per-tensor table plus a one-line summary. */
 export function renderRunReport(rep: RunReport): string {
   const rows = rep.tensors.map((t) => [
-    t.name, `[${t.shape.join("×")}]`, t.count,
+    printable(t.name), `[${t.shape.join("×")}]`, t.count,
     t.exact ? "exact" : fmt(t.sqnrDb, 2), fmt(t.mse, 3), fmt(t.bytes, 0), fmt(t.bitsPerWeight, 3), fmt(t.entropyBits, 3),
   ] as (string | number)[]);
   for (const p of rep.passthrough) rows.push([p.name, `[${p.shape.join("×")}]`, p.count, "float32", "0", fmt(p.count * 4, 0), "32.000", "–"]);

@@ -43,12 +43,16 @@ export function parseTensorSpec(spec: string): SynthTensorSpec[] {
     const shape = dims.split("x").map((d) => (/^\d+$/.test(d) ? Number(d) : NaN));
     if (shape.some((d) => !Number.isSafeInteger(d) || d < 1)) throw new UsageError(`--tensors entry "${item}" has bad dimensions "${dims}". Use positive integers joined by "x", e.g. 300x784.`);
     const sigma = sigmaText === undefined ? 0.05 : Number(sigmaText);
-    if (!Number.isFinite(sigma) || sigma <= 0) throw new UsageError(`--tensors entry "${item}" has σ "${sigmaText}". Use a positive number.`);
+    // Samples reach ~40σ, and float32 ends at 3.4e38: a larger σ would write ±Inf weights.
+    if (!Number.isFinite(sigma) || sigma <= 0 || sigma > MAX_SIGMA) throw new UsageError(`--tensors entry "${item}" has σ "${sigmaText}". Use a positive number up to ${MAX_SIGMA}.`);
     total += shape.reduce((a, b) => a * b, 1);
     if (total > MAX_SYNTH_WEIGHTS) throw new UsageError(`--tensors asks for more than ${MAX_SYNTH_WEIGHTS} weights. Use smaller shapes.`);
     return { name, shape, sigma };
   });
 }
+
+/** Largest σ accepted: every Laplace/Gauss sample of it stays far inside float32's range. */
+export const MAX_SIGMA = 1e30;
 
 /**
  * Generates seeded synthetic weights. Each tensor draws from its own generator forked from the

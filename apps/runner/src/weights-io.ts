@@ -1,6 +1,8 @@
 import { loadSafetensors, saveSafetensors } from "@quantforge/io-safetensors";
 import { isWeightsManifestPath, loadTfjsWeights } from "@quantforge/io-tfjs";
 import type { WeightSet } from "@quantforge/core";
+import { cleanStaleTemps } from "@quantforge/core/node";
+import { guardOutput, type OutputOptions } from "./output.js";
 
 /**
  * Reads a weights file: safetensors (F32/F16/BF16 → float32), strictly validated by
@@ -13,8 +15,14 @@ export async function readWeights(path: string): Promise<WeightSet> {
   return loadSafetensors(path);
 }
 
-/** Writes weights as safetensors F32; the writer renames a finished temp file onto `path`. */
-export async function writeWeights(path: string, weights: WeightSet, metadata: Record<string, string> = {}): Promise<void> {
+/**
+ * Writes weights as safetensors F32; the writer renames a finished temp file onto `path`. The
+ * target passes the runner's output policy first ({@link guardOutput}: not an input, not empty,
+ * not a FIFO/device/symlink); the temp file is removed on SIGINT/SIGTERM.
+ */
+export async function writeWeights(path: string, weights: WeightSet, metadata: Record<string, string> = {}, options: OutputOptions = {}): Promise<void> {
+  await guardOutput(path, options);
+  cleanStaleTemps(path);
   await saveSafetensors(path, weights, { metadata });
 }
 

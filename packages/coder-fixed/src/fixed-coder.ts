@@ -1,5 +1,5 @@
 import {
-  ByteReader, ByteWriter, DecodeError, InvalidQuantizedError, codebookSize, crc32, defineCoder, groupCount, shapeSize, z,
+  ByteReader, ByteWriter, DecodeError, checkedShapeSize, printable, type DecodeLimits, InvalidQuantizedError, codebookSize, crc32, defineCoder, groupCount, shapeSize, z,
   type Codebook, type Coder, type CoderPlugin, type Grouping, type QuantizedTensor,
 } from "@quantforge/core";
 import { bitsFor, codeWidth, maxValue, packBits, packedBytes, paddingIsZero, unpackBits } from "./fixed-impl.js";
@@ -90,7 +90,7 @@ export function encodeFixed(t: QuantizedTensor, cb: Codebook): Uint8Array {
  * then every header field and every length against the bytes that remain before allocating
  * anything; any problem is a {@link DecodeError}.
  */
-export function decodeFixed(bytes: Uint8Array): QuantizedTensor {
+export function decodeFixed(bytes: Uint8Array, limits: DecodeLimits = {}): QuantizedTensor {
   if (!(bytes instanceof Uint8Array)) throw new DecodeError("fixed-coder input is not a byte array.");
   // magic(4) + version + flags + 2 empty strings + ndims + grouping + width + count + CRC(4)
   if (bytes.length < 16) throw new DecodeError(`fixed-coder stream is truncated (${bytes.length} bytes). Re-create the file.`);
@@ -108,13 +108,9 @@ export function decodeFixed(bytes: Uint8Array): QuantizedTensor {
   const nd = r.varint();
   if (nd > MAX_DIMS) throw new DecodeError(`fixed-coder stream claims ${nd} dimensions (at most ${MAX_DIMS}). The file is corrupted.`);
   const shape: number[] = [];
-  let n = 1;
-  for (let i = 0; i < nd; i++) {
-    const d = r.varint();
-    shape.push(d);
-    n *= d;
-    if (n > MAX_ELEMENTS) throw new DecodeError(`fixed-coder stream claims more than 2^32 elements. The file is corrupted.`);
-  }
+  for (let i = 0; i < nd; i++) shape.push(r.varint());
+  // A zero dimension makes the tensor empty however large the others are ([2^53−1, 0] is valid).
+  const n = checkedShapeSize(shape, `fixed-coder stream of "${printable(name)}"`, Math.min(MAX_ELEMENTS, limits.maxElements ?? MAX_ELEMENTS));
   const gk = r.u8();
   let grouping: Grouping;
   if (gk === 0) grouping = { kind: "tensor" };

@@ -45,7 +45,7 @@ export function huffmanCoder(defaults?: Partial<HuffmanOptionsInput>): CoderPlug
       return {
         id: "huffman",
         encode: (tensor, codebook) => encodeHuffmanStream(tensor, codebookSize(codebook), options.maxCodeLength),
-        decode: (bytes) => decodeHuffmanStream(bytes),
+        decode: (bytes, limits) => decodeHuffmanStream(bytes, limits),
       };
     },
   });

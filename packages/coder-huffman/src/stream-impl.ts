@@ -1,4 +1,4 @@
-import { ByteReader, ByteWriter, DecodeError, ShapeMismatchError, crc32, shapeSize, type Grouping, type QuantizedTensor } from "@quantforge/core";
+import { ByteReader, ByteWriter, DecodeError, MAX_DIMS, checkedShapeSize, printable, type DecodeLimits, ShapeMismatchError, crc32, shapeSize, type Grouping, type QuantizedTensor } from "@quantforge/core";
 import { BitIn, BitOut } from "./bitio.js";
 import { designGaps, readGaps, writeGaps } from "./gaps-impl.js";
 import { alphabetOf, designSection, readSymbols, readTable, writeSymbols, writeTable } from "./huffman-impl.js";
@@ -65,7 +65,7 @@ function corrupt(what: string): never {
 }
 
 /** Decodes a stream written by {@link encodeHuffmanStream}; anything malformed is a {@link DecodeError}. */
-export function decodeHuffmanStream(bytes: Uint8Array): QuantizedTensor {
+export function decodeHuffmanStream(bytes: Uint8Array, limits: DecodeLimits = {}): QuantizedTensor {
   if (bytes.length < 14) corrupt(`is only ${bytes.length} bytes`);
   for (let i = 0; i < 4; i++) if (bytes[i] !== HUFFMAN_MAGIC.charCodeAt(i)) throw new DecodeError("not a huffman stream (bad magic). Decode it with the coder that wrote it.");
   if (bytes[4] !== HUFFMAN_VERSION) throw new DecodeError(`huffman stream version ${bytes[4]} is not supported (this build reads version ${HUFFMAN_VERSION}). Use a matching quantforge.`);
@@ -80,15 +80,12 @@ export function decodeHuffmanStream(bytes: Uint8Array): QuantizedTensor {
   const alphabetSize = r.varint();
   if (alphabetSize < 1) corrupt("declares an empty alphabet");
   const nd = r.varint();
-  if (nd > 16) corrupt(`declares ${nd} dimensions`);
+  if (nd > MAX_DIMS) corrupt(`declares ${nd} dimensions (at most ${MAX_DIMS})`);
   const shape: number[] = [];
-  let total = 1;
-  for (let d = 0; d < nd; d++) {
-    const v = r.varint();
-    shape.push(v);
-    total *= v;
-  }
-  if (total > MAX_ELEMENTS) corrupt(`declares ${total} elements (at most ${MAX_ELEMENTS})`);
+  for (let d = 0; d < nd; d++) shape.push(r.varint());
+  // Checked against the container's remaining budget before the codes are allocated: a
+  // one-symbol table codes any count in zero bits, so the payload alone cannot bound it.
+  const total = checkedShapeSize(shape, `huffman stream of "${printable(name)}"`, Math.min(MAX_ELEMENTS, limits.maxElements ?? MAX_ELEMENTS));
   const gk = r.u8();
   const gp = r.varint();
   let grouping: Grouping;

@@ -1,6 +1,8 @@
 import { ByteReader, ByteWriter } from "./bytes.js";
 import type { Codebook } from "./codebook.js";
+import { assertFiniteValues, MAX_CODEBOOK_LEVELS } from "./budget.js";
 import { DecodeError } from "./errors.js";
+import { printable } from "./printable.js";
 
 const KIND_CODE = { levels: 0, affine: 1, grid: 2 } as const;
 /** Compact encodings of the same in-memory kinds (read back bit-identically). */
@@ -62,8 +64,34 @@ function count(r: ByteReader, bytesEach: number, what: string): number {
   return n;
 }
 
-/** Reads a codebook written by {@link writeCodebook}; malformed input is a {@link DecodeError}. */
+/** Level counts of affine and grid codebooks: 1 … 2^32 (codes are u32). */
+function levelCount(r: ByteReader, kind: string, id: string): number {
+  const levels = r.varint();
+  if (levels < 1 || levels > MAX_CODEBOOK_LEVELS) throw new DecodeError(`${kind} codebook "${printable(id)}" declares ${levels} levels (1…2^32 allowed). The file is corrupted.`);
+  return levels;
+}
+
+/**
+ * Reads a codebook written by {@link writeCodebook}; malformed input is a {@link DecodeError}.
+ * Every level, scale, zero point, σ, μ and x_max must be finite (quantforge never writes
+ * anything else, and a NaN would silently decode to NaN weights).
+ */
 export function readCodebook(r: ByteReader): Codebook {
+  const cb = readCodebookRaw(r);
+  const what = `codebook "${printable(cb.id)}"`;
+  if (cb.kind === "levels") assertFiniteValues(cb.levels, `${what} levels`);
+  else if (cb.kind === "affine") {
+    assertFiniteValues(cb.scale, `${what} scales`);
+    assertFiniteValues(cb.zeroPoint, `${what} zero points`);
+  } else {
+    assertFiniteValues([cb.xMax], `${what} x_max`);
+    assertFiniteValues(cb.sigma, `${what} σ`);
+    assertFiniteValues(cb.mu, `${what} μ`);
+  }
+  return cb;
+}
+
+function readCodebookRaw(r: ByteReader): Codebook {
   const kind = r.u8();
   const id = r.str();
   if (kind === 0) {
@@ -71,27 +99,27 @@ export function readCodebook(r: ByteReader): Codebook {
     return { kind: "levels", id, levels: r.f32array(n) };
   }
   if (kind === 1 || kind === AFFINE_INT_ZERO) {
-    const levels = r.varint();
+    const levels = levelCount(r, "affine", id);
     const n = count(r, kind === 1 ? 8 : 4, "parameter");
-    if (levels < 1 || n < 1) throw new DecodeError(`affine codebook "${id}" is empty. The file is corrupted.`);
+    if (n < 1) throw new DecodeError(`affine codebook "${printable(id)}" is empty. The file is corrupted.`);
     const scale = r.f32array(n);
     if (kind === 1) return { kind: "affine", id, levels, scale, zeroPoint: r.f32array(n) };
     const zl = r.u8();
     const zeroPoint = new Float32Array(n);
     if (zl === ZP_SHARED) zeroPoint.fill(r.varint());
     else if (zl === ZP_U8 || zl === ZP_U16) {
-      if (n * (zl === ZP_U8 ? 1 : 2) > r.remaining) throw new DecodeError(`affine codebook "${id}" has ${n} zero points but the stream ends first. The file is corrupted or truncated.`);
+      if (n * (zl === ZP_U8 ? 1 : 2) > r.remaining) throw new DecodeError(`affine codebook "${printable(id)}" has ${n} zero points but the stream ends first. The file is corrupted or truncated.`);
       for (let g = 0; g < n; g++) zeroPoint[g] = zl === ZP_U8 ? r.u8() : r.u16();
-    } else throw new DecodeError(`affine codebook "${id}" has an unknown zero-point layout ${zl}. The file is corrupted or from a newer quantforge.`);
+    } else throw new DecodeError(`affine codebook "${printable(id)}" has an unknown zero-point layout ${zl}. The file is corrupted or from a newer quantforge.`);
     return { kind: "affine", id, levels, scale, zeroPoint };
   }
   if (kind === 2 || kind === GRID_ZERO_MU) {
-    const levels = r.varint();
+    const levels = levelCount(r, "grid", id);
     const xMax = r.f32();
     const midtread = r.u8() === 1;
     const src = r.str();
     const n = count(r, kind === 2 ? 8 : 4, "parameter");
-    if (levels < 1 || n < 1) throw new DecodeError(`grid codebook "${id}" is empty. The file is corrupted.`);
+    if (n < 1) throw new DecodeError(`grid codebook "${printable(id)}" is empty. The file is corrupted.`);
     const sigma = r.f32array(n);
     const mu = kind === 2 ? r.f32array(n) : new Float32Array(n);
     const cb: Codebook = { kind: "grid", id, levels, xMax, midtread, sigma, mu, ...(src ? { sigmaSource: src } : {}) };

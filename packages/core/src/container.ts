@@ -2,7 +2,9 @@ import { ByteReader, ByteWriter } from "./bytes.js";
 import { readCodebook, writeCodebook } from "./codebook-io.js";
 import { crc32 } from "./crc32.js";
 import type { Codebook } from "./codebook.js";
+import { assertFiniteValues, checkedShapeSize, MAX_DIMS, containerElementBudget, DECODED_BYTES_PER_ELEMENT, type DecodeContainerOptions } from "./budget.js";
 import { DecodeError, InvalidQuantizedError } from "./errors.js";
+import { printable } from "./printable.js";
 import type { Coder, EncodedSize } from "./plugin.js";
 import type { QuantizedModel, QuantizedTensor } from "./quantized.js";
 import { shapeSize, type LayerKind, type TensorRole, type WeightTensor } from "./tensor.js";
@@ -110,9 +112,11 @@ export interface DecodedContainer {
 
 /**
  * Decodes a `.qf` container. The CRC is checked before anything is parsed; truncation, bit flips,
- * unknown versions and unknown coders are {@link DecodeError}s.
+ * unknown versions and unknown coders are {@link DecodeError}s. Every count and shape is checked
+ * against the bytes present and an element budget ({@link DecodeContainerOptions}) before
+ * anything is allocated; codebook parameters and passthrough values must be finite.
  */
-export function decodeContainer(bytes: Uint8Array, resolveCoder: (id: string) => Coder): DecodedContainer {
+export function decodeContainer(bytes: Uint8Array, resolveCoder: (id: string) => Coder, options: DecodeContainerOptions = {}): DecodedContainer {
   if (bytes.length < 12) throw new DecodeError(`not a quantforge container: only ${bytes.length} bytes. Re-create the file with "quantforge run --out".`);
   for (let i = 0; i < 4; i++) {
     if (bytes[i] !== CONTAINER_MAGIC.charCodeAt(i)) throw new DecodeError(`not a quantforge container (bad magic). Pass a .qf file written by "quantforge run --out".`);
@@ -122,12 +126,16 @@ export function decodeContainer(bytes: Uint8Array, resolveCoder: (id: string) =>
   const version = bytes[4]! | (bytes[5]! << 8);
   if (version !== CONTAINER_VERSION) throw new DecodeError(`container version ${version} is not supported (this build reads version ${CONTAINER_VERSION}). Use a matching quantforge.`);
   if (crc32(bytes, 0, body) !== stored) throw new DecodeError(`container checksum mismatch: the file is corrupted or truncated. Re-create it.`);
+  const flags = bytes[6]! | (bytes[7]! << 8);
+  if (flags !== 0) throw new DecodeError(`container has reserved header flags 0x${flags.toString(16)} set (version ${CONTAINER_VERSION} defines none). The file is corrupted or from a newer quantforge.`);
   const r = new ByteReader(bytes, 8, body, "container");
   const coderId = r.str();
-  let metadata: Record<string, unknown>;
-  try { metadata = JSON.parse(r.str()) as Record<string, unknown>; }
+  let metadata: unknown;
+  try { metadata = JSON.parse(r.str()); }
   catch (e) { throw new DecodeError("container metadata is not valid JSON. The file is corrupted.", e); }
+  if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) throw new DecodeError("container metadata is not a JSON object. The file is corrupted.");
   const coder = resolveCoder(coderId);
+  let budget = containerElementBudget(bytes.length, options);
   const nCb = r.varint();
   if (nCb > r.remaining) throw new DecodeError("container codebook count exceeds the file. The file is corrupted.");
   const codebooks = [];
@@ -145,7 +153,9 @@ export function decodeContainer(bytes: Uint8Array, resolveCoder: (id: string) =>
   for (let i = 0; i < nT; i++) {
     const tags = readTags(r);
     const len = r.varint();
-    const t = coder.decode(r.bytes(len));
+    const t = coder.decode(r.bytes(len), { maxElements: budget });
+    // Also holds for coders that ignore the limit: at most one tensor overshoots, then we stop.
+    budget -= elementsWithin(t.shape, `container tensor "${printable(String(t.name))}"`, budget);
     tensors.push({ ...t, ...tags });
   }
   const nP = r.varint();
@@ -153,12 +163,19 @@ export function decodeContainer(bytes: Uint8Array, resolveCoder: (id: string) =>
   const passthrough: WeightTensor[] = [];
   for (let i = 0; i < nP; i++) {
     const name = r.str();
+    const what = `passthrough tensor "${printable(name)}"`;
     const nd = r.varint();
-    if (nd > 16) throw new DecodeError(`passthrough tensor "${name}" has ${nd} dimensions. The file is corrupted.`);
+    if (nd > MAX_DIMS) throw new DecodeError(`${what} has ${nd} dimensions (at most ${MAX_DIMS}). The file is corrupted.`);
     const shape: number[] = [];
     for (let d = 0; d < nd; d++) shape.push(r.varint());
     const tags = readTags(r);
-    passthrough.push({ name, shape, ...tags, data: r.f32array(shapeSize(shape)) });
+    const n = checkedShapeSize(shape, what);
+    // Backed by 4 bytes each in the file: checked against the bytes present before allocating.
+    r.need(n * 4);
+    budget -= elementsWithin(shape, what, budget);
+    const data = r.f32array(n);
+    assertFiniteValues(data, what);
+    passthrough.push({ name, shape, ...tags, data });
   }
   if (r.remaining !== 0) throw new DecodeError(`container has ${r.remaining} unexpected trailing bytes. The file is corrupted.`);
   const model: QuantizedModel = { codebooks, tensors, passthrough };
@@ -167,13 +184,24 @@ export function decodeContainer(bytes: Uint8Array, resolveCoder: (id: string) =>
   // Decoded tensors must fit their codebooks (ids, code range, parameter counts, positions):
   // otherwise dequantizing would read past a level list and yield NaN instead of an error.
   const names = new Set<string>();
-  for (const t of [...tensors, ...passthrough]) {
-    if (names.has(t.name)) throw new DecodeError(`container has two tensors named "${t.name}". The file is corrupted.`);
-    names.add(t.name);
+  for (const list of [tensors, passthrough] as const) {
+    for (const t of list) {
+      if (names.has(t.name)) throw new DecodeError(`container has two tensors named "${printable(t.name)}". The file is corrupted.`);
+      names.add(t.name);
+    }
   }
   for (const t of tensors) {
     try { assertQuantizedTensor(t, cbs.get(t.codebook)); }
-    catch (e) { throw new DecodeError(`container tensor "${t.name}" does not fit its codebook: ${(e as Error).message} The file is corrupted.`, e); }
+    catch (e) { throw new DecodeError(`container tensor "${printable(t.name)}" does not fit its codebook: ${(e as Error).message} The file is corrupted.`, e); }
   }
-  return { coderId, metadata, model };
+  return { coderId, metadata: metadata as Record<string, unknown>, model };
+}
+
+/** The elements of `shape`, refusing more than `budget` (the remaining decode budget). */
+function elementsWithin(shape: readonly number[], what: string, budget: number): number {
+  const n = checkedShapeSize(shape, what);
+  if (n > budget) {
+    throw new DecodeError(`${what} needs ${n} elements (${n * DECODED_BYTES_PER_ELEMENT} bytes decoded) but the decode budget has ${budget} left. The file is corrupted or a size bomb; raise --max-memory only if you trust it.`);
+  }
+  return n;
 }

@@ -19,6 +19,8 @@ export const ErrorCodes = {
   PLUGIN_LOAD: "QF_PLUGIN_LOAD",
   PLUGIN_EXPORT: "QF_PLUGIN_EXPORT",
   PLUGIN_INCOMPATIBLE: "QF_PLUGIN_INCOMPATIBLE",
+  /** A results file was made with a plugin that is not loaded (`compare --verify` never loads one from a file). */
+  PLUGIN_MISSING: "QF_PLUGIN_MISSING",
   USAGE: "QF_USAGE",
   INTERNAL: "QF_INTERNAL",
 } as const;

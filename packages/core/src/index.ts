@@ -25,6 +25,8 @@ export { QUANTIZER_PLUGIN, CODER_PLUGIN, EVALUATOR_PLUGIN, PLUGIN_REGISTRY, RUN_
 export { PluginRegistry, registerPlugins, assertPluginDescriptor } from "./registry.js";
 export type { PluginOrigin } from "./registry.js";
 export { crc32 } from "./crc32.js";
+export { MAX_DIMS, MAX_CODEBOOK_LEVELS, DECODED_BYTES_PER_ELEMENT, DEFAULT_MAX_DECODED_BYTES, FREE_ELEMENTS, EXPANSION, containerElementBudget, checkedShapeSize, assertFiniteValues } from "./budget.js";
+export type { DecodeLimits, DecodeContainerOptions } from "./budget.js";
 export { ByteWriter, ByteReader } from "./bytes.js";
 export { BitWriter, BitReader } from "./bits.js";
 export { writeCodebook, readCodebook } from "./codebook-io.js";

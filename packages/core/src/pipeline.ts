@@ -113,7 +113,8 @@ export async function runPipeline(args: {
   const metrics: Metric[] = [];
   for (const e of evaluators) {
     throwIfAborted(ctx);
-    metrics.push(...(await e.evaluate(subject, ctx)));
+    // A loop, not push(...): one metric per tensor overflows the call stack past ~60,000 tensors.
+    for (const m of await e.evaluate(subject, ctx)) metrics.push(m);
   }
   return {
     seed: ctx.seed,

@@ -1,3 +1,4 @@
+import type { DecodeLimits } from "./budget.js";
 import { z } from "zod";
 import type { Capability } from "./capabilities.js";
 import type { Codebook } from "./codebook.js";
@@ -46,7 +47,12 @@ export interface Quantizer {
 export interface Coder {
   readonly id: string;
   encode(tensor: QuantizedTensor, codebook: Codebook): Uint8Array;
-  decode(bytes: Uint8Array): QuantizedTensor;
+  /**
+   * @param limits - Budgets from the container; a coder checks the declared shape against
+   *   `limits.maxElements` before allocating (older coders may ignore it: the container checks
+   *   again after the call).
+   */
+  decode(bytes: Uint8Array, limits?: DecodeLimits): QuantizedTensor;
 }
 
 /** Real sizes of a coded model, in bytes. */

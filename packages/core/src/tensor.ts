@@ -1,4 +1,6 @@
+import { MAX_DIMS } from "./budget.js";
 import { NonFiniteError, ShapeMismatchError } from "./errors.js";
+import { printable } from "./printable.js";
 
 /** What a tensor is for in its layer. */
 export type TensorRole = "weight" | "bias" | "other";
@@ -43,6 +45,7 @@ export function shapeSize(shape: readonly number[]): number {
 
 /** Throws {@link ShapeMismatchError} unless every dim is a non-negative integer and the data fit. */
 export function assertTensorShape(t: WeightTensor): void {
+  if (t.shape.length > MAX_DIMS) throw new ShapeMismatchError(`tensor "${printable(t.name)}" has ${t.shape.length} dimensions; quantforge handles at most ${MAX_DIMS}. Reshape the tensor.`);
   for (const d of t.shape) {
     if (!Number.isInteger(d) || d < 0) throw new ShapeMismatchError(`tensor "${t.name}" has an invalid dimension ${d} in shape [${t.shape.join(", ")}]. Dimensions must be non-negative integers.`);
   }

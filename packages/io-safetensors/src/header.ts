@@ -1,4 +1,5 @@
-import { open, type FileHandle } from "node:fs/promises";
+import { openRegularFile } from "@quantforge/core/node";
+import type { FileHandle } from "node:fs/promises";
 import { FormatError } from "@quantforge/core";
 import { isKnownDtype, isReadableDtype, knownDtypes, READABLE_DTYPES, SAFETENSORS_DTYPE_BYTES, type SafetensorsDtype } from "./dtype.js";
 import { readFully, sizeOption, toIoError } from "./io-impl.js";
@@ -260,11 +261,9 @@ export function handleLabel(fh: FileHandle): string {
  * @internal
  */
 export async function openForRead(path: string): Promise<FileHandle> {
-  try {
-    return await open(path, "r");
-  } catch (e) {
-    throw toIoError(e, "read", path);
-  }
+  // The shared policy: O_NONBLOCK + fstat, so a FIFO or device is refused instead of hanging.
+  // No size cap here: tensors are read one at a time and each is bounded by the file's size.
+  return (await openRegularFile(path, { what: "safetensors file", maxBytes: Number.MAX_SAFE_INTEGER })).handle;
 }
 
 /**

@@ -160,7 +160,7 @@ describe("createSafetensorsWriter", () => {
     await w.write(A);
     const during = await readdir(dir);
     expect(during).toHaveLength(1);
-    expect(during[0]).toMatch(/^\.w\.safetensors\.[0-9a-f]{12}\.tmp$/);
+    expect(during[0]).toMatch(/^\.w\.safetensors\.tmp-\d+-[0-9a-f]{8}$/);
     await w.abort();
     await w.abort();
     expect(await readdir(dir)).toEqual([]);

@@ -1,6 +1,5 @@
-import { randomBytes } from "node:crypto";
 import { open, rename, unlink, type FileHandle } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { tempPathFor, trackTemp } from "@quantforge/core/node";
 import { FormatError, IoError, ShapeMismatchError, assertTensorShape, shapeSize, type WeightSet, type WeightTensor } from "@quantforge/core";
 import type { SafetensorsHeader, SafetensorsTensorInfo } from "./header.js";
 import { HOST_LITTLE_ENDIAN, MAX_IO_CHUNK, swapBytes, toIoError, writeFully } from "./io-impl.js";
@@ -142,6 +141,7 @@ class Writer implements SafetensorsWriter {
     private readonly tmp: string,
     private readonly fh: FileHandle,
     private readonly fsync: boolean,
+    private readonly untrack: () => void,
   ) {
     this.counts = layout.tensors.map((t) => shapeSize(t.shape));
   }
@@ -171,6 +171,7 @@ class Writer implements SafetensorsWriter {
     this.state = "aborted";
     await this.fh.close().catch(() => undefined);
     await unlink(this.tmp).catch(() => undefined);
+    this.untrack();
   }
 
   /** Writes float32 values little-endian at the current position of the current tensor. */
@@ -243,6 +244,7 @@ class Writer implements SafetensorsWriter {
         if (this.fsync) await this.fh.sync();
         await this.fh.close();
         await rename(this.tmp, this.path);
+        this.untrack();
       } catch (e) {
         throw toIoError(e, "write", this.path);
       }
@@ -264,7 +266,7 @@ class Writer implements SafetensorsWriter {
  * is written at once; the data then stream in through {@link SafetensorsWriter.write} or
  * {@link SafetensorsWriter.writeChunk}, so a file larger than memory can be produced. All
  * validation of names, shapes and metadata happens before any file is created.
- * @param path - Target path. The temp file `.<name>.<random>.tmp` is created in the same
+ * @param path - Target path. The temp file `.<name>.tmp-<pid>-<random>` is created in the same
  *   directory (so the final `rename` is atomic) and removed on failure.
  * @param entries - Names and shapes, in file order.
  * @param options - Metadata and fsync policy.
@@ -279,18 +281,21 @@ class Writer implements SafetensorsWriter {
  */
 export async function createSafetensorsWriter(path: string, entries: readonly SafetensorsWriterEntry[], options: WriteSafetensorsOptions = {}): Promise<SafetensorsWriter> {
   const enc = encodeSafetensorsHeader(entries, options.metadata);
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  // `.<name>.tmp-<pid>-<hex>`: removed on SIGINT/SIGTERM, and by a later run once <pid> is gone.
+  const tmp = tempPathFor(path);
   let fh: FileHandle;
   try {
     fh = await open(tmp, "wx");
   } catch (e) {
     throw toIoError(e, "write", path);
   }
+  const untrack = trackTemp(tmp);
   try {
     await writeFully(fh, enc.bytes, 0);
   } catch (e) {
     await fh.close().catch(() => undefined);
     await unlink(tmp).catch(() => undefined);
+    untrack();
     throw toIoError(e, "write", path);
   }
   const layout: SafetensorsHeader = {
@@ -301,7 +306,7 @@ export async function createSafetensorsWriter(path: string, entries: readonly Sa
     metadata: Object.fromEntries(Object.entries(options.metadata ?? {})),
     tensors: enc.tensors,
   };
-  return new Writer(path, layout, tmp, fh, options.fsync ?? true);
+  return new Writer(path, layout, tmp, fh, options.fsync ?? true, untrack);
 }
 
 /**

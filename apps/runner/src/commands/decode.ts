@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { decodeQf } from "../decode.js";
-import { printJson } from "../output.js";
+import { parseByteSize } from "../options.js";
+import { guardOutput, printJson } from "../output.js";
 import type { Runtime } from "../runtime.js";
 import { decodedMetadata, writeWeights } from "../weights-io.js";
 
@@ -12,10 +13,14 @@ export function register(program: Command, rt: Runtime): void {
     .argument("<file.qf>", "a container written by quantforge run --out")
     .requiredOption("--out <file.safetensors>", "where to write the restored weights")
     .option("--json", "print what was written as JSON")
-    .action(async (file: string, flags: { out: string; json?: boolean }) => {
-      const d = await decodeQf(file, rt.registry);
+    .option("--max-memory <size>", "memory the decode may claim (e.g. 2G); default: a quarter of the machine's memory, at most 4 GiB, and at most 1024 elements per file byte (SECURITY.md)")
+    .action(async (file: string, flags: { out: string; json?: boolean; maxMemory?: string }) => {
+      // The output is checked before the (possibly large) decode: not the input, not empty, not a FIFO.
+      const outOptions = { inputs: [file], flag: "--out" };
+      await guardOutput(flags.out, outOptions);
+      const d = await decodeQf(file, rt.registry, flags.maxMemory !== undefined ? { maxMemory: parseByteSize("--max-memory", flags.maxMemory) } : {});
       const quantizer = typeof d.metadata.quantizer === "string" ? d.metadata.quantizer : "unknown";
-      await writeWeights(flags.out, d.weights, decodedMetadata(d.coderId, quantizer));
+      await writeWeights(flags.out, d.weights, decodedMetadata(d.coderId, quantizer), outOptions);
       const count = d.weights.reduce((a, t) => a + t.data.length, 0);
       if (flags.json) printJson(rt, { out: flags.out, coder: d.coderId, quantizer: d.metadata.quantizer ?? null, tensors: d.weights.length, count });
       else rt.out(`wrote ${flags.out}: ${d.weights.length} tensors, ${count} weights (coder ${d.coderId})\n`);

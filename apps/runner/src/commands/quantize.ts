@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { printable } from "@quantforge/core";
 import { getTf } from "@quantforge/model-tfjs";
 import type { TfjsRuntime } from "@quantforge/io-tfjs";
 import { UsageError } from "../errors.js";
@@ -89,7 +90,7 @@ export function register(program: Command, rt: Runtime): void {
       }
       const r = result.report;
       if (flags.json) return printJson(rt, r);
-      for (const d of r.diagnostics) rt.err(`${d.severity} [${d.source}/${d.ruleId}]${d.tensor ? ` ${d.tensor}:` : ""} ${d.message}\n`);
+      for (const d of r.diagnostics) rt.err(`${d.severity} [${d.source}/${d.ruleId}]${d.tensor ? ` ${printable(d.tensor)}:` : ""} ${printable(d.message, 2000)}\n`);
       rt.out(`wrote ${flags.out} (${target}): ${r.size.before} → ${r.size.after} bytes (${fmt(r.size.ratio)}× smaller), overall SQNR ${fmt(r.overall.sqnrDb)} dB, ${r.overall.quantized}/${r.overall.tensors} tensors quantized\n`);
       if (r.model) {
         for (const o of r.model.outputs) {

@@ -1,13 +1,13 @@
 import { basename } from "node:path";
 import type { Command } from "commander";
-import type { Metric } from "@quantforge/core";
+import { printable, type Metric } from "@quantforge/core";
 import { modelAccuracySummary, type ModelAccuracySummary } from "@quantforge/evaluator-accuracy";
 import { UsageError } from "../errors.js";
 import { DEFAULT_CODER, DEFAULT_EVALUATORS, bindJob, selectorFromFlags, sha256File } from "../jobs.js";
 import { INPUT_SHAPE_HELP, MODEL_DATA_HELP, MODEL_HELP, disposeModel, loadAnyModel, modelKind } from "../model-probe.js";
 import { parseBudgetSeconds } from "../compare/cli.js";
 import { collect, idList, parseInputShapes, parseOptionPairs, parseSeed } from "../options.js";
-import { fmt, printJson, writeFileAtomic } from "../output.js";
+import { fmt, guardOutput, printJson, writeFileAtomic } from "../output.js";
 import { createProgress } from "../progress.js";
 import { buildRunReport, renderRunReport } from "../report.js";
 import type { Runtime } from "../runtime.js";
@@ -112,8 +112,12 @@ export function register(program: Command, rt: Runtime): void {
         evaluators: withModelEvaluators(idList(flags.evaluator, DEFAULT_EVALUATORS), reference).map((id) => ({ id })),
         select,
       };
-      // Ids and options are checked before the (possibly large) weights are read.
+      // Ids, options and output paths are checked before the (possibly large) weights are read.
       const job = bindJob(rt, config, seed, progress);
+      const inputs = [flags.weights, flags.model, flags.data].filter((p): p is string => p !== undefined);
+      const outOpts = { inputs: flags.out !== undefined ? [...inputs, flags.out] : inputs };
+      if (flags.out !== undefined) await guardOutput(flags.out, { inputs, flag: "--out" });
+      if (flags.decodedOut !== undefined) await guardOutput(flags.decodedOut, { ...outOpts, flag: "--decoded-out" });
       const probe = flags.model !== undefined ? await loadAnyModel(flags.model, { ...(flags.data !== undefined ? { data: flags.data } : {}), inputShapes }) : undefined;
       const weights = probe ? probe.weights : await readWeights(flags.weights!);
       let result;
@@ -123,8 +127,8 @@ export function register(program: Command, rt: Runtime): void {
         progress.done();
         await disposeModel(probe);
       }
-      if (flags.out) await writeFileAtomic(flags.out, result.encoded!.bytes);
-      if (flags.decodedOut) await writeWeights(flags.decodedOut, result.decoded, decodedMetadata(result.coder?.id ?? "none", result.quantizer.id));
+      if (flags.out !== undefined) await writeFileAtomic(flags.out, result.encoded!.bytes, { inputs, flag: "--out" });
+      if (flags.decodedOut !== undefined) await writeWeights(flags.decodedOut, result.decoded, decodedMetadata(result.coder?.id ?? "none", result.quantizer.id), { ...outOpts, flag: "--decoded-out" });
       const p = job.prepared;
       const report = buildRunReport(result, {
         input: probe ? { model: probe.id, data: flags.data ?? (reference ? "embedded" : null) } : { file: basename(flags.weights!), sha256: await sha256File(flags.weights!) },
@@ -137,7 +141,7 @@ export function register(program: Command, rt: Runtime): void {
         ...(probe && reference ? { model: modelAccuracySummary(probe.id, result.metrics) } : {}),
       });
       if (flags.json) return printJson(rt, report);
-      for (const d of result.diagnostics) rt.err(`${d.severity} [${d.source}/${d.ruleId}]${d.tensor ? ` ${d.tensor}:` : ""} ${d.message}\n`);
+      for (const d of result.diagnostics) rt.err(`${d.severity} [${d.source}/${d.ruleId}]${d.tensor ? ` ${printable(d.tensor)}:` : ""} ${printable(d.message, 2000)}\n`);
       rt.out(renderRunReport(report));
       if (probe && reference) rt.out(renderModelLine(modelAccuracySummary(probe.id, result.metrics)));
       rt.out(renderFidelityLine(result.metrics));

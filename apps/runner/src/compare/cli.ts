@@ -154,7 +154,7 @@ async function verifyCommand(rt: Runtime, flags: CompareFlags): Promise<void> {
   }
   if (flags.out) await writeCompareOutputs(flags.out, report.rerun);
   for (const n of report.notes) rt.err(`note: ${n}\n`);
-  if (flags.json) printJson(rt, { file: report.file, checked: report.checked, identical: report.differences.length === 0, differences: report.differences, notes: report.notes });
+  if (flags.json) printJson(rt, { file: report.file, checked: report.checked, identical: report.differences.length === 0, differences: report.differences, notes: report.notes, plugins: report.plugins });
   else if (report.differences.length === 0) rt.out(`verify ${report.file}: ${report.checked} cells re-run, codes and metrics identical; inputs unchanged\n`);
   else {
     rt.out(`verify ${report.file}: ${report.differences.length} difference(s) in ${report.checked} cells checked\n`);

@@ -46,6 +46,9 @@ function startsEntry(token: string): boolean {
   return eq < 0 || (colon > 0 && colon < eq);
 }
 
+/** Names that would reach Object.prototype (`{}.__proto__`) instead of being an option. */
+const FORBIDDEN_KEYS = new Set(["__proto__", "prototype", "constructor"]);
+
 /**
  * Parses plugin lists: `id[:key=value,…],id2,…` (repeatable flags are joined first). A token
  * with no `=` (or a `:` before its `=`) starts a new plugin; a `key=value` token adds an option
@@ -74,16 +77,17 @@ function parseEntries(flag: string, values: readonly string[], sweep: boolean): 
       const eq = pair.indexOf("=");
       if (eq <= 0) throw new UsageError(`${flag}: "${pair}" is not key=value. Write ${flag} id:key=value,… (key=a|b|c sweeps a quantizer option).`);
       const key = pair.slice(0, eq).trim();
+      if (FORBIDDEN_KEYS.has(key)) throw new UsageError(`${flag}: option name "${key}" of "${cur.id}" is reserved and not an option. Use the plugin's option names (see "quantforge list").`);
       const rhs = pair.slice(eq + 1);
       const alts = splitTopLevel(rhs, "|");
       if (sweep && (alts.length > 1 || key === "bits")) {
         if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new UsageError(`${flag}: swept option "${key}" must be a plain (not dotted) option name.`);
-        if (key in cur.sweep || cur.pairs.some((p) => p.startsWith(`${key}=`))) throw new UsageError(`${flag}: option "${key}" of "${cur.id}" is given twice. Give each option once.`);
+        if (Object.hasOwn(cur.sweep, key) || cur.pairs.some((p) => p.startsWith(`${key}=`))) throw new UsageError(`${flag}: option "${key}" of "${cur.id}" is given twice. Give each option once.`);
         if (alts.some((a) => a.trim() === "")) throw new UsageError(`${flag}: "${pair}" has an empty value in its sweep list. Write key=a|b|c.`);
         cur.sweep[key] = alts.map((a) => coerceOptionValue(a));
       } else {
         if (!sweep && alts.length > 1) throw new UsageError(`${flag}: "${pair}" lists several values, but only quantizers can sweep options.`);
-        if (key in cur.sweep) throw new UsageError(`${flag}: option "${key}" of "${cur.id}" is given twice. Give each option once.`);
+        if (Object.hasOwn(cur.sweep, key)) throw new UsageError(`${flag}: option "${key}" of "${cur.id}" is given twice. Give each option once.`);
         cur.pairs.push(pair);
       }
     }

@@ -1,9 +1,9 @@
-import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { FormatError, IoError, type CompareCell } from "@quantforge/core";
+import { ErrorCodes, FormatError, IoError, QuantforgeError, printable, type CompareCell } from "@quantforge/core";
+import { readRegularFile } from "@quantforge/core/node";
 import { COMPARE_FORMAT, type CompareDocument } from "@quantforge/report";
 import type { Runtime } from "../runtime.js";
-import { resolveCompareConfig, validateCompareConfig } from "./config.js";
+import { isPluginPath, resolveCompareConfig, validateCompareConfig } from "./config.js";
 import { cellName } from "./display.js";
 import { inputFiles } from "./input.js";
 import { quantforgeVersion, runCompare, type CompareRunOptions } from "./run-compare.js";
@@ -26,23 +26,28 @@ export interface VerifyReport {
   /** Cells compared. */
   readonly checked: number;
   readonly differences: readonly VerifyDifference[];
+  /** The plugins the stored results were made with (`kind id version`), all loaded now. */
+  readonly plugins: readonly string[];
   /** Version changes (quantforge, Node, plugins): not differences, but the likely reason for one. */
   readonly notes: readonly string[];
   /** The re-run's document (write it with `--out`). */
   readonly rerun: CompareDocument;
 }
 
+/** Largest results.json read (256 MiB): a regular file, never a FIFO or device. */
+const MAX_RESULTS_BYTES = 256 * 1024 * 1024;
+
 /** Reads and checks the header of a stored `results.json`. */
 export async function readResults(path: string): Promise<CompareDocument> {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await readFile(path, "utf8");
+    bytes = await readRegularFile(path, { what: "results file", maxBytes: MAX_RESULTS_BYTES });
   } catch (e) {
-    throw new IoError(`cannot read "${path}": ${(e as Error).message}. Pass the results.json a compare run wrote.`, e);
+    throw new IoError(`cannot read "${printable(path)}": ${(e as Error).message} Pass the results.json a compare run wrote.`, e);
   }
   let doc: CompareDocument;
   try {
-    doc = JSON.parse(text) as CompareDocument;
+    doc = JSON.parse(new TextDecoder().decode(bytes)) as CompareDocument;
   } catch (e) {
     throw new FormatError(`"${path}" is not JSON (${(e as Error).message}). Pass the results.json a compare run wrote.`, e);
   }
@@ -64,17 +69,46 @@ export function diffJson(a: unknown, b: unknown, path = ""): { field: string; st
 }
 
 /**
+ * The plugins a results file was made with, checked against the ones loaded now. Data never runs
+ * code: the plugin paths and package names in a results file's manifest are never imported; the
+ * user names the plugins to use on the command line (`--plugin`), and a plugin the results need
+ * but that is not loaded is `QF_PLUGIN_MISSING`.
+ *
+ * @returns The plugins of the stored run, one `kind id version` string each.
+ */
+export function checkStoredPlugins(rt: Pick<Runtime, "registry">, stored: CompareDocument, path: string): string[] {
+  const list = Array.isArray(stored.manifest.plugins) ? stored.manifest.plugins : [];
+  const missing: string[] = [];
+  for (const p of list) {
+    const kind = String(p?.kind), id = String(p?.id);
+    if (kind !== "quantizer" && kind !== "coder" && kind !== "evaluator") continue;
+    if (!rt.registry.list(kind).some((q) => q.id === id)) missing.push(`${printable(kind)} "${printable(id)}"`);
+  }
+  const specs = Array.isArray(stored.manifest.config?.plugins) ? stored.manifest.config.plugins.map((s) => `"${printable(String(s))}"`) : [];
+  if (missing.length > 0) {
+    throw new QuantforgeError(
+      ErrorCodes.PLUGIN_MISSING,
+      `"${printable(path)}" was made with ${missing.join(", ")}, which ${missing.length === 1 ? "is" : "are"} not loaded. --verify never loads plugins named in a results file (that would run code from data); load them yourself with --plugin <package or path>${specs.length ? ` (the results name ${specs.join(", ")})` : ""} if you trust them.`,
+    );
+  }
+  return list.map((p) => `${printable(String(p?.kind))} ${printable(String(p?.id))} ${printable(String(p?.version))}`);
+}
+
+/**
  * `compare --verify`: re-runs the comparison stored in `path`'s manifest (same config and seed)
  * and lists every cell whose coded bytes (SHA-256 of the container), status, error or metrics
  * differ, plus every input file whose SHA-256 changed. Cells the stored run did not finish
- * (interrupted) are not compared.
+ * (interrupted) are not compared. Only the plugins the user loaded run (see
+ * {@link checkStoredPlugins}).
  */
 export async function verifyResults(rt: Runtime, path: string, o: CompareRunOptions): Promise<VerifyReport> {
   const stored = await readResults(path);
   const source = `"${path}" manifest.config`;
-  const config = resolveCompareConfig(validateCompareConfig(stored.manifest.config, source), dirname(path), source);
-  // The run's third-party plugins: package names resolve from the working directory.
-  if (config.plugins?.length) await rt.loadPlugins([{ specs: config.plugins, baseDir: rt.cwd, via: "config" }]);
+  const fromFile = resolveCompareConfig(validateCompareConfig(stored.manifest.config, source), dirname(path), source);
+  const plugins = checkStoredPlugins(rt, stored, path);
+  // The manifest's `plugins` list is dropped: the re-run uses the plugins the user loaded.
+  const { plugins: _ignored, ...rest } = fromFile;
+  const config = rt.pluginSources.length > 0 ? { ...rest, plugins: rt.pluginSources.map((s) => (isPluginPath(s.spec) ? s.path : s.source)) } : rest;
   const differences: VerifyDifference[] = [];
   const now = await inputFiles(config);
   for (const f of stored.manifest.inputs ?? []) {
@@ -102,5 +136,5 @@ export async function verifyResults(rt: Runtime, path: string, o: CompareRunOpti
     for (const d of diffJson(JSON.parse(JSON.stringify(s)), JSON.parse(JSON.stringify(r)))) differences.push({ index: s.index ?? null, what: cellName(s), ...d });
   }
   if (rerun.interrupted) notes.push(`the re-run was interrupted after ${rerun.totals.finished} of ${rerun.totals.planned} cells`);
-  return { file: path, checked, differences, notes, rerun };
+  return { file: path, checked, differences, notes, plugins, rerun };
 }

@@ -1,4 +1,5 @@
 import { pathToFileURL } from "node:url";
+import { openRegularFile } from "@quantforge/core/node";
 import { assertPluginDescriptor, type AnyPlugin } from "@quantforge/core";
 import { checkCoreCompatibility } from "./compat.js";
 import { PluginExportError, PluginLoadError } from "./errors.js";
@@ -24,6 +25,9 @@ function looksLikeDescriptor(v: unknown): boolean {
   return typeof v === "object" && v !== null && typeof (v as { kind?: unknown }).kind === "string" && typeof (v as { create?: unknown }).create === "function";
 }
 
+/** Largest plugin entry module imported (64 MiB): bigger "modules" are a mistake or a bomb. */
+const MAX_PLUGIN_ENTRY_BYTES = 64 * 1024 * 1024;
+
 /**
  * Imports one plugin module and returns its descriptors: the default export must be a descriptor
  * or a non-empty array of descriptors, each passing `assertPluginDescriptor`.
@@ -34,6 +38,13 @@ function looksLikeDescriptor(v: unknown): boolean {
  */
 export async function importPluginSource(src: PluginSource): Promise<AnyPlugin[]> {
   const label = sourceLabel(src);
+  // import() of a FIFO or /dev/zero would hang or read until memory runs out: the entry must be a
+  // regular file of a sane size (the shared O_NONBLOCK + fstat policy).
+  try {
+    await (await openRegularFile(src.entry, { what: "plugin entry", maxBytes: MAX_PLUGIN_ENTRY_BYTES })).handle.close();
+  } catch (e) {
+    throw new PluginLoadError(src.spec, `plugin "${label}" cannot be loaded: ${(e as Error).message}`, e);
+  }
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(src.entry).href)) as Record<string, unknown>;

@@ -5,3 +5,4 @@
  */
 export { DEFAULT_MAX_FILE_BYTES, resolveContained, openRegularFile, readRegularFile, readContainedFile } from "./safe-file.js";
 export type { RegularFile, ReadLimits } from "./safe-file.js";
+export { tempPathFor, trackTemp, cleanStaleTemps } from "./temp-files.js";
