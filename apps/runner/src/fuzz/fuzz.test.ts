@@ -235,10 +235,8 @@ describe("ONNX (+ external data)", () => {
     expect(await check("onnx initializers", () => loadOnnxWeights(p))).toBeUndefined();
   }), { numRuns: 300, seed });
   it("initializers with arbitrary dims, types and external locations inside the folder: typed errors only", () => property(insideLocArb, 22));
-  // Known open finding (issue 16 item 2, owned by the io-onnx work): `../` external-data locations
-  // are still read. `it.fails` keeps CI green until that lands and then fails, so whoever fixes
-  // io-onnx turns this into a plain `it`.
-  it.fails("external locations that leave the folder are refused without reading outside (io-onnx fix pending)", () => property(escapingLocArb, 24));
+  // Issue 16 item 2: `../`, absolute and symlinked external-data locations are refused unread.
+  it("external locations that leave the folder are refused without reading outside", () => property(escapingLocArb, 24));
   it("byte mutations of a valid model: typed errors only", async () => {
     const valid = buildOnnxModel();
     await fc.assert(fc.asyncProperty(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), fc.nat(), async (edits, cut) => {
