@@ -12,6 +12,8 @@ describe("format detection", () => {
   });
   it("runs qf first (the reference) and the format's own targets", () => {
     expect(targetsFor("onnx", false)).toEqual(["qf", "onnx", "onnx-qdq"]);
+    expect(targetsFor("onnx", true, 9)).toEqual(["qf", "onnx"]);
+    expect(targetsFor("onnx", true, 13)).toEqual(["qf", "onnx-qdq"]);
     expect(targetsFor("tfjs-graph", true)).toEqual(["qf", "tfjs-native"]);
     expect(targetsFor("tfjs-manifest", false)[0]).toBe("qf");
   });

@@ -39,8 +39,13 @@ export function detectFormat(path: string): ModelFormat {
 }
 
 /** The quantize targets that apply to a format (qf first: its decoded weights are the reference). */
-export function targetsFor(format: ModelFormat, fast: boolean): string[] {
-  if (format === "onnx") return fast ? ["qf", "onnx-qdq"] : ["qf", "onnx", "onnx-qdq"];
+export function targetsFor(format: ModelFormat, fast: boolean, opset: number | null = null): string[] {
+  // DequantizeLinear (onnx-qdq) needs opset ≥ 10; older models get the decoded-float target instead.
+  if (format === "onnx") {
+    const qdq = opset === null || opset >= 10;
+    if (!qdq) return ["qf", "onnx"];
+    return fast ? ["qf", "onnx-qdq"] : ["qf", "onnx", "onnx-qdq"];
+  }
   if (format === "tfjs-manifest") return fast ? ["qf", "tfjs-native"] : ["qf", "tfjs-native", "tfjs-coded"];
   return fast ? ["qf", "tfjs-native"] : ["qf", "tfjs-float", "tfjs-native", "tfjs-coded"];
 }

@@ -261,3 +261,23 @@ export function substituteOnnxWeights(model: Uint8Array, weights: ReadonlyMap<st
   });
   return { bytes, replaced };
 }
+
+/**
+ * The model's default-domain opset (ModelProto.opset_import, field 8; OperatorSetIdProto domain 1,
+ * version 2), or null when none is declared. Decides which quantize targets apply: DequantizeLinear
+ * exists from opset 10 on, so `onnx-qdq` is not a target for older models.
+ */
+export function onnxDefaultOpset(model: Uint8Array): number | null {
+  for (const f of fields(model)) {
+    if (f.wire !== 2 || f.no !== 8) continue;
+    const set = model.subarray(f.valueStart, f.valueEnd);
+    let domain = "";
+    let version: number | null = null;
+    for (const g of fields(set)) {
+      if (g.no === 1 && g.wire === 2) domain = str(set, g);
+      if (g.no === 2 && g.wire === 0) version = Number(g.varint);
+    }
+    if (domain === "" || domain === "ai.onnx") return version;
+  }
+  return null;
+}

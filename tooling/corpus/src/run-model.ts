@@ -3,7 +3,7 @@ import { basename, dirname, join } from "node:path";
 import { runCli, type CliRun } from "./exec.js";
 import { relativeDiff, parseInputShapes } from "./inputs.js";
 import { countWeights, detectFormat, targetsFor, type CorpusModel, type ModelFormat } from "./models.js";
-import { substituteOnnxWeights } from "./onnx-wire.js";
+import { onnxDefaultOpset, substituteOnnxWeights } from "./onnx-wire.js";
 import { decodeTfjsWeights, runOnnx, runTfjs, type RunResult, type Weight } from "./runtimes.js";
 import { readSafetensors } from "./safetensors.js";
 import type { CellResult, CommandResult, ModelResult, ReloadResult, TargetResult } from "./types.js";
@@ -140,11 +140,13 @@ export async function runModel(model: CorpusModel, cli: string, work: string, pr
 
   const evaluators = runnable ? "sqnr,size,fidelity" : "sqnr,size";
   const cmpOut = join(dir, "compare");
-  const cmpArgs = ["compare", "--model", model.path, "--quantizers", profile.quantizers, "--bits", profile.bits, "--evaluators", evaluators,
+  // A bare weights manifest has no topology: it is compared as weights, not run as a model.
+  const input = runnable ? "--model" : "--weights";
+  const cmpArgs = ["compare", input, model.path, "--quantizers", profile.quantizers, "--bits", profile.bits, "--evaluators", evaluators,
     "--timeout", String(profile.cellTimeoutSeconds), "--jobs", String(profile.jobs), "--seed", String(profile.seed), ...shapeFlags, "--out", cmpOut, "--quiet"];
   log(`  compare ${profile.quantizers} × ${profile.bits}`);
   const cmpRun = await runCli(cli, cmpArgs, t);
-  res.compare = { ...cmd(cmpRun, ["compare", "--model", shown, ...cmpArgs.slice(3, -2)]), cells: cellsOf(join(cmpOut, "results.json")) };
+  res.compare = { ...cmd(cmpRun, ["compare", input, shown, ...cmpArgs.slice(3, -2)]), cells: cellsOf(join(cmpOut, "results.json")) };
   peak(cmpRun.peakRssBytes);
 
   // The evaluated weights, as the qf target's decode restores them: the reference of every reload.
@@ -170,7 +172,8 @@ export async function runModel(model: CorpusModel, cli: string, work: string, pr
     }
   };
 
-  for (const target of targetsFor(format, profile.fast)) {
+  const opset = format === "onnx" ? onnxDefaultOpset(readFileSync(model.path)) : null;
+  for (const target of targetsFor(format, profile.fast, opset)) {
     const out = join(dir, `q-${target}`);
     const args = ["quantize", model.path, "--quantizer", "rtn", "--bits", "8", "--target", target, "--seed", String(profile.seed), ...shapeFlags, "--out", out, "--json"];
     log(`  quantize --target ${target}`);
