@@ -192,9 +192,7 @@ export async function loadInputData(path: string, decls: readonly ModelInputDecl
   const byName = new Map(ws.map((t) => [t.name, t]));
   const known = new Set(decls.flatMap((d) => [d.name, d.name.replace(/:0$/, "")]));
   const valid = decls.map((d) => d.name).join(", ");
-  for (const t of ws) {
-    if (!known.has(t.name)) throw new ShapeMismatchError(`data file "${path}" holds tensor "${t.name}", which is not a model input (inputs: ${valid}). Name each batch-first tensor after a model input.`);
-  }
+
   const tensors = new Map<string, { shape: readonly number[]; data: Float32Array }>();
   let count: number | undefined;
   for (const d of decls) {
@@ -205,6 +203,10 @@ export async function loadInputData(path: string, decls: readonly ModelInputDecl
     if (count !== undefined && n !== count) throw new ShapeMismatchError(`data file "${path}" holds ${count} samples for one input but ${n} in tensor "${t.name}". Give every input the same number of samples.`);
     count = n;
     tensors.set(d.name, { shape: t.shape, data: t.data });
+  }
+  // After every input has its tensor (so a misnamed tensor first reads as the input it lacks).
+  for (const t of ws) {
+    if (!known.has(t.name)) throw new ShapeMismatchError(`data file "${path}" holds tensor "${t.name}", which is not a model input (inputs: ${valid}). Name each batch-first tensor after a model input.`);
   }
   return { path, count: count ?? 0, tensors };
 }

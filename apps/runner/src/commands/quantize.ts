@@ -8,9 +8,8 @@ import { collect, parseInputShapes, parseSeed } from "../options.js";
 import { fmt, printJson } from "../output.js";
 import { INPUT_RANGE_HELP, loadAnyModel } from "../model-probe.js";
 import { parseInputRanges } from "@quantforge/datasets";
-import { readOnnxModel } from "@quantforge/io-onnx";
 import { createProgress } from "../progress.js";
-import { CODED_TARGETS, TARGETS, defaultTarget, inputFormat, quantizeModel, type QuantizeTarget } from "../quantize-model.js";
+import { CODED_TARGETS, TARGETS, inputFormat, quantizeModel, type QuantizeTarget } from "../quantize-model.js";
 import type { Runtime } from "../runtime.js";
 import { quantizerOptions } from "./run.js";
 
@@ -49,7 +48,7 @@ export function register(program: Command, rt: Runtime): void {
     .option("--budget-seconds <s>", "auto only: its time budget (option budgetSeconds, default 25), turned into work from the model's size")
     .option("--option <key=value>", "a quantizer option (repeatable)", collect, [])
     .option("--coder <id>", `coder of the coded targets (tfjs-coded, qf; default ${DEFAULT_CODER})`)
-    .option("--target <target>", "tfjs-coded|tfjs-native|tfjs-float (tfjs), onnx|onnx-qdq (ONNX), qf|safetensors-float (any); default: the smallest the input allows (tfjs-coded; onnx-qdq for ONNX opset ≥ 10, else onnx; qf)")
+    .option("--target <target>", "tfjs-coded|tfjs-native|tfjs-float (tfjs), onnx|onnx-qdq (ONNX), qf|safetensors-float (any); default: the first for the input's format")
     .requiredOption("--out <dir>", "output directory (written to a temp directory, then renamed; must not exist or be empty)")
     .option("--seed <n>", "random seed (quantizer and random model inputs)", "0")
     .option("--samples <n>", "random input samples for the model-output check", "8")
@@ -66,7 +65,9 @@ export function register(program: Command, rt: Runtime): void {
       const samples = Number(flags.samples);
       if (!Number.isSafeInteger(samples) || samples < 1 || samples > 100000) throw new UsageError(`--samples "${flags.samples}" must be an integer in 1…100000.`);
       const format = inputFormat(input);
-      const target = (flags.target ?? (format === "onnx" ? defaultTarget(format, (await readOnnxModel(input)).opset) : defaultTarget(format))) as QuantizeTarget;
+      // The default stays the first target: onnx-qdq (defaultTarget) cannot express every
+      // quantizer's grid (levels codebooks), so it is advised in the report instead of imposed.
+      const target = (flags.target ?? TARGETS[format][0]!) as QuantizeTarget;
       if (!TARGETS[format].includes(target)) throw new UsageError(`--target ${target} does not apply to ${format} input. Choose one of: ${TARGETS[format].join(", ")}.`);
       const coded = CODED_TARGETS.has(target);
       if (flags.coder !== undefined && !coded) throw new UsageError(`--coder applies to the coded targets (tfjs-coded, qf); target ${target} stores the values itself. Drop --coder or choose a coded target.`);

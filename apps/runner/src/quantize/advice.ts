@@ -1,4 +1,4 @@
-import type { InputFormat, QuantizeTarget } from "./source.js";
+import { TARGETS, type InputFormat, type QuantizeTarget } from "./source.js";
 
 /** Bits per code a quantizer's options ask for, when they say (`bits`). */
 function requestedBits(options: unknown): number | undefined {
@@ -27,9 +27,9 @@ export function sizeAdvice(target: QuantizeTarget, options: unknown): string | u
 
 /**
  * The default target of a format: the smallest one the model allows. ONNX models whose opset has
- * DequantizeLinear (≥ 10) get `onnx-qdq`, older ones `onnx`; tfjs `tfjs-coded`; safetensors `qf`.
+ * DequantizeLinear (≥ 10) get `onnx-qdq`, older ones `onnx`; other formats the first of `TARGETS`.
  */
 export function defaultTarget(format: InputFormat, opset?: number): QuantizeTarget {
   if (format === "onnx") return opset !== undefined && opset >= 10 ? "onnx-qdq" : "onnx";
-  return format === "tfjs" ? "tfjs-coded" : "qf";
+  return TARGETS[format][0]!;
 }
