@@ -1,7 +1,9 @@
 import { stat } from "node:fs/promises";
 import { IoError, printable, type ModelProbe } from "@quantforge/core";
+import { checkRangeNames, describeGenerated, generateSamples, type FileModelProbe, type InputRanges } from "@quantforge/datasets";
 import { loadOnnxModelProbe } from "@quantforge/model-onnx";
 import { isReferenceStyleModel, loadModel } from "@quantforge/model-tfjs";
+import { UsageError } from "./errors.js";
 
 /** What `--model` names: a reference-style MNIST network, any tfjs model.json, or an ONNX file. */
 export type ModelKind = "reference" | "tfjs" | "onnx";
@@ -15,6 +17,8 @@ export interface LoadAnyModelOptions {
   readonly data?: string;
   /** `--input-shape` values: per-sample shapes of inputs with unknown dimensions. */
   readonly inputShapes?: ReadonlyMap<string, readonly number[]>;
+  /** `--input-range` values: ranges of the generated inputs. */
+  readonly inputRanges?: InputRanges;
 }
 
 /** True for a path naming an ONNX file. */
@@ -55,14 +59,34 @@ export async function assertModelEntry(model: string): Promise<void> {
 export async function loadAnyModel(model: string, o: LoadAnyModelOptions = {}): Promise<ModelProbe> {
   await assertModelEntry(model);
   const opts = { ...(o.data !== undefined ? { data: o.data } : {}), ...(o.inputShapes && o.inputShapes.size > 0 ? { inputShapes: o.inputShapes } : {}) };
-  if (isOnnxPath(model)) return loadOnnxModelProbe(model, { id: model, ...opts });
-  return loadModel(model, opts);
+  const probe = isOnnxPath(model) ? await loadOnnxModelProbe(model, { id: model, ...opts }) : await loadModel(model, opts);
+  return withInputSampler(probe, o.inputRanges);
+}
+
+/**
+ * Gives a file-backed probe (one with an input `layout`) the shared input generator as
+ * `sampleInputs`, so `compare`, `sensitivity`, `run --model` and `auto` feed the same seeded inputs
+ * as `quantize`. Reference models (MNIST) keep their own data.
+ *
+ * @throws {ShapeMismatchError} when `ranges` name an input the model does not have.
+ */
+export function withInputSampler<P extends ModelProbe>(probe: P, ranges?: InputRanges): P {
+  const layout = (probe as Partial<FileModelProbe>).layout;
+  if (!layout) {
+    if (ranges?.all || ranges?.byName) throw new UsageError("--input-range applies to tfjs and ONNX models without reference data; leave it out.");
+    return probe;
+  }
+  checkRangeNames(layout, ranges);
+  const sampleInputs = (count: number, seed: number) => ({ inputs: generateSamples(layout, count, seed, ranges), description: describeGenerated(layout, count, seed, ranges) });
+  return Object.assign(probe, { sampleInputs });
 }
 
 /** The help text of `--model` / `<model>`. */
 export const MODEL_HELP = "a tfjs model.json (graph or layers) or model.onnx, or mnist-mlp/mnist-lenet5";
 /** The help text of `--data` with a model. */
 export const MODEL_DATA_HELP = 'model inputs: a .safetensors file with one batch-first tensor per model input (named after it); for mnist-mlp/mnist-lenet5 and MNIST layers models "embedded" (their default) or a folder of MNIST IDX files';
+/** The help text of `--input-range`. */
+export const INPUT_RANGE_HELP = "range of generated model inputs: lo,hi for every input or name=lo,hi for one (repeatable; default floats [0,1), integers 0…9)";
 /** The help text of `--input-shape`. */
 export const INPUT_SHAPE_HELP = "shape of a model input with unknown dimensions, batch excluded (repeatable)";
 

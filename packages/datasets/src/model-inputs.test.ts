@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { saveSafetensors } from "@quantforge/io-safetensors";
-import { inputDataset, loadInputData, resolveInputLayout, runInBatches, splitSamples, type ModelInputDecl, type ModelInputFeed } from "./model-inputs.js";
+import { inputDataset, loadInputData, resolveInputLayout, splitSamples, type ModelInputDecl, type ModelInputFeed } from "./model-inputs.js";
+import { runInBatches } from "./batches.js";
 
 const decls: ModelInputDecl[] = [
   { name: "img:0", shape: [null, 2, 2], dtype: "float32" },
@@ -25,7 +26,8 @@ describe("resolveInputLayout", () => {
     expect(() => resolveInputLayout("m", dyn, { inputShapes: new Map([["y", [5, 3]]]) })).toThrow(expect.objectContaining({ code: "QF_SHAPE_MISMATCH" }));
     const data = { path: "d", count: 2, tensors: new Map([["x:0", { shape: [2, 6, 3], data: new Float32Array(36) }]]) };
     expect(resolveInputLayout("m", dyn, { data }).sampleShape).toEqual([6, 3]);
-    expect(() => resolveInputLayout("m", [{ name: "s", shape: [], dtype: "float32" }])).toThrow(expect.objectContaining({ code: "QF_SHAPE_MISMATCH" }));
+    // Issue 15: a rank-0 input is fed as a scalar (was refused).
+    expect(resolveInputLayout("m", [{ name: "s", shape: [], dtype: "float32" }]).inputs[0]).toMatchObject({ scalar: true, sampleShape: [], size: 1 });
     expect(() => resolveInputLayout("m", [{ name: "a", shape: [1, 2], dtype: "float32" }, { name: "b", shape: [2, 2], dtype: "float32" }])).toThrow(expect.objectContaining({ code: "QF_SHAPE_MISMATCH" }));
     expect(resolveInputLayout("m", [{ name: "a", shape: [1, 2], dtype: "float32" }]).fixedBatch).toBe(1);
   });
@@ -66,9 +68,12 @@ describe("runInBatches", () => {
     const empty = await runInBatches(free, new Float32Array(0), 0, 8, run);
     expect(empty.map((o) => [o.name, o.shape, o.data.length])).toEqual([["sum", [], 0], ["echo", [4], 0]]);
   });
-  it("rejects outputs that are not batch-first", async () => {
+  it("outputs that are not batch-first are taken whole, one sample per run (issue 15; was an error)", async () => {
     const free = resolveInputLayout("m", [{ name: "x", shape: [null, 4], dtype: "float32" }]);
-    await expect(runInBatches(free, flat, 7, 100, async () => [{ name: "s", shape: [], data: Float32Array.of(1) }])).rejects.toMatchObject({ code: "QF_SHAPE_MISMATCH" });
+    const out = await runInBatches(free, flat, 7, 100, async (f) => [{ name: "s", shape: [], data: Float32Array.of((f[0]!.data as Float32Array)[0]!) }]);
+    expect([out[0]!.shape, out[0]!.data.length]).toEqual([[], 7]);
+    let n = 0;
+    await expect(runInBatches(free, flat, 7, 100, async () => [{ name: "s", shape: [n++ < 2 ? 1 : 2], data: new Float32Array(n < 3 ? 1 : 2) }])).rejects.toMatchObject({ code: "QF_SHAPE_MISMATCH" });
   });
 });
 
@@ -77,6 +82,9 @@ describe("loadInputData / inputDataset", () => {
     const dir = mkdtempSync(join(tmpdir(), "qf-inputs-"));
     const p = join(dir, "d.safetensors");
     await saveSafetensors(p, [{ name: "img", shape: [2, 2, 2], data: Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8) }, { name: "ids", shape: [2, 3], data: Float32Array.of(0, 1, 2, 3, 4, 5) }, { name: "extra", shape: [1], data: Float32Array.of(9) }]);
+    // Issue 15: a tensor named after no input is an error listing the inputs (was ignored).
+    await expect(loadInputData(p, decls)).rejects.toMatchObject({ code: "QF_SHAPE_MISMATCH", message: expect.stringMatching(/"extra".*inputs: img/) });
+    await saveSafetensors(p, [{ name: "img", shape: [2, 2, 2], data: Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8) }, { name: "ids", shape: [2, 3], data: Float32Array.of(0, 1, 2, 3, 4, 5) }]);
     const data = await loadInputData(p, decls);
     expect(data.count).toBe(2);
     const ds = inputDataset(resolveInputLayout("m", decls, { data }), data);

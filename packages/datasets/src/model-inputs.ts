@@ -1,5 +1,6 @@
-import { ShapeMismatchError, shapeSize, type Dataset, type ForwardOutput, type ModelProbe, type WeightSet } from "@quantforge/core";
+import { ShapeMismatchError, shapeSize, type Dataset, type ModelProbe, type WeightSet } from "@quantforge/core";
 import { loadSafetensors } from "@quantforge/io-safetensors";
+import type { InputRanges } from "./input-generator.js";
 
 /** Element types a model input can be fed with. */
 export type ModelInputDtype = "float32" | "int32" | "int64";
@@ -10,6 +11,11 @@ export interface ModelInputDecl {
   /** Full shape, batch dimension first; `null` for unknown dimensions; `null` when even the rank is unknown. */
   readonly shape: readonly (number | null)[] | null;
   readonly dtype: ModelInputDtype;
+  /**
+   * Values the model's graph tests this input for (e.g. a sample rate compared with 16000 and
+   * 8000), when the reader can tell; generated inputs then pick among them.
+   */
+  readonly values?: readonly number[];
 }
 
 /** One input with every dimension known. */
@@ -20,6 +26,13 @@ export interface ModelInputSlot {
   readonly sampleShape: readonly number[];
   /** Values per sample (`shapeSize(sampleShape)`). */
   readonly size: number;
+  /**
+   * A rank-0 input (no batch dimension, e.g. a sample rate): one value per run, taken from the
+   * first sample of the batch; `sampleShape` is `[]` and `size` 1.
+   */
+  readonly scalar?: boolean;
+  /** Values the model tests this input for (see {@link ModelInputDecl.values}). */
+  readonly values?: readonly number[];
 }
 
 /**
@@ -84,9 +97,17 @@ export function resolveInputLayout(
   for (const k of opts.inputShapes?.keys() ?? []) {
     if (!known.has(k)) throw new ShapeMismatchError(`model "${model}" has no input "${k}" (inputs: ${decls.map((d) => d.name).join(", ")}). Name an input in --input-shape.`);
   }
+  for (const k of opts.data?.tensors.keys() ?? []) {
+    if (!known.has(k)) throw new ShapeMismatchError(`model "${model}" has no input "${k}" (inputs: ${decls.map((d) => d.name).join(", ")}). Name each --data tensor after a model input.`);
+  }
   let fixedBatch: number | null = null;
   const inputs = decls.map((d): ModelInputSlot => {
-    if (d.shape && d.shape.length === 0) throw new ShapeMismatchError(`model "${model}" input "${d.name}" is a scalar; quantforge feeds batch-first inputs only.`);
+    const vals = d.values && d.values.length > 0 ? { values: d.values } : {};
+    if (d.shape && d.shape.length === 0) {
+      const given = lookup(opts.inputShapes, d.name);
+      if (given && given.length > 0) throw new ShapeMismatchError(`--input-shape ${d.name}=${given.join(",")} contradicts the model's input shape [] (a scalar). Leave it out.`);
+      return { name: d.name, dtype: d.dtype, sampleShape: [], size: 1, scalar: true, ...vals };
+    }
     const batch = d.shape?.[0] ?? null;
     if (batch !== null) {
       if (fixedBatch !== null && fixedBatch !== batch) throw new ShapeMismatchError(`model "${model}" fixes batch size ${fixedBatch} on one input and ${batch} on "${d.name}"; quantforge cannot feed it.`);
@@ -110,7 +131,7 @@ export function resolveInputLayout(
       throw new ShapeMismatchError(`model "${model}" input "${d.name}" ${what}. ${hint(d)}`);
     }
     if (dims.some((x) => !Number.isSafeInteger(x) || x < 1)) throw new ShapeMismatchError(`model "${model}" input "${d.name}" would have shape [${dims.join(", ")}]; dimensions must be positive integers.`);
-    return { name: d.name, dtype: d.dtype, sampleShape: dims, size: shapeSize(dims) };
+    return { name: d.name, dtype: d.dtype, sampleShape: dims, size: shapeSize(dims), ...vals };
   });
   const sampleSize = inputs.reduce((a, s) => a + s.size, 0);
   return { inputs, sampleSize, sampleShape: inputs.length === 1 ? inputs[0]!.sampleShape : [sampleSize], fixedBatch };
@@ -131,7 +152,14 @@ export function splitSamples(layout: ModelInputLayout, inputs: Float32Array, cou
   return layout.inputs.map((s) => {
     const n = s.size, stride = layout.sampleSize, base = offset;
     offset += n;
-    const shape = [count, ...s.sampleShape];
+    const shape = s.scalar ? [] : [count, ...s.sampleShape];
+    if (s.scalar) {
+      // One value per run: the first sample's (every sample of a batch shares a rank-0 input).
+      const v = count > 0 ? inputs[base]! : 0;
+      if (s.dtype === "float32") return { name: s.name, shape, data: Float32Array.of(v) };
+      const iv = Math.max(0, Math.floor(v));
+      return { name: s.name, shape, data: s.dtype === "int32" ? Int32Array.of(Math.min(iv, 0x7fffffff)) : BigInt64Array.of(BigInt(iv)) };
+    }
     if (s.dtype === "float32") {
       if (layout.inputs.length === 1) return { name: s.name, shape, data: inputs };
       const out = new Float32Array(count * n);
@@ -152,8 +180,8 @@ export function splitSamples(layout: ModelInputLayout, inputs: Float32Array, cou
 
 /**
  * Reads a calibration file: a safetensors file with one batch-first tensor per model input, named
- * after the input (`x:0` may be written `x`); a single-input model also accepts a file holding a
- * single tensor of any name. Other tensors are ignored. Integer inputs are stored as floats.
+ * after the input (`x:0` may be written `x`). A tensor named after no input is an error (a
+ * misspelled name must not be fed silently). Integer inputs are stored as floats.
  *
  * @throws {IoError} / {FormatError} from the safetensors reader (missing or malformed file).
  * @throws {ShapeMismatchError} when an input has no tensor, a tensor has no batch dimension, or
@@ -162,16 +190,23 @@ export function splitSamples(layout: ModelInputLayout, inputs: Float32Array, cou
 export async function loadInputData(path: string, decls: readonly ModelInputDecl[]): Promise<ModelInputData> {
   const ws = await loadSafetensors(path);
   const byName = new Map(ws.map((t) => [t.name, t]));
+  const known = new Set(decls.flatMap((d) => [d.name, d.name.replace(/:0$/, "")]));
+  const valid = decls.map((d) => d.name).join(", ");
+
   const tensors = new Map<string, { shape: readonly number[]; data: Float32Array }>();
   let count: number | undefined;
   for (const d of decls) {
-    const t = byName.get(d.name) ?? byName.get(d.name.replace(/:0$/, "")) ?? (decls.length === 1 && ws.length === 1 ? ws[0] : undefined);
-    if (!t) throw new ShapeMismatchError(`data file "${path}" has no tensor for model input "${d.name}" (it has ${ws.map((w) => w.name).join(", ") || "none"}). Name one batch-first tensor after each model input.`);
+    const t = byName.get(d.name) ?? byName.get(d.name.replace(/:0$/, ""));
+    if (!t) throw new ShapeMismatchError(`data file "${path}" has no tensor for model input "${d.name}" (it has ${ws.map((w) => w.name).join(", ") || "none"}; inputs: ${valid}). Name one batch-first tensor after each model input.`);
     if (t.shape.length === 0) throw new ShapeMismatchError(`data tensor "${t.name}" in "${path}" is a scalar; give batch-first samples [N, …].`);
     const n = t.shape[0]!;
     if (count !== undefined && n !== count) throw new ShapeMismatchError(`data file "${path}" holds ${count} samples for one input but ${n} in tensor "${t.name}". Give every input the same number of samples.`);
     count = n;
     tensors.set(d.name, { shape: t.shape, data: t.data });
+  }
+  // After every input has its tensor (so a misnamed tensor first reads as the input it lacks).
+  for (const t of ws) {
+    if (!known.has(t.name)) throw new ShapeMismatchError(`data file "${path}" holds tensor "${t.name}", which is not a model input (inputs: ${valid}). Name each batch-first tensor after a model input.`);
   }
   return { path, count: count ?? 0, tensors };
 }
@@ -199,52 +234,6 @@ export function inputDataset(layout: ModelInputLayout, data: ModelInputData): Da
   return { inputs: out, labels: new Int32Array(count), count, sampleShape: [...layout.sampleShape], classes: 0 };
 }
 
-/** One batch-first output of a model run on one batch. */
-export interface BatchOutput {
-  readonly name: string;
-  /** Batch first. */
-  readonly shape: readonly number[];
-  readonly data: Float32Array;
-}
-
-/**
- * Runs `count` flat samples through `run` in batches of at most `maxBatch` samples (exactly
- * `layout.fixedBatch` when the model fixes its batch size; the last batch is then padded with
- * zero samples whose outputs are dropped) and concatenates every output over the batches.
- * `count = 0` runs one zero sample to learn the outputs and returns them empty.
- *
- * @throws {ShapeMismatchError} when an output is not batch-first or changes shape between batches.
- */
-export async function runInBatches(
-  layout: ModelInputLayout, inputs: Float32Array, count: number, maxBatch: number,
-  run: (feeds: ModelInputFeed[]) => Promise<readonly BatchOutput[]>,
-): Promise<ForwardOutput[]> {
-  const S = layout.sampleSize;
-  if (inputs.length !== count * S) splitSamples(layout, inputs, count); // throws the size error
-  const b = layout.fixedBatch ?? Math.max(1, Math.floor(maxBatch));
-  let result: { name: string; shape: number[]; per: number; data: Float32Array }[] | undefined;
-  for (let start = 0; start < Math.max(count, 1); start += b) {
-    const n = Math.min(b, count - start);
-    const fed = layout.fixedBatch ?? Math.max(n, 1);
-    let flat = inputs.subarray(start * S, (start + Math.max(n, 0)) * S);
-    if (fed * S !== flat.length) { const padded = new Float32Array(fed * S); padded.set(flat); flat = padded; }
-    const outs = await run(splitSamples(layout, flat, fed));
-    if (!result) {
-      result = outs.map((o) => {
-        if (o.shape.length === 0 || o.shape[0] !== fed) throw new ShapeMismatchError(`model output "${o.name}" has shape [${o.shape.join(", ")}] for a batch of ${fed}; quantforge compares batch-first outputs only.`);
-        const per = o.data.length / fed;
-        return { name: o.name, shape: o.shape.slice(1), per, data: new Float32Array(count * per) };
-      });
-    }
-    outs.forEach((o, i) => {
-      const r = result![i];
-      if (!r || o.shape[0] !== fed || o.data.length !== fed * r.per) throw new ShapeMismatchError(`model output "${o.name}" changed shape between batches ([${o.shape.join(", ")}]); quantforge compares outputs of a fixed per-sample shape.`);
-      if (n > 0) r.data.set(o.data.subarray(0, n * r.per), start * r.per);
-    });
-  }
-  return result!.map((r) => ({ name: r.name, shape: r.shape, data: r.data }));
-}
-
 /** Options every file-backed runnable model probe takes (tfjs model.json, ONNX). */
 export interface FileProbeOptions {
   /** Probe id (default: the path as given). */
@@ -259,6 +248,8 @@ export interface FileProbeOptions {
   readonly inputShapes?: ReadonlyMap<string, readonly number[]>;
   /** Samples per model run. @default 256 */
   readonly batchSize?: number;
+  /** Ranges of generated inputs (`--input-range`); see `generateSamples`. */
+  readonly inputRanges?: InputRanges;
 }
 
 /** What a file-backed runnable model probe offers beyond {@link ModelProbe}. */
@@ -272,4 +263,9 @@ export interface FileModelProbe extends ModelProbe {
   readonly calibrationSet?: Dataset;
   /** How a flat sample is split over the model's inputs. */
   readonly layout: ModelInputLayout;
+  /**
+   * Seeded random inputs from the shared generator (`generateSamples`): `count` flat samples.
+   * Commands measure on these when the model has no data, so every command sees the same inputs.
+   */
+  sampleInputs?(count: number, seed: number): { inputs: Float32Array; description: string };
 }

@@ -83,6 +83,14 @@ export function fidelityInputs(model: ModelProbe, settings: FidelitySettings, se
   if ((src === "auto" || src === "test") && model.testSet && model.testSet.count > 0) return datasetInputs(model.testSet, settings.samples, "test");
   if ((src === "auto" || src === "calibration") && model.calibrationSet && model.calibrationSet.count > 0) return datasetInputs(model.calibrationSet, settings.samples, "calibration");
   if (src !== "auto" && src !== "random") throw new ShapeMismatchError(`model "${model.id}" has no ${src} set. Use source "auto" or "random".`);
+  // A file-backed probe brings the shared input generator (per-dtype ranges, --input-range, the
+  // values an input is tested for): use it unless these settings override the shape or range, so
+  // that every command measures a model on the same inputs.
+  const sampler = (model as { sampleInputs?: (count: number, seed: number) => { inputs: Float32Array } }).sampleInputs;
+  const defaultRange = settings.inputRange[0] === 0 && settings.inputRange[1] === 1;
+  if (sampler && !settings.inputShape && defaultRange && model.inputShape) {
+    return { inputs: sampler.call(model, settings.samples, seed).inputs, count: settings.samples, sampleShape: [...model.inputShape], source: "random" };
+  }
   const shape = settings.inputShape ?? model.inputShape ?? model.calibrationSet?.sampleShape ?? model.testSet?.sampleShape;
   if (!shape) throw new ShapeMismatchError(`model "${model.id}" has no data and no known input shape. Pass the fidelity option inputShape (one sample, batch excluded).`);
   const per = shapeSize(shape);

@@ -146,6 +146,9 @@ describe("loadTfjsModelProbe", () => {
     const x = randomInput(4, [3, 4, 4, 2]);
     const any = join(dir, "any.safetensors");
     await saveSafetensors(any, [{ name: "images", shape: [3, 4, 4, 2], data: x }]);
+    // Issue 15: a tensor named after no input is an error, also for a single-input model (was accepted).
+    await expect(load(graphPath, { data: any })).rejects.toMatchObject({ code: "QF_SHAPE_MISMATCH" });
+    await saveSafetensors(any, [{ name: "x", shape: [3, 4, 4, 2], data: x }]);
     const p = await load(graphPath, { data: any });
     expect(p.calibrationSet!.count).toBe(3);
     expect([...p.calibrationSet!.inputs]).toEqual([...x]);

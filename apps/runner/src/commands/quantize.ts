@@ -6,7 +6,8 @@ import { UsageError } from "../errors.js";
 import { DEFAULT_CODER, selectorFromFlags } from "../jobs.js";
 import { collect, parseInputShapes, parseSeed } from "../options.js";
 import { fmt, printJson } from "../output.js";
-import { loadAnyModel } from "../model-probe.js";
+import { INPUT_RANGE_HELP, loadAnyModel } from "../model-probe.js";
+import { parseInputRanges } from "@quantforge/datasets";
 import { createProgress } from "../progress.js";
 import { CODED_TARGETS, TARGETS, inputFormat, quantizeModel, type QuantizeTarget } from "../quantize-model.js";
 import type { Runtime } from "../runtime.js";
@@ -25,6 +26,7 @@ export interface QuantizeFlags {
   samples: string;
   data?: string;
   inputShape: string[];
+  inputRange: string[];
   eval: boolean;
   include: string[];
   exclude: string[];
@@ -52,6 +54,7 @@ export function register(program: Command, rt: Runtime): void {
     .option("--samples <n>", "random input samples for the model-output check", "8")
     .option("--data <file.safetensors>", "model inputs (tensors named after the inputs, batch first): the output check runs on them instead of random ones, and quantizers that run the model (auto) calibrate on them")
     .option("--input-shape <name=d1,d2,…>", "shape of an input with unknown dimensions, batch excluded (repeatable)", collect, [])
+    .option("--input-range <lo,hi|name=lo,hi>", INPUT_RANGE_HELP, collect, [])
     .option("--no-eval", "skip running the model (no output agreement or reload check)")
     .option("--include <regex>", "quantize only tensors whose name matches (repeatable)", collect, [])
     .option("--exclude <regex>", "keep tensors whose name matches in float (repeatable)", collect, [])
@@ -62,6 +65,8 @@ export function register(program: Command, rt: Runtime): void {
       const samples = Number(flags.samples);
       if (!Number.isSafeInteger(samples) || samples < 1 || samples > 100000) throw new UsageError(`--samples "${flags.samples}" must be an integer in 1…100000.`);
       const format = inputFormat(input);
+      // The default stays the first target: onnx-qdq (defaultTarget) cannot express every
+      // quantizer's grid (levels codebooks), so it is advised in the report instead of imposed.
       const target = (flags.target ?? TARGETS[format][0]!) as QuantizeTarget;
       if (!TARGETS[format].includes(target)) throw new UsageError(`--target ${target} does not apply to ${format} input. Choose one of: ${TARGETS[format].join(", ")}.`);
       const coded = CODED_TARGETS.has(target);
@@ -72,23 +77,26 @@ export function register(program: Command, rt: Runtime): void {
       const cp = coded ? rt.registry.coder(flags.coder ?? DEFAULT_CODER) : undefined;
       const select = selectorFromFlags(flags) ?? (await import("@quantforge/core")).defaultSelector;
       const inputShapes = parseInputShapes(flags.inputShape);
+      const inputRanges = parseInputRanges(flags.inputRange);
       const progress = createProgress(rt, { json: flags.json });
       let result;
       try {
         result = await quantizeModel({
           input, out: flags.out, target, seed, select, samples, evaluate: flags.eval,
           ...(flags.data ? { data: flags.data } : {}),
-          inputShapes,
+          inputShapes, inputRanges,
           quantizer: { id: qp.id, version: qp.version, options: qOptions, instance: qp.create(qOptions) },
           ...(cp ? { coder: { id: cp.id, version: cp.version, instance: cp.create(cp.parseOptions({})) } } : {}),
           progress,
-          model: () => loadAnyModel(input, { ...(flags.data ? { data: flags.data } : {}), inputShapes }),
+          model: () => loadAnyModel(input, { ...(flags.data ? { data: flags.data } : {}), inputShapes, inputRanges }),
           tf: async () => (await getTf()) as unknown as TfjsRuntime,
         });
       } finally {
         progress.done();
       }
       const r = result.report;
+      if (r.outputCheckSkipped) rt.err(`warning: the model-output check was skipped: ${r.outputCheckSkipped}. The quantized model was written.\n`);
+      if (r.sizeAdvice) rt.err(`warning: ${r.sizeAdvice}\n`);
       if (flags.json) return printJson(rt, r);
       for (const d of r.diagnostics) rt.err(`${d.severity} [${d.source}/${d.ruleId}]${d.tensor ? ` ${printable(d.tensor)}:` : ""} ${printable(d.message, 2000)}\n`);
       rt.out(`wrote ${flags.out} (${target}): ${r.size.before} → ${r.size.after} bytes (${fmt(r.size.ratio)}× smaller), overall SQNR ${fmt(r.overall.sqnrDb)} dB, ${r.overall.quantized}/${r.overall.tensors} tensors quantized\n`);

@@ -1,10 +1,11 @@
+import { parseInputRanges } from "@quantforge/datasets";
 import { basename } from "node:path";
 import type { Command } from "commander";
 import { printable, type Metric } from "@quantforge/core";
 import { modelAccuracySummary, type ModelAccuracySummary } from "@quantforge/evaluator-accuracy";
 import { UsageError } from "../errors.js";
 import { DEFAULT_CODER, DEFAULT_EVALUATORS, bindJob, selectorFromFlags, sha256File } from "../jobs.js";
-import { INPUT_SHAPE_HELP, MODEL_DATA_HELP, MODEL_HELP, disposeModel, loadAnyModel, modelKind } from "../model-probe.js";
+import { INPUT_RANGE_HELP, INPUT_SHAPE_HELP, MODEL_DATA_HELP, MODEL_HELP, disposeModel, loadAnyModel, modelKind } from "../model-probe.js";
 import { parseBudgetSeconds } from "../compare/cli.js";
 import { collect, idList, parseInputShapes, parseOptionPairs, parseSeed } from "../options.js";
 import { fmt, guardOutput, printJson, writeFileAtomic } from "../output.js";
@@ -24,6 +25,7 @@ export interface RunFlags {
   data?: string;
   /** `--input-shape name=d1,d2,…` values. */
   inputShape: string[];
+  inputRange: string[];
   quantizer: string;
   bits?: string;
   option: string[];
@@ -86,6 +88,7 @@ export function register(program: Command, rt: Runtime): void {
     .option("--model <id|model.json|model.onnx>", `instead of --weights: ${MODEL_HELP}; mnist-mlp/mnist-lenet5 add the accuracy evaluator`)
     .option("--data <source>", MODEL_DATA_HELP)
     .option("--input-shape <name=d1,d2,…>", INPUT_SHAPE_HELP, collect, [])
+    .option("--input-range <lo,hi|name=lo,hi>", INPUT_RANGE_HELP, collect, [])
     .requiredOption("--quantizer <id>", 'quantizer id (see "quantforge list")')
     .option("--bits <n>", "bits per code; passed to the quantizer as the option bits")
     .option("--budget-seconds <s>", "auto only: its time budget (option budgetSeconds, default 25), turned into work from the model's size")
@@ -118,7 +121,7 @@ export function register(program: Command, rt: Runtime): void {
       const outOpts = { inputs: flags.out !== undefined ? [...inputs, flags.out] : inputs };
       if (flags.out !== undefined) await guardOutput(flags.out, { inputs, flag: "--out" });
       if (flags.decodedOut !== undefined) await guardOutput(flags.decodedOut, { ...outOpts, flag: "--decoded-out" });
-      const probe = flags.model !== undefined ? await loadAnyModel(flags.model, { ...(flags.data !== undefined ? { data: flags.data } : {}), inputShapes }) : undefined;
+      const probe = flags.model !== undefined ? await loadAnyModel(flags.model, { ...(flags.data !== undefined ? { data: flags.data } : {}), inputShapes, inputRanges: parseInputRanges(flags.inputRange) }) : undefined;
       const weights = probe ? probe.weights : await readWeights(flags.weights!);
       let result;
       try {

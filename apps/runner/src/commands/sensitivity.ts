@@ -1,3 +1,4 @@
+import { parseInputRanges } from "@quantforge/datasets";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
@@ -5,7 +6,7 @@ import { formatSensitivityMarkdown, sensitivityReport, DEFAULT_FIDELITY_SETTINGS
 import { renderSensitivityHtml } from "@quantforge/report";
 import { UsageError } from "../errors.js";
 import { selectorFromFlags } from "../jobs.js";
-import { INPUT_SHAPE_HELP, MODEL_DATA_HELP, MODEL_HELP, disposeModel, loadAnyModel } from "../model-probe.js";
+import { INPUT_RANGE_HELP, INPUT_SHAPE_HELP, MODEL_DATA_HELP, MODEL_HELP, disposeModel, loadAnyModel } from "../model-probe.js";
 import { collect, parseInputShapes, parseSeed } from "../options.js";
 import { printJson, writeFileAtomic } from "../output.js";
 import { createProgress } from "../progress.js";
@@ -19,6 +20,7 @@ export interface SensitivityFlags {
   option: string[];
   data?: string;
   inputShape: string[];
+  inputRange: string[];
   samples: string;
   seed?: string;
   json?: boolean;
@@ -44,6 +46,7 @@ export function register(program: Command, rt: Runtime): void {
     .option("--option <key=value>", "a quantizer option (repeatable)", collect, [])
     .option("--data <source>", MODEL_DATA_HELP)
     .option("--input-shape <name=d1,d2,…>", INPUT_SHAPE_HELP, collect, [])
+    .option("--input-range <lo,hi|name=lo,hi>", INPUT_RANGE_HELP, collect, [])
     .option("--samples <n>", "input samples the outputs are compared on", String(DEFAULT_FIDELITY_SETTINGS.samples))
     .option("--seed <n>", "random seed", "0")
     .option("--include <regex>", "try only tensors whose name matches (repeatable)", collect, [])
@@ -58,7 +61,7 @@ export function register(program: Command, rt: Runtime): void {
       const qp = rt.registry.quantizer(flags.quantizer);
       const quantizer = qp.create(qp.parseOptions(quantizerOptions(flags)));
       const selector = selectorFromFlags(flags);
-      const probe = await loadAnyModel(model, { ...(flags.data !== undefined ? { data: flags.data } : {}), inputShapes: parseInputShapes(flags.inputShape) });
+      const probe = await loadAnyModel(model, { ...(flags.data !== undefined ? { data: flags.data } : {}), inputShapes: parseInputShapes(flags.inputShape), inputRanges: parseInputRanges(flags.inputRange) });
       const progress = createProgress(rt, { json: flags.json });
       let report;
       try {

@@ -1,42 +1,70 @@
 import { basename } from "node:path";
-import { Rng, shapeSize } from "@quantforge/core";
-import { loadSafetensors } from "@quantforge/io-safetensors";
-import type { ModelFeed } from "@quantforge/io-tfjs";
-import { UsageError } from "../errors.js";
+import {
+  checkRangeNames, describeGenerated, generateSamples, inputDataset, loadInputData, resolveInputLayout, runInBatches,
+  type BatchOutput, type ModelInputDecl, type ModelInputFeed, type ModelInputLayout,
+} from "@quantforge/datasets";
+import { ShapeMismatchError } from "@quantforge/core";
+import type { ModelOutput } from "@quantforge/io-tfjs";
 import type { QuantizeModelOptions } from "./options.js";
 
 /** A model input as the runtime declares it (`null`: unknown dimension). */
-export interface InputSpec { readonly name: string; readonly shape: readonly (number | null)[]; readonly dtype: "float32" | "int32" | "int64" }
+export type InputSpec = ModelInputDecl;
 
-/** Feeds: a dataset file, or seeded uniform [−1, 1) floats / integers in [0, 10). */
-export async function makeFeeds(specs: readonly InputSpec[], o: QuantizeModelOptions): Promise<{ feeds: ModelFeed[]; source: string }> {
-  if (o.data) {
-    const ws = await loadSafetensors(o.data);
-    const feeds = specs.map((s) => {
-      const t = ws.find((w) => w.name === s.name) ?? (specs.length === 1 && ws.length === 1 ? ws[0] : undefined);
-      if (!t) throw new UsageError(`--data ${o.data} has no tensor named "${s.name}" (it has ${ws.map((w) => w.name).join(", ")}). Name each tensor after a model input.`);
-      s.shape.slice(1).forEach((d, i) => {
-        if (d !== null && t.shape[i + 1] !== d) throw new UsageError(`--data tensor "${t.name}" has shape [${t.shape.join(", ")}] but input "${s.name}" needs [N, ${s.shape.slice(1).map((x) => x ?? "?").join(", ")}].`);
-      });
-      const data = s.dtype === "float32" ? t.data : s.dtype === "int32" ? Int32Array.from(t.data) : BigInt64Array.from(t.data, (v) => BigInt(Math.round(v)));
-      return { name: s.name, shape: [...t.shape], data: data as Float32Array };
-    });
-    return { feeds, source: `dataset ${basename(o.data)}` };
+/** The inputs the output check runs on: flat samples in the layout's order (see datasets' `ModelInputLayout`). */
+export interface PreparedInputs {
+  readonly layout: ModelInputLayout;
+  readonly inputs: Float32Array;
+  readonly count: number;
+  /** Where the inputs come from, for the report. */
+  readonly source: string;
+}
+
+const strip = (n: string) => n.replace(/:0$/, "");
+
+/**
+ * Why the output check cannot run without more flags (an input dimension nobody gives), or null.
+ * Names in `--input-shape` are validated first, so a misspelled name is an error, not a skip.
+ */
+export function unknownInputReason(decls: readonly InputSpec[], o: Pick<QuantizeModelOptions, "inputShapes" | "data">): string | null {
+  const known = new Set(decls.flatMap((d) => [d.name, strip(d.name)]));
+  for (const k of o.inputShapes?.keys() ?? []) {
+    if (!known.has(k)) throw new ShapeMismatchError(`the model has no input "${k}" (inputs: ${decls.map((d) => d.name).join(", ")}). Name an input in --input-shape.`);
   }
-  const rng = new Rng(o.seed).fork("quantize-inputs");
-  const feeds = specs.map((s) => {
-    const given = o.inputShapes?.get(s.name);
-    const rest = given ?? s.shape.slice(1).map((d, i) => {
-      if (d === null) throw new UsageError(`model input "${s.name}" has an unknown dimension ${i + 1} (shape [${s.shape.map((x) => x ?? "?").join(", ")}]). Give it with --input-shape ${s.name}=${s.shape.slice(1).map((x) => x ?? "D").join(",")}.`);
-      return d;
-    });
-    const shape = [o.samples, ...rest];
-    const n = shapeSize(shape);
-    let data: Float32Array | Int32Array | BigInt64Array;
-    if (s.dtype === "float32") { const f = new Float32Array(n); for (let i = 0; i < n; i++) f[i] = rng.float() * 2 - 1; data = f; }
-    else if (s.dtype === "int32") { const a = new Int32Array(n); for (let i = 0; i < n; i++) a[i] = rng.int(0, 10); data = a; }
-    else { const a = new BigInt64Array(n); for (let i = 0; i < n; i++) a[i] = BigInt(rng.int(0, 10)); data = a; }
-    return { name: s.name, shape, data: data as Float32Array };
+  if (o.data !== undefined) return null; // the data file's shapes fill unknown dimensions
+  const missing = decls.filter((d) => {
+    if (o.inputShapes?.has(d.name) || o.inputShapes?.has(strip(d.name))) return false;
+    return d.shape === null || d.shape.slice(1).some((x) => x === null);
   });
-  return { feeds, source: `seeded random: ${o.samples} samples, floats uniform in [-1, 1), integers uniform in 0…9 (seed ${o.seed})` };
+  if (missing.length === 0) return null;
+  const hint = missing.map((d) => `--input-shape ${strip(d.name)}=${d.shape ? d.shape.slice(1).map((x) => x ?? "D").join(",") : "d1,d2,…"}`).join(" ");
+  return `input ${missing.map((d) => `"${d.name}" [${d.shape ? d.shape.map((x) => x ?? "?").join(", ") : "unknown rank"}]`).join(", ")} has unknown dimensions; pass ${hint} (dimensions after the batch one) or --data to check the outputs`;
+}
+
+/**
+ * The inputs of the output check: the `--data` file's samples, else `samples` seeded inputs from
+ * the shared generator (the same values `compare`/`sensitivity` feed for the same seed).
+ *
+ * @throws {ShapeMismatchError} for unknown input names, data that does not fit the inputs, or too
+ *   many generated values.
+ */
+export async function prepareInputs(decls: readonly InputSpec[], o: QuantizeModelOptions, model: string): Promise<PreparedInputs> {
+  const data = o.data !== undefined ? await loadInputData(o.data, decls) : undefined;
+  const layout = resolveInputLayout(model, decls, { ...(o.inputShapes ? { inputShapes: o.inputShapes } : {}), ...(data ? { data } : {}) });
+  checkRangeNames(layout, o.inputRanges);
+  if (data) return { layout, inputs: inputDataset(layout, data).inputs, count: data.count, source: `dataset ${basename(o.data!)}` };
+  return { layout, inputs: generateSamples(layout, o.samples, o.seed, o.inputRanges), count: o.samples, source: describeGenerated(layout, o.samples, o.seed, o.inputRanges) };
+}
+
+/**
+ * Runs every prepared sample through `run` in batches the model accepts (its fixed batch, else
+ * all at once) and returns each output batch-first over all samples.
+ */
+export async function runPrepared(p: PreparedInputs, run: (feeds: ModelInputFeed[]) => Promise<readonly BatchOutput[]>): Promise<ModelOutput[]> {
+  const outs = await runInBatches(p.layout, p.inputs, p.count, Math.max(1, p.count), run);
+  return outs.map((o) => ({ name: o.name, shape: [p.count, ...o.shape], data: o.data }));
+}
+
+/** The report's view of the fed inputs: each input's shape over all samples. */
+export function fedShapes(p: PreparedInputs): { name: string; shape: number[] }[] {
+  return p.layout.inputs.map((s) => ({ name: s.name, shape: s.scalar ? [] : [p.count, ...s.sampleShape] }));
 }

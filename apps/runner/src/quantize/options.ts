@@ -1,5 +1,6 @@
 import type { Coder, ModelProbe, ProgressReporter, Quantizer, TensorSelector } from "@quantforge/core";
 import type { TfjsRuntime } from "@quantforge/io-tfjs";
+import type { InputRanges } from "@quantforge/datasets";
 import type { QuantizeTarget } from "./source.js";
 
 /** Everything {@link quantizeModel} needs (plugins already resolved and validated). */
@@ -17,6 +18,8 @@ export interface QuantizeModelOptions {
   readonly samples: number;
   /** A safetensors file of model inputs instead of random ones. */
   readonly data?: string;
+  /** Ranges of the generated inputs (`--input-range`); default: floats [0, 1), integers 0…9. */
+  readonly inputRanges?: InputRanges;
   /** Shapes for inputs with unknown dimensions (batch excluded). */
   readonly inputShapes?: ReadonlyMap<string, readonly number[]>;
   readonly progress: ProgressReporter;

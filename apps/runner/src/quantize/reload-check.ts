@@ -4,9 +4,9 @@ import {
   loadCodedTfjsModel, loadTfjsFromArtifacts, readTfjsModel, runTfjsModel, tfjsArtifacts, tfjsInputSpecs,
   type ModelFeed, type ModelOutput,
 } from "@quantforge/io-tfjs";
-import { encodeOnnxModel, feedableType, readOnnxModel, runOnnxModel, type OnnxWeightOutput } from "@quantforge/io-onnx";
-import { UsageError } from "../errors.js";
-import { makeFeeds, type InputSpec } from "./feeds.js";
+import { createOnnxSession, encodeOnnxModel, feedableType, loadOrt, readOnnxModel, runOnnxSession, type OnnxOptimization, type OnnxWeightOutput } from "@quantforge/io-onnx";
+import type { BatchOutput, ModelInputFeed } from "@quantforge/datasets";
+import { fedShapes, prepareInputs, runPrepared, unknownInputReason, type InputSpec, type PreparedInputs } from "./feeds.js";
 import type { QuantizeModelOptions } from "./options.js";
 import type { OutputAgreement, QuantizeReport } from "./report.js";
 import type { QuantizeTarget, Source } from "./source.js";
@@ -58,81 +58,121 @@ function maxDiff(a: readonly ModelOutput[], b: readonly ModelOutput[]): { abs: n
   return { abs, rel: abs / Math.max(scale, Number.MIN_VALUE) };
 }
 
-/** Evaluates the outputs: float model vs decoded weights, and the written file vs the prediction. */
-export async function evaluateModel(src: Source, tmp: string, target: QuantizeTarget, decoded: ReadonlyMap<string, Float32Array>, o: QuantizeModelOptions): Promise<QuantizeReport["model"]> {
+/** The output check could not run: why (the quantized model is still written). */
+export interface SkippedCheck { readonly skipped: string }
+
+type Runner = (feeds: ModelInputFeed[]) => Promise<readonly BatchOutput[]>;
+
+/** Runs the prepared inputs through one ONNX session built on `bytes` (one session for every batch). */
+async function onnxOutputs(bytes: Uint8Array, where: string, p: PreparedInputs, optimization?: OnnxOptimization): Promise<ModelOutput[]> {
+  const ort = await loadOrt();
+  const session = await createOnnxSession(ort, bytes, where, optimization ? { optimization } : {});
+  try {
+    return await runPrepared(p, (feeds) => runOnnxSession(ort, session, feeds, where));
+  } finally {
+    await session.release();
+  }
+}
+
+/**
+ * Evaluates the outputs: float model vs decoded weights, and the written file vs the prediction.
+ * Returns why the check was skipped when an input's shape is unknown (and not given) or its
+ * element type cannot be fed.
+ */
+export async function evaluateModel(src: Source, tmp: string, target: QuantizeTarget, decoded: ReadonlyMap<string, Float32Array>, o: QuantizeModelOptions): Promise<QuantizeReport["model"] | SkippedCheck> {
   if (src.tfjs) {
     if (!o.tf) return null;
     const tf = await o.tf();
     const m = src.tfjs;
     const orig = await loadTfjsFromArtifacts(tf, await tfjsArtifacts(m), m.format, m.path);
-    const specs = tfjsInputSpecs(orig);
-    const { feeds, source } = await makeFeeds(specs, o);
-    const y = await runTfjsModel(tf, orig, feeds);
-    orig.dispose();
+    const tfRun = (model: Parameters<typeof runTfjsModel>[1]): Runner => (feeds) => runTfjsModel(tf, model, feeds as ModelFeed[]);
+    let p: PreparedInputs, y: ModelOutput[];
+    try {
+      const specs = tfjsInputSpecs(orig);
+      const why = unknownInputReason(specs, o);
+      if (why) return { skipped: why };
+      p = await prepareInputs(specs, o, m.path);
+      y = await runPrepared(p, tfRun(orig));
+    } finally {
+      orig.dispose();
+    }
     const qm = await loadTfjsFromArtifacts(tf, await tfjsArtifacts(m, { weights: decoded }), m.format, m.path);
-    const yq = await runTfjsModel(tf, qm, feeds);
-    qm.dispose();
+    const yq = await runPrepared(p, tfRun(qm)).finally(() => qm.dispose());
     let reloaded: ModelOutput[] | null = null;
     let runtime = "";
     if (target === "tfjs-coded") {
       const lm = await loadCodedTfjsModel(join(tmp, "model.json"), tf, o.coder ? { coders: [o.coder.instance] } : {});
-      reloaded = await runTfjsModel(tf, lm, feeds);
-      lm.dispose();
+      reloaded = await runPrepared(p, tfRun(lm)).finally(() => lm.dispose());
       runtime = "tfjs + quantforge loader (loadCodedTfjsModel)";
     } else if (target === "tfjs-native" || target === "tfjs-float") {
       const back = await readTfjsModel(join(tmp, "model.json"));
       const sm = await loadTfjsFromArtifacts(tf, await tfjsArtifacts(back, { stock: true }), back.format, back.path);
-      reloaded = await runTfjsModel(tf, sm, feeds);
-      sm.dispose();
+      reloaded = await runPrepared(p, tfRun(sm)).finally(() => sm.dispose());
       runtime = `stock tfjs (${back.format === "graph-model" ? "loadGraphModel" : "loadLayersModel"} of the written files)`;
     }
-    return modelBlock("tfjs", feeds, source, y, yq, reloaded, runtime);
+    return modelBlock("tfjs", p, y, yq, reloaded, runtime);
   }
   if (src.onnx) {
     const m = src.onnx;
-    const specs: InputSpec[] = m.inputs.map((i) => {
+    const specs: InputSpec[] = [];
+    for (const i of m.inputs) {
       const dtype = feedableType(i.elemType);
-      if (!dtype) throw new UsageError(`ONNX input "${i.name}" has element type ${i.elemType}; quantforge feeds float32, int32 or int64 inputs. Pass --no-eval.`);
-      if (!i.shape) throw new UsageError(`ONNX input "${i.name}" has no shape. Give it with --input-shape ${i.name}=… or pass --no-eval.`);
-      return { name: i.name, shape: i.shape, dtype };
-    });
-    const { feeds, source } = await makeFeeds(specs, o);
-    const y = await runOnnxModel(m.bytes, feeds, m.path);
+      if (!dtype) return { skipped: `ONNX input "${i.name}" has element type ${i.elemType}; quantforge feeds float32, int32 or int64 inputs` };
+      specs.push({ name: i.name, shape: i.shape, dtype });
+    }
+    const why = unknownInputReason(specs, o);
+    if (why) return { skipped: why };
+    const p = await prepareInputs(specs, o, m.path);
+    // onnx-qdq is checked at ORT's `basic` level on both sides (the evaluated weights and the
+    // written file): at its default level ORT may fuse DequantizeLinear → MatMul into its own
+    // kernels (MatMulNBits), which compute differently — that difference is reported, not judged.
+    const level: OnnxOptimization | undefined = target === "onnx-qdq" ? "basic" : undefined;
+    const y = await onnxOutputs(m.bytes, m.path, p);
     const floatOut = new Map<string, OnnxWeightOutput>([...decoded].map(([k, v]) => [k, { kind: "float", data: v }]));
-    const yq = await runOnnxModel((await encodeOnnxModel(m, floatOut, { target: "onnx" })).bytes, feeds, m.path);
+    const yq = await onnxOutputs((await encodeOnnxModel(m, floatOut, { target: "onnx" })).bytes, m.path, p, level);
     let reloaded: ModelOutput[] | null = null;
     let fused: { maxAbsDiff: number; maxRelDiff: number } | undefined;
+    let control: (() => Promise<boolean>) | undefined;
     if (target === "onnx" || target === "onnx-qdq") {
       const back = await readOnnxModel(join(tmp, "model.onnx"));
-      if (target === "onnx-qdq") {
-        // The file's arithmetic is checked at ORT's `basic` level; at its default level ORT may
-        // fuse DequantizeLinear → MatMul into MatMulNBits, which computes differently — reported.
-        reloaded = await runOnnxModel(back.bytes, feeds, back.path, { optimization: "basic" });
-        const d = maxDiff(await runOnnxModel(back.bytes, feeds, back.path), reloaded);
+      reloaded = await onnxOutputs(back.bytes, back.path, p, level);
+      if (level) {
+        const d = maxDiff(await onnxOutputs(back.bytes, back.path, p), reloaded);
         fused = { maxAbsDiff: d.abs, maxRelDiff: d.rel };
-      } else {
-        reloaded = await runOnnxModel(back.bytes, feeds, back.path);
       }
+      // The unquantized model run the same two ways: if it differs too, the runtime is not
+      // deterministic at this level and a mismatch is not quantforge's bug.
+      control = async () => {
+        const c1 = await onnxOutputs(m.bytes, m.path, p, level);
+        const c0 = level ? await onnxOutputs(m.bytes, m.path, p) : y;
+        return maxDiff(c1, c0).rel <= RELOAD_TOLERANCE;
+      };
     }
-    const block = modelBlock("onnxruntime-node (CPU)", feeds, source, y, yq, reloaded, `onnxruntime-node (CPU) on the written model.onnx${target === "onnx-qdq" ? " (graph optimization level basic)" : ""}`);
+    const block = modelBlock("onnxruntime-node (CPU)", p, y, yq, reloaded, `onnxruntime-node (CPU) on the written model.onnx${level ? ` (graph optimization level ${level}, as the evaluated weights)` : ""}`);
+    if (block && !block.reload.matches && control && !(await control())) {
+      return { ...block, reload: { ...block.reload, ...(fused ? { defaultOptimization: fused } : {}), runtimeNondeterministic: true } };
+    }
     return block && fused ? { ...block, reload: { ...block.reload, defaultOptimization: fused } } : block;
   }
   return null;
 }
 
-function modelBlock(runtime: string, feeds: readonly ModelFeed[], source: string, y: ModelOutput[], yq: ModelOutput[], reloaded: ModelOutput[] | null, reloadRuntime: string): QuantizeReport["model"] {
+/** Relative tolerance of the reload check: float32 rounding of the same arithmetic in another order. */
+export const RELOAD_TOLERANCE = 1e-5;
+
+function modelBlock(runtime: string, p: PreparedInputs, y: ModelOutput[], yq: ModelOutput[], reloaded: ModelOutput[] | null, reloadRuntime: string): QuantizeReport["model"] {
   const outputs = y.map((r, i) => agreement(r, yq[i]!));
   const rel = outputs.map((x) => x.relativeError).filter((v): v is number => v !== null);
   let reload: NonNullable<QuantizeReport["model"]>["reload"];
   if (reloaded) {
     const d = maxDiff(reloaded, yq);
     // Float tolerance: the reloaded model must compute what the evaluated weights compute.
-    reload = { runtime: reloadRuntime, maxAbsDiff: d.abs, maxRelDiff: d.rel, matches: d.rel <= 1e-5 };
+    reload = { runtime: reloadRuntime, maxAbsDiff: d.abs, maxRelDiff: d.rel, matches: d.rel <= RELOAD_TOLERANCE };
   } else {
     reload = { runtime: "not runnable (qf holds weights only)", maxAbsDiff: 0, maxRelDiff: 0, matches: true };
   }
   return {
-    runtime, inputs: feeds.map((f) => ({ name: f.name, shape: [...f.shape] })), inputSource: source, outputs,
+    runtime, inputs: fedShapes(p), inputSource: p.source, outputs,
     worstRelativeError: rel.length > 0 ? Math.max(...rel) : null, reload,
   };
 }

@@ -54,8 +54,14 @@ export interface QuantizeReport {
       readonly runtime: string; readonly maxAbsDiff: number; readonly maxRelDiff: number; readonly matches: boolean;
       /** onnx-qdq: the written file under ORT's default optimization level vs the checked (basic) run — ORT's fused kernels (MatMulNBits) compute differently. */
       readonly defaultOptimization?: { readonly maxAbsDiff: number; readonly maxRelDiff: number };
+      /** The mismatch is the runtime's: the unquantized model run the same two ways differs as well. */
+      readonly runtimeNondeterministic?: boolean;
     };
   };
+  /** Why the model-output check did not run (the quantized model was still written). */
+  readonly outputCheckSkipped?: string;
+  /** Size advice: the chosen target cannot store the requested bits, or stores decoded floats. */
+  readonly sizeAdvice?: string;
   readonly notes: readonly string[];
   readonly diagnostics: readonly Diagnostic[];
   readonly timing: { readonly seconds: number; readonly weightsPerSecond: number; readonly peakRssBytes: number };
@@ -90,12 +96,14 @@ export function renderQuantizeMarkdown(r: QuantizeReport): string {
     L.push(`Runtime: ${r.model.runtime}. Inputs: ${r.model.inputs.map((i) => `${i.name} [${i.shape.join(", ")}]`).join(", ")} — ${r.model.inputSource}.`, "");
     L.push("| output | shape | relative error ‖ŷ−y‖/‖y‖ | max abs error | KL (nats) | top-1 agreement |", "|---|---|---:|---:|---:|---:|");
     for (const o of r.model.outputs) L.push(`| ${o.name} | [${o.shape.join(", ")}] | ${f(o.relativeError, 6)} | ${f(o.maxAbsError, 6)} | ${o.kl === undefined ? "–" : f(o.kl, 6)} | ${o.top1Agreement === undefined ? "–" : `${(100 * o.top1Agreement).toFixed(1)}%`} |`);
-    L.push("", `Reload check (${r.model.reload.runtime}): max |reloaded − evaluated| = ${f(r.model.reload.maxAbsDiff, 3)} (relative ${f(r.model.reload.maxRelDiff, 3)}) — ${r.model.reload.matches ? "matches" : "MISMATCH"}.`, "");
+    L.push("", `Reload check (${r.model.reload.runtime}): max |reloaded − evaluated| = ${f(r.model.reload.maxAbsDiff, 3)} (relative ${f(r.model.reload.maxRelDiff, 3)}) — ${r.model.reload.matches ? "matches" : r.model.reload.runtimeNondeterministic ? "differs, but the unquantized model differs the same way: the runtime is not deterministic at this optimization level" : "MISMATCH"}.`, "");
     const dflt = r.model.reload.defaultOptimization;
     if (dflt) L.push(`At onnxruntime's default graph optimization level the written file gives max |Δ| = ${f(dflt.maxAbsDiff, 3)} (relative ${f(dflt.maxRelDiff, 3)}) against the checked run${dflt.maxRelDiff > 1e-5 ? ": ORT fuses DequantizeLinear → MatMul into its own kernels (MatMulNBits), which compute differently" : ""}.`, "");
   }
   L.push("## Tensors", "", "| tensor | shape | role | quantized | SQNR (dB) | MSE | max abs error | stream bytes |", "|---|---|---|---|---:|---:|---:|---:|");
   for (const t of r.tensors) L.push(`| ${t.name} | [${t.shape.join(", ")}] | ${t.role ?? "–"} | ${t.quantized ? "yes" : "no"} | ${t.sqnrDb === null ? (t.sqnrNote ?? "–") : f(t.sqnrDb)} | ${f(t.mse, 3)} | ${f(t.maxAbsError, 3)} | ${t.streamBytes ?? "–"} |`);
+  if (r.outputCheckSkipped) L.push("", `**Output check skipped:** ${r.outputCheckSkipped}.`);
+  if (r.sizeAdvice) L.push("", `**Size advice:** ${r.sizeAdvice}`);
   if (r.notes.length > 0) L.push("", "## Notes", "", ...r.notes.map((n) => `- ${n}`));
   if (r.diagnostics.length > 0) L.push("", "## Diagnostics", "", ...r.diagnostics.map((d) => `- ${d.severity} [${d.source}/${d.ruleId}]${d.tensor ? ` ${d.tensor}:` : ""} ${d.message}`));
   return `${L.join("\n")}\n`;

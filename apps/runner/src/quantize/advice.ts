@@ -1,0 +1,35 @@
+import { TARGETS, type InputFormat, type QuantizeTarget } from "./source.js";
+
+/** Bits per code a quantizer's options ask for, when they say (`bits`). */
+function requestedBits(options: unknown): number | undefined {
+  const b = (options as { bits?: unknown } | null | undefined)?.bits;
+  return typeof b === "number" && Number.isFinite(b) ? b : undefined;
+}
+
+/**
+ * A warning when the target cannot store what was asked: `tfjs-native` and `onnx-qdq` store one
+ * byte per code, so codes below 8 bits take as much room as 8-bit ones; `onnx` and `tfjs-float`
+ * store decoded float32 values (the file is as large as the original). Names the target that
+ * would store the codes at their size. Undefined when the target fits.
+ */
+export function sizeAdvice(target: QuantizeTarget, options: unknown): string | undefined {
+  const bits = requestedBits(options);
+  if ((target === "tfjs-native" || target === "onnx-qdq") && bits !== undefined && bits < 8) {
+    const better = target === "tfjs-native" ? "--target tfjs-coded (or qf)" : "--target qf (onnx-nbits when it exists)";
+    return `target ${target} stores every code in a full byte, so ${bits}-bit codes take as much room as 8-bit ones; ${better} stores them at ${bits} bits.`;
+  }
+  if (target === "onnx" || target === "tfjs-float") {
+    const better = target === "onnx" ? "--target onnx-qdq (8-bit codes + DequantizeLinear) or qf" : "--target tfjs-coded or tfjs-native";
+    return `target ${target} stores the decoded weights as float32, so the file is as large as the original; ${better} stores the codes.`;
+  }
+  return undefined;
+}
+
+/**
+ * The default target of a format: the smallest one the model allows. ONNX models whose opset has
+ * DequantizeLinear (≥ 10) get `onnx-qdq`, older ones `onnx`; other formats the first of `TARGETS`.
+ */
+export function defaultTarget(format: InputFormat, opset?: number): QuantizeTarget {
+  if (format === "onnx") return opset !== undefined && opset >= 10 ? "onnx-qdq" : "onnx";
+  return TARGETS[format][0]!;
+}
