@@ -148,7 +148,8 @@ describe("quantforge-plugin-log2, packed and installed outside the workspace", (
     const doc = JSON.parse(r.out) as { cells: { quantizer: string; options: Record<string, unknown>; status: string }[]; manifest: { config: { plugins: string[] } } };
     expect(doc.cells.map((c) => [c.quantizer, c.status])).toEqual([["log2", "ok"], ["log2", "ok"], ["rtn", "ok"]]);
     expect(doc.manifest.config.plugins).toEqual(["quantforge-plugin-log2"]);
-    const v = cli(["compare", "--verify", "cmp-config/results.json", "--json", "--quiet"]);
+    // Issue 16: --verify never loads plugins named in a results file; the user names them.
+    const v = cli(["compare", "--verify", "cmp-config/results.json", "--plugin", "quantforge-plugin-log2", "--json", "--quiet"]);
     expect(v.code).toBe(0);
     expect(JSON.parse(v.out)).toMatchObject({ identical: true, checked: 3 });
   });
