@@ -33,3 +33,15 @@ describe("list", () => {
     expect(r.out).toMatch(/│ raw-test\s+│ 0\.0\.0\s+│ u32-per-code reference coder/);
   });
 });
+
+describe("list fits the terminal", () => {
+  it("every line of the tables fits 80 columns (and 60), nothing is lost but wrapped", async () => {
+    for (const columns of [80, 60]) {
+      const r = await cli(["list"], { columns });
+      expect(r.code).toBe(0);
+      for (const line of r.out.trimEnd().split("\n")) expect([...line].length).toBeLessThanOrEqual(columns);
+      const doc = JSON.parse((await cli(["list", "--json"])).out) as { quantizers: { id: string }[] };
+      for (const q of doc.quantizers) expect(r.out).toContain(` ${q.id} `);
+    }
+  });
+});

@@ -8,6 +8,7 @@ import { UsageError, reportError } from "./errors.js";
 import { collect } from "./options.js";
 import { builtinPlugins } from "./plugins.js";
 import { Runtime, type RuntimeIO } from "./runtime.js";
+import { outputWidth } from "./table-fit.js";
 
 /** Options of {@link main}: output writers (default: the process streams) and the plugin list. */
 export interface MainOptions extends Partial<RuntimeIO> {
@@ -62,10 +63,13 @@ export function buildProgram(rt: Runtime): Command {
  * so it can run in-process with captured output.
  */
 export async function main(argv: readonly string[], opts: MainOptions = {}): Promise<number> {
+  // Captured output (tests, embedders) has no terminal: no width limit unless one is given.
+  const columns = opts.columns ?? (opts.stdout ? undefined : outputWidth(process.stdout, process.env));
   const io: RuntimeIO = {
     stdout: opts.stdout ?? process.stdout,
     stderr: opts.stderr ?? process.stderr,
     isTTY: opts.isTTY ?? Boolean(process.stderr.isTTY),
+    ...(columns !== undefined ? { columns } : {}),
   };
   // Known before parsing, so even parse errors honour it.
   const early = { verbose: argv.slice(2).includes("--verbose"), err: (s: string) => void io.stderr.write(s) };

@@ -5,6 +5,7 @@ import { IoError, printable } from "@quantforge/core";
 import { cleanStaleTemps, tempPathFor, trackTemp } from "@quantforge/core/node";
 import { UsageError } from "./errors.js";
 import type { Runtime } from "./runtime.js";
+import { fitColumnWidths } from "./table-fit.js";
 
 /** What an output must not collide with. */
 export interface OutputOptions {
@@ -96,12 +97,24 @@ export type Align = "left" | "right";
 
 /**
  * Renders rows as a plain-text table (cli-table3, no colours so logs stay clean).
- * `align` gives per-column alignment; numbers are right-aligned by default.
+ * `align` gives per-column alignment; numbers are right-aligned by default. With `maxWidth`
+ * (see `outputWidth`), text columns are narrowed, widest first, and wrap at word boundaries
+ * so every line fits (numbers are never cut).
  */
-export function renderTable(head: readonly string[], rows: readonly (readonly (string | number | null)[])[], align?: readonly Align[]): string {
+export function renderTable(head: readonly string[], rows: readonly (readonly (string | number | null)[])[], align?: readonly Align[], maxWidth?: number): string {
   const colAligns = head.map((_, i) => align?.[i] ?? (rows.some((r) => typeof r[i] === "number") ? "right" : "left"));
-  const t = new Table({ head: [...head], style: { head: [], border: [] }, colAligns });
-  for (const r of rows) t.push(r.map((c) => (c === null ? "–" : String(c))));
+  const text = rows.map((r) => r.map((c) => (c === null ? "–" : String(c))));
+  // Code points, not UTF-16 units ("σ-norm" is 6 wide); a wide CJK glyph is undercounted, so its column may wrap early.
+  const stringWidth = (x: string) => [...x].length;
+  const cells = (i: number) => Math.max(0, ...text.map((r) => stringWidth(r[i] ?? "")));
+  const natural = head.map((h, i) => Math.max(stringWidth(h), cells(i)) + 2);
+  // Too wide: first let headings wrap at their spaces ("σ-norm SQNR dB" over two lines), so
+  // number columns are as wide as their numbers; then narrow the text columns.
+  const tight = head.map((h, i) => Math.max(...h.split(" ").map(stringWidth), cells(i)) + 2);
+  const colWidths = maxWidth === undefined || natural.reduce((a, b) => a + b, natural.length + 1) <= maxWidth
+    ? undefined : fitColumnWidths(tight, colAligns.map((a) => a === "left"), maxWidth);
+  const t = new Table({ head: [...head], style: { head: [], border: [] }, colAligns, ...(colWidths ? { colWidths, wordWrap: true } : {}) });
+  for (const r of text) t.push(r);
   return `${t.toString()}\n`;
 }
 

@@ -14,6 +14,8 @@ export interface RuntimeIO {
   readonly stderr: TextWriter;
   /** True when stderr is an interactive terminal (progress is drawn only then). */
   readonly isTTY: boolean;
+  /** Width stdout tables must fit (see `outputWidth`); undefined = no limit. */
+  readonly columns?: number;
 }
 
 /**
@@ -66,6 +68,11 @@ export class Runtime {
   /** True when stderr is a terminal. */
   get isTTY(): boolean {
     return this.io.isTTY;
+  }
+
+  /** Width stdout tables must fit, or undefined for no limit (piped output). */
+  get columns(): number | undefined {
+    return this.io.columns;
   }
 
   /** Writes to stdout (results only: tables, JSON). */

@@ -51,6 +51,9 @@ function metric(name: string, v: { value: number | null; reason?: string }, unit
   return { name, value: v.value, ...(unit ? { unit } : {}), ...(v.value === null ? { reason: v.reason ?? "undefined" } : {}) };
 }
 
+/** Prefix of the metric that flags an output: `outputFlag:<name>`, value null, reason = why. */
+export const OUTPUT_FLAG = "outputFlag:";
+
 /** Turns a fidelity result into metrics (see {@link fidelityEvaluator}). */
 export function fidelityMetrics(r: FidelityResult): Metric[] {
   const out: Metric[] = [
@@ -58,9 +61,11 @@ export function fidelityMetrics(r: FidelityResult): Metric[] {
     metric("outputRelErrorWorst", r.worst, "ratio"),
   ];
   if (r.outputs.length > 1) for (const o of r.outputs) out.push(metric(`outputRelError:${o.name}`, o.relError, "ratio"));
+  // A flag is a null metric whose reason says why the output's error is left out of "worst".
+  for (const o of r.outputs) if (o.flag) out.push({ name: `${OUTPUT_FLAG}${o.name}`, value: null, reason: o.flag.reason });
   const cls = r.outputs.filter((o) => o.classifier);
   if (cls.length === 0) {
-    const reason = "no output is a classifier (class probabilities)";
+    const reason = "no output is a classifier (a distribution or logits over classes)";
     out.push({ name: "outputKl", value: null, reason }, { name: "top1Agreement", value: null, reason });
   } else {
     out.push(
@@ -86,10 +91,13 @@ function checkShapes(original: WeightSet, decoded: WeightSet): void {
  * `samples` seeded uniform random inputs in `inputRange` (default [0, 1)) of its input shape —
  * and reports:
  * - `outputRelError`: ‖y_q − y_f‖/‖y_f‖ over every output value (all outputs concatenated);
- * - `outputRelErrorWorst`: the largest per-output relative error; `outputRelError:<name>` per
- *   output when the model has several;
+ * - `outputRelErrorWorst`: the largest per-output relative error over the outputs that are not
+ *   flagged; `outputRelError:<name>` per output when the model has several;
+ * - `outputFlag:<name>` (null, with the reason) for each output whose float values are
+ *   saturated, near zero or sparse (see `outputFlag`): its relative error is left out of "worst";
  * - `outputKl` (nats, mean over classifier outputs) and `top1Agreement` (fraction, the lowest
- *   over classifier outputs), null with a reason when no output is a classifier;
+ *   over classifier outputs), null with a reason when no output is a distribution or logits
+ *   over classes (see `classifierKind`);
  * - `fidelitySamples`.
  * Identical weights give exactly 0, 0, 0 and 1.
  */

@@ -2,6 +2,7 @@
  * Pure numeric fidelity metrics on model outputs (row-major Float32Arrays `[count, …]`), in
  * float64 accumulators. No model, no tfjs: the evaluator and the sensitivity report call these.
  */
+import { isDistributionRows } from "./output-kind.js";
 
 /** A metric value, or null with the reason it is undefined. */
 export interface MaybeValue {
@@ -28,17 +29,7 @@ export function relativeError(ref: Float32Array, q: Float32Array): MaybeValue {
 
 /** True when every row of `[count, classes]` is a probability distribution (≥ 0, sums to 1 ± tol). */
 export function isDistribution(p: Float32Array, count: number, classes: number, tol = 1e-3): boolean {
-  if (classes < 2 || count === 0 || p.length !== count * classes) return false;
-  for (let n = 0; n < count; n++) {
-    let s = 0;
-    for (let c = 0; c < classes; c++) {
-      const v = p[n * classes + c]!;
-      if (!(v >= 0)) return false;
-      s += v;
-    }
-    if (Math.abs(s - 1) > tol) return false;
-  }
-  return true;
+  return count > 0 && p.length === count * classes && isDistributionRows(p, classes, tol);
 }
 
 /** Row-wise softmax of logits `[count, classes]` (max-shifted, float64 sums). */

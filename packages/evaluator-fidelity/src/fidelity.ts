@@ -1,5 +1,6 @@
 import { Rng, ShapeMismatchError, shapeSize, type Dataset, type ForwardOutput, type ModelProbe, type WeightSet } from "@quantforge/core";
-import { argmaxRows, isDistribution, meanKl, relativeError, softmaxRows, type MaybeValue } from "./fidelity-impl.js";
+import { meanKl, relativeError, softmaxRows, top1Agreement, type MaybeValue } from "./fidelity-impl.js";
+import { classAxis, classifierKind, outputFlag, type OutputFlag } from "./output-kind.js";
 
 /** Where the fidelity inputs come from. */
 export type FidelityInputSource = "calibration" | "test" | "random";
@@ -18,9 +19,10 @@ export interface FidelitySettings {
   /** Shape of one input sample for random inputs when the model does not tell it. */
   readonly inputShape?: readonly number[];
   /**
-   * `auto`: a rank-1 output of ≥ 2 values whose float rows are probability distributions is a
-   * classifier; `probabilities`/`logits`: every rank-1 output is (logits are softmaxed first);
-   * `none`: no KL or top-1. @default "auto"
+   * `auto`: an output is a classifier when its float rows over the last axis are probability
+   * distributions, or when it reads as logits (see `classifierKind`); `probabilities`/`logits`:
+   * every output whose last dimension is ≥ 2 is (logits are softmaxed first); `none`: no KL or
+   * top-1. @default "auto"
    */
   readonly classifier: ClassifierMode;
   /** Floor of q inside ln q for the KL divergence. @default 1e-12 */
@@ -47,6 +49,10 @@ export interface OutputFidelity {
   readonly relError: MaybeValue;
   /** Read as a classifier (KL and top-1 below are set). */
   readonly classifier: boolean;
+  /** How it was read as a classifier (absent when it is not one). */
+  readonly classifierKind?: "probabilities" | "logits";
+  /** Set when the relative error of this output is not meaningful (then left out of `worst`). */
+  readonly flag?: OutputFlag;
   /** Mean KL(p_float ‖ p_quant) in nats (classifiers only). */
   readonly kl?: number;
   /** Share of samples with the same top-1 class (classifiers only). */
@@ -56,7 +62,10 @@ export interface OutputFidelity {
 /** Fidelity of a decoded model against the float model. */
 export interface FidelityResult {
   readonly outputs: readonly OutputFidelity[];
-  /** The largest relative error over the outputs (null if any output's is undefined and none is defined). */
+  /**
+   * The largest relative error over the outputs that are not flagged (null with the reason when
+   * every output is flagged or undefined).
+   */
   readonly worst: MaybeValue;
   /** ‖Δy‖/‖y‖ with every output concatenated. */
   readonly overall: MaybeValue;
@@ -114,16 +123,16 @@ export async function modelOutputs(model: ModelProbe, weights: WeightSet, inputs
 }
 
 interface ClassView {
-  readonly probs: Float32Array;
+  readonly kind: "probabilities" | "logits";
   readonly classes: number;
 }
 
-function classifierView(o: ForwardOutput, count: number, mode: ClassifierMode): ClassView | null {
-  if (mode === "none" || o.shape.length !== 1 || o.shape[0]! < 2) return null;
-  const classes = o.shape[0]!;
-  if (mode === "logits") return { probs: softmaxRows(o.data, count, classes), classes };
-  if (mode === "probabilities") return { probs: o.data, classes };
-  return isDistribution(o.data, count, classes) ? { probs: o.data, classes } : null;
+function classifierView(o: ForwardOutput, mode: ClassifierMode, flagged: boolean): ClassView | null {
+  const classes = classAxis(o.shape);
+  if (mode === "none" || classes === null || o.data.length % classes !== 0) return null;
+  if (mode === "logits" || mode === "probabilities") return { kind: mode, classes };
+  const kind = classifierKind(o.name, o.shape, o.data, flagged);
+  return kind ? { kind, classes } : null;
 }
 
 /**
@@ -144,6 +153,14 @@ export class FidelityMeter {
    */
   constructor(readonly model: ModelProbe, readonly original: WeightSet, readonly settings: FidelitySettings = DEFAULT_FIDELITY_SETTINGS, seed = 0) {
     this.inputs = fidelityInputs(model, settings, seed);
+  }
+
+  private flagCache = new Map<string, OutputFlag | null>();
+
+  /** The flag of a float output (computed once per output name). */
+  private flags(r: ForwardOutput): OutputFlag | null {
+    if (!this.flagCache.has(r.name)) this.flagCache.set(r.name, outputFlag(r.data, classAxis(r.shape)));
+    return this.flagCache.get(r.name)!;
   }
 
   /** The float model's outputs on the inputs (computed once). */
@@ -172,21 +189,23 @@ export class FidelityMeter {
         num += (q.data[i]! - r.data[i]!) ** 2;
         den += r.data[i]! ** 2;
       }
-      if (rel.value === null) undefinedReason ??= `output "${r.name}": ${rel.reason}`;
+      const flag = this.flags(r);
+      if (flag) undefinedReason ??= `output "${r.name}" is left out (${flag.reason})`;
+      else if (rel.value === null) undefinedReason ??= `output "${r.name}": ${rel.reason}`;
       else worst = worst === null ? rel.value : Math.max(worst, rel.value);
-      const view = classifierView(r, count, this.settings.classifier);
+      const view = classifierView(r, this.settings.classifier, flag !== null);
+      const base = { name: r.name, relError: rel, ...(flag ? { flag } : {}) };
       if (!view) {
-        outputs.push({ name: r.name, relError: rel, classifier: false });
+        outputs.push({ ...base, classifier: false });
         return;
       }
-      const qv = this.settings.classifier === "logits" ? softmaxRows(q.data, count, view.classes) : q.data;
-      const a = argmaxRows(view.probs, count, view.classes), b = argmaxRows(qv, count, view.classes);
-      let same = 0;
-      for (let n = 0; n < count; n++) if (a[n] === b[n]) same++;
+      const rows = r.data.length / view.classes;
+      const pf = view.kind === "logits" ? softmaxRows(r.data, rows, view.classes) : r.data;
+      const pq = view.kind === "logits" ? softmaxRows(q.data, rows, view.classes) : q.data;
       outputs.push({
-        name: r.name, relError: rel, classifier: true,
-        kl: meanKl(view.probs, qv, count, view.classes, this.settings.klEpsilon),
-        top1Agreement: count === 0 ? 1 : same / count,
+        ...base, classifier: true, classifierKind: view.kind,
+        kl: meanKl(pf, pq, rows, view.classes, this.settings.klEpsilon),
+        top1Agreement: top1Agreement(pf, pq, rows, view.classes),
       });
     });
     const overall: MaybeValue = den === 0 ? (num === 0 ? { value: 0 } : { value: null, reason: "the float outputs are all zeros" }) : Number.isFinite(num) ? { value: Math.sqrt(num / den) } : { value: null, reason: "the quantized output is not finite" };

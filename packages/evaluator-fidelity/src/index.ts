@@ -1,4 +1,4 @@
-export { fidelityEvaluator, fidelityOptionsSchema, fidelityMetrics, fidelitySettings } from "./fidelity-evaluator.js";
+export { fidelityEvaluator, fidelityOptionsSchema, fidelityMetrics, fidelitySettings, OUTPUT_FLAG } from "./fidelity-evaluator.js";
 export type { FidelityOptions, FidelityOptionsInput } from "./fidelity-evaluator.js";
 export { FidelityMeter, fidelityInputs, modelOutputs, DEFAULT_FIDELITY_SETTINGS } from "./fidelity.js";
 export type { FidelitySettings, FidelityInputs, FidelityInputSource, FidelityResult, OutputFidelity, ClassifierMode } from "./fidelity.js";
@@ -7,3 +7,5 @@ export type { MaybeValue } from "./fidelity-impl.js";
 export { sensitivityReport, formatSensitivityMarkdown } from "./sensitivity.js";
 export type { SensitivityReport, SensitivityRow, SensitivityOptions } from "./sensitivity.js";
 export { VERSION as FIDELITY_VERSION } from "./version.js";
+export { outputFlag, classifierKind, classAxis, isDistributionRows, SATURATION_EPS, NEAR_ZERO_ABS, SPARSE_SHARE, MAX_LOGIT_CLASSES, CLASS_NAME } from "./output-kind.js";
+export type { OutputFlag } from "./output-kind.js";

@@ -1,5 +1,5 @@
 import {
-  createRunContext, defaultSelector, dequantizeModel, requireCapabilities, throwIfAborted,
+  createRunContext, defaultSelector, printable, dequantizeModel, requireCapabilities, throwIfAborted,
   type DiagnosticsSink, type ModelProbe, type ProgressReporter, type Quantizer, type TensorSelector, type WeightSet,
 } from "@quantforge/core";
 import { tensorSqnrDb, type MaybeValue } from "./fidelity-impl.js";
@@ -31,6 +31,13 @@ export interface SensitivityReport {
   readonly rows: readonly SensitivityRow[];
   /** Worst-output relative error with every selected tensor quantized together. */
   readonly allTogether: MaybeValue;
+  /** Outputs whose relative error is not meaningful (saturated, near zero, sparse), left out of "worst". */
+  readonly flaggedOutputs: readonly { readonly name: string; readonly reason: string }[];
+  /**
+   * What the rows are ranked by: the worst-output relative error, or — when every output is
+   * flagged, so no output has a meaningful worst — the relative error over all outputs.
+   */
+  readonly rankedBy: "outputRelErrorWorst" | "outputRelError";
 }
 
 /** Options of {@link sensitivityReport}. */
@@ -77,13 +84,16 @@ export async function sensitivityReport(model: ModelProbe, o: SensitivityOptions
     o.progress?.update("sensitivity", i + 1, selected.length);
   }
   const all = await meter.measure(original.map((u) => (decodedAll.has(u.name) ? { ...u, data: decodedAll.get(u.name)! } : u)));
-  raw.sort((a, b) => key(b.outputRelErrorWorst) - key(a.outputRelErrorWorst) || (a.tensor < b.tensor ? -1 : a.tensor > b.tensor ? 1 : 0));
-  const power = raw.reduce((s, r) => s + (r.outputRelErrorWorst.value ?? 0) ** 2, 0);
-  const rows = raw.map((r, i) => ({
-    rank: i + 1, ...r,
-    share: r.outputRelErrorWorst.value === null ? null : power === 0 ? 0 : r.outputRelErrorWorst.value ** 2 / power,
-  }));
-  return { model: model.id, quantizer: o.quantizer.id, samples: meter.inputs.count, source: meter.inputs.source, rows, allTogether: all.worst };
+  const flaggedOutputs = all.outputs.flatMap((x) => (x.flag ? [{ name: x.name, reason: x.flag.reason }] : []));
+  const rankedBy = all.outputs.length > 0 && flaggedOutputs.length === all.outputs.length ? "outputRelError" : "outputRelErrorWorst";
+  const by = (r: Omit<SensitivityRow, "rank" | "share">) => (rankedBy === "outputRelError" ? r.outputRelError : r.outputRelErrorWorst);
+  raw.sort((a, b) => key(by(b)) - key(by(a)) || (a.tensor < b.tensor ? -1 : a.tensor > b.tensor ? 1 : 0));
+  const power = raw.reduce((s, r) => s + (by(r).value ?? 0) ** 2, 0);
+  const rows = raw.map((r, i) => {
+    const v = by(r).value;
+    return { rank: i + 1, ...r, share: v === null ? null : power === 0 ? 0 : v ** 2 / power };
+  });
+  return { model: model.id, quantizer: o.quantizer.id, samples: meter.inputs.count, source: meter.inputs.source, rows, allTogether: all.worst, flaggedOutputs, rankedBy };
 }
 
 function num(v: MaybeValue, digits: number, suffix = ""): string {
@@ -97,11 +107,17 @@ export function formatSensitivityMarkdown(r: SensitivityReport): string {
     "",
     `One tensor quantized at a time, every other tensor float; ${r.samples} ${r.source} input sample(s). Worst-output relative error with all of them quantized together: ${num(r.allTogether, 4)}.`,
     "",
+    ...(r.flaggedOutputs.length > 0 ? [
+      `Outputs left out of "worst" (their relative error does not measure quality on these inputs)${r.rankedBy === "outputRelError" ? "; every output is flagged, so the rows are ranked by the error over all outputs" : ""}:`,
+      "",
+      ...r.flaggedOutputs.map((f) => `- ${printable(f.name)}: ${f.reason}`),
+      "",
+    ] : []),
     "| rank | tensor | weights | worst-output rel. error | rel. error (all outputs) | share of error² | tensor SQNR (dB) |",
     "|---:|---|---:|---:|---:|---:|---:|",
   ];
   for (const row of r.rows) {
-    lines.push(`| ${row.rank} | ${row.tensor} | ${row.count} | ${num(row.outputRelErrorWorst, 4)} | ${num(row.outputRelError, 4)} | ${row.share === null ? "—" : `${(100 * row.share).toFixed(1)} %`} | ${num(row.sqnrDb, 4)} |`);
+    lines.push(`| ${row.rank} | ${printable(row.tensor)} | ${row.count} | ${num(row.outputRelErrorWorst, 4)} | ${num(row.outputRelError, 4)} | ${row.share === null ? "—" : `${(100 * row.share).toFixed(1)} %`} | ${num(row.sqnrDb, 4)} |`);
   }
   return lines.join("\n") + "\n";
 }

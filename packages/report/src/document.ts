@@ -1,4 +1,5 @@
 import type { CompareCell } from "@quantforge/core";
+import type { RankMetric } from "./ranking.js";
 
 /** An input file of a comparison and its SHA-256 (the manifest's proof of what was compared). */
 export interface InputFile {
@@ -68,4 +69,9 @@ export interface CompareDocument {
   readonly totals: CompareTotals;
   /** Finished cells in plan order. */
   readonly cells: readonly CompareCell[];
+  /**
+   * The metric "best" is decided by (see `rankingOf`): `accuracy`, `outputRelErrorWorst`
+   * (model-output metrics) or `sqnrDb` (weights only). Absent in documents written before it.
+   */
+  readonly rankedBy?: RankMetric;
 }

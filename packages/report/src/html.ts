@@ -3,6 +3,7 @@ import type { CompareDocument } from "./document.js";
 import { statusLine } from "./markdown.js";
 import { cellPoints } from "./points.js";
 import { renderSvg } from "./svg.js";
+import { bestNote, flaggedOutputs, rankingOf } from "./ranking.js";
 import { fidelityTable, fmtNum, fmtRel, heatTable, resultsTable, type HeatTable } from "./tables.js";
 
 /** Escapes text for HTML element content and attribute values. */
@@ -76,9 +77,10 @@ export async function renderHtml(doc: CompareDocument): Promise<string> {
   }
   if (figures.length > 0) parts.push(tag("div", { class: "charts" }, figures.join("")));
   if (charts.length === 0) parts.push(tag("p", { class: "note" }, "No charts: no cell finished with metrics."));
-  const table = resultsTable(points);
+  const ranking = rankingOf(points);
+  const table = resultsTable(points, ranking);
   parts.push(tag("h2", {}, "Results"));
-  parts.push(tag("p", { class: "note" }, "Bold: the best value among the cells of the same nominal bit rate (smallest bits/weight and bytes; largest SQNR, σ-normalised SQNR, accuracy, agreement)."));
+  parts.push(tag("p", { class: "note", id: "ranked-by", "data-metric": ranking.metric }, escapeHtml(bestNote(ranking, "Bold"))));
   const head = tag("tr", {}, table.head.map((h) => tag("th", {}, escapeHtml(h))).join(""));
   const rows = table.rows.map((r, i) => tag("tr", points[i]!.status === "failed" ? { class: "failed" } : {},
     r.map((c) => tag("td", c.numeric || c.best ? { class: [c.numeric ? "num" : "", c.best ? "best" : ""].filter(Boolean).join(" ") } : {}, escapeHtml(c.text))).join("")));
@@ -91,7 +93,12 @@ export async function renderHtml(doc: CompareDocument): Promise<string> {
   const fid = fidelityTable(doc.cells, points);
   if (fid.rows.length > 0) {
     parts.push(tag("h2", {}, "Model-output fidelity"));
-    parts.push(tag("p", { class: "note" }, "Relative output error ‖y_q − y_f‖/‖y_f‖ of the decoded model against the float model: over every output value, of the worst output, and per output; output KL (nats) and top-1 agreement for classifier outputs."));
+    parts.push(tag("p", { class: "note" }, "Relative output error ‖y_q − y_f‖/‖y_f‖ of the decoded model against the float model: over every output value, of the worst output (flagged outputs left out), and per output; output KL (nats) and top-1 agreement only for outputs that are distributions or logits over classes."));
+    const flags = flaggedOutputs(doc.cells);
+    if (flags.length > 0) {
+      parts.push(tag("p", {}, "Flagged outputs, left out of “worst output” (their relative error does not measure quality on these inputs):"));
+      parts.push(tag("ul", { id: "flagged-outputs" }, flags.map((f) => tag("li", {}, `${tag("code", {}, escapeHtml(f.name))}: ${escapeHtml(f.reason)}`)).join("")));
+    }
     const fh = ["#", "method", "point", "coder", "rel. error", "worst output", ...fid.outputs.map((o) => `rel. error ${o}`), "KL", "top-1 %"];
     const fr = fid.rows.map((r) => tag("tr", {}, [String(r.index), r.label, r.point || "–", r.coder, fmtRel(r.overall), fmtRel(r.worst), ...r.perOutput.map(fmtRel), fmtRel(r.kl), fmtNum(r.top1 === null ? null : 100 * r.top1, 2)]
       .map((v, i) => tag("td", i === 0 || i >= 4 ? { class: "num" } : {}, escapeHtml(v))).join("")));

@@ -12,3 +12,5 @@ export { renderCsv, csvField } from "./csv.js";
 export { renderHtml, escapeHtml, heatColor } from "./html.js";
 export { sensitivityChart, renderSensitivityHtml } from "./sensitivity.js";
 export type { SensitivityChartInput, SensitivityChartRow } from "./sensitivity.js";
+export { rankingOf, bestByRanking, flaggedOutputs, bestNote } from "./ranking.js";
+export type { Ranking, RankMetric, FlaggedOutput } from "./ranking.js";

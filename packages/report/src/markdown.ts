@@ -1,5 +1,6 @@
 import type { CompareDocument } from "./document.js";
 import { cellPoints } from "./points.js";
+import { bestNote, flaggedOutputs, rankingOf } from "./ranking.js";
 import { fidelityTable, fmtNum, fmtRel, heatTable, resultsTable } from "./tables.js";
 
 function esc(s: string): string {
@@ -25,9 +26,10 @@ export function statusLine(doc: CompareDocument): string {
  */
 export function renderMarkdown(doc: CompareDocument): string {
   const points = cellPoints(doc.cells);
-  const table = resultsTable(points);
+  const ranking = rankingOf(points);
+  const table = resultsTable(points, ranking);
   const out: string[] = [`# quantforge compare — ${esc(doc.title)}`, "", statusLine(doc), ""];
-  out.push("Bold: the best value among the cells of the same nominal bit rate (smallest bits/weight and bytes; largest SQNR, σ-normalised SQNR, accuracy and agreement). Cells without a bit rate are grouped by their measured bits/weight rounded to an integer.", "");
+  out.push(bestNote(ranking, "Bold"), "");
   out.push(row(table.head), row(table.head.map((_, i) => (table.rows[0]?.[i]?.numeric ?? false ? "---:" : "---"))));
   for (const r of table.rows) out.push(row(r.map((c) => (c.best ? `**${esc(c.text)}**` : esc(c.text)))));
   const failed = points.filter((p) => p.status === "failed");
@@ -38,7 +40,13 @@ export function renderMarkdown(doc: CompareDocument): string {
   const fid = fidelityTable(doc.cells, points);
   if (fid.rows.length > 0) {
     out.push("", "## Model-output fidelity", "");
-    out.push("Relative output error ‖y_q − y_f‖/‖y_f‖ of the decoded model against the float model (fidelity evaluator): over every output value, of the worst output, and per output when the model has several; output KL (nats) and top-1 agreement for classifier outputs.", "");
+    out.push("Relative output error ‖y_q − y_f‖/‖y_f‖ of the decoded model against the float model (fidelity evaluator): over every output value, of the worst output (flagged outputs left out), and per output when the model has several; output KL (nats) and top-1 agreement only for outputs that are distributions or logits over classes.", "");
+    const flags = flaggedOutputs(doc.cells);
+    if (flags.length > 0) {
+      out.push("Flagged outputs, left out of \"worst output\" (their relative error does not measure quality on these inputs):", "");
+      for (const f of flags) out.push(`- \`${esc(f.name)}\`: ${esc(f.reason)}`);
+      out.push("");
+    }
     out.push(row(["#", "method", "point", "coder", "rel. error", "worst output", ...fid.outputs.map((o) => `rel. error ${esc(o)}`), "KL", "top-1 %"]));
     out.push(row(["---:", "---", "---", "---", "---:", "---:", ...fid.outputs.map(() => "---:"), "---:", "---:"]));
     for (const r of fid.rows) out.push(row([String(r.index), esc(r.label), esc(r.point || "–"), esc(r.coder), fmtRel(r.overall), fmtRel(r.worst), ...r.perOutput.map(fmtRel), fmtRel(r.kl), fmtNum(r.top1 === null ? null : 100 * r.top1, 2)]));

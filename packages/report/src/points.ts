@@ -30,6 +30,10 @@ export interface CellPoint {
   readonly floatAccuracy: number | null;
   /** Top-1 agreement with the float model in [0, 1]. */
   readonly agreement: number | null;
+  /** Worst-output relative error of the decoded model (fidelity evaluator; flagged outputs excluded). */
+  readonly outputRelErrorWorst: number | null;
+  /** Top-1 agreement over classifier outputs (fidelity evaluator), in [0, 1]. */
+  readonly top1: number | null;
   readonly seconds: number;
   readonly error: string | null;
 }
@@ -77,6 +81,8 @@ export function cellPoints(cells: readonly CompareCell[]): CellPoint[] {
       accuracy: num(s.accuracy),
       floatAccuracy: num(s.floatAccuracy),
       agreement: num(s.agreement),
+      outputRelErrorWorst: num(s.outputRelErrorWorst),
+      top1: num(s.top1Agreement),
       seconds: c.seconds,
       error: c.error ? `${c.error.code}: ${c.error.message}` : null,
     };

@@ -4,8 +4,8 @@ import { expect, it } from "vitest";
 it("exports exactly the public API", async () => {
   expect(Object.keys(await import("./index.js")).sort()).toEqual([
     "COMPARE_FORMAT", "COMPARE_FORMAT_VERSION", "FLOAT_LABEL", "PARETO_LABEL", "SLB_LABEL", "UNIFORM_LABEL",
-    "bestInGroup", "cellPoints", "compareCharts", "csvField", "escapeHtml", "fidelityTable", "fmtNum", "fmtRel", "heatColor", "heatTable",
-    "laplacianReferences", "laplacianSlbDb", "paretoFront", "pointText", "rateGroup", "renderCsv", "renderHtml",
+    "bestByRanking", "bestInGroup", "bestNote", "cellPoints", "compareCharts", "csvField", "escapeHtml", "fidelityTable", "flaggedOutputs", "fmtNum", "fmtRel", "heatColor", "heatTable",
+    "laplacianReferences", "laplacianSlbDb", "paretoFront", "pointText", "rankingOf", "rateGroup", "renderCsv", "renderHtml",
     "renderMarkdown", "renderSensitivityHtml", "renderSvg", "resultsTable", "sensitivityChart", "statusLine",
   ]);
 });

@@ -5,6 +5,7 @@ import { csvField, renderCsv } from "./csv.js";
 import { escapeHtml, heatColor, renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";
 import { bestInGroup, cellPoints, paretoFront, rateGroup, type CellPoint } from "./points.js";
+import { bestByRanking, flaggedOutputs, rankingOf } from "./ranking.js";
 import { fidelityTable, heatTable, resultsTable } from "./tables.js";
 import { fixtureDocument, sampleDocument } from "./__tests__/fixture.js";
 
@@ -84,7 +85,10 @@ describe("charts", () => {
 
 describe("tables", () => {
   it("bolds the best value per bit rate in the Markdown table and lists failures", () => {
-    const md = renderMarkdown(doc);
+    // Weights only (no model-output metric): every metric column marks its best, SQNR included.
+    // (Issue 15 changed this: with accuracy or fidelity only that column is marked, see below.)
+    const weightsOnly = { ...doc, cells: doc.cells.map((c) => (c.result ? { ...c, result: { ...c.result, summary: Object.fromEntries(Object.entries(c.result.summary).filter(([k]) => !/ccuracy|agreement/.test(k))) as typeof c.result.summary } } : c)) };
+    const md = renderMarkdown(weightsOnly);
     const lines = md.split("\n");
     expect(lines[0]).toBe("# quantforge compare — weights <fixture>.safetensors");
     expect(lines).toContain("9 of 9 cells finished (8 ok, 1 failed) · seed 1 · quantforge 0.0.0-test · Node v20.0.0");
@@ -96,6 +100,48 @@ describe("tables", () => {
     expect(md).toContain("- #8 broken [bits=3] + fixed: QF_INTERNAL: deliberately broken");
     expect(md).toContain("| dense_1/kernel | dense_2/kernel |");
     expect(md).toContain(`SHA-256 \`${"ab".repeat(32)}\``);
+    expect(md).toContain("ranked by weight SQNR");
+  });
+
+  it("ranks by the model-output metric when there is one: only that column is marked best", () => {
+    const pts = cellPoints(doc.cells);
+    expect(rankingOf(pts).metric).toBe("accuracy");
+    const t = resultsTable(pts);
+    const col = (h: string) => t.head.indexOf(h);
+    const marked = new Set(t.rows.flatMap((r) => r.flatMap((c, i) => (c.best ? [t.head[i]] : []))));
+    expect([...marked]).toEqual(["accuracy %"]);
+    const best = bestByRanking(pts);
+    for (const r of new Set(pts.map((p) => p.rate))) {
+      const group = pts.filter((p) => p.rate === r && p.status === "ok" && p.accuracy !== null);
+      if (group.length === 0) continue;
+      const top = Math.max(...group.map((p) => p.accuracy!));
+      pts.forEach((p, i) => { if (p.rate === r && p.status === "ok") expect(best[i]).toBe(p.accuracy === top); });
+    }
+    expect(t.rows.map((r) => r[col("accuracy %")]!.best)).toEqual(best);
+    expect(renderMarkdown(doc)).toContain("ranked by the highest top-1 accuracy");
+  });
+
+  it("ranks by the worst-output error (lower is better) over a higher SQNR, and lists flagged outputs", async () => {
+    // Cell 1 has the higher SQNR but destroyed outputs: it must not be best.
+    const noAcc = (s: Record<string, unknown>) => Object.fromEntries(Object.entries(s).filter(([k]) => !/ccuracy|agreement/.test(k)));
+    const cells = doc.cells.map((c, i) => (c.status !== "ok" ? c : {
+      ...c, bits: 4,
+      result: { ...c.result!, summary: { ...noAcc(c.result!.summary), count: 1, sqnrDb: i === 1 ? 30 : 10, outputRelError: 0.1, outputRelErrorWorst: i === 1 ? 1.4 : 0.1 + i / 100, top1Agreement: i === 1 ? 0 : 1, "outputFlag:heatmap": null, "outputFlag:heatmapReason": "saturated: every value …" } as never },
+    }));
+    const d2 = { ...doc, cells };
+    const pts = cellPoints(cells);
+    expect(rankingOf(pts).metric).toBe("outputRelErrorWorst");
+    const best = bestByRanking(pts);
+    expect(best[1]).toBe(false);
+    expect(best[0]).toBe(true);
+    expect(flaggedOutputs(cells)).toEqual([{ name: "heatmap", reason: "saturated: every value …" }]);
+    const md = renderMarkdown(d2);
+    expect(md).toContain("- `heatmap`: saturated: every value …");
+    expect(md).toContain("**0.1000**");
+    expect(md).not.toContain("**30.00**");
+    const html = await renderHtml(d2);
+    expect(html).toContain('id="flagged-outputs"');
+    expect(html).toContain('data-metric="outputRelErrorWorst"');
   });
 
   it("builds the per-layer heat table from the measured per-tensor SQNR", () => {

@@ -1,5 +1,6 @@
 import type { CompareCell } from "@quantforge/core";
 import { bestInGroup, type Better, type CellPoint } from "./points.js";
+import { rankingOf, type Ranking } from "./ranking.js";
 
 /** One cell of a rendered table: its text and whether it is the best of its rate group. */
 export interface TableCell {
@@ -13,6 +14,8 @@ export interface TableCell {
 export interface Table {
   readonly head: readonly string[];
   readonly rows: readonly (readonly TableCell[])[];
+  /** What "best" means in this table (see `rankingOf`). */
+  readonly ranking?: Ranking;
 }
 
 /** Formats a number with `digits` decimals; `–` for null. */
@@ -25,17 +28,23 @@ interface Column {
   readonly value?: (p: CellPoint) => number | null;
   readonly text: (p: CellPoint) => string;
   readonly better?: Better;
+  /** The ranking metric this column shows (its best is "the best cell"). */
+  readonly rank?: Ranking["metric"];
 }
 
 const pct = (v: number | null) => (v === null ? null : 100 * v);
 
 /**
- * The results table: one row per cell in plan order. Metric columns mark the best value of each
- * rate group (see `rateGroup`): smallest bits/weight and bytes, largest SQNR, σ-normalised SQNR,
- * accuracy and agreement. Accuracy columns appear only when some cell has them.
+ * The results table: one row per cell in plan order. "Best" of each rate group (see
+ * `rateGroup`) follows the ranking (`rankingOf`): with a model-output metric (accuracy, or the
+ * fidelity evaluator's worst-output relative error) only that column is marked, so a high
+ * weight SQNR is never shown as best while the outputs are wrong; without one, every metric
+ * column marks its best (smallest bits/weight and bytes; largest SQNR, σ-normalised SQNR,
+ * accuracy and agreement). Accuracy and fidelity columns appear only when some cell has them.
  */
-export function resultsTable(points: readonly CellPoint[]): Table {
+export function resultsTable(points: readonly CellPoint[], ranking: Ranking = rankingOf(points)): Table {
   const hasAcc = points.some((p) => p.accuracy !== null);
+  const hasFid = points.some((p) => p.outputRelErrorWorst !== null || p.top1 !== null);
   const cols: Column[] = [
     { head: "#", text: (p) => String(p.index) },
     { head: "method", text: (p) => p.label },
@@ -44,18 +53,24 @@ export function resultsTable(points: readonly CellPoint[]): Table {
     { head: "status", text: (p) => (p.status === "ok" ? "ok" : `failed (${(p.error ?? "").split(":")[0]})`) },
     { head: "bits/w", value: (p) => p.bitsPerWeight, text: (p) => fmtNum(p.bitsPerWeight, 3), better: "min" },
     { head: "bytes", value: (p) => p.bytes, text: (p) => fmtNum(p.bytes, 0), better: "min" },
-    { head: "SQNR dB", value: (p) => p.sqnrDb, text: (p) => (p.exact ? "exact" : fmtNum(p.sqnrDb, 2)), better: "max" },
+    { head: "SQNR dB", value: (p) => p.sqnrDb, text: (p) => (p.exact ? "exact" : fmtNum(p.sqnrDb, 2)), better: "max", rank: "sqnrDb" },
     { head: "σ-norm SQNR dB", value: (p) => p.normSqnrDb, text: (p) => fmtNum(p.normSqnrDb, 2), better: "max" },
     ...(hasAcc ? [
-      { head: "accuracy %", value: (p: CellPoint) => pct(p.accuracy), text: (p: CellPoint) => fmtNum(pct(p.accuracy), 2), better: "max" as const },
+      { head: "accuracy %", value: (p: CellPoint) => pct(p.accuracy), text: (p: CellPoint) => fmtNum(pct(p.accuracy), 2), better: "max" as const, rank: "accuracy" as const },
       { head: "agreement %", value: (p: CellPoint) => pct(p.agreement), text: (p: CellPoint) => fmtNum(pct(p.agreement), 2), better: "max" as const },
+    ] : []),
+    ...(hasFid ? [
+      { head: "worst out. err", value: (p: CellPoint) => p.outputRelErrorWorst, text: (p: CellPoint) => fmtRel(p.outputRelErrorWorst), better: "min" as const, rank: "outputRelErrorWorst" as const },
+      { head: "top-1 %", value: (p: CellPoint) => pct(p.top1), text: (p: CellPoint) => fmtNum(pct(p.top1), 2), better: "max" as const },
     ] : []),
     { head: "time s", text: (p) => p.seconds.toFixed(2) },
   ];
-  const best = cols.map((c) => (c.value && c.better ? bestInGroup(points, c.value, c.better) : points.map(() => false)));
+  const byOutput = ranking.metric !== "sqnrDb";
+  const best = cols.map((c) => (c.value && c.better && (!byOutput || c.rank === ranking.metric) ? bestInGroup(points, c.value, c.better) : points.map(() => false)));
   return {
     head: cols.map((c) => c.head),
     rows: points.map((p, r) => cols.map((c, i) => ({ text: c.text(p), best: best[i]![r]!, numeric: i === 0 || c.value !== undefined || c.head === "time s" }))),
+    ranking,
   };
 }
 

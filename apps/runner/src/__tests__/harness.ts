@@ -12,13 +12,14 @@ export interface CliResult {
 }
 
 /** Runs `quantforge <args>` in-process with captured stdout/stderr. */
-export async function cli(args: readonly string[], opts: { plugins?: readonly AnyPlugin[]; isTTY?: boolean; cwd?: string } = {}): Promise<CliResult> {
+export async function cli(args: readonly string[], opts: { plugins?: readonly AnyPlugin[]; isTTY?: boolean; cwd?: string; columns?: number } = {}): Promise<CliResult> {
   let out = "";
   let err = "";
   const code = await main(["node", "quantforge", ...args], {
     stdout: { write: (s: string) => (out += s) },
     stderr: { write: (s: string) => (err += s) },
     isTTY: opts.isTTY ?? false,
+    ...(opts.columns !== undefined ? { columns: opts.columns } : {}),
     plugins: opts.plugins,
     ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
   });

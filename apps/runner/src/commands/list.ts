@@ -42,7 +42,7 @@ export function register(program: Command, rt: Runtime): void {
       if (opts.json) return printJson(rt, doc);
       for (const [title, entries] of [["quantizers", doc.quantizers], ["coders", doc.coders], ["evaluators", doc.evaluators]] as const) {
         rt.out(`${title}:\n`);
-        rt.out(renderTable(["id", "version", "description", "source"], entries.map((e) => [e.id, e.version, e.description, e.source]), ["left", "left", "left", "left"]));
+        rt.out(renderTable(["id", "version", "description", "source"], entries.map((e) => [e.id, e.version, e.description, e.source]), ["left", "left", "left", "left"], rt.columns));
       }
     });
 }

@@ -1,10 +1,10 @@
 import { isAbsolute, resolve, dirname } from "node:path";
 import { AbortedError, QuantforgeError, ErrorCodes } from "@quantforge/core";
-import { cellPoints, resultsTable } from "@quantforge/report";
+import { resultsText } from "./display.js";
 import { isReferenceModelId } from "@quantforge/model-tfjs";
 import { UsageError } from "../errors.js";
 import { parseInputShapes, parseSeed } from "../options.js";
-import { printJson, renderTable } from "../output.js";
+import { printJson } from "../output.js";
 import type { Runtime } from "../runtime.js";
 import { isPluginPath, loadCompareConfig, resolveCompareConfig, validateCompareConfig, type CompareConfigInput, type ResolvedCompareConfig } from "./config.js";
 import { createCompareDisplay, type CompareDisplay } from "./display.js";
@@ -188,9 +188,7 @@ export async function compareCommand(rt: Runtime, flags: CompareFlags): Promise<
   const written = await writeCompareOutputs(out, doc);
   if (flags.json) printJson(rt, doc);
   else {
-    const t = resultsTable(cellPoints(doc.cells));
-    rt.out(renderTable(t.head, t.rows.map((r) => r.map((c) => (c.best ? `${c.text} *` : c.text))), t.rows[0]?.map((c) => (c.numeric ? "right" : "left"))));
-    rt.out(`* best of its bit rate. ${doc.totals.finished} of ${doc.totals.planned} cells (${doc.totals.ok} ok, ${doc.totals.failed} failed) in ${doc.totals.seconds.toFixed(1)} s\n`);
+    rt.out(resultsText(doc, rt.columns));
     rt.out(`wrote ${written.join(", ")}\n`);
   }
   if (doc.interrupted) {

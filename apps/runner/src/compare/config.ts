@@ -161,7 +161,8 @@ function entries<T>(source: string, field: string, list: readonly unknown[], par
 
 /**
  * Resolves a validated configuration: parses string entries, applies defaults (coder `fixed`,
- * evaluators `sqnr,size`, plus `accuracy` with a reference-style model; data `embedded` for
+ * evaluators `sqnr,size`, plus `accuracy` with a reference-style model or `fidelity` with any
+ * other model (when evaluators are not given); data `embedded` for
  * those; seed 0; no timeout) and makes paths
  * absolute against `baseDir`. Exactly one of `model` and `weights` must be given.
  */
@@ -186,7 +187,10 @@ export function resolveCompareConfig(c: z.output<typeof compareConfigSchema>, ba
   // Reference-style models have labelled MNIST test data: accuracy is always measured there (its
   // charts are what such a comparison is for). Other models have no labels (use fidelity).
   const reference = model !== undefined && modelKind(model, data) === "reference";
-  const evaluators = reference && !evaluatorList.some((e) => e.id === "accuracy") ? [...evaluatorList, { id: "accuracy", options: {} }] : evaluatorList;
+  // Any other model: when evaluators are not given, fidelity measures the model's outputs, so
+  // the cells are ranked by what users care about (the outputs), not by weight SQNR.
+  const evaluators = reference && !evaluatorList.some((e) => e.id === "accuracy") ? [...evaluatorList, { id: "accuracy", options: {} }]
+    : model !== undefined && !reference && c.evaluators === undefined ? [...evaluatorList, { id: "fidelity", options: {} }] : evaluatorList;
   return {
     ...(hasModel ? {
       model: model!,

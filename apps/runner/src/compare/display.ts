@@ -1,4 +1,6 @@
-import type { CompareCell, CompareCellSpec } from "@quantforge/core";
+import { printable, type CompareCell, type CompareCellSpec } from "@quantforge/core";
+import { cellPoints, flaggedOutputs, rankingOf, resultsTable, type CompareDocument } from "@quantforge/report";
+import { renderTable } from "../output.js";
 import type { Runtime } from "../runtime.js";
 
 /** Receives the events of a running comparison (progress on stderr). */
@@ -27,6 +29,7 @@ export function cellLine(c: CompareCell): string {
   else if (typeof s.sqnrDb === "number") parts.push(`SQNR ${s.sqnrDb.toFixed(2)} dB`);
   if (typeof s.bitsPerWeight === "number") parts.push(`${s.bitsPerWeight.toFixed(3)} bits/w`);
   if (typeof s.accuracy === "number") parts.push(`accuracy ${(100 * s.accuracy).toFixed(2)}%`);
+  if (typeof s.outputRelErrorWorst === "number") parts.push(`worst-output error ${s.outputRelErrorWorst.toPrecision(3)}`);
   return `ok     ${cellName(c)}: ${parts.join(" · ") || "no metrics"} (${c.seconds.toFixed(2)} s)`;
 }
 
@@ -107,4 +110,41 @@ function ttyDisplay(rt: Pick<Runtime, "err">, columns: number): CompareDisplay {
 export function createCompareDisplay(rt: Pick<Runtime, "err" | "isTTY">, opts: { quiet?: boolean; columns?: number } = {}): CompareDisplay {
   if (opts.quiet) return SILENT;
   return rt.isTTY ? ttyDisplay(rt, opts.columns ?? (process.stderr.columns || 100)) : lineDisplay(rt);
+}
+
+/**
+ * The results table `compare` prints on stdout, fitted to `columns` (undefined = no limit): the
+ * best cell of each bit rate is starred in the ranking column only (the model-output metric when
+ * one was measured, else weight SQNR), followed by what the star means, the flagged outputs and
+ * the totals.
+ */
+export function resultsText(doc: CompareDocument, columns?: number): string {
+  const points = cellPoints(doc.cells);
+  const ranking = rankingOf(points);
+  const t = resultsTable(points, ranking);
+  const rows = t.rows.map((r) => r.map((c) => (c.best ? `${c.text} *` : c.text)));
+  const align = t.head.map((_, i) => (t.rows[0]?.[i]?.numeric ? "right" : "left") as "right" | "left");
+  // Columns left out, in this order, while the table is wider than the terminal: ones that say
+  // nothing here (one coder for every cell, every cell ok), then the least read ones.
+  const same = (h: string) => new Set(rows.map((r) => r[t.head.indexOf(h)])).size <= 1;
+  // The first kind goes before any text is cut; the second only when cutting is not enough.
+  const droppable: [string, boolean][] = [...(same("coder") ? [["coder", true] as [string, boolean]] : []), ...(same("status") ? [["status", true] as [string, boolean]] : []), ["σ-norm SQNR dB", false], ["time s", false], ["bytes", false]];
+  let keep = t.head.map((_, i) => i);
+  const render = (width: number | undefined) => renderTable(keep.map((i) => t.head[i]!), rows.map((r) => keep.map((i) => r[i]!)), keep.map((i) => align[i]!), width);
+  let s = render(columns);
+  for (const [h, free] of droppable) {
+    if (columns === undefined || widest(free ? render(undefined) : s) <= columns) continue;
+    keep = keep.filter((i) => t.head[i] !== h);
+    s = render(columns);
+  }
+  const left = t.head.filter((_, i) => !keep.includes(i));
+  if (left.length > 0) s += `(left out to fit ${columns} columns: ${left.join(", ")}; all of them are in report.md and results.json)\n`;
+  const by = ranking.metric === "sqnrDb" ? "best value of its bit rate (no model-output metric: ranked by weight SQNR)" : `best of its bit rate by ${ranking.label} (weight SQNR for reference only)`;
+  s += `* ${by}. ${doc.totals.finished} of ${doc.totals.planned} cells (${doc.totals.ok} ok, ${doc.totals.failed} failed) in ${doc.totals.seconds.toFixed(1)} s\n`;
+  for (const f of flaggedOutputs(doc.cells)) s += `output "${printable(f.name)}" left out of the worst-output error: ${f.reason}\n`;
+  return s;
+}
+
+function widest(text: string): number {
+  return Math.max(0, ...text.split("\n").map((l) => [...l].length));
 }

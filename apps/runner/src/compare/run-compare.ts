@@ -3,7 +3,7 @@ import {
   compare, planCompare,
   type CompareCellRunner, type CompareCoder, type CompareEvaluator, type CompareQuantizer, type ModelProbe,
 } from "@quantforge/core";
-import { COMPARE_FORMAT, COMPARE_FORMAT_VERSION, type CompareDocument, type PluginVersion } from "@quantforge/report";
+import { COMPARE_FORMAT, COMPARE_FORMAT_VERSION, cellPoints, rankingOf, type CompareDocument, type PluginVersion } from "@quantforge/report";
 import { UsageError } from "../errors.js";
 import { disposeModel } from "../model-probe.js";
 import { builtinPlugins } from "../plugins.js";
@@ -141,5 +141,6 @@ export async function runCompare(rt: Runtime, config: ResolvedCompareConfig, o: 
     interrupted: result.aborted,
     totals: { planned: result.total, finished: cells.length, ok, failed: cells.length - ok, seconds: (performance.now() - t0) / 1000 },
     cells,
+    rankedBy: rankingOf(cellPoints(cells)).metric,
   };
 }
