@@ -4,7 +4,7 @@ import { guardOutput } from "./output.js";
 import { basename, dirname, join, resolve } from "node:path";
 import {
   ErrorCodes, InvalidQuantizedError, QuantforgeError, codebookMap, createRunContext, dequantizeTensor,
-  CollectingDiagnostics, assertQuantizedModel, assertWeightSet, requireCapabilities, throwIfAborted,
+  CollectingDiagnostics, assertQuantizedModel, assertSomethingToQuantize, defaultSelector, type TensorSelector, assertWeightSet, requireCapabilities, throwIfAborted,
   type ModelProbe, type QuantizedModel, type QuantizedTensor, type WeightTensor,
 } from "@quantforge/core";
 import { accumulateStats, emptyStats, mergeStats, sqnrDb } from "@quantforge/evaluator-sqnr";
@@ -78,6 +78,15 @@ export async function quantizeModel(o: QuantizeModelOptions): Promise<{ report: 
 }
 
 async function quantizeWith(o: QuantizeModelOptions, fmt: InputFormat, probe: ModelProbe | undefined, t0: number, peak: () => number, sampleRss: () => void): Promise<{ report: QuantizeReport; markdown: string }> {
+  // Counts what the selection picks (each float tensor is asked once) for core's "nothing to quantize" rule.
+  const tally = { total: 0, selected: 0, kernels: 0 };
+  const select: TensorSelector = (t) => {
+    const s = o.select(t);
+    tally.total++;
+    if (s) tally.selected++;
+    if (defaultSelector(t)) tally.kernels++;
+    return s;
+  };
   const src = await openSource(o.input, fmt);
   const diagnostics = new CollectingDiagnostics();
   const ctx = createRunContext({ seed: o.seed, diagnostics, progress: o.progress, ...(o.signal ? { signal: o.signal } : {}), ...(probe ? { model: probe } : {}) });
@@ -140,7 +149,7 @@ async function quantizeWith(o: QuantizeModelOptions, fmt: InputFormat, probe: Mo
         const t = await e.read();
         weights += t.data.length;
         sampleRss();
-        if (!o.select(t)) {
+        if (!select(t)) {
           rows.push(rowOf(t, false, accumulateStats(emptyStats(), t.data, t.data)));
           await sink.kept(e.name, t);
         } else {
@@ -154,7 +163,7 @@ async function quantizeWith(o: QuantizeModelOptions, fmt: InputFormat, probe: Mo
     } else {
       const all: WeightTensor[] = [];
       for (const e of src.entries) if (e.float) all.push(await e.read());
-      const selected = all.filter(o.select);
+      const selected = all.filter(select);
       assertWeightSet(selected);
       const q = selected.length > 0 ? await o.quantizer.instance.quantize(selected, ctx) : { codebooks: [], tensors: [] };
       assertQuantizedModel(q, selected);
@@ -173,6 +182,7 @@ async function quantizeWith(o: QuantizeModelOptions, fmt: InputFormat, probe: Mo
         o.progress.update("quantize", i + 1, total);
       }
     }
+    assertSomethingToQuantize(tally, { allowEmpty: o.allowEmpty });
     const closed = await sink.close();
     sink = undefined;
     sampleRss();

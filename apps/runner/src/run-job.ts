@@ -20,6 +20,8 @@ export interface RunConfig {
   readonly select?: TensorSelector;
   /** Extra, deterministic metadata stored in the `.qf` header. */
   readonly metadata?: Record<string, unknown>;
+  /** Run even when the selection picks no tensor (`--allow-empty`; else `QF_NOTHING_TO_QUANTIZE`). */
+  readonly allowEmpty?: boolean;
 }
 
 /** Plugins resolved and options validated: what {@link RunJob.execute} runs. */
@@ -75,7 +77,7 @@ export class RunJob {
       coder: prepared.coder.instance,
       evaluators: prepared.evaluators.map((e) => e.instance),
       select: this.config.select,
-      options: { seed: this.ctx.seed, progress: this.ctx.progress, signal: this.ctx.signal, metadata },
+      options: { seed: this.ctx.seed, progress: this.ctx.progress, signal: this.ctx.signal, metadata, ...(this.config.allowEmpty ? { allowEmpty: true } : {}) },
     });
     // runPipeline only sees the instance; report the validated options (defaults applied).
     return { ...r, quantizer: { id: r.quantizer.id, options: prepared.quantizer.options } };

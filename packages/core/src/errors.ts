@@ -22,6 +22,7 @@ export const ErrorCodes = {
   /** A results file was made with a plugin that is not loaded (`compare --verify` never loads one from a file). */
   PLUGIN_MISSING: "QF_PLUGIN_MISSING",
   USAGE: "QF_USAGE",
+  NOTHING_TO_QUANTIZE: "QF_NOTHING_TO_QUANTIZE",
   INTERNAL: "QF_INTERNAL",
 } as const;
 
@@ -80,6 +81,16 @@ export class InvalidOptionsError extends QuantforgeError {
   constructor(pluginId: string, field: string, problem: string, cause?: unknown) {
     super(ErrorCodes.INVALID_OPTIONS, `invalid options for "${pluginId}": ${field ? `field "${field}"` : "options"} ${problem}. Fix that option.`, { cause });
     this.field = field;
+  }
+}
+
+/**
+ * A run that would quantize no tensor: the input has no float weights, or the selection
+ * (roles, `--include`/`--exclude`) leaves none. The message says which; `--allow-empty` runs anyway.
+ */
+export class NothingToQuantizeError extends QuantforgeError {
+  constructor(message: string) {
+    super(ErrorCodes.NOTHING_TO_QUANTIZE, message);
   }
 }
 

@@ -1,4 +1,4 @@
-export { ErrorCodes, QuantforgeError, UnknownPluginError, DuplicatePluginError, InvalidPluginError, InvalidOptionsError, ShapeMismatchError, NonFiniteError, DecodeError, FormatError, IoError, MissingCapabilityError, InvalidQuantizedError, AbortedError, TimeoutError, isQuantforgeError } from "./errors.js";
+export { ErrorCodes, QuantforgeError, UnknownPluginError, DuplicatePluginError, InvalidPluginError, InvalidOptionsError, ShapeMismatchError, NonFiniteError, DecodeError, FormatError, IoError, MissingCapabilityError, InvalidQuantizedError, NothingToQuantizeError, AbortedError, TimeoutError, isQuantforgeError } from "./errors.js";
 export type { ErrorCode } from "./errors.js";
 export { shapeSize, assertTensorShape, assertFinite, assertWeightSet } from "./tensor.js";
 export type { WeightTensor, WeightSet, TensorRole, LayerKind } from "./tensor.js";
@@ -34,9 +34,9 @@ export { CONTAINER_MAGIC, CONTAINER_VERSION, encodeContainer, decodeContainer } 
 export type { EncodedModel, DecodedContainer } from "./container.js";
 export { ContainerEncoder, assembleContainer } from "./container-stream.js";
 export { FLOAT16_MAX, toFloat16Bits, fromFloat16Bits, encodeFloat16, decodeFloat16Bits } from "./float16.js";
-export { defaultSelector, patternSelector } from "./selection.js";
+export { defaultSelector, patternSelector, tallySelection, assertSomethingToQuantize } from "./selection.js";
 export { printable } from "./printable.js";
-export type { TensorSelector } from "./selection.js";
+export type { TensorSelector, SelectionTally } from "./selection.js";
 export { runPipeline, pipeline, PipelineBuilder } from "./pipeline.js";
 export type { PipelineOptions, PipelineResult } from "./pipeline.js";
 export { summarizeRun } from "./report.js";

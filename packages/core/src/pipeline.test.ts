@@ -10,6 +10,7 @@ import { pipeline, runPipeline } from "./pipeline.js";
 import { defineCoder, defineEvaluator, defineQuantizer, type Coder, type Metric } from "./plugin.js";
 import type { QuantizedTensor } from "./quantized.js";
 import { summarizeRun } from "./report.js";
+import { assertSomethingToQuantize, defaultSelector, tallySelection } from "./selection.js";
 import type { WeightSet } from "./tensor.js";
 
 /** Tiny b-bit min/max affine quantizer (options: bits; `jitter` lets the seed pick one code). */
@@ -192,5 +193,22 @@ describe("compare", () => {
     const { cells } = await compare({ weights, quantizers: [{ plugin: tinyQuantizer, options: { bits: 1, jitter: false } }], coders: [tinyCoder] });
     // `bits` belongs to the bit-rate axis, so it is left out of the label.
     expect(cells[0]).toMatchObject({ label: "tiny:jitter=false", bits: null, status: "ok", options: { bits: 1, jitter: false } });
+  });
+});
+
+describe("nothing to quantize", () => {
+  const bias = { name: "b", shape: [2], data: Float32Array.of(1, 2), role: "bias" as const };
+  const kernel = { name: "k", shape: [2], data: Float32Array.of(1, 2), role: "weight" as const };
+  it("stops with QF_NOTHING_TO_QUANTIZE, saying why, unless allowEmpty", async () => {
+    const q = { id: "noop", quantize: async () => ({ codebooks: [], tensors: [] }) };
+    await expect(runPipeline({ weights: [bias], quantizer: q as never })).rejects.toMatchObject({ code: "QF_NOTHING_TO_QUANTIZE", exitCode: 2, message: expect.stringContaining("none of the 1 float tensors is a weight kernel") });
+    await expect(runPipeline({ weights: [bias, kernel], select: (t) => t.name === "x", quantizer: q as never })).rejects.toMatchObject({ message: expect.stringContaining("excluded by the include/exclude patterns") });
+    const r = await runPipeline({ weights: [bias], quantizer: q as never, options: { allowEmpty: true } });
+    expect(r.quantizedNames.size).toBe(0);
+  });
+  it("tallies the selection and names an input with no float tensors", () => {
+    expect(tallySelection([bias, kernel], defaultSelector)).toEqual({ total: 2, selected: 1, kernels: 1 });
+    expect(() => assertSomethingToQuantize({ total: 0, selected: 0, kernels: 0 })).toThrow(/no float weight tensors were found/);
+    expect(() => assertSomethingToQuantize({ total: 3, selected: 1, kernels: 1 })).not.toThrow();
   });
 });

@@ -5,7 +5,7 @@ import { dequantizeModel } from "./dequantize.js";
 import { InvalidQuantizedError } from "./errors.js";
 import type { AnyPlugin, Coder, CoderPlugin, EvaluationSubject, Evaluator, EvaluatorPlugin, Metric, Quantizer, QuantizerPlugin } from "./plugin.js";
 import type { QuantizedModel } from "./quantized.js";
-import { defaultSelector, type TensorSelector } from "./selection.js";
+import { assertSomethingToQuantize, defaultSelector, tallySelection, type TensorSelector } from "./selection.js";
 import { assertWeightSet, type WeightSet } from "./tensor.js";
 import { assertQuantizedModel } from "./validate.js";
 
@@ -17,6 +17,8 @@ export interface PipelineOptions {
   readonly progress?: ProgressReporter;
   /** Extra metadata stored in the container header (must be deterministic). */
   readonly metadata?: Record<string, unknown>;
+  /** Run even when the selection picks no tensor (else `QF_NOTHING_TO_QUANTIZE`). */
+  readonly allowEmpty?: boolean;
 }
 
 /** Everything one run produced. */
@@ -88,6 +90,7 @@ export async function runPipeline(args: {
   const select = args.select ?? defaultSelector;
   const selected = original.filter(select);
   const others = original.filter((t) => !select(t));
+  assertSomethingToQuantize(tallySelection(original, select), { allowEmpty: opts.allowEmpty });
   requireCapabilities(quantizer.id, args.model, quantizer.needs ?? []);
   const evaluators = (args.evaluators ?? []).map((e) => resolve<Evaluator>(e));
   for (const e of evaluators) requireCapabilities(e.id, args.model, e.needs ?? []);

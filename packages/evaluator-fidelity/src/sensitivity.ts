@@ -1,5 +1,5 @@
 import {
-  createRunContext, defaultSelector, printable, dequantizeModel, requireCapabilities, throwIfAborted,
+  assertSomethingToQuantize, createRunContext, defaultSelector, printable, tallySelection, dequantizeModel, requireCapabilities, throwIfAborted,
   type DiagnosticsSink, type ModelProbe, type ProgressReporter, type Quantizer, type TensorSelector, type WeightSet,
 } from "@quantforge/core";
 import { tensorSqnrDb, type MaybeValue } from "./fidelity-impl.js";
@@ -51,6 +51,8 @@ export interface SensitivityOptions {
   readonly signal?: AbortSignal;
   readonly progress?: ProgressReporter;
   readonly diagnostics?: DiagnosticsSink;
+  /** Run even when the selector picks no tensor (else `QF_NOTHING_TO_QUANTIZE`). */
+  readonly allowEmpty?: boolean;
 }
 
 const key = (v: MaybeValue): number => (v.value === null ? -1 : v.value);
@@ -61,6 +63,7 @@ const key = (v: MaybeValue): number => (v.value === null ? -1 : v.value);
  * beside it; finally quantizes all selected tensors together for reference.
  *
  * @throws {MissingCapabilityError} when the model has no forward pass or lacks what the quantizer needs.
+ * @throws {NothingToQuantizeError} when the selector picks no tensor (unless `allowEmpty`).
  */
 export async function sensitivityReport(model: ModelProbe, o: SensitivityOptions): Promise<SensitivityReport> {
   requireCapabilities("sensitivity", model, ["forward"]);
@@ -69,6 +72,7 @@ export async function sensitivityReport(model: ModelProbe, o: SensitivityOptions
   const original = model.weights;
   const meter = new FidelityMeter(model, original, o.settings ?? DEFAULT_FIDELITY_SETTINGS, seed);
   const selected = original.filter(o.selector ?? defaultSelector);
+  assertSomethingToQuantize(tallySelection(original, o.selector ?? defaultSelector), { allowEmpty: o.allowEmpty });
   const ctx = createRunContext({ seed, model, ...(o.signal ? { signal: o.signal } : {}), ...(o.diagnostics ? { diagnostics: o.diagnostics } : {}) });
   const decodedAll = new Map<string, Float32Array>();
   const raw: Omit<SensitivityRow, "rank" | "share">[] = [];

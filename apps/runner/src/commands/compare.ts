@@ -25,6 +25,7 @@ export function register(program: Command, rt: Runtime): void {
     .option("--include <regex>", "quantize only tensors whose name matches (repeatable)", collect)
     .option("--exclude <regex>", "keep tensors whose name matches in float32 (repeatable)", collect)
     .option("--all-tensors", "quantize every tensor, biases included")
+    .option("--allow-empty", "run even when no tensor is selected (else QF_NOTHING_TO_QUANTIZE, exit 2)")
     .option("--verify <results.json>", "re-run the comparison a results.json records and list every cell whose codes or metrics differ (exit 1 if any)")
     .option("--json", "print only the results document (or the verify report) on stdout")
     .option("--budget-seconds <s>", "time budget of every auto quantizer (its option budgetSeconds, default 25): the work it buys is fixed from the model's size, so results do not depend on the machine")

@@ -31,6 +31,7 @@ export interface QuantizeFlags {
   include: string[];
   exclude: string[];
   allTensors?: boolean;
+  allowEmpty?: boolean;
   json?: boolean;
 }
 
@@ -59,6 +60,7 @@ export function register(program: Command, rt: Runtime): void {
     .option("--include <regex>", "quantize only tensors whose name matches (repeatable)", collect, [])
     .option("--exclude <regex>", "keep tensors whose name matches in float (repeatable)", collect, [])
     .option("--all-tensors", "quantize every float tensor, biases included")
+    .option("--allow-empty", "write the model even when no tensor is selected (else QF_NOTHING_TO_QUANTIZE, exit 2)")
     .option("--json", "print the report as one JSON object on stdout")
     .action(async (input: string, flags: QuantizeFlags) => {
       const seed = parseSeed(flags.seed);
@@ -82,7 +84,7 @@ export function register(program: Command, rt: Runtime): void {
       let result;
       try {
         result = await quantizeModel({
-          input, out: flags.out, target, seed, select, samples, evaluate: flags.eval,
+          input, out: flags.out, target, seed, select, samples, evaluate: flags.eval, ...(flags.allowEmpty ? { allowEmpty: true } : {}),
           ...(flags.data ? { data: flags.data } : {}),
           inputShapes, inputRanges,
           quantizer: { id: qp.id, version: qp.version, options: qOptions, instance: qp.create(qOptions) },

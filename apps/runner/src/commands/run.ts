@@ -2,6 +2,7 @@ import { parseInputRanges } from "@quantforge/datasets";
 import { basename } from "node:path";
 import type { Command } from "commander";
 import { printable, type Metric } from "@quantforge/core";
+import { OUTPUT_FLAG } from "@quantforge/evaluator-fidelity";
 import { modelAccuracySummary, type ModelAccuracySummary } from "@quantforge/evaluator-accuracy";
 import { UsageError } from "../errors.js";
 import { DEFAULT_CODER, DEFAULT_EVALUATORS, bindJob, selectorFromFlags, sha256File } from "../jobs.js";
@@ -38,6 +39,7 @@ export interface RunFlags {
   include: string[];
   exclude: string[];
   allTensors?: boolean;
+  allowEmpty?: boolean;
 }
 
 /**
@@ -76,7 +78,9 @@ export function renderFidelityLine(metrics: readonly Metric[]): string {
   const all = get("outputRelError");
   if (!all) return "";
   const per = metrics.filter((m) => m.tensor === undefined && m.name.startsWith("outputRelError:")).map((m) => `${m.name.slice("outputRelError:".length)} ${fmt(m.value, 6)}`);
-  return `model outputs: relative error ${fmt(all.value, 6)}, worst output ${fmt(get("outputRelErrorWorst")?.value ?? null, 6)}${per.length > 0 ? ` (${per.join(", ")})` : ""}\n`;
+  const flags = metrics.filter((m) => m.tensor === undefined && m.name.startsWith(OUTPUT_FLAG)).map((m) => `output "${printable(m.name.slice(OUTPUT_FLAG.length))}" left out of the worst: ${m.reason ?? "flagged"}\n`).join("");
+  const worst = get("outputRelErrorWorst");
+  return `model outputs: relative error ${fmt(all.value, 6)}, worst output ${worst?.value === null ? `– (${worst.reason ?? "undefined"})` : fmt(worst?.value ?? null, 6)}${per.length > 0 ? ` (${per.join(", ")})` : ""}\n${flags}`;
 }
 
 /** `quantforge run`: one pipeline on a weights file; a table, or one JSON object with --json. */
@@ -102,6 +106,7 @@ export function register(program: Command, rt: Runtime): void {
     .option("--include <regex>", "quantize only tensors whose name matches (repeatable)", collect, [])
     .option("--exclude <regex>", "keep tensors whose name matches in float32 (repeatable)", collect, [])
     .option("--all-tensors", "quantize every tensor, biases included")
+    .option("--allow-empty", "run even when no tensor is selected (else QF_NOTHING_TO_QUANTIZE, exit 2)")
     .action(async (flags: RunFlags) => {
       const seed = parseSeed(flags.seed);
       if ((flags.weights === undefined) === (flags.model === undefined)) throw new UsageError("give exactly one input: --weights <file.safetensors> or --model <id|model.json|model.onnx>.");
@@ -114,6 +119,7 @@ export function register(program: Command, rt: Runtime): void {
         coder: { id: flags.coder },
         evaluators: withModelEvaluators(idList(flags.evaluator, DEFAULT_EVALUATORS), reference).map((id) => ({ id })),
         select,
+        ...(flags.allowEmpty ? { allowEmpty: true } : {}),
       };
       // Ids, options and output paths are checked before the (possibly large) weights are read.
       const job = bindJob(rt, config, seed, progress);

@@ -2,16 +2,30 @@ import { parseInputRanges } from "@quantforge/datasets";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { formatSensitivityMarkdown, sensitivityReport, DEFAULT_FIDELITY_SETTINGS } from "@quantforge/evaluator-fidelity";
+import { printable } from "@quantforge/core";
+import { formatSensitivityMarkdown, sensitivityReport, DEFAULT_FIDELITY_SETTINGS, type MaybeValue, type SensitivityReport } from "@quantforge/evaluator-fidelity";
 import { renderSensitivityHtml } from "@quantforge/report";
 import { UsageError } from "../errors.js";
 import { selectorFromFlags } from "../jobs.js";
 import { INPUT_RANGE_HELP, INPUT_SHAPE_HELP, MODEL_DATA_HELP, MODEL_HELP, disposeModel, loadAnyModel } from "../model-probe.js";
 import { collect, parseInputShapes, parseSeed } from "../options.js";
-import { printJson, writeFileAtomic } from "../output.js";
+import { printJson, renderTable, writeFileAtomic } from "../output.js";
 import { createProgress } from "../progress.js";
 import type { Runtime } from "../runtime.js";
 import { quantizerOptions } from "./run.js";
+
+const val = (v: MaybeValue, digits = 4) => (v.value === null ? "–" : v.value.toPrecision(digits));
+
+/**
+ * The report as a table fitted to `columns` (a terminal): the same rows as the Markdown, long
+ * tensor names wrapped; the Markdown (piped output, `--out`) keeps one line per tensor.
+ */
+export function sensitivityText(r: SensitivityReport, columns: number): string {
+  const head = `${r.quantizer} on ${printable(r.model)}: one tensor quantized at a time, ${r.samples} ${r.source} input sample(s); worst-output relative error with all together: ${val(r.allTogether)}\n`;
+  const flagged = r.flaggedOutputs.map((f) => `output "${printable(f.name)}" left out of the worst: ${f.reason}\n`).join("");
+  const rows = r.rows.map((x) => [x.rank, printable(x.tensor), x.count, val(x.outputRelErrorWorst), val(x.outputRelError), x.share === null ? "–" : `${(100 * x.share).toFixed(1)} %`, val(x.sqnrDb)]);
+  return head + flagged + renderTable(["rank", "tensor", "weights", "worst-output rel. error", "rel. error (all outputs)", "share of error²", "tensor SQNR dB"], rows, ["right", "left", "right", "right", "right", "right", "right"], columns);
+}
 
 /** Flags of `quantforge sensitivity`. */
 export interface SensitivityFlags {
@@ -28,6 +42,7 @@ export interface SensitivityFlags {
   include: string[];
   exclude: string[];
   allTensors?: boolean;
+  allowEmpty?: boolean;
 }
 
 /**
@@ -52,6 +67,7 @@ export function register(program: Command, rt: Runtime): void {
     .option("--include <regex>", "try only tensors whose name matches (repeatable)", collect, [])
     .option("--exclude <regex>", "skip tensors whose name matches (repeatable)", collect, [])
     .option("--all-tensors", "try every tensor, biases included")
+    .option("--allow-empty", "report even when no tensor is selected (else QF_NOTHING_TO_QUANTIZE, exit 2)")
     .option("--json", "print the report as one JSON object")
     .option("--out <dir>", "write sensitivity.json, sensitivity.md and sensitivity.html there")
     .action(async (model: string, flags: SensitivityFlags) => {
@@ -66,7 +82,7 @@ export function register(program: Command, rt: Runtime): void {
       let report;
       try {
         report = await sensitivityReport(probe, {
-          quantizer, seed, progress, settings: { ...DEFAULT_FIDELITY_SETTINGS, samples }, ...(selector ? { selector } : {}),
+          quantizer, seed, progress, settings: { ...DEFAULT_FIDELITY_SETTINGS, samples }, ...(selector ? { selector } : {}), ...(flags.allowEmpty ? { allowEmpty: true } : {}),
         });
       } finally {
         progress.done();
@@ -80,7 +96,7 @@ export function register(program: Command, rt: Runtime): void {
         await writeFileAtomic(join(flags.out, "sensitivity.html"), await renderSensitivityHtml(report));
       }
       if (flags.json) return printJson(rt, report);
-      rt.out(markdown);
+      rt.out(rt.columns === undefined ? markdown : sensitivityText(report, rt.columns));
       if (flags.out) rt.out(`wrote ${join(flags.out, "sensitivity.{json,md,html}")}\n`);
     });
 }

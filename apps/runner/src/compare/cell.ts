@@ -6,8 +6,9 @@ import type { LoadedInput } from "./input.js";
 import type { PluginEntry } from "./syntax.js";
 
 /** The run configuration (RUN_CONFIG) of one cell. */
-export function cellRunConfig(spec: CompareCellSpec, evaluators: readonly PluginEntry[], select: TensorSelector | undefined): RunConfig {
+export function cellRunConfig(spec: CompareCellSpec, evaluators: readonly PluginEntry[], select: TensorSelector | undefined, allowEmpty = false): RunConfig {
   return {
+    ...(allowEmpty ? { allowEmpty: true } : {}),
     quantizer: { id: spec.quantizer, options: spec.options },
     coder: { id: spec.coder, options: spec.coderOptions },
     evaluators: evaluators.map((e) => ({ id: e.id, options: e.options })),
@@ -21,9 +22,9 @@ export function cellRunConfig(spec: CompareCellSpec, evaluators: readonly Plugin
  * pipeline result into core's cell outcome. Used on the main thread and in worker threads alike,
  * so both give the same bytes.
  */
-export async function runCellInChild(root: DependencyContainer, input: LoadedInput, spec: CompareCellSpec, evaluators: readonly PluginEntry[], select: TensorSelector | undefined, env: CompareCellEnv): Promise<CompareCellOutcome> {
+export async function runCellInChild(root: DependencyContainer, input: LoadedInput, spec: CompareCellSpec, evaluators: readonly PluginEntry[], select: TensorSelector | undefined, env: CompareCellEnv, allowEmpty = false): Promise<CompareCellOutcome> {
   const ctx = createRunContext({ seed: env.seed, progress: env.progress, signal: env.signal });
-  const child = createRunContainer(root, cellRunConfig(spec, evaluators, select), ctx);
+  const child = createRunContainer(root, cellRunConfig(spec, evaluators, select, allowEmpty), ctx);
   const job = child.resolve(RunJob);
   const result = await job.execute(input.weights, job.prepare(), input.model);
   return cellOutcome(result);

@@ -1,5 +1,5 @@
 import { isAbsolute, resolve, dirname } from "node:path";
-import { AbortedError, QuantforgeError, ErrorCodes } from "@quantforge/core";
+import { AbortedError, QuantforgeError, ErrorCodes, NothingToQuantizeError } from "@quantforge/core";
 import { resultsText } from "./display.js";
 import { isReferenceModelId } from "@quantforge/model-tfjs";
 import { UsageError } from "../errors.js";
@@ -31,6 +31,7 @@ export interface CompareFlags {
   include?: string[];
   exclude?: string[];
   allTensors?: boolean;
+  allowEmpty?: boolean;
   verify?: string;
   quiet?: boolean;
   budgetSeconds?: string;
@@ -108,6 +109,7 @@ async function configFrom(flags: CompareFlags) {
     ...(flags.include?.length ? { include: flags.include } : {}),
     ...(flags.exclude?.length ? { exclude: flags.exclude } : {}),
     ...(flags.allTensors ? { allTensors: true } : {}),
+    ...(flags.allowEmpty ? { allowEmpty: true } : {}),
   };
   // A flag naming the input replaces the file's input entirely.
   const base: CompareConfigInput = file ? { ...file } : { quantizers: [] };
@@ -185,6 +187,9 @@ export async function compareCommand(rt: Runtime, flags: CompareFlags): Promise<
   } finally {
     display.finish();
   }
+  // Every cell stopped because nothing was selected: one input error (exit 2), not a table of failures.
+  const empty = doc.cells.length > 0 && doc.cells.every((c) => c.status === "failed" && c.error?.code === ErrorCodes.NOTHING_TO_QUANTIZE);
+  if (empty) throw new NothingToQuantizeError(doc.cells[0]!.error!.message);
   const written = await writeCompareOutputs(out, doc);
   if (flags.json) printJson(rt, doc);
   else {

@@ -64,6 +64,8 @@ export const compareConfigSchema = z.strictObject({
   include: z.array(z.string()).optional(),
   exclude: z.array(z.string()).optional(),
   allTensors: z.boolean().optional(),
+  /** Run even when no tensor is selected (else every cell stops with QF_NOTHING_TO_QUANTIZE). */
+  allowEmpty: z.boolean().optional(),
   /**
    * Third-party plugins to load before the run: package names (`quantforge-plugin-foo`, found in
    * node_modules from the config file's directory upwards) or paths (relative to the config file).
@@ -92,6 +94,8 @@ export interface ResolvedCompareConfig {
   readonly include: readonly string[];
   readonly exclude: readonly string[];
   readonly allTensors: boolean;
+  /** Present (true) only with `--allow-empty`, so earlier manifests read the same. */
+  readonly allowEmpty?: boolean;
   /** Plugins loaded for the run (package names, absolute paths); absent when only built-ins ran. */
   readonly plugins?: readonly string[];
 }
@@ -206,6 +210,7 @@ export function resolveCompareConfig(c: z.output<typeof compareConfigSchema>, ba
     include: c.include ?? [],
     exclude: c.exclude ?? [],
     allTensors: c.allTensors ?? false,
+    ...(c.allowEmpty ? { allowEmpty: true } : {}),
     ...(c.plugins?.length ? { plugins: c.plugins.map((p) => (p.startsWith("file:") ? fileURLToPath(p) : isPluginPath(p) ? abs(p) : p)) } : {}),
   };
 }

@@ -13,7 +13,7 @@ export interface WireError {
 /** `workerData` of a compare worker: what every cell shares. */
 export interface WorkerInit {
   readonly input: InputConfig;
-  readonly select: { readonly include: readonly string[]; readonly exclude: readonly string[]; readonly allTensors: boolean };
+  readonly select: { readonly include: readonly string[]; readonly exclude: readonly string[]; readonly allTensors: boolean; readonly allowEmpty?: boolean };
   readonly evaluators: readonly PluginEntry[];
   readonly seed: number;
   /** Third-party plugins the main thread loaded; each worker imports them on top of the built-ins. */

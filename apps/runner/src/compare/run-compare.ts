@@ -88,7 +88,7 @@ export async function runCompare(rt: Runtime, config: ResolvedCompareConfig, o: 
     }
     const p = new WorkerPool(jobs, {
       input: { model: config.model, data: config.data, weights: config.weights, inputShapes: config.inputShapes },
-      select: { include: config.include, exclude: config.exclude, allTensors: config.allTensors },
+      select: { include: config.include, exclude: config.exclude, allTensors: config.allTensors, ...(config.allowEmpty ? { allowEmpty: true } : {}) },
       evaluators: config.evaluators, seed: config.seed,
       ...(rt.pluginSources.length ? { plugins: rt.pluginSources } : {}),
     }, () => internal.abort());
@@ -104,7 +104,7 @@ export async function runCompare(rt: Runtime, config: ResolvedCompareConfig, o: 
   } else {
     const input = await loadCompareInput(config);
     loadedModel = input.model;
-    runCell = (spec, env) => runCellInChild(rt.container, input, spec, config.evaluators, select, env);
+    runCell = (spec, env) => runCellInChild(rt.container, input, spec, config.evaluators, select, env, config.allowEmpty);
   }
   const d = o.display;
   const t0 = performance.now();

@@ -12,6 +12,8 @@ export interface QuantizeModelOptions {
   readonly coder?: { readonly id: string; readonly version: string; readonly instance: Coder };
   readonly seed: number;
   readonly select: TensorSelector;
+  /** Write the model even when the selection picks no tensor (else `QF_NOTHING_TO_QUANTIZE`). */
+  readonly allowEmpty?: boolean;
   /** Evaluate model outputs (runnable formats only). */
   readonly evaluate: boolean;
   /** Random input samples for the output evaluation. */
