@@ -3,6 +3,7 @@ import { accuracyEvaluator } from "@quantforge/evaluator-accuracy";
 import { fidelityEvaluator } from "@quantforge/evaluator-fidelity";
 import { fixedCoder } from "@quantforge/coder-fixed";
 import { huffmanCoder } from "@quantforge/coder-huffman";
+import { ransCoder } from "@quantforge/coder-rans";
 import { sizeEvaluator } from "@quantforge/evaluator-size";
 import { sqnrEvaluator } from "@quantforge/evaluator-sqnr";
 import { gpfqQuantizer } from "@quantforge/quantizer-gpfq";
@@ -35,6 +36,7 @@ export function builtinPlugins(): AnyPlugin[] {
     // coders
     fixedCoder(),
     huffmanCoder(),
+    ransCoder(),
     // evaluators
     accuracyEvaluator(),
     sqnrEvaluator(),
