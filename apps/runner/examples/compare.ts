@@ -6,6 +6,7 @@ import { fixedCoder } from "@quantforge/coder-fixed";
 import { huffmanCoder } from "@quantforge/coder-huffman";
 import { sizeEvaluator } from "@quantforge/evaluator-size";
 import { sqnrEvaluator } from "@quantforge/evaluator-sqnr";
+import { normalizedSqnr } from "@quantforge/metrics";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
 import { uniformMseQuantizer } from "@quantforge/quantizer-uniform-mse";
 
@@ -21,6 +22,7 @@ const { cells, total, aborted } = await compare({
   coders: [fixedCoder(), huffmanCoder()],
   evaluators: [sqnrEvaluator(), sizeEvaluator()],
   seed: 1,
+  normalize: normalizedSqnr, // σ-normalised SQNR per cell (core computes no metric itself)
   concurrency: 2, // cells in flight at once; results keep plan order and do not change
   timeoutMs: 60_000, // a slower cell is marked failed (QF_TIMEOUT) and the rest go on
   onCell: (cell, done, n) => console.error(`${done}/${n} ${cell.label} ${cell.bits}-bit + ${cell.coder}: ${cell.status}`),

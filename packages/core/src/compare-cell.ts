@@ -39,8 +39,15 @@ export interface CompareCellOutcome {
   readonly result: RunSummary;
   /** SHA-256 (hex) of the coded container's bytes; null when no coder ran. */
   readonly codesSha256: string | null;
-  readonly normalized: NormalizedSqnr;
+  /** Present when the caller passed a {@link CellNormalizer}. */
+  readonly normalized?: NormalizedSqnr;
 }
+
+/**
+ * Computes a cell's σ-normalised SQNR from its pipeline result. Core defines no metric math:
+ * hosts pass `normalizedSqnr` from `@quantforge/metrics` (the runner does).
+ */
+export type CellNormalizer = (r: PipelineResult) => NormalizedSqnr;
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
@@ -52,56 +59,14 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return s;
 }
 
-/** Computes {@link NormalizedSqnr} from a pipeline result (float64 sums over the float32 data). */
-export function normalizedSqnr(r: PipelineResult): NormalizedSqnr {
-  const decoded = new Map(r.decoded.map((t) => [t.name, t.data]));
-  const sizes = new Map((r.encoded?.size.tensors ?? []).map((t) => [t.name, t.bytes]));
-  const tensors: NormalizedTensorSqnr[] = [];
-  let weighted = 0, counted = 0, bytes = 0, all = 0;
-  for (const t of r.original) {
-    if (!r.quantizedNames.has(t.name)) continue;
-    const w = t.data;
-    const d = decoded.get(t.name)!;
-    const n = w.length;
-    all += n;
-    bytes += sizes.get(t.name) ?? 0;
-    let mean = 0;
-    for (let i = 0; i < n; i++) mean += w[i]!;
-    mean = n > 0 ? mean / n : 0;
-    let v = 0, e = 0;
-    for (let i = 0; i < n; i++) {
-      const c = w[i]! - mean;
-      const x = w[i]! - d[i]!;
-      v += c * c;
-      e += x * x;
-    }
-    const variance = n > 0 ? v / n : 0;
-    const mse = n > 0 ? e / n : 0;
-    const sigma = Math.sqrt(variance);
-    if (variance === 0) {
-      tensors.push({ name: t.name, count: n, sigma, sqnrDb: null, reason: n === 0 ? "empty tensor" : "zero variance" });
-      continue;
-    }
-    weighted += (n * mse) / variance;
-    counted += n;
-    tensors.push(mse === 0
-      ? { name: t.name, count: n, sigma, sqnrDb: null, reason: "exact reconstruction" }
-      : { name: t.name, count: n, sigma, sqnrDb: 10 * Math.log10(variance / mse) });
-  }
-  const bitsPerWeight = r.encoded && all > 0 ? (8 * bytes) / all : null;
-  if (counted === 0) return { tensors, sqnrDb: null, reason: "no quantized tensor with nonzero variance", bitsPerWeight };
-  if (weighted === 0) return { tensors, sqnrDb: null, reason: "exact reconstruction", bitsPerWeight };
-  return { tensors, sqnrDb: -10 * Math.log10(weighted / counted), bitsPerWeight };
-}
-
 /**
  * Turns a pipeline result into a cell outcome: the run summary (every metric), the SHA-256 of
- * the coded container (what `--verify` compares) and the σ-normalised SQNR.
+ * the coded container (what `--verify` compares) and, with `normalize`, the σ-normalised SQNR.
  */
-export async function cellOutcome(r: PipelineResult): Promise<CompareCellOutcome> {
+export async function cellOutcome(r: PipelineResult, normalize?: CellNormalizer): Promise<CompareCellOutcome> {
   return {
     result: summarizeRun(r),
     codesSha256: r.encoded ? await sha256Hex(r.encoded.bytes) : null,
-    normalized: normalizedSqnr(r),
+    ...(normalize ? { normalized: normalize(r) } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { normalizedSqnr, sha256Hex } from "./compare-cell.js";
+import { normalizedSqnr } from "@quantforge/metrics";
+import { sha256Hex } from "./compare-cell.js";
 import { planCompare } from "./compare-plan.js";
 import { compare, type CompareCellRunner } from "./compare.js";
 import { ErrorCodes, InvalidOptionsError } from "./errors.js";
@@ -74,7 +75,7 @@ describe("planCompare", () => {
 
 describe("compare", () => {
   it("hashes the container, adds σ-normalised SQNR, and gives the same cells at any concurrency", async () => {
-    const opts = { weights, quantizers: [uniform, { plugin: uniform, sweep: { step: [0.3, 0.1] } }], bits: [2, 4, 6], coders: [coder], seed: 3 };
+    const opts = { weights, quantizers: [uniform, { plugin: uniform, sweep: { step: [0.3, 0.1] } }], bits: [2, 4, 6], coders: [coder], seed: 3, normalize: normalizedSqnr };
     const one = await compare(opts);
     const three = await compare({ ...opts, concurrency: 3 });
     const strip = (cs: typeof one.cells) => cs.map(({ seconds: _s, ...c }) => c);

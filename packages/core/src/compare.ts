@@ -1,5 +1,5 @@
 import type { ModelProbe } from "./capabilities.js";
-import { cellOutcome, type CompareCellOutcome, type NormalizedSqnr } from "./compare-cell.js";
+import { cellOutcome, type CellNormalizer, type CompareCellOutcome, type NormalizedSqnr } from "./compare-cell.js";
 import { planCells, type CompareCellSpec, type CompareCoder, type CompareEvaluator, type CompareQuantizer, type PlannedCell } from "./compare-plan.js";
 import { SILENT_PROGRESS, type ProgressReporter } from "./context.js";
 import { AbortedError, InvalidOptionsError, TimeoutError, isQuantforgeError } from "./errors.js";
@@ -35,7 +35,7 @@ export interface CompareCell {
   readonly coderOptions?: Record<string, unknown>;
   /** SHA-256 (hex) of the coded container; null when no coder ran (ok cells). */
   readonly codesSha256?: string | null;
-  /** Per-tensor σ-normalised SQNR (ok cells). */
+  /** Per-tensor σ-normalised SQNR (ok cells, when {@link CompareOptions.normalize} is given). */
   readonly normalized?: NormalizedSqnr;
 }
 
@@ -75,6 +75,11 @@ export interface CompareOptions {
    * failed the same way. Only a runner in another thread can stop a blocking plugin.
    */
   readonly timeoutMs?: number;
+  /**
+   * σ-normalised SQNR of each cell for the built-in runner (pass `normalizedSqnr` from
+   * `@quantforge/metrics`); without it cells carry no `normalized`. A `runCell` hook returns its own.
+   */
+  readonly normalize?: CellNormalizer;
   /** Runs cells instead of the built-in in-process runner (worker threads, DI containers, …). */
   readonly runCell?: CompareCellRunner;
   /** Called when a cell starts. */
@@ -119,7 +124,7 @@ function builtinRunner(o: CompareOptions, planned: readonly PlannedCell[], keep:
       options: { seed: env.seed, signal: env.signal, progress: env.progress },
     });
     if (o.onResult) keep.set(spec.index, r);
-    return cellOutcome(r);
+    return cellOutcome(r, o.normalize);
   };
 }
 
@@ -162,7 +167,7 @@ export async function compare(o: CompareOptions): Promise<CompareResult> {
       const seconds = (performance.now() - t0) / 1000;
       // A plugin that blocked the thread past the limit returns before the timer can fire.
       if (o.timeoutMs !== undefined && seconds * 1000 > o.timeoutMs) return { ...base, status: "failed", error: errorOf(timeoutError()), seconds };
-      const cell: CompareCell = { ...base, status: "ok", result: out.result, codesSha256: out.codesSha256, normalized: out.normalized, seconds };
+      const cell: CompareCell = { ...base, status: "ok", result: out.result, codesSha256: out.codesSha256, ...(out.normalized ? { normalized: out.normalized } : {}), seconds };
       const r = keep.get(spec.index);
       if (r) {
         keep.delete(spec.index);

@@ -45,7 +45,7 @@ export { compare } from "./compare.js";
 export type { CompareOptions, CompareQuantizer, CompareCell, CompareResult, CompareCellEnv, CompareCellRunner } from "./compare.js";
 export { planCompare } from "./compare-plan.js";
 export type { CompareCellSpec, CompareCoder, CompareEvaluator, ComparePlanInput } from "./compare-plan.js";
-export { cellOutcome, normalizedSqnr, sha256Hex } from "./compare-cell.js";
-export type { CompareCellOutcome, NormalizedSqnr, NormalizedTensorSqnr } from "./compare-cell.js";
+export { cellOutcome, sha256Hex } from "./compare-cell.js";
+export type { CellNormalizer, CompareCellOutcome, NormalizedSqnr, NormalizedTensorSqnr } from "./compare-cell.js";
 /** zod, re-exported so plugins validate options with the same instance as core. */
 export { z } from "zod";

@@ -85,7 +85,6 @@ it("exports exactly the public API", async () => {
       "hasCapability",
       "instantiate",
       "isQuantforgeError",
-      "normalizedSqnr",
       "parseWithSchema",
       "patternSelector",
       "perTensorQuantizer",

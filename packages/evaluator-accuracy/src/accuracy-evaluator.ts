@@ -2,7 +2,7 @@ import {
   defineEvaluator, MissingCapabilityError, ShapeMismatchError, z,
   type EvaluatorPlugin, type Metric, type ModelProbe, type WeightSet,
 } from "@quantforge/core";
-import { meanKlDivergence, top1Accuracy, top1Agreement, topClasses } from "./accuracy-impl.js";
+import { argmaxRows as topClasses, matchShare as top1Accuracy, matchShare as top1Agreement, meanKlDivergence } from "@quantforge/metrics";
 
 /** Package version, reported by `quantforge list`. */
 export const ACCURACY_EVALUATOR_VERSION = "0.1.0";

@@ -4,6 +4,9 @@
  * whether it is a distribution or logits over classes (the only outputs KL and top-1 are
  * reported for). Pure functions over row-major Float32Arrays `[count, …shape]`.
  */
+import { isDistributionRows } from "@quantforge/metrics";
+
+export { isDistributionRows };
 
 /** Why an output's relative error is not meaningful (it is then left out of "worst"). */
 export interface OutputFlag {
@@ -63,24 +66,6 @@ export function outputFlag(ref: Float32Array, classes: number | null): OutputFla
   for (let i = 0; i < n; i++) if (Math.abs(ref[i]!) > floor) nonzero++;
   if (nonzero < SPARSE_SHARE * n) return { kind: "sparse", reason: `sparse: only ${nonzero} of ${n} float output values are nonzero` };
   return null;
-}
-
-/**
- * True when every row of `classes` values (the last axis) is a probability distribution: all
- * values ≥ 0 and each row sums to 1 ± `tol`. Needs `classes` ≥ 2 and whole rows.
- */
-export function isDistributionRows(p: Float32Array, classes: number, tol = 1e-3): boolean {
-  if (classes < 2 || p.length === 0 || p.length % classes !== 0) return false;
-  for (let o = 0; o < p.length; o += classes) {
-    let s = 0;
-    for (let c = 0; c < classes; c++) {
-      const v = p[o + c]!;
-      if (!(v >= 0)) return false;
-      s += v;
-    }
-    if (Math.abs(s - 1) > tol) return false;
-  }
-  return true;
 }
 
 /**

@@ -5,6 +5,7 @@ import {
 import { fixedCoder } from "@quantforge/coder-fixed";
 import { accuracyEvaluator } from "@quantforge/evaluator-accuracy";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
+import { accumulateStats, emptyStats, mergeStats, sqnrOfSumsDb } from "@quantforge/metrics";
 import { combineGridTheoryStats, gridTheoryStats, summarizeGridTheory, type GridTheoryStats } from "@quantforge/theory-laplacian";
 import { supportRegionQuantize, supportRegionOptionsSchema, type SupportRegionTensorDetail, type SupportScope } from "./support-region-quantizer.js";
 import { formatSupportSpec, parseSupportSpec } from "./support-spec.js";
@@ -130,10 +131,6 @@ function metric(ms: readonly Metric[], name: string): number | null {
   return m ? m.value : null;
 }
 
-function ratioDb(signal: number, err: number): number | null {
-  return signal > 0 && err > 0 ? 10 * Math.log10(signal / err) : null;
-}
-
 /** Measured and theoretical numbers of one pipeline result. */
 function measure(r: PipelineResult, details: readonly SupportRegionTensorDetail[] | null): { rows: ExperimentTensorRow[]; sqnrMeasuredDb: number | null; sqnrTheoryDb: number | null } {
   const cbs = codebookMap(r.quantized);
@@ -142,17 +139,11 @@ function measure(r: PipelineResult, details: readonly SupportRegionTensorDetail[
   const info = new Map((details ?? []).map((d) => [d.tensor, d]));
   const rows: ExperimentTensorRow[] = [];
   const stats: GridTheoryStats[] = [];
-  let signal = 0, error = 0;
+  const pooled = emptyStats();
   for (const q of r.quantized.tensors) {
     const w = byName.get(q.name)!.data, h = dec.get(q.name)!.data;
-    let s = 0, e = 0;
-    for (let i = 0; i < w.length; i++) {
-      s += w[i]! * w[i]!;
-      const d = w[i]! - h[i]!;
-      e += d * d;
-    }
-    signal += s;
-    error += e;
+    const one = accumulateStats(emptyStats(), w, h);
+    mergeStats(pooled, one);
     const cb = cbs.get(q.codebook)!;
     const d = info.get(q.name);
     let theory: number | null = null;
@@ -162,13 +153,13 @@ function measure(r: PipelineResult, details: readonly SupportRegionTensorDetail[
       theory = summarizeGridTheory(st).sqnrTheoryDb.value;
     }
     rows.push({
-      tensor: q.name, count: w.length, sqnrMeasuredDb: ratioDb(s, e), sqnrTheoryDb: theory,
+      tensor: q.name, count: w.length, sqnrMeasuredDb: sqnrOfSumsDb(one.signal, one.noise), sqnrTheoryDb: theory,
       xMaxSigma: d?.xMaxSigma ?? null, mu: d?.mu ?? null, sigma: d?.sigma ?? null, maxAbsOverSigma: d?.maxAbsOverSigma ?? null,
       overloadCount: d?.overloadCount ?? null, origin: d?.origin ?? null,
     });
   }
   const theory = stats.length === rows.length && rows.length > 0 ? summarizeGridTheory(combineGridTheoryStats(stats)).sqnrTheoryDb.value : null;
-  return { rows, sqnrMeasuredDb: ratioDb(signal, error), sqnrTheoryDb: theory };
+  return { rows, sqnrMeasuredDb: sqnrOfSumsDb(pooled.signal, pooled.noise), sqnrTheoryDb: theory };
 }
 
 function bitsPerWeight(r: PipelineResult): number | null {

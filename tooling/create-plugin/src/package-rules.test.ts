@@ -73,3 +73,34 @@ describe("checkWorkspacePackages", () => {
     expect(r.problems.map((p) => `${p.package} ${p.rule}`)).toEqual(["@quantforge/quantizer-bad sideEffects", "@quantforge/quantizer-bad readme"]);
   });
 });
+
+describe("boundary rules", () => {
+  const root = mkdtempSync(join(tmpdir(), "qf-bounds-"));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const write = (rel: string, v: unknown) => {
+    mkdirSync(join(root, rel, ".."), { recursive: true });
+    writeFileSync(join(root, rel), typeof v === "string" ? v : JSON.stringify(v));
+  };
+  it("metric-once: only packages/metrics defines SQNR, softmax, argmax, KL and top-1 (tests excepted)", async () => {
+    const { checkMetricDefinitions, metricDefinitions } = await import("./boundary-rules.js");
+    expect(metricDefinitions("export function sqnrDb(s) {}\nconst softmaxRows = (z) => z;\nfunction sqnrMetrics() {}\nexport function mismatchSqnrDb() {}\nconst meanKl = function () {};\nx.top1Agreement(a)")).toEqual(["sqnrDb", "softmaxRows", "meanKl"]);
+    write("packages/metrics/package.json", { name: "@quantforge/metrics" });
+    write("packages/metrics/src/output.ts", "export function softmaxRows() {}");
+    write("packages/evaluator-x/package.json", { name: "@quantforge/evaluator-x" });
+    write("packages/evaluator-x/src/x.ts", "export { softmaxRows } from '@quantforge/metrics';\nexport function top1Agreement() {}");
+    write("packages/evaluator-x/src/x.test.ts", "function softmax() {}");
+    expect(checkMetricDefinitions(root).map((p) => `${p.package} ${p.rule} ${p.message}`)).toEqual([
+      "@quantforge/evaluator-x metric-once packages/evaluator-x/src/x.ts defines top1Agreement(); import it from @quantforge/metrics instead.",
+    ]);
+  });
+  it("plugin-boundary: quantizers import no plugin, io, model or tfjs; io no coder (dev dependencies not counted)", async () => {
+    const { checkPluginBoundaries } = await import("./boundary-rules.js");
+    write("packages/quantizer-a/package.json", { name: "@quantforge/quantizer-a", dependencies: { "@quantforge/coder-fixed": "workspace:^", "@quantforge/theory-laplacian": "workspace:^" }, peerDependencies: { "@tensorflow/tfjs": "^4" }, devDependencies: { "@quantforge/quantizer-rtn": "workspace:*" } });
+    write("packages/io-b/package.json", { name: "@quantforge/io-b", dependencies: { "@quantforge/coder-huffman": "workspace:^", "@quantforge/core": "workspace:^" } });
+    expect(checkPluginBoundaries(root).map((p) => `${p.package} ${p.rule} ${p.message.split(";")[0]}`)).toEqual([
+      "@quantforge/io-b plugin-boundary depends on @quantforge/coder-huffman",
+      "@quantforge/quantizer-a plugin-boundary depends on @quantforge/coder-fixed",
+      "@quantforge/quantizer-a plugin-boundary depends on @tensorflow/tfjs",
+    ]);
+  });
+});

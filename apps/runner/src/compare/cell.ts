@@ -1,5 +1,6 @@
 import type { DependencyContainer } from "tsyringe";
 import { cellOutcome, createRunContext, type CompareCellEnv, type CompareCellOutcome, type CompareCellSpec, type TensorSelector } from "@quantforge/core";
+import { normalizedSqnr } from "@quantforge/metrics";
 import { createRunContainer } from "../container.js";
 import { RunJob, type RunConfig } from "../run-job.js";
 import type { LoadedInput } from "./input.js";
@@ -27,5 +28,5 @@ export async function runCellInChild(root: DependencyContainer, input: LoadedInp
   const child = createRunContainer(root, cellRunConfig(spec, evaluators, select, allowEmpty), ctx);
   const job = child.resolve(RunJob);
   const result = await job.execute(input.weights, job.prepare(), input.model);
-  return cellOutcome(result);
+  return cellOutcome(result, normalizedSqnr);
 }

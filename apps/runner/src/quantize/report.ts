@@ -1,5 +1,5 @@
 import type { Diagnostic, EncodedSize, WeightTensor } from "@quantforge/core";
-import { sqnrDb, type ErrorStats } from "@quantforge/evaluator-sqnr";
+import { sqnrDb, type ErrorStats } from "@quantforge/metrics";
 import type { WrittenFile } from "@quantforge/io-tfjs";
 import type { QuantizeTarget } from "./source.js";
 

@@ -2,6 +2,7 @@ import { compare, defineEvaluator, defineQuantizer, perTensorQuantizer, Rng, z, 
 import { fixedCoder } from "@quantforge/coder-fixed";
 import { sizeEvaluator } from "@quantforge/evaluator-size";
 import { sqnrEvaluator } from "@quantforge/evaluator-sqnr";
+import { normalizedSqnr } from "@quantforge/metrics";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
 import { uniformMseQuantizer } from "@quantforge/quantizer-uniform-mse";
 import { COMPARE_FORMAT, COMPARE_FORMAT_VERSION, type CompareDocument } from "../document.js";
@@ -59,6 +60,7 @@ export async function sampleDocument(): Promise<CompareDocument> {
     coders: [fixedCoder()],
     evaluators: [sqnrEvaluator(), sizeEvaluator(), fakeAccuracy()],
     seed: 1,
+    normalize: normalizedSqnr,
   });
   return fixtureDocument(cells, total, aborted);
 }

@@ -1,0 +1,7 @@
+export { emptyStats, accumulateStats, mergeStats, meanSquaredError, sqnrDb, tensorSqnrDb, sqnrOfSumsDb } from "./tensor-error.js";
+export type { ErrorStats, MaybeValue } from "./tensor-error.js";
+export { normalizedSqnr, varianceAndMse } from "./normalized.js";
+export type { NormalizedSqnr, NormalizedSqnrInput, NormalizedTensorSqnr, NamedData } from "./normalized.js";
+export {
+  relativeError, isDistributionRows, isDistribution, softmaxRows, argmaxRows, matchShare, top1Agreement, meanKlDivergence, meanKlRatio,
+} from "./output.js";

@@ -1,0 +1,31 @@
+import { test as fcTest, fc } from "@fast-check/vitest";
+import { describe, expect, it } from "vitest";
+import { accumulateStats, emptyStats, meanSquaredError, sqnrDb, sqnrOfSumsDb, tensorSqnrDb } from "./tensor-error.js";
+
+const f32 = (xs: number[]) => Float32Array.from(xs);
+
+describe("tensor error statistics", () => {
+  it("gives the textbook SQNR and MSE", () => {
+    const s = accumulateStats(emptyStats(), f32([1, -2, 3]), f32([1.5, -2, 2]));
+    expect(meanSquaredError(s)).toBeCloseTo((0.25 + 1) / 3, 12);
+    expect(sqnrDb(s).value).toBeCloseTo(10 * Math.log10(14 / 1.25), 12);
+    expect(tensorSqnrDb(f32([1, -2, 3]), f32([1.5, -2, 2])).value).toBe(sqnrDb(s).value);
+    expect(sqnrOfSumsDb(s.signal, s.noise)).toBe(sqnrDb(s).value);
+  });
+  it("never returns ±Infinity: exact, empty and zero-signal cases carry reasons", () => {
+    expect(sqnrDb(emptyStats())).toEqual({ value: null, reason: "empty tensor" });
+    expect(sqnrDb(accumulateStats(emptyStats(), f32([1]), f32([1])))).toEqual({ value: null, reason: "exact reconstruction", exact: true });
+    expect(tensorSqnrDb(f32([1]), f32([1]))).toEqual({ value: null, reason: "exact reconstruction" });
+    expect(tensorSqnrDb(f32([0, 0]), f32([0, 1]))).toEqual({ value: null, reason: "zero signal power" });
+    expect(sqnrOfSumsDb(0, 1)).toBeNull();
+    expect(sqnrOfSumsDb(1, 0)).toBeNull();
+    expect(meanSquaredError(emptyStats())).toBeNull();
+  });
+  fcTest.prop([fc.array(fc.float({ noNaN: true, noDefaultInfinity: true, min: -1e3, max: 1e3 }), { minLength: 1, maxLength: 64 })])(
+    "the SQNR of ŵ = w/2 is 10·log10(4) whenever w ≠ 0", (xs) => {
+      const w = f32(xs), d = w.map((v) => v / 2);
+      const r = tensorSqnrDb(w, d);
+      if (r.value !== null) expect(r.value).toBeCloseTo(10 * Math.log10(4), 6);
+      else expect(r.reason).toMatch(/exact|zero signal/);
+    });
+});

@@ -1,0 +1,101 @@
+/**
+ * Error statistics of a decoded tensor against its original, and the SQNR formed from them.
+ * Sums are float64 (float32 sums of 10^6 squares lose 3–4 significant digits; float64 keeps the
+ * SQNR exact to far below 0.01 dB); w − ŵ of two float32 values is exact in float64.
+ */
+
+/** A metric value, or null with the reason it is undefined (never ±Infinity, which JSON drops). */
+export interface MaybeValue {
+  readonly value: number | null;
+  readonly reason?: string;
+}
+
+/** Sums of one comparison of original weights w with decoded weights ŵ (float64). */
+export interface ErrorStats {
+  /** Number of compared elements. */
+  count: number;
+  /** Σ w² (signal power × count). */
+  signal: number;
+  /** Σ (w − ŵ)² (noise power × count). */
+  noise: number;
+  /** max |w − ŵ|. */
+  maxAbs: number;
+}
+
+/** Fresh, empty statistics. */
+export function emptyStats(): ErrorStats {
+  return { count: 0, signal: 0, noise: 0, maxAbs: 0 };
+}
+
+/**
+ * Adds the comparison of `original` with `decoded` (same length) to `into` and returns `into`.
+ * One pass, no allocation.
+ */
+export function accumulateStats(into: ErrorStats, original: Float32Array, decoded: Float32Array): ErrorStats {
+  const n = original.length;
+  let signal = 0, noise = 0, maxAbs = into.maxAbs;
+  for (let i = 0; i < n; i++) {
+    const w = original[i]!;
+    const e = w - decoded[i]!;
+    signal += w * w;
+    noise += e * e;
+    const a = e < 0 ? -e : e;
+    if (a > maxAbs) maxAbs = a;
+  }
+  into.count += n;
+  into.signal += signal;
+  into.noise += noise;
+  into.maxAbs = maxAbs;
+  return into;
+}
+
+/** Adds `b` to `a` (pooling per-tensor statistics into overall ones) and returns `a`. */
+export function mergeStats(a: ErrorStats, b: ErrorStats): ErrorStats {
+  a.count += b.count;
+  a.signal += b.signal;
+  a.noise += b.noise;
+  if (b.maxAbs > a.maxAbs) a.maxAbs = b.maxAbs;
+  return a;
+}
+
+/** Mean squared error Σ(w − ŵ)²/n, or null for no elements. */
+export function meanSquaredError(s: Readonly<ErrorStats>): number | null {
+  return s.count > 0 ? s.noise / s.count : null;
+}
+
+/** The one SQNR formula: 10·log10(signal / noise), both > 0. */
+function powerRatioDb(signal: number, noise: number): number {
+  return 10 * Math.log10(signal / noise);
+}
+
+/**
+ * SQNR in dB, 10·log10(Σw² / Σ(w − ŵ)²), or null with the reason it is undefined:
+ * "empty tensor", "exact reconstruction" (no noise: the ratio would be +∞, which JSON cannot
+ * carry; also flagged `exact: true`) or "zero signal power" (the ratio would be −∞ dB).
+ */
+export function sqnrDb(s: Readonly<ErrorStats>): { value: number | null; reason?: string; exact?: true } {
+  if (s.count === 0) return { value: null, reason: "empty tensor" };
+  if (s.noise === 0) return { value: null, reason: "exact reconstruction", exact: true };
+  if (s.signal === 0) return { value: null, reason: "zero signal power" };
+  return { value: powerRatioDb(s.signal, s.noise) };
+}
+
+/**
+ * SQNR in dB of a decoded tensor against its original: 10·log10(Σw²/Σ(w − ŵ)²). No noise (an
+ * empty tensor included) gives null "exact reconstruction", zero signal power null "zero signal
+ * power" (never ±Infinity). Unlike {@link sqnrDb} it carries no `exact` flag.
+ */
+export function tensorSqnrDb(original: Float32Array, decoded: Float32Array): MaybeValue {
+  const s = accumulateStats(emptyStats(), original, decoded);
+  if (s.noise === 0) return { value: null, reason: "exact reconstruction" };
+  if (s.signal === 0) return { value: null, reason: "zero signal power" };
+  return { value: powerRatioDb(s.signal, s.noise) };
+}
+
+/**
+ * SQNR in dB of already pooled sums, or null when either is not positive (no signal or no
+ * noise). For callers that keep Σw² and Σ(w − ŵ)² themselves.
+ */
+export function sqnrOfSumsDb(signal: number, noise: number): number | null {
+  return signal > 0 && noise > 0 ? powerRatioDb(signal, noise) : null;
+}
