@@ -70,18 +70,32 @@ export async function runDemo(rt: Runtime, opts: { seed: number; bits: readonly 
   }
 }
 
-/** The demo as a table: one row per quantizer and bit width. */
-export function renderDemo(cells: readonly DemoCell[], count: number): string {
-  const rows = cells.map((c) => [c.quantizer, c.bits, c.skipped ? "skipped" : fmt(c.sqnrDb, 2), fmt(c.bitsPerWeight, 3), fmt(c.compressionRatio, 2), fmt(c.mse, 3)]);
-  // One note per quantizer and reason: "gpfq skipped at 2, 4, 8 bits: needs a model …".
+/**
+ * One line per quantizer and reason for the combinations left out of a table (a bit width the
+ * method's options reject, a method that needs a model): "support-region — left out at 8 bits:
+ * field "bits" too big …". The reason loses the error's "invalid options for …" frame and its
+ * "Fix that option." advice: the demo chose the option, not the user.
+ */
+export function leftOutNotes(cells: readonly DemoCell[]): string {
   const reasons = new Map<string, number[]>();
-  for (const c of cells) if (c.skipped) reasons.set(`${c.quantizer}\u0000${c.skipped}`, [...(reasons.get(`${c.quantizer}\u0000${c.skipped}`) ?? []), c.bits]);
-  const notes = [...reasons].map(([k, bits]) => {
+  for (const c of cells) {
+    if (!c.skipped) continue;
+    const why = c.skipped.replace(/^invalid options for "[^"]*": /, "").replace(/\s*Fix that option\.?$/, "");
+    const key = `${c.quantizer}\u0000${why}`;
+    reasons.set(key, [...(reasons.get(key) ?? []), c.bits]);
+  }
+  if (reasons.size === 0) return "";
+  return "Left out (the method does not support them):\n" + [...reasons].map(([k, bits]) => {
     const [q, why] = k.split("\u0000") as [string, string];
-    return `  ${q} skipped at ${bits.join(", ")} bits: ${why}\n`;
+    return `  ${q} at ${bits.join(", ")} bits: ${why}\n`;
   }).join("");
+}
+
+/** The demo as a table: one row per quantizer and bit width it supports; the others are listed once below. */
+export function renderDemo(cells: readonly DemoCell[], count: number): string {
+  const rows = cells.filter((c) => !c.skipped).map((c) => [c.quantizer, c.bits, fmt(c.sqnrDb, 2), fmt(c.bitsPerWeight, 3), fmt(c.compressionRatio, 2), fmt(c.mse, 3)]);
   return `${count} synthetic Laplacian weights, fixed-length coder:\n` +
-    renderTable(["quantizer", "bits", "SQNR dB", "bits/weight", "ratio vs f32", "MSE"], rows, ["left", "right", "right", "right", "right", "right"]) + notes;
+    renderTable(["quantizer", "bits", "SQNR dB", "bits/weight", "ratio vs f32", "MSE"], rows, ["left", "right", "right", "right", "right", "right"]) + leftOutNotes(cells);
 }
 
 /** One cell of the model head-to-head: a quantizer at one bit width on a real network. */
@@ -149,11 +163,31 @@ export async function runModelDemo(rt: Runtime, opts: { model: string; seed: num
   return { model: probe.id, floatAccuracy, quantizedWeights, floatWeights, cells };
 }
 
-/** The model head-to-head as a table: one row per quantizer and bit width. */
+/**
+ * Cells ranked by the model-output metric, per bit width: mean KL(p_float ‖ p_quant) ascending
+ * (how far the quantized network's outputs moved), then top-1 agreement descending, then SQNR;
+ * cells without a KL go last. Left-out cells are dropped.
+ */
+export function rankModelCells(cells: readonly ModelDemoCell[]): ModelDemoCell[] {
+  const key = (v: number | null, dir: 1 | -1) => (v === null || Number.isNaN(v) ? Infinity : dir * v);
+  return cells.filter((c) => !c.skipped).sort((a, b) =>
+    a.bits - b.bits || key(a.klDivergence, 1) - key(b.klDivergence, 1) || key(a.agreement, -1) - key(b.agreement, -1) ||
+    key(a.sqnrDb, -1) - key(b.sqnrDb, -1) || (a.quantizer < b.quantizer ? -1 : a.quantizer > b.quantizer ? 1 : 0));
+}
+
+/**
+ * The model head-to-head as a table: per bit width, the quantizers ranked by the model-output
+ * metric (KL to the float network's outputs; "#" is the rank, 1 the closest); weight SQNR stays
+ * a column. Combinations a method does not support are listed once below, not as rows.
+ */
 export function renderModelDemo(r: ModelDemoResult): string {
   const pct = (v: number | null) => (v === null ? "–" : (100 * v).toFixed(2));
-  const rows = r.cells.map((c) => [c.quantizer, c.bits, c.skipped ? "skipped" : fmt(c.sqnrDb, 2), pct(c.accuracy), pct(c.agreement), fmt(c.klDivergence, 4), fmt(c.bitsPerWeight, 3), fmt(c.compressionRatio, 2)]);
-  const notes = r.cells.filter((c) => c.skipped).map((c) => `  ${c.quantizer} at ${c.bits} bits skipped: ${c.skipped}\n`).join("");
-  return `${r.model}: ${r.quantizedWeights} kernel weights quantized, ${r.floatWeights} biases kept in float32 (counted in the size); float test accuracy ${pct(r.floatAccuracy)}%; fixed-length coder:\n` +
-    renderTable(["quantizer", "bits", "SQNR dB", "accuracy %", "agreement %", "KL nats", "bits/weight", "ratio vs f32"], rows, ["left", "right", "right", "right", "right", "right", "right", "right"]) + notes;
+  const ranked = rankModelCells(r.cells);
+  const rows = ranked.map((c, i) => {
+    const rank = ranked.slice(0, i + 1).filter((x) => x.bits === c.bits).length;
+    return [c.bits, rank, c.quantizer, fmt(c.klDivergence, 4), pct(c.agreement), pct(c.accuracy), fmt(c.sqnrDb, 2), fmt(c.bitsPerWeight, 3), fmt(c.compressionRatio, 2)];
+  });
+  return `${r.model}: ${r.quantizedWeights} kernel weights quantized, ${r.floatWeights} biases kept in float32 (counted in the size); float test accuracy ${pct(r.floatAccuracy)}%; fixed-length coder.\n` +
+    "Ranked per bit width by the model-output metric: mean KL(float outputs ‖ quantized outputs), lower is closer; weight SQNR is shown, not ranked on.\n" +
+    renderTable(["bits", "#", "quantizer", "KL nats", "agreement %", "accuracy %", "SQNR dB", "bits/weight", "ratio vs f32"], rows, ["right", "right", "left", "right", "right", "right", "right", "right", "right"]) + leftOutNotes(r.cells);
 }

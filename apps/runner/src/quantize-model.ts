@@ -18,7 +18,7 @@ import type { QuantizeModelOptions } from "./quantize/options.js";
 import { renderQuantizeMarkdown, rowOf, type QuantizeReport, type QuantizeTensorRow } from "./quantize/report.js";
 import { evaluateModel } from "./quantize/reload-check.js";
 import { manifestNote } from "./quantize/manifest-note.js";
-import { sizeAdvice } from "./quantize/advice.js";
+import { defaultTarget, sizeAdvice } from "./quantize/advice.js";
 import { onnxSink, qfSink, safetensorsSink, tfjsSink, type Sink } from "./sinks/index.js";
 
 export { CODED_TARGETS, TARGETS, inputFormat, type InputFormat, type QuantizeTarget } from "./quantize/source.js";
@@ -63,8 +63,9 @@ export async function quantizeModel(o: QuantizeModelOptions): Promise<{ report: 
   let peakRss = process.memoryUsage.rss();
   const sampleRss = () => { const r = process.memoryUsage.rss(); if (r > peakRss) peakRss = r; };
   const fmt = inputFormat(o.input);
-  if (!TARGETS[fmt].includes(o.target)) throw new UsageError(`--target ${o.target} does not apply to ${fmt} input. Choose one of: ${TARGETS[fmt].join(", ")}.`);
-  if (CODED_TARGETS.has(o.target) && !o.coder) throw new UsageError(`--target ${o.target} needs a coder.`);
+  if (o.target !== undefined && !TARGETS[fmt].includes(o.target)) throw new UsageError(`--target ${o.target} does not apply to ${fmt} input. Choose one of: ${TARGETS[fmt].join(", ")}.`);
+  const wanted = o.target ?? defaultTarget(fmt);
+  if (CODED_TARGETS.has(wanted) && !o.coder) throw new UsageError(`--target ${o.target} needs a coder.`);
   // Quantizers that need model capabilities get the input as a runnable probe (tfjs and ONNX
   // models); a weights file has none, so they fail here, early.
   const needs = o.quantizer.instance.needs ?? [];
@@ -77,17 +78,19 @@ export async function quantizeModel(o: QuantizeModelOptions): Promise<{ report: 
   }
 }
 
-async function quantizeWith(o: QuantizeModelOptions, fmt: InputFormat, probe: ModelProbe | undefined, t0: number, peak: () => number, sampleRss: () => void): Promise<{ report: QuantizeReport; markdown: string }> {
+async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe: ModelProbe | undefined, t0: number, peak: () => number, sampleRss: () => void): Promise<{ report: QuantizeReport; markdown: string }> {
   // Counts what the selection picks (each float tensor is asked once) for core's "nothing to quantize" rule.
   const tally = { total: 0, selected: 0, kernels: 0 };
   const select: TensorSelector = (t) => {
-    const s = o.select(t);
+    const s = asked.select(t);
     tally.total++;
     if (s) tally.selected++;
     if (defaultSelector(t)) tally.kernels++;
     return s;
   };
-  const src = await openSource(o.input, fmt);
+  const src = await openSource(asked.input, fmt);
+  // No --target: the smallest the model allows (an ONNX model's opset decides whether DequantizeLinear exists).
+  const o = { ...asked, target: asked.target ?? defaultTarget(fmt, src.onnx?.opset) };
   const diagnostics = new CollectingDiagnostics();
   const ctx = createRunContext({ seed: o.seed, diagnostics, progress: o.progress, ...(o.signal ? { signal: o.signal } : {}), ...(probe ? { model: probe } : {}) });
   const tmp = await prepareOut(o.out, [o.input, ...(o.data !== undefined ? [o.data] : [])]);
@@ -102,7 +105,7 @@ async function quantizeWith(o: QuantizeModelOptions, fmt: InputFormat, probe: Mo
     else if (o.target === "safetensors-float") {
       const h = await readSafetensorsHeader(o.input);
       sink = await safetensorsSink(tmp, h.tensors, { generator: "quantforge quantize", quantizer: o.quantizer.id });
-    } else if (o.target === "onnx" || o.target === "onnx-qdq") sink = onnxSink(tmp, src.onnx!, o.target);
+    } else if (o.target === "onnx" || o.target === "onnx-qdq") sink = onnxSink(tmp, src.onnx!, o.target, { strict: o.strictTarget === true });
     else sink = tfjsSink(await createTfjsModelWriter(tmp, src.tfjs!, { target: o.target, ...(coder ? { coder } : {}), metadata }), src.tfjs!);
 
     const streaming = o.quantizer.instance.perTensor === true;
@@ -220,6 +223,7 @@ async function quantizeWith(o: QuantizeModelOptions, fmt: InputFormat, probe: Mo
       model,
       ...(skipped ? { outputCheckSkipped: skipped } : {}),
       ...(advice ? { sizeAdvice: advice } : {}),
+      ...(closed.floatFallback ? { floatFallback: closed.floatFallback } : {}),
       notes,
       diagnostics: diagnostics.items,
       // maxRSS is the process's lifetime peak (kB): exact, and it includes the sampled points.

@@ -70,7 +70,7 @@ describe("quantforge quantize", () => {
     expect(d.report.model!.reload.maxAbsDiff).toBe(0);
   });
 
-  it("ONNX: onnx-qdq with rtn 8-bit per group is blocked DequantizeLinear on opset 21; opset 13 is refused with QF_USAGE", async () => {
+  it("ONNX: onnx-qdq with rtn 8-bit per group is blocked DequantizeLinear on opset 21; opset 13 writes floats, or is refused with QF_USAGE under --strict-target", async () => {
     const args = ["--quantizer", "rtn", "--bits", "8", "--option", "granularity=group", "--option", "groupSize=32", "--target", "onnx-qdq"];
     const mm21 = await put(t.dir, "mm21.onnx", buildMatMulOnnxModel({ seed: 7 }));
     const { code, report, err } = await quantize([mm21, ...args, "--out", t.path("qdq-group")]);
@@ -82,11 +82,31 @@ describe("quantforge quantize", () => {
     const written = await readOnnxModel(join(t.path("qdq-group"), "model.onnx"));
     expect(written.nodes.filter((n) => n.opType === "DequantizeLinear").map((n) => n.ints)).toEqual([{ axis: 1, block_size: 32 }, { axis: 1, block_size: 32 }]);
     const mm13 = await put(t.dir, "mm13.onnx", buildMatMulOnnxModel({ seed: 7, opset: 13 }));
-    const r = await cli(["quantize", mm13, ...args, "--out", t.path("qdq-group-13")]);
+    // Without --strict-target (issue 15): written, those tensors as decoded floats, with a warning.
+    const f = await cli(["quantize", mm13, ...args, "--out", t.path("qdq-group-13-float")]);
+    expect(f.code, f.err).toBe(0);
+    expect(f.err).toMatch(/warning: 2 quantized tensor\(s\) cannot be written as DequantizeLinear and were written as decoded floats, e\.g\. .*needs opset 21 or later/);
+    const fr = JSON.parse(await readFile(join(t.path("qdq-group-13-float"), "report.json"), "utf8")) as QuantizeReport;
+    expect(fr.floatFallback!.map((x) => x.name)).toHaveLength(2);
+    expect(fr.model!.reload.matches).toBe(true);
+    expect(await readFile(join(t.path("qdq-group-13-float"), "report.md"), "utf8")).toMatch(/\*\*Written as decoded floats\*\* \(onnx-qdq cannot express them\)/);
+    const r = await cli(["quantize", mm13, ...args, "--strict-target", "--out", t.path("qdq-group-13")]);
     expect(r.code, r.err).toBe(2);
     expect(errorCode(r)).toBe("QF_USAGE");
     expect(r.err).toMatch(/needs opset 21 or later, but the model declares opset 13/);
     expect(await readdir(t.dir)).not.toContain("qdq-group-13");
+  });
+
+  it("ONNX without --target: the smallest target the opset allows (onnx-qdq from opset 10, else onnx)", async () => {
+    const dflt = await quantize([onnx, "--quantizer", "rtn", "--bits", "8", "--out", t.path("dflt-13")]);
+    expect(dflt.code, dflt.err).toBe(0);
+    expect(dflt.report.output.target).toBe("onnx-qdq");
+    expect(dflt.report.notes.join(" ")).toMatch(/initializer\(s\) written as uint8 \+ DequantizeLinear/);
+    expect(dflt.report.model!.reload.matches).toBe(true);
+    const old = await put(t.dir, "opset9.onnx", buildOnnxModel({ seed: 6, opset: 9 }));
+    const o9 = await quantize([old, "--quantizer", "rtn", "--bits", "8", "--out", t.path("dflt-9")]);
+    expect(o9.code, o9.err).toBe(0);
+    expect(o9.report.output.target).toBe("onnx");
   });
 
   it("ONNX MatMul weights, onnx-qdq per tensor and per output channel: the file is checked at ORT's basic level and ORT's fused default is reported", async () => {

@@ -3,9 +3,9 @@ export type { OnnxModel, OnnxInitializer, OnnxNode, OnnxGraph, OnnxValueInfo, On
 export { spliceWire, lenField, lenHeader, concatBytes } from "./wire.js";
 export type { WireEdit } from "./wire.js";
 export { encodeOnnxModel, writeOnnxModel, OnnxTargetError } from "./write.js";
-export type { OnnxTarget, OnnxWeightOutput, OnnxWriteResult } from "./write.js";
+export type { OnnxTarget, OnnxWeightOutput, OnnxWriteOptions, OnnxWriteResult } from "./write.js";
 export { runOnnxModel, onnxInputSpecs, feedableType, loadOrt, createOnnxSession, runOnnxSession } from "./run.js";
 export type { OnnxFeed, OnnxOutput, OnnxOptimization, Ort } from "./run.js";
-export { onnxQdqSupport, maxReductionSize, reductionDepth, accumulationTolerance } from "./support.js";
+export { onnxQdqSupport, maxReductionSize, reductionDepth, reductionPathDepth, accumulationTolerance } from "./support.js";
 export type { OnnxQdqSupport } from "./support.js";
 export { OnnxDataType, ONNX_ELEMENT_BYTES, onnxTypes } from "./schema.js";

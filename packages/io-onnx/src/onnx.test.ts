@@ -162,14 +162,14 @@ describe("writing", () => {
   it("onnx-qdq refuses per-group grids below opset 21 and groups that do not tile the last axis, saying why", async () => {
     const old = await parseOnnxModel(buildMatMulOnnxModel({ seed: 4, opset: 13 }), "mm13.onnx");
     const q13 = await quantize(old, rtnQuantizer(), { bits: 8, granularity: "group", groupSize: 32 });
-    const e13 = await encodeOnnxModel(old, q13.outputs, { target: "onnx-qdq" }).catch((err: unknown) => err);
+    const e13 = await encodeOnnxModel(old, q13.outputs, { target: "onnx-qdq", strict: true }).catch((err: unknown) => err);
     expect((e13 as { code: string }).code).toBe(ErrorCodes.USAGE);
     expect((e13 as Error).message).toMatch(/blocked DequantizeLinear .*needs opset 21 or later, but the model declares opset 13\. Use --target onnx .*--option granularity=channel/);
     // Gemm B [4, 75]: 75 % 32 ≠ 0, so its groups of 32 straddle rows.
     const m21 = await parseOnnxModel(buildOnnxModel({ seed: 9, opset: 21 }), "m21.onnx");
     const fcOnly = (t: WeightTensor) => t.name === ONNX_WEIGHTS.gemmB;
     const q = await quantize(m21, rtnQuantizer(), { bits: 8, granularity: "group", groupSize: 32 }, fcOnly);
-    const e = await encodeOnnxModel(m21, q.outputs, { target: "onnx-qdq" }).catch((err: unknown) => err);
+    const e = await encodeOnnxModel(m21, q.outputs, { target: "onnx-qdq", strict: true }).catch((err: unknown) => err);
     expect((e as { code: string }).code).toBe(ErrorCodes.USAGE);
     expect((e as Error).message).toMatch(/"fc\.weight" has shape \[4, 75\]; .*last dimension \(75\) is a multiple of the group size\. Choose a groupSize that divides 75 \(e\.g\. --option groupSize=25\)/);
     // The suggested size works: blocks of 25 along the last axis; ORT runs the model.
@@ -181,10 +181,21 @@ describe("writing", () => {
     expectClose(await run(r.bytes), await run((await encodeOnnxModel(m21, q25.decoded, { target: "onnx" })).bytes), 1e-6);
   });
 
-  it("onnx-qdq refuses codebooks DequantizeLinear cannot express", async () => {
+  it("onnx-qdq writes tensors DequantizeLinear cannot express as decoded floats, listing each with the reason", async () => {
     const m = await readOnnxModel(src);
     const q = await quantize(m, uniformMseQuantizer(), { bits: 4 });
-    const e = await encodeOnnxModel(m, q.outputs, { target: "onnx-qdq" }).catch((err: unknown) => err);
+    const r = await encodeOnnxModel(m, q.outputs, { target: "onnx-qdq" });
+    expect(r.qdq).toEqual([]);
+    expect(r.floatFallback.map((f) => f.name).sort()).toEqual([...q.outputs.keys()].sort());
+    expect(r.floatFallback[0]!.reason).toMatch(/grid codebook; DequantizeLinear expresses affine grids only\.$/);
+    // Byte for byte what the onnx target writes for the same decoded weights.
+    expect(r.bytes).toEqual((await encodeOnnxModel(m, q.outputs, { target: "onnx" })).bytes);
+  });
+
+  it("onnx-qdq with strict refuses codebooks DequantizeLinear cannot express", async () => {
+    const m = await readOnnxModel(src);
+    const q = await quantize(m, uniformMseQuantizer(), { bits: 4 });
+    const e = await encodeOnnxModel(m, q.outputs, { target: "onnx-qdq", strict: true }).catch((err: unknown) => err);
     expect((e as { code: string }).code).toBe(ErrorCodes.USAGE);
     expect((e as Error).message).toMatch(/grid codebook; DequantizeLinear expresses affine grids only/);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseOnnxModel } from "./read.js";
-import { accumulationTolerance, maxReductionSize, onnxQdqSupport, reductionDepth } from "./support.js";
+import { accumulationTolerance, maxReductionSize, onnxQdqSupport, reductionDepth, reductionPathDepth } from "./support.js";
 import { buildConstantOnnxModel, buildSubgraphOnnxModel } from "./testing/graph-fixtures.js";
 import { buildMatMulOnnxModel, buildOnnxModel } from "./testing/fixtures.js";
 
@@ -20,6 +20,9 @@ describe("maxReductionSize / accumulationTolerance", () => {
     expect(maxReductionSize(await parseOnnxModel(buildConstantOnnxModel(), "m.onnx"))).toBe(75);
     const sub = await parseOnnxModel(buildSubgraphOnnxModel(), "m.onnx");
     expect([maxReductionSize(sub), reductionDepth(sub)]).toEqual([8, 3]);
+    // One MatMul in each (nested) If branch: three reducing ops, but only one on any path.
+    expect(reductionPathDepth(sub)).toBe(1);
+    expect(reductionPathDepth(await parseOnnxModel(buildOnnxModel(), "m.onnx"))).toBe(2); // Conv → Gemm
   });
   it("is 2·depth·γ_K with γ_K = K·u/(1 − K·u), u = 2⁻²⁴; grows with K and depth", () => {
     expect(accumulationTolerance(1)).toBeCloseTo(2 * 2 ** -24 / (1 - 2 ** -24), 20);

@@ -67,3 +67,43 @@ export function reductionDepth(model: OnnxModel): number {
   for (const g of model.graphs) for (const n of g.nodes) if (n.opType === "Conv" || n.opType === "ConvTranspose" || n.opType === "Gemm" || n.opType === "MatMul") d++;
   return d;
 }
+
+const REDUCING = new Set(["Conv", "ConvTranspose", "Gemm", "MatMul"]);
+
+/**
+ * The most reducing ops (Conv, ConvTranspose, Gemm, MatMul) on any one path from the main
+ * graph's inputs to an output — the `depth` of {@link accumulationTolerance}: rounding errors add
+ * up along a path, not over parallel branches. A node holding subgraphs (`If`, `Loop`, `Scan`)
+ * adds the deepest path of its own subgraphs (a loop body counts once). Nodes are visited in file
+ * order (ONNX requires topological order). At most {@link reductionDepth}.
+ */
+export function reductionPathDepth(model: Pick<OnnxModel, "graphs">): number {
+  const best = new Array<number>(model.graphs.length).fill(0);
+  const children = new Map<number, OnnxModel["graphs"][number][]>();
+  for (const g of model.graphs) if (g.parent >= 0) children.set(g.parent, [...(children.get(g.parent) ?? []), g]);
+  // Subgraphs are found breadth-first (a child's id is larger than its parent's): reverse id order
+  // knows every child before its parent.
+  for (let id = model.graphs.length - 1; id >= 0; id--) {
+    const g = model.graphs[id]!;
+    const kids = children.get(id) ?? [];
+    const depth = new Map<string, number>();
+    let top = 0;
+    g.nodes.forEach((n, index) => {
+      let d = 0;
+      for (const i of n.inputs) d = Math.max(d, depth.get(i) ?? 0);
+      if (REDUCING.has(n.opType)) d += 1;
+      if (kids.length > 0) {
+        // The reader names a subgraph `<scope>/<node label>/<attribute>`, the label being the node's name, first output or `<op>#<index>`.
+        const label = n.name || n.outputs[0] || `${n.opType}#${index}`;
+        const prefix = `${g.scope ? `${g.scope}/` : ""}${label}/`;
+        let inner = 0;
+        for (const k of kids) if (k.scope.startsWith(prefix)) inner = Math.max(inner, best[k.id]!);
+        d += inner;
+      }
+      for (const o of n.outputs) depth.set(o, d);
+      top = Math.max(top, d);
+    });
+    best[id] = top;
+  }
+  return best[0] ?? 0;
+}

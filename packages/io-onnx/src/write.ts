@@ -39,6 +39,23 @@ export interface OnnxWriteResult {
   readonly qdq: readonly string[];
   /** Values of FLOAT16 initializers that were not halves and were rounded to the nearest half. */
   readonly roundedToHalf: number;
+  /**
+   * onnx-qdq: quantized tensors DequantizeLinear cannot express (a non-integer zero point, a
+   * levels codebook, …), written as their decoded float values instead, with the reason.
+   * Empty with `strict` (those throw) and for the `onnx` target.
+   */
+  readonly floatFallback: readonly { readonly name: string; readonly reason: string }[];
+}
+
+/** Options of {@link encodeOnnxModel}. */
+export interface OnnxWriteOptions {
+  readonly target: OnnxTarget;
+  /**
+   * onnx-qdq: throw {@link OnnxTargetError} for a tensor DequantizeLinear cannot express instead
+   * of writing its decoded float values (default false: the model is written, the tensor listed
+   * in {@link OnnxWriteResult.floatFallback}).
+   */
+  readonly strict?: boolean;
 }
 
 function f32Bytes(a: Float32Array): Uint8Array {
@@ -193,10 +210,13 @@ function replacedTensor(init: OnnxInitializer, dataType: number, raw: Uint8Array
  * initializers and the DequantizeLinear node, in the same place. Initializers stored as
  * external data are inlined (the output is one self-contained file).
  *
- * @throws {OnnxTargetError} When a quantized tensor does not fit `onnx-qdq`.
+ * A quantized tensor that DequantizeLinear cannot express is written as its decoded floats and
+ * listed in `floatFallback` (unless `strict`).
+ *
+ * @throws {OnnxTargetError} With `strict`, when a quantized tensor does not fit `onnx-qdq`.
  * @throws {ShapeMismatchError} When an output does not match its tensor.
  */
-export async function encodeOnnxModel(model: OnnxModel, outputs: ReadonlyMap<string, OnnxWeightOutput>, options: { target: OnnxTarget }): Promise<OnnxWriteResult> {
+export async function encodeOnnxModel(model: OnnxModel, outputs: ReadonlyMap<string, OnnxWeightOutput>, options: OnnxWriteOptions): Promise<OnnxWriteResult> {
   const byName = new Map(model.initializers.map((i) => [i.name, i]));
   for (const name of outputs.keys()) {
     const init = byName.get(name);
@@ -207,6 +227,7 @@ export async function encodeOnnxModel(model: OnnxModel, outputs: ReadonlyMap<str
   const removedInputs = new Set<string>();
   const edits: WireEdit[] = [];
   let roundedToHalf = 0;
+  const floatFallback: { name: string; reason: string }[] = [];
   for (const init of model.initializers) {
     const out = outputs.get(init.name);
     if (out === undefined) {
@@ -217,8 +238,17 @@ export async function encodeOnnxModel(model: OnnxModel, outputs: ReadonlyMap<str
     if (t && (t.shape.length !== init.dims.length || t.shape.some((d, i) => d !== init.dims[i]))) {
       throw new ShapeMismatchError(`quantized tensor "${printable(t.name)}" has shape [${t.shape.join(", ")}] but tensor "${printable(init.name)}" is [${init.dims.join(", ")}].`);
     }
+    let parts: QdqParts | undefined;
     if (out.kind === "quantized" && options.target === "onnx-qdq") {
-      const parts = qdq(model, init, out.tensor, out.codebook, taken);
+      try {
+        parts = qdq(model, init, out.tensor, out.codebook, taken);
+      } catch (e) {
+        // Not expressible as DequantizeLinear: the decoded values keep the model whole (below).
+        if (options.strict || !(e instanceof OnnxTargetError)) throw e;
+        floatFallback.push({ name: init.name, reason: e.message.replace(` ${QDQ_HINT}`, "") });
+      }
+    }
+    if (parts) {
       const inits = concatBytes(parts.initializers.map((b) => lenField(5, b)));
       const graph = model.graphs[init.graph]!;
       if (init.kind === "constant") {
@@ -259,7 +289,7 @@ export async function encodeOnnxModel(model: OnnxModel, outputs: ReadonlyMap<str
       if (v.name && removedInputs.has(v.name)) edits.push({ start: f.start, end: f.end, bytes: new Uint8Array(0), containers: [model.graphField] });
     }
   }
-  return { bytes: spliceWire(model.bytes, edits), qdq: [...replacedByNode], roundedToHalf };
+  return { bytes: spliceWire(model.bytes, edits), qdq: [...replacedByNode], roundedToHalf, floatFallback };
 }
 
 /**
@@ -268,7 +298,7 @@ export async function encodeOnnxModel(model: OnnxModel, outputs: ReadonlyMap<str
  *
  * @throws {IoError} When the file cannot be written.
  */
-export async function writeOnnxModel(path: string, model: OnnxModel, outputs: ReadonlyMap<string, OnnxWeightOutput>, options: { target: OnnxTarget }): Promise<OnnxWriteResult> {
+export async function writeOnnxModel(path: string, model: OnnxModel, outputs: ReadonlyMap<string, OnnxWeightOutput>, options: OnnxWriteOptions): Promise<OnnxWriteResult> {
   const r = await encodeOnnxModel(model, outputs, options);
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
   try {

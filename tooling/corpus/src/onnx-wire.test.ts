@@ -23,17 +23,18 @@ describe("onnx wire walker", () => {
     const found = onnxFloatTensors(model());
     expect(found.map((t) => [t.name, t.where, t.depth, t.dims])).toEqual([
       ["c_out", "constant", 0, [3]],
-      ["S", "initializer", 1, [2]],
+      // Subgraph tensors are named by scope, as quantforge's reader names them (<node label>/<attribute>/<name>).
+      ["if_out/then_branch/S", "initializer", 1, [2]],
       ["W", "initializer", 0, [2, 2]],
     ]);
   });
   it("substitutes chosen tensors and keeps the rest byte for byte", () => {
     const m = model();
-    const { bytes, replaced } = substituteOnnxWeights(m, new Map([["S", Float32Array.from([0.5, 0.25])]]));
-    expect([...replaced]).toEqual(["S"]);
+    const { bytes, replaced } = substituteOnnxWeights(m, new Map([["if_out/then_branch/S", Float32Array.from([0.5, 0.25])]]));
+    expect([...replaced]).toEqual(["if_out/then_branch/S"]);
     expect(bytes.length).toBe(m.length);
     expect(bytes).not.toEqual(m);
-    const back = substituteOnnxWeights(bytes, new Map([["S", Float32Array.from([8, 9])]]));
+    const back = substituteOnnxWeights(bytes, new Map([["if_out/then_branch/S", Float32Array.from([8, 9])]]));
     expect(back.bytes).toEqual(m);
     expect(() => substituteOnnxWeights(m, new Map([["W", Float32Array.from([1])]]))).toThrow(/1 decoded values for a tensor of 4/);
   });

@@ -134,17 +134,33 @@ function concat(parts: Uint8Array[]): Uint8Array {
 
 type Visit = (key: string, tensor: Uint8Array, where: "initializer" | "constant", depth: number) => Uint8Array | null;
 
-function walkAttribute(buf: Uint8Array, constantKey: string | null, depth: number, visit: Visit): Uint8Array | null {
+/**
+ * A tensor's key: its name in the main graph; in a subgraph, the subgraph's scope and its name
+ * (`If_25/else_branch/680`). The scope is the enclosing scopes, the node's label (its name, else
+ * its first output, else `<op>#<index in its graph>`) and the attribute name, with `[k]` for the
+ * k-th graph of a `graphs` attribute holding several — the names quantforge's ONNX reader gives
+ * subgraph weights (and so the names in its containers), so that decoded tensors map back.
+ */
+function key(scope: string, name: string): string {
+  return scope ? `${scope}/${name}` : name;
+}
+
+function walkAttribute(buf: Uint8Array, constantKey: string | null, depth: number, visit: Visit, scope: string, label: string): Uint8Array | null {
   const fs = fields(buf);
   const nameField = fs.find((f) => f.no === 1 && f.wire === 2);
   const attrName = nameField ? str(buf, nameField) : "";
+  const many = fs.filter((f) => f.no === 11 && f.wire === 2).length > 1;
+  let k = 0;
   let changed = false;
   const parts: Uint8Array[] = [];
   for (const f of fs) {
     let replaced: Uint8Array | null = null;
     const value = buf.subarray(f.valueStart, f.valueEnd);
-    if (f.wire === 2 && f.no === 5 && constantKey !== null && attrName === "value") replaced = visit(constantKey, value, "constant", depth);
-    else if (f.wire === 2 && (f.no === 6 || f.no === 11)) replaced = walkGraph(value, depth + 1, visit);
+    if (f.wire === 2 && f.no === 5 && constantKey !== null && attrName === "value") replaced = visit(key(scope, constantKey), value, "constant", depth);
+    else if (f.wire === 2 && (f.no === 6 || f.no === 11)) {
+      const sub = `${label}/${attrName}${f.no === 11 && many ? `[${k++}]` : ""}`;
+      replaced = walkGraph(value, depth + 1, visit, key(scope, sub));
+    }
     if (replaced) {
       changed = true;
       parts.push(...withValue(buf, f, replaced));
@@ -153,15 +169,17 @@ function walkAttribute(buf: Uint8Array, constantKey: string | null, depth: numbe
   return changed ? concat(parts) : null;
 }
 
-function walkNode(buf: Uint8Array, depth: number, visit: Visit): Uint8Array | null {
+function walkNode(buf: Uint8Array, depth: number, visit: Visit, scope: string, index: number): Uint8Array | null {
   const fs = fields(buf);
   const op = fs.find((f) => f.no === 4 && f.wire === 2);
   const out0 = fs.find((f) => f.no === 2 && f.wire === 2);
+  const nameField = fs.find((f) => f.no === 3 && f.wire === 2);
   const constantKey = op && str(buf, op) === "Constant" && out0 ? str(buf, out0) : null;
+  const label = (nameField ? str(buf, nameField) : "") || (out0 ? str(buf, out0) : "") || `${op ? str(buf, op) : ""}#${index}`;
   let changed = false;
   const parts: Uint8Array[] = [];
   for (const f of fs) {
-    const replaced = f.no === 5 && f.wire === 2 ? walkAttribute(buf.subarray(f.valueStart, f.valueEnd), constantKey, depth, visit) : null;
+    const replaced = f.no === 5 && f.wire === 2 ? walkAttribute(buf.subarray(f.valueStart, f.valueEnd), constantKey, depth, visit, scope, label) : null;
     if (replaced) {
       changed = true;
       parts.push(...withValue(buf, f, replaced));
@@ -170,14 +188,15 @@ function walkNode(buf: Uint8Array, depth: number, visit: Visit): Uint8Array | nu
   return changed ? concat(parts) : null;
 }
 
-function walkGraph(buf: Uint8Array, depth: number, visit: Visit): Uint8Array | null {
+function walkGraph(buf: Uint8Array, depth: number, visit: Visit, scope = ""): Uint8Array | null {
   let changed = false;
   const parts: Uint8Array[] = [];
+  let nodes = 0;
   for (const f of fields(buf)) {
     let replaced: Uint8Array | null = null;
     const value = buf.subarray(f.valueStart, f.valueEnd);
-    if (f.wire === 2 && f.no === 1) replaced = walkNode(value, depth, visit);
-    else if (f.wire === 2 && f.no === 5) replaced = visit(tensorInfo(value).name, value, "initializer", depth);
+    if (f.wire === 2 && f.no === 1) replaced = walkNode(value, depth, visit, scope, nodes++);
+    else if (f.wire === 2 && f.no === 5) replaced = visit(key(scope, tensorInfo(value).name), value, "initializer", depth);
     if (replaced) {
       changed = true;
       parts.push(...withValue(buf, f, replaced));

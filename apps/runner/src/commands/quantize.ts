@@ -9,7 +9,7 @@ import { fmt, printJson } from "../output.js";
 import { INPUT_RANGE_HELP, loadAnyModel } from "../model-probe.js";
 import { parseInputRanges } from "@quantforge/datasets";
 import { createProgress } from "../progress.js";
-import { CODED_TARGETS, TARGETS, inputFormat, quantizeModel, type QuantizeTarget } from "../quantize-model.js";
+import { CODED_TARGETS, TARGETS, defaultTarget, inputFormat, quantizeModel, type QuantizeTarget } from "../quantize-model.js";
 import type { Runtime } from "../runtime.js";
 import { quantizerOptions } from "./run.js";
 
@@ -32,6 +32,7 @@ export interface QuantizeFlags {
   exclude: string[];
   allTensors?: boolean;
   allowEmpty?: boolean;
+  strictTarget?: boolean;
   json?: boolean;
 }
 
@@ -49,7 +50,8 @@ export function register(program: Command, rt: Runtime): void {
     .option("--budget-seconds <s>", "auto only: its time budget (option budgetSeconds, default 25), turned into work from the model's size")
     .option("--option <key=value>", "a quantizer option (repeatable)", collect, [])
     .option("--coder <id>", `coder of the coded targets (tfjs-coded, qf; default ${DEFAULT_CODER})`)
-    .option("--target <target>", "tfjs-coded|tfjs-native|tfjs-float (tfjs), onnx|onnx-qdq (ONNX), qf|safetensors-float (any); default: the first for the input's format")
+    .option("--target <target>", "tfjs-coded|tfjs-native|tfjs-float (tfjs), onnx|onnx-qdq (ONNX), qf|safetensors-float (any); default: the smallest the model allows (ONNX: onnx-qdq from opset 10, else onnx; tfjs: tfjs-coded; safetensors: qf)")
+    .option("--strict-target", "onnx-qdq: stop (QF_USAGE) when a quantized tensor cannot be written as DequantizeLinear, instead of writing it as decoded floats with a warning")
     .requiredOption("--out <dir>", "output directory (written to a temp directory, then renamed; must not exist or be empty)")
     .option("--seed <n>", "random seed (quantizer and random model inputs)", "0")
     .option("--samples <n>", "random input samples for the model-output check", "8")
@@ -67,12 +69,14 @@ export function register(program: Command, rt: Runtime): void {
       const samples = Number(flags.samples);
       if (!Number.isSafeInteger(samples) || samples < 1 || samples > 100000) throw new UsageError(`--samples "${flags.samples}" must be an integer in 1…100000.`);
       const format = inputFormat(input);
-      // The default stays the first target: onnx-qdq (defaultTarget) cannot express every
-      // quantizer's grid (levels codebooks), so it is advised in the report instead of imposed.
-      const target = (flags.target ?? TARGETS[format][0]!) as QuantizeTarget;
-      if (!TARGETS[format].includes(target)) throw new UsageError(`--target ${target} does not apply to ${format} input. Choose one of: ${TARGETS[format].join(", ")}.`);
-      const coded = CODED_TARGETS.has(target);
-      if (flags.coder !== undefined && !coded) throw new UsageError(`--coder applies to the coded targets (tfjs-coded, qf); target ${target} stores the values itself. Drop --coder or choose a coded target.`);
+      // No --target: the smallest target the model allows, decided once the model is read (an ONNX
+      // model's opset says whether DequantizeLinear exists); tensors onnx-qdq cannot express are
+      // written as decoded floats with a warning, so the default never refuses a model.
+      const target = flags.target as QuantizeTarget | undefined;
+      if (target !== undefined && !TARGETS[format].includes(target)) throw new UsageError(`--target ${target} does not apply to ${format} input. Choose one of: ${TARGETS[format].join(", ")}.`);
+      const coded = CODED_TARGETS.has(target ?? defaultTarget(format));
+      if (flags.coder !== undefined && !coded) throw new UsageError(`--coder applies to the coded targets (tfjs-coded, qf); target ${target ?? defaultTarget(format)} stores the values itself. Drop --coder or choose a coded target.`);
+      if (flags.strictTarget && format !== "onnx") throw new UsageError(`--strict-target applies to ONNX input (the onnx-qdq target). Drop it.`);
       // Ids and options are checked before the model is read.
       const qp = rt.registry.quantizer(flags.quantizer);
       const qOptions = qp.parseOptions(quantizerOptions(flags));
@@ -84,7 +88,7 @@ export function register(program: Command, rt: Runtime): void {
       let result;
       try {
         result = await quantizeModel({
-          input, out: flags.out, target, seed, select, samples, evaluate: flags.eval, ...(flags.allowEmpty ? { allowEmpty: true } : {}),
+          input, out: flags.out, ...(target ? { target } : {}), ...(flags.strictTarget ? { strictTarget: true } : {}), seed, select, samples, evaluate: flags.eval, ...(flags.allowEmpty ? { allowEmpty: true } : {}),
           ...(flags.data ? { data: flags.data } : {}),
           inputShapes, inputRanges,
           quantizer: { id: qp.id, version: qp.version, options: qOptions, instance: qp.create(qOptions) },
@@ -99,9 +103,10 @@ export function register(program: Command, rt: Runtime): void {
       const r = result.report;
       if (r.outputCheckSkipped) rt.err(`warning: the model-output check was skipped: ${r.outputCheckSkipped}. The quantized model was written.\n`);
       if (r.sizeAdvice) rt.err(`warning: ${r.sizeAdvice}\n`);
+      if (r.floatFallback) rt.err(`warning: ${r.floatFallback.length} quantized tensor(s) cannot be written as DequantizeLinear and were written as decoded floats, e.g. ${r.floatFallback[0]!.reason} (report.md lists them; --strict-target stops instead).\n`);
       if (flags.json) return printJson(rt, r);
       for (const d of r.diagnostics) rt.err(`${d.severity} [${d.source}/${d.ruleId}]${d.tensor ? ` ${printable(d.tensor)}:` : ""} ${printable(d.message, 2000)}\n`);
-      rt.out(`wrote ${flags.out} (${target}): ${r.size.before} → ${r.size.after} bytes (${fmt(r.size.ratio)}× smaller), overall SQNR ${fmt(r.overall.sqnrDb)} dB, ${r.overall.quantized}/${r.overall.tensors} tensors quantized\n`);
+      rt.out(`wrote ${flags.out} (${r.output.target}): ${r.size.before} → ${r.size.after} bytes (${fmt(r.size.ratio)}× smaller), overall SQNR ${fmt(r.overall.sqnrDb)} dB, ${r.overall.quantized}/${r.overall.tensors} tensors quantized\n`);
       if (r.model) {
         for (const o of r.model.outputs) {
           rt.out(`output ${o.name} [${o.shape.join(", ")}]: relative error ${fmt(o.relativeError, 6)}${o.kl === undefined ? "" : `, KL ${fmt(o.kl, 6)} nats, top-1 agreement ${fmt(100 * o.top1Agreement!, 1)}%`}\n`);

@@ -1,10 +1,13 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { IoError, type ModelProbe, type TensorSelector, type WeightSet } from "@quantforge/core";
+import { IoError, printable, type ModelProbe, type TensorSelector, type WeightSet } from "@quantforge/core";
+import { openRegularFile, readRegularFile, resolveContained } from "@quantforge/core/node";
 import { readOnnxModel } from "@quantforge/io-onnx";
+import { MAX_MODEL_JSON_BYTES } from "@quantforge/io-tfjs";
 import { resolveModelJson, MOMENTS_JSON } from "@quantforge/model-tfjs";
 import type { InputFile } from "@quantforge/report";
-import { selectorFromFlags, sha256File } from "../jobs.js";
+import { selectorFromFlags } from "../jobs.js";
 import { isOnnxPath, loadAnyModel } from "../model-probe.js";
 import { readWeights } from "../weights-io.js";
 import type { ResolvedCompareConfig } from "./config.js";
@@ -40,21 +43,37 @@ export function inputTitle(c: InputConfig): string {
 }
 
 async function hashed(role: string, path: string): Promise<InputFile> {
-  if (!existsSync(path)) throw new IoError(`input ${role} "${path}" does not exist. Check the path (a moved results.json still points at the original inputs).`);
-  return { role, path, bytes: statSync(path).size, sha256: await sha256File(path) };
+  if (!existsSync(path)) throw new IoError(`input ${role} "${printable(path)}" does not exist. Check the path (a moved results.json still points at the original inputs).`);
+  // Opened as a regular file (O_NONBLOCK + fstat): a FIFO or device named as an input is refused, not read forever.
+  const f = await openRegularFile(path, { what: `input ${role}` });
+  try {
+    const h = createHash("sha256");
+    for await (const chunk of f.handle.createReadStream({ start: 0, autoClose: false })) h.update(chunk as Buffer);
+    return { role, path, bytes: f.size, sha256: h.digest("hex") };
+  } finally {
+    await f.handle.close();
+  }
 }
 
-function modelFiles(modelJson: string): { role: string; path: string }[] {
+/**
+ * model.json and the files it names. Shard and moment paths are read from the files, so they go
+ * through core's containment policy (inside the model folder, regular files only) like every
+ * loader's reads; a path that leaves the folder is a `QF_FORMAT` error, not a file hashed.
+ */
+async function modelFiles(modelJson: string): Promise<{ role: string; path: string }[]> {
   const dir = dirname(modelJson);
   const files = [{ role: "model.json", path: modelJson }];
-  const read = (p: string) => JSON.parse(readFileSync(p, "utf8")) as Record<string, unknown>;
-  const manifest = read(modelJson).weightsManifest as { paths?: string[] }[] | undefined;
-  for (const group of manifest ?? []) for (const p of group.paths ?? []) files.push({ role: "weights shard", path: join(dir, p) });
+  const read = async (p: string, what: string) => JSON.parse(new TextDecoder().decode(await readRegularFile(p, { what, maxBytes: MAX_MODEL_JSON_BYTES }))) as Record<string, unknown>;
+  const manifest = (await read(modelJson, "model.json")).weightsManifest as { paths?: unknown[] }[] | undefined;
+  for (const group of Array.isArray(manifest) ? manifest : []) {
+    for (const p of Array.isArray(group?.paths) ? group.paths : []) files.push({ role: "weights shard", path: await resolveContained(dir, String(p), "weights shard") });
+  }
   if (existsSync(join(dir, "training.json"))) files.push({ role: "training.json", path: join(dir, "training.json") });
   const moments = join(dir, MOMENTS_JSON);
   if (existsSync(moments)) {
     files.push({ role: "adam moments", path: moments });
-    for (const p of (read(moments).paths as string[] | undefined) ?? []) files.push({ role: "adam moments shard", path: join(dir, p) });
+    const paths = (await read(moments, MOMENTS_JSON)).paths;
+    for (const p of Array.isArray(paths) ? paths : []) files.push({ role: "adam moments shard", path: await resolveContained(dir, String(p), "adam moments shard") });
   }
   return files;
 }
@@ -75,7 +94,7 @@ async function onnxFiles(path: string): Promise<{ role: string; path: string }[]
  */
 export async function inputFiles(c: InputConfig): Promise<InputFile[]> {
   if (c.weights !== undefined) return [await hashed("weights", c.weights)];
-  const files = isOnnxPath(c.model!) ? await onnxFiles(c.model!) : modelFiles(resolveModelJson(c.model!).path);
+  const files = isOnnxPath(c.model!) ? await onnxFiles(c.model!) : await modelFiles(resolveModelJson(c.model!).path);
   if (c.data !== undefined && c.data !== "embedded" && existsSync(c.data) && statSync(c.data).isDirectory()) {
     for (const f of readdirSync(c.data).sort()) {
       const p = join(c.data, f);

@@ -1,3 +1,4 @@
+import { onnxQdqSupport } from "@quantforge/io-onnx";
 import { TARGETS, type InputFormat, type QuantizeTarget } from "./source.js";
 
 /** Bits per code a quantizer's options ask for, when they say (`bits`). */
@@ -30,6 +31,6 @@ export function sizeAdvice(target: QuantizeTarget, options: unknown): string | u
  * DequantizeLinear (≥ 10) get `onnx-qdq`, older ones `onnx`; other formats the first of `TARGETS`.
  */
 export function defaultTarget(format: InputFormat, opset?: number): QuantizeTarget {
-  if (format === "onnx") return opset !== undefined && opset >= 10 ? "onnx-qdq" : "onnx";
+  if (format === "onnx") return opset !== undefined && onnxQdqSupport({ opset }).perTensor ? "onnx-qdq" : "onnx";
   return TARGETS[format][0]!;
 }

@@ -7,7 +7,13 @@ import type { QuantizeTarget } from "./source.js";
 export interface QuantizeModelOptions {
   readonly input: string;
   readonly out: string;
-  readonly target: QuantizeTarget;
+  /** Undefined: the smallest target the model allows (`defaultTarget` in advice.ts: onnx-qdq for ONNX models whose opset has DequantizeLinear). */
+  readonly target?: QuantizeTarget;
+  /**
+   * onnx-qdq: stop with `QF_USAGE` when a quantized tensor cannot be written as DequantizeLinear
+   * (default: that tensor is written as decoded floats, with a warning and a report note).
+   */
+  readonly strictTarget?: boolean;
   readonly quantizer: { readonly id: string; readonly version: string; readonly options: unknown; readonly instance: Quantizer };
   readonly coder?: { readonly id: string; readonly version: string; readonly instance: Coder };
   readonly seed: number;

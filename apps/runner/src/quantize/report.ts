@@ -1,4 +1,4 @@
-import type { Diagnostic, EncodedSize, WeightTensor } from "@quantforge/core";
+import { printable, type Diagnostic, type EncodedSize, type WeightTensor } from "@quantforge/core";
 import { sqnrDb, type ErrorStats } from "@quantforge/metrics";
 import type { WrittenFile } from "@quantforge/io-tfjs";
 import type { QuantizeTarget } from "./source.js";
@@ -56,12 +56,18 @@ export interface QuantizeReport {
       readonly defaultOptimization?: { readonly maxAbsDiff: number; readonly maxRelDiff: number };
       /** The mismatch is the runtime's: the unquantized model run the same two ways differs as well. */
       readonly runtimeNondeterministic?: boolean;
+      /** The relative tolerance `maxRelDiff` is held to: float32 accumulation over `reduction` products, `depth` reducing ops deep. */
+      readonly tolerance?: { readonly value: number; readonly reduction: number; readonly depth: number };
+      /** [0, 1] outputs pinned near 0 or 1 on the check's inputs, held to the bound carried through the logistic (plus their 2⁻²² resolution) rather than to their tiny values. */
+      readonly pinnedOutputs?: readonly string[];
     };
   };
   /** Why the model-output check did not run (the quantized model was still written). */
   readonly outputCheckSkipped?: string;
   /** Size advice: the chosen target cannot store the requested bits, or stores decoded floats. */
   readonly sizeAdvice?: string;
+  /** onnx-qdq: quantized tensors DequantizeLinear cannot express, written as decoded floats, with the reason. */
+  readonly floatFallback?: readonly { readonly name: string; readonly reason: string }[];
   readonly notes: readonly string[];
   readonly diagnostics: readonly Diagnostic[];
   readonly timing: { readonly seconds: number; readonly weightsPerSecond: number; readonly peakRssBytes: number };
@@ -96,7 +102,7 @@ export function renderQuantizeMarkdown(r: QuantizeReport): string {
     L.push(`Runtime: ${r.model.runtime}. Inputs: ${r.model.inputs.map((i) => `${i.name} [${i.shape.join(", ")}]`).join(", ")} — ${r.model.inputSource}.`, "");
     L.push("| output | shape | relative error ‖ŷ−y‖/‖y‖ | max abs error | KL (nats) | top-1 agreement |", "|---|---|---:|---:|---:|---:|");
     for (const o of r.model.outputs) L.push(`| ${o.name} | [${o.shape.join(", ")}] | ${f(o.relativeError, 6)} | ${f(o.maxAbsError, 6)} | ${o.kl === undefined ? "–" : f(o.kl, 6)} | ${o.top1Agreement === undefined ? "–" : `${(100 * o.top1Agreement).toFixed(1)}%`} |`);
-    L.push("", `Reload check (${r.model.reload.runtime}): max |reloaded − evaluated| = ${f(r.model.reload.maxAbsDiff, 3)} (relative ${f(r.model.reload.maxRelDiff, 3)}) — ${r.model.reload.matches ? "matches" : r.model.reload.runtimeNondeterministic ? "differs, but the unquantized model differs the same way: the runtime is not deterministic at this optimization level" : "MISMATCH"}.`, "");
+    L.push("", `Reload check (${r.model.reload.runtime}): max |reloaded − evaluated| = ${f(r.model.reload.maxAbsDiff, 3)} (relative ${f(r.model.reload.maxRelDiff, 3)}${r.model.reload.tolerance ? `, tolerance ${f(r.model.reload.tolerance.value, 3)}: float32 sums of ${r.model.reload.tolerance.reduction} products, ${r.model.reload.tolerance.depth} reducing ops deep` : ""}${r.model.reload.pinnedOutputs ? `; [0, 1] outputs pinned near 0 or 1, held to the bound carried through the logistic plus their 2⁻²² resolution: ${r.model.reload.pinnedOutputs.map((n) => printable(n)).join(", ")}` : ""}) — ${r.model.reload.matches ? "matches" : r.model.reload.runtimeNondeterministic ? "differs, but the unquantized model differs the same way: the runtime is not deterministic at this optimization level" : "MISMATCH"}.`, "");
     const dflt = r.model.reload.defaultOptimization;
     if (dflt) L.push(`At onnxruntime's default graph optimization level the written file gives max |Δ| = ${f(dflt.maxAbsDiff, 3)} (relative ${f(dflt.maxRelDiff, 3)}) against the checked run${dflt.maxRelDiff > 1e-5 ? ": ORT fuses DequantizeLinear → MatMul into its own kernels (MatMulNBits), which compute differently" : ""}.`, "");
   }
@@ -104,6 +110,7 @@ export function renderQuantizeMarkdown(r: QuantizeReport): string {
   for (const t of r.tensors) L.push(`| ${t.name} | [${t.shape.join(", ")}] | ${t.role ?? "–"} | ${t.quantized ? "yes" : "no"} | ${t.sqnrDb === null ? (t.sqnrNote ?? "–") : f(t.sqnrDb)} | ${f(t.mse, 3)} | ${f(t.maxAbsError, 3)} | ${t.streamBytes ?? "–"} |`);
   if (r.outputCheckSkipped) L.push("", `**Output check skipped:** ${r.outputCheckSkipped}.`);
   if (r.sizeAdvice) L.push("", `**Size advice:** ${r.sizeAdvice}`);
+  if (r.floatFallback) L.push("", `**Written as decoded floats** (${r.output.target} cannot express them):`, "", ...r.floatFallback.map((f) => `- ${printable(f.name)}: ${f.reason}`));
   if (r.notes.length > 0) L.push("", "## Notes", "", ...r.notes.map((n) => `- ${n}`));
   if (r.diagnostics.length > 0) L.push("", "## Diagnostics", "", ...r.diagnostics.map((d) => `- ${d.severity} [${d.source}/${d.ruleId}]${d.tensor ? ` ${d.tensor}:` : ""} ${d.message}`));
   return `${L.join("\n")}\n`;

@@ -6,7 +6,8 @@ import type { WrittenFile } from "@quantforge/io-tfjs";
 export interface Sink {
   quantized(name: string, t: QuantizedTensor, cb: Codebook, stream: Uint8Array | undefined, decoded: Float32Array): Promise<void>;
   kept(name: string, tensor: WeightTensor | undefined): Promise<void>;
-  close(): Promise<{ files: WrittenFile[]; container?: EncodedSize; notes: string[] }>;
+  /** `floatFallback`: quantized tensors the target could not express, written as decoded floats (onnx-qdq). */
+  close(): Promise<{ files: WrittenFile[]; container?: EncodedSize; notes: string[]; floatFallback?: readonly { readonly name: string; readonly reason: string }[] }>;
   abort(): Promise<void>;
 }
 
