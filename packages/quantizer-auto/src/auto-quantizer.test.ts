@@ -1,4 +1,4 @@
-import { assertQuantizedModel, CollectingDiagnostics, createRunContext, dequantizeModel, instantiate, InvalidOptionsError, MissingCapabilityError, type ModelProbe, type QuantizedModel, type QuantizerPlugin, type WeightSet } from "@quantforge/core";
+import { assertQuantizedModel, CollectingDiagnostics, createRunContext, defineCoder, dequantizeModel, instantiate, InvalidOptionsError, MissingCapabilityError, UnknownPluginError, z, type Coder, type ModelProbe, type QuantizedModel, type QuantizerPlugin, type WeightSet } from "@quantforge/core";
 import { FidelityMeter, DEFAULT_FIDELITY_SETTINGS, fidelityInputs } from "@quantforge/evaluator-fidelity";
 import { hessianEcsqQuantizer } from "@quantforge/quantizer-hessian-ecsq";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
@@ -267,5 +267,31 @@ describe("auto quantizer", () => {
     self.push(auto, ...plugins);
     expect(instantiate(auto, { candidates: [{ quantizer: "rtn" }] }).id).toBe("auto");
     expect(() => instantiate(auto, { candidates: [{ quantizer: "auto" }] })).toThrow(InvalidOptionsError);
+  });
+});
+
+describe("auto quantizer with a coder (option coder)", () => {
+  // An ideal coder of skewed codes: one bit per code whatever the codebook size, plus one byte.
+  const oneBit = defineCoder({
+    id: "one-bit", version: "0.0.0", description: "test coder: ⌈n/8⌉ + 1 bytes", options: z.object({}).strict(),
+    create: (): Coder => ({ id: "one-bit", encode: (t) => new Uint8Array(Math.ceil(t.codes.length / 8) + 1), decode: () => { throw new Error("not needed"); } }),
+  });
+  const registered = () => [...withKmeans, oneBit];
+
+  it("measures candidate sizes with the coder's real bytes, so the same budget buys wider codes", async () => {
+    const model = mlpProbe();
+    const plain = await quantize(autoQuantizer({ plugins: registered }), { bits: 3 }, model);
+    const coded = await quantize(autoQuantizer({ plugins: registered }), { bits: 3, coder: "one-bit" }, model);
+    const coder = instantiate(oneBit);
+    expect(codedBits(plain)).toBeLessThanOrEqual(3 * count(model));
+    expect(codedBits(coded, coder)).toBeLessThanOrEqual(3 * count(model));
+    // Sized as fixed-length codes, the coder-sized choice would be far over the 3-bit budget.
+    expect(codedBits(coded)).toBeGreaterThan(3 * count(model));
+    expect(await distortion(model, coded)).toBeLessThan(await distortion(model, plain));
+  });
+
+  it("names the registered coders when the coder is unknown", () => {
+    expect(() => instantiate(autoQuantizer({ plugins: registered }), { coder: "nope" })).toThrow(UnknownPluginError);
+    expect(() => instantiate(autoQuantizer({ plugins: registered }), { coder: "nope" })).toThrow(/one-bit/);
   });
 });

@@ -1,6 +1,6 @@
 import {
-  CollectingDiagnostics, defineQuantizer, dequantizeModel, hasCapability, MissingCapabilityError, Rng, throwIfAborted,
-  type Codebook, type Diagnostic, type ModelProbe, type QuantizedModel, type QuantizedTensor, type Quantizer, type QuantizerPlugin, type RunContext, type WeightSet, type WeightTensor,
+  CollectingDiagnostics, defineQuantizer, UnknownPluginError, dequantizeModel, hasCapability, MissingCapabilityError, Rng, throwIfAborted,
+  type Codebook, type Coder, type CoderPlugin, type Diagnostic, type ModelProbe, type QuantizedModel, type QuantizedTensor, type Quantizer, type QuantizerPlugin, type RunContext, type WeightSet, type WeightTensor,
 } from "@quantforge/core";
 import { DEFAULT_FIDELITY_SETTINGS, FidelityMeter, type FidelityResult } from "@quantforge/evaluator-fidelity";
 import { allocate, cheapestImprovingStep, type Allocation, type RdPoint } from "./allocate-impl.js";
@@ -65,7 +65,7 @@ interface Assembled {
 /** Quantizations done while assembling, by tensor index and candidate: options share most tensors' choices. */
 type QuantizedMemo = Map<string, QuantizedModel>;
 
-async function assemble(weights: WeightSet, all: readonly Candidate[], choice: ArrayLike<number>, ctx: RunContext, memo: QuantizedMemo): Promise<Assembled> {
+async function assemble(weights: WeightSet, all: readonly Candidate[], choice: ArrayLike<number>, ctx: RunContext, memo: QuantizedMemo, coder?: Coder): Promise<Assembled> {
   const codebooks: Codebook[] = [], tensors: QuantizedTensor[] = [], passthrough: WeightTensor[] = [];
   const decoded = new Map<string, Float32Array>();
   let rate = 0;
@@ -79,7 +79,7 @@ async function assemble(weights: WeightSet, all: readonly Candidate[], choice: A
       qm = await all[choice[i]!]!.instance.quantize([t], ctx);
       memo.set(key, qm);
     }
-    rate += codedBits(qm);
+    rate += codedBits(qm, coder);
     const r = renamed(qm, t);
     codebooks.push(...r.codebooks);
     tensors.push(...r.tensors);
@@ -131,7 +131,7 @@ function fingerprint(a: Float32Array): number {
 
 /** Everything the measured points depend on except the model (the cache's WeakMap key). */
 function measurementKey(weights: WeightSet, all: readonly Candidate[], o: AutoOptions, plan: CostPlan, seed: number): string {
-  return JSON.stringify([all.map((c) => c.label), plan.samples, plan.measured, o.inputRange, seed, weights.map((t) => [t.name, t.shape, fingerprint(t.data)])]);
+  return JSON.stringify([all.map((c) => c.label), plan.samples, plan.measured, o.inputRange, o.coder ?? null, seed, weights.map((t) => [t.name, t.shape, fingerprint(t.data)])]);
 }
 
 /** Plans the work from the budget in seconds (see the cost model) for these weights and candidates. */
@@ -167,7 +167,7 @@ function explainSpend(kept: string, greedy: Allocation, points: readonly (readon
  * Runs the allocation on a model and returns the mixed quantized model plus what was chosen.
  * See {@link autoQuantizer}.
  */
-export async function autoQuantize(weights: WeightSet, o: AutoOptions, plugins: readonly QuantizerPlugin[], ctx: RunContext, cache?: MeasurementCache): Promise<QuantizedModel> {
+export async function autoQuantize(weights: WeightSet, o: AutoOptions, plugins: readonly QuantizerPlugin[], ctx: RunContext, cache?: MeasurementCache, coder?: Coder): Promise<QuantizedModel> {
   const model = ctx.model;
   if (!model || !hasCapability(model, "forward")) throw new MissingCapabilityError("auto", "forward");
   const all = buildCandidates(o, plugins).filter((c) => (c.instance.needs ?? []).every((n) => hasCapability(model, n)));
@@ -204,7 +204,7 @@ export async function autoQuantize(weights: WeightSet, o: AutoOptions, plugins: 
       return d;
     };
     const start = done;
-    const r = await measureTensor(t, model, all, plan.measured, meter, ctx, quiet, note, () => ctx.progress.update("auto: measuring candidates", ++done, total));
+    const r = await measureTensor(t, model, all, plan.measured, meter, ctx, quiet, note, () => ctx.progress.update("auto: measuring candidates", ++done, total), coder);
     done = start + perTensor;
     points.push(r.points);
     measured.push(r.measured);
@@ -239,7 +239,7 @@ export async function autoQuantize(weights: WeightSet, o: AutoOptions, plugins: 
   let best: (Assembled & { readonly result: FidelityResult }) | undefined, bestName = "", bestDist = Infinity, greedyDist = Infinity;
   for (const [k, opt] of options.entries()) {
     ctx.progress.update("auto: checking end to end", k, options.length);
-    const a = await assemble(weights, all, opt.choice, quiet, memo);
+    const a = await assemble(weights, all, opt.choice, quiet, memo, coder);
     await yieldToEventLoop();
     throwIfAborted(ctx);
     const r = await meter.measure(replace(model.weights, a.decoded));
@@ -278,9 +278,15 @@ export async function autoQuantize(weights: WeightSet, o: AutoOptions, plugins: 
  * @param config - Candidate quantizer descriptors and default options.
  */
 export function autoQuantizer(config: AutoQuantizerConfig = {}): QuantizerPlugin<AutoOptions> {
-  const plugins = (): QuantizerPlugin[] => {
-    const p: readonly { kind: string; id: string }[] = typeof config.plugins === "function" ? config.plugins() : (config.plugins ?? []);
-    return p.filter((x): x is QuantizerPlugin => x.kind === "quantizer" && x.id !== "auto");
+  const registered = (): readonly { kind: string; id: string }[] => (typeof config.plugins === "function" ? config.plugins() : (config.plugins ?? []));
+  const plugins = (): QuantizerPlugin[] => registered().filter((x): x is QuantizerPlugin => x.kind === "quantizer" && x.id !== "auto");
+  /** The coder of option `coder`, from the host's plugins (its default options). */
+  const coderOf = (id: string | undefined): Coder | undefined => {
+    if (id === undefined) return undefined;
+    const coders = registered().filter((x): x is CoderPlugin => x.kind === "coder");
+    const p = coders.find((x) => x.id === id);
+    if (!p) throw new UnknownPluginError("coder", id, coders.map((x) => x.id).sort());
+    return p.create(p.parseOptions({}));
   };
   // Per descriptor (created by this call, not at import): instances made from it share measurements.
   const cache: MeasurementCache = new WeakMap();
@@ -294,7 +300,8 @@ export function autoQuantizer(config: AutoQuantizerConfig = {}): QuantizerPlugin
       const list = plugins();
       // Validate the candidate list now, so bad candidates fail before any model is loaded.
       buildCandidates(o, list);
-      return { id: "auto", needs: ["forward"], quantize: (weights, ctx) => autoQuantize(weights, o, list, ctx, cache) };
+      const coder = coderOf(o.coder);
+      return { id: "auto", needs: ["forward"], quantize: (weights, ctx) => autoQuantize(weights, o, list, ctx, cache, coder) };
     },
   });
 }

@@ -1,4 +1,4 @@
-import { ByteWriter, codebookSize, InvalidOptionsError, writeCodebook, type QuantizedModel, type Quantizer, type QuantizerPlugin } from "@quantforge/core";
+import { ByteWriter, codebookSize, InvalidOptionsError, writeCodebook, type Coder, type QuantizedModel, type Quantizer, type QuantizerPlugin } from "@quantforge/core";
 import type { AutoOptions } from "./options.js";
 
 /**
@@ -63,11 +63,15 @@ export interface Candidate {
   readonly options: Record<string, unknown>;
 }
 
-/** Bits a quantized tensor costs: fixed-length codes (+ positions when sparse) plus its serialized codebook(s). */
-export function codedBits(qm: QuantizedModel): number {
+/**
+ * Bits a quantized tensor costs: its codes — the real stream of `coder` when given, else
+ * fixed-length codes (+ positions when sparse) — plus its serialized codebook(s).
+ */
+export function codedBits(qm: QuantizedModel, coder?: Coder): number {
   let bits = 0;
   const cbs = new Map(qm.codebooks.map((c) => [c.id, c]));
   for (const t of qm.tensors) {
+    if (coder) { bits += 8 * coder.encode(t, cbs.get(t.codebook)!).length; continue; }
     const size = codebookSize(cbs.get(t.codebook)!);
     bits += t.codes.length * Math.max(1, Math.ceil(Math.log2(Math.max(size, 2))));
     if (t.sparse) {

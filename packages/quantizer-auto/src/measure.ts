@@ -1,4 +1,4 @@
-import { dequantizeModel, throwIfAborted, type Diagnostic, type RunContext, type WeightSet, type WeightTensor } from "@quantforge/core";
+import { dequantizeModel, throwIfAborted, type Coder, type Diagnostic, type RunContext, type WeightSet, type WeightTensor } from "@quantforge/core";
 import type { FidelityMeter, FidelityResult } from "@quantforge/evaluator-fidelity";
 import { lowerHull, type RdPoint } from "./allocate-impl.js";
 import { codedBits, type Candidate } from "./candidates.js";
@@ -82,7 +82,7 @@ export interface TensorPoints {
  */
 export async function measureTensor(
   t: WeightTensor, model: { readonly weights: WeightSet }, all: readonly Candidate[], k: number,
-  meter: FidelityMeter, ctx: RunContext, quiet: RunContext, failedNote: (c: Candidate, e: Error) => Diagnostic | undefined, tick: () => void,
+  meter: FidelityMeter, ctx: RunContext, quiet: RunContext, failedNote: (c: Candidate, e: Error) => Diagnostic | undefined, tick: () => void, coder?: Coder,
 ): Promise<TensorPoints> {
   const rate: number[] = [], sse: number[] = [];
   const decoded: (Float32Array | undefined)[] = [];
@@ -94,7 +94,7 @@ export async function measureTensor(
       const dec = dequantizeModel(qm, [t])[0]!.data;
       let e = 0;
       for (let i = 0; i < dec.length; i++) e += (dec[i]! - t.data[i]!) ** 2;
-      rate.push(codedBits(qm));
+      rate.push(codedBits(qm, coder));
       sse.push(Number.isFinite(e) ? e : Infinity);
       decoded.push(dec);
     } catch (e) {

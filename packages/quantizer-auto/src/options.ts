@@ -37,6 +37,12 @@ export const autoOptionsSchema = z.strictObject({
    * their weight error). @default 25
    */
   budgetSeconds: z.number().positive().max(1e6).default(25),
+  /**
+   * Id of a registered coder whose real output measures each candidate's rate: the bytes of its
+   * stream for the tensor plus the serialized codebooks (the runner passes `--coder` here). Without
+   * it the rate is fixed-length codes (⌈log2 K⌉ bits each) plus the codebooks.
+   */
+  coder: z.string().min(1).optional(),
   /** Range of random inputs when the model has no data. @default [0, 1] */
   inputRange: z.tuple([z.number(), z.number()]).refine(([a, b]) => a < b, { message: "must be [lo, hi] with lo < hi" }).default([0, 1]),
 });

@@ -30,7 +30,7 @@ export interface RunFlags {
   quantizer: string;
   bits?: string;
   option: string[];
-  coder: string;
+  coder?: string;
   evaluator: string[];
   seed?: string;
   json?: boolean;
@@ -46,7 +46,7 @@ export interface RunFlags {
  * Quantizer options from `--option` pairs plus `--bits` (shorthand for `--option bits=N`) and
  * `--budget-seconds` (shorthand for auto's `--option budgetSeconds=S`).
  */
-export function quantizerOptions(flags: Pick<RunFlags, "bits" | "option"> & { budgetSeconds?: string; quantizer?: string }): Record<string, unknown> {
+export function quantizerOptions(flags: Pick<RunFlags, "bits" | "option"> & { budgetSeconds?: string; quantizer?: string; coder?: string }): Record<string, unknown> {
   const options = parseOptionPairs(flags.option);
   if (flags.bits !== undefined) {
     if ("bits" in options) throw new UsageError(`--bits and --option bits=… are both given. Give the bit width once.`);
@@ -58,6 +58,8 @@ export function quantizerOptions(flags: Pick<RunFlags, "bits" | "option"> & { bu
     if ("budgetSeconds" in options) throw new UsageError(`--budget-seconds and --option budgetSeconds=… are both given. Give the budget once.`);
     options.budgetSeconds = budget;
   }
+  // auto measures candidate sizes with the coder the model will be written with (issue 19).
+  if (flags.quantizer === "auto" && flags.coder !== undefined && !("coder" in options)) options.coder = flags.coder;
   return options;
 }
 
@@ -97,7 +99,7 @@ export function register(program: Command, rt: Runtime): void {
     .option("--bits <n>", "bits per code; passed to the quantizer as the option bits")
     .option("--budget-seconds <s>", "auto only: its time budget (option budgetSeconds, default 25), turned into work from the model's size")
     .option("--option <key=value>", "a quantizer option (repeatable; dotted keys nest; numbers, booleans and JSON are parsed)", collect, [])
-    .option("--coder <id>", "coder id", DEFAULT_CODER)
+    .option("--coder <id>", `coder id (default ${DEFAULT_CODER}); auto measures its candidates' sizes with it`)
     .option("--evaluator <id>", `evaluator id (repeatable or comma-separated; default ${DEFAULT_EVALUATORS.join(",")})`, collect, [])
     .option("--seed <n>", "random seed", "0")
     .option("--json", "print exactly one JSON object on stdout")
@@ -116,7 +118,7 @@ export function register(program: Command, rt: Runtime): void {
       const progress = createProgress(rt, { json: flags.json });
       const config = {
         quantizer: { id: flags.quantizer, options: quantizerOptions(flags) },
-        coder: { id: flags.coder },
+        coder: { id: flags.coder ?? DEFAULT_CODER },
         evaluators: withModelEvaluators(idList(flags.evaluator, DEFAULT_EVALUATORS), reference).map((id) => ({ id })),
         select,
         ...(flags.allowEmpty ? { allowEmpty: true } : {}),
