@@ -23,7 +23,7 @@ describe("ContainerEncoder", () => {
   it("produces byte-identical containers and sizes to encodeContainer", async () => {
     const qm = await model();
     const coder = instantiate(rawTestCoder());
-    const whole = encodeContainer(qm, coder, { k: 1 });
+    const whole = encodeContainer(qm, coder, { k: 1 }, { version: 1 }); // the streaming encoder writes the classic layout
     const enc = new ContainerEncoder(coder, { k: 1 });
     const cbs = codebookMap(qm);
     const recs = qm.tensors.map((t) => enc.tensorRecord(t, cbs.get(t.codebook)!));

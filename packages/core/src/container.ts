@@ -9,9 +9,11 @@ import type { Coder, EncodedSize } from "./plugin.js";
 import type { QuantizedModel, QuantizedTensor } from "./quantized.js";
 import { shapeSize, type LayerKind, type TensorRole, type WeightTensor } from "./tensor.js";
 import { assertQuantizedTensor, codebookMap } from "./validate.js";
+import { COMPACT_CONTAINER_VERSION, compactOrder, readCompactBody, writeCompactBody } from "./container-v2.js";
 
 /**
- * The `.qf` container (version 1), all little-endian:
+ * The `.qf` container. `encodeContainer` writes the compact version 2 (see container-v2.ts) unless
+ * asked for version 1; `decodeContainer` reads both. Version 1, all little-endian:
  *
  *   "QFRG" | u16 version | u16 flags (0)
  *   str coder id | str metadata JSON
@@ -23,8 +25,9 @@ import { assertQuantizedTensor, codebookMap } from "./validate.js";
  * Strings are varint-length-prefixed UTF-8. Codebooks are stored once and referenced by id.
  */
 export const CONTAINER_MAGIC = "QFRG";
-/** Current container format version. */
+/** Version of the classic layout (below), still written by `ContainerEncoder` and on request. */
 export const CONTAINER_VERSION = 1;
+export { COMPACT_CONTAINER_VERSION };
 
 const ROLES: readonly (TensorRole | undefined)[] = [undefined, "weight", "bias", "other"];
 const KINDS: readonly (LayerKind | undefined)[] = [undefined, "dense", "conv2d", "other"];
@@ -45,8 +48,32 @@ export interface EncodedModel {
   readonly size: EncodedSize;
 }
 
+/** Options of {@link encodeContainer}. */
+export interface EncodeContainerOptions {
+  /**
+   * Container format version: 2 (default) is the compact layout — names and layers in one
+   * front-coded string table, tensor headers as varint indices, nameless coder streams and
+   * `metadata.tensorOrder` as indices; 1 is the classic layout (byte-identical to `ContainerEncoder`).
+   */
+  readonly version?: 1 | 2;
+}
+
 /** Codes a quantized model into a `.qf` container with `coder`; sizes are the real byte counts. */
-export function encodeContainer(qm: QuantizedModel, coder: Coder, metadata: Record<string, unknown> = {}): EncodedModel {
+export function encodeContainer(qm: QuantizedModel, coder: Coder, metadata: Record<string, unknown> = {}, options: EncodeContainerOptions = {}): EncodedModel {
+  if ((options.version ?? COMPACT_CONTAINER_VERSION) === COMPACT_CONTAINER_VERSION) {
+    codebookMap(qm); // duplicate codebook ids are an error before anything is written
+    const { metadata: meta, order } = compactOrder(qm, metadata);
+    const w = new ByteWriter(1 << 16);
+    for (let i = 0; i < 4; i++) w.u8(CONTAINER_MAGIC.charCodeAt(i));
+    w.u16(COMPACT_CONTAINER_VERSION).u16(0).str(coder.id).str(JSON.stringify(meta));
+    const part = writeCompactBody(w, qm, coder, order);
+    const body = w.finish();
+    const out = new Uint8Array(body.length + 4);
+    out.set(body);
+    new DataView(out.buffer).setUint32(body.length, crc32(body), true);
+    const streams = part.tensors.reduce((a, t) => a + t.streamBytes, 0);
+    return { bytes: out, size: { totalBytes: out.length, headerBytes: out.length - part.codebookBytes - streams - part.passthroughBytes, ...part } };
+  }
   const cbs = codebookMap(qm);
   const w = new ByteWriter(1 << 16);
   for (let i = 0; i < 4; i++) w.u8(CONTAINER_MAGIC.charCodeAt(i));
@@ -124,10 +151,10 @@ export function decodeContainer(bytes: Uint8Array, resolveCoder: (id: string) =>
   const body = bytes.length - 4;
   const stored = new DataView(bytes.buffer, bytes.byteOffset + body, 4).getUint32(0, true);
   const version = bytes[4]! | (bytes[5]! << 8);
-  if (version !== CONTAINER_VERSION) throw new DecodeError(`container version ${version} is not supported (this build reads version ${CONTAINER_VERSION}). Use a matching quantforge.`);
+  if (version !== CONTAINER_VERSION && version !== COMPACT_CONTAINER_VERSION) throw new DecodeError(`container version ${version} is not supported (this build reads versions ${CONTAINER_VERSION} and ${COMPACT_CONTAINER_VERSION}). Use a matching quantforge.`);
   if (crc32(bytes, 0, body) !== stored) throw new DecodeError(`container checksum mismatch: the file is corrupted or truncated. Re-create it.`);
   const flags = bytes[6]! | (bytes[7]! << 8);
-  if (flags !== 0) throw new DecodeError(`container has reserved header flags 0x${flags.toString(16)} set (version ${CONTAINER_VERSION} defines none). The file is corrupted or from a newer quantforge.`);
+  if (flags !== 0) throw new DecodeError(`container has reserved header flags 0x${flags.toString(16)} set (version ${version} defines none). The file is corrupted or from a newer quantforge.`);
   const r = new ByteReader(bytes, 8, body, "container");
   const coderId = r.str();
   let metadata: unknown;
@@ -136,6 +163,12 @@ export function decodeContainer(bytes: Uint8Array, resolveCoder: (id: string) =>
   if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) throw new DecodeError("container metadata is not a JSON object. The file is corrupted.");
   const coder = resolveCoder(coderId);
   let budget = containerElementBudget(bytes.length, options);
+  if (version === COMPACT_CONTAINER_VERSION) {
+    const left = { left: budget };
+    const c = readCompactBody(r, metadata as Record<string, unknown>, (b, maxElements) => coder.decode(b, { maxElements }), left);
+    if (r.remaining !== 0) throw new DecodeError(`container has ${r.remaining} unexpected trailing bytes. The file is corrupted.`);
+    return checkedModel(coderId, c.metadata, c.model);
+  }
   const nCb = r.varint();
   if (nCb > r.remaining) throw new DecodeError("container codebook count exceeds the file. The file is corrupted.");
   const codebooks = [];
@@ -178,7 +211,12 @@ export function decodeContainer(bytes: Uint8Array, resolveCoder: (id: string) =>
     passthrough.push({ name, shape, ...tags, data });
   }
   if (r.remaining !== 0) throw new DecodeError(`container has ${r.remaining} unexpected trailing bytes. The file is corrupted.`);
-  const model: QuantizedModel = { codebooks, tensors, passthrough };
+  return checkedModel(coderId, metadata as Record<string, unknown>, { codebooks, tensors, passthrough });
+}
+
+/** Whole-model checks shared by both versions: unique ids and names, tensors that fit their codebooks. */
+function checkedModel(coderId: string, metadata: Record<string, unknown>, model: QuantizedModel): DecodedContainer {
+  const tensors = model.tensors, passthrough = model.passthrough ?? [];
   let cbs: Map<string, Codebook>;
   try { cbs = codebookMap(model); } catch (e) { throw new DecodeError("container has duplicate codebook ids. The file is corrupted.", e); }
   // Decoded tensors must fit their codebooks (ids, code range, parameter counts, positions):
@@ -194,7 +232,7 @@ export function decodeContainer(bytes: Uint8Array, resolveCoder: (id: string) =>
     try { assertQuantizedTensor(t, cbs.get(t.codebook)); }
     catch (e) { throw new DecodeError(`container tensor "${printable(t.name)}" does not fit its codebook: ${(e as Error).message} The file is corrupted.`, e); }
   }
-  return { coderId, metadata: metadata as Record<string, unknown>, model };
+  return { coderId, metadata, model };
 }
 
 /** The elements of `shape`, refusing more than `budget` (the remaining decode budget). */

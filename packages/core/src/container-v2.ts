@@ -1,0 +1,215 @@
+import { ByteReader, ByteWriter } from "./bytes.js";
+import { assertFiniteValues, checkedShapeSize, DECODED_BYTES_PER_ELEMENT, MAX_DIMS } from "./budget.js";
+import type { Codebook } from "./codebook.js";
+import { readCodebook, writeCodebook } from "./codebook-io.js";
+import { DecodeError, InvalidQuantizedError } from "./errors.js";
+import type { Coder, EncodedSize } from "./plugin.js";
+import { printable } from "./printable.js";
+import type { QuantizedModel, QuantizedTensor } from "./quantized.js";
+import { shapeSize, type LayerKind, type TensorRole, type WeightTensor } from "./tensor.js";
+import { codebookMap } from "./validate.js";
+
+/**
+ * The compact `.qf` layout (container version 2). After the common head ("QFRG" | u16 version |
+ * u16 flags | str coder id | str metadata JSON) it holds, all little-endian:
+ *
+ *   strings:     varint n, each: varint bytes shared with the previous string | varint suffix
+ *                length | suffix (UTF-8; the names and layers of every tensor, sorted, front-coded)
+ *   codebooks:   varint n, each: varint length + codebook record
+ *   tensors:     varint n, each: u8 tags (role | kind << 2) | varint name | varint layer + 1 (0: none)
+ *                | varint codebook index | varint length + coder stream (written with an empty
+ *                name and codebook id: the container holds them)
+ *   passthrough: varint n, each: varint name | u8 tags | varint layer + 1 | varint ndims | dims | f32 data
+ *   order:       varint m — 0, or the tensors + passthrough count followed by m varints: the
+ *                metadata's `tensorOrder` as indices into [tensors…, passthrough…] (the runner records
+ *                the input order there; as names it would repeat every name once more)
+ *
+ * then the u32 CRC-32. A tensor costs a few bytes of header plus its share of the string table,
+ * instead of its name three times over (stream, layer tag, tensorOrder) in version 1.
+ */
+export const COMPACT_CONTAINER_VERSION = 2;
+
+const ROLES: readonly (TensorRole | undefined)[] = [undefined, "weight", "bias", "other"];
+const KINDS: readonly (LayerKind | undefined)[] = [undefined, "dense", "conv2d", "other"];
+const utf8 = new TextEncoder();
+
+function tagsByte(t: { role?: TensorRole; layerKind?: LayerKind }): number {
+  return ROLES.indexOf(t.role) | (KINDS.indexOf(t.layerKind) << 2);
+}
+function readTags(b: number): { role?: TensorRole; layerKind?: LayerKind } {
+  if (b > 15) throw new DecodeError(`container has unknown tensor tags ${b}. The file is corrupted.`);
+  const role = ROLES[b & 3], layerKind = KINDS[b >> 2];
+  return { ...(role ? { role } : {}), ...(layerKind ? { layerKind } : {}) };
+}
+
+/** The metadata's `tensorOrder` as indices into `names`, when it is exactly a permutation of them. */
+function orderIndices(order: unknown, names: readonly string[]): number[] | null {
+  if (!Array.isArray(order) || order.length !== names.length || order.length === 0) return null;
+  const at = new Map(names.map((n, i) => [n, i]));
+  if (at.size !== names.length) return null;
+  const out: number[] = [];
+  for (const n of order) {
+    const i = typeof n === "string" ? at.get(n) : undefined;
+    if (i === undefined) return null;
+    at.delete(n as string);
+    out.push(i);
+  }
+  return out;
+}
+
+/** Writes the body of a version-2 container after the common head; returns the sizes it measured. */
+export function writeCompactBody(w: ByteWriter, qm: QuantizedModel, coder: Coder, order: readonly number[] | null): Omit<EncodedSize, "totalBytes" | "headerBytes"> {
+  const cbs = codebookMap(qm);
+  const pt = qm.passthrough ?? [];
+  const strings = [...new Set([...qm.tensors, ...pt].flatMap((t) => [t.name, ...(t.layer ? [t.layer] : [])]))].sort();
+  const index = new Map(strings.map((s, i) => [s, i]));
+  w.varint(strings.length);
+  let prev = new Uint8Array(0);
+  for (const s of strings) {
+    const b = utf8.encode(s);
+    let k = 0;
+    while (k < b.length && k < prev.length && b[k] === prev[k]) k++;
+    w.varint(k).varint(b.length - k).bytes(b.subarray(k));
+    prev = b;
+  }
+  w.varint(qm.codebooks.length);
+  const cbIndex = new Map<string, number>();
+  const cbBytes = new Map<string, number>();
+  for (const [i, cb] of qm.codebooks.entries()) {
+    const inner = new ByteWriter(64);
+    writeCodebook(inner, cb);
+    const b = inner.finish();
+    w.varint(b.length).bytes(b);
+    cbIndex.set(cb.id, i);
+    cbBytes.set(cb.id, b.length);
+  }
+  const users = new Map<string, number>();
+  for (const t of qm.tensors) users.set(t.codebook, (users.get(t.codebook) ?? 0) + shapeSize(t.shape));
+  w.varint(qm.tensors.length);
+  const tensors: { name: string; count: number; streamBytes: number; bytes: number }[] = [];
+  for (const t of qm.tensors) {
+    const cb = cbs.get(t.codebook);
+    if (!cb) throw new InvalidQuantizedError(`tensor "${t.name}" refers to a missing codebook "${t.codebook}". Every referenced codebook must be in the model.`);
+    w.u8(tagsByte(t)).varint(index.get(t.name)!).varint(t.layer ? index.get(t.layer)! + 1 : 0).varint(cbIndex.get(t.codebook)!);
+    const s = coder.encode({ ...t, name: "", codebook: "" }, cb);
+    w.varint(s.length).bytes(s);
+    const count = shapeSize(t.shape);
+    const share = (cbBytes.get(t.codebook) ?? 0) * (count / Math.max(1, users.get(t.codebook)!));
+    tensors.push({ name: t.name, count, streamBytes: s.length, bytes: s.length + share });
+  }
+  w.varint(pt.length);
+  const beforePt = w.length;
+  for (const t of pt) {
+    w.varint(index.get(t.name)!).u8(tagsByte(t)).varint(t.layer ? index.get(t.layer)! + 1 : 0).varint(t.shape.length);
+    for (const d of t.shape) w.varint(d);
+    w.f32array(t.data);
+  }
+  const passthroughBytes = w.length - beforePt;
+  w.varint(order ? order.length : 0);
+  for (const i of order ?? []) w.varint(i);
+  return { codebookBytes: [...cbBytes.values()].reduce((a, b) => a + b, 0), passthroughBytes, tensors };
+}
+
+/** Splits `tensorOrder` out of the metadata when the compact order table can hold it. */
+export function compactOrder(qm: QuantizedModel, metadata: Record<string, unknown>): { metadata: Record<string, unknown>; order: number[] | null } {
+  const names = [...qm.tensors, ...(qm.passthrough ?? [])].map((t) => t.name);
+  const order = orderIndices(metadata.tensorOrder, names);
+  if (!order) return { metadata, order: null };
+  const { tensorOrder: _, ...rest } = metadata;
+  return { metadata: rest, order };
+}
+
+/**
+ * Reads the body of a version-2 container (see {@link writeCompactBody}); `budget` is the element
+ * budget, `decode` decodes one coder stream under the remaining budget and returns its tensor.
+ * Every count and index is checked against the bytes present before anything is allocated.
+ */
+export function readCompactBody(r: ByteReader, metadata: Record<string, unknown>, decode: (bytes: Uint8Array, budget: number) => QuantizedTensor, budget: { left: number }): { model: QuantizedModel; metadata: Record<string, unknown> } {
+  const nS = r.varint();
+  if (nS > r.remaining) throw new DecodeError("container string count exceeds the file. The file is corrupted.");
+  const strings: string[] = [];
+  const dec = new TextDecoder("utf-8", { fatal: true });
+  let prev = new Uint8Array(0);
+  for (let i = 0; i < nS; i++) {
+    const k = r.varint();
+    const len = r.varint();
+    if (k > prev.length) throw new DecodeError(`container string ${i} shares ${k} bytes with a ${prev.length}-byte string. The file is corrupted.`);
+    const suffix = r.bytes(len);
+    const b = new Uint8Array(k + len);
+    b.set(prev.subarray(0, k));
+    b.set(suffix, k);
+    try { strings.push(dec.decode(b)); } catch (e) { throw new DecodeError("container has an invalid string. The file is corrupted.", e); }
+    prev = b;
+  }
+  const str = (i: number, what: string): string => {
+    if (i >= strings.length) throw new DecodeError(`container ${what} refers to string ${i} of ${strings.length}. The file is corrupted.`);
+    return strings[i]!;
+  };
+  const layerOf = (i: number): { layer?: string } => (i === 0 ? {} : { layer: str(i - 1, "layer") });
+  const nCb = r.varint();
+  if (nCb > r.remaining) throw new DecodeError("container codebook count exceeds the file. The file is corrupted.");
+  const codebooks: Codebook[] = [];
+  for (let i = 0; i < nCb; i++) {
+    const len = r.varint();
+    r.need(len);
+    const sub = new ByteReader(r.buf, r.pos, r.pos + len, "codebook");
+    codebooks.push(readCodebook(sub));
+    if (sub.remaining !== 0) throw new DecodeError(`container codebook record ${i} has ${sub.remaining} unread bytes. The file is corrupted.`);
+    r.pos += len;
+  }
+  const nT = r.varint();
+  if (nT > r.remaining) throw new DecodeError("container tensor count exceeds the file. The file is corrupted.");
+  const tensors: QuantizedTensor[] = [];
+  for (let i = 0; i < nT; i++) {
+    const tags = readTags(r.u8());
+    const name = str(r.varint(), "tensor name");
+    const layer = layerOf(r.varint());
+    const ci = r.varint();
+    if (ci >= codebooks.length) throw new DecodeError(`container tensor "${printable(name)}" refers to codebook ${ci} of ${codebooks.length}. The file is corrupted.`);
+    const t = decode(r.bytes(r.varint()), budget.left);
+    if (t.name !== "" || t.codebook !== "") throw new DecodeError(`container tensor "${printable(name)}" has a stream that names itself; version 2 streams are nameless. The file is corrupted.`);
+    budget.left -= elementsWithin(t.shape, `container tensor "${printable(name)}"`, budget.left);
+    tensors.push({ ...t, name, codebook: codebooks[ci]!.id, ...tags, ...layer });
+  }
+  const nP = r.varint();
+  if (nP > r.remaining) throw new DecodeError("container passthrough count exceeds the file. The file is corrupted.");
+  const passthrough: WeightTensor[] = [];
+  for (let i = 0; i < nP; i++) {
+    const name = str(r.varint(), "passthrough name");
+    const what = `passthrough tensor "${printable(name)}"`;
+    const tags = readTags(r.u8());
+    const layer = layerOf(r.varint());
+    const nd = r.varint();
+    if (nd > MAX_DIMS) throw new DecodeError(`${what} has ${nd} dimensions (at most ${MAX_DIMS}). The file is corrupted.`);
+    const shape: number[] = [];
+    for (let d = 0; d < nd; d++) shape.push(r.varint());
+    const n = checkedShapeSize(shape, what);
+    r.need(n * 4);
+    budget.left -= elementsWithin(shape, what, budget.left);
+    const data = r.f32array(n);
+    assertFiniteValues(data, what);
+    passthrough.push({ name, shape, ...tags, ...layer, data });
+  }
+  const m = r.varint();
+  let meta = metadata;
+  if (m !== 0) {
+    const all = [...tensors, ...passthrough];
+    if (m !== all.length) throw new DecodeError(`container tensor order has ${m} entries for ${all.length} tensors. The file is corrupted.`);
+    const seen = new Uint8Array(m);
+    const order: string[] = [];
+    for (let k = 0; k < m; k++) {
+      const i = r.varint();
+      if (i >= m || seen[i]) throw new DecodeError("container tensor order is not a permutation. The file is corrupted.");
+      seen[i] = 1;
+      order.push(all[i]!.name);
+    }
+    meta = { ...metadata, tensorOrder: order };
+  }
+  return { model: { codebooks, tensors, passthrough }, metadata: meta };
+}
+
+function elementsWithin(shape: readonly number[], what: string, budget: number): number {
+  const n = checkedShapeSize(shape, what);
+  if (n > budget) throw new DecodeError(`${what} needs ${n} elements (${n * DECODED_BYTES_PER_ELEMENT} bytes decoded) but the decode budget has ${budget} left. The file is corrupted or a size bomb; raise --max-memory only if you trust it.`);
+  return n;
+}
