@@ -18,7 +18,7 @@ import { codebookMap } from "./validate.js";
  *   codebooks:   varint n, each: varint length + codebook record
  *   tensors:     varint n, each: u8 tags (role | kind << 2) | varint name | varint layer + 1 (0: none)
  *                | varint codebook index | varint length + coder stream (written with an empty
- *                name and codebook id: the container holds them)
+ *                name and codebook id, its codebook given with an empty id: the container holds them)
  *   passthrough: varint n, each: varint name | u8 tags | varint layer + 1 | varint ndims | dims | f32 data
  *   order:       varint m — 0, or the tensors + passthrough count followed by m varints: the
  *                metadata's `tensorOrder` as indices into [tensors…, passthrough…] (the runner records
@@ -91,7 +91,7 @@ export function writeCompactBody(w: ByteWriter, qm: QuantizedModel, coder: Coder
     const cb = cbs.get(t.codebook);
     if (!cb) throw new InvalidQuantizedError(`tensor "${t.name}" refers to a missing codebook "${t.codebook}". Every referenced codebook must be in the model.`);
     w.u8(tagsByte(t)).varint(index.get(t.name)!).varint(t.layer ? index.get(t.layer)! + 1 : 0).varint(cbIndex.get(t.codebook)!);
-    const s = coder.encode({ ...t, name: "", codebook: "" }, cb);
+    const s = coder.encode({ ...t, name: "", codebook: "" }, { ...cb, id: "" });
     w.varint(s.length).bytes(s);
     const count = shapeSize(t.shape);
     const share = (cbBytes.get(t.codebook) ?? 0) * (count / Math.max(1, users.get(t.codebook)!));

@@ -11,6 +11,7 @@ it("exports exactly the public API", async () => {
       "ByteReader",
       "ByteWriter",
       "CODER_PLUGIN",
+      "COMPACT_CONTAINER_VERSION",
       "CONTAINER_MAGIC",
       "CONTAINER_VERSION",
       "CollectingDiagnostics",

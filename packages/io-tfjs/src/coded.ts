@@ -2,6 +2,7 @@ import { dirname, resolve } from "node:path";
 import type { GraphModel, LayersModel, io } from "@tensorflow/tfjs";
 import { fixedCoder } from "@quantforge/coder-fixed";
 import { huffmanCoder } from "@quantforge/coder-huffman";
+import { ransCoder } from "@quantforge/coder-rans";
 import { DecodeError, FormatError, IoError, codebookMap, decodeContainer, dequantizeTensor, instantiate, printable, shapeSize, type Coder } from "@quantforge/core";
 import { readContainedFile, readRegularFile } from "@quantforge/core/node";
 import { layoutManifest, type TfjsWeightSpec } from "./manifest.js";
@@ -10,7 +11,7 @@ import { CODED_TFJS_FORMAT, CODED_TFJS_VERSION, type CodedTfjsSection } from "./
 
 /** Options of the coded-model loader. */
 export interface CodedTfjsLoadOptions {
-  /** Coders that may have written the container (default: quantforge's `fixed` and `huffman`). */
+  /** Coders that may have written the container (default: quantforge's `fixed`, `huffman` and `rans`). */
   readonly coders?: readonly Coder[];
 }
 
@@ -21,7 +22,7 @@ export interface TfjsLoaders {
 }
 
 function defaultCoders(): Coder[] {
-  return [instantiate(fixedCoder()), instantiate(huffmanCoder())];
+  return [instantiate(fixedCoder()), instantiate(huffmanCoder()), instantiate(ransCoder())];
 }
 
 function section(json: Record<string, unknown>, where: string): CodedTfjsSection {

@@ -2,6 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fixedCoder } from "@quantforge/coder-fixed";
 import { huffmanCoder } from "@quantforge/coder-huffman";
+import { ransCoder } from "@quantforge/coder-rans";
 import { ErrorCodes, codebookMap, defaultSelector, instantiate, runPipeline, type CoderPlugin, type QuantizerPlugin, type WeightTensor } from "@quantforge/core";
 import { exactTestQuantizer } from "@quantforge/core/testing";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
@@ -110,6 +111,8 @@ describe("tfjs-coded", () => {
     ["graph", "uniform-mse 4-bit + huffman", uniformMseQuantizer(), { bits: 4 }, huffmanCoder()],
     ["graph", "rtn 3-bit per channel + fixed", rtnQuantizer(), { bits: 3, granularity: "channel", axis: -1 }, fixedCoder()],
     ["layers", "uniform-mse 2-bit + huffman", uniformMseQuantizer(), { bits: 2 }, huffmanCoder()],
+    ["graph", "uniform-mse 3-bit + rans", uniformMseQuantizer(), { bits: 3 }, ransCoder()],
+    ["layers", "rtn 4-bit per channel + rans", rtnQuantizer(), { bits: 4, granularity: "channel", axis: -1 }, ransCoder()],
     ["layers", "exact levels + fixed", exactTestQuantizer(), {}, fixedCoder()],
   ] as const;
   for (const [kind, label, plugin, opts, coder] of cases) {

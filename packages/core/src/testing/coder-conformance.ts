@@ -361,30 +361,35 @@ export function describeCoderConformance(plugin: CoderPlugin, o: CoderConformanc
             tensors: cases.map((c) => c.tensor),
             passthrough: [{ name: "bias", shape: [3], data: Float32Array.from([0.5, -1, 2]) }],
           };
-          const enc = encodeContainer(model, coder, { test: true });
-          const back = decodeContainer(enc.bytes, (id) => {
-            if (id !== coder.id) throw new Error(`container asks for coder "${id}".`);
-            return make();
-          });
-          if (back.coderId !== coder.id) throw new Error(`container coder id "${back.coderId}".`);
-          model.tensors.forEach((t, i) => assertSameQuantizedTensor(t, back.model.tensors[i]!));
-          const cbBytes = (cb: Codebook) => { const w = new ByteWriter(); writeCodebook(w, cb); return w.finish(); };
-          codebooks.forEach((cb, i) => { if (!sameBits(cbBytes(cb), cbBytes(back.model.codebooks[i]!))) throw new Error(`codebook "${cb.id}" changed in the container.`); });
-          // Corrupt the first tensor's stream inside the container and fix the container's CRC,
-          // so only the coder's own checks can catch it.
-          const stream = coder.encode(model.tensors[0]!, codebooks.find((cb) => cb.id === model.tensors[0]!.codebook)!);
-          const at = indexOf(enc.bytes, stream);
-          if (at < 0) throw new Error("the tensor stream is not stored verbatim in the container.");
-          for (const off of [0, versionOffset, Math.floor(stream.length / 2), stream.length - 1]) {
-            const b = enc.bytes.slice();
-            b[at + off]! ^= 0x10;
-            fixCrc(b);
-            const e = await caught(() => decodeContainer(b, () => make()), `container with byte ${off} of a stream corrupted`);
-            assertCode(e, ErrorCodes.DECODE, `container with byte ${off} of a stream corrupted`);
-          }
-          for (const k of [enc.bytes.length - 1, Math.floor(enc.bytes.length / 2), 5]) {
-            const e = await caught(() => decodeContainer(enc.bytes.slice(0, k), () => make()), `container truncated to ${k} bytes`);
-            assertCode(e, ErrorCodes.DECODE, `container truncated to ${k} bytes`);
+          // Version 2 (the default) stores nameless streams (the container holds names and
+          // codebook ids); version 1 stores each stream as the coder wrote it.
+          for (const version of [2, 1] as const) {
+            const enc = encodeContainer(model, coder, { test: true }, { version });
+            const back = decodeContainer(enc.bytes, (id) => {
+              if (id !== coder.id) throw new Error(`container asks for coder "${id}".`);
+              return make();
+            });
+            if (back.coderId !== coder.id) throw new Error(`container coder id "${back.coderId}".`);
+            model.tensors.forEach((t, i) => assertSameQuantizedTensor(t, back.model.tensors[i]!));
+            const cbBytes = (cb: Codebook) => { const w = new ByteWriter(); writeCodebook(w, cb); return w.finish(); };
+            codebooks.forEach((cb, i) => { if (!sameBits(cbBytes(cb), cbBytes(back.model.codebooks[i]!))) throw new Error(`codebook "${cb.id}" changed in the container.`); });
+            // Corrupt the first tensor's stream inside the container and fix the container's CRC,
+            // so only the coder's own checks can catch it.
+            const t0 = model.tensors[0]!, cb0 = codebooks.find((cb) => cb.id === t0.codebook)!;
+            const stream = version === 2 ? coder.encode({ ...t0, name: "", codebook: "" }, { ...cb0, id: "" }) : coder.encode(t0, cb0);
+            const at = indexOf(enc.bytes, stream);
+            if (at < 0) throw new Error("the tensor stream is not stored verbatim in the container.");
+            for (const off of [0, versionOffset, Math.floor(stream.length / 2), stream.length - 1]) {
+              const b = enc.bytes.slice();
+              b[at + off]! ^= 0x10;
+              fixCrc(b);
+              const e = await caught(() => decodeContainer(b, () => make()), `version-${version} container with byte ${off} of a stream corrupted`);
+              assertCode(e, ErrorCodes.DECODE, `version-${version} container with byte ${off} of a stream corrupted`);
+            }
+            for (const k of [enc.bytes.length - 1, Math.floor(enc.bytes.length / 2), 5]) {
+              const e = await caught(() => decodeContainer(enc.bytes.slice(0, k), () => make()), `version-${version} container truncated to ${k} bytes`);
+              assertCode(e, ErrorCodes.DECODE, `version-${version} container truncated to ${k} bytes`);
+            }
           }
         });
       });
