@@ -6,6 +6,7 @@ import { cleanStaleTemps, tempPathFor, trackTemp } from "@quantforge/core/node";
 import { UsageError } from "./errors.js";
 import type { Runtime } from "./runtime.js";
 import { fitColumnWidths } from "./table-fit.js";
+import { drawPlainTable, renderChunked } from "./table-render.js";
 
 /** What an output must not collide with. */
 export interface OutputOptions {
@@ -102,20 +103,30 @@ export type Align = "left" | "right";
  * so every line fits (numbers are never cut).
  */
 export function renderTable(head: readonly string[], rows: readonly (readonly (string | number | null)[])[], align?: readonly Align[], maxWidth?: number): string {
+  // Loops, not spreads: the row count comes from the input (one row per tensor).
   const colAligns = head.map((_, i) => align?.[i] ?? (rows.some((r) => typeof r[i] === "number") ? "right" : "left"));
   const text = rows.map((r) => r.map((c) => (c === null ? "–" : String(c))));
   // Code points, not UTF-16 units ("σ-norm" is 6 wide); a wide CJK glyph is undercounted, so its column may wrap early.
   const stringWidth = (x: string) => [...x].length;
-  const cells = (i: number) => Math.max(0, ...text.map((r) => stringWidth(r[i] ?? "")));
+  const cells = (i: number) => {
+    let m = 0;
+    for (const r of text) m = Math.max(m, stringWidth(r[i] ?? ""));
+    return m;
+  };
   const natural = head.map((h, i) => Math.max(stringWidth(h), cells(i)) + 2);
+  const fits = maxWidth === undefined || natural.reduce((a, b) => a + b, natural.length + 1) <= maxWidth;
+  if (fits) {
+    const drawn = drawPlainTable(head, text, colAligns);
+    if (drawn !== undefined) return `${drawn}\n`;
+    const t = new Table({ head: [...head], style: { head: [], border: [] }, colAligns });
+    for (const r of text) t.push(r);
+    return `${t.toString()}\n`;
+  }
   // Too wide: first let headings wrap at their spaces ("σ-norm SQNR dB" over two lines), so
   // number columns are as wide as their numbers; then narrow the text columns.
-  const tight = head.map((h, i) => Math.max(...h.split(" ").map(stringWidth), cells(i)) + 2);
-  const colWidths = maxWidth === undefined || natural.reduce((a, b) => a + b, natural.length + 1) <= maxWidth
-    ? undefined : fitColumnWidths(tight, colAligns.map((a) => a === "left"), maxWidth);
-  const t = new Table({ head: [...head], style: { head: [], border: [] }, colAligns, ...(colWidths ? { colWidths, wordWrap: true } : {}) });
-  for (const r of text) t.push(r);
-  return `${t.toString()}\n`;
+  const tight = head.map((h, i) => Math.max(h.split(" ").reduce((a, w) => Math.max(a, stringWidth(w)), 0), cells(i)) + 2);
+  const colWidths = fitColumnWidths(tight, colAligns.map((a) => a === "left"), maxWidth!);
+  return `${renderChunked(head, text, { colAligns, colWidths, wordWrap: true })}\n`;
 }
 
 /** Formats a number for tables: `digits` decimals, `–` for null/undefined. */
