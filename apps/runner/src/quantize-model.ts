@@ -43,9 +43,11 @@ async function prepareOut(out: string, inputs: readonly string[]): Promise<strin
   await mkdir(dirname(target), { recursive: true });
   cleanStaleTemps(target);
   const tmp = tempPathFor(target);
-  await mkdir(tmp);
-  // Removed on SIGINT/SIGTERM; a renamed-away temp is simply gone by then.
+  // Registered before it exists: a SIGINT/SIGTERM arriving right after the mkdir (before the
+  // next line of JS runs) must find it tracked and the signal handlers installed. Removed on
+  // SIGINT/SIGTERM; a renamed-away temp is simply gone by then.
   trackTemp(tmp);
+  await mkdir(tmp);
   return tmp;
 }
 

@@ -70,7 +70,7 @@ export function fidelityMetrics(r: FidelityResult): Metric[] {
   } else {
     out.push(
       { name: "outputKl", value: cls.reduce((a, o) => a + o.kl!, 0) / cls.length, unit: "nats" },
-      { name: "top1Agreement", value: Math.min(...cls.map((o) => o.top1Agreement!)), unit: "fraction" },
+      { name: "top1Agreement", value: cls.reduce((m, o) => Math.min(m, o.top1Agreement!), Infinity), unit: "fraction" },
     );
   }
   out.push({ name: "fidelitySamples", value: r.samples });

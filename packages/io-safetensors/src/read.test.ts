@@ -135,4 +135,39 @@ describe("streamSafetensors and loadSafetensors", () => {
   it("a missing file is QF_IO", async () => {
     await expect(loadSafetensors(s.file("absent.safetensors"))).rejects.toMatchObject({ code: ErrorCodes.IO });
   });
+
+  it("serves many small tensors from read-ahead blocks: same values as readTensor, a few reads instead of one per tensor", async () => {
+    // 3,000 tiny tensors of mixed dtypes around one 300 KB tensor (read directly), then a tail.
+    const entries: Record<string, unknown> = {};
+    const parts: Uint8Array[] = [];
+    let off = 0;
+    const add = (name: string, dtype: string, shape: number[], bytes: Uint8Array) => { entries[name] = { dtype, shape, data_offsets: [off, off + bytes.length] }; parts.push(bytes); off += bytes.length; };
+    for (let i = 0; i < 3000; i++) {
+      if (i === 1500) add("big", "F32", [75_000], f32le(Array.from({ length: 75_000 }, (_, k) => Math.sin(k))));
+      if (i % 3 === 0) add(`t${i}`, "F32", [3], f32le([i, -i / 7, 1 / (i + 1)]));
+      else if (i % 3 === 1) add(`t${i}`, "F16", [2], u16le([0x3c00 + (i % 512), 0x8001]));
+      else add(`t${i}`, "F64", [1], f64le([i / 3]));
+    }
+    const path = await put(s.file("many.safetensors"), stFile(JSON.stringify(entries), concat(...parts)));
+    const header = await readSafetensorsHeader(path);
+    const fh = await open(path, "r");
+    const proto = Object.getPrototypeOf(fh) as { read: (...a: unknown[]) => unknown };
+    await fh.close();
+    const original = proto.read;
+    let reads = 0;
+    proto.read = function (this: unknown, ...a: unknown[]) { reads++; return original.apply(this, a); };
+    let streamed: Awaited<ReturnType<typeof loadSafetensors>>;
+    try { streamed = await loadSafetensors(path); } finally { proto.read = original; }
+    expect(reads).toBeLessThan(60);
+    expect(streamed.map((t) => t.name)).toEqual(header.tensors.map((e) => e.name));
+    for (let i = 0; i < header.tensors.length; i += 7) {
+      const one = await readTensor(path, header.tensors[i]!);
+      expect(bits(streamed[i]!.data)).toEqual(bits(one.data));
+    }
+    expect(bits(streamed.find((t) => t.name === "big")!.data)).toEqual(bits((await readTensor(path, header.tensors.find((e) => e.name === "big")!)).data));
+    // Truncated inside a read-ahead block: still QF_FORMAT, never zeros.
+    const bytes = await readFile(path);
+    const cut = await put(s.file("many-cut.safetensors"), bytes.subarray(0, bytes.length - 5));
+    await expect(loadSafetensors(cut)).rejects.toMatchObject({ code: ErrorCodes.FORMAT });
+  });
 });

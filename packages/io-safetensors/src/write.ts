@@ -283,13 +283,16 @@ export async function createSafetensorsWriter(path: string, entries: readonly Sa
   const enc = encodeSafetensorsHeader(entries, options.metadata);
   // `.<name>.tmp-<pid>-<hex>`: removed on SIGINT/SIGTERM, and by a later run once <pid> is gone.
   const tmp = tempPathFor(path);
+  // Tracked before it exists, so a signal arriving right after the open finds it (and finds the
+  // signal handlers installed).
+  const untrack = trackTemp(tmp);
   let fh: FileHandle;
   try {
     fh = await open(tmp, "wx");
   } catch (e) {
+    untrack();
     throw toIoError(e, "write", path);
   }
-  const untrack = trackTemp(tmp);
   try {
     await writeFully(fh, enc.bytes, 0);
   } catch (e) {

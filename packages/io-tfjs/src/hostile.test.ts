@@ -150,3 +150,12 @@ describe("names that are Object.prototype keys", () => {
     expect(JSON.parse(await readFile(join(out, "model.json"), "utf8")).weightsManifest[0].weights[0].name).toBe("__proto__");
   });
 });
+
+describe("model.json size before parsing", () => {
+  it("refuses more than MAX_MODEL_JSON_CONTAINERS objects/arrays before JSON.parse (a million manifest groups peaked near 600 MiB)", async () => {
+    const groups = `[${Array.from({ length: 600_000 }, (_, i) => `{"paths":["s${i}.bin"],"weights":[]}`).join(",")}]`;
+    const p = join(s.dir, "many-groups.json");
+    await writeFile(p, `{"format":"graph-model","modelTopology":{"node":[]},"weightsManifest":${groups}}`);
+    await expect(readTfjsModel(p)).rejects.toMatchObject({ code: ErrorCodes.FORMAT, message: expect.stringMatching(/JSON objects\/arrays/) });
+  });
+});

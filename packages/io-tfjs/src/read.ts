@@ -20,7 +20,14 @@ export function isWeightsManifestPath(path: string): boolean {
  * Largest model.json (or weights manifest) read, in bytes. JSON text this large already costs
  * several times its size once parsed; a bigger file is refused before it is read.
  */
-export const MAX_MODEL_JSON_BYTES = 512 * 1024 * 1024;
+export const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Most JSON objects and arrays a model.json may hold (counted as `{`/`[` bytes before parsing, so
+ * brackets inside strings count too). Parsed, each costs ~100 bytes or more: a 36 MB file of a
+ * million one-shard manifest groups peaked at 598 MiB. Real graph models hold well under 10^5.
+ */
+export const MAX_MODEL_JSON_CONTAINERS = 1_000_000;
 
 /** The shards of one manifest group, resolved (inside the model folder) to real paths, with their sizes. */
 export interface TfjsShardGroup {
@@ -123,6 +130,9 @@ export async function readTfjsModel(modelJsonPath: string): Promise<TfjsModel> {
   const where = printable(modelJsonPath);
   // The user's file itself: a regular file (a FIFO or device is refused at once, never read).
   const raw = await readRegularFile(path, { what: "model.json", maxBytes: MAX_MODEL_JSON_BYTES });
+  let containers = 0;
+  for (let i = 0; i < raw.length; i++) if (raw[i] === 0x7b || raw[i] === 0x5b) containers++;
+  if (containers > MAX_MODEL_JSON_CONTAINERS) throw new FormatError(`${where} holds ${containers} JSON objects/arrays (at most ${MAX_MODEL_JSON_CONTAINERS} are read): it is not a tfjs model.json this tool can load. Pass the model.json that tfjs wrote.`);
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(raw);

@@ -81,9 +81,10 @@ async function assemble(weights: WeightSet, all: readonly Candidate[], choice: A
     }
     rate += codedBits(qm, coder);
     const r = renamed(qm, t);
-    codebooks.push(...r.codebooks);
-    tensors.push(...r.tensors);
-    passthrough.push(...r.passthrough);
+    // Loops, not push(...): argument spreads overflow the call stack on very many tensors.
+    for (const c of r.codebooks) codebooks.push(c);
+    for (const x of r.tensors) tensors.push(x);
+    for (const p of r.passthrough) passthrough.push(p);
     decoded.set(t.name, dequantizeModel(qm, [t])[0]!.data);
   }
   return { choice, codebooks, tensors, passthrough, decoded, rate };

@@ -77,6 +77,9 @@ function layered(id: ChartId, rows: Row[], axes: { x: string; y: string; xScale?
   } as TopLevelSpec;
 }
 
+const minOf = (v: readonly number[]) => v.reduce((a, b) => Math.min(a, b), Infinity);
+const maxOf = (v: readonly number[]) => v.reduce((a, b) => Math.max(a, b), -Infinity);
+
 function build(id: ChartId, title: string, caption: string, points: readonly CellPoint[], x: (p: CellPoint) => number | null, y: (p: CellPoint) => number | null,
   axes: { x: string; y: string; xScale?: Record<string, unknown> }, refs: { name: string; rows: { x: number; y: number }[] }[]): ChartSpec | null {
   const usable = points.filter((p) => p.status === "ok" && x(p) !== null && y(p) !== null);
@@ -84,8 +87,9 @@ function build(id: ChartId, title: string, caption: string, points: readonly Cel
   const seriesNames = [...new Set(usable.map((p) => p.series))];
   const rows: Row[] = usable.map((p) => ({ x: x(p)!, y: y(p)!, series: p.series, kind: "method" }));
   const front = paretoFront(usable, x, y);
-  rows.push(...front.map((p): Row => ({ x: x(p)!, y: y(p)!, series: PARETO_LABEL, kind: "pareto" })));
-  for (const r of refs) rows.push(...r.rows.map((v): Row => ({ ...v, series: r.name, kind: "reference" })));
+  // Loops, not push(...)/Math.min(...): a results file may hold any number of cells.
+  for (const p of front) rows.push({ x: x(p)!, y: y(p)!, series: PARETO_LABEL, kind: "pareto" });
+  for (const r of refs) for (const v of r.rows) rows.push({ ...v, series: r.name, kind: "reference" });
   return {
     id, title, caption,
     spec: layered(id, rows, axes, seriesNames, refs.map((r) => r.name)),
@@ -107,7 +111,7 @@ export function compareCharts(points: readonly CellPoint[]): ChartSpec[] {
   charts.push(build("sqnr", "SQNR vs bits per weight", "SQNR of all quantized weights pooled (measured on the weights decoded from the coded bytes) against the coded model's bits per weight (headers, codebooks and float32 passthrough tensors included).",
     points, (p) => p.bitsPerWeight, (p) => p.sqnrDb, { x: "bits per weight (whole coded model)", y: "SQNR (dB), quantized weights pooled" }, []));
   const floatAcc = ok.find((p) => p.floatAccuracy !== null)?.floatAccuracy ?? null;
-  const floatRef = (vals: number[]) => (floatAcc === null || vals.length === 0 ? [] : [{ name: FLOAT_LABEL, rows: [{ x: Math.min(...vals), y: 100 * floatAcc }, { x: Math.max(...vals), y: 100 * floatAcc }] }]);
+  const floatRef = (vals: number[]) => (floatAcc === null || vals.length === 0 ? [] : [{ name: FLOAT_LABEL, rows: [{ x: minOf(vals), y: 100 * floatAcc }, { x: maxOf(vals), y: 100 * floatAcc }] }]);
   const acc = (p: CellPoint) => (p.accuracy === null ? null : 100 * p.accuracy);
   const kib = (p: CellPoint) => (p.bytes === null ? null : p.bytes / 1024);
   charts.push(build("accuracy-bits", "Accuracy vs bits per weight", "Top-1 test accuracy of the model with the decoded weights against the coded model's bits per weight.",
@@ -117,7 +121,7 @@ export function compareCharts(points: readonly CellPoint[]): ChartSpec[] {
   const nx = xs((p) => (p.normSqnrDb === null ? null : p.normBitsPerWeight));
   let refs: { name: string; rows: { x: number; y: number }[] }[] = [];
   if (nx.length > 0) {
-    const r = laplacianReferences(Math.min(...nx), Math.max(...nx));
+    const r = laplacianReferences(minOf(nx), maxOf(nx));
     refs = [
       { name: SLB_LABEL, rows: r.slb.map((v) => ({ x: v.bits, y: v.sqnrDb })) },
       { name: UNIFORM_LABEL, rows: r.uniform.map((v) => ({ x: v.bits, y: v.sqnrDb })) },

@@ -5,10 +5,10 @@
  * Test-only (excluded from the build).
  */
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { link, mkdir, readdir, symlink, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { basename, join, resolve, sep } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { codebookBytes, huffmanBombStream, manyTensorsSafetensors, ONE_LEVEL, rawContainer, rawSafetensors, smallFixedStream, sparseFixedBombStream } from "./hostile.js";
 
 /** One CLI case. */
@@ -23,8 +23,11 @@ export interface CliCase {
   readonly after?: (dir: string, stderr: string) => Promise<string | undefined> | string | undefined;
   /** Time limit (default 10 s). */
   readonly timeoutMs?: number;
-  /** Send SIGINT once this returns true (polled every 5 ms). */
+  /** Send `signal` (default SIGINT) once this returns true (polled every 5 ms). */
   readonly interruptWhen?: (dir: string) => boolean;
+  readonly signal?: "SIGINT" | "SIGTERM";
+  /** Issue-16 item this case reproduces (1–10), or undefined for a case the issue does not list. */
+  readonly item?: number;
 }
 
 /** What one run measured. */
@@ -34,16 +37,42 @@ export interface CliOutcome {
   readonly code: string | null;
   readonly seconds: number;
   readonly peakRssMb: number;
+  /** CPU seconds (user + system) of the child, read from /proc: unlike wall time, not inflated by other load. */
+  readonly cpuSeconds: number;
   readonly stderr: string;
   readonly timedOut: boolean;
+  /** Paths under `<dir>/outside` or `/etc` the process handed to `fs` (see trace-opens.mjs). */
+  readonly outsideReads: readonly string[];
+  /** The canary's bytes turned up in an output file, stdout or stderr. */
+  readonly canaryLeaked: boolean;
+  /** `.tmp-` files or folders left anywhere under `dir`. */
+  readonly tempsLeft: readonly string[];
 }
 
+/** Random-looking bytes of the canary planted at `<dir>/outside/secret.bin` before every case. */
+export const CANARY = "QF-CANARY-7f3a9c51e2b84d06";
+/** Size of the canary file (a model file pointing at it may declare exactly this many bytes). */
+export const CANARY_BYTES = 64;
+const canaryBytes = () => Buffer.from(CANARY.padEnd(CANARY_BYTES, "#"));
+
 const runnerDir = fileURLToPath(new URL("../../", import.meta.url));
+const tracer = join(runnerDir, "src", "fuzz", "trace-opens.mjs");
 const distCli = join(runnerDir, "dist", "cli.js");
 
 /** The command that runs the CLI: the built `dist/cli.js` (CI builds first), else the source through tsx. */
 export function cliCommand(): string[] {
   return existsSync(distCli) ? [distCli] : ["--import", "tsx", "--conditions=@quantforge/source", join(runnerDir, "src", "cli.ts")];
+}
+
+/** utime + stime of `pid` in seconds (clock ticks of 1/100 s), or 0 once it is gone. */
+function cpuOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 function hwmKb(pid: number): number {
@@ -57,22 +86,54 @@ function hwmKb(pid: number): number {
 
 /** Runs one case in `dir` (created by the caller) with a `timeoutMs` limit. */
 export async function runCliCase(c: CliCase, dir: string, timeoutMs = c.timeoutMs ?? 10_000): Promise<CliOutcome> {
+  await mkdir(join(dir, "outside"), { recursive: true });
+  await writeFile(join(dir, "outside", "secret.bin"), canaryBytes());
   const args = await c.prepare(dir);
+  const trace = join(dir, "outside", "opens.log");
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...cliCommand(), ...args], { cwd: dir, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
-  let stderr = "";
+  const child = spawn(process.execPath, ["--import", pathToFileURL(tracer).href, ...cliCommand(), ...args], { cwd: dir, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1", QF_TRACE_OPENS: trace } });
+  let stderr = "", stdoutHasCanary = false, tail = "";
   child.stderr!.on("data", (b: Buffer) => { stderr += b.toString(); });
-  let peak = 0, timedOut = false, interrupted = false;
+  child.stdout!.on("data", (b: Buffer) => { const t = tail + b.toString("latin1"); if (t.includes(CANARY)) stdoutHasCanary = true; tail = t.slice(-CANARY.length); });
+  let peak = 0, cpu = 0, timedOut = false, interrupted = false;
   const poll = setInterval(() => {
     peak = Math.max(peak, hwmKb(child.pid!));
-    if (c.interruptWhen && !interrupted && c.interruptWhen(dir)) { interrupted = true; child.kill("SIGINT"); }
+    cpu = Math.max(cpu, cpuOf(child.pid!));
+    if (c.interruptWhen && !interrupted && c.interruptWhen(dir)) { interrupted = true; child.kill(c.signal ?? "SIGINT"); }
   }, 5);
   const timer = setTimeout(() => { timedOut = true; child.kill("SIGKILL"); }, timeoutMs);
   const [exit, signal] = await new Promise<[number | null, string | null]>((res) => child.on("exit", (code, sig) => { peak = Math.max(peak, hwmKb(child.pid!)); res([code, sig]); }));
   clearInterval(poll);
   clearTimeout(timer);
+  const seconds = (performance.now() - t0) / 1000;
   const m = /error (QF_[A-Z_]+):/.exec(stderr);
-  return { exit, signal, code: m ? m[1]! : null, seconds: (performance.now() - t0) / 1000, peakRssMb: peak / 1024, stderr, timedOut };
+  const outside = join(dir, "outside") + sep;
+  if (existsSync(`${trace}.cpu`)) cpu = Math.max(cpu, Number(readFileSync(`${trace}.cpu`, "utf8").trim().split("\n").pop()) || 0);
+  const opened = existsSync(trace) ? readFileSync(trace, "utf8").split("\n").filter(Boolean) : [];
+  const outsideReads = opened.filter((p) => { const a = resolve(dir, p); return (a.startsWith(outside) && a !== trace) || a.startsWith("/etc/"); });
+  const canaryLeaked = stdoutHasCanary || stderr.includes(CANARY) || (await filesUnder(dir)).some((f) => !f.startsWith(outside) && fileHas(f, CANARY));
+  const tempsLeft = (await filesUnder(dir, true)).filter((f) => basename(f).includes(".tmp-")).map((f) => f.slice(dir.length + 1));
+  return { exit, signal, code: m ? m[1]! : null, seconds, peakRssMb: peak / 1024, cpuSeconds: cpu, stderr, timedOut, outsideReads, canaryLeaked, tempsLeft };
+}
+
+/** Every regular file (and, with `dirs`, folder) under `dir`, without following symlinks. */
+async function filesUnder(dir: string, dirs = false): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    const p = join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);
+    if (e.isFile() || (dirs && e.isDirectory())) out.push(p);
+  }
+  return out;
+}
+
+/** True when the file at `p` (read up to 64 MiB) contains `needle` as bytes. */
+function fileHas(p: string, needle: string): boolean {
+  try {
+    if (statSync(p).size > 64 * 2 ** 20) return false;
+    return readFileSync(p).includes(needle);
+  } catch {
+    return false;
+  }
 }
 
 const w = (dir: string, name: string, data: Uint8Array | string) => writeFile(join(dir, name), data).then(() => join(dir, name));
@@ -93,51 +154,51 @@ const f32 = (...v: number[]) => Float32Array.from(v);
 /** The issue-16 cases of this package's scope. */
 export const CLI_CASES: readonly CliCase[] = [
   // §4 size bombs
-  { name: "qf huffman 2^30 codes (69 B)", exit: 2, code: "QF_DECODE", prepare: async (d) => ["decode", await w(d, "b.qf", qf([huffmanBombStream(2 ** 30)], { coder: "huffman" })), "--out", join(d, "o.safetensors")] },
-  { name: "qf 64 × huffman 2^30 tensors", exit: 2, code: "QF_DECODE", prepare: async (d) => ["decode", await w(d, "b.qf", qf(Array.from({ length: 64 }, (_, i) => huffmanBombStream(2 ** 30, `w${i}`)), { coder: "huffman" })), "--out", join(d, "o.safetensors")] },
-  { name: "qf sparse fixed 0 codes, 2^28 elements", exit: 2, code: "QF_DECODE", prepare: async (d) => ["decode", await w(d, "b.qf", qf([sparseFixedBombStream(2 ** 28)])), "--out", join(d, "o.safetensors")] },
-  { name: "decode /dev/zero", exit: 2, code: "QF_IO", prepare: async (d) => ["decode", "/dev/zero", "--out", join(d, "o.safetensors")] },
-  { name: "--plugin /dev/zero", exit: 2, code: "QF_PLUGIN_LOAD", prepare: async () => ["--plugin", "/dev/zero", "list"] },
+  { item: 4, name: "qf huffman 2^30 codes (69 B)", exit: 2, code: "QF_DECODE", prepare: async (d) => ["decode", await w(d, "b.qf", qf([huffmanBombStream(2 ** 30)], { coder: "huffman" })), "--out", join(d, "o.safetensors")] },
+  { item: 4, name: "qf 64 × huffman 2^30 tensors", exit: 2, code: "QF_DECODE", prepare: async (d) => ["decode", await w(d, "b.qf", qf(Array.from({ length: 64 }, (_, i) => huffmanBombStream(2 ** 30, `w${i}`)), { coder: "huffman" })), "--out", join(d, "o.safetensors")] },
+  { item: 4, name: "qf sparse fixed 0 codes, 2^28 elements", exit: 2, code: "QF_DECODE", prepare: async (d) => ["decode", await w(d, "b.qf", qf([sparseFixedBombStream(2 ** 28)])), "--out", join(d, "o.safetensors")] },
+  { item: 4, name: "decode /dev/zero", exit: 2, code: "QF_IO", prepare: async (d) => ["decode", "/dev/zero", "--out", join(d, "o.safetensors")] },
+  { item: 4, name: "--plugin /dev/zero", exit: 2, code: "QF_PLUGIN_LOAD", prepare: async () => ["--plugin", "/dev/zero", "list"] },
   // §6 crashes
-  { name: "safetensors with 60,000 tensors (valid)", exit: 0, timeoutMs: 60_000, prepare: async (d) => ["run", "--weights", await w(d, "many.safetensors", manyTensorsSafetensors(60_000)), "--quantizer", "rtn", "--bits", "4", "--all-tensors", "--json"] },
-  { name: "qf metadata null", exit: 2, code: "QF_DECODE", prepare: async (d) => ["decode", await w(d, "m.qf", qf([smallFixedStream()], { metadata: "null" })), "--out", join(d, "o.safetensors")] },
+  { item: 6, name: "safetensors with 60,000 tensors (valid)", exit: 0, timeoutMs: 60_000, prepare: async (d) => ["run", "--weights", await w(d, "many.safetensors", manyTensorsSafetensors(60_000)), "--quantizer", "rtn", "--bits", "4", "--all-tensors", "--json"] },
+  { item: 6, name: "qf metadata null", exit: 2, code: "QF_DECODE", prepare: async (d) => ["decode", await w(d, "m.qf", qf([smallFixedStream()], { metadata: "null" })), "--out", join(d, "o.safetensors")] },
   // §7 accepted silently
-  { name: "qf codebook level NaN", exit: 2, code: "QF_DECODE", prepare: async (d) => ["decode", await w(d, "n.qf", rawContainer({ codebooks: [codebookBytes({ kind: "levels", id: "c", levels: f32(NaN) })], streams: [smallFixedStream()] })), "--out", join(d, "o.safetensors")] },
-  { name: "qf affine scale Inf", exit: 2, code: "QF_DECODE", prepare: async (d) => ["decode", await w(d, "n.qf", rawContainer({ codebooks: [codebookBytes({ kind: "affine", id: "c", levels: 1, scale: f32(Infinity), zeroPoint: f32(0) })], streams: [smallFixedStream()] })), "--out", join(d, "o.safetensors")] },
-  { name: "qf grid x_max NaN", exit: 2, code: "QF_DECODE", prepare: async (d) => ["decode", await w(d, "n.qf", rawContainer({ codebooks: [codebookBytes({ kind: "grid", id: "c", levels: 1, xMax: NaN, midtread: true, sigma: f32(1), mu: f32(0) })], streams: [smallFixedStream()] })), "--out", join(d, "o.safetensors")] },
-  { name: "qf passthrough NaN", exit: 2, code: "QF_DECODE", prepare: async (d) => ["decode", await w(d, "n.qf", qf([], { passthrough: [{ name: "p", shape: [2], data: f32(1, NaN) }] })), "--out", join(d, "o.safetensors")] },
-  { name: "qf reserved flags 0xFFFF", exit: 2, code: "QF_DECODE", prepare: async (d) => ["decode", await w(d, "f.qf", qf([smallFixedStream()], { flags: 0xffff })), "--out", join(d, "o.safetensors")] },
-  { name: "qf affine codebook 2^53 levels", exit: 2, code: "QF_DECODE", prepare: async (d) => ["decode", await w(d, "l.qf", rawContainer({ codebooks: [codebookBytes({ kind: "affine", id: "c", levels: 2 ** 53 - 1, scale: f32(1), zeroPoint: f32(0) })], streams: [smallFixedStream()] })), "--out", join(d, "o.safetensors")] },
-  { name: "synth σ = 1e39", exit: 2, code: "QF_USAGE", prepare: async (d) => ["synth", "--out", join(d, "s.safetensors"), "--tensors", "a:4x4:1e39"] },
+  { item: 7, name: "qf codebook level NaN", exit: 2, code: "QF_DECODE", prepare: async (d) => ["decode", await w(d, "n.qf", rawContainer({ codebooks: [codebookBytes({ kind: "levels", id: "c", levels: f32(NaN) })], streams: [smallFixedStream()] })), "--out", join(d, "o.safetensors")] },
+  { item: 7, name: "qf affine scale Inf", exit: 2, code: "QF_DECODE", prepare: async (d) => ["decode", await w(d, "n.qf", rawContainer({ codebooks: [codebookBytes({ kind: "affine", id: "c", levels: 1, scale: f32(Infinity), zeroPoint: f32(0) })], streams: [smallFixedStream()] })), "--out", join(d, "o.safetensors")] },
+  { item: 7, name: "qf grid x_max NaN", exit: 2, code: "QF_DECODE", prepare: async (d) => ["decode", await w(d, "n.qf", rawContainer({ codebooks: [codebookBytes({ kind: "grid", id: "c", levels: 1, xMax: NaN, midtread: true, sigma: f32(1), mu: f32(0) })], streams: [smallFixedStream()] })), "--out", join(d, "o.safetensors")] },
+  { item: 7, name: "qf passthrough NaN", exit: 2, code: "QF_DECODE", prepare: async (d) => ["decode", await w(d, "n.qf", qf([], { passthrough: [{ name: "p", shape: [2], data: f32(1, NaN) }] })), "--out", join(d, "o.safetensors")] },
+  { item: 7, name: "qf reserved flags 0xFFFF", exit: 2, code: "QF_DECODE", prepare: async (d) => ["decode", await w(d, "f.qf", qf([smallFixedStream()], { flags: 0xffff })), "--out", join(d, "o.safetensors")] },
+  { item: 7, name: "qf affine codebook 2^53 levels", exit: 2, code: "QF_DECODE", prepare: async (d) => ["decode", await w(d, "l.qf", rawContainer({ codebooks: [codebookBytes({ kind: "affine", id: "c", levels: 2 ** 53 - 1, scale: f32(1), zeroPoint: f32(0) })], streams: [smallFixedStream()] })), "--out", join(d, "o.safetensors")] },
+  { item: 7, name: "synth σ = 1e39", exit: 2, code: "QF_USAGE", prepare: async (d) => ["synth", "--out", join(d, "s.safetensors"), "--tensors", "a:4x4:1e39"] },
   // §10 misleading errors
-  { name: "safetensors 33 dims", exit: 2, code: "QF_SHAPE_MISMATCH", prepare: async (d) => ["run", "--weights", await w(d, "d.safetensors", rawSafetensors({ t: { dtype: "F32", shape: new Array(33).fill(1), data_offsets: [0, 4] } }, new Uint8Array(4))), "--quantizer", "rtn", "--all-tensors"] },
-  { name: "qf passthrough 33 dims", exit: 2, code: "QF_DECODE", prepare: async (d) => ["decode", await w(d, "d.qf", qf([], { passthrough: [{ name: "p", shape: new Array(33).fill(1), data: f32(1) }] })), "--out", join(d, "o.safetensors")] },
-  { name: "safetensors [2^53−1, 0] tensor (valid)", exit: 0, prepare: async (d) => ["run", "--weights", await w(d, "z.safetensors", rawSafetensors({ z: { dtype: "F32", shape: [2 ** 53 - 1, 0], data_offsets: [0, 0] }, a: { dtype: "F32", shape: [2], data_offsets: [0, 8] } }, new Uint8Array(f32(0.5, -0.25).buffer))), "--quantizer", "rtn", "--all-tensors", "--out", join(d, "z.qf")] },
-  { name: "qf fixed [2^53−1, 0] tensor (valid)", exit: 0, prepare: async (d) => ["decode", await w(d, "z.qf", qf([smallFixedStream("z", [2 ** 53 - 1, 0])])), "--out", join(d, "o.safetensors")] },
-  { name: "compare rtn:__proto__=1", exit: 2, code: "QF_USAGE", prepare: async (d) => ["compare", "--weights", await synth(d), "--quantizers", "rtn:__proto__=1", "--bits", "4", "--out", join(d, "r")] },
-  { name: "run --option __proto__.x=1", exit: 2, code: "QF_USAGE", prepare: async (d) => ["run", "--weights", await synth(d), "--quantizer", "rtn", "--option", "__proto__.x=1"] },
-  { name: "tensor name with terminal escapes", exit: 0, prepare: async (d) => ["run", "--weights", await w(d, "e.safetensors", rawSafetensors({ "\u001b[2J\u001b[31mevil": { dtype: "F32", shape: [2], data_offsets: [0, 8] } }, new Uint8Array(f32(0.5, -0.25).buffer))), "--quantizer", "rtn", "--all-tensors"],
+  { item: 10, name: "safetensors 33 dims", exit: 2, code: "QF_SHAPE_MISMATCH", prepare: async (d) => ["run", "--weights", await w(d, "d.safetensors", rawSafetensors({ t: { dtype: "F32", shape: new Array(33).fill(1), data_offsets: [0, 4] } }, new Uint8Array(4))), "--quantizer", "rtn", "--all-tensors"] },
+  { item: 10, name: "qf passthrough 33 dims", exit: 2, code: "QF_DECODE", prepare: async (d) => ["decode", await w(d, "d.qf", qf([], { passthrough: [{ name: "p", shape: new Array(33).fill(1), data: f32(1) }] })), "--out", join(d, "o.safetensors")] },
+  { item: 10, name: "safetensors [2^53−1, 0] tensor (valid)", exit: 0, prepare: async (d) => ["run", "--weights", await w(d, "z.safetensors", rawSafetensors({ z: { dtype: "F32", shape: [2 ** 53 - 1, 0], data_offsets: [0, 0] }, a: { dtype: "F32", shape: [2], data_offsets: [0, 8] } }, new Uint8Array(f32(0.5, -0.25).buffer))), "--quantizer", "rtn", "--all-tensors", "--out", join(d, "z.qf")] },
+  { item: 10, name: "qf fixed [2^53−1, 0] tensor (valid)", exit: 0, prepare: async (d) => ["decode", await w(d, "z.qf", qf([smallFixedStream("z", [2 ** 53 - 1, 0])])), "--out", join(d, "o.safetensors")] },
+  { item: 10, name: "compare rtn:__proto__=1", exit: 2, code: "QF_USAGE", prepare: async (d) => ["compare", "--weights", await synth(d), "--quantizers", "rtn:__proto__=1", "--bits", "4", "--out", join(d, "r")] },
+  { item: 10, name: "run --option __proto__.x=1", exit: 2, code: "QF_USAGE", prepare: async (d) => ["run", "--weights", await synth(d), "--quantizer", "rtn", "--option", "__proto__.x=1"] },
+  { item: 10, name: "tensor name with terminal escapes", exit: 0, prepare: async (d) => ["run", "--weights", await w(d, "e.safetensors", rawSafetensors({ "\u001b[2J\u001b[31mevil": { dtype: "F32", shape: [2], data_offsets: [0, 8] } }, new Uint8Array(f32(0.5, -0.25).buffer))), "--quantizer", "rtn", "--all-tensors"],
     after: (_d, err) => (err.includes("\u001b") ? "raw escape on stderr" : undefined) },
   // §3 data never runs code
-  { name: "compare --verify, planted plugin in manifest", exit: 2, code: "QF_PLUGIN_MISSING", prepare: (d) => plantedResults(d, true), after: (d) => (existsSync(join(d, "PWNED")) ? "evil.mjs ran" : undefined) },
-  { name: "compare --verify, planted plugin in config only", exit: 0, prepare: (d) => plantedResults(d, false), after: (d) => (existsSync(join(d, "PWNED")) ? "evil.mjs ran" : undefined) },
+  { item: 3, name: "compare --verify, planted plugin in manifest", exit: 2, code: "QF_PLUGIN_MISSING", prepare: (d) => plantedResults(d, true), after: (d) => (existsSync(join(d, "PWNED")) ? "evil.mjs ran" : undefined) },
+  { item: 3, name: "compare --verify, planted plugin in config only", exit: 0, prepare: (d) => plantedResults(d, false), after: (d) => (existsSync(join(d, "PWNED")) ? "evil.mjs ran" : undefined) },
   // §8 outputs
-  { name: "run --decoded-out = --weights", exit: 2, code: "QF_USAGE", prepare: async (d) => { const p = await synth(d); return ["run", "--weights", p, "--quantizer", "rtn", "--decoded-out", p]; } },
-  { name: "run --out = --weights", exit: 2, code: "QF_USAGE", prepare: async (d) => { const p = await synth(d); return ["run", "--weights", p, "--quantizer", "rtn", "--out", p]; } },
-  { name: "decode x.qf --out x.qf", exit: 2, code: "QF_USAGE", prepare: async (d) => { const p = await w(d, "x.qf", qf([smallFixedStream()])); return ["decode", p, "--out", p]; } },
-  { name: "decode --out hard link of input", exit: 2, code: "QF_USAGE", prepare: async (d) => { const p = await w(d, "x.qf", qf([smallFixedStream()])); await link(p, join(d, "h.safetensors")); return ["decode", p, "--out", join(d, "h.safetensors")]; } },
-  { name: "run --out ''", exit: 2, code: "QF_USAGE", prepare: async (d) => ["run", "--weights", await synth(d), "--quantizer", "rtn", "--out", ""] },
-  { name: "decode --out FIFO", exit: 2, code: "QF_IO", prepare: async (d) => ["decode", await w(d, "x.qf", qf([smallFixedStream()])), "--out", mkfifo(join(d, "o.fifo"))] },
-  { name: "decode --out /dev/null", exit: 2, code: "QF_IO", prepare: async (d) => ["decode", await w(d, "x.qf", qf([smallFixedStream()])), "--out", "/dev/null"] },
-  { name: "decode --out symlink", exit: 2, code: "QF_IO", prepare: async (d) => { await w(d, "target", "keep"); await symlink(join(d, "target"), join(d, "link.safetensors")); return ["decode", await w(d, "x.qf", qf([smallFixedStream()])), "--out", join(d, "link.safetensors")]; } },
-  { name: "SIGINT during --decoded-out leaves no temp", exit: 130, interruptWhen: (d) => { try { return readdirSync(join(d, "o")).some((n) => n.includes(".tmp-")); } catch { return false; } },
+  { item: 8, name: "run --decoded-out = --weights", exit: 2, code: "QF_USAGE", prepare: async (d) => { const p = await synth(d); return ["run", "--weights", p, "--quantizer", "rtn", "--decoded-out", p]; } },
+  { item: 8, name: "run --out = --weights", exit: 2, code: "QF_USAGE", prepare: async (d) => { const p = await synth(d); return ["run", "--weights", p, "--quantizer", "rtn", "--out", p]; } },
+  { item: 8, name: "decode x.qf --out x.qf", exit: 2, code: "QF_USAGE", prepare: async (d) => { const p = await w(d, "x.qf", qf([smallFixedStream()])); return ["decode", p, "--out", p]; } },
+  { item: 8, name: "decode --out hard link of input", exit: 2, code: "QF_USAGE", prepare: async (d) => { const p = await w(d, "x.qf", qf([smallFixedStream()])); await link(p, join(d, "h.safetensors")); return ["decode", p, "--out", join(d, "h.safetensors")]; } },
+  { item: 8, name: "run --out ''", exit: 2, code: "QF_USAGE", prepare: async (d) => ["run", "--weights", await synth(d), "--quantizer", "rtn", "--out", ""] },
+  { item: 8, name: "decode --out FIFO", exit: 2, code: "QF_IO", prepare: async (d) => ["decode", await w(d, "x.qf", qf([smallFixedStream()])), "--out", mkfifo(join(d, "o.fifo"))] },
+  { item: 8, name: "decode --out /dev/null", exit: 2, code: "QF_IO", prepare: async (d) => ["decode", await w(d, "x.qf", qf([smallFixedStream()])), "--out", "/dev/null"] },
+  { item: 8, name: "decode --out symlink", exit: 2, code: "QF_IO", prepare: async (d) => { await w(d, "target", "keep"); await symlink(join(d, "target"), join(d, "link.safetensors")); return ["decode", await w(d, "x.qf", qf([smallFixedStream()])), "--out", join(d, "link.safetensors")]; } },
+  { item: 8, name: "SIGINT during --decoded-out leaves no temp", exit: 130, interruptWhen: (d) => { try { return readdirSync(join(d, "o")).some((n) => n.includes(".tmp-")); } catch { return false; } },
     prepare: async (d) => { await mkdir(join(d, "o")); return ["run", "--weights", await synth(d, "big.safetensors", "a:1500x1500:0.05,b:1500x1500:0.05"), "--quantizer", "rtn", "--decoded-out", join(d, "o", "k.safetensors")]; },
     after: (d) => noTemps(join(d, "o")) },
   // §9 FIFOs as inputs
-  { name: "decode <fifo>", exit: 2, code: "QF_IO", prepare: async (d) => ["decode", mkfifo(join(d, "in.qf")), "--out", join(d, "o.safetensors")] },
-  { name: "run --weights <fifo>", exit: 2, code: "QF_IO", prepare: async (d) => ["run", "--weights", mkfifo(join(d, "w.safetensors")), "--quantizer", "rtn"] },
-  { name: "run --model <fifo>.onnx", exit: 2, code: "QF_IO", prepare: async (d) => ["run", "--model", mkfifo(join(d, "m.onnx")), "--quantizer", "rtn"] },
-  { name: "run --model <fifo>.json", exit: 2, code: "QF_IO", prepare: async (d) => ["run", "--model", mkfifo(join(d, "model.json")), "--quantizer", "rtn"] },
+  { item: 9, name: "decode <fifo>", exit: 2, code: "QF_IO", prepare: async (d) => ["decode", mkfifo(join(d, "in.qf")), "--out", join(d, "o.safetensors")] },
+  { item: 9, name: "run --weights <fifo>", exit: 2, code: "QF_IO", prepare: async (d) => ["run", "--weights", mkfifo(join(d, "w.safetensors")), "--quantizer", "rtn"] },
+  { item: 9, name: "run --model <fifo>.onnx", exit: 2, code: "QF_IO", prepare: async (d) => ["run", "--model", mkfifo(join(d, "m.onnx")), "--quantizer", "rtn"] },
+  { item: 9, name: "run --model <fifo>.json", exit: 2, code: "QF_IO", prepare: async (d) => ["run", "--model", mkfifo(join(d, "model.json")), "--quantizer", "rtn"] },
 ];
 
 /** A results.json whose manifest names a planted `evil.mjs` (and, with `listed`, a plugin it "made"). */
@@ -152,9 +213,9 @@ async function plantedResults(d: string, listed: boolean): Promise<string[]> {
   return ["compare", "--verify", await w(d, "results.json", JSON.stringify(doc))];
 }
 
-/** True when the outcome is what `c` expects (130 = exit 130 or killed by SIGINT). */
+/** True when the outcome is what `c` expects (130/143 = that exit code or killed by SIGINT/SIGTERM). */
 export function matches(c: CliCase, o: CliOutcome): boolean {
   if (o.timedOut) return false;
-  const exitOk = c.exit === 130 ? o.exit === 130 || o.signal === "SIGINT" : o.exit === c.exit;
+  const exitOk = c.exit === 130 ? o.exit === 130 || o.signal === "SIGINT" : c.exit === 143 ? o.exit === 143 || o.signal === "SIGTERM" : o.exit === c.exit;
   return exitOk && (c.code === undefined || o.code === c.code);
 }

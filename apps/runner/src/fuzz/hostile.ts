@@ -121,6 +121,11 @@ export function manyTensorsSafetensors(count: number): Uint8Array {
   return rawSafetensors(header, new Uint8Array(data.buffer));
 }
 
+/** Appends `b` to `out` (a loop: an argument spread overflows the stack on large payloads). */
+function append(out: number[], b: ArrayLike<number>): void {
+  for (let i = 0; i < b.length; i++) out.push(b[i]!);
+}
+
 /** Protobuf wire helpers for hand-assembled ONNX models. */
 function pbVarint(out: number[], v: number): void {
   while (v >= 0x80) { out.push((v % 0x80) | 0x80); v = Math.floor(v / 0x80); }
@@ -156,19 +161,19 @@ export function onnxModel(inits: readonly OnnxInit[]): Uint8Array {
   const graph: number[] = [];
   for (const i of inits) {
     const t: number[] = [];
-    for (const d of i.dims) t.push(...pbInt(1, d));
-    t.push(...pbInt(2, i.dataType ?? 1));
-    t.push(...pbLen(8, utf8(i.name)));
-    if (i.raw) t.push(...pbLen(9, i.raw));
+    for (const d of i.dims) append(t, pbInt(1, d));
+    append(t, pbInt(2, i.dataType ?? 1));
+    append(t, pbLen(8, utf8(i.name)));
+    if (i.raw) append(t, pbLen(9, i.raw));
     if (i.external) {
       const kv = (k: string, v: string) => pbLen(13, [...pbLen(1, utf8(k)), ...pbLen(2, utf8(v))]);
-      t.push(...kv("location", i.external.location));
-      if (i.external.offset !== undefined) t.push(...kv("offset", String(i.external.offset)));
-      if (i.external.length !== undefined) t.push(...kv("length", String(i.external.length)));
-      t.push(...pbInt(14, 1));
+      append(t, kv("location", i.external.location));
+      if (i.external.offset !== undefined) append(t, kv("offset", String(i.external.offset)));
+      if (i.external.length !== undefined) append(t, kv("length", String(i.external.length)));
+      append(t, pbInt(14, 1));
     }
-    graph.push(...pbLen(5, t));
+    append(graph, pbLen(5, t));
   }
-  graph.push(...pbLen(2, utf8("g")));
+  append(graph, pbLen(2, utf8("g")));
   return Uint8Array.from([...pbInt(1, 7), ...pbLen(7, graph), ...pbLen(8, pbInt(2, 13))]);
 }

@@ -181,6 +181,6 @@ function modelBlock(runtime: string, p: PreparedInputs, y: ModelOutput[], yq: Mo
   }
   return {
     runtime, inputs: fedShapes(p), inputSource: p.source, outputs,
-    worstRelativeError: rel.length > 0 ? Math.max(...rel) : null, reload,
+    worstRelativeError: rel.length > 0 ? rel.reduce((m, v) => Math.max(m, v), -Infinity) : null, reload,
   };
 }
