@@ -1,10 +1,11 @@
 import { ShapeMismatchError, type ForwardOutput } from "@quantforge/core";
 import { splitSamples, type ModelInputFeed, type ModelInputLayout } from "./model-inputs.js";
+import { fromBatchAxis } from "./batch-axis.js";
 
-/** One batch-first output of a model run on one batch. */
+/** One output of a model run on one batch. */
 export interface BatchOutput {
   readonly name: string;
-  /** Batch first. */
+  /** The batch at the output's batch axis (usually first; see `outputBatchAxes`). */
   readonly shape: readonly number[];
   readonly data: Float32Array;
 }
@@ -15,9 +16,11 @@ export interface BatchOutput {
  * zero samples whose outputs are dropped) and concatenates every output over the batches.
  * `count = 0` runs one zero sample to learn the outputs and returns them empty.
  *
- * A model whose outputs are not batch-first for the batch fed (a recurrent state `[2, N, 64]`, an
- * output of fixed shape, or a model with a rank-0 input that every sample must see on its own)
- * is run one sample at a time instead; each output's whole value is then that sample's output.
+ * Each output is concatenated along its batch axis: the one the layout declares for it
+ * (`outputBatchAxes`, e.g. a recurrent state `[2, N, 64]`), else the first axis of the batch's
+ * size. A model with an output without one (an output of fixed shape), or with a rank-0 input
+ * whose value differs between samples (every sample must see its own), is run one sample at a
+ * time instead; each output's whole value is then that sample's output.
  *
  * @throws {ShapeMismatchError} when an output changes shape between batches.
  */
@@ -28,21 +31,43 @@ export async function runInBatches(
   const S = layout.sampleSize;
   if (inputs.length !== count * S) splitSamples(layout, inputs, count); // throws the size error
   // A rank-0 input holds one value per run, so samples that differ in it cannot share a batch.
-  const perSample = layout.inputs.some((s) => s.scalar) && (layout.fixedBatch ?? 1) === 1;
+  const perSample = scalarsDiffer(layout, inputs, count) && (layout.fixedBatch ?? 1) === 1;
   const first = perSample ? 1 : layout.fixedBatch ?? Math.max(1, Math.floor(maxBatch));
   const batched = await runBatches(layout, inputs, count, first, run, false);
   if (batched) return batched;
-  if ((layout.fixedBatch ?? 1) !== 1) throw new ShapeMismatchError(`the model fixes batch size ${layout.fixedBatch} but its outputs are not batch-first; quantforge compares batch-first outputs only.`);
+  if ((layout.fixedBatch ?? 1) !== 1) throw new ShapeMismatchError(`the model fixes batch size ${layout.fixedBatch} but an output has no batch axis of that size; quantforge compares outputs that hold one value per sample.`);
   return (await runBatches(layout, inputs, count, layout.fixedBatch ?? 1, run, true))!;
 }
 
-/** One pass over the samples in batches of `b`; null when an output is not batch-first (and `whole` is off). */
+/** Whether some rank-0 input takes different values in different samples. */
+function scalarsDiffer(layout: ModelInputLayout, inputs: Float32Array, count: number): boolean {
+  let off = 0;
+  for (const s of layout.inputs) {
+    if (s.scalar) for (let k = 1; k < count; k++) if (!Object.is(inputs[k * layout.sampleSize + off], inputs[off])) return true;
+    off += s.size;
+  }
+  return false;
+}
+
+/**
+ * The batch axis of output `o` of a run on `fed` samples: the declared one when the shape agrees,
+ * else axis 0 when it has the batch's size, else (fed > 1, so the size identifies it) the first
+ * axis of that size; null when none has.
+ */
+function outputAxis(o: BatchOutput, fed: number, declared: number | undefined): number | null {
+  if (declared !== undefined && o.shape[declared] === fed) return declared;
+  if (o.shape.length > 0 && o.shape[0] === fed) return 0;
+  if (fed > 1) { const k = o.shape.indexOf(fed); if (k >= 0) return k; }
+  return null;
+}
+
+/** One pass over the samples in batches of `b`; null when an output has no batch axis (and `whole` is off). */
 async function runBatches(
   layout: ModelInputLayout, inputs: Float32Array, count: number, b: number,
   run: (feeds: ModelInputFeed[]) => Promise<readonly BatchOutput[]>, whole: boolean,
 ): Promise<ForwardOutput[] | null> {
   const S = layout.sampleSize;
-  let result: { name: string; shape: readonly number[]; per: number; data: Float32Array }[] | undefined;
+  let result: { name: string; shape: readonly number[]; axis: number; per: number; data: Float32Array }[] | undefined;
   for (let start = 0; start < Math.max(count, 1); start += b) {
     const n = Math.min(b, count - start);
     const fed = layout.fixedBatch ?? (whole ? 1 : Math.max(n, 1));
@@ -50,17 +75,20 @@ async function runBatches(
     if (fed * S !== flat.length) { const padded = new Float32Array(fed * S); padded.set(flat); flat = padded; }
     const outs = await run(splitSamples(layout, flat, fed));
     if (!result) {
-      if (!whole && outs.some((o) => o.shape.length === 0 || o.shape[0] !== fed)) return null;
-      result = outs.map((o) => {
+      const axes = outs.map((o) => (whole ? 0 : outputAxis(o, fed, layout.outputBatchAxes?.get(o.name))));
+      if (axes.some((a) => a === null)) return null;
+      result = outs.map((o, i) => {
         const per = whole ? o.data.length : o.data.length / fed;
-        return { name: o.name, shape: whole ? o.shape : o.shape.slice(1), per, data: new Float32Array(count * per) };
+        const axis = axes[i]!;
+        return { name: o.name, shape: whole ? o.shape : o.shape.filter((_, k) => k !== axis), axis, per, data: new Float32Array(count * per) };
       });
     }
     outs.forEach((o, i) => {
       const r = result![i];
-      const ok = r && (whole ? o.data.length === r.per && o.shape.every((d, k) => d === r.shape[k]) : o.shape[0] === fed && o.data.length === fed * r.per);
+      const ok = r && (whole ? o.data.length === r.per && o.shape.every((d, k) => d === r.shape[k]) : o.shape[r.axis] === fed && o.data.length === fed * r.per);
       if (!ok) throw new ShapeMismatchError(`model output "${o.name}" changed shape between batches ([${o.shape.join(", ")}]); quantforge compares outputs of a fixed per-sample shape.`);
-      if (n > 0) r!.data.set(o.data.subarray(0, (whole ? 1 : n) * r!.per), start * r!.per);
+      const data = whole ? o.data : fromBatchAxis(o.data, fed, r!.shape, r!.axis);
+      if (n > 0) r!.data.set(data.subarray(0, (whole ? 1 : n) * r!.per), start * r!.per);
     });
   }
   return result!.map((r) => ({ name: r.name, shape: r.shape, data: r.data }));

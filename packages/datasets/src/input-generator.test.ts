@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MAX_GENERATED_VALUES, generateSamples, parseInputRanges } from "./input-generator.js";
-import { resolveInputLayout } from "./model-inputs.js";
+import { resolveInputLayout, splitSamples } from "./model-inputs.js";
 import { runInBatches } from "./batches.js";
 
 const image = resolveInputLayout("m", [{ name: "x", shape: [null, 4, 4, 3], dtype: "float32" }]);
@@ -45,5 +45,24 @@ describe("runInBatches", () => {
     expect(shapes.every((x) => x.length === 0)).toBe(true);
     expect(out[0]!.shape).toEqual([2, 1]);
     expect([...out[0]!.data]).toEqual([5, 0, 6, 0]);
+  });
+});
+
+describe("scalar defaults and bool inputs", () => {
+  it("a scalar with declared values takes the first one in every sample, so samples share batches", async () => {
+    const l = resolveInputLayout("m", [{ name: "x", shape: [null, 2], dtype: "float32" }, { name: "sr", shape: [], dtype: "int64", values: [8000, 16000] }]);
+    const v = generateSamples(l, 4, 3);
+    expect([v[2], v[5], v[8], v[11]]).toEqual([8000, 8000, 8000, 8000]);
+    const calls: number[] = [];
+    await runInBatches(l, v, 4, 8, async (f) => { calls.push(f[0]!.shape[0]!); expect(f[1]!.data).toEqual(BigInt64Array.of(8000n)); return [{ name: "y", shape: [f[0]!.shape[0]!], data: new Float32Array(f[0]!.shape[0]!) }]; });
+    expect(calls).toEqual([4]);
+  });
+  it("bool inputs are seeded 0/1 and fed as a Uint8Array", () => {
+    const l = resolveInputLayout("m", [{ name: "m", shape: [null, 64], dtype: "bool" }]);
+    const v = generateSamples(l, 2, 5);
+    expect(new Set(v)).toEqual(new Set([0, 1]));
+    const f = splitSamples(l, v, 2)[0]!;
+    expect(f.data).toBeInstanceOf(Uint8Array);
+    expect([...f.data]).toEqual([...v]);
   });
 });

@@ -13,6 +13,8 @@ export type InputRange = readonly [lo: number, hi: number];
 export const DEFAULT_FLOAT_RANGE: InputRange = [0, 1];
 /** Default range of generated int32/int64 inputs without declared values: integers 0…9. */
 export const DEFAULT_INT_RANGE: InputRange = [0, 10];
+/** Default range of generated bool inputs: 0 or 1, each with probability 1/2. */
+export const DEFAULT_BOOL_RANGE: InputRange = [0, 2];
 /**
  * At most this many values are generated per call (64 Mi values = 256 MiB of float32): a model
  * file declaring a huge input must not make quantforge allocate gigabytes before it is validated.
@@ -75,9 +77,13 @@ export function isImageSlot(s: ModelInputSlot): boolean {
 export function slotRange(s: ModelInputSlot, ranges?: InputRanges): { range: InputRange; values?: readonly number[]; what: string } {
   const own = ranges?.byName?.get(s.name) ?? ranges?.byName?.get(s.name.replace(/:0$/, ""));
   const given = own ?? ranges?.all;
+  if (s.dtype === "bool") {
+    if (given) return { range: given, what: `true where an integer drawn from [${given[0]}, ${given[1]}) is nonzero` };
+    return { range: DEFAULT_BOOL_RANGE, what: "booleans, seeded 0/1" };
+  }
   if (s.dtype !== "float32") {
     if (given) return { range: given, what: `integers in [${given[0]}, ${given[1]})` };
-    if (s.values && s.values.length > 0) return { range: DEFAULT_INT_RANGE, values: s.values, what: `one of the values the model tests for (${s.values.join(", ")})` };
+    if (s.values && s.values.length > 0) return { range: DEFAULT_INT_RANGE, values: s.values.slice(0, 1), what: `${s.values[0]}, the first value the model tests it for (${s.values.join(", ")})` };
     return { range: DEFAULT_INT_RANGE, what: "integers 0…9" };
   }
   const r = given ?? DEFAULT_FLOAT_RANGE;
@@ -87,9 +93,10 @@ export function slotRange(s: ModelInputSlot, ranges?: InputRanges): { range: Inp
 /**
  * Seeded model inputs: `count` flat samples in the layout's order (each sample holds the inputs
  * one after the other; see {@link ModelInputLayout}). Floats are uniform in the input's range
- * ({@link DEFAULT_FLOAT_RANGE} unless `ranges` say otherwise); int32/int64 inputs get the values
- * the model declares it tests for when known, else integers uniform in their range
- * ({@link DEFAULT_INT_RANGE}). Deterministic in `seed`; the same layout, count,
+ * ({@link DEFAULT_FLOAT_RANGE} unless `ranges` say otherwise); int32/int64 inputs get the first
+ * (lowest) value the model declares it tests for when known (a sample rate of 8000 or 16000,
+ * never a random one that sends the graph down an error branch), else integers uniform in their
+ * range ({@link DEFAULT_INT_RANGE}); bool inputs are seeded 0/1 ({@link DEFAULT_BOOL_RANGE}). Deterministic in `seed`; the same layout, count,
  * seed and ranges give the same values in every command.
  *
  * @throws {ShapeMismatchError} when more than {@link MAX_GENERATED_VALUES} values would be made

@@ -1,19 +1,26 @@
 import { ShapeMismatchError, shapeSize, type Dataset, type ModelProbe, type WeightSet } from "@quantforge/core";
 import { loadSafetensors } from "@quantforge/io-safetensors";
 import type { InputRanges } from "./input-generator.js";
+import { inputBatchAxes, outputBatchAxes, toBatchAxis, withBatch, type DimsDecl } from "./batch-axis.js";
 
 /** Element types a model input can be fed with. */
-export type ModelInputDtype = "float32" | "int32" | "int64";
+export type ModelInputDtype = "float32" | "int32" | "int64" | "bool";
 
 /** One input as a model declares it. */
 export interface ModelInputDecl {
   readonly name: string;
-  /** Full shape, batch dimension first; `null` for unknown dimensions; `null` when even the rank is unknown. */
+  /**
+   * Full shape; `null` for unknown dimensions; `null` when even the rank is unknown. The batch is
+   * usually the first dimension; see `inputBatchAxes` for where else it may be.
+   */
   readonly shape: readonly (number | null)[] | null;
+  /** Symbolic dimension names (ONNX `dim_param`, e.g. `batch`), where the format has them. */
+  readonly dimNames?: readonly (string | null)[];
   readonly dtype: ModelInputDtype;
   /**
    * Values the model's graph tests this input for (e.g. a sample rate compared with 16000 and
-   * 8000), when the reader can tell; generated inputs then pick among them.
+   * 8000), ascending, when the reader can tell; generated inputs take the first (a value that
+   * sends the graph down a branch it was built for, not an error branch).
    */
   readonly values?: readonly number[];
 }
@@ -22,8 +29,10 @@ export interface ModelInputDecl {
 export interface ModelInputSlot {
   readonly name: string;
   readonly dtype: ModelInputDtype;
-  /** Shape of one sample (batch excluded). */
+  /** Shape of one sample (the batch axis removed). */
   readonly sampleShape: readonly number[];
+  /** Where the batch goes in the fed shape (an index into it; 0 for batch-first inputs and scalars). */
+  readonly batchAxis?: number;
   /** Values per sample (`shapeSize(sampleShape)`). */
   readonly size: number;
   /**
@@ -47,13 +56,16 @@ export interface ModelInputLayout {
   readonly sampleShape: readonly number[];
   /** A batch size the model fixes in its input shapes (null: any batch size). */
   readonly fixedBatch: number | null;
+  /** Batch axes of outputs whose declaration tells it (others: found from a run's shapes). */
+  readonly outputBatchAxes?: ReadonlyMap<string, number>;
 }
 
 /** Values fed to one input for `count` samples: `shape` = `[count, ...sampleShape]`. */
 export interface ModelInputFeed {
   readonly name: string;
   readonly shape: readonly number[];
-  readonly data: Float32Array | Int32Array | BigInt64Array;
+  /** bool inputs are a `Uint8Array` of 0/1. */
+  readonly data: Float32Array | Int32Array | BigInt64Array | Uint8Array;
 }
 
 /** Batch-first tensors of a calibration file, matched to the model's inputs. */
@@ -73,9 +85,14 @@ function lookup<T>(map: ReadonlyMap<string, T> | undefined, name: string): T | u
 
 const fmtShape = (s: readonly (number | null)[]) => `[${s.map((d) => d ?? "?").join(", ")}]`;
 
-function hint(d: ModelInputDecl): string {
-  const rest = d.shape ? d.shape.slice(1).map((x) => x ?? "D").join(",") : "d1,d2,…";
-  return `Pass it as --input-shape ${d.name.replace(/:0$/, "")}=${rest} (dimensions after the batch one; inputShapes in code) or give a --data file.`;
+/** The declared shape without its batch axis `a` (null when the rank is unknown). */
+export function nonBatchDims(d: { shape: readonly (number | null)[] | null }, a: number): (number | null)[] | null {
+  return d.shape ? d.shape.filter((_, k) => k !== a) : null;
+}
+
+function hint(d: ModelInputDecl, a: number): string {
+  const rest = nonBatchDims(d, a)?.map((x) => x ?? "D").join(",") ?? "d1,d2,…";
+  return `Pass it as --input-shape ${d.name.replace(/:0$/, "")}=${rest} (every dimension but the batch one; inputShapes in code) or give a --data file.`;
 }
 
 /**
@@ -90,7 +107,7 @@ function hint(d: ModelInputDecl): string {
 export function resolveInputLayout(
   model: string,
   decls: readonly ModelInputDecl[],
-  opts: { inputShapes?: ReadonlyMap<string, readonly number[]>; data?: ModelInputData } = {},
+  opts: { inputShapes?: ReadonlyMap<string, readonly number[]>; data?: ModelInputData; outputs?: readonly DimsDecl[] } = {},
 ): ModelInputLayout {
   if (decls.length === 0) throw new ShapeMismatchError(`model "${model}" declares no inputs; quantforge can only run models that take inputs.`);
   const known = new Set(decls.flatMap((d) => [d.name, d.name.replace(/:0$/, "")]));
@@ -101,25 +118,27 @@ export function resolveInputLayout(
     if (!known.has(k)) throw new ShapeMismatchError(`model "${model}" has no input "${k}" (inputs: ${decls.map((d) => d.name).join(", ")}). Name each --data tensor after a model input.`);
   }
   let fixedBatch: number | null = null;
-  const inputs = decls.map((d): ModelInputSlot => {
+  const axes = inputBatchAxes(decls);
+  const inputs = decls.map((d, i): ModelInputSlot => {
     const vals = d.values && d.values.length > 0 ? { values: d.values } : {};
     if (d.shape && d.shape.length === 0) {
       const given = lookup(opts.inputShapes, d.name);
       if (given && given.length > 0) throw new ShapeMismatchError(`--input-shape ${d.name}=${given.join(",")} contradicts the model's input shape [] (a scalar). Leave it out.`);
       return { name: d.name, dtype: d.dtype, sampleShape: [], size: 1, scalar: true, ...vals };
     }
-    const batch = d.shape?.[0] ?? null;
+    const ax = axes[i]!;
+    const batch = d.shape?.[ax] ?? null;
     if (batch !== null) {
       if (fixedBatch !== null && fixedBatch !== batch) throw new ShapeMismatchError(`model "${model}" fixes batch size ${fixedBatch} on one input and ${batch} on "${d.name}"; quantforge cannot feed it.`);
       fixedBatch = batch;
     }
-    const declared = d.shape ? d.shape.slice(1) : null;
+    const declared = nonBatchDims(d, ax);
     const given = lookup(opts.inputShapes, d.name);
     const fromData = lookup(opts.data?.tensors, d.name)?.shape.slice(1);
     let dims: number[];
     if (given) {
       if (declared && (declared.length !== given.length || declared.some((x, i) => x !== null && x !== given[i]))) {
-        throw new ShapeMismatchError(`--input-shape ${d.name}=${given.join(",")} contradicts the model's input shape ${fmtShape(d.shape!)}. Give the dimensions after the batch one, matching the known ones.`);
+        throw new ShapeMismatchError(`--input-shape ${d.name}=${given.join(",")} contradicts the model's input shape ${fmtShape(d.shape!)}. Give every dimension but the batch one${ax > 0 ? ` (axis ${ax})` : ""}, matching the known ones.`);
       }
       dims = [...given];
     } else if (declared && declared.every((x) => x !== null)) {
@@ -128,19 +147,36 @@ export function resolveInputLayout(
       dims = [...fromData];
     } else {
       const what = declared ? `has an unknown dimension in ${fmtShape(d.shape!)}` : "has an unknown shape";
-      throw new ShapeMismatchError(`model "${model}" input "${d.name}" ${what}. ${hint(d)}`);
+      throw new ShapeMismatchError(`model "${model}" input "${d.name}" ${what}. ${hint(d, ax)}`);
     }
     if (dims.some((x) => !Number.isSafeInteger(x) || x < 1)) throw new ShapeMismatchError(`model "${model}" input "${d.name}" would have shape [${dims.join(", ")}]; dimensions must be positive integers.`);
-    return { name: d.name, dtype: d.dtype, sampleShape: dims, size: shapeSize(dims), ...vals };
+    return { name: d.name, dtype: d.dtype, sampleShape: dims, size: shapeSize(dims), ...(ax > 0 ? { batchAxis: ax } : {}), ...vals };
   });
   const sampleSize = inputs.reduce((a, s) => a + s.size, 0);
-  return { inputs, sampleSize, sampleShape: inputs.length === 1 ? inputs[0]!.sampleShape : [sampleSize], fixedBatch };
+  const outAxes = opts.outputs ? outputBatchAxes(decls, opts.outputs) : undefined;
+  return { inputs, sampleSize, sampleShape: inputs.length === 1 ? inputs[0]!.sampleShape : [sampleSize], fixedBatch, ...(outAxes && outAxes.size > 0 ? { outputBatchAxes: outAxes } : {}) };
+}
+
+/** An integer or bool input's value from a flat float: floored, clamped to ≥ 0 (bool: nonzero is true). */
+function intValue(v: number): number {
+  return Math.max(0, Math.floor(v));
+}
+
+function typedFor(dtype: ModelInputDtype, n: number): Int32Array | BigInt64Array | Uint8Array {
+  return dtype === "int32" ? new Int32Array(n) : dtype === "bool" ? new Uint8Array(n) : new BigInt64Array(n);
+}
+
+function setInt(out: Int32Array | BigInt64Array | Uint8Array, i: number, v: number): void {
+  if (out instanceof BigInt64Array) out[i] = BigInt(intValue(v));
+  else if (out instanceof Uint8Array) out[i] = v !== 0 ? 1 : 0;
+  else out[i] = Math.min(intValue(v), 0x7fffffff);
 }
 
 /**
  * Splits `count` flat samples (each `layout.sampleSize` values: the inputs' values one after the
- * other, in input order) into one batch-first feed per input. Integer inputs get each value
- * rounded down and clamped to ≥ 0 (token ids, indices: only sensible with real data).
+ * other, in input order) into one feed per input, the batch at the input's batch axis. Integer
+ * inputs get each value rounded down and clamped to ≥ 0 (token ids, indices: only sensible with
+ * real data); bool inputs are true where the value is nonzero.
  *
  * @throws {ShapeMismatchError} when `inputs` does not hold `count` samples.
  */
@@ -152,29 +188,29 @@ export function splitSamples(layout: ModelInputLayout, inputs: Float32Array, cou
   return layout.inputs.map((s) => {
     const n = s.size, stride = layout.sampleSize, base = offset;
     offset += n;
-    const shape = s.scalar ? [] : [count, ...s.sampleShape];
     if (s.scalar) {
       // One value per run: the first sample's (every sample of a batch shares a rank-0 input).
       const v = count > 0 ? inputs[base]! : 0;
-      if (s.dtype === "float32") return { name: s.name, shape, data: Float32Array.of(v) };
-      const iv = Math.max(0, Math.floor(v));
-      return { name: s.name, shape, data: s.dtype === "int32" ? Int32Array.of(Math.min(iv, 0x7fffffff)) : BigInt64Array.of(BigInt(iv)) };
+      if (s.dtype === "float32") return { name: s.name, shape: [], data: Float32Array.of(v) };
+      const one = typedFor(s.dtype, 1);
+      setInt(one, 0, v);
+      return { name: s.name, shape: [], data: one };
     }
+    const a = s.batchAxis ?? 0;
+    const shape = withBatch(s.sampleShape, count, a);
     if (s.dtype === "float32") {
-      if (layout.inputs.length === 1) return { name: s.name, shape, data: inputs };
-      const out = new Float32Array(count * n);
-      for (let k = 0; k < count; k++) out.set(inputs.subarray(k * stride + base, k * stride + base + n), k * n);
-      return { name: s.name, shape, data: out };
-    }
-    const out = s.dtype === "int32" ? new Int32Array(count * n) : new BigInt64Array(count * n);
-    for (let k = 0; k < count; k++) {
-      for (let j = 0; j < n; j++) {
-        const v = Math.max(0, Math.floor(inputs[k * stride + base + j]!));
-        if (out instanceof Int32Array) out[k * n + j] = Math.min(v, 0x7fffffff);
-        else out[k * n + j] = BigInt(v);
+      let out: Float32Array;
+      if (layout.inputs.length === 1) out = inputs;
+      else {
+        out = new Float32Array(count * n);
+        for (let k = 0; k < count; k++) out.set(inputs.subarray(k * stride + base, k * stride + base + n), k * n);
       }
+      return { name: s.name, shape, data: toBatchAxis(out, (m) => new Float32Array(m), count, s.sampleShape, a) };
     }
-    return { name: s.name, shape, data: out };
+    const out = typedFor(s.dtype, count * n);
+    for (let k = 0; k < count; k++) for (let j = 0; j < n; j++) setInt(out, k * n + j, inputs[k * stride + base + j]!);
+    const make = (m: number) => typedFor(s.dtype, m);
+    return { name: s.name, shape, data: toBatchAxis(out as Int32Array, make as (m: number) => Int32Array, count, s.sampleShape, a) };
   });
 }
 

@@ -4,7 +4,7 @@ export { FidelityMeter, fidelityInputs, modelOutputs, DEFAULT_FIDELITY_SETTINGS 
 export type { FidelitySettings, FidelityInputs, FidelityInputSource, FidelityResult, OutputFidelity, ClassifierMode } from "./fidelity.js";
 export { relativeError, isDistribution, softmaxRows, meanKl, argmaxRows, top1Agreement, tensorSqnrDb } from "./fidelity-impl.js";
 export type { MaybeValue } from "./fidelity-impl.js";
-export { sensitivityReport, formatSensitivityMarkdown } from "./sensitivity.js";
+export { sensitivityReport, weightSensitivityReport, formatSensitivityMarkdown } from "./sensitivity.js";
 export type { SensitivityReport, SensitivityRow, SensitivityOptions } from "./sensitivity.js";
 export { VERSION as FIDELITY_VERSION } from "./version.js";
 export { outputFlag, classifierKind, classAxis, isDistributionRows, SATURATION_EPS, NEAR_ZERO_ABS, SPARSE_SHARE, MAX_LOGIT_CLASSES, CLASS_NAME } from "./output-kind.js";

@@ -37,7 +37,12 @@ export interface SensitivityReport {
    * What the rows are ranked by: the worst-output relative error, or — when every output is
    * flagged, so no output has a meaningful worst — the relative error over all outputs.
    */
-  readonly rankedBy: "outputRelErrorWorst" | "outputRelError";
+  readonly rankedBy: "outputRelErrorWorst" | "outputRelError" | "sqnrDb";
+  /**
+   * Why no output was measured, when none was (a bare weights manifest has no topology to run):
+   * the rows are then ranked by tensor SQNR, lowest first.
+   */
+  readonly note?: string;
 }
 
 /** Options of {@link sensitivityReport}. */
@@ -100,6 +105,35 @@ export async function sensitivityReport(model: ModelProbe, o: SensitivityOptions
   return { model: model.id, quantizer: o.quantizer.id, samples: meter.inputs.count, source: meter.inputs.source, rows, allTogether: all.worst, flaggedOutputs, rankedBy };
 }
 
+/**
+ * Sensitivity of weights that cannot be run (a bare tfjs weights manifest: no topology): each
+ * selected tensor quantized alone, ranked by its own SQNR (lowest first); the output columns are
+ * empty and `note` says why.
+ *
+ * @throws {NothingToQuantizeError} when the selector picks no tensor (unless `allowEmpty`).
+ */
+export async function weightSensitivityReport(id: string, weights: WeightSet, o: SensitivityOptions & { note: string }): Promise<SensitivityReport> {
+  const seed = o.seed ?? 0;
+  const selected = weights.filter(o.selector ?? defaultSelector);
+  assertSomethingToQuantize(tallySelection(weights, o.selector ?? defaultSelector), { allowEmpty: o.allowEmpty });
+  const model = { id, weights };
+  requireCapabilities(o.quantizer.id, model, o.quantizer.needs ?? []);
+  const ctx = createRunContext({ seed, model, ...(o.signal ? { signal: o.signal } : {}), ...(o.diagnostics ? { diagnostics: o.diagnostics } : {}) });
+  const none: MaybeValue = { value: null, reason: "no model outputs" };
+  const raw: Omit<SensitivityRow, "rank" | "share">[] = [];
+  for (let i = 0; i < selected.length; i++) {
+    throwIfAborted(ctx);
+    const t = selected[i]!;
+    const dec = dequantizeModel(await o.quantizer.quantize([t], ctx), [t])[0]!;
+    raw.push({ tensor: t.name, count: t.data.length, outputRelErrorWorst: none, outputRelError: none, sqnrDb: tensorSqnrDb(t.data, dec.data) });
+    o.progress?.update("sensitivity", i + 1, selected.length);
+  }
+  const sq = (r: Omit<SensitivityRow, "rank" | "share">) => r.sqnrDb.value ?? Infinity;
+  raw.sort((a, b) => sq(a) - sq(b) || (a.tensor < b.tensor ? -1 : a.tensor > b.tensor ? 1 : 0));
+  const rows = raw.map((r, i) => ({ rank: i + 1, ...r, share: null }));
+  return { model: id, quantizer: o.quantizer.id, samples: 0, source: "random", rows, allTogether: none, flaggedOutputs: [], rankedBy: "sqnrDb", note: o.note };
+}
+
 function num(v: MaybeValue, digits: number, suffix = ""): string {
   return v.value === null ? `— (${v.reason ?? "undefined"})` : `${v.value.toPrecision(digits)}${suffix}`;
 }
@@ -109,7 +143,9 @@ export function formatSensitivityMarkdown(r: SensitivityReport): string {
   const lines = [
     `# Sensitivity: ${r.model} — ${r.quantizer}`,
     "",
-    `One tensor quantized at a time, every other tensor float; ${r.samples} ${r.source} input sample(s). Worst-output relative error with all of them quantized together: ${num(r.allTogether, 4)}.`,
+    r.note !== undefined
+      ? `One tensor quantized at a time, ranked by its own SQNR (lowest first). ${r.note}`
+      : `One tensor quantized at a time, every other tensor float; ${r.samples} ${r.source} input sample(s). Worst-output relative error with all of them quantized together: ${num(r.allTogether, 4)}.`,
     "",
     ...(r.flaggedOutputs.length > 0 ? [
       `Outputs left out of "worst" (their relative error does not measure quality on these inputs)${r.rankedBy === "outputRelError" ? "; every output is flagged, so the rows are ranked by the error over all outputs" : ""}:`,

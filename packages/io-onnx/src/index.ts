@@ -9,3 +9,5 @@ export type { OnnxFeed, OnnxOutput, OnnxOptimization, Ort } from "./run.js";
 export { onnxQdqSupport, maxReductionSize, reductionDepth, reductionPathDepth, accumulationTolerance } from "./support.js";
 export type { OnnxQdqSupport } from "./support.js";
 export { OnnxDataType, ONNX_ELEMENT_BYTES, onnxTypes } from "./schema.js";
+export { onnxInputDecls } from "./input-decls.js";
+export type { OnnxInputDecl } from "./input-decls.js";

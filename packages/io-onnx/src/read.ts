@@ -69,6 +69,8 @@ export interface OnnxValueInfo {
   readonly elemType: number;
   /** Dimensions; null for symbolic or unknown ones. Null when the rank is unknown. */
   readonly shape: readonly (number | null)[] | null;
+  /** Symbolic names (`dim_param`) per dimension, null where none; absent when no dimension has one. */
+  readonly dimNames?: readonly (string | null)[];
 }
 
 /**
@@ -121,7 +123,9 @@ function decode<T>(type: protobuf.Type, buf: Uint8Array, f: WireField, where: st
 function valueInfo(m: { name?: string; type?: { tensor_type?: { elem_type?: number; shape?: { dim?: { dim_value?: unknown; dim_param?: string }[] } } } }): OnnxValueInfo {
   const tt = m.type?.tensor_type;
   const dims = tt?.shape?.dim;
+  const names = (dims ?? []).map((d) => (d.dim_param ? d.dim_param : null));
   return {
+    ...(names.some((n) => n !== null) ? { dimNames: names } : {}),
     name: m.name ?? "",
     elemType: tt?.elem_type ?? 0,
     shape: tt?.shape === undefined ? null : (dims ?? []).map((d) => {

@@ -6,7 +6,8 @@ import { OnnxDataType } from "./schema.js";
 export interface OnnxFeed {
   readonly name: string;
   readonly shape: readonly number[];
-  readonly data: Float32Array | Int32Array | BigInt64Array;
+  /** A `Uint8Array` of 0/1 feeds a bool input. */
+  readonly data: Float32Array | Int32Array | BigInt64Array | Uint8Array;
 }
 
 /** One output of a run, as float32. */
@@ -22,10 +23,11 @@ export function onnxInputSpecs(model: OnnxModel): readonly OnnxValueInfo[] {
 }
 
 /** ONNX element types quantforge can feed with random inputs. */
-export function feedableType(elemType: number): "float32" | "int32" | "int64" | null {
+export function feedableType(elemType: number): "float32" | "int32" | "int64" | "bool" | null {
   if (elemType === OnnxDataType.FLOAT) return "float32";
   if (elemType === OnnxDataType.INT32) return "int32";
   if (elemType === OnnxDataType.INT64) return "int64";
+  if (elemType === OnnxDataType.BOOL) return "bool";
   return null;
 }
 
@@ -73,7 +75,7 @@ function outputValues(t: OrtTensor): Float32Array {
 export async function runOnnxSession(ort: Ort, session: Session, feeds: readonly OnnxFeed[], where: string, extra: Readonly<Record<string, OrtTensor>> = {}): Promise<OnnxOutput[]> {
   const input: Record<string, OrtTensor> = { ...extra };
   for (const f of feeds) {
-    const type = f.data instanceof Float32Array ? "float32" : f.data instanceof Int32Array ? "int32" : "int64";
+    const type = f.data instanceof Float32Array ? "float32" : f.data instanceof Int32Array ? "int32" : f.data instanceof Uint8Array ? "bool" : "int64";
     input[f.name] = new ort.Tensor(type, f.data, [...f.shape]);
   }
   let res: Record<string, OrtTensor>;

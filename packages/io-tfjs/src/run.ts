@@ -6,7 +6,7 @@ import { decodeFloatEntry, decodeNonFloatEntry, readEntryBytes, type TfjsModel }
 export interface TfjsRuntime {
   loadGraphModel(handler: io.IOHandler): Promise<GraphModel>;
   loadLayersModel(handler: io.IOHandler): Promise<LayersModel>;
-  tensor(values: Float32Array | Int32Array, shape: number[], dtype: "float32" | "int32"): Tensor;
+  tensor(values: Float32Array | Int32Array | Uint8Array, shape: number[], dtype: "float32" | "int32" | "bool"): Tensor;
   io: { fromMemory(artifacts: io.ModelArtifacts): io.IOHandler };
 }
 
@@ -14,7 +14,7 @@ export interface TfjsRuntime {
 export interface ModelInputSpec {
   readonly name: string;
   readonly shape: readonly (number | null)[];
-  readonly dtype: "float32" | "int32";
+  readonly dtype: "float32" | "int32" | "bool";
 }
 
 /** One model output of a run: name, shape and values (as float32). */
@@ -28,7 +28,8 @@ export interface ModelOutput {
 export interface ModelFeed {
   readonly name: string;
   readonly shape: readonly number[];
-  readonly data: Float32Array | Int32Array;
+  /** A `Uint8Array` of 0/1 feeds a bool input. */
+  readonly data: Float32Array | Int32Array | Uint8Array;
 }
 
 /**
@@ -101,8 +102,8 @@ function stableLayerName(name: string): string {
 export function tfjsInputSpecs(m: GraphModel | LayersModel): ModelInputSpec[] {
   const graph = isGraph(m);
   return m.inputs.map((t) => {
-    const dtype = t.dtype === "int32" ? "int32" : "float32";
-    if (t.dtype !== "float32" && t.dtype !== "int32") throw new FormatError(`model input "${t.name}" has dtype ${t.dtype}; quantforge feeds float32 or int32 inputs.`);
+    const dtype = t.dtype === "int32" ? "int32" : t.dtype === "bool" ? "bool" : "float32";
+    if (t.dtype !== "float32" && t.dtype !== "int32" && t.dtype !== "bool") throw new FormatError(`model input "${printable(t.name)}" has dtype ${t.dtype}; quantforge feeds float32, int32 or bool inputs.`);
     const shape = ((t.shape ?? []) as (number | null)[]).map((d) => (d === null || d < 0 ? null : d));
     return { name: graph ? t.name : stableLayerName(t.name), shape, dtype };
   });
@@ -133,7 +134,7 @@ export function checkFeeds(specs: readonly ModelInputSpec[], feeds: readonly Mod
  */
 export async function runTfjsModel(tf: TfjsRuntime, m: GraphModel | LayersModel, feeds: readonly ModelFeed[]): Promise<ModelOutput[]> {
   checkFeeds(tfjsInputSpecs(m), feeds);
-  const inputs = feeds.map((f) => tf.tensor(f.data, [...f.shape], f.data instanceof Int32Array ? "int32" : "float32"));
+  const inputs = feeds.map((f) => tf.tensor(f.data, [...f.shape], f.data instanceof Int32Array ? "int32" : f.data instanceof Uint8Array ? "bool" : "float32"));
   let outs: Tensor[] = [];
   let names: string[];
   try {

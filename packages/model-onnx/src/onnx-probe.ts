@@ -1,10 +1,10 @@
 import type { Tensor } from "onnxruntime-node";
 import {
-  FormatError, ShapeMismatchError, toFloat16Bits,
+  ShapeMismatchError, toFloat16Bits,
   type ForwardOutput, type ModelProbe, type WeightSet, type WeightTensor,
 } from "@quantforge/core";
 import { inputDataset, loadInputData, resolveInputLayout, runInBatches, type BatchOutput, type FileModelProbe, type FileProbeOptions, type ModelInputDecl } from "@quantforge/datasets";
-import { OnnxDataType, createOnnxSession, feedableType, isWeightInitializer, loadOrt, readOnnxModel, readOnnxTensor, runOnnxSession, type OnnxModel, type Ort } from "@quantforge/io-onnx";
+import { OnnxDataType, createOnnxSession, isWeightInitializer, loadOrt, onnxInputDecls, readOnnxModel, readOnnxTensor, runOnnxSession, type Ort } from "@quantforge/io-onnx";
 import { weightsAsInputs } from "./weights-as-inputs.js";
 
 /** Options of {@link loadOnnxModelProbe} (`batchSize`: samples per session run). */
@@ -14,14 +14,6 @@ export type OnnxProbeOptions = FileProbeOptions;
 export interface OnnxModelProbe extends FileModelProbe {
   /** Releases the onnxruntime session; the probe cannot run afterwards. */
   dispose(): Promise<void>;
-}
-
-function inputDecls(m: OnnxModel): ModelInputDecl[] {
-  return m.inputs.map((i) => {
-    const dtype = feedableType(i.elemType);
-    if (!dtype) throw new FormatError(`${m.path}: input "${i.name}" has ONNX element type ${i.elemType}; quantforge feeds float32, int32 or int64 inputs.`);
-    return { name: i.name, shape: i.shape, dtype };
-  });
 }
 
 /** float32 values as ORT needs them for a FLOAT or FLOAT16 weight input. */
@@ -60,9 +52,9 @@ export async function loadOnnxModelProbe(path: string, opts: OnnxProbeOptions = 
   const inits = m.initializers.filter(isWeightInitializer);
   const weights: WeightTensor[] = [];
   for (const i of inits) weights.push(await readOnnxTensor(m, i));
-  const decls = inputDecls(m);
+  const decls: ModelInputDecl[] = onnxInputDecls(m);
   const data = opts.data !== undefined ? await loadInputData(opts.data, decls) : undefined;
-  const layout = resolveInputLayout(id, decls, { ...(opts.inputShapes ? { inputShapes: opts.inputShapes } : {}), ...(data ? { data } : {}) });
+  const layout = resolveInputLayout(id, decls, { ...(opts.inputShapes ? { inputShapes: opts.inputShapes } : {}), ...(data ? { data } : {}), outputs: m.outputs });
   const calibrationSet = data ? inputDataset(layout, data) : undefined;
   const ort = await loadOrt();
   const session = await createOnnxSession(ort, await weightsAsInputs(m, new Set(inits.map((i) => i.name))), path);

@@ -69,7 +69,7 @@ export async function loadTfjsModelProbe(path: string, opts: TfjsFileProbeOption
     const predictOutputs = (ws: WeightSet, inputs: Float32Array, count: number): Promise<ForwardOutput[]> => {
       const run = queue.then(() => {
         swapper.apply(ws);
-        // tfjs inputs are float32 or int32 (tfjsInputSpecs), so no feed is a BigInt64Array.
+        // tfjs inputs are float32, int32 or bool (tfjsInputSpecs), so no feed is a BigInt64Array.
         return runInBatches(layout, inputs, count, batch, (feeds) => runTfjsModel(runtime, model, feeds as ModelFeed[]));
       });
       queue = run.catch(() => undefined);

@@ -3,10 +3,12 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { printable } from "@quantforge/core";
-import { formatSensitivityMarkdown, sensitivityReport, DEFAULT_FIDELITY_SETTINGS, type MaybeValue, type SensitivityReport } from "@quantforge/evaluator-fidelity";
+import { formatSensitivityMarkdown, sensitivityReport, weightSensitivityReport, DEFAULT_FIDELITY_SETTINGS, type MaybeValue, type SensitivityReport } from "@quantforge/evaluator-fidelity";
 import { renderSensitivityHtml } from "@quantforge/report";
 import { UsageError } from "../errors.js";
 import { selectorFromFlags } from "../jobs.js";
+import { isWeightsManifestPath } from "@quantforge/io-tfjs";
+import { readWeights } from "../weights-io.js";
 import { INPUT_RANGE_HELP, INPUT_SHAPE_HELP, MODEL_DATA_HELP, MODEL_HELP, disposeModel, loadAnyModel } from "../model-probe.js";
 import { collect, parseInputShapes, parseSeed } from "../options.js";
 import { printJson, renderTable, writeFileAtomic } from "../output.js";
@@ -21,7 +23,9 @@ const val = (v: MaybeValue, digits = 4) => (v.value === null ? "–" : v.value.t
  * tensor names wrapped; the Markdown (piped output, `--out`) keeps one line per tensor.
  */
 export function sensitivityText(r: SensitivityReport, columns: number): string {
-  const head = `${r.quantizer} on ${printable(r.model)}: one tensor quantized at a time, ${r.samples} ${r.source} input sample(s); worst-output relative error with all together: ${val(r.allTogether)}\n`;
+  const head = r.note !== undefined
+    ? `${r.quantizer} on ${printable(r.model)}: one tensor quantized at a time, ranked by its own SQNR (lowest first). ${r.note}\n`
+    : `${r.quantizer} on ${printable(r.model)}: one tensor quantized at a time, ${r.samples} ${r.source} input sample(s); worst-output relative error with all together: ${val(r.allTogether)}\n`;
   const flagged = r.flaggedOutputs.map((f) => `output "${printable(f.name)}" left out of the worst: ${f.reason}\n`).join("");
   const rows = r.rows.map((x) => [x.rank, printable(x.tensor), x.count, val(x.outputRelErrorWorst), val(x.outputRelError), x.share === null ? "–" : `${(100 * x.share).toFixed(1)} %`, val(x.sqnrDb)]);
   return head + flagged + renderTable(["rank", "tensor", "weights", "worst-output rel. error", "rel. error (all outputs)", "share of error²", "tensor SQNR dB"], rows, ["right", "left", "right", "right", "right", "right", "right"], columns);
@@ -77,16 +81,27 @@ export function register(program: Command, rt: Runtime): void {
       const qp = rt.registry.quantizer(flags.quantizer);
       const quantizer = qp.create(qp.parseOptions(quantizerOptions(flags)));
       const selector = selectorFromFlags(flags);
-      const probe = await loadAnyModel(model, { ...(flags.data !== undefined ? { data: flags.data } : {}), inputShapes: parseInputShapes(flags.inputShape), inputRanges: parseInputRanges(flags.inputRange) });
       const progress = createProgress(rt, { json: flags.json });
       let report;
-      try {
-        report = await sensitivityReport(probe, {
-          quantizer, seed, progress, settings: { ...DEFAULT_FIDELITY_SETTINGS, samples }, ...(selector ? { selector } : {}), ...(flags.allowEmpty ? { allowEmpty: true } : {}),
-        });
-      } finally {
-        progress.done();
-        await disposeModel(probe);
+      if (isWeightsManifestPath(model)) {
+        // Weights without a topology: nothing to run, so each tensor's own SQNR is what can be measured.
+        if (flags.data !== undefined || flags.inputShape.length > 0 || flags.inputRange.length > 0) throw new UsageError(`"${printable(model)}" is a bare weights manifest (no topology): it has no inputs, so --data, --input-shape and --input-range do not apply. Leave them out.`);
+        const note = "A bare weights manifest has no topology: no model outputs can be measured, only each tensor's SQNR.";
+        try {
+          report = await weightSensitivityReport(model, await readWeights(model), { quantizer, seed, progress, note, ...(selector ? { selector } : {}), ...(flags.allowEmpty ? { allowEmpty: true } : {}) });
+        } finally {
+          progress.done();
+        }
+      } else {
+        const probe = await loadAnyModel(model, { ...(flags.data !== undefined ? { data: flags.data } : {}), inputShapes: parseInputShapes(flags.inputShape), inputRanges: parseInputRanges(flags.inputRange) });
+        try {
+          report = await sensitivityReport(probe, {
+            quantizer, seed, progress, settings: { ...DEFAULT_FIDELITY_SETTINGS, samples }, ...(selector ? { selector } : {}), ...(flags.allowEmpty ? { allowEmpty: true } : {}),
+          });
+        } finally {
+          progress.done();
+          await disposeModel(probe);
+        }
       }
       const markdown = formatSensitivityMarkdown(report);
       if (flags.out) {

@@ -1,9 +1,10 @@
 import { basename } from "node:path";
 import {
-  checkRangeNames, describeGenerated, generateSamples, inputDataset, loadInputData, resolveInputLayout, runInBatches,
-  type BatchOutput, type ModelInputDecl, type ModelInputFeed, type ModelInputLayout,
+  checkRangeNames, describeGenerated, generateSamples, inputBatchAxes, inputDataset, loadInputData, nonBatchDims, resolveInputLayout, runInBatches, withBatch,
+  type BatchOutput, type DimsDecl, type ModelInputDecl, type ModelInputFeed, type ModelInputLayout,
 } from "@quantforge/datasets";
-import { ShapeMismatchError } from "@quantforge/core";
+import { FormatError, ShapeMismatchError } from "@quantforge/core";
+import { onnxInputDecls, type OnnxModel } from "@quantforge/io-onnx";
 import type { ModelOutput } from "@quantforge/io-tfjs";
 import type { QuantizeModelOptions } from "./options.js";
 
@@ -31,25 +32,41 @@ export function unknownInputReason(decls: readonly InputSpec[], o: Pick<Quantize
     if (!known.has(k)) throw new ShapeMismatchError(`the model has no input "${k}" (inputs: ${decls.map((d) => d.name).join(", ")}). Name an input in --input-shape.`);
   }
   if (o.data !== undefined) return null; // the data file's shapes fill unknown dimensions
+  const axes = inputBatchAxes(decls);
+  const rest = (d: InputSpec) => nonBatchDims(d, axes[decls.indexOf(d)]!);
   const missing = decls.filter((d) => {
     if (o.inputShapes?.has(d.name) || o.inputShapes?.has(strip(d.name))) return false;
-    return d.shape === null || d.shape.slice(1).some((x) => x === null);
+    return d.shape === null || rest(d)!.some((x) => x === null);
   });
   if (missing.length === 0) return null;
-  const hint = missing.map((d) => `--input-shape ${strip(d.name)}=${d.shape ? d.shape.slice(1).map((x) => x ?? "D").join(",") : "d1,d2,…"}`).join(" ");
-  return `input ${missing.map((d) => `"${d.name}" [${d.shape ? d.shape.map((x) => x ?? "?").join(", ") : "unknown rank"}]`).join(", ")} has unknown dimensions; pass ${hint} (dimensions after the batch one) or --data to check the outputs`;
+  const hint = missing.map((d) => `--input-shape ${strip(d.name)}=${rest(d)?.map((x) => x ?? "D").join(",") ?? "d1,d2,…"}`).join(" ");
+  return `input ${missing.map((d) => `"${d.name}" [${d.shape ? d.shape.map((x) => x ?? "?").join(", ") : "unknown rank"}]`).join(", ")} has unknown dimensions; pass ${hint} (every dimension but the batch one) or --data to check the outputs`;
+}
+
+/**
+ * The inputs of an ONNX model as the output check feeds them (shapes, batch dimension names,
+ * values the graph tests scalar inputs for), or why they cannot be fed.
+ */
+export function onnxSpecs(m: OnnxModel): InputSpec[] | { skipped: string } {
+  try {
+    return onnxInputDecls(m);
+  } catch (e) {
+    if (e instanceof FormatError) return { skipped: e.message };
+    throw e;
+  }
 }
 
 /**
  * The inputs of the output check: the `--data` file's samples, else `samples` seeded inputs from
  * the shared generator (the same values `compare`/`sensitivity` feed for the same seed).
+ * `outputs` (declared output shapes) tell each output's batch axis where it is not the first.
  *
  * @throws {ShapeMismatchError} for unknown input names, data that does not fit the inputs, or too
  *   many generated values.
  */
-export async function prepareInputs(decls: readonly InputSpec[], o: QuantizeModelOptions, model: string): Promise<PreparedInputs> {
+export async function prepareInputs(decls: readonly InputSpec[], o: QuantizeModelOptions, model: string, outputs?: readonly DimsDecl[]): Promise<PreparedInputs> {
   const data = o.data !== undefined ? await loadInputData(o.data, decls) : undefined;
-  const layout = resolveInputLayout(model, decls, { ...(o.inputShapes ? { inputShapes: o.inputShapes } : {}), ...(data ? { data } : {}) });
+  const layout = resolveInputLayout(model, decls, { ...(o.inputShapes ? { inputShapes: o.inputShapes } : {}), ...(data ? { data } : {}), ...(outputs ? { outputs } : {}) });
   checkRangeNames(layout, o.inputRanges);
   if (data) return { layout, inputs: inputDataset(layout, data).inputs, count: data.count, source: `dataset ${basename(o.data!)}` };
   return { layout, inputs: generateSamples(layout, o.samples, o.seed, o.inputRanges), count: o.samples, source: describeGenerated(layout, o.samples, o.seed, o.inputRanges) };
@@ -66,5 +83,5 @@ export async function runPrepared(p: PreparedInputs, run: (feeds: ModelInputFeed
 
 /** The report's view of the fed inputs: each input's shape over all samples. */
 export function fedShapes(p: PreparedInputs): { name: string; shape: number[] }[] {
-  return p.layout.inputs.map((s) => ({ name: s.name, shape: s.scalar ? [] : [p.count, ...s.sampleShape] }));
+  return p.layout.inputs.map((s) => ({ name: s.name, shape: s.scalar ? [] : withBatch(s.sampleShape, p.count, s.batchAxis ?? 0) }));
 }

@@ -5,11 +5,11 @@ import {
   type ModelFeed, type ModelOutput,
 } from "@quantforge/io-tfjs";
 import {
-  accumulationTolerance, createOnnxSession, encodeOnnxModel, feedableType, loadOrt, maxReductionSize, readOnnxModel, reductionPathDepth, runOnnxSession,
+  accumulationTolerance, createOnnxSession, encodeOnnxModel, loadOrt, maxReductionSize, readOnnxModel, reductionPathDepth, runOnnxSession,
   type OnnxOptimization, type OnnxWeightOutput,
 } from "@quantforge/io-onnx";
 import type { BatchOutput, ModelInputFeed } from "@quantforge/datasets";
-import { fedShapes, prepareInputs, runPrepared, unknownInputReason, type InputSpec, type PreparedInputs } from "./feeds.js";
+import { fedShapes, onnxSpecs, prepareInputs, runPrepared, unknownInputReason, type PreparedInputs } from "./feeds.js";
 import type { QuantizeModelOptions } from "./options.js";
 import type { OutputAgreement, QuantizeReport } from "./report.js";
 import type { QuantizeTarget, Source } from "./source.js";
@@ -110,15 +110,11 @@ export async function evaluateModel(src: Source, tmp: string, target: QuantizeTa
   }
   if (src.onnx) {
     const m = src.onnx;
-    const specs: InputSpec[] = [];
-    for (const i of m.inputs) {
-      const dtype = feedableType(i.elemType);
-      if (!dtype) return { skipped: `ONNX input "${i.name}" has element type ${i.elemType}; quantforge feeds float32, int32 or int64 inputs` };
-      specs.push({ name: i.name, shape: i.shape, dtype });
-    }
+    const specs = onnxSpecs(m);
+    if ("skipped" in specs) return specs;
     const why = unknownInputReason(specs, o);
     if (why) return { skipped: why };
-    const p = await prepareInputs(specs, o, m.path);
+    const p = await prepareInputs(specs, o, m.path, m.outputs);
     // onnx-qdq is checked at ORT's `basic` level on both sides (the evaluated weights and the
     // written file): at its default level ORT may fuse DequantizeLinear → MatMul into its own
     // kernels (MatMulNBits), which compute differently — that difference is reported, not judged.

@@ -104,3 +104,27 @@ export function buildSubgraphOnnxModel(opts: { seed?: number } = {}): Uint8Array
     },
   });
 }
+
+/**
+ * A recurrent-state-style model whose batch is not first on every tensor (opset 13): inputs
+ * x [N, 3] (float), h [2, N, 3] (float, the batch on axis 1, as silero VAD's state) and m [N, 3]
+ * (bool); outputs y = x · w · float(m) [N, 3] (w: the float initializer "w" [3]) and
+ * hn = h + x [2, N, 3] (batch on axis 1).
+ */
+export function buildStateOnnxModel(): Uint8Array {
+  return encodeModel({
+    ir_version: 8, producer_name: "quantforge-test", opset_import: [{ domain: "", version: 13 }],
+    graph: {
+      name: "state-like",
+      initializer: [{ name: "w", dims: [3], data_type: 1, raw_data: raw(Float32Array.of(0.5, -1.25, 2)) }],
+      node: [
+        { name: "cast", op_type: "Cast", input: ["m"], output: ["mf"], attribute: [{ name: "to", i: 1, type: 2 }] },
+        { name: "xw", op_type: "Mul", input: ["x", "w"], output: ["xw"] },
+        { name: "ym", op_type: "Mul", input: ["xw", "mf"], output: ["y"] },
+        { name: "hn", op_type: "Add", input: ["h", "x"], output: ["hn"] },
+      ],
+      input: [vi("x", ["N", 3]), vi("h", [2, "N", 3]), viTyped("m", 9, ["N", 3])],
+      output: [vi("y", ["N", 3]), vi("hn", [2, "N", 3])],
+    },
+  });
+}
