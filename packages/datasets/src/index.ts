@@ -12,3 +12,5 @@ export { runInBatches, type BatchOutput } from "./batches.js";
 export { DEFAULT_FLOAT_RANGE, DEFAULT_INT_RANGE, DEFAULT_BOOL_RANGE, MAX_GENERATED_VALUES, parseInputRanges, checkRangeNames, isImageSlot, slotRange, generateSamples, describeGenerated } from "./input-generator.js";
 export type { InputRange, InputRanges } from "./input-generator.js";
 export type { ModelInputDtype, ModelInputDecl, ModelInputSlot, ModelInputLayout, ModelInputFeed, ModelInputData, FileProbeOptions, FileModelProbe } from "./model-inputs.js";
+export { loadImageFolder, imageGeometry, hasImages, IMAGE_FILE, MAX_IMAGE_FILE_BYTES } from "./image-folder.js";
+export type { ImageLayout } from "./image-folder.js";

@@ -1,6 +1,8 @@
+import { stat } from "node:fs/promises";
 import { ShapeMismatchError, shapeSize, type Dataset, type ModelProbe, type WeightSet } from "@quantforge/core";
 import { loadSafetensors } from "@quantforge/io-safetensors";
 import type { InputRanges } from "./input-generator.js";
+import { loadImageFolder } from "./image-folder.js";
 import { inputBatchAxes, outputBatchAxes, toBatchAxis, withBatch, type DimsDecl } from "./batch-axis.js";
 
 /** Element types a model input can be fed with. */
@@ -216,14 +218,19 @@ export function splitSamples(layout: ModelInputLayout, inputs: Float32Array, cou
 
 /**
  * Reads a calibration file: a safetensors file with one batch-first tensor per model input, named
- * after the input (`x:0` may be written `x`). A tensor named after no input is an error (a
+ * after the input (`x:0` may be written `x`), or a folder of PNG/JPEG images for a model with one
+ * image input (see `loadImageFolder`; `opts` give its size and pixel range). A tensor named after no input is an error (a
  * misspelled name must not be fed silently). Integer inputs are stored as floats.
  *
  * @throws {IoError} / {FormatError} from the safetensors reader (missing or malformed file).
  * @throws {ShapeMismatchError} when an input has no tensor, a tensor has no batch dimension, or
  *   the tensors disagree on the number of samples.
  */
-export async function loadInputData(path: string, decls: readonly ModelInputDecl[]): Promise<ModelInputData> {
+export async function loadInputData(
+  path: string, decls: readonly ModelInputDecl[],
+  opts: { inputShapes?: ReadonlyMap<string, readonly number[]>; inputRanges?: InputRanges } = {},
+): Promise<ModelInputData> {
+  if ((await stat(path).catch(() => undefined))?.isDirectory()) return loadImageFolder(path, decls, opts);
   const ws = await loadSafetensors(path);
   const byName = new Map(ws.map((t) => [t.name, t]));
   const known = new Set(decls.flatMap((d) => [d.name, d.name.replace(/:0$/, "")]));

@@ -53,7 +53,7 @@ export async function loadOnnxModelProbe(path: string, opts: OnnxProbeOptions = 
   const weights: WeightTensor[] = [];
   for (const i of inits) weights.push(await readOnnxTensor(m, i));
   const decls: ModelInputDecl[] = onnxInputDecls(m);
-  const data = opts.data !== undefined ? await loadInputData(opts.data, decls) : undefined;
+  const data = opts.data !== undefined ? await loadInputData(opts.data, decls, { ...(opts.inputShapes ? { inputShapes: opts.inputShapes } : {}), ...(opts.inputRanges ? { inputRanges: opts.inputRanges } : {}) }) : undefined;
   const layout = resolveInputLayout(id, decls, { ...(opts.inputShapes ? { inputShapes: opts.inputShapes } : {}), ...(data ? { data } : {}), outputs: m.outputs });
   const calibrationSet = data ? inputDataset(layout, data) : undefined;
   const ort = await loadOrt();

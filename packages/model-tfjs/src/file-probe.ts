@@ -57,7 +57,7 @@ export async function loadTfjsModelProbe(path: string, opts: TfjsFileProbeOption
   const model = await loadTfjsFromArtifacts(runtime, artifacts, format, m.path);
   try {
     const decls: ModelInputDecl[] = tfjsInputSpecs(model);
-    const data = opts.data !== undefined ? await loadInputData(opts.data, decls) : undefined;
+    const data = opts.data !== undefined ? await loadInputData(opts.data, decls, { ...(opts.inputShapes ? { inputShapes: opts.inputShapes } : {}), ...(opts.inputRanges ? { inputRanges: opts.inputRanges } : {}) }) : undefined;
     const layout = resolveInputLayout(id, decls, { ...(opts.inputShapes ? { inputShapes: opts.inputShapes } : {}), ...(data ? { data } : {}) });
     const calibrationSet = data ? inputDataset(layout, data) : undefined;
     const swapper: WeightSwapper = format === "graph-model"

@@ -1,11 +1,11 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { LayersModel } from "@tensorflow/tfjs";
 import {
   FormatError, InvalidOptionsError, IoError, Rng, ShapeMismatchError, shapeSize,
   type Dataset, type LayerInfo, type LayerInputMatrix, type ModelProbe, type WeightSet, type WeightTensor,
 } from "@quantforge/core";
-import { EMBEDDED_MNIST_SEED, loadDataSource, selectSamples, type DatasetSplit } from "@quantforge/datasets";
+import { EMBEDDED_MNIST_SEED, hasImages, loadDataSource, selectSamples, type DatasetSplit, type InputRanges } from "@quantforge/datasets";
 import { forwardLogits, paramTensors, predictProbabilities } from "./forward.js";
 import { netSpecFromLayersModel } from "./from-layers.js";
 import { loadTfjsModelProbe, type TfjsFileModelProbe } from "./file-probe.js";
@@ -52,6 +52,8 @@ export interface LoadModelOptions {
   readonly seed?: number;
   /** Other models: per-sample shapes of inputs with unknown dimensions (see {@link loadTfjsModelProbe}). */
   readonly inputShapes?: ReadonlyMap<string, readonly number[]>;
+  /** Other models: pixel range of a `data` folder of images (see {@link loadTfjsModelProbe}). */
+  readonly inputRanges?: InputRanges;
 }
 
 /** Options of {@link createProbe}. */
@@ -239,6 +241,15 @@ export async function loadReferenceModel(idOrPath: string, opts: LoadModelOption
 
 const isDirectory = (p: string): boolean => existsSync(p) && statSync(p).isDirectory();
 
+/** A folder holding PNG/JPEG images (model inputs for `--data`, not MNIST IDX files). */
+function isImageFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory() && hasImages(readdirSync(path));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * True when {@link loadModel} loads `idOrPath` as a reference-style MNIST network (with MNIST
  * test data, Hessian, layer inputs, …): a reference id, a model folder with a `training.json`, or
@@ -248,6 +259,8 @@ const isDirectory = (p: string): boolean => existsSync(p) && statSync(p).isDirec
 export function isReferenceStyleModel(idOrPath: string, data?: string): boolean {
   // A .safetensors data file holds model inputs, which only the file probe reads.
   if (data !== undefined && data.toLowerCase().endsWith(".safetensors")) return false;
+  // A folder of images holds model inputs too (MNIST folders hold IDX files).
+  if (data !== undefined && isImageFolder(data)) return false;
   if (isReferenceModelId(idOrPath)) return true;
   let path: string;
   try {
@@ -279,10 +292,12 @@ export async function loadModel(idOrPath: string, opts: LoadModelOptions = {}): 
   if (isReferenceStyleModel(idOrPath, opts.data)) return loadReferenceModel(idOrPath, opts);
   const { id, path } = resolveModelJson(idOrPath);
   if (path.toLowerCase().endsWith(".onnx")) throw new FormatError(`"${idOrPath}" is an ONNX model, not a tfjs model.json. Load it with loadOnnxModelProbe from @quantforge/model-onnx.`);
-  if (opts.data !== undefined && (opts.data === "embedded" || isDirectory(opts.data))) {
+  // A folder is read as images by the file probe (one without images is a QF_USAGE error there).
+  if (opts.data === "embedded") {
     throw new InvalidOptionsError("model-tfjs", "data", `"${opts.data}" (MNIST digits) only goes with MNIST layers models, which "${idOrPath}" is not. Give a .safetensors file of model inputs`);
   }
   return loadTfjsModelProbe(path, {
     id, ...(opts.data !== undefined ? { data: opts.data } : {}), ...(opts.inputShapes ? { inputShapes: opts.inputShapes } : {}),
+    ...(opts.inputRanges ? { inputRanges: opts.inputRanges } : {}),
   });
 }

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { compareCommand, type CompareFlags } from "../compare/cli.js";
-import { INPUT_SHAPE_HELP, MODEL_DATA_HELP, MODEL_HELP } from "../model-probe.js";
+import { INPUT_RANGE_HELP, INPUT_SHAPE_HELP, MODEL_DATA_HELP, MODEL_HELP } from "../model-probe.js";
 import { collect } from "../options.js";
 import type { Runtime } from "../runtime.js";
 
@@ -12,6 +12,7 @@ export function register(program: Command, rt: Runtime): void {
     .option("--model <id|model.json|model.onnx>", `${MODEL_HELP} (mnist-mlp/mnist-lenet5 add the accuracy evaluator)`)
     .option("--data <source>", MODEL_DATA_HELP)
     .option("--input-shape <name=d1,d2,…>", INPUT_SHAPE_HELP, collect)
+    .option("--input-range <lo,hi|name=lo,hi>", INPUT_RANGE_HELP, collect)
     .option("--weights <file.safetensors>", "a weights file instead of --model")
     .option("--quantizers <list>", "quantizers: id[:key=value,…],… — key=a|b|c sweeps an option (that quantizer then skips --bits); repeatable", collect)
     .option("--bits <list>", "bit rates for every quantizer without its own sweep, e.g. 2,3,4,8 or 2-8")

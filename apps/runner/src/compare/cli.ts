@@ -17,6 +17,7 @@ export interface CompareFlags {
   model?: string;
   data?: string;
   inputShape?: string[];
+  inputRange?: string[];
   weights?: string;
   quantizers?: string[];
   bits?: string;
@@ -97,6 +98,7 @@ async function configFrom(flags: CompareFlags) {
     ...(flags.model !== undefined ? { model: flags.model } : {}),
     ...(flags.data !== undefined ? { data: flags.data } : {}),
     ...(flags.inputShape?.length ? { inputShapes: Object.fromEntries(parseInputShapes(flags.inputShape)) } : {}),
+    ...(flags.inputRange?.length ? { inputRanges: flags.inputRange } : {}),
     ...(flags.weights !== undefined ? { weights: flags.weights } : {}),
     ...(flags.quantizers?.length ? { quantizers: flags.quantizers } : {}),
     ...(flags.bits !== undefined ? { bits: flags.bits } : {}),
@@ -113,7 +115,7 @@ async function configFrom(flags: CompareFlags) {
   };
   // A flag naming the input replaces the file's input entirely.
   const base: CompareConfigInput = file ? { ...file } : { quantizers: [] };
-  if (fromFlags.model !== undefined || fromFlags.weights !== undefined) { delete base.model; delete base.weights; delete base.data; delete base.inputShapes; }
+  if (fromFlags.model !== undefined || fromFlags.weights !== undefined) { delete base.model; delete base.weights; delete base.data; delete base.inputShapes; delete base.inputRanges; }
   const source = flags.config ? `config "${flags.config}" with the command-line flags` : "the command line";
   if (!file && !flags.quantizers?.length) throw new UsageError("--quantizers is missing. Give e.g. --quantizers rtn,uniform-mse --bits 2,4,8 (or --config file.yaml).");
   const merged = validateCompareConfig({ ...base, ...fromFlags }, source);

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import { ErrorCodes, FormatError, IoError, QuantforgeError, z } from "@quantforge/core";
 import { isReferenceModelId } from "@quantforge/model-tfjs";
+import { parseInputRanges } from "@quantforge/datasets";
 import { modelKind } from "../model-probe.js";
 import { parseBitsList, parsePluginList, parseQuantizerList, type PluginEntry, type QuantizerEntry } from "./syntax.js";
 
@@ -47,6 +48,8 @@ export const compareConfigSchema = z.strictObject({
   data: z.string().min(1).optional(),
   /** Per-sample shapes (batch excluded) of model inputs with unknown dimensions, by input name. */
   inputShapes: z.record(z.string().min(1), z.array(z.number().int().min(1)).min(1, "must list at least one dimension")).optional(),
+  /** Ranges of generated model inputs, as `--input-range` takes them (`lo,hi` or `name=lo,hi`). */
+  inputRanges: z.array(z.string().min(1)).optional(),
   /** A weights file (safetensors), instead of a model. */
   weights: z.string().min(1).optional(),
   quantizers: z.array(QUANTIZER).min(1, "must list at least one quantizer"),
@@ -84,6 +87,8 @@ export interface ResolvedCompareConfig {
   readonly model?: string;
   readonly data?: string;
   readonly inputShapes?: Readonly<Record<string, readonly number[]>>;
+  /** `--input-range` values (validated), for model inputs generated without data. */
+  readonly inputRanges?: readonly string[];
   readonly weights?: string;
   readonly quantizers: readonly QuantizerEntry[];
   readonly bits: readonly number[];
@@ -174,6 +179,10 @@ export function resolveCompareConfig(c: z.output<typeof compareConfigSchema>, ba
   if ((c.model === undefined) === (c.weights === undefined)) throw new ConfigError(source, c.model === undefined ? "model" : "weights", "conflicts: give exactly one input, model (a reference id or model.json) or weights (a safetensors file)");
   if (c.data !== undefined && c.model === undefined) throw new ConfigError(source, "data", "is only used with a model");
   if (c.inputShapes !== undefined && c.model === undefined) throw new ConfigError(source, "inputShapes", "is only used with a model");
+  if (c.inputRanges !== undefined && c.model === undefined) throw new ConfigError(source, "inputRanges", "is only used with a model");
+  if (c.inputRanges !== undefined) {
+    try { parseInputRanges(c.inputRanges); } catch (e) { throw new ConfigError(source, "inputRanges", `is invalid: ${(e as Error).message.replace(/\.$/, "")}`); }
+  }
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   const quantizers = entries<QuantizerEntry>(source, "quantizers", c.quantizers, (s) => parseQuantizerList([s]), (o) => ({
     id: o.id as string, options: (o.options as Record<string, unknown>) ?? {},
@@ -200,6 +209,7 @@ export function resolveCompareConfig(c: z.output<typeof compareConfigSchema>, ba
       model: model!,
       ...(reference ? { data: data ?? "embedded" } : data !== undefined ? { data } : {}),
       ...(c.inputShapes && Object.keys(c.inputShapes).length > 0 ? { inputShapes: c.inputShapes } : {}),
+      ...(c.inputRanges && c.inputRanges.length > 0 ? { inputRanges: c.inputRanges } : {}),
     } : { weights: abs(c.weights!) }),
     quantizers,
     bits,

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { parseInputRanges } from "@quantforge/datasets";
 import { IoError, printable, type ModelProbe, type TensorSelector, type WeightSet } from "@quantforge/core";
 import { openRegularFile, readRegularFile, resolveContained } from "@quantforge/core/node";
 import { readOnnxModel } from "@quantforge/io-onnx";
@@ -20,13 +21,13 @@ export interface LoadedInput {
 }
 
 /** The input part of a configuration (what a worker thread needs to load it again). */
-export type InputConfig = Pick<ResolvedCompareConfig, "model" | "data" | "weights" | "inputShapes">;
+export type InputConfig = Pick<ResolvedCompareConfig, "model" | "data" | "weights" | "inputShapes" | "inputRanges">;
 
 /** Loads the model (reference id, tfjs model.json or .onnx, with its data) or the weights file. */
 export async function loadCompareInput(c: InputConfig): Promise<LoadedInput> {
   if (c.model !== undefined) {
     const inputShapes = new Map(Object.entries(c.inputShapes ?? {}));
-    const probe = await loadAnyModel(c.model, { ...(c.data !== undefined ? { data: c.data } : {}), inputShapes });
+    const probe = await loadAnyModel(c.model, { ...(c.data !== undefined ? { data: c.data } : {}), inputShapes, ...(c.inputRanges ? { inputRanges: parseInputRanges(c.inputRanges) } : {}) });
     return { weights: probe.weights, model: probe };
   }
   return { weights: await readWeights(c.weights!) };

@@ -87,7 +87,7 @@ export async function runCompare(rt: Runtime, config: ResolvedCompareConfig, o: 
       throw new UsageError(`--jobs ${o.jobs} runs cells in worker threads, which load the built-in plugins only (plus --plugin/config ones), but this runner has other plugins registered. Use --jobs 1.`);
     }
     const p = new WorkerPool(jobs, {
-      input: { model: config.model, data: config.data, weights: config.weights, inputShapes: config.inputShapes },
+      input: { model: config.model, data: config.data, weights: config.weights, inputShapes: config.inputShapes, inputRanges: config.inputRanges },
       select: { include: config.include, exclude: config.exclude, allTensors: config.allTensors, ...(config.allowEmpty ? { allowEmpty: true } : {}) },
       evaluators: config.evaluators, seed: config.seed,
       ...(rt.pluginSources.length ? { plugins: rt.pluginSources } : {}),

@@ -65,7 +65,7 @@ export function onnxSpecs(m: OnnxModel): InputSpec[] | { skipped: string } {
  *   many generated values.
  */
 export async function prepareInputs(decls: readonly InputSpec[], o: QuantizeModelOptions, model: string, outputs?: readonly DimsDecl[]): Promise<PreparedInputs> {
-  const data = o.data !== undefined ? await loadInputData(o.data, decls) : undefined;
+  const data = o.data !== undefined ? await loadInputData(o.data, decls, { ...(o.inputShapes ? { inputShapes: o.inputShapes } : {}), ...(o.inputRanges ? { inputRanges: o.inputRanges } : {}) }) : undefined;
   const layout = resolveInputLayout(model, decls, { ...(o.inputShapes ? { inputShapes: o.inputShapes } : {}), ...(data ? { data } : {}), ...(outputs ? { outputs } : {}) });
   checkRangeNames(layout, o.inputRanges);
   if (data) return { layout, inputs: inputDataset(layout, data).inputs, count: data.count, source: `dataset ${basename(o.data!)}` };
