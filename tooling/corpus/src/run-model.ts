@@ -149,7 +149,7 @@ export async function runModel(model: CorpusModel, cli: string, work: string, pr
   const runnable = format !== "tfjs-manifest";
   const t = { timeoutSeconds: profile.commandTimeoutSeconds };
 
-  if (runnable) {
+  { // every model, bare weights manifests too (weight-only sensitivity: per-tensor SQNR, exit 0)
     const args = ["sensitivity", model.path, "--quantizer", "rtn", "--bits", "4", ...shapeFlags, "--json"];
     log(`  sensitivity`);
     const run = await runCli(cli, args, t);
