@@ -1,5 +1,5 @@
 import { ByteReader, ByteWriter } from "./bytes.js";
-import { assertFiniteValues, checkedShapeSize, DECODED_BYTES_PER_ELEMENT, MAX_DIMS } from "./budget.js";
+import { checkedShapeSize, DECODED_BYTES_PER_ELEMENT, MAX_DIMS } from "./budget.js";
 import type { Codebook } from "./codebook.js";
 import { readCodebook, writeCodebook } from "./codebook-io.js";
 import { DecodeError, InvalidQuantizedError } from "./errors.js";
@@ -186,8 +186,9 @@ export function readCompactBody(r: ByteReader, metadata: Record<string, unknown>
     const n = checkedShapeSize(shape, what);
     r.need(n * 4);
     budget.left -= elementsWithin(shape, what, budget.left);
+    // Passthrough values are stored bit-exactly and never quantized: ±Inf (a Clip bound) and NaN
+    // (a mask) are legitimate there, unlike in codebook parameters.
     const data = r.f32array(n);
-    assertFiniteValues(data, what);
     passthrough.push({ name, shape, ...tags, ...layer, data });
   }
   const m = r.varint();

@@ -2,7 +2,7 @@ import { ByteReader, ByteWriter } from "./bytes.js";
 import { readCodebook, writeCodebook } from "./codebook-io.js";
 import { crc32 } from "./crc32.js";
 import type { Codebook } from "./codebook.js";
-import { assertFiniteValues, checkedShapeSize, MAX_DIMS, containerElementBudget, DECODED_BYTES_PER_ELEMENT, type DecodeContainerOptions } from "./budget.js";
+import { checkedShapeSize, MAX_DIMS, containerElementBudget, DECODED_BYTES_PER_ELEMENT, type DecodeContainerOptions } from "./budget.js";
 import { DecodeError, InvalidQuantizedError } from "./errors.js";
 import { printable } from "./printable.js";
 import type { Coder, EncodedSize } from "./plugin.js";
@@ -141,7 +141,7 @@ export interface DecodedContainer {
  * Decodes a `.qf` container. The CRC is checked before anything is parsed; truncation, bit flips,
  * unknown versions and unknown coders are {@link DecodeError}s. Every count and shape is checked
  * against the bytes present and an element budget ({@link DecodeContainerOptions}) before
- * anything is allocated; codebook parameters and passthrough values must be finite.
+ * anything is allocated; codebook parameters must be finite (passthrough values are kept bit-exactly, ±Inf and NaN included).
  */
 export function decodeContainer(bytes: Uint8Array, resolveCoder: (id: string) => Coder, options: DecodeContainerOptions = {}): DecodedContainer {
   if (bytes.length < 12) throw new DecodeError(`not a quantforge container: only ${bytes.length} bytes. Re-create the file with "quantforge run --out".`);
@@ -206,8 +206,9 @@ export function decodeContainer(bytes: Uint8Array, resolveCoder: (id: string) =>
     // Backed by 4 bytes each in the file: checked against the bytes present before allocating.
     r.need(n * 4);
     budget -= elementsWithin(shape, what, budget);
+    // Passthrough values are stored bit-exactly and never quantized: ±Inf (a Clip bound) and NaN
+    // (a mask) are legitimate there, unlike in codebook parameters.
     const data = r.f32array(n);
-    assertFiniteValues(data, what);
     passthrough.push({ name, shape, ...tags, data });
   }
   if (r.remaining !== 0) throw new DecodeError(`container has ${r.remaining} unexpected trailing bytes. The file is corrupted.`);

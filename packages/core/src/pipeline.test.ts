@@ -118,6 +118,18 @@ describe("runPipeline", () => {
     expect(r.metrics.find((m) => m.name === "bytes")).toMatchObject({ value: null, reason: "not coded" });
   });
 
+  it("passes ±Inf and NaN through in tensors it keeps in float32 (a Clip bound, a mask), bit-exactly", async () => {
+    const bound = { name: "clip_max", shape: [3], data: Float32Array.from([Infinity, -Infinity, NaN]), role: "bias" as const };
+    const r = await runPipeline({ weights: [...weights, bound], quantizer: tinyQuantizer, coder: tinyCoder, evaluators: [tinyEvaluator] });
+    expect([...r.quantizedNames]).toEqual(["w1", "w2"]);
+    const back = r.decoded.find((t) => t.name === "clip_max")!.data;
+    expect([back[0], back[1]]).toEqual([Infinity, -Infinity]);
+    expect(Number.isNaN(back[2])).toBe(true);
+    // The same values in a tensor that would be quantized are still refused.
+    const selected = await runPipeline({ weights: [...weights, { ...bound, role: "weight" as const }], quantizer: tinyQuantizer }).then(() => "no error", (e: { code?: string }) => e.code);
+    expect(selected).toBe(ErrorCodes.NON_FINITE);
+  });
+
   it("rejects bad input and broken plugins with typed errors", async () => {
     const codeOf = async (p: Promise<unknown>) => p.then(() => "no error", (e: { code?: string }) => e.code);
     const nan = weights.map((t, i) => (i === 0 ? { ...t, data: Float32Array.from([1, NaN, 0, 0, 0, 0, 0, 0]) } : t));

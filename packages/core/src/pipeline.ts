@@ -85,9 +85,10 @@ export async function runPipeline(args: {
   const ctx: RunContext = createRunContext({ seed: opts.seed, diagnostics, progress: opts.progress, signal: opts.signal, model: args.model });
   const original = args.weights ?? args.model?.weights;
   if (!original) throw new InvalidQuantizedError("the pipeline has no weights: call .weights(…) or .model(…).");
-  assertWeightSet(original);
-  const quantizer = resolve<Quantizer>(args.quantizer);
   const select = args.select ?? defaultSelector;
+  // Finiteness only where it matters: unselected tensors (±Inf Clip bounds, masks) pass through.
+  assertWeightSet(original, select);
+  const quantizer = resolve<Quantizer>(args.quantizer);
   const selected = original.filter(select);
   const others = original.filter((t) => !select(t));
   assertSomethingToQuantize(tallySelection(original, select), { allowEmpty: opts.allowEmpty });

@@ -65,13 +65,18 @@ export function assertFinite(t: WeightTensor): void {
   }
 }
 
-/** Validates every tensor (shape, finiteness) and that names are unique. */
-export function assertWeightSet(ws: WeightSet): void {
+/**
+ * Validates every tensor's shape, that names are unique, and the finiteness of the tensors
+ * `quantized` picks (every tensor by default). Tensors kept in float32 are not checked for
+ * finiteness: a ±Inf Clip bound or a NaN/−Inf mask is a legitimate value there and passes
+ * through exactly; only values that would be quantized must be finite.
+ */
+export function assertWeightSet(ws: WeightSet, quantized: (t: WeightTensor) => boolean = () => true): void {
   const seen = new Set<string>();
   for (const t of ws) {
     if (seen.has(t.name)) throw new ShapeMismatchError(`weight set has two tensors named "${t.name}". Tensor names must be unique.`);
     seen.add(t.name);
     assertTensorShape(t);
-    assertFinite(t);
+    if (quantized(t)) assertFinite(t);
   }
 }

@@ -166,7 +166,15 @@ export const CLI_CASES: readonly CliCase[] = [
   { item: 7, name: "qf codebook level NaN", exit: 2, code: "QF_DECODE", prepare: async (d) => ["decode", await w(d, "n.qf", rawContainer({ codebooks: [codebookBytes({ kind: "levels", id: "c", levels: f32(NaN) })], streams: [smallFixedStream()] })), "--out", join(d, "o.safetensors")] },
   { item: 7, name: "qf affine scale Inf", exit: 2, code: "QF_DECODE", prepare: async (d) => ["decode", await w(d, "n.qf", rawContainer({ codebooks: [codebookBytes({ kind: "affine", id: "c", levels: 1, scale: f32(Infinity), zeroPoint: f32(0) })], streams: [smallFixedStream()] })), "--out", join(d, "o.safetensors")] },
   { item: 7, name: "qf grid x_max NaN", exit: 2, code: "QF_DECODE", prepare: async (d) => ["decode", await w(d, "n.qf", rawContainer({ codebooks: [codebookBytes({ kind: "grid", id: "c", levels: 1, xMax: NaN, midtread: true, sigma: f32(1), mu: f32(0) })], streams: [smallFixedStream()] })), "--out", join(d, "o.safetensors")] },
-  { item: 7, name: "qf passthrough NaN", exit: 2, code: "QF_DECODE", prepare: async (d) => ["decode", await w(d, "n.qf", qf([], { passthrough: [{ name: "p", shape: [2], data: f32(1, NaN) }] })), "--out", join(d, "o.safetensors")] },
+  // Issue 16 listed passthrough NaN/Inf as accepted silently while nothing could write it; since
+  // issue 15, unquantized tensors of real models (a Clip bound of +Inf, masks) pass through as they
+  // are, so a passthrough NaN/±Inf is valid and must decode bit-exactly (codebooks stay checked).
+  { item: 7, name: "qf passthrough NaN/±Inf (valid, kept exactly)", exit: 0, prepare: async (d) => ["decode", await w(d, "n.qf", qf([], { passthrough: [{ name: "p", shape: [3], data: f32(-Infinity, NaN, Infinity) }] })), "--out", join(d, "o.safetensors")],
+    after: (d) => {
+      const b = readFileSync(join(d, "o.safetensors"));
+      const v = new Float32Array(b.buffer.slice(b.byteOffset + b.length - 12, b.byteOffset + b.length));
+      return v[0] === -Infinity && Number.isNaN(v[1]) && v[2] === Infinity ? undefined : `decoded [${Array.from(v).join(", ")}]`;
+    } },
   { item: 7, name: "qf reserved flags 0xFFFF", exit: 2, code: "QF_DECODE", prepare: async (d) => ["decode", await w(d, "f.qf", qf([smallFixedStream()], { flags: 0xffff })), "--out", join(d, "o.safetensors")] },
   { item: 7, name: "qf affine codebook 2^53 levels", exit: 2, code: "QF_DECODE", prepare: async (d) => ["decode", await w(d, "l.qf", rawContainer({ codebooks: [codebookBytes({ kind: "affine", id: "c", levels: 2 ** 53 - 1, scale: f32(1), zeroPoint: f32(0) })], streams: [smallFixedStream()] })), "--out", join(d, "o.safetensors")] },
   { item: 7, name: "synth σ = 1e39", exit: 2, code: "QF_USAGE", prepare: async (d) => ["synth", "--out", join(d, "s.safetensors"), "--tensors", "a:4x4:1e39"] },
