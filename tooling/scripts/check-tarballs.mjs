@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 const [repo, unpacked] = process.argv.slice(2);
 const versions = new Map();
-for (const folder of ["packages", "apps", "tooling", "examples"]) {
+for (const folder of ["packages", "experiments", "apps", "tooling", "examples"]) {
   const base = join(repo, folder);
   if (!existsSync(base)) continue;
   for (const d of readdirSync(base)) {

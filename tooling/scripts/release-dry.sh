@@ -78,7 +78,7 @@ mkdir -p "$copy/node_modules" "$work/bin"
 for f in package.json lerna.json pnpm-workspace.yaml pnpm-lock.yaml turbo.json LICENSE; do [ -e "$f" ] && cp -p "$f" "$copy/"; done
 cp -pR .changeset "$copy/"
 mkdir -p "$copy/tooling" && cp -pR tooling/scripts "$copy/tooling/"
-for dir in packages/*/ apps/*/ tooling/*/ examples/*/; do
+for dir in packages/*/ experiments/*/ apps/*/ tooling/*/ examples/*/; do
   dir="${dir%/}"
   [ -f "$dir/package.json" ] || continue
   mkdir -p "$copy/$dir"
@@ -104,7 +104,7 @@ node -e '
   const { join } = require("node:path");
   const [repo, copy] = process.argv.slice(1);
   const moved = [];
-  for (const folder of ["packages", "apps", "tooling", "examples"]) {
+  for (const folder of ["packages", "experiments", "apps", "tooling", "examples"]) {
     if (!existsSync(join(repo, folder))) continue;
     for (const d of readdirSync(join(repo, folder))) {
       const rel = join(folder, d, "package.json");

@@ -13,7 +13,7 @@ const version = (dir) => JSON.parse(readFileSync(join(root, dir, "package.json")
 
 /** [file, regex with one group around the version, wanted version] */
 const targets = [];
-for (const folder of ["packages", "apps", "tooling", "examples"]) {
+for (const folder of ["packages", "experiments", "apps", "tooling", "examples"]) {
   const base = join(root, folder);
   if (!existsSync(base)) continue;
   for (const d of readdirSync(base)) {

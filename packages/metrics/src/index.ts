@@ -3,5 +3,5 @@ export type { ErrorStats, MaybeValue } from "./tensor-error.js";
 export { normalizedSqnr, varianceAndMse } from "./normalized.js";
 export type { NormalizedSqnr, NormalizedSqnrInput, NormalizedTensorSqnr, NamedData } from "./normalized.js";
 export {
-  relativeError, isDistributionRows, isDistribution, softmaxRows, argmaxRows, matchShare, top1Agreement, meanKlDivergence, meanKlRatio,
+  relativeError, isDistributionRows, isDistribution, softmaxRows, argmaxRows, matchCount, matchShare, top1Agreement, meanKlDivergence, meanKlRatio,
 } from "./output.js";

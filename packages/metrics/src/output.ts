@@ -82,10 +82,16 @@ export function argmaxRows(p: Float32Array, count: number, classes: number): Int
  * Share of the first `count` entries where `a` and `b` are equal, in [0, 1] (0 for no rows):
  * top-1 accuracy (predictions vs labels) and top-1 agreement of two predictions alike.
  */
-export function matchShare(a: Int32Array, b: Int32Array, count: number): number {
+export function matchShare(a: ArrayLike<number>, b: ArrayLike<number>, count: number): number {
+  const c = matchCount(a, b, count);
+  return count === 0 ? 0 : c / count;
+}
+
+/** Number of the first `count` entries where `a` and `b` are equal (correct predictions). */
+export function matchCount(a: ArrayLike<number>, b: ArrayLike<number>, count: number): number {
   let c = 0;
   for (let n = 0; n < count; n++) if (a[n] === b[n]) c++;
-  return count === 0 ? 0 : c / count;
+  return c;
 }
 
 /**

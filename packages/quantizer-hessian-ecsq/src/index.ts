@@ -13,5 +13,3 @@ export { lloyd1d, assignIntervals, updateCentres, intervalDistortion, linearInit
 export type { IntervalClustering, LloydResult } from "./kmeans-impl.js";
 export { iterativeEcsq, assignEcsq, updateEcsq, uniformEcsq, stepForClusters, uniformSpan, searchRate, entropyOfCounts } from "./ecsq-impl.js";
 export type { Clustering, EcsqResult, SearchPoint } from "./ecsq-impl.js";
-export { runHessianEcsqExperiment, renderHessianEcsqMarkdown, accuracyOf, paperRatio } from "./experiment.js";
-export type { HessianEcsqExperimentOptions, HessianEcsqExperimentResult, Table1Row, SweepPoint, FineTune } from "./experiment.js";

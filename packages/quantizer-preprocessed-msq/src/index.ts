@@ -11,7 +11,3 @@ export { msqQuantizer, msqOptions } from "./msq-quantizer.js";
 export type { MsqOptions, MsqOptionsInput } from "./msq-quantizer.js";
 export { syntheticDenseProbe } from "./synthetic-probe.js";
 export type { DenseLayerSpec, SyntheticProbeOptions } from "./synthetic-probe.js";
-export { runSyntheticExperiment, logLogSlopes, syntheticMarkdown } from "./experiment-synthetic.js";
-export type { ExperimentMethod, SyntheticExperimentOptions, SyntheticRow, SlopeRow } from "./experiment-synthetic.js";
-export { runModelExperiment, modelMarkdown } from "./experiment-model.js";
-export type { ModelExperimentOptions, ModelRow, LayerOutputError } from "./experiment-model.js";

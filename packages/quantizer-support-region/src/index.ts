@@ -11,6 +11,3 @@ export {
 export type { CenterScale, SortedDeviations, MseSearchResult, MseSearchOptions, GridEncodeStats } from "./support-region-impl.js";
 export { supportRegionTheory, formatSupportRegionTheory, parseSupportList, THEORY_MAX_BITS } from "./theory.js";
 export type { SupportRegionTheoryRow, SupportRegionTheoryOptions } from "./theory.js";
-export { runSupportRegionExperiment, DEFAULT_EXPERIMENT_SUPPORTS, ALL_TENSORS } from "./experiment.js";
-export type { SupportRegionExperimentOptions, SupportRegionExperiment, ExperimentRun, ExperimentTensorRow, MseWinRow, LayerVsGlobalRow } from "./experiment.js";
-export { formatSupportRegionExperiment } from "./experiment-format.js";

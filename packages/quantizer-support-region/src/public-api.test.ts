@@ -2,10 +2,10 @@ import { expect, it } from "vitest";
 
 it("pins the public API", async () => {
   expect(Object.keys(await import("./index.js")).sort()).toEqual([
-    "ALL_TENSORS", "DEFAULT_EXPERIMENT_SUPPORTS", "FLT_MAX", "GLOBAL_CODEBOOK_ID", "MAX_XMAX_SIGMA", "MIN_XMAX_SIGMA", "SUPPORT_SYNTAX", "THEORY_MAX_BITS",
-    "centerScale", "clampXMaxSigma", "formatSupportRegionExperiment", "formatSupportRegionTheory", "formatSupportSpec", "gridEncode", "gridLevels",
+    "FLT_MAX", "GLOBAL_CODEBOOK_ID", "MAX_XMAX_SIGMA", "MIN_XMAX_SIGMA", "SUPPORT_SYNTAX", "THEORY_MAX_BITS",
+    "centerScale", "clampXMaxSigma", "formatSupportRegionTheory", "formatSupportSpec", "gridEncode", "gridLevels",
     "lloydRefine", "measuredError", "mseSearch", "parseSupportList", "parseSupportSpec", "percentileSorted", "prefixSums", "radixSortNonNegative",
-    "resolveSupport", "runSupportRegionExperiment", "sortedDeviations", "sortedGridError", "storableXMax", "supportNeedsWeights", "supportRegionOptionsSchema",
+    "resolveSupport", "sortedDeviations", "sortedGridError", "storableXMax", "supportNeedsWeights", "supportRegionOptionsSchema",
     "supportRegionQuantize", "supportRegionQuantizer", "supportRegionTheory", "supportSpecProblem",
   ]);
 });

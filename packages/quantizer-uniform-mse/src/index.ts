@@ -2,5 +2,3 @@ export { uniformMseQuantizer, uniformMseOptionsSchema, uniformMseQuantizeTensor,
 export type { UniformMseOptions, UniformMseOptionsInput } from "./uniform-mse-quantizer.js";
 export { uniformMseQuantize, gridEncode, groupRms, storableSigma, layoutGroupCount, FLT_MAX } from "./uniform-mse-impl.js";
 export type { UniformMseLayout, UniformMseSpec, UniformMseResult } from "./uniform-mse-impl.js";
-export { runUniformMseExperiment, formatExperimentMarkdown, sqnrCheck, accuracyDropPoints } from "./experiment.js";
-export type { UniformMseExperiment, UniformMseExperimentOptions, ExperimentRow, ExperimentTensorRow, BitRuleRow, ExperimentAcceptance, ExperimentMode, SqnrCheck } from "./experiment.js";

@@ -137,7 +137,7 @@ export function checkWorkspacePackages(root: string): { checked: string[]; probl
   const rootPkg = read(join(root, "package.json"));
   const manifests = new Map<string, { dir: string; m: Manifest }>();
   const privatePackages = new Set<string>();
-  for (const folder of ["packages", "apps", "tooling", "examples"]) {
+  for (const folder of ["packages", "experiments", "apps", "tooling", "examples"]) {
     const base = join(root, folder);
     if (!existsSync(base)) continue;
     for (const d of readdirSync(base)) {

@@ -3,10 +3,7 @@ import type { Runtime } from "../runtime.js";
 import * as compare from "./compare.js";
 import * as decode from "./decode.js";
 import * as demo from "./demo.js";
-import * as experimentHessianEcsq from "./experiment-hessian-ecsq.js";
-import * as experimentPreprocessedMsq from "./experiment-preprocessed-msq.js";
-import * as experimentSupportRegion from "./experiment-support-region.js";
-import * as experimentUniformMse from "./experiment-uniform-mse.js";
+import * as experiment from "./experiment.js";
 import * as list from "./list.js";
 import * as prune from "./prune.js";
 import * as quantize from "./quantize.js";
@@ -39,11 +36,8 @@ export const commands: readonly CommandModule[] = [
   theorySupportRegion,
   train,
   recommendBits,
-  experimentUniformMse,
-  experimentHessianEcsq,
+  experiment,
   prune,
-  experimentPreprocessedMsq,
-  experimentSupportRegion,
   sensitivity,
 ];
 

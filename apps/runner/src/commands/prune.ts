@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import type { Command } from "commander";
 import { loadReferenceModel, maskedFineTune } from "@quantforge/model-tfjs";
-import { accuracyOf, pruneNetwork } from "@quantforge/quantizer-hessian-ecsq";
+import { accuracyOf } from "@quantforge/experiment-hessian-ecsq";
+import { pruneNetwork } from "@quantforge/quantizer-hessian-ecsq";
 import { UsageError } from "../errors.js";
 import { parseSeed } from "../options.js";
 import { printJson, writeFileAtomic } from "../output.js";

@@ -3,7 +3,9 @@ import { rawTestCoder } from "@quantforge/core/testing";
 import { accuracyEvaluator } from "@quantforge/evaluator-accuracy";
 import { laplacianDistortion, mismatchSqnrDb, optimalXMax, recommendBits } from "@quantforge/theory-laplacian";
 import { describe, expect, it } from "vitest";
-import { accuracyDropPoints, formatExperimentMarkdown, runUniformMseExperiment, sqnrCheck, uniformMseQuantizer } from "./index.js";
+import { uniformMseQuantizer } from "@quantforge/quantizer-uniform-mse";
+import { formatUniformMseExperiment as formatExperimentMarkdown } from "@quantforge/report";
+import { accuracyDropPoints, runUniformMseExperiment, sqnrCheck } from "./index.js";
 
 /**
  * A tiny 16-12-4 ReLU MLP in plain JS with Laplacian weights; l1/kernel has one outlier of

@@ -1,5 +1,8 @@
 import { InvalidOptionsError, Rng, createRunContext, dequantizeModel, throwIfAborted, type QuantizerPlugin } from "@quantforge/core";
-import { syntheticDenseProbe } from "./synthetic-probe.js";
+import { syntheticDenseProbe } from "@quantforge/quantizer-preprocessed-msq";
+import type { PreprocessedMsqSlopeRow as SlopeRow, PreprocessedMsqSyntheticRow as SyntheticRow } from "@quantforge/report";
+
+export type { SlopeRow, SyntheticRow };
 
 /** A quantizer taking part in an experiment. */
 export interface ExperimentMethod {
@@ -32,21 +35,6 @@ export interface SyntheticExperimentOptions {
   /** Called after each (draw, m, N0) point. */
   readonly onProgress?: (done: number, total: number) => void;
   readonly signal?: AbortSignal;
-}
-
-/** One point of the synthetic experiment. */
-export interface SyntheticRow {
-  readonly method: string;
-  readonly bits: number;
-  readonly m: number;
-  readonly n0: number;
-  /** Mean over neurons of ‖X(w − q)‖/‖Xw‖ on the calibration X. */
-  readonly relErrorTrain: number;
-  /** The same on a fresh X of `freshRows` i.i.d. N(0, 1) rows (generalisation). */
-  readonly relErrorFresh: number;
-  /** Neurons averaged (neurons × draws). */
-  readonly neurons: number;
-  readonly alphabet: string;
 }
 
 /**
@@ -159,75 +147,4 @@ export async function runSyntheticExperiment(opts: SyntheticExperimentOptions): 
   }
   rows.sort((a, b) => (a.method < b.method ? -1 : a.method > b.method ? 1 : 0) || a.bits - b.bits || a.m - b.m || a.n0 - b.n0);
   return rows;
-}
-
-/** Least-squares slope of log(error) against log(N0) for one method, bit width and m. */
-export interface SlopeRow {
-  readonly method: string;
-  readonly bits: number;
-  readonly m: number;
-  readonly slopeTrain: number | null;
-  readonly slopeFresh: number | null;
-}
-
-function slope(xs: readonly number[], ys: readonly number[]): number | null {
-  const pts = xs.map((x, i) => [Math.log(x), ys[i]!] as const).filter(([, y]) => y > 0 && Number.isFinite(y)).map(([x, y]) => [x, Math.log(y)] as const);
-  if (pts.length < 2) return null;
-  const mx = pts.reduce((a, p) => a + p[0], 0) / pts.length, my = pts.reduce((a, p) => a + p[1], 0) / pts.length;
-  let sxy = 0, sxx = 0;
-  for (const [x, y] of pts) { sxy += (x - mx) * (y - my); sxx += (x - mx) ** 2; }
-  return sxx > 0 ? sxy / sxx : null;
-}
-
-/**
- * Log–log slopes of the relative errors against N0, per method, bits and m (the paper's claim is
- * a negative slope for preprocessed MSQ — about −½ when the error is dominated by the ≤ m rounded
- * coordinates — and a flat one for plain MSQ). `null` when fewer than two positive errors exist.
- */
-export function logLogSlopes(rows: readonly SyntheticRow[]): SlopeRow[] {
-  const groups = new Map<string, SyntheticRow[]>();
-  for (const r of rows) {
-    const k = `${r.method}|${r.bits}|${r.m}`;
-    const g = groups.get(k);
-    if (g) g.push(r);
-    else groups.set(k, [r]);
-  }
-  return [...groups.values()].map((g) => {
-    const s = [...g].sort((a, b) => a.n0 - b.n0);
-    return {
-      method: s[0]!.method, bits: s[0]!.bits, m: s[0]!.m,
-      slopeTrain: slope(s.map((r) => r.n0), s.map((r) => r.relErrorTrain)),
-      slopeFresh: slope(s.map((r) => r.n0), s.map((r) => r.relErrorFresh)),
-    };
-  });
-}
-
-const f3 = (v: number | null): string => (v === null ? "–" : v.toFixed(3));
-const f2s = (v: number | null): string => (v === null ? "–" : `${v >= 0 ? "+" : ""}${v.toFixed(2)}`);
-
-/**
- * Markdown report of the synthetic experiment: for the training and the fresh X, one table with a
- * row per (method, bits, m), a column per N0 and the log–log slope.
- */
-export function syntheticMarkdown(rows: readonly SyntheticRow[]): string {
-  const slopes = logLogSlopes(rows);
-  const n0s = [...new Set(rows.map((r) => r.n0))].sort((a, b) => a - b);
-  const keyed = new Map(rows.map((r) => [`${r.method}|${r.bits}|${r.m}|${r.n0}`, r]));
-  const alphabet = rows[0]?.alphabet ?? "midtread";
-  const neurons = rows[0]?.neurons ?? 0;
-  const out: string[] = [];
-  for (const [title, pick, slopeOf] of [
-    ["Relative error ‖X(w − q)‖/‖Xw‖ on the calibration X", (r: SyntheticRow) => r.relErrorTrain, (s: SlopeRow) => s.slopeTrain],
-    ["Relative error on a fresh X (generalisation)", (r: SyntheticRow) => r.relErrorFresh, (s: SlopeRow) => s.slopeFresh],
-  ] as const) {
-    out.push(`### ${title}`, "", `Alphabet: ${alphabet}; mean over ${neurons} neurons per point; slope = least-squares d log(error) / d log(N0).`, "");
-    out.push(`| method | bits | m | ${n0s.map((n) => `N0=${n}`).join(" | ")} | slope |`);
-    out.push(`|---|---:|---:|${n0s.map(() => "---:").join("|")}|---:|`);
-    for (const s of slopes) {
-      const cells = n0s.map((n) => { const r = keyed.get(`${s.method}|${s.bits}|${s.m}|${n}`); return r ? f3(pick(r)) : "–"; });
-      out.push(`| ${s.method} | ${s.bits} | ${s.m} | ${cells.join(" | ")} | ${f2s(slopeOf(s))} |`);
-    }
-    out.push("");
-  }
-  return out.join("\n");
 }

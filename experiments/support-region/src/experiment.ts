@@ -7,8 +7,17 @@ import { accuracyEvaluator } from "@quantforge/evaluator-accuracy";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
 import { accumulateStats, emptyStats, mergeStats, sqnrOfSumsDb } from "@quantforge/metrics";
 import { combineGridTheoryStats, gridTheoryStats, summarizeGridTheory, type GridTheoryStats } from "@quantforge/theory-laplacian";
-import { supportRegionQuantize, supportRegionOptionsSchema, type SupportRegionTensorDetail, type SupportScope } from "./support-region-quantizer.js";
-import { formatSupportSpec, parseSupportSpec } from "./support-spec.js";
+import {
+  SUPPORT_REGION_ALL_TENSORS as ALL_TENSORS,
+  type SupportRegionExperiment, type SupportRegionExperimentRun as ExperimentRun, type SupportRegionLayerVsGlobalRow as LayerVsGlobalRow,
+  type SupportRegionMseWinRow as MseWinRow, type SupportRegionTensorRow as ExperimentTensorRow,
+} from "@quantforge/report";
+import {
+  formatSupportSpec, parseSupportSpec, supportRegionOptionsSchema, supportRegionQuantize, type SupportRegionTensorDetail, type SupportScope,
+} from "@quantforge/quantizer-support-region";
+
+export { ALL_TENSORS };
+export type { SupportRegionExperiment, ExperimentRun, ExperimentTensorRow, MseWinRow, LayerVsGlobalRow };
 
 /** Support choices the experiment runs by default (§5: the paper's cases plus `mse`). */
 export const DEFAULT_EXPERIMENT_SUPPORTS: readonly string[] = ["optimal", "iterative", "sigma:2", "sigma:3", "sigma:4", "percentile:99", "percentile:99.9", "max", "mse"];
@@ -30,100 +39,6 @@ export interface SupportRegionExperimentOptions {
   /** Called after every run (`done` of `total`). */
   readonly onProgress?: (done: number, total: number, label: string) => void;
   readonly signal?: AbortSignal;
-}
-
-/** Per-tensor numbers of one run. */
-export interface ExperimentTensorRow {
-  readonly tensor: string;
-  readonly count: number;
-  /** Measured 10·log10(Σw²/Σ(w − ŵ)²), null with an exact reconstruction or no signal. */
-  readonly sqnrMeasuredDb: number | null;
-  /** Laplacian theory at the tensor's own spread about the stored μ (null for rtn). */
-  readonly sqnrTheoryDb: number | null;
-  /** Stored x_max/σ, μ, σ (null for rtn). */
-  readonly xMaxSigma: number | null;
-  readonly mu: number | null;
-  readonly sigma: number | null;
-  /** max|w − μ|/σ with the codebook's μ, σ (null for rtn or σ = 0). */
-  readonly maxAbsOverSigma: number | null;
-  /** Weights beyond ±x_max (null for rtn). */
-  readonly overloadCount: number | null;
-  /** How `mse` got its x_max (`search`, `optimal`, `max`); `rule` otherwise; null for rtn. */
-  readonly origin: string | null;
-}
-
-/** One quantization of the model (one bit rate × support × scope, or a baseline). */
-export interface ExperimentRun {
-  /** `support-region` or the baseline's id (`rtn`). */
-  readonly quantizer: string;
-  readonly bits: number;
-  /** Support choice (null for a baseline). */
-  readonly support: string | null;
-  /** Scope (null for a baseline). */
-  readonly scope: SupportScope | null;
-  /** x_max/σ when every tensor shares it, else null (see `xMaxSigmaMin`/`xMaxSigmaMax`). */
-  readonly xMaxSigma: number | null;
-  readonly xMaxSigmaMin: number | null;
-  readonly xMaxSigmaMax: number | null;
-  /** Overall theoretical SQNR (Laplacian, at every tensor's measured σ and μ). */
-  readonly sqnrTheoryDb: number | null;
-  /** Overall measured SQNR over every quantized weight. */
-  readonly sqnrMeasuredDb: number | null;
-  /** Top-1 accuracy of the decoded network (fraction). */
-  readonly accuracy: number | null;
-  /** Top-1 agreement with the float network (fraction). */
-  readonly agreement: number | null;
-  /** Coded bits per quantized weight: fixed-width codes plus the codebooks' share (σ, μ, x_max, headers). */
-  readonly bitsPerWeight: number | null;
-  readonly tensors: readonly ExperimentTensorRow[];
-}
-
-/**
- * How `mse` compares with the other choices (same bits, same scope): per tensor in layer scope,
- * over all tensors ({@link ALL_TENSORS}) in global scope.
- */
-export interface MseWinRow {
-  readonly bits: number;
-  readonly scope: SupportScope;
-  /** Tensor name, or {@link ALL_TENSORS} for the overall SQNR of a global-scope run. */
-  readonly tensor: string;
-  readonly mseDb: number;
-  readonly optimalDb: number | null;
-  readonly maxDb: number | null;
-  /** The best other choice run in the experiment and its SQNR. */
-  readonly bestOther: string | null;
-  readonly bestOtherDb: number | null;
-  /** mseDb − optimalDb. */
-  readonly gainOverOptimalDb: number | null;
-  /** mseDb − bestOtherDb. */
-  readonly gainOverBestOtherDb: number | null;
-}
-
-/** Measured SQNR of one tensor, layer-wise next to global, for one bits × support. */
-export interface LayerVsGlobalRow {
-  readonly bits: number;
-  readonly support: string;
-  readonly tensor: string;
-  readonly layerDb: number | null;
-  readonly globalDb: number | null;
-  /** layerDb − globalDb. */
-  readonly diffDb: number | null;
-}
-
-/** Everything {@link runSupportRegionExperiment} measured. */
-export interface SupportRegionExperiment {
-  readonly model: string;
-  readonly seed: number;
-  readonly testSamples: number | null;
-  readonly floatAccuracy: number | null;
-  readonly bits: readonly number[];
-  readonly supports: readonly string[];
-  readonly scopes: readonly SupportScope[];
-  /** Quantized tensors and their weight counts. */
-  readonly tensors: readonly { readonly name: string; readonly count: number }[];
-  readonly runs: readonly ExperimentRun[];
-  readonly mseWins: readonly MseWinRow[];
-  readonly layerVsGlobal: readonly LayerVsGlobalRow[];
 }
 
 function metric(ms: readonly Metric[], name: string): number | null {
@@ -190,9 +105,6 @@ function pipelineRun(env: RunEnv, quantizer: Quantizer | { plugin: QuantizerPlug
     options: { seed: env.seed, ...(env.signal ? { signal: env.signal } : {}) },
   });
 }
-
-/** Label of the whole-model row of {@link MseWinRow} in global scope. */
-export const ALL_TENSORS = "(all tensors)";
 
 /**
  * `mse` against the other choices: per tensor in layer scope (each tensor has its own x_max);

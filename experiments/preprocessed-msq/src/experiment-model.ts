@@ -1,5 +1,8 @@
 import { InvalidOptionsError, runPipeline, throwIfAborted, type EvaluatorPlugin, type ModelProbe, type WeightSet } from "@quantforge/core";
+import type { PreprocessedMsqLayerOutputError as LayerOutputError, PreprocessedMsqModelRow as ModelRow } from "@quantforge/report";
 import { methodOptions, type ExperimentMethod } from "./experiment-synthetic.js";
+
+export type { LayerOutputError, ModelRow };
 
 /** Options of {@link runModelExperiment}. */
 export interface ModelExperimentOptions {
@@ -31,38 +34,6 @@ export interface ModelExperimentOptions {
   /** Called before each run with a label such as `gpfq 3 bits (target float)`. */
   readonly onProgress?: (label: string, done: number, total: number) => void;
   readonly signal?: AbortSignal;
-}
-
-/**
- * Relative error of one layer's pre-activation output in the quantized network against the float
- * network, mean over neurons of ‖X_f·w − X̃·q‖ / ‖X_f·w‖ (X_f: the layer's input in the float
- * network, X̃: in the quantized one).
- */
-export interface LayerOutputError {
-  readonly layer: string;
-  /** On the first m calibration samples (those the data-driven methods may use). */
-  readonly calibration: number | null;
-  /** On the next `heldOut` calibration samples (seen by no method). */
-  readonly heldOut: number | null;
-}
-
-/** One (method, target, bits) cell of the model experiment. */
-export interface ModelRow {
-  readonly method: string;
-  /** `null` for methods without a `target` option (plain MSQ). */
-  readonly target: "quantized" | "float" | null;
-  readonly bits: number;
-  /** The evaluator's metric on the decoded model (null with the evaluator's reason). */
-  readonly accuracy: number | null;
-  readonly floatAccuracy: number | null;
-  /** Top-1 agreement with the float model (the evaluator's `agreement` metric, if it has one). */
-  readonly agreement: number | null;
-  /** Mean KL divergence float ‖ quantized in nats (the evaluator's `klDivergence`, if it has one). */
-  readonly klDivergence: number | null;
-  readonly samples: number;
-  readonly alphabet: string;
-  /** Per layer, in forward order (empty when the model has no layer inputs or heldOut = 0 and m = 0). */
-  readonly layers: readonly LayerOutputError[];
 }
 
 /** Mean over neurons of ‖X_f w_o − X̃ q_o‖/‖X_f w_o‖ over rows [from, to) (row-major inputs, [fanIn, fanOut] kernels). */
@@ -148,45 +119,4 @@ export async function runModelExperiment(opts: ModelExperimentOptions): Promise<
   }
   opts.onProgress?.("done", cells.length, cells.length);
   return rows;
-}
-
-const pct = (v: number | null): string => (v === null ? "–" : `${(100 * v).toFixed(2)} %`);
-const f3 = (v: number | null): string => (v === null ? "–" : v.toFixed(3));
-
-/**
- * Markdown of the model experiment: test accuracy (one row per m and bit width, one column per
- * method/target), agreement with the float model, then each layer's output error on held-out samples.
- */
-export function modelMarkdown(rows: readonly ModelRow[], modelId: string): string {
-  const cols = [...new Map(rows.map((r) => [`${r.method}|${r.target ?? ""}`, r])).values()];
-  const bits = [...new Set(rows.map((r) => r.bits))].sort((a, b) => a - b);
-  const ms = [...new Set(rows.map((r) => r.samples))].sort((a, b) => a - b);
-  const head = cols.map((c) => (c.target ? `${c.method} (target ${c.target})` : c.method));
-  const floatAcc = rows.find((r) => r.floatAccuracy !== null)?.floatAccuracy ?? null;
-  const find = (m: number, b: number, c: ModelRow) => rows.find((r) => r.samples === m && r.bits === b && r.method === c.method && r.target === c.target);
-  const out = [
-    `### Test accuracy of ${modelId} (alphabet ${rows[0]?.alphabet ?? "midtread"}; m calibration samples, m_l = min(m, ⌊N0/2⌋) for preprocessed MSQ)`,
-    "",
-    `Float model: ${pct(floatAcc)}.`,
-    "",
-    `| m | bits | ${head.join(" | ")} |`,
-    `|---:|---:|${head.map(() => "---:").join("|")}|`,
-  ];
-  for (const m of ms) for (const b of bits) out.push(`| ${m} | ${b} | ${cols.map((c) => pct(find(m, b, c)?.accuracy ?? null)).join(" | ")} |`);
-  if (rows.some((r) => r.agreement !== null || r.klDivergence !== null)) {
-    out.push("", "### Agreement with the float model", "", "Top-1 agreement / mean KL divergence (nats) of the quantized model's predictions against the float model's, on the test set.", "");
-    out.push(`| m | bits | ${head.join(" | ")} |`, `|---:|---:|${head.map(() => "---:").join("|")}|`);
-    for (const m of ms) for (const b of bits) {
-      out.push(`| ${m} | ${b} | ${cols.map((c) => { const r = find(m, b, c); return r ? `${pct(r.agreement)} / ${f3(r.klDivergence)}` : "–"; }).join(" | ")} |`);
-    }
-  }
-  const layers = [...new Set(rows.flatMap((r) => r.layers.map((l) => l.layer)))];
-  if (layers.length > 0) {
-    out.push("", "### Layer output error on held-out samples", "", "Mean over neurons of ‖X_f·w − X̃·q‖/‖X_f·w‖ (float vs quantized network, pre-activation) on calibration samples no method saw.", "");
-    out.push(`| m | bits | layer | ${head.join(" | ")} |`, `|---:|---:|---|${head.map(() => "---:").join("|")}|`);
-    for (const m of ms) for (const b of bits) for (const l of layers) {
-      out.push(`| ${m} | ${b} | ${l} | ${cols.map((c) => f3(find(m, b, c)?.layers.find((x) => x.layer === l)?.heldOut ?? null)).join(" | ")} |`);
-    }
-  }
-  return `${out.join("\n")}\n`;
 }

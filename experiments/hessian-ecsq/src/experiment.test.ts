@@ -1,6 +1,7 @@
 import { Rng, type Dataset, type ModelProbe, type WeightSet } from "@quantforge/core";
 import { describe, expect, it } from "vitest";
-import { accuracyOf, paperRatio, renderHessianEcsqMarkdown, runHessianEcsqExperiment } from "./experiment.js";
+import { renderHessianEcsqMarkdown } from "@quantforge/report";
+import { accuracyOf, paperRatio, runHessianEcsqExperiment } from "./experiment.js";
 
 /** A softmax-regression "network" on synthetic data whose true weights classify it well. */
 function linearProbe(id: string, d = 24, c = 4, n = 400, seed = 1): ModelProbe {

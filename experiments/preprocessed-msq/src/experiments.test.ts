@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCodes, defineEvaluator, z } from "@quantforge/core";
 import { randomMlp } from "./__fixtures__/mlp.js";
-import { modelMarkdown, runModelExperiment } from "./experiment-model.js";
-import { logLogSlopes, runSyntheticExperiment, syntheticMarkdown } from "./experiment-synthetic.js";
-import { msqQuantizer } from "./msq-quantizer.js";
-import { preprocessedMsqQuantizer } from "./preprocessed-msq-quantizer.js";
+import { msqQuantizer, preprocessedMsqQuantizer } from "@quantforge/quantizer-preprocessed-msq";
+import { logLogSlopes, modelMarkdown, syntheticMarkdown } from "@quantforge/report";
+import { runModelExperiment } from "./experiment-model.js";
+import { runSyntheticExperiment } from "./experiment-synthetic.js";
 
 const methods = [
   { name: "msq", plugin: msqQuantizer() },

@@ -4,10 +4,11 @@ import {
 } from "@quantforge/core";
 import { encodeHuffmanStream, huffmanCodeLengths, huffmanCoder } from "@quantforge/coder-huffman";
 import { fixedCoder } from "@quantforge/coder-fixed";
-import { hessianEcsqQuantizer } from "./hessian-ecsq-quantizer.js";
-import { quantizeHessianEcsq } from "./hessian-ecsq.js";
-import { hessianEcsqOptionsSchema, type HessianEcsqOptionsInput } from "./options.js";
-import { pruneNetwork } from "./prune.js";
+import { argmaxRows, matchCount } from "@quantforge/metrics";
+import { hessianEcsqOptionsSchema, hessianEcsqQuantizer, pruneNetwork, quantizeHessianEcsq, type HessianEcsqOptionsInput } from "@quantforge/quantizer-hessian-ecsq";
+import type { HessianEcsqExperimentResult, HessianEcsqSweepPoint as SweepPoint, HessianEcsqTable1Row as Table1Row } from "@quantforge/report";
+
+export type { HessianEcsqExperimentResult, SweepPoint, Table1Row };
 
 type Mode = NonNullable<HessianEcsqOptionsInput["mode"]>;
 
@@ -57,64 +58,6 @@ export interface HessianEcsqExperimentOptions {
   readonly log?: (line: string) => void;
 }
 
-/** One row of the Table 1 reproduction. */
-export interface Table1Row {
-  readonly method: string;
-  /** Test accuracy, %. */
-  readonly accuracy: number;
-  /** Accuracy on the calibration subset used for the selection, %. */
-  readonly selectionAccuracy: number | null;
-  /** Real bytes of everything needed to rebuild every parameter. */
-  readonly bytes: number;
-  /** 32·N_all / (8·bytes): the project's compression ratio. */
-  readonly ratio: number;
-  /** The paper's Eq. 1 (no term for positions), or null where it does not apply. */
-  readonly ratioEq1: number | null;
-  /** Zeroth-order entropy of the codes (bits per quantized value). */
-  readonly entropy: number | null;
-  readonly levels: number | null;
-  /** Bits per surviving weight from real bytes (positions + codes + tables). */
-  readonly bitsPerSurvivor: number | null;
-  /** The quantizer options of the chosen configuration. */
-  readonly settings: Record<string, unknown> | null;
-}
-
-/** One point of an accuracy-vs-rate sweep. */
-export interface SweepPoint {
-  readonly model: string;
-  readonly mode: Mode;
-  /** `hessian-<samples>`, `adam` or `none`. */
-  readonly importance: string;
-  readonly rate: number;
-  readonly coder: "fixed" | "huffman";
-  /** Average bits per quantized weight from real bytes: streams, codebooks and headers (float passthrough excluded). */
-  readonly bitsPerWeight: number;
-  /** Compression ratio over every parameter (float biases included at 32 bits). */
-  readonly ratio: number;
-  readonly accuracy: number;
-  readonly entropy: number;
-  readonly levels: number;
-}
-
-/** Everything the experiment measured. */
-export interface HessianEcsqExperimentResult {
-  readonly seed: number;
-  readonly density: number;
-  readonly fineTuned: boolean;
-  /** Pruning stages (each followed by fine-tuning when `fineTuned`). */
-  readonly pruneSteps: number;
-  readonly floatBiases: boolean;
-  readonly table1: { readonly model: string; readonly parameters: number; readonly survivors: number; readonly rows: readonly Table1Row[] };
-  readonly sweep: readonly SweepPoint[];
-  readonly importance: readonly SweepPoint[];
-  /**
-   * Iterative ECSQ λ sweep on the pruned network's surviving weights (Hessian importance, h of
-   * mean 1, 64-cluster linear start): the rate–distortion curve, one point per λ.
-   */
-  readonly lambdaSweep: readonly { readonly lambda: number; readonly entropy: number; readonly weightedDistortion: number; readonly mse: number; readonly levels: number; readonly iterations: number; readonly converged: boolean }[];
-  readonly seconds: number;
-}
-
 function need<T>(v: T | undefined, probe: ModelProbe, cap: string): T {
   if (v === undefined) throw new MissingCapabilityError("hessian-ecsq experiment", `${cap} (model "${probe.id}")`);
   return v;
@@ -127,12 +70,7 @@ export async function accuracyOf(probe: ModelProbe, weights: WeightSet, ds: Data
   const per = shapeSize(ds.sampleShape);
   const p = await fwd.predict(weights, ds.inputs.subarray(0, n * per), n);
   const classes = p.length / Math.max(1, n);
-  let correct = 0;
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (p[i * classes + c]! > p[i * classes + best]!) best = c;
-    if (best === ds.labels[i]) correct++;
-  }
+  const correct = matchCount(argmaxRows(p, n, classes), ds.labels, n);
   return n === 0 ? 0 : (100 * correct) / n;
 }
 
@@ -333,30 +271,4 @@ export async function runHessianEcsqExperiment(probes: { readonly lenet: ModelPr
     }
   }
   return { seed, density, fineTuned: !!o.fineTune, pruneSteps: steps, floatBiases, table1, lambdaSweep, sweep, importance, seconds: (performance.now() - t0) / 1000 };
-}
-
-const f2 = (x: number | null, d = 2) => (x === null ? "–" : x.toFixed(d));
-
-/** Markdown tables of an experiment result (Table 1, sweeps, importance study). */
-export function renderHessianEcsqMarkdown(r: HessianEcsqExperimentResult): string {
-  const out: string[] = [];
-  const t = r.table1;
-  out.push(`### Table 1 on ${t.model} (${t.parameters} parameters; pruned to ${t.survivors} weights = ${(100 * r.density).toFixed(2)} %${r.fineTuned ? `, ${r.pruneSteps} pruning stage(s) each with masked fine-tuning` : ", one-shot, no fine-tuning"}; biases ${r.floatBiases ? "float32" : "quantized"}; Huffman codes; seed ${r.seed})`, "");
-  out.push("| method | accuracy % | calib. accuracy % | real bytes | ratio (real bytes) | ratio (Eq. 1) | entropy bits | levels | bits/survivor | settings |", "|---|---|---|---|---|---|---|---|---|---|");
-  for (const row of t.rows) {
-    out.push(`| ${row.method} | ${f2(row.accuracy)} | ${f2(row.selectionAccuracy)} | ${row.bytes} | ${f2(row.ratio)} | ${f2(row.ratioEq1)} | ${f2(row.entropy, 3)} | ${row.levels ?? "–"} | ${f2(row.bitsPerSurvivor, 3)} | ${row.settings ? Object.entries(row.settings).filter(([k]) => !["density", "pruneScope", "scope", "importance"].includes(k)).map(([k, v]) => `${k}=${v}`).join(", ") : "–"} |`);
-  }
-  const table = (title: string, pts: readonly SweepPoint[]) => {
-    if (pts.length === 0) return;
-    out.push("", `### ${title}`, "", "| model | mode | importance | b | coder | bits/weight | ratio | accuracy % | entropy | levels |", "|---|---|---|---|---|---|---|---|---|---|");
-    for (const p of pts) out.push(`| ${p.model} | ${p.mode} | ${p.importance} | ${p.rate} | ${p.coder} | ${f2(p.bitsPerWeight, 3)} | ${f2(p.ratio)} | ${f2(p.accuracy)} | ${f2(p.entropy, 3)} | ${p.levels} |`);
-  };
-  if (r.lambdaSweep.length > 0) {
-    out.push("", `### Iterative ECSQ λ sweep on the pruned ${t.model}'s ${t.survivors} surviving weights (Hessian importance, mean 1; 64-cluster linear start)`, "", "| λ | entropy bits | weighted distortion | MSE | levels | iterations |", "|---|---|---|---|---|---|");
-    for (const p of r.lambdaSweep) out.push(`| ${p.lambda} | ${p.entropy.toFixed(3)} | ${p.weightedDistortion.toExponential(3)} | ${p.mse.toExponential(3)} | ${p.levels} | ${p.iterations}${p.converged ? "" : " (cap)"} |`);
-  }
-  table("Unpruned: accuracy vs average bits/weight (b: k = 2^b for k-means, entropy target b for uniform/ECSQ)", r.sweep);
-  table("Importance: Hessian from 1,000 samples vs more vs Adam √v̂", r.importance);
-  out.push("", `Run time ${r.seconds.toFixed(0)} s.`);
-  return out.join("\n") + "\n";
 }

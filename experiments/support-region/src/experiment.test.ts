@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCodes } from "@quantforge/core";
 import { mlpProbe } from "./fake-probe.test-support.js";
-import { formatSupportRegionExperiment, runSupportRegionExperiment } from "./index.js";
+import { formatSupportRegionExperiment } from "@quantforge/report";
+import { runSupportRegionExperiment } from "./index.js";
 
 describe("runSupportRegionExperiment (fake two-layer probe)", () => {
   const probe = mlpProbe();

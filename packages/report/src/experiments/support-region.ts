@@ -1,4 +1,108 @@
-import type { ExperimentRun, SupportRegionExperiment } from "./experiment.js";
+/**
+ * The support-region experiment's (seed 001) result types and its Markdown renderer. The
+ * experiment itself is `experiments/support-region`; the CLI renders what it returns.
+ */
+
+/** Scope of a support-region run: one codebook per tensor, or one for all. */
+export type SupportRegionScope = "layer" | "global";
+
+/** Per-tensor numbers of one run. */
+export interface SupportRegionTensorRow {
+  readonly tensor: string;
+  readonly count: number;
+  /** Measured 10·log10(Σw²/Σ(w − ŵ)²), null with an exact reconstruction or no signal. */
+  readonly sqnrMeasuredDb: number | null;
+  /** Laplacian theory at the tensor's own spread about the stored μ (null for rtn). */
+  readonly sqnrTheoryDb: number | null;
+  /** Stored x_max/σ, μ, σ (null for rtn). */
+  readonly xMaxSigma: number | null;
+  readonly mu: number | null;
+  readonly sigma: number | null;
+  /** max|w − μ|/σ with the codebook's μ, σ (null for rtn or σ = 0). */
+  readonly maxAbsOverSigma: number | null;
+  /** Weights beyond ±x_max (null for rtn). */
+  readonly overloadCount: number | null;
+  /** How `mse` got its x_max (`search`, `optimal`, `max`); `rule` otherwise; null for rtn. */
+  readonly origin: string | null;
+}
+
+/** One quantization of the model (one bit rate × support × scope, or a baseline). */
+export interface SupportRegionExperimentRun {
+  /** `support-region` or the baseline's id (`rtn`). */
+  readonly quantizer: string;
+  readonly bits: number;
+  /** Support choice (null for a baseline). */
+  readonly support: string | null;
+  /** Scope (null for a baseline). */
+  readonly scope: SupportRegionScope | null;
+  /** x_max/σ when every tensor shares it, else null (see `xMaxSigmaMin`/`xMaxSigmaMax`). */
+  readonly xMaxSigma: number | null;
+  readonly xMaxSigmaMin: number | null;
+  readonly xMaxSigmaMax: number | null;
+  /** Overall theoretical SQNR (Laplacian, at every tensor's measured σ and μ). */
+  readonly sqnrTheoryDb: number | null;
+  /** Overall measured SQNR over every quantized weight. */
+  readonly sqnrMeasuredDb: number | null;
+  /** Top-1 accuracy of the decoded network (fraction). */
+  readonly accuracy: number | null;
+  /** Top-1 agreement with the float network (fraction). */
+  readonly agreement: number | null;
+  /** Coded bits per quantized weight: fixed-width codes plus the codebooks' share (σ, μ, x_max, headers). */
+  readonly bitsPerWeight: number | null;
+  readonly tensors: readonly SupportRegionTensorRow[];
+}
+
+/**
+ * How `mse` compares with the other choices (same bits, same scope): per tensor in layer scope,
+ * over all tensors ({@link SUPPORT_REGION_ALL_TENSORS}) in global scope.
+ */
+export interface SupportRegionMseWinRow {
+  readonly bits: number;
+  readonly scope: SupportRegionScope;
+  /** Tensor name, or {@link SUPPORT_REGION_ALL_TENSORS} for the overall SQNR of a global-scope run. */
+  readonly tensor: string;
+  readonly mseDb: number;
+  readonly optimalDb: number | null;
+  readonly maxDb: number | null;
+  /** The best other choice run in the experiment and its SQNR. */
+  readonly bestOther: string | null;
+  readonly bestOtherDb: number | null;
+  /** mseDb − optimalDb. */
+  readonly gainOverOptimalDb: number | null;
+  /** mseDb − bestOtherDb. */
+  readonly gainOverBestOtherDb: number | null;
+}
+
+/** Measured SQNR of one tensor, layer-wise next to global, for one bits × support. */
+export interface SupportRegionLayerVsGlobalRow {
+  readonly bits: number;
+  readonly support: string;
+  readonly tensor: string;
+  readonly layerDb: number | null;
+  readonly globalDb: number | null;
+  /** layerDb − globalDb. */
+  readonly diffDb: number | null;
+}
+
+/** Everything `runSupportRegionExperiment` (experiments/support-region) measured. */
+export interface SupportRegionExperiment {
+  readonly model: string;
+  readonly seed: number;
+  readonly testSamples: number | null;
+  readonly floatAccuracy: number | null;
+  readonly bits: readonly number[];
+  readonly supports: readonly string[];
+  readonly scopes: readonly SupportRegionScope[];
+  /** Quantized tensors and their weight counts. */
+  readonly tensors: readonly { readonly name: string; readonly count: number }[];
+  readonly runs: readonly SupportRegionExperimentRun[];
+  readonly mseWins: readonly SupportRegionMseWinRow[];
+  readonly layerVsGlobal: readonly SupportRegionLayerVsGlobalRow[];
+}
+
+/** Label of the whole-model row of {@link SupportRegionMseWinRow} in global scope. */
+export const SUPPORT_REGION_ALL_TENSORS = "(all tensors)";
+
 
 function f(v: number | null | undefined, digits = 2): string {
   return v === null || v === undefined ? "–" : v.toFixed(digits);
@@ -13,7 +117,7 @@ function table(head: readonly string[], rows: readonly (readonly string[])[]): s
   return [`| ${head.join(" | ")} |`, `| ${align.join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n") + "\n";
 }
 
-function xCell(r: ExperimentRun): string {
+function xCell(r: SupportRegionExperimentRun): string {
   if (r.xMaxSigma !== null) return r.xMaxSigma.toFixed(3);
   if (r.xMaxSigmaMin !== null && r.xMaxSigmaMax !== null) return `${r.xMaxSigmaMin.toFixed(2)}–${r.xMaxSigmaMax.toFixed(2)}`;
   return "–";
@@ -24,8 +128,8 @@ function spread(vals: readonly (number | null)[]): number | null {
   return v.length ? Math.max(...v) - Math.min(...v) : null;
 }
 
-function best(runs: readonly ExperimentRun[], key: "sqnrMeasuredDb" | "accuracy"): string {
-  let b: ExperimentRun | null = null;
+function best(runs: readonly SupportRegionExperimentRun[], key: "sqnrMeasuredDb" | "accuracy"): string {
+  let b: SupportRegionExperimentRun | null = null;
   for (const r of runs) if (r[key] !== null && (b === null || r[key]! > b[key]!)) b = r;
   return b?.support ?? "–";
 }
