@@ -7,6 +7,8 @@ import { ransCoder } from "@quantforge/coder-rans";
 import { sizeEvaluator } from "@quantforge/evaluator-size";
 import { sqnrEvaluator } from "@quantforge/evaluator-sqnr";
 import { gpfqQuantizer } from "@quantforge/quantizer-gpfq";
+import { gptqQuantizer } from "@quantforge/quantizer-gptq";
+import { hqqQuantizer } from "@quantforge/quantizer-hqq";
 import { hessianEcsqQuantizer } from "@quantforge/quantizer-hessian-ecsq";
 import { msqQuantizer, preprocessedMsqQuantizer } from "@quantforge/quantizer-preprocessed-msq";
 import { autoQuantizer } from "@quantforge/quantizer-auto";
@@ -30,6 +32,8 @@ export function builtinPlugins(): AnyPlugin[] {
     msqQuantizer(),
     preprocessedMsqQuantizer(),
     gpfqQuantizer(),
+    gptqQuantizer(),
+    hqqQuantizer(),
     hessianEcsqQuantizer(),
     tfjsAffineQuantizer(),
     autoQuantizer({ plugins: builtinPlugins }),

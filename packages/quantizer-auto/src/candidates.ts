@@ -29,6 +29,9 @@ export const WIDE_CANDIDATE_BITS: readonly number[] = Object.freeze([2, 3, 4, 5,
  * 2 bits/weight); uniform-mse per output channel midtread (exact zero) and per tensor (the
  * papers' midrise), and exact 1-D k-means per tensor (`hessian-ecsq`, mode `kmeans`, no
  * importance, one `levels` codebook per tensor, every level a float32 in the rate) — at 2–8 bits.
+ * HQQ (groups of 64, 2–4 bits) is data-free. GPTQ (per output channel, 2–4 bits, where its error
+ * feedback pays) is a candidate only on models
+ * with layer inputs (auto drops candidates whose `needs` the model lacks).
  * Ids the host did not register are skipped (k-means needs `hessian-ecsq`).
  *
  * Axes: `"output"`/`"input"` resolve through the tensor's recorded layout (core
@@ -50,6 +53,8 @@ export const DEFAULT_CANDIDATES: readonly CandidateSpec[] = Object.freeze([
   { quantizer: "uniform-mse", options: { granularity: "channel", axis: "output", midtread: true } },
   { quantizer: "uniform-mse", options: { granularity: "tensor" } },
   { quantizer: "hessian-ecsq", options: { mode: "kmeans", importance: "none", scope: "layer" } },
+  { quantizer: "gptq", options: { granularity: "channel", axis: "output", zero: "exact" }, bits: [2, 3, 4] },
+  { quantizer: "hqq", options: { groupSize: 64 }, bits: [2, 3, 4] },
 ]);
 
 /** One usable candidate: label, instance, and which spec (method + options) it sweeps the width of. */

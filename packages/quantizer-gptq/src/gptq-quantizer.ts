@@ -1,0 +1,162 @@
+import {
+  InvalidOptionsError, MissingCapabilityError, ShapeMismatchError, assertFinite, channelAxisSchema, defineQuantizer, groupCount, groupIndexMap,
+  printable, resolveChannelAxis, throwIfAborted, z,
+  type Codebook, type Grouping, type LayerInfo, type QuantizedModel, type QuantizedTensor, type QuantizerPlugin, type RunContext, type WeightSet, type WeightTensor,
+} from "@quantforge/core";
+import { gptqLayer } from "./gptq-impl.js";
+import { hessianFromInputs } from "./linalg.js";
+import { VERSION } from "./version.js";
+
+/** zod schema of the gptq options: rtn's grid options plus GPTQ's own. */
+export const gptqOptionsSchema = z
+  .strictObject({
+    /** Bits per code, 1–16. @default 4 */
+    bits: z.number().int().min(1).max(16).default(4),
+    /** `asymmetric` min/max grid (2^b levels) or `symmetric` around 0 (2^b − 1 levels), as rtn. @default "asymmetric" */
+    scheme: z.enum(["asymmetric", "symmetric"]).default("asymmetric"),
+    /** Asymmetric only: `exact` makes 0 a level (integral zero point); `free` starts the grid at the minimum. @default "exact" */
+    zero: z.enum(["exact", "free"]).default("exact"),
+    /** One grid per `tensor`, per `channel` along `axis`, or per `group` of `groupSize` row-major elements. @default "channel" */
+    granularity: z.enum(["tensor", "channel", "group"]).default("channel"),
+    /** Channel axis for `granularity: "channel"` (`"output"`, `"input"` or a number), as rtn. @default "output" */
+    axis: channelAxisSchema.default("output"),
+    /** Elements per group for `granularity: "group"`. @default 128 */
+    groupSize: z.number().int().min(1).max(2 ** 31 - 1).default(128),
+    /** λ of H += λ·mean(diag H)·I (the reference's `percdamp`). @default 0.01 */
+    dampening: z.number().min(0).max(1e6).default(0.01),
+    /** Quantize the inputs in order of decreasing H_kk (the reference's `--act-order`). @default false */
+    actOrder: z.boolean().default(false),
+    /** Columns per lazy-batch block. @default 128 */
+    blockSize: z.number().int().min(1).max(65_536).default(128),
+    /** Calibration samples per layer (capped at the model's calibration set). @default 128 */
+    samples: z.number().int().min(1).max(1_000_000).default(128),
+    /**
+     * `quantized`: each layer's inputs come from the network with the earlier layers already
+     * quantized (the reference's sequential mode); `float`: from the float network.
+     * @default "quantized"
+     */
+    target: z.enum(["quantized", "float"]).default("quantized"),
+  })
+  .superRefine((o, ctx) => {
+    if (o.scheme === "symmetric" && o.bits < 2) ctx.addIssue({ code: "custom", path: ["bits"], message: "must be at least 2 with scheme symmetric (2^b − 1 levels)" });
+    if (o.scheme === "symmetric" && o.zero === "free") ctx.addIssue({ code: "custom", path: ["zero"], message: "cannot be free with scheme symmetric; drop the option" });
+  });
+
+/** Validated gptq options. */
+export type GptqOptions = z.output<typeof gptqOptionsSchema>;
+/** gptq options as a user writes them. */
+export type GptqOptionsInput = z.input<typeof gptqOptionsSchema>;
+
+/** H is not positive definite even after dampening (calibration inputs too few or degenerate). */
+export class HessianNotPositiveDefiniteError extends InvalidOptionsError {
+  constructor(layer: string, column: number, dampening: number) {
+    super("gptq", "dampening", `${dampening} leaves H of layer "${printable(layer)}" not positive definite (Cholesky pivot at input ${column}); raise dampening (e.g. 0.01–0.1) or give more calibration samples`);
+  }
+}
+
+/** The grouping of a tensor for the options (channel axis resolved through the tensor's layout). */
+export function gptqGrouping(t: WeightTensor, o: GptqOptions): Grouping {
+  if (o.granularity === "group") return { kind: "group", size: o.groupSize };
+  if (o.granularity === "tensor" || t.shape.length === 0) return { kind: "tensor" };
+  return { kind: "channel", axis: resolveChannelAxis(t, o.axis, "gptq") };
+}
+
+interface Quantized { readonly codebook: Codebook; readonly codes: Uint32Array; readonly grouping: Grouping }
+
+/** GPTQ of one kernel `[fanIn, fanOut]` with H (identity H = plain rounding on the same grids). */
+function quantizeKernel(t: WeightTensor, k: number, n: number, h: Float64Array, o: GptqOptions, layer: string): Quantized {
+  const grouping = gptqGrouping(t, o);
+  const groups = groupIndexMap(t.shape, grouping);
+  const r = gptqLayer({ w: t.data, k, n, h, groups, groupCount: Math.max(1, groupCount(t.shape, grouping)), spec: o, dampening: o.dampening, actOrder: o.actOrder, blockSize: o.blockSize });
+  if (!r.ok) throw new HessianNotPositiveDefiniteError(layer, r.failedColumn, o.dampening);
+  return { codebook: { kind: "affine", id: t.name, levels: r.levels, scale: r.scale, zeroPoint: r.zeroPoint }, codes: r.codes, grouping };
+}
+
+/** A tensor that is no layer's kernel: the same grids without feedback (H = I makes GPTQ round to nearest). */
+function roundOnly(t: WeightTensor, o: GptqOptions): Quantized {
+  const n = t.shape.length > 0 ? t.shape[t.shape.length - 1]! : 1;
+  const k = n === 0 ? 0 : t.data.length / n;
+  const h = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) h[i * k + i] = 1;
+  return quantizeKernel(t, k, n, h, { ...o, actOrder: false }, t.name);
+}
+
+function kernelOf(t: WeightTensor, layer: LayerInfo): void {
+  const last = t.shape.length - 1;
+  const out = t.outputAxis === undefined ? last : t.outputAxis < 0 ? t.outputAxis + t.shape.length : t.outputAxis;
+  if (t.data.length !== layer.fanIn * layer.fanOut || t.shape[last] !== layer.fanOut || out !== last) {
+    throw new ShapeMismatchError(`kernel "${printable(t.name)}" of shape [${t.shape.join(", ")}] is not laid out [fan-in ${layer.fanIn}, fan-out ${layer.fanOut}] with the outputs last, as layer "${printable(layer.name)}" needs for gptq. Pass the model's own weights.`);
+  }
+}
+
+async function quantizeLayer(ctx: RunContext, layer: LayerInfo, t: WeightTensor, current: WeightSet, o: GptqOptions): Promise<Quantized> {
+  kernelOf(t, layer);
+  const model = ctx.model!;
+  const samples = Math.min(o.samples, model.calibrationSet?.count ?? Infinity);
+  if (samples < 1) {
+    ctx.diagnostics.report({ severity: "warning", source: "gptq", ruleId: "no-calibration-data", tensor: t.name, message: `the model has no calibration samples; layer "${printable(layer.name)}" is rounded to nearest on the same grid.` });
+    return roundOnly(t, o);
+  }
+  const x = await model.layerInputs!.layerInputs(layer.name, samples, o.target === "quantized" ? current : undefined);
+  if (x.cols !== layer.fanIn) throw new ShapeMismatchError(`layer inputs of "${printable(layer.name)}" have ${x.cols} columns but the kernel has fan-in ${layer.fanIn}. The model probe is inconsistent; fix its layerInputs.`);
+  throwIfAborted(ctx);
+  const h = hessianFromInputs(x.data, x.rows, x.cols);
+  return quantizeKernel(t, layer.fanIn, layer.fanOut, h, o, layer.name);
+}
+
+/**
+ * GPTQ (Frantar et al. 2022): layer by layer, from the layer's inputs on calibration data
+ * (convs through their im2col view), quantizes the kernel column by column with error feedback
+ * through the upper Cholesky factor of H⁻¹, onto rtn's affine grids (per tensor, channel or
+ * group), so every coder and target that reads rtn's output reads gptq's. Needs the model
+ * capability `layerInputs`; selected tensors that are no layer's kernel are rounded on the same
+ * grid. Throws {@link HessianNotPositiveDefiniteError} when H + λ·mean(diag)·I is not PD.
+ *
+ * @param defaults - option defaults under the options given at run time
+ */
+export function gptqQuantizer(defaults?: Partial<GptqOptionsInput>): QuantizerPlugin<GptqOptions> {
+  return defineQuantizer({
+    id: "gptq",
+    version: VERSION,
+    description: "GPTQ (Frantar et al. 2022): layer-wise quantization with Hessian error feedback (Cholesky of H⁻¹, blocks of 128, act order) onto rtn's affine grids",
+    options: gptqOptionsSchema,
+    defaults,
+    create: (o) => ({
+      id: "gptq",
+      needs: ["layerInputs"],
+      async quantize(weights: WeightSet, ctx: RunContext): Promise<QuantizedModel> {
+        const model = ctx.model;
+        if (!model?.layerInputs) throw new MissingCapabilityError("gptq", "layerInputs");
+        for (const t of weights) assertFinite(t);
+        const selected = new Map(weights.map((t) => [t.name, t]));
+        const current = new Map(model.weights.map((t) => [t.name, t]));
+        const done = new Map<string, Quantized>();
+        for (const layer of model.layers ?? []) {
+          const t = selected.get(layer.weight);
+          if (!t || done.has(t.name)) continue;
+          throwIfAborted(ctx);
+          ctx.progress.update("gptq", done.size, weights.length);
+          const r = await quantizeLayer(ctx, layer, t, model.weights.map((w) => current.get(w.name) ?? w), o);
+          done.set(t.name, r);
+          if (o.target === "quantized") current.set(t.name, { ...t, data: dequantized(t, r) });
+        }
+        const codebooks: Codebook[] = [];
+        const tensors: QuantizedTensor[] = [];
+        for (const t of weights) {
+          const r = done.get(t.name) ?? roundOnly(t, o);
+          codebooks.push(r.codebook);
+          tensors.push({ name: t.name, shape: t.shape, role: t.role, layer: t.layer, layerKind: t.layerKind, codebook: t.name, grouping: r.grouping, codes: r.codes });
+        }
+        return { codebooks, tensors };
+      },
+    }),
+  });
+}
+
+function dequantized(t: WeightTensor, r: Quantized): Float32Array {
+  const cb = r.codebook as Extract<Codebook, { kind: "affine" }>;
+  const g = groupIndexMap(t.shape, r.grouping);
+  const out = new Float32Array(t.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = Math.fround((r.codes[i]! - cb.zeroPoint[g[i]!]!) * cb.scale[g[i]!]!);
+  return out;
+}

@@ -1,0 +1,6 @@
+import { expect, it } from "vitest";
+
+// Pins the public surface: adding, renaming or removing an export must be a deliberate change.
+it("exports exactly the public API", async () => {
+  expect(Object.keys(await import("./index.js")).sort()).toEqual(["VERSION", "hqqGroup", "hqqOptionsSchema", "hqqQuantize", "hqqQuantizeTensor", "hqqQuantizer", "shrinkLp"]);
+});
