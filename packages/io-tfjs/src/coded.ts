@@ -6,7 +6,7 @@ import { ransCoder } from "@quantforge/coder-rans";
 import { DecodeError, FormatError, IoError, codebookMap, decodeContainer, dequantizeTensor, instantiate, printable, shapeSize, type Coder } from "@quantforge/core";
 import { readContainedFile, readRegularFile } from "@quantforge/core/node";
 import { layoutManifest, type TfjsWeightSpec } from "./manifest.js";
-import { MAX_MODEL_JSON_BYTES, decodeFloatEntry, decodeNonFloatEntry, readEntryBytes, readTfjsModel } from "./read.js";
+import { MAX_MODEL_JSON_BYTES, checkJsonContainers, decodeFloatEntry, decodeNonFloatEntry, readEntryBytes, readTfjsModel } from "./read.js";
 import { CODED_TFJS_FORMAT, CODED_TFJS_VERSION, type CodedTfjsSection } from "./write.js";
 
 /** Options of the coded-model loader. */
@@ -136,6 +136,7 @@ export async function loadCodedTfjsModel(modelJsonPath: string, tf?: TfjsLoaders
   const t: TfjsLoaders = tf ?? (await import("@tensorflow/tfjs"));
   const path = resolve(modelJsonPath);
   const raw = await readRegularFile(path, { what: "model.json", maxBytes: MAX_MODEL_JSON_BYTES });
+  checkJsonContainers(raw, printable(modelJsonPath));
   let json: Record<string, unknown>;
   try {
     json = JSON.parse(new TextDecoder().decode(raw)) as Record<string, unknown>;

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scratch } from "./testing/fixtures.js";
 import { readTfjsModel } from "./read.js";
 import { writeTfjsModel } from "./write.js";
+import { loadCodedTfjsModel } from "./coded.js";
 
 let s: Awaited<ReturnType<typeof scratch>>;
 beforeAll(async () => { s = await scratch(); });
@@ -157,5 +158,12 @@ describe("model.json size before parsing", () => {
     const p = join(s.dir, "many-groups.json");
     await writeFile(p, `{"format":"graph-model","modelTopology":{"node":[]},"weightsManifest":${groups}}`);
     await expect(readTfjsModel(p)).rejects.toMatchObject({ code: ErrorCodes.FORMAT, message: expect.stringMatching(/JSON objects\/arrays/) });
+  });
+  it("the coded loader refuses the same file before JSON.parse", async () => {
+    const groups = `[${Array.from({ length: 600_000 }, (_, i) => `{"paths":["s${i}.bin"],"weights":[]}`).join(",")}]`;
+    const p = join(s.dir, "many-groups-coded.json");
+    await writeFile(p, `{"format":"graph-model","modelTopology":{"node":[]},"weightsManifest":${groups}}`);
+    const neverLoad = { loadGraphModel: () => { throw new Error("must not load"); }, loadLayersModel: () => { throw new Error("must not load"); } };
+    await expect(loadCodedTfjsModel(p, neverLoad as never)).rejects.toMatchObject({ code: ErrorCodes.FORMAT, message: expect.stringMatching(/JSON objects\/arrays/) });
   });
 });

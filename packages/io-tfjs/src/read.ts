@@ -111,6 +111,20 @@ export async function resolveShards(json: Pick<TfjsModelJson, "weightsManifest">
 }
 
 /**
+ * Refuses a model.json holding more than {@link MAX_MODEL_JSON_CONTAINERS} objects/arrays before it
+ * is parsed: `JSON.parse` of a million tiny containers costs ~600 MiB, which no real model needs.
+ * Counting `{`/`[` bytes over-counts brackets inside strings, which only makes the check stricter.
+ * @param raw - The file's bytes.
+ * @param where - The printable file name for the message.
+ * @throws FormatError when there are too many.
+ */
+export function checkJsonContainers(raw: Uint8Array, where: string): void {
+  let containers = 0;
+  for (let i = 0; i < raw.length; i++) if (raw[i] === 0x7b || raw[i] === 0x5b) containers++;
+  if (containers > MAX_MODEL_JSON_CONTAINERS) throw new FormatError(`${where} holds ${containers} JSON objects/arrays (at most ${MAX_MODEL_JSON_CONTAINERS} are read): it is not a tfjs model.json this tool can load. Pass the model.json that tfjs wrote.`);
+}
+
+/**
  * Reads and validates a tfjs model.json (layers or graph model) or a bare weights manifest
  * (`*-weights_manifest.json`, format `weights-manifest`; roles from names and shapes) and its shard files, without
  * reading the weight data: every shard must exist, and the shards of each group must hold
@@ -130,9 +144,7 @@ export async function readTfjsModel(modelJsonPath: string): Promise<TfjsModel> {
   const where = printable(modelJsonPath);
   // The user's file itself: a regular file (a FIFO or device is refused at once, never read).
   const raw = await readRegularFile(path, { what: "model.json", maxBytes: MAX_MODEL_JSON_BYTES });
-  let containers = 0;
-  for (let i = 0; i < raw.length; i++) if (raw[i] === 0x7b || raw[i] === 0x5b) containers++;
-  if (containers > MAX_MODEL_JSON_CONTAINERS) throw new FormatError(`${where} holds ${containers} JSON objects/arrays (at most ${MAX_MODEL_JSON_CONTAINERS} are read): it is not a tfjs model.json this tool can load. Pass the model.json that tfjs wrote.`);
+  checkJsonContainers(raw, where);
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(raw);
