@@ -1,6 +1,7 @@
 import { codebookSize, defineCoder, z, type Coder, type CoderPlugin } from "@quantforge/core";
 import { MAX_LANES, MAX_SCALE_BITS } from "./rans-impl.js";
 import { decodeRansStream, encodeRansStream } from "./stream-impl.js";
+import { decodeRansGroup, encodeRansGroup } from "./group-impl.js";
 
 /** Options of the rANS coder. */
 export const ransOptionsSchema = z.object({
@@ -54,6 +55,12 @@ export function ransCoder(defaults?: Partial<RansOptionsInput>): CoderPlugin<Ran
         id: "rans",
         encode: (tensor, codebook) => encodeRansStream(tensor, codebookSize(codebook), opts),
         decode: (bytes, limits) => decodeRansStream(bytes, limits),
+        // Containers (version 3) code each codebook's tensors together: one shared table, own
+        // tables only where they pay, one state flush and no per-tensor stream header.
+        group: {
+          encodeGroup: (tensors, codebook) => encodeRansGroup(tensors, codebookSize(codebook), opts),
+          decodeGroup: (bytes, count, codebook, limits) => decodeRansGroup(bytes, count, codebookSize(codebook), limits),
+        },
       };
     },
   });

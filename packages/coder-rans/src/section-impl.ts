@@ -54,12 +54,12 @@ export function histogram(values: Uint32Array): { symbols: Uint32Array; counts: 
   return { symbols, counts };
 }
 
-function varintBytes(v: number): number {
+export function varintBytes(v: number): number {
   let b = 1;
   while (v >= 0x80) { v = Math.floor(v / 0x80); b++; }
   return b;
 }
-function bitLength(v: number): number {
+export function bitLength(v: number): number {
   let b = 0;
   while (v > 0) { b++; v = Math.floor(v / 2); }
   return b;
@@ -71,10 +71,11 @@ export function lanesFor(n: number, maxLanes: number): number {
   return Math.min(want, maxLanes);
 }
 
-interface Plan { scaleBits: number; freq: Uint32Array; bytes: number }
+/** A precision and its normalised frequencies; `bytes` estimates table plus payload. */
+export interface Plan { scaleBits: number; freq: Uint32Array; bytes: number }
 
 /** The cheapest precision for this histogram: table bytes plus estimated payload bytes. */
-function planRans(counts: Float64Array, opts: SectionOptions, lanes: number): Plan | null {
+export function planRans(counts: Float64Array, opts: SectionOptions, lanes: number): Plan | null {
   const k = counts.length;
   const minScale = Math.max(1, bitLength(k - 1));
   let best: Plan | null = null;

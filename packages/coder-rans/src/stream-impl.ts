@@ -23,13 +23,7 @@ const FLAG_SPARSE = 1;
  */
 export function encodeRansStream(t: QuantizedTensor, alphabetSize: number, opts: SectionOptions): Uint8Array {
   const codes = t.codes;
-  for (let i = 0; i < codes.length; i++) {
-    if (codes[i]! >= alphabetSize) throw new ShapeMismatchError(`tensor "${t.name}" has code ${codes[i]} at ${i}, outside its codebook's ${alphabetSize} codes. Fix the quantizer's output.`);
-  }
-  const total = shapeSize(t.shape);
-  const expected = t.sparse ? t.sparse.positions.length : total;
-  if (codes.length !== expected) throw new ShapeMismatchError(`tensor "${t.name}" has ${codes.length} codes but needs ${expected}. Fix the quantizer's output.`);
-  if (total > MAX_ELEMENTS) throw new ShapeMismatchError(`tensor "${t.name}" has ${total} elements; the rans coder handles at most ${MAX_ELEMENTS}. Split the tensor.`);
+  const total = checkTensor(t, alphabetSize);
   const w = new ByteWriter(64 + (codes.length >> 1));
   for (let i = 0; i < 4; i++) w.u8(RANS_MAGIC.charCodeAt(i));
   w.u8(RANS_VERSION).u8(t.sparse ? FLAG_SPARSE : 0);
@@ -38,19 +32,35 @@ export function encodeRansStream(t: QuantizedTensor, alphabetSize: number, opts:
   const gk = t.grouping.kind;
   w.u8(gk === "tensor" ? 0 : gk === "channel" ? 1 : 2).varint(gk === "channel" ? t.grouping.axis : gk === "group" ? t.grouping.size : 0);
   w.varint(codes.length);
-  if (t.sparse) {
-    const p = t.sparse.positions;
-    for (let i = 0; i < p.length; i++) {
-      if (p[i]! >= total || (i > 0 && p[i]! <= p[i - 1]!)) throw new ShapeMismatchError(`tensor "${t.name}" has sparse positions that are not strictly increasing inside 0…${total - 1}. Fix the quantizer's output.`);
-    }
-    writeGaps(w, p, opts);
-  }
+  if (t.sparse) writeGaps(w, t.sparse.positions, opts);
   writeSection(w, codes, alphabetSize, opts);
   const head = w.finish();
   const out = new Uint8Array(head.length + 4);
   out.set(head);
   new DataView(out.buffer).setUint32(head.length, crc32(head), true);
   return out;
+}
+
+/**
+ * Checks what the coder needs of a tensor (codes below the alphabet, one per element or
+ * survivor, strictly increasing positions, at most MAX_ELEMENTS) and returns its element count.
+ */
+export function checkTensor(t: QuantizedTensor, alphabetSize: number): number {
+  const codes = t.codes;
+  for (let i = 0; i < codes.length; i++) {
+    if (codes[i]! >= alphabetSize) throw new ShapeMismatchError(`tensor "${t.name}" has code ${codes[i]} at ${i}, outside its codebook's ${alphabetSize} codes. Fix the quantizer's output.`);
+  }
+  const total = shapeSize(t.shape);
+  const expected = t.sparse ? t.sparse.positions.length : total;
+  if (codes.length !== expected) throw new ShapeMismatchError(`tensor "${t.name}" has ${codes.length} codes but needs ${expected}. Fix the quantizer's output.`);
+  if (total > MAX_ELEMENTS) throw new ShapeMismatchError(`tensor "${t.name}" has ${total} elements; the rans coder handles at most ${MAX_ELEMENTS}. Split the tensor.`);
+  if (t.sparse) {
+    const p = t.sparse.positions;
+    for (let i = 0; i < p.length; i++) {
+      if (p[i]! >= total || (i > 0 && p[i]! <= p[i - 1]!)) throw new ShapeMismatchError(`tensor "${t.name}" has sparse positions that are not strictly increasing inside 0…${total - 1}. Fix the quantizer's output.`);
+    }
+  }
+  return total;
 }
 
 function corrupt(what: string): never {

@@ -20,20 +20,41 @@ async function model(): Promise<QuantizedModel> {
 }
 
 describe("ContainerEncoder", () => {
-  it("produces byte-identical containers and sizes to encodeContainer", async () => {
+  it("in version 1, produces byte-identical containers and sizes to encodeContainer", async () => {
     const qm = await model();
     const coder = instantiate(rawTestCoder());
-    const whole = encodeContainer(qm, coder, { k: 1 }, { version: 1 }); // the streaming encoder writes the classic layout
-    const enc = new ContainerEncoder(coder, { k: 1 });
+    const whole = encodeContainer(qm, coder, { k: 1 }, { version: 1 });
+    // Version 2 became the default (issue 19); the classic layout is still written on request.
+    const enc = new ContainerEncoder(coder, { k: 1 }, { version: 1 });
     const cbs = codebookMap(qm);
     const recs = qm.tensors.map((t) => enc.tensorRecord(t, cbs.get(t.codebook)!));
     const pts = qm.passthrough!.map((t) => enc.passthroughRecord(t));
-    const bytes = assembleContainer([enc.head(), ...recs, enc.middle(), ...pts]);
+    const bytes = assembleContainer([enc.head(), ...recs, enc.middle(), ...pts, enc.tail()]);
     expect(bytes).toEqual(whole.bytes);
     expect(enc.size()).toEqual(whole.size);
     const back = decodeContainer(bytes, () => coder).model;
     expect(back.tensors.map((t) => t.name)).toEqual(["a", "b"]);
     expect(back.passthrough?.[0]?.data).toEqual(bias.data);
+  });
+
+  it("writes version 2 by default: the same model, tensorOrder and sizes that add up, in fewer bytes than version 1", async () => {
+    const qm = await model();
+    const coder = instantiate(rawTestCoder());
+    const meta = { k: 1, tensorOrder: ["c", "b", "a"] };
+    const enc = new ContainerEncoder(coder, meta);
+    const cbs = codebookMap(qm);
+    const recs = qm.tensors.map((t) => enc.tensorRecord(t, cbs.get(t.codebook)!, coder.encode(t, cbs.get(t.codebook)!)));
+    const pts = qm.passthrough!.map((t) => enc.passthroughRecord(t));
+    const bytes = assembleContainer([enc.head(), ...recs, enc.middle(), ...pts, enc.tail()]);
+    expect(bytes[4]).toBe(2);
+    const back = decodeContainer(bytes, () => coder);
+    const whole = encodeContainer(qm, coder, meta, { version: 2 });
+    expect(back.model).toEqual(decodeContainer(whole.bytes, () => coder).model);
+    expect(back.metadata).toEqual(meta);
+    const s = enc.size();
+    expect(s.totalBytes).toBe(bytes.length);
+    expect(s.headerBytes + s.codebookBytes + s.passthroughBytes + s.tensors.reduce((a, t) => a + t.streamBytes, 0)).toBe(s.totalBytes);
+    expect(bytes.length).toBeLessThan(encodeContainer(qm, coder, meta, { version: 1 }).bytes.length);
   });
 
   it("rejects records after the head and conflicting codebooks", async () => {

@@ -2,6 +2,7 @@ import { ByteWriter } from "./bytes.js";
 import { writeCodebook } from "./codebook-io.js";
 import type { Codebook } from "./codebook.js";
 import { CONTAINER_MAGIC, CONTAINER_VERSION } from "./container.js";
+import { COMPACT_CONTAINER_VERSION, compactOrderOf, tagsByte, writeFrontCoded } from "./container-v2.js";
 import { crc32 } from "./crc32.js";
 import { InvalidQuantizedError } from "./errors.js";
 import type { Coder, EncodedSize } from "./plugin.js";
@@ -22,16 +23,28 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** Options of {@link ContainerEncoder}. */
+export interface ContainerEncoderOptions {
+  /**
+   * 2 (default): the compact layout, its string table in order of first appearance (a record
+   * must know its name's index before the other names are seen), nameless coder streams and
+   * `tensorOrder` as indices. 1: the classic layout, byte-identical to `encodeContainer(…, { version: 1 })`.
+   * Version 3 (grouped) needs every tensor of a codebook at once, which a streaming writer does
+   * not have.
+   */
+  readonly version?: 1 | 2;
+}
+
 /**
- * Builds a `.qf` container (format version 1, byte-identical to what `encodeContainer` writes
- * for the same model) one tensor at a time, so a model larger than memory can be coded.
+ * Builds a `.qf` container (format version 2 by default, or 1) one tensor at a time, so a model
+ * larger than memory can be coded.
  *
- * The format puts every codebook before the first tensor, so the container cannot be written
- * front to back while tensors are still being quantized. Instead each `tensorRecord` /
- * `passthroughRecord` call returns that record's bytes for the caller to append to a spool
- * (a temp file), and at the end the file is assembled as
+ * The format puts every codebook (and, in version 2, the string table) before the first tensor,
+ * so the container cannot be written front to back while tensors are still being quantized.
+ * Instead each `tensorRecord` / `passthroughRecord` call returns that record's bytes for the
+ * caller to append to a spool (a temp file), and at the end the file is assembled as
  *
- *   head() ‖ tensor records ‖ middle() ‖ passthrough records ‖ CRC-32 of all of that
+ *   head() ‖ tensor records ‖ middle() ‖ passthrough records ‖ tail() ‖ CRC-32 of all of that
  *
  * Memory stays at the codebooks (small parameter arrays) plus the record being coded.
  *
@@ -39,7 +52,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * ```ts
  * const enc = new ContainerEncoder(coder, { quantizer: "rtn" });
  * for (const t of tensors) spoolA.push(enc.tensorRecord(t, codebookOf(t)));
- * const bytes = assembleContainer([enc.head(), ...spoolA, enc.middle(), ...spoolB]);
+ * const bytes = assembleContainer([enc.head(), ...spoolA, enc.middle(), ...spoolB, enc.tail()]);
  * ```
  */
 export class ContainerEncoder {
@@ -49,19 +62,35 @@ export class ContainerEncoder {
   private passthroughCount = 0;
   private passthroughBytes = 0;
   private finished = false;
+  private readonly version: 1 | 2;
+  /** Version 2: strings in order of first appearance, and the stored names in record order. */
+  private readonly strings = new Map<string, number>();
+  private readonly names: string[] = [];
+  private readonly ptNames: string[] = [];
+  private compact: { head: Uint8Array; tail: Uint8Array } | null = null;
 
   /**
    * @param coder - Codes each tensor's stream; its id is stored in the header.
    * @param metadata - JSON metadata stored in the header (must be deterministic).
+   * @param options - Container version (2 unless asked for 1).
    */
-  constructor(private readonly coder: Coder, private readonly metadata: Record<string, unknown> = {}) {}
+  constructor(private readonly coder: Coder, private readonly metadata: Record<string, unknown> = {}, options: ContainerEncoderOptions = {}) {
+    this.version = options.version ?? COMPACT_CONTAINER_VERSION;
+  }
+
+  private stringIndex(s: string): number {
+    let i = this.strings.get(s);
+    if (i === undefined) { i = this.strings.size; this.strings.set(s, i); }
+    return i;
+  }
 
   /**
    * Codes one quantized tensor and registers its codebook (a codebook id seen before must come
    * with an identical codebook).
    *
    * @param stream - The coder's stream for `t`, when the caller already coded it (e.g. to verify
-   *   the round trip); it must be exactly what this encoder's coder produces for `t`.
+   *   the round trip); it must be exactly what this encoder's coder produces for `t`. Version 2
+   *   stores nameless streams, so it codes `t` again without its name and ignores this.
    * @returns The tensor's record (tags, length, coder stream), to be spooled in call order.
    * @throws {InvalidQuantizedError} When the tensor does not fit its codebook, or a codebook id
    *   is reused for a different codebook.
@@ -78,9 +107,18 @@ export class ContainerEncoder {
     const count = shapeSize(t.shape);
     if (seen) seen.users += count;
     else this.codebooks.set(cb.id, { bytes: cbBytes, users: count });
-    stream ??= this.coder.encode(t, cb);
-    const r = new ByteWriter(stream.length + 32);
-    writeTags(r, t);
+    let r: ByteWriter;
+    if (this.version === COMPACT_CONTAINER_VERSION) {
+      stream = this.coder.encode({ ...t, name: "", codebook: "" }, { ...cb, id: "" });
+      r = new ByteWriter(stream.length + 32);
+      const ci = [...this.codebooks.keys()].indexOf(cb.id);
+      r.u8(tagsByte(t)).varint(this.stringIndex(t.name)).varint(t.layer ? this.stringIndex(t.layer) + 1 : 0).varint(ci);
+      this.names.push(t.name);
+    } else {
+      stream ??= this.coder.encode(t, cb);
+      r = new ByteWriter(stream.length + 32);
+      writeTags(r, t);
+    }
     r.varint(stream.length).bytes(stream);
     const rec = r.finish();
     this.tensorRows.push({ name: t.name, count, streamBytes: stream.length, codebook: cb.id });
@@ -97,9 +135,15 @@ export class ContainerEncoder {
     this.open();
     if (t.data.length !== shapeSize(t.shape)) throw new InvalidQuantizedError(`passthrough tensor "${t.name}" has the wrong length.`);
     const w = new ByteWriter(t.data.length * 4 + 64);
-    w.str(t.name).varint(t.shape.length);
-    for (const d of t.shape) w.varint(d);
-    writeTags(w, t);
+    if (this.version === COMPACT_CONTAINER_VERSION) {
+      w.varint(this.stringIndex(t.name)).u8(tagsByte(t)).varint(t.layer ? this.stringIndex(t.layer) + 1 : 0).varint(t.shape.length);
+      for (const d of t.shape) w.varint(d);
+      this.ptNames.push(t.name);
+    } else {
+      w.str(t.name).varint(t.shape.length);
+      for (const d of t.shape) w.varint(d);
+      writeTags(w, t);
+    }
     w.f32array(t.data);
     const rec = w.finish();
     this.passthroughCount++;
@@ -107,9 +151,13 @@ export class ContainerEncoder {
     return rec;
   }
 
-  /** Magic, version, coder id, metadata, every codebook and the tensor count. Ends the recording. */
+  /**
+   * Magic, version, coder id, metadata, (version 2: the string table,) every codebook and the
+   * tensor count. Ends the recording.
+   */
   head(): Uint8Array {
     this.finished = true;
+    if (this.version === COMPACT_CONTAINER_VERSION) return this.compactParts().head;
     const w = new ByteWriter(1 << 12);
     for (let i = 0; i < 4; i++) w.u8(CONTAINER_MAGIC.charCodeAt(i));
     w.u16(CONTAINER_VERSION).u16(0).str(this.coder.id).str(JSON.stringify(this.metadata));
@@ -125,10 +173,33 @@ export class ContainerEncoder {
     return new ByteWriter(16).varint(this.passthroughCount).finish();
   }
 
+  /** What follows the passthrough records: version 2's tensor order table; nothing in version 1. */
+  tail(): Uint8Array {
+    this.finished = true;
+    return this.version === COMPACT_CONTAINER_VERSION ? this.compactParts().tail : new Uint8Array(0);
+  }
+
+  private compactParts(): { head: Uint8Array; tail: Uint8Array } {
+    if (this.compact) return this.compact;
+    const { metadata, order } = compactOrderOf([...this.names, ...this.ptNames], this.metadata);
+    const w = new ByteWriter(1 << 12);
+    for (let i = 0; i < 4; i++) w.u8(CONTAINER_MAGIC.charCodeAt(i));
+    w.u16(COMPACT_CONTAINER_VERSION).u16(0).str(this.coder.id).str(JSON.stringify(metadata));
+    writeFrontCoded(w, [...this.strings.keys()]);
+    w.varint(this.codebooks.size);
+    for (const { bytes } of this.codebooks.values()) w.varint(bytes.length).bytes(bytes);
+    w.varint(this.tensorRows.length);
+    const t = new ByteWriter(16);
+    t.varint(order ? order.length : 0);
+    for (const i of order ?? []) t.varint(i);
+    this.compact = { head: w.finish(), tail: t.finish() };
+    return this.compact;
+  }
+
   /** Exact sizes of the assembled container (same accounting as `encodeContainer`). */
   size(): EncodedSize {
-    const head = this.head().length, middle = this.middle().length;
-    const totalBytes = head + this.tensorRecordBytes + middle + this.passthroughBytes + 4;
+    const head = this.head().length, middle = this.middle().length, tail = this.tail().length;
+    const totalBytes = head + this.tensorRecordBytes + middle + this.passthroughBytes + tail + 4;
     let codebookBytes = 0;
     for (const { bytes } of this.codebooks.values()) codebookBytes += bytes.length;
     let streamTotal = 0;
@@ -153,7 +224,7 @@ export class ContainerEncoder {
 }
 
 /**
- * Concatenates container parts (head, records, middle, records) and appends the CRC-32, for
+ * Concatenates container parts (head, records, middle, records, tail) and appends the CRC-32, for
  * containers small enough to assemble in memory (tests, small models). Large ones are assembled
  * on disk by streaming the same parts through `crc32(…, crc)`.
  */

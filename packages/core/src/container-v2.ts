@@ -33,7 +33,8 @@ const ROLES: readonly (TensorRole | undefined)[] = [undefined, "weight", "bias",
 const KINDS: readonly (LayerKind | undefined)[] = [undefined, "dense", "conv2d", "other"];
 const utf8 = new TextEncoder();
 
-function tagsByte(t: { role?: TensorRole; layerKind?: LayerKind }): number {
+/** Role and layer kind in one byte (role | kind << 2). */
+export function tagsByte(t: { role?: TensorRole; layerKind?: LayerKind }): number {
   return ROLES.indexOf(t.role) | (KINDS.indexOf(t.layerKind) << 2);
 }
 function readTags(b: number): { role?: TensorRole; layerKind?: LayerKind } {
@@ -57,12 +58,12 @@ function orderIndices(order: unknown, names: readonly string[]): number[] | null
   return out;
 }
 
-/** Writes the body of a version-2 container after the common head; returns the sizes it measured. */
-export function writeCompactBody(w: ByteWriter, qm: QuantizedModel, coder: Coder, order: readonly number[] | null): Omit<EncodedSize, "totalBytes" | "headerBytes"> {
-  const cbs = codebookMap(qm);
-  const pt = qm.passthrough ?? [];
-  const strings = [...new Set([...qm.tensors, ...pt].flatMap((t) => [t.name, ...(t.layer ? [t.layer] : [])]))].sort();
-  const index = new Map(strings.map((s, i) => [s, i]));
+/**
+ * The string table of version 2: each string front-coded against the one before it. Readers take
+ * the strings in any order (the streaming encoder lists them as they come; `encodeContainer`
+ * sorts them, which shares more).
+ */
+export function writeFrontCoded(w: ByteWriter, strings: readonly string[]): void {
   w.varint(strings.length);
   let prev = new Uint8Array(0);
   for (const s of strings) {
@@ -72,6 +73,15 @@ export function writeCompactBody(w: ByteWriter, qm: QuantizedModel, coder: Coder
     w.varint(k).varint(b.length - k).bytes(b.subarray(k));
     prev = b;
   }
+}
+
+/** Writes the body of a version-2 container after the common head; returns the sizes it measured. */
+export function writeCompactBody(w: ByteWriter, qm: QuantizedModel, coder: Coder, order: readonly number[] | null): Omit<EncodedSize, "totalBytes" | "headerBytes"> {
+  const cbs = codebookMap(qm);
+  const pt = qm.passthrough ?? [];
+  const strings = [...new Set([...qm.tensors, ...pt].flatMap((t) => [t.name, ...(t.layer ? [t.layer] : [])]))].sort();
+  const index = new Map(strings.map((s, i) => [s, i]));
+  writeFrontCoded(w, strings);
   w.varint(qm.codebooks.length);
   const cbIndex = new Map<string, number>();
   const cbBytes = new Map<string, number>();
@@ -112,7 +122,11 @@ export function writeCompactBody(w: ByteWriter, qm: QuantizedModel, coder: Coder
 
 /** Splits `tensorOrder` out of the metadata when the compact order table can hold it. */
 export function compactOrder(qm: QuantizedModel, metadata: Record<string, unknown>): { metadata: Record<string, unknown>; order: number[] | null } {
-  const names = [...qm.tensors, ...(qm.passthrough ?? [])].map((t) => t.name);
+  return compactOrderOf([...qm.tensors, ...(qm.passthrough ?? [])].map((t) => t.name), metadata);
+}
+
+/** {@link compactOrder} given the stored names (tensors, then passthrough). */
+export function compactOrderOf(names: readonly string[], metadata: Record<string, unknown>): { metadata: Record<string, unknown>; order: number[] | null } {
   const order = orderIndices(metadata.tensorOrder, names);
   if (!order) return { metadata, order: null };
   const { tensorOrder: _, ...rest } = metadata;

@@ -10,10 +10,12 @@ import type { QuantizedModel, QuantizedTensor } from "./quantized.js";
 import { shapeSize, type LayerKind, type TensorRole, type WeightTensor } from "./tensor.js";
 import { assertQuantizedTensor, codebookMap } from "./validate.js";
 import { COMPACT_CONTAINER_VERSION, compactOrder, readCompactBody, writeCompactBody } from "./container-v2.js";
+import { GROUPED_CONTAINER_VERSION, readGroupedBody, writeGroupedBody } from "./container-v3.js";
 
 /**
- * The `.qf` container. `encodeContainer` writes the compact version 2 (see container-v2.ts) unless
- * asked for version 1; `decodeContainer` reads both. Version 1, all little-endian:
+ * The `.qf` container. `encodeContainer` writes the grouped version 3 (see container-v3.ts) for
+ * coders that code codebook groups (`Coder.group`), else the compact version 2 (container-v2.ts),
+ * unless asked for another version; `decodeContainer` reads all three. Version 1, little-endian:
  *
  *   "QFRG" | u16 version | u16 flags (0)
  *   str coder id | str metadata JSON
@@ -27,7 +29,7 @@ import { COMPACT_CONTAINER_VERSION, compactOrder, readCompactBody, writeCompactB
 export const CONTAINER_MAGIC = "QFRG";
 /** Version of the classic layout (below), still written by `ContainerEncoder` and on request. */
 export const CONTAINER_VERSION = 1;
-export { COMPACT_CONTAINER_VERSION };
+export { COMPACT_CONTAINER_VERSION, GROUPED_CONTAINER_VERSION };
 
 const ROLES: readonly (TensorRole | undefined)[] = [undefined, "weight", "bias", "other"];
 const KINDS: readonly (LayerKind | undefined)[] = [undefined, "dense", "conv2d", "other"];
@@ -53,20 +55,23 @@ export interface EncodeContainerOptions {
   /**
    * Container format version: 2 (default) is the compact layout — names and layers in one
    * front-coded string table, tensor headers as varint indices, nameless coder streams and
-   * `metadata.tensorOrder` as indices; 1 is the classic layout (byte-identical to `ContainerEncoder`).
+   * `metadata.tensorOrder` as indices; 1 is the classic layout; 3 (the default for coders with
+   * `group`) codes every codebook's tensors as one group and token-codes the names.
    */
-  readonly version?: 1 | 2;
+  readonly version?: 1 | 2 | 3;
 }
 
 /** Codes a quantized model into a `.qf` container with `coder`; sizes are the real byte counts. */
 export function encodeContainer(qm: QuantizedModel, coder: Coder, metadata: Record<string, unknown> = {}, options: EncodeContainerOptions = {}): EncodedModel {
-  if ((options.version ?? COMPACT_CONTAINER_VERSION) === COMPACT_CONTAINER_VERSION) {
+  const version = options.version ?? (coder.group ? GROUPED_CONTAINER_VERSION : COMPACT_CONTAINER_VERSION);
+  if (version === GROUPED_CONTAINER_VERSION && !coder.group) throw new InvalidQuantizedError(`coder "${coder.id}" cannot write container version 3 (it has no group coding). Use version 2.`);
+  if (version !== CONTAINER_VERSION) {
     codebookMap(qm); // duplicate codebook ids are an error before anything is written
     const { metadata: meta, order } = compactOrder(qm, metadata);
     const w = new ByteWriter(1 << 16);
     for (let i = 0; i < 4; i++) w.u8(CONTAINER_MAGIC.charCodeAt(i));
-    w.u16(COMPACT_CONTAINER_VERSION).u16(0).str(coder.id).str(JSON.stringify(meta));
-    const part = writeCompactBody(w, qm, coder, order);
+    w.u16(version).u16(0).str(coder.id).str(JSON.stringify(meta));
+    const part = version === GROUPED_CONTAINER_VERSION ? writeGroupedBody(w, qm, coder.group!, order) : writeCompactBody(w, qm, coder, order);
     const body = w.finish();
     const out = new Uint8Array(body.length + 4);
     out.set(body);
@@ -151,7 +156,7 @@ export function decodeContainer(bytes: Uint8Array, resolveCoder: (id: string) =>
   const body = bytes.length - 4;
   const stored = new DataView(bytes.buffer, bytes.byteOffset + body, 4).getUint32(0, true);
   const version = bytes[4]! | (bytes[5]! << 8);
-  if (version !== CONTAINER_VERSION && version !== COMPACT_CONTAINER_VERSION) throw new DecodeError(`container version ${version} is not supported (this build reads versions ${CONTAINER_VERSION} and ${COMPACT_CONTAINER_VERSION}). Use a matching quantforge.`);
+  if (version !== CONTAINER_VERSION && version !== COMPACT_CONTAINER_VERSION && version !== GROUPED_CONTAINER_VERSION) throw new DecodeError(`container version ${version} is not supported (this build reads versions ${CONTAINER_VERSION} to ${GROUPED_CONTAINER_VERSION}). Use a matching quantforge.`);
   if (crc32(bytes, 0, body) !== stored) throw new DecodeError(`container checksum mismatch: the file is corrupted or truncated. Re-create it.`);
   const flags = bytes[6]! | (bytes[7]! << 8);
   if (flags !== 0) throw new DecodeError(`container has reserved header flags 0x${flags.toString(16)} set (version ${version} defines none). The file is corrupted or from a newer quantforge.`);
@@ -163,6 +168,13 @@ export function decodeContainer(bytes: Uint8Array, resolveCoder: (id: string) =>
   if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) throw new DecodeError("container metadata is not a JSON object. The file is corrupted.");
   const coder = resolveCoder(coderId);
   let budget = containerElementBudget(bytes.length, options);
+  if (version === GROUPED_CONTAINER_VERSION) {
+    if (!coder.group) throw new DecodeError(`container version 3 needs group decoding, which coder "${printable(coderId)}" lacks. The file is corrupted or needs a newer coder.`);
+    const left = { left: budget };
+    const c = readGroupedBody(r, metadata as Record<string, unknown>, coder.group, left);
+    if (r.remaining !== 0) throw new DecodeError(`container has ${r.remaining} unexpected trailing bytes. The file is corrupted.`);
+    return checkedModel(coderId, c.metadata, c.model);
+  }
   if (version === COMPACT_CONTAINER_VERSION) {
     const left = { left: budget };
     const c = readCompactBody(r, metadata as Record<string, unknown>, (b, maxElements) => coder.decode(b, { maxElements }), left);

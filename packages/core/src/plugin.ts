@@ -46,6 +46,11 @@ export interface Quantizer {
  */
 export interface Coder {
   readonly id: string;
+  /**
+   * Optional: codes every tensor of one codebook together (container version 3), so tables,
+   * state flushes and headers can be shared. Containers use it when present.
+   */
+  readonly group?: GroupCoder;
   encode(tensor: QuantizedTensor, codebook: Codebook): Uint8Array;
   /**
    * @param limits - Budgets from the container; a coder checks the declared shape against
@@ -53,6 +58,25 @@ export interface Coder {
    *   again after the call).
    */
   decode(bytes: Uint8Array, limits?: DecodeLimits): QuantizedTensor;
+}
+
+/**
+ * Model-level coding of the tensors that share one codebook (container version 3). The group's
+ * bytes are covered by the container's CRC-32; `decodeGroup` still validates everything it reads
+ * and throws `DecodeError` on anything malformed.
+ */
+export interface GroupCoder {
+  /**
+   * Codes `tensors` (all of `codebook`, in container order) as one byte string.
+   * @returns the bytes and each tensor's share of them (summing to `bytes.length`).
+   */
+  encodeGroup(tensors: readonly QuantizedTensor[], codebook: Codebook): { readonly bytes: Uint8Array; readonly tensorBytes: readonly number[] };
+  /**
+   * Decodes `count` tensors written by `encodeGroup`, nameless (`name` and `codebook` are "": the
+   * container holds them), checking each declared shape against `limits.maxElements` (the sum
+   * over the group) before allocating.
+   */
+  decodeGroup(bytes: Uint8Array, count: number, codebook: Codebook, limits?: DecodeLimits): QuantizedTensor[];
 }
 
 /** Real sizes of a coded model, in bytes. */

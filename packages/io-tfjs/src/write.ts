@@ -339,6 +339,7 @@ async function assembleFromSpool(path: string, enc: ContainerEncoder, spoolPath:
       }
     }
     await put(enc.middle());
+    await put(enc.tail());
     const tail = new Uint8Array(4);
     new DataView(tail.buffer).setUint32(0, crc, true);
     let done = 0;

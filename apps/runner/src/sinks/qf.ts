@@ -44,6 +44,7 @@ export async function qfSink(dir: string, coder: Coder, metadata: Record<string,
         await copy(tPath, tBytes);
         await put(enc.middle());
         await copy(pPath, pBytes);
+        await put(enc.tail());
         const tail = new Uint8Array(4);
         new DataView(tail.buffer).setUint32(0, crc, true);
         await writeAll(out, tail);

@@ -391,6 +391,27 @@ export function describeCoderConformance(plugin: CoderPlugin, o: CoderConformanc
               assertCode(e, ErrorCodes.DECODE, `version-${version} container truncated to ${k} bytes`);
             }
           }
+          // Version 3 (the default for coders with group coding): one byte string per codebook,
+          // covered by the container's CRC only. Corrupted bytes with the CRC fixed must decode
+          // to something or fail with a DecodeError — never another error, never a hang.
+          if (coder.group) {
+            const enc = encodeContainer(model, coder, { test: true });
+            if (enc.bytes[4] !== 3) throw new Error(`a coder with group coding wrote container version ${enc.bytes[4]}, not 3.`);
+            const back = decodeContainer(enc.bytes, () => make());
+            model.tensors.forEach((t, i) => assertSameQuantizedTensor(t, back.model.tensors[i]!));
+            for (let off = 8; off < enc.bytes.length - 4; off += Math.max(1, Math.floor(enc.bytes.length / 97))) {
+              const b = enc.bytes.slice();
+              b[off]! ^= 0x24;
+              const e = await caught(() => decodeContainer(b, () => make()), `version-3 container with byte ${off} flipped`);
+              assertCode(e, ErrorCodes.DECODE, `version-3 container with byte ${off} flipped`);
+              fixCrc(b);
+              try { decodeContainer(b, () => make()); } catch (err) { assertCode(err, ErrorCodes.DECODE, `version-3 container with byte ${off} flipped and its CRC fixed`); }
+            }
+            for (const k of [enc.bytes.length - 1, Math.floor(enc.bytes.length / 2), 5]) {
+              const e = await caught(() => decodeContainer(enc.bytes.slice(0, k), () => make()), `version-3 container truncated to ${k} bytes`);
+              assertCode(e, ErrorCodes.DECODE, `version-3 container truncated to ${k} bytes`);
+            }
+          }
         });
       });
     }
