@@ -23,7 +23,7 @@ const FLAG_SPARSE = 1;
  */
 export function encodeRansStream(t: QuantizedTensor, alphabetSize: number, opts: SectionOptions): Uint8Array {
   const codes = t.codes;
-  const total = checkTensor(t, alphabetSize);
+  checkTensor(t, alphabetSize);
   const w = new ByteWriter(64 + (codes.length >> 1));
   for (let i = 0; i < 4; i++) w.u8(RANS_MAGIC.charCodeAt(i));
   w.u8(RANS_VERSION).u8(t.sparse ? FLAG_SPARSE : 0);

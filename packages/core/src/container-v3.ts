@@ -1,5 +1,5 @@
 import { ByteReader, ByteWriter } from "./bytes.js";
-import { assertFiniteValues, checkedShapeSize, DECODED_BYTES_PER_ELEMENT, MAX_DIMS } from "./budget.js";
+import { checkedShapeSize, DECODED_BYTES_PER_ELEMENT, MAX_DIMS } from "./budget.js";
 import type { Codebook } from "./codebook.js";
 import { readCodebook, writeCodebook } from "./codebook-io.js";
 import { DecodeError, InvalidQuantizedError } from "./errors.js";
@@ -173,8 +173,8 @@ export function readGroupedBody(r: ByteReader, metadata: Record<string, unknown>
     const n = checkedShapeSize(shape, what);
     r.need(n * 4);
     budget.left -= elementsWithin(shape, what, budget.left);
+    // Passthrough values are kept bit-exactly, ±Inf and NaN included (as in versions 1 and 2).
     const data = r.f32array(n);
-    assertFiniteValues(data, what);
     passthrough.push({ name, shape, ...tags, ...layer, data });
   }
   const kind = r.varint();

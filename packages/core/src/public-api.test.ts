@@ -26,6 +26,7 @@ it("exports exactly the public API", async () => {
       "FLOAT16_MAX",
       "FREE_ELEMENTS",
       "FormatError",
+      "GROUPED_CONTAINER_VERSION",
       "InvalidOptionsError",
       "InvalidPluginError",
       "InvalidQuantizedError",
