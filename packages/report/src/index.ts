@@ -9,7 +9,7 @@ export { resultsTable, heatTable, fidelityTable, fmtNum, fmtRel } from "./tables
 export type { Table, TableCell, HeatTable, FidelityTable } from "./tables.js";
 export { renderMarkdown, statusLine } from "./markdown.js";
 export { renderCsv, csvField } from "./csv.js";
-export { renderHtml, escapeHtml, heatColor } from "./html.js";
+export { renderHtml, escapeHtml, heatColor, type RenderHtmlOptions } from "./html.js";
 export { sensitivityChart, renderSensitivityHtml } from "./sensitivity.js";
 export type { SensitivityChartInput, SensitivityChartRow } from "./sensitivity.js";
 export { rankingOf, bestByRanking, flaggedOutputs, bestNote } from "./ranking.js";

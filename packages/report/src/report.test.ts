@@ -212,4 +212,13 @@ describe("html", () => {
     expect(renderMarkdown(fixtureDocument([], 3, true))).toContain("0 of 3 cells finished (0 ok, 0 failed) — interrupted: 3 of 3 cells did not run");
     expect(await renderHtml(fixtureDocument([], 3, true))).toContain("No charts");
   });
+
+  it("leaves the charts out when asked (compare's interrupt path), the tables stay", async () => {
+    const full = await renderHtml(doc);
+    const bare = await renderHtml(doc, { charts: false });
+    expect(full).toContain("<svg");
+    expect(bare).not.toContain("<svg");
+    expect(bare).toContain("Charts left out");
+    expect(bare).toContain('id="results-table"');
+  });
 });
