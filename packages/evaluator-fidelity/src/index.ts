@@ -4,8 +4,12 @@ export { FidelityMeter, fidelityInputs, modelOutputs, DEFAULT_FIDELITY_SETTINGS 
 export type { FidelitySettings, FidelityInputs, FidelityInputSource, FidelityResult, OutputFidelity, ClassifierMode } from "./fidelity.js";
 export { relativeError, isDistribution, softmaxRows, meanKl, argmaxRows, top1Agreement, tensorSqnrDb } from "./fidelity-impl.js";
 export type { MaybeValue } from "./fidelity-impl.js";
-export { sensitivityReport, weightSensitivityReport, formatSensitivityMarkdown } from "./sensitivity.js";
+export { sensitivityReport, weightSensitivityReport, formatSensitivityMarkdown, sensitivityPlanNote } from "./sensitivity.js";
 export type { SensitivityReport, SensitivityRow, SensitivityOptions } from "./sensitivity.js";
 export { VERSION as FIDELITY_VERSION } from "./version.js";
 export { outputFlag, classifierKind, classAxis, isDistributionRows, SATURATION_EPS, NEAR_ZERO_ABS, SPARSE_SHARE, MAX_LOGIT_CLASSES, CLASS_NAME } from "./output-kind.js";
 export type { OutputFlag } from "./output-kind.js";
+export { forwardUnitsPerSample, passSeconds, SECONDS_PER_FORWARD_UNIT, SECONDS_PER_PASS_PARAM } from "./forward-cost.js";
+export type { ForwardShape } from "./forward-cost.js";
+export { planSensitivitySamples, SENSITIVITY_SAMPLE_LADDER, DEFAULT_SENSITIVITY_BUDGET_SECONDS } from "./sensitivity-plan.js";
+export type { SensitivityPlan } from "./sensitivity-plan.js";

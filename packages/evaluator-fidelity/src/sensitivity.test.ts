@@ -2,7 +2,7 @@ import { instantiate, MissingCapabilityError, type ModelProbe, type WeightTensor
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
 import { describe, expect, it } from "vitest";
 import { twoHeadProbe } from "./fake-probe.test-support.js";
-import { formatSensitivityMarkdown, sensitivityReport } from "./index.js";
+import { formatSensitivityMarkdown, planSensitivitySamples, sensitivityReport } from "./index.js";
 
 const rtn4 = () => instantiate(rtnQuantizer(), { bits: 4 });
 
@@ -44,6 +44,40 @@ describe("sensitivity report", () => {
     for (const row of r.rows) expect(row.outputRelErrorWorst.value!).toBeLessThan(1e-3);
     const again = await sensitivityReport(m, { quantizer: instantiate(rtnQuantizer(), { bits: 16 }), seed: 2 });
     expect(again).toEqual(r);
+  });
+  it("measures a tensor whose quantization is exact without its own forward pass, with the same rows", async () => {
+    const m = twoHeadProbe({ gain: 5 });
+    // r/kernel on the 16 levels k/16 (min 0, max 15/16: scale 1/16) that 4-bit rtn reproduces bit for bit.
+    const grid = Float32Array.from(m.weights[2]!.data, (_, i) => (i % 16) / 16);
+    const weights = m.weights.map((t) => (t.name === "r/kernel" ? { ...t, data: grid } : t));
+    const model = { ...m, weights };
+    const r = await sensitivityReport(model, { quantizer: rtn4(), seed: 3 });
+    expect(r.exactTensors).toBe(1);
+    // 2 non-exact tensors + the float reference + "unchanged" (stands for the exact one) + all together.
+    expect(m.calls).toBe(5);
+    const row = r.rows.find((x) => x.tensor === "r/kernel")!;
+    expect([row.outputRelErrorWorst.value, row.outputRelError.value]).toEqual([0, 0]);
+    // The same rows as measuring it: the other tensors' rows are unaffected.
+    const other = await sensitivityReport(model, { quantizer: rtn4(), seed: 3, selector: (t) => t.name !== "r/kernel" });
+    expect(r.rows.filter((x) => x.tensor !== "r/kernel").map((x) => x.outputRelErrorWorst)).toEqual(other.rows.map((x) => x.outputRelErrorWorst));
+  });
+  it("shrinks the samples of a large model to fit budgetSeconds, deterministically; small models keep them", async () => {
+    const m = twoHeadProbe({ gain: 5 });
+    const r = await sensitivityReport(m, { quantizer: rtn4(), seed: 1, budgetSeconds: 60 });
+    expect([r.samples, r.plan!.samples, r.plan!.fits]).toEqual([32, 32, true]);
+    const big = { modelTensors: [{ size: 3e6, rank: 4 }], inputShape: [320, 320, 3] };
+    const p = planSensitivitySamples(big, { passes: 125, requested: 32, budgetSeconds: 60 });
+    expect([p.samples, p.fits]).toEqual([4, false]);
+    expect(planSensitivitySamples(big, { passes: 125, requested: 32, budgetSeconds: 60 })).toEqual(p);
+    const mid = { modelTensors: [{ size: 1e5, rank: 4 }], inputShape: [256, 256, 3] };
+    const q = planSensitivitySamples(mid, { passes: 70, requested: 32, budgetSeconds: 60 });
+    expect(q.samples).toBeLessThan(32);
+    expect(q.fits).toBe(true);
+    expect(planSensitivitySamples(mid, { passes: 70, requested: 32, budgetSeconds: 60, fixed: true }).samples).toBe(32);
+    // Fewer samples in the report, and the markdown says why.
+    const tiny = await sensitivityReport(m, { quantizer: rtn4(), seed: 1, budgetSeconds: 1e-9 });
+    expect([tiny.samples, tiny.plan!.fits]).toEqual([4, false]);
+    expect(formatSensitivityMarkdown(tiny)).toMatch(/4 samples instead of 32/);
   });
   it("needs a forward pass", async () => {
     const m = twoHeadProbe();

@@ -3,7 +3,8 @@ import {
   type DiagnosticsSink, type ModelProbe, type ProgressReporter, type Quantizer, type TensorSelector, type WeightSet,
 } from "@quantforge/core";
 import { tensorSqnrDb, type MaybeValue } from "./fidelity-impl.js";
-import { DEFAULT_FIDELITY_SETTINGS, FidelityMeter, type FidelityInputSource, type FidelitySettings } from "./fidelity.js";
+import { DEFAULT_FIDELITY_SETTINGS, FidelityMeter, type FidelityInputSource, type FidelityResult, type FidelitySettings } from "./fidelity.js";
+import { planSensitivitySamples, type SensitivityPlan } from "./sensitivity-plan.js";
 
 /** One tensor of a sensitivity report. */
 export interface SensitivityRow {
@@ -43,6 +44,13 @@ export interface SensitivityReport {
    * the rows are then ranked by tensor SQNR, lowest first.
    */
   readonly note?: string;
+  /**
+   * How the samples were chosen when a time budget was given (`budgetSeconds`): the cost model's
+   * plan, with `samples` below `requested` on a model too large for the budget.
+   */
+  readonly plan?: SensitivityPlan;
+  /** Tensors whose quantization is exact (decoded = float): their row is measured without a forward pass. */
+  readonly exactTensors?: number;
 }
 
 /** Options of {@link sensitivityReport}. */
@@ -58,6 +66,12 @@ export interface SensitivityOptions {
   readonly diagnostics?: DiagnosticsSink;
   /** Run even when the selector picks no tensor (else `QF_NOTHING_TO_QUANTIZE`). */
   readonly allowEmpty?: boolean;
+  /**
+   * A time budget (seconds on the reference machine): `settings.samples` shrinks along
+   * `SENSITIVITY_SAMPLE_LADDER` until the cost model's estimate of every forward pass fits
+   * (deterministic: from the model's size, never a clock). Unset: `settings.samples` as is.
+   */
+  readonly budgetSeconds?: number;
 }
 
 const key = (v: MaybeValue): number => (v.value === null ? -1 : v.value);
@@ -75,21 +89,39 @@ export async function sensitivityReport(model: ModelProbe, o: SensitivityOptions
   requireCapabilities(o.quantizer.id, model, o.quantizer.needs ?? []);
   const seed = o.seed ?? 0;
   const original = model.weights;
-  const meter = new FidelityMeter(model, original, o.settings ?? DEFAULT_FIDELITY_SETTINGS, seed);
+  const settings = o.settings ?? DEFAULT_FIDELITY_SETTINGS;
   const selected = original.filter(o.selector ?? defaultSelector);
   assertSomethingToQuantize(tallySelection(original, o.selector ?? defaultSelector), { allowEmpty: o.allowEmpty });
   const ctx = createRunContext({ seed, model, ...(o.signal ? { signal: o.signal } : {}), ...(o.diagnostics ? { diagnostics: o.diagnostics } : {}) });
+  // Quantize first (cheap beside a forward pass): exact tensors need no pass, and the number of
+  // passes sizes the sample plan.
   const decodedAll = new Map<string, Float32Array>();
+  const exact = new Set<string>();
+  for (const t of selected) {
+    throwIfAborted(ctx);
+    const dec = dequantizeModel(await o.quantizer.quantize([t], ctx), [t])[0]!;
+    decodedAll.set(t.name, dec.data);
+    if (sameBits(t.data, dec.data)) exact.add(t.name);
+  }
+  let plan: SensitivityPlan | undefined;
+  let meterSettings = settings;
+  if (o.budgetSeconds !== undefined) {
+    const shape = { modelTensors: original.map((t) => ({ size: t.data.length, rank: t.shape.length })), ...(model.inputShape ? { inputShape: model.inputShape } : {}) };
+    plan = planSensitivitySamples(shape, { passes: selected.length - exact.size + 2 + (exact.size > 0 ? 1 : 0), requested: settings.samples, budgetSeconds: o.budgetSeconds });
+    meterSettings = { ...settings, samples: plan.samples };
+  }
+  const meter = new FidelityMeter(model, original, meterSettings, seed);
+  // Identical weights give identical outputs: one float-weights measurement stands for every exact tensor.
+  let unchanged: Promise<FidelityResult> | undefined;
   const raw: Omit<SensitivityRow, "rank" | "share">[] = [];
   for (let i = 0; i < selected.length; i++) {
     throwIfAborted(ctx);
     const t = selected[i]!;
-    const qm = await o.quantizer.quantize([t], ctx);
-    const dec = dequantizeModel(qm, [t])[0]!;
-    decodedAll.set(t.name, dec.data);
-    const ws: WeightSet = original.map((u) => (u.name === t.name ? { ...u, data: dec.data } : u));
-    const r = await meter.measure(ws);
-    raw.push({ tensor: t.name, count: t.data.length, outputRelErrorWorst: r.worst, outputRelError: r.overall, sqnrDb: tensorSqnrDb(t.data, dec.data) });
+    const dec = decodedAll.get(t.name)!;
+    const r = exact.has(t.name)
+      ? await (unchanged ??= meter.measure(original))
+      : await meter.measure(original.map((u) => (u.name === t.name ? { ...u, data: dec } : u)));
+    raw.push({ tensor: t.name, count: t.data.length, outputRelErrorWorst: r.worst, outputRelError: r.overall, sqnrDb: tensorSqnrDb(t.data, dec) });
     o.progress?.update("sensitivity", i + 1, selected.length);
   }
   const all = await meter.measure(original.map((u) => (decodedAll.has(u.name) ? { ...u, data: decodedAll.get(u.name)! } : u)));
@@ -102,7 +134,27 @@ export async function sensitivityReport(model: ModelProbe, o: SensitivityOptions
     const v = by(r).value;
     return { rank: i + 1, ...r, share: v === null ? null : power === 0 ? 0 : v ** 2 / power };
   });
-  return { model: model.id, quantizer: o.quantizer.id, samples: meter.inputs.count, source: meter.inputs.source, rows, allTogether: all.worst, flaggedOutputs, rankedBy };
+  return {
+    model: model.id, quantizer: o.quantizer.id, samples: meter.inputs.count, source: meter.inputs.source, rows, allTogether: all.worst, flaggedOutputs, rankedBy,
+    ...(plan ? { plan } : {}), exactTensors: exact.size,
+  };
+}
+
+/** True when two float arrays hold the same bits (so a model computes exactly the same). */
+function sameBits(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length), y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+/** One line on how the samples were planned, when they were reduced or the budget is exceeded. */
+export function sensitivityPlanNote(r: SensitivityReport): string | undefined {
+  const p = r.plan;
+  if (!p || (p.samples === p.requested && p.fits)) return undefined;
+  const est = `estimated ${p.seconds.toFixed(0)} s for ${p.passes} forward passes`;
+  if (p.samples < p.requested) return `${p.samples} samples instead of ${p.requested} so that the model fits the ${p.budgetSeconds} s budget (${est}${p.fits ? "" : ", still over it"}); pass --samples to fix the count or --budget-seconds to change the budget.`;
+  return `${est}, over the ${p.budgetSeconds} s budget; pass --samples or --budget-seconds to change it.`;
 }
 
 /**
@@ -147,6 +199,7 @@ export function formatSensitivityMarkdown(r: SensitivityReport): string {
       ? `One tensor quantized at a time, ranked by its own SQNR (lowest first). ${r.note}`
       : `One tensor quantized at a time, every other tensor float; ${r.samples} ${r.source} input sample(s). Worst-output relative error with all of them quantized together: ${num(r.allTogether, 4)}.`,
     "",
+    ...(sensitivityPlanNote(r) !== undefined ? [`Samples: ${sensitivityPlanNote(r)}`, ""] : []),
     ...(r.flaggedOutputs.length > 0 ? [
       `Outputs left out of "worst" (their relative error does not measure quality on these inputs)${r.rankedBy === "outputRelError" ? "; every output is flagged, so the rows are ranked by the error over all outputs" : ""}:`,
       "",

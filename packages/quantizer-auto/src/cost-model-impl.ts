@@ -7,10 +7,12 @@
  * on every machine (a faster machine simply finishes sooner).
  */
 
-/** Seconds per forward-cost unit per sample (see {@link forwardUnitsPerSample}); measured on emotion.json. */
-export const SECONDS_PER_FORWARD_UNIT = 6.5e-12;
-/** Seconds per model parameter per forward pass, whatever its samples (weights uploaded, graph set up). */
-export const SECONDS_PER_PASS_PARAM = 2.5e-8;
+import { forwardUnitsPerSample, passSeconds, SECONDS_PER_FORWARD_UNIT, SECONDS_PER_PASS_PARAM } from "@quantforge/evaluator-fidelity";
+
+// The forward-pass estimate lives beside the fidelity meter (the sensitivity report plans its
+// samples with it too); re-exported so this module's API is unchanged.
+export { forwardUnitsPerSample, SECONDS_PER_FORWARD_UNIT, SECONDS_PER_PASS_PARAM };
+
 /** Seconds per weight per candidate quantization: cheap grids (rtn, uniform-mse per channel). */
 export const SECONDS_PER_QUANT_WEIGHT = 6e-8;
 /** Seconds per weight per candidate quantization of the costly methods (exact k-means, MSE-optimal per-tensor search). */
@@ -46,24 +48,9 @@ export interface CostPlan {
   readonly fits: boolean;
 }
 
-/**
- * A deterministic forward-cost estimate per sample: Σ over the model's tensors of its size, times
- * the input's spatial positions (product of the input dims but the smallest, the channels) for
- * tensors of rank ≥ 3 (convolution kernels slide over the input). An upper-bound-style MAC count
- * — no downsampling is assumed — calibrated against measured time by {@link SECONDS_PER_FORWARD_UNIT}.
- */
-export function forwardUnitsPerSample(s: Pick<CostShape, "modelTensors" | "inputShape">): number {
-  const dims = [...(s.inputShape ?? [])].filter((d) => d > 0);
-  const spatial = dims.length >= 2 ? dims.reduce((a, b) => a * b, 1) / Math.min(...dims) : 1;
-  let u = 0;
-  for (const t of s.modelTensors) u += t.size * (t.rank >= 3 ? spatial : 1);
-  return u;
-}
-
 /** Seconds the model predicts for `samples` and `measured` (0 = all). */
 export function planSeconds(s: CostShape, samples: number, measured: number): number {
-  const params = s.modelTensors.reduce((a, t) => a + t.size, 0);
-  const pass = SECONDS_PER_PASS_PARAM * params + SECONDS_PER_FORWARD_UNIT * forwardUnitsPerSample(s) * samples;
+  const pass = passSeconds(s, samples);
   const C = s.costly.length;
   const costlyCount = s.costly.filter(Boolean).length;
   const perWeight = SECONDS_PER_QUANT_WEIGHT * (C - costlyCount) + SECONDS_PER_COSTLY_QUANT_WEIGHT * costlyCount;

@@ -3,7 +3,8 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { printable } from "@quantforge/core";
-import { formatSensitivityMarkdown, sensitivityReport, weightSensitivityReport, DEFAULT_FIDELITY_SETTINGS, type MaybeValue, type SensitivityReport } from "@quantforge/evaluator-fidelity";
+import { formatSensitivityMarkdown, sensitivityPlanNote, sensitivityReport, weightSensitivityReport, DEFAULT_FIDELITY_SETTINGS, DEFAULT_SENSITIVITY_BUDGET_SECONDS, type MaybeValue, type SensitivityReport } from "@quantforge/evaluator-fidelity";
+import { parseBudgetSeconds } from "../compare/cli.js";
 import { renderSensitivityHtml } from "@quantforge/report";
 import { UsageError } from "../errors.js";
 import { selectorFromFlags } from "../jobs.js";
@@ -26,7 +27,9 @@ export function sensitivityText(r: SensitivityReport, columns: number): string {
   const head = r.note !== undefined
     ? `${r.quantizer} on ${printable(r.model)}: one tensor quantized at a time, ranked by its own SQNR (lowest first). ${r.note}\n`
     : `${r.quantizer} on ${printable(r.model)}: one tensor quantized at a time, ${r.samples} ${r.source} input sample(s); worst-output relative error with all together: ${val(r.allTogether)}\n`;
-  const flagged = r.flaggedOutputs.map((f) => `output "${printable(f.name)}" left out of the worst: ${f.reason}\n`).join("");
+  const plan = sensitivityPlanNote(r);
+  const planLine = plan !== undefined ? `samples: ${plan}\n` : "";
+  const flagged = planLine + r.flaggedOutputs.map((f) => `output "${printable(f.name)}" left out of the worst: ${f.reason}\n`).join("");
   const rows = r.rows.map((x) => [x.rank, printable(x.tensor), x.count, val(x.outputRelErrorWorst), val(x.outputRelError), x.share === null ? "–" : `${(100 * x.share).toFixed(1)} %`, val(x.sqnrDb)]);
   return head + flagged + renderTable(["rank", "tensor", "weights", "worst-output rel. error", "rel. error (all outputs)", "share of error²", "tensor SQNR dB"], rows, ["right", "left", "right", "right", "right", "right", "right"], columns);
 }
@@ -39,7 +42,8 @@ export interface SensitivityFlags {
   data?: string;
   inputShape: string[];
   inputRange: string[];
-  samples: string;
+  samples?: string;
+  budgetSeconds?: string;
   seed?: string;
   json?: boolean;
   out?: string;
@@ -66,7 +70,8 @@ export function register(program: Command, rt: Runtime): void {
     .option("--data <source>", MODEL_DATA_HELP)
     .option("--input-shape <name=d1,d2,…>", INPUT_SHAPE_HELP, collect, [])
     .option("--input-range <lo,hi|name=lo,hi>", INPUT_RANGE_HELP, collect, [])
-    .option("--samples <n>", "input samples the outputs are compared on", String(DEFAULT_FIDELITY_SETTINGS.samples))
+    .option("--samples <n>", `input samples the outputs are compared on (default ${DEFAULT_FIDELITY_SETTINGS.samples}, fewer — down to 4 — when a large model would not fit --budget-seconds)`)
+    .option("--budget-seconds <s>", `time budget that sizes the samples from the model's size (deterministic, not this machine's speed; default ${DEFAULT_SENSITIVITY_BUDGET_SECONDS}); ignored with --samples`)
     .option("--seed <n>", "random seed", "0")
     .option("--include <regex>", "try only tensors whose name matches (repeatable)", collect, [])
     .option("--exclude <regex>", "skip tensors whose name matches (repeatable)", collect, [])
@@ -76,8 +81,10 @@ export function register(program: Command, rt: Runtime): void {
     .option("--out <dir>", "write sensitivity.json, sensitivity.md and sensitivity.html there")
     .action(async (model: string, flags: SensitivityFlags) => {
       const seed = parseSeed(flags.seed);
-      const samples = Number(flags.samples);
+      const samples = flags.samples === undefined ? DEFAULT_FIDELITY_SETTINGS.samples : Number(flags.samples);
       if (!Number.isSafeInteger(samples) || samples < 1 || samples > 100000) throw new UsageError(`--samples "${flags.samples}" must be an integer in 1…100000.`);
+      // --samples fixes the count; otherwise the budget may shrink it on a large model.
+      const budgetSeconds = flags.samples === undefined ? (parseBudgetSeconds(flags.budgetSeconds) ?? DEFAULT_SENSITIVITY_BUDGET_SECONDS) : undefined;
       const qp = rt.registry.quantizer(flags.quantizer);
       const quantizer = qp.create(qp.parseOptions(quantizerOptions(flags)));
       const selector = selectorFromFlags(flags);
@@ -96,7 +103,7 @@ export function register(program: Command, rt: Runtime): void {
         const probe = await loadAnyModel(model, { ...(flags.data !== undefined ? { data: flags.data } : {}), inputShapes: parseInputShapes(flags.inputShape), inputRanges: parseInputRanges(flags.inputRange) });
         try {
           report = await sensitivityReport(probe, {
-            quantizer, seed, progress, settings: { ...DEFAULT_FIDELITY_SETTINGS, samples }, ...(selector ? { selector } : {}), ...(flags.allowEmpty ? { allowEmpty: true } : {}),
+            quantizer, seed, progress, settings: { ...DEFAULT_FIDELITY_SETTINGS, samples }, ...(budgetSeconds !== undefined ? { budgetSeconds } : {}), ...(selector ? { selector } : {}), ...(flags.allowEmpty ? { allowEmpty: true } : {}),
           });
         } finally {
           progress.done();
