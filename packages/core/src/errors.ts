@@ -23,6 +23,10 @@ export const ErrorCodes = {
   PLUGIN_MISSING: "QF_PLUGIN_MISSING",
   USAGE: "QF_USAGE",
   NOTHING_TO_QUANTIZE: "QF_NOTHING_TO_QUANTIZE",
+  /** The job queue (`compare --queue`, `quantforge worker`): Redis unreachable, a job lost or malformed. */
+  QUEUE: "QF_QUEUE",
+  /** A queued job names an input path outside the worker's `--data-root`. */
+  OUTSIDE_DATA_ROOT: "QF_OUTSIDE_DATA_ROOT",
   INTERNAL: "QF_INTERNAL",
 } as const;
 

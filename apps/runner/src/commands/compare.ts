@@ -30,6 +30,9 @@ export function register(program: Command, rt: Runtime): void {
     .option("--verify <results.json>", "re-run the comparison a results.json records and list every cell whose codes or metrics differ (exit 1 if any)")
     .option("--json", "print only the results document (or the verify report) on stdout")
     .option("--budget-seconds <s>", "time budget of every auto quantizer (its option budgetSeconds, default 25): the work it buys is fixed from the model's size, so results do not depend on the machine")
+    .option("--queue <redis://host:port[/db]>", "run the cells on `quantforge worker` processes through a BullMQ queue in this Redis (same results as a local run)")
+    .option("--queue-name <name>", "the queue's name (default quantforge-cells)")
+    .option("--resume", "reuse the finished cells of --out's results.json (matched by cell hash) and run only the others")
     .option("--quiet", "no progress on stderr")
     .action((flags: CompareFlags) => compareCommand(rt, flags));
 }

@@ -14,6 +14,7 @@ import * as synth from "./synth.js";
 import * as theory from "./theory.js";
 import * as theorySupportRegion from "./theory-support-region.js";
 import * as train from "./train.js";
+import * as worker from "./worker.js";
 
 /** A CLI command module: `register` adds its subcommand to the program. */
 export interface CommandModule {
@@ -39,6 +40,7 @@ export const commands: readonly CommandModule[] = [
   experiment,
   prune,
   sensitivity,
+  worker,
 ];
 
 /** Registers every command on `program`. */

@@ -36,6 +36,9 @@ export interface CompareFlags {
   verify?: string;
   quiet?: boolean;
   budgetSeconds?: string;
+  queue?: string;
+  queueName?: string;
+  resume?: boolean;
 }
 
 function parseJobs(raw: string | undefined): number | undefined {
@@ -146,7 +149,7 @@ async function withInterrupt<T>(display: CompareDisplay, fn: (signal: AbortSigna
 
 /** `compare --verify <results.json>`: re-run and report differences; exit 1 when any. */
 async function verifyCommand(rt: Runtime, flags: CompareFlags): Promise<void> {
-  const given = (["model", "weights", "quantizers", "bits", "coders", "evaluators", "seed", "config", "timeout", "include", "exclude", "budgetSeconds"] as const).filter((k) => flags[k] !== undefined && !(Array.isArray(flags[k]) && flags[k].length === 0));
+  const given = (["model", "weights", "quantizers", "bits", "coders", "evaluators", "seed", "config", "timeout", "include", "exclude", "budgetSeconds", "queue", "queueName", "resume"] as const).filter((k) => flags[k] !== undefined && !(Array.isArray(flags[k]) && flags[k].length === 0));
   if (given.length > 0) throw new UsageError(`--verify re-runs exactly what the results.json manifest says; drop --${given[0]} (only --jobs, --out, --json and --quiet go with --verify).`);
   const jobs = parseJobs(flags.jobs) ?? 1;
   const display = createCompareDisplay(rt, { quiet: flags.quiet });
@@ -182,12 +185,16 @@ export async function compareCommand(rt: Runtime, flags: CompareFlags): Promise<
   const resolved = await withPlugins(rt, fromConfig, flags.config);
   const out = merged.out;
   if (out === undefined) throw new UsageError("--out is missing. Give the output directory: --out <dir> (or out: in the config file).");
+  // --queue/--resume: BullMQ and the resume logic load only when asked for.
+  const queued = flags.queue !== undefined || flags.queueName !== undefined || flags.resume ? await (await import("../queue/compare-options.js")).queueCompareSetup(rt, flags, out) : undefined;
   const display = createCompareDisplay(rt, { quiet: flags.quiet });
   let doc;
   try {
-    doc = await withInterrupt(display, (signal) => runCompare(rt, resolved, { jobs: merged.jobs ?? 1, signal, display }));
+    doc = await withInterrupt(display, (signal) => runCompare(rt, resolved, { jobs: merged.jobs ?? 1, signal, display: queued?.display(display) ?? display, ...queued?.options }));
   } finally {
     display.finish();
+    const note = queued?.note();
+    if (note) rt.err(`note: ${note}\n`);
   }
   // Every cell stopped because nothing was selected: one input error (exit 2), not a table of failures.
   const empty = doc.cells.length > 0 && doc.cells.every((c) => c.status === "failed" && c.error?.code === ErrorCodes.NOTHING_TO_QUANTIZE);

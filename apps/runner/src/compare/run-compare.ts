@@ -3,7 +3,7 @@ import {
   compare, planCompare,
   type CompareCellRunner, type CompareCoder, type CompareEvaluator, type CompareQuantizer, type ModelProbe,
 } from "@quantforge/core";
-import { COMPARE_FORMAT, COMPARE_FORMAT_VERSION, cellPoints, rankingOf, type CompareDocument, type PluginVersion } from "@quantforge/report";
+import { COMPARE_FORMAT, COMPARE_FORMAT_VERSION, cellPoints, rankingOf, type CompareDocument, type InputFile, type PluginVersion } from "@quantforge/report";
 import { UsageError } from "../errors.js";
 import { disposeModel } from "../model-probe.js";
 import { builtinPlugins } from "../plugins.js";
@@ -21,6 +21,26 @@ export interface CompareRunOptions {
   /** Ctrl-C: stops the run, keeping finished cells. */
   readonly signal?: AbortSignal;
   readonly display?: CompareDisplay;
+  /** Runs the cells elsewhere (`compare --queue`) instead of on this thread or its worker threads. */
+  readonly remote?: RemoteCells;
+  /** Wraps whichever cell runner is used (`--resume` answers finished cells from stored results). */
+  readonly wrapCell?: (run: CompareCellRunner, ctx: CellRunContext) => CompareCellRunner;
+}
+
+/** What a remote runner or a runner wrapper knows about the comparison. */
+export interface CellRunContext {
+  readonly config: ResolvedCompareConfig;
+  readonly inputs: readonly InputFile[];
+  readonly plugins: readonly PluginVersion[];
+  readonly quantforgeVersion: string;
+}
+
+/**
+ * Cells run outside this process (a job queue). All cells are handed over at once; the remote
+ * side enforces the per-cell time limit, since a cell's wait in the queue is not its run time.
+ */
+export interface RemoteCells {
+  open(ctx: CellRunContext, signal: AbortSignal): Promise<{ run: CompareCellRunner; close(): Promise<void> }>;
 }
 
 /** The quantforge version recorded in manifests (the runner's package version). */
@@ -79,7 +99,13 @@ export async function runCompare(rt: Runtime, config: ResolvedCompareConfig, o: 
   let pool: WorkerPool | undefined;
   let loadedModel: ModelProbe | undefined;
   let runCell: CompareCellRunner;
-  if (o.jobs > 1) {
+  let closeRemote: (() => Promise<void>) | undefined;
+  const ctx: CellRunContext = { config, inputs, plugins, quantforgeVersion: quantforgeVersion() };
+  if (o.remote) {
+    const r = await o.remote.open(ctx, internal.signal);
+    runCell = r.run;
+    closeRemote = r.close;
+  } else if (o.jobs > 1) {
     // Workers rebuild the registry from the built-in list plus the loaded plugins' modules; a
     // composition root with other in-process plugins (tests) cannot be rebuilt there.
     const builtins = rt.registry.list().filter((p) => rt.registry.origin(p)?.source === "builtin");
@@ -106,14 +132,15 @@ export async function runCompare(rt: Runtime, config: ResolvedCompareConfig, o: 
     loadedModel = input.model;
     runCell = (spec, env) => runCellInChild(rt.container, input, spec, config.evaluators, select, env, config.allowEmpty);
   }
+  if (o.wrapCell) runCell = o.wrapCell(runCell, ctx);
   const d = o.display;
   const t0 = performance.now();
   let result;
   try {
     result = await compare({
       quantizers, bits: config.bits, coders, evaluators, seed: config.seed,
-      signal: internal.signal, concurrency: jobs, runCell,
-      ...(config.timeout !== null ? { timeoutMs: config.timeout * 1000 } : {}),
+      signal: internal.signal, concurrency: o.remote ? plan.length : jobs, runCell,
+      ...(config.timeout !== null && !o.remote ? { timeoutMs: config.timeout * 1000 } : {}),
       onStart: (spec, total) => d?.start(spec, total),
       onProgress: (spec, task, done, total) => d?.progress(spec, task, done, total),
       onCell: (cell, done, total) => d?.cell(cell, done, total),
@@ -121,6 +148,7 @@ export async function runCompare(rt: Runtime, config: ResolvedCompareConfig, o: 
   } finally {
     o.signal?.removeEventListener("abort", onOuter);
     await pool?.close();
+    await closeRemote?.();
     await disposeModel(loadedModel);
   }
   if (pool?.fatal) throw pool.fatal;
