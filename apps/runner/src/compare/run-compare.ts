@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
 import {
   compare, planCompare,
@@ -102,6 +103,8 @@ export async function runCompare(rt: Runtime, config: ResolvedCompareConfig, o: 
   let closeRemote: (() => Promise<void>) | undefined;
   const ctx: CellRunContext = { config, inputs, plugins, quantforgeVersion: quantforgeVersion() };
   if (o.remote) {
+    // Every cell waits at once (one abort listener each).
+    setMaxListeners(0, internal.signal);
     const r = await o.remote.open(ctx, internal.signal);
     runCell = r.run;
     closeRemote = r.close;

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { UsageError } from "../errors.js";
 import type { CompareDisplay } from "../compare/display.js";
 import type { CompareRunOptions } from "../compare/run-compare.js";
@@ -42,8 +43,9 @@ export async function queueCompareSetup(rt: Runtime, flags: QueueCompareFlags, o
     },
     display: (d) => (target ? { start() {}, progress() {}, cell: (c, n, t) => d.cell(c, n, t), note: (t) => d.note(t), finish: () => d.finish() } : d),
     note() {
+      if (r.reused + r.run + q.enqueued + q.finishedInQueue + q.joined + q.retried === 0) return undefined;
       const parts: string[] = [];
-      if (finished) parts.push(`resume: ${r.reused} cell(s) reused from ${out}/results.json, ${r.run} not finished there`);
+      if (finished) parts.push(`resume: ${r.reused} cell(s) reused from ${join(out, "results.json")}, ${r.run} not finished there`);
       if (target) parts.push(`queue "${name}" on ${target.display}: ${q.enqueued} job(s) enqueued, ${q.finishedInQueue} already finished in the queue, ${q.joined} joined while waiting or running${q.retried ? `, ${q.retried} retried` : ""}`);
       return parts.length ? parts.join("; ") : undefined;
     },

@@ -35,6 +35,9 @@ export function queueCells(target: QueueTarget, name: string, cwd: string, count
       const connection = connectionOptions(target);
       const queue = new Queue(name, { connection });
       const events = new QueueEvents(name, { connection });
+      // One waiter per cell listens on the queue and the events: no leak, just many cells.
+      queue.setMaxListeners(0);
+      events.setMaxListeners(0);
       queue.on("error", () => undefined);
       events.on("error", () => undefined);
       try {
