@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import type { AnyPlugin } from "@quantforge/core";
-import { registerCommands } from "./commands/index.js";
+import { commandNameOf, loadCommands, type CommandModule } from "./commands/index.js";
 import { createRootContainer } from "./container.js";
 import { UsageError, reportError } from "./errors.js";
 import { collect } from "./options.js";
@@ -30,8 +30,11 @@ export function runnerVersion(): string {
   return pkg.version;
 }
 
-/** Builds the commander program with every command registered on it. */
-export function buildProgram(rt: Runtime): Command {
+/**
+ * Builds the commander program with `modules` registered on it (from {@link loadCommands}:
+ * every command, or only the one the command line names).
+ */
+export function buildProgram(rt: Runtime, modules: readonly CommandModule[]): Command {
   const program = new Command("quantforge")
     .description("Pluggable post-training quantization of neural-network weights: quantize, code, evaluate.")
     .version(runnerVersion(), "-V, --version")
@@ -53,7 +56,7 @@ export function buildProgram(rt: Runtime): Command {
     const g = action.optsWithGlobals<PluginFlags>();
     await rt.loadPlugins([{ specs: g.plugin ?? [], baseDir: rt.cwd, via: "flag" }], g.discover ? { discover: { fromDir: rt.cwd } } : {});
   });
-  registerCommands(program, rt);
+  for (const c of modules) c.register(program, rt);
   return program;
 }
 
@@ -79,7 +82,7 @@ export async function main(argv: readonly string[], opts: MainOptions = {}): Pro
     rt = new Runtime(root, registry, io);
     rt.verbose = early.verbose;
     if (opts.cwd !== undefined) rt.cwd = opts.cwd;
-    const program = buildProgram(rt);
+    const program = buildProgram(rt, await loadCommands(commandNameOf(argv)));
     if (argv.length <= 2) {
       program.outputHelp({ error: true });
       throw new UsageError('no command given. Run "quantforge --help" for the commands.');

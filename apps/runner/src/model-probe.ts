@@ -1,7 +1,6 @@
 import { stat } from "node:fs/promises";
 import { IoError, printable, type ModelProbe } from "@quantforge/core";
 import { checkRangeNames, describeGenerated, generateSamples, type FileModelProbe, type InputRanges } from "@quantforge/datasets";
-import { loadOnnxModelProbe } from "@quantforge/model-onnx";
 import { isReferenceStyleModel, loadModel } from "@quantforge/model-tfjs";
 import { UsageError } from "./errors.js";
 
@@ -59,7 +58,8 @@ export async function assertModelEntry(model: string): Promise<void> {
 export async function loadAnyModel(model: string, o: LoadAnyModelOptions = {}): Promise<ModelProbe> {
   await assertModelEntry(model);
   const opts = { ...(o.data !== undefined ? { data: o.data } : {}), ...(o.inputShapes && o.inputShapes.size > 0 ? { inputShapes: o.inputShapes } : {}), ...(o.data !== undefined && o.inputRanges ? { inputRanges: o.inputRanges } : {}) };
-  const probe = isOnnxPath(model) ? await loadOnnxModelProbe(model, { id: model, ...opts }) : await loadModel(model, opts);
+  // model-onnx pulls in protobufjs and onnxruntime: imported only when an ONNX model is loaded.
+  const probe = isOnnxPath(model) ? await (await import("@quantforge/model-onnx")).loadOnnxModelProbe(model, { id: model, ...opts }) : await loadModel(model, opts);
   return withInputSampler(probe, o.inputRanges);
 }
 
@@ -81,14 +81,7 @@ export function withInputSampler<P extends ModelProbe>(probe: P, ranges?: InputR
   return Object.assign(probe, { sampleInputs });
 }
 
-/** The help text of `--model` / `<model>`. */
-export const MODEL_HELP = "a tfjs model.json (graph or layers) or model.onnx, or mnist-mlp/mnist-lenet5";
-/** The help text of `--data` with a model. */
-export const MODEL_DATA_HELP = 'model inputs: a .safetensors file with one batch-first tensor per model input (named after it), or a folder of PNG/JPEG images for a model with one image input (sorted by name, resized to the input, NHWC/NCHW from its shape, pixels in [0,1] or --input-range); for mnist-mlp/mnist-lenet5 and MNIST layers models "embedded" (their default) or a folder of MNIST IDX files';
-/** The help text of `--input-range`. */
-export const INPUT_RANGE_HELP = "range of generated model inputs: lo,hi for every input or name=lo,hi for one (repeatable; default floats [0,1), integers 0…9)";
-/** The help text of `--input-shape`. */
-export const INPUT_SHAPE_HELP = "shape of a model input with unknown dimensions: every dimension but the batch one (repeatable)";
+export { INPUT_RANGE_HELP, INPUT_SHAPE_HELP, MODEL_DATA_HELP, MODEL_HELP } from "./model-help.js";
 
 /** Frees what a probe holds (tfjs tensors, an onnxruntime session), when it can. */
 export async function disposeModel(probe: ModelProbe | undefined): Promise<void> {

@@ -126,3 +126,11 @@ export function parseByteSize(flag: string, raw: string): number {
 export function defaultMaxMemory(): number {
   return Math.min(Math.floor(totalmem() / 4), 4 * 1024 ** 3);
 }
+
+/** Parses `--budget-seconds` (auto's time budget, see the quantizer-auto README). */
+export function parseBudgetSeconds(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^\d*\.?\d+$/.test(raw.trim()) || !(n > 0) || n > 1e6) throw new UsageError(`--budget-seconds "${raw}" is not a positive number of seconds. Pass e.g. --budget-seconds 60.`);
+  return n;
+}

@@ -6,9 +6,8 @@ import { OUTPUT_FLAG } from "@quantforge/evaluator-fidelity";
 import { modelAccuracySummary, type ModelAccuracySummary } from "@quantforge/evaluator-accuracy";
 import { UsageError } from "../errors.js";
 import { DEFAULT_CODER, DEFAULT_EVALUATORS, bindJob, selectorFromFlags, sha256File } from "../jobs.js";
-import { INPUT_RANGE_HELP, INPUT_SHAPE_HELP, MODEL_DATA_HELP, MODEL_HELP, disposeModel, loadAnyModel, modelKind } from "../model-probe.js";
-import { parseBudgetSeconds } from "../compare/cli.js";
-import { collect, idList, parseInputShapes, parseOptionPairs, parseSeed } from "../options.js";
+import { INPUT_RANGE_HELP, INPUT_SHAPE_HELP, MODEL_DATA_HELP, MODEL_HELP } from "../model-help.js";
+import { collect, idList, parseBudgetSeconds, parseInputShapes, parseOptionPairs, parseSeed } from "../options.js";
 import { fmt, guardOutput, printJson, writeFileAtomic } from "../output.js";
 import { createProgress } from "../progress.js";
 import { buildRunReport, renderRunReport } from "../report.js";
@@ -114,7 +113,9 @@ export function register(program: Command, rt: Runtime): void {
       if ((flags.weights === undefined) === (flags.model === undefined)) throw new UsageError("give exactly one input: --weights <file.safetensors> or --model <id|model.json|model.onnx>.");
       const select = selectorFromFlags(flags);
       const inputShapes = parseInputShapes(flags.inputShape);
-      const reference = flags.model !== undefined && modelKind(flags.model, flags.data) === "reference";
+      // The model adapters (tfjs, onnxruntime) are imported only for --model: --weights never loads them.
+      const models = flags.model !== undefined ? await import("../model-probe.js") : undefined;
+      const reference = flags.model !== undefined && models!.modelKind(flags.model, flags.data) === "reference";
       const progress = createProgress(rt, { json: flags.json });
       const config = {
         quantizer: { id: flags.quantizer, options: quantizerOptions(flags) },
@@ -129,14 +130,14 @@ export function register(program: Command, rt: Runtime): void {
       const outOpts = { inputs: flags.out !== undefined ? [...inputs, flags.out] : inputs };
       if (flags.out !== undefined) await guardOutput(flags.out, { inputs, flag: "--out" });
       if (flags.decodedOut !== undefined) await guardOutput(flags.decodedOut, { ...outOpts, flag: "--decoded-out" });
-      const probe = flags.model !== undefined ? await loadAnyModel(flags.model, { ...(flags.data !== undefined ? { data: flags.data } : {}), inputShapes, inputRanges: parseInputRanges(flags.inputRange) }) : undefined;
+      const probe = flags.model !== undefined ? await models!.loadAnyModel(flags.model, { ...(flags.data !== undefined ? { data: flags.data } : {}), inputShapes, inputRanges: parseInputRanges(flags.inputRange) }) : undefined;
       const weights = probe ? probe.weights : await readWeights(flags.weights!);
       let result;
       try {
         result = await job.run(weights, probe);
       } finally {
         progress.done();
-        await disposeModel(probe);
+        await models?.disposeModel(probe);
       }
       if (flags.out !== undefined) await writeFileAtomic(flags.out, result.encoded!.bytes, { inputs, flag: "--out" });
       if (flags.decodedOut !== undefined) await writeWeights(flags.decodedOut, result.decoded, decodedMetadata(result.coder?.id ?? "none", result.quantizer.id), { ...outOpts, flag: "--decoded-out" });

@@ -3,6 +3,7 @@ import { AbortedError, QuantforgeError, ErrorCodes, NothingToQuantizeError } fro
 import { resultsText } from "./display.js";
 import { isReferenceModelId } from "@quantforge/model-tfjs";
 import { UsageError } from "../errors.js";
+import { parseBudgetSeconds } from "../options.js";
 import { parseInputShapes, parseSeed } from "../options.js";
 import { printJson } from "../output.js";
 import type { Runtime } from "../runtime.js";
@@ -55,13 +56,8 @@ function parseTimeout(raw: string | undefined): number | undefined {
   return n;
 }
 
-/** Parses `--budget-seconds` (auto's time budget, see the quantizer-auto README). */
-export function parseBudgetSeconds(raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!/^\d*\.?\d+$/.test(raw.trim()) || !(n > 0) || n > 1e6) throw new UsageError(`--budget-seconds "${raw}" is not a positive number of seconds. Pass e.g. --budget-seconds 60.`);
-  return n;
-}
+// Lives in options.ts (run imports it without loading compare's report/yaml modules).
+export { parseBudgetSeconds } from "../options.js";
 
 /** Gives every `auto` entry without its own `budgetSeconds` the one from `--budget-seconds`. */
 function withBudget(c: ResolvedCompareConfig, seconds: number | undefined): ResolvedCompareConfig {

@@ -1,12 +1,18 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import semver from "semver";
+import { createRequire } from "node:module";
 import { IncompatiblePluginError } from "./errors.js";
 import { findPackageDir } from "./package.js";
 import type { PluginSource } from "./sources.js";
 
 let cached: string | undefined;
+
+/** semver (47 CommonJS files), required on the first plugin check: `list` and `run` never pay for it. */
+let semverModule: typeof import("semver") | undefined;
+function semverLib(): typeof import("semver") {
+  return (semverModule ??= createRequire(import.meta.url)("semver") as typeof import("semver"));
+}
 
 /**
  * The version of `@quantforge/core` this runner runs with: the package Node resolves from the
@@ -37,6 +43,7 @@ export function checkCoreCompatibility(src: PluginSource, coreVersion: string = 
     if (range === "^" || range === "~" || range === "*" || range === "") return;
   }
   const label = `${pkg.name}@${pkg.version}`;
+  const semver = semverLib();
   if (semver.validRange(range) === null) {
     throw new IncompatiblePluginError(pkg.name, pkg.coreRange, coreVersion, `plugin package "${label}" declares an invalid @quantforge/core range "${pkg.coreRange}" in peerDependencies. Ask its author to declare a semver range such as "^${coreVersion}".`);
   }

@@ -1,0 +1,53 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tempDir } from "./__tests__/harness.js";
+
+/**
+ * Fast start (issue 18): `list`, `synth`, `run --weights` and `decode` never import the model
+ * adapters, runtimes or charting libraries. Each command runs in a real process with a loader hook
+ * that reports every module it loads.
+ */
+const runnerDir = fileURLToPath(new URL("../", import.meta.url));
+const recorder = fileURLToPath(new URL("./__tests__/record-loads.mjs", import.meta.url));
+
+/** Module URLs that only commands working with models, charts or images may load. */
+const HEAVY = /\/node_modules\/(?:\.pnpm\/)?(?:vega|vega-lite|jimp|@tensorflow|onnxruntime-node|onnxruntime-common|protobufjs|yaml)[@/]|\/packages\/(?:report|model-tfjs|model-onnx|io-onnx)\//;
+
+async function loads(args: readonly string[]): Promise<{ code: number | null; urls: string[]; err: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "--import", recorder, "--conditions=@quantforge/source", "src/cli.ts", ...args], { cwd: runnerDir, stdio: ["ignore", "ignore", "pipe"] });
+  let err = "";
+  child.stderr.on("data", (b: Buffer) => { err += b.toString(); });
+  const code = await new Promise<number | null>((res) => child.on("close", (c) => res(c)));
+  const urls = err.split("\n").filter((l) => l.startsWith("QF_LOADED ")).map((l) => l.slice("QF_LOADED ".length));
+  return { code, urls, err: err.split("\n").filter((l) => !l.startsWith("QF_LOADED ")).join("\n") };
+}
+
+describe("lazy imports", () => {
+  let t: Awaited<ReturnType<typeof tempDir>>;
+  beforeAll(async () => { t = await tempDir(); });
+  afterAll(async () => { await t.cleanup(); });
+
+  it("the recorder sees heavy modules where a command does load them (--help loads every command)", async () => {
+    const r = await loads(["--help"]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.urls.filter((u) => HEAVY.test(u)).length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("list, synth, run --weights and decode load no model adapter, runtime, chart or image library", async () => {
+    const w = t.path("w.safetensors"), qf = t.path("w.qf"), back = t.path("back.safetensors");
+    const runs: [string, string[]][] = [
+      ["list", ["list"]],
+      ["synth", ["synth", "--out", w, "--tensors", "fc:64x32"]],
+      ["run --weights", ["run", "--weights", w, "--quantizer", "rtn", "--bits", "4", "--out", qf, "--json"]],
+      ["decode", ["decode", qf, "--out", back]],
+    ];
+    for (const [name, args] of runs) {
+      const r = await loads(args);
+      expect(r.code, `${name}: ${r.err}`).toBe(0);
+      // The recorder worked: the command's own module and core were seen.
+      expect(r.urls.some((u) => u.includes("/packages/core/")), name).toBe(true);
+      expect(r.urls.filter((u) => HEAVY.test(u)), name).toEqual([]);
+    }
+  }, 120_000);
+});
