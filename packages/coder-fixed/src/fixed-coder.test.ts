@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ByteWriter, ErrorCodes, crc32, decodeContainer, encodeContainer, type Codebook, type QuantizedTensor } from "@quantforge/core";
+import { fc, test } from "@fast-check/vitest";
 import { FIXED_FORMAT_VERSION, decodeFixed, encodeFixed, fixedCoder } from "./index.js";
+import { decodeFixedEncoded } from "./fixed-coder.js";
 
 const affine = (id: string, levels: number, groups = 1): Codebook => ({ kind: "affine", id, levels, scale: new Float32Array(groups).fill(0.1), zeroPoint: new Float32Array(groups) });
 const dense = (codes: number[], shape = [codes.length], codebook = "c"): QuantizedTensor => ({ name: "w", shape, codebook, grouping: { kind: "tensor" }, codes: Uint32Array.from(codes) });
@@ -115,5 +117,30 @@ describe("fixed coder stream", () => {
     expect(p).toMatchObject({ kind: "coder", id: "fixed" });
     expect(p.create(p.parseOptions({})).id).toBe("fixed");
     expect(codeOf(() => p.parseOptions(7))).toBe(ErrorCodes.INVALID_OPTIONS);
+  });
+});
+
+describe("decodeFixedEncoded (the pipeline's round-trip fast path)", () => {
+  test.prop([fc.integer({ min: 1, max: 12 }), fc.array(fc.nat(), { minLength: 0, maxLength: 300 }), fc.boolean()])(
+    "returns what decodeFixed returns for a stream encodeFixed just wrote",
+    (bits, raw, sparse) => {
+      const levels = 2 ** bits;
+      const codes = Uint32Array.from(raw, (v) => v % levels);
+      const n = codes.length * 2 + 1;
+      const t: QuantizedTensor = sparse
+        ? { name: "s", shape: [n], codebook: "c", grouping: { kind: "tensor" }, codes, sparse: { positions: Uint32Array.from(codes, (_, i) => 2 * i + 1) } }
+        : { name: "d", shape: [codes.length], codebook: "c", grouping: { kind: "tensor" }, codes };
+      const bytes = encodeFixed(t, affine("c", levels));
+      const fast = decodeFixedEncoded(bytes, t);
+      expect(fast).toEqual(decodeFixed(bytes));
+      expect(Array.from(fast.codes)).toEqual(Array.from(codes));
+    },
+  );
+  it("takes the known codes only when their count matches the stream", () => {
+    const t = dense([1, 2, 3, 0]);
+    const bytes = encodeFixed(t, affine("c", 4));
+    expect(decodeFixedEncoded(bytes, t).codes).toBe(t.codes);
+    const other = dense([1, 2]);
+    expect(Array.from(decodeFixedEncoded(bytes, other).codes)).toEqual([1, 2, 3, 0]);
   });
 });

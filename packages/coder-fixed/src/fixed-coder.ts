@@ -91,6 +91,20 @@ export function encodeFixed(t: QuantizedTensor, cb: Codebook): Uint8Array {
  * anything; any problem is a {@link DecodeError}.
  */
 export function decodeFixed(bytes: Uint8Array, limits: DecodeLimits = {}): QuantizedTensor {
+  return decodeFixedWith(bytes, limits, undefined);
+}
+
+/**
+ * {@link decodeFixed} of a stream `encodeFixed(known, …)` just returned (the pipeline's round-trip
+ * check): every header field is parsed and checked the same way, but a dense tensor's codes are
+ * `known.codes` instead of a fresh unpack. They are what unpacking would give: `encodeFixed`
+ * refuses codes wider than the stream's width, and packing such codes is injective.
+ */
+export function decodeFixedEncoded(bytes: Uint8Array, known: QuantizedTensor, limits: DecodeLimits = {}): QuantizedTensor {
+  return decodeFixedWith(bytes, limits, known.sparse ? undefined : known.codes);
+}
+
+function decodeFixedWith(bytes: Uint8Array, limits: DecodeLimits, known: Uint32Array | undefined): QuantizedTensor {
   if (!(bytes instanceof Uint8Array)) throw new DecodeError("fixed-coder input is not a byte array.");
   // magic(4) + version + flags + 2 empty strings + ndims + grouping + width + count + CRC(4)
   if (bytes.length < 16) throw new DecodeError(`fixed-coder stream is truncated (${bytes.length} bytes). Re-create the file.`);
@@ -136,6 +150,7 @@ export function decodeFixed(bytes: Uint8Array, limits: DecodeLimits = {}): Quant
   }
   const codesAt = r.pos, gapsAt = r.pos + codeBytes;
   if (!paddingIsZero(bytes, codesAt, count, b) || !paddingIsZero(bytes, gapsAt, count, g)) throw new DecodeError("fixed-coder stream has non-zero padding bits. The file is corrupted.");
+  if (!sparse && known !== undefined && known.length === count) return { name, shape, codebook, grouping, codes: known };
   const codes = new Uint32Array(count);
   unpackBits(bytes, codesAt, b, codes);
   if (!sparse) return { name, shape, codebook, grouping, codes };
@@ -168,7 +183,7 @@ export function fixedCoder(defaults?: Partial<FixedOptionsInput>): CoderPlugin<F
     options: fixedOptionsSchema,
     defaults,
     create(): Coder {
-      return { id: "fixed", encode: encodeFixed, decode: decodeFixed };
+      return { id: "fixed", encode: encodeFixed, decode: decodeFixed, decodeEncoded: decodeFixedEncoded };
     },
   });
 }

@@ -150,6 +150,42 @@ describe("runPipeline", () => {
   });
 });
 
+describe("round-trip check with decodeEncoded", () => {
+  const base = tinyCoder.create({});
+  /** tiny-u8 with the fast path: it must see exactly the streams encode wrote, with their tensors. */
+  function tracked(mutate?: (t: QuantizedTensor) => QuantizedTensor) {
+    const seen: { bytes: number; known: string }[] = [];
+    let fullDecodes = 0;
+    const coder: Coder = {
+      id: "tiny-u8",
+      encode: base.encode,
+      decode: (b) => { fullDecodes++; return base.decode(b); },
+      decodeEncoded(b, known) {
+        seen.push({ bytes: b.length, known: known.name });
+        const t = base.decode(b);
+        return mutate ? mutate({ ...t, codes: known.codes }) : { ...t, codes: known.codes };
+      },
+    };
+    return { coder, seen, fullDecodes: () => fullDecodes };
+  }
+
+  it("hands every written stream back to decodeEncoded (no full decode) and gives the same result", async () => {
+    const plain = await runPipeline({ weights, quantizer: tinyQuantizer, coder: base, evaluators: [tinyEvaluator] });
+    const t = tracked();
+    const fast = await runPipeline({ weights, quantizer: tinyQuantizer, coder: t.coder, evaluators: [tinyEvaluator] });
+    expect(t.seen).toHaveLength(2);
+    expect(t.fullDecodes()).toBe(0);
+    expect(fast.encoded!.bytes).toEqual(plain.encoded!.bytes);
+    expect(fast.metrics).toEqual(plain.metrics);
+    expect(fast.decoded.map((x) => Array.from(x.data))).toEqual(plain.decoded.map((x) => Array.from(x.data)));
+  });
+
+  it("still refuses a fast path that returns other codes", async () => {
+    const t = tracked((x) => ({ ...x, codes: x.codes.map(() => 1) }));
+    await expect(runPipeline({ weights, quantizer: tinyQuantizer, coder: t.coder })).rejects.toMatchObject({ code: ErrorCodes.INVALID_QUANTIZED });
+  });
+});
+
 describe("summarizeRun", () => {
   it("folds metrics into per-tensor rows and a summary", async () => {
     const r = await runPipeline({ weights, quantizer: tinyQuantizer, coder: tinyCoder, evaluators: [tinyEvaluator], options: { seed: 1 } });

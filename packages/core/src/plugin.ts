@@ -58,6 +58,14 @@ export interface Coder {
    *   again after the call).
    */
   decode(bytes: Uint8Array, limits?: DecodeLimits): QuantizedTensor;
+  /**
+   * Optional fast path of the pipeline's round-trip check. `bytes` are byte for byte the stream
+   * `encode(known, …)` returned; the coder parses them like `decode` but may take `known`'s codes
+   * instead of decoding them where its format makes them follow from the bytes (fixed-width
+   * packing of codes that fit the width is injective). Must return exactly what `decode(bytes)`
+   * returns. Without it the pipeline decodes every stream again (issue 18).
+   */
+  decodeEncoded?(bytes: Uint8Array, known: QuantizedTensor, limits?: DecodeLimits): QuantizedTensor;
 }
 
 /**

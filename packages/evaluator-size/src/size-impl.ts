@@ -4,24 +4,55 @@ import { shapeSize, type QuantizedTensor } from "@quantforge/core";
 const DENSE_LIMIT = 1 << 20;
 
 /**
+ * Histogram of every code of `tensors`, or undefined when a code reaches {@link DENSE_LIMIT}.
+ * Works in blocks of 64K codes: the block's max (read while it is in cache) decides whether the
+ * histogram grows, so there is no separate pass over all codes. Two interleaved histograms, summed at the end: runs of equal
+ * codes (the common case) would otherwise wait on the previous increment of the same bin. The
+ * counts are integers, so the sums are exact and the result is the same as one histogram.
+ */
+function denseHistogram(tensors: readonly QuantizedTensor[]): Float64Array | undefined {
+  let size = 256;
+  let h0 = new Float64Array(size), h1 = new Float64Array(size);
+  let top = -1;
+  for (const t of tensors) {
+    const c = t.codes;
+    const n = c.length;
+    let i = 0;
+    while (i < n) {
+      // Grow (or give up) only when a code does not fit; the inner loops have no bounds branch.
+      let m = 0;
+      const end = Math.min(n, i + 65536);
+      for (let k = i; k < end; k++) m = Math.max(m, c[k]!);
+      if (m >= size) {
+        if (m >= DENSE_LIMIT) return undefined;
+        while (size <= m) size *= 2;
+        const g0 = new Float64Array(size), g1 = new Float64Array(size);
+        g0.set(h0); g1.set(h1);
+        h0 = g0; h1 = g1;
+      }
+      if (m > top) top = m;
+      let k = i;
+      for (; k + 1 < end; k += 2) { h0[c[k]!]!++; h1[c[k + 1]!]!++; }
+      if (k < end) h0[c[k]!]!++;
+      i = end;
+    }
+  }
+  const out = new Float64Array(top + 1);
+  for (let k = 0; k <= top; k++) out[k] = h0[k]! + h1[k]!;
+  return out;
+}
+
+/**
  * Symbol counts of quantized tensors pooled together: one symbol per code value, plus one extra
  * symbol ("pruned") for every element a sparse tensor does not code. Returns the non-zero counts
  * in ascending symbol order (deterministic), pruned last.
  */
 export function symbolCounts(tensors: readonly QuantizedTensor[]): Float64Array {
-  let maxCode = -1, pruned = 0;
-  for (const t of tensors) {
-    const c = t.codes;
-    for (let i = 0; i < c.length; i++) if (c[i]! > maxCode) maxCode = c[i]!;
-    pruned += shapeSize(t.shape) - c.length;
-  }
+  let pruned = 0;
+  for (const t of tensors) pruned += shapeSize(t.shape) - t.codes.length;
   const counts: number[] = [];
-  if (maxCode < DENSE_LIMIT) {
-    const h = new Float64Array(maxCode + 1);
-    for (const t of tensors) {
-      const c = t.codes;
-      for (let i = 0; i < c.length; i++) h[c[i]!]!++;
-    }
+  const h = denseHistogram(tensors);
+  if (h) {
     for (let k = 0; k < h.length; k++) if (h[k]! > 0) counts.push(h[k]!);
   } else {
     // Huge code values (e.g. a levels codebook with millions of entries): count runs of a sorted copy.
