@@ -9,6 +9,7 @@ import { sqnrEvaluator } from "@quantforge/evaluator-sqnr";
 import { gpfqQuantizer } from "@quantforge/quantizer-gpfq";
 import { gptqQuantizer } from "@quantforge/quantizer-gptq";
 import { hqqQuantizer } from "@quantforge/quantizer-hqq";
+import { nf4Quantizer } from "@quantforge/quantizer-nf4";
 import { hessianEcsqQuantizer } from "@quantforge/quantizer-hessian-ecsq";
 import { msqQuantizer, preprocessedMsqQuantizer } from "@quantforge/quantizer-preprocessed-msq";
 import { autoQuantizer } from "@quantforge/quantizer-auto";
@@ -34,6 +35,7 @@ export function builtinPlugins(): AnyPlugin[] {
     gpfqQuantizer(),
     gptqQuantizer(),
     hqqQuantizer(),
+    nf4Quantizer(),
     hessianEcsqQuantizer(),
     tfjsAffineQuantizer(),
     autoQuantizer({ plugins: builtinPlugins }),

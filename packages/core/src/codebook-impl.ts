@@ -17,9 +17,15 @@ function paramIndex(len: number, g: number): number {
  *   levels: levels[q]
  *   affine: fround((q − z_g)·s_g)
  *   grid:   fround(μ_g + σ_g·fround(c(q)·Δ)), c(q) = q − N/2 + ½ (midrise) or q − (N−1)/2 (midtread)
+ *   scaledLevels: fround(levels[q]·s_g)
  */
 export function dequantizeCodes(cb: Codebook, codes: Uint32Array, groups: Int32Array | null, out: Float32Array): void {
   const n = codes.length;
+  if (cb.kind === "scaledLevels") {
+    const lv = cb.levels, s = cb.scale;
+    for (let i = 0; i < n; i++) out[i] = fround(lv[codes[i]!]! * s[groups === null ? 0 : paramIndex(s.length, groups[i]!)]!);
+    return;
+  }
   if (cb.kind === "levels") {
     const lv = cb.levels;
     for (let i = 0; i < n; i++) out[i] = lv[codes[i]!]!;
@@ -91,6 +97,10 @@ export function requantizeValues(cb: Codebook, values: Float32Array, groups: Int
     }
     return;
   }
+  if (cb.kind === "scaledLevels") {
+    requantizeScaled(cb.levels, cb.scale, values, groups, out);
+    return;
+  }
   if (cb.kind === "affine") {
     const max = cb.levels - 1;
     for (let i = 0; i < n; i++) {
@@ -160,4 +170,29 @@ export function requantizeTensor(t: QuantizedTensor, cb: Codebook, dense: Float3
   const out = new Uint32Array(vals.length);
   requantizeValues(cb, vals, groups, out);
   return out;
+}
+
+/**
+ * Nearest code of every value under `fround(levels[q]·s_g)` (s_g ≥ 0), ties to the lower level
+ * (then the lower code), as for `levels` codebooks.
+ */
+function requantizeScaled(levels: Float32Array, scale: Float32Array, values: Float32Array, groups: Int32Array | null, out: Uint32Array): void {
+  const k = levels.length;
+  const order = Array.from({ length: k }, (_, i) => i).sort((a, b) => levels[a]! - levels[b]! || a - b);
+  const sorted = new Float64Array(k);
+  for (let i = 0; i < k; i++) sorted[i] = levels[order[i]!]!;
+  for (let i = 0; i < values.length; i++) {
+    const s = scale[groups === null ? 0 : paramIndex(scale.length, groups[i]!)]!;
+    const v = values[i]!;
+    let lo = 0, hi = k - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (fround(sorted[mid]! * s) < v) lo = mid + 1;
+      else hi = mid;
+    }
+    // lo = first level whose scaled value is ≥ v; the first of equal scaled values wins below it.
+    if (lo > 0 && v - fround(sorted[lo - 1]! * s) <= fround(sorted[lo]! * s) - v) lo--;
+    while (lo > 0 && fround(sorted[lo - 1]! * s) === fround(sorted[lo]! * s)) lo--;
+    out[i] = order[lo]!;
+  }
 }

@@ -1,5 +1,6 @@
 import { ByteReader, ByteWriter } from "./bytes.js";
-import type { Codebook } from "./codebook.js";
+import { dequantizeScaleCode, type Codebook, type ScaleCodes } from "./codebook.js";
+import { fromFloat16Bits, toFloat16Bits } from "./float16.js";
 import { assertFiniteValues, MAX_CODEBOOK_LEVELS } from "./budget.js";
 import { DecodeError } from "./errors.js";
 import { printable } from "./printable.js";
@@ -8,6 +9,20 @@ const KIND_CODE = { levels: 0, affine: 1, grid: 2 } as const;
 /** Compact encodings of the same in-memory kinds (read back bit-identically). */
 const AFFINE_INT_ZERO = 3;
 const GRID_ZERO_MU = 4;
+/** scaledLevels: shared levels + scales as float16 (layout 0), float32 (1) or 8-bit double-quantized codes (2). */
+const SCALED_LEVELS = 5;
+const SC_F16 = 0, SC_F32 = 1, SC_DQ = 2;
+
+function scaleLayout(cb: Extract<Codebook, { kind: "scaledLevels" }>): number {
+  const sc = cb.scaleCodes;
+  if (sc && sc.codes.length === cb.scale.length && sc.blockSize >= 1 && sc.step.length === Math.ceil(cb.scale.length / sc.blockSize)) {
+    let same = true;
+    for (let g = 0; g < cb.scale.length && same; g++) same = Object.is(dequantizeScaleCode(sc, g), cb.scale[g]);
+    if (same) return SC_DQ;
+  }
+  for (let g = 0; g < cb.scale.length; g++) if (!Object.is(fromFloat16Bits(toFloat16Bits(cb.scale[g]!)), cb.scale[g])) return SC_F32;
+  return SC_F16;
+}
 /** Zero-point layouts of {@link AFFINE_INT_ZERO}: one shared varint, or one u8 / u16 per group. */
 const ZP_SHARED = 0, ZP_U8 = 1, ZP_U16 = 2;
 
@@ -50,6 +65,16 @@ export function writeCodebook(w: ByteWriter, cb: Codebook): void {
     w.u8(AFFINE_INT_ZERO).str(cb.id).varint(cb.levels).varint(cb.scale.length).f32array(cb.scale).u8(zl);
     if (zl === ZP_SHARED) w.varint(cb.zeroPoint[0]!);
     else for (let g = 0; g < cb.zeroPoint.length; g++) (zl === ZP_U8 ? w.u8(cb.zeroPoint[g]!) : w.u16(cb.zeroPoint[g]!));
+  } else if (cb.kind === "scaledLevels") {
+    const layout = scaleLayout(cb);
+    w.u8(SCALED_LEVELS).str(cb.id).varint(cb.levels.length).f32array(cb.levels).varint(cb.scale.length).u8(layout);
+    if (layout === SC_F16) for (let g = 0; g < cb.scale.length; g++) w.u16(toFloat16Bits(cb.scale[g]!));
+    else if (layout === SC_F32) w.f32array(cb.scale);
+    else {
+      const sc = cb.scaleCodes!;
+      w.varint(sc.blockSize).f32(sc.offset).f32array(sc.step);
+      for (let g = 0; g < sc.codes.length; g++) w.u8(sc.codes[g]!);
+    }
   } else {
     const zeroMu = allZero(cb.mu);
     w.u8(zeroMu ? GRID_ZERO_MU : KIND_CODE.grid).str(cb.id);
@@ -80,6 +105,11 @@ export function readCodebook(r: ByteReader): Codebook {
   const cb = readCodebookRaw(r);
   const what = `codebook "${printable(cb.id)}"`;
   if (cb.kind === "levels") assertFiniteValues(cb.levels, `${what} levels`);
+  else if (cb.kind === "scaledLevels") {
+    assertFiniteValues(cb.levels, `${what} levels`);
+    assertFiniteValues(cb.scale, `${what} scales`);
+    for (let g = 0; g < cb.scale.length; g++) if (!(cb.scale[g]! >= 0)) throw new DecodeError(`${what} has a negative scale. The file is corrupted.`);
+  }
   else if (cb.kind === "affine") {
     assertFiniteValues(cb.scale, `${what} scales`);
     assertFiniteValues(cb.zeroPoint, `${what} zero points`);
@@ -124,6 +154,38 @@ function readCodebookRaw(r: ByteReader): Codebook {
     const mu = kind === 2 ? r.f32array(n) : new Float32Array(n);
     const cb: Codebook = { kind: "grid", id, levels, xMax, midtread, sigma, mu, ...(src ? { sigmaSource: src } : {}) };
     return cb;
+  }
+  if (kind === SCALED_LEVELS) {
+    const k = count(r, 4, "levels");
+    if (k < 1 || k > MAX_CODEBOOK_LEVELS) throw new DecodeError(`scaledLevels codebook "${printable(id)}" has ${k} levels. The file is corrupted.`);
+    const levels = r.f32array(k);
+    const n = count(r, 1, "scale");
+    if (n < 1) throw new DecodeError(`scaledLevels codebook "${printable(id)}" is empty. The file is corrupted.`);
+    const layout = r.u8();
+    if (layout === SC_F16) {
+      if (n * 2 > r.remaining) throw new DecodeError(`scaledLevels codebook "${printable(id)}" has ${n} scales but the stream ends first. The file is corrupted or truncated.`);
+      const scale = new Float32Array(n);
+      for (let g = 0; g < n; g++) scale[g] = fromFloat16Bits(r.u16());
+      return { kind: "scaledLevels", id, levels, scale };
+    }
+    if (layout === SC_F32) {
+      if (n * 4 > r.remaining) throw new DecodeError(`scaledLevels codebook "${printable(id)}" has ${n} scales but the stream ends first. The file is corrupted or truncated.`);
+      return { kind: "scaledLevels", id, levels, scale: r.f32array(n) };
+    }
+    if (layout !== SC_DQ) throw new DecodeError(`scaledLevels codebook "${printable(id)}" has an unknown scale layout ${layout}. The file is corrupted or from a newer quantforge.`);
+    const blockSize = r.varint();
+    if (blockSize < 1) throw new DecodeError(`scaledLevels codebook "${printable(id)}" has block size 0. The file is corrupted.`);
+    const offset = r.f32();
+    const blocks = Math.ceil(n / blockSize);
+    if (blocks * 4 + n > r.remaining) throw new DecodeError(`scaledLevels codebook "${printable(id)}" has ${n} scale codes but the stream ends first. The file is corrupted or truncated.`);
+    const step = r.f32array(blocks);
+    const codes = new Uint8Array(n);
+    for (let g = 0; g < n; g++) codes[g] = r.u8();
+    const scaleCodes: ScaleCodes = { codes, blockSize, step, offset };
+    assertFiniteValues([offset, ...step], `scaledLevels codebook "${printable(id)}" scale steps`);
+    const scale = new Float32Array(n);
+    for (let g = 0; g < n; g++) scale[g] = dequantizeScaleCode(scaleCodes, g);
+    return { kind: "scaledLevels", id, levels, scale, scaleCodes };
   }
   throw new DecodeError(`unknown codebook kind ${kind}. The file is corrupted or from a newer quantforge.`);
 }

@@ -54,20 +54,53 @@ export interface GridCodebook {
   readonly sigmaSource?: string;
 }
 
+/**
+ * One shared level list times a per-group scale (NF4/FP4, Dettmers et al. 2023 "QLoRA"): code `q`
+ * of group `g` stands for `fround(levels[q] · scale[g])`. The scales (absmax per group, ≥ 0) are
+ * stored as float16 when every one is a float16 value, else as float32; with `scaleCodes` (double
+ * quantization) as 8-bit codes per group plus one float32 step per block of groups.
+ */
+export interface ScaledLevelsCodebook {
+  readonly kind: "scaledLevels";
+  readonly id: string;
+  /** Shared levels indexed by code (e.g. the 16 NormalFloat-4 values in [−1, 1]). */
+  readonly levels: Float32Array;
+  /** Scale per group (or one shared), finite and ≥ 0: the values dequantization uses. */
+  readonly scale: Float32Array;
+  /**
+   * Optional double quantization of the scales: scale[g] = fround(offset + fround((codes[g] − 128)·step[⌊g/blockSize⌋])).
+   * The container stores this form only when it reproduces `scale` exactly (else the scales themselves).
+   */
+  readonly scaleCodes?: ScaleCodes;
+}
+
+/** 8-bit double quantization of per-group scales (see {@link ScaledLevelsCodebook.scaleCodes}). */
+export interface ScaleCodes {
+  readonly codes: Uint8Array;
+  readonly blockSize: number;
+  readonly step: Float32Array;
+  readonly offset: number;
+}
+
+/** The scale value a double-quantized scale code stands for (the format's definition). */
+export function dequantizeScaleCode(sc: ScaleCodes, g: number): number {
+  return Math.fround(sc.offset + Math.fround((sc.codes[g]! - 128) * sc.step[Math.floor(g / sc.blockSize)]!));
+}
+
 /** Any codebook. */
-export type Codebook = LevelsCodebook | AffineCodebook | GridCodebook;
+export type Codebook = LevelsCodebook | AffineCodebook | GridCodebook | ScaledLevelsCodebook;
 
 /** Kind tag of a codebook. */
 export type CodebookKind = Codebook["kind"];
 
 /** Number of distinct codes a codebook defines (codes are `0 … size−1`). */
 export function codebookSize(cb: Codebook): number {
-  return cb.kind === "levels" ? cb.levels.length : cb.levels;
+  return cb.kind === "levels" || cb.kind === "scaledLevels" ? cb.levels.length : cb.levels;
 }
 
 /** Number of per-group parameter entries a codebook carries (1 for `levels`). */
 export function codebookGroupParams(cb: Codebook): number {
-  if (cb.kind === "affine") return cb.scale.length;
+  if (cb.kind === "affine" || cb.kind === "scaledLevels") return cb.scale.length;
   if (cb.kind === "grid") return cb.sigma.length;
   return 1;
 }

@@ -4,8 +4,8 @@ export { shapeSize, assertTensorShape, assertFinite, assertWeightSet } from "./t
 export type { WeightTensor, WeightSet, TensorRole, LayerKind } from "./tensor.js";
 export { channelAxisSchema, resolveChannelAxis } from "./channel-axis.js";
 export type { ChannelAxis } from "./channel-axis.js";
-export { codebookSize, codebookGroupParams, gridStep } from "./codebook.js";
-export type { Codebook, CodebookKind, LevelsCodebook, AffineCodebook, GridCodebook } from "./codebook.js";
+export { codebookSize, codebookGroupParams, gridStep, dequantizeScaleCode } from "./codebook.js";
+export type { Codebook, CodebookKind, LevelsCodebook, AffineCodebook, GridCodebook, ScaledLevelsCodebook, ScaleCodes } from "./codebook.js";
 export { TENSOR_GROUPING, groupCount, groupIndexMap } from "./grouping.js";
 export type { Grouping } from "./grouping.js";
 export type { QuantizedTensor, QuantizedModel, SparseLayout } from "./quantized.js";

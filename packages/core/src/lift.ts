@@ -1,5 +1,5 @@
 import type { Capability } from "./capabilities.js";
-import type { AffineCodebook, GridCodebook, LevelsCodebook } from "./codebook.js";
+import type { AffineCodebook, GridCodebook, LevelsCodebook, ScaledLevelsCodebook } from "./codebook.js";
 import { throwIfAborted, type RunContext } from "./context.js";
 import type { Grouping } from "./grouping.js";
 import type { Quantizer } from "./plugin.js";
@@ -9,7 +9,7 @@ import type { WeightSet, WeightTensor } from "./tensor.js";
 type WithoutId<T> = T extends unknown ? Omit<T, "id"> : never;
 
 /** A codebook before it is given an id. */
-export type CodebookSpec = WithoutId<LevelsCodebook | AffineCodebook | GridCodebook>;
+export type CodebookSpec = WithoutId<LevelsCodebook | AffineCodebook | GridCodebook | ScaledLevelsCodebook>;
 
 /** What a per-tensor quantization function returns for one tensor. */
 export interface TensorQuantization {

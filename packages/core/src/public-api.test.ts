@@ -77,6 +77,7 @@ it("exports exactly the public API", async () => {
       "defineQuantizer",
       "dequantizeCodes",
       "dequantizeModel",
+      "dequantizeScaleCode",
       "dequantizeTensor",
       "encodeContainer",
       "encodeFloat16",

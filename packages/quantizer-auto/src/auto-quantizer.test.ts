@@ -80,6 +80,7 @@ describe("auto quantizer", () => {
       { quantizer: "hessian-ecsq", options: { mode: "kmeans", importance: "none", scope: "layer" } },
       { quantizer: "gptq", options: { granularity: "channel", axis: "output", zero: "exact" }, bits: [2, 3, 4] },
       { quantizer: "hqq", options: { groupSize: 64 }, bits: [2, 3, 4] },
+      { quantizer: "nf4", options: { groupSize: 64 }, bits: [4] },
     ]);
     expect(WIDE_CANDIDATE_BITS).toEqual([2, 3, 4, 5, 6, 7, 8, 10, 12]);
     // rtn 9 + 9 + 8 + 9 + 9, uniform-mse 7 + 7, k-means 7 = 65 ≤ 72 (the default cap); without

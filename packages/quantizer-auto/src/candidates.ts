@@ -55,6 +55,7 @@ export const DEFAULT_CANDIDATES: readonly CandidateSpec[] = Object.freeze([
   { quantizer: "hessian-ecsq", options: { mode: "kmeans", importance: "none", scope: "layer" } },
   { quantizer: "gptq", options: { granularity: "channel", axis: "output", zero: "exact" }, bits: [2, 3, 4] },
   { quantizer: "hqq", options: { groupSize: 64 }, bits: [2, 3, 4] },
+  { quantizer: "nf4", options: { groupSize: 64 }, bits: [4] },
 ]);
 
 /** One usable candidate: label, instance, and which spec (method + options) it sweeps the width of. */

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe } from "vitest";
 import { ByteWriter } from "../bytes.js";
-import type { Codebook } from "../codebook.js";
+import { dequantizeScaleCode, type Codebook } from "../codebook.js";
 import { writeCodebook } from "../codebook-io.js";
 import { decodeContainer, encodeContainer } from "../container.js";
 import { crc32 } from "../crc32.js";
@@ -120,6 +120,15 @@ export function coderCases(maxAlphabet = 65536): CoderCase[] {
   // Per-channel and per-group parameters.
   out.push({ label: "per-channel (axis 1)", codebook: affine("ch", 16, 5), tensor: tensor("channel/kernel", [6, 5], "ch", { kind: "channel", axis: 1 }, randomCodes(rng, 30, 16)) });
   out.push({ label: "per-channel (axis 0), 3-D", codebook: gridCb("ch0", 7, 2), tensor: tensor("channel0", [2, 3, 4], "ch0", { kind: "channel", axis: 0 }, randomCodes(rng, 24, 7)) });
+  {
+    // scaledLevels (NF4-style): float16 scales, float32 scales, and 8-bit double-quantized scales.
+    const levels = Float32Array.from({ length: 16 }, (_, i) => Math.fround(-1 + (2 * i) / 15));
+    const half: Codebook = { kind: "scaledLevels", id: "nf16", levels, scale: Float32Array.of(0.5, 0.25, 1.5, 3) };
+    const full: Codebook = { kind: "scaledLevels", id: "nf32", levels, scale: Float32Array.of(0.1, 0.2, 0.3, 0.4) };
+    const sc = { codes: Uint8Array.of(0, 128, 255, 7), blockSize: 2, step: Float32Array.of(0.01, 0.02), offset: 2 };
+    const dq: Codebook = { kind: "scaledLevels", id: "nfdq", levels, scale: Float32Array.from({ length: 4 }, (_, g) => dequantizeScaleCode(sc, g)), scaleCodes: sc };
+    for (const cb of [half, full, dq]) out.push({ label: `scaledLevels ${cb.id}, groups of 8`, codebook: cb, tensor: tensor(`scaled/${cb.id}`, [4, 8], cb.id, { kind: "group", size: 8 }, randomCodes(rng, 32, 16)) });
+  }
   out.push({ label: "per-group (size 8, ragged last group)", codebook: gridCb("grp", 15, 5), tensor: tensor("group/kernel", [37], "grp", { kind: "group", size: 8 }, randomCodes(rng, 37, 15)) });
   {
     const positions = randomPositions(rng, 48, 20);
