@@ -70,12 +70,20 @@ export async function workerCommand(rt: Runtime, flags: WorkerFlags): Promise<vo
     connection: connectionOptions(target), concurrency, autorun: false,
     lockDuration: stall * 1000, stalledInterval: Math.max(500, (stall * 1000) / 2), maxStalledCount: 2,
   });
-  worker.on("error", (e) => log(`queue error: ${printable(e.message)}`));
+  // When Redis is gone, BullMQ's graceful close waits on ioredis reconnecting and never ends;
+  // nothing a running cell produces could be stored then anyway, and its lock expires so another
+  // worker re-runs it. So a stop signal within two lock periods of a queue error quits at once.
+  let lastQueueError = -Infinity;
+  worker.on("error", (e) => { lastQueueError = Date.now(); log(`queue error: ${printable(e.message)}`); });
   const closed = new Promise<void>((res) => worker.once("closed", () => res()));
   let stopping = false;
   const on = (signal: "SIGINT" | "SIGTERM") => () => {
     if (stopping) process.exit(signal === "SIGINT" ? 130 : 143);
     stopping = true;
+    if (Date.now() - lastQueueError < 2 * stall * 1000) {
+      log(`stopping (${signal}): the queue is unreachable, quitting now (its locks expire and another worker re-runs the cells)`);
+      process.exit(signal === "SIGINT" ? 130 : 143);
+    }
     log(`stopping (${signal}): finishing the running cells (${signal} again to quit at once)`);
     void worker.close();
   };
