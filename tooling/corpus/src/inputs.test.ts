@@ -9,6 +9,10 @@ describe("inputs", () => {
     expect(concreteShape({ name: "input", shape: [null, null], dtype: "float32" }, shapes, 2)).toEqual([2, 1280]);
     expect(concreteShape({ name: "sr", shape: [], dtype: "int64" }, shapes, 2)).toEqual([]);
     expect(concreteShape({ name: "y", shape: [1, null, null, 3], dtype: "float32" }, shapes, 2)).toMatch(/pass --input-shape/);
+    // silero's recurrent state: the batch axis named like `input`'s dim 0 sits at dim 1.
+    expect(concreteShape({ name: "h", shape: [2, null, 64], dtype: "float32", batchAxis: 1 }, shapes, 3)).toEqual([2, 3, 64]);
+    expect(concreteShape({ name: "h", shape: [2, null, 64], dtype: "float32" }, shapes, 3)).toMatch(/pass --input-shape/);
+    expect(concreteShape({ name: "y", shape: [1, null, null, 3], dtype: "float32", batchAxis: 1 }, shapes, 2)).toMatch(/pass --input-shape/);
   });
   it("measures relative L2 differences", () => {
     expect(relativeDiff([1, 2], [1, 2]).rel).toBe(0);

@@ -8,6 +8,11 @@ export interface InputSpec {
   /** Declared shape; null/negative/undefined entries are unknown. */
   shape: ReadonlyArray<number | null> | null;
   dtype: string;
+  /**
+   * Where the batch axis is when it is not dim 0: the model names it like another input's unknown
+   * dim 0 (ONNX symbolic dimensions, e.g. silero's `batch` in h [2, batch, 64]).
+   */
+  batchAxis?: number;
 }
 
 /** Parses `name=d1,d2,…` specs into a map. */
@@ -33,6 +38,14 @@ export function concreteShape(input: InputSpec, shapes: ReadonlyMap<string, numb
   const lead = known(first) ? first : batch;
   if (given && given.length === rest.length) return [lead, ...given];
   if (rest.every(known)) return [lead, ...rest];
+  // A batch axis past dim 0, as in silero's recurrent state h [2, batch, 64]: the other dimensions
+  // are the model's (or --input-shape's, listed without the batch axis).
+  const axis = input.batchAxis;
+  if (axis !== undefined && axis > 0 && axis < declared.length && !known(declared[axis])) {
+    const others = [...declared.slice(0, axis), ...declared.slice(axis + 1)];
+    const dims = given && given.length === others.length ? given : others;
+    if (dims.every(known)) return [...dims.slice(0, axis), batch, ...dims.slice(axis)];
+  }
   return `input ${input.name} has unknown dimensions [${declared.map((d) => (known(d) ? d : "?")).join(",")}]: pass --input-shape`;
 }
 

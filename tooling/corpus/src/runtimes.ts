@@ -144,10 +144,18 @@ export async function runOnnx(bytes: Uint8Array, shapes: ReadonlyMap<string, num
   const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: "basic" });
   const next = rng(seed);
   const feeds: Record<string, import("onnxruntime-node").Tensor> = {};
+  // Symbolic names of unknown leading dimensions: the batch axis of every input naming them too.
+  const batchNames = new Set<string>();
+  for (const meta of session.inputMetadata) {
+    const d0 = meta.isTensor ? meta.shape[0] : undefined;
+    if (typeof d0 === "string" && d0 !== "") batchNames.add(d0);
+  }
   for (const meta of session.inputMetadata) {
     if (!meta.isTensor) return { ok: false, reason: `input ${meta.name} is not a tensor` };
     const declared = meta.shape.map((d) => (typeof d === "number" && d >= 0 ? d : null));
-    const shape = concreteShape({ name: meta.name, shape: declared, dtype: meta.type }, shapes, 2);
+    const named = meta.shape.findIndex((d) => typeof d === "string" && batchNames.has(d));
+    const spec = { name: meta.name, shape: declared, dtype: meta.type, ...(named > 0 ? { batchAxis: named } : {}) };
+    const shape = concreteShape(spec, shapes, 2);
     if (typeof shape === "string") return { ok: false, reason: shape };
     const count = shape.reduce((a, b) => a * b, 1);
     const dtype: string = meta.type;
