@@ -4,7 +4,7 @@ import { hessianEcsqQuantizer } from "@quantforge/quantizer-hessian-ecsq";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
 import { uniformMseQuantizer } from "@quantforge/quantizer-uniform-mse";
 import { describe, expect, it } from "vitest";
-import { autoQuantizer, calibrationSeed, codedBits, DEFAULT_CANDIDATES, outputDistortion, WIDE_CANDIDATE_BITS } from "./index.js";
+import { autoQuantizer, calibrationSeed, codedBits, DEFAULT_CANDIDATES, FIELD_CANDIDATES, outputDistortion, WIDE_CANDIDATE_BITS } from "./index.js";
 import { mlpProbe } from "./probe.test-support.js";
 
 const plugins: QuantizerPlugin[] = [rtnQuantizer(), uniformMseQuantizer()];
@@ -78,10 +78,8 @@ describe("auto quantizer", () => {
       { quantizer: "uniform-mse", options: { granularity: "channel", axis: "output", midtread: true } },
       { quantizer: "uniform-mse", options: { granularity: "tensor" } },
       { quantizer: "hessian-ecsq", options: { mode: "kmeans", importance: "none", scope: "layer" } },
-      { quantizer: "gptq", options: { granularity: "channel", axis: "output", zero: "exact" }, bits: [2, 3, 4] },
-      { quantizer: "hqq", options: { groupSize: 64 }, bits: [2, 3, 4] },
-      { quantizer: "nf4", options: { groupSize: 64 }, bits: [4] },
     ]);
+    expect(FIELD_CANDIDATES.map((c) => c.quantizer)).toEqual(["gptq", "hqq", "nf4"]);
     expect(WIDE_CANDIDATE_BITS).toEqual([2, 3, 4, 5, 6, 7, 8, 10, 12]);
     // rtn 9 + 9 + 8 + 9 + 9, uniform-mse 7 + 7, k-means 7 = 65 ≤ 72 (the default cap); without
     // hessian-ecsq registered the k-means candidate is skipped: 58.

@@ -12,7 +12,7 @@ import { VERSION } from "./version.js";
 
 export { outputDistortion } from "./measure.js";
 export { autoOptionsSchema, type AutoOptions, type AutoOptionsInput } from "./options.js";
-export { codedBits, DEFAULT_CANDIDATES, DEFAULT_CANDIDATE_BITS, WIDE_CANDIDATE_BITS, type CandidateSpec } from "./candidates.js";
+export { codedBits, DEFAULT_CANDIDATES, DEFAULT_CANDIDATE_BITS, FIELD_CANDIDATES, WIDE_CANDIDATE_BITS, type CandidateSpec } from "./candidates.js";
 
 /** What {@link autoQuantizer} takes at construction. */
 export interface AutoQuantizerConfig {

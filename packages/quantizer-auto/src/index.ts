@@ -1,4 +1,4 @@
-export { autoQuantizer, autoQuantize, autoOptionsSchema, calibrationSeed, codedBits, outputDistortion, DEFAULT_CANDIDATES, DEFAULT_CANDIDATE_BITS, WIDE_CANDIDATE_BITS } from "./auto-quantizer.js";
+export { autoQuantizer, autoQuantize, autoOptionsSchema, calibrationSeed, codedBits, outputDistortion, DEFAULT_CANDIDATES, DEFAULT_CANDIDATE_BITS, FIELD_CANDIDATES, WIDE_CANDIDATE_BITS } from "./auto-quantizer.js";
 export type { AutoOptions, AutoOptionsInput, AutoQuantizerConfig, CachedMeasurement, CandidateSpec, MeasurementCache } from "./auto-quantizer.js";
 export { allocate, cheapestImprovingStep, lowerHull } from "./allocate-impl.js";
 export { chooseCostPlan, forwardUnitsPerSample, planSeconds, PLAN_LADDER } from "./cost-model-impl.js";
