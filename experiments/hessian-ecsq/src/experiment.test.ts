@@ -81,6 +81,10 @@ describe("hessian-ecsq experiment", () => {
       // Every parameter counted from real bytes: 32·N_all / (8·bytes).
       expect(row.ratio).toBeCloseTo((32 * 164) / (8 * row.bytes), 10);
       expect(row.ratioEq1).toBeGreaterThan(0);
+      // rANS codes the same codes and positions in fewer bytes than Huffman (issue 19).
+      expect(row.ransBytes!).toBeGreaterThan(0);
+      expect(row.ransBytes!).toBeLessThan(row.bytes);
+      expect(row.ratioRans).toBeCloseTo((32 * r.table1.parameters) / (8 * row.ransBytes!), 9);
       expect(row.accuracy).toBeGreaterThan(50);
     }
     // Sweep: 4 modes × 2 rates × 2 coders per model; importance: 2 modes × 2 rates × (1 more Hessian + Adam) × 2 coders.

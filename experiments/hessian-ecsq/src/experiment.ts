@@ -3,6 +3,7 @@ import {
   type CoderPlugin, type Dataset, type ModelProbe, type QuantizedModel, type WeightSet,
 } from "@quantforge/core";
 import { encodeHuffmanStream, huffmanCodeLengths, huffmanCoder } from "@quantforge/coder-huffman";
+import { ransCoder } from "@quantforge/coder-rans";
 import { fixedCoder } from "@quantforge/coder-fixed";
 import { argmaxRows, matchCount } from "@quantforge/metrics";
 import { hessianEcsqOptionsSchema, hessianEcsqQuantizer, pruneNetwork, quantizeHessianEcsq, type HessianEcsqOptionsInput } from "@quantforge/quantizer-hessian-ecsq";
@@ -207,10 +208,12 @@ export async function runHessianEcsqExperiment(probes: { readonly lenet: ModelPr
     const pick = chosen ?? fallback!;
     log(`${method}: chose ${JSON.stringify(pick.settings)}${chosen ? "" : " (fallback)"}`);
     const st = codeStats(pick.e.q);
+    // Issue 19: the same quantized network with rANS in place of Huffman (same container rules).
+    const ransBytes = encodeContainer(pick.e.q, ransCoder().create(ransCoder().parseOptions({})), { quantizer: "hessian-ecsq", seed }).size.totalBytes;
     rows.push({
       method: chosen ? method : `${method} (no rate met the selection rule; highest rate shown)`,
       accuracy: pick.e.accuracy, selectionAccuracy: pick.e.selectionAccuracy, bytes: pick.e.bytes,
-      ratio: (32 * nAll) / (8 * pick.e.bytes), ratioEq1: paperRatio(nAll, st.counts, true),
+      ratio: (32 * nAll) / (8 * pick.e.bytes), ransBytes, ratioRans: (32 * nAll) / (8 * ransBytes), ratioEq1: paperRatio(nAll, st.counts, true),
       entropy: st.entropy, levels: st.levels, bitsPerSurvivor: (8 * (pick.e.bytes - pick.e.passthroughBytes)) / nSurv,
       settings: pick.settings as Record<string, unknown>,
     });

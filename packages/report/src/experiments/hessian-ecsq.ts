@@ -16,6 +16,13 @@ export interface HessianEcsqTable1Row {
   readonly ratio: number;
   /** The paper's Eq. 1 (no term for positions), or null where it does not apply. */
   readonly ratioEq1: number | null;
+  /**
+   * The same quantized network coded with rANS in place of Huffman (`coder-rans`, every byte
+   * counted as in `ratio`); null for the float rows or results written before it was measured.
+   */
+  readonly ransBytes?: number | null;
+  /** 32·N_all / (8·ransBytes). */
+  readonly ratioRans?: number | null;
   /** Zeroth-order entropy of the codes (bits per quantized value). */
   readonly entropy: number | null;
   readonly levels: number | null;
@@ -68,10 +75,10 @@ const f2 = (x: number | null, d = 2) => (x === null ? "–" : x.toFixed(d));
 export function renderHessianEcsqMarkdown(r: HessianEcsqExperimentResult): string {
   const out: string[] = [];
   const t = r.table1;
-  out.push(`### Table 1 on ${t.model} (${t.parameters} parameters; pruned to ${t.survivors} weights = ${(100 * r.density).toFixed(2)} %${r.fineTuned ? `, ${r.pruneSteps} pruning stage(s) each with masked fine-tuning` : ", one-shot, no fine-tuning"}; biases ${r.floatBiases ? "float32" : "quantized"}; Huffman codes; seed ${r.seed})`, "");
-  out.push("| method | accuracy % | calib. accuracy % | real bytes | ratio (real bytes) | ratio (Eq. 1) | entropy bits | levels | bits/survivor | settings |", "|---|---|---|---|---|---|---|---|---|---|");
+  out.push(`### Table 1 on ${t.model} (${t.parameters} parameters; pruned to ${t.survivors} weights = ${(100 * r.density).toFixed(2)} %${r.fineTuned ? `, ${r.pruneSteps} pruning stage(s) each with masked fine-tuning` : ", one-shot, no fine-tuning"}; biases ${r.floatBiases ? "float32" : "quantized"}; Huffman codes, rANS beside them; seed ${r.seed})`, "");
+  out.push("| method | accuracy % | calib. accuracy % | real bytes | ratio (real bytes) | rANS bytes | ratio (rANS) | ratio (Eq. 1) | entropy bits | levels | bits/survivor | settings |", "|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const row of t.rows) {
-    out.push(`| ${row.method} | ${f2(row.accuracy)} | ${f2(row.selectionAccuracy)} | ${row.bytes} | ${f2(row.ratio)} | ${f2(row.ratioEq1)} | ${f2(row.entropy, 3)} | ${row.levels ?? "–"} | ${f2(row.bitsPerSurvivor, 3)} | ${row.settings ? Object.entries(row.settings).filter(([k]) => !["density", "pruneScope", "scope", "importance"].includes(k)).map(([k, v]) => `${k}=${v}`).join(", ") : "–"} |`);
+    out.push(`| ${row.method} | ${f2(row.accuracy)} | ${f2(row.selectionAccuracy)} | ${row.bytes} | ${f2(row.ratio)} | ${row.ransBytes ?? "–"} | ${f2(row.ratioRans ?? null)} | ${f2(row.ratioEq1)} | ${f2(row.entropy, 3)} | ${row.levels ?? "–"} | ${f2(row.bitsPerSurvivor, 3)} | ${row.settings ? Object.entries(row.settings).filter(([k]) => !["density", "pruneScope", "scope", "importance"].includes(k)).map(([k, v]) => `${k}=${v}`).join(", ") : "–"} |`);
   }
   const table = (title: string, pts: readonly HessianEcsqSweepPoint[]) => {
     if (pts.length === 0) return;
