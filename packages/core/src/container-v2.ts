@@ -37,7 +37,8 @@ const utf8 = new TextEncoder();
 export function tagsByte(t: { role?: TensorRole; layerKind?: LayerKind }): number {
   return ROLES.indexOf(t.role) | (KINDS.indexOf(t.layerKind) << 2);
 }
-function readTags(b: number): { role?: TensorRole; layerKind?: LayerKind } {
+/** The inverse of {@link tagsByte}; an unknown value is a {@link DecodeError}. */
+export function readTags(b: number): { role?: TensorRole; layerKind?: LayerKind } {
   if (b > 15) throw new DecodeError(`container has unknown tensor tags ${b}. The file is corrupted.`);
   const role = ROLES[b & 3], layerKind = KINDS[b >> 2];
   return { ...(role ? { role } : {}), ...(layerKind ? { layerKind } : {}) };
@@ -185,6 +186,33 @@ export function readCompactBody(r: ByteReader, metadata: Record<string, unknown>
     budget.left -= elementsWithin(t.shape, `container tensor "${printable(name)}"`, budget.left);
     tensors.push({ ...t, name, codebook: codebooks[ci]!.id, ...tags, ...layer });
   }
+  const passthrough = readPassthroughSection(r, str, layerOf, budget);
+  const m = r.varint();
+  let meta = metadata;
+  if (m !== 0) {
+    const all = [...tensors, ...passthrough];
+    if (m !== all.length) throw new DecodeError(`container tensor order has ${m} entries for ${all.length} tensors. The file is corrupted.`);
+    const seen = new Uint8Array(m);
+    const order: string[] = [];
+    for (let k = 0; k < m; k++) {
+      const i = r.varint();
+      if (i >= m || seen[i]) throw new DecodeError("container tensor order is not a permutation. The file is corrupted.");
+      seen[i] = 1;
+      order.push(all[i]!.name);
+    }
+    meta = { ...metadata, tensorOrder: order };
+  }
+  return { model: { codebooks, tensors, passthrough }, metadata: meta };
+}
+
+/**
+ * The passthrough section of versions 2 and 3: a count, then per tensor its name index, tags,
+ * layer index, shape and raw float32 values.
+ * @param str - Resolves a string-table index (checked).
+ * @param layerOf - Resolves a layer index (0 = none).
+ * @param budget - Decoded elements still allowed; reduced in place.
+ */
+export function readPassthroughSection(r: ByteReader, str: (i: number, what: string) => string, layerOf: (i: number) => { layer?: string }, budget: { left: number }): WeightTensor[] {
   const nP = r.varint();
   if (nP > r.remaining) throw new DecodeError("container passthrough count exceeds the file. The file is corrupted.");
   const passthrough: WeightTensor[] = [];
@@ -205,25 +233,11 @@ export function readCompactBody(r: ByteReader, metadata: Record<string, unknown>
     const data = r.f32array(n);
     passthrough.push({ name, shape, ...tags, ...layer, data });
   }
-  const m = r.varint();
-  let meta = metadata;
-  if (m !== 0) {
-    const all = [...tensors, ...passthrough];
-    if (m !== all.length) throw new DecodeError(`container tensor order has ${m} entries for ${all.length} tensors. The file is corrupted.`);
-    const seen = new Uint8Array(m);
-    const order: string[] = [];
-    for (let k = 0; k < m; k++) {
-      const i = r.varint();
-      if (i >= m || seen[i]) throw new DecodeError("container tensor order is not a permutation. The file is corrupted.");
-      seen[i] = 1;
-      order.push(all[i]!.name);
-    }
-    meta = { ...metadata, tensorOrder: order };
-  }
-  return { model: { codebooks, tensors, passthrough }, metadata: meta };
+  return passthrough;
 }
 
-function elementsWithin(shape: readonly number[], what: string, budget: number): number {
+/** Checks a tensor's element count against the decode budget before anything is allocated. */
+export function elementsWithin(shape: readonly number[], what: string, budget: number): number {
   const n = checkedShapeSize(shape, what);
   if (n > budget) throw new DecodeError(`${what} needs ${n} elements (${n * DECODED_BYTES_PER_ELEMENT} bytes decoded) but the decode budget has ${budget} left. The file is corrupted or a size bomb; raise --max-memory only if you trust it.`);
   return n;

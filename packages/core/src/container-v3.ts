@@ -1,14 +1,14 @@
 import { ByteReader, ByteWriter } from "./bytes.js";
-import { checkedShapeSize, DECODED_BYTES_PER_ELEMENT, MAX_DIMS } from "./budget.js";
 import type { Codebook } from "./codebook.js";
 import { readCodebook, writeCodebook } from "./codebook-io.js";
 import { DecodeError, InvalidQuantizedError } from "./errors.js";
 import type { EncodedSize, GroupCoder } from "./plugin.js";
 import { printable } from "./printable.js";
 import type { QuantizedModel, QuantizedTensor } from "./quantized.js";
-import { shapeSize, type LayerKind, type TensorRole, type WeightTensor } from "./tensor.js";
+import { shapeSize } from "./tensor.js";
 import { codebookMap } from "./validate.js";
 import { readStringTable, writeStringTable } from "./string-table.js";
+import { elementsWithin, readPassthroughSection, readTags, tagsByte } from "./container-v2.js";
 
 /**
  * The grouped `.qf` layout (container version 3), written for coders that code a whole codebook
@@ -30,18 +30,6 @@ import { readStringTable, writeStringTable } from "./string-table.js";
  * length and (for the rans coder) frequency table and state flush.
  */
 export const GROUPED_CONTAINER_VERSION = 3;
-
-const ROLES: readonly (TensorRole | undefined)[] = [undefined, "weight", "bias", "other"];
-const KINDS: readonly (LayerKind | undefined)[] = [undefined, "dense", "conv2d", "other"];
-
-function tagsByte(t: { role?: TensorRole; layerKind?: LayerKind }): number {
-  return ROLES.indexOf(t.role) | (KINDS.indexOf(t.layerKind) << 2);
-}
-function readTags(b: number): { role?: TensorRole; layerKind?: LayerKind } {
-  if (b > 15) throw new DecodeError(`container has unknown tensor tags ${b}. The file is corrupted.`);
-  const role = ROLES[b & 3], layerKind = KINDS[b >> 2];
-  return { ...(role ? { role } : {}), ...(layerKind ? { layerKind } : {}) };
-}
 
 /** Writes the body of a version-3 container after the common head; returns the sizes it measured. */
 export function writeGroupedBody(w: ByteWriter, qm: QuantizedModel, group: GroupCoder, order: readonly number[] | null): Omit<EncodedSize, "totalBytes" | "headerBytes"> {
@@ -158,25 +146,7 @@ export function readGroupedBody(r: ByteReader, metadata: Record<string, unknown>
       decoded[i] = { ...t, name: h.name, codebook: codebooks[ci]!.id, ...h.tags, ...h.layer };
     }
   }
-  const nP = r.varint();
-  if (nP > r.remaining) throw new DecodeError("container passthrough count exceeds the file. The file is corrupted.");
-  const passthrough: WeightTensor[] = [];
-  for (let i = 0; i < nP; i++) {
-    const name = str(r.varint(), "passthrough name");
-    const what = `passthrough tensor "${printable(name)}"`;
-    const tags = readTags(r.u8());
-    const layer = layerOf(r.varint());
-    const nd = r.varint();
-    if (nd > MAX_DIMS) throw new DecodeError(`${what} has ${nd} dimensions (at most ${MAX_DIMS}). The file is corrupted.`);
-    const shape: number[] = [];
-    for (let d = 0; d < nd; d++) shape.push(r.varint());
-    const n = checkedShapeSize(shape, what);
-    r.need(n * 4);
-    budget.left -= elementsWithin(shape, what, budget.left);
-    // Passthrough values are kept bit-exactly, ±Inf and NaN included (as in versions 1 and 2).
-    const data = r.f32array(n);
-    passthrough.push({ name, shape, ...tags, ...layer, data });
-  }
+  const passthrough = readPassthroughSection(r, str, layerOf, budget);
   const kind = r.varint();
   let meta = metadata;
   if (kind > 2) throw new DecodeError(`container tensor order has unknown kind ${kind}. The file is corrupted.`);
@@ -195,10 +165,4 @@ export function readGroupedBody(r: ByteReader, metadata: Record<string, unknown>
     meta = { ...metadata, tensorOrder: names };
   }
   return { model: { codebooks, tensors: decoded, passthrough }, metadata: meta };
-}
-
-function elementsWithin(shape: readonly number[], what: string, budget: number): number {
-  const n = checkedShapeSize(shape, what);
-  if (n > budget) throw new DecodeError(`${what} needs ${n} elements (${n * DECODED_BYTES_PER_ELEMENT} bytes decoded) but the decode budget has ${budget} left. The file is corrupted or a size bomb; raise --max-memory only if you trust it.`);
-  return n;
 }
