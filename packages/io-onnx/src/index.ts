@@ -3,6 +3,8 @@ export type { OnnxModel, OnnxInitializer, OnnxNode, OnnxGraph, OnnxValueInfo, On
 export { spliceWire, lenField, lenHeader, concatBytes } from "./wire.js";
 export type { WireEdit } from "./wire.js";
 export { encodeOnnxModel, writeOnnxModel, OnnxTargetError } from "./write.js";
+export { nbitsWeights, MS_DOMAIN, type NbitsWeight } from "./nbits.js";
+export { NbitsTargetError, packMatMulNBits, unpackMatMulNBits, NBITS_BLOCK_SIZES, NBITS_SUPPORTED_BITS, type PackedNbits } from "./nbits-impl.js";
 export type { OnnxTarget, OnnxWeightOutput, OnnxWriteOptions, OnnxWriteResult } from "./write.js";
 export { runOnnxModel, onnxInputSpecs, feedableType, loadOrt, createOnnxSession, runOnnxSession } from "./run.js";
 export type { OnnxFeed, OnnxOutput, OnnxOptimization, Ort } from "./run.js";
