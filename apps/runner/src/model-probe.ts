@@ -18,6 +18,8 @@ export interface LoadAnyModelOptions {
   readonly inputShapes?: ReadonlyMap<string, readonly number[]>;
   /** `--input-range` values: ranges of the generated inputs. */
   readonly inputRanges?: InputRanges;
+  /** ONNX models without `data`: seed of the generated inputs layer inputs are captured on (gptq, gpfq). */
+  readonly seed?: number;
 }
 
 /** True for a path naming an ONNX file. */
@@ -59,7 +61,7 @@ export async function loadAnyModel(model: string, o: LoadAnyModelOptions = {}): 
   await assertModelEntry(model);
   const opts = { ...(o.data !== undefined ? { data: o.data } : {}), ...(o.inputShapes && o.inputShapes.size > 0 ? { inputShapes: o.inputShapes } : {}), ...(o.data !== undefined && o.inputRanges ? { inputRanges: o.inputRanges } : {}) };
   // model-onnx pulls in protobufjs and onnxruntime: imported only when an ONNX model is loaded.
-  const probe = isOnnxPath(model) ? await (await import("@quantforge/model-onnx")).loadOnnxModelProbe(model, { id: model, ...opts }) : await loadModel(model, opts);
+  const probe = isOnnxPath(model) ? await (await import("@quantforge/model-onnx")).loadOnnxModelProbe(model, { id: model, ...opts, ...(o.inputRanges ? { inputRanges: o.inputRanges } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}) }) : await loadModel(model, opts);
   return withInputSampler(probe, o.inputRanges);
 }
 

@@ -19,6 +19,7 @@ import { renderQuantizeMarkdown, rowOf, type QuantizeReport, type QuantizeTensor
 import { evaluateModel } from "./quantize/reload-check.js";
 import { manifestNote } from "./quantize/manifest-note.js";
 import { defaultTarget, sizeAdvice } from "./quantize/advice.js";
+import { transpose } from "./quantize/nbits-view.js";
 import { onnxSink, qfSink, safetensorsSink, tfjsSink, type Sink } from "./sinks/index.js";
 
 export { CODED_TARGETS, TARGETS, inputFormat, type InputFormat, type QuantizeTarget } from "./quantize/source.js";
@@ -90,7 +91,7 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
     if (defaultSelector(t)) tally.kernels++;
     return s;
   };
-  const src = await openSource(asked.input, fmt);
+  const src = await openSource(asked.input, fmt, asked.target);
   // No --target: the smallest the model allows (an ONNX model's opset decides whether DequantizeLinear exists).
   const o = { ...asked, target: asked.target ?? defaultTarget(fmt, src.onnx?.opset) };
   const diagnostics = new CollectingDiagnostics();
@@ -107,7 +108,7 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
     else if (o.target === "safetensors-float") {
       const h = await readSafetensorsHeader(o.input);
       sink = await safetensorsSink(tmp, h.tensors, { generator: "quantforge quantize", quantizer: o.quantizer.id });
-    } else if (o.target === "onnx" || o.target === "onnx-qdq") sink = onnxSink(tmp, src.onnx!, o.target, { strict: o.strictTarget === true });
+    } else if (o.target === "onnx" || o.target === "onnx-qdq" || o.target === "onnx-nbits") sink = onnxSink(tmp, src.onnx!, o.target, { strict: o.strictTarget === true, ...(src.transposed ? { nbits: src.transposed } : {}) });
     else sink = tfjsSink(await createTfjsModelWriter(tmp, src.tfjs!, { target: o.target, ...(coder ? { coder } : {}), metadata }), src.tfjs!);
 
     const streaming = o.quantizer.instance.perTensor === true;
@@ -115,13 +116,15 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
     const overall = emptyStats();
     const decoded = new Map<string, Float32Array>();
     let quantizedWeights = 0, weights = 0;
+    // onnx-nbits reads MatMul weights transposed (nbits-view.ts): rows show, and the output check and writers get, the stored layout.
+    const shown = (t: WeightTensor): WeightTensor => { const v = src.transposed?.get(t.name); return v ? { ...t, shape: [v.k, v.n] } : t; };
     const quantizeOne = async (q: QuantizedModel, t: WeightTensor): Promise<void> => {
       const qt = q.tensors.find((x) => x.name === t.name);
       if (!qt) {
         // The quantizer kept it in float32 (passthrough).
         const s = emptyStats();
         accumulateStats(s, t.data, t.data);
-        rows.push(rowOf(t, false, s));
+        rows.push(rowOf(shown(t), false, s));
         await sink!.kept(t.name, t);
         return;
       }
@@ -134,12 +137,14 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
         if (!sameCodes(qt, d)) throw new InvalidQuantizedError(`coder "${coder.id}" did not round-trip tensor "${t.name}" bit-exactly. The coder is broken.`);
         back = { ...d, name: qt.name, shape: qt.shape, ...(qt.role ? { role: qt.role } : {}), ...(qt.layer ? { layer: qt.layer } : {}), ...(qt.layerKind ? { layerKind: qt.layerKind } : {}) };
       }
-      const dec = dequantizeTensor(back, cb);
+      const view = src.transposed?.get(t.name);
+      const inView = dequantizeTensor(back, cb);
+      const dec = view ? transpose(inView, view.n, view.k) : inView;
       const s = emptyStats();
-      accumulateStats(s, t.data, dec);
+      accumulateStats(s, t.data, inView);
       mergeStats(overall, s);
       quantizedWeights += t.data.length;
-      rows.push(rowOf(t, true, s, stream?.length));
+      rows.push(rowOf(shown(t), true, s, stream?.length));
       if (runnable || (o.evaluate && bareManifest)) decoded.set(t.name, dec);
       sampleRss();
       await sink!.quantized(t.name, back, cb, stream, dec);
@@ -155,7 +160,7 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
         weights += t.data.length;
         sampleRss();
         if (!select(t)) {
-          rows.push(rowOf(t, false, accumulateStats(emptyStats(), t.data, t.data)));
+          rows.push(rowOf(shown(t), false, accumulateStats(emptyStats(), t.data, t.data)));
           await sink.kept(e.name, t);
         } else {
           assertWeightSet([t]);
@@ -181,7 +186,7 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
         const t = byName.get(e.name)!;
         weights += t.data.length;
         if (!sel.has(t.name)) {
-          rows.push(rowOf(t, false, accumulateStats(emptyStats(), t.data, t.data)));
+          rows.push(rowOf(shown(t), false, accumulateStats(emptyStats(), t.data, t.data)));
           await sink.kept(e.name, t);
         } else await quantizeOne(q, t);
         o.progress.update("quantize", i + 1, total);
@@ -204,6 +209,9 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
     if (bareManifest) notes.push(await manifestNote(src.tfjs!, tmp, o, decoded));
     if (!streaming) notes.push(`"${o.quantizer.id}" quantizes the selected tensors jointly, so the whole selected weight set was held in memory (per-tensor quantizers stream one tensor at a time).`);
     if (skipped) notes.push(`The model-output check was skipped: ${skipped}.`);
+    if (fmt === "onnx" && o.data === undefined && (o.quantizer.instance.needs ?? []).includes("layerInputs")) {
+      notes.push(`"${o.quantizer.id}" captured the layer inputs on seeded generated model inputs (seed ${o.seed}), as the output check feeds them; pass --data with real inputs to calibrate on them.`);
+    }
     if (model?.reload.runtimeNondeterministic) notes.push(`The written model differs from the evaluated weights beyond the tolerance at ${model.reload.runtime}, but the unquantized model differs the same way there: the runtime is not deterministic at that level, so this is not a quantforge bug.`);
     const advice = sizeAdvice(o.target, o.quantizer.options);
     if (o.target === "qf" && fmt !== "safetensors") notes.push("qf holds the float weights only (non-float tensors such as shape constants are not weights and are left out); use the model's own format to get a runnable model.");

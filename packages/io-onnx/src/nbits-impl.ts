@@ -46,7 +46,7 @@ export interface PackedNbits {
   readonly zeroPoints: { readonly kind: "uint8"; readonly data: Uint8Array } | { readonly kind: "float"; readonly data: Float32Array } | null;
 }
 
-const HINT = "rtn/gptq/hqq with --option granularity=group,groupSize=<16|32|64|128|256> (hqq: groupSize) and at most 8 bits";
+const HINT = "rtn or gptq with --option granularity=group --option groupSize=<16|32|64|128|256>, or hqq with --option groupSize=<…>, at most 8 bits";
 
 /** Smallest supported width holding `levels` codes. */
 function bitsFor(name: string, levels: number): number {

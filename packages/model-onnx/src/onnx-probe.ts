@@ -1,14 +1,21 @@
 import type { Tensor } from "onnxruntime-node";
 import {
-  ShapeMismatchError, toFloat16Bits,
+  InvalidOptionsError, ShapeMismatchError, toFloat16Bits,
   type ForwardOutput, type ModelProbe, type WeightSet, type WeightTensor,
 } from "@quantforge/core";
-import { inputDataset, loadInputData, resolveInputLayout, runInBatches, type BatchOutput, type FileModelProbe, type FileProbeOptions, type ModelInputDecl } from "@quantforge/datasets";
-import { OnnxDataType, createOnnxSession, isWeightInitializer, loadOrt, onnxInputDecls, readOnnxModel, readOnnxTensor, runOnnxSession, type Ort } from "@quantforge/io-onnx";
+import { generateSamples, inputDataset, loadInputData, resolveInputLayout, runInBatches, type BatchOutput, type FileModelProbe, type FileProbeOptions, type ModelInputDecl } from "@quantforge/datasets";
+import { OnnxDataType, createOnnxSession, isWeightInitializer, loadOrt, onnxInputDecls, parseOnnxModel, readOnnxModel, readOnnxTensor, runOnnxSession, type Ort } from "@quantforge/io-onnx";
+import { layerInputRows, onnxDenseLayers, withExtraOutputs } from "./layer-inputs.js";
 import { weightsAsInputs } from "./weights-as-inputs.js";
 
 /** Options of {@link loadOnnxModelProbe} (`batchSize`: samples per session run). */
-export type OnnxProbeOptions = FileProbeOptions;
+export interface OnnxProbeOptions extends FileProbeOptions {
+  /**
+   * Seed of the generated inputs layer inputs are captured on when there is no `data`, and of
+   * the row sampling of large layer-input matrices. @default 0
+   */
+  readonly seed?: number;
+}
 
 /** An ONNX model as a runnable {@link ModelProbe}: weights = every FLOAT and FLOAT16 initializer as float32, tagged by io-onnx. */
 export interface OnnxModelProbe extends FileModelProbe {
@@ -79,6 +86,27 @@ export async function loadOnnxModelProbe(path: string, opts: OnnxProbeOptions = 
     return feeds;
   };
   const batch = opts.batchSize ?? 256;
+  const layers = onnxDenseLayers(m);
+  let capture: ReturnType<typeof createOnnxSession> | undefined;
+  const seed = opts.seed ?? 0;
+  // What each dense layer sees: one more session whose graph also outputs every layer's input,
+  // run on the calibration samples (or seeded generated inputs when the probe has no data).
+  const layerInputs = async (name: string, samples: number, ws?: WeightSet) => {
+    const layer = layers.find((l) => l.name === name);
+    if (!layer) throw new InvalidOptionsError("layerInputs", "layer", `"${name}" is not a dense (MatMul/Gemm) layer of model "${id}" (layers: ${layers.map((l) => l.name).join(", ")})`);
+    const most = calibrationSet?.count ?? 1_000_000;
+    if (!Number.isInteger(samples) || samples < 1 || samples > most) throw new InvalidOptionsError("layerInputs", "samples", `must be an integer in [1, ${most}] (got ${samples})`);
+    capture ??= (async () => {
+      const outs = await parseOnnxModel(withExtraOutputs(m.bytes, m, layers.map((l) => l.input)), path);
+      return createOnnxSession(ort, await weightsAsInputs(outs, new Set(inits.map((i) => i.name))), path);
+    })();
+    const s = await capture;
+    const inputs = calibrationSet ? calibrationSet.inputs.subarray(0, samples * layout.sampleSize) : generateSamples(layout, samples, seed, opts.inputRanges);
+    const wf = weightFeeds(ws ?? weights);
+    const outs = await runInBatches(layout, inputs, samples, batch, (feeds): Promise<BatchOutput[]> => runOnnxSession(ort, s, feeds, path, wf));
+    const value = outs.find((o) => o.name === layer.input)!;
+    return layerInputRows(layer, { shape: [samples, ...value.shape], data: value.data }, seed);
+  };
   const predictOutputs = async (ws: WeightSet, inputs: Float32Array, count: number): Promise<ForwardOutput[]> => {
     const wf = weightFeeds(ws);
     return runInBatches(layout, inputs, count, batch, (feeds): Promise<BatchOutput[]> => runOnnxSession(ort, session, feeds, path, wf));
@@ -90,6 +118,10 @@ export async function loadOnnxModelProbe(path: string, opts: OnnxProbeOptions = 
       predictOutputs,
       predict: async (ws, inputs, count) => (await predictOutputs(ws, inputs, count))[0]!.data,
     },
-    dispose: () => session.release(),
+    ...(layers.length > 0 ? { layers, layerInputs: { layerInputs } } : {}),
+    dispose: async () => {
+      await session.release();
+      if (capture) await (await capture).release();
+    },
   };
 }

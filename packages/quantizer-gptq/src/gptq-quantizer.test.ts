@@ -48,6 +48,23 @@ describe("gptq", () => {
     await expect(instantiate(gptqQuantizer(), {}).quantize(probe(8).weights, createRunContext({}))).rejects.toBeInstanceOf(MissingCapabilityError);
   });
 
+  it("quantizes an outputs-first view [fanOut, fanIn] to the transposed codes of the [fanIn, fanOut] kernel", async () => {
+    const m = probe(64);
+    const t = m.weights.find((w) => w.name === m.layers![0]!.weight)!;
+    const view: WeightTensor = { ...t, shape: [12, 32], data: Float32Array.from({ length: 32 * 12 }, (_, i) => t.data[(i % 32) * 12 + Math.floor(i / 32)]!), outputAxis: 0, inputAxis: 1 };
+    const q = instantiate(gptqQuantizer(), { bits: 3, granularity: "channel" });
+    const a = (await q.quantize([t], createRunContext({ model: m }))).tensors[0]!;
+    const b = (await q.quantize([view], createRunContext({ model: m }))).tensors[0]!;
+    expect(b.shape).toEqual([12, 32]);
+    expect([...b.codes]).toEqual(Array.from({ length: 32 * 12 }, (_, i) => a.codes[(i % 32) * 12 + Math.floor(i / 32)]!));
+  });
+
+  it("takes groupSize alone as per-group grids", () => {
+    expect(gptqQuantizer().parseOptions({ groupSize: 32 })).toMatchObject({ granularity: "group", groupSize: 32 });
+    expect(gptqQuantizer().parseOptions({})).toMatchObject({ granularity: "channel", groupSize: 128 });
+    expect(gptqQuantizer().parseOptions({ granularity: "channel", groupSize: 32 })).toMatchObject({ granularity: "channel" });
+  });
+
   it("is deterministic", async () => {
     const m = probe(32);
     const run = async () => (await instantiate(gptqQuantizer(), { actOrder: true, bits: 3 }).quantize(m.weights, createRunContext({ model: m }))).tensors.map((t) => [...t.codes]);

@@ -16,12 +16,15 @@ export const gptqOptionsSchema = z
     scheme: z.enum(["asymmetric", "symmetric"]).default("asymmetric"),
     /** Asymmetric only: `exact` makes 0 a level (integral zero point); `free` starts the grid at the minimum. @default "exact" */
     zero: z.enum(["exact", "free"]).default("exact"),
-    /** One grid per `tensor`, per `channel` along `axis`, or per `group` of `groupSize` row-major elements. @default "channel" */
-    granularity: z.enum(["tensor", "channel", "group"]).default("channel"),
+    /**
+     * One grid per `tensor`, per `channel` along `axis`, or per `group` of `groupSize` row-major
+     * elements. @default "group" when `groupSize` is given, else "channel"
+     */
+    granularity: z.enum(["tensor", "channel", "group"]).optional(),
     /** Channel axis for `granularity: "channel"` (`"output"`, `"input"` or a number), as rtn. @default "output" */
     axis: channelAxisSchema.default("output"),
-    /** Elements per group for `granularity: "group"`. @default 128 */
-    groupSize: z.number().int().min(1).max(2 ** 31 - 1).default(128),
+    /** Elements per group for `granularity: "group"` (giving it alone selects groups). @default 128 */
+    groupSize: z.number().int().min(1).max(2 ** 31 - 1).optional(),
     /** λ of H += λ·mean(diag H)·I (the reference's `percdamp`). @default 0.01 */
     dampening: z.number().min(0).max(1e6).default(0.01),
     /** Quantize the inputs in order of decreasing H_kk (the reference's `--act-order`). @default false */
@@ -40,7 +43,9 @@ export const gptqOptionsSchema = z
   .superRefine((o, ctx) => {
     if (o.scheme === "symmetric" && o.bits < 2) ctx.addIssue({ code: "custom", path: ["bits"], message: "must be at least 2 with scheme symmetric (2^b − 1 levels)" });
     if (o.scheme === "symmetric" && o.zero === "free") ctx.addIssue({ code: "custom", path: ["zero"], message: "cannot be free with scheme symmetric; drop the option" });
-  });
+  })
+  // `--option groupSize=32` alone means groups of 32, as the issue's `quantize … --option groupSize=32` asks.
+  .transform((o) => ({ ...o, granularity: o.granularity ?? (o.groupSize !== undefined ? ("group" as const) : ("channel" as const)), groupSize: o.groupSize ?? 128 }));
 
 /** Validated gptq options. */
 export type GptqOptions = z.output<typeof gptqOptionsSchema>;
@@ -63,13 +68,28 @@ export function gptqGrouping(t: WeightTensor, o: GptqOptions): Grouping {
 
 interface Quantized { readonly codebook: Codebook; readonly codes: Uint32Array; readonly grouping: Grouping }
 
-/** GPTQ of one kernel `[fanIn, fanOut]` with H (identity H = plain rounding on the same grids). */
-function quantizeKernel(t: WeightTensor, k: number, n: number, h: Float64Array, o: GptqOptions, layer: string): Quantized {
+/** Row-major `[rows, cols]` → `[cols, rows]` (any element type). */
+function transposed<A extends Float32Array | Int32Array | Uint32Array>(a: A, rows: number, cols: number): A {
+  const out = new (a.constructor as new (n: number) => A)(a.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = a[r * cols + c]!;
+  return out;
+}
+
+/**
+ * GPTQ of one kernel `[fanIn, fanOut]`, or `[fanOut, fanIn]` when `outputsFirst` (a PyTorch
+ * Linear weight, or the transposed view `--target onnx-nbits` quantizes so that groups run along
+ * the inputs): the algorithm runs on the `[fanIn, fanOut]` view, codes come back in `t`'s layout.
+ * Identity H = plain rounding on the same grids.
+ */
+function quantizeKernel(t: WeightTensor, k: number, n: number, h: Float64Array, o: GptqOptions, layer: string, outputsFirst = false): Quantized {
   const grouping = gptqGrouping(t, o);
-  const groups = groupIndexMap(t.shape, grouping);
-  const r = gptqLayer({ w: t.data, k, n, h, groups, groupCount: Math.max(1, groupCount(t.shape, grouping)), spec: o, dampening: o.dampening, actOrder: o.actOrder, blockSize: o.blockSize });
+  const own = groupIndexMap(t.shape, grouping);
+  const groups = outputsFirst ? transposed(own, n, k) : own;
+  const w = outputsFirst ? transposed(t.data, n, k) : t.data;
+  const r = gptqLayer({ w, k, n, h, groups, groupCount: Math.max(1, groupCount(t.shape, grouping)), spec: o, dampening: o.dampening, actOrder: o.actOrder, blockSize: o.blockSize });
   if (!r.ok) throw new HessianNotPositiveDefiniteError(layer, r.failedColumn, o.dampening);
-  return { codebook: { kind: "affine", id: t.name, levels: r.levels, scale: r.scale, zeroPoint: r.zeroPoint }, codes: r.codes, grouping };
+  const codes = outputsFirst ? transposed(r.codes, k, n) : r.codes;
+  return { codebook: { kind: "affine", id: t.name, levels: r.levels, scale: r.scale, zeroPoint: r.zeroPoint }, codes, grouping };
 }
 
 /** A tensor that is no layer's kernel: the same grids without feedback (H = I makes GPTQ round to nearest). */
@@ -81,16 +101,19 @@ function roundOnly(t: WeightTensor, o: GptqOptions): Quantized {
   return quantizeKernel(t, k, n, h, { ...o, actOrder: false }, t.name);
 }
 
-function kernelOf(t: WeightTensor, layer: LayerInfo): void {
+/** Whether `t` is the layer's kernel stored `[fanOut, fanIn]` (outputs first) rather than `[…, fanOut]`; throws when it is neither. */
+function kernelOf(t: WeightTensor, layer: LayerInfo): boolean {
   const last = t.shape.length - 1;
   const out = t.outputAxis === undefined ? last : t.outputAxis < 0 ? t.outputAxis + t.shape.length : t.outputAxis;
+  if (t.shape.length === 2 && out === 0 && t.shape[0] === layer.fanOut && t.shape[1] === layer.fanIn) return true;
   if (t.data.length !== layer.fanIn * layer.fanOut || t.shape[last] !== layer.fanOut || out !== last) {
-    throw new ShapeMismatchError(`kernel "${printable(t.name)}" of shape [${t.shape.join(", ")}] is not laid out [fan-in ${layer.fanIn}, fan-out ${layer.fanOut}] with the outputs last, as layer "${printable(layer.name)}" needs for gptq. Pass the model's own weights.`);
+    throw new ShapeMismatchError(`kernel "${printable(t.name)}" of shape [${t.shape.join(", ")}] is not laid out [fan-in ${layer.fanIn}, fan-out ${layer.fanOut}] with the outputs last, as layer "${printable(layer.name)}" needs for gptq (or [fan-out, fan-in] with the outputs first). Pass the model's own weights.`);
   }
+  return false;
 }
 
 async function quantizeLayer(ctx: RunContext, layer: LayerInfo, t: WeightTensor, current: WeightSet, o: GptqOptions): Promise<Quantized> {
-  kernelOf(t, layer);
+  const outputsFirst = kernelOf(t, layer);
   const model = ctx.model!;
   const samples = Math.min(o.samples, model.calibrationSet?.count ?? Infinity);
   if (samples < 1) {
@@ -101,7 +124,7 @@ async function quantizeLayer(ctx: RunContext, layer: LayerInfo, t: WeightTensor,
   if (x.cols !== layer.fanIn) throw new ShapeMismatchError(`layer inputs of "${printable(layer.name)}" have ${x.cols} columns but the kernel has fan-in ${layer.fanIn}. The model probe is inconsistent; fix its layerInputs.`);
   throwIfAborted(ctx);
   const h = hessianFromInputs(x.data, x.rows, x.cols);
-  return quantizeKernel(t, layer.fanIn, layer.fanOut, h, o, layer.name);
+  return quantizeKernel(t, layer.fanIn, layer.fanOut, h, o, layer.name, outputsFirst);
 }
 
 /**
@@ -138,7 +161,11 @@ export function gptqQuantizer(defaults?: Partial<GptqOptionsInput>): QuantizerPl
           ctx.progress.update("gptq", done.size, weights.length);
           const r = await quantizeLayer(ctx, layer, t, model.weights.map((w) => current.get(w.name) ?? w), o);
           done.set(t.name, r);
-          if (o.target === "quantized") current.set(t.name, { ...t, data: dequantized(t, r) });
+          if (o.target === "quantized") {
+            // The probe runs the model's own layout: an outputs-first view goes back to [fanIn, fanOut].
+            const d = dequantized(t, r);
+            current.set(t.name, kernelOf(t, layer) ? { ...t, shape: [layer.fanIn, layer.fanOut], data: transposed(d, layer.fanOut, layer.fanIn) } : { ...t, data: d });
+          }
         }
         const codebooks: Codebook[] = [];
         const tensors: QuantizedTensor[] = [];

@@ -50,8 +50,8 @@ export function register(program: Command, rt: Runtime): void {
     .option("--budget-seconds <s>", "auto only: its time budget (option budgetSeconds, default 25), turned into work from the model's size")
     .option("--option <key=value>", "a quantizer option (repeatable)", collect, [])
     .option("--coder <id>", `coder of the coded targets (tfjs-coded, qf; default ${DEFAULT_CODER})`)
-    .option("--target <target>", "tfjs-coded|tfjs-native|tfjs-float (tfjs), onnx|onnx-qdq (ONNX), qf|safetensors-float (any); default: the smallest the model allows (ONNX: onnx-qdq from opset 10, else onnx; tfjs: tfjs-coded; safetensors: qf)")
-    .option("--strict-target", "onnx-qdq: stop (QF_USAGE) when a quantized tensor cannot be written as DequantizeLinear, instead of writing it as decoded floats with a warning")
+    .option("--target <target>", "tfjs-coded|tfjs-native|tfjs-float (tfjs), onnx|onnx-qdq|onnx-nbits (ONNX; onnx-nbits: MatMul weights as com.microsoft MatMulNBits), qf|safetensors-float (any); default: the smallest the model allows (ONNX: onnx-qdq from opset 10, else onnx; tfjs: tfjs-coded; safetensors: qf)")
+    .option("--strict-target", "onnx-qdq/onnx-nbits: stop (QF_USAGE) when a quantized tensor cannot be written as DequantizeLinear/MatMulNBits, instead of writing it as decoded floats with a warning")
     .requiredOption("--out <dir>", "output directory (written to a temp directory, then renamed; must not exist or be empty)")
     .option("--seed <n>", "random seed (quantizer and random model inputs)", "0")
     .option("--samples <n>", "random input samples for the model-output check", "8")
@@ -94,7 +94,7 @@ export function register(program: Command, rt: Runtime): void {
           quantizer: { id: qp.id, version: qp.version, options: qOptions, instance: qp.create(qOptions) },
           ...(cp ? { coder: { id: cp.id, version: cp.version, instance: cp.create(cp.parseOptions({})) } } : {}),
           progress,
-          model: () => loadAnyModel(input, { ...(flags.data ? { data: flags.data } : {}), inputShapes, inputRanges }),
+          model: () => loadAnyModel(input, { ...(flags.data ? { data: flags.data } : {}), inputShapes, inputRanges, seed }),
           tf: async () => (await getTf()) as unknown as TfjsRuntime,
         });
       } finally {
@@ -103,7 +103,7 @@ export function register(program: Command, rt: Runtime): void {
       const r = result.report;
       if (r.outputCheckSkipped) rt.err(`warning: the model-output check was skipped: ${r.outputCheckSkipped}. The quantized model was written.\n`);
       if (r.sizeAdvice) rt.err(`warning: ${r.sizeAdvice}\n`);
-      if (r.floatFallback) rt.err(`warning: ${r.floatFallback.length} quantized tensor(s) cannot be written as DequantizeLinear and were written as decoded floats, e.g. ${r.floatFallback[0]!.reason} (report.md lists them; --strict-target stops instead).\n`);
+      if (r.floatFallback) rt.err(`warning: ${r.floatFallback.length} quantized tensor(s) cannot be written as ${r.output.target === "onnx-nbits" ? "MatMulNBits" : "DequantizeLinear"} and were written as decoded floats, e.g. ${r.floatFallback[0]!.reason} (report.md lists them; --strict-target stops instead).\n`);
       if (flags.json) return printJson(rt, r);
       for (const d of r.diagnostics) rt.err(`${d.severity} [${d.source}/${d.ruleId}]${d.tensor ? ` ${printable(d.tensor)}:` : ""} ${printable(d.message, 2000)}\n`);
       rt.out(`wrote ${flags.out} (${r.output.target}): ${r.size.before} → ${r.size.after} bytes (${fmt(r.size.ratio)}× smaller), overall SQNR ${fmt(r.overall.sqnrDb)} dB, ${r.overall.quantized}/${r.overall.tensors} tensors quantized\n`);

@@ -16,7 +16,7 @@ function requestedBits(options: unknown): number | undefined {
 export function sizeAdvice(target: QuantizeTarget, options: unknown): string | undefined {
   const bits = requestedBits(options);
   if ((target === "tfjs-native" || target === "onnx-qdq") && bits !== undefined && bits < 8) {
-    const better = target === "tfjs-native" ? "--target tfjs-coded (or qf)" : "--target qf (onnx-nbits when it exists)";
+    const better = target === "tfjs-native" ? "--target tfjs-coded (or qf)" : "--target onnx-nbits (MatMul weights at 2, 4 or 8 bits) or qf";
     return `target ${target} stores every code in a full byte, so ${bits}-bit codes take as much room as 8-bit ones; ${better} stores them at ${bits} bits.`;
   }
   if (target === "onnx" || target === "tfjs-float") {

@@ -127,7 +127,9 @@ export async function evaluateModel(src: Source, tmp: string, target: QuantizeTa
     let reloaded: ModelOutput[] | null = null;
     let fused: { maxAbsDiff: number; maxRelDiff: number } | undefined;
     let control: (() => Promise<boolean>) | undefined;
-    if (target === "onnx" || target === "onnx-qdq") {
+    // onnx-nbits is checked at ORT's default level on both sides: MatMulNBits' fp32 kernel
+    // computes (q − z)·s exactly as the evaluated weights, so only float32 sum order differs.
+    if (target === "onnx" || target === "onnx-qdq" || target === "onnx-nbits") {
       const back = await readOnnxModel(join(tmp, "model.onnx"));
       reloaded = await onnxOutputs(back.bytes, back.path, p, level);
       if (level) {

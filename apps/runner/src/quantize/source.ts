@@ -1,19 +1,20 @@
 import { open } from "node:fs/promises";
 import { readSafetensorsHeader, readTensor } from "@quantforge/io-safetensors";
 import { isFloatEntry, readTfjsModel, readTfjsTensor, type TfjsModel } from "@quantforge/io-tfjs";
-import { readOnnxModel, readOnnxTensor, isWeightInitializer, type OnnxModel } from "@quantforge/io-onnx";
+import { nbitsWeights, readOnnxModel, readOnnxTensor, isWeightInitializer, type OnnxModel } from "@quantforge/io-onnx";
 import type { WeightTensor } from "@quantforge/core";
 import { UsageError } from "../errors.js";
+import { transposedView } from "./nbits-view.js";
 
 /** Input formats `quantforge quantize` reads. */
 export type InputFormat = "tfjs" | "onnx" | "safetensors";
 /** Every write target. */
-export type QuantizeTarget = "tfjs-native" | "tfjs-coded" | "tfjs-float" | "onnx" | "onnx-qdq" | "safetensors-float" | "qf";
+export type QuantizeTarget = "tfjs-native" | "tfjs-coded" | "tfjs-float" | "onnx" | "onnx-qdq" | "onnx-nbits" | "safetensors-float" | "qf";
 
 /** Targets each input format can be written to; the first is the default. */
 export const TARGETS: Readonly<Record<InputFormat, readonly QuantizeTarget[]>> = {
   tfjs: ["tfjs-coded", "tfjs-native", "tfjs-float", "qf"],
-  onnx: ["onnx", "onnx-qdq", "qf"],
+  onnx: ["onnx", "onnx-qdq", "onnx-nbits", "qf"],
   safetensors: ["qf", "safetensors-float"],
 };
 
@@ -44,11 +45,17 @@ export interface Source {
   readonly fileBytes: number;
   readonly tfjs?: TfjsModel;
   readonly onnx?: OnnxModel;
+  /** onnx-nbits: MatMul weights read as their transposed view `[N, K]`, with their stored `[K, N]`. */
+  readonly transposed?: ReadonlyMap<string, { readonly k: number; readonly n: number }>;
   close(): Promise<void>;
 }
 
-/** Opens `path` (of format `fmt`) for reading its weight slots one at a time. */
-export async function openSource(path: string, fmt: InputFormat): Promise<Source> {
+/**
+ * Opens `path` (of format `fmt`) for reading its weight slots one at a time. For `onnx-nbits`,
+ * the MatMul weights MatMulNBits can replace are read as their transposed view (see
+ * `transposedView`), so per-group grids run along K.
+ */
+export async function openSource(path: string, fmt: InputFormat, target?: QuantizeTarget): Promise<Source> {
   if (fmt === "tfjs") {
     const m = await readTfjsModel(path);
     return {
@@ -58,9 +65,10 @@ export async function openSource(path: string, fmt: InputFormat): Promise<Source
   }
   if (fmt === "onnx") {
     const m = await readOnnxModel(path);
+    const views = new Map(target === "onnx-nbits" ? [...nbitsWeights(m)].map(([name, w]) => [name, { k: w.k, n: w.n }]) : []);
     return {
-      format: "onnx", fileBytes: m.fileBytes, onnx: m, close: async () => undefined,
-      entries: m.initializers.map((i) => ({ name: i.name, float: isWeightInitializer(i), read: () => readOnnxTensor(m, i) })),
+      format: "onnx", fileBytes: m.fileBytes, onnx: m, transposed: views, close: async () => undefined,
+      entries: m.initializers.map((i) => ({ name: i.name, float: isWeightInitializer(i), read: async () => (views.has(i.name) ? transposedView(await readOnnxTensor(m, i)) : readOnnxTensor(m, i)) })),
     };
   }
   const header = await readSafetensorsHeader(path);

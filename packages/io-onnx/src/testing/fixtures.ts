@@ -126,18 +126,20 @@ const MATMUL_WEIGHTS_DEFAULT = MATMUL_WEIGHTS;
 
 /**
  * Assembles a two-layer MatMul model (`names` renames its initializers, e.g. to `__proto__`) (opset 21 unless `opset` says otherwise) with protobufjs:
- * x [N, 64] → MatMul (B 64×96) → Add (bias 96) → Relu → MatMul (B 96×32) → y [N, 32].
+ * x [N, 64] → MatMul (B 64×96) → Add (bias 96) → Relu → MatMul (B 96×32) → y [N, 32]
+ * (`dims` [64, 96, 32] by default: input, hidden and output widths).
  * Both MatMul B last dimensions are multiples of 32, so per-group grids with a group size
  * dividing 32 tile them along the last axis (blocked DequantizeLinear, opset ≥ 21).
  */
-export function buildMatMulOnnxModel(opts: { seed?: number; opset?: number; names?: Partial<Record<"w1" | "b1" | "w2", string>> } = {}): Uint8Array {
+export function buildMatMulOnnxModel(opts: { seed?: number; opset?: number; names?: Partial<Record<"w1" | "b1" | "w2", string>>; dims?: readonly [number, number, number] } = {}): Uint8Array {
   const rng = new Rng(opts.seed ?? 1);
+  const [d0, d1, d2] = opts.dims ?? [64, 96, 32];
   const opset = opts.opset ?? 21;
   const MATMUL_WEIGHTS = { ...MATMUL_WEIGHTS_DEFAULT, ...opts.names };
   const initializer = [
-    { name: MATMUL_WEIGHTS.w1, dims: [64, 96], data_type: 1, raw_data: raw(laplace(rng, 64 * 96, 0.15)) },
-    { name: MATMUL_WEIGHTS.b1, dims: [96], data_type: 1, raw_data: raw(laplace(rng, 96, 0.1)) },
-    { name: MATMUL_WEIGHTS.w2, dims: [96, 32], data_type: 1, raw_data: raw(laplace(rng, 96 * 32, 0.15)) },
+    { name: MATMUL_WEIGHTS.w1, dims: [d0, d1], data_type: 1, raw_data: raw(laplace(rng, d0 * d1, 0.15)) },
+    { name: MATMUL_WEIGHTS.b1, dims: [d1], data_type: 1, raw_data: raw(laplace(rng, d1, 0.1)) },
+    { name: MATMUL_WEIGHTS.w2, dims: [d1, d2], data_type: 1, raw_data: raw(laplace(rng, d1 * d2, 0.15)) },
   ];
   const node = [
     { name: "mm1", op_type: "MatMul", input: ["x", MATMUL_WEIGHTS.w1], output: ["m1"] },
@@ -148,7 +150,7 @@ export function buildMatMulOnnxModel(opts: { seed?: number; opset?: number; name
   const model = {
     ir_version: irVersionFor(opset, false), producer_name: "quantforge-test", producer_version: "1",
     opset_import: [{ domain: "", version: opset }],
-    graph: { name: "mm", node, initializer, input: [vi("x", ["N", 64])], output: [vi("y", ["N", 32])] },
+    graph: { name: "mm", node, initializer, input: [vi("x", ["N", d0])], output: [vi("y", ["N", d2])] },
   };
   return ModelProto.encode(ModelProto.fromObject(model)).finish();
 }
