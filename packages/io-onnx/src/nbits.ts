@@ -20,14 +20,15 @@ export interface NbitsWeight {
 const isMatMul = (node: OnnxNode) => node.opType === "MatMul" && (node.domain === "" || node.domain === "ai.onnx");
 
 /**
- * The initializers `onnx-nbits` writes as MatMulNBits: main-graph FLOAT initializers of rank 2
- * read only as the B input of main-graph `MatMul` nodes (not by any other node, subgraph or
- * graph output), since the float tensor disappears from the written model. Other float weights
+ * The initializers `onnx-nbits` writes as MatMulNBits: main-graph FLOAT initializers (or
+ * `Constant` node values, as paddle2onnx writes weights) of rank 2 read only as the B input of
+ * main-graph `MatMul` nodes (not by any other node, subgraph or graph output), since the float
+ * tensor disappears from the written model. Other float weights
  * (Conv, Gemm, biases, FLOAT16 or shared tensors) keep the `onnx` path: decoded floats.
  */
 export function nbitsWeights(model: OnnxModel): Map<string, NbitsWeight> {
   const uses = new Map<string, { nodes: OnnxNode[]; other: boolean }>();
-  const cand = model.initializers.filter((i) => i.kind === "initializer" && i.graph === 0 && i.dataType === OnnxDataType.FLOAT && i.dims.length === 2 && i.count > 0);
+  const cand = model.initializers.filter((i) => i.graph === 0 && i.dataType === OnnxDataType.FLOAT && i.dims.length === 2 && i.count > 0);
   for (const i of cand) uses.set(i.localName, { nodes: [], other: false });
   for (const g of model.graphs) {
     for (const node of g.nodes) {
@@ -76,7 +77,10 @@ export function nbitsEdits(model: OnnxModel, init: OnnxInitializer, w: NbitsWeig
   const parts = [tensor(bName, [p.n, p.blocks, (p.blockSize * p.bits) / 8], OnnxDataType.UINT8, p.b), tensor(sName, [p.n * p.blocks], OnnxDataType.FLOAT, f32Bytes(p.scales))];
   if (p.zeroPoints?.kind === "uint8") parts.push(tensor(zName, [p.zeroPoints.data.length], OnnxDataType.UINT8, p.zeroPoints.data));
   else if (p.zeroPoints) parts.push(tensor(zName, [p.n * p.blocks], OnnxDataType.FLOAT, f32Bytes(p.zeroPoints.data)));
-  const edits: WireEdit[] = [{ start: init.wire.start, end: init.wire.end, bytes: concatBytes(parts), containers: init.containers }];
+  // An initializer is replaced in place; a Constant node becomes the initializers, where it was
+  // (GraphProto's repeated fields may interleave).
+  const where = init.kind === "constant" ? { ...init.constant!.node.wire!, containers: model.graphs[0]!.containers } : { ...init.wire, containers: init.containers };
+  const edits: WireEdit[] = [{ start: where.start, end: where.end, bytes: concatBytes(parts), containers: where.containers }];
   const { NodeProto } = onnxTypes();
   const attr = (name: string, i: number) => ({ name, i, type: 2 });
   for (const node of w.nodes) {
