@@ -103,6 +103,14 @@ describe("quantize --target onnx-nbits", () => {
     }
   });
 
+  it("3-bit codes go into 4-bit MatMulNBits fields, with size advice", async () => {
+    const { code, report, err } = await quantize([mlp, "--quantizer", "rtn", "--bits", "3", "--option", "granularity=group", "--option", "groupSize=32", "--target", "onnx-nbits", "--out", t.path("rtn3")]);
+    expect(code, err).toBe(0);
+    expect(report.notes.join("\n")).toMatch(/MatMulNBits \(4-bit, blocks of 32/);
+    expect(report.sizeAdvice).toMatch(/3-bit codes take 4 bits each/);
+    expect(report.model!.reload.maxRelDiff).toBeLessThanOrEqual(1e-5);
+  });
+
   it("refuses codebooks and groupings MatMulNBits cannot hold with QF_INVALID_OPTIONS, writing nothing", async () => {
     for (const args of [["--quantizer", "nf4"], ["--quantizer", "rtn", "--bits", "4", "--option", "granularity=group", "--option", "groupSize=8"]]) {
       const r = await cli(["quantize", mlp, ...args, "--target", "onnx-nbits", "--out", t.path("refused")]);

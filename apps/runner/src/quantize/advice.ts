@@ -9,7 +9,8 @@ function requestedBits(options: unknown): number | undefined {
 
 /**
  * A warning when the target cannot store what was asked: `tfjs-native` and `onnx-qdq` store one
- * byte per code, so codes below 8 bits take as much room as 8-bit ones; `onnx` and `tfjs-float`
+ * byte per code, so codes below 8 bits take as much room as 8-bit ones; `onnx-nbits` stores 2,
+ * 4 or 8 bits per code; `onnx` and `tfjs-float`
  * store decoded float32 values (the file is as large as the original). Names the target that
  * would store the codes at their size. Undefined when the target fits.
  */
@@ -18,6 +19,10 @@ export function sizeAdvice(target: QuantizeTarget, options: unknown): string | u
   if ((target === "tfjs-native" || target === "onnx-qdq") && bits !== undefined && bits < 8) {
     const better = target === "tfjs-native" ? "--target tfjs-coded (or qf)" : "--target onnx-nbits (MatMul weights at 2, 4 or 8 bits) or qf";
     return `target ${target} stores every code in a full byte, so ${bits}-bit codes take as much room as 8-bit ones; ${better} stores them at ${bits} bits.`;
+  }
+  if (target === "onnx-nbits" && bits !== undefined && bits < 8 && bits !== 2 && bits !== 4) {
+    const slot = bits < 2 ? 2 : bits < 4 ? 4 : 8;
+    return `target onnx-nbits stores MatMulNBits codes at 2, 4 or 8 bits, so ${bits}-bit codes take ${slot} bits each; --target qf stores them at ${bits} bits.`;
   }
   if (target === "onnx" || target === "tfjs-float") {
     const better = target === "onnx" ? "--target onnx-qdq (8-bit codes + DequantizeLinear) or qf" : "--target tfjs-coded or tfjs-native";
