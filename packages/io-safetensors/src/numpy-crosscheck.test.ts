@@ -10,7 +10,10 @@ import { bits, scratchDir } from "./__fixtures__/files.js";
 // Cross-check against an independent implementation: a numpy reader/writer written from the spec
 // (`__fixtures__/numpy_crosscheck.py`). Skipped when python3 or numpy is missing; the
 // byte-for-byte reference file in write.test.ts covers the format without Python.
-const hasNumpy = spawnSync("python3", ["-c", "import numpy"], { stdio: "ignore" }).status === 0;
+// A python3 with numpy: $QF_PYTHON, the one on PATH, or Debian's (`.ci/run` installs python3-numpy,
+// so under CI these checks run rather than skip).
+const python = [process.env.QF_PYTHON, "python3", "/usr/bin/python3"].find((p) => !!p && spawnSync(p, ["-c", "import numpy"], { stdio: "ignore" }).status === 0);
+const hasNumpy = python !== undefined || !!process.env.CI;
 const script = fileURLToPath(new URL("./__fixtures__/numpy_crosscheck.py", import.meta.url));
 
 const MAX = 3.4028234663852886e38;
@@ -40,7 +43,7 @@ describe.skipIf(!hasNumpy)("cross-check with an independent numpy implementation
   beforeAll(async () => {
     s = await scratchDir();
     await saveSafetensors(s.file("ours.safetensors"), weights, { metadata: { format: "pt", "ü": "✓" } });
-    const r = spawnSync("python3", [script, s.file("ours.safetensors"), s.file("theirs.safetensors")], { encoding: "utf8" });
+    const r = spawnSync(python ?? "python3", [script, s.file("ours.safetensors"), s.file("theirs.safetensors")], { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`numpy cross-check script failed: ${r.stderr}`);
     read = JSON.parse(r.stdout) as typeof read;
     back = new Map((await loadSafetensors(s.file("theirs.safetensors"))).map((t) => [t.name, t]));

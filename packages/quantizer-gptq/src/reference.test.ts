@@ -6,7 +6,10 @@ import { gptqLayer } from "./gptq-impl.js";
 import { hessianFromInputs } from "./linalg.js";
 
 const script = fileURLToPath(new URL("../reference/gptq_ref.py", import.meta.url));
-const hasNumpy = spawnSync("python3", ["-c", "import numpy"], { encoding: "utf8" }).status === 0;
+// A python3 with numpy: $QF_PYTHON, the one on PATH, or Debian's (`.ci/run` installs python3-numpy,
+// so under CI these checks run rather than skip).
+const python = [process.env.QF_PYTHON, "python3", "/usr/bin/python3"].find((p) => !!p && spawnSync(p, ["-c", "import numpy"], { stdio: "ignore" }).status === 0);
+const hasNumpy = python !== undefined || !!process.env.CI;
 
 /** A fixed layer: 40 inputs (ReLU-like, some always 0), 24 outputs, 64 calibration rows. */
 function layer(seed: number) {
@@ -33,7 +36,7 @@ describe.skipIf(!hasNumpy)("gptq matches an independent numpy reference (python3
       const groupCount = Math.max(...groups) + 1;
       const r = gptqLayer({ w, k, n, h: hessianFromInputs(x, m, k), groups, groupCount, spec: { bits: c.bits, scheme: "asymmetric", zero: "exact" }, dampening: 0.01, actOrder: c.actOrder, blockSize: c.blockSize });
       if (!r.ok) throw new Error("not PD");
-      const out = spawnSync("python3", [script], { input: JSON.stringify({ k, n, w: [...w], x: [...x], groups: [...groups], bits: c.bits, dampening: 0.01, actOrder: c.actOrder, blockSize: c.blockSize }), encoding: "utf8", maxBuffer: 1 << 26 });
+      const out = spawnSync(python ?? "python3", [script], { input: JSON.stringify({ k, n, w: [...w], x: [...x], groups: [...groups], bits: c.bits, dampening: 0.01, actOrder: c.actOrder, blockSize: c.blockSize }), encoding: "utf8", maxBuffer: 1 << 26 });
       expect(out.stderr).toBe("");
       const ref = (JSON.parse(out.stdout) as { codes: number[] }).codes;
       const differ = ref.filter((q, j) => q !== r.codes[j]).length;

@@ -7,7 +7,10 @@ import { describe, expect, it } from "vitest";
 import { roundHalfEven, tfjsAffineQuantize, tfjsAffineRange, tfjsFloat16Quantize } from "./tfjs-affine-impl.js";
 import { tfjsAffineQuantizer } from "./tfjs-affine-quantizer.js";
 
-const hasNumpy = spawnSync("python3", ["-c", "import numpy"], { stdio: "ignore" }).status === 0;
+// A python3 with numpy: $QF_PYTHON, the one on PATH, or Debian's (`.ci/run` installs python3-numpy,
+// so under CI these checks run rather than skip).
+const python = [process.env.QF_PYTHON, "python3", "/usr/bin/python3"].find((p) => !!p && spawnSync(p, ["-c", "import numpy"], { stdio: "ignore" }).status === 0);
+const hasNumpy = python !== undefined || !!process.env.CI;
 const script = fileURLToPath(new URL("./__fixtures__/converter_reference.py", import.meta.url));
 
 describe("roundHalfEven", () => {
@@ -105,7 +108,7 @@ describe.skipIf(!hasNumpy)("cross-check with tfjs-converter's numpy code", () =>
     ];
     const dtypes = ["uint8", "uint16", "float16"] as const;
     const req = tensors.flatMap((t) => dtypes.map((dtype) => ({ bits: [...new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length)], dtype })));
-    const p = spawnSync("python3", [script], { input: JSON.stringify({ tensors: req }), encoding: "utf8", maxBuffer: 1 << 26 });
+    const p = spawnSync(python ?? "python3", [script], { input: JSON.stringify({ tensors: req }), encoding: "utf8", maxBuffer: 1 << 26 });
     expect(p.status, p.stderr).toBe(0);
     const res = (JSON.parse(p.stdout) as { results: { codes?: number[]; halves?: number[]; min?: number; scale?: number }[] }).results;
     let k = 0;
