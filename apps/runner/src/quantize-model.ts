@@ -103,7 +103,7 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
   const coder = CODED_TARGETS.has(o.target) ? o.coder!.instance : undefined;
   let sink: Sink | undefined;
   try {
-    const metadata = { generator: "quantforge quantize", quantizer: o.quantizer.id, quantizerOptions: o.quantizer.options, seed: o.seed };
+    const metadata = { generator: "quantforge quantize", quantizer: o.quantizer.id, quantizerOptions: o.quantizer.recorded ?? o.quantizer.options, seed: o.seed };
     if (o.target === "qf") sink = await qfSink(tmp, coder!, { ...metadata, tensorOrder: src.entries.filter((e) => e.float).map((e) => e.name) });
     else if (o.target === "safetensors-float") {
       const h = await readSafetensorsHeader(o.input);

@@ -12,6 +12,7 @@ import { createProgress } from "../progress.js";
 import { CODED_TARGETS, TARGETS, defaultTarget, inputFormat, quantizeModel, type QuantizeTarget } from "../quantize-model.js";
 import type { Runtime } from "../runtime.js";
 import { quantizerOptions } from "./run.js";
+import { recordedOptions } from "../recorded-options.js";
 
 /** Flags of `quantforge quantize`. */
 export interface QuantizeFlags {
@@ -91,7 +92,7 @@ export function register(program: Command, rt: Runtime): void {
           input, out: flags.out, ...(target ? { target } : {}), ...(flags.strictTarget ? { strictTarget: true } : {}), seed, select, samples, evaluate: flags.eval, ...(flags.allowEmpty ? { allowEmpty: true } : {}),
           ...(flags.data ? { data: flags.data } : {}),
           inputShapes, inputRanges,
-          quantizer: { id: qp.id, version: qp.version, options: qOptions, instance: qp.create(qOptions) },
+          quantizer: { id: qp.id, version: qp.version, options: qOptions, recorded: recordedOptions(qp, qOptions), instance: qp.create(qOptions) },
           ...(cp ? { coder: { id: cp.id, version: cp.version, instance: cp.create(cp.parseOptions({})) } } : {}),
           progress,
           model: () => loadAnyModel(input, { ...(flags.data ? { data: flags.data } : {}), inputShapes, inputRanges, seed }),

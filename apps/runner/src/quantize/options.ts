@@ -14,7 +14,8 @@ export interface QuantizeModelOptions {
    * (default: that tensor is written as decoded floats, with a warning and a report note).
    */
   readonly strictTarget?: boolean;
-  readonly quantizer: { readonly id: string; readonly version: string; readonly options: unknown; readonly instance: Quantizer };
+  /** `recorded`: the options written to coded headers (default `options`; the CLI passes the non-default ones). */
+  readonly quantizer: { readonly id: string; readonly version: string; readonly options: unknown; readonly recorded?: unknown; readonly instance: Quantizer };
   readonly coder?: { readonly id: string; readonly version: string; readonly instance: Coder };
   readonly seed: number;
   readonly select: TensorSelector;
