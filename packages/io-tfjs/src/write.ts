@@ -59,27 +59,8 @@ export interface TfjsWriteResult {
   readonly container?: EncodedSize;
 }
 
-/** The name, file name and version of the coded-weights section in model.json. */
-export const CODED_TFJS_FORMAT = "quantforge-tfjs-coded";
-/** Version of {@link CODED_TFJS_FORMAT}. */
-export const CODED_TFJS_VERSION = 1;
-/** File name of the container beside model.json. */
-export const CODED_CONTAINER_FILE = "weights.qf";
-
-/** The `quantforge` section of a coded model.json. */
-export interface CodedTfjsSection {
-  readonly format: typeof CODED_TFJS_FORMAT;
-  readonly version: number;
-  /** Container file (relative to model.json). */
-  readonly container: string;
-  /** Coder id of the container. */
-  readonly coder: string;
-  /** Specs of the coded weights (float32, as the loader restores them). */
-  readonly weights: readonly { readonly name: string; readonly shape: readonly number[]; readonly dtype: "float32" }[];
-  /** Every weight name in the original manifest order (the loader restores this order). */
-  readonly order: readonly string[];
-  readonly metadata?: Record<string, unknown>;
-}
+export { CODED_TFJS_FORMAT, CODED_TFJS_VERSION, CODED_CONTAINER_FILE, type CodedTfjsSection } from "./coded-format.js";
+import { CODED_TFJS_FORMAT, CODED_TFJS_VERSION, CODED_CONTAINER_FILE, type CodedTfjsSection } from "./coded-format.js";
 
 /** Sequential shard files `group1-shard<i>of<n>.bin`, named once the count is known. */
 class ShardSink {
