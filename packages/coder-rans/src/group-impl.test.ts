@@ -82,4 +82,71 @@ describe("rans group coding", () => {
       }
     }
   });
+
+  describe("classed tensors (version 2)", () => {
+    /** A [9, 48] kernel whose 48 output channels have four different scales (the last axis). */
+    const kernel = (rng: Rng, rows = 9, cols = 48): QuantizedTensor => {
+      const codes = new Uint32Array(rows * cols);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) codes[r * cols + c] = Math.max(0, Math.min(15, Math.round(rng.laplace(0.2 + 1.5 * (c % 4))) + 8));
+      return t(codes, [rows, cols]);
+    };
+
+    it("codes channels of different scales below the tensors' own entropy, tables and classes counted, and decodes them exactly", () => {
+      const rng = new Rng(11);
+      const ts = Array.from({ length: 12 }, () => kernel(rng));
+      const g = encodeRansGroup(ts, 16, opts);
+      expect(g.bytes[0]).toBe(2);
+      let h = 0;
+      for (const x of ts) h += entropyBits(x.codes);
+      expect(8 * g.bytes.length).toBeLessThan(h);
+      expect(decodeRansGroup(g.bytes, ts.length, 16)).toEqual(ts);
+      expect(g.tensorBytes.reduce((a, b) => a + b, 0)).toBeCloseTo(g.bytes.length, 6);
+    });
+
+    it("round-trips random kernels along either axis, mixed with 1-D and sparse tensors", () => {
+      let classed = 0;
+      fc.assert(fc.property(fc.array(fc.record({ rows: fc.integer({ min: 6, max: 12 }), cols: fc.integer({ min: 16, max: 48 }), first: fc.boolean(), seed: fc.integer() }), { minLength: 3, maxLength: 8 }), fc.integer({ min: 1, max: 4 }), (specs, lanes) => {
+        const ts = specs.map((s) => {
+          const rng = new Rng(s.seed);
+          const k = kernel(rng, s.rows, s.cols);
+          // Scales along the first axis: the transposed layout.
+          return s.first ? t(Uint32Array.from({ length: s.rows * s.cols }, (_, i) => k.codes[(i % s.cols) * s.rows + Math.floor(i / s.cols)] ?? 8), [s.cols, s.rows]) : k;
+        });
+        ts.push(t(Uint32Array.from([1, 2, 3, 1]), [8], { sparse: { positions: Uint32Array.from([0, 2, 5, 7]) } }));
+        const g = encodeRansGroup(ts, 16, { maxScaleBits: 15, maxLanes: lanes });
+        if (g.bytes[0] === 2) classed++;
+        expect(decodeRansGroup(g.bytes, ts.length, 16)).toEqual(ts);
+      }), { numRuns: 40 });
+      // The property must reach the classed layout, not only version 1.
+      expect(classed).toBeGreaterThan(3);
+    });
+
+    it("writes version 1 when no tensor is classed, and refuses a classed tensor under version 1", () => {
+      const rng = new Rng(5);
+      expect(encodeRansGroup([t(clusterCodes(3000, 1, rng))], 16, opts).bytes[0]).toBe(1);
+      const g = encodeRansGroup(Array.from({ length: 6 }, () => kernel(rng)), 16, opts).bytes;
+      expect(g[0]).toBe(2);
+      const v1 = g.slice(); v1[0] = 1;
+      expect(() => decodeRansGroup(v1, 6, 16)).toThrow(DecodeError);
+      const v3 = g.slice(); v3[0] = 3;
+      expect(() => decodeRansGroup(v3, 6, 16)).toThrow(/version 3 is not supported/);
+    });
+
+    it("turns truncation and every single-byte change of a classed group into a DecodeError or a well-formed group", () => {
+      const rng = new Rng(9);
+      const ts = [kernel(rng), kernel(rng), kernel(rng, 6, 40), t(clusterCodes(60, 2, rng))];
+      const g = encodeRansGroup(ts, 16, opts).bytes;
+      expect(g[0]).toBe(2);
+      for (let k = 0; k < g.length; k++) expect(() => decodeRansGroup(g.subarray(0, k), ts.length, 16)).toThrow(DecodeError);
+      for (let i = 0; i < g.length; i++) {
+        for (const d of [1, 0x10, 0x80]) {
+          const b = g.slice(); b[i] = (b[i]! + d) & 0xff;
+          try {
+            const out = decodeRansGroup(b, ts.length, 16, { maxElements: 1 << 20 });
+            for (const x of out) for (const c of x.codes) expect(c).toBeLessThan(16);
+          } catch (e) { expect(e).toBeInstanceOf(DecodeError); }
+        }
+      }
+    });
+  });
 });

@@ -2,127 +2,38 @@ import { ByteReader, ByteWriter, DecodeError, MAX_DIMS, checkedShapeSize, type D
 import { readGaps, writeGaps } from "./gaps-impl.js";
 import { buildDecodeTable, type DecodeTable } from "./rans-impl.js";
 import { closeSegments, decodeSegment, openSegments, ransEncodeSegments, type EncodeSegment } from "./segments-impl.js";
-import { histogram, lanesFor, readSection, varintBytes, writeSection, type SectionOptions } from "./section-impl.js";
+import { histogram, lanesFor, readSection, writeSection, type SectionOptions } from "./section-impl.js";
 import { checkTensor, MAX_ELEMENTS } from "./stream-impl.js";
-import { planTable, readTable, tableBytes, writeTable, type Table } from "./table-impl.js";
+import { planTable, readTable, writeTable, type Table } from "./table-impl.js";
+import { gatherSlice, readClasses, scatterSlice, slicesOf, writeClasses } from "./classes-impl.js";
+import { CLASSED, MAX_TABLES, ONE, OWN, SECTION, SHARED, bitsWith, choose, chooseClassed, type Item } from "./choose-impl.js";
 
 /**
  * All tensors of one codebook as one byte string (container version 3):
  *
- *   u8 version (1) | u8 flags (bit 0: shared tables present, bits 1–2: lanes − 1)
+ *   u8 version (1, or 2 when a tensor is CLASSED) | u8 flags (bit 0: shared tables present,
+ *   bits 1–2: lanes − 1)
  *   [varint #shared tables − 1 (≤ 16) | the tables]
  *   per tensor: u8 head (bits 0–1 grouping kind 0 tensor / 1 channel / 2 group, bit 2 sparse,
- *               bits 3–4 mode 0 shared table / 1 own table / 2 one symbol / 3 own section)
+ *               bits 3–5 mode 0 shared table / 1 own table / 2 one symbol / 3 own section /
+ *               4 classed, version 2 only)
  *               | [mode 0 and ≥ 2 shared tables: varint table index]
  *               | varint shape: 0 a new shape (varint ndims | dims follow), j ≥ 1 the j-th most
  *                 recent distinct shape of this group | [kind ≠ 0: varint axis or group size]
  *               | [sparse: varint survivors | gap section]
- *               | mode 1: table; mode 2: varint symbol; mode 3: section (section-impl.ts)
+ *               | mode 1: table; mode 2: varint symbol; mode 3: section (section-impl.ts);
+ *                 mode 4 (dense, ≥ 2 shared tables): varint axis | the class (shared table) of
+ *                 each slice along it, ⌈log2 #tables⌉ bits each, LSB first (classes-impl.ts)
  *   [any tensor in mode 0 or 1: varint payload bytes | one rANS payload over their codes, in
- *    tensor order, each with its table (segments-impl.ts)]
+ *    tensor order, each with its table; a classed tensor slice by slice, each slice's codes in
+ *    index order with its class's table (segments-impl.ts)]
  *
  * Each tensor takes the shared table or its own, whichever codes it in fewer bits (its own table
  * counted); one table, one state flush and no stream header serve the whole group. There is no
  * CRC here: the container's covers the group.
  */
-export const GROUP_VERSION = 1;
+export const GROUP_VERSION = 2;
 
-const SHARED = 0, OWN = 1, ONE = 2, SECTION = 3;
-
-interface Item {
-  readonly t: QuantizedTensor;
-  readonly symbols: Uint32Array;
-  readonly counts: Float64Array;
-  mode: number;
-  /** The tensor's own table, when it fits the precision. */
-  own: { table: Table; bits: number } | null;
-  /** What the tensor costs without the shared table: its own table (OWN) or its own section (SECTION). */
-  alt: { mode: number; bits: number };
-  /** Index of its shared table (mode SHARED). */
-  table: number;
-}
-
-/** Bits of coding `counts` of `symbols` with table `t` (Infinity when a symbol is missing). */
-function bitsWith(symbols: Uint32Array, counts: Float64Array, t: Table): number {
-  let bits = 0, j = 0;
-  const ts = t.symbols;
-  for (let i = 0; i < symbols.length; i++) {
-    while (j < ts.length && ts[j]! < symbols[i]!) j++;
-    if (j === ts.length || ts[j] !== symbols[i]) return Infinity;
-    bits += counts[i]! * (t.scaleBits - Math.log2(t.freq[j]!));
-  }
-  return bits;
-}
-
-/** The shared table fitted to `users`, covering every symbol of `all` (unused ones get half a count). */
-function sharedTable(users: readonly Item[], all: readonly Item[], maxScaleBits: number): { table: Table; bits: number } | null {
-  const c = new Map<number, number>();
-  for (const it of all) for (const s of it.symbols) c.set(s, 0.5);
-  for (const it of users) for (let i = 0; i < it.symbols.length; i++) c.set(it.symbols[i]!, (c.get(it.symbols[i]!) === 0.5 ? 0 : c.get(it.symbols[i]!)!) + it.counts[i]!);
-  const symbols = Uint32Array.from([...c.keys()].sort((a, b) => a - b));
-  if (symbols.length < 2) return null;
-  const counts = Float64Array.from(symbols, (s) => c.get(s)!);
-  return planTable(symbols, counts, maxScaleBits);
-}
-
-/** Most shared tables per group. */
-const MAX_TABLES = 16;
-
-interface Choice { cost: number; tables: Table[]; modes: number[]; which: number[] }
-
-/** Each candidate's cheapest option among `tables` (index byte counted) and its own. */
-function assign(cands: readonly Item[], tables: Table[]): Choice {
-  const idxBits = tables.length > 1 ? 8 * varintBytes(tables.length - 1) : 0;
-  let cost = 0;
-  for (const t of tables) cost += 8 * tableBytes(t.symbols, t.freq);
-  const modes: number[] = [], which: number[] = [];
-  for (const it of cands) {
-    let m = it.alt.mode, c = it.alt.bits, j = -1;
-    for (let k = 0; k < tables.length; k++) {
-      const b = bitsWith(it.symbols, it.counts, tables[k]!) + idxBits;
-      if (b < c) { c = b; m = SHARED; j = k; }
-    }
-    modes.push(m); which.push(j); cost += c;
-  }
-  return { cost, tables, modes, which };
-}
-
-/** Refits every used table to its users (unused ones are dropped) and reassigns. */
-function refit(cands: readonly Item[], ch: Choice, maxScaleBits: number): Choice {
-  const tables: Table[] = [];
-  for (let k = 0; k < ch.tables.length; k++) {
-    const users = cands.filter((_, i) => ch.which[i] === k);
-    const t = users.length > 0 ? sharedTable(users, cands, maxScaleBits) : null;
-    if (t) tables.push(t.table);
-  }
-  return assign(cands, tables);
-}
-
-/**
- * Picks the shared tables and each tensor's mode (it.mode, it.table): tables are added one at a
- * time, each fitted to the tensors that no table serves yet, then refitted to their users
- * (Lloyd-style); a table stays only while it lowers the group's total bits. Deterministic.
- */
-function choose(items: Item[], opts: SectionOptions): Table[] {
-  const cands = items.filter((it) => it.mode === OWN || it.mode === SECTION);
-  let best = assign(cands, []);
-  for (let add = 0; add < MAX_TABLES; add++) {
-    const unserved = cands.filter((_, i) => best.modes[i] !== SHARED);
-    if (unserved.length === 0) break;
-    const fresh = sharedTable(unserved, cands, opts.maxScaleBits);
-    if (!fresh) break;
-    let cur = assign(cands, [...best.tables, fresh.table]);
-    for (let round = 0; round < 3; round++) {
-      const next = refit(cands, cur, opts.maxScaleBits);
-      if (next.cost >= cur.cost) break;
-      cur = next;
-    }
-    if (cur.cost >= best.cost) break;
-    best = cur;
-  }
-  cands.forEach((it, i) => { it.mode = best.modes[i]!; it.table = best.which[i]!; });
-  return best.tables;
-}
 
 function segmentOf(values: Uint32Array, t: Table): EncodeSegment {
   const { symbols, freq, scaleBits } = t;
@@ -145,7 +56,7 @@ export function encodeRansGroup(tensors: readonly QuantizedTensor[], alphabetSiz
     checkTensor(t, alphabetSize);
     const { symbols, counts } = histogram(t.codes);
     const k = symbols.length;
-    const item: Item = { t, symbols, counts, mode: SECTION, own: null, alt: { mode: SECTION, bits: Infinity }, table: -1 };
+    const item: Item = { t, symbols, counts, mode: SECTION, own: null, alt: { mode: SECTION, bits: Infinity }, table: -1, slices: k > 1 ? slicesOf(t, alphabetSize) : null, classes: null };
     if (k === 1) { item.mode = ONE; return item; }
     if (k === 0) return item;
     const own = k <= 2 ** opts.maxScaleBits ? planTable(symbols, counts, opts.maxScaleBits) : null;
@@ -159,16 +70,27 @@ export function encodeRansGroup(tensors: readonly QuantizedTensor[], alphabetSiz
     if (own && own.bits < item.alt.bits) { item.own = own; item.mode = OWN; item.alt = { mode: OWN, bits: own.bits }; }
     return item;
   });
-  const shared = choose(items, opts);
-  const coded = items.filter((it) => it.mode === SHARED || it.mode === OWN);
+  const cands = items.filter((it) => it.mode === OWN || it.mode === SECTION);
+  const plain = choose(items, opts);
+  // Version 1 (no CLASSED tensor) stays byte-identical to what earlier builds wrote.
+  const shared = chooseClassed(cands, plain, opts, alphabetSize) ?? plain;
+  const classed = items.some((it) => it.mode === CLASSED);
+  const coded = items.filter((it) => it.mode === SHARED || it.mode === OWN || it.mode === CLASSED);
   let symbolsCoded = 0;
   for (const it of coded) symbolsCoded += it.t.codes.length;
   const lanes = symbolsCoded > 0 ? lanesFor(symbolsCoded, opts.maxLanes) : 1;
   const w = new ByteWriter(256);
-  w.u8(GROUP_VERSION).u8((shared.length > 0 ? 1 : 0) | ((lanes - 1) << 1));
+  w.u8(classed ? GROUP_VERSION : 1).u8((shared.length > 0 ? 1 : 0) | ((lanes - 1) << 1));
   if (shared.length > 0) w.varint(shared.length - 1);
   for (const t of shared) writeTable(w, t);
   const shares = new Float64Array(items.length);
+  // One segment table per shared table, reused by every slice on it.
+  const bases = new Map<number, EncodeSegment>();
+  const segmentBase = (k: number): EncodeSegment => {
+    let b = bases.get(k);
+    if (!b) bases.set(k, (b = segmentOf(new Uint32Array(0), shared[k]!)));
+    return b;
+  };
   const segs: EncodeSegment[] = [];
   // Layers repeat shapes (every block's bias, every 3×3 depthwise kernel): a repeated shape is
   // one back-reference instead of its dimensions.
@@ -192,7 +114,18 @@ export function encodeRansGroup(tensors: readonly QuantizedTensor[], alphabetSiz
     if (it.mode === OWN) writeTable(w, it.own!.table);
     else if (it.mode === ONE) w.varint(it.symbols[0]!);
     else if (it.mode === SECTION) writeSection(w, t.codes, alphabetSize, opts);
+    else if (it.mode === CLASSED) { w.varint(it.slices!.axis); writeClasses(w, it.classes!, shared.length); }
     shares[i] = w.length - before;
+    if (it.mode === CLASSED) {
+      const s = it.slices!;
+      for (let c = 0; c < s.count; c++) {
+        const table = shared[it.classes![c]!]!;
+        shares[i]! += bitsWith(s.hist[c]!.symbols, s.hist[c]!.counts, table) / 8;
+        const values = new Uint32Array(s.outer * s.inner);
+        gatherSlice(t.codes, s, c, values);
+        segs.push({ ...segmentBase(it.classes![c]!), values });
+      }
+    }
     if (it.mode === SHARED || it.mode === OWN) {
       const table = it.mode === SHARED ? shared[it.table]! : it.own!.table;
       shares[i]! += bitsWith(it.symbols, it.counts, table) / 8;
@@ -221,7 +154,7 @@ function corrupt(what: string): never {
 export function decodeRansGroup(bytes: Uint8Array, count: number, alphabetSize: number, limits: DecodeLimits = {}): QuantizedTensor[] {
   const r = new ByteReader(bytes, 0, bytes.length, "rans group");
   const version = r.u8();
-  if (version !== GROUP_VERSION) throw new DecodeError(`rans group version ${version} is not supported (this build reads version ${GROUP_VERSION}). Use a matching quantforge.`);
+  if (version !== 1 && version !== GROUP_VERSION) throw new DecodeError(`rans group version ${version} is not supported (this build reads versions 1 and ${GROUP_VERSION}). Use a matching quantforge.`);
   const flags = r.u8();
   if (flags > 7) corrupt(`has unknown flags ${flags}`);
   const lanes = ((flags >> 1) & 3) + 1;
@@ -240,12 +173,13 @@ export function decodeRansGroup(bytes: Uint8Array, count: number, alphabetSize: 
   }
   let budget = Math.min(MAX_ELEMENTS, limits.maxElements ?? MAX_ELEMENTS);
   const out: QuantizedTensor[] = [];
-  const pending: { codes: Uint32Array; table: DecodeTable }[] = [];
+  const pending: { codes: Uint32Array; table: DecodeTable | null; classed?: { slices: { outer: number; count: number; inner: number }; classes: Uint8Array } }[] = [];
   const shapes: number[][] = [];
   try {
     for (let i = 0; i < count; i++) {
       const head = r.u8();
-      if (head > 31) corrupt(`has an unknown tensor header ${head}`);
+      // Mode 4 (CLASSED) exists from version 2 on.
+      if (head > (version === 1 ? 31 : 39)) corrupt(`has an unknown tensor header ${head}`);
       const gk = head & 3, sparse = (head & 4) !== 0, mode = head >> 3;
       const tableIndex = mode === SHARED && shared.length > 1 ? r.varint() : 0;
       const ref = r.varint();
@@ -292,6 +226,18 @@ export function decodeRansGroup(bytes: Uint8Array, count: number, alphabetSize: 
         const t = readTable(r, alphabetSize);
         codes = new Uint32Array(n);
         pending.push({ codes, table: buildDecodeTable(t.symbols, t.freq, t.scaleBits) });
+      } else if (mode === CLASSED) {
+        if (sparse || shared.length < 2) corrupt(`has classed tensor ${i} ${sparse ? "with sparse positions" : `with ${shared.length} shared tables`}`);
+        const axis = r.varint();
+        if (axis >= nd) corrupt(`has classed tensor ${i} on axis ${axis} of ${nd}`);
+        let outer = 1, inner = 1;
+        for (let d = 0; d < axis; d++) outer *= shape[d]!;
+        for (let d = axis + 1; d < nd; d++) inner *= shape[d]!;
+        const slices = { outer, count: shape[axis]!, inner };
+        // Bounded by the bytes present: each slice's class takes ≥ 1 bit.
+        const classes = readClasses(r, slices.count, shared.length);
+        codes = new Uint32Array(n);
+        pending.push({ codes, table: null, classed: { slices, classes } });
       } else {
         if (tableIndex >= shared.length) corrupt(`has tensor ${i} on shared table ${tableIndex} of ${shared.length}`);
         codes = new Uint32Array(n);
@@ -305,7 +251,16 @@ export function decodeRansGroup(bytes: Uint8Array, count: number, alphabetSize: 
       r.bytes(len);
       const s = openSegments(r.buf, from, from + len, lanes);
       if (!s) corrupt("has an inconsistent rANS payload");
-      for (const p of pending) if (!decodeSegment(s, p.table, p.codes)) corrupt("has an inconsistent rANS payload");
+      for (const p of pending) {
+        if (p.classed) {
+          const { slices, classes } = p.classed;
+          const buf = new Uint32Array(slices.outer * slices.inner);
+          for (let c = 0; c < slices.count; c++) {
+            if (!decodeSegment(s, shared[classes[c]!]!, buf)) corrupt("has an inconsistent rANS payload");
+            scatterSlice(p.codes, slices, c, buf);
+          }
+        } else if (!decodeSegment(s, p.table!, p.codes)) corrupt("has an inconsistent rANS payload");
+      }
       if (!closeSegments(s)) corrupt("has an inconsistent rANS payload");
     }
   } catch (e) {
