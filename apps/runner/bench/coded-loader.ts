@@ -19,7 +19,7 @@ import { chromium } from "playwright-core";
 import { instantiate } from "@quantforge/core";
 import { huffmanCoder } from "@quantforge/coder-huffman";
 import { ransCoder } from "@quantforge/coder-rans";
-import { readCodedTfjsArtifactsFrom } from "@quantforge/io-tfjs/browser";
+import { readCodedTfjsArtifactsFrom } from "@quantforge/io-tfjs/coded-browser";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);

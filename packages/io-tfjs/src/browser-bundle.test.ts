@@ -8,9 +8,9 @@ import { describe, expect, it } from "vitest";
  * like a bundler with the workspace's source condition), no module of its import graph may name
  * a Node builtin, and it pulls in no coder package (the caller passes coders by id).
  */
-describe("@quantforge/io-tfjs/browser import graph", () => {
+describe("@quantforge/io-tfjs/coded-browser import graph", () => {
   it("bundles for the browser with no Node builtin and no coder package", async () => {
-    const entry = fileURLToPath(new URL("./browser.ts", import.meta.url));
+    const entry = fileURLToPath(new URL("./coded-browser.ts", import.meta.url));
     const r = await build({
       entryPoints: [entry], bundle: true, write: false, platform: "browser", format: "esm",
       conditions: ["@quantforge/source", "browser"], metafile: true, logLevel: "silent",

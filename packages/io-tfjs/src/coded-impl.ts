@@ -7,7 +7,7 @@ import { decodeFloatEntry, decodeNonFloatEntry } from "./tfjs-decode.js";
 /*
  * The pure half of the tfjs-coded loader (no Node API): given model.json, its laid-out manifest
  * entries, the container bytes and a way to read each entry's stored bytes, it builds the tfjs
- * model artifacts. The Node loader (coded.ts) reads files; the browser loader (browser.ts)
+ * model artifacts. The Node loader (coded.ts) reads files; the browser loader (coded-browser.ts)
  * fetches URLs or takes buffers.
  */
 

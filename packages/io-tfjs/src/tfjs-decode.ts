@@ -4,7 +4,7 @@ import type { TfjsWeightSpec } from "./manifest.js";
 /*
  * The pure parts of reading a tfjs model (no Node API): the size limits of model.json and the
  * decoding of stored weight bytes as tfjs does it. Shared by the Node reader (read.ts) and the
- * browser loader (browser.ts).
+ * browser loader (coded-browser.ts).
  */
 
 /**

@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { instantiate } from "@quantforge/core";
 import { huffmanCoder } from "@quantforge/coder-huffman";
 import { ransCoder } from "@quantforge/coder-rans";
-import { loadCodedTfjsModelFrom, readCodedTfjsArtifactsFrom } from "@quantforge/io-tfjs/browser";
+import { loadCodedTfjsModelFrom, readCodedTfjsArtifactsFrom } from "@quantforge/io-tfjs/coded-browser";
 
 const coders = [instantiate(ransCoder()), instantiate(huffmanCoder())];
 

@@ -16,7 +16,7 @@ import { cli, tempDir } from "../__tests__/harness.js";
 /**
  * A model written by `quantforge quantize --target tfjs-coded` (the embedded MNIST MLP, rANS and
  * Huffman), loaded in Debian's headless Chromium (playwright-core) through the browser entry
- * `@quantforge/io-tfjs/browser` and stock tfjs, gives exactly the outputs the Node loader gives:
+ * `@quantforge/io-tfjs/coded-browser` and stock tfjs, gives exactly the outputs the Node loader gives:
  * both run tfjs's cpu backend (plain JS float32 kernels, the same code in both), so equal weights
  * must give bit-identical outputs. Skipped only when Chromium is missing outside CI; in CI a
  * missing browser fails.

@@ -5,7 +5,7 @@ import { layoutManifest, type TfjsModelJson, type TfjsWeightEntry } from "./mani
 import { MAX_MODEL_JSON_BYTES, checkJsonContainers } from "./tfjs-decode.js";
 
 /*
- * The browser entry of @quantforge/io-tfjs (`@quantforge/io-tfjs/browser`): loads a tfjs-coded
+ * The browser entry of @quantforge/io-tfjs (`@quantforge/io-tfjs/coded-browser`): loads a tfjs-coded
  * model (model.json + shards + weights.qf) by URL or from buffers, with no Node API, and hands
  * plain artifacts to stock `tf.loadGraphModel` / `tf.loadLayersModel`. It imports no coder: the
  * caller passes the coders the container may use (e.g. `instantiate(ransCoder())`).
