@@ -169,7 +169,7 @@ function refitClassed(cands: readonly Item[], d: Decision, maxScaleBits: number,
 }
 
 /**
- * Tries mode CLASSED: for 2…16 tables, initialised on quantiles of the per-code entropy of every
+ * Tries mode CLASSED: for 2, 3, … tables (up to 16, until two counts in a row gain nothing), initialised on quantiles of the per-code entropy of every
  * slice (and of every tensor without slices), refitted Lloyd-style; keeps the cheapest in bits,
  * counting tables, class indices and heads. Returns the tables and sets each candidate's mode,
  * table and classes when that beats `tables` (the plain choice) and some tensor is CLASSED;
@@ -189,7 +189,10 @@ export function chooseClassed(cands: readonly Item[], plain: Table[], opts: Sect
   }
   units.sort((a, b) => a.h - b.h);
   const total = units.reduce((a, u) => a + u.n, 0);
-  for (let T = 2; T <= MAX_TABLES; T++) {
+  // More tables rarely pay once two table counts in a row did not: stop there (encode time grows
+  // with tables × slices).
+  let misses = 0;
+  for (let T = 2; T <= MAX_TABLES && misses < 2; T++) {
     const groups: (typeof units)[] = Array.from({ length: T }, () => []);
     let seen = 0;
     for (const u of units) { groups[Math.min(T - 1, Math.floor((seen / total) * T))]!.push(u); seen += u.n; }
@@ -200,7 +203,7 @@ export function chooseClassed(cands: readonly Item[], plain: Table[], opts: Sect
       if (next.cost >= cur.cost) break;
       cur = next;
     }
-    if (cur.cost < best.cost) best = cur;
+    if (cur.cost < best.cost) { best = cur; misses = 0; } else misses++;
   }
   if (!best.modes.includes(CLASSED)) return null;
   cands.forEach((it, i) => { it.mode = best.modes[i]!; it.table = best.which[i]!; it.classes = best.classes[i]!; });
