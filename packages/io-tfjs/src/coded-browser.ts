@@ -103,7 +103,8 @@ function shardEntries(json: TfjsModelJson, groupBytes: readonly number[], read: 
 export async function readCodedTfjsArtifactsFrom(source: CodedTfjsSource, options: CodedTfjsBrowserOptions): Promise<io.ModelArtifacts> {
   let raw: Uint8Array, read: FileReader, where: string;
   if (typeof source === "string" || source instanceof URL) {
-    const url = new URL(String(source), globalThis.location?.href).href;
+    let url: string;
+    try { url = new URL(String(source), globalThis.location?.href).href; } catch (e) { throw new IoError(`"${printable(String(source))}" is not a URL of a model.json (relative URLs need a page). Pass an absolute URL.`, e); }
     const fetchFn = options.fetch ?? ((u: string) => fetch(u));
     read = urlReader(url, fetchFn);
     where = printable(url);
