@@ -10,12 +10,12 @@ import { instantiate } from "@quantforge/core";
 import { huffmanCoder } from "@quantforge/coder-huffman";
 import { ransCoder } from "@quantforge/coder-rans";
 import { loadCodedTfjsModel } from "@quantforge/io-tfjs";
-import { cpuTf } from "@quantforge/io-tfjs/testing";
+import { cpuTf, writeGraphModel } from "@quantforge/io-tfjs/testing";
 import { cli, tempDir } from "../__tests__/harness.js";
 
 /**
- * A model written by `quantforge quantize --target tfjs-coded` (the embedded MNIST MLP, rANS and
- * Huffman), loaded in Debian's headless Chromium (playwright-core) through the browser entry
+ * A model written by `quantforge quantize --target tfjs-coded` (the embedded MNIST MLP — a layers
+ * model — with rANS and Huffman, and a small graph model with rANS), loaded in Debian's headless Chromium (playwright-core) through the browser entry
  * `@quantforge/io-tfjs/coded-browser` and stock tfjs, gives exactly the outputs the Node loader gives:
  * both run tfjs's cpu backend (plain JS float32 kernels, the same code in both), so equal weights
  * must give bit-identical outputs. Skipped only when Chromium is missing outside CI; in CI a
@@ -30,13 +30,18 @@ if (skip) console.warn(`coded tfjs browser test${reason}`);
 const HERE = dirname(fileURLToPath(import.meta.url));
 const MODEL = join(HERE, "../../../../packages/model-tfjs/models/mnist-mlp/model.json");
 const ORIGIN = "http://quantforge.test";
-const CODERS = ["rans", "huffman"] as const;
+/** Output folder, input shape and coder of each case: the MNIST MLP (a layers model) and a graph model. */
+const CASES = [
+  { dir: "rans", shape: [3, 28, 28, 1], coder: "rans", outputs: [3, 10] },
+  { dir: "huffman", shape: [3, 28, 28, 1], coder: "huffman", outputs: [3, 10] },
+  { dir: "graph-rans", shape: [2, 4, 4, 2], coder: "rans", outputs: [2, 10] },
+] as const;
 
-/** Seeded inputs in [0, 1): three 28×28×1 images. */
-function fixedInput(): { shape: number[]; data: number[] } {
+/** Seeded inputs in [0, 1) of `shape`. */
+function fixedInput(shape: readonly number[]): { shape: number[]; data: number[] } {
   let s = 20261206;
-  const data = Array.from({ length: 3 * 28 * 28 }, () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
-  return { shape: [3, 28, 28, 1], data };
+  const data = Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  return { shape: [...shape], data };
 }
 
 describe.skipIf(skip)(`tfjs-coded model in headless Chromium${reason}`, () => {
@@ -47,8 +52,10 @@ describe.skipIf(skip)(`tfjs-coded model in headless Chromium${reason}`, () => {
 
   beforeAll(async () => {
     t = await tempDir();
-    for (const c of CODERS) {
-      const r = await cli(["quantize", MODEL, "--quantizer", "uniform-mse", "--bits", "3", "--target", "tfjs-coded", "--coder", c, "--samples", "2", "--out", t.path(c), "--json"]);
+    const graph = await writeGraphModel(t.path("graph-src"), { seed: 5 });
+    for (const c of CASES) {
+      const model = c.dir.startsWith("graph") ? graph : MODEL;
+      const r = await cli(["quantize", model, "--quantizer", "uniform-mse", "--bits", "3", "--target", "tfjs-coded", "--coder", c.coder, "--samples", "2", "--out", t.path(c.dir), "--json"]);
       expect(r.code, r.err).toBe(0);
     }
     const bundle = await build({
@@ -79,13 +86,13 @@ describe.skipIf(skip)(`tfjs-coded model in headless Chromium${reason}`, () => {
     await t?.cleanup();
   });
 
-  for (const coder of CODERS) {
-    it(`${coder}: the page's outputs equal the Node loader's bit for bit`, async () => {
-      const dir = t.path(coder);
+  for (const { dir: name, shape, coder, outputs } of CASES) {
+    it(`${name}: the page's outputs equal the Node loader's bit for bit`, async () => {
+      const dir = t.path(name);
       expect((await readdir(dir)).sort()).toContain("weights.qf");
       const json = JSON.parse(await readFile(join(dir, "model.json"), "utf8")) as { quantforge: { coder: string } };
       expect(json.quantforge.coder).toBe(coder);
-      const input = fixedInput();
+      const input = fixedInput(shape);
       const tf = await cpuTf();
       const m = await loadCodedTfjsModel(join(dir, "model.json"), tf, { coders: [instantiate(ransCoder()), instantiate(huffmanCoder())] });
       const x = tf.tensor(input.data, input.shape, "float32");
@@ -93,11 +100,11 @@ describe.skipIf(skip)(`tfjs-coded model in headless Chromium${reason}`, () => {
       const nodeData = (await y.data()) as Float32Array;
       const node = { shape: y.shape, bits: Array.from(new Uint32Array(nodeData.buffer, nodeData.byteOffset, nodeData.length)) };
       x.dispose(); y.dispose(); m.dispose();
-      const browserOut = await page.evaluate(([url, inp]) => (globalThis as unknown as { qfRun: (u: string, i: unknown) => Promise<{ shape: number[]; bits: number[] }> }).qfRun(url, inp), [`${ORIGIN}/${coder}/model.json`, input] as const);
-      expect(node.shape).toEqual([3, 10]);
+      const browserOut = await page.evaluate(([url, inp]) => (globalThis as unknown as { qfRun: (u: string, i: unknown) => Promise<{ shape: number[]; bits: number[] }> }).qfRun(url, inp), [`${ORIGIN}/${name}/model.json`, input] as const);
+      expect(node.shape).toEqual(outputs);
       expect(browserOut.shape).toEqual(node.shape);
       expect(browserOut.bits).toEqual(node.bits);
-      // Softmax outputs: not all equal (the model really ran on the decoded weights).
+      // Not all equal: the model really ran on the decoded weights.
       expect(new Set(node.bits).size).toBeGreaterThan(3);
       expect(errors).toEqual([]);
     }, 60_000);
