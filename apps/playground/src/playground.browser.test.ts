@@ -1,27 +1,14 @@
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import { execFileSync } from "node:child_process";
-import { dirname, extname, join, normalize } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { decodeContainer, dequantizeModel, type WeightSet } from "@quantforge/core";
 import { fixedCoder } from "@quantforge/coder-fixed";
 import { huffmanCoder } from "@quantforge/coder-huffman";
+import { APP, CHROMIUM, openPlayground, runAndWait as run, skipBrowser as skip, type Harness } from "./harness.test-support.js";
 
-/**
- * The built playground (dist/) served statically, driven in Debian's headless Chromium through
- * playwright-core (the launcher pattern of report's browser test). Skipped only when Chromium is
- * missing outside CI; in CI a missing browser fails.
- */
-const CHROMIUM = process.env.QUANTFORGE_CHROMIUM ?? "/usr/bin/chromium";
-const inCI = Boolean(process.env.CI) && !["0", "false"].includes(process.env.CI!.toLowerCase());
-const skip = !existsSync(CHROMIUM) && !inCI;
+/** The page's own flows in headless Chromium (see harness.test-support.ts): sample, tfjs files, errors. */
 const reason = skip ? ` (skipped: ${CHROMIUM} is missing and CI is not set)` : "";
-const APP = join(dirname(fileURLToPath(import.meta.url)), "..");
-const DIST = join(APP, "dist");
-const TYPES: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".json": "application/json", ".svg": "image/svg+xml", ".wasm": "application/wasm" };
 
 /** A small tfjs graph model.json + shard: two dense layers of seeded float32 weights. */
 function tfjsFixture(): { json: string; bin: Buffer; weights: WeightSet } {
@@ -35,43 +22,25 @@ function tfjsFixture(): { json: string; bin: Buffer; weights: WeightSet } {
 }
 
 describe.skipIf(skip)(`playground in headless Chromium${reason}`, () => {
-  let server: Server;
-  let browser: Browser;
+  let h: Harness;
   let page: Page;
-  let url: string;
-  const errors: string[] = [];
+  let errors: string[];
 
   beforeAll(async () => {
-    if (!existsSync(join(DIST, "index.html"))) execFileSync("pnpm", ["exec", "vite", "build"], { cwd: APP, stdio: "ignore" });
-    server = createServer(async (req, res) => {
-      const p = normalize(decodeURIComponent(new URL(req.url!, "http://x").pathname)).replace(/^(\.\.[/\\])+/, "");
-      const file = join(DIST, p === "/" ? "index.html" : p);
-      try { const body = await readFile(file); res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" }); res.end(body); } catch { res.writeHead(404); res.end(); }
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
-    const { chromium } = await import("playwright-core");
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
-    page = await browser.newPage({ viewport: { width: 1200, height: 1400 }, acceptDownloads: true });
-    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
-    page.on("pageerror", (e) => errors.push(String(e)));
-    page.on("request", (r) => { if (!r.url().startsWith(url) && !r.url().startsWith("blob:") && !r.url().startsWith("data:")) errors.push(`external request: ${r.url()}`); });
-    await page.goto(url, { waitUntil: "load" });
+    h = await openPlayground();
+    page = h.page;
+    errors = h.errors;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await new Promise((r) => server?.close(r));
+    await h?.close();
   });
 
-  async function runAndWait(minRows: number): Promise<void> {
-    await page.getByTestId("run").click();
-    await page.waitForFunction((n) => document.querySelectorAll("[data-testid=result-row]").length >= n && document.querySelector("#status")?.textContent?.startsWith("done"), minRows, { timeout: 170_000 });
-    await page.locator("[data-testid=rd-chart] svg").first().waitFor({ timeout: 30_000 });
-  }
+  const runAndWait = (minRows: number) => run(page, minRows);
 
-  it("runs the embedded mnist-mlp sample: rows, an SVG chart, no console errors", async () => {
+  it("runs the embedded mnist-mlp sample on its weights: rows, an SVG chart, no console errors", async () => {
     await page.getByTestId("sample-mnist-mlp").click();
+    await page.getByTestId("model-aware").uncheck();
     await runAndWait(4);
     expect(await page.getByTestId("result-row").count()).toBe(30);
     expect(await page.getByTestId("error").count()).toBe(0);
@@ -89,9 +58,9 @@ describe.skipIf(skip)(`playground in headless Chromium${reason}`, () => {
     await runAndWait(4);
     const rows = page.getByTestId("result-row");
     expect(await rows.count()).toBeGreaterThanOrEqual(4);
-    const row = rows.filter({ has: page.getByTestId("download") }).nth(1);
+    const row = rows.filter({ has: page.getByTestId("download-qf") }).nth(1);
     const reported = Number(await row.locator("td").nth(4).textContent());
-    const [dl] = await Promise.all([page.waitForEvent("download"), row.getByTestId("download").click()]);
+    const [dl] = await Promise.all([page.waitForEvent("download"), row.getByTestId("download-qf").click()]);
     const bytes = new Uint8Array(await readFile((await dl.path())!));
     const coders = { fixed: fixedCoder().create(fixedCoder().parseOptions({})), huffman: huffmanCoder().create(huffmanCoder().parseOptions({})) } as unknown as Record<string, never>;
     const { model } = decodeContainer(bytes, (id: string) => coders[id]!);

@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import { cellOutcome, isQuantforgeError, runPipeline, type CoderPlugin, type QuantizerPlugin } from "@quantforge/core";
+import { cellOutcome, isQuantforgeError, runPipeline, type CoderPlugin, type ModelProbe, type QuantizerPlugin } from "@quantforge/core";
 import { normalizedSqnr } from "@quantforge/metrics";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
 import { uniformMseQuantizer } from "@quantforge/quantizer-uniform-mse";
@@ -10,58 +10,69 @@ import { fixedCoder } from "@quantforge/coder-fixed";
 import { huffmanCoder } from "@quantforge/coder-huffman";
 import { sqnrEvaluator } from "@quantforge/evaluator-sqnr";
 import { sizeEvaluator } from "@quantforge/evaluator-size";
-import { readFiles, readTfjs, type LoadedWeights } from "./weights.js";
-import type { CellMessage, RunRequest } from "./protocol.js";
+import { fidelityEvaluator } from "@quantforge/evaluator-fidelity";
+import { loadInput } from "./inputs.js";
+import type { BrowserProbe } from "./model.js";
+import type { CellMessage, CellOutput, RunRequest } from "./protocol.js";
 
 /**
  * The compare of the playground, off the main thread: one pipeline per (method, bits, coder)
- * cell on the loaded weights — quantize → code → decode → dequantize → SQNR and size, exactly
- * what the CLI's weights compare runs. Cells are posted as they finish.
+ * cell — quantize → code → decode → dequantize → SQNR and size, plus, for a tfjs model, the
+ * fidelity of the decoded model's outputs (the CLI's `compare --model` evaluators; `auto` then
+ * measures its candidates on the model). Cells are posted as they finish.
  */
 const BASE: QuantizerPlugin[] = [rtnQuantizer(), uniformMseQuantizer(), supportRegionQuantizer(), hessianEcsqQuantizer()] as unknown as QuantizerPlugin[];
 const QUANTIZERS: Record<string, QuantizerPlugin> = Object.fromEntries([...BASE, autoQuantizer({ plugins: BASE }) as unknown as QuantizerPlugin].map((p) => [p.id, p]));
 const CODERS: Record<string, CoderPlugin> = { fixed: fixedCoder() as unknown as CoderPlugin, huffman: huffmanCoder() as unknown as CoderPlugin };
-const EVALUATORS = [sqnrEvaluator(), sizeEvaluator()];
 
 const post = (m: CellMessage, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
-
-async function load(req: RunRequest): Promise<LoadedWeights> {
-  if (req.sample) {
-    const [json, bin] = await Promise.all([fetch(req.sample.modelJson).then((r) => r.text()), fetch(req.sample.weights).then((r) => r.arrayBuffer())]);
-    return { ...readTfjs(json, new Map([["weights.bin", new Uint8Array(bin)]]), "mnist-mlp"), title: "mnist-mlp" };
-  }
-  return readFiles(req.files ?? []);
-}
+const errorOf = (e: unknown) => (isQuantforgeError(e) ? { code: e.code, message: e.message } : { code: "QF_INTERNAL", message: String(e) });
+/** The seed of every cell (as `quantforge compare --seed 1`): quantizers and fidelity inputs. */
+const SEED = 1;
+/** Outputs up to this many values are posted per cell (the page exposes them for checks). */
+const MAX_POSTED_OUTPUT_VALUES = 1 << 20;
 
 self.onmessage = async (ev: MessageEvent<RunRequest>) => {
   const req = ev.data;
   try {
-    const input = await load(req);
-    post({ type: "loaded", title: input.title, format: input.format, tensors: input.weights.length, params: input.weights.reduce((n, t) => n + t.data.length, 0) });
+    const input = await loadInput(req.source);
+    let model: BrowserProbe | undefined;
+    if (req.modelAware && input.tfjs && input.tfjs.format !== "weights-manifest") {
+      try {
+        model = await (await import("./model.js")).loadBrowserProbe(input.tfjs, input.weights, input.title);
+      } catch (e) {
+        // The weights still compare; say why the model cannot run (the CLI's code and message).
+        post({ type: "notice", error: errorOf(e) });
+      }
+    }
+    const fidelity = model ? model.probe.sampleInputs(32, SEED).description : null;
+    post({ type: "loaded", title: input.title, format: input.format, tensors: input.weights.length, params: input.weights.reduce((n, t) => n + t.data.length, 0), fidelity });
+    const evaluators = [sqnrEvaluator(), sizeEvaluator(), ...(model ? [fidelityEvaluator()] : [])];
     const plan = req.methods.flatMap((q) => req.bits.flatMap((bits) => req.coders.map((coder) => ({ q, bits, coder }))));
     const t0 = performance.now();
     for (const [index, c] of plan.entries()) {
       const start = performance.now();
-      const label = c.q;
+      const head = { label: c.q, quantizer: c.q, options: { bits: c.bits }, bits: c.bits, coder: c.coder, index, sweep: { bits: c.bits } };
       try {
         const r = await runPipeline({
           weights: input.weights,
+          ...(model ? { model: model.probe as ModelProbe } : {}),
           quantizer: { plugin: QUANTIZERS[c.q]!, options: { bits: c.bits } },
           coder: { plugin: CODERS[c.coder]!, options: {} },
-          evaluators: EVALUATORS.map((plugin) => ({ plugin: plugin as never, options: {} })),
-          options: { seed: 1, metadata: { tensorOrder: input.weights.map((t) => t.name) } },
+          evaluators: evaluators.map((plugin) => ({ plugin: plugin as never, options: {} })),
+          options: { seed: SEED, metadata: { tensorOrder: input.weights.map((t) => t.name) } },
         });
         const o = await cellOutcome(r, normalizedSqnr);
         const bytes = r.encoded!.bytes.slice();
-        post({ type: "cell", index, total: plan.length, cell: { label, quantizer: c.q, options: { bits: c.bits }, bits: c.bits, coder: c.coder, status: "ok", result: o.result, seconds: (performance.now() - start) / 1000, index, sweep: { bits: c.bits }, ...(o.normalized ? { normalized: o.normalized } : {}) }, qf: bytes, codesSha256: o.codesSha256 }, [bytes.buffer]);
+        const outs = model?.outputsFor(r.decoded);
+        const outputs: CellOutput[] | undefined = outs && outs.reduce((n, x) => n + x.data.length, 0) <= MAX_POSTED_OUTPUT_VALUES ? outs.map((x) => ({ name: x.name, shape: [...x.shape], data: x.data.slice() })) : undefined;
+        post({ type: "cell", index, total: plan.length, cell: { ...head, status: "ok", result: o.result, seconds: (performance.now() - start) / 1000, ...(o.normalized ? { normalized: o.normalized } : {}) }, qf: bytes, codesSha256: o.codesSha256, ...(outputs ? { outputs } : {}) }, [bytes.buffer, ...(outputs ?? []).map((x) => x.data.buffer)]);
       } catch (e) {
-        const error = isQuantforgeError(e) ? { code: e.code, message: e.message } : { code: "QF_INTERNAL", message: String(e) };
-        post({ type: "cell", index, total: plan.length, cell: { label, quantizer: c.q, options: { bits: c.bits }, bits: c.bits, coder: c.coder, status: "failed", error, seconds: (performance.now() - start) / 1000, index, sweep: { bits: c.bits } } });
+        post({ type: "cell", index, total: plan.length, cell: { ...head, status: "failed", error: errorOf(e), seconds: (performance.now() - start) / 1000 } });
       }
     }
     post({ type: "done", seconds: (performance.now() - t0) / 1000 });
   } catch (e) {
-    const error = isQuantforgeError(e) ? { code: e.code, message: e.message } : { code: "QF_INTERNAL", message: String(e) };
-    post({ type: "error", error });
+    post({ type: "error", error: errorOf(e) });
   }
 };

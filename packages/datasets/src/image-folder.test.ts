@@ -5,7 +5,8 @@ import { Jimp } from "jimp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { imageGeometry, loadImageFolder } from "./image-folder.js";
 import { parseInputRanges } from "./input-generator.js";
-import { inputDataset, loadInputData, resolveInputLayout, type ModelInputDecl } from "./model-inputs.js";
+import { inputDataset, resolveInputLayout, type ModelInputDecl } from "./model-inputs.js";
+import { loadInputData } from "./input-data.js";
 
 let dir: string;
 /** Solid-colour images (r, g, b) of different sizes, written by jimp itself; names sort b < c < d. */

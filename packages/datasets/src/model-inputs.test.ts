@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { saveSafetensors } from "@quantforge/io-safetensors";
-import { inputDataset, loadInputData, resolveInputLayout, splitSamples, type ModelInputDecl, type ModelInputFeed } from "./model-inputs.js";
+import { inputDataset, resolveInputLayout, splitSamples, type ModelInputDecl, type ModelInputFeed } from "./model-inputs.js";
+import { loadInputData } from "./input-data.js";
 import { runInBatches } from "./batches.js";
 
 const decls: ModelInputDecl[] = [

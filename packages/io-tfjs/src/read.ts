@@ -1,23 +1,14 @@
 import { dirname, resolve } from "node:path";
 import { FormatError, IoError, printable, type WeightSet, type WeightTensor } from "@quantforge/core";
 import { openRegularFile, readRegularFile, resolveContained } from "@quantforge/core/node";
-import { layoutManifest, type TfjsModelJson, type TfjsWeightEntry } from "./manifest.js";
-import { MAX_MODEL_JSON_BYTES, checkJsonContainers, decodeFloatEntry } from "./tfjs-decode.js";
-import { graphModelTags, layersModelTags, manifestTags, type WeightTags } from "./roles.js";
+import type { TfjsModelJson, TfjsWeightEntry } from "./manifest.js";
+import type { WeightTags } from "./roles.js";
+import { MAX_MODEL_JSON_BYTES, decodeFloatEntry } from "./tfjs-decode.js";
+import { isFloatEntry, parseModelJson, type TfjsModelFormat } from "./parse.js";
 
 export { MAX_MODEL_JSON_BYTES, MAX_MODEL_JSON_CONTAINERS, checkJsonContainers, decodeFloatEntry, decodeNonFloatEntry } from "./tfjs-decode.js";
-
-/**
- * The kinds of tfjs weight files: the two kinds of model.json, and a bare weights manifest
- * (`*-weights_manifest.json`: a JSON array of `{paths, weights}` groups, no topology — what
- * face-api and other libraries that build their network in code ship).
- */
-export type TfjsModelFormat = "layers-model" | "graph-model" | "weights-manifest";
-
-/** True when `path` names a bare tfjs weights manifest by its name (`…weights_manifest.json`). */
-export function isWeightsManifestPath(path: string): boolean {
-  return /weights_manifest\.json$/i.test(path);
-}
+export { isFloatEntry, isWeightsManifestPath, parseModelJson } from "./parse.js";
+export type { TfjsModelFormat } from "./parse.js";
 
 /** The shards of one manifest group, resolved (inside the model folder) to real paths, with their sizes. */
 export interface TfjsShardGroup {
@@ -45,20 +36,6 @@ export interface TfjsModel {
   readonly fileBytes: number;
   /** Role, layer and layer kind of every weight, from the topology. */
   readonly tags: ReadonlyMap<string, WeightTags>;
-}
-
-/** True for entries that are float32 tensors in the model (quantforge's weights). */
-export function isFloatEntry(e: TfjsWeightEntry): boolean {
-  return e.spec.dtype === "float32";
-}
-
-function detectFormat(json: TfjsModelJson): TfjsModelFormat {
-  if (json.format === "weights-manifest") return "weights-manifest";
-  if (json.format === "graph-model") return "graph-model";
-  if (json.format === "layers-model") return "layers-model";
-  const t = json.modelTopology;
-  if (Array.isArray(t.node)) return "graph-model";
-  return "layers-model";
 }
 
 /**
@@ -120,34 +97,10 @@ export async function readTfjsModel(modelJsonPath: string): Promise<TfjsModel> {
   const where = printable(modelJsonPath);
   // The user's file itself: a regular file (a FIFO or device is refused at once, never read).
   const raw = await readRegularFile(path, { what: "model.json", maxBytes: MAX_MODEL_JSON_BYTES });
-  checkJsonContainers(raw, where);
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(raw);
-  } catch (e) {
-    throw new FormatError(`${where} is not UTF-8 text; it is not a tfjs model.json. Pass the model.json that tfjs wrote.`, e);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw new FormatError(`${where} is not valid JSON (${printable((e as Error).message, 120)}). Fix or regenerate it.`, e);
-  }
-  // A bare weights manifest is an array of groups: wrap it as a model.json without topology.
-  // A tfjs-coded manifest keeps its quantforge section on the first group (the array has no other place).
-  if (Array.isArray(parsed)) {
-    const first = parsed[0] as { quantforge?: unknown } | undefined;
-    parsed = { format: "weights-manifest", modelTopology: {}, weightsManifest: parsed, ...(first && typeof first === "object" && first.quantforge !== undefined ? { quantforge: first.quantforge } : {}) };
-  }
-  const { json, entries, groupBytes } = layoutManifest(parsed, where);
+  const { json, entries, groupBytes, format, tags } = parseModelJson(raw, where);
   const dir = dirname(path);
   const groups = await resolveShards(json, dir, groupBytes, where);
   const fileBytes = raw.length + groups.reduce((a, g) => a + g.sizes.reduce((x, y) => x + y, 0), 0);
-  const format = detectFormat(json);
-  const names = entries.map((e) => e.spec.name);
-  const tags = format === "graph-model" ? graphModelTags(json.modelTopology, names)
-    : format === "weights-manifest" ? manifestTags(entries.map((e) => e.spec))
-      : layersModelTags(json.modelTopology, names);
   return { path, dir, format, json, entries, groups, fileBytes, tags };
 }
 
@@ -191,7 +144,6 @@ export async function readEntryBytes(model: TfjsModel, entry: TfjsWeightEntry): 
   }
   return out;
 }
-
 
 /** Reads one float32 entry as a weight tensor (dequantized; tagged with its role and layer). */
 export async function readTfjsTensor(model: TfjsModel, entry: TfjsWeightEntry): Promise<WeightTensor> {

@@ -1,12 +1,14 @@
 import { mkdir, open, readdir, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
 import { basename, join } from "node:path";
 import {
-  ContainerEncoder, IoError, ShapeMismatchError, crc32, dequantizeTensor, shapeSize,
-  type Codebook, type Coder, type EncodedSize, type QuantizedTensor,
+  ContainerEncoder, IoError, ShapeMismatchError, crc32, type Coder, type EncodedSize,
 } from "@quantforge/core";
 import type { TfjsManifestGroup, TfjsWeightEntry, TfjsWeightSpec } from "./manifest.js";
-import { TargetMismatchError, nativeEncoding } from "./native.js";
-import { decodeFloatEntry, readEntryBytes, type TfjsModel } from "./read.js";
+import { checkQuantizedFits, encodeEntry, type TfjsWeightOutput } from "./entry-encode.js";
+import { TargetMismatchError } from "./native.js";
+import { readEntryBytes, type TfjsModel } from "./read.js";
+
+export type { TfjsWeightOutput } from "./entry-encode.js";
 
 /**
  * Where quantized weights go:
@@ -17,19 +19,6 @@ import { decodeFloatEntry, readEntryBytes, type TfjsModel } from "./read.js";
  * - `tfjs-float`: every float32 weight as plain float32 (the decoded weights; no size gain).
  */
 export type TfjsTarget = "tfjs-native" | "tfjs-coded" | "tfjs-float";
-
-/** What to write for one manifest entry. */
-export type TfjsWeightOutput =
-  /** The entry as it was stored (for tfjs-float, float32 entries are decoded to plain float32). */
-  | { readonly kind: "original" }
-  /** Plain float32 values. */
-  | { readonly kind: "float"; readonly data: Float32Array }
-  /** A quantized tensor and its codebook. */
-  | {
-    readonly kind: "quantized"; readonly tensor: QuantizedTensor; readonly codebook: Codebook;
-    /** tfjs-coded: the coder's stream of `tensor`, when the caller already coded it. */
-    readonly stream?: Uint8Array;
-  };
 
 /** Options of {@link createTfjsModelWriter}. */
 export interface TfjsWriteOptions {
@@ -113,13 +102,6 @@ class ShardSink {
   }
 }
 
-function floatBytes(data: Float32Array): Uint8Array {
-  const out = new Uint8Array(data.length * 4);
-  const v = new DataView(out.buffer);
-  for (let i = 0; i < data.length; i++) v.setFloat32(i * 4, data[i]!, true);
-  return out;
-}
-
 /**
  * Writes a tfjs model one weight at a time: `add` every manifest entry in order, then `close`.
  * Shards stream to disk as entries arrive; for `tfjs-coded` the coded tensor records are
@@ -195,43 +177,19 @@ export async function createTfjsModelWriter(dir: string, model: TfjsModel, optio
         }
         next++;
         const spec = entry.spec;
-        const base = { name: spec.name, shape: [...spec.shape] };
-        if (output.kind === "quantized") {
+        if (output.kind === "quantized" && target === "tfjs-coded") {
           const t = output.tensor;
-          if (spec.dtype !== "float32") throw new ShapeMismatchError(`weight "${spec.name}" is ${spec.dtype}; only float32 weights can be quantized.`);
-          if (t.shape.length !== spec.shape.length || t.shape.some((d, i) => d !== spec.shape[i])) {
-            throw new ShapeMismatchError(`quantized tensor "${t.name}" has shape [${t.shape.join(", ")}] but weight "${spec.name}" is [${spec.shape.join(", ")}].`);
-          }
-          if (target === "tfjs-native") {
-            const ne = nativeEncoding(t, output.codebook);
-            // defineProperty: a weight named "__proto__" must become an own key, not a prototype assignment.
-            Object.defineProperty(native, spec.name, { value: ne.quantization.dtype, enumerable: true, writable: true, configurable: true });
-            specs.push({ ...base, dtype: "float32", quantization: ne.quantization });
-            await sink.write(ne.bytes);
-          } else if (target === "tfjs-coded") {
-            await writeSpool(enc!.tensorRecord({ ...t, name: spec.name }, output.codebook, t.name === spec.name ? output.stream : undefined));
-            coded.push({ ...base, dtype: "float32" });
-          } else {
-            specs.push({ ...base, dtype: "float32" });
-            await sink.write(floatBytes(dequantizeTensor(t, output.codebook)));
-          }
+          checkQuantizedFits(spec, t);
+          await writeSpool(enc!.tensorRecord({ ...t, name: spec.name }, output.codebook, t.name === spec.name ? output.stream : undefined));
+          coded.push({ name: spec.name, shape: [...spec.shape], dtype: "float32" });
           return;
         }
-        if (output.kind === "float") {
-          if (spec.dtype !== "float32") throw new ShapeMismatchError(`weight "${spec.name}" is ${spec.dtype}; it cannot be replaced by float32 values.`);
-          if (output.data.length !== shapeSize(spec.shape)) throw new ShapeMismatchError(`weight "${spec.name}" needs ${shapeSize(spec.shape)} values but got ${output.data.length}.`);
-          specs.push({ ...base, dtype: "float32" });
-          await sink.write(floatBytes(output.data));
-          return;
-        }
-        const bytes = await readEntryBytes(model, entry);
-        if (target === "tfjs-float" && spec.dtype === "float32" && spec.quantization) {
-          specs.push({ ...base, dtype: "float32" });
-          await sink.write(floatBytes(decodeFloatEntry(spec, bytes)));
-          return;
-        }
-        specs.push(spec);
-        await sink.write(bytes);
+        // tfjs-coded keeps float and original entries as tfjs-native does (plain shards).
+        const e = await encodeEntry(entry, output, target === "tfjs-float" ? "tfjs-float" : "tfjs-native", () => readEntryBytes(model, entry));
+        // defineProperty: a weight named "__proto__" must become an own key, not a prototype assignment.
+        if (e.native) Object.defineProperty(native, spec.name, { value: e.native, enumerable: true, writable: true, configurable: true });
+        specs.push(e.spec);
+        await sink.write(e.bytes);
       } catch (e) {
         if (e instanceof ShapeMismatchError && state === "open") throw e;
         return fail(e);

@@ -1,21 +1,15 @@
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { GraphModel, LayersModel } from "@tensorflow/tfjs";
-import { ErrorCodes, QuantforgeError, printable, type ForwardOutput, type ModelProbe, type WeightSet, type WeightTensor } from "@quantforge/core";
-import { inputDataset, loadInputData, resolveInputLayout, runInBatches, type FileModelProbe, type FileProbeOptions, type ModelInputDecl } from "@quantforge/datasets";
-import { isFloatEntry, loadTfjsFromArtifacts, readTfjsModel, readTfjsTensor, runTfjsModel, tfjsArtifacts, tfjsInputSpecs, type ModelFeed, type TfjsRuntime } from "@quantforge/io-tfjs";
+import { ErrorCodes, QuantforgeError, printable, type WeightTensor } from "@quantforge/core";
+import { inputDataset, loadInputData, resolveInputLayout, type FileProbeOptions, type ModelInputDecl } from "@quantforge/datasets";
+import { isFloatEntry, loadTfjsFromArtifacts, readTfjsModel, readTfjsTensor, tfjsArtifacts, tfjsInputSpecs, type TfjsRuntime } from "@quantforge/io-tfjs";
 import { getTf } from "./tf.js";
-import { graphModelSwapper, layersModelSwapper, type WeightSwapper } from "./weight-swap.js";
+import { runnableTfjsProbe, type TfjsFileModelProbe } from "./runnable-probe.js";
+
+export type { TfjsFileModelProbe } from "./runnable-probe.js";
 
 /** Options of {@link loadTfjsModelProbe} (`batchSize`: samples per model run). */
 export type TfjsFileProbeOptions = FileProbeOptions;
-
-/** A tfjs model.json (graph or layers) as a runnable {@link ModelProbe}: weights = every float32 weight, in manifest order, tagged by io-tfjs. */
-export interface TfjsFileModelProbe extends FileModelProbe {
-  readonly format: "graph-model" | "layers-model";
-  /** Frees the model's tensors; the probe cannot run afterwards. */
-  dispose(): void;
-}
 
 function modelJsonPath(path: string): string {
   const p = resolve(path);
@@ -60,30 +54,7 @@ export async function loadTfjsModelProbe(path: string, opts: TfjsFileProbeOption
     const data = opts.data !== undefined ? await loadInputData(opts.data, decls, { ...(opts.inputShapes ? { inputShapes: opts.inputShapes } : {}), ...(opts.inputRanges ? { inputRanges: opts.inputRanges } : {}) }) : undefined;
     const layout = resolveInputLayout(id, decls, { ...(opts.inputShapes ? { inputShapes: opts.inputShapes } : {}), ...(data ? { data } : {}) });
     const calibrationSet = data ? inputDataset(layout, data) : undefined;
-    const swapper: WeightSwapper = format === "graph-model"
-      ? graphModelSwapper(tf, model as GraphModel, id, weights)
-      : layersModelSwapper(tf, model as LayersModel, id, weights);
-    const batch = opts.batchSize ?? 256;
-    // Calls share one model: they run one after another, each with its own weights in place.
-    let queue: Promise<unknown> = Promise.resolve();
-    const predictOutputs = (ws: WeightSet, inputs: Float32Array, count: number): Promise<ForwardOutput[]> => {
-      const run = queue.then(() => {
-        swapper.apply(ws);
-        // tfjs inputs are float32, int32 or bool (tfjsInputSpecs), so no feed is a BigInt64Array.
-        return runInBatches(layout, inputs, count, batch, (feeds) => runTfjsModel(runtime, model, feeds as ModelFeed[]));
-      });
-      queue = run.catch(() => undefined);
-      return run;
-    };
-    return {
-      id, weights, format, layout, inputShape: layout.sampleShape,
-      ...(calibrationSet ? { calibrationSet } : {}),
-      forward: {
-        predictOutputs,
-        predict: async (ws, inputs, count) => (await predictOutputs(ws, inputs, count))[0]!.data,
-      },
-      dispose: () => model.dispose(),
-    };
+    return runnableTfjsProbe({ tf, model, format, id, weights, layout, ...(calibrationSet ? { calibrationSet } : {}), ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}) });
   } catch (e) {
     model.dispose();
     throw e;

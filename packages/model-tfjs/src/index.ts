@@ -17,6 +17,8 @@ export { trainModel, trainAndSave, trainLayersModel, saveTrainedModel, accuracyW
 export type { TrainOptions, TrainedModel, TrainingRecord, EpochRecord } from "./train.js";
 export { loadModel, loadReferenceModel, isReferenceStyleModel, createProbe, resolveModelJson } from "./probe.js";
 export { loadTfjsModelProbe } from "./file-probe.js";
+export { runnableTfjsProbe } from "./runnable-probe.js";
+export type { RunnableTfjsParts } from "./runnable-probe.js";
 export type { TfjsFileModelProbe, TfjsFileProbeOptions } from "./file-probe.js";
 export { graphModelSwapper, layersModelSwapper } from "./weight-swap.js";
 export type { WeightSwapper } from "./weight-swap.js";

@@ -3,7 +3,7 @@ import { mismatchSqnrDb } from "@quantforge/theory-laplacian";
 import { paretoFront, type CellPoint } from "./points.js";
 
 /** Ids of the charts of the HTML report, in page order. */
-export type ChartId = "sqnr" | "accuracy-bits" | "accuracy-size" | "normalized";
+export type ChartId = "sqnr" | "accuracy-bits" | "accuracy-size" | "normalized" | "output-error";
 
 /** A chart of the report: its vega-lite spec and what it plots (the browser test counts marks with it). */
 export interface ChartSpec {
@@ -52,11 +52,11 @@ export function laplacianReferences(lo: number, hi: number): { uniform: { bits: 
   return { uniform, slb };
 }
 
-function layered(id: ChartId, rows: Row[], axes: { x: string; y: string; xScale?: Record<string, unknown> }, seriesNames: string[], refNames: string[]): TopLevelSpec {
+function layered(id: ChartId, rows: Row[], axes: { x: string; y: string; xScale?: Record<string, unknown>; yScale?: Record<string, unknown> }, seriesNames: string[], refNames: string[]): TopLevelSpec {
   const domain = [...seriesNames, ...refNames, PARETO_LABEL];
   const range = [...seriesNames.map((_, i) => PALETTE[i % PALETTE.length]!), ...refNames.map((_, i) => REF_COLORS[i % REF_COLORS.length]!), "#000000"];
   const x = { field: "x", type: "quantitative", title: axes.x, scale: { zero: false, ...axes.xScale } } as const;
-  const y = { field: "y", type: "quantitative", title: axes.y, scale: { zero: false } } as const;
+  const y = { field: "y", type: "quantitative", title: axes.y, scale: { zero: false, ...axes.yScale } } as const;
   const color = { field: "series", type: "nominal", title: null, scale: { domain, range }, legend: { orient: "bottom", columns: 1, labelLimit: 0, labelFontSize: 11, symbolSize: 80 } } as const;
   const only = (kind: Row["kind"]) => ({ filter: { field: "kind", equal: kind } });
   return {
@@ -130,4 +130,27 @@ export function compareCharts(points: readonly CellPoint[]): ChartSpec[] {
   charts.push(build("normalized", "Per-tensor σ-normalised SQNR vs bits per quantized weight", "Every quantized tensor scaled to unit variance, distortions pooled: 10·log10(Σn / Σ n·MSE/σ²). Dashed grey: Laplacian references (valid bounds only for this normalised view of Laplacian-like data).",
     points, (p) => p.normBitsPerWeight, (p) => p.normSqnrDb, { x: "bits per quantized weight (streams + codebooks)", y: "σ-normalised SQNR (dB)" }, refs));
   return charts.filter((c): c is ChartSpec => c !== null);
+}
+
+/**
+ * Model-output error against size, for comparisons that ran the fidelity evaluator: the
+ * worst-output relative error of the decoded model (log scale; lower is better) against the
+ * coded model's bits per weight, with the Pareto front of the cells no other cell beats in both.
+ * Cells with an exact (0) or undefined error are left out. Null when no cell has one.
+ */
+export function outputErrorChart(points: readonly CellPoint[]): ChartSpec | null {
+  const err = (p: CellPoint) => (p.outputRelErrorWorst !== null && p.outputRelErrorWorst > 0 ? p.outputRelErrorWorst : null);
+  const usable = points.filter((p) => p.status === "ok" && p.bitsPerWeight !== null && err(p) !== null);
+  if (usable.length === 0) return null;
+  const seriesNames = [...new Set(usable.map((p) => p.series))];
+  const rows: Row[] = usable.map((p) => ({ x: p.bitsPerWeight!, y: err(p)!, series: p.series, kind: "method" }));
+  // paretoFront keeps the largest y: negate the error, whose smallest value is best.
+  const front = paretoFront(usable, (p) => p.bitsPerWeight, (p) => -err(p)!);
+  for (const p of front) rows.push({ x: p.bitsPerWeight!, y: err(p)!, series: PARETO_LABEL, kind: "pareto" });
+  return {
+    id: "output-error", title: "Model-output error vs bits per weight",
+    caption: "Worst-output relative error ‖ŷ − y‖/‖y‖ of the model with the decoded weights against the float model, on the fidelity inputs (log scale; lower is better), against the coded model's bits per weight.",
+    spec: layered("output-error", rows, { x: "bits per weight (whole coded model)", y: "worst-output relative error (log)", yScale: { type: "log" } }, seriesNames, []),
+    counts: { series: seriesNames.length, cells: usable.length, pareto: front.length, references: 0 },
+  };
 }

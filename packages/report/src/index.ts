@@ -2,7 +2,7 @@ export { COMPARE_FORMAT, COMPARE_FORMAT_VERSION } from "./document.js";
 export type { CompareDocument, CompareManifest, CompareTotals, InputFile, PluginVersion } from "./document.js";
 export { cellPoints, paretoFront, bestInGroup, rateGroup, pointText } from "./points.js";
 export type { CellPoint, Better } from "./points.js";
-export { compareCharts, laplacianReferences, laplacianSlbDb, PARETO_LABEL, SLB_LABEL, UNIFORM_LABEL, FLOAT_LABEL } from "./charts.js";
+export { compareCharts, outputErrorChart, laplacianReferences, laplacianSlbDb, PARETO_LABEL, SLB_LABEL, UNIFORM_LABEL, FLOAT_LABEL } from "./charts.js";
 export type { ChartSpec, ChartId } from "./charts.js";
 export { renderSvg } from "./svg.js";
 export { resultsTable, heatTable, fidelityTable, fmtNum, fmtRel } from "./tables.js";
