@@ -1,25 +1,17 @@
-import { readFile } from "node:fs/promises";
+import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { decodeContainer, dequantizeModel, type WeightSet } from "@quantforge/core";
+import { unzipSync } from "fflate";
+import { decodeContainer, dequantizeModel } from "@quantforge/core";
+import { loadTfjsWeights, readTfjsModelBytes, memoryTfjsWeights } from "@quantforge/io-tfjs";
+import { scratch, writeGraphModel } from "@quantforge/io-tfjs/testing";
 import { fixedCoder } from "@quantforge/coder-fixed";
 import { huffmanCoder } from "@quantforge/coder-huffman";
 import { APP, CHROMIUM, openPlayground, runAndWait as run, skipBrowser as skip, type Harness } from "./harness.test-support.js";
 
 /** The page's own flows in headless Chromium (see harness.test-support.ts): sample, tfjs files, errors. */
 const reason = skip ? ` (skipped: ${CHROMIUM} is missing and CI is not set)` : "";
-
-/** A small tfjs graph model.json + shard: two dense layers of seeded float32 weights. */
-function tfjsFixture(): { json: string; bin: Buffer; weights: WeightSet } {
-  let s = 12345;
-  const rnd = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5) * 0.2;
-  const specs = [{ name: "dense/kernel", shape: [64, 32] }, { name: "dense/bias", shape: [32] }, { name: "dense_1/kernel", shape: [32, 10] }, { name: "dense_1/bias", shape: [10] }];
-  const weights = specs.map((w) => ({ name: w.name, shape: w.shape, data: Float32Array.from({ length: w.shape.reduce((a, b) => a * b, 1) }, rnd) }));
-  const bin = Buffer.concat(weights.map((w) => Buffer.from(w.data.buffer)));
-  const json = JSON.stringify({ format: "graph-model", generatedBy: "test", convertedBy: "test", modelTopology: { node: [] }, weightsManifest: [{ paths: ["group1-shard1of1.bin"], weights: specs.map((w) => ({ ...w, dtype: "float32" })) }] });
-  return { json, bin, weights };
-}
 
 describe.skipIf(skip)(`playground in headless Chromium${reason}`, () => {
   let h: Harness;
@@ -49,28 +41,38 @@ describe.skipIf(skip)(`playground in headless Chromium${reason}`, () => {
     expect(errors).toEqual([]);
   });
 
-  it("compares a tfjs graph model from files; a downloaded .qf decodes to weights with the SQNR the page reported", async () => {
-    const fx = tfjsFixture();
-    await page.getByTestId("model-input").setInputFiles([
-      { name: "model.json", mimeType: "application/json", buffer: Buffer.from(fx.json) },
-      { name: "group1-shard1of1.bin", mimeType: "application/octet-stream", buffer: fx.bin },
-    ]);
+  it("compares a tfjs graph model from files (two groups, three shards) on its outputs; both downloads decode to exactly the weights the page evaluated", async () => {
+    const tmp = await scratch();
+    const path = await writeGraphModel(tmp.dir);
+    const weights = await loadTfjsWeights(path);
+    const names = (await readdir(tmp.dir)).sort();
+    await page.getByTestId("model-input").setInputFiles(await Promise.all(names.map(async (name) => ({ name, mimeType: "application/octet-stream", buffer: await readFile(join(tmp.dir, name)) }))));
+    await tmp.cleanup();
+    await page.getByTestId("model-aware").check();
     await runAndWait(4);
     const rows = page.getByTestId("result-row");
-    expect(await rows.count()).toBeGreaterThanOrEqual(4);
+    expect(await rows.count()).toBe(30);
+    expect(await page.locator("[data-testid=rd-chart] [data-chart=output-error] svg").count()).toBe(1);
     const row = rows.filter({ has: page.getByTestId("download-qf") }).nth(1);
+    expect(Number(await row.getAttribute("data-output-rel-error"))).toBeGreaterThan(0);
     const reported = Number(await row.locator("td").nth(4).textContent());
     const [dl] = await Promise.all([page.waitForEvent("download"), row.getByTestId("download-qf").click()]);
     const bytes = new Uint8Array(await readFile((await dl.path())!));
     const coders = { fixed: fixedCoder().create(fixedCoder().parseOptions({})), huffman: huffmanCoder().create(huffmanCoder().parseOptions({})) } as unknown as Record<string, never>;
     const { model } = decodeContainer(bytes, (id: string) => coders[id]!);
-    const decoded = dequantizeModel(model, fx.weights);
-    expect(decoded.map((t) => t.name)).toEqual(fx.weights.map((t) => t.name));
+    const decoded = dequantizeModel(model, weights);
+    expect(decoded.map((t) => t.name)).toEqual(weights.map((t) => t.name));
     // Pooled SQNR of the quantized tensors, recomputed here from the downloaded bytes.
-    const names = new Set(model.tensors.map((t) => t.name));
+    const quantized = new Set(model.tensors.map((t) => t.name));
     let sig = 0, err = 0;
-    fx.weights.forEach((t, i) => { if (names.has(t.name)) t.data.forEach((v, j) => { sig += v * v; err += (v - decoded[i]!.data[j]!) ** 2; }); });
+    weights.forEach((t, i) => { if (quantized.has(t.name)) t.data.forEach((v, j) => { sig += v * v; err += (v - decoded[i]!.data[j]!) ** 2; }); });
     expect(Math.abs(10 * Math.log10(sig / err) - reported)).toBeLessThanOrEqual(0.005 + 1e-9);
+    // The tfjs download of the same row holds exactly those weights (tfjs-native or tfjs-float).
+    const [zdl] = await Promise.all([page.waitForEvent("download"), row.getByTestId("download").click()]);
+    const files = unzipSync(new Uint8Array(await readFile((await zdl.path())!)));
+    const back = memoryTfjsWeights(readTfjsModelBytes(files["model.json"]!, new Map(Object.entries(files)), "model.json"));
+    expect(back.map((t) => t.name)).toEqual(decoded.map((t) => t.name));
+    back.forEach((t, i) => expect(t.data).toEqual(decoded[i]!.data));
     expect(errors).toEqual([]);
   });
 

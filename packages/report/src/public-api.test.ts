@@ -6,7 +6,7 @@ it("exports exactly the public API", async () => {
     "COMPARE_FORMAT", "COMPARE_FORMAT_VERSION", "FLOAT_LABEL", "PARETO_LABEL", "SLB_LABEL", "SUPPORT_REGION_ALL_TENSORS", "UNIFORM_LABEL",
     "bestByRanking", "bestInGroup", "bestNote", "cellPoints", "compareCharts", "csvField", "escapeHtml", "fidelityTable", "flaggedOutputs", "fmtNum", "fmtRel",
     "formatSupportRegionExperiment", "formatUniformMseExperiment", "heatColor", "heatTable",
-    "laplacianReferences", "laplacianSlbDb", "logLogSlopes", "modelMarkdown", "paretoFront", "pointText", "rankingOf", "rateGroup", "renderCsv", "renderHessianEcsqMarkdown", "renderHtml",
+    "laplacianReferences", "laplacianSlbDb", "logLogSlopes", "modelMarkdown", "outputErrorChart", "paretoFront", "pointText", "rankingOf", "rateGroup", "renderCsv", "renderHessianEcsqMarkdown", "renderHtml",
     "renderMarkdown", "renderSensitivityHtml", "renderSvg", "resultsTable", "sensitivityChart", "statusLine", "syntheticMarkdown",
   ]);
 });
