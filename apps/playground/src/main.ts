@@ -1,7 +1,8 @@
-import { bestByRanking, cellPoints, compareCharts, fmtRel, outputErrorChart, rankingOf, renderSvg, type ChartSpec } from "@quantforge/report";
+import { bestByRanking, cellPoints, compareCharts, fmtRel, outputErrorChart, rankingOf, type ChartSpec } from "@quantforge/report";
 import type { CompareCell } from "@quantforge/core";
 import sampleJson from "../../../packages/model-tfjs/models/mnist-mlp/model.json?url";
 import sampleBin from "../../../packages/model-tfjs/models/mnist-mlp/weights.bin?url";
+import { embedCharts } from "./chart.js";
 import { loadInput, type InputSource, type LoadedInput } from "./inputs.js";
 import type { CellMessage, CellOutput, RunRequest } from "./protocol.js";
 
@@ -46,13 +47,18 @@ function panel(e: { code: string; message: string }, kind: "error" | "notice"): 
 }
 
 let chartSeq = 0;
-/** The ranked chart first: model-output error when fidelity was measured, then weight SQNR. */
+let views: { finalize(): void }[] = [];
+/** The ranked chart first: model-output error when fidelity was measured, then weight SQNR (interactive, see chart.ts). */
 async function drawChart(): Promise<void> {
   const seq = ++chartSeq;
   const points = cellPoints(cells);
   const specs = [outputErrorChart(points), compareCharts(points)[0]].filter((c): c is ChartSpec => Boolean(c));
-  const svgs = await Promise.all(specs.map((c) => renderSvg(c.spec as never)));
-  if (seq === chartSeq) $("#chart").innerHTML = svgs.map((svg, i) => `<figure data-chart="${specs[i]!.id}"><figcaption>${specs[i]!.title}</figcaption>${svg}</figure>`).join("");
+  const box = document.createElement("div");
+  const made = await embedCharts(box, specs);
+  if (seq !== chartSeq) { for (const v of made) v.finalize(); return; }
+  for (const v of views) v.finalize();
+  views = made;
+  $("#chart").replaceChildren(...box.childNodes);
 }
 
 /** Marks the best cell of each bit rate by the CLI's ranking (fidelity when measured, else SQNR). */
@@ -133,6 +139,9 @@ $("[data-testid=run]").addEventListener("click", () => {
   $("#errors").replaceChildren();
   if (!useSample && !files?.length) return panel({ code: "QF_USAGE", message: "choose a model first: select files or press the mnist-mlp sample." }, "error");
   $("#rows").replaceChildren();
+  chartSeq++;
+  for (const v of views) v.finalize();
+  views = [];
   $("#chart").replaceChildren();
   $("#fidelity-note").textContent = "";
   cells = [];

@@ -30,12 +30,22 @@ describe.skipIf(skip)(`playground in headless Chromium${reason}`, () => {
 
   const runAndWait = (minRows: number) => run(page, minRows);
 
-  it("runs the embedded mnist-mlp sample on its weights: rows, an SVG chart, no console errors", async () => {
+  it("runs the embedded mnist-mlp sample on its weights: rows, an SVG chart with tooltips and legend selection, no console errors", async () => {
     await page.getByTestId("sample-mnist-mlp").click();
     await page.getByTestId("model-aware").uncheck();
     await runAndWait(4);
     expect(await page.getByTestId("result-row").count()).toBe(30);
     expect(await page.getByTestId("error").count()).toBe(0);
+    // vega-embed interactivity: a cell point's tooltip names its method; a legend click fades the other methods.
+    const chart = page.locator("[data-testid=rd-chart] [data-chart=sqnr]");
+    const point = chart.locator("g.mark-symbol.role-mark path").first();
+    await point.hover({ force: true });
+    await page.waitForFunction(() => document.querySelector("#vg-tooltip-element.visible")?.textContent?.includes("method"), null, { timeout: 5000 });
+    const faded = () => chart.locator("g.mark-symbol.role-mark path[opacity='0.15']").count();
+    expect(await faded()).toBe(0);
+    await chart.locator("g.role-legend-symbol path").first().click({ force: true });
+    await page.waitForFunction(() => document.querySelectorAll("[data-chart=sqnr] g.mark-symbol.role-mark path[opacity='0.15']").length > 0, null, { timeout: 5000 });
+    expect(await faded()).toBeGreaterThan(0);
     // The README screenshot: written only when asked, so a test run leaves the tree clean.
     if (process.env.QF_PLAYGROUND_SCREENSHOT) await page.screenshot({ path: join(APP, "screenshot.png"), type: "png", clip: { x: 0, y: 0, width: 1000, height: 900 } });
     expect(errors).toEqual([]);

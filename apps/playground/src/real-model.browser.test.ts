@@ -100,6 +100,7 @@ describe.skipIf(skip)(`playground on a real tfjs graph model (${ID})${reason}`, 
 
     const floatOut = await outputsOf(await stockLoad(new Map([["model.json", new Uint8Array(m.json)], ...m.shards.map((s): [string, Uint8Array] => [s.name, new Uint8Array(s.buffer)])])));
     const targets: string[] = [];
+    console.log(`emotion 8-bit worst-output relative error: rtn ${await rows.nth(0).getAttribute("data-output-rel-error")}, uniform-mse ${await rows.nth(1).getAttribute("data-output-rel-error")}`);
     for (let i = 0; i < 2; i++) {
       const row = rows.nth(i);
       const reported = JSON.parse((await row.getAttribute("data-outputs"))!) as { name: string; shape: number[]; data: number[] }[];
