@@ -8,7 +8,7 @@ import { loadTfjsWeights, readTfjsModelBytes, memoryTfjsWeights } from "@quantfo
 import { scratch, writeGraphModel } from "@quantforge/io-tfjs/testing";
 import { fixedCoder } from "@quantforge/coder-fixed";
 import { huffmanCoder } from "@quantforge/coder-huffman";
-import { APP, CHROMIUM, openPlayground, runAndWait as run, skipBrowser as skip, type Harness } from "./harness.test-support.js";
+import { CHROMIUM, openPlayground, runAndWait as run, skipBrowser as skip, type Harness } from "./harness.test-support.js";
 
 /** The page's own flows in headless Chromium (see harness.test-support.ts): sample, tfjs files, errors. */
 const reason = skip ? ` (skipped: ${CHROMIUM} is missing and CI is not set)` : "";
@@ -46,8 +46,6 @@ describe.skipIf(skip)(`playground in headless Chromium${reason}`, () => {
     await chart.locator("g.role-legend-symbol path").first().click({ force: true });
     await page.waitForFunction(() => document.querySelectorAll("[data-chart=sqnr] g.mark-symbol.role-mark path[opacity='0.15']").length > 0, null, { timeout: 5000 });
     expect(await faded()).toBeGreaterThan(0);
-    // The README screenshot: written only when asked, so a test run leaves the tree clean.
-    if (process.env.QF_PLAYGROUND_SCREENSHOT) await page.screenshot({ path: join(APP, "screenshot.png"), type: "png", clip: { x: 0, y: 0, width: 1000, height: 900 } });
     expect(errors).toEqual([]);
   });
 
