@@ -61,6 +61,11 @@ describe.skipIf(skip)(`playground in headless Chromium${reason}`, () => {
     const rows = page.getByTestId("result-row");
     expect(await rows.count()).toBe(30);
     expect(await page.locator("[data-testid=rd-chart] [data-chart=output-error] svg").count()).toBe(1);
+    // auto runs on the model (it needs forward); hessian-ecsq's Hessian needs a labelled reference model, as in the CLI.
+    const byMethod = async (q: string) => rows.filter({ has: page.locator("td:first-child", { hasText: new RegExp(`^${q}( ★)?$`) }) });
+    expect(await (await byMethod("auto")).count()).toBe(6);
+    expect(await (await byMethod("auto")).and(page.locator("[data-output-rel-error]")).count()).toBe(6);
+    expect(await (await byMethod("hessian-ecsq")).filter({ hasText: "QF_MISSING_CAPABILITY" }).count()).toBe(6);
     const row = rows.filter({ has: page.getByTestId("download-qf") }).nth(1);
     expect(Number(await row.getAttribute("data-output-rel-error"))).toBeGreaterThan(0);
     const reported = Number(await row.locator("td").nth(4).textContent());

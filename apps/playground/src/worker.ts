@@ -30,7 +30,7 @@ const errorOf = (e: unknown) => (isQuantforgeError(e) ? { code: e.code, message:
 /** The seed of every cell (as `quantforge compare --seed 1`): quantizers and fidelity inputs. */
 const SEED = 1;
 /** Outputs up to this many values are posted per cell (the page exposes them for checks). */
-const MAX_POSTED_OUTPUT_VALUES = 1 << 20;
+const MAX_POSTED_OUTPUT_VALUES = 1 << 16;
 
 self.onmessage = async (ev: MessageEvent<RunRequest>) => {
   const req = ev.data;
