@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createRunContext, ErrorCodes, PLUGIN_REGISTRY, QUANTIZER_PLUGIN, RUN_CONFIG, RUN_CONTEXT } from "@quantforge/core";
+import { createRunContext, ErrorCodes, PLUGIN_REGISTRY, QUANTIZER_PLUGIN, RUN_CONFIG, RUN_CONTEXT, type PluginHost } from "@quantforge/core";
 import { coarseTestQuantizer, rawTestCoder } from "@quantforge/core/testing";
 import { countEvaluator } from "./__tests__/mocks.js";
 import { createRootContainer, createRunContainer } from "./container.js";
@@ -9,10 +9,11 @@ const plugins = () => [coarseTestQuantizer(), rawTestCoder(), countEvaluator("sq
 const config = { quantizer: { id: "coarse-test" }, coder: { id: "raw-test" }, evaluators: [{ id: "sqnr" }] };
 
 describe("containers", () => {
-  it("the root holds the plugins and the registry; the run child holds config and context", () => {
+  it("the root holds the registry, where each plugin is registered once; the run child holds config and context", () => {
     const { root, registry } = createRootContainer(plugins());
     expect(root.resolve(PLUGIN_REGISTRY)).toBe(registry);
-    expect(root.resolveAll(QUANTIZER_PLUGIN).map((p) => p.id)).toEqual(["coarse-test"]);
+    expect(registry.list("quantizer").map((p) => p.id)).toEqual(["coarse-test"]);
+    expect(root.isRegistered(QUANTIZER_PLUGIN, true)).toBe(false);
     const ctx = createRunContext({ seed: 9 });
     const child = createRunContainer(root, config, ctx);
     expect(child.resolve(RUN_CONFIG)).toBe(config);
@@ -37,5 +38,15 @@ describe("containers", () => {
     expect(r.seed).toBe(4);
     expect(r.quantizer).toEqual({ id: "coarse-test", options: {} });
     expect(r.metrics).toEqual([{ name: "quantizedTensors", value: 1 }]);
+  });
+  it("RunJob creates every plugin with a host over the root's registry and the run's coder", () => {
+    const seen: PluginHost[] = [];
+    const base = coarseTestQuantizer();
+    const spy = { ...base, create: (o: never, host?: PluginHost) => { seen.push(host!); return base.create(o, host); } };
+    const { root, registry } = createRootContainer([spy, rawTestCoder(), countEvaluator("sqnr")]);
+    createRunContainer(root, config, createRunContext({ seed: 4 })).resolve(RunJob).prepare();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.registry).toBe(registry);
+    expect(seen[0]!.coders).toEqual(["raw-test"]);
   });
 });

@@ -1,12 +1,12 @@
 import { container as globalContainer, type DependencyContainer } from "tsyringe";
-import { CODER_PLUGIN, DuplicatePluginError, EVALUATOR_PLUGIN, QUANTIZER_PLUGIN, RUN_CONFIG, RUN_CONTEXT, registerPlugins, type AnyPlugin, type PluginRegistry, type RunContext } from "@quantforge/core";
+import { DuplicatePluginError, RUN_CONFIG, RUN_CONTEXT, registerPlugins, type AnyPlugin, type PluginRegistry, type RunContext } from "@quantforge/core";
 import { PluginConflictError, sourceLabel, type LoadedPlugin } from "./plugin-loader/index.js";
 
 /**
- * The root container of one CLI invocation: every plugin descriptor registered on it (tsyringe's
- * `resolveAll` does not merge parent and child, so plugins live here and only here) plus the
- * registry built from them. A child of tsyringe's global container, so two in-process `main`
- * calls never see each other's registrations.
+ * The root container of one CLI invocation, with the plugin registry registered on it
+ * (`PLUGIN_REGISTRY`): every plugin is registered once, in the registry, and per-run child
+ * containers resolve it from here. A child of tsyringe's global container, so two in-process
+ * `main` calls never see each other's registrations.
  */
 export function createRootContainer(plugins: readonly AnyPlugin[]): { root: DependencyContainer; registry: PluginRegistry } {
   const root = globalContainer.createChildContainer();
@@ -26,14 +26,15 @@ export function createRunContainer<C>(root: DependencyContainer, config: C, ctx:
 }
 
 /**
- * Adds plugins loaded at run time (`--plugin`, config `plugins`, `--discover`) to the root
- * container and its registry, recording where each came from (`quantforge list` shows it).
+ * Adds plugins loaded at run time (`--plugin`, config `plugins`, `--discover`) to the registry
+ * (the root container's, so every run sees them), recording where each came from
+ * (`quantforge list` shows it, `auto` names them in its diagnostics).
  * The same descriptor object twice is a no-op.
  *
  * @throws {PluginConflictError} (`QF_DUPLICATE_PLUGIN`) when a kind and id is already taken; the
  *   message names both sources, the registry's `DuplicatePluginError` is the cause.
  */
-export function registerLoadedPlugins(root: DependencyContainer, registry: PluginRegistry, loaded: readonly LoadedPlugin[]): void {
+export function registerLoadedPlugins(registry: PluginRegistry, loaded: readonly LoadedPlugin[]): void {
   for (const { plugin: p, source } of loaded) {
     if (registry.origin(p) !== undefined) continue; // the same descriptor object again
     const label = sourceLabel(source);
@@ -48,7 +49,5 @@ export function registerLoadedPlugins(root: DependencyContainer, registry: Plugi
         e,
       );
     }
-    const tok = p.kind === "quantizer" ? QUANTIZER_PLUGIN : p.kind === "coder" ? CODER_PLUGIN : EVALUATOR_PLUGIN;
-    root.register(tok as never, { useValue: p });
   }
 }

@@ -1,4 +1,4 @@
-import { decodeContainer, dequantizeModel, type DecodeContainerOptions, type PluginRegistry, type WeightTensor } from "@quantforge/core";
+import { createHost, decodeContainer, dequantizeModel, type DecodeContainerOptions, type PluginRegistry, type WeightTensor } from "@quantforge/core";
 import { readRegularFile } from "@quantforge/core/node";
 import { defaultMaxMemory } from "./options.js";
 
@@ -36,7 +36,7 @@ export function decodeQfBytes(bytes: Uint8Array, registry: PluginRegistry, limit
   const { coderId, metadata, model } = decodeContainer(bytes, (id) => {
     const plugin = registry.coder(id);
     // Streams are self-describing: the decoder needs no options.
-    return plugin.create(plugin.parseOptions({}));
+    return plugin.create(plugin.parseOptions({}), createHost(registry, { coders: [id] }));
   }, containerOptions(limits));
   return { coderId, metadata, weights: restoreOrder(dequantizeModel(model), metadata.tensorOrder) };
 }

@@ -38,7 +38,8 @@ export function builtinPlugins(): AnyPlugin[] {
     nf4Quantizer(),
     hessianEcsqQuantizer(),
     tfjsAffineQuantizer(),
-    autoQuantizer({ plugins: builtinPlugins }),
+    // auto takes its candidates from the registry it is created with (built-in and loaded quantizers that declare themselves eligible).
+    autoQuantizer(),
     // coders
     fixedCoder(),
     huffmanCoder(),

@@ -1,6 +1,6 @@
 import { inject, injectable } from "tsyringe";
 import {
-  PLUGIN_REGISTRY, RUN_CONFIG, RUN_CONTEXT, runPipeline,
+  PLUGIN_REGISTRY, RUN_CONFIG, RUN_CONTEXT, createHost, runPipeline,
   type Coder, type CoderPlugin, type Evaluator, type EvaluatorPlugin, type PipelineResult, type PluginRegistry,
   type ModelProbe, type Quantizer, type QuantizerPlugin, type RunContext, type TensorSelector, type WeightSet,
 } from "@quantforge/core";
@@ -51,11 +51,13 @@ export class RunJob {
    * (naming the field).
    */
   prepare(): PreparedRun {
+    const c = this.config;
+    // Plugins see the registry (built-in and loaded ones) and this run's coder through the host.
+    const host = createHost(this.registry, { coders: [c.coder.id] });
     const make = <P extends QuantizerPlugin | CoderPlugin | EvaluatorPlugin>(plugin: P, raw: unknown) => {
       const options = plugin.parseOptions(raw ?? {});
-      return { plugin, options, instance: plugin.create(options as never) as ReturnType<P["create"]> };
+      return { plugin, options, instance: plugin.create(options as never, host) as ReturnType<P["create"]> };
     };
-    const c = this.config;
     return {
       quantizer: make(this.registry.quantizer(c.quantizer.id), c.quantizer.options),
       coder: make(this.registry.coder(c.coder.id), c.coder.options),

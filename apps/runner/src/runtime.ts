@@ -1,5 +1,5 @@
 import type { DependencyContainer } from "tsyringe";
-import type { PluginRegistry } from "@quantforge/core";
+import { createHost, type PluginHost, type PluginRegistry } from "@quantforge/core";
 import { registerLoadedPlugins } from "./container.js";
 import { importPluginSources, resolvePluginSources, type PluginRequest, type PluginSource } from "./plugin-loader/index.js";
 
@@ -60,9 +60,17 @@ export class Runtime {
   async loadPlugins(requests: readonly PluginRequest[], o: { discover?: { fromDir: string } } = {}): Promise<readonly PluginSource[]> {
     const sources = resolvePluginSources(requests, { ...o, seen: new Set(this.pluginSources.map((s) => s.entry)) });
     if (sources.length === 0) return [];
-    registerLoadedPlugins(this.container, this.registry, await importPluginSources(sources));
+    registerLoadedPlugins(this.registry, await importPluginSources(sources));
     this.pluginSources.push(...sources);
     return sources;
+  }
+
+  /**
+   * What plugins created outside a {@link RunJob} get in `create(options, host)`: the registry
+   * (built-in and loaded plugins) and the ids of the coders the command writes with.
+   */
+  host(coders: readonly string[] = []): PluginHost {
+    return createHost(this.registry, { coders });
   }
 
   /** True when stderr is a terminal. */

@@ -3,8 +3,10 @@ import { cellOutcome, type CellNormalizer, type CompareCellOutcome, type Normali
 import { planCells, type CompareCellSpec, type CompareCoder, type CompareEvaluator, type CompareQuantizer, type PlannedCell } from "./compare-plan.js";
 import { SILENT_PROGRESS, type ProgressReporter } from "./context.js";
 import { AbortedError, InvalidOptionsError, TimeoutError, isQuantforgeError } from "./errors.js";
-import type { CoderPlugin, EvaluatorPlugin, QuantizerPlugin } from "./plugin.js";
+import { createHost, type PluginHost, type PluginLookup } from "./host.js";
+import type { AnyPlugin, CoderPlugin, EvaluatorPlugin, QuantizerPlugin } from "./plugin.js";
 import { runPipeline, type PipelineResult } from "./pipeline.js";
+import { PluginRegistry } from "./registry.js";
 import type { RunSummary } from "./report.js";
 import type { TensorSelector } from "./selection.js";
 import type { WeightSet } from "./tensor.js";
@@ -90,6 +92,11 @@ export interface CompareOptions {
   readonly onCell?: (cell: CompareCell, index: number, total: number) => void;
   /** Keeps each cell's full pipeline result (decoded weights, container bytes); built-in runner only. */
   readonly onResult?: (cell: CompareCell, result: PipelineResult) => void;
+  /**
+   * The registry plugins see in `create(options, host)` (built-in runner; each cell's host lists
+   * its coder). Default: the quantizers, coders and evaluators given here (the first of each id).
+   */
+  readonly registry?: PluginLookup;
 }
 
 /** What {@link compare} returns. */
@@ -112,8 +119,20 @@ function describe(spec: CompareCellSpec): string {
   return `${spec.label}${point ? ` [${point}]` : ""} + ${spec.coder}`;
 }
 
+/** A registry of the descriptors a comparison was given (the first descriptor of each kind and id). */
+function registryOf(planned: readonly PlannedCell[], evaluators: readonly { readonly plugin: EvaluatorPlugin }[]): PluginRegistry {
+  const registry = new PluginRegistry();
+  for (const p of [...planned.flatMap((c): AnyPlugin[] => [c.quantizer, c.coder]), ...evaluators.map((e) => e.plugin)]) {
+    if (!registry.has(p.kind, p.id)) registry.add(p);
+  }
+  return registry;
+}
+
 function builtinRunner(o: CompareOptions, planned: readonly PlannedCell[], keep: Map<number, PipelineResult>): CompareCellRunner {
   const evaluators = (o.evaluators ?? []).map((e) => ("plugin" in e ? e : { plugin: e }));
+  const registry = o.registry ?? registryOf(planned, evaluators);
+  const hosts = new Map<string, PluginHost>();
+  const hostFor = (coder: string): PluginHost => hosts.get(coder) ?? hosts.set(coder, createHost(registry, { coders: [coder] })).get(coder)!;
   return async (spec, env) => {
     const p = planned[spec.index]!;
     const r = await runPipeline({
@@ -122,6 +141,7 @@ function builtinRunner(o: CompareOptions, planned: readonly PlannedCell[], keep:
       coder: { plugin: p.coder, options: spec.coderOptions },
       evaluators,
       options: { seed: env.seed, signal: env.signal, progress: env.progress },
+      host: hostFor(p.coder.id),
     });
     if (o.onResult) keep.set(spec.index, r);
     return cellOutcome(r, o.normalize);

@@ -3,8 +3,10 @@ import { CollectingDiagnostics, createRunContext, throwIfAborted, type Diagnosti
 import { decodeContainer, encodeContainer, type EncodedModel } from "./container.js";
 import { dequantizeModel } from "./dequantize.js";
 import { InvalidQuantizedError } from "./errors.js";
+import type { PluginHost } from "./host.js";
 import type { AnyPlugin, Coder, CoderPlugin, EvaluationSubject, Evaluator, EvaluatorPlugin, Metric, Quantizer, QuantizerPlugin } from "./plugin.js";
 import type { QuantizedModel, QuantizedTensor } from "./quantized.js";
+import { standaloneHost } from "./registry.js";
 import { assertSomethingToQuantize, defaultSelector, tallySelection, type TensorSelector } from "./selection.js";
 import { assertWeightSet, type WeightSet } from "./tensor.js";
 import { assertQuantizedModel } from "./validate.js";
@@ -39,14 +41,19 @@ export interface PipelineResult {
 
 type Resolvable<P extends AnyPlugin, T> = T | P | { readonly plugin: P; readonly options?: unknown };
 
-function resolve<T>(x: unknown): T {
-  const o = x as { kind?: string; plugin?: AnyPlugin; options?: unknown; create?: unknown; parseOptions?: unknown };
-  if (o && typeof o === "object" && "plugin" in o && o.plugin) return o.plugin.create(o.plugin.parseOptions(o.options ?? {})) as T;
-  if (o && typeof o.create === "function" && typeof o.parseOptions === "function") {
-    const p = o as unknown as AnyPlugin;
-    return p.create(p.parseOptions({}) as never) as T;
-  }
-  return x as T;
+/** The descriptor behind a {@link Resolvable}, if it is one. */
+function descriptorOf(x: unknown): AnyPlugin | undefined {
+  const o = x as { plugin?: AnyPlugin; create?: unknown; parseOptions?: unknown } | undefined;
+  if (o && typeof o === "object" && "plugin" in o && o.plugin) return o.plugin;
+  if (o && typeof o.create === "function" && typeof o.parseOptions === "function") return o as unknown as AnyPlugin;
+  return undefined;
+}
+
+function resolve<T>(x: unknown, host: () => PluginHost): T {
+  const p = descriptorOf(x);
+  if (!p) return x as T;
+  const raw = p === x ? {} : ((x as { options?: unknown }).options ?? {});
+  return p.create(p.parseOptions(raw) as never, host()) as T;
 }
 
 function optionsOf(x: unknown): unknown {
@@ -133,7 +140,20 @@ export async function runPipeline(args: {
   evaluators?: readonly Resolvable<EvaluatorPlugin, Evaluator>[];
   select?: TensorSelector;
   options?: PipelineOptions;
+  /**
+   * What descriptors given here see in `create(options, host)`; default: a host whose registry
+   * holds the descriptors given to this run (and its coder's id).
+   */
+  host?: PluginHost;
 }): Promise<PipelineResult> {
+  let host = args.host;
+  const hostOf = (): PluginHost => {
+    if (host) return host;
+    const given = [args.quantizer, args.coder, ...(args.evaluators ?? [])].map(descriptorOf).filter((p): p is AnyPlugin => p !== undefined);
+    const coder = descriptorOf(args.coder);
+    host = standaloneHost([...new Set(given)], { coders: coder ? [coder.id] : [] });
+    return host;
+  };
   const diagnostics = new CollectingDiagnostics();
   const opts = args.options ?? {};
   const ctx: RunContext = createRunContext({ seed: opts.seed, diagnostics, progress: opts.progress, signal: opts.signal, model: args.model });
@@ -142,12 +162,12 @@ export async function runPipeline(args: {
   const select = args.select ?? defaultSelector;
   // Finiteness only where it matters: unselected tensors (±Inf Clip bounds, masks) pass through.
   assertWeightSet(original, select);
-  const quantizer = resolve<Quantizer>(args.quantizer);
+  const quantizer = resolve<Quantizer>(args.quantizer, hostOf);
   const selected = original.filter(select);
   const others = original.filter((t) => !select(t));
   assertSomethingToQuantize(tallySelection(original, select), { allowEmpty: opts.allowEmpty });
   requireCapabilities(quantizer.id, args.model, quantizer.needs ?? []);
-  const evaluators = (args.evaluators ?? []).map((e) => resolve<Evaluator>(e));
+  const evaluators = (args.evaluators ?? []).map((e) => resolve<Evaluator>(e, hostOf));
   for (const e of evaluators) requireCapabilities(e.id, args.model, e.needs ?? []);
   throwIfAborted(ctx);
   const q = await quantizer.quantize(selected, ctx);
@@ -157,7 +177,7 @@ export async function runPipeline(args: {
   let encoded: EncodedModel | undefined;
   let coderInfo: { id: string } | null = null;
   if (args.coder) {
-    const coder = resolve<Coder>(args.coder);
+    const coder = resolve<Coder>(args.coder, hostOf);
     coderInfo = { id: coder.id };
     throwIfAborted(ctx);
     const trip = roundTripCoder(coder);
@@ -200,6 +220,8 @@ export class PipelineBuilder {
   code(c: Resolvable<CoderPlugin, Coder>): this { this.args = { ...this.args, coder: c }; return this; }
   /** Adds evaluators. */
   evaluate(...e: Resolvable<EvaluatorPlugin, Evaluator>[]): this { this.args = { ...this.args, evaluators: [...(this.args.evaluators ?? []), ...e] }; return this; }
+  /** Sets what descriptors see in `create(options, host)` (default: the descriptors given here). */
+  host(h: PluginHost): this { this.args = { ...this.args, host: h }; return this; }
   /** Runs the pipeline. */
   run(): Promise<PipelineResult> {
     if (!this.args.quantizer) throw new InvalidQuantizedError("the pipeline has no quantizer: call .quantize(…) first.");

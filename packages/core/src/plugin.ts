@@ -1,10 +1,13 @@
 import type { DecodeLimits } from "./budget.js";
 import { z } from "zod";
+import type { AutoEligibility } from "./auto-eligibility.js";
 import type { Capability } from "./capabilities.js";
 import type { Codebook } from "./codebook.js";
 import type { RunContext } from "./context.js";
 import { InvalidOptionsError } from "./errors.js";
+import type { PluginHost } from "./host.js";
 import type { QuantizedModel, QuantizedTensor } from "./quantized.js";
+import { standaloneHost } from "./registry.js";
 import type { WeightSet } from "./tensor.js";
 
 /** A value or a promise of it. */
@@ -140,12 +143,21 @@ export interface PluginDescriptor<K extends PluginKind, O, T> extends PluginMeta
   readonly optionsSchema: z.ZodType<O>;
   /** Validates untrusted options; throws {@link InvalidOptionsError} naming the field. */
   parseOptions(raw: unknown): O;
-  /** Creates an instance bound to `options`. Touches no global state. */
-  create(options: O): T;
+  /**
+   * Creates an instance bound to `options`. Touches no global state. `host` gives read-only
+   * access to the other registered plugins (and the run's coders); hosts always pass it, and
+   * descriptors made by `define*` default it to a host whose registry holds this plugin alone
+   * (so callers written before hosts existed keep working). A factory that needs no host may
+   * declare `create(options)` only.
+   */
+  create(options: O, host?: PluginHost): T;
 }
 
 /** A quantizer plugin descriptor. */
-export type QuantizerPlugin<O = any> = PluginDescriptor<"quantizer", O, Quantizer>;
+export interface QuantizerPlugin<O = any> extends PluginDescriptor<"quantizer", O, Quantizer> {
+  /** Present when meta-quantizers (`auto`) may use this quantizer as a candidate. */
+  readonly auto?: AutoEligibility;
+}
 /** A coder plugin descriptor. */
 export type CoderPlugin<O = any> = PluginDescriptor<"coder", O, Coder>;
 /** An evaluator plugin descriptor. */
@@ -158,7 +170,14 @@ export interface PluginSpec<S extends z.ZodType, T> extends PluginMeta {
   readonly options: S;
   /** Defaults merged under the raw options before validation (a factory's arguments). */
   readonly defaults?: Partial<z.input<S>>;
-  create(options: z.output<S>): T;
+  /** The factory (see {@link PluginDescriptor.create}); `host` may be left out of the signature. */
+  create(options: z.output<S>, host: PluginHost): T;
+}
+
+/** What {@link defineQuantizer} takes: a {@link PluginSpec} plus the optional `auto` declaration. */
+export interface QuantizerSpec<S extends z.ZodType> extends PluginSpec<S, Quantizer> {
+  /** Declares the quantizer eligible as an `auto` candidate (see {@link AutoEligibility}). */
+  readonly auto?: AutoEligibility;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
@@ -177,9 +196,10 @@ export function parseWithSchema<S extends z.ZodType>(pluginId: string, schema: S
   })();
 }
 
-function define<K extends PluginKind, S extends z.ZodType, T>(kind: K, spec: PluginSpec<S, T>): PluginDescriptor<K, z.output<S>, T> {
+function define<K extends PluginKind, S extends z.ZodType, T>(kind: K, spec: PluginSpec<S, T>, extra: object = {}): PluginDescriptor<K, z.output<S>, T> {
   const { options, defaults, create, id, version, description } = spec;
-  return Object.freeze({
+  const descriptor: PluginDescriptor<K, z.output<S>, T> = Object.freeze({
+    ...extra,
     kind,
     id,
     version,
@@ -191,13 +211,16 @@ function define<K extends PluginKind, S extends z.ZodType, T>(kind: K, spec: Plu
         : raw;
       return parseWithSchema(id, options, merged);
     },
-    create,
+    create(o: z.output<S>, host?: PluginHost): T {
+      return create(o, host ?? standaloneHost([descriptor as unknown as AnyPlugin]));
+    },
   });
+  return descriptor;
 }
 
 /** Defines a quantizer descriptor. Side-effect free: nothing is registered. */
-export function defineQuantizer<S extends z.ZodType>(spec: PluginSpec<S, Quantizer>): QuantizerPlugin<z.output<S>> {
-  return define("quantizer", spec);
+export function defineQuantizer<S extends z.ZodType>(spec: QuantizerSpec<S>): QuantizerPlugin<z.output<S>> {
+  return define("quantizer", spec, spec.auto ? { auto: Object.freeze({ ...spec.auto }) } : {});
 }
 /** Defines a coder descriptor. */
 export function defineCoder<S extends z.ZodType>(spec: PluginSpec<S, Coder>): CoderPlugin<z.output<S>> {
@@ -208,7 +231,10 @@ export function defineEvaluator<S extends z.ZodType>(spec: PluginSpec<S, Evaluat
   return define("evaluator", spec);
 }
 
-/** Creates an instance from a descriptor and raw options. */
-export function instantiate<O, T>(p: PluginDescriptor<PluginKind, O, T>, raw?: unknown): T {
-  return p.create(p.parseOptions(raw ?? {}));
+/**
+ * Creates an instance from a descriptor and raw options.
+ * @param host - What the plugin may look up; default: a host whose registry holds `p` only.
+ */
+export function instantiate<O, T>(p: PluginDescriptor<PluginKind, O, T>, raw?: unknown, host?: PluginHost): T {
+  return p.create(p.parseOptions(raw ?? {}), host ?? standaloneHost([p as unknown as AnyPlugin]));
 }

@@ -1,7 +1,9 @@
-import type { DependencyContainer, InjectionToken } from "tsyringe";
+import type { DependencyContainer } from "tsyringe";
+import { autoEligibilityProblem } from "./auto-eligibility.js";
 import { DuplicatePluginError, InvalidPluginError, UnknownPluginError } from "./errors.js";
+import { createHost, type PluginHost, type PluginLookup } from "./host.js";
 import type { AnyPlugin, CoderPlugin, EvaluatorPlugin, PluginKind, PluginMeta, QuantizerPlugin } from "./plugin.js";
-import { CODER_PLUGIN, EVALUATOR_PLUGIN, PLUGIN_REGISTRY, QUANTIZER_PLUGIN } from "./tokens.js";
+import { PLUGIN_REGISTRY } from "./tokens.js";
 
 const KINDS: readonly PluginKind[] = ["quantizer", "coder", "evaluator"];
 const ID_RE = /^[a-z0-9][a-z0-9-]*$/;
@@ -25,13 +27,18 @@ export function assertPluginDescriptor(p: unknown, where = "descriptor"): assert
   if (typeof d.description !== "string") throw new InvalidPluginError(name, "description");
   if (typeof d.parseOptions !== "function") throw new InvalidPluginError(name, "parseOptions");
   if (typeof d.create !== "function") throw new InvalidPluginError(name, "create");
+  if (d.auto !== undefined) {
+    const problem = d.kind === "quantizer" ? autoEligibilityProblem(d.auto) : "only quantizers declare it";
+    if (problem) throw new InvalidPluginError(name, `auto (${problem})`);
+  }
 }
 
 /**
- * Plugins indexed by kind and id. The same descriptor object twice is a no-op; a different
- * descriptor with the same kind and id is a {@link DuplicatePluginError}.
+ * Plugins indexed by kind and id: the single place plugins are registered. The same descriptor
+ * object twice is a no-op; a different descriptor with the same kind and id is a
+ * {@link DuplicatePluginError}. Plugins see it read-only, as a {@link PluginLookup}.
  */
-export class PluginRegistry {
+export class PluginRegistry implements PluginLookup {
   private readonly byKind = new Map<PluginKind, Map<string, AnyPlugin>>(KINDS.map((k) => [k, new Map()]));
   private readonly origins = new Map<AnyPlugin, PluginOrigin>();
 
@@ -39,14 +46,12 @@ export class PluginRegistry {
     for (const p of plugins) this.add(p, origin);
   }
 
-  /** Builds a registry from every descriptor registered on a container. */
+  /**
+   * The registry registered on a container (or one of its ancestors) by {@link registerPlugins};
+   * an empty registry when there is none.
+   */
   static fromContainer(c: DependencyContainer): PluginRegistry {
-    const all: AnyPlugin[] = [];
-    const tokens: InjectionToken<AnyPlugin>[] = [QUANTIZER_PLUGIN, CODER_PLUGIN, EVALUATOR_PLUGIN] as InjectionToken<AnyPlugin>[];
-    for (const tok of tokens) {
-      if (c.isRegistered(tok, true)) all.push(...c.resolveAll(tok));
-    }
-    return new PluginRegistry(all);
+    return c.isRegistered(PLUGIN_REGISTRY, true) ? c.resolve(PLUGIN_REGISTRY) : new PluginRegistry();
   }
 
   /** Adds one descriptor (validated). */
@@ -94,15 +99,20 @@ export class PluginRegistry {
 }
 
 /**
- * Registers descriptors on a container under their kind's token, plus the registry built from
- * them. Call it once, on the root container, in the composition root.
+ * Registers the registry built from `plugins` on a container under {@link PLUGIN_REGISTRY}: each
+ * plugin is registered once, in the registry (later additions, e.g. plugins loaded at run time,
+ * go through `registry.add`). Call it once, on the root container, in the composition root.
  */
 export function registerPlugins(container: DependencyContainer, plugins: readonly AnyPlugin[]): PluginRegistry {
   const registry = new PluginRegistry(plugins);
-  for (const p of registry.list()) {
-    const tok = p.kind === "quantizer" ? QUANTIZER_PLUGIN : p.kind === "coder" ? CODER_PLUGIN : EVALUATOR_PLUGIN;
-    container.register(tok as never, { useValue: p });
-  }
   container.register(PLUGIN_REGISTRY, { useValue: registry });
   return registry;
+}
+
+/**
+ * A host whose registry holds exactly `plugins` (built-in origin): for code that creates
+ * plugins outside a composition root (tests, scripts, `instantiate`).
+ */
+export function standaloneHost(plugins: readonly AnyPlugin[], o: { readonly coders?: readonly string[] } = {}): PluginHost {
+  return createHost(new PluginRegistry(plugins), o);
 }

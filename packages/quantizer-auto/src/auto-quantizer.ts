@@ -1,30 +1,17 @@
 import {
-  CollectingDiagnostics, defineQuantizer, UnknownPluginError, dequantizeModel, hasCapability, MissingCapabilityError, Rng, throwIfAborted,
-  type Codebook, type Coder, type CoderPlugin, type Diagnostic, type ModelProbe, type QuantizedModel, type QuantizedTensor, type Quantizer, type QuantizerPlugin, type RunContext, type WeightSet, type WeightTensor,
+  CollectingDiagnostics, standaloneHost, dequantizeModel, hasCapability, MissingCapabilityError, Rng, throwIfAborted,
+  type Codebook, type Coder, type Diagnostic, type ModelProbe, type PluginHost, type QuantizedModel, type QuantizedTensor, type QuantizerPlugin, type RunContext, type WeightSet, type WeightTensor,
 } from "@quantforge/core";
 import { DEFAULT_FIDELITY_SETTINGS, FidelityMeter, type FidelityResult } from "@quantforge/evaluator-fidelity";
 import { allocate, cheapestImprovingStep, type Allocation, type RdPoint } from "./allocate-impl.js";
 import { buildCandidates, codedBits, type Candidate } from "./candidates.js";
 import { chooseCostPlan, type CostPlan } from "./cost-model-impl.js";
 import { measureTensor, outputDistortion, replace, yieldToEventLoop } from "./measure.js";
-import { autoOptionsSchema, type AutoOptions, type AutoOptionsInput } from "./options.js";
-import { VERSION } from "./version.js";
+import type { AutoOptions } from "./options.js";
 
 export { outputDistortion } from "./measure.js";
 export { autoOptionsSchema, type AutoOptions, type AutoOptionsInput } from "./options.js";
-export { codedBits, DEFAULT_CANDIDATES, DEFAULT_CANDIDATE_BITS, FIELD_CANDIDATES, WIDE_CANDIDATE_BITS, type CandidateSpec } from "./candidates.js";
-
-/** What {@link autoQuantizer} takes at construction. */
-export interface AutoQuantizerConfig {
-  /**
-   * The quantizer descriptors candidates may use (the runner passes its registered ones; a
-   * function is called lazily, so a host may pass a list that contains this plugin itself — `auto`
-   * is never its own candidate).
-   */
-  readonly plugins?: readonly QuantizerPlugin[] | (() => readonly { kind: string; id: string }[]);
-  /** Options applied under the options given at run time. */
-  readonly defaults?: Partial<AutoOptionsInput>;
-}
+export { codedBits, defaultCandidates, fieldCandidates, DEFAULT_CANDIDATE_BITS, type CandidateSpec } from "./candidates.js";
 
 /** Renames a single-tensor result's codebooks so they are unique in the mixed model. */
 function renamed(qm: QuantizedModel, t: WeightTensor): { codebooks: Codebook[]; tensors: QuantizedTensor[]; passthrough: WeightTensor[] } {
@@ -142,15 +129,10 @@ export function planFor(model: ModelProbe, weights: WeightSet, all: readonly Can
     modelTensors: model.weights.map((t) => ({ size: t.data.length, rank: t.shape.length })),
     ...(model.inputShape ? { inputShape: model.inputShape } : {}),
     selected: weights.map((t) => t.data.length),
-    costly: all.map((c) => isCostly(c)),
+    costly: all.map((c) => c.costly),
     // The float reference, the greedy allocation and one single-method model per method.
     extraPasses: 2 + specs,
   }, o.budgetSeconds, o.samples);
-}
-
-/** Exact k-means and the MSE-optimal per-tensor grid search cost ≈ 20× a rounding grid per weight. */
-function isCostly(c: Candidate): boolean {
-  return c.quantizer === "hessian-ecsq" || (c.quantizer === "uniform-mse" && c.options.granularity !== "channel");
 }
 
 function explainSpend(kept: string, greedy: Allocation, points: readonly (readonly RdPoint[])[], chosen: { rate: number; choice: ArrayLike<number> }, budget: number, count: number): string {
@@ -166,12 +148,12 @@ function explainSpend(kept: string, greedy: Allocation, points: readonly (readon
 
 /**
  * Runs the allocation on a model and returns the mixed quantized model plus what was chosen.
- * See {@link autoQuantizer}.
+ * See `autoQuantizer`.
  */
-export async function autoQuantize(weights: WeightSet, o: AutoOptions, plugins: readonly QuantizerPlugin[], ctx: RunContext, cache?: MeasurementCache, coder?: Coder): Promise<QuantizedModel> {
+export async function autoQuantize(weights: WeightSet, o: AutoOptions, plugins: readonly QuantizerPlugin[], ctx: RunContext, cache?: MeasurementCache, coder?: Coder, host: PluginHost = standaloneHost(plugins)): Promise<QuantizedModel> {
   const model = ctx.model;
   if (!model || !hasCapability(model, "forward")) throw new MissingCapabilityError("auto", "forward");
-  const all = buildCandidates(o, plugins).filter((c) => (c.instance.needs ?? []).every((n) => hasCapability(model, n)));
+  const all = buildCandidates(o, plugins, host).filter((c) => (c.instance.needs ?? []).every((n) => hasCapability(model, n)));
   if (all.length === 0) throw new MissingCapabilityError("auto", "forward");
   const plan = planFor(model, weights, all, o);
   // Random calibration inputs come from a stream of their own: with the run seed itself they
@@ -262,47 +244,4 @@ export async function autoQuantize(weights: WeightSet, o: AutoOptions, plugins: 
   });
   const { codebooks, tensors, passthrough } = chosen;
   return passthrough.length > 0 ? { codebooks, tensors, passthrough } : { codebooks, tensors };
-}
-
-/**
- * The `auto` quantizer (needs `forward`): given a size budget — `bits` per weight (default 4;
- * compare's bit axis) or `bytes` — it picks per tensor the method, options, granularity and bit
- * width among candidate quantizers to minimise the model-output error. Every tensor is quantized
- * alone with every candidate; the output error (Σ over outputs of the squared relative error on
- * `samples` inputs) and the real coded size (fixed-length codes + serialized codebook bytes)
- * give each tensor's rate–distortion points; greedy equal-slope allocation on their lower convex
- * hulls picks one per tensor under the budget; the assembled mixed model is measured end to end
- * and reported as an `info` diagnostic (`auto/summary`). Cost: tensors × candidates
- * quantizations and forward passes (candidates capped by `maxCandidates`, default 72; samples by
- * `samples`, default 256).
- *
- * @param config - Candidate quantizer descriptors and default options.
- */
-export function autoQuantizer(config: AutoQuantizerConfig = {}): QuantizerPlugin<AutoOptions> {
-  const registered = (): readonly { kind: string; id: string }[] => (typeof config.plugins === "function" ? config.plugins() : (config.plugins ?? []));
-  const plugins = (): QuantizerPlugin[] => registered().filter((x): x is QuantizerPlugin => x.kind === "quantizer" && x.id !== "auto");
-  /** The coder of option `coder`, from the host's plugins (its default options). */
-  const coderOf = (id: string | undefined): Coder | undefined => {
-    if (id === undefined) return undefined;
-    const coders = registered().filter((x): x is CoderPlugin => x.kind === "coder");
-    const p = coders.find((x) => x.id === id);
-    if (!p) throw new UnknownPluginError("coder", id, coders.map((x) => x.id).sort());
-    return p.create(p.parseOptions({}));
-  };
-  // Per descriptor (created by this call, not at import): instances made from it share measurements.
-  const cache: MeasurementCache = new WeakMap();
-  return defineQuantizer({
-    id: "auto",
-    version: VERSION,
-    description: "Per-tensor choice of method, granularity and bit width under a size budget (bits/weight or bytes) by measured rate–output-error slopes; verified end to end",
-    options: autoOptionsSchema,
-    defaults: config.defaults,
-    create: (o): Quantizer => {
-      const list = plugins();
-      // Validate the candidate list now, so bad candidates fail before any model is loaded.
-      buildCandidates(o, list);
-      const coder = coderOf(o.coder);
-      return { id: "auto", needs: ["forward"], quantize: (weights, ctx) => autoQuantize(weights, o, list, ctx, cache, coder) };
-    },
-  });
 }

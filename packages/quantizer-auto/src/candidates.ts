@@ -1,4 +1,4 @@
-import { ByteWriter, codebookSize, InvalidOptionsError, writeCodebook, type Coder, type QuantizedModel, type Quantizer, type QuantizerPlugin } from "@quantforge/core";
+import { ByteWriter, codebookSize, DEFAULT_AUTO_ORDER, InvalidOptionsError, writeCodebook, type AutoCandidateSpec, type AutoEligibility, type Coder, type PluginHost, type QuantizedModel, type Quantizer, type QuantizerPlugin } from "@quantforge/core";
 import type { AutoOptions } from "./options.js";
 
 /**
@@ -15,57 +15,36 @@ export interface CandidateSpec {
 /** Default bit widths of a candidate that does not list its own. */
 export const DEFAULT_CANDIDATE_BITS: readonly number[] = Object.freeze([2, 3, 4, 5, 6, 7, 8]);
 
-/**
- * Widths of the cheap per-tensor/per-channel rtn candidates: beyond 8 bits, so a sensitive tensor
- * can buy more than 8 bits with what cheaper choices elsewhere save (per-channel 8-bit costs
- * > 8 bits/weight with its scales, so an 8-bit budget cannot afford it everywhere).
- */
-export const WIDE_CANDIDATE_BITS: readonly number[] = Object.freeze([2, 3, 4, 5, 6, 7, 8, 10, 12]);
+/** The quantizers that declare themselves eligible, in auto's order: `auto.order` (default 100), then id. */
+function eligible(plugins: readonly QuantizerPlugin[]): QuantizerPlugin[] {
+  return plugins
+    .filter((p) => p.kind === "quantizer" && p.id !== "auto" && p.auto !== undefined)
+    .sort((a, b) => (a.auto!.order ?? DEFAULT_AUTO_ORDER) - (b.auto!.order ?? DEFAULT_AUTO_ORDER) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+function specsOf(plugins: readonly QuantizerPlugin[], pick: (a: AutoEligibility) => readonly AutoCandidateSpec[] | undefined): CandidateSpec[] {
+  return eligible(plugins).flatMap((p) => (pick(p.auto!) ?? []).map((c): CandidateSpec => ({ quantizer: p.id, options: { ...c.options }, ...(c.bits ? { bits: c.bits } : {}) })));
+}
 
 /**
- * Default candidates. rtn (zero exact): per output channel (axis `"output"`), per **input**
- * channel (axis `"input"`), per group of 32 and of 128 elements, per tensor (tfjs-converter's
- * grid) — each at {@link WIDE_CANDIDATE_BITS} except group32 (2–8 and 10: its scales already cost
- * 2 bits/weight); uniform-mse per output channel midtread (exact zero) and per tensor (the
- * papers' midrise), and exact 1-D k-means per tensor (`hessian-ecsq`, mode `kmeans`, no
- * importance, one `levels` codebook per tensor, every level a float32 in the rate) — at 2–8 bits.
- * Ids the host did not register are skipped (k-means needs `hessian-ecsq`).
- *
- * Axes: `"output"`/`"input"` resolve through the tensor's recorded layout (core
- * `resolveChannelAxis`); without one they are the last and second-to-last axis, the output and
- * input channels of tfjs kernels `[kh, kw, cin, cout]` and `[in, out]`. rtn groups are runs of
- * consecutive row-major elements, i.e. in a tfjs kernel along the output channels inside one
- * input row (a group spans several rows when `cout` < groupSize). Per output channel isolates
- * outliers that sit in a few output channels; per input channel isolates outliers that sit in a
- * few input rows even when every output channel holds one; per group sits between them; k-means
- * spends a few levels on a handful of outliers wherever they sit and keeps the rest for the ≈ 0
- * bulk.
+ * auto's default candidates among `plugins`: every option set the quantizers declare in
+ * `auto.candidates` (core's `AutoEligibility`), in their declared order. auto hard-codes no
+ * quantizer: with the built-in ones registered these are rtn (5 option sets up to 12 bits),
+ * uniform-mse (2) and hessian-ecsq's exact 1-D k-means (1) — 65 candidates — and a quantizer
+ * loaded at run time (`--plugin`) that declares itself eligible joins them.
  */
-export const DEFAULT_CANDIDATES: readonly CandidateSpec[] = Object.freeze([
-  { quantizer: "rtn", options: { granularity: "channel", axis: "output", zero: "exact" }, bits: WIDE_CANDIDATE_BITS },
-  { quantizer: "rtn", options: { granularity: "channel", axis: "input", zero: "exact" }, bits: WIDE_CANDIDATE_BITS },
-  { quantizer: "rtn", options: { granularity: "group", groupSize: 32, zero: "exact" }, bits: [...DEFAULT_CANDIDATE_BITS, 10] },
-  { quantizer: "rtn", options: { granularity: "group", groupSize: 128, zero: "exact" }, bits: WIDE_CANDIDATE_BITS },
-  { quantizer: "rtn", options: { granularity: "tensor", zero: "exact" }, bits: WIDE_CANDIDATE_BITS },
-  { quantizer: "uniform-mse", options: { granularity: "channel", axis: "output", midtread: true } },
-  { quantizer: "uniform-mse", options: { granularity: "tensor" } },
-  { quantizer: "hessian-ecsq", options: { mode: "kmeans", importance: "none", scope: "layer" } },
-]);
+export function defaultCandidates(plugins: readonly QuantizerPlugin[]): CandidateSpec[] {
+  return specsOf(plugins, (a) => a.candidates);
+}
 
 /**
- * The field's methods as `auto` candidates (pass them, with or beside {@link DEFAULT_CANDIDATES},
- * in the `candidates` option): GPTQ per output channel at 2–4 bits (only on models with layer
- * inputs; auto drops candidates whose `needs` the model lacks), data-free HQQ and NF4 in groups
- * of 64. They are not in the default list: within the default time budget every extra candidate
- * leaves fewer measured by a forward pass (the rest are predicted from weight error), and adding
- * these three doubled auto's worst-output error on human's emotion.json at 4 bits/weight
- * (0.0402 → 0.0802, same budget, same seed).
+ * The opt-in candidates among `plugins` (`auto.optIn`: with the built-ins, GPTQ per output
+ * channel at 2–4 bits, HQQ and NF4 in groups of 64). Pass them, with or beside
+ * {@link defaultCandidates}, in the `candidates` option.
  */
-export const FIELD_CANDIDATES: readonly CandidateSpec[] = Object.freeze([
-  { quantizer: "gptq", options: { granularity: "channel", axis: "output", zero: "exact" }, bits: [2, 3, 4] },
-  { quantizer: "hqq", options: { groupSize: 64 }, bits: [2, 3, 4] },
-  { quantizer: "nf4", options: { groupSize: 64 }, bits: [4] },
-]);
+export function fieldCandidates(plugins: readonly QuantizerPlugin[]): CandidateSpec[] {
+  return specsOf(plugins, (a) => a.optIn);
+}
 
 /** One usable candidate: label, instance, and which spec (method + options) it sweeps the width of. */
 export interface Candidate {
@@ -73,9 +52,11 @@ export interface Candidate {
   readonly instance: Quantizer;
   readonly spec: number;
   readonly bits: number;
-  /** The quantizer id and its parsed options (the cost model reads the method). */
+  /** The quantizer id and its raw options (with `bits`). */
   readonly quantizer: string;
   readonly options: Record<string, unknown>;
+  /** The quantizer declares these options costly (`auto.costly`): the cost model plans for it. */
+  readonly costly: boolean;
 }
 
 /**
@@ -108,10 +89,14 @@ function label(id: string, options: Record<string, unknown>): string {
   return `${id}${kv.length ? `:${kv.join(",")}` : ""}@${String(options.bits ?? "?")}b`;
 }
 
-export function buildCandidates(o: AutoOptions, plugins: readonly QuantizerPlugin[]): Candidate[] {
+/**
+ * The candidates of one run: the `candidates` option, else {@link defaultCandidates}, each at
+ * every width it sweeps, created with `host` (candidates may be hosts' plugins too).
+ */
+export function buildCandidates(o: AutoOptions, plugins: readonly QuantizerPlugin[], host: PluginHost): Candidate[] {
   const byId = new Map(plugins.filter((p) => p.kind === "quantizer" && p.id !== "auto").map((p) => [p.id, p]));
   const explicit = o.candidates !== undefined;
-  const specs = o.candidates ?? DEFAULT_CANDIDATES;
+  const specs = o.candidates ?? defaultCandidates([...byId.values()]);
   const out: Candidate[] = [];
   const seen = new Set<string>();
   for (const [si, s] of specs.entries()) {
@@ -143,11 +128,11 @@ export function buildCandidates(o: AutoOptions, plugins: readonly QuantizerPlugi
       const l = label(p.id, raw);
       if (seen.has(l)) continue;
       seen.add(l);
-      out.push({ label: l, instance: p.create(parsed), spec: si, bits: Number(raw.bits), quantizer: p.id, options: raw });
+      out.push({ label: l, instance: p.create(parsed, host), spec: si, bits: Number(raw.bits), quantizer: p.id, options: raw, costly: p.auto?.costly?.(raw) ?? false });
     }
   }
   if (out.length > o.maxCandidates) throw new InvalidOptionsError("auto", "maxCandidates", `is ${o.maxCandidates} but ${out.length} candidates were given; raise it or give fewer candidates/candidateBits`);
-  if (out.length === 0) throw new InvalidOptionsError("auto", "candidates", "leave no usable candidate; register rtn or uniform-mse or list candidates explicitly");
+  if (out.length === 0) throw new InvalidOptionsError("auto", "candidates", "leave no usable candidate; register a quantizer that declares itself eligible (its descriptor's auto.candidates, e.g. rtn) or list candidates explicitly");
   return out;
 }
 

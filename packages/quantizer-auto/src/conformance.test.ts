@@ -1,7 +1,7 @@
 import { describeQuantizerConformance } from "@quantforge/core/testing";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
 import { uniformMseQuantizer } from "@quantforge/quantizer-uniform-mse";
-import { autoQuantizer } from "./auto-quantizer.js";
+import { autoQuantizer } from "./auto-plugin.js";
 import { mlpProbe } from "./probe.test-support.js";
 
 // auto needs a forward pass: a plain-JS two-output network (with a sparse outlier kernel) is the model.

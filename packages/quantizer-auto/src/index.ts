@@ -1,5 +1,7 @@
-export { autoQuantizer, autoQuantize, autoOptionsSchema, calibrationSeed, codedBits, outputDistortion, DEFAULT_CANDIDATES, DEFAULT_CANDIDATE_BITS, FIELD_CANDIDATES, WIDE_CANDIDATE_BITS } from "./auto-quantizer.js";
-export type { AutoOptions, AutoOptionsInput, AutoQuantizerConfig, CachedMeasurement, CandidateSpec, MeasurementCache } from "./auto-quantizer.js";
+export { autoQuantizer } from "./auto-plugin.js";
+export type { AutoQuantizerConfig } from "./auto-plugin.js";
+export { autoQuantize, autoOptionsSchema, calibrationSeed, codedBits, outputDistortion, defaultCandidates, fieldCandidates, DEFAULT_CANDIDATE_BITS } from "./auto-quantizer.js";
+export type { AutoOptions, AutoOptionsInput, CachedMeasurement, CandidateSpec, MeasurementCache } from "./auto-quantizer.js";
 export { allocate, cheapestImprovingStep, lowerHull } from "./allocate-impl.js";
 export { chooseCostPlan, forwardUnitsPerSample, planSeconds, PLAN_LADDER } from "./cost-model-impl.js";
 export type { CostPlan, CostShape } from "./cost-model-impl.js";

@@ -7,7 +7,7 @@ export const autoOptionsSchema = z.strictObject({
   /** Size budget in bytes for all quantized tensors; overrides `bits` when given. */
   bytes: z.number().int().min(1).optional(),
   /**
-   * Candidate methods (see {@link DEFAULT_CANDIDATES}); `options.bits` fixes the width, else the
+   * Candidate methods (default: `defaultCandidates`, what the registered quantizers declare eligible); `options.bits` fixes the width, else the
    * candidate's own `bits` list is swept, else `candidateBits`.
    */
   candidates: z.array(z.strictObject({

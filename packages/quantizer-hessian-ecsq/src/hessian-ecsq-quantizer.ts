@@ -1,4 +1,4 @@
-import { MissingCapabilityError, defineQuantizer, throwIfAborted, type Capability, type QuantizerPlugin, type RunContext, type WeightSet } from "@quantforge/core";
+import { MissingCapabilityError, defineQuantizer, throwIfAborted, type AutoEligibility, type Capability, type QuantizerPlugin, type RunContext, type WeightSet } from "@quantforge/core";
 import { quantizeHessianEcsq } from "./hessian-ecsq.js";
 import { hessianEcsqOptionsSchema, type HessianEcsqOptions, type HessianEcsqOptionsInput } from "./options.js";
 
@@ -83,5 +83,19 @@ export function hessianEcsqQuantizer(defaults?: Partial<HessianEcsqOptionsInput>
         },
       };
     },
+    auto: HESSIAN_ECSQ_AUTO,
   });
 }
+
+/**
+ * hessian-ecsq as an `auto` candidate: exact 1-D k-means per tensor (mode `kmeans`, no importance,
+ * one `levels` codebook per tensor, every level a float32 in the rate) at auto's default widths
+ * (2–8). It spends a few levels on a handful of outliers wherever they sit and keeps the rest for
+ * the ≈ 0 bulk. Exact k-means costs ≈ 20× a rounding grid per weight (costly for auto's cost
+ * model). Third in auto's order (30).
+ */
+const HESSIAN_ECSQ_AUTO: AutoEligibility = Object.freeze({
+  order: 30,
+  candidates: Object.freeze([{ options: { mode: "kmeans", importance: "none", scope: "layer" } }]),
+  costly: () => true,
+});

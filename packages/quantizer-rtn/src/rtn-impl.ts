@@ -20,7 +20,7 @@
  * rounding of ŵ) and re-quantizing ŵ with the stored parameters gives q back.
  */
 
-import { assertFinite } from "@quantforge/core";
+import { assertFinite, encodeGrid, GridFit, gridLevels } from "@quantforge/core";
 
 /** Affine scheme: an asymmetric min/max grid or a grid symmetric around 0. */
 export type RtnScheme = "asymmetric" | "symmetric";
@@ -60,47 +60,12 @@ export interface RtnParams {
   readonly clippedGroups: number;
 }
 
-/** Largest finite float32. */
-export const FLT_MAX = 3.4028234663852886e38;
-
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-const fround = Math.fround;
-
-/** Next float32 above a positive finite float32 `x`. */
-function nextUp32(x: number): number {
-  f32[0] = x;
-  u32[0]! += 1;
-  return f32[0]!;
-}
-/** Next float32 below a positive float32 `x`. */
-function nextDown32(x: number): number {
-  f32[0] = x;
-  u32[0]! -= 1;
-  return f32[0]!;
-}
-
-/** Distance from a positive float32 `x` to the next float32 (2^−149 for subnormals). */
-function ulp32(x: number): number {
-  f32[0] = x;
-  const e = (u32[0]! >>> 23) & 0xff;
-  return e === 0 ? 2 ** -149 : 2 ** (e - 150);
-}
-
-/** True when the first and last level of the grid (codes 0 and m) are finite float32 values. */
-function endsFinite(s: number, z: number, m: number): boolean {
-  return Math.abs(fround((0 - z) * s)) <= FLT_MAX && Math.abs(fround((m - z) * s)) <= FLT_MAX;
-}
-
-/** numpy's `np.round`: round half to even (tfjs-converter rounds the zero point with it). */
-export function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
+/** Largest finite float32 (core's; re-exported for rtn's public API). */
+export { FLT_MAX, roundHalfEven } from "@quantforge/core";
 
 /** Number of codes of an RTN grid: 2^b (asymmetric) or 2^b − 1 (symmetric). */
 export function rtnLevels(bits: number, scheme: RtnScheme): number {
-  return scheme === "symmetric" ? 2 ** bits - 1 : 2 ** bits;
+  return gridLevels(bits, scheme);
 }
 
 /** Number of groups of a layout over `n` elements (never 0 for tensor/group grouping). */
@@ -195,84 +160,22 @@ function finite(lo: number, hi: number): boolean {
 }
 
 /**
- * Float32 step for a grid of `steps` steps over `range`: the nearest float32, moved up one ulp
- * when rounding made the grid too short (matters for subnormal steps, where one ulp is a large
- * fraction of the step), capped at FLT_MAX.
- */
-function gridScale(range: number, steps: number): number {
-  let s = fround(range / steps);
-  if (s === Infinity) return FLT_MAX;
-  if (s * steps < range && s < FLT_MAX) s = nextUp32(s);
-  return s;
-}
-
-/**
- * Scale and zero point of every group from its min/max (see the module comment for the
- * formulas). Constant groups (max = min, incl. single elements and all-zero groups) are stored
- * so that they reconstruct exactly: s = |c| with c one step away from the zero point (0 stays a
- * level), or s = 1 for c = 0.
+ * Scale and zero point of every group from its min/max: core's {@link encodeGrid} (see the module
+ * comment for the formulas), which also says which groups were constant or clipped.
  */
 export function rtnParams(min: Float64Array, max: Float64Array, groups: number, spec: RtnGridSpec): RtnParams {
   const levels = rtnLevels(spec.bits, spec.scheme);
-  const m = levels - 1;
   const np = Math.max(1, groups);
   const scale = new Float32Array(np);
   const zeroPoint = new Float32Array(np);
+  const out = new Float64Array(2);
   let constantGroups = 0, clippedGroups = 0;
-  const symmetric = spec.scheme === "symmetric";
-  const zc = symmetric ? (levels - 1) / 2 : 0;
   for (let g = 0; g < np; g++) {
-    let lo = min[g] ?? 0, hi = max[g] ?? 0;
-    if (!(lo <= hi)) lo = hi = 0; // empty group
-    let s: number, z: number;
-    if (lo === hi) {
-      constantGroups++;
-      const c = lo;
-      // c one step from the zero point: ŵ = (q − z)·|c| = c exactly, and 0 stays a level.
-      s = c === 0 ? 1 : Math.abs(c);
-      z = symmetric ? zc : c < 0 ? 1 : 0;
-      scale[g] = s;
-      zeroPoint[g] = z;
-      continue;
-    }
-    if (symmetric) {
-      const a = Math.max(-lo, hi);
-      s = gridScale(a, zc);
-      z = zc;
-    } else {
-      s = gridScale(hi - lo, m);
-      if (s * m < hi - lo) {
-        // The range exceeds what a float32 step can span (1-bit over > FLT_MAX): centre the grid.
-        z = spec.zero === "exact" && lo <= 0 && hi >= 0 ? Math.min(m, Math.max(0, roundHalfEven(m / 2 - (lo + hi) / (2 * s)))) : fround(m / 2 - (lo + hi) / (2 * s));
-      } else if (spec.zero === "exact" && lo <= 0 && hi >= 0) {
-        // tfjs-converter's nudge: an integral zero point so that 0 is exactly the level of code z.
-        z = roundHalfEven(-lo / s);
-      } else {
-        // A grid away from 0 has its origin −z·s far from its levels. When the step is below a few
-        // float32 ulps of the weights, neighbouring levels round to the same float32 value (codes
-        // would not survive decoding) and z itself exceeds float32 precision. A step of at least
-        // 4 ulps keeps decoded levels distinct and |z| ≤ 2^22; such a group holds only a few
-        // thousand distinct float32 values anyway, so nothing is lost.
-        s = Math.max(s, 4 * ulp32(Math.max(-lo, hi)));
-        z = fround(-lo / s);
-      }
-    }
-    if (!endsFinite(s, z, m)) {
-      // Ranges next to ±FLT_MAX: the ends of the grid must stay finite float32 values, so the step
-      // shrinks until the longer side fits (the other end is then clipped, and reported).
-      const floating = !symmetric && !(spec.zero === "exact" && lo <= 0 && hi >= 0);
-      s = Math.min(s, fround(FLT_MAX / Math.max(Math.abs(z), Math.abs(m - z))));
-      if (floating) z = fround(-lo / s);
-      for (let k = 0; k < 8 && !endsFinite(s, z, m); k++) {
-        s = nextDown32(s);
-        if (floating) z = fround(-lo / s);
-      }
-    }
-    // Clipped beyond half a step (+ the float32 rounding of the end levels, ≤ 2^-23 relative)?
-    const slack = s / 2 + (Math.abs(lo) + Math.abs(hi)) * 2 ** -23;
-    if (fround((0 - z) * s) - lo > slack || hi - fround((m - z) * s) > slack) clippedGroups++;
-    scale[g] = s;
-    zeroPoint[g] = z + 0; // + 0 turns −0 (from −0/s) into +0: stored parameters stay canonical
+    const fit = encodeGrid(min[g] ?? 0, max[g] ?? 0, spec, out);
+    if (fit === GridFit.constant) constantGroups++;
+    else if (fit === GridFit.clipped) clippedGroups++;
+    scale[g] = out[0]!;
+    zeroPoint[g] = out[1]!;
   }
   return { levels, scale, zeroPoint, constantGroups, clippedGroups };
 }

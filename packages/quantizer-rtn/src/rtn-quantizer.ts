@@ -1,4 +1,4 @@
-import { channelAxisSchema, defineQuantizer, dequantizeCodes, groupIndexMap, perTensorQuantizer, resolveChannelAxis, shapeSize, z, type ChannelAxis, type Grouping, type QuantizerPlugin, type RunContext, type TensorQuantization, type WeightTensor } from "@quantforge/core";
+import { granularitySchema, groupSizeSchema, channelAxisSchema, defineQuantizer, dequantizeCodes, groupIndexMap, perTensorQuantizer, resolveChannelAxis, shapeSize, z, type AutoEligibility, type ChannelAxis, type Grouping, type QuantizerPlugin, type RunContext, type TensorQuantization, type WeightTensor } from "@quantforge/core";
 import { rtnQuantize, type RtnLayout } from "./rtn-impl.js";
 import { VERSION } from "./version.js";
 
@@ -12,7 +12,7 @@ export const rtnOptionsSchema = z
     /** Asymmetric only: `exact` nudges the grid so 0 is a level (tfjs-converter); `free` starts at min. @default "exact" */
     zero: z.enum(["exact", "free"]).default("exact"),
     /** One grid per `tensor`, per `channel` along `axis`, or per `group` of `groupSize` elements. @default "tensor" */
-    granularity: z.enum(["tensor", "channel", "group"]).default("tensor"),
+    granularity: granularitySchema.default("tensor"),
     /**
      * Channel axis for `granularity: "channel"`: `"output"` (the layer's output channels as the
      * model format records them; the last axis when unknown), `"input"`, `"best"` (per tensor,
@@ -22,7 +22,7 @@ export const rtnOptionsSchema = z
      */
     axis: z.union([channelAxisSchema, z.literal("best")]).default("output"),
     /** Elements per group (row-major runs) for `granularity: "group"`. @default 128 */
-    groupSize: z.number().int().min(1).max(2 ** 31 - 1).default(128),
+    groupSize: groupSizeSchema.default(128),
   })
   .superRefine((o, ctx) => {
     if (o.scheme === "symmetric" && o.bits < 2) {
@@ -121,5 +121,31 @@ export function rtnQuantizer(defaults?: Partial<RtnOptionsInput>): QuantizerPlug
     options: rtnOptionsSchema,
     defaults,
     create: (o) => perTensorQuantizer("rtn", (t, ctx) => rtnQuantizeTensor(t, o, ctx)),
+    auto: RTN_AUTO,
   });
 }
+
+/** Widths of the cheap rtn candidates of `auto`: beyond 8 bits too (see the declaration below). */
+const WIDE_BITS: readonly number[] = Object.freeze([2, 3, 4, 5, 6, 7, 8, 10, 12]);
+
+/**
+ * rtn as an `auto` candidate (zero exact, so 0 stays a level): per output channel, per **input**
+ * channel, per group of 32 and of 128 elements, and per tensor (tfjs-converter's grid). Each is
+ * tried up to 12 bits, so a sensitive tensor can buy more than 8 bits with what cheaper choices
+ * elsewhere save (per-channel 8-bit costs > 8 bits/weight with its scales, so an 8-bit budget
+ * cannot afford it everywhere) — except groups of 32, up to 10 bits (their scales already cost
+ * 2 bits/weight). Per output channel isolates outliers that sit in a few output channels, per
+ * input channel those in a few input rows even when every output channel holds one; groups sit
+ * between them. Groups are runs of consecutive row-major elements, i.e. in a tfjs kernel along
+ * the output channels inside one input row. First in auto's order (10): the cheapest grids.
+ */
+const RTN_AUTO: AutoEligibility = Object.freeze({
+  order: 10,
+  candidates: Object.freeze([
+    { options: { granularity: "channel", axis: "output", zero: "exact" }, bits: WIDE_BITS },
+    { options: { granularity: "channel", axis: "input", zero: "exact" }, bits: WIDE_BITS },
+    { options: { granularity: "group", groupSize: 32, zero: "exact" }, bits: [2, 3, 4, 5, 6, 7, 8, 10] },
+    { options: { granularity: "group", groupSize: 128, zero: "exact" }, bits: WIDE_BITS },
+    { options: { granularity: "tensor", zero: "exact" }, bits: WIDE_BITS },
+  ]),
+});

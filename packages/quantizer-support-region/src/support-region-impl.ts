@@ -10,8 +10,10 @@
  * ŵ = fround(μ + σ·fround((q − N/2 + ½)·Δ)) with the stored float32 μ, σ and x_max.
  */
 
-/** Largest finite float32. */
-export const FLT_MAX = 3.4028234663852886e38;
+import { FLT_MAX } from "@quantforge/core";
+
+/** Largest finite float32 (core's; re-exported for this package's public API). */
+export { FLT_MAX };
 
 /**
  * Smallest support accepted, in units of σ (2^−20). A data-dependent choice can come out as 0

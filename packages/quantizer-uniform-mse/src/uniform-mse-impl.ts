@@ -14,6 +14,8 @@
  * `requantizeValues`, so re-quantizing a decoded weight reproduces its code.
  */
 
+import { FLT_MAX } from "@quantforge/core";
+
 /**
  * How the elements of a tensor split into groups for the loops: one group, or index `c` of an
  * axis with the elements laid out `outer × channels × inner` (row-major).
@@ -22,8 +24,8 @@ export type UniformMseLayout =
   | { readonly kind: "tensor" }
   | { readonly kind: "channel"; readonly outer: number; readonly channels: number; readonly inner: number };
 
-/** Largest finite float32. */
-export const FLT_MAX = 3.4028234663852886e38;
+/** Largest finite float32 (core's; re-exported for this package's public API). */
+export { FLT_MAX };
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);

@@ -1,4 +1,4 @@
-import { channelAxisSchema, defineQuantizer, perTensorQuantizer, resolveChannelAxis, shapeSize, z, type Grouping, type QuantizerPlugin, type RunContext, type TensorQuantization, type WeightTensor } from "@quantforge/core";
+import { type AutoEligibility, channelAxisSchema, defineQuantizer, perTensorQuantizer, resolveChannelAxis, shapeSize, z, type Grouping, type QuantizerPlugin, type RunContext, type TensorQuantization, type WeightTensor } from "@quantforge/core";
 import { designXMax, levelsFor } from "@quantforge/theory-laplacian";
 import { uniformMseQuantize, type UniformMseLayout } from "./uniform-mse-impl.js";
 import { VERSION } from "./version.js";
@@ -99,5 +99,21 @@ export function uniformMseQuantizer(defaults?: Partial<UniformMseOptionsInput>):
     options: uniformMseOptionsSchema,
     defaults,
     create: (o) => perTensorQuantizer("uniform-mse", (t, ctx) => uniformMseQuantizeTensor(t, o, ctx)),
+    auto: UNIFORM_MSE_AUTO,
   });
 }
+
+/**
+ * uniform-mse as an `auto` candidate, at auto's default widths (2–8): per output channel midtread
+ * (0 is a level) and per tensor (the papers' midrise). Per-tensor grids search x_max over the
+ * whole tensor, ≈ 20× a rounding grid per weight, so they are costly for auto's cost model;
+ * per-channel grids are not. Second in auto's order (20).
+ */
+const UNIFORM_MSE_AUTO: AutoEligibility = Object.freeze({
+  order: 20,
+  candidates: Object.freeze([
+    { options: { granularity: "channel", axis: "output", midtread: true } },
+    { options: { granularity: "tensor" } },
+  ]),
+  costly: (o: Readonly<Record<string, unknown>>) => o.granularity !== "channel",
+});

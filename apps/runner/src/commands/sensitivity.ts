@@ -86,7 +86,7 @@ export function register(program: Command, rt: Runtime): void {
       // --samples fixes the count; otherwise the budget may shrink it on a large model.
       const budgetSeconds = flags.samples === undefined ? (parseBudgetSeconds(flags.budgetSeconds) ?? DEFAULT_SENSITIVITY_BUDGET_SECONDS) : undefined;
       const qp = rt.registry.quantizer(flags.quantizer);
-      const quantizer = qp.create(qp.parseOptions(quantizerOptions(flags)));
+      const quantizer = qp.create(qp.parseOptions(quantizerOptions(flags)), rt.host());
       const selector = selectorFromFlags(flags);
       const progress = createProgress(rt, { json: flags.json });
       let report;

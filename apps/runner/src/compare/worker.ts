@@ -25,7 +25,7 @@ function wire(e: unknown): WireError {
 
 try {
   const { root, registry } = createRootContainer(builtinPlugins());
-  registerLoadedPlugins(root, registry, await importPluginSources(init.plugins ?? []));
+  registerLoadedPlugins(registry, await importPluginSources(init.plugins ?? []));
   const input = await loadCompareInput(init.input);
   const select = selectorOf(init.select);
   port.on("message", (m: RunMessage) => {

@@ -1,9 +1,10 @@
 import fc from "fast-check";
+import { FLT_MAX } from "../grid.js";
 import { Rng } from "../rng.js";
 import { shapeSize, type WeightSet, type WeightTensor } from "../tensor.js";
 
 /** Largest finite float32, ≈ 3.4028235e38. */
-export const FLOAT32_MAX = 3.4028234663852886e38;
+export const FLOAT32_MAX = FLT_MAX;
 /** Smallest positive subnormal float32, 2^−149 ≈ 1.4e−45. */
 export const FLOAT32_MIN_SUBNORMAL = 1.401298464324817e-45;
 /** Smallest positive normal float32, 2^−126 ≈ 1.18e−38. */

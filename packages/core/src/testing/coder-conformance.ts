@@ -9,7 +9,8 @@ import { ErrorCodes } from "../errors.js";
 import { groupCount, type Grouping } from "../grouping.js";
 import type { Coder, CoderPlugin } from "../plugin.js";
 import type { QuantizedModel, QuantizedTensor } from "../quantized.js";
-import { assertPluginDescriptor } from "../registry.js";
+import type { PluginHost } from "../host.js";
+import { assertPluginDescriptor, standaloneHost } from "../registry.js";
 import { Rng } from "../rng.js";
 import { shapeSize } from "../tensor.js";
 import { assertQuantizedTensor } from "../validate.js";
@@ -35,6 +36,11 @@ export const CODER_TESTS = ["descriptor", "round-trip", "round-trip-property", "
 
 /** Options of {@link describeCoderConformance}. */
 export interface CoderConformanceOptions {
+  /**
+   * The host `create(options, host)` receives (a plugin that looks up other plugins needs them
+   * registered here). Default: a host whose registry holds the plugin under test only.
+   */
+  readonly host?: PluginHost;
   /** Option sets to test (raw); default `[{}]`. */
   readonly options?: Record<string, unknown> | readonly Record<string, unknown>[];
   /** Reviewed exceptions: test id (see {@link CODER_TESTS}) and the reason. */
@@ -236,6 +242,7 @@ function quantizedTensorArb(maxAlphabet: number): fc.Arbitrary<CoderCase> {
  * trailing CRC-32 (default); say otherwise in the options. Every skip needs a reason.
  */
 export function describeCoderConformance(plugin: CoderPlugin, o: CoderConformanceOptions = {}): void {
+  const host = o.host ?? standaloneHost([plugin]);
   const timeout = o.timeoutMs ?? 60_000;
   const sets = optionSets(o.options);
   const maxAlphabet = o.maxAlphabet ?? 65536;
@@ -249,14 +256,14 @@ export function describeCoderConformance(plugin: CoderPlugin, o: CoderConformanc
       assertPluginDescriptor(plugin);
       if (plugin.kind !== "coder") throw new Error(`descriptor kind is "${plugin.kind}", not "coder".`);
       for (const opts of sets) {
-        const c = plugin.create(plugin.parseOptions(opts));
+        const c = plugin.create(plugin.parseOptions(opts), host);
         if (typeof c.encode !== "function" || typeof c.decode !== "function") throw new Error("create() returned no coder.");
         if (c.id !== plugin.id) throw new Error(`the coder's id "${c.id}" differs from the descriptor's "${plugin.id}".`);
       }
     });
 
     for (const opts of sets) {
-      const make = (): Coder => plugin.create(plugin.parseOptions(opts));
+      const make = (): Coder => plugin.create(plugin.parseOptions(opts), host);
       describe(optionsLabel(opts), () => {
         test("round-trip", "dense, sparse, per-channel, per-group, 1…65536 codes, empty and scalar tensors round-trip bit-exactly", () => {
           const coder = make();

@@ -4,7 +4,8 @@ import { createRunContext } from "../context.js";
 import { ErrorCodes } from "../errors.js";
 import { runPipeline, type PipelineResult } from "../pipeline.js";
 import type { EvaluationSubject, EvaluatorPlugin, Metric, QuantizerPlugin } from "../plugin.js";
-import { assertPluginDescriptor } from "../registry.js";
+import type { PluginHost } from "../host.js";
+import { assertPluginDescriptor, standaloneHost } from "../registry.js";
 import type { WeightSet, WeightTensor } from "../tensor.js";
 import { edgeTensor, sampleTensor } from "./arbitraries.js";
 import { coarseTestQuantizer, exactTestQuantizer, rawTestCoder } from "./fixtures.js";
@@ -23,6 +24,11 @@ export const EVALUATOR_TESTS = ["descriptor", "ideal", "finite", "constant", "de
 
 /** Options of {@link describeEvaluatorConformance}. */
 export interface EvaluatorConformanceOptions {
+  /**
+   * The host `create(options, host)` receives (a plugin that looks up other plugins needs them
+   * registered here). Default: a host whose registry holds the plugin under test only.
+   */
+  readonly host?: PluginHost;
   /**
    * Metric name → its value when decoded equals original (e.g. `{ mse: 0, sqnrDb: null }`).
    * Every metric of that name (per tensor and overall) must have exactly this value; a null
@@ -76,6 +82,7 @@ function checkMetrics(ms: readonly Metric[], names: ReadonlySet<string>, what: s
  * ```
  */
 export function describeEvaluatorConformance(plugin: EvaluatorPlugin, o: EvaluatorConformanceOptions = {}): void {
+  const host = o.host ?? standaloneHost([plugin]);
   const seed = o.seed ?? 42;
   const timeout = o.timeoutMs ?? 60_000;
   const sets = optionSets(o.options);
@@ -83,7 +90,7 @@ export function describeEvaluatorConformance(plugin: EvaluatorPlugin, o: Evaluat
   const run = (opts: Record<string, unknown>, quantizer: QuantizerPlugin, ws: WeightSet): Promise<PipelineResult> =>
     runPipeline({
       weights: ws, model: o.model, quantizer, coder: rawTestCoder(),
-      evaluators: [{ plugin, options: opts }], options: { seed },
+      evaluators: [{ plugin, options: opts }], options: { seed }, ...(o.host ? { host: o.host } : {}),
     });
   const test = testRegistrar(`evaluator conformance (${plugin.id})`, EVALUATOR_TESTS, o.skip, timeout);
   describe(`evaluator conformance: ${plugin.id}`, () => {
@@ -92,7 +99,7 @@ export function describeEvaluatorConformance(plugin: EvaluatorPlugin, o: Evaluat
       assertPluginDescriptor(plugin);
       if (plugin.kind !== "evaluator") throw new Error(`descriptor kind is "${plugin.kind}", not "evaluator".`);
       for (const opts of sets) {
-        const e = plugin.create(plugin.parseOptions(opts));
+        const e = plugin.create(plugin.parseOptions(opts), host);
         if (typeof e.evaluate !== "function") throw new Error("create() returned no evaluator.");
         if (e.id !== plugin.id) throw new Error(`the evaluator's id "${e.id}" differs from the descriptor's "${plugin.id}".`);
         if (!["tensor", "model", "size"].includes(e.scope)) throw new Error(`scope "${e.scope}" is not tensor, model or size.`);
@@ -140,7 +147,7 @@ export function describeEvaluatorConformance(plugin: EvaluatorPlugin, o: Evaluat
         test("deterministic", "the same subject gives the same metrics", async () => {
           const r = await run(opts, coarseTestQuantizer(), weights());
           const subject: EvaluationSubject = { original: r.original, decoded: r.decoded, quantizedNames: r.quantizedNames, quantized: r.quantized, encoded: r.encoded?.size };
-          const again = await plugin.create(plugin.parseOptions(opts)).evaluate(subject, createRunContext({ seed, model: o.model }));
+          const again = await plugin.create(plugin.parseOptions(opts), host).evaluate(subject, createRunContext({ seed, model: o.model }));
           if (JSON.stringify(again) !== JSON.stringify(r.metrics)) throw new Error("two evaluations of the same subject differ.");
         });
 
@@ -153,7 +160,7 @@ export function describeEvaluatorConformance(plugin: EvaluatorPlugin, o: Evaluat
             original: r.original, decoded: [wrong, ...r.decoded.slice(1)], quantizedNames: r.quantizedNames,
             quantized: r.quantized, encoded: r.encoded?.size,
           };
-          const e = await caught(async () => plugin.create(plugin.parseOptions(opts)).evaluate(subject, createRunContext({ seed, model: o.model })), `decoded "${first.name}" of shape [${n}]`);
+          const e = await caught(async () => plugin.create(plugin.parseOptions(opts), host).evaluate(subject, createRunContext({ seed, model: o.model })), `decoded "${first.name}" of shape [${n}]`);
           assertCode(e, ErrorCodes.SHAPE_MISMATCH, `decoded "${first.name}" of shape [${n}]`);
         });
       });

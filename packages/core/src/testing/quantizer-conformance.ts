@@ -10,7 +10,8 @@ import { ErrorCodes } from "../errors.js";
 import { runPipeline } from "../pipeline.js";
 import type { QuantizerPlugin } from "../plugin.js";
 import type { QuantizedModel } from "../quantized.js";
-import { assertPluginDescriptor } from "../registry.js";
+import type { PluginHost } from "../host.js";
+import { assertPluginDescriptor, standaloneHost } from "../registry.js";
 import { defaultSelector } from "../selection.js";
 import type { WeightSet, WeightTensor } from "../tensor.js";
 import { assertQuantizedModel, codebookMap } from "../validate.js";
@@ -34,6 +35,11 @@ export const QUANTIZER_TESTS = ["descriptor", "names-and-shapes", "codes-in-rang
 
 /** Options of {@link describeQuantizerConformance}. */
 export interface QuantizerConformanceOptions {
+  /**
+   * The host `create(options, host)` receives (a plugin that looks up other plugins needs them
+   * registered here). Default: a host whose registry holds the plugin under test only.
+   */
+  readonly host?: PluginHost;
   /** Option sets to test (raw, as a user would pass them); default `[{}]`. */
   readonly options?: Record<string, unknown> | readonly Record<string, unknown>[];
   /** Raw options each of which must be rejected with `InvalidOptionsError` naming a field. */
@@ -69,8 +75,8 @@ export function defaultQuantizerTensors(): WeightSet {
   ];
 }
 
-async function quantize(plugin: QuantizerPlugin, options: Record<string, unknown>, weights: WeightSet, seed: number, model?: ModelProbe): Promise<QuantizedModel> {
-  const q = plugin.create(plugin.parseOptions(options));
+async function quantize(plugin: QuantizerPlugin, host: PluginHost, options: Record<string, unknown>, weights: WeightSet, seed: number, model?: ModelProbe): Promise<QuantizedModel> {
+  const q = plugin.create(plugin.parseOptions(options), host);
   return q.quantize(weights, createRunContext({ seed, model }));
 }
 
@@ -156,6 +162,7 @@ function withValue(t: WeightTensor, index: number, v: number): WeightTensor {
  * Every skipped test needs a reason and shows up as skipped with the reason in its title.
  */
 export function describeQuantizerConformance(plugin: QuantizerPlugin, o: QuantizerConformanceOptions = {}): void {
+  const host = o.host ?? standaloneHost([plugin]);
   const seed = o.seed ?? 42;
   const timeout = o.timeoutMs ?? 60_000;
   const sets = optionSets(o.options);
@@ -172,9 +179,13 @@ export function describeQuantizerConformance(plugin: QuantizerPlugin, o: Quantiz
       assertPluginDescriptor(plugin);
       if (plugin.kind !== "quantizer") throw new Error(`descriptor kind is "${plugin.kind}", not "quantizer".`);
       for (const opts of sets) {
-        const inst = plugin.create(plugin.parseOptions(opts));
+        const inst = plugin.create(plugin.parseOptions(opts), host);
         if (!inst || typeof inst.quantize !== "function") throw new Error(`create(${JSON.stringify(opts)}) returned no quantizer.`);
         if (inst.id !== plugin.id) throw new Error(`the quantizer's id "${inst.id}" differs from the descriptor's "${plugin.id}".`);
+      }
+      // Every option set offered to auto must parse at every width it is offered at.
+      for (const c of [...(plugin.auto?.candidates ?? []), ...(plugin.auto?.optIn ?? [])]) {
+        for (const bits of c.bits ?? [2, 4, 8]) plugin.parseOptions({ ...c.options, bits });
       }
     });
 
@@ -198,22 +209,22 @@ export function describeQuantizerConformance(plugin: QuantizerPlugin, o: Quantiz
       describe(optionsLabel(opts), () => {
         test("names-and-shapes", "every tensor comes back once with its name and shape, in input order", async () => {
           const ws = tensorsFor(opts);
-          checkNamesAndShapes(await quantize(plugin, opts, ws, seed, o.model), ws);
+          checkNamesAndShapes(await quantize(plugin, host, opts, ws, seed, o.model), ws);
         });
 
         test("codes-in-range", "every code lies inside its codebook (assertQuantizedModel)", async () => {
           const ws = tensorsFor(opts);
-          assertQuantizedModel(await quantize(plugin, opts, ws, seed, o.model), ws);
+          assertQuantizedModel(await quantize(plugin, host, opts, ws, seed, o.model), ws);
         });
 
         test("determinism", "the same seed gives bit-identical codes, positions and codebooks; the input is left untouched", async () => {
           const ws = tensorsFor(opts);
           const before = ws.map((t) => t.data.slice());
-          const a = await quantize(plugin, opts, ws, seed, o.model);
+          const a = await quantize(plugin, host, opts, ws, seed, o.model);
           ws.forEach((t, i) => {
             if (!sameBits(t.data, before[i]!)) throw new Error(`the quantizer modified its input tensor "${t.name}" (first change at ${firstDiff(t.data, before[i]!)}).`);
           });
-          const b = await quantize(plugin, opts, ws, seed, o.model);
+          const b = await quantize(plugin, host, opts, ws, seed, o.model);
           if (a.codebooks.length !== b.codebooks.length) throw new Error(`run 1 made ${a.codebooks.length} codebooks, run 2 made ${b.codebooks.length}.`);
           a.codebooks.forEach((cb, i) => {
             if (!sameBits(codebookBytes(cb), codebookBytes(b.codebooks[i]!))) throw new Error(`codebook "${cb.id}" differs between two runs with seed ${seed}.`);
@@ -230,7 +241,7 @@ export function describeQuantizerConformance(plugin: QuantizerPlugin, o: Quantiz
         });
 
         test("requantize", "re-quantizing the decoded weights with the stored codebook reproduces the codes", async () => {
-          checkRequantize(await quantize(plugin, opts, tensorsFor(opts), seed, o.model));
+          checkRequantize(await quantize(plugin, host, opts, tensorsFor(opts), seed, o.model));
         });
 
         const modelOnly = o.model ? "the quantizer runs on the given model's weights, not on synthetic tensors" : undefined;
@@ -243,7 +254,7 @@ export function describeQuantizerConformance(plugin: QuantizerPlugin, o: Quantiz
               weightTensorArb({ shape: shapes, min: -1e3, max: 1e3 }),
             );
             await fc.assert(fc.asyncProperty(weightSetArb({ tensor, maxTensors: 3 }), async (ws) => {
-              const q = await quantize(plugin, opts, ws, seed);
+              const q = await quantize(plugin, host, opts, ws, seed);
               assertQuantizedModel(q, ws);
               checkNamesAndShapes(q, ws);
               checkRequantize(q);
@@ -255,7 +266,7 @@ export function describeQuantizerConformance(plugin: QuantizerPlugin, o: Quantiz
           const ws = tensorsFor(opts);
           for (const v of [NaN, Infinity, -Infinity]) {
             const bad = ws.map((t, i) => (i === 0 ? withValue(t, Math.floor(t.data.length / 2), v) : t));
-            const e = await caught(() => runPipeline({ weights: bad, model: o.model, quantizer: { plugin, options: opts }, options: { seed } }), `weights with ${v}`);
+            const e = await caught(() => runPipeline({ weights: bad, model: o.model, quantizer: { plugin, options: opts }, options: { seed }, host }), `weights with ${v}`);
             assertCode(e, ErrorCodes.NON_FINITE, `weights with ${v}`);
           }
         });
@@ -263,7 +274,7 @@ export function describeQuantizerConformance(plugin: QuantizerPlugin, o: Quantiz
         const edgeRun = async (kinds: readonly EdgeKind[], requant: boolean) => {
           for (const kind of kinds) {
             const t = edgeTensor(kind, { shape: o.edgeShape });
-            const r = await runPipeline({ weights: [t], quantizer: { plugin, options: opts }, options: { seed } }).catch((e: unknown) => {
+            const r = await runPipeline({ weights: [t], quantizer: { plugin, options: opts }, options: { seed }, host }).catch((e: unknown) => {
               throw new Error(`the ${kind} tensor [${t.shape.join(", ")}] failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
             });
             try {

@@ -213,6 +213,8 @@ export function ${n.factory}(defaults?: Partial<${n.optionsInput}>): CoderPlugin
     description: ${JSON.stringify(c.description)},
     options: ${n.schema},
     defaults,
+    // create(options, host): \`host.registry\` looks other plugins up by id, \`host.coders\` names the
+    // run's coders (see @quantforge/core's README, "Plugin authoring: the host"); this one needs neither.
     create: (): Coder => ({ id: "${n.id}", encode: ${encode}, decode: ${decode} }),
   });
 }

@@ -200,7 +200,9 @@ ${use}
 Returns the \`${n.id}\` ${n.kind} descriptor. *Parameters*: \`defaults\` — options applied under the
 run-time options. *Returns*: \`${n.Kind}Plugin<${n.options}>\`.${c.loadable ? ` The package's default export is \`${n.factory}()\`.` : ""}
 
-The pure kernel lives in \`src/${n.implFile}.ts\` and is exported for tests and reuse.
+The pure kernel lives in \`src/${n.implFile}.ts\` and is exported for tests and reuse. The factory is
+\`create(options, host)\`: a plugin that needs another plugin takes it from \`host.registry\` by id
+instead of importing its package (see \`@quantforge/core\`'s README).${n.kind === "quantizer" ? " The descriptor's \`auto\` field offers the quantizer to \`auto\` as a candidate; auto names it in its \`auto/candidates\` diagnostic when it is loaded with \`--plugin\`." : ""}
 
 ## Options
 

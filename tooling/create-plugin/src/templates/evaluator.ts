@@ -121,6 +121,8 @@ export function ${n.factory}(defaults?: Partial<${n.optionsInput}>): EvaluatorPl
     description: ${JSON.stringify(c.description)},
     options: ${n.schema},
     defaults,
+    // create(options, host): \`host.registry\` looks other plugins up by id, \`host.coders\` names the
+    // run's coders (see @quantforge/core's README, "Plugin authoring: the host"); this one needs neither.
     create: (): Evaluator => ({ id: "${n.id}", scope: "tensor", evaluate: (subject) => ${evaluateFn}(subject) }),
   });
 }

@@ -110,7 +110,12 @@ export function ${n.factory}(defaults?: Partial<${n.optionsInput}>): QuantizerPl
     description: ${JSON.stringify(c.description)},
     options: ${n.schema},
     defaults,
+    // create(options, host): \`host.registry\` looks other plugins up by id, \`host.coders\` names the
+    // run's coders (see @quantforge/core's README, "Plugin authoring: the host"); this one needs neither.
     create: (o) => perTensorQuantizer("${n.id}", (t) => ${tensorFn}(t, o)),
+    // Offers this quantizer to \`auto\` as a candidate at these widths (core's AutoEligibility: also
+    // \`optIn\`, \`order\`, \`costly\`). Delete it to keep the quantizer out of auto's default candidates.
+    auto: { candidates: [{ options: {}, bits: [2, 3, 4, 6, 8] }] },
   });
 }
 `,
