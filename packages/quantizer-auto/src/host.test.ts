@@ -1,8 +1,5 @@
 import { CollectingDiagnostics, createHost, createRunContext, defineQuantizer, instantiate, PluginRegistry, z, type QuantizerPlugin } from "@quantforge/core";
-import { gptqQuantizer } from "@quantforge/quantizer-gptq";
 import { hessianEcsqQuantizer } from "@quantforge/quantizer-hessian-ecsq";
-import { hqqQuantizer } from "@quantforge/quantizer-hqq";
-import { nf4Quantizer } from "@quantforge/quantizer-nf4";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
 import { uniformMseQuantizer } from "@quantforge/quantizer-uniform-mse";
 import { describe, expect, it } from "vitest";
@@ -68,9 +65,10 @@ describe("auto takes its candidates from the host registry", () => {
     expect((await run(new PluginRegistry(builtins()))).some((d) => d.ruleId === "candidates")).toBe(false);
   });
 
-  it("gptq, hqq and nf4 offer opt-in candidates only (fieldCandidates), outside the default list", () => {
-    const all = [nf4Quantizer(), hqqQuantizer(), gptqQuantizer(), ...builtins()];
-    expect(fieldCandidates(all).map((c) => c.quantizer)).toEqual(["gptq", "hqq", "nf4"]);
+  it("opt-in candidates (gptq, hqq and nf4 declare theirs) stay out of the default list; fieldCandidates orders them", () => {
+    const optIn = (id: string, order: number) => defineQuantizer({ id, version: "1", description: "d", options: z.object({ bits: z.number() }), create: () => ({ id, quantize: () => ({ codebooks: [], tensors: [] }) }), auto: { order, optIn: [{ options: {}, bits: [4] }] } });
+    const all = [optIn("nf4-like", 60), optIn("hqq-like", 50), optIn("gptq-like", 40), ...builtins()];
+    expect(fieldCandidates(all).map((c) => c.quantizer)).toEqual(["gptq-like", "hqq-like", "nf4-like"]);
     expect(defaultCandidates(all)).toEqual(defaultCandidates(builtins()));
     expect(candidateCount(createHost(new PluginRegistry(all)))).toBe(65);
   });
