@@ -1,6 +1,8 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fixedCoder } from "@quantforge/coder-fixed";
+import { instantiate } from "@quantforge/core";
 import { buildOnnxModel, put } from "@quantforge/io-onnx/testing";
 import { loadCodedTfjsModel, runTfjsModel, type TfjsRuntime } from "@quantforge/io-tfjs";
 import { randomInput, writeGraphModel } from "@quantforge/io-tfjs/testing";
@@ -106,7 +108,7 @@ describe("compare, sensitivity, run and quantize on any tfjs or ONNX model", () 
     expect(rep.model.outputs[0]!.relativeError).toBeGreaterThan(0);
     expect(rep.diagnostics.some((d) => d.source === "auto")).toBe(true);
     const tf = (await getTf()) as unknown as TfjsRuntime;
-    const m = await loadCodedTfjsModel(join(out, "model.json"), tf);
+    const m = await loadCodedTfjsModel(join(out, "model.json"), tf, { coders: [instantiate(fixedCoder())] });
     const y = await runTfjsModel(tf, m, [{ name: "x", shape: [2, 4, 4, 2], data: randomInput(1, [2, 4, 4, 2]) }]);
     m.dispose();
     expect(y[0]!.shape).toEqual([2, 10]);

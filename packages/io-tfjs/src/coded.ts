@@ -1,9 +1,6 @@
 import { dirname, resolve } from "node:path";
 import type { GraphModel, LayersModel, io } from "@tensorflow/tfjs";
-import { fixedCoder } from "@quantforge/coder-fixed";
-import { huffmanCoder } from "@quantforge/coder-huffman";
-import { ransCoder } from "@quantforge/coder-rans";
-import { DecodeError, FormatError, IoError, instantiate, printable, type Coder } from "@quantforge/core";
+import { DecodeError, FormatError, IoError, printable, type Coder } from "@quantforge/core";
 import { readContainedFile, readRegularFile } from "@quantforge/core/node";
 import { codedSection, decodeCodedArtifacts, isGraphModelJson } from "./coded-impl.js";
 import { layoutManifest } from "./manifest.js";
@@ -11,7 +8,11 @@ import { MAX_MODEL_JSON_BYTES, checkJsonContainers, readEntryBytes, readTfjsMode
 
 /** Options of the coded-model loader. */
 export interface CodedTfjsLoadOptions {
-  /** Coders that may have written the container (default: quantforge's `fixed`, `huffman` and `rans`). */
+  /**
+   * Coders that may have written the container, by id (e.g. `[instantiate(ransCoder())]`, or the
+   * coders of a `PluginHost`). io-tfjs imports no coder package (design: io depends on core only);
+   * a container written by a coder that is not here is a `DecodeError` naming the missing id.
+   */
   readonly coders?: readonly Coder[];
 }
 
@@ -19,10 +20,6 @@ export interface CodedTfjsLoadOptions {
 export interface TfjsLoaders {
   loadGraphModel(handler: io.IOHandler): Promise<GraphModel>;
   loadLayersModel(handler: io.IOHandler): Promise<LayersModel>;
-}
-
-function defaultCoders(): Coder[] {
-  return [instantiate(fixedCoder()), instantiate(huffmanCoder()), instantiate(ransCoder())];
 }
 
 /**
@@ -43,7 +40,7 @@ export async function readCodedTfjsArtifacts(modelJsonPath: string, options: Cod
   const s = codedSection(model.json, modelJsonPath);
   // The container path comes from the file: contained in the model folder, a regular file.
   const container = await readContainedFile(dirname(model.path), s.container, { what: "coded weights" });
-  return decodeCodedArtifacts({ json: model.json, entries: model.entries, container, readEntry: (e) => readEntryBytes(model, e), coders: options.coders ?? defaultCoders(), where: modelJsonPath });
+  return decodeCodedArtifacts({ json: model.json, entries: model.entries, container, readEntry: (e) => readEntryBytes(model, e), coders: options.coders ?? [], where: modelJsonPath });
 }
 
 /**

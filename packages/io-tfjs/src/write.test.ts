@@ -35,6 +35,9 @@ async function weightsOf(m: TfjsModel): Promise<WeightTensor[]> {
   return ws;
 }
 
+/** The loader imports no coder: tests hand it every coder that may have written a container. */
+const allCoders = [instantiate(fixedCoder()), instantiate(huffmanCoder()), instantiate(ransCoder())];
+
 /** Quantizes (and, with a coder, codes and decodes) the model's weights; returns outputs and the decoded weights. */
 async function quantize(m: TfjsModel, quantizer: QuantizerPlugin, options: Record<string, unknown>, coder?: CoderPlugin) {
   const weights = await weightsOf(m);
@@ -119,7 +122,7 @@ describe("tfjs-coded", () => {
     it(`${kind} model, ${label}: the loader gives exactly the evaluated outputs`, async () => {
       const { dir, res, predicted, original } = await roundTrip(kind === "graph" ? graphPath : layersPath, "tfjs-coded", plugin as QuantizerPlugin, opts, coder as CoderPlugin);
       expect(res.files.map((f) => f.name)).toContain("weights.qf");
-      const loaded = await loadCodedTfjsModel(join(dir, "model.json"), tf);
+      const loaded = await loadCodedTfjsModel(join(dir, "model.json"), tf, { coders: allCoders });
       const spec = tfjsInputSpecs(loaded)[0]!;
       const shape = [3, ...spec.shape.slice(1).map((d) => d!)];
       const out = await runTfjsModel(tf, loaded, [{ name: spec.name, shape, data: randomInput(11, shape) }]);
@@ -136,12 +139,12 @@ describe("tfjs-coded", () => {
     const bytes = new Uint8Array(await readFile(qf));
     bytes[bytes.length >> 1] ^= 0xff;
     await writeFile(qf, bytes);
-    const e1 = await loadCodedTfjsModel(join(dir, "model.json"), tf).catch((x: unknown) => x);
+    const e1 = await loadCodedTfjsModel(join(dir, "model.json"), tf, { coders: allCoders }).catch((x: unknown) => x);
     expect((e1 as { code: string }).code).toBe(ErrorCodes.DECODE);
     const json = JSON.parse(await readFile(join(dir, "model.json"), "utf8")) as { quantforge: { container: string } };
     json.quantforge.container = "elsewhere.qf";
     await writeFile(join(dir, "model.json"), JSON.stringify(json));
-    const e2 = await loadCodedTfjsModel(join(dir, "model.json"), tf).catch((x: unknown) => x);
+    const e2 = await loadCodedTfjsModel(join(dir, "model.json"), tf, { coders: allCoders }).catch((x: unknown) => x);
     expect((e2 as { code: string }).code).toBe(ErrorCodes.FORMAT);
   });
 });

@@ -85,9 +85,6 @@ export interface BoundaryException {
 export const BOUNDARY_EXCEPTIONS: readonly BoundaryException[] = [
   { from: "@quantforge/quantizer-auto", to: "@quantforge/evaluator-fidelity", why: "auto measures model-output error with FidelityMeter; it gets it from the host once create(options, host) exists" },
   { from: "@quantforge/quantizer-gpfq", to: "@quantforge/quantizer-preprocessed-msq", why: "gpfq shares the MSQ alphabet; it moves to a shared module" },
-  { from: "@quantforge/io-tfjs", to: "@quantforge/coder-fixed", why: "the coded tfjs loader decodes streams itself; it gets coders by id from the host next" },
-  { from: "@quantforge/io-tfjs", to: "@quantforge/coder-huffman", why: "as coder-fixed" },
-  { from: "@quantforge/io-tfjs", to: "@quantforge/coder-rans", why: "as coder-fixed" },
 ];
 
 /**
