@@ -48,7 +48,7 @@ export async function readCodedTfjsArtifacts(modelJsonPath: string, options: Cod
  * `tf.loadLayersModel`.
  *
  * @example
- * const model = await tf.loadGraphModel(codedTfjsIOHandler("out/model.json"));
+ * const model = await tf.loadGraphModel(codedTfjsIOHandler("out/model.json", { coders: [instantiate(ransCoder())] }));
  */
 export function codedTfjsIOHandler(modelJsonPath: string, options: CodedTfjsLoadOptions = {}): io.IOHandler {
   return { load: () => readCodedTfjsArtifacts(modelJsonPath, options) };
