@@ -1,6 +1,6 @@
 import { FormatError, printable } from "@quantforge/core";
-import type { OnnxModel, OnnxValueInfo, TensorMessage } from "./read.js";
-import { feedableType } from "./run.js";
+import type { OnnxModel, OnnxValueInfo, TensorMessage } from "./types.js";
+import { feedableType } from "./feeds.js";
 import { OnnxDataType, onnxTypes, toNumber } from "./schema.js";
 
 /** One graph input as quantforge feeds it (structurally a datasets `ModelInputDecl`). */

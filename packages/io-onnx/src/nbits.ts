@@ -1,5 +1,5 @@
 import { printable, type Codebook, type QuantizedTensor } from "@quantforge/core";
-import type { OnnxInitializer, OnnxModel, OnnxNode } from "./read.js";
+import type { OnnxInitializer, OnnxModel, OnnxNode } from "./types.js";
 import { NbitsTargetError, packMatMulNBits, type PackedNbits } from "./nbits-impl.js";
 import { OnnxDataType, onnxTypes } from "./schema.js";
 import { concatBytes, lenField, type WireEdit } from "./wire.js";

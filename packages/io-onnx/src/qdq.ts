@@ -3,7 +3,7 @@ import {
   ErrorCodes, QuantforgeError, ShapeMismatchError, codebookGroupParams, printable, shapeSize,
   type Codebook, type QuantizedTensor,
 } from "@quantforge/core";
-import type { OnnxInitializer, OnnxModel, TensorMessage } from "./read.js";
+import type { OnnxInitializer, OnnxModel, TensorMessage } from "./types.js";
 import { OnnxDataType, onnxTypes } from "./schema.js";
 
 /** A quantized tensor that the ONNX target cannot carry (choose another target). */

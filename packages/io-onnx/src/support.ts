@@ -1,4 +1,4 @@
-import type { OnnxModel } from "./read.js";
+import type { OnnxModel } from "./types.js";
 
 /** Which DequantizeLinear forms the model's opset allows (for the `onnx-qdq` target and the default target choice). */
 export interface OnnxQdqSupport {

@@ -1,4 +1,4 @@
-import { initializerRawBytes, lenField, onnxTypes, spliceWire, type OnnxModel, type WireEdit } from "@quantforge/io-onnx";
+import { initializerRawBytes, lenField, onnxTypes, spliceWire, type OnnxModel, type WireEdit } from "@quantforge/io-onnx/browser";
 
 /**
  * Rebuilds an ONNX model so that the weight tensors `names` (see io-onnx's
