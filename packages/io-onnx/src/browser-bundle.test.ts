@@ -26,6 +26,7 @@ describe("@quantforge/io-onnx/browser", () => {
     // Sanity: the bundle really holds the parser and the writer.
     expect(inputs.some((p) => p.endsWith("io-onnx/src/parse.ts"))).toBe(true);
     expect(inputs.some((p) => p.endsWith("io-onnx/src/encode.ts"))).toBe(true);
+    expect(inputs.some((p) => p.endsWith("io-onnx/src/session.ts"))).toBe(true);
     expect(r.outputFiles[0]!.text).not.toMatch(/from\s*["']node:|require\(["']node:/);
   });
 

@@ -35,3 +35,4 @@ export type { OnnxQdqSupport } from "./support.js";
 export { OnnxDataType, ONNX_ELEMENT_BYTES, onnxTypes } from "./schema.js";
 export { onnxInputDecls } from "./input-decls.js";
 export type { OnnxInputDecl } from "./input-decls.js";
+export { createOnnxSession, runOnnxSession, type OnnxOptimization, type Ort } from "./session.js";

@@ -7,3 +7,4 @@
  * @packageDocumentation
  */
 export { weightsAsInputs } from "./weights-as-inputs.js";
+export { weightFeeder } from "./weight-feeds.js";

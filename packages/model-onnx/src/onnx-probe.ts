@@ -1,12 +1,12 @@
-import type { Tensor } from "onnxruntime-node";
 import {
-  InvalidOptionsError, ShapeMismatchError, toFloat16Bits,
+  InvalidOptionsError,
   type ForwardOutput, type ModelProbe, type WeightSet, type WeightTensor,
 } from "@quantforge/core";
 import { generateSamples, inputDataset, loadInputData, resolveInputLayout, runInBatches, type BatchOutput, type FileModelProbe, type FileProbeOptions, type ModelInputDecl } from "@quantforge/datasets";
-import { OnnxDataType, createOnnxSession, isWeightInitializer, loadOrt, onnxInputDecls, parseOnnxModel, readOnnxModel, readOnnxTensor, runOnnxSession, type Ort } from "@quantforge/io-onnx";
+import { createOnnxSession, isWeightInitializer, loadOrt, onnxInputDecls, parseOnnxModel, readOnnxModel, readOnnxTensor, runOnnxSession } from "@quantforge/io-onnx";
 import { layerInputRows, onnxDenseLayers, withExtraOutputs } from "./layer-inputs.js";
 import { weightsAsInputs } from "./weights-as-inputs.js";
+import { weightFeeder } from "./weight-feeds.js";
 
 /** Options of {@link loadOnnxModelProbe} (`batchSize`: samples per session run). */
 export interface OnnxProbeOptions extends FileProbeOptions {
@@ -21,16 +21,6 @@ export interface OnnxProbeOptions extends FileProbeOptions {
 export interface OnnxModelProbe extends FileModelProbe {
   /** Releases the onnxruntime session; the probe cannot run afterwards. */
   dispose(): Promise<void>;
-}
-
-/** float32 values as ORT needs them for a FLOAT or FLOAT16 weight input. */
-function weightTensor(ort: Ort, init: { dataType: number; dims: readonly number[] }, data: Float32Array): Tensor {
-  if (init.dataType === OnnxDataType.FLOAT16) {
-    const h = new Uint16Array(data.length);
-    for (let i = 0; i < data.length; i++) h[i] = toFloat16Bits(data[i]!);
-    return new ort.Tensor("float16", h, [...init.dims]);
-  }
-  return new ort.Tensor("float32", data, [...init.dims]);
 }
 
 /**
@@ -65,26 +55,7 @@ export async function loadOnnxModelProbe(path: string, opts: OnnxProbeOptions = 
   const calibrationSet = data ? inputDataset(layout, data) : undefined;
   const ort = await loadOrt();
   const session = await createOnnxSession(ort, await weightsAsInputs(m, new Set(inits.map((i) => i.name))), path);
-  const byName = new Map(weights.map((t, k) => [t.name, { t, init: inits[k]! }]));
-  // ORT tensors of the weights last fed, per name: reused while the caller passes the same array.
-  const cache = new Map<string, { src: Float32Array; tensor: Tensor }>();
-  const weightFeeds = (ws: WeightSet): Record<string, Tensor> => {
-    const given = new Map<string, Float32Array>();
-    for (const t of ws) {
-      const w = byName.get(t.name);
-      if (!w) throw new ShapeMismatchError(`"${t.name}" is not a float initializer of model "${id}". Pass tensors of the model's weight set.`);
-      if (t.data.length !== w.t.data.length) throw new ShapeMismatchError(`tensor "${t.name}" has ${t.data.length} values but model "${id}" needs ${w.t.data.length}. Pass the model's shapes.`);
-      given.set(t.name, t.data);
-    }
-    const feeds: Record<string, Tensor> = {};
-    for (const [name, { t, init }] of byName) {
-      const src = given.get(name) ?? t.data;
-      let c = cache.get(name);
-      if (!c || c.src !== src) cache.set(name, (c = { src, tensor: weightTensor(ort, init, src) }));
-      feeds[name] = c.tensor;
-    }
-    return feeds;
-  };
+  const weightFeeds = weightFeeder(ort, id, weights, inits);
   const batch = opts.batchSize ?? 256;
   const layers = onnxDenseLayers(m);
   let capture: ReturnType<typeof createOnnxSession> | undefined;
