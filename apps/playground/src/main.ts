@@ -31,7 +31,7 @@ let useSample = false;
 let worker: Worker | null = null;
 let cells: CompareCell[] = [];
 let rows: HTMLTableRowElement[] = [];
-/** The run's input, loaded on this thread only when a tfjs download is asked for. */
+/** The run's input, loaded on this thread only when a tfjs or ONNX download is asked for. */
 let runSource: InputSource | null = null;
 let runInput: Promise<LoadedInput> | null = null;
 const input = $<HTMLInputElement>("[data-testid=model-input]");
@@ -79,11 +79,14 @@ function link(text: string, testid: string, name: string, bytes: Uint8Array): HT
   return a;
 }
 
-/** A link that rewrites the cell's `.qf` as a tfjs model on click (see export-tfjs.ts), then downloads it. */
-function tfjsLink(c: CompareCell, qf: Uint8Array, tr: HTMLTableRowElement): HTMLAnchorElement {
+/**
+ * A link that rewrites the cell's `.qf` in the input's own format on click, then downloads it:
+ * a zipped tfjs model (see export-tfjs.ts) or an `onnx-qdq` `.onnx` (see export-onnx.ts).
+ */
+function exportLink(c: CompareCell, qf: Uint8Array, tr: HTMLTableRowElement, format: "tfjs" | "onnx"): HTMLAnchorElement {
   const a = document.createElement("a");
   a.dataset.testid = "download";
-  a.textContent = "download tfjs (.zip)";
+  a.textContent = format === "tfjs" ? "download tfjs (.zip)" : "download onnx-qdq (.onnx)";
   a.href = "#";
   a.style.marginRight = "0.6rem";
   a.addEventListener("click", async (ev) => {
@@ -91,10 +94,23 @@ function tfjsLink(c: CompareCell, qf: Uint8Array, tr: HTMLTableRowElement): HTML
     try {
       runInput ??= loadInput(runSource!);
       const inp = await runInput;
-      const { tfjsDownload } = await import("./export-tfjs.js");
-      const d = await tfjsDownload(inp.tfjs!, inp.weights, qf);
-      tr.dataset.downloadTarget = d.target;
-      const tmp = link("", "", `${c.quantizer}-${c.bits}bit-${c.coder}.${d.target}.zip`, d.zip);
+      const stem = `${c.quantizer}-${c.bits}bit-${c.coder}`;
+      let name: string, bytes: Uint8Array;
+      if (format === "tfjs") {
+        const { tfjsDownload } = await import("./export-tfjs.js");
+        const d = await tfjsDownload(inp.tfjs!, inp.weights, qf);
+        tr.dataset.downloadTarget = d.target;
+        [name, bytes] = [`${stem}.${d.target}.zip`, d.zip];
+      } else {
+        const { onnxDownload } = await import("./export-onnx.js");
+        const d = await onnxDownload(inp.onnx!, qf);
+        tr.dataset.downloadTarget = "onnx-qdq";
+        // How many tensors are uint8 + DequantizeLinear, and how many DequantizeLinear cannot express (decoded floats).
+        tr.dataset.qdqTensors = String(d.qdq.length);
+        tr.dataset.floatFallback = String(d.floatFallback.length);
+        [name, bytes] = [`${stem}.onnx-qdq.onnx`, d.bytes];
+      }
+      const tmp = link("", "", name, bytes);
       document.body.append(tmp);
       tmp.click();
       tmp.remove();
@@ -120,7 +136,7 @@ function addRow(c: CompareCell, format: string, qf?: Uint8Array, outputs?: CellO
   if (c.error) last.textContent = `${c.error.code}: ${c.error.message}`;
   if (qf) {
     const name = `${c.quantizer}-${c.bits}bit-${c.coder}.qf`;
-    if (format === "tfjs") last.append(tfjsLink(c, qf, tr), link("download .qf", "download-qf", name, qf));
+    if (format === "tfjs" || format === "onnx") last.append(exportLink(c, qf, tr, format), link("download .qf", "download-qf", name, qf));
     else last.append(link("download .qf", "download", name, qf));
   }
   $("#rows").append(tr);

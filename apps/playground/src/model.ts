@@ -1,8 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ForwardOutput, WeightSet } from "@quantforge/core";
-import { describeGenerated, generateSamples, resolveInputLayout } from "@quantforge/datasets/browser";
+import { describeGenerated, generateSamples, resolveInputLayout, type FileModelProbe } from "@quantforge/datasets/browser";
 import { buildTfjsArtifacts, loadTfjsFromArtifacts, memoryEntryBytes, tfjsInputSpecs, type TfjsMemoryModel, type TfjsRuntime } from "@quantforge/io-tfjs/browser";
-import { runnableTfjsProbe, type TfjsFileModelProbe } from "@quantforge/model-tfjs/browser";
+import { runnableTfjsProbe } from "@quantforge/model-tfjs/browser";
 
 /**
  * The user's tfjs model, running in the worker on stock tfjs's `cpu` backend (bundled; exact
@@ -12,7 +12,8 @@ import { runnableTfjsProbe, type TfjsFileModelProbe } from "@quantforge/model-tf
  * uses. Loaded with a dynamic import: weights-only runs never pay for tfjs.
  */
 export interface BrowserProbe {
-  readonly probe: TfjsFileModelProbe & { sampleInputs(count: number, seed: number): { inputs: Float32Array; description: string } };
+  /** The runnable probe (tfjs here, onnxruntime-web in onnx-model.ts) with the CLI's `sampleInputs`. */
+  readonly probe: FileModelProbe & { sampleInputs(count: number, seed: number): { inputs: Float32Array; description: string } };
   /** The outputs of the last run with exactly this weight set (the fidelity evaluator's run of a cell's decoded weights). */
   outputsFor(weights: WeightSet): readonly ForwardOutput[] | undefined;
 }

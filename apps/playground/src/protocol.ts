@@ -7,7 +7,7 @@ export interface RunRequest {
   readonly methods: string[];
   readonly bits: number[];
   readonly coders: string[];
-  /** Run a tfjs model (graph or layers) and measure model-output fidelity per cell. */
+  /** Run a tfjs (graph or layers) or ONNX model and measure model-output fidelity per cell. */
   readonly modelAware: boolean;
 }
 

@@ -17,7 +17,7 @@ import type { CellMessage, CellOutput, RunRequest } from "./protocol.js";
 
 /**
  * The compare of the playground, off the main thread: one pipeline per (method, bits, coder)
- * cell — quantize → code → decode → dequantize → SQNR and size, plus, for a tfjs model, the
+ * cell — quantize → code → decode → dequantize → SQNR and size, plus, for a tfjs or ONNX model, the
  * fidelity of the decoded model's outputs (the CLI's `compare --model` evaluators; `auto` then
  * measures its candidates on the model). Cells are posted as they finish.
  */
@@ -37,9 +37,12 @@ self.onmessage = async (ev: MessageEvent<RunRequest>) => {
   try {
     const input = await loadInput(req.source);
     let model: BrowserProbe | undefined;
-    if (req.modelAware && input.tfjs && input.tfjs.format !== "weights-manifest") {
+    const runnable = (input.tfjs && input.tfjs.format !== "weights-manifest") || input.onnx;
+    if (req.modelAware && runnable) {
       try {
-        model = await (await import("./model.js")).loadBrowserProbe(input.tfjs, input.weights, input.title);
+        model = input.onnx
+          ? await (await import("./onnx-model.js")).loadOnnxBrowserProbe(input.onnx, input.weights, input.title)
+          : await (await import("./model.js")).loadBrowserProbe(input.tfjs!, input.weights, input.title);
       } catch (e) {
         // The weights still compare; say why the model cannot run (the CLI's code and message).
         post({ type: "notice", error: errorOf(e) });
