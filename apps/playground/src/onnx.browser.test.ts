@@ -109,8 +109,8 @@ describe.skipIf(skipBrowser)(`playground: ONNX input in headless Chromium${reaso
       expect(r.target).toBe("onnx-qdq");
       // rtn's 8-bit affine grids are uint8 + DequantizeLinear; grid and levels codebooks are written as decoded floats.
       if (q === "rtn") expect(r.qdq).toBeGreaterThan(0);
-      // onnxruntime-web (wasm) and -node (native CPU) sum in different orders: equal to float rounding.
-      expect(worstScaledDiff(r.got, r.reported)).toBeLessThan(1e-5);
+      // onnxruntime-web (wasm) and -node (native CPU) sum in different orders: equal to float rounding (measured ≤ 1.9e-7 of the output's scale).
+      expect(worstScaledDiff(r.got, r.reported)).toBeLessThan(1e-6);
     }
     expect(h.errors).toEqual([]);
   });
@@ -135,6 +135,7 @@ describe.skipIf(skipBrowser)(`playground: ONNX input in headless Chromium${reaso
     expect(await page.locator("[data-testid=rd-chart] [data-chart=output-error] svg").count()).toBe(1);
     const r = await downloadedOutputs(page, byMethodBits(page, "rtn", 8).first(), "embedding_model.onnx");
     expect(r.qdq).toBeGreaterThan(0);
+    // Float rounding through 20 convolutions summed in different orders (measured 1.3e-6 of the output's scale).
     expect(worstScaledDiff(r.got, r.reported)).toBeLessThan(1e-5);
     expect(h.errors).toEqual([]);
   });
