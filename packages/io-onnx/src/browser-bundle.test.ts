@@ -3,6 +3,7 @@ import { builtinModules } from "node:module";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { buildOnnxModel, ONNX_WEIGHTS } from "./testing/index.js";
+import { encodeModel, vi } from "./testing/fixtures.js";
 import { parseOnnxBytes, readOnnxTensor, isWeightInitializer } from "./browser.js";
 import { parseOnnxModel } from "./read.js";
 
@@ -37,5 +38,19 @@ describe("@quantforge/io-onnx/browser", () => {
     const wn = await Promise.all(n.initializers.filter(isWeightInitializer).map((i) => readOnnxTensor(n, i)));
     expect(wb.map((t) => t.name)).toContain(ONNX_WEIGHTS.convW);
     expect(wb).toEqual(wn);
+  });
+
+  it("refuses external data from bytes with QF_FORMAT (a page has only the one file)", async () => {
+    const bytes = encodeModel({
+      ir_version: 8, opset_import: [{ domain: "", version: 13 }],
+      graph: {
+        name: "ext", input: [vi("x", ["N", 2])], output: [vi("y", ["N", 2])],
+        node: [{ op_type: "MatMul", input: ["x", "W"], output: ["y"] }],
+        initializer: [{ name: "W", dims: [2, 2], data_type: 1, data_location: 1, external_data: [{ key: "location", value: "w.bin" }, { key: "length", value: "16" }] }],
+      },
+    });
+    const e = await parseOnnxBytes(bytes, "m.onnx").catch((err: unknown) => err as Error & { code?: string });
+    expect(e.code).toBe("QF_FORMAT");
+    expect(e.message).toMatch(/^m\.onnx: initializer "W" is stored in an external data file \("w\.bin"\)/);
   });
 });
