@@ -2,7 +2,8 @@ import {
   ByteReader, ByteWriter, DecodeError, checkedShapeSize, printable, type DecodeLimits, InvalidQuantizedError, codebookSize, crc32, defineCoder, groupCount, shapeSize, z,
   type Codebook, type Coder, type CoderPlugin, type Grouping, type QuantizedTensor,
 } from "@quantforge/core";
-import { bitsFor, codeWidth, maxValue, packBits, packedBytes, paddingIsZero, unpackBits } from "./fixed-impl.js";
+import { codeWidth, packBits, packedBytes, paddingIsZero, unpackBits } from "./fixed-impl.js";
+import { MAX_ELEMENTS, checkCodes, checkedLayout, decodeFixedGroup, encodeFixedGroup, groupingCode } from "./group-impl.js";
 
 /** The 4 magic bytes that open every fixed-coder stream: "QFFX". */
 export const FIXED_MAGIC = "QFFX";
@@ -12,8 +13,6 @@ export const FIXED_FORMAT_VERSION = 1;
 const MAGIC = [0x51, 0x46, 0x46, 0x58] as const;
 const FLAG_SPARSE = 1;
 const MAX_DIMS = 32;
-/** Positions are u32 and element counts must stay exact in float64: cap tensors at 2^32 elements. */
-const MAX_ELEMENTS = 2 ** 32;
 
 /** Options of the fixed coder (none yet: the width follows from the codebook). */
 export const fixedOptionsSchema = z.object({});
@@ -22,10 +21,6 @@ export type FixedOptions = z.output<typeof fixedOptionsSchema>;
 /** Raw options accepted by {@link fixedCoder}. */
 export type FixedOptionsInput = z.input<typeof fixedOptionsSchema>;
 
-function groupingCode(g: Grouping): [number, number] {
-  return g.kind === "tensor" ? [0, 0] : g.kind === "channel" ? [1, g.axis] : [2, g.size];
-}
-
 /**
  * Encodes one tensor (stream format in README.md):
  * magic | u8 version | u8 flags | str name | str codebook | varint ndims, dims | u8 grouping, varint param |
@@ -33,32 +28,11 @@ function groupingCode(g: Grouping): [number, number] {
  */
 export function encodeFixed(t: QuantizedTensor, cb: Codebook): Uint8Array {
   if (cb.id !== t.codebook) throw new InvalidQuantizedError(`tensor "${t.name}" refers to codebook "${t.codebook}" but the coder was given "${cb.id}".`);
-  const n = shapeSize(t.shape);
-  if (t.shape.length > MAX_DIMS || !t.shape.every((d) => Number.isInteger(d) && d >= 0) || n > MAX_ELEMENTS) {
-    throw new InvalidQuantizedError(`tensor "${t.name}" has shape [${t.shape.join(", ")}], which the fixed coder cannot store (≤ ${MAX_DIMS} dims, ≤ 2^32 elements).`);
-  }
-  const size = codebookSize(cb);
-  const b = codeWidth(size);
+  const { gaps, gapWidth } = checkedLayout(t);
   const positions = t.sparse?.positions;
   const count = t.codes.length;
-  if (count !== (positions ? positions.length : n)) throw new InvalidQuantizedError(`tensor "${t.name}" has ${count} codes for ${positions ? positions.length : n} elements.`);
-  // Gaps between survivors (p_i − p_{i−1} − 1, with p_{−1} = −1) are small for dense-ish masks,
-  // and every gap fits the width of the largest one.
-  let gapWidth = 0;
-  let gaps: Uint32Array | undefined;
-  if (positions) {
-    gaps = new Uint32Array(count);
-    let prev = -1, maxGap = 0;
-    for (let i = 0; i < count; i++) {
-      const p = positions[i]!;
-      if (p <= prev || p >= n) throw new InvalidQuantizedError(`tensor "${t.name}" has sparse positions that are not strictly increasing inside 0…${n - 1}.`);
-      const gap = p - prev - 1;
-      gaps[i] = gap;
-      if (gap > maxGap) maxGap = gap;
-      prev = p;
-    }
-    gapWidth = bitsFor(maxGap);
-  }
+  const size = codebookSize(cb);
+  const b = codeWidth(size);
   const [gk, gp] = groupingCode(t.grouping);
   const h = new ByteWriter(64 + t.name.length * 3 + t.codebook.length * 3);
   for (const m of MAGIC) h.u8(m);
@@ -73,12 +47,7 @@ export function encodeFixed(t: QuantizedTensor, cb: Codebook): Uint8Array {
   const gapBytes = packedBytes(count, gapWidth);
   const out = new Uint8Array(header.length + codeBytes + gapBytes + 4);
   out.set(header);
-  const or = packBits(t.codes, b, out, header.length);
-  // The OR catches codes wider than b bits; only codebooks with fewer than 2^b codes need the max.
-  const tooWide = b < 32 && or >>> b !== 0;
-  if (tooWide || (size < 2 ** b && count > 0 && maxValue(t.codes) >= size)) {
-    throw new InvalidQuantizedError(`tensor "${t.name}" has code ${maxValue(t.codes)}, outside its codebook's ${size} codes.`);
-  }
+  checkCodes(t, packBits(t.codes, b, out, header.length), b, size);
   if (gaps) packBits(gaps, gapWidth, out, header.length + codeBytes);
   const body = out.length - 4;
   new DataView(out.buffer).setUint32(body, crc32(out, 0, body), true);
@@ -183,7 +152,14 @@ export function fixedCoder(defaults?: Partial<FixedOptionsInput>): CoderPlugin<F
     options: fixedOptionsSchema,
     defaults,
     create(): Coder {
-      return { id: "fixed", encode: encodeFixed, decode: decodeFixed, decodeEncoded: decodeFixedEncoded };
+      return {
+        id: "fixed", encode: encodeFixed, decode: decodeFixed, decodeEncoded: decodeFixedEncoded,
+        // Container version 3: the tensors of a codebook without per-stream headers (group-impl.ts).
+        group: {
+          encodeGroup: (ts, cb) => { const size = codebookSize(cb); return encodeFixedGroup(ts, codeWidth(size), size); },
+          decodeGroup: (bytes, count, cb, limits) => decodeFixedGroup(bytes, count, codeWidth(codebookSize(cb)), limits),
+        },
+      };
     },
   });
 }

@@ -12,6 +12,42 @@ const GRID_ZERO_MU = 4;
 /** scaledLevels: shared levels + scales as float16 (layout 0), float32 (1) or 8-bit double-quantized codes (2). */
 const SCALED_LEVELS = 5;
 const SC_F16 = 0, SC_F32 = 1, SC_DQ = 2;
+/** scaledLevels whose level list is an index into the container's level lists (codebook-table.ts). */
+const SCALED_LEVELS_SHARED = 6;
+
+/**
+ * Container context of a codebook record in the shared codebook table (codebook-table.ts): ids
+ * that are in the container's string table are written as an index, and a scaledLevels
+ * codebook's level list as an index into the container's distinct level lists.
+ */
+export interface CodebookRefsWriter {
+  /** The string-table index of `id`, if the table holds it. */
+  idRef(id: string): number | undefined;
+  /** The index of `levels` (bit for bit) in the container's level lists. */
+  levelRef(levels: Float32Array): number;
+  /** How many level lists the container holds: with one, the index is not written. */
+  readonly levelListCount: number;
+}
+/** What {@link readCodebook} resolves the references of {@link CodebookRefsWriter} against. */
+export interface CodebookRefsReader {
+  readonly strings: readonly string[];
+  readonly levelLists: readonly Float32Array[];
+}
+
+/** The record head: kind, then the id as a string or (with refs) varint 0 + string / index + 1. */
+function writeHead(w: ByteWriter, kind: number, id: string, refs: CodebookRefsWriter | undefined): ByteWriter {
+  w.u8(kind);
+  if (!refs) return w.str(id);
+  const i = refs.idRef(id);
+  return i === undefined ? w.varint(0).str(id) : w.varint(i + 1);
+}
+function readId(r: ByteReader, refs: CodebookRefsReader | undefined): string {
+  if (!refs) return r.str();
+  const i = r.varint();
+  if (i === 0) return r.str();
+  if (i > refs.strings.length) throw new DecodeError(`codebook id refers to string ${i - 1} of ${refs.strings.length}. The file is corrupted.`);
+  return refs.strings[i - 1]!;
+}
 
 function scaleLayout(cb: Extract<Codebook, { kind: "scaledLevels" }>): number {
   const sc = cb.scaleCodes;
@@ -51,23 +87,30 @@ function allZero(a: Float32Array): boolean {
 /**
  * Serialises a codebook exactly (float32 values bit for bit). Affine codebooks with integer zero
  * points store them as integers, grid codebooks whose μ are all +0 omit them; {@link readCodebook}
- * restores the same values.
+ * restores the same values. With `refs` (the container's shared codebook table) the id and a
+ * scaledLevels codebook's level list are written as references; read such a record back with
+ * the matching {@link CodebookRefsReader}.
  */
-export function writeCodebook(w: ByteWriter, cb: Codebook): void {
+export function writeCodebook(w: ByteWriter, cb: Codebook, refs?: CodebookRefsWriter): void {
   if (cb.kind === "levels") {
-    w.u8(KIND_CODE.levels).str(cb.id).varint(cb.levels.length).f32array(cb.levels);
+    writeHead(w, KIND_CODE.levels, cb.id, refs).varint(cb.levels.length).f32array(cb.levels);
   } else if (cb.kind === "affine") {
     const zl = zeroPointLayout(cb.zeroPoint);
     if (zl === undefined) {
-      w.u8(KIND_CODE.affine).str(cb.id).varint(cb.levels).varint(cb.scale.length).f32array(cb.scale).f32array(cb.zeroPoint);
+      writeHead(w, KIND_CODE.affine, cb.id, refs).varint(cb.levels).varint(cb.scale.length).f32array(cb.scale).f32array(cb.zeroPoint);
       return;
     }
-    w.u8(AFFINE_INT_ZERO).str(cb.id).varint(cb.levels).varint(cb.scale.length).f32array(cb.scale).u8(zl);
+    writeHead(w, AFFINE_INT_ZERO, cb.id, refs).varint(cb.levels).varint(cb.scale.length).f32array(cb.scale).u8(zl);
     if (zl === ZP_SHARED) w.varint(cb.zeroPoint[0]!);
     else for (let g = 0; g < cb.zeroPoint.length; g++) (zl === ZP_U8 ? w.u8(cb.zeroPoint[g]!) : w.u16(cb.zeroPoint[g]!));
   } else if (cb.kind === "scaledLevels") {
     const layout = scaleLayout(cb);
-    w.u8(SCALED_LEVELS).str(cb.id).varint(cb.levels.length).f32array(cb.levels).varint(cb.scale.length).u8(layout);
+    if (refs) {
+      writeHead(w, SCALED_LEVELS_SHARED, cb.id, refs);
+      if (refs.levelListCount > 1) w.varint(refs.levelRef(cb.levels));
+    }
+    else writeHead(w, SCALED_LEVELS, cb.id, refs).varint(cb.levels.length).f32array(cb.levels);
+    w.varint(cb.scale.length).u8(layout);
     if (layout === SC_F16) for (let g = 0; g < cb.scale.length; g++) w.u16(toFloat16Bits(cb.scale[g]!));
     else if (layout === SC_F32) w.f32array(cb.scale);
     else {
@@ -77,7 +120,7 @@ export function writeCodebook(w: ByteWriter, cb: Codebook): void {
     }
   } else {
     const zeroMu = allZero(cb.mu);
-    w.u8(zeroMu ? GRID_ZERO_MU : KIND_CODE.grid).str(cb.id);
+    writeHead(w, zeroMu ? GRID_ZERO_MU : KIND_CODE.grid, cb.id, refs);
     w.varint(cb.levels).f32(cb.xMax).u8(cb.midtread ? 1 : 0).str(cb.sigmaSource ?? "").varint(cb.sigma.length).f32array(cb.sigma);
     if (!zeroMu) w.f32array(cb.mu);
   }
@@ -99,10 +142,11 @@ function levelCount(r: ByteReader, kind: string, id: string): number {
 /**
  * Reads a codebook written by {@link writeCodebook}; malformed input is a {@link DecodeError}.
  * Every level, scale, zero point, σ, μ and x_max must be finite (quantforge never writes
- * anything else, and a NaN would silently decode to NaN weights).
+ * anything else, and a NaN would silently decode to NaN weights). `refs` resolves the references
+ * of a record written with {@link CodebookRefsWriter}; an index out of range is a DecodeError.
  */
-export function readCodebook(r: ByteReader): Codebook {
-  const cb = readCodebookRaw(r);
+export function readCodebook(r: ByteReader, refs?: CodebookRefsReader): Codebook {
+  const cb = readCodebookRaw(r, refs);
   const what = `codebook "${printable(cb.id)}"`;
   if (cb.kind === "levels") assertFiniteValues(cb.levels, `${what} levels`);
   else if (cb.kind === "scaledLevels") {
@@ -121,9 +165,9 @@ export function readCodebook(r: ByteReader): Codebook {
   return cb;
 }
 
-function readCodebookRaw(r: ByteReader): Codebook {
+function readCodebookRaw(r: ByteReader, refs: CodebookRefsReader | undefined): Codebook {
   const kind = r.u8();
-  const id = r.str();
+  const id = readId(r, refs);
   if (kind === 0) {
     const n = count(r, 4, "levels");
     return { kind: "levels", id, levels: r.f32array(n) };
@@ -155,10 +199,19 @@ function readCodebookRaw(r: ByteReader): Codebook {
     const cb: Codebook = { kind: "grid", id, levels, xMax, midtread, sigma, mu, ...(src ? { sigmaSource: src } : {}) };
     return cb;
   }
-  if (kind === SCALED_LEVELS) {
-    const k = count(r, 4, "levels");
-    if (k < 1 || k > MAX_CODEBOOK_LEVELS) throw new DecodeError(`scaledLevels codebook "${printable(id)}" has ${k} levels. The file is corrupted.`);
-    const levels = r.f32array(k);
+  if (kind === SCALED_LEVELS || (kind === SCALED_LEVELS_SHARED && refs)) {
+    let levels: Float32Array;
+    if (kind === SCALED_LEVELS) {
+      const k = count(r, 4, "levels");
+      if (k < 1 || k > MAX_CODEBOOK_LEVELS) throw new DecodeError(`scaledLevels codebook "${printable(id)}" has ${k} levels. The file is corrupted.`);
+      levels = r.f32array(k);
+    } else {
+      const li = refs!.levelLists.length > 1 ? r.varint() : 0;
+      const shared = refs!.levelLists[li];
+      if (!shared) throw new DecodeError(`scaledLevels codebook "${printable(id)}" refers to level list ${li} of ${refs!.levelLists.length}. The file is corrupted.`);
+      // A copy: decoded codebooks are independent values, as when each stored its own list.
+      levels = shared.slice();
+    }
     const n = count(r, 1, "scale");
     if (n < 1) throw new DecodeError(`scaledLevels codebook "${printable(id)}" is empty. The file is corrupted.`);
     const layout = r.u8();

@@ -1,7 +1,10 @@
 import { ByteReader, ByteWriter } from "./bytes.js";
 import { checkedShapeSize, DECODED_BYTES_PER_ELEMENT, MAX_DIMS } from "./budget.js";
 import type { Codebook } from "./codebook.js";
-import { readCodebook, writeCodebook } from "./codebook-io.js";
+import { readCodebook } from "./codebook-io.js";
+import { readCodebookTable, writeCodebookTable } from "./codebook-table.js";
+import { layerCode, layerNeedsString, resolveLayer, type LayerCoding } from "./layer-ref.js";
+import { readOrderSection, writeOrderSection } from "./order-table.js";
 import { DecodeError, InvalidQuantizedError } from "./errors.js";
 import type { Coder, EncodedSize } from "./plugin.js";
 import { printable } from "./printable.js";
@@ -15,14 +18,19 @@ import { codebookMap } from "./validate.js";
  *
  *   strings:     varint n, each: varint bytes shared with the previous string | varint suffix
  *                length | suffix (UTF-8; the names and layers of every tensor, sorted, front-coded)
- *   codebooks:   varint n, each: varint length + codebook record
- *   tensors:     varint n, each: u8 tags (role | kind << 2) | varint name | varint layer + 1 (0: none)
+ *   codebooks:   the shared codebook table when header flag 1 is set (codebook-table.ts), else
+ *                varint n, each: varint length + codebook record
+ *   tensors:     varint n, each: u8 tags (role | kind << 2) | varint name | varint layer + 1 (0: none;
+ *                with the shared-tables flag a layer code, layer-ref.ts, and layers that are their
+ *                name's parent path are not in the string table)
  *                | varint codebook index | varint length + coder stream (written with an empty
  *                name and codebook id, its codebook given with an empty id: the container holds them)
- *   passthrough: varint n, each: varint name | u8 tags | varint layer + 1 | varint ndims | dims | f32 data
+ *   passthrough: varint n, each: varint name | u8 tags | varint layer + 1 (or code, as above) | varint
+ *                ndims | dims | f32 data
  *   order:       varint m — 0, or the tensors + passthrough count followed by m varints: the
  *                metadata's `tensorOrder` as indices into [tensors…, passthrough…] (the runner records
- *                the input order there; as names it would repeat every name once more)
+ *                the input order there; as names it would repeat every name once more); with the
+ *                shared-tables flag the order section of version 3 (order-table.ts)
  *
  * then the u32 CRC-32. A tensor costs a few bytes of header plus its share of the string table,
  * instead of its name three times over (stream, layer tag, tensorOrder) in version 1.
@@ -80,20 +88,13 @@ export function writeFrontCoded(w: ByteWriter, strings: readonly string[]): void
 export function writeCompactBody(w: ByteWriter, qm: QuantizedModel, coder: Coder, order: readonly number[] | null): Omit<EncodedSize, "totalBytes" | "headerBytes"> {
   const cbs = codebookMap(qm);
   const pt = qm.passthrough ?? [];
-  const strings = [...new Set([...qm.tensors, ...pt].flatMap((t) => [t.name, ...(t.layer ? [t.layer] : [])]))].sort();
+  const lc: LayerCoding = { previous: false, derived: true };
+  const strings = tableStrings([...qm.tensors, ...pt], lc);
   const index = new Map(strings.map((s, i) => [s, i]));
   writeFrontCoded(w, strings);
-  w.varint(qm.codebooks.length);
-  const cbIndex = new Map<string, number>();
-  const cbBytes = new Map<string, number>();
-  for (const [i, cb] of qm.codebooks.entries()) {
-    const inner = new ByteWriter(64);
-    writeCodebook(inner, cb);
-    const b = inner.finish();
-    w.varint(b.length).bytes(b);
-    cbIndex.set(cb.id, i);
-    cbBytes.set(cb.id, b.length);
-  }
+  const table = writeCodebookTable(w, qm.codebooks, index);
+  const cbIndex = new Map(qm.codebooks.map((cb, i) => [cb.id, i]));
+  const cbBytes = new Map(qm.codebooks.map((cb, i) => [cb.id, table.each[i]!]));
   const users = new Map<string, number>();
   for (const t of qm.tensors) users.set(t.codebook, (users.get(t.codebook) ?? 0) + shapeSize(t.shape));
   w.varint(qm.tensors.length);
@@ -101,24 +102,40 @@ export function writeCompactBody(w: ByteWriter, qm: QuantizedModel, coder: Coder
   for (const t of qm.tensors) {
     const cb = cbs.get(t.codebook);
     if (!cb) throw new InvalidQuantizedError(`tensor "${t.name}" refers to a missing codebook "${t.codebook}". Every referenced codebook must be in the model.`);
-    w.u8(tagsByte(t)).varint(index.get(t.name)!).varint(t.layer ? index.get(t.layer)! + 1 : 0).varint(cbIndex.get(t.codebook)!);
+    w.u8(tagsByte(t)).varint(index.get(t.name)!).varint(layerCode(t.name, t.layer, undefined, index, lc)).varint(cbIndex.get(t.codebook)!);
     const s = coder.encode({ ...t, name: "", codebook: "" }, { ...cb, id: "" });
     w.varint(s.length).bytes(s);
     const count = shapeSize(t.shape);
     const share = (cbBytes.get(t.codebook) ?? 0) * (count / Math.max(1, users.get(t.codebook)!));
     tensors.push({ name: t.name, count, streamBytes: s.length, bytes: s.length + share });
   }
+  const passthroughBytes = writePassthroughSection(w, pt, index);
+  writeOrderSection(w, order, qm.tensors.length, true);
+  return { codebookBytes: table.total, passthroughBytes, tensors };
+}
+
+/**
+ * The sorted, distinct names and layers the string table of versions 2 and 3 holds: every name,
+ * and the layers `lc` cannot derive from their tensor's name.
+ */
+export function tableStrings(ts: readonly { name: string; layer?: string }[], lc: LayerCoding): string[] {
+  return [...new Set(ts.flatMap((t) => [t.name, ...(layerNeedsString(t.name, t.layer, lc) ? [t.layer!] : [])]))].sort();
+}
+
+/**
+ * The passthrough section of versions 2 and 3 (with the shared-tables flag): varint n, each:
+ * varint name | u8 tags | varint layer code (layer-ref.ts) | varint ndims | dims | f32 data.
+ * Returns its bytes after the count.
+ */
+export function writePassthroughSection(w: ByteWriter, pt: readonly WeightTensor[], index: ReadonlyMap<string, number>): number {
   w.varint(pt.length);
-  const beforePt = w.length;
+  const before = w.length;
   for (const t of pt) {
-    w.varint(index.get(t.name)!).u8(tagsByte(t)).varint(t.layer ? index.get(t.layer)! + 1 : 0).varint(t.shape.length);
+    w.varint(index.get(t.name)!).u8(tagsByte(t)).varint(layerCode(t.name, t.layer, undefined, index, { previous: false, derived: true })).varint(t.shape.length);
     for (const d of t.shape) w.varint(d);
     w.f32array(t.data);
   }
-  const passthroughBytes = w.length - beforePt;
-  w.varint(order ? order.length : 0);
-  for (const i of order ?? []) w.varint(i);
-  return { codebookBytes: [...cbBytes.values()].reduce((a, b) => a + b, 0), passthroughBytes, tensors };
+  return w.length - before;
 }
 
 /** Splits `tensorOrder` out of the metadata when the compact order table can hold it. */
@@ -138,8 +155,9 @@ export function compactOrderOf(names: readonly string[], metadata: Record<string
  * Reads the body of a version-2 container (see {@link writeCompactBody}); `budget` is the element
  * budget, `decode` decodes one coder stream under the remaining budget and returns its tensor.
  * Every count and index is checked against the bytes present before anything is allocated.
+ * `shared`: the codebooks are a shared codebook table (header flag, codebook-table.ts).
  */
-export function readCompactBody(r: ByteReader, metadata: Record<string, unknown>, decode: (bytes: Uint8Array, budget: number) => QuantizedTensor, budget: { left: number }): { model: QuantizedModel; metadata: Record<string, unknown> } {
+export function readCompactBody(r: ByteReader, metadata: Record<string, unknown>, decode: (bytes: Uint8Array, budget: number) => QuantizedTensor, budget: { left: number }, shared: boolean): { model: QuantizedModel; metadata: Record<string, unknown> } {
   const nS = r.varint();
   if (nS > r.remaining) throw new DecodeError("container string count exceeds the file. The file is corrupted.");
   const strings: string[] = [];
@@ -160,7 +178,51 @@ export function readCompactBody(r: ByteReader, metadata: Record<string, unknown>
     if (i >= strings.length) throw new DecodeError(`container ${what} refers to string ${i} of ${strings.length}. The file is corrupted.`);
     return strings[i]!;
   };
-  const layerOf = (i: number): { layer?: string } => (i === 0 ? {} : { layer: str(i - 1, "layer") });
+  const lc: LayerCoding = { previous: false, derived: shared };
+  const layerOf = (code: number, name: string): { layer?: string } => {
+    const layer = resolveLayer(code, name, undefined, str, lc);
+    return layer === undefined ? {} : { layer };
+  };
+  const codebooks = shared ? readCodebookTable(r, strings) : readCodebookRecords(r);
+  const nT = r.varint();
+  if (nT > r.remaining) throw new DecodeError("container tensor count exceeds the file. The file is corrupted.");
+  const tensors: QuantizedTensor[] = [];
+  for (let i = 0; i < nT; i++) {
+    const tags = readTags(r.u8());
+    const name = str(r.varint(), "tensor name");
+    const layer = layerOf(r.varint(), name);
+    const ci = r.varint();
+    if (ci >= codebooks.length) throw new DecodeError(`container tensor "${printable(name)}" refers to codebook ${ci} of ${codebooks.length}. The file is corrupted.`);
+    const t = decode(r.bytes(r.varint()), budget.left);
+    if (t.name !== "" || t.codebook !== "") throw new DecodeError(`container tensor "${printable(name)}" has a stream that names itself; version 2 streams are nameless. The file is corrupted.`);
+    budget.left -= elementsWithin(t.shape, `container tensor "${printable(name)}"`, budget.left);
+    tensors.push({ ...t, name, codebook: codebooks[ci]!.id, ...tags, ...layer });
+  }
+  const passthrough = readPassthroughSection(r, str, layerOf, budget);
+  const names = [...tensors, ...passthrough].map((t) => t.name);
+  const order = shared ? readOrderSection(r, names, tensors.length, true) : readIndexOrder(r, names);
+  const meta = order ? { ...metadata, tensorOrder: order } : metadata;
+  return { model: { codebooks, tensors, passthrough }, metadata: meta };
+}
+
+/** The order section of version 2 without the shared-tables flag: varint m (0 none), then m indices. */
+function readIndexOrder(r: ByteReader, names: readonly string[]): string[] | null {
+  const m = r.varint();
+  if (m === 0) return null;
+  if (m !== names.length) throw new DecodeError(`container tensor order has ${m} entries for ${names.length} tensors. The file is corrupted.`);
+  const seen = new Uint8Array(m);
+  const order: string[] = [];
+  for (let k = 0; k < m; k++) {
+    const i = r.varint();
+    if (i >= m || seen[i]) throw new DecodeError("container tensor order is not a permutation. The file is corrupted.");
+    seen[i] = 1;
+    order.push(names[i]!);
+  }
+  return order;
+}
+
+/** The codebook section of versions 2 and 3 without the table flag: varint n, each: varint length + record. */
+export function readCodebookRecords(r: ByteReader): Codebook[] {
   const nCb = r.varint();
   if (nCb > r.remaining) throw new DecodeError("container codebook count exceeds the file. The file is corrupted.");
   const codebooks: Codebook[] = [];
@@ -172,47 +234,17 @@ export function readCompactBody(r: ByteReader, metadata: Record<string, unknown>
     if (sub.remaining !== 0) throw new DecodeError(`container codebook record ${i} has ${sub.remaining} unread bytes. The file is corrupted.`);
     r.pos += len;
   }
-  const nT = r.varint();
-  if (nT > r.remaining) throw new DecodeError("container tensor count exceeds the file. The file is corrupted.");
-  const tensors: QuantizedTensor[] = [];
-  for (let i = 0; i < nT; i++) {
-    const tags = readTags(r.u8());
-    const name = str(r.varint(), "tensor name");
-    const layer = layerOf(r.varint());
-    const ci = r.varint();
-    if (ci >= codebooks.length) throw new DecodeError(`container tensor "${printable(name)}" refers to codebook ${ci} of ${codebooks.length}. The file is corrupted.`);
-    const t = decode(r.bytes(r.varint()), budget.left);
-    if (t.name !== "" || t.codebook !== "") throw new DecodeError(`container tensor "${printable(name)}" has a stream that names itself; version 2 streams are nameless. The file is corrupted.`);
-    budget.left -= elementsWithin(t.shape, `container tensor "${printable(name)}"`, budget.left);
-    tensors.push({ ...t, name, codebook: codebooks[ci]!.id, ...tags, ...layer });
-  }
-  const passthrough = readPassthroughSection(r, str, layerOf, budget);
-  const m = r.varint();
-  let meta = metadata;
-  if (m !== 0) {
-    const all = [...tensors, ...passthrough];
-    if (m !== all.length) throw new DecodeError(`container tensor order has ${m} entries for ${all.length} tensors. The file is corrupted.`);
-    const seen = new Uint8Array(m);
-    const order: string[] = [];
-    for (let k = 0; k < m; k++) {
-      const i = r.varint();
-      if (i >= m || seen[i]) throw new DecodeError("container tensor order is not a permutation. The file is corrupted.");
-      seen[i] = 1;
-      order.push(all[i]!.name);
-    }
-    meta = { ...metadata, tensorOrder: order };
-  }
-  return { model: { codebooks, tensors, passthrough }, metadata: meta };
+  return codebooks;
 }
 
 /**
  * The passthrough section of versions 2 and 3: a count, then per tensor its name index, tags,
  * layer index, shape and raw float32 values.
  * @param str - Resolves a string-table index (checked).
- * @param layerOf - Resolves a layer index (0 = none).
+ * @param layerOf - Resolves a layer code of the tensor named `name` (0 = none).
  * @param budget - Decoded elements still allowed; reduced in place.
  */
-export function readPassthroughSection(r: ByteReader, str: (i: number, what: string) => string, layerOf: (i: number) => { layer?: string }, budget: { left: number }): WeightTensor[] {
+export function readPassthroughSection(r: ByteReader, str: (i: number, what: string) => string, layerOf: (code: number, name: string) => { layer?: string }, budget: { left: number }): WeightTensor[] {
   const nP = r.varint();
   if (nP > r.remaining) throw new DecodeError("container passthrough count exceeds the file. The file is corrupted.");
   const passthrough: WeightTensor[] = [];
@@ -220,7 +252,7 @@ export function readPassthroughSection(r: ByteReader, str: (i: number, what: str
     const name = str(r.varint(), "passthrough name");
     const what = `passthrough tensor "${printable(name)}"`;
     const tags = readTags(r.u8());
-    const layer = layerOf(r.varint());
+    const layer = layerOf(r.varint(), name);
     const nd = r.varint();
     if (nd > MAX_DIMS) throw new DecodeError(`${what} has ${nd} dimensions (at most ${MAX_DIMS}). The file is corrupted.`);
     const shape: number[] = [];

@@ -109,6 +109,8 @@ function roundTripCoder(coder: Coder): Coder {
   const written = new Map<number, { stream: Uint8Array; tensor: QuantizedTensor }[]>();
   return {
     id: coder.id,
+    // Group coding (container version 3) decodes whole groups; it keeps the coder's own group.
+    ...(coder.group ? { group: coder.group } : {}),
     encode(t, cb) {
       const stream = coder.encode(t, cb);
       const list = written.get(stream.length);
