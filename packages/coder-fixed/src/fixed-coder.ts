@@ -1,5 +1,5 @@
 import {
-  ByteReader, ByteWriter, DecodeError, checkedShapeSize, printable, type DecodeLimits, InvalidQuantizedError, codebookSize, crc32, defineCoder, groupCount, shapeSize, z,
+  ByteReader, ByteWriter, DecodeError, checkedShapeSize, printable, type DecodeLimits, InvalidQuantizedError, codebookSize, crc32, defineCoder, groupCount, z,
   type Codebook, type Coder, type CoderPlugin, type Grouping, type QuantizedTensor,
 } from "@quantforge/core";
 import { codeWidth, packBits, packedBytes, paddingIsZero, unpackBits } from "./fixed-impl.js";
