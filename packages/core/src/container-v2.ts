@@ -4,7 +4,7 @@ import type { Codebook } from "./codebook.js";
 import { readCodebook } from "./codebook-io.js";
 import { readCodebookTable, writeCodebookTable } from "./codebook-table.js";
 import { layerCode, layerNeedsString, resolveLayer, type LayerCoding } from "./layer-ref.js";
-import { readOrderSection, writeOrderSection } from "./order-table.js";
+import { readOrderSection, readPermutation, writeOrderSection } from "./order-table.js";
 import { DecodeError, InvalidQuantizedError } from "./errors.js";
 import type { Coder, EncodedSize } from "./plugin.js";
 import { printable } from "./printable.js";
@@ -210,15 +210,7 @@ function readIndexOrder(r: ByteReader, names: readonly string[]): string[] | nul
   const m = r.varint();
   if (m === 0) return null;
   if (m !== names.length) throw new DecodeError(`container tensor order has ${m} entries for ${names.length} tensors. The file is corrupted.`);
-  const seen = new Uint8Array(m);
-  const order: string[] = [];
-  for (let k = 0; k < m; k++) {
-    const i = r.varint();
-    if (i >= m || seen[i]) throw new DecodeError("container tensor order is not a permutation. The file is corrupted.");
-    seen[i] = 1;
-    order.push(names[i]!);
-  }
-  return order;
+  return readPermutation(r, names);
 }
 
 /** The codebook section of versions 2 and 3 without the table flag: varint n, each: varint length + record. */

@@ -44,17 +44,7 @@ export function readOrderSection(r: ByteReader, names: readonly string[], nT: nu
   const m = names.length;
   if (kind === 0) return null;
   if (kind === 1) return [...names];
-  if (kind === 2) {
-    const seen = new Uint8Array(m);
-    const out: string[] = [];
-    for (let k = 0; k < m; k++) {
-      const i = r.varint();
-      if (i >= m || seen[i]) throw new DecodeError("container tensor order is not a permutation. The file is corrupted.");
-      seen[i] = 1;
-      out.push(names[i]!);
-    }
-    return out;
-  }
+  if (kind === 2) return readPermutation(r, names);
   if (kind !== 3 || !interleave) throw new DecodeError(`container tensor order has unknown kind ${kind}. The file is corrupted.`);
   const bits = r.bytes(Math.ceil(m / 8));
   const out: string[] = [];
@@ -66,5 +56,19 @@ export function readOrderSection(r: ByteReader, names: readonly string[], nT: nu
     out.push(names[i]!);
   }
   if (m % 8 !== 0 && bits[bits.length - 1]! >> (m % 8) !== 0) throw new DecodeError("container tensor order has non-zero padding bits. The file is corrupted.");
+  return out;
+}
+
+/** `names.length` varint indices that must form a permutation; returns the names in that order. */
+export function readPermutation(r: ByteReader, names: readonly string[]): string[] {
+  const m = names.length;
+  const seen = new Uint8Array(m);
+  const out: string[] = [];
+  for (let k = 0; k < m; k++) {
+    const i = r.varint();
+    if (i >= m || seen[i]) throw new DecodeError("container tensor order is not a permutation. The file is corrupted.");
+    seen[i] = 1;
+    out.push(names[i]!);
+  }
   return out;
 }
