@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { hessianEcsqQuantizer } from "@quantforge/quantizer-hessian-ecsq";
-import { recordedOptions } from "./recorded-options.js";
+import { optionsEntry, recordedOptions } from "./recorded-options.js";
 
 describe("recordedOptions", () => {
   it("keeps only the non-default options, and they parse back to the full set", () => {
@@ -23,5 +23,11 @@ describe("recordedOptions", () => {
   it("records everything when the defaults cannot be parsed", () => {
     const parser = { parseOptions: (raw: unknown) => { if (!(raw as { bits?: number }).bits) throw new Error("bits required"); return raw; } };
     expect(recordedOptions(parser, { bits: 4, x: 1 })).toEqual({ bits: 4, x: 1 });
+  });
+
+  it("leaves the header entry out only when every option is a default", () => {
+    const parser = { parseOptions: (raw: unknown) => ({ bits: 4, ...(raw as object) }) };
+    expect(optionsEntry(parser, { bits: 4 })).toEqual({});
+    expect(optionsEntry(parser, { bits: 3 })).toEqual({ quantizerOptions: { bits: 3 } });
   });
 });

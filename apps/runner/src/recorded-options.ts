@@ -21,3 +21,15 @@ export function recordedOptions(parser: { parseOptions(raw: unknown): unknown },
     return options;
   }
 }
+
+/**
+ * The `quantizerOptions` entry of a `.qf` header: `{ quantizerOptions }` with the recorded options,
+ * or nothing when every option is the plugin's default (an absent entry means "the defaults of the
+ * recorded quantizer version"; 22 bytes of `"quantizerOptions":{}` are 0.0007 bit/weight on a
+ * 266k-weight model, which is what separates NF4 on mnist-mlp from its 4.30 bits/weight budget).
+ */
+export function optionsEntry(parser: { parseOptions(raw: unknown): unknown }, options: unknown): { quantizerOptions?: unknown } {
+  const r = recordedOptions(parser, options);
+  const empty = !!r && typeof r === "object" && !Array.isArray(r) && Object.keys(r).length === 0;
+  return empty ? {} : { quantizerOptions: r };
+}

@@ -4,7 +4,7 @@ import {
   type Coder, type CoderPlugin, type Evaluator, type EvaluatorPlugin, type PipelineResult, type PluginRegistry,
   type ModelProbe, type Quantizer, type QuantizerPlugin, type RunContext, type TensorSelector, type WeightSet,
 } from "@quantforge/core";
-import { recordedOptions } from "./recorded-options.js";
+import { optionsEntry } from "./recorded-options.js";
 
 /** A plugin id with raw (unvalidated) options, as the command line gives them. */
 export interface PluginChoice {
@@ -71,7 +71,7 @@ export class RunJob {
    * validated quantizer options that differ from the defaults (recorded-options.ts).
    */
   async execute(weights: WeightSet, prepared: PreparedRun = this.prepare(), model?: ModelProbe): Promise<PipelineResult> {
-    const metadata = { tensorOrder: weights.map((t) => t.name), quantizerOptions: recordedOptions(prepared.quantizer.plugin, prepared.quantizer.options), ...this.config.metadata };
+    const metadata = { tensorOrder: weights.map((t) => t.name), ...optionsEntry(prepared.quantizer.plugin, prepared.quantizer.options), ...this.config.metadata };
     const r = await runPipeline({
       weights,
       // A model (--model) gives evaluators and quantizers its capabilities (forward, data, …).
