@@ -25,7 +25,7 @@ export function toQuantforgeError(e: unknown): QuantforgeError {
   if (e instanceof QuantforgeError) return e;
   if (isQuantforgeError(e)) {
     // Another copy of core (duplicate install): keep its code and exit code.
-    const x = e as QuantforgeError;
+    const x = e;
     return new QuantforgeError(x.code, x.message, { cause: e, exitCode: x.exitCode === 1 ? 1 : 2 });
   }
   if (e instanceof CommanderError) {

@@ -125,7 +125,7 @@ export function renderTable(head: readonly string[], rows: readonly (readonly (s
   // Too wide: first let headings wrap at their spaces ("σ-norm SQNR dB" over two lines), so
   // number columns are as wide as their numbers; then narrow the text columns.
   const tight = head.map((h, i) => Math.max(h.split(" ").reduce((a, w) => Math.max(a, stringWidth(w)), 0), cells(i)) + 2);
-  const colWidths = fitColumnWidths(tight, colAligns.map((a) => a === "left"), maxWidth!);
+  const colWidths = fitColumnWidths(tight, colAligns.map((a) => a === "left"), maxWidth);
   return `${renderChunked(head, text, { colAligns, colWidths, wordWrap: true })}\n`;
 }
 

@@ -206,7 +206,7 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
     const seconds = (performance.now() - t0) / 1000;
     sampleRss();
     const notes = [...closed.notes];
-    if (bareManifest) notes.push(await manifestNote(src.tfjs!, tmp, o, decoded));
+    if (bareManifest) notes.push(await manifestNote(src.tfjs, tmp, o, decoded));
     if (!streaming) notes.push(`"${o.quantizer.id}" quantizes the selected tensors jointly, so the whole selected weight set was held in memory (per-tensor quantizers stream one tensor at a time).`);
     if (skipped) notes.push(`The model-output check was skipped: ${skipped}.`);
     if (fmt === "onnx" && o.data === undefined && (o.quantizer.instance.needs ?? []).includes("layerInputs")) {

@@ -215,7 +215,7 @@ export async function runHessianEcsqExperiment(probes: { readonly lenet: ModelPr
       accuracy: pick.e.accuracy, selectionAccuracy: pick.e.selectionAccuracy, bytes: pick.e.bytes,
       ratio: (32 * nAll) / (8 * pick.e.bytes), ransBytes, ratioRans: (32 * nAll) / (8 * ransBytes), ratioEq1: paperRatio(nAll, st.counts, true),
       entropy: st.entropy, levels: st.levels, bitsPerSurvivor: (8 * (pick.e.bytes - pick.e.passthroughBytes)) / nSurv,
-      settings: pick.settings as Record<string, unknown>,
+      settings: pick.settings,
     });
   }
   const table1 = { model: lenet.id, parameters: nAll, survivors: nSurv, rows };

@@ -63,7 +63,7 @@ function measure(r: PipelineResult, details: readonly SupportRegionTensorDetail[
     const d = info.get(q.name);
     let theory: number | null = null;
     if (cb.kind === "grid") {
-      const st = gridTheoryStats({ original: w, decoded: h, codebook: cb as GridCodebook, groups: codedGroups(q), positions: q.sparse?.positions });
+      const st = gridTheoryStats({ original: w, decoded: h, codebook: cb, groups: codedGroups(q), positions: q.sparse?.positions });
       stats.push(st);
       theory = summarizeGridTheory(st).sqnrTheoryDb.value;
     }

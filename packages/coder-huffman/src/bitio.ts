@@ -29,7 +29,7 @@ export class BitOut {
     if (n === 0) return;
     this.reserve(4);
     // cnt < 8 and n ≤ 24 keep acc below 2^31.
-    let acc = (this.acc << n) | (v & ((1 << n) - 1));
+    const acc = (this.acc << n) | (v & ((1 << n) - 1));
     let cnt = this.cnt + n;
     while (cnt >= 8) {
       cnt -= 8;

@@ -128,7 +128,7 @@ export function encodeRansGroup(tensors: readonly QuantizedTensor[], alphabetSiz
     }
     if (it.mode === SHARED || it.mode === OWN) {
       const table = it.mode === SHARED ? shared[it.table]! : it.own!.table;
-      shares[i]! += bitsWith(it.symbols, it.counts, table) / 8;
+      shares[i] += bitsWith(it.symbols, it.counts, table) / 8;
       segs.push(segmentOf(t.codes, table));
     }
   }

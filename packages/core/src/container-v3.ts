@@ -73,7 +73,7 @@ export function writeGroupedBody(w: ByteWriter, qm: QuantizedModel, group: Group
       const count = shapeSize(qm.tensors[i]!.shape);
       // The group's length prefix is shared like the codebook: by element count.
       streamBytes[i] = g.tensorBytes[k]! + lengthBytes * (count / Math.max(1, users));
-      bytesOf[i] = streamBytes[i]! + cbBytes[ci]! * (count / Math.max(1, users));
+      bytesOf[i] = streamBytes[i] + cbBytes[ci]! * (count / Math.max(1, users));
     }
   }
   const passthroughBytes = writePassthroughSection(w, pt, index);

@@ -38,7 +38,7 @@ export function perTensorQuantizer(
       weights.forEach((t, i) => {
         throwIfAborted(ctx);
         const r = fn(t, ctx);
-        codebooks.push({ ...r.codebook, id: t.name } as QuantizedModel["codebooks"][number]);
+        codebooks.push({ ...r.codebook, id: t.name });
         tensors.push({
           name: t.name, shape: t.shape, role: t.role, layer: t.layer, layerKind: t.layerKind,
           codebook: t.name, grouping: r.grouping, codes: r.codes, sparse: r.sparse,

@@ -207,7 +207,7 @@ function define<K extends PluginKind, S extends z.ZodType, T>(kind: K, spec: Plu
     optionsSchema: options as unknown as z.ZodType<z.output<S>>,
     parseOptions(raw: unknown) {
       const merged = defaults && (raw === undefined || (typeof raw === "object" && raw !== null && !Array.isArray(raw)))
-        ? { ...defaults, ...(raw as object | undefined) }
+        ? { ...defaults, ...raw }
         : raw;
       return parseWithSchema(id, options, merged);
     },

@@ -61,7 +61,7 @@ export class Rng {
       const j = this.int(0, i);
       const t = a[i]!;
       a[i] = a[j]!;
-      a[j] = t as never;
+      a[j] = t;
     }
   }
   /** An independent generator derived from this seed and a label. */

@@ -87,8 +87,8 @@ async function runBatches(
       const r = result![i];
       const ok = r && (whole ? o.data.length === r.per && o.shape.every((d, k) => d === r.shape[k]) : o.shape[r.axis] === fed && o.data.length === fed * r.per);
       if (!ok) throw new ShapeMismatchError(`model output "${o.name}" changed shape between batches ([${o.shape.join(", ")}]); quantforge compares outputs of a fixed per-sample shape.`);
-      const data = whole ? o.data : fromBatchAxis(o.data, fed, r!.shape, r!.axis);
-      if (n > 0) r!.data.set(data.subarray(0, (whole ? 1 : n) * r!.per), start * r!.per);
+      const data = whole ? o.data : fromBatchAxis(o.data, fed, r.shape, r.axis);
+      if (n > 0) r.data.set(data.subarray(0, (whole ? 1 : n) * r.per), start * r.per);
     });
   }
   return result!.map((r) => ({ name: r.name, shape: r.shape, data: r.data }));

@@ -141,7 +141,7 @@ export function resolveInputLayout(
       }
       dims = [...given];
     } else if (declared && declared.every((x) => x !== null)) {
-      dims = declared as number[];
+      dims = declared;
     } else if (fromData && (!declared || declared.length === fromData.length)) {
       dims = [...fromData];
     } else {

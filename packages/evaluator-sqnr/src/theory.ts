@@ -13,7 +13,7 @@ function statsOf(input: SqnrTensorInput): GridTheoryStats | null {
     s = gridTheoryStats({
       original: input.original.data,
       decoded: input.decoded.data,
-      codebook: codebook as GridCodebook,
+      codebook,
       groups: codedGroups(quantized),
       positions: quantized.sparse?.positions,
     });

@@ -53,7 +53,7 @@ function scalarConstants(m: OnnxModel): Map<string, number> {
       if (!name || out.has(name)) continue;
       let t: TensorMessage;
       try {
-        t = T.decode(m.bytes.subarray(c.tensor.valueStart, c.tensor.end)) as unknown as TensorMessage;
+        t = T.decode(m.bytes.subarray(c.tensor.valueStart, c.tensor.end));
       } catch {
         continue; // a Constant that does not decode is reported by the reader, not here
       }

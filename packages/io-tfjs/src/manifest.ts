@@ -131,7 +131,7 @@ export function jsonDepth(value: unknown, limit = Infinity): number {
     if (!v || typeof v !== "object") continue;
     if (d > max) max = d;
     if (max > limit) return max;
-    for (const c of Array.isArray(v) ? v : Object.values(v as object)) if (c && typeof c === "object") stack.push([c, d + 1]);
+    for (const c of Array.isArray(v) ? v : Object.values(v)) if (c && typeof c === "object") stack.push([c, d + 1]);
   }
   return max;
 }

@@ -52,7 +52,7 @@ export function paramTensors(tf: Tf, spec: NetSpec, weights: WeightSet): Map<str
  * (before the final softmax). Pure tf ops: differentiable, and identical for any weight set.
  */
 export function forwardLogits(tf: Tf, spec: NetSpec, params: ParamTensors, x: Tensor, hooks: ForwardHooks = {}): Tensor {
-  const batch = x.shape[0]!;
+  const batch = x.shape[0];
   let h = x;
   for (let i = 0; i < spec.ops.length; i++) {
     const op = spec.ops[i]!;
@@ -62,7 +62,7 @@ export function forwardLogits(tf: Tf, spec: NetSpec, params: ParamTensors, x: Te
       if (hooks.stopAt === i) return h;
       const w = params.get(op.kernel)!;
       let y = op.kind === "dense"
-        ? tf.matMul(h as Tensor2D, w as Tensor2D)
+        ? tf.matMul(h, w)
         : tf.conv2d(h as Tensor4D, w as Tensor4D, [op.strides[0], op.strides[1]], op.padding);
       if (op.bias) y = tf.add(y, params.get(op.bias)!);
       const e = hooks.perturb?.(i);
@@ -97,7 +97,7 @@ export async function predictProbabilities(tf: Tf, spec: NetSpec, weights: Weigh
         const x = tf.tensor(inputs.subarray(s * per, (s + b) * per), [b, ...spec.inputShape], "float32");
         return tf.softmax(forwardLogits(tf, spec, params, x) as Tensor2D);
       });
-      out.set(await probs.data() as Float32Array, s * spec.classes);
+      out.set(await probs.data(), s * spec.classes);
       probs.dispose();
     }
   } finally {

@@ -134,14 +134,14 @@ export function backwardDeviations(tf: Tf, spec: NetSpec, params: ReadonlyMap<st
         if (op.activation === "relu") {
           // ReLU'(y) from the recorded pre-activation y (recomputed once, on B rows).
           const w = params.get(op.kernel)!;
-          let y = op.kind === "dense" ? tf.matMul(xin as Tensor2D, w as Tensor2D) : tf.conv2d(xin as Tensor4D, w as Tensor4D, [op.strides[0], op.strides[1]], op.padding);
+          let y = op.kind === "dense" ? tf.matMul(xin, w) : tf.conv2d(xin as Tensor4D, w as Tensor4D, [op.strides[0], op.strides[1]], op.padding);
           if (op.bias) y = tf.add(y, params.get(op.bias)!);
           D = perSample(g, tf.cast(tf.greater(y, 0), "float32"));
         }
         out.set(i, tf.keep(D));
         if (i === first) return D;
         const w = params.get(op.kernel)!;
-        return op.kind === "dense" ? tf.matMul(D as Tensor2D, w as Tensor2D, false, true) : convInputGrad(tf, op, D as Tensor4D, w as Tensor4D, spec.shapes[i]!, R);
+        return op.kind === "dense" ? tf.matMul(D, w, false, true) : convInputGrad(tf, op, D as Tensor4D, w as Tensor4D, spec.shapes[i]!, R);
       }
       if (op.kind === "maxPool") return maxPoolInputGrad(tf, op, g as Tensor4D, xin as Tensor4D, C);
       if (op.kind === "reshape") return tf.reshape(g, [R, ...spec.shapes[i]!]);
@@ -173,7 +173,7 @@ function convInputGrad(tf: Tf, op: ConvOp, D: Tensor4D, w: Tensor4D, inShape: re
   const pl = padBefore(W, KW, 1, op.padding);
   const padded = tf.pad(D, [[0, 0], [KH - 1 - pt, H - OH + pt], [KW - 1 - pl, W - OW + pl], [0, 0]]);
   const flipped = tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]) as Tensor4D;
-  return tf.conv2d(padded as Tensor4D, flipped, 1, "valid");
+  return tf.conv2d(padded, flipped, 1, "valid");
 }
 
 /**
@@ -235,7 +235,7 @@ async function accumulateConv(tf: Tf, op: ConvOp, inShape: readonly number[], xi
     const wb = tf.sum(tf.mul(tf.square(db), tf.reshape(w, [B, C, 1])), [0, 1]);
     return [wk, wb];
   });
-  await addInto(acc.get(op.kernel)!, gk!);
-  if (op.bias) await addInto(acc.get(op.bias)!, gb!);
-  else gb!.dispose();
+  await addInto(acc.get(op.kernel)!, gk);
+  if (op.bias) await addInto(acc.get(op.bias)!, gb);
+  else gb.dispose();
 }

@@ -93,7 +93,7 @@ export async function saveLayersModel(tf: Tf, model: LayersModel, dir: string, w
     return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: "JSON" } };
   }));
   const a = artifacts!;
-  let data = new Uint8Array(tf.io.CompositeArrayBuffer.join(a.weightData as ArrayBuffer | ArrayBuffer[]));
+  let data = new Uint8Array(tf.io.CompositeArrayBuffer.join(a.weightData));
   const specs = a.weightSpecs ?? [];
   if (weights) {
     const byName = new Map(weights.map((t) => [t.name, t]));

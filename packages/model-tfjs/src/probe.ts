@@ -93,7 +93,7 @@ async function layerInputMatrix(tf: Tf, spec: NetSpec, weights: WeightSet, layer
     for (let s = 0; s < samples; s += batch) {
       const b = Math.min(batch, samples - s);
       const t = tf.tidy(() => forwardLogits(tf, spec, params, tf.tensor(ds.inputs.subarray(s * per, (s + b) * per), [b, ...spec.inputShape]), { stopAt: index }));
-      x.set((await t.data()) as Float32Array, s * inPer);
+      x.set(await t.data(), s * inPer);
       t.dispose();
     }
   } finally {
@@ -185,7 +185,7 @@ export async function createProbe(model: LayersModel, o: CreateProbeOptions): Pr
   }
   return buildProbe({
     id: o.id, model, spec, weights, testSet: o.data.test, calibrationSet: o.data.train,
-    ...(moments ? { optimizer: { secondMoments: async () => moments! } } : {}),
+    ...(moments ? { optimizer: { secondMoments: async () => moments } } : {}),
     ...(o.training ? { training: o.training } : {}),
   });
 }

@@ -136,14 +136,14 @@ export function gpfqQuantizer(defaults?: Partial<GpfqOptionsInput>): QuantizerPl
           const r = await quantizeLayer(ctx, layer, t, model.weights.map((x) => current.get(x.name)!), opts);
           done.set(t.name, r);
           const data = new Float32Array(t.data.length);
-          dequantizeCodes({ ...alphabetCodebook(r.alphabet), id: t.name } as Codebook, r.codes, null, data);
+          dequantizeCodes({ ...alphabetCodebook(r.alphabet), id: t.name }, r.codes, null, data);
           current.set(t.name, { ...t, data });
         }
         const codebooks: Codebook[] = [];
         const tensors: QuantizedTensor[] = [];
         for (const t of weights) {
           const r = done.get(t.name) ?? msq(t, opts);
-          codebooks.push({ ...alphabetCodebook(r.alphabet), id: t.name } as Codebook);
+          codebooks.push({ ...alphabetCodebook(r.alphabet), id: t.name });
           tensors.push({ name: t.name, shape: t.shape, role: t.role, layer: t.layer, layerKind: t.layerKind, codebook: t.name, grouping: TENSOR_GROUPING, codes: r.codes });
         }
         return { codebooks, tensors };

@@ -62,7 +62,7 @@ function solveGroup(d: SortedData, o: HessianEcsqOptions, shouldStop: () => void
     const assign = new Uint32Array(d.n);
     const counts = new Float64Array(r.centres.length);
     for (let j = 0; j < r.centres.length; j++) {
-      assign.fill(j, r.bounds[j]!, r.bounds[j + 1]!);
+      assign.fill(j, r.bounds[j], r.bounds[j + 1]);
       counts[j] = r.bounds[j + 1]! - r.bounds[j]!;
     }
     let ent = 0;

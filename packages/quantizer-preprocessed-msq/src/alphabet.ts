@@ -58,7 +58,7 @@ const u32 = new Uint32Array(f32.buffer);
 function nextUp32(x: number): number {
   f32[0] = x;
   u32[0] = u32[0]! + 1;
-  return f32[0]!;
+  return f32[0];
 }
 
 /** Number of levels L of a `bits`-bit alphabet of kind `kind`. */

@@ -97,14 +97,14 @@ export async function quantizeLayerwise(
     const r = await step({ tensor, layer, fanIn, fanOut, current: snapshot });
     done.set(tensor.name, r);
     const data = new Float32Array(tensor.data.length);
-    dequantizeCodes({ ...alphabetCodebook(r.alphabet), id: tensor.name } as Codebook, r.codes, null, data);
+    dequantizeCodes({ ...alphabetCodebook(r.alphabet), id: tensor.name }, r.codes, null, data);
     current.set(tensor.name, { ...tensor, data });
   }
   const codebooks: Codebook[] = [];
   const tensors: QuantizedTensor[] = [];
   for (const t of weights) {
     const r = done.get(t.name) ?? msqTensor(t.data, bits, kind);
-    codebooks.push({ ...alphabetCodebook(r.alphabet), id: t.name } as Codebook);
+    codebooks.push({ ...alphabetCodebook(r.alphabet), id: t.name });
     tensors.push({ name: t.name, shape: t.shape, role: t.role, layer: t.layer, layerKind: t.layerKind, codebook: t.name, grouping: TENSOR_GROUPING, codes: r.codes });
   }
   return { codebooks, tensors };

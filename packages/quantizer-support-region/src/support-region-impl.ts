@@ -82,7 +82,7 @@ export function radixSortNonNegative(values: Float32Array): Float32Array {
   const count = new Uint32Array(2048);
   for (let shift = 0; shift < 32; shift += 11) {
     count.fill(0);
-    for (let i = 0; i < n; i++) count[(keys[i]! >>> shift) & 2047]++;
+    for (let i = 0; i < n; i++) count[(keys[i]! >>> shift) & 2047]!++;
     // A digit every key shares would only copy the array: skip the pass.
     if (count[(keys[0]! >>> shift) & 2047] === n) continue;
     let sum = 0;
@@ -93,7 +93,7 @@ export function radixSortNonNegative(values: Float32Array): Float32Array {
     }
     for (let i = 0; i < n; i++) {
       const key = keys[i]!;
-      tmp[count[(key >>> shift) & 2047]++] = key;
+      tmp[count[(key >>> shift) & 2047]!++] = key;
     }
     const x = keys;
     keys = tmp;

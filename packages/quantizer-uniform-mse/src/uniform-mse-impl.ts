@@ -53,7 +53,7 @@ export function groupRms(data: Float32Array, layout: UniformMseLayout): Float64A
     for (let c = 0; c < channels; c++) {
       let s = 0;
       for (let k = 0; k < inner; k++, i++) s += data[i]! * data[i]!;
-      sum[c] += s;
+      sum[c]! += s;
     }
   }
   const n = outer * inner;

@@ -55,7 +55,7 @@ export function uniformMseGrouping(t: Pick<WeightTensor, "name" | "shape" | "out
 /** Quantizes one tensor with validated options (the per-tensor function the plugin lifts). */
 export function uniformMseQuantizeTensor(t: WeightTensor, o: UniformMseOptions, ctx?: RunContext): TensorQuantization {
   const { grouping, layout } = uniformMseGrouping(t, o);
-  const midtread = o.midtread === true;
+  const midtread = o.midtread;
   const levels = levelsFor(o.bits, { midtread });
   const r = uniformMseQuantize(t.data, layout, { levels, xMax: designXMax(o.bits, o.design, { midtread }), mode: o.mode, midtread });
   if (ctx && r.zeroGroups > 0) {

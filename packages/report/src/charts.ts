@@ -74,7 +74,7 @@ function layered(id: ChartId, rows: Row[], axes: { x: string; y: string; xScale?
       { name: `${id.replace(/-/g, "_")}_pareto_line`, transform: [only("pareto")], mark: { type: "line", strokeDash: [2, 2], strokeWidth: 1, interpolate: "step-after" } },
       { name: `${id.replace(/-/g, "_")}_pareto`, transform: [only("pareto")], mark: { type: "point", filled: false, size: 220, strokeWidth: 1.5 } },
     ],
-  } as TopLevelSpec;
+  };
 }
 
 const minOf = (v: readonly number[]) => v.reduce((a, b) => Math.min(a, b), Infinity);

@@ -47,7 +47,7 @@ export function sensitivityChart(r: SensitivityChartInput): TopLevelSpec {
         { field: "weights", type: "quantitative" },
       ],
     },
-  } as TopLevelSpec;
+  };
 }
 
 /** A standalone HTML page with the sensitivity chart and the ranking table. */

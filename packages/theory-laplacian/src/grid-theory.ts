@@ -84,8 +84,8 @@ export function gridTheoryStats(input: GridTheoryInput): GridTheoryStats {
     const g = groups === null || P === 1 ? 0 : groups[k]!;
     const s = cb.sigma[g]!, d = original[i]! - cb.mu[g]!;
     const a = Math.abs(d);
-    sqDev[g] += d * d;
-    cnt[g]++;
+    sqDev[g]! += d * d;
+    cnt[g]!++;
     if (a > maxDev[g]!) maxDev[g] = a;
     if (s > 0 && a / s > xMax) {
       overloadCount++;

@@ -112,7 +112,7 @@ async function main(): Promise<number> {
   process.once("SIGTERM", () => stop("SIGTERM"));
   try {
     for (const m of models) {
-      log(`${m.id}`);
+      log(m.id);
       const r = await runModel(m, cli, work, profile, log);
       results.push(r);
       write(results.length === models.length);

@@ -55,7 +55,7 @@ function cellsOf(file: string): CellResult[] {
   if (!existsSync(file)) return [];
   const doc = JSON.parse(readFileSync(file, "utf8")) as { cells?: Array<Record<string, unknown>> };
   return (doc.cells ?? []).map((c) => {
-    const summary = ((c["result"] as { summary?: Record<string, unknown> } | undefined)?.summary ?? {}) as Record<string, unknown>;
+    const summary = ((c["result"] as { summary?: Record<string, unknown> } | undefined)?.summary ?? {});
     const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
     const err = c["error"] as { code?: string } | string | undefined;
     return {
@@ -187,7 +187,7 @@ export async function runModel(model: CorpusModel, cli: string, work: string, pr
     try {
       return await f();
     } catch (e) {
-      return { ok: false, reason: redact(`${(e as Error).message}`.split("\n")[0]!.slice(0, 300))! };
+      return { ok: false, reason: redact((e as Error).message.split("\n")[0]!.slice(0, 300))! };
     }
   };
 

@@ -97,7 +97,7 @@ export async function runTfjs(path: string, shapes: ReadonlyMap<string, number[]
     }
     const encoded = await tf.io.encodeWeights(map);
     Object.values(map).forEach((t) => t.dispose());
-    specs = encoded.specs as ManifestGroup["weights"];
+    specs = encoded.specs;
     data = encoded.data;
   }
   const topology = json.modelTopology as { node?: unknown };

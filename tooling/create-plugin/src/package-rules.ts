@@ -76,7 +76,7 @@ function checkExportEntry(key: string, entry: unknown, fail: (rule: string, msg:
   const keys = Object.keys(e);
   if ("@quantforge/source" in e) {
     if (keys[0] !== "@quantforge/source") fail("exports", `exports["${key}"]: "@quantforge/source" must be the first condition (Node takes the first match).`);
-    if (typeof e["@quantforge/source"] !== "string" || !/^\.\/src\/.+\.ts$/.test(e["@quantforge/source"] as string)) fail("exports", `exports["${key}"]["@quantforge/source"] must point at ./src/*.ts.`);
+    if (typeof e["@quantforge/source"] !== "string" || !/^\.\/src\/.+\.ts$/.test(e["@quantforge/source"])) fail("exports", `exports["${key}"]["@quantforge/source"] must point at ./src/*.ts.`);
   }
   if (typeof e.types !== "string" || !/^\.\/dist\/.+\.d\.ts$/.test(e.types)) fail("exports", `exports["${key}"].types must be ./dist/….d.ts.`);
   if (typeof e.default !== "string" || !/^\.\/dist\/.+\.js$/.test(e.default)) fail("exports", `exports["${key}"].default must be ./dist/….js.`);

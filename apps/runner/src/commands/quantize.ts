@@ -96,7 +96,7 @@ export function register(program: Command, rt: Runtime): void {
           ...(cp ? { coder: { id: cp.id, version: cp.version, instance: cp.create(cp.parseOptions({}), rt.host([cp.id])) } } : {}),
           progress,
           model: () => loadAnyModel(input, { ...(flags.data ? { data: flags.data } : {}), inputShapes, inputRanges, seed }),
-          tf: async () => (await getTf()) as unknown as TfjsRuntime,
+          tf: async () => await getTf(),
         });
       } finally {
         progress.done();

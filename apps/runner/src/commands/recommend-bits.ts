@@ -30,7 +30,7 @@ export function register(program: Command, rt: Runtime): void {
       const rec = recommendBits({
         sigma: parseNumberArg(flags.sigma, "sigma", { positive: true }),
         targetSqnrDb: parseNumberArg(flags.targetSqnr, "targetSqnrDb"),
-        design: flags.design as DesignKind,
+        design: flags.design,
       });
       if (flags.json) return printJson(rt, rec);
       rt.out(formatRecommendation(rec));

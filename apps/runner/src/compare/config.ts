@@ -121,7 +121,7 @@ function problemOf(issue: z.core.$ZodIssue, base: readonly PropertyKey[] = []): 
   const path = [...base, ...issue.path];
   if (issue.code === "invalid_union") {
     // A branch that failed only on its root type (a string where an object was given) is not the user's intent.
-    const branch = issue.errors.find((b) => b.length > 0 && !(b[0]!.code === "invalid_type" && b[0]!.path.length === 0));
+    const branch = issue.errors.find((b) => b.length > 0 && !(b[0]!.code === "invalid_type" && b[0].path.length === 0));
     if (branch) return problemOf(branch[0]!, path);
     return { path, problem: "must be a string (command-line syntax) or an object { id, options, … }" };
   }
@@ -195,7 +195,7 @@ export function resolveCompareConfig(c: z.output<typeof compareConfigSchema>, ba
   } else if (c.bits) bits = [...new Set(c.bits)];
   const evaluatorList = plugin("evaluators", c.evaluators ?? ["sqnr", "size"]);
   const hasModel = c.model !== undefined;
-  const model = hasModel ? (isReferenceModelId(c.model!) ? c.model! : abs(c.model!)) : undefined;
+  const model = hasModel ? (isReferenceModelId(c.model!) ? c.model : abs(c.model!)) : undefined;
   const data = c.data === undefined || c.data === "embedded" ? c.data : abs(c.data);
   // Reference-style models have labelled MNIST test data: accuracy is always measured there (its
   // charts are what such a comparison is for). Other models have no labels (use fidelity).

@@ -123,7 +123,7 @@ export function resultsText(doc: CompareDocument, columns?: number): string {
   const ranking = rankingOf(points);
   const t = resultsTable(points, ranking);
   const rows = t.rows.map((r) => r.map((c) => (c.best ? `${c.text} *` : c.text)));
-  const align = t.head.map((_, i) => (t.rows[0]?.[i]?.numeric ? "right" : "left") as "right" | "left");
+  const align = t.head.map((_, i) => (t.rows[0]?.[i]?.numeric ? "right" : "left"));
   // Columns left out, in this order, while the table is wider than the terminal: ones that say
   // nothing here (one coder for every cell, every cell ok), then the least read ones.
   const same = (h: string) => new Set(rows.map((r) => r[t.head.indexOf(h)])).size <= 1;

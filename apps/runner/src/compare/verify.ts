@@ -62,7 +62,7 @@ export function diffJson(a: unknown, b: unknown, path = ""): { field: string; st
   if (Object.is(a, b)) return [];
   const isObj = (v: unknown) => typeof v === "object" && v !== null;
   if (isObj(a) && isObj(b) && Array.isArray(a) === Array.isArray(b)) {
-    const keys = [...new Set([...Object.keys(a as object), ...Object.keys(b as object)])].filter((k) => k !== "seconds");
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => k !== "seconds");
     return keys.flatMap((k) => diffJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], Array.isArray(a) ? `${path}[${k}]` : path ? `${path}.${k}` : k));
   }
   return [{ field: path || "(value)", stored: a, rerun: b }];

@@ -46,7 +46,7 @@ export const uniformMseExperiment: ExperimentCommand = {
     const model = await loadReferenceModel(flags.model);
     const progress = createProgress(rt, { json: flags.json });
     const result = await run(
-      { model, bits, design: flags.design as DesignKind, targetsDb, seed, modelEvaluators: [accuracyEvaluator()], coder },
+      { model, bits, design: flags.design, targetsDb, seed, modelEvaluators: [accuracyEvaluator()], coder },
       { progress: (task, done, total) => progress.update(task, done, total) },
     );
     progress.done();

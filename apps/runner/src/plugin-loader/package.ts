@@ -29,7 +29,7 @@ export function readManifest(dir: string, plugin: string): PackageManifest {
   try {
     const m = JSON.parse(readFileSync(file, "utf8")) as unknown;
     if (typeof m !== "object" || m === null || Array.isArray(m)) throw new Error("not a JSON object");
-    return m as PackageManifest;
+    return m;
   } catch (e) {
     throw new PluginLoadError(plugin, `plugin "${plugin}": cannot read ${file}: ${(e as Error).message.split("\n")[0]}. Reinstall the package.`, e);
   }

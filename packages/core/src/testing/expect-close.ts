@@ -48,13 +48,13 @@ export function expectClose(actual: Numeric, expected: Numeric, tol: CloseTolera
   if (sa !== se) throw new CloseAssertionError(`expectClose: cannot compare a ${sa ? "number" : "array"} with a${se ? " number" : "n array"}.`, -1);
   const where = `(atol=${tol.atol}, rtol=${tol.rtol})`;
   if (sa) {
-    const a = actual as number, e = expected as number;
+    const a = actual, e = expected as number;
     if (!within(a, e, tol)) {
       throw new CloseAssertionError(`expectClose: actual ${a} is not close to expected ${e}: |diff| ${Math.abs(a - e)} > tol ${tol.atol + tol.rtol * Math.abs(e)} ${where}.`, -1);
     }
     return;
   }
-  const A = actual as ArrayLike<number>, E = expected as ArrayLike<number>;
+  const A = actual, E = expected as ArrayLike<number>;
   if (A.length !== E.length) throw new CloseAssertionError(`expectClose: length ${A.length} differs from expected length ${E.length}.`, -1);
   let bad = 0, worst = -1, worstExcess = -Infinity;
   for (let i = 0; i < A.length; i++) {

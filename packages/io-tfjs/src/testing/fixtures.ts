@@ -148,7 +148,7 @@ export async function writeLayersModel(tf: typeof import("@tensorflow/tfjs"), di
   }));
   model.dispose();
   const a = artifacts!;
-  const data = new Uint8Array(tf.io.CompositeArrayBuffer.join(a.weightData as ArrayBuffer));
+  const data = new Uint8Array(tf.io.CompositeArrayBuffer.join(a.weightData));
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, "weights.bin"), data);
   const path = join(dir, "model.json");

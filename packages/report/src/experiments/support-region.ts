@@ -130,7 +130,7 @@ function spread(vals: readonly (number | null)[]): number | null {
 
 function best(runs: readonly SupportRegionExperimentRun[], key: "sqnrMeasuredDb" | "accuracy"): string {
   let b: SupportRegionExperimentRun | null = null;
-  for (const r of runs) if (r[key] !== null && (b === null || r[key]! > b[key]!)) b = r;
+  for (const r of runs) if (r[key] !== null && (b === null || r[key] > b[key]!)) b = r;
   return b?.support ?? "–";
 }
 
