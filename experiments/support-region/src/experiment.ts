@@ -1,6 +1,6 @@
 import {
   codebookMap, codedGroups, InvalidOptionsError, MissingCapabilityError, parseWithSchema, runPipeline, throwIfAborted,
-  type GridCodebook, type Metric, type ModelProbe, type PipelineResult, type Quantizer, type QuantizerPlugin, type WeightSet,
+  type Metric, type ModelProbe, type PipelineResult, type Quantizer, type QuantizerPlugin, type WeightSet,
 } from "@quantforge/core";
 import { fixedCoder } from "@quantforge/coder-fixed";
 import { accuracyEvaluator } from "@quantforge/evaluator-accuracy";

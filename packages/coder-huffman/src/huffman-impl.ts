@@ -76,7 +76,7 @@ function moffatKatajainen(A: Float64Array): void {
  */
 function packageMerge(w: Float64Array, L: number): Float64Array {
   const n = w.length;
-  const flags: Uint8Array[] = new Array(L + 1);
+  const flags: Uint8Array[] = new Array<Uint8Array>(L + 1);
   let prev = Float64Array.from(w); // level L list: leaves only
   let prevLen = n;
   flags[L] = new Uint8Array(n);

@@ -102,7 +102,8 @@ export function writeCodebook(w: ByteWriter, cb: Codebook, refs?: CodebookRefsWr
     }
     writeHead(w, AFFINE_INT_ZERO, cb.id, refs).varint(cb.levels).varint(cb.scale.length).f32array(cb.scale).u8(zl);
     if (zl === ZP_SHARED) w.varint(cb.zeroPoint[0]!);
-    else for (let g = 0; g < cb.zeroPoint.length; g++) (zl === ZP_U8 ? w.u8(cb.zeroPoint[g]!) : w.u16(cb.zeroPoint[g]!));
+    else if (zl === ZP_U8) for (let g = 0; g < cb.zeroPoint.length; g++) w.u8(cb.zeroPoint[g]!);
+    else for (let g = 0; g < cb.zeroPoint.length; g++) w.u16(cb.zeroPoint[g]!);
   } else if (cb.kind === "scaledLevels") {
     const layout = scaleLayout(cb);
     if (refs) {

@@ -55,7 +55,7 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const digest = new Uint8Array(await globalThis.crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
   let s = "";
-  for (const b of digest) s += HEX[b];
+  for (const b of digest) s += HEX[b]!;
   return s;
 }
 

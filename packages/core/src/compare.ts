@@ -166,13 +166,14 @@ export async function compare(o: CompareOptions): Promise<CompareResult> {
   const run = o.runCell ?? builtinRunner(o, planned, keep);
   const seed = o.seed ?? 0;
   const total = planned.length;
-  const finished: (CompareCell | undefined)[] = new Array(total);
+  const finished: (CompareCell | undefined)[] = new Array<CompareCell | undefined>(total);
   let next = 0, done = 0;
 
   async function runOne(spec: CompareCellSpec): Promise<CompareCell | undefined> {
     const ac = new AbortController();
     const onParent = () => ac.abort(o.signal?.reason ?? new AbortedError());
     o.signal?.addEventListener("abort", onParent, { once: true });
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the abort reason, unchanged, as fetch and timers reject
     const stopped = new Promise<never>((_, reject) => ac.signal.addEventListener("abort", () => reject(ac.signal.reason), { once: true }));
     stopped.catch(() => undefined);
     const timeoutError = () => new TimeoutError(`cell ${spec.index} (${describe(spec)})`, (o.timeoutMs ?? 0) / 1000);

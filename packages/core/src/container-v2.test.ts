@@ -52,7 +52,6 @@ describe("compact .qf container (version 2)", () => {
     }
     // v1 stores every name in its stream, its layer tag and tensorOrder (and passthrough names in
     // their records); v2 once, front-coded, in the header.
-    const streams = (e: typeof v1) => e.size.tensors.reduce((a, t) => a + t.streamBytes, 0);
     expect(v2.size.totalBytes).toBeLessThan(0.5 * v1.size.totalBytes);
     expect(v2.size.headerBytes + v2.size.passthroughBytes).toBeLessThan(0.25 * (v1.size.headerBytes + v1.size.passthroughBytes));
     for (const [i, t] of v2.size.tensors.entries()) expect(t.streamBytes).toBeLessThanOrEqual(v1.size.tensors[i]!.streamBytes - t.name.length);

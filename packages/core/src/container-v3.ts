@@ -117,7 +117,7 @@ export function readGroupedBody(r: ByteReader, metadata: Record<string, unknown>
     heads.push({ name, ci, tags, layer });
     members[ci]!.push(i);
   }
-  const decoded: QuantizedTensor[] = new Array(nT);
+  const decoded: QuantizedTensor[] = new Array<QuantizedTensor>(nT);
   for (const [ci, list] of members.entries()) {
     if (list.length === 0) continue;
     const bytes = r.bytes(r.varint());

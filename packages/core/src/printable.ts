@@ -14,7 +14,7 @@ export function printable(name: string, max = 200): string {
     const c = name.charCodeAt(i);
     if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) out += `\\x${c.toString(16).padStart(2, "0")}`;
     else if (c === 0x2028 || c === 0x2029 || (c >= 0xd800 && c <= 0xdfff && !isPairedSurrogate(name, i))) out += `\\u${c.toString(16).padStart(4, "0")}`;
-    else out += name[i];
+    else out += name[i]!;
     if (out.length > max) return `${out.slice(0, max)}…`;
   }
   return out;

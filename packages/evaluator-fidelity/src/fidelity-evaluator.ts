@@ -9,7 +9,7 @@ export const fidelityOptionsSchema = z.strictObject({
   /** `auto`: calibration set, else test set, else seeded random inputs; or force one. @default "auto" */
   source: z.enum(["auto", "calibration", "test", "random"]).default("auto"),
   /** Range [lo, hi) of the uniform random inputs. @default [0, 1] */
-  inputRange: z.tuple([z.number(), z.number()]).refine(([a, b]) => Number.isFinite(a) && Number.isFinite(b) && a < b, { message: "must be [lo, hi] with finite lo < hi" }).default([0, 1]),
+  inputRange: z.tuple([z.number(), z.number()]).refine(([a, b]) => Number.isFinite(a) && Number.isFinite(b) && a < b, { error: "must be [lo, hi] with finite lo < hi" }).default([0, 1]),
   /** Shape of one input sample (batch excluded) for random inputs when the model does not say. */
   inputShape: z.array(z.number().int().min(1)).min(1).optional(),
   /** How rank-1 outputs are read as classifiers (see README). @default "auto" */

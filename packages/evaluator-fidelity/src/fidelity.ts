@@ -31,7 +31,7 @@ export interface FidelitySettings {
 
 /** Default settings. */
 export const DEFAULT_FIDELITY_SETTINGS: FidelitySettings = Object.freeze({
-  samples: 32, source: "auto", inputRange: Object.freeze([0, 1]) as readonly [number, number], classifier: "auto", klEpsilon: 1e-12,
+  samples: 32, source: "auto", inputRange: Object.freeze<[number, number]>([0, 1]), classifier: "auto", klEpsilon: 1e-12,
 });
 
 /** The inputs a measurement runs on. */

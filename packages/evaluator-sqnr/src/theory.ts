@@ -1,4 +1,4 @@
-import { codedGroups, type GridCodebook, type Metric } from "@quantforge/core";
+import { codedGroups, type Metric } from "@quantforge/core";
 import { combineGridTheoryStats, gridTheoryStats, summarizeGridTheory, type GridTheoryStats, type MaybeValue } from "@quantforge/theory-laplacian";
 import type { SqnrExtension, SqnrTensorInput } from "./extensions.js";
 

@@ -172,7 +172,7 @@ function convInputGrad(tf: Tf, op: ConvOp, D: Tensor4D, w: Tensor4D, inShape: re
   const pt = padBefore(H, KH, 1, op.padding);
   const pl = padBefore(W, KW, 1, op.padding);
   const padded = tf.pad(D, [[0, 0], [KH - 1 - pt, H - OH + pt], [KW - 1 - pl, W - OW + pl], [0, 0]]);
-  const flipped = tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]) as Tensor4D;
+  const flipped = tf.transpose<Tensor4D>(tf.reverse(w, [0, 1]), [0, 1, 3, 2]);
   return tf.conv2d(padded, flipped, 1, "valid");
 }
 
@@ -206,7 +206,7 @@ async function addInto(acc: Float64Array, t: Tensor): Promise<void> {
 
 async function accumulateDense(tf: Tf, op: DenseOp, xin: Tensor, D: Tensor, paT: Tensor, B: number, C: number, acc: Map<string, Float64Array>): Promise<void> {
   // S[n, i] = Σ_a p_na D_nai²  (D rows are a·B + n).
-  const S = tf.tidy(() => tf.sum(tf.reshape(tf.mul(tf.square(D), tf.reshape(paT, [C * B, 1])), [C, B, op.units]), 0) as Tensor2D);
+  const S = tf.tidy(() => tf.sum<Tensor2D>(tf.reshape(tf.mul(tf.square(D), tf.reshape(paT, [C * B, 1])), [C, B, op.units]), 0));
   const hk = tf.tidy(() => tf.matMul(tf.square(xin as Tensor2D), S, true, false));
   await addInto(acc.get(op.kernel)!, hk);
   if (op.bias) await addInto(acc.get(op.bias)!, tf.sum(S, 0));
@@ -227,7 +227,7 @@ async function accumulateConv(tf: Tf, op: ConvOp, inShape: readonly number[], xi
     const pt = tf.tensor3d(patches, [B, P, K]);
     // D rows are a·B + n; regroup to [B, P, C·Co] so one batched matmul gives every class's
     // per-sample filter-gradient deviation (fewer, larger kernels than one matmul per class).
-    const Dn = tf.reshape(tf.transpose(tf.reshape(D, [C, B, P, Co]), [1, 2, 0, 3]), [B, P, C * Co]) as Tensor3D;
+    const Dn: Tensor3D = tf.reshape(tf.transpose(tf.reshape(D, [C, B, P, Co]), [1, 2, 0, 3]), [B, P, C * Co]);
     const w = tf.tensor4d(pw, [B, 1, C, 1]);
     const dk = tf.reshape(tf.matMul(pt, Dn, true, false), [B, K, C, Co]);
     const wk = tf.sum(tf.mul(tf.square(dk), w), [0, 2]);

@@ -93,7 +93,7 @@ export async function maskedFineTune(
         const loss = optimizer.minimize(() => tf.tidy(() => {
           const x = tf.tensor(xb.subarray(0, b * per), [b, ...spec.inputShape]);
           const y = tf.oneHot(tf.tensor1d(yb.subarray(0, b), "int32"), spec.classes);
-          return tf.losses.softmaxCrossEntropy(y, forwardLogits(tf, spec, vars, x)) as Tensor as never;
+          return tf.losses.softmaxCrossEntropy<Tensor, Tensor>(y, forwardLogits(tf, spec, vars, x)) as never;
         }), true, varList)!;
         // Hold pruned weights at exactly zero (Adam's momentum would otherwise revive them).
         // tf.where, not a multiply: 0 · (−w) would leave −0.

@@ -167,7 +167,8 @@ export async function readMoments(dir: string): Promise<{ manifest: MomentsManif
   } catch (e) {
     throw new FormatError(`${path} is not valid JSON. Retrain the model to regenerate it.`, e);
   }
-  if (m?.format !== "quantforge-adam-second-moments" || m.version !== 1 || !Array.isArray(m.weights) || !Array.isArray(m.paths)) {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- `as unknown` stops Array.isArray from narrowing a readonly T[] to any[]
+  if (m?.format !== "quantforge-adam-second-moments" || m.version !== 1 || !Array.isArray(m.weights as unknown) || !Array.isArray(m.paths as unknown)) {
     throw new FormatError(`${path} is not a version-1 quantforge Adam moments file. Retrain the model to regenerate it.`);
   }
   for (const w of m.weights as unknown[]) {

@@ -44,7 +44,7 @@ export interface LoadModelOptions {
    * or a directory of IDX files. Other models: a `.safetensors` file of model inputs (see
    * {@link loadTfjsModelProbe}), or nothing.
    */
-  readonly data?: "embedded" | string;
+  readonly data?: "embedded" | (string & {});
   /**
    * Seed of the embedded data's train/test split. Default: the split seed recorded in the model's
    * `training.json`, so the test split is the one held out in training (else the datasets default).

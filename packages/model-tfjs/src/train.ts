@@ -47,7 +47,7 @@ export interface TrainOptions {
   /** Seed of initialisation and batch order (default 1). */
   readonly seed?: number;
   /** `"embedded"` (default), an IDX directory, or a ready split. */
-  readonly data?: "embedded" | string | DatasetSplit;
+  readonly data?: "embedded" | (string & {}) | DatasetSplit;
   /** Seed of the embedded data's train/test split (default the datasets package's). */
   readonly dataSeed?: number;
   readonly batchSize?: number;
@@ -173,7 +173,7 @@ async function adamTrain(tf: Tf, spec: NetSpec, vars: ReadonlyMap<string, Variab
       const f = () => tf.tidy(() => {
         const x = tf.tensor(xb.subarray(0, b * per), [b, ...spec.inputShape]);
         const y = tf.oneHot(tf.tensor1d(yb.subarray(0, b), "int32"), spec.classes);
-        return tf.losses.softmaxCrossEntropy(y, forwardLogits(tf, spec, vars, x)) as Tensor as never;
+        return tf.losses.softmaxCrossEntropy<Tensor, Tensor>(y, forwardLogits(tf, spec, vars, x)) as never;
       });
       let loss: Tensor;
       if (!o.masks) {

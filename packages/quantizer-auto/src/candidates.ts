@@ -109,7 +109,7 @@ export function buildCandidates(o: AutoOptions, plugins: readonly QuantizerPlugi
       : explicit ? (s.bits ?? o.candidateBits ?? DEFAULT_CANDIDATE_BITS) : (o.candidateBits ?? s.bits ?? DEFAULT_CANDIDATE_BITS);
     for (const b of widths) {
       const raw = { ...(s.options ?? {}), bits: b };
-      let parsed;
+      let parsed: unknown;
       try {
         parsed = p.parseOptions(raw);
       } catch (e) {

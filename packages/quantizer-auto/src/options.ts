@@ -44,7 +44,7 @@ export const autoOptionsSchema = z.strictObject({
    */
   coder: z.string().min(1).optional(),
   /** Range of random inputs when the model has no data. @default [0, 1] */
-  inputRange: z.tuple([z.number(), z.number()]).refine(([a, b]) => a < b, { message: "must be [lo, hi] with lo < hi" }).default([0, 1]),
+  inputRange: z.tuple([z.number(), z.number()]).refine(([a, b]) => a < b, { error: "must be [lo, hi] with lo < hi" }).default([0, 1]),
 });
 
 /** Validated auto options. */

@@ -29,7 +29,7 @@ export const uniformMseOptionsSchema = z.strictObject({
    * @default false
    */
   midtread: z.boolean().default(false),
-}).refine((o) => !o.midtread || (o.bits >= 2 && o.design === "optimal"), { message: "midtread needs bits ≥ 2 and design \"optimal\" (the iterative rule is midrise only)", path: ["midtread"] });
+}).refine((o) => !o.midtread || (o.bits >= 2 && o.design === "optimal"), { error: "midtread needs bits ≥ 2 and design \"optimal\" (the iterative rule is midrise only)", path: ["midtread"] });
 
 /** Validated uniform-mse options. */
 export type UniformMseOptions = z.output<typeof uniformMseOptionsSchema>;

@@ -96,7 +96,7 @@ describe("create-quantforge-plugin CLI", () => {
   it("creates a package and prints the next steps", () => {
     const r = call(["coder", "cli-made", "--dir", "examples/cli-made", "--description", "Made by the CLI."]);
     expect(r).toMatchObject({ code: 0, err: "" });
-    expect(r.out).toMatch(/^created quantforge-plugin-cli-made \(workspace, loadable with --plugin\/--discover\) in .*examples\/cli-made: 13 files\nnext:\n  pnpm install\n/);
+    expect(r.out).toMatch(/^created quantforge-plugin-cli-made \(workspace, loadable with --plugin\/--discover\) in .*examples\/cli-made: 13 files\nnext:\n {2}pnpm install\n/);
   });
   it("usage errors are one line `error QF_USAGE: …`, exit 2", () => {
     for (const args of [["quantizer"], ["quantizer", "a", "b"], ["quantizer", "x", "--nope"], ["nope", "x"]]) {

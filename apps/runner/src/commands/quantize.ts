@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import { printable } from "@quantforge/core";
 import { getTf } from "@quantforge/model-tfjs";
-import type { TfjsRuntime } from "@quantforge/io-tfjs";
 import { UsageError } from "../errors.js";
 import { DEFAULT_CODER, selectorFromFlags } from "../jobs.js";
 import { collect, parseInputShapes, parseSeed } from "../options.js";
@@ -80,7 +79,7 @@ export function register(program: Command, rt: Runtime): void {
       if (flags.strictTarget && format !== "onnx") throw new UsageError(`--strict-target applies to ONNX input (the onnx-qdq target). Drop it.`);
       // Ids and options are checked before the model is read.
       const qp = rt.registry.quantizer(flags.quantizer);
-      const qOptions = qp.parseOptions(quantizerOptions(flags));
+      const qOptions: unknown = qp.parseOptions(quantizerOptions(flags));
       const cp = coded ? rt.registry.coder(flags.coder ?? DEFAULT_CODER) : undefined;
       const select = selectorFromFlags(flags) ?? (await import("@quantforge/core")).defaultSelector;
       const inputShapes = parseInputShapes(flags.inputShape);

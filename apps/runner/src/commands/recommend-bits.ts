@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { formatRecommendation, parseNumberArg, recommendBits, type DesignKind } from "@quantforge/theory-laplacian";
+import { formatRecommendation, parseNumberArg, recommendBits } from "@quantforge/theory-laplacian";
 import { UsageError } from "../errors.js";
 import { printJson } from "../output.js";
 import type { Runtime } from "../runtime.js";

@@ -146,5 +146,6 @@ export function resultsText(doc: CompareDocument, columns?: number): string {
 }
 
 function widest(text: string): number {
+  // eslint-disable-next-line @typescript-eslint/no-misused-spread -- code points on purpose, as stringWidth in output.ts
   return Math.max(0, ...text.split("\n").map((l) => [...l].length));
 }

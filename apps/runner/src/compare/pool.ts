@@ -113,6 +113,7 @@ export class WorkerPool {
         void s.worker.terminate();
         // Warm a replacement now, so its start-up overlaps the other cells (not after a Ctrl-C).
         if (!this.closed && !this.fatal && !this.stopping) this.spawn();
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the abort reason, unchanged, as fetch and timers reject
         reject(env.signal.reason);
       };
       if (env.signal.aborted) return onAbort();

@@ -41,7 +41,7 @@ export interface CellRunContext {
  * side enforces the per-cell time limit, since a cell's wait in the queue is not its run time.
  */
 export interface RemoteCells {
-  open(ctx: CellRunContext, signal: AbortSignal): Promise<{ run: CompareCellRunner; close(): Promise<void> }>;
+  open(ctx: CellRunContext, signal: AbortSignal): Promise<{ run: CompareCellRunner; close: () => Promise<void> }>;
 }
 
 /** The quantforge version recorded in manifests (the runner's package version). */

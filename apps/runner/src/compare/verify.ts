@@ -77,7 +77,8 @@ export function diffJson(a: unknown, b: unknown, path = ""): { field: string; st
  * @returns The plugins of the stored run, one `kind id version` string each.
  */
 export function checkStoredPlugins(rt: Pick<Runtime, "registry">, stored: CompareDocument, path: string): string[] {
-  const list = Array.isArray(stored.manifest.plugins) ? stored.manifest.plugins : [];
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- `as unknown` stops Array.isArray from narrowing a readonly T[] to any[]
+  const list = Array.isArray(stored.manifest.plugins as unknown) ? stored.manifest.plugins : [];
   const missing: string[] = [];
   for (const p of list) {
     const kind = String(p?.kind), id = String(p?.id);

@@ -2,7 +2,7 @@ import { accuracyEvaluator } from "@quantforge/evaluator-accuracy";
 import { run } from "@quantforge/experiment-uniform-mse";
 import { loadReferenceModel } from "@quantforge/model-tfjs";
 import { formatUniformMseExperiment } from "@quantforge/report";
-import { parseBitsSpec, parseNumberList, RULE_MAX_BITS, type DesignKind } from "@quantforge/theory-laplacian";
+import { parseBitsSpec, parseNumberList, RULE_MAX_BITS } from "@quantforge/theory-laplacian";
 import { UsageError } from "../errors.js";
 import { parseSeed } from "../options.js";
 import { createProgress } from "../progress.js";

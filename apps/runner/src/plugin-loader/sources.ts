@@ -113,7 +113,7 @@ export function discoverPluginSources(fromDir: string): PluginSource[] {
       for (const e of readdirSync(nm)) {
         if (e.startsWith(PLUGIN_PACKAGE_PREFIX)) add(e, join(nm, e));
         else if (e.startsWith("@")) {
-          let scoped: string[] = [];
+          let scoped: string[];
           try {
             scoped = readdirSync(join(nm, e));
           } catch {

@@ -59,7 +59,8 @@ export function defaultEvaluatorWeights(): WeightSet {
 }
 
 function checkMetrics(ms: readonly Metric[], names: ReadonlySet<string>, what: string): void {
-  if (!Array.isArray(ms)) throw new Error(`${what}: evaluate() did not return an array.`);
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- `as unknown` stops Array.isArray from narrowing a readonly T[] to any[]
+  if (!Array.isArray(ms as unknown)) throw new Error(`${what}: evaluate() did not return an array.`);
   for (const m of ms) {
     const where = `${what}: metric "${m.name}"${m.tensor ? ` of "${m.tensor}"` : ""}`;
     if (typeof m.name !== "string" || m.name.length === 0) throw new Error(`${what}: a metric has no name.`);

@@ -33,7 +33,7 @@ export function testRegistrar(suite: string, known: readonly string[], skip: rea
     if (typeof s.reason !== "string" || s.reason.trim().length === 0) throw new Error(`${suite}: skipping "${s.test}" needs a reason.`);
     reasons.set(s.test, s.reason.trim());
   }
-  return (id: string, title: string, fn: () => unknown | Promise<unknown>, inapplicable?: string): void => {
+  return (id: string, title: string, fn: () => unknown, inapplicable?: string): void => {
     if (!known.includes(id)) throw new Error(`${suite}: internal error, unknown test id "${id}".`);
     const reason = reasons.get(id) ?? inapplicable;
     if (reason !== undefined) it.skip(`[${id}] ${title} — skipped: ${reason}`, () => {});

@@ -78,7 +78,7 @@ export function renderHessianEcsqMarkdown(r: HessianEcsqExperimentResult): strin
   out.push(`### Table 1 on ${t.model} (${t.parameters} parameters; pruned to ${t.survivors} weights = ${(100 * r.density).toFixed(2)} %${r.fineTuned ? `, ${r.pruneSteps} pruning stage(s) each with masked fine-tuning` : ", one-shot, no fine-tuning"}; biases ${r.floatBiases ? "float32" : "quantized"}; Huffman codes, rANS beside them; seed ${r.seed})`, "");
   out.push("| method | accuracy % | calib. accuracy % | real bytes | ratio (real bytes) | rANS bytes | ratio (rANS) | ratio (Eq. 1) | entropy bits | levels | bits/survivor | settings |", "|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const row of t.rows) {
-    out.push(`| ${row.method} | ${f2(row.accuracy)} | ${f2(row.selectionAccuracy)} | ${row.bytes} | ${f2(row.ratio)} | ${row.ransBytes ?? "–"} | ${f2(row.ratioRans ?? null)} | ${f2(row.ratioEq1)} | ${f2(row.entropy, 3)} | ${row.levels ?? "–"} | ${f2(row.bitsPerSurvivor, 3)} | ${row.settings ? Object.entries(row.settings).filter(([k]) => !["density", "pruneScope", "scope", "importance"].includes(k)).map(([k, v]) => `${k}=${v}`).join(", ") : "–"} |`);
+    out.push(`| ${row.method} | ${f2(row.accuracy)} | ${f2(row.selectionAccuracy)} | ${row.bytes} | ${f2(row.ratio)} | ${row.ransBytes ?? "–"} | ${f2(row.ratioRans ?? null)} | ${f2(row.ratioEq1)} | ${f2(row.entropy, 3)} | ${row.levels ?? "–"} | ${f2(row.bitsPerSurvivor, 3)} | ${row.settings ? Object.entries(row.settings).filter(([k]) => !["density", "pruneScope", "scope", "importance"].includes(k)).map(([k, v]) => `${k}=${String(v)}`).join(", ") : "–"} |`);
   }
   const table = (title: string, pts: readonly HessianEcsqSweepPoint[]) => {
     if (pts.length === 0) return;
