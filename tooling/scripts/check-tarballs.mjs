@@ -41,6 +41,7 @@ for (const t of readdirSync(unpacked).sort()) {
   if (m.bin) collect(m.bin);
   for (const e of entries) if (!files.includes(e.replace(/^\.\//, ""))) fail(`exports/types/bin point at ${e}, which is not in the tarball (was it built?)`);
   if (JSON.stringify(m).includes("workspace:")) fail("still has a workspace: range");
+  if (JSON.stringify(m).includes("\"catalog:")) fail("still has a catalog: range");
   for (const field of ["dependencies", "peerDependencies", "optionalDependencies"]) {
     for (const [dep, range] of Object.entries(m[field] ?? {})) {
       const v = versions.get(dep);
