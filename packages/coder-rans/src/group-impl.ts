@@ -120,7 +120,7 @@ export function encodeRansGroup(tensors: readonly QuantizedTensor[], alphabetSiz
       const s = it.slices!;
       for (let c = 0; c < s.count; c++) {
         const table = shared[it.classes![c]!]!;
-        shares[i]! += bitsWith(s.hist[c]!.symbols, s.hist[c]!.counts, table) / 8;
+        shares[i] += bitsWith(s.hist[c]!.symbols, s.hist[c]!.counts, table) / 8;
         const values = new Uint32Array(s.outer * s.inner);
         gatherSlice(t.codes, s, c, values);
         segs.push({ ...segmentBase(it.classes![c]!), values });

@@ -63,7 +63,7 @@ async function fetchBytes(url: string, what: string, fetchFn: (url: string) => P
 }
 
 function mapReader(files: ReadonlyMap<string, BrowserBytes> | Readonly<Record<string, BrowserBytes>>): FileReader {
-  const get = (k: string): BrowserBytes | undefined => (files instanceof Map ? files.get(k) : Object.hasOwn(files, k) ? (files as Record<string, BrowserBytes>)[k] : undefined);
+  const get = (k: string): BrowserBytes | undefined => (files instanceof Map ? (files as ReadonlyMap<string, BrowserBytes>).get(k) : Object.hasOwn(files, k) ? (files as Record<string, BrowserBytes>)[k] : undefined);
   return async (ref, what) => {
     const b = get(ref) ?? get(ref.split(/[/\\]/).pop()!);
     if (!b) throw new IoError(`${what} "${printable(ref)}" is not among the given files. Pass every file model.json names.`);

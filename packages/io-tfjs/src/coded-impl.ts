@@ -71,7 +71,7 @@ export async function decodeCodedArtifacts(p: CodedModelParts): Promise<io.Model
     if (raw.length !== e.byteLength) throw new FormatError(`${p.where}: weight "${printable(e.spec.name)}" has ${raw.length} stored bytes, not ${e.byteLength}. The shards do not match the manifest; re-create the model.`);
     const { quantization: _q, ...plain } = e.spec;
     const data = e.spec.dtype === "float32" ? new Uint8Array(decodeFloatEntry(e.spec, raw).buffer) : decodeNonFloatEntry(e.spec, raw);
-    values.set(e.spec.name, { spec: plain as TfjsWeightSpec, data });
+    values.set(e.spec.name, { spec: plain, data });
   }
   const specs: io.WeightsManifestEntry[] = [];
   let total = 0;
@@ -98,9 +98,9 @@ export async function decodeCodedArtifacts(p: CodedModelParts): Promise<io.Model
     convertedBy: j.convertedBy ?? undefined,
     weightSpecs: specs,
     weightData: data.buffer,
-    ...(j.signature ? { signature: j.signature as object } : {}),
+    ...(j.signature ? { signature: j.signature } : {}),
     ...(j.userDefinedMetadata ? { userDefinedMetadata: j.userDefinedMetadata as Record<string, object> } : {}),
-    ...(j.modelInitializer ? { modelInitializer: j.modelInitializer as object } : {}),
+    ...(j.modelInitializer ? { modelInitializer: j.modelInitializer } : {}),
     ...(j.trainingConfig ? { trainingConfig: j.trainingConfig as io.TrainingConfig } : {}),
   };
 }
