@@ -7,6 +7,7 @@
 //     (fidelity on 32 seeded inputs) and the CLI `compare --model` a copy of model.json + weights.bin
 //     (no training.json, so it is a plain tfjs layers model like any upload); auto is left out (its
 //     25 s budget per cell would dominate both), 24 cells.
+/* global document -- the functions given to page.evaluate and page.waitForFunction run in the browser */
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -67,7 +68,6 @@ for (let i = 0; i < runs; i++) {
   await page.getByTestId("sample-mnist-mlp").click();
   const t = performance.now();
   await page.getByTestId("run").click();
-  // eslint-disable-next-line no-undef -- the function runs in the page, where document exists
   await page.waitForFunction(() => document.querySelector("#status")?.textContent?.startsWith("done"), null, { timeout: 300_000 });
   pageRuns.push((performance.now() - t) / 1000);
 }

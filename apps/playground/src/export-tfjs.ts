@@ -5,8 +5,8 @@ import { TargetMismatchError, writeTfjsModelBytes, type TfjsMemoryModel, type Tf
 import { zipSync } from "fflate";
 
 const CODERS: Record<string, Coder> = {
-  fixed: fixedCoder().create(fixedCoder().parseOptions({})) as unknown as Coder,
-  huffman: huffmanCoder().create(huffmanCoder().parseOptions({})) as unknown as Coder,
+  fixed: fixedCoder().create(fixedCoder().parseOptions({})),
+  huffman: huffmanCoder().create(huffmanCoder().parseOptions({})),
 };
 
 /** A cell's quantized model as a tfjs model folder, zipped. */

@@ -89,6 +89,7 @@ function exportLink(c: CompareCell, qf: Uint8Array, tr: HTMLTableRowElement, for
   a.textContent = format === "tfjs" ? "download tfjs (.zip)" : "download onnx-qdq (.onnx)";
   a.href = "#";
   a.style.marginRight = "0.6rem";
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- the handler catches its own errors (try/catch below)
   a.addEventListener("click", async (ev) => {
     ev.preventDefault();
     try {
@@ -127,7 +128,7 @@ function addRow(c: CompareCell, format: string, qf?: Uint8Array, outputs?: CellO
   const s = c.result?.summary;
   const f = (v: unknown, d = 3) => (typeof v === "number" ? v.toFixed(d) : "—");
   const rel = typeof s?.outputRelErrorWorst === "number" ? s.outputRelErrorWorst : null;
-  tr.innerHTML = `<td>${c.quantizer}</td><td>${c.bits}</td><td>${c.coder}</td><td>${f(s?.bitsPerWeight)}</td><td>${f(s?.sqnrDb, 2)}</td><td>${rel === null ? "—" : fmtRel(rel)}</td><td>${f(s?.top1Agreement)}</td><td>${s?.bytes ?? "—"}</td><td>${c.seconds.toFixed(2)}</td><td></td>`;
+  tr.innerHTML = `<td>${c.quantizer}</td><td>${c.bits}</td><td>${c.coder}</td><td>${f(s?.bitsPerWeight)}</td><td>${f(s?.sqnrDb, 2)}</td><td>${rel === null ? "—" : fmtRel(rel)}</td><td>${f(s?.top1Agreement)}</td><td>${String(s?.bytes ?? "—")}</td><td>${c.seconds.toFixed(2)}</td><td></td>`;
   // For checks: the exact numbers behind the rounded cells, and the decoded model's outputs.
   if (rel !== null) tr.dataset.outputRelError = String(rel);
   if (typeof s?.sqnrDb === "number") tr.dataset.sqnrDb = String(s.sqnrDb);

@@ -21,9 +21,9 @@ import type { CellMessage, CellOutput, RunRequest } from "./protocol.js";
  * fidelity of the decoded model's outputs (the CLI's `compare --model` evaluators; `auto` then
  * measures its candidates on the model). Cells are posted as they finish.
  */
-const BASE: QuantizerPlugin[] = [rtnQuantizer(), uniformMseQuantizer(), supportRegionQuantizer(), hessianEcsqQuantizer()] as unknown as QuantizerPlugin[];
+const BASE: QuantizerPlugin[] = [rtnQuantizer(), uniformMseQuantizer(), supportRegionQuantizer(), hessianEcsqQuantizer()];
 const QUANTIZERS: Record<string, QuantizerPlugin> = Object.fromEntries([...BASE, autoQuantizer({ plugins: BASE }) as unknown as QuantizerPlugin].map((p) => [p.id, p]));
-const CODERS: Record<string, CoderPlugin> = { fixed: fixedCoder() as unknown as CoderPlugin, huffman: huffmanCoder() as unknown as CoderPlugin };
+const CODERS: Record<string, CoderPlugin> = { fixed: fixedCoder(), huffman: huffmanCoder() };
 
 const post = (m: CellMessage, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 const errorOf = (e: unknown) => (isQuantforgeError(e) ? { code: e.code, message: e.message } : { code: "QF_INTERNAL", message: String(e) });
@@ -59,7 +59,7 @@ self.onmessage = async (ev: MessageEvent<RunRequest>) => {
       try {
         const r = await runPipeline({
           weights: input.weights,
-          ...(model ? { model: model.probe as ModelProbe } : {}),
+          ...(model ? { model: model.probe } : {}),
           quantizer: { plugin: QUANTIZERS[c.q]!, options: { bits: c.bits } },
           coder: { plugin: CODERS[c.coder]!, options: {} },
           evaluators: evaluators.map((plugin) => ({ plugin: plugin as never, options: {} })),

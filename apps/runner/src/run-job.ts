@@ -55,8 +55,8 @@ export class RunJob {
     // Plugins see the registry (built-in and loaded ones) and this run's coder through the host.
     const host = createHost(this.registry, { coders: [c.coder.id] });
     const make = <P extends QuantizerPlugin | CoderPlugin | EvaluatorPlugin>(plugin: P, raw: unknown) => {
-      const options = plugin.parseOptions(raw ?? {});
-      return { plugin, options, instance: plugin.create(options as never, host) as ReturnType<P["create"]> };
+      const options: unknown = plugin.parseOptions(raw ?? {});
+      return { plugin, options, instance: plugin.create(options, host) as ReturnType<P["create"]> };
     };
     return {
       quantizer: make(this.registry.quantizer(c.quantizer.id), c.quantizer.options),

@@ -55,13 +55,13 @@ const u32 = new Uint32Array(f32.buffer);
 function nextUp32(x: number): number {
   f32[0] = x;
   u32[0]! += 1;
-  return f32[0]!;
+  return f32[0];
 }
 
 function nextDown32(x: number): number {
   f32[0] = x;
   u32[0]! -= 1;
-  return f32[0]!;
+  return f32[0];
 }
 
 /** Distance from a positive float32 `x` to the next float32 (2^−149 for subnormals). */

@@ -29,6 +29,7 @@ export { DEFAULT_AUTO_ORDER } from "./auto-eligibility.js";
 export type { AutoEligibility, AutoCandidateSpec } from "./auto-eligibility.js";
 export { perTensorQuantizer } from "./lift.js";
 export type { CodebookSpec, TensorQuantization } from "./lift.js";
+// eslint-disable-next-line @typescript-eslint/no-deprecated -- the deprecated tokens stay exported until their removal
 export { QUANTIZER_PLUGIN, CODER_PLUGIN, EVALUATOR_PLUGIN, PLUGIN_REGISTRY, RUN_CONTEXT, RUN_CONFIG } from "./tokens.js";
 export { PluginRegistry, registerPlugins, assertPluginDescriptor, standaloneHost } from "./registry.js";
 export type { PluginOrigin } from "./registry.js";

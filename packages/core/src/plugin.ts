@@ -153,6 +153,9 @@ export interface PluginDescriptor<K extends PluginKind, O, T> extends PluginMeta
   create(options: O, host?: PluginHost): T;
 }
 
+// `any`, not `unknown`, as the default options type: a list of descriptors with different option
+// types must be assignable to one element type, and `create(options: O)` takes them back.
+/* eslint-disable @typescript-eslint/no-explicit-any */
 /** A quantizer plugin descriptor. */
 export interface QuantizerPlugin<O = any> extends PluginDescriptor<"quantizer", O, Quantizer> {
   /** Present when meta-quantizers (`auto`) may use this quantizer as a candidate. */
@@ -162,6 +165,7 @@ export interface QuantizerPlugin<O = any> extends PluginDescriptor<"quantizer", 
 export type CoderPlugin<O = any> = PluginDescriptor<"coder", O, Coder>;
 /** An evaluator plugin descriptor. */
 export type EvaluatorPlugin<O = any> = PluginDescriptor<"evaluator", O, Evaluator>;
+/* eslint-enable @typescript-eslint/no-explicit-any */
 /** Any plugin descriptor. */
 export type AnyPlugin = QuantizerPlugin | CoderPlugin | EvaluatorPlugin;
 
@@ -197,6 +201,8 @@ export function parseWithSchema<S extends z.ZodType>(pluginId: string, schema: S
 }
 
 function define<K extends PluginKind, S extends z.ZodType, T>(kind: K, spec: PluginSpec<S, T>, extra: object = {}): PluginDescriptor<K, z.output<S>, T> {
+  // The descriptor keeps the spec's factory itself, so `create` is called without `this`.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const { options, defaults, create, id, version, description } = spec;
   const descriptor: PluginDescriptor<K, z.output<S>, T> = Object.freeze({
     ...extra,

@@ -79,9 +79,9 @@ export async function buildTfjsArtifacts(
     modelTopology: j.modelTopology as io.ModelArtifacts["modelTopology"],
     format: j.format, generatedBy: j.generatedBy, convertedBy: j.convertedBy ?? undefined,
     weightSpecs: specs, weightData: data.buffer,
-    ...(j.signature ? { signature: j.signature as object } : {}),
+    ...(j.signature ? { signature: j.signature } : {}),
     ...(j.userDefinedMetadata ? { userDefinedMetadata: j.userDefinedMetadata as Record<string, object> } : {}),
-    ...(j.modelInitializer ? { modelInitializer: j.modelInitializer as object } : {}),
+    ...(j.modelInitializer ? { modelInitializer: j.modelInitializer } : {}),
   };
 }
 
@@ -113,7 +113,7 @@ export function tfjsInputSpecs(m: GraphModel | LayersModel): ModelInputSpec[] {
   return m.inputs.map((t) => {
     const dtype = t.dtype === "int32" ? "int32" : t.dtype === "bool" ? "bool" : "float32";
     if (t.dtype !== "float32" && t.dtype !== "int32" && t.dtype !== "bool") throw new FormatError(`model input "${printable(t.name)}" has dtype ${t.dtype}; quantforge feeds float32, int32 or bool inputs.`);
-    const shape = ((t.shape ?? []) as (number | null)[]).map((d) => (d === null || d < 0 ? null : d));
+    const shape = (t.shape ?? []).map((d) => (d === null || d < 0 ? null : d));
     return { name: graph ? t.name : stableLayerName(t.name), shape, dtype };
   });
 }

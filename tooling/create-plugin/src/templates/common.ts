@@ -202,7 +202,7 @@ run-time options. *Returns*: \`${n.Kind}Plugin<${n.options}>\`.${c.loadable ? ` 
 
 The pure kernel lives in \`src/${n.implFile}.ts\` and is exported for tests and reuse. The factory is
 \`create(options, host)\`: a plugin that needs another plugin takes it from \`host.registry\` by id
-instead of importing its package (see \`@quantforge/core\`'s README).${n.kind === "quantizer" ? " The descriptor's \`auto\` field offers the quantizer to \`auto\` as a candidate; auto names it in its \`auto/candidates\` diagnostic when it is loaded with \`--plugin\`." : ""}
+instead of importing its package (see \`@quantforge/core\`'s README).${n.kind === "quantizer" ? " The descriptor's `auto` field offers the quantizer to `auto` as a candidate; auto names it in its `auto/candidates` diagnostic when it is loaded with `--plugin`." : ""}
 
 ## Options
 
