@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import { cellOutcome, isQuantforgeError, runPipeline, type CoderPlugin, type ModelProbe, type QuantizerPlugin } from "@quantforge/core";
+import { cellOutcome, isQuantforgeError, runPipeline, type CoderPlugin, type QuantizerPlugin } from "@quantforge/core";
 import { normalizedSqnr } from "@quantforge/metrics";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
 import { uniformMseQuantizer } from "@quantforge/quantizer-uniform-mse";
