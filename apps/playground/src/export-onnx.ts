@@ -4,8 +4,8 @@ import { huffmanCoder } from "@quantforge/coder-huffman";
 import { encodeOnnxModel, type OnnxModel, type OnnxWeightOutput } from "@quantforge/io-onnx/browser";
 
 const CODERS: Record<string, Coder> = {
-  fixed: fixedCoder().create(fixedCoder().parseOptions({})) as unknown as Coder,
-  huffman: huffmanCoder().create(huffmanCoder().parseOptions({})) as unknown as Coder,
+  fixed: fixedCoder().create(fixedCoder().parseOptions({})),
+  huffman: huffmanCoder().create(huffmanCoder().parseOptions({})),
 };
 
 /** A cell's quantized model as an `.onnx` file. */

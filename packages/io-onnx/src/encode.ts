@@ -108,7 +108,7 @@ export async function encodeOnnxModel(model: OnnxModel, outputs: ReadonlyMap<str
   const edits: WireEdit[] = [];
   let roundedToHalf = 0;
   const floatFallback: { name: string; reason: string }[] = [];
-  const nbitsOk = options.target === "onnx-nbits" ? nbitsWeights(model) : new Map();
+  const nbitsOk = options.target === "onnx-nbits" ? nbitsWeights(model) : new Map<string, never>();
   const nbits: { name: string; bits: number; blockSize: number; zeroPoints: "none" | "uint8" | "float" }[] = [];
   for (const init of model.initializers) {
     const out = outputs.get(init.name);
