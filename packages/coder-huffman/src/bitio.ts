@@ -58,7 +58,10 @@ export class BitOut {
   get bitLength(): number {
     return this.pos * 8 + this.cnt;
   }
-  /** Flushes the partial byte (zero-padded) and returns a copy of the bytes. */
+  /**
+   * Flushes the partial byte (zero-padded) and returns the bytes: a view of the buffer, not a
+   * copy (a body of tens of megabytes is copied once, into the stream). Write nothing after it.
+   */
   finish(): Uint8Array {
     if (this.cnt > 0) {
       this.reserve(1);
@@ -66,7 +69,7 @@ export class BitOut {
       this.acc = 0;
       this.cnt = 0;
     }
-    return this.buf.slice(0, this.pos);
+    return this.buf.subarray(0, this.pos);
   }
 }
 

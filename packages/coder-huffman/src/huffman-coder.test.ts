@@ -182,3 +182,34 @@ describe("huffman coder rejects bad streams", () => {
     expect(() => coder.decode(reCrc(new Uint8Array(patched)))).toThrow(DecodeError);
   });
 });
+
+describe("decodeEncoded (the pipeline's round trip of a stream it just wrote)", () => {
+  it("returns what decode returns, reusing the known codes, dense and sparse", () => {
+    const codes = laplacianCodes(5000, 0.5, 64, 3);
+    const t = dense(codes, [50, 100]);
+    const s = coder.encode(t, cb(64));
+    const back = coder.decodeEncoded!(s, t);
+    expect(back).toEqual(coder.decode(s));
+    expect(back.codes).toBe(codes);
+    const sp: QuantizedTensor = { ...dense(codes.subarray(0, 100)), shape: [400], sparse: { positions: Uint32Array.from({ length: 100 }, (_, i) => i * 4) } };
+    const ss = coder.encode(sp, cb(64));
+    expect(coder.decodeEncoded!(ss, sp)).toEqual(coder.decode(ss));
+  });
+
+  it("decodes in full when the known codes are not what the stream holds", () => {
+    const codes = laplacianCodes(2000, 0.5, 32, 4);
+    const s = coder.encode(dense(codes), cb(32));
+    const other = codes.map((c) => (c + 1) % 32);
+    const back = coder.decodeEncoded!(s, dense(other));
+    expect(back.codes).not.toBe(other);
+    expect(back.codes).toEqual(codes);
+  });
+
+  it("still rejects a corrupted stream", () => {
+    const codes = laplacianCodes(1000, 0.5, 16, 5);
+    const t = dense(codes);
+    const s = coder.encode(t, cb(16)).slice();
+    s[s.length - 10]! ^= 1;
+    expect(() => coder.decodeEncoded!(s, t)).toThrow(DecodeError);
+  });
+});

@@ -1,6 +1,6 @@
 import { codebookSize, defineCoder, z, type Coder, type CoderPlugin } from "@quantforge/core";
 import { MAX_CODE_LENGTH } from "./huffman-impl.js";
-import { decodeHuffmanStream, encodeHuffmanStream } from "./stream-impl.js";
+import { decodeHuffmanStream, decodeHuffmanStreamEncoded, encodeHuffmanStream } from "./stream-impl.js";
 
 /** Options of the Huffman coder. */
 export const huffmanOptionsSchema = z.object({
@@ -46,6 +46,7 @@ export function huffmanCoder(defaults?: Partial<HuffmanOptionsInput>): CoderPlug
         id: "huffman",
         encode: (tensor, codebook) => encodeHuffmanStream(tensor, codebookSize(codebook), options.maxCodeLength),
         decode: (bytes, limits) => decodeHuffmanStream(bytes, limits),
+        decodeEncoded: (bytes, known, limits) => decodeHuffmanStreamEncoded(bytes, known, limits),
       };
     },
   });

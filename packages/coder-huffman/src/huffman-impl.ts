@@ -1,5 +1,6 @@
 import { DecodeError } from "@quantforge/core";
 import { BitIn, BitOut, expGolombBits } from "./bitio.js";
+import { SYMBOL_TABLE_LIMIT, symbolLengths } from "./symbol-tables-impl.js";
 
 /** Longest code the format allows (the decoder peeks at most 24 bits at a time). */
 export const MAX_CODE_LENGTH = 24;
@@ -408,17 +409,34 @@ export function writeSymbols(out: BitOut, c: SectionCode, values: Uint32Array): 
     for (let i = 0; i < n; i++) out.writeLong(values[i]!, w);
     return;
   }
-  const r = ranks(values, c.symbols);
-  const codes = canonicalCodes(c.lengths);
-  const lens = c.lengths;
+  const maxSym = c.symbols[c.symbols.length - 1]!;
+  if (maxSym < SYMBOL_TABLE_LIMIT) {
+    // Tables indexed by the symbol itself: no rank array (4 bytes per value) and no indirection.
+    writeWith(out, values, values, symbolLengths(c.symbols, c.lengths), symbolCodes(c));
+    return;
+  }
+  writeWith(out, values, ranks(values, c.symbols), c.lengths, canonicalCodes(c.lengths));
+}
+
+/** Canonical code of every symbol value up to the largest (0 for values that are not symbols). */
+function symbolCodes(c: SectionCode): Uint32Array {
+  const ranked = canonicalCodes(c.lengths);
+  const codes = new Uint32Array(c.symbols[c.symbols.length - 1]! + 1);
+  for (let r = 0; r < c.symbols.length; r++) codes[c.symbols[r]!] = ranked[r]!;
+  return codes;
+}
+
+/** The hot loop of {@link writeSymbols}: `index[i]` selects the length and code of `values[i]`. */
+function writeWith(out: BitOut, values: Uint32Array, index: Uint32Array, lens: Uint8Array, codes: Uint32Array): void {
+  const n = values.length;
   let total = 0;
-  for (let i = 0; i < n; i++) total += lens[r[i]!]!;
+  for (let i = 0; i < n; i++) total += lens[index[i]!]!;
   out.reserve(Math.ceil(total / 8) + 8);
   // Hot loop on locals: acc holds < 8 pending bits between symbols, so acc << 24 stays < 2^31.
   const buf = out.buf;
   let p = out.pos, acc = out.acc, cnt = out.cnt;
   for (let i = 0; i < n; i++) {
-    const s = r[i]!;
+    const s = index[i]!;
     const l = lens[s]!;
     acc = (acc << l) | codes[s]!;
     cnt += l;

@@ -2,6 +2,7 @@ import { ByteReader, ByteWriter, DecodeError, MAX_DIMS, checkedShapeSize, printa
 import { BitIn, BitOut } from "./bitio.js";
 import { designGaps, readGaps, writeGaps } from "./gaps-impl.js";
 import { alphabetOf, designSection, readSymbols, readTable, writeSymbols, writeTable } from "./huffman-impl.js";
+import { knownSymbolBits } from "./symbol-tables-impl.js";
 
 /** Magic bytes of a Huffman tensor stream. */
 export const HUFFMAN_MAGIC = "QFHU";
@@ -45,18 +46,18 @@ export function encodeHuffmanStream(t: QuantizedTensor, alphabetSize: number, ma
   writeSymbols(body, code, codes);
   const bodyBits = body.bitLength;
   const bodyBytes = body.finish();
-  const w = new ByteWriter(64 + bodyBytes.length);
+  // The body is referenced, not copied: finish(4) copies it once, with room for the CRC.
+  const w = new ByteWriter(64);
   for (let i = 0; i < 4; i++) w.u8(HUFFMAN_MAGIC.charCodeAt(i));
   w.u8(HUFFMAN_VERSION).u8(t.sparse ? FLAG_SPARSE : 0);
   w.str(t.name).str(t.codebook).varint(alphabetSize).varint(t.shape.length);
   for (const d of t.shape) w.varint(d);
   const gk = t.grouping.kind;
   w.u8(gk === "tensor" ? 0 : gk === "channel" ? 1 : 2).varint(gk === "channel" ? t.grouping.axis : gk === "group" ? t.grouping.size : 0);
-  w.varint(codes.length).varint(bodyBits).bytes(bodyBytes);
-  const head = w.finish();
-  const out = new Uint8Array(head.length + 4);
-  out.set(head);
-  new DataView(out.buffer).setUint32(head.length, crc32(head), true);
+  w.varint(codes.length).varint(bodyBits).ref(bodyBytes);
+  const out = w.finish(4);
+  const n = out.length - 4;
+  new DataView(out.buffer, out.byteOffset).setUint32(n, crc32(out, 0, n), true);
   return out;
 }
 
@@ -66,6 +67,22 @@ function corrupt(what: string): never {
 
 /** Decodes a stream written by {@link encodeHuffmanStream}; anything malformed is a {@link DecodeError}. */
 export function decodeHuffmanStream(bytes: Uint8Array, limits: DecodeLimits = {}): QuantizedTensor {
+  return decodeWith(bytes, limits, undefined);
+}
+
+/**
+ * {@link decodeHuffmanStream} of a stream `encodeHuffmanStream(known, …)` just returned (the
+ * pipeline's round trip, `Coder.decodeEncoded`): the header, CRC, gaps and table are read and
+ * checked as always, but when every code of `known` is a symbol of the stored table and their
+ * code lengths add up to exactly the body bits left, the codes are `known.codes` instead of a
+ * symbol-by-symbol decode. A canonical Huffman code is a prefix code, so that is what decoding
+ * gives. Otherwise the body is decoded in full.
+ */
+export function decodeHuffmanStreamEncoded(bytes: Uint8Array, known: QuantizedTensor, limits: DecodeLimits = {}): QuantizedTensor {
+  return decodeWith(bytes, limits, known.codes);
+}
+
+function decodeWith(bytes: Uint8Array, limits: DecodeLimits, known: Uint32Array | undefined): QuantizedTensor {
   if (bytes.length < 14) corrupt(`is only ${bytes.length} bytes`);
   for (let i = 0; i < 4; i++) if (bytes[i] !== HUFFMAN_MAGIC.charCodeAt(i)) throw new DecodeError("not a huffman stream (bad magic). Decode it with the coder that wrote it.");
   if (bytes[4] !== HUFFMAN_VERSION) throw new DecodeError(`huffman stream version ${bytes[4]} is not supported (this build reads version ${HUFFMAN_VERSION}). Use a matching quantforge.`);
@@ -110,9 +127,10 @@ export function decodeHuffmanStream(bytes: Uint8Array, limits: DecodeLimits = {}
     const positions = sparse ? readGaps(inp, count, total, left) : undefined;
     const code = readTable(inp, alphabetSize, left);
     if (code.symbols.length > 1 && count > left()) corrupt(`declares ${count} codes in ${left()} remaining bits`);
-    const codes = new Uint32Array(count);
-    readSymbols(inp, code, codes, count);
-    if (inp.bitsConsumed(start) !== bodyBits) corrupt(`has ${bodyBits - inp.bitsConsumed(start)} bits left over after its codes`);
+    const knownBits = known && known.length === count ? knownSymbolBits(code.symbols, code.lengths, code.raw, known) : -1;
+    const codes = knownBits >= 0 && knownBits === left() ? known! : new Uint32Array(count);
+    if (codes !== known) readSymbols(inp, code, codes, count);
+    if (codes !== known && inp.bitsConsumed(start) !== bodyBits) corrupt(`has ${bodyBits - inp.bitsConsumed(start)} bits left over after its codes`);
     const pad = bodyBytes * 8 - bodyBits;
     if (pad > 0 && (bytes[bodyEnd - 1]! & ((1 << pad) - 1)) !== 0) corrupt("has non-zero padding bits");
     return { name, shape, codebook, grouping, codes, ...(positions ? { sparse: { positions } } : {}) };

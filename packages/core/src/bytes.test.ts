@@ -17,6 +17,25 @@ const itemArb: fc.Arbitrary<Item> = fc.oneof(
   fc.float32Array({ maxLength: 10, noNaN: true }).map((v) => ({ t: "f32array" as const, v })),
 );
 
+describe("ByteWriter.ref and finish(extra)", () => {
+  it("gives the same bytes as copying, for any mix of small writes and referenced arrays of any size", () => {
+    const sizeArb = fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 4090, max: 9000 }));
+    fc.assert(fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 2 ** 32 - 1 }), sizeArb), { maxLength: 12 }), fc.integer({ min: 0, max: 8 }), (items, extra) => {
+      const a = new ByteWriter(16), b = new ByteWriter(16);
+      for (const [v, n] of items) {
+        const arr = Uint8Array.from({ length: n }, (_, i) => (v + i * 7) & 0xff);
+        a.u32(v).bytes(arr);
+        b.u32(v).ref(arr);
+        expect(b.length).toBe(a.length);
+      }
+      const copied = a.finish(), referenced = b.finish(extra);
+      expect(referenced.length).toBe(copied.length + extra);
+      expect(referenced.subarray(0, copied.length)).toEqual(copied);
+      expect([...referenced.subarray(copied.length)]).toEqual(new Array(extra).fill(0));
+    }));
+  });
+});
+
 describe("ByteWriter / ByteReader", () => {
   it("round-trip any sequence of values, growing past the initial capacity", () => {
     fc.assert(fc.property(fc.array(itemArb, { maxLength: 60 }), (items) => {

@@ -3,48 +3,88 @@ import { DecodeError } from "./errors.js";
 /** One encoder for every string written (a fresh TextEncoder per string showed in profiles of 60,000-tensor files). */
 const UTF8 = new TextEncoder();
 
-/** A growable little-endian byte writer. */
+/** Arrays shorter than this are copied by {@link ByteWriter.ref}: a separate part would cost more than the copy. */
+const REF_MIN = 1 << 12;
+
+/**
+ * A growable little-endian byte writer. Large sections added with {@link ByteWriter.ref} are
+ * kept by reference and copied once, into the exact-size output of {@link ByteWriter.finish}:
+ * a container of coded streams is assembled with one copy of each stream, not one per doubling
+ * of a growing buffer plus two more at the end.
+ */
 export class ByteWriter {
   private buf: Uint8Array;
   private view: DataView;
-  /** Bytes written so far. */
-  length = 0;
-  constructor(initial = 1024) {
+  /** Bytes written into `buf`, the current buffer of small writes. */
+  private pos = 0;
+  /** Finished sections in order: filled buffers and referenced arrays. */
+  private readonly parts: Uint8Array[] = [];
+  private partBytes = 0;
+  constructor(private readonly initial = 1024) {
     this.buf = new Uint8Array(Math.max(16, initial));
     this.view = new DataView(this.buf.buffer);
   }
+  /** Bytes written so far. */
+  get length(): number { return this.partBytes + this.pos; }
   private ensure(n: number): void {
-    if (this.length + n <= this.buf.length) return;
+    if (this.pos + n <= this.buf.length) return;
     let cap = this.buf.length * 2;
-    while (cap < this.length + n) cap *= 2;
+    while (cap < this.pos + n) cap *= 2;
     const next = new Uint8Array(cap);
-    next.set(this.buf.subarray(0, this.length));
+    next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
     this.view = new DataView(next.buffer);
   }
-  u8(v: number): this { this.ensure(1); this.buf[this.length++] = v; return this; }
-  u16(v: number): this { this.ensure(2); this.view.setUint16(this.length, v, true); this.length += 2; return this; }
-  u32(v: number): this { this.ensure(4); this.view.setUint32(this.length, v >>> 0, true); this.length += 4; return this; }
-  f32(v: number): this { this.ensure(4); this.view.setFloat32(this.length, v, true); this.length += 4; return this; }
-  f64(v: number): this { this.ensure(8); this.view.setFloat64(this.length, v, true); this.length += 8; return this; }
+  u8(v: number): this { this.ensure(1); this.buf[this.pos++] = v; return this; }
+  u16(v: number): this { this.ensure(2); this.view.setUint16(this.pos, v, true); this.pos += 2; return this; }
+  u32(v: number): this { this.ensure(4); this.view.setUint32(this.pos, v >>> 0, true); this.pos += 4; return this; }
+  f32(v: number): this { this.ensure(4); this.view.setFloat32(this.pos, v, true); this.pos += 4; return this; }
+  f64(v: number): this { this.ensure(8); this.view.setFloat64(this.pos, v, true); this.pos += 8; return this; }
   /** Unsigned LEB128 varint (values < 2^53). */
   varint(v: number): this {
     this.ensure(8);
-    while (v >= 0x80) { this.buf[this.length++] = (v % 0x80) | 0x80; v = Math.floor(v / 0x80); this.ensure(1); }
-    this.buf[this.length++] = v;
+    while (v >= 0x80) { this.buf[this.pos++] = (v % 0x80) | 0x80; v = Math.floor(v / 0x80); this.ensure(1); }
+    this.buf[this.pos++] = v;
     return this;
   }
-  bytes(b: Uint8Array): this { this.ensure(b.length); this.buf.set(b, this.length); this.length += b.length; return this; }
+  /** Appends a copy of `b`. */
+  bytes(b: Uint8Array): this { this.ensure(b.length); this.buf.set(b, this.pos); this.pos += b.length; return this; }
+  /**
+   * Appends `b` by reference: it is copied once, by {@link finish}. The caller must not change
+   * `b` before then (coded streams are never changed once returned).
+   */
+  ref(b: Uint8Array): this {
+    if (b.length < REF_MIN) return this.bytes(b);
+    if (this.pos > 0) {
+      this.parts.push(this.buf.subarray(0, this.pos));
+      this.partBytes += this.pos;
+      this.buf = new Uint8Array(Math.max(16, this.initial));
+      this.view = new DataView(this.buf.buffer);
+      this.pos = 0;
+    }
+    this.parts.push(b);
+    this.partBytes += b.length;
+    return this;
+  }
   /** Length-prefixed UTF-8 string. */
   str(s: string): this { const b = UTF8.encode(s); this.varint(b.length); return this.bytes(b); }
   /** Float32 array, raw little-endian. */
   f32array(a: Float32Array): this {
     this.ensure(a.length * 4);
-    for (let i = 0; i < a.length; i++) { this.view.setFloat32(this.length, a[i]!, true); this.length += 4; }
+    for (let i = 0; i < a.length; i++) { this.view.setFloat32(this.pos, a[i]!, true); this.pos += 4; }
     return this;
   }
-  /** A copy of the written bytes. */
-  finish(): Uint8Array { return this.buf.slice(0, this.length); }
+  /**
+   * The written bytes in one new array, with `extra` zero bytes after them (room for a trailer
+   * such as a checksum, without another copy).
+   */
+  finish(extra = 0): Uint8Array {
+    const out = new Uint8Array(this.length + extra);
+    let o = 0;
+    for (const p of this.parts) { out.set(p, o); o += p.length; }
+    out.set(this.buf.subarray(0, this.pos), o);
+    return out;
+  }
 }
 
 /** A bounds-checked little-endian reader: every overrun is a {@link DecodeError}, never a crash. */

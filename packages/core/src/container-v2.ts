@@ -104,7 +104,7 @@ export function writeCompactBody(w: ByteWriter, qm: QuantizedModel, coder: Coder
     if (!cb) throw new InvalidQuantizedError(`tensor "${t.name}" refers to a missing codebook "${t.codebook}". Every referenced codebook must be in the model.`);
     w.u8(tagsByte(t)).varint(index.get(t.name)!).varint(layerCode(t.name, t.layer, undefined, index, lc)).varint(cbIndex.get(t.codebook)!);
     const s = coder.encode({ ...t, name: "", codebook: "" }, { ...cb, id: "" });
-    w.varint(s.length).bytes(s);
+    w.varint(s.length).ref(s);
     const count = shapeSize(t.shape);
     const share = (cbBytes.get(t.codebook) ?? 0) * (count / Math.max(1, users.get(t.codebook)!));
     tensors.push({ name: t.name, count, streamBytes: s.length, bytes: s.length + share });

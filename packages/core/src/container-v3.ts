@@ -66,7 +66,7 @@ export function writeGroupedBody(w: ByteWriter, qm: QuantizedModel, group: Group
     const cb = qm.codebooks[ci]!;
     const g = group.encodeGroup(list.map((i) => ({ ...qm.tensors[i]!, name: "", codebook: "" })), { ...cb, id: "" });
     const before = w.length;
-    w.varint(g.bytes.length).bytes(g.bytes);
+    w.varint(g.bytes.length).ref(g.bytes);
     const lengthBytes = w.length - before - g.bytes.length;
     const users = list.reduce((a, i) => a + shapeSize(qm.tensors[i]!.shape), 0);
     for (const [k, i] of list.entries()) {

@@ -62,6 +62,14 @@ export interface EncodeContainerOptions {
   readonly version?: 1 | 2 | 3;
 }
 
+/** The written body and its CRC-32 in one exact-size array: the streams are copied once, the CRC read once. */
+function withCrc(w: ByteWriter): Uint8Array {
+  const out = w.finish(4);
+  const n = out.length - 4;
+  new DataView(out.buffer, out.byteOffset).setUint32(n, crc32(out, 0, n), true);
+  return out;
+}
+
 /** Codes a quantized model into a `.qf` container with `coder`; sizes are the real byte counts. */
 export function encodeContainer(qm: QuantizedModel, coder: Coder, metadata: Record<string, unknown> = {}, options: EncodeContainerOptions = {}): EncodedModel {
   const version = options.version ?? (coder.group ? GROUPED_CONTAINER_VERSION : COMPACT_CONTAINER_VERSION);
@@ -73,10 +81,7 @@ export function encodeContainer(qm: QuantizedModel, coder: Coder, metadata: Reco
     for (let i = 0; i < 4; i++) w.u8(CONTAINER_MAGIC.charCodeAt(i));
     w.u16(version).u16(CODEBOOK_TABLE_FLAG).str(coder.id).str(JSON.stringify(meta));
     const part = version === GROUPED_CONTAINER_VERSION ? writeGroupedBody(w, qm, coder.group!, order) : writeCompactBody(w, qm, coder, order);
-    const body = w.finish();
-    const out = new Uint8Array(body.length + 4);
-    out.set(body);
-    new DataView(out.buffer).setUint32(body.length, crc32(body), true);
+    const out = withCrc(w);
     const streams = part.tensors.reduce((a, t) => a + t.streamBytes, 0);
     return { bytes: out, size: { totalBytes: out.length, headerBytes: out.length - part.codebookBytes - streams - part.passthroughBytes, ...part } };
   }
@@ -103,7 +108,7 @@ export function encodeContainer(qm: QuantizedModel, coder: Coder, metadata: Reco
     if (!cb) throw new InvalidQuantizedError(`tensor "${t.name}" refers to a missing codebook "${t.codebook}". Every referenced codebook must be in the model.`);
     writeTags(w, t);
     const s = coder.encode(t, cb);
-    w.varint(s.length).bytes(s);
+    w.varint(s.length).ref(s);
     streamTotal += s.length;
     const count = shapeSize(t.shape);
     const share = (cbBytes.get(t.codebook) ?? 0) * (count / Math.max(1, users.get(t.codebook)!));
@@ -119,10 +124,7 @@ export function encodeContainer(qm: QuantizedModel, coder: Coder, metadata: Reco
     w.f32array(t.data);
   }
   const passthroughBytes = w.length - beforePt;
-  const body = w.finish();
-  const out = new Uint8Array(body.length + 4);
-  out.set(body);
-  new DataView(out.buffer).setUint32(body.length, crc32(body), true);
+  const out = withCrc(w);
   const codebookBytes = [...cbBytes.values()].reduce((a, b) => a + b, 0);
   return {
     bytes: out,
