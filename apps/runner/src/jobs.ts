@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { createRunContext, patternSelector, type ModelProbe, type PipelineResult, type TensorSelector, type WeightSet } from "@quantforge/core";
+import { createRunContext, patternSelector, type ModelProbe, type PipelineResult, type TensorSelector, type TensorWorkers, type WeightSet } from "@quantforge/core";
 import { createRunContainer } from "./container.js";
 import { compilePatterns } from "./options.js";
 import type { CliProgress } from "./progress.js";
@@ -16,8 +16,11 @@ export const DEFAULT_EVALUATORS: readonly string[] = ["sqnr", "size"];
 export interface BoundJob {
   readonly job: RunJob;
   readonly prepared: PreparedRun;
-  /** Runs on `weights`; with `model`, its capabilities (forward pass, data, …) are available too. */
-  run(weights: WeightSet, model?: ModelProbe): Promise<PipelineResult>;
+  /**
+   * Runs on `weights`; with `model`, its capabilities (forward pass, data, …) are available too;
+   * with `workers`, per-tensor quantizers run on other threads (same results).
+   */
+  run(weights: WeightSet, model?: ModelProbe, workers?: TensorWorkers): Promise<PipelineResult>;
 }
 
 /**
@@ -29,7 +32,7 @@ export function bindJob(rt: Runtime, config: RunConfig, seed: number, progress?:
   const child = createRunContainer(rt.container, config, ctx);
   const job = child.resolve(RunJob);
   const prepared = job.prepare();
-  return { job, prepared, run: (weights, model) => job.execute(weights, prepared, model) };
+  return { job, prepared, run: (weights, model, workers) => job.execute(weights, prepared, model, workers) };
 }
 
 /** Builds the tensor selector from `--include`/`--exclude`/`--all-tensors` (undefined = core default). */

@@ -2,7 +2,7 @@ import { inject, injectable } from "tsyringe";
 import {
   PLUGIN_REGISTRY, RUN_CONFIG, RUN_CONTEXT, createHost, runPipeline,
   type Coder, type CoderPlugin, type Evaluator, type EvaluatorPlugin, type PipelineResult, type PluginRegistry,
-  type ModelProbe, type Quantizer, type QuantizerPlugin, type RunContext, type TensorSelector, type WeightSet,
+  type ModelProbe, type Quantizer, type QuantizerPlugin, type RunContext, type TensorSelector, type TensorWorkers, type WeightSet,
 } from "@quantforge/core";
 import { optionsEntry } from "./recorded-options.js";
 
@@ -70,7 +70,7 @@ export class RunJob {
    * records the input's tensor order (so `decode` restores the file in the same order) and the
    * validated quantizer options that differ from the defaults (recorded-options.ts).
    */
-  async execute(weights: WeightSet, prepared: PreparedRun = this.prepare(), model?: ModelProbe): Promise<PipelineResult> {
+  async execute(weights: WeightSet, prepared: PreparedRun = this.prepare(), model?: ModelProbe, workers?: TensorWorkers): Promise<PipelineResult> {
     const metadata = { tensorOrder: weights.map((t) => t.name), ...optionsEntry(prepared.quantizer.plugin, prepared.quantizer.options), ...this.config.metadata };
     const r = await runPipeline({
       weights,
@@ -80,7 +80,7 @@ export class RunJob {
       coder: prepared.coder.instance,
       evaluators: prepared.evaluators.map((e) => e.instance),
       select: this.config.select,
-      options: { seed: this.ctx.seed, progress: this.ctx.progress, signal: this.ctx.signal, metadata, ...(this.config.allowEmpty ? { allowEmpty: true } : {}) },
+      options: { seed: this.ctx.seed, progress: this.ctx.progress, signal: this.ctx.signal, metadata, ...(this.config.allowEmpty ? { allowEmpty: true } : {}), ...(workers ? { workers } : {}) },
     });
     // runPipeline only sees the instance; report the validated options (defaults applied).
     return { ...r, quantizer: { id: r.quantizer.id, options: prepared.quantizer.options } };

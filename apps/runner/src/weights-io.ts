@@ -10,9 +10,10 @@ import { guardOutput, type OutputOptions } from "./output.js";
  * bare tfjs weights manifest (`*weights_manifest.json`: every float32 weight, tfjs's own
  * uint8/uint16/float16 storage dequantized, roles from names and shapes) read by io-tfjs.
  */
-export async function readWeights(path: string): Promise<WeightSet> {
+export async function readWeights(path: string, options: { shared?: boolean } = {}): Promise<WeightSet> {
   if (isWeightsManifestPath(path)) return loadTfjsWeights(path);
-  return loadSafetensors(path);
+  // Shared memory lets the --threads pool read safetensors tensors in place.
+  return loadSafetensors(path, options.shared ? { shared: true } : {});
 }
 
 /**

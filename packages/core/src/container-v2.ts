@@ -1,4 +1,5 @@
 import { ByteReader, ByteWriter } from "./bytes.js";
+import { compactStreamInput } from "./tensor-workers.js";
 import { checkedShapeSize, DECODED_BYTES_PER_ELEMENT, MAX_DIMS } from "./budget.js";
 import type { Codebook } from "./codebook.js";
 import { readCodebook } from "./codebook-io.js";
@@ -103,7 +104,7 @@ export function writeCompactBody(w: ByteWriter, qm: QuantizedModel, coder: Coder
     const cb = cbs.get(t.codebook);
     if (!cb) throw new InvalidQuantizedError(`tensor "${t.name}" refers to a missing codebook "${t.codebook}". Every referenced codebook must be in the model.`);
     w.u8(tagsByte(t)).varint(index.get(t.name)!).varint(layerCode(t.name, t.layer, undefined, index, lc)).varint(cbIndex.get(t.codebook)!);
-    const s = coder.encode({ ...t, name: "", codebook: "" }, { ...cb, id: "" });
+    const s = coder.encode(...compactStreamInput(t, cb));
     w.varint(s.length).ref(s);
     const count = shapeSize(t.shape);
     const share = (cbBytes.get(t.codebook) ?? 0) * (count / Math.max(1, users.get(t.codebook)!));

@@ -49,6 +49,8 @@ export { printable } from "./printable.js";
 export type { TensorSelector, SelectionTally } from "./selection.js";
 export { runPipeline, pipeline, PipelineBuilder } from "./pipeline.js";
 export type { PipelineOptions, PipelineResult } from "./pipeline.js";
+export { compactStreamInput, precodedCoder } from "./tensor-workers.js";
+export type { TensorWorkers, WorkerQuantization } from "./tensor-workers.js";
 export { summarizeRun } from "./report.js";
 export type { RunSummary, TensorRow } from "./report.js";
 export { compare } from "./compare.js";

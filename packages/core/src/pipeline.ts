@@ -9,6 +9,7 @@ import type { QuantizedModel, QuantizedTensor } from "./quantized.js";
 import { standaloneHost } from "./registry.js";
 import { assertSomethingToQuantize, defaultSelector, tallySelection, type TensorSelector } from "./selection.js";
 import { assertWeightSet, type WeightSet } from "./tensor.js";
+import { precodedCoder, type TensorWorkers } from "./tensor-workers.js";
 import { assertQuantizedModel } from "./validate.js";
 
 /** Options of one pipeline run. */
@@ -21,6 +22,11 @@ export interface PipelineOptions {
   readonly metadata?: Record<string, unknown>;
   /** Run even when the selection picks no tensor (else `QF_NOTHING_TO_QUANTIZE`). */
   readonly allowEmpty?: boolean;
+  /**
+   * Other threads for per-tensor quantizers (and their streams); results are checked like the
+   * quantizer's own and are bit-identical to quantizing on this thread.
+   */
+  readonly workers?: TensorWorkers;
 }
 
 /** Everything one run produced. */
@@ -172,7 +178,8 @@ export async function runPipeline(args: {
   const evaluators = (args.evaluators ?? []).map((e) => resolve<Evaluator>(e, hostOf));
   for (const e of evaluators) requireCapabilities(e.id, args.model, e.needs ?? []);
   throwIfAborted(ctx);
-  const q = await quantizer.quantize(selected, ctx);
+  const ahead = quantizer.perTensor && opts.workers ? await opts.workers.quantize(quantizer, selected, ctx) : undefined;
+  const q = ahead?.model ?? await quantizer.quantize(selected, ctx);
   assertQuantizedModel(q, selected);
   const full: QuantizedModel = { ...q, passthrough: [...(q.passthrough ?? []), ...others] };
   let quantized = full;
@@ -182,7 +189,7 @@ export async function runPipeline(args: {
     const coder = resolve<Coder>(args.coder, hostOf);
     coderInfo = { id: coder.id };
     throwIfAborted(ctx);
-    const trip = roundTripCoder(coder);
+    const trip = roundTripCoder(precodedCoder(coder, ahead?.streams));
     encoded = encodeContainer(full, trip, { quantizer: quantizer.id, seed: ctx.seed, ...opts.metadata });
     const back = decodeContainer(encoded.bytes, () => trip).model;
     assertSameCodes(full, back, coder.id);

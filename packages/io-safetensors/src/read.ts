@@ -13,6 +13,12 @@ export interface ReadTensorOptions {
    * @default 8_388_608 (8 MiB)
    */
   readonly chunkBytes?: number;
+  /**
+   * Allocate each tensor's values in a `SharedArrayBuffer`, so worker threads read them in place
+   * (no copy when posted). The values are the same either way.
+   * @default false
+   */
+  readonly shared?: boolean;
 }
 
 /** Options of {@link streamSafetensors} and {@link loadSafetensors}. */
@@ -37,9 +43,9 @@ function truncated(name: string, label: string): FormatError {
 }
 
 /** Allocates the output, turning V8's RangeError for huge tensors into a typed error. */
-function allocate(count: number, name: string): Float32Array {
+function allocate(count: number, name: string, shared = false): Float32Array {
   try {
-    return new Float32Array(count);
+    return shared ? new Float32Array(new SharedArrayBuffer(count * 4)) : new Float32Array(count);
   } catch (e) {
     throw new IoError(`tensor "${name}" (${count} values) is too large to hold in memory at once. Read it piecewise with readTensorChunks.`, e);
   }
@@ -150,7 +156,7 @@ async function readTensorWith(source: string | FileHandle, entry: SafetensorsTen
   const chunkBytes = sizeOption("chunkBytes", options.chunkBytes, DEFAULT_CHUNK_BYTES);
   return withHandle(source, async (fh, label) => {
     const count = checkEntry(entry, label);
-    const data = allocate(count, entry.name);
+    const data = allocate(count, entry.name, options.shared === true);
     await readRange(fh, entry, 0, data, chunkBytes, label, readAt);
     return { name: entry.name, shape: entry.shape.slice(), data };
   });

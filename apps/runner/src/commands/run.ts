@@ -1,7 +1,7 @@
 import { parseInputRanges } from "@quantforge/datasets";
 import { basename } from "node:path";
 import type { Command } from "commander";
-import { printable, type Metric } from "@quantforge/core";
+import { printable, type Metric, type PipelineResult, type TensorWorkers } from "@quantforge/core";
 import { OUTPUT_FLAG } from "@quantforge/evaluator-fidelity";
 import { modelAccuracySummary, type ModelAccuracySummary } from "@quantforge/evaluator-accuracy";
 import { UsageError } from "../errors.js";
@@ -12,6 +12,9 @@ import { fmt, guardOutput, printJson, writeFileAtomic } from "../output.js";
 import { createProgress } from "../progress.js";
 import { buildRunReport, renderRunReport } from "../report.js";
 import type { Runtime } from "../runtime.js";
+import type { PluginChoice } from "../run-job.js";
+import type { TensorPool } from "../threads/pool.js";
+import { THREADS_HELP, parseThreads } from "../threads/parallel.js";
 import { decodedMetadata, readWeights, writeWeights } from "../weights-io.js";
 
 /** Flags of `quantforge run`. */
@@ -39,6 +42,8 @@ export interface RunFlags {
   exclude: string[];
   allTensors?: boolean;
   allowEmpty?: boolean;
+  /** `--threads <n>`: worker threads for per-tensor quantizers (default: available parallelism). */
+  threads?: string;
 }
 
 /**
@@ -84,6 +89,13 @@ export function renderFidelityLine(metrics: readonly Metric[]): string {
   return `model outputs: relative error ${fmt(all.value, 6)}, worst output ${worst?.value === null ? `– (${worst.reason ?? "undefined"})` : fmt(worst?.value ?? null, 6)}${per.length > 0 ? ` (${per.join(", ")})` : ""}\n${flags}`;
 }
 
+/** Starts the `--threads` pool (its module is imported only here) and its pipeline hook. */
+async function startPool(rt: Runtime, threads: number, config: { quantizer: PluginChoice; coder: PluginChoice }): Promise<{ pool: TensorPool; workers: TensorWorkers }> {
+  const { TensorPool, poolWorkers } = await import("../threads/index.js");
+  const pool = new TensorPool(threads, rt.pluginSources);
+  return { pool, workers: poolWorkers(pool, { quantizer: config.quantizer, coder: config.coder }) };
+}
+
 /** `quantforge run`: one pipeline on a weights file; a table, or one JSON object with --json. */
 export function register(program: Command, rt: Runtime): void {
   program
@@ -108,8 +120,10 @@ export function register(program: Command, rt: Runtime): void {
     .option("--exclude <regex>", "keep tensors whose name matches in float32 (repeatable)", collect, [])
     .option("--all-tensors", "quantize every tensor, biases included")
     .option("--allow-empty", "run even when no tensor is selected (else QF_NOTHING_TO_QUANTIZE, exit 2)")
+    .option("--threads <n>", THREADS_HELP)
     .action(async (flags: RunFlags) => {
       const seed = parseSeed(flags.seed);
+      const threads = parseThreads(flags.threads);
       if ((flags.weights === undefined) === (flags.model === undefined)) throw new UsageError("give exactly one input: --weights <file.safetensors> or --model <id|model.json|model.onnx>.");
       const select = selectorFromFlags(flags);
       const inputShapes = parseInputShapes(flags.inputShape);
@@ -130,20 +144,31 @@ export function register(program: Command, rt: Runtime): void {
       const outOpts = { inputs: flags.out !== undefined ? [...inputs, flags.out] : inputs };
       if (flags.out !== undefined) await guardOutput(flags.out, { inputs, flag: "--out" });
       if (flags.decodedOut !== undefined) await guardOutput(flags.decodedOut, { ...outOpts, flag: "--decoded-out" });
-      const probe = flags.model !== undefined ? await models!.loadAnyModel(flags.model, { ...(flags.data !== undefined ? { data: flags.data } : {}), inputShapes, inputRanges: parseInputRanges(flags.inputRange) }) : undefined;
-      const weights = probe ? probe.weights : await readWeights(flags.weights!);
-      let result;
+      // The pool (and its module) only for a weights file and more than one thread; its workers
+      // start now and hash the input while this thread reads the weights.
+      const pool = flags.weights !== undefined && threads > 1 ? await startPool(rt, threads, config) : undefined;
+      const inputHash = pool ? pool.pool.sha256(flags.weights!) : undefined;
+      inputHash?.catch(() => undefined);
+      let probe: Awaited<ReturnType<NonNullable<typeof models>["loadAnyModel"]>> | undefined;
+      let result: PipelineResult, sha256: string | undefined;
       try {
-        result = await job.run(weights, probe);
+        probe = flags.model !== undefined ? await models!.loadAnyModel(flags.model, { ...(flags.data !== undefined ? { data: flags.data } : {}), inputShapes, inputRanges: parseInputRanges(flags.inputRange) }) : undefined;
+        try {
+          const weights = probe ? probe.weights : await readWeights(flags.weights!, { shared: pool !== undefined });
+          result = await job.run(weights, probe, pool?.workers);
+          sha256 = probe ? undefined : await (inputHash ?? sha256File(flags.weights!));
+        } finally {
+          progress.done();
+          await models?.disposeModel(probe);
+        }
       } finally {
-        progress.done();
-        await models?.disposeModel(probe);
+        await pool?.pool.close();
       }
       if (flags.out !== undefined) await writeFileAtomic(flags.out, result.encoded!.bytes, { inputs, flag: "--out" });
       if (flags.decodedOut !== undefined) await writeWeights(flags.decodedOut, result.decoded, decodedMetadata(result.coder?.id ?? "none", result.quantizer.id), { ...outOpts, flag: "--decoded-out" });
       const p = job.prepared;
       const report = buildRunReport(result, {
-        input: probe ? { model: probe.id, data: flags.data ?? (reference ? "embedded" : null) } : { file: basename(flags.weights!), sha256: await sha256File(flags.weights!) },
+        input: probe ? { model: probe.id, data: flags.data ?? (reference ? "embedded" : null) } : { file: basename(flags.weights!), sha256: sha256! },
         versions: {
           quantizer: p.quantizer.plugin.version,
           coder: p.coder.plugin.version,

@@ -1,0 +1,52 @@
+import { availableParallelism } from "node:os";
+import { throwIfAborted, type QuantizedModel, type TensorWorkers, type WeightTensor } from "@quantforge/core";
+import { UsageError } from "../errors.js";
+import type { PluginChoice } from "../run-job.js";
+import type { TensorPool } from "./pool.js";
+import type { WireTensor } from "./protocol.js";
+
+/** `--threads` help text. */
+export const THREADS_HELP = "threads for per-tensor quantizers: 1 runs on the main thread, n > 1 adds n worker threads (same results; default: the available parallelism)";
+
+/** Parses `--threads` (default: the machine's available parallelism). */
+export function parseThreads(raw: string | undefined): number {
+  if (raw === undefined) return availableParallelism();
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || n < 1 || n > 64) throw new UsageError(`--threads "${raw}" is not an integer in 1…64. Pass the number of threads (1 = no worker threads).`);
+  return n;
+}
+
+/** The tensor as posted: its values are shared when they live in a SharedArrayBuffer, else copied. */
+function wireTensor(t: WeightTensor): WireTensor {
+  return { name: t.name, shape: t.shape, ...(t.role ? { role: t.role } : {}), ...(t.layer ? { layer: t.layer } : {}), ...(t.layerKind ? { layerKind: t.layerKind } : {}), data: t.data };
+}
+
+/**
+ * The pipeline's {@link TensorWorkers} on a {@link TensorPool}: every tensor of a per-tensor
+ * quantizer (given by the same id and raw options as the run's) is quantized — and its stream
+ * coded with the run's coder — on a worker; results are taken in input order, so codebooks,
+ * tensors, diagnostics and progress come out exactly as on one thread.
+ */
+export function poolWorkers(pool: TensorPool, choice: { readonly quantizer: PluginChoice; readonly coder: PluginChoice | null }): TensorWorkers {
+  return {
+    async quantize(quantizer, weights, ctx) {
+      // A model's capabilities (forward passes, data) stay on the main thread.
+      if (quantizer.id !== choice.quantizer.id || ctx.model !== undefined || (quantizer.needs ?? []).length > 0) return undefined;
+      const pending = weights.map((t) => pool.quantize({ quantizer: choice.quantizer, coder: choice.coder, seed: ctx.seed, tensor: wireTensor(t) }));
+      // Every promise gets a handler now: a later failure must not surface as an unhandled rejection.
+      for (const p of pending) p.catch(() => undefined);
+      const codebooks: QuantizedModel["codebooks"][number][] = [], tensors: QuantizedModel["tensors"][number][] = [];
+      const streams = new Map<Uint32Array, Uint8Array>();
+      for (let i = 0; i < pending.length; i++) {
+        const r = await pending[i]!;
+        throwIfAborted(ctx);
+        for (const d of r.diagnostics) ctx.diagnostics.report(d);
+        codebooks.push(...r.model.codebooks);
+        tensors.push(...r.model.tensors);
+        if (r.stream && r.model.tensors.length === 1) streams.set(r.model.tensors[0]!.codes, r.stream);
+        ctx.progress.update(quantizer.id, i + 1, weights.length);
+      }
+      return { model: { codebooks, tensors }, streams };
+    },
+  };
+}

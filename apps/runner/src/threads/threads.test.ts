@@ -1,0 +1,68 @@
+import { readFile } from "node:fs/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadSafetensors, saveSafetensors } from "@quantforge/io-safetensors";
+import { cli, errorCode, tempDir } from "../__tests__/harness.js";
+
+/**
+ * `run --threads n > 1`: per-tensor quantizers run in worker threads (from source here: the
+ * workers register tsx), each coding its tensor's container stream ahead. Codes, container
+ * bytes, decoded weights and the report must equal `--threads 1` exactly.
+ */
+let t: Awaited<ReturnType<typeof tempDir>>;
+let weights: string;
+beforeAll(async () => {
+  t = await tempDir();
+  weights = t.path("w.safetensors");
+  const synth = t.path("synth.safetensors");
+  const r = await cli(["synth", "--out", synth, "--seed", "11", "--tensors", "fc1:96x80:0.05,fc1.bias:96:0.01,fc2:10x96:0.2,conv:8x3x3x3:0.1,fc3:200x64:0.02"]);
+  expect(r.code, r.err).toBe(0);
+  // Plus constant layers between the others: the quantizers report diagnostics on them, which
+  // must come out in the same order from the workers.
+  const ws = await loadSafetensors(synth);
+  const flat = { name: "flat", shape: [16, 16], data: new Float32Array(256).fill(0.25) };
+  const zeros = { name: "zeros", shape: [8, 32], data: new Float32Array(256) };
+  await saveSafetensors(weights, [...ws.slice(0, 2), flat, ...ws.slice(2, 4), zeros, ...ws.slice(4)]);
+});
+afterAll(async () => { await t.cleanup(); });
+
+type Run = { json: Record<string, unknown>; container: Buffer; decoded: Buffer; err: string };
+async function run(args: readonly string[], threads: number, tag: string): Promise<Run> {
+  const out = t.path(`${tag}-t${threads}.qf`), decodedOut = t.path(`${tag}-t${threads}.safetensors`);
+  const r = await cli(["run", "--weights", weights, ...args, "--seed", "7", "--threads", String(threads), "--out", out, "--decoded-out", decodedOut, "--json"]);
+  expect(r.code, r.err).toBe(0);
+  const json = JSON.parse(r.out) as Record<string, unknown> & { out: { file: string } };
+  return { json: { ...json, out: { ...json.out, file: "" } }, container: await readFile(out), decoded: await readFile(decodedOut), err: r.err };
+}
+
+describe("run --threads", () => {
+  const cases: [string, string[]][] = [
+    ["rtn-channel-fixed", ["--quantizer", "rtn", "--bits", "4", "--option", "granularity=channel", "--coder", "fixed"]],
+    ["uniform-mse-huffman", ["--quantizer", "uniform-mse", "--bits", "3", "--coder", "huffman"]],
+    ["rtn-group-rans", ["--quantizer", "rtn", "--bits", "5", "--option", "granularity=group", "--option", "groupSize=32", "--coder", "rans"]],
+  ];
+  for (const [tag, args] of cases) {
+    it(`--threads 2 gives the bytes and report of --threads 1 (${tag})`, async () => {
+      const one = await run(args, 1, tag), two = await run(args, 2, tag);
+      if (!tag.includes("group")) expect((one.json.diagnostics as unknown[]).length).toBeGreaterThan(0);
+      expect(two.container.equals(one.container)).toBe(true);
+      expect(two.decoded.equals(one.decoded)).toBe(true);
+      expect(two.json).toEqual(one.json);
+      expect(two.err).toBe(one.err);
+    }, 120_000);
+  }
+
+  it("reports a quantizer's error from a worker with its code, as on one thread", async () => {
+    const args = ["run", "--weights", weights, "--quantizer", "rtn", "--bits", "4", "--option", "granularity=channel", "--option", "axis=3", "--json"];
+    const one = await cli([...args, "--threads", "1"]), two = await cli([...args, "--threads", "2"]);
+    expect(errorCode(one)).toBe("QF_SHAPE_MISMATCH");
+    expect(two).toEqual(one);
+  }, 120_000);
+
+  it("refuses a thread count that is not an integer in 1…64", async () => {
+    for (const bad of ["0", "65", "1.5", "x"]) {
+      const r = await cli(["run", "--weights", weights, "--quantizer", "rtn", "--threads", bad]);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/--threads/);
+    }
+  });
+});

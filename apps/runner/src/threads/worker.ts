@@ -1,0 +1,88 @@
+import "reflect-metadata";
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { parentPort, workerData } from "node:worker_threads";
+import {
+  CollectingDiagnostics, compactStreamInput, createRunContext, isQuantforgeError,
+  type Coder, type PluginRegistry, type Quantizer, type QuantizedModel,
+} from "@quantforge/core";
+import { createRootContainer, registerLoadedPlugins } from "../container.js";
+import { toQuantforgeError } from "../errors.js";
+import { importPluginSources } from "../plugin-loader/index.js";
+import { builtinPlugins } from "../plugins.js";
+import type { PluginChoice } from "../run-job.js";
+import type { WireError } from "../compare/protocol.js";
+import type { QuantizedOne, TensorJob, TensorWorkerInit, TensorWorkerMessage } from "./protocol.js";
+
+// A tensor worker thread: builds its own registry from the built-in plugin list (plus the main
+// thread's third-party plugins) and runs the per-tensor jobs it is sent, one at a time.
+const init = workerData as TensorWorkerInit;
+const port = parentPort!;
+
+function wire(e: unknown): WireError {
+  const q = toQuantforgeError(e);
+  return { code: isQuantforgeError(e) ? e.code : "QF_INTERNAL", message: e instanceof Error ? e.message : String(e), exitCode: q.exitCode };
+}
+
+/** Every buffer of `m`'s codes and positions and of `stream` that can move to the main thread without a copy. */
+function transferables(m: QuantizedModel, stream: Uint8Array | undefined): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  const add = (a: ArrayBufferView | undefined) => { if (a && a.buffer instanceof ArrayBuffer) out.add(a.buffer); };
+  for (const t of m.tensors) { add(t.codes); add(t.sparse?.positions); }
+  add(stream);
+  return [...out];
+}
+
+/** Plugin instances by id and raw options: a worker serves many tensors of one run. */
+function instances(registry: PluginRegistry) {
+  const quantizers = new Map<string, Quantizer>(), coders = new Map<string, Coder>();
+  const key = (c: PluginChoice) => JSON.stringify([c.id, c.options ?? {}]);
+  return {
+    quantizer(c: PluginChoice): Quantizer {
+      let q = quantizers.get(key(c));
+      if (!q) { const p = registry.quantizer(c.id); q = p.create(p.parseOptions(c.options ?? {}) as never); quantizers.set(key(c), q); }
+      return q;
+    },
+    coder(c: PluginChoice): Coder {
+      let k = coders.get(key(c));
+      if (!k) { const p = registry.coder(c.id); k = p.create(p.parseOptions(c.options ?? {}) as never); coders.set(key(c), k); }
+      return k;
+    },
+  };
+}
+
+async function sha256(path: string): Promise<string> {
+  const h = createHash("sha256");
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest("hex");
+}
+
+try {
+  const { root, registry } = createRootContainer(builtinPlugins());
+  registerLoadedPlugins(root, registry, await importPluginSources(init.plugins));
+  const made = instances(registry);
+  const quantizeOne = async (job: Extract<TensorJob, { type: "quantize" }>): Promise<QuantizedOne> => {
+    const diagnostics = new CollectingDiagnostics();
+    const ctx = createRunContext({ seed: job.seed, diagnostics });
+    const model = await made.quantizer(job.quantizer).quantize([job.tensor], ctx);
+    const coder = job.coder ? made.coder(job.coder) : undefined;
+    const t = model.tensors[0], cb = model.codebooks.find((c) => c.id === t?.codebook);
+    // Coded here only when the container will ask for exactly this stream (version 2, no group coding).
+    const stream = coder && !coder.group && t && cb ? coder.encode(...compactStreamInput(t, cb)) : undefined;
+    return { model, ...(stream ? { stream } : {}), diagnostics: diagnostics.items };
+  };
+  port.on("message", (job: TensorJob) => {
+    const send = (m: TensorWorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+    if (job.type === "sha256") {
+      sha256(job.path).then((hex) => send({ type: "hashed", id: job.id, hex }), (e: unknown) => send({ type: "failed", id: job.id, error: wire(e) }));
+      return;
+    }
+    quantizeOne(job).then(
+      (result) => send({ type: "quantized", id: job.id, result }, transferables(result.model, result.stream)),
+      (e: unknown) => send({ type: "failed", id: job.id, error: wire(e) }),
+    );
+  });
+  port.postMessage({ type: "ready" } satisfies TensorWorkerMessage);
+} catch (e) {
+  port.postMessage({ type: "fatal", error: wire(e) } satisfies TensorWorkerMessage);
+}
