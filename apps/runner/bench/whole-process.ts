@@ -3,6 +3,7 @@
  * (interleaved rounds, medians of the per-round ratios: the machine is shared):
  *
  *   run --quantizer rtn --bits 8 --coder fixed|huffman --out x.qf --json on 50M Laplacian weights
+ *     (default --threads, i.e. the available parallelism, and --threads 1)
  *     (3 × 4096×4096 in /tmp, made with `quantforge synth` once, never committed)
  *     vs naive_rtn.py (numpy; skipped when python3-numpy is absent)
  *   quantforge list                      vs node -e 0
@@ -32,18 +33,22 @@ function sh(cmd: string, args: readonly string[]): number {
 
 if (!existsSync(big)) sh(process.execPath, [cli, "synth", "--out", big, "--tensors", "l0.weight:4096x4096:0.02,l1.weight:4096x4096:0.02,l2.weight:4096x4096:0.02"]);
 if (!existsSync(one)) sh(process.execPath, [cli, "synth", "--out", one, "--tensors", "fc.weight:256x256:0.05"]);
-const hasNumpy = spawnSync("python3", ["-c", "import numpy"], { stdio: "ignore" }).status === 0;
+// Debian's python3-numpy lives under /usr/bin/python3; a python3 earlier on PATH may lack it.
+const python = ["/usr/bin/python3", "python3"].find((p) => spawnSync(p, ["-c", "import numpy"], { stdio: "ignore" }).status === 0);
+const hasNumpy = python !== undefined;
 
 type Task = readonly [name: string, cmd: string, args: readonly string[]];
 const node = process.execPath;
-const run = (coder: string): string[] => [cli, "run", "--weights", big, "--quantizer", "rtn", "--bits", "8", "--coder", coder, "--out", join(dir, `x-${coder}.qf`), "--json"];
+const run = (coder: string, threads?: number): string[] => [cli, "run", "--weights", big, "--quantizer", "rtn", "--bits", "8", "--coder", coder, "--out", join(dir, `x-${coder}.qf`), "--json", ...(threads ? ["--threads", String(threads)] : [])];
 const tasks: Task[] = [
   ["node -e 0", node, ["-e", "0"]],
   ["quantforge list", node, [cli, "list"]],
   ["run --weights (1 tensor, 256×256)", node, [cli, "run", "--weights", one, "--quantizer", "rtn", "--bits", "8", "--out", join(dir, "one.qf"), "--json"]],
   ["run rtn 8-bit fixed (50M weights)", node, run("fixed")],
   ["run rtn 8-bit huffman (50M weights)", node, run("huffman")],
-  ...(hasNumpy ? [["naive numpy rtn 8-bit (50M weights)", "python3", [naive, big, join(dir, "np.bin")]] as Task] : []),
+  ["run rtn 8-bit fixed --threads 1", node, run("fixed", 1)],
+  ["run rtn 8-bit huffman --threads 1", node, run("huffman", 1)],
+  ...(hasNumpy ? [["naive numpy rtn 8-bit (50M weights)", python!, [naive, big, join(dir, "np.bin")]] as Task] : []),
 ];
 const times = new Map<string, number[]>(tasks.map(([n]) => [n, []]));
 for (let r = 0; r < rounds; r++) for (const [name, cmd, args] of tasks) times.get(name)!.push(sh(cmd, args));
@@ -62,6 +67,8 @@ const np = "naive numpy rtn 8-bit (50M weights)";
 console.table([
   { ratio: "run rtn 8 fixed / numpy", value: ratio("run rtn 8-bit fixed (50M weights)", np), target: "≤ 0.5" },
   { ratio: "run rtn 8 huffman / numpy", value: ratio("run rtn 8-bit huffman (50M weights)", np), target: "≤ 0.8" },
+  { ratio: "run rtn 8 fixed --threads 1 / numpy", value: ratio("run rtn 8-bit fixed --threads 1", np), target: "" },
+  { ratio: "run rtn 8 huffman --threads 1 / numpy", value: ratio("run rtn 8-bit huffman --threads 1", np), target: "" },
   { ratio: "list / node -e 0", value: ratio("quantforge list", "node -e 0"), target: "≤ 2.5" },
   { ratio: "run --weights 1 tensor / node -e 0", value: ratio("run --weights (1 tensor, 256×256)", "node -e 0"), target: "≤ 3" },
 ]);

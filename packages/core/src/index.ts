@@ -15,6 +15,7 @@ export type { Grouping } from "./grouping.js";
 export type { QuantizedTensor, QuantizedModel, SparseLayout } from "./quantized.js";
 export { dequantizeCodes, requantizeValues, dequantizeTensor, requantizeTensor, codedGroups } from "./codebook-impl.js";
 export { dequantizeModel } from "./dequantize.js";
+export type { DequantizedAhead } from "./dequantize.js";
 export { codebookMap, assertQuantizedTensor, assertQuantizedModel } from "./validate.js";
 export { hasCapability, requireCapabilities } from "./capabilities.js";
 export type { Capability, Dataset, LayerInfo, ForwardOutput, ForwardPass, LayerInputMatrix, LayerInputs, HessianDiagonal, OptimizerMoments, ModelProbe } from "./capabilities.js";

@@ -195,7 +195,8 @@ export async function runPipeline(args: {
     assertSameCodes(full, back, coder.id);
     quantized = back;
   }
-  const decoded = dequantizeModel(quantized, original);
+  // Values the workers dequantized are reused only where the decoded tensor's inputs equal theirs.
+  const decoded = dequantizeModel(quantized, original, ahead?.dequantized ? { source: ahead.model, values: ahead.dequantized } : undefined);
   const quantizedNames = new Set(q.tensors.map((t) => t.name));
   const subject: EvaluationSubject = { original, decoded, quantizedNames, quantized, encoded: encoded?.size };
   const metrics: Metric[] = [];

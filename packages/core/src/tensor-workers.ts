@@ -22,6 +22,8 @@ export interface WorkerQuantization {
    * `coder.encode(...compactStreamInput(t, cb))` for the run's coder (coders without group coding).
    */
   readonly streams?: ReadonlyMap<Uint32Array, Uint8Array>;
+  /** `dequantizeTensor` of each tensor of `model`, by its codes array, computed on other threads. */
+  readonly dequantized?: ReadonlyMap<Uint32Array, Float32Array>;
 }
 
 /**

@@ -23,8 +23,8 @@ function wireTensor(t: WeightTensor): WireTensor {
 
 /**
  * The pipeline's {@link TensorWorkers} on a {@link TensorPool}: every tensor of a per-tensor
- * quantizer (given by the same id and raw options as the run's) is quantized — and its stream
- * coded with the run's coder — on a worker; results are taken in input order, so codebooks,
+ * quantizer (given by the same id and raw options as the run's) is quantized — its stream coded
+ * with the run's coder and its values dequantized — on a worker; results are taken in input order, so codebooks,
  * tensors, diagnostics and progress come out exactly as on one thread.
  */
 export function poolWorkers(pool: TensorPool, choice: { readonly quantizer: PluginChoice; readonly coder: PluginChoice | null }): TensorWorkers {
@@ -36,17 +36,19 @@ export function poolWorkers(pool: TensorPool, choice: { readonly quantizer: Plug
       // Every promise gets a handler now: a later failure must not surface as an unhandled rejection.
       for (const p of pending) p.catch(() => undefined);
       const codebooks: QuantizedModel["codebooks"][number][] = [], tensors: QuantizedModel["tensors"][number][] = [];
-      const streams = new Map<Uint32Array, Uint8Array>();
+      const streams = new Map<Uint32Array, Uint8Array>(), dequantized = new Map<Uint32Array, Float32Array>();
       for (let i = 0; i < pending.length; i++) {
         const r = await pending[i]!;
         throwIfAborted(ctx);
         for (const d of r.diagnostics) ctx.diagnostics.report(d);
         codebooks.push(...r.model.codebooks);
         tensors.push(...r.model.tensors);
-        if (r.stream && r.model.tensors.length === 1) streams.set(r.model.tensors[0]!.codes, r.stream);
+        const only = r.model.tensors.length === 1 ? r.model.tensors[0]! : undefined;
+        if (only && r.stream) streams.set(only.codes, r.stream);
+        if (only && r.decoded) dequantized.set(only.codes, r.decoded);
         ctx.progress.update(quantizer.id, i + 1, weights.length);
       }
-      return { model: { codebooks, tensors }, streams };
+      return { model: { codebooks, tensors }, streams, dequantized };
     },
   };
 }

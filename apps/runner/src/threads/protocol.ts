@@ -42,6 +42,8 @@ export interface QuantizedOne {
   readonly model: QuantizedModel;
   /** The tensor's version-2 container stream, when the coder has no group coding. */
   readonly stream?: Uint8Array;
+  /** `dequantizeTensor` of the tensor (the pipeline reuses it where the decoded tensor is provably the same). */
+  readonly decoded?: Float32Array;
   /** Diagnostics reported while quantizing, in order. */
   readonly diagnostics: readonly Diagnostic[];
 }

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import {
-  CollectingDiagnostics, compactStreamInput, createRunContext, isQuantforgeError,
+  CollectingDiagnostics, compactStreamInput, createRunContext, dequantizeTensor, isQuantforgeError,
   type Coder, type PluginRegistry, type Quantizer, type QuantizedModel,
 } from "@quantforge/core";
 import { createRootContainer, registerLoadedPlugins } from "../container.js";
@@ -24,12 +24,12 @@ function wire(e: unknown): WireError {
   return { code: isQuantforgeError(e) ? e.code : "QF_INTERNAL", message: e instanceof Error ? e.message : String(e), exitCode: q.exitCode };
 }
 
-/** Every buffer of `m`'s codes and positions and of `stream` that can move to the main thread without a copy. */
-function transferables(m: QuantizedModel, stream: Uint8Array | undefined): ArrayBuffer[] {
+/** Every buffer of `m`'s codes and positions and of `more` that can move to the main thread without a copy. */
+function transferables(m: QuantizedModel, ...more: (ArrayBufferView | undefined)[]): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
   const add = (a: ArrayBufferView | undefined) => { if (a && a.buffer instanceof ArrayBuffer) out.add(a.buffer); };
   for (const t of m.tensors) { add(t.codes); add(t.sparse?.positions); }
-  add(stream);
+  for (const a of more) add(a);
   return [...out];
 }
 
@@ -69,7 +69,8 @@ try {
     const t = model.tensors[0], cb = model.codebooks.find((c) => c.id === t?.codebook);
     // Coded here only when the container will ask for exactly this stream (version 2, no group coding).
     const stream = coder && !coder.group && t && cb ? coder.encode(...compactStreamInput(t, cb)) : undefined;
-    return { model, ...(stream ? { stream } : {}), diagnostics: diagnostics.items };
+    const decoded = t && cb ? dequantizeTensor(t, cb) : undefined;
+    return { model, ...(stream ? { stream } : {}), ...(decoded ? { decoded } : {}), diagnostics: diagnostics.items };
   };
   port.on("message", (job: TensorJob) => {
     const send = (m: TensorWorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
@@ -78,7 +79,7 @@ try {
       return;
     }
     quantizeOne(job).then(
-      (result) => send({ type: "quantized", id: job.id, result }, transferables(result.model, result.stream)),
+      (result) => send({ type: "quantized", id: job.id, result }, transferables(result.model, result.stream, result.decoded)),
       (e: unknown) => send({ type: "failed", id: job.id, error: wire(e) }),
     );
   });
