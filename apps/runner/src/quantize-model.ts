@@ -3,7 +3,7 @@ import { cleanStaleTemps, tempPathFor, trackTemp } from "@quantforge/core/node";
 import { guardOutput } from "./output.js";
 import { basename, dirname, join, resolve } from "node:path";
 import {
-  ErrorCodes, InvalidQuantizedError, QuantforgeError, codebookMap, createRunContext, dequantizeTensor,
+  ErrorCodes, InvalidQuantizedError, QuantforgeError, codebookMap, createRunContext, dequantizeModel, dequantizeTensor,
   CollectingDiagnostics, assertQuantizedModel, assertSomethingToQuantize, defaultSelector, type TensorSelector, assertWeightSet, requireCapabilities, throwIfAborted,
   type ModelProbe, type QuantizedModel, type QuantizedTensor, type WeightTensor,
 } from "@quantforge/core";
@@ -21,6 +21,8 @@ import { manifestNote } from "./quantize/manifest-note.js";
 import { defaultTarget, sizeAdvice } from "./quantize/advice.js";
 import { transpose } from "./quantize/nbits-view.js";
 import { onnxSink, qfSink, safetensorsSink, tfjsSink, type Sink } from "./sinks/index.js";
+import { readAhead } from "./quantize/ahead.js";
+import type { QuantizedOne } from "./threads/protocol.js";
 
 export { CODED_TARGETS, TARGETS, inputFormat, type InputFormat, type QuantizeTarget } from "./quantize/source.js";
 export type { QuantizeModelOptions } from "./quantize/options.js";
@@ -91,7 +93,7 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
     if (defaultSelector(t)) tally.kernels++;
     return s;
   };
-  const src = await openSource(asked.input, fmt, asked.target);
+  const src = await openSource(asked.input, fmt, asked.target, { shared: asked.ahead?.shared === true });
   // No --target: the smallest the model allows (an ONNX model's opset decides whether DequantizeLinear exists).
   const o = { ...asked, target: asked.target ?? defaultTarget(fmt, src.onnx?.opset) };
   const diagnostics = new CollectingDiagnostics();
@@ -118,7 +120,7 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
     let quantizedWeights = 0, weights = 0;
     // onnx-nbits reads MatMul weights transposed (nbits-view.ts): rows show, and the output check and writers get, the stored layout.
     const shown = (t: WeightTensor): WeightTensor => { const v = src.transposed?.get(t.name); return v ? { ...t, shape: [v.k, v.n] } : t; };
-    const quantizeOne = async (q: QuantizedModel, t: WeightTensor): Promise<void> => {
+    const quantizeOne = async (q: QuantizedModel, t: WeightTensor, ahead?: QuantizedOne): Promise<void> => {
       const qt = q.tensors.find((x) => x.name === t.name);
       if (!qt) {
         // The quantizer kept it in float32 (passthrough).
@@ -132,13 +134,15 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
       let back = qt;
       let stream: Uint8Array | undefined;
       if (coder) {
-        stream = coder.encode(qt, cb);
-        const d = coder.decode(stream);
+        stream = ahead?.stream ?? coder.encode(qt, cb);
+        // The stream was just coded from qt: coders that can tell skip a second full decode.
+        const d = coder.decodeEncoded ? coder.decodeEncoded(stream, qt) : coder.decode(stream);
         if (!sameCodes(qt, d)) throw new InvalidQuantizedError(`coder "${coder.id}" did not round-trip tensor "${t.name}" bit-exactly. The coder is broken.`);
         back = { ...d, name: qt.name, shape: qt.shape, ...(qt.role ? { role: qt.role } : {}), ...(qt.layer ? { layer: qt.layer } : {}), ...(qt.layerKind ? { layerKind: qt.layerKind } : {}) };
       }
       const view = src.transposed?.get(t.name);
-      const inView = dequantizeTensor(back, cb);
+      // Values a worker dequantized are reused only where the decoded tensor provably equals its own.
+      const inView = ahead?.decoded ? dequantizeModel({ codebooks: [cb], tensors: [back] }, undefined, { source: q, values: new Map([[qt.codes, ahead.decoded]]) })[0]!.data : dequantizeTensor(back, cb);
       const dec = view ? transpose(inView, view.n, view.k) : inView;
       const s = emptyStats();
       accumulateStats(s, t.data, inView);
@@ -151,7 +155,27 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
     };
 
     const total = src.entries.length;
-    if (streaming) {
+    if (streaming && o.ahead) {
+      const item = readAhead(src.entries, select, o.ahead);
+      for (let i = 0; i < total; i++) {
+        throwIfAborted(ctx);
+        const e = src.entries[i]!;
+        const { t, selected, job } = await item(i);
+        if (!t) { await sink.kept(e.name, undefined); continue; }
+        weights += t.data.length;
+        sampleRss();
+        if (!selected) {
+          rows.push(rowOf(shown(t), false, accumulateStats(emptyStats(), t.data, t.data)));
+          await sink.kept(e.name, t);
+        } else {
+          const r = await job!;
+          for (const d of r.diagnostics) ctx.diagnostics.report(d);
+          assertQuantizedModel(r.model, [t]);
+          await quantizeOne(r.model, t, r);
+        }
+        o.progress.update("quantize", i + 1, total);
+      }
+    } else if (streaming) {
       for (let i = 0; i < total; i++) {
         throwIfAborted(ctx);
         const e = src.entries[i]!;

@@ -12,6 +12,21 @@ import { CODED_TARGETS, TARGETS, defaultTarget, inputFormat, quantizeModel, type
 import type { Runtime } from "../runtime.js";
 import { quantizerOptions } from "./run.js";
 import { recordedOptions } from "../recorded-options.js";
+import type { TensorAhead } from "../quantize/ahead.js";
+import type { PluginChoice } from "../run-job.js";
+import { THREADS_HELP, parseThreads } from "../threads/parallel.js";
+
+/** The `--threads` pool as `quantize`'s {@link TensorAhead}: each worker quantizes, codes and dequantizes a tensor. */
+async function startAhead(rt: Runtime, threads: number, choice: { quantizer: PluginChoice; coder: PluginChoice | null; seed: number }): Promise<{ ahead: TensorAhead; close: () => Promise<void> }> {
+  const { TensorPool, wireTensor } = await import("../threads/index.js");
+  const pool = new TensorPool(threads, rt.pluginSources);
+  const ahead: TensorAhead = {
+    depth: threads,
+    shared: true,
+    quantize: (t) => pool.quantize({ quantizer: choice.quantizer, coder: choice.coder, streamInput: "named", seed: choice.seed, tensor: wireTensor(t) }),
+  };
+  return { ahead, close: () => pool.close() };
+}
 
 /** Flags of `quantforge quantize`. */
 export interface QuantizeFlags {
@@ -34,6 +49,8 @@ export interface QuantizeFlags {
   allowEmpty?: boolean;
   strictTarget?: boolean;
   json?: boolean;
+  /** `--threads <n>`: worker threads for per-tensor quantizers (default: available parallelism). */
+  threads?: string;
 }
 
 /**
@@ -64,8 +81,10 @@ export function register(program: Command, rt: Runtime): void {
     .option("--all-tensors", "quantize every float tensor, biases included")
     .option("--allow-empty", "write the model even when no tensor is selected (else QF_NOTHING_TO_QUANTIZE, exit 2)")
     .option("--json", "print the report as one JSON object on stdout")
+    .option("--threads <n>", THREADS_HELP)
     .action(async (input: string, flags: QuantizeFlags) => {
       const seed = parseSeed(flags.seed);
+      const threads = parseThreads(flags.threads);
       const samples = Number(flags.samples);
       if (!Number.isSafeInteger(samples) || samples < 1 || samples > 100000) throw new UsageError(`--samples "${flags.samples}" must be an integer in 1…100000.`);
       const format = inputFormat(input);
@@ -79,19 +98,24 @@ export function register(program: Command, rt: Runtime): void {
       if (flags.strictTarget && format !== "onnx") throw new UsageError(`--strict-target applies to ONNX input (the onnx-qdq target). Drop it.`);
       // Ids and options are checked before the model is read.
       const qp = rt.registry.quantizer(flags.quantizer);
-      const qOptions: unknown = qp.parseOptions(quantizerOptions(flags));
+      const rawOptions = quantizerOptions(flags);
+      const qOptions: unknown = qp.parseOptions(rawOptions);
       const cp = coded ? rt.registry.coder(flags.coder ?? DEFAULT_CODER) : undefined;
       const select = selectorFromFlags(flags) ?? (await import("@quantforge/core")).defaultSelector;
       const inputShapes = parseInputShapes(flags.inputShape);
       const inputRanges = parseInputRanges(flags.inputRange);
       const progress = createProgress(rt, { json: flags.json });
+      const instance = qp.create(qOptions, rt.host(cp ? [cp.id] : []));
+      // Per-tensor quantizers without model needs stream through the pool (imported only then).
+      const pool = threads > 1 && instance.perTensor === true && (instance.needs ?? []).length === 0 ? await startAhead(rt, threads, { quantizer: { id: qp.id, options: rawOptions }, coder: cp ? { id: cp.id } : null, seed }) : undefined;
       let result;
       try {
         result = await quantizeModel({
           input, out: flags.out, ...(target ? { target } : {}), ...(flags.strictTarget ? { strictTarget: true } : {}), seed, select, samples, evaluate: flags.eval, ...(flags.allowEmpty ? { allowEmpty: true } : {}),
           ...(flags.data ? { data: flags.data } : {}),
           inputShapes, inputRanges,
-          quantizer: { id: qp.id, version: qp.version, options: qOptions, recorded: recordedOptions(qp, qOptions), instance: qp.create(qOptions, rt.host(cp ? [cp.id] : [])) },
+          quantizer: { id: qp.id, version: qp.version, options: qOptions, recorded: recordedOptions(qp, qOptions), instance },
+          ...(pool ? { ahead: pool.ahead } : {}),
           ...(cp ? { coder: { id: cp.id, version: cp.version, instance: cp.create(cp.parseOptions({}), rt.host([cp.id])) } } : {}),
           progress,
           model: () => loadAnyModel(input, { ...(flags.data ? { data: flags.data } : {}), inputShapes, inputRanges, seed }),
@@ -99,6 +123,7 @@ export function register(program: Command, rt: Runtime): void {
         });
       } finally {
         progress.done();
+        await pool?.close();
       }
       const r = result.report;
       if (r.outputCheckSkipped) rt.err(`warning: the model-output check was skipped: ${r.outputCheckSkipped}. The quantized model was written.\n`);

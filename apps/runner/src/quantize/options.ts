@@ -2,6 +2,7 @@ import type { Coder, ModelProbe, ProgressReporter, Quantizer, TensorSelector } f
 import type { TfjsRuntime } from "@quantforge/io-tfjs";
 import type { InputRanges } from "@quantforge/datasets";
 import type { QuantizeTarget } from "./source.js";
+import type { TensorAhead } from "./ahead.js";
 
 /** Everything {@link quantizeModel} needs (plugins already resolved and validated). */
 export interface QuantizeModelOptions {
@@ -32,6 +33,8 @@ export interface QuantizeModelOptions {
   /** Shapes for inputs with unknown dimensions (batch excluded). */
   readonly inputShapes?: ReadonlyMap<string, readonly number[]>;
   readonly progress: ProgressReporter;
+  /** `--threads n > 1`: per-tensor quantizers stream through worker threads (same results). */
+  readonly ahead?: TensorAhead;
   /**
    * Loads the input as a runnable model probe, for quantizers that need model capabilities (the
    * `auto` quantizer needs `forward`); called only when the quantizer's `needs` is non-empty and

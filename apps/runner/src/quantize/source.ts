@@ -53,9 +53,10 @@ export interface Source {
 /**
  * Opens `path` (of format `fmt`) for reading its weight slots one at a time. For `onnx-nbits`,
  * the MatMul weights MatMulNBits can replace are read as their transposed view (see
- * `transposedView`), so per-group grids run along K.
+ * `transposedView`), so per-group grids run along K. With `shared`, safetensors tensors are read
+ * into shared memory (the `--threads` workers read them in place).
  */
-export async function openSource(path: string, fmt: InputFormat, target?: QuantizeTarget): Promise<Source> {
+export async function openSource(path: string, fmt: InputFormat, target?: QuantizeTarget, options: { shared?: boolean } = {}): Promise<Source> {
   if (fmt === "tfjs") {
     const m = await readTfjsModel(path);
     return {
@@ -75,6 +76,6 @@ export async function openSource(path: string, fmt: InputFormat, target?: Quanti
   const fh = await open(path, "r");
   return {
     format: "safetensors", fileBytes: header.fileSize, close: () => fh.close(),
-    entries: header.tensors.map((e) => ({ name: e.name, float: true, read: () => readTensor(fh, e) })),
+    entries: header.tensors.map((e) => ({ name: e.name, float: true, read: () => readTensor(fh, e, options.shared ? { shared: true } : {}) })),
   };
 }

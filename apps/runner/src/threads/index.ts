@@ -1,3 +1,3 @@
-/** The `--threads` pool of `run`: imported only when more than one thread is asked for. */
+/** The `--threads` pool of `run` and `quantize`: imported only when more than one thread is asked for. */
 export { TensorPool } from "./pool.js";
-export { poolWorkers } from "./parallel.js";
+export { poolWorkers, wireTensor } from "./parallel.js";

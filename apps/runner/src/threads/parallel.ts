@@ -17,7 +17,7 @@ export function parseThreads(raw: string | undefined): number {
 }
 
 /** The tensor as posted: its values are shared when they live in a SharedArrayBuffer, else copied. */
-function wireTensor(t: WeightTensor): WireTensor {
+export function wireTensor(t: WeightTensor): WireTensor {
   return { name: t.name, shape: t.shape, ...(t.role ? { role: t.role } : {}), ...(t.layer ? { layer: t.layer } : {}), ...(t.layerKind ? { layerKind: t.layerKind } : {}), data: t.data };
 }
 
@@ -32,7 +32,7 @@ export function poolWorkers(pool: TensorPool, choice: { readonly quantizer: Plug
     async quantize(quantizer, weights, ctx) {
       // A model's capabilities (forward passes, data) stay on the main thread.
       if (quantizer.id !== choice.quantizer.id || ctx.model !== undefined || (quantizer.needs ?? []).length > 0) return undefined;
-      const pending = weights.map((t) => pool.quantize({ quantizer: choice.quantizer, coder: choice.coder, seed: ctx.seed, tensor: wireTensor(t) }));
+      const pending = weights.map((t) => pool.quantize({ quantizer: choice.quantizer, coder: choice.coder, streamInput: "compact", seed: ctx.seed, tensor: wireTensor(t) }));
       // Every promise gets a handler now: a later failure must not surface as an unhandled rejection.
       for (const p of pending) p.catch(() => undefined);
       const codebooks: QuantizedModel["codebooks"][number][] = [], tensors: QuantizedModel["tensors"][number][] = [];

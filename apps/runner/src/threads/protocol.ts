@@ -29,8 +29,13 @@ export type TensorJob =
     readonly type: "quantize";
     readonly id: number;
     readonly quantizer: PluginChoice;
-    /** The run's coder: the worker also codes the tensor's version-2 container stream. */
+    /** The run's coder: the worker also codes the tensor's stream. */
     readonly coder: PluginChoice | null;
+    /**
+     * What the stream codes: "compact", the nameless input a version-2 container hands its coder
+     * (`run`); "named", the quantized tensor itself (`quantize`, whose sinks take its stream).
+     */
+    readonly streamInput: "compact" | "named";
     readonly seed: number;
     readonly tensor: WireTensor;
   }
@@ -40,7 +45,7 @@ export type TensorJob =
 export interface QuantizedOne {
   /** `quantizer.quantize([tensor], ctx)`. */
   readonly model: QuantizedModel;
-  /** The tensor's version-2 container stream, when the coder has no group coding. */
+  /** The tensor's stream (see `streamInput`), when the coder has no group coding. */
   readonly stream?: Uint8Array;
   /** `dequantizeTensor` of the tensor (the pipeline reuses it where the decoded tensor is provably the same). */
   readonly decoded?: Float32Array;

@@ -60,9 +60,35 @@ describe("run --threads", () => {
 
   it("refuses a thread count that is not an integer in 1…64", async () => {
     for (const bad of ["0", "65", "1.5", "x"]) {
-      const r = await cli(["run", "--weights", weights, "--quantizer", "rtn", "--threads", bad]);
-      expect(r.code).toBe(2);
-      expect(r.err).toMatch(/--threads/);
+      for (const cmd of [["run", "--weights", weights], ["quantize", weights, "--out", t.path(`bad-${bad}`)]]) {
+        const r = await cli([...cmd, "--quantizer", "rtn", "--threads", bad]);
+        expect(r.code).toBe(2);
+        expect(r.err).toMatch(/--threads/);
+      }
     }
   });
+});
+
+describe("quantize --threads", () => {
+  type Report = Record<string, unknown> & { output: Record<string, unknown> };
+  const quantize = async (args: readonly string[], threads: number, tag: string) => {
+    const out = t.path(`q-${tag}-t${threads}`);
+    const r = await cli(["quantize", weights, ...args, "--seed", "5", "--threads", String(threads), "--out", out, "--json"]);
+    expect(r.code, r.err).toBe(0);
+    const report = JSON.parse(r.out) as Report;
+    // Timing and the output directory are the only fields allowed to differ.
+    return { model: await readFile(`${out}/model.qf`), report: { ...report, timing: null, output: { ...report.output, dir: "" } }, err: r.err };
+  };
+  for (const [tag, args] of [
+    ["rtn-fixed", ["--quantizer", "rtn", "--bits", "4", "--option", "granularity=channel"]],
+    ["uniform-mse-huffman", ["--quantizer", "uniform-mse", "--bits", "3", "--coder", "huffman"]],
+  ] as const) {
+    it(`--threads 2 writes the model and report of --threads 1 (${tag})`, async () => {
+      const one = await quantize(args, 1, tag), two = await quantize(args, 2, tag);
+      expect((one.report.diagnostics as unknown[]).length).toBeGreaterThan(0);
+      expect(two.model.equals(one.model)).toBe(true);
+      expect(two.report).toEqual(one.report);
+      expect(two.err).toBe(one.err);
+    }, 120_000);
+  }
 });

@@ -67,8 +67,10 @@ try {
     const model = await made.quantizer(job.quantizer).quantize([job.tensor], ctx);
     const coder = job.coder ? made.coder(job.coder) : undefined;
     const t = model.tensors[0], cb = model.codebooks.find((c) => c.id === t?.codebook);
-    // Coded here only when the container will ask for exactly this stream (version 2, no group coding).
-    const stream = coder && !coder.group && t && cb ? coder.encode(...compactStreamInput(t, cb)) : undefined;
+    // Coded here only when the stream will be asked for: `quantize` codes every tensor alone; a
+    // container (`run`) asks for compact streams only when the coder has no group coding.
+    const named = job.streamInput === "named";
+    const stream = coder && t && cb && (named || !coder.group) ? (named ? coder.encode(t, cb) : coder.encode(...compactStreamInput(t, cb))) : undefined;
     const decoded = t && cb ? dequantizeTensor(t, cb) : undefined;
     return { model, ...(stream ? { stream } : {}), ...(decoded ? { decoded } : {}), diagnostics: diagnostics.items };
   };
