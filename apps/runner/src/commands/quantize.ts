@@ -14,7 +14,8 @@ import { quantizerOptions } from "./run.js";
 import { recordedOptions } from "../recorded-options.js";
 import type { TensorAhead } from "../quantize/ahead.js";
 import type { PluginChoice } from "../run-job.js";
-import { THREADS_HELP, parseThreads } from "../threads/parallel.js";
+import { THREADS_HELP, fileBytes, parseThreads } from "../threads/parallel.js";
+import { workersCanBuild } from "../threads/rebuildable.js";
 
 /** The `--threads` pool as `quantize`'s {@link TensorAhead}: each worker quantizes, codes and dequantizes a tensor. */
 async function startAhead(rt: Runtime, threads: number, choice: { quantizer: PluginChoice; coder: PluginChoice | null; seed: number }): Promise<{ ahead: TensorAhead; close: () => Promise<void> }> {
@@ -49,7 +50,7 @@ export interface QuantizeFlags {
   allowEmpty?: boolean;
   strictTarget?: boolean;
   json?: boolean;
-  /** `--threads <n>`: worker threads for per-tensor quantizers (default: available parallelism). */
+  /** `--threads <n>`: worker threads for per-tensor quantizers (default: see `parseThreads`). */
   threads?: string;
 }
 
@@ -84,7 +85,7 @@ export function register(program: Command, rt: Runtime): void {
     .option("--threads <n>", THREADS_HELP)
     .action(async (input: string, flags: QuantizeFlags) => {
       const seed = parseSeed(flags.seed);
-      const threads = parseThreads(flags.threads);
+      const threads = parseThreads(flags.threads, flags.threads === undefined ? await fileBytes(input) : undefined);
       const samples = Number(flags.samples);
       if (!Number.isSafeInteger(samples) || samples < 1 || samples > 100000) throw new UsageError(`--samples "${flags.samples}" must be an integer in 1…100000.`);
       const format = inputFormat(input);
@@ -107,7 +108,7 @@ export function register(program: Command, rt: Runtime): void {
       const progress = createProgress(rt, { json: flags.json });
       const instance = qp.create(qOptions, rt.host(cp ? [cp.id] : []));
       // Per-tensor quantizers without model needs stream through the pool (imported only then).
-      const pool = threads > 1 && instance.perTensor === true && (instance.needs ?? []).length === 0 ? await startAhead(rt, threads, { quantizer: { id: qp.id, options: rawOptions }, coder: cp ? { id: cp.id } : null, seed }) : undefined;
+      const pool = threads > 1 && instance.perTensor === true && (instance.needs ?? []).length === 0 && workersCanBuild(rt, cp ? [qp, cp] : [qp]) ? await startAhead(rt, threads, { quantizer: { id: qp.id, options: rawOptions }, coder: cp ? { id: cp.id } : null, seed }) : undefined;
       let result;
       try {
         result = await quantizeModel({

@@ -14,7 +14,8 @@ import { buildRunReport, renderRunReport } from "../report.js";
 import type { Runtime } from "../runtime.js";
 import type { PluginChoice } from "../run-job.js";
 import type { TensorPool } from "../threads/pool.js";
-import { THREADS_HELP, parseThreads } from "../threads/parallel.js";
+import { THREADS_HELP, fileBytes, parseThreads } from "../threads/parallel.js";
+import { workersCanBuild } from "../threads/rebuildable.js";
 import { decodedMetadata, readWeights, writeWeights } from "../weights-io.js";
 
 /** Flags of `quantforge run`. */
@@ -42,7 +43,7 @@ export interface RunFlags {
   exclude: string[];
   allTensors?: boolean;
   allowEmpty?: boolean;
-  /** `--threads <n>`: worker threads for per-tensor quantizers (default: available parallelism). */
+  /** `--threads <n>`: worker threads for per-tensor quantizers (default: see `parseThreads`). */
   threads?: string;
 }
 
@@ -123,7 +124,8 @@ export function register(program: Command, rt: Runtime): void {
     .option("--threads <n>", THREADS_HELP)
     .action(async (flags: RunFlags) => {
       const seed = parseSeed(flags.seed);
-      const threads = parseThreads(flags.threads);
+      // Checked first (a usage error); the default depends on the input's size.
+      let threads = parseThreads(flags.threads);
       if ((flags.weights === undefined) === (flags.model === undefined)) throw new UsageError("give exactly one input: --weights <file.safetensors> or --model <id|model.json|model.onnx>.");
       const select = selectorFromFlags(flags);
       const inputShapes = parseInputShapes(flags.inputShape);
@@ -146,7 +148,9 @@ export function register(program: Command, rt: Runtime): void {
       if (flags.decodedOut !== undefined) await guardOutput(flags.decodedOut, { ...outOpts, flag: "--decoded-out" });
       // The pool (and its module) only for a weights file and more than one thread; its workers
       // start now and hash the input while this thread reads the weights.
-      const pool = flags.weights !== undefined && threads > 1 ? await startPool(rt, threads, config) : undefined;
+      const p = job.prepared;
+      if (flags.threads === undefined && flags.weights !== undefined) threads = parseThreads(undefined, await fileBytes(flags.weights));
+      const pool = flags.weights !== undefined && threads > 1 && workersCanBuild(rt, [p.quantizer.plugin, p.coder.plugin]) ? await startPool(rt, threads, config) : undefined;
       const inputHash = pool ? pool.pool.sha256(flags.weights!) : undefined;
       inputHash?.catch(() => undefined);
       let probe: Awaited<ReturnType<NonNullable<typeof models>["loadAnyModel"]>> | undefined;
@@ -166,7 +170,6 @@ export function register(program: Command, rt: Runtime): void {
       }
       if (flags.out !== undefined) await writeFileAtomic(flags.out, result.encoded!.bytes, { inputs, flag: "--out" });
       if (flags.decodedOut !== undefined) await writeWeights(flags.decodedOut, result.decoded, decodedMetadata(result.coder?.id ?? "none", result.quantizer.id), { ...outOpts, flag: "--decoded-out" });
-      const p = job.prepared;
       const report = buildRunReport(result, {
         input: probe ? { model: probe.id, data: flags.data ?? (reference ? "embedded" : null) } : { file: basename(flags.weights!), sha256: sha256! },
         versions: {

@@ -7,7 +7,7 @@ import {
 import { COMPARE_FORMAT, COMPARE_FORMAT_VERSION, cellPoints, rankingOf, type CompareDocument, type InputFile, type PluginVersion } from "@quantforge/report";
 import { UsageError } from "../errors.js";
 import { disposeModel } from "../model-probe.js";
-import { builtinPlugins } from "../plugins.js";
+import { builtinsRebuildable } from "../threads/rebuildable.js";
 import type { Runtime } from "../runtime.js";
 import { runCellInChild } from "./cell.js";
 import type { ResolvedCompareConfig } from "./config.js";
@@ -47,10 +47,6 @@ export interface RemoteCells {
 /** The quantforge version recorded in manifests (the runner's package version). */
 export function quantforgeVersion(): string {
   return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
-}
-
-function pluginKey(ps: readonly { kind: string; id: string; version: string }[]): string {
-  return ps.map((p) => `${p.kind}/${p.id}@${p.version}`).sort().join(" ");
 }
 
 /** The comparison's plugins, resolved from the registry, and its plan (ids and options checked up front). */
@@ -111,8 +107,7 @@ export async function runCompare(rt: Runtime, config: ResolvedCompareConfig, o: 
   } else if (o.jobs > 1) {
     // Workers rebuild the registry from the built-in list plus the loaded plugins' modules; a
     // composition root with other in-process plugins (tests) cannot be rebuilt there.
-    const builtins = rt.registry.list().filter((p) => rt.registry.origin(p)?.source === "builtin");
-    if (pluginKey(builtins) !== pluginKey(builtinPlugins())) {
+    if (!builtinsRebuildable(rt)) {
       throw new UsageError(`--jobs ${o.jobs} runs cells in worker threads, which load the built-in plugins only (plus --plugin/config ones), but this runner has other plugins registered. Use --jobs 1.`);
     }
     const p = new WorkerPool(jobs, {

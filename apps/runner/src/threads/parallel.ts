@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { throwIfAborted, type QuantizedModel, type TensorWorkers, type WeightTensor } from "@quantforge/core";
 import { UsageError } from "../errors.js";
@@ -5,15 +6,29 @@ import type { PluginChoice } from "../run-job.js";
 import type { TensorPool } from "./pool.js";
 import type { WireTensor } from "./protocol.js";
 
-/** `--threads` help text. */
-export const THREADS_HELP = "threads for per-tensor quantizers: 1 runs on the main thread, n > 1 adds n worker threads (same results; default: the available parallelism)";
+/**
+ * Inputs smaller than this run on the main thread unless `--threads` is given: starting a worker
+ * (its own module graph, ~0.3 s of CPU) costs more than it saves on a few million weights.
+ */
+export const DEFAULT_THREADS_MIN_BYTES = 16 * 1024 * 1024;
 
-/** Parses `--threads` (default: the machine's available parallelism). */
-export function parseThreads(raw: string | undefined): number {
-  if (raw === undefined) return availableParallelism();
+/** `--threads` help text. */
+export const THREADS_HELP = `threads for per-tensor quantizers: 1 runs on the main thread, n > 1 adds n worker threads (same results; default: the available parallelism for inputs of ${DEFAULT_THREADS_MIN_BYTES / 2 ** 20} MiB or more, else 1)`;
+
+/**
+ * Worker threads for an input of `inputBytes` (undefined: unknown size): `--threads` as given,
+ * else the available parallelism for inputs of at least {@link DEFAULT_THREADS_MIN_BYTES}, else 1.
+ */
+export function parseThreads(raw: string | undefined, inputBytes?: number): number {
+  if (raw === undefined) return inputBytes !== undefined && inputBytes >= DEFAULT_THREADS_MIN_BYTES ? availableParallelism() : 1;
   const n = Number(raw);
   if (!/^\d+$/.test(raw.trim()) || n < 1 || n > 64) throw new UsageError(`--threads "${raw}" is not an integer in 1…64. Pass the number of threads (1 = no worker threads).`);
   return n;
+}
+
+/** Size of a file in bytes, or undefined when it cannot be stat'ed (the reader reports that error). */
+export async function fileBytes(path: string): Promise<number | undefined> {
+  return (await stat(path).catch(() => undefined))?.size;
 }
 
 /** The tensor as posted: its values are shared when they live in a SharedArrayBuffer, else copied. */
