@@ -2,13 +2,13 @@ import { assertWeightSet, type TensorSelector, type WeightTensor } from "@quantf
 import type { QuantizedOne } from "../threads/protocol.js";
 import type { SourceEntry } from "./source.js";
 
-/** Per-tensor work of `quantize --threads n > 1`: quantize, code and dequantize one tensor on a worker. */
+/** Per-tensor work of `quantize --threads n > 1`: quantize and code one tensor on a worker. */
 export interface TensorAhead {
   /** Tensors read and in flight ahead of the one being written. */
   readonly depth: number;
   /** Read safetensors tensors into shared memory (the workers read them in place). */
   readonly shared: boolean;
-  /** Quantizes `t` as `quantizer.quantize([t], ctx)` would, codes `coder.encode(qt, cb)` and dequantizes it. */
+  /** Quantizes `t` as `quantizer.quantize([t], ctx)` would and codes `coder.encode(qt, cb)`. */
   quantize(t: WeightTensor): Promise<QuantizedOne>;
 }
 

@@ -36,6 +36,8 @@ export type TensorJob =
      * (`run`); "named", the quantized tensor itself (`quantize`, whose sinks take its stream).
      */
     readonly streamInput: "compact" | "named";
+    /** Also dequantize the tensor (`run`; `quantize` does it itself: one tensor's values fewer in flight keeps its peak memory down). */
+    readonly dequantize: boolean;
     readonly seed: number;
     readonly tensor: WireTensor;
   }

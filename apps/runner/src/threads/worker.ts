@@ -71,7 +71,7 @@ try {
     // container (`run`) asks for compact streams only when the coder has no group coding.
     const named = job.streamInput === "named";
     const stream = coder && t && cb && (named || !coder.group) ? (named ? coder.encode(t, cb) : coder.encode(...compactStreamInput(t, cb))) : undefined;
-    const decoded = t && cb ? dequantizeTensor(t, cb) : undefined;
+    const decoded = job.dequantize && t && cb ? dequantizeTensor(t, cb) : undefined;
     return { model, ...(stream ? { stream } : {}), ...(decoded ? { decoded } : {}), diagnostics: diagnostics.items };
   };
   port.on("message", (job: TensorJob) => {
