@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import {
-  CollectingDiagnostics, compactStreamInput, createRunContext, dequantizeTensor, isQuantforgeError,
+  CollectingDiagnostics, compactStreamInput, createHost, createRunContext, dequantizeTensor, isQuantforgeError,
   type Coder, type PluginRegistry, type Quantizer, type QuantizedModel,
 } from "@quantforge/core";
 import { createRootContainer, registerLoadedPlugins } from "../container.js";
@@ -33,19 +33,23 @@ function transferables(m: QuantizedModel, ...more: (ArrayBufferView | undefined)
   return [...out];
 }
 
-/** Plugin instances by id and raw options: a worker serves many tensors of one run. */
+/**
+ * Plugin instances by id and raw options (a worker serves many tensors of one run), created as
+ * the main thread creates them: with a host holding the registry and the run's coder.
+ */
 function instances(registry: PluginRegistry) {
   const quantizers = new Map<string, Quantizer>(), coders = new Map<string, Coder>();
-  const key = (c: PluginChoice) => JSON.stringify([c.id, c.options ?? {}]);
+  const key = (...c: (PluginChoice | null)[]) => JSON.stringify(c.map((x) => x && [x.id, x.options ?? {}]));
+  const host = (coder: PluginChoice | null) => createHost(registry, { coders: coder ? [coder.id] : [] });
   return {
-    quantizer(c: PluginChoice): Quantizer {
-      let q = quantizers.get(key(c));
-      if (!q) { const p = registry.quantizer(c.id); q = p.create(p.parseOptions(c.options ?? {}) as never); quantizers.set(key(c), q); }
+    quantizer(c: PluginChoice, coder: PluginChoice | null): Quantizer {
+      let q = quantizers.get(key(c, coder));
+      if (!q) { const p = registry.quantizer(c.id); q = p.create(p.parseOptions(c.options ?? {}) as never, host(coder)); quantizers.set(key(c, coder), q); }
       return q;
     },
     coder(c: PluginChoice): Coder {
       let k = coders.get(key(c));
-      if (!k) { const p = registry.coder(c.id); k = p.create(p.parseOptions(c.options ?? {}) as never); coders.set(key(c), k); }
+      if (!k) { const p = registry.coder(c.id); k = p.create(p.parseOptions(c.options ?? {}) as never, host(c)); coders.set(key(c), k); }
       return k;
     },
   };
@@ -58,13 +62,13 @@ async function sha256(path: string): Promise<string> {
 }
 
 try {
-  const { root, registry } = createRootContainer(builtinPlugins());
-  registerLoadedPlugins(root, registry, await importPluginSources(init.plugins));
+  const { registry } = createRootContainer(builtinPlugins());
+  registerLoadedPlugins(registry, await importPluginSources(init.plugins));
   const made = instances(registry);
   const quantizeOne = async (job: Extract<TensorJob, { type: "quantize" }>): Promise<QuantizedOne> => {
     const diagnostics = new CollectingDiagnostics();
     const ctx = createRunContext({ seed: job.seed, diagnostics });
-    const model = await made.quantizer(job.quantizer).quantize([job.tensor], ctx);
+    const model = await made.quantizer(job.quantizer, job.coder).quantize([job.tensor], ctx);
     const coder = job.coder ? made.coder(job.coder) : undefined;
     const t = model.tensors[0], cb = model.codebooks.find((c) => c.id === t?.codebook);
     // Coded here only when the stream will be asked for: `quantize` codes every tensor alone; a
