@@ -34,8 +34,11 @@ if (!existsSync(w)) sh(process.execPath, [cli, "synth", "--out", w, "--seed", "2
 const python = ["/usr/bin/python3", "python3"].find((p) => spawnSync(p, ["-c", "import sklearn"], { stdio: "ignore" }).status === 0);
 if (!python) throw new Error("scikit-learn is not installed (Debian: apt-get install -y python3-sklearn).");
 
-const ours: number[] = [], theirs: number[] = [], fits: number[] = [];
-let oursMse = NaN, theirMse = NaN;
+const ours: number[] = [],
+  theirs: number[] = [],
+  fits: number[] = [];
+let oursMse = NaN,
+  theirMse = NaN;
 for (let r = 0; r < rounds; r++) {
   const a = sh(process.execPath, [cli, "run", "--weights", w, "--quantizer", "hessian-ecsq", "--option", "mode=kmeans", "--option", "clusters=256", "--json"]);
   ours.push(a.seconds);

@@ -25,7 +25,8 @@ export function knownSymbolBits(symbols: Uint32Array, lengths: Uint8Array, raw: 
 /** Σ lengths[v] over `values`, or −1 when a value has no code (monomorphic, branch-free loop). */
 function sumLengths(lengths: Uint8Array, values: Uint32Array): number {
   const max = lengths.length - 1;
-  let total = 0, bad = 0;
+  let total = 0,
+    bad = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     const outside = v > max ? 1 : 0;

@@ -10,7 +10,10 @@ import type { WeightSet } from "./tensor.js";
  * byte-identical to the ones `encodeContainer` would code itself.
  */
 export function compactStreamInput(t: QuantizedTensor, cb: Codebook): [QuantizedTensor, Codebook] {
-  return [{ ...t, name: "", codebook: "" }, { ...cb, id: "" }];
+  return [
+    { ...t, name: "", codebook: "" },
+    { ...cb, id: "" },
+  ];
 }
 
 /** What {@link TensorWorkers.quantize} returns. */

@@ -50,8 +50,10 @@ export function poolWorkers(pool: TensorPool, choice: { readonly quantizer: Plug
       const pending = weights.map((t) => pool.quantize({ quantizer: choice.quantizer, coder: choice.coder, streamInput: "compact", dequantize: true, seed: ctx.seed, tensor: wireTensor(t) }));
       // Every promise gets a handler now: a later failure must not surface as an unhandled rejection.
       for (const p of pending) p.catch(() => undefined);
-      const codebooks: QuantizedModel["codebooks"][number][] = [], tensors: QuantizedModel["tensors"][number][] = [];
-      const streams = new Map<Uint32Array, Uint8Array>(), dequantized = new Map<Uint32Array, Float32Array>();
+      const codebooks: QuantizedModel["codebooks"][number][] = [],
+        tensors: QuantizedModel["tensors"][number][] = [];
+      const streams = new Map<Uint32Array, Uint8Array>(),
+        dequantized = new Map<Uint32Array, Float32Array>();
       for (let i = 0; i < pending.length; i++) {
         const r = await pending[i]!;
         throwIfAborted(ctx);

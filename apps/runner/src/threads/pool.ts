@@ -42,7 +42,10 @@ export class TensorPool {
   private failure: QuantforgeError | undefined;
   private closed = false;
 
-  constructor(readonly size: number, plugins: readonly PluginSource[]) {
+  constructor(
+    readonly size: number,
+    plugins: readonly PluginSource[],
+  ) {
     const entry = workerEntry({ plugins: [...plugins] });
     for (let i = 0; i < size; i++) {
       const worker = new Worker(entry.url, { workerData: entry.init, ...(entry.execArgv ? { execArgv: entry.execArgv } : {}) });
@@ -50,13 +53,18 @@ export class TensorPool {
       const slot: Slot = { worker, ready: false };
       worker.on("message", (m: TensorWorkerMessage) => this.onMessage(slot, m));
       worker.on("error", (e) => this.fail(new QuantforgeError("QF_INTERNAL", `a tensor worker thread crashed: ${e.message}`, { cause: e, exitCode: 1 })));
-      worker.on("exit", (code) => { if (!this.closed) this.fail(new QuantforgeError("QF_INTERNAL", `a tensor worker thread exited unexpectedly (code ${code}).`, { exitCode: 1 })); });
+      worker.on("exit", (code) => {
+        if (!this.closed) this.fail(new QuantforgeError("QF_INTERNAL", `a tensor worker thread exited unexpectedly (code ${code}).`, { exitCode: 1 }));
+      });
       this.slots.push(slot);
     }
   }
 
   private onMessage(slot: Slot, m: TensorWorkerMessage): void {
-    if (m.type === "ready") { slot.ready = true; return this.dispatch(); }
+    if (m.type === "ready") {
+      slot.ready = true;
+      return this.dispatch();
+    }
     if (m.type === "fatal") return this.fail(fromWire(m.error));
     const cur = slot.current;
     if (!cur || cur.id !== m.id) return;
@@ -69,7 +77,10 @@ export class TensorPool {
   private fail(e: QuantforgeError): void {
     if (this.failure) return;
     this.failure = e;
-    for (const s of this.slots) { s.current?.reject(e); s.current = undefined; }
+    for (const s of this.slots) {
+      s.current?.reject(e);
+      s.current = undefined;
+    }
     for (const q of this.queue.splice(0)) q.reject(e);
   }
 

@@ -26,21 +26,21 @@ export interface WireTensor {
 /** Main thread → worker. */
 export type TensorJob =
   | {
-    readonly type: "quantize";
-    readonly id: number;
-    readonly quantizer: PluginChoice;
-    /** The run's coder: the worker also codes the tensor's stream. */
-    readonly coder: PluginChoice | null;
-    /**
-     * What the stream codes: "compact", the nameless input a version-2 container hands its coder
-     * (`run`); "named", the quantized tensor itself (`quantize`, whose sinks take its stream).
-     */
-    readonly streamInput: "compact" | "named";
-    /** Also dequantize the tensor (`run`; `quantize` does it itself: one tensor's values fewer in flight keeps its peak memory down). */
-    readonly dequantize: boolean;
-    readonly seed: number;
-    readonly tensor: WireTensor;
-  }
+      readonly type: "quantize";
+      readonly id: number;
+      readonly quantizer: PluginChoice;
+      /** The run's coder: the worker also codes the tensor's stream. */
+      readonly coder: PluginChoice | null;
+      /**
+       * What the stream codes: "compact", the nameless input a version-2 container hands its coder
+       * (`run`); "named", the quantized tensor itself (`quantize`, whose sinks take its stream).
+       */
+      readonly streamInput: "compact" | "named";
+      /** Also dequantize the tensor (`run`; `quantize` does it itself: one tensor's values fewer in flight keeps its peak memory down). */
+      readonly dequantize: boolean;
+      readonly seed: number;
+      readonly tensor: WireTensor;
+    }
   | { readonly type: "sha256"; readonly id: number; readonly path: string };
 
 /** What a worker returns for one tensor. */

@@ -3,7 +3,10 @@ import { builtinPlugins } from "../plugins.js";
 import type { Runtime } from "../runtime.js";
 
 function pluginKey(ps: readonly { kind: string; id: string; version: string }[]): string {
-  return ps.map((p) => `${p.kind}/${p.id}@${p.version}`).sort().join(" ");
+  return ps
+    .map((p) => `${p.kind}/${p.id}@${p.version}`)
+    .sort()
+    .join(" ");
 }
 
 /**

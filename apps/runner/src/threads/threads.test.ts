@@ -23,11 +23,14 @@ beforeAll(async () => {
   const zeros = { name: "zeros", shape: [8, 32], data: new Float32Array(256) };
   await saveSafetensors(weights, [...ws.slice(0, 2), flat, ...ws.slice(2, 4), zeros, ...ws.slice(4)]);
 });
-afterAll(async () => { await t.cleanup(); });
+afterAll(async () => {
+  await t.cleanup();
+});
 
 type Run = { json: Record<string, unknown>; container: Buffer; decoded: Buffer; err: string };
 async function run(args: readonly string[], threads: number, tag: string): Promise<Run> {
-  const out = t.path(`${tag}-t${threads}.qf`), decodedOut = t.path(`${tag}-t${threads}.safetensors`);
+  const out = t.path(`${tag}-t${threads}.qf`),
+    decodedOut = t.path(`${tag}-t${threads}.safetensors`);
   const r = await cli(["run", "--weights", weights, ...args, "--seed", "7", "--threads", String(threads), "--out", out, "--decoded-out", decodedOut, "--json"]);
   expect(r.code, r.err).toBe(0);
   const json = JSON.parse(r.out) as Record<string, unknown> & { out: { file: string } };
@@ -42,7 +45,8 @@ describe("run --threads", () => {
   ];
   for (const [tag, args] of cases) {
     it(`--threads 2 gives the bytes and report of --threads 1 (${tag})`, async () => {
-      const one = await run(args, 1, tag), two = await run(args, 2, tag);
+      const one = await run(args, 1, tag),
+        two = await run(args, 2, tag);
       if (!tag.includes("group")) expect((one.json.diagnostics as unknown[]).length).toBeGreaterThan(0);
       expect(two.container.equals(one.container)).toBe(true);
       expect(two.decoded.equals(one.decoded)).toBe(true);
@@ -53,14 +57,18 @@ describe("run --threads", () => {
 
   it("reports a quantizer's error from a worker with its code, as on one thread", async () => {
     const args = ["run", "--weights", weights, "--quantizer", "rtn", "--bits", "4", "--option", "granularity=channel", "--option", "axis=3", "--json"];
-    const one = await cli([...args, "--threads", "1"]), two = await cli([...args, "--threads", "2"]);
+    const one = await cli([...args, "--threads", "1"]),
+      two = await cli([...args, "--threads", "2"]);
     expect(errorCode(one)).toBe("QF_SHAPE_MISMATCH");
     expect(two).toEqual(one);
   }, 120_000);
 
   it("refuses a thread count that is not an integer in 1…64", async () => {
     for (const bad of ["0", "65", "1.5", "x"]) {
-      for (const cmd of [["run", "--weights", weights], ["quantize", weights, "--out", t.path(`bad-${bad}`)]]) {
+      for (const cmd of [
+        ["run", "--weights", weights],
+        ["quantize", weights, "--out", t.path(`bad-${bad}`)],
+      ]) {
         const r = await cli([...cmd, "--quantizer", "rtn", "--threads", bad]);
         expect(r.code).toBe(2);
         expect(r.err).toMatch(/--threads/);
@@ -84,7 +92,8 @@ describe("quantize --threads", () => {
     ["uniform-mse-huffman", ["--quantizer", "uniform-mse", "--bits", "3", "--coder", "huffman"]],
   ] as const) {
     it(`--threads 2 writes the model and report of --threads 1 (${tag})`, async () => {
-      const one = await quantize(args, 1, tag), two = await quantize(args, 2, tag);
+      const one = await quantize(args, 1, tag),
+        two = await quantize(args, 2, tag);
       expect((one.report.diagnostics as unknown[]).length).toBeGreaterThan(0);
       expect(two.model.equals(one.model)).toBe(true);
       expect(two.report).toEqual(one.report);

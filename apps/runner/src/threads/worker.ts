@@ -2,10 +2,7 @@ import "reflect-metadata";
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
-import {
-  CollectingDiagnostics, compactStreamInput, createHost, createRunContext, dequantizeTensor, isQuantforgeError,
-  type Coder, type PluginRegistry, type Quantizer, type QuantizedModel,
-} from "@quantforge/core";
+import { CollectingDiagnostics, compactStreamInput, createHost, createRunContext, dequantizeTensor, isQuantforgeError, type Coder, type PluginRegistry, type Quantizer, type QuantizedModel } from "@quantforge/core";
 import { createRootContainer, registerLoadedPlugins } from "../container.js";
 import { toQuantforgeError } from "../errors.js";
 import { importPluginSources } from "../plugin-loader/index.js";
@@ -27,8 +24,13 @@ function wire(e: unknown): WireError {
 /** Every buffer of `m`'s codes and positions and of `more` that can move to the main thread without a copy. */
 function transferables(m: QuantizedModel, ...more: (ArrayBufferView | undefined)[]): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
-  const add = (a: ArrayBufferView | undefined) => { if (a && a.buffer instanceof ArrayBuffer) out.add(a.buffer); };
-  for (const t of m.tensors) { add(t.codes); add(t.sparse?.positions); }
+  const add = (a: ArrayBufferView | undefined) => {
+    if (a && a.buffer instanceof ArrayBuffer) out.add(a.buffer);
+  };
+  for (const t of m.tensors) {
+    add(t.codes);
+    add(t.sparse?.positions);
+  }
   for (const a of more) add(a);
   return [...out];
 }
@@ -38,18 +40,27 @@ function transferables(m: QuantizedModel, ...more: (ArrayBufferView | undefined)
  * the main thread creates them: with a host holding the registry and the run's coder.
  */
 function instances(registry: PluginRegistry) {
-  const quantizers = new Map<string, Quantizer>(), coders = new Map<string, Coder>();
+  const quantizers = new Map<string, Quantizer>(),
+    coders = new Map<string, Coder>();
   const key = (...c: (PluginChoice | null)[]) => JSON.stringify(c.map((x) => x && [x.id, x.options ?? {}]));
   const host = (coder: PluginChoice | null) => createHost(registry, { coders: coder ? [coder.id] : [] });
   return {
     quantizer(c: PluginChoice, coder: PluginChoice | null): Quantizer {
       let q = quantizers.get(key(c, coder));
-      if (!q) { const p = registry.quantizer(c.id); q = p.create(p.parseOptions(c.options ?? {}) as never, host(coder)); quantizers.set(key(c, coder), q); }
+      if (!q) {
+        const p = registry.quantizer(c.id);
+        q = p.create(p.parseOptions(c.options ?? {}) as never, host(coder));
+        quantizers.set(key(c, coder), q);
+      }
       return q;
     },
     coder(c: PluginChoice): Coder {
       let k = coders.get(key(c));
-      if (!k) { const p = registry.coder(c.id); k = p.create(p.parseOptions(c.options ?? {}) as never, host(c)); coders.set(key(c), k); }
+      if (!k) {
+        const p = registry.coder(c.id);
+        k = p.create(p.parseOptions(c.options ?? {}) as never, host(c));
+        coders.set(key(c), k);
+      }
       return k;
     },
   };
@@ -70,7 +81,8 @@ try {
     const ctx = createRunContext({ seed: job.seed, diagnostics });
     const model = await made.quantizer(job.quantizer, job.coder).quantize([job.tensor], ctx);
     const coder = job.coder ? made.coder(job.coder) : undefined;
-    const t = model.tensors[0], cb = model.codebooks.find((c) => c.id === t?.codebook);
+    const t = model.tensors[0],
+      cb = model.codebooks.find((c) => c.id === t?.codebook);
     // Coded here only when the stream will be asked for: `quantize` codes every tensor alone; a
     // container (`run`) asks for compact streams only when the coder has no group coding.
     const named = job.streamInput === "named";
@@ -81,7 +93,10 @@ try {
   port.on("message", (job: TensorJob) => {
     const send = (m: TensorWorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
     if (job.type === "sha256") {
-      sha256(job.path).then((hex) => send({ type: "hashed", id: job.id, hex }), (e: unknown) => send({ type: "failed", id: job.id, error: wire(e) }));
+      sha256(job.path).then(
+        (hex) => send({ type: "hashed", id: job.id, hex }),
+        (e: unknown) => send({ type: "failed", id: job.id, error: wire(e) }),
+      );
       return;
     }
     quantizeOne(job).then(
