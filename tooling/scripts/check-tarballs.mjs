@@ -12,7 +12,10 @@ for (const folder of ["packages", "experiments", "apps", "tooling", "examples"])
   if (!existsSync(base)) continue;
   for (const d of readdirSync(base)) {
     const p = join(base, d, "package.json");
-    if (existsSync(p)) { const m = JSON.parse(readFileSync(p, "utf8")); versions.set(m.name, m.version); }
+    if (existsSync(p)) {
+      const m = JSON.parse(readFileSync(p, "utf8"));
+      versions.set(m.name, m.version);
+    }
   }
 }
 const walk = (dir) => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]));
@@ -20,7 +23,9 @@ const problems = [];
 let count = 0;
 for (const t of readdirSync(unpacked).sort()) {
   const pkgDir = join(unpacked, t, "package");
-  const files = walk(pkgDir).map((f) => relative(pkgDir, f)).sort();
+  const files = walk(pkgDir)
+    .map((f) => relative(pkgDir, f))
+    .sort();
   const m = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8"));
   const id = `${m.name}@${m.version}`;
   const bytes = files.reduce((s, f) => s + statSync(join(pkgDir, f)).size, 0);
@@ -35,13 +40,16 @@ for (const t of readdirSync(unpacked).sort()) {
   }
   for (const need of ["package.json", "README.md", "LICENSE"]) if (!files.includes(need)) fail(`lacks ${need}`);
   const entries = [];
-  const collect = (v) => { if (typeof v === "string") entries.push(v); else if (v && typeof v === "object") Object.entries(v).forEach(([k, x]) => k !== "@quantforge/source" && collect(x)); };
+  const collect = (v) => {
+    if (typeof v === "string") entries.push(v);
+    else if (v && typeof v === "object") Object.entries(v).forEach(([k, x]) => k !== "@quantforge/source" && collect(x));
+  };
   collect(m.exports);
   if (m.types) entries.push(m.types);
   if (m.bin) collect(m.bin);
   for (const e of entries) if (!files.includes(e.replace(/^\.\//, ""))) fail(`exports/types/bin point at ${e}, which is not in the tarball (was it built?)`);
   if (JSON.stringify(m).includes("workspace:")) fail("still has a workspace: range");
-  if (JSON.stringify(m).includes("\"catalog:")) fail("still has a catalog: range");
+  if (JSON.stringify(m).includes('"catalog:')) fail("still has a catalog: range");
   for (const field of ["dependencies", "peerDependencies", "optionalDependencies"]) {
     for (const [dep, range] of Object.entries(m[field] ?? {})) {
       const v = versions.get(dep);

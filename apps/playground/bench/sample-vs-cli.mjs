@@ -24,15 +24,22 @@ const manifest = JSON.parse(readFileSync(join(mdir, "model.json"), "utf8")).weig
 const bin = readFileSync(join(mdir, "weights.bin"));
 const header = {};
 const parts = [];
-let off = 0, src = 0;
-for (const g of manifest) for (const w of g.weights) {
-  const n = w.shape.reduce((a, b) => a * b, 1) * 4;
-  if (w.dtype === "float32") { header[w.name] = { dtype: "F32", shape: w.shape, data_offsets: [off, off + n] }; parts.push(bin.subarray(src, src + n)); off += n; }
-  src += n;
-}
+let off = 0,
+  src = 0;
+for (const g of manifest)
+  for (const w of g.weights) {
+    const n = w.shape.reduce((a, b) => a * b, 1) * 4;
+    if (w.dtype === "float32") {
+      header[w.name] = { dtype: "F32", shape: w.shape, data_offsets: [off, off + n] };
+      parts.push(bin.subarray(src, src + n));
+      off += n;
+    }
+    src += n;
+  }
 let h = Buffer.from(JSON.stringify(header));
 h = Buffer.concat([h, Buffer.alloc((8 - (h.length % 8)) % 8, 0x20)]);
-const len = Buffer.alloc(8); len.writeBigUInt64LE(BigInt(h.length));
+const len = Buffer.alloc(8);
+len.writeBigUInt64LE(BigInt(h.length));
 const weights = join(dir, "mnist-mlp.safetensors");
 writeFileSync(weights, Buffer.concat([len, h, ...parts]));
 
@@ -46,13 +53,24 @@ const runs = Number(process.env.RUNS ?? 3);
 const cli = [];
 for (let i = 0; i < runs; i++) {
   const t = performance.now();
-  try { execFileSync("node", args, { stdio: "ignore" }); } catch (e) { if (e.status !== 1) throw e; }
+  try {
+    execFileSync("node", args, { stdio: "ignore" });
+  } catch (e) {
+    if (e.status !== 1) throw e;
+  }
   cli.push((performance.now() - t) / 1000);
 }
 
 const server = createServer((req, res) => {
   const p = new URL(req.url, "http://x").pathname;
-  try { const b = readFileSync(join(dist, p === "/" ? "index.html" : p.replace(/\.\.+/g, ""))); res.writeHead(200, { "content-type": { ".html": "text/html", ".js": "text/javascript" }[extname(p)] ?? (p === "/" ? "text/html" : "application/octet-stream") }); res.end(b); } catch { res.writeHead(404); res.end(); }
+  try {
+    const b = readFileSync(join(dist, p === "/" ? "index.html" : p.replace(/\.\.+/g, "")));
+    res.writeHead(200, { "content-type": { ".html": "text/html", ".js": "text/javascript" }[extname(p)] ?? (p === "/" ? "text/html" : "application/octet-stream") });
+    res.end(b);
+  } catch {
+    res.writeHead(404);
+    res.end();
+  }
 });
 await new Promise((r) => server.listen(0, "127.0.0.1", r));
 const browser = await chromium.launch({ executablePath: process.env.QUANTFORGE_CHROMIUM ?? "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
@@ -60,10 +78,13 @@ const page = await browser.newPage();
 await page.goto(`http://127.0.0.1:${server.address().port}/`);
 const cliCells = JSON.parse(readFileSync(join(dir, "out", "results.json"), "utf8")).cells;
 const pageRuns = [];
-await page.evaluate(([ms, aware]) => {
-  for (const i of document.querySelectorAll("#methods input")) i.checked = ms.includes(i.value);
-  document.querySelector("[data-testid=model-aware]").checked = aware;
-}, [methods, modelAware]);
+await page.evaluate(
+  ([ms, aware]) => {
+    for (const i of document.querySelectorAll("#methods input")) i.checked = ms.includes(i.value);
+    document.querySelector("[data-testid=model-aware]").checked = aware;
+  },
+  [methods, modelAware],
+);
 for (let i = 0; i < runs; i++) {
   await page.getByTestId("sample-mnist-mlp").click();
   const t = performance.now();
@@ -74,8 +95,11 @@ for (let i = 0; i < runs; i++) {
 const rows = await page.getByTestId("result-row").count();
 const okRows = await page.locator("[data-testid=result-row]:has([data-testid=download-qf]), [data-testid=result-row]:has([data-testid=download])").count();
 // The page's numbers beside the CLI's, cell by cell (same order: method × bits × coder).
-const pageVals = await page.$$eval("[data-testid=result-row]", (rs) => rs.map((r) => ({ sqnr: r.dataset.sqnrDb === undefined ? null : Number(r.dataset.sqnrDb), rel: r.dataset.outputRelError === undefined ? null : Number(r.dataset.outputRelError) })));
-let maxSqnrDiff = 0, maxRelDiff = 0;
+const pageVals = await page.$$eval("[data-testid=result-row]", (rs) =>
+  rs.map((r) => ({ sqnr: r.dataset.sqnrDb === undefined ? null : Number(r.dataset.sqnrDb), rel: r.dataset.outputRelError === undefined ? null : Number(r.dataset.outputRelError) })),
+);
+let maxSqnrDiff = 0,
+  maxRelDiff = 0;
 cliCells.forEach((c, i) => {
   const s = c.result?.summary ?? {};
   if (process.env.DEBUG) console.error(c.quantizer, c.bits, c.coder, s.sqnrDb, pageVals[i]?.sqnr);
@@ -86,5 +110,16 @@ await browser.close();
 server.close();
 rmSync(dir, { recursive: true, force: true });
 const med = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-const out = { mode: modelAware ? "model" : "weights", cells: cliCells.length, cliOkCells: cliCells.filter((c) => c.status === "ok").length, pageRows: rows, pageOkRows: okRows, maxSqnrDiffDb: maxSqnrDiff, maxOutputRelErrorRelDiff: maxRelDiff, cliSeconds: cli.map((s) => +s.toFixed(2)), pageSeconds: pageRuns.map((s) => +s.toFixed(2)), ratioMedian: +(med(pageRuns) / med(cli)).toFixed(2) };
+const out = {
+  mode: modelAware ? "model" : "weights",
+  cells: cliCells.length,
+  cliOkCells: cliCells.filter((c) => c.status === "ok").length,
+  pageRows: rows,
+  pageOkRows: okRows,
+  maxSqnrDiffDb: maxSqnrDiff,
+  maxOutputRelErrorRelDiff: maxRelDiff,
+  cliSeconds: cli.map((s) => +s.toFixed(2)),
+  pageSeconds: pageRuns.map((s) => +s.toFixed(2)),
+  ratioMedian: +(med(pageRuns) / med(cli)).toFixed(2),
+};
 console.log(JSON.stringify(out));

@@ -13,7 +13,8 @@ export const PICK = "series_pick";
  */
 export function interactiveSpec(c: ChartSpec): TopLevelSpec {
   const spec = structuredClone(c.spec) as unknown as { encoding: Record<string, unknown>; layer: { name?: string; encoding?: Record<string, unknown>; params?: unknown[] }[] };
-  const x = (spec.encoding.x as { title: string }).title, y = (spec.encoding.y as { title: string }).title;
+  const x = (spec.encoding.x as { title: string }).title,
+    y = (spec.encoding.y as { title: string }).title;
   // vega-lite binds a legend selection only when it is defined in the first layer that uses it,
   // so the selection sits on layer 0 and every layer fades what is not picked (references and
   // the Pareto front are series too).
@@ -22,8 +23,17 @@ export function interactiveSpec(c: ChartSpec): TopLevelSpec {
     ...l,
     ...(i === 0 ? { params: [{ name: PICK, select: { type: "point", fields: ["series"] }, bind: "legend" }] } : {}),
     encoding: {
-      ...l.encoding, opacity,
-      ...(l.name?.endsWith("_cells") ? { tooltip: [{ field: "series", title: "method" }, { field: "x", title: x, format: ".3f" }, { field: "y", title: y, format: ".4~g" }] } : {}),
+      ...l.encoding,
+      opacity,
+      ...(l.name?.endsWith("_cells")
+        ? {
+            tooltip: [
+              { field: "series", title: "method" },
+              { field: "x", title: x, format: ".3f" },
+              { field: "y", title: y, format: ".4~g" },
+            ],
+          }
+        : {}),
     },
   }));
   return spec as unknown as TopLevelSpec;

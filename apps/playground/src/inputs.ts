@@ -43,7 +43,11 @@ export function readSafetensors(bytes: Uint8Array, title: string): LoadedInput {
   const n = Number(dv.getBigUint64(0, true));
   if (n > bytes.length - 8) throw new FormatError(`${printable(title)}: header length ${n} runs past the end of the file.`);
   let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
-  try { header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as typeof header; } catch { throw new FormatError(`${printable(title)}: the safetensors header is not valid JSON.`); }
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as typeof header;
+  } catch {
+    throw new FormatError(`${printable(title)}: the safetensors header is not valid JSON.`);
+  }
   const base = 8 + n;
   const weights: WeightTensor[] = [];
   for (const [name, t] of Object.entries(header)) {

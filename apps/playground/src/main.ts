@@ -35,8 +35,16 @@ let rows: HTMLTableRowElement[] = [];
 let runSource: InputSource | null = null;
 let runInput: Promise<LoadedInput> | null = null;
 const input = $<HTMLInputElement>("[data-testid=model-input]");
-input.addEventListener("change", () => { files = [...(input.files ?? [])]; useSample = false; $("#model-name").textContent = files.map((f) => f.name).join(", "); });
-$("[data-testid=sample-mnist-mlp]").addEventListener("click", () => { useSample = true; files = null; $("#model-name").textContent = "mnist-mlp (embedded sample)"; });
+input.addEventListener("change", () => {
+  files = [...(input.files ?? [])];
+  useSample = false;
+  $("#model-name").textContent = files.map((f) => f.name).join(", ");
+});
+$("[data-testid=sample-mnist-mlp]").addEventListener("click", () => {
+  useSample = true;
+  files = null;
+  $("#model-name").textContent = "mnist-mlp (embedded sample)";
+});
 
 function panel(e: { code: string; message: string }, kind: "error" | "notice"): void {
   const d = document.createElement("div");
@@ -55,7 +63,10 @@ async function drawChart(): Promise<void> {
   const specs = [outputErrorChart(points), compareCharts(points)[0]].filter((c): c is ChartSpec => Boolean(c));
   const box = document.createElement("div");
   const made = await embedCharts(box, specs);
-  if (seq !== chartSeq) { for (const v of made) v.finalize(); return; }
+  if (seq !== chartSeq) {
+    for (const v of made) v.finalize();
+    return;
+  }
   for (const v of views) v.finalize();
   views = made;
   $("#chart").replaceChildren(...box.childNodes);
@@ -180,11 +191,22 @@ $("[data-testid=run]").addEventListener("click", () => {
       $("#status").textContent = `${m.title}: ${m.tensors} tensors, ${m.params} weights (${format})`;
       if (m.fidelity) $("#fidelity-note").textContent = `Model outputs measured on ${m.fidelity}.`;
     } else if (m.type === "notice") panel(m.error, "notice");
-    else if (m.type === "cell") { cells.push(m.cell); bar.value = (m.index + 1) / m.total; addRow(m.cell, format, m.qf, m.outputs); markBest(); void drawChart(); }
-    else if (m.type === "done") finish(`done in ${m.seconds.toFixed(2)} s`);
-    else { panel(m.error, "error"); finish("failed"); }
+    else if (m.type === "cell") {
+      cells.push(m.cell);
+      bar.value = (m.index + 1) / m.total;
+      addRow(m.cell, format, m.qf, m.outputs);
+      markBest();
+      void drawChart();
+    } else if (m.type === "done") finish(`done in ${m.seconds.toFixed(2)} s`);
+    else {
+      panel(m.error, "error");
+      finish("failed");
+    }
   };
-  worker.onerror = (e) => { panel({ code: "QF_INTERNAL", message: e.message }, "error"); finish("failed"); };
+  worker.onerror = (e) => {
+    panel({ code: "QF_INTERNAL", message: e.message }, "error");
+    finish("failed");
+  };
   worker.postMessage(req);
 });
 $("[data-testid=cancel]").addEventListener("click", () => finish("cancelled"));

@@ -44,7 +44,10 @@ export async function loadOnnxBrowserProbe(m: OnnxModel, weights: readonly Weigh
     return outputs;
   };
   const probe = {
-    id: title, weights: [...weights], layout, inputShape: layout.sampleShape,
+    id: title,
+    weights: [...weights],
+    layout,
+    inputShape: layout.sampleShape,
     forward: { predictOutputs, predict: async (ws: WeightSet, inputs: Float32Array, count: number) => (await predictOutputs(ws, inputs, count))[0]!.data },
     sampleInputs: (count: number, seed: number) => ({ inputs: generateSamples(layout, count, seed), description: describeGenerated(layout, count, seed) }),
   };

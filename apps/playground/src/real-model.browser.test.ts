@@ -20,7 +20,9 @@ import { cacheDir, ensurePackage } from "../../../tooling/corpus/src/fetch.js";
  * the outputs the page reported.
  */
 const ID = "human/emotion";
-interface Pinned { packages: { name: string; version: string; integrity: string; models: { id: string; path: string }[] }[] }
+interface Pinned {
+  packages: { name: string; version: string; integrity: string; models: { id: string; path: string }[] }[];
+}
 
 async function fetchModel(): Promise<{ json: Buffer; shards: { name: string; buffer: Buffer }[] } | string> {
   const pinned = JSON.parse(readFileSync(join(APP, "../../tooling/corpus/corpus.json"), "utf8")) as Pinned;
@@ -43,12 +45,34 @@ const reason = skip ? ` (skipped: ${skipBrowser ? `${CHROMIUM} is missing and CI
 
 /** Loads model.json + shards with stock tfjs (it dequantizes tfjs-native weights itself). */
 async function stockLoad(files: ReadonlyMap<string, Uint8Array>): Promise<tf.GraphModel> {
-  const j = JSON.parse(new TextDecoder().decode(files.get("model.json")!)) as { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[]; format?: string; generatedBy?: string; convertedBy?: string; signature?: object; userDefinedMetadata?: Record<string, object> };
+  const j = JSON.parse(new TextDecoder().decode(files.get("model.json")!)) as {
+    modelTopology: object;
+    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+    format?: string;
+    generatedBy?: string;
+    convertedBy?: string;
+    signature?: object;
+    userDefinedMetadata?: Record<string, object>;
+  };
   const parts = j.weightsManifest.flatMap((g) => g.paths.map((p) => files.get(p)!));
   const data = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
-  for (const p of parts) { data.set(p, o); o += p.length; }
-  return tf.loadGraphModel(tf.io.fromMemory({ modelTopology: j.modelTopology, weightSpecs: j.weightsManifest.flatMap((g) => g.weights), weightData: data.buffer, format: j.format, generatedBy: j.generatedBy, convertedBy: j.convertedBy, signature: j.signature, userDefinedMetadata: j.userDefinedMetadata }));
+  for (const p of parts) {
+    data.set(p, o);
+    o += p.length;
+  }
+  return tf.loadGraphModel(
+    tf.io.fromMemory({
+      modelTopology: j.modelTopology,
+      weightSpecs: j.weightsManifest.flatMap((g) => g.weights),
+      weightData: data.buffer,
+      format: j.format,
+      generatedBy: j.generatedBy,
+      convertedBy: j.convertedBy,
+      signature: j.signature,
+      userDefinedMetadata: j.userDefinedMetadata,
+    }),
+  );
 }
 
 /** Runs a graph model on the fidelity inputs `quantforge compare --model` generates (32 samples, seed 1). */
@@ -123,8 +147,14 @@ describe.skipIf(skip)(`playground on a real tfjs graph model (${ID})${reason}`, 
         for (let j = 0; j < g.length; j++) expect(Math.abs(g[j]! - want[j]!)).toBeLessThanOrEqual(1e-6 * scale);
       });
       // The page's fidelity number is the relative error of these outputs against the float model's.
-      let num = 0, den = 0;
-      got.forEach((g, k) => g.forEach((v, j) => { num += (v - floatOut[k]![j]!) ** 2; den += floatOut[k]![j]! ** 2; }));
+      let num = 0,
+        den = 0;
+      got.forEach((g, k) =>
+        g.forEach((v, j) => {
+          num += (v - floatOut[k]![j]!) ** 2;
+          den += floatOut[k]![j]! ** 2;
+        }),
+      );
       expect(Math.abs(Math.sqrt(num / den) - rel)).toBeLessThanOrEqual(1e-4 * rel);
     }
     expect(targets.sort()).toEqual(["tfjs-float", "tfjs-native"]);

@@ -40,9 +40,7 @@ self.onmessage = async (ev: MessageEvent<RunRequest>) => {
     const runnable = (input.tfjs && input.tfjs.format !== "weights-manifest") || input.onnx;
     if (req.modelAware && runnable) {
       try {
-        model = input.onnx
-          ? await (await import("./onnx-model.js")).loadOnnxBrowserProbe(input.onnx, input.weights, input.title)
-          : await (await import("./model.js")).loadBrowserProbe(input.tfjs!, input.weights, input.title);
+        model = input.onnx ? await (await import("./onnx-model.js")).loadOnnxBrowserProbe(input.onnx, input.weights, input.title) : await (await import("./model.js")).loadBrowserProbe(input.tfjs!, input.weights, input.title);
       } catch (e) {
         // The weights still compare; say why the model cannot run (the CLI's code and message).
         post({ type: "notice", error: errorOf(e) });
@@ -69,7 +67,18 @@ self.onmessage = async (ev: MessageEvent<RunRequest>) => {
         const bytes = r.encoded!.bytes.slice();
         const outs = model?.outputsFor(r.decoded);
         const outputs: CellOutput[] | undefined = outs && outs.reduce((n, x) => n + x.data.length, 0) <= MAX_POSTED_OUTPUT_VALUES ? outs.map((x) => ({ name: x.name, shape: [...x.shape], data: x.data.slice() })) : undefined;
-        post({ type: "cell", index, total: plan.length, cell: { ...head, status: "ok", result: o.result, seconds: (performance.now() - start) / 1000, ...(o.normalized ? { normalized: o.normalized } : {}) }, qf: bytes, codesSha256: o.codesSha256, ...(outputs ? { outputs } : {}) }, [bytes.buffer, ...(outputs ?? []).map((x) => x.data.buffer)]);
+        post(
+          {
+            type: "cell",
+            index,
+            total: plan.length,
+            cell: { ...head, status: "ok", result: o.result, seconds: (performance.now() - start) / 1000, ...(o.normalized ? { normalized: o.normalized } : {}) },
+            qf: bytes,
+            codesSha256: o.codesSha256,
+            ...(outputs ? { outputs } : {}),
+          },
+          [bytes.buffer, ...(outputs ?? []).map((x) => x.data.buffer)],
+        );
       } catch (e) {
         post({ type: "cell", index, total: plan.length, cell: { ...head, status: "failed", error: errorOf(e), seconds: (performance.now() - start) / 1000 } });
       }

@@ -32,7 +32,16 @@ const coders = [instantiate(ransCoder()), instantiate(huffmanCoder())];
 const dir = mkdtempSync(join(tmpdir(), "qf-coded-bench-"));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
-const bundle = await build({ entryPoints: [join(HERE, "../src/__tests__/coded-page.ts")], bundle: true, write: false, platform: "browser", format: "esm", conditions: ["@quantforge/source", "browser"], logLevel: "silent", absWorkingDir: join(HERE, "..") });
+const bundle = await build({
+  entryPoints: [join(HERE, "../src/__tests__/coded-page.ts")],
+  bundle: true,
+  write: false,
+  platform: "browser",
+  format: "esm",
+  conditions: ["@quantforge/source", "browser"],
+  logLevel: "silent",
+  absWorkingDir: join(HERE, ".."),
+});
 const browser = await chromium.launch({ executablePath: process.env.QUANTFORGE_CHROMIUM ?? "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
 const chromiumVersion = browser.version();
 const page = await browser.newPage();
@@ -62,11 +71,22 @@ for (const coder of ["rans", "huffman"]) {
     if (i >= 3) ms.push(performance.now() - t0);
     weightBytes = (a.weightData as ArrayBuffer).byteLength;
   }
-  const b = await page.evaluate(([url, n]) => (globalThis as unknown as { qfDecodeBench: (u: string, n: number) => Promise<{ weightBytes: number; ms: number[] }> }).qfDecodeBench(url, n), [`http://quantforge.test/${coder}/model.json`, repeats + 3] as const);
+  const b = await page.evaluate(([url, n]) => (globalThis as unknown as { qfDecodeBench: (u: string, n: number) => Promise<{ weightBytes: number; ms: number[] }> }).qfDecodeBench(url, n), [
+    `http://quantforge.test/${coder}/model.json`,
+    repeats + 3,
+  ] as const);
   if (b.weightBytes !== weightBytes) throw new Error(`the page decoded ${b.weightBytes} bytes of weights, Node ${weightBytes}`);
   const pageRuns = b.ms.slice(3);
   const mbps = (t: number) => +(weightBytes / 1e3 / t).toFixed(1);
-  rows.push({ coder, weightMB: +(weightBytes / 1e6).toFixed(3), containerBytes: files.get(parsed.quantforge.container)!.length, nodeMedianMBps: mbps(median(ms)), nodeBestMBps: mbps(Math.min(...ms)), chromiumMedianMBps: mbps(median(pageRuns)), chromiumBestMBps: mbps(Math.min(...pageRuns)) });
+  rows.push({
+    coder,
+    weightMB: +(weightBytes / 1e6).toFixed(3),
+    containerBytes: files.get(parsed.quantforge.container)!.length,
+    nodeMedianMBps: mbps(median(ms)),
+    nodeBestMBps: mbps(Math.min(...ms)),
+    chromiumMedianMBps: mbps(median(pageRuns)),
+    chromiumBestMBps: mbps(Math.min(...pageRuns)),
+  });
 }
 await browser.close();
 rmSync(dir, { recursive: true, force: true });

@@ -23,7 +23,11 @@ const bits = arg("bits", "2,3,4,8");
 const coders = arg("coders", "fixed");
 const args = ["compare", "--model", model, "--quantizers", "rtn,uniform-mse,support-region", "--bits", bits, "--coders", coders, "--quiet"];
 
-console.log(`node ${process.version}, ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+console.log(
+  `node ${process.version}, ${cpus().length} cores, load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")}`,
+);
 console.log(`command: quantforge ${args.join(" ")} --out <tmp> --jobs N   (${repeat} run(s) each)`);
 const rows: string[] = [];
 try {
@@ -36,7 +40,7 @@ try {
       if (r.status !== 0) throw new Error(`--jobs ${jobs} failed (${r.status}): ${r.stderr}`);
       const doc = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as { totals: { finished: number; seconds: number } };
       const cells = doc.totals.finished;
-      rows.push(`| ${jobs} | ${k + 1} | ${cells} | ${wall.toFixed(1)} | ${(60 * cells / wall).toFixed(1)} | ${doc.totals.seconds.toFixed(1)} | ${(60 * cells / doc.totals.seconds).toFixed(1)} | ${loadavg()[0]!.toFixed(2)} |`);
+      rows.push(`| ${jobs} | ${k + 1} | ${cells} | ${wall.toFixed(1)} | ${((60 * cells) / wall).toFixed(1)} | ${doc.totals.seconds.toFixed(1)} | ${((60 * cells) / doc.totals.seconds).toFixed(1)} | ${loadavg()[0]!.toFixed(2)} |`);
       console.log(rows[rows.length - 1]);
     }
   }

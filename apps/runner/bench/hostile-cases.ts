@@ -45,8 +45,16 @@ for (const c of all) {
     if (o.tempsLeft.length > 0) problems.push(`temp left: ${o.tempsLeft.join(", ")}`);
     if (problems.length) failed++;
     rows.push([
-      c.item === undefined ? "new" : `§${c.item}`, c.name, `${c.exit}${c.code ? ` ${c.code}` : ""}`, o.signal ?? String(o.exit), o.code ?? "-",
-      o.cpuSeconds.toFixed(2), o.seconds.toFixed(2), o.peakRssMb.toFixed(0), o.outsideReads.length || o.canaryLeaked ? "YES" : "no", o.tempsLeft.length ? "YES" : "no",
+      c.item === undefined ? "new" : `§${c.item}`,
+      c.name,
+      `${c.exit}${c.code ? ` ${c.code}` : ""}`,
+      o.signal ?? String(o.exit),
+      o.code ?? "-",
+      o.cpuSeconds.toFixed(2),
+      o.seconds.toFixed(2),
+      o.peakRssMb.toFixed(0),
+      o.outsideReads.length || o.canaryLeaked ? "YES" : "no",
+      o.tempsLeft.length ? "YES" : "no",
       problems.length ? `FAIL: ${problems.join("; ")}` : "ok",
     ]);
     console.error(`${problems.length ? "FAIL" : "ok  "} ${c.name} (${o.cpuSeconds.toFixed(2)} CPU s, ${o.seconds.toFixed(2)} s, ${o.peakRssMb.toFixed(0)} MiB)${problems.length ? `: ${problems.join("; ")}\n${o.stderr.slice(-400)}` : ""}`);

@@ -28,7 +28,8 @@ const codes2 = new Uint32Array(N);
 const out = new Float32Array(N);
 const packed8 = new Uint8Array(N);
 const packed4 = new Uint8Array(N / 2);
-const min = new Float64Array(1), max = new Float64Array(1);
+const min = new Float64Array(1),
+  max = new Float64Array(1);
 groupMinMax(src, { kind: "tensor" }, min, max);
 const params = rtnParams(min, max, 1, { bits: 8, scheme: "asymmetric", zero: "exact" });
 rtnCodes(src, { kind: "tensor" }, params, codes);
@@ -52,19 +53,90 @@ function copyInto(a: Float32Array, b: Float32Array): void {
 type Task = readonly [name: string, fn: () => void];
 const BASE = "float32 copy loop";
 const tasks: Task[] = [
-  [BASE, () => { copyInto(src, dst); sink += dst[N - 1]!; }],
-  ["assertFinite (validation)", () => { assertFinite(w); }],
-  ["rtn min/max (group extremes + finiteness)", () => { groupMinMax(src, { kind: "tensor" }, min, max); sink += max[0]!; }],
-  ["rtn codes (quantize)", () => { rtnCodes(src, { kind: "tensor" }, params, codes2); sink += codes2[N - 1]!; }],
-  ["assertQuantizedTensor (code range)", () => { assertQuantizedTensor(tensor, cb); }],
-  ["packBits 8-bit", () => { sink += packBits(codes, 8, packed8, 0); }],
-  ["unpackBits 8-bit", () => { unpackBits(packed8, 0, 8, codes2); sink += codes2[N - 1]!; }],
-  ["packBits 4-bit", () => { sink += packBits(codes4, 4, packed4, 0); }],
-  ["unpackBits 4-bit", () => { unpackBits(packed4, 0, 4, codes2); sink += codes2[N - 1]!; }],
-  ["crc32 of the 8-bit stream (per weight)", () => { sink += crc32(packed8); }],
-  ["dequantize (affine)", () => { dequantizeCodes(cb, codes, null, out); sink += out[N - 1]!; }],
-  ["SQNR accumulation (Σw², Σe², max|e|)", () => { sink += accumulateStats(emptyStats(), src, out).noise; }],
-  ["symbol counts (histogram)", () => { sink += symbolCounts([tensor]).length; }],
+  [
+    BASE,
+    () => {
+      copyInto(src, dst);
+      sink += dst[N - 1]!;
+    },
+  ],
+  [
+    "assertFinite (validation)",
+    () => {
+      assertFinite(w);
+    },
+  ],
+  [
+    "rtn min/max (group extremes + finiteness)",
+    () => {
+      groupMinMax(src, { kind: "tensor" }, min, max);
+      sink += max[0]!;
+    },
+  ],
+  [
+    "rtn codes (quantize)",
+    () => {
+      rtnCodes(src, { kind: "tensor" }, params, codes2);
+      sink += codes2[N - 1]!;
+    },
+  ],
+  [
+    "assertQuantizedTensor (code range)",
+    () => {
+      assertQuantizedTensor(tensor, cb);
+    },
+  ],
+  [
+    "packBits 8-bit",
+    () => {
+      sink += packBits(codes, 8, packed8, 0);
+    },
+  ],
+  [
+    "unpackBits 8-bit",
+    () => {
+      unpackBits(packed8, 0, 8, codes2);
+      sink += codes2[N - 1]!;
+    },
+  ],
+  [
+    "packBits 4-bit",
+    () => {
+      sink += packBits(codes4, 4, packed4, 0);
+    },
+  ],
+  [
+    "unpackBits 4-bit",
+    () => {
+      unpackBits(packed4, 0, 4, codes2);
+      sink += codes2[N - 1]!;
+    },
+  ],
+  [
+    "crc32 of the 8-bit stream (per weight)",
+    () => {
+      sink += crc32(packed8);
+    },
+  ],
+  [
+    "dequantize (affine)",
+    () => {
+      dequantizeCodes(cb, codes, null, out);
+      sink += out[N - 1]!;
+    },
+  ],
+  [
+    "SQNR accumulation (Σw², Σe², max|e|)",
+    () => {
+      sink += accumulateStats(emptyStats(), src, out).noise;
+    },
+  ],
+  [
+    "symbol counts (histogram)",
+    () => {
+      sink += symbolCounts([tensor]).length;
+    },
+  ],
 ];
 
 const times = new Map<string, number[]>(tasks.map(([n]) => [n, []]));

@@ -17,7 +17,10 @@ import { fileURLToPath } from "node:url";
 import { createSafetensorsWriter } from "@quantforge/io-safetensors";
 
 const args = process.argv.slice(2);
-const opt = (name: string, def: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1]! : def; };
+const opt = (name: string, def: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1]! : def;
+};
 const dir = opt("--dir", "/tmp/qf-bench-2gb");
 const tensors = Number(opt("--tensors", "30"));
 const side = 4096;
@@ -29,7 +32,9 @@ function fill(out: Float32Array, state: { s: number }): void {
   const b = 0.02 / Math.SQRT2;
   let s = state.s;
   for (let i = 0; i < out.length; i++) {
-    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
     const u = ((s >>> 0) + 0.5) / 4294967296 - 0.5;
     out[i] = u < 0 ? b * Math.log1p(2 * u) : -b * Math.log1p(-2 * u);
   }
@@ -51,7 +56,10 @@ async function main(): Promise<void> {
     const chunk = new Float32Array(side * 256);
     const state = { s: 0x9e3779b9 };
     for (let t = 0; t < tensors; t++) {
-      for (let r = 0; r < side; r += 256) { fill(chunk, state); await w.writeChunk(chunk); }
+      for (let r = 0; r < side; r += 256) {
+        fill(chunk, state);
+        await w.writeChunk(chunk);
+      }
     }
     const layout = await w.close();
     const genSeconds = (performance.now() - t0) / 1000;
@@ -60,7 +68,9 @@ async function main(): Promise<void> {
     const t1 = performance.now();
     const child = spawn(process.execPath, [cli, "quantize", input, "--quantizer", "uniform-mse", "--bits", "4", "--coder", "huffman", "--target", "qf", "--out", out, "--json"], { stdio: ["ignore", "pipe", "inherit"] });
     let stdout = "";
-    child.stdout.on("data", (d: Buffer) => { stdout += d.toString(); });
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
     const code: number = await new Promise((res) => child.on("close", (c) => res(c ?? 1)));
     const wall = (performance.now() - t1) / 1000;
     if (code !== 0) throw new Error(`quantforge quantize exited with ${code}`);
@@ -85,4 +95,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => { console.error(e); process.exitCode = 1; });
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -22,7 +22,8 @@ const dir = process.env.BENCH_DIR ?? "/tmp/qf-bench-process";
 const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 const naive = fileURLToPath(new URL("./naive_rtn.py", import.meta.url));
 mkdirSync(dir, { recursive: true });
-const big = join(dir, "w50m.safetensors"), one = join(dir, "one.safetensors");
+const big = join(dir, "w50m.safetensors"),
+  one = join(dir, "one.safetensors");
 
 function sh(cmd: string, args: readonly string[]): number {
   const t = performance.now();
@@ -39,7 +40,22 @@ const hasNumpy = python !== undefined;
 
 type Task = readonly [name: string, cmd: string, args: readonly string[]];
 const node = process.execPath;
-const run = (coder: string, threads?: number): string[] => [cli, "run", "--weights", big, "--quantizer", "rtn", "--bits", "8", "--coder", coder, "--out", join(dir, `x-${coder}.qf`), "--json", ...(threads ? ["--threads", String(threads)] : [])];
+const run = (coder: string, threads?: number): string[] => [
+  cli,
+  "run",
+  "--weights",
+  big,
+  "--quantizer",
+  "rtn",
+  "--bits",
+  "8",
+  "--coder",
+  coder,
+  "--out",
+  join(dir, `x-${coder}.qf`),
+  "--json",
+  ...(threads ? ["--threads", String(threads)] : []),
+];
 const tasks: Task[] = [
   ["node -e 0", node, ["-e", "0"]],
   ["quantforge list", node, [cli, "list"]],
@@ -58,7 +74,8 @@ const median = (a: readonly number[]): number => {
   return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 const ratio = (a: string, b: string): string => {
-  const x = times.get(a), y = times.get(b);
+  const x = times.get(a),
+    y = times.get(b);
   return x && y ? median(x.map((v, i) => v / y[i]!)).toFixed(2) : "n/a (numpy absent)";
 };
 console.log(`whole process, ${rounds} rounds, node ${process.version}; medians in seconds:`);

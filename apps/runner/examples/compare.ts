@@ -30,9 +30,10 @@ const { cells, total, aborted } = await compare({
 
 for (const c of cells) {
   const s = c.result?.summary;
-  const line = c.status === "ok"
-    ? `SQNR ${Number(s!.sqnrDb).toFixed(2)} dB, ${Number(s!.bitsPerWeight).toFixed(3)} bits/weight, σ-normalised SQNR ${c.normalized!.sqnrDb!.toFixed(2)} dB, codes ${c.codesSha256!.slice(0, 12)}…`
-    : `failed: ${c.error!.code} ${c.error!.message}`;
+  const line =
+    c.status === "ok"
+      ? `SQNR ${Number(s!.sqnrDb).toFixed(2)} dB, ${Number(s!.bitsPerWeight).toFixed(3)} bits/weight, σ-normalised SQNR ${c.normalized!.sqnrDb!.toFixed(2)} dB, codes ${c.codesSha256!.slice(0, 12)}…`
+      : `failed: ${c.error!.code} ${c.error!.message}`;
   console.log(`${c.label.padEnd(12)} ${String(c.bits).padStart(2)}-bit ${c.coder.padEnd(8)} ${line}`);
 }
 if (aborted) console.log(`stopped after ${cells.length} of ${total} cells`);

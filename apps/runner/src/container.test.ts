@@ -42,9 +42,17 @@ describe("containers", () => {
   it("RunJob creates every plugin with a host over the root's registry and the run's coder", () => {
     const seen: PluginHost[] = [];
     const base = coarseTestQuantizer();
-    const spy = { ...base, create: (o: never, host?: PluginHost) => { seen.push(host!); return base.create(o, host); } };
+    const spy = {
+      ...base,
+      create: (o: never, host?: PluginHost) => {
+        seen.push(host!);
+        return base.create(o, host);
+      },
+    };
     const { root, registry } = createRootContainer([spy, rawTestCoder(), countEvaluator("sqnr")]);
-    createRunContainer(root, config, createRunContext({ seed: 4 })).resolve(RunJob).prepare();
+    createRunContainer(root, config, createRunContext({ seed: 4 }))
+      .resolve(RunJob)
+      .prepare();
     expect(seen).toHaveLength(1);
     expect(seen[0]!.registry).toBe(registry);
     expect(seen[0]!.coders).toEqual(["raw-test"]);

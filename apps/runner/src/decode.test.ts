@@ -18,7 +18,9 @@ beforeAll(async () => {
   const r = await cli(["run", "--weights", weights, "--quantizer", "rtn", "--bits", "5", "--option", "granularity=channel", "--exclude", "^b$", "--seed", "2", "--out", qf, "--json"]);
   expect(r.code).toBe(0);
 });
-afterAll(async () => { await t.cleanup(); });
+afterAll(async () => {
+  await t.cleanup();
+});
 
 function bits(ws: WeightSet): [string, number[]][] {
   return ws.map((x) => [x.name, Array.from(new Uint32Array(x.data.buffer, x.data.byteOffset, x.data.length))]);
@@ -68,9 +70,30 @@ describe("decode: bad input", () => {
   const cases: [string, (b: Buffer) => Buffer][] = [
     ["truncated", (b) => b.subarray(0, b.length - 9)],
     ["cut to its header", (b) => b.subarray(0, 10)],
-    ["a flipped payload bit", (b) => { const c = Buffer.from(b); c[Math.floor(c.length / 2)]! ^= 0x10; return c; }],
-    ["a flipped header bit", (b) => { const c = Buffer.from(b); c[9]! ^= 0x01; return c; }],
-    ["another version", (b) => { const c = Buffer.from(b); c[4] = 99; return c; }],
+    [
+      "a flipped payload bit",
+      (b) => {
+        const c = Buffer.from(b);
+        c[Math.floor(c.length / 2)]! ^= 0x10;
+        return c;
+      },
+    ],
+    [
+      "a flipped header bit",
+      (b) => {
+        const c = Buffer.from(b);
+        c[9]! ^= 0x01;
+        return c;
+      },
+    ],
+    [
+      "another version",
+      (b) => {
+        const c = Buffer.from(b);
+        c[4] = 99;
+        return c;
+      },
+    ],
     ["not a container", () => Buffer.from("PK\x03\x04 this is a zip file, not a qf container")],
     ["empty", () => Buffer.alloc(0)],
   ];

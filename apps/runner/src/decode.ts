@@ -33,11 +33,15 @@ export function restoreOrder(weights: WeightTensor[], order: unknown): WeightTen
  * `DecodeError`s (`QF_DECODE`); a coder that is not registered is `QF_UNKNOWN_PLUGIN`.
  */
 export function decodeQfBytes(bytes: Uint8Array, registry: PluginRegistry, limits: DecodeLimitsFlags = {}): DecodedQf {
-  const { coderId, metadata, model } = decodeContainer(bytes, (id) => {
-    const plugin = registry.coder(id);
-    // Streams are self-describing: the decoder needs no options.
-    return plugin.create(plugin.parseOptions({}), createHost(registry, { coders: [id] }));
-  }, containerOptions(limits));
+  const { coderId, metadata, model } = decodeContainer(
+    bytes,
+    (id) => {
+      const plugin = registry.coder(id);
+      // Streams are self-describing: the decoder needs no options.
+      return plugin.create(plugin.parseOptions({}), createHost(registry, { coders: [id] }));
+    },
+    containerOptions(limits),
+  );
   return { coderId, metadata, weights: restoreOrder(dequantizeModel(model), metadata.tensorOrder) };
 }
 

@@ -8,7 +8,9 @@ import { rankModelCells, renderModelDemo, type ModelDemoCell } from "./demo.js";
 /** rtn restricted to ≤ 4 bits: the demo must report 8 bits as skipped, not fail. */
 function lowBitOnly() {
   return defineQuantizer({
-    id: "low-bit", version: "0.0.0", description: "rtn for 1–4 bits (tests only)",
+    id: "low-bit",
+    version: "0.0.0",
+    description: "rtn for 1–4 bits (tests only)",
     options: z.strictObject({ bits: z.number().int().min(1).max(4) }),
     create: (o) => perTensorQuantizer("low-bit", (t) => rtnQuantizeTensor(t, rtnOptionsSchema.parse({ bits: o.bits }))),
   });
@@ -17,7 +19,9 @@ function lowBitOnly() {
 /** A quantizer that needs calibration inputs, which bare weights cannot give. */
 function needsModel() {
   return defineQuantizer({
-    id: "needs-model", version: "0.0.0", description: "needs layer inputs (tests only)",
+    id: "needs-model",
+    version: "0.0.0",
+    description: "needs layer inputs (tests only)",
     options: z.strictObject({ bits: z.number().int() }),
     create: (o) => ({ ...perTensorQuantizer("needs-model", (t) => rtnQuantizeTensor(t, rtnOptionsSchema.parse({ bits: o.bits }))), needs: ["layerInputs"] as const }),
   });
@@ -47,7 +51,7 @@ describe("demo", () => {
     expect(cells.map((c: { skipped?: string }) => c.skipped === undefined)).toEqual([true, true, false]);
     expect(cells[2].skipped).toContain('field "bits"');
   });
-  it("leaves out quantizers that need a model (issue 15: no \"skipped\" rows), saying so once per reason", async () => {
+  it('leaves out quantizers that need a model (issue 15: no "skipped" rows), saying so once per reason', async () => {
     const r = await cli(["demo", ...small], { plugins: [...builtinPlugins(), needsModel(), lowBitOnly()] });
     expect(r.code).toBe(0);
     expect(r.out).not.toMatch(/│ needs-model/);
@@ -66,12 +70,20 @@ describe("demo", () => {
 
 describe("model demo table", () => {
   const cell = (quantizer: string, bits: number, kl: number | null, sqnrDb: number, skipped?: string): ModelDemoCell => ({
-    quantizer, bits, sqnrDb, mse: 0, bitsPerWeight: bits + 0.1, compressionRatio: 32 / bits, bytes: 1, accuracy: 0.9, agreement: 0.95, klDivergence: kl, seconds: 0, ...(skipped ? { skipped } : {}),
+    quantizer,
+    bits,
+    sqnrDb,
+    mse: 0,
+    bitsPerWeight: bits + 0.1,
+    compressionRatio: 32 / bits,
+    bytes: 1,
+    accuracy: 0.9,
+    agreement: 0.95,
+    klDivergence: kl,
+    seconds: 0,
+    ...(skipped ? { skipped } : {}),
   });
-  const cells = [
-    cell("a", 4, 0.01, 20), cell("b", 4, 0.002, 15), cell("a", 8, 1e-5, 40), cell("b", 8, null, 45),
-    cell("c", 4, null, 0, 'invalid options for "c": field "bits" invalid input. Fix that option.'),
-  ];
+  const cells = [cell("a", 4, 0.01, 20), cell("b", 4, 0.002, 15), cell("a", 8, 1e-5, 40), cell("b", 8, null, 45), cell("c", 4, null, 0, 'invalid options for "c": field "bits" invalid input. Fix that option.')];
   it("ranks per bit width by KL to the float outputs (not by weight SQNR), left-out cells dropped", () => {
     expect(rankModelCells(cells).map((c) => `${c.quantizer}@${c.bits}`)).toEqual(["b@4", "a@4", "a@8", "b@8"]);
   });

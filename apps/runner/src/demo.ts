@@ -85,17 +85,21 @@ export function leftOutNotes(cells: readonly DemoCell[]): string {
     reasons.set(key, [...(reasons.get(key) ?? []), c.bits]);
   }
   if (reasons.size === 0) return "";
-  return "Left out (the method does not support them):\n" + [...reasons].map(([k, bits]) => {
-    const [q, why] = k.split("\u0000") as [string, string];
-    return `  ${q} at ${bits.join(", ")} bits: ${why}\n`;
-  }).join("");
+  return (
+    "Left out (the method does not support them):\n" +
+    [...reasons]
+      .map(([k, bits]) => {
+        const [q, why] = k.split("\u0000") as [string, string];
+        return `  ${q} at ${bits.join(", ")} bits: ${why}\n`;
+      })
+      .join("")
+  );
 }
 
 /** The demo as a table: one row per quantizer and bit width it supports; the others are listed once below. */
 export function renderDemo(cells: readonly DemoCell[], count: number): string {
   const rows = cells.filter((c) => !c.skipped).map((c) => [c.quantizer, c.bits, fmt(c.sqnrDb, 2), fmt(c.bitsPerWeight, 3), fmt(c.compressionRatio, 2), fmt(c.mse, 3)]);
-  return `${count} synthetic Laplacian weights, fixed-length coder:\n` +
-    renderTable(["quantizer", "bits", "SQNR dB", "bits/weight", "ratio vs f32", "MSE"], rows, ["left", "right", "right", "right", "right", "right"]) + leftOutNotes(cells);
+  return `${count} synthetic Laplacian weights, fixed-length coder:\n` + renderTable(["quantizer", "bits", "SQNR dB", "bits/weight", "ratio vs f32", "MSE"], rows, ["left", "right", "right", "right", "right", "right"]) + leftOutNotes(cells);
 }
 
 /** One cell of the model head-to-head: a quantizer at one bit width on a real network. */
@@ -152,8 +156,17 @@ export async function runModelDemo(rt: Runtime, opts: { model: string; seed: num
       const m = modelAccuracySummary(probe.id, r.metrics);
       floatAccuracy = m.floatAccuracy;
       cells.push({
-        quantizer: q, bits, sqnrDb: num(s.sqnrDb), mse: num(s.mse), bitsPerWeight: num(s.bitsPerWeight), compressionRatio: num(s.compressionRatio), bytes: num(s.bytes),
-        accuracy: m.accuracy, agreement: m.agreement, klDivergence: m.klDivergence, seconds: (performance.now() - t0) / 1000,
+        quantizer: q,
+        bits,
+        sqnrDb: num(s.sqnrDb),
+        mse: num(s.mse),
+        bitsPerWeight: num(s.bitsPerWeight),
+        compressionRatio: num(s.compressionRatio),
+        bytes: num(s.bytes),
+        accuracy: m.accuracy,
+        agreement: m.agreement,
+        klDivergence: m.klDivergence,
+        seconds: (performance.now() - t0) / 1000,
       });
     }
   }
@@ -170,9 +183,12 @@ export async function runModelDemo(rt: Runtime, opts: { model: string; seed: num
  */
 export function rankModelCells(cells: readonly ModelDemoCell[]): ModelDemoCell[] {
   const key = (v: number | null, dir: 1 | -1) => (v === null || Number.isNaN(v) ? Infinity : dir * v);
-  return cells.filter((c) => !c.skipped).sort((a, b) =>
-    a.bits - b.bits || key(a.klDivergence, 1) - key(b.klDivergence, 1) || key(a.agreement, -1) - key(b.agreement, -1) ||
-    key(a.sqnrDb, -1) - key(b.sqnrDb, -1) || (a.quantizer < b.quantizer ? -1 : a.quantizer > b.quantizer ? 1 : 0));
+  return cells
+    .filter((c) => !c.skipped)
+    .sort(
+      (a, b) =>
+        a.bits - b.bits || key(a.klDivergence, 1) - key(b.klDivergence, 1) || key(a.agreement, -1) - key(b.agreement, -1) || key(a.sqnrDb, -1) - key(b.sqnrDb, -1) || (a.quantizer < b.quantizer ? -1 : a.quantizer > b.quantizer ? 1 : 0),
+    );
 }
 
 /**
@@ -187,7 +203,10 @@ export function renderModelDemo(r: ModelDemoResult): string {
     const rank = ranked.slice(0, i + 1).filter((x) => x.bits === c.bits).length;
     return [c.bits, rank, c.quantizer, fmt(c.klDivergence, 4), pct(c.agreement), pct(c.accuracy), fmt(c.sqnrDb, 2), fmt(c.bitsPerWeight, 3), fmt(c.compressionRatio, 2)];
   });
-  return `${r.model}: ${r.quantizedWeights} kernel weights quantized, ${r.floatWeights} biases kept in float32 (counted in the size); float test accuracy ${pct(r.floatAccuracy)}%; fixed-length coder.\n` +
+  return (
+    `${r.model}: ${r.quantizedWeights} kernel weights quantized, ${r.floatWeights} biases kept in float32 (counted in the size); float test accuracy ${pct(r.floatAccuracy)}%; fixed-length coder.\n` +
     "Ranked per bit width by the model-output metric: mean KL(float outputs ‖ quantized outputs), lower is closer; weight SQNR is shown, not ranked on.\n" +
-    renderTable(["bits", "#", "quantizer", "KL nats", "agreement %", "accuracy %", "SQNR dB", "bits/weight", "ratio vs f32"], rows, ["right", "right", "left", "right", "right", "right", "right", "right", "right"]) + leftOutNotes(r.cells);
+    renderTable(["bits", "#", "quantizer", "KL nats", "agreement %", "accuracy %", "SQNR dB", "bits/weight", "ratio vs f32"], rows, ["right", "right", "left", "right", "right", "right", "right", "right", "right"]) +
+    leftOutNotes(r.cells)
+  );
 }

@@ -29,7 +29,10 @@ export function toQuantforgeError(e: unknown): QuantforgeError {
     return new QuantforgeError(x.code, x.message, { cause: e, exitCode: x.exitCode === 1 ? 1 : 2 });
   }
   if (e instanceof CommanderError) {
-    const msg = e.message.replace(/^error:\s*/i, "").replace(/\s+/g, " ").trim();
+    const msg = e.message
+      .replace(/^error:\s*/i, "")
+      .replace(/\s+/g, " ")
+      .trim();
     return new UsageError(`${msg}. Run "quantforge --help" (or "quantforge <command> --help") for usage.`);
   }
   if (isFsError(e)) return new IoError(`${e.message}. Check the path and its permissions.`, e);
@@ -52,6 +55,6 @@ export function reportError(rt: Pick<Runtime, "err" | "verbose">, e: unknown): n
   const q = toQuantforgeError(e);
   const oneLine = q.message.replace(/\s*\n\s*/g, " ").trim();
   rt.err(`error ${q.code}: ${oneLine}\n`);
-  if (rt.verbose) rt.err(`${stackOf(q === e ? e : q.cause ?? e)}\n`);
+  if (rt.verbose) rt.err(`${stackOf(q === e ? e : (q.cause ?? e))}\n`);
   return q.exitCode;
 }

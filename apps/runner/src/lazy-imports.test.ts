@@ -17,16 +17,32 @@ const HEAVY = /\/node_modules\/(?:\.pnpm\/)?(?:vega|vega-lite|jimp|@tensorflow|o
 async function loads(args: readonly string[]): Promise<{ code: number | null; urls: string[]; err: string }> {
   const child = spawn(process.execPath, ["--import", "tsx", "--import", recorder, "--conditions=@quantforge/source", "src/cli.ts", ...args], { cwd: runnerDir, stdio: ["ignore", "ignore", "pipe"] });
   let err = "";
-  child.stderr.on("data", (b: Buffer) => { err += b.toString(); });
+  child.stderr.on("data", (b: Buffer) => {
+    err += b.toString();
+  });
   const code = await new Promise<number | null>((res) => child.on("close", (c) => res(c)));
-  const urls = err.split("\n").filter((l) => l.startsWith("QF_LOADED ")).map((l) => l.slice("QF_LOADED ".length));
-  return { code, urls, err: err.split("\n").filter((l) => !l.startsWith("QF_LOADED ")).join("\n") };
+  const urls = err
+    .split("\n")
+    .filter((l) => l.startsWith("QF_LOADED "))
+    .map((l) => l.slice("QF_LOADED ".length));
+  return {
+    code,
+    urls,
+    err: err
+      .split("\n")
+      .filter((l) => !l.startsWith("QF_LOADED "))
+      .join("\n"),
+  };
 }
 
 describe("lazy imports", () => {
   let t: Awaited<ReturnType<typeof tempDir>>;
-  beforeAll(async () => { t = await tempDir(); });
-  afterAll(async () => { await t.cleanup(); });
+  beforeAll(async () => {
+    t = await tempDir();
+  });
+  afterAll(async () => {
+    await t.cleanup();
+  });
 
   it("the recorder sees heavy modules where a command does load them (--help loads every command)", async () => {
     const r = await loads(["--help"]);
@@ -35,7 +51,9 @@ describe("lazy imports", () => {
   }, 60_000);
 
   it("list, synth, run --weights and decode load no model adapter, runtime, chart or image library", async () => {
-    const w = t.path("w.safetensors"), qf = t.path("w.qf"), back = t.path("back.safetensors");
+    const w = t.path("w.safetensors"),
+      qf = t.path("w.qf"),
+      back = t.path("back.safetensors");
     const runs: [string, string[]][] = [
       ["list", ["list"]],
       ["synth", ["synth", "--out", w, "--tensors", "fc:64x32"]],
@@ -46,8 +64,14 @@ describe("lazy imports", () => {
       const r = await loads(args);
       expect(r.code, `${name}: ${r.err}`).toBe(0);
       // The recorder worked: the command's own module and core were seen.
-      expect(r.urls.some((u) => u.includes("/packages/core/")), name).toBe(true);
-      expect(r.urls.filter((u) => HEAVY.test(u)), name).toEqual([]);
+      expect(
+        r.urls.some((u) => u.includes("/packages/core/")),
+        name,
+      ).toBe(true);
+      expect(
+        r.urls.filter((u) => HEAVY.test(u)),
+        name,
+      ).toEqual([]);
     }
   }, 120_000);
 });

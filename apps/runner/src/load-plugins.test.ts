@@ -29,7 +29,9 @@ beforeAll(async () => {
   const r = await cli(["synth", "--out", join(t.dir, "w.safetensors"), "--seed", "2", "--tensors", "fc1:16x8:0.1,fc2:4x16:0.3"], { plugins: mockPlugins() });
   expect(r.code).toBe(0);
 });
-afterAll(async () => { await t.cleanup(); });
+afterAll(async () => {
+  await t.cleanup();
+});
 
 const quantizers = (out: string) => (JSON.parse(out) as { quantizers: { id: string; source: string; path?: string; version: string }[] }).quantizers;
 
@@ -99,8 +101,18 @@ describe("load failures: one line `error <CODE>: …`, exit 2", () => {
     ["a missing file", ["--plugin", "./local/missing.mjs"], "QF_PLUGIN_LOAD", /does not exist/],
     ["a module that throws on import", ["--plugin", "quantforge-plugin-broken"], "QF_PLUGIN_LOAD", /"quantforge-plugin-broken" failed to load .*cannot initialise the broken plugin/],
     ["an incompatible core range", ["--plugin", "quantforge-plugin-future"], "QF_PLUGIN_INCOMPATIBLE", /"quantforge-plugin-future@9\.0\.0" needs @quantforge\/core \^99\.0\.0/],
-    ["an id taken by a built-in", ["--plugin", "quantforge-plugin-clash"], "QF_DUPLICATE_PLUGIN", /quantizer "coarse-test" from "quantforge-plugin-clash" \(version 2\.0\.0\) is already registered by a built-in plugin \(version 0\.0\.0\)\. Load only one/],
-    ["an id taken by another loaded plugin", ["--plugin", "./local/plugin.mjs", "--plugin", "./local/plugin-copy.mjs"], "QF_DUPLICATE_PLUGIN", /"local-two-level" from "\.\/local\/plugin-copy\.mjs" .* already registered by ".*local\/plugin\.mjs"/],
+    [
+      "an id taken by a built-in",
+      ["--plugin", "quantforge-plugin-clash"],
+      "QF_DUPLICATE_PLUGIN",
+      /quantizer "coarse-test" from "quantforge-plugin-clash" \(version 2\.0\.0\) is already registered by a built-in plugin \(version 0\.0\.0\)\. Load only one/,
+    ],
+    [
+      "an id taken by another loaded plugin",
+      ["--plugin", "./local/plugin.mjs", "--plugin", "./local/plugin-copy.mjs"],
+      "QF_DUPLICATE_PLUGIN",
+      /"local-two-level" from "\.\/local\/plugin-copy\.mjs" .* already registered by ".*local\/plugin\.mjs"/,
+    ],
   ])("%s", async (_, flags, code, msg) => {
     writeTree(proj, { "local/plugin-copy.mjs": quantizerModule("local-two-level") });
     const r = await cli(["list", ...flags], { plugins: mockPlugins(), cwd: proj });
@@ -123,8 +135,12 @@ describe("compare with loaded plugins", () => {
     const file = join(proj, "configs", `${name}.json`);
     writeTree(proj, {
       [`configs/${name}.json`]: JSON.stringify({
-        weights: "../../w.safetensors", quantizers: ["local-two-level", "pkg-two-level", "rtn"], bits: [4], evaluators: ["sqnr"],
-        plugins: ["../local/plugin.mjs", "quantforge-plugin-pkg"], ...extra,
+        weights: "../../w.safetensors",
+        quantizers: ["local-two-level", "pkg-two-level", "rtn"],
+        bits: [4],
+        evaluators: ["sqnr"],
+        plugins: ["../local/plugin.mjs", "quantforge-plugin-pkg"],
+        ...extra,
       }),
     });
     return file;
@@ -135,7 +151,11 @@ describe("compare with loaded plugins", () => {
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     const doc = results(r.out);
-    expect(doc.cells.map((c) => [c.quantizer, c.status])).toEqual([["local-two-level", "ok"], ["pkg-two-level", "ok"], ["rtn", "ok"]]);
+    expect(doc.cells.map((c) => [c.quantizer, c.status])).toEqual([
+      ["local-two-level", "ok"],
+      ["pkg-two-level", "ok"],
+      ["rtn", "ok"],
+    ]);
     expect(doc.manifest.config.plugins).toEqual([join(proj, "local/plugin.mjs"), "quantforge-plugin-pkg"]);
     expect(doc.manifest.plugins).toContainEqual({ kind: "quantizer", id: "pkg-two-level", version: "3.1.4" });
     // Issue 16: --verify never imports the plugins a results file names (data never runs code):

@@ -25,9 +25,17 @@ beforeAll(async () => {
   await writeFile(twoOut, JSON.stringify(j));
   onnx = await put(t.dir, "model.onnx", buildOnnxModel({ seed: 5 }));
 });
-afterAll(async () => { await t.cleanup(); });
+afterAll(async () => {
+  await t.cleanup();
+});
 
-interface Cell { label: string; bits: number; status: string; error?: { code: string }; result: { summary: Record<string, number | null> } }
+interface Cell {
+  label: string;
+  bits: number;
+  status: string;
+  error?: { code: string };
+  result: { summary: Record<string, number | null> };
+}
 
 describe("compare, sensitivity, run and quantize on any tfjs or ONNX model", () => {
   it("tells reference models from other files", () => {
@@ -43,7 +51,12 @@ describe("compare, sensitivity, run and quantize on any tfjs or ONNX model", () 
     const r = await cli(["compare", "--model", twoOut, "--quantizers", "rtn,auto", "--bits", "4,8", "--evaluators", "sqnr,size,fidelity", "--out", out, "--quiet", "--json"]);
     expect(r.code, r.err).toBe(0);
     const doc = JSON.parse(r.out) as { cells: Cell[]; manifest: { inputs: { role: string }[]; config: Record<string, unknown> } };
-    expect(doc.cells.map((c) => [c.label, c.bits, c.status])).toEqual([["rtn", 4, "ok"], ["rtn", 8, "ok"], ["auto", 4, "ok"], ["auto", 8, "ok"]]);
+    expect(doc.cells.map((c) => [c.label, c.bits, c.status])).toEqual([
+      ["rtn", 4, "ok"],
+      ["rtn", 8, "ok"],
+      ["auto", 4, "ok"],
+      ["auto", 8, "ok"],
+    ]);
     for (const c of doc.cells) {
       const s = c.result.summary;
       expect(s.outputRelError).toBeGreaterThan(0);
@@ -123,7 +136,11 @@ describe("compare, sensitivity, run and quantize on any tfjs or ONNX model", () 
     const j = JSON.parse(await readFile(dyn, "utf8"));
     j.modelTopology.node[0].attr.shape.shape.dim[1].size = "-1";
     await writeFile(dyn, JSON.stringify(j));
-    for (const args of [["sensitivity", dyn, "--quantizer", "rtn", "--bits", "4"], ["compare", "--model", dyn, "--quantizers", "rtn", "--bits", "4", "--evaluators", "fidelity", "--out", t.path("x1"), "--quiet"], ["run", "--model", dyn, "--quantizer", "rtn", "--evaluator", "fidelity"]]) {
+    for (const args of [
+      ["sensitivity", dyn, "--quantizer", "rtn", "--bits", "4"],
+      ["compare", "--model", dyn, "--quantizers", "rtn", "--bits", "4", "--evaluators", "fidelity", "--out", t.path("x1"), "--quiet"],
+      ["run", "--model", dyn, "--quantizer", "rtn", "--evaluator", "fidelity"],
+    ]) {
       const r = await cli(args);
       expect([r.code, errorCode(r)], r.err).toEqual([2, "QF_SHAPE_MISMATCH"]);
       expect(r.err).toMatch(/--input-shape x=D,4,2/);
@@ -137,7 +154,10 @@ describe("compare, sensitivity, run and quantize on any tfjs or ONNX model", () 
     expect([bad.code, errorCode(bad)]).toEqual([2, "QF_USAGE"]);
 
     const wrong = t.path("wrong.safetensors");
-    await saveSafetensors(wrong, [{ name: "a", shape: [2, 32], data: new Float32Array(64) }, { name: "b", shape: [2, 32], data: new Float32Array(64) }]);
+    await saveSafetensors(wrong, [
+      { name: "a", shape: [2, 32], data: new Float32Array(64) },
+      { name: "b", shape: [2, 32], data: new Float32Array(64) },
+    ]);
     const nodata = await cli(["compare", "--model", graph, "--data", wrong, "--quantizers", "rtn", "--bits", "4", "--evaluators", "fidelity", "--out", t.path("x3"), "--quiet"]);
     expect([nodata.code, errorCode(nodata)]).toEqual([2, "QF_SHAPE_MISMATCH"]);
     expect(nodata.err).toMatch(/no tensor for model input "x"/);
@@ -145,7 +165,10 @@ describe("compare, sensitivity, run and quantize on any tfjs or ONNX model", () 
     await mkdir(t.path("bad"), { recursive: true });
     await writeFile(t.path("bad/model.json"), JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ["w.bin"], weights: [{ name: "a", shape: [2], dtype: "float32" }] }] }));
     await writeFile(t.path("bad/w.bin"), new Uint8Array(8));
-    for (const args of [["sensitivity", t.path("bad/model.json"), "--quantizer", "rtn"], ["compare", "--model", t.path("bad/model.json"), "--quantizers", "rtn", "--bits", "4", "--out", t.path("x4"), "--quiet"]]) {
+    for (const args of [
+      ["sensitivity", t.path("bad/model.json"), "--quantizer", "rtn"],
+      ["compare", "--model", t.path("bad/model.json"), "--quantizers", "rtn", "--bits", "4", "--out", t.path("x4"), "--quiet"],
+    ]) {
       const r = await cli(args);
       expect([r.code, errorCode(r)], r.err).toEqual([2, "QF_FORMAT"]);
     }

@@ -61,7 +61,9 @@ export async function loadAnyModel(model: string, o: LoadAnyModelOptions = {}): 
   await assertModelEntry(model);
   const opts = { ...(o.data !== undefined ? { data: o.data } : {}), ...(o.inputShapes && o.inputShapes.size > 0 ? { inputShapes: o.inputShapes } : {}), ...(o.data !== undefined && o.inputRanges ? { inputRanges: o.inputRanges } : {}) };
   // model-onnx pulls in protobufjs and onnxruntime: imported only when an ONNX model is loaded.
-  const probe = isOnnxPath(model) ? await (await import("@quantforge/model-onnx")).loadOnnxModelProbe(model, { id: model, ...opts, ...(o.inputRanges ? { inputRanges: o.inputRanges } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}) }) : await loadModel(model, opts);
+  const probe = isOnnxPath(model)
+    ? await (await import("@quantforge/model-onnx")).loadOnnxModelProbe(model, { id: model, ...opts, ...(o.inputRanges ? { inputRanges: o.inputRanges } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}) })
+    : await loadModel(model, opts);
   return withInputSampler(probe, o.inputRanges);
 }
 

@@ -9,8 +9,12 @@ import { sqnrEvaluator } from "@quantforge/evaluator-sqnr";
 import { cli, errorCode, tempDir } from "./__tests__/harness.js";
 
 let t: Awaited<ReturnType<typeof tempDir>>;
-beforeAll(async () => { t = await tempDir(); });
-afterAll(async () => { await t.cleanup(); });
+beforeAll(async () => {
+  t = await tempDir();
+});
+afterAll(async () => {
+  await t.cleanup();
+});
 
 describe("run --model", () => {
   it("rtn 8-bit on mnist-mlp: the model block, accuracy within 0.2 points of float (issue 3 acceptance)", async () => {
@@ -62,7 +66,10 @@ describe("demo on a model", () => {
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out);
     expect(doc.model).toBe("mnist-mlp");
-    expect(doc.cells.map((c: { quantizer: string; bits: number }) => [c.quantizer, c.bits])).toEqual([["rtn", 2], ["rtn", 8]]);
+    expect(doc.cells.map((c: { quantizer: string; bits: number }) => [c.quantizer, c.bits])).toEqual([
+      ["rtn", 2],
+      ["rtn", 8],
+    ]);
     const [two, eight] = doc.cells;
     expect(eight.accuracy).toBeGreaterThan(two.accuracy);
     expect(eight.sqnrDb).toBeGreaterThan(two.sqnrDb + 20);
@@ -80,8 +87,16 @@ describe("train", () => {
     const idx = t.path("idx");
     const { mkdirSync } = await import("node:fs");
     mkdirSync(idx, { recursive: true });
-    const img = (n: number) => encodeIdx([n, 28, 28], Uint8Array.from({ length: n * 784 }, (_, i) => (i * 7919) % 251));
-    const lab = (n: number) => encodeIdx([n], Uint8Array.from({ length: n }, (_, i) => i % 10));
+    const img = (n: number) =>
+      encodeIdx(
+        [n, 28, 28],
+        Uint8Array.from({ length: n * 784 }, (_, i) => (i * 7919) % 251),
+      );
+    const lab = (n: number) =>
+      encodeIdx(
+        [n],
+        Uint8Array.from({ length: n }, (_, i) => i % 10),
+      );
     writeFileSync(`${idx}/train-images-idx3-ubyte`, img(64));
     writeFileSync(`${idx}/train-labels-idx1-ubyte`, lab(64));
     writeFileSync(`${idx}/t10k-images-idx3-ubyte`, img(20));

@@ -26,7 +26,9 @@ describe("coerceOptionValue", () => {
 describe("parseOptionPairs", () => {
   it("nests dotted keys", () => {
     expect(parseOptionPairs(["bits=4", "granularity.kind=channel", "granularity.axis=0", "symmetric=true"])).toEqual({
-      bits: 4, symmetric: true, granularity: { kind: "channel", axis: 0 },
+      bits: 4,
+      symmetric: true,
+      granularity: { kind: "channel", axis: 0 },
     });
   });
   it("keeps '=' inside values", () => {

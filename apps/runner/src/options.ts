@@ -88,7 +88,10 @@ export function compilePatterns(flag: string, patterns: readonly string[] = []):
 /** Splits repeatable, comma-separable id lists (`--evaluator sqnr,size --evaluator x`). */
 export function idList(values: readonly string[] | undefined, fallback: readonly string[]): string[] {
   if (!values || values.length === 0) return [...fallback];
-  const ids = values.flatMap((v) => v.split(",")).map((s) => s.trim()).filter((s) => s.length > 0);
+  const ids = values
+    .flatMap((v) => v.split(","))
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   return [...new Set(ids)];
 }
 
@@ -97,7 +100,13 @@ export function parseInputShapes(values: readonly string[]): Map<string, number[
   const out = new Map<string, number[]>();
   for (const v of values) {
     const eq = v.lastIndexOf("=");
-    const dims = eq > 0 ? v.slice(eq + 1).split(/[,x]/).map((d) => Number(d.trim())) : [];
+    const dims =
+      eq > 0
+        ? v
+            .slice(eq + 1)
+            .split(/[,x]/)
+            .map((d) => Number(d.trim()))
+        : [];
     if (eq <= 0 || dims.length === 0 || dims.some((d) => !Number.isSafeInteger(d) || d < 1)) {
       throw new UsageError(`--input-shape "${v}" is not name=d1,d2,… (positive dimensions after the batch one). Example: --input-shape x=28,28,1.`);
     }

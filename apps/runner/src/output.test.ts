@@ -5,8 +5,12 @@ import { fmt, renderTable, writeFileAtomic, writeWithTemp } from "./output.js";
 import { tempDir } from "./__tests__/harness.js";
 
 let t: Awaited<ReturnType<typeof tempDir>>;
-beforeEach(async () => { t = await tempDir(); });
-afterEach(async () => { await t.cleanup(); });
+beforeEach(async () => {
+  t = await tempDir();
+});
+afterEach(async () => {
+  await t.cleanup();
+});
 
 describe("writeFileAtomic", () => {
   it("writes the data and leaves no temp file", async () => {
@@ -21,10 +25,12 @@ describe("writeFileAtomic", () => {
   });
   it("on failure keeps the old target and removes the temp file", async () => {
     await writeFile(t.path("keep.txt"), "old");
-    await expect(writeWithTemp(t.path("keep.txt"), async (tmp) => {
-      await writeFile(tmp, "partial");
-      throw new Error("producer failed");
-    })).rejects.toThrow("producer failed");
+    await expect(
+      writeWithTemp(t.path("keep.txt"), async (tmp) => {
+        await writeFile(tmp, "partial");
+        throw new Error("producer failed");
+      }),
+    ).rejects.toThrow("producer failed");
     expect(await readFile(t.path("keep.txt"), "utf8")).toBe("old");
     expect(await readdir(t.dir)).toEqual(["keep.txt"]);
   });
@@ -39,7 +45,13 @@ describe("writeFileAtomic", () => {
 
 describe("tables", () => {
   it("renders aligned rows with a dash for null", () => {
-    const s = renderTable(["a", "n"], [["x", 1.5], ["yy", null]]);
+    const s = renderTable(
+      ["a", "n"],
+      [
+        ["x", 1.5],
+        ["yy", null],
+      ],
+    );
     expect(s).toContain("│ x  │ 1.5 │");
     expect(s).toContain("│ yy │   – │");
   });

@@ -125,8 +125,18 @@ export function renderTable(head: readonly string[], rows: readonly (readonly (s
   }
   // Too wide: first let headings wrap at their spaces ("σ-norm SQNR dB" over two lines), so
   // number columns are as wide as their numbers; then narrow the text columns.
-  const tight = head.map((h, i) => Math.max(h.split(" ").reduce((a, w) => Math.max(a, stringWidth(w)), 0), cells(i)) + 2);
-  const colWidths = fitColumnWidths(tight, colAligns.map((a) => a === "left"), maxWidth);
+  const tight = head.map(
+    (h, i) =>
+      Math.max(
+        h.split(" ").reduce((a, w) => Math.max(a, stringWidth(w)), 0),
+        cells(i),
+      ) + 2,
+  );
+  const colWidths = fitColumnWidths(
+    tight,
+    colAligns.map((a) => a === "left"),
+    maxWidth,
+  );
   return `${renderChunked(head, text, { colAligns, colWidths, wordWrap: true })}\n`;
 }
 
@@ -150,4 +160,3 @@ export async function emitResult(rt: Runtime, flags: { readonly out?: string; re
   if (flags.json) return printJson(rt, result);
   rt.out(markdown);
 }
-

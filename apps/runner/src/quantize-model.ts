@@ -3,9 +3,25 @@ import { cleanStaleTemps, tempPathFor, trackTemp } from "@quantforge/core/node";
 import { guardOutput } from "./output.js";
 import { basename, dirname, join, resolve } from "node:path";
 import {
-  ErrorCodes, InvalidQuantizedError, QuantforgeError, codebookMap, createRunContext, dequantizeModel, dequantizeTensor,
-  CollectingDiagnostics, assertQuantizedModel, assertSomethingToQuantize, defaultSelector, type TensorSelector, assertWeightSet, requireCapabilities, throwIfAborted,
-  type ModelProbe, type QuantizedModel, type QuantizedTensor, type WeightTensor,
+  ErrorCodes,
+  InvalidQuantizedError,
+  QuantforgeError,
+  codebookMap,
+  createRunContext,
+  dequantizeModel,
+  dequantizeTensor,
+  CollectingDiagnostics,
+  assertQuantizedModel,
+  assertSomethingToQuantize,
+  defaultSelector,
+  type TensorSelector,
+  assertWeightSet,
+  requireCapabilities,
+  throwIfAborted,
+  type ModelProbe,
+  type QuantizedModel,
+  type QuantizedTensor,
+  type WeightTensor,
 } from "@quantforge/core";
 import { accumulateStats, emptyStats, mergeStats, sqnrDb } from "@quantforge/evaluator-sqnr";
 import { readSafetensorsHeader } from "@quantforge/io-safetensors";
@@ -32,7 +48,8 @@ export { renderQuantizeMarkdown, type OutputAgreement, type QuantizeReport, type
 function sameCodes(a: QuantizedTensor, b: QuantizedTensor): boolean {
   if (a.codes.length !== b.codes.length) return false;
   for (let i = 0; i < a.codes.length; i++) if (a.codes[i] !== b.codes[i]) return false;
-  const pa = a.sparse?.positions, pb = b.sparse?.positions;
+  const pa = a.sparse?.positions,
+    pb = b.sparse?.positions;
   if (!pa || !pb) return pa === pb;
   return pa.length === pb.length && pa.every((v, i) => v === pb[i]);
 }
@@ -66,7 +83,10 @@ async function prepareOut(out: string, inputs: readonly string[]): Promise<strin
 export async function quantizeModel(o: QuantizeModelOptions): Promise<{ report: QuantizeReport; markdown: string }> {
   const t0 = performance.now();
   let peakRss = process.memoryUsage.rss();
-  const sampleRss = () => { const r = process.memoryUsage.rss(); if (r > peakRss) peakRss = r; };
+  const sampleRss = () => {
+    const r = process.memoryUsage.rss();
+    if (r > peakRss) peakRss = r;
+  };
   const fmt = inputFormat(o.input);
   if (o.target !== undefined && !TARGETS[fmt].includes(o.target)) throw new UsageError(`--target ${o.target} does not apply to ${fmt} input. Choose one of: ${TARGETS[fmt].join(", ")}.`);
   const wanted = o.target ?? defaultTarget(fmt);
@@ -117,9 +137,13 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
     const rows: QuantizeTensorRow[] = [];
     const overall = emptyStats();
     const decoded = new Map<string, Float32Array>();
-    let quantizedWeights = 0, weights = 0;
+    let quantizedWeights = 0,
+      weights = 0;
     // onnx-nbits reads MatMul weights transposed (nbits-view.ts): rows show, and the output check and writers get, the stored layout.
-    const shown = (t: WeightTensor): WeightTensor => { const v = src.transposed?.get(t.name); return v ? { ...t, shape: [v.k, v.n] } : t; };
+    const shown = (t: WeightTensor): WeightTensor => {
+      const v = src.transposed?.get(t.name);
+      return v ? { ...t, shape: [v.k, v.n] } : t;
+    };
     const quantizeOne = async (q: QuantizedModel, t: WeightTensor, ahead?: QuantizedOne): Promise<void> => {
       const qt = q.tensors.find((x) => x.name === t.name);
       if (!qt) {
@@ -161,7 +185,10 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
         throwIfAborted(ctx);
         const e = src.entries[i]!;
         const { t, selected, job } = await item(i);
-        if (!t) { await sink.kept(e.name, undefined); continue; }
+        if (!t) {
+          await sink.kept(e.name, undefined);
+          continue;
+        }
         weights += t.data.length;
         sampleRss();
         if (!selected) {
@@ -179,7 +206,10 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
       for (let i = 0; i < total; i++) {
         throwIfAborted(ctx);
         const e = src.entries[i]!;
-        if (!e.float) { await sink.kept(e.name, undefined); continue; }
+        if (!e.float) {
+          await sink.kept(e.name, undefined);
+          continue;
+        }
         const t = await e.read();
         weights += t.data.length;
         sampleRss();
@@ -206,7 +236,10 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
       const sel = new Set(selected.map((t) => t.name));
       for (let i = 0; i < total; i++) {
         const e = src.entries[i]!;
-        if (!e.float) { await sink.kept(e.name, undefined); continue; }
+        if (!e.float) {
+          await sink.kept(e.name, undefined);
+          continue;
+        }
         const t = byName.get(e.name)!;
         weights += t.data.length;
         if (!sel.has(t.name)) {
@@ -224,7 +257,11 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
     const skipped = checked && "skipped" in checked ? checked.skipped : undefined;
     const model = checked && !("skipped" in checked) ? checked : null;
     if (model && !model.reload.matches && !model.reload.runtimeNondeterministic) {
-      throw new QuantforgeError(ErrorCodes.INTERNAL, `the written model does not compute what the evaluated weights compute (max relative difference ${model.reload.maxRelDiff.toExponential(3)} with ${model.reload.runtime}). Nothing was written; report this bug.`, { exitCode: 1 });
+      throw new QuantforgeError(
+        ErrorCodes.INTERNAL,
+        `the written model does not compute what the evaluated weights compute (max relative difference ${model.reload.maxRelDiff.toExponential(3)} with ${model.reload.runtime}). Nothing was written; report this bug.`,
+        { exitCode: 1 },
+      );
     }
     const outBytes = closed.files.reduce((a, f) => a + f.bytes, 0);
     const seconds = (performance.now() - t0) / 1000;
@@ -236,7 +273,10 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
     if (fmt === "onnx" && o.data === undefined && (o.quantizer.instance.needs ?? []).includes("layerInputs")) {
       notes.push(`"${o.quantizer.id}" captured the layer inputs on seeded generated model inputs (seed ${o.seed}), as the output check feeds them; pass --data with real inputs to calibrate on them.`);
     }
-    if (model?.reload.runtimeNondeterministic) notes.push(`The written model differs from the evaluated weights beyond the tolerance at ${model.reload.runtime}, but the unquantized model differs the same way there: the runtime is not deterministic at that level, so this is not a quantforge bug.`);
+    if (model?.reload.runtimeNondeterministic)
+      notes.push(
+        `The written model differs from the evaluated weights beyond the tolerance at ${model.reload.runtime}, but the unquantized model differs the same way there: the runtime is not deterministic at that level, so this is not a quantforge bug.`,
+      );
     const advice = sizeAdvice(o.target, o.quantizer.options);
     if (o.target === "qf" && fmt !== "safetensors") notes.push("qf holds the float weights only (non-float tensors such as shape constants are not weights and are left out); use the model's own format to get a runnable model.");
     const report: QuantizeReport = {
@@ -249,8 +289,12 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
       seed: o.seed,
       mode: streaming ? "per-tensor streaming" : "joint (whole weight set in memory)",
       overall: {
-        tensors: rows.length, quantized: rows.filter((r) => r.quantized).length, weights, quantizedWeights,
-        sqnrDb: sqnrDb(overall).value, mse: overall.count > 0 ? overall.noise / overall.count : null,
+        tensors: rows.length,
+        quantized: rows.filter((r) => r.quantized).length,
+        weights,
+        quantizedWeights,
+        sqnrDb: sqnrDb(overall).value,
+        mse: overall.count > 0 ? overall.noise / overall.count : null,
       },
       tensors: rows,
       ...(closed.container ? { container: closed.container } : {}),
@@ -261,7 +305,7 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
       notes,
       diagnostics: diagnostics.items,
       // maxRSS is the process's lifetime peak (kB): exact, and it includes the sampled points.
-    timing: { seconds, weightsPerSecond: seconds > 0 ? weights / seconds : 0, peakRssBytes: Math.max(peak(), process.resourceUsage().maxRSS * 1024) },
+      timing: { seconds, weightsPerSecond: seconds > 0 ? weights / seconds : 0, peakRssBytes: Math.max(peak(), process.resourceUsage().maxRSS * 1024) },
     };
     const markdown = renderQuantizeMarkdown(report);
     await writeFile(join(tmp, "report.json"), `${JSON.stringify(report, null, 2)}\n`);

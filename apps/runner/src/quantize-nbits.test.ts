@@ -1,9 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  encodeOnnxModel, initializerRawBytes, initializerValues, readOnnxModel, runOnnxModel, unpackMatMulNBits,
-  type OnnxModel, type OnnxWeightOutput, type PackedNbits,
-} from "@quantforge/io-onnx";
+import { encodeOnnxModel, initializerRawBytes, initializerValues, readOnnxModel, runOnnxModel, unpackMatMulNBits, type OnnxModel, type OnnxWeightOutput, type PackedNbits } from "@quantforge/io-onnx";
 import { MATMUL_WEIGHTS, buildMatMulOnnxModel, put, randomInput } from "@quantforge/io-onnx/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, errorCode, tempDir } from "./__tests__/harness.js";
@@ -16,7 +13,9 @@ beforeAll(async () => {
   // 64 → 128 → 10 with Add bias and Relu: both MatMul K (64, 128) are multiples of 32.
   mlp = await put(t.dir, "mlp.onnx", buildMatMulOnnxModel({ seed: 7, dims: [64, 128, 10] }));
 });
-afterAll(async () => { await t.cleanup(); });
+afterAll(async () => {
+  await t.cleanup();
+});
 
 async function quantize(args: string[]): Promise<{ code: number; report: QuantizeReport; err: string }> {
   const r = await cli(["quantize", ...args, "--json"]);
@@ -33,7 +32,13 @@ async function nbitsWeightsOf(m: OnnxModel): Promise<Map<string, Float32Array>> 
     const { K: k, N: n, bits, block_size: blockSize } = node.ints as Record<string, number>;
     const zInit = z ? init.get(z)! : undefined;
     const p: PackedNbits = {
-      k: k!, n: n!, bits: bits!, blockSize: blockSize!, blocks: Math.ceil(k! / blockSize!), b: await raw(b), scales: await initializerValues(init.get(s)!),
+      k: k!,
+      n: n!,
+      bits: bits!,
+      blockSize: blockSize!,
+      blocks: Math.ceil(k! / blockSize!),
+      b: await raw(b),
+      scales: await initializerValues(init.get(s)!),
       zeroPoints: !zInit ? null : zInit.dataType === 1 ? { kind: "float", data: await initializerValues(zInit) } : { kind: "uint8", data: await raw(z!) },
     };
     out.set(b.replace(/_Q\d$/, ""), unpackMatMulNBits(p));
@@ -42,8 +47,12 @@ async function nbitsWeightsOf(m: OnnxModel): Promise<Map<string, Float32Array>> 
 }
 
 const relDiff = (a: Float32Array, b: Float32Array) => {
-  let num = 0, den = 0;
-  for (let i = 0; i < a.length; i++) { num = Math.max(num, Math.abs(a[i]! - b[i]!)); den = Math.max(den, Math.abs(b[i]!)); }
+  let num = 0,
+    den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num = Math.max(num, Math.abs(a[i]! - b[i]!));
+    den = Math.max(den, Math.abs(b[i]!));
+  }
   return num / den;
 };
 
@@ -57,21 +66,26 @@ describe("quantize --target onnx-nbits", () => {
     expect(report.model!.reload.matches).toBe(true);
     expect(report.model!.reload.maxRelDiff).toBeLessThanOrEqual(1e-5);
     expect(report.notes.join("\n")).toMatch(/2 MatMul weight\(s\) written as com\.microsoft MatMulNBits \(4-bit, blocks of 32, uint8 zero points\)/);
-    expect(report.tensors.filter((r) => r.quantized).map((r) => [r.name, r.shape])).toEqual([[MATMUL_WEIGHTS.w1, [64, 128]], [MATMUL_WEIGHTS.w2, [128, 10]]]);
+    expect(report.tensors.filter((r) => r.quantized).map((r) => [r.name, r.shape])).toEqual([
+      [MATMUL_WEIGHTS.w1, [64, 128]],
+      [MATMUL_WEIGHTS.w2, [128, 10]],
+    ]);
 
     // Independently of the runner: decode the file per onnxruntime's layout, check it is what was
     // evaluated (same weight error as the report), and that ORT's MatMulNBits output equals the
     // float model carrying those weights.
     const written = await readOnnxModel(join(out, "model.onnx"));
     expect(written.nodes.filter((n) => n.opType === "MatMulNBits").map((n) => [n.domain, n.ints])).toEqual([
-      ["com.microsoft", { K: 64, N: 128, bits: 4, block_size: 32 }], ["com.microsoft", { K: 128, N: 10, bits: 4, block_size: 32 }],
+      ["com.microsoft", { K: 64, N: 128, bits: 4, block_size: 32 }],
+      ["com.microsoft", { K: 128, N: 10, bits: 4, block_size: 32 }],
     ]);
     expect(written.nodes.some((n) => n.opType === "MatMul")).toBe(false);
     const orig = await readOnnxModel(mlp);
     const decoded = await nbitsWeightsOf(written);
     const floatOut = new Map<string, OnnxWeightOutput>();
     for (const row of report.tensors.filter((r) => r.quantized)) {
-      const w = decoded.get(row.name)!, o = await initializerValues(orig.initializers.find((i) => i.name === row.name)!);
+      const w = decoded.get(row.name)!,
+        o = await initializerValues(orig.initializers.find((i) => i.name === row.name)!);
       let se = 0;
       for (let i = 0; i < w.length; i++) se += (w[i]! - o[i]!) ** 2;
       expect(se / w.length).toBeCloseTo(row.mse!, 12);
@@ -112,7 +126,10 @@ describe("quantize --target onnx-nbits", () => {
   });
 
   it("refuses codebooks and groupings MatMulNBits cannot hold with QF_INVALID_OPTIONS, writing nothing", async () => {
-    for (const args of [["--quantizer", "nf4"], ["--quantizer", "rtn", "--bits", "4", "--option", "granularity=group", "--option", "groupSize=8"]]) {
+    for (const args of [
+      ["--quantizer", "nf4"],
+      ["--quantizer", "rtn", "--bits", "4", "--option", "granularity=group", "--option", "groupSize=8"],
+    ]) {
       const r = await cli(["quantize", mlp, ...args, "--target", "onnx-nbits", "--out", t.path("refused")]);
       expect(r.code).toBe(2);
       expect(errorCode(r)).toBe("QF_INVALID_OPTIONS");

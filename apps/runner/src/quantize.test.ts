@@ -20,7 +20,10 @@ beforeAll(async () => {
   st = t.path("w.safetensors");
   await saveSafetensors(st, [sampleTensor("a", [64, 32], { dist: "laplace", seed: 1, sigma: 0.1 }), sampleTensor("b", [100], { dist: "gaussian", seed: 2, sigma: 1 })]);
 });
-afterAll(async () => { delete process.env.QUANTFORGE_TFJS_BACKEND; await t.cleanup(); });
+afterAll(async () => {
+  delete process.env.QUANTFORGE_TFJS_BACKEND;
+  await t.cleanup();
+});
 
 async function quantize(args: string[]): Promise<{ code: number; report: QuantizeReport; err: string }> {
   const r = await cli(["quantize", ...args, "--json"]);
@@ -38,12 +41,18 @@ describe("quantforge quantize", () => {
     expect(report.size.after).toBeLessThan(report.size.before);
     expect((await readdir(out)).sort()).toEqual(["group1-shard1of1.bin", "model.json", "report.json", "report.md"]);
     const json = JSON.parse(await readFile(join(out, "model.json"), "utf8")) as { weightsManifest: { weights: { name: string; quantization?: { dtype: string } }[] }[] };
-    expect(json.weightsManifest[0]!.weights.filter((w) => w.quantization).map((w) => [w.name, w.quantization!.dtype])).toEqual([["conv/filter", "uint8"], ["dense/kernel", "uint8"]]);
+    expect(json.weightsManifest[0]!.weights.filter((w) => w.quantization).map((w) => [w.name, w.quantization!.dtype])).toEqual([
+      ["conv/filter", "uint8"],
+      ["dense/kernel", "uint8"],
+    ]);
     expect(await readFile(join(out, "report.md"), "utf8")).toMatch(/Reload check .* matches/);
   });
 
   it("sub-8-bit + Huffman through the coded loader, layers and graph models; deterministic reports", async () => {
-    for (const [model, name] of [[graph, "g"], [layers, "l"]] as const) {
+    for (const [model, name] of [
+      [graph, "g"],
+      [layers, "l"],
+    ] as const) {
       const a = await quantize([model, "--quantizer", "uniform-mse", "--bits", "3", "--coder", "huffman", "--out", t.path(`coded-${name}`)]);
       expect(a.code, a.err).toBe(0);
       expect(a.report.output.target).toBe("tfjs-coded");
@@ -80,7 +89,10 @@ describe("quantforge quantize", () => {
     expect(report.notes.join(" ")).toMatch(/2 initializer\(s\) written as uint8 \+ DequantizeLinear/);
     expect(report.size.after).toBeLessThan(report.size.before);
     const written = await readOnnxModel(join(t.path("qdq-group"), "model.onnx"));
-    expect(written.nodes.filter((n) => n.opType === "DequantizeLinear").map((n) => n.ints)).toEqual([{ axis: 1, block_size: 32 }, { axis: 1, block_size: 32 }]);
+    expect(written.nodes.filter((n) => n.opType === "DequantizeLinear").map((n) => n.ints)).toEqual([
+      { axis: 1, block_size: 32 },
+      { axis: 1, block_size: 32 },
+    ]);
     const mm13 = await put(t.dir, "mm13.onnx", buildMatMulOnnxModel({ seed: 7, opset: 13 }));
     // Without --strict-target (issue 15): written, those tensors as decoded floats, with a warning.
     const f = await cli(["quantize", mm13, ...args, "--out", t.path("qdq-group-13-float")]);
@@ -111,7 +123,10 @@ describe("quantforge quantize", () => {
 
   it("ONNX MatMul weights, onnx-qdq per tensor and per output channel: the file is checked at ORT's basic level and ORT's fused default is reported", async () => {
     const mm = await put(t.dir, "mm-pt.onnx", buildMatMulOnnxModel({ seed: 8 }));
-    for (const [dir, extra] of [["qdq-mm-tensor", []], ["qdq-mm-channel", ["--option", "granularity=channel"]]] as const) {
+    for (const [dir, extra] of [
+      ["qdq-mm-tensor", []],
+      ["qdq-mm-channel", ["--option", "granularity=channel"]],
+    ] as const) {
       const { code, report, err } = await quantize([mm, "--quantizer", "rtn", "--bits", "8", ...extra, "--target", "onnx-qdq", "--out", t.path(dir)]);
       expect(code, err).toBe(0);
       expect(report.model!.reload.matches).toBe(true);

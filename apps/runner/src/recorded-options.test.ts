@@ -14,14 +14,25 @@ describe("recordedOptions", () => {
 
   it("records everything when the subset would parse to something else", () => {
     // A parser whose default for b depends on a: {a: 2} alone would not give back b = 1.
-    const parser = { parseOptions: (raw: unknown) => { const r = raw as { a?: number; b?: number }; const a = r.a ?? 1; return { a, b: r.b ?? a }; } };
+    const parser = {
+      parseOptions: (raw: unknown) => {
+        const r = raw as { a?: number; b?: number };
+        const a = r.a ?? 1;
+        return { a, b: r.b ?? a };
+      },
+    };
     expect(recordedOptions(parser, { a: 2, b: 1 })).toEqual({ a: 2, b: 1 });
     expect(recordedOptions(parser, { a: 2, b: 2 })).toEqual({ a: 2, b: 2 });
     expect(recordedOptions(parser, { a: 1, b: 1 })).toEqual({});
   });
 
   it("records everything when the defaults cannot be parsed", () => {
-    const parser = { parseOptions: (raw: unknown) => { if (!(raw as { bits?: number }).bits) throw new Error("bits required"); return raw; } };
+    const parser = {
+      parseOptions: (raw: unknown) => {
+        if (!(raw as { bits?: number }).bits) throw new Error("bits required");
+        return raw;
+      },
+    };
     expect(recordedOptions(parser, { bits: 4, x: 1 })).toEqual({ bits: 4, x: 1 });
   });
 

@@ -10,7 +10,11 @@ import { isDeepStrictEqual } from "node:util";
 export function recordedOptions(parser: { parseOptions(raw: unknown): unknown }, options: unknown): unknown {
   if (!options || typeof options !== "object" || Array.isArray(options)) return options;
   let defaults: unknown;
-  try { defaults = parser.parseOptions({}); } catch { return options; }
+  try {
+    defaults = parser.parseOptions({});
+  } catch {
+    return options;
+  }
   if (!defaults || typeof defaults !== "object") return options;
   const base = defaults as Record<string, unknown>;
   const minimal: Record<string, unknown> = {};

@@ -42,16 +42,13 @@ export function buildRunReport(r: PipelineResult, extra: Record<string, unknown>
 
 /** A readable per-tensor table plus a one-line summary. */
 export function renderRunReport(rep: RunReport): string {
-  const rows = rep.tensors.map((t) => [
-    printable(t.name), `[${t.shape.join("×")}]`, t.count,
-    t.exact ? "exact" : fmt(t.sqnrDb, 2), fmt(t.mse, 3), fmt(t.bytes, 0), fmt(t.bitsPerWeight, 3), fmt(t.entropyBits, 3),
-  ] as (string | number)[]);
+  const rows = rep.tensors.map((t) => [printable(t.name), `[${t.shape.join("×")}]`, t.count, t.exact ? "exact" : fmt(t.sqnrDb, 2), fmt(t.mse, 3), fmt(t.bytes, 0), fmt(t.bitsPerWeight, 3), fmt(t.entropyBits, 3)] as (string | number)[]);
   for (const p of rep.passthrough) rows.push([p.name, `[${p.shape.join("×")}]`, p.count, "float32", "0", fmt(p.count * 4, 0), "32.000", "–"]);
-  const table = renderTable(["tensor", "shape", "count", "SQNR dB", "MSE", "bytes", "bits/w", "entropy"], rows,
-    ["left", "left", "right", "right", "right", "right", "right", "right"]);
+  const table = renderTable(["tensor", "shape", "count", "SQNR dB", "MSE", "bytes", "bits/w", "entropy"], rows, ["left", "left", "right", "right", "right", "right", "right", "right"]);
   const s = rep.summary;
   const sqnr = s.sqnrDb === null && (s as { exact?: boolean }).exact ? "exact" : `${fmt(s.sqnrDb, 2)} dB`;
-  const line = `${rep.quantizer.id} + ${rep.coder.id} (seed ${rep.seed}): ${s.count} weights, SQNR ${sqnr}, MSE ${fmt(s.mse, 3)}, ` +
+  const line =
+    `${rep.quantizer.id} + ${rep.coder.id} (seed ${rep.seed}): ${s.count} weights, SQNR ${sqnr}, MSE ${fmt(s.mse, 3)}, ` +
     `${fmt(s.bytes, 0)} bytes, ${fmt(s.bitsPerWeight, 3)} bits/weight, ${fmt(s.compressionRatio, 2)}× smaller than float32\n`;
   return table + line;
 }

@@ -1,8 +1,23 @@
 import { inject, injectable } from "tsyringe";
 import {
-  PLUGIN_REGISTRY, RUN_CONFIG, RUN_CONTEXT, createHost, runPipeline,
-  type Coder, type CoderPlugin, type Evaluator, type EvaluatorPlugin, type PipelineResult, type PluginRegistry,
-  type ModelProbe, type Quantizer, type QuantizerPlugin, type RunContext, type TensorSelector, type TensorWorkers, type WeightSet,
+  PLUGIN_REGISTRY,
+  RUN_CONFIG,
+  RUN_CONTEXT,
+  createHost,
+  runPipeline,
+  type Coder,
+  type CoderPlugin,
+  type Evaluator,
+  type EvaluatorPlugin,
+  type PipelineResult,
+  type PluginRegistry,
+  type ModelProbe,
+  type Quantizer,
+  type QuantizerPlugin,
+  type RunContext,
+  type TensorSelector,
+  type TensorWorkers,
+  type WeightSet,
 } from "@quantforge/core";
 import { optionsEntry } from "./recorded-options.js";
 

@@ -12,7 +12,9 @@ beforeAll(async () => {
   const r = await cli(["synth", "--out", weights, "--seed", "5", "--tensors", "fc1:64x32:0.05,fc2:10x64:0.2,fc2.bias:10:0.01"]);
   expect(r).toMatchObject({ code: 0, err: "" });
 });
-afterAll(async () => { await t.cleanup(); });
+afterAll(async () => {
+  await t.cleanup();
+});
 
 const TENSOR_KEYS = ["name", "shape", "count", "mse", "sqnrDb", "bytes", "bitsPerWeight", "entropyBits"];
 const SUMMARY_KEYS = ["count", "mse", "sqnrDb", "bytes", "bitsPerWeight", "compressionRatio"];
@@ -135,7 +137,12 @@ describe("run: bad input", () => {
   });
 
   it("malformed flags → QF_USAGE, exit 2", async () => {
-    for (const args of [["--seed", "-3"], ["--option", "bits"], ["--include", "("], ["--bits", "4", "--option", "bits=4"]]) {
+    for (const args of [
+      ["--seed", "-3"],
+      ["--option", "bits"],
+      ["--include", "("],
+      ["--bits", "4", "--option", "bits=4"],
+    ]) {
       const r = await cli(["run", "--weights", weights, "--quantizer", "rtn", ...args]);
       expect([r.code, errorCode(r)]).toEqual([2, "QF_USAGE"]);
     }
@@ -173,7 +180,11 @@ describe("runtime failures", () => {
 
   it("synth writes a loadable file", async () => {
     const w = await loadSafetensors(weights);
-    expect(w.map((x) => [x.name, x.shape])).toEqual([["fc1", [64, 32]], ["fc2", [10, 64]], ["fc2.bias", [10]]]);
+    expect(w.map((x) => [x.name, x.shape])).toEqual([
+      ["fc1", [64, 32]],
+      ["fc2", [10, 64]],
+      ["fc2.bias", [10]],
+    ]);
     expect((await readFile(weights)).length).toBeGreaterThan(2698 * 4);
   });
 });

@@ -36,7 +36,18 @@ describe("quantforge sensitivity on a bare weights manifest (issue 15)", () => {
       const a = Float32Array.from({ length: 288 }, (_, i) => Math.sin(i * 1.7) * (i % 37 === 0 ? 8 : 0.3));
       const b = Float32Array.from({ length: 288 }, (_, i) => ((i * 29) % 288) / 288 - 0.5);
       await writeFile(tmp.path("w.bin"), new Uint8Array([...new Uint8Array(a.buffer), ...new Uint8Array(b.buffer)]));
-      await writeFile(tmp.path("m-weights_manifest.json"), JSON.stringify([{ paths: ["w.bin"], weights: [{ name: "a/filter", shape: [3, 3, 4, 8], dtype: "float32" }, { name: "b/filter", shape: [3, 3, 4, 8], dtype: "float32" }] }]));
+      await writeFile(
+        tmp.path("m-weights_manifest.json"),
+        JSON.stringify([
+          {
+            paths: ["w.bin"],
+            weights: [
+              { name: "a/filter", shape: [3, 3, 4, 8], dtype: "float32" },
+              { name: "b/filter", shape: [3, 3, 4, 8], dtype: "float32" },
+            ],
+          },
+        ]),
+      );
       const r = await cli(["sensitivity", tmp.path("m-weights_manifest.json"), "--quantizer", "rtn", "--bits", "3", "--json"]);
       expect(r.code).toBe(0);
       const rep = JSON.parse(r.out) as { rows: { tensor: string; sqnrDb: { value: number }; outputRelErrorWorst: { value: null } }[]; rankedBy: string; note: string };

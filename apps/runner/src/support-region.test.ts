@@ -21,7 +21,10 @@ describe("theory support-region", () => {
       const rng = new Rng(2);
       const a = Float32Array.from({ length: 3000 }, () => rng.laplace(0.1));
       const b = Float32Array.from({ length: 500 }, () => rng.laplace(0.3));
-      await writeWeights(tmp.path("w.safetensors"), [{ name: "a", shape: [3000], data: a }, { name: "b", shape: [500], data: b }]);
+      await writeWeights(tmp.path("w.safetensors"), [
+        { name: "a", shape: [3000], data: a },
+        { name: "b", shape: [500], data: b },
+      ]);
       const r = await cli(["theory", "support-region", "--bits", "2", "--support", "optimal,max,percentile:99.9,mse", "--weights", tmp.path("w.safetensors"), "--json"]);
       expect(r.code).toBe(0);
       const rows = JSON.parse(r.out) as { support: string; xMaxSigma: number; sqnrDb: number }[];
@@ -29,7 +32,8 @@ describe("theory support-region", () => {
       let s = 0;
       for (const v of [...a, ...b]) s += v;
       const mu = Math.fround(s / 3500);
-      let q = 0, m = 0;
+      let q = 0,
+        m = 0;
       for (const v of [...a, ...b]) {
         q += (v - mu) ** 2;
         m = Math.max(m, Math.abs(v - mu));
@@ -42,7 +46,13 @@ describe("theory support-region", () => {
   });
 
   it("data-dependent choices without weights, or two inputs, are usage errors (exit 2)", async () => {
-    for (const args of [["--support", "optimal,max"], ["--support", "mse"], ["--support", "sigma:0"], ["--bits", "0"], ["--weights", "a", "--model", "b"]]) {
+    for (const args of [
+      ["--support", "optimal,max"],
+      ["--support", "mse"],
+      ["--support", "sigma:0"],
+      ["--bits", "0"],
+      ["--weights", "a", "--model", "b"],
+    ]) {
       const r = await cli(["theory", "support-region", ...args]);
       expect(r.code).toBe(2);
       expect(errorCode(r)).toMatch(/^QF_(USAGE|INVALID_OPTIONS)$/);
@@ -52,7 +62,13 @@ describe("theory support-region", () => {
 
 describe("experiment support-region", () => {
   it("rejects bad flags before loading the model (exit 2)", async () => {
-    for (const args of [["--bits", "5"], ["--bits", "1"], ["--support", "best"], ["--scope", "channel"], ["--samples", "0"]]) {
+    for (const args of [
+      ["--bits", "5"],
+      ["--bits", "1"],
+      ["--support", "best"],
+      ["--scope", "channel"],
+      ["--samples", "0"],
+    ]) {
       const r = await cli(["experiment", "support-region", "--model", "mnist-mlp", ...args]);
       expect(r.code).toBe(2);
       expect(errorCode(r)).toMatch(/^QF_(USAGE|INVALID_OPTIONS)$/);

@@ -6,9 +6,15 @@ function moments(d: Float32Array): { mean: number; variance: number; kurtosis: n
   let s = 0;
   for (const v of d) s += v;
   const mean = s / d.length;
-  let m2 = 0, m4 = 0;
-  for (const v of d) { const c = v - mean; m2 += c * c; m4 += c * c * c * c; }
-  m2 /= d.length; m4 /= d.length;
+  let m2 = 0,
+    m4 = 0;
+  for (const v of d) {
+    const c = v - mean;
+    m2 += c * c;
+    m4 += c * c * c * c;
+  }
+  m2 /= d.length;
+  m4 /= d.length;
   return { mean, variance: m2, kurtosis: m4 / (m2 * m2) };
 }
 

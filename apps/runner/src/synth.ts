@@ -30,7 +30,10 @@ const MAX_SYNTH_WEIGHTS = 1 << 28;
  * (σ defaults to 0.05), e.g. `fc1:300x784:0.04,fc2:100x300`.
  */
 export function parseTensorSpec(spec: string): SynthTensorSpec[] {
-  const items = spec.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+  const items = spec
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   if (items.length === 0) throw new UsageError(`--tensors is empty. Give e.g. "fc1:300x784:0.04,fc2:100x300".`);
   const seen = new Set<string>();
   let total = 0;

@@ -3,7 +3,11 @@ import { describe, expect, it } from "vitest";
 import { fitColumnWidths, MIN_COLUMN, outputWidth } from "./table-fit.js";
 import { renderTable } from "./output.js";
 
-const lineWidths = (s: string) => s.trimEnd().split("\n").map((l) => [...l].length);
+const lineWidths = (s: string) =>
+  s
+    .trimEnd()
+    .split("\n")
+    .map((l) => [...l].length);
 
 describe("outputWidth", () => {
   it("uses the terminal's columns, else COLUMNS, else no limit (piped output is for tools)", () => {
@@ -20,17 +24,20 @@ describe("fitColumnWidths", () => {
     expect(fitColumnWidths([8, 60, 10], [true, true, false], 50)).toEqual([8, 28, 10]);
   });
   it("fits whenever the fixed columns and minimum widths allow it; never widens; never shrinks numbers", () => {
-    fc.assert(fc.property(fc.array(fc.tuple(fc.integer({ min: 3, max: 80 }), fc.boolean()), { minLength: 1, maxLength: 10 }), fc.integer({ min: 20, max: 200 }), (cols, max) => {
-      const nat = cols.map((c) => c[0]), sh = cols.map((c) => c[1]);
-      const w = fitColumnWidths(nat, sh, max);
-      const floor = nat.reduce((a, n, i) => a + (sh[i] ? Math.min(n, MIN_COLUMN) : n), 0) + nat.length + 1;
-      const total = w.reduce((a, b) => a + b, 0) + w.length + 1;
-      expect(total).toBeLessThanOrEqual(Math.max(max, floor));
-      w.forEach((x, i) => {
-        expect(x).toBeLessThanOrEqual(nat[i]!);
-        if (!sh[i]) expect(x).toBe(nat[i]);
-      });
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 3, max: 80 }), fc.boolean()), { minLength: 1, maxLength: 10 }), fc.integer({ min: 20, max: 200 }), (cols, max) => {
+        const nat = cols.map((c) => c[0]),
+          sh = cols.map((c) => c[1]);
+        const w = fitColumnWidths(nat, sh, max);
+        const floor = nat.reduce((a, n, i) => a + (sh[i] ? Math.min(n, MIN_COLUMN) : n), 0) + nat.length + 1;
+        const total = w.reduce((a, b) => a + b, 0) + w.length + 1;
+        expect(total).toBeLessThanOrEqual(Math.max(max, floor));
+        w.forEach((x, i) => {
+          expect(x).toBeLessThanOrEqual(nat[i]!);
+          if (!sh[i]) expect(x).toBe(nat[i]);
+        });
+      }),
+    );
   });
 });
 

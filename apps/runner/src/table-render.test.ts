@@ -16,17 +16,22 @@ const cellArb = fc.oneof(
   fc.string({ maxLength: 8 }).map((s) => s.replace(/[\u0000-\u001f\u007f]/g, "?")),
   fc.constantFrom("", " ", "σ-norm", "重み", "é", "a\u0301", "😀", "–", "1.5e-7", "[2^53−1, 0]", "x  y"),
 );
-const tableArb = fc.integer({ min: 1, max: 5 }).chain((n) => fc.record({
-  head: fc.array(cellArb, { minLength: n, maxLength: n }),
-  rows: fc.array(fc.array(cellArb, { minLength: n, maxLength: n }), { maxLength: 150 }),
-  align: fc.array(fc.constantFrom<Align>("left", "right"), { minLength: n, maxLength: n }),
-}));
+const tableArb = fc.integer({ min: 1, max: 5 }).chain((n) =>
+  fc.record({
+    head: fc.array(cellArb, { minLength: n, maxLength: n }),
+    rows: fc.array(fc.array(cellArb, { minLength: n, maxLength: n }), { maxLength: 150 }),
+    align: fc.array(fc.constantFrom<Align>("left", "right"), { minLength: n, maxLength: n }),
+  }),
+);
 
 describe("drawPlainTable", () => {
   it("draws exactly what cli-table3 draws for one-line cells", () => {
-    fc.assert(fc.property(tableArb, ({ head, rows, align }) => {
-      expect(drawPlainTable(head, rows, align)).toBe(cliTable(head, rows, { colAligns: align }));
-    }), { numRuns: 150, seed: 1 });
+    fc.assert(
+      fc.property(tableArb, ({ head, rows, align }) => {
+        expect(drawPlainTable(head, rows, align)).toBe(cliTable(head, rows, { colAligns: align }));
+      }),
+      { numRuns: 150, seed: 1 },
+    );
   });
   it("declines multi-line cells, colour codes and ragged rows (cli-table3 draws those)", () => {
     expect(drawPlainTable(["a"], [["x\ny"]], ["left"])).toBeUndefined();
@@ -56,19 +61,52 @@ describe("the narrow character set", () => {
 
 describe("renderChunked", () => {
   it("joins chunks of a fixed-width (wrapped) table into exactly the whole table", () => {
-    fc.assert(fc.property(tableArb, fc.array(fc.integer({ min: 3, max: 12 }), { minLength: 5, maxLength: 5 }), ({ head, rows, align }, w) => {
-      const colWidths = w.slice(0, head.length);
-      expect(renderChunked(head, rows, { colAligns: align, colWidths, wordWrap: true })).toBe(cliTable(head, rows, { colAligns: align, colWidths, wordWrap: true }));
-    }), { numRuns: 60, seed: 2 });
+    fc.assert(
+      fc.property(tableArb, fc.array(fc.integer({ min: 3, max: 12 }), { minLength: 5, maxLength: 5 }), ({ head, rows, align }, w) => {
+        const colWidths = w.slice(0, head.length);
+        expect(renderChunked(head, rows, { colAligns: align, colWidths, wordWrap: true })).toBe(cliTable(head, rows, { colAligns: align, colWidths, wordWrap: true }));
+      }),
+      { numRuns: 60, seed: 2 },
+    );
   });
 });
 
 describe("renderTable", () => {
   it("keeps cli-table3's output with and without a width limit", () => {
-    const rows = [["conv/kernel", 1.5, null], ["重み", 22, "x"]] as const;
-    expect(renderTable(["a", "n", "s"], rows)).toBe(`${cliTable(["a", "n", "s"], [["conv/kernel", "1.5", "–"], ["重み", "22", "x"]], { colAligns: ["left", "right", "left"] })}\n`);
-    const narrow = renderTable(["a", "n", "s"], [["conv/kernel/long name", 1.5, "x"], ["b", 22, "some words here"]], undefined, 24);
-    expect(narrow.trimEnd().split("\n").map((l) => [...l].length)).toEqual(expect.arrayContaining([24]));
-    expect(narrow.trimEnd().split("\n").every((l) => [...l].length <= 24)).toBe(true);
+    const rows = [
+      ["conv/kernel", 1.5, null],
+      ["重み", 22, "x"],
+    ] as const;
+    expect(renderTable(["a", "n", "s"], rows)).toBe(
+      `${cliTable(
+        ["a", "n", "s"],
+        [
+          ["conv/kernel", "1.5", "–"],
+          ["重み", "22", "x"],
+        ],
+        { colAligns: ["left", "right", "left"] },
+      )}\n`,
+    );
+    const narrow = renderTable(
+      ["a", "n", "s"],
+      [
+        ["conv/kernel/long name", 1.5, "x"],
+        ["b", 22, "some words here"],
+      ],
+      undefined,
+      24,
+    );
+    expect(
+      narrow
+        .trimEnd()
+        .split("\n")
+        .map((l) => [...l].length),
+    ).toEqual(expect.arrayContaining([24]));
+    expect(
+      narrow
+        .trimEnd()
+        .split("\n")
+        .every((l) => [...l].length <= 24),
+    ).toBe(true);
   });
 });

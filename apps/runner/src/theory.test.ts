@@ -22,7 +22,12 @@ describe("theory uniform-mse", () => {
     expect(lines[2]).toMatch(/^\s*2\s+0\.00\s+2\.0015/);
   });
   it("rejects bad bit lists and designs with one-line errors (exit 2)", async () => {
-    for (const args of [["--bits", "0..3"], ["--bits", "x"], ["--design", "best"], ["--sigma-db", "a"]]) {
+    for (const args of [
+      ["--bits", "0..3"],
+      ["--bits", "x"],
+      ["--design", "best"],
+      ["--sigma-db", "a"],
+    ]) {
       const r = await cli(["theory", "uniform-mse", ...args]);
       expect(r.code).toBe(2);
       expect(errorCode(r)).toMatch(/^QF_(INVALID_OPTIONS|USAGE)$/);

@@ -125,7 +125,8 @@ export function log2Quantize(data: Float32Array, p: Log2Params): Log2Result {
       continue;
     }
     // k = number of thresholds ≤ |x| (binary search: thresholds ascend).
-    let lo = 0, hi = M;
+    let lo = 0,
+      hi = M;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (thr[mid]! <= a) lo = mid + 1;

@@ -31,7 +31,10 @@ export function log2QuantizeTensor(t: WeightTensor, o: Log2Options, ctx?: RunCon
   if (ctx && r.underflow > 0) {
     const smallest = r.levels[(r.levels.length >> 1) + 1]!;
     ctx.diagnostics.report({
-      severity: "info", source: "log2", ruleId: "underflow", tensor: t.name,
+      severity: "info",
+      source: "log2",
+      ruleId: "underflow",
+      tensor: t.name,
       message: `${r.underflow} of ${t.data.length} non-zero weights of "${t.name}" are below the smallest ${o.bits}-bit level (${smallest.toPrecision(3)}) and become 0. Use more bits or base 2 for more range.`,
     });
   }

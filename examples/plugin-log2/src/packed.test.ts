@@ -92,7 +92,10 @@ describe("quantforge-plugin-log2, packed and installed outside the workspace", (
 
   it("pnpm pack ships dist, README and a package.json whose workspace: ranges are real versions", () => {
     pluginTgz = pnpmPack(pkgDir);
-    const files = run("tar", ["-tzf", pluginTgz], work).trim().split("\n").map((f) => f.replace(/^package\//, ""));
+    const files = run("tar", ["-tzf", pluginTgz], work)
+      .trim()
+      .split("\n")
+      .map((f) => f.replace(/^package\//, ""));
     expect(files).toEqual(expect.arrayContaining(["package.json", "README.md", "dist/index.js", "dist/index.d.ts", "dist/log2-impl.js"]));
     expect(files.filter((f) => /(^src\/|\.test\.|\.tsbuildinfo$|\.map$)/.test(f))).toEqual([]);
     const manifest = JSON.parse(run("tar", ["-xzOf", pluginTgz, "package/package.json"], work)) as { peerDependencies: Record<string, string>; devDependencies?: Record<string, string> };
@@ -130,7 +133,10 @@ describe("quantforge-plugin-log2, packed and installed outside the workspace", (
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out) as { cells: { quantizer: string; bits: number; status: string; result?: { summary: { sqnrDb: number; bitsPerWeight: number } } }[]; manifest: { plugins: { id: string; version: string }[] } };
     const log2 = doc.cells.filter((c) => c.quantizer === "log2");
-    expect(log2.map((c) => [c.bits, c.status])).toEqual([[3, "ok"], [4, "ok"]]);
+    expect(log2.map((c) => [c.bits, c.status])).toEqual([
+      [3, "ok"],
+      [4, "ok"],
+    ]);
     // More bits, less error; the fixed coder stores b bits per weight plus the 2^b − 1 levels.
     const [b3, b4] = log2.map((c) => c.result!.summary);
     expect(b4!.sqnrDb).toBeGreaterThan(b3!.sqnrDb + 3);
@@ -141,12 +147,16 @@ describe("quantforge-plugin-log2, packed and installed outside the workspace", (
   });
 
   it("a compare config file loads it with plugins: [...], also in --jobs 2 worker threads, and --verify reproduces it", () => {
-    writeFileSync(join(project, "cmp.yaml"), "plugins: [quantforge-plugin-log2]\nweights: w.safetensors\nquantizers: [log2, \"log2:base=sqrt2\", rtn]\nbits: [4]\nout: cmp-config\n");
+    writeFileSync(join(project, "cmp.yaml"), 'plugins: [quantforge-plugin-log2]\nweights: w.safetensors\nquantizers: [log2, "log2:base=sqrt2", rtn]\nbits: [4]\nout: cmp-config\n');
     const r = cli(["compare", "--config", "cmp.yaml", "--jobs", "2", "--json", "--quiet"]);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out) as { cells: { quantizer: string; options: Record<string, unknown>; status: string }[]; manifest: { config: { plugins: string[] } } };
-    expect(doc.cells.map((c) => [c.quantizer, c.status])).toEqual([["log2", "ok"], ["log2", "ok"], ["rtn", "ok"]]);
+    expect(doc.cells.map((c) => [c.quantizer, c.status])).toEqual([
+      ["log2", "ok"],
+      ["log2", "ok"],
+      ["rtn", "ok"],
+    ]);
     expect(doc.manifest.config.plugins).toEqual(["quantforge-plugin-log2"]);
     // Issue 16: --verify never loads plugins named in a results file; the user names them.
     const v = cli(["compare", "--verify", "cmp-config/results.json", "--plugin", "quantforge-plugin-log2", "--json", "--quiet"]);

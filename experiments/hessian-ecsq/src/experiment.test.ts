@@ -12,11 +12,15 @@ function linearProbe(id: string, d = 24, c = 4, n = 400, seed = 1): ModelProbe {
     const inputs = Float32Array.from({ length: count * d }, () => rng.normal());
     const labels = new Int32Array(count);
     for (let i = 0; i < count; i++) {
-      let best = 0, bv = -Infinity;
+      let best = 0,
+        bv = -Infinity;
       for (let k = 0; k < c; k++) {
         let z = b[k]!;
         for (let j = 0; j < d; j++) z += inputs[i * d + j]! * W[j * c + k]!;
-        if (z > bv) { bv = z; best = k; }
+        if (z > bv) {
+          bv = z;
+          best = k;
+        }
       }
       labels[i] = best;
     }
@@ -27,7 +31,8 @@ function linearProbe(id: string, d = 24, c = 4, n = 400, seed = 1): ModelProbe {
     { name: "dense/bias", shape: [c], data: b, role: "bias", layer: "dense", layerKind: "dense" },
   ];
   const predict = async (ws: WeightSet, x: Float32Array, count: number) => {
-    const w = ws.find((t) => t.name === "dense/kernel")!.data, bb = ws.find((t) => t.name === "dense/bias")!.data;
+    const w = ws.find((t) => t.name === "dense/kernel")!.data,
+      bb = ws.find((t) => t.name === "dense/bias")!.data;
     const out = new Float32Array(count * c);
     for (let i = 0; i < count; i++) {
       let m = -Infinity;
@@ -38,16 +43,24 @@ function linearProbe(id: string, d = 24, c = 4, n = 400, seed = 1): ModelProbe {
         m = Math.max(m, z);
       }
       let s = 0;
-      for (let k = 0; k < c; k++) s += (out[i * c + k] = Math.exp(out[i * c + k]! - m));
+      for (let k = 0; k < c; k++) s += out[i * c + k] = Math.exp(out[i * c + k]! - m);
       for (let k = 0; k < c; k++) out[i * c + k]! /= s;
     }
     return out;
   };
   const samplesSeen: number[] = [];
   return {
-    id, weights, testSet: data(n), calibrationSet: data(n),
+    id,
+    weights,
+    testSet: data(n),
+    calibrationSet: data(n),
     forward: { predict },
-    hessian: { hessianDiagonal: async ({ samples }) => { samplesSeen.push(samples); return weights.map((t) => ({ ...t, data: Float32Array.from(t.data, (x) => 0.5 + x * x * samples / 100) })); } },
+    hessian: {
+      hessianDiagonal: async ({ samples }) => {
+        samplesSeen.push(samples);
+        return weights.map((t) => ({ ...t, data: Float32Array.from(t.data, (x) => 0.5 + (x * x * samples) / 100) }));
+      },
+    },
     optimizer: { secondMoments: async () => weights.map((t) => ({ ...t, data: Float32Array.from(t.data, (x) => x * x + 1e-8) })) },
   };
 }
@@ -57,20 +70,30 @@ describe("hessian-ecsq experiment", () => {
     const lenet = linearProbe("toy-a", 40, 4, 300, 2);
     const mlp = linearProbe("toy-b", 16, 3, 200, 3);
     let tuned = 0;
-    const r = await runHessianEcsqExperiment({ lenet, others: [mlp] }, {
-      density: 0.3, pruneSteps: 2, lambdas: [0, 0.003, 0.03, 0.3], rates: [2, 3], hessianSamples: [10, 50], selectionDrop: 5, ecsqMaxIterations: 40,
-      fineTune: async (_p, w, surv) => {
-        tuned++;
-        // Stage 1 keeps √0.3 of the weights, stage 2 the target 0.3; pruned weights arrive as 0.
-        expect(surv.get("dense/kernel")!.length).toBe(Math.round((tuned === 1 ? Math.sqrt(0.3) : 0.3) * 160));
-        expect(w.find((t) => t.name === "dense/kernel")!.data.filter((x) => x !== 0).length).toBeLessThanOrEqual(surv.get("dense/kernel")!.length);
-        return w;
+    const r = await runHessianEcsqExperiment(
+      { lenet, others: [mlp] },
+      {
+        density: 0.3,
+        pruneSteps: 2,
+        lambdas: [0, 0.003, 0.03, 0.3],
+        rates: [2, 3],
+        hessianSamples: [10, 50],
+        selectionDrop: 5,
+        ecsqMaxIterations: 40,
+        fineTune: async (_p, w, surv) => {
+          tuned++;
+          // Stage 1 keeps √0.3 of the weights, stage 2 the target 0.3; pruned weights arrive as 0.
+          expect(surv.get("dense/kernel")!.length).toBe(Math.round((tuned === 1 ? Math.sqrt(0.3) : 0.3) * 160));
+          expect(w.find((t) => t.name === "dense/kernel")!.data.filter((x) => x !== 0).length).toBeLessThanOrEqual(surv.get("dense/kernel")!.length);
+          return w;
+        },
       },
-    });
+    );
     expect(tuned).toBe(2);
     // λ sweep: rate falls and distortion rises as λ grows (λ = 0 is k-means from the linear start).
     expect(r.lambdaSweep.map((p) => p.lambda)).toEqual([0, 0.003, 0.03, 0.3]);
-    const first = r.lambdaSweep[0]!, last = r.lambdaSweep[r.lambdaSweep.length - 1]!;
+    const first = r.lambdaSweep[0]!,
+      last = r.lambdaSweep[r.lambdaSweep.length - 1]!;
     expect(last.entropy).toBeLessThan(first.entropy);
     expect(last.weightedDistortion).toBeGreaterThan(first.weightedDistortion);
     expect(r.pruneSteps).toBe(2);

@@ -1,7 +1,4 @@
-import {
-  InvalidOptionsError, MissingCapabilityError, TENSOR_GROUPING, defaultSelector, encodeContainer, runPipeline, shapeSize,
-  type CoderPlugin, type Dataset, type ModelProbe, type QuantizedModel, type WeightSet,
-} from "@quantforge/core";
+import { InvalidOptionsError, MissingCapabilityError, TENSOR_GROUPING, defaultSelector, encodeContainer, runPipeline, shapeSize, type CoderPlugin, type Dataset, type ModelProbe, type QuantizedModel, type WeightSet } from "@quantforge/core";
 import { encodeHuffmanStream, huffmanCodeLengths, huffmanCoder } from "@quantforge/coder-huffman";
 import { ransCoder } from "@quantforge/coder-rans";
 import { fixedCoder } from "@quantforge/coder-fixed";
@@ -77,12 +74,22 @@ export async function accuracyOf(probe: ModelProbe, weights: WeightSet, ds: Data
 
 /** Zeroth-order entropy and histogram of all codes of a quantized model (one joint alphabet). */
 function codeStats(q: QuantizedModel): { entropy: number; counts: Float64Array; levels: number; coded: number } {
-  let max = 0, coded = 0;
+  let max = 0,
+    coded = 0;
   for (const t of q.tensors) for (const c of t.codes) if (c > max) max = c;
   const counts = new Float64Array(max + 1);
-  for (const t of q.tensors) for (const c of t.codes) { counts[c]!++; coded++; }
-  let h = 0, levels = 0;
-  for (const c of counts) if (c > 0) { levels++; h -= (c / coded) * Math.log2(c / coded); }
+  for (const t of q.tensors)
+    for (const c of t.codes) {
+      counts[c]!++;
+      coded++;
+    }
+  let h = 0,
+    levels = 0;
+  for (const c of counts)
+    if (c > 0) {
+      levels++;
+      h -= (c / coded) * Math.log2(c / coded);
+    }
   return { entropy: h, counts, levels, coded };
 }
 
@@ -164,13 +171,17 @@ export async function runHessianEcsqExperiment(probes: { readonly lenet: ModelPr
   const rows: Table1Row[] = [{ method: "original (float32)", accuracy: floatAcc, selectionAccuracy: floatSel, bytes: nAll * 4, ratio: 1, ratioEq1: null, entropy: null, levels: null, bitsPerSurvivor: null, settings: null }];
   const steps = o.fineTune ? Math.max(1, Math.floor(o.pruneSteps ?? 3)) : 1;
   const { weights: pruned, survivors } = await pruneNetwork(lenet.weights, {
-    density, scope: o.pruneScope ?? "joint", steps,
-    ...(o.fineTune ? {
-      fineTune: (w: WeightSet, surv: ReadonlyMap<string, Uint32Array>, s: number) => {
-        log(`pruning stage ${s}/${steps}: density ${(100 * density ** (s / steps)).toFixed(2)} %, masked fine-tuning`);
-        return o.fineTune!(lenet, w, surv);
-      },
-    } : {}),
+    density,
+    scope: o.pruneScope ?? "joint",
+    steps,
+    ...(o.fineTune
+      ? {
+          fineTune: (w: WeightSet, surv: ReadonlyMap<string, Uint32Array>, s: number) => {
+            log(`pruning stage ${s}/${steps}: density ${(100 * density ** (s / steps)).toFixed(2)} %, masked fine-tuning`);
+            return o.fineTune!(lenet, w, surv);
+          },
+        }
+      : {}),
   });
   const prunedProbe: ModelProbe = o.atWeights ? o.atWeights(lenet, pruned) : { ...lenet, weights: pruned };
   let nSurv = 0;
@@ -179,12 +190,26 @@ export async function runHessianEcsqExperiment(probes: { readonly lenet: ModelPr
   let prunedBytes = 0;
   for (const t of pruned) {
     const pos = survivors.get(t.name);
-    if (!pos) { prunedBytes += 4 * t.data.length; continue; }
+    if (!pos) {
+      prunedBytes += 4 * t.data.length;
+      continue;
+    }
     prunedBytes += encodeHuffmanStream({ name: t.name, shape: t.shape, codebook: "positions", grouping: TENSOR_GROUPING, codes: new Uint32Array(pos.length), sparse: { positions: pos } }, 1, 20).length + 4 * pos.length;
   }
   const prunedAcc = await accuracyOf(lenet, pruned, test);
   const prunedSel = await accuracyOf(lenet, pruned, calib, selN);
-  rows.push({ method: `pruned (keep ${(100 * density).toFixed(2)} %${o.fineTune ? ", fine-tuned" : ""})`, accuracy: prunedAcc, selectionAccuracy: prunedSel, bytes: prunedBytes, ratio: (32 * nAll) / (8 * prunedBytes), ratioEq1: null, entropy: null, levels: null, bitsPerSurvivor: (8 * prunedBytes) / nSurv, settings: { density } });
+  rows.push({
+    method: `pruned (keep ${(100 * density).toFixed(2)} %${o.fineTune ? ", fine-tuned" : ""})`,
+    accuracy: prunedAcc,
+    selectionAccuracy: prunedSel,
+    bytes: prunedBytes,
+    ratio: (32 * nAll) / (8 * prunedBytes),
+    ratioEq1: null,
+    entropy: null,
+    levels: null,
+    bitsPerSurvivor: (8 * prunedBytes) / nSurv,
+    settings: { density },
+  });
 
   const common = { density, pruneScope: o.pruneScope ?? "joint", scope: "joint" as const, importance: "hessian" as const };
   const targets = [5, 4, 3.5, 3, 2.5, 2, 1.5];
@@ -212,9 +237,16 @@ export async function runHessianEcsqExperiment(probes: { readonly lenet: ModelPr
     const ransBytes = encodeContainer(pick.e.q, ransCoder().create(ransCoder().parseOptions({})), { quantizer: "hessian-ecsq", seed }).size.totalBytes;
     rows.push({
       method: chosen ? method : `${method} (no rate met the selection rule; highest rate shown)`,
-      accuracy: pick.e.accuracy, selectionAccuracy: pick.e.selectionAccuracy, bytes: pick.e.bytes,
-      ratio: (32 * nAll) / (8 * pick.e.bytes), ransBytes, ratioRans: (32 * nAll) / (8 * ransBytes), ratioEq1: paperRatio(nAll, st.counts, true),
-      entropy: st.entropy, levels: st.levels, bitsPerSurvivor: (8 * (pick.e.bytes - pick.e.passthroughBytes)) / nSurv,
+      accuracy: pick.e.accuracy,
+      selectionAccuracy: pick.e.selectionAccuracy,
+      bytes: pick.e.bytes,
+      ratio: (32 * nAll) / (8 * pick.e.bytes),
+      ransBytes,
+      ratioRans: (32 * nAll) / (8 * ransBytes),
+      ratioEq1: paperRatio(nAll, st.counts, true),
+      entropy: st.entropy,
+      levels: st.levels,
+      bitsPerSurvivor: (8 * (pick.e.bytes - pick.e.passthroughBytes)) / nSurv,
       settings: pick.settings,
     });
   }
@@ -238,9 +270,7 @@ export async function runHessianEcsqExperiment(probes: { readonly lenet: ModelPr
   const sweep: SweepPoint[] = [];
   const importance: SweepPoint[] = [];
   const settingsFor = (mode: Mode, b: number): HessianEcsqOptionsInput =>
-    mode === "kmeans" || mode === "hessian-kmeans" ? { mode, clusters: 2 ** b }
-      : mode === "uniform" ? { mode, targetBits: b }
-        : { mode, targetBits: b, clusters: Math.min(256, 2 ** (b + 3)), maxIterations: ecsqIt, maxSearchSteps: 20 };
+    mode === "kmeans" || mode === "hessian-kmeans" ? { mode, clusters: 2 ** b } : mode === "uniform" ? { mode, targetBits: b } : { mode, targetBits: b, clusters: Math.min(256, 2 ** (b + 3)), maxIterations: ecsqIt, maxSearchSteps: 20 };
   const point = async (probe: ModelProbe, mode: Mode, b: number, imp: Record<string, unknown>, label: string, into: SweepPoint[]) => {
     const settings = { ...settingsFor(mode, b), scope: "joint" as const, ...imp };
     const nQuant = probe.weights.filter(select).reduce((a, t) => a + t.data.length, 0);
@@ -249,11 +279,21 @@ export async function runHessianEcsqExperiment(probes: { readonly lenet: ModelPr
     const e = await evaluate(probe, settings, huffmanCoder(), false);
     const st = codeStats(e.q);
     const fixed = encodeContainer(e.q, fixedCoder().create(fixedCoder().parseOptions({})), { quantizer: "hessian-ecsq", seed }).size;
-    for (const [name, bytes, pt] of [["fixed", fixed.totalBytes, fixed.passthroughBytes], ["huffman", e.bytes, e.passthroughBytes]] as const) {
+    for (const [name, bytes, pt] of [
+      ["fixed", fixed.totalBytes, fixed.passthroughBytes],
+      ["huffman", e.bytes, e.passthroughBytes],
+    ] as const) {
       into.push({
-        model: probe.id, mode, importance: label, rate: b, coder: name,
-        bitsPerWeight: (8 * (bytes - pt)) / nQuant, ratio: (32 * nTot) / (8 * bytes),
-        accuracy: e.accuracy, entropy: st.entropy, levels: st.levels,
+        model: probe.id,
+        mode,
+        importance: label,
+        rate: b,
+        coder: name,
+        bitsPerWeight: (8 * (bytes - pt)) / nQuant,
+        ratio: (32 * nTot) / (8 * bytes),
+        accuracy: e.accuracy,
+        entropy: st.entropy,
+        levels: st.levels,
       });
       log(`${probe.id} ${mode} b=${b} ${label} ${name}: ${into[into.length - 1]!.bitsPerWeight.toFixed(3)} bits/weight, ${e.accuracy.toFixed(2)} %`);
     }

@@ -24,10 +24,13 @@ export interface RunOptions extends Omit<HessianEcsqExperimentOptions, "log" | "
 /** Paper 003's experiment (see {@link runHessianEcsqExperiment}); rendered by `renderHessianEcsqMarkdown` of `@quantforge/report`. */
 export function run(options: RunOptions, host: ExperimentHost = {}): Promise<HessianEcsqExperimentResult> {
   const { lenet, others, ...rest } = options;
-  return runHessianEcsqExperiment({ lenet, ...(others ? { others } : {}) }, {
-    ...rest,
-    ...(host.atWeights ? { atWeights: host.atWeights } : {}),
-    ...(host.fineTune ? { fineTune: host.fineTune } : {}),
-    ...(host.log ? { log: host.log } : {}),
-  });
+  return runHessianEcsqExperiment(
+    { lenet, ...(others ? { others } : {}) },
+    {
+      ...rest,
+      ...(host.atWeights ? { atWeights: host.atWeights } : {}),
+      ...(host.fineTune ? { fineTune: host.fineTune } : {}),
+      ...(host.log ? { log: host.log } : {}),
+    },
+  );
 }

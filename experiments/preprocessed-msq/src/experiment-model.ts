@@ -39,19 +39,35 @@ export interface ModelExperimentOptions {
 /** Mean over neurons of ‖X_f w_o − X̃ q_o‖/‖X_f w_o‖ over rows [from, to) (row-major inputs, [fanIn, fanOut] kernels). */
 function outputError(xf: Float32Array, xq: Float32Array, cols: number, from: number, to: number, w: Float32Array, q: Float32Array, fanOut: number): number | null {
   if (to <= from) return null;
-  const ref = new Float64Array(fanOut), err = new Float64Array(fanOut), a = new Float64Array(fanOut), b = new Float64Array(fanOut);
+  const ref = new Float64Array(fanOut),
+    err = new Float64Array(fanOut),
+    a = new Float64Array(fanOut),
+    b = new Float64Array(fanOut);
   for (let r = from; r < to; r++) {
-    a.fill(0); b.fill(0);
+    a.fill(0);
+    b.fill(0);
     for (let i = 0; i < cols; i++) {
-      const vf = xf[r * cols + i]!, vq = xq[r * cols + i]!;
+      const vf = xf[r * cols + i]!,
+        vq = xq[r * cols + i]!;
       if (vf === 0 && vq === 0) continue;
       const off = i * fanOut;
-      for (let o = 0; o < fanOut; o++) { a[o] = a[o]! + vf * w[off + o]!; b[o] = b[o]! + vq * q[off + o]!; }
+      for (let o = 0; o < fanOut; o++) {
+        a[o] = a[o]! + vf * w[off + o]!;
+        b[o] = b[o]! + vq * q[off + o]!;
+      }
     }
-    for (let o = 0; o < fanOut; o++) { ref[o] = ref[o]! + a[o]! * a[o]!; err[o] = err[o]! + (a[o]! - b[o]!) ** 2; }
+    for (let o = 0; o < fanOut; o++) {
+      ref[o] = ref[o]! + a[o]! * a[o]!;
+      err[o] = err[o]! + (a[o]! - b[o]!) ** 2;
+    }
   }
-  let sum = 0, n = 0;
-  for (let o = 0; o < fanOut; o++) if (ref[o]! > 0) { sum += Math.sqrt(err[o]! / ref[o]!); n++; }
+  let sum = 0,
+    n = 0;
+  for (let o = 0; o < fanOut; o++)
+    if (ref[o]! > 0) {
+      sum += Math.sqrt(err[o]! / ref[o]!);
+      n++;
+    }
   return n > 0 ? sum / n : null;
 }
 
@@ -89,9 +105,17 @@ async function layerOutputErrors(model: ModelProbe, decoded: WeightSet, m: numbe
 export async function runModelExperiment(opts: ModelExperimentOptions): Promise<ModelRow[]> {
   const bitsList = opts.bits ?? [2, 3, 4];
   const targets = opts.targets ?? ["quantized", "float"];
-  const samples = opts.samples ?? 256, alphabet = opts.alphabet ?? "midtread", seed = opts.seed ?? 0, heldOut = opts.heldOut ?? 1000;
-  const metric = opts.metric ?? "accuracy", floatMetric = opts.floatMetric ?? "floatAccuracy";
-  for (const [name, list] of [["bits", bitsList], ["targets", targets], ["methods", opts.methods]] as const) {
+  const samples = opts.samples ?? 256,
+    alphabet = opts.alphabet ?? "midtread",
+    seed = opts.seed ?? 0,
+    heldOut = opts.heldOut ?? 1000;
+  const metric = opts.metric ?? "accuracy",
+    floatMetric = opts.floatMetric ?? "floatAccuracy";
+  for (const [name, list] of [
+    ["bits", bitsList],
+    ["targets", targets],
+    ["methods", opts.methods],
+  ] as const) {
     if (list.length === 0) throw new InvalidOptionsError("experiment preprocessed-msq", name, "must not be empty");
   }
   const cells: { method: ExperimentMethod; bits: number; target: "quantized" | "float" | null }[] = [];

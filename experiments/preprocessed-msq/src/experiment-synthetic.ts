@@ -85,17 +85,25 @@ export async function runSyntheticExperiment(opts: SyntheticExperimentOptions): 
   const ms = opts.ms ?? [16, 32, 64];
   const n0s = opts.n0s ?? [128, 256, 512, 1024, 2048, 4096];
   const bitsList = opts.bits ?? [1, 2, 3, 4];
-  const neurons = opts.neurons ?? 16, draws = opts.draws ?? 2, freshRows = opts.freshRows ?? 256;
+  const neurons = opts.neurons ?? 16,
+    draws = opts.draws ?? 2,
+    freshRows = opts.freshRows ?? 256;
   const alphabet = opts.alphabet ?? "midtread";
   const seed = opts.seed ?? 0;
-  for (const [name, list] of [["ms", ms], ["n0s", n0s], ["bits", bitsList], ["methods", opts.methods]] as const) {
+  for (const [name, list] of [
+    ["ms", ms],
+    ["n0s", n0s],
+    ["bits", bitsList],
+    ["methods", opts.methods],
+  ] as const) {
     if (list.length === 0) throw new InvalidOptionsError("experiment preprocessed-msq", name, "must not be empty");
   }
-  for (const m of ms) for (const n0 of n0s) {
-    if (!(Number.isInteger(m) && m >= 1 && Number.isInteger(n0) && n0 >= 2 * m)) {
-      throw new InvalidOptionsError("experiment preprocessed-msq", "n0s", `must be integers ≥ 2m (m = ${m}, N0 = ${n0})`);
+  for (const m of ms)
+    for (const n0 of n0s) {
+      if (!(Number.isInteger(m) && m >= 1 && Number.isInteger(n0) && n0 >= 2 * m)) {
+        throw new InvalidOptionsError("experiment preprocessed-msq", "n0s", `must be integers ≥ 2m (m = ${m}, N0 = ${n0})`);
+      }
     }
-  }
   const sums = new Map<string, { train: number; fresh: number; count: number; method: string; bits: number; m: number; n0: number }>();
   const total = draws * ms.length * n0s.length;
   let done = 0;
@@ -110,11 +118,13 @@ export async function runSyntheticExperiment(opts: SyntheticExperimentOptions): 
         const fresh = gaussian(rng, freshRows * n0);
         const probe = syntheticDenseProbe({ id: "synthetic", layers: [{ name: "layer", fanIn: n0, fanOut: neurons, kernel }], inputs: x, count: m, activation: "linear" });
         const w64 = Float64Array.from(kernel);
-        const refTrain = new Float64Array(neurons), refFresh = new Float64Array(neurons);
+        const refTrain = new Float64Array(neurons),
+          refFresh = new Float64Array(neurons);
         columnNorms(x, m, n0, w64, neurons, refTrain);
         columnNorms(fresh, freshRows, n0, w64, neurons, refFresh);
         const diff = new Float64Array(n0 * neurons);
-        const eTrain = new Float64Array(neurons), eFresh = new Float64Array(neurons);
+        const eTrain = new Float64Array(neurons),
+          eFresh = new Float64Array(neurons);
         for (const method of opts.methods) {
           for (const bits of bitsList) {
             const q = method.plugin.create(method.plugin.parseOptions(methodOptions(method, { bits, samples: m, alphabet })));

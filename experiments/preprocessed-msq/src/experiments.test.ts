@@ -29,7 +29,8 @@ describe("runSyntheticExperiment", () => {
   it("shows preprocessed MSQ's training error decaying with N0 while plain MSQ stays flat (the paper's claim)", async () => {
     const rows = await runSyntheticExperiment(small);
     const slopes = logLogSlopes(rows);
-    const pre = slopes.find((s) => s.method === "preprocessed-msq")!, msq = slopes.find((s) => s.method === "msq")!;
+    const pre = slopes.find((s) => s.method === "preprocessed-msq")!,
+      msq = slopes.find((s) => s.method === "msq")!;
     expect(pre.slopeTrain!).toBeLessThan(-0.2);
     expect(Math.abs(msq.slopeTrain!)).toBeLessThan(0.15);
     const md = syntheticMarkdown(rows);
@@ -46,18 +47,32 @@ describe("runSyntheticExperiment", () => {
 describe("runModelExperiment", () => {
   // A minimal accuracy evaluator over the probe's forward pass (the real one lives in evaluator-accuracy).
   const accuracy = defineEvaluator({
-    id: "test-accuracy", version: "0.0.0", description: "top-1 accuracy", options: z.object({}),
+    id: "test-accuracy",
+    version: "0.0.0",
+    description: "top-1 accuracy",
+    options: z.object({}),
     create: () => ({
-      id: "test-accuracy", scope: "model" as const, needs: ["forward", "dataset"] as const,
+      id: "test-accuracy",
+      scope: "model" as const,
+      needs: ["forward", "dataset"] as const,
       async evaluate(subject, ctx) {
         const ds = ctx.model!.testSet!;
         const top = async (ws: typeof subject.decoded) => {
           const p = await ctx.model!.forward!.predict(ws, ds.inputs, ds.count);
-          return Array.from({ length: ds.count }, (_, s) => { let b = 0; for (let c = 1; c < ds.classes; c++) if (p[s * ds.classes + c]! > p[s * ds.classes + b]!) b = c; return b; });
+          return Array.from({ length: ds.count }, (_, s) => {
+            let b = 0;
+            for (let c = 1; c < ds.classes; c++) if (p[s * ds.classes + c]! > p[s * ds.classes + b]!) b = c;
+            return b;
+          });
         };
         const hits = (t: number[]) => t.filter((c, s) => c === ds.labels[s]).length / ds.count;
-        const tq = await top(subject.decoded), tf = await top(subject.original);
-        return [{ name: "accuracy", value: hits(tq) }, { name: "floatAccuracy", value: hits(tf) }, { name: "agreement", value: tq.filter((c, s) => c === tf[s]).length / ds.count }];
+        const tq = await top(subject.decoded),
+          tf = await top(subject.original);
+        return [
+          { name: "accuracy", value: hits(tq) },
+          { name: "floatAccuracy", value: hits(tf) },
+          { name: "agreement", value: tq.filter((c, s) => c === tf[s]).length / ds.count },
+        ];
       },
     }),
   });
@@ -66,10 +81,7 @@ describe("runModelExperiment", () => {
     const model = randomMlp([32, 20, 5], 40, 7);
     const labels: string[] = [];
     const rows = await runModelExperiment({ model, methods, evaluator: accuracy, bits: [2, 4], samples: 8, onProgress: (l) => labels.push(l) });
-    expect(rows.map((r) => `${r.method}/${r.target}/${r.bits}`)).toEqual([
-      "msq/null/2", "msq/null/4",
-      "preprocessed-msq/quantized/2", "preprocessed-msq/float/2", "preprocessed-msq/quantized/4", "preprocessed-msq/float/4",
-    ]);
+    expect(rows.map((r) => `${r.method}/${r.target}/${r.bits}`)).toEqual(["msq/null/2", "msq/null/4", "preprocessed-msq/quantized/2", "preprocessed-msq/float/2", "preprocessed-msq/quantized/4", "preprocessed-msq/float/4"]);
     expect(labels).toContain("preprocessed-msq 4 bits (target float)");
     for (const r of rows) {
       expect(r.accuracy).toBeGreaterThanOrEqual(0);

@@ -17,13 +17,13 @@ export interface ExperimentHost {
 export type RunOptions =
   | ({ readonly kind: "synthetic" } & Omit<SyntheticExperimentOptions, "onProgress">)
   | ({
-    readonly kind: "model";
-    readonly model: ModelProbe;
-    readonly methods: readonly ExperimentMethod[];
-    readonly evaluator: EvaluatorPlugin;
-    /** Calibration sample counts m, each a full sweep. */
-    readonly sampleList: readonly number[];
-  } & Omit<ModelExperimentOptions, "onProgress" | "model" | "methods" | "evaluator" | "samples">);
+      readonly kind: "model";
+      readonly model: ModelProbe;
+      readonly methods: readonly ExperimentMethod[];
+      readonly evaluator: EvaluatorPlugin;
+      /** Calibration sample counts m, each a full sweep. */
+      readonly sampleList: readonly number[];
+    } & Omit<ModelExperimentOptions, "onProgress" | "model" | "methods" | "evaluator" | "samples">);
 
 /**
  * Paper 004's experiments: `kind: "synthetic"` (relative error vs layer width) or `kind: "model"`
@@ -38,10 +38,13 @@ export async function run(options: RunOptions, host: ExperimentHost = {}): Promi
   const { kind: _kind, sampleList, ...o } = options;
   const rows: PreprocessedMsqModelRow[] = [];
   for (const samples of sampleList) {
-    rows.push(...await runModelExperiment({
-      ...o, samples,
-      ...(host.progress ? { onProgress: (label: string, done: number, total: number) => host.progress!(`experiment preprocessed-msq (m = ${samples}): ${label}`, done, total) } : {}),
-    }));
+    rows.push(
+      ...(await runModelExperiment({
+        ...o,
+        samples,
+        ...(host.progress ? { onProgress: (label: string, done: number, total: number) => host.progress!(`experiment preprocessed-msq (m = ${samples}): ${label}`, done, total) } : {}),
+      })),
+    );
   }
   return rows;
 }

@@ -44,10 +44,7 @@ describe("runSupportRegionExperiment (fake two-layer probe)", () => {
       expect(w.gainOverOptimalDb!).toBeGreaterThanOrEqual(0);
       expect(w.mseDb).toBeGreaterThanOrEqual(w.maxDb!);
     }
-    expect(e.mseWins.map((w) => `${w.bits} ${w.scope} ${w.tensor}`)).toEqual([
-      "2 layer dense_1/kernel", "2 layer dense_2/kernel", "2 global (all tensors)",
-      "3 layer dense_1/kernel", "3 layer dense_2/kernel", "3 global (all tensors)",
-    ]);
+    expect(e.mseWins.map((w) => `${w.bits} ${w.scope} ${w.tensor}`)).toEqual(["2 layer dense_1/kernel", "2 layer dense_2/kernel", "2 global (all tensors)", "3 layer dense_1/kernel", "3 layer dense_2/kernel", "3 global (all tensors)"]);
     const md = formatSupportRegionExperiment(e);
     expect(md).toContain("| support | scope | x_max/σ | SQNR theory (dB) | SQNR measured (dB) | accuracy (%) | agreement (%) | bits/weight |");
     expect(md).toContain("| rtn (min/max) | – |");
@@ -57,7 +54,8 @@ describe("runSupportRegionExperiment (fake two-layer probe)", () => {
 
   it("is deterministic and validates its options", async () => {
     const small = { bits: [2], supports: ["iterative", "percentile:99"], seed: 1, baseline: false } as const;
-    const a = await runSupportRegionExperiment(probe, small), b = await runSupportRegionExperiment(probe, small);
+    const a = await runSupportRegionExperiment(probe, small),
+      b = await runSupportRegionExperiment(probe, small);
     expect(JSON.stringify(a)).toBe(JSON.stringify(b));
     await expect(runSupportRegionExperiment(probe, { bits: [5] })).rejects.toMatchObject({ code: ErrorCodes.INVALID_OPTIONS, field: "bits" });
     await expect(runSupportRegionExperiment(probe, { supports: ["sigma:-1"] })).rejects.toMatchObject({ field: "support" });

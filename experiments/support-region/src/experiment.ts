@@ -1,6 +1,17 @@
 import {
-  codebookMap, codedGroups, InvalidOptionsError, MissingCapabilityError, parseWithSchema, runPipeline, throwIfAborted,
-  type Metric, type ModelProbe, type PipelineResult, type Quantizer, type QuantizerPlugin, type WeightSet,
+  codebookMap,
+  codedGroups,
+  InvalidOptionsError,
+  MissingCapabilityError,
+  parseWithSchema,
+  runPipeline,
+  throwIfAborted,
+  type Metric,
+  type ModelProbe,
+  type PipelineResult,
+  type Quantizer,
+  type QuantizerPlugin,
+  type WeightSet,
 } from "@quantforge/core";
 import { fixedCoder } from "@quantforge/coder-fixed";
 import { accuracyEvaluator } from "@quantforge/evaluator-accuracy";
@@ -9,12 +20,13 @@ import { accumulateStats, emptyStats, mergeStats, sqnrOfSumsDb } from "@quantfor
 import { combineGridTheoryStats, gridTheoryStats, summarizeGridTheory, type GridTheoryStats } from "@quantforge/theory-laplacian";
 import {
   SUPPORT_REGION_ALL_TENSORS as ALL_TENSORS,
-  type SupportRegionExperiment, type SupportRegionExperimentRun as ExperimentRun, type SupportRegionLayerVsGlobalRow as LayerVsGlobalRow,
-  type SupportRegionMseWinRow as MseWinRow, type SupportRegionTensorRow as ExperimentTensorRow,
+  type SupportRegionExperiment,
+  type SupportRegionExperimentRun as ExperimentRun,
+  type SupportRegionLayerVsGlobalRow as LayerVsGlobalRow,
+  type SupportRegionMseWinRow as MseWinRow,
+  type SupportRegionTensorRow as ExperimentTensorRow,
 } from "@quantforge/report";
-import {
-  formatSupportSpec, parseSupportSpec, supportRegionOptionsSchema, supportRegionQuantize, type SupportRegionTensorDetail, type SupportScope,
-} from "@quantforge/quantizer-support-region";
+import { formatSupportSpec, parseSupportSpec, supportRegionOptionsSchema, supportRegionQuantize, type SupportRegionTensorDetail, type SupportScope } from "@quantforge/quantizer-support-region";
 
 export { ALL_TENSORS };
 export type { SupportRegionExperiment, ExperimentRun, ExperimentTensorRow, MseWinRow, LayerVsGlobalRow };
@@ -56,7 +68,8 @@ function measure(r: PipelineResult, details: readonly SupportRegionTensorDetail[
   const stats: GridTheoryStats[] = [];
   const pooled = emptyStats();
   for (const q of r.quantized.tensors) {
-    const w = byName.get(q.name)!.data, h = dec.get(q.name)!.data;
+    const w = byName.get(q.name)!.data,
+      h = dec.get(q.name)!.data;
     const one = accumulateStats(emptyStats(), w, h);
     mergeStats(pooled, one);
     const cb = cbs.get(q.codebook)!;
@@ -68,9 +81,16 @@ function measure(r: PipelineResult, details: readonly SupportRegionTensorDetail[
       theory = summarizeGridTheory(st).sqnrTheoryDb.value;
     }
     rows.push({
-      tensor: q.name, count: w.length, sqnrMeasuredDb: sqnrOfSumsDb(one.signal, one.noise), sqnrTheoryDb: theory,
-      xMaxSigma: d?.xMaxSigma ?? null, mu: d?.mu ?? null, sigma: d?.sigma ?? null, maxAbsOverSigma: d?.maxAbsOverSigma ?? null,
-      overloadCount: d?.overloadCount ?? null, origin: d?.origin ?? null,
+      tensor: q.name,
+      count: w.length,
+      sqnrMeasuredDb: sqnrOfSumsDb(one.signal, one.noise),
+      sqnrTheoryDb: theory,
+      xMaxSigma: d?.xMaxSigma ?? null,
+      mu: d?.mu ?? null,
+      sigma: d?.sigma ?? null,
+      maxAbsOverSigma: d?.maxAbsOverSigma ?? null,
+      overloadCount: d?.overloadCount ?? null,
+      origin: d?.origin ?? null,
     });
   }
   const theory = stats.length === rows.length && rows.length > 0 ? summarizeGridTheory(combineGridTheoryStats(stats)).sqnrTheoryDb.value : null;
@@ -80,7 +100,8 @@ function measure(r: PipelineResult, details: readonly SupportRegionTensorDetail[
 function bitsPerWeight(r: PipelineResult): number | null {
   const t = r.encoded?.size.tensors;
   if (!t || t.length === 0) return null;
-  let bytes = 0, count = 0;
+  let bytes = 0,
+    count = 0;
   for (const x of t) {
     bytes += x.bytes;
     count += x.count;
@@ -116,7 +137,7 @@ function deriveMseWins(runs: readonly ExperimentRun[]): MseWinRow[] {
   for (const m of runs.filter((r) => r.support === "mse")) {
     const peers = runs.filter((r) => r.bits === m.bits && r.scope === m.scope && r.support !== null && r.support !== "mse");
     const targets = m.scope === "layer" ? m.tensors.map((t) => t.tensor) : [ALL_TENSORS];
-    const dbOf = (r: ExperimentRun, tensor: string): number | null => (tensor === ALL_TENSORS ? r.sqnrMeasuredDb : r.tensors.find((x) => x.tensor === tensor)?.sqnrMeasuredDb ?? null);
+    const dbOf = (r: ExperimentRun, tensor: string): number | null => (tensor === ALL_TENSORS ? r.sqnrMeasuredDb : (r.tensors.find((x) => x.tensor === tensor)?.sqnrMeasuredDb ?? null));
     for (const tensor of targets) {
       const mseDb = dbOf(m, tensor);
       if (mseDb === null) continue;
@@ -124,14 +145,25 @@ function deriveMseWins(runs: readonly ExperimentRun[]): MseWinRow[] {
         const p = peers.find((x) => x.support === support);
         return p ? dbOf(p, tensor) : null;
       };
-      let bestOther: string | null = null, bestOtherDb: number | null = null;
+      let bestOther: string | null = null,
+        bestOtherDb: number | null = null;
       for (const p of peers) {
         const v = dbOf(p, tensor);
-        if (v !== null && (bestOtherDb === null || v > bestOtherDb)) { bestOtherDb = v; bestOther = p.support; }
+        if (v !== null && (bestOtherDb === null || v > bestOtherDb)) {
+          bestOtherDb = v;
+          bestOther = p.support;
+        }
       }
       const optimalDb = db("optimal");
       out.push({
-        bits: m.bits, scope: m.scope!, tensor, mseDb, optimalDb, maxDb: db("max"), bestOther, bestOtherDb,
+        bits: m.bits,
+        scope: m.scope!,
+        tensor,
+        mseDb,
+        optimalDb,
+        maxDb: db("max"),
+        bestOther,
+        bestOtherDb,
         gainOverOptimalDb: optimalDb === null ? null : mseDb - optimalDb,
         gainOverBestOtherDb: bestOtherDb === null ? null : mseDb - bestOtherDb,
       });
@@ -178,7 +210,9 @@ export async function runSupportRegionExperiment(probe: ModelProbe, o: SupportRe
   const baseline = o.baseline ?? true;
   const total = bits.length * (supports.length * scopes.length + (baseline ? 1 : 0));
   const runs: ExperimentRun[] = [];
-  let floatAccuracy: number | null = null, testSamples: number | null = null, tensors: { name: string; count: number }[] = [];
+  let floatAccuracy: number | null = null,
+    testSamples: number | null = null,
+    tensors: { name: string; count: number }[] = [];
   let done = 0;
   const step = (label: string): void => {
     done++;
@@ -201,14 +235,25 @@ export async function runSupportRegionExperiment(probe: ModelProbe, o: SupportRe
         const r = await pipelineRun(env, q);
         const m = measure(r, details);
         const xs = details.filter((d) => !d.degenerate).map((d) => d.xMaxSigma);
-        const lo = xs.length ? Math.min(...xs) : null, hi = xs.length ? Math.max(...xs) : null;
+        const lo = xs.length ? Math.min(...xs) : null,
+          hi = xs.length ? Math.max(...xs) : null;
         floatAccuracy ??= metric(r.metrics, "floatAccuracy");
         testSamples ??= metric(r.metrics, "testSamples");
         if (tensors.length === 0) tensors = m.rows.map((t) => ({ name: t.tensor, count: t.count }));
         runs.push({
-          quantizer: "support-region", bits: b, support, scope, xMaxSigma: lo !== null && lo === hi ? lo : null, xMaxSigmaMin: lo, xMaxSigmaMax: hi,
-          sqnrTheoryDb: m.sqnrTheoryDb, sqnrMeasuredDb: m.sqnrMeasuredDb, accuracy: metric(r.metrics, "accuracy"), agreement: metric(r.metrics, "agreement"),
-          bitsPerWeight: bitsPerWeight(r), tensors: m.rows,
+          quantizer: "support-region",
+          bits: b,
+          support,
+          scope,
+          xMaxSigma: lo !== null && lo === hi ? lo : null,
+          xMaxSigmaMin: lo,
+          xMaxSigmaMax: hi,
+          sqnrTheoryDb: m.sqnrTheoryDb,
+          sqnrMeasuredDb: m.sqnrMeasuredDb,
+          accuracy: metric(r.metrics, "accuracy"),
+          agreement: metric(r.metrics, "agreement"),
+          bitsPerWeight: bitsPerWeight(r),
+          tensors: m.rows,
         });
         step(`${b} bit, ${support}, ${scope}`);
       }
@@ -217,15 +262,34 @@ export async function runSupportRegionExperiment(probe: ModelProbe, o: SupportRe
       const r = await pipelineRun(env, { plugin: rtnQuantizer(), options: { bits: b } });
       const m = measure(r, null);
       runs.push({
-        quantizer: "rtn", bits: b, support: null, scope: null, xMaxSigma: null, xMaxSigmaMin: null, xMaxSigmaMax: null,
-        sqnrTheoryDb: null, sqnrMeasuredDb: m.sqnrMeasuredDb, accuracy: metric(r.metrics, "accuracy"), agreement: metric(r.metrics, "agreement"),
-        bitsPerWeight: bitsPerWeight(r), tensors: m.rows,
+        quantizer: "rtn",
+        bits: b,
+        support: null,
+        scope: null,
+        xMaxSigma: null,
+        xMaxSigmaMin: null,
+        xMaxSigmaMax: null,
+        sqnrTheoryDb: null,
+        sqnrMeasuredDb: m.sqnrMeasuredDb,
+        accuracy: metric(r.metrics, "accuracy"),
+        agreement: metric(r.metrics, "agreement"),
+        bitsPerWeight: bitsPerWeight(r),
+        tensors: m.rows,
       });
       step(`${b} bit, rtn`);
     }
   }
   return {
-    model: probe.id, seed: env.seed, testSamples, floatAccuracy, bits, supports, scopes, tensors, runs,
-    mseWins: deriveMseWins(runs), layerVsGlobal: deriveLayerVsGlobal(runs),
+    model: probe.id,
+    seed: env.seed,
+    testSamples,
+    floatAccuracy,
+    bits,
+    supports,
+    scopes,
+    tensors,
+    runs,
+    mseWins: deriveMseWins(runs),
+    layerVsGlobal: deriveLayerVsGlobal(runs),
   };
 }

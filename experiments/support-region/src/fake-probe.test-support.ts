@@ -6,7 +6,10 @@
 import { Rng, type Dataset, type ModelProbe, type WeightSet, type WeightTensor } from "@quantforge/core";
 
 export function mlpProbe(opts: { features?: number; hidden?: number; classes?: number; samples?: number; seed?: number } = {}): ModelProbe {
-  const F = opts.features ?? 64, H = opts.hidden ?? 64, C = opts.classes ?? 4, N = opts.samples ?? 300;
+  const F = opts.features ?? 64,
+    H = opts.hidden ?? 64,
+    C = opts.classes ?? 4,
+    N = opts.samples ?? 300;
   const rng = new Rng(opts.seed ?? 5);
   const lap = (n: number, s: number) => Float32Array.from({ length: n }, () => rng.laplace(s));
   const weights: WeightTensor[] = [
@@ -17,9 +20,13 @@ export function mlpProbe(opts: { features?: number; hidden?: number; classes?: n
   ];
   const predict = (ws: WeightSet, x: Float32Array, count: number): Float32Array => {
     const get = (n: string) => ws.find((t) => t.name === n)!.data;
-    const w1 = get("dense_1/kernel"), b1 = get("dense_1/bias"), w2 = get("dense_2/kernel"), b2 = get("dense_2/bias");
+    const w1 = get("dense_1/kernel"),
+      b1 = get("dense_1/bias"),
+      w2 = get("dense_2/kernel"),
+      b2 = get("dense_2/bias");
     const out = new Float32Array(count * C);
-    const h = new Float64Array(H), z = new Float64Array(C);
+    const h = new Float64Array(H),
+      z = new Float64Array(C);
     for (let n = 0; n < count; n++) {
       for (let j = 0; j < H; j++) {
         let s = b1[j]!;

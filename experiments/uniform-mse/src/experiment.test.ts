@@ -26,14 +26,17 @@ function tinyProbe(): ModelProbe {
   const predict = (ws: WeightSet, x: Float32Array, count: number): Float32Array => {
     const get = (n: string) => ws.find((t) => t.name === n)!.data;
     const [w1, b1, w2, b2] = [get("l1/kernel"), get("l1/bias"), get("l2/kernel"), get("l2/bias")];
-    const out = new Float32Array(count * 4), h = new Float64Array(12), z = new Float64Array(4);
+    const out = new Float32Array(count * 4),
+      h = new Float64Array(12),
+      z = new Float64Array(4);
     for (let n = 0; n < count; n++) {
       for (let j = 0; j < 12; j++) {
         let s = b1[j]!;
         for (let i = 0; i < 16; i++) s += x[n * 16 + i]! * w1[i * 12 + j]!;
         h[j] = Math.max(0, s);
       }
-      let m = -Infinity, sum = 0;
+      let m = -Infinity,
+        sum = 0;
       for (let c = 0; c < 4; c++) {
         let s = b2[c]!;
         for (let j = 0; j < 12; j++) s += h[j]! * w2[j * 4 + c]!;
@@ -69,7 +72,8 @@ describe("runUniformMseExperiment", () => {
     expect(e.quantized.map((t) => t.name)).toEqual(["l1/kernel", "l2/kernel"]); // biases stay float32
     expect(e.floatAccuracy!).toBeGreaterThan(0.8);
     expect(e.floatAccuracy!).toBeLessThan(1);
-    const k1 = probe.weights[0]!, k2 = probe.weights[2]!;
+    const k1 = probe.weights[0]!,
+      k2 = probe.weights[2]!;
     for (const r of e.rows) {
       if (r.mode === "matched") expect(r.sqnrTheoryDb!).toBeCloseTo(laplacianDistortion(2 ** r.bits, optimalXMax(r.bits)).sqnrDb, 4);
       else {
@@ -77,10 +81,14 @@ describe("runUniformMseExperiment", () => {
         expect(r.tensors[1]!.sqnrTheoryDb!).toBeCloseTo(mismatchSqnrDb(r.bits, rms(k2.data)), 4);
       }
       // The measured SQNR is that of the quantizer's own decoded weights.
-      const q = await uniformMseQuantizer().create(uniformMseQuantizer().parseOptions({ bits: r.bits, mode: r.mode })).quantize([k1, k2], createRunContext());
-      let s = 0, err = 0;
+      const q = await uniformMseQuantizer()
+        .create(uniformMseQuantizer().parseOptions({ bits: r.bits, mode: r.mode }))
+        .quantize([k1, k2], createRunContext());
+      let s = 0,
+        err = 0;
       q.tensors.forEach((t, i) => {
-        const d = dequantizeTensor(t, q.codebooks[i]!), w = [k1, k2][i]!.data;
+        const d = dequantizeTensor(t, q.codebooks[i]!),
+          w = [k1, k2][i]!.data;
         for (let j = 0; j < w.length; j++) {
           s += w[j]! ** 2;
           err += (w[j]! - d[j]!) ** 2;

@@ -1,15 +1,28 @@
 import {
-  codebookMap, codedGroups, defaultSelector, InvalidOptionsError, runPipeline,
-  type Coder, type CoderPlugin, type Evaluator, type EvaluatorPlugin, type GridCodebook, type Metric, type ModelProbe, type WeightTensor,
+  codebookMap,
+  codedGroups,
+  defaultSelector,
+  InvalidOptionsError,
+  runPipeline,
+  type Coder,
+  type CoderPlugin,
+  type Evaluator,
+  type EvaluatorPlugin,
+  type GridCodebook,
+  type Metric,
+  type ModelProbe,
+  type WeightTensor,
 } from "@quantforge/core";
-import {
-  combineGridTheoryStats, gridTheoryStats, recommendBits, summarizeGridTheory,
-  type DesignKind, type GridTheoryStats,
-} from "@quantforge/theory-laplacian";
+import { combineGridTheoryStats, gridTheoryStats, recommendBits, summarizeGridTheory, type DesignKind, type GridTheoryStats } from "@quantforge/theory-laplacian";
 import { uniformMseQuantizer } from "@quantforge/quantizer-uniform-mse";
 import type {
-  UniformMseAcceptance as ExperimentAcceptance, UniformMseBitRuleRow as BitRuleRow, UniformMseExperiment, UniformMseExperimentMode as ExperimentMode,
-  UniformMseExperimentRow as ExperimentRow, UniformMseSqnrCheck as SqnrCheck, UniformMseTensorRow as ExperimentTensorRow,
+  UniformMseAcceptance as ExperimentAcceptance,
+  UniformMseBitRuleRow as BitRuleRow,
+  UniformMseExperiment,
+  UniformMseExperimentMode as ExperimentMode,
+  UniformMseExperimentRow as ExperimentRow,
+  UniformMseSqnrCheck as SqnrCheck,
+  UniformMseTensorRow as ExperimentTensorRow,
 } from "@quantforge/report";
 
 export type { ExperimentAcceptance, BitRuleRow, UniformMseExperiment, ExperimentMode, ExperimentRow, SqnrCheck, ExperimentTensorRow };
@@ -41,7 +54,8 @@ export interface UniformMseExperimentOptions {
 const db = (x: number): number | null => (x > 0 ? 20 * Math.log10(x) : null);
 
 function rmsOf(ts: readonly WeightTensor[]): number {
-  let s = 0, n = 0;
+  let s = 0,
+    n = 0;
   for (const t of ts) {
     for (let i = 0; i < t.data.length; i++) s += t.data[i]! * t.data[i]!;
     n += t.data.length;
@@ -60,13 +74,19 @@ export function sqnrCheck(theory: number | null, measured: number | null, granul
 function tensorRow(name: string, t: WeightTensor, s: GridTheoryStats): ExperimentTensorRow {
   const sum = summarizeGridTheory(s);
   const v = {
-    sqnrTheoryDb: sum.sqnrTheoryDb.value, sqnrGranularDb: sum.sqnrGranularDb.value,
-    sqnrMeasuredDb: sum.sqnrMeasuredDb.value, sqnrMeasuredGranularDb: sum.sqnrMeasuredGranularDb.value,
+    sqnrTheoryDb: sum.sqnrTheoryDb.value,
+    sqnrGranularDb: sum.sqnrGranularDb.value,
+    sqnrMeasuredDb: sum.sqnrMeasuredDb.value,
+    sqnrMeasuredGranularDb: sum.sqnrMeasuredGranularDb.value,
   };
   return {
-    tensor: name, count: t.data.length, sigmaDb: db(rmsOf([t])),
-    maxAbsOverSigma: s.maxAbsOverSigma, supportOverSigma: s.supportOverSigma,
-    overloadCount: s.overloadCount, overloadShare: sum.overloadShare.value,
+    tensor: name,
+    count: t.data.length,
+    sigmaDb: db(rmsOf([t])),
+    maxAbsOverSigma: s.maxAbsOverSigma,
+    supportOverSigma: s.supportOverSigma,
+    overloadCount: s.overloadCount,
+    overloadShare: sum.overloadShare.value,
     ...v,
     sqnrCheck: sqnrCheck(v.sqnrTheoryDb, v.sqnrMeasuredDb, v.sqnrGranularDb, v.sqnrMeasuredGranularDb),
   };
@@ -132,19 +152,24 @@ export async function runUniformMseExperiment(probe: ModelProbe, opts: UniformMs
       for (const q of r.quantized.tensors) {
         const t = original.get(q.name)!;
         const s = gridTheoryStats({
-          original: t.data, decoded: decoded.get(q.name)!.data, codebook: cbs.get(q.codebook) as GridCodebook,
-          groups: codedGroups(q), positions: q.sparse?.positions,
+          original: t.data,
+          decoded: decoded.get(q.name)!.data,
+          codebook: cbs.get(q.codebook) as GridCodebook,
+          groups: codedGroups(q),
+          positions: q.sparse?.positions,
         });
         stats.push(s);
         tensors.push(tensorRow(q.name, t, s));
       }
       const all = combineGridTheoryStats(stats);
       const sum = summarizeGridTheory(all);
-      const fa = metricValue(r.metrics, "floatAccuracy"), acc = metricValue(r.metrics, "accuracy");
+      const fa = metricValue(r.metrics, "floatAccuracy"),
+        acc = metricValue(r.metrics, "accuracy");
       floatAccuracy = fa ?? floatAccuracy;
       let bpw: number | null = null;
       if (r.encoded) {
-        let bytes = 0, count = 0;
+        let bytes = 0,
+          count = 0;
         for (const t of r.encoded.size.tensors) {
           if (!r.quantizedNames.has(t.name)) continue;
           bytes += t.bytes;
@@ -153,43 +178,66 @@ export async function runUniformMseExperiment(probe: ModelProbe, opts: UniformMs
         bpw = count > 0 ? (8 * bytes) / count : null;
       }
       const v = {
-        sqnrTheoryDb: sum.sqnrTheoryDb.value, sqnrMeasuredDb: sum.sqnrMeasuredDb.value,
-        sqnrGranularDb: sum.sqnrGranularDb.value, sqnrMeasuredGranularDb: sum.sqnrMeasuredGranularDb.value,
+        sqnrTheoryDb: sum.sqnrTheoryDb.value,
+        sqnrMeasuredDb: sum.sqnrMeasuredDb.value,
+        sqnrGranularDb: sum.sqnrGranularDb.value,
+        sqnrMeasuredGranularDb: sum.sqnrMeasuredGranularDb.value,
       };
       rows.push({
-        mode, bits: R, sigmaDb: db(rmsOf(selected)), ...v,
-        overloadCount: all.overloadCount, overloadShare: sum.overloadShare.value, maxAbsOverSigma: all.maxAbsOverSigma,
+        mode,
+        bits: R,
+        sigmaDb: db(rmsOf(selected)),
+        ...v,
+        overloadCount: all.overloadCount,
+        overloadShare: sum.overloadShare.value,
+        maxAbsOverSigma: all.maxAbsOverSigma,
         sqnrCheck: sqnrCheck(v.sqnrTheoryDb, v.sqnrMeasuredDb, v.sqnrGranularDb, v.sqnrMeasuredGranularDb),
         bitsPerWeight: bpw,
-        floatAccuracy: fa, accuracy: acc,
+        floatAccuracy: fa,
+        accuracy: acc,
         accuracyDropPoints: accuracyDropPoints(fa, acc, metricValue(r.metrics, "testSamples")),
-        agreement: metricValue(r.metrics, "agreement"), klDivergence: metricValue(r.metrics, "klDivergence"),
+        agreement: metricValue(r.metrics, "agreement"),
+        klDivergence: metricValue(r.metrics, "klDivergence"),
         tensors,
       });
       opts.onProgress?.(rows.length, total);
     }
   }
   const sigmaW = rmsOf(selected);
-  const bitRule: BitRuleRow[] = sigmaW > 0 ? targets.map((target) => {
-    const rec = recommendBits({ sigma: sigmaW, targetSqnrDb: target, design });
-    let perTensor: number | null = 0;
-    for (const t of selected) {
-      const s = rmsOf([t]);
-      if (s === 0) continue;
-      const p = recommendBits({ sigma: s, targetSqnrDb: target, design });
-      perTensor = !p.reachable || perTensor === null ? null : Math.max(perTensor, p.bits);
-    }
-    const run = rows.find((x) => x.mode === "mismatched" && x.bits === rec.bits);
-    return {
-      targetSqnrDb: target, sigmaDb: 20 * Math.log10(sigmaW), reachable: rec.reachable, bits: rec.bits, theorySqnrDb: rec.sqnrDb,
-      perTensorBits: perTensor, measuredSqnrDb: run?.sqnrMeasuredDb ?? null, accuracy: run?.accuracy ?? null,
-      achieved: run === undefined || run.sqnrMeasuredDb === null ? null : run.sqnrMeasuredDb >= target,
-    };
-  }) : [];
+  const bitRule: BitRuleRow[] =
+    sigmaW > 0
+      ? targets.map((target) => {
+          const rec = recommendBits({ sigma: sigmaW, targetSqnrDb: target, design });
+          let perTensor: number | null = 0;
+          for (const t of selected) {
+            const s = rmsOf([t]);
+            if (s === 0) continue;
+            const p = recommendBits({ sigma: s, targetSqnrDb: target, design });
+            perTensor = !p.reachable || perTensor === null ? null : Math.max(perTensor, p.bits);
+          }
+          const run = rows.find((x) => x.mode === "mismatched" && x.bits === rec.bits);
+          return {
+            targetSqnrDb: target,
+            sigmaDb: 20 * Math.log10(sigmaW),
+            reachable: rec.reachable,
+            bits: rec.bits,
+            theorySqnrDb: rec.sqnrDb,
+            perTensorBits: perTensor,
+            measuredSqnrDb: run?.sqnrMeasuredDb ?? null,
+            accuracy: run?.accuracy ?? null,
+            achieved: run === undefined || run.sqnrMeasuredDb === null ? null : run.sqnrMeasuredDb >= target,
+          };
+        })
+      : [];
   return {
-    model: probe.id, design, seed,
+    model: probe.id,
+    design,
+    seed,
     quantized: selected.map((t) => ({ name: t.name, shape: [...t.shape], count: t.data.length, sigmaDb: db(rmsOf([t])) })),
-    sigmaDb: db(sigmaW), floatAccuracy, rows, bitRule,
+    sigmaDb: db(sigmaW),
+    floatAccuracy,
+    rows,
+    bitRule,
     acceptance: acceptanceOf(rows),
   };
 }
@@ -198,7 +246,8 @@ function acceptanceOf(rows: readonly ExperimentRow[]): ExperimentAcceptance {
   const failures: string[] = [];
   const matched = rows.filter((r) => r.mode === "matched");
   const high = matched.filter((r) => r.bits >= 9);
-  let maxDrop: number | null = null, accOk: boolean | null = null;
+  let maxDrop: number | null = null,
+    accOk: boolean | null = null;
   if (high.length > 0 && high.every((r) => r.accuracyDropPoints !== null)) {
     maxDrop = Math.max(...high.map((r) => Math.abs(r.accuracyDropPoints!)));
     accOk = maxDrop <= 0.1;

@@ -8,7 +8,11 @@ const affine = (id: string, levels: number, groups = 1): Codebook => ({ kind: "a
 const dense = (codes: number[], shape = [codes.length], codebook = "c"): QuantizedTensor => ({ name: "w", shape, codebook, grouping: { kind: "tensor" }, codes: Uint32Array.from(codes) });
 
 function codeOf(f: () => unknown): string | undefined {
-  try { f(); } catch (e) { return (e as { code?: string }).code; }
+  try {
+    f();
+  } catch (e) {
+    return (e as { code?: string }).code;
+  }
   return undefined;
 }
 
@@ -16,7 +20,10 @@ function codeOf(f: () => unknown): string | undefined {
 function craft(o: { version?: number; flags?: number; shape?: number[]; grouping?: [number, number?]; width?: number; count?: number; gapWidth?: number; payload?: number[] }): Uint8Array {
   const w = new ByteWriter();
   for (const c of "QFFX") w.u8(c.charCodeAt(0));
-  w.u8(o.version ?? FIXED_FORMAT_VERSION).u8(o.flags ?? 0).str("w").str("c");
+  w.u8(o.version ?? FIXED_FORMAT_VERSION)
+    .u8(o.flags ?? 0)
+    .str("w")
+    .str("c");
   const shape = o.shape ?? [4];
   w.varint(shape.length);
   for (const d of shape) w.varint(d);
@@ -100,7 +107,11 @@ describe("fixed coder stream", () => {
       ["33 dimensions", craft({ shape: new Array(33).fill(1), count: 1, payload: [0] })],
       ["more than 2^32 elements", craft({ shape: [65536, 65536, 2], count: 1, payload: [0] })],
     ];
-    for (const [what, s] of cases) expect(codeOf(() => decodeFixed(s)), what).toBe(ErrorCodes.DECODE);
+    for (const [what, s] of cases)
+      expect(
+        codeOf(() => decodeFixed(s)),
+        what,
+      ).toBe(ErrorCodes.DECODE);
   });
 
   it("never allocates for a huge claimed count (checked against the bytes first)", () => {
@@ -121,21 +132,18 @@ describe("fixed coder stream", () => {
 });
 
 describe("decodeFixedEncoded (the pipeline's round-trip fast path)", () => {
-  test.prop([fc.integer({ min: 1, max: 12 }), fc.array(fc.nat(), { minLength: 0, maxLength: 300 }), fc.boolean()])(
-    "returns what decodeFixed returns for a stream encodeFixed just wrote",
-    (bits, raw, sparse) => {
-      const levels = 2 ** bits;
-      const codes = Uint32Array.from(raw, (v) => v % levels);
-      const n = codes.length * 2 + 1;
-      const t: QuantizedTensor = sparse
-        ? { name: "s", shape: [n], codebook: "c", grouping: { kind: "tensor" }, codes, sparse: { positions: Uint32Array.from(codes, (_, i) => 2 * i + 1) } }
-        : { name: "d", shape: [codes.length], codebook: "c", grouping: { kind: "tensor" }, codes };
-      const bytes = encodeFixed(t, affine("c", levels));
-      const fast = decodeFixedEncoded(bytes, t);
-      expect(fast).toEqual(decodeFixed(bytes));
-      expect(Array.from(fast.codes)).toEqual(Array.from(codes));
-    },
-  );
+  test.prop([fc.integer({ min: 1, max: 12 }), fc.array(fc.nat(), { minLength: 0, maxLength: 300 }), fc.boolean()])("returns what decodeFixed returns for a stream encodeFixed just wrote", (bits, raw, sparse) => {
+    const levels = 2 ** bits;
+    const codes = Uint32Array.from(raw, (v) => v % levels);
+    const n = codes.length * 2 + 1;
+    const t: QuantizedTensor = sparse
+      ? { name: "s", shape: [n], codebook: "c", grouping: { kind: "tensor" }, codes, sparse: { positions: Uint32Array.from(codes, (_, i) => 2 * i + 1) } }
+      : { name: "d", shape: [codes.length], codebook: "c", grouping: { kind: "tensor" }, codes };
+    const bytes = encodeFixed(t, affine("c", levels));
+    const fast = decodeFixedEncoded(bytes, t);
+    expect(fast).toEqual(decodeFixed(bytes));
+    expect(Array.from(fast.codes)).toEqual(Array.from(codes));
+  });
   it("takes the known codes only when their count matches the stream", () => {
     const t = dense([1, 2, 3, 0]);
     const bytes = encodeFixed(t, affine("c", 4));

@@ -1,6 +1,21 @@
 import {
-  ByteReader, ByteWriter, DecodeError, checkedShapeSize, printable, type DecodeLimits, InvalidQuantizedError, codebookSize, crc32, defineCoder, groupCount, z,
-  type Codebook, type Coder, type CoderPlugin, type Grouping, type QuantizedTensor,
+  ByteReader,
+  ByteWriter,
+  DecodeError,
+  checkedShapeSize,
+  printable,
+  type DecodeLimits,
+  InvalidQuantizedError,
+  codebookSize,
+  crc32,
+  defineCoder,
+  groupCount,
+  z,
+  type Codebook,
+  type Coder,
+  type CoderPlugin,
+  type Grouping,
+  type QuantizedTensor,
 } from "@quantforge/core";
 import { codeWidth, packBits, packedBytes, paddingIsZero, unpackBits } from "./fixed-impl.js";
 import { MAX_ELEMENTS, checkCodes, checkedLayout, decodeFixedGroup, encodeFixedGroup, groupingCode } from "./group-impl.js";
@@ -36,7 +51,11 @@ export function encodeFixed(t: QuantizedTensor, cb: Codebook): Uint8Array {
   const [gk, gp] = groupingCode(t.grouping);
   const h = new ByteWriter(64 + t.name.length * 3 + t.codebook.length * 3);
   for (const m of MAGIC) h.u8(m);
-  h.u8(FIXED_FORMAT_VERSION).u8(positions ? FLAG_SPARSE : 0).str(t.name).str(t.codebook).varint(t.shape.length);
+  h.u8(FIXED_FORMAT_VERSION)
+    .u8(positions ? FLAG_SPARSE : 0)
+    .str(t.name)
+    .str(t.codebook)
+    .varint(t.shape.length);
   for (const d of t.shape) h.varint(d);
   h.u8(gk);
   if (gk !== 0) h.varint(gp);
@@ -117,7 +136,8 @@ function decodeFixedWith(bytes: Uint8Array, limits: DecodeLimits, known: Uint32A
   if (codeBytes + gapBytes !== r.remaining) {
     throw new DecodeError(`fixed-coder stream payload is ${r.remaining} bytes but the header needs ${codeBytes + gapBytes}. The file is corrupted or truncated.`);
   }
-  const codesAt = r.pos, gapsAt = r.pos + codeBytes;
+  const codesAt = r.pos,
+    gapsAt = r.pos + codeBytes;
   if (!paddingIsZero(bytes, codesAt, count, b) || !paddingIsZero(bytes, gapsAt, count, g)) throw new DecodeError("fixed-coder stream has non-zero padding bits. The file is corrupted.");
   if (!sparse && known !== undefined && known.length === count) return { name, shape, codebook, grouping, codes: known };
   const codes = new Uint32Array(count);
@@ -153,10 +173,16 @@ export function fixedCoder(defaults?: Partial<FixedOptionsInput>): CoderPlugin<F
     defaults,
     create(): Coder {
       return {
-        id: "fixed", encode: encodeFixed, decode: decodeFixed, decodeEncoded: decodeFixedEncoded,
+        id: "fixed",
+        encode: encodeFixed,
+        decode: decodeFixed,
+        decodeEncoded: decodeFixedEncoded,
         // Container version 3: the tensors of a codebook without per-stream headers (group-impl.ts).
         group: {
-          encodeGroup: (ts, cb) => { const size = codebookSize(cb); return encodeFixedGroup(ts, codeWidth(size), size); },
+          encodeGroup: (ts, cb) => {
+            const size = codebookSize(cb);
+            return encodeFixedGroup(ts, codeWidth(size), size);
+          },
           decodeGroup: (bytes, count, cb, limits) => decodeFixedGroup(bytes, count, codeWidth(codebookSize(cb)), limits),
         },
       };

@@ -4,7 +4,24 @@ import { bitsFor, codeWidth, packBits, packedBytes, paddingIsZero, unpackBits } 
 
 describe("codeWidth", () => {
   it("is max(1, ceil(log2 K))", () => {
-    const cases: [number, number][] = [[1, 1], [2, 1], [3, 2], [4, 2], [5, 3], [16, 4], [17, 5], [255, 8], [256, 8], [257, 9], [65535, 16], [65536, 16], [65537, 17], [2 ** 31, 31], [2 ** 31 + 1, 32], [2 ** 32, 32]];
+    const cases: [number, number][] = [
+      [1, 1],
+      [2, 1],
+      [3, 2],
+      [4, 2],
+      [5, 3],
+      [16, 4],
+      [17, 5],
+      [255, 8],
+      [256, 8],
+      [257, 9],
+      [65535, 16],
+      [65536, 16],
+      [65537, 17],
+      [2 ** 31, 31],
+      [2 ** 31 + 1, 32],
+      [2 ** 32, 32],
+    ];
     for (const [k, b] of cases) expect(codeWidth(k), `K=${k}`).toBe(b);
   });
   it("rejects impossible alphabets", () => {
@@ -33,9 +50,8 @@ describe("packBits / unpackBits", () => {
   });
 
   it("round-trips every width 0…32 at any byte offset (fast-check)", () => {
-    fc.assert(fc.property(
-      fc.integer({ min: 0, max: 32 }), fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 2 ** 31 }),
-      (width, offset, n, seed) => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 32 }), fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 2 ** 31 }), (width, offset, n, seed) => {
         const values = new Uint32Array(n);
         let s = seed >>> 0;
         for (let i = 0; i < n; i++) {
@@ -58,8 +74,9 @@ describe("packBits / unpackBits", () => {
         const back2 = new Uint32Array(n);
         unpackBits(view, offset > 0 ? offset - 1 : 0, width, back2);
         expect(back2).toEqual(values);
-      },
-    ), { numRuns: 400, seed: 7 });
+      }),
+      { numRuns: 400, seed: 7 },
+    );
   });
 
   it("reports a value wider than the width through the returned OR", () => {

@@ -66,20 +66,25 @@ export function packBits(values: Uint32Array, width: number, out: Uint8Array, of
   // 4 and 2 bits: whole values per byte, hand-unrolled (a generic inner loop is ~2× slower).
   if (width === 4) {
     for (; i + 1 < n; i += 2) {
-      const a = values[i]!, b = values[i + 1]!;
+      const a = values[i]!,
+        b = values[i + 1]!;
       or |= a | b;
       out[o++] = (a & 15) | (b << 4);
     }
   } else if (width === 2) {
     for (; i + 3 < n; i += 4) {
-      const a = values[i]!, b = values[i + 1]!, c = values[i + 2]!, d = values[i + 3]!;
+      const a = values[i]!,
+        b = values[i + 1]!,
+        c = values[i + 2]!,
+        d = values[i + 3]!;
       or |= a | b | c | d;
       out[o++] = (a & 3) | ((b & 3) << 2) | ((c & 3) << 4) | (d << 6);
     }
   }
   // 32-bit word accumulator (and the tail of the widths above): each full word is stored as 4
   // little-endian bytes, the last partial word as just the bytes it needs.
-  let acc = 0, nacc = 0;
+  let acc = 0,
+    nacc = 0;
   for (; i < n; i++) {
     const v = values[i]!;
     or |= v;
@@ -121,21 +126,34 @@ export function maxValue(values: Uint32Array): number {
  */
 export function unpackBits(bytes: Uint8Array, offset: number, width: number, out: Uint32Array): void {
   const n = out.length;
-  if (width === 0 || n === 0) { out.fill(0); return; }
-  if (width === 8) { out.set(bytes.subarray(offset, offset + n)); return; }
+  if (width === 0 || n === 0) {
+    out.fill(0);
+    return;
+  }
+  if (width === 8) {
+    out.set(bytes.subarray(offset, offset + n));
+    return;
+  }
   const start = bytes.byteOffset + offset;
   if (width === 16) {
-    if (LITTLE_ENDIAN && (start & 1) === 0) { out.set(new Uint16Array(bytes.buffer, start, n)); return; }
+    if (LITTLE_ENDIAN && (start & 1) === 0) {
+      out.set(new Uint16Array(bytes.buffer, start, n));
+      return;
+    }
     for (let i = 0, o = offset; i < n; i++, o += 2) out[i] = bytes[o]! | (bytes[o + 1]! << 8);
     return;
   }
   if (width === 32) {
-    if (LITTLE_ENDIAN && (start & 3) === 0) { out.set(new Uint32Array(bytes.buffer, start, n)); return; }
+    if (LITTLE_ENDIAN && (start & 3) === 0) {
+      out.set(new Uint32Array(bytes.buffer, start, n));
+      return;
+    }
     for (let i = 0, o = offset; i < n; i++, o += 4) out[i] = (bytes[o]! | (bytes[o + 1]! << 8) | (bytes[o + 2]! << 16) | (bytes[o + 3]! << 24)) >>> 0;
     return;
   }
   const mask = (1 << width) - 1; // width ≤ 31 here, so the shift is exact
-  let i = 0, o = offset;
+  let i = 0,
+    o = offset;
   if (width === 4) {
     for (; i + 1 < n; i += 2) {
       const b = bytes[o++]!;
@@ -153,16 +171,15 @@ export function unpackBits(bytes: Uint8Array, offset: number, width: number, out
   }
   // Word accumulator over little-endian words read from bytes; the last word may be partial.
   const end = offset + packedBytes(n, width);
-  let acc = 0, nacc = 0;
+  let acc = 0,
+    nacc = 0;
   for (; i < n; i++) {
     if (nacc >= width) {
       out[i] = acc & mask;
       acc >>>= width;
       nacc -= width;
     } else {
-      const word = o + 4 <= end
-        ? bytes[o]! | (bytes[o + 1]! << 8) | (bytes[o + 2]! << 16) | (bytes[o + 3]! << 24)
-        : tailWord(bytes, o, end);
+      const word = o + 4 <= end ? bytes[o]! | (bytes[o + 1]! << 8) | (bytes[o + 2]! << 16) | (bytes[o + 3]! << 24) : tailWord(bytes, o, end);
       o += 4;
       // Take the missing width − nacc (1…31) bits from the next word; keep its rest.
       out[i] = (acc | (word << nacc)) & mask;
@@ -187,5 +204,5 @@ export function paddingIsZero(bytes: Uint8Array, offset: number, count: number, 
   const bits = count * width;
   const used = bits % 8;
   if (used === 0) return true;
-  return (bytes[offset + Math.floor(bits / 8)]! >>> used) === 0;
+  return bytes[offset + Math.floor(bits / 8)]! >>> used === 0;
 }

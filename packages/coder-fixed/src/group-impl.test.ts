@@ -41,12 +41,15 @@ describe("fixed-coder group (container version 3)", () => {
   it("turns truncation, bad versions, heads, padding and leftovers into DecodeErrors", () => {
     const g = encodeFixedGroup(tensors, 3, 6).bytes;
     for (let k = 0; k < g.length; k++) expect(() => decodeFixedGroup(g.subarray(0, k), tensors.length, 3)).toThrow(DecodeError);
-    const v = g.slice(); v[0] = 9;
+    const v = g.slice();
+    v[0] = 9;
     expect(() => decodeFixedGroup(v, tensors.length, 3)).toThrow(/version 9/);
-    const h = g.slice(); h[1] = 0x13;
+    const h = g.slice();
+    h[1] = 0x13;
     expect(() => decodeFixedGroup(h, tensors.length, 3)).toThrow(/unknown head/);
     const one = encodeFixedGroup([t([1], [1])], 3, 6).bytes; // version | head | 1 dim | 1 | code byte
-    const pad = one.slice(); pad[4]! |= 0x80;
+    const pad = one.slice();
+    pad[4]! |= 0x80;
     expect(() => decodeFixedGroup(pad, 1, 3)).toThrow(/padding/);
     expect(() => decodeFixedGroup(Uint8Array.of(...one, 0), 1, 3)).toThrow(/unread bytes/);
     expect(() => decodeFixedGroup(g, tensors.length, 3, { maxElements: 10 })).toThrow(DecodeError);

@@ -41,7 +41,8 @@ export function checkedLayout(t: QuantizedTensor): { n: number; gaps?: Uint32Arr
   if (count !== (positions ? positions.length : n)) throw new InvalidQuantizedError(`tensor "${t.name}" has ${count} codes for ${positions ? positions.length : n} elements.`);
   if (!positions) return { n, gapWidth: 0 };
   const gaps = new Uint32Array(count);
-  let prev = -1, maxGap = 0;
+  let prev = -1,
+    maxGap = 0;
   for (let i = 0; i < count; i++) {
     const p = positions[i]!;
     if (p <= prev || p >= n) throw new InvalidQuantizedError(`tensor "${t.name}" has sparse positions that are not strictly increasing inside 0…${n - 1}.`);
@@ -84,7 +85,10 @@ export function encodeFixedGroup(tensors: readonly QuantizedTensor[], width: num
   const bytes = new Uint8Array(1 + tensorBytes.reduce((a, b) => a + b, 0));
   bytes[0] = FIXED_GROUP_VERSION;
   let o = 1;
-  for (const p of parts) { bytes.set(p, o); o += p.length; }
+  for (const p of parts) {
+    bytes.set(p, o);
+    o += p.length;
+  }
   // The version byte is shared: the first tensor carries it.
   if (tensorBytes.length > 0) tensorBytes[0]! += 1;
   return { bytes, tensorBytes };
@@ -112,13 +116,18 @@ export function decodeFixedGroup(bytes: Uint8Array, count: number, width: number
     budget -= n;
     const gk = head & 3;
     const grouping: Grouping = gk === 0 ? { kind: "tensor" } : gk === 1 ? { kind: "channel", axis: r.varint() } : { kind: "group", size: r.varint() };
-    try { groupCount(shape, grouping); } catch (e) { throw new DecodeError(`fixed-coder group tensor ${i} has an invalid grouping for shape [${shape.join(", ")}]. The file is corrupted.`, e); }
+    try {
+      groupCount(shape, grouping);
+    } catch (e) {
+      throw new DecodeError(`fixed-coder group tensor ${i} has an invalid grouping for shape [${shape.join(", ")}]. The file is corrupted.`, e);
+    }
     const sparse = (head & SPARSE) !== 0;
     const m = sparse ? r.varint() : n;
     if (m > n) throw new DecodeError(`fixed-coder group tensor ${i} has ${m} survivors of ${n} elements. The file is corrupted.`);
     const g = sparse ? r.u8() : 0;
     if (g > 32) throw new DecodeError(`fixed-coder group tensor ${i} has gap width ${g} (must be 0…32). The file is corrupted.`);
-    const codeBytes = packedBytes(m, width), gapBytes = packedBytes(m, g);
+    const codeBytes = packedBytes(m, width),
+      gapBytes = packedBytes(m, g);
     if (codeBytes + gapBytes > r.remaining) throw new DecodeError(`fixed-coder group tensor ${i} needs ${codeBytes + gapBytes} bytes but ${r.remaining} remain. The file is corrupted or truncated.`);
     const at = r.pos;
     if (!paddingIsZero(bytes, at, m, width) || !paddingIsZero(bytes, at + codeBytes, m, g)) throw new DecodeError(`fixed-coder group tensor ${i} has non-zero padding bits. The file is corrupted.`);
@@ -126,7 +135,10 @@ export function decodeFixedGroup(bytes: Uint8Array, count: number, width: number
     unpackBits(bytes, at, width, codes);
     r.pos += codeBytes + gapBytes;
     const base = { name: "", shape, codebook: "", grouping, codes };
-    if (!sparse) { out.push(base); continue; }
+    if (!sparse) {
+      out.push(base);
+      continue;
+    }
     const positions = new Uint32Array(m);
     unpackBits(bytes, at + codeBytes, g, positions);
     let p = -1;

@@ -28,11 +28,21 @@ for (const step of [0.1, 0.4, 1.5]) {
   const gz9 = gzipSync(raw, { level: 9 });
   const bench = new Bench({ time: 1500, warmupTime: 300 });
   bench
-    .add("huffman encode", () => { coder.encode(tensor, cb); })
-    .add("huffman decode", () => { coder.decode(hb); })
-    .add("gzip -6 compress", () => { gzipSync(raw, { level: 6 }); })
-    .add("gzip -9 compress", () => { gzipSync(raw, { level: 9 }); })
-    .add("gunzip", () => { gunzipSync(gz6); });
+    .add("huffman encode", () => {
+      coder.encode(tensor, cb);
+    })
+    .add("huffman decode", () => {
+      coder.decode(hb);
+    })
+    .add("gzip -6 compress", () => {
+      gzipSync(raw, { level: 6 });
+    })
+    .add("gzip -9 compress", () => {
+      gzipSync(raw, { level: 9 });
+    })
+    .add("gunzip", () => {
+      gunzipSync(gz6);
+    });
   await bench.run();
   const mbps = (name: string) => {
     const t = bench.tasks.find((x) => x.name === name)!;
@@ -40,10 +50,17 @@ for (const step of [0.1, 0.4, 1.5]) {
     return +(n / 1e6 / ((r.latency.p50 ?? r.latency.mean) / 1000)).toFixed(1);
   };
   rows.push({
-    step, pMax: +(Math.max(...hist) / n).toFixed(3), entropy: +entropyBits(hist).toFixed(4),
-    huffmanBitsPerCode: +((hb.length * 8) / n).toFixed(4), gzip6BitsPerCode: +((gz6.length * 8) / n).toFixed(4), gzip9BitsPerCode: +((gz9.length * 8) / n).toFixed(4),
-    huffmanEncMBs: mbps("huffman encode"), huffmanDecMBs: mbps("huffman decode"),
-    gzip6MBs: mbps("gzip -6 compress"), gzip9MBs: mbps("gzip -9 compress"), gunzipMBs: mbps("gunzip"),
+    step,
+    pMax: +(Math.max(...hist) / n).toFixed(3),
+    entropy: +entropyBits(hist).toFixed(4),
+    huffmanBitsPerCode: +((hb.length * 8) / n).toFixed(4),
+    gzip6BitsPerCode: +((gz6.length * 8) / n).toFixed(4),
+    gzip9BitsPerCode: +((gz9.length * 8) / n).toFixed(4),
+    huffmanEncMBs: mbps("huffman encode"),
+    huffmanDecMBs: mbps("huffman decode"),
+    gzip6MBs: mbps("gzip -6 compress"),
+    gzip9MBs: mbps("gzip -9 compress"),
+    gunzipMBs: mbps("gunzip"),
   });
 }
 console.log(`codes: ${n}, node ${process.version}`);

@@ -90,7 +90,11 @@ export class BitIn {
   pos: number;
   acc = 0;
   cnt = 0;
-  constructor(readonly buf: Uint8Array, start: number, readonly end: number) {
+  constructor(
+    readonly buf: Uint8Array,
+    start: number,
+    readonly end: number,
+  ) {
     this.pos = start;
   }
   /** Ensures at least 25 bits are buffered (zeros past the end). */

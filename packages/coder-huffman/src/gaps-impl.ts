@@ -25,7 +25,8 @@ export interface GapCode {
 export function designGaps(positions: Uint32Array, maxLen: number): GapCode {
   const n = positions.length;
   const gaps = new Float64Array(n);
-  let prev = -1, maxGap = 1;
+  let prev = -1,
+    maxGap = 1;
   for (let i = 0; i < n; i++) {
     const g = positions[i]! - prev;
     gaps[i] = g;
@@ -41,17 +42,29 @@ export function designGaps(positions: Uint32Array, maxLen: number): GapCode {
   else candidates.push(2 ** MAX_ESCAPE_LOG2);
   let best: { escape: number; code: SectionCode; bits: number } | null = null;
   for (const E of candidates) {
-    let used = 0, escapes = 0, extra = 0;
+    let used = 0,
+      escapes = 0,
+      extra = 0;
     for (let g = 1; g < Math.min(E, histLen); g++) if (hist[g]! > 0) used++;
     for (let i = 0; i < n; i++) {
       const g = gaps[i]!;
-      if (g >= E) { escapes++; extra += expGolombBits(g - E); }
+      if (g >= E) {
+        escapes++;
+        extra += expGolombBits(g - E);
+      }
     }
     const symbols = new Uint32Array(used + (escapes > 0 ? 1 : 0));
     const counts = new Float64Array(symbols.length);
     let k = 0;
-    for (let g = 1; g < Math.min(E, histLen); g++) if (hist[g]! > 0) { symbols[k] = g - 1; counts[k++] = hist[g]!; }
-    if (escapes > 0) { symbols[k] = E - 1; counts[k] = escapes; }
+    for (let g = 1; g < Math.min(E, histLen); g++)
+      if (hist[g]! > 0) {
+        symbols[k] = g - 1;
+        counts[k++] = hist[g]!;
+      }
+    if (escapes > 0) {
+      symbols[k] = E - 1;
+      counts[k] = escapes;
+    }
     const alpha: Alphabet = { symbols, counts };
     const code = designSection(alpha, maxLen);
     const bits = expGolombBits(E - 1) + tableBits(code) + payloadBits(code, alpha) + extra;

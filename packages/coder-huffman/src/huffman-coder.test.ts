@@ -31,31 +31,35 @@ const tensorArb = fc.integer({ min: 1, max: 300 }).chain((k) =>
     codes: fc.array(fc.integer({ min: 0, max: k - 1 }), { maxLength: 400 }),
     sparseOf: fc.option(fc.integer({ min: 0, max: 3000 }), { nil: undefined }),
     seed: fc.integer(),
-  }));
+  }),
+);
 
 describe("huffman coder round trip", () => {
   it("decode(encode(q)) is bit-exact for dense and sparse tensors (property)", () => {
-    fc.assert(fc.property(tensorArb, ({ k, codes, sparseOf, seed }) => {
-      const c = Uint32Array.from(codes);
-      let t: QuantizedTensor;
-      if (sparseOf === undefined) t = dense(c, [c.length]);
-      else {
-        // Choose |codes| strictly increasing positions in a tensor of codes.length + sparseOf elements.
-        const total = c.length + sparseOf;
-        const rng = new Rng(seed);
-        const idx = Array.from({ length: total }, (_, i) => i);
-        rng.shuffle(idx);
-        const positions = Uint32Array.from(idx.slice(0, c.length).sort((a, b) => a - b));
-        t = { ...dense(c, [total]), sparse: { positions } };
-      }
-      const back = coder.decode(coder.encode(t, cb(k)));
-      expect(back.name).toBe(t.name);
-      expect(back.shape).toEqual(t.shape);
-      expect(back.codebook).toBe("cb");
-      expect(back.grouping).toEqual(t.grouping);
-      expect([...back.codes]).toEqual([...t.codes]);
-      expect(back.sparse ? [...back.sparse.positions] : undefined).toEqual(t.sparse ? [...t.sparse.positions] : undefined);
-    }), { numRuns: 150 });
+    fc.assert(
+      fc.property(tensorArb, ({ k, codes, sparseOf, seed }) => {
+        const c = Uint32Array.from(codes);
+        let t: QuantizedTensor;
+        if (sparseOf === undefined) t = dense(c, [c.length]);
+        else {
+          // Choose |codes| strictly increasing positions in a tensor of codes.length + sparseOf elements.
+          const total = c.length + sparseOf;
+          const rng = new Rng(seed);
+          const idx = Array.from({ length: total }, (_, i) => i);
+          rng.shuffle(idx);
+          const positions = Uint32Array.from(idx.slice(0, c.length).sort((a, b) => a - b));
+          t = { ...dense(c, [total]), sparse: { positions } };
+        }
+        const back = coder.decode(coder.encode(t, cb(k)));
+        expect(back.name).toBe(t.name);
+        expect(back.shape).toEqual(t.shape);
+        expect(back.codebook).toBe("cb");
+        expect(back.grouping).toEqual(t.grouping);
+        expect([...back.codes]).toEqual([...t.codes]);
+        expect(back.sparse ? [...back.sparse.positions] : undefined).toEqual(t.sparse ? [...t.sparse.positions] : undefined);
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it("round-trips groupings, scalars, empty tensors and a single-symbol alphabet", () => {
@@ -159,17 +163,20 @@ describe("huffman coder rejects bad streams", () => {
   });
 
   it("with a recomputed CRC, any mutation is a DecodeError or a valid tensor — never a crash or a hang", () => {
-    fc.assert(fc.property(fc.integer({ min: 5, max: good.length - 5 }), fc.integer({ min: 1, max: 255 }), (i, x) => {
-      const b = good.slice();
-      b[i]! ^= x;
-      try {
-        const t = coder.decode(reCrc(b));
-        expect(t.codes.length).toBeLessThanOrEqual(5000);
-        expect(t.codes.every((c) => c < 64)).toBe(true);
-      } catch (e) {
-        expect(e).toBeInstanceOf(DecodeError);
-      }
-    }), { numRuns: 400 });
+    fc.assert(
+      fc.property(fc.integer({ min: 5, max: good.length - 5 }), fc.integer({ min: 1, max: 255 }), (i, x) => {
+        const b = good.slice();
+        b[i]! ^= x;
+        try {
+          const t = coder.decode(reCrc(b));
+          expect(t.codes.length).toBeLessThanOrEqual(5000);
+          expect(t.codes.every((c) => c < 64)).toBe(true);
+        } catch (e) {
+          expect(e).toBeInstanceOf(DecodeError);
+        }
+      }),
+      { numRuns: 400 },
+    );
   });
 
   it("rejects an oversized declaration before allocating", () => {

@@ -3,14 +3,16 @@ import { MAX_CODE_LENGTH } from "./huffman-impl.js";
 import { decodeHuffmanStream, decodeHuffmanStreamEncoded, encodeHuffmanStream } from "./stream-impl.js";
 
 /** Options of the Huffman coder. */
-export const huffmanOptionsSchema = z.object({
-  /**
-   * Longest codeword in bits. The coder never goes below ⌈log2(used symbols)⌉ + 4 (so a
-   * length limit cannot cost more than a few hundredths of a bit) nor above 24.
-   * @default 20
-   */
-  maxCodeLength: z.number().int().min(1).max(MAX_CODE_LENGTH).default(20),
-}).strict();
+export const huffmanOptionsSchema = z
+  .object({
+    /**
+     * Longest codeword in bits. The coder never goes below ⌈log2(used symbols)⌉ + 4 (so a
+     * length limit cannot cost more than a few hundredths of a bit) nor above 24.
+     * @default 20
+     */
+    maxCodeLength: z.number().int().min(1).max(MAX_CODE_LENGTH).default(20),
+  })
+  .strict();
 
 /** Parsed options of {@link huffmanCoder}. */
 export type HuffmanOptions = z.output<typeof huffmanOptionsSchema>;

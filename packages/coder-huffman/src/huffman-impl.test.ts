@@ -14,8 +14,14 @@ function bruteForceOptimal(w: number[], L: number): number {
   const l = new Array<number>(w.length).fill(1);
   const rec = (i: number, kraft: number) => {
     if (kraft > 1 + 1e-12) return;
-    if (i === w.length) { best = Math.min(best, cost(w, l)); return; }
-    for (let len = 1; len <= L; len++) { l[i] = len; rec(i + 1, kraft + 2 ** -len); }
+    if (i === w.length) {
+      best = Math.min(best, cost(w, l));
+      return;
+    }
+    for (let len = 1; len <= L; len++) {
+      l[i] = len;
+      rec(i + 1, kraft + 2 ** -len);
+    }
   };
   rec(0, 0);
   return best;
@@ -41,21 +47,26 @@ describe("huffmanCodeLengths", () => {
   });
 
   it("matches textbook Huffman cost and forms a complete code (unconstrained)", () => {
-    fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: 1000 }), { minLength: 2, maxLength: 60 }), (w) => {
-      const l = huffmanCodeLengths(w, 24);
-      expect(isCompleteCode(l)).toBe(true);
-      expect(cost(w, l)).toBe(referenceHuffmanCost(w));
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 1000 }), { minLength: 2, maxLength: 60 }), (w) => {
+        const l = huffmanCodeLengths(w, 24);
+        expect(isCompleteCode(l)).toBe(true);
+        expect(cost(w, l)).toBe(referenceHuffmanCost(w));
+      }),
+    );
   });
 
   it("package-merge is optimal under the length limit (exhaustive check on small alphabets)", () => {
-    fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: 2000 }), { minLength: 2, maxLength: 7 }), fc.integer({ min: 3, max: 4 }), (w, L) => {
-      fc.pre(2 ** L >= w.length);
-      const l = huffmanCodeLengths(w, L);
-      expect(Math.max(...l)).toBeLessThanOrEqual(L);
-      expect(isCompleteCode(l)).toBe(true);
-      expect(cost(w, l)).toBe(bruteForceOptimal(w, L));
-    }), { numRuns: 60 });
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 2000 }), { minLength: 2, maxLength: 7 }), fc.integer({ min: 3, max: 4 }), (w, L) => {
+        fc.pre(2 ** L >= w.length);
+        const l = huffmanCodeLengths(w, L);
+        expect(Math.max(...l)).toBeLessThanOrEqual(L);
+        expect(isCompleteCode(l)).toBe(true);
+        expect(cost(w, l)).toBe(bruteForceOptimal(w, L));
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it("limits Fibonacci-like weights (whose Huffman code is 30+ bits deep)", () => {
@@ -78,12 +89,15 @@ describe("canonicalCodes", () => {
     expect([...codes]).toEqual([0b010, 0b011, 0b100, 0b101, 0b110, 0b00, 0b1110, 0b1111]);
   });
   it("is prefix-free for any complete code", () => {
-    fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: 500 }), { minLength: 2, maxLength: 40 }), (w) => {
-      const l = huffmanCodeLengths(w, 24);
-      const c = canonicalCodes(l);
-      const words = [...l].map((len, i) => c[i]!.toString(2).padStart(len, "0"));
-      for (let i = 0; i < words.length; i++) for (let j = 0; j < words.length; j++) if (i !== j) expect(words[j]!.startsWith(words[i]!)).toBe(false);
-    }), { numRuns: 40 });
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 500 }), { minLength: 2, maxLength: 40 }), (w) => {
+        const l = huffmanCodeLengths(w, 24);
+        const c = canonicalCodes(l);
+        const words = [...l].map((len, i) => c[i]!.toString(2).padStart(len, "0"));
+        for (let i = 0; i < words.length; i++) for (let j = 0; j < words.length; j++) if (i !== j) expect(words[j]!.startsWith(words[i]!)).toBe(false);
+      }),
+      { numRuns: 40 },
+    );
   });
 });
 

@@ -46,21 +46,36 @@ function moffatKatajainen(A: Float64Array): void {
   const n = A.length;
   // Phase 1: build the tree, parent pointers overwrite weights.
   A[0]! += A[1]!;
-  let root = 0, leaf = 2;
+  let root = 0,
+    leaf = 2;
   for (let next = 1; next < n - 1; next++) {
-    if (leaf >= n || A[root]! < A[leaf]!) { A[next] = A[root]!; A[root++] = next; }
-    else A[next] = A[leaf++]!;
-    if (leaf >= n || (root < next && A[root]! < A[leaf]!)) { A[next]! += A[root]!; A[root++] = next; }
-    else A[next]! += A[leaf++]!;
+    if (leaf >= n || A[root]! < A[leaf]!) {
+      A[next] = A[root]!;
+      A[root++] = next;
+    } else A[next] = A[leaf++]!;
+    if (leaf >= n || (root < next && A[root]! < A[leaf]!)) {
+      A[next]! += A[root]!;
+      A[root++] = next;
+    } else A[next]! += A[leaf++]!;
   }
   // Phase 2: internal node depths.
   A[n - 2] = 0;
   for (let next = n - 3; next >= 0; next--) A[next] = A[A[next]!]! + 1;
   // Phase 3: leaf depths, longest first (smallest weights first).
-  let avbl = 1, used = 0, dpth = 0, rt = n - 2, nx = n - 1;
+  let avbl = 1,
+    used = 0,
+    dpth = 0,
+    rt = n - 2,
+    nx = n - 1;
   while (avbl > 0) {
-    while (rt >= 0 && A[rt] === dpth) { used++; rt--; }
-    while (avbl > used) { A[nx--] = dpth; avbl--; }
+    while (rt >= 0 && A[rt] === dpth) {
+      used++;
+      rt--;
+    }
+    while (avbl > used) {
+      A[nx--] = dpth;
+      avbl--;
+    }
     avbl = 2 * used;
     dpth++;
     used = 0;
@@ -86,11 +101,19 @@ function packageMerge(w: Float64Array, L: number): Float64Array {
     const len = n + pk;
     const cur = new Float64Array(len);
     const f = new Uint8Array(len);
-    let i = 0, j = 0, o = 0;
+    let i = 0,
+      j = 0,
+      o = 0;
     while (i < n || j < pk) {
       const pw = j < pk ? prev[2 * j]! + prev[2 * j + 1]! : Infinity;
-      if (i < n && w[i]! <= pw) { cur[o] = w[i++]!; f[o++] = 0; }
-      else { cur[o] = pw; f[o++] = 1; j++; }
+      if (i < n && w[i]! <= pw) {
+        cur[o] = w[i++]!;
+        f[o++] = 0;
+      } else {
+        cur[o] = pw;
+        f[o++] = 1;
+        j++;
+      }
     }
     flags[level] = f;
     prev = cur;
@@ -173,20 +196,29 @@ export function alphabetOf(values: Uint32Array): Alphabet {
     for (let i = 0; i < values.length; i++) h[values[i]!]!++;
     let k = 0;
     for (let s = 0; s <= max; s++) if (h[s]! > 0) k++;
-    const symbols = new Uint32Array(k), counts = new Float64Array(k);
+    const symbols = new Uint32Array(k),
+      counts = new Float64Array(k);
     k = 0;
-    for (let s = 0; s <= max; s++) if (h[s]! > 0) { symbols[k] = s; counts[k++] = h[s]!; }
+    for (let s = 0; s <= max; s++)
+      if (h[s]! > 0) {
+        symbols[k] = s;
+        counts[k++] = h[s]!;
+      }
     return { symbols, counts };
   }
   const sorted = Uint32Array.from(values).sort();
   let k = 1;
   for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1]) k++;
-  const symbols = new Uint32Array(k), counts = new Float64Array(k);
+  const symbols = new Uint32Array(k),
+    counts = new Float64Array(k);
   k = 0;
   symbols[0] = sorted[0]!;
   counts[0] = 1;
   for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i] !== sorted[i - 1]) { symbols[++k] = sorted[i]!; counts[k] = 0; }
+    if (sorted[i] !== sorted[i - 1]) {
+      symbols[++k] = sorted[i]!;
+      counts[k] = 0;
+    }
     counts[k]!++;
   }
   return { symbols, counts };
@@ -204,7 +236,8 @@ function ranks(values: Uint32Array, symbols: Uint32Array): Uint32Array {
   }
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
-    let lo = 0, hi = symbols.length - 1;
+    let lo = 0,
+      hi = symbols.length - 1;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (symbols[mid]! < v) lo = mid + 1;
@@ -250,15 +283,18 @@ const unzigzag = (z: number) => (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
 function tableCosts(c: SectionCode): { dense: number; sparse: number } {
   const { symbols, lengths } = c;
   const n = symbols.length;
-  const lo = symbols[0]!, hi = symbols[n - 1]!;
+  const lo = symbols[0]!,
+    hi = symbols[n - 1]!;
   let dense = expGolombBits(lo) + expGolombBits(hi - lo - (n - 1));
-  let prev = 0, r = 0;
+  let prev = 0,
+    r = 0;
   for (let s = lo; s <= hi; s++) {
     const l = symbols[r] === s ? lengths[r++]! : 0;
     dense += expGolombBits(zigzag(l - prev));
     prev = l;
   }
-  let sparse = 0, prevSym = -1;
+  let sparse = 0,
+    prevSym = -1;
   prev = 0;
   for (let i = 0; i < n; i++) {
     sparse += expGolombBits(symbols[i]! - prevSym - 1) + expGolombBits(zigzag(lengths[i]! - prev));
@@ -278,17 +314,25 @@ export function writeTable(out: BitOut, c: SectionCode): void {
   const n = c.symbols.length;
   out.expGolomb(n);
   if (n === 0) return;
-  if (n === 1) { out.expGolomb(c.symbols[0]!); return; }
+  if (n === 1) {
+    out.expGolomb(c.symbols[0]!);
+    return;
+  }
   out.write(c.raw ? 1 : 0, 1);
-  if (c.raw) { out.expGolomb(c.symbols[n - 1]!); return; }
+  if (c.raw) {
+    out.expGolomb(c.symbols[n - 1]!);
+    return;
+  }
   const cost = tableCosts(c);
   const { symbols, lengths } = c;
   if (cost.dense <= cost.sparse) {
     out.write(0, 1);
-    const lo = symbols[0]!, hi = symbols[n - 1]!;
+    const lo = symbols[0]!,
+      hi = symbols[n - 1]!;
     out.expGolomb(lo);
     out.expGolomb(hi - lo - (n - 1));
-    let prev = 0, r = 0;
+    let prev = 0,
+      r = 0;
     for (let s = lo; s <= hi; s++) {
       const l = symbols[r] === s ? lengths[r++]! : 0;
       out.expGolomb(zigzag(l - prev));
@@ -297,7 +341,8 @@ export function writeTable(out: BitOut, c: SectionCode): void {
   } else {
     out.write(1, 1);
     out.expGolomb(n - 2);
-    let prevSym = -1, prev = 0;
+    let prevSym = -1,
+      prev = 0;
     for (let i = 0; i < n; i++) {
       out.expGolomb(symbols[i]! - prevSym - 1);
       out.expGolomb(zigzag(lengths[i]! - prev));
@@ -368,7 +413,8 @@ export function readTable(inp: BitIn, alphabetSize: number, bitsLeft: () => numb
     }
   } else {
     if (inp.expGolomb() !== n - 2) bad("an inconsistent symbol count");
-    let prevSym = -1, prev = 0;
+    let prevSym = -1,
+      prev = 0;
     for (let i = 0; i < n; i++) {
       const s = prevSym + 1 + inp.expGolomb();
       if (s >= alphabetSize) bad(`symbol ${s} outside its ${alphabetSize}-symbol alphabet`);
@@ -434,7 +480,9 @@ function writeWith(out: BitOut, values: Uint32Array, index: Uint32Array, lens: U
   out.reserve(Math.ceil(total / 8) + 8);
   // Hot loop on locals: acc holds < 8 pending bits between symbols, so acc << 24 stays < 2^31.
   const buf = out.buf;
-  let p = out.pos, acc = out.acc, cnt = out.cnt;
+  let p = out.pos,
+    acc = out.acc,
+    cnt = out.cnt;
   for (let i = 0; i < n; i++) {
     const s = index[i]!;
     const l = lens[s]!;
@@ -483,9 +531,14 @@ export function readSymbols(inp: BitIn, c: SectionCode, out: Uint32Array, count:
   const k = Math.min(PRIMARY_BITS, maxLen);
   const codes = canonicalCodes(lens);
   const primary = new Int32Array(1 << k);
-  const countBy = new Int32Array(maxLen + 1), firstCode = new Float64Array(maxLen + 1), offset = new Int32Array(maxLen + 1);
+  const countBy = new Int32Array(maxLen + 1),
+    firstCode = new Float64Array(maxLen + 1),
+    offset = new Int32Array(maxLen + 1);
   for (let i = 0; i < n; i++) countBy[lens[i]!]!++;
-  for (let len = 1, o = 0; len <= maxLen; len++) { offset[len] = o; o += countBy[len]!; }
+  for (let len = 1, o = 0; len <= maxLen; len++) {
+    offset[len] = o;
+    o += countBy[len]!;
+  }
   const sorted = new Int32Array(n);
   const fillPos = Int32Array.from(offset);
   // Primary entries hold the symbol itself when it fits in 26 bits (one indirection less in the
@@ -501,17 +554,29 @@ export function readSymbols(inp: BitIn, c: SectionCode, out: Uint32Array, count:
     }
   }
   for (let len = 1; len <= maxLen; len++) if (countBy[len]! > 0) firstCode[len] = codes[sorted[offset[len]!]!]!;
-  const buf = inp.buf, end = inp.end;
-  let p = inp.pos, acc = inp.acc, cnt = inp.cnt;
-  const kShift = k, kMask = (1 << k) - 1, lMask = maxLen >= 31 ? -1 : (1 << maxLen) - 1;
+  const buf = inp.buf,
+    end = inp.end;
+  let p = inp.pos,
+    acc = inp.acc,
+    cnt = inp.cnt;
+  const kShift = k,
+    kMask = (1 << k) - 1,
+    lMask = maxLen >= 31 ? -1 : (1 << maxLen) - 1;
   const safeEnd = end - 4;
   for (let i = 0; i < count; i++) {
     if (cnt <= 24) {
       // Whole bytes until at least 25 bits are buffered; no bounds test away from the end.
       if (p <= safeEnd) {
-        while (cnt <= 24) { acc = ((acc << 8) | buf[p++]!) >>> 0; cnt += 8; }
+        while (cnt <= 24) {
+          acc = ((acc << 8) | buf[p++]!) >>> 0;
+          cnt += 8;
+        }
       } else {
-        while (cnt <= 24) { acc = ((acc << 8) | (p < end ? buf[p]! : 0)) >>> 0; p++; cnt += 8; }
+        while (cnt <= 24) {
+          acc = ((acc << 8) | (p < end ? buf[p]! : 0)) >>> 0;
+          p++;
+          cnt += 8;
+        }
       }
     }
     const e = primary[(acc >>> (cnt - kShift)) & kMask]!;

@@ -21,7 +21,11 @@ function copyLoop(src: Float32Array, dst: Float32Array): void {
   for (let i = 0; i < src.length; i++) dst[i] = src[i]!;
 }
 
-for (const [levels, step] of [[16, 0.5], [16, 3], [256, 0.1]] as const) {
+for (const [levels, step] of [
+  [16, 0.5],
+  [16, 3],
+  [256, 0.1],
+] as const) {
   const rng = new Rng(7);
   const codes = new Uint32Array(n);
   for (let i = 0; i < n; i++) codes[i] = Math.max(0, Math.min(levels - 1, Math.round(rng.laplace(1) / step) + (levels >> 1)));
@@ -32,22 +36,41 @@ for (const [levels, step] of [[16, 0.5], [16, 3], [256, 0.1]] as const) {
   const tensor: QuantizedTensor = { name: "w", shape: [n], codebook: "cb", grouping: { kind: "tensor" }, codes };
   const rb = rans.encode(tensor, cb);
   const hb = huffman.encode(tensor, cb);
-  const src = new Float32Array(n).map((_, i) => i), dst = new Float32Array(n);
+  const src = new Float32Array(n).map((_, i) => i),
+    dst = new Float32Array(n);
   const bench = new Bench({ time: 1500, warmupTime: 300 });
   bench
-    .add("copy loop", () => { copyLoop(src, dst); })
-    .add("rans encode", () => { rans.encode(tensor, cb); })
-    .add("rans decode", () => { rans.decode(rb); })
-    .add("huffman encode", () => { huffman.encode(tensor, cb); })
-    .add("huffman decode", () => { huffman.decode(hb); });
+    .add("copy loop", () => {
+      copyLoop(src, dst);
+    })
+    .add("rans encode", () => {
+      rans.encode(tensor, cb);
+    })
+    .add("rans decode", () => {
+      rans.decode(rb);
+    })
+    .add("huffman encode", () => {
+      huffman.encode(tensor, cb);
+    })
+    .add("huffman decode", () => {
+      huffman.decode(hb);
+    });
   await bench.run();
   const mps = (name: string) => {
     const r = bench.tasks.find((x) => x.name === name)!.result as unknown as { latency: { mean: number; p50?: number } };
     return +(n / 1e6 / ((r.latency.p50 ?? r.latency.mean) / 1000)).toFixed(1);
   };
   rows.push({
-    levels, step, entropy: +h.toFixed(4), ransBitsPerCode: +((rb.length * 8) / n).toFixed(4), huffmanBitsPerCode: +((hb.length * 8) / n).toFixed(4),
-    copyMs: mps("copy loop"), ransEncMs: mps("rans encode"), ransDecMs: mps("rans decode"), huffmanEncMs: mps("huffman encode"), huffmanDecMs: mps("huffman decode"),
+    levels,
+    step,
+    entropy: +h.toFixed(4),
+    ransBitsPerCode: +((rb.length * 8) / n).toFixed(4),
+    huffmanBitsPerCode: +((hb.length * 8) / n).toFixed(4),
+    copyMs: mps("copy loop"),
+    ransEncMs: mps("rans encode"),
+    ransDecMs: mps("rans decode"),
+    huffmanEncMs: mps("huffman encode"),
+    huffmanDecMs: mps("huffman decode"),
   });
 }
 console.log(`codes: ${n}, node ${process.version}; columns *Ms are M codes/s (copy loop: M floats/s)`);

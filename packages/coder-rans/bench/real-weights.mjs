@@ -38,24 +38,70 @@ for (const model of models) {
     const input = /manifest\.json$/.test(model) ? ["--weights", model] : ["--model", model];
     let out;
     try {
-      out = execFileSync("node", [cli, "run", ...input, "--all-tensors", "--quantizer", "hessian-ecsq", ...options, "--coder", coder, "--out", join(dir, "model.qf"), "--json"], { maxBuffer: 1 << 28, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      out = execFileSync("node", [cli, "run", ...input, "--all-tensors", "--quantizer", "hessian-ecsq", ...options, "--coder", coder, "--out", join(dir, "model.qf"), "--json"], {
+        maxBuffer: 1 << 28,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      });
     } catch (e) {
       // E.g. a graph model whose input shape is unknown: say so and go on with the others.
-      console.error(`skipped ${model} (${coder}): ${String(e.stderr ?? e.message).trim().split("\n")[0]}`);
+      console.error(
+        `skipped ${model} (${coder}): ${
+          String(e.stderr ?? e.message)
+            .trim()
+            .split("\n")[0]
+        }`,
+      );
       continue;
     }
     const r = JSON.parse(out);
-    let h = 0, n = 0, streams = 0;
+    let h = 0,
+      n = 0,
+      streams = 0;
     // t.bytes: the tensor's stream (its table, states and stream header) plus its codebook share.
-    for (const t of r.tensors) { h += t.entropyBits * t.count; n += t.count; streams += t.bytes; }
+    for (const t of r.tensors) {
+      h += t.entropyBits * t.count;
+      n += t.count;
+      streams += t.bytes;
+    }
     const s = r.summary;
     const fileBytes = statSync(join(dir, "model.qf")).size;
     if (fileBytes !== s.bytes) throw new Error(`${model} (${coder}): the report says ${s.bytes} bytes, the file has ${fileBytes}`);
     const t = totals[coder];
-    t.bytes += s.bytes; t.header += s.headerBytes; t.count += n; t.entropy += h; t.tensors += r.tensors.length; t.streams += streams;
-    rows.push({ model: model.split("/").pop(), coder, tensors: r.tensors.length, weights: n, bytes: s.bytes, headerBytes: s.headerBytes, passthroughBytes: s.passthroughBytes, bitsPerWeight: +(s.bytes * 8 / n).toFixed(4), entropy: +(h / n).toFixed(4), gap: +((s.bytes * 8 - h) / n).toFixed(4), streamGap: +((streams * 8 - h) / n).toFixed(4) });
+    t.bytes += s.bytes;
+    t.header += s.headerBytes;
+    t.count += n;
+    t.entropy += h;
+    t.tensors += r.tensors.length;
+    t.streams += streams;
+    rows.push({
+      model: model.split("/").pop(),
+      coder,
+      tensors: r.tensors.length,
+      weights: n,
+      bytes: s.bytes,
+      headerBytes: s.headerBytes,
+      passthroughBytes: s.passthroughBytes,
+      bitsPerWeight: +((s.bytes * 8) / n).toFixed(4),
+      entropy: +(h / n).toFixed(4),
+      gap: +((s.bytes * 8 - h) / n).toFixed(4),
+      streamGap: +((streams * 8 - h) / n).toFixed(4),
+    });
   }
 }
-for (const [coder, t] of Object.entries(totals)) rows.push({ model: "TOTAL", coder, tensors: t.tensors, weights: t.count, bytes: t.bytes, headerBytes: t.header, passthroughBytes: 0, bitsPerWeight: +(t.bytes * 8 / t.count).toFixed(4), entropy: +(t.entropy / t.count).toFixed(4), gap: +((t.bytes * 8 - t.entropy) / t.count).toFixed(4), streamGap: +((t.streams * 8 - t.entropy) / t.count).toFixed(4) });
+for (const [coder, t] of Object.entries(totals))
+  rows.push({
+    model: "TOTAL",
+    coder,
+    tensors: t.tensors,
+    weights: t.count,
+    bytes: t.bytes,
+    headerBytes: t.header,
+    passthroughBytes: 0,
+    bitsPerWeight: +((t.bytes * 8) / t.count).toFixed(4),
+    entropy: +(t.entropy / t.count).toFixed(4),
+    gap: +((t.bytes * 8 - t.entropy) / t.count).toFixed(4),
+    streamGap: +((t.streams * 8 - t.entropy) / t.count).toFixed(4),
+  });
 rmSync(dir, { recursive: true, force: true });
 console.table(rows);

@@ -9,7 +9,11 @@ import { classWidth, type Slices } from "./classes-impl.js";
  */
 
 /** Tensor modes of a group (the head's mode field). */
-export const SHARED = 0, OWN = 1, ONE = 2, SECTION = 3, CLASSED = 4;
+export const SHARED = 0,
+  OWN = 1,
+  ONE = 2,
+  SECTION = 3,
+  CLASSED = 4;
 
 /** One tensor of a group, with what the chooser decided for it. */
 export interface Item {
@@ -31,7 +35,8 @@ export interface Item {
 
 /** Bits of coding `counts` of `symbols` with table `t` (Infinity when a symbol is missing). */
 export function bitsWith(symbols: Uint32Array, counts: Float64Array, t: Table): number {
-  let bits = 0, j = 0;
+  let bits = 0,
+    j = 0;
   const ts = t.symbols;
   for (let i = 0; i < symbols.length; i++) {
     while (j < ts.length && ts[j]! < symbols[i]!) j++;
@@ -55,21 +60,35 @@ export function sharedTable(users: readonly { readonly symbols: Uint32Array; rea
 /** Most shared tables per group. */
 export const MAX_TABLES = 16;
 
-interface Choice { cost: number; tables: Table[]; modes: number[]; which: number[] }
+interface Choice {
+  cost: number;
+  tables: Table[];
+  modes: number[];
+  which: number[];
+}
 
 /** Each candidate's cheapest option among `tables` (index byte counted) and its own. */
 function assign(cands: readonly Item[], tables: Table[]): Choice {
   const idxBits = tables.length > 1 ? 8 * varintBytes(tables.length - 1) : 0;
   let cost = 0;
   for (const t of tables) cost += 8 * tableBytes(t.symbols, t.freq);
-  const modes: number[] = [], which: number[] = [];
+  const modes: number[] = [],
+    which: number[] = [];
   for (const it of cands) {
-    let m = it.alt.mode, c = it.alt.bits, j = -1;
+    let m = it.alt.mode,
+      c = it.alt.bits,
+      j = -1;
     for (let k = 0; k < tables.length; k++) {
       const b = bitsWith(it.symbols, it.counts, tables[k]!) + idxBits;
-      if (b < c) { c = b; m = SHARED; j = k; }
+      if (b < c) {
+        c = b;
+        m = SHARED;
+        j = k;
+      }
     }
-    modes.push(m); which.push(j); cost += c;
+    modes.push(m);
+    which.push(j);
+    cost += c;
   }
   return { cost, tables, modes, which };
 }
@@ -107,10 +126,12 @@ export function choose(items: Item[], opts: SectionOptions): Table[] {
     if (cur.cost >= best.cost) break;
     best = cur;
   }
-  cands.forEach((it, i) => { it.mode = best.modes[i]!; it.table = best.which[i]!; });
+  cands.forEach((it, i) => {
+    it.mode = best.modes[i]!;
+    it.table = best.which[i]!;
+  });
   return best.tables;
 }
-
 
 /** Dense code lengths in bits of every symbol below `alphabetSize` under `t` (Infinity when absent). */
 function lengths(t: Table, alphabetSize: number): Float64Array {
@@ -119,7 +140,9 @@ function lengths(t: Table, alphabetSize: number): Float64Array {
   return out;
 }
 
-interface Decision extends Choice { classes: (Uint8Array | null)[] }
+interface Decision extends Choice {
+  classes: (Uint8Array | null)[];
+}
 
 /** Like {@link assign}, with mode CLASSED (each slice on its cheapest table) as one more option. */
 function assignClassed(cands: readonly Item[], tables: Table[], alphabetSize: number): Decision {
@@ -138,17 +161,26 @@ function assignClassed(cands: readonly Item[], tables: Table[], alphabetSize: nu
     const cl = new Uint8Array(s.count);
     for (let c = 0; c < s.count && bits < current; c++) {
       const { symbols, counts } = s.hist[c]!;
-      let best = Infinity, bk = 0;
+      let best = Infinity,
+        bk = 0;
       for (let k = 0; k < T; k++) {
         const len = lens[k]!;
         let b = 0;
         for (let j = 0; j < symbols.length; j++) b += counts[j]! * len[symbols[j]!]!;
-        if (b < best) { best = b; bk = k; }
+        if (b < best) {
+          best = b;
+          bk = k;
+        }
       }
       cl[c] = bk;
       bits += best;
     }
-    if (bits < current) { cost += bits - current; base.modes[i] = CLASSED; base.which[i] = -1; classes[i] = cl; }
+    if (bits < current) {
+      cost += bits - current;
+      base.modes[i] = CLASSED;
+      base.which[i] = -1;
+      classes[i] = cl;
+    }
   }
   return { ...base, cost, classes };
 }
@@ -181,7 +213,8 @@ export function chooseClassed(cands: readonly Item[], plain: Table[], opts: Sect
   const units: { symbols: Uint32Array; counts: Float64Array; n: number; h: number }[] = [];
   for (const it of cands) {
     for (const u of it.slices ? it.slices.hist : [it]) {
-      let n = 0, h = 0;
+      let n = 0,
+        h = 0;
       for (const c of u.counts) n += c;
       for (const c of u.counts) h -= c * Math.log2(c / n);
       if (n > 0) units.push({ symbols: u.symbols, counts: u.counts, n, h: h / n });
@@ -195,7 +228,10 @@ export function chooseClassed(cands: readonly Item[], plain: Table[], opts: Sect
   for (let T = 2; T <= MAX_TABLES && misses < 2; T++) {
     const groups: (typeof units)[] = Array.from({ length: T }, () => []);
     let seen = 0;
-    for (const u of units) { groups[Math.min(T - 1, Math.floor((seen / total) * T))]!.push(u); seen += u.n; }
+    for (const u of units) {
+      groups[Math.min(T - 1, Math.floor((seen / total) * T))]!.push(u);
+      seen += u.n;
+    }
     const tables = groups.map((g) => (g.length > 0 ? sharedTable(g, cands, opts.maxScaleBits)?.table : undefined)).filter((t): t is Table => !!t);
     let cur = assignClassed(cands, tables, alphabetSize);
     for (let round = 0; round < 4; round++) {
@@ -203,9 +239,16 @@ export function chooseClassed(cands: readonly Item[], plain: Table[], opts: Sect
       if (next.cost >= cur.cost) break;
       cur = next;
     }
-    if (cur.cost < best.cost) { best = cur; misses = 0; } else misses++;
+    if (cur.cost < best.cost) {
+      best = cur;
+      misses = 0;
+    } else misses++;
   }
   if (!best.modes.includes(CLASSED)) return null;
-  cands.forEach((it, i) => { it.mode = best.modes[i]!; it.table = best.which[i]!; it.classes = best.classes[i]!; });
+  cands.forEach((it, i) => {
+    it.mode = best.modes[i]!;
+    it.table = best.which[i]!;
+    it.classes = best.classes[i]!;
+  });
   return best.tables;
 }

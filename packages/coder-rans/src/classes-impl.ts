@@ -27,7 +27,8 @@ export interface Slices {
 export const MAX_CLASSED_ALPHABET = 4096;
 
 function layout(shape: readonly number[], axis: number): { outer: number; count: number; inner: number } {
-  let outer = 1, inner = 1;
+  let outer = 1,
+    inner = 1;
   for (let d = 0; d < axis; d++) outer *= shape[d]!;
   for (let d = axis + 1; d < shape.length; d++) inner *= shape[d]!;
   return { outer, count: shape[axis]!, inner };
@@ -54,7 +55,8 @@ export function scatterSlice(codes: Uint32Array, s: { outer: number; count: numb
 }
 
 function entropyBits(counts: Float64Array): number {
-  let n = 0, h = 0;
+  let n = 0,
+    h = 0;
   for (const c of counts) n += c;
   for (const c of counts) h -= c * Math.log2(c / n);
   return h;
@@ -68,7 +70,8 @@ function entropyBits(counts: Float64Array): number {
 export function slicesOf(t: QuantizedTensor, alphabetSize: number): Slices | null {
   const nd = t.shape.length;
   if (t.sparse || nd < 2 || alphabetSize > MAX_CLASSED_ALPHABET || t.codes.length < 2) return null;
-  let best: Slices | null = null, bestBits = Infinity;
+  let best: Slices | null = null,
+    bestBits = Infinity;
   for (const axis of [nd - 1, 0]) {
     const l = layout(t.shape, axis);
     if (l.count < 2 || l.count > 65_536) continue;
@@ -81,7 +84,10 @@ export function slicesOf(t: QuantizedTensor, alphabetSize: number): Slices | nul
       bits += entropyBits(h.counts);
       hist.push(h);
     }
-    if (bits < bestBits) { bestBits = bits; best = { axis, ...l, hist }; }
+    if (bits < bestBits) {
+      bestBits = bits;
+      best = { axis, ...l, hist };
+    }
   }
   return best;
 }

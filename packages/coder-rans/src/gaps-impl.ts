@@ -6,7 +6,10 @@ const MAX_ESCAPE_LOG2 = 16;
 
 function varintBytes(v: number): number {
   let b = 1;
-  while (v >= 0x80) { v = Math.floor(v / 0x80); b++; }
+  while (v >= 0x80) {
+    v = Math.floor(v / 0x80);
+    b++;
+  }
   return b;
 }
 
@@ -22,30 +25,40 @@ function varintBytes(v: number): number {
 export function writeGaps(w: ByteWriter, positions: Uint32Array, opts: SectionOptions): void {
   const n = positions.length;
   const gaps = new Uint32Array(n);
-  let prev = -1, maxGap = 1;
+  let prev = -1,
+    maxGap = 1;
   for (let i = 0; i < n; i++) {
     const g = positions[i]! - prev;
-    gaps[i] = g; prev = positions[i]!;
+    gaps[i] = g;
+    prev = positions[i]!;
     if (g > maxGap) maxGap = g;
   }
   const { symbols, counts } = histogram(gaps);
   const candidates: number[] = [];
   for (let e = 1; e <= MAX_ESCAPE_LOG2 && 2 ** e <= maxGap; e++) candidates.push(2 ** e);
   candidates.push(Math.min(maxGap + 1, 2 ** MAX_ESCAPE_LOG2));
-  let bestE = candidates[0]!, bestCost = Infinity;
+  let bestE = candidates[0]!,
+    bestCost = Infinity;
   for (const E of candidates) {
     // Symbol counts for this E: gaps below E as themselves, the rest merged into the escape.
     const c: number[] = [];
-    let escapes = 0, extra = 0;
+    let escapes = 0,
+      extra = 0;
     for (let i = 0; i < symbols.length; i++) {
       if (symbols[i]! < E) c.push(counts[i]!);
-      else { escapes += counts[i]!; extra += counts[i]! * varintBytes(symbols[i]! - E); }
+      else {
+        escapes += counts[i]!;
+        extra += counts[i]! * varintBytes(symbols[i]! - E);
+      }
     }
     if (escapes > 0) c.push(escapes);
     let bits = 0;
     for (const x of c) bits -= x * Math.log2(x / n);
     const cost = bits / 8 + 2 * c.length + extra;
-    if (cost < bestCost) { bestCost = cost; bestE = E; }
+    if (cost < bestCost) {
+      bestCost = cost;
+      bestE = E;
+    }
   }
   const E = bestE;
   const sym = new Uint32Array(n);
@@ -53,7 +66,10 @@ export function writeGaps(w: ByteWriter, positions: Uint32Array, opts: SectionOp
   for (let i = 0; i < n; i++) {
     const g = gaps[i]!;
     if (g < E) sym[i] = g - 1;
-    else { sym[i] = E - 1; side.varint(g - E); }
+    else {
+      sym[i] = E - 1;
+      side.varint(g - E);
+    }
   }
   w.varint(E);
   writeSection(w, sym, E, opts);

@@ -5,8 +5,7 @@ import { decodeRansGroup, encodeRansGroup } from "./group-impl.js";
 import { histogram } from "./section-impl.js";
 
 const opts = { maxScaleBits: 15, maxLanes: 4 };
-const t = (codes: Uint32Array, shape = [codes.length], extra: Partial<QuantizedTensor> = {}): QuantizedTensor =>
-  ({ name: "", shape, codebook: "", grouping: { kind: "tensor" }, codes, ...extra });
+const t = (codes: Uint32Array, shape = [codes.length], extra: Partial<QuantizedTensor> = {}): QuantizedTensor => ({ name: "", shape, codebook: "", grouping: { kind: "tensor" }, codes, ...extra });
 
 function entropyBits(codes: Uint32Array): number {
   const { counts } = histogram(codes);
@@ -29,29 +28,36 @@ describe("rans group coding", () => {
       grouping: fc.constantFrom("tensor", "channel", "group"),
       seed: fc.integer(),
     });
-    fc.assert(fc.property(fc.array(tensorArb, { maxLength: 12 }), fc.constantFrom(16, 40, 70_000), fc.integer({ min: 1, max: 4 }), (specs, alphabet, lanes) => {
-      const ts = specs.map((s) => {
-        const rng = new Rng(s.seed);
-        const k = Math.min(s.k, alphabet);
-        const total = s.n;
-        const positions = s.sparse ? Uint32Array.from({ length: total }, (_, i) => i).filter(() => rng.float() < 0.3) : undefined;
-        const m = positions ? positions.length : total;
-        const codes = Uint32Array.from({ length: m }, () => (s.skew && rng.float() < 0.9 ? 3 % k : Math.floor(rng.float() * k)) + (alphabet - k));
-        const grouping = s.grouping === "channel" ? { kind: "channel" as const, axis: 0 } : s.grouping === "group" ? { kind: "group" as const, size: 4 } : { kind: "tensor" as const };
-        return t(codes, [total], { grouping, ...(positions ? { sparse: { positions } } : {}) });
-      });
-      const g = encodeRansGroup(ts, alphabet, { maxScaleBits: 15, maxLanes: lanes });
-      expect(decodeRansGroup(g.bytes, ts.length, alphabet)).toEqual(ts);
-      if (ts.length > 0) expect(g.tensorBytes.reduce((a, b) => a + b, 0)).toBeCloseTo(g.bytes.length, 6);
-    }), { numRuns: 150 });
+    fc.assert(
+      fc.property(fc.array(tensorArb, { maxLength: 12 }), fc.constantFrom(16, 40, 70_000), fc.integer({ min: 1, max: 4 }), (specs, alphabet, lanes) => {
+        const ts = specs.map((s) => {
+          const rng = new Rng(s.seed);
+          const k = Math.min(s.k, alphabet);
+          const total = s.n;
+          const positions = s.sparse ? Uint32Array.from({ length: total }, (_, i) => i).filter(() => rng.float() < 0.3) : undefined;
+          const m = positions ? positions.length : total;
+          const codes = Uint32Array.from({ length: m }, () => (s.skew && rng.float() < 0.9 ? 3 % k : Math.floor(rng.float() * k)) + (alphabet - k));
+          const grouping = s.grouping === "channel" ? { kind: "channel" as const, axis: 0 } : s.grouping === "group" ? { kind: "group" as const, size: 4 } : { kind: "tensor" as const };
+          return t(codes, [total], { grouping, ...(positions ? { sparse: { positions } } : {}) });
+        });
+        const g = encodeRansGroup(ts, alphabet, { maxScaleBits: 15, maxLanes: lanes });
+        expect(decodeRansGroup(g.bytes, ts.length, alphabet)).toEqual(ts);
+        if (ts.length > 0) expect(g.tensorBytes.reduce((a, b) => a + b, 0)).toBeCloseTo(g.bytes.length, 6);
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it("stays within 0.02 bit/weight of the per-tensor entropy on 200 small k-means tensors, everything in the group counted", () => {
     const rng = new Rng(7);
     const ts = Array.from({ length: 200 }, (_, i) => t(clusterCodes(i % 4 === 3 ? 24 : 2000 + 37 * i, 0.5 + (i % 5) * 0.4, rng)));
     const g = encodeRansGroup(ts, 16, opts);
-    let h = 0, n = 0;
-    for (const x of ts) { h += entropyBits(x.codes); n += x.codes.length; }
+    let h = 0,
+      n = 0;
+    for (const x of ts) {
+      h += entropyBits(x.codes);
+      n += x.codes.length;
+    }
     expect(decodeRansGroup(g.bytes, ts.length, 16)).toEqual(ts);
     expect((8 * g.bytes.length - h) / n).toBeLessThan(0.02);
   });
@@ -77,8 +83,13 @@ describe("rans group coding", () => {
     for (let k = 0; k < g.length; k++) expect(() => decodeRansGroup(g.subarray(0, k), ts.length, 16)).toThrow(DecodeError);
     for (let i = 0; i < g.length; i++) {
       for (const d of [1, 0x10, 0x80]) {
-        const b = g.slice(); b[i] = (b[i]! + d) & 0xff;
-        try { decodeRansGroup(b, ts.length, 16, { maxElements: 1 << 20 }); } catch (e) { expect(e).toBeInstanceOf(DecodeError); }
+        const b = g.slice();
+        b[i] = (b[i]! + d) & 0xff;
+        try {
+          decodeRansGroup(b, ts.length, 16, { maxElements: 1 << 20 });
+        } catch (e) {
+          expect(e).toBeInstanceOf(DecodeError);
+        }
       }
     }
   });
@@ -105,18 +116,30 @@ describe("rans group coding", () => {
 
     it("round-trips random kernels along either axis, mixed with 1-D and sparse tensors", () => {
       let classed = 0;
-      fc.assert(fc.property(fc.array(fc.record({ rows: fc.integer({ min: 6, max: 12 }), cols: fc.integer({ min: 16, max: 48 }), first: fc.boolean(), seed: fc.integer() }), { minLength: 3, maxLength: 8 }), fc.integer({ min: 1, max: 4 }), (specs, lanes) => {
-        const ts = specs.map((s) => {
-          const rng = new Rng(s.seed);
-          const k = kernel(rng, s.rows, s.cols);
-          // Scales along the first axis: the transposed layout.
-          return s.first ? t(Uint32Array.from({ length: s.rows * s.cols }, (_, i) => k.codes[(i % s.cols) * s.rows + Math.floor(i / s.cols)] ?? 8), [s.cols, s.rows]) : k;
-        });
-        ts.push(t(Uint32Array.from([1, 2, 3, 1]), [8], { sparse: { positions: Uint32Array.from([0, 2, 5, 7]) } }));
-        const g = encodeRansGroup(ts, 16, { maxScaleBits: 15, maxLanes: lanes });
-        if (g.bytes[0] === 2) classed++;
-        expect(decodeRansGroup(g.bytes, ts.length, 16)).toEqual(ts);
-      }), { numRuns: 40 });
+      fc.assert(
+        fc.property(
+          fc.array(fc.record({ rows: fc.integer({ min: 6, max: 12 }), cols: fc.integer({ min: 16, max: 48 }), first: fc.boolean(), seed: fc.integer() }), { minLength: 3, maxLength: 8 }),
+          fc.integer({ min: 1, max: 4 }),
+          (specs, lanes) => {
+            const ts = specs.map((s) => {
+              const rng = new Rng(s.seed);
+              const k = kernel(rng, s.rows, s.cols);
+              // Scales along the first axis: the transposed layout.
+              return s.first
+                ? t(
+                    Uint32Array.from({ length: s.rows * s.cols }, (_, i) => k.codes[(i % s.cols) * s.rows + Math.floor(i / s.cols)] ?? 8),
+                    [s.cols, s.rows],
+                  )
+                : k;
+            });
+            ts.push(t(Uint32Array.from([1, 2, 3, 1]), [8], { sparse: { positions: Uint32Array.from([0, 2, 5, 7]) } }));
+            const g = encodeRansGroup(ts, 16, { maxScaleBits: 15, maxLanes: lanes });
+            if (g.bytes[0] === 2) classed++;
+            expect(decodeRansGroup(g.bytes, ts.length, 16)).toEqual(ts);
+          },
+        ),
+        { numRuns: 40 },
+      );
       // The property must reach the classed layout, not only version 1.
       expect(classed).toBeGreaterThan(3);
     });
@@ -124,11 +147,17 @@ describe("rans group coding", () => {
     it("writes version 1 when no tensor is classed, and refuses a classed tensor under version 1", () => {
       const rng = new Rng(5);
       expect(encodeRansGroup([t(clusterCodes(3000, 1, rng))], 16, opts).bytes[0]).toBe(1);
-      const g = encodeRansGroup(Array.from({ length: 6 }, () => kernel(rng)), 16, opts).bytes;
+      const g = encodeRansGroup(
+        Array.from({ length: 6 }, () => kernel(rng)),
+        16,
+        opts,
+      ).bytes;
       expect(g[0]).toBe(2);
-      const v1 = g.slice(); v1[0] = 1;
+      const v1 = g.slice();
+      v1[0] = 1;
       expect(() => decodeRansGroup(v1, 6, 16)).toThrow(DecodeError);
-      const v3 = g.slice(); v3[0] = 3;
+      const v3 = g.slice();
+      v3[0] = 3;
       expect(() => decodeRansGroup(v3, 6, 16)).toThrow(/version 3 is not supported/);
     });
 
@@ -140,11 +169,14 @@ describe("rans group coding", () => {
       for (let k = 0; k < g.length; k++) expect(() => decodeRansGroup(g.subarray(0, k), ts.length, 16)).toThrow(DecodeError);
       for (let i = 0; i < g.length; i++) {
         for (const d of [1, 0x10, 0x80]) {
-          const b = g.slice(); b[i] = (b[i]! + d) & 0xff;
+          const b = g.slice();
+          b[i] = (b[i]! + d) & 0xff;
           try {
             const out = decodeRansGroup(b, ts.length, 16, { maxElements: 1 << 20 });
             for (const x of out) for (const c of x.codes) expect(c).toBeLessThan(16);
-          } catch (e) { expect(e).toBeInstanceOf(DecodeError); }
+          } catch (e) {
+            expect(e).toBeInstanceOf(DecodeError);
+          }
         }
       }
     });

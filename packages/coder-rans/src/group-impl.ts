@@ -34,15 +34,19 @@ import { CLASSED, MAX_TABLES, ONE, OWN, SECTION, SHARED, bitsWith, choose, choos
  */
 export const GROUP_VERSION = 2;
 
-
 function segmentOf(values: Uint32Array, t: Table): EncodeSegment {
   const { symbols, freq, scaleBits } = t;
-  const k = symbols.length, maxV = symbols[k - 1]!;
+  const k = symbols.length,
+    maxV = symbols[k - 1]!;
   const start = new Uint32Array(k);
   for (let i = 1; i < k; i++) start[i] = start[i - 1]! + freq[i - 1]!;
   if (maxV < 1 << 20) {
-    const f = new Uint32Array(maxV + 1), c = new Uint32Array(maxV + 1);
-    for (let i = 0; i < k; i++) { f[symbols[i]!] = freq[i]!; c[symbols[i]!] = start[i]!; }
+    const f = new Uint32Array(maxV + 1),
+      c = new Uint32Array(maxV + 1);
+    for (let i = 0; i < k; i++) {
+      f[symbols[i]!] = freq[i]!;
+      c[symbols[i]!] = start[i]!;
+    }
     return { values, freq: f, start: c, scaleBits };
   }
   const rank = new Map<number, number>();
@@ -57,17 +61,29 @@ export function encodeRansGroup(tensors: readonly QuantizedTensor[], alphabetSiz
     const { symbols, counts } = histogram(t.codes);
     const k = symbols.length;
     const item: Item = { t, symbols, counts, mode: SECTION, own: null, alt: { mode: SECTION, bits: Infinity }, table: -1, slices: k > 1 ? slicesOf(t, alphabetSize) : null, classes: null };
-    if (k === 1) { item.mode = ONE; return item; }
+    if (k === 1) {
+      item.mode = ONE;
+      return item;
+    }
     if (k === 0) return item;
     const own = k <= 2 ** opts.maxScaleBits ? planTable(symbols, counts, opts.maxScaleBits) : null;
     // Raw values may beat a table on short streams of many symbols: then the tensor's own section
     // (measured exactly; only written when its raw bits could win).
     const raw = t.codes.length * (32 - Math.clz32(alphabetSize - 1));
-    if (own && own.bits <= raw) { item.own = own; item.mode = OWN; item.alt = { mode: OWN, bits: own.bits }; return item; }
+    if (own && own.bits <= raw) {
+      item.own = own;
+      item.mode = OWN;
+      item.alt = { mode: OWN, bits: own.bits };
+      return item;
+    }
     const sw = new ByteWriter(16 + (raw >> 3));
     writeSection(sw, t.codes, alphabetSize, opts);
     item.alt = { mode: SECTION, bits: 8 * sw.length };
-    if (own && own.bits < item.alt.bits) { item.own = own; item.mode = OWN; item.alt = { mode: OWN, bits: own.bits }; }
+    if (own && own.bits < item.alt.bits) {
+      item.own = own;
+      item.mode = OWN;
+      item.alt = { mode: OWN, bits: own.bits };
+    }
     return item;
   });
   const cands = items.filter((it) => it.mode === OWN || it.mode === SECTION);
@@ -97,7 +113,8 @@ export function encodeRansGroup(tensors: readonly QuantizedTensor[], alphabetSiz
   const shapes: string[] = [];
   for (const [i, it] of items.entries()) {
     const before = w.length;
-    const t = it.t, gk = t.grouping.kind;
+    const t = it.t,
+      gk = t.grouping.kind;
     w.u8((gk === "tensor" ? 0 : gk === "channel" ? 1 : 2) | (t.sparse ? 4 : 0) | (it.mode << 3));
     if (it.mode === SHARED && shared.length > 1) w.varint(it.table);
     const key = t.shape.join(",");
@@ -110,11 +127,17 @@ export function encodeRansGroup(tensors: readonly QuantizedTensor[], alphabetSiz
     }
     if (gk === "channel") w.varint(t.grouping.axis);
     else if (gk === "group") w.varint(t.grouping.size);
-    if (t.sparse) { w.varint(t.codes.length); writeGaps(w, t.sparse.positions, opts); }
+    if (t.sparse) {
+      w.varint(t.codes.length);
+      writeGaps(w, t.sparse.positions, opts);
+    }
     if (it.mode === OWN) writeTable(w, it.own!.table);
     else if (it.mode === ONE) w.varint(it.symbols[0]!);
     else if (it.mode === SECTION) writeSection(w, t.codes, alphabetSize, opts);
-    else if (it.mode === CLASSED) { w.varint(it.slices!.axis); writeClasses(w, it.classes!, shared.length); }
+    else if (it.mode === CLASSED) {
+      w.varint(it.slices!.axis);
+      writeClasses(w, it.classes!, shared.length);
+    }
     shares[i] = w.length - before;
     if (it.mode === CLASSED) {
       const s = it.slices!;
@@ -139,8 +162,12 @@ export function encodeRansGroup(tensors: readonly QuantizedTensor[], alphabetSiz
   const bytes = w.finish();
   // Each tensor's share: its own bytes and estimated payload, plus the common bytes (version,
   // flags, shared table, flush, rounding) spread by element count.
-  let sum = 0, elems = 0;
-  for (let i = 0; i < items.length; i++) { sum += shares[i]!; elems += items[i]!.t.codes.length; }
+  let sum = 0,
+    elems = 0;
+  for (let i = 0; i < items.length; i++) {
+    sum += shares[i]!;
+    elems += items[i]!.t.codes.length;
+  }
   const rest = bytes.length - sum;
   const tensorBytes = items.map((it, i) => shares[i]! + (elems > 0 ? rest * (it.t.codes.length / elems) : rest / items.length));
   return { bytes, tensorBytes };
@@ -180,7 +207,9 @@ export function decodeRansGroup(bytes: Uint8Array, count: number, alphabetSize: 
       const head = r.u8();
       // Mode 4 (CLASSED) exists from version 2 on.
       if (head > (version === 1 ? 31 : 39)) corrupt(`has an unknown tensor header ${head}`);
-      const gk = head & 3, sparse = (head & 4) !== 0, mode = head >> 3;
+      const gk = head & 3,
+        sparse = (head & 4) !== 0,
+        mode = head >> 3;
       const tableIndex = mode === SHARED && shared.length > 1 ? r.varint() : 0;
       const ref = r.varint();
       let shape: number[];
@@ -230,7 +259,8 @@ export function decodeRansGroup(bytes: Uint8Array, count: number, alphabetSize: 
         if (sparse || shared.length < 2) corrupt(`has classed tensor ${i} ${sparse ? "with sparse positions" : `with ${shared.length} shared tables`}`);
         const axis = r.varint();
         if (axis >= nd) corrupt(`has classed tensor ${i} on axis ${axis} of ${nd}`);
-        let outer = 1, inner = 1;
+        let outer = 1,
+          inner = 1;
         for (let d = 0; d < axis; d++) outer *= shape[d]!;
         for (let d = axis + 1; d < nd; d++) inner *= shape[d]!;
         const slices = { outer, count: shape[axis]!, inner };

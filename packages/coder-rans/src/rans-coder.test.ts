@@ -35,26 +35,30 @@ const tensorArb = fc.integer({ min: 1, max: 300 }).chain((k) =>
     skew: fc.boolean(),
     sparseOf: fc.option(fc.integer({ min: 0, max: 3000 }), { nil: undefined }),
     seed: fc.integer(),
-  }));
+  }),
+);
 
 describe("rans coder round trip", () => {
   it("decode(encode(q)) is bit-exact for dense and sparse tensors (property)", () => {
-    fc.assert(fc.property(tensorArb, ({ k, codes, skew, sparseOf, seed }) => {
-      // Skewed streams exercise the one-symbol and nearly-one-symbol paths.
-      const c = Uint32Array.from(codes, (v, i) => (skew && i % 17 !== 0 ? 0 : v));
-      let t: QuantizedTensor = dense(c);
-      if (sparseOf !== undefined) {
-        const total = c.length + sparseOf;
-        const rng = new Rng(seed);
-        const idx = Array.from({ length: total }, (_, i) => i);
-        rng.shuffle(idx);
-        t = { ...dense(c, [total]), sparse: { positions: Uint32Array.from(idx.slice(0, c.length).sort((a, b) => a - b)) } };
-      }
-      const back = coder.decode(coder.encode(t, cb(k)));
-      expect([...back.codes]).toEqual([...t.codes]);
-      expect(back.shape).toEqual(t.shape);
-      expect(back.sparse ? [...back.sparse.positions] : undefined).toEqual(t.sparse ? [...t.sparse.positions] : undefined);
-    }), { numRuns: 200 });
+    fc.assert(
+      fc.property(tensorArb, ({ k, codes, skew, sparseOf, seed }) => {
+        // Skewed streams exercise the one-symbol and nearly-one-symbol paths.
+        const c = Uint32Array.from(codes, (v, i) => (skew && i % 17 !== 0 ? 0 : v));
+        let t: QuantizedTensor = dense(c);
+        if (sparseOf !== undefined) {
+          const total = c.length + sparseOf;
+          const rng = new Rng(seed);
+          const idx = Array.from({ length: total }, (_, i) => i);
+          rng.shuffle(idx);
+          t = { ...dense(c, [total]), sparse: { positions: Uint32Array.from(idx.slice(0, c.length).sort((a, b) => a - b)) } };
+        }
+        const back = coder.decode(coder.encode(t, cb(k)));
+        expect([...back.codes]).toEqual([...t.codes]);
+        expect(back.shape).toEqual(t.shape);
+        expect(back.sparse ? [...back.sparse.positions] : undefined).toEqual(t.sparse ? [...t.sparse.positions] : undefined);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it("round-trips codes near 2^32 (a huge alphabet, raw or rANS over the used symbols)", () => {
@@ -93,7 +97,8 @@ describe("rans coder efficiency (whole stream: header, table, states and CRC cou
   });
   it("codes sparse positions close to their gap entropy", () => {
     const rng = new Rng(5);
-    const total = 200_000, pos: number[] = [];
+    const total = 200_000,
+      pos: number[] = [];
     for (let i = 0; i < total; i++) if (rng.float() < 0.1) pos.push(i);
     const positions = Uint32Array.from(pos);
     const t: QuantizedTensor = { ...dense(new Uint32Array(pos.length), [total]), sparse: { positions } };
@@ -112,13 +117,19 @@ describe("rans coder decoding is defensive", () => {
   });
   it("rejects other versions and inconsistent payloads with DecodeError", () => {
     const bytes = coder.encode(dense(laplacianCodes(5000, 0.5, 16, 1)), cb(16));
-    const v = bytes.slice(); v[4] = RANS_VERSION + 1;
+    const v = bytes.slice();
+    v[4] = RANS_VERSION + 1;
     expect(() => coder.decode(reCrc(v))).toThrow(/version/);
     // Flip payload bytes with a fixed-up CRC: the rANS final-state check catches them.
     for (const off of [bytes.length - 6, bytes.length - 40, bytes.length - 200]) {
-      const b = bytes.slice(); b[off]! ^= 0x10;
-      try { const t = coder.decode(reCrc(b)); expect(t.codes.length).toBe(5000); }
-      catch (e) { expect(e).toBeInstanceOf(DecodeError); }
+      const b = bytes.slice();
+      b[off]! ^= 0x10;
+      try {
+        const t = coder.decode(reCrc(b));
+        expect(t.codes.length).toBe(5000);
+      } catch (e) {
+        expect(e).toBeInstanceOf(DecodeError);
+      }
     }
   });
 });

@@ -4,20 +4,22 @@ import { decodeRansStream, encodeRansStream } from "./stream-impl.js";
 import { decodeRansGroup, encodeRansGroup } from "./group-impl.js";
 
 /** Options of the rANS coder. */
-export const ransOptionsSchema = z.object({
-  /**
-   * Highest precision (log2 of the frequency total) tried per stream; the coder picks the
-   * precision at or below it whose stream, table included, is shortest.
-   * @default 16
-   */
-  maxPrecision: z.number().int().min(1).max(MAX_SCALE_BITS).default(MAX_SCALE_BITS),
-  /**
-   * Most interleaved rANS states (1–4). Each costs 4 bytes per stream; streams of fewer than
-   * 2^15 codes use fewer (1 below 2^11, 2 below 2^15), where the speed-up is not worth the bytes.
-   * @default 4
-   */
-  lanes: z.number().int().min(1).max(MAX_LANES).default(MAX_LANES),
-}).strict();
+export const ransOptionsSchema = z
+  .object({
+    /**
+     * Highest precision (log2 of the frequency total) tried per stream; the coder picks the
+     * precision at or below it whose stream, table included, is shortest.
+     * @default 16
+     */
+    maxPrecision: z.number().int().min(1).max(MAX_SCALE_BITS).default(MAX_SCALE_BITS),
+    /**
+     * Most interleaved rANS states (1–4). Each costs 4 bytes per stream; streams of fewer than
+     * 2^15 codes use fewer (1 below 2^11, 2 below 2^15), where the speed-up is not worth the bytes.
+     * @default 4
+     */
+    lanes: z.number().int().min(1).max(MAX_LANES).default(MAX_LANES),
+  })
+  .strict();
 
 /** Parsed options of {@link ransCoder}. */
 export type RansOptions = z.output<typeof ransOptionsSchema>;

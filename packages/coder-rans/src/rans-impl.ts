@@ -38,7 +38,8 @@ export function normalizeFrequencies(counts: ArrayLike<number>, scaleBits: numbe
   const grow = sum < M;
   // Key: bits saved by one more unit (grow) or bits lost by one unit less (shrink, f > 1 only).
   const key = (i: number) => {
-    const c = counts[i]!, v = f[i]!;
+    const c = counts[i]!,
+      v = f[i]!;
     if (grow) return c * Math.log2((v + 1) / v);
     return v > 1 ? -c * Math.log2(v / (v - 1)) : -Infinity;
   };
@@ -58,43 +59,60 @@ class IndexHeap {
   private readonly h: Uint32Array;
   private readonly pos: Uint32Array;
   private readonly k: Float64Array;
-  constructor(n: number, private readonly key: (i: number) => number) {
+  constructor(
+    n: number,
+    private readonly key: (i: number) => number,
+  ) {
     this.h = new Uint32Array(n);
     this.pos = new Uint32Array(n);
     this.k = new Float64Array(n);
-    for (let i = 0; i < n; i++) { this.h[i] = i; this.pos[i] = i; this.k[i] = key(i); }
+    for (let i = 0; i < n; i++) {
+      this.h[i] = i;
+      this.pos[i] = i;
+      this.k[i] = key(i);
+    }
     for (let i = (n >> 1) - 1; i >= 0; i--) this.down(i);
   }
-  top(): number { return this.h[0]!; }
+  top(): number {
+    return this.h[0]!;
+  }
   update(i: number): void {
     this.k[i] = this.key(i);
     this.up(this.pos[i]!);
     this.down(this.pos[i]!);
   }
   private less(a: number, b: number): boolean {
-    const ka = this.k[a]!, kb = this.k[b]!;
+    const ka = this.k[a]!,
+      kb = this.k[b]!;
     return ka > kb || (ka === kb && a < b);
   }
   private swap(a: number, b: number): void {
-    const ia = this.h[a]!, ib = this.h[b]!;
-    this.h[a] = ib; this.h[b] = ia; this.pos[ib] = a; this.pos[ia] = b;
+    const ia = this.h[a]!,
+      ib = this.h[b]!;
+    this.h[a] = ib;
+    this.h[b] = ia;
+    this.pos[ib] = a;
+    this.pos[ia] = b;
   }
   private up(p: number): void {
     while (p > 0) {
       const q = (p - 1) >> 1;
       if (!this.less(this.h[p]!, this.h[q]!)) return;
-      this.swap(p, q); p = q;
+      this.swap(p, q);
+      p = q;
     }
   }
   private down(p: number): void {
     const n = this.h.length;
     for (;;) {
-      const l = 2 * p + 1, r = l + 1;
+      const l = 2 * p + 1,
+        r = l + 1;
       let m = p;
       if (l < n && this.less(this.h[l]!, this.h[m]!)) m = l;
       if (r < n && this.less(this.h[r]!, this.h[m]!)) m = r;
       if (m === p) return;
-      this.swap(p, m); p = m;
+      this.swap(p, m);
+      p = m;
     }
   }
 }
@@ -121,46 +139,91 @@ export function ransEncode(ranks: Uint32Array, freq: Uint32Array, start: Uint32A
   const states = new Int32Array(lanes).fill(RANS_L);
   // Branchless renormalisation: w = 1 when x ≥ x_max = f << shift (then the low word is emitted
   // and shifted out). The word is always stored below p; only w decides whether p moves past it.
-  let i = n - 1, w = 0;
+  let i = n - 1,
+    w = 0;
   // The tail first, one symbol at a time, until the remaining count is a multiple of lanes.
   for (; i >= 0 && (i + 1) % lanes !== 0; i--) {
     const lane = i % lanes;
     let x = states[lane]!;
-    const r = ranks[i]!, f = freq[r]!;
-    w = (((f << shift) - 1 - x) >>> 31); buf[p - 1] = x & 0xff; buf[p - 2] = (x >>> 8) & 0xff; p -= w << 1; x >>>= w << 4;
+    const r = ranks[i]!,
+      f = freq[r]!;
+    w = ((f << shift) - 1 - x) >>> 31;
+    buf[p - 1] = x & 0xff;
+    buf[p - 2] = (x >>> 8) & 0xff;
+    p -= w << 1;
+    x >>>= w << 4;
     const q = (x / f) | 0;
     states[lane] = (q << scaleBits) + (x - q * f) + start[r]!;
   }
   if (lanes === 4) {
-    let x0 = states[0]!, x1 = states[1]!, x2 = states[2]!, x3 = states[3]!;
+    let x0 = states[0]!,
+      x1 = states[1]!,
+      x2 = states[2]!,
+      x3 = states[3]!;
     for (; i >= 3; i -= 4) {
-      let r = ranks[i]!, f = freq[r]!, q = 0;
-      w = (((f << shift) - 1 - x3) >>> 31); buf[p - 1] = x3 & 0xff; buf[p - 2] = (x3 >>> 8) & 0xff; p -= w << 1; x3 >>>= w << 4;
-      q = (x3 / f) | 0; x3 = (q << scaleBits) + (x3 - q * f) + start[r]!;
-      r = ranks[i - 1]!; f = freq[r]!;
-      w = (((f << shift) - 1 - x2) >>> 31); buf[p - 1] = x2 & 0xff; buf[p - 2] = (x2 >>> 8) & 0xff; p -= w << 1; x2 >>>= w << 4;
-      q = (x2 / f) | 0; x2 = (q << scaleBits) + (x2 - q * f) + start[r]!;
-      r = ranks[i - 2]!; f = freq[r]!;
-      w = (((f << shift) - 1 - x1) >>> 31); buf[p - 1] = x1 & 0xff; buf[p - 2] = (x1 >>> 8) & 0xff; p -= w << 1; x1 >>>= w << 4;
-      q = (x1 / f) | 0; x1 = (q << scaleBits) + (x1 - q * f) + start[r]!;
-      r = ranks[i - 3]!; f = freq[r]!;
-      w = (((f << shift) - 1 - x0) >>> 31); buf[p - 1] = x0 & 0xff; buf[p - 2] = (x0 >>> 8) & 0xff; p -= w << 1; x0 >>>= w << 4;
-      q = (x0 / f) | 0; x0 = (q << scaleBits) + (x0 - q * f) + start[r]!;
+      let r = ranks[i]!,
+        f = freq[r]!,
+        q = 0;
+      w = ((f << shift) - 1 - x3) >>> 31;
+      buf[p - 1] = x3 & 0xff;
+      buf[p - 2] = (x3 >>> 8) & 0xff;
+      p -= w << 1;
+      x3 >>>= w << 4;
+      q = (x3 / f) | 0;
+      x3 = (q << scaleBits) + (x3 - q * f) + start[r]!;
+      r = ranks[i - 1]!;
+      f = freq[r]!;
+      w = ((f << shift) - 1 - x2) >>> 31;
+      buf[p - 1] = x2 & 0xff;
+      buf[p - 2] = (x2 >>> 8) & 0xff;
+      p -= w << 1;
+      x2 >>>= w << 4;
+      q = (x2 / f) | 0;
+      x2 = (q << scaleBits) + (x2 - q * f) + start[r]!;
+      r = ranks[i - 2]!;
+      f = freq[r]!;
+      w = ((f << shift) - 1 - x1) >>> 31;
+      buf[p - 1] = x1 & 0xff;
+      buf[p - 2] = (x1 >>> 8) & 0xff;
+      p -= w << 1;
+      x1 >>>= w << 4;
+      q = (x1 / f) | 0;
+      x1 = (q << scaleBits) + (x1 - q * f) + start[r]!;
+      r = ranks[i - 3]!;
+      f = freq[r]!;
+      w = ((f << shift) - 1 - x0) >>> 31;
+      buf[p - 1] = x0 & 0xff;
+      buf[p - 2] = (x0 >>> 8) & 0xff;
+      p -= w << 1;
+      x0 >>>= w << 4;
+      q = (x0 / f) | 0;
+      x0 = (q << scaleBits) + (x0 - q * f) + start[r]!;
     }
-    states[0] = x0; states[1] = x1; states[2] = x2; states[3] = x3;
+    states[0] = x0;
+    states[1] = x1;
+    states[2] = x2;
+    states[3] = x3;
   } else {
     for (; i >= 0; i--) {
       const lane = i % lanes;
       let x = states[lane]!;
-      const r = ranks[i]!, f = freq[r]!;
-      w = (((f << shift) - 1 - x) >>> 31); buf[p - 1] = x & 0xff; buf[p - 2] = (x >>> 8) & 0xff; p -= w << 1; x >>>= w << 4;
+      const r = ranks[i]!,
+        f = freq[r]!;
+      w = ((f << shift) - 1 - x) >>> 31;
+      buf[p - 1] = x & 0xff;
+      buf[p - 2] = (x >>> 8) & 0xff;
+      p -= w << 1;
+      x >>>= w << 4;
       const q = (x / f) | 0;
       states[lane] = (q << scaleBits) + (x - q * f) + start[r]!;
     }
   }
   for (let lane = lanes - 1; lane >= 0; lane--) {
     const x = states[lane]!;
-    buf[--p] = x & 0xff; buf[--p] = (x >>> 8) & 0xff; buf[--p] = (x >>> 16) & 0xff; buf[--p] = x >>> 24;
+    buf[--p] = x & 0xff;
+    buf[--p] = (x >>> 8) & 0xff;
+    buf[--p] = (x >>> 16) & 0xff;
+    buf[--p] = x >>> 24;
   }
   return buf.slice(p);
 }
@@ -188,17 +251,24 @@ export function buildDecodeTable(values: Uint32Array, freq: Uint32Array, scaleBi
     const packed = new Int32Array(M);
     let slot = 0;
     for (let r = 0; r < freq.length; r++) {
-      const f = freq[r]!, v = values[r]!;
-      const hi = f << (32 - scaleBits) | v;
+      const f = freq[r]!,
+        v = values[r]!;
+      const hi = (f << (32 - scaleBits)) | v;
       for (let j = 0; j < f; j++) packed[slot++] = hi | (j << valueBits);
     }
     return { scaleBits, valueBits, packed, symbol: new Uint32Array(0), info: new Uint32Array(0) };
   }
-  const symbol = new Uint32Array(M), info = new Uint32Array(M);
+  const symbol = new Uint32Array(M),
+    info = new Uint32Array(M);
   let slot = 0;
   for (let r = 0; r < freq.length; r++) {
-    const f = freq[r]!, v = values[r]!;
-    for (let j = 0; j < f; j++) { symbol[slot] = v; info[slot] = ((f << 16) | j) >>> 0; slot++; }
+    const f = freq[r]!,
+      v = values[r]!;
+    for (let j = 0; j < f; j++) {
+      symbol[slot] = v;
+      info[slot] = ((f << 16) | j) >>> 0;
+      slot++;
+    }
   }
   return { scaleBits, valueBits, packed: null, symbol, info };
 }
@@ -215,7 +285,8 @@ export function ransDecode(payload: Uint8Array, from: number, to: number, t: Dec
   // The branchless renormalisation reads one word ahead even when it does not consume it: read
   // in place when two bytes follow the payload (a stream's CRC does), else from a zero-padded
   // copy. Bytes past `to` are never consumed without the final checks failing.
-  let buf = payload, p = from;
+  let buf = payload,
+    p = from;
   if (to + 2 > payload.length) {
     buf = new Uint8Array(len + 2);
     buf.set(payload.subarray(from, to));
@@ -242,29 +313,54 @@ export function ransDecode(payload: Uint8Array, from: number, to: number, t: Dec
  */
 
 function decodePacked(buf: Uint8Array, p: number, end: number, t: DecodeTable, lanes: number, states: Int32Array, out: Uint32Array): boolean {
-  const n = out.length, scale = t.scaleBits, mask = (1 << scale) - 1, fShift = 32 - scale, vBits = t.valueBits;
-  const vMask = (1 << vBits) - 1, bMask = mask;
+  const n = out.length,
+    scale = t.scaleBits,
+    mask = (1 << scale) - 1,
+    fShift = 32 - scale,
+    vBits = t.valueBits;
+  const vMask = (1 << vBits) - 1,
+    bMask = mask;
   const tab = t.packed!;
   let i = 0;
   if (lanes === 4) {
-    let x0 = states[0]!, x1 = states[1]!, x2 = states[2]!, x3 = states[3]!, e = 0, r = 0;
+    let x0 = states[0]!,
+      x1 = states[1]!,
+      x2 = states[2]!,
+      x3 = states[3]!,
+      e = 0,
+      r = 0;
     for (; i + 4 <= n; i += 4) {
-      e = tab[x0 & mask]!; out[i] = e & vMask;
+      e = tab[x0 & mask]!;
+      out[i] = e & vMask;
       x0 = Math.imul(e >>> fShift, x0 >>> scale) + ((e >>> vBits) & bMask);
-      r = (x0 - RANS_L) >>> 31; x0 = (x0 << (r << 4)) | (((buf[p]! << 8) | buf[p + 1]!) & -r); p += r << 1;
-      e = tab[x1 & mask]!; out[i + 1] = e & vMask;
+      r = (x0 - RANS_L) >>> 31;
+      x0 = (x0 << (r << 4)) | (((buf[p]! << 8) | buf[p + 1]!) & -r);
+      p += r << 1;
+      e = tab[x1 & mask]!;
+      out[i + 1] = e & vMask;
       x1 = Math.imul(e >>> fShift, x1 >>> scale) + ((e >>> vBits) & bMask);
-      r = (x1 - RANS_L) >>> 31; x1 = (x1 << (r << 4)) | (((buf[p]! << 8) | buf[p + 1]!) & -r); p += r << 1;
-      e = tab[x2 & mask]!; out[i + 2] = e & vMask;
+      r = (x1 - RANS_L) >>> 31;
+      x1 = (x1 << (r << 4)) | (((buf[p]! << 8) | buf[p + 1]!) & -r);
+      p += r << 1;
+      e = tab[x2 & mask]!;
+      out[i + 2] = e & vMask;
       x2 = Math.imul(e >>> fShift, x2 >>> scale) + ((e >>> vBits) & bMask);
-      r = (x2 - RANS_L) >>> 31; x2 = (x2 << (r << 4)) | (((buf[p]! << 8) | buf[p + 1]!) & -r); p += r << 1;
-      e = tab[x3 & mask]!; out[i + 3] = e & vMask;
+      r = (x2 - RANS_L) >>> 31;
+      x2 = (x2 << (r << 4)) | (((buf[p]! << 8) | buf[p + 1]!) & -r);
+      p += r << 1;
+      e = tab[x3 & mask]!;
+      out[i + 3] = e & vMask;
       x3 = Math.imul(e >>> fShift, x3 >>> scale) + ((e >>> vBits) & bMask);
-      r = (x3 - RANS_L) >>> 31; x3 = (x3 << (r << 4)) | (((buf[p]! << 8) | buf[p + 1]!) & -r); p += r << 1;
+      r = (x3 - RANS_L) >>> 31;
+      x3 = (x3 << (r << 4)) | (((buf[p]! << 8) | buf[p + 1]!) & -r);
+      p += r << 1;
       // An overrun can only come from a corrupted payload; stop before p runs off the padding.
       if (p > end) return false;
     }
-    states[0] = x0; states[1] = x1; states[2] = x2; states[3] = x3;
+    states[0] = x0;
+    states[1] = x1;
+    states[2] = x2;
+    states[3] = x3;
   }
   for (; i < n; i++) {
     const lane = i % lanes;
@@ -282,32 +378,61 @@ function decodePacked(buf: Uint8Array, p: number, end: number, t: DecodeTable, l
 }
 
 function decodeWide(buf: Uint8Array, p: number, end: number, t: DecodeTable, lanes: number, states: Int32Array, out: Uint32Array): boolean {
-  const n = out.length, scale = t.scaleBits, mask = (1 << scale) - 1;
-  const sym = t.symbol, info = t.info;
+  const n = out.length,
+    scale = t.scaleBits,
+    mask = (1 << scale) - 1;
+  const sym = t.symbol,
+    info = t.info;
   let i = 0;
   if (lanes === 4) {
-    let x0 = states[0]!, x1 = states[1]!, x2 = states[2]!, x3 = states[3]!, s = 0, e = 0, r = 0;
+    let x0 = states[0]!,
+      x1 = states[1]!,
+      x2 = states[2]!,
+      x3 = states[3]!,
+      s = 0,
+      e = 0,
+      r = 0;
     for (; i + 4 <= n; i += 4) {
-      s = x0 & mask; e = info[s]!; out[i] = sym[s]!;
+      s = x0 & mask;
+      e = info[s]!;
+      out[i] = sym[s]!;
       x0 = Math.imul(e >>> 16, x0 >>> scale) + (e & 0xffff);
-      r = (x0 - RANS_L) >>> 31; x0 = (x0 << (r << 4)) | (((buf[p]! << 8) | buf[p + 1]!) & -r); p += r << 1;
-      s = x1 & mask; e = info[s]!; out[i + 1] = sym[s]!;
+      r = (x0 - RANS_L) >>> 31;
+      x0 = (x0 << (r << 4)) | (((buf[p]! << 8) | buf[p + 1]!) & -r);
+      p += r << 1;
+      s = x1 & mask;
+      e = info[s]!;
+      out[i + 1] = sym[s]!;
       x1 = Math.imul(e >>> 16, x1 >>> scale) + (e & 0xffff);
-      r = (x1 - RANS_L) >>> 31; x1 = (x1 << (r << 4)) | (((buf[p]! << 8) | buf[p + 1]!) & -r); p += r << 1;
-      s = x2 & mask; e = info[s]!; out[i + 2] = sym[s]!;
+      r = (x1 - RANS_L) >>> 31;
+      x1 = (x1 << (r << 4)) | (((buf[p]! << 8) | buf[p + 1]!) & -r);
+      p += r << 1;
+      s = x2 & mask;
+      e = info[s]!;
+      out[i + 2] = sym[s]!;
       x2 = Math.imul(e >>> 16, x2 >>> scale) + (e & 0xffff);
-      r = (x2 - RANS_L) >>> 31; x2 = (x2 << (r << 4)) | (((buf[p]! << 8) | buf[p + 1]!) & -r); p += r << 1;
-      s = x3 & mask; e = info[s]!; out[i + 3] = sym[s]!;
+      r = (x2 - RANS_L) >>> 31;
+      x2 = (x2 << (r << 4)) | (((buf[p]! << 8) | buf[p + 1]!) & -r);
+      p += r << 1;
+      s = x3 & mask;
+      e = info[s]!;
+      out[i + 3] = sym[s]!;
       x3 = Math.imul(e >>> 16, x3 >>> scale) + (e & 0xffff);
-      r = (x3 - RANS_L) >>> 31; x3 = (x3 << (r << 4)) | (((buf[p]! << 8) | buf[p + 1]!) & -r); p += r << 1;
+      r = (x3 - RANS_L) >>> 31;
+      x3 = (x3 << (r << 4)) | (((buf[p]! << 8) | buf[p + 1]!) & -r);
+      p += r << 1;
       if (p > end) return false;
     }
-    states[0] = x0; states[1] = x1; states[2] = x2; states[3] = x3;
+    states[0] = x0;
+    states[1] = x1;
+    states[2] = x2;
+    states[3] = x3;
   }
   for (; i < n; i++) {
     const lane = i % lanes;
     let x = states[lane]!;
-    const s = x & mask, e = info[s]!;
+    const s = x & mask,
+      e = info[s]!;
     out[i] = sym[s]!;
     x = Math.imul(e >>> 16, x >>> scale) + (e & 0xffff);
     const r = (x - RANS_L) >>> 31;

@@ -16,7 +16,10 @@ import { MAX_LANES, MAX_SCALE_BITS, buildDecodeTable, normalizeFrequencies, payl
  * The writer picks the mode, layout and precision whose section is shortest (tables counted).
  */
 
-const MODE_RANS = 0, MODE_ONE = 1, MODE_RAW = 2, MODE_EMPTY = 3;
+const MODE_RANS = 0,
+  MODE_ONE = 1,
+  MODE_RAW = 2,
+  MODE_EMPTY = 3;
 
 /** Options of {@link writeSection}. */
 export interface SectionOptions {
@@ -37,18 +40,29 @@ export function histogram(values: Uint32Array): { symbols: Uint32Array; counts: 
     for (let i = 0; i < n; i++) h[values[i]!]!++;
     let k = 0;
     for (let s = 0; s <= max; s++) if (h[s]! > 0) k++;
-    const symbols = new Uint32Array(k), counts = new Float64Array(k);
+    const symbols = new Uint32Array(k),
+      counts = new Float64Array(k);
     k = 0;
-    for (let s = 0; s <= max; s++) if (h[s]! > 0) { symbols[k] = s; counts[k++] = h[s]!; }
+    for (let s = 0; s <= max; s++)
+      if (h[s]! > 0) {
+        symbols[k] = s;
+        counts[k++] = h[s]!;
+      }
     return { symbols, counts };
   }
   const sorted = Uint32Array.from(values).sort();
   let k = 1;
   for (let i = 1; i < n; i++) if (sorted[i] !== sorted[i - 1]) k++;
-  const symbols = new Uint32Array(k), counts = new Float64Array(k);
-  k = 0; symbols[0] = sorted[0]!; counts[0] = 1;
+  const symbols = new Uint32Array(k),
+    counts = new Float64Array(k);
+  k = 0;
+  symbols[0] = sorted[0]!;
+  counts[0] = 1;
   for (let i = 1; i < n; i++) {
-    if (sorted[i] !== sorted[i - 1]) { symbols[++k] = sorted[i]!; counts[k] = 0; }
+    if (sorted[i] !== sorted[i - 1]) {
+      symbols[++k] = sorted[i]!;
+      counts[k] = 0;
+    }
     counts[k]!++;
   }
   return { symbols, counts };
@@ -56,12 +70,18 @@ export function histogram(values: Uint32Array): { symbols: Uint32Array; counts: 
 
 export function varintBytes(v: number): number {
   let b = 1;
-  while (v >= 0x80) { v = Math.floor(v / 0x80); b++; }
+  while (v >= 0x80) {
+    v = Math.floor(v / 0x80);
+    b++;
+  }
   return b;
 }
 export function bitLength(v: number): number {
   let b = 0;
-  while (v > 0) { b++; v = Math.floor(v / 2); }
+  while (v > 0) {
+    b++;
+    v = Math.floor(v / 2);
+  }
   return b;
 }
 
@@ -72,7 +92,11 @@ export function lanesFor(n: number, maxLanes: number): number {
 }
 
 /** A precision and its normalised frequencies; `bytes` estimates table plus payload. */
-export interface Plan { scaleBits: number; freq: Uint32Array; bytes: number }
+export interface Plan {
+  scaleBits: number;
+  freq: Uint32Array;
+  bytes: number;
+}
 
 /** The cheapest precision for this histogram: table bytes plus estimated payload bytes. */
 export function planRans(counts: Float64Array, opts: SectionOptions, lanes: number): Plan | null {
@@ -93,10 +117,16 @@ export function planRans(counts: Float64Array, opts: SectionOptions, lanes: numb
 /** Appends the section coding `values` (all below `alphabetSize`) to `w`. */
 export function writeSection(w: ByteWriter, values: Uint32Array, alphabetSize: number, opts: SectionOptions): void {
   const n = values.length;
-  if (n === 0) { w.u8(MODE_EMPTY); return; }
+  if (n === 0) {
+    w.u8(MODE_EMPTY);
+    return;
+  }
   const { symbols, counts } = histogram(values);
   const k = symbols.length;
-  if (k === 1) { w.u8(MODE_ONE).varint(symbols[0]!); return; }
+  if (k === 1) {
+    w.u8(MODE_ONE).varint(symbols[0]!);
+    return;
+  }
   const width = bitLength(alphabetSize - 1);
   const rawBytes = Math.ceil((n * width) / 8);
   const lanes = lanesFor(n, opts.maxLanes);
@@ -107,12 +137,20 @@ export function writeSection(w: ByteWriter, values: Uint32Array, alphabetSize: n
   const span = symbols[k - 1]! - symbols[0]! + 1;
   const bitmapBytes = varintBytes(symbols[0]!) + varintBytes(span) + Math.ceil(span / 8);
   const setBytes = Math.min(gapBytes, bitmapBytes);
-  if (!plan || 2 + varintBytes(k - 2) + setBytes + plan.bytes >= rawBytes) { writeRaw(w, values, width); return; }
+  if (!plan || 2 + varintBytes(k - 2) + setBytes + plan.bytes >= rawBytes) {
+    writeRaw(w, values, width);
+    return;
+  }
   const bitmap = bitmapBytes < gapBytes;
-  w.u8(MODE_RANS | (bitmap ? 4 : 0) | ((lanes - 1) << 3)).u8(plan.scaleBits).varint(k - 2);
+  w.u8(MODE_RANS | (bitmap ? 4 : 0) | ((lanes - 1) << 3))
+    .u8(plan.scaleBits)
+    .varint(k - 2);
   if (bitmap) {
     const bits = new Uint8Array(Math.ceil(span / 8));
-    for (let i = 0; i < k; i++) { const j = symbols[i]! - symbols[0]!; bits[j >> 3]! |= 1 << (j & 7); }
+    for (let i = 0; i < k; i++) {
+      const j = symbols[i]! - symbols[0]!;
+      bits[j >> 3]! |= 1 << (j & 7);
+    }
     w.varint(symbols[0]!).varint(span).bytes(bits);
   } else {
     w.varint(symbols[0]!);
@@ -126,15 +164,20 @@ export function writeSection(w: ByteWriter, values: Uint32Array, alphabetSize: n
   const start = new Uint32Array(k);
   for (let i = 1; i < k; i++) start[i] = start[i - 1]! + freq[i - 1]!;
   if (maxV < 1 << 20) {
-    f = new Uint32Array(maxV + 1); c = new Uint32Array(maxV + 1);
-    for (let i = 0; i < k; i++) { f[symbols[i]!] = freq[i]!; c[symbols[i]!] = start[i]!; }
+    f = new Uint32Array(maxV + 1);
+    c = new Uint32Array(maxV + 1);
+    for (let i = 0; i < k; i++) {
+      f[symbols[i]!] = freq[i]!;
+      c[symbols[i]!] = start[i]!;
+    }
     coded = values;
   } else {
     const rank = new Map<number, number>();
     for (let i = 0; i < k; i++) rank.set(symbols[i]!, i);
     coded = new Uint32Array(n);
     for (let i = 0; i < n; i++) coded[i] = rank.get(values[i]!)!;
-    f = freq; c = start;
+    f = freq;
+    c = start;
   }
   const payload = ransEncode(coded, f, c, plan.scaleBits, lanes);
   w.varint(payload.length).bytes(payload);
@@ -202,13 +245,21 @@ export function readSection(r: ByteReader, n: number, alphabetSize: number): Uin
     if (span < k || first + span > alphabetSize) corrupt(`has a symbol span ${span} outside its ${alphabetSize}-symbol alphabet`);
     const bits = r.bytes(Math.ceil(span / 8));
     let j = 0;
-    for (let b = 0; b < span; b++) if (bits[b >> 3]! & (1 << (b & 7))) { if (j === k) corrupt("has more symbols in its bitmap than declared"); values[j++] = first + b; }
+    for (let b = 0; b < span; b++)
+      if (bits[b >> 3]! & (1 << (b & 7))) {
+        if (j === k) corrupt("has more symbols in its bitmap than declared");
+        values[j++] = first + b;
+      }
     if (j !== k || values[0] !== first || values[k - 1] !== first + span - 1) corrupt("has a symbol bitmap that does not match its count");
     if (span & 7 && bits[bits.length - 1]! >> (span & 7)) corrupt("has non-zero bitmap padding");
   } else {
     values[0] = first;
     let v = first;
-    for (let i = 1; i < k; i++) { v += r.varint() + 1; if (v >= alphabetSize) break; values[i] = v; }
+    for (let i = 1; i < k; i++) {
+      v += r.varint() + 1;
+      if (v >= alphabetSize) break;
+      values[i] = v;
+    }
     if (v >= alphabetSize) corrupt(`has a symbol outside its ${alphabetSize}-symbol alphabet`);
   }
   const freq = new Uint32Array(k);

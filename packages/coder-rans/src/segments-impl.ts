@@ -28,22 +28,30 @@ export function ransEncodeSegments(segs: readonly EncodeSegment[], lanes: number
   let g = total;
   for (let k = segs.length - 1; k >= 0; k--) {
     const { values, freq, start, scaleBits } = segs[k]!;
-    const n = values.length, shift = 31 - scaleBits;
+    const n = values.length,
+      shift = 31 - scaleBits;
     g -= n;
     // Same branchless step as ransEncode: w = 1 when x ≥ f << shift, then a word is emitted.
     for (let i = n - 1; i >= 0; i--) {
       const lane = (g + i) & laneMask;
       let x = states[lane]!;
-      const r = values[i]!, f = freq[r]!;
-      const w = (((f << shift) - 1 - x) >>> 31);
-      buf[p - 1] = x & 0xff; buf[p - 2] = (x >>> 8) & 0xff; p -= w << 1; x >>>= w << 4;
+      const r = values[i]!,
+        f = freq[r]!;
+      const w = ((f << shift) - 1 - x) >>> 31;
+      buf[p - 1] = x & 0xff;
+      buf[p - 2] = (x >>> 8) & 0xff;
+      p -= w << 1;
+      x >>>= w << 4;
       const q = (x / f) | 0;
       states[lane] = (q << scaleBits) + (x - q * f) + start[r]!;
     }
   }
   for (let lane = lanes - 1; lane >= 0; lane--) {
     const x = states[lane]!;
-    buf[--p] = x & 0xff; buf[--p] = (x >>> 8) & 0xff; buf[--p] = (x >>> 16) & 0xff; buf[--p] = x >>> 24;
+    buf[--p] = x & 0xff;
+    buf[--p] = (x >>> 8) & 0xff;
+    buf[--p] = (x >>> 16) & 0xff;
+    buf[--p] = x >>> 24;
   }
   return buf.slice(p);
 }
@@ -67,7 +75,8 @@ export interface SegmentReader {
 export function openSegments(payload: Uint8Array, from: number, to: number, lanes: number): SegmentReader | null {
   const len = to - from;
   if (len < 4 * lanes || len % 2 !== 0) return null;
-  let buf = payload, p = from;
+  let buf = payload,
+    p = from;
   if (to + 2 > payload.length) {
     buf = new Uint8Array(len + 2);
     buf.set(payload.subarray(from, to));
@@ -90,11 +99,17 @@ export function openSegments(payload: Uint8Array, from: number, to: number, lane
  */
 export function decodeSegment(s: SegmentReader, t: DecodeTable, out: Uint32Array): boolean {
   const { buf, end, states } = s;
-  const n = out.length, scale = t.scaleBits, mask = (1 << scale) - 1, laneMask = s.lanes - 1;
+  const n = out.length,
+    scale = t.scaleBits,
+    mask = (1 << scale) - 1,
+    laneMask = s.lanes - 1;
   let p = s.p;
   const base = s.done;
   if (t.packed) {
-    const tab = t.packed, fShift = 32 - scale, vBits = t.valueBits, vMask = (1 << vBits) - 1;
+    const tab = t.packed,
+      fShift = 32 - scale,
+      vBits = t.valueBits,
+      vMask = (1 << vBits) - 1;
     for (let i = 0; i < n; i++) {
       const lane = (base + i) & laneMask;
       let x = states[lane]!;
@@ -108,11 +123,13 @@ export function decodeSegment(s: SegmentReader, t: DecodeTable, out: Uint32Array
       states[lane] = x;
     }
   } else {
-    const sym = t.symbol, info = t.info;
+    const sym = t.symbol,
+      info = t.info;
     for (let i = 0; i < n; i++) {
       const lane = (base + i) & laneMask;
       let x = states[lane]!;
-      const sl = x & mask, e = info[sl]!;
+      const sl = x & mask,
+        e = info[sl]!;
       out[i] = sym[sl]!;
       x = Math.imul(e >>> 16, x >>> scale) + (e & 0xffff);
       const r = (x - RANS_L) >>> 31;

@@ -92,8 +92,10 @@ export function decodeRansStream(bytes: Uint8Array, limits: DecodeLimits = {}): 
   const gk = r.u8();
   const gp = r.varint();
   let grouping: Grouping;
-  if (gk === 0) { if (gp !== 0) corrupt(`has a grouping parameter ${gp} for a per-tensor grouping`); grouping = { kind: "tensor" }; }
-  else if (gk === 1) {
+  if (gk === 0) {
+    if (gp !== 0) corrupt(`has a grouping parameter ${gp} for a per-tensor grouping`);
+    grouping = { kind: "tensor" };
+  } else if (gk === 1) {
     if (gp >= nd) corrupt(`has channel axis ${gp} for ${nd} dimensions`);
     grouping = { kind: "channel", axis: gp };
   } else if (gk === 2) {

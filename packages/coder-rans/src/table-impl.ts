@@ -55,11 +55,16 @@ export function writeTable(w: ByteWriter, t: Table): void {
   const k = symbols.length;
   const set = setBytes(symbols);
   const bitmap = set.bitmap < set.gaps;
-  w.u8(t.scaleBits | (bitmap ? 16 : 0)).varint(k - 2).varint(symbols[0]!);
+  w.u8(t.scaleBits | (bitmap ? 16 : 0))
+    .varint(k - 2)
+    .varint(symbols[0]!);
   if (bitmap) {
     const span = symbols[k - 1]! - symbols[0]! + 1;
     const bits = new Uint8Array(Math.ceil(span / 8));
-    for (let i = 0; i < k; i++) { const j = symbols[i]! - symbols[0]!; bits[j >> 3]! |= 1 << (j & 7); }
+    for (let i = 0; i < k; i++) {
+      const j = symbols[i]! - symbols[0]!;
+      bits[j >> 3]! |= 1 << (j & 7);
+    }
     w.varint(span).bytes(bits);
   } else {
     for (let i = 1; i < k; i++) w.varint(symbols[i]! - symbols[i - 1]! - 1);
@@ -89,13 +94,20 @@ export function readTable(r: ByteReader, alphabetSize: number): Table {
     if (span < k || first + span > alphabetSize) corrupt(`has a symbol span ${span} outside its ${alphabetSize}-symbol alphabet`);
     const bits = r.bytes(Math.ceil(span / 8));
     let j = 0;
-    for (let b = 0; b < span; b++) if (bits[b >> 3]! & (1 << (b & 7))) { if (j === k) corrupt("has more symbols in its bitmap than declared"); symbols[j++] = first + b; }
+    for (let b = 0; b < span; b++)
+      if (bits[b >> 3]! & (1 << (b & 7))) {
+        if (j === k) corrupt("has more symbols in its bitmap than declared");
+        symbols[j++] = first + b;
+      }
     if (j !== k || symbols[0] !== first || symbols[k - 1] !== first + span - 1) corrupt("has a symbol bitmap that does not match its count");
     if (span & 7 && bits[bits.length - 1]! >> (span & 7)) corrupt("has non-zero bitmap padding");
   } else {
     symbols[0] = first;
     let v = first;
-    for (let i = 1; i < k && v < alphabetSize; i++) { v += r.varint() + 1; symbols[i] = v; }
+    for (let i = 1; i < k && v < alphabetSize; i++) {
+      v += r.varint() + 1;
+      symbols[i] = v;
+    }
     if (v >= alphabetSize) corrupt(`has a symbol outside its ${alphabetSize}-symbol alphabet`);
   }
   const freq = new Uint32Array(k);

@@ -52,7 +52,11 @@ export class BitReader {
   private pos: number;
   private acc = 0;
   private nacc = 0;
-  constructor(private readonly buf: Uint8Array, start = 0, private readonly end = buf.length) {
+  constructor(
+    private readonly buf: Uint8Array,
+    start = 0,
+    private readonly end = buf.length,
+  ) {
     this.pos = start;
   }
   private fill(n: number): void {
@@ -90,7 +94,7 @@ export class BitReader {
   }
   /** True if more bits were consumed than the buffer holds. */
   get overrun(): boolean {
-    return (this.pos - this.nacc / 8) > this.end;
+    return this.pos - this.nacc / 8 > this.end;
   }
   /** Bytes consumed so far (rounded up to whole bytes). */
   get bytePosition(): number {

@@ -25,7 +25,9 @@ export class ByteWriter {
     this.view = new DataView(this.buf.buffer);
   }
   /** Bytes written so far. */
-  get length(): number { return this.partBytes + this.pos; }
+  get length(): number {
+    return this.partBytes + this.pos;
+  }
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     let cap = this.buf.length * 2;
@@ -35,20 +37,53 @@ export class ByteWriter {
     this.buf = next;
     this.view = new DataView(next.buffer);
   }
-  u8(v: number): this { this.ensure(1); this.buf[this.pos++] = v; return this; }
-  u16(v: number): this { this.ensure(2); this.view.setUint16(this.pos, v, true); this.pos += 2; return this; }
-  u32(v: number): this { this.ensure(4); this.view.setUint32(this.pos, v >>> 0, true); this.pos += 4; return this; }
-  f32(v: number): this { this.ensure(4); this.view.setFloat32(this.pos, v, true); this.pos += 4; return this; }
-  f64(v: number): this { this.ensure(8); this.view.setFloat64(this.pos, v, true); this.pos += 8; return this; }
+  u8(v: number): this {
+    this.ensure(1);
+    this.buf[this.pos++] = v;
+    return this;
+  }
+  u16(v: number): this {
+    this.ensure(2);
+    this.view.setUint16(this.pos, v, true);
+    this.pos += 2;
+    return this;
+  }
+  u32(v: number): this {
+    this.ensure(4);
+    this.view.setUint32(this.pos, v >>> 0, true);
+    this.pos += 4;
+    return this;
+  }
+  f32(v: number): this {
+    this.ensure(4);
+    this.view.setFloat32(this.pos, v, true);
+    this.pos += 4;
+    return this;
+  }
+  f64(v: number): this {
+    this.ensure(8);
+    this.view.setFloat64(this.pos, v, true);
+    this.pos += 8;
+    return this;
+  }
   /** Unsigned LEB128 varint (values < 2^53). */
   varint(v: number): this {
     this.ensure(8);
-    while (v >= 0x80) { this.buf[this.pos++] = (v % 0x80) | 0x80; v = Math.floor(v / 0x80); this.ensure(1); }
+    while (v >= 0x80) {
+      this.buf[this.pos++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+      this.ensure(1);
+    }
     this.buf[this.pos++] = v;
     return this;
   }
   /** Appends a copy of `b`. */
-  bytes(b: Uint8Array): this { this.ensure(b.length); this.buf.set(b, this.pos); this.pos += b.length; return this; }
+  bytes(b: Uint8Array): this {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+    return this;
+  }
   /**
    * Appends `b` by reference: it is copied once, by {@link finish}. The caller must not change
    * `b` before then (coded streams are never changed once returned).
@@ -67,11 +102,18 @@ export class ByteWriter {
     return this;
   }
   /** Length-prefixed UTF-8 string. */
-  str(s: string): this { const b = UTF8.encode(s); this.varint(b.length); return this.bytes(b); }
+  str(s: string): this {
+    const b = UTF8.encode(s);
+    this.varint(b.length);
+    return this.bytes(b);
+  }
   /** Float32 array, raw little-endian. */
   f32array(a: Float32Array): this {
     this.ensure(a.length * 4);
-    for (let i = 0; i < a.length; i++) { this.view.setFloat32(this.pos, a[i]!, true); this.pos += 4; }
+    for (let i = 0; i < a.length; i++) {
+      this.view.setFloat32(this.pos, a[i]!, true);
+      this.pos += 4;
+    }
     return this;
   }
   /**
@@ -81,7 +123,10 @@ export class ByteWriter {
   finish(extra = 0): Uint8Array {
     const out = new Uint8Array(this.length + extra);
     let o = 0;
-    for (const p of this.parts) { out.set(p, o); o += p.length; }
+    for (const p of this.parts) {
+      out.set(p, o);
+      o += p.length;
+    }
     out.set(this.buf.subarray(0, this.pos), o);
     return out;
   }
@@ -91,7 +136,12 @@ export class ByteWriter {
 export class ByteReader {
   private readonly view: DataView;
   pos: number;
-  constructor(readonly buf: Uint8Array, start = 0, readonly end = buf.length, private readonly what = "stream") {
+  constructor(
+    readonly buf: Uint8Array,
+    start = 0,
+    readonly end = buf.length,
+    private readonly what = "stream",
+  ) {
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.pos = start;
   }
@@ -99,14 +149,40 @@ export class ByteReader {
   need(n: number): void {
     if (!(n >= 0) || this.pos + n > this.end) throw new DecodeError(`${this.what} is truncated (needs ${n} more bytes at offset ${this.pos}, has ${this.end - this.pos}). Re-create the file.`);
   }
-  get remaining(): number { return this.end - this.pos; }
-  u8(): number { this.need(1); return this.buf[this.pos++]!; }
-  u16(): number { this.need(2); const v = this.view.getUint16(this.pos, true); this.pos += 2; return v; }
-  u32(): number { this.need(4); const v = this.view.getUint32(this.pos, true); this.pos += 4; return v; }
-  f32(): number { this.need(4); const v = this.view.getFloat32(this.pos, true); this.pos += 4; return v; }
-  f64(): number { this.need(8); const v = this.view.getFloat64(this.pos, true); this.pos += 8; return v; }
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+  u8(): number {
+    this.need(1);
+    return this.buf[this.pos++]!;
+  }
+  u16(): number {
+    this.need(2);
+    const v = this.view.getUint16(this.pos, true);
+    this.pos += 2;
+    return v;
+  }
+  u32(): number {
+    this.need(4);
+    const v = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+  f32(): number {
+    this.need(4);
+    const v = this.view.getFloat32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+  f64(): number {
+    this.need(8);
+    const v = this.view.getFloat64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
   varint(): number {
-    let v = 0, mul = 1;
+    let v = 0,
+      mul = 1;
     for (let i = 0; i < 8; i++) {
       const b = this.u8();
       v += (b & 0x7f) * mul;
@@ -115,16 +191,27 @@ export class ByteReader {
     }
     throw new DecodeError(`${this.what} has an over-long varint at offset ${this.pos}. The file is corrupted.`);
   }
-  bytes(n: number): Uint8Array { this.need(n); const b = this.buf.subarray(this.pos, this.pos + n); this.pos += n; return b; }
+  bytes(n: number): Uint8Array {
+    this.need(n);
+    const b = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return b;
+  }
   str(): string {
     const n = this.varint();
-    try { return new TextDecoder("utf-8", { fatal: true }).decode(this.bytes(n)); }
-    catch (e) { throw new DecodeError(`${this.what} has an invalid string. The file is corrupted.`, e); }
+    try {
+      return new TextDecoder("utf-8", { fatal: true }).decode(this.bytes(n));
+    } catch (e) {
+      throw new DecodeError(`${this.what} has an invalid string. The file is corrupted.`, e);
+    }
   }
   f32array(n: number): Float32Array {
     this.need(n * 4);
     const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) { out[i] = this.view.getFloat32(this.pos, true); this.pos += 4; }
+    for (let i = 0; i < n; i++) {
+      out[i] = this.view.getFloat32(this.pos, true);
+      this.pos += 4;
+    }
     return out;
   }
 }

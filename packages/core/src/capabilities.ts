@@ -102,11 +102,16 @@ export interface ModelProbe {
 export function hasCapability(probe: ModelProbe | undefined, cap: Capability): boolean {
   if (!probe) return false;
   switch (cap) {
-    case "forward": return probe.forward !== undefined;
-    case "layerInputs": return probe.layerInputs !== undefined;
-    case "hessianDiagonal": return probe.hessian !== undefined;
-    case "optimizerMoments": return probe.optimizer !== undefined;
-    case "dataset": return probe.testSet !== undefined;
+    case "forward":
+      return probe.forward !== undefined;
+    case "layerInputs":
+      return probe.layerInputs !== undefined;
+    case "hessianDiagonal":
+      return probe.hessian !== undefined;
+    case "optimizerMoments":
+      return probe.optimizer !== undefined;
+    case "dataset":
+      return probe.testSet !== undefined;
   }
 }
 

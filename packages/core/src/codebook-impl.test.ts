@@ -12,15 +12,17 @@ import { shapeSize } from "./tensor.js";
 const fround = Math.fround;
 
 /** A tensor layout: shape + grouping (tensor, channel along a random axis, or groups). */
-const layoutArb = fc.record({
-  shape: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 3 }),
-  kind: fc.constantFrom("tensor", "channel", "group"),
-  axisSeed: fc.nat(),
-  size: fc.integer({ min: 1, max: 10 }),
-}).map(({ shape, kind, axisSeed, size }): { shape: number[]; grouping: Grouping } => ({
-  shape,
-  grouping: kind === "tensor" ? { kind } : kind === "channel" ? { kind, axis: axisSeed % shape.length } : { kind: "group", size },
-}));
+const layoutArb = fc
+  .record({
+    shape: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 3 }),
+    kind: fc.constantFrom("tensor", "channel", "group"),
+    axisSeed: fc.nat(),
+    size: fc.integer({ min: 1, max: 10 }),
+  })
+  .map(({ shape, kind, axisSeed, size }): { shape: number[]; grouping: Grouping } => ({
+    shape,
+    grouping: kind === "tensor" ? { kind } : kind === "channel" ? { kind, axis: axisSeed % shape.length } : { kind: "group", size },
+  }));
 
 function paramsFor(rng: Rng, n: number, f: () => number): Float32Array {
   const a = new Float32Array(n);
@@ -56,7 +58,10 @@ function checkRoundTrip(t: QuantizedTensor, cb: Codebook): void {
   const survivors = new Set(pos ?? []);
   let k = 0;
   for (let i = 0; i < dense.length; i++) {
-    if (pos && !survivors.has(i)) { expect(Object.is(dense[i], 0)).toBe(true); continue; }
+    if (pos && !survivors.has(i)) {
+      expect(Object.is(dense[i], 0)).toBe(true);
+      continue;
+    }
     expect(dense[i]).toBe(expected(cb, t.codes[k]!, all[i]!));
     k++;
   }
@@ -65,10 +70,8 @@ function checkRoundTrip(t: QuantizedTensor, cb: Codebook): void {
 
 describe("dequantize / requantize", () => {
   it("levels: decode is levels[q]; distinct levels re-quantize to their codes; values go to the nearest level", () => {
-    fc.assert(fc.property(
-      fc.uniqueArray(fc.float({ min: -100, max: 100, noNaN: true }).map(fround), { minLength: 1, maxLength: 40, comparator: (a, b) => a === b }),
-      layoutArb, fc.nat(), fc.boolean(),
-      (lv, { shape, grouping }, seed, sparse) => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.float({ min: -100, max: 100, noNaN: true }).map(fround), { minLength: 1, maxLength: 40, comparator: (a, b) => a === b }), layoutArb, fc.nat(), fc.boolean(), (lv, { shape, grouping }, seed, sparse) => {
         const cb: LevelsCodebook = { kind: "levels", id: "t", levels: Float32Array.from(lv) };
         const rng = new Rng(seed);
         checkRoundTrip(tensorOf(shape, grouping, cb, rng, sparse), cb);
@@ -80,8 +83,9 @@ describe("dequantize / requantize", () => {
           const d = Math.abs(v - cb.levels[out[i]!]!);
           for (const l of cb.levels) expect(d).toBeLessThanOrEqual(Math.abs(v - l));
         });
-      },
-    ), { numRuns: 150, seed: 1 });
+      }),
+      { numRuns: 150, seed: 1 },
+    );
     const cb: LevelsCodebook = { kind: "levels", id: "t", levels: Float32Array.from([1, -1, 0]) };
     const out = new Uint32Array(2);
     requantizeValues(cb, Float32Array.from([0.5, -0.5]), null, out);
@@ -89,23 +93,29 @@ describe("dequantize / requantize", () => {
   });
 
   it("affine: per tensor, per channel and per group re-quantize to the stored codes; out-of-range values clamp", () => {
-    fc.assert(fc.property(layoutArb, fc.integer({ min: 1, max: 16 }), fc.nat(), fc.boolean(), fc.boolean(), ({ shape, grouping }, bits, seed, shared, sparse) => {
-      const rng = new Rng(seed);
-      const levels = 2 ** bits;
-      const groups = shared || grouping.kind === "tensor" ? 1 : groupCount(shape, grouping);
-      const cb: AffineCodebook = {
-        kind: "affine", id: "t", levels,
-        scale: paramsFor(rng, groups, () => fround(10 ** (rng.float() * 6 - 4))),
-        zeroPoint: paramsFor(rng, groups, () => rng.int(0, levels - 1)),
-      };
-      expect(codebookGroupParams(cb)).toBe(groups);
-      const t = tensorOf(shape, grouping, cb, rng, sparse);
-      checkRoundTrip(t, cb);
-      const out = new Uint32Array(2);
-      const s0 = cb.scale[0]!, z0 = cb.zeroPoint[0]!;
-      requantizeValues(cb, Float32Array.from([(-z0 - 5) * s0, (levels - z0 + 5) * s0]), null, out);
-      expect([...out]).toEqual([0, levels - 1]);
-    }), { numRuns: 200, seed: 2 });
+    fc.assert(
+      fc.property(layoutArb, fc.integer({ min: 1, max: 16 }), fc.nat(), fc.boolean(), fc.boolean(), ({ shape, grouping }, bits, seed, shared, sparse) => {
+        const rng = new Rng(seed);
+        const levels = 2 ** bits;
+        const groups = shared || grouping.kind === "tensor" ? 1 : groupCount(shape, grouping);
+        const cb: AffineCodebook = {
+          kind: "affine",
+          id: "t",
+          levels,
+          scale: paramsFor(rng, groups, () => fround(10 ** (rng.float() * 6 - 4))),
+          zeroPoint: paramsFor(rng, groups, () => rng.int(0, levels - 1)),
+        };
+        expect(codebookGroupParams(cb)).toBe(groups);
+        const t = tensorOf(shape, grouping, cb, rng, sparse);
+        checkRoundTrip(t, cb);
+        const out = new Uint32Array(2);
+        const s0 = cb.scale[0]!,
+          z0 = cb.zeroPoint[0]!;
+        requantizeValues(cb, Float32Array.from([(-z0 - 5) * s0, (levels - z0 + 5) * s0]), null, out);
+        expect([...out]).toEqual([0, levels - 1]);
+      }),
+      { numRuns: 200, seed: 2 },
+    );
   });
 
   it("affine with a zero scale re-quantizes everything to the zero point", () => {
@@ -116,20 +126,32 @@ describe("dequantize / requantize", () => {
   });
 
   it("grid: midrise and midtread, any parity, per channel and per group round-trip", () => {
-    fc.assert(fc.property(layoutArb, fc.integer({ min: 1, max: 300 }), fc.boolean(), fc.nat(), fc.boolean(), ({ shape, grouping }, N, midtread, seed, sparse) => {
-      const rng = new Rng(seed);
-      const groups = grouping.kind === "tensor" ? 1 : groupCount(shape, grouping);
-      const cb: GridCodebook = {
-        kind: "grid", id: "t", levels: N, xMax: fround(1 + rng.float() * 5), midtread,
-        sigma: paramsFor(rng, groups, () => fround(0.01 + rng.float())),
-        mu: paramsFor(rng, groups, () => fround((rng.float() - 0.5) * 0.1)),
-      };
-      checkRoundTrip(tensorOf(shape, grouping, cb, rng, sparse), cb);
-    }), { numRuns: 200, seed: 3 });
+    fc.assert(
+      fc.property(layoutArb, fc.integer({ min: 1, max: 300 }), fc.boolean(), fc.nat(), fc.boolean(), ({ shape, grouping }, N, midtread, seed, sparse) => {
+        const rng = new Rng(seed);
+        const groups = grouping.kind === "tensor" ? 1 : groupCount(shape, grouping);
+        const cb: GridCodebook = {
+          kind: "grid",
+          id: "t",
+          levels: N,
+          xMax: fround(1 + rng.float() * 5),
+          midtread,
+          sigma: paramsFor(rng, groups, () => fround(0.01 + rng.float())),
+          mu: paramsFor(rng, groups, () => fround((rng.float() - 0.5) * 0.1)),
+        };
+        checkRoundTrip(tensorOf(shape, grouping, cb, rng, sparse), cb);
+      }),
+      { numRuns: 200, seed: 3 },
+    );
   });
 
   it("grid levels are symmetric about μ, midtread has 0 as a level, midrise does not", () => {
-    for (const [N, midtread] of [[8, false], [16, false], [7, true], [15, true]] as const) {
+    for (const [N, midtread] of [
+      [8, false],
+      [16, false],
+      [7, true],
+      [15, true],
+    ] as const) {
       const cb: GridCodebook = { kind: "grid", id: "g", levels: N, xMax: fround(2.83), midtread, sigma: Float32Array.from([0.7]), mu: Float32Array.from([0]) };
       const codes = Uint32Array.from({ length: N }, (_, i) => i);
       const out = new Float32Array(N);

@@ -22,7 +22,8 @@ function paramIndex(len: number, g: number): number {
 export function dequantizeCodes(cb: Codebook, codes: Uint32Array, groups: Int32Array | null, out: Float32Array): void {
   const n = codes.length;
   if (cb.kind === "scaledLevels") {
-    const lv = cb.levels, s = cb.scale;
+    const lv = cb.levels,
+      s = cb.scale;
     for (let i = 0; i < n; i++) out[i] = fround(lv[codes[i]!]! * s[groups === null ? 0 : paramIndex(s.length, groups[i]!)]!);
     return;
   }
@@ -32,9 +33,11 @@ export function dequantizeCodes(cb: Codebook, codes: Uint32Array, groups: Int32A
     return;
   }
   if (cb.kind === "affine") {
-    const s = cb.scale, z = cb.zeroPoint;
+    const s = cb.scale,
+      z = cb.zeroPoint;
     if (s.length === 1 || groups === null) {
-      const s0 = s[0]!, z0 = z[0]!;
+      const s0 = s[0]!,
+        z0 = z[0]!;
       for (let i = 0; i < n; i++) out[i] = fround((codes[i]! - z0) * s0);
     } else {
       for (let i = 0; i < n; i++) {
@@ -46,7 +49,8 @@ export function dequantizeCodes(cb: Codebook, codes: Uint32Array, groups: Int32A
   }
   const step = gridStep(cb);
   const off = cb.midtread ? (cb.levels - 1) / 2 : cb.levels / 2 - 0.5;
-  const sg = cb.sigma, mg = cb.mu;
+  const sg = cb.sigma,
+    mg = cb.mu;
   // The σ = 1 levels fround((q − off)·Δ) are computed once per code, not once per element; the
   // values are identical, so the expression above is unchanged.
   if (cb.levels > Math.max(n, 1 << 16)) {
@@ -60,7 +64,8 @@ export function dequantizeCodes(cb: Codebook, codes: Uint32Array, groups: Int32A
   const unit = new Float32Array(cb.levels);
   for (let q = 0; q < cb.levels; q++) unit[q] = fround((q - off) * step);
   if (groups === null || sg.length === 1) {
-    const s0 = sg[0]!, m0 = mg[0]!;
+    const s0 = sg[0]!,
+      m0 = mg[0]!;
     for (let i = 0; i < n; i++) out[i] = fround(m0 + s0 * unit[codes[i]!]!);
     return;
   }
@@ -85,7 +90,8 @@ export function requantizeValues(cb: Codebook, values: Float32Array, groups: Int
     for (let i = 0; i < k; i++) sorted[i] = cb.levels[order[i]!]!;
     for (let i = 0; i < n; i++) {
       const v = values[i]!;
-      let lo = 0, hi = k - 1;
+      let lo = 0,
+        hi = k - 1;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
         if (sorted[mid]! < v) lo = mid + 1;
@@ -105,7 +111,8 @@ export function requantizeValues(cb: Codebook, values: Float32Array, groups: Int
     const max = cb.levels - 1;
     for (let i = 0; i < n; i++) {
       const g = groups === null ? 0 : paramIndex(cb.scale.length, groups[i]!);
-      const s = cb.scale[g]!, z = cb.zeroPoint[g]!;
+      const s = cb.scale[g]!,
+        z = cb.zeroPoint[g]!;
       let q = s === 0 ? Math.round(z) : Math.round(values[i]! / s + z);
       if (q < 0) q = 0;
       else if (q > max) q = max;
@@ -113,7 +120,8 @@ export function requantizeValues(cb: Codebook, values: Float32Array, groups: Int
     }
     return;
   }
-  const N = cb.levels, step = gridStep(cb);
+  const N = cb.levels,
+    step = gridStep(cb);
   // c(q) = q − off (see dequantizeCodes), so the nearest code is round(x/Δ + off). For even-N
   // midrise this equals ⌊x/Δ⌋ + N/2 and for odd-N midtread round(x/Δ) + (N−1)/2; unlike those
   // forms it stays an integer for the other parities too (odd-N midrise, even-N midtread).
@@ -184,7 +192,8 @@ function requantizeScaled(levels: Float32Array, scale: Float32Array, values: Flo
   for (let i = 0; i < values.length; i++) {
     const s = scale[groups === null ? 0 : paramIndex(scale.length, groups[i]!)]!;
     const v = values[i]!;
-    let lo = 0, hi = k - 1;
+    let lo = 0,
+      hi = k - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (fround(sorted[mid]! * s) < v) lo = mid + 1;

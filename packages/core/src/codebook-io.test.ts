@@ -22,18 +22,21 @@ describe("codebook serialization", () => {
       fc.double({ min: -1e6, max: 1e6, noNaN: true }).map(Math.fround),
       fc.constant(-0),
     );
-    fc.assert(fc.property(fc.integer({ min: 1, max: 40 }), fc.array(zeroPoint, { minLength: 1, maxLength: 40 }), fc.boolean(), (levels, zps, shared) => {
-      const z = shared ? zps.map(() => zps[0]!) : zps;
-      const cb: Codebook = { kind: "affine", id: "a", levels, scale: f32(z.map((_, i) => 0.01 * (i + 1))), zeroPoint: f32(z) };
-      const back = roundTrip(cb) as Extract<Codebook, { kind: "affine" }>;
-      expect(back.levels).toBe(levels);
-      expect(bitsOf(back.scale)).toEqual(bitsOf(cb.scale));
-      expect(bitsOf(back.zeroPoint)).toEqual(bitsOf(cb.zeroPoint));
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.array(zeroPoint, { minLength: 1, maxLength: 40 }), fc.boolean(), (levels, zps, shared) => {
+        const z = shared ? zps.map(() => zps[0]!) : zps;
+        const cb: Codebook = { kind: "affine", id: "a", levels, scale: f32(z.map((_, i) => 0.01 * (i + 1))), zeroPoint: f32(z) };
+        const back = roundTrip(cb) as Extract<Codebook, { kind: "affine" }>;
+        expect(back.levels).toBe(levels);
+        expect(bitsOf(back.scale)).toEqual(bitsOf(cb.scale));
+        expect(bitsOf(back.zeroPoint)).toEqual(bitsOf(cb.zeroPoint));
+      }),
+    );
   });
 
   it("stores integer zero points as integers: 40 bits per group with u8 zero points, 32 + one varint when shared", () => {
-    const n = 64, scale = f32(Array.from({ length: n }, (_, i) => 0.001 * (i + 1)));
+    const n = 64,
+      scale = f32(Array.from({ length: n }, (_, i) => 0.001 * (i + 1)));
     const full = bytesOf({ kind: "affine", id: "x", levels: 256, scale, zeroPoint: f32(Array.from({ length: n }, (_, i) => i + 0.5)) }).length;
     const u8 = bytesOf({ kind: "affine", id: "x", levels: 256, scale, zeroPoint: f32(Array.from({ length: n }, (_, i) => i)) }).length;
     const shared = bytesOf({ kind: "affine", id: "x", levels: 255, scale, zeroPoint: new Float32Array(n).fill(127) }).length;

@@ -11,7 +11,9 @@ const AFFINE_INT_ZERO = 3;
 const GRID_ZERO_MU = 4;
 /** scaledLevels: shared levels + scales as float16 (layout 0), float32 (1) or 8-bit double-quantized codes (2). */
 const SCALED_LEVELS = 5;
-const SC_F16 = 0, SC_F32 = 1, SC_DQ = 2;
+const SC_F16 = 0,
+  SC_F32 = 1,
+  SC_DQ = 2;
 /** scaledLevels whose level list is an index into the container's level lists (codebook-table.ts). */
 const SCALED_LEVELS_SHARED = 6;
 
@@ -60,7 +62,9 @@ function scaleLayout(cb: Extract<Codebook, { kind: "scaledLevels" }>): number {
   return SC_F16;
 }
 /** Zero-point layouts of {@link AFFINE_INT_ZERO}: one shared varint, or one u8 / u16 per group. */
-const ZP_SHARED = 0, ZP_U8 = 1, ZP_U16 = 2;
+const ZP_SHARED = 0,
+  ZP_U8 = 1,
+  ZP_U16 = 2;
 
 /**
  * How the zero points of an affine codebook can be stored: as integers when every one is an
@@ -69,7 +73,8 @@ const ZP_SHARED = 0, ZP_U8 = 1, ZP_U16 = 2;
  * information halves to 40 (or 32 + one shared) bits per group.
  */
 function zeroPointLayout(zp: Float32Array): number | undefined {
-  let max = 0, shared = true;
+  let max = 0,
+    shared = true;
   for (let g = 0; g < zp.length; g++) {
     const z = zp[g]!;
     if (!Number.isInteger(z) || z < 0 || z > 65535 || Object.is(z, -0)) return undefined;
@@ -109,8 +114,7 @@ export function writeCodebook(w: ByteWriter, cb: Codebook, refs?: CodebookRefsWr
     if (refs) {
       writeHead(w, SCALED_LEVELS_SHARED, cb.id, refs);
       if (refs.levelListCount > 1) w.varint(refs.levelRef(cb.levels));
-    }
-    else writeHead(w, SCALED_LEVELS, cb.id, refs).varint(cb.levels.length).f32array(cb.levels);
+    } else writeHead(w, SCALED_LEVELS, cb.id, refs).varint(cb.levels.length).f32array(cb.levels);
     w.varint(cb.scale.length).u8(layout);
     if (layout === SC_F16) for (let g = 0; g < cb.scale.length; g++) w.u16(toFloat16Bits(cb.scale[g]!));
     else if (layout === SC_F32) w.f32array(cb.scale);
@@ -122,7 +126,12 @@ export function writeCodebook(w: ByteWriter, cb: Codebook, refs?: CodebookRefsWr
   } else {
     const zeroMu = allZero(cb.mu);
     writeHead(w, zeroMu ? GRID_ZERO_MU : KIND_CODE.grid, cb.id, refs);
-    w.varint(cb.levels).f32(cb.xMax).u8(cb.midtread ? 1 : 0).str(cb.sigmaSource ?? "").varint(cb.sigma.length).f32array(cb.sigma);
+    w.varint(cb.levels)
+      .f32(cb.xMax)
+      .u8(cb.midtread ? 1 : 0)
+      .str(cb.sigmaSource ?? "")
+      .varint(cb.sigma.length)
+      .f32array(cb.sigma);
     if (!zeroMu) w.f32array(cb.mu);
   }
 }
@@ -154,8 +163,7 @@ export function readCodebook(r: ByteReader, refs?: CodebookRefsReader): Codebook
     assertFiniteValues(cb.levels, `${what} levels`);
     assertFiniteValues(cb.scale, `${what} scales`);
     for (let g = 0; g < cb.scale.length; g++) if (!(cb.scale[g]! >= 0)) throw new DecodeError(`${what} has a negative scale. The file is corrupted.`);
-  }
-  else if (cb.kind === "affine") {
+  } else if (cb.kind === "affine") {
     assertFiniteValues(cb.scale, `${what} scales`);
     assertFiniteValues(cb.zeroPoint, `${what} zero points`);
   } else {

@@ -17,7 +17,12 @@ const grouped: Coder = {
     encodeGroup(ts) {
       const w = new ByteWriter(256);
       const tensorBytes: number[] = [];
-      for (const t of ts) { const s = raw.encode(t, { kind: "levels", id: "", levels: new Float32Array(1) }); const before = w.length; w.varint(s.length).bytes(s); tensorBytes.push(w.length - before); }
+      for (const t of ts) {
+        const s = raw.encode(t, { kind: "levels", id: "", levels: new Float32Array(1) });
+        const before = w.length;
+        w.varint(s.length).bytes(s);
+        tensorBytes.push(w.length - before);
+      }
       return { bytes: w.finish(), tensorBytes };
     },
     decodeGroup(bytes, count) {
@@ -48,7 +53,10 @@ function model(): QuantizedModel {
 }
 /** The input order: each bias right after its weight (an interleaving of tensors and passthrough). */
 const inputOrder = (qm: QuantizedModel): string[] => [...qm.tensors.slice(0, 5).flatMap((t, i) => [t.name, qm.passthrough![i]!.name]), "head"];
-const fixCrc = (b: Uint8Array): Uint8Array => { new DataView(b.buffer, b.byteOffset).setUint32(b.length - 4, crc32(b, 0, b.length - 4), true); return b; };
+const fixCrc = (b: Uint8Array): Uint8Array => {
+  new DataView(b.buffer, b.byteOffset).setUint32(b.length - 4, crc32(b, 0, b.length - 4), true);
+  return b;
+};
 function occurrences(hay: Uint8Array, needle: Uint8Array): number {
   let n = 0;
   outer: for (let i = 0; i + needle.length <= hay.length; i++) {
@@ -59,7 +67,10 @@ function occurrences(hay: Uint8Array, needle: Uint8Array): number {
 }
 
 describe("shared codebook table (header flag 1 of versions 2 and 3)", () => {
-  for (const [version, coder] of [[2, raw], [3, grouped]] as const) {
+  for (const [version, coder] of [
+    [2, raw],
+    [3, grouped],
+  ] as const) {
     it(`version ${version}: round-trips codebooks, layers and tensorOrder, storing each level list once`, () => {
       const qm = model();
       const meta = { quantizer: "test", tensorOrder: inputOrder(qm) };
@@ -81,7 +92,8 @@ describe("shared codebook table (header flag 1 of versions 2 and 3)", () => {
 
   it("decodes level lists into independent arrays", () => {
     const back = decodeContainer(encodeContainer(model(), raw).bytes, () => raw).model.codebooks;
-    const a = back[0] as Extract<Codebook, { kind: "scaledLevels" }>, b = back[1] as Extract<Codebook, { kind: "scaledLevels" }>;
+    const a = back[0] as Extract<Codebook, { kind: "scaledLevels" }>,
+      b = back[1] as Extract<Codebook, { kind: "scaledLevels" }>;
     expect(a.levels).toEqual(b.levels);
     expect(a.levels).not.toBe(b.levels);
   });
@@ -96,21 +108,29 @@ describe("shared codebook table (header flag 1 of versions 2 and 3)", () => {
     // Layout: varint 2 lists | 8 | 32 bytes | 2 | 8 bytes | varint 6 codebooks | record 0: kind 6 | id ref 1 | list index 0 …
     const rec0 = 1 + 1 + 32 + 1 + 8 + 1;
     expect(good[rec0]).toBe(6);
-    const badList = good.slice(); badList[rec0 + 2] = 2;
+    const badList = good.slice();
+    badList[rec0 + 2] = 2;
     expect(() => readCodebookTable(new ByteReader(badList), ["block_0/dense/kernel"])).toThrow(/refers to level list 2 of 2/);
-    const badId = good.slice(); badId[rec0 + 1] = 5;
+    const badId = good.slice();
+    badId[rec0 + 1] = 5;
     expect(() => readCodebookTable(new ByteReader(badId), ["block_0/dense/kernel"])).toThrow(/refers to string 4 of 1/);
-    const manyLists = good.slice(); manyLists[0] = 0x7f;
+    const manyLists = good.slice();
+    manyLists[0] = 0x7f;
     expect(() => readCodebookTable(new ByteReader(manyLists), [])).toThrow(DecodeError);
-    const emptyList = good.slice(); emptyList[1] = 0;
+    const emptyList = good.slice();
+    emptyList[1] = 0;
     expect(() => readCodebookTable(new ByteReader(emptyList), [])).toThrow(/declares 0 levels/);
-    const nan = good.slice(); new DataView(nan.buffer).setFloat32(2, NaN, true);
+    const nan = good.slice();
+    new DataView(nan.buffer).setFloat32(2, NaN, true);
     expect(() => readCodebookTable(new ByteReader(nan), ["block_0/dense/kernel"])).toThrow(DecodeError);
     for (let k = 0; k < good.length; k++) expect(() => readCodebookTable(new ByteReader(good.subarray(0, k)), ["block_0/dense/kernel"])).toThrow(DecodeError);
   });
 
   it("rejects a corrupted reference inside a container (checksum fixed up) with a DecodeError", () => {
-    for (const [version, coder] of [[2, raw], [3, grouped]] as const) {
+    for (const [version, coder] of [
+      [2, raw],
+      [3, grouped],
+    ] as const) {
       const bytes = encodeContainer(model(), coder, {}, { version }).bytes;
       // The table starts with its two level lists: varint 2 | varint 8 | the 8 levels of `nf`.
       const head = new Uint8Array([2, 8, ...new Uint8Array(nf.buffer)]);
@@ -118,9 +138,11 @@ describe("shared codebook table (header flag 1 of versions 2 and 3)", () => {
       expect(at).toBeGreaterThan(0);
       const rec0 = at + 1 + 1 + 32 + 1 + 8 + 1;
       expect(bytes[rec0]).toBe(6);
-      const badList = bytes.slice(); badList[rec0 + 2] = 9;
+      const badList = bytes.slice();
+      badList[rec0 + 2] = 9;
       expect(() => decodeContainer(fixCrc(badList), () => coder)).toThrow(/refers to level list 9 of 2/);
-      const badId = bytes.slice(); badId[rec0 + 1] = 0x7f;
+      const badId = bytes.slice();
+      badId[rec0 + 1] = 0x7f;
       expect(() => decodeContainer(fixCrc(badId), () => coder)).toThrow(expect.objectContaining({ code: "QF_DECODE", message: expect.stringMatching(/refers to string 126 of/) }));
     }
   });
@@ -150,7 +172,10 @@ describe("shared codebook table (header flag 1 of versions 2 and 3)", () => {
         { kind: "scaledLevels", id: "l1/w", levels, scale: Float32Array.from([0.5, 2]) },
         { kind: "scaledLevels", id: "l2/w", levels, scale: Float32Array.from([1.5]) },
       ]);
-      expect(back.model.tensors.map((t) => [t.name, t.layer, [...t.codes]])).toEqual([["l1/w", "l1", [0, 1, 2, 3, 2, 1]], ["l2/w", "l2", [3, 0, 1]]]);
+      expect(back.model.tensors.map((t) => [t.name, t.layer, [...t.codes]])).toEqual([
+        ["l1/w", "l1", [0, 1, 2, 3, 2, 1]],
+        ["l2/w", "l2", [3, 0, 1]],
+      ]);
       expect(back.model.passthrough).toEqual([{ name: "l1/b", shape: [2], layer: "l1", role: "bias", data: Float32Array.from([0.25, -1]) }]);
       expect(back.metadata).toEqual({ quantizer: "nf4", tensorOrder: ["l1/w", "l1/b", "l2/w"] });
     }

@@ -40,7 +40,12 @@ export function writeCodebookTable(w: ByteWriter, codebooks: readonly Codebook[]
     if (cb.kind !== "scaledLevels") return -1;
     const key = bitsKey(cb.levels);
     let i = at.get(key);
-    if (i === undefined) { i = lists.length; at.set(key, i); lists.push(cb.levels); users.push(0); }
+    if (i === undefined) {
+      i = lists.length;
+      at.set(key, i);
+      lists.push(cb.levels);
+      users.push(0);
+    }
     users[i]!++;
     return i;
   });

@@ -66,7 +66,9 @@ export interface PlannedCell {
 }
 
 function labelOf(id: string, options: Record<string, unknown>): string {
-  const kv = Object.entries(options).filter(([k]) => k !== "bits").map(([k, v]) => `${k}=${typeof v === "object" && v !== null ? JSON.stringify(v) : String(v)}`);
+  const kv = Object.entries(options)
+    .filter(([k]) => k !== "bits")
+    .map(([k, v]) => `${k}=${typeof v === "object" && v !== null ? JSON.stringify(v) : String(v)}`);
   return kv.length ? `${id}:${kv.join(",")}` : id;
 }
 
@@ -131,8 +133,14 @@ export function planCells(o: ComparePlanInput): PlannedCell[] {
         const options = { ...fixed, ...sweep };
         const b = typeof sweep.bits === "number" ? sweep.bits : null;
         const spec: CompareCellSpec = {
-          index: cells.length, label, quantizer: q.plugin.id, options, bits: b, sweep,
-          coder: c.plugin.id, coderOptions: { ...(c.options ?? {}) },
+          index: cells.length,
+          label,
+          quantizer: q.plugin.id,
+          options,
+          bits: b,
+          sweep,
+          coder: c.plugin.id,
+          coderOptions: { ...(c.options ?? {}) },
         };
         cells.push({ spec, quantizer: q.plugin, coder: c.plugin });
       }

@@ -14,21 +14,34 @@ import { rawTestCoder } from "./testing/fixtures.js";
 
 /** Uniform quantizer: `bits` levels over [min, max], or bins of width `step` (a sweepable option). */
 const uniform = defineQuantizer({
-  id: "uni", version: "1.2.3", description: "test uniform",
+  id: "uni",
+  version: "1.2.3",
+  description: "test uniform",
   options: z.strictObject({ bits: z.number().int().min(1).max(12).default(3), step: z.number().positive().optional(), delayMs: z.number().default(0), block: z.boolean().default(false) }),
   create: (o) => ({
     id: "uni",
     async quantize(ws, ctx) {
       if (o.delayMs > 0) await new Promise((r) => setTimeout(r, o.delayMs));
-      if (o.block) { const until = Date.now() + 600; while (Date.now() < until) { /* a plugin that never yields */ } }
+      if (o.block) {
+        const until = Date.now() + 600;
+        while (Date.now() < until) {
+          /* a plugin that never yields */
+        }
+      }
       return perTensorQuantizer("uni", (t) => {
-        let lo = Infinity, hi = -Infinity;
-        for (const v of t.data) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+        let lo = Infinity,
+          hi = -Infinity;
+        for (const v of t.data) {
+          lo = Math.min(lo, v);
+          hi = Math.max(hi, v);
+        }
         const step = Math.fround(o.step ?? (hi > lo ? (hi - lo) / (2 ** o.bits - 1) : 1));
         const levels = Math.floor((hi - lo) / step) + 1;
         const zp = Math.round(-lo / step);
         const codes = new Uint32Array(t.data.length);
-        t.data.forEach((v, i) => { codes[i] = Math.min(levels - 1, Math.max(0, Math.round(v / step) + zp)); });
+        t.data.forEach((v, i) => {
+          codes[i] = Math.min(levels - 1, Math.max(0, Math.round(v / step) + zp));
+        });
         return { codebook: { kind: "affine", levels, scale: Float32Array.from([step]), zeroPoint: Float32Array.from([zp]) }, codes, grouping: { kind: "tensor" } };
       }).quantize(ws, ctx);
     },
@@ -65,7 +78,14 @@ describe("planCompare", () => {
   });
 
   it("rejects duplicate series, empty sweeps and bad bit rates, naming the field", () => {
-    const field = (f: () => unknown) => { try { f(); } catch (e) { return (e as InvalidOptionsError).field; } return "no error"; };
+    const field = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return (e as InvalidOptionsError).field;
+      }
+      return "no error";
+    };
     expect(field(() => planCompare({ quantizers: [uniform, uniform], coders: [coder] }))).toBe("quantizers[1]");
     expect(field(() => planCompare({ quantizers: [{ plugin: uniform, sweep: { step: [] } }], coders: [coder] }))).toBe("quantizers[0].sweep.step");
     expect(field(() => planCompare({ quantizers: [uniform], bits: [2, 2.5], coders: [coder] }))).toBe("bits[1]");
@@ -88,8 +108,12 @@ describe("compare", () => {
     expect(new Set(one.cells.map((c) => c.codesSha256)).size).toBe(5);
     // σ-normalised: tensor "b" has 40× the spread of "a", yet both count alike.
     const n = c4.normalized!;
-    const a = n.tensors[0]!, b = n.tensors[1]!;
-    const std = (d: Float32Array) => { const m = d.reduce((x, v) => x + v, 0) / d.length; return Math.sqrt(d.reduce((x, v) => x + (v - m) ** 2, 0) / d.length); };
+    const a = n.tensors[0]!,
+      b = n.tensors[1]!;
+    const std = (d: Float32Array) => {
+      const m = d.reduce((x, v) => x + v, 0) / d.length;
+      return Math.sqrt(d.reduce((x, v) => x + (v - m) ** 2, 0) / d.length);
+    };
     expect(a.sigma).toBeCloseTo(std(weights[0]!.data), 12);
     expect(b.sigma).toBeCloseTo(std(weights[1]!.data), 10);
     expect(b.sigma / a.sigma).toBeGreaterThan(30);
@@ -103,7 +127,10 @@ describe("compare", () => {
   });
 
   it("reports an exact reconstruction and a constant tensor without dividing by zero", async () => {
-    const ws: WeightSet = [{ name: "c", shape: [4], data: Float32Array.from([1, 1, 1, 1]) }, { name: "d", shape: [3], data: Float32Array.from([0, 1, 2]) }];
+    const ws: WeightSet = [
+      { name: "c", shape: [4], data: Float32Array.from([1, 1, 1, 1]) },
+      { name: "d", shape: [3], data: Float32Array.from([0, 1, 2]) },
+    ];
     const r = await runPipeline({ weights: ws, quantizer: { plugin: uniform, options: { step: 1 } }, coder });
     const n = normalizedSqnr(r);
     expect(n.tensors.map((t) => t.reason)).toEqual(["zero variance", "exact reconstruction"]);
@@ -113,8 +140,13 @@ describe("compare", () => {
   it("fails a cell that exceeds the timeout (async or blocking) and goes on", async () => {
     // Small input so the quick cell stays far below the limit even on a loaded machine.
     const { cells } = await compare({
-      weights: [laplacian("s", 256, 1, 9)], coders: [coder], timeoutMs: 400,
-      quantizers: [{ plugin: uniform, sweep: { delayMs: [0, 3000] } }, { plugin: uniform, label: "blocker", options: { block: true } }],
+      weights: [laplacian("s", 256, 1, 9)],
+      coders: [coder],
+      timeoutMs: 400,
+      quantizers: [
+        { plugin: uniform, sweep: { delayMs: [0, 3000] } },
+        { plugin: uniform, label: "blocker", options: { block: true } },
+      ],
     });
     expect(cells.map((c) => c.status)).toEqual(["ok", "failed", "failed"]);
     expect(cells[1]!.error!.code).toBe(ErrorCodes.TIMEOUT);
@@ -151,7 +183,10 @@ describe("compare", () => {
     const progress: string[] = [];
     const { cells } = await compare({ quantizers: [uniform], bits: [2, 3], coders: [coder], runCell, onStart: (s, t) => progress.push(`${s.index}/${t}`) });
     expect(progress).toEqual(["0/2", "1/2"]);
-    expect(cells.map((c) => [c.status, c.error?.code])).toEqual([["ok", undefined], ["failed", ErrorCodes.INVALID_OPTIONS]]);
+    expect(cells.map((c) => [c.status, c.error?.code])).toEqual([
+      ["ok", undefined],
+      ["failed", ErrorCodes.INVALID_OPTIONS],
+    ]);
   });
 
   it("needs an input unless a runner loads it", async () => {

@@ -115,7 +115,9 @@ function errorOf(e: unknown): { code: string; message: string } {
 }
 
 function describe(spec: CompareCellSpec): string {
-  const point = Object.entries(spec.sweep).map(([k, v]) => `${k}=${String(v)}`).join(",");
+  const point = Object.entries(spec.sweep)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(",");
   return `${spec.label}${point ? ` [${point}]` : ""} + ${spec.coder}`;
 }
 
@@ -136,7 +138,9 @@ function builtinRunner(o: CompareOptions, planned: readonly PlannedCell[], keep:
   return async (spec, env) => {
     const p = planned[spec.index]!;
     const r = await runPipeline({
-      weights: o.weights, model: o.model, select: o.select,
+      weights: o.weights,
+      model: o.model,
+      select: o.select,
       quantizer: { plugin: p.quantizer, options: spec.options },
       coder: { plugin: p.coder, options: spec.coderOptions },
       evaluators,
@@ -167,7 +171,8 @@ export async function compare(o: CompareOptions): Promise<CompareResult> {
   const seed = o.seed ?? 0;
   const total = planned.length;
   const finished: (CompareCell | undefined)[] = new Array<CompareCell | undefined>(total);
-  let next = 0, done = 0;
+  let next = 0,
+    done = 0;
 
   async function runOne(spec: CompareCellSpec): Promise<CompareCell | undefined> {
     const ac = new AbortController();

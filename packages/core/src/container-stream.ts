@@ -14,7 +14,9 @@ const ROLES: readonly (TensorRole | undefined)[] = [undefined, "weight", "bias",
 const KINDS: readonly (LayerKind | undefined)[] = [undefined, "dense", "conv2d", "other"];
 
 function writeTags(w: ByteWriter, t: { role?: TensorRole; layer?: string; layerKind?: LayerKind }): void {
-  w.u8(ROLES.indexOf(t.role)).str(t.layer ?? "").u8(KINDS.indexOf(t.layerKind));
+  w.u8(ROLES.indexOf(t.role))
+    .str(t.layer ?? "")
+    .u8(KINDS.indexOf(t.layerKind));
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -74,13 +76,20 @@ export class ContainerEncoder {
    * @param metadata - JSON metadata stored in the header (must be deterministic).
    * @param options - Container version (2 unless asked for 1).
    */
-  constructor(private readonly coder: Coder, private readonly metadata: Record<string, unknown> = {}, options: ContainerEncoderOptions = {}) {
+  constructor(
+    private readonly coder: Coder,
+    private readonly metadata: Record<string, unknown> = {},
+    options: ContainerEncoderOptions = {},
+  ) {
     this.version = options.version ?? COMPACT_CONTAINER_VERSION;
   }
 
   private stringIndex(s: string): number {
     let i = this.strings.get(s);
-    if (i === undefined) { i = this.strings.size; this.strings.set(s, i); }
+    if (i === undefined) {
+      i = this.strings.size;
+      this.strings.set(s, i);
+    }
     return i;
   }
 
@@ -112,7 +121,10 @@ export class ContainerEncoder {
       stream = this.coder.encode({ ...t, name: "", codebook: "" }, { ...cb, id: "" });
       r = new ByteWriter(stream.length + 32);
       const ci = [...this.codebooks.keys()].indexOf(cb.id);
-      r.u8(tagsByte(t)).varint(this.stringIndex(t.name)).varint(t.layer ? this.stringIndex(t.layer) + 1 : 0).varint(ci);
+      r.u8(tagsByte(t))
+        .varint(this.stringIndex(t.name))
+        .varint(t.layer ? this.stringIndex(t.layer) + 1 : 0)
+        .varint(ci);
       this.names.push(t.name);
     } else {
       stream ??= this.coder.encode(t, cb);
@@ -136,7 +148,10 @@ export class ContainerEncoder {
     if (t.data.length !== shapeSize(t.shape)) throw new InvalidQuantizedError(`passthrough tensor "${t.name}" has the wrong length.`);
     const w = new ByteWriter(t.data.length * 4 + 64);
     if (this.version === COMPACT_CONTAINER_VERSION) {
-      w.varint(this.stringIndex(t.name)).u8(tagsByte(t)).varint(t.layer ? this.stringIndex(t.layer) + 1 : 0).varint(t.shape.length);
+      w.varint(this.stringIndex(t.name))
+        .u8(tagsByte(t))
+        .varint(t.layer ? this.stringIndex(t.layer) + 1 : 0)
+        .varint(t.shape.length);
       for (const d of t.shape) w.varint(d);
       this.ptNames.push(t.name);
     } else {
@@ -198,7 +213,9 @@ export class ContainerEncoder {
 
   /** Exact sizes of the assembled container (same accounting as `encodeContainer`). */
   size(): EncodedSize {
-    const head = this.head().length, middle = this.middle().length, tail = this.tail().length;
+    const head = this.head().length,
+      middle = this.middle().length,
+      tail = this.tail().length;
     const totalBytes = head + this.tensorRecordBytes + middle + this.passthroughBytes + tail + 4;
     let codebookBytes = 0;
     for (const { bytes } of this.codebooks.values()) codebookBytes += bytes.length;

@@ -12,7 +12,9 @@ const cb: Codebook = { kind: "levels", id: "hessian-ecsq", levels: Float32Array.
 const prefix = "StatefulPartitionedCall/model/conv2d_";
 /** A model shaped like a converted tfjs graph: long, shared-prefix names, layers, interleaved biases. */
 function graphModel(n: number): { qm: QuantizedModel; order: string[] } {
-  const tensors: QuantizedTensor[] = [], passthrough = [], order: string[] = [];
+  const tensors: QuantizedTensor[] = [],
+    passthrough = [],
+    order: string[] = [];
   for (let i = 0; i < n; i++) {
     const layer = `${prefix}${i}`;
     tensors.push({ name: `${layer}/Conv2D_weights`, shape: [3, 3, 2, 2], layer, layerKind: "conv2d", role: "weight", codebook: cb.id, grouping: { kind: "tensor" }, codes: Uint32Array.from({ length: 36 }, (_, k) => (k * 7 + i) % 4) });
@@ -21,7 +23,10 @@ function graphModel(n: number): { qm: QuantizedModel; order: string[] } {
   }
   return { qm: { codebooks: [cb], tensors, passthrough }, order };
 }
-const fixCrc = (b: Uint8Array): Uint8Array => { new DataView(b.buffer, b.byteOffset).setUint32(b.length - 4, crc32(b, 0, b.length - 4), true); return b; };
+const fixCrc = (b: Uint8Array): Uint8Array => {
+  new DataView(b.buffer, b.byteOffset).setUint32(b.length - 4, crc32(b, 0, b.length - 4), true);
+  return b;
+};
 
 describe("compact .qf container (version 2)", () => {
   const { qm, order } = graphModel(60);
@@ -40,14 +45,16 @@ describe("compact .qf container (version 2)", () => {
 
   it("still decodes version-1 files to the same model", () => {
     expect(v1.bytes[4]).toBe(CONTAINER_VERSION);
-    const a = decodeContainer(v1.bytes, () => coder), b = decodeContainer(v2.bytes, () => coder);
+    const a = decodeContainer(v1.bytes, () => coder),
+      b = decodeContainer(v2.bytes, () => coder);
     expect(a.model).toEqual(b.model);
     expect(a.metadata).toEqual(b.metadata);
   });
 
   it("spends far fewer header bytes on long shared-prefix names, and its sizes add up", () => {
     for (const e of [v1, v2]) {
-      const s = e.size, streams = s.tensors.reduce((a, t) => a + t.streamBytes, 0);
+      const s = e.size,
+        streams = s.tensors.reduce((a, t) => a + t.streamBytes, 0);
       expect(s.headerBytes + s.codebookBytes + streams + s.passthroughBytes).toBe(s.totalBytes);
     }
     // v1 stores every name in its stream, its layer tag and tensorOrder (and passthrough names in
@@ -67,8 +74,13 @@ describe("compact .qf container (version 2)", () => {
     // Every single-byte change after the head is a DecodeError or a well-formed model, never a crash.
     for (let i = 8; i < small.length - 4; i++) {
       for (const delta of [1, 0x40, 0x80]) {
-        const b = small.slice(); b[i] = (b[i]! + delta) & 0xff;
-        try { decodeContainer(fixCrc(b), () => coder); } catch (e) { expect(e).toBeInstanceOf(DecodeError); }
+        const b = small.slice();
+        b[i] = (b[i]! + delta) & 0xff;
+        try {
+          decodeContainer(fixCrc(b), () => coder);
+        } catch (e) {
+          expect(e).toBeInstanceOf(DecodeError);
+        }
       }
     }
     const r = new ByteReader(small);

@@ -49,7 +49,8 @@ export function tagsByte(t: { role?: TensorRole; layerKind?: LayerKind }): numbe
 /** The inverse of {@link tagsByte}; an unknown value is a {@link DecodeError}. */
 export function readTags(b: number): { role?: TensorRole; layerKind?: LayerKind } {
   if (b > 15) throw new DecodeError(`container has unknown tensor tags ${b}. The file is corrupted.`);
-  const role = ROLES[b & 3], layerKind = KINDS[b >> 2];
+  const role = ROLES[b & 3],
+    layerKind = KINDS[b >> 2];
   return { ...(role ? { role } : {}), ...(layerKind ? { layerKind } : {}) };
 }
 
@@ -80,7 +81,9 @@ export function writeFrontCoded(w: ByteWriter, strings: readonly string[]): void
     const b = utf8.encode(s);
     let k = 0;
     while (k < b.length && k < prev.length && b[k] === prev[k]) k++;
-    w.varint(k).varint(b.length - k).bytes(b.subarray(k));
+    w.varint(k)
+      .varint(b.length - k)
+      .bytes(b.subarray(k));
     prev = b;
   }
 }
@@ -103,7 +106,10 @@ export function writeCompactBody(w: ByteWriter, qm: QuantizedModel, coder: Coder
   for (const t of qm.tensors) {
     const cb = cbs.get(t.codebook);
     if (!cb) throw new InvalidQuantizedError(`tensor "${t.name}" refers to a missing codebook "${t.codebook}". Every referenced codebook must be in the model.`);
-    w.u8(tagsByte(t)).varint(index.get(t.name)!).varint(layerCode(t.name, t.layer, undefined, index, lc)).varint(cbIndex.get(t.codebook)!);
+    w.u8(tagsByte(t))
+      .varint(index.get(t.name)!)
+      .varint(layerCode(t.name, t.layer, undefined, index, lc))
+      .varint(cbIndex.get(t.codebook)!);
     const s = coder.encode(...compactStreamInput(t, cb));
     w.varint(s.length).ref(s);
     const count = shapeSize(t.shape);
@@ -132,7 +138,10 @@ export function writePassthroughSection(w: ByteWriter, pt: readonly WeightTensor
   w.varint(pt.length);
   const before = w.length;
   for (const t of pt) {
-    w.varint(index.get(t.name)!).u8(tagsByte(t)).varint(layerCode(t.name, t.layer, undefined, index, { previous: false, derived: true })).varint(t.shape.length);
+    w.varint(index.get(t.name)!)
+      .u8(tagsByte(t))
+      .varint(layerCode(t.name, t.layer, undefined, index, { previous: false, derived: true }))
+      .varint(t.shape.length);
     for (const d of t.shape) w.varint(d);
     w.f32array(t.data);
   }
@@ -141,7 +150,10 @@ export function writePassthroughSection(w: ByteWriter, pt: readonly WeightTensor
 
 /** Splits `tensorOrder` out of the metadata when the compact order table can hold it. */
 export function compactOrder(qm: QuantizedModel, metadata: Record<string, unknown>): { metadata: Record<string, unknown>; order: number[] | null } {
-  return compactOrderOf([...qm.tensors, ...(qm.passthrough ?? [])].map((t) => t.name), metadata);
+  return compactOrderOf(
+    [...qm.tensors, ...(qm.passthrough ?? [])].map((t) => t.name),
+    metadata,
+  );
 }
 
 /** {@link compactOrder} given the stored names (tensors, then passthrough). */
@@ -158,7 +170,13 @@ export function compactOrderOf(names: readonly string[], metadata: Record<string
  * Every count and index is checked against the bytes present before anything is allocated.
  * `shared`: the codebooks are a shared codebook table (header flag, codebook-table.ts).
  */
-export function readCompactBody(r: ByteReader, metadata: Record<string, unknown>, decode: (bytes: Uint8Array, budget: number) => QuantizedTensor, budget: { left: number }, shared: boolean): { model: QuantizedModel; metadata: Record<string, unknown> } {
+export function readCompactBody(
+  r: ByteReader,
+  metadata: Record<string, unknown>,
+  decode: (bytes: Uint8Array, budget: number) => QuantizedTensor,
+  budget: { left: number },
+  shared: boolean,
+): { model: QuantizedModel; metadata: Record<string, unknown> } {
   const nS = r.varint();
   if (nS > r.remaining) throw new DecodeError("container string count exceeds the file. The file is corrupted.");
   const strings: string[] = [];
@@ -172,7 +190,11 @@ export function readCompactBody(r: ByteReader, metadata: Record<string, unknown>
     const b = new Uint8Array(k + len);
     b.set(prev.subarray(0, k));
     b.set(suffix, k);
-    try { strings.push(dec.decode(b)); } catch (e) { throw new DecodeError("container has an invalid string. The file is corrupted.", e); }
+    try {
+      strings.push(dec.decode(b));
+    } catch (e) {
+      throw new DecodeError("container has an invalid string. The file is corrupted.", e);
+    }
     prev = b;
   }
   const str = (i: number, what: string): string => {
@@ -264,6 +286,7 @@ export function readPassthroughSection(r: ByteReader, str: (i: number, what: str
 /** Checks a tensor's element count against the decode budget before anything is allocated. */
 export function elementsWithin(shape: readonly number[], what: string, budget: number): number {
   const n = checkedShapeSize(shape, what);
-  if (n > budget) throw new DecodeError(`${what} needs ${n} elements (${n * DECODED_BYTES_PER_ELEMENT} bytes decoded) but the decode budget has ${budget} left. The file is corrupted or a size bomb; raise --max-memory only if you trust it.`);
+  if (n > budget)
+    throw new DecodeError(`${what} needs ${n} elements (${n * DECODED_BYTES_PER_ELEMENT} bytes decoded) but the decode budget has ${budget} left. The file is corrupted or a size bomb; raise --max-memory only if you trust it.`);
   return n;
 }

@@ -18,7 +18,12 @@ const grouped: Coder = {
     encodeGroup(ts) {
       const w = new ByteWriter(256);
       const tensorBytes: number[] = [];
-      for (const t of ts) { const s = raw.encode(t, { kind: "levels", id: "", levels: new Float32Array(1) }); const before = w.length; w.varint(s.length).bytes(s); tensorBytes.push(w.length - before); }
+      for (const t of ts) {
+        const s = raw.encode(t, { kind: "levels", id: "", levels: new Float32Array(1) });
+        const before = w.length;
+        w.varint(s.length).bytes(s);
+        tensorBytes.push(w.length - before);
+      }
       return { bytes: w.finish(), tensorBytes };
     },
     decodeGroup(bytes, count) {
@@ -34,18 +39,32 @@ const cb: Codebook = { kind: "levels", id: "k16", levels: Float32Array.from([-1,
 const cb2: Codebook = { kind: "levels", id: "other", levels: Float32Array.from([-3, 3]) };
 const prefix = "StatefulPartitionedCall/model/conv2d_";
 function graphModel(n: number): { qm: QuantizedModel; order: string[] } {
-  const tensors: QuantizedTensor[] = [], passthrough = [], order: string[] = [];
+  const tensors: QuantizedTensor[] = [],
+    passthrough = [],
+    order: string[] = [];
   for (let i = 0; i < n; i++) {
     const layer = `${prefix}${i}`;
     const c = i % 3 === 2 ? cb2 : cb;
-    tensors.push({ name: `${layer}/Conv2D_weights`, shape: [3, 3, 2, 2], layer, layerKind: "conv2d", role: "weight", codebook: c.id, grouping: { kind: "tensor" }, codes: Uint32Array.from({ length: 36 }, (_, k) => (k * 7 + i) % (c === cb ? 4 : 2)) });
+    tensors.push({
+      name: `${layer}/Conv2D_weights`,
+      shape: [3, 3, 2, 2],
+      layer,
+      layerKind: "conv2d",
+      role: "weight",
+      codebook: c.id,
+      grouping: { kind: "tensor" },
+      codes: Uint32Array.from({ length: 36 }, (_, k) => (k * 7 + i) % (c === cb ? 4 : 2)),
+    });
     tensors.push({ name: `${layer}/bias`, shape: [2], layer, role: "bias", codebook: cb.id, grouping: { kind: "tensor" }, codes: Uint32Array.from([i % 4, 1]) });
     passthrough.push({ name: `${layer}/Conv2D_bn_offset`, shape: [2], layer, role: "bias" as const, data: Float32Array.from([i, -i]) });
     order.push(`${layer}/Conv2D_weights`, `${layer}/bias`, `${layer}/Conv2D_bn_offset`);
   }
   return { qm: { codebooks: [cb, cb2], tensors, passthrough }, order };
 }
-const fixCrc = (b: Uint8Array): Uint8Array => { new DataView(b.buffer, b.byteOffset).setUint32(b.length - 4, crc32(b, 0, b.length - 4), true); return b; };
+const fixCrc = (b: Uint8Array): Uint8Array => {
+  new DataView(b.buffer, b.byteOffset).setUint32(b.length - 4, crc32(b, 0, b.length - 4), true);
+  return b;
+};
 
 describe("grouped .qf container (version 3)", () => {
   const { qm, order } = graphModel(40);
@@ -71,7 +90,8 @@ describe("grouped .qf container (version 3)", () => {
 
   it("spends fewer header bytes than version 2, and its sizes add up", () => {
     for (const e of [v2, v3]) {
-      const s = e.size, streams = s.tensors.reduce((a, t) => a + t.streamBytes, 0);
+      const s = e.size,
+        streams = s.tensors.reduce((a, t) => a + t.streamBytes, 0);
       expect(Math.abs(s.headerBytes + s.codebookBytes + streams + s.passthroughBytes - s.totalBytes)).toBeLessThan(1e-6);
     }
     expect(v3.size.headerBytes).toBeLessThan(0.7 * v2.size.headerBytes);
@@ -86,23 +106,40 @@ describe("grouped .qf container (version 3)", () => {
     const small = encodeContainer(graphModel(3).qm, grouped, { tensorOrder: graphModel(3).order }).bytes;
     for (let i = 8; i < small.length - 4; i++) {
       for (const delta of [1, 0x40, 0x80]) {
-        const b = small.slice(); b[i] = (b[i]! + delta) & 0xff;
-        try { decodeContainer(fixCrc(b), () => grouped); } catch (e) { expect(e).toBeInstanceOf(DecodeError); }
+        const b = small.slice();
+        b[i] = (b[i]! + delta) & 0xff;
+        try {
+          decodeContainer(fixCrc(b), () => grouped);
+        } catch (e) {
+          expect(e).toBeInstanceOf(DecodeError);
+        }
       }
     }
   });
 });
 
 describe("container string table", () => {
-  const table = (strings: string[]) => { const w = new ByteWriter(); writeStringTable(w, strings); return w.finish(); };
+  const table = (strings: string[]) => {
+    const w = new ByteWriter();
+    writeStringTable(w, strings);
+    return w.finish();
+  };
 
   it("round-trips any sorted distinct strings (names with numbers, separators, unicode)", () => {
     const piece = fc.oneof(fc.constantFrom("/", "_", ".", ":", "conv2d", "BiasAdd", "0", "007", "12", "999999999999", "1234567890123"), fc.string({ maxLength: 4 }), fc.integer({ min: 0, max: 1e6 }).map(String));
-    fc.assert(fc.property(fc.array(fc.array(piece, { maxLength: 8 }).map((p) => p.join("")), { maxLength: 40 }), (list) => {
-      const strings = [...new Set(list)].sort();
-      for (const s of strings) expect(tokenize(s).join("")).toBe(s);
-      expect(readStringTable(new ByteReader(table(strings)))).toEqual(strings);
-    }));
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.array(piece, { maxLength: 8 }).map((p) => p.join("")),
+          { maxLength: 40 },
+        ),
+        (list) => {
+          const strings = [...new Set(list)].sort();
+          for (const s of strings) expect(tokenize(s).join("")).toBe(s);
+          expect(readStringTable(new ByteReader(table(strings)))).toEqual(strings);
+        },
+      ),
+    );
   });
 
   it("token-codes model-like names in a few bytes each (front coding leaves ≥ 9-byte suffixes here)", () => {

@@ -64,7 +64,10 @@ export function writeGroupedBody(w: ByteWriter, qm: QuantizedModel, group: Group
   for (const [ci, list] of members.entries()) {
     if (list.length === 0) continue;
     const cb = qm.codebooks[ci]!;
-    const g = group.encodeGroup(list.map((i) => ({ ...qm.tensors[i]!, name: "", codebook: "" })), { ...cb, id: "" });
+    const g = group.encodeGroup(
+      list.map((i) => ({ ...qm.tensors[i]!, name: "", codebook: "" })),
+      { ...cb, id: "" },
+    );
     const before = w.length;
     w.varint(g.bytes.length).ref(g.bytes);
     const lengthBytes = w.length - before - g.bytes.length;
@@ -124,7 +127,8 @@ export function readGroupedBody(r: ByteReader, metadata: Record<string, unknown>
     const ts = group.decodeGroup(bytes, list.length, { ...codebooks[ci]!, id: "" }, { maxElements: budget.left });
     if (ts.length !== list.length) throw new DecodeError(`container group ${ci} decoded ${ts.length} tensors for ${list.length}. The file is corrupted.`);
     for (const [k, i] of list.entries()) {
-      const t = ts[k]!, h = heads[i]!;
+      const t = ts[k]!,
+        h = heads[i]!;
       if (t.name !== "" || t.codebook !== "") throw new DecodeError(`container tensor "${printable(h.name)}" has a group entry that names itself. The file is corrupted.`);
       budget.left -= elementsWithin(t.shape, `container tensor "${printable(h.name)}"`, budget.left);
       decoded[i] = { ...t, name: h.name, codebook: codebooks[ci]!.id, ...h.tags, ...h.layer };

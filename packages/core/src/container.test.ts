@@ -22,16 +22,26 @@ const tensors: QuantizedTensor[] = [
 const model: QuantizedModel = { codebooks, tensors, passthrough: [{ name: "bias", shape: [3], data: Float32Array.from([0.5, -0, 3e38]), role: "bias", layer: "dense", layerKind: "dense" }] };
 
 function code(f: () => unknown): string | undefined {
-  try { f(); } catch (e) { return (e as { code?: string }).code; }
+  try {
+    f();
+  } catch (e) {
+    return (e as { code?: string }).code;
+  }
   return "no error";
 }
-const fixCrc = (b: Uint8Array): Uint8Array => { new DataView(b.buffer, b.byteOffset).setUint32(b.length - 4, crc32(b, 0, b.length - 4), true); return b; };
+const fixCrc = (b: Uint8Array): Uint8Array => {
+  new DataView(b.buffer, b.byteOffset).setUint32(b.length - 4, crc32(b, 0, b.length - 4), true);
+  return b;
+};
 
 describe(".qf container", () => {
   const enc = encodeContainer(model, coder, { quantizer: "test", seed: 3 });
 
   it("round-trips codebooks, tensors with tags, passthrough tensors and metadata", () => {
-    const back = decodeContainer(enc.bytes, (id) => { expect(id).toBe("raw-test"); return coder; });
+    const back = decodeContainer(enc.bytes, (id) => {
+      expect(id).toBe("raw-test");
+      return coder;
+    });
     expect(back.coderId).toBe("raw-test");
     expect(back.metadata).toEqual({ quantizer: "test", seed: 3 });
     expect(back.model.codebooks).toEqual(codebooks);
@@ -57,7 +67,8 @@ describe(".qf container", () => {
     expect(s.passthroughBytes).toBeGreaterThanOrEqual(12);
     expect(s.tensors.map((t) => t.count)).toEqual([6, 4, 6, 5]);
     // Tensors a and b share codebook "shared": its bytes are split by element count.
-    const shareA = s.tensors[0]!.bytes - s.tensors[0]!.streamBytes, shareB = s.tensors[1]!.bytes - s.tensors[1]!.streamBytes;
+    const shareA = s.tensors[0]!.bytes - s.tensors[0]!.streamBytes,
+      shareB = s.tensors[1]!.bytes - s.tensors[1]!.streamBytes;
     expect(shareA / shareB).toBeCloseTo(6 / 4, 10);
     expect(s.tensors.reduce((a, t) => a + t.bytes - t.streamBytes, 0)).toBeCloseTo(s.codebookBytes, 6);
   });
@@ -67,7 +78,11 @@ describe(".qf container", () => {
   });
 
   it("rejects every truncation with DecodeError", () => {
-    for (let k = 0; k < enc.bytes.length; k++) expect(code(() => decodeContainer(enc.bytes.slice(0, k), () => coder)), `length ${k}`).toBe(ErrorCodes.DECODE);
+    for (let k = 0; k < enc.bytes.length; k++)
+      expect(
+        code(() => decodeContainer(enc.bytes.slice(0, k), () => coder)),
+        `length ${k}`,
+      ).toBe(ErrorCodes.DECODE);
   });
 
   it("rejects every single-bit flip with DecodeError", () => {
@@ -75,7 +90,10 @@ describe(".qf container", () => {
       for (const bit of [0, 3, 7]) {
         const b = enc.bytes.slice();
         b[i]! ^= 1 << bit;
-        expect(code(() => decodeContainer(b, () => coder)), `byte ${i} bit ${bit}`).toBe(ErrorCodes.DECODE);
+        expect(
+          code(() => decodeContainer(b, () => coder)),
+          `byte ${i} bit ${bit}`,
+        ).toBe(ErrorCodes.DECODE);
       }
     }
   });
@@ -94,7 +112,13 @@ describe(".qf container", () => {
   });
 
   it("passes the resolver's error through for an unknown coder", () => {
-    expect(code(() => decodeContainer(enc.bytes, (id) => { throw new UnknownPluginError("coder", id, ["fixed"]); }))).toBe(ErrorCodes.UNKNOWN_PLUGIN);
+    expect(
+      code(() =>
+        decodeContainer(enc.bytes, (id) => {
+          throw new UnknownPluginError("coder", id, ["fixed"]);
+        }),
+      ),
+    ).toBe(ErrorCodes.UNKNOWN_PLUGIN);
   });
 
   it("rejects decoded tensors that do not fit their codebooks", () => {
@@ -105,7 +129,11 @@ describe(".qf container", () => {
       ["wrong code count", lying((t) => ({ ...t, codes: t.codes.subarray(1) }))],
       ["duplicate names", lying((t) => ({ ...t, name: "a" }))],
     ];
-    for (const [what, c] of cases) expect(code(() => decodeContainer(enc.bytes, () => c)), what).toBe(ErrorCodes.DECODE);
+    for (const [what, c] of cases)
+      expect(
+        code(() => decodeContainer(enc.bytes, () => c)),
+        what,
+      ).toBe(ErrorCodes.DECODE);
   });
 
   it("refuses to encode a tensor whose codebook is missing", () => {

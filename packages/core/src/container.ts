@@ -36,7 +36,9 @@ const ROLES: readonly (TensorRole | undefined)[] = [undefined, "weight", "bias",
 const KINDS: readonly (LayerKind | undefined)[] = [undefined, "dense", "conv2d", "other"];
 
 function writeTags(w: ByteWriter, t: { role?: TensorRole; layer?: string; layerKind?: LayerKind }): void {
-  w.u8(ROLES.indexOf(t.role)).str(t.layer ?? "").u8(KINDS.indexOf(t.layerKind));
+  w.u8(ROLES.indexOf(t.role))
+    .str(t.layer ?? "")
+    .u8(KINDS.indexOf(t.layerKind));
 }
 function readTags(r: ByteReader): { role?: TensorRole; layer?: string; layerKind?: LayerKind } {
   const role = ROLES[r.u8()];
@@ -159,18 +161,23 @@ export function decodeContainer(bytes: Uint8Array, resolveCoder: (id: string) =>
   const body = bytes.length - 4;
   const stored = new DataView(bytes.buffer, bytes.byteOffset + body, 4).getUint32(0, true);
   const version = bytes[4]! | (bytes[5]! << 8);
-  if (version !== CONTAINER_VERSION && version !== COMPACT_CONTAINER_VERSION && version !== GROUPED_CONTAINER_VERSION) throw new DecodeError(`container version ${version} is not supported (this build reads versions ${CONTAINER_VERSION} to ${GROUPED_CONTAINER_VERSION}). Use a matching quantforge.`);
+  if (version !== CONTAINER_VERSION && version !== COMPACT_CONTAINER_VERSION && version !== GROUPED_CONTAINER_VERSION)
+    throw new DecodeError(`container version ${version} is not supported (this build reads versions ${CONTAINER_VERSION} to ${GROUPED_CONTAINER_VERSION}). Use a matching quantforge.`);
   if (crc32(bytes, 0, body) !== stored) throw new DecodeError(`container checksum mismatch: the file is corrupted or truncated. Re-create it.`);
   const flags = bytes[6]! | (bytes[7]! << 8);
   // Versions 2 and 3 define flag 1 (the shared codebook table); version 1 defines none.
   const known = version === CONTAINER_VERSION ? 0 : CODEBOOK_TABLE_FLAG;
-  if ((flags & ~known) !== 0) throw new DecodeError(`container has reserved header flags 0x${(flags & ~known).toString(16)} set (version ${version} defines ${known === 0 ? "none" : "0x1"}). The file is corrupted or from a newer quantforge.`);
+  if ((flags & ~known) !== 0)
+    throw new DecodeError(`container has reserved header flags 0x${(flags & ~known).toString(16)} set (version ${version} defines ${known === 0 ? "none" : "0x1"}). The file is corrupted or from a newer quantforge.`);
   const shared = (flags & CODEBOOK_TABLE_FLAG) !== 0;
   const r = new ByteReader(bytes, 8, body, "container");
   const coderId = r.str();
   let metadata: unknown;
-  try { metadata = JSON.parse(r.str()); }
-  catch (e) { throw new DecodeError("container metadata is not valid JSON. The file is corrupted.", e); }
+  try {
+    metadata = JSON.parse(r.str());
+  } catch (e) {
+    throw new DecodeError("container metadata is not valid JSON. The file is corrupted.", e);
+  }
   if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) throw new DecodeError("container metadata is not a JSON object. The file is corrupted.");
   const coder = resolveCoder(coderId);
   let budget = containerElementBudget(bytes.length, options);
@@ -235,9 +242,14 @@ export function decodeContainer(bytes: Uint8Array, resolveCoder: (id: string) =>
 
 /** Whole-model checks shared by both versions: unique ids and names, tensors that fit their codebooks. */
 function checkedModel(coderId: string, metadata: Record<string, unknown>, model: QuantizedModel): DecodedContainer {
-  const tensors = model.tensors, passthrough = model.passthrough ?? [];
+  const tensors = model.tensors,
+    passthrough = model.passthrough ?? [];
   let cbs: Map<string, Codebook>;
-  try { cbs = codebookMap(model); } catch (e) { throw new DecodeError("container has duplicate codebook ids. The file is corrupted.", e); }
+  try {
+    cbs = codebookMap(model);
+  } catch (e) {
+    throw new DecodeError("container has duplicate codebook ids. The file is corrupted.", e);
+  }
   // Decoded tensors must fit their codebooks (ids, code range, parameter counts, positions):
   // otherwise dequantizing would read past a level list and yield NaN instead of an error.
   const names = new Set<string>();
@@ -248,8 +260,11 @@ function checkedModel(coderId: string, metadata: Record<string, unknown>, model:
     }
   }
   for (const t of tensors) {
-    try { assertQuantizedTensor(t, cbs.get(t.codebook)); }
-    catch (e) { throw new DecodeError(`container tensor "${printable(t.name)}" does not fit its codebook: ${(e as Error).message} The file is corrupted.`, e); }
+    try {
+      assertQuantizedTensor(t, cbs.get(t.codebook));
+    } catch (e) {
+      throw new DecodeError(`container tensor "${printable(t.name)}" does not fit its codebook: ${(e as Error).message} The file is corrupted.`, e);
+    }
   }
   return { coderId, metadata, model };
 }

@@ -51,13 +51,15 @@ export class CollectingDiagnostics implements DiagnosticsSink {
 export const SILENT_PROGRESS: ProgressReporter = Object.freeze({ update() {} });
 
 /** Builds a run context; every field but the seed has a quiet default. */
-export function createRunContext(opts: {
-  seed?: number;
-  diagnostics?: DiagnosticsSink;
-  progress?: ProgressReporter;
-  signal?: AbortSignal;
-  model?: ModelProbe;
-} = {}): RunContext {
+export function createRunContext(
+  opts: {
+    seed?: number;
+    diagnostics?: DiagnosticsSink;
+    progress?: ProgressReporter;
+    signal?: AbortSignal;
+    model?: ModelProbe;
+  } = {},
+): RunContext {
   const seed = opts.seed ?? 0;
   return {
     seed,

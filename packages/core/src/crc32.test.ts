@@ -22,11 +22,14 @@ describe("crc32", () => {
     expect(crc32(b, 7, b.length, crc32(b, 0, 7))).toBe(crc32(b));
   });
   it("equals the bitwise definition on any bytes and any sub-range (fast-check)", () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), fc.nat(), fc.nat(), (b, x, y) => {
-      const s = b.length ? x % (b.length + 1) : 0;
-      const e = s + (b.length - s ? y % (b.length - s + 1) : 0);
-      expect(crc32(b, s, e)).toBe(crcRef(b.subarray(s, e)));
-      expect(crc32(b, e, b.length, crc32(b, 0, e))).toBe(crcRef(b));
-    }), { numRuns: 300, seed: 5 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.nat(), fc.nat(), (b, x, y) => {
+        const s = b.length ? x % (b.length + 1) : 0;
+        const e = s + (b.length - s ? y % (b.length - s + 1) : 0);
+        expect(crc32(b, s, e)).toBe(crcRef(b.subarray(s, e)));
+        expect(crc32(b, e, b.length, crc32(b, 0, e))).toBe(crcRef(b));
+      }),
+      { numRuns: 300, seed: 5 },
+    );
   });
 });

@@ -20,7 +20,8 @@ function sameValue(a: unknown, b: unknown): boolean {
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
   if (ArrayBuffer.isView(a) || ArrayBuffer.isView(b)) {
     if (!ArrayBuffer.isView(a) || !ArrayBuffer.isView(b) || a.constructor !== b.constructor) return false;
-    const x = a as unknown as ArrayLike<number>, y = b as unknown as ArrayLike<number>;
+    const x = a as unknown as ArrayLike<number>,
+      y = b as unknown as ArrayLike<number>;
     if (x.length !== y.length) return false;
     for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) return false;
     return true;
@@ -32,7 +33,8 @@ function sameValue(a: unknown, b: unknown): boolean {
 
 /** The values dequantized ahead for `t` when its codes, shape, grouping, positions and codebook are those of the source tensor. */
 function aheadFor(t: QuantizedTensor, cb: Codebook, ahead: DequantizedAhead, sources: Map<Uint32Array, { t: QuantizedTensor; cb: Codebook | undefined }>): Float32Array | undefined {
-  const v = ahead.values.get(t.codes), s = sources.get(t.codes);
+  const v = ahead.values.get(t.codes),
+    s = sources.get(t.codes);
   if (!v || !s?.cb) return undefined;
   const same = sameValue(t.shape, s.t.shape) && sameValue(t.grouping, s.t.grouping) && sameValue(t.sparse?.positions, s.t.sparse?.positions) && sameValue(cb, s.cb);
   return same ? v : undefined;

@@ -54,20 +54,14 @@ export class QuantforgeError extends Error {
 /** A plugin id that is not registered. The message lists the known ids. */
 export class UnknownPluginError extends QuantforgeError {
   constructor(kind: string, id: string, known: readonly string[]) {
-    super(
-      ErrorCodes.UNKNOWN_PLUGIN,
-      `${kind} "${id}" is not registered. Known ${kind}s: ${known.length ? known.join(", ") : "(none)"}. Pick one of them or register the plugin.`,
-    );
+    super(ErrorCodes.UNKNOWN_PLUGIN, `${kind} "${id}" is not registered. Known ${kind}s: ${known.length ? known.join(", ") : "(none)"}. Pick one of them or register the plugin.`);
   }
 }
 
 /** Two different descriptors with the same kind and id. */
 export class DuplicatePluginError extends QuantforgeError {
   constructor(kind: string, id: string, versions: readonly string[]) {
-    super(
-      ErrorCodes.DUPLICATE_PLUGIN,
-      `${kind} "${id}" is registered twice (versions ${versions.join(" and ")}). Register only one of them.`,
-    );
+    super(ErrorCodes.DUPLICATE_PLUGIN, `${kind} "${id}" is registered twice (versions ${versions.join(" and ")}). Register only one of them.`);
   }
 }
 
@@ -136,10 +130,7 @@ export class IoError extends QuantforgeError {
 /** A quantizer or evaluator needs a model capability the input does not provide. */
 export class MissingCapabilityError extends QuantforgeError {
   constructor(pluginId: string, capability: string) {
-    super(
-      ErrorCodes.MISSING_CAPABILITY,
-      `"${pluginId}" needs the model capability "${capability}", which this input lacks. Run it on a model (--model) or choose options that do not need it.`,
-    );
+    super(ErrorCodes.MISSING_CAPABILITY, `"${pluginId}" needs the model capability "${capability}", which this input lacks. Run it on a model (--model) or choose options that do not need it.`);
   }
 }
 

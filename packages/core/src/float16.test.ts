@@ -6,10 +6,14 @@ import { FLOAT16_MAX, decodeFloat16Bits, encodeFloat16, fromFloat16Bits, toFloat
 function nearestHalfBits(v: number): number {
   const x = Math.fround(v);
   if (Number.isNaN(x)) return 0x7e00;
-  let best = -1, bestErr = Infinity;
+  let best = -1,
+    bestErr = Infinity;
   for (let h = 0; h < 0x7c00; h++) {
     const err = Math.abs(Math.abs(x) - fromFloat16Bits(h));
-    if (err < bestErr || (err === bestErr && (h & 1) === 0)) { best = h; bestErr = err; }
+    if (err < bestErr || (err === bestErr && (h & 1) === 0)) {
+      best = h;
+      bestErr = err;
+    }
   }
   // Beyond the largest half by at least half an ulp (2^4 at 65504) the result is Inf.
   if (Math.abs(x) >= 65520) best = 0x7c00;
@@ -20,7 +24,10 @@ describe("float16", () => {
   it("round-trips every half bit pattern exactly (NaNs stay NaN)", () => {
     for (let h = 0; h < 65536; h++) {
       const v = fromFloat16Bits(h);
-      if (Number.isNaN(v)) { expect(Number.isNaN(fromFloat16Bits(toFloat16Bits(v)))).toBe(true); continue; }
+      if (Number.isNaN(v)) {
+        expect(Number.isNaN(fromFloat16Bits(toFloat16Bits(v)))).toBe(true);
+        continue;
+      }
       expect(toFloat16Bits(v)).toBe(h);
     }
   });
@@ -50,12 +57,18 @@ describe("float16", () => {
   });
 
   it("matches an exhaustive nearest-half search on random floats", () => {
-    fc.assert(fc.property(fc.float({ min: -70000, max: 70000, noNaN: true }), (v) => {
-      expect(toFloat16Bits(v)).toBe(nearestHalfBits(v));
-    }), { numRuns: 150 });
-    fc.assert(fc.property(fc.float({ min: Math.fround(-1e-4), max: Math.fround(1e-4), noNaN: true }), (v) => {
-      expect(toFloat16Bits(v)).toBe(nearestHalfBits(v));
-    }), { numRuns: 100 });
+    fc.assert(
+      fc.property(fc.float({ min: -70000, max: 70000, noNaN: true }), (v) => {
+        expect(toFloat16Bits(v)).toBe(nearestHalfBits(v));
+      }),
+      { numRuns: 150 },
+    );
+    fc.assert(
+      fc.property(fc.float({ min: Math.fround(-1e-4), max: Math.fround(1e-4), noNaN: true }), (v) => {
+        expect(toFloat16Bits(v)).toBe(nearestHalfBits(v));
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it("encodes and decodes arrays", () => {

@@ -7,18 +7,25 @@ import { shapeSize } from "./tensor.js";
 
 describe("grouping", () => {
   it("per channel: the group of an element is its index along the axis (any rank)", () => {
-    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 1, maxLength: 4 }), fc.nat(), (shape, a) => {
-      const axis = a % shape.length;
-      const m = groupIndexMap(shape, { kind: "channel", axis });
-      expect(m.length).toBe(shapeSize(shape));
-      expect(groupCount(shape, { kind: "channel", axis })).toBe(shape[axis]);
-      // Brute force: decompose each flat index into coordinates.
-      for (let i = 0; i < m.length; i++) {
-        let r = i, coord = 0;
-        for (let d = shape.length - 1; d >= 0; d--) { if (d === axis) coord = r % shape[d]!; r = Math.floor(r / shape[d]!); }
-        expect(m[i]).toBe(coord);
-      }
-    }), { numRuns: 200, seed: 4 });
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 1, maxLength: 4 }), fc.nat(), (shape, a) => {
+        const axis = a % shape.length;
+        const m = groupIndexMap(shape, { kind: "channel", axis });
+        expect(m.length).toBe(shapeSize(shape));
+        expect(groupCount(shape, { kind: "channel", axis })).toBe(shape[axis]);
+        // Brute force: decompose each flat index into coordinates.
+        for (let i = 0; i < m.length; i++) {
+          let r = i,
+            coord = 0;
+          for (let d = shape.length - 1; d >= 0; d--) {
+            if (d === axis) coord = r % shape[d]!;
+            r = Math.floor(r / shape[d]!);
+          }
+          expect(m[i]).toBe(coord);
+        }
+      }),
+      { numRuns: 200, seed: 4 },
+    );
   });
 
   it("per group: runs of `size` consecutive elements, last group ragged", () => {
@@ -35,7 +42,13 @@ describe("grouping", () => {
   });
 
   it("rejects bad axes and group sizes with QF_SHAPE_MISMATCH", () => {
-    for (const g of [{ kind: "channel", axis: 2 }, { kind: "channel", axis: -1 }, { kind: "channel", axis: 0.5 }, { kind: "group", size: 0 }, { kind: "group", size: 1.5 }] as const) {
+    for (const g of [
+      { kind: "channel", axis: 2 },
+      { kind: "channel", axis: -1 },
+      { kind: "channel", axis: 0.5 },
+      { kind: "group", size: 0 },
+      { kind: "group", size: 1.5 },
+    ] as const) {
       expect(() => groupCount([3, 4], g)).toThrow(expect.objectContaining({ code: ErrorCodes.SHAPE_MISMATCH }));
       expect(() => groupIndexMap([3, 4], g)).toThrow(expect.objectContaining({ code: ErrorCodes.SHAPE_MISMATCH }));
     }

@@ -6,10 +6,7 @@ import { shapeSize } from "./tensor.js";
  * parameters: the whole tensor, one group per index along an axis (per channel), or runs of
  * `size` consecutive elements in row-major order (per group).
  */
-export type Grouping =
-  | { readonly kind: "tensor" }
-  | { readonly kind: "channel"; readonly axis: number }
-  | { readonly kind: "group"; readonly size: number };
+export type Grouping = { readonly kind: "tensor" } | { readonly kind: "channel"; readonly axis: number } | { readonly kind: "group"; readonly size: number };
 
 /** The whole-tensor grouping. */
 export const TENSOR_GROUPING: Grouping = Object.freeze({ kind: "tensor" });

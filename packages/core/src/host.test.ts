@@ -10,7 +10,16 @@ import { rawTestCoder } from "./testing/fixtures.js";
 const none = (id: string): Quantizer => ({ id, quantize: () => ({ codebooks: [], tensors: [] }) });
 /** A quantizer that records the host it was created with. */
 function spy(seen: PluginHost[], id = "spy") {
-  return defineQuantizer({ id, version: "1.0.0", description: "records its host", options: z.object({}), create: (_o, host) => { seen.push(host); return none(id); } });
+  return defineQuantizer({
+    id,
+    version: "1.0.0",
+    description: "records its host",
+    options: z.object({}),
+    create: (_o, host) => {
+      seen.push(host);
+      return none(id);
+    },
+  });
 }
 /** A factory written before hosts existed: `create(options)` only. */
 const legacy = defineQuantizer({ id: "legacy", version: "1.0.0", description: "old", options: z.object({ bits: z.number().default(8) }), create: (o) => none(`legacy${o.bits}`) });
@@ -72,13 +81,29 @@ describe("auto eligibility", () => {
   ])("a malformed declaration %j is QF_INVALID_PLUGIN (%s)", (auto, problem) => {
     const d = { kind: "quantizer", id: "bad", version: "1", description: "d", parseOptions: () => ({}), create: () => none("bad"), auto };
     let err: unknown;
-    try { assertPluginDescriptor(d); } catch (e) { err = e; }
+    try {
+      assertPluginDescriptor(d);
+    } catch (e) {
+      err = e;
+    }
     expect(isQuantforgeError(err) && err.code).toBe(ErrorCodes.INVALID_PLUGIN);
     expect((err as Error).message).toContain(problem);
   });
 
   it("only quantizers declare it", () => {
-    const c = defineCoder({ id: "c", version: "1", description: "d", options: z.object({}), create: () => ({ id: "c", encode: () => new Uint8Array(0), decode: () => { throw new Error("no"); } }) });
+    const c = defineCoder({
+      id: "c",
+      version: "1",
+      description: "d",
+      options: z.object({}),
+      create: () => ({
+        id: "c",
+        encode: () => new Uint8Array(0),
+        decode: () => {
+          throw new Error("no");
+        },
+      }),
+    });
     expect(() => assertPluginDescriptor({ ...c, auto: {} })).toThrow(/only quantizers declare it/);
   });
 });

@@ -1,4 +1,22 @@
-export { ErrorCodes, QuantforgeError, UnknownPluginError, DuplicatePluginError, InvalidPluginError, InvalidOptionsError, ShapeMismatchError, NonFiniteError, DecodeError, FormatError, IoError, MissingCapabilityError, InvalidQuantizedError, NothingToQuantizeError, AbortedError, TimeoutError, isQuantforgeError } from "./errors.js";
+export {
+  ErrorCodes,
+  QuantforgeError,
+  UnknownPluginError,
+  DuplicatePluginError,
+  InvalidPluginError,
+  InvalidOptionsError,
+  ShapeMismatchError,
+  NonFiniteError,
+  DecodeError,
+  FormatError,
+  IoError,
+  MissingCapabilityError,
+  InvalidQuantizedError,
+  NothingToQuantizeError,
+  AbortedError,
+  TimeoutError,
+  isQuantforgeError,
+} from "./errors.js";
 export type { ErrorCode } from "./errors.js";
 export { shapeSize, assertTensorShape, assertFinite, assertWeightSet } from "./tensor.js";
 export type { WeightTensor, WeightSet, TensorRole, LayerKind } from "./tensor.js";
@@ -23,7 +41,25 @@ export { Rng } from "./rng.js";
 export { CollectingDiagnostics, SILENT_PROGRESS, createRunContext, throwIfAborted } from "./context.js";
 export type { RunContext, Diagnostic, DiagnosticsSink, ProgressReporter, Severity } from "./context.js";
 export { defineQuantizer, defineCoder, defineEvaluator, parseWithSchema, instantiate } from "./plugin.js";
-export type { Awaitable, PluginKind, PluginMeta, Quantizer, Coder, GroupCoder, Evaluator, EncodedSize, Metric, EvaluationSubject, PluginDescriptor, QuantizerPlugin, CoderPlugin, EvaluatorPlugin, AnyPlugin, PluginSpec, QuantizerSpec } from "./plugin.js";
+export type {
+  Awaitable,
+  PluginKind,
+  PluginMeta,
+  Quantizer,
+  Coder,
+  GroupCoder,
+  Evaluator,
+  EncodedSize,
+  Metric,
+  EvaluationSubject,
+  PluginDescriptor,
+  QuantizerPlugin,
+  CoderPlugin,
+  EvaluatorPlugin,
+  AnyPlugin,
+  PluginSpec,
+  QuantizerSpec,
+} from "./plugin.js";
 export { createHost } from "./host.js";
 export type { PluginHost, PluginLookup } from "./host.js";
 export { DEFAULT_AUTO_ORDER } from "./auto-eligibility.js";

@@ -23,11 +23,7 @@ export interface TensorQuantization {
  * Lifts a per-tensor function into a {@link Quantizer}: each tensor gets its own codebook, whose
  * id is the tensor's name. Simple methods stay simple; joint methods implement `Quantizer`.
  */
-export function perTensorQuantizer(
-  id: string,
-  fn: (t: WeightTensor, ctx: RunContext) => TensorQuantization,
-  opts: { needs?: readonly Capability[] } = {},
-): Quantizer {
+export function perTensorQuantizer(id: string, fn: (t: WeightTensor, ctx: RunContext) => TensorQuantization, opts: { needs?: readonly Capability[] } = {}): Quantizer {
   return {
     id,
     needs: opts.needs,
@@ -40,8 +36,15 @@ export function perTensorQuantizer(
         const r = fn(t, ctx);
         codebooks.push({ ...r.codebook, id: t.name });
         tensors.push({
-          name: t.name, shape: t.shape, role: t.role, layer: t.layer, layerKind: t.layerKind,
-          codebook: t.name, grouping: r.grouping, codes: r.codes, sparse: r.sparse,
+          name: t.name,
+          shape: t.shape,
+          role: t.role,
+          layer: t.layer,
+          layerKind: t.layerKind,
+          codebook: t.name,
+          grouping: r.grouping,
+          codes: r.codes,
+          sparse: r.sparse,
         });
         ctx.progress.update(id, i + 1, weights.length);
       });

@@ -5,7 +5,11 @@ import { layerCode, layerNeedsString, parentOf, resolveLayer } from "./layer-ref
 import { readOrderSection, writeOrderSection } from "./order-table.js";
 
 const names = ["w1", "w2", "w3", "b1", "b2"];
-const write = (order: number[] | null, interleave: boolean): Uint8Array => { const w = new ByteWriter(16); writeOrderSection(w, order, 3, interleave); return w.finish(); };
+const write = (order: number[] | null, interleave: boolean): Uint8Array => {
+  const w = new ByteWriter(16);
+  writeOrderSection(w, order, 3, interleave);
+  return w.finish();
+};
 const read = (b: Uint8Array, interleave = true): string[] | null => readOrderSection(new ByteReader(b), names, 3, interleave);
 
 describe("order section", () => {
@@ -32,7 +36,10 @@ describe("order section", () => {
 
 describe("layer references", () => {
   const index = new Map([["classifier", 0]]);
-  const str = (i: number): string => { if (i > 0) throw new DecodeError("out of range"); return "classifier"; };
+  const str = (i: number): string => {
+    if (i > 0) throw new DecodeError("out of range");
+    return "classifier";
+  };
   it("derives a layer that is the name's parent path and stores others as strings", () => {
     const lc = { previous: true, derived: true };
     expect(parentOf("a/b/c")).toBe("a/b");

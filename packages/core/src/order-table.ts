@@ -19,9 +19,16 @@ import { DecodeError } from "./errors.js";
 
 /** Writes `order` (null: none); `nT` is the number of quantized tensors, `interleave` allows kind 3. */
 export function writeOrderSection(w: ByteWriter, order: readonly number[] | null, nT: number, interleave: boolean): void {
-  if (!order) { w.varint(0); return; }
-  if (order.every((v, i) => v === i)) { w.varint(1); return; }
-  let nextT = 0, nextP = nT;
+  if (!order) {
+    w.varint(0);
+    return;
+  }
+  if (order.every((v, i) => v === i)) {
+    w.varint(1);
+    return;
+  }
+  let nextT = 0,
+    nextP = nT;
   const merged = interleave && order.every((v) => (v < nT ? v === nextT++ : v === nextP++));
   if (!merged) {
     w.varint(2);
@@ -48,7 +55,8 @@ export function readOrderSection(r: ByteReader, names: readonly string[], nT: nu
   if (kind !== 3 || !interleave) throw new DecodeError(`container tensor order has unknown kind ${kind}. The file is corrupted.`);
   const bits = r.bytes(Math.ceil(m / 8));
   const out: string[] = [];
-  let nextT = 0, nextP = nT;
+  let nextT = 0,
+    nextP = nT;
   for (let k = 0; k < m; k++) {
     const isTensor = (bits[k >> 3]! >> (k & 7)) & 1;
     const i = isTensor ? nextT++ : nextP++;

@@ -15,26 +15,38 @@ import type { WeightSet } from "./tensor.js";
 
 /** Tiny b-bit min/max affine quantizer (options: bits; `jitter` lets the seed pick one code). */
 const tinyQuantizer = defineQuantizer({
-  id: "tiny", version: "0.0.1", description: "min/max affine",
+  id: "tiny",
+  version: "0.0.1",
+  description: "min/max affine",
   options: z.object({ bits: z.number().int().min(1).max(8).default(2), fail: z.boolean().default(false), jitter: z.boolean().default(false) }),
-  create: (o) => perTensorQuantizer("tiny", (t, ctx) => {
-    if (o.fail) throw new ShapeMismatchError(`tiny refuses "${t.name}".`);
-    let lo = Infinity, hi = -Infinity;
-    for (const v of t.data) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-    const levels = 2 ** o.bits;
-    const scale = Math.fround(hi > lo ? (hi - lo) / (levels - 1) : 1);
-    const zp = Math.round(-lo / scale);
-    const codes = new Uint32Array(t.data.length);
-    t.data.forEach((v, i) => { codes[i] = Math.min(levels - 1, Math.max(0, Math.round(v / scale + zp))); });
-    // The seed decides one code so determinism and seed plumbing are observable.
-    if (o.jitter && codes.length) codes[0] = ctx.rng.fork(t.name).int(0, levels - 1);
-    return { codebook: { kind: "affine", levels, scale: Float32Array.from([scale]), zeroPoint: Float32Array.from([zp]) }, codes, grouping: { kind: "tensor" } };
-  }),
+  create: (o) =>
+    perTensorQuantizer("tiny", (t, ctx) => {
+      if (o.fail) throw new ShapeMismatchError(`tiny refuses "${t.name}".`);
+      let lo = Infinity,
+        hi = -Infinity;
+      for (const v of t.data) {
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
+      }
+      const levels = 2 ** o.bits;
+      const scale = Math.fround(hi > lo ? (hi - lo) / (levels - 1) : 1);
+      const zp = Math.round(-lo / scale);
+      const codes = new Uint32Array(t.data.length);
+      t.data.forEach((v, i) => {
+        codes[i] = Math.min(levels - 1, Math.max(0, Math.round(v / scale + zp)));
+      });
+      // The seed decides one code so determinism and seed plumbing are observable.
+      if (o.jitter && codes.length) codes[0] = ctx.rng.fork(t.name).int(0, levels - 1);
+      return { codebook: { kind: "affine", levels, scale: Float32Array.from([scale]), zeroPoint: Float32Array.from([zp]) }, codes, grouping: { kind: "tensor" } };
+    }),
 });
 
 /** Tiny coder: u8 codes, dense only, with a CRC. */
 const tinyCoder = defineCoder({
-  id: "tiny-u8", version: "0.0.1", description: "u8 codes", options: z.object({}),
+  id: "tiny-u8",
+  version: "0.0.1",
+  description: "u8 codes",
+  options: z.object({}),
   create: (): Coder => ({
     id: "tiny-u8",
     encode(t: QuantizedTensor) {
@@ -47,7 +59,9 @@ const tinyCoder = defineCoder({
     decode(bytes) {
       if (bytes.length < 4 || crc32(bytes, 0, bytes.length - 4) !== new ByteReader(bytes, bytes.length - 4).u32()) throw new DecodeError("tiny-u8: bad checksum.");
       const r = new ByteReader(bytes, 0, bytes.length - 4);
-      const name = r.str(), codebook = r.str(), shape = Array.from({ length: r.varint() }, () => r.varint());
+      const name = r.str(),
+        codebook = r.str(),
+        shape = Array.from({ length: r.varint() }, () => r.varint());
       const codes = Uint32Array.from(r.bytes(r.varint()));
       return { name, shape, codebook, grouping: { kind: "tensor" }, codes };
     },
@@ -56,17 +70,25 @@ const tinyCoder = defineCoder({
 
 /** Tiny evaluator: per-tensor and overall squared error. */
 const tinyEvaluator = defineEvaluator({
-  id: "tiny-mse", version: "0.0.1", description: "mse", options: z.object({}),
+  id: "tiny-mse",
+  version: "0.0.1",
+  description: "mse",
+  options: z.object({}),
   create: () => ({
-    id: "tiny-mse", scope: "tensor" as const,
+    id: "tiny-mse",
+    scope: "tensor" as const,
     evaluate(s) {
       const out: Metric[] = [];
-      let all = 0, n = 0;
+      let all = 0,
+        n = 0;
       s.original.forEach((t, i) => {
         if (!s.quantizedNames.has(t.name)) return;
         let e = 0;
-        t.data.forEach((v, k) => { e += (v - s.decoded[i]!.data[k]!) ** 2; });
-        all += e; n += t.data.length;
+        t.data.forEach((v, k) => {
+          e += (v - s.decoded[i]!.data[k]!) ** 2;
+        });
+        all += e;
+        n += t.data.length;
         out.push(e === 0 ? { name: "mse", tensor: t.name, value: 0, exact: true } : { name: "mse", tensor: t.name, value: e / t.data.length });
         out.push({ name: "note", tensor: t.name, value: null, reason: "not computed" });
       });
@@ -86,7 +108,11 @@ describe("runPipeline", () => {
   it("quantizes, codes, decodes, dequantizes and evaluates; biases stay float32", async () => {
     const progress: string[] = [];
     const r = await pipeline({ seed: 7, progress: { update: (t, d, n) => progress.push(`${t}:${d}/${n}`) } })
-      .weights(weights).quantize({ plugin: tinyQuantizer, options: { bits: 3 } }).code(tinyCoder).evaluate(tinyEvaluator).run();
+      .weights(weights)
+      .quantize({ plugin: tinyQuantizer, options: { bits: 3 } })
+      .code(tinyCoder)
+      .evaluate(tinyEvaluator)
+      .run();
     expect(r.seed).toBe(7);
     expect(r.quantizer).toEqual({ id: "tiny", options: { bits: 3, fail: false, jitter: false } });
     expect(r.coder).toEqual({ id: "tiny-u8" });
@@ -126,12 +152,19 @@ describe("runPipeline", () => {
     expect([back[0], back[1]]).toEqual([Infinity, -Infinity]);
     expect(Number.isNaN(back[2])).toBe(true);
     // The same values in a tensor that would be quantized are still refused.
-    const selected = await runPipeline({ weights: [...weights, { ...bound, role: "weight" as const }], quantizer: tinyQuantizer }).then(() => "no error", (e: { code?: string }) => e.code);
+    const selected = await runPipeline({ weights: [...weights, { ...bound, role: "weight" as const }], quantizer: tinyQuantizer }).then(
+      () => "no error",
+      (e: { code?: string }) => e.code,
+    );
     expect(selected).toBe(ErrorCodes.NON_FINITE);
   });
 
   it("rejects bad input and broken plugins with typed errors", async () => {
-    const codeOf = async (p: Promise<unknown>) => p.then(() => "no error", (e: { code?: string }) => e.code);
+    const codeOf = async (p: Promise<unknown>) =>
+      p.then(
+        () => "no error",
+        (e: { code?: string }) => e.code,
+      );
     const nan = weights.map((t, i) => (i === 0 ? { ...t, data: Float32Array.from([1, NaN, 0, 0, 0, 0, 0, 0]) } : t));
     expect(await codeOf(runPipeline({ weights: nan, quantizer: tinyQuantizer }))).toBe(ErrorCodes.NON_FINITE);
     expect(await codeOf(runPipeline({ weights: [{ name: "x", shape: [3], data: new Float32Array(2) }], quantizer: tinyQuantizer }))).toBe(ErrorCodes.SHAPE_MISMATCH);
@@ -141,7 +174,14 @@ describe("runPipeline", () => {
     expect(await codeOf(runPipeline({ weights, quantizer: needy }))).toBe(ErrorCodes.MISSING_CAPABILITY);
     const dropper = { id: "dropper", quantize: () => ({ codebooks: [], tensors: [] }) };
     expect(await codeOf(runPipeline({ weights, quantizer: dropper }))).toBe(ErrorCodes.INVALID_QUANTIZED);
-    const lossy: Coder = { id: "lossy", encode: tinyCoder.create({}).encode, decode: (b) => { const t = tinyCoder.create({}).decode(b); return { ...t, codes: t.codes.map(() => 0) }; } };
+    const lossy: Coder = {
+      id: "lossy",
+      encode: tinyCoder.create({}).encode,
+      decode: (b) => {
+        const t = tinyCoder.create({}).decode(b);
+        return { ...t, codes: t.codes.map(() => 0) };
+      },
+    };
     expect(await codeOf(runPipeline({ weights, quantizer: tinyQuantizer, coder: lossy }))).toBe(ErrorCodes.INVALID_QUANTIZED);
     const ac = new AbortController();
     ac.abort();
@@ -159,7 +199,10 @@ describe("round-trip check with decodeEncoded", () => {
     const coder: Coder = {
       id: "tiny-u8",
       encode: base.encode,
-      decode: (b) => { fullDecodes++; return base.decode(b); },
+      decode: (b) => {
+        fullDecodes++;
+        return base.decode(b);
+      },
       decodeEncoded(b, known) {
         seen.push({ bytes: b.length, known: known.name });
         const t = base.decode(b);
@@ -193,7 +236,10 @@ describe("summarizeRun", () => {
     expect(s.quantizer.id).toBe("tiny");
     expect(s.coder).toEqual({ id: "tiny-u8" });
     expect(s.seed).toBe(1);
-    expect(s.tensors.map((t) => [t.name, t.shape, t.count])).toEqual([["w1", [2, 4], 8], ["w2", [3], 3]]);
+    expect(s.tensors.map((t) => [t.name, t.shape, t.count])).toEqual([
+      ["w1", [2, 4], 8],
+      ["w2", [3], 3],
+    ]);
     expect(s.passthrough).toEqual([{ name: "b1", shape: [4], count: 4 }]);
     expect(s.summary.count).toBe(15);
     expect(s.summary.bytes).toBe(r.encoded!.size.totalBytes);
@@ -208,21 +254,31 @@ describe("summarizeRun", () => {
 
 describe("compare", () => {
   it("marks a throwing plugin's cells failed and keeps the others", async () => {
-    const boom = defineQuantizer({ id: "boom", version: "0", description: "throws", options: z.object({ bits: z.number().optional() }), create: () => ({ id: "boom", quantize: () => { throw new Error("kaput"); } }) });
+    const boom = defineQuantizer({
+      id: "boom",
+      version: "0",
+      description: "throws",
+      options: z.object({ bits: z.number().optional() }),
+      create: () => ({
+        id: "boom",
+        quantize: () => {
+          throw new Error("kaput");
+        },
+      }),
+    });
     const cells: string[] = [];
     const results: string[] = [];
     const { cells: out } = await compare({
-      weights, seed: 2, bits: [2, 4],
+      weights,
+      seed: 2,
+      bits: [2, 4],
       quantizers: [tinyQuantizer, { plugin: tinyQuantizer, options: { fail: true }, label: "tiny-fails" }, boom],
-      coders: [tinyCoder], evaluators: [tinyEvaluator],
+      coders: [tinyCoder],
+      evaluators: [tinyEvaluator],
       onCell: (c, i, n) => cells.push(`${i}/${n}:${c.label}:${c.bits}:${c.status}`),
       onResult: (c) => results.push(c.label),
     });
-    expect(cells).toEqual([
-      "1/6:tiny:2:ok", "2/6:tiny:4:ok",
-      "3/6:tiny-fails:2:failed", "4/6:tiny-fails:4:failed",
-      "5/6:boom:2:failed", "6/6:boom:4:failed",
-    ]);
+    expect(cells).toEqual(["1/6:tiny:2:ok", "2/6:tiny:4:ok", "3/6:tiny-fails:2:failed", "4/6:tiny-fails:4:failed", "5/6:boom:2:failed", "6/6:boom:4:failed"]);
     expect(results).toEqual(["tiny", "tiny"]);
     expect(out[0]!.options).toEqual({ bits: 2 });
     expect(out[1]!.result!.quantizer.options).toEqual({ bits: 4, fail: false, jitter: false });

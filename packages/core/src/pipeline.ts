@@ -82,7 +82,8 @@ function sameCodes(x: Uint32Array | undefined, y: Uint32Array | undefined): bool
 /** Checks that decoding reproduced exactly the codes that were coded. */
 function assertSameCodes(a: QuantizedModel, b: QuantizedModel, coderId: string): void {
   for (let i = 0; i < a.tensors.length; i++) {
-    const t = a.tensors[i]!, u = b.tensors[i];
+    const t = a.tensors[i]!,
+      u = b.tensors[i];
     if (!u || u.name !== t.name || !sameCodes(t.codes, u.codes) || !sameCodes(t.sparse?.positions, u.sparse?.positions)) {
       throw new InvalidQuantizedError(`coder "${coderId}" did not round-trip tensor "${t.name}" bit-exactly. The coder is broken.`);
     }
@@ -93,9 +94,11 @@ function assertSameCodes(a: QuantizedModel, b: QuantizedModel, coderId: string):
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   const n = a.length;
-  let i = 0, diff = 0;
+  let i = 0,
+    diff = 0;
   if (((a.byteOffset | b.byteOffset) & 3) === 0) {
-    const wa = new Int32Array(a.buffer, a.byteOffset, n >>> 2), wb = new Int32Array(b.buffer, b.byteOffset, n >>> 2);
+    const wa = new Int32Array(a.buffer, a.byteOffset, n >>> 2),
+      wb = new Int32Array(b.buffer, b.byteOffset, n >>> 2);
     for (let k = 0; k < wa.length; k++) diff |= wa[k]! ^ wb[k]!;
     i = wa.length << 2;
   }
@@ -179,7 +182,7 @@ export async function runPipeline(args: {
   for (const e of evaluators) requireCapabilities(e.id, args.model, e.needs ?? []);
   throwIfAborted(ctx);
   const ahead = quantizer.perTensor && opts.workers ? await opts.workers.quantize(quantizer, selected, ctx) : undefined;
-  const q = ahead?.model ?? await quantizer.quantize(selected, ctx);
+  const q = ahead?.model ?? (await quantizer.quantize(selected, ctx));
   assertQuantizedModel(q, selected);
   const full: QuantizedModel = { ...q, passthrough: [...(q.passthrough ?? []), ...others] };
   let quantized = full;
@@ -209,7 +212,12 @@ export async function runPipeline(args: {
     seed: ctx.seed,
     quantizer: { id: quantizer.id, options: optionsOf(args.quantizer) },
     coder: coderInfo,
-    original, decoded, quantizedNames, quantized, encoded, metrics,
+    original,
+    decoded,
+    quantizedNames,
+    quantized,
+    encoded,
+    metrics,
     diagnostics: diagnostics.items,
   };
 }
@@ -219,19 +227,40 @@ export class PipelineBuilder {
   private args: Parameters<typeof runPipeline>[0] = { quantizer: undefined as never, evaluators: [] };
   constructor(private readonly options: PipelineOptions = {}) {}
   /** Sets the input weights. */
-  weights(ws: WeightSet): this { this.args = { ...this.args, weights: ws }; return this; }
+  weights(ws: WeightSet): this {
+    this.args = { ...this.args, weights: ws };
+    return this;
+  }
   /** Sets the input model (its weights and capabilities). */
-  model(m: ModelProbe): this { this.args = { ...this.args, model: m }; return this; }
+  model(m: ModelProbe): this {
+    this.args = { ...this.args, model: m };
+    return this;
+  }
   /** Chooses which tensors are quantized. */
-  select(s: TensorSelector): this { this.args = { ...this.args, select: s }; return this; }
+  select(s: TensorSelector): this {
+    this.args = { ...this.args, select: s };
+    return this;
+  }
   /** Sets the quantizer: an instance, a descriptor, or `{ plugin, options }`. */
-  quantize(q: Resolvable<QuantizerPlugin, Quantizer>): this { this.args = { ...this.args, quantizer: q }; return this; }
+  quantize(q: Resolvable<QuantizerPlugin, Quantizer>): this {
+    this.args = { ...this.args, quantizer: q };
+    return this;
+  }
   /** Sets the coder. */
-  code(c: Resolvable<CoderPlugin, Coder>): this { this.args = { ...this.args, coder: c }; return this; }
+  code(c: Resolvable<CoderPlugin, Coder>): this {
+    this.args = { ...this.args, coder: c };
+    return this;
+  }
   /** Adds evaluators. */
-  evaluate(...e: Resolvable<EvaluatorPlugin, Evaluator>[]): this { this.args = { ...this.args, evaluators: [...(this.args.evaluators ?? []), ...e] }; return this; }
+  evaluate(...e: Resolvable<EvaluatorPlugin, Evaluator>[]): this {
+    this.args = { ...this.args, evaluators: [...(this.args.evaluators ?? []), ...e] };
+    return this;
+  }
   /** Sets what descriptors see in `create(options, host)` (default: the descriptors given here). */
-  host(h: PluginHost): this { this.args = { ...this.args, host: h }; return this; }
+  host(h: PluginHost): this {
+    this.args = { ...this.args, host: h };
+    return this;
+  }
   /** Runs the pipeline. */
   run(): Promise<PipelineResult> {
     if (!this.args.quantizer) throw new InvalidQuantizedError("the pipeline has no quantizer: call .quantize(…) first.");

@@ -3,15 +3,21 @@ import { z } from "zod";
 import { ErrorCodes, InvalidOptionsError } from "./errors.js";
 import { defineQuantizer, instantiate, parseWithSchema } from "./plugin.js";
 
-const schema = z.object({
-  bits: z.number().int().min(1).max(16).default(8),
-  mode: z.enum(["tensor", "channel"]).default("tensor"),
-  group: z.object({ size: z.number().int().positive() }).optional(),
-  list: z.array(z.number()).optional(),
-}).strict();
+const schema = z
+  .object({
+    bits: z.number().int().min(1).max(16).default(8),
+    mode: z.enum(["tensor", "channel"]).default("tensor"),
+    group: z.object({ size: z.number().int().positive() }).optional(),
+    list: z.array(z.number()).optional(),
+  })
+  .strict();
 
 function err(f: () => unknown): InvalidOptionsError {
-  try { f(); } catch (e) { return e as InvalidOptionsError; }
+  try {
+    f();
+  } catch (e) {
+    return e as InvalidOptionsError;
+  }
   throw new Error("expected an error");
 }
 

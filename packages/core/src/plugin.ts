@@ -185,7 +185,10 @@ export interface QuantizerSpec<S extends z.ZodType> extends PluginSpec<S, Quanti
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".").replace(/\.\[/g, "[");
+  return path
+    .map((p) => (typeof p === "number" ? `[${p}]` : String(p)))
+    .join(".")
+    .replace(/\.\[/g, "[");
 }
 
 /** Validates `raw` against a zod schema, turning the first issue into {@link InvalidOptionsError}. */
@@ -212,9 +215,7 @@ function define<K extends PluginKind, S extends z.ZodType, T>(kind: K, spec: Plu
     description,
     optionsSchema: options as unknown as z.ZodType<z.output<S>>,
     parseOptions(raw: unknown) {
-      const merged = defaults && (raw === undefined || (typeof raw === "object" && raw !== null && !Array.isArray(raw)))
-        ? { ...defaults, ...raw }
-        : raw;
+      const merged = defaults && (raw === undefined || (typeof raw === "object" && raw !== null && !Array.isArray(raw))) ? { ...defaults, ...raw } : raw;
       return parseWithSchema(id, options, merged);
     },
     create(o: z.output<S>, host?: PluginHost): T {

@@ -7,11 +7,28 @@ import { PluginRegistry, assertPluginDescriptor, registerPlugins } from "./regis
 import { CODER_PLUGIN, EVALUATOR_PLUGIN, PLUGIN_REGISTRY, QUANTIZER_PLUGIN } from "./tokens.js";
 
 const q = (id: string, version = "1.0.0") => defineQuantizer({ id, version, description: `q ${id}`, options: z.object({}), create: () => ({ id, quantize: () => ({ codebooks: [], tensors: [] }) }) });
-const c = (id: string) => defineCoder({ id, version: "1.0.0", description: "c", options: z.object({}), create: () => ({ id, encode: () => new Uint8Array(0), decode: () => { throw new Error("no"); } }) });
+const c = (id: string) =>
+  defineCoder({
+    id,
+    version: "1.0.0",
+    description: "c",
+    options: z.object({}),
+    create: () => ({
+      id,
+      encode: () => new Uint8Array(0),
+      decode: () => {
+        throw new Error("no");
+      },
+    }),
+  });
 const e = (id: string) => defineEvaluator({ id, version: "1.0.0", description: "e", options: z.object({}), create: () => ({ id, scope: "tensor" as const, evaluate: () => [] }) });
 
 function thrown(f: () => unknown): { code?: string; message: string } {
-  try { f(); } catch (err) { return { code: isQuantforgeError(err) ? err.code : undefined, message: (err as Error).message }; }
+  try {
+    f();
+  } catch (err) {
+    return { code: isQuantforgeError(err) ? err.code : undefined, message: (err as Error).message };
+  }
   throw new Error("expected an error");
 }
 

@@ -10,7 +10,8 @@ describe("Rng", () => {
   });
 
   it("forks independent, reproducible children without shifting the parent", () => {
-    const a = new Rng(9), b = new Rng(9);
+    const a = new Rng(9),
+      b = new Rng(9);
     const fa = a.fork("layer1");
     expect(a.float()).toBe(b.float()); // forking did not consume the parent
     expect(fa.float()).toBe(new Rng(9).fork("layer1").float());
@@ -34,17 +35,28 @@ describe("Rng", () => {
   it("has the right moments for normal and Laplace samples", () => {
     const r = new Rng(3);
     const n = 40000;
-    let s = 0, s2 = 0, l = 0, l2 = 0;
-    for (let i = 0; i < n; i++) { const x = r.normal(); s += x; s2 += x * x; const y = r.laplace(2); l += y; l2 += y * y; }
+    let s = 0,
+      s2 = 0,
+      l = 0,
+      l2 = 0;
+    for (let i = 0; i < n; i++) {
+      const x = r.normal();
+      s += x;
+      s2 += x * x;
+      const y = r.laplace(2);
+      l += y;
+      l2 += y * y;
+    }
     // Standard errors: mean ≈ σ/√n, variance ≈ σ²·√(2/n) (normal), larger for Laplace (kurtosis 6).
     expect(Math.abs(s / n)).toBeLessThan(4 / Math.sqrt(n));
     expect(Math.abs(s2 / n - 1)).toBeLessThan(4 * Math.sqrt(2 / n));
-    expect(Math.abs(l / n)).toBeLessThan(4 * 2 / Math.sqrt(n));
+    expect(Math.abs(l / n)).toBeLessThan((4 * 2) / Math.sqrt(n));
     expect(Math.abs(l2 / n - 4)).toBeLessThan(4 * 4 * Math.sqrt(5 / n));
   });
 
   it("shuffles into a permutation, deterministically", () => {
-    const a = Array.from({ length: 50 }, (_, i) => i), b = [...a];
+    const a = Array.from({ length: 50 }, (_, i) => i),
+      b = [...a];
     new Rng(4).shuffle(a);
     new Rng(4).shuffle(b);
     expect(a).toEqual(b);

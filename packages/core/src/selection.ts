@@ -33,7 +33,9 @@ export interface SelectionTally {
 
 /** Counts what `select` picks from `ws` (and what the default selection would). */
 export function tallySelection(ws: Iterable<WeightTensor>, select: TensorSelector): SelectionTally {
-  let total = 0, selected = 0, kernels = 0;
+  let total = 0,
+    selected = 0,
+    kernels = 0;
   for (const t of ws) {
     total++;
     if (select(t)) selected++;
@@ -53,7 +55,8 @@ export function tallySelection(ws: Iterable<WeightTensor>, select: TensorSelecto
 export function assertSomethingToQuantize(t: SelectionTally, o: { readonly allowEmpty?: boolean } = {}): void {
   if (t.selected > 0 || o.allowEmpty) return;
   const tail = "or pass --allow-empty to run with nothing quantized.";
-  if (t.total === 0) throw new NothingToQuantizeError(`nothing to quantize: no float weight tensors were found in the input. Check that the file holds the model's weights (weights stored in a form quantforge does not read yet count as none), ${tail}`);
+  if (t.total === 0)
+    throw new NothingToQuantizeError(`nothing to quantize: no float weight tensors were found in the input. Check that the file holds the model's weights (weights stored in a form quantforge does not read yet count as none), ${tail}`);
   if (t.kernels === 0) throw new NothingToQuantizeError(`nothing to quantize: none of the ${t.total} float tensors is a weight kernel (biases and other parameters stay float32 by default). Pass --all-tensors to quantize them, ${tail}`);
   throw new NothingToQuantizeError(`nothing to quantize: all ${t.total} float tensors (${t.kernels} weight kernels among them) are excluded by the include/exclude patterns. Loosen --include/--exclude, ${tail}`);
 }

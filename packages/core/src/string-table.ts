@@ -30,7 +30,9 @@ function writeFrontCoded(w: ByteWriter, strings: readonly string[]): void {
     const b = utf8.encode(s);
     let k = 0;
     while (k < b.length && k < prev.length && b[k] === prev[k]) k++;
-    w.varint(k).varint(b.length - k).bytes(b.subarray(k));
+    w.varint(k)
+      .varint(b.length - k)
+      .bytes(b.subarray(k));
     prev = b;
   }
 }
@@ -49,7 +51,11 @@ function readFrontCoded(r: ByteReader): string[] {
     const b = new Uint8Array(k + len);
     b.set(prev.subarray(0, k));
     b.set(suffix, k);
-    try { out.push(dec.decode(b)); } catch (e) { throw new DecodeError("container has an invalid string. The file is corrupted.", e); }
+    try {
+      out.push(dec.decode(b));
+    } catch (e) {
+      throw new DecodeError("container has an invalid string. The file is corrupted.", e);
+    }
     prev = b;
   }
   return out;
@@ -88,7 +94,8 @@ export function writeStringTable(w: ByteWriter, strings: readonly string[]): voi
     for (let j = k; j < parts.length; j++) tok.varint(tokenRef(parts[j]!, at));
     prev = parts;
   }
-  const a = front.finish(), b = tok.finish();
+  const a = front.finish(),
+    b = tok.finish();
   if (b.length < a.length) w.u8(1).bytes(b);
   else w.u8(0).bytes(a);
 }
@@ -116,7 +123,8 @@ export function readStringTable(r: ByteReader): string[] {
       const ref = r.varint();
       let t: string;
       if (ref % 2 === 1) {
-        const v = (ref - 1) / 2, sep = v % 5;
+        const v = (ref - 1) / 2,
+          sep = v % 5;
         t = String((v - sep) / 5) + (sep ? SEPS[sep - 1]! : "");
       } else {
         if (ref / 2 >= tokens.length) throw new DecodeError(`container string ${i} refers to token ${ref / 2} of ${tokens.length}. The file is corrupted.`);

@@ -10,7 +10,14 @@ import { defaultSelector, patternSelector } from "./selection.js";
 import { assertWeightSet, shapeSize, type WeightTensor } from "./tensor.js";
 import { assertQuantizedModel } from "./validate.js";
 
-const code = (f: () => unknown) => { try { f(); } catch (e) { return (e as { code?: string }).code; } return "no error"; };
+const code = (f: () => unknown) => {
+  try {
+    f();
+  } catch (e) {
+    return (e as { code?: string }).code;
+  }
+  return "no error";
+};
 const t = (name: string, shape: number[], role?: WeightTensor["role"]): WeightTensor => ({ name, shape, data: new Float32Array(shapeSize(shape)), ...(role ? { role } : {}) });
 
 describe("weight sets", () => {

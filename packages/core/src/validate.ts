@@ -21,7 +21,10 @@ export function codebookMap(qm: QuantizedModel): Map<string, Codebook> {
  */
 function maxCode(c: Uint32Array): number {
   let m = 0;
-  for (let i = 0; i < c.length; i++) { const v = c[i]!; m = v > m ? v : m; }
+  for (let i = 0; i < c.length; i++) {
+    const v = c[i]!;
+    m = v > m ? v : m;
+  }
   return m;
 }
 

@@ -79,7 +79,8 @@ export function outputBatchAxes(inputs: readonly DimsDecl[], outputs: readonly D
 
 /** Sizes before and after axis `a` of a sample shape (the batch goes between them). */
 function around(sampleShape: readonly number[], a: number): [pre: number, post: number] {
-  let pre = 1, post = 1;
+  let pre = 1,
+    post = 1;
   sampleShape.forEach((d, k) => (k < a ? (pre *= d) : (post *= d)));
   return [pre, post];
 }

@@ -24,15 +24,12 @@ export interface BatchOutput {
  *
  * @throws {ShapeMismatchError} when an output changes shape between batches.
  */
-export async function runInBatches(
-  layout: ModelInputLayout, inputs: Float32Array, count: number, maxBatch: number,
-  run: (feeds: ModelInputFeed[]) => Promise<readonly BatchOutput[]>,
-): Promise<ForwardOutput[]> {
+export async function runInBatches(layout: ModelInputLayout, inputs: Float32Array, count: number, maxBatch: number, run: (feeds: ModelInputFeed[]) => Promise<readonly BatchOutput[]>): Promise<ForwardOutput[]> {
   const S = layout.sampleSize;
   if (inputs.length !== count * S) splitSamples(layout, inputs, count); // throws the size error
   // A rank-0 input holds one value per run, so samples that differ in it cannot share a batch.
   const perSample = scalarsDiffer(layout, inputs, count) && (layout.fixedBatch ?? 1) === 1;
-  const first = perSample ? 1 : layout.fixedBatch ?? Math.max(1, Math.floor(maxBatch));
+  const first = perSample ? 1 : (layout.fixedBatch ?? Math.max(1, Math.floor(maxBatch)));
   const batched = await runBatches(layout, inputs, count, first, run, false);
   if (batched) return batched;
   if ((layout.fixedBatch ?? 1) !== 1) throw new ShapeMismatchError(`the model fixes batch size ${layout.fixedBatch} but an output has no batch axis of that size; quantforge compares outputs that hold one value per sample.`);
@@ -57,22 +54,26 @@ function scalarsDiffer(layout: ModelInputLayout, inputs: Float32Array, count: nu
 function outputAxis(o: BatchOutput, fed: number, declared: number | undefined): number | null {
   if (declared !== undefined && o.shape[declared] === fed) return declared;
   if (o.shape.length > 0 && o.shape[0] === fed) return 0;
-  if (fed > 1) { const k = o.shape.indexOf(fed); if (k >= 0) return k; }
+  if (fed > 1) {
+    const k = o.shape.indexOf(fed);
+    if (k >= 0) return k;
+  }
   return null;
 }
 
 /** One pass over the samples in batches of `b`; null when an output has no batch axis (and `whole` is off). */
-async function runBatches(
-  layout: ModelInputLayout, inputs: Float32Array, count: number, b: number,
-  run: (feeds: ModelInputFeed[]) => Promise<readonly BatchOutput[]>, whole: boolean,
-): Promise<ForwardOutput[] | null> {
+async function runBatches(layout: ModelInputLayout, inputs: Float32Array, count: number, b: number, run: (feeds: ModelInputFeed[]) => Promise<readonly BatchOutput[]>, whole: boolean): Promise<ForwardOutput[] | null> {
   const S = layout.sampleSize;
   let result: { name: string; shape: readonly number[]; axis: number; per: number; data: Float32Array }[] | undefined;
   for (let start = 0; start < Math.max(count, 1); start += b) {
     const n = Math.min(b, count - start);
     const fed = layout.fixedBatch ?? (whole ? 1 : Math.max(n, 1));
     let flat = inputs.subarray(start * S, (start + Math.max(n, 0)) * S);
-    if (fed * S !== flat.length) { const padded = new Float32Array(fed * S); padded.set(flat); flat = padded; }
+    if (fed * S !== flat.length) {
+      const padded = new Float32Array(fed * S);
+      padded.set(flat);
+      flat = padded;
+    }
     const outs = await run(splitSamples(layout, flat, fed));
     if (!result) {
       const axes = outs.map((o) => (whole ? 0 : outputAxis(o, fed, layout.outputBatchAxes?.get(o.name))));

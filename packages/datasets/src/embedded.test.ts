@@ -9,8 +9,12 @@ describe("loadEmbeddedMnist", () => {
     expect(a.train.sampleShape).toEqual([28, 28, 1]);
     expect(a.train.classes).toBe(10);
     expect(a.train.inputs.length).toBe(8000 * 784);
-    let min = Infinity, max = -Infinity;
-    for (const v of a.test.inputs) { if (v < min) min = v; if (v > max) max = v; }
+    let min = Infinity,
+      max = -Infinity;
+    for (const v of a.test.inputs) {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
     expect(min).toBe(0);
     expect(max).toBe(1);
   });

@@ -38,12 +38,14 @@ describe("loadIdx", () => {
   });
   it("reads .gz files and the dotted spelling", () => {
     const g = good();
-    const { train, test } = loadIdx(writeSet({
-      "train-images-idx3-ubyte.gz": gzipSync(g["train-images-idx3-ubyte"]),
-      "train-labels-idx1-ubyte.gz": gzipSync(g["train-labels-idx1-ubyte"]),
-      "t10k-images.idx3-ubyte": g["t10k-images-idx3-ubyte"],
-      "t10k-labels.idx1-ubyte": g["t10k-labels-idx1-ubyte"],
-    }));
+    const { train, test } = loadIdx(
+      writeSet({
+        "train-images-idx3-ubyte.gz": gzipSync(g["train-images-idx3-ubyte"]),
+        "train-labels-idx1-ubyte.gz": gzipSync(g["train-labels-idx1-ubyte"]),
+        "t10k-images.idx3-ubyte": g["t10k-images-idx3-ubyte"],
+        "t10k-labels.idx1-ubyte": g["t10k-labels-idx1-ubyte"],
+      }),
+    );
     expect(train.count).toBe(5);
     expect(test.count).toBe(3);
     expect(train.inputs[2]).toBeCloseTo(74 / 255, 7);
@@ -64,7 +66,16 @@ describe("loadIdx", () => {
     expect(() => loadIdx(writeSet({ ...good(), "t10k-labels-idx1-ubyte": labels(3).subarray(0, 6) }))).toThrow(expect.objectContaining({ code: "QF_FORMAT", message: expect.stringMatching(/truncated inside its header/) }));
     const gz = gzipSync(full);
     const g = good();
-    expect(() => loadIdx(writeSet({ "train-images-idx3-ubyte.gz": gz.subarray(0, gz.length - 10), "train-labels-idx1-ubyte": g["train-labels-idx1-ubyte"], "t10k-images-idx3-ubyte": g["t10k-images-idx3-ubyte"], "t10k-labels-idx1-ubyte": g["t10k-labels-idx1-ubyte"] }))).toThrow(expect.objectContaining({ code: "QF_FORMAT", message: expect.stringMatching(/gzip/) }));
+    expect(() =>
+      loadIdx(
+        writeSet({
+          "train-images-idx3-ubyte.gz": gz.subarray(0, gz.length - 10),
+          "train-labels-idx1-ubyte": g["train-labels-idx1-ubyte"],
+          "t10k-images-idx3-ubyte": g["t10k-images-idx3-ubyte"],
+          "t10k-labels-idx1-ubyte": g["t10k-labels-idx1-ubyte"],
+        }),
+      ),
+    ).toThrow(expect.objectContaining({ code: "QF_FORMAT", message: expect.stringMatching(/gzip/) }));
   });
   it("rejects trailing bytes", () => {
     const full = images(5);

@@ -10,7 +10,11 @@ import { loadInputData } from "./input-data.js";
 
 let dir: string;
 /** Solid-colour images (r, g, b) of different sizes, written by jimp itself; names sort b < c < d. */
-const colours: [string, number, number, number, number, number][] = [["c.png", 255, 0, 0, 9, 7], ["b.png", 0, 255, 0, 4, 4], ["d.jpg", 0, 0, 255, 5, 3]];
+const colours: [string, number, number, number, number, number][] = [
+  ["c.png", 255, 0, 0, 9, 7],
+  ["b.png", 0, 255, 0, 4, 4],
+  ["d.jpg", 0, 0, 255, 5, 3],
+];
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "qf-images-"));
   for (const [name, r, g, b, w, h] of colours) {

@@ -43,20 +43,32 @@ export function hasImages(names: readonly string[]): boolean {
  * @throws {ShapeMismatchError} when the input's height or width is unknown and not given, or the
  *   images would need more than {@link MAX_GENERATED_VALUES} values.
  */
-export async function loadImageFolder(
-  dir: string, decls: readonly ModelInputDecl[],
-  opts: { inputShapes?: ReadonlyMap<string, readonly number[]>; inputRanges?: InputRanges } = {},
-): Promise<ModelInputData> {
+export async function loadImageFolder(dir: string, decls: readonly ModelInputDecl[], opts: { inputShapes?: ReadonlyMap<string, readonly number[]>; inputRanges?: InputRanges } = {}): Promise<ModelInputData> {
   const names = (await readdir(dir)).filter((n) => IMAGE_FILE.test(n)).sort();
-  if (names.length === 0) throw new QuantforgeError(ErrorCodes.USAGE, `--data folder "${printable(dir)}" holds no .png/.jpg/.jpeg image. Put the calibration images there, or pass a .safetensors file of model inputs (MNIST IDX folders go with MNIST layers models only).`);
+  if (names.length === 0)
+    throw new QuantforgeError(
+      ErrorCodes.USAGE,
+      `--data folder "${printable(dir)}" holds no .png/.jpg/.jpeg image. Put the calibration images there, or pass a .safetensors file of model inputs (MNIST IDX folders go with MNIST layers models only).`,
+    );
   const axes = inputBatchAxes(decls);
-  if (decls.length !== 1) throw new QuantforgeError(ErrorCodes.USAGE, `a folder of images feeds a model with one image input, but this model takes ${decls.length} inputs (${decls.map((d) => printable(d.name)).join(", ")}). Pass a .safetensors file with one tensor per input.`);
+  if (decls.length !== 1)
+    throw new QuantforgeError(
+      ErrorCodes.USAGE,
+      `a folder of images feeds a model with one image input, but this model takes ${decls.length} inputs (${decls.map((d) => printable(d.name)).join(", ")}). Pass a .safetensors file with one tensor per input.`,
+    );
   const d = decls[0]!;
   const given = opts.inputShapes?.get(d.name) ?? opts.inputShapes?.get(d.name.replace(/:0$/, ""));
   const declared = d.shape ? d.shape.filter((_, k) => k !== axes[0]) : null;
   const geo = imageGeometry(given ?? declared ?? []);
-  if (d.dtype !== "float32" || !geo) throw new QuantforgeError(ErrorCodes.USAGE, `model input "${printable(d.name)}" [${d.shape?.map((x) => x ?? "?").join(", ") ?? "unknown rank"}] is not an image (float32, height × width with 1, 3 or 4 channels first or last), so a folder of images cannot feed it. Pass a .safetensors file.`);
-  if (geo.h === null || geo.w === null) throw new ShapeMismatchError(`model input "${printable(d.name)}" leaves its image height or width unknown. Pass --input-shape ${d.name.replace(/:0$/, "")}=${geo.layout === "NHWC" ? `H,W,${geo.c}` : `${geo.c},H,W`} to say what size the images are resized to.`);
+  if (d.dtype !== "float32" || !geo)
+    throw new QuantforgeError(
+      ErrorCodes.USAGE,
+      `model input "${printable(d.name)}" [${d.shape?.map((x) => x ?? "?").join(", ") ?? "unknown rank"}] is not an image (float32, height × width with 1, 3 or 4 channels first or last), so a folder of images cannot feed it. Pass a .safetensors file.`,
+    );
+  if (geo.h === null || geo.w === null)
+    throw new ShapeMismatchError(
+      `model input "${printable(d.name)}" leaves its image height or width unknown. Pass --input-shape ${d.name.replace(/:0$/, "")}=${geo.layout === "NHWC" ? `H,W,${geo.c}` : `${geo.c},H,W`} to say what size the images are resized to.`,
+    );
   const { h, w, c, layout } = geo;
   const per = h * w * c;
   if (names.length * per > MAX_GENERATED_VALUES) throw new ShapeMismatchError(`--data folder "${printable(dir)}" holds ${names.length} images of ${per} values each, more than the cap of ${MAX_GENERATED_VALUES} values. Use fewer images.`);

@@ -18,10 +18,7 @@ import type { ModelInputData, ModelInputDecl } from "./model-inputs.js";
  * @throws {ShapeMismatchError} when an input has no tensor, a tensor has no batch dimension, or
  *   the tensors disagree on the number of samples.
  */
-export async function loadInputData(
-  path: string, decls: readonly ModelInputDecl[],
-  opts: { inputShapes?: ReadonlyMap<string, readonly number[]>; inputRanges?: InputRanges } = {},
-): Promise<ModelInputData> {
+export async function loadInputData(path: string, decls: readonly ModelInputDecl[], opts: { inputShapes?: ReadonlyMap<string, readonly number[]>; inputRanges?: InputRanges } = {}): Promise<ModelInputData> {
   if ((await stat(path).catch(() => undefined))?.isDirectory()) return loadImageFolder(path, decls, opts);
   const ws = await loadSafetensors(path);
   const byName = new Map(ws.map((t) => [t.name, t]));

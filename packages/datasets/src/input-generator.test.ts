@@ -7,17 +7,25 @@ const image = resolveInputLayout("m", [{ name: "x", shape: [null, 4, 4, 3], dtyp
 
 describe("generateSamples", () => {
   it("floats in [0, 1) by default, deterministic in the seed", () => {
-    const a = generateSamples(image, 2, 7), b = generateSamples(image, 2, 7), c = generateSamples(image, 2, 8);
+    const a = generateSamples(image, 2, 7),
+      b = generateSamples(image, 2, 7),
+      c = generateSamples(image, 2, 8);
     expect(a).toEqual(b);
     expect(a).not.toEqual(c);
     expect(Math.min(...a)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...a)).toBeLessThan(1);
   });
   it("--input-range per input overrides; integers pick declared values", () => {
-    const l = resolveInputLayout("m", [{ name: "x", shape: [null, 5], dtype: "float32" }, { name: "sr", shape: [], dtype: "int64", values: [8000, 16000] }]);
+    const l = resolveInputLayout("m", [
+      { name: "x", shape: [null, 5], dtype: "float32" },
+      { name: "sr", shape: [], dtype: "int64", values: [8000, 16000] },
+    ]);
     const v = generateSamples(l, 3, 1, parseInputRanges(["x=-2,-1"]));
     for (let k = 0; k < 3; k++) {
-      for (let i = 0; i < 5; i++) { expect(v[k * 6 + i]).toBeGreaterThanOrEqual(-2); expect(v[k * 6 + i]).toBeLessThan(-1); }
+      for (let i = 0; i < 5; i++) {
+        expect(v[k * 6 + i]).toBeGreaterThanOrEqual(-2);
+        expect(v[k * 6 + i]).toBeLessThan(-1);
+      }
       expect([8000, 16000]).toContain(v[k * 6 + 5]);
     }
   });
@@ -34,14 +42,24 @@ describe("runInBatches", () => {
   it("a fixed batch of 1 runs one sample per call and concatenates", async () => {
     const l = resolveInputLayout("m", [{ name: "x", shape: [1, 2], dtype: "float32" }]);
     const calls: number[] = [];
-    const out = await runInBatches(l, Float32Array.of(1, 2, 3, 4, 5, 6), 3, 8, async (f) => { calls.push(f[0]!.shape[0]!); const d = f[0]!.data as Float32Array; return [{ name: "y", shape: [1, 1], data: Float32Array.of(d[0]! + d[1]!) }]; });
+    const out = await runInBatches(l, Float32Array.of(1, 2, 3, 4, 5, 6), 3, 8, async (f) => {
+      calls.push(f[0]!.shape[0]!);
+      const d = f[0]!.data as Float32Array;
+      return [{ name: "y", shape: [1, 1], data: Float32Array.of(d[0]! + d[1]!) }];
+    });
     expect(calls).toEqual([1, 1, 1]);
     expect([...out[0]!.data]).toEqual([3, 7, 11]);
   });
   it("a rank-0 input is fed as a scalar, one sample per run; non-batch-first outputs are taken whole", async () => {
-    const l = resolveInputLayout("m", [{ name: "x", shape: [null, 1], dtype: "float32" }, { name: "sr", shape: [], dtype: "int64" }]);
+    const l = resolveInputLayout("m", [
+      { name: "x", shape: [null, 1], dtype: "float32" },
+      { name: "sr", shape: [], dtype: "int64" },
+    ]);
     const shapes: number[][] = [];
-    const out = await runInBatches(l, Float32Array.of(1, 5, 2, 6), 2, 8, async (f) => { shapes.push([...f[1]!.shape]); return [{ name: "state", shape: [2, 1], data: Float32Array.of(Number((f[1]!.data as BigInt64Array)[0]), 0) }]; });
+    const out = await runInBatches(l, Float32Array.of(1, 5, 2, 6), 2, 8, async (f) => {
+      shapes.push([...f[1]!.shape]);
+      return [{ name: "state", shape: [2, 1], data: Float32Array.of(Number((f[1]!.data as BigInt64Array)[0]), 0) }];
+    });
     expect(shapes.every((x) => x.length === 0)).toBe(true);
     expect(out[0]!.shape).toEqual([2, 1]);
     expect([...out[0]!.data]).toEqual([5, 0, 6, 0]);
@@ -50,11 +68,18 @@ describe("runInBatches", () => {
 
 describe("scalar defaults and bool inputs", () => {
   it("a scalar with declared values takes the first one in every sample, so samples share batches", async () => {
-    const l = resolveInputLayout("m", [{ name: "x", shape: [null, 2], dtype: "float32" }, { name: "sr", shape: [], dtype: "int64", values: [8000, 16000] }]);
+    const l = resolveInputLayout("m", [
+      { name: "x", shape: [null, 2], dtype: "float32" },
+      { name: "sr", shape: [], dtype: "int64", values: [8000, 16000] },
+    ]);
     const v = generateSamples(l, 4, 3);
     expect([v[2], v[5], v[8], v[11]]).toEqual([8000, 8000, 8000, 8000]);
     const calls: number[] = [];
-    await runInBatches(l, v, 4, 8, async (f) => { calls.push(f[0]!.shape[0]!); expect(f[1]!.data).toEqual(BigInt64Array.of(8000n)); return [{ name: "y", shape: [f[0]!.shape[0]!], data: new Float32Array(f[0]!.shape[0]!) }]; });
+    await runInBatches(l, v, 4, 8, async (f) => {
+      calls.push(f[0]!.shape[0]!);
+      expect(f[1]!.data).toEqual(BigInt64Array.of(8000n));
+      return [{ name: "y", shape: [f[0]!.shape[0]!], data: new Float32Array(f[0]!.shape[0]!) }];
+    });
     expect(calls).toEqual([4]);
   });
   it("bool inputs are seeded 0/1 and fed as a Uint8Array", () => {

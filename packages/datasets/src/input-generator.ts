@@ -106,7 +106,9 @@ export function generateSamples(layout: ModelInputLayout, count: number, seed: n
   const total = count * layout.sampleSize;
   if (!Number.isSafeInteger(total) || total > MAX_GENERATED_VALUES) {
     const big = layout.inputs.reduce((a, s) => (s.size > a.size ? s : a), layout.inputs[0]!);
-    throw new ShapeMismatchError(`model input "${big.name}" of sample shape [${big.sampleShape.join(", ")}] needs ${count} × ${layout.sampleSize} generated values, more than the cap of ${MAX_GENERATED_VALUES}. Pass fewer --samples, a smaller --input-shape, or --data.`);
+    throw new ShapeMismatchError(
+      `model input "${big.name}" of sample shape [${big.sampleShape.join(", ")}] needs ${count} × ${layout.sampleSize} generated values, more than the cap of ${MAX_GENERATED_VALUES}. Pass fewer --samples, a smaller --input-shape, or --data.`,
+    );
   }
   const rng = new Rng(seed).fork("model-inputs");
   const out = new Float32Array(total);
@@ -114,7 +116,10 @@ export function generateSamples(layout: ModelInputLayout, count: number, seed: n
   for (let k = 0; k < count; k++) {
     let base = k * layout.sampleSize;
     layout.inputs.forEach((s, j) => {
-      const { range: [lo, hi], values } = plans[j]!;
+      const {
+        range: [lo, hi],
+        values,
+      } = plans[j]!;
       for (let i = 0; i < s.size; i++) {
         let v: number;
         if (values) v = values[Math.min(values.length - 1, Math.floor(rng.float() * values.length))]!;

@@ -90,7 +90,10 @@ export function nonBatchDims(d: { shape: readonly (number | null)[] | null }, a:
 }
 
 function hint(d: ModelInputDecl, a: number): string {
-  const rest = nonBatchDims(d, a)?.map((x) => x ?? "D").join(",") ?? "d1,d2,…";
+  const rest =
+    nonBatchDims(d, a)
+      ?.map((x) => x ?? "D")
+      .join(",") ?? "d1,d2,…";
   return `Pass it as --input-shape ${d.name.replace(/:0$/, "")}=${rest} (every dimension but the batch one; inputShapes in code) or give a --data file.`;
 }
 
@@ -103,11 +106,7 @@ function hint(d: ModelInputDecl, a: number): string {
  *   `--input-shape name=d1,d2,…`), a given shape contradicts a declared dimension, an input is a
  *   scalar (no batch dimension), or inputs fix different batch sizes.
  */
-export function resolveInputLayout(
-  model: string,
-  decls: readonly ModelInputDecl[],
-  opts: { inputShapes?: ReadonlyMap<string, readonly number[]>; data?: ModelInputData; outputs?: readonly DimsDecl[] } = {},
-): ModelInputLayout {
+export function resolveInputLayout(model: string, decls: readonly ModelInputDecl[], opts: { inputShapes?: ReadonlyMap<string, readonly number[]>; data?: ModelInputData; outputs?: readonly DimsDecl[] } = {}): ModelInputLayout {
   if (decls.length === 0) throw new ShapeMismatchError(`model "${model}" declares no inputs; quantforge can only run models that take inputs.`);
   const known = new Set(decls.flatMap((d) => [d.name, d.name.replace(/:0$/, "")]));
   for (const k of opts.inputShapes?.keys() ?? []) {
@@ -181,11 +180,15 @@ function setInt(out: Int32Array | BigInt64Array | Uint8Array, i: number, v: numb
  */
 export function splitSamples(layout: ModelInputLayout, inputs: Float32Array, count: number): ModelInputFeed[] {
   if (!Number.isSafeInteger(count) || count < 0 || inputs.length !== count * layout.sampleSize) {
-    throw new ShapeMismatchError(`${inputs.length} input values are not ${count} samples of ${layout.sampleSize} values (the model's inputs: ${layout.inputs.map((s) => `${s.name} [${s.sampleShape.join(", ")}]`).join(", ")}). Pass count × ${layout.sampleSize} values.`);
+    throw new ShapeMismatchError(
+      `${inputs.length} input values are not ${count} samples of ${layout.sampleSize} values (the model's inputs: ${layout.inputs.map((s) => `${s.name} [${s.sampleShape.join(", ")}]`).join(", ")}). Pass count × ${layout.sampleSize} values.`,
+    );
   }
   let offset = 0;
   return layout.inputs.map((s) => {
-    const n = s.size, stride = layout.sampleSize, base = offset;
+    const n = s.size,
+      stride = layout.sampleSize,
+      base = offset;
     offset += n;
     if (s.scalar) {
       // One value per run: the first sample's (every sample of a batch shares a rank-0 input).

@@ -24,9 +24,12 @@ describe("accuracy evaluator", () => {
     const ds = model.testSet!;
     const p = await model.forward!.predict(model.weights, ds.inputs, ds.count);
     const q = await model.forward!.predict(r.decoded, ds.inputs, ds.count);
-    let agree = 0, correct = 0, kl = 0;
+    let agree = 0,
+      correct = 0,
+      kl = 0;
     for (let n = 0; n < ds.count; n++) {
-      let bp = 0, bq = 0;
+      let bp = 0,
+        bq = 0;
       for (let a = 1; a < 4; a++) {
         if (p[n * 4 + a]! > p[n * 4 + bp]!) bp = a;
         if (q[n * 4 + a]! > q[n * 4 + bq]!) bq = a;
@@ -84,7 +87,11 @@ describe("accuracy evaluator", () => {
 describe("modelAccuracySummary", () => {
   it("picks the model-wide metrics and nulls the missing ones", async () => {
     const { modelAccuracySummary } = await import("./summary.js");
-    const ms: Metric[] = [{ name: "accuracy", value: 0.9 }, { name: "accuracy", value: 0.1, tensor: "t" }, { name: "agreement", value: 0.95 }];
+    const ms: Metric[] = [
+      { name: "accuracy", value: 0.9 },
+      { name: "accuracy", value: 0.1, tensor: "t" },
+      { name: "agreement", value: 0.95 },
+    ];
     expect(modelAccuracySummary("m", ms)).toEqual({ id: "m", floatAccuracy: null, accuracy: 0.9, agreement: 0.95, klDivergence: null });
   });
 });

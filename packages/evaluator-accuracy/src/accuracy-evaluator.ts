@@ -1,7 +1,4 @@
-import {
-  defineEvaluator, MissingCapabilityError, ShapeMismatchError, z,
-  type EvaluatorPlugin, type Metric, type ModelProbe, type WeightSet,
-} from "@quantforge/core";
+import { defineEvaluator, MissingCapabilityError, ShapeMismatchError, z, type EvaluatorPlugin, type Metric, type ModelProbe, type WeightSet } from "@quantforge/core";
 import { argmaxRows as topClasses, matchShare as top1Accuracy, matchShare as top1Agreement, meanKlDivergence } from "@quantforge/metrics";
 
 /** Package version, reported by `quantforge list`. */

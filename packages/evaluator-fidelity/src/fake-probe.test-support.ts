@@ -31,18 +31,27 @@ export interface CountingProbe extends ModelProbe {
 }
 
 export function twoHeadProbe(o: FakeProbeOptions = {}): CountingProbe {
-  const F = o.features ?? 16, C = o.classes ?? 5, gain = o.gain ?? 1;
+  const F = o.features ?? 16,
+    C = o.classes ?? 5,
+    gain = o.gain ?? 1;
   const r = lcg(o.seed ?? 7);
   const mk = (name: string, shape: number[], scale: number): WeightTensor => ({
-    name, shape, role: "weight", layer: name.split("/")[0]!, layerKind: "dense",
+    name,
+    shape,
+    role: "weight",
+    layer: name.split("/")[0]!,
+    layerKind: "dense",
     data: Float32Array.from({ length: shape[0]! * shape[1]! }, () => (r() - 0.5) * 2 * scale),
   });
   const weights: WeightTensor[] = [mk("a/kernel", [F, C], 1), mk("b/kernel", [F, C], 0.05), mk("r/kernel", [F, 3], 1)];
   const get = (ws: WeightSet, n: string) => ws.find((t) => t.name === n)!.data;
   const B0 = Float32Array.from(weights[1]!.data);
   const outputs = (ws: WeightSet, x: Float32Array, count: number): ForwardOutput[] => {
-    const A = get(ws, "a/kernel"), B = get(ws, "b/kernel"), R = get(ws, "r/kernel");
-    const probs = new Float32Array(count * C), reg = new Float32Array(count * 3);
+    const A = get(ws, "a/kernel"),
+      B = get(ws, "b/kernel"),
+      R = get(ws, "r/kernel");
+    const probs = new Float32Array(count * C),
+      reg = new Float32Array(count * 3);
     for (let n = 0; n < count; n++) {
       const z = new Float64Array(C);
       for (let c = 0; c < C; c++) {
@@ -60,7 +69,10 @@ export function twoHeadProbe(o: FakeProbeOptions = {}): CountingProbe {
         reg[n * 3 + k] = s;
       }
     }
-    return [{ name: "probs", shape: [C], data: probs }, { name: "reg", shape: [3], data: reg }];
+    return [
+      { name: "probs", shape: [C], data: probs },
+      { name: "reg", shape: [3], data: reg },
+    ];
   };
   let calibrationSet: Dataset | undefined;
   if (o.calibration) {

@@ -9,7 +9,10 @@ export const fidelityOptionsSchema = z.strictObject({
   /** `auto`: calibration set, else test set, else seeded random inputs; or force one. @default "auto" */
   source: z.enum(["auto", "calibration", "test", "random"]).default("auto"),
   /** Range [lo, hi) of the uniform random inputs. @default [0, 1] */
-  inputRange: z.tuple([z.number(), z.number()]).refine(([a, b]) => Number.isFinite(a) && Number.isFinite(b) && a < b, { error: "must be [lo, hi] with finite lo < hi" }).default([0, 1]),
+  inputRange: z
+    .tuple([z.number(), z.number()])
+    .refine(([a, b]) => Number.isFinite(a) && Number.isFinite(b) && a < b, { error: "must be [lo, hi] with finite lo < hi" })
+    .default([0, 1]),
   /** Shape of one input sample (batch excluded) for random inputs when the model does not say. */
   inputShape: z.array(z.number().int().min(1)).min(1).optional(),
   /** How rank-1 outputs are read as classifiers (see README). @default "auto" */
@@ -17,7 +20,12 @@ export const fidelityOptionsSchema = z.strictObject({
   /** Floor of q inside ln q for the KL divergence. @default 1e-12 */
   klEpsilon: z.number().positive().max(1e-3).default(1e-12),
   /** Seed of the random inputs; defaults to the run's seed. */
-  seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .optional(),
 });
 
 /** Validated fidelity options. */
@@ -56,10 +64,7 @@ export const OUTPUT_FLAG = "outputFlag:";
 
 /** Turns a fidelity result into metrics (see {@link fidelityEvaluator}). */
 export function fidelityMetrics(r: FidelityResult): Metric[] {
-  const out: Metric[] = [
-    metric("outputRelError", r.overall, "ratio"),
-    metric("outputRelErrorWorst", r.worst, "ratio"),
-  ];
+  const out: Metric[] = [metric("outputRelError", r.overall, "ratio"), metric("outputRelErrorWorst", r.worst, "ratio")];
   if (r.outputs.length > 1) for (const o of r.outputs) out.push(metric(`outputRelError:${o.name}`, o.relError, "ratio"));
   // A flag is a null metric whose reason says why the output's error is left out of "worst".
   for (const o of r.outputs) if (o.flag) out.push({ name: `${OUTPUT_FLAG}${o.name}`, value: null, reason: o.flag.reason });
@@ -68,10 +73,7 @@ export function fidelityMetrics(r: FidelityResult): Metric[] {
     const reason = "no output is a classifier (a distribution or logits over classes)";
     out.push({ name: "outputKl", value: null, reason }, { name: "top1Agreement", value: null, reason });
   } else {
-    out.push(
-      { name: "outputKl", value: cls.reduce((a, o) => a + o.kl!, 0) / cls.length, unit: "nats" },
-      { name: "top1Agreement", value: cls.reduce((m, o) => Math.min(m, o.top1Agreement!), Infinity), unit: "fraction" },
-    );
+    out.push({ name: "outputKl", value: cls.reduce((a, o) => a + o.kl!, 0) / cls.length, unit: "nats" }, { name: "top1Agreement", value: cls.reduce((m, o) => Math.min(m, o.top1Agreement!), Infinity), unit: "fraction" });
   }
   out.push({ name: "fidelitySamples", value: r.samples });
   return out;

@@ -24,12 +24,15 @@ describe("fidelity metrics (pure)", () => {
     expect(relativeError(Float32Array.of(0, 0), Float32Array.of(0, 1))).toMatchObject({ value: null });
   });
   it("KL is ≥ 0, 0 on identical rows; softmax rows sum to 1; top-1 agreement counts equal arg-maxes", () => {
-    fc.assert(fc.property(fc.array(fc.float({ min: -20, max: 20, noNaN: true }), { minLength: 8, maxLength: 8 }), fc.array(fc.float({ min: -20, max: 20, noNaN: true }), { minLength: 8, maxLength: 8 }), (a, b) => {
-      const p = softmaxRows(Float32Array.from(a), 2, 4), q = softmaxRows(Float32Array.from(b), 2, 4);
-      expect(meanKl(p, q, 2, 4)).toBeGreaterThanOrEqual(0);
-      expect(meanKl(p, p, 2, 4)).toBe(0);
-      for (let n = 0; n < 2; n++) expect(Math.abs(p[n * 4]! + p[n * 4 + 1]! + p[n * 4 + 2]! + p[n * 4 + 3]! - 1)).toBeLessThan(1e-6);
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.float({ min: -20, max: 20, noNaN: true }), { minLength: 8, maxLength: 8 }), fc.array(fc.float({ min: -20, max: 20, noNaN: true }), { minLength: 8, maxLength: 8 }), (a, b) => {
+        const p = softmaxRows(Float32Array.from(a), 2, 4),
+          q = softmaxRows(Float32Array.from(b), 2, 4);
+        expect(meanKl(p, q, 2, 4)).toBeGreaterThanOrEqual(0);
+        expect(meanKl(p, p, 2, 4)).toBe(0);
+        for (let n = 0; n < 2; n++) expect(Math.abs(p[n * 4]! + p[n * 4 + 1]! + p[n * 4 + 2]! + p[n * 4 + 3]! - 1)).toBeLessThan(1e-6);
+      }),
+    );
     expect(top1Agreement(Float32Array.of(0.9, 0.1, 0.2, 0.8), Float32Array.of(0.6, 0.4, 0.7, 0.3), 2, 2)).toBe(0.5);
   });
 });
@@ -61,7 +64,11 @@ describe("fidelity evaluator", () => {
   });
   it("KL and top-1 agreement react to a perturbed classifier", async () => {
     const m = twoHeadProbe();
-    const r = await evaluate(m, perturb(m.weights, "a/kernel", (v, i) => (i % 3 === 0 ? -v : v)), { samples: 200 });
+    const r = await evaluate(
+      m,
+      perturb(m.weights, "a/kernel", (v, i) => (i % 3 === 0 ? -v : v)),
+      { samples: 200 },
+    );
     expect(r.get("outputKl")!.value).toBeGreaterThan(0);
     expect(r.get("top1Agreement")!.value).toBeLessThan(1);
     expect(r.get("outputRelError:probs")!.value).toBeGreaterThan(0);

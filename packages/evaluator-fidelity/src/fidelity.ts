@@ -31,7 +31,11 @@ export interface FidelitySettings {
 
 /** Default settings. */
 export const DEFAULT_FIDELITY_SETTINGS: FidelitySettings = Object.freeze({
-  samples: 32, source: "auto", inputRange: Object.freeze<[number, number]>([0, 1]), classifier: "auto", klEpsilon: 1e-12,
+  samples: 32,
+  source: "auto",
+  inputRange: Object.freeze<[number, number]>([0, 1]),
+  classifier: "auto",
+  klEpsilon: 1e-12,
 });
 
 /** The inputs a measurement runs on. */
@@ -151,7 +155,12 @@ export class FidelityMeter {
    * @param settings - Input and classifier settings.
    * @param seed - Seed of the random inputs (when the model has no data).
    */
-  constructor(readonly model: ModelProbe, readonly original: WeightSet, readonly settings: FidelitySettings = DEFAULT_FIDELITY_SETTINGS, seed = 0) {
+  constructor(
+    readonly model: ModelProbe,
+    readonly original: WeightSet,
+    readonly settings: FidelitySettings = DEFAULT_FIDELITY_SETTINGS,
+    seed = 0,
+  ) {
     this.inputs = fidelityInputs(model, settings, seed);
   }
 
@@ -180,7 +189,10 @@ export class FidelityMeter {
     const got = await modelOutputs(this.model, decoded, this.inputs.inputs, count);
     if (got.length !== ref.length) throw new ShapeMismatchError(`the decoded model has ${got.length} outputs but the float model ${ref.length}.`);
     const outputs: OutputFidelity[] = [];
-    let num = 0, den = 0, worst: number | null = null, undefinedReason: string | undefined;
+    let num = 0,
+      den = 0,
+      worst: number | null = null,
+      undefinedReason: string | undefined;
     ref.forEach((r, k) => {
       const q = got[k]!;
       if (q.data.length !== r.data.length) throw new ShapeMismatchError(`output "${r.name}" has ${q.data.length} values with the decoded weights but ${r.data.length} with the float ones.`);
@@ -203,12 +215,15 @@ export class FidelityMeter {
       const pf = view.kind === "logits" ? softmaxRows(r.data, rows, view.classes) : r.data;
       const pq = view.kind === "logits" ? softmaxRows(q.data, rows, view.classes) : q.data;
       outputs.push({
-        ...base, classifier: true, classifierKind: view.kind,
+        ...base,
+        classifier: true,
+        classifierKind: view.kind,
         kl: meanKl(pf, pq, rows, view.classes, this.settings.klEpsilon),
         top1Agreement: top1Agreement(pf, pq, rows, view.classes),
       });
     });
-    const overall: MaybeValue = den === 0 ? (num === 0 ? { value: 0 } : { value: null, reason: "the float outputs are all zeros" }) : Number.isFinite(num) ? { value: Math.sqrt(num / den) } : { value: null, reason: "the quantized output is not finite" };
+    const overall: MaybeValue =
+      den === 0 ? (num === 0 ? { value: 0 } : { value: null, reason: "the float outputs are all zeros" }) : Number.isFinite(num) ? { value: Math.sqrt(num / den) } : { value: null, reason: "the quantized output is not finite" };
     const w: MaybeValue = worst !== null ? { value: worst } : { value: null, reason: undefinedReason ?? "the model has no outputs" };
     return { outputs, worst: w, overall, samples: count, source };
   }

@@ -7,36 +7,92 @@ const f32 = (n: number, f: (i: number) => number) => Float32Array.from({ length:
 
 describe("outputFlag", () => {
   it("flags a sigmoid map pinned near 0 or near 1 as saturated", () => {
-    expect(outputFlag(f32(64, (i) => 3e-7 * (1 + (i % 3))), null)?.kind).toBe("near-zero");
-    expect(outputFlag(f32(64, (i) => 3e-5 + 1e-4 * (i % 2)), null)?.kind).toBe("saturated");
-    expect(outputFlag(f32(64, (i) => 0.9995 + 1e-5 * (i % 5)), null)?.kind).toBe("saturated");
+    expect(
+      outputFlag(
+        f32(64, (i) => 3e-7 * (1 + (i % 3))),
+        null,
+      )?.kind,
+    ).toBe("near-zero");
+    expect(
+      outputFlag(
+        f32(64, (i) => 3e-5 + 1e-4 * (i % 2)),
+        null,
+      )?.kind,
+    ).toBe("saturated");
+    expect(
+      outputFlag(
+        f32(64, (i) => 0.9995 + 1e-5 * (i % 5)),
+        null,
+      )?.kind,
+    ).toBe("saturated");
   });
   it("flags an embedding with 5 of 1,024 nonzero as sparse, with the count in the reason", () => {
-    const f = outputFlag(f32(1024, (i) => (i % 200 === 7 && i < 900 ? 0.5 : 0)), 1024);
+    const f = outputFlag(
+      f32(1024, (i) => (i % 200 === 7 && i < 900 ? 0.5 : 0)),
+      1024,
+    );
     expect(f).toMatchObject({ kind: "sparse" });
     expect(f!.reason).toContain("5 of 1024");
   });
   it("does not flag ordinary outputs, confident softmax rows, or a 0/1 mix", () => {
-    expect(outputFlag(f32(64, (i) => Math.sin(i)), null)).toBeNull();
-    expect(outputFlag(f32(30, (i) => (i % 3 === 0 ? 1 : 0)), 3)).toBeNull(); // one-hot rows are distributions
-    expect(outputFlag(f32(64, (i) => (i % 2 ? 0.9999 : 1e-5)), null)).toBeNull();
+    expect(
+      outputFlag(
+        f32(64, (i) => Math.sin(i)),
+        null,
+      ),
+    ).toBeNull();
+    expect(
+      outputFlag(
+        f32(30, (i) => (i % 3 === 0 ? 1 : 0)),
+        3,
+      ),
+    ).toBeNull(); // one-hot rows are distributions
+    expect(
+      outputFlag(
+        f32(64, (i) => (i % 2 ? 0.9999 : 1e-5)),
+        null,
+      ),
+    ).toBeNull();
   });
   it("never flags an output with at least 1 % nonzero values of normal size (property)", () => {
-    fc.assert(fc.property(fc.array(fc.float({ min: -10, max: 10, noNaN: true }).filter((v) => Math.abs(v) > 0.01), { minLength: 1, maxLength: 50 }), (vals) => {
-      const a = new Float32Array(vals.length * 50);
-      vals.forEach((v, i) => (a[i * 50] = v));
-      vals.forEach((v, i) => (a[i * 50 + 1] = -Math.abs(v))); // signed: not a [0, 1] map
-      expect(outputFlag(a, null)).toBeNull();
-    }));
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.float({ min: -10, max: 10, noNaN: true }).filter((v) => Math.abs(v) > 0.01),
+          { minLength: 1, maxLength: 50 },
+        ),
+        (vals) => {
+          const a = new Float32Array(vals.length * 50);
+          vals.forEach((v, i) => (a[i * 50] = v));
+          vals.forEach((v, i) => (a[i * 50 + 1] = -Math.abs(v))); // signed: not a [0, 1] map
+          expect(outputFlag(a, null)).toBeNull();
+        },
+      ),
+    );
   });
 });
 
 describe("classifierKind", () => {
   it("reads distributions over the last axis as probabilities, whatever the name", () => {
-    const p = softmaxRows(f32(4 * 7, (i) => Math.cos(i)), 4, 7);
+    const p = softmaxRows(
+      f32(4 * 7, (i) => Math.cos(i)),
+      4,
+      7,
+    );
     expect(isDistributionRows(p, 7)).toBe(true);
     expect(classifierKind("Identity", [7], p, false)).toBe("probabilities");
-    expect(classifierKind("seg", [2, 2, 7], softmaxRows(f32(16 * 7, (i) => Math.cos(i)), 16, 7), false)).toBe("probabilities");
+    expect(
+      classifierKind(
+        "seg",
+        [2, 2, 7],
+        softmaxRows(
+          f32(16 * 7, (i) => Math.cos(i)),
+          16,
+          7,
+        ),
+        false,
+      ),
+    ).toBe("probabilities");
   });
   it("reads logits only with a class-like name, signed values and a vector shape", () => {
     const z = f32(4 * 10, (i) => Math.sin(3 * i) * 4);
@@ -57,7 +113,9 @@ describe("classifierKind", () => {
 function fixedProbe(outs: readonly ForwardOutput[]): ModelProbe {
   const weights: WeightSet = [{ name: "w", shape: [1], data: Float32Array.of(0) }];
   return {
-    id: "fixed", weights, inputShape: [1],
+    id: "fixed",
+    weights,
+    inputShape: [1],
     forward: {
       predict: async () => outs[0]!.data,
       predictOutputs: async (ws: WeightSet) => outs.map((o) => ({ ...o, data: o.data.map((v) => v + ws[0]!.data[0]!) })),
@@ -68,7 +126,11 @@ function fixedProbe(outs: readonly ForwardOutput[]): ModelProbe {
 describe("FidelityMeter with flagged outputs", () => {
   it("leaves flagged outputs out of worst, reports the flag, and KL/top-1 only for distributions", async () => {
     const count = 32;
-    const probs = softmaxRows(f32(count * 4, (i) => Math.sin(i)), count, 4);
+    const probs = softmaxRows(
+      f32(count * 4, (i) => Math.sin(i)),
+      count,
+      4,
+    );
     const m = fixedProbe([
       { name: "probs", shape: [4], data: probs },
       { name: "heat", shape: [8], data: f32(count * 8, () => 2e-5) },

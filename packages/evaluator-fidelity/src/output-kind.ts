@@ -49,7 +49,9 @@ export function outputFlag(ref: Float32Array, classes: number | null): OutputFla
   const n = ref.length;
   if (n === 0) return null;
   if (classes !== null && isDistributionRows(ref, classes)) return null;
-  let maxAbs = 0, lo = Infinity, hi = -Infinity;
+  let maxAbs = 0,
+    lo = Infinity,
+    hi = -Infinity;
   for (let i = 0; i < n; i++) {
     const v = ref[i]!;
     if (!Number.isFinite(v)) return null;
@@ -92,7 +94,9 @@ export function classifierKind(name: string, shape: readonly number[], ref: Floa
   if (isDistributionRows(ref, classes)) return "probabilities";
   if (flagged || classes > MAX_LOGIT_CLASSES || shape.slice(0, -1).some((d) => d !== 1) || FEATURE_NAME.test(name) || !CLASS_NAME.test(name)) return null;
   if (ref.length % classes !== 0) return null;
-  let neg = false, pos = false, unitRows = true;
+  let neg = false,
+    pos = false,
+    unitRows = true;
   for (let o = 0; o < ref.length; o += classes) {
     let s = 0;
     for (let c = 0; c < classes; c++) {

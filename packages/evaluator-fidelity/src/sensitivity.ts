@@ -1,6 +1,18 @@
 import {
-  assertSomethingToQuantize, createRunContext, defaultSelector, printable, tallySelection, dequantizeModel, requireCapabilities, throwIfAborted,
-  type DiagnosticsSink, type ModelProbe, type ProgressReporter, type Quantizer, type TensorSelector, type WeightSet,
+  assertSomethingToQuantize,
+  createRunContext,
+  defaultSelector,
+  printable,
+  tallySelection,
+  dequantizeModel,
+  requireCapabilities,
+  throwIfAborted,
+  type DiagnosticsSink,
+  type ModelProbe,
+  type ProgressReporter,
+  type Quantizer,
+  type TensorSelector,
+  type WeightSet,
 } from "@quantforge/core";
 import { tensorSqnrDb, type MaybeValue } from "./fidelity-impl.js";
 import { DEFAULT_FIDELITY_SETTINGS, FidelityMeter, type FidelityInputSource, type FidelityResult, type FidelitySettings } from "./fidelity.js";
@@ -118,9 +130,7 @@ export async function sensitivityReport(model: ModelProbe, o: SensitivityOptions
     throwIfAborted(ctx);
     const t = selected[i]!;
     const dec = decodedAll.get(t.name)!;
-    const r = exact.has(t.name)
-      ? await (unchanged ??= meter.measure(original))
-      : await meter.measure(original.map((u) => (u.name === t.name ? { ...u, data: dec } : u)));
+    const r = exact.has(t.name) ? await (unchanged ??= meter.measure(original)) : await meter.measure(original.map((u) => (u.name === t.name ? { ...u, data: dec } : u)));
     raw.push({ tensor: t.name, count: t.data.length, outputRelErrorWorst: r.worst, outputRelError: r.overall, sqnrDb: tensorSqnrDb(t.data, dec) });
     o.progress?.update("sensitivity", i + 1, selected.length);
   }
@@ -135,15 +145,24 @@ export async function sensitivityReport(model: ModelProbe, o: SensitivityOptions
     return { rank: i + 1, ...r, share: v === null ? null : power === 0 ? 0 : v ** 2 / power };
   });
   return {
-    model: model.id, quantizer: o.quantizer.id, samples: meter.inputs.count, source: meter.inputs.source, rows, allTogether: all.worst, flaggedOutputs, rankedBy,
-    ...(plan ? { plan } : {}), exactTensors: exact.size,
+    model: model.id,
+    quantizer: o.quantizer.id,
+    samples: meter.inputs.count,
+    source: meter.inputs.source,
+    rows,
+    allTogether: all.worst,
+    flaggedOutputs,
+    rankedBy,
+    ...(plan ? { plan } : {}),
+    exactTensors: exact.size,
   };
 }
 
 /** True when two float arrays hold the same bits (so a model computes exactly the same). */
 function sameBits(a: Float32Array, b: Float32Array): boolean {
   if (a.length !== b.length) return false;
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length), y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length),
+    y = new Uint32Array(b.buffer, b.byteOffset, b.length);
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
   return true;
 }
@@ -153,7 +172,8 @@ export function sensitivityPlanNote(r: SensitivityReport): string | undefined {
   const p = r.plan;
   if (!p || (p.samples === p.requested && p.fits)) return undefined;
   const est = `estimated ${p.seconds.toFixed(0)} s for ${p.passes} forward passes`;
-  if (p.samples < p.requested) return `${p.samples} samples instead of ${p.requested} so that the model fits the ${p.budgetSeconds} s budget (${est}${p.fits ? "" : ", still over it"}); pass --samples to fix the count or --budget-seconds to change the budget.`;
+  if (p.samples < p.requested)
+    return `${p.samples} samples instead of ${p.requested} so that the model fits the ${p.budgetSeconds} s budget (${est}${p.fits ? "" : ", still over it"}); pass --samples to fix the count or --budget-seconds to change the budget.`;
   return `${est}, over the ${p.budgetSeconds} s budget; pass --samples or --budget-seconds to change it.`;
 }
 
@@ -200,12 +220,14 @@ export function formatSensitivityMarkdown(r: SensitivityReport): string {
       : `One tensor quantized at a time, every other tensor float; ${r.samples} ${r.source} input sample(s). Worst-output relative error with all of them quantized together: ${num(r.allTogether, 4)}.`,
     "",
     ...(sensitivityPlanNote(r) !== undefined ? [`Samples: ${sensitivityPlanNote(r)}`, ""] : []),
-    ...(r.flaggedOutputs.length > 0 ? [
-      `Outputs left out of "worst" (their relative error does not measure quality on these inputs)${r.rankedBy === "outputRelError" ? "; every output is flagged, so the rows are ranked by the error over all outputs" : ""}:`,
-      "",
-      ...r.flaggedOutputs.map((f) => `- ${printable(f.name)}: ${f.reason}`),
-      "",
-    ] : []),
+    ...(r.flaggedOutputs.length > 0
+      ? [
+          `Outputs left out of "worst" (their relative error does not measure quality on these inputs)${r.rankedBy === "outputRelError" ? "; every output is flagged, so the rows are ranked by the error over all outputs" : ""}:`,
+          "",
+          ...r.flaggedOutputs.map((f) => `- ${printable(f.name)}: ${f.reason}`),
+          "",
+        ]
+      : []),
     "| rank | tensor | weights | worst-output rel. error | rel. error (all outputs) | share of error² | tensor SQNR (dB) |",
     "|---:|---|---:|---:|---:|---:|---:|",
   ];

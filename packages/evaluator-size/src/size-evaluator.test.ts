@@ -21,8 +21,7 @@ describe("size evaluator", () => {
     expect(get(r.metrics, "compressionRatio")!.value).toBe((32 * all) / (8 * enc.bytes.length));
     expect(get(r.metrics, "passthroughBytes")!.value).toBe(enc.size.passthroughBytes);
     expect(enc.size.passthroughBytes).toBeGreaterThanOrEqual(8 * 4); // the float32 bias is counted at 32 bits per value
-    expect(get(r.metrics, "codebookBytes")!.value! + get(r.metrics, "headerBytes")!.value! + get(r.metrics, "passthroughBytes")!.value!
-      + enc.size.tensors.reduce((a, t) => a + t.streamBytes, 0)).toBe(enc.bytes.length);
+    expect(get(r.metrics, "codebookBytes")!.value! + get(r.metrics, "headerBytes")!.value! + get(r.metrics, "passthroughBytes")!.value! + enc.size.tensors.reduce((a, t) => a + t.streamBytes, 0)).toBe(enc.bytes.length);
     for (const t of enc.size.tensors) {
       expect(get(r.metrics, "bytes", t.name)!.value).toBe(t.bytes);
       expect(get(r.metrics, "bitsPerWeight", t.name)!.value).toBe((8 * t.bytes) / t.count);
@@ -43,7 +42,7 @@ describe("size evaluator", () => {
     for (const name of ["a/kernel", "b/kernel"]) expect(get(r.metrics, "entropyBits", name)!.value).toBeLessThanOrEqual(2);
   });
 
-  it("without a coder: byte metrics are null with reason \"no coder ran\"; entropies are still reported", async () => {
+  it('without a coder: byte metrics are null with reason "no coder ran"; entropies are still reported', async () => {
     const r = await runPipeline({ weights: weights(), quantizer: coarseTestQuantizer(), evaluators: [sizeEvaluator()] });
     for (const m of r.metrics.filter((x) => x.name !== "entropyBits")) expect(m).toMatchObject({ value: null, reason: "no coder ran" });
     expect(r.metrics.filter((x) => x.name === "entropyBits").every((m) => typeof m.value === "number")).toBe(true);

@@ -73,7 +73,12 @@ export function evaluateSize(subject: EvaluationSubject): Metric[] {
   const h = codeEntropyBits(quantized);
   const entropy: Metric = h === null ? { name: "entropyBits", value: null, reason: quantizedCount === 0 ? "no quantized weights" : "empty tensor", unit: BPW } : { name: "entropyBits", value: h, unit: BPW };
   if (!enc) {
-    for (const [name, unit] of [["bytes", "bytes"], ["bitsPerWeight", BPW], ["compressionRatio", "x"]] as const) metrics.push({ name, value: null, reason: NO_CODER, unit });
+    for (const [name, unit] of [
+      ["bytes", "bytes"],
+      ["bitsPerWeight", BPW],
+      ["compressionRatio", "x"],
+    ] as const)
+      metrics.push({ name, value: null, reason: NO_CODER, unit });
     metrics.push(entropy);
     for (const name of ["codebookBytes", "headerBytes", "passthroughBytes"]) metrics.push({ name, value: null, reason: NO_CODER, unit: "bytes" });
     return metrics;

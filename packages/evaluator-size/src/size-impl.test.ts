@@ -4,7 +4,11 @@ import { describe, expect, it } from "vitest";
 import { codeEntropyBits, entropyBits, symbolCounts } from "./size-impl.js";
 
 const qt = (codes: number[], shape = [codes.length], positions?: number[]): QuantizedTensor => ({
-  name: "t", shape, codebook: "t", grouping: { kind: "tensor" }, codes: Uint32Array.from(codes),
+  name: "t",
+  shape,
+  codebook: "t",
+  grouping: { kind: "tensor" },
+  codes: Uint32Array.from(codes),
   ...(positions ? { sparse: { positions: Uint32Array.from(positions) } } : {}),
 });
 

@@ -12,7 +12,8 @@ const DENSE_LIMIT = 1 << 20;
  */
 function denseHistogram(tensors: readonly QuantizedTensor[]): Float64Array | undefined {
   let size = 256;
-  let h0 = new Float64Array(size), h1 = new Float64Array(size);
+  let h0 = new Float64Array(size),
+    h1 = new Float64Array(size);
   let top = -1;
   for (const t of tensors) {
     const c = t.codes;
@@ -26,13 +27,19 @@ function denseHistogram(tensors: readonly QuantizedTensor[]): Float64Array | und
       if (m >= size) {
         if (m >= DENSE_LIMIT) return undefined;
         while (size <= m) size *= 2;
-        const g0 = new Float64Array(size), g1 = new Float64Array(size);
-        g0.set(h0); g1.set(h1);
-        h0 = g0; h1 = g1;
+        const g0 = new Float64Array(size),
+          g1 = new Float64Array(size);
+        g0.set(h0);
+        g1.set(h1);
+        h0 = g0;
+        h1 = g1;
       }
       if (m > top) top = m;
       let k = i;
-      for (; k + 1 < end; k += 2) { h0[c[k]!]!++; h1[c[k + 1]!]!++; }
+      for (; k + 1 < end; k += 2) {
+        h0[c[k]!]!++;
+        h1[c[k + 1]!]!++;
+      }
       if (k < end) h0[c[k]!]!++;
       i = end;
     }
@@ -60,7 +67,10 @@ export function symbolCounts(tensors: readonly QuantizedTensor[]): Float64Array 
     for (const t of tensors) total += t.codes.length;
     const all = new Uint32Array(total);
     let o = 0;
-    for (const t of tensors) { all.set(t.codes, o); o += t.codes.length; }
+    for (const t of tensors) {
+      all.set(t.codes, o);
+      o += t.codes.length;
+    }
     all.sort();
     for (let i = 0; i < all.length;) {
       let j = i + 1;

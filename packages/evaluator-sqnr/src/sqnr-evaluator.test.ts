@@ -14,8 +14,13 @@ const value = (ms: readonly Metric[], name: string, tensor?: string) => ms.find(
 
 /** Independent SQNR over a list of (original, decoded) arrays. */
 function refSqnr(pairs: [Float32Array, Float32Array][]): number {
-  let s = 0, n = 0;
-  for (const [w, d] of pairs) for (let i = 0; i < w.length; i++) { s += w[i]! ** 2; n += (w[i]! - d[i]!) ** 2; }
+  let s = 0,
+    n = 0;
+  for (const [w, d] of pairs)
+    for (let i = 0; i < w.length; i++) {
+      s += w[i]! ** 2;
+      n += (w[i]! - d[i]!) ** 2;
+    }
   return 10 * Math.log10(s / n);
 }
 
@@ -23,18 +28,18 @@ describe("sqnr evaluator", () => {
   it("reports mse, maxAbsError and sqnrDb per quantized tensor, then overall over the quantized tensors only", async () => {
     const ws = weights();
     const r = await runPipeline({ weights: ws, quantizer: coarseTestQuantizer(), coder: rawTestCoder(), evaluators: [sqnrEvaluator()] });
-    expect(r.metrics.map((m) => `${m.tensor ?? "*"}:${m.name}`)).toEqual([
-      "a/kernel:mse", "a/kernel:maxAbsError", "a/kernel:sqnrDb",
-      "b/kernel:mse", "b/kernel:maxAbsError", "b/kernel:sqnrDb",
-      "*:mse", "*:maxAbsError", "*:sqnrDb",
-    ]);
+    expect(r.metrics.map((m) => `${m.tensor ?? "*"}:${m.name}`)).toEqual(["a/kernel:mse", "a/kernel:maxAbsError", "a/kernel:sqnrDb", "b/kernel:mse", "b/kernel:maxAbsError", "b/kernel:sqnrDb", "*:mse", "*:maxAbsError", "*:sqnrDb"]);
     const pair = (name: string): [Float32Array, Float32Array] => [ws.find((t) => t.name === name)!.data, r.decoded.find((t) => t.name === name)!.data];
     expect(value(r.metrics, "sqnrDb", "a/kernel")!.value).toBeCloseTo(refSqnr([pair("a/kernel")]), 10);
     // Overall pools only the quantized weights (the float32 bias would inflate it).
     expect(value(r.metrics, "sqnrDb")!.value).toBeCloseTo(refSqnr([pair("a/kernel"), pair("b/kernel")]), 10);
     const [w, d] = pair("b/kernel");
-    let mx = 0, se = 0;
-    w.forEach((v, i) => { mx = Math.max(mx, Math.abs(v - d[i]!)); se += (v - d[i]!) ** 2; });
+    let mx = 0,
+      se = 0;
+    w.forEach((v, i) => {
+      mx = Math.max(mx, Math.abs(v - d[i]!));
+      se += (v - d[i]!) ** 2;
+    });
     expect(value(r.metrics, "maxAbsError", "b/kernel")!.value).toBe(mx);
     expect(value(r.metrics, "mse", "b/kernel")!.value).toBeCloseTo(se / w.length, 15);
   });

@@ -39,7 +39,9 @@ export function evaluateSqnr(subject: EvaluationSubject, ctx: RunContext, extens
     const d = decoded.get(original.name);
     if (!d) throw new ShapeMismatchError(`sqnr: the decoded weights lack tensor "${original.name}". Evaluate the decoded model of the same weight set.`);
     if (!sameShape(d.shape, original.shape) || d.data.length !== original.data.length) {
-      throw new ShapeMismatchError(`sqnr: decoded "${original.name}" has shape [${d.shape.join(", ")}] (${d.data.length} values) but the original has [${original.shape.join(", ")}] (${original.data.length}). Evaluate the decoded model of the same weight set.`);
+      throw new ShapeMismatchError(
+        `sqnr: decoded "${original.name}" has shape [${d.shape.join(", ")}] (${d.data.length} values) but the original has [${original.shape.join(", ")}] (${original.data.length}). Evaluate the decoded model of the same weight set.`,
+      );
     }
     const stats = accumulateStats(emptyStats(), original.data, d.data);
     mergeStats(pooled, stats);

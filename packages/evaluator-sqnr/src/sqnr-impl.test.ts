@@ -4,11 +4,11 @@ import { accumulateStats, emptyStats, mergeStats, sqnrDb, sqnrMetrics } from "./
 
 const f32 = (xs: number[]) => new Float32Array(xs);
 const stats = (w: number[], d: number[]) => accumulateStats(emptyStats(), f32(w), f32(d));
-const pairArb = fc.integer({ min: 1, max: 64 }).chain((n) =>
-  fc.tuple(
-    fc.float32Array({ minLength: n, maxLength: n, noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }),
-    fc.float32Array({ minLength: n, maxLength: n, noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }),
-  ));
+const pairArb = fc
+  .integer({ min: 1, max: 64 })
+  .chain((n) =>
+    fc.tuple(fc.float32Array({ minLength: n, maxLength: n, noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }), fc.float32Array({ minLength: n, maxLength: n, noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 })),
+  );
 
 describe("sqnr statistics", () => {
   it("a hand-computed example: w = [1, 2, −2], ŵ = [1, 1.5, −1]", () => {
@@ -28,7 +28,7 @@ describe("sqnr statistics", () => {
     expect(ms.every((m) => m.tensor === undefined)).toBe(true);
   });
 
-  it("zero signal power with noise: null with reason \"zero signal power\", not divided by", () => {
+  it('zero signal power with noise: null with reason "zero signal power", not divided by', () => {
     const ms = sqnrMetrics(stats([0, 0, 0], [0, 0.25, 0]));
     expect(ms.find((m) => m.name === "sqnrDb")).toEqual({ name: "sqnrDb", value: null, unit: "dB", reason: "zero signal power" });
     expect(ms.find((m) => m.name === "mse")!.value).toBeCloseTo(0.0625 / 3, 15);
@@ -44,14 +44,17 @@ describe("sqnr statistics", () => {
 
   it("accumulates in float64: 10^6 terms agree with a compensated sum where float32 would drift", () => {
     const n = 1_000_000;
-    const w = new Float32Array(n), d = new Float32Array(n);
+    const w = new Float32Array(n),
+      d = new Float32Array(n);
     for (let i = 0; i < n; i++) {
       w[i] = Math.sin(i) * 0.3;
       d[i] = w[i]! + Math.cos(i * 7) * 1e-3;
     }
     const s = accumulateStats(emptyStats(), w, d);
     // Neumaier-compensated float64 sum and a float32 running sum of the same terms.
-    let sum = 0, comp = 0, f = 0;
+    let sum = 0,
+      comp = 0,
+      f = 0;
     for (let i = 0; i < n; i++) {
       const t = (w[i]! - d[i]!) ** 2;
       const u = sum + t;
@@ -65,10 +68,17 @@ describe("sqnr statistics", () => {
   });
 
   fcTest.prop([pairArb])("matches a straightforward float64 reduction; mse and maxAbsError are symmetric", ([a, b]) => {
-    const w = new Float32Array(a), d = new Float32Array(b);
+    const w = new Float32Array(a),
+      d = new Float32Array(b);
     const s = accumulateStats(emptyStats(), w, d);
-    let signal = 0, noise = 0, maxAbs = 0;
-    w.forEach((v, i) => { signal += v * v; noise += (v - d[i]!) ** 2; maxAbs = Math.max(maxAbs, Math.abs(v - d[i]!)); });
+    let signal = 0,
+      noise = 0,
+      maxAbs = 0;
+    w.forEach((v, i) => {
+      signal += v * v;
+      noise += (v - d[i]!) ** 2;
+      maxAbs = Math.max(maxAbs, Math.abs(v - d[i]!));
+    });
     expect(s).toEqual({ count: w.length, signal, noise, maxAbs });
     const r = accumulateStats(emptyStats(), d, w);
     expect([r.noise, r.maxAbs]).toEqual([s.noise, s.maxAbs]);
@@ -76,16 +86,20 @@ describe("sqnr statistics", () => {
   });
 
   fcTest.prop([pairArb, fc.integer({ min: -20, max: 20 })])("SQNR is invariant to scaling both by a power of two", ([a, b], k) => {
-    const w = new Float32Array(a), d = new Float32Array(b);
-    const ws = w.map((v) => v * 2 ** k), ds = d.map((v) => v * 2 ** k);
+    const w = new Float32Array(a),
+      d = new Float32Array(b);
+    const ws = w.map((v) => v * 2 ** k),
+      ds = d.map((v) => v * 2 ** k);
     fc.pre(ws.every((v, i) => v / 2 ** k === w[i]) && ds.every((v, i) => v / 2 ** k === d[i])); // no under/overflow
-    const x = sqnrDb(accumulateStats(emptyStats(), w, d)), y = sqnrDb(accumulateStats(emptyStats(), ws, ds));
+    const x = sqnrDb(accumulateStats(emptyStats(), w, d)),
+      y = sqnrDb(accumulateStats(emptyStats(), ws, ds));
     if (x.value === null) expect(y).toEqual(x);
     else expect(y.value!).toBeCloseTo(x.value, 9);
   });
 
   it("merging per-tensor statistics equals accumulating the concatenation", () => {
-    const a = stats([1, -2, 3], [1.1, -2, 2.5]), b = stats([0.25, 8], [0, 8.5]);
+    const a = stats([1, -2, 3], [1.1, -2, 2.5]),
+      b = stats([0.25, 8], [0, 8.5]);
     const all = stats([1, -2, 3, 0.25, 8], [1.1, -2, 2.5, 0, 8.5]);
     const m = mergeStats(mergeStats(emptyStats(), a), b);
     expect(m.count).toBe(all.count);

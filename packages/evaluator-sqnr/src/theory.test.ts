@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_SQNR_EXTENSIONS, laplacianTheoryExtension, sqnrEvaluator } from "./index.js";
 
 function laplaceTensor(name: string, n: number, sigma: number, seed: number): WeightTensor {
-  const rng = new Rng(seed), data = new Float32Array(n);
+  const rng = new Rng(seed),
+    data = new Float32Array(n);
   for (let i = 0; i < n; i++) data[i] = rng.laplace(sigma);
   return { name, shape: [n], data };
 }
@@ -20,8 +21,12 @@ function gridQuantizer(bits: number, mode: "matched" | "mismatched", affineFor?:
       return { codebook: cb, codes, grouping: { kind: "tensor" } };
     }
     const cb: CodebookSpec = {
-      kind: "grid", levels: 2 ** bits, xMax: Math.fround(optimalXMax(bits)), midtread: false,
-      sigma: Float32Array.of(mode === "matched" ? Math.fround(rms(t.data)) : 1), mu: new Float32Array(1),
+      kind: "grid",
+      levels: 2 ** bits,
+      xMax: Math.fround(optimalXMax(bits)),
+      midtread: false,
+      sigma: Float32Array.of(mode === "matched" ? Math.fround(rms(t.data)) : 1),
+      mu: new Float32Array(1),
     };
     requantizeValues({ ...cb, id: "x" }, t.data, null, codes);
     return { codebook: cb, codes, grouping: { kind: "tensor" } };
@@ -51,7 +56,8 @@ describe("Laplacian theory beside measured SQNR", () => {
     expect(get("overloadShare", "w")!.value!).toBeLessThan(1);
   });
   it("mismatched grid: theory = variance-mismatch SQNR at the tensor's RMS; overall pools tensors", async () => {
-    const a = laplaceTensor("a", 50_000, 0.2, 4), b = laplaceTensor("b", 20_000, 0.05, 5);
+    const a = laplaceTensor("a", 50_000, 0.2, 4),
+      b = laplaceTensor("b", 20_000, 0.05, 5);
     const { get } = await metricsOf([a, b], gridQuantizer(6, "mismatched"));
     expect(get("sqnrTheoryDb", "a")!.value!).toBeCloseTo(mismatchSqnrDb(6, rms(a.data)), 6);
     expect(get("sqnrTheoryDb", "b")!.value!).toBeCloseTo(mismatchSqnrDb(6, rms(b.data)), 6);
@@ -70,7 +76,8 @@ describe("Laplacian theory beside measured SQNR", () => {
     expect(get("sqnrDb", "w")!.value!).toBeLessThan(get("sqnrTheoryDb", "w")!.value! - 1);
   });
   it("skips non-grid tensors; overall theory is null with a reason for a mixture", async () => {
-    const a = laplaceTensor("a", 1000, 0.3, 7), b = laplaceTensor("b", 1000, 0.3, 8);
+    const a = laplaceTensor("a", 1000, 0.3, 7),
+      b = laplaceTensor("b", 1000, 0.3, 8);
     const { metrics, get } = await metricsOf([a, b], gridQuantizer(4, "matched", "b"));
     expect(get("sqnrTheoryDb", "a")!.value).not.toBeNull();
     expect(metrics.filter((m) => m.tensor === "b" && m.name.startsWith("sqnrTheory"))).toHaveLength(0);

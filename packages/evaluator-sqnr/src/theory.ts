@@ -24,7 +24,8 @@ function statsOf(input: SqnrTensorInput): GridTheoryStats | null {
 
 function metric(name: string, v: MaybeValue, unit: string | undefined, tensor: string | undefined): Metric {
   return {
-    name, value: v.value,
+    name,
+    value: v.value,
     ...(tensor !== undefined ? { tensor } : {}),
     ...(unit ? { unit } : {}),
     ...(v.value === null && v.reason ? { reason: v.reason } : {}),

@@ -16,8 +16,14 @@ describe("@quantforge/io-onnx/browser", () => {
   it("bundles for the browser with no Node builtin and no onnxruntime-node", async () => {
     const entry = fileURLToPath(new URL("./browser.ts", import.meta.url));
     const r = await build({
-      entryPoints: [entry], bundle: true, write: false, platform: "browser", format: "esm",
-      conditions: ["@quantforge/source", "browser"], metafile: true, logLevel: "silent",
+      entryPoints: [entry],
+      bundle: true,
+      write: false,
+      platform: "browser",
+      format: "esm",
+      conditions: ["@quantforge/source", "browser"],
+      metafile: true,
+      logLevel: "silent",
     });
     const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
     const imports = Object.values(r.metafile.inputs).flatMap((i) => i.imports.map((x) => x.path));
@@ -42,11 +48,25 @@ describe("@quantforge/io-onnx/browser", () => {
 
   it("refuses external data from bytes with QF_FORMAT (a page has only the one file)", async () => {
     const bytes = encodeModel({
-      ir_version: 8, opset_import: [{ domain: "", version: 13 }],
+      ir_version: 8,
+      opset_import: [{ domain: "", version: 13 }],
       graph: {
-        name: "ext", input: [vi("x", ["N", 2])], output: [vi("y", ["N", 2])],
+        name: "ext",
+        input: [vi("x", ["N", 2])],
+        output: [vi("y", ["N", 2])],
         node: [{ op_type: "MatMul", input: ["x", "W"], output: ["y"] }],
-        initializer: [{ name: "W", dims: [2, 2], data_type: 1, data_location: 1, external_data: [{ key: "location", value: "w.bin" }, { key: "length", value: "16" }] }],
+        initializer: [
+          {
+            name: "W",
+            dims: [2, 2],
+            data_type: 1,
+            data_location: 1,
+            external_data: [
+              { key: "location", value: "w.bin" },
+              { key: "length", value: "16" },
+            ],
+          },
+        ],
       },
     });
     const e = await parseOnnxBytes(bytes, "m.onnx").catch((err: unknown) => err as Error & { code?: string });

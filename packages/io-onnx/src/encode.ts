@@ -1,7 +1,4 @@
-import {
-  ShapeMismatchError, dequantizeTensor, fromFloat16Bits, printable, toFloat16Bits,
-  type Codebook, type QuantizedTensor,
-} from "@quantforge/core";
+import { ShapeMismatchError, dequantizeTensor, fromFloat16Bits, printable, toFloat16Bits, type Codebook, type QuantizedTensor } from "@quantforge/core";
 import { initializerRawBytes } from "./values.js";
 import { isWeightInitializer, type OnnxInitializer, type OnnxModel } from "./types.js";
 import { OnnxDataType, onnxTypes } from "./schema.js";
@@ -60,11 +57,14 @@ export interface OnnxWriteOptions {
   readonly strict?: boolean;
 }
 
-
 /** Every name any graph of the model uses (values, initializers, nodes): new names must avoid all of them. */
 function takenNames(model: OnnxModel): Set<string> {
   const taken = new Set<string>([...model.initializers.map((i) => i.localName), ...model.graphInputNames]);
-  for (const g of model.graphs) for (const n of g.nodes) { taken.add(n.name); for (const o of n.outputs) taken.add(o); }
+  for (const g of model.graphs)
+    for (const n of g.nodes) {
+      taken.add(n.name);
+      for (const o of n.outputs) taken.add(o);
+    }
   return taken;
 }
 
@@ -191,4 +191,3 @@ export async function encodeOnnxModel(model: OnnxModel, outputs: ReadonlyMap<str
   }
   return { bytes: spliceWire(model.bytes, edits), qdq: [...replacedByNode], nbits, roundedToHalf, floatFallback };
 }
-

@@ -6,18 +6,37 @@ import { readOnnxModel } from "./read.js";
 import { encodeModel, put, scratch, vi } from "./testing/fixtures.js";
 
 let s: Awaited<ReturnType<typeof scratch>>;
-beforeAll(async () => { s = await scratch(); });
-afterAll(async () => { await s.cleanup(); });
+beforeAll(async () => {
+  s = await scratch();
+});
+afterAll(async () => {
+  await s.cleanup();
+});
 
 /** A MatMul model whose B [2, 2] is stored externally at `location`. */
-const external = (location: string, length = 16) => encodeModel({
-  ir_version: 8, opset_import: [{ domain: "", version: 13 }],
-  graph: {
-    name: "ext", input: [vi("x", ["N", 2])], output: [vi("y", ["N", 2])],
-    node: [{ op_type: "MatMul", input: ["x", "W"], output: ["y"] }],
-    initializer: [{ name: "W", dims: [2, 2], data_type: 1, data_location: 1, external_data: [{ key: "location", value: location }, { key: "length", value: String(length) }] }],
-  },
-});
+const external = (location: string, length = 16) =>
+  encodeModel({
+    ir_version: 8,
+    opset_import: [{ domain: "", version: 13 }],
+    graph: {
+      name: "ext",
+      input: [vi("x", ["N", 2])],
+      output: [vi("y", ["N", 2])],
+      node: [{ op_type: "MatMul", input: ["x", "W"], output: ["y"] }],
+      initializer: [
+        {
+          name: "W",
+          dims: [2, 2],
+          data_type: 1,
+          data_location: 1,
+          external_data: [
+            { key: "location", value: location },
+            { key: "length", value: String(length) },
+          ],
+        },
+      ],
+    },
+  });
 
 describe("external data (hostile locations)", () => {
   it("reads a location inside the model's folder", async () => {

@@ -15,7 +15,9 @@ describe("onnxInputDecls", () => {
   it("bool inputs and symbolic dimension names are kept; a model without comparisons has no values", async () => {
     const decls = onnxInputDecls(await parseOnnxModel(buildStateOnnxModel(), "m.onnx"));
     expect(decls.map((d) => [d.name, d.dtype, d.dimNames, d.values])).toEqual([
-      ["x", "float32", ["N", null], undefined], ["h", "float32", [null, "N", null], undefined], ["m", "bool", ["N", null], undefined],
+      ["x", "float32", ["N", null], undefined],
+      ["h", "float32", [null, "N", null], undefined],
+      ["m", "bool", ["N", null], undefined],
     ]);
     expect(onnxInputDecls(await parseOnnxModel(buildOnnxModel({ seed: 1 }), "m.onnx")).every((d) => d.values === undefined)).toBe(true);
   });

@@ -26,15 +26,17 @@ function scalarValue(t: TensorMessage): number | null {
   const raw = t.raw_data;
   if (raw && raw.length > 0) {
     const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    if (type === OnnxDataType.INT64 && raw.length >= 8) { const b = v.getBigInt64(0, true); return b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : null; }
+    if (type === OnnxDataType.INT64 && raw.length >= 8) {
+      const b = v.getBigInt64(0, true);
+      return b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : null;
+    }
     if (type === OnnxDataType.INT32 && raw.length >= 4) return v.getInt32(0, true);
     if (type === OnnxDataType.FLOAT && raw.length >= 4) return v.getFloat32(0, true);
     if (type === OnnxDataType.DOUBLE && raw.length >= 8) return v.getFloat64(0, true);
     return null;
   }
   const pick = (a: unknown) => (Array.isArray(a) && a.length === 1 ? toNumber(a[0]) : NaN);
-  const n = type === OnnxDataType.INT64 ? pick(t["int64_data"]) : type === OnnxDataType.INT32 ? pick(t.int32_data)
-    : type === OnnxDataType.FLOAT ? pick(t.float_data) : type === OnnxDataType.DOUBLE ? pick(t["double_data"]) : NaN;
+  const n = type === OnnxDataType.INT64 ? pick(t["int64_data"]) : type === OnnxDataType.INT32 ? pick(t.int32_data) : type === OnnxDataType.FLOAT ? pick(t.float_data) : type === OnnxDataType.DOUBLE ? pick(t["double_data"]) : NaN;
   return Number.isFinite(n) ? n : null;
 }
 
@@ -81,7 +83,11 @@ function comparedValues(m: OnnxModel, name: string, consts: ReadonlyMap<string, 
     grew = false;
     for (const n of nodes) {
       if (!PASS_THROUGH.has(n.opType) || !alias.has(n.inputs[0] ?? "")) continue;
-      for (const o of n.outputs) if (o && !alias.has(o)) { alias.add(o); grew = true; }
+      for (const o of n.outputs)
+        if (o && !alias.has(o)) {
+          alias.add(o);
+          grew = true;
+        }
     }
   }
   const found = new Set<number>();

@@ -63,7 +63,11 @@ function blockSizeFor(groups: Int32Array, k: number, n: number): number | null {
     for (let c = 0; c < n && ok; c++) {
       for (let start = 0; start < k && ok; start += bs) {
         const g = groups[c * k + start]!;
-        for (let i = start + 1; i < Math.min(k, start + bs); i++) if (groups[c * k + i] !== g) { ok = false; break; }
+        for (let i = start + 1; i < Math.min(k, start + bs); i++)
+          if (groups[c * k + i] !== g) {
+            ok = false;
+            break;
+          }
       }
     }
     if (ok) return bs;
@@ -92,16 +96,20 @@ export function packMatMulNBits(t: QuantizedTensor, cb: Codebook): PackedNbits {
     const what = t.grouping.kind === "group" ? `groups of ${t.grouping.size}` : `its ${t.grouping.kind} grouping`;
     throw new NbitsTargetError(`tensor "${printable(name)}" (K = ${k}) has ${what}, which do not hold whole MatMulNBits blocks of 16–256 along K. Use ${HINT}, with a group size dividing K.`);
   }
-  const blocks = Math.ceil(k / bs), blob = (bs * bits) / 8;
+  const blocks = Math.ceil(k / bs),
+    blob = (bs * bits) / 8;
   const param = (g: number, len: number) => (len === 1 ? 0 : g);
   const scales = new Float32Array(n * blocks);
   const zf = new Float32Array(n * blocks);
-  let integral = true, allDefault = true;
-  const dflt = 2 ** (bits - 1), maxCode = 2 ** bits - 1;
+  let integral = true,
+    allDefault = true;
+  const dflt = 2 ** (bits - 1),
+    maxCode = 2 ** bits - 1;
   for (let c = 0; c < n; c++) {
     for (let b = 0; b < blocks; b++) {
       const g = groups[c * k + b * bs]!;
-      const s = cb.scale[param(g, cb.scale.length)]!, z = cb.zeroPoint[param(g, cb.zeroPoint.length)]!;
+      const s = cb.scale[param(g, cb.scale.length)]!,
+        z = cb.zeroPoint[param(g, cb.zeroPoint.length)]!;
       if (!Number.isFinite(s) || !Number.isFinite(z)) throw new NbitsTargetError(`tensor "${printable(name)}" has a non-finite scale or zero point.`);
       scales[c * blocks + b] = s;
       zf[c * blocks + b] = z;
@@ -113,7 +121,8 @@ export function packMatMulNBits(t: QuantizedTensor, cb: Codebook): PackedNbits {
   for (let c = 0; c < n; c++) {
     for (let i = 0; i < k; i++) {
       const q = t.codes[c * k + i]!;
-      const b = (i / bs) | 0, j = i - b * bs;
+      const b = (i / bs) | 0,
+        j = i - b * bs;
       const bit = j * bits;
       out[(c * blocks + b) * blob + (bit >> 3)]! |= q << (bit & 7);
     }
@@ -141,11 +150,14 @@ export function packMatMulNBits(t: QuantizedTensor, cb: Codebook): PackedNbits {
  */
 export function unpackMatMulNBits(p: PackedNbits): Float32Array {
   const { k, n, bits, blockSize: bs, blocks } = p;
-  const blob = (bs * bits) / 8, mask = 2 ** bits - 1, perCol = Math.ceil((blocks * bits) / 8);
+  const blob = (bs * bits) / 8,
+    mask = 2 ** bits - 1,
+    perCol = Math.ceil((blocks * bits) / 8);
   const w = new Float32Array(k * n);
   for (let c = 0; c < n; c++) {
     for (let i = 0; i < k; i++) {
-      const b = (i / bs) | 0, bit = (i - b * bs) * bits;
+      const b = (i / bs) | 0,
+        bit = (i - b * bs) * bits;
       const q = (p.b[(c * blocks + b) * blob + (bit >> 3)]! >> (bit & 7)) & mask;
       const s = p.scales[c * blocks + b]!;
       const zp = p.zeroPoints;

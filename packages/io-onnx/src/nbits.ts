@@ -40,7 +40,10 @@ export function nbitsWeights(model: OnnxModel): Map<string, NbitsWeight> {
       });
     }
   }
-  for (const o of model.outputs) { const u = uses.get(o.name); if (u) u.other = true; }
+  for (const o of model.outputs) {
+    const u = uses.get(o.name);
+    if (u) u.other = true;
+  }
   const out = new Map<string, NbitsWeight>();
   for (const i of cand) {
     const u = uses.get(i.localName)!;
@@ -72,7 +75,8 @@ export function nbitsEdits(model: OnnxModel, init: OnnxInitializer, w: NbitsWeig
   }
   const p = packMatMulNBits(t, cb);
   const base = init.localName;
-  const bName = uniqueName(taken, `${base}_Q${p.bits}`), sName = uniqueName(taken, `${base}_scales`);
+  const bName = uniqueName(taken, `${base}_Q${p.bits}`),
+    sName = uniqueName(taken, `${base}_scales`);
   const zName = p.zeroPoints ? uniqueName(taken, `${base}_zero_points`) : "";
   const parts = [tensor(bName, [p.n, p.blocks, (p.blockSize * p.bits) / 8], OnnxDataType.UINT8, p.b), tensor(sName, [p.n * p.blocks], OnnxDataType.FLOAT, f32Bytes(p.scales))];
   if (p.zeroPoints?.kind === "uint8") parts.push(tensor(zName, [p.zeroPoints.data.length], OnnxDataType.UINT8, p.zeroPoints.data));
@@ -84,11 +88,16 @@ export function nbitsEdits(model: OnnxModel, init: OnnxInitializer, w: NbitsWeig
   const { NodeProto } = onnxTypes();
   const attr = (name: string, i: number) => ({ name, i, type: 2 });
   for (const node of w.nodes) {
-    const body = NodeProto.encode(NodeProto.fromObject({
-      input: [node.inputs[0]!, bName, sName, ...(zName ? [zName] : [])], output: [...node.outputs], ...(node.name ? { name: node.name } : {}),
-      op_type: "MatMulNBits", domain: MS_DOMAIN,
-      attribute: [attr("K", p.k), attr("N", p.n), attr("bits", p.bits), attr("block_size", p.blockSize)],
-    })).finish();
+    const body = NodeProto.encode(
+      NodeProto.fromObject({
+        input: [node.inputs[0]!, bName, sName, ...(zName ? [zName] : [])],
+        output: [...node.outputs],
+        ...(node.name ? { name: node.name } : {}),
+        op_type: "MatMulNBits",
+        domain: MS_DOMAIN,
+        attribute: [attr("K", p.k), attr("N", p.n), attr("bits", p.bits), attr("block_size", p.blockSize)],
+      }),
+    ).finish();
     edits.push({ start: node.wire!.start, end: node.wire!.end, bytes: lenField(1, body), containers: model.graphs[0]!.containers });
   }
   return { packed: p, edits };

@@ -13,7 +13,9 @@ beforeAll(async () => {
   s = await scratch();
   src = await put(s.dir, "model.onnx", buildOnnxModel({ seed: 5 }));
 });
-afterAll(async () => { await s.cleanup(); });
+afterAll(async () => {
+  await s.cleanup();
+});
 
 const x = randomInput(3, 2 * 2 * 5 * 5);
 const run = (bytes: Uint8Array) => runOnnxModel(bytes, [{ name: "x", shape: [2, 2, 5, 5], data: x }]);
@@ -40,15 +42,19 @@ describe("readOnnxModel", () => {
     expect(m.inputs.map((i) => [i.name, i.shape])).toEqual([["x", [null, 2, 5, 5]]]);
     const ws = await loadOnnxWeights(src);
     expect(ws.map((t) => [t.name, t.role, t.layerKind])).toEqual([
-      [ONNX_WEIGHTS.convW, "weight", "conv2d"], [ONNX_WEIGHTS.convB, "bias", "conv2d"], [ONNX_WEIGHTS.gemmB, "weight", "dense"],
-      [ONNX_WEIGHTS.gemmC, "bias", "dense"], [ONNX_WEIGHTS.gain, "other", undefined],
+      [ONNX_WEIGHTS.convW, "weight", "conv2d"],
+      [ONNX_WEIGHTS.convB, "bias", "conv2d"],
+      [ONNX_WEIGHTS.gemmB, "weight", "dense"],
+      [ONNX_WEIGHTS.gemmC, "bias", "dense"],
+      [ONNX_WEIGHTS.gain, "other", undefined],
     ]);
     expect([...ws[4]!.data]).toEqual([1, 0.5, -1.25, 2]);
   });
 
   it("records the output/input channel axes of weights in ONNX layouts (Conv [M, C, kh, kw]; Gemm B with transB [N, K])", async () => {
     const ws = await loadOnnxWeights(src);
-    const conv = ws.find((t) => t.name === ONNX_WEIGHTS.convW)!, gemm = ws.find((t) => t.name === ONNX_WEIGHTS.gemmB)!;
+    const conv = ws.find((t) => t.name === ONNX_WEIGHTS.convW)!,
+      gemm = ws.find((t) => t.name === ONNX_WEIGHTS.gemmB)!;
     expect([conv.outputAxis, conv.inputAxis]).toEqual([0, 1]);
     expect([gemm.outputAxis, gemm.inputAxis]).toEqual([-2, -1]);
     expect(resolveChannelAxis(conv, "output", "t")).toBe(0);
@@ -93,7 +99,8 @@ describe("writing", () => {
     const keep = (mm: OnnxModel) => mm.graphFields.filter((f) => f.field !== 5).map((f) => [...mm.bytes.subarray(f.start, f.end)]);
     expect(keep(back)).toEqual(keep(m));
     for (const name of [ONNX_WEIGHTS.convB, ONNX_WEIGHTS.shape, ONNX_WEIGHTS.gemmC, ONNX_WEIGHTS.gain]) {
-      const a = m.initializers.find((i) => i.name === name)!, b = back.initializers.find((i) => i.name === name)!;
+      const a = m.initializers.find((i) => i.name === name)!,
+        b = back.initializers.find((i) => i.name === name)!;
       expect([...back.bytes.subarray(b.wire.start, b.wire.end)]).toEqual([...m.bytes.subarray(a.wire.start, a.wire.end)]);
     }
     const predicted = await run((await encodeOnnxModel(m, q.decoded, { target: "onnx" })).bytes);
@@ -102,7 +109,10 @@ describe("writing", () => {
     expect(original[0]!.data.some((v, i) => v !== predicted[0]!.data[i])).toBe(true);
   });
 
-  for (const [label, opts] of [["per tensor", { bits: 8 }], ["per axis", { bits: 8, granularity: "channel", axis: 0 }]] as const) {
+  for (const [label, opts] of [
+    ["per tensor", { bits: 8 }],
+    ["per axis", { bits: 8, granularity: "channel", axis: 0 }],
+  ] as const) {
     it(`onnx-qdq (${label}): uint8 + scale + zero point + DequantizeLinear; outputs match the decoded weights`, async () => {
       for (const asInputs of [false, true]) {
         const path = await put(s.dir, `qdq-src-${asInputs}.onnx`, buildOnnxModel({ seed: 9, listInitializersAsInputs: asInputs }));
@@ -126,7 +136,10 @@ describe("writing", () => {
     });
   }
 
-  for (const opts of [{ bits: 8, groupSize: 32 }, { bits: 4, groupSize: 16 }]) {
+  for (const opts of [
+    { bits: 8, groupSize: 32 },
+    { bits: 4, groupSize: 16 },
+  ]) {
     it(`onnx-qdq (per group, ${opts.bits}-bit, groups of ${opts.groupSize}, opset 21): blocked DequantizeLinear on the last axis; outputs match the decoded weights`, async () => {
       const m = await parseOnnxModel(buildMatMulOnnxModel({ seed: 4 }), "mm.onnx");
       expect(m.opset).toBe(21);
@@ -136,9 +149,13 @@ describe("writing", () => {
       const back = await parseOnnxModel(r.bytes, "mm-qdq.onnx");
       const dq = back.nodes.filter((n) => n.opType === "DequantizeLinear");
       expect(dq.map((n) => [n.outputs[0], n.ints])).toEqual([
-        [MATMUL_WEIGHTS.w1, { axis: 1, block_size: opts.groupSize }], [MATMUL_WEIGHTS.w2, { axis: 1, block_size: opts.groupSize }],
+        [MATMUL_WEIGHTS.w1, { axis: 1, block_size: opts.groupSize }],
+        [MATMUL_WEIGHTS.w2, { axis: 1, block_size: opts.groupSize }],
       ]);
-      for (const [name, dims] of [[MATMUL_WEIGHTS.w1, [64, 96]], [MATMUL_WEIGHTS.w2, [96, 32]]] as const) {
+      for (const [name, dims] of [
+        [MATMUL_WEIGHTS.w1, [64, 96]],
+        [MATMUL_WEIGHTS.w2, [96, 32]],
+      ] as const) {
         const pd = [dims[0], dims[1] / opts.groupSize];
         expect(back.initializers.find((i) => i.name === `${name}_scale`)!.dims).toEqual(pd);
         expect(back.initializers.find((i) => i.name === `${name}_zero_point`)!.dims).toEqual(pd);

@@ -23,15 +23,24 @@ function valueInfo(m: { name?: string; type?: { tensor_type?: { elem_type?: numb
     ...(names.some((n) => n !== null) ? { dimNames: names } : {}),
     name: m.name ?? "",
     elemType: tt?.elem_type ?? 0,
-    shape: tt?.shape === undefined ? null : (dims ?? []).map((d) => {
-      const v = d.dim_value === undefined || d.dim_value === null ? NaN : toNumber(d.dim_value);
-      return Number.isSafeInteger(v) && v > 0 ? v : null;
-    }),
+    shape:
+      tt?.shape === undefined
+        ? null
+        : (dims ?? []).map((d) => {
+            const v = d.dim_value === undefined || d.dim_value === null ? NaN : toNumber(d.dim_value);
+            return Number.isSafeInteger(v) && v > 0 ? v : null;
+          }),
   };
 }
 
 /** Checks a TensorProto's dims and data against each other (and its external file), before anything is allocated. */
-async function checkTensor(m: TensorMessage, where: string, path: string, files: OnnxExternalFiles | null, externalSizes: Map<string, number>): Promise<{ dims: number[]; dataType: number; count: number; external?: OnnxInitializer["external"] }> {
+async function checkTensor(
+  m: TensorMessage,
+  where: string,
+  path: string,
+  files: OnnxExternalFiles | null,
+  externalSizes: Map<string, number>,
+): Promise<{ dims: number[]; dataType: number; count: number; external?: OnnxInitializer["external"] }> {
   const dims = (m.dims ?? []).map(toNumber);
   if (dims.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new FormatError(`${where} has invalid dims [${dims.join(", ")}]. Re-export the model.`);
   const dataType = m.data_type ?? 0;
@@ -48,7 +57,10 @@ async function checkTensor(m: TensorMessage, where: string, path: string, files:
     const length = kv.has("length") ? Number(kv.get("length")) : (size ?? 0) * count;
     if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) throw new FormatError(`${where} has an invalid external offset/length. Re-export the model.`);
     if (size !== undefined && length !== size * count) throw new FormatError(`${where} declares ${length} external bytes but dims [${dims.join(", ")}] need ${size * count}. Re-export the model.`);
-    if (!files) throw new FormatError(`${where} is stored in an external data file ("${printable(loc)}"), which cannot be read here: only a self-contained .onnx file can. Save the model with its data inside (onnx.save_model(..., save_as_external_data=False)).`);
+    if (!files)
+      throw new FormatError(
+        `${where} is stored in an external data file ("${printable(loc)}"), which cannot be read here: only a self-contained .onnx file can. Save the model with its data inside (onnx.save_model(..., save_as_external_data=False)).`,
+      );
     const stat = await files.stat(path, loc);
     const file = stat.file;
     let st = externalSizes.get(file);
@@ -91,7 +103,8 @@ export async function parseOnnxModelWith(bytes: Uint8Array, path: string, files:
   if (graphFieldsOfModel.length !== 1) throw malformed(where0, graphFieldsOfModel.length === 0 ? "it has no graph" : "it has more than one graph field");
   const graphField = graphFieldsOfModel[0]!;
   if (graphField.wire !== 2) throw malformed(where0, "the graph field is not a message");
-  let opset = 0, irVersion = 0;
+  let opset = 0,
+    irVersion = 0;
   for (const f of modelFields) {
     if (f.field === 8) {
       const o = decode<{ domain?: string; version?: unknown }>(T.OperatorSetIdProto, bytes, f, where0, "opset import");
@@ -138,8 +151,19 @@ export async function parseOnnxModelWith(bytes: Uint8Array, path: string, files:
     const checked = await checkTensor(m, where, path, files, externalSizes);
     const containers = p.constant ? [...p.g.containers, p.constant.node.wire!, p.constant.attr] : p.g.containers;
     initializers.push({
-      index: 0, name: "", localName, kind: p.constant ? "constant" : "initializer", graph: p.g.id, dims: checked.dims, dataType: checked.dataType, count: checked.count,
-      wire: p.f, containers, message: m, ...(p.constant ? { constant: p.constant } : {}), ...(checked.external ? { external: checked.external } : {}),
+      index: 0,
+      name: "",
+      localName,
+      kind: p.constant ? "constant" : "initializer",
+      graph: p.g.id,
+      dims: checked.dims,
+      dataType: checked.dataType,
+      count: checked.count,
+      wire: p.f,
+      containers,
+      message: m,
+      ...(p.constant ? { constant: p.constant } : {}),
+      ...(checked.external ? { external: checked.external } : {}),
     });
   }
   for (const n of mainInitNames) taken.add(n);
@@ -159,8 +183,23 @@ export async function parseOnnxModelWith(bytes: Uint8Array, path: string, files:
   let fileBytes = bytes.length;
   for (const s of externalSizes.values()) fileBytes += s;
   return {
-    path, bytes, modelFields, graphField, graphFields: main.fields, initializers: final, nodes: main.nodes, graphs, inputs: feedInputs, outputs, graphInputNames, opset, irVersion, fileBytes,
-    tags: tagWeights(graphs, final.map((i) => ({ name: i.name, localName: i.localName, graph: i.graph, rank: i.dims.length }))),
+    path,
+    bytes,
+    modelFields,
+    graphField,
+    graphFields: main.fields,
+    initializers: final,
+    nodes: main.nodes,
+    graphs,
+    inputs: feedInputs,
+    outputs,
+    graphInputNames,
+    opset,
+    irVersion,
+    fileBytes,
+    tags: tagWeights(
+      graphs,
+      final.map((i) => ({ name: i.name, localName: i.localName, graph: i.graph, rank: i.dims.length })),
+    ),
   };
 }
-

@@ -1,8 +1,5 @@
 /** The `onnx-qdq` form of one initializer: uint8 codes + scale + zero point → DequantizeLinear. */
-import {
-  ErrorCodes, QuantforgeError, ShapeMismatchError, codebookGroupParams, printable, shapeSize,
-  type Codebook, type QuantizedTensor,
-} from "@quantforge/core";
+import { ErrorCodes, QuantforgeError, ShapeMismatchError, codebookGroupParams, printable, shapeSize, type Codebook, type QuantizedTensor } from "@quantforge/core";
 import type { OnnxInitializer, OnnxModel, TensorMessage } from "./types.js";
 import { OnnxDataType, onnxTypes } from "./schema.js";
 
@@ -12,7 +9,6 @@ export class OnnxTargetError extends QuantforgeError {
     super(ErrorCodes.USAGE, message);
   }
 }
-
 
 /** Little-endian float32 bytes. */
 export function f32Bytes(a: Float32Array): Uint8Array {
@@ -26,7 +22,10 @@ export function f32Bytes(a: Float32Array): Uint8Array {
 export function tensorBytes(base: TensorMessage, patch: { name: string | undefined; dims: readonly number[]; dataType: number; raw: Uint8Array }): Uint8Array {
   const { TensorProto } = onnxTypes();
   const msg: TensorMessage = {
-    ...(patch.name === undefined ? {} : { name: patch.name }), dims: [...patch.dims], data_type: patch.dataType, raw_data: patch.raw,
+    ...(patch.name === undefined ? {} : { name: patch.name }),
+    dims: [...patch.dims],
+    data_type: patch.dataType,
+    raw_data: patch.raw,
     ...(base.doc_string ? { doc_string: base.doc_string } : {}),
     ...(base.metadata_props ? { metadata_props: base.metadata_props } : {}),
   };
@@ -86,12 +85,16 @@ function groupedLayout(model: OnnxModel, init: OnnxInitializer, t: QuantizedTens
     layout = { axis: g.axis, pdims: [params] };
   } else if (g.kind === "group") {
     if (model.opset < 21) {
-      throw new OnnxTargetError(`tensor "${printable(init.name)}" has per-group parameters (groups of ${g.size}); that needs blocked DequantizeLinear (block_size), which needs opset 21 or later, but the model declares opset ${model.opset}. Use --target onnx (decoded float weights) or per-channel granularity (--option granularity=channel).`);
+      throw new OnnxTargetError(
+        `tensor "${printable(init.name)}" has per-group parameters (groups of ${g.size}); that needs blocked DequantizeLinear (block_size), which needs opset 21 or later, but the model declares opset ${model.opset}. Use --target onnx (decoded float weights) or per-channel granularity (--option granularity=channel).`,
+      );
     }
     // A rank-0 tensor is one element, one group: it never reaches here (params > 1).
     const last = init.dims.at(-1) ?? 1;
     if (last % g.size !== 0) {
-      throw new OnnxTargetError(`tensor "${printable(init.name)}" has shape [${init.dims.join(", ")}]; its groups of ${g.size} consecutive elements are DequantizeLinear blocks only when the last dimension (${last}) is a multiple of the group size. Choose a groupSize that divides ${last} (e.g. --option groupSize=${largestDivisorAtMost(last, g.size)}), or use --target onnx (decoded float weights).`);
+      throw new OnnxTargetError(
+        `tensor "${printable(init.name)}" has shape [${init.dims.join(", ")}]; its groups of ${g.size} consecutive elements are DequantizeLinear blocks only when the last dimension (${last}) is a multiple of the group size. Choose a groupSize that divides ${last} (e.g. --option groupSize=${largestDivisorAtMost(last, g.size)}), or use --target onnx (decoded float weights).`,
+      );
     }
     layout = { axis: init.dims.length - 1, blockSize: g.size, pdims: [...init.dims.slice(0, -1), last / g.size] };
   } else {
@@ -131,12 +134,15 @@ export function qdq(model: OnnxModel, init: OnnxInitializer, t: QuantizedTensor,
     tensorBytes({}, { name: zName, dims: pdims, dataType: OnnxDataType.UINT8, raw: zp }),
   ];
   const { NodeProto } = onnxTypes();
-  const node = NodeProto.encode(NodeProto.fromObject({
-    input: [qName, sName, zName], output: [init.localName], name: nodeName, op_type: "DequantizeLinear", domain: "",
-    ...(axis === undefined ? {} : { attribute: [
-      { name: "axis", i: axis, type: 2 },
-      ...(blockSize === undefined ? [] : [{ name: "block_size", i: blockSize, type: 2 }]),
-    ] }),
-  })).finish();
+  const node = NodeProto.encode(
+    NodeProto.fromObject({
+      input: [qName, sName, zName],
+      output: [init.localName],
+      name: nodeName,
+      op_type: "DequantizeLinear",
+      domain: "",
+      ...(axis === undefined ? {} : { attribute: [{ name: "axis", i: axis, type: 2 }, ...(blockSize === undefined ? [] : [{ name: "block_size", i: blockSize, type: 2 }])] }),
+    }),
+  ).finish();
   return { initializers, node };
 }

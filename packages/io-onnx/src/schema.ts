@@ -89,7 +89,10 @@ let root: protobuf.Root | undefined;
 
 /** The parsed schema (built on first use). */
 export function onnxTypes(): {
-  TensorProto: protobuf.Type; NodeProto: protobuf.Type; ValueInfoProto: protobuf.Type; OperatorSetIdProto: protobuf.Type;
+  TensorProto: protobuf.Type;
+  NodeProto: protobuf.Type;
+  ValueInfoProto: protobuf.Type;
+  OperatorSetIdProto: protobuf.Type;
 } {
   root ??= protobuf.parse(ONNX_PROTO, { keepCase: true }).root;
   return {
@@ -102,14 +105,45 @@ export function onnxTypes(): {
 
 /** ONNX `TensorProto.DataType` values quantforge names. */
 export const OnnxDataType = {
-  FLOAT: 1, UINT8: 2, INT8: 3, UINT16: 4, INT16: 5, INT32: 6, INT64: 7, STRING: 8, BOOL: 9,
-  FLOAT16: 10, DOUBLE: 11, UINT32: 12, UINT64: 13, COMPLEX64: 14, COMPLEX128: 15, BFLOAT16: 16,
+  FLOAT: 1,
+  UINT8: 2,
+  INT8: 3,
+  UINT16: 4,
+  INT16: 5,
+  INT32: 6,
+  INT64: 7,
+  STRING: 8,
+  BOOL: 9,
+  FLOAT16: 10,
+  DOUBLE: 11,
+  UINT32: 12,
+  UINT64: 13,
+  COMPLEX64: 14,
+  COMPLEX128: 15,
+  BFLOAT16: 16,
 } as const;
 
 /** Bytes per element of fixed-width ONNX data types (undefined for strings and unknown types). */
 export const ONNX_ELEMENT_BYTES: Readonly<Record<number, number>> = {
-  1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 14: 8, 15: 16, 16: 2,
-  17: 1, 18: 1, 19: 1, 20: 1,
+  1: 4,
+  2: 1,
+  3: 1,
+  4: 2,
+  5: 2,
+  6: 4,
+  7: 8,
+  9: 1,
+  10: 2,
+  11: 8,
+  12: 4,
+  13: 8,
+  14: 8,
+  15: 16,
+  16: 2,
+  17: 1,
+  18: 1,
+  19: 1,
+  20: 1,
 };
 
 /** A protobuf int64 as decoded by protobufjs (a Long or a number) → a safe number, or NaN. */

@@ -15,7 +15,13 @@ export type OnnxOptimization = "disabled" | "basic" | "extended" | "all";
  */
 export async function createOnnxSession(ort: Ort, bytes: Uint8Array, where: string, opts: { optimization?: OnnxOptimization; executionProvider?: "cpu" | "wasm" } = {}): Promise<Session> {
   try {
-    return await ort.InferenceSession.create(bytes, { logSeverityLevel: 3, executionProviders: [opts.executionProvider ?? "cpu"], intraOpNumThreads: 1, interOpNumThreads: 1, ...(opts.optimization ? { graphOptimizationLevel: opts.optimization } : {}) });
+    return await ort.InferenceSession.create(bytes, {
+      logSeverityLevel: 3,
+      executionProviders: [opts.executionProvider ?? "cpu"],
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+      ...(opts.optimization ? { graphOptimizationLevel: opts.optimization } : {}),
+    });
   } catch (e) {
     throw new FormatError(`${where}: onnxruntime cannot load the model (${(e as Error).message.split("\n")[0]}). Check the model with onnx.checker.`, e);
   }
@@ -47,4 +53,3 @@ export async function runOnnxSession(ort: Ort, session: Session, feeds: readonly
   }
   return session.outputNames.map((name) => ({ name, shape: res[name]!.dims.map(Number), data: outputValues(res[name]!) }));
 }
-

@@ -9,7 +9,10 @@ import { encodeOnnxModel, type OnnxTarget, type OnnxWeightOutput } from "./write
 
 const N = 3;
 const xConv: OnnxFeed[] = [{ name: "x", shape: [N, 2, 5, 5], data: randomInput(1, N * 50) }];
-const xSub = (sr: number): OnnxFeed[] => [{ name: "x", shape: [N, 8], data: randomInput(2, N * 8) }, { name: "sr", shape: [], data: BigInt64Array.of(BigInt(sr)) }];
+const xSub = (sr: number): OnnxFeed[] => [
+  { name: "x", shape: [N, 8], data: randomInput(2, N * 8) },
+  { name: "sr", shape: [], data: BigInt64Array.of(BigInt(sr)) },
+];
 
 async function weightsOf(m: OnnxModel): Promise<WeightTensor[]> {
   const out: WeightTensor[] = [];
@@ -33,7 +36,11 @@ const scaled = (m: OnnxModel, name: string, k: number) => async () => {
 
 function maxDiff(a: readonly OnnxOutput[], b: readonly OnnxOutput[]): number {
   let d = 0;
-  a.forEach((o, i) => o.data.forEach((v, k) => { d = Math.max(d, Math.abs(v - b[i]!.data[k]!)); }));
+  a.forEach((o, i) =>
+    o.data.forEach((v, k) => {
+      d = Math.max(d, Math.abs(v - b[i]!.data[k]!));
+    }),
+  );
   return d;
 }
 
@@ -42,8 +49,10 @@ describe("Constant-node weights (paddle2onnx style, no initializers)", () => {
     const m = await parseOnnxModel(buildConstantOnnxModel(), "c.onnx");
     const ws = await weightsOf(m);
     expect(ws.map((t) => [t.name, t.role, t.layerKind, t.outputAxis, t.inputAxis])).toEqual([
-      [CONSTANT_WEIGHTS.convW, "weight", "conv2d", 0, 1], [CONSTANT_WEIGHTS.convB, "bias", "conv2d", undefined, undefined],
-      [CONSTANT_WEIGHTS.fcW, "weight", "dense", -1, -2], [CONSTANT_WEIGHTS.fcB, "bias", undefined, undefined, undefined],
+      [CONSTANT_WEIGHTS.convW, "weight", "conv2d", 0, 1],
+      [CONSTANT_WEIGHTS.convB, "bias", "conv2d", undefined, undefined],
+      [CONSTANT_WEIGHTS.fcW, "weight", "dense", -1, -2],
+      [CONSTANT_WEIGHTS.fcB, "bias", undefined, undefined, undefined],
     ]);
     expect(m.initializers.every((i) => i.kind === "constant")).toBe(true);
   });
@@ -67,8 +76,10 @@ describe("subgraph weights (If branches, nested)", () => {
     const m = await parseOnnxModel(buildSubgraphOnnxModel(), "s.onnx");
     const ws = await weightsOf(m);
     expect(ws.map((t) => [t.name, t.role, t.outputAxis])).toEqual([
-      ["gain", "other", undefined], ["shared.W", "weight", -1],
-      ["If_0/then_branch/W", "weight", -1], ["If_0/then_branch/b", "bias", undefined],
+      ["gain", "other", undefined],
+      ["shared.W", "weight", -1],
+      ["If_0/then_branch/W", "weight", -1],
+      ["If_0/then_branch/b", "bias", undefined],
       ["If_0/else_branch/if8k/then_branch/W", "weight", -1],
     ]);
     expect(m.graphs.map((g) => g.scope)).toEqual(["", "If_0/then_branch", "If_0/else_branch", "If_0/else_branch/if8k/then_branch", "If_0/else_branch/if8k/else_branch"]);
@@ -76,8 +87,10 @@ describe("subgraph weights (If branches, nested)", () => {
 
   it("changing a branch's weight changes the output exactly when that branch runs", async () => {
     const m = await parseOnnxModel(buildSubgraphOnnxModel(), "s.onnx");
-    const base16 = await runOnnxModel(m.bytes, xSub(16000)), base8 = await runOnnxModel(m.bytes, xSub(8000));
-    const w16 = await scaled(m, "If_0/then_branch/W", 3)(), w8 = await scaled(m, "If_0/else_branch/if8k/then_branch/W", 3)();
+    const base16 = await runOnnxModel(m.bytes, xSub(16000)),
+      base8 = await runOnnxModel(m.bytes, xSub(8000));
+    const w16 = await scaled(m, "If_0/then_branch/W", 3)(),
+      w8 = await scaled(m, "If_0/else_branch/if8k/then_branch/W", 3)();
     expect(maxDiff(await runOnnxModel(w16, xSub(16000)), base16)).toBeGreaterThan(0.01);
     expect(maxDiff(await runOnnxModel(w16, xSub(8000)), base8)).toBe(0);
     expect(maxDiff(await runOnnxModel(w8, xSub(8000)), base8)).toBeGreaterThan(0.01);
@@ -86,11 +99,13 @@ describe("subgraph weights (If branches, nested)", () => {
 
   it("are written in place as float and as DequantizeLinear inside their branch; both run and agree in every branch", async () => {
     const m = await parseOnnxModel(buildSubgraphOnnxModel(), "s.onnx");
-    const f = await quantized(m, "onnx"), q = await quantized(m, "onnx-qdq");
+    const f = await quantized(m, "onnx"),
+      q = await quantized(m, "onnx-qdq");
     const qm = await parseOnnxModel(q, "q.onnx");
     expect(qm.graphs[1]!.nodes[0]!.opType).toBe("DequantizeLinear");
     for (const sr of [16000, 8000, 1]) {
-      const yf = await runOnnxModel(f, xSub(sr)), yq = await runOnnxModel(q, xSub(sr), "q", { optimization: "basic" });
+      const yf = await runOnnxModel(f, xSub(sr)),
+        yq = await runOnnxModel(q, xSub(sr), "q", { optimization: "basic" });
       expect(maxDiff(yq, yf)).toBeLessThan(1e-5);
       expect(maxDiff(yf, await runOnnxModel(m.bytes, xSub(sr)))).toBeGreaterThan(0);
     }
@@ -101,7 +116,11 @@ describe("names that are object keys", () => {
   it("an initializer named __proto__ or constructor reads, writes and runs", async () => {
     const bytes = buildMatMulOnnxModel({ names: { w1: "__proto__", b1: "constructor" } });
     const m = await parseOnnxModel(bytes, "p.onnx");
-    expect((await weightsOf(m)).map((t) => [t.name, t.role])).toEqual([["__proto__", "weight"], ["constructor", "bias"], [MATMUL_WEIGHTS.w2, "weight"]]);
+    expect((await weightsOf(m)).map((t) => [t.name, t.role])).toEqual([
+      ["__proto__", "weight"],
+      ["constructor", "bias"],
+      [MATMUL_WEIGHTS.w2, "weight"],
+    ]);
     const feeds: OnnxFeed[] = [{ name: "x", shape: [2, 64], data: randomInput(4, 128) }];
     const y = await runOnnxModel(await quantized(m, "onnx-qdq"), feeds, "p", { optimization: "basic" });
     expect(maxDiff(y, await runOnnxModel(await quantized(m, "onnx"), feeds))).toBeLessThan(1e-5);

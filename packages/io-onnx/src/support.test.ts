@@ -25,8 +25,8 @@ describe("maxReductionSize / accumulationTolerance", () => {
     expect(reductionPathDepth(await parseOnnxModel(buildOnnxModel(), "m.onnx"))).toBe(2); // Conv → Gemm
   });
   it("is 2·depth·γ_K with γ_K = K·u/(1 − K·u), u = 2⁻²⁴; grows with K and depth", () => {
-    expect(accumulationTolerance(1)).toBeCloseTo(2 * 2 ** -24 / (1 - 2 ** -24), 20);
-    expect(accumulationTolerance(1024, 3)).toBeCloseTo(6 * 1024 * 2 ** -24 / (1 - 1024 * 2 ** -24), 18);
+    expect(accumulationTolerance(1)).toBeCloseTo((2 * 2 ** -24) / (1 - 2 ** -24), 20);
+    expect(accumulationTolerance(1024, 3)).toBeCloseTo((6 * 1024 * 2 ** -24) / (1 - 1024 * 2 ** -24), 18);
     expect(accumulationTolerance(4096)).toBeGreaterThan(accumulationTolerance(64));
   });
 });

@@ -79,11 +79,17 @@ export function tagWeights(graphs: readonly OnnxGraph[], subjects: readonly TagS
         if (!graphWithin(graphs, u.node.graph ?? 0, s.graph)) continue;
         if (PASS_OPS.has(u.node.opType) && u.index === 0) {
           const o = u.node.outputs[0];
-          if (o && !seen.has(o)) { seen.add(o); queue.push(o); }
+          if (o && !seen.has(o)) {
+            seen.add(o);
+            queue.push(o);
+          }
           continue;
         }
         const t = tagOfUse(u, s.rank);
-        if (t?.role === "weight") { best = t; break; }
+        if (t?.role === "weight") {
+          best = t;
+          break;
+        }
         if (t && !best) best = t;
       }
     }

@@ -13,7 +13,6 @@ export async function initializerRawBytes(init: OnnxInitializer): Promise<Uint8A
   return raw && raw.length > 0 ? raw : null;
 }
 
-
 /**
  * Decodes a FLOAT or FLOAT16 initializer to float32 (FLOAT16 is widened exactly).
  *
@@ -55,4 +54,3 @@ export async function readOnnxTensor(model: OnnxModel, init: OnnxInitializer): P
 export async function* streamOnnxWeights(model: OnnxModel): AsyncGenerator<WeightTensor, void, undefined> {
   for (const i of model.initializers) if (isWeightInitializer(i)) yield await readOnnxTensor(model, i);
 }
-

@@ -26,7 +26,8 @@ export function scanFields(buf: Uint8Array, start: number, end: number, where: s
     while (r.pos < r.len) {
       const tagStart = r.pos;
       const tag = r.uint32();
-      const field = tag >>> 3, wire = tag & 7;
+      const field = tag >>> 3,
+        wire = tag & 7;
       if (field === 0) throw new Error(`field number 0 at byte ${start + tagStart}`);
       let valueStart = r.pos;
       if (wire === 2) {
@@ -55,8 +56,20 @@ export function wireString(buf: Uint8Array, f: WireField): string {
 /** Tag and length prefix of a length-delimited field. */
 export function lenHeader(field: number, len: number): Uint8Array {
   const out: number[] = [];
-  for (let v = ((field << 3) | 2) >>> 0; ; v >>>= 7) { if (v < 0x80) { out.push(v); break; } out.push((v & 0x7f) | 0x80); }
-  for (let v = len; ; v = Math.floor(v / 128)) { if (v < 0x80) { out.push(v); break; } out.push((v % 128) | 0x80); }
+  for (let v = ((field << 3) | 2) >>> 0; ; v >>>= 7) {
+    if (v < 0x80) {
+      out.push(v);
+      break;
+    }
+    out.push((v & 0x7f) | 0x80);
+  }
+  for (let v = len; ; v = Math.floor(v / 128)) {
+    if (v < 0x80) {
+      out.push(v);
+      break;
+    }
+    out.push((v % 128) | 0x80);
+  }
   return Uint8Array.from(out);
 }
 
@@ -71,7 +84,10 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   for (const p of parts) n += p.length;
   const out = new Uint8Array(n);
   let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 
@@ -97,7 +113,13 @@ export interface WireEdit {
  * of the containers nested in it, computed deepest first by walking parent links.
  */
 export function spliceWire(buf: Uint8Array, edits: readonly WireEdit[]): Uint8Array {
-  interface Box { readonly f: WireField; readonly parent: number; readonly depth: number; delta: number; header?: Uint8Array }
+  interface Box {
+    readonly f: WireField;
+    readonly parent: number;
+    readonly depth: number;
+    delta: number;
+    header?: Uint8Array;
+  }
   const boxes = new Map<number, Box>();
   for (const e of edits) {
     let parent = -1;
@@ -120,7 +142,7 @@ export function spliceWire(buf: Uint8Array, edits: readonly WireEdit[]): Uint8Ar
   edits.forEach((e, seq) => all.push({ start: e.start, end: e.end, bytes: e.bytes, seq }));
   for (const b of boxes.values()) all.push({ start: b.f.start, end: b.f.valueStart, bytes: b.header!, seq: -1 });
   // Insertions at a position come before the header or edit that starts there; equal insertions keep their order.
-  all.sort((a, b) => a.start - b.start || (a.end - a.start) - (b.end - b.start) || a.seq - b.seq);
+  all.sort((a, b) => a.start - b.start || a.end - a.start - (b.end - b.start) || a.seq - b.seq);
   const parts: Uint8Array[] = [];
   let at = 0;
   for (const e of all) {

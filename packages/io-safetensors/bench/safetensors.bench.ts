@@ -22,13 +22,24 @@ const REPS = Number(process.env.QF_BENCH_REPS ?? 3);
 const TENSORS = 16; // the multi-tensor layout: 16 tensors of FLOATS/16 values
 const MB = 1e6;
 
-interface PhaseResult { phase: string; bytes: number; seconds: number; maxRssMB: number; sampledRssMB: number; check: number }
+interface PhaseResult {
+  phase: string;
+  bytes: number;
+  seconds: number;
+  maxRssMB: number;
+  sampledRssMB: number;
+  check: number;
+}
 
 /** Deterministic, cheap, non-trivial values (no per-element allocation). */
 function fill(a: Float32Array, seed: number): Float32Array {
   let x = seed >>> 0 || 1;
   for (let i = 0; i < a.length; i++) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
     a[i] = (x / 4294967296 - 0.5) * 0.2;
   }
   return a;
@@ -41,7 +52,9 @@ function checksum(a: Float32Array, s = 0): number {
 }
 
 let sampled = 0;
-const sample = (): void => { sampled = Math.max(sampled, process.memoryUsage().rss); };
+const sample = (): void => {
+  sampled = Math.max(sampled, process.memoryUsage().rss);
+};
 
 async function phase(name: string, dir: string): Promise<PhaseResult> {
   const multi = join(dir, "multi.safetensors");
@@ -62,7 +75,8 @@ async function phase(name: string, dir: string): Promise<PhaseResult> {
   switch (name) {
     case "idle":
       break;
-    case "write-stream": { // writer API: one tensor generated, written and dropped at a time
+    case "write-stream": {
+      // writer API: one tensor generated, written and dropped at a time
       const w = await timed(() => createSafetensorsWriter(multi, entries));
       for (let i = 0; i < TENSORS; i++) {
         const t: WeightTensor = { name: entries[i]!.name, shape: entries[i]!.shape, data: fill(new Float32Array(per), i + 1) };
@@ -72,13 +86,15 @@ async function phase(name: string, dir: string): Promise<PhaseResult> {
       bytes = (await timed(() => w.close())).fileSize;
       break;
     }
-    case "save-single": { // saveSafetensors of one 64M-float tensor held in memory
+    case "save-single": {
+      // saveSafetensors of one 64M-float tensor held in memory
       const t: WeightTensor = { name: "big", shape: [FLOATS / 1024, 1024], data: fill(new Float32Array(FLOATS), 7) };
       check = checksum(t.data);
       bytes = (await timed(() => saveSafetensors(single, [t]))).fileSize;
       break;
     }
-    case "write-f16": { // F16 fixture written by hand (the API writes F32 only); not timed as API work
+    case "write-f16": {
+      // F16 fixture written by hand (the API writes F32 only); not timed as API work
       const n = FLOATS;
       const json = new TextEncoder().encode(JSON.stringify({ h: { dtype: "F16", shape: [n / 1024, 1024], data_offsets: [0, n * 2] } }));
       const pre = new Uint8Array(8);
@@ -93,7 +109,8 @@ async function phase(name: string, dir: string): Promise<PhaseResult> {
       bytes = (await stat(f16)).size;
       break;
     }
-    case "baseline-write": { // plain fs: one 256 MB buffer written in 64 MB calls + fsync (the floor for writes)
+    case "baseline-write": {
+      // plain fs: one 256 MB buffer written in 64 MB calls + fsync (the floor for writes)
       const data = fill(new Float32Array(FLOATS), 7);
       await timed(async () => {
         const fh = await open(join(dir, "baseline.bin"), "w");
@@ -106,17 +123,25 @@ async function phase(name: string, dir: string): Promise<PhaseResult> {
       break;
     }
     case "baseline-read": // plain fs.readFile of the same file into one Buffer (the floor for reads)
-      await timed(async () => { check = (await readFile(join(dir, "baseline.bin"))).length; });
+      await timed(async () => {
+        check = (await readFile(join(dir, "baseline.bin"))).length;
+      });
       bytes = (await stat(join(dir, "baseline.bin"))).size;
       break;
-    case "baseline-copy": { // in-memory: allocate 256 MB and copy into it (page faults + memory bandwidth)
+    case "baseline-copy": {
+      // in-memory: allocate 256 MB and copy into it (page faults + memory bandwidth)
       const src = fill(new Float32Array(FLOATS), 7);
-      await timed(async () => { const d = new Float32Array(FLOATS); d.set(src); check = d[FLOATS - 1]!; });
+      await timed(async () => {
+        const d = new Float32Array(FLOATS);
+        d.set(src);
+        check = d[FLOATS - 1]!;
+      });
       bytes = src.byteLength;
       break;
     }
     case "stream-multi": // streamSafetensors over 16 tensors: peak ≈ one tensor
-      { // time only the reads (next()), not the consumer's checksum
+      {
+        // time only the reads (next()), not the consumer's checksum
         const it = streamSafetensors(multi);
         for (;;) {
           const r = await timed(() => it.next());
@@ -158,7 +183,10 @@ async function phase(name: string, dir: string): Promise<PhaseResult> {
 }
 
 const self = fileURLToPath(import.meta.url);
-const arg = (k: string): string | undefined => { const i = process.argv.indexOf(k); return i < 0 ? undefined : process.argv[i + 1]; };
+const arg = (k: string): string | undefined => {
+  const i = process.argv.indexOf(k);
+  return i < 0 ? undefined : process.argv[i + 1];
+};
 
 if (arg("--phase") !== undefined) {
   const timer = setInterval(sample, 5);
@@ -180,7 +208,10 @@ if (arg("--phase") !== undefined) {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  const median = (xs: number[]): number => { const a = [...xs].sort((x, y) => x - y); return a[a.length >> 1]!; };
+  const median = (xs: number[]): number => {
+    const a = [...xs].sort((x, y) => x - y);
+    return a[a.length >> 1]!;
+  };
   const idle = median(runs.get("idle")!.map((r) => r.maxRssMB));
   console.log(`io-safetensors bench: ${FLOATS} floats (${((FLOATS * 4) / MB).toFixed(0)} MB of float32), ${TENSORS}-tensor and 1-tensor files, node ${process.version}, ${REPS} runs per phase (fresh process each)`);
   console.log(`idle child peak RSS: ${idle.toFixed(0)} MB (subtracted in the "over idle" column); MB/s = file MB / time, best and median of ${REPS}\n`);

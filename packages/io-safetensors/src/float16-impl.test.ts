@@ -15,12 +15,18 @@ function halfByFormula(h: number): number {
 describe("float16 decoding", () => {
   it("decodes known bit patterns", () => {
     const cases: [number, number][] = [
-      [0x0000, 0], [0x3c00, 1], [0xc000, -2], [0x3555, 0.333251953125], [0x7bff, 65504], [0xfbff, -65504],
+      [0x0000, 0],
+      [0x3c00, 1],
+      [0xc000, -2],
+      [0x3555, 0.333251953125],
+      [0x7bff, 65504],
+      [0xfbff, -65504],
       [0x0400, 2 ** -14], // smallest normal
       [0x0001, 2 ** -24], // smallest subnormal
       [0x03ff, 1023 * 2 ** -24], // largest subnormal
       [0x8001, -(2 ** -24)],
-      [0x7c00, Infinity], [0xfc00, -Infinity],
+      [0x7c00, Infinity],
+      [0xfc00, -Infinity],
     ];
     for (const [h, v] of cases) expect(float16BitsToFloat32(h), `0x${h.toString(16)}`).toBe(v);
     expect(Object.is(float16BitsToFloat32(0x8000), -0)).toBe(true);
@@ -57,8 +63,14 @@ describe("float16 decoding", () => {
 describe("bfloat16 decoding", () => {
   it("decodes known bit patterns", () => {
     const cases: [number, number][] = [
-      [0x3f80, 1], [0xc000, -2], [0x4049, 3.140625], [0x7f7f, 3.3895313892515355e38],
-      [0x0080, 2 ** -126], [0x0001, 2 ** -133], [0x7f80, Infinity], [0xff80, -Infinity],
+      [0x3f80, 1],
+      [0xc000, -2],
+      [0x4049, 3.140625],
+      [0x7f7f, 3.3895313892515355e38],
+      [0x0080, 2 ** -126],
+      [0x0001, 2 ** -133],
+      [0x7f80, Infinity],
+      [0xff80, -Infinity],
     ];
     for (const [h, v] of cases) expect(bfloat16BitsToFloat32(h), `0x${h.toString(16)}`).toBe(v);
     expect(Object.is(bfloat16BitsToFloat32(0x8000), -0)).toBe(true);

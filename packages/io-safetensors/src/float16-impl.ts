@@ -22,7 +22,10 @@ function f16Bits(h: number): number {
     if (frac === 0) return sign >>> 0;
     // value = frac · 2^-24; shift the leading 1 into the hidden-bit position.
     let e = 113; // 127 − 15 + 1: exponent of 2^-14, the smallest normal half
-    while ((frac & 0x400) === 0) { frac <<= 1; e--; }
+    while ((frac & 0x400) === 0) {
+      frac <<= 1;
+      e--;
+    }
     return (sign | (e << 23) | ((frac & 0x3ff) << 13)) >>> 0;
   }
   return (sign | ((exp + 112) << 23) | (frac << 13)) >>> 0; // rebias 15 → 127

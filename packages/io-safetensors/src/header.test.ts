@@ -5,8 +5,12 @@ import { readSafetensorsHeader, type ReadHeaderOptions } from "./header.js";
 import { concat, f32le, put, scratchDir, stFile } from "./__fixtures__/files.js";
 
 let s: Awaited<ReturnType<typeof scratchDir>>;
-beforeAll(async () => { s = await scratchDir(); });
-afterAll(async () => { await s.cleanup(); });
+beforeAll(async () => {
+  s = await scratchDir();
+});
+afterAll(async () => {
+  await s.cleanup();
+});
 
 let n = 0;
 async function fileOf(bytes: Uint8Array): Promise<string> {
@@ -57,7 +61,11 @@ describe("readSafetensorsHeader: valid files", () => {
     const header = await readSafetensorsHeader(await fileOf(stFile(json, new Uint8Array(18))));
     expect(header.metadata).toEqual({});
     expect(header.tensors.map((t) => [t.name, t.dtype, t.shape])).toEqual([
-      ["s", "F32", []], ["e", "BF16", [3, 0]], ["h", "F16", [2]], ["d", "F64", [1]], ["b", "BF16", [1]],
+      ["s", "F32", []],
+      ["e", "BF16", [3, 0]],
+      ["h", "F16", [2]],
+      ["d", "F64", [1]],
+      ["b", "BF16", [1]],
     ]);
   });
 

@@ -71,7 +71,11 @@ function jsonKind(v: unknown): string {
 /** Compact, single-line rendering of a JSON fragment for messages. */
 function show(v: unknown): string {
   let s: string;
-  try { s = JSON.stringify(v) ?? String(v); } catch { s = String(v); }
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    s = String(v);
+  }
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
@@ -87,13 +91,7 @@ function isOffset(v: unknown): v is number {
  * @param label - File name for messages.
  * @throws {FormatError} On any violation of the format.
  */
-export function parseHeaderJson(
-  json: Uint8Array,
-  dataOffset: number,
-  dataBytes: number,
-  label: string,
-  options: ReadHeaderOptions = {},
-): { metadata: Record<string, string>; tensors: SafetensorsTensorInfo[] } {
+export function parseHeaderJson(json: Uint8Array, dataOffset: number, dataBytes: number, label: string, options: ReadHeaderOptions = {}): { metadata: Record<string, string>; tensors: SafetensorsTensorInfo[] } {
   const where = `"${label}"`;
   let text: string;
   try {
@@ -154,14 +152,20 @@ function topLevelKeys(text: string): string[] {
   let expectKey = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 0x22) { // '"': scan to the closing quote, skipping escapes
+    if (c === 0x22) {
+      // '"': scan to the closing quote, skipping escapes
       const start = i++;
       while (text.charCodeAt(i) !== 0x22) i += text.charCodeAt(i) === 0x5c ? 2 : 1;
       if (depth === 1 && expectKey) keys.push(JSON.parse(text.slice(start, i + 1)) as string);
       expectKey = false;
-    } else if (c === 0x7b) { depth++; expectKey = depth === 1; } // '{'
-    else if (c === 0x5b) depth++; // '['
-    else if (c === 0x7d || c === 0x5d) depth--; // '}' ']'
+    } else if (c === 0x7b) {
+      depth++;
+      expectKey = depth === 1;
+    } // '{'
+    else if (c === 0x5b)
+      depth++; // '['
+    else if (c === 0x7d || c === 0x5d)
+      depth--; // '}' ']'
     else if (c === 0x2c && depth === 1) expectKey = true; // ','
   }
   return keys;
@@ -212,8 +216,10 @@ function checkLayout(tensors: readonly SafetensorsTensorInfo[], dataOffset: numb
     if (b > cursor && !allowHoles) {
       throw new FormatError(`${where} has ${b - cursor} unused bytes at data offset ${cursor} before tensor "${t.name}"; the safetensors format allows no holes. Re-export the file, or read it with allowHoles: true.`);
     }
-    if (e > cursor) { cursor = e; last = t; }
-    else if (last === undefined) last = t;
+    if (e > cursor) {
+      cursor = e;
+      last = t;
+    } else if (last === undefined) last = t;
   }
   if (cursor < dataBytes && !allowHoles) {
     throw new FormatError(`${where} has ${dataBytes - cursor} bytes after the last tensor that no tensor uses; the safetensors format allows no holes. Re-export the file, or read it with allowHoles: true.`);
@@ -227,13 +233,21 @@ function checkLayout(tensors: readonly SafetensorsTensorInfo[], dataOffset: numb
 export async function readHeaderFrom(fh: FileHandle, label: string, options: ReadHeaderOptions = {}): Promise<SafetensorsHeader> {
   const cap = sizeOption("maxHeaderBytes", options.maxHeaderBytes, SAFETENSORS_MAX_HEADER_BYTES, 0);
   let fileSize: number;
-  try { fileSize = (await fh.stat()).size; } catch (e) { throw toIoError(e, "read", label); }
+  try {
+    fileSize = (await fh.stat()).size;
+  } catch (e) {
+    throw toIoError(e, "read", label);
+  }
   if (fileSize < 8) {
     throw new FormatError(`"${label}" is ${fileSize} bytes, shorter than the 8-byte safetensors length prefix: it is truncated or not safetensors. Re-export it.`);
   }
   const prefix = new Uint8Array(8);
   let got: number;
-  try { got = await readFully(fh, prefix, 0, 8, 0); } catch (e) { throw toIoError(e, "read", label); }
+  try {
+    got = await readFully(fh, prefix, 0, 8, 0);
+  } catch (e) {
+    throw toIoError(e, "read", label);
+  }
   if (got < 8) throw new FormatError(`"${label}" ended inside its 8-byte length prefix: it is truncated. Re-export it.`);
   const n = new DataView(prefix.buffer).getBigUint64(0, true);
   if (n > BigInt(cap)) {
@@ -244,7 +258,11 @@ export async function readHeaderFrom(fh: FileHandle, label: string, options: Rea
     throw new FormatError(`"${label}" declares a ${headerSize}-byte header but only ${fileSize - 8} bytes follow the length prefix: the file is truncated. Re-download or re-export it.`);
   }
   const json = new Uint8Array(headerSize);
-  try { got = await readFully(fh, json, 0, headerSize, 8); } catch (e) { throw toIoError(e, "read", label); }
+  try {
+    got = await readFully(fh, json, 0, headerSize, 8);
+  } catch (e) {
+    throw toIoError(e, "read", label);
+  }
   if (got < headerSize) throw new FormatError(`"${label}" ended inside its JSON header (the file shrank while being read). Retry when it is complete.`);
   const dataOffset = 8 + headerSize;
   const { metadata, tensors } = parseHeaderJson(json, dataOffset, fileSize - dataOffset, label, options);

@@ -45,7 +45,9 @@ describe("option validation", () => {
     s = await scratchDir();
     path = await put(s.file("a.safetensors"), stFile(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, f32le([1])));
   });
-  afterAll(async () => { await s.cleanup(); });
+  afterAll(async () => {
+    await s.cleanup();
+  });
 
   it("rejects bad sizes with QF_INVALID_OPTIONS naming the option", async () => {
     const h = await readSafetensorsHeader(path);

@@ -37,13 +37,21 @@ function errno(e: unknown): string | undefined {
 export function toIoError(e: unknown, action: string, path: string): IoError {
   const code = errno(e);
   const hint =
-    code === "ENOENT" ? (action === "read" ? "the file does not exist. Check the path." : "its directory does not exist. Create the directory first.")
-    : code === "EACCES" || code === "EPERM" ? "permission denied. Check the file's permissions."
-    : code === "EISDIR" ? "it is a directory, not a file. Pass a file path."
-    : code === "ENOTDIR" ? "a component of the path is not a directory. Check the path."
-    : code === "ENOSPC" ? "the disk is full. Free some space and retry."
-    : code === "EMFILE" || code === "ENFILE" ? "too many open files. Close some files and retry."
-    : `${code ?? (e instanceof Error ? e.message.split("\n")[0] : String(e))}. Check the path and retry.`;
+    code === "ENOENT"
+      ? action === "read"
+        ? "the file does not exist. Check the path."
+        : "its directory does not exist. Create the directory first."
+      : code === "EACCES" || code === "EPERM"
+        ? "permission denied. Check the file's permissions."
+        : code === "EISDIR"
+          ? "it is a directory, not a file. Pass a file path."
+          : code === "ENOTDIR"
+            ? "a component of the path is not a directory. Check the path."
+            : code === "ENOSPC"
+              ? "the disk is full. Free some space and retry."
+              : code === "EMFILE" || code === "ENFILE"
+                ? "too many open files. Close some files and retry."
+                : `${code ?? (e instanceof Error ? e.message.split("\n")[0] : String(e))}. Check the path and retry.`;
   return new IoError(`cannot ${action} "${path}": ${hint}`, e);
 }
 

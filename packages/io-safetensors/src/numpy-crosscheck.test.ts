@@ -28,7 +28,8 @@ const weights: WeightTensor[] = [
 /** Bit-exact comparison, except that any NaN matches any NaN (hardware may quiet signalling NaNs). */
 function expectSameFloats(got: Float32Array, want: Float32Array, what: string): void {
   expect(got.length, what).toBe(want.length);
-  const gb = bits(got), wb = bits(want);
+  const gb = bits(got),
+    wb = bits(want);
   for (let i = 0; i < got.length; i++) {
     if (Number.isNaN(want[i]) && Number.isNaN(got[i])) continue;
     if (gb[i] !== wb[i]) expect.fail(`${what}[${i}]: got ${got[i]} (0x${gb[i]!.toString(16)}), want ${want[i]} (0x${wb[i]!.toString(16)})`);
@@ -42,16 +43,18 @@ describe.skipIf(!hasNumpy)("cross-check with an independent numpy implementation
 
   beforeAll(async () => {
     s = await scratchDir();
-    await saveSafetensors(s.file("ours.safetensors"), weights, { metadata: { format: "pt", "ü": "✓" } });
+    await saveSafetensors(s.file("ours.safetensors"), weights, { metadata: { format: "pt", ü: "✓" } });
     const r = spawnSync(python ?? "python3", [script, s.file("ours.safetensors"), s.file("theirs.safetensors")], { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`numpy cross-check script failed: ${r.stderr}`);
     read = JSON.parse(r.stdout) as typeof read;
     back = new Map((await loadSafetensors(s.file("theirs.safetensors"))).map((t) => [t.name, t]));
   }, 60_000);
-  afterAll(async () => { await s?.cleanup(); });
+  afterAll(async () => {
+    await s?.cleanup();
+  });
 
   it("numpy reads our file: same metadata, shapes and float32 bits, no holes", () => {
-    expect(read.metadata).toEqual({ format: "pt", "ü": "✓" });
+    expect(read.metadata).toEqual({ format: "pt", ü: "✓" });
     expect(Object.keys(read.tensors).sort()).toEqual(weights.map((w) => w.name).sort());
     for (const w of weights) {
       expect(read.tensors[w.name]!.shape).toEqual(w.shape);
@@ -61,7 +64,7 @@ describe.skipIf(!hasNumpy)("cross-check with an independent numpy implementation
 
   it("we read numpy's file (json.dumps spacing, name order) with the metadata it wrote", async () => {
     const h = await readSafetensorsHeader(s.file("theirs.safetensors"));
-    expect(h.metadata).toEqual({ writer: "numpy", format: "pt", "ü": "✓" });
+    expect(h.metadata).toEqual({ writer: "numpy", format: "pt", ü: "✓" });
     expect(new Set(h.tensors.map((t) => t.dtype))).toEqual(new Set(["F64", "F16", "BF16", "F32"]));
   });
 

@@ -18,7 +18,10 @@ const F32 = [1.5, -0, 1e-45, 3.4028234663852886e38, NaN, Infinity];
 beforeAll(async () => {
   s = await scratchDir();
   const data = concat(f32le(F32), u16le(F16), u16le(BF16), f64le(F64));
-  const a = F32.length * 4, b = a + F16.length * 2, c = b + BF16.length * 2, d = c + F64.length * 8;
+  const a = F32.length * 4,
+    b = a + F16.length * 2,
+    c = b + BF16.length * 2,
+    d = c + F64.length * 8;
   const json = JSON.stringify({
     f64: { dtype: "F64", shape: [5], data_offsets: [c, d] },
     bf16: { dtype: "BF16", shape: [2, 3], data_offsets: [b, c] },
@@ -27,12 +30,17 @@ beforeAll(async () => {
   });
   mixed = await put(s.file("mixed.safetensors"), stFile(json, data));
 });
-afterAll(async () => { await s.cleanup(); });
+afterAll(async () => {
+  await s.cleanup();
+});
 
 describe("readTensor", () => {
   it("reads F32 bit-exactly, including -0, subnormals, max, NaN and Inf", async () => {
     const h = await readSafetensorsHeader(mixed);
-    const t = await readTensor(mixed, h.tensors.find((e) => e.name === "f32")!);
+    const t = await readTensor(
+      mixed,
+      h.tensors.find((e) => e.name === "f32")!,
+    );
     expect(t.name).toBe("f32");
     expect(t.shape).toEqual([2, 1, 3]);
     expect(bits(t.data)).toEqual(bits(Float32Array.from(F32)));
@@ -40,18 +48,27 @@ describe("readTensor", () => {
 
   it("widens F16 and BF16 exactly", async () => {
     const h = await readSafetensorsHeader(mixed);
-    const f16 = await readTensor(mixed, h.tensors.find((e) => e.name === "f16")!);
+    const f16 = await readTensor(
+      mixed,
+      h.tensors.find((e) => e.name === "f16")!,
+    );
     expect(f16.shape).toEqual([3, 3]);
     expect(Array.from(f16.data.subarray(0, 7))).toEqual([1, -2, 2 ** -24, 1023 * 2 ** -24, 65504, Infinity, -Infinity]);
     expect(bits(f16.data)[7]).toBe(0x7fc02000); // NaN with payload 1: quiet bit + (1 << 13)
     expect(Object.is(f16.data[8], -0)).toBe(true);
-    const bf16 = await readTensor(mixed, h.tensors.find((e) => e.name === "bf16")!);
+    const bf16 = await readTensor(
+      mixed,
+      h.tensors.find((e) => e.name === "bf16")!,
+    );
     expect(bits(bf16.data)).toEqual(BF16.map((x) => (x << 16) >>> 0));
   });
 
   it("rounds F64 with Math.fround and does not reject the resulting infinity", async () => {
     const h = await readSafetensorsHeader(mixed);
-    const t = await readTensor(mixed, h.tensors.find((e) => e.name === "f64")!);
+    const t = await readTensor(
+      mixed,
+      h.tensors.find((e) => e.name === "f64")!,
+    );
     expect(Array.from(t.data)).toEqual(F64.map(Math.fround));
     expect(t.data[2]).toBe(Infinity);
     // Non-finite values are the pipeline's job: assertFinite (QF_NON_FINITE) is what rejects them.
@@ -99,7 +116,10 @@ describe("readTensorChunks", () => {
       expect(parts.map((p) => p.length)).toEqual(Array.from({ length: Math.ceil(whole.data.length / per) }, (_, i) => Math.min(per, whole.data.length - i * per)));
       const joined = new Float32Array(whole.data.length);
       let o = 0;
-      for (const p of parts) { joined.set(p, o); o += p.length; }
+      for (const p of parts) {
+        joined.set(p, o);
+        o += p.length;
+      }
       expect(bits(joined)).toEqual(bits(whole.data));
     }
   });
@@ -117,19 +137,29 @@ describe("streamSafetensors and loadSafetensors", () => {
     const bad = stFile(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,8]}}`, new Uint8Array(8));
     const path = await put(s.file("bad.safetensors"), bad);
     const seen: string[] = [];
-    await expect((async () => { for await (const t of streamSafetensors(path)) seen.push(t.name); })()).rejects.toMatchObject({ code: ErrorCodes.FORMAT });
+    await expect(
+      (async () => {
+        for await (const t of streamSafetensors(path)) seen.push(t.name);
+      })(),
+    ).rejects.toMatchObject({ code: ErrorCodes.FORMAT });
     expect(seen).toEqual([]);
   });
 
   it("stops early without error", async () => {
-    for await (const t of streamSafetensors(mixed)) { expect(t.name).toBe("f32"); break; }
+    for await (const t of streamSafetensors(mixed)) {
+      expect(t.name).toBe("f32");
+      break;
+    }
   });
 
   it("reads an empty tensor and a scalar", async () => {
     const json = `{"s":{"dtype":"F32","shape":[],"data_offsets":[0,4]},"e":{"dtype":"F16","shape":[2,0],"data_offsets":[4,4]}}`;
     const path = await put(s.file("edge.safetensors"), stFile(json, f32le([7])));
     const ws = await loadSafetensors(path);
-    expect(ws.map((t) => [t.name, t.shape, Array.from(t.data)])).toEqual([["s", [], [7]], ["e", [2, 0], []]]);
+    expect(ws.map((t) => [t.name, t.shape, Array.from(t.data)])).toEqual([
+      ["s", [], [7]],
+      ["e", [2, 0], []],
+    ]);
   });
 
   it("a missing file is QF_IO", async () => {
@@ -141,7 +171,11 @@ describe("streamSafetensors and loadSafetensors", () => {
     const entries: Record<string, unknown> = {};
     const parts: Uint8Array[] = [];
     let off = 0;
-    const add = (name: string, dtype: string, shape: number[], bytes: Uint8Array) => { entries[name] = { dtype, shape, data_offsets: [off, off + bytes.length] }; parts.push(bytes); off += bytes.length; };
+    const add = (name: string, dtype: string, shape: number[], bytes: Uint8Array) => {
+      entries[name] = { dtype, shape, data_offsets: [off, off + bytes.length] };
+      parts.push(bytes);
+      off += bytes.length;
+    };
     for (let i = 0; i < 3000; i++) {
       if (i === 1500) add("big", "F32", [75_000], f32le(Array.from({ length: 75_000 }, (_, k) => Math.sin(k))));
       if (i % 3 === 0) add(`t${i}`, "F32", [3], f32le([i, -i / 7, 1 / (i + 1)]));
@@ -155,16 +189,32 @@ describe("streamSafetensors and loadSafetensors", () => {
     await fh.close();
     const original = proto.read;
     let reads = 0;
-    proto.read = function (this: unknown, ...a: unknown[]) { reads++; return original.apply(this, a); };
+    proto.read = function (this: unknown, ...a: unknown[]) {
+      reads++;
+      return original.apply(this, a);
+    };
     let streamed: Awaited<ReturnType<typeof loadSafetensors>>;
-    try { streamed = await loadSafetensors(path); } finally { proto.read = original; }
+    try {
+      streamed = await loadSafetensors(path);
+    } finally {
+      proto.read = original;
+    }
     expect(reads).toBeLessThan(60);
     expect(streamed.map((t) => t.name)).toEqual(header.tensors.map((e) => e.name));
     for (let i = 0; i < header.tensors.length; i += 7) {
       const one = await readTensor(path, header.tensors[i]!);
       expect(bits(streamed[i]!.data)).toEqual(bits(one.data));
     }
-    expect(bits(streamed.find((t) => t.name === "big")!.data)).toEqual(bits((await readTensor(path, header.tensors.find((e) => e.name === "big")!)).data));
+    expect(bits(streamed.find((t) => t.name === "big")!.data)).toEqual(
+      bits(
+        (
+          await readTensor(
+            path,
+            header.tensors.find((e) => e.name === "big")!,
+          )
+        ).data,
+      ),
+    );
     // Truncated inside a read-ahead block: still QF_FORMAT, never zeros.
     const bytes = await readFile(path);
     const cut = await put(s.file("many-cut.safetensors"), bytes.subarray(0, bytes.length - 5));

@@ -67,7 +67,8 @@ const READ_AHEAD_BYTES = 1024 * 1024;
  */
 function readAhead(fh: FileHandle): ReadAt {
   let block: Uint8Array | undefined;
-  let start = 0, length = 0;
+  let start = 0,
+    length = 0;
   return async (dst, n, pos) => {
     if (n > SMALL_TENSOR_BYTES) return readFully(fh, dst, 0, n, pos);
     if (block === undefined || pos < start || pos + n > start + length) {
@@ -93,7 +94,11 @@ async function readRange(fh: FileHandle, e: SafetensorsTensorInfo, first: number
   const bytes = out.length * size;
   const io = async (dst: Uint8Array, n: number, pos: number): Promise<void> => {
     let got: number;
-    try { got = await readAt(dst, n, pos); } catch (err) { throw toIoError(err, "read", label); }
+    try {
+      got = await readAt(dst, n, pos);
+    } catch (err) {
+      throw toIoError(err, "read", label);
+    }
     if (got < n) throw truncated(e.name, label);
   };
   if (e.dtype === "F32") {

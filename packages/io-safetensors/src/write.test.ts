@@ -8,8 +8,12 @@ import { createSafetensorsWriter, encodeSafetensorsHeader, saveSafetensors } fro
 import { bits, scratchDir } from "./__fixtures__/files.js";
 
 let s: Awaited<ReturnType<typeof scratchDir>>;
-beforeAll(async () => { s = await scratchDir(); });
-afterAll(async () => { await s.cleanup(); });
+beforeAll(async () => {
+  s = await scratchDir();
+});
+afterAll(async () => {
+  await s.cleanup();
+});
 
 const MAX = 3.4028234663852886e38;
 const tensor = (name: string, shape: number[], values: number[]): WeightTensor => ({ name, shape, data: Float32Array.from(values) });
@@ -25,21 +29,20 @@ async function emptyDir(): Promise<string> {
 describe("saveSafetensors: bytes", () => {
   it("matches a reference file built by hand from the spec, byte for byte", async () => {
     const path = s.file("ref.safetensors");
-    await saveSafetensors(path, [
-      tensor("embed.weight", [2, 2], [1, -0, 2 ** -149, MAX]),
-      tensor("bias", [3], [-1.5, 0.25, -MAX]),
-      tensor("scale", [], [2]),
-    ], { metadata: { format: "pt" } });
+    await saveSafetensors(path, [tensor("embed.weight", [2, 2], [1, -0, 2 ** -149, MAX]), tensor("bias", [3], [-1.5, 0.25, -MAX]), tensor("scale", [], [2])], { metadata: { format: "pt" } });
     // 215 bytes of compact JSON + 1 space of padding = 216 = 0xd8 (a multiple of 8).
     const json =
-      '{"__metadata__":{"format":"pt"},' +
-      '"embed.weight":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},' +
-      '"bias":{"dtype":"F32","shape":[3],"data_offsets":[16,28]},' +
-      '"scale":{"dtype":"F32","shape":[],"data_offsets":[28,32]}} ';
+      '{"__metadata__":{"format":"pt"},' + '"embed.weight":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},' + '"bias":{"dtype":"F32","shape":[3],"data_offsets":[16,28]},' + '"scale":{"dtype":"F32","shape":[],"data_offsets":[28,32]}} ';
     const hex =
-      "d800000000000000" + Buffer.from(json, "latin1").toString("hex") +
-      "0000803f" + "00000080" + "01000000" + "ffff7f7f" + // 1, -0, 2^-149, max
-      "0000c0bf" + "0000803e" + "ffff7fff" + // -1.5, 0.25, -max
+      "d800000000000000" +
+      Buffer.from(json, "latin1").toString("hex") +
+      "0000803f" +
+      "00000080" +
+      "01000000" +
+      "ffff7f7f" + // 1, -0, 2^-149, max
+      "0000c0bf" +
+      "0000803e" +
+      "ffff7fff" + // -1.5, 0.25, -max
       "00000040"; // 2
     expect(Buffer.from(await readFile(path)).toString("hex")).toBe(hex);
   });
@@ -61,7 +64,10 @@ describe("saveSafetensors: round trip", () => {
   const value = fc.oneof(fc.float(), edge);
   const shape = fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 });
   const weights = fc
-    .uniqueArray(fc.string({ unit: "binary", maxLength: 6 }).filter((n) => n !== "__metadata__"), { maxLength: 4 })
+    .uniqueArray(
+      fc.string({ unit: "binary", maxLength: 6 }).filter((n) => n !== "__metadata__"),
+      { maxLength: 4 },
+    )
     .chain((names) => fc.tuple(...names.map((name) => shape.chain((sh) => fc.array(value, { minLength: sh.reduce((a, b) => a * b, 1), maxLength: sh.reduce((a, b) => a * b, 1) }).map((v) => tensor(name, sh, v))))));
   const metadata = fc.option(fc.dictionary(fc.string({ unit: "grapheme", maxLength: 5 }), fc.string({ unit: "grapheme", maxLength: 8 }), { maxKeys: 3 }), { nil: undefined });
 
@@ -81,7 +87,10 @@ describe("saveSafetensors: round trip", () => {
         expect(h.headerSize % 8).toBe(0);
         expect(h.tensors).toEqual(written.tensors);
         let cursor = h.dataOffset;
-        for (const t of h.tensors) { expect(t.begin).toBe(cursor); cursor = t.end; }
+        for (const t of h.tensors) {
+          expect(t.begin).toBe(cursor);
+          cursor = t.end;
+        }
         expect(cursor).toBe(h.fileSize);
       }),
       { numRuns: 60, seed: 20240611 },
@@ -132,7 +141,11 @@ describe("saveSafetensors: atomicity and bad input", () => {
 });
 
 describe("createSafetensorsWriter", () => {
-  const entries = [{ name: "a", shape: [2, 3] }, { name: "empty", shape: [0] }, { name: "b", shape: [5] }];
+  const entries = [
+    { name: "a", shape: [2, 3] },
+    { name: "empty", shape: [0] },
+    { name: "b", shape: [5] },
+  ];
   const A = tensor("a", [2, 3], [1, 2, 3, 4, 5, 6]);
   const E = tensor("empty", [0], []);
   const B = tensor("b", [5], [-1, -2, -3, -4, -5]);
@@ -141,7 +154,9 @@ describe("createSafetensorsWriter", () => {
     const dir = await emptyDir();
     await saveSafetensors(`${dir}/whole.safetensors`, [A, E, B], { metadata: { k: "v" } });
     const w1 = await createSafetensorsWriter(`${dir}/tensors.safetensors`, entries, { metadata: { k: "v" } });
-    await w1.write(A); await w1.write(E); await w1.write(B);
+    await w1.write(A);
+    await w1.write(E);
+    await w1.write(B);
     const layout = await w1.close();
     const w2 = await createSafetensorsWriter(`${dir}/chunks.safetensors`, entries, { metadata: { k: "v" } });
     // Chunks cross no tensor boundary; the empty tensor is skipped automatically.
@@ -172,9 +187,32 @@ describe("createSafetensorsWriter", () => {
     ["a tensor of the wrong shape", (w) => w.write(tensor("a", [3, 2], [1, 2, 3, 4, 5, 6])), /planned as \[2, 3\]/],
     ["a tensor whose data do not fit its shape", (w) => w.write(tensor("a", [2, 3], [1, 2, 3])), /has 3 values but shape/],
     ["a chunk running past the tensor", (w) => w.writeChunk(new Float32Array(7)), /runs past tensor "a", which has 6 values left/],
-    ["a whole tensor after a partial one", async (w) => { await w.writeChunk(new Float32Array(2)); return w.write(A); }, /half written/],
-    ["closing early", async (w) => { await w.write(A); return w.close(); }, /closed with 1 tensor\(s\) not fully written \("b"\)/],
-    ["writing after the last tensor", async (w) => { await w.write(A); await w.write(E); await w.write(B); return w.write(B); }, /after all 3 planned tensors/],
+    [
+      "a whole tensor after a partial one",
+      async (w) => {
+        await w.writeChunk(new Float32Array(2));
+        return w.write(A);
+      },
+      /half written/,
+    ],
+    [
+      "closing early",
+      async (w) => {
+        await w.write(A);
+        return w.close();
+      },
+      /closed with 1 tensor\(s\) not fully written \("b"\)/,
+    ],
+    [
+      "writing after the last tensor",
+      async (w) => {
+        await w.write(A);
+        await w.write(E);
+        await w.write(B);
+        return w.write(B);
+      },
+      /after all 3 planned tensors/,
+    ],
   ];
   for (const [what, act, message] of misuse) {
     it(`${what} aborts the writer: ShapeMismatchError and no file left`, async () => {

@@ -148,7 +148,10 @@ class Writer implements SafetensorsWriter {
 
   /** Empty tensors need no data: chunked writing and `close` step past them without a call. */
   private skipEmpty(): void {
-    while (this.index < this.counts.length && this.filled === this.counts[this.index]) { this.index++; this.filled = 0; }
+    while (this.index < this.counts.length && this.filled === this.counts[this.index]) {
+      this.index++;
+      this.filled = 0;
+    }
   }
 
   /** Serialises calls; the first failure aborts the writer and later calls refuse to run. */
@@ -198,7 +201,10 @@ class Writer implements SafetensorsWriter {
       throw toIoError(e, "write", this.path);
     }
     this.filled += values.length;
-    if (this.filled === this.counts[this.index]) { this.index++; this.filled = 0; }
+    if (this.filled === this.counts[this.index]) {
+      this.index++;
+      this.filled = 0;
+    }
   }
 
   write(tensor: WeightTensor): Promise<void> {
@@ -238,7 +244,9 @@ class Writer implements SafetensorsWriter {
       this.skipEmpty();
       if (this.index < this.counts.length) {
         const missing = this.layout.tensors.slice(this.index).map((t) => `"${t.name}"`);
-        throw new ShapeMismatchError(`the writer for "${this.path}" was closed with ${missing.length} tensor(s) not fully written (${missing.slice(0, 3).join(", ")}${missing.length > 3 ? ", ..." : ""}). Write every planned tensor before closing.`);
+        throw new ShapeMismatchError(
+          `the writer for "${this.path}" was closed with ${missing.length} tensor(s) not fully written (${missing.slice(0, 3).join(", ")}${missing.length > 3 ? ", ..." : ""}). Write every planned tensor before closing.`,
+        );
       }
       try {
         if (this.fsync) await this.fh.sync();

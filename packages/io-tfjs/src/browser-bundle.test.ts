@@ -12,8 +12,14 @@ describe("@quantforge/io-tfjs/coded-browser import graph", () => {
   it("bundles for the browser with no Node builtin and no coder package", async () => {
     const entry = fileURLToPath(new URL("./coded-browser.ts", import.meta.url));
     const r = await build({
-      entryPoints: [entry], bundle: true, write: false, platform: "browser", format: "esm",
-      conditions: ["@quantforge/source", "browser"], metafile: true, logLevel: "silent",
+      entryPoints: [entry],
+      bundle: true,
+      write: false,
+      platform: "browser",
+      format: "esm",
+      conditions: ["@quantforge/source", "browser"],
+      metafile: true,
+      logLevel: "silent",
       // tfjs is the page's own (a peer); only its types are imported here.
       external: ["@tensorflow/tfjs"],
     });

@@ -44,7 +44,9 @@ beforeAll(async () => {
   for (const f of await readdir(dir)) if (f !== "model.json") files.set(f, new Uint8Array(await readFile(join(dir, f))));
   modelJson = await readFile(join(dir, "model.json"), "utf8");
 });
-afterAll(async () => { await s.cleanup(); });
+afterAll(async () => {
+  await s.cleanup();
+});
 
 describe("readCodedTfjsArtifactsFrom", () => {
   it("gives the Node loader's artifacts, from buffers, Blobs and URLs", async () => {
@@ -76,7 +78,11 @@ describe("readCodedTfjsArtifactsFrom", () => {
   });
 
   it("typed errors: HTTP 404, a missing file, a missing coder, bad JSON, a corrupted container, a relative URL without a page", async () => {
-    const code = (p: Promise<unknown>) => p.then(() => "loaded", (e: { code?: string }) => e.code);
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => "loaded",
+        (e: { code?: string }) => e.code,
+      );
     expect(await code(readCodedTfjsArtifactsFrom(`${ORIGIN}nope/model.json`, { coders, fetch: fakeFetch([]) }))).toBe(ErrorCodes.IO);
     const some = new Map([...files].filter(([k]) => k !== "weights.qf"));
     expect(await code(readCodedTfjsArtifactsFrom({ modelJson, files: some }, { coders }))).toBe(ErrorCodes.IO);

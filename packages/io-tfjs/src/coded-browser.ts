@@ -57,7 +57,11 @@ function urlReader(modelUrl: string, fetchFn: (url: string) => Promise<Response>
 
 async function fetchBytes(url: string, what: string, fetchFn: (url: string) => Promise<Response>): Promise<Uint8Array> {
   let res: Response;
-  try { res = await fetchFn(url); } catch (e) { throw new IoError(`cannot fetch ${what} ${printable(url)}: ${printable((e as Error).message, 120)}. Check the URL.`, e); }
+  try {
+    res = await fetchFn(url);
+  } catch (e) {
+    throw new IoError(`cannot fetch ${what} ${printable(url)}: ${printable((e as Error).message, 120)}. Check the URL.`, e);
+  }
   if (!res.ok) throw new IoError(`cannot fetch ${what} ${printable(url)}: HTTP ${res.status}. Check that it is served beside model.json.`);
   return new Uint8Array(await res.arrayBuffer());
 }
@@ -81,7 +85,10 @@ function shardEntries(json: TfjsModelJson, groupBytes: readonly number[], read: 
     if (have !== groupBytes[gi]) throw new FormatError(`${where}: weight group ${gi} holds ${have} bytes but its entries need ${groupBytes[gi]}. The shards do not match the manifest; re-export the model.`);
     const all = new Uint8Array(have);
     let o = 0;
-    for (const p of parts) { all.set(p, o); o += p.length; }
+    for (const p of parts) {
+      all.set(p, o);
+      o += p.length;
+    }
     return all;
   };
   return async (e) => {
@@ -104,7 +111,11 @@ export async function readCodedTfjsArtifactsFrom(source: CodedTfjsSource, option
   let raw: Uint8Array, read: FileReader, where: string;
   if (typeof source === "string" || source instanceof URL) {
     let url: string;
-    try { url = new URL(String(source), globalThis.location?.href).href; } catch (e) { throw new IoError(`"${printable(String(source))}" is not a URL of a model.json (relative URLs need a page). Pass an absolute URL.`, e); }
+    try {
+      url = new URL(String(source), globalThis.location?.href).href;
+    } catch (e) {
+      throw new IoError(`"${printable(String(source))}" is not a URL of a model.json (relative URLs need a page). Pass an absolute URL.`, e);
+    }
     const fetchFn = options.fetch ?? ((u: string) => fetch(u));
     read = urlReader(url, fetchFn);
     where = printable(url);
@@ -117,7 +128,11 @@ export async function readCodedTfjsArtifactsFrom(source: CodedTfjsSource, option
   if (raw.length > MAX_MODEL_JSON_BYTES) throw new FormatError(`${where} has ${raw.length} bytes (at most ${MAX_MODEL_JSON_BYTES} are read): it is not a tfjs model.json. Pass the model.json quantforge wrote.`);
   checkJsonContainers(raw, where);
   let parsed: unknown;
-  try { parsed = JSON.parse(new TextDecoder().decode(raw)); } catch (e) { throw new FormatError(`${where} is not valid JSON. Re-create the model.`, e); }
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(raw));
+  } catch (e) {
+    throw new FormatError(`${where} is not valid JSON. Re-create the model.`, e);
+  }
   const { json, entries, groupBytes } = layoutManifest(parsed, where);
   const s = codedSection(json, where);
   const container = await read(s.container, "coded weights");

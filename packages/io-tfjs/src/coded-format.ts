@@ -21,4 +21,3 @@ export interface CodedTfjsSection {
   readonly order: readonly string[];
   readonly metadata?: Record<string, unknown>;
 }
-

@@ -17,7 +17,8 @@ export function codedSection(json: Record<string, unknown>, where: string): Code
   if (!s || typeof s !== "object" || s.format !== CODED_TFJS_FORMAT) throw new FormatError(`${where} has no quantforge coded-weights section; it is not a tfjs-coded model. Load it with tf.loadGraphModel/loadLayersModel.`);
   if (s.version !== CODED_TFJS_VERSION) throw new FormatError(`${where} is quantforge-tfjs-coded version ${String(s.version)}; this loader reads version ${CODED_TFJS_VERSION}. Use a matching @quantforge/io-tfjs.`);
   const okWeight = (w: unknown): boolean => !!w && typeof w === "object" && typeof (w as { name?: unknown }).name === "string" && Array.isArray((w as { shape?: unknown }).shape);
-  if (typeof s.container !== "string" || !Array.isArray(s.weights) || !Array.isArray(s.order) || !s.weights.every(okWeight) || !s.order.every((n) => typeof n === "string")) throw new FormatError(`${where}: the quantforge section is malformed. Re-create the model with "quantforge quantize --target tfjs-coded".`);
+  if (typeof s.container !== "string" || !Array.isArray(s.weights) || !Array.isArray(s.order) || !s.weights.every(okWeight) || !s.order.every((n) => typeof n === "string"))
+    throw new FormatError(`${where}: the quantforge section is malformed. Re-create the model with "quantforge quantize --target tfjs-coded".`);
   return s;
 }
 
@@ -62,7 +63,8 @@ export async function decodeCodedArtifacts(p: CodedModelParts): Promise<io.Model
   for (const w of s.weights) {
     const t = byName.get(w.name);
     if (!t) throw new FormatError(`${p.where}: coded weight "${printable(w.name)}" is not in "${printable(s.container)}". The files do not belong together; re-create the model.`);
-    if (t.shape.length !== w.shape.length || t.shape.some((d, i) => d !== w.shape[i])) throw new FormatError(`${p.where}: coded weight "${printable(w.name)}" has shape [${t.shape.join(", ")}] in the container but [${w.shape.join(", ")}] in model.json.`);
+    if (t.shape.length !== w.shape.length || t.shape.some((d, i) => d !== w.shape[i]))
+      throw new FormatError(`${p.where}: coded weight "${printable(w.name)}" has shape [${t.shape.join(", ")}] in the container but [${w.shape.join(", ")}] in model.json.`);
     const f = dequantizeTensor(t, cbs.get(t.codebook)!);
     values.set(w.name, { spec: { name: w.name, shape: [...w.shape], dtype: "float32" }, data: new Uint8Array(f.buffer, f.byteOffset, f.byteLength) });
   }

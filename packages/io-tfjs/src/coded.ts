@@ -86,4 +86,3 @@ export async function loadCodedTfjsModel(modelJsonPath: string, tf?: TfjsLoaders
     throw new FormatError(`${modelJsonPath}: tfjs cannot build the decoded model (${(e as Error).message.split("\n")[0]}). Re-create it.`, e);
   }
 }
-

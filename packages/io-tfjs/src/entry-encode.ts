@@ -14,10 +14,12 @@ export type TfjsWeightOutput =
   | { readonly kind: "float"; readonly data: Float32Array }
   /** A quantized tensor and its codebook. */
   | {
-    readonly kind: "quantized"; readonly tensor: QuantizedTensor; readonly codebook: Codebook;
-    /** tfjs-coded: the coder's stream of `tensor`, when the caller already coded it. */
-    readonly stream?: Uint8Array;
-  };
+      readonly kind: "quantized";
+      readonly tensor: QuantizedTensor;
+      readonly codebook: Codebook;
+      /** tfjs-coded: the coder's stream of `tensor`, when the caller already coded it. */
+      readonly stream?: Uint8Array;
+    };
 
 /** One entry as the shards store it. */
 export interface EncodedEntry {

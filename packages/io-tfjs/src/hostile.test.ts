@@ -9,8 +9,12 @@ import { writeTfjsModel } from "./write.js";
 import { loadCodedTfjsModel } from "./coded.js";
 
 let s: Awaited<ReturnType<typeof scratch>>;
-beforeAll(async () => { s = await scratch(); });
-afterAll(async () => { await s.cleanup(); });
+beforeAll(async () => {
+  s = await scratch();
+});
+afterAll(async () => {
+  await s.cleanup();
+});
 
 /** A one-weight layers model whose single shard path is `shard`; `outside` is a 16-byte file beside (not inside) the model folder. */
 async function model(name: string, shard: string, extra: Record<string, unknown> = {}): Promise<{ path: string; dir: string; outside: string }> {
@@ -20,8 +24,10 @@ async function model(name: string, shard: string, extra: Record<string, unknown>
   const outside = join(root, "secret.bin");
   await writeFile(outside, new Uint8Array(16).fill(0x41)); // exactly the 16 bytes the manifest asks for
   const json = {
-    format: "layers-model", modelTopology: { class_name: "Sequential", config: { name: "m", layers: [] } },
-    weightsManifest: [{ paths: [shard], weights: [{ name: "d/kernel", shape: [2, 2], dtype: "float32" }] }], ...extra,
+    format: "layers-model",
+    modelTopology: { class_name: "Sequential", config: { name: "m", layers: [] } },
+    weightsManifest: [{ paths: [shard], weights: [{ name: "d/kernel", shape: [2, 2], dtype: "float32" }] }],
+    ...extra,
   };
   const path = join(dir, "model.json");
   await writeFile(path, JSON.stringify(json));
@@ -29,14 +35,22 @@ async function model(name: string, shard: string, extra: Record<string, unknown>
 }
 
 async function code(p: Promise<unknown>): Promise<{ code?: string; message: string }> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e, "expected a typed error").toBeDefined();
   return e as { code?: string; message: string };
 }
 
 describe("hostile shard paths (issue 16 item 1)", () => {
   it("refuses ../ and absolute shard paths without looking at the file, even when its size matches", async () => {
-    for (const [i, ref] of [["up", "../secret.bin"], ["deep", "../../../../../../../../etc/passwd"], ["abs", "/etc/passwd"], ["sub", "sub/../../secret.bin"]] as const) {
+    for (const [i, ref] of [
+      ["up", "../secret.bin"],
+      ["deep", "../../../../../../../../etc/passwd"],
+      ["abs", "/etc/passwd"],
+      ["sub", "sub/../../secret.bin"],
+    ] as const) {
       const m = await model(`p-${i}`, ref);
       const abs = ref === "/etc/passwd" ? ref : ref;
       const e = await code(readTfjsModel(m.path));
@@ -163,7 +177,14 @@ describe("model.json size before parsing", () => {
     const groups = `[${Array.from({ length: 600_000 }, (_, i) => `{"paths":["s${i}.bin"],"weights":[]}`).join(",")}]`;
     const p = join(s.dir, "many-groups-coded.json");
     await writeFile(p, `{"format":"graph-model","modelTopology":{"node":[]},"weightsManifest":${groups}}`);
-    const neverLoad = { loadGraphModel: () => { throw new Error("must not load"); }, loadLayersModel: () => { throw new Error("must not load"); } };
+    const neverLoad = {
+      loadGraphModel: () => {
+        throw new Error("must not load");
+      },
+      loadLayersModel: () => {
+        throw new Error("must not load");
+      },
+    };
     await expect(loadCodedTfjsModel(p, neverLoad as never)).rejects.toMatchObject({ code: ErrorCodes.FORMAT, message: expect.stringMatching(/JSON objects\/arrays/) });
   });
 });

@@ -46,7 +46,10 @@ export async function verifyWrittenManifest(tf: TfjsWeightDecoder, dir: string, 
     const parts = await Promise.all(m.entries.map((e) => readEntryBytes(m, e)));
     const all = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
     let o = 0;
-    for (const p of parts) { all.set(p, o); o += p.length; }
+    for (const p of parts) {
+      all.set(p, o);
+      o += p.length;
+    }
     data = all.buffer;
     runtime = "stock tf.io.decodeWeights";
   }
@@ -57,7 +60,8 @@ export async function verifyWrittenManifest(tf: TfjsWeightDecoder, dir: string, 
       const t = Object.prototype.hasOwnProperty.call(tensors, name) ? tensors[name] : undefined;
       if (!t) throw new QuantforgeError(ErrorCodes.INTERNAL, `the written manifest lacks weight "${printable(name)}". Nothing was written; report this bug.`, { exitCode: 1 });
       const got = t.dataSync() as Float32Array;
-      const a = new Uint32Array(got.buffer, got.byteOffset, got.length), b = new Uint32Array(want.buffer, want.byteOffset, want.length);
+      const a = new Uint32Array(got.buffer, got.byteOffset, got.length),
+        b = new Uint32Array(want.buffer, want.byteOffset, want.length);
       let same = a.length === b.length;
       for (let i = 0; same && i < a.length; i++) if (a[i] !== b[i]) same = false;
       if (!same) throw new QuantforgeError(ErrorCodes.INTERNAL, `stock tfjs decodes weight "${printable(name)}" of the written manifest differently from the evaluated weights. Nothing was written; report this bug.`, { exitCode: 1 });

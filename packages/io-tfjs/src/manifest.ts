@@ -4,9 +4,7 @@ import { FormatError, printable, shapeSize } from "@quantforge/core";
 export type TfjsWeightDtype = "float32" | "int32" | "bool";
 
 /** tfjs-converter's storage quantization of one weight entry. */
-export type TfjsQuantization =
-  | { readonly dtype: "uint8" | "uint16"; readonly min: number; readonly scale: number; readonly original_dtype?: string }
-  | { readonly dtype: "float16"; readonly original_dtype?: string };
+export type TfjsQuantization = { readonly dtype: "uint8" | "uint16"; readonly min: number; readonly scale: number; readonly original_dtype?: string } | { readonly dtype: "float16"; readonly original_dtype?: string };
 
 /** One entry of a `weightsManifest` group, as it appears in model.json. */
 export interface TfjsWeightSpec {
@@ -49,8 +47,16 @@ export interface TfjsWeightEntry {
 }
 
 // Maps, not object literals: a dtype read from the file such as "__proto__" or "toString" must not hit Object.prototype.
-const DTYPE_BYTES: ReadonlyMap<string, number> = new Map([["float32", 4], ["int32", 4], ["bool", 1]]);
-const QUANT_BYTES: ReadonlyMap<string, number> = new Map([["uint8", 1], ["uint16", 2], ["float16", 2]]);
+const DTYPE_BYTES: ReadonlyMap<string, number> = new Map([
+  ["float32", 4],
+  ["int32", 4],
+  ["bool", 1],
+]);
+const QUANT_BYTES: ReadonlyMap<string, number> = new Map([
+  ["uint8", 1],
+  ["uint16", 2],
+  ["float16", 2],
+]);
 
 /** Bytes one element of a spec occupies in the shards (its quantized width when quantized). */
 export function storedElementBytes(spec: TfjsWeightSpec): number {
@@ -67,7 +73,11 @@ export const MAX_WEIGHT_ELEMENTS = 2 ** 31 - 1;
 
 function show(v: unknown): string {
   let s: string;
-  try { s = JSON.stringify(v) ?? String(v); } catch { s = String(v); }
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    s = String(v);
+  }
   return printable(s, 80);
 }
 

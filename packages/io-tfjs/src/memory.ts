@@ -41,11 +41,15 @@ export function readTfjsModelBytes(modelJson: Uint8Array, shards: ReadonlyMap<st
       return s;
     });
     const have = parts.reduce((a, p) => a + p.length, 0);
-    if (have !== groupBytes[gi]) throw new FormatError(`${where}: weight group ${gi} (${printable(g.paths.join(", "))}) holds ${have} bytes but its entries need ${groupBytes[gi]}. The shards do not match the manifest; re-export the model.`);
+    if (have !== groupBytes[gi])
+      throw new FormatError(`${where}: weight group ${gi} (${printable(g.paths.join(", "))}) holds ${have} bytes but its entries need ${groupBytes[gi]}. The shards do not match the manifest; re-export the model.`);
     fileBytes += have;
     const out = new Uint8Array(have);
     let o = 0;
-    for (const p of parts) { out.set(p, o); o += p.length; }
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
     return out;
   });
   return { format, json, entries, groups, tags, fileBytes };
@@ -59,7 +63,10 @@ export function memoryEntryBytes(model: TfjsMemoryModel, entry: TfjsWeightEntry)
 /** Every float32 weight of an in-memory model (dequantized, tagged), in manifest order. */
 export function memoryTfjsWeights(model: TfjsMemoryModel): WeightTensor[] {
   return model.entries.filter(isFloatEntry).map((e) => ({
-    name: e.spec.name, shape: [...e.spec.shape], data: decodeFloatEntry(e.spec, memoryEntryBytes(model, e)), ...(model.tags.get(e.spec.name) ?? {}),
+    name: e.spec.name,
+    shape: [...e.spec.shape],
+    data: decodeFloatEntry(e.spec, memoryEntryBytes(model, e)),
+    ...(model.tags.get(e.spec.name) ?? {}),
   }));
 }
 
@@ -79,7 +86,9 @@ export interface MemoryFile {
  * @throws {TargetMismatchError} When a quantized tensor does not fit `tfjs-native`.
  */
 export async function writeTfjsModelBytes(
-  model: TfjsMemoryModel, outputs: ReadonlyMap<string, TfjsWeightOutput>, options: { target: "tfjs-native" | "tfjs-float"; shardBytes?: number },
+  model: TfjsMemoryModel,
+  outputs: ReadonlyMap<string, TfjsWeightOutput>,
+  options: { target: "tfjs-native" | "tfjs-float"; shardBytes?: number },
 ): Promise<{ files: MemoryFile[]; native: Readonly<Record<string, "uint8" | "uint16" | "float16">> }> {
   const specs: TfjsWeightSpec[] = [];
   const parts: Uint8Array[] = [];
@@ -94,7 +103,10 @@ export async function writeTfjsModelBytes(
   const total = parts.reduce((a, p) => a + p.length, 0);
   const all = new Uint8Array(total);
   let o = 0;
-  for (const p of parts) { all.set(p, o); o += p.length; }
+  for (const p of parts) {
+    all.set(p, o);
+    o += p.length;
+  }
   const limit = options.shardBytes ?? 4 * 1024 * 1024;
   const n = Math.ceil(total / limit);
   const files: MemoryFile[] = [];

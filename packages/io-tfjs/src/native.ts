@@ -1,7 +1,4 @@
-import {
-  ErrorCodes, QuantforgeError, codebookGroupParams, codebookSize, dequantizeCodes, fromFloat16Bits, toFloat16Bits,
-  type Codebook, type QuantizedTensor,
-} from "@quantforge/core";
+import { ErrorCodes, QuantforgeError, codebookGroupParams, codebookSize, dequantizeCodes, fromFloat16Bits, toFloat16Bits, type Codebook, type QuantizedTensor } from "@quantforge/core";
 import type { TfjsQuantization } from "./manifest.js";
 
 /** A quantized tensor that a write target cannot carry (choose another target). */
@@ -67,10 +64,16 @@ export function nativeEncoding(t: QuantizedTensor, cb: Codebook): NativeEncoding
 
   // Candidate 1: the codebook's own affine parameters.
   let map: Uint32Array | null = null; // code → stored integer
-  let scale = 0, min = 0;
+  let scale = 0,
+    min = 0;
   if (cb.kind === "affine") {
-    const s = cb.scale[0]!, z = cb.zeroPoint[0]!;
-    if (fits(levels, s, -z * s)) { map = all; scale = s; min = -z * s + 0; }
+    const s = cb.scale[0]!,
+      z = cb.zeroPoint[0]!;
+    if (fits(levels, s, -z * s)) {
+      map = all;
+      scale = s;
+      min = -z * s + 0;
+    }
   }
   // Candidate 2: equally spaced distinct levels, in ascending order.
   if (map === null) {
@@ -83,10 +86,23 @@ export function nativeEncoding(t: QuantizedTensor, cb: Codebook): NativeEncoding
       rank[c] = sorted.length - 1;
     }
     if (sorted.every((v) => Number.isFinite(v))) {
-      const lo = sorted[0]!, hi = sorted[sorted.length - 1]!;
-      const cand: [number, number][] = sorted.length === 1 ? [[1, lo]] : [[(hi - lo) / (sorted.length - 1), lo], [Math.fround((hi - lo) / (sorted.length - 1)), lo]];
+      const lo = sorted[0]!,
+        hi = sorted[sorted.length - 1]!;
+      const cand: [number, number][] =
+        sorted.length === 1
+          ? [[1, lo]]
+          : [
+              [(hi - lo) / (sorted.length - 1), lo],
+              [Math.fround((hi - lo) / (sorted.length - 1)), lo],
+            ];
       if (sorted.length > 1) cand.push([sorted[1]! - lo, lo]);
-      for (const [s, m] of cand) if (fits(sorted, s, m)) { map = rank; scale = s; min = m; break; }
+      for (const [s, m] of cand)
+        if (fits(sorted, s, m)) {
+          map = rank;
+          scale = s;
+          min = m;
+          break;
+        }
     }
   }
   const zeroCode = (): number => {

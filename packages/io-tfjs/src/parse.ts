@@ -65,8 +65,6 @@ export function parseModelJson(raw: Uint8Array, where: string): { json: TfjsMode
   const { json, entries, groupBytes } = layoutManifest(parsed, where);
   const format = detectFormat(json);
   const names = entries.map((e) => e.spec.name);
-  const tags = format === "graph-model" ? graphModelTags(json.modelTopology, names)
-    : format === "weights-manifest" ? manifestTags(entries.map((e) => e.spec))
-      : layersModelTags(json.modelTopology, names);
+  const tags = format === "graph-model" ? graphModelTags(json.modelTopology, names) : format === "weights-manifest" ? manifestTags(entries.map((e) => e.spec)) : layersModelTags(json.modelTopology, names);
   return { json, entries, groupBytes, format, tags };
 }

@@ -59,7 +59,8 @@ export async function resolveShards(json: Pick<TfjsModelJson, "weightsManifest">
         real = await resolveContained(dir, ref, "shard");
       } catch (e) {
         // Say which group lacks the shard; "leaves the model folder" errors stay as they are.
-        if (e instanceof FormatError && /is missing from the model folder/.test(e.message)) throw new FormatError(`${where}: shard "${printable(ref)}" of weight group ${gi} is missing from the model folder. Copy every shard listed in the manifest next to it.`, e);
+        if (e instanceof FormatError && /is missing from the model folder/.test(e.message))
+          throw new FormatError(`${where}: shard "${printable(ref)}" of weight group ${gi} is missing from the model folder. Copy every shard listed in the manifest next to it.`, e);
         throw e;
       }
       const f = await openRegularFile(real, { what: `shard "${printable(ref)}"` });
@@ -70,7 +71,9 @@ export async function resolveShards(json: Pick<TfjsModelJson, "weightsManifest">
     const have = sizes.reduce((a, b) => a + b, 0);
     if (have !== groupBytes[gi]) {
       const names = g.weights.slice(0, 4).map((w) => printable(w.name, 60));
-      throw new FormatError(`${where}: weight group ${gi} (${printable(g.paths.join(", "))}) holds ${have} bytes but its entries (${names.join(", ")}${g.weights.length > 4 ? ", …" : ""}) need ${groupBytes[gi]}. The shards do not match the manifest; re-export the model.`);
+      throw new FormatError(
+        `${where}: weight group ${gi} (${printable(g.paths.join(", "))}) holds ${have} bytes but its entries (${names.join(", ")}${g.weights.length > 4 ? ", …" : ""}) need ${groupBytes[gi]}. The shards do not match the manifest; re-export the model.`,
+      );
     }
     groups.push({ paths, sizes });
   }

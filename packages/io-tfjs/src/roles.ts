@@ -26,7 +26,13 @@ const AXES = {
 
 const KERNEL_SUFFIXES = new Set(["kernel", "depthwise_kernel", "pointwise_kernel", "embeddings", "recurrent_kernel"]);
 const LAYER_KINDS: Readonly<Record<string, LayerKind>> = {
-  Dense: "dense", Conv1D: "conv2d", Conv2D: "conv2d", Conv3D: "conv2d", DepthwiseConv2D: "conv2d", SeparableConv2D: "conv2d", Conv2DTranspose: "conv2d",
+  Dense: "dense",
+  Conv1D: "conv2d",
+  Conv2D: "conv2d",
+  Conv3D: "conv2d",
+  DepthwiseConv2D: "conv2d",
+  SeparableConv2D: "conv2d",
+  Conv2DTranspose: "conv2d",
 };
 
 /**
@@ -68,10 +74,16 @@ export function layersModelTags(topology: unknown, names: readonly string[]): Ma
     const cls = layer === undefined ? undefined : classes.get(layer);
     const role: TensorRole = KERNEL_SUFFIXES.has(last) ? "weight" : last === "bias" ? "bias" : "other";
     const layerKind = cls === undefined ? undefined : (LAYER_KINDS[cls] ?? "other");
-    const axes = role !== "weight" ? undefined
-      : last === "depthwise_kernel" || cls === "DepthwiseConv2D" ? AXES.depthwise
-        : cls === "Conv2DTranspose" || cls === "Conv3DTranspose" ? AXES.transposed
-          : last === "embeddings" ? AXES.embedding : AXES.standard;
+    const axes =
+      role !== "weight"
+        ? undefined
+        : last === "depthwise_kernel" || cls === "DepthwiseConv2D"
+          ? AXES.depthwise
+          : cls === "Conv2DTranspose" || cls === "Conv3DTranspose"
+            ? AXES.transposed
+            : last === "embeddings"
+              ? AXES.embedding
+              : AXES.standard;
     out.set(name, { role, ...(layer !== undefined ? { layer } : {}), ...(layerKind ? { layerKind } : {}), ...(axes ?? {}) });
   }
   return out;
@@ -83,7 +95,12 @@ const FUSED_OPS = new Set(["_FusedMatMul", "_FusedConv2D", "FusedConv2D", "Fused
 const BIAS_OPS = new Set(["BiasAdd", "Add", "AddV2"]);
 const PASS_OPS = new Set(["Identity", "IdentityN", "StopGradient"]);
 
-interface GraphNode { readonly name: string; readonly op: string; readonly input?: readonly string[]; readonly attr?: Record<string, { b?: boolean } | undefined> }
+interface GraphNode {
+  readonly name: string;
+  readonly op: string;
+  readonly input?: readonly string[];
+  readonly attr?: Record<string, { b?: boolean } | undefined>;
+}
 
 const DEPTHWISE_OPS = new Set(["DepthwiseConv2d", "DepthwiseConv2dNative", "FusedDepthwiseConv2dNative"]);
 const TRANSPOSED_OPS = new Set(["Conv2DBackpropInput", "Conv3DBackpropInputV2"]);

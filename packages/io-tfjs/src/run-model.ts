@@ -47,7 +47,9 @@ export interface ModelFeed {
  *   (e.g. the decoded weights quantforge evaluated), else decoded from the stored bytes.
  */
 export async function buildTfjsArtifacts(
-  json: TfjsModelJson, entries: readonly TfjsWeightEntry[], stored: (e: TfjsWeightEntry) => Uint8Array | Promise<Uint8Array>,
+  json: TfjsModelJson,
+  entries: readonly TfjsWeightEntry[],
+  stored: (e: TfjsWeightEntry) => Uint8Array | Promise<Uint8Array>,
   opts: { stock?: boolean; weights?: ReadonlyMap<string, Float32Array> } = {},
 ): Promise<io.ModelArtifacts> {
   const specs: io.WeightsManifestEntry[] = [];
@@ -73,12 +75,18 @@ export async function buildTfjsArtifacts(
   const total = parts.reduce((a, p) => a + p.length, 0);
   const data = new Uint8Array(total);
   let o = 0;
-  for (const p of parts) { data.set(p, o); o += p.length; }
+  for (const p of parts) {
+    data.set(p, o);
+    o += p.length;
+  }
   const j = json;
   return {
     modelTopology: j.modelTopology as io.ModelArtifacts["modelTopology"],
-    format: j.format, generatedBy: j.generatedBy, convertedBy: j.convertedBy ?? undefined,
-    weightSpecs: specs, weightData: data.buffer,
+    format: j.format,
+    generatedBy: j.generatedBy,
+    convertedBy: j.convertedBy ?? undefined,
+    weightSpecs: specs,
+    weightData: data.buffer,
     ...(j.signature ? { signature: j.signature } : {}),
     ...(j.userDefinedMetadata ? { userDefinedMetadata: j.userDefinedMetadata as Record<string, object> } : {}),
     ...(j.modelInitializer ? { modelInitializer: j.modelInitializer } : {}),
@@ -132,7 +140,9 @@ export function checkFeeds(specs: readonly ModelInputSpec[], feeds: readonly Mod
     const ok = f.shape.length === s.shape.length && s.shape.every((d, k) => d === null || d === f.shape[k]);
     if (!ok) {
       const batch = s.shape.length > 0 && s.shape[0] !== null && f.shape.length === s.shape.length && s.shape.slice(1).every((d, k) => d === null || d === f.shape[k + 1]);
-      throw new ShapeMismatchError(`model input "${printable(s.name)}" takes shape ${showShape(s.shape)} but was fed ${showShape(f.shape)}.${batch ? ` The model fixes its batch to ${s.shape[0]}; feed batches of exactly that size.` : " Pass --input-shape or data of the declared shape."}`);
+      throw new ShapeMismatchError(
+        `model input "${printable(s.name)}" takes shape ${showShape(s.shape)} but was fed ${showShape(f.shape)}.${batch ? ` The model fixes its batch to ${s.shape[0]}; feed batches of exactly that size.` : " Pass --input-shape or data of the declared shape."}`,
+      );
     }
   });
 }
@@ -150,10 +160,16 @@ export async function runTfjsModel(tf: TfjsRuntime, m: GraphModel | LayersModel,
     if (isGraph(m)) {
       names = m.outputs.map((o) => o.name);
       const dict: Record<string, Tensor> = {};
-      feeds.forEach((f, i) => { dict[f.name] = inputs[i]!; });
+      feeds.forEach((f, i) => {
+        dict[f.name] = inputs[i]!;
+      });
       // execute() is synchronous and quiet; graphs with control flow need executeAsync().
       let r: Tensor | Tensor[];
-      try { r = m.execute(dict, names); } catch { r = await m.executeAsync(dict, names); }
+      try {
+        r = m.execute(dict, names);
+      } catch {
+        r = await m.executeAsync(dict, names);
+      }
       outs = Array.isArray(r) ? r : [r];
     } else {
       names = m.outputs.map((o) => stableLayerName(o.name));

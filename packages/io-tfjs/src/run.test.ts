@@ -12,7 +12,11 @@ describe("checkFeeds", () => {
 
   it("a batch the model does not declare is a typed shape error naming the input, both shapes and the fixed batch", () => {
     let e: unknown;
-    try { checkFeeds([{ name: "input_tensor", shape: [1, null, null, 3], dtype: "float32" }], [feed("input_tensor", [8, 5, 5, 3])]); } catch (x) { e = x; }
+    try {
+      checkFeeds([{ name: "input_tensor", shape: [1, null, null, 3], dtype: "float32" }], [feed("input_tensor", [8, 5, 5, 3])]);
+    } catch (x) {
+      e = x;
+    }
     expect(e).toMatchObject({ code: ErrorCodes.SHAPE_MISMATCH });
     expect((e as Error).message).toContain('"input_tensor" takes shape [1, ?, ?, 3] but was fed [8, 5, 5, 3]');
     expect((e as Error).message).toMatch(/fixes its batch to 1/);

@@ -31,7 +31,8 @@ export const MAX_MODEL_JSON_CONTAINERS = 1_000_000;
 export function checkJsonContainers(raw: Uint8Array, where: string): void {
   let containers = 0;
   for (let i = 0; i < raw.length; i++) if (raw[i] === 0x7b || raw[i] === 0x5b) containers++;
-  if (containers > MAX_MODEL_JSON_CONTAINERS) throw new FormatError(`${where} holds ${containers} JSON objects/arrays (at most ${MAX_MODEL_JSON_CONTAINERS} are read): it is not a tfjs model.json this tool can load. Pass the model.json that tfjs wrote.`);
+  if (containers > MAX_MODEL_JSON_CONTAINERS)
+    throw new FormatError(`${where} holds ${containers} JSON objects/arrays (at most ${MAX_MODEL_JSON_CONTAINERS} are read): it is not a tfjs model.json this tool can load. Pass the model.json that tfjs wrote.`);
 }
 
 /**

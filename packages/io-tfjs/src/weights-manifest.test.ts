@@ -16,8 +16,13 @@ type Tf = Awaited<ReturnType<typeof cpuTf>>;
 let tf: Tf;
 let s: Awaited<ReturnType<typeof scratch>>;
 let n = 0;
-beforeAll(async () => { tf = await cpuTf(); s = await scratch(); });
-afterAll(async () => { await s.cleanup(); });
+beforeAll(async () => {
+  tf = await cpuTf();
+  s = await scratch();
+});
+afterAll(async () => {
+  await s.cleanup();
+});
 
 /** A face-api-style bare manifest (`net-weights_manifest.json`: an array of groups, no topology) made from the graph fixture's weights and shards. */
 async function manifest(quantizeKernel?: "uint8" | "uint16" | "float16"): Promise<string> {
@@ -38,9 +43,15 @@ async function stockDecode(path: string): Promise<Map<string, Float32Array | Int
     const parts = await Promise.all(g.paths.map(async (p) => new Uint8Array(await readFile(join(dir, p)))));
     const all = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
     let o = 0;
-    for (const p of parts) { all.set(p, o); o += p.length; }
+    for (const p of parts) {
+      all.set(p, o);
+      o += p.length;
+    }
     const ts = tf.io.decodeWeights(all.buffer, g.weights);
-    for (const [k, t] of Object.entries(ts)) { out.set(k, t.dataSync() as Float32Array | Int32Array); t.dispose(); }
+    for (const [k, t] of Object.entries(ts)) {
+      out.set(k, t.dataSync() as Float32Array | Int32Array);
+      t.dispose();
+    }
   }
   return out;
 }
@@ -70,12 +81,22 @@ describe("bare weights manifests (face-api style)", () => {
     expect(m.tags.get("conv/filter")).toEqual({ role: "weight", layer: "conv", layerKind: "conv2d", outputAxis: -1, inputAxis: -2 });
     expect(m.tags.get("conv/bias")).toEqual({ role: "bias", layer: "conv" });
     const tags = manifestTags([
-      { name: "b0/separable_conv0/depthwise_filter", shape: [3, 3, 32, 1] }, { name: "b0/separable_conv0/pointwise_filter", shape: [1, 1, 32, 64] },
-      { name: "fc/weights", shape: [256, 7] }, { name: "scale/weights", shape: [32] }, { name: "Pred/biases", shape: [9] },
-      { name: "conv/convolution_bn_offset", shape: [8] }, { name: "extra_dim", shape: [1, 1, 4] },
+      { name: "b0/separable_conv0/depthwise_filter", shape: [3, 3, 32, 1] },
+      { name: "b0/separable_conv0/pointwise_filter", shape: [1, 1, 32, 64] },
+      { name: "fc/weights", shape: [256, 7] },
+      { name: "scale/weights", shape: [32] },
+      { name: "Pred/biases", shape: [9] },
+      { name: "conv/convolution_bn_offset", shape: [8] },
+      { name: "extra_dim", shape: [1, 1, 4] },
     ]);
     expect([...tags.values()].map((t) => [t.role, t.layerKind ?? null, t.outputAxis ?? null])).toEqual([
-      ["weight", "conv2d", -2], ["weight", "conv2d", -1], ["weight", "dense", -1], ["other", null, null], ["bias", null, null], ["bias", null, null], ["other", null, null],
+      ["weight", "conv2d", -2],
+      ["weight", "conv2d", -1],
+      ["weight", "dense", -1],
+      ["other", null, null],
+      ["bias", null, null],
+      ["bias", null, null],
+      ["other", null, null],
     ]);
   });
 
@@ -121,7 +142,10 @@ describe("bare weights manifests (face-api style)", () => {
   it("the check fails loudly when the written weights differ from the evaluated ones", async () => {
     const { dir, decoded } = await roundTrip(await manifest(), "tfjs-native", tfjsAffineQuantizer(), { dtype: "uint8" });
     const [name, data] = [...decoded][0]!;
-    const wrong = new Map(decoded).set(name, data.map((v) => v + 1));
+    const wrong = new Map(decoded).set(
+      name,
+      data.map((v) => v + 1),
+    );
     await expect(verifyWrittenManifest(tf, dir, "net-weights_manifest.json", wrong)).rejects.toMatchObject({ code: "QF_INTERNAL" });
   });
 });

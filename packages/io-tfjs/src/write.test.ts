@@ -27,7 +27,9 @@ beforeAll(async () => {
   graphPath = await writeGraphModel(join(s.dir, "graph-src"), { seed: 7 });
   layersPath = await writeLayersModel(tf, join(s.dir, "layers-src"), 8);
 });
-afterAll(async () => { await s.cleanup(); });
+afterAll(async () => {
+  await s.cleanup();
+});
 
 async function weightsOf(m: TfjsModel): Promise<WeightTensor[]> {
   const ws: WeightTensor[] = [];
@@ -99,7 +101,10 @@ describe("tfjs-native", () => {
   it("writes rtn 8-bit per tensor natively and refuses per-channel grids and level lists", async () => {
     const { dir, predicted } = await roundTrip(graphPath, "tfjs-native", rtnQuantizer(), { bits: 8 });
     expectSameOutputs(await run(await readTfjsModel(join(dir, "model.json")), { stock: true }), predicted);
-    for (const [plugin, opts] of [[rtnQuantizer(), { bits: 8, granularity: "channel", axis: -1 }], [exactTestQuantizer(), {}]] as const) {
+    for (const [plugin, opts] of [
+      [rtnQuantizer(), { bits: 8, granularity: "channel", axis: -1 }],
+      [exactTestQuantizer(), {}],
+    ] as const) {
       const m = await readTfjsModel(graphPath);
       const qq = await quantize(m, plugin as QuantizerPlugin, opts);
       const e = await writeTfjsModel(join(s.dir, `refused-${n++}`), m, qq.outputs, { target: "tfjs-native" }).catch((x: unknown) => x);

@@ -1,8 +1,6 @@
 import { mkdir, open, readdir, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
 import { basename, join } from "node:path";
-import {
-  ContainerEncoder, IoError, ShapeMismatchError, crc32, type Coder, type EncodedSize,
-} from "@quantforge/core";
+import { ContainerEncoder, IoError, ShapeMismatchError, crc32, type Coder, type EncodedSize } from "@quantforge/core";
 import type { TfjsManifestGroup, TfjsWeightEntry, TfjsWeightSpec } from "./manifest.js";
 import { checkQuantizedFits, encodeEntry, type TfjsWeightOutput } from "./entry-encode.js";
 import { TargetMismatchError } from "./native.js";
@@ -57,7 +55,11 @@ class ShardSink {
   private index = 0;
   private filled = 0;
   private readonly temp: string[] = [];
-  constructor(private readonly dir: string, private readonly limit: number, private readonly prefix = "group1") {}
+  constructor(
+    private readonly dir: string,
+    private readonly limit: number,
+    private readonly prefix = "group1",
+  ) {}
 
   async write(bytes: Uint8Array): Promise<void> {
     let o = 0;
@@ -212,10 +214,17 @@ export async function createTfjsModelWriter(dir: string, model: TfjsModel, optio
           await rm(spoolPath, { force: true });
         }
         const group: TfjsManifestGroup = { paths: files.filter((f) => f.name.endsWith(".bin")).map((f) => f.name), weights: specs };
-        const section: CodedTfjsSection | undefined = enc ? {
-          format: CODED_TFJS_FORMAT, version: CODED_TFJS_VERSION, container: CODED_CONTAINER_FILE, coder: options.coder!.id,
-          weights: coded, order: model.entries.map((e) => e.spec.name), ...(options.metadata ? { metadata: options.metadata } : {}),
-        } : undefined;
+        const section: CodedTfjsSection | undefined = enc
+          ? {
+              format: CODED_TFJS_FORMAT,
+              version: CODED_TFJS_VERSION,
+              container: CODED_CONTAINER_FILE,
+              coder: options.coder!.id,
+              weights: coded,
+              order: model.entries.map((e) => e.spec.name),
+              ...(options.metadata ? { metadata: options.metadata } : {}),
+            }
+          : undefined;
         let out: unknown;
         if (manifest) {
           // The array of groups tfjs's io.loadWeights reads; a coded section rides on the one group (tfjs ignores extra keys).

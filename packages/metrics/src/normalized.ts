@@ -55,7 +55,8 @@ export function varianceAndMse(w: Float32Array, d: Float32Array): { readonly var
   let mean = 0;
   for (let i = 0; i < n; i++) mean += w[i]!;
   mean = n > 0 ? mean / n : 0;
-  let v = 0, e = 0;
+  let v = 0,
+    e = 0;
   for (let i = 0; i < n; i++) {
     const c = w[i]! - mean;
     const x = w[i]! - d[i]!;
@@ -70,7 +71,10 @@ export function normalizedSqnr(r: NormalizedSqnrInput): NormalizedSqnr {
   const decoded = new Map(r.decoded.map((t) => [t.name, t.data]));
   const sizes = new Map((r.encoded?.size.tensors ?? []).map((t) => [t.name, t.bytes]));
   const tensors: NormalizedTensorSqnr[] = [];
-  let weighted = 0, counted = 0, bytes = 0, all = 0;
+  let weighted = 0,
+    counted = 0,
+    bytes = 0,
+    all = 0;
   for (const t of r.original) {
     if (!r.quantizedNames.has(t.name)) continue;
     const n = t.data.length;
@@ -84,9 +88,7 @@ export function normalizedSqnr(r: NormalizedSqnrInput): NormalizedSqnr {
     }
     weighted += (n * mse) / variance;
     counted += n;
-    tensors.push(mse === 0
-      ? { name: t.name, count: n, sigma, sqnrDb: null, reason: "exact reconstruction" }
-      : { name: t.name, count: n, sigma, sqnrDb: 10 * Math.log10(variance / mse) });
+    tensors.push(mse === 0 ? { name: t.name, count: n, sigma, sqnrDb: null, reason: "exact reconstruction" } : { name: t.name, count: n, sigma, sqnrDb: 10 * Math.log10(variance / mse) });
   }
   const bitsPerWeight = r.encoded && all > 0 ? (8 * bytes) / all : null;
   if (counted === 0) return { tensors, sqnrDb: null, reason: "no quantized tensor with nonzero variance", bitsPerWeight };

@@ -3,16 +3,16 @@ import { describe, expect, it } from "vitest";
 import { isDistribution, meanKlDivergence, meanKlRatio, relativeError, softmaxRows, top1Agreement } from "./output.js";
 
 describe("output metrics", () => {
-  fcTest.prop([fc.array(fc.float({ noNaN: true, noDefaultInfinity: true, min: -50, max: 50 }), { minLength: 6, maxLength: 6 })])(
-    "softmax rows are distributions, and KL of a row with itself is 0 in both forms", (xs) => {
-      const p = softmaxRows(Float32Array.from(xs), 2, 3);
-      expect(isDistribution(p, 2, 3)).toBe(true);
-      expect(meanKlDivergence(p, p, 2, 3, 1e-12)).toBe(0);
-      expect(meanKlRatio(p, p, 2, 3)).toBe(0);
-      expect(top1Agreement(p, p, 2, 3)).toBe(1);
-    });
+  fcTest.prop([fc.array(fc.float({ noNaN: true, noDefaultInfinity: true, min: -50, max: 50 }), { minLength: 6, maxLength: 6 })])("softmax rows are distributions, and KL of a row with itself is 0 in both forms", (xs) => {
+    const p = softmaxRows(Float32Array.from(xs), 2, 3);
+    expect(isDistribution(p, 2, 3)).toBe(true);
+    expect(meanKlDivergence(p, p, 2, 3, 1e-12)).toBe(0);
+    expect(meanKlRatio(p, p, 2, 3)).toBe(0);
+    expect(top1Agreement(p, p, 2, 3)).toBe(1);
+  });
   it("the two KL forms agree to rounding and top-1 counts arg-max matches", () => {
-    const p = Float32Array.from([0.7, 0.2, 0.1, 0.1, 0.1, 0.8]), q = Float32Array.from([0.6, 0.3, 0.1, 0.1, 0.8, 0.1]);
+    const p = Float32Array.from([0.7, 0.2, 0.1, 0.1, 0.1, 0.8]),
+      q = Float32Array.from([0.6, 0.3, 0.1, 0.1, 0.8, 0.1]);
     expect(meanKlRatio(p, q, 2, 3)).toBeCloseTo(meanKlDivergence(p, q, 2, 3, 1e-12), 12);
     expect(top1Agreement(p, q, 2, 3)).toBe(0.5);
     expect(top1Agreement(p, q, 0, 3)).toBe(1);

@@ -11,7 +11,8 @@ import type { MaybeValue } from "./tensor-error.js";
  * (the ratio is undefined; never ±Infinity).
  */
 export function relativeError(ref: Float32Array, q: Float32Array): MaybeValue {
-  let num = 0, den = 0;
+  let num = 0,
+    den = 0;
   for (let i = 0; i < ref.length; i++) {
     const d = q[i]! - ref[i]!;
     num += d * d;
@@ -141,7 +142,8 @@ export function meanKlRatio(p: Float32Array, q: Float32Array, count: number, cla
   for (let n = 0; n < count; n++) {
     let kl = 0;
     for (let c = 0; c < classes; c++) {
-      const a = p[n * classes + c]!, b = q[n * classes + c]!;
+      const a = p[n * classes + c]!,
+        b = q[n * classes + c]!;
       if (a > 0 && a !== b) kl += a * Math.log(a / Math.max(b, eps));
     }
     total += Math.max(0, kl);

@@ -22,11 +22,16 @@ describe("tensor error statistics", () => {
     expect(meanSquaredError(emptyStats())).toBeNull();
   });
   // Multiples of 1/64 (exact in float32, and so are their halves: no subnormal rounding).
-  fcTest.prop([fc.array(fc.integer({ min: -64_000, max: 64_000 }).map((v) => v / 64), { minLength: 1, maxLength: 64 })])(
-    "the SQNR of ŵ = w/2 is 10·log10(4) whenever w ≠ 0", (xs) => {
-      const w = f32(xs), d = w.map((v) => v / 2);
-      const r = tensorSqnrDb(w, d);
-      if (r.value !== null) expect(r.value).toBeCloseTo(10 * Math.log10(4), 6);
-      else expect(r.reason).toMatch(/exact|zero signal/);
-    });
+  fcTest.prop([
+    fc.array(
+      fc.integer({ min: -64_000, max: 64_000 }).map((v) => v / 64),
+      { minLength: 1, maxLength: 64 },
+    ),
+  ])("the SQNR of ŵ = w/2 is 10·log10(4) whenever w ≠ 0", (xs) => {
+    const w = f32(xs),
+      d = w.map((v) => v / 2);
+    const r = tensorSqnrDb(w, d);
+    if (r.value !== null) expect(r.value).toBeCloseTo(10 * Math.log10(4), 6);
+    else expect(r.reason).toMatch(/exact|zero signal/);
+  });
 });

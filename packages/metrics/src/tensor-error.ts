@@ -33,7 +33,9 @@ export function emptyStats(): ErrorStats {
  */
 export function accumulateStats(into: ErrorStats, original: Float32Array, decoded: Float32Array): ErrorStats {
   const n = original.length;
-  let signal = 0, noise = 0, maxAbs = into.maxAbs;
+  let signal = 0,
+    noise = 0,
+    maxAbs = into.maxAbs;
   for (let i = 0; i < n; i++) {
     const w = original[i]!;
     const e = w - decoded[i]!;

@@ -6,7 +6,9 @@ import { loadOnnxModelProbe, type OnnxModelProbe } from "./onnx-probe.js";
 
 let s: Awaited<ReturnType<typeof scratch>>;
 const open: OnnxModelProbe[] = [];
-beforeAll(async () => { s = await scratch(); });
+beforeAll(async () => {
+  s = await scratch();
+});
 afterAll(async () => {
   for (const p of open) await p.dispose();
   await s.cleanup();
@@ -15,11 +17,12 @@ afterAll(async () => {
 /** x·W + b, Relu, row-major (the reference for the second layer's inputs). */
 function denseRelu(x: Float32Array, rows: number, w: Float32Array, b: Float32Array, k: number, n: number): Float32Array {
   const y = new Float32Array(rows * n);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < n; c++) {
-    let acc = 0;
-    for (let i = 0; i < k; i++) acc += x[r * k + i]! * w[i * n + c]!;
-    y[r * n + c] = Math.max(0, acc + b[c]!);
-  }
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < n; c++) {
+      let acc = 0;
+      for (let i = 0; i < k; i++) acc += x[r * k + i]! * w[i * n + c]!;
+      y[r * n + c] = Math.max(0, acc + b[c]!);
+    }
   return y;
 }
 
@@ -27,7 +30,10 @@ describe("ONNX probe layer inputs", () => {
   it("lists MatMul layers [fan-in, fan-out] in forward order and captures what each sees, under any weight set", async () => {
     const p = await loadOnnxModelProbe(await put(s.dir, "mm.onnx", buildMatMulOnnxModel({ seed: 2 })), { seed: 5 });
     open.push(p);
-    expect(p.layers!.map((l) => [l.weight, l.fanIn, l.fanOut, l.kind])).toEqual([[MATMUL_WEIGHTS.w1, 64, 96, "dense"], [MATMUL_WEIGHTS.w2, 96, 32, "dense"]]);
+    expect(p.layers!.map((l) => [l.weight, l.fanIn, l.fanOut, l.kind])).toEqual([
+      [MATMUL_WEIGHTS.w1, 64, 96, "dense"],
+      [MATMUL_WEIGHTS.w2, 96, 32, "dense"],
+    ]);
     const [l1, l2] = p.layers!;
     // Without data: the seeded generated inputs, the same the output check feeds for that seed.
     const x = await p.layerInputs!.layerInputs(l1!.name, 12);
@@ -53,10 +59,12 @@ describe("ONNX probe layer inputs", () => {
   });
 
   it("samples at most MAX_LAYER_INPUT_ROWS rows, seeded and in order", () => {
-    const rows = MAX_LAYER_INPUT_ROWS + 1000, k = 3;
+    const rows = MAX_LAYER_INPUT_ROWS + 1000,
+      k = 3;
     const data = Float32Array.from({ length: rows * k }, (_, i) => Math.floor(i / k));
     const layer = { name: "l", kind: "dense" as const, weight: "w", fanIn: k, fanOut: 2, input: "a" };
-    const a = layerInputRows(layer, { shape: [rows, k], data }, 1), b = layerInputRows(layer, { shape: [rows, k], data }, 1);
+    const a = layerInputRows(layer, { shape: [rows, k], data }, 1),
+      b = layerInputRows(layer, { shape: [rows, k], data }, 1);
     expect(a.rows).toBe(MAX_LAYER_INPUT_ROWS);
     expect(a.data).toEqual(b.data);
     const picked = Array.from({ length: a.rows }, (_, r) => a.data[r * k]!);

@@ -27,13 +27,19 @@ export function onnxDenseLayers(m: OnnxModel): OnnxDenseLayer[] {
     const gemm = isOp(node, "Gemm");
     if (!gemm && !isOp(node, "MatMul")) continue;
     if (gemm && ((node.ints?.transA ?? 0) !== 0 || (node.ints?.transB ?? 0) !== 0)) continue;
-    const a = node.inputs[0], b = inits.get(node.inputs[1] ?? "");
+    const a = node.inputs[0],
+      b = inits.get(node.inputs[1] ?? "");
     if (!a || inits.has(a) || !b || b.dims.length !== 2 || seen.has(b.name)) continue;
     seen.add(b.name);
     const c = gemm ? inits.get(node.inputs[2] ?? "") : undefined;
     out.push({
-      name: m.tags.get(b.name)?.layer ?? (node.name || b.name), kind: "dense", weight: b.name, ...(c ? { bias: c.name } : {}),
-      fanIn: b.dims[0]!, fanOut: b.dims[1]!, input: a,
+      name: m.tags.get(b.name)?.layer ?? (node.name || b.name),
+      kind: "dense",
+      weight: b.name,
+      ...(c ? { bias: c.name } : {}),
+      fanIn: b.dims[0]!,
+      fanOut: b.dims[1]!,
+      input: a,
     });
   }
   return out;
@@ -71,7 +77,9 @@ export function layerInputRows(layer: OnnxDenseLayer, value: { shape: readonly n
   // Partial Fisher–Yates: the first MAX rows of a seeded permutation, then sorted.
   for (let i = 0; i < MAX_LAYER_INPUT_ROWS; i++) {
     const j = rng.int(i, rows - 1);
-    const t = pick[i]!; pick[i] = pick[j]!; pick[j] = t;
+    const t = pick[i]!;
+    pick[i] = pick[j]!;
+    pick[j] = t;
   }
   const chosen = pick.subarray(0, MAX_LAYER_INPUT_ROWS).sort();
   const data = new Float32Array(MAX_LAYER_INPUT_ROWS * k);

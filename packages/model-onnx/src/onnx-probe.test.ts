@@ -11,7 +11,11 @@ import { weightsAsInputs } from "./weights-as-inputs.js";
 let s: Awaited<ReturnType<typeof scratch>>;
 let src: string;
 const open: OnnxModelProbe[] = [];
-const load = async (...a: Parameters<typeof loadOnnxModelProbe>) => { const p = await loadOnnxModelProbe(...a); open.push(p); return p; };
+const load = async (...a: Parameters<typeof loadOnnxModelProbe>) => {
+  const p = await loadOnnxModelProbe(...a);
+  open.push(p);
+  return p;
+};
 beforeAll(async () => {
   s = await scratch();
   src = await put(s.dir, "model.onnx", buildOnnxModel({ seed: 5 }));
@@ -75,7 +79,11 @@ describe("loadOnnxModelProbe", () => {
   it("exposes the float initializers with io-onnx's roles, the input shape and every output", async () => {
     const p = await load(src);
     expect(p.weights.map((t) => [t.name, t.role])).toEqual([
-      [ONNX_WEIGHTS.convW, "weight"], [ONNX_WEIGHTS.convB, "bias"], [ONNX_WEIGHTS.gemmB, "weight"], [ONNX_WEIGHTS.gemmC, "bias"], [ONNX_WEIGHTS.gain, "other"],
+      [ONNX_WEIGHTS.convW, "weight"],
+      [ONNX_WEIGHTS.convB, "bias"],
+      [ONNX_WEIGHTS.gemmB, "weight"],
+      [ONNX_WEIGHTS.gemmC, "bias"],
+      [ONNX_WEIGHTS.gain, "other"],
     ]);
     expect(p.weights.filter(defaultSelector).map((t) => t.name)).toEqual([ONNX_WEIGHTS.convW, ONNX_WEIGHTS.gemmB]);
     expect(p.inputShape).toEqual([2, 5, 5]);
@@ -93,11 +101,16 @@ describe("loadOnnxModelProbe", () => {
       const same = ir3 ? (a: ForwardOutput[], b: ForwardOutput[]) => expect(hex(a)).toEqual(hex(b)) : expectUlpClose;
       same(base, await reference(path));
       // A kernel scaled and the FLOAT16 gain changed (fed as halves, as the file would store it).
-      const changed = p.weights.map((t) => (t.name === ONNX_WEIGHTS.gemmB ? { ...t, data: Float32Array.from(t.data, (v) => v * 0.75) }
-        : t.name === ONNX_WEIGHTS.gain ? { ...t, data: Float32Array.of(2, -0.5, 1.5, 0.25) } : t));
+      const changed = p.weights.map((t) => (t.name === ONNX_WEIGHTS.gemmB ? { ...t, data: Float32Array.from(t.data, (v) => v * 0.75) } : t.name === ONNX_WEIGHTS.gain ? { ...t, data: Float32Array.of(2, -0.5, 1.5, 0.25) } : t));
       const after = await p.forward.predictOutputs(changed, x, count);
       expect(hex(after)).not.toEqual(hex(base));
-      same(after, await reference(path, changed.filter((t) => t.name === ONNX_WEIGHTS.gemmB || t.name === ONNX_WEIGHTS.gain)));
+      same(
+        after,
+        await reference(
+          path,
+          changed.filter((t) => t.name === ONNX_WEIGHTS.gemmB || t.name === ONNX_WEIGHTS.gain),
+        ),
+      );
       // Missing tensors take the float values again.
       expect(hex(await p.forward.predictOutputs([], x, count))).toEqual(hex(base));
     });
@@ -109,7 +122,12 @@ describe("loadOnnxModelProbe", () => {
     const r = await parseOnnxModel(await weightsAsInputs(m, names), "r.onnx");
     expect(r.initializers.map((i) => i.name)).toEqual([ONNX_WEIGHTS.shape]);
     expect(r.inputs.map((i) => [i.name, i.elemType, i.shape])).toEqual([
-      ["x", 1, [null, 2, 5, 5]], [ONNX_WEIGHTS.convW, 1, [3, 2, 3, 3]], [ONNX_WEIGHTS.convB, 1, [3]], [ONNX_WEIGHTS.gemmB, 1, [4, 75]], [ONNX_WEIGHTS.gemmC, 1, [4]], [ONNX_WEIGHTS.gain, 10, [4]],
+      ["x", 1, [null, 2, 5, 5]],
+      [ONNX_WEIGHTS.convW, 1, [3, 2, 3, 3]],
+      [ONNX_WEIGHTS.convB, 1, [3]],
+      [ONNX_WEIGHTS.gemmB, 1, [4, 75]],
+      [ONNX_WEIGHTS.gemmC, 1, [4]],
+      [ONNX_WEIGHTS.gain, 10, [4]],
     ]);
     expect(r.nodes).toEqual(m.nodes);
   });
@@ -133,7 +151,10 @@ describe("loadOnnxModelProbe", () => {
     expect([q.calibrationSet!.count, q.calibrationSet!.sampleShape]).toEqual([count, [2, 5, 5]]);
     expect([...q.calibrationSet!.inputs]).toEqual([...x]);
     const other = join(s.dir, "other.safetensors");
-    await saveSafetensors(other, [{ name: "a", shape: [1, 50], data: x.subarray(0, 50) }, { name: "b", shape: [1, 50], data: x.subarray(0, 50) }]);
+    await saveSafetensors(other, [
+      { name: "a", shape: [1, 50], data: x.subarray(0, 50) },
+      { name: "b", shape: [1, 50], data: x.subarray(0, 50) },
+    ]);
     await expect(loadOnnxModelProbe(src, { data: other })).rejects.toMatchObject({ code: "QF_SHAPE_MISMATCH", message: expect.stringMatching(/no tensor for model input "x"/) });
   });
 

@@ -1,7 +1,4 @@
-import {
-  InvalidOptionsError,
-  type ForwardOutput, type ModelProbe, type WeightSet, type WeightTensor,
-} from "@quantforge/core";
+import { InvalidOptionsError, type ForwardOutput, type ModelProbe, type WeightSet, type WeightTensor } from "@quantforge/core";
 import { generateSamples, inputDataset, loadInputData, resolveInputLayout, runInBatches, type BatchOutput, type FileModelProbe, type FileProbeOptions, type ModelInputDecl } from "@quantforge/datasets";
 import { createOnnxSession, isWeightInitializer, loadOrt, onnxInputDecls, parseOnnxModel, readOnnxModel, readOnnxTensor, runOnnxSession } from "@quantforge/io-onnx";
 import { layerInputRows, onnxDenseLayers, withExtraOutputs } from "./layer-inputs.js";
@@ -68,7 +65,14 @@ export async function loadOnnxModelProbe(path: string, opts: OnnxProbeOptions = 
     const most = calibrationSet?.count ?? 1_000_000;
     if (!Number.isInteger(samples) || samples < 1 || samples > most) throw new InvalidOptionsError("layerInputs", "samples", `must be an integer in [1, ${most}] (got ${samples})`);
     capture ??= (async () => {
-      const outs = await parseOnnxModel(withExtraOutputs(m.bytes, m, layers.map((l) => l.input)), path);
+      const outs = await parseOnnxModel(
+        withExtraOutputs(
+          m.bytes,
+          m,
+          layers.map((l) => l.input),
+        ),
+        path,
+      );
       return createOnnxSession(ort, await weightsAsInputs(outs, new Set(inits.map((i) => i.name))), path);
     })();
     const s = await capture;
@@ -83,7 +87,10 @@ export async function loadOnnxModelProbe(path: string, opts: OnnxProbeOptions = 
     return runInBatches(layout, inputs, count, batch, (feeds): Promise<BatchOutput[]> => runOnnxSession(ort, session, feeds, path, wf));
   };
   return {
-    id, weights, layout, inputShape: layout.sampleShape,
+    id,
+    weights,
+    layout,
+    inputShape: layout.sampleShape,
     ...(calibrationSet ? { calibrationSet } : {}),
     forward: {
       predictOutputs,

@@ -5,8 +5,13 @@ import { loadOnnxModelProbe, type OnnxModelProbe } from "./onnx-probe.js";
 
 let s: Awaited<ReturnType<typeof scratch>>;
 let probes: OnnxModelProbe[] = [];
-beforeAll(async () => { s = await scratch(); });
-afterAll(async () => { for (const p of probes) await p.dispose(); await s.cleanup(); });
+beforeAll(async () => {
+  s = await scratch();
+});
+afterAll(async () => {
+  for (const p of probes) await p.dispose();
+  await s.cleanup();
+});
 
 describe("ONNX inputs whose batch is not first, and bool inputs (onnxruntime)", () => {
   it("feeds h [2, N, 3] with the batch on axis 1 and m as bool; any batch size gives the same per-sample outputs", async () => {
@@ -14,7 +19,11 @@ describe("ONNX inputs whose batch is not first, and bool inputs (onnxruntime)", 
     const big = await loadOnnxModelProbe(path, { batchSize: 64 });
     const small = await loadOnnxModelProbe(path, { batchSize: 2 });
     probes = [big, small];
-    expect(big.layout.inputs.map((x) => [x.name, x.dtype, x.sampleShape, x.batchAxis ?? 0])).toEqual([["x", "float32", [3], 0], ["h", "float32", [2, 3], 1], ["m", "bool", [3], 0]]);
+    expect(big.layout.inputs.map((x) => [x.name, x.dtype, x.sampleShape, x.batchAxis ?? 0])).toEqual([
+      ["x", "float32", [3], 0],
+      ["h", "float32", [2, 3], 1],
+      ["m", "bool", [3], 0],
+    ]);
     const count = 5;
     const inputs = generateSamples(big.layout, count, 9);
     const a = await big.forward.predictOutputs(big.weights, inputs, count);

@@ -4,7 +4,10 @@ import { CONSTANT_WEIGHTS, buildConstantOnnxModel, buildSubgraphOnnxModel, rando
 import { weightsAsInputs } from "./weights-as-inputs.js";
 
 const N = 3;
-const xSub = (sr: number): OnnxFeed[] => [{ name: "x", shape: [N, 8], data: randomInput(2, N * 8) }, { name: "sr", shape: [], data: BigInt64Array.of(BigInt(sr)) }];
+const xSub = (sr: number): OnnxFeed[] => [
+  { name: "x", shape: [N, 8], data: randomInput(2, N * 8) },
+  { name: "sr", shape: [], data: BigInt64Array.of(BigInt(sr)) },
+];
 const xConv: OnnxFeed[] = [{ name: "x", shape: [N, 2, 5, 5], data: randomInput(1, N * 50) }];
 
 /** Every weight of `m` as a feed, `name` scaled by `k`. */
@@ -19,13 +22,20 @@ async function weightFeeds(m: OnnxModel, name?: string, k = 1): Promise<OnnxFeed
 
 /** The same model with `name` scaled by `k`, written in place by io-onnx. */
 async function written(m: OnnxModel, name: string, k: number): Promise<Uint8Array> {
-  const t = await readOnnxTensor(m, m.initializers.find((i) => i.name === name)!);
+  const t = await readOnnxTensor(
+    m,
+    m.initializers.find((i) => i.name === name)!,
+  );
   return (await encodeOnnxModel(m, new Map([[name, { kind: "float", data: t.data.map((v) => v * k) }]]), { target: "onnx" })).bytes;
 }
 
 function maxDiff(a: readonly OnnxOutput[], b: readonly OnnxOutput[]): number {
   let d = 0;
-  a.forEach((o, i) => o.data.forEach((v, j) => { d = Math.max(d, Math.abs(v - b[i]!.data[j]!)); }));
+  a.forEach((o, i) =>
+    o.data.forEach((v, j) => {
+      d = Math.max(d, Math.abs(v - b[i]!.data[j]!));
+    }),
+  );
   return d;
 }
 
@@ -51,7 +61,13 @@ describe("weightsAsInputs", () => {
     const pm = await parseOnnxModel(probe, "p.onnx");
     expect(pm.initializers).toEqual([]);
     expect(pm.inputs.map((i) => i.name)).toEqual(["x", "sr", ...m.initializers.map((i) => i.name)]);
-    for (const [name, sr] of [["If_0/then_branch/W", 16000], ["If_0/then_branch/b", 16000], ["If_0/else_branch/if8k/then_branch/W", 8000], ["shared.W", 1], ["gain", 8000]] as const) {
+    for (const [name, sr] of [
+      ["If_0/then_branch/W", 16000],
+      ["If_0/then_branch/b", 16000],
+      ["If_0/else_branch/if8k/then_branch/W", 8000],
+      ["shared.W", 1],
+      ["gain", 8000],
+    ] as const) {
       const base = await runOnnxModel(m.bytes, xSub(sr));
       expect(maxDiff(await runOnnxModel(probe, [...xSub(sr), ...(await weightFeeds(m))]), base)).toBe(0);
       const fed = await runOnnxModel(probe, [...xSub(sr), ...(await weightFeeds(m, name, 3))]);

@@ -36,15 +36,31 @@ export async function weightsAsInputs(model: OnnxModel, names: ReadonlySet<strin
     if (init.graph === 0) {
       edits.push({ start: what.start, end: what.end, bytes: new Uint8Array(0), containers: container });
       if (init.kind === "constant" || !model.graphInputNames.has(init.name)) {
-        newInputs.push(lenField(11, ValueInfoProto.encode(ValueInfoProto.fromObject({
-          name: init.name, type: { tensor_type: { elem_type: init.dataType, shape: { dim: init.dims.map((d) => ({ dim_value: d })) } } },
-        })).finish()));
+        newInputs.push(
+          lenField(
+            11,
+            ValueInfoProto.encode(
+              ValueInfoProto.fromObject({
+                name: init.name,
+                type: { tensor_type: { elem_type: init.dataType, shape: { dim: init.dims.map((d) => ({ dim_value: d })) } } },
+              }),
+            ).finish(),
+          ),
+        );
       }
       continue;
     }
-    newInputs.push(lenField(11, ValueInfoProto.encode(ValueInfoProto.fromObject({
-      name: init.name, type: { tensor_type: { elem_type: init.dataType, shape: { dim: init.dims.map((d) => ({ dim_value: d })) } } },
-    })).finish()));
+    newInputs.push(
+      lenField(
+        11,
+        ValueInfoProto.encode(
+          ValueInfoProto.fromObject({
+            name: init.name,
+            type: { tensor_type: { elem_type: init.dataType, shape: { dim: init.dims.map((d) => ({ dim_value: d })) } } },
+          }),
+        ).finish(),
+      ),
+    );
     const identity = lenField(1, NodeProto.encode(NodeProto.fromObject({ input: [init.name], output: [init.localName], op_type: "Identity", domain: "" })).finish());
     if (init.kind === "constant") {
       edits.push({ start: what.start, end: what.end, bytes: identity, containers: container });
@@ -58,7 +74,10 @@ export async function weightsAsInputs(model: OnnxModel, names: ReadonlySet<strin
     const end = model.graphField.end;
     const bytes = new Uint8Array(newInputs.reduce((a, b) => a + b.length, 0));
     let o = 0;
-    for (const b of newInputs) { bytes.set(b, o); o += b.length; }
+    for (const b of newInputs) {
+      bytes.set(b, o);
+      o += b.length;
+    }
     edits.push({ start: end, end, bytes, containers: [model.graphField] });
   }
   return spliceWire(model.bytes, edits);

@@ -86,10 +86,16 @@ for (const id of models) {
     }
     if (tf.getBackend() !== backend) throw new Error(`the backend changed to ${tf.getBackend()} during the run`);
     const row: Row = {
-      model: id, backend,
-      trainSecondsPerEpoch: tt.wall * scale, trainCpuSecondsPerEpoch: tt.cpu * scale, trainMeasuredSamples: b.train,
-      inferenceSamplesPerSecond: probe.testSet.count / ti.wall, inferenceSamplesPerCpuSecond: probe.testSet.count / ti.cpu,
-      hessianSecondsPer1000: th.wall * (1000 / b.hessian), hessianCpuSecondsPer1000: th.cpu * (1000 / b.hessian), hessianMeasuredSamples: b.hessian,
+      model: id,
+      backend,
+      trainSecondsPerEpoch: tt.wall * scale,
+      trainCpuSecondsPerEpoch: tt.cpu * scale,
+      trainMeasuredSamples: b.train,
+      inferenceSamplesPerSecond: probe.testSet.count / ti.wall,
+      inferenceSamplesPerCpuSecond: probe.testSet.count / ti.cpu,
+      hessianSecondsPer1000: th.wall * (1000 / b.hessian),
+      hessianCpuSecondsPer1000: th.cpu * (1000 / b.hessian),
+      hessianMeasuredSamples: b.hessian,
     };
     rows.push(row);
     console.error(JSON.stringify(row));
@@ -101,6 +107,8 @@ console.log("| model | backend | train s/epoch, 8,000 digits (wall / CPU) | infe
 console.log("|---|---|---:|---:|---:|");
 for (const r of rows) {
   const from = (n: number, full: number) => (n < full ? ` (from ${n})` : "");
-  console.log(`| ${r.model} | ${r.backend} | ${f(r.trainSecondsPerEpoch)} / ${f(r.trainCpuSecondsPerEpoch)}${from(r.trainMeasuredSamples, 8000)} | ${f(r.inferenceSamplesPerSecond, 0)} / ${f(r.inferenceSamplesPerCpuSecond, 0)} | ${f(r.hessianSecondsPer1000)} / ${f(r.hessianCpuSecondsPer1000)}${from(r.hessianMeasuredSamples, 1000)} |`);
+  console.log(
+    `| ${r.model} | ${r.backend} | ${f(r.trainSecondsPerEpoch)} / ${f(r.trainCpuSecondsPerEpoch)}${from(r.trainMeasuredSamples, 8000)} | ${f(r.inferenceSamplesPerSecond, 0)} / ${f(r.inferenceSamplesPerCpuSecond, 0)} | ${f(r.hessianSecondsPer1000)} / ${f(r.hessianCpuSecondsPer1000)}${from(r.hessianMeasuredSamples, 1000)} |`,
+  );
 }
 if (jsonOut) writeFileSync(jsonOut, `${JSON.stringify(rows, null, 1)}\n`);

@@ -11,8 +11,20 @@ function randomArray(n: number, seed: number): Float32Array {
 /** d/dW Σ (conv2d(x, W) ⊙ dy) = Conv2DBackpropFilter(x, dy) on the current backend. */
 async function filterGrad(backend: "wasm" | "cpu", xs: number[], ws: number[], stride: number, pad: "valid" | "same", seed: number): Promise<{ data: Float32Array; backend: string }> {
   const tf = await getTf(backend);
-  const x = tf.tensor4d(randomArray(xs.reduce((a, b) => a * b), seed), xs as [number, number, number, number]);
-  const w = tf.tensor4d(randomArray(ws.reduce((a, b) => a * b), seed + 1), ws as [number, number, number, number]);
+  const x = tf.tensor4d(
+    randomArray(
+      xs.reduce((a, b) => a * b),
+      seed,
+    ),
+    xs as [number, number, number, number],
+  );
+  const w = tf.tensor4d(
+    randomArray(
+      ws.reduce((a, b) => a * b),
+      seed + 1,
+    ),
+    ws as [number, number, number, number],
+  );
   const y = tf.conv2d(x, w, stride, pad);
   const dy = tf.tensor(randomArray(y.size, seed + 2), y.shape);
   const g = tf.grad((f: Tensor) => tf.sum(tf.mul(tf.conv2d(x, f as Tensor4D, stride, pad), dy)))(w);
@@ -25,7 +37,11 @@ describe("WASM Conv2DBackpropFilter kernel", () => {
   afterAll(async () => {
     await getTf("wasm");
   });
-  const cases: [number[], number[], number][] = [[[3, 7, 6, 2], [3, 2, 2, 4], 1], [[2, 9, 8, 6], [5, 4, 6, 10], 7], [[1, 5, 5, 1], [5, 5, 1, 3], 3]];
+  const cases: [number[], number[], number][] = [
+    [[3, 7, 6, 2], [3, 2, 2, 4], 1],
+    [[2, 9, 8, 6], [5, 4, 6, 10], 7],
+    [[1, 5, 5, 1], [5, 5, 1, 3], 3],
+  ];
   for (const [xs, ws, seed] of cases) {
     it(`matches the CPU backend's gradient for x [${xs.join(",")}], W [${ws.join(",")}]`, async () => {
       const cpu = await filterGrad("cpu", [...xs], [...ws], 1, "valid", seed);

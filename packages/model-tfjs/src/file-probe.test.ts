@@ -31,13 +31,20 @@ const scaled = (ws: WeightSet, name: string, f: number): WeightSet => ws.map((t)
 async function writeMultiModel(tf: Tf, dir: string): Promise<string> {
   const a = tf.input({ shape: [3], name: "feat" });
   const ids = tf.input({ shape: [2], dtype: "int32", name: "ids" });
-  const emb = tf.layers.flatten({ name: "flat" }).apply(tf.layers.embedding({ inputDim: 5, outputDim: 2, name: "emb", embeddingsInitializer: tf.initializers.randomUniform({ minval: -1, maxval: 1, seed: 7 }) }).apply(ids)) as import("@tensorflow/tfjs").SymbolicTensor;
+  const emb = tf.layers
+    .flatten({ name: "flat" })
+    .apply(tf.layers.embedding({ inputDim: 5, outputDim: 2, name: "emb", embeddingsInitializer: tf.initializers.randomUniform({ minval: -1, maxval: 1, seed: 7 }) }).apply(ids)) as import("@tensorflow/tfjs").SymbolicTensor;
   const h = tf.layers.concatenate({ name: "cat" }).apply([a, emb]) as import("@tensorflow/tfjs").SymbolicTensor;
   const reg = tf.layers.dense({ units: 2, name: "reg", kernelInitializer: tf.initializers.glorotUniform({ seed: 8 }) }).apply(h) as import("@tensorflow/tfjs").SymbolicTensor;
   const cls = tf.layers.dense({ units: 3, activation: "softmax", name: "cls", kernelInitializer: tf.initializers.glorotUniform({ seed: 9 }) }).apply(h) as import("@tensorflow/tfjs").SymbolicTensor;
   const model = tf.model({ inputs: [a, ids], outputs: [reg, cls] });
   let art: import("@tensorflow/tfjs").io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (x) => { art = x; return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: "JSON" } }; }));
+  await model.save(
+    tf.io.withSaveHandler(async (x) => {
+      art = x;
+      return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: "JSON" } };
+    }),
+  );
   model.dispose();
   writeFileSync(join(dir, "weights.bin"), new Uint8Array(tf.io.CompositeArrayBuffer.join(art!.weightData as ArrayBuffer)));
   writeFileSync(join(dir, "model.json"), JSON.stringify({ modelTopology: art!.modelTopology, format: art!.format, weightsManifest: [{ paths: ["weights.bin"], weights: art!.weightSpecs }] }));
@@ -49,19 +56,28 @@ describe("loadTfjsModelProbe", () => {
   let graphPath: string;
   let layersPath: string;
   const open: TfjsFileModelProbe[] = [];
-  const load = async (...a: Parameters<typeof loadTfjsModelProbe>) => { const p = await loadTfjsModelProbe(...a); open.push(p); return p; };
+  const load = async (...a: Parameters<typeof loadTfjsModelProbe>) => {
+    const p = await loadTfjsModelProbe(...a);
+    open.push(p);
+    return p;
+  };
   beforeAll(async () => {
     tf = await getTf();
     graphPath = await writeGraphModel(tmp(), { seed: 3 });
     layersPath = await writeLayersModel(tf, tmp(), 4);
   });
-  afterAll(() => { for (const p of open) p.dispose(); });
+  afterAll(() => {
+    for (const p of open) p.dispose();
+  });
 
   it("a graph model: tagged float weights (kernels selected by default), input shape, every output", async () => {
     const p = await load(graphPath);
     expect(p.format).toBe("graph-model");
     expect(p.weights.map((t) => [t.name, t.role, t.shape])).toEqual([
-      [GRAPH_WEIGHTS.filter, "weight", [3, 3, 2, 4]], [GRAPH_WEIGHTS.convBias, "bias", [4]], [GRAPH_WEIGHTS.kernel, "weight", [64, 10]], [GRAPH_WEIGHTS.bias, "bias", [10]],
+      [GRAPH_WEIGHTS.filter, "weight", [3, 3, 2, 4]],
+      [GRAPH_WEIGHTS.convBias, "bias", [4]],
+      [GRAPH_WEIGHTS.kernel, "weight", [64, 10]],
+      [GRAPH_WEIGHTS.bias, "bias", [10]],
     ]);
     expect(p.weights.filter(defaultSelector).map((t) => t.name)).toEqual([GRAPH_WEIGHTS.filter, GRAPH_WEIGHTS.kernel]);
     expect(p.inputShape).toEqual([4, 4, 2]);
@@ -108,7 +124,10 @@ describe("loadTfjsModelProbe", () => {
     const path = await writeMultiModel(tf, tmp());
     const p = await load(path);
     expect(p.format).toBe("layers-model");
-    expect(p.layout.inputs.map((s) => [s.name, s.dtype, s.sampleShape])).toEqual([["feat", "float32", [3]], ["ids", "int32", [2]]]);
+    expect(p.layout.inputs.map((s) => [s.name, s.dtype, s.sampleShape])).toEqual([
+      ["feat", "float32", [3]],
+      ["ids", "int32", [2]],
+    ]);
     expect(p.inputShape).toEqual([5]);
     expect(p.weights.find((t) => t.name === "emb/embeddings")?.role).toBe("weight");
     // Two samples: [feat(3) | ids(2)] each; ids 2.7 → 2, −1 → 0, 4 → 4, 0.2 → 0.
@@ -118,7 +137,10 @@ describe("loadTfjsModelProbe", () => {
       { name: "feat", shape: [2, 3], data: Float32Array.of(0.1, -0.2, 0.3, 0.5, 0.25, -0.75) },
       { name: "ids", shape: [2, 2], data: Int32Array.of(2, 0, 4, 0) },
     ]);
-    expect(outs.map((o) => [o.name, o.shape])).toEqual([[direct[0]!.name, [2]], [direct[1]!.name, [3]]]);
+    expect(outs.map((o) => [o.name, o.shape])).toEqual([
+      [direct[0]!.name, [2]],
+      [direct[1]!.name, [3]],
+    ]);
     expect(outs[0]!.name).not.toBe(outs[1]!.name);
     expect(bits(outs)).toEqual(bits(direct));
   });
@@ -153,7 +175,10 @@ describe("loadTfjsModelProbe", () => {
     expect(p.calibrationSet!.count).toBe(3);
     expect([...p.calibrationSet!.inputs]).toEqual([...x]);
     const two = join(dir, "two.safetensors");
-    await saveSafetensors(two, [{ name: "a", shape: [3, 32], data: x }, { name: "b", shape: [3, 32], data: x }]);
+    await saveSafetensors(two, [
+      { name: "a", shape: [3, 32], data: x },
+      { name: "b", shape: [3, 32], data: x },
+    ]);
     await expect(loadTfjsModelProbe(graphPath, { data: two })).rejects.toMatchObject({ code: "QF_SHAPE_MISMATCH", message: expect.stringMatching(/no tensor for model input "x"/) });
     const flat = join(dir, "flat.safetensors");
     await saveSafetensors(flat, [{ name: "x", shape: [3, 32], data: x }]);

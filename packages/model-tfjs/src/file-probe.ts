@@ -41,7 +41,11 @@ export async function loadTfjsModelProbe(path: string, opts: TfjsFileProbeOption
   const id = opts.id ?? path;
   // Validate the files first (a FIFO, an outside shard, a malformed manifest fail fast with a typed error), then pay for tfjs.
   const m = await readTfjsModel(modelJsonPath(path));
-  if (m.format === "weights-manifest") throw new QuantforgeError(ErrorCodes.USAGE, `"${printable(path)}" is a bare weights manifest: it has weights but no topology, so it cannot be run. Pass it where weights go (quantize <manifest>, run --weights, sensitivity, compare --weights); model-output checks need a model.json.`);
+  if (m.format === "weights-manifest")
+    throw new QuantforgeError(
+      ErrorCodes.USAGE,
+      `"${printable(path)}" is a bare weights manifest: it has weights but no topology, so it cannot be run. Pass it where weights go (quantize <manifest>, run --weights, sensitivity, compare --weights); model-output checks need a model.json.`,
+    );
   const format = m.format;
   const tf = await getTf();
   const weights: WeightTensor[] = [];

@@ -61,9 +61,7 @@ export function forwardLogits(tf: Tf, spec: NetSpec, params: ParamTensors, x: Te
       hooks.onInput?.(i, h);
       if (hooks.stopAt === i) return h;
       const w = params.get(op.kernel)!;
-      let y = op.kind === "dense"
-        ? tf.matMul(h, w)
-        : tf.conv2d(h as Tensor4D, w as Tensor4D, [op.strides[0], op.strides[1]], op.padding);
+      let y = op.kind === "dense" ? tf.matMul(h, w) : tf.conv2d(h as Tensor4D, w as Tensor4D, [op.strides[0], op.strides[1]], op.padding);
       if (op.bias) y = tf.add(y, params.get(op.bias)!);
       const e = hooks.perturb?.(i);
       if (e) y = tf.add(y, e);

@@ -76,9 +76,16 @@ export function netSpecFromLayersModel(model: LayersModel): NetSpec {
         if (!kernel) throw new FormatError(`layer "${name}" has no kernel. Fix the model.`);
         const kshape = wl.weights.find((w) => w.originalName === kernel)!.shape as number[];
         ops.push({
-          kind: "conv2d", layer: name, kernel, bias: cfg.useBias === false ? undefined : weightName(wl, "bias"),
-          kernelSize: pairOf(cfg.kernelSize, `layer "${name}" kernelSize`), strides: pairOf(cfg.strides ?? 1, `layer "${name}" strides`),
-          padding: paddingOf(cfg.padding ?? "valid", name), inChannels: kshape[2]!, filters: cfg.filters as number, activation: act === "softmax" ? "linear" : act,
+          kind: "conv2d",
+          layer: name,
+          kernel,
+          bias: cfg.useBias === false ? undefined : weightName(wl, "bias"),
+          kernelSize: pairOf(cfg.kernelSize, `layer "${name}" kernelSize`),
+          strides: pairOf(cfg.strides ?? 1, `layer "${name}" strides`),
+          padding: paddingOf(cfg.padding ?? "valid", name),
+          inChannels: kshape[2]!,
+          filters: cfg.filters as number,
+          activation: act === "softmax" ? "linear" : act,
         });
         break;
       }
@@ -110,9 +117,7 @@ export function netSpecFromLayersModel(model: LayersModel): NetSpec {
   const resolved: NetOp[] = [];
   let shape: readonly number[] = inShape as number[];
   for (const op of ops) {
-    const o = op.kind === "reshape" && op.shape.includes(-1)
-      ? { ...op, shape: op.shape.map((d) => (d === -1 ? shape.reduce((a, b) => a * b, 1) / op.shape.filter((x) => x !== -1).reduce((a, b) => a * b, 1) : d)) }
-      : op;
+    const o = op.kind === "reshape" && op.shape.includes(-1) ? { ...op, shape: op.shape.map((d) => (d === -1 ? shape.reduce((a, b) => a * b, 1) / op.shape.filter((x) => x !== -1).reduce((a, b) => a * b, 1) : d)) } : op;
     resolved.push(o);
     shape = inferShapes(shape, [o])[1]!;
   }

@@ -113,7 +113,11 @@ describe("exact Hessian diagonal", () => {
     expect(compared).toBeGreaterThan(0.95 * total);
   });
 
-  for (const [label, build, shape] of [["conv", tinyConv, [6, 6, 1]], ["strided", tinyStrided, [7, 7, 1]], ["dense", tinyDense, [6]]] as const) {
+  for (const [label, build, shape] of [
+    ["conv", tinyConv, [6, 6, 1]],
+    ["strided", tinyStrided, [7, 7, 1]],
+    ["dense", tinyDense, [6]],
+  ] as const) {
     it(`the explicit backward pass equals tfjs autodiff through the replicated network (${label})`, async () => {
       const model = build(tf);
       const spec = netSpecFromLayersModel(model);

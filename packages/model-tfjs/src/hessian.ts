@@ -100,11 +100,13 @@ export async function exactHessianDiagonal(tf: Tf, spec: NetSpec, weights: Weigh
  */
 export function recordForward(tf: Tf, spec: NetSpec, params: ReadonlyMap<string, Tensor>, x: Tensor): { inputs: Map<number, Tensor>; logits: Tensor } {
   const inputs = new Map<number, Tensor>();
-  const logits = tf.tidy(() => forwardLogits(tf, spec, params, x, {
-    onOp: (i, input) => {
-      inputs.set(i, tf.keep(input.clone()));
-    },
-  }));
+  const logits = tf.tidy(() =>
+    forwardLogits(tf, spec, params, x, {
+      onOp: (i, input) => {
+        inputs.set(i, tf.keep(input.clone()));
+      },
+    }),
+  );
   return { inputs, logits };
 }
 
@@ -171,7 +173,12 @@ function convInputGrad(tf: Tf, op: ConvOp, D: Tensor4D, w: Tensor4D, inShape: re
   const OW = D.shape[2];
   const pt = padBefore(H, KH, 1, op.padding);
   const pl = padBefore(W, KW, 1, op.padding);
-  const padded = tf.pad(D, [[0, 0], [KH - 1 - pt, H - OH + pt], [KW - 1 - pl, W - OW + pl], [0, 0]]);
+  const padded = tf.pad(D, [
+    [0, 0],
+    [KH - 1 - pt, H - OH + pt],
+    [KW - 1 - pl, W - OW + pl],
+    [0, 0],
+  ]);
   const flipped = tf.transpose<Tensor4D>(tf.reverse(w, [0, 1]), [0, 1, 3, 2]);
   return tf.conv2d(padded, flipped, 1, "valid");
 }

@@ -8,7 +8,10 @@ import { getTf } from "./tf.js";
 import { randomDataset, tinyConvValid, tinyDense } from "./tiny.test-support.js";
 
 describe("maskedFineTune", () => {
-  for (const [label, build, shape] of [["dense", tinyDense, [6]], ["conv", tinyConvValid, [6, 6, 1]]] as const) {
+  for (const [label, build, shape] of [
+    ["dense", tinyDense, [6]],
+    ["conv", tinyConvValid, [6, 6, 1]],
+  ] as const) {
     it(`keeps pruned ${label} weights at exactly zero while the loss falls and survivors move`, async () => {
       const tf = await getTf();
       const ds = randomDataset(120, [...shape], 3, 5);

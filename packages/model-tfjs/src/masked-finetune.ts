@@ -34,17 +34,14 @@ export interface MaskedFineTuneOptions {
  * @returns the fine-tuned weights, same names, shapes and tags as `weights`.
  * @throws {ShapeMismatchError} if a mask position lies outside its tensor.
  */
-export async function maskedFineTune(
-  probe: { readonly spec: NetSpec; readonly calibrationSet?: Dataset },
-  weights: WeightSet,
-  survivors: ReadonlyMap<string, Uint32Array>,
-  opts: MaskedFineTuneOptions = {},
-): Promise<WeightSet> {
+export async function maskedFineTune(probe: { readonly spec: NetSpec; readonly calibrationSet?: Dataset }, weights: WeightSet, survivors: ReadonlyMap<string, Uint32Array>, opts: MaskedFineTuneOptions = {}): Promise<WeightSet> {
   const tf = await getTf();
   const spec = probe.spec;
   const data = opts.data ?? probe.calibrationSet;
   if (!data) throw new InvalidOptionsError("masked-finetune", "data", "is missing and the model has no calibration set");
-  const epochs = opts.epochs ?? 3, batchSize = opts.batchSize ?? 64, lr = opts.learningRate ?? 1e-4;
+  const epochs = opts.epochs ?? 3,
+    batchSize = opts.batchSize ?? 64,
+    lr = opts.learningRate ?? 1e-4;
   if (!Number.isInteger(epochs) || epochs < 0) throw new InvalidOptionsError("masked-finetune", "epochs", `must be a non-negative integer (got ${epochs})`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidOptionsError("masked-finetune", "batchSize", `must be a positive integer (got ${batchSize})`);
   if (!(lr > 0)) throw new InvalidOptionsError("masked-finetune", "learningRate", `must be positive (got ${lr})`);
@@ -78,7 +75,8 @@ export async function maskedFineTune(
     const per = shapeSize(spec.inputShape);
     const rng = new Rng(opts.seed ?? 1).fork("masked-finetune");
     const order = new Int32Array(data.count);
-    const xb = new Float32Array(batchSize * per), yb = new Int32Array(batchSize);
+    const xb = new Float32Array(batchSize * per),
+      yb = new Int32Array(batchSize);
     for (let epoch = 1; epoch <= epochs; epoch++) {
       for (let i = 0; i < order.length; i++) order[i] = i;
       rng.shuffle(order);
@@ -90,14 +88,21 @@ export async function maskedFineTune(
           xb.set(data.inputs.subarray(i * per, (i + 1) * per), k * per);
           yb[k] = data.labels[i]!;
         }
-        const loss = optimizer.minimize(() => tf.tidy(() => {
-          const x = tf.tensor(xb.subarray(0, b * per), [b, ...spec.inputShape]);
-          const y = tf.oneHot(tf.tensor1d(yb.subarray(0, b), "int32"), spec.classes);
-          return tf.losses.softmaxCrossEntropy<Tensor, Tensor>(y, forwardLogits(tf, spec, vars, x)) as never;
-        }), true, varList)!;
+        const loss = optimizer.minimize(
+          () =>
+            tf.tidy(() => {
+              const x = tf.tensor(xb.subarray(0, b * per), [b, ...spec.inputShape]);
+              const y = tf.oneHot(tf.tensor1d(yb.subarray(0, b), "int32"), spec.classes);
+              return tf.losses.softmaxCrossEntropy<Tensor, Tensor>(y, forwardLogits(tf, spec, vars, x)) as never;
+            }),
+          true,
+          varList,
+        )!;
         // Hold pruned weights at exactly zero (Adam's momentum would otherwise revive them).
         // tf.where, not a multiply: 0 · (−w) would leave −0.
-        tf.tidy(() => { for (const [n, m] of masks) vars.get(n)!.assign(tf.where(m, vars.get(n)!, tf.zerosLike(vars.get(n)!))); });
+        tf.tidy(() => {
+          for (const [n, m] of masks) vars.get(n)!.assign(tf.where(m, vars.get(n)!, tf.zerosLike(vars.get(n)!)));
+        });
         lossSum += (await loss.data())[0]! * b;
         loss.dispose();
       }

@@ -88,10 +88,12 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
  */
 export async function saveLayersModel(tf: Tf, model: LayersModel, dir: string, weights?: WeightSet): Promise<void> {
   let artifacts: io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (a) => {
-    artifacts = a;
-    return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: "JSON" } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: "JSON" } };
+    }),
+  );
   const a = artifacts!;
   let data = new Uint8Array(tf.io.CompositeArrayBuffer.join(a.weightData));
   const specs = a.weightSpecs ?? [];
@@ -150,8 +152,12 @@ export function writeMoments(dir: string, header: Omit<MomentsManifest, "format"
     o += t.data.length;
   }
   const manifest: MomentsManifest = {
-    format: "quantforge-adam-second-moments", version: 1, biasCorrected: true, ...header,
-    weights: moments.map((t) => ({ name: t.name, shape: [...t.shape], dtype: "float32" as const })), paths: [MOMENTS_BIN],
+    format: "quantforge-adam-second-moments",
+    version: 1,
+    biasCorrected: true,
+    ...header,
+    weights: moments.map((t) => ({ name: t.name, shape: [...t.shape], dtype: "float32" as const })),
+    paths: [MOMENTS_BIN],
   };
   writeFileAtomic(join(dir, MOMENTS_BIN), new Uint8Array(data.buffer));
   writeFileAtomic(join(dir, MOMENTS_JSON), `${JSON.stringify(manifest, null, 1)}\n`);

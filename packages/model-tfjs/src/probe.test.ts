@@ -50,7 +50,10 @@ describe("TfjsModelProbe", () => {
     expect(p.optimizer).toBeUndefined();
   });
 
-  for (const [label, build, shape] of [["dense", tinyDense, [6]], ["conv", tinyConv, [6, 6, 1]]] as const) {
+  for (const [label, build, shape] of [
+    ["dense", tinyDense, [6]],
+    ["conv", tinyConv, [6, 6, 1]],
+  ] as const) {
     it(`predict reproduces tfjs's own model.predict (${label}) in batches`, async () => {
       const model = build(tf);
       const ds = randomDataset(1203, [...shape], 3, 4);
@@ -119,11 +122,12 @@ describe("TfjsModelProbe", () => {
     const k = p.weights.find((t) => t.name === "conv2d_2/kernel")!.data;
     const b = p.weights.find((t) => t.name === "conv2d_2/bias")!.data;
     const after = ref64Forward(p.spec, params64(model), ds.inputs, ds.labels, 1).inputs.get(4)!; // flatten output
-    for (let pos = 0; pos < 4; pos++) for (let co = 0; co < 4; co++) {
-      let s = b[co]!;
-      for (let j = 0; j < 12; j++) s += m.data[pos * 12 + j]! * k[j * 4 + co]!;
-      expect(s).toBeCloseTo(after[0]![pos * 4 + co]!, 5);
-    }
+    for (let pos = 0; pos < 4; pos++)
+      for (let co = 0; co < 4; co++) {
+        let s = b[co]!;
+        for (let j = 0; j < 12; j++) s += m.data[pos * 12 + j]! * k[j * 4 + co]!;
+        expect(s).toBeCloseTo(after[0]![pos * 4 + co]!, 5);
+      }
   });
 
   it("saves and loads model.json + weights.bin bit-exactly, also with replaced weights", async () => {
@@ -218,12 +222,14 @@ describe("TfjsModelProbe", () => {
       const m2 = tf.sequential();
       m2.add(tf.layers.dense({ inputShape: [4], units: 3, name: "d" }));
       m2.add(tf.layers.batchNormalization({ name: "bn" }));
-      await m2.save(tf.io.withSaveHandler(async (a) => {
-        const w = new Uint8Array(tf.io.CompositeArrayBuffer.join(a.weightData as ArrayBuffer));
-        writeFileSync(join(dir, "weights.bin"), w);
-        writeFileSync(join(dir, "model.json"), JSON.stringify({ modelTopology: a.modelTopology, weightsManifest: [{ paths: ["weights.bin"], weights: a.weightSpecs }] }));
-        return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: "JSON" } };
-      }));
+      await m2.save(
+        tf.io.withSaveHandler(async (a) => {
+          const w = new Uint8Array(tf.io.CompositeArrayBuffer.join(a.weightData as ArrayBuffer));
+          writeFileSync(join(dir, "weights.bin"), w);
+          writeFileSync(join(dir, "model.json"), JSON.stringify({ modelTopology: a.modelTopology, weightsManifest: [{ paths: ["weights.bin"], weights: a.weightSpecs }] }));
+          return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: "JSON" } };
+        }),
+      );
       const model = await layersModelFromArtifacts(tf, await readTfjsArtifacts(join(dir, "model.json")), dir);
       await expect(createProbe(model, { id: "x", data: { train: ds, test: ds } })).rejects.toMatchObject({ code: "QF_FORMAT", message: expect.stringMatching(/"bn" is a BatchNormalization/) });
     });
@@ -231,7 +237,10 @@ describe("TfjsModelProbe", () => {
 
   it("Adam moments files round-trip and are validated", async () => {
     const dir = tmp();
-    const m = [{ name: "a/kernel", shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, 6]) }, { name: "a/bias", shape: [3], data: Float32Array.from([7, 8, 9]) }];
+    const m = [
+      { name: "a/kernel", shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, 6]) },
+      { name: "a/bias", shape: [3], data: Float32Array.from([7, 8, 9]) },
+    ];
     writeMoments(dir, { optimizer: { name: "adam", learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }, iterations: 5 }, m);
     const r = await readMoments(dir);
     expect(r.manifest.iterations).toBe(5);

@@ -1,10 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { LayersModel } from "@tensorflow/tfjs";
-import {
-  FormatError, InvalidOptionsError, IoError, Rng, ShapeMismatchError, shapeSize,
-  type Dataset, type LayerInfo, type LayerInputMatrix, type ModelProbe, type WeightSet, type WeightTensor,
-} from "@quantforge/core";
+import { FormatError, InvalidOptionsError, IoError, Rng, ShapeMismatchError, shapeSize, type Dataset, type LayerInfo, type LayerInputMatrix, type ModelProbe, type WeightSet, type WeightTensor } from "@quantforge/core";
 import { EMBEDDED_MNIST_SEED, hasImages, loadDataSource, selectSamples, type DatasetSplit, type InputRanges } from "@quantforge/datasets";
 import { forwardLogits, paramTensors, predictProbabilities } from "./forward.js";
 import { netSpecFromLayersModel } from "./from-layers.js";
@@ -80,7 +77,14 @@ function weightSetOf(model: LayersModel, spec: NetSpec): WeightTensor[] {
 
 async function layerInputMatrix(tf: Tf, spec: NetSpec, weights: WeightSet, layer: string, samples: number, ds: Dataset): Promise<LayerInputMatrix> {
   const found = paramOps(spec).find(({ op }) => op.layer === layer);
-  if (!found) throw new InvalidOptionsError("layerInputs", "layer", `"${layer}" is not a dense or conv layer of the model (layers: ${paramOps(spec).map(({ op }) => op.layer).join(", ")})`);
+  if (!found)
+    throw new InvalidOptionsError(
+      "layerInputs",
+      "layer",
+      `"${layer}" is not a dense or conv layer of the model (layers: ${paramOps(spec)
+        .map(({ op }) => op.layer)
+        .join(", ")})`,
+    );
   if (!Number.isInteger(samples) || samples < 1 || samples > ds.count) throw new InvalidOptionsError("layerInputs", "samples", `must be an integer in [1, ${ds.count}] (got ${samples})`);
   const { op, index } = found;
   const inShape = spec.shapes[index]!;
@@ -169,7 +173,10 @@ export async function createProbe(model: LayersModel, o: CreateProbeOptions): Pr
   await getTf();
   const spec = netSpecFromLayersModel(model);
   const per = shapeSize(spec.inputShape);
-  for (const [k, ds] of [["train", o.data.train], ["test", o.data.test]] as const) {
+  for (const [k, ds] of [
+    ["train", o.data.train],
+    ["test", o.data.test],
+  ] as const) {
     if (shapeSize(ds.sampleShape) !== per) throw new ShapeMismatchError(`the ${k} data has samples of shape [${ds.sampleShape.join(", ")}] but model "${o.id}" takes [${spec.inputShape.join(", ")}]. Use matching data.`);
     if (ds.classes > spec.classes) throw new ShapeMismatchError(`the ${k} data has ${ds.classes} classes but model "${o.id}" outputs ${spec.classes}. Use matching data.`);
   }
@@ -184,7 +191,12 @@ export async function createProbe(model: LayersModel, o: CreateProbeOptions): Pr
     });
   }
   return buildProbe({
-    id: o.id, model, spec, weights, testSet: o.data.test, calibrationSet: o.data.train,
+    id: o.id,
+    model,
+    spec,
+    weights,
+    testSet: o.data.test,
+    calibrationSet: o.data.train,
     ...(moments ? { optimizer: { secondMoments: async () => moments } } : {}),
     ...(o.training ? { training: o.training } : {}),
   });
@@ -297,7 +309,9 @@ export async function loadModel(idOrPath: string, opts: LoadModelOptions = {}): 
     throw new InvalidOptionsError("model-tfjs", "data", `"${opts.data}" (MNIST digits) only goes with MNIST layers models, which "${idOrPath}" is not. Give a .safetensors file of model inputs`);
   }
   return loadTfjsModelProbe(path, {
-    id, ...(opts.data !== undefined ? { data: opts.data } : {}), ...(opts.inputShapes ? { inputShapes: opts.inputShapes } : {}),
+    id,
+    ...(opts.data !== undefined ? { data: opts.data } : {}),
+    ...(opts.inputShapes ? { inputShapes: opts.inputShapes } : {}),
     ...(opts.inputRanges ? { inputRanges: opts.inputRanges } : {}),
   });
 }

@@ -58,16 +58,19 @@ export function ref64Forward(spec: NetSpec, params: Params64, x: Float32Array, l
         const K = params.get(op.kernel)!;
         const b = op.bias ? params.get(op.bias)! : undefined;
         const y = new Float64Array(OH * OW * Co);
-        for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) for (let co = 0; co < Co; co++) {
-          let s = b ? b[co]! : 0;
-          for (let i2 = 0; i2 < KH; i2++) for (let j2 = 0; j2 < KW; j2++) {
-            const ih = oh * SH + i2 - PT;
-            const iw = ow * SW + j2 - PL;
-            if (ih < 0 || ih >= H || iw < 0 || iw >= Wd) continue;
-            for (let ci = 0; ci < Ci; ci++) s += h[(ih * Wd + iw) * Ci + ci]! * K[((i2 * KW + j2) * Ci + ci) * Co + co]!;
-          }
-          y[(oh * OW + ow) * Co + co] = s;
-        }
+        for (let oh = 0; oh < OH; oh++)
+          for (let ow = 0; ow < OW; ow++)
+            for (let co = 0; co < Co; co++) {
+              let s = b ? b[co]! : 0;
+              for (let i2 = 0; i2 < KH; i2++)
+                for (let j2 = 0; j2 < KW; j2++) {
+                  const ih = oh * SH + i2 - PT;
+                  const iw = ow * SW + j2 - PL;
+                  if (ih < 0 || ih >= H || iw < 0 || iw >= Wd) continue;
+                  for (let ci = 0; ci < Ci; ci++) s += h[(ih * Wd + iw) * Ci + ci]! * K[((i2 * KW + j2) * Ci + ci) * Co + co]!;
+                }
+              y[(oh * OW + ow) * Co + co] = s;
+            }
         h = act(y, op.activation, pat);
       } else if (op.kind === "maxPool") {
         const [H, Wd, Ch] = inShape as [number, number, number];
@@ -77,19 +80,25 @@ export function ref64Forward(spec: NetSpec, params: Params64, x: Float32Array, l
         const PT = padBefore(H, PH, SH, op.padding);
         const PL = padBefore(Wd, PW, SW, op.padding);
         const y = new Float64Array(OH * OW * Ch);
-        for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) for (let c = 0; c < Ch; c++) {
-          let best = -Infinity;
-          let arg = -1;
-          for (let i2 = 0; i2 < PH; i2++) for (let j2 = 0; j2 < PW; j2++) {
-            const ih = oh * SH + i2 - PT;
-            const iw = ow * SW + j2 - PL;
-            if (ih < 0 || ih >= H || iw < 0 || iw >= Wd) continue;
-            const v = h[(ih * Wd + iw) * Ch + c]!;
-            if (v > best) { best = v; arg = i2 * PW + j2; }
-          }
-          y[(oh * OW + ow) * Ch + c] = best;
-          pat.push(arg);
-        }
+        for (let oh = 0; oh < OH; oh++)
+          for (let ow = 0; ow < OW; ow++)
+            for (let c = 0; c < Ch; c++) {
+              let best = -Infinity;
+              let arg = -1;
+              for (let i2 = 0; i2 < PH; i2++)
+                for (let j2 = 0; j2 < PW; j2++) {
+                  const ih = oh * SH + i2 - PT;
+                  const iw = ow * SW + j2 - PL;
+                  if (ih < 0 || ih >= H || iw < 0 || iw >= Wd) continue;
+                  const v = h[(ih * Wd + iw) * Ch + c]!;
+                  if (v > best) {
+                    best = v;
+                    arg = i2 * PW + j2;
+                  }
+                }
+              y[(oh * OW + ow) * Ch + c] = best;
+              pat.push(arg);
+            }
         h = y;
       } else if (op.kind === "activation") {
         h = act(h, op.activation, pat);

@@ -36,9 +36,7 @@ export interface RunnableTfjsParts {
  */
 export function runnableTfjsProbe(p: RunnableTfjsParts): TfjsFileModelProbe {
   const { tf, model, format, id, weights, layout } = p;
-  const swapper: WeightSwapper = format === "graph-model"
-    ? graphModelSwapper(tf, model as GraphModel, id, weights)
-    : layersModelSwapper(tf, model as LayersModel, id, weights);
+  const swapper: WeightSwapper = format === "graph-model" ? graphModelSwapper(tf, model as GraphModel, id, weights) : layersModelSwapper(tf, model as LayersModel, id, weights);
   const batch = p.batchSize ?? 256;
   const runtime = tf as unknown as TfjsRuntime;
   let queue: Promise<unknown> = Promise.resolve();
@@ -52,7 +50,11 @@ export function runnableTfjsProbe(p: RunnableTfjsParts): TfjsFileModelProbe {
     return run;
   };
   return {
-    id, weights, format, layout, inputShape: layout.sampleShape,
+    id,
+    weights,
+    format,
+    layout,
+    inputShape: layout.sampleShape,
     ...(p.calibrationSet ? { calibrationSet: p.calibrationSet } : {}),
     forward: {
       predictOutputs,

@@ -7,7 +7,16 @@ import { lcg } from "./ref64.test-support.js";
 /** A dense chain 6 → 5 ReLU → 4 ReLU → 3 softmax with seeded weights and non-zero biases. */
 export function tinyDense(tf: Tf): LayersModel {
   const m = tf.sequential();
-  m.add(tf.layers.dense({ inputShape: [6], units: 5, activation: "relu", name: "dense_1", kernelInitializer: tf.initializers.glorotUniform({ seed: 11 }), biasInitializer: tf.initializers.randomUniform({ minval: -0.2, maxval: 0.3, seed: 12 }) }));
+  m.add(
+    tf.layers.dense({
+      inputShape: [6],
+      units: 5,
+      activation: "relu",
+      name: "dense_1",
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 11 }),
+      biasInitializer: tf.initializers.randomUniform({ minval: -0.2, maxval: 0.3, seed: 12 }),
+    }),
+  );
   m.add(tf.layers.dense({ units: 4, activation: "relu", name: "dense_2", kernelInitializer: tf.initializers.glorotUniform({ seed: 13 }), biasInitializer: tf.initializers.randomUniform({ minval: -0.2, maxval: 0.3, seed: 14 }) }));
   m.add(tf.layers.dense({ units: 3, activation: "softmax", name: "dense_3", kernelInitializer: tf.initializers.glorotUniform({ seed: 15 }), biasInitializer: tf.initializers.randomUniform({ minval: -0.2, maxval: 0.2, seed: 16 }) }));
   return m;
@@ -19,9 +28,29 @@ export function tinyDense(tf: Tf): LayersModel {
  */
 export function tinyConv(tf: Tf): LayersModel {
   const m = tf.sequential();
-  m.add(tf.layers.conv2d({ inputShape: [6, 6, 1], filters: 3, kernelSize: 3, padding: "same", activation: "relu", name: "conv2d_1", kernelInitializer: tf.initializers.glorotUniform({ seed: 21 }), biasInitializer: tf.initializers.randomUniform({ minval: -0.1, maxval: 0.2, seed: 22 }) }));
+  m.add(
+    tf.layers.conv2d({
+      inputShape: [6, 6, 1],
+      filters: 3,
+      kernelSize: 3,
+      padding: "same",
+      activation: "relu",
+      name: "conv2d_1",
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 21 }),
+      biasInitializer: tf.initializers.randomUniform({ minval: -0.1, maxval: 0.2, seed: 22 }),
+    }),
+  );
   m.add(tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: "pool_1" }));
-  m.add(tf.layers.conv2d({ filters: 4, kernelSize: 2, padding: "valid", name: "conv2d_2", kernelInitializer: tf.initializers.glorotUniform({ seed: 23 }), biasInitializer: tf.initializers.randomUniform({ minval: -0.1, maxval: 0.1, seed: 24 }) }));
+  m.add(
+    tf.layers.conv2d({
+      filters: 4,
+      kernelSize: 2,
+      padding: "valid",
+      name: "conv2d_2",
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 23 }),
+      biasInitializer: tf.initializers.randomUniform({ minval: -0.1, maxval: 0.1, seed: 24 }),
+    }),
+  );
   m.add(tf.layers.flatten({ name: "flatten" }));
   m.add(tf.layers.dense({ units: 3, activation: "softmax", name: "dense_1", kernelInitializer: tf.initializers.glorotUniform({ seed: 25 }), biasInitializer: tf.initializers.randomUniform({ minval: -0.1, maxval: 0.1, seed: 26 }) }));
   return m;
@@ -54,7 +83,19 @@ export function tinyConvValid(tf: Tf): LayersModel {
  */
 export function tinyStrided(tf: Tf): LayersModel {
   const m = tf.sequential();
-  m.add(tf.layers.conv2d({ inputShape: [7, 7, 1], filters: 3, kernelSize: 3, strides: 2, padding: "same", activation: "relu", name: "conv2d_1", kernelInitializer: tf.initializers.glorotUniform({ seed: 41 }), biasInitializer: tf.initializers.randomUniform({ minval: -0.1, maxval: 0.2, seed: 42 }) }));
+  m.add(
+    tf.layers.conv2d({
+      inputShape: [7, 7, 1],
+      filters: 3,
+      kernelSize: 3,
+      strides: 2,
+      padding: "same",
+      activation: "relu",
+      name: "conv2d_1",
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 41 }),
+      biasInitializer: tf.initializers.randomUniform({ minval: -0.1, maxval: 0.2, seed: 42 }),
+    }),
+  );
   m.add(tf.layers.maxPooling2d({ poolSize: 2, strides: 1, name: "pool_1" }));
   m.add(tf.layers.conv2d({ filters: 2, kernelSize: 2, strides: 2, padding: "valid", name: "conv2d_2", kernelInitializer: tf.initializers.glorotUniform({ seed: 43 }) }));
   m.add(tf.layers.flatten({ name: "flatten" }));

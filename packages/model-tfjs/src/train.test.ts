@@ -21,13 +21,20 @@ describe("reference models", () => {
     const m = buildReferenceModel(tf, "mnist-lenet5", 1);
     expect(m.countParams()).toBe(431_080);
     expect(layerInfos(netSpecFromLayersModel(m)).map((l) => [l.name, l.kind, l.fanIn, l.fanOut])).toEqual([
-      ["conv2d_1", "conv2d", 25, 20], ["conv2d_2", "conv2d", 500, 50], ["dense_1", "dense", 800, 500], ["dense_2", "dense", 500, 10],
+      ["conv2d_1", "conv2d", 25, 20],
+      ["conv2d_2", "conv2d", 500, 50],
+      ["dense_1", "dense", 800, 500],
+      ["dense_2", "dense", 500, 10],
     ]);
   });
   it("mnist-mlp is LeNet-300-100 (266,610 parameters)", () => {
     const m = buildReferenceModel(tf, "mnist-mlp", 1);
     expect(m.countParams()).toBe(266_610);
-    expect(layerInfos(netSpecFromLayersModel(m)).map((l) => [l.fanIn, l.fanOut])).toEqual([[784, 300], [300, 100], [100, 10]]);
+    expect(layerInfos(netSpecFromLayersModel(m)).map((l) => [l.fanIn, l.fanOut])).toEqual([
+      [784, 300],
+      [300, 100],
+      [100, 10],
+    ]);
   });
   it("initialisation is seeded", async () => {
     const a = await buildReferenceModel(tf, "mnist-mlp", 3).getWeights()[0]!.data();

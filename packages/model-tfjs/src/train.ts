@@ -170,11 +170,12 @@ async function adamTrain(tf: Tf, spec: NetSpec, vars: ReadonlyMap<string, Variab
         else xb.set(src, k * per);
         yb[k] = train.labels[i]!;
       }
-      const f = () => tf.tidy(() => {
-        const x = tf.tensor(xb.subarray(0, b * per), [b, ...spec.inputShape]);
-        const y = tf.oneHot(tf.tensor1d(yb.subarray(0, b), "int32"), spec.classes);
-        return tf.losses.softmaxCrossEntropy<Tensor, Tensor>(y, forwardLogits(tf, spec, vars, x)) as never;
-      });
+      const f = () =>
+        tf.tidy(() => {
+          const x = tf.tensor(xb.subarray(0, b * per), [b, ...spec.inputShape]);
+          const y = tf.oneHot(tf.tensor1d(yb.subarray(0, b), "int32"), spec.classes);
+          return tf.losses.softmaxCrossEntropy<Tensor, Tensor>(y, forwardLogits(tf, spec, vars, x)) as never;
+        });
       let loss: Tensor;
       if (!o.masks) {
         loss = optimizer.minimize(f, true, varList)!;
@@ -204,7 +205,13 @@ async function adamTrain(tf: Tf, spec: NetSpec, vars: ReadonlyMap<string, Variab
  * cross-entropy of its logits. Batches follow a seeded permutation per epoch (core `Rng`),
  * never `Math.random`, so a run is reproducible. Returns the model, Adam's v̂ and the curve.
  */
-export async function trainLayersModel(tf: Tf, id: string, model: LayersModel, data: DatasetSplit, o: Required<Pick<TrainOptions, "epochs" | "seed" | "batchSize" | "learningRate">> & Pick<TrainOptions, "onEpoch" | "shift"> & { source: string; splitSeed?: number }): Promise<TrainedModel> {
+export async function trainLayersModel(
+  tf: Tf,
+  id: string,
+  model: LayersModel,
+  data: DatasetSplit,
+  o: Required<Pick<TrainOptions, "epochs" | "seed" | "batchSize" | "learningRate">> & Pick<TrainOptions, "onEpoch" | "shift"> & { source: string; splitSeed?: number },
+): Promise<TrainedModel> {
   const spec = netSpecFromLayersModel(model);
   const { train, test } = data;
   const shift = validateLoop(spec, o, train, "train");
@@ -212,7 +219,9 @@ export async function trainLayersModel(tf: Tf, id: string, model: LayersModel, d
   const curve: EpochRecord[] = [];
   const optimizer = await adamTrain(tf, spec, vars, train, { ...o, shift }, async (epoch, loss, seconds) => {
     const rec: EpochRecord = {
-      epoch, loss, seconds,
+      epoch,
+      loss,
+      seconds,
       trainAccuracy: await accuracyWith(tf, spec, vars, train),
       testAccuracy: await accuracyWith(tf, spec, vars, test),
     };
@@ -238,12 +247,19 @@ export async function trainLayersModel(tf: Tf, id: string, model: LayersModel, d
   }
   optimizer.dispose();
   const record: TrainingRecord = {
-    id, seed: o.seed, epochs: o.epochs, batchSize: o.batchSize, learningRate: o.learningRate, shift,
+    id,
+    seed: o.seed,
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    learningRate: o.learningRate,
+    shift,
     optimizer: { name: "adam", beta1: BETA1, beta2: BETA2, epsilon: EPSILON, iterations },
     data: { source: o.source, ...(o.splitSeed !== undefined ? { splitSeed: o.splitSeed } : {}), trainCount: train.count, testCount: test.count },
-    backend: tf.getBackend(), tfjsVersion: tf.version.tfjs,
+    backend: tf.getBackend(),
+    tfjsVersion: tf.version.tfjs,
     parameters: model.countParams(),
-    curve, finalTestAccuracy: curve[curve.length - 1]!.testAccuracy,
+    curve,
+    finalTestAccuracy: curve[curve.length - 1]!.testAccuracy,
   };
   return { id, model, spec, moments, record };
 }
@@ -260,8 +276,12 @@ export async function trainModel(id: string, opts: TrainOptions = {}): Promise<T
   const src = opts.data ?? "embedded";
   const data = typeof src === "string" ? loadDataSource(src, { seed: opts.dataSeed }) : src;
   return trainLayersModel(tf, id, model, data, {
-    epochs: opts.epochs ?? defaults.epochs, seed, batchSize: opts.batchSize ?? defaults.batchSize,
-    learningRate: opts.learningRate ?? defaults.learningRate, shift: opts.shift ?? defaults.shift, onEpoch: opts.onEpoch,
+    epochs: opts.epochs ?? defaults.epochs,
+    seed,
+    batchSize: opts.batchSize ?? defaults.batchSize,
+    learningRate: opts.learningRate ?? defaults.learningRate,
+    shift: opts.shift ?? defaults.shift,
+    onEpoch: opts.onEpoch,
     source: typeof src === "string" ? src : "custom",
     ...(src === "embedded" ? { splitSeed: opts.dataSeed ?? EMBEDDED_MNIST_SEED } : {}),
   });
@@ -289,4 +309,3 @@ export async function trainAndSave(id: string, out: string, opts: TrainOptions =
   t.model.dispose();
   return t.record;
 }
-

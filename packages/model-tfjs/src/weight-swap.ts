@@ -18,7 +18,8 @@ export interface WeightSwapper {
 function sameValues(a: Float32Array, b: Float32Array): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;
-  const x = new Int32Array(a.buffer, a.byteOffset, a.length), y = new Int32Array(b.buffer, b.byteOffset, b.length);
+  const x = new Int32Array(a.buffer, a.byteOffset, a.length),
+    y = new Int32Array(b.buffer, b.byteOffset, b.length);
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
   return true;
 }
@@ -37,7 +38,10 @@ function changes(model: string, original: WeightSet, current: Map<string, Float3
   for (const o of original) {
     const want = given.get(o.name)?.data ?? o.data;
     const have = current.get(o.name)!;
-    if (sameValues(have, want)) { current.set(o.name, want); continue; }
+    if (sameValues(have, want)) {
+      current.set(o.name, want);
+      continue;
+    }
     current.set(o.name, want);
     out.push({ ...o, data: want });
   }
@@ -45,7 +49,9 @@ function changes(model: string, original: WeightSet, current: Map<string, Float3
 }
 
 type TensorsMap = Record<string, Tensor[]>;
-interface Executor { weightMap: TensorsMap }
+interface Executor {
+  weightMap: TensorsMap;
+}
 
 /**
  * A swapper for a GraphModel: changed weights are new tensors put into the executor's weight map
@@ -81,7 +87,10 @@ export function graphModelSwapper(tf: Tf, model: GraphModel, name: string, origi
   };
 }
 
-interface LayerVariableLike { readonly originalName: string; write(v: Tensor): unknown }
+interface LayerVariableLike {
+  readonly originalName: string;
+  write(v: Tensor): unknown;
+}
 
 /**
  * A swapper for a LayersModel: each changed weight is written into its variable (`LayerVariable
@@ -99,7 +108,11 @@ export function layersModelSwapper(tf: Tf, model: LayersModel, name: string, ori
     apply(weights) {
       for (const t of changes(name, original, current, weights)) {
         const x = tf.tensor(t.data, [...t.shape], "float32");
-        try { vars.get(t.name)!.write(x); } finally { x.dispose(); }
+        try {
+          vars.get(t.name)!.write(x);
+        } finally {
+          x.dispose();
+        }
       }
     },
   };

@@ -22,7 +22,7 @@ type Tf = Awaited<ReturnType<typeof getTf>>;
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 /** Most weights ≈ 1e-4 (random sign and size), a handful near ±0.5. */
@@ -32,7 +32,10 @@ function sparseOutliers(n: number, r: () => number, outliers: number): Float32Ar
   return a;
 }
 
-interface Built { readonly name: string; readonly probe: ModelProbe }
+interface Built {
+  readonly name: string;
+  readonly probe: ModelProbe;
+}
 
 /** A tfjs functional model as a ModelProbe: weights by variable name, every output by name. */
 function probeOf(tf: Tf, name: string, model: import("@tensorflow/tfjs").LayersModel, inputShape: number[], setup: (w: WeightTensor, r: () => number) => Float32Array): Built {
@@ -41,7 +44,8 @@ function probeOf(tf: Tf, name: string, model: import("@tensorflow/tfjs").LayersM
     const shape = v.shape as number[];
     const isKernel = /kernel/.test(v.name);
     // Seeded Glorot-uniform kernels and small biases (tfjs initializers use Math.random).
-    const fanOut = shape[shape.length - 1]!, fanIn = shape.reduce((a, b) => a * b, 1) / fanOut;
+    const fanOut = shape[shape.length - 1]!,
+      fanIn = shape.reduce((a, b) => a * b, 1) / fanOut;
     const lim = Math.sqrt(6 / (fanIn + fanOut));
     const init = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (isKernel ? (2 * r() - 1) * lim : (2 * r() - 1) * 0.05));
     const w: WeightTensor = { name: v.name, shape, data: init, role: isKernel ? "weight" : "bias" };
@@ -72,11 +76,13 @@ function build(tf: Tf): Built[] {
     const cls = tf.layers.dense({ units: 10, activation: "softmax", name: "classes" }).apply(gp) as import("@tensorflow/tfjs").SymbolicTensor;
     const reg = tf.layers.dense({ units: 4, name: "box" }).apply(gp) as import("@tensorflow/tfjs").SymbolicTensor;
     const m = tf.model({ inputs: x, outputs: [cls, reg] });
-    out.push(probeOf(tf, "sparse-1x1-two-heads", m, [8, 8, 8], (w, r) => {
-      if (w.name.includes("pw_sparse") && w.role === "weight") return sparseOutliers(w.data.length, r, 6);
-      if (w.name.includes("pw_after") && w.role === "weight") return w.data.map((v) => v / 3e-3);
-      return w.data;
-    }));
+    out.push(
+      probeOf(tf, "sparse-1x1-two-heads", m, [8, 8, 8], (w, r) => {
+        if (w.name.includes("pw_sparse") && w.role === "weight") return sparseOutliers(w.data.length, r, 6);
+        if (w.name.includes("pw_after") && w.role === "weight") return w.data.map((v) => v / 3e-3);
+        return w.data;
+      }),
+    );
   }
   // 2. MLP whose middle dense layer is sparse/outlier-heavy, next layer rescaled.
   {
@@ -85,11 +91,13 @@ function build(tf: Tf): Built[] {
     const d2 = tf.layers.dense({ units: 64, name: "d2_sparse" }).apply(d1) as import("@tensorflow/tfjs").SymbolicTensor;
     const d3 = tf.layers.dense({ units: 10, name: "logits" }).apply(d2) as import("@tensorflow/tfjs").SymbolicTensor;
     const m = tf.model({ inputs: x, outputs: d3 });
-    out.push(probeOf(tf, "mlp-sparse-dense", m, [32], (w, r) => {
-      if (w.name.includes("d2_sparse") && w.role === "weight") return sparseOutliers(w.data.length, r, 8);
-      if (w.name.includes("logits") && w.role === "weight") return w.data.map((v) => v / 3e-3);
-      return w.data;
-    }));
+    out.push(
+      probeOf(tf, "mlp-sparse-dense", m, [32], (w, r) => {
+        if (w.name.includes("d2_sparse") && w.role === "weight") return sparseOutliers(w.data.length, r, 8);
+        if (w.name.includes("logits") && w.role === "weight") return w.data.map((v) => v / 3e-3);
+        return w.data;
+      }),
+    );
   }
   // 3. Conv net with per-output-channel scales spread over three decades (BN folded) and a 1×1 sparse conv.
   {
@@ -99,15 +107,18 @@ function build(tf: Tf): Built[] {
     const f = tf.layers.flatten().apply(pw) as import("@tensorflow/tfjs").SymbolicTensor;
     const y = tf.layers.dense({ units: 8, name: "out" }).apply(f) as import("@tensorflow/tfjs").SymbolicTensor;
     const m = tf.model({ inputs: x, outputs: y });
-    out.push(probeOf(tf, "bn-folded-conv", m, [6, 6, 4], (w, r) => {
-      if (w.name.includes("c1_scaled") && w.role === "weight") {
-        const C = w.shape[3]!, scale = Array.from({ length: C }, (_, c) => 10 ** (-3 * c / (C - 1)));
-        return w.data.map((v, i) => v * scale[i % C]!);
-      }
-      if (w.name.includes("pw_sparse") && w.role === "weight") return sparseOutliers(w.data.length, r, 5).map((v, i) => v * 10 ** (3 * (Math.floor(i / 24) % 24) / 23));
-      if (w.name.includes("out") && w.role === "weight") return w.data.map((v) => v * 30);
-      return w.data;
-    }));
+    out.push(
+      probeOf(tf, "bn-folded-conv", m, [6, 6, 4], (w, r) => {
+        if (w.name.includes("c1_scaled") && w.role === "weight") {
+          const C = w.shape[3]!,
+            scale = Array.from({ length: C }, (_, c) => 10 ** ((-3 * c) / (C - 1)));
+          return w.data.map((v, i) => v * scale[i % C]!);
+        }
+        if (w.name.includes("pw_sparse") && w.role === "weight") return sparseOutliers(w.data.length, r, 5).map((v, i) => v * 10 ** ((3 * (Math.floor(i / 24) % 24)) / 23));
+        if (w.name.includes("out") && w.role === "weight") return w.data.map((v) => v * 30);
+        return w.data;
+      }),
+    );
   }
   // 4. conv 3×3 → 1×1 conv whose weights are ≈ 1e-4 except 6 values near ±0.5, all in 2 of its 32
   //    output channels → batch norm (not folded; not quantized) normalising every channel → relu →
@@ -123,7 +134,15 @@ function build(tf: Tf): Built[] {
     const cls = tf.layers.dense({ units: 10, activation: "softmax", name: "classes" }).apply(gp) as import("@tensorflow/tfjs").SymbolicTensor;
     const reg = tf.layers.dense({ units: 4, name: "box" }).apply(gp) as import("@tensorflow/tfjs").SymbolicTensor;
     const m = tf.model({ inputs: x, outputs: [cls, reg] });
-    out.push(probeOf(tf, "sparse-1x1-outlier-channels", m, [8, 8, 8], withBatchNorm("pw_sparse", "bn", (w, r) => sparseOutliersInChannels(w.shape, r, [5, 21], 6))));
+    out.push(
+      probeOf(
+        tf,
+        "sparse-1x1-outlier-channels",
+        m,
+        [8, 8, 8],
+        withBatchNorm("pw_sparse", "bn", (w, r) => sparseOutliersInChannels(w.shape, r, [5, 21], 6)),
+      ),
+    );
   }
   // 5. The same pattern in a dense MLP: the middle dense kernel [64, 32] is ≈ 1e-4 except 8 values
   //    near ±0.5 in 3 of its 32 output units → batch norm → relu → dense logits.
@@ -135,7 +154,15 @@ function build(tf: Tf): Built[] {
     const act = tf.layers.activation({ activation: "relu" }).apply(bn) as import("@tensorflow/tfjs").SymbolicTensor;
     const d3 = tf.layers.dense({ units: 10, name: "logits" }).apply(act) as import("@tensorflow/tfjs").SymbolicTensor;
     const m = tf.model({ inputs: x, outputs: d3 });
-    out.push(probeOf(tf, "mlp-outlier-units", m, [32], withBatchNorm("d2_sparse", "bn", (w, r) => sparseOutliersInChannels(w.shape, r, [3, 17, 30], 8))));
+    out.push(
+      probeOf(
+        tf,
+        "mlp-outlier-units",
+        m,
+        [32],
+        withBatchNorm("d2_sparse", "bn", (w, r) => sparseOutliersInChannels(w.shape, r, [3, 17, 30], 8)),
+      ),
+    );
   }
   // 6. Outliers in a few input rows instead: dense → batch norm with a small gain (1e-3) on 2 of
   //    its 64 units (not quantized) → dense kernel [64, 32] ≈ 1e-4 except rows 3 and 40, which are
@@ -149,19 +176,22 @@ function build(tf: Tf): Built[] {
     const d3 = tf.layers.dense({ units: 10, name: "logits" }).apply(d2) as import("@tensorflow/tfjs").SymbolicTensor;
     const m = tf.model({ inputs: x, outputs: d3 });
     const rows = [3, 40];
-    out.push(probeOf(tf, "mlp-outlier-rows", m, [32], (w, r) => {
-      if (w.name.startsWith("bn_gain/")) {
-        if (w.name.includes("/gamma")) return w.data.map((_, i) => (rows.includes(i) ? 1e-3 : 1));
-        if (w.name.includes("/moving_variance")) return w.data.map(() => 1);
-        return w.data.map(() => 0); // beta, moving_mean
-      }
-      if (w.name.startsWith("d2_rows/") && w.role === "weight") {
-        const a = sparseOutliers(w.data.length, r, 0), cout = w.shape[1]!;
-        for (const row of rows) for (let c = 0; c < cout; c++) a[row * cout + c] = (r() < 0.5 ? -1 : 1) * (0.4 + 0.2 * r());
-        return a;
-      }
-      return w.data;
-    }));
+    out.push(
+      probeOf(tf, "mlp-outlier-rows", m, [32], (w, r) => {
+        if (w.name.startsWith("bn_gain/")) {
+          if (w.name.includes("/gamma")) return w.data.map((_, i) => (rows.includes(i) ? 1e-3 : 1));
+          if (w.name.includes("/moving_variance")) return w.data.map(() => 1);
+          return w.data.map(() => 0); // beta, moving_mean
+        }
+        if (w.name.startsWith("d2_rows/") && w.role === "weight") {
+          const a = sparseOutliers(w.data.length, r, 0),
+            cout = w.shape[1]!;
+          for (const row of rows) for (let c = 0; c < cout; c++) a[row * cout + c] = (r() < 0.5 ? -1 : 1) * (0.4 + 0.2 * r());
+          return a;
+        }
+        return w.data;
+      }),
+    );
   }
   return out;
 }
@@ -171,7 +201,9 @@ function build(tf: Tf): Built[] {
  * axis of a tfjs kernel [..., cout]), at random input rows.
  */
 function sparseOutliersInChannels(shape: readonly number[], r: () => number, channels: readonly number[], outliers: number): Float32Array {
-  const cout = shape[shape.length - 1]!, n = shape.reduce((a, b) => a * b, 1), rows = n / cout;
+  const cout = shape[shape.length - 1]!,
+    n = shape.reduce((a, b) => a * b, 1),
+    rows = n / cout;
   const a = sparseOutliers(n, r, 0);
   for (let k = 0; k < outliers; k++) a[Math.floor(r() * rows) * cout + channels[k % channels.length]!] = (r() < 0.5 ? -1 : 1) * (0.4 + 0.2 * r());
   return a;
@@ -189,7 +221,8 @@ function withBatchNorm(kernelLayer: string, bnLayer: string, kernel: (w: WeightT
   let colSq: Float64Array | undefined;
   return (w, r) => {
     if (w.name.startsWith(`${kernelLayer}/`) && w.role === "weight") {
-      const k = kernel(w, r), cout = w.shape[w.shape.length - 1]!;
+      const k = kernel(w, r),
+        cout = w.shape[w.shape.length - 1]!;
       colSq = new Float64Array(cout);
       for (let i = 0; i < k.length; i++) colSq[i % cout] += k[i]! ** 2;
       return k;
@@ -250,10 +283,18 @@ async function main(): Promise<void> {
     const a8s = await run("auto, budget = rtn channel 8-bit's size", autoQuantizer({ plugins }), { bits: ch8.bpw });
     const ratio = (x: { worst: number }) => `${(base.worst / x.worst).toFixed(1)}×`;
     console.log(`\nvs tfjs-affine uint8, worst-output error lower by: per-channel 8-bit ${ratio(ch8)}, group32 8-bit ${ratio(g32)}, group128 8-bit ${ratio(g128)}, input-channel 8-bit ${ratio(in8)}, k-means 8-bit ${ratio(km8)}`);
-    console.log(`per-channel 8-bit vs tfjs-affine uint8: ${(base.worst / ch8.worst).toFixed(1)}× lower worst-output error; auto@8 b/w ≤ per-channel: ${a8.worst <= ch8.worst}; auto at per-channel's size ≤ per-channel: ${a8s.worst <= ch8.worst}`);
+    console.log(
+      `per-channel 8-bit vs tfjs-affine uint8: ${(base.worst / ch8.worst).toFixed(1)}× lower worst-output error; auto@8 b/w ≤ per-channel: ${a8.worst <= ch8.worst}; auto at per-channel's size ≤ per-channel: ${a8s.worst <= ch8.worst}`,
+    );
     // Which tensor carries the 8-bit error: each tensor quantized alone (same evaluation inputs).
     console.log(`\n| model | 8-bit method | tensor | worst-output error alone | tensor SQNR dB |\n|---|---|---|---:|---:|`);
-    for (const [l, p, o] of [["tfjs-affine uint8", tfjsAffineQuantizer(), { dtype: "uint8" }], ["rtn channel", rtnQuantizer(), { bits: 8, granularity: "channel", axis: -1 }], ["rtn group32", rtnQuantizer(), { bits: 8, granularity: "group", groupSize: 32 }], ["rtn input channel", rtnQuantizer(), { bits: 8, granularity: "channel", axis: -2 }], ["k-means", hessianEcsqQuantizer(), { ...KMEANS, bits: 8 }]] as const) {
+    for (const [l, p, o] of [
+      ["tfjs-affine uint8", tfjsAffineQuantizer(), { dtype: "uint8" }],
+      ["rtn channel", rtnQuantizer(), { bits: 8, granularity: "channel", axis: -1 }],
+      ["rtn group32", rtnQuantizer(), { bits: 8, granularity: "group", groupSize: 32 }],
+      ["rtn input channel", rtnQuantizer(), { bits: 8, granularity: "channel", axis: -2 }],
+      ["k-means", hessianEcsqQuantizer(), { ...KMEANS, bits: 8 }],
+    ] as const) {
       const rep = await sensitivityReport(probe, { quantizer: instantiate(p as QuantizerPlugin, o), seed: 9001, settings: { ...DEFAULT_FIDELITY_SETTINGS, samples: 64 } });
       for (const row of rep.rows) console.log(`| ${name} | ${l} | ${row.tensor} | ${row.outputRelErrorWorst.value?.toExponential(3)} | ${row.sqnrDb.value?.toFixed(2)} |`);
     }

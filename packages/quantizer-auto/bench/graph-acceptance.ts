@@ -48,7 +48,10 @@ const RUN_SEED = 0;
 /** Runs of auto per size target (the first, then budget corrections). */
 const MAX_AUTO_RUNS = 5;
 
-interface Method { readonly label: string; readonly spec: string }
+interface Method {
+  readonly label: string;
+  readonly spec: string;
+}
 
 /** One compare cell, reduced to what the report needs. */
 interface Cell {
@@ -105,9 +108,14 @@ function cli(args: readonly string[]): Promise<{ code: number; stdout: string; s
   const t0 = performance.now();
   return new Promise((res, rej) => {
     const p = spawn(process.execPath, [CLI, ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "", stderr = "";
-    p.stdout.on("data", (d: Buffer) => { stdout += d.toString(); });
-    p.stderr.on("data", (d: Buffer) => { stderr += d.toString(); });
+    let stdout = "",
+      stderr = "";
+    p.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    p.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
     p.on("error", rej);
     p.on("close", (code) => res({ code: code ?? 1, stdout, stderr, seconds: (performance.now() - t0) / 1000 }));
   });
@@ -131,12 +139,33 @@ interface CompareCellJson {
 /** One `compare` run of `methods` at `bits`; one Cell per method, in order. */
 async function compare(model: string, methods: readonly Method[], bits: number, outputs: readonly string[]): Promise<Cell[]> {
   const out = await mkdtemp(join(tmpdir(), "qf-graph-acceptance-"));
-  const args = ["compare", "--model", model, "--bits", String(bits), "--evaluators", EVALUATORS, "--seed", String(RUN_SEED), "--json", "--quiet", "--jobs", methods.length > 1 ? "2" : "1", "--out", out, ...methods.flatMap((m) => ["--quantizers", m.spec])];
+  const args = [
+    "compare",
+    "--model",
+    model,
+    "--bits",
+    String(bits),
+    "--evaluators",
+    EVALUATORS,
+    "--seed",
+    String(RUN_SEED),
+    "--json",
+    "--quiet",
+    "--jobs",
+    methods.length > 1 ? "2" : "1",
+    "--out",
+    out,
+    ...methods.flatMap((m) => ["--quantizers", m.spec]),
+  ];
   commands.push(show(args));
   const r = await cli(args);
   await rm(out, { recursive: true, force: true });
   let doc: { cells: CompareCellJson[] } | undefined;
-  try { doc = JSON.parse(r.stdout) as { cells: CompareCellJson[] }; } catch { /* reported below */ }
+  try {
+    doc = JSON.parse(r.stdout) as { cells: CompareCellJson[] };
+  } catch {
+    /* reported below */
+  }
   if (!doc) {
     // One rejected spec (e.g. an option this build does not know) fails the whole run: run each alone.
     if (methods.length > 1) {
@@ -167,9 +196,20 @@ function toCell(m: Method, bits: number, c: CompareCellJson, outputs: readonly s
   const autoSummary = diags.find((d) => d.source === "auto" && d.ruleId === "summary")?.message;
   const autoChoices = diags.filter((d) => d.source === "auto" && d.ruleId === "choice").map((d) => d.message ?? "");
   return {
-    label: m.label, spec: m.spec, bits, ok: true, tensorBytes, quantizedWeights, bitsPerWeight: (8 * tensorBytes) / quantizedWeights,
-    containerBytes: s.bytes ?? undefined, worst: s.outputRelErrorWorst ?? null, overall: s.outputRelError ?? null, perOutput,
-    top1Agreement: s.top1Agreement ?? null, ...(autoSummary ? { autoSummary, autoChoices } : {}), seconds: c.seconds,
+    label: m.label,
+    spec: m.spec,
+    bits,
+    ok: true,
+    tensorBytes,
+    quantizedWeights,
+    bitsPerWeight: (8 * tensorBytes) / quantizedWeights,
+    containerBytes: s.bytes ?? undefined,
+    worst: s.outputRelErrorWorst ?? null,
+    overall: s.outputRelError ?? null,
+    perOutput,
+    top1Agreement: s.top1Agreement ?? null,
+    ...(autoSummary ? { autoSummary, autoChoices } : {}),
+    seconds: c.seconds,
   };
 }
 
@@ -195,7 +235,12 @@ async function autoAtSizes(model: string, targets: readonly number[], bits: numb
   // more than auto's estimate of the overhead); results over the target are re-run lower below.
   let pending = [...new Set(targets)].map((t) => ({ target: t, budget: Math.max(1, t - overhead + 8) }));
   for (let round = 0; round < MAX_AUTO_RUNS && pending.length > 0; round++) {
-    const cells = await compare(model, pending.map((p) => ({ label: `auto, bytes=${p.budget}`, spec: `auto:bytes=${p.budget}` })), bits, outputs);
+    const cells = await compare(
+      model,
+      pending.map((p) => ({ label: `auto, bytes=${p.budget}`, spec: `auto:bytes=${p.budget}` })),
+      bits,
+      outputs,
+    );
     const next: typeof pending = [];
     pending.forEach((p, i) => {
       const c = cells[i]!;
@@ -278,7 +323,9 @@ async function runModel(name: string): Promise<ModelReport> {
     ratiosByMethod: Object.fromEntries(eight.filter((c) => c.ok && c !== base).map((c) => [c.label, ratio(c)])),
     auto8AtMostPerChannel: a8?.ok && ch?.ok ? a8.worst! <= ch.worst! : null,
     autoAtPerChannelSizeAtMostPerChannel: autoAtPerChannelSize?.ok && ch?.ok ? autoAtPerChannelSize.worst! <= ch.worst! : null,
-    autoLowerAt4: four.filter((r) => r.single.ok && r.auto?.ok).map((r) => ({ method: r.single.label, single: r.single.worst, auto: r.auto!.worst, lower: r.auto!.worst! <= r.single.worst!, autoNotLarger: r.auto!.tensorBytes! <= r.single.tensorBytes! })),
+    autoLowerAt4: four
+      .filter((r) => r.single.ok && r.auto?.ok)
+      .map((r) => ({ method: r.single.label, single: r.single.worst, auto: r.auto!.worst, lower: r.auto!.worst! <= r.single.worst!, autoNotLarger: r.auto!.tensorBytes! <= r.single.tensorBytes! })),
   };
   return { name, description, quantizedWeights: eight.find((c) => c.ok)?.quantizedWeights, eight, ...(autoAtPerChannelSize ? { autoAtPerChannelSize } : {}), four, ...(autoAt4 ? { autoAt4 } : {}), sensitivity: sens, checks };
 }
@@ -303,22 +350,45 @@ function markdown(r: ModelReport): string {
   for (const c of r.eight) L.push(row(c));
   if (r.autoAtPerChannelSize) L.push(row({ ...r.autoAtPerChannelSize, label: `auto at per-channel 8-bit's size (${r.autoAtPerChannelSize.spec})` }));
   const k = r.checks as { tfjsAffineOverPerChannel: number | null; auto8AtMostPerChannel: boolean | null; autoAtPerChannelSizeAtMostPerChannel: boolean | null };
-  L.push("", `tfjs-affine uint8 ÷ rtn per output channel 8-bit, worst-output error: **${k.tfjsAffineOverPerChannel === null ? "—" : k.tfjsAffineOverPerChannel.toFixed(1) + "×"}** (target ≥ 5×: ${k.tfjsAffineOverPerChannel === null ? "—" : k.tfjsAffineOverPerChannel >= 5 ? "met" : "not met"}); auto @ 8 bits/weight ≤ per channel: **${k.auto8AtMostPerChannel ?? "—"}**; auto at per-channel's size ≤ per channel: **${k.autoAtPerChannelSizeAtMostPerChannel ?? "—"}**.`, "");
+  L.push(
+    "",
+    `tfjs-affine uint8 ÷ rtn per output channel 8-bit, worst-output error: **${k.tfjsAffineOverPerChannel === null ? "—" : k.tfjsAffineOverPerChannel.toFixed(1) + "×"}** (target ≥ 5×: ${k.tfjsAffineOverPerChannel === null ? "—" : k.tfjsAffineOverPerChannel >= 5 ? "met" : "not met"}); auto @ 8 bits/weight ≤ per channel: **${k.auto8AtMostPerChannel ?? "—"}**; auto at per-channel's size ≤ per channel: **${k.autoAtPerChannelSizeAtMostPerChannel ?? "—"}**.`,
+    "",
+  );
   for (const s of r.sensitivity) {
     L.push(`Sensitivity, ${s.quantizer} (one tensor quantized at a time, ${EVAL_SAMPLES} inputs, seed ${EVAL_SEED}):`, "");
-    if ("error" in s.report) { L.push(`failed: ${s.report.error}`, ""); continue; }
+    if ("error" in s.report) {
+      L.push(`failed: ${s.report.error}`, "");
+      continue;
+    }
     L.push("| rank | tensor | weights | worst-output rel. error alone | share of error² | tensor SQNR dB |", "|---:|---|---:|---:|---:|---:|");
-    for (const x of s.report.rows.slice(0, 5)) L.push(`| ${x.rank} | ${x.tensor} | ${x.count} | ${e3(x.outputRelErrorWorst.value)} | ${x.share === null ? "—" : (100 * x.share).toFixed(1) + " %"} | ${x.sqnrDb.value === null ? "—" : x.sqnrDb.value.toFixed(2)} |`);
+    for (const x of s.report.rows.slice(0, 5))
+      L.push(`| ${x.rank} | ${x.tensor} | ${x.count} | ${e3(x.outputRelErrorWorst.value)} | ${x.share === null ? "—" : (100 * x.share).toFixed(1) + " %"} | ${x.sqnrDb.value === null ? "—" : x.sqnrDb.value.toFixed(2)} |`);
     L.push("", `all tensors together: ${e3(s.report.allTogether.value)}`, "");
   }
-  L.push("**4 bits: each single method vs `auto` with a bytes budget equal to its real size**", "", "| single method (4-bit) | its bits/weight | its worst error | auto bits/weight | auto worst error | auto lower? |", "|---|---:|---:|---:|---:|---|");
+  L.push(
+    "**4 bits: each single method vs `auto` with a bytes budget equal to its real size**",
+    "",
+    "| single method (4-bit) | its bits/weight | its worst error | auto bits/weight | auto worst error | auto lower? |",
+    "|---|---:|---:|---:|---:|---|",
+  );
   for (const { single: s, auto: a } of r.four) {
-    if (!s.ok) { L.push(`| ${s.label} | — | failed: ${s.error} | | | |`); continue; }
-    if (!a?.ok) { L.push(`| ${s.label} | ${f3(s.bitsPerWeight)} | ${e3(s.worst)} | — | ${a ? `failed: ${a.error}` : "—"} | — |`); continue; }
+    if (!s.ok) {
+      L.push(`| ${s.label} | — | failed: ${s.error} | | | |`);
+      continue;
+    }
+    if (!a?.ok) {
+      L.push(`| ${s.label} | ${f3(s.bitsPerWeight)} | ${e3(s.worst)} | — | ${a ? `failed: ${a.error}` : "—"} | — |`);
+      continue;
+    }
     const note = a.tensorBytes! > s.tensorBytes! ? " (auto larger!)" : "";
     L.push(`| ${s.label} | ${f3(s.bitsPerWeight)} | ${e3(s.worst)} | ${f3(a.bitsPerWeight)} | ${e3(a.worst)} | ${a.worst! <= s.worst! ? "yes" : "**no**"}${note} |`);
   }
-  if (r.autoAt4) L.push("", `auto, budget 4 bits/weight: ${r.autoAt4.ok ? `${f3(r.autoAt4.bitsPerWeight)} bits/weight, worst ${e3(r.autoAt4.worst)} (${outs.map((o) => `${o} ${e3(r.autoAt4!.perOutput?.[o])}`).join(", ")})` : `failed: ${r.autoAt4.error}`}.`);
+  if (r.autoAt4)
+    L.push(
+      "",
+      `auto, budget 4 bits/weight: ${r.autoAt4.ok ? `${f3(r.autoAt4.bitsPerWeight)} bits/weight, worst ${e3(r.autoAt4.worst)} (${outs.map((o) => `${o} ${e3(r.autoAt4!.perOutput?.[o])}`).join(", ")})` : `failed: ${r.autoAt4.error}`}.`,
+    );
   const choices = (c?: Cell) => (c?.autoChoices?.length ? c.autoChoices.map((m) => `  - ${m}`).join("\n") : "");
   const a8 = r.eight.find((c) => c.spec === "auto");
   if (a8?.autoChoices?.length) L.push("", "auto @ 8 bits/weight chose:", "", choices(a8));
@@ -330,15 +400,21 @@ function markdown(r: ModelReport): string {
 /** What auto calibrated on, from its summary diagnostics ("… on 256 random samples."). */
 function autoCalibration(reports: readonly ModelReport[]): string {
   const seen = new Set<string>();
-  for (const r of reports) for (const c of [...r.eight, r.autoAt4]) {
-    const m = c?.autoSummary?.match(/on (\d+) (\w+) samples/);
-    if (m) seen.add(`${m[1]} ${m[2]} samples`);
-  }
+  for (const r of reports)
+    for (const c of [...r.eight, r.autoAt4]) {
+      const m = c?.autoSummary?.match(/on (\d+) (\w+) samples/);
+      if (m) seen.add(`${m[1]} ${m[2]} samples`);
+    }
   return seen.size > 0 ? [...seen].join(" / ") : "unknown (no auto summary)";
 }
 
 async function sha(path: string): Promise<string> {
-  return existsSync(path) ? createHash("sha256").update(await readFile(path)).digest("hex").slice(0, 16) : "missing";
+  return existsSync(path)
+    ? createHash("sha256")
+        .update(await readFile(path))
+        .digest("hex")
+        .slice(0, 16)
+    : "missing";
 }
 
 async function main(): Promise<void> {
@@ -360,22 +436,38 @@ async function main(): Promise<void> {
   const prev = existsSync(RESULTS_MD) ? await readFile(RESULTS_MD, "utf8") : "";
   const head = prev.includes(MARKER) ? prev.slice(0, prev.indexOf(MARKER)) : "# Issue-11 acceptance on tfjs graph models\n\n(narrative to be written)\n\n";
   const body = [
-    MARKER, "",
+    MARKER,
+    "",
     `Measured ${meta.date} with the built CLI (\`${meta.cli}\`; auto = dist/auto-quantizer.js sha256 ${meta.autoDist.sha256_16}…, built ${meta.autoDist.mtime}); ${meta.seconds.toFixed(0)} s in all.`,
     `Evaluation: fidelity on ${EVAL_SAMPLES} seeded uniform [0, 1) inputs, seed ${EVAL_SEED} — not the inputs \`auto\` calibrates on (${meta.evaluation.autoCalibration}, run seed ${RUN_SEED}, auto's own calibration stream). Bits/weight = 8 · Σ quantized tensors' bytes (coder stream + codebook share, size evaluator) / quantized weights; fixed-length coder.`,
     "",
-    "## Summary", "",
+    "## Summary",
+    "",
     `| model | tfjs-affine ÷ per-output-channel @8 | ≥ 5×? | best 8-bit method (÷) | auto@8 ≤ per-channel? | auto@per-channel size ≤ per-channel? | auto lower at 4 bits (pairs) |`,
     "|---|---:|---|---|---|---|---|",
     ...reports.map((r) => {
-      const k = r.checks as { tfjsAffineOverPerChannel: number | null; ratiosByMethod: Record<string, number | null>; auto8AtMostPerChannel: boolean | null; autoAtPerChannelSizeAtMostPerChannel: boolean | null; autoLowerAt4: { lower: boolean }[] };
-      const best = Object.entries(k.ratiosByMethod).filter(([, v]) => v !== null).sort((a, b) => b[1]! - a[1]!)[0];
+      const k = r.checks as {
+        tfjsAffineOverPerChannel: number | null;
+        ratiosByMethod: Record<string, number | null>;
+        auto8AtMostPerChannel: boolean | null;
+        autoAtPerChannelSizeAtMostPerChannel: boolean | null;
+        autoLowerAt4: { lower: boolean }[];
+      };
+      const best = Object.entries(k.ratiosByMethod)
+        .filter(([, v]) => v !== null)
+        .sort((a, b) => b[1]! - a[1]!)[0];
       return `| ${r.name} | ${k.tfjsAffineOverPerChannel === null ? "—" : k.tfjsAffineOverPerChannel.toFixed(1) + "×"} | ${k.tfjsAffineOverPerChannel === null ? "—" : k.tfjsAffineOverPerChannel >= 5 ? "yes" : "no"} | ${best ? `${best[0]} (${best[1]!.toFixed(1)}×)` : "—"} | ${k.auto8AtMostPerChannel ?? "—"} | ${k.autoAtPerChannelSizeAtMostPerChannel ?? "—"} | ${k.autoLowerAt4.filter((x) => x.lower).length}/${k.autoLowerAt4.length} |`;
     }),
     "",
-    "## Per model", "",
+    "## Per model",
+    "",
     ...reports.map(markdown),
-    "## Commands", "", "```sh", ...commands, "```", "",
+    "## Commands",
+    "",
+    "```sh",
+    ...commands,
+    "```",
+    "",
   ].join("\n");
   await writeFile(RESULTS_MD, head + body);
   console.error(`wrote ${relative(REPO, RESULTS_MD)} and ${relative(REPO, RESULTS_JSON)} (${meta.seconds.toFixed(0)} s)`);

@@ -94,8 +94,12 @@ export class GraphBuilder {
     const w = this.constant(`${layer}/weights`, filter, shape);
     const s = o.stride ?? 1;
     const common = {
-      T: FLOAT, strides: ints([1, s, s, 1]), padding: { s: b64(o.padding ?? "SAME") }, data_format: { s: b64("NHWC") },
-      dilations: ints([1, 1, 1, 1]), explicit_paddings: { list: {} },
+      T: FLOAT,
+      strides: ints([1, s, s, 1]),
+      padding: { s: b64(o.padding ?? "SAME") },
+      data_format: { s: b64("NHWC") },
+      dilations: ints([1, 1, 1, 1]),
+      explicit_paddings: { list: {} },
     };
     if (!o.bias) {
       return this.op(`${layer}/${o.depthwise ? "depthwise" : "Conv2D"}`, o.depthwise ? "DepthwiseConv2dNative" : "Conv2D", [x, w], o.depthwise ? common : { ...common, use_cudnn_on_gpu: { b: true } });
@@ -103,8 +107,10 @@ export class GraphBuilder {
     const b = this.constant(`${layer}/bias`, o.bias, [o.bias.length]);
     const fused = ["BiasAdd", ...(o.activation ? [o.activation] : [])];
     return this.op(`${layer}/${o.activation ?? "BiasAdd"}`, o.depthwise ? "FusedDepthwiseConv2dNative" : "_FusedConv2D", [x, w, b], {
-      ...common, ...(o.depthwise ? {} : { use_cudnn_on_gpu: { b: true }, epsilon: { f: 0 }, leakyrelu_alpha: { f: 0.2 } }),
-      num_args: { i: "1" }, fused_ops: { list: { s: fused.map(b64) } },
+      ...common,
+      ...(o.depthwise ? {} : { use_cudnn_on_gpu: { b: true }, epsilon: { f: 0 }, leakyrelu_alpha: { f: 0.2 } }),
+      num_args: { i: "1" },
+      fused_ops: { list: { s: fused.map(b64) } },
     });
   }
 
@@ -116,7 +122,11 @@ export class GraphBuilder {
     const b = this.constant(`${layer}/bias`, o.bias, [o.bias.length]);
     const fused = ["BiasAdd", ...(o.activation ? [o.activation] : [])];
     return this.op(`${layer}/${o.activation ?? "BiasAdd"}`, "_FusedMatMul", [x, w, b], {
-      ...common, num_args: { i: "1" }, fused_ops: { list: { s: fused.map(b64) } }, epsilon: { f: 0 }, leakyrelu_alpha: { f: 0.2 },
+      ...common,
+      num_args: { i: "1" },
+      fused_ops: { list: { s: fused.map(b64) } },
+      epsilon: { f: 0 },
+      leakyrelu_alpha: { f: 0.2 },
     });
   }
 
@@ -125,7 +135,12 @@ export class GraphBuilder {
     const c = (k: string, v: number) => this.constant(`${layer}/${k}`, new Float32Array(channels).fill(v), [channels]);
     const ins = [x, c("gamma", 1), c("beta", 0), c("moving_mean", 0), c("moving_variance", 1)];
     return this.op(`${layer}/FusedBatchNormV3`, "FusedBatchNormV3", ins, {
-      T: FLOAT, U: FLOAT, epsilon: { f: epsilon }, exponential_avg_factor: { f: 1 }, data_format: { s: b64("NHWC") }, is_training: { b: false },
+      T: FLOAT,
+      U: FLOAT,
+      epsilon: { f: epsilon },
+      exponential_avg_factor: { f: 1 },
+      data_format: { s: b64("NHWC") },
+      is_training: { b: false },
     });
   }
 
@@ -190,6 +205,9 @@ export class GraphBuilder {
       shard.set(new Uint8Array(c.data.buffer, c.data.byteOffset, c.data.byteLength), o);
       o += c.data.byteLength;
     }
-    return new Map([["model.json", new TextEncoder().encode(`${JSON.stringify(json, null, 1)}\n`)], [SHARD_FILE, shard]]);
+    return new Map([
+      ["model.json", new TextEncoder().encode(`${JSON.stringify(json, null, 1)}\n`)],
+      [SHARD_FILE, shard],
+    ]);
   }
 }

@@ -39,14 +39,18 @@ const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** Glorot-uniform values (Keras fan-in/fan-out: receptive field × channels). */
 function glorot(r: Rng, shape: readonly number[]): Float32Array {
-  const rf = size(shape.slice(0, -2)), fanIn = rf * shape[shape.length - 2]!, fanOut = rf * shape[shape.length - 1]!;
+  const rf = size(shape.slice(0, -2)),
+    fanIn = rf * shape[shape.length - 2]!,
+    fanOut = rf * shape[shape.length - 1]!;
   const lim = Math.sqrt(6 / (fanIn + fanOut));
   return Float32Array.from({ length: size(shape) }, () => (2 * r.float() - 1) * lim);
 }
 
 /** Laplacian values with Glorot's variance (heavier tails, as trained weights have). */
 function laplacianGlorot(r: Rng, shape: readonly number[]): Float32Array {
-  const rf = size(shape.slice(0, -2)), fanIn = rf * shape[shape.length - 2]!, fanOut = rf * shape[shape.length - 1]!;
+  const rf = size(shape.slice(0, -2)),
+    fanIn = rf * shape[shape.length - 2]!,
+    fanOut = rf * shape[shape.length - 1]!;
   const sigma = Math.sqrt(2 / (fanIn + fanOut));
   return Float32Array.from({ length: size(shape) }, () => r.laplace(sigma));
 }
@@ -66,12 +70,14 @@ function tiny(r: Rng, n: number): Float32Array {
  * output channels, each at a random input row not used before in that channel.
  */
 function outliersInChannels(r: Rng, shape: readonly number[], channels: readonly number[], count: number): Float32Array {
-  const cout = shape[shape.length - 1]!, rows = size(shape) / cout;
+  const cout = shape[shape.length - 1]!,
+    rows = size(shape) / cout;
   const a = tiny(r, size(shape));
   const used = new Set<number>();
   for (let k = 0; k < count; k++) {
     let i: number;
-    do i = r.int(0, rows - 1) * cout + channels[k % channels.length]!; while (used.has(i));
+    do i = r.int(0, rows - 1) * cout + channels[k % channels.length]!;
+    while (used.has(i));
     used.add(i);
     a[i] = outlier(r);
   }
@@ -83,9 +89,14 @@ async function probe(tf: Tf, g: GraphBuilder, inputShape: readonly number[], nod
   const files = g.files({ description: "" });
   const json = JSON.parse(new TextDecoder().decode(files.get("model.json")!)) as { modelTopology: object; weightsManifest: { weights: unknown[] }[]; signature: object };
   const shard = files.get(SHARD_FILE)!;
-  const model = await tf.loadGraphModel(tf.io.fromMemory({
-    modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0]!.weights as never, weightData: shard.slice().buffer, signature: json.signature,
-  }));
+  const model = await tf.loadGraphModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: json.weightsManifest[0]!.weights as never,
+      weightData: shard.slice().buffer,
+      signature: json.signature,
+    }),
+  );
   const rng = new Rng(STATS_SEED).fork("bn-stats");
   const x = Float32Array.from({ length: STATS_SAMPLES * size(inputShape) }, () => rng.float());
   const xt = tf.tensor(x, [STATS_SAMPLES, ...inputShape]);
@@ -100,9 +111,12 @@ async function probe(tf: Tf, g: GraphBuilder, inputShape: readonly number[], nod
 
 /** Per-channel mean and variance (float64 sums) of a [..., C] activation; variance 1 for a constant channel. */
 function channelStats(data: Float32Array, channels: number): { mean: Float64Array; variance: Float64Array } {
-  const n = data.length / channels, mean = new Float64Array(channels), sq = new Float64Array(channels);
+  const n = data.length / channels,
+    mean = new Float64Array(channels),
+    sq = new Float64Array(channels);
   for (let i = 0; i < data.length; i++) {
-    const c = i % channels, v = data[i]!;
+    const c = i % channels,
+      v = data[i]!;
     mean[c] += v;
     sq[c] += v * v;
   }
@@ -127,8 +141,14 @@ async function fitBatchNorm(tf: Tf, g: GraphBuilder, r: Rng, layer: string, preN
   const { mean, variance } = channelStats(data, channels);
   g.setConstant(`${layer}/moving_mean`, Float32Array.from(mean));
   g.setConstant(`${layer}/moving_variance`, Float32Array.from(variance));
-  g.setConstant(`${layer}/gamma`, Float32Array.from(variance, (v) => Math.sqrt((v + epsilon) / v)));
-  g.setConstant(`${layer}/beta`, Float32Array.from({ length: channels }, () => 0.1 * r.normal()));
+  g.setConstant(
+    `${layer}/gamma`,
+    Float32Array.from(variance, (v) => Math.sqrt((v + epsilon) / v)),
+  );
+  g.setConstant(
+    `${layer}/beta`,
+    Float32Array.from({ length: channels }, () => 0.1 * r.normal()),
+  );
 }
 
 /** Per-unit scale/offset (an unfolded batch norm as `Mul`/`AddV2`) normalising the measured statistics, times `gain`. */
@@ -137,14 +157,18 @@ async function fitScaleShift(tf: Tf, g: GraphBuilder, r: Rng, layer: string, pre
   const { mean, variance } = channelStats(data, channels);
   const scale = Float64Array.from(variance, (v, c) => gain(c) / Math.sqrt(v));
   g.setConstant(`${layer}/scale`, Float32Array.from(scale));
-  g.setConstant(`${layer}/offset`, Float32Array.from(mean, (m, c) => -m * scale[c]! + gain(c) * 0.1 * r.normal()));
+  g.setConstant(
+    `${layer}/offset`,
+    Float32Array.from(mean, (m, c) => -m * scale[c]! + gain(c) * 0.1 * r.normal()),
+  );
 }
 
 const ones = (n: number) => new Float32Array(n).fill(1);
 
 /** a. conv 3×3 → sparse 1×1 (outliers in 2 of 32 output channels) → unfolded batch norm → relu → 1×1 → mean → classes + box. */
 async function sparsePwBn(tf: Tf): Promise<GeneratedModel> {
-  const r = new Rng(101), g = new GraphBuilder();
+  const r = new Rng(101),
+    g = new GraphBuilder();
   const x = g.input("x", IMAGE);
   const c1 = g.conv("c1", x, glorot(r, [3, 3, 3, 32]), [3, 3, 3, 32], { bias: smallBias(r, 32), activation: "Relu" });
   const pw = g.conv("pw_sparse", c1, outliersInChannels(r, [1, 1, 32, 32], [5, 21], 6), [1, 1, 32, 32]);
@@ -155,13 +179,15 @@ async function sparsePwBn(tf: Tf): Promise<GeneratedModel> {
   g.output("classes", g.unary("classes/Softmax", "Softmax", g.matmul("classes", gap, glorot(r, [64, 10]), [64, 10], { bias: smallBias(r, 10) })), [10]);
   g.output("box", g.matmul("box", gap, glorot(r, [64, 4]), [64, 4], { bias: smallBias(r, 4) }), [4]);
   await fitBatchNorm(tf, g, r, "bn", pw, 1e-3);
-  const description = "conv 3x3 (relu) -> 1x1 conv 32->32, weights ~1e-4 except 6 near +-0.5 in output channels 5 and 21 -> FusedBatchNormV3 (not folded; statistics of U[0,1) inputs) -> relu -> 1x1 conv -> global mean -> classes (softmax), box (linear)";
+  const description =
+    "conv 3x3 (relu) -> 1x1 conv 32->32, weights ~1e-4 except 6 near +-0.5 in output channels 5 and 21 -> FusedBatchNormV3 (not folded; statistics of U[0,1) inputs) -> relu -> 1x1 conv -> global mean -> classes (softmax), box (linear)";
   return { name: "sparse-pw-bn", description, files: g.files({ description }) };
 }
 
 /** b. The sparse 1×1 conv's outlier channels feed objectness, its ≈ 1e-4 channels feed box regression (SplitV on channels). */
 async function sparsePwSplitHeads(tf: Tf): Promise<GeneratedModel> {
-  const r = new Rng(102), g = new GraphBuilder();
+  const r = new Rng(102),
+    g = new GraphBuilder();
   const x = g.input("x", IMAGE);
   const c1 = g.conv("c1", x, glorot(r, [3, 3, 3, 32]), [3, 3, 3, 32], { bias: smallBias(r, 32), activation: "Relu" });
   const pw = g.conv("pw_sparse", c1, outliersInChannels(r, [1, 1, 32, 32], [0, 1, 2, 3], 8), [1, 1, 32, 32]);
@@ -171,14 +197,19 @@ async function sparsePwSplitHeads(tf: Tf): Promise<GeneratedModel> {
   // The box head reads the ≈ 1e-4 channels linearly; trained without a batch norm its weights grow
   // to match their scale: one factor, 1 / (RMS of those 28 channels on the stats inputs).
   const boxShape = [1, 1, 28, 12] as const;
-  const boxW = glorot(r, boxShape), boxB = smallBias(r, 12);
+  const boxW = glorot(r, boxShape),
+    boxB = smallBias(r, 12);
   g.output("box", g.conv("box", boxIn, boxW, boxShape, { bias: boxB }), [...IMAGE.slice(0, 2), 12]);
   const { data } = await probe(tf, g, IMAGE, boxIn);
   let sq = 0;
   for (const v of data) sq += v * v;
   const rms = Math.sqrt(sq / data.length);
-  g.setConstant("box/weights", boxW.map((v) => v / rms));
-  const description = "conv 3x3 (relu) -> 1x1 conv 32->32, weights ~1e-4 except 8 near +-0.5 in output channels 0-3 -> SplitV [4, 28] on channels: channels 0-3 -> relu -> 1x1 conv -> sigmoid objectness map; channels 4-31 (only ~1e-4 weights) -> 1x1 conv, weights scaled by one factor to their activation scale -> linear box regression map";
+  g.setConstant(
+    "box/weights",
+    boxW.map((v) => v / rms),
+  );
+  const description =
+    "conv 3x3 (relu) -> 1x1 conv 32->32, weights ~1e-4 except 8 near +-0.5 in output channels 0-3 -> SplitV [4, 28] on channels: channels 0-3 -> relu -> 1x1 conv -> sigmoid objectness map; channels 4-31 (only ~1e-4 weights) -> 1x1 conv, weights scaled by one factor to their activation scale -> linear box regression map";
   return { name: "sparse-pw-split-heads", description, files: g.files({ description }) };
 }
 
@@ -189,12 +220,13 @@ async function sparsePwSplitHeads(tf: Tf): Promise<GeneratedModel> {
  * equally to the projection's output.
  */
 async function dwFoldedBn(): Promise<GeneratedModel> {
-  const r = new Rng(103), g = new GraphBuilder();
+  const r = new Rng(103),
+    g = new GraphBuilder();
   const x = g.input("x", IMAGE);
   const c1 = g.conv("c1", x, glorot(r, [3, 3, 3, 32]), [3, 3, 3, 32], { bias: smallBias(r, 32), activation: "Relu6" });
   const order = Array.from({ length: 32 }, (_, c) => c);
   r.shuffle(order);
-  const s = order.map((k) => 10 ** (-3 * k / 31));
+  const s = order.map((k) => 10 ** ((-3 * k) / 31));
   const dwShape = [3, 3, 32, 1] as const;
   // Glorot-uniform for a depthwise 3×3 (fan-in = fan-out = 9) times the channel's folded scale.
   const dwW = Float32Array.from({ length: size(dwShape) }, (_, i) => (2 * r.float() - 1) * Math.sqrt(6 / 18) * s[i % 32]!);
@@ -206,13 +238,15 @@ async function dwFoldedBn(): Promise<GeneratedModel> {
   const gap = g.globalMean("gap", proj);
   g.output("classes", g.unary("classes/Softmax", "Softmax", g.matmul("classes", gap, glorot(r, [64, 10]), [64, 10], { bias: smallBias(r, 10) })), [10]);
   g.output("embedding", g.matmul("embedding", gap, glorot(r, [64, 16]), [64, 16], { bias: smallBias(r, 16) }), [16]);
-  const description = "conv 3x3 (relu6) -> FusedDepthwiseConv2dNative 3x3 with folded batch norm, channel scales 1e-3..1 -> relu6 -> 1x1 projection conv 32->64 (relu6) whose input row c is scaled by 1/s_c -> global mean -> classes (softmax), embedding (linear)";
+  const description =
+    "conv 3x3 (relu6) -> FusedDepthwiseConv2dNative 3x3 with folded batch norm, channel scales 1e-3..1 -> relu6 -> 1x1 projection conv 32->64 (relu6) whose input row c is scaled by 1/s_c -> global mean -> classes (softmax), embedding (linear)";
   return { name: "dw-folded-bn", description, files: g.files({ description }) };
 }
 
 /** d. MLP: dense [48, 64] relu → [64, 32] ≈ 1e-4 except 8 near ±0.5 in 3 output units → Mul/AddV2 batch norm → relu → logits → softmax. */
 async function mlpOutlierUnits(tf: Tf): Promise<GeneratedModel> {
-  const r = new Rng(104), g = new GraphBuilder();
+  const r = new Rng(104),
+    g = new GraphBuilder();
   const x = g.input("x", [MLP_IN]);
   const d1 = g.matmul("d1", x, glorot(r, [MLP_IN, 64]), [MLP_IN, 64], { bias: smallBias(r, 64), activation: "Relu" });
   const d2 = g.matmul("d2_sparse", d1, outliersInChannels(r, [64, 32], [3, 17, 30], 8), [64, 32]);
@@ -226,7 +260,8 @@ async function mlpOutlierUnits(tf: Tf): Promise<GeneratedModel> {
 
 /** e. MLP with outliers in whole input rows: a gain of 1e-3 on units 3 and 40, compensated by rows 3 and 40 of the next kernel. */
 async function mlpOutlierRows(tf: Tf): Promise<GeneratedModel> {
-  const r = new Rng(105), g = new GraphBuilder();
+  const r = new Rng(105),
+    g = new GraphBuilder();
   const rows = [3, 40];
   const x = g.input("x", [MLP_IN]);
   const d1 = g.matmul("d1", x, glorot(r, [MLP_IN, 64]), [MLP_IN, 64], { bias: smallBias(r, 64), activation: "Relu" });
@@ -239,13 +274,15 @@ async function mlpOutlierRows(tf: Tf): Promise<GeneratedModel> {
   g.output("logits", g.matmul("logits", act, glorot(r, [32, 10]), [32, 10], { bias: smallBias(r, 10) }), [10]);
   await fitScaleShift(tf, g, r, "bn1", d1, [MLP_IN], (c) => (rows.includes(c) ? 1e-3 : 1));
   await fitScaleShift(tf, g, r, "bn2", d2, [MLP_IN]);
-  const description = "dense 48->64 (relu) -> Mul/AddV2 batch norm with gain 1e-3 on units 3 and 40 -> MatMul 64->32, weights ~1e-4 except rows 3 and 40 near +-0.5 in every output unit -> Mul/AddV2 batch norm -> relu -> dense logits (linear)";
+  const description =
+    "dense 48->64 (relu) -> Mul/AddV2 batch norm with gain 1e-3 on units 3 and 40 -> MatMul 64->32, weights ~1e-4 except rows 3 and 40 near +-0.5 in every output unit -> Mul/AddV2 batch norm -> relu -> dense logits (linear)";
   return { name: "mlp-outlier-rows", description, files: g.files({ description }) };
 }
 
 /** f. Control: an ordinary conv net with Laplacian (Glorot-variance) weights, no outliers. */
 async function plainConvnet(): Promise<GeneratedModel> {
-  const r = new Rng(106), g = new GraphBuilder();
+  const r = new Rng(106),
+    g = new GraphBuilder();
   const x = g.input("x", IMAGE);
   const c1 = g.conv("c1", x, laplacianGlorot(r, [3, 3, 3, 16]), [3, 3, 3, 16], { bias: smallBias(r, 16), activation: "Relu", stride: 2 });
   const c2 = g.conv("c2", c1, laplacianGlorot(r, [3, 3, 16, 32]), [3, 3, 16, 32], { bias: smallBias(r, 32), activation: "Relu", stride: 2 });
@@ -257,13 +294,15 @@ async function plainConvnet(): Promise<GeneratedModel> {
 
 /** g. Control: bench model 1 — outliers at random positions of the 1×1 conv, its bias and outliers dominate, no normalisation after. */
 async function sparsePwRandom(tf: Tf): Promise<GeneratedModel> {
-  const r = new Rng(107), g = new GraphBuilder();
+  const r = new Rng(107),
+    g = new GraphBuilder();
   const x = g.input("x", IMAGE);
   const c1 = g.conv("c1", x, glorot(r, [3, 3, 3, 16]), [3, 3, 3, 16], { bias: smallBias(r, 16), activation: "Relu" });
   const w = tiny(r, 16 * 16);
   for (let k = 0; k < 6; k++) w[r.int(0, w.length - 1)] = outlier(r);
   const pw = g.conv("pw_sparse", c1, w, [1, 1, 16, 16], { bias: smallBias(r, 16) });
-  const afterShape = [1, 1, 16, 16] as const, afterW = glorot(r, afterShape);
+  const afterShape = [1, 1, 16, 16] as const,
+    afterW = glorot(r, afterShape);
   const after = g.conv("pw_after", pw, afterW, afterShape, { bias: smallBias(r, 16), activation: "Relu" });
   const gap = g.globalMean("gap", after);
   g.output("classes", g.unary("classes/Softmax", "Softmax", g.matmul("classes", gap, glorot(r, [16, 10]), [16, 10], { bias: smallBias(r, 10) })), [10]);
@@ -273,8 +312,12 @@ async function sparsePwRandom(tf: Tf): Promise<GeneratedModel> {
   let sq = 0;
   for (const v of data) sq += v * v;
   const rms = Math.sqrt(sq / data.length);
-  g.setConstant("pw_after/weights", afterW.map((v) => v / rms));
-  const description = "control (bench model 1): conv 3x3 (relu) -> 1x1 conv 16->16 with bias, weights ~1e-4 except 6 near +-0.5 at random positions -> 1x1 conv scaled by one factor to unit-RMS input (relu) -> global mean -> classes (softmax), box (linear)";
+  g.setConstant(
+    "pw_after/weights",
+    afterW.map((v) => v / rms),
+  );
+  const description =
+    "control (bench model 1): conv 3x3 (relu) -> 1x1 conv 16->16 with bias, weights ~1e-4 except 6 near +-0.5 at random positions -> 1x1 conv scaled by one factor to unit-RMS input (relu) -> global mean -> classes (softmax), box (linear)";
   return { name: "sparse-pw-random", description, files: g.files({ description }) };
 }
 

@@ -29,7 +29,9 @@ export interface Allocation {
 
 /** Indices of the lower convex hull of `pts` by rate, cheapest first, D strictly decreasing. */
 export function lowerHull(pts: readonly RdPoint[]): number[] {
-  const idx = pts.map((_, i) => i).filter((i) => Number.isFinite(pts[i]!.dist) && Number.isFinite(pts[i]!.rate))
+  const idx = pts
+    .map((_, i) => i)
+    .filter((i) => Number.isFinite(pts[i]!.dist) && Number.isFinite(pts[i]!.rate))
     .sort((a, b) => pts[a]!.rate - pts[b]!.rate || pts[a]!.dist - pts[b]!.dist || a - b);
   const hull: number[] = [];
   for (const i of idx) {
@@ -37,7 +39,8 @@ export function lowerHull(pts: readonly RdPoint[]): number[] {
     if (hull.length > 0 && p.dist >= pts[hull[hull.length - 1]!]!.dist) continue; // not better than a cheaper point
     // Pop points that lie on or above the segment from their predecessor to p (non-convex).
     while (hull.length >= 2) {
-      const a = pts[hull[hull.length - 2]!]!, b = pts[hull[hull.length - 1]!]!;
+      const a = pts[hull[hull.length - 2]!]!,
+        b = pts[hull[hull.length - 1]!]!;
       const cross = (b.rate - a.rate) * (p.dist - a.dist) - (b.dist - a.dist) * (p.rate - a.rate);
       if (cross <= 0) hull.pop();
       else break;
@@ -54,7 +57,8 @@ export function lowerHull(pts: readonly RdPoint[]): number[] {
  * @param points - Per tensor, its candidates (at least one finite point each).
  */
 export function allocate(points: readonly (readonly RdPoint[])[], budget: number, opts: { readonly pairRounds?: number; readonly maxPairTensors?: number } = {}): Allocation {
-  const pairRounds = opts.pairRounds ?? 2, maxPairTensors = opts.maxPairTensors ?? 128;
+  const pairRounds = opts.pairRounds ?? 2,
+    maxPairTensors = opts.maxPairTensors ?? 128;
   const T = points.length;
   const hulls = points.map(lowerHull);
   const choice = new Int32Array(T);
@@ -69,15 +73,21 @@ export function allocate(points: readonly (readonly RdPoint[])[], budget: number
   const feasible = rate <= budget;
   if (feasible) {
     for (;;) {
-      let best = -1, bestSlope = 0;
+      let best = -1,
+        bestSlope = 0;
       for (let t = 0; t < T; t++) {
-        const h = hulls[t]!, k = pos[t]!;
+        const h = hulls[t]!,
+          k = pos[t]!;
         if (k + 1 >= h.length) continue;
-        const cur = points[t]![h[k]!]!, nxt = points[t]![h[k + 1]!]!;
+        const cur = points[t]![h[k]!]!,
+          nxt = points[t]![h[k + 1]!]!;
         const dr = nxt.rate - cur.rate;
         if (rate + dr > budget) continue;
         const slope = (cur.dist - nxt.dist) / dr;
-        if (slope > bestSlope) { bestSlope = slope; best = t; }
+        if (slope > bestSlope) {
+          bestSlope = slope;
+          best = t;
+        }
       }
       if (best < 0) break;
       const h = hulls[best]!;
@@ -87,13 +97,19 @@ export function allocate(points: readonly (readonly RdPoint[])[], budget: number
     }
     // Spend what is left on the single move that lowers Σ D most, until none fits.
     for (;;) {
-      let bt = -1, bc = -1, gain = 0;
+      let bt = -1,
+        bc = -1,
+        gain = 0;
       for (let t = 0; t < T; t++) {
         const cur = points[t]![choice[t]!]!;
         points[t]!.forEach((p, c) => {
           if (!Number.isFinite(p.dist) || rate - cur.rate + p.rate > budget) return;
           const g = cur.dist - p.dist;
-          if (g > gain) { gain = g; bt = t; bc = c; }
+          if (g > gain) {
+            gain = g;
+            bt = t;
+            bc = c;
+          }
         });
       }
       if (bt < 0) break;
@@ -105,7 +121,8 @@ export function allocate(points: readonly (readonly RdPoint[])[], budget: number
     // lower Σ D and fit fix that; at most `pairRounds` of them, each the best one found.
     if (T <= maxPairTensors) {
       for (let round = 0; round < pairRounds * T; round++) {
-        let best: [number, number, number, number] | null = null, gain = 0;
+        let best: [number, number, number, number] | null = null,
+          gain = 0;
         for (let a = 0; a < T; a++) {
           const ca = points[a]![choice[a]!]!;
           for (let i = 0; i < points[a]!.length; i++) {
@@ -119,7 +136,10 @@ export function allocate(points: readonly (readonly RdPoint[])[], budget: number
                 const pb = points[b]![j]!;
                 if (!Number.isFinite(pb.dist) || afterA - cb.rate + pb.rate > budget) continue;
                 const g = ca.dist - pa.dist + cb.dist - pb.dist;
-                if (g > gain) { gain = g; best = [a, i, b, j]; }
+                if (g > gain) {
+                  gain = g;
+                  best = [a, i, b, j];
+                }
               }
             }
           }

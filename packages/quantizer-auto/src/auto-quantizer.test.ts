@@ -1,4 +1,20 @@
-import { assertQuantizedModel, CollectingDiagnostics, createRunContext, defineCoder, dequantizeModel, instantiate, InvalidOptionsError, MissingCapabilityError, UnknownPluginError, z, type Coder, type ModelProbe, type QuantizedModel, type QuantizerPlugin, type WeightSet } from "@quantforge/core";
+import {
+  assertQuantizedModel,
+  CollectingDiagnostics,
+  createRunContext,
+  defineCoder,
+  dequantizeModel,
+  instantiate,
+  InvalidOptionsError,
+  MissingCapabilityError,
+  UnknownPluginError,
+  z,
+  type Coder,
+  type ModelProbe,
+  type QuantizedModel,
+  type QuantizerPlugin,
+  type WeightSet,
+} from "@quantforge/core";
 import { FidelityMeter, DEFAULT_FIDELITY_SETTINGS, fidelityInputs } from "@quantforge/evaluator-fidelity";
 import { hessianEcsqQuantizer } from "@quantforge/quantizer-hessian-ecsq";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
@@ -23,7 +39,7 @@ async function distortion(model: ModelProbe, qm: QuantizedModel): Promise<number
 }
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 /** n values ≈ 1e-4 (random sign and size). */
 const small = (n: number, r: () => number) => Float32Array.from({ length: n }, () => (r() < 0.5 ? -1 : 1) * 1e-4 * (0.2 + 1.6 * r()));
@@ -35,7 +51,8 @@ function kernelProbe(id: string, shape: [number, number], W: Float32Array, gain:
   const [In, Out] = shape;
   const G = Float32Array.from({ length: In * Out }, (_, i) => gain(Math.floor(i / Out), i % Out));
   const predictOutputs = async (ws: WeightSet, x: Float32Array, n: number) => {
-    const K = ws[0]!.data, y = new Float32Array(n * Out);
+    const K = ws[0]!.data,
+      y = new Float32Array(n * Out);
     for (let i = 0; i < n; i++) for (let j = 0; j < In; j++) for (let c = 0; c < Out; c++) y[i * Out + c] += (x[i * In + j]! - 0.5) * K[j * Out + c]! * G[j * Out + c]!;
     return [{ name: "y", shape: [Out], data: y }];
   };
@@ -54,9 +71,13 @@ describe("auto quantizer", () => {
       expect(rate).toBeLessThanOrEqual(bits * count(model));
       const dAuto = await distortion(model, qm);
       const singles = [
-        [rtnQuantizer(), { granularity: "channel", axis: -1 }], [rtnQuantizer(), { granularity: "channel", axis: -2 }], [rtnQuantizer(), { granularity: "tensor" }],
-        [rtnQuantizer(), { granularity: "group", groupSize: 32 }], [rtnQuantizer(), { granularity: "group", groupSize: 128 }],
-        [uniformMseQuantizer(), { granularity: "channel", axis: -1, midtread: true }], [uniformMseQuantizer(), {}],
+        [rtnQuantizer(), { granularity: "channel", axis: -1 }],
+        [rtnQuantizer(), { granularity: "channel", axis: -2 }],
+        [rtnQuantizer(), { granularity: "tensor" }],
+        [rtnQuantizer(), { granularity: "group", groupSize: 32 }],
+        [rtnQuantizer(), { granularity: "group", groupSize: 128 }],
+        [uniformMseQuantizer(), { granularity: "channel", axis: -1, midtread: true }],
+        [uniformMseQuantizer(), {}],
         [hessianEcsqQuantizer(), KMEANS],
       ] as const;
       for (const [p, o] of singles) {
@@ -101,7 +122,15 @@ describe("auto quantizer", () => {
     expect(count({ candidateBits: [8] })).toBe(8);
     expect(count({ candidateBits: [4, 8] })).toBe(16);
     expect(count({ candidates: [{ quantizer: "rtn", options: { granularity: "tensor" }, bits: [3, 10, 12] }] })).toBe(3);
-    expect(count({ candidates: [{ quantizer: "rtn", bits: [3, 10] }, { quantizer: "rtn", options: { granularity: "channel", axis: -2 } }], candidateBits: [4, 6, 8] })).toBe(5);
+    expect(
+      count({
+        candidates: [
+          { quantizer: "rtn", bits: [3, 10] },
+          { quantizer: "rtn", options: { granularity: "channel", axis: -2 } },
+        ],
+        candidateBits: [4, 6, 8],
+      }),
+    ).toBe(5);
     expect(count({ candidates: [{ quantizer: "rtn", options: { bits: 6 }, bits: [3, 10] }] })).toBe(1);
     // No listed widths and no candidateBits: 2–8.
     expect(count({ candidates: [{ quantizer: "hessian-ecsq", options: KMEANS }] })).toBe(7);
@@ -109,13 +138,18 @@ describe("auto quantizer", () => {
   it("picks per-group rtn for a kernel whose outliers sit in every output channel but few input rows", async () => {
     // [in=64, out=8]: every output column has one outlier, all in input rows 0–7, so per channel
     // gets a coarse grid everywhere while groups of 32 (4 input rows each) are coarse only in the first 2.
-    const r = (() => { let s = 7; return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32); })();
-    const In = 64, Out = 8;
+    const r = (() => {
+      let s = 7;
+      return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+    })();
+    const In = 64,
+      Out = 8;
     const W = Float32Array.from({ length: In * Out }, () => (r() < 0.5 ? -1 : 1) * 1e-4 * (0.2 + 1.6 * r()));
     for (let c = 0; c < Out; c++) W[c * Out + c] = c % 2 ? 0.5 : -0.45;
     const weights: WeightSet = [{ name: "k", shape: [In, Out], data: W, role: "weight" }];
     const predictOutputs = async (ws: WeightSet, x: Float32Array, n: number) => {
-      const K = ws[0]!.data, y = new Float32Array(n * Out);
+      const K = ws[0]!.data,
+        y = new Float32Array(n * Out);
       // Rows 0–7 see inputs 1e-3 × smaller, so the output is carried by the ≈ 1e-4 weights.
       for (let i = 0; i < n; i++) for (let j = 0; j < In; j++) for (let c = 0; c < Out; c++) y[i * Out + c] += (j < 8 ? 1e-3 : 1) * (x[i * In + j]! - 0.5) * K[j * Out + c]!;
       return [{ name: "y", shape: [Out], data: y }];
@@ -134,7 +168,9 @@ describe("auto quantizer", () => {
     // channel every grid is set by an outlier; groups of 32/128 cost more scales (group128 also
     // straddles rows); one grid per input row isolates the two rows for 0.67 bits/weight of scales.
     const r = lcg(11);
-    const In = 16, Out = 96, rows = [2, 9];
+    const In = 16,
+      Out = 96,
+      rows = [2, 9];
     const W = small(In * Out, r);
     for (const j of rows) for (let c = 0; c < Out; c++) W[j * Out + c] = (r() < 0.5 ? -1 : 1) * (0.4 + 0.2 * r());
     // The outlier rows see 1e-3 × smaller inputs, so the output is carried by the ≈ 1e-4 weights.
@@ -217,7 +253,16 @@ describe("auto quantizer", () => {
   it("reuses its measurements across budgets on the same model and weights (same results as a fresh descriptor), but not across changed weights", async () => {
     const base = mlpProbe();
     let calls = 0;
-    const model: ModelProbe = { ...base, forward: { predict: base.forward!.predict, predictOutputs: async (ws, x, n) => { calls++; return base.forward!.predictOutputs!(ws, x, n); } } };
+    const model: ModelProbe = {
+      ...base,
+      forward: {
+        predict: base.forward!.predict,
+        predictOutputs: async (ws, x, n) => {
+          calls++;
+          return base.forward!.predictOutputs!(ws, x, n);
+        },
+      },
+    };
     const shared = autoQuantizer({ plugins, cache: new WeakMap() });
     const a4 = await quantize(shared, { bits: 4, samples: 16 }, model);
     const first = calls;
@@ -247,8 +292,20 @@ describe("auto quantizer", () => {
     const base = mlpProbe();
     const rows = (n: number, v: number) => ({ count: n, sampleShape: [24], inputs: new Float32Array(n * 24).fill(v), labels: new Int32Array(n), classes: 6 });
     const seen: number[] = [];
-    const spy = (m: ModelProbe): ModelProbe => ({ ...m, forward: { predict: m.forward!.predict, predictOutputs: async (ws, x, n) => { seen.push(x[0]!); return m.forward!.predictOutputs!(ws, x, n); } } });
-    for (const [extra, expected] of [[{ testSet: rows(8, 7) }, "random"], [{ testSet: rows(8, 7), calibrationSet: rows(8, 3) }, "calibration"]] as const) {
+    const spy = (m: ModelProbe): ModelProbe => ({
+      ...m,
+      forward: {
+        predict: m.forward!.predict,
+        predictOutputs: async (ws, x, n) => {
+          seen.push(x[0]!);
+          return m.forward!.predictOutputs!(ws, x, n);
+        },
+      },
+    });
+    for (const [extra, expected] of [
+      [{ testSet: rows(8, 7) }, "random"],
+      [{ testSet: rows(8, 7), calibrationSet: rows(8, 3) }, "calibration"],
+    ] as const) {
       seen.length = 0;
       const diagnostics = new CollectingDiagnostics();
       await quantize(autoQuantizer({ plugins }), { bits: 4, samples: 8, candidateBits: [4] }, spy({ ...base, ...extra } as ModelProbe), diagnostics);
@@ -275,8 +332,17 @@ describe("auto quantizer", () => {
 describe("auto quantizer with a coder (option coder)", () => {
   // An ideal coder of skewed codes: one bit per code whatever the codebook size, plus one byte.
   const oneBit = defineCoder({
-    id: "one-bit", version: "0.0.0", description: "test coder: ⌈n/8⌉ + 1 bytes", options: z.object({}).strict(),
-    create: (): Coder => ({ id: "one-bit", encode: (t) => new Uint8Array(Math.ceil(t.codes.length / 8) + 1), decode: () => { throw new Error("not needed"); } }),
+    id: "one-bit",
+    version: "0.0.0",
+    description: "test coder: ⌈n/8⌉ + 1 bytes",
+    options: z.object({}).strict(),
+    create: (): Coder => ({
+      id: "one-bit",
+      encode: (t) => new Uint8Array(Math.ceil(t.codes.length / 8) + 1),
+      decode: () => {
+        throw new Error("not needed");
+      },
+    }),
   });
   const registered = () => [...withKmeans, oneBit];
 

@@ -1,6 +1,22 @@
 import {
-  CollectingDiagnostics, standaloneHost, dequantizeModel, hasCapability, MissingCapabilityError, Rng, throwIfAborted,
-  type Codebook, type Coder, type Diagnostic, type ModelProbe, type PluginHost, type QuantizedModel, type QuantizedTensor, type QuantizerPlugin, type RunContext, type WeightSet, type WeightTensor,
+  CollectingDiagnostics,
+  standaloneHost,
+  dequantizeModel,
+  hasCapability,
+  MissingCapabilityError,
+  Rng,
+  throwIfAborted,
+  type Codebook,
+  type Coder,
+  type Diagnostic,
+  type ModelProbe,
+  type PluginHost,
+  type QuantizedModel,
+  type QuantizedTensor,
+  type QuantizerPlugin,
+  type RunContext,
+  type WeightSet,
+  type WeightTensor,
 } from "@quantforge/core";
 import { DEFAULT_FIDELITY_SETTINGS, FidelityMeter, type FidelityResult } from "@quantforge/evaluator-fidelity";
 import { allocate, cheapestImprovingStep, type Allocation, type RdPoint } from "./allocate-impl.js";
@@ -53,7 +69,9 @@ interface Assembled {
 type QuantizedMemo = Map<string, QuantizedModel>;
 
 async function assemble(weights: WeightSet, all: readonly Candidate[], choice: ArrayLike<number>, ctx: RunContext, memo: QuantizedMemo, coder?: Coder): Promise<Assembled> {
-  const codebooks: Codebook[] = [], tensors: QuantizedTensor[] = [], passthrough: WeightTensor[] = [];
+  const codebooks: Codebook[] = [],
+    tensors: QuantizedTensor[] = [],
+    passthrough: WeightTensor[] = [];
   const decoded = new Map<string, Float32Array>();
   let rate = 0;
   for (let i = 0; i < weights.length; i++) {
@@ -93,13 +111,24 @@ function singleMethodChoices(all: readonly Candidate[], points: readonly (readon
     let mixed: Int32Array | undefined;
     if (only.every((row) => row.some((p) => Number.isFinite(p.rate) && Number.isFinite(p.dist)))) {
       const a = allocate(only, budget);
-      if (a.feasible) { mixed = a.choice; out.push({ name: `single method ${name} (its widths mixed per tensor)`, choice: a.choice }); }
+      if (a.feasible) {
+        mixed = a.choice;
+        out.push({ name: `single method ${name} (its widths mixed per tensor)`, choice: a.choice });
+      }
     }
     const widths = [...new Set(all.filter((c) => c.spec === spec).map((c) => c.bits))].sort((a, b) => b - a);
     for (const b of widths) {
       const ci = all.findIndex((c) => c.spec === spec && c.bits === b);
-      let rate = 0, ok = true;
-      for (const row of points) { const p = row[ci]!; if (!Number.isFinite(p.rate) || !Number.isFinite(p.dist)) { ok = false; break; } rate += p.rate; }
+      let rate = 0,
+        ok = true;
+      for (const row of points) {
+        const p = row[ci]!;
+        if (!Number.isFinite(p.rate) || !Number.isFinite(p.dist)) {
+          ok = false;
+          break;
+        }
+        rate += p.rate;
+      }
       if (!ok || rate > budget) continue;
       const uniform = new Int32Array(points.length).fill(ci);
       if (!mixed || predicted(uniform) < predicted(mixed)) out.push({ name: `single method ${all[ci]!.label} on every tensor`, choice: uniform });
@@ -125,14 +154,18 @@ function measurementKey(weights: WeightSet, all: readonly Candidate[], o: AutoOp
 /** Plans the work from the budget in seconds (see the cost model) for these weights and candidates. */
 export function planFor(model: ModelProbe, weights: WeightSet, all: readonly Candidate[], o: AutoOptions): CostPlan {
   const specs = new Set(all.map((c) => c.spec)).size;
-  return chooseCostPlan({
-    modelTensors: model.weights.map((t) => ({ size: t.data.length, rank: t.shape.length })),
-    ...(model.inputShape ? { inputShape: model.inputShape } : {}),
-    selected: weights.map((t) => t.data.length),
-    costly: all.map((c) => c.costly),
-    // The float reference, the greedy allocation and one single-method model per method.
-    extraPasses: 2 + specs,
-  }, o.budgetSeconds, o.samples);
+  return chooseCostPlan(
+    {
+      modelTensors: model.weights.map((t) => ({ size: t.data.length, rank: t.shape.length })),
+      ...(model.inputShape ? { inputShape: model.inputShape } : {}),
+      selected: weights.map((t) => t.data.length),
+      costly: all.map((c) => c.costly),
+      // The float reference, the greedy allocation and one single-method model per method.
+      extraPasses: 2 + specs,
+    },
+    o.budgetSeconds,
+    o.samples,
+  );
 }
 
 function explainSpend(kept: string, greedy: Allocation, points: readonly (readonly RdPoint[])[], chosen: { rate: number; choice: ArrayLike<number> }, budget: number, count: number): string {
@@ -140,7 +173,7 @@ function explainSpend(kept: string, greedy: Allocation, points: readonly (readon
   if (spent >= 0.97 || !Number.isFinite(budget)) return "";
   const bpw = (b: number) => `${(b / Math.max(1, count)).toFixed(4)} bits/weight`;
   if (kept !== "greedy allocation") {
-    return ` Spent ${(100 * spent).toFixed(1)} % of the budget: the ${kept} measured a lower error end to end than the greedy allocation (${(100 * greedy.totalRate / budget).toFixed(1)} % of it).`;
+    return ` Spent ${(100 * spent).toFixed(1)} % of the budget: the ${kept} measured a lower error end to end than the greedy allocation (${((100 * greedy.totalRate) / budget).toFixed(1)} % of it).`;
   }
   const step = cheapestImprovingStep(points, chosen.choice);
   return ` Spent ${(100 * spent).toFixed(1)} % of the budget: ${Number.isFinite(step) ? `the cheapest change that lowers the predicted error costs ${bpw(step)} more, above the ${bpw(budget - chosen.rate)} left` : "no candidate lowers the predicted error further"}.`;
@@ -182,7 +215,13 @@ export async function autoQuantize(weights: WeightSet, o: AutoOptions, plugins: 
     const note = (c: Candidate, e: Error): Diagnostic | undefined => {
       if (failed.has(c.spec)) return undefined;
       failed.add(c.spec);
-      const d: Diagnostic = { severity: "info", source: "auto", ruleId: "candidate-failed", tensor: t.name, message: `candidate ${c.label} cannot quantize "${t.name}" (${e.message.split("\n")[0]}); skipped (other widths of it that fail too are not repeated).` };
+      const d: Diagnostic = {
+        severity: "info",
+        source: "auto",
+        ruleId: "candidate-failed",
+        tensor: t.name,
+        message: `candidate ${c.label} cannot quantize "${t.name}" (${e.message.split("\n")[0]}); skipped (other widths of it that fail too are not repeated).`,
+      };
       notes.push(d);
       return d;
     };
@@ -201,10 +240,20 @@ export async function autoQuantize(weights: WeightSet, o: AutoOptions, plugins: 
   const budget = o.bytes !== undefined ? 8 * o.bytes : o.bits * count;
   const alloc = allocate(points, budget);
   if (!alloc.feasible) {
-    ctx.diagnostics.report({ severity: "warning", source: "auto", ruleId: "budget-infeasible", message: `the budget (${(budget / Math.max(1, count)).toFixed(3)} bits/weight) is below the cheapest candidates (${(alloc.totalRate / Math.max(1, count)).toFixed(3)} bits/weight); the cheapest were chosen.` });
+    ctx.diagnostics.report({
+      severity: "warning",
+      source: "auto",
+      ruleId: "budget-infeasible",
+      message: `the budget (${(budget / Math.max(1, count)).toFixed(3)} bits/weight) is below the cheapest candidates (${(alloc.totalRate / Math.max(1, count)).toFixed(3)} bits/weight); the cheapest were chosen.`,
+    });
   }
   if (!plan.fits) {
-    ctx.diagnostics.report({ severity: "warning", source: "auto", ruleId: "budget-seconds", message: `the smallest plan (${plan.samples} samples, ${plan.measured} candidate(s) measured per tensor) is estimated at ${plan.seconds.toFixed(1)} s, above budgetSeconds ${o.budgetSeconds}; it runs anyway. Raise budgetSeconds (--budget-seconds) or quantize fewer tensors.` });
+    ctx.diagnostics.report({
+      severity: "warning",
+      source: "auto",
+      ruleId: "budget-seconds",
+      message: `the smallest plan (${plan.samples} samples, ${plan.measured} candidate(s) measured per tensor) is estimated at ${plan.seconds.toFixed(1)} s, above budgetSeconds ${o.budgetSeconds}; it runs anyway. Raise budgetSeconds (--budget-seconds) or quantize fewer tensors.`,
+    });
   }
   // End-to-end check: the greedy allocation rests on single-tensor errors adding up. It is
   // measured on the assembled model together with every single method applied to all tensors at
@@ -219,7 +268,10 @@ export async function autoQuantize(weights: WeightSet, o: AutoOptions, plugins: 
     options.push(u);
   }
   const memo: QuantizedMemo = new Map();
-  let best: (Assembled & { readonly result: FidelityResult }) | undefined, bestName = "", bestDist = Infinity, greedyDist = Infinity;
+  let best: (Assembled & { readonly result: FidelityResult }) | undefined,
+    bestName = "",
+    bestDist = Infinity,
+    greedyDist = Infinity;
   for (const [k, opt] of options.entries()) {
     ctx.progress.update("auto: checking end to end", k, options.length);
     const a = await assemble(weights, all, opt.choice, quiet, memo, coder);
@@ -228,19 +280,34 @@ export async function autoQuantize(weights: WeightSet, o: AutoOptions, plugins: 
     const r = await meter.measure(replace(model.weights, a.decoded));
     const d = outputDistortion(r);
     if (opt === options[0]) greedyDist = d;
-    if (best === undefined || d < bestDist) { best = { ...a, result: r }; bestName = opt.name; bestDist = d; }
+    if (best === undefined || d < bestDist) {
+      best = { ...a, result: r };
+      bestName = opt.name;
+      bestDist = d;
+    }
   }
   ctx.progress.update("auto: checking end to end", options.length, options.length);
   const chosen = best!;
   for (let i = 0; i < weights.length; i++) {
-    const t = weights[i]!, ci = chosen.choice[i]!, c = all[ci]!, p = points[i]![ci]!;
-    ctx.diagnostics.report({ severity: "info", source: "auto", ruleId: "choice", tensor: t.name, message: `"${t.name}": ${c.label}, ${(p.rate / Math.max(1, t.data.length)).toFixed(3)} bits/weight, alone output error² ${p.dist.toExponential(3)}.` });
+    const t = weights[i]!,
+      ci = chosen.choice[i]!,
+      c = all[ci]!,
+      p = points[i]![ci]!;
+    ctx.diagnostics.report({
+      severity: "info",
+      source: "auto",
+      ruleId: "choice",
+      tensor: t.name,
+      message: `"${t.name}": ${c.label}, ${(p.rate / Math.max(1, t.data.length)).toFixed(3)} bits/weight, alone output error² ${p.dist.toExponential(3)}.`,
+    });
   }
   const final = chosen.result;
   const predicted = measured.reduce((a, m) => a + (all.length - m), 0);
   ctx.diagnostics.report({
-    severity: "info", source: "auto", ruleId: "summary",
-    message: `auto: ${(chosen.rate / Math.max(1, count)).toFixed(4)} bits/weight (budget ${(budget / Math.max(1, count)).toFixed(4)}, ${(100 * chosen.rate / budget).toFixed(1)} % spent), worst-output relative error ${final.worst.value === null ? "undefined" : final.worst.value.toExponential(4)} measured end to end; kept the ${bestName} of ${options.length} checked end to end (greedy: predicted Σ error² ${alloc.totalDist.toExponential(3)}, measured ${greedyDist.toExponential(3)}; kept: ${bestDist.toExponential(3)}), ${all.length} candidates × ${weights.length} tensors on ${final.samples} ${final.source} samples${predicted > 0 ? ` (${predicted} of ${all.length * weights.length} candidate errors predicted from weight error; budgetSeconds ${o.budgetSeconds} → ${plan.measured} measured per tensor, est. ${plan.seconds.toFixed(1)} s)` : ""}.${explainSpend(bestName, alloc, points, chosen, budget, count)}`,
+    severity: "info",
+    source: "auto",
+    ruleId: "summary",
+    message: `auto: ${(chosen.rate / Math.max(1, count)).toFixed(4)} bits/weight (budget ${(budget / Math.max(1, count)).toFixed(4)}, ${((100 * chosen.rate) / budget).toFixed(1)} % spent), worst-output relative error ${final.worst.value === null ? "undefined" : final.worst.value.toExponential(4)} measured end to end; kept the ${bestName} of ${options.length} checked end to end (greedy: predicted Σ error² ${alloc.totalDist.toExponential(3)}, measured ${greedyDist.toExponential(3)}; kept: ${bestDist.toExponential(3)}), ${all.length} candidates × ${weights.length} tensors on ${final.samples} ${final.source} samples${predicted > 0 ? ` (${predicted} of ${all.length * weights.length} candidate errors predicted from weight error; budgetSeconds ${o.budgetSeconds} → ${plan.measured} measured per tensor, est. ${plan.seconds.toFixed(1)} s)` : ""}.${explainSpend(bestName, alloc, points, chosen, budget, count)}`,
   });
   const { codebooks, tensors, passthrough } = chosen;
   return passthrough.length > 0 ? { codebooks, tensors, passthrough } : { codebooks, tensors };

@@ -1,4 +1,17 @@
-import { ByteWriter, codebookSize, DEFAULT_AUTO_ORDER, InvalidOptionsError, writeCodebook, type AutoCandidateSpec, type AutoEligibility, type Coder, type PluginHost, type QuantizedModel, type Quantizer, type QuantizerPlugin } from "@quantforge/core";
+import {
+  ByteWriter,
+  codebookSize,
+  DEFAULT_AUTO_ORDER,
+  InvalidOptionsError,
+  writeCodebook,
+  type AutoCandidateSpec,
+  type AutoEligibility,
+  type Coder,
+  type PluginHost,
+  type QuantizedModel,
+  type Quantizer,
+  type QuantizerPlugin,
+} from "@quantforge/core";
 import type { AutoOptions } from "./options.js";
 
 /**
@@ -17,9 +30,7 @@ export const DEFAULT_CANDIDATE_BITS: readonly number[] = Object.freeze([2, 3, 4,
 
 /** The quantizers that declare themselves eligible, in auto's order: `auto.order` (default 100), then id. */
 function eligible(plugins: readonly QuantizerPlugin[]): QuantizerPlugin[] {
-  return plugins
-    .filter((p) => p.kind === "quantizer" && p.id !== "auto" && p.auto !== undefined)
-    .sort((a, b) => (a.auto!.order ?? DEFAULT_AUTO_ORDER) - (b.auto!.order ?? DEFAULT_AUTO_ORDER) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return plugins.filter((p) => p.kind === "quantizer" && p.id !== "auto" && p.auto !== undefined).sort((a, b) => (a.auto!.order ?? DEFAULT_AUTO_ORDER) - (b.auto!.order ?? DEFAULT_AUTO_ORDER) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 function specsOf(plugins: readonly QuantizerPlugin[], pick: (a: AutoEligibility) => readonly AutoCandidateSpec[] | undefined): CandidateSpec[] {
@@ -67,7 +78,10 @@ export function codedBits(qm: QuantizedModel, coder?: Coder): number {
   let bits = 0;
   const cbs = new Map(qm.codebooks.map((c) => [c.id, c]));
   for (const t of qm.tensors) {
-    if (coder) { bits += 8 * coder.encode(t, cbs.get(t.codebook)!).length; continue; }
+    if (coder) {
+      bits += 8 * coder.encode(t, cbs.get(t.codebook)!).length;
+      continue;
+    }
     const size = codebookSize(cbs.get(t.codebook)!);
     bits += t.codes.length * Math.max(1, Math.ceil(Math.log2(Math.max(size, 2))));
     if (t.sparse) {
@@ -85,7 +99,9 @@ export function codedBits(qm: QuantizedModel, coder?: Coder): number {
 }
 
 function label(id: string, options: Record<string, unknown>): string {
-  const kv = Object.entries(options).filter(([k]) => k !== "bits").map(([k, v]) => `${k}=${String(v)}`);
+  const kv = Object.entries(options)
+    .filter(([k]) => k !== "bits")
+    .map(([k, v]) => `${k}=${String(v)}`);
   return `${id}${kv.length ? `:${kv.join(",")}` : ""}@${String(options.bits ?? "?")}b`;
 }
 
@@ -105,8 +121,7 @@ export function buildCandidates(o: AutoOptions, plugins: readonly QuantizerPlugi
       if (explicit) throw new InvalidOptionsError("auto", "candidates", `names quantizer "${s.quantizer}", which is not available (known: ${[...byId.keys()].sort().join(", ") || "none"})`);
       continue;
     }
-    const widths = s.options && "bits" in s.options ? [s.options.bits]
-      : explicit ? (s.bits ?? o.candidateBits ?? DEFAULT_CANDIDATE_BITS) : (o.candidateBits ?? s.bits ?? DEFAULT_CANDIDATE_BITS);
+    const widths = s.options && "bits" in s.options ? [s.options.bits] : explicit ? (s.bits ?? o.candidateBits ?? DEFAULT_CANDIDATE_BITS) : (o.candidateBits ?? s.bits ?? DEFAULT_CANDIDATE_BITS);
     for (const b of widths) {
       const raw = { ...(s.options ?? {}), bits: b };
       let parsed: unknown;
@@ -121,7 +136,9 @@ export function buildCandidates(o: AutoOptions, plugins: readonly QuantizerPlugi
         try {
           p.parseOptions(s.options ?? {});
           othersValid = true;
-        } catch { /* the options are wrong whatever the width */ }
+        } catch {
+          /* the options are wrong whatever the width */
+        }
         if (!fixedBits && othersValid) continue;
         throw e;
       }
@@ -135,4 +152,3 @@ export function buildCandidates(o: AutoOptions, plugins: readonly QuantizerPlugi
   if (out.length === 0) throw new InvalidOptionsError("auto", "candidates", "leave no usable candidate; register a quantizer that declares itself eligible (its descriptor's auto.candidates, e.g. rtn) or list candidates explicitly");
   return out;
 }
-

@@ -14,10 +14,25 @@ const shape = (selected: number[], extra: { size: number; rank: number }[] = [])
 
 describe("cost model", () => {
   it("counts conv kernels at the input's spatial size and other tensors once", () => {
-    expect(forwardUnitsPerSample({ modelTensors: [{ size: 10, rank: 4 }, { size: 7, rank: 1 }], inputShape: [64, 64, 1] })).toBe(10 * 4096 + 7);
+    expect(
+      forwardUnitsPerSample({
+        modelTensors: [
+          { size: 10, rank: 4 },
+          { size: 7, rank: 1 },
+        ],
+        inputShape: [64, 64, 1],
+      }),
+    ).toBe(10 * 4096 + 7);
     // NCHW: the smallest dim is taken as the channels.
     expect(forwardUnitsPerSample({ modelTensors: [{ size: 10, rank: 4 }], inputShape: [3, 32, 32] })).toBe(10 * 1024);
-    expect(forwardUnitsPerSample({ modelTensors: [{ size: 10, rank: 2 }, { size: 5, rank: 3 }] })).toBe(15);
+    expect(
+      forwardUnitsPerSample({
+        modelTensors: [
+          { size: 10, rank: 2 },
+          { size: 5, rank: 3 },
+        ],
+      }),
+    ).toBe(15);
   });
   it("picks the largest plan of the ladder that fits, and the smallest (fits false) when none does", () => {
     const s = shape([288, 18432, 8192, 32768, 65536, 65536, 1152, 2304, 576, 1152, 2304, 16128, 2304]);
@@ -36,12 +51,15 @@ describe("cost model", () => {
     expect(chooseCostPlan(shape([65536, 65536]), 25, 16).samples).toBe(16);
   });
   it("more budget never buys less work (samples × measured forward passes)", () => {
-    fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: 300_000 }), { minLength: 1, maxLength: 40 }), fc.double({ min: 0.01, max: 1000, noNaN: true }), fc.double({ min: 1, max: 10, noNaN: true }), (sel, b, f) => {
-      const s = shape(sel);
-      const a = chooseCostPlan(s, b), c = chooseCostPlan(s, b * f);
-      expect(planSeconds(s, c.samples, c.measured)).toBeGreaterThanOrEqual(planSeconds(s, a.samples, a.measured));
-      // Deterministic: a function of the shapes and the budget only.
-      expect(chooseCostPlan(s, b)).toEqual(a);
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 300_000 }), { minLength: 1, maxLength: 40 }), fc.double({ min: 0.01, max: 1000, noNaN: true }), fc.double({ min: 1, max: 10, noNaN: true }), (sel, b, f) => {
+        const s = shape(sel);
+        const a = chooseCostPlan(s, b),
+          c = chooseCostPlan(s, b * f);
+        expect(planSeconds(s, c.samples, c.measured)).toBeGreaterThanOrEqual(planSeconds(s, a.samples, a.measured));
+        // Deterministic: a function of the shapes and the budget only.
+        expect(chooseCostPlan(s, b)).toEqual(a);
+      }),
+    );
   });
 });

@@ -20,7 +20,18 @@ export const SECONDS_PER_COSTLY_QUANT_WEIGHT = 1.4e-6;
 
 /** The (samples, measured candidates per tensor) plans tried in order; 0 = every candidate. */
 export const PLAN_LADDER: readonly (readonly [number, number])[] = Object.freeze([
-  [256, 0], [256, 24], [128, 24], [128, 12], [64, 12], [64, 6], [32, 6], [32, 3], [16, 3], [16, 2], [8, 2], [8, 1],
+  [256, 0],
+  [256, 24],
+  [128, 24],
+  [128, 12],
+  [64, 12],
+  [64, 6],
+  [32, 6],
+  [32, 3],
+  [16, 3],
+  [16, 2],
+  [8, 2],
+  [8, 1],
 ] as const);
 
 /** Shape facts the cost model reads. */
@@ -66,9 +77,7 @@ export function planSeconds(s: CostShape, samples: number, measured: number): nu
  */
 export function chooseCostPlan(s: CostShape, budgetSeconds: number, fixedSamples?: number): CostPlan {
   const C = s.costly.length;
-  const ladder = fixedSamples !== undefined
-    ? [...new Set(PLAN_LADDER.map(([, k]) => k))].map((k) => [fixedSamples, k] as const)
-    : PLAN_LADDER;
+  const ladder = fixedSamples !== undefined ? [...new Set(PLAN_LADDER.map(([, k]) => k))].map((k) => [fixedSamples, k] as const) : PLAN_LADDER;
   let last: CostPlan | undefined;
   for (const [samples, k] of ladder) {
     const measured = k === 0 || k >= C ? C : k;

@@ -10,7 +10,9 @@ import { mlpProbe } from "./probe.test-support.js";
 function external(eligible: boolean, id = "ext-q"): QuantizerPlugin {
   const rtn = rtnQuantizer();
   return defineQuantizer({
-    id, version: "0.0.1", description: "an external quantizer",
+    id,
+    version: "0.0.1",
+    description: "an external quantizer",
     options: z.object({ bits: z.number().int().min(1).max(16).default(8) }),
     create: (o) => ({ ...instantiate(rtn, { bits: o.bits, granularity: "channel" }), id }),
     ...(eligible ? { auto: { order: 5, candidates: [{ options: {}, bits: [2, 4, 8] }] } } : {}),
@@ -66,7 +68,8 @@ describe("auto takes its candidates from the host registry", () => {
   });
 
   it("opt-in candidates (gptq, hqq and nf4 declare theirs) stay out of the default list; fieldCandidates orders them", () => {
-    const optIn = (id: string, order: number) => defineQuantizer({ id, version: "1", description: "d", options: z.object({ bits: z.number() }), create: () => ({ id, quantize: () => ({ codebooks: [], tensors: [] }) }), auto: { order, optIn: [{ options: {}, bits: [4] }] } });
+    const optIn = (id: string, order: number) =>
+      defineQuantizer({ id, version: "1", description: "d", options: z.object({ bits: z.number() }), create: () => ({ id, quantize: () => ({ codebooks: [], tensors: [] }) }), auto: { order, optIn: [{ options: {}, bits: [4] }] } });
     const all = [optIn("nf4-like", 60), optIn("hqq-like", 50), optIn("gptq-like", 40), ...builtins()];
     expect(fieldCandidates(all).map((c) => c.quantizer)).toEqual(["gptq-like", "hqq-like", "nf4-like"]);
     expect(defaultCandidates(all)).toEqual(defaultCandidates(builtins()));

@@ -60,10 +60,14 @@ export function predictDistortion(sse: readonly number[], dist: readonly number[
     if (!Number.isFinite(e)) return Infinity;
     if (e === 0) return 0;
     if (refs.length === 0) return e;
-    let best = refs[0]!, gap = Infinity;
+    let best = refs[0]!,
+      gap = Infinity;
     for (const r of refs) {
       const g = Math.abs(Math.log(sse[r]! / e));
-      if (g < gap) { gap = g; best = r; }
+      if (g < gap) {
+        gap = g;
+        best = r;
+      }
     }
     return (dist[best]! / sse[best]!) * e;
   });
@@ -81,10 +85,19 @@ export interface TensorPoints {
  * (progress); the run's signal is checked between candidates, with the event loop let in.
  */
 export async function measureTensor(
-  t: WeightTensor, model: { readonly weights: WeightSet }, all: readonly Candidate[], k: number,
-  meter: FidelityMeter, ctx: RunContext, quiet: RunContext, failedNote: (c: Candidate, e: Error) => Diagnostic | undefined, tick: () => void, coder?: Coder,
+  t: WeightTensor,
+  model: { readonly weights: WeightSet },
+  all: readonly Candidate[],
+  k: number,
+  meter: FidelityMeter,
+  ctx: RunContext,
+  quiet: RunContext,
+  failedNote: (c: Candidate, e: Error) => Diagnostic | undefined,
+  tick: () => void,
+  coder?: Coder,
 ): Promise<TensorPoints> {
-  const rate: number[] = [], sse: number[] = [];
+  const rate: number[] = [],
+    sse: number[] = [];
   const decoded: (Float32Array | undefined)[] = [];
   for (const c of all) {
     await yieldToEventLoop();

@@ -10,11 +10,16 @@ export const autoOptionsSchema = z.strictObject({
    * Candidate methods (default: `defaultCandidates`, what the registered quantizers declare eligible); `options.bits` fixes the width, else the
    * candidate's own `bits` list is swept, else `candidateBits`.
    */
-  candidates: z.array(z.strictObject({
-    quantizer: z.string().min(1),
-    options: z.record(z.string(), z.unknown()).optional(),
-    bits: z.array(z.number().int().min(1).max(16)).min(1).optional(),
-  })).min(1).optional(),
+  candidates: z
+    .array(
+      z.strictObject({
+        quantizer: z.string().min(1),
+        options: z.record(z.string(), z.unknown()).optional(),
+        bits: z.array(z.number().int().min(1).max(16)).min(1).optional(),
+      }),
+    )
+    .min(1)
+    .optional(),
   /**
    * Bit widths swept for every candidate without a fixed `bits` — overriding the default
    * candidates' own lists; for candidates you list, only where they give no `bits` list.
@@ -44,11 +49,13 @@ export const autoOptionsSchema = z.strictObject({
    */
   coder: z.string().min(1).optional(),
   /** Range of random inputs when the model has no data. @default [0, 1] */
-  inputRange: z.tuple([z.number(), z.number()]).refine(([a, b]) => a < b, { error: "must be [lo, hi] with lo < hi" }).default([0, 1]),
+  inputRange: z
+    .tuple([z.number(), z.number()])
+    .refine(([a, b]) => a < b, { error: "must be [lo, hi] with lo < hi" })
+    .default([0, 1]),
 });
 
 /** Validated auto options. */
 export type AutoOptions = z.output<typeof autoOptionsSchema>;
 /** auto options as a user writes them. */
 export type AutoOptionsInput = z.input<typeof autoOptionsSchema>;
-

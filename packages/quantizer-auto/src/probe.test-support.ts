@@ -15,7 +15,10 @@ function lcg(seed: number): () => number {
 }
 
 export function mlpProbe(o: { gain?: number; seed?: number } = {}): ModelProbe {
-  const F = 24, H = 16, C = 6, gain = o.gain ?? 0;
+  const F = 24,
+    H = 16,
+    C = 6,
+    gain = o.gain ?? 0;
   const r = lcg(o.seed ?? 3);
   const rnd = (n: number, s: number) => Float32Array.from({ length: n }, () => (r() - 0.5) * 2 * s);
   const S = new Float32Array(F * 2);
@@ -27,8 +30,11 @@ export function mlpProbe(o: { gain?: number; seed?: number } = {}): ModelProbe {
   const W20 = Float32Array.from(weights[1]!.data);
   const get = (ws: WeightSet, n: string) => ws.find((t) => t.name === n)!.data;
   const outputs = (ws: WeightSet, x: Float32Array, count: number): ForwardOutput[] => {
-    const W1 = get(ws, "d1/kernel"), W2 = get(ws, "d2/kernel"), Sk = get(ws, "s/kernel");
-    const y = new Float32Array(count * C), z = new Float32Array(count * 2);
+    const W1 = get(ws, "d1/kernel"),
+      W2 = get(ws, "d2/kernel"),
+      Sk = get(ws, "s/kernel");
+    const y = new Float32Array(count * C),
+      z = new Float32Array(count * 2);
     const h = new Float64Array(H);
     for (let n = 0; n < count; n++) {
       for (let k = 0; k < H; k++) {
@@ -48,10 +54,15 @@ export function mlpProbe(o: { gain?: number; seed?: number } = {}): ModelProbe {
         z[n * 2 + c] = s;
       }
     }
-    return [{ name: "y", shape: [C], data: y }, { name: "z", shape: [2], data: z }];
+    return [
+      { name: "y", shape: [C], data: y },
+      { name: "z", shape: [2], data: z },
+    ];
   };
   return {
-    id: "mlp-js", weights, inputShape: [F],
+    id: "mlp-js",
+    weights,
+    inputShape: [F],
     forward: {
       predict: async (ws, x, count) => outputs(ws, x, count)[0]!.data,
       predictOutputs: async (ws, x, count) => outputs(ws, x, count),

@@ -14,7 +14,9 @@ import { loadEmbeddedMnist } from "@quantforge/datasets";
 import { msqQuantizer, preprocessedMsqQuantizer, syntheticDenseProbe } from "@quantforge/quantizer-preprocessed-msq";
 import { gpfqQuantizer } from "../src/index.js";
 
-const N0 = 784, NEURONS = 300, M = 256;
+const N0 = 784,
+  NEURONS = 300,
+  M = 256;
 const reps = Number(process.argv[process.argv.indexOf("--reps") + 1] ?? 1) || 1;
 
 const rng = new Rng(1);
@@ -33,15 +35,21 @@ const methods: [string, QuantizerPlugin, Record<string, unknown>][] = [
 console.log(`layer 784 → 300, 3 bits, ${reps} repetition(s); wall and CPU seconds per layer (best of reps)\n`);
 console.log("| input | method | wall s | CPU s | ms / neuron |");
 console.log("|---|---|---:|---:|---:|");
-for (const [inputName, inputs] of [["MNIST pixels", mnist], ["Gaussian N(0,1)", gauss]] as const) {
+for (const [inputName, inputs] of [
+  ["MNIST pixels", mnist],
+  ["Gaussian N(0,1)", gauss],
+] as const) {
   const model = syntheticDenseProbe({ layers: [{ name: "dense_1", fanIn: N0, fanOut: NEURONS, kernel }], inputs, count: M });
   for (const [name, plugin, opts] of methods) {
-    let bestWall = Infinity, bestCpu = Infinity;
+    let bestWall = Infinity,
+      bestCpu = Infinity;
     for (let r = 0; r < reps; r++) {
       const q = instantiate(plugin, opts);
-      const c0 = process.cpuUsage(), t0 = performance.now();
+      const c0 = process.cpuUsage(),
+        t0 = performance.now();
       await q.quantize(model.weights, createRunContext({ model, seed: 1 }));
-      const wall = (performance.now() - t0) / 1e3, cpu = (process.cpuUsage(c0).user + process.cpuUsage(c0).system) / 1e6;
+      const wall = (performance.now() - t0) / 1e3,
+        cpu = (process.cpuUsage(c0).user + process.cpuUsage(c0).system) / 1e6;
       bestWall = Math.min(bestWall, wall);
       bestCpu = Math.min(bestCpu, cpu);
     }

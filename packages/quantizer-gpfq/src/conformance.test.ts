@@ -6,8 +6,13 @@ import { gpfqQuantizer } from "./gpfq-quantizer.js";
 
 function model() {
   const rng = new Rng(1);
-  const layers = [[40, 20], [20, 6]].map(([fanIn, fanOut], i) => ({
-    name: `dense${i + 1}`, fanIn: fanIn!, fanOut: fanOut!,
+  const layers = [
+    [40, 20],
+    [20, 6],
+  ].map(([fanIn, fanOut], i) => ({
+    name: `dense${i + 1}`,
+    fanIn: fanIn!,
+    fanOut: fanOut!,
     kernel: Float32Array.from({ length: fanIn! * fanOut! }, () => rng.normal() / Math.sqrt(fanIn!)),
     bias: Float32Array.from({ length: fanOut! }, () => 0.1 * rng.normal()),
   }));

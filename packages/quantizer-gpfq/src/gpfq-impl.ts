@@ -34,11 +34,17 @@ function toColumnMajor(x: ArrayLike<number>, rows: number, cols: number): Float6
 export function prepareGpfqLayer(xf: ArrayLike<number>, xq: ArrayLike<number> | null, rows: number, cols: number): GpfqLayer {
   const f = toColumnMajor(xf, rows, cols);
   const q = xq === null ? f : toColumnMajor(xq, rows, cols);
-  const normsQ = new Float64Array(cols), cross = new Float64Array(cols);
+  const normsQ = new Float64Array(cols),
+    cross = new Float64Array(cols);
   for (let t = 0; t < cols; t++) {
     const off = t * rows;
-    let nq = 0, c = 0;
-    for (let i = 0; i < rows; i++) { const a = q[off + i]!; nq += a * a; c += a * f[off + i]!; }
+    let nq = 0,
+      c = 0;
+    for (let i = 0; i < rows; i++) {
+      const a = q[off + i]!;
+      nq += a * a;
+      c += a * f[off + i]!;
+    }
     normsQ[t] = nq;
     cross[t] = c;
   }

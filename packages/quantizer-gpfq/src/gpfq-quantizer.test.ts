@@ -1,9 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import {
-  CollectingDiagnostics, ErrorCodes, Rng, createRunContext, instantiate, runPipeline,
-  type LayerInputMatrix, type ModelProbe, type QuantizedModel, type WeightTensor,
-} from "@quantforge/core";
+import { CollectingDiagnostics, ErrorCodes, Rng, createRunContext, instantiate, runPipeline, type LayerInputMatrix, type ModelProbe, type QuantizedModel, type WeightTensor } from "@quantforge/core";
 import { alphabetForWeights, msqQuantizer, nearestCode, syntheticDenseProbe } from "@quantforge/quantizer-preprocessed-msq";
 import { gpfqQuantizer } from "./gpfq-quantizer.js";
 import { VERSION } from "./version.js";
@@ -11,7 +8,9 @@ import { VERSION } from "./version.js";
 function mlp(sizes: readonly number[], count: number, seed: number, zeroInputs = 0): ModelProbe {
   const rng = new Rng(seed);
   const layers = sizes.slice(1).map((fanOut, i) => ({
-    name: `dense${i + 1}`, fanIn: sizes[i]!, fanOut,
+    name: `dense${i + 1}`,
+    fanIn: sizes[i]!,
+    fanOut,
     kernel: Float32Array.from({ length: sizes[i]! * fanOut }, () => rng.normal() * Math.sqrt(2 / sizes[i]!)),
     bias: Float32Array.from({ length: fanOut }, () => 0.05 * rng.normal()),
   }));
@@ -25,14 +24,17 @@ function mlp(sizes: readonly number[], count: number, seed: number, zeroInputs =
 function relError(xf: LayerInputMatrix, xq: LayerInputMatrix, w: Float32Array, q: Float32Array, fanOut: number): number {
   let sum = 0;
   for (let o = 0; o < fanOut; o++) {
-    let e = 0, r = 0;
+    let e = 0,
+      r = 0;
     for (let s = 0; s < xf.rows; s++) {
-      let a = 0, b = 0;
+      let a = 0,
+        b = 0;
       for (let i = 0; i < xf.cols; i++) {
         a += xf.data[s * xf.cols + i]! * w[i * fanOut + o]!;
         b += xq.data[s * xq.cols + i]! * q[i * fanOut + o]!;
       }
-      r += a * a; e += (a - b) ** 2;
+      r += a * a;
+      e += (a - b) ** 2;
     }
     sum += Math.sqrt(e / r);
   }
@@ -49,7 +51,11 @@ describe("gpfqQuantizer", () => {
     expect(VERSION).toBe(p.version);
     expect(instantiate(p).needs).toEqual(["layerInputs"]);
     expect(p.parseOptions({})).toEqual({ bits: 4, alphabet: "midtread", samples: 256, target: "quantized" });
-    for (const [raw, field] of [[{ bits: 0 }, "bits"], [{ target: "both" }, "target"], [{ samples: -1 }, "samples"]] as const) {
+    for (const [raw, field] of [
+      [{ bits: 0 }, "bits"],
+      [{ target: "both" }, "target"],
+      [{ samples: -1 }, "samples"],
+    ] as const) {
       expect(() => p.parseOptions(raw)).toThrow(expect.objectContaining({ code: ErrorCodes.INVALID_OPTIONS, field }));
     }
   });
@@ -84,7 +90,15 @@ describe("gpfqQuantizer", () => {
   it("never asks the probe for more samples than its calibration set has", async () => {
     const model = mlp([12, 6, 3], 7, 2);
     const asked: number[] = [];
-    const spy: ModelProbe = { ...model, layerInputs: { layerInputs: (l, s, w) => { asked.push(s); return model.layerInputs!.layerInputs(l, s, w); } } };
+    const spy: ModelProbe = {
+      ...model,
+      layerInputs: {
+        layerInputs: (l, s, w) => {
+          asked.push(s);
+          return model.layerInputs!.layerInputs(l, s, w);
+        },
+      },
+    };
     await instantiate(gpfqQuantizer(), { samples: 256, target: "float" }).quantize(model.weights, createRunContext({ model: spy }));
     expect(asked).toEqual([7, 7]);
   });
@@ -92,7 +106,8 @@ describe("gpfqQuantizer", () => {
   it("target float uses X̃ = X (different layer-2 codes than the quantized-input target)", async () => {
     const model = mlp([40, 30, 8], 32, 4);
     const run = (target: string) => runPipeline({ model, quantizer: { plugin: gpfqQuantizer(), options: { bits: 2, samples: 32, target } } });
-    const q = await run("quantized"), f = await run("float");
+    const q = await run("quantized"),
+      f = await run("float");
     expect([...f.quantized.tensors[0]!.codes]).toEqual([...q.quantized.tensors[0]!.codes]);
     expect([...f.quantized.tensors[1]!.codes]).not.toEqual([...q.quantized.tensors[1]!.codes]);
   });
@@ -110,7 +125,12 @@ describe("gpfqQuantizer", () => {
         { name: "c/bias", shape: [5], data: bias, role: "bias", layer: "c", layerKind: "conv2d" },
       ],
       layers: [{ name: "c", kind: "conv2d", weight: "c/kernel", bias: "c/bias", fanIn: 18, fanOut: 5 }],
-      layerInputs: { async layerInputs(_l, samples) { calls.push(samples); return { rows: 40, cols: 18, data: patches }; } },
+      layerInputs: {
+        async layerInputs(_l, samples) {
+          calls.push(samples);
+          return { rows: 40, cols: 18, data: patches };
+        },
+      },
     };
     const diagnostics = new CollectingDiagnostics();
     const q = instantiate(gpfqQuantizer(), { bits: 3, samples: 10 });

@@ -1,11 +1,23 @@
 import {
-  MissingCapabilityError, ShapeMismatchError, TENSOR_GROUPING, defineQuantizer, dequantizeCodes, throwIfAborted, z,
-  type Codebook, type LayerInfo, type LayerInputMatrix, type QuantizedModel, type QuantizedTensor, type QuantizerPlugin,
-  type Rng, type RunContext, type WeightSet, type WeightTensor,
+  MissingCapabilityError,
+  ShapeMismatchError,
+  TENSOR_GROUPING,
+  defineQuantizer,
+  dequantizeCodes,
+  throwIfAborted,
+  z,
+  type Codebook,
+  type LayerInfo,
+  type LayerInputMatrix,
+  type QuantizedModel,
+  type QuantizedTensor,
+  type QuantizerPlugin,
+  type Rng,
+  type RunContext,
+  type WeightSet,
+  type WeightTensor,
 } from "@quantforge/core";
-import {
-  alphabetCodebook, alphabetForWeights, roundToAlphabet, MAX_ALPHABET_BITS, MIN_ALPHABET_BITS, type Alphabet,
-} from "@quantforge/quantizer-preprocessed-msq";
+import { alphabetCodebook, alphabetForWeights, roundToAlphabet, MAX_ALPHABET_BITS, MIN_ALPHABET_BITS, type Alphabet } from "@quantforge/quantizer-preprocessed-msq";
 import { gpfqNeuron, prepareGpfqLayer } from "./gpfq-impl.js";
 import { VERSION } from "./version.js";
 
@@ -36,13 +48,16 @@ function pickRows(total: number, count: number, rng: Rng): Int32Array {
   if (count >= total) return all;
   for (let i = 0; i < count; i++) {
     const j = rng.int(i, total - 1);
-    const v = all[i]!; all[i] = all[j]!; all[j] = v;
+    const v = all[i]!;
+    all[i] = all[j]!;
+    all[j] = v;
   }
   return all.slice(0, count).sort();
 }
 
 function gather(x: LayerInputMatrix, idx: Int32Array): Float64Array {
-  const cols = x.cols, out = new Float64Array(idx.length * cols);
+  const cols = x.cols,
+    out = new Float64Array(idx.length * cols);
   for (let r = 0; r < idx.length; r++) {
     const src = idx[r]! * cols;
     for (let c = 0; c < cols; c++) out[r * cols + c] = x.data[src + c]!;
@@ -85,11 +100,19 @@ async function quantizeLayer(ctx: RunContext, layer: LayerInfo, t: WeightTensor,
   const data = prepareGpfqLayer(gather(xf, idx), xq === xf ? null : gather(xq, idx), idx.length, fanIn);
   const alphabet = alphabetForWeights(t.data, opts.bits, opts.alphabet);
   const codes = new Uint32Array(t.data.length);
-  const w = new Float64Array(fanIn), u = new Float64Array(idx.length), col = new Uint32Array(fanIn);
+  const w = new Float64Array(fanIn),
+    u = new Float64Array(idx.length),
+    col = new Uint32Array(fanIn);
   let zeroCols = 0;
   for (let c = 0; c < fanIn; c++) if (data.normsQ[c]! < 1e-24) zeroCols++;
   if (zeroCols > 0) {
-    ctx.diagnostics.report({ severity: "info", source: "gpfq", ruleId: "zero-input-columns", tensor: t.name, message: `layer "${layer.name}": ${zeroCols} of ${fanIn} inputs are zero on every calibration sample; their weights are rounded directly (q_t = Q_A(w_t)).` });
+    ctx.diagnostics.report({
+      severity: "info",
+      source: "gpfq",
+      ruleId: "zero-input-columns",
+      tensor: t.name,
+      message: `layer "${layer.name}": ${zeroCols} of ${fanIn} inputs are zero on every calibration sample; their weights are rounded directly (q_t = Q_A(w_t)).`,
+    });
   }
   for (let o = 0; o < fanOut; o++) {
     throwIfAborted(ctx);
@@ -133,7 +156,13 @@ export function gpfqQuantizer(defaults?: Partial<GpfqOptionsInput>): QuantizerPl
           const t = selected.get(layer.weight);
           if (!t || done.has(t.name)) continue;
           throwIfAborted(ctx);
-          const r = await quantizeLayer(ctx, layer, t, model.weights.map((x) => current.get(x.name)!), opts);
+          const r = await quantizeLayer(
+            ctx,
+            layer,
+            t,
+            model.weights.map((x) => current.get(x.name)!),
+            opts,
+          );
           done.set(t.name, r);
           const data = new Float32Array(t.data.length);
           dequantizeCodes({ ...alphabetCodebook(r.alphabet), id: t.name }, r.codes, null, data);

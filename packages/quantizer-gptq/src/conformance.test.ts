@@ -6,8 +6,13 @@ import { gptqQuantizer } from "./gptq-quantizer.js";
 
 function model() {
   const rng = new Rng(1);
-  const layers = [[40, 20], [20, 6]].map(([fanIn, fanOut], i) => ({
-    name: `dense${i + 1}`, fanIn: fanIn!, fanOut: fanOut!,
+  const layers = [
+    [40, 20],
+    [20, 6],
+  ].map(([fanIn, fanOut], i) => ({
+    name: `dense${i + 1}`,
+    fanIn: fanIn!,
+    fanOut: fanOut!,
     kernel: Float32Array.from({ length: fanIn! * fanOut! }, () => rng.normal() / Math.sqrt(fanIn!)),
     bias: Float32Array.from({ length: fanOut! }, () => 0.1 * rng.normal()),
   }));
@@ -18,10 +23,29 @@ function model() {
 // GPTQ needs layer inputs, so the suite runs it on a model; the edge kinds run below through a one-layer model.
 describeQuantizerConformance(gptqQuantizer(), {
   model: model(),
-  options: [{}, { bits: 2, granularity: "tensor" }, { bits: 3, actOrder: true, blockSize: 8 }, { bits: 4, granularity: "group", groupSize: 8, actOrder: true },
-    { bits: 8, scheme: "symmetric", axis: "input" }, { bits: 1, zero: "free", target: "float", samples: 8 }, { bits: 16 }],
-  invalidOptions: [{ bits: 0 }, { bits: 17 }, { bits: 2.5 }, { scheme: "symmetric", bits: 1 }, { scheme: "symmetric", zero: "free" }, { granularity: "row" },
-    { dampening: -1 }, { actOrder: "yes" }, { blockSize: 0 }, { samples: 0 }, { target: "both" }, { unknownOption: true }],
+  options: [
+    {},
+    { bits: 2, granularity: "tensor" },
+    { bits: 3, actOrder: true, blockSize: 8 },
+    { bits: 4, granularity: "group", groupSize: 8, actOrder: true },
+    { bits: 8, scheme: "symmetric", axis: "input" },
+    { bits: 1, zero: "free", target: "float", samples: 8 },
+    { bits: 16 },
+  ],
+  invalidOptions: [
+    { bits: 0 },
+    { bits: 17 },
+    { bits: 2.5 },
+    { scheme: "symmetric", bits: 1 },
+    { scheme: "symmetric", zero: "free" },
+    { granularity: "row" },
+    { dampening: -1 },
+    { actOrder: "yes" },
+    { blockSize: 0 },
+    { samples: 0 },
+    { target: "both" },
+    { unknownOption: true },
+  ],
 });
 
 describe("gptq on edge-valued kernels (through a model)", () => {

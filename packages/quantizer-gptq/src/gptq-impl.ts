@@ -46,8 +46,7 @@ export interface GptqLayerProblem {
 
 /** GPTQ's result for one layer. */
 export type GptqLayerResult =
-  | { readonly ok: true; readonly codes: Uint32Array; readonly scale: Float32Array; readonly zeroPoint: Float32Array; readonly levels: number; readonly deadColumns: number }
-  | { readonly ok: false; readonly failedColumn: number };
+  { readonly ok: true; readonly codes: Uint32Array; readonly scale: Float32Array; readonly zeroPoint: Float32Array; readonly levels: number; readonly deadColumns: number } | { readonly ok: false; readonly failedColumn: number };
 
 /** Processing order of the columns: identity, or decreasing diag(H) (ties by index, so deterministic). */
 export function columnOrder(h: Float64Array, k: number, actOrder: boolean): Int32Array {
@@ -106,11 +105,13 @@ export function gptqLayer(p: GptqLayerProblem): GptqLayerResult {
   const members = new Int32Array(p.groups.length);
   const fill = start.slice(0, G);
   for (let e = 0; e < p.groups.length; e++) members[fill[p.groups[e]!]!++] = e;
-  const scale = new Float32Array(G), zeroPoint = new Float32Array(G);
+  const scale = new Float32Array(G),
+    zeroPoint = new Float32Array(G);
   const ready = new Uint8Array(G);
   const tmp = new Float64Array(2);
   const fit = (g: number): void => {
-    let lo = Infinity, hi = -Infinity;
+    let lo = Infinity,
+      hi = -Infinity;
     for (let t = start[g]!; t < start[g + 1]!; t++) {
       const e = members[t]!;
       const v = wp[pos[(e / N) | 0]! * N + (e % N)]!;
@@ -122,18 +123,23 @@ export function gptqLayer(p: GptqLayerProblem): GptqLayerResult {
     zeroPoint[g] = tmp[1]!;
     ready[g] = 1;
   };
-  const levels = gridLevels(spec), maxCode = levels - 1;
+  const levels = gridLevels(spec),
+    maxCode = levels - 1;
   const codes = new Uint32Array(K * N);
   const err = new Float64Array(blockSize * N);
   for (let i1 = 0; i1 < K; i1 += blockSize) {
     const i2 = Math.min(K, i1 + blockSize);
     for (let i = i1; i < i2; i++) {
-      const col = perm[i]!, d = u[i * K + i]!;
-      const wi = i * N, ei = (i - i1) * N;
+      const col = perm[i]!,
+        d = u[i * K + i]!;
+      const wi = i * N,
+        ei = (i - i1) * N;
       for (let c = 0; c < N; c++) {
-        const e = col * N + c, g = p.groups[e]!;
+        const e = col * N + c,
+          g = p.groups[e]!;
         if (!ready[g]) fit(g);
-        const s = scale[g]!, z = zeroPoint[g]!;
+        const s = scale[g]!,
+          z = zeroPoint[g]!;
         const w = wp[wi + c]!;
         const q = nearestCode(w, s, z, maxCode);
         codes[e] = q;
@@ -156,6 +162,10 @@ export function gptqLayer(p: GptqLayerProblem): GptqLayerResult {
       }
     }
   }
-  for (let g = 0; g < G; g++) if (!ready[g]) { scale[g] = 1; zeroPoint[g] = spec.scheme === "symmetric" ? maxCode / 2 : 0; }
+  for (let g = 0; g < G; g++)
+    if (!ready[g]) {
+      scale[g] = 1;
+      zeroPoint[g] = spec.scheme === "symmetric" ? maxCode / 2 : 0;
+    }
   return { ok: true, codes, scale, zeroPoint, levels, deadColumns: dead };
 }

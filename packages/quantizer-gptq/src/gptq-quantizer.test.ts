@@ -9,17 +9,21 @@ function probe(count: number, seed = 3) {
   const kernel = Float32Array.from({ length: 32 * 12 }, () => rng.normal() / Math.sqrt(32));
   // Correlated inputs (a shared factor) make error feedback matter.
   const inputs = new Float32Array(count * 32);
-  for (let r = 0; r < count; r++) { const f = rng.normal(); for (let c = 0; c < 32; c++) inputs[r * 32 + c] = f + 0.5 * rng.normal(); }
+  for (let r = 0; r < count; r++) {
+    const f = rng.normal();
+    for (let c = 0; c < 32; c++) inputs[r * 32 + c] = f + 0.5 * rng.normal();
+  }
   return syntheticDenseProbe({ layers: [{ name: "l", fanIn: 32, fanOut: 12, kernel }], inputs, count });
 }
 
 function outputError(x: Float32Array, rows: number, w: Float32Array, v: Float32Array, k: number, n: number): number {
   let s = 0;
-  for (let r = 0; r < rows; r++) for (let c = 0; c < n; c++) {
-    let d = 0;
-    for (let i = 0; i < k; i++) d += x[r * k + i]! * (w[i * n + c]! - v[i * n + c]!);
-    s += d * d;
-  }
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < n; c++) {
+      let d = 0;
+      for (let i = 0; i < k; i++) d += x[r * k + i]! * (w[i * n + c]! - v[i * n + c]!);
+      s += d * d;
+    }
   return s;
 }
 
@@ -29,10 +33,14 @@ describe("gptq", () => {
     const ctx = () => createRunContext({ model: m });
     const kernel = m.weights.filter((t) => t.name === m.layers![0]!.weight) as WeightTensor[];
     const x = (await m.layerInputs!.layerInputs("l", 64)).data;
-    for (const o of [{ bits: 3, granularity: "channel" }, { bits: 4, granularity: "group", groupSize: 12 }] as const) {
+    for (const o of [
+      { bits: 3, granularity: "channel" },
+      { bits: 4, granularity: "group", groupSize: 12 },
+    ] as const) {
       const g = dequantizeModel(await instantiate(gptqQuantizer(), o).quantize(kernel, ctx()))[0]!.data;
       const r = dequantizeModel(await instantiate(rtnQuantizer(), { ...o, zero: "exact" }).quantize(kernel, ctx()))[0]!.data;
-      const eg = outputError(x, 64, kernel[0]!.data, g, 32, 12), er = outputError(x, 64, kernel[0]!.data, r, 32, 12);
+      const eg = outputError(x, 64, kernel[0]!.data, g, 32, 12),
+        er = outputError(x, 64, kernel[0]!.data, r, 32, 12);
       expect(eg).toBeLessThan(0.8 * er);
     }
   });
@@ -40,7 +48,12 @@ describe("gptq", () => {
   it("with dampening 0 and fewer samples than inputs, refuses the singular H with a typed error", async () => {
     const m = probe(8);
     const q = instantiate(gptqQuantizer(), { dampening: 0, target: "float" });
-    await expect(q.quantize(m.weights.filter((t) => t.name === "l/kernel" || t.name === m.layers![0]!.weight), createRunContext({ model: m }))).rejects.toBeInstanceOf(HessianNotPositiveDefiniteError);
+    await expect(
+      q.quantize(
+        m.weights.filter((t) => t.name === "l/kernel" || t.name === m.layers![0]!.weight),
+        createRunContext({ model: m }),
+      ),
+    ).rejects.toBeInstanceOf(HessianNotPositiveDefiniteError);
     await expect(q.quantize(m.weights, createRunContext({ model: m }))).rejects.toMatchObject({ code: "QF_INVALID_OPTIONS", field: "dampening" });
   });
 

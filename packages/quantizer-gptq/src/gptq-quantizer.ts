@@ -1,7 +1,28 @@
 import {
-  InvalidOptionsError, MissingCapabilityError, ShapeMismatchError, assertFinite, channelAxisSchema, defineQuantizer, granularitySchema, groupCount, groupIndexMap, groupSizeSchema,
-  printable, resolveChannelAxis, throwIfAborted, z,
-  type Codebook, type Grouping, type LayerInfo, type QuantizedModel, type QuantizedTensor, type AutoEligibility, type QuantizerPlugin, type RunContext, type WeightSet, type WeightTensor,
+  InvalidOptionsError,
+  MissingCapabilityError,
+  ShapeMismatchError,
+  assertFinite,
+  channelAxisSchema,
+  defineQuantizer,
+  granularitySchema,
+  groupCount,
+  groupIndexMap,
+  groupSizeSchema,
+  printable,
+  resolveChannelAxis,
+  throwIfAborted,
+  z,
+  type Codebook,
+  type Grouping,
+  type LayerInfo,
+  type QuantizedModel,
+  type QuantizedTensor,
+  type AutoEligibility,
+  type QuantizerPlugin,
+  type RunContext,
+  type WeightSet,
+  type WeightTensor,
 } from "@quantforge/core";
 import { gptqLayer } from "./gptq-impl.js";
 import { hessianFromInputs } from "./linalg.js";
@@ -66,7 +87,11 @@ export function gptqGrouping(t: WeightTensor, o: GptqOptions): Grouping {
   return { kind: "channel", axis: resolveChannelAxis(t, o.axis, "gptq") };
 }
 
-interface Quantized { readonly codebook: Codebook; readonly codes: Uint32Array; readonly grouping: Grouping }
+interface Quantized {
+  readonly codebook: Codebook;
+  readonly codes: Uint32Array;
+  readonly grouping: Grouping;
+}
 
 /** Row-major `[rows, cols]` → `[cols, rows]` (any element type). */
 function transposed<A extends Float32Array | Int32Array | Uint32Array>(a: A, rows: number, cols: number): A {
@@ -107,7 +132,9 @@ function kernelOf(t: WeightTensor, layer: LayerInfo): boolean {
   const out = t.outputAxis === undefined ? last : t.outputAxis < 0 ? t.outputAxis + t.shape.length : t.outputAxis;
   if (t.shape.length === 2 && out === 0 && t.shape[0] === layer.fanOut && t.shape[1] === layer.fanIn) return true;
   if (t.data.length !== layer.fanIn * layer.fanOut || t.shape[last] !== layer.fanOut || out !== last) {
-    throw new ShapeMismatchError(`kernel "${printable(t.name)}" of shape [${t.shape.join(", ")}] is not laid out [fan-in ${layer.fanIn}, fan-out ${layer.fanOut}] with the outputs last, as layer "${printable(layer.name)}" needs for gptq (or [fan-out, fan-in] with the outputs first). Pass the model's own weights.`);
+    throw new ShapeMismatchError(
+      `kernel "${printable(t.name)}" of shape [${t.shape.join(", ")}] is not laid out [fan-in ${layer.fanIn}, fan-out ${layer.fanOut}] with the outputs last, as layer "${printable(layer.name)}" needs for gptq (or [fan-out, fan-in] with the outputs first). Pass the model's own weights.`,
+    );
   }
   return false;
 }
@@ -160,7 +187,13 @@ export function gptqQuantizer(defaults?: Partial<GptqOptionsInput>): QuantizerPl
           if (!t || done.has(t.name)) continue;
           throwIfAborted(ctx);
           ctx.progress.update("gptq", done.size, weights.length);
-          const r = await quantizeLayer(ctx, layer, t, model.weights.map((w) => current.get(w.name) ?? w), o);
+          const r = await quantizeLayer(
+            ctx,
+            layer,
+            t,
+            model.weights.map((w) => current.get(w.name) ?? w),
+            o,
+          );
           done.set(t.name, r);
           if (o.target === "quantized") {
             // The probe runs the model's own layout: an outputs-first view goes back to [fanIn, fanOut].

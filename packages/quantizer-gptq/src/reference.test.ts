@@ -14,7 +14,9 @@ const hasNumpy = python !== undefined || !!process.env.CI;
 /** A fixed layer: 40 inputs (ReLU-like, some always 0), 24 outputs, 64 calibration rows. */
 function layer(seed: number) {
   const rng = new Rng(seed);
-  const k = 40, n = 24, m = 64;
+  const k = 40,
+    n = 24,
+    m = 64;
   const w = Float32Array.from({ length: k * n }, () => rng.normal() / Math.sqrt(k));
   const x = Float32Array.from({ length: m * k }, (_, i) => (i % k < 3 ? 0 : Math.max(0, rng.normal() + 0.2 * (i % k))));
   return { k, n, m, w, x };
@@ -36,7 +38,11 @@ describe.skipIf(!hasNumpy)("gptq matches an independent numpy reference (python3
       const groupCount = Math.max(...groups) + 1;
       const r = gptqLayer({ w, k, n, h: hessianFromInputs(x, m, k), groups, groupCount, spec: { bits: c.bits, scheme: "asymmetric", zero: "exact" }, dampening: 0.01, actOrder: c.actOrder, blockSize: c.blockSize });
       if (!r.ok) throw new Error("not PD");
-      const out = spawnSync(python ?? "python3", [script], { input: JSON.stringify({ k, n, w: [...w], x: [...x], groups: [...groups], bits: c.bits, dampening: 0.01, actOrder: c.actOrder, blockSize: c.blockSize }), encoding: "utf8", maxBuffer: 1 << 26 });
+      const out = spawnSync(python ?? "python3", [script], {
+        input: JSON.stringify({ k, n, w: [...w], x: [...x], groups: [...groups], bits: c.bits, dampening: 0.01, actOrder: c.actOrder, blockSize: c.blockSize }),
+        encoding: "utf8",
+        maxBuffer: 1 << 26,
+      });
       expect(out.stderr).toBe("");
       const ref = (JSON.parse(out.stdout) as { codes: number[] }).codes;
       const differ = ref.filter((q, j) => q !== r.codes[j]).length;

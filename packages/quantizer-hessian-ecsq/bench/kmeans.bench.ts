@@ -48,29 +48,59 @@ function referenceLloyd(x: Float32Array, kk: number, iters: number, seed: number
   for (let j = 1; j <= kk; j++) {
     let total = 0;
     const cj = c[j - 1]!;
-    for (let i = 0; i < x.length; i++) { const e = x[i]! - cj; const v = e * e; if (v < d2[i]!) d2[i] = v; total += d2[i]!; }
+    for (let i = 0; i < x.length; i++) {
+      const e = x[i]! - cj;
+      const v = e * e;
+      if (v < d2[i]!) d2[i] = v;
+      total += d2[i]!;
+    }
     if (j === kk) break;
-    let u = r.float() * total, pick = x.length - 1;
-    for (let i = 0; i < x.length; i++) { u -= d2[i]!; if (u <= 0) { pick = i; break; } }
+    let u = r.float() * total,
+      pick = x.length - 1;
+    for (let i = 0; i < x.length; i++) {
+      u -= d2[i]!;
+      if (u <= 0) {
+        pick = i;
+        break;
+      }
+    }
     c[j] = x[pick]!;
   }
   const initSec = (performance.now() - s) / 1000;
   const assign = new Uint16Array(x.length);
   const trace: { iter: number; seconds: number; mse: number }[] = [];
-  const s0 = new Float64Array(kk), s1 = new Float64Array(kk);
+  const s0 = new Float64Array(kk),
+    s1 = new Float64Array(kk);
   for (let it = 1; it <= iters; it++) {
     let dist = 0;
     for (let i = 0; i < x.length; i++) {
       const v = x[i]!;
-      let best = Infinity, bj = 0;
-      for (let j = 0; j < kk; j++) { const e = v - c[j]!; const dd = e * e; if (dd < best) { best = dd; bj = j; } }
+      let best = Infinity,
+        bj = 0;
+      for (let j = 0; j < kk; j++) {
+        const e = v - c[j]!;
+        const dd = e * e;
+        if (dd < best) {
+          best = dd;
+          bj = j;
+        }
+      }
       assign[i] = bj;
       dist += best;
     }
-    s0.fill(0); s1.fill(0);
-    for (let i = 0; i < x.length; i++) { s0[assign[i]!]!++; s1[assign[i]!]! += x[i]!; }
+    s0.fill(0);
+    s1.fill(0);
+    for (let i = 0; i < x.length; i++) {
+      s0[assign[i]!]!++;
+      s1[assign[i]!]! += x[i]!;
+    }
     let moved = false;
-    for (let j = 0; j < kk; j++) if (s0[j]! > 0) { const m = s1[j]! / s0[j]!; if (m !== c[j]) moved = true; c[j] = m; }
+    for (let j = 0; j < kk; j++)
+      if (s0[j]! > 0) {
+        const m = s1[j]! / s0[j]!;
+        if (m !== c[j]) moved = true;
+        c[j] = m;
+      }
     trace.push({ iter: it, seconds: (performance.now() - s) / 1000, mse: dist / x.length });
     if (!moved) break;
   }
@@ -114,11 +144,18 @@ print(time.perf_counter() - t, mse, it + 1)
 
 console.log(`n = ${n}, k = ${k}, node ${process.version}`);
 console.table([
-  { method: "sort-once Lloyd + optimal DP start (this package)", seconds: +oursSec.toFixed(3), mse: oursMse.toExponential(4), iterations: ours.iterations, note: `sort ${((t1 - t0) / 1000).toFixed(3)} s, DP ${((t2 - t1) / 1000).toFixed(3)} s, Lloyd ${((t3 - t2) / 1000).toFixed(3)} s` },
+  {
+    method: "sort-once Lloyd + optimal DP start (this package)",
+    seconds: +oursSec.toFixed(3),
+    mse: oursMse.toExponential(4),
+    iterations: ours.iterations,
+    note: `sort ${((t1 - t0) / 1000).toFixed(3)} s, DP ${((t2 - t1) / 1000).toFixed(3)} s, Lloyd ${((t3 - t2) / 1000).toFixed(3)} s`,
+  },
   { method: "  same, through quantizeHessianEcsq (end to end)", seconds: +((t5 - t4) / 1000).toFixed(3), mse: q.groups[0]!.mse.toExponential(4), iterations: q.groups[0]!.iterations, note: "float32 levels, codes" },
   { method: "sort-once Lloyd, linear start (spec §3's ECSQ start)", seconds: NaN, mse: (linear.distortion / n).toExponential(4), iterations: linear.iterations, note: "poor start: stuck" },
   { method: "plain-JS O(n·k) Lloyd, k-means++ start", seconds: +refLast.seconds.toFixed(2), mse: refLast.mse.toExponential(4), iterations: refLast.iter, note: `k-means++ ${ref.initSec.toFixed(2)} s; cap ${refIters} iterations` },
-  typeof numpy === "string" ? { method: "numpy O(n·k) Lloyd, k-means++ start", seconds: NaN, mse: "", iterations: 0, note: numpy }
+  typeof numpy === "string"
+    ? { method: "numpy O(n·k) Lloyd, k-means++ start", seconds: NaN, mse: "", iterations: 0, note: numpy }
     : { method: "numpy O(n·k) Lloyd, k-means++ start", seconds: +numpy.seconds.toFixed(2), mse: numpy.mse.toExponential(4), iterations: numpy.iters, note: `cap ${refIters} iterations` },
 ]);
 console.log(`speed-up vs the plain-JS reference run: ${(refLast.seconds / oursSec).toFixed(1)}× (reference ends at ${(refLast.mse / oursMse).toFixed(3)}× our MSE)`);

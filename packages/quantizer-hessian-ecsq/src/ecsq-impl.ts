@@ -47,13 +47,17 @@ export function entropyOfCounts(counts: ArrayLike<number>, n: number): number {
  * number of changed assignments. Ties keep the nearer (lower on equal distance) centre.
  */
 export function assignEcsq(d: SortedData, centres: Float64Array, codeLen: Float64Array, lambda: number, assign: Uint32Array, first: boolean): number {
-  const k = centres.length, v = d.v, h = d.h;
+  const k = centres.length,
+    v = d.v,
+    h = d.h;
   // Centres ordered by code length (most probable first) for the ℓ-prefix candidate set.
   const byL = Uint32Array.from({ length: k }, (_, j) => j).sort((a, b) => codeLen[a]! - codeLen[b]! || a - b);
   const lSorted = new Float64Array(k);
   for (let t = 0; t < k; t++) lSorted[t] = codeLen[byL[t]!]!;
-  const minL = k > 0 ? lSorted[0]! : 0, jStar = k > 0 ? byL[0]! : 0;
-  let p = 0, changed = 0;
+  const minL = k > 0 ? lSorted[0]! : 0,
+    jStar = k > 0 ? byL[0]! : 0;
+  let p = 0,
+    changed = 0;
   for (let i = 0; i < d.n; i++) {
     const x = v[i]!;
     while (p < k && centres[p]! <= x) p++;
@@ -61,7 +65,8 @@ export function assignEcsq(d: SortedData, centres: Float64Array, codeLen: Float6
     if (p === 0) j0 = 0;
     else if (p === k) j0 = k - 1;
     else {
-      const a = centres[p - 1]!, b = centres[p]!;
+      const a = centres[p - 1]!,
+        b = centres[p]!;
       j0 = (x - a) * (x - a) > (b - x) * (b - x) ? p : p - 1;
     }
     let bj = j0;
@@ -69,26 +74,46 @@ export function assignEcsq(d: SortedData, centres: Float64Array, codeLen: Float6
       const pen = lambda / h[i]!;
       let best = (x - centres[j0]!) * (x - centres[j0]!) + pen * codeLen[j0]!;
       const cs = (x - centres[jStar]!) * (x - centres[jStar]!) + pen * minL;
-      if (cs < best) { best = cs; bj = jStar; }
+      if (cs < best) {
+        best = cs;
+        bj = jStar;
+      }
       // Spatial window: |x − c_j| < r.
       const r = Math.sqrt(Math.max(0, best - pen * minL));
-      let lo = 0, hi = k;
-      while (lo < hi) { const m = (lo + hi) >>> 1; if (centres[m]! < x - r) lo = m + 1; else hi = m; }
+      let lo = 0,
+        hi = k;
+      while (lo < hi) {
+        const m = (lo + hi) >>> 1;
+        if (centres[m]! < x - r) lo = m + 1;
+        else hi = m;
+      }
       const wStart = lo;
       hi = k;
-      while (lo < hi) { const m = (lo + hi) >>> 1; if (centres[m]! <= x + r) lo = m + 1; else hi = m; }
+      while (lo < hi) {
+        const m = (lo + hi) >>> 1;
+        if (centres[m]! <= x + r) lo = m + 1;
+        else hi = m;
+      }
       const wEnd = lo;
       // ℓ prefix: pen·ℓ_j < best.
       const lim = best / pen;
-      lo = 0; hi = k;
-      while (lo < hi) { const m = (lo + hi) >>> 1; if (lSorted[m]! < lim) lo = m + 1; else hi = m; }
+      lo = 0;
+      hi = k;
+      while (lo < hi) {
+        const m = (lo + hi) >>> 1;
+        if (lSorted[m]! < lim) lo = m + 1;
+        else hi = m;
+      }
       const lEnd = lo;
       if (lEnd <= wEnd - wStart) {
         for (let t = 0; t < lEnd; t++) {
           if (pen * lSorted[t]! >= best) break;
           const j = byL[t]!;
           const cost = (x - centres[j]!) * (x - centres[j]!) + pen * lSorted[t]!;
-          if (cost < best) { best = cost; bj = j; }
+          if (cost < best) {
+            best = cost;
+            bj = j;
+          }
         }
       } else {
         const floor = pen * minL;
@@ -96,13 +121,19 @@ export function assignEcsq(d: SortedData, centres: Float64Array, codeLen: Float6
           const dd = (x - centres[j]!) * (x - centres[j]!);
           if (dd + floor >= best) break;
           const cost = dd + pen * codeLen[j]!;
-          if (cost < best) { best = cost; bj = j; }
+          if (cost < best) {
+            best = cost;
+            bj = j;
+          }
         }
         for (let j = j0 + 1; j < wEnd; j++) {
           const dd = (x - centres[j]!) * (x - centres[j]!);
           if (dd + floor >= best) break;
           const cost = dd + pen * codeLen[j]!;
-          if (cost < best) { best = cost; bj = j; }
+          if (cost < best) {
+            best = cost;
+            bj = j;
+          }
         }
       }
     }
@@ -117,8 +148,12 @@ export function assignEcsq(d: SortedData, centres: Float64Array, codeLen: Float6
  * and re-sorts centres (re-indexing `assign` in place). Returns the new clustering with D and H.
  */
 export function updateEcsq(d: SortedData, k: number, assign: Uint32Array): Clustering {
-  const s0 = new Float64Array(k), s1 = new Float64Array(k), cnt = new Float64Array(k);
-  const v = d.v, h = d.h, n = d.n;
+  const s0 = new Float64Array(k),
+    s1 = new Float64Array(k),
+    cnt = new Float64Array(k);
+  const v = d.v,
+    h = d.h,
+    n = d.n;
   for (let i = 0; i < n; i++) {
     const j = assign[i]!;
     s0[j]! += h[i]!;
@@ -130,8 +165,13 @@ export function updateEcsq(d: SortedData, k: number, assign: Uint32Array): Clust
   const mean = (j: number) => s1[j]! / s0[j]!;
   live.sort((a, b) => mean(a) - mean(b) || a - b);
   const remap = new Uint32Array(k);
-  const centres = new Float64Array(live.length), counts = new Float64Array(live.length);
-  live.forEach((j, r) => { remap[j] = r; centres[r] = mean(j); counts[r] = cnt[j]!; });
+  const centres = new Float64Array(live.length),
+    counts = new Float64Array(live.length);
+  live.forEach((j, r) => {
+    remap[j] = r;
+    centres[r] = mean(j);
+    counts[r] = cnt[j]!;
+  });
   let dist = 0;
   for (let i = 0; i < n; i++) {
     const j = remap[assign[i]!]!;
@@ -152,13 +192,7 @@ export function updateEcsq(d: SortedData, k: number, assign: Uint32Array): Clust
  *
  * @param onIteration - called with each iteration's clustering and J (for tests and traces).
  */
-export function iterativeEcsq(
-  d: SortedData,
-  init: Float64Array,
-  lambda: number,
-  maxIterations: number,
-  onIteration?: (c: Clustering, objective: number) => void,
-): EcsqResult {
+export function iterativeEcsq(d: SortedData, init: Float64Array, lambda: number, maxIterations: number, onIteration?: (c: Clustering, objective: number) => void): EcsqResult {
   let centres: Float64Array = Float64Array.from(init).sort();
   let codeLen: Float64Array = new Float64Array(centres.length).fill(Math.log2(Math.max(1, centres.length)));
   const assign = new Uint32Array(d.n);
@@ -166,13 +200,17 @@ export function iterativeEcsq(
   let state = updateEcsq(d, centres.length, assign);
   let J = state.distortion + lambda * state.entropy;
   onIteration?.(state, J);
-  let it = 1, converged = false;
+  let it = 1,
+    converged = false;
   while (it < maxIterations) {
     centres = state.centres;
     codeLen = new Float64Array(centres.length);
     for (let j = 0; j < centres.length; j++) codeLen[j] = -Math.log2(state.counts[j]! / d.n);
     const changed = assignEcsq(d, centres, codeLen, lambda, assign, false);
-    if (changed === 0) { converged = true; break; }
+    if (changed === 0) {
+      converged = true;
+      break;
+    }
     const next = updateEcsq(d, centres.length, assign);
     it++;
     const nextJ = next.distortion + lambda * next.entropy;
@@ -180,7 +218,10 @@ export function iterativeEcsq(
     const drop = J - nextJ;
     state = next;
     J = nextJ;
-    if (drop < STOP_RELATIVE * (J + drop)) { converged = true; break; }
+    if (drop < STOP_RELATIVE * (J + drop)) {
+      converged = true;
+      break;
+    }
   }
   return { ...state, assign, lambda, objective: J, iterations: it, converged };
 }
@@ -193,14 +234,19 @@ export function iterativeEcsq(
  * (Gish–Pierce). Cells are intervals in sorted order.
  */
 export function uniformEcsq(d: SortedData, step: number, weighted: boolean, pinZero: boolean): Clustering {
-  const n = d.n, raw = d.raw, h = d.h, v = d.v;
-  const centres: number[] = [], counts: number[] = [];
+  const n = d.n,
+    raw = d.raw,
+    h = d.h,
+    v = d.v;
+  const centres: number[] = [],
+    counts: number[] = [];
   const assign = new Uint32Array(n);
   let i = 0;
   while (i < n) {
     const b = Math.round(raw[i]! / step);
     let e = i;
-    let s0 = 0, s1 = 0;
+    let s0 = 0,
+      s1 = 0;
     while (e < n && Math.round(raw[e]! / step) === b) {
       const w = weighted ? h[e]! : 1;
       s0 += w;
@@ -232,7 +278,8 @@ export function stepForClusters(d: SortedData, k: number): number {
   const amax = Math.max(Math.abs(d.raw[0]!), Math.abs(d.raw[d.n - 1]!));
   if (range === 0) return amax > 0 ? 2 * amax + 1 : 1;
   if (k <= 1) return 2 * amax * 1.000001 + Number.MIN_VALUE;
-  let lo = range / (k + 1), hi = Math.max(range / Math.max(1, k - 2), 2 * amax * 1.000001);
+  let lo = range / (k + 1),
+    hi = Math.max(range / Math.max(1, k - 2), 2 * amax * 1.000001);
   for (let i = 0; i < 100 && uniformSpan(d, hi) > k; i++) hi *= 2;
   for (let i = 0; i < 80; i++) {
     const mid = (lo + hi) / 2;
@@ -256,11 +303,7 @@ export interface SearchPoint<T> {
  * the rate is within `tolerance` or `maxSteps` evaluations were spent. Returns every evaluated
  * point and the one closest to the target (ties: the lower rate).
  */
-export function searchRate<T>(
-  evaluate: (x: number) => { rate: number; result: T },
-  target: number,
-  opts: { x0: number; lower: number; tolerance: number; maxSteps: number },
-): { best: SearchPoint<T>; points: SearchPoint<T>[] } {
+export function searchRate<T>(evaluate: (x: number) => { rate: number; result: T }, target: number, opts: { x0: number; lower: number; tolerance: number; maxSteps: number }): { best: SearchPoint<T>; points: SearchPoint<T>[] } {
   const points: SearchPoint<T>[] = [];
   const ev = (x: number): SearchPoint<T> => {
     const r = evaluate(x);
@@ -269,7 +312,8 @@ export function searchRate<T>(
     return p;
   };
   const closer = (a: SearchPoint<T>, b: SearchPoint<T>) => {
-    const da = Math.abs(a.rate - target), db = Math.abs(b.rate - target);
+    const da = Math.abs(a.rate - target),
+      db = Math.abs(b.rate - target);
     return da < db || (da === db && a.rate < b.rate);
   };
   let best = ev(opts.lower);

@@ -70,12 +70,14 @@ describe("hessian-ecsq quantizer", () => {
     const dec = dequantizeModel(q, ws);
     const levels = (q.codebooks[0] as { levels: Float32Array }).levels;
     expect([...levels]).toContain(0);
-    ws.forEach((t, k) => t.data.forEach((x, i) => {
-      const y = dec[k]!.data[i]!;
-      // Same bin as its level: |w − level| < Δ (levels are means inside the bin).
-      expect(Math.abs(x - y)).toBeLessThan(step);
-      if (Math.round(x / step) === 0) expect(y).toBe(0);
-    }));
+    ws.forEach((t, k) =>
+      t.data.forEach((x, i) => {
+        const y = dec[k]!.data[i]!;
+        // Same bin as its level: |w − level| < Δ (levels are means inside the bin).
+        expect(Math.abs(x - y)).toBeLessThan(step);
+        if (Math.round(x / step) === 0) expect(y).toBe(0);
+      }),
+    );
   });
 
   it("reaches a target entropy for uniform and iterative ECSQ, and says how close", async () => {
@@ -85,7 +87,11 @@ describe("hessian-ecsq quantizer", () => {
       const q = await instantiate(hessianEcsqQuantizer({ mode, importance: "none", targetBits: 2.5, tolerance: 0.05, maxSearchSteps: 40 })).quantize(ws, c);
       const counts = new Map<number, number>();
       let n = 0;
-      for (const t of q.tensors) for (const x of t.codes) { counts.set(x, (counts.get(x) ?? 0) + 1); n++; }
+      for (const t of q.tensors)
+        for (const x of t.codes) {
+          counts.set(x, (counts.get(x) ?? 0) + 1);
+          n++;
+        }
       let H = 0;
       for (const v of counts.values()) H -= (v / n) * Math.log2(v / n);
       expect(Math.abs(H - 2.5)).toBeLessThanOrEqual(0.05);

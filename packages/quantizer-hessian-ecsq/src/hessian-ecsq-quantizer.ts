@@ -70,9 +70,13 @@ export function hessianEcsqQuantizer(defaults?: Partial<HessianEcsqOptionsInput>
           const r = quantizeHessianEcsq(weights, importance, options, () => throwIfAborted(ctx));
           for (const g of r.groups) {
             ctx.diagnostics.report({
-              severity: "info", source: ID, ruleId: "hessian-ecsq-stats",
-              message: `${options.mode} on ${g.count} values: ${g.levels} levels, entropy ${g.entropy.toFixed(4)} bits, weighted distortion ${g.weightedDistortion.toExponential(4)}, ${g.iterations} iterations${g.converged ? "" : " (iteration cap reached)"}` +
-                (g.step !== undefined ? `, step ${g.step.toExponential(4)}` : "") + (g.lambda !== undefined ? `, lambda ${g.lambda.toExponential(4)}` : "") +
+              severity: "info",
+              source: ID,
+              ruleId: "hessian-ecsq-stats",
+              message:
+                `${options.mode} on ${g.count} values: ${g.levels} levels, entropy ${g.entropy.toFixed(4)} bits, weighted distortion ${g.weightedDistortion.toExponential(4)}, ${g.iterations} iterations${g.converged ? "" : " (iteration cap reached)"}` +
+                (g.step !== undefined ? `, step ${g.step.toExponential(4)}` : "") +
+                (g.lambda !== undefined ? `, lambda ${g.lambda.toExponential(4)}` : "") +
                 (g.rateError !== undefined ? `, target ${g.targetBits} bits reached within ${g.rateError.toFixed(4)}` : ""),
               ...(options.scope === "layer" ? { tensor: g.tensors[0] } : {}),
             });

@@ -74,11 +74,15 @@ function solveGroup(d: SortedData, o: HessianEcsqOptions, shouldStop: () => void
     if (o.targetBits !== undefined) {
       const range = d.raw[d.n - 1]! - d.raw[0]!;
       const scale = range > 0 ? range : Math.abs(d.raw[0]!) || 1;
-      const { best, points } = searchRate((step) => {
-        shouldStop();
-        const c = uniformEcsq(d, step, weighted, o.pinZero);
-        return { rate: c.entropy, result: c };
-      }, o.targetBits, { x0: scale / 64, lower: scale / 2 ** 20, tolerance: o.tolerance, maxSteps: o.maxSearchSteps });
+      const { best, points } = searchRate(
+        (step) => {
+          shouldStop();
+          const c = uniformEcsq(d, step, weighted, o.pinZero);
+          return { rate: c.entropy, result: c };
+        },
+        o.targetBits,
+        { x0: scale / 64, lower: scale / 2 ** 20, tolerance: o.tolerance, maxSteps: o.maxSearchSteps },
+      );
       return { clustering: best.result, iterations: points.length, converged: true, step: best.x, search: points.map((p) => ({ x: p.x, entropy: p.rate, weightedDistortion: p.result.distortion })) };
     }
     const step = o.step ?? stepForClusters(d, k);
@@ -90,11 +94,15 @@ function solveGroup(d: SortedData, o: HessianEcsqOptions, shouldStop: () => void
     let varw = 0;
     for (let i = 0; i < d.n; i++) varw += d.h[i]! * d.v[i]! * d.v[i]!;
     varw /= Math.max(1, d.n);
-    const { best, points } = searchRate<EcsqResult>((lambda) => {
-      shouldStop();
-      const r = iterativeEcsq(d, init, lambda, o.maxIterations);
-      return { rate: r.entropy, result: r };
-    }, o.targetBits, { x0: Math.max(varw, Number.MIN_VALUE) / 100, lower: 0, tolerance: o.tolerance, maxSteps: o.maxSearchSteps });
+    const { best, points } = searchRate<EcsqResult>(
+      (lambda) => {
+        shouldStop();
+        const r = iterativeEcsq(d, init, lambda, o.maxIterations);
+        return { rate: r.entropy, result: r };
+      },
+      o.targetBits,
+      { x0: Math.max(varw, Number.MIN_VALUE) / 100, lower: 0, tolerance: o.tolerance, maxSteps: o.maxSearchSteps },
+    );
     const r = best.result;
     return { clustering: r, iterations: r.iterations, converged: r.converged, lambda: best.x, search: points.map((p) => ({ x: p.x, entropy: p.rate, weightedDistortion: p.result.distortion })) };
   }
@@ -177,8 +185,15 @@ export function quantizeHessianEcsq(weights: WeightSet, importance: WeightSet | 
         mse += e * e;
       }
       g = {
-        codebook: id, tensors: group.map((t) => t.name), count: total, levels: levels.length, entropy: c.entropy,
-        weightedDistortion: c.distortion, mse: mse / total, iterations: s.iterations, converged: s.converged,
+        codebook: id,
+        tensors: group.map((t) => t.name),
+        count: total,
+        levels: levels.length,
+        entropy: c.entropy,
+        weightedDistortion: c.distortion,
+        mse: mse / total,
+        iterations: s.iterations,
+        converged: s.converged,
         ...(s.step !== undefined ? { step: s.step } : {}),
         ...(s.lambda !== undefined ? { lambda: s.lambda } : {}),
         ...(o.targetBits !== undefined ? { targetBits: o.targetBits, rateError: c.entropy - o.targetBits } : {}),
@@ -198,8 +213,14 @@ export function quantizeHessianEcsq(weights: WeightSet, importance: WeightSet | 
   const tensors: QuantizedTensor[] = weights.map((t) => {
     const pos = survivors.get(t.name);
     return {
-      name: t.name, shape: t.shape, role: t.role, layer: t.layer, layerKind: t.layerKind,
-      codebook: codebookOf.get(t.name)!, grouping: { kind: "tensor" }, codes: codes.get(t.name)!,
+      name: t.name,
+      shape: t.shape,
+      role: t.role,
+      layer: t.layer,
+      layerKind: t.layerKind,
+      codebook: codebookOf.get(t.name)!,
+      grouping: { kind: "tensor" },
+      codes: codes.get(t.name)!,
       ...(pos ? { sparse: { positions: pos } } : {}),
     };
   });
@@ -213,7 +234,10 @@ export function normaliseImportance(h: Float64Array, floor: number): void {
   let mean = 0;
   for (let i = 0; i < n; i++) mean += h[i]!;
   mean /= n;
-  if (!(mean > 0)) { h.fill(1); return; }
+  if (!(mean > 0)) {
+    h.fill(1);
+    return;
+  }
   const lo = floor * mean;
   let m2 = 0;
   for (let i = 0; i < n; i++) {

@@ -28,8 +28,10 @@ export function assignIntervals(d: SortedData, centres: Float64Array): Uint32Arr
   const v = d.v;
   let lo = 0;
   for (let j = 0; j < k - 1; j++) {
-    const a = centres[j]!, b = centres[j + 1]!;
-    let l = lo, r = d.n;
+    const a = centres[j]!,
+      b = centres[j + 1]!;
+    let l = lo,
+      r = d.n;
     while (l < r) {
       const m = (l + r) >>> 1;
       const x = v[m]!;
@@ -55,7 +57,8 @@ export function updateCentres(d: SortedData, bounds: Uint32Array): IntervalClust
   const b: number[] = [0];
   let dist = 0;
   for (let j = 0; j < k; j++) {
-    const a = bounds[j]!, e = bounds[j + 1]!;
+    const a = bounds[j]!,
+      e = bounds[j + 1]!;
     if (e <= a) continue;
     const m = cellMean(d, a, e);
     c.push(m);
@@ -97,12 +100,18 @@ export function lloyd1d(d: SortedData, init: Float64Array, maxIterations: number
     // Rounding can order two nearly equal centroids of adjacent cells the wrong way round;
     // the assignment needs strictly increasing centres.
     const nb = assignIntervals(d, uniqueSorted(state.centres));
-    if (sameBounds(nb, state.bounds)) { converged = true; break; }
+    if (sameBounds(nb, state.bounds)) {
+      converged = true;
+      break;
+    }
     const next = updateCentres(d, nb);
     it++;
     const drop = prevJ - next.distortion;
     state = next;
-    if (drop < STOP_RELATIVE * prevJ) { converged = true; break; }
+    if (drop < STOP_RELATIVE * prevJ) {
+      converged = true;
+      break;
+    }
     prevJ = next.distortion;
   }
   return { ...state, iterations: it, converged };
@@ -116,7 +125,9 @@ function sameBounds(a: Uint32Array, b: Uint32Array): boolean {
 
 /** Sorted, strictly increasing copy of `c` (NaNs dropped). */
 export function uniqueSorted(c: Float64Array): Float64Array {
-  const s = Float64Array.from(c).filter((x) => !Number.isNaN(x)).sort();
+  const s = Float64Array.from(c)
+    .filter((x) => !Number.isNaN(x))
+    .sort();
   let k = 0;
   for (let i = 0; i < s.length; i++) if (i === 0 || s[i]! > s[k - 1]!) s[k++] = s[i]!;
   return s.slice(0, k);
@@ -124,7 +135,8 @@ export function uniqueSorted(c: Float64Array): Float64Array {
 
 /** k centres spaced linearly between the smallest and largest value (the pinned ECSQ start, spec §3). */
 export function linearInit(d: SortedData, k: number): Float64Array {
-  const lo = d.v[0]!, hi = d.v[d.n - 1]!;
+  const lo = d.v[0]!,
+    hi = d.v[d.n - 1]!;
   const c = new Float64Array(k);
   for (let j = 0; j < k; j++) c[j] = k === 1 ? (lo + hi) / 2 : lo + ((hi - lo) * j) / (k - 1);
   return c;
@@ -138,14 +150,18 @@ const MAX_DP_ENTRIES = 1 << 24;
 /** Sorted-order starts of the non-empty equal-width bins (plus n at the end). */
 function histogramStarts(d: SortedData, bins: number): number[] {
   const n = d.n;
-  const lo = d.v[0]!, hi = d.v[n - 1]!;
+  const lo = d.v[0]!,
+    hi = d.v[n - 1]!;
   const starts: number[] = [0];
   if (hi > lo) {
     const width = (hi - lo) / bins;
     let cur = 0;
     for (let i = 1; i < n; i++) {
       const b = Math.min(bins - 1, Math.floor((d.v[i]! - lo) / width));
-      if (b !== cur) { starts.push(i); cur = b; }
+      if (b !== cur) {
+        starts.push(i);
+        cur = b;
+      }
     }
   }
   starts.push(n);
@@ -184,12 +200,15 @@ export function optimalHistogramInit(d: SortedData, k: number, bins: number): Fl
   const S = Uint32Array.from(starts);
   // cost(i, j): bins i..j inclusive as one cluster = S2 − S1²/S0.
   const cost = (i: number, j: number): number => {
-    const a = S[i]!, b = S[j + 1]!;
-    const s0 = d.P0[b]! - d.P0[a]!, s1 = d.P1[b]! - d.P1[a]!;
+    const a = S[i]!,
+      b = S[j + 1]!;
+    const s0 = d.P0[b]! - d.P0[a]!,
+      s1 = d.P1[b]! - d.P1[a]!;
     const e = d.P2[b]! - d.P2[a]! - (s1 * s1) / s0;
     return e > 0 ? e : 0;
   };
-  let prev = new Float64Array(m), cur = new Float64Array(m);
+  let prev = new Float64Array(m),
+    cur = new Float64Array(m);
   const arg = new Int32Array(k * m);
   for (let j = 0; j < m; j++) prev[j] = cost(0, j);
   for (let q = 1; q < k; q++) {
@@ -198,11 +217,15 @@ export function optimalHistogramInit(d: SortedData, k: number, bins: number): Fl
     const solve = (jl: number, jr: number, tl: number, tr: number): void => {
       if (jl > jr) return;
       const jm = (jl + jr) >> 1;
-      let best = Infinity, bt = tl;
+      let best = Infinity,
+        bt = tl;
       const hiT = Math.min(jm, tr);
       for (let t = Math.max(tl, q); t <= hiT; t++) {
         const val = prev[t - 1]! + cost(t, jm);
-        if (val < best) { best = val; bt = t; }
+        if (val < best) {
+          best = val;
+          bt = t;
+        }
       }
       cur[jm] = best;
       arg[row + jm] = bt;

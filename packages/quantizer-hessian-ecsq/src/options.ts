@@ -44,7 +44,12 @@ export const hessianEcsqOptionsSchema = z
     /** k-means start: exact optimal k-means on a fine histogram (`optimal`) or k linearly spaced centres (`linear`). @default "optimal" */
     init: z.enum(["optimal", "linear"]).default("optimal"),
     /** Histogram bins of the optimal start. @default 4096 */
-    histogramBins: z.number().int().min(16).max(1 << 20).default(4096),
+    histogramBins: z
+      .number()
+      .int()
+      .min(16)
+      .max(1 << 20)
+      .default(4096),
     /** Iteration cap of Lloyd / iterative ECSQ (they normally stop by the rule of spec §3 first). @default 1000 */
     maxIterations: z.number().int().min(1).default(1000),
     /** Evaluations allowed when searching Δ or λ for `targetBits`. @default 40 */

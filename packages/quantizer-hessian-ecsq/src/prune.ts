@@ -26,13 +26,14 @@ export interface PruneNetworkOptions {
 export async function pruneNetwork(weights: WeightSet, o: PruneNetworkOptions): Promise<{ weights: WeightSet; survivors: Map<string, Uint32Array> }> {
   const isPrunable = o.prunable ?? ((t) => t.role !== "bias");
   const steps = Math.max(1, Math.floor(o.steps ?? 1));
-  const applyMask = (ws: WeightSet, surv: ReadonlyMap<string, Uint32Array>): WeightSet => ws.map((t) => {
-    const pos = surv.get(t.name);
-    if (!pos) return t;
-    const data = new Float32Array(t.data.length);
-    for (const p of pos) data[p] = t.data[p]!;
-    return { ...t, data };
-  });
+  const applyMask = (ws: WeightSet, surv: ReadonlyMap<string, Uint32Array>): WeightSet =>
+    ws.map((t) => {
+      const pos = surv.get(t.name);
+      if (!pos) return t;
+      const data = new Float32Array(t.data.length);
+      for (const p of pos) data[p] = t.data[p]!;
+      return { ...t, data };
+    });
   let current = weights;
   let survivors = new Map<string, Uint32Array>();
   for (let s = 1; s <= steps; s++) {

@@ -40,13 +40,18 @@ export function argsortFloat32(values: Float32Array): Uint32Array {
   let keys: Uint32Array = floatKeys(values);
   let idx: Uint32Array = new Uint32Array(n);
   for (let i = 0; i < n; i++) idx[i] = i;
-  let k2: Uint32Array = new Uint32Array(n), i2: Uint32Array = new Uint32Array(n);
+  let k2: Uint32Array = new Uint32Array(n),
+    i2: Uint32Array = new Uint32Array(n);
   const count = new Uint32Array(2048);
   for (let shift = 0; shift < 32; shift += 11) {
     count.fill(0);
     for (let i = 0; i < n; i++) count[(keys[i]! >>> shift) & 2047]!++;
     let sum = 0;
-    for (let b = 0; b < 2048; b++) { const c = count[b]!; count[b] = sum; sum += c; }
+    for (let b = 0; b < 2048; b++) {
+      const c = count[b]!;
+      count[b] = sum;
+      sum += c;
+    }
     for (let i = 0; i < n; i++) {
       const d = count[(keys[i]! >>> shift) & 2047]!++;
       k2[d] = keys[i]!;
@@ -64,8 +69,11 @@ export function argsortFloat32(values: Float32Array): Uint32Array {
 export function prepareSorted(values: Float32Array, weights: Float64Array | null): SortedData {
   const n = values.length;
   const order = argsortFloat32(values);
-  const v = new Float64Array(n), h = new Float64Array(n), raw = new Float64Array(n);
-  let m0 = 0, m1 = 0;
+  const v = new Float64Array(n),
+    h = new Float64Array(n),
+    raw = new Float64Array(n);
+  let m0 = 0,
+    m1 = 0;
   for (let i = 0; i < n; i++) {
     const j = order[i]!;
     v[i] = values[j]!;
@@ -75,7 +83,9 @@ export function prepareSorted(values: Float32Array, weights: Float64Array | null
     m1 += h[i]! * v[i]!;
   }
   const shift = m0 > 0 ? m1 / m0 : 0;
-  const P0 = new Float64Array(n + 1), P1 = new Float64Array(n + 1), P2 = new Float64Array(n + 1);
+  const P0 = new Float64Array(n + 1),
+    P1 = new Float64Array(n + 1),
+    P2 = new Float64Array(n + 1);
   for (let i = 0; i < n; i++) {
     const x = v[i]! - shift;
     v[i] = x;
@@ -89,7 +99,9 @@ export function prepareSorted(values: Float32Array, weights: Float64Array | null
 
 /** Weighted squared error of sorted elements [a, b) around `c` (shifted coordinates), ≥ 0. */
 export function cellCost(d: SortedData, a: number, b: number, c: number): number {
-  const s0 = d.P0[b]! - d.P0[a]!, s1 = d.P1[b]! - d.P1[a]!, s2 = d.P2[b]! - d.P2[a]!;
+  const s0 = d.P0[b]! - d.P0[a]!,
+    s1 = d.P1[b]! - d.P1[a]!,
+    s2 = d.P2[b]! - d.P2[a]!;
   const e = s2 - 2 * c * s1 + c * c * s0;
   return e > 0 ? e : 0;
 }

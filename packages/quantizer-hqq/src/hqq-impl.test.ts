@@ -4,7 +4,10 @@ import { float32DataArb } from "@quantforge/core/testing";
 import { hqqQuantize, shrinkLp, type HqqSpec } from "./hqq-impl.js";
 
 const spec: HqqSpec = { bits: 4, iterations: 20, p: 0.7, beta: 10, kappa: 1.01, earlyStop: true };
-const dataArb = fc.integer({ min: 1, max: 300 }).chain((len) => float32DataArb(len)).map((d) => d.map((v) => (Math.abs(v) < 1e-30 ? 0 : v)));
+const dataArb = fc
+  .integer({ min: 1, max: 300 })
+  .chain((len) => float32DataArb(len))
+  .map((d) => d.map((v) => (Math.abs(v) < 1e-30 ? 0 : v)));
 
 function meanAbs(data: Float32Array, r: ReturnType<typeof hqqQuantize>, g: number): number {
   let e = 0;
@@ -40,7 +43,8 @@ describe("hqqQuantize", () => {
 
   it("moves the zero point off the min/max start on Gaussian groups with an outlier", () => {
     const data = Float32Array.from({ length: 256 }, (_, i) => Math.sin(i * 12.9898) * 0.1 + (i === 5 ? 2 : 0));
-    const r = hqqQuantize(data, 64, spec), r0 = hqqQuantize(data, 64, { ...spec, iterations: 0 });
+    const r = hqqQuantize(data, 64, spec),
+      r0 = hqqQuantize(data, 64, { ...spec, iterations: 0 });
     expect(r.steps).toBeGreaterThan(0);
     expect([...r.zeroPoint]).not.toEqual([...r0.zeroPoint]);
     expect(meanAbs(data, r, 64)).toBeLessThan(meanAbs(data, r0, 64));

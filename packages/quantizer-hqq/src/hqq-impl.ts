@@ -62,8 +62,13 @@ function meanAbsError(data: Float32Array, start: number, end: number, s: number,
  */
 export function hqqGroup(data: Float32Array, start: number, end: number, spec: HqqSpec, out: Float64Array): number {
   const m = 2 ** spec.bits - 1;
-  let lo = Infinity, hi = -Infinity;
-  for (let i = start; i < end; i++) { const v = data[i]!; if (v < lo) lo = v; if (v > hi) hi = v; }
+  let lo = Infinity,
+    hi = -Infinity;
+  for (let i = start; i < end; i++) {
+    const v = data[i]!;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
   if (!(lo < hi)) {
     const c = lo === hi ? lo : 0;
     out[0] = c === 0 ? 1 : Math.abs(c);
@@ -80,9 +85,11 @@ export function hqqGroup(data: Float32Array, start: number, end: number, spec: H
   s = Math.max(s, 4 * ulp32(Math.max(-lo, hi)));
   let z = fround(-lo / s);
   if (!gridEndsFinite(s, z, m)) z = fround(m / 2 - (lo + hi) / (2 * s));
-  let bestZ = z, best = meanAbsError(data, start, end, s, z, m);
+  let bestZ = z,
+    best = meanAbsError(data, start, end, s, z, m);
   const n = end - start;
-  let beta = spec.beta, steps = 0;
+  let beta = spec.beta,
+    steps = 0;
   for (let it = 0; it < spec.iterations; it++) {
     steps++;
     // One half-quadratic step from the current z: codes, reconstruction, shrunk error, new z.
@@ -98,8 +105,10 @@ export function hqqGroup(data: Float32Array, start: number, end: number, spec: H
     if (!Number.isFinite(next) || !gridEndsFinite(s, next, m)) break;
     z = next;
     const e = meanAbsError(data, start, end, s, z, m);
-    if (e < best) { best = e; bestZ = z; }
-    else if (spec.earlyStop) break;
+    if (e < best) {
+      best = e;
+      bestZ = z;
+    } else if (spec.earlyStop) break;
   }
   out[0] = s;
   out[1] = bestZ + 0;
@@ -109,16 +118,23 @@ export function hqqGroup(data: Float32Array, start: number, end: number, spec: H
 /** HQQ of a whole tensor in row-major groups of `groupSize`: codes and per-group grids. */
 export function hqqQuantize(data: Float32Array, groupSize: number, spec: HqqSpec): { codes: Uint32Array; scale: Float32Array; zeroPoint: Float32Array; levels: number; steps: number } {
   const groups = Math.max(1, Math.ceil(data.length / groupSize));
-  const scale = new Float32Array(groups), zeroPoint = new Float32Array(groups);
+  const scale = new Float32Array(groups),
+    zeroPoint = new Float32Array(groups);
   const codes = new Uint32Array(data.length);
   const m = 2 ** spec.bits - 1;
   const out = new Float64Array(2);
   let steps = 0;
   for (let g = 0; g < groups; g++) {
-    const start = g * groupSize, end = Math.min(data.length, start + groupSize);
-    if (end <= start) { scale[g] = 1; zeroPoint[g] = 0; continue; }
+    const start = g * groupSize,
+      end = Math.min(data.length, start + groupSize);
+    if (end <= start) {
+      scale[g] = 1;
+      zeroPoint[g] = 0;
+      continue;
+    }
     steps += hqqGroup(data, start, end, spec, out);
-    const s = (scale[g] = out[0]!), z = (zeroPoint[g] = out[1]!);
+    const s = (scale[g] = out[0]!),
+      z = (zeroPoint[g] = out[1]!);
     for (let i = start; i < end; i++) codes[i] = Math.min(m, Math.max(0, Math.round(data[i]! / s + z)));
   }
   return { codes, scale, zeroPoint, levels: m + 1, steps };

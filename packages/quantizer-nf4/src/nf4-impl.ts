@@ -10,8 +10,8 @@ import { dequantizeScaleCode, fromFloat16Bits, toFloat16Bits, type ScaleCodes } 
  * normalised to [−1, 1], with an exact 0 (8 positive, 7 negative, 0).
  */
 export const NF4_LEVELS = Float32Array.from([
-  -1, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453, -0.28444138169288635, -0.18477343022823334, -0.09105003625154495, 0,
-  0.07958029955625534, 0.16093020141124725, 0.24611230194568634, 0.33791524171829224, 0.44070982933044434, 0.5626170039176941, 0.7229568362236023, 1,
+  -1, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453, -0.28444138169288635, -0.18477343022823334, -0.09105003625154495, 0, 0.07958029955625534, 0.16093020141124725, 0.24611230194568634, 0.33791524171829224,
+  0.44070982933044434, 0.5626170039176941, 0.7229568362236023, 1,
 ]);
 
 /** FP4 E2M1 (OCP microscaling) values ±{0, 0.5, 1, 1.5, 2, 3, 4, 6} normalised by 6: 15 distinct levels. */
@@ -27,7 +27,10 @@ export function groupScales(data: Float32Array, groupSize: number): Float32Array
   for (let g = 0; g < groups; g++) {
     let a = 0;
     for (let i = g * groupSize, e = Math.min(data.length, i + groupSize); i < e; i++) a = Math.max(a, Math.abs(data[i]!));
-    if (a > HALF_MAX) { scale[g] = a; continue; }
+    if (a > HALF_MAX) {
+      scale[g] = a;
+      continue;
+    }
     let h = toFloat16Bits(a);
     if (fromFloat16Bits(h) < a) h++;
     scale[g] = fromFloat16Bits(h);

@@ -1,4 +1,17 @@
-import { groupSizeSchema, assertFinite, defineQuantizer, perTensorQuantizer, requantizeValues, groupIndexMap, z, type AutoEligibility, type QuantizerPlugin, type ScaledLevelsCodebook, type TensorQuantization, type WeightTensor } from "@quantforge/core";
+import {
+  groupSizeSchema,
+  assertFinite,
+  defineQuantizer,
+  perTensorQuantizer,
+  requantizeValues,
+  groupIndexMap,
+  z,
+  type AutoEligibility,
+  type QuantizerPlugin,
+  type ScaledLevelsCodebook,
+  type TensorQuantization,
+  type WeightTensor,
+} from "@quantforge/core";
 import { FP4_LEVELS, NF4_LEVELS, doubleQuantize, groupScales } from "./nf4-impl.js";
 import { VERSION } from "./version.js";
 
@@ -13,7 +26,12 @@ export const nf4OptionsSchema = z.strictObject({
   /** Store the scales as 8-bit codes per group + one float32 step per `doubleQuantBlock` groups. @default false */
   doubleQuant: z.boolean().default(false),
   /** Scales per double-quantization block (QLoRA: 256). @default 256 */
-  doubleQuantBlock: z.number().int().min(1).max(1 << 20).default(256),
+  doubleQuantBlock: z
+    .number()
+    .int()
+    .min(1)
+    .max(1 << 20)
+    .default(256),
 });
 
 /** Validated nf4 options. */

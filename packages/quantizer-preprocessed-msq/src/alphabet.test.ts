@@ -1,10 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { ErrorCodes, dequantizeCodes, requantizeValues, type Codebook } from "@quantforge/core";
-import {
-  alphabetCodebook, alphabetForWeights, alphabetSize, fillCells, floorCode, isOnAlphabet, layerScale, nearestCode,
-  roundToAlphabet, uniformAlphabet, type AlphabetKind,
-} from "./alphabet.js";
+import { alphabetCodebook, alphabetForWeights, alphabetSize, fillCells, floorCode, isOnAlphabet, layerScale, nearestCode, roundToAlphabet, uniformAlphabet, type AlphabetKind } from "./alphabet.js";
 
 const KINDS: AlphabetKind[] = ["midtread", "midrise"];
 
@@ -30,20 +27,24 @@ describe("uniformAlphabet", () => {
   });
 
   it("is symmetric, ascending, covers [−c, c] and decodes bit-exactly through its core codebook", () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 8 }), fc.constantFrom(...KINDS), fc.float({ min: Math.fround(1e-30), max: Math.fround(1e30), noNaN: true }), (bits, kind, c) => {
-      const a = uniformAlphabet(bits, kind, c);
-      const lv = a.levels;
-      expect(lv.length).toBe(alphabetSize(bits, kind));
-      let ascending = true, symmetric = true;
-      for (let i = 1; i < lv.length; i++) ascending &&= lv[i]! > lv[i - 1]!;
-      for (let i = 0; i < lv.length; i++) symmetric &&= lv[i]! === -lv[lv.length - 1 - i]!;
-      expect(ascending && symmetric).toBe(true);
-      expect(lv[lv.length - 1]!).toBeGreaterThanOrEqual(c);
-      expect(a.affine).toBe(true);
-      expect(Array.from(decode(a))).toEqual(Array.from(lv));
-      // The top level overshoots c by at most a few float32 ulps.
-      expect(lv[lv.length - 1]!).toBeLessThanOrEqual(c * (1 + 1e-6));
-    }), { seed: 7, numRuns: 300 });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 8 }), fc.constantFrom(...KINDS), fc.float({ min: Math.fround(1e-30), max: Math.fround(1e30), noNaN: true }), (bits, kind, c) => {
+        const a = uniformAlphabet(bits, kind, c);
+        const lv = a.levels;
+        expect(lv.length).toBe(alphabetSize(bits, kind));
+        let ascending = true,
+          symmetric = true;
+        for (let i = 1; i < lv.length; i++) ascending &&= lv[i]! > lv[i - 1]!;
+        for (let i = 0; i < lv.length; i++) symmetric &&= lv[i]! === -lv[lv.length - 1 - i]!;
+        expect(ascending && symmetric).toBe(true);
+        expect(lv[lv.length - 1]!).toBeGreaterThanOrEqual(c);
+        expect(a.affine).toBe(true);
+        expect(Array.from(decode(a))).toEqual(Array.from(lv));
+        // The top level overshoots c by at most a few float32 ulps.
+        expect(lv[lv.length - 1]!).toBeLessThanOrEqual(c * (1 + 1e-6));
+      }),
+      { seed: 7, numRuns: 300 },
+    );
   });
 
   it("is all zero for a zero (or negligible) scale and keeps codes consistent with core's requantization", () => {
@@ -85,18 +86,21 @@ describe("layer scale and rounding", () => {
   });
 
   it("nearestCode is the arg-min over the levels (ties to the lower level) and floorCode the largest level ≤ v", () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 6 }), fc.constantFrom(...KINDS), fc.double({ min: -3, max: 3, noNaN: true }), (bits, kind, v) => {
-      const a = uniformAlphabet(bits, kind, 2);
-      const lv = a.levels;
-      let best = 0;
-      for (let i = 1; i < lv.length; i++) if (Math.abs(v - lv[i]!) < Math.abs(v - lv[best]!)) best = i;
-      expect(nearestCode(a, v)).toBe(best);
-      const f = floorCode(a, v);
-      if (v >= lv[0]!) {
-        expect(lv[f]!).toBeLessThanOrEqual(v);
-        if (f + 1 < lv.length) expect(lv[f + 1]!).toBeGreaterThan(v);
-      } else expect(f).toBe(0);
-    }), { seed: 3, numRuns: 500 });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.constantFrom(...KINDS), fc.double({ min: -3, max: 3, noNaN: true }), (bits, kind, v) => {
+        const a = uniformAlphabet(bits, kind, 2);
+        const lv = a.levels;
+        let best = 0;
+        for (let i = 1; i < lv.length; i++) if (Math.abs(v - lv[i]!) < Math.abs(v - lv[best]!)) best = i;
+        expect(nearestCode(a, v)).toBe(best);
+        const f = floorCode(a, v);
+        if (v >= lv[0]!) {
+          expect(lv[f]!).toBeLessThanOrEqual(v);
+          if (f + 1 < lv.length) expect(lv[f + 1]!).toBeGreaterThan(v);
+        } else expect(f).toBe(0);
+      }),
+      { seed: 3, numRuns: 500 },
+    );
     const a = uniformAlphabet(2, "midtread", 2);
     expect(nearestCode(a, 1)).toBe(1); // halfway between 0 and 2: lower level
     expect(nearestCode(a, 10)).toBe(2);
@@ -106,7 +110,9 @@ describe("layer scale and rounding", () => {
   it("roundToAlphabet matches core's requantization of the affine codebook on the levels", () => {
     const a = uniformAlphabet(5, "midrise", 0.7);
     const vals = Float32Array.from(a.levels);
-    const ours = new Uint32Array(vals.length), core = new Uint32Array(vals.length), out = new Float64Array(vals.length);
+    const ours = new Uint32Array(vals.length),
+      core = new Uint32Array(vals.length),
+      out = new Float64Array(vals.length);
     roundToAlphabet(a, vals, ours, out);
     requantizeValues({ ...alphabetCodebook(a), id: "a" } as Codebook, vals, null, core);
     expect([...ours]).toEqual([...core]);
@@ -120,7 +126,8 @@ describe("fillCells", () => {
   it("brackets every weight by its two neighbouring levels (cell) or by [−c, c] (box)", () => {
     const w = Float64Array.of(-2, -0.3, 0, 0.51, 2);
     const a = uniformAlphabet(3, "midtread", 2); // levels −2 … 2 step 2/3
-    const lo = new Float64Array(5), hi = new Float64Array(5);
+    const lo = new Float64Array(5),
+      hi = new Float64Array(5);
     fillCells(a, w, "cell", lo, hi);
     for (let i = 0; i < w.length; i++) {
       expect(lo[i]!).toBeLessThanOrEqual(w[i]!);

@@ -146,10 +146,12 @@ export function alphabetCodebook(a: Alphabet): CodebookSpec {
  * O(1): the affine guess is corrected against the exact float32 levels.
  */
 export function nearestCode(a: Alphabet, v: number): number {
-  const lv = a.levels, last = a.size - 1;
+  const lv = a.levels,
+    last = a.size - 1;
   if (a.step === 0) return Math.round(a.zeroPoint);
   let q = Math.round(v / a.step + a.zeroPoint);
-  if (!(q > 0)) q = 0; // also maps NaN and −0 to code 0
+  if (!(q > 0))
+    q = 0; // also maps NaN and −0 to code 0
   else if (q > last) q = last;
   while (q > 0 && Math.abs(v - lv[q - 1]!) <= Math.abs(v - lv[q]!)) q--;
   while (q < last && Math.abs(v - lv[q + 1]!) < Math.abs(v - lv[q]!)) q++;
@@ -160,10 +162,12 @@ export function nearestCode(a: Alphabet, v: number): number {
  * Index of the largest level ≤ v (0 when v is below every level). O(1) like {@link nearestCode}.
  */
 export function floorCode(a: Alphabet, v: number): number {
-  const lv = a.levels, last = a.size - 1;
+  const lv = a.levels,
+    last = a.size - 1;
   if (a.step === 0) return v >= 0 ? last : 0;
   let q = Math.floor(v / a.step + a.zeroPoint);
-  if (!(q > 0)) q = 0; // also maps NaN and −0 to code 0
+  if (!(q > 0))
+    q = 0; // also maps NaN and −0 to code 0
   else if (q > last) q = last;
   while (q > 0 && lv[q]! > v) q--;
   while (q < last && lv[q + 1]! <= v) q++;
@@ -197,8 +201,10 @@ export type CellConstraint = "cell" | "box";
  * (the paper's single-box variant). Values outside the range are clamped into it.
  */
 export function fillCells(a: Alphabet, w: ArrayLike<number>, constraint: CellConstraint, lo: Float64Array, hi: Float64Array): void {
-  const lv = a.levels, last = a.size - 1;
-  const bottom = lv[0]!, top = lv[last]!;
+  const lv = a.levels,
+    last = a.size - 1;
+  const bottom = lv[0]!,
+    top = lv[last]!;
   for (let i = 0; i < w.length; i++) {
     const v = w[i]!;
     if (constraint === "box") {
@@ -206,8 +212,14 @@ export function fillCells(a: Alphabet, w: ArrayLike<number>, constraint: CellCon
       hi[i] = top;
       continue;
     }
-    if (v <= bottom) { lo[i] = hi[i] = bottom; continue; }
-    if (v >= top) { lo[i] = hi[i] = top; continue; }
+    if (v <= bottom) {
+      lo[i] = hi[i] = bottom;
+      continue;
+    }
+    if (v >= top) {
+      lo[i] = hi[i] = top;
+      continue;
+    }
     const k = floorCode(a, v);
     lo[i] = lv[k]!;
     hi[i] = lv[k]! === v ? v : lv[k + 1]!;

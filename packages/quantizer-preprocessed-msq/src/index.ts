@@ -1,7 +1,4 @@
-export {
-  uniformAlphabet, alphabetForWeights, alphabetSize, alphabetCodebook, layerScale, nearestCode, floorCode,
-  roundToAlphabet, isOnAlphabet, fillCells, MIN_ALPHABET_BITS, MAX_ALPHABET_BITS,
-} from "./alphabet.js";
+export { uniformAlphabet, alphabetForWeights, alphabetSize, alphabetCodebook, layerScale, nearestCode, floorCode, roundToAlphabet, isOnAlphabet, fillCells, MIN_ALPHABET_BITS, MAX_ALPHABET_BITS } from "./alphabet.js";
 export type { Alphabet, AlphabetKind, CellConstraint } from "./alphabet.js";
 export { planWalk, createWalkWorkspace, walkNeuron } from "./vertex-walk-impl.js";
 export type { WalkPlan, PlanOptions, WalkWorkspace, WalkStats, WalkOptions } from "./vertex-walk-impl.js";

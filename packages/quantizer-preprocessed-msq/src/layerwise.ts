@@ -1,7 +1,19 @@
 import {
-  MissingCapabilityError, ShapeMismatchError, TENSOR_GROUPING, dequantizeCodes, throwIfAborted,
-  type Codebook, type LayerInfo, type LayerInputMatrix, type ModelProbe, type QuantizedModel, type QuantizedTensor,
-  type Rng, type RunContext, type WeightSet, type WeightTensor,
+  MissingCapabilityError,
+  ShapeMismatchError,
+  TENSOR_GROUPING,
+  dequantizeCodes,
+  throwIfAborted,
+  type Codebook,
+  type LayerInfo,
+  type LayerInputMatrix,
+  type ModelProbe,
+  type QuantizedModel,
+  type QuantizedTensor,
+  type Rng,
+  type RunContext,
+  type WeightSet,
+  type WeightTensor,
 } from "@quantforge/core";
 import { alphabetCodebook, alphabetForWeights, roundToAlphabet, type Alphabet, type AlphabetKind } from "./alphabet.js";
 
@@ -39,7 +51,9 @@ export function selectRows(x: LayerInputMatrix, count: number, rng: Rng): { data
     // Partial Fisher–Yates: the first `take` entries are a uniform sample.
     for (let i = 0; i < take; i++) {
       const j = rng.int(i, x.rows - 1);
-      const v = all[i]!; all[i] = all[j]!; all[j] = v;
+      const v = all[i]!;
+      all[i] = all[j]!;
+      all[j] = v;
     }
     idx = all.slice(0, take).sort();
   }
@@ -81,9 +95,7 @@ export type LayerStep = (args: {
  * for its input under the already-quantized earlier layers (spec §3). Selected tensors that are
  * no layer's kernel (biases, when selected) get plain MSQ with the same alphabet rule.
  */
-export async function quantizeLayerwise(
-  id: string, weights: WeightSet, ctx: RunContext, bits: number, kind: AlphabetKind, step: LayerStep,
-): Promise<QuantizedModel> {
+export async function quantizeLayerwise(id: string, weights: WeightSet, ctx: RunContext, bits: number, kind: AlphabetKind, step: LayerStep): Promise<QuantizedModel> {
   const { model, layers } = requireLayerProbe(id, ctx.model);
   const selected = new Map(weights.map((t) => [t.name, t]));
   const current = new Map(model.weights.map((t) => [t.name, t]));

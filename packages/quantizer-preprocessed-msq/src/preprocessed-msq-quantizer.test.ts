@@ -1,8 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  CollectingDiagnostics, ErrorCodes, Rng, createRunContext, instantiate, runPipeline,
-  type LayerInputMatrix, type ModelProbe, type WeightTensor,
-} from "@quantforge/core";
+import { CollectingDiagnostics, ErrorCodes, Rng, createRunContext, instantiate, runPipeline, type LayerInputMatrix, type ModelProbe, type WeightTensor } from "@quantforge/core";
 import { readFileSync } from "node:fs";
 import { alphabetForWeights, nearestCode } from "./alphabet.js";
 import { meanRelError, randomMlp } from "./__fixtures__/mlp.js";
@@ -25,7 +22,14 @@ describe("preprocessedMsqQuantizer", () => {
 
   it("rejects bad options naming the field", () => {
     const p = preprocessedMsqQuantizer();
-    for (const [raw, field] of [[{ bits: 0 }, "bits"], [{ bits: 9 }, "bits"], [{ constraint: "ball" }, "constraint"], [{ target: "x" }, "target"], [{ samples: 0 }, "samples"], [{ alphabet: "log" }, "alphabet"]] as const) {
+    for (const [raw, field] of [
+      [{ bits: 0 }, "bits"],
+      [{ bits: 9 }, "bits"],
+      [{ constraint: "ball" }, "constraint"],
+      [{ target: "x" }, "target"],
+      [{ samples: 0 }, "samples"],
+      [{ alphabet: "log" }, "alphabet"],
+    ] as const) {
       expect(() => p.parseOptions(raw)).toThrow(expect.objectContaining({ code: ErrorCodes.INVALID_OPTIONS, field }));
     }
   });
@@ -75,7 +79,8 @@ describe("preprocessedMsqQuantizer", () => {
   it("is deterministic and emits one affine codebook per kernel whose levels are the shared alphabet", async () => {
     const model = randomMlp([40, 24, 6], 32, 3);
     const go = () => runPipeline({ model, quantizer: { plugin: preprocessedMsqQuantizer(), options: { bits: 4, alphabet: "midrise", samples: 12 } }, options: { seed: 4 } });
-    const a = await go(), b = await go();
+    const a = await go(),
+      b = await go();
     expect(a.quantized.tensors.map((t) => [...t.codes])).toEqual(b.quantized.tensors.map((t) => [...t.codes]));
     for (const t of a.quantized.tensors) {
       const cb = a.quantized.codebooks.find((c) => c.id === t.codebook)!;
@@ -122,7 +127,15 @@ describe("preprocessedMsqQuantizer", () => {
   it("never asks the probe for more samples than its calibration set has", async () => {
     const model = randomMlp([64, 40, 4], 10, 2);
     const asked: number[] = [];
-    const spy: ModelProbe = { ...model, layerInputs: { layerInputs: (l, s, w) => { asked.push(s); return model.layerInputs!.layerInputs(l, s, w); } } };
+    const spy: ModelProbe = {
+      ...model,
+      layerInputs: {
+        layerInputs: (l, s, w) => {
+          asked.push(s);
+          return model.layerInputs!.layerInputs(l, s, w);
+        },
+      },
+    };
     await instantiate(preprocessedMsqQuantizer(), { samples: 256 }).quantize(model.weights, createRunContext({ model: spy }));
     expect(asked).toEqual([10, 10]);
   });

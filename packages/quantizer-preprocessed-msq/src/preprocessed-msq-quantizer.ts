@@ -36,9 +36,12 @@ function walkLayer(ctx: RunContext, kernel: Float32Array, fanIn: number, fanOut:
   const codes = new Uint32Array(kernel.length);
   const plan = planWalk(x, rows, fanIn);
   const ws = createWalkWorkspace(plan);
-  const w = new Float64Array(fanIn), lo = new Float64Array(fanIn), hi = new Float64Array(fanIn);
+  const w = new Float64Array(fanIn),
+    lo = new Float64Array(fanIn),
+    hi = new Float64Array(fanIn);
   const col = new Uint32Array(fanIn);
-  let maxFree = 0, maxResidual = 0;
+  let maxFree = 0,
+    maxResidual = 0;
   for (let o = 0; o < fanOut; o++) {
     throwIfAborted(ctx);
     for (let i = 0; i < fanIn; i++) w[i] = kernel[i * fanOut + o]!;
@@ -96,7 +99,10 @@ export function preprocessedMsqQuantizer(defaults?: Partial<PreprocessedMsqOptio
           const { data, rows } = selectRows(x, mL, ctx.rng.fork(`preprocessed-msq:${layer.name}`));
           const r = walkLayer(ctx, tensor.data, fanIn, fanOut, data, rows, opts, layer.name);
           ctx.diagnostics.report({
-            severity: "info", source: "preprocessed-msq", ruleId: "layer-walk", tensor: tensor.name,
+            severity: "info",
+            source: "preprocessed-msq",
+            ruleId: "layer-walk",
+            tensor: tensor.name,
             message: `layer "${layer.name}": m_l = ${rows}, rank ${r.summary.rank}, ≤ ${r.summary.maxFree} coordinates per neuron off the alphabet before rounding, constraint residual ${r.summary.maxResidual.toExponential(1)}.`,
           });
           return r;
@@ -104,4 +110,3 @@ export function preprocessedMsqQuantizer(defaults?: Partial<PreprocessedMsqOptio
     }),
   });
 }
-

@@ -106,7 +106,11 @@ export function syntheticDenseProbe(opts: SyntheticProbeOptions): ModelProbe {
           let mx = -Infinity;
           for (let c = 0; c < classes; c++) mx = Math.max(mx, logits[s * classes + c]!);
           let sum = 0;
-          for (let c = 0; c < classes; c++) { const e = Math.exp(logits[s * classes + c]! - mx); logits[s * classes + c] = e; sum += e; }
+          for (let c = 0; c < classes; c++) {
+            const e = Math.exp(logits[s * classes + c]! - mx);
+            logits[s * classes + c] = e;
+            sum += e;
+          }
           for (let c = 0; c < classes; c++) logits[s * classes + c] = logits[s * classes + c]! / sum;
         }
         return logits;

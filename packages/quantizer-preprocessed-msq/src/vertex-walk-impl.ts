@@ -52,7 +52,8 @@ export interface PlanOptions {
  * @param x - row-major `[rows, cols]` input matrix (samples × fan-in)
  */
 export function planWalk(x: ArrayLike<number>, rows: number, cols: number, opts: PlanOptions = {}): WalkPlan {
-  const m = rows, n = cols;
+  const m = rows,
+    n = cols;
   const a = new Float64Array(m * n); // column-major working copy: column j at a[j·m …]
   let maxAbs = 0;
   for (let i = 0; i < m; i++) {
@@ -64,26 +65,39 @@ export function planWalk(x: ArrayLike<number>, rows: number, cols: number, opts:
     }
   }
   const tol = (opts.rankTol ?? 1e-10) * maxAbs;
-  const rowUsed = new Uint8Array(m), colUsed = new Uint8Array(n);
-  const prow: number[] = [], pcol: number[] = [];
+  const rowUsed = new Uint8Array(m),
+    colUsed = new Uint8Array(n);
+  const prow: number[] = [],
+    pcol: number[] = [];
   const kmax = Math.min(m, n);
   // Largest entry over unused rows/columns; recomputed while updating (fused with elimination).
-  let bi = -1, bj = -1, best = 0;
+  let bi = -1,
+    bj = -1,
+    best = 0;
   for (let j = 0; j < n; j++) {
     for (let i = 0; i < m; i++) {
       const v = Math.abs(a[j * m + i]!);
-      if (v > best) { best = v; bi = i; bj = j; }
+      if (v > best) {
+        best = v;
+        bi = i;
+        bj = j;
+      }
     }
   }
   const pivotCol = new Float64Array(m);
   for (let k = 0; k < kmax && best > tol && maxAbs > 0; k++) {
-    const p = bi, q = bj;
-    rowUsed[p] = 1; colUsed[q] = 1;
-    prow.push(p); pcol.push(q);
+    const p = bi,
+      q = bj;
+    rowUsed[p] = 1;
+    colUsed[q] = 1;
+    prow.push(p);
+    pcol.push(q);
     const qoff = q * m;
     for (let i = 0; i < m; i++) pivotCol[i] = a[qoff + i]!;
     const piv = pivotCol[p]!;
-    best = 0; bi = -1; bj = -1;
+    best = 0;
+    bi = -1;
+    bj = -1;
     for (let j = 0; j < n; j++) {
       // Earlier pivot columns are unit vectors with a 0 in row p: nothing to eliminate.
       if (colUsed[j]) continue;
@@ -96,7 +110,11 @@ export function planWalk(x: ArrayLike<number>, rows: number, cols: number, opts:
       for (let i = 0; i < m; i++) {
         if (rowUsed[i]) continue;
         const v = Math.abs(a[off + i]!);
-        if (v > best) { best = v; bi = i; bj = j; }
+        if (v > best) {
+          best = v;
+          bi = i;
+          bj = j;
+        }
       }
     }
     // The pivot column is exactly the unit vector e_p after elimination; write it so.
@@ -105,12 +123,16 @@ export function planWalk(x: ArrayLike<number>, rows: number, cols: number, opts:
   const r = prow.length;
   const norm2 = new Float64Array(n);
   for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) { const v = x[i * n + j]!; norm2[j] = norm2[j]! + v * v; }
+    for (let j = 0; j < n; j++) {
+      const v = x[i * n + j]!;
+      norm2[j] = norm2[j]! + v * v;
+    }
   }
   const order = Int32Array.from({ length: n }, (_, j) => j).sort((p1, p2) => norm2[p2]! - norm2[p1]! || p1 - p2);
   const t = new Float64Array(r * n);
   for (let j = 0; j < n; j++) {
-    const off = j * m, to = j * r;
+    const off = j * m,
+      to = j * r;
     for (let k = 0; k < r; k++) t[to + k] = a[off + prow[k]!]!;
   }
   return { cols: n, rank: r, basis: Int32Array.from(pcol), t, rows: Int32Array.from(prow), order };
@@ -136,8 +158,14 @@ export interface WalkWorkspace {
 export function createWalkWorkspace(plan: WalkPlan): WalkWorkspace {
   const r = plan.rank;
   return {
-    binv: new Float64Array(r * r), basis: new Int32Array(r), isBasic: new Uint8Array(plan.cols),
-    touched: new Int32Array(r), isTouched: new Uint8Array(r), d: new Float64Array(r), g: new Float64Array(r), rho: new Float64Array(r),
+    binv: new Float64Array(r * r),
+    basis: new Int32Array(r),
+    isBasic: new Uint8Array(plan.cols),
+    touched: new Int32Array(r),
+    isTouched: new Uint8Array(r),
+    d: new Float64Array(r),
+    g: new Float64Array(r),
+    rho: new Float64Array(r),
   };
 }
 
@@ -171,7 +199,9 @@ export interface WalkOptions {
  * @param hi - upper bound of every coordinate (an alphabet level; lo = hi fixes the coordinate)
  */
 export function walkNeuron(plan: WalkPlan, ws: WalkWorkspace, z: Float64Array, lo: Float64Array, hi: Float64Array, opts: WalkOptions = {}): WalkStats {
-  const n = plan.cols, r = plan.rank, t = plan.t;
+  const n = plan.cols,
+    r = plan.rank,
+    t = plan.t;
   const { binv, basis, isBasic, touched, isTouched, d, g } = ws;
   let width = 0;
   for (let i = 0; i < n; i++) {
@@ -193,46 +223,68 @@ export function walkNeuron(plan: WalkPlan, ws: WalkWorkspace, z: Float64Array, l
   isBasic.fill(0);
   isTouched.fill(0);
   let nTouched = 0;
-  for (let k = 0; k < r; k++) { basis[k] = plan.basis[k]!; isBasic[basis[k]!] = 1; }
-  let steps = 0, pivots = 0;
+  for (let k = 0; k < r; k++) {
+    basis[k] = plan.basis[k]!;
+    isBasic[basis[k]!] = 1;
+  }
+  let steps = 0,
+    pivots = 0;
   for (let oi = 0; oi < n; oi++) {
     const j = plan.order[oi]!;
     if (isBasic[j]) continue;
-    const l = lo[j]!, h = hi[j]!, zj = z[j]!;
-    if (l === h) { z[j] = l; continue; }
-    const up = h - zj, down = zj - l;
-    if (up <= 0 || down <= 0) { z[j] = up <= 0 ? h : l; continue; }
+    const l = lo[j]!,
+      h = hi[j]!,
+      zj = z[j]!;
+    if (l === h) {
+      z[j] = l;
+      continue;
+    }
+    const up = h - zj,
+      down = zj - l;
+    if (up <= 0 || down <= 0) {
+      z[j] = up <= 0 ? h : l;
+      continue;
+    }
     steps++;
     // d = B⁻¹·T_j, using that B⁻¹ differs from I only in its touched columns.
     const toff = j * r;
     applyInverse(binv, r, touched, nTouched, t, toff, d);
     let dmax = 0;
-    for (let k = 0; k < r; k++) { const v = Math.abs(d[k]!); if (v > dmax) dmax = v; }
+    for (let k = 0; k < r; k++) {
+      const v = Math.abs(d[k]!);
+      if (v > dmax) dmax = v;
+    }
     const pivTol = pivRel * Math.max(1, dmax);
     // Harris ratio test, pass 1, for both directions at once: the largest step with every bound
     // relaxed by feasTol. Moving z_j up by t moves basic b by −t·d_k.
-    let tUp = up + feasTol, tDown = down + feasTol;
+    let tUp = up + feasTol,
+      tDown = down + feasTol;
     for (let k = 0; k < r; k++) {
       const dk = d[k]!;
       if (dk > pivTol || dk < -pivTol) {
         const b = basis[k]!;
-        const sHi = (Math.max(0, hi[b]! - z[b]!) + feasTol), sLo = (Math.max(0, z[b]! - lo[b]!) + feasTol);
+        const sHi = Math.max(0, hi[b]! - z[b]!) + feasTol,
+          sLo = Math.max(0, z[b]! - lo[b]!) + feasTol;
         const ad = Math.abs(dk);
         // dk > 0: going up lowers z_b (hits lo), going down raises it (hits hi).
-        const limUp = (dk > 0 ? sLo : sHi) / ad, limDown = (dk > 0 ? sHi : sLo) / ad;
+        const limUp = (dk > 0 ? sLo : sHi) / ad,
+          limDown = (dk > 0 ? sHi : sLo) / ad;
         if (limUp < tUp) tUp = limUp;
         if (limDown < tDown) tDown = limDown;
       }
     }
     // Prefer a direction in which j blocks itself (no basis change); among those, or when
     // neither does, the nearer cell end, so that j lands where MSQ would round it.
-    const selfUp = up <= tUp, selfDown = down <= tDown;
+    const selfUp = up <= tUp,
+      selfDown = down <= tDown;
     const s = selfUp !== selfDown ? (selfUp ? 1 : -1) : up <= down ? 1 : -1;
     const selfT = s > 0 ? up : down;
     const tH = s > 0 ? tUp : tDown;
     // Pass 2: among bounds reached within tH, block on the largest |rate| (stable pivots);
     // j itself has rate 1 and wins ties, which avoids a basis change.
-    let leave = -1, bestRate = selfT <= tH ? 1 : 0, step = selfT;
+    let leave = -1,
+      bestRate = selfT <= tH ? 1 : 0,
+      step = selfT;
     for (let k = 0; k < r; k++) {
       const rate = -s * d[k]!;
       const ar = Math.abs(rate);
@@ -240,7 +292,11 @@ export function walkNeuron(plan: WalkPlan, ws: WalkWorkspace, z: Float64Array, l
       const b = basis[k]!;
       const slack = rate > 0 ? Math.max(0, hi[b]! - z[b]!) : Math.max(0, z[b]! - lo[b]!);
       const lim = slack / ar;
-      if (lim <= tH) { leave = k; bestRate = ar; step = lim; }
+      if (lim <= tH) {
+        leave = k;
+        bestRate = ar;
+        step = lim;
+      }
     }
     // (pass 1's argmin always qualifies here, so `step` is set whenever j does not block itself.)
     const st = s * step;
@@ -264,7 +320,10 @@ export function walkNeuron(plan: WalkPlan, ws: WalkWorkspace, z: Float64Array, l
     isBasic[j] = 1;
     pivots++;
     // B⁻¹ ← E·B⁻¹ with E mapping d to e_leave (product-form update, O(r·touched)).
-    if (!isTouched[leave]) { isTouched[leave] = 1; touched[nTouched++] = leave; }
+    if (!isTouched[leave]) {
+      isTouched[leave] = 1;
+      touched[nTouched++] = leave;
+    }
     pivotInverse(binv, r, touched, nTouched, d, leave);
   }
   const residual = correct(plan, ws, z, nTouched);
@@ -282,7 +341,9 @@ export function walkNeuron(plan: WalkPlan, ws: WalkWorkspace, z: Float64Array, l
  * stay exactly on their levels.
  */
 function correct(plan: WalkPlan, ws: WalkWorkspace, z: Float64Array, nTouched: number): number {
-  const n = plan.cols, r = plan.rank, t = plan.t;
+  const n = plan.cols,
+    r = plan.rank,
+    t = plan.t;
   const { binv, basis, touched, g, rho, d } = ws;
   if (r === 0) return 0;
   let gmax = 0;
@@ -303,7 +364,10 @@ function correct(plan: WalkPlan, ws: WalkWorkspace, z: Float64Array, nTouched: n
     if (res <= 1e-15) break;
     // d = B⁻¹ρ
     applyInverse(binv, r, touched, nTouched, rho, 0, d);
-    for (let k = 0; k < r; k++) { const b = basis[k]!; z[b] = z[b]! + d[k]!; }
+    for (let k = 0; k < r; k++) {
+      const b = basis[k]!;
+      z[b] = z[b]! + d[k]!;
+    }
   }
   return res;
 }
@@ -317,12 +381,24 @@ function applyInverse(binv: Float64Array, r: number, touched: Int32Array, nTouch
   for (let k = 0; k < r; k++) out[k] = src[off + k]!;
   let c = 0;
   for (; c + 4 <= nTouched; c += 4) {
-    const c0 = touched[c]!, c1 = touched[c + 1]!, c2 = touched[c + 2]!, c3 = touched[c + 3]!;
-    const a0 = src[off + c0]!, a1 = src[off + c1]!, a2 = src[off + c2]!, a3 = src[off + c3]!;
+    const c0 = touched[c]!,
+      c1 = touched[c + 1]!,
+      c2 = touched[c + 2]!,
+      c3 = touched[c + 3]!;
+    const a0 = src[off + c0]!,
+      a1 = src[off + c1]!,
+      a2 = src[off + c2]!,
+      a3 = src[off + c3]!;
     // Blank inputs (MNIST's border pixels) give all-zero columns: nothing to add.
     if (a0 === 0 && a1 === 0 && a2 === 0 && a3 === 0) continue;
-    out[c0] = out[c0]! - a0; out[c1] = out[c1]! - a1; out[c2] = out[c2]! - a2; out[c3] = out[c3]! - a3;
-    const b0 = c0 * r, b1 = c1 * r, b2 = c2 * r, b3 = c3 * r;
+    out[c0] = out[c0]! - a0;
+    out[c1] = out[c1]! - a1;
+    out[c2] = out[c2]! - a2;
+    out[c3] = out[c3]! - a3;
+    const b0 = c0 * r,
+      b1 = c1 * r,
+      b2 = c2 * r,
+      b3 = c3 * r;
     for (let k = 0; k < r; k++) {
       out[k] = out[k]! + a0 * binv[b0 + k]! + a1 * binv[b1 + k]! + a2 * binv[b2 + k]! + a3 * binv[b3 + k]!;
     }
@@ -346,8 +422,10 @@ function pivotInverse(binv: Float64Array, r: number, touched: Int32Array, nTouch
   const piv = d[leave]!;
   let c = 0;
   for (; c + 2 <= nTouched; c += 2) {
-    const b0 = touched[c]! * r, b1 = touched[c + 1]! * r;
-    const v0 = binv[b0 + leave]! / piv, v1 = binv[b1 + leave]! / piv;
+    const b0 = touched[c]! * r,
+      b1 = touched[c + 1]! * r;
+    const v0 = binv[b0 + leave]! / piv,
+      v1 = binv[b1 + leave]! / piv;
     for (let k = 0; k < r; k++) {
       const dk = d[k]!;
       binv[b0 + k] = binv[b0 + k]! - dk * v0;

@@ -22,7 +22,8 @@ const src = w.data;
 const dst = new Float32Array(N);
 const codes = new Uint32Array(N);
 const out = new Float32Array(N);
-const min = new Float64Array(1), max = new Float64Array(1);
+const min = new Float64Array(1),
+  max = new Float64Array(1);
 const spec = { bits: 8, scheme: "asymmetric", zero: "exact" } as const;
 const plugin = rtnQuantizer();
 const quantizer = plugin.create(plugin.parseOptions({ bits: 8 }));
@@ -66,18 +67,52 @@ function copyInto(a: Float32Array, b: Float32Array): void {
 type Task = readonly [name: string, fn: () => void | Promise<void>];
 const BASE = "float32 copy loop (function of its arguments)";
 const tasks: Task[] = [
-  [BASE, () => { copyInto(src, dst); sink += dst[N - 1]!; }],
-  ["float32 copy loop (inlined over module constants)", () => { for (let i = 0; i < N; i++) dst[i] = src[i]!; sink += dst[N - 1]!; }],
+  [
+    BASE,
+    () => {
+      copyInto(src, dst);
+      sink += dst[N - 1]!;
+    },
+  ],
+  [
+    "float32 copy loop (inlined over module constants)",
+    () => {
+      for (let i = 0; i < N; i++) dst[i] = src[i]!;
+      sink += dst[N - 1]!;
+    },
+  ],
   ["rtn quantize+dequantize (kernels, preallocated like the copy)", kernelRoundTrip],
   ["rtn quantize+dequantize (plugin + dequantizeTensor, allocating)", pluginRoundTrip],
-  ["  min/max pass", () => { groupMinMax(src, { kind: "tensor" }, min, max); sink += max[0]!; }],
-  ["  codes pass", () => { rtnCodes(src, { kind: "tensor" }, rtnParams(min, max, 1, spec), codes); sink += codes[N - 1]!; }],
-  ["  reference: allocate a 16M Uint32Array and write it", () => { const a = new Uint32Array(N); a.fill(7); sink += a[N - 1]!; }],
-  ["  dequantize pass (core)", () => {
-    const p = rtnParams(min, max, 1, spec);
-    dequantizeCodes({ kind: "affine", id: "b", levels: p.levels, scale: p.scale, zeroPoint: p.zeroPoint }, codes, null, out);
-    sink += out[N - 1]!;
-  }],
+  [
+    "  min/max pass",
+    () => {
+      groupMinMax(src, { kind: "tensor" }, min, max);
+      sink += max[0]!;
+    },
+  ],
+  [
+    "  codes pass",
+    () => {
+      rtnCodes(src, { kind: "tensor" }, rtnParams(min, max, 1, spec), codes);
+      sink += codes[N - 1]!;
+    },
+  ],
+  [
+    "  reference: allocate a 16M Uint32Array and write it",
+    () => {
+      const a = new Uint32Array(N);
+      a.fill(7);
+      sink += a[N - 1]!;
+    },
+  ],
+  [
+    "  dequantize pass (core)",
+    () => {
+      const p = rtnParams(min, max, 1, spec);
+      dequantizeCodes({ kind: "affine", id: "b", levels: p.levels, scale: p.scale, zeroPoint: p.zeroPoint }, codes, null, out);
+      sink += out[N - 1]!;
+    },
+  ],
 ];
 
 // Fixed pack + unpack when the coder package is there (an optional dev dependency of this bench).
@@ -88,7 +123,12 @@ if (fixed) {
   const cb: Codebook = m.codebooks[0]!;
   const back = fixed.decodeFixed(fixed.encodeFixed(t, cb)).codes;
   for (let i = 0; i < N; i++) if (back[i] !== t.codes[i]) throw new Error(`fixed round trip failed at ${i}`);
-  tasks.push(["fixed pack+unpack 8-bit (rtn codes)", () => { sink += fixed.decodeFixed(fixed.encodeFixed(t, cb)).codes[N - 1]!; }]);
+  tasks.push([
+    "fixed pack+unpack 8-bit (rtn codes)",
+    () => {
+      sink += fixed.decodeFixed(fixed.encodeFixed(t, cb)).codes[N - 1]!;
+    },
+  ]);
 }
 
 // The machine is shared, so load drifts: measure in many short interleaved rounds (every task

@@ -25,16 +25,22 @@ const npRound = (x: number) => {
  * reconstruction q·scale + nudged_min. Returns the SQNR in dB of that reconstruction.
  */
 function tfjsUint8Sqnr(data: Float32Array): number {
-  let min = Infinity, max = -Infinity;
-  for (const v of data) { min = Math.min(min, v); max = Math.max(max, v); }
+  let min = Infinity,
+    max = -Infinity;
+  for (const v of data) {
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+  }
   const scale = (max - min) / 255;
-  let nMin = min, nMax = max;
+  let nMin = min,
+    nMax = max;
   if (min <= 0 && 0 <= max) {
     const z = npRound(-min / scale);
     nMin = -z * scale;
     nMax = 255 * scale + nMin;
   }
-  let signal = 0, noise = 0;
+  let signal = 0,
+    noise = 0;
   for (const w of data) {
     const q = npRound((Math.min(nMax, Math.max(nMin, w)) - nMin) / scale);
     const r = q * scale + nMin;
@@ -49,8 +55,11 @@ describe("rtn 8-bit + fixed coder on 1,000,000 weights (issue 2 acceptance)", ()
 
   it("SQNR matches tfjs-converter's algorithm within 0.01 dB, bits/weight ≤ 8.05, decode restores the evaluated weights", async () => {
     const r = await runPipeline({
-      weights, quantizer: { plugin: rtnQuantizer(), options: { bits: 8 } }, coder: fixedCoder(),
-      evaluators: [sqnrEvaluator(), sizeEvaluator()], options: { seed: 7 },
+      weights,
+      quantizer: { plugin: rtnQuantizer(), options: { bits: 8 } },
+      coder: fixedCoder(),
+      evaluators: [sqnrEvaluator(), sizeEvaluator()],
+      options: { seed: 7 },
     });
     const s = summarizeRun(r);
     const expected = tfjsUint8Sqnr(weights[0]!.data);

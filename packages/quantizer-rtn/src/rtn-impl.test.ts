@@ -41,21 +41,23 @@ const roundSlack = (v: number) => Math.abs(v) * 2 ** -24 + 2 ** -150;
 const shapeArb = fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 3 });
 const tensorArb = (lo = -1e3, hi = 1e3) =>
   shapeArb.chain((shape) =>
-    fc.float32Array({ minLength: shapeSize(shape), maxLength: shapeSize(shape), noNaN: true, noDefaultInfinity: true, min: Math.fround(lo), max: Math.fround(hi) })
-      .map((a): WeightTensor => ({ name: "w", shape, data: new Float32Array(a) })));
-const optionsArb = fc.record({
-  bits: fc.integer({ min: 1, max: 16 }),
-  scheme: fc.constantFrom("asymmetric" as const, "symmetric" as const),
-  zero: fc.constantFrom("exact" as const, "free" as const),
-  granularity: fc.constantFrom("tensor" as const, "channel" as const, "group" as const),
-  axis: fc.integer({ min: -3, max: 2 }),
-  groupSize: fc.integer({ min: 1, max: 20 }),
-}).map((o) => ({ ...o, bits: o.scheme === "symmetric" ? Math.max(2, o.bits) : o.bits, zero: o.scheme === "symmetric" ? ("exact" as const) : o.zero }));
+    fc.float32Array({ minLength: shapeSize(shape), maxLength: shapeSize(shape), noNaN: true, noDefaultInfinity: true, min: Math.fround(lo), max: Math.fround(hi) }).map((a): WeightTensor => ({ name: "w", shape, data: new Float32Array(a) })),
+  );
+const optionsArb = fc
+  .record({
+    bits: fc.integer({ min: 1, max: 16 }),
+    scheme: fc.constantFrom("asymmetric" as const, "symmetric" as const),
+    zero: fc.constantFrom("exact" as const, "free" as const),
+    granularity: fc.constantFrom("tensor" as const, "channel" as const, "group" as const),
+    axis: fc.integer({ min: -3, max: 2 }),
+    groupSize: fc.integer({ min: 1, max: 20 }),
+  })
+  .map((o) => ({ ...o, bits: o.scheme === "symmetric" ? Math.max(2, o.bits) : o.bits, zero: o.scheme === "symmetric" ? ("exact" as const) : o.zero }));
 /** A tensor plus options whose channel axis exists in it. */
 const caseArb = (lo?: number, hi?: number) =>
   fc.tuple(tensorArb(lo, hi), optionsArb).map(([t, o]) => {
     const r = t.shape.length;
-    const axis = ((o.axis % r) + r) % r - (o.axis < 0 ? r : 0);
+    const axis = (((o.axis % r) + r) % r) - (o.axis < 0 ? r : 0);
     return { t, o: opts({ ...o, axis }) };
   });
 
@@ -65,12 +67,14 @@ describe("rtn grid", () => {
     const L = cb.levels;
     for (let i = 0; i < t.data.length; i++) {
       const g = cb.scale.length === 1 ? 0 : refGroup(t.shape, o, i);
-      const s = cb.scale[g]!, z = cb.zeroPoint[g]!;
-      const lo = Math.fround((0 - z) * s), hi = Math.fround((L - 1 - z) * s);
+      const s = cb.scale[g]!,
+        z = cb.zeroPoint[g]!;
+      const lo = Math.fround((0 - z) * s),
+        hi = Math.fround((L - 1 - z) * s);
       const w = t.data[i]!;
       expect(Number.isFinite(decoded[i]!)).toBe(true);
       expect(qt.codes[i]!).toBeLessThan(L);
-      if (w >= lo && w <= hi) expect(Math.abs(w - decoded[i]!)).toBeLessThanOrEqual(s / 2 * (1 + 1e-12) + roundSlack(decoded[i]!));
+      if (w >= lo && w <= hi) expect(Math.abs(w - decoded[i]!)).toBeLessThanOrEqual((s / 2) * (1 + 1e-12) + roundSlack(decoded[i]!));
     }
   });
 
@@ -80,7 +84,7 @@ describe("rtn grid", () => {
     expect(diagnostics.items.filter((d) => d.ruleId === "range-clipped")).toEqual([]); // only at ±FLT_MAX (tested below)
     for (let i = 0; i < t.data.length; i++) {
       const k = cb.scale.length === 1 ? 0 : refGroup(t.shape, o, i);
-      expect(Math.abs(t.data[i]! - decoded[i]!)).toBeLessThanOrEqual(cb.scale[k]! / 2 * (1 + 1e-12) + roundSlack(decoded[i]!));
+      expect(Math.abs(t.data[i]! - decoded[i]!)).toBeLessThanOrEqual((cb.scale[k]! / 2) * (1 + 1e-12) + roundSlack(decoded[i]!));
     }
   });
 
@@ -114,8 +118,14 @@ describe("rtn grid", () => {
     for (let k = 1; k <= zc; k += Math.max(1, zc >> 4)) {
       expect(Math.fround((zc + k - zc) * s)).toBe(-Math.fround((zc - k - zc) * s));
     }
-    let a = 0, lo = Infinity, hi = -Infinity;
-    for (const v of t.data) { a = Math.max(a, Math.abs(v)); lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    let a = 0,
+      lo = Infinity,
+      hi = -Infinity;
+    for (const v of t.data) {
+      a = Math.max(a, Math.abs(v));
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
     if (lo === hi) return; // constant tensors are stored exactly with s = |c| (tested below)
     // The nearest float32 to max|w|/z, moved up an ulp when needed so the grid covers ±max|w|.
     expect(s * zc).toBeGreaterThanOrEqual(a);
@@ -141,7 +151,8 @@ describe("rtn grid", () => {
     const t: WeightTensor = { name: "w", shape: [3], data };
     const { cb, qt, decoded } = roundTrip(t, opts({ bits: 4, zero: "free" }));
     // The nearest float32 to (max − min)/15, or the next one up when that grid falls short of max.
-    const s = cb.scale[0]!, nearest = Math.fround((2 - data[0]!) / 15);
+    const s = cb.scale[0]!,
+      nearest = Math.fround((2 - data[0]!) / 15);
     expect(s === nearest || (nearest * 15 < 2 - data[0]! && s === nextUp32(nearest))).toBe(true);
     expect(s * 15).toBeGreaterThanOrEqual(2 - data[0]!);
     expect(cb.zeroPoint[0]).toBe(Math.fround(-data[0]! / s));
@@ -227,7 +238,7 @@ describe("float32 edge ranges", () => {
           const { t, cb, decoded, clipped } = run(values, opts({ bits, zero }));
           for (const v of decoded) expect(Number.isFinite(v)).toBe(true);
           for (const v of [0, cb.levels - 1]) expect(Number.isFinite(Math.fround((v - cb.zeroPoint[0]!) * cb.scale[0]!))).toBe(true);
-          if (!clipped) for (let i = 0; i < values.length; i++) expect(Math.abs(t.data[i]! - decoded[i]!)).toBeLessThanOrEqual(cb.scale[0]! / 2 * (1 + 1e-12) + roundSlack(decoded[i]!));
+          if (!clipped) for (let i = 0; i < values.length; i++) expect(Math.abs(t.data[i]! - decoded[i]!)).toBeLessThanOrEqual((cb.scale[0]! / 2) * (1 + 1e-12) + roundSlack(decoded[i]!));
         }
       });
     }
@@ -267,7 +278,8 @@ describe("grouping vs an independent reference", () => {
     });
     const params = new Map<number, { scale: number; z: number; L: number; integral: boolean }>();
     for (const [g, vs] of groups) {
-      const lo = Math.min(...vs), hi = Math.max(...vs);
+      const lo = Math.min(...vs),
+        hi = Math.max(...vs);
       if (o.scheme === "symmetric") {
         const zc = 2 ** (o.bits - 1) - 1;
         params.set(g, { scale: Math.max(-lo, hi) / zc, z: zc, L: 2 * zc + 1, integral: true });
@@ -316,7 +328,8 @@ describe("grouping vs an independent reference", () => {
     // Codes: the straightforward formula with the stored float32 parameters (checked above against
     // the float64 formulas), so only exact rounding ties (w·(1/s) vs w/s) may go either way.
     for (let i = 0; i < t.data.length; i++) {
-      const g = refGroup(t.shape, o, i), L = ref.params.get(g)!.L;
+      const g = refGroup(t.shape, o, i),
+        L = ref.params.get(g)!.L;
       const r = Math.min(L - 1, Math.max(0, t.data[i]! / cb.scale[g]! + cb.zeroPoint[g]!));
       const nearTie = Math.abs((r % 1) - 0.5) < 1e-9;
       if (nearTie) expect(Math.abs(qt.codes[i]! - Math.round(r))).toBeLessThanOrEqual(1);
@@ -350,9 +363,11 @@ describe("group min/max", () => {
   fcTest.prop([caseArb()], { numRuns: 200 })("equals the plain min/max of each group's elements (every layout, odd and even lengths)", ({ t, o }) => {
     const { layout } = rtnGrouping(t, o);
     const n = layoutGroups(layout, t.data.length);
-    const min = new Float64Array(n), max = new Float64Array(n);
+    const min = new Float64Array(n),
+      max = new Float64Array(n);
     expect(groupMinMax(t.data, layout, min, max)).toBe(true);
-    const lo = new Map<number, number>(), hi = new Map<number, number>();
+    const lo = new Map<number, number>(),
+      hi = new Map<number, number>();
     t.data.forEach((v, i) => {
       const g = refGroup(t.shape, o, i);
       lo.set(g, Math.min(lo.get(g) ?? Infinity, v));
@@ -372,4 +387,3 @@ describe("determinism", () => {
     expect(Array.from(a.zeroPoint)).toEqual(Array.from(b.zeroPoint));
   });
 });
-

@@ -32,10 +32,7 @@ export type RtnZero = "exact" | "free";
  * `tensor` = one group; `channel` = index `c` of an axis, elements laid out as
  * `outer × channels × inner` (row-major); `group` = runs of `size` consecutive elements.
  */
-export type RtnLayout =
-  | { readonly kind: "tensor" }
-  | { readonly kind: "channel"; readonly outer: number; readonly channels: number; readonly inner: number }
-  | { readonly kind: "group"; readonly size: number };
+export type RtnLayout = { readonly kind: "tensor" } | { readonly kind: "channel"; readonly outer: number; readonly channels: number; readonly inner: number } | { readonly kind: "group"; readonly size: number };
 
 /** Settings of the RTN grid for every group. */
 export interface RtnGridSpec {
@@ -136,10 +133,14 @@ let runMax = -Infinity;
  * (measured ~25–40 % faster on Node 20).
  */
 function minMaxRun(data: Float32Array, start: number, end: number): number {
-  let lo0 = Infinity, hi0 = -Infinity, lo1 = Infinity, hi1 = -Infinity;
+  let lo0 = Infinity,
+    hi0 = -Infinity,
+    lo1 = Infinity,
+    hi1 = -Infinity;
   let i = start;
   for (; i + 1 < end; i += 2) {
-    const v = data[i]!, u = data[i + 1]!;
+    const v = data[i]!,
+      u = data[i + 1]!;
     lo0 = Math.min(lo0, v);
     hi0 = Math.max(hi0, v);
     lo1 = Math.min(lo1, u);
@@ -169,7 +170,8 @@ export function rtnParams(min: Float64Array, max: Float64Array, groups: number, 
   const scale = new Float32Array(np);
   const zeroPoint = new Float32Array(np);
   const out = new Float64Array(2);
-  let constantGroups = 0, clippedGroups = 0;
+  let constantGroups = 0,
+    clippedGroups = 0;
   for (let g = 0; g < np; g++) {
     const fit = encodeGrid(min[g] ?? 0, max[g] ?? 0, spec, out);
     if (fit === GridFit.constant) constantGroups++;
@@ -202,7 +204,8 @@ export function rtnCodes(data: Float32Array, layout: RtnLayout, params: Pick<Rtn
   const { outer, channels, inner } = layout;
   if (inner === 1) {
     // Channels are the last axis (tfjs dense kernels [in, out] with axis −1): per-element params.
-    const inv = new Float64Array(channels), off = new Float64Array(channels);
+    const inv = new Float64Array(channels),
+      off = new Float64Array(channels);
     for (let c = 0; c < channels; c++) {
       inv[c] = 1 / scale[c]!;
       off[c] = zeroPoint[c]! + 0.5;

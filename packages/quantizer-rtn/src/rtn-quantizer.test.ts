@@ -99,7 +99,8 @@ describe("rtn quantizer on a weight set", () => {
 
   it("runs through the pipeline deterministically and reconstructs constant/1-element channels exactly", async () => {
     const run = () => runPipeline({ weights: ws, quantizer: { plugin: rtnQuantizer(), options: { granularity: "channel", axis: -1, bits: 3 } }, options: { seed: 3 } });
-    const a = await run(), b = await run();
+    const a = await run(),
+      b = await run();
     expect(a.quantized.tensors.map((t) => Array.from(t.codes))).toEqual(b.quantized.tensors.map((t) => Array.from(t.codes)));
     expect(a.decoded.find((t) => t.name === "dense/bias")!.data).toEqual(ws[1]!.data);
     expect(a.decoded.find((t) => t.name === "scalar")!.data).toEqual(new Float32Array([2.5]));
@@ -108,7 +109,8 @@ describe("rtn quantizer on a weight set", () => {
 
   it("rejects NaN and ±Inf weights with NonFiniteError even when called directly", async () => {
     for (const bad of [NaN, Infinity, -Infinity]) {
-      for (let at = 0; at < 5; at++) { // even, odd and tail positions of the two min/max chains
+      for (let at = 0; at < 5; at++) {
+        // even, odd and tail positions of the two min/max chains
         const data = new Float32Array([0.5, -1, 2, 0.25, 1]);
         data[at] = bad;
         const t: WeightTensor = { name: "w", shape: [5], data };
@@ -138,7 +140,7 @@ describe('rtn axis "best"', () => {
   const small = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => 1e-4 * Math.sin(seed + i * 1.7));
   it("keeps per-input-channel scales when input rows span decades of scale (a batch norm folded into the next layer), per-output when outliers sit in a few output channels", () => {
     // Row r scaled by 10^(3r/63): every column spans the largest row's range.
-    const rows = Float32Array.from({ length: 64 * 32 }, (_, i) => Math.sin(i * 1.3) * 10 ** (3 * Math.floor(i / 32) / 63) * 1e-3);
+    const rows = Float32Array.from({ length: 64 * 32 }, (_, i) => Math.sin(i * 1.3) * 10 ** ((3 * Math.floor(i / 32)) / 63) * 1e-3);
     const tRows: WeightTensor = { name: "rows", shape: [64, 32], data: rows, outputAxis: -1, inputAxis: -2 };
     expect(sse(tRows, { axis: "best" }).grouping).toEqual({ kind: "channel", axis: 0 });
     const cols = small(64 * 32, 2);
@@ -147,11 +149,14 @@ describe('rtn axis "best"', () => {
     expect(sse(tCols, { axis: "best" }).grouping).toEqual({ kind: "channel", axis: 1 });
   });
   it("never has a larger squared weight error than the output or the input axis alone (property)", () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 0, max: 1000 }), (a, b, seed) => {
-      const data = Float32Array.from({ length: a * b }, (_, i) => Math.fround(Math.sin(seed * 7.1 + i * i * 0.37) * (i % 5 === 0 ? 3 : 0.01)));
-      const t: WeightTensor = { name: "t", shape: [a, b], data };
-      const best = sse(t, { axis: "best" }).s;
-      expect(best).toBeLessThanOrEqual(Math.min(sse(t, { axis: "output" }).s, sse(t, { axis: "input" }).s));
-    }), { numRuns: 60 });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 0, max: 1000 }), (a, b, seed) => {
+        const data = Float32Array.from({ length: a * b }, (_, i) => Math.fround(Math.sin(seed * 7.1 + i * i * 0.37) * (i % 5 === 0 ? 3 : 0.01)));
+        const t: WeightTensor = { name: "t", shape: [a, b], data };
+        const best = sse(t, { axis: "best" }).s;
+        expect(best).toBeLessThanOrEqual(Math.min(sse(t, { axis: "output" }).s, sse(t, { axis: "input" }).s));
+      }),
+      { numRuns: 60 },
+    );
   });
 });

@@ -1,4 +1,22 @@
-import { granularitySchema, groupSizeSchema, channelAxisSchema, defineQuantizer, dequantizeCodes, groupIndexMap, perTensorQuantizer, resolveChannelAxis, shapeSize, z, type AutoEligibility, type ChannelAxis, type Grouping, type QuantizerPlugin, type RunContext, type TensorQuantization, type WeightTensor } from "@quantforge/core";
+import {
+  granularitySchema,
+  groupSizeSchema,
+  channelAxisSchema,
+  defineQuantizer,
+  dequantizeCodes,
+  groupIndexMap,
+  perTensorQuantizer,
+  resolveChannelAxis,
+  shapeSize,
+  z,
+  type AutoEligibility,
+  type ChannelAxis,
+  type Grouping,
+  type QuantizerPlugin,
+  type RunContext,
+  type TensorQuantization,
+  type WeightTensor,
+} from "@quantforge/core";
 import { rtnQuantize, type RtnLayout } from "./rtn-impl.js";
 import { VERSION } from "./version.js";
 
@@ -58,7 +76,10 @@ function squaredError(t: WeightTensor, r: ReturnType<typeof rtnQuantize>, groupi
   const out = new Float32Array(t.data.length);
   dequantizeCodes({ kind: "affine", id: "", levels: r.levels, scale: r.scale, zeroPoint: r.zeroPoint }, r.codes, grouping.kind === "tensor" ? null : groupIndexMap(t.shape, grouping), out);
   let s = 0;
-  for (let i = 0; i < out.length; i++) { const d = out[i]! - t.data[i]!; s += d * d; }
+  for (let i = 0; i < out.length; i++) {
+    const d = out[i]! - t.data[i]!;
+    s += d * d;
+  }
   return s;
 }
 
@@ -88,13 +109,19 @@ export function rtnQuantizeTensor(t: WeightTensor, o: RtnOptions, ctx?: RunConte
   if (ctx && r.constantGroups > 0) {
     const total = r.scale.length;
     ctx.diagnostics.report({
-      severity: "info", source: "rtn", ruleId: "constant-group", tensor: t.name,
+      severity: "info",
+      source: "rtn",
+      ruleId: "constant-group",
+      tensor: t.name,
       message: `${r.constantGroups} of ${total} group(s) of "${t.name}" are constant; they are stored exactly (scale = |value|).`,
     });
   }
   if (ctx && r.clippedGroups > 0) {
     ctx.diagnostics.report({
-      severity: "warning", source: "rtn", ruleId: "range-clipped", tensor: t.name,
+      severity: "warning",
+      source: "rtn",
+      ruleId: "range-clipped",
+      tensor: t.name,
       message: `${r.clippedGroups} group(s) of "${t.name}" span a range no float32 ${o.bits}-bit grid can cover; their extremes are clipped. Use more bits or a finer granularity.`,
     });
   }

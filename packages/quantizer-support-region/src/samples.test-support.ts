@@ -13,11 +13,16 @@ export function shapedTensor(kind: Shape, n: number, seed: number, sigma: number
   const r = new Rng(seed);
   const data = Float32Array.from({ length: n }, () => {
     switch (kind) {
-      case "laplace": return mean + r.laplace(sigma);
-      case "gauss": return mean + r.normal() * sigma;
-      case "uniform": return mean + (2 * r.float() - 1) * sigma;
-      case "heavy": return mean + r.laplace(sigma) * (r.float() < 0.03 ? 8 : 1);
-      case "skewed": return mean - sigma * Math.log(1 - r.float());
+      case "laplace":
+        return mean + r.laplace(sigma);
+      case "gauss":
+        return mean + r.normal() * sigma;
+      case "uniform":
+        return mean + (2 * r.float() - 1) * sigma;
+      case "heavy":
+        return mean + r.laplace(sigma) * (r.float() < 0.03 ? 8 : 1);
+      case "skewed":
+        return mean - sigma * Math.log(1 - r.float());
     }
   });
   return { name, shape: [n], data };

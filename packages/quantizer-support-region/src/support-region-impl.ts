@@ -49,7 +49,8 @@ export interface CenterScale {
  * one definition everywhere": this quantizer removes the mean). Two passes in float64.
  */
 export function centerScale(parts: readonly Float32Array[], opts: { readonly zeroMean?: boolean } = {}): CenterScale {
-  let n = 0, sum = 0;
+  let n = 0,
+    sum = 0;
   for (const p of parts) {
     n += p.length;
     for (let i = 0; i < p.length; i++) sum += p[i]!;
@@ -57,7 +58,8 @@ export function centerScale(parts: readonly Float32Array[], opts: { readonly zer
   if (n === 0) return { count: 0, mu: 0, sigma: 0, maxDev: 0 };
   // zeroMean: μ = 0 and σ = RMS, so that a midtread grid's zero level is exactly 0.
   const mu = opts.zeroMean ? 0 : Math.fround(sum / n);
-  let sq = 0, maxDev = 0;
+  let sq = 0,
+    maxDev = 0;
   for (const p of parts) {
     for (let i = 0; i < p.length; i++) {
       const d = p[i]! - mu;
@@ -148,8 +150,10 @@ export interface SortedDeviations {
 /** Prefix sums of sorted deviations (one pass). */
 export function prefixSums(a: Float32Array | Float64Array): SortedDeviations {
   const n = a.length;
-  const s1 = new Float64Array(n + 1), s2 = new Float64Array(n + 1);
-  let x = 0, y = 0;
+  const s1 = new Float64Array(n + 1),
+    s2 = new Float64Array(n + 1);
+  let x = 0,
+    y = 0;
   for (let i = 0; i < n; i++) {
     const v = a[i]!;
     x += v;
@@ -162,7 +166,8 @@ export function prefixSums(a: Float32Array | Float64Array): SortedDeviations {
 
 /** First index in a[from…n) with a[i] ≥ v (n if none). */
 function lowerBound(a: Float32Array | Float64Array, v: number, from: number): number {
-  let lo = from, hi = a.length;
+  let lo = from,
+    hi = a.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (a[mid]! < v) lo = mid + 1;
@@ -180,9 +185,11 @@ function lowerBound(a: Float32Array | Float64Array, v: number, from: number): nu
  */
 export function sortedGridError(d: SortedDeviations, levels: number, xMax: number): number {
   const { a, s1, s2 } = d;
-  const n = a.length, half = levels / 2;
+  const n = a.length,
+    half = levels / 2;
   const step = xMax / half;
-  let err = 0, lo = 0;
+  let err = 0,
+    lo = 0;
   for (let k = 0; k < half && lo < n; k++) {
     const hi = k === half - 1 ? n : lowerBound(a, (k + 1) * step, lo);
     const cnt = hi - lo;
@@ -205,11 +212,16 @@ export function sortedGridError(d: SortedDeviations, levels: number, xMax: numbe
  */
 export function lloydRefine(d: SortedDeviations, levels: number, x0: number, maxIter = 100): { readonly xMax: number; readonly error: number; readonly evaluations: number } {
   const { a, s1 } = d;
-  const n = a.length, half = levels / 2;
-  let x = x0, err = sortedGridError(d, levels, x0), evaluations = 1;
+  const n = a.length,
+    half = levels / 2;
+  let x = x0,
+    err = sortedGridError(d, levels, x0),
+    evaluations = 1;
   for (let it = 0; it < maxIter; it++) {
     const step = x / half;
-    let num = 0, den = 0, lo = 0;
+    let num = 0,
+      den = 0,
+      lo = 0;
     for (let k = 0; k < half && lo < n; k++) {
       const hi = k === half - 1 ? n : lowerBound(a, (k + 1) * step, lo);
       const t = (k + 0.5) / half;
@@ -261,7 +273,8 @@ export function mseSearch(d: SortedDeviations, levels: number, seeds: readonly n
   const R = opts.refine ?? 8;
   const n = d.a.length;
   const top = Math.max(n > 0 ? d.a[n - 1]! : 0, ...seeds.filter((s) => Number.isFinite(s)));
-  const lo = Math.min(0.2, top / 2), hi = Math.max(top, 2 * lo);
+  const lo = Math.min(0.2, top / 2),
+    hi = Math.max(top, 2 * lo);
   const xs: number[] = [];
   for (const s of seeds) if (s > 0 && Number.isFinite(s)) xs.push(s);
   const ratio = Math.log(hi / lo);
@@ -269,8 +282,13 @@ export function mseSearch(d: SortedDeviations, levels: number, seeds: readonly n
   xs.sort((p, q) => p - q);
   const errs = xs.map((x) => sortedGridError(d, levels, x));
   let evaluations = xs.length;
-  let bestX = xs[0]!, bestE = errs[0]!;
-  for (let i = 1; i < xs.length; i++) if (errs[i]! < bestE) { bestE = errs[i]!; bestX = xs[i]!; }
+  let bestX = xs[0]!,
+    bestE = errs[0]!;
+  for (let i = 1; i < xs.length; i++)
+    if (errs[i]! < bestE) {
+      bestE = errs[i]!;
+      bestX = xs[i]!;
+    }
   // Local minima of the grid (ties resolved by the lower x_max), best first.
   const minima: number[] = [];
   for (let i = 0; i < xs.length; i++) {
@@ -278,34 +296,49 @@ export function mseSearch(d: SortedDeviations, levels: number, seeds: readonly n
   }
   minima.sort((p, q) => errs[p]! - errs[q]! || p - q);
   for (const i of minima.slice(0, R)) {
-    let left = xs[Math.max(0, i - 1)]!, right = xs[Math.min(xs.length - 1, i + 1)]!;
-    let x = xs[i]!, e = errs[i]!;
+    let left = xs[Math.max(0, i - 1)]!,
+      right = xs[Math.min(xs.length - 1, i + 1)]!;
+    let x = xs[i]!,
+      e = errs[i]!;
     for (let round = 0; round < 2; round++) {
       const w = right - left;
       for (let j = 0; j <= 16; j++) {
         const c = left + (w * j) / 16;
         const ce = sortedGridError(d, levels, c);
         evaluations++;
-        if (ce < e) { e = ce; x = c; }
+        if (ce < e) {
+          e = ce;
+          x = c;
+        }
       }
       left = Math.max(left, x - w / 16);
       right = Math.min(right, x + w / 16);
     }
     const r = lloydRefine(d, levels, x);
     evaluations += r.evaluations;
-    if (r.error < e) { e = r.error; x = r.xMax; }
-    if (e < bestE) { bestE = e; bestX = x; }
+    if (r.error < e) {
+      e = r.error;
+      x = r.xMax;
+    }
+    if (e < bestE) {
+      bestE = e;
+      bestX = x;
+    }
   }
   // Polish: near its minimum the measured MSE has many tiny local minima (a breakpoint wherever
   // a cell edge k·Δ crosses a weight), so Lloyd can stop one piece short; scan shrinking
   // windows around the best point and restart Lloyd from any improvement.
   for (const width of [0.04, 0.01, 0.0025]) {
-    let x = bestX, e = bestE;
+    let x = bestX,
+      e = bestE;
     for (let j = -32; j <= 32; j++) {
       const c = bestX * (1 + (width * j) / 32);
       const ce = sortedGridError(d, levels, c);
       evaluations++;
-      if (ce < e) { e = ce; x = c; }
+      if (ce < e) {
+        e = ce;
+        x = c;
+      }
     }
     if (e < bestE) {
       const r = lloydRefine(d, levels, x);
@@ -386,13 +419,15 @@ export interface GridEncodeStats {
  * decodes to μ exactly.
  */
 export function gridEncode(data: Float32Array, levels: number, xMaxF: number, muF: number, sigmaF: number, out: Uint32Array | null, midtread = false): GridEncodeStats {
-  const half = levels / 2, top = levels - 1;
+  const half = levels / 2,
+    top = levels - 1;
   // Midtread (N odd): q = round(x/Δ) + (N − 1)/2, so |x| ≤ Δ/2 lands on the level μ exactly.
   const zero = midtread ? (levels - 1) / 2 : half;
   const lv = gridLevels(levels, xMaxF, muF, sigmaF, midtread);
   const step = stepOf(xMaxF, levels);
   const n = data.length;
-  let error = 0, overload = 0;
+  let error = 0,
+    overload = 0;
   if (sigmaF === 0 || step === 0) {
     const v = lv[zero]!;
     if (out) out.fill(zero, 0, n);

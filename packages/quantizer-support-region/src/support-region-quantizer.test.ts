@@ -11,9 +11,11 @@ const run = (ws: WeightSet, o: SupportRegionOptionsInput) => supportRegionQuanti
 /** Σ w² and Σ (w − ŵ)² over a quantized set, with core's dequantization (what evaluators see). */
 function energies(ws: WeightSet, m: QuantizedModel): { signal: number; error: number } {
   const cbs = codebookMap(m);
-  let signal = 0, error = 0;
+  let signal = 0,
+    error = 0;
   m.tensors.forEach((t, i) => {
-    const w = ws[i]!.data, h = dequantizeTensor(t, cbs.get(t.codebook)!);
+    const w = ws[i]!.data,
+      h = dequantizeTensor(t, cbs.get(t.codebook)!);
     for (let j = 0; j < w.length; j++) {
       signal += w[j]! * w[j]!;
       error += (w[j]! - h[j]!) ** 2;
@@ -58,7 +60,8 @@ describe("support choices", () => {
     expect(x({ supportRegion: "percentile:100" })).toBe(Math.fround(maxDev / sigma));
     // Deviations in units of σ, rounded to float32 like the quantizer's sort keys.
     const a = Float32Array.from(sorted, (v) => v * (1 / sigma));
-    const h = (a.length - 1) * 0.999, i = Math.floor(h);
+    const h = (a.length - 1) * 0.999,
+      i = Math.floor(h);
     expect(x({ supportRegion: "percentile:99.9" })).toBe(Math.fround(a[i]! + (h - i) * (a[i + 1]! - a[i]!)));
     expect(run([t], {}).details[0]!.mu).toBe(mu);
   });
@@ -82,7 +85,8 @@ function statsOf(a: Float32Array) {
   let s = 0;
   for (const v of a) s += v;
   const mu = Math.fround(s / a.length);
-  let q = 0, maxDev = 0;
+  let q = 0,
+    maxDev = 0;
   const dev = new Float64Array(a.length);
   a.forEach((v, i) => {
     q += (v - mu) ** 2;
@@ -118,8 +122,13 @@ describe("midtread (exact zero)", () => {
       const mr = run([t], { bits: 3, scope, supportRegion: "max" });
       const dt = dequantizeTensor(mt.model.tensors[0]!, mt.model.codebooks[0]!);
       const dr = dequantizeTensor(mr.model.tensors[0]!, mr.model.codebooks[0]!);
-      let zt = 0, zr = 0;
-      for (let i = 0; i < data.length; i++) if (Math.abs(data[i]!) <= 1e-4) { zt += Math.abs(dt[i]!); zr += Math.abs(dr[i]!); }
+      let zt = 0,
+        zr = 0;
+      for (let i = 0; i < data.length; i++)
+        if (Math.abs(data[i]!) <= 1e-4) {
+          zt += Math.abs(dt[i]!);
+          zr += Math.abs(dr[i]!);
+        }
       expect(zt).toBe(0);
       expect(zr).toBeGreaterThan(0);
       // max support: x_max = max|w|, the outliers land on the outer level (N − 1)/2·Δ = 3·(2·0.5/7).
@@ -144,14 +153,16 @@ describe("midtread (exact zero)", () => {
 describe("per channel", () => {
   /** [rows, C] with channel c ~ Laplace(scale_c). */
   function channels(rows: number, scales: number[], seed: number): WeightTensor {
-    const r = new Rng(seed), C = scales.length;
+    const r = new Rng(seed),
+      C = scales.length;
     return { name: "k", shape: [rows, C], data: Float32Array.from({ length: rows * C }, (_, i) => r.laplace(scales[i % C]!)) };
   }
   it("equals quantizing every channel on its own (design support), stores μ_c, σ_c and a channel grouping", () => {
     const t = channels(500, [0.01, 0.1, 1, 0.3], 3);
     for (const midtread of [false, true]) {
       const r = run([t], { bits: 3, granularity: "channel", midtread });
-      const q = r.model.tensors[0]!, cb = r.model.codebooks[0] as GridCodebook;
+      const q = r.model.tensors[0]!,
+        cb = r.model.codebooks[0] as GridCodebook;
       expect(q.grouping).toEqual({ kind: "channel", axis: 1 });
       expect(cb.sigma.length).toBe(4);
       for (let c = 0; c < 4; c++) {
@@ -178,8 +189,12 @@ describe("per channel", () => {
         const dec = dequantizeTensor(m.tensors[0]!, m.codebooks[0]!);
         let sum = 0;
         for (let c = 0; c < 4; c++) {
-          let s2 = 0, e2 = 0;
-          for (let i = c; i < t.data.length; i += 4) { s2 += t.data[i]! ** 2; e2 += (t.data[i]! - dec[i]!) ** 2; }
+          let s2 = 0,
+            e2 = 0;
+          for (let i = c; i < t.data.length; i += 4) {
+            s2 += t.data[i]! ** 2;
+            e2 += (t.data[i]! - dec[i]!) ** 2;
+          }
           sum += 10 * Math.log10(s2 / e2);
         }
         return sum / 4;
@@ -227,7 +242,10 @@ describe("scopes", () => {
     const diagnostics = new CollectingDiagnostics();
     supportRegionQuantize(ws, plugin.parseOptions({ supportRegion: "mse", scope: "global" }), createRunContext({ diagnostics }));
     const info = diagnostics.items.filter((d) => d.ruleId === "support-choice");
-    expect(info.map((d) => [d.severity, d.tensor])).toEqual([["info", "a"], ["info", "b"]]);
+    expect(info.map((d) => [d.severity, d.tensor])).toEqual([
+      ["info", "a"],
+      ["info", "b"],
+    ]);
     expect(info[0]!.message).toMatch(/support mse .*x_max = [\d.]+σ.*global scope/);
   });
 });
@@ -267,34 +285,42 @@ describe("degenerate inputs", () => {
 });
 
 /** Tensors of several shapes of distribution (light, Laplacian, heavy-tailed, skewed, offset). */
-const tensorArb = fc.record({
-  kind: fc.constantFrom("laplace", "gauss", "uniform", "heavy", "skewed"),
-  n: fc.integer({ min: 2, max: 3000 }),
-  seed: fc.integer({ min: 0, max: 1e9 }),
-  logSigma: fc.double({ min: -8, max: 3, noNaN: true }),
-  mean: fc.double({ min: -1, max: 1, noNaN: true }),
-}).map(({ kind, n, seed, logSigma, mean }) => shapedTensor(kind, n, seed, Math.exp(logSigma), mean));
+const tensorArb = fc
+  .record({
+    kind: fc.constantFrom("laplace", "gauss", "uniform", "heavy", "skewed"),
+    n: fc.integer({ min: 2, max: 3000 }),
+    seed: fc.integer({ min: 0, max: 1e9 }),
+    logSigma: fc.double({ min: -8, max: 3, noNaN: true }),
+    mean: fc.double({ min: -1, max: 1, noNaN: true }),
+  })
+  .map(({ kind, n, seed, logSigma, mean }) => shapedTensor(kind, n, seed, Math.exp(logSigma), mean));
 
 describe("mse (property)", () => {
   it("is never below optimal or max in measured SQNR on the same tensor at the same bits", () => {
-    fc.assert(fc.property(tensorArb, fc.integer({ min: 2, max: 4 }), (t, bits) => {
-      const ws = [t];
-      const e = (supportRegion: string) => energies(ws, run(ws, { bits, supportRegion }).model).error;
-      const mse = e("mse");
-      // Same decoded values summed in the same order: the comparison is exact.
-      expect(mse).toBeLessThanOrEqual(e("optimal"));
-      expect(mse).toBeLessThanOrEqual(e("max"));
-    }), { numRuns: 60, seed: 5 });
+    fc.assert(
+      fc.property(tensorArb, fc.integer({ min: 2, max: 4 }), (t, bits) => {
+        const ws = [t];
+        const e = (supportRegion: string) => energies(ws, run(ws, { bits, supportRegion }).model).error;
+        const mse = e("mse");
+        // Same decoded values summed in the same order: the comparison is exact.
+        expect(mse).toBeLessThanOrEqual(e("optimal"));
+        expect(mse).toBeLessThanOrEqual(e("max"));
+      }),
+      { numRuns: 60, seed: 5 },
+    );
   });
 
   it("global scope: never below optimal or max in overall measured SQNR", () => {
-    fc.assert(fc.property(fc.array(tensorArb, { minLength: 2, maxLength: 3 }), fc.integer({ min: 2, max: 4 }), (ts, bits) => {
-      const ws = ts.map((t, i) => ({ ...t, name: `t${i}` }));
-      const e = (supportRegion: string) => energies(ws, run(ws, { bits, supportRegion, scope: "global" }).model).error;
-      const mse = e("mse");
-      expect(mse).toBeLessThanOrEqual(e("optimal"));
-      expect(mse).toBeLessThanOrEqual(e("max"));
-    }), { numRuns: 25, seed: 6 });
+    fc.assert(
+      fc.property(fc.array(tensorArb, { minLength: 2, maxLength: 3 }), fc.integer({ min: 2, max: 4 }), (ts, bits) => {
+        const ws = ts.map((t, i) => ({ ...t, name: `t${i}` }));
+        const e = (supportRegion: string) => energies(ws, run(ws, { bits, supportRegion, scope: "global" }).model).error;
+        const mse = e("mse");
+        expect(mse).toBeLessThanOrEqual(e("optimal"));
+        expect(mse).toBeLessThanOrEqual(e("max"));
+      }),
+      { numRuns: 25, seed: 6 },
+    );
   });
 });
 
@@ -307,16 +333,19 @@ describe("layer-wise vs global (property)", () => {
       seed: fc.integer({ min: 0, max: 1e9 }),
       rotate: fc.integer({ min: 0, max: 3 }),
     });
-    fc.assert(fc.property(setArb, fc.integer({ min: 2, max: 4 }), fc.constantFrom("optimal", "iterative", "sigma:3", "mse"), ({ ratios, sizes, logBase, seed, rotate }, bits, supportRegion) => {
-      // Scales s_0 < s_1 < … with every consecutive (hence every) pair ≥ 1.5× apart, rotated so
-      // the largest tensor is not always the widest.
-      const scales = [Math.exp(logBase)];
-      for (const r of ratios) scales.push(scales[scales.length - 1]! * r);
-      const ws = scales.map((_, i) => laplace(`t${i}`, sizes[i]!, scales[(i + rotate) % scales.length]!, seed + i));
-      const layer = sqnrDb(ws, run(ws, { bits, supportRegion }).model);
-      const global = sqnrDb(ws, run(ws, { bits, supportRegion, scope: "global" }).model);
-      expect(layer).toBeGreaterThan(global);
-    }), { numRuns: 40, seed: 9 });
+    fc.assert(
+      fc.property(setArb, fc.integer({ min: 2, max: 4 }), fc.constantFrom("optimal", "iterative", "sigma:3", "mse"), ({ ratios, sizes, logBase, seed, rotate }, bits, supportRegion) => {
+        // Scales s_0 < s_1 < … with every consecutive (hence every) pair ≥ 1.5× apart, rotated so
+        // the largest tensor is not always the widest.
+        const scales = [Math.exp(logBase)];
+        for (const r of ratios) scales.push(scales[scales.length - 1]! * r);
+        const ws = scales.map((_, i) => laplace(`t${i}`, sizes[i]!, scales[(i + rotate) % scales.length]!, seed + i));
+        const layer = sqnrDb(ws, run(ws, { bits, supportRegion }).model);
+        const global = sqnrDb(ws, run(ws, { bits, supportRegion, scope: "global" }).model);
+        expect(layer).toBeGreaterThan(global);
+      }),
+      { numRuns: 40, seed: 9 },
+    );
   });
 });
 
@@ -324,7 +353,8 @@ describe("determinism", () => {
   it("same input gives bit-identical codes and codebooks", () => {
     const ws = [laplace("a", 5000, 0.1, 8), laplace("b", 3000, 0.3, 9)];
     for (const scope of ["layer", "global"] as const) {
-      const a = run(ws, { supportRegion: "mse", scope, bits: 3 }), b = run(ws, { supportRegion: "mse", scope, bits: 3 });
+      const a = run(ws, { supportRegion: "mse", scope, bits: 3 }),
+        b = run(ws, { supportRegion: "mse", scope, bits: 3 });
       expect(a.model.tensors.map((t) => t.codes)).toEqual(b.model.tensors.map((t) => t.codes));
       expect(a.model.codebooks).toEqual(b.model.codebooks);
     }

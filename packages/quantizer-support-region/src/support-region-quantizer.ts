@@ -1,6 +1,19 @@
 import {
-  assertWeightSet, channelAxisSchema, defineQuantizer, resolveChannelAxis, throwIfAborted, z, TENSOR_GROUPING,
-  type ChannelAxis, type GridCodebook, type QuantizedModel, type QuantizedTensor, type QuantizerPlugin, type RunContext, type WeightSet, type WeightTensor,
+  assertWeightSet,
+  channelAxisSchema,
+  defineQuantizer,
+  resolveChannelAxis,
+  throwIfAborted,
+  z,
+  TENSOR_GROUPING,
+  type ChannelAxis,
+  type GridCodebook,
+  type QuantizedModel,
+  type QuantizedTensor,
+  type QuantizerPlugin,
+  type RunContext,
+  type WeightSet,
+  type WeightTensor,
 } from "@quantforge/core";
 import { centerScale, gridEncode, storableXMax } from "./support-region-impl.js";
 import { resolveSupport, type SupportOrigin } from "./support-resolve.js";
@@ -14,47 +27,54 @@ const ID = "support-region";
 export const GLOBAL_CODEBOOK_ID = "support-region/global";
 
 /** zod schema of the support-region options (defaults applied by it). */
-export const supportRegionOptionsSchema = z.strictObject({
-  /** Bits per weight R, 2–4: N = 2^R midrise levels. @default 2 */
-  bits: z.number().int().min(2).max(4).default(2),
-  /**
-   * Support region x_max: `optimal` | `iterative` | `max` | `mse` | `sigma:<k>` |
-   * `percentile:<p>` | `value:<x>` (see README). @default "optimal"
-   */
-  supportRegion: z.string().superRefine((v, ctx) => {
-    const p = supportSpecProblem(v);
-    if (p) ctx.addIssue({ code: "custom", message: p });
-  }).default("optimal"),
-  /**
-   * `layer`: per-tensor μ_l, σ_l (normalise, quantize with the σ = 1 design, map back);
-   * `global`: one μ, σ (and one codebook) over every quantized tensor. @default "layer"
-   */
-  scope: z.enum(["global", "layer"]).default("layer"),
-  /**
-   * Midtread variant (beyond the paper): N = 2^R − 1 levels with a zero level; μ is fixed at 0 and
-   * σ is the RMS, so the central cell [−Δ/2, Δ/2]·σ maps to exactly 0. Supports: optimal (the
-   * midtread root), max, sigma:<k>, percentile:<p>, value:<x>. @default false (the paper's midrise)
-   */
-  midtread: z.boolean().default(false),
-  /**
-   * `tensor`: one μ, σ per tensor (the paper); `channel`: one μ_c, σ_c per index of `axis` (layer
-   * scope only), with one x_max (units of σ) per tensor chosen on the normalised weights.
-   * @default "tensor"
-   */
-  granularity: z.enum(["tensor", "channel"]).default("tensor"),
-  /**
-   * Channel axis for `granularity: "channel"`: `"output"` (the layer's output channels as the
-   * model format records them; the last axis when unknown), `"input"`, or a number (negative
-   * counts from the end). @default "output"
-   */
-  axis: channelAxisSchema.default("output"),
-}).superRefine((o, ctx) => {
-  const s = o.supportRegion;
-  if (o.granularity === "channel" && o.scope === "global") ctx.addIssue({ code: "custom", path: ["granularity"], message: "\"channel\" needs scope \"layer\" (global scope shares one μ, σ across tensors)" });
-  if (o.granularity === "channel" && s.startsWith("value:")) ctx.addIssue({ code: "custom", path: ["supportRegion"], message: `"${s}" gives x_max in weight units, which differ per channel; with granularity channel use optimal, iterative, max, mse, sigma:<k> or percentile:<p>` });
-  if (!o.midtread) return;
-  if (s === "iterative" || s === "mse") ctx.addIssue({ code: "custom", path: ["supportRegion"], message: `"${o.supportRegion}" is defined for the midrise quantizer only; with midtread use optimal, max, sigma:<k>, percentile:<p> or value:<x>` });
-});
+export const supportRegionOptionsSchema = z
+  .strictObject({
+    /** Bits per weight R, 2–4: N = 2^R midrise levels. @default 2 */
+    bits: z.number().int().min(2).max(4).default(2),
+    /**
+     * Support region x_max: `optimal` | `iterative` | `max` | `mse` | `sigma:<k>` |
+     * `percentile:<p>` | `value:<x>` (see README). @default "optimal"
+     */
+    supportRegion: z
+      .string()
+      .superRefine((v, ctx) => {
+        const p = supportSpecProblem(v);
+        if (p) ctx.addIssue({ code: "custom", message: p });
+      })
+      .default("optimal"),
+    /**
+     * `layer`: per-tensor μ_l, σ_l (normalise, quantize with the σ = 1 design, map back);
+     * `global`: one μ, σ (and one codebook) over every quantized tensor. @default "layer"
+     */
+    scope: z.enum(["global", "layer"]).default("layer"),
+    /**
+     * Midtread variant (beyond the paper): N = 2^R − 1 levels with a zero level; μ is fixed at 0 and
+     * σ is the RMS, so the central cell [−Δ/2, Δ/2]·σ maps to exactly 0. Supports: optimal (the
+     * midtread root), max, sigma:<k>, percentile:<p>, value:<x>. @default false (the paper's midrise)
+     */
+    midtread: z.boolean().default(false),
+    /**
+     * `tensor`: one μ, σ per tensor (the paper); `channel`: one μ_c, σ_c per index of `axis` (layer
+     * scope only), with one x_max (units of σ) per tensor chosen on the normalised weights.
+     * @default "tensor"
+     */
+    granularity: z.enum(["tensor", "channel"]).default("tensor"),
+    /**
+     * Channel axis for `granularity: "channel"`: `"output"` (the layer's output channels as the
+     * model format records them; the last axis when unknown), `"input"`, or a number (negative
+     * counts from the end). @default "output"
+     */
+    axis: channelAxisSchema.default("output"),
+  })
+  .superRefine((o, ctx) => {
+    const s = o.supportRegion;
+    if (o.granularity === "channel" && o.scope === "global") ctx.addIssue({ code: "custom", path: ["granularity"], message: '"channel" needs scope "layer" (global scope shares one μ, σ across tensors)' });
+    if (o.granularity === "channel" && s.startsWith("value:"))
+      ctx.addIssue({ code: "custom", path: ["supportRegion"], message: `"${s}" gives x_max in weight units, which differ per channel; with granularity channel use optimal, iterative, max, mse, sigma:<k> or percentile:<p>` });
+    if (!o.midtread) return;
+    if (s === "iterative" || s === "mse")
+      ctx.addIssue({ code: "custom", path: ["supportRegion"], message: `"${o.supportRegion}" is defined for the midrise quantizer only; with midtread use optimal, max, sigma:<k>, percentile:<p> or value:<x>` });
+  });
 
 /** Validated support-region options. */
 export type SupportRegionOptions = z.output<typeof supportRegionOptionsSchema>;
@@ -115,13 +135,17 @@ function quantizeCell(id: string, tensors: WeightSet, bits: number, support: Ret
   const degenerate = sigma === 0;
   // σ = 0: every weight decodes to μ whatever x_max is, so data choices (0/0) are not taken;
   // the design support is stored so the codebook stays a valid, finite design.
-  const r = degenerate
-    ? resolveSupport({ kind: "optimal" }, bits, null, { midtread })
-    : resolveSupport(support, bits, { parts, mu: st.mu, sigma, maxDev: st.maxDev }, { midtread });
+  const r = degenerate ? resolveSupport({ kind: "optimal" }, bits, null, { midtread }) : resolveSupport(support, bits, { parts, mu: st.mu, sigma, maxDev: st.maxDev }, { midtread });
   const s = storableXMax(r.xMaxSigma, levels, st.mu, sigma, midtread);
   const codebook: GridCodebook = {
-    kind: "grid", id, levels, xMax: s.xMax, midtread,
-    sigma: Float32Array.of(sigma), mu: Float32Array.of(st.mu), sigmaSource: midtread ? "rms" : "std",
+    kind: "grid",
+    id,
+    levels,
+    xMax: s.xMax,
+    midtread,
+    sigma: Float32Array.of(sigma),
+    mu: Float32Array.of(st.mu),
+    sigmaSource: midtread ? "rms" : "std",
   };
   return { id, tensors, codebook, origin: r.origin, degenerate, clamped: s.clamped && !degenerate };
 }
@@ -155,24 +179,28 @@ function quantizeChannels(t: WeightTensor, bits: number, support: ReturnType<typ
   // Gather each channel contiguously (row-major index = (o·C + c)·inner + k).
   const chans = Array.from({ length: C }, () => new Float32Array(outer * inner));
   for (let o = 0, i = 0; o < outer; o++) for (let c = 0; c < C; c++) for (let k = 0; k < inner; k++) chans[c]![o * inner + k] = t.data[i++]!;
-  const mu = new Float32Array(C), sigma = new Float32Array(C);
+  const mu = new Float32Array(C),
+    sigma = new Float32Array(C);
   const normalized: Float32Array[] = [];
-  let maxDev = 0, zeroChannels = 0;
+  let maxDev = 0,
+    zeroChannels = 0;
   for (let c = 0; c < C; c++) {
     const st = centerScale([chans[c]!], { zeroMean: midtread });
     mu[c] = st.mu;
     sigma[c] = Math.fround(st.sigma);
-    if (sigma[c] === 0) { zeroChannels++; continue; }
+    if (sigma[c] === 0) {
+      zeroChannels++;
+      continue;
+    }
     const z = new Float32Array(chans[c]!.length);
     for (let j = 0; j < z.length; j++) z[j] = (chans[c]![j]! - mu[c]!) / sigma[c]!;
     normalized.push(z);
     maxDev = Math.max(maxDev, st.maxDev / sigma[c]!);
   }
   const degenerate = normalized.length === 0;
-  const r = degenerate
-    ? resolveSupport({ kind: "optimal" }, bits, null, { midtread })
-    : resolveSupport(support, bits, { parts: normalized, mu: 0, sigma: 1, maxDev }, { midtread });
-  let xMax = Infinity, clamped = false;
+  const r = degenerate ? resolveSupport({ kind: "optimal" }, bits, null, { midtread }) : resolveSupport(support, bits, { parts: normalized, mu: 0, sigma: 1, maxDev }, { midtread });
+  let xMax = Infinity,
+    clamped = false;
   for (let c = 0; c < C; c++) {
     const sx = storableXMax(r.xMaxSigma, levels, mu[c]!, sigma[c]!, midtread);
     xMax = Math.min(xMax, sx.xMax);
@@ -235,7 +263,21 @@ export function supportRegionQuantize(weights: WeightSet, o: SupportRegionOption
         const st = gridEncode(t.data, cell.codebook.levels, cell.codebook.xMax, cell.codebook.mu[0]!, cell.codebook.sigma[0]!, codes, o.midtread);
         codebooks.push(cell.codebook);
         tensors.push({ name: t.name, shape: t.shape, role: t.role, layer: t.layer, layerKind: t.layerKind, codebook: t.name, grouping: TENSOR_GROUPING, codes });
-        details.push({ tensor: t.name, codebook: t.name, scope: "layer", support: supportName, xMaxSigma: cell.codebook.xMax, origin: cell.origin, mu: cell.codebook.mu[0]!, sigma: cell.codebook.sigma[0]!, count: t.data.length, maxAbsOverSigma: null, overloadCount: st.overload, degenerate: cell.degenerate, clamped: cell.clamped });
+        details.push({
+          tensor: t.name,
+          codebook: t.name,
+          scope: "layer",
+          support: supportName,
+          xMaxSigma: cell.codebook.xMax,
+          origin: cell.origin,
+          mu: cell.codebook.mu[0]!,
+          sigma: cell.codebook.sigma[0]!,
+          count: t.data.length,
+          maxAbsOverSigma: null,
+          overloadCount: st.overload,
+          degenerate: cell.degenerate,
+          clamped: cell.clamped,
+        });
         return;
       }
       const r = quantizeChannels(t, o.bits, support, o.midtread, o.axis);
@@ -244,13 +286,27 @@ export function supportRegionQuantize(weights: WeightSet, o: SupportRegionOption
       const n = r.codebook.sigma.length;
       const avg = (a: Float32Array) => (n === 0 ? 0 : a.reduce((x, v) => x + v, 0) / n);
       const d: SupportRegionTensorDetail = {
-        tensor: t.name, codebook: t.name, scope: "layer", support: supportName, xMaxSigma: r.codebook.xMax, origin: r.origin,
-        mu: avg(r.codebook.mu), sigma: avg(r.codebook.sigma), count: t.data.length, maxAbsOverSigma: r.maxAbsOverSigma,
-        overloadCount: r.overload, degenerate: r.degenerate, clamped: r.clamped, channels: n,
+        tensor: t.name,
+        codebook: t.name,
+        scope: "layer",
+        support: supportName,
+        xMaxSigma: r.codebook.xMax,
+        origin: r.origin,
+        mu: avg(r.codebook.mu),
+        sigma: avg(r.codebook.sigma),
+        count: t.data.length,
+        maxAbsOverSigma: r.maxAbsOverSigma,
+        overloadCount: r.overload,
+        degenerate: r.degenerate,
+        clamped: r.clamped,
+        channels: n,
       };
       details.push(d);
       ctx?.diagnostics.report({
-        severity: "info", source: ID, ruleId: "support-choice", tensor: t.name,
+        severity: "info",
+        source: ID,
+        ruleId: "support-choice",
+        tensor: t.name,
         message: `support ${supportName}${d.origin === "rule" ? "" : ` (won by ${d.origin})`} → x_max = ${fmt(d.xMaxSigma)}σ_c over ${n} channel(s) (axis ${r.axis}${r.zeroChannels ? `, ${r.zeroChannels} constant` : ""}); ${d.overloadCount} weight(s) clipped.`,
       });
       ctx?.progress.update(ID, i + 1, weights.length);
@@ -259,7 +315,8 @@ export function supportRegionQuantize(weights: WeightSet, o: SupportRegionOption
   }
   for (const cell of cells) {
     const cb = cell.codebook;
-    const mu = cb.mu[0]!, sigma = cb.sigma[0]!;
+    const mu = cb.mu[0]!,
+      sigma = cb.sigma[0]!;
     for (const t of cell.tensors) {
       const codes = new Uint32Array(t.data.length);
       const st = gridEncode(t.data, cb.levels, cb.xMax, mu, sigma, codes, cb.midtread);
@@ -267,21 +324,37 @@ export function supportRegionQuantize(weights: WeightSet, o: SupportRegionOption
       for (let i = 0; i < t.data.length; i++) maxDev = Math.max(maxDev, Math.abs(t.data[i]! - mu));
       tensors.push({ name: t.name, shape: t.shape, role: t.role, layer: t.layer, layerKind: t.layerKind, codebook: cb.id, grouping: TENSOR_GROUPING, codes });
       const d: SupportRegionTensorDetail = {
-        tensor: t.name, codebook: cb.id, scope: o.scope, support: supportName, xMaxSigma: cb.xMax, origin: cell.origin,
-        mu, sigma, count: t.data.length, maxAbsOverSigma: sigma > 0 ? maxDev / sigma : null,
-        overloadCount: st.overload, degenerate: cell.degenerate, clamped: cell.clamped,
+        tensor: t.name,
+        codebook: cb.id,
+        scope: o.scope,
+        support: supportName,
+        xMaxSigma: cb.xMax,
+        origin: cell.origin,
+        mu,
+        sigma,
+        count: t.data.length,
+        maxAbsOverSigma: sigma > 0 ? maxDev / sigma : null,
+        overloadCount: st.overload,
+        degenerate: cell.degenerate,
+        clamped: cell.clamped,
       };
       details.push(d);
       if (!ctx) continue;
       ctx.diagnostics.report({
-        severity: "info", source: ID, ruleId: "support-choice", tensor: t.name,
+        severity: "info",
+        source: ID,
+        ruleId: "support-choice",
+        tensor: t.name,
         message: d.degenerate
           ? `σ = 0 (${o.scope} scope), every weight decodes to μ = ${fmt(mu)}; support ${supportName} not applied.`
           : `support ${supportName}${d.origin === "rule" ? "" : ` (won by ${d.origin})`} → x_max = ${fmt(d.xMaxSigma)}σ, σ = ${fmt(sigma)}, μ = ${fmt(mu)}, ${o.scope} scope; max|w − μ| = ${fmt(d.maxAbsOverSigma!)}σ, ${d.overloadCount} weight(s) clipped.`,
       });
       if (d.clamped) {
         ctx.diagnostics.report({
-          severity: "warning", source: ID, ruleId: "support-clamped", tensor: t.name,
+          severity: "warning",
+          source: ID,
+          ruleId: "support-clamped",
+          tensor: t.name,
           message: `support ${supportName} gave an x_max outside 2^-20…2^40 σ or beyond float32 range; it was moved to ${fmt(d.xMaxSigma)}σ. Choose another support region.`,
         });
       }

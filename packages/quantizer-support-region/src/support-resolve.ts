@@ -53,7 +53,8 @@ export function resolveSupport(spec: SupportSpec, bits: number, data: SupportDat
   const rule = (x: number): ResolvedSupport => ({ xMaxSigma: x, origin: "rule", evaluations: 0 });
   if (opts.midtread) {
     // The iterative rule and the sorted-deviation MSE search are derived for the midrise grid.
-    if (spec.kind === "iterative" || spec.kind === "mse") throw new InvalidOptionsError("support-region", "supportRegion", `"${formatSupportSpec(spec)}" is defined for the midrise quantizer only; with midtread use optimal, max, sigma:<k>, percentile:<p> or value:<x>`);
+    if (spec.kind === "iterative" || spec.kind === "mse")
+      throw new InvalidOptionsError("support-region", "supportRegion", `"${formatSupportSpec(spec)}" is defined for the midrise quantizer only; with midtread use optimal, max, sigma:<k>, percentile:<p> or value:<x>`);
     if (spec.kind === "optimal") return rule(optimalXMax(bits, { midtread: true }));
   }
   if (spec.kind === "optimal") return rule(optimalXMax(bits));
@@ -65,15 +66,24 @@ export function resolveSupport(spec: SupportSpec, bits: number, data: SupportDat
   if (spec.kind === "max") return rule(data.maxDev / sigma);
   if (spec.kind === "percentile") return rule(percentileSorted(sortedDeviations(parts, mu, sigma), spec.p));
   const levels = 2 ** bits;
-  const opt = optimalXMax(bits), mx = data.maxDev / sigma;
+  const opt = optimalXMax(bits),
+    mx = data.maxDev / sigma;
   const s = mseSearch(prefixSums(sortedDeviations(parts, mu, sigma)), levels, [opt, iterativeXMax(bits).xMax, mx]);
   // The search works on float64 deviations; the shipped quantizer uses float32 μ, σ, x_max and
   // float32 levels. Decide on the latter so the guarantee holds for the measured SQNR.
-  const candidates: readonly [SupportOrigin, number][] = [["search", s.xMax], ["optimal", opt], ["max", mx]];
-  let best = candidates[0]!, bestErr = Infinity;
+  const candidates: readonly [SupportOrigin, number][] = [
+    ["search", s.xMax],
+    ["optimal", opt],
+    ["max", mx],
+  ];
+  let best = candidates[0]!,
+    bestErr = Infinity;
   for (const c of candidates) {
     const e = measuredError(parts, levels, c[1], mu, sigma);
-    if (e < bestErr) { bestErr = e; best = c; }
+    if (e < bestErr) {
+      bestErr = e;
+      best = c;
+    }
   }
   return { xMaxSigma: best[1], origin: best[0], evaluations: s.evaluations + candidates.length };
 }

@@ -70,10 +70,14 @@ export function supportSpecProblem(raw: string): string | null {
 /** The canonical string of a choice (`sigma:3`, `percentile:99.9`, …); parses back to the same choice. */
 export function formatSupportSpec(s: SupportSpec): string {
   switch (s.kind) {
-    case "sigma": return `sigma:${s.k}`;
-    case "percentile": return `percentile:${s.p}`;
-    case "value": return `value:${s.x}`;
-    default: return s.kind;
+    case "sigma":
+      return `sigma:${s.k}`;
+    case "percentile":
+      return `percentile:${s.p}`;
+    case "value":
+      return `value:${s.x}`;
+    default:
+      return s.kind;
   }
 }
 

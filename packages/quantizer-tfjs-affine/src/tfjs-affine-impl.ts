@@ -90,26 +90,33 @@ export interface TfjsAffineResult {
 export function tfjsAffineQuantize(data: Float32Array, qmax: number): TfjsAffineResult {
   const n = data.length;
   const codes = new Uint32Array(n);
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (let i = 0; i < n; i++) {
     const v = data[i]!;
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
-  if (n === 0) { lo = 0; hi = 0; }
+  if (n === 0) {
+    lo = 0;
+    hi = 0;
+  }
   if (lo === hi) {
     // Converter: codes 0, scale 1, min = the value. fround((0 − (−v))·1) = v exactly.
     return { codes, levels: qmax + 1, scale: 1, zeroPoint: -lo + 0, converter: { min: lo, scale: 1 }, constant: true, underflow: false };
   }
   const r = tfjsAffineRange(lo, hi, qmax);
-  const m32 = Math.fround(r.min), M32 = Math.fround(r.max), s32 = Math.fround(r.scale);
+  const m32 = Math.fround(r.min),
+    M32 = Math.fround(r.max),
+    s32 = Math.fround(r.scale);
   const fround = Math.fround;
   for (let i = 0; i < n; i++) {
     let x = data[i]!;
     if (x < m32) x = m32;
     else if (x > M32) x = M32;
     let q = roundHalfEven(fround(fround(x - m32) / s32));
-    if (!(q >= 0)) q = 0; // −0 and float32 noise below the range
+    if (!(q >= 0))
+      q = 0; // −0 and float32 noise below the range
     else if (q > qmax) q = qmax; // float32 overflow to +Infinity saturates
     codes[i] = q;
   }
@@ -146,7 +153,10 @@ export function tfjsFloat16Quantize(data: Float32Array): TfjsFloat16Result {
   let overflow = 0;
   for (let i = 0; i < n; i++) {
     let h = toFloat16Bits(data[i]!);
-    if ((h & 0x7c00) === 0x7c00) { overflow++; h = (h & 0x8000) | 0x7bff; }
+    if ((h & 0x7c00) === 0x7c00) {
+      overflow++;
+      h = (h & 0x8000) | 0x7bff;
+    }
     if (h === 0x8000) h = 0;
     halves[i] = h;
     used[h] = 1;
@@ -155,8 +165,16 @@ export function tfjsFloat16Quantize(data: Float32Array): TfjsFloat16Result {
   // then +0 … +65504 (0x0000 … 0x7bff).
   const index = new Int32Array(65536);
   const lv: number[] = [];
-  for (let h = 0xfbff; h >= 0x8001; h--) if (used[h]) { index[h] = lv.length; lv.push(fromFloat16Bits(h)); }
-  for (let h = 0; h <= 0x7bff; h++) if (used[h]) { index[h] = lv.length; lv.push(fromFloat16Bits(h)); }
+  for (let h = 0xfbff; h >= 0x8001; h--)
+    if (used[h]) {
+      index[h] = lv.length;
+      lv.push(fromFloat16Bits(h));
+    }
+  for (let h = 0; h <= 0x7bff; h++)
+    if (used[h]) {
+      index[h] = lv.length;
+      lv.push(fromFloat16Bits(h));
+    }
   if (lv.length === 0) lv.push(0);
   const codes = new Uint32Array(n);
   for (let i = 0; i < n; i++) codes[i] = index[halves[i]!]!;

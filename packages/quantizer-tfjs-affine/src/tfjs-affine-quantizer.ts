@@ -37,7 +37,10 @@ export function tfjsAffineQuantizeTensor(t: WeightTensor, o: TfjsAffineOptions, 
     const r = tfjsFloat16Quantize(t.data);
     if (ctx && r.overflow > 0) {
       ctx.diagnostics.report({
-        severity: "warning", source: "tfjs-affine", ruleId: "float16-overflow", tensor: t.name,
+        severity: "warning",
+        source: "tfjs-affine",
+        ruleId: "float16-overflow",
+        tensor: t.name,
         message: `${r.overflow} value(s) of "${t.name}" exceed float16's ±65504; they are stored as ±65504 (tfjs-converter would store ±Infinity). Use uint16 or keep the tensor in float32.`,
       });
     }
@@ -46,7 +49,10 @@ export function tfjsAffineQuantizeTensor(t: WeightTensor, o: TfjsAffineOptions, 
   const r = tfjsAffineQuantize(t.data, o.dtype === "uint8" ? 255 : 65535);
   if (ctx && r.underflow) {
     ctx.diagnostics.report({
-      severity: "warning", source: "tfjs-affine", ruleId: "scale-underflow", tensor: t.name,
+      severity: "warning",
+      source: "tfjs-affine",
+      ruleId: "scale-underflow",
+      tensor: t.name,
       message: `the range of "${t.name}" is below float32 resolution (step underflows to 0); it decodes to 0. Keep the tensor in float32.`,
     });
   }

@@ -41,20 +41,23 @@ describe("tfjsAffineQuantize", () => {
   });
 
   it("reconstructs the converter's min + q·scale to within float32 rounding of the scale", () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 1000 }), fc.constantFrom(255, 65535), (seed, qmax) => {
-      const t = sampleTensor("w", [64], { dist: "laplace", seed, sigma: 0.1 });
-      const r = tfjsAffineQuantize(t.data, qmax);
-      for (let i = 0; i < t.data.length; i++) {
-        const q = r.codes[i]!;
-        const ours = Math.fround((q - r.zeroPoint) * r.scale);
-        const theirs = Math.fround(q * r.converter.scale + r.converter.min);
-        expect(Math.abs(ours - theirs)).toBeLessThanOrEqual(qmax * r.converter.scale * 2 ** -23 + Math.abs(theirs) * 2 ** -23);
-        // And every value lands within half a step of its original, plus the float32 rounding of
-        // the converter's x − min and division (each below 2^-24 of the range) and of the result.
-        const range = qmax * r.converter.scale;
-        expect(Math.abs(ours - t.data[i]!)).toBeLessThanOrEqual(r.converter.scale * 0.5 + range * 2 ** -22);
-      }
-    }), { numRuns: 40 });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1000 }), fc.constantFrom(255, 65535), (seed, qmax) => {
+        const t = sampleTensor("w", [64], { dist: "laplace", seed, sigma: 0.1 });
+        const r = tfjsAffineQuantize(t.data, qmax);
+        for (let i = 0; i < t.data.length; i++) {
+          const q = r.codes[i]!;
+          const ours = Math.fround((q - r.zeroPoint) * r.scale);
+          const theirs = Math.fround(q * r.converter.scale + r.converter.min);
+          expect(Math.abs(ours - theirs)).toBeLessThanOrEqual(qmax * r.converter.scale * 2 ** -23 + Math.abs(theirs) * 2 ** -23);
+          // And every value lands within half a step of its original, plus the float32 rounding of
+          // the converter's x − min and division (each below 2^-24 of the range) and of the result.
+          const range = qmax * r.converter.scale;
+          expect(Math.abs(ours - t.data[i]!)).toBeLessThanOrEqual(r.converter.scale * 0.5 + range * 2 ** -22);
+        }
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it("stores a constant tensor exactly with scale 1", () => {
@@ -103,7 +106,7 @@ describe.skipIf(!hasNumpy)("cross-check with tfjs-converter's numpy code", () =>
       sampleTensor("a", [300], { dist: "laplace", seed: 5, sigma: 0.05 }),
       sampleTensor("b", [257], { dist: "uniform", seed: 6, sigma: 2, mean: 3 }),
       sampleTensor("c", [200], { dist: "gaussian", seed: 7, sigma: 0.5, mean: -4 }),
-      { name: "ties", shape: [6], data: Float32Array.of(-1, 0, 1, 0.5 / 255, 1.5 / 255, 2 / 255 * 127.5 - 1) },
+      { name: "ties", shape: [6], data: Float32Array.of(-1, 0, 1, 0.5 / 255, 1.5 / 255, (2 / 255) * 127.5 - 1) },
       { name: "const", shape: [3], data: Float32Array.of(0.25, 0.25, 0.25) },
     ];
     const dtypes = ["uint8", "uint16", "float16"] as const;

@@ -44,7 +44,10 @@ bench.add("rtn 8 bit, per channel (16M)", () => roundTrip(rtnCh));
 await bench.run();
 console.table(bench.table());
 const mean = (name: string): number => (bench.tasks.find((t) => t.name === name)!.result as unknown as { latency: { mean: number } }).latency.mean;
-const pairs: [string, string][] = [["uniform-mse 8 bit, per tensor (16M)", "rtn 8 bit, per tensor (16M)"], ["uniform-mse 8 bit, per channel (16M)", "rtn 8 bit, per channel (16M)"]];
+const pairs: [string, string][] = [
+  ["uniform-mse 8 bit, per tensor (16M)", "rtn 8 bit, per tensor (16M)"],
+  ["uniform-mse 8 bit, per channel (16M)", "rtn 8 bit, per channel (16M)"],
+];
 for (const [a, b] of pairs) console.log(`${a}: ${mean(a).toFixed(1)} ms, ${b}: ${mean(b).toFixed(1)} ms, ratio uniform-mse/rtn = ${(mean(a) / mean(b)).toFixed(2)}`);
 console.log(`design of all R = 1…16 (optimal + iterative, cold cache, first call): ${designMs.toFixed(2)} ms (target < 50 ms)`);
 if (designMs >= 50) process.exitCode = 1;

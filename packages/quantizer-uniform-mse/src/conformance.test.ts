@@ -15,5 +15,17 @@ describeQuantizerConformance(uniformMseQuantizer(), {
     { bits: 4, granularity: "channel", midtread: true },
     { bits: 16, midtread: true, mode: "mismatched" },
   ],
-  invalidOptions: [{ bits: 0 }, { bits: 17 }, { bits: 2.5 }, { design: "best" }, { mode: "both" }, { granularity: "group" }, { axis: 0.5 }, { bogus: 1 }, { bits: 1, midtread: true }, { design: "iterative", midtread: true }, { midtread: 1 }],
+  invalidOptions: [
+    { bits: 0 },
+    { bits: 17 },
+    { bits: 2.5 },
+    { design: "best" },
+    { mode: "both" },
+    { granularity: "group" },
+    { axis: 0.5 },
+    { bogus: 1 },
+    { bits: 1, midtread: true },
+    { design: "iterative", midtread: true },
+    { midtread: 1 },
+  ],
 });

@@ -20,9 +20,7 @@ import { FLT_MAX } from "@quantforge/core";
  * How the elements of a tensor split into groups for the loops: one group, or index `c` of an
  * axis with the elements laid out `outer × channels × inner` (row-major).
  */
-export type UniformMseLayout =
-  | { readonly kind: "tensor" }
-  | { readonly kind: "channel"; readonly outer: number; readonly channels: number; readonly inner: number };
+export type UniformMseLayout = { readonly kind: "tensor" } | { readonly kind: "channel"; readonly outer: number; readonly channels: number; readonly inner: number };
 
 /** Largest finite float32 (core's; re-exported for this package's public API). */
 export { FLT_MAX };
@@ -117,7 +115,8 @@ export function gridEncode(data: Float32Array, layout: UniformMseLayout, sigma: 
   const half = levels / 2;
   if (layout.kind === "tensor") return encodeRun(data, 0, data.length, sigma[0]!, half, step, out, midtread);
   const { outer, channels, inner } = layout;
-  let overload = 0, i = 0;
+  let overload = 0,
+    i = 0;
   for (let o = 0; o < outer; o++) {
     for (let c = 0; c < channels; c++, i += inner) overload += encodeRun(data, i, i + inner, sigma[sigma.length === 1 ? 0 : c]!, half, step, out, midtread);
   }
@@ -165,7 +164,8 @@ export function uniformMseQuantize(data: Float32Array, layout: UniformMseLayout,
   const midtread = spec.midtread === true;
   const outerLevel = Math.fround((midtread ? (N - 1) / 2 : N / 2 - 0.5) * step);
   let sigma: Float32Array;
-  let zeroGroups = 0, cappedGroups = 0;
+  let zeroGroups = 0,
+    cappedGroups = 0;
   const effLayout: UniformMseLayout = spec.mode === "mismatched" ? { kind: "tensor" } : layout;
   if (spec.mode === "mismatched") {
     sigma = Float32Array.of(1);

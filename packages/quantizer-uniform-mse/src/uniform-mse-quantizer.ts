@@ -1,35 +1,50 @@
-import { type AutoEligibility, channelAxisSchema, defineQuantizer, perTensorQuantizer, resolveChannelAxis, shapeSize, z, type Grouping, type QuantizerPlugin, type RunContext, type TensorQuantization, type WeightTensor } from "@quantforge/core";
+import {
+  type AutoEligibility,
+  channelAxisSchema,
+  defineQuantizer,
+  perTensorQuantizer,
+  resolveChannelAxis,
+  shapeSize,
+  z,
+  type Grouping,
+  type QuantizerPlugin,
+  type RunContext,
+  type TensorQuantization,
+  type WeightTensor,
+} from "@quantforge/core";
 import { designXMax, levelsFor } from "@quantforge/theory-laplacian";
 import { uniformMseQuantize, type UniformMseLayout } from "./uniform-mse-impl.js";
 import { VERSION } from "./version.js";
 
 /** zod schema of the uniform-mse options (defaults applied by it). */
-export const uniformMseOptionsSchema = z.strictObject({
-  /** Bits per code R, 1–16: N = 2^R levels. @default 8 */
-  bits: z.number().int().min(1).max(16).default(8),
-  /** Support region of the σ = 1 design: the MSE `optimal` root or paper 000's `iterative` rule. @default "optimal" */
-  design: z.enum(["optimal", "iterative"]).default("optimal"),
-  /**
-   * `matched`: scale each group by its own σ = RMS into the σ = 1 design and back;
-   * `mismatched`: raw weights into the σ = 1 design (paper 000's variance-mismatch setting). @default "matched"
-   */
-  mode: z.enum(["matched", "mismatched"]).default("matched"),
-  /** One σ per `tensor`, per `channel` along `axis`, or per `layer` (= per tensor). @default "tensor" */
-  granularity: z.enum(["tensor", "channel", "layer"]).default("tensor"),
-  /**
-   * Channel axis for `granularity: "channel"`: `"output"` (the layer's output channels as the
-   * model format records them; the last axis when unknown), `"input"`, or a number (negative
-   * counts from the end). @default "output"
-   */
-  axis: channelAxisSchema.default("output"),
-  /**
-   * Midtread variant (beyond the papers): N = 2^R − 1 levels with 0 a level, the central cell
-   * [−Δ/2, Δ/2] maps to exactly 0, x_max the MSE-optimal midtread root (theory-laplacian).
-   * Needs R ≥ 2 and `design: "optimal"`. Default false: the papers' midrise quantizer.
-   * @default false
-   */
-  midtread: z.boolean().default(false),
-}).refine((o) => !o.midtread || (o.bits >= 2 && o.design === "optimal"), { error: "midtread needs bits ≥ 2 and design \"optimal\" (the iterative rule is midrise only)", path: ["midtread"] });
+export const uniformMseOptionsSchema = z
+  .strictObject({
+    /** Bits per code R, 1–16: N = 2^R levels. @default 8 */
+    bits: z.number().int().min(1).max(16).default(8),
+    /** Support region of the σ = 1 design: the MSE `optimal` root or paper 000's `iterative` rule. @default "optimal" */
+    design: z.enum(["optimal", "iterative"]).default("optimal"),
+    /**
+     * `matched`: scale each group by its own σ = RMS into the σ = 1 design and back;
+     * `mismatched`: raw weights into the σ = 1 design (paper 000's variance-mismatch setting). @default "matched"
+     */
+    mode: z.enum(["matched", "mismatched"]).default("matched"),
+    /** One σ per `tensor`, per `channel` along `axis`, or per `layer` (= per tensor). @default "tensor" */
+    granularity: z.enum(["tensor", "channel", "layer"]).default("tensor"),
+    /**
+     * Channel axis for `granularity: "channel"`: `"output"` (the layer's output channels as the
+     * model format records them; the last axis when unknown), `"input"`, or a number (negative
+     * counts from the end). @default "output"
+     */
+    axis: channelAxisSchema.default("output"),
+    /**
+     * Midtread variant (beyond the papers): N = 2^R − 1 levels with 0 a level, the central cell
+     * [−Δ/2, Δ/2] maps to exactly 0, x_max the MSE-optimal midtread root (theory-laplacian).
+     * Needs R ≥ 2 and `design: "optimal"`. Default false: the papers' midrise quantizer.
+     * @default false
+     */
+    midtread: z.boolean().default(false),
+  })
+  .refine((o) => !o.midtread || (o.bits >= 2 && o.design === "optimal"), { error: 'midtread needs bits ≥ 2 and design "optimal" (the iterative rule is midrise only)', path: ["midtread"] });
 
 /** Validated uniform-mse options. */
 export type UniformMseOptions = z.output<typeof uniformMseOptionsSchema>;
@@ -60,13 +75,19 @@ export function uniformMseQuantizeTensor(t: WeightTensor, o: UniformMseOptions, 
   const r = uniformMseQuantize(t.data, layout, { levels, xMax: designXMax(o.bits, o.design, { midtread }), mode: o.mode, midtread });
   if (ctx && r.zeroGroups > 0) {
     ctx.diagnostics.report({
-      severity: "info", source: "uniform-mse", ruleId: "zero-sigma", tensor: t.name,
+      severity: "info",
+      source: "uniform-mse",
+      ruleId: "zero-sigma",
+      tensor: t.name,
       message: `${r.zeroGroups} of ${r.sigma.length} group(s) of "${t.name}" have σ = 0 (all zeros); they decode to exactly 0.`,
     });
   }
   if (ctx && r.cappedGroups > 0) {
     ctx.diagnostics.report({
-      severity: "warning", source: "uniform-mse", ruleId: "sigma-capped", tensor: t.name,
+      severity: "warning",
+      source: "uniform-mse",
+      ruleId: "sigma-capped",
+      tensor: t.name,
       message: `${r.cappedGroups} group(s) of "${t.name}" have a σ so large that the outer level would overflow float32; σ was lowered and those groups clip more. Rescale the weights.`,
     });
   }
@@ -111,9 +132,6 @@ export function uniformMseQuantizer(defaults?: Partial<UniformMseOptionsInput>):
  */
 const UNIFORM_MSE_AUTO: AutoEligibility = Object.freeze({
   order: 20,
-  candidates: Object.freeze([
-    { options: { granularity: "channel", axis: "output", midtread: true } },
-    { options: { granularity: "tensor" } },
-  ]),
+  candidates: Object.freeze([{ options: { granularity: "channel", axis: "output", midtread: true } }, { options: { granularity: "tensor" } }]),
   costly: (o: Readonly<Record<string, unknown>>) => o.granularity !== "channel",
 });

@@ -1,4 +1,17 @@
-import { codedGroups, CollectingDiagnostics, createRunContext, requantizeValues, dequantizeTensor, encodeContainer, ErrorCodes, InvalidOptionsError, ShapeMismatchError, type GridCodebook, type QuantizedModel, type WeightTensor } from "@quantforge/core";
+import {
+  codedGroups,
+  CollectingDiagnostics,
+  createRunContext,
+  requantizeValues,
+  dequantizeTensor,
+  encodeContainer,
+  ErrorCodes,
+  InvalidOptionsError,
+  ShapeMismatchError,
+  type GridCodebook,
+  type QuantizedModel,
+  type WeightTensor,
+} from "@quantforge/core";
 import { rawTestCoder, sampleTensor } from "@quantforge/core/testing";
 import { iterativeXMax, laplacianDistortion, mismatchSqnrDb, optimalXMax } from "@quantforge/theory-laplacian";
 import fc from "fast-check";
@@ -10,7 +23,8 @@ async function run(ws: WeightTensor[], opts: UniformMseOptionsInput = {}, diagno
   return p.create(p.parseOptions(opts)).quantize(ws, createRunContext({ seed: 1, diagnostics }));
 }
 const sqnrDb = (x: Float32Array, y: Float32Array) => {
-  let s = 0, e = 0;
+  let s = 0,
+    e = 0;
   for (let i = 0; i < x.length; i++) {
     s += x[i]! * x[i]!;
     e += (x[i]! - y[i]!) ** 2;
@@ -36,19 +50,27 @@ describe("the midrise rule (spec §1)", () => {
     expect(Array.from(cb.mu)).toEqual([0]);
   });
   it("codes are the nearest level (within Δ/2) inside the support, for every R", () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 16 }), fc.float({ min: -6, max: 6, noNaN: true }), (bits, v) => {
-      const N = 2 ** bits, xMax = Math.fround(optimalXMax(bits)), step = Math.fround((2 * xMax) / N);
-      const out = new Uint32Array(1);
-      gridEncode(Float32Array.of(v), { kind: "tensor" }, Float32Array.of(1), N, step, out);
-      const level = (out[0]! - N / 2 + 0.5) * step;
-      return Math.abs(Math.fround(v)) > xMax ? Math.abs(level) === (N / 2 - 0.5) * step : Math.abs(level - Math.fround(v)) <= step / 2 + 1e-12;
-    }), { seed: 3, numRuns: 500 });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 16 }), fc.float({ min: -6, max: 6, noNaN: true }), (bits, v) => {
+        const N = 2 ** bits,
+          xMax = Math.fround(optimalXMax(bits)),
+          step = Math.fround((2 * xMax) / N);
+        const out = new Uint32Array(1);
+        gridEncode(Float32Array.of(v), { kind: "tensor" }, Float32Array.of(1), N, step, out);
+        const level = (out[0]! - N / 2 + 0.5) * step;
+        return Math.abs(Math.fround(v)) > xMax ? Math.abs(level) === (N / 2 - 0.5) * step : Math.abs(level - Math.fround(v)) <= step / 2 + 1e-12;
+      }),
+      { seed: 3, numRuns: 500 },
+    );
   });
 });
 
 describe("the midtread variant (exact zero)", () => {
   it("has N = 2^R − 1 levels, maps the central cell [−Δ/2, Δ/2] to exactly 0 and decodes 0 to 0", async () => {
-    const bits = 3, N = 7, xMax = Math.fround(optimalXMax(bits, { midtread: true })), step = Math.fround((2 * xMax) / N);
+    const bits = 3,
+      N = 7,
+      xMax = Math.fround(optimalXMax(bits, { midtread: true })),
+      step = Math.fround((2 * xMax) / N);
     const t: WeightTensor = { name: "w", shape: [8], data: Float32Array.from([0, -0, 0.49 * step, -0.49 * step, 0.51 * step, 100, -100, 1e-9]) };
     const q = await run([t], { bits, mode: "mismatched", midtread: true });
     const cb = q.codebooks[0] as GridCodebook;
@@ -77,8 +99,13 @@ describe("the midtread variant (exact zero)", () => {
       const mr = await run([t], { bits: 4, granularity });
       const dt = dequantizeTensor(mt.tensors[0]!, mt.codebooks[0]!);
       const dr = dequantizeTensor(mr.tensors[0]!, mr.codebooks[0]!);
-      let zt = 0, zr = 0;
-      for (let i = 0; i < data.length; i++) if (Math.abs(data[i]!) <= 1e-4) { zt += Math.abs(dt[i]!); zr += Math.abs(dr[i]!); }
+      let zt = 0,
+        zr = 0;
+      for (let i = 0; i < data.length; i++)
+        if (Math.abs(data[i]!) <= 1e-4) {
+          zt += Math.abs(dt[i]!);
+          zr += Math.abs(dr[i]!);
+        }
       expect(zt).toBe(0);
       expect(zr).toBeGreaterThan(0);
     }

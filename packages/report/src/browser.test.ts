@@ -34,11 +34,15 @@ describe.skipIf(skip)(`report.html in headless Chromium${reason}`, () => {
     const { chromium } = await import("playwright-core");
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(m.text());
+    });
     page.on("pageerror", (e) => errors.push(String(e)));
     page.on("requestfailed", (r) => errors.push(`request failed: ${r.url()}`));
     // Any request besides the page itself would mean the report is not self-contained.
-    page.on("request", (r) => { if (!r.url().endsWith("/report.html")) errors.push(`external request: ${r.url()}`); });
+    page.on("request", (r) => {
+      if (!r.url().endsWith("/report.html")) errors.push(`external request: ${r.url()}`);
+    });
     await page.goto(pathToFileURL(join(dir, "report.html")).href, { waitUntil: "load" });
   }, 120_000);
 
@@ -59,10 +63,22 @@ describe.skipIf(skip)(`report.html in headless Chromium${reason}`, () => {
     const front = (x: (p: (typeof pts)[number]) => number | null, y: (p: (typeof pts)[number]) => number | null) => paretoFront(pts, x, y).length;
     const acc = (p: (typeof pts)[number]) => p.accuracy;
     const expected = {
-      sqnr: { refs: 0, pareto: front((p) => p.bitsPerWeight, (p) => p.sqnrDb) },
+      sqnr: {
+        refs: 0,
+        pareto: front(
+          (p) => p.bitsPerWeight,
+          (p) => p.sqnrDb,
+        ),
+      },
       accuracy_bits: { refs: 1, pareto: front((p) => p.bitsPerWeight, acc) },
       accuracy_size: { refs: 1, pareto: front((p) => p.bytes, acc) },
-      normalized: { refs: 2, pareto: front((p) => p.normBitsPerWeight, (p) => p.normSqnrDb) },
+      normalized: {
+        refs: 2,
+        pareto: front(
+          (p) => p.normBitsPerWeight,
+          (p) => p.normSqnrDb,
+        ),
+      },
     };
     expect(await count("figure.chart svg")).toBe(4);
     for (const [id, e] of Object.entries(expected)) {
@@ -94,7 +110,8 @@ describe.skipIf(skip)(`report.html in headless Chromium${reason}`, () => {
     await page.screenshot({ path: png, fullPage: true });
     const bytes = await readFile(png);
     expect(bytes.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
-    const width = bytes.readUInt32BE(16), height = bytes.readUInt32BE(20);
+    const width = bytes.readUInt32BE(16),
+      height = bytes.readUInt32BE(20);
     expect(width).toBe(1400);
     expect(height).toBeGreaterThan(1200);
     // A blank page compresses to a few KB; charts, tables and text do not.

@@ -28,7 +28,12 @@ export const FLOAT_LABEL = "reference: float32 model";
 const PALETTE = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#17becf"];
 const REF_COLORS = ["#555555", "#999999"];
 
-interface Row { x: number; y: number; series: string; kind: "method" | "reference" | "pareto" }
+interface Row {
+  x: number;
+  y: number;
+  series: string;
+  kind: "method" | "reference" | "pareto";
+}
 
 /** Rate–distortion reference for a unit-variance Laplacian: SLB SQNR = 20·log10(2)·R + 10·log10(π/e) dB. */
 export function laplacianSlbDb(bits: number): number {
@@ -80,8 +85,16 @@ function layered(id: ChartId, rows: Row[], axes: { x: string; y: string; xScale?
 const minOf = (v: readonly number[]) => v.reduce((a, b) => Math.min(a, b), Infinity);
 const maxOf = (v: readonly number[]) => v.reduce((a, b) => Math.max(a, b), -Infinity);
 
-function build(id: ChartId, title: string, caption: string, points: readonly CellPoint[], x: (p: CellPoint) => number | null, y: (p: CellPoint) => number | null,
-  axes: { x: string; y: string; xScale?: Record<string, unknown> }, refs: { name: string; rows: { x: number; y: number }[] }[]): ChartSpec | null {
+function build(
+  id: ChartId,
+  title: string,
+  caption: string,
+  points: readonly CellPoint[],
+  x: (p: CellPoint) => number | null,
+  y: (p: CellPoint) => number | null,
+  axes: { x: string; y: string; xScale?: Record<string, unknown> },
+  refs: { name: string; rows: { x: number; y: number }[] }[],
+): ChartSpec | null {
   const usable = points.filter((p) => p.status === "ok" && x(p) !== null && y(p) !== null);
   if (usable.length === 0) return null;
   const seriesNames = [...new Set(usable.map((p) => p.series))];
@@ -91,8 +104,16 @@ function build(id: ChartId, title: string, caption: string, points: readonly Cel
   for (const p of front) rows.push({ x: x(p)!, y: y(p)!, series: PARETO_LABEL, kind: "pareto" });
   for (const r of refs) for (const v of r.rows) rows.push({ ...v, series: r.name, kind: "reference" });
   return {
-    id, title, caption,
-    spec: layered(id, rows, axes, seriesNames, refs.map((r) => r.name)),
+    id,
+    title,
+    caption,
+    spec: layered(
+      id,
+      rows,
+      axes,
+      seriesNames,
+      refs.map((r) => r.name),
+    ),
     counts: { series: seriesNames.length, cells: usable.length, pareto: front.length, references: refs.length },
   };
 }
@@ -108,16 +129,57 @@ export function compareCharts(points: readonly CellPoint[]): ChartSpec[] {
   const ok = points.filter((p) => p.status === "ok");
   const xs = (f: (p: CellPoint) => number | null) => ok.map(f).filter((v): v is number => v !== null);
   const charts: (ChartSpec | null)[] = [];
-  charts.push(build("sqnr", "SQNR vs bits per weight", "SQNR of all quantized weights pooled (measured on the weights decoded from the coded bytes) against the coded model's bits per weight (headers, codebooks and float32 passthrough tensors included).",
-    points, (p) => p.bitsPerWeight, (p) => p.sqnrDb, { x: "bits per weight (whole coded model)", y: "SQNR (dB), quantized weights pooled" }, []));
+  charts.push(
+    build(
+      "sqnr",
+      "SQNR vs bits per weight",
+      "SQNR of all quantized weights pooled (measured on the weights decoded from the coded bytes) against the coded model's bits per weight (headers, codebooks and float32 passthrough tensors included).",
+      points,
+      (p) => p.bitsPerWeight,
+      (p) => p.sqnrDb,
+      { x: "bits per weight (whole coded model)", y: "SQNR (dB), quantized weights pooled" },
+      [],
+    ),
+  );
   const floatAcc = ok.find((p) => p.floatAccuracy !== null)?.floatAccuracy ?? null;
-  const floatRef = (vals: number[]) => (floatAcc === null || vals.length === 0 ? [] : [{ name: FLOAT_LABEL, rows: [{ x: minOf(vals), y: 100 * floatAcc }, { x: maxOf(vals), y: 100 * floatAcc }] }]);
+  const floatRef = (vals: number[]) =>
+    floatAcc === null || vals.length === 0
+      ? []
+      : [
+          {
+            name: FLOAT_LABEL,
+            rows: [
+              { x: minOf(vals), y: 100 * floatAcc },
+              { x: maxOf(vals), y: 100 * floatAcc },
+            ],
+          },
+        ];
   const acc = (p: CellPoint) => (p.accuracy === null ? null : 100 * p.accuracy);
   const kib = (p: CellPoint) => (p.bytes === null ? null : p.bytes / 1024);
-  charts.push(build("accuracy-bits", "Accuracy vs bits per weight", "Top-1 test accuracy of the model with the decoded weights against the coded model's bits per weight.",
-    points, (p) => p.bitsPerWeight, acc, { x: "bits per weight (whole coded model)", y: "top-1 accuracy (%)" }, floatRef(xs((p) => (acc(p) === null ? null : p.bitsPerWeight)))));
-  charts.push(build("accuracy-size", "Accuracy vs compressed size", "Top-1 test accuracy against the size of the coded model file (KiB).",
-    points, kib, acc, { x: "coded model size (KiB)", y: "top-1 accuracy (%)" }, floatRef(xs((p) => (acc(p) === null ? null : kib(p))))));
+  charts.push(
+    build(
+      "accuracy-bits",
+      "Accuracy vs bits per weight",
+      "Top-1 test accuracy of the model with the decoded weights against the coded model's bits per weight.",
+      points,
+      (p) => p.bitsPerWeight,
+      acc,
+      { x: "bits per weight (whole coded model)", y: "top-1 accuracy (%)" },
+      floatRef(xs((p) => (acc(p) === null ? null : p.bitsPerWeight))),
+    ),
+  );
+  charts.push(
+    build(
+      "accuracy-size",
+      "Accuracy vs compressed size",
+      "Top-1 test accuracy against the size of the coded model file (KiB).",
+      points,
+      kib,
+      acc,
+      { x: "coded model size (KiB)", y: "top-1 accuracy (%)" },
+      floatRef(xs((p) => (acc(p) === null ? null : kib(p)))),
+    ),
+  );
   const nx = xs((p) => (p.normSqnrDb === null ? null : p.normBitsPerWeight));
   let refs: { name: string; rows: { x: number; y: number }[] }[] = [];
   if (nx.length > 0) {
@@ -127,8 +189,18 @@ export function compareCharts(points: readonly CellPoint[]): ChartSpec[] {
       { name: UNIFORM_LABEL, rows: r.uniform.map((v) => ({ x: v.bits, y: v.sqnrDb })) },
     ];
   }
-  charts.push(build("normalized", "Per-tensor σ-normalised SQNR vs bits per quantized weight", "Every quantized tensor scaled to unit variance, distortions pooled: 10·log10(Σn / Σ n·MSE/σ²). Dashed grey: Laplacian references (valid bounds only for this normalised view of Laplacian-like data).",
-    points, (p) => p.normBitsPerWeight, (p) => p.normSqnrDb, { x: "bits per quantized weight (streams + codebooks)", y: "σ-normalised SQNR (dB)" }, refs));
+  charts.push(
+    build(
+      "normalized",
+      "Per-tensor σ-normalised SQNR vs bits per quantized weight",
+      "Every quantized tensor scaled to unit variance, distortions pooled: 10·log10(Σn / Σ n·MSE/σ²). Dashed grey: Laplacian references (valid bounds only for this normalised view of Laplacian-like data).",
+      points,
+      (p) => p.normBitsPerWeight,
+      (p) => p.normSqnrDb,
+      { x: "bits per quantized weight (streams + codebooks)", y: "σ-normalised SQNR (dB)" },
+      refs,
+    ),
+  );
   return charts.filter((c): c is ChartSpec => c !== null);
 }
 
@@ -145,10 +217,15 @@ export function outputErrorChart(points: readonly CellPoint[]): ChartSpec | null
   const seriesNames = [...new Set(usable.map((p) => p.series))];
   const rows: Row[] = usable.map((p) => ({ x: p.bitsPerWeight!, y: err(p)!, series: p.series, kind: "method" }));
   // paretoFront keeps the largest y: negate the error, whose smallest value is best.
-  const front = paretoFront(usable, (p) => p.bitsPerWeight, (p) => -err(p)!);
+  const front = paretoFront(
+    usable,
+    (p) => p.bitsPerWeight,
+    (p) => -err(p)!,
+  );
   for (const p of front) rows.push({ x: p.bitsPerWeight!, y: err(p)!, series: PARETO_LABEL, kind: "pareto" });
   return {
-    id: "output-error", title: "Model-output error vs bits per weight",
+    id: "output-error",
+    title: "Model-output error vs bits per weight",
     caption: "Worst-output relative error ‖ŷ − y‖/‖y‖ of the model with the decoded weights against the float model, on the fidelity inputs (log scale; lower is better), against the coded model's bits per weight.",
     spec: layered("output-error", rows, { x: "bits per weight (whole coded model)", y: "worst-output relative error (log)", yScale: { type: "log" } }, seriesNames, []),
     counts: { series: seriesNames.length, cells: usable.length, pareto: front.length, references: 0 },

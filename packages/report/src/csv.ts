@@ -23,21 +23,33 @@ export function renderCsv(doc: CompareDocument): string {
   for (const c of doc.cells) for (const k of Object.keys(c.result?.summary ?? {})) if (!metrics.includes(k)) metrics.push(k);
   const head = [...FIXED, ...metrics, "normalized_sqnr_db", "normalized_bits_per_weight", "seconds", ...MANIFEST];
   const m = doc.manifest;
-  const manifest = [
-    m.seed, m.quantforgeVersion, m.node,
-    m.plugins.map((p) => `${p.kind}/${p.id}@${p.version}`).join(" "),
-    m.inputs.map((f) => `${f.role} ${f.path}=${f.sha256}`).join("; "),
-    m.config,
-  ];
+  const manifest = [m.seed, m.quantforgeVersion, m.node, m.plugins.map((p) => `${p.kind}/${p.id}@${p.version}`).join(" "), m.inputs.map((f) => `${f.role} ${f.path}=${f.sha256}`).join("; "), m.config];
   const lines = [head.map(csvField).join(",")];
   doc.cells.forEach((c, i) => {
     const s = (c.result?.summary ?? {}) as Record<string, unknown>;
-    lines.push([
-      c.index ?? i, c.label, c.quantizer, c.options, c.sweep ?? {}, c.bits, c.coder, c.coderOptions ?? {}, c.status,
-      c.error?.code, c.error?.message, c.codesSha256,
-      ...metrics.map((k) => s[k]),
-      c.normalized?.sqnrDb, c.normalized?.bitsPerWeight, c.seconds, ...manifest,
-    ].map(csvField).join(","));
+    lines.push(
+      [
+        c.index ?? i,
+        c.label,
+        c.quantizer,
+        c.options,
+        c.sweep ?? {},
+        c.bits,
+        c.coder,
+        c.coderOptions ?? {},
+        c.status,
+        c.error?.code,
+        c.error?.message,
+        c.codesSha256,
+        ...metrics.map((k) => s[k]),
+        c.normalized?.sqnrDb,
+        c.normalized?.bitsPerWeight,
+        c.seconds,
+        ...manifest,
+      ]
+        .map(csvField)
+        .join(","),
+    );
   });
   return `${lines.join("\r\n")}\r\n`;
 }

@@ -12,7 +12,13 @@ export function escapeHtml(s: string): string {
 }
 
 // viridis at 0, ¼, ½, ¾, 1: perceptually even and readable in greyscale.
-const VIRIDIS = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]] as const;
+const VIRIDIS = [
+  [68, 1, 84],
+  [59, 82, 139],
+  [33, 145, 140],
+  [94, 201, 98],
+  [253, 231, 37],
+] as const;
 
 /** The heat colour of `t` in [0, 1] (viridis), as `rgb(…)`. */
 export function heatColor(t: number): string {
@@ -34,7 +40,9 @@ tr.failed td{color:#a33}table.heat td.num{min-width:4.5rem}pre{background:#f7f7f
 .note{color:#666;font-style:italic}`;
 
 function tag(name: string, attrs: Record<string, string>, body: string): string {
-  const a = Object.entries(attrs).map(([k, v]) => ` ${k}="${escapeHtml(v)}"`).join("");
+  const a = Object.entries(attrs)
+    .map(([k, v]) => ` ${k}="${escapeHtml(v)}"`)
+    .join("");
   return `<${name}${a}>${body}</${name}>`;
 }
 
@@ -44,12 +52,14 @@ function heatHtml(h: HeatTable): string {
   const head = tag("tr", {}, ["#", "method", "point", "coder", ...h.tensors].map((t) => tag("th", {}, escapeHtml(t))).join(""));
   const rows = h.rows.map((r) => {
     const lead = [String(r.index), r.label, r.point || "–", r.coder].map((t, i) => tag("td", i === 0 ? { class: "num" } : {}, escapeHtml(t))).join("");
-    const vals = r.values.map((v) => {
-      if (v === null) return tag("td", { class: "num" }, "–");
-      const t = v === "exact" ? 1 : (v - (h.min ?? 0)) / span;
-      const style = `background:${heatColor(t)};color:${t < 0.6 ? "#fff" : "#000"}`;
-      return tag("td", { class: "num", style }, v === "exact" ? "exact" : fmtNum(v, 2));
-    }).join("");
+    const vals = r.values
+      .map((v) => {
+        if (v === null) return tag("td", { class: "num" }, "–");
+        const t = v === "exact" ? 1 : (v - (h.min ?? 0)) / span;
+        const style = `background:${heatColor(t)};color:${t < 0.6 ? "#fff" : "#000"}`;
+        return tag("td", { class: "num", style }, v === "exact" ? "exact" : fmtNum(v, 2));
+      })
+      .join("");
     return tag("tr", {}, lead + vals);
   });
   return tag("table", { class: "heat", id: "heat-table" }, head + rows.join(""));
@@ -93,8 +103,9 @@ export async function renderHtml(doc: CompareDocument, options: RenderHtmlOption
   parts.push(tag("h2", {}, "Results"));
   parts.push(tag("p", { class: "note", id: "ranked-by", "data-metric": ranking.metric }, escapeHtml(bestNote(ranking, "Bold"))));
   const head = tag("tr", {}, table.head.map((h) => tag("th", {}, escapeHtml(h))).join(""));
-  const rows = table.rows.map((r, i) => tag("tr", points[i]!.status === "failed" ? { class: "failed" } : {},
-    r.map((c) => tag("td", c.numeric || c.best ? { class: [c.numeric ? "num" : "", c.best ? "best" : ""].filter(Boolean).join(" ") } : {}, escapeHtml(c.text))).join("")));
+  const rows = table.rows.map((r, i) =>
+    tag("tr", points[i]!.status === "failed" ? { class: "failed" } : {}, r.map((c) => tag("td", c.numeric || c.best ? { class: [c.numeric ? "num" : "", c.best ? "best" : ""].filter(Boolean).join(" ") } : {}, escapeHtml(c.text))).join("")),
+  );
   parts.push(tag("table", { id: "results-table" }, head + rows.join("")));
   const failed = points.filter((p) => p.status === "failed");
   if (failed.length > 0) {
@@ -104,15 +115,28 @@ export async function renderHtml(doc: CompareDocument, options: RenderHtmlOption
   const fid = fidelityTable(doc.cells, points);
   if (fid.rows.length > 0) {
     parts.push(tag("h2", {}, "Model-output fidelity"));
-    parts.push(tag("p", { class: "note" }, "Relative output error ‖y_q − y_f‖/‖y_f‖ of the decoded model against the float model: over every output value, of the worst output (flagged outputs left out), and per output; output KL (nats) and top-1 agreement only for outputs that are distributions or logits over classes."));
+    parts.push(
+      tag(
+        "p",
+        { class: "note" },
+        "Relative output error ‖y_q − y_f‖/‖y_f‖ of the decoded model against the float model: over every output value, of the worst output (flagged outputs left out), and per output; output KL (nats) and top-1 agreement only for outputs that are distributions or logits over classes.",
+      ),
+    );
     const flags = flaggedOutputs(doc.cells);
     if (flags.length > 0) {
       parts.push(tag("p", {}, "Flagged outputs, left out of “worst output” (their relative error does not measure quality on these inputs):"));
       parts.push(tag("ul", { id: "flagged-outputs" }, flags.map((f) => tag("li", {}, `${tag("code", {}, escapeHtml(f.name))}: ${escapeHtml(f.reason)}`)).join("")));
     }
     const fh = ["#", "method", "point", "coder", "rel. error", "worst output", ...fid.outputs.map((o) => `rel. error ${o}`), "KL", "top-1 %"];
-    const fr = fid.rows.map((r) => tag("tr", {}, [String(r.index), r.label, r.point || "–", r.coder, fmtRel(r.overall), fmtRel(r.worst), ...r.perOutput.map(fmtRel), fmtRel(r.kl), fmtNum(r.top1 === null ? null : 100 * r.top1, 2)]
-      .map((v, i) => tag("td", i === 0 || i >= 4 ? { class: "num" } : {}, escapeHtml(v))).join("")));
+    const fr = fid.rows.map((r) =>
+      tag(
+        "tr",
+        {},
+        [String(r.index), r.label, r.point || "–", r.coder, fmtRel(r.overall), fmtRel(r.worst), ...r.perOutput.map(fmtRel), fmtRel(r.kl), fmtNum(r.top1 === null ? null : 100 * r.top1, 2)]
+          .map((v, i) => tag("td", i === 0 || i >= 4 ? { class: "num" } : {}, escapeHtml(v)))
+          .join(""),
+      ),
+    );
     parts.push(tag("table", { id: "fidelity-table" }, tag("tr", {}, fh.map((h) => tag("th", {}, escapeHtml(h))).join("")) + fr.join("")));
   }
   const heat = heatTable(doc.cells, points);
@@ -121,8 +145,13 @@ export async function renderHtml(doc: CompareDocument, options: RenderHtmlOption
   const m = doc.manifest;
   parts.push(tag("h2", {}, "Manifest"));
   const inputs = m.inputs.map((f) => tag("li", {}, escapeHtml(`${f.role}: ${f.path} (${f.bytes} bytes) SHA-256 ${f.sha256}`))).join("");
-  parts.push(tag("ul", {}, tag("li", {}, `seed ${m.seed}`) + tag("li", {}, escapeHtml(`quantforge ${m.quantforgeVersion}, Node ${m.node}`)) +
-    tag("li", {}, escapeHtml(`plugins: ${m.plugins.map((p) => `${p.kind} ${p.id}@${p.version}`).join(", ")}`)) + inputs));
+  parts.push(
+    tag(
+      "ul",
+      {},
+      tag("li", {}, `seed ${m.seed}`) + tag("li", {}, escapeHtml(`quantforge ${m.quantforgeVersion}, Node ${m.node}`)) + tag("li", {}, escapeHtml(`plugins: ${m.plugins.map((p) => `${p.kind} ${p.id}@${p.version}`).join(", ")}`)) + inputs,
+    ),
+  );
   parts.push(tag("pre", { id: "manifest-config" }, escapeHtml(JSON.stringify(m.config, null, 2))));
   const title = escapeHtml(`quantforge compare — ${doc.title}`);
   return `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>${title}</title>\n<style>${CSS}</style>\n</head>\n<body>\n${parts.join("\n")}\n</body>\n</html>\n`;

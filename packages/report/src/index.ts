@@ -15,14 +15,10 @@ export type { SensitivityChartInput, SensitivityChartRow } from "./sensitivity.j
 export { rankingOf, bestByRanking, flaggedOutputs, bestNote } from "./ranking.js";
 export type { Ranking, RankMetric, FlaggedOutput } from "./ranking.js";
 export { formatSupportRegionExperiment, SUPPORT_REGION_ALL_TENSORS } from "./experiments/support-region.js";
-export type {
-  SupportRegionExperiment, SupportRegionExperimentRun, SupportRegionTensorRow, SupportRegionMseWinRow, SupportRegionLayerVsGlobalRow, SupportRegionScope,
-} from "./experiments/support-region.js";
+export type { SupportRegionExperiment, SupportRegionExperimentRun, SupportRegionTensorRow, SupportRegionMseWinRow, SupportRegionLayerVsGlobalRow, SupportRegionScope } from "./experiments/support-region.js";
 export { renderHessianEcsqMarkdown } from "./experiments/hessian-ecsq.js";
 export type { HessianEcsqExperimentResult, HessianEcsqTable1Row, HessianEcsqSweepPoint } from "./experiments/hessian-ecsq.js";
 export { formatUniformMseExperiment } from "./experiments/uniform-mse.js";
-export type {
-  UniformMseExperiment, UniformMseExperimentRow, UniformMseTensorRow, UniformMseBitRuleRow, UniformMseAcceptance, UniformMseExperimentMode, UniformMseSqnrCheck,
-} from "./experiments/uniform-mse.js";
+export type { UniformMseExperiment, UniformMseExperimentRow, UniformMseTensorRow, UniformMseBitRuleRow, UniformMseAcceptance, UniformMseExperimentMode, UniformMseSqnrCheck } from "./experiments/uniform-mse.js";
 export { syntheticMarkdown, modelMarkdown, logLogSlopes } from "./experiments/preprocessed-msq.js";
 export type { PreprocessedMsqSyntheticRow, PreprocessedMsqSlopeRow, PreprocessedMsqModelRow, PreprocessedMsqLayerOutputError } from "./experiments/preprocessed-msq.js";

@@ -30,7 +30,7 @@ export function renderMarkdown(doc: CompareDocument): string {
   const table = resultsTable(points, ranking);
   const out: string[] = [`# quantforge compare — ${esc(doc.title)}`, "", statusLine(doc), ""];
   out.push(bestNote(ranking, "Bold"), "");
-  out.push(row(table.head), row(table.head.map((_, i) => (table.rows[0]?.[i]?.numeric ?? false ? "---:" : "---"))));
+  out.push(row(table.head), row(table.head.map((_, i) => ((table.rows[0]?.[i]?.numeric ?? false) ? "---:" : "---"))));
   for (const r of table.rows) out.push(row(r.map((c) => (c.best ? `**${esc(c.text)}**` : esc(c.text)))));
   const failed = points.filter((p) => p.status === "failed");
   if (failed.length > 0) {
@@ -40,10 +40,13 @@ export function renderMarkdown(doc: CompareDocument): string {
   const fid = fidelityTable(doc.cells, points);
   if (fid.rows.length > 0) {
     out.push("", "## Model-output fidelity", "");
-    out.push("Relative output error ‖y_q − y_f‖/‖y_f‖ of the decoded model against the float model (fidelity evaluator): over every output value, of the worst output (flagged outputs left out), and per output when the model has several; output KL (nats) and top-1 agreement only for outputs that are distributions or logits over classes.", "");
+    out.push(
+      "Relative output error ‖y_q − y_f‖/‖y_f‖ of the decoded model against the float model (fidelity evaluator): over every output value, of the worst output (flagged outputs left out), and per output when the model has several; output KL (nats) and top-1 agreement only for outputs that are distributions or logits over classes.",
+      "",
+    );
     const flags = flaggedOutputs(doc.cells);
     if (flags.length > 0) {
-      out.push("Flagged outputs, left out of \"worst output\" (their relative error does not measure quality on these inputs):", "");
+      out.push('Flagged outputs, left out of "worst output" (their relative error does not measure quality on these inputs):', "");
       for (const f of flags) out.push(`- \`${esc(f.name)}\`: ${esc(f.reason)}`);
       out.push("");
     }

@@ -44,7 +44,9 @@ function num(v: unknown): number | null {
 
 /** Formats a cell's sweep point: `step=0.02`, `bits=4` (empty when it has none). */
 export function pointText(c: CompareCell): string {
-  return Object.entries(c.sweep ?? (c.bits === null ? {} : { bits: c.bits })).map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : String(v)}`).join(", ");
+  return Object.entries(c.sweep ?? (c.bits === null ? {} : { bits: c.bits }))
+    .map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : String(v)}`)
+    .join(", ");
 }
 
 /**

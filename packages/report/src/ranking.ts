@@ -68,7 +68,9 @@ export function flaggedOutputs(cells: readonly CompareCell[]): FlaggedOutput[] {
 /** The sentence under a results table that says what its marked ("best") values mean. */
 export function bestNote(r: Ranking, mark: string): string {
   const group = "Cells without a bit rate are grouped by their measured bits/weight rounded to an integer.";
-  if (r.metric === "sqnrDb") return `${mark}: the best value among the cells of the same nominal bit rate (smallest bits/weight and bytes; largest SQNR, σ-normalised SQNR, accuracy and agreement). No model-output metric was measured, so the cells are ranked by weight SQNR. ${group}`;
-  const how = r.metric === "accuracy" ? "the highest top-1 accuracy of the decoded model on the labelled data" : "the lowest worst-output relative error of the decoded model against the float model (fidelity evaluator; flagged outputs left out)";
+  if (r.metric === "sqnrDb")
+    return `${mark}: the best value among the cells of the same nominal bit rate (smallest bits/weight and bytes; largest SQNR, σ-normalised SQNR, accuracy and agreement). No model-output metric was measured, so the cells are ranked by weight SQNR. ${group}`;
+  const how =
+    r.metric === "accuracy" ? "the highest top-1 accuracy of the decoded model on the labelled data" : "the lowest worst-output relative error of the decoded model against the float model (fidelity evaluator; flagged outputs left out)";
   return `${mark}: the best cell of each nominal bit rate, ranked by ${how}. Weight SQNR is shown for reference only: a high SQNR does not mean the model still works. ${group}`;
 }

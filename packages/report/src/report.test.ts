@@ -13,7 +13,8 @@ const doc = await sampleDocument();
 
 /** Brute-force Pareto front: points no other point beats in both x (≤) and y (≥, one strictly). */
 function bruteFront(ps: { x: number; y: number }[]): { x: number; y: number }[] {
-  return ps.filter((p) => !ps.some((q) => q !== p && q.x <= p.x && q.y >= p.y && (q.x < p.x || q.y > p.y)))
+  return ps
+    .filter((p) => !ps.some((q) => q !== p && q.x <= p.x && q.y >= p.y && (q.x < p.x || q.y > p.y)))
     .filter((p, i, all) => all.findIndex((q) => q.x === p.x && q.y === p.y) === i)
     .sort((a, b) => a.x - b.x);
 }
@@ -21,12 +22,27 @@ function bruteFront(ps: { x: number; y: number }[]): { x: number; y: number }[] 
 describe("points", () => {
   it("finds the Pareto front (smaller x, larger y) like a brute-force check", () => {
     let s = 7;
-    const rnd = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let trial = 0; trial < 50; trial++) {
       const ps = Array.from({ length: 1 + Math.floor(rnd() * 12) }, () => ({ x: Math.floor(rnd() * 6), y: Math.floor(rnd() * 6) }));
-      expect(paretoFront(ps, (p) => p.x, (p) => p.y).map((p) => [p.x, p.y])).toEqual(bruteFront(ps).map((p) => [p.x, p.y]));
+      expect(
+        paretoFront(
+          ps,
+          (p) => p.x,
+          (p) => p.y,
+        ).map((p) => [p.x, p.y]),
+      ).toEqual(bruteFront(ps).map((p) => [p.x, p.y]));
     }
-    expect(paretoFront([{ x: null, y: 1 }, { x: 1, y: null }], (p) => p.x, (p) => p.y)).toEqual([]);
+    expect(
+      paretoFront(
+        [
+          { x: null, y: 1 },
+          { x: 1, y: null },
+        ],
+        (p) => p.x,
+        (p) => p.y,
+      ),
+    ).toEqual([]);
   });
 
   it("groups by the nominal bit rate and marks the best per group", () => {
@@ -87,7 +103,10 @@ describe("tables", () => {
   it("bolds the best value per bit rate in the Markdown table and lists failures", () => {
     // Weights only (no model-output metric): every metric column marks its best, SQNR included.
     // (Issue 15 changed this: with accuracy or fidelity only that column is marked, see below.)
-    const weightsOnly = { ...doc, cells: doc.cells.map((c) => (c.result ? { ...c, result: { ...c.result, summary: Object.fromEntries(Object.entries(c.result.summary).filter(([k]) => !/ccuracy|agreement/.test(k))) as typeof c.result.summary } } : c)) };
+    const weightsOnly = {
+      ...doc,
+      cells: doc.cells.map((c) => (c.result ? { ...c, result: { ...c.result, summary: Object.fromEntries(Object.entries(c.result.summary).filter(([k]) => !/ccuracy|agreement/.test(k))) as typeof c.result.summary } } : c)),
+    };
     const md = renderMarkdown(weightsOnly);
     const lines = md.split("\n");
     expect(lines[0]).toBe("# quantforge compare — weights <fixture>.safetensors");
@@ -115,7 +134,9 @@ describe("tables", () => {
       const group = pts.filter((p) => p.rate === r && p.status === "ok" && p.accuracy !== null);
       if (group.length === 0) continue;
       const top = Math.max(...group.map((p) => p.accuracy!));
-      pts.forEach((p, i) => { if (p.rate === r && p.status === "ok") expect(best[i]).toBe(p.accuracy === top); });
+      pts.forEach((p, i) => {
+        if (p.rate === r && p.status === "ok") expect(best[i]).toBe(p.accuracy === top);
+      });
     }
     expect(t.rows.map((r) => r[col("accuracy %")]!.best)).toEqual(best);
     expect(renderMarkdown(doc)).toContain("ranked by the highest top-1 accuracy");
@@ -124,10 +145,27 @@ describe("tables", () => {
   it("ranks by the worst-output error (lower is better) over a higher SQNR, and lists flagged outputs", async () => {
     // Cell 1 has the higher SQNR but destroyed outputs: it must not be best.
     const noAcc = (s: Record<string, unknown>) => Object.fromEntries(Object.entries(s).filter(([k]) => !/ccuracy|agreement/.test(k)));
-    const cells = doc.cells.map((c, i) => (c.status !== "ok" ? c : {
-      ...c, bits: 4,
-      result: { ...c.result!, summary: { ...noAcc(c.result!.summary), count: 1, sqnrDb: i === 1 ? 30 : 10, outputRelError: 0.1, outputRelErrorWorst: i === 1 ? 1.4 : 0.1 + i / 100, top1Agreement: i === 1 ? 0 : 1, "outputFlag:heatmap": null, "outputFlag:heatmapReason": "saturated: every value …" } as never },
-    }));
+    const cells = doc.cells.map((c, i) =>
+      c.status !== "ok"
+        ? c
+        : {
+            ...c,
+            bits: 4,
+            result: {
+              ...c.result!,
+              summary: {
+                ...noAcc(c.result!.summary),
+                count: 1,
+                sqnrDb: i === 1 ? 30 : 10,
+                outputRelError: 0.1,
+                outputRelErrorWorst: i === 1 ? 1.4 : 0.1 + i / 100,
+                top1Agreement: i === 1 ? 0 : 1,
+                "outputFlag:heatmap": null,
+                "outputFlag:heatmapReason": "saturated: every value …",
+              } as never,
+            },
+          },
+    );
     const d2 = { ...doc, cells };
     const pts = cellPoints(cells);
     expect(rankingOf(pts).metric).toBe("outputRelErrorWorst");
@@ -157,9 +195,26 @@ describe("tables", () => {
   it("adds a model-output fidelity table (per output) when the fidelity evaluator ran", async () => {
     expect(fidelityTable(doc.cells, cellPoints(doc.cells)).rows).toEqual([]);
     expect(renderMarkdown(doc)).not.toContain("## Model-output fidelity");
-    const withFid = doc.cells.map((c, i) => (c.status !== "ok" ? c : {
-      ...c, result: { ...c.result!, summary: { ...c.result!.summary, outputRelError: 0.01 * (i + 1), outputRelErrorWorst: 0.02 * (i + 1), "outputRelError:logits": 0.02 * (i + 1), "outputRelError:aux": 0.0001 * (i + 1), outputKl: null, outputKlReason: "no output is a classifier", top1Agreement: null } },
-    }));
+    const withFid = doc.cells.map((c, i) =>
+      c.status !== "ok"
+        ? c
+        : {
+            ...c,
+            result: {
+              ...c.result!,
+              summary: {
+                ...c.result!.summary,
+                outputRelError: 0.01 * (i + 1),
+                outputRelErrorWorst: 0.02 * (i + 1),
+                "outputRelError:logits": 0.02 * (i + 1),
+                "outputRelError:aux": 0.0001 * (i + 1),
+                outputKl: null,
+                outputKlReason: "no output is a classifier",
+                top1Agreement: null,
+              },
+            },
+          },
+    );
     const f = fidelityTable(withFid, cellPoints(withFid));
     expect(f.outputs).toEqual(["logits", "aux"]);
     expect(f.rows).toHaveLength(8);

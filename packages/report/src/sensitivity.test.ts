@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import { renderSensitivityHtml, sensitivityChart, type SensitivityChartInput } from "./index.js";
 
 const input: SensitivityChartInput = {
-  model: "m", quantizer: "rtn", samples: 8, source: "random",
+  model: "m",
+  quantizer: "rtn",
+  samples: 8,
+  source: "random",
   rows: [
     { rank: 1, tensor: "b/kernel", count: 80, outputRelErrorWorst: { value: 0.2 }, share: 0.9, sqnrDb: { value: 25 } },
     { rank: 2, tensor: "a/<kernel>", count: 80, outputRelErrorWorst: { value: 0.01 }, share: 0.1, sqnrDb: { value: 26 } },

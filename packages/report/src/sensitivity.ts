@@ -27,9 +27,16 @@ export interface SensitivityChartInput {
  * tensor's own SQNR. Tensors with an undefined error are left out.
  */
 export function sensitivityChart(r: SensitivityChartInput): TopLevelSpec {
-  const values = r.rows.filter((x) => x.outputRelErrorWorst.value !== null && x.outputRelErrorWorst.value > 0).map((x) => ({
-    tensor: x.tensor, rank: x.rank, error: x.outputRelErrorWorst.value, share: x.share, sqnrDb: x.sqnrDb.value, weights: x.count,
-  }));
+  const values = r.rows
+    .filter((x) => x.outputRelErrorWorst.value !== null && x.outputRelErrorWorst.value > 0)
+    .map((x) => ({
+      tensor: x.tensor,
+      rank: x.rank,
+      error: x.outputRelErrorWorst.value,
+      share: x.share,
+      sqnrDb: x.sqnrDb.value,
+      weights: x.count,
+    }));
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: `Output error per tensor quantized alone — ${r.model}, ${r.quantizer}`,
@@ -42,8 +49,10 @@ export function sensitivityChart(r: SensitivityChartInput): TopLevelSpec {
       x: { field: "error", type: "quantitative", scale: { type: "log" }, title: "worst-output relative error (log)" },
       color: { field: "share", type: "quantitative", title: "share of error²", scale: { scheme: "viridis" } },
       tooltip: [
-        { field: "tensor", type: "nominal" }, { field: "error", type: "quantitative", format: ".3e" },
-        { field: "share", type: "quantitative", format: ".1%" }, { field: "sqnrDb", type: "quantitative", format: ".2f", title: "tensor SQNR (dB)" },
+        { field: "tensor", type: "nominal" },
+        { field: "error", type: "quantitative", format: ".3e" },
+        { field: "share", type: "quantitative", format: ".1%" },
+        { field: "sqnrDb", type: "quantitative", format: ".2f", title: "tensor SQNR (dB)" },
         { field: "weights", type: "quantitative" },
       ],
     },
@@ -54,7 +63,12 @@ export function sensitivityChart(r: SensitivityChartInput): TopLevelSpec {
 export async function renderSensitivityHtml(r: SensitivityChartInput): Promise<string> {
   const svg = await renderSvg(sensitivityChart(r));
   const f = (v: number | null, d: number) => (v === null ? "—" : v.toPrecision(d));
-  const rows = r.rows.map((x) => `<tr><td>${x.rank}</td><td>${escapeHtml(x.tensor)}</td><td>${x.count}</td><td>${f(x.outputRelErrorWorst.value, 4)}</td><td>${x.share === null ? "—" : `${(100 * x.share).toFixed(1)} %`}</td><td>${f(x.sqnrDb.value, 4)}</td></tr>`).join("\n");
+  const rows = r.rows
+    .map(
+      (x) =>
+        `<tr><td>${x.rank}</td><td>${escapeHtml(x.tensor)}</td><td>${x.count}</td><td>${f(x.outputRelErrorWorst.value, 4)}</td><td>${x.share === null ? "—" : `${(100 * x.share).toFixed(1)} %`}</td><td>${f(x.sqnrDb.value, 4)}</td></tr>`,
+    )
+    .join("\n");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(`Sensitivity — ${r.model}`)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .5rem;text-align:right}td:nth-child(2){text-align:left}</style></head>

@@ -55,14 +55,18 @@ export function resultsTable(points: readonly CellPoint[], ranking: Ranking = ra
     { head: "bytes", value: (p) => p.bytes, text: (p) => fmtNum(p.bytes, 0), better: "min" },
     { head: "SQNR dB", value: (p) => p.sqnrDb, text: (p) => (p.exact ? "exact" : fmtNum(p.sqnrDb, 2)), better: "max", rank: "sqnrDb" },
     { head: "σ-norm SQNR dB", value: (p) => p.normSqnrDb, text: (p) => fmtNum(p.normSqnrDb, 2), better: "max" },
-    ...(hasAcc ? [
-      { head: "accuracy %", value: (p: CellPoint) => pct(p.accuracy), text: (p: CellPoint) => fmtNum(pct(p.accuracy), 2), better: "max" as const, rank: "accuracy" as const },
-      { head: "agreement %", value: (p: CellPoint) => pct(p.agreement), text: (p: CellPoint) => fmtNum(pct(p.agreement), 2), better: "max" as const },
-    ] : []),
-    ...(hasFid ? [
-      { head: "worst out. err", value: (p: CellPoint) => p.outputRelErrorWorst, text: (p: CellPoint) => fmtRel(p.outputRelErrorWorst), better: "min" as const, rank: "outputRelErrorWorst" as const },
-      { head: "top-1 %", value: (p: CellPoint) => pct(p.top1), text: (p: CellPoint) => fmtNum(pct(p.top1), 2), better: "max" as const },
-    ] : []),
+    ...(hasAcc
+      ? [
+          { head: "accuracy %", value: (p: CellPoint) => pct(p.accuracy), text: (p: CellPoint) => fmtNum(pct(p.accuracy), 2), better: "max" as const, rank: "accuracy" as const },
+          { head: "agreement %", value: (p: CellPoint) => pct(p.agreement), text: (p: CellPoint) => fmtNum(pct(p.agreement), 2), better: "max" as const },
+        ]
+      : []),
+    ...(hasFid
+      ? [
+          { head: "worst out. err", value: (p: CellPoint) => p.outputRelErrorWorst, text: (p: CellPoint) => fmtRel(p.outputRelErrorWorst), better: "min" as const, rank: "outputRelErrorWorst" as const },
+          { head: "top-1 %", value: (p: CellPoint) => pct(p.top1), text: (p: CellPoint) => fmtNum(pct(p.top1), 2), better: "max" as const },
+        ]
+      : []),
     { head: "time s", text: (p) => p.seconds.toFixed(2) },
   ];
   const byOutput = ranking.metric !== "sqnrDb";
@@ -90,7 +94,8 @@ export function heatTable(cells: readonly CompareCell[], points: readonly CellPo
   const measured = ok.some(({ c }) => c.result!.tensors.some((t) => typeof t.sqnrDb === "number" || t.exact === true));
   const tensors: string[] = [];
   for (const { c } of ok) for (const t of c.result!.tensors) if (!tensors.includes(t.name)) tensors.push(t.name);
-  let min: number | null = null, max: number | null = null;
+  let min: number | null = null,
+    max: number | null = null;
   const rows = ok.map(({ c, p }) => {
     const values = tensors.map((name): number | "exact" | null => {
       if (measured) {
@@ -118,7 +123,10 @@ export interface FidelityTable {
   /** Outputs with their own column (`outputRelError:<name>`: models with several outputs). */
   readonly outputs: readonly string[];
   readonly rows: readonly {
-    readonly index: number; readonly label: string; readonly point: string; readonly coder: string;
+    readonly index: number;
+    readonly label: string;
+    readonly point: string;
+    readonly coder: string;
     /** ‖Δy‖/‖y‖ over every output value. */
     readonly overall: number | null;
     /** The largest per-output relative error. */
@@ -147,9 +155,15 @@ export function fidelityTable(cells: readonly CompareCell[], points: readonly Ce
     rows: ok.map(({ c, p }) => {
       const s = c.result!.summary;
       return {
-        index: p.index, label: p.label, point: p.point, coder: p.coder,
-        overall: num(s.outputRelError), worst: num(s.outputRelErrorWorst),
-        perOutput: outputs.map((o) => num(s[`${PER_OUTPUT}${o}`])), kl: num(s.outputKl), top1: num(s.top1Agreement),
+        index: p.index,
+        label: p.label,
+        point: p.point,
+        coder: p.coder,
+        overall: num(s.outputRelError),
+        worst: num(s.outputRelErrorWorst),
+        perOutput: outputs.map((o) => num(s[`${PER_OUTPUT}${o}`])),
+        kl: num(s.outputKl),
+        top1: num(s.top1Agreement),
       };
     }),
   };

@@ -4,18 +4,7 @@ import { ErrorCodes, InvalidOptionsError, Rng } from "@quantforge/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { quadratureDistortion } from "../test-support/quadrature.js";
-import {
-  clearDesignCache,
-  designTable,
-  designXMax,
-  granularApproxSqnrDb,
-  iterativeXMax,
-  laplacianDistortion,
-  laplacianDistortionSlope,
-  mismatchSqnrDb,
-  optimalXMax,
-  recommendBits,
-} from "./index.js";
+import { clearDesignCache, designTable, designXMax, granularApproxSqnrDb, iterativeXMax, laplacianDistortion, laplacianDistortionSlope, mismatchSqnrDb, optimalXMax, recommendBits } from "./index.js";
 
 interface Reference {
   optimalXMax: Record<string, string>;
@@ -73,8 +62,17 @@ describe("against the 80-digit reference", () => {
 
 describe("against numerical quadrature (32-point Gauss–Legendre per cell)", () => {
   const cases: [number, number, number, boolean][] = [
-    [2, 1.2, 1, false], [4, 2.175, 1, false], [8, 2.9, 0.3, false], [64, 5.3, 1, false], [1024, 8.8, 2.5, false], [256, 7.02, 0.05, false],
-    [1, 1.5, 1, true], [3, 2.12, 1, true], [7, 2.9, 0.7, true], [255, 7.0, 1, true], [1023, 8.8, 3, true],
+    [2, 1.2, 1, false],
+    [4, 2.175, 1, false],
+    [8, 2.9, 0.3, false],
+    [64, 5.3, 1, false],
+    [1024, 8.8, 2.5, false],
+    [256, 7.02, 0.05, false],
+    [1, 1.5, 1, true],
+    [3, 2.12, 1, true],
+    [7, 2.9, 0.7, true],
+    [255, 7.0, 1, true],
+    [1023, 8.8, 3, true],
   ];
   it.each(cases)("N = %i, x_max = %f, σ = %f, midtread %s", (N, xMax, sigma, midtread) => {
     const d = laplacianDistortion(N, xMax, sigma, { midtread });
@@ -86,7 +84,14 @@ describe("against numerical quadrature (32-point Gauss–Legendre per cell)", ()
 
 describe("the slope dD/dx_max", () => {
   it("matches a central difference of D and vanishes at the optimum", () => {
-    for (const [N, x, sigma, midtread] of [[4, 1.5, 1, false], [256, 5, 1, false], [256, 9, 2, false], [65536, 12, 1, false], [7, 3.5, 1, true], [255, 6, 0.5, true]] as const) {
+    for (const [N, x, sigma, midtread] of [
+      [4, 1.5, 1, false],
+      [256, 5, 1, false],
+      [256, 9, 2, false],
+      [65536, 12, 1, false],
+      [7, 3.5, 1, true],
+      [255, 6, 0.5, true],
+    ] as const) {
       const h = 1e-4 * x;
       const fd = (laplacianDistortion(N, x + h, sigma, { midtread }).total - laplacianDistortion(N, x - h, sigma, { midtread }).total) / (2 * h);
       const an = laplacianDistortionSlope(N, x, sigma, { midtread });
@@ -117,7 +122,8 @@ describe("properties", () => {
   });
   it("the optimal design is never worse than the iterative one, and within 0.01 dB of it from R = 7", () => {
     for (const r of BITS) {
-      const opt = mismatchSqnrDb(r, 1, "optimal"), it = mismatchSqnrDb(r, 1, "iterative");
+      const opt = mismatchSqnrDb(r, 1, "optimal"),
+        it = mismatchSqnrDb(r, 1, "iterative");
       expect(opt).toBeGreaterThanOrEqual(it);
       if (r >= 7) expect(opt - it).toBeLessThan(0.01);
     }
@@ -127,7 +133,8 @@ describe("properties", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 16 }), fc.double({ min: -6, max: 6, noNaN: true }), (r, lg) => {
         const sigma = 10 ** lg;
-        const a = mismatchSqnrDb(r, sigma), b = mismatchSqnrDb(r, sigma * (1 + 1e-9));
+        const a = mismatchSqnrDb(r, sigma),
+          b = mismatchSqnrDb(r, sigma * (1 + 1e-9));
         return Number.isFinite(a) && Math.abs(a - b) < 1e-6;
       }),
       { seed: 7, numRuns: 300 },
@@ -135,7 +142,11 @@ describe("properties", () => {
   });
   it("is continuous across the series/closed-form switch of the cell integrals", () => {
     // s = Δ/(√2σ) = 2 switches the cell formulas; s = 4 the central midtread cell.
-    for (const [N, midtread, sw] of [[8, false, 2], [9, true, 2], [9, true, 4]] as const) {
+    for (const [N, midtread, sw] of [
+      [8, false, 2],
+      [9, true, 2],
+      [9, true, 4],
+    ] as const) {
       const xAt = (sw * Math.SQRT2 * N) / 2;
       const lo = laplacianDistortion(N, xAt * (1 - 1e-12), 1, { midtread }).total;
       const hi = laplacianDistortion(N, xAt * (1 + 1e-12), 1, { midtread }).total;
@@ -179,9 +190,11 @@ describe("iterative rule", () => {
 describe("Monte Carlo (seeded, 1e6 Laplacian samples from core Rng)", () => {
   function measuredSqnrDb(x: Float64Array, N: number, xMax: number, midtread: boolean): number {
     const step = (2 * xMax) / N;
-    let sig = 0, err = 0;
+    let sig = 0,
+      err = 0;
     for (let i = 0; i < x.length; i++) {
-      const v = x[i]!, a = Math.abs(v);
+      const v = x[i]!,
+        a = Math.abs(v);
       let y: number;
       if (midtread) y = Math.min(Math.round(a / step), (N - 1) / 2) * step;
       else y = (Math.min(Math.floor(a / step), N / 2 - 1) + 0.5) * step;
@@ -193,7 +206,11 @@ describe("Monte Carlo (seeded, 1e6 Laplacian samples from core Rng)", () => {
     return 10 * Math.log10(sig / err);
   }
   it.each([1, 2, 3])("R = %i agrees with theory within 0.1 dB (matched, mismatched, midtread)", (r) => {
-    for (const [sigma, seed] of [[1, 11], [0.5, 12], [1.6, 13]] as const) {
+    for (const [sigma, seed] of [
+      [1, 11],
+      [0.5, 12],
+      [1.6, 13],
+    ] as const) {
       const rng = new Rng(seed + 100 * r);
       const x = new Float64Array(1_000_000);
       for (let i = 0; i < x.length; i++) x[i] = rng.laplace(sigma);

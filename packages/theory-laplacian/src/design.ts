@@ -101,7 +101,8 @@ export function clearDesignCache(): void {
 function solveOptimal(N: number, midtread: boolean): number {
   const f = (x: number): number => optimalityFunction(N, Math.SQRT2 * x, midtread);
   // P > 0 while the overload tail dominates (x_max too small), < 0 once the granular cells do.
-  let lo = 0.25, hi = Math.SQRT2 * Math.log(N) + 2;
+  let lo = 0.25,
+    hi = Math.SQRT2 * Math.log(N) + 2;
   while (f(lo) <= 0) lo /= 2;
   while (f(hi) >= 0) hi *= 2;
   return brentRoot(f, lo, hi, 1e-15);
@@ -139,7 +140,7 @@ export function iterativeXMax(bits: number): { readonly xMax: number; readonly i
   let x = Math.SQRT2 * Math.log(N);
   let iterations = 0;
   // The map's slope is −1/(√2·x) (|·| < 0.6 for N ≥ 2), so the iteration contracts.
-  for (; iterations < 500; ) {
+  for (; iterations < 500;) {
     const next = Math.log(c / x) / Math.SQRT2;
     iterations++;
     const done = Math.abs(next - x) <= 1e-13 * Math.max(1, x);
@@ -154,7 +155,7 @@ export function iterativeXMax(bits: number): { readonly xMax: number; readonly i
 /** x_max of the σ = 1 design for a design kind (the iterative rule exists for midrise only). */
 export function designXMax(bits: number, design: DesignKind, opts: QuantizerShapeOptions = {}): number {
   if (design === "iterative") {
-    if (opts.midtread) fail("design", "\"iterative\" is defined for the midrise quantizer only; use \"optimal\" for midtread");
+    if (opts.midtread) fail("design", '"iterative" is defined for the midrise quantizer only; use "optimal" for midtread');
     return iterativeXMax(bits).xMax;
   }
   if (design !== "optimal") fail("design", `must be "optimal" or "iterative" (got ${String(design)})`);
@@ -269,7 +270,9 @@ export function recommendBits(opts: RecommendBitsOptions): BitRecommendation {
   if (!Number.isFinite(targetSqnrDb)) fail("targetSqnrDb", `must be a finite number of dB (got ${targetSqnrDb})`);
   checkBits(maxBits, false);
   const candidates: { bits: number; sqnrDb: number }[] = [];
-  let pick = -1, best = 0, approx: number | null = null;
+  let pick = -1,
+    best = 0,
+    approx: number | null = null;
   for (let bits = 1; bits <= maxBits; bits++) {
     const sqnrDb = mismatchSqnrDb(bits, sigma, design);
     candidates.push({ bits, sqnrDb });

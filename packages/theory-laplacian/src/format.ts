@@ -24,7 +24,8 @@ export function parseBitsSpec(spec: string, maxBits = MAX_THEORY_BITS): number[]
   for (const p of parts) {
     const m = /^(\S+?)\s*\.\.\s*(\S+)$/.exec(p);
     if (m) {
-      const a = int(m[1]!), b = int(m[2]!);
+      const a = int(m[1]!),
+        b = int(m[2]!);
       if (a > b) bad(`has the descending range ${p}`);
       for (let v = a; v <= b; v++) if (!out.includes(v)) out.push(v);
     } else {

@@ -5,18 +5,25 @@ import { combineGridTheoryStats, gridTheoryStats, laplacianDistortion, mismatchS
 function grid(bits: number, sigma: number[], mu?: number[], midtread = false): GridCodebook {
   const N = midtread ? 2 ** bits - 1 : 2 ** bits;
   return {
-    kind: "grid", id: "t", levels: N, xMax: Math.fround(optimalXMax(bits, { midtread })), midtread,
-    sigma: Float32Array.from(sigma), mu: Float32Array.from(mu ?? sigma.map(() => 0)),
+    kind: "grid",
+    id: "t",
+    levels: N,
+    xMax: Math.fround(optimalXMax(bits, { midtread })),
+    midtread,
+    sigma: Float32Array.from(sigma),
+    mu: Float32Array.from(mu ?? sigma.map(() => 0)),
   };
 }
 function roundTrip(cb: GridCodebook, x: Float32Array, groups: Int32Array | null = null): Float32Array {
-  const codes = new Uint32Array(x.length), out = new Float32Array(x.length);
+  const codes = new Uint32Array(x.length),
+    out = new Float32Array(x.length);
   requantizeValues(cb, x, groups, codes);
   dequantizeCodes(cb, codes, groups, out);
   return out;
 }
 function laplace(n: number, sigma: number, seed: number, mean = 0): Float32Array {
-  const rng = new Rng(seed), x = new Float32Array(n);
+  const rng = new Rng(seed),
+    x = new Float32Array(n);
   for (let i = 0; i < n; i++) x[i] = mean + rng.laplace(sigma);
   return x;
 }
@@ -42,11 +49,13 @@ describe("gridTheoryStats", () => {
     expect(s.sqnrMeasuredDb).toEqual({ value: null, reason: "no decoded values" });
   });
   it("with a removed mean uses 10·log10((σ² + μ²)/(σ²·D))", () => {
-    const mean = 0.2, x = laplace(50_000, 0.1, 3, mean);
-    const m = x.reduce((a, v) => a + v, 0) / x.length, sd = stdOf(x, m);
+    const mean = 0.2,
+      x = laplace(50_000, 0.1, 3, mean);
+    const m = x.reduce((a, v) => a + v, 0) / x.length,
+      sd = stdOf(x, m);
     const cb = grid(4, [Math.fround(sd)], [Math.fround(m)]);
     const s = summarizeGridTheory(gridTheoryStats({ original: x, decoded: roundTrip(cb, x), codebook: cb, groups: null }));
-    const D = laplacianDistortion(16, (16 * Math.fround((2 * cb.xMax) / 16)) / 2, (stdOf(x, Math.fround(m)) / Math.fround(sd))).total;
+    const D = laplacianDistortion(16, (16 * Math.fround((2 * cb.xMax) / 16)) / 2, stdOf(x, Math.fround(m)) / Math.fround(sd)).total;
     const power = x.reduce((a, v) => a + v * v, 0) / x.length;
     expect(s.sqnrTheoryDb.value!).toBeCloseTo(10 * Math.log10(power / (Math.fround(sd) ** 2 * D)), 9);
     expect(s.sqnrTheoryDb.value!).toBeGreaterThan(laplacianDistortion(16, cb.xMax).sqnrDb + 5); // μ² adds signal power
@@ -58,17 +67,22 @@ describe("gridTheoryStats", () => {
     const dec = roundTrip(cb, x);
     const st = gridTheoryStats({ original: x, decoded: dec, codebook: cb, groups: null });
     const xm = (8 * Math.fround((2 * cb.xMax) / 8)) / 2;
-    let count = 0, over = 0, tot = 0;
+    let count = 0,
+      over = 0,
+      tot = 0;
     for (let i = 0; i < x.length; i++) {
       const e = (x[i]! - dec[i]!) ** 2;
       tot += e;
-      if (Math.abs(x[i]!) / cb.sigma[0]! > xm) { count++; over += e; }
+      if (Math.abs(x[i]!) / cb.sigma[0]! > xm) {
+        count++;
+        over += e;
+      }
     }
     expect(st.overloadCount).toBe(count);
     expect(count).toBeGreaterThan(20);
     expect(summarizeGridTheory(st).overloadShare.value!).toBeCloseTo(over / tot, 12);
     expect(st.maxAbsOverSigma!).toBeCloseTo(40 / rmsOf(x), 4);
-    expect(st.supportOverSigma!).toBeCloseTo(xm * cb.sigma[0]! / rmsOf(x), 6);
+    expect(st.supportOverSigma!).toBeCloseTo((xm * cb.sigma[0]!) / rmsOf(x), 6);
     const s = summarizeGridTheory(st);
     // Leaving the overload error out recovers (roughly) the granular theory.
     expect(s.sqnrMeasuredGranularDb.value!).toBeGreaterThan(s.sqnrMeasuredDb.value!);

@@ -68,8 +68,14 @@ export function gridTheoryStats(input: GridTheoryInput): GridTheoryStats {
   const step = gridStep(cb);
   const xMax = (N * step) / 2;
   const P = cb.sigma.length;
-  const sqDev = new Float64Array(P), cnt = new Float64Array(P), maxDev = new Float64Array(P);
-  let signal = 0, measured = 0, overloadErr = 0, overloadCount = 0, pruned = 0;
+  const sqDev = new Float64Array(P),
+    cnt = new Float64Array(P),
+    maxDev = new Float64Array(P);
+  let signal = 0,
+    measured = 0,
+    overloadErr = 0,
+    overloadCount = 0,
+    pruned = 0;
   const n = positions ? positions.length : original.length;
   for (let i = 0; i < original.length; i++) signal += original[i]! * original[i]!;
   if (decoded) for (let i = 0; i < original.length; i++) measured += (original[i]! - decoded[i]!) ** 2;
@@ -82,7 +88,8 @@ export function gridTheoryStats(input: GridTheoryInput): GridTheoryStats {
   for (let k = 0; k < n; k++) {
     const i = positions ? positions[k]! : k;
     const g = groups === null || P === 1 ? 0 : groups[k]!;
-    const s = cb.sigma[g]!, d = original[i]! - cb.mu[g]!;
+    const s = cb.sigma[g]!,
+      d = original[i]! - cb.mu[g]!;
     const a = Math.abs(d);
     sqDev[g]! += d * d;
     cnt[g]!++;
@@ -92,7 +99,10 @@ export function gridTheoryStats(input: GridTheoryInput): GridTheoryStats {
       if (decoded) overloadErr += (original[i]! - decoded[i]!) ** 2;
     }
   }
-  let predicted = pruned, granular = pruned, maxOver: number | null = null, support: number | null = null;
+  let predicted = pruned,
+    granular = pruned,
+    maxOver: number | null = null,
+    support: number | null = null;
   for (let g = 0; g < P; g++) {
     if (cnt[g] === 0) continue;
     const s = cb.sigma[g]!;
@@ -137,8 +147,15 @@ export function gridTheoryStats(input: GridTheoryInput): GridTheoryStats {
 
 /** Adds up the statistics of several tensors (for model-wide values). */
 export function combineGridTheoryStats(list: readonly GridTheoryStats[]): GridTheoryStats {
-  let count = 0, signal = 0, pred = 0, gran = 0, over = 0;
-  let meas: number | null = 0, measOver: number | null = 0, maxOver: number | null = null, support: number | null = null;
+  let count = 0,
+    signal = 0,
+    pred = 0,
+    gran = 0,
+    over = 0;
+  let meas: number | null = 0,
+    measOver: number | null = 0,
+    maxOver: number | null = null,
+    support: number | null = null;
   for (const s of list) {
     count += s.count;
     signal += s.signalEnergy;
@@ -151,8 +168,15 @@ export function combineGridTheoryStats(list: readonly GridTheoryStats[]): GridTh
     if (s.supportOverSigma !== null) support = Math.min(support ?? Infinity, s.supportOverSigma);
   }
   return {
-    count, signalEnergy: signal, predictedError: pred, predictedGranularError: gran, overloadCount: over,
-    measuredError: meas, measuredOverloadError: measOver, maxAbsOverSigma: maxOver, supportOverSigma: support,
+    count,
+    signalEnergy: signal,
+    predictedError: pred,
+    predictedGranularError: gran,
+    overloadCount: over,
+    measuredError: meas,
+    measuredOverloadError: measOver,
+    maxAbsOverSigma: maxOver,
+    supportOverSigma: support,
   };
 }
 

@@ -13,15 +13,7 @@ export {
   recommendBits,
   clearDesignCache,
 } from "./design.js";
-export type {
-  DesignKind,
-  QuantizerShapeOptions,
-  LaplacianDistortion,
-  DesignRow,
-  DesignTableOptions,
-  BitRecommendation,
-  RecommendBitsOptions,
-} from "./design.js";
+export type { DesignKind, QuantizerShapeOptions, LaplacianDistortion, DesignRow, DesignTableOptions, BitRecommendation, RecommendBitsOptions } from "./design.js";
 export { parseBitsSpec, parseNumberList, parseNumberArg, formatDesignTable, formatRecommendation } from "./format.js";
 export { gridTheoryStats, combineGridTheoryStats, summarizeGridTheory } from "./grid-theory.js";
 export type { GridTheoryInput, GridTheoryStats, GridTheorySummary, MaybeValue } from "./grid-theory.js";

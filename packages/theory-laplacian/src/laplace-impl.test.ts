@@ -29,7 +29,8 @@ describe("geometric sums", () => {
   it("closed forms equal direct sums across the 32-term switch", () => {
     for (const t of [1e-4, 0.01, 0.3, 2]) {
       for (const K of [0, 1, 2, 31, 32, 33, 200, 5000]) {
-        let s0 = 0, s1 = 0;
+        let s0 = 0,
+          s1 = 0;
         for (let i = 0; i < K; i++) {
           s0 += Math.exp(-i * t);
           s1 += i * Math.exp(-i * t);

@@ -84,7 +84,8 @@ export function geomMomentSum(K: number, t: number): number {
   if (K <= 1) return 0;
   if (K <= 32) {
     const q = Math.exp(-t);
-    let p = q, sum = 0;
+    let p = q,
+      sum = 0;
     for (let i = 1; i < K; i++) {
       sum += i * p;
       p *= q;
@@ -152,17 +153,30 @@ export function optimalityFunction(N: number, u: number, midtread: boolean): num
  * and never leaves the bracket, so it is safe on the flat-ish optimality function.
  */
 export function brentRoot(f: (x: number) => number, a0: number, b0: number, tol = 1e-15): number {
-  let a = a0, b = b0, fa = f(a), fb = f(b);
+  let a = a0,
+    b = b0,
+    fa = f(a),
+    fb = f(b);
   if (fa === 0) return a;
   if (fb === 0) return b;
-  let c = a, fc = fa, d = b - a, e = d;
+  let c = a,
+    fc = fa,
+    d = b - a,
+    e = d;
   for (let iter = 0; iter < 200; iter++) {
-    if ((fb > 0) === (fc > 0)) {
-      c = a; fc = fa; d = b - a; e = d;
+    if (fb > 0 === fc > 0) {
+      c = a;
+      fc = fa;
+      d = b - a;
+      e = d;
     }
     if (Math.abs(fc) < Math.abs(fb)) {
-      a = b; b = c; c = a;
-      fa = fb; fb = fc; fc = fa;
+      a = b;
+      b = c;
+      c = a;
+      fa = fb;
+      fb = fc;
+      fc = fa;
     }
     const tol1 = 2 * Number.EPSILON * Math.abs(b) + 0.5 * tol;
     const xm = 0.5 * (c - b);
@@ -174,7 +188,8 @@ export function brentRoot(f: (x: number) => number, a0: number, b0: number, tol 
         p = 2 * xm * s;
         q = 1 - s;
       } else {
-        const qq = fa / fc, r = fb / fc;
+        const qq = fa / fc,
+          r = fb / fc;
         p = s * (2 * xm * qq * (qq - r) - (b - a) * (r - 1));
         q = (qq - 1) * (r - 1) * (s - 1);
       }

@@ -5,12 +5,14 @@
 
 /** Nodes and weights of the n-point Gauss–Legendre rule on [−1, 1] (Newton on P_n). */
 export function gaussLegendre(n: number): { x: Float64Array; w: Float64Array } {
-  const x = new Float64Array(n), w = new Float64Array(n);
+  const x = new Float64Array(n),
+    w = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let z = Math.cos((Math.PI * (i + 0.75)) / (n + 0.5));
     let dp = 0;
     for (let it = 0; it < 100; it++) {
-      let p0 = 1, p1 = z;
+      let p0 = 1,
+        p1 = z;
       for (let k = 2; k <= n; k++) {
         const p2 = ((2 * k - 1) * z * p1 - (k - 1) * p0) / k;
         p0 = p1;
@@ -49,7 +51,9 @@ export function integrate(f: (x: number) => number, lo: number, hi: number, piec
   const acc = new CompensatedSum();
   const h = (hi - lo) / pieces;
   for (let p = 0; p < pieces; p++) {
-    const a = lo + p * h, mid = a + h / 2, half = h / 2;
+    const a = lo + p * h,
+      mid = a + h / 2,
+      half = h / 2;
     for (let i = 0; i < RULE.x.length; i++) acc.add(RULE.w[i]! * half * f(mid + half * RULE.x[i]!));
   }
   return acc.value;

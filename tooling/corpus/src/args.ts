@@ -43,8 +43,20 @@ function positive(flag: string, v: string): number {
 /** Parses argv (after the script name); throws an Error with a one-line message on bad usage. */
 export function parseArgs(argv: readonly string[]): CorpusArgs {
   const a: CorpusArgs = {
-    models: [], packages: [], inputShape: [], only: null, fast: false, cache: undefined, out: undefined, name: "real-models",
-    timeoutSeconds: 900, cellTimeoutSeconds: 300, quantizers: undefined, bits: undefined, jobs: 2, help: false,
+    models: [],
+    packages: [],
+    inputShape: [],
+    only: null,
+    fast: false,
+    cache: undefined,
+    out: undefined,
+    name: "real-models",
+    timeoutSeconds: 900,
+    cellTimeoutSeconds: 300,
+    quantizers: undefined,
+    bits: undefined,
+    jobs: 2,
+    help: false,
   };
   const rest = argv[0] === "--" ? argv.slice(1) : [...argv];
   for (let i = 0; i < rest.length; i++) {
@@ -55,7 +67,9 @@ export function parseArgs(argv: readonly string[]): CorpusArgs {
       return v;
     };
     switch (flag) {
-      case "--model": a.models.push(value()); break;
+      case "--model":
+        a.models.push(value());
+        break;
       case "--package": {
         const v = value();
         const m = /^(@?[^@:\s]+)@([^:\s]+):(.+)$/.exec(v);
@@ -63,20 +77,47 @@ export function parseArgs(argv: readonly string[]): CorpusArgs {
         a.packages.push({ name: m[1]!, version: m[2]!, path: m[3]! });
         break;
       }
-      case "--input-shape": a.inputShape.push(value()); break;
-      case "--only": a.only = new RegExp(value()); break;
-      case "--fast": a.fast = true; break;
-      case "--cache": a.cache = value(); break;
-      case "--out": a.out = value(); break;
-      case "--name": a.name = value(); break;
-      case "--timeout": a.timeoutSeconds = positive(flag, value()); break;
-      case "--cell-timeout": a.cellTimeoutSeconds = positive(flag, value()); break;
-      case "--quantizers": a.quantizers = value(); break;
-      case "--bits": a.bits = value(); break;
-      case "--jobs": a.jobs = Math.floor(positive(flag, value())); break;
-      case "--help": case "-h": a.help = true; break;
-      case "--": break;
-      default: throw new Error(`unknown option ${flag} (see --help)`);
+      case "--input-shape":
+        a.inputShape.push(value());
+        break;
+      case "--only":
+        a.only = new RegExp(value());
+        break;
+      case "--fast":
+        a.fast = true;
+        break;
+      case "--cache":
+        a.cache = value();
+        break;
+      case "--out":
+        a.out = value();
+        break;
+      case "--name":
+        a.name = value();
+        break;
+      case "--timeout":
+        a.timeoutSeconds = positive(flag, value());
+        break;
+      case "--cell-timeout":
+        a.cellTimeoutSeconds = positive(flag, value());
+        break;
+      case "--quantizers":
+        a.quantizers = value();
+        break;
+      case "--bits":
+        a.bits = value();
+        break;
+      case "--jobs":
+        a.jobs = Math.floor(positive(flag, value()));
+        break;
+      case "--help":
+      case "-h":
+        a.help = true;
+        break;
+      case "--":
+        break;
+      default:
+        throw new Error(`unknown option ${flag} (see --help)`);
     }
   }
   return a;

@@ -91,7 +91,14 @@ async function main(): Promise<number> {
   } catch {
     // not a git checkout
   }
-  const command = `pnpm corpus${process.argv.length > 2 ? ` -- ${process.argv.slice(2).filter((a) => a !== "--").join(" ")}` : ""}`;
+  const command = `pnpm corpus${
+    process.argv.length > 2
+      ? ` -- ${process.argv
+          .slice(2)
+          .filter((a) => a !== "--")
+          .join(" ")}`
+      : ""
+  }`;
   const date = new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC";
   const outDir = resolve(args.out ?? join(repoRoot, "results"));
   mkdirSync(outDir, { recursive: true });

@@ -29,7 +29,10 @@ export function errorCodeOf(stderr: string): string | null {
 
 /** The line naming the error (or the last non-empty line), capped to 300 characters. */
 export function errorLineOf(stderr: string): string | null {
-  const lines = stderr.split("\n").map((l) => l.trim()).filter((l) => l.length > 0);
+  const lines = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   const line = lines.find((l) => /^error\b/.test(l)) ?? lines.at(-1);
   return line === undefined ? null : line.slice(0, 300);
 }

@@ -21,7 +21,13 @@ export function parseInputShapes(specs: readonly string[]): Map<string, number[]
   for (const spec of specs) {
     const i = spec.lastIndexOf("=");
     if (i <= 0) throw new Error(`--input-shape ${spec}: expected name=d1,d2,…`);
-    out.set(spec.slice(0, i), spec.slice(i + 1).split(",").map((d) => Number(d)));
+    out.set(
+      spec.slice(0, i),
+      spec
+        .slice(i + 1)
+        .split(",")
+        .map((d) => Number(d)),
+    );
   }
   return out;
 }

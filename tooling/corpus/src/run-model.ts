@@ -55,7 +55,7 @@ function cellsOf(file: string): CellResult[] {
   if (!existsSync(file)) return [];
   const doc = JSON.parse(readFileSync(file, "utf8")) as { cells?: Array<Record<string, unknown>> };
   return (doc.cells ?? []).map((c) => {
-    const summary = ((c["result"] as { summary?: Record<string, unknown> } | undefined)?.summary ?? {});
+    const summary = (c["result"] as { summary?: Record<string, unknown> } | undefined)?.summary ?? {};
     const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
     const err = c["error"] as { code?: string } | string | undefined;
     return {
@@ -71,7 +71,9 @@ function cellsOf(file: string): CellResult[] {
 }
 
 function dirBytes(dir: string, skip: (name: string) => boolean): number {
-  return readdirSync(dir).filter((n) => !skip(n)).reduce((s, n) => s + statSync(join(dir, n)).size, 0);
+  return readdirSync(dir)
+    .filter((n) => !skip(n))
+    .reduce((s, n) => s + statSync(join(dir, n)).size, 0);
 }
 
 function compareOutputs(got: RunResult, ref: RunResult): { maxRel: number; detail: string | null; note?: string } {
@@ -81,7 +83,8 @@ function compareOutputs(got: RunResult, ref: RunResult): { maxRel: number; detai
   let maxRel = 0;
   const pinned: string[] = [];
   for (let i = 0; i < ref.outputs.length; i++) {
-    const r = ref.outputs[i]!.data, g = got.outputs[i]!.data;
+    const r = ref.outputs[i]!.data,
+      g = got.outputs[i]!.data;
     if (pinnedUnitMap(r)) {
       // Relative to its range (1): such a map is computed to an absolute resolution (2^-23 steps on
       // the PP-OCRv4 detector's sigmoid map), so its relative L2 on ~1e-7 values measures nothing.
@@ -97,8 +100,12 @@ function compareOutputs(got: RunResult, ref: RunResult): { maxRel: number; detai
 /** Every value in [0, 1] and all within 1e-3 of 0, or all of 1: a sigmoid map with nothing (or everything) detected. */
 export function pinnedUnitMap(v: ArrayLike<number>): boolean {
   if (v.length === 0) return false;
-  let lo = Infinity, hi = -Infinity;
-  for (let i = 0; i < v.length; i++) { lo = Math.min(lo, v[i]!); hi = Math.max(hi, v[i]!); }
+  let lo = Infinity,
+    hi = -Infinity;
+  for (let i = 0; i < v.length; i++) {
+    lo = Math.min(lo, v[i]!);
+    hi = Math.max(hi, v[i]!);
+  }
   return lo >= 0 && hi <= 1 && (hi <= 1e-3 || lo >= 1 - 1e-3);
 }
 
@@ -128,9 +135,20 @@ export async function runModel(model: CorpusModel, cli: string, work: string, pr
   const shapeFlags = model.inputShape.flatMap((s) => ["--input-shape", s]);
   const shown = model.source ? `${model.source}:${basename(model.path)}` : basename(model.path);
   const res: ModelResult = {
-    id: model.id, source: model.source, file: shown, format: "unknown", inputShape: model.inputShape, weights: null,
-    sensitivity: null, compare: null, quantize: [], independentWorstRelError: null, independentNote: null,
-    wallSeconds: 0, peakRssBytes: null, acceptance: { ok: false, failures: [] },
+    id: model.id,
+    source: model.source,
+    file: shown,
+    format: "unknown",
+    inputShape: model.inputShape,
+    weights: null,
+    sensitivity: null,
+    compare: null,
+    quantize: [],
+    independentWorstRelError: null,
+    independentNote: null,
+    wallSeconds: 0,
+    peakRssBytes: null,
+    acceptance: { ok: false, failures: [] },
   };
   const peak = (v: number | null) => (res.peakRssBytes = v === null ? res.peakRssBytes : Math.max(res.peakRssBytes ?? 0, v));
   let format: ModelFormat;
@@ -143,13 +161,18 @@ export async function runModel(model: CorpusModel, cli: string, work: string, pr
     return res;
   }
   const dir = join(work, model.id.replace(/[^A-Za-z0-9_.-]+/g, "_"));
-  redactions = [[dir, "<work>"], [model.path, shown], [dirname(model.path), "<model dir>"]];
+  redactions = [
+    [dir, "<work>"],
+    [model.path, shown],
+    [dirname(model.path), "<model dir>"],
+  ];
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const runnable = format !== "tfjs-manifest";
   const t = { timeoutSeconds: profile.commandTimeoutSeconds };
 
-  { // every model, bare weights manifests too (weight-only sensitivity: per-tensor SQNR, exit 0)
+  {
+    // every model, bare weights manifests too (weight-only sensitivity: per-tensor SQNR, exit 0)
     const args = ["sensitivity", model.path, "--quantizer", "rtn", "--bits", "4", ...shapeFlags, "--json"];
     log(`  sensitivity`);
     const run = await runCli(cli, args, t);
@@ -161,8 +184,27 @@ export async function runModel(model: CorpusModel, cli: string, work: string, pr
   const cmpOut = join(dir, "compare");
   // A bare weights manifest has no topology: it is compared as weights, not run as a model.
   const input = runnable ? "--model" : "--weights";
-  const cmpArgs = ["compare", input, model.path, "--quantizers", profile.quantizers, "--bits", profile.bits, "--evaluators", evaluators,
-    "--timeout", String(profile.cellTimeoutSeconds), "--jobs", String(profile.jobs), "--seed", String(profile.seed), ...shapeFlags, "--out", cmpOut, "--quiet"];
+  const cmpArgs = [
+    "compare",
+    input,
+    model.path,
+    "--quantizers",
+    profile.quantizers,
+    "--bits",
+    profile.bits,
+    "--evaluators",
+    evaluators,
+    "--timeout",
+    String(profile.cellTimeoutSeconds),
+    "--jobs",
+    String(profile.jobs),
+    "--seed",
+    String(profile.seed),
+    ...shapeFlags,
+    "--out",
+    cmpOut,
+    "--quiet",
+  ];
   log(`  compare ${profile.quantizers} × ${profile.bits}`);
   const cmpRun = await runCli(cli, cmpArgs, t);
   res.compare = { ...cmd(cmpRun, ["compare", input, shown, ...cmpArgs.slice(3, -2)]), cells: cellsOf(join(cmpOut, "results.json")) };
@@ -200,13 +242,20 @@ export async function runModel(model: CorpusModel, cli: string, work: string, pr
     peak(run.peakRssBytes);
     const tr: TargetResult = {
       ...cmd(run, ["quantize", shown, ...args.slice(2, -3), "--out", "<dir>", "--json"]),
-      target, inputBytes: null, outputBytes: null, ratio: null, reportWorstRelError: null, quantizedWeights: null,
+      target,
+      inputBytes: null,
+      outputBytes: null,
+      ratio: null,
+      reportWorstRelError: null,
+      quantizedWeights: null,
       reload: { status: "not-run", how: "", maxRelDiff: null, detail: "quantize failed" },
     };
     res.quantize.push(tr);
     if (run.exitCode !== 0 || !existsSync(join(out, "report.json"))) continue;
     const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as {
-      size?: { before?: number }; overall?: { quantizedWeights?: number }; model?: { worstRelativeError?: number };
+      size?: { before?: number };
+      overall?: { quantizedWeights?: number };
+      model?: { worstRelativeError?: number };
     };
     tr.inputBytes = report.size?.before ?? null;
     tr.outputBytes = dirBytes(out, (n) => /^report\./.test(n));

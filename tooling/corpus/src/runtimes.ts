@@ -127,7 +127,14 @@ export async function runTfjs(path: string, shapes: ReadonlyMap<string, number[]
   const xs = model.inputs.map((inp) => {
     const shape = concreteShape({ name: inp.name, shape: inp.shape, dtype: "float32" }, shapes, 2);
     if (typeof shape === "string") throw new Error(shape);
-    return tf.tensor(inputValues("float32", shape.reduce((a, b) => a * b, 1), next) as Float32Array, shape);
+    return tf.tensor(
+      inputValues(
+        "float32",
+        shape.reduce((a, b) => a * b, 1),
+        next,
+      ) as Float32Array,
+      shape,
+    );
   });
   const result = model.predict(xs.length === 1 ? xs[0]! : xs);
   const list = Array.isArray(result) ? result : [result];

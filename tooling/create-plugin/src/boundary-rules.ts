@@ -101,13 +101,15 @@ export function checkPluginBoundaries(root: string, exceptions: readonly Boundar
     const folder = rel.split("/")[1]!;
     if (!rel.startsWith("packages/")) continue;
     const deps = Object.keys({ ...m.dependencies, ...m.peerDependencies });
-    const bad = folder.startsWith("quantizer-") ? deps.filter((d) => PLUGIN_DEP_RE.test(d) || d.startsWith("@tensorflow/"))
-      : folder.startsWith("io-") ? deps.filter((d) => d.startsWith("@quantforge/coder-"))
-        : [];
+    const bad = folder.startsWith("quantizer-") ? deps.filter((d) => PLUGIN_DEP_RE.test(d) || d.startsWith("@tensorflow/")) : folder.startsWith("io-") ? deps.filter((d) => d.startsWith("@quantforge/coder-")) : [];
     for (const d of bad) {
       seen.add(`${m.name} ${d}`);
       if (allowed.has(`${m.name} ${d}`)) continue;
-      problems.push({ package: m.name ?? rel, rule: "plugin-boundary", message: `depends on ${d}; a ${folder.split("-")[0]} package gets other plugins from the host, not by import (move the code that needs it to experiments/ or the runner).` });
+      problems.push({
+        package: m.name ?? rel,
+        rule: "plugin-boundary",
+        message: `depends on ${d}; a ${folder.split("-")[0]} package gets other plugins from the host, not by import (move the code that needs it to experiments/ or the runner).`,
+      });
     }
   }
   for (const e of exceptions) {

@@ -17,7 +17,9 @@ const USAGE = `usage: create-quantforge-plugin <${PLUGIN_KINDS.join("|")}> <name
 export function run(args: readonly string[], cwd: string, out: (s: string) => void, err: (s: string) => void): number {
   try {
     const { values, positionals } = parseArgs({
-      args: [...args], allowPositionals: true, strict: true,
+      args: [...args],
+      allowPositionals: true,
+      strict: true,
       options: { dir: { type: "string" }, "package-name": { type: "string" }, description: { type: "string" }, core: { type: "string" }, help: { type: "boolean", short: "h" } },
     });
     if (values.help) {
@@ -26,7 +28,9 @@ export function run(args: readonly string[], cwd: string, out: (s: string) => vo
     }
     if (positionals.length !== 2) throw new ScaffoldError("QF_USAGE", `expected <kind> <name>, got ${positionals.length} argument(s). Run with --help for usage.`);
     const r = scaffoldPlugin({
-      kind: positionals[0]!, id: positionals[1]!, cwd,
+      kind: positionals[0]!,
+      id: positionals[1]!,
+      cwd,
       ...(values.dir !== undefined ? { dir: values.dir } : {}),
       ...(values["package-name"] !== undefined ? { packageName: values["package-name"] } : {}),
       ...(values.description !== undefined ? { description: values.description } : {}),

@@ -61,7 +61,12 @@ it("every generated package (quantizer, coder, evaluator; workspace and standalo
   expect(res.numPendingTests).toBe(0); // no conformance test is skipped
   expect(res.numPassedTests).toBeGreaterThan(80);
   // Each package ran its conformance suite, property tests, public-API and version tests.
-  for (const d of dirs) for (const f of ["conformance", "public-api", "version"]) expect(res.testResults.some((t) => t.name.startsWith(join(d, "src", f))), `${d} ${f}`).toBe(true);
+  for (const d of dirs)
+    for (const f of ["conformance", "public-api", "version"])
+      expect(
+        res.testResults.some((t) => t.name.startsWith(join(d, "src", f))),
+        `${d} ${f}`,
+      ).toBe(true);
   expect(r.code).toBe(0);
 }, 400_000);
 

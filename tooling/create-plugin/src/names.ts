@@ -46,7 +46,11 @@ export function pluginNames(kind: PluginKind, id: string): PluginNames {
   const pascal = pascalCase(id);
   const Kind = kind.charAt(0).toUpperCase() + kind.slice(1);
   return {
-    kind, id, camel, pascal, Kind,
+    kind,
+    id,
+    camel,
+    pascal,
+    Kind,
     factory: `${camel}${Kind}`,
     schema: `${camel}OptionsSchema`,
     options: `${pascal}Options`,

@@ -5,7 +5,12 @@ import { afterAll, describe, expect, it } from "vitest";
 import { checkManifest, checkWorkspacePackages, type Manifest, type RuleContext } from "./package-rules.js";
 
 const good: Manifest = {
-  name: "@quantforge/quantizer-foo", version: "0.1.0", description: "Foo.", license: "MIT", type: "module", sideEffects: false,
+  name: "@quantforge/quantizer-foo",
+  version: "0.1.0",
+  description: "Foo.",
+  license: "MIT",
+  type: "module",
+  sideEffects: false,
   engines: { node: ">=20.19" },
   exports: { ".": { "@quantforge/source": "./src/index.ts", types: "./dist/index.d.ts", default: "./dist/index.js" } },
   types: "./dist/index.d.ts",
@@ -83,19 +88,26 @@ describe("boundary rules", () => {
   };
   it("metric-once: only packages/metrics defines SQNR, softmax, argmax, KL and top-1 (tests excepted)", async () => {
     const { checkMetricDefinitions, metricDefinitions } = await import("./boundary-rules.js");
-    expect(metricDefinitions("export function sqnrDb(s) {}\nconst softmaxRows = (z) => z;\nfunction sqnrMetrics() {}\nexport function mismatchSqnrDb() {}\nconst meanKl = function () {};\nx.top1Agreement(a)")).toEqual(["sqnrDb", "softmaxRows", "meanKl"]);
+    expect(metricDefinitions("export function sqnrDb(s) {}\nconst softmaxRows = (z) => z;\nfunction sqnrMetrics() {}\nexport function mismatchSqnrDb() {}\nconst meanKl = function () {};\nx.top1Agreement(a)")).toEqual([
+      "sqnrDb",
+      "softmaxRows",
+      "meanKl",
+    ]);
     write("packages/metrics/package.json", { name: "@quantforge/metrics" });
     write("packages/metrics/src/output.ts", "export function softmaxRows() {}");
     write("packages/evaluator-x/package.json", { name: "@quantforge/evaluator-x" });
     write("packages/evaluator-x/src/x.ts", "export { softmaxRows } from '@quantforge/metrics';\nexport function top1Agreement() {}");
     write("packages/evaluator-x/src/x.test.ts", "function softmax() {}");
-    expect(checkMetricDefinitions(root).map((p) => `${p.package} ${p.rule} ${p.message}`)).toEqual([
-      "@quantforge/evaluator-x metric-once packages/evaluator-x/src/x.ts defines top1Agreement(); import it from @quantforge/metrics instead.",
-    ]);
+    expect(checkMetricDefinitions(root).map((p) => `${p.package} ${p.rule} ${p.message}`)).toEqual(["@quantforge/evaluator-x metric-once packages/evaluator-x/src/x.ts defines top1Agreement(); import it from @quantforge/metrics instead."]);
   });
   it("plugin-boundary: quantizers import no plugin, io, model or tfjs; io no coder (dev dependencies not counted)", async () => {
     const { checkPluginBoundaries } = await import("./boundary-rules.js");
-    write("packages/quantizer-a/package.json", { name: "@quantforge/quantizer-a", dependencies: { "@quantforge/coder-fixed": "workspace:^", "@quantforge/theory-laplacian": "workspace:^" }, peerDependencies: { "@tensorflow/tfjs": "^4" }, devDependencies: { "@quantforge/quantizer-rtn": "workspace:*" } });
+    write("packages/quantizer-a/package.json", {
+      name: "@quantforge/quantizer-a",
+      dependencies: { "@quantforge/coder-fixed": "workspace:^", "@quantforge/theory-laplacian": "workspace:^" },
+      peerDependencies: { "@tensorflow/tfjs": "^4" },
+      devDependencies: { "@quantforge/quantizer-rtn": "workspace:*" },
+    });
     write("packages/io-b/package.json", { name: "@quantforge/io-b", dependencies: { "@quantforge/coder-huffman": "workspace:^", "@quantforge/core": "workspace:^" } });
     expect(checkPluginBoundaries(root, []).map((p) => `${p.package} ${p.rule} ${p.message.split(";")[0]}`)).toEqual([
       "@quantforge/io-b plugin-boundary depends on @quantforge/coder-huffman",
@@ -103,7 +115,10 @@ describe("boundary rules", () => {
       "@quantforge/quantizer-a plugin-boundary depends on @tensorflow/tfjs",
     ]);
     // A listed exception passes; one whose edge is gone is reported as stale.
-    const ex = [{ from: "@quantforge/io-b", to: "@quantforge/coder-huffman", why: "t" }, { from: "@quantforge/io-b", to: "@quantforge/coder-fixed", why: "t" }];
+    const ex = [
+      { from: "@quantforge/io-b", to: "@quantforge/coder-huffman", why: "t" },
+      { from: "@quantforge/io-b", to: "@quantforge/coder-fixed", why: "t" },
+    ];
     expect(checkPluginBoundaries(root, ex).map((p) => `${p.package} ${p.message.split(";")[0].split(":")[0]}`)).toEqual([
       "@quantforge/quantizer-a depends on @quantforge/coder-fixed",
       "@quantforge/quantizer-a depends on @tensorflow/tfjs",

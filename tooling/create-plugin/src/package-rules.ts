@@ -27,10 +27,7 @@ export interface PackageProblem {
  * - `workspace-range`: workspace packages in `dependencies`/`peerDependencies` use `workspace:^`;
  * - `private-dependency`: no dependency on a private workspace package.
  */
-export const PACKAGE_RULES = [
-  "name", "version", "description", "license", "type", "sideEffects", "engines", "exports", "types", "files", "readme",
-  "publish-access", "plugin-peer", "workspace-range", "private-dependency",
-] as const;
+export const PACKAGE_RULES = ["name", "version", "description", "license", "type", "sideEffects", "engines", "exports", "types", "files", "readme", "publish-access", "plugin-peer", "workspace-range", "private-dependency"] as const;
 
 /** Package manifest fields the rules read. */
 export interface Manifest {

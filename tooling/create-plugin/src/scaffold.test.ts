@@ -89,8 +89,14 @@ describe("scaffoldPlugin", () => {
 
 describe("create-quantforge-plugin CLI", () => {
   const call = (args: string[], cwd = ws) => {
-    let out = "", err = "";
-    const code = run(args, cwd, (s) => (out += s), (s) => (err += s));
+    let out = "",
+      err = "";
+    const code = run(
+      args,
+      cwd,
+      (s) => (out += s),
+      (s) => (err += s),
+    );
     return { code, out, err };
   };
   it("creates a package and prints the next steps", () => {

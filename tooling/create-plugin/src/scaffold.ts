@@ -67,7 +67,10 @@ export function workspaceFolders(root: string): string[] {
   const out: string[] = [];
   let inPackages = false;
   for (const line of text.split("\n")) {
-    if (/^packages:\s*$/.test(line)) { inPackages = true; continue; }
+    if (/^packages:\s*$/.test(line)) {
+      inPackages = true;
+      continue;
+    }
     if (/^\S/.test(line)) inPackages = false;
     const m = inPackages ? /^\s*-\s*["']?([^"'*]+)\/\*["']?\s*$/.exec(line) : null;
     if (m) out.push(m[1]!);
@@ -129,7 +132,10 @@ export function scaffoldPlugin(o: ScaffoldOptions): ScaffoldResult {
     const folder = relative(root, dirname(dir)).split(sep).join("/");
     const folders = workspaceFolders(root);
     if (!folders.includes(folder)) {
-      throw new ScaffoldError("QF_USAGE", `"${relative(root, dir)}" is inside the quantforge workspace but not in a workspace folder (${folders.map((f) => `${f}/<name>`).join(", ")}), so pnpm would not install it. Choose --dir ${folders.includes("examples") ? "examples" : folders[0]}/${basename(dir)}, or a directory outside the workspace.`);
+      throw new ScaffoldError(
+        "QF_USAGE",
+        `"${relative(root, dir)}" is inside the quantforge workspace but not in a workspace folder (${folders.map((f) => `${f}/<name>`).join(", ")}), so pnpm would not install it. Choose --dir ${folders.includes("examples") ? "examples" : folders[0]}/${basename(dir)}, or a directory outside the workspace.`,
+      );
     }
   }
   if (existsSync(dir) && (!statSync(dir).isDirectory() || readdirSync(dir).length > 0)) {
@@ -141,7 +147,10 @@ export function scaffoldPlugin(o: ScaffoldOptions): ScaffoldResult {
   const mode = root !== undefined ? "workspace" : "standalone";
   const loadable = LOADABLE_NAME_RE.test(packageName);
   const ctx: TemplateContext = {
-    names, packageName, mode, loadable,
+    names,
+    packageName,
+    mode,
+    loadable,
     description: o.description ?? `TODO: one line on what the ${o.id} ${kind} does.`,
     rootRel: root !== undefined ? relative(dir, root).split(sep).join("/") : "",
     core: mode === "workspace" ? { peer: "workspace:^", dev: "workspace:*" } : { peer: `^${CORE_VERSION}`, dev: o.core ?? `^${CORE_VERSION}` },
@@ -157,14 +166,13 @@ export function scaffoldPlugin(o: ScaffoldOptions): ScaffoldResult {
   }
   const rel = relative(root ?? cwd, dir) || ".";
   const project = packageName.replace(/^@[^/]+\//, "");
-  const nextSteps = mode === "workspace"
-    ? [
-        "pnpm install",
-        `pnpm vitest run --project ${project}`,
-        loadable
-          ? `pnpm turbo run build --filter=${packageName} && node apps/runner/dist/cli.js list --plugin ./${rel}`
-          : `add ${names.factory}() to apps/runner/src/plugins.ts (plus the dependency and tsconfig reference in apps/runner)`,
-      ]
-    : [`cd ${rel}`, "npm install", "npm test", `npm run build, then: quantforge list --plugin ${dir}`];
+  const nextSteps =
+    mode === "workspace"
+      ? [
+          "pnpm install",
+          `pnpm vitest run --project ${project}`,
+          loadable ? `pnpm turbo run build --filter=${packageName} && node apps/runner/dist/cli.js list --plugin ./${rel}` : `add ${names.factory}() to apps/runner/src/plugins.ts (plus the dependency and tsconfig reference in apps/runner)`,
+        ]
+      : [`cd ${rel}`, "npm install", "npm test", `npm run build, then: quantforge list --plugin ${dir}`];
   return { dir, packageName, mode, loadable, files: written, nextSteps };
 }

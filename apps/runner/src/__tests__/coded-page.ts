@@ -30,7 +30,7 @@ async function decodeBench(url: string, repeats: number): Promise<{ weightBytes:
   // Files fetched once; the timed part is parsing, decoding and dequantizing (what a page pays
   // after the download).
   const json = await (await fetch(url)).text();
-  const section = (JSON.parse(json) as { quantforge: { container: string }; weightsManifest: { paths: string[] }[] });
+  const section = JSON.parse(json) as { quantforge: { container: string }; weightsManifest: { paths: string[] }[] };
   const names = [section.quantforge.container, ...section.weightsManifest.flatMap((g) => g.paths)];
   const files = new Map<string, ArrayBuffer>();
   for (const n of names) files.set(n, await (await fetch(new URL(n, url))).arrayBuffer());

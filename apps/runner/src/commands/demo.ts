@@ -8,7 +8,11 @@ import type { Runtime } from "../runtime.js";
 import { DEFAULT_SYNTH_SPEC, parseTensorSpec } from "../synth.js";
 
 function parseBitsList(raw: string): number[] {
-  const bits = raw.split(",").map((s) => s.trim()).filter(Boolean).map(Number);
+  const bits = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   if (bits.length === 0 || bits.some((b) => !Number.isInteger(b) || b < 1 || b > 32)) throw new UsageError(`--bits "${raw}" is not a list of integers like 2,4,8. Fix the list.`);
   return bits;
 }

@@ -12,10 +12,9 @@ import type { Runtime } from "../runtime.js";
 export function register(program: Command, rt: Runtime): void {
   const parent = program.command("experiment").description("reproduce a paper's experiment on a reference model (Markdown + JSON)");
   for (const e of EXPERIMENTS) {
-    e.flags(parent.command(e.name).description(e.description))
-      .action(async (flags: { readonly out?: string; readonly json?: boolean }) => {
-        const { file, data, markdown } = await e.execute(flags, rt);
-        await emitResult(rt, flags, file, data, markdown);
-      });
+    e.flags(parent.command(e.name).description(e.description)).action(async (flags: { readonly out?: string; readonly json?: boolean }) => {
+      const { file, data, markdown } = await e.execute(flags, rt);
+      await emitResult(rt, flags, file, data, markdown);
+    });
   }
 }

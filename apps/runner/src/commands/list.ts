@@ -40,9 +40,20 @@ export function register(program: Command, rt: Runtime): void {
     .action((opts: { json?: boolean }) => {
       const doc = listPlugins(rt);
       if (opts.json) return printJson(rt, doc);
-      for (const [title, entries] of [["quantizers", doc.quantizers], ["coders", doc.coders], ["evaluators", doc.evaluators]] as const) {
+      for (const [title, entries] of [
+        ["quantizers", doc.quantizers],
+        ["coders", doc.coders],
+        ["evaluators", doc.evaluators],
+      ] as const) {
         rt.out(`${title}:\n`);
-        rt.out(renderTable(["id", "version", "description", "source"], entries.map((e) => [e.id, e.version, e.description, e.source]), ["left", "left", "left", "left"], rt.columns));
+        rt.out(
+          renderTable(
+            ["id", "version", "description", "source"],
+            entries.map((e) => [e.id, e.version, e.description, e.source]),
+            ["left", "left", "left", "left"],
+            rt.columns,
+          ),
+        );
       }
     });
 }

@@ -56,15 +56,32 @@ export function register(program: Command, rt: Runtime): void {
       const log = rt.isTTY && !flags.json ? (s: string) => rt.err(`${s}\n`) : () => {};
       const probe = await loadReferenceModel(model);
       const r = await pruneNetwork(probe.weights, {
-        density, scope: flags.scope, steps,
-        ...(epochs > 0 ? { fineTune: (w, s, stage) => { log(`stage ${stage}/${steps}: fine-tuning ${epochs} epoch(s)`); return maskedFineTune(probe, w, s, { epochs, learningRate, seed }); } } : {}),
+        density,
+        scope: flags.scope,
+        steps,
+        ...(epochs > 0
+          ? {
+              fineTune: (w, s, stage) => {
+                log(`stage ${stage}/${steps}: fine-tuning ${epochs} epoch(s)`);
+                return maskedFineTune(probe, w, s, { epochs, learningRate, seed });
+              },
+            }
+          : {}),
       });
-      let kept = 0, total = 0;
+      let kept = 0,
+        total = 0;
       for (const t of probe.weights) if (t.role !== "bias") total += t.data.length;
       for (const p of r.survivors.values()) kept += p.length;
       const record = {
-        model: probe.id, density, scope: flags.scope, steps, fineTuneEpochs: epochs, learningRate, seed,
-        kept, prunable: total,
+        model: probe.id,
+        density,
+        scope: flags.scope,
+        steps,
+        fineTuneEpochs: epochs,
+        learningRate,
+        seed,
+        kept,
+        prunable: total,
         floatAccuracy: await accuracyOf(probe, probe.weights, probe.testSet),
         prunedAccuracy: await accuracyOf(probe, r.weights, probe.testSet),
       };
@@ -73,6 +90,6 @@ export function register(program: Command, rt: Runtime): void {
       if (probe.training) await writeFileAtomic(join(flags.out, "training.json"), `${JSON.stringify(probe.training, null, 1)}\n`);
       await writeFileAtomic(join(flags.out, "prune.json"), `${JSON.stringify(record, null, 2)}\n`);
       if (flags.json) return printJson(rt, record);
-      rt.out(`pruned ${probe.id} to ${kept}/${total} weights (${(100 * kept / total).toFixed(2)} %): test accuracy ${record.floatAccuracy.toFixed(2)} % → ${record.prunedAccuracy.toFixed(2)} %; wrote ${flags.out}\n`);
+      rt.out(`pruned ${probe.id} to ${kept}/${total} weights (${((100 * kept) / total).toFixed(2)} %): test accuracy ${record.floatAccuracy.toFixed(2)} % → ${record.prunedAccuracy.toFixed(2)} %; wrote ${flags.out}\n`);
     });
 }

@@ -68,12 +68,18 @@ export function register(program: Command, rt: Runtime): void {
     .option("--budget-seconds <s>", "auto only: its time budget (option budgetSeconds, default 25), turned into work from the model's size")
     .option("--option <key=value>", "a quantizer option (repeatable)", collect, [])
     .option("--coder <id>", `coder of the coded targets (tfjs-coded, qf; default ${DEFAULT_CODER})`)
-    .option("--target <target>", "tfjs-coded|tfjs-native|tfjs-float (tfjs), onnx|onnx-qdq|onnx-nbits (ONNX; onnx-nbits: MatMul weights as com.microsoft MatMulNBits), qf|safetensors-float (any); default: the smallest the model allows (ONNX: onnx-qdq from opset 10, else onnx; tfjs: tfjs-coded; safetensors: qf)")
+    .option(
+      "--target <target>",
+      "tfjs-coded|tfjs-native|tfjs-float (tfjs), onnx|onnx-qdq|onnx-nbits (ONNX; onnx-nbits: MatMul weights as com.microsoft MatMulNBits), qf|safetensors-float (any); default: the smallest the model allows (ONNX: onnx-qdq from opset 10, else onnx; tfjs: tfjs-coded; safetensors: qf)",
+    )
     .option("--strict-target", "onnx-qdq/onnx-nbits: stop (QF_USAGE) when a quantized tensor cannot be written as DequantizeLinear/MatMulNBits, instead of writing it as decoded floats with a warning")
     .requiredOption("--out <dir>", "output directory (written to a temp directory, then renamed; must not exist or be empty)")
     .option("--seed <n>", "random seed (quantizer and random model inputs)", "0")
     .option("--samples <n>", "random input samples for the model-output check", "8")
-    .option("--data <file.safetensors|folder>", "model inputs (tensors named after the inputs, batch first; or a folder of PNG/JPEG images for a one-image-input model, resized to it, pixels in [0,1] or --input-range): the output check runs on them instead of random ones, and quantizers that run the model (auto) calibrate on them")
+    .option(
+      "--data <file.safetensors|folder>",
+      "model inputs (tensors named after the inputs, batch first; or a folder of PNG/JPEG images for a one-image-input model, resized to it, pixels in [0,1] or --input-range): the output check runs on them instead of random ones, and quantizers that run the model (auto) calibrate on them",
+    )
     .option("--input-shape <name=d1,d2,…>", "shape of an input with unknown dimensions, batch excluded (repeatable)", collect, [])
     .option("--input-range <lo,hi|name=lo,hi>", INPUT_RANGE_HELP, collect, [])
     .option("--no-eval", "skip running the model (no output agreement or reload check)")
@@ -108,13 +114,25 @@ export function register(program: Command, rt: Runtime): void {
       const progress = createProgress(rt, { json: flags.json });
       const instance = qp.create(qOptions, rt.host(cp ? [cp.id] : []));
       // Per-tensor quantizers without model needs stream through the pool (imported only then).
-      const pool = threads > 1 && instance.perTensor === true && (instance.needs ?? []).length === 0 && workersCanBuild(rt, cp ? [qp, cp] : [qp]) ? await startAhead(rt, threads, { quantizer: { id: qp.id, options: rawOptions }, coder: cp ? { id: cp.id } : null, seed }) : undefined;
+      const pool =
+        threads > 1 && instance.perTensor === true && (instance.needs ?? []).length === 0 && workersCanBuild(rt, cp ? [qp, cp] : [qp])
+          ? await startAhead(rt, threads, { quantizer: { id: qp.id, options: rawOptions }, coder: cp ? { id: cp.id } : null, seed })
+          : undefined;
       let result;
       try {
         result = await quantizeModel({
-          input, out: flags.out, ...(target ? { target } : {}), ...(flags.strictTarget ? { strictTarget: true } : {}), seed, select, samples, evaluate: flags.eval, ...(flags.allowEmpty ? { allowEmpty: true } : {}),
+          input,
+          out: flags.out,
+          ...(target ? { target } : {}),
+          ...(flags.strictTarget ? { strictTarget: true } : {}),
+          seed,
+          select,
+          samples,
+          evaluate: flags.eval,
+          ...(flags.allowEmpty ? { allowEmpty: true } : {}),
           ...(flags.data ? { data: flags.data } : {}),
-          inputShapes, inputRanges,
+          inputShapes,
+          inputRanges,
           quantizer: { id: qp.id, version: qp.version, options: qOptions, recorded: recordedOptions(qp, qOptions), instance },
           ...(pool ? { ahead: pool.ahead } : {}),
           ...(cp ? { coder: { id: cp.id, version: cp.version, instance: cp.create(cp.parseOptions({}), rt.host([cp.id])) } } : {}),
@@ -129,7 +147,10 @@ export function register(program: Command, rt: Runtime): void {
       const r = result.report;
       if (r.outputCheckSkipped) rt.err(`warning: the model-output check was skipped: ${r.outputCheckSkipped}. The quantized model was written.\n`);
       if (r.sizeAdvice) rt.err(`warning: ${r.sizeAdvice}\n`);
-      if (r.floatFallback) rt.err(`warning: ${r.floatFallback.length} quantized tensor(s) cannot be written as ${r.output.target === "onnx-nbits" ? "MatMulNBits" : "DequantizeLinear"} and were written as decoded floats, e.g. ${r.floatFallback[0]!.reason} (report.md lists them; --strict-target stops instead).\n`);
+      if (r.floatFallback)
+        rt.err(
+          `warning: ${r.floatFallback.length} quantized tensor(s) cannot be written as ${r.output.target === "onnx-nbits" ? "MatMulNBits" : "DequantizeLinear"} and were written as decoded floats, e.g. ${r.floatFallback[0]!.reason} (report.md lists them; --strict-target stops instead).\n`,
+        );
       if (flags.json) return printJson(rt, r);
       for (const d of r.diagnostics) rt.err(`${d.severity} [${d.source}/${d.ruleId}]${d.tensor ? ` ${printable(d.tensor)}:` : ""} ${printable(d.message, 2000)}\n`);
       rt.out(`wrote ${flags.out} (${r.output.target}): ${r.size.before} → ${r.size.after} bytes (${fmt(r.size.ratio)}× smaller), overall SQNR ${fmt(r.overall.sqnrDb)} dB, ${r.overall.quantized}/${r.overall.tensors} tensors quantized\n`);

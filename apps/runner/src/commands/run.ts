@@ -85,7 +85,10 @@ export function renderFidelityLine(metrics: readonly Metric[]): string {
   const all = get("outputRelError");
   if (!all) return "";
   const per = metrics.filter((m) => m.tensor === undefined && m.name.startsWith("outputRelError:")).map((m) => `${m.name.slice("outputRelError:".length)} ${fmt(m.value, 6)}`);
-  const flags = metrics.filter((m) => m.tensor === undefined && m.name.startsWith(OUTPUT_FLAG)).map((m) => `output "${printable(m.name.slice(OUTPUT_FLAG.length))}" left out of the worst: ${m.reason ?? "flagged"}\n`).join("");
+  const flags = metrics
+    .filter((m) => m.tensor === undefined && m.name.startsWith(OUTPUT_FLAG))
+    .map((m) => `output "${printable(m.name.slice(OUTPUT_FLAG.length))}" left out of the worst: ${m.reason ?? "flagged"}\n`)
+    .join("");
   const worst = get("outputRelErrorWorst");
   return `model outputs: relative error ${fmt(all.value, 6)}, worst output ${worst?.value === null ? `– (${worst.reason ?? "undefined"})` : fmt(worst?.value ?? null, 6)}${per.length > 0 ? ` (${per.join(", ")})` : ""}\n${flags}`;
 }

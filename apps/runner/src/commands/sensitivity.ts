@@ -3,7 +3,16 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { printable } from "@quantforge/core";
-import { formatSensitivityMarkdown, sensitivityPlanNote, sensitivityReport, weightSensitivityReport, DEFAULT_FIDELITY_SETTINGS, DEFAULT_SENSITIVITY_BUDGET_SECONDS, type MaybeValue, type SensitivityReport } from "@quantforge/evaluator-fidelity";
+import {
+  formatSensitivityMarkdown,
+  sensitivityPlanNote,
+  sensitivityReport,
+  weightSensitivityReport,
+  DEFAULT_FIDELITY_SETTINGS,
+  DEFAULT_SENSITIVITY_BUDGET_SECONDS,
+  type MaybeValue,
+  type SensitivityReport,
+} from "@quantforge/evaluator-fidelity";
 import { parseBudgetSeconds } from "../compare/cli.js";
 import { renderSensitivityHtml } from "@quantforge/report";
 import { UsageError } from "../errors.js";
@@ -24,9 +33,10 @@ const val = (v: MaybeValue, digits = 4) => (v.value === null ? "–" : v.value.t
  * tensor names wrapped; the Markdown (piped output, `--out`) keeps one line per tensor.
  */
 export function sensitivityText(r: SensitivityReport, columns: number): string {
-  const head = r.note !== undefined
-    ? `${r.quantizer} on ${printable(r.model)}: one tensor quantized at a time, ranked by its own SQNR (lowest first). ${r.note}\n`
-    : `${r.quantizer} on ${printable(r.model)}: one tensor quantized at a time, ${r.samples} ${r.source} input sample(s); worst-output relative error with all together: ${val(r.allTogether)}\n`;
+  const head =
+    r.note !== undefined
+      ? `${r.quantizer} on ${printable(r.model)}: one tensor quantized at a time, ranked by its own SQNR (lowest first). ${r.note}\n`
+      : `${r.quantizer} on ${printable(r.model)}: one tensor quantized at a time, ${r.samples} ${r.source} input sample(s); worst-output relative error with all together: ${val(r.allTogether)}\n`;
   const plan = sensitivityPlanNote(r);
   const planLine = plan !== undefined ? `samples: ${plan}\n` : "";
   const flagged = planLine + r.flaggedOutputs.map((f) => `output "${printable(f.name)}" left out of the worst: ${f.reason}\n`).join("");
@@ -92,7 +102,8 @@ export function register(program: Command, rt: Runtime): void {
       let report;
       if (isWeightsManifestPath(model)) {
         // Weights without a topology: nothing to run, so each tensor's own SQNR is what can be measured.
-        if (flags.data !== undefined || flags.inputShape.length > 0 || flags.inputRange.length > 0) throw new UsageError(`"${printable(model)}" is a bare weights manifest (no topology): it has no inputs, so --data, --input-shape and --input-range do not apply. Leave them out.`);
+        if (flags.data !== undefined || flags.inputShape.length > 0 || flags.inputRange.length > 0)
+          throw new UsageError(`"${printable(model)}" is a bare weights manifest (no topology): it has no inputs, so --data, --input-shape and --input-range do not apply. Leave them out.`);
         const note = "A bare weights manifest has no topology: no model outputs can be measured, only each tensor's SQNR.";
         try {
           report = await weightSensitivityReport(model, await readWeights(model), { quantizer, seed, progress, note, ...(selector ? { selector } : {}), ...(flags.allowEmpty ? { allowEmpty: true } : {}) });
@@ -103,7 +114,13 @@ export function register(program: Command, rt: Runtime): void {
         const probe = await loadAnyModel(model, { ...(flags.data !== undefined ? { data: flags.data } : {}), inputShapes: parseInputShapes(flags.inputShape), inputRanges: parseInputRanges(flags.inputRange) });
         try {
           report = await sensitivityReport(probe, {
-            quantizer, seed, progress, settings: { ...DEFAULT_FIDELITY_SETTINGS, samples }, ...(budgetSeconds !== undefined ? { budgetSeconds } : {}), ...(selector ? { selector } : {}), ...(flags.allowEmpty ? { allowEmpty: true } : {}),
+            quantizer,
+            seed,
+            progress,
+            settings: { ...DEFAULT_FIDELITY_SETTINGS, samples },
+            ...(budgetSeconds !== undefined ? { budgetSeconds } : {}),
+            ...(selector ? { selector } : {}),
+            ...(flags.allowEmpty ? { allowEmpty: true } : {}),
           });
         } finally {
           progress.done();

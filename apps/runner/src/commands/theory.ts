@@ -9,10 +9,7 @@ import type { Runtime } from "../runtime.js";
  * sub-commands to it (`theoryCommand(program).command("support-region")…`), in any order.
  */
 export function theoryCommand(program: Command): Command {
-  return (
-    program.commands.find((c) => c.name() === "theory") ??
-    program.command("theory").description("theoretical tables of the quantizer designs (support region, SQNR, variance mismatch)")
-  );
+  return program.commands.find((c) => c.name() === "theory") ?? program.command("theory").description("theoretical tables of the quantizer designs (support region, SQNR, variance mismatch)");
 }
 
 /** Flags of `quantforge theory uniform-mse`. */

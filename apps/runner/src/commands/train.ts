@@ -43,8 +43,12 @@ export function register(program: Command, rt: Runtime): void {
         progress.done();
       }
       if (flags.json) return printJson(rt, rec);
-      rt.out(renderTable(["epoch", "loss", "train acc %", "test acc %", "seconds"],
-        rec.curve.map((e) => [e.epoch, fmt(e.loss, 4), fmt(100 * e.trainAccuracy, 2), fmt(100 * e.testAccuracy, 2), fmt(e.seconds, 1)])));
+      rt.out(
+        renderTable(
+          ["epoch", "loss", "train acc %", "test acc %", "seconds"],
+          rec.curve.map((e) => [e.epoch, fmt(e.loss, 4), fmt(100 * e.trainAccuracy, 2), fmt(100 * e.testAccuracy, 2), fmt(e.seconds, 1)]),
+        ),
+      );
       rt.out(`${model}: ${rec.parameters} parameters, float test accuracy ${fmt(100 * rec.finalTestAccuracy, 2)}% on ${rec.data.testCount} digits (${rec.backend}); wrote ${flags.out}\n`);
     });
 }

@@ -8,8 +8,12 @@ import { cli, tempDir } from "../__tests__/harness.js";
  * by `pnpm --filter @quantforge/runner bench:compare`, not asserted here.)
  */
 let t: Awaited<ReturnType<typeof tempDir>>;
-beforeAll(async () => { t = await tempDir(); });
-afterAll(async () => { await t.cleanup(); });
+beforeAll(async () => {
+  t = await tempDir();
+});
+afterAll(async () => {
+  await t.cleanup();
+});
 
 it("compares three quantizers at four bit rates on mnist-mlp and writes every output", async () => {
   const out = t.path("r");

@@ -3,8 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, errorCode, tempDir } from "../__tests__/harness.js";
 
 let t: Awaited<ReturnType<typeof tempDir>>;
-beforeAll(async () => { t = await tempDir(); });
-afterAll(async () => { await t.cleanup(); });
+beforeAll(async () => {
+  t = await tempDir();
+});
+afterAll(async () => {
+  await t.cleanup();
+});
 
 describe("--budget-seconds", () => {
   it("is auto's option budgetSeconds in compare (recorded in the manifest, so --verify replays it)", async () => {

@@ -23,7 +23,15 @@ export function cellRunConfig(spec: CompareCellSpec, evaluators: readonly Plugin
  * pipeline result into core's cell outcome. Used on the main thread and in worker threads alike,
  * so both give the same bytes.
  */
-export async function runCellInChild(root: DependencyContainer, input: LoadedInput, spec: CompareCellSpec, evaluators: readonly PluginEntry[], select: TensorSelector | undefined, env: CompareCellEnv, allowEmpty = false): Promise<CompareCellOutcome> {
+export async function runCellInChild(
+  root: DependencyContainer,
+  input: LoadedInput,
+  spec: CompareCellSpec,
+  evaluators: readonly PluginEntry[],
+  select: TensorSelector | undefined,
+  env: CompareCellEnv,
+  allowEmpty = false,
+): Promise<CompareCellOutcome> {
   const ctx = createRunContext({ seed: env.seed, progress: env.progress, signal: env.signal });
   const child = createRunContainer(root, cellRunConfig(spec, evaluators, select, allowEmpty), ctx);
   const job = child.resolve(RunJob);

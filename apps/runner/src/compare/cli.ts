@@ -114,7 +114,13 @@ async function configFrom(flags: CompareFlags) {
   };
   // A flag naming the input replaces the file's input entirely.
   const base: CompareConfigInput = file ? { ...file } : { quantizers: [] };
-  if (fromFlags.model !== undefined || fromFlags.weights !== undefined) { delete base.model; delete base.weights; delete base.data; delete base.inputShapes; delete base.inputRanges; }
+  if (fromFlags.model !== undefined || fromFlags.weights !== undefined) {
+    delete base.model;
+    delete base.weights;
+    delete base.data;
+    delete base.inputShapes;
+    delete base.inputRanges;
+  }
   const source = flags.config ? `config "${flags.config}" with the command-line flags` : "the command line";
   if (!file && !flags.quantizers?.length) throw new UsageError("--quantizers is missing. Give e.g. --quantizers rtn,uniform-mse --bits 2,4,8 (or --config file.yaml).");
   const merged = validateCompareConfig({ ...base, ...fromFlags }, source);
@@ -132,7 +138,8 @@ async function withInterrupt<T>(display: CompareDisplay, fn: (signal: AbortSigna
     display.note(`interrupted${signal === "SIGTERM" ? " (SIGTERM)" : ""}: stopping; finished cells are kept (${signal === "SIGINT" ? "Ctrl-C" : "the signal"} again to quit at once)`);
     ac.abort(new AbortedError());
   };
-  const onSigint = on("SIGINT"), onSigterm = on("SIGTERM");
+  const onSigint = on("SIGINT"),
+    onSigterm = on("SIGTERM");
   process.on("SIGINT", onSigint);
   process.on("SIGTERM", onSigterm);
   try {
@@ -145,7 +152,9 @@ async function withInterrupt<T>(display: CompareDisplay, fn: (signal: AbortSigna
 
 /** `compare --verify <results.json>`: re-run and report differences; exit 1 when any. */
 async function verifyCommand(rt: Runtime, flags: CompareFlags): Promise<void> {
-  const given = (["model", "weights", "quantizers", "bits", "coders", "evaluators", "seed", "config", "timeout", "include", "exclude", "budgetSeconds", "queue", "queueName", "resume"] as const).filter((k) => flags[k] !== undefined && !(Array.isArray(flags[k]) && flags[k].length === 0));
+  const given = (["model", "weights", "quantizers", "bits", "coders", "evaluators", "seed", "config", "timeout", "include", "exclude", "budgetSeconds", "queue", "queueName", "resume"] as const).filter(
+    (k) => flags[k] !== undefined && !(Array.isArray(flags[k]) && flags[k].length === 0),
+  );
   if (given.length > 0) throw new UsageError(`--verify re-runs exactly what the results.json manifest says; drop --${given[0]} (only --jobs, --out, --json and --quiet go with --verify).`);
   const jobs = parseJobs(flags.jobs) ?? 1;
   const display = createCompareDisplay(rt, { quiet: flags.quiet });

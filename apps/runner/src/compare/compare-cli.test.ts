@@ -8,7 +8,9 @@ import { builtinPlugins } from "../plugins.js";
 /** A quantizer that sleeps `ms` before quantizing (for the timeout), else rounds to a grid of step 0.01. */
 function slowQuantizer(): AnyPlugin {
   return defineQuantizer({
-    id: "slow", version: "0.0.0", description: "sleeps (tests only)",
+    id: "slow",
+    version: "0.0.0",
+    description: "sleeps (tests only)",
     options: z.strictObject({ ms: z.number().default(0), bits: z.number().optional() }),
     create: (o) => ({
       id: "slow",
@@ -34,7 +36,9 @@ beforeAll(async () => {
   weights = t.path("w.safetensors");
   expect((await cli(["synth", "--out", weights, "--seed", "4", "--tensors", "fc1:96x64:0.05,fc2:10x96:0.2,fc2.bias:10:0.01"])).code).toBe(0);
 });
-afterAll(async () => { await t.cleanup(); });
+afterAll(async () => {
+  await t.cleanup();
+});
 
 type Doc = { manifest: Record<string, any>; totals: Record<string, number>; interrupted: boolean; cells: Record<string, any>[] };
 const readDoc = async (dir: string): Promise<Doc> => JSON.parse(await readFile(`${dir}/results.json`, "utf8")) as Doc;
@@ -87,13 +91,43 @@ describe("compare", () => {
     expect(m.seed).toBe(5);
     expect(m.quantforgeVersion).toMatch(/^\d+\.\d+\.\d+/);
     expect(m.node).toBe(process.version);
-    expect(m.plugins).toEqual(expect.arrayContaining([{ kind: "quantizer", id: "rtn", version: expect.any(String) }, { kind: "quantizer", id: "buggy", version: "0.0.0" }, { kind: "coder", id: "fixed", version: expect.any(String) }, { kind: "evaluator", id: "sqnr", version: expect.any(String) }]));
+    expect(m.plugins).toEqual(
+      expect.arrayContaining([
+        { kind: "quantizer", id: "rtn", version: expect.any(String) },
+        { kind: "quantizer", id: "buggy", version: "0.0.0" },
+        { kind: "coder", id: "fixed", version: expect.any(String) },
+        { kind: "evaluator", id: "sqnr", version: expect.any(String) },
+      ]),
+    );
     const { createHash } = await import("node:crypto");
-    expect(m.inputs).toEqual([{ role: "weights", path: weights, bytes: (await readFile(weights)).length, sha256: createHash("sha256").update(await readFile(weights)).digest("hex") }]);
+    expect(m.inputs).toEqual([
+      {
+        role: "weights",
+        path: weights,
+        bytes: (await readFile(weights)).length,
+        sha256: createHash("sha256")
+          .update(await readFile(weights))
+          .digest("hex"),
+      },
+    ]);
     expect(m.config).toEqual({
-      weights, quantizers: [{ id: "rtn", options: {} }, { id: "uniform-mse", options: {} }, { id: "buggy", options: {}, sweep: { bits: [3] } }],
-      bits: [2, 4], coders: [{ id: "fixed", options: {} }], evaluators: [{ id: "sqnr", options: {} }, { id: "size", options: {} }],
-      seed: 5, timeout: null, include: [], exclude: [], allTensors: false,
+      weights,
+      quantizers: [
+        { id: "rtn", options: {} },
+        { id: "uniform-mse", options: {} },
+        { id: "buggy", options: {}, sweep: { bits: [3] } },
+      ],
+      bits: [2, 4],
+      coders: [{ id: "fixed", options: {} }],
+      evaluators: [
+        { id: "sqnr", options: {} },
+        { id: "size", options: {} },
+      ],
+      seed: 5,
+      timeout: null,
+      include: [],
+      exclude: [],
+      allTensors: false,
     });
     for (const f of ["report.md", "report.html"]) expect(await readFile(`${out}/${f}`, "utf8")).toContain(m.inputs[0].sha256);
   });
@@ -104,7 +138,8 @@ describe("compare", () => {
     expect(timeless(await readDoc(again))).toEqual(timeless(await readDoc(out)));
     // The CSV differs only in the seconds column (the last number before the manifest columns).
     const noSeconds = (csv: string) => csv.replace(/,[\d.e-]+,(\d+,\d+\.\d+\.\d+[^,]*,v\d+\.)/g, ",$1");
-    const csvA = await readFile(`${out}/results.csv`, "utf8"), csvB = await readFile(`${again}/results.csv`, "utf8");
+    const csvA = await readFile(`${out}/results.csv`, "utf8"),
+      csvB = await readFile(`${again}/results.csv`, "utf8");
     expect(noSeconds(csvB)).toBe(noSeconds(csvA));
     expect(noSeconds(csvA)).not.toBe(csvA);
   });
@@ -143,22 +178,20 @@ describe("compare", () => {
 
 describe("compare options", () => {
   it("sweeps options from a config file and overrides it with flags", async () => {
-    await writeFile(t.path("c.yaml"), [
-      "weights: w.safetensors",
-      "quantizers:",
-      "  - id: rtn",
-      "    options: { scheme: symmetric }",
-      "    sweep: { bits: [2, 3] }",
-      "  - uniform-mse",
-      "bits: [4]",
-      "coders: [fixed, huffman]",
-      "out: from-config",
-    ].join("\n"));
+    await writeFile(
+      t.path("c.yaml"),
+      ["weights: w.safetensors", "quantizers:", "  - id: rtn", "    options: { scheme: symmetric }", "    sweep: { bits: [2, 3] }", "  - uniform-mse", "bits: [4]", "coders: [fixed, huffman]", "out: from-config"].join("\n"),
+    );
     const r = await run(["--config", t.path("c.yaml"), "--seed", "2", "--quiet"]);
     expect(r.code).toBe(0);
     const doc = await readDoc(t.path("from-config"));
     expect(doc.cells.map((c) => `${c.label}:${c.bits}:${c.coder}`)).toEqual([
-      "rtn:scheme=symmetric:2:fixed", "rtn:scheme=symmetric:2:huffman", "rtn:scheme=symmetric:3:fixed", "rtn:scheme=symmetric:3:huffman", "uniform-mse:4:fixed", "uniform-mse:4:huffman",
+      "rtn:scheme=symmetric:2:fixed",
+      "rtn:scheme=symmetric:2:huffman",
+      "rtn:scheme=symmetric:3:fixed",
+      "rtn:scheme=symmetric:3:huffman",
+      "uniform-mse:4:fixed",
+      "uniform-mse:4:huffman",
     ]);
     expect(doc.cells.every((c) => c.status === "ok")).toBe(true);
     expect(doc.manifest.seed).toBe(2);

@@ -111,10 +111,18 @@ export function isPluginPath(spec: string): boolean {
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".").replace(/\.\[/g, "[") || "(root)";
+  return (
+    path
+      .map((p) => (typeof p === "number" ? `[${p}]` : String(p)))
+      .join(".")
+      .replace(/\.\[/g, "[") || "(root)"
+  );
 }
 
-interface Problem { path: PropertyKey[]; problem: string }
+interface Problem {
+  path: PropertyKey[];
+  problem: string;
+}
 
 /** The most specific problem of a zod issue: into the union branch that got furthest, into record keys. */
 function problemOf(issue: z.core.$ZodIssue, base: readonly PropertyKey[] = []): Problem {
@@ -176,22 +184,46 @@ function entries<T>(source: string, field: string, list: readonly unknown[], par
  * absolute against `baseDir`. Exactly one of `model` and `weights` must be given.
  */
 export function resolveCompareConfig(c: z.output<typeof compareConfigSchema>, baseDir: string, source: string): ResolvedCompareConfig {
-  if ((c.model === undefined) === (c.weights === undefined)) throw new ConfigError(source, c.model === undefined ? "model" : "weights", "conflicts: give exactly one input, model (a reference id or model.json) or weights (a safetensors file)");
+  if ((c.model === undefined) === (c.weights === undefined))
+    throw new ConfigError(source, c.model === undefined ? "model" : "weights", "conflicts: give exactly one input, model (a reference id or model.json) or weights (a safetensors file)");
   if (c.data !== undefined && c.model === undefined) throw new ConfigError(source, "data", "is only used with a model");
   if (c.inputShapes !== undefined && c.model === undefined) throw new ConfigError(source, "inputShapes", "is only used with a model");
   if (c.inputRanges !== undefined && c.model === undefined) throw new ConfigError(source, "inputRanges", "is only used with a model");
   if (c.inputRanges !== undefined) {
-    try { parseInputRanges(c.inputRanges); } catch (e) { throw new ConfigError(source, "inputRanges", `is invalid: ${(e as Error).message.replace(/\.$/, "")}`); }
+    try {
+      parseInputRanges(c.inputRanges);
+    } catch (e) {
+      throw new ConfigError(source, "inputRanges", `is invalid: ${(e as Error).message.replace(/\.$/, "")}`);
+    }
   }
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
-  const quantizers = entries<QuantizerEntry>(source, "quantizers", c.quantizers, (s) => parseQuantizerList([s]), (o) => ({
-    id: o.id as string, options: (o.options as Record<string, unknown>) ?? {},
-    ...(o.sweep ? { sweep: o.sweep as Record<string, unknown[]> } : {}), ...(o.label ? { label: o.label as string } : {}),
-  }));
-  const plugin = (field: string, list: readonly unknown[]) => entries<PluginEntry>(source, field, list, (s) => parsePluginList(`--${field}`, [s]), (o) => ({ id: o.id as string, options: (o.options as Record<string, unknown>) ?? {} }));
+  const quantizers = entries<QuantizerEntry>(
+    source,
+    "quantizers",
+    c.quantizers,
+    (s) => parseQuantizerList([s]),
+    (o) => ({
+      id: o.id as string,
+      options: (o.options as Record<string, unknown>) ?? {},
+      ...(o.sweep ? { sweep: o.sweep as Record<string, unknown[]> } : {}),
+      ...(o.label ? { label: o.label as string } : {}),
+    }),
+  );
+  const plugin = (field: string, list: readonly unknown[]) =>
+    entries<PluginEntry>(
+      source,
+      field,
+      list,
+      (s) => parsePluginList(`--${field}`, [s]),
+      (o) => ({ id: o.id as string, options: (o.options as Record<string, unknown>) ?? {} }),
+    );
   let bits: number[] = [];
   if (typeof c.bits === "string") {
-    try { bits = parseBitsList(c.bits); } catch (e) { throw new ConfigError(source, "bits", `is invalid: ${(e as Error).message.replace(/\.$/, "")}`); }
+    try {
+      bits = parseBitsList(c.bits);
+    } catch (e) {
+      throw new ConfigError(source, "bits", `is invalid: ${(e as Error).message.replace(/\.$/, "")}`);
+    }
   } else if (c.bits) bits = [...new Set(c.bits)];
   const evaluatorList = plugin("evaluators", c.evaluators ?? ["sqnr", "size"]);
   const hasModel = c.model !== undefined;
@@ -202,15 +234,21 @@ export function resolveCompareConfig(c: z.output<typeof compareConfigSchema>, ba
   const reference = model !== undefined && modelKind(model, data) === "reference";
   // Any other model: when evaluators are not given, fidelity measures the model's outputs, so
   // the cells are ranked by what users care about (the outputs), not by weight SQNR.
-  const evaluators = reference && !evaluatorList.some((e) => e.id === "accuracy") ? [...evaluatorList, { id: "accuracy", options: {} }]
-    : model !== undefined && !reference && c.evaluators === undefined ? [...evaluatorList, { id: "fidelity", options: {} }] : evaluatorList;
+  const evaluators =
+    reference && !evaluatorList.some((e) => e.id === "accuracy")
+      ? [...evaluatorList, { id: "accuracy", options: {} }]
+      : model !== undefined && !reference && c.evaluators === undefined
+        ? [...evaluatorList, { id: "fidelity", options: {} }]
+        : evaluatorList;
   return {
-    ...(hasModel ? {
-      model: model!,
-      ...(reference ? { data: data ?? "embedded" } : data !== undefined ? { data } : {}),
-      ...(c.inputShapes && Object.keys(c.inputShapes).length > 0 ? { inputShapes: c.inputShapes } : {}),
-      ...(c.inputRanges && c.inputRanges.length > 0 ? { inputRanges: c.inputRanges } : {}),
-    } : { weights: abs(c.weights!) }),
+    ...(hasModel
+      ? {
+          model: model!,
+          ...(reference ? { data: data ?? "embedded" } : data !== undefined ? { data } : {}),
+          ...(c.inputShapes && Object.keys(c.inputShapes).length > 0 ? { inputShapes: c.inputShapes } : {}),
+          ...(c.inputRanges && c.inputRanges.length > 0 ? { inputRanges: c.inputRanges } : {}),
+        }
+      : { weights: abs(c.weights!) }),
     quantizers,
     bits,
     coders: plugin("coders", c.coders ?? ["fixed"]),

@@ -16,7 +16,9 @@ export interface CompareDisplay {
 
 /** `rtn [bits=4] + fixed`: a cell's name in logs. */
 export function cellName(c: { label: string; sweep?: Record<string, unknown>; coder: string; index?: number }): string {
-  const point = Object.entries(c.sweep ?? {}).map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : String(v)}`).join(",");
+  const point = Object.entries(c.sweep ?? {})
+    .map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : String(v)}`)
+    .join(",");
   return `#${c.index ?? "?"} ${c.label}${point ? ` [${point}]` : ""} + ${c.coder}`;
 }
 
@@ -40,8 +42,12 @@ function lineDisplay(rt: Pick<Runtime, "err">): CompareDisplay {
   return {
     start() {},
     progress() {},
-    cell(c, finished, total) { rt.err(`[${finished}/${total}] ${cellLine(c)}\n`); },
-    note(text) { rt.err(`${text}\n`); },
+    cell(c, finished, total) {
+      rt.err(`[${finished}/${total}] ${cellLine(c)}\n`);
+    },
+    note(text) {
+      rt.err(`${text}\n`);
+    },
     finish() {},
   };
 }
@@ -59,7 +65,12 @@ function elapsed(ms: number): string {
 function ttyDisplay(rt: Pick<Runtime, "err">, columns: number): CompareDisplay {
   const t0 = Date.now();
   const running = new Map<number, { name: string; task: string }>();
-  let drawn = 0, ok = 0, failed = 0, finished = 0, total = 0, lastDraw = 0;
+  let drawn = 0,
+    ok = 0,
+    failed = 0,
+    finished = 0,
+    total = 0,
+    lastDraw = 0;
   const clip = (s: string) => (s.length > columns - 1 ? `${s.slice(0, columns - 2)}…` : s);
   const erase = () => {
     let s = "";
@@ -94,12 +105,17 @@ function ttyDisplay(rt: Pick<Runtime, "err">, columns: number): CompareDisplay {
     cell(c, f, n) {
       finished = f;
       total = n;
-      if (c.status === "ok") ok++; else failed++;
+      if (c.status === "ok") ok++;
+      else failed++;
       running.delete(c.index ?? -1);
       draw(`${c.status === "ok" ? "✓" : "✗"} ${cellLine(c)}\n`, true);
     },
-    note(text) { draw(`${text}\n`, true); },
-    finish() { if (drawn) rt.err(erase()); },
+    note(text) {
+      draw(`${text}\n`, true);
+    },
+    finish() {
+      if (drawn) rt.err(erase());
+    },
   };
 }
 
@@ -130,7 +146,13 @@ export function resultsText(doc: CompareDocument, columns?: number): string {
   // The first kind goes before any text is cut; the second only when cutting is not enough.
   const droppable: [string, boolean][] = [...(same("coder") ? [["coder", true] as [string, boolean]] : []), ...(same("status") ? [["status", true] as [string, boolean]] : []), ["σ-norm SQNR dB", false], ["time s", false], ["bytes", false]];
   let keep = t.head.map((_, i) => i);
-  const render = (width: number | undefined) => renderTable(keep.map((i) => t.head[i]!), rows.map((r) => keep.map((i) => r[i]!)), keep.map((i) => align[i]!), width);
+  const render = (width: number | undefined) =>
+    renderTable(
+      keep.map((i) => t.head[i]!),
+      rows.map((r) => keep.map((i) => r[i]!)),
+      keep.map((i) => align[i]!),
+      width,
+    );
   let s = render(columns);
   for (const [h, free] of droppable) {
     if (columns === undefined || widest(free ? render(undefined) : s) <= columns) continue;

@@ -11,7 +11,9 @@ beforeAll(async () => {
   t = await tempDir();
   model = await writeGraphModel(t.path("graph"), { seed: 2 });
 });
-afterAll(async () => { await t.cleanup(); });
+afterAll(async () => {
+  await t.cleanup();
+});
 
 describe("inputFiles (hashes of compare's inputs)", () => {
   it("hashes model.json and every shard it names", async () => {
@@ -23,7 +25,10 @@ describe("inputFiles (hashes of compare's inputs)", () => {
 
   it("refuses a shard path that leaves the model folder, directly or through a symlink (QF_FORMAT), instead of hashing it", async () => {
     const json = JSON.parse(await readFile(model, "utf8")) as { weightsManifest: { paths: string[] }[] };
-    for (const [name, ref] of [["escape", "../outside.bin"], ["link", "link.bin"]] as const) {
+    for (const [name, ref] of [
+      ["escape", "../outside.bin"],
+      ["link", "link.bin"],
+    ] as const) {
       const dir = t.path(name);
       await mkdir(dir);
       await writeFile(t.path("outside.bin"), new Uint8Array(8));

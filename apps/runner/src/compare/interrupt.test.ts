@@ -7,22 +7,31 @@ import { cli, tempDir } from "../__tests__/harness.js";
 /** Ctrl-C: the CLI (a real process, from source through tsx) stops, writes the finished cells and exits 1. */
 const runnerDir = fileURLToPath(new URL("../../", import.meta.url));
 let t: Awaited<ReturnType<typeof tempDir>>;
-beforeAll(async () => { t = await tempDir(); });
-afterAll(async () => { await t.cleanup(); });
+beforeAll(async () => {
+  t = await tempDir();
+});
+afterAll(async () => {
+  await t.cleanup();
+});
 
 it("SIGINT stops the run cleanly and keeps the finished cells", async () => {
   const weights = t.path("w.safetensors");
   // Large enough that 21 cells take seconds: the signal lands mid-run.
   expect((await cli(["synth", "--out", weights, "--seed", "1", "--tensors", "a:1000x800:0.05,b:400x1000:0.1"])).code).toBe(0);
   const out = t.path("r");
-  const child = spawn(process.execPath, ["--import", "tsx", "--conditions=@quantforge/source", "src/cli.ts", "compare", "--weights", weights,
-    "--quantizers", "rtn,uniform-mse,support-region", "--bits", "2-8", "--out", out], { cwd: runnerDir, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "--conditions=@quantforge/source", "src/cli.ts", "compare", "--weights", weights, "--quantizers", "rtn,uniform-mse,support-region", "--bits", "2-8", "--out", out], {
+    cwd: runnerDir,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let err = "";
   let sent = false;
   child.stderr.on("data", (b: Buffer) => {
     err += b.toString();
     // Interrupt once the first cell has finished.
-    if (!sent && /^\[1\/21\] ok/m.test(err)) { sent = true; child.kill("SIGINT"); }
+    if (!sent && /^\[1\/21\] ok/m.test(err)) {
+      sent = true;
+      child.kill("SIGINT");
+    }
   });
   const code = await new Promise<number | null>((res) => child.on("close", (c) => res(c)));
   expect(sent, err).toBe(true);

@@ -41,13 +41,20 @@ export class WorkerPool {
   /** Set when a worker could not start (e.g. the input does not load); every later run fails with it. */
   fatal: QuantforgeError | undefined;
 
-  constructor(private readonly size: number, private readonly init: WorkerInit, private readonly onFatal: (e: QuantforgeError) => void = () => undefined) {}
+  constructor(
+    private readonly size: number,
+    private readonly init: WorkerInit,
+    private readonly onFatal: (e: QuantforgeError) => void = () => undefined,
+  ) {}
 
   private spawn(): Slot {
     const entry = workerEntry(this.init);
     const worker = new Worker(entry.url, { workerData: entry.init, ...(entry.execArgv ? { execArgv: entry.execArgv } : {}) });
     let markReady!: () => void, failReady!: (e: unknown) => void;
-    const ready = new Promise<void>((res, rej) => { markReady = res; failReady = rej; });
+    const ready = new Promise<void>((res, rej) => {
+      markReady = res;
+      failReady = rej;
+    });
     ready.catch(() => undefined);
     const slot: Slot = { worker, ready, busy: false };
     const fail = (e: QuantforgeError) => {
@@ -60,7 +67,10 @@ export class WorkerPool {
       if (m.type === "ready") return markReady();
       if (m.type === "fatal") {
         const e = fromWire(m.error);
-        if (!this.fatal) { this.fatal = e; this.onFatal(e); }
+        if (!this.fatal) {
+          this.fatal = e;
+          this.onFatal(e);
+        }
         void worker.terminate();
         return fail(e);
       }
@@ -118,11 +128,19 @@ export class WorkerPool {
       };
       if (env.signal.aborted) return onAbort();
       env.signal.addEventListener("abort", onAbort, { once: true });
-      const settle = <T>(f: (v: T) => void) => (v: T) => { env.signal.removeEventListener("abort", onAbort); f(v); };
+      const settle =
+        <T>(f: (v: T) => void) =>
+        (v: T) => {
+          env.signal.removeEventListener("abort", onAbort);
+          f(v);
+        };
       s.current = { index: spec.index, resolve: settle(resolve), reject: settle(reject), progress: env.progress };
-      s.ready.then(() => {
-        if (s.current?.index === spec.index) s.worker.postMessage({ type: "run", spec } satisfies RunMessage);
-      }, () => undefined);
+      s.ready.then(
+        () => {
+          if (s.current?.index === spec.index) s.worker.postMessage({ type: "run", spec } satisfies RunMessage);
+        },
+        () => undefined,
+      );
     });
   }
 

@@ -1,9 +1,6 @@
 import { setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
-import {
-  compare, planCompare,
-  type CompareCellRunner, type CompareCoder, type CompareEvaluator, type CompareQuantizer, type ModelProbe,
-} from "@quantforge/core";
+import { compare, planCompare, type CompareCellRunner, type CompareCoder, type CompareEvaluator, type CompareQuantizer, type ModelProbe } from "@quantforge/core";
 import { COMPARE_FORMAT, COMPARE_FORMAT_VERSION, cellPoints, rankingOf, type CompareDocument, type InputFile, type PluginVersion } from "@quantforge/report";
 import { UsageError } from "../errors.js";
 import { disposeModel } from "../model-probe.js";
@@ -110,12 +107,17 @@ export async function runCompare(rt: Runtime, config: ResolvedCompareConfig, o: 
     if (!builtinsRebuildable(rt)) {
       throw new UsageError(`--jobs ${o.jobs} runs cells in worker threads, which load the built-in plugins only (plus --plugin/config ones), but this runner has other plugins registered. Use --jobs 1.`);
     }
-    const p = new WorkerPool(jobs, {
-      input: { model: config.model, data: config.data, weights: config.weights, inputShapes: config.inputShapes, inputRanges: config.inputRanges },
-      select: { include: config.include, exclude: config.exclude, allTensors: config.allTensors, ...(config.allowEmpty ? { allowEmpty: true } : {}) },
-      evaluators: config.evaluators, seed: config.seed,
-      ...(rt.pluginSources.length ? { plugins: rt.pluginSources } : {}),
-    }, () => internal.abort());
+    const p = new WorkerPool(
+      jobs,
+      {
+        input: { model: config.model, data: config.data, weights: config.weights, inputShapes: config.inputShapes, inputRanges: config.inputRanges },
+        select: { include: config.include, exclude: config.exclude, allTensors: config.allTensors, ...(config.allowEmpty ? { allowEmpty: true } : {}) },
+        evaluators: config.evaluators,
+        seed: config.seed,
+        ...(rt.pluginSources.length ? { plugins: rt.pluginSources } : {}),
+      },
+      () => internal.abort(),
+    );
     pool = p;
     internal.signal.addEventListener("abort", () => p.stop(), { once: true });
     try {
@@ -136,8 +138,14 @@ export async function runCompare(rt: Runtime, config: ResolvedCompareConfig, o: 
   let result;
   try {
     result = await compare({
-      quantizers, bits: config.bits, coders, evaluators, seed: config.seed,
-      signal: internal.signal, concurrency: o.remote ? plan.length : jobs, runCell,
+      quantizers,
+      bits: config.bits,
+      coders,
+      evaluators,
+      seed: config.seed,
+      signal: internal.signal,
+      concurrency: o.remote ? plan.length : jobs,
+      runCell,
       ...(config.timeout !== null && !o.remote ? { timeoutMs: config.timeout * 1000 } : {}),
       onStart: (spec, total) => d?.start(spec, total),
       onProgress: (spec, task, done, total) => d?.progress(spec, task, done, total),

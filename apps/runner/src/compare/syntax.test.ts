@@ -6,7 +6,11 @@ import { ConfigError, loadCompareConfig, resolveCompareConfig, validateCompareCo
 import { parseBitsList, parsePluginList, parseQuantizerList, splitTopLevel } from "./syntax.js";
 
 const usage = (f: () => unknown) => {
-  try { f(); } catch (e) { return `${(e as { code: string }).code}: ${(e as Error).message}`; }
+  try {
+    f();
+  } catch (e) {
+    return `${(e as { code: string }).code}: ${(e as Error).message}`;
+  }
   return "no error";
 };
 
@@ -33,7 +37,10 @@ describe("--quantizers syntax", () => {
     expect(usage(() => parseQuantizerList(["rtn:bits=2|3,bits=4"]))).toMatch(/option "bits" of "rtn" is given twice/);
     expect(usage(() => parseQuantizerList(["x:step=1|"]))).toMatch(/empty value in its sweep list/);
     expect(usage(() => parsePluginList("--coders", ["huffman:maxLength=8|12"]))).toMatch(/only quantizers can sweep/);
-    expect(parsePluginList("--coders", ["fixed,huffman:maxLength=12"])).toEqual([{ id: "fixed", options: {} }, { id: "huffman", options: { maxLength: 12 } }]);
+    expect(parsePluginList("--coders", ["fixed,huffman:maxLength=12"])).toEqual([
+      { id: "fixed", options: {} },
+      { id: "huffman", options: { maxLength: 12 } },
+    ]);
   });
 
   it("parses --bits lists and ranges", () => {
@@ -47,19 +54,22 @@ describe("config files", () => {
   it("reads YAML and JSON, resolves paths against the file, and applies defaults", async () => {
     const dir = await mkdtemp(join(tmpdir(), "qf-config-"));
     try {
-      await writeFile(join(dir, "c.yaml"), [
-        "weights: w.safetensors",
-        "quantizers:",
-        "  - rtn",
-        "  - id: hessian-ecsq",
-        "    options: { mode: uniform, importance: none }",
-        "    sweep: { step: [0.01, 0.02] }",
-        "  - \"uniform-mse:bits=2|4\"",
-        "bits: 2-3",
-        "coders: [fixed, { id: huffman }]",
-        "seed: 9",
-        "timeout: 30",
-      ].join("\n"));
+      await writeFile(
+        join(dir, "c.yaml"),
+        [
+          "weights: w.safetensors",
+          "quantizers:",
+          "  - rtn",
+          "  - id: hessian-ecsq",
+          "    options: { mode: uniform, importance: none }",
+          "    sweep: { step: [0.01, 0.02] }",
+          '  - "uniform-mse:bits=2|4"',
+          "bits: 2-3",
+          "coders: [fixed, { id: huffman }]",
+          "seed: 9",
+          "timeout: 30",
+        ].join("\n"),
+      );
       const r = resolveCompareConfig(await loadCompareConfig(join(dir, "c.yaml")), dir, "c.yaml");
       expect(r).toEqual({
         weights: join(dir, "w.safetensors"),
@@ -68,9 +78,20 @@ describe("config files", () => {
           { id: "hessian-ecsq", options: { mode: "uniform", importance: "none" }, sweep: { step: [0.01, 0.02] } },
           { id: "uniform-mse", options: {}, sweep: { bits: [2, 4] } },
         ],
-        bits: [2, 3], coders: [{ id: "fixed", options: {} }, { id: "huffman", options: {} }],
-        evaluators: [{ id: "sqnr", options: {} }, { id: "size", options: {} }],
-        seed: 9, timeout: 30, include: [], exclude: [], allTensors: false,
+        bits: [2, 3],
+        coders: [
+          { id: "fixed", options: {} },
+          { id: "huffman", options: {} },
+        ],
+        evaluators: [
+          { id: "sqnr", options: {} },
+          { id: "size", options: {} },
+        ],
+        seed: 9,
+        timeout: 30,
+        include: [],
+        exclude: [],
+        allTensors: false,
       });
       // The resolved config is itself a valid config (the manifest is re-read by --verify).
       expect(resolveCompareConfig(validateCompareConfig(JSON.parse(JSON.stringify(r)), "m"), "/elsewhere", "m")).toEqual(r);

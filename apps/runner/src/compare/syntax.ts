@@ -23,16 +23,25 @@ const ID_RE = /^[a-z0-9][a-z0-9-]*$/;
  */
 export function splitTopLevel(s: string, sep: string): string[] {
   const out: string[] = [];
-  let depth = 0, quoted = false, cur = "";
+  let depth = 0,
+    quoted = false,
+    cur = "";
   for (let i = 0; i < s.length; i++) {
     const ch = s[i]!;
     if (quoted) {
-      if (ch === "\\") { cur += ch + (s[++i] ?? ""); continue; }
+      if (ch === "\\") {
+        cur += ch + (s[++i] ?? "");
+        continue;
+      }
       if (ch === '"') quoted = false;
     } else if (ch === '"') quoted = true;
     else if (ch === "[" || ch === "{") depth++;
     else if (ch === "]" || ch === "}") depth = Math.max(0, depth - 1);
-    else if (ch === sep && depth === 0) { out.push(cur); cur = ""; continue; }
+    else if (ch === sep && depth === 0) {
+      out.push(cur);
+      cur = "";
+      continue;
+    }
     cur += ch;
   }
   out.push(cur);
@@ -108,10 +117,14 @@ export function parsePluginList(flag: string, values: readonly string[]): Plugin
 /** Parses `--bits 2,3,4,8` (also `2-4` ranges): positive integers, in the order given, no repeats. */
 export function parseBitsList(raw: string): number[] {
   const out: number[] = [];
-  for (const part of raw.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const part of raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part);
     if (!m) throw new UsageError(`--bits "${raw}": "${part}" is not a bit rate. Write a list such as 2,3,4,8 or a range such as 2-8.`);
-    const a = Number(m[1]), b = m[2] === undefined ? a : Number(m[2]);
+    const a = Number(m[1]),
+      b = m[2] === undefined ? a : Number(m[2]);
     if (a < 1 || b < a || b > 32) throw new UsageError(`--bits "${raw}": "${part}" must be integers in 1…32 (ranges low-high).`);
     for (let v = a; v <= b; v++) if (!out.includes(v)) out.push(v);
   }

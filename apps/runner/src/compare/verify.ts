@@ -81,7 +81,8 @@ export function checkStoredPlugins(rt: Pick<Runtime, "registry">, stored: Compar
   const list = Array.isArray(stored.manifest.plugins as unknown) ? stored.manifest.plugins : [];
   const missing: string[] = [];
   for (const p of list) {
-    const kind = String(p?.kind), id = String(p?.id);
+    const kind = String(p?.kind),
+      id = String(p?.id);
     if (kind !== "quantizer" && kind !== "coder" && kind !== "evaluator") continue;
     if (!rt.registry.list(kind).some((q) => q.id === id)) missing.push(`${printable(kind)} "${printable(id)}"`);
   }

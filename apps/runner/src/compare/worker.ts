@@ -39,8 +39,10 @@ try {
         send({ type: "progress", index, task, done, total });
       },
     };
-    runCellInChild(root, input, m.spec, init.evaluators, select, { seed: init.seed, signal: new AbortController().signal, progress }, init.select.allowEmpty)
-      .then((outcome) => send({ type: "done", index, outcome }), (e: unknown) => send({ type: "failed", index, error: wire(e) }));
+    runCellInChild(root, input, m.spec, init.evaluators, select, { seed: init.seed, signal: new AbortController().signal, progress }, init.select.allowEmpty).then(
+      (outcome) => send({ type: "done", index, outcome }),
+      (e: unknown) => send({ type: "failed", index, error: wire(e) }),
+    );
   });
   send({ type: "ready" });
 } catch (e) {

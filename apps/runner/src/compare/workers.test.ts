@@ -13,7 +13,9 @@ beforeAll(async () => {
   weights = t.path("w.safetensors");
   expect((await cli(["synth", "--out", weights, "--seed", "8", "--tensors", "fc1:128x96:0.05,fc2:10x128:0.2"])).code).toBe(0);
 });
-afterAll(async () => { await t.cleanup(); });
+afterAll(async () => {
+  await t.cleanup();
+});
 
 type Doc = { totals: Record<string, number>; cells: Record<string, any>[] };
 const read = async (dir: string) => JSON.parse(await readFile(`${dir}/results.json`, "utf8")) as Doc;
@@ -25,7 +27,8 @@ it("--jobs 2 (worker threads) gives exactly the results of --jobs 1", async () =
   const two = await cli([...args, "--out", t.path("j2"), "--jobs", "2"]);
   expect(one.code, one.err).toBe(0);
   expect(two.code, two.err).toBe(0);
-  const a = await read(t.path("j1")), b = await read(t.path("j2"));
+  const a = await read(t.path("j1")),
+    b = await read(t.path("j2"));
   expect(a.cells).toHaveLength(12);
   expect(a.cells.every((c) => c.status === "ok")).toBe(true);
   expect(timeless(b)).toEqual(timeless(a));

@@ -45,22 +45,23 @@ function number(raw: string, flag: string, ok: (x: number) => boolean, what: str
 export const hessianEcsqExperiment: ExperimentCommand = {
   name: "hessian-ecsq",
   description: "paper 003: pruning + (Hessian-weighted) k-means / uniform / iterative ECSQ with Huffman codes — accuracy and real compression ratio (Table 1), rate sweeps, Hessian vs Adam",
-  flags: (cmd) => cmd
-    .option("--model <id|model.json>", "the Table 1 network (reference id or tfjs model.json)", "mnist-lenet5")
-    .option("--mlp <id|model.json>", "a further network for the unpruned sweeps (\"none\" to skip)", "mnist-mlp")
-    .option("--density <x>", "fraction of weights kept by magnitude pruning", "0.0855")
-    .option("--prune-scope <scope>", "joint | layer", "joint")
-    .option("--fine-tune <epochs>", "epochs of masked fine-tuning after pruning (0 = none)", "3")
-    .option("--prune-steps <n>", "pruning stages, each followed by the fine-tuning epochs (iterative pruning)", "3")
-    .option("--fine-tune-lr <x>", "Adam learning rate of the masked fine-tuning", "1e-4")
-    .option("--float-biases", "keep biases in float32 (default: quantized with the weights, as in the paper)")
-    .option("--rates <list>", "sweep rates b: 2^b clusters (k-means) or b bits of entropy (uniform, ECSQ)", "1,2,3,4,5")
-    .option("--hessian-samples <list>", "Hessian sample counts to compare (the first is used elsewhere)", "1000,5000")
-    .option("--selection-drop <points>", "largest calibration-accuracy drop allowed when choosing each Table 1 rate", "0.2")
-    .option("--table1-only", "skip the unpruned sweeps and the importance study")
-    .option("--seed <n>", "random seed", "1")
-    .option("--json", "print one JSON object")
-    .option("--out <dir>", "write hessian-ecsq-experiment.json and .md to this directory"),
+  flags: (cmd) =>
+    cmd
+      .option("--model <id|model.json>", "the Table 1 network (reference id or tfjs model.json)", "mnist-lenet5")
+      .option("--mlp <id|model.json>", 'a further network for the unpruned sweeps ("none" to skip)', "mnist-mlp")
+      .option("--density <x>", "fraction of weights kept by magnitude pruning", "0.0855")
+      .option("--prune-scope <scope>", "joint | layer", "joint")
+      .option("--fine-tune <epochs>", "epochs of masked fine-tuning after pruning (0 = none)", "3")
+      .option("--prune-steps <n>", "pruning stages, each followed by the fine-tuning epochs (iterative pruning)", "3")
+      .option("--fine-tune-lr <x>", "Adam learning rate of the masked fine-tuning", "1e-4")
+      .option("--float-biases", "keep biases in float32 (default: quantized with the weights, as in the paper)")
+      .option("--rates <list>", "sweep rates b: 2^b clusters (k-means) or b bits of entropy (uniform, ECSQ)", "1,2,3,4,5")
+      .option("--hessian-samples <list>", "Hessian sample counts to compare (the first is used elsewhere)", "1000,5000")
+      .option("--selection-drop <points>", "largest calibration-accuracy drop allowed when choosing each Table 1 rate", "0.2")
+      .option("--table1-only", "skip the unpruned sweeps and the importance study")
+      .option("--seed <n>", "random seed", "1")
+      .option("--json", "print one JSON object")
+      .option("--out <dir>", "write hessian-ecsq-experiment.json and .md to this directory"),
   async execute(flags: Flags, rt) {
     if (flags.pruneScope !== "joint" && flags.pruneScope !== "layer") throw new UsageError(`--prune-scope "${flags.pruneScope}" must be joint or layer.`);
     const density = number(flags.density, "density", (x) => x > 0 && x <= 1, "in (0, 1]");
@@ -74,14 +75,26 @@ export const hessianEcsqExperiment: ExperimentCommand = {
     const log = rt.isTTY && !flags.json ? (line: string) => rt.err(`${line}\n`) : undefined;
     const lenet = await loadReferenceModel(flags.model);
     const others = flags.mlp && flags.mlp !== "none" && !flags.table1Only ? [await loadReferenceModel(flags.mlp)] : [];
-    const result = await run({
-      lenet, others, seed, density, pruneSteps, pruneScope: flags.pruneScope, floatBiases: !!flags.floatBiases, rates, hessianSamples, selectionDrop,
-      table1Only: !!flags.table1Only,
-    }, {
-      atWeights: (p, w) => probeWithWeights(p as TfjsModelProbe, w),
-      ...(epochs > 0 ? { fineTune: (p, w, s) => maskedFineTune(p as TfjsModelProbe, w, s, { epochs, seed, learningRate, onEpoch: (e, loss) => log?.(`fine-tune epoch ${e}/${epochs}: loss ${loss.toFixed(4)}`) }) } : {}),
-      ...(log ? { log } : {}),
-    });
+    const result = await run(
+      {
+        lenet,
+        others,
+        seed,
+        density,
+        pruneSteps,
+        pruneScope: flags.pruneScope,
+        floatBiases: !!flags.floatBiases,
+        rates,
+        hessianSamples,
+        selectionDrop,
+        table1Only: !!flags.table1Only,
+      },
+      {
+        atWeights: (p, w) => probeWithWeights(p as TfjsModelProbe, w),
+        ...(epochs > 0 ? { fineTune: (p, w, s) => maskedFineTune(p as TfjsModelProbe, w, s, { epochs, seed, learningRate, onEpoch: (e, loss) => log?.(`fine-tune epoch ${e}/${epochs}: loss ${loss.toFixed(4)}`) }) } : {}),
+        ...(log ? { log } : {}),
+      },
+    );
     return { file: "hessian-ecsq-experiment", data: result, markdown: renderHessianEcsqMarkdown(result) };
   },
 };

@@ -36,16 +36,17 @@ function scopesOf(raw: string): SupportScope[] {
 export const supportRegionExperiment: ExperimentCommand = {
   name: "support-region",
   description: "seed 001: 2/3-bit uniform quantization per support region choice, layer-wise and global — SQNR (theory, measured), accuracy, agreement",
-  flags: (cmd) => cmd
-    .requiredOption("--model <id|model.json>", "reference model id (mnist-mlp) or a tfjs model.json")
-    .option("--data <source>", 'test data: "embedded" or a folder of MNIST IDX files', "embedded")
-    .option("--bits <list>", "bit rates, each 2–4", "2,3")
-    .option("--support <list>", "support choices", DEFAULT_EXPERIMENT_SUPPORTS.join(","))
-    .option("--scope <list>", "layer and/or global", "layer,global")
-    .option("--samples <n>", "evaluate accuracy on the first n test samples (default: all)")
-    .option("--seed <n>", "random seed", "1")
-    .option("--json", "print one JSON object")
-    .option("--out <dir>", "write support-region-experiment.json and .md to this directory"),
+  flags: (cmd) =>
+    cmd
+      .requiredOption("--model <id|model.json>", "reference model id (mnist-mlp) or a tfjs model.json")
+      .option("--data <source>", 'test data: "embedded" or a folder of MNIST IDX files', "embedded")
+      .option("--bits <list>", "bit rates, each 2–4", "2,3")
+      .option("--support <list>", "support choices", DEFAULT_EXPERIMENT_SUPPORTS.join(","))
+      .option("--scope <list>", "layer and/or global", "layer,global")
+      .option("--samples <n>", "evaluate accuracy on the first n test samples (default: all)")
+      .option("--seed <n>", "random seed", "1")
+      .option("--json", "print one JSON object")
+      .option("--out <dir>", "write support-region-experiment.json and .md to this directory"),
   async execute(flags: ExperimentSupportRegionFlags, rt) {
     const bits = parseBitsSpec(flags.bits, 4);
     if (bits.some((b) => b < 2)) throw new UsageError(`--bits "${flags.bits}" must list bit rates in 2…4.`);
@@ -58,10 +59,7 @@ export const supportRegionExperiment: ExperimentCommand = {
     const progress = createProgress(rt, { json: flags.json });
     let result;
     try {
-      result = await run(
-        { model, bits, supports, scopes, seed, ...(samples !== undefined ? { samples } : {}) },
-        { progress: (task, done, total) => progress.update(task, done, total) },
-      );
+      result = await run({ model, bits, supports, scopes, seed, ...(samples !== undefined ? { samples } : {}) }, { progress: (task, done, total) => progress.update(task, done, total) });
     } finally {
       progress.done();
     }

@@ -28,15 +28,16 @@ interface ExperimentUniformMseFlags {
 export const uniformMseExperiment: ExperimentCommand = {
   name: "uniform-mse",
   description: "paper 000: uniform-mse at R = 9…16 in both modes — theory vs measured SQNR, overload, accuracy, bit-rate rule",
-  flags: (cmd) => cmd
-    .requiredOption("--model <id|model.json>", "reference model id (mnist-mlp) or a tfjs model.json")
-    .option("--bits <list>", "bit rates (range or list)", "9..16")
-    .option("--design <kind>", "optimal | iterative", "optimal")
-    .option("--targets <list>", "target SQNRs (dB) for the bit-rate rule", "20,30,40")
-    .option("--coder <id>", "coder whose bytes give the bits per weight", "fixed")
-    .option("--seed <n>", "random seed", "0")
-    .option("--json", "print one JSON object")
-    .option("--out <dir>", "write uniform-mse-experiment.json and .md to this directory"),
+  flags: (cmd) =>
+    cmd
+      .requiredOption("--model <id|model.json>", "reference model id (mnist-mlp) or a tfjs model.json")
+      .option("--bits <list>", "bit rates (range or list)", "9..16")
+      .option("--design <kind>", "optimal | iterative", "optimal")
+      .option("--targets <list>", "target SQNRs (dB) for the bit-rate rule", "20,30,40")
+      .option("--coder <id>", "coder whose bytes give the bits per weight", "fixed")
+      .option("--seed <n>", "random seed", "0")
+      .option("--json", "print one JSON object")
+      .option("--out <dir>", "write uniform-mse-experiment.json and .md to this directory"),
   async execute(flags: ExperimentUniformMseFlags, rt) {
     if (flags.design !== "optimal" && flags.design !== "iterative") throw new UsageError(`--design "${flags.design}" is not a design. Use optimal or iterative.`);
     const bits = parseBitsSpec(flags.bits, RULE_MAX_BITS);
@@ -45,10 +46,7 @@ export const uniformMseExperiment: ExperimentCommand = {
     const coder = rt.registry.coder(flags.coder);
     const model = await loadReferenceModel(flags.model);
     const progress = createProgress(rt, { json: flags.json });
-    const result = await run(
-      { model, bits, design: flags.design, targetsDb, seed, modelEvaluators: [accuracyEvaluator()], coder },
-      { progress: (task, done, total) => progress.update(task, done, total) },
-    );
+    const result = await run({ model, bits, design: flags.design, targetsDb, seed, modelEvaluators: [accuracyEvaluator()], coder }, { progress: (task, done, total) => progress.update(task, done, total) });
     progress.done();
     return { file: "uniform-mse-experiment", data: result, markdown: formatUniformMseExperiment(result) };
   },

@@ -20,18 +20,22 @@ const HANG_LIMIT_MS = 30_000;
 // One at a time: the cases measure time and peak RSS, which parallel children would distort.
 describe("issue 16 cases through the CLI", () => {
   for (const c of CLI_CASES) {
-    it(c.name, async () => {
-      const dir = await mkdtemp(join(tmpdir(), "qf-hostile-"));
-      try {
-        const o = await runCliCase(c, dir, Math.max(HANG_LIMIT_MS, c.timeoutMs ?? 0));
-        const summary = `exit ${o.signal ?? o.exit}, ${o.code ?? "no code"}, ${o.seconds.toFixed(2)} s, ${o.peakRssMb.toFixed(0)} MiB\n${o.stderr.slice(-600)}`;
-        expect(o.timedOut, summary).toBe(false);
-        expect(matches(c, o), summary).toBe(true);
-        expect(o.peakRssMb, summary).toBeLessThan(RSS_LIMIT_MB);
-        if (c.after) expect(await c.after(dir, o.stderr), summary).toBeUndefined();
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
-    }, Math.max(HANG_LIMIT_MS, c.timeoutMs ?? 0) + 20_000);
+    it(
+      c.name,
+      async () => {
+        const dir = await mkdtemp(join(tmpdir(), "qf-hostile-"));
+        try {
+          const o = await runCliCase(c, dir, Math.max(HANG_LIMIT_MS, c.timeoutMs ?? 0));
+          const summary = `exit ${o.signal ?? o.exit}, ${o.code ?? "no code"}, ${o.seconds.toFixed(2)} s, ${o.peakRssMb.toFixed(0)} MiB\n${o.stderr.slice(-600)}`;
+          expect(o.timedOut, summary).toBe(false);
+          expect(matches(c, o), summary).toBe(true);
+          expect(o.peakRssMb, summary).toBeLessThan(RSS_LIMIT_MB);
+          if (c.after) expect(await c.after(dir, o.stderr), summary).toBeUndefined();
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      },
+      Math.max(HANG_LIMIT_MS, c.timeoutMs ?? 0) + 20_000,
+    );
   }
 });

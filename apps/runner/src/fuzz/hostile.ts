@@ -38,7 +38,10 @@ export interface RawContainer {
 export function rawContainer(c: RawContainer): Uint8Array {
   const w = new ByteWriter(256);
   for (let i = 0; i < 4; i++) w.u8(CONTAINER_MAGIC.charCodeAt(i));
-  w.u16(1).u16(c.flags ?? 0).str(c.coder ?? "fixed").str(c.metadata ?? "{}");
+  w.u16(1)
+    .u16(c.flags ?? 0)
+    .str(c.coder ?? "fixed")
+    .str(c.metadata ?? "{}");
   w.varint(c.codebooks?.length ?? 0);
   for (const cb of c.codebooks ?? []) w.varint(cb.length).bytes(cb);
   w.varint(c.streams?.length ?? 0);
@@ -71,9 +74,13 @@ export function huffmanBombStream(count: number, name = "w"): Uint8Array {
   const s = encodeHuffmanStream(small, 1, 20);
   // Re-emit the header with the new shape and count; the body (the table alone) is unchanged.
   const r = new ByteReader(s, 6, s.length - 4);
-  const nm = r.str(), cb = r.str(), alphabet = r.varint(), nd = r.varint();
+  const nm = r.str(),
+    cb = r.str(),
+    alphabet = r.varint(),
+    nd = r.varint();
   for (let i = 0; i < nd; i++) r.varint();
-  const gk = r.u8(), gp = r.varint();
+  const gk = r.u8(),
+    gp = r.varint();
   r.varint(); // count
   const bodyBits = r.varint();
   const body = s.subarray(r.pos, s.length - 4);
@@ -128,7 +135,10 @@ function append(out: number[], b: ArrayLike<number>): void {
 
 /** Protobuf wire helpers for hand-assembled ONNX models. */
 function pbVarint(out: number[], v: number): void {
-  while (v >= 0x80) { out.push((v % 0x80) | 0x80); v = Math.floor(v / 0x80); }
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
   out.push(v);
 }
 function pbLen(field: number, body: Uint8Array | number[]): number[] {

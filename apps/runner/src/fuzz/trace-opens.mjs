@@ -13,22 +13,52 @@ if (log) {
   const appendSync = fs.appendFileSync.bind(fs);
   const record = (p) => {
     if (typeof p === "string" || p instanceof URL || Buffer.isBuffer(p)) {
-      try { appendSync(log, `${String(p)}\n`); } catch { /* the trace is best effort */ }
+      try {
+        appendSync(log, `${String(p)}\n`);
+      } catch {
+        /* the trace is best effort */
+      }
     }
   };
   const wrapAll = (obj, names) => {
     for (const n of names) {
       const f = obj[n];
       if (typeof f !== "function") continue;
-      obj[n] = function (...a) { record(a[0]); return f.apply(this, a); };
+      obj[n] = function (...a) {
+        record(a[0]);
+        return f.apply(this, a);
+      };
     }
   };
-  wrapAll(fs, ["open", "openSync", "readFile", "readFileSync", "stat", "statSync", "lstat", "lstatSync", "realpath", "realpathSync", "readdir", "readdirSync", "opendir", "opendirSync", "createReadStream", "existsSync", "access", "accessSync"]);
+  wrapAll(fs, [
+    "open",
+    "openSync",
+    "readFile",
+    "readFileSync",
+    "stat",
+    "statSync",
+    "lstat",
+    "lstatSync",
+    "realpath",
+    "realpathSync",
+    "readdir",
+    "readdirSync",
+    "opendir",
+    "opendirSync",
+    "createReadStream",
+    "existsSync",
+    "access",
+    "accessSync",
+  ]);
   wrapAll(fs.promises, ["open", "readFile", "stat", "lstat", "realpath", "readdir", "opendir", "access"]);
   syncBuiltinESMExports();
   // CPU seconds of the whole process at exit (signal exits go through process.exit too).
   process.on("exit", () => {
     const u = process.cpuUsage();
-    try { appendSync(`${log}.cpu`, `${(u.user + u.system) / 1e6}\n`); } catch { /* best effort */ }
+    try {
+      appendSync(`${log}.cpu`, `${(u.user + u.system) / 1e6}\n`);
+    } catch {
+      /* best effort */
+    }
   });
 }

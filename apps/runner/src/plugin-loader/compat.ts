@@ -45,9 +45,19 @@ export function checkCoreCompatibility(src: PluginSource, coreVersion: string = 
   const label = `${pkg.name}@${pkg.version}`;
   const semver = semverLib();
   if (semver.validRange(range) === null) {
-    throw new IncompatiblePluginError(pkg.name, pkg.coreRange, coreVersion, `plugin package "${label}" declares an invalid @quantforge/core range "${pkg.coreRange}" in peerDependencies. Ask its author to declare a semver range such as "^${coreVersion}".`);
+    throw new IncompatiblePluginError(
+      pkg.name,
+      pkg.coreRange,
+      coreVersion,
+      `plugin package "${label}" declares an invalid @quantforge/core range "${pkg.coreRange}" in peerDependencies. Ask its author to declare a semver range such as "^${coreVersion}".`,
+    );
   }
   if (!semver.satisfies(coreVersion, range, { includePrerelease: true })) {
-    throw new IncompatiblePluginError(pkg.name, pkg.coreRange, coreVersion, `plugin package "${label}" needs @quantforge/core ${pkg.coreRange}, but this quantforge runs core ${coreVersion}. Install a version of "${pkg.name}" built for core ${coreVersion}, or a quantforge whose core is in ${pkg.coreRange}.`);
+    throw new IncompatiblePluginError(
+      pkg.name,
+      pkg.coreRange,
+      coreVersion,
+      `plugin package "${label}" needs @quantforge/core ${pkg.coreRange}, but this quantforge runs core ${coreVersion}. Install a version of "${pkg.name}" built for core ${coreVersion}, or a quantforge whose core is in ${pkg.coreRange}.`,
+    );
   }
 }

@@ -50,15 +50,15 @@ export async function importPluginSource(src: PluginSource): Promise<AnyPlugin[]
     mod = (await import(pathToFileURL(src.entry).href)) as Record<string, unknown>;
   } catch (e) {
     const code = (e as { code?: unknown }).code;
-    const fix = code === "ERR_MODULE_NOT_FOUND"
-      ? "Install the plugin's dependencies (it needs @quantforge/core, for one) or reinstall it"
-      : "Fix the plugin, or reinstall it; --verbose shows the stack";
+    const fix = code === "ERR_MODULE_NOT_FOUND" ? "Install the plugin's dependencies (it needs @quantforge/core, for one) or reinstall it" : "Fix the plugin, or reinstall it; --verbose shows the stack";
     throw new PluginLoadError(src.spec, `plugin "${label}" failed to load from ${src.entry}: ${firstLine(e)}. ${fix}.`, e);
   }
   const def = mod.default;
   const entry = src.entry;
   if (def === undefined) {
-    const named = Object.entries(mod).filter(([, v]) => looksLikeDescriptor(v)).map(([k]) => k);
+    const named = Object.entries(mod)
+      .filter(([, v]) => looksLikeDescriptor(v))
+      .map(([k]) => k);
     const hint = named.length ? ` It has named descriptor exports (${named.join(", ")}): add \`export default [${named.join(", ")}]\`.` : "";
     throw new PluginExportError(src.spec, `plugin "${label}" has no default export (${entry}). A plugin module must \`export default\` a descriptor or an array of descriptors, e.g. \`export default log2Quantizer()\`.${hint}`);
   }

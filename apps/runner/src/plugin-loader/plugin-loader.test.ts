@@ -92,7 +92,11 @@ describe("discoverPluginSources", () => {
 
 describe("checkCoreCompatibility", () => {
   const src = (coreRange?: string): PluginSource => ({
-    spec: "quantforge-plugin-x", via: "flag", source: "quantforge-plugin-x", entry: "/x/index.js", path: "/x",
+    spec: "quantforge-plugin-x",
+    via: "flag",
+    source: "quantforge-plugin-x",
+    entry: "/x/index.js",
+    path: "/x",
     package: { name: "quantforge-plugin-x", version: "2.1.0", dir: "/x", ...(coreRange !== undefined ? { coreRange } : {}) },
   });
   it("accepts ranges containing the running version, workspace ranges and packages without a range", () => {
@@ -103,10 +107,15 @@ describe("checkCoreCompatibility", () => {
     expect(() => checkCoreCompatibility(src("^0.2.0"), "0.2.1-next.1")).not.toThrow();
   });
   it("rejects a range without the running version, naming package, range, core version and the fix", () => {
-    expect(() => checkCoreCompatibility(src("^0.2.0"), "0.1.3")).toThrow(expect.objectContaining({
-      code: ErrorCodes.PLUGIN_INCOMPATIBLE, plugin: "quantforge-plugin-x", range: "^0.2.0", coreVersion: "0.1.3",
-      message: expect.stringMatching(/"quantforge-plugin-x@2\.1\.0" needs @quantforge\/core \^0\.2\.0, but this quantforge runs core 0\.1\.3\. Install a version/),
-    }));
+    expect(() => checkCoreCompatibility(src("^0.2.0"), "0.1.3")).toThrow(
+      expect.objectContaining({
+        code: ErrorCodes.PLUGIN_INCOMPATIBLE,
+        plugin: "quantforge-plugin-x",
+        range: "^0.2.0",
+        coreVersion: "0.1.3",
+        message: expect.stringMatching(/"quantforge-plugin-x@2\.1\.0" needs @quantforge\/core \^0\.2\.0, but this quantforge runs core 0\.1\.3\. Install a version/),
+      }),
+    );
     expect(() => checkCoreCompatibility(src("workspace:^0.2.0"), "0.1.3")).toThrow(expect.objectContaining({ code: ErrorCodes.PLUGIN_INCOMPATIBLE }));
   });
   it("rejects an invalid range", () => {
@@ -124,7 +133,10 @@ describe("importPluginSource", () => {
   };
   it("returns a default-exported descriptor, or each of an array", async () => {
     expect((await importPluginSource(fileSource("one.mjs", quantizerModule("one")))).map((p) => p.id)).toEqual(["one"]);
-    const two = fileSource("two.mjs", `${quantizerModule("two-a")}\nconst b = { ...plugin, id: "two-b" };\nexport const unused = 1;\nexport { b };\n`.replace("export default plugin;", "export default [plugin, { ...plugin, id: \"two-b\" }];"));
+    const two = fileSource(
+      "two.mjs",
+      `${quantizerModule("two-a")}\nconst b = { ...plugin, id: "two-b" };\nexport const unused = 1;\nexport { b };\n`.replace("export default plugin;", 'export default [plugin, { ...plugin, id: "two-b" }];'),
+    );
     expect((await importPluginSource(two)).map((p) => p.id)).toEqual(["two-a", "two-b"]);
   });
   it("a module that throws on import is QF_PLUGIN_LOAD with the original error as cause", async () => {

@@ -81,7 +81,7 @@ export function resolvePluginSpec(spec: string, o: { baseDir: string; via: Plugi
     // A file inside a package that declares its core range is checked against it too.
     const root = findPackageRoot(dirname(abs));
     const m = root ? readManifest(root, spec) : undefined;
-    const pkg = root && m && (m.peerDependencies?.[CORE] !== undefined) ? packageOf(root, m, spec) : undefined;
+    const pkg = root && m && m.peerDependencies?.[CORE] !== undefined ? packageOf(root, m, spec) : undefined;
     return { spec, via: o.via, source: abs, entry: abs, path: abs, ...(pkg ? { package: pkg } : {}) };
   }
   if (!isPackageName(s)) {

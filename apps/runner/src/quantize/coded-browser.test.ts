@@ -59,15 +59,23 @@ describe.skipIf(skip)(`tfjs-coded model in headless Chromium${reason}`, () => {
       expect(r.code, r.err).toBe(0);
     }
     const bundle = await build({
-      entryPoints: [join(HERE, "../__tests__/coded-page.ts")], bundle: true, write: false, platform: "browser", format: "esm",
-      conditions: ["@quantforge/source", "browser"], logLevel: "silent", absWorkingDir: join(HERE, "../.."),
+      entryPoints: [join(HERE, "../__tests__/coded-page.ts")],
+      bundle: true,
+      write: false,
+      platform: "browser",
+      format: "esm",
+      conditions: ["@quantforge/source", "browser"],
+      logLevel: "silent",
+      absWorkingDir: join(HERE, "../.."),
     });
     const app = bundle.outputFiles[0]!.text;
     const { chromium } = await import("playwright-core");
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
     page = await browser.newPage();
     page.on("pageerror", (e) => errors.push(String(e)));
-    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(m.text());
+    });
     // A virtual origin: the page, its script and the written model folders, nothing else.
     await page.route(`${ORIGIN}/**`, async (route) => {
       const path = new URL(route.request().url()).pathname;
@@ -99,7 +107,9 @@ describe.skipIf(skip)(`tfjs-coded model in headless Chromium${reason}`, () => {
       const y = m.predict(x) as Tensor;
       const nodeData = (await y.data()) as Float32Array;
       const node = { shape: y.shape, bits: Array.from(new Uint32Array(nodeData.buffer, nodeData.byteOffset, nodeData.length)) };
-      x.dispose(); y.dispose(); m.dispose();
+      x.dispose();
+      y.dispose();
+      m.dispose();
       const browserOut = await page.evaluate(([url, inp]) => (globalThis as unknown as { qfRun: (u: string, i: unknown) => Promise<{ shape: number[]; bits: number[] }> }).qfRun(url, inp), [`${ORIGIN}/${name}/model.json`, input] as const);
       expect(node.shape).toEqual(outputs);
       expect(browserOut.shape).toEqual(node.shape);

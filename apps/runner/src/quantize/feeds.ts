@@ -1,7 +1,20 @@
 import { basename } from "node:path";
 import {
-  checkRangeNames, describeGenerated, generateSamples, inputBatchAxes, inputDataset, loadInputData, nonBatchDims, resolveInputLayout, runInBatches, withBatch,
-  type BatchOutput, type DimsDecl, type ModelInputDecl, type ModelInputFeed, type ModelInputLayout,
+  checkRangeNames,
+  describeGenerated,
+  generateSamples,
+  inputBatchAxes,
+  inputDataset,
+  loadInputData,
+  nonBatchDims,
+  resolveInputLayout,
+  runInBatches,
+  withBatch,
+  type BatchOutput,
+  type DimsDecl,
+  type ModelInputDecl,
+  type ModelInputFeed,
+  type ModelInputLayout,
 } from "@quantforge/datasets";
 import { FormatError, ShapeMismatchError } from "@quantforge/core";
 import { onnxInputDecls, type OnnxModel } from "@quantforge/io-onnx";
@@ -39,7 +52,16 @@ export function unknownInputReason(decls: readonly InputSpec[], o: Pick<Quantize
     return d.shape === null || rest(d)!.some((x) => x === null);
   });
   if (missing.length === 0) return null;
-  const hint = missing.map((d) => `--input-shape ${strip(d.name)}=${rest(d)?.map((x) => x ?? "D").join(",") ?? "d1,d2,…"}`).join(" ");
+  const hint = missing
+    .map(
+      (d) =>
+        `--input-shape ${strip(d.name)}=${
+          rest(d)
+            ?.map((x) => x ?? "D")
+            .join(",") ?? "d1,d2,…"
+        }`,
+    )
+    .join(" ");
   return `input ${missing.map((d) => `"${d.name}" [${d.shape ? d.shape.map((x) => x ?? "?").join(", ") : "unknown rank"}]`).join(", ")} has unknown dimensions; pass ${hint} (every dimension but the batch one) or --data to check the outputs`;
 }
 

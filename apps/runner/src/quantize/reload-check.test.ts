@@ -16,7 +16,10 @@ beforeAll(async () => {
   t = await tempDir();
   src = await openSource(await put(t.dir, "m.onnx", buildOnnxModel({ seed: 3 })), "onnx");
 });
-afterAll(async () => { await src.close(); await t.cleanup(); });
+afterAll(async () => {
+  await src.close();
+  await t.cleanup();
+});
 
 const progress: ProgressReporter = { update() {} };
 

@@ -1,13 +1,7 @@
 import { join } from "node:path";
 import { DEFAULT_KL_EPSILON, meanKlDivergence, top1Agreement, topClasses } from "@quantforge/evaluator-accuracy";
-import {
-  loadCodedTfjsModel, loadTfjsFromArtifacts, readTfjsModel, runTfjsModel, tfjsArtifacts, tfjsInputSpecs,
-  type ModelFeed, type ModelOutput,
-} from "@quantforge/io-tfjs";
-import {
-  accumulationTolerance, createOnnxSession, encodeOnnxModel, loadOrt, maxReductionSize, readOnnxModel, reductionPathDepth, runOnnxSession,
-  type OnnxOptimization, type OnnxWeightOutput,
-} from "@quantforge/io-onnx";
+import { loadCodedTfjsModel, loadTfjsFromArtifacts, readTfjsModel, runTfjsModel, tfjsArtifacts, tfjsInputSpecs, type ModelFeed, type ModelOutput } from "@quantforge/io-tfjs";
+import { accumulationTolerance, createOnnxSession, encodeOnnxModel, loadOrt, maxReductionSize, readOnnxModel, reductionPathDepth, runOnnxSession, type OnnxOptimization, type OnnxWeightOutput } from "@quantforge/io-onnx";
 import type { BatchOutput, ModelInputFeed } from "@quantforge/datasets";
 import { fedShapes, onnxSpecs, prepareInputs, runPrepared, unknownInputReason, type PreparedInputs } from "./feeds.js";
 import type { QuantizeModelOptions } from "./options.js";
@@ -17,7 +11,9 @@ import { outputsDiff, tfjsReduction, type ReloadTolerance } from "./reload-toler
 
 /** ‖a − b‖ metrics of model outputs (b the reference). */
 function agreement(ref: ModelOutput, got: ModelOutput): OutputAgreement {
-  let num = 0, den = 0, maxAbs = 0;
+  let num = 0,
+    den = 0,
+    maxAbs = 0;
   for (let i = 0; i < ref.data.length; i++) {
     const d = got.data[i]! - ref.data[i]!;
     num += d * d;
@@ -27,7 +23,8 @@ function agreement(ref: ModelOutput, got: ModelOutput): OutputAgreement {
   const row: OutputAgreement = { name: ref.name, shape: ref.shape, relativeError: den === 0 ? (num === 0 ? 0 : null) : Math.sqrt(num / den), maxAbsError: maxAbs };
   if (ref.shape.length === 2 && ref.shape[1]! >= 2) {
     const [n, c] = ref.shape as [number, number];
-    const p = probabilities(ref.data, n, c), q = probabilities(got.data, n, c);
+    const p = probabilities(ref.data, n, c),
+      q = probabilities(got.data, n, c);
     return { ...row, kl: meanKlDivergence(p, q, n, c, DEFAULT_KL_EPSILON), top1Agreement: top1Agreement(topClasses(p, n, c), topClasses(q, n, c), n) };
   }
   return row;
@@ -38,7 +35,14 @@ function probabilities(x: Float32Array, n: number, c: number): Float32Array {
   let isDist = true;
   for (let r = 0; r < n && isDist; r++) {
     let s = 0;
-    for (let k = 0; k < c; k++) { const v = x[r * c + k]!; if (v < 0) { isDist = false; break; } s += v; }
+    for (let k = 0; k < c; k++) {
+      const v = x[r * c + k]!;
+      if (v < 0) {
+        isDist = false;
+        break;
+      }
+      s += v;
+    }
     if (Math.abs(s - 1) > 1e-3) isDist = false;
   }
   if (isDist) return x;
@@ -47,14 +51,20 @@ function probabilities(x: Float32Array, n: number, c: number): Float32Array {
     let m = -Infinity;
     for (let k = 0; k < c; k++) m = Math.max(m, x[r * c + k]!);
     let s = 0;
-    for (let k = 0; k < c; k++) { const e = Math.exp(x[r * c + k]! - m); out[r * c + k] = e; s += e; }
+    for (let k = 0; k < c; k++) {
+      const e = Math.exp(x[r * c + k]! - m);
+      out[r * c + k] = e;
+      s += e;
+    }
     for (let k = 0; k < c; k++) out[r * c + k] = out[r * c + k]! / s;
   }
   return out;
 }
 
 /** The output check could not run: why (the quantized model is still written). */
-export interface SkippedCheck { readonly skipped: string }
+export interface SkippedCheck {
+  readonly skipped: string;
+}
 
 type Runner = (feeds: ModelInputFeed[]) => Promise<readonly BatchOutput[]>;
 
@@ -80,7 +90,10 @@ export async function evaluateModel(src: Source, tmp: string, target: QuantizeTa
     const tf = await o.tf();
     const m = src.tfjs;
     const orig = await loadTfjsFromArtifacts(tf, await tfjsArtifacts(m), m.format, m.path);
-    const tfRun = (model: Parameters<typeof runTfjsModel>[1]): Runner => (feeds) => runTfjsModel(tf, model, feeds as ModelFeed[]);
+    const tfRun =
+      (model: Parameters<typeof runTfjsModel>[1]): Runner =>
+      (feeds) =>
+        runTfjsModel(tf, model, feeds as ModelFeed[]);
     let p: PreparedInputs, y: ModelOutput[];
     try {
       const specs = tfjsInputSpecs(orig);
@@ -122,7 +135,8 @@ export async function evaluateModel(src: Source, tmp: string, target: QuantizeTa
     const y = await onnxOutputs(m.bytes, m.path, p);
     const floatOut = new Map<string, OnnxWeightOutput>([...decoded].map(([k, v]) => [k, { kind: "float", data: v }]));
     const yq = await onnxOutputs((await encodeOnnxModel(m, floatOut, { target: "onnx" })).bytes, m.path, p, level);
-    const reduction = maxReductionSize(m), depth = reductionPathDepth(m);
+    const reduction = maxReductionSize(m),
+      depth = reductionPathDepth(m);
     const tolerance: ReloadTolerance = { value: accumulationTolerance(reduction, depth), reduction, depth };
     let reloaded: ModelOutput[] | null = null;
     let fused: { maxAbsDiff: number; maxRelDiff: number } | undefined;
@@ -171,14 +185,22 @@ function modelBlock(runtime: string, p: PreparedInputs, y: ModelOutput[], yq: Mo
     // Float tolerance: the reloaded model must compute what the evaluated weights compute, up to
     // the order of float32 sums.
     reload = {
-      runtime: reloadRuntime, maxAbsDiff: d.abs, maxRelDiff: d.rel, matches: d.rel <= tolerance.value, tolerance,
+      runtime: reloadRuntime,
+      maxAbsDiff: d.abs,
+      maxRelDiff: d.rel,
+      matches: d.rel <= tolerance.value,
+      tolerance,
       ...(d.pinned.length > 0 ? { pinnedOutputs: d.pinned } : {}),
     };
   } else {
     reload = { runtime: "not runnable (qf holds weights only)", maxAbsDiff: 0, maxRelDiff: 0, matches: true };
   }
   return {
-    runtime, inputs: fedShapes(p), inputSource: p.source, outputs,
-    worstRelativeError: rel.length > 0 ? rel.reduce((m, v) => Math.max(m, v), -Infinity) : null, reload,
+    runtime,
+    inputs: fedShapes(p),
+    inputSource: p.source,
+    outputs,
+    worstRelativeError: rel.length > 0 ? rel.reduce((m, v) => Math.max(m, v), -Infinity) : null,
+    reload,
   };
 }

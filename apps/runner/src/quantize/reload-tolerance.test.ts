@@ -26,12 +26,7 @@ describe("outputsDiff", () => {
 
 describe("tfjsReduction", () => {
   it("reads K = size / output-channel dim from dense, conv and depthwise kernels; counts them as the depth", () => {
-    const entries = [
-      { spec: { name: "d/kernel", shape: [128, 10] } },
-      { spec: { name: "c/kernel", shape: [3, 3, 16, 32] } },
-      { spec: { name: "dw/kernel", shape: [3, 3, 64, 1] } },
-      { spec: { name: "c/bias", shape: [32] } },
-    ];
+    const entries = [{ spec: { name: "d/kernel", shape: [128, 10] } }, { spec: { name: "c/kernel", shape: [3, 3, 16, 32] } }, { spec: { name: "dw/kernel", shape: [3, 3, 64, 1] } }, { spec: { name: "c/bias", shape: [32] } }];
     const tags = new Map<string, { role: string; layerKind?: string; outputAxis?: number }>([
       ["d/kernel", { role: "weight", layerKind: "dense", outputAxis: -1 }],
       ["c/kernel", { role: "weight", layerKind: "conv2d", outputAxis: -1 }],

@@ -48,16 +48,23 @@ const UNIT_RESOLUTION = 2 ** -22;
  * Other near-zero outputs divide by at least 1e-6 (float noise of O(1) activations).
  */
 export function outputsDiff(got: readonly ModelOutput[], ref: readonly ModelOutput[], tolerance: number): OutputsDiff {
-  let abs = 0, rel = 0;
+  let abs = 0,
+    rel = 0;
   const pinned: string[] = [];
   ref.forEach((r, i) => {
     const g = got[i]!;
     const flag = outputFlag(r.data, null);
     let unit = true;
-    for (const v of r.data) if (!(v >= 0 && v <= 1)) { unit = false; break; }
+    for (const v of r.data)
+      if (!(v >= 0 && v <= 1)) {
+        unit = false;
+        break;
+      }
     const isPinned = unit && (flag?.kind === "saturated" || flag?.kind === "near-zero");
     if (isPinned) pinned.push(r.name);
-    let d = 0, scale = 0, worst = 0;
+    let d = 0,
+      scale = 0,
+      worst = 0;
     for (let k = 0; k < r.data.length; k++) {
       const v = r.data[k]!;
       const dk = Number.isNaN(g.data[k]!) ? Infinity : Math.abs(g.data[k]! - v);
@@ -90,7 +97,8 @@ export interface TfjsReductionInput {
  * layer counts (an upper bound of the deepest path).
  */
 export function tfjsReduction(m: TfjsReductionInput): { reduction: number; depth: number } {
-  let reduction = 1, depth = 0;
+  let reduction = 1,
+    depth = 0;
   for (const e of m.entries) {
     const t = m.tags.get(e.spec.name);
     const shape = e.spec.shape;

@@ -51,7 +51,10 @@ export interface QuantizeReport {
     readonly outputs: readonly OutputAgreement[];
     readonly worstRelativeError: number | null;
     readonly reload: {
-      readonly runtime: string; readonly maxAbsDiff: number; readonly maxRelDiff: number; readonly matches: boolean;
+      readonly runtime: string;
+      readonly maxAbsDiff: number;
+      readonly maxRelDiff: number;
+      readonly matches: boolean;
       /** onnx-qdq: the written file under ORT's default optimization level vs the checked (basic) run — ORT's fused kernels (MatMulNBits) compute differently. */
       readonly defaultOptimization?: { readonly maxAbsDiff: number; readonly maxRelDiff: number };
       /** The mismatch is the runtime's: the unquantized model run the same two ways differs as well. */
@@ -77,9 +80,15 @@ export interface QuantizeReport {
 export function rowOf(t: WeightTensor, quantized: boolean, s: ErrorStats, streamBytes?: number): QuantizeTensorRow {
   const q = sqnrDb(s);
   return {
-    name: t.name, shape: [...t.shape], count: t.data.length, role: t.role ?? null, quantized,
-    sqnrDb: q.value, ...(q.reason ? { sqnrNote: q.reason } : {}),
-    mse: s.count > 0 ? s.noise / s.count : null, maxAbsError: s.count > 0 ? s.maxAbs : null,
+    name: t.name,
+    shape: [...t.shape],
+    count: t.data.length,
+    role: t.role ?? null,
+    quantized,
+    sqnrDb: q.value,
+    ...(q.reason ? { sqnrNote: q.reason } : {}),
+    mse: s.count > 0 ? s.noise / s.count : null,
+    maxAbsError: s.count > 0 ? s.maxAbs : null,
     ...(streamBytes !== undefined ? { streamBytes } : {}),
   };
 }
@@ -101,13 +110,23 @@ export function renderQuantizeMarkdown(r: QuantizeReport): string {
     L.push("## Model outputs", "");
     L.push(`Runtime: ${r.model.runtime}. Inputs: ${r.model.inputs.map((i) => `${i.name} [${i.shape.join(", ")}]`).join(", ")} — ${r.model.inputSource}.`, "");
     L.push("| output | shape | relative error ‖ŷ−y‖/‖y‖ | max abs error | KL (nats) | top-1 agreement |", "|---|---|---:|---:|---:|---:|");
-    for (const o of r.model.outputs) L.push(`| ${o.name} | [${o.shape.join(", ")}] | ${f(o.relativeError, 6)} | ${f(o.maxAbsError, 6)} | ${o.kl === undefined ? "–" : f(o.kl, 6)} | ${o.top1Agreement === undefined ? "–" : `${(100 * o.top1Agreement).toFixed(1)}%`} |`);
-    L.push("", `Reload check (${r.model.reload.runtime}): max |reloaded − evaluated| = ${f(r.model.reload.maxAbsDiff, 3)} (relative ${f(r.model.reload.maxRelDiff, 3)}${r.model.reload.tolerance ? `, tolerance ${f(r.model.reload.tolerance.value, 3)}: float32 sums of ${r.model.reload.tolerance.reduction} products, ${r.model.reload.tolerance.depth} reducing ops deep` : ""}${r.model.reload.pinnedOutputs ? `; [0, 1] outputs pinned near 0 or 1, held to the bound carried through the logistic plus their 2⁻²² resolution: ${r.model.reload.pinnedOutputs.map((n) => printable(n)).join(", ")}` : ""}) — ${r.model.reload.matches ? "matches" : r.model.reload.runtimeNondeterministic ? "differs, but the unquantized model differs the same way: the runtime is not deterministic at this optimization level" : "MISMATCH"}.`, "");
+    for (const o of r.model.outputs)
+      L.push(`| ${o.name} | [${o.shape.join(", ")}] | ${f(o.relativeError, 6)} | ${f(o.maxAbsError, 6)} | ${o.kl === undefined ? "–" : f(o.kl, 6)} | ${o.top1Agreement === undefined ? "–" : `${(100 * o.top1Agreement).toFixed(1)}%`} |`);
+    L.push(
+      "",
+      `Reload check (${r.model.reload.runtime}): max |reloaded − evaluated| = ${f(r.model.reload.maxAbsDiff, 3)} (relative ${f(r.model.reload.maxRelDiff, 3)}${r.model.reload.tolerance ? `, tolerance ${f(r.model.reload.tolerance.value, 3)}: float32 sums of ${r.model.reload.tolerance.reduction} products, ${r.model.reload.tolerance.depth} reducing ops deep` : ""}${r.model.reload.pinnedOutputs ? `; [0, 1] outputs pinned near 0 or 1, held to the bound carried through the logistic plus their 2⁻²² resolution: ${r.model.reload.pinnedOutputs.map((n) => printable(n)).join(", ")}` : ""}) — ${r.model.reload.matches ? "matches" : r.model.reload.runtimeNondeterministic ? "differs, but the unquantized model differs the same way: the runtime is not deterministic at this optimization level" : "MISMATCH"}.`,
+      "",
+    );
     const dflt = r.model.reload.defaultOptimization;
-    if (dflt) L.push(`At onnxruntime's default graph optimization level the written file gives max |Δ| = ${f(dflt.maxAbsDiff, 3)} (relative ${f(dflt.maxRelDiff, 3)}) against the checked run${dflt.maxRelDiff > 1e-5 ? ": ORT fuses DequantizeLinear → MatMul into its own kernels (MatMulNBits), which compute differently" : ""}.`, "");
+    if (dflt)
+      L.push(
+        `At onnxruntime's default graph optimization level the written file gives max |Δ| = ${f(dflt.maxAbsDiff, 3)} (relative ${f(dflt.maxRelDiff, 3)}) against the checked run${dflt.maxRelDiff > 1e-5 ? ": ORT fuses DequantizeLinear → MatMul into its own kernels (MatMulNBits), which compute differently" : ""}.`,
+        "",
+      );
   }
   L.push("## Tensors", "", "| tensor | shape | role | quantized | SQNR (dB) | MSE | max abs error | stream bytes |", "|---|---|---|---|---:|---:|---:|---:|");
-  for (const t of r.tensors) L.push(`| ${t.name} | [${t.shape.join(", ")}] | ${t.role ?? "–"} | ${t.quantized ? "yes" : "no"} | ${t.sqnrDb === null ? (t.sqnrNote ?? "–") : f(t.sqnrDb)} | ${f(t.mse, 3)} | ${f(t.maxAbsError, 3)} | ${t.streamBytes ?? "–"} |`);
+  for (const t of r.tensors)
+    L.push(`| ${t.name} | [${t.shape.join(", ")}] | ${t.role ?? "–"} | ${t.quantized ? "yes" : "no"} | ${t.sqnrDb === null ? (t.sqnrNote ?? "–") : f(t.sqnrDb)} | ${f(t.mse, 3)} | ${f(t.maxAbsError, 3)} | ${t.streamBytes ?? "–"} |`);
   if (r.outputCheckSkipped) L.push("", `**Output check skipped:** ${r.outputCheckSkipped}.`);
   if (r.sizeAdvice) L.push("", `**Size advice:** ${r.sizeAdvice}`);
   if (r.floatFallback) L.push("", `**Written as decoded floats** (${r.output.target} cannot express them):`, "", ...r.floatFallback.map((f) => `- ${printable(f.name)}: ${f.reason}`));

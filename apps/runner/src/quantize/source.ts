@@ -60,7 +60,10 @@ export async function openSource(path: string, fmt: InputFormat, target?: Quanti
   if (fmt === "tfjs") {
     const m = await readTfjsModel(path);
     return {
-      format: `tfjs ${m.format}`, fileBytes: m.fileBytes, tfjs: m, close: async () => undefined,
+      format: `tfjs ${m.format}`,
+      fileBytes: m.fileBytes,
+      tfjs: m,
+      close: async () => undefined,
       entries: m.entries.map((e) => ({ name: e.spec.name, float: isFloatEntry(e), read: () => readTfjsTensor(m, e) })),
     };
   }
@@ -68,14 +71,20 @@ export async function openSource(path: string, fmt: InputFormat, target?: Quanti
     const m = await readOnnxModel(path);
     const views = new Map(target === "onnx-nbits" ? [...nbitsWeights(m)].map(([name, w]) => [name, { k: w.k, n: w.n }]) : []);
     return {
-      format: "onnx", fileBytes: m.fileBytes, onnx: m, transposed: views, close: async () => undefined,
+      format: "onnx",
+      fileBytes: m.fileBytes,
+      onnx: m,
+      transposed: views,
+      close: async () => undefined,
       entries: m.initializers.map((i) => ({ name: i.name, float: isWeightInitializer(i), read: async () => (views.has(i.name) ? transposedView(await readOnnxTensor(m, i)) : readOnnxTensor(m, i)) })),
     };
   }
   const header = await readSafetensorsHeader(path);
   const fh = await open(path, "r");
   return {
-    format: "safetensors", fileBytes: header.fileSize, close: () => fh.close(),
+    format: "safetensors",
+    fileBytes: header.fileSize,
+    close: () => fh.close(),
     entries: header.tensors.map((e) => ({ name: e.name, float: true, read: () => readTensor(fh, e, options.shared ? { shared: true } : {}) })),
   };
 }

@@ -6,16 +6,19 @@ const ctx: CellHashContext = {
   inputs: [{ role: "weights", sha256: "a".repeat(64) }],
   config: { evaluators: [{ id: "sqnr", options: {} }], seed: 0, include: [], exclude: [], allTensors: false },
   plugins: [{ kind: "quantizer", id: "rtn", version: "1.0.0" }],
-  quantforgeVersion: "0.1.0", referenceModel: false,
+  quantforgeVersion: "0.1.0",
+  referenceModel: false,
 };
 const spec = { quantizer: "rtn", options: { bits: 4 }, coder: "fixed", coderOptions: {} };
 
 describe("cell hash", () => {
   it("canonical JSON ignores key order", () => {
-    fc.assert(fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (o) => {
-      const reversed = Object.fromEntries(Object.entries(o).reverse());
-      expect(canonicalJson(reversed)).toBe(canonicalJson(o));
-    }));
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (o) => {
+        const reversed = Object.fromEntries(Object.entries(o).reverse());
+        expect(canonicalJson(reversed)).toBe(canonicalJson(o));
+      }),
+    );
   });
 
   it("changes with every input of the result, not with paths", () => {

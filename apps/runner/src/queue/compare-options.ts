@@ -46,7 +46,8 @@ export async function queueCompareSetup(rt: Runtime, flags: QueueCompareFlags, o
       if (r.reused + r.run + q.enqueued + q.finishedInQueue + q.joined + q.retried === 0) return undefined;
       const parts: string[] = [];
       if (finished) parts.push(`resume: ${r.reused} cell(s) reused from ${join(out, "results.json")}, ${r.run} not finished there`);
-      if (target) parts.push(`queue "${name}" on ${target.display}: ${q.enqueued} job(s) enqueued, ${q.finishedInQueue} already finished in the queue, ${q.joined} joined while waiting or running${q.retried ? `, ${q.retried} retried` : ""}`);
+      if (target)
+        parts.push(`queue "${name}" on ${target.display}: ${q.enqueued} job(s) enqueued, ${q.finishedInQueue} already finished in the queue, ${q.joined} joined while waiting or running${q.retried ? `, ${q.retried} retried` : ""}`);
       return parts.length ? parts.join("; ") : undefined;
     },
   };

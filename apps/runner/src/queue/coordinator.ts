@@ -52,12 +52,17 @@ export function queueCells(target: QueueTarget, name: string, cwd: string, count
         if (job) {
           const state = await job.getState();
           if (state === "completed") counts.finishedInQueue++;
-          else if (state === "failed") { await job.retry("failed"); counts.retried++; }
-          else counts.joined++;
+          else if (state === "failed") {
+            await job.retry("failed");
+            counts.retried++;
+          } else counts.joined++;
         } else {
           job = await queue.add("cell", data, {
-            jobId: data.hash, attempts: CELL_ATTEMPTS, backoff: { type: "exponential", delay: 1000 },
-            removeOnComplete: { age: KEEP_SECONDS }, removeOnFail: { age: KEEP_SECONDS },
+            jobId: data.hash,
+            attempts: CELL_ATTEMPTS,
+            backoff: { type: "exponential", delay: 1000 },
+            removeOnComplete: { age: KEEP_SECONDS },
+            removeOnFail: { age: KEEP_SECONDS },
           });
           counts.enqueued++;
         }
@@ -71,7 +76,12 @@ export function queueCells(target: QueueTarget, name: string, cwd: string, count
         if (value?.status === "failed") throw new QuantforgeError(value.error.code as ErrorCode, value.error.message, { exitCode: 1 });
         throw new QueueError(`job ${data.hash.slice(0, 12)} returned no cell result. Is another program using the queue "${name}"?`);
       };
-      return { run, close: async () => { await Promise.allSettled([events.close(), queue.close()]); } };
+      return {
+        run,
+        close: async () => {
+          await Promise.allSettled([events.close(), queue.close()]);
+        },
+      };
     },
   };
 }

@@ -8,9 +8,7 @@ import { checkJobPlugins, localInput, verifyInput } from "./inputs.js";
 import type { CellJob } from "./job.js";
 
 /** What a worker stores as a job's return value: the cell's outcome or its error (plain JSON). */
-export type CellJobResult =
-  | { readonly status: "ok"; readonly outcome: CompareCellOutcome }
-  | { readonly status: "failed"; readonly error: { readonly code: string; readonly message: string } };
+export type CellJobResult = { readonly status: "ok"; readonly outcome: CompareCellOutcome } | { readonly status: "failed"; readonly error: { readonly code: string; readonly message: string } };
 
 /** A failure worth another attempt (BullMQ retries it with back-off); the last attempt records it. */
 export class RetryableCellError extends Error {
@@ -21,13 +19,19 @@ export class RetryableCellError extends Error {
 
 /** `rtn [bits=4] + fixed`, as core's compare() names a cell in its timeout message. */
 function describe(spec: CompareCellSpec): string {
-  const point = Object.entries(spec.sweep).map(([k, v]) => `${k}=${String(v)}`).join(",");
+  const point = Object.entries(spec.sweep)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(",");
   return `${spec.label}${point ? ` [${point}]` : ""} + ${spec.coder}`;
 }
 
 const errorOf = (e: unknown) => ({ code: isQuantforgeError(e) ? (e as { code: string }).code : "QF_INTERNAL", message: e instanceof Error ? e.message : String(e) });
 
-interface PoolEntry { readonly pool: WorkerPool; readonly started: Promise<void>; busy: number }
+interface PoolEntry {
+  readonly pool: WorkerPool;
+  readonly started: Promise<void>;
+  busy: number;
+}
 
 /**
  * Runs queued cells on this host exactly as local `compare --jobs N` does: each distinct input
@@ -38,7 +42,11 @@ interface PoolEntry { readonly pool: WorkerPool; readonly started: Promise<void>
 export class CellExecutor {
   private readonly pools = new Map<string, PoolEntry>();
 
-  constructor(private readonly rt: Runtime, private readonly dataRoot: string, private readonly threads: number) {}
+  constructor(
+    private readonly rt: Runtime,
+    private readonly dataRoot: string,
+    private readonly threads: number,
+  ) {}
 
   private async poolFor(job: CellJob): Promise<PoolEntry> {
     const key = canonicalJson({ input: job.input, files: job.files, select: job.select, evaluators: job.evaluators, seed: job.seed });
@@ -47,13 +55,28 @@ export class CellExecutor {
     const input = await localInput(job, this.dataRoot);
     await verifyInput(job, input);
     // Another input arrived: idle pools of earlier ones go (each holds its input in memory).
-    for (const [k, e] of this.pools) if (e.busy === 0) { this.pools.delete(k); void e.pool.close(); }
+    for (const [k, e] of this.pools)
+      if (e.busy === 0) {
+        this.pools.delete(k);
+        void e.pool.close();
+      }
     const init: WorkerInit = {
-      input, select: job.select, evaluators: job.evaluators, seed: job.seed,
+      input,
+      select: job.select,
+      evaluators: job.evaluators,
+      seed: job.seed,
       ...(this.rt.pluginSources.length ? { plugins: this.rt.pluginSources } : {}),
     };
     const pool = new WorkerPool(this.threads, init);
-    const entry: PoolEntry = { pool, started: pool.start().catch(async (e: unknown) => { this.pools.delete(key); await pool.close(); throw pool.fatal ?? e; }), busy: 0 };
+    const entry: PoolEntry = {
+      pool,
+      started: pool.start().catch(async (e: unknown) => {
+        this.pools.delete(key);
+        await pool.close();
+        throw pool.fatal ?? e;
+      }),
+      busy: 0,
+    };
     this.pools.set(key, entry);
     return entry;
   }

@@ -16,13 +16,33 @@ beforeAll(async () => {
   expect((await cli(["synth", "--out", t.path("root/sub/w.safetensors"), "--seed", "3", "--tensors", "a:8x8:0.1"])).code).toBe(0);
   writeFileSync(t.path("secret.safetensors"), "outside");
   symlinkSync("../secret.safetensors", t.path("root/escape.safetensors"));
-  const config = { weights: t.path("root/sub/w.safetensors"), quantizers: [{ id: "rtn", options: {} }], bits: [4], coders: [{ id: "fixed", options: {} }], evaluators: [{ id: "sqnr", options: {} }], seed: 0, timeout: null, include: [], exclude: [], allTensors: false };
+  const config = {
+    weights: t.path("root/sub/w.safetensors"),
+    quantizers: [{ id: "rtn", options: {} }],
+    bits: [4],
+    coders: [{ id: "fixed", options: {} }],
+    evaluators: [{ id: "sqnr", options: {} }],
+    seed: 0,
+    timeout: null,
+    include: [],
+    exclude: [],
+    allTensors: false,
+  };
   const inputs = await inputFiles(config);
   job = cellJobBuilder({ config, inputs, plugins: [{ kind: "quantizer", id: "rtn", version: "0.0.0" }], quantforgeVersion: "0.1.0", cwd: t.path("root") })({
-    index: 0, label: "rtn", quantizer: "rtn", options: { bits: 4 }, bits: 4, sweep: { bits: 4 }, coder: "fixed", coderOptions: {},
+    index: 0,
+    label: "rtn",
+    quantizer: "rtn",
+    options: { bits: 4 },
+    bits: 4,
+    sweep: { bits: 4 },
+    coder: "fixed",
+    coderOptions: {},
   });
 });
-afterAll(async () => { await t.cleanup(); });
+afterAll(async () => {
+  await t.cleanup();
+});
 
 describe("queued inputs on a worker", () => {
   it("the job carries relative paths and hashes; it round-trips through the schema", async () => {
@@ -32,7 +52,11 @@ describe("queued inputs on a worker", () => {
     await expect(verifyInput(job, input)).resolves.toBeUndefined();
   });
 
-  it.each([["absolute", (d: string) => `${d}/root/sub/w.safetensors`], ["dot-dot", () => "../secret.safetensors"], ["symlink leaving the root", () => "escape.safetensors"]])("%s path → QF_OUTSIDE_DATA_ROOT", async (_, p) => {
+  it.each([
+    ["absolute", (d: string) => `${d}/root/sub/w.safetensors`],
+    ["dot-dot", () => "../secret.safetensors"],
+    ["symlink leaving the root", () => "escape.safetensors"],
+  ])("%s path → QF_OUTSIDE_DATA_ROOT", async (_, p) => {
     const bad = { ...job, input: { weights: p(t.dir) } };
     await expect(localInput(bad, t.path("root"))).rejects.toMatchObject({ code: "QF_OUTSIDE_DATA_ROOT", exitCode: 2 });
   });

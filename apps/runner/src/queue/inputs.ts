@@ -10,7 +10,10 @@ import { QueueError } from "./url.js";
 /** A queued job names an input outside the worker's `--data-root` (`QF_OUTSIDE_DATA_ROOT`, exit 2). */
 export class OutsideDataRootError extends QuantforgeError {
   constructor(what: string, path: string, root: string) {
-    super(ErrorCodes.OUTSIDE_DATA_ROOT, `the job's ${what} "${printable(path)}" is outside this worker's --data-root "${printable(root)}"; the worker reads nothing else. Send inputs by paths inside the data root (run compare from the matching folder).`);
+    super(
+      ErrorCodes.OUTSIDE_DATA_ROOT,
+      `the job's ${what} "${printable(path)}" is outside this worker's --data-root "${printable(root)}"; the worker reads nothing else. Send inputs by paths inside the data root (run compare from the matching folder).`,
+    );
   }
 }
 
@@ -65,8 +68,10 @@ export async function verifyInput(job: CellJob, input: InputConfig): Promise<voi
   const mine = await inputFiles(input);
   if (mine.length !== job.files.length) throw new InputMismatchError(`the job lists ${job.files.length} input file(s), this worker finds ${mine.length}`);
   for (let k = 0; k < mine.length; k++) {
-    const a = job.files[k]!, b = mine[k]!;
-    if (a.role !== b.role || a.sha256 !== b.sha256 || a.bytes !== b.bytes) throw new InputMismatchError(`input ${printable(b.role)} "${printable(b.path)}" has SHA-256 ${b.sha256.slice(0, 12)}…, the job expects ${printable(a.sha256.slice(0, 12))}…`);
+    const a = job.files[k]!,
+      b = mine[k]!;
+    if (a.role !== b.role || a.sha256 !== b.sha256 || a.bytes !== b.bytes)
+      throw new InputMismatchError(`input ${printable(b.role)} "${printable(b.path)}" has SHA-256 ${b.sha256.slice(0, 12)}…, the job expects ${printable(a.sha256.slice(0, 12))}…`);
   }
 }
 
@@ -79,15 +84,18 @@ export async function verifyInput(job: CellJob, input: InputConfig): Promise<voi
  *   for one at another version.
  */
 export function checkJobPlugins(registry: PluginRegistry, job: CellJob): void {
-  const needed: { kind: "quantizer" | "coder" | "evaluator"; id: string }[] = [
-    { kind: "quantizer", id: job.spec.quantizer }, { kind: "coder", id: job.spec.coder },
-    ...job.evaluators.map((e) => ({ kind: "evaluator" as const, id: e.id })),
-  ];
+  const needed: { kind: "quantizer" | "coder" | "evaluator"; id: string }[] = [{ kind: "quantizer", id: job.spec.quantizer }, { kind: "coder", id: job.spec.coder }, ...job.evaluators.map((e) => ({ kind: "evaluator" as const, id: e.id }))];
   for (const n of needed) {
     const here = registry.list(n.kind).find((p) => p.id === n.id);
     if (!here) {
-      const known = registry.list(n.kind).map((p) => p.id).join(", ");
-      throw new QuantforgeError(ErrorCodes.UNKNOWN_PLUGIN, `${n.kind} "${printable(n.id)}" is not loaded on this worker (known: ${known || "none"}). Start the worker with --plugin for it${job.pluginSpecs.length ? ` (the coordinator loaded ${job.pluginSpecs.map((s) => `"${printable(s)}"`).join(", ")})` : ""} if you trust it.`);
+      const known = registry
+        .list(n.kind)
+        .map((p) => p.id)
+        .join(", ");
+      throw new QuantforgeError(
+        ErrorCodes.UNKNOWN_PLUGIN,
+        `${n.kind} "${printable(n.id)}" is not loaded on this worker (known: ${known || "none"}). Start the worker with --plugin for it${job.pluginSpecs.length ? ` (the coordinator loaded ${job.pluginSpecs.map((s) => `"${printable(s)}"`).join(", ")})` : ""} if you trust it.`,
+      );
     }
     const want = job.plugins.find((p) => p.kind === n.kind && p.id === n.id)?.version;
     if (want !== undefined && want !== here.version) {

@@ -25,8 +25,14 @@ export const cellJobSchema = z.strictObject({
   version: z.literal(1),
   hash: z.string().regex(/^[0-9a-f]{64}$/),
   spec: z.strictObject({
-    index: z.number().int().min(0), label: z.string(), quantizer: z.string().min(1), options: OPTIONS,
-    bits: z.number().nullable(), sweep: OPTIONS, coder: z.string().min(1), coderOptions: OPTIONS,
+    index: z.number().int().min(0),
+    label: z.string(),
+    quantizer: z.string().min(1),
+    options: OPTIONS,
+    bits: z.number().nullable(),
+    sweep: OPTIONS,
+    coder: z.string().min(1),
+    coderOptions: OPTIONS,
   }),
   input: z.strictObject({
     /** A reference model id (`mnist-mlp`), or a model path relative to the data root. */
@@ -70,7 +76,9 @@ export function parseCellJob(data: unknown): CellJob {
 function relativeInput(cwd: string, path: string, what: string): string {
   const rel = relative(cwd, path);
   if (rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
-    throw new UsageError(`--queue: the ${what} "${printable(path)}" is outside the working directory "${printable(cwd)}". Workers find inputs under their --data-root by the path relative to where compare runs: run compare from a folder that contains the inputs.`);
+    throw new UsageError(
+      `--queue: the ${what} "${printable(path)}" is outside the working directory "${printable(cwd)}". Workers find inputs under their --data-root by the path relative to where compare runs: run compare from a folder that contains the inputs.`,
+    );
   }
   return rel.split(sep).join("/");
 }
@@ -101,11 +109,17 @@ export function cellJobBuilder(o: JobContext): (spec: CompareCellSpec) => CellJo
   };
   const key = contextKey({ inputs: o.inputs, config: c, plugins: o.plugins, quantforgeVersion: o.quantforgeVersion, referenceModel: reference });
   const shared = {
-    format: CELL_JOB_FORMAT as typeof CELL_JOB_FORMAT, version: 1 as const, input,
+    format: CELL_JOB_FORMAT as typeof CELL_JOB_FORMAT,
+    version: 1 as const,
+    input,
     files: o.inputs.map((f) => ({ role: f.role, bytes: f.bytes, sha256: f.sha256 })),
     select: { include: [...c.include], exclude: [...c.exclude], allTensors: c.allTensors, ...(c.allowEmpty ? { allowEmpty: true } : {}) },
     evaluators: c.evaluators.map((e) => ({ id: e.id, options: e.options })),
-    seed: c.seed, timeout: c.timeout, plugins: [...o.plugins], pluginSpecs: [...(c.plugins ?? [])], quantforgeVersion: o.quantforgeVersion,
+    seed: c.seed,
+    timeout: c.timeout,
+    plugins: [...o.plugins],
+    pluginSpecs: [...(c.plugins ?? [])],
+    quantforgeVersion: o.quantforgeVersion,
   };
   return (spec) => ({ ...shared, hash: cellHash(key, spec), spec: { ...spec } });
 }

@@ -10,7 +10,9 @@ beforeAll(async () => {
   w = t.path("w.safetensors");
   expect((await cli(["synth", "--out", w, "--seed", "1", "--tensors", "a:16x16:0.1"])).code).toBe(0);
 });
-afterAll(async () => { await t.cleanup(); });
+afterAll(async () => {
+  await t.cleanup();
+});
 
 const compare = (...extra: string[]) => ["compare", "--weights", w, "--quantizers", "rtn", "--bits", "4", "--out", t.path("r"), "--quiet", ...extra];
 

@@ -17,15 +17,20 @@ const runnerDir = fileURLToPath(new URL("../../", import.meta.url));
 const fromSource = [process.execPath, "--import", pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href, "--conditions=@quantforge/source", fileURLToPath(new URL("../cli.ts", import.meta.url))] as const;
 const tsxEnv = { ...process.env, TSX_TSCONFIG_PATH: fileURLToPath(new URL("../../tsconfig.json", import.meta.url)) };
 
-interface Worker { readonly child: ChildProcess; log: string; readonly exited: Promise<number | null> }
+interface Worker {
+  readonly child: ChildProcess;
+  log: string;
+  readonly exited: Promise<number | null>;
+}
 
 /** `quantforge worker` from source (tsx), as a real process; resolves once it listens. */
 async function startWorker(url: string, root: string, onLine: (w: Worker, line: string) => void = () => undefined): Promise<Worker> {
-  const child = spawn(fromSource[0], [...fromSource.slice(1), "worker", "--queue", url, "--stall-seconds", "2", "--data-root", root],
-    { cwd: runnerDir, env: tsxEnv, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(fromSource[0], [...fromSource.slice(1), "worker", "--queue", url, "--stall-seconds", "2", "--data-root", root], { cwd: runnerDir, env: tsxEnv, stdio: ["ignore", "ignore", "pipe"] });
   const w: Worker = { child, log: "", exited: new Promise((res) => child.once("exit", (c) => res(c))) };
   let ready!: () => void;
-  const listening = new Promise<void>((res) => { ready = res; });
+  const listening = new Promise<void>((res) => {
+    ready = res;
+  });
   let partial = "";
   child.stderr!.on("data", (b: Buffer) => {
     w.log += b.toString();
@@ -37,7 +42,12 @@ async function startWorker(url: string, root: string, onLine: (w: Worker, line: 
       onLine(w, l);
     }
   });
-  await Promise.race([listening, w.exited.then((c) => { throw new Error(`worker exited (${c}):\n${w.log}`); })]);
+  await Promise.race([
+    listening,
+    w.exited.then((c) => {
+      throw new Error(`worker exited (${c}):\n${w.log}`);
+    }),
+  ]);
   return w;
 }
 
@@ -60,13 +70,21 @@ describe.skipIf(skip)("compare --queue with quantforge worker processes on a rea
     // The first worker to start a cell is SIGKILLed right then: its cell must be re-run elsewhere.
     const killFirst = (wk: Worker, line: string) => {
       const m = /^running #\d+ .* \(job ([0-9a-f]+), attempt 1\)$/.exec(line);
-      if (m && !killed && process.env.QF_NO_KILL === undefined) { killed = { worker: wk, job: m[1]! }; wk.child.kill("SIGKILL"); }
+      if (m && !killed && process.env.QF_NO_KILL === undefined) {
+        killed = { worker: wk, job: m[1]! };
+        wk.child.kill("SIGKILL");
+      }
     };
-    workers.push(...await Promise.all([0, 1, 2].map(() => startWorker(redis.url, root, killFirst))));
+    workers.push(...(await Promise.all([0, 1, 2].map(() => startWorker(redis.url, root, killFirst)))));
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all(workers.map(async (wk) => { wk.child.kill("SIGTERM"); await wk.exited; }));
+    await Promise.all(
+      workers.map(async (wk) => {
+        wk.child.kill("SIGTERM");
+        await wk.exited;
+      }),
+    );
     await Promise.all([redis?.stop(), t?.cleanup()]);
   }, 30_000);
 

@@ -47,7 +47,9 @@ export async function startRedis(): Promise<TestRedis> {
   const port = await freePort();
   const child: ChildProcess = spawn(redisServerPath()!, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], { stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
-  child.stdout!.on("data", (b: Buffer) => { log += b.toString(); });
+  child.stdout!.on("data", (b: Buffer) => {
+    log += b.toString();
+  });
   const { Redis } = await import("ioredis");
   const t0 = Date.now();
   for (;;) {
@@ -65,7 +67,8 @@ export async function startRedis(): Promise<TestRedis> {
     }
   }
   return {
-    port, url: `redis://127.0.0.1:${port}`,
+    port,
+    url: `redis://127.0.0.1:${port}`,
     async stop() {
       if (child.exitCode === null) {
         const gone = new Promise((r) => child.once("exit", r));

@@ -29,7 +29,10 @@ export function finishedCells(doc: CompareDocument, path: string): Map<string, C
   const source = `"${path}" manifest.config`;
   const config = resolveCompareConfig(validateCompareConfig(doc.manifest.config, source), dirname(path), source);
   const key = contextKey({
-    inputs: doc.manifest.inputs ?? [], config, plugins: doc.manifest.plugins ?? [], quantforgeVersion: doc.manifest.quantforgeVersion,
+    inputs: doc.manifest.inputs ?? [],
+    config,
+    plugins: doc.manifest.plugins ?? [],
+    quantforgeVersion: doc.manifest.quantforgeVersion,
     referenceModel: config.model !== undefined && isReferenceModelId(config.model),
   });
   const out = new Map<string, CompareCell>();

@@ -13,9 +13,11 @@ describe("parseQueueUrl", () => {
   });
 
   it("any host/port/db round-trips", () => {
-    fc.assert(fc.property(fc.domain(), fc.integer({ min: 1, max: 65535 }), fc.integer({ min: 0, max: 99999 }), (host, port, db) => {
-      expect(parseQueueUrl(`redis://${host}:${port}/${db}`)).toMatchObject({ host: new URL(`redis://${host}`).hostname, port, db });
-    }));
+    fc.assert(
+      fc.property(fc.domain(), fc.integer({ min: 1, max: 65535 }), fc.integer({ min: 0, max: 99999 }), (host, port, db) => {
+        expect(parseQueueUrl(`redis://${host}:${port}/${db}`)).toMatchObject({ host: new URL(`redis://${host}`).hostname, port, db });
+      }),
+    );
   });
 
   it.each(["127.0.0.1:6379", "http://127.0.0.1:6379", "redis://", "redis://h:99999", "redis://h:1/x", "redis://h:1/0?a=b", "not a url", "redis://h/1/2"])("refuses %s with QF_USAGE (exit 2)", (raw) => {

@@ -70,8 +70,11 @@ export const CONNECT_TIMEOUT_MS = 3000;
  */
 export function connectionOptions(t: QueueTarget): Record<string, unknown> {
   return {
-    host: t.host, port: t.port, db: t.db,
-    ...(t.username ? { username: t.username } : {}), ...(t.password ? { password: t.password } : {}),
+    host: t.host,
+    port: t.port,
+    db: t.db,
+    ...(t.username ? { username: t.username } : {}),
+    ...(t.password ? { password: t.password } : {}),
     ...(t.tls ? { tls: {} } : {}),
     connectTimeout: CONNECT_TIMEOUT_MS,
     maxRetriesPerRequest: null,
@@ -90,14 +93,14 @@ export async function probeRedis(t: QueueTarget): Promise<void> {
   const { Redis } = await import("ioredis");
   const client = new Redis({
     ...connectionOptions(t),
-    lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
   });
   client.on("error", () => undefined);
   try {
-    await Promise.race([
-      client.connect().then(() => client.ping()),
-      new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS + 500).unref()),
-    ]);
+    await Promise.race([client.connect().then(() => client.ping()), new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS + 500).unref())]);
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     throw new QueueError(`cannot reach Redis at ${t.display} (${printable(String(why))}). Start redis-server there or fix --queue.`, e);

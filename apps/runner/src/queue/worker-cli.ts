@@ -31,7 +31,11 @@ function intFlag(name: string, raw: string | undefined, lo: number, hi: number, 
 function dataRootOf(rt: Runtime, raw: string | undefined): string {
   const root = resolve(rt.cwd, raw ?? ".");
   let dir = false;
-  try { dir = statSync(root).isDirectory(); } catch { /* reported below */ }
+  try {
+    dir = statSync(root).isDirectory();
+  } catch {
+    /* reported below */
+  }
   if (!dir) throw new IoError(`--data-root "${printable(root)}" is not a directory. Pass the folder the compare inputs are under (the coordinator's working directory, or its mount on this host).`);
   return root;
 }
@@ -53,28 +57,41 @@ export async function workerCommand(rt: Runtime, flags: WorkerFlags): Promise<vo
   await probeRedis(target);
   const { Worker } = await import("bullmq");
   const exec = new CellExecutor(rt, root, concurrency);
-  const log = (s: string) => { if (!flags.quiet) rt.err(`${s}\n`); };
-  const worker = new Worker(name, async (job): Promise<CellJobResult> => {
-    const cell = parseCellJob(job.data);
-    log(`running #${cell.spec.index} ${cell.spec.label} + ${cell.spec.coder} (job ${String(job.id).slice(0, 12)}, attempt ${job.attemptsMade + 1})`);
-    const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    try {
-      const r = await exec.run(cell, last);
-      log(`${r.status === "ok" ? "done" : `failed ${r.error.code}`} #${cell.spec.index} (job ${String(job.id).slice(0, 12)})`);
-      return r;
-    } catch (e) {
-      if (e instanceof RetryableCellError) log(`retry #${cell.spec.index}: ${e.message}`);
-      throw e;
-    }
-  }, {
-    connection: connectionOptions(target), concurrency, autorun: false,
-    lockDuration: stall * 1000, stalledInterval: Math.max(500, (stall * 1000) / 2), maxStalledCount: 2,
-  });
+  const log = (s: string) => {
+    if (!flags.quiet) rt.err(`${s}\n`);
+  };
+  const worker = new Worker(
+    name,
+    async (job): Promise<CellJobResult> => {
+      const cell = parseCellJob(job.data);
+      log(`running #${cell.spec.index} ${cell.spec.label} + ${cell.spec.coder} (job ${String(job.id).slice(0, 12)}, attempt ${job.attemptsMade + 1})`);
+      const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      try {
+        const r = await exec.run(cell, last);
+        log(`${r.status === "ok" ? "done" : `failed ${r.error.code}`} #${cell.spec.index} (job ${String(job.id).slice(0, 12)})`);
+        return r;
+      } catch (e) {
+        if (e instanceof RetryableCellError) log(`retry #${cell.spec.index}: ${e.message}`);
+        throw e;
+      }
+    },
+    {
+      connection: connectionOptions(target),
+      concurrency,
+      autorun: false,
+      lockDuration: stall * 1000,
+      stalledInterval: Math.max(500, (stall * 1000) / 2),
+      maxStalledCount: 2,
+    },
+  );
   // When Redis is gone, BullMQ's graceful close waits on ioredis reconnecting and never ends;
   // nothing a running cell produces could be stored then anyway, and its lock expires so another
   // worker re-runs it. So a stop signal within two lock periods of a queue error quits at once.
   let lastQueueError = -Infinity;
-  worker.on("error", (e) => { lastQueueError = Date.now(); log(`queue error: ${printable(e.message)}`); });
+  worker.on("error", (e) => {
+    lastQueueError = Date.now();
+    log(`queue error: ${printable(e.message)}`);
+  });
   const closed = new Promise<void>((res) => worker.once("closed", () => res()));
   let stopping = false;
   const on = (signal: "SIGINT" | "SIGTERM") => () => {
@@ -87,12 +104,16 @@ export async function workerCommand(rt: Runtime, flags: WorkerFlags): Promise<vo
     log(`stopping (${signal}): finishing the running cells (${signal} again to quit at once)`);
     void worker.close();
   };
-  const onInt = on("SIGINT"), onTerm = on("SIGTERM");
+  const onInt = on("SIGINT"),
+    onTerm = on("SIGTERM");
   process.on("SIGINT", onInt);
   process.on("SIGTERM", onTerm);
   try {
     log(`worker: queue "${name}" on ${target.display}, ${concurrency} at a time, data root ${printable(root)}`);
-    void worker.run().catch((e: unknown) => { log(`queue error: ${printable((e as Error).message)}`); void worker.close(); });
+    void worker.run().catch((e: unknown) => {
+      log(`queue error: ${printable((e as Error).message)}`);
+      void worker.close();
+    });
     await closed;
   } finally {
     process.off("SIGINT", onInt);

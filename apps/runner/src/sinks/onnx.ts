@@ -25,10 +25,20 @@ export function onnxSink(dir: string, m: OnnxModel, target: "onnx" | "onnx-qdq" 
       if (r.qdq.length > 0) notes.push(`${r.qdq.length} initializer(s) written as uint8 + DequantizeLinear: ${r.qdq.slice(0, 5).join(", ")}${r.qdq.length > 5 ? ", …" : ""}.`);
       if (r.nbits.length > 0) {
         const kinds = [...new Set(r.nbits.map((x) => `${x.bits}-bit, blocks of ${x.blockSize}, ${x.zeroPoints === "none" ? "default zero point" : `${x.zeroPoints} zero points`}`))];
-        notes.push(`${r.nbits.length} MatMul weight(s) written as com.microsoft MatMulNBits (${kinds.join("; ")}): ${r.nbits.slice(0, 5).map((x) => x.name).join(", ")}${r.nbits.length > 5 ? ", …" : ""}.`);
+        notes.push(
+          `${r.nbits.length} MatMul weight(s) written as com.microsoft MatMulNBits (${kinds.join("; ")}): ${r.nbits
+            .slice(0, 5)
+            .map((x) => x.name)
+            .join(", ")}${r.nbits.length > 5 ? ", …" : ""}.`,
+        );
       }
       if (r.floatFallback.length > 0) {
-        notes.push(`${r.floatFallback.length} quantized tensor(s) ${target === "onnx-nbits" ? "MatMulNBits" : "DequantizeLinear"} cannot express were written as their decoded float values (the model is complete; those tensors keep their float size): ${r.floatFallback.slice(0, 5).map((f) => f.reason).join(" ")}${r.floatFallback.length > 5 ? " …" : ""} Pass --strict-target to stop instead.`);
+        notes.push(
+          `${r.floatFallback.length} quantized tensor(s) ${target === "onnx-nbits" ? "MatMulNBits" : "DequantizeLinear"} cannot express were written as their decoded float values (the model is complete; those tensors keep their float size): ${r.floatFallback
+            .slice(0, 5)
+            .map((f) => f.reason)
+            .join(" ")}${r.floatFallback.length > 5 ? " …" : ""} Pass --strict-target to stop instead.`,
+        );
       }
       return { files: [{ name: "model.onnx", bytes: r.bytes.length }], notes, ...(r.floatFallback.length > 0 ? { floatFallback: r.floatFallback } : {}) };
     },

@@ -6,9 +6,12 @@ import { writeAll, type Sink } from "./sink.js";
 /** `.qf` container written incrementally: records spooled to temp files, assembled at the end. */
 export async function qfSink(dir: string, coder: Coder, metadata: Record<string, unknown>): Promise<Sink> {
   const enc = new ContainerEncoder(coder, metadata);
-  const tPath = join(dir, ".tensors.spool"), pPath = join(dir, ".passthrough.spool");
-  const tSpool = await open(tPath, "wx"), pSpool = await open(pPath, "wx");
-  let tBytes = 0, pBytes = 0;
+  const tPath = join(dir, ".tensors.spool"),
+    pPath = join(dir, ".passthrough.spool");
+  const tSpool = await open(tPath, "wx"),
+    pSpool = await open(pPath, "wx");
+  let tBytes = 0,
+    pBytes = 0;
   return {
     async quantized(_name, t, cb, stream) {
       const rec = enc.tensorRecord(t, cb, stream);
@@ -26,7 +29,10 @@ export async function qfSink(dir: string, coder: Coder, metadata: Record<string,
       await pSpool.close();
       const out = await open(join(dir, "model.qf"), "wx");
       let crc = 0;
-      const put = async (b: Uint8Array) => { crc = crc32(b, 0, b.length, crc); await writeAll(out, b); };
+      const put = async (b: Uint8Array) => {
+        crc = crc32(b, 0, b.length, crc);
+        await writeAll(out, b);
+      };
       const copy = async (p: string, n: number) => {
         const src = await open(p, "r");
         const buf = new Uint8Array(Math.min(Math.max(n, 1), 8 << 20));
@@ -37,7 +43,9 @@ export async function qfSink(dir: string, coder: Coder, metadata: Record<string,
             await put(buf.subarray(0, r.bytesRead));
             pos += r.bytesRead;
           }
-        } finally { await src.close(); }
+        } finally {
+          await src.close();
+        }
       };
       try {
         await put(enc.head());

@@ -103,7 +103,8 @@ export async function openRegularFile(path: string, limits: ReadLimits = {}): Pr
     if (!st.isFile()) throw new IoError(`${what} "${printable(path)}" is not a regular file (${st.isDirectory() ? "a directory" : st.isFIFO() ? "a FIFO" : "a device or socket"}). Pass a regular file.`);
     const max = limits.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
     if (st.size > max) throw new IoError(`${what} "${printable(path)}" holds ${st.size} bytes, more than the limit of ${max}. Raise --max-memory if the file is genuine.`);
-    if (limits.expectedBytes !== undefined && st.size !== limits.expectedBytes) throw new FormatError(`${what} "${printable(path)}" holds ${st.size} bytes but the model declares ${limits.expectedBytes}. The file is truncated or belongs to another model; re-export it.`);
+    if (limits.expectedBytes !== undefined && st.size !== limits.expectedBytes)
+      throw new FormatError(`${what} "${printable(path)}" holds ${st.size} bytes but the model declares ${limits.expectedBytes}. The file is truncated or belongs to another model; re-export it.`);
     return { handle, size: st.size, path };
   } catch (e) {
     await handle.close();

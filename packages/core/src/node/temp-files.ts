@@ -13,7 +13,11 @@ let installed = false;
 
 function removeAllSync(): void {
   for (const p of live) {
-    try { rmSync(p, { recursive: true, force: true }); } catch { /* best effort while exiting */ }
+    try {
+      rmSync(p, { recursive: true, force: true });
+    } catch {
+      /* best effort while exiting */
+    }
   }
   live.clear();
 }
@@ -52,7 +56,9 @@ export function trackTemp(path: string): () => void {
   install();
   const abs = resolve(path);
   live.add(abs);
-  return () => { live.delete(abs); };
+  return () => {
+    live.delete(abs);
+  };
 }
 
 function pidAlive(pid: number): boolean {
@@ -78,7 +84,11 @@ export function cleanStaleTemps(target: string): string[] {
   const prefix = `.${basename(abs)}.tmp-`;
   const removed: string[] = [];
   let names: string[];
-  try { names = readdirSync(dir); } catch { return removed; }
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
   for (const name of names) {
     if (!name.startsWith(prefix)) continue;
     const m = /^(\d+)-[0-9a-f]+$/.exec(name.slice(prefix.length));
@@ -86,7 +96,9 @@ export function cleanStaleTemps(target: string): string[] {
     try {
       rmSync(join(dir, name), { recursive: true, force: true });
       removed.push(join(dir, name));
-    } catch { /* best effort */ }
+    } catch {
+      /* best effort */
+    }
   }
   return removed;
 }

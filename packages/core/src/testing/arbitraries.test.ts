@@ -1,40 +1,52 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { shapeSize } from "../tensor.js";
-import {
-  EDGE_KINDS, FLOAT32_MIN_NORMAL, bitWidthArb, edgeTensor, edgeTensorArb, finiteFloat32Arb, gaussianTensorArb,
-  laplacianTensorArb, sampleTensor, shapeArb, weightSetArb, weightTensorArb,
-} from "./arbitraries.js";
+import { EDGE_KINDS, FLOAT32_MIN_NORMAL, bitWidthArb, edgeTensor, edgeTensorArb, finiteFloat32Arb, gaussianTensorArb, laplacianTensorArb, sampleTensor, shapeArb, weightSetArb, weightTensorArb } from "./arbitraries.js";
 
 describe("arbitraries", () => {
   it("shapes respect their constraints", () => {
-    fc.assert(fc.property(shapeArb(), (s) => {
-      expect(s.length).toBeGreaterThanOrEqual(1);
-      expect(s.length).toBeLessThanOrEqual(4);
-      expect(s.every((d) => Number.isInteger(d) && d >= 1 && d <= 8)).toBe(true);
-      expect(shapeSize(s)).toBeLessThanOrEqual(256);
-    }), { numRuns: 300, seed: 1 });
-    fc.assert(fc.property(shapeArb({ minDims: 2, maxDims: 2, maxSide: 100, maxSize: 50 }), (s) => {
-      expect(s).toHaveLength(2);
-      expect(shapeSize(s)).toBeLessThanOrEqual(50);
-    }), { numRuns: 100, seed: 2 });
+    fc.assert(
+      fc.property(shapeArb(), (s) => {
+        expect(s.length).toBeGreaterThanOrEqual(1);
+        expect(s.length).toBeLessThanOrEqual(4);
+        expect(s.every((d) => Number.isInteger(d) && d >= 1 && d <= 8)).toBe(true);
+        expect(shapeSize(s)).toBeLessThanOrEqual(256);
+      }),
+      { numRuns: 300, seed: 1 },
+    );
+    fc.assert(
+      fc.property(shapeArb({ minDims: 2, maxDims: 2, maxSide: 100, maxSize: 50 }), (s) => {
+        expect(s).toHaveLength(2);
+        expect(shapeSize(s)).toBeLessThanOrEqual(50);
+      }),
+      { numRuns: 100, seed: 2 },
+    );
   });
 
   it("tensors are finite float32 of their shape; weight sets have unique names", () => {
-    fc.assert(fc.property(fc.oneof(weightTensorArb(), laplacianTensorArb(), gaussianTensorArb(), edgeTensorArb()), (t) => {
-      expect(t.data).toBeInstanceOf(Float32Array);
-      expect(t.data.length).toBe(shapeSize(t.shape));
-      expect(t.data.every(Number.isFinite)).toBe(true);
-    }), { numRuns: 300, seed: 3 });
-    fc.assert(fc.property(weightSetArb(), (ws) => {
-      expect(ws.length).toBeGreaterThanOrEqual(1);
-      expect(new Set(ws.map((t) => t.name)).size).toBe(ws.length);
-    }), { numRuns: 100, seed: 4 });
-    fc.assert(fc.property(finiteFloat32Arb({ min: -2, max: 2 }), bitWidthArb(3, 5), (v, b) => {
-      expect(Math.fround(v)).toBe(v);
-      expect(Math.abs(v)).toBeLessThanOrEqual(2);
-      expect(b >= 3 && b <= 5).toBe(true);
-    }), { numRuns: 100, seed: 5 });
+    fc.assert(
+      fc.property(fc.oneof(weightTensorArb(), laplacianTensorArb(), gaussianTensorArb(), edgeTensorArb()), (t) => {
+        expect(t.data).toBeInstanceOf(Float32Array);
+        expect(t.data.length).toBe(shapeSize(t.shape));
+        expect(t.data.every(Number.isFinite)).toBe(true);
+      }),
+      { numRuns: 300, seed: 3 },
+    );
+    fc.assert(
+      fc.property(weightSetArb(), (ws) => {
+        expect(ws.length).toBeGreaterThanOrEqual(1);
+        expect(new Set(ws.map((t) => t.name)).size).toBe(ws.length);
+      }),
+      { numRuns: 100, seed: 4 },
+    );
+    fc.assert(
+      fc.property(finiteFloat32Arb({ min: -2, max: 2 }), bitWidthArb(3, 5), (v, b) => {
+        expect(Math.fround(v)).toBe(v);
+        expect(Math.abs(v)).toBeLessThanOrEqual(2);
+        expect(b >= 3 && b <= 5).toBe(true);
+      }),
+      { numRuns: 100, seed: 5 },
+    );
   });
 
   it("edge tensors are what they claim", () => {

@@ -30,8 +30,11 @@ export interface ShapeConstraints {
  * would reject most 4-D draws).
  */
 export function shapeArb(c: ShapeConstraints = {}): fc.Arbitrary<number[]> {
-  const minDims = c.minDims ?? 1, maxDims = c.maxDims ?? 4;
-  const minSide = c.minSide ?? 1, maxSide = c.maxSide ?? 8, maxSize = c.maxSize ?? 256;
+  const minDims = c.minDims ?? 1,
+    maxDims = c.maxDims ?? 4;
+  const minSide = c.minSide ?? 1,
+    maxSide = c.maxSide ?? 8,
+    maxSize = c.maxSize ?? 256;
   return fc.array(fc.integer({ min: minSide, max: maxSide }), { minLength: minDims, maxLength: maxDims }).map((dims) => {
     const s = [...dims];
     while (shapeSize(s) > maxSize) {
@@ -57,10 +60,16 @@ export function finiteFloat32Arb(c: ValueConstraints = {}): fc.Arbitrary<number>
 
 /** A Float32Array of exactly `length` finite values. */
 export function float32DataArb(length: number, c: ValueConstraints = {}): fc.Arbitrary<Float32Array> {
-  return fc.float32Array({
-    minLength: length, maxLength: length, noNaN: true, noDefaultInfinity: true,
-    min: c.min === undefined ? undefined : Math.fround(c.min), max: c.max === undefined ? undefined : Math.fround(c.max),
-  }).map((a) => new Float32Array(a));
+  return fc
+    .float32Array({
+      minLength: length,
+      maxLength: length,
+      noNaN: true,
+      noDefaultInfinity: true,
+      min: c.min === undefined ? undefined : Math.fround(c.min),
+      max: c.max === undefined ? undefined : Math.fround(c.max),
+    })
+    .map((a) => new Float32Array(a));
 }
 
 /** Shape input of the tensor arbitraries: a fixed shape or an arbitrary of shapes. */
@@ -96,7 +105,8 @@ export type SampleDistribution = "laplace" | "gaussian" | "uniform";
 export function sampleTensor(name: string, shape: readonly number[], o: { dist?: SampleDistribution; seed?: number; sigma?: number; mean?: number } = {}): WeightTensor {
   const rng = new Rng(o.seed ?? 1).fork(name);
   const n = shapeSize(shape);
-  const sigma = o.sigma ?? 1, mean = o.mean ?? 0;
+  const sigma = o.sigma ?? 1,
+    mean = o.mean ?? 0;
   const data = new Float32Array(n);
   const dist = o.dist ?? "laplace";
   for (let i = 0; i < n; i++) {
@@ -119,13 +129,15 @@ export interface SampleConstraints {
 function sampledArb(dist: SampleDistribution, c: SampleConstraints): fc.Arbitrary<WeightTensor> {
   const [s0, s1] = c.sigma ?? [1e-3, 10];
   const [m0, m1] = c.mean ?? [0, 0];
-  return fc.record({
-    shape: shapeOf(c.shape),
-    seed: fc.integer({ min: 0, max: 0x7fffffff }),
-    // Log-uniform σ: scales over decades matter more than linear spread.
-    logSigma: fc.double({ min: Math.log(s0), max: Math.log(s1), noNaN: true }),
-    mean: m0 === m1 ? fc.constant(m0) : fc.double({ min: m0, max: m1, noNaN: true }),
-  }).map(({ shape, seed, logSigma, mean }) => sampleTensor(c.name ?? "t", shape, { dist, seed, sigma: Math.exp(logSigma), mean }));
+  return fc
+    .record({
+      shape: shapeOf(c.shape),
+      seed: fc.integer({ min: 0, max: 0x7fffffff }),
+      // Log-uniform σ: scales over decades matter more than linear spread.
+      logSigma: fc.double({ min: Math.log(s0), max: Math.log(s1), noNaN: true }),
+      mean: m0 === m1 ? fc.constant(m0) : fc.double({ min: m0, max: m1, noNaN: true }),
+    })
+    .map(({ shape, seed, logSigma, mean }) => sampleTensor(c.name ?? "t", shape, { dist, seed, sigma: Math.exp(logSigma), mean }));
 }
 
 /** Laplacian-like tensors (seeded i.i.d. Laplace samples, random σ and shape). */
@@ -160,8 +172,11 @@ export function edgeTensor(kind: EdgeKind, o: { shape?: readonly number[]; name?
   const rng = new Rng(o.seed ?? 7).fork(kind);
   const data = new Float32Array(n);
   switch (kind) {
-    case "zeros": break;
-    case "constant": data.fill(o.value ?? 0.75); break;
+    case "zeros":
+      break;
+    case "constant":
+      data.fill(o.value ?? 0.75);
+      break;
     case "large":
       for (let i = 0; i < n; i++) {
         const r = i % 4;
@@ -178,21 +193,29 @@ export function edgeTensor(kind: EdgeKind, o: { shape?: readonly number[]; name?
       for (let i = 0; i < n; i++) data[i] = rng.normal();
       data[n > 2 ? Math.floor(n / 3) : 0] = 1000;
       break;
-    case "single": data[0] = o.value ?? -0.3125; break;
-    case "negative": for (let i = 0; i < n; i++) data[i] = -0.1 - Math.abs(rng.laplace(1)); break;
-    case "positive": for (let i = 0; i < n; i++) data[i] = 0.1 + Math.abs(rng.laplace(1)); break;
+    case "single":
+      data[0] = o.value ?? -0.3125;
+      break;
+    case "negative":
+      for (let i = 0; i < n; i++) data[i] = -0.1 - Math.abs(rng.laplace(1));
+      break;
+    case "positive":
+      for (let i = 0; i < n; i++) data[i] = 0.1 + Math.abs(rng.laplace(1));
+      break;
   }
   return { name, shape, data };
 }
 
 /** Edge-case tensors: a kind from {@link EDGE_KINDS} (or `kinds`), a random seed, constant value and shape. */
 export function edgeTensorArb(c: { kinds?: readonly EdgeKind[]; shape?: ShapeInput; name?: string } = {}): fc.Arbitrary<WeightTensor> {
-  return fc.record({
-    kind: fc.constantFrom(...(c.kinds ?? EDGE_KINDS)),
-    shape: shapeOf(c.shape),
-    seed: fc.integer({ min: 0, max: 0x7fffffff }),
-    value: finiteFloat32Arb({ min: -1e6, max: 1e6 }),
-  }).map(({ kind, shape, seed, value }) => edgeTensor(kind, { shape, seed, value, name: c.name }));
+  return fc
+    .record({
+      kind: fc.constantFrom(...(c.kinds ?? EDGE_KINDS)),
+      shape: shapeOf(c.shape),
+      seed: fc.integer({ min: 0, max: 0x7fffffff }),
+      value: finiteFloat32Arb({ min: -1e6, max: 1e6 }),
+    })
+    .map(({ kind, shape, seed, value }) => edgeTensor(kind, { shape, seed, value, name: c.name }));
 }
 
 /** Options of {@link weightSetArb}. */
@@ -207,14 +230,15 @@ export interface WeightSetConstraints {
 
 /** Weight sets of 1–4 tensors with unique names (`layer0/kernel`, `layer1/kernel`, …). */
 export function weightSetArb(c: WeightSetConstraints = {}): fc.Arbitrary<WeightSet> {
-  const one = c.tensor ?? fc.oneof(
-    { arbitrary: laplacianTensorArb({ shape: c.shape }), weight: 3 },
-    { arbitrary: gaussianTensorArb({ shape: c.shape }), weight: 2 },
-    { arbitrary: weightTensorArb({ shape: c.shape, min: -1e3, max: 1e3 }), weight: 1 },
-    { arbitrary: edgeTensorArb({ shape: c.shape }), weight: 1 },
-  );
-  return fc.array(one, { minLength: c.minTensors ?? 1, maxLength: c.maxTensors ?? 4 })
-    .map((ts) => ts.map((t, i): WeightTensor => ({ ...t, name: `layer${i}/kernel` })));
+  const one =
+    c.tensor ??
+    fc.oneof(
+      { arbitrary: laplacianTensorArb({ shape: c.shape }), weight: 3 },
+      { arbitrary: gaussianTensorArb({ shape: c.shape }), weight: 2 },
+      { arbitrary: weightTensorArb({ shape: c.shape, min: -1e3, max: 1e3 }), weight: 1 },
+      { arbitrary: edgeTensorArb({ shape: c.shape }), weight: 1 },
+    );
+  return fc.array(one, { minLength: c.minTensors ?? 1, maxLength: c.maxTensors ?? 4 }).map((ts) => ts.map((t, i): WeightTensor => ({ ...t, name: `layer${i}/kernel` })));
 }
 
 /** Bit widths in `[min, max]` (default 1…16). */

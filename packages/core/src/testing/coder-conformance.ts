@@ -65,8 +65,12 @@ export interface CoderCase {
 }
 
 function affine(id: string, levels: number, groups = 1): Codebook {
-  const scale = new Float32Array(groups), zeroPoint = new Float32Array(groups);
-  for (let g = 0; g < groups; g++) { scale[g] = 0.01 * (g + 1); zeroPoint[g] = Math.floor(levels / 2); }
+  const scale = new Float32Array(groups),
+    zeroPoint = new Float32Array(groups);
+  for (let g = 0; g < groups; g++) {
+    scale[g] = 0.01 * (g + 1);
+    zeroPoint[g] = Math.floor(levels / 2);
+  }
   return { kind: "affine", id, levels, scale, zeroPoint };
 }
 function levelsCb(id: string, n: number): Codebook {
@@ -75,7 +79,8 @@ function levelsCb(id: string, n: number): Codebook {
   return { kind: "levels", id, levels };
 }
 function gridCb(id: string, levels: number, groups = 1): Codebook {
-  const sigma = new Float32Array(groups).fill(0.5), mu = new Float32Array(groups);
+  const sigma = new Float32Array(groups).fill(0.5),
+    mu = new Float32Array(groups);
   return { kind: "grid", id, levels, xMax: Math.fround(2.5), midtread: levels % 2 === 1, sigma, mu, sigmaSource: "rms" };
 }
 
@@ -107,7 +112,9 @@ export function coderCases(maxAlphabet = 65536): CoderCase[] {
     const cb = n <= 256 ? levelsCb(`cb${n}`, n) : n % 2 === 1 ? gridCb(`cb${n}`, n) : affine(`cb${n}`, n);
     out.push({ label: `dense, ${n} codes`, codebook: cb, tensor: tensor(`dense/${n}`, [67], cb.id, T, randomCodes(rng, 67, n)) });
   }
-  const a16 = affine("a16", 16), a256 = affine("a256", 256), a8 = affine("a8", 8);
+  const a16 = affine("a16", 16),
+    a256 = affine("a256", 256),
+    a8 = affine("a8", 8);
   out.push({ label: "dense 2-D, 5-bit alphabet, long stream", codebook: affine("a32", 32), tensor: tensor("long/kernel", [300, 7], "a32", T, randomCodes(rng, 2100, 32)) });
   out.push({ label: "dense, 8-bit, long stream", codebook: a256, tensor: tensor("bytes", [1031], "a256", T, randomCodes(rng, 1031, 256)) });
   if (maxAlphabet >= 65536) out.push({ label: "dense, 16-bit, long stream", codebook: affine("a65536", 65536), tensor: tensor("halves", [5, 211], "a65536", T, randomCodes(rng, 1055, 65536)) });
@@ -115,13 +122,26 @@ export function coderCases(maxAlphabet = 65536): CoderCase[] {
   // Sparse: survivors at random positions, including the first and the last element.
   {
     const pos = randomPositions(rng, 200, 61);
-    const p = new Set(pos); p.add(0); p.add(199);
+    const p = new Set(pos);
+    p.add(0);
+    p.add(199);
     const positions = Uint32Array.from([...p].sort((x, y) => x - y));
     out.push({ label: "sparse, 16 codes", codebook: a16, tensor: tensor("pruned/kernel", [10, 20], "a16", T, randomCodes(rng, positions.length, 16), positions) });
   }
   out.push({ label: "sparse with big gaps", codebook: a8, tensor: tensor("gaps", [5000], "a8", T, randomCodes(rng, 4, 8), Uint32Array.from([3, 2999, 3000, 4999])) });
   out.push({ label: "sparse, no survivors", codebook: a8, tensor: tensor("all-pruned", [4, 4], "a8", T, new Uint32Array(0), new Uint32Array(0)) });
-  out.push({ label: "sparse, every element survives", codebook: a8, tensor: tensor("none-pruned", [9], "a8", T, randomCodes(rng, 9, 8), Uint32Array.from({ length: 9 }, (_, i) => i)) });
+  out.push({
+    label: "sparse, every element survives",
+    codebook: a8,
+    tensor: tensor(
+      "none-pruned",
+      [9],
+      "a8",
+      T,
+      randomCodes(rng, 9, 8),
+      Uint32Array.from({ length: 9 }, (_, i) => i),
+    ),
+  });
   out.push({ label: "sparse, one survivor at the end", codebook: a8, tensor: tensor("last-only", [2, 6], "a8", T, Uint32Array.from([5]), Uint32Array.from([11])) });
   // Per-channel and per-group parameters.
   out.push({ label: "per-channel (axis 1)", codebook: affine("ch", 16, 5), tensor: tensor("channel/kernel", [6, 5], "ch", { kind: "channel", axis: 1 }, randomCodes(rng, 30, 16)) });
@@ -210,24 +230,26 @@ function fixCrc(b: Uint8Array): void {
 
 /** Random quantized tensors (and a matching affine codebook) for the round-trip property. */
 function quantizedTensorArb(maxAlphabet: number): fc.Arbitrary<CoderCase> {
-  return fc.record({
-    shape: fc.oneof(shapeArb({ minDims: 0, maxDims: 4, minSide: 0, maxSide: 9, maxSize: 400 }), shapeArb({ minDims: 1, maxDims: 2, maxSide: 64, maxSize: 2000 })),
-    alphabet: fc.oneof(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: maxAlphabet })),
-    seed: fc.integer({ min: 0, max: 0x7fffffff }),
-    sparse: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }),
-    grouping: fc.constantFrom("tensor", "channel", "group"),
-    groupSize: fc.integer({ min: 1, max: 20 }),
-    name: fc.string({ maxLength: 12 }),
-  }).map(({ shape, alphabet, seed, sparse, grouping, groupSize, name }) => {
-    const rng = new Rng(seed);
-    const n = shapeSize(shape);
-    const g: Grouping = grouping === "channel" && shape.length > 0 ? { kind: "channel", axis: rng.int(0, shape.length - 1) } : grouping === "group" ? { kind: "group", size: groupSize } : { kind: "tensor" };
-    const positions = sparse === undefined ? undefined : randomPositions(rng, n, Math.round(sparse * n));
-    const codes = randomCodes(rng, positions ? positions.length : n, alphabet);
-    const groups = g.kind === "tensor" ? 1 : groupCount(shape, g);
-    const cb = affine("p", alphabet, Math.max(1, groups));
-    return { label: "random", codebook: cb, tensor: tensor(name, [...shape], "p", g, codes, positions) };
-  });
+  return fc
+    .record({
+      shape: fc.oneof(shapeArb({ minDims: 0, maxDims: 4, minSide: 0, maxSide: 9, maxSize: 400 }), shapeArb({ minDims: 1, maxDims: 2, maxSide: 64, maxSize: 2000 })),
+      alphabet: fc.oneof(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: maxAlphabet })),
+      seed: fc.integer({ min: 0, max: 0x7fffffff }),
+      sparse: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }),
+      grouping: fc.constantFrom("tensor", "channel", "group"),
+      groupSize: fc.integer({ min: 1, max: 20 }),
+      name: fc.string({ maxLength: 12 }),
+    })
+    .map(({ shape, alphabet, seed, sparse, grouping, groupSize, name }) => {
+      const rng = new Rng(seed);
+      const n = shapeSize(shape);
+      const g: Grouping = grouping === "channel" && shape.length > 0 ? { kind: "channel", axis: rng.int(0, shape.length - 1) } : grouping === "group" ? { kind: "group", size: groupSize } : { kind: "tensor" };
+      const positions = sparse === undefined ? undefined : randomPositions(rng, n, Math.round(sparse * n));
+      const codes = randomCodes(rng, positions ? positions.length : n, alphabet);
+      const groups = g.kind === "tensor" ? 1 : groupCount(shape, g);
+      const cb = affine("p", alphabet, Math.max(1, groups));
+      return { label: "random", codebook: cb, tensor: tensor(name, [...shape], "p", g, codes, positions) };
+    });
 }
 
 /**
@@ -251,7 +273,6 @@ export function describeCoderConformance(plugin: CoderPlugin, o: CoderConformanc
   const trailing = o.trailingCrc32 ?? true;
   const test = testRegistrar(`coder conformance (${plugin.id})`, CODER_TESTS, o.skip, timeout);
   describe(`coder conformance: ${plugin.id}`, () => {
-
     test("descriptor", "descriptor is well-formed and create() returns the plugin's coder", () => {
       assertPluginDescriptor(plugin);
       if (plugin.kind !== "coder") throw new Error(`descriptor kind is "${plugin.kind}", not "coder".`);
@@ -285,9 +306,12 @@ export function describeCoderConformance(plugin: CoderPlugin, o: CoderConformanc
 
         test("round-trip-property", "random tensors round-trip bit-exactly (fast-check)", () => {
           const coder = make();
-          fc.assert(fc.property(quantizedTensorArb(maxAlphabet), (c) => {
-            assertSameQuantizedTensor(c.tensor, coder.decode(coder.encode(c.tensor, c.codebook)));
-          }), { numRuns, seed: 1234 });
+          fc.assert(
+            fc.property(quantizedTensorArb(maxAlphabet), (c) => {
+              assertSameQuantizedTensor(c.tensor, coder.decode(coder.encode(c.tensor, c.codebook)));
+            }),
+            { numRuns, seed: 1234 },
+          );
         });
 
         test("deterministic", "the same input gives the same bytes and encoding leaves the input untouched", () => {
@@ -340,29 +364,54 @@ export function describeCoderConformance(plugin: CoderPlugin, o: CoderConformanc
         test("garbage", "random bytes are a DecodeError; checksum-fixed corruption never crashes", async () => {
           const coder = make();
           const valid = coder.encode(smallCases()[1]!.tensor, smallCases()[1]!.codebook);
-          fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => {
-            try { coder.decode(b); } catch (e) { assertCode(e, ErrorCodes.DECODE, "random bytes"); return; }
-            throw new Error(`random bytes [${Array.from(b.subarray(0, 16)).join(",")}…] decoded without error.`);
-          }), { numRuns: numRuns * 3, seed: 99 });
-          fc.assert(fc.property(fc.integer({ min: 0, max: valid.length }), fc.uint8Array({ maxLength: 200 }), (keep, tail) => {
-            const b = new Uint8Array(keep + tail.length);
-            b.set(valid.subarray(0, keep)); b.set(tail, keep);
-            if (sameBits(b, valid)) return;
-            try { coder.decode(b); } catch (e) { assertCode(e, ErrorCodes.DECODE, `valid prefix of ${keep} bytes + ${tail.length} random`); return; }
-            throw new Error(`a valid prefix of ${keep} bytes + ${tail.length} random bytes decoded without error.`);
-          }), { numRuns: numRuns * 3, seed: 100 });
+          fc.assert(
+            fc.property(fc.uint8Array({ maxLength: 300 }), (b) => {
+              try {
+                coder.decode(b);
+              } catch (e) {
+                assertCode(e, ErrorCodes.DECODE, "random bytes");
+                return;
+              }
+              throw new Error(`random bytes [${Array.from(b.subarray(0, 16)).join(",")}…] decoded without error.`);
+            }),
+            { numRuns: numRuns * 3, seed: 99 },
+          );
+          fc.assert(
+            fc.property(fc.integer({ min: 0, max: valid.length }), fc.uint8Array({ maxLength: 200 }), (keep, tail) => {
+              const b = new Uint8Array(keep + tail.length);
+              b.set(valid.subarray(0, keep));
+              b.set(tail, keep);
+              if (sameBits(b, valid)) return;
+              try {
+                coder.decode(b);
+              } catch (e) {
+                assertCode(e, ErrorCodes.DECODE, `valid prefix of ${keep} bytes + ${tail.length} random`);
+                return;
+              }
+              throw new Error(`a valid prefix of ${keep} bytes + ${tail.length} random bytes decoded without error.`);
+            }),
+            { numRuns: numRuns * 3, seed: 100 },
+          );
           if (trailing) {
             // Corruption that slips past the checksum must still be caught by validation or give
             // a well-formed tensor: never a RangeError, a hang or an impossible tensor.
             const big = coder.encode(coderCases(maxAlphabet).find((c) => c.label === "sparse, 16 codes")!.tensor, affine("a16", 16));
-            fc.assert(fc.property(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }), (edits) => {
-              const b = big.slice();
-              for (const [at, x] of edits) b[at % (b.length - 4)]! ^= x;
-              fixCrc(b);
-              let t: QuantizedTensor;
-              try { t = coder.decode(b); } catch (e) { assertCode(e, ErrorCodes.DECODE, "checksum-fixed corruption"); return; }
-              assertWellFormed(t);
-            }), { numRuns: numRuns * 5, seed: 101 });
+            fc.assert(
+              fc.property(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }), (edits) => {
+                const b = big.slice();
+                for (const [at, x] of edits) b[at % (b.length - 4)]! ^= x;
+                fixCrc(b);
+                let t: QuantizedTensor;
+                try {
+                  t = coder.decode(b);
+                } catch (e) {
+                  assertCode(e, ErrorCodes.DECODE, "checksum-fixed corruption");
+                  return;
+                }
+                assertWellFormed(t);
+              }),
+              { numRuns: numRuns * 5, seed: 101 },
+            );
           }
         });
 
@@ -371,7 +420,11 @@ export function describeCoderConformance(plugin: CoderPlugin, o: CoderConformanc
           const cases = coderCases(maxAlphabet).filter((c) => /sparse, 16|per-channel \(axis 1\)|per-group|scalar|empty tensor \[0\]|dense, 5 codes/.test(c.label));
           const codebooks: Codebook[] = [];
           const seen = new Set<string>();
-          for (const c of cases) if (!seen.has(c.codebook.id)) { seen.add(c.codebook.id); codebooks.push(c.codebook); }
+          for (const c of cases)
+            if (!seen.has(c.codebook.id)) {
+              seen.add(c.codebook.id);
+              codebooks.push(c.codebook);
+            }
           const model: QuantizedModel = {
             codebooks,
             tensors: cases.map((c) => c.tensor),
@@ -387,11 +440,18 @@ export function describeCoderConformance(plugin: CoderPlugin, o: CoderConformanc
             });
             if (back.coderId !== coder.id) throw new Error(`container coder id "${back.coderId}".`);
             model.tensors.forEach((t, i) => assertSameQuantizedTensor(t, back.model.tensors[i]!));
-            const cbBytes = (cb: Codebook) => { const w = new ByteWriter(); writeCodebook(w, cb); return w.finish(); };
-            codebooks.forEach((cb, i) => { if (!sameBits(cbBytes(cb), cbBytes(back.model.codebooks[i]!))) throw new Error(`codebook "${cb.id}" changed in the container.`); });
+            const cbBytes = (cb: Codebook) => {
+              const w = new ByteWriter();
+              writeCodebook(w, cb);
+              return w.finish();
+            };
+            codebooks.forEach((cb, i) => {
+              if (!sameBits(cbBytes(cb), cbBytes(back.model.codebooks[i]!))) throw new Error(`codebook "${cb.id}" changed in the container.`);
+            });
             // Corrupt the first tensor's stream inside the container and fix the container's CRC,
             // so only the coder's own checks can catch it.
-            const t0 = model.tensors[0]!, cb0 = codebooks.find((cb) => cb.id === t0.codebook)!;
+            const t0 = model.tensors[0]!,
+              cb0 = codebooks.find((cb) => cb.id === t0.codebook)!;
             const stream = version === 2 ? coder.encode({ ...t0, name: "", codebook: "" }, { ...cb0, id: "" }) : coder.encode(t0, cb0);
             const at = indexOf(enc.bytes, stream);
             if (at < 0) throw new Error("the tensor stream is not stored verbatim in the container.");
@@ -421,7 +481,11 @@ export function describeCoderConformance(plugin: CoderPlugin, o: CoderConformanc
               const e = await caught(() => decodeContainer(b, () => make()), `version-3 container with byte ${off} flipped`);
               assertCode(e, ErrorCodes.DECODE, `version-3 container with byte ${off} flipped`);
               fixCrc(b);
-              try { decodeContainer(b, () => make()); } catch (err) { assertCode(err, ErrorCodes.DECODE, `version-3 container with byte ${off} flipped and its CRC fixed`); }
+              try {
+                decodeContainer(b, () => make());
+              } catch (err) {
+                assertCode(err, ErrorCodes.DECODE, `version-3 container with byte ${off} flipped and its CRC fixed`);
+              }
             }
             for (const k of [enc.bytes.length - 1, Math.floor(enc.bytes.length / 2), 5]) {
               const e = await caught(() => decodeContainer(enc.bytes.slice(0, k), () => make()), `version-3 container truncated to ${k} bytes`);

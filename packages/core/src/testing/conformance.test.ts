@@ -2,10 +2,7 @@ import { describe, expect, it } from "vitest";
 import { defineEvaluator, type Metric } from "../plugin.js";
 import { ShapeMismatchError } from "../errors.js";
 import { z } from "zod";
-import {
-  describeCoderConformance, describeEvaluatorConformance, describeQuantizerConformance,
-  coarseTestQuantizer, exactTestQuantizer, rawTestCoder,
-} from "./index.js";
+import { describeCoderConformance, describeEvaluatorConformance, describeQuantizerConformance, coarseTestQuantizer, exactTestQuantizer, rawTestCoder } from "./index.js";
 
 // The suites run on the reference fixtures, so the suites themselves are exercised.
 describeQuantizerConformance(exactTestQuantizer(), { invalidOptions: [{ bits: 4 }] });
@@ -14,9 +11,13 @@ describeCoderConformance(rawTestCoder(), { numRuns: 20 });
 
 /** A tiny MSE evaluator to run the evaluator suite on. */
 const mseEvaluator = defineEvaluator({
-  id: "mse-test", version: "0.0.0", description: "mse", options: z.object({}).strict(),
+  id: "mse-test",
+  version: "0.0.0",
+  description: "mse",
+  options: z.object({}).strict(),
   create: () => ({
-    id: "mse-test", scope: "tensor" as const,
+    id: "mse-test",
+    scope: "tensor" as const,
     evaluate(s) {
       const out: Metric[] = [];
       s.original.forEach((t, i) => {

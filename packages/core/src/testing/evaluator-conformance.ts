@@ -90,12 +90,16 @@ export function describeEvaluatorConformance(plugin: EvaluatorPlugin, o: Evaluat
   const weights = (): WeightSet => o.weights ?? o.model?.weights ?? defaultEvaluatorWeights();
   const run = (opts: Record<string, unknown>, quantizer: QuantizerPlugin, ws: WeightSet): Promise<PipelineResult> =>
     runPipeline({
-      weights: ws, model: o.model, quantizer, coder: rawTestCoder(),
-      evaluators: [{ plugin, options: opts }], options: { seed }, ...(o.host ? { host: o.host } : {}),
+      weights: ws,
+      model: o.model,
+      quantizer,
+      coder: rawTestCoder(),
+      evaluators: [{ plugin, options: opts }],
+      options: { seed },
+      ...(o.host ? { host: o.host } : {}),
     });
   const test = testRegistrar(`evaluator conformance (${plugin.id})`, EVALUATOR_TESTS, o.skip, timeout);
   describe(`evaluator conformance: ${plugin.id}`, () => {
-
     test("descriptor", "descriptor is well-formed and create() returns the plugin's evaluator", () => {
       assertPluginDescriptor(plugin);
       if (plugin.kind !== "evaluator") throw new Error(`descriptor kind is "${plugin.kind}", not "evaluator".`);
@@ -135,15 +139,16 @@ export function describeEvaluatorConformance(plugin: EvaluatorPlugin, o: Evaluat
           if (lossy.metrics.length === 0) throw new Error("the evaluator reported no metrics.");
         });
 
-        test("constant", "all-zero, constant and single-element inputs give no NaN or ∞", async () => {
-          const ws: WeightTensor[] = [
-            edgeTensor("zeros", { shape: [16] }),
-            edgeTensor("constant", { shape: [4, 4], value: 0.5 }),
-            edgeTensor("single", { shape: [1] }),
-          ];
-          const names = new Set(ws.map((t) => t.name));
-          for (const q of [exactTestQuantizer(), coarseTestQuantizer()]) checkMetrics((await run(opts, q, ws)).metrics, names, `constant inputs (${q.id})`);
-        }, o.model ? "the evaluator runs on the given model's weights" : undefined);
+        test(
+          "constant",
+          "all-zero, constant and single-element inputs give no NaN or ∞",
+          async () => {
+            const ws: WeightTensor[] = [edgeTensor("zeros", { shape: [16] }), edgeTensor("constant", { shape: [4, 4], value: 0.5 }), edgeTensor("single", { shape: [1] })];
+            const names = new Set(ws.map((t) => t.name));
+            for (const q of [exactTestQuantizer(), coarseTestQuantizer()]) checkMetrics((await run(opts, q, ws)).metrics, names, `constant inputs (${q.id})`);
+          },
+          o.model ? "the evaluator runs on the given model's weights" : undefined,
+        );
 
         test("deterministic", "the same subject gives the same metrics", async () => {
           const r = await run(opts, coarseTestQuantizer(), weights());
@@ -158,8 +163,11 @@ export function describeEvaluatorConformance(plugin: EvaluatorPlugin, o: Evaluat
           const n = first.data.length + 1;
           const wrong: WeightTensor = { ...first, shape: [n], data: new Float32Array(n) };
           const subject: EvaluationSubject = {
-            original: r.original, decoded: [wrong, ...r.decoded.slice(1)], quantizedNames: r.quantizedNames,
-            quantized: r.quantized, encoded: r.encoded?.size,
+            original: r.original,
+            decoded: [wrong, ...r.decoded.slice(1)],
+            quantizedNames: r.quantizedNames,
+            quantized: r.quantized,
+            encoded: r.encoded?.size,
           };
           const e = await caught(async () => plugin.create(plugin.parseOptions(opts), host).evaluate(subject, createRunContext({ seed, model: o.model })), `decoded "${first.name}" of shape [${n}]`);
           assertCode(e, ErrorCodes.SHAPE_MISMATCH, `decoded "${first.name}" of shape [${n}]`);

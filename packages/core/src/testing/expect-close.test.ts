@@ -2,7 +2,11 @@ import { describe, expect, it } from "vitest";
 import { CloseAssertionError, expectClose } from "./expect-close.js";
 
 function failure(f: () => void): CloseAssertionError {
-  try { f(); } catch (e) { return e as CloseAssertionError; }
+  try {
+    f();
+  } catch (e) {
+    return e as CloseAssertionError;
+  }
   throw new Error("expected expectClose to fail");
 }
 

@@ -44,31 +44,38 @@ function excess(a: number, e: number, tol: CloseTolerance): number {
  */
 export function expectClose(actual: Numeric, expected: Numeric, tol: CloseTolerance): void {
   if (!(tol.atol >= 0) || !(tol.rtol >= 0)) throw new RangeError(`expectClose: atol and rtol must be non-negative numbers (got atol=${tol.atol}, rtol=${tol.rtol}).`);
-  const sa = typeof actual === "number", se = typeof expected === "number";
+  const sa = typeof actual === "number",
+    se = typeof expected === "number";
   if (sa !== se) throw new CloseAssertionError(`expectClose: cannot compare a ${sa ? "number" : "array"} with a${se ? " number" : "n array"}.`, -1);
   const where = `(atol=${tol.atol}, rtol=${tol.rtol})`;
   if (sa) {
-    const a = actual, e = expected as number;
+    const a = actual,
+      e = expected as number;
     if (!within(a, e, tol)) {
       throw new CloseAssertionError(`expectClose: actual ${a} is not close to expected ${e}: |diff| ${Math.abs(a - e)} > tol ${tol.atol + tol.rtol * Math.abs(e)} ${where}.`, -1);
     }
     return;
   }
-  const A = actual, E = expected as ArrayLike<number>;
+  const A = actual,
+    E = expected as ArrayLike<number>;
   if (A.length !== E.length) throw new CloseAssertionError(`expectClose: length ${A.length} differs from expected length ${E.length}.`, -1);
-  let bad = 0, worst = -1, worstExcess = -Infinity;
+  let bad = 0,
+    worst = -1,
+    worstExcess = -Infinity;
   for (let i = 0; i < A.length; i++) {
-    const a = A[i]!, e = E[i]!;
+    const a = A[i]!,
+      e = E[i]!;
     if (within(a, e, tol)) continue;
     bad++;
     const x = excess(a, e, tol);
-    if (worst < 0 || x > worstExcess) { worst = i; worstExcess = x; }
+    if (worst < 0 || x > worstExcess) {
+      worst = i;
+      worstExcess = x;
+    }
   }
   if (bad > 0) {
-    const a = A[worst]!, e = E[worst]!;
-    throw new CloseAssertionError(
-      `expectClose: ${bad} of ${A.length} elements differ ${where}; worst at index ${worst}: actual ${a}, expected ${e}, |diff| ${Math.abs(a - e)} > tol ${tol.atol + tol.rtol * Math.abs(e)}.`,
-      worst,
-    );
+    const a = A[worst]!,
+      e = E[worst]!;
+    throw new CloseAssertionError(`expectClose: ${bad} of ${A.length} elements differ ${where}; worst at index ${worst}: actual ${a}, expected ${e}, |diff| ${Math.abs(a - e)} > tol ${tol.atol + tol.rtol * Math.abs(e)}.`, worst);
   }
 }

@@ -15,22 +15,25 @@ import { z } from "zod";
  */
 export function exactTestQuantizer(): QuantizerPlugin<Record<string, never>> {
   return defineQuantizer({
-    id: "exact-test", version: "0.0.0", description: "lossless levels quantizer (tests only)",
+    id: "exact-test",
+    version: "0.0.0",
+    description: "lossless levels quantizer (tests only)",
     options: z.object({}).strict(),
-    create: (): Quantizer => perTensorQuantizer("exact-test", (t) => {
-      const sorted = Float32Array.from(t.data).sort();
-      const levels: number[] = [];
-      for (let i = 0; i < sorted.length; i++) if (i === 0 || !Object.is(sorted[i], sorted[i - 1])) levels.push(sorted[i]!);
-      if (levels.length === 0) levels.push(0);
-      // Key by float32 bits: a Map would merge −0 and +0 (SameValueZero) and break exactness.
-      const lvBits = new Uint32Array(Float32Array.from(levels).buffer);
-      const index = new Map<number, number>();
-      lvBits.forEach((b, i) => index.set(b, i));
-      const bits = new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length);
-      const codes = new Uint32Array(t.data.length);
-      for (let i = 0; i < codes.length; i++) codes[i] = index.get(bits[i]!)!;
-      return { codebook: { kind: "levels", levels: Float32Array.from(levels) }, codes, grouping: { kind: "tensor" } };
-    }),
+    create: (): Quantizer =>
+      perTensorQuantizer("exact-test", (t) => {
+        const sorted = Float32Array.from(t.data).sort();
+        const levels: number[] = [];
+        for (let i = 0; i < sorted.length; i++) if (i === 0 || !Object.is(sorted[i], sorted[i - 1])) levels.push(sorted[i]!);
+        if (levels.length === 0) levels.push(0);
+        // Key by float32 bits: a Map would merge −0 and +0 (SameValueZero) and break exactness.
+        const lvBits = new Uint32Array(Float32Array.from(levels).buffer);
+        const index = new Map<number, number>();
+        lvBits.forEach((b, i) => index.set(b, i));
+        const bits = new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length);
+        const codes = new Uint32Array(t.data.length);
+        for (let i = 0; i < codes.length; i++) codes[i] = index.get(bits[i]!)!;
+        return { codebook: { kind: "levels", levels: Float32Array.from(levels) }, codes, grouping: { kind: "tensor" } };
+      }),
   });
 }
 
@@ -40,23 +43,33 @@ export function exactTestQuantizer(): QuantizerPlugin<Record<string, never>> {
  */
 export function coarseTestQuantizer(): QuantizerPlugin<Record<string, never>> {
   return defineQuantizer({
-    id: "coarse-test", version: "0.0.0", description: "4-level min/max quantizer (tests only)",
+    id: "coarse-test",
+    version: "0.0.0",
+    description: "4-level min/max quantizer (tests only)",
     options: z.object({}).strict(),
-    create: (): Quantizer => perTensorQuantizer("coarse-test", (t) => {
-      let lo = Infinity, hi = -Infinity;
-      for (const v of t.data) { if (v < lo) lo = v; if (v > hi) hi = v; }
-      if (!(lo <= hi)) { lo = 0; hi = 0; }
-      const k = lo === hi ? 1 : 4;
-      const levels = new Float32Array(k);
-      for (let i = 0; i < k; i++) levels[i] = k === 1 ? lo : lo + ((hi - lo) * i) / (k - 1);
-      const codes = new Uint32Array(t.data.length);
-      for (let i = 0; i < codes.length; i++) {
-        let best = 0;
-        for (let j = 1; j < k; j++) if (Math.abs(t.data[i]! - levels[j]!) < Math.abs(t.data[i]! - levels[best]!)) best = j;
-        codes[i] = best;
-      }
-      return { codebook: { kind: "levels", levels }, codes, grouping: { kind: "tensor" } };
-    }),
+    create: (): Quantizer =>
+      perTensorQuantizer("coarse-test", (t) => {
+        let lo = Infinity,
+          hi = -Infinity;
+        for (const v of t.data) {
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
+        }
+        if (!(lo <= hi)) {
+          lo = 0;
+          hi = 0;
+        }
+        const k = lo === hi ? 1 : 4;
+        const levels = new Float32Array(k);
+        for (let i = 0; i < k; i++) levels[i] = k === 1 ? lo : lo + ((hi - lo) * i) / (k - 1);
+        const codes = new Uint32Array(t.data.length);
+        for (let i = 0; i < codes.length; i++) {
+          let best = 0;
+          for (let j = 1; j < k; j++) if (Math.abs(t.data[i]! - levels[j]!) < Math.abs(t.data[i]! - levels[best]!)) best = j;
+          codes[i] = best;
+        }
+        return { codebook: { kind: "levels", levels }, codes, grouping: { kind: "tensor" } };
+      }),
   });
 }
 
@@ -68,7 +81,9 @@ const RAW_MAGIC = 0x52465121; // "!QFR"
  */
 export function rawTestCoder(): CoderPlugin<Record<string, never>> {
   return defineCoder({
-    id: "raw-test", version: "0.0.0", description: "u32-per-code reference coder (tests only)",
+    id: "raw-test",
+    version: "0.0.0",
+    description: "u32-per-code reference coder (tests only)",
     options: z.object({}).strict(),
     create: (): Coder => ({
       id: "raw-test",
@@ -94,12 +109,14 @@ export function rawTestCoder(): CoderPlugin<Record<string, never>> {
         if (crc32(bytes, 0, end) !== stored) throw new DecodeError("raw-test stream checksum mismatch.");
         const r = new ByteReader(bytes, 0, end, "raw-test stream");
         if (r.u32() !== RAW_MAGIC || r.u8() !== 1) throw new DecodeError("not a raw-test stream of version 1.");
-        const name = r.str(), codebook = r.str();
+        const name = r.str(),
+          codebook = r.str();
         const nd = r.varint();
         if (nd > 32) throw new DecodeError("raw-test stream has too many dimensions.");
         const shape: number[] = [];
         for (let i = 0; i < nd; i++) shape.push(r.varint());
-        const gk = r.u8(), gp = r.varint();
+        const gk = r.u8(),
+          gp = r.varint();
         const grouping: Grouping = gk === 0 ? { kind: "tensor" } : gk === 1 ? { kind: "channel", axis: gp } : { kind: "group", size: gp };
         const sparse = r.u8() === 1;
         const n = r.varint();
@@ -107,7 +124,10 @@ export function rawTestCoder(): CoderPlugin<Record<string, never>> {
         const codes = new Uint32Array(n);
         for (let i = 0; i < n; i++) codes[i] = r.u32();
         let positions: Uint32Array | undefined;
-        if (sparse) { positions = new Uint32Array(n); for (let i = 0; i < n; i++) positions[i] = r.u32(); }
+        if (sparse) {
+          positions = new Uint32Array(n);
+          for (let i = 0; i < n; i++) positions[i] = r.u32();
+        }
         if (r.remaining !== 0) throw new DecodeError("raw-test stream has trailing bytes.");
         const size = shapeSize(shape);
         if (sparse ? n > size : n !== size) throw new DecodeError("raw-test stream has the wrong number of codes.");

@@ -11,9 +11,21 @@
  * @packageDocumentation
  */
 export {
-  FLOAT32_MAX, FLOAT32_MIN_NORMAL, FLOAT32_MIN_SUBNORMAL, EDGE_KINDS,
-  shapeArb, finiteFloat32Arb, float32DataArb, weightTensorArb, sampleTensor, laplacianTensorArb, gaussianTensorArb,
-  edgeTensor, edgeTensorArb, weightSetArb, bitWidthArb,
+  FLOAT32_MAX,
+  FLOAT32_MIN_NORMAL,
+  FLOAT32_MIN_SUBNORMAL,
+  EDGE_KINDS,
+  shapeArb,
+  finiteFloat32Arb,
+  float32DataArb,
+  weightTensorArb,
+  sampleTensor,
+  laplacianTensorArb,
+  gaussianTensorArb,
+  edgeTensor,
+  edgeTensorArb,
+  weightSetArb,
+  bitWidthArb,
 } from "./arbitraries.js";
 export type { ShapeConstraints, ValueConstraints, ShapeInput, TensorConstraints, SampleDistribution, SampleConstraints, EdgeKind, WeightSetConstraints } from "./arbitraries.js";
 export { expectClose, CloseAssertionError } from "./expect-close.js";

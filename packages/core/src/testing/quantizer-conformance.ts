@@ -123,12 +123,15 @@ function checkRequantize(q: QuantizedModel): void {
     }
     const re = requantizeTensor(t, cb, dense);
     const groups = codedGroups(t);
-    const a = new Float32Array(re.length), b = new Float32Array(re.length);
+    const a = new Float32Array(re.length),
+      b = new Float32Array(re.length);
     dequantizeCodes(cb, t.codes, groups, a);
     dequantizeCodes(cb, re, groups, b);
     for (let i = 0; i < re.length; i++) {
       if (re[i] !== t.codes[i] && !Object.is(a[i], b[i])) {
-        throw new Error(`tensor "${t.name}": code ${t.codes[i]} at ${i} (value ${a[i]}) re-quantizes to code ${re[i]} (value ${b[i]}) with the stored ${cb.kind} codebook "${cb.id}". The stored parameters do not describe the quantizer's decision.`);
+        throw new Error(
+          `tensor "${t.name}": code ${t.codes[i]} at ${i} (value ${a[i]}) re-quantizes to code ${re[i]} (value ${b[i]}) with the stored ${cb.kind} codebook "${cb.id}". The stored parameters do not describe the quantizer's decision.`,
+        );
       }
     }
   }
@@ -174,7 +177,6 @@ export function describeQuantizerConformance(plugin: QuantizerPlugin, o: Quantiz
   };
   const test = testRegistrar(`quantizer conformance (${plugin.id})`, QUANTIZER_TESTS, o.skip, timeout);
   describe(`quantizer conformance: ${plugin.id}`, () => {
-
     test("descriptor", "descriptor is well-formed, options parse and create() returns the plugin's quantizer", () => {
       assertPluginDescriptor(plugin);
       if (plugin.kind !== "quantizer") throw new Error(`descriptor kind is "${plugin.kind}", not "quantizer".`);
@@ -236,7 +238,8 @@ export function describeQuantizerConformance(plugin: QuantizerPlugin, o: Quantiz
             if (!sameBits(t.codes, u.codes)) throw new Error(`codes of "${t.name}" differ between runs with seed ${seed} (first at ${firstDiff(t.codes, u.codes)}).`);
             if (!sameBits(t.sparse?.positions, u.sparse?.positions)) throw new Error(`sparse positions of "${t.name}" differ between runs.`);
           });
-          const pa = a.passthrough ?? [], pb = b.passthrough ?? [];
+          const pa = a.passthrough ?? [],
+            pb = b.passthrough ?? [];
           if (pa.length !== pb.length || pa.some((t, i) => t.name !== pb[i]!.name || !sameBits(t.data, pb[i]!.data))) throw new Error("passthrough tensors differ between runs.");
         });
 
@@ -246,20 +249,24 @@ export function describeQuantizerConformance(plugin: QuantizerPlugin, o: Quantiz
 
         const modelOnly = o.model ? "the quantizer runs on the given model's weights, not on synthetic tensors" : undefined;
         {
-          test("properties", "random weight sets: valid codes, finite output, requantize holds (fast-check)", async () => {
-            const shapes = o.shapes ?? shapeArb({ minDims: 2, maxDims: 4, maxSide: 8, maxSize: 192 });
-            const tensor = fc.oneof(
-              laplacianTensorArb({ shape: shapes }),
-              gaussianTensorArb({ shape: shapes, mean: [-1, 1] }),
-              weightTensorArb({ shape: shapes, min: -1e3, max: 1e3 }),
-            );
-            await fc.assert(fc.asyncProperty(weightSetArb({ tensor, maxTensors: 3 }), async (ws) => {
-              const q = await quantize(plugin, host, opts, ws, seed);
-              assertQuantizedModel(q, ws);
-              checkNamesAndShapes(q, ws);
-              checkRequantize(q);
-            }), { numRuns: o.numRuns ?? 15, seed });
-          }, modelOnly);
+          test(
+            "properties",
+            "random weight sets: valid codes, finite output, requantize holds (fast-check)",
+            async () => {
+              const shapes = o.shapes ?? shapeArb({ minDims: 2, maxDims: 4, maxSide: 8, maxSize: 192 });
+              const tensor = fc.oneof(laplacianTensorArb({ shape: shapes }), gaussianTensorArb({ shape: shapes, mean: [-1, 1] }), weightTensorArb({ shape: shapes, min: -1e3, max: 1e3 }));
+              await fc.assert(
+                fc.asyncProperty(weightSetArb({ tensor, maxTensors: 3 }), async (ws) => {
+                  const q = await quantize(plugin, host, opts, ws, seed);
+                  assertQuantizedModel(q, ws);
+                  checkNamesAndShapes(q, ws);
+                  checkRequantize(q);
+                }),
+                { numRuns: o.numRuns ?? 15, seed },
+              );
+            },
+            modelOnly,
+          );
         }
 
         test("non-finite", "NaN, +Inf and −Inf weights make runPipeline reject with QF_NON_FINITE", async () => {

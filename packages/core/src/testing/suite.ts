@@ -60,10 +60,11 @@ export function assertCode(e: unknown, code: string, what: string): void {
 }
 
 /** Bitwise equality of two typed arrays (NaN payloads and −0 compared by bits). */
-export function sameBits(a: ArrayLike<number> & { buffer: ArrayBufferLike; byteOffset: number; byteLength: number } | undefined, b: typeof a): boolean {
+export function sameBits(a: (ArrayLike<number> & { buffer: ArrayBufferLike; byteOffset: number; byteLength: number }) | undefined, b: typeof a): boolean {
   if (a === b) return true;
   if (!a || !b || a.length !== b.length || a.byteLength !== b.byteLength) return false;
-  const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength), y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength),
+    y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
   return true;
 }

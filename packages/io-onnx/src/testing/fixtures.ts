@@ -63,7 +63,8 @@ export function laplace(rng: Rng, n: number, sigma: number): Float32Array {
 export const raw = (a: Float32Array) => new Uint8Array(a.buffer.slice(0));
 /** A float tensor ValueInfoProto object (strings are symbolic dims). */
 export const vi = (name: string, dims: (number | string)[]) => ({
-  name, type: { tensor_type: { elem_type: 1, shape: { dim: dims.map((d) => (typeof d === "number" ? { dim_value: d } : { dim_param: d })) } } },
+  name,
+  type: { tensor_type: { elem_type: 1, shape: { dim: dims.map((d) => (typeof d === "number" ? { dim_value: d } : { dim_param: d })) } } },
 });
 
 /** Initializer names of the test model. */
@@ -99,9 +100,16 @@ export function buildOnnxModel(opts: { seed?: number; listInitializersAsInputs?:
     { name: ONNX_WEIGHTS.gain, dims: [4], data_type: 10, raw_data: new Uint8Array(half.buffer) },
   ];
   const node = [
-    { name: "conv", op_type: "Conv", input: ["x", ONNX_WEIGHTS.convW, ONNX_WEIGHTS.convB], output: ["c"], attribute: [
-      { name: "pads", ints: [1, 1, 1, 1], type: 7 }, { name: "kernel_shape", ints: [3, 3], type: 7 },
-    ] },
+    {
+      name: "conv",
+      op_type: "Conv",
+      input: ["x", ONNX_WEIGHTS.convW, ONNX_WEIGHTS.convB],
+      output: ["c"],
+      attribute: [
+        { name: "pads", ints: [1, 1, 1, 1], type: 7 },
+        { name: "kernel_shape", ints: [3, 3], type: 7 },
+      ],
+    },
     { name: "relu1", op_type: "Relu", input: ["c"], output: ["r"] },
     { name: "reshape", op_type: "Reshape", input: ["r", ONNX_WEIGHTS.shape], output: ["flat"] },
     { name: "fc", op_type: "Gemm", input: ["flat", ONNX_WEIGHTS.gemmB, ONNX_WEIGHTS.gemmC], output: ["g"], attribute: [{ name: "transB", i: 1, type: 2 }] },
@@ -112,7 +120,10 @@ export function buildOnnxModel(opts: { seed?: number; listInitializersAsInputs?:
   const inputs = [vi("x", ["N", 2, 5, 5])];
   if (opts.listInitializersAsInputs) inputs.push(vi(ONNX_WEIGHTS.convW, [3, 2, 3, 3]), vi(ONNX_WEIGHTS.gemmB, [4, 75]));
   const model = {
-    ir_version: irVersionFor(opts.opset ?? 13, opts.listInitializersAsInputs === true), producer_name: "quantforge-test", producer_version: "1", doc_string: "test model",
+    ir_version: irVersionFor(opts.opset ?? 13, opts.listInitializersAsInputs === true),
+    producer_name: "quantforge-test",
+    producer_version: "1",
+    doc_string: "test model",
     opset_import: [{ domain: "", version: opts.opset ?? 13 }],
     metadata_props: [{ key: "origin", value: "hand-assembled" }],
     graph: { name: "g", node, initializer, input: inputs, output: [vi("y", ["N", 4])], value_info: [vi("c", ["N", 3, 5, 5])] },
@@ -148,7 +159,9 @@ export function buildMatMulOnnxModel(opts: { seed?: number; opset?: number; name
     { name: "mm2", op_type: "MatMul", input: ["r1", MATMUL_WEIGHTS.w2], output: ["y"] },
   ];
   const model = {
-    ir_version: irVersionFor(opset, false), producer_name: "quantforge-test", producer_version: "1",
+    ir_version: irVersionFor(opset, false),
+    producer_name: "quantforge-test",
+    producer_version: "1",
     opset_import: [{ domain: "", version: opset }],
     graph: { name: "mm", node, initializer, input: [vi("x", ["N", d0])], output: [vi("y", ["N", d2])] },
   };

@@ -2,7 +2,8 @@ import { Rng } from "@quantforge/core";
 import { encodeModel, laplace, raw, vi } from "./fixtures.js";
 
 const viTyped = (name: string, elemType: number, dims: (number | string)[]) => ({
-  name, type: { tensor_type: { elem_type: elemType, shape: { dim: dims.map((d) => (typeof d === "number" ? { dim_value: d } : { dim_param: d })) } } },
+  name,
+  type: { tensor_type: { elem_type: elemType, shape: { dim: dims.map((d) => (typeof d === "number" ? { dim_value: d } : { dim_param: d })) } } },
 });
 const constant = (output: string, t: Record<string, unknown>) => ({ op_type: "Constant", output: [output], name: `${output}_const`, attribute: [{ name: "value", t, type: 4 }] });
 
@@ -19,9 +20,16 @@ export function buildConstantOnnxModel(opts: { seed?: number; opset?: number } =
   const node = [
     constant(CONSTANT_WEIGHTS.convW, { dims: [3, 2, 3, 3], data_type: 1, raw_data: raw(laplace(rng, 54, 0.3)) }),
     constant(CONSTANT_WEIGHTS.convB, { dims: [3], data_type: 1, float_data: [...laplace(rng, 3, 0.1)] }),
-    { name: "conv", op_type: "Conv", input: ["x", CONSTANT_WEIGHTS.convW, CONSTANT_WEIGHTS.convB], output: ["c"], attribute: [
-      { name: "pads", ints: [1, 1, 1, 1], type: 7 }, { name: "kernel_shape", ints: [3, 3], type: 7 },
-    ] },
+    {
+      name: "conv",
+      op_type: "Conv",
+      input: ["x", CONSTANT_WEIGHTS.convW, CONSTANT_WEIGHTS.convB],
+      output: ["c"],
+      attribute: [
+        { name: "pads", ints: [1, 1, 1, 1], type: 7 },
+        { name: "kernel_shape", ints: [3, 3], type: 7 },
+      ],
+    },
     { name: "relu", op_type: "Relu", input: ["c"], output: ["r"] },
     constant(CONSTANT_WEIGHTS.shape, { dims: [2], data_type: 7, int64_data: [-1, 75] }),
     { name: "reshape", op_type: "Reshape", input: ["r", CONSTANT_WEIGHTS.shape], output: ["flat"] },
@@ -32,7 +40,9 @@ export function buildConstantOnnxModel(opts: { seed?: number; opset?: number } =
   ];
   const opset = opts.opset ?? 13;
   return encodeModel({
-    ir_version: 8, producer_name: "quantforge-test", opset_import: [{ domain: "", version: opset }],
+    ir_version: 8,
+    producer_name: "quantforge-test",
+    opset_import: [{ domain: "", version: opset }],
     graph: { name: "paddle-like", node, input: [vi("x", ["N", 2, 5, 5])], output: [vi("y", ["N", 4])] },
   });
 }
@@ -82,12 +92,23 @@ export function buildSubgraphOnnxModel(opts: { seed?: number } = {}): Uint8Array
     node: [
       constant("eight_k", { dims: [], data_type: 7, int64_data: [8000] }),
       { name: "is8k", op_type: "Equal", input: ["sr", "eight_k"], output: ["c8"] },
-      { name: "if8k", op_type: "If", input: ["c8"], output: ["ye"], attribute: [{ name: "then_branch", g: then8k, type: 5 }, { name: "else_branch", g: elseOther, type: 5 }] },
+      {
+        name: "if8k",
+        op_type: "If",
+        input: ["c8"],
+        output: ["ye"],
+        attribute: [
+          { name: "then_branch", g: then8k, type: 5 },
+          { name: "else_branch", g: elseOther, type: 5 },
+        ],
+      },
     ],
     output: [vi("ye", ["N", 4])],
   };
   return encodeModel({
-    ir_version: 8, producer_name: "quantforge-test", opset_import: [{ domain: "", version: 13 }],
+    ir_version: 8,
+    producer_name: "quantforge-test",
+    opset_import: [{ domain: "", version: 13 }],
     graph: {
       name: "silero-like",
       initializer: [
@@ -97,7 +118,16 @@ export function buildSubgraphOnnxModel(opts: { seed?: number } = {}): Uint8Array
       node: [
         constant("sixteen_k", { dims: [], data_type: 7, int64_data: [16000] }),
         { name: "is16k", op_type: "Equal", input: ["sr", "sixteen_k"], output: ["c16"] },
-        { name: "If_0", op_type: "If", input: ["c16"], output: ["y"], attribute: [{ name: "then_branch", g: thenBranch, type: 5 }, { name: "else_branch", g: else16k, type: 5 }] },
+        {
+          name: "If_0",
+          op_type: "If",
+          input: ["c16"],
+          output: ["y"],
+          attribute: [
+            { name: "then_branch", g: thenBranch, type: 5 },
+            { name: "else_branch", g: else16k, type: 5 },
+          ],
+        },
       ],
       input: [vi("x", ["N", 8]), viTyped("sr", 7, [])],
       output: [out],
@@ -113,7 +143,9 @@ export function buildSubgraphOnnxModel(opts: { seed?: number } = {}): Uint8Array
  */
 export function buildStateOnnxModel(): Uint8Array {
   return encodeModel({
-    ir_version: 8, producer_name: "quantforge-test", opset_import: [{ domain: "", version: 13 }],
+    ir_version: 8,
+    producer_name: "quantforge-test",
+    opset_import: [{ domain: "", version: 13 }],
     graph: {
       name: "state-like",
       initializer: [{ name: "w", dims: [3], data_type: 1, raw_data: raw(Float32Array.of(0.5, -1.25, 2)) }],

@@ -58,8 +58,12 @@ export async function writeGraphModel(dir: string, opts: { seed?: number; quanti
       node(GRAPH_WEIGHTS.kernel, "Const", [], { dtype: fl, value: { tensor: { dtype: "DT_FLOAT", tensorShape: dims([64, 10]) } } }),
       node(GRAPH_WEIGHTS.bias, "Const", [], { dtype: fl, value: { tensor: { dtype: "DT_FLOAT", tensorShape: dims([10]) } } }),
       node("conv/Conv2D", "Conv2D", ["x", GRAPH_WEIGHTS.filter], {
-        T: fl, strides: { list: { i: ["1", "1", "1", "1"] } }, padding: { s: b64("SAME") }, data_format: { s: b64("NHWC") },
-        dilations: { list: { i: ["1", "1", "1", "1"] } }, use_cudnn_on_gpu: { b: true },
+        T: fl,
+        strides: { list: { i: ["1", "1", "1", "1"] } },
+        padding: { s: b64("SAME") },
+        data_format: { s: b64("NHWC") },
+        dilations: { list: { i: ["1", "1", "1", "1"] } },
+        use_cudnn_on_gpu: { b: true },
       }),
       node("conv/BiasAdd", "BiasAdd", ["conv/Conv2D", GRAPH_WEIGHTS.convBias], { T: fl, data_format: { s: b64("NHWC") } }),
       node("conv/Relu", "Relu", ["conv/BiasAdd"], { T: fl }),
@@ -77,8 +81,12 @@ export async function writeGraphModel(dir: string, opts: { seed?: number; quanti
   let kernelBytes = f32Bytes(kernel);
   if (opts.quantizeKernel) {
     // As tfjs-converter stores it: min/max affine (no nudging needed for the check here) or halves.
-    let lo = Infinity, hi = -Infinity;
-    for (const v of kernel) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    let lo = Infinity,
+      hi = -Infinity;
+    for (const v of kernel) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
     if (opts.quantizeKernel === "float16") {
       const { toFloat16Bits } = await import("@quantforge/core");
       const h = new Uint16Array(kernel.length);
@@ -98,16 +106,22 @@ export async function writeGraphModel(dir: string, opts: { seed?: number; quanti
   const cat = (parts: Uint8Array[]) => {
     const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
     let o = 0;
-    for (const p of parts) { out.set(p, o); o += p.length; }
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
     return out;
   };
-  const b1 = cat(g1), b2 = cat(g2);
+  const b1 = cat(g1),
+    b2 = cat(g2);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, "group1-shard1of2.bin"), b1.subarray(0, 100));
   await writeFile(join(dir, "group1-shard2of2.bin"), b1.subarray(100));
   await writeFile(join(dir, "group2-shard1of1.bin"), b2);
   const json = {
-    format: "graph-model", generatedBy: "quantforge-test", convertedBy: "hand",
+    format: "graph-model",
+    generatedBy: "quantforge-test",
+    convertedBy: "hand",
     modelTopology: topology,
     weightsManifest: [
       {
@@ -142,10 +156,12 @@ export async function writeLayersModel(tf: typeof import("@tensorflow/tfjs"), di
   const rng = new Rng(seed);
   model.setWeights(model.getWeights().map((w) => tf.tensor(randomValues(rng, w.size, 0.4), w.shape)));
   let artifacts: import("@tensorflow/tfjs").io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (a) => {
-    artifacts = a;
-    return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: "JSON" } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: "JSON" } };
+    }),
+  );
   model.dispose();
   const a = artifacts!;
   const data = new Uint8Array(tf.io.CompositeArrayBuffer.join(a.weightData));

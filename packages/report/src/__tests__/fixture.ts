@@ -27,17 +27,29 @@ export function laplacianWeights(seed = 5): WeightSet {
  */
 export function fakeAccuracy() {
   return defineEvaluator({
-    id: "fake-accuracy", version: "0.0.0", description: "tests only", options: z.strictObject({}),
+    id: "fake-accuracy",
+    version: "0.0.0",
+    description: "tests only",
+    options: z.strictObject({}),
     create: () => ({
-      id: "fake-accuracy", scope: "model" as const,
+      id: "fake-accuracy",
+      scope: "model" as const,
       evaluate: (s) => {
-        let sig = 0, err = 0;
+        let sig = 0,
+          err = 0;
         for (const t of s.original) {
           if (!s.quantizedNames.has(t.name)) continue;
           const d = s.decoded.find((x) => x.name === t.name)!.data;
-          t.data.forEach((v, i) => { sig += v * v; err += (v - d[i]!) ** 2; });
+          t.data.forEach((v, i) => {
+            sig += v * v;
+            err += (v - d[i]!) ** 2;
+          });
         }
-        return [{ name: "floatAccuracy", value: 0.98 }, { name: "accuracy", value: 0.98 - 0.5 * Math.sqrt(err / sig) }, { name: "agreement", value: 1 - Math.sqrt(err / sig) }];
+        return [
+          { name: "floatAccuracy", value: 0.98 },
+          { name: "accuracy", value: 0.98 - 0.5 * Math.sqrt(err / sig) },
+          { name: "agreement", value: 1 - Math.sqrt(err / sig) },
+        ];
       },
     }),
   });
@@ -46,8 +58,14 @@ export function fakeAccuracy() {
 /** A quantizer that always throws (one failed cell per bit rate). */
 export function brokenQuantizer() {
   return defineQuantizer({
-    id: "broken", version: "0.0.0", description: "tests only", options: z.strictObject({ bits: z.number().optional() }),
-    create: () => perTensorQuantizer("broken", () => { throw new Error("deliberately broken"); }),
+    id: "broken",
+    version: "0.0.0",
+    description: "tests only",
+    options: z.strictObject({ bits: z.number().optional() }),
+    create: () =>
+      perTensorQuantizer("broken", () => {
+        throw new Error("deliberately broken");
+      }),
   });
 }
 
@@ -69,13 +87,19 @@ export async function sampleDocument(): Promise<CompareDocument> {
 export function fixtureDocument(cells: readonly CompareCell[], planned: number, interrupted = false): CompareDocument {
   const ok = cells.filter((c) => c.status === "ok").length;
   return {
-    format: COMPARE_FORMAT, version: COMPARE_FORMAT_VERSION, title: "weights <fixture>.safetensors",
+    format: COMPARE_FORMAT,
+    version: COMPARE_FORMAT_VERSION,
+    title: "weights <fixture>.safetensors",
     manifest: {
-      seed: 1, quantforgeVersion: "0.0.0-test", node: "v20.0.0",
+      seed: 1,
+      quantforgeVersion: "0.0.0-test",
+      node: "v20.0.0",
       plugins: [{ kind: "quantizer", id: "rtn", version: "1" }],
       inputs: [{ role: "weights", path: "/tmp/<fixture>.safetensors", bytes: 10, sha256: "ab".repeat(32) }],
       config: { weights: "/tmp/<fixture>.safetensors", seed: 1 },
     },
-    interrupted, totals: { planned, finished: cells.length, ok, failed: cells.length - ok, seconds: 1.5 }, cells,
+    interrupted,
+    totals: { planned, finished: cells.length, ok, failed: cells.length - ok, seconds: 1.5 },
+    cells,
   };
 }

@@ -75,10 +75,22 @@ const f2 = (x: number | null, d = 2) => (x === null ? "–" : x.toFixed(d));
 export function renderHessianEcsqMarkdown(r: HessianEcsqExperimentResult): string {
   const out: string[] = [];
   const t = r.table1;
-  out.push(`### Table 1 on ${t.model} (${t.parameters} parameters; pruned to ${t.survivors} weights = ${(100 * r.density).toFixed(2)} %${r.fineTuned ? `, ${r.pruneSteps} pruning stage(s) each with masked fine-tuning` : ", one-shot, no fine-tuning"}; biases ${r.floatBiases ? "float32" : "quantized"}; Huffman codes, rANS beside them; seed ${r.seed})`, "");
+  out.push(
+    `### Table 1 on ${t.model} (${t.parameters} parameters; pruned to ${t.survivors} weights = ${(100 * r.density).toFixed(2)} %${r.fineTuned ? `, ${r.pruneSteps} pruning stage(s) each with masked fine-tuning` : ", one-shot, no fine-tuning"}; biases ${r.floatBiases ? "float32" : "quantized"}; Huffman codes, rANS beside them; seed ${r.seed})`,
+    "",
+  );
   out.push("| method | accuracy % | calib. accuracy % | real bytes | ratio (real bytes) | rANS bytes | ratio (rANS) | ratio (Eq. 1) | entropy bits | levels | bits/survivor | settings |", "|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const row of t.rows) {
-    out.push(`| ${row.method} | ${f2(row.accuracy)} | ${f2(row.selectionAccuracy)} | ${row.bytes} | ${f2(row.ratio)} | ${row.ransBytes ?? "–"} | ${f2(row.ratioRans ?? null)} | ${f2(row.ratioEq1)} | ${f2(row.entropy, 3)} | ${row.levels ?? "–"} | ${f2(row.bitsPerSurvivor, 3)} | ${row.settings ? Object.entries(row.settings).filter(([k]) => !["density", "pruneScope", "scope", "importance"].includes(k)).map(([k, v]) => `${k}=${String(v)}`).join(", ") : "–"} |`);
+    out.push(
+      `| ${row.method} | ${f2(row.accuracy)} | ${f2(row.selectionAccuracy)} | ${row.bytes} | ${f2(row.ratio)} | ${row.ransBytes ?? "–"} | ${f2(row.ratioRans ?? null)} | ${f2(row.ratioEq1)} | ${f2(row.entropy, 3)} | ${row.levels ?? "–"} | ${f2(row.bitsPerSurvivor, 3)} | ${
+        row.settings
+          ? Object.entries(row.settings)
+              .filter(([k]) => !["density", "pruneScope", "scope", "importance"].includes(k))
+              .map(([k, v]) => `${k}=${String(v)}`)
+              .join(", ")
+          : "–"
+      } |`,
+    );
   }
   const table = (title: string, pts: readonly HessianEcsqSweepPoint[]) => {
     if (pts.length === 0) return;
@@ -86,7 +98,13 @@ export function renderHessianEcsqMarkdown(r: HessianEcsqExperimentResult): strin
     for (const p of pts) out.push(`| ${p.model} | ${p.mode} | ${p.importance} | ${p.rate} | ${p.coder} | ${f2(p.bitsPerWeight, 3)} | ${f2(p.ratio)} | ${f2(p.accuracy)} | ${f2(p.entropy, 3)} | ${p.levels} |`);
   };
   if (r.lambdaSweep.length > 0) {
-    out.push("", `### Iterative ECSQ λ sweep on the pruned ${t.model}'s ${t.survivors} surviving weights (Hessian importance, mean 1; 64-cluster linear start)`, "", "| λ | entropy bits | weighted distortion | MSE | levels | iterations |", "|---|---|---|---|---|---|");
+    out.push(
+      "",
+      `### Iterative ECSQ λ sweep on the pruned ${t.model}'s ${t.survivors} surviving weights (Hessian importance, mean 1; 64-cluster linear start)`,
+      "",
+      "| λ | entropy bits | weighted distortion | MSE | levels | iterations |",
+      "|---|---|---|---|---|---|",
+    );
     for (const p of r.lambdaSweep) out.push(`| ${p.lambda} | ${p.entropy.toFixed(3)} | ${p.weightedDistortion.toExponential(3)} | ${p.mse.toExponential(3)} | ${p.levels} | ${p.iterations}${p.converged ? "" : " (cap)"} |`);
   }
   table("Unpruned: accuracy vs average bits/weight (b: k = 2^b for k-means, entropy target b for uniform/ECSQ)", r.sweep);

@@ -28,11 +28,19 @@ export interface PreprocessedMsqSlopeRow {
 }
 
 function slope(xs: readonly number[], ys: readonly number[]): number | null {
-  const pts = xs.map((x, i) => [Math.log(x), ys[i]!] as const).filter(([, y]) => y > 0 && Number.isFinite(y)).map(([x, y]) => [x, Math.log(y)] as const);
+  const pts = xs
+    .map((x, i) => [Math.log(x), ys[i]!] as const)
+    .filter(([, y]) => y > 0 && Number.isFinite(y))
+    .map(([x, y]) => [x, Math.log(y)] as const);
   if (pts.length < 2) return null;
-  const mx = pts.reduce((a, p) => a + p[0], 0) / pts.length, my = pts.reduce((a, p) => a + p[1], 0) / pts.length;
-  let sxy = 0, sxx = 0;
-  for (const [x, y] of pts) { sxy += (x - mx) * (y - my); sxx += (x - mx) ** 2; }
+  const mx = pts.reduce((a, p) => a + p[0], 0) / pts.length,
+    my = pts.reduce((a, p) => a + p[1], 0) / pts.length;
+  let sxy = 0,
+    sxx = 0;
+  for (const [x, y] of pts) {
+    sxy += (x - mx) * (y - my);
+    sxx += (x - mx) ** 2;
+  }
   return sxx > 0 ? sxy / sxx : null;
 }
 
@@ -52,9 +60,17 @@ export function logLogSlopes(rows: readonly PreprocessedMsqSyntheticRow[]): Prep
   return [...groups.values()].map((g) => {
     const s = [...g].sort((a, b) => a.n0 - b.n0);
     return {
-      method: s[0]!.method, bits: s[0]!.bits, m: s[0]!.m,
-      slopeTrain: slope(s.map((r) => r.n0), s.map((r) => r.relErrorTrain)),
-      slopeFresh: slope(s.map((r) => r.n0), s.map((r) => r.relErrorFresh)),
+      method: s[0]!.method,
+      bits: s[0]!.bits,
+      m: s[0]!.m,
+      slopeTrain: slope(
+        s.map((r) => r.n0),
+        s.map((r) => r.relErrorTrain),
+      ),
+      slopeFresh: slope(
+        s.map((r) => r.n0),
+        s.map((r) => r.relErrorFresh),
+      ),
     };
   });
 }
@@ -82,7 +98,10 @@ export function syntheticMarkdown(rows: readonly PreprocessedMsqSyntheticRow[]):
     out.push(`| method | bits | m | ${n0s.map((n) => `N0=${n}`).join(" | ")} | slope |`);
     out.push(`|---|---:|---:|${n0s.map(() => "---:").join("|")}|---:|`);
     for (const s of slopes) {
-      const cells = n0s.map((n) => { const r = keyed.get(`${s.method}|${s.bits}|${s.m}|${n}`); return r ? f3(pick(r)) : "–"; });
+      const cells = n0s.map((n) => {
+        const r = keyed.get(`${s.method}|${s.bits}|${s.m}|${n}`);
+        return r ? f3(pick(r)) : "–";
+      });
       out.push(`| ${s.method} | ${s.bits} | ${s.m} | ${cells.join(" | ")} | ${f2s(slopeOf(s))} |`);
     }
     out.push("");
@@ -124,7 +143,6 @@ export interface PreprocessedMsqModelRow {
 
 const pct = (v: number | null): string => (v === null ? "–" : `${(100 * v).toFixed(2)} %`);
 
-
 /**
  * Markdown of the model experiment: test accuracy (one row per m and bit width, one column per
  * method/target), agreement with the float model, then each layer's output error on held-out samples.
@@ -148,17 +166,27 @@ export function modelMarkdown(rows: readonly PreprocessedMsqModelRow[], modelId:
   if (rows.some((r) => r.agreement !== null || r.klDivergence !== null)) {
     out.push("", "### Agreement with the float model", "", "Top-1 agreement / mean KL divergence (nats) of the quantized model's predictions against the float model's, on the test set.", "");
     out.push(`| m | bits | ${head.join(" | ")} |`, `|---:|---:|${head.map(() => "---:").join("|")}|`);
-    for (const m of ms) for (const b of bits) {
-      out.push(`| ${m} | ${b} | ${cols.map((c) => { const r = find(m, b, c); return r ? `${pct(r.agreement)} / ${f3(r.klDivergence)}` : "–"; }).join(" | ")} |`);
-    }
+    for (const m of ms)
+      for (const b of bits) {
+        out.push(
+          `| ${m} | ${b} | ${cols
+            .map((c) => {
+              const r = find(m, b, c);
+              return r ? `${pct(r.agreement)} / ${f3(r.klDivergence)}` : "–";
+            })
+            .join(" | ")} |`,
+        );
+      }
   }
   const layers = [...new Set(rows.flatMap((r) => r.layers.map((l) => l.layer)))];
   if (layers.length > 0) {
     out.push("", "### Layer output error on held-out samples", "", "Mean over neurons of ‖X_f·w − X̃·q‖/‖X_f·w‖ (float vs quantized network, pre-activation) on calibration samples no method saw.", "");
     out.push(`| m | bits | layer | ${head.join(" | ")} |`, `|---:|---:|---|${head.map(() => "---:").join("|")}|`);
-    for (const m of ms) for (const b of bits) for (const l of layers) {
-      out.push(`| ${m} | ${b} | ${l} | ${cols.map((c) => f3(find(m, b, c)?.layers.find((x) => x.layer === l)?.heldOut ?? null)).join(" | ")} |`);
-    }
+    for (const m of ms)
+      for (const b of bits)
+        for (const l of layers) {
+          out.push(`| ${m} | ${b} | ${l} | ${cols.map((c) => f3(find(m, b, c)?.layers.find((x) => x.layer === l)?.heldOut ?? null)).join(" | ")} |`);
+        }
   }
   return `${out.join("\n")}\n`;
 }

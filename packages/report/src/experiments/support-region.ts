@@ -103,7 +103,6 @@ export interface SupportRegionExperiment {
 /** Label of the whole-model row of {@link SupportRegionMseWinRow} in global scope. */
 export const SUPPORT_REGION_ALL_TENSORS = "(all tensors)";
 
-
 function f(v: number | null | undefined, digits = 2): string {
   return v === null || v === undefined ? "–" : v.toFixed(digits);
 }
@@ -142,19 +141,25 @@ function best(runs: readonly SupportRegionExperimentRun[], key: "sqnrMeasuredDb"
 export function formatSupportRegionExperiment(e: SupportRegionExperiment): string {
   const out: string[] = [];
   out.push(`# Support-region experiment: ${e.model}\n`);
-  out.push(`Seed ${e.seed}; ${e.testSamples ?? "–"} test samples; float accuracy ${pct(e.floatAccuracy)} %. Quantized (biases stay float32): ${e.tensors.map((t) => `${t.name} (${t.count})`).join(", ")}. ` +
-    "SQNR theory = exact Laplacian D_g + D_o at each tensor's measured σ and μ; measured = 10·log10(Σw²/Σ(w − ŵ)²) over the decoded weights; bits/weight = fixed-width codes plus the stored σ, μ, x_max and headers.\n");
+  out.push(
+    `Seed ${e.seed}; ${e.testSamples ?? "–"} test samples; float accuracy ${pct(e.floatAccuracy)} %. Quantized (biases stay float32): ${e.tensors.map((t) => `${t.name} (${t.count})`).join(", ")}. ` +
+      "SQNR theory = exact Laplacian D_g + D_o at each tensor's measured σ and μ; measured = 10·log10(Σw²/Σ(w − ŵ)²) over the decoded weights; bits/weight = fixed-width codes plus the stored σ, μ, x_max and headers.\n",
+  );
   for (const b of e.bits) {
     const runs = e.runs.filter((r) => r.bits === b);
     out.push(`## ${b} bits\n`);
-    out.push(table(
-      ["support", "scope", "x_max/σ", "SQNR theory (dB)", "SQNR measured (dB)", "accuracy (%)", "agreement (%)", "bits/weight"],
-      runs.map((r) => [r.support ?? `${r.quantizer} (min/max)`, r.scope ?? "–", xCell(r), f(r.sqnrTheoryDb), f(r.sqnrMeasuredDb), pct(r.accuracy), pct(r.agreement), f(r.bitsPerWeight, 3)]),
-    ));
+    out.push(
+      table(
+        ["support", "scope", "x_max/σ", "SQNR theory (dB)", "SQNR measured (dB)", "accuracy (%)", "agreement (%)", "bits/weight"],
+        runs.map((r) => [r.support ?? `${r.quantizer} (min/max)`, r.scope ?? "–", xCell(r), f(r.sqnrTheoryDb), f(r.sqnrMeasuredDb), pct(r.accuracy), pct(r.agreement), f(r.bitsPerWeight, 3)]),
+      ),
+    );
     const lines: string[] = [];
     for (const s of e.scopes) {
       const rs = runs.filter((r) => r.scope === s);
-      lines.push(`- ${s}: measured SQNR spans ${f(spread(rs.map((r) => r.sqnrMeasuredDb)))} dB and accuracy ${pct(spread(rs.map((r) => r.accuracy)))} points across the support choices; best SQNR: ${best(rs, "sqnrMeasuredDb")}, best accuracy: ${best(rs, "accuracy")}.`);
+      lines.push(
+        `- ${s}: measured SQNR spans ${f(spread(rs.map((r) => r.sqnrMeasuredDb)))} dB and accuracy ${pct(spread(rs.map((r) => r.accuracy)))} points across the support choices; best SQNR: ${best(rs, "sqnrMeasuredDb")}, best accuracy: ${best(rs, "accuracy")}.`,
+      );
     }
     out.push(lines.join("\n") + "\n");
   }
@@ -162,31 +167,55 @@ export function formatSupportRegionExperiment(e: SupportRegionExperiment): strin
     out.push("## Layer-wise vs global: measured SQNR per tensor (dB, layer / global / difference)\n");
     const names = e.tensors.map((t) => t.name);
     const keys = [...new Set(e.layerVsGlobal.map((r) => `${r.bits}\u0000${r.support}`))];
-    out.push(table(["bits", "support", ...names], keys.map((k) => {
-      const [b, s] = k.split("\u0000") as [string, string];
-      return [b, s, ...names.map((n) => {
-        const r = e.layerVsGlobal.find((x) => String(x.bits) === b && x.support === s && x.tensor === n);
-        return r ? `${f(r.layerDb)} / ${f(r.globalDb)} / ${r.diffDb !== null && r.diffDb >= 0 ? "+" : ""}${f(r.diffDb)}` : "–";
-      })];
-    })));
+    out.push(
+      table(
+        ["bits", "support", ...names],
+        keys.map((k) => {
+          const [b, s] = k.split("\u0000") as [string, string];
+          return [
+            b,
+            s,
+            ...names.map((n) => {
+              const r = e.layerVsGlobal.find((x) => String(x.bits) === b && x.support === s && x.tensor === n);
+              return r ? `${f(r.layerDb)} / ${f(r.globalDb)} / ${r.diffDb !== null && r.diffDb >= 0 ? "+" : ""}${f(r.diffDb)}` : "–";
+            }),
+          ];
+        }),
+      ),
+    );
     const d = e.layerVsGlobal.filter((r) => r.diffDb !== null);
     const wins = d.filter((r) => r.diffDb! > 0).length;
     out.push(`Layer-wise is higher in ${wins} of ${d.length} tensor × bits × support cases.\n`);
   }
   if (e.mseWins.length > 0) {
     out.push("## `mse` against the other choices (measured SQNR, dB; per tensor in layer scope, all tensors together in global scope)\n");
-    out.push(table(
-      ["bits", "scope", "tensor", "mse", "optimal", "max", "best other", "mse − optimal", "mse − best other"],
-      e.mseWins.map((w) => [String(w.bits), w.scope, w.tensor, f(w.mseDb, 3), f(w.optimalDb, 3), f(w.maxDb, 3), w.bestOther === null ? "–" : `${w.bestOther} (${f(w.bestOtherDb, 3)})`, f(w.gainOverOptimalDb, 3), f(w.gainOverBestOtherDb, 3)]),
-    ));
+    out.push(
+      table(
+        ["bits", "scope", "tensor", "mse", "optimal", "max", "best other", "mse − optimal", "mse − best other"],
+        e.mseWins.map((w) => [
+          String(w.bits),
+          w.scope,
+          w.tensor,
+          f(w.mseDb, 3),
+          f(w.optimalDb, 3),
+          f(w.maxDb, 3),
+          w.bestOther === null ? "–" : `${w.bestOther} (${f(w.bestOtherDb, 3)})`,
+          f(w.gainOverOptimalDb, 3),
+          f(w.gainOverBestOtherDb, 3),
+        ]),
+      ),
+    );
     const g = e.mseWins.filter((w) => w.gainOverOptimalDb !== null).map((w) => w.gainOverOptimalDb!);
     const o = e.mseWins.filter((w) => w.gainOverBestOtherDb !== null).map((w) => w.gainOverBestOtherDb!);
     const won = g.filter((x) => x > 0.005);
     const wonAll = o.filter((x) => x > 0.005);
-    out.push(`\`mse\` beats \`optimal\` by more than 0.005 dB in ${won.length} of ${g.length} cases` +
-      (won.length ? ` (mean gain ${(won.reduce((a, b) => a + b, 0) / won.length).toFixed(3)} dB, largest ${Math.max(...won).toFixed(3)} dB)` : "") +
-      `; it beats every other choice run here by more than 0.005 dB in ${wonAll.length} of ${o.length} cases` +
-      (o.length ? ` (worst case ${Math.min(...o).toFixed(3)} dB)` : "") + ".\n");
+    out.push(
+      `\`mse\` beats \`optimal\` by more than 0.005 dB in ${won.length} of ${g.length} cases` +
+        (won.length ? ` (mean gain ${(won.reduce((a, b) => a + b, 0) / won.length).toFixed(3)} dB, largest ${Math.max(...won).toFixed(3)} dB)` : "") +
+        `; it beats every other choice run here by more than 0.005 dB in ${wonAll.length} of ${o.length} cases` +
+        (o.length ? ` (worst case ${Math.min(...o).toFixed(3)} dB)` : "") +
+        ".\n",
+    );
   }
   return out.join("\n");
 }

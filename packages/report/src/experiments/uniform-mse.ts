@@ -116,11 +116,16 @@ export function formatUniformMseExperiment(e: UniformMseExperiment): string {
   const n = e.quantized.reduce((a, t) => a + t.count, 0);
   out.push(`# uniform-mse on ${e.model} (${e.design} x_max, seed ${e.seed})`, "");
   out.push(`Quantized: ${e.quantized.length} weight tensor(s), ${n} weights (biases stay float32); pooled σ_w = ${f(e.sigmaDb)} dB vs the σ = 1 design. Float accuracy: ${pct(e.floatAccuracy)} %.`, "");
-  out.push("SQNR columns in dB. *Theory*: exact Laplacian D_g + D_o at the tensors' actual σ (matched: the design SQNR; mismatched: paper 000's variance-mismatch formula), pooled over tensors. *Granular*: D_g only. *Measured w/o overload*: the measured error without the weights beyond ±x_max.", "");
+  out.push(
+    "SQNR columns in dB. *Theory*: exact Laplacian D_g + D_o at the tensors' actual σ (matched: the design SQNR; mismatched: paper 000's variance-mismatch formula), pooled over tensors. *Granular*: D_g only. *Measured w/o overload*: the measured error without the weights beyond ±x_max.",
+    "",
+  );
   out.push("| mode | R | σ_w (dB) | theory | measured | granular theory | measured w/o overload | overload n | overload share | max\\|w\\|/σ | bits/weight | accuracy (%) | drop (points) | agreement (%) | check |");
   out.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
   for (const r of e.rows) {
-    out.push(`| ${r.mode} | ${r.bits} | ${f(r.sigmaDb)} | ${f(r.sqnrTheoryDb)} | ${f(r.sqnrMeasuredDb)} | ${f(r.sqnrGranularDb)} | ${f(r.sqnrMeasuredGranularDb)} | ${r.overloadCount} | ${share(r.overloadShare)} | ${f(r.maxAbsOverSigma, 1)} | ${f(r.bitsPerWeight, 3)} | ${pct(r.accuracy)} | ${f(r.accuracyDropPoints, 2)} | ${pct(r.agreement)} | ${r.sqnrCheck} |`);
+    out.push(
+      `| ${r.mode} | ${r.bits} | ${f(r.sigmaDb)} | ${f(r.sqnrTheoryDb)} | ${f(r.sqnrMeasuredDb)} | ${f(r.sqnrGranularDb)} | ${f(r.sqnrMeasuredGranularDb)} | ${r.overloadCount} | ${share(r.overloadShare)} | ${f(r.maxAbsOverSigma, 1)} | ${f(r.bitsPerWeight, 3)} | ${pct(r.accuracy)} | ${f(r.accuracyDropPoints, 2)} | ${pct(r.agreement)} | ${r.sqnrCheck} |`,
+    );
   }
   out.push("");
   if (e.bitRule.length > 0) {
@@ -128,7 +133,9 @@ export function formatUniformMseExperiment(e: UniformMseExperiment): string {
     out.push("| target (dB) | σ_w (dB) | rule's R | theory at R (dB) | per-tensor rule R | measured at R, mismatched (dB) | accuracy at R (%) | achieved |");
     out.push("|---:|---:|---:|---:|---:|---:|---:|---|");
     for (const b of e.bitRule) {
-      out.push(`| ${b.targetSqnrDb} | ${f(b.sigmaDb)} | ${b.reachable ? b.bits : `unreachable (best ${b.bits})`} | ${f(b.theorySqnrDb)} | ${b.perTensorBits ?? "unreachable"} | ${f(b.measuredSqnrDb)} | ${pct(b.accuracy)} | ${b.achieved === null ? "not run" : b.achieved ? "yes" : "no"} |`);
+      out.push(
+        `| ${b.targetSqnrDb} | ${f(b.sigmaDb)} | ${b.reachable ? b.bits : `unreachable (best ${b.bits})`} | ${f(b.theorySqnrDb)} | ${b.perTensorBits ?? "unreachable"} | ${f(b.measuredSqnrDb)} | ${pct(b.accuracy)} | ${b.achieved === null ? "not run" : b.achieved ? "yes" : "no"} |`,
+      );
     }
     out.push("");
   }
@@ -137,12 +144,16 @@ export function formatUniformMseExperiment(e: UniformMseExperiment): string {
   out.push("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
   for (const r of e.rows) {
     for (const t of r.tensors) {
-      out.push(`| ${r.mode} | ${r.bits} | ${t.tensor} | ${f(t.sigmaDb)} | ${f(t.maxAbsOverSigma, 1)} | ${f(t.supportOverSigma, 1)} | ${t.overloadCount} | ${share(t.overloadShare)} | ${f(t.sqnrTheoryDb)} | ${f(t.sqnrGranularDb)} | ${f(t.sqnrMeasuredDb)} | ${f(t.sqnrMeasuredGranularDb)} | ${t.sqnrCheck} |`);
+      out.push(
+        `| ${r.mode} | ${r.bits} | ${t.tensor} | ${f(t.sigmaDb)} | ${f(t.maxAbsOverSigma, 1)} | ${f(t.supportOverSigma, 1)} | ${t.overloadCount} | ${share(t.overloadShare)} | ${f(t.sqnrTheoryDb)} | ${f(t.sqnrGranularDb)} | ${f(t.sqnrMeasuredDb)} | ${f(t.sqnrMeasuredGranularDb)} | ${t.sqnrCheck} |`,
+      );
     }
   }
   out.push("", "## Acceptance", "");
   const a = e.acceptance;
-  out.push(`- matched mode, R ≥ 9: accuracy within 0.1 points of float — ${a.matchedAccuracyWithin01 === null ? "not measured" : a.matchedAccuracyWithin01 ? "yes" : "no"}${a.maxMatchedDropPoints === null ? "" : ` (largest |drop| ${a.maxMatchedDropPoints.toFixed(3)} points)`}`);
+  out.push(
+    `- matched mode, R ≥ 9: accuracy within 0.1 points of float — ${a.matchedAccuracyWithin01 === null ? "not measured" : a.matchedAccuracyWithin01 ? "yes" : "no"}${a.maxMatchedDropPoints === null ? "" : ` (largest |drop| ${a.maxMatchedDropPoints.toFixed(3)} points)`}`,
+  );
   out.push(`- matched mode: measured SQNR within 1 dB of theory or the gap accounted for by the counted overload error — ${a.matchedSqnrExplained ? "yes" : "no"}`);
   for (const x of a.failures) out.push(`  - ${x}`);
   return `${out.join("\n")}\n`;

@@ -19,9 +19,7 @@ function sorted<T>(o: Record<string, T>): Record<string, T> {
 /** `package.json`: the conventions of CONTRIBUTING.md and the rules `pnpm check:packages` enforces. */
 export function packageJson(c: TemplateContext): string {
   const ws = c.mode === "workspace";
-  const exportsDot = ws
-    ? { "@quantforge/source": "./src/index.ts", types: "./dist/index.d.ts", default: "./dist/index.js" }
-    : { types: "./dist/index.d.ts", default: "./dist/index.js" };
+  const exportsDot = ws ? { "@quantforge/source": "./src/index.ts", types: "./dist/index.d.ts", default: "./dist/index.js" } : { types: "./dist/index.d.ts", default: "./dist/index.js" };
   const scoped = c.packageName.startsWith("@");
   const scripts: Record<string, string> = {
     build: "tsc -b",
@@ -68,9 +66,20 @@ export function tsconfigJson(c: TemplateContext): string {
   }
   return json({
     compilerOptions: {
-      target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", lib: ["ES2022"], types: ["node"],
-      strict: true, declaration: true, sourceMap: true, rootDir: "src", outDir: "dist",
-      tsBuildInfoFile: "dist/.tsbuildinfo", composite: true, skipLibCheck: true, forceConsistentCasingInFileNames: true,
+      target: "ES2022",
+      module: "NodeNext",
+      moduleResolution: "NodeNext",
+      lib: ["ES2022"],
+      types: ["node"],
+      strict: true,
+      declaration: true,
+      sourceMap: true,
+      rootDir: "src",
+      outDir: "dist",
+      tsBuildInfoFile: "dist/.tsbuildinfo",
+      composite: true,
+      skipLibCheck: true,
+      forceConsistentCasingInFileNames: true,
     },
     include: ["src"],
     exclude: ["src/**/*.test.ts"],
@@ -158,14 +167,16 @@ export function changeset(c: TemplateContext): string {
 /** README following the package README outline (style §7.7). */
 export function readme(c: TemplateContext): string {
   const n = c.names;
-  const install = c.mode === "workspace" && !c.loadable
-    ? `Inside the quantforge workspace: add \`"${c.packageName}": "workspace:*"\` to \`apps/runner/package.json\`, a tsconfig reference, and \`${n.factory}()\` to \`apps/runner/src/plugins.ts\`.`
-    : `\`\`\`sh\nnpm install ${c.packageName} @quantforge/core\n\`\`\`\n\nThen \`quantforge list --plugin ${c.packageName}\` (or \`--discover\`) shows it, and\n\`quantforge compare --plugin ${c.packageName} …\` or a config file's \`plugins: ["${c.packageName}"]\` uses it.`;
-  const use = n.kind === "quantizer"
-    ? `const r = await pipeline().weights(ws).quantize(${n.factory}({ bits: 4 })).run();`
-    : n.kind === "coder"
-      ? `const r = await pipeline().weights(ws).quantize(q).code(${n.factory}()).run();`
-      : `const r = await pipeline().weights(ws).quantize(q).evaluate(${n.factory}()).run();`;
+  const install =
+    c.mode === "workspace" && !c.loadable
+      ? `Inside the quantforge workspace: add \`"${c.packageName}": "workspace:*"\` to \`apps/runner/package.json\`, a tsconfig reference, and \`${n.factory}()\` to \`apps/runner/src/plugins.ts\`.`
+      : `\`\`\`sh\nnpm install ${c.packageName} @quantforge/core\n\`\`\`\n\nThen \`quantforge list --plugin ${c.packageName}\` (or \`--discover\`) shows it, and\n\`quantforge compare --plugin ${c.packageName} …\` or a config file's \`plugins: ["${c.packageName}"]\` uses it.`;
+  const use =
+    n.kind === "quantizer"
+      ? `const r = await pipeline().weights(ws).quantize(${n.factory}({ bits: 4 })).run();`
+      : n.kind === "coder"
+        ? `const r = await pipeline().weights(ws).quantize(q).code(${n.factory}()).run();`
+        : `const r = await pipeline().weights(ws).quantize(q).evaluate(${n.factory}()).run();`;
   const options = n.kind === "quantizer" ? "| `bits` | 2–16 | `8` | bits per code: 2^bits − 1 levels |" : "| – | – | – | no options yet |";
   return `# ${c.packageName}
 
