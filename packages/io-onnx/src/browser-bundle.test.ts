@@ -1,7 +1,6 @@
-import { fileURLToPath } from "node:url";
-import { builtinModules } from "node:module";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
+import { browserBundle } from "../../../tooling/vitest-config/browser-bundle.js";
 import { buildOnnxModel, ONNX_WEIGHTS } from "./testing/index.js";
 import { encodeModel, vi } from "./testing/fixtures.js";
 import { parseOnnxBytes, readOnnxTensor, isWeightInitializer } from "./browser.js";
@@ -14,27 +13,12 @@ import { parseOnnxModel } from "./read.js";
  */
 describe("@quantforge/io-onnx/browser", () => {
   it("bundles for the browser with no Node builtin and no onnxruntime-node", async () => {
-    const entry = fileURLToPath(new URL("./browser.ts", import.meta.url));
-    const r = await build({
-      entryPoints: [entry],
-      bundle: true,
-      write: false,
-      platform: "browser",
-      format: "esm",
-      conditions: ["@quantforge/source", "browser"],
-      metafile: true,
-      logLevel: "silent",
-    });
-    const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
-    const imports = Object.values(r.metafile.inputs).flatMap((i) => i.imports.map((x) => x.path));
-    expect(imports.filter((p) => builtins.has(p) || p.startsWith("node:"))).toEqual([]);
-    const inputs = Object.keys(r.metafile.inputs);
-    expect(inputs.filter((p) => p.includes("onnxruntime"))).toEqual([]);
+    const b = await browserBundle(build, new URL("./browser.ts", import.meta.url));
+    expect(b.nodeImports).toEqual([]);
+    expect(b.inputs.filter((p) => p.includes("onnxruntime"))).toEqual([]);
     // Sanity: the bundle really holds the parser and the writer.
-    expect(inputs.some((p) => p.endsWith("io-onnx/src/parse.ts"))).toBe(true);
-    expect(inputs.some((p) => p.endsWith("io-onnx/src/encode.ts"))).toBe(true);
-    expect(inputs.some((p) => p.endsWith("io-onnx/src/session.ts"))).toBe(true);
-    expect(r.outputFiles[0]!.text).not.toMatch(/from\s*["']node:|require\(["']node:/);
+    for (const f of ["parse.ts", "encode.ts", "session.ts"]) expect(b.inputs.some((p) => p.endsWith(`io-onnx/src/${f}`))).toBe(true);
+    expect(b.text).not.toMatch(/from\s*["']node:|require\(["']node:/);
   });
 
   it("reads the same weights from bytes as the Node reader", async () => {
