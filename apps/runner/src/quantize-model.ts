@@ -1,7 +1,5 @@
-import { mkdir, readdir, rename, rm, rmdir, writeFile } from "node:fs/promises";
-import { cleanStaleTemps, tempPathFor, trackTemp } from "@quantforge/core/node";
-import { guardOutput } from "./output.js";
-import { basename, dirname, join, resolve } from "node:path";
+import { rename, rm, rmdir, writeFile } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
 import {
   ErrorCodes,
   InvalidQuantizedError,
@@ -17,10 +15,10 @@ import {
   type TensorSelector,
   assertWeightSet,
   requireCapabilities,
+  sameTensorCodes,
   throwIfAborted,
   type ModelProbe,
   type QuantizedModel,
-  type QuantizedTensor,
   type WeightTensor,
 } from "@quantforge/core";
 import { accumulateStats, emptyStats, mergeStats, sqnrDb } from "@quantforge/evaluator-sqnr";
@@ -36,6 +34,7 @@ import { evaluateModel } from "./quantize/reload-check.js";
 import { manifestNote } from "./quantize/manifest-note.js";
 import { defaultTarget, sizeAdvice } from "./quantize/advice.js";
 import { transpose } from "./quantize/nbits-view.js";
+import { prepareOut } from "./quantize/out-dir.js";
 import { onnxSink, qfSink, safetensorsSink, tfjsSink, type Sink } from "./sinks/index.js";
 import { readAhead } from "./quantize/ahead.js";
 import type { QuantizedOne } from "./threads/protocol.js";
@@ -44,32 +43,6 @@ export { CODED_TARGETS, TARGETS, inputFormat, type InputFormat, type QuantizeTar
 export type { QuantizeModelOptions } from "./quantize/options.js";
 export { sizeAdvice, defaultTarget } from "./quantize/advice.js";
 export { renderQuantizeMarkdown, type OutputAgreement, type QuantizeReport, type QuantizeTensorRow } from "./quantize/report.js";
-
-function sameCodes(a: QuantizedTensor, b: QuantizedTensor): boolean {
-  if (a.codes.length !== b.codes.length) return false;
-  for (let i = 0; i < a.codes.length; i++) if (a.codes[i] !== b.codes[i]) return false;
-  const pa = a.sparse?.positions,
-    pb = b.sparse?.positions;
-  if (!pa || !pb) return pa === pb;
-  return pa.length === pb.length && pa.every((v, i) => v === pb[i]);
-}
-
-async function prepareOut(out: string, inputs: readonly string[]): Promise<string> {
-  // The runner's one output policy (not empty, not an input, not a FIFO/device/symlink).
-  await guardOutput(out, { inputs, flag: "--out", directory: true });
-  const target = resolve(out);
-  const existing = await readdir(target).catch(() => null);
-  if (existing && existing.length > 0) throw new UsageError(`--out "${out}" already exists and is not empty. Choose a new directory or remove it.`);
-  await mkdir(dirname(target), { recursive: true });
-  cleanStaleTemps(target);
-  const tmp = tempPathFor(target);
-  // Registered before it exists: a SIGINT/SIGTERM arriving right after the mkdir (before the
-  // next line of JS runs) must find it tracked and the signal handlers installed. Removed on
-  // SIGINT/SIGTERM; a renamed-away temp is simply gone by then.
-  trackTemp(tmp);
-  await mkdir(tmp);
-  return tmp;
-}
 
 /**
  * `quantforge quantize`: reads a model (tfjs model.json, ONNX or safetensors), quantizes its
@@ -161,7 +134,7 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
         stream = ahead?.stream ?? coder.encode(qt, cb);
         // The stream was just coded from qt: coders that can tell skip a second full decode.
         const d = coder.decodeEncoded ? coder.decodeEncoded(stream, qt) : coder.decode(stream);
-        if (!sameCodes(qt, d)) throw new InvalidQuantizedError(`coder "${coder.id}" did not round-trip tensor "${t.name}" bit-exactly. The coder is broken.`);
+        if (!sameTensorCodes(qt, d)) throw new InvalidQuantizedError(`coder "${coder.id}" did not round-trip tensor "${t.name}" bit-exactly. The coder is broken.`);
         back = { ...d, name: qt.name, shape: qt.shape, ...(qt.role ? { role: qt.role } : {}), ...(qt.layer ? { layer: qt.layer } : {}), ...(qt.layerKind ? { layerKind: qt.layerKind } : {}) };
       }
       const view = src.transposed?.get(t.name);

@@ -84,7 +84,7 @@ export { FLOAT16_MAX, toFloat16Bits, fromFloat16Bits, encodeFloat16, decodeFloat
 export { defaultSelector, patternSelector, tallySelection, assertSomethingToQuantize } from "./selection.js";
 export { printable } from "./printable.js";
 export type { TensorSelector, SelectionTally } from "./selection.js";
-export { runPipeline, pipeline, PipelineBuilder } from "./pipeline.js";
+export { runPipeline, pipeline, PipelineBuilder, sameTensorCodes } from "./pipeline.js";
 export type { PipelineOptions, PipelineResult } from "./pipeline.js";
 export { compactStreamInput, precodedCoder } from "./tensor-workers.js";
 export type { TensorWorkers, WorkerQuantization } from "./tensor-workers.js";

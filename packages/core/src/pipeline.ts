@@ -79,12 +79,20 @@ function sameCodes(x: Uint32Array | undefined, y: Uint32Array | undefined): bool
   return diff === 0;
 }
 
+/**
+ * True when two quantized tensors carry the same codes and the same sparse positions: the
+ * round-trip check after decoding (the pipeline's and `quantize`'s).
+ */
+export function sameTensorCodes(a: QuantizedTensor, b: QuantizedTensor): boolean {
+  return sameCodes(a.codes, b.codes) && sameCodes(a.sparse?.positions, b.sparse?.positions);
+}
+
 /** Checks that decoding reproduced exactly the codes that were coded. */
 function assertSameCodes(a: QuantizedModel, b: QuantizedModel, coderId: string): void {
   for (let i = 0; i < a.tensors.length; i++) {
     const t = a.tensors[i]!,
       u = b.tensors[i];
-    if (!u || u.name !== t.name || !sameCodes(t.codes, u.codes) || !sameCodes(t.sparse?.positions, u.sparse?.positions)) {
+    if (!u || u.name !== t.name || !sameTensorCodes(t, u)) {
       throw new InvalidQuantizedError(`coder "${coderId}" did not round-trip tensor "${t.name}" bit-exactly. The coder is broken.`);
     }
   }

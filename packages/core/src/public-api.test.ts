@@ -113,6 +113,7 @@ it("exports exactly the public API", async () => {
       "resolveChannelAxis",
       "roundHalfEven",
       "runPipeline",
+      "sameTensorCodes",
       "sha256Hex",
       "shapeSize",
       "standaloneHost",
