@@ -98,3 +98,5 @@ export { cellOutcome, sha256Hex } from "./compare-cell.js";
 export type { CellNormalizer, CompareCellOutcome, NormalizedSqnr, NormalizedTensorSqnr } from "./compare-cell.js";
 /** zod, re-exported so plugins validate options with the same instance as core. */
 export { z } from "zod";
+export { uniformAlphabet, alphabetForWeights, alphabetSize, alphabetCodebook, layerScale, nearestCode, floorCode, roundToAlphabet, isOnAlphabet, fillCells, MIN_ALPHABET_BITS, MAX_ALPHABET_BITS } from "./alphabet.js";
+export type { Alphabet, AlphabetKind, CellConstraint } from "./alphabet.js";

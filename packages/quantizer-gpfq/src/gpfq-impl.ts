@@ -1,4 +1,4 @@
-import { nearestCode, type Alphabet } from "@quantforge/quantizer-preprocessed-msq";
+import { nearestCode, type Alphabet } from "@quantforge/core";
 
 /**
  * Below this column norm an input is treated as always zero (MNIST's blank border pixels, dead

@@ -1,11 +1,17 @@
 import {
+  MAX_ALPHABET_BITS,
+  MIN_ALPHABET_BITS,
   MissingCapabilityError,
   ShapeMismatchError,
   TENSOR_GROUPING,
+  alphabetCodebook,
+  alphabetForWeights,
   defineQuantizer,
   dequantizeCodes,
+  roundToAlphabet,
   throwIfAborted,
   z,
+  type Alphabet,
   type Codebook,
   type LayerInfo,
   type LayerInputMatrix,
@@ -17,7 +23,6 @@ import {
   type WeightSet,
   type WeightTensor,
 } from "@quantforge/core";
-import { alphabetCodebook, alphabetForWeights, roundToAlphabet, MAX_ALPHABET_BITS, MIN_ALPHABET_BITS, type Alphabet } from "@quantforge/quantizer-preprocessed-msq";
 import { gpfqNeuron, prepareGpfqLayer } from "./gpfq-impl.js";
 import { VERSION } from "./version.js";
 

@@ -84,7 +84,6 @@ export interface BoundaryException {
  */
 export const BOUNDARY_EXCEPTIONS: readonly BoundaryException[] = [
   { from: "@quantforge/quantizer-auto", to: "@quantforge/evaluator-fidelity", why: "auto measures model-output error with FidelityMeter; it gets it from the host once create(options, host) exists" },
-  { from: "@quantforge/quantizer-gpfq", to: "@quantforge/quantizer-preprocessed-msq", why: "gpfq shares the MSQ alphabet; it moves to a shared module" },
 ];
 
 /**

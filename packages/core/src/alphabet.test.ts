@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { ErrorCodes, dequantizeCodes, requantizeValues, type Codebook } from "@quantforge/core";
+import { ErrorCodes, dequantizeCodes, requantizeValues, type Codebook } from "./index.js";
 import { alphabetCodebook, alphabetForWeights, alphabetSize, fillCells, floorCode, isOnAlphabet, layerScale, nearestCode, roundToAlphabet, uniformAlphabet, type AlphabetKind } from "./alphabet.js";
 
 const KINDS: AlphabetKind[] = ["midtread", "midrise"];
