@@ -12,7 +12,7 @@ afterEach(() => vi.restoreAllMocks());
 it("the core README's compare example is the example file, and it runs", async () => {
   const readme = await readFile(new URL("packages/core/README.md", root), "utf8");
   const file = await readFile(new URL("apps/runner/examples/compare.ts", root), "utf8");
-  const m = /<!-- example: apps\/runner\/examples\/compare\.ts[^>]*-->\n```ts\n([\s\S]*?)```\n/.exec(readme);
+  const m = /<!-- example: apps\/runner\/examples\/compare\.ts[^>]*-->\n+```ts\n([\s\S]*?)```\n/.exec(readme);
   expect(m, "README lacks the marked example block").not.toBeNull();
   expect(m![1]).toBe(file);
 

@@ -45,7 +45,8 @@ for name, v in header.items():
     bf[nan] = ((u[nan] >> 16) | 0x40).astype("<u2")
     bf = bf.reshape(a.shape)
     out[name + ".bf16"] = ("BF16", bf)
-    out[name + ".bf16.as_f32"] = ("F32", (bf.astype("<u4") << 16).view("<f4"))
+    # Widened through a 1-d view: numpy < 2 cannot change the itemsize of a 0-d array (scalars).
+    out[name + ".bf16.as_f32"] = ("F32", (bf.reshape(-1).astype("<u4") << 16).view("<f4").reshape(a.shape))
 
 every = np.arange(65536, dtype="<u2").view("<f2")
 out["every.f16"] = ("F16", every)
