@@ -5,34 +5,11 @@ import { CODEBOOK_TABLE_FLAG, readCodebookTable, writeCodebookTable } from "./co
 import { decodeContainer, encodeContainer } from "./container.js";
 import { crc32 } from "./crc32.js";
 import { DecodeError } from "./errors.js";
-import type { Coder } from "./plugin.js";
 import type { QuantizedModel, QuantizedTensor } from "./quantized.js";
-import { rawTestCoder } from "./testing/fixtures.js";
+import { groupedRawTestCoder, rawTestCoder } from "./testing/fixtures.js";
 
 const raw = rawTestCoder().create({});
-/** The raw test coder with group coding: the group is its streams, each length-prefixed. */
-const grouped: Coder = {
-  ...raw,
-  group: {
-    encodeGroup(ts) {
-      const w = new ByteWriter(256);
-      const tensorBytes: number[] = [];
-      for (const t of ts) {
-        const s = raw.encode(t, { kind: "levels", id: "", levels: new Float32Array(1) });
-        const before = w.length;
-        w.varint(s.length).bytes(s);
-        tensorBytes.push(w.length - before);
-      }
-      return { bytes: w.finish(), tensorBytes };
-    },
-    decodeGroup(bytes, count) {
-      const r = new ByteReader(bytes, 0, bytes.length, "test group");
-      const out: QuantizedTensor[] = [];
-      for (let i = 0; i < count; i++) out.push(raw.decode(r.bytes(r.varint())));
-      return out;
-    },
-  },
-};
+const grouped = groupedRawTestCoder();
 
 const nf = Float32Array.from([-1, -0.5, -0.125, 0, 0.25, 0.5, 0.75, 1]);
 const other = Float32Array.from([-2, 2]);

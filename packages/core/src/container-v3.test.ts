@@ -5,36 +5,12 @@ import type { Codebook } from "./codebook.js";
 import { COMPACT_CONTAINER_VERSION, GROUPED_CONTAINER_VERSION, decodeContainer, encodeContainer } from "./container.js";
 import { crc32 } from "./crc32.js";
 import { DecodeError, InvalidQuantizedError } from "./errors.js";
-import type { Coder } from "./plugin.js";
 import type { QuantizedModel, QuantizedTensor } from "./quantized.js";
 import { readStringTable, tokenize, writeStringTable } from "./string-table.js";
-import { rawTestCoder } from "./testing/fixtures.js";
+import { groupedRawTestCoder, rawTestCoder } from "./testing/fixtures.js";
 
 const raw = rawTestCoder().create({});
-/** The raw test coder with group coding: the group is its streams, each length-prefixed. */
-const grouped: Coder = {
-  ...raw,
-  group: {
-    encodeGroup(ts) {
-      const w = new ByteWriter(256);
-      const tensorBytes: number[] = [];
-      for (const t of ts) {
-        const s = raw.encode(t, { kind: "levels", id: "", levels: new Float32Array(1) });
-        const before = w.length;
-        w.varint(s.length).bytes(s);
-        tensorBytes.push(w.length - before);
-      }
-      return { bytes: w.finish(), tensorBytes };
-    },
-    decodeGroup(bytes, count) {
-      const r = new ByteReader(bytes, 0, bytes.length, "test group");
-      const out: QuantizedTensor[] = [];
-      for (let i = 0; i < count; i++) out.push(raw.decode(r.bytes(r.varint())));
-      if (r.remaining !== 0) throw new DecodeError("test group has bytes left over.");
-      return out;
-    },
-  },
-};
+const grouped = groupedRawTestCoder();
 const cb: Codebook = { kind: "levels", id: "k16", levels: Float32Array.from([-1, 0, 0.5, 2]) };
 const cb2: Codebook = { kind: "levels", id: "other", levels: Float32Array.from([-3, 3]) };
 const prefix = "StatefulPartitionedCall/model/conv2d_";

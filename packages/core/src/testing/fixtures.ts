@@ -138,3 +138,34 @@ export function rawTestCoder(): CoderPlugin<Record<string, never>> {
     }),
   });
 }
+
+/**
+ * The raw test coder with group coding (container version 3): the group is its streams, each
+ * length-prefixed, and bytes left over are a `DecodeError`. For core's own container tests.
+ */
+export function groupedRawTestCoder(): Coder {
+  const raw = rawTestCoder().create({});
+  return {
+    ...raw,
+    group: {
+      encodeGroup(ts) {
+        const w = new ByteWriter(256);
+        const tensorBytes: number[] = [];
+        for (const t of ts) {
+          const s = raw.encode(t, { kind: "levels", id: "", levels: new Float32Array(1) });
+          const before = w.length;
+          w.varint(s.length).bytes(s);
+          tensorBytes.push(w.length - before);
+        }
+        return { bytes: w.finish(), tensorBytes };
+      },
+      decodeGroup(bytes, count) {
+        const r = new ByteReader(bytes, 0, bytes.length, "test group");
+        const out: QuantizedTensor[] = [];
+        for (let i = 0; i < count; i++) out.push(raw.decode(r.bytes(r.varint())));
+        if (r.remaining !== 0) throw new DecodeError("test group has bytes left over.");
+        return out;
+      },
+    },
+  };
+}
