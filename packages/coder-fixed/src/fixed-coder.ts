@@ -1,22 +1,5 @@
-import {
-  ByteReader,
-  ByteWriter,
-  DecodeError,
-  checkedShapeSize,
-  printable,
-  type DecodeLimits,
-  InvalidQuantizedError,
-  codebookSize,
-  crc32,
-  defineCoder,
-  groupCount,
-  z,
-  type Codebook,
-  type Coder,
-  type CoderPlugin,
-  type Grouping,
-  type QuantizedTensor,
-} from "@quantforge/core";
+import { DecodeError, printable, type DecodeLimits, InvalidQuantizedError, codebookSize, defineCoder, groupCount, z, type Codebook, type Coder, type CoderPlugin, type Grouping, type QuantizedTensor } from "@quantforge/core";
+import { ByteReader, ByteWriter, checkedShapeSize, crc32 } from "@quantforge/core/format";
 import { codeWidth, packBits, packedBytes, paddingIsZero, unpackBits } from "./fixed-impl.js";
 import { MAX_ELEMENTS, checkCodes, checkedLayout, decodeFixedGroup, encodeFixedGroup, groupingCode } from "./group-impl.js";
 
