@@ -16,7 +16,8 @@ const DEFINITION_RE = /(?:^|[^\w.])function\s*\*?\s*([A-Za-z_$][\w$]*)\s*[<(]|(?
 /** The package that owns the metric math. */
 export const METRICS_PACKAGE_DIR = "packages/metrics";
 
-function sourceFiles(dir: string): string[] {
+/** Non-test `.ts` sources under `dir` (tests, benches, test support, `__tests__` and `dist` left out). */
+export function sourceFiles(dir: string): string[] {
   const out: string[] = [];
   for (const e of readdirSync(dir)) {
     if (e === "node_modules" || e === "dist" || e === "__tests__") continue;
