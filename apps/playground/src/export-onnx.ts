@@ -1,4 +1,5 @@
-import { codebookMap, decodeContainer, type Coder } from "@quantforge/core";
+import { codebookMap, type Coder } from "@quantforge/core";
+import { decodeContainer } from "@quantforge/core/format";
 import { fixedCoder } from "@quantforge/coder-fixed";
 import { huffmanCoder } from "@quantforge/coder-huffman";
 import { encodeOnnxModel, type OnnxModel, type OnnxWeightOutput } from "@quantforge/io-onnx/browser";

@@ -1,4 +1,5 @@
-import { codebookMap, decodeContainer, dequantizeModel, type Coder } from "@quantforge/core";
+import { codebookMap, dequantizeModel, type Coder } from "@quantforge/core";
+import { decodeContainer } from "@quantforge/core/format";
 import { fixedCoder } from "@quantforge/coder-fixed";
 import { huffmanCoder } from "@quantforge/coder-huffman";
 import { TargetMismatchError, writeTfjsModelBytes, type TfjsMemoryModel, type TfjsWeightOutput } from "@quantforge/io-tfjs/browser";

@@ -1,5 +1,5 @@
 import { bestByRanking, cellPoints, compareCharts, fmtRel, outputErrorChart, rankingOf, type ChartSpec } from "@quantforge/report";
-import type { CompareCell } from "@quantforge/core";
+import type { CompareCell } from "@quantforge/core/host";
 import sampleJson from "../../../packages/model-tfjs/models/mnist-mlp/model.json?url";
 import sampleBin from "../../../packages/model-tfjs/models/mnist-mlp/weights.bin?url";
 import { embedCharts } from "./chart.js";

@@ -1,4 +1,4 @@
-import type { CompareCell } from "@quantforge/core";
+import type { CompareCell } from "@quantforge/core/host";
 import type { InputSource } from "./inputs.js";
 
 /** What the page asks the compare worker to run. */

@@ -1,5 +1,6 @@
 import "reflect-metadata";
-import { cellOutcome, isQuantforgeError, runPipeline, type CoderPlugin, type QuantizerPlugin } from "@quantforge/core";
+import { isQuantforgeError, type CoderPlugin, type QuantizerPlugin } from "@quantforge/core";
+import { cellOutcome, runPipeline } from "@quantforge/core/host";
 import { normalizedSqnr } from "@quantforge/metrics";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
 import { uniformMseQuantizer } from "@quantforge/quantizer-uniform-mse";

@@ -18,7 +18,7 @@ import { dirname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
-import { instantiate } from "@quantforge/core";
+import { instantiate } from "@quantforge/core/host";
 import { huffmanCoder } from "@quantforge/coder-huffman";
 import { ransCoder } from "@quantforge/coder-rans";
 import { readCodedTfjsArtifactsFrom } from "@quantforge/io-tfjs/coded-browser";

@@ -10,7 +10,8 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { Bench } from "tinybench";
-import { assertFinite, assertQuantizedTensor, crc32, dequantizeCodes, type AffineCodebook, type QuantizedTensor } from "@quantforge/core";
+import { assertFinite, assertQuantizedTensor, dequantizeCodes, type AffineCodebook, type QuantizedTensor } from "@quantforge/core";
+import { crc32 } from "@quantforge/core/format";
 import { sampleTensor } from "@quantforge/core/testing";
 import { accumulateStats, emptyStats } from "@quantforge/metrics";
 import { packBits, unpackBits } from "@quantforge/coder-fixed";

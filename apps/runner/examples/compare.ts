@@ -1,7 +1,8 @@
 // Compare quantizers in code: every quantizer × bit rate (or sweep point) × coder on the same
 // weights, with the same evaluators and seed. Run from the repository root:
 //   pnpm --filter @quantforge/runner exec tsx --conditions=@quantforge/source examples/compare.ts
-import { compare, Rng, type WeightSet } from "@quantforge/core";
+import { Rng, type WeightSet } from "@quantforge/core";
+import { compare } from "@quantforge/core/host";
 import { fixedCoder } from "@quantforge/coder-fixed";
 import { huffmanCoder } from "@quantforge/coder-huffman";
 import { sizeEvaluator } from "@quantforge/evaluator-size";

@@ -2,7 +2,7 @@
 // Run from the repository root after `pnpm build`:
 //   pnpm quantforge synth --out /tmp/weights.safetensors
 //   pnpm --filter @quantforge/runner exec tsx examples/pipeline.ts /tmp/weights.safetensors
-import { pipeline, summarizeRun } from "@quantforge/core";
+import { pipeline, summarizeRun } from "@quantforge/core/host";
 import { fixedCoder } from "@quantforge/coder-fixed";
 import { sizeEvaluator } from "@quantforge/evaluator-size";
 import { sqnrEvaluator } from "@quantforge/evaluator-sqnr";

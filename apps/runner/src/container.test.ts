@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createRunContext, ErrorCodes, PLUGIN_REGISTRY, QUANTIZER_PLUGIN, RUN_CONFIG, RUN_CONTEXT, type PluginHost } from "@quantforge/core";
+import { ErrorCodes, type PluginHost } from "@quantforge/core";
+import { createRunContext, PLUGIN_REGISTRY, QUANTIZER_PLUGIN, RUN_CONFIG, RUN_CONTEXT } from "@quantforge/core/host";
 import { coarseTestQuantizer, rawTestCoder } from "@quantforge/core/testing";
 import { countEvaluator } from "./__tests__/mocks.js";
 import { createRootContainer, createRunContainer } from "./container.js";

@@ -1,5 +1,6 @@
 import { container as globalContainer, type DependencyContainer } from "tsyringe";
-import { DuplicatePluginError, RUN_CONFIG, RUN_CONTEXT, registerPlugins, type AnyPlugin, type PluginRegistry, type RunContext } from "@quantforge/core";
+import { DuplicatePluginError, type AnyPlugin, type RunContext } from "@quantforge/core";
+import { RUN_CONFIG, RUN_CONTEXT, registerPlugins, type PluginRegistry } from "@quantforge/core/host";
 import { PluginConflictError, sourceLabel, type LoadedPlugin } from "./plugin-loader/index.js";
 
 /**

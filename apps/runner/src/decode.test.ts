@@ -1,6 +1,7 @@
 import { readFile, writeFile, readdir } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runPipeline, type WeightSet } from "@quantforge/core";
+import type { WeightSet } from "@quantforge/core";
+import { runPipeline } from "@quantforge/core/host";
 import { fixedCoder } from "@quantforge/coder-fixed";
 import { loadSafetensors } from "@quantforge/io-safetensors";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";

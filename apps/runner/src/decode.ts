@@ -1,4 +1,6 @@
-import { createHost, decodeContainer, dequantizeModel, type DecodeContainerOptions, type PluginRegistry, type WeightTensor } from "@quantforge/core";
+import { dequantizeModel, type WeightTensor } from "@quantforge/core";
+import { createHost, type PluginRegistry } from "@quantforge/core/host";
+import { decodeContainer, type DecodeContainerOptions } from "@quantforge/core/format";
 import { readRegularFile } from "@quantforge/core/node";
 import { defaultMaxMemory } from "./options.js";
 

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { createRunContext, patternSelector, type ModelProbe, type PipelineResult, type TensorSelector, type TensorWorkers, type WeightSet } from "@quantforge/core";
+import type { ModelProbe, WeightSet } from "@quantforge/core";
+import { createRunContext, patternSelector, type PipelineResult, type TensorSelector, type TensorWorkers } from "@quantforge/core/host";
 import { createRunContainer } from "./container.js";
 import { compilePatterns } from "./options.js";
 import type { CliProgress } from "./progress.js";

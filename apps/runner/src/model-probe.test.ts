@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixedCoder } from "@quantforge/coder-fixed";
-import { instantiate } from "@quantforge/core";
+import { instantiate } from "@quantforge/core/host";
 import { buildOnnxModel, put } from "@quantforge/io-onnx/testing";
 import { loadCodedTfjsModel, runTfjsModel, type TfjsRuntime } from "@quantforge/io-tfjs";
 import { randomInput, writeGraphModel } from "@quantforge/io-tfjs/testing";

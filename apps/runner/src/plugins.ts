@@ -21,8 +21,10 @@ import { uniformMseQuantizer } from "@quantforge/quantizer-uniform-mse";
 /**
  * The built-in plugins. This explicit list is the only place plugins are registered (design §3):
  * plugin packages never register themselves. `quantforge list` sorts them by id within each kind.
- * To add a plugin: depend on its package in `apps/runner/package.json`, add a tsconfig
- * reference, import its factory here and call it below.
+ * To add a plugin: `pnpm create-plugin <kind> <name>` makes these edits for a new `packages/`
+ * plugin (tooling/create-plugin/src/register-runner.ts); by hand, depend on its package in
+ * `apps/runner/package.json`, add a tsconfig reference, import its factory here and call it at
+ * the end of its kind's section below.
  */
 export function builtinPlugins(): AnyPlugin[] {
   return [

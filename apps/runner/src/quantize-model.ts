@@ -5,22 +5,17 @@ import {
   InvalidQuantizedError,
   QuantforgeError,
   codebookMap,
-  createRunContext,
   dequantizeModel,
   dequantizeTensor,
-  CollectingDiagnostics,
   assertQuantizedModel,
-  assertSomethingToQuantize,
-  defaultSelector,
-  type TensorSelector,
   assertWeightSet,
   requireCapabilities,
-  sameTensorCodes,
   throwIfAborted,
   type ModelProbe,
   type QuantizedModel,
   type WeightTensor,
 } from "@quantforge/core";
+import { createRunContext, CollectingDiagnostics, assertSomethingToQuantize, defaultSelector, type TensorSelector, sameTensorCodes } from "@quantforge/core/host";
 import { accumulateStats, emptyStats, mergeStats, sqnrDb } from "@quantforge/evaluator-sqnr";
 import { readSafetensorsHeader } from "@quantforge/io-safetensors";
 import { createTfjsModelWriter } from "@quantforge/io-tfjs";

@@ -1,4 +1,5 @@
-import { printable, summarizeRun, type PipelineResult, type RunSummary } from "@quantforge/core";
+import { printable } from "@quantforge/core";
+import { summarizeRun, type PipelineResult, type RunSummary } from "@quantforge/core/host";
 import { fmt, renderTable } from "./output.js";
 
 /** Per-tensor keys `run --json` always carries (null when no evaluator produced them). */

@@ -1,24 +1,6 @@
 import { inject, injectable } from "tsyringe";
-import {
-  PLUGIN_REGISTRY,
-  RUN_CONFIG,
-  RUN_CONTEXT,
-  createHost,
-  runPipeline,
-  type Coder,
-  type CoderPlugin,
-  type Evaluator,
-  type EvaluatorPlugin,
-  type PipelineResult,
-  type PluginRegistry,
-  type ModelProbe,
-  type Quantizer,
-  type QuantizerPlugin,
-  type RunContext,
-  type TensorSelector,
-  type TensorWorkers,
-  type WeightSet,
-} from "@quantforge/core";
+import type { Coder, CoderPlugin, Evaluator, EvaluatorPlugin, ModelProbe, Quantizer, QuantizerPlugin, RunContext, WeightSet } from "@quantforge/core";
+import { PLUGIN_REGISTRY, RUN_CONFIG, RUN_CONTEXT, createHost, runPipeline, type PipelineResult, type PluginRegistry, type TensorSelector, type TensorWorkers } from "@quantforge/core/host";
 import { optionsEntry } from "./recorded-options.js";
 
 /** A plugin id with raw (unvalidated) options, as the command line gives them. */

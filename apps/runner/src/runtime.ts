@@ -1,5 +1,6 @@
 import type { DependencyContainer } from "tsyringe";
-import { createHost, type PluginHost, type PluginRegistry } from "@quantforge/core";
+import type { PluginHost } from "@quantforge/core";
+import { createHost, type PluginRegistry } from "@quantforge/core/host";
 import { registerLoadedPlugins } from "./container.js";
 import { importPluginSources, resolvePluginSources, type PluginRequest, type PluginSource } from "./plugin-loader/index.js";
 

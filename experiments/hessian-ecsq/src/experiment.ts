@@ -1,4 +1,6 @@
-import { InvalidOptionsError, MissingCapabilityError, TENSOR_GROUPING, defaultSelector, encodeContainer, runPipeline, shapeSize, type CoderPlugin, type Dataset, type ModelProbe, type QuantizedModel, type WeightSet } from "@quantforge/core";
+import { InvalidOptionsError, MissingCapabilityError, TENSOR_GROUPING, shapeSize, type CoderPlugin, type Dataset, type ModelProbe, type QuantizedModel, type WeightSet } from "@quantforge/core";
+import { defaultSelector, runPipeline } from "@quantforge/core/host";
+import { encodeContainer } from "@quantforge/core/format";
 import { encodeHuffmanStream, huffmanCodeLengths, huffmanCoder } from "@quantforge/coder-huffman";
 import { ransCoder } from "@quantforge/coder-rans";
 import { fixedCoder } from "@quantforge/coder-fixed";

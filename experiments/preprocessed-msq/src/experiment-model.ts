@@ -1,4 +1,5 @@
-import { InvalidOptionsError, runPipeline, throwIfAborted, type EvaluatorPlugin, type ModelProbe, type WeightSet } from "@quantforge/core";
+import { InvalidOptionsError, throwIfAborted, type EvaluatorPlugin, type ModelProbe, type WeightSet } from "@quantforge/core";
+import { runPipeline } from "@quantforge/core/host";
 import type { PreprocessedMsqLayerOutputError as LayerOutputError, PreprocessedMsqModelRow as ModelRow } from "@quantforge/report";
 import { methodOptions, type ExperimentMethod } from "./experiment-synthetic.js";
 

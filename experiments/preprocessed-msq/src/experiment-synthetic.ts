@@ -1,4 +1,5 @@
-import { InvalidOptionsError, Rng, createRunContext, dequantizeModel, throwIfAborted, type QuantizerPlugin } from "@quantforge/core";
+import { InvalidOptionsError, Rng, dequantizeModel, throwIfAborted, type QuantizerPlugin } from "@quantforge/core";
+import { createRunContext } from "@quantforge/core/host";
 import { syntheticDenseProbe } from "@quantforge/quantizer-preprocessed-msq";
 import type { PreprocessedMsqSlopeRow as SlopeRow, PreprocessedMsqSyntheticRow as SyntheticRow } from "@quantforge/report";
 

@@ -1,18 +1,5 @@
-import {
-  codebookMap,
-  codedGroups,
-  InvalidOptionsError,
-  MissingCapabilityError,
-  parseWithSchema,
-  runPipeline,
-  throwIfAborted,
-  type Metric,
-  type ModelProbe,
-  type PipelineResult,
-  type Quantizer,
-  type QuantizerPlugin,
-  type WeightSet,
-} from "@quantforge/core";
+import { codebookMap, codedGroups, InvalidOptionsError, MissingCapabilityError, parseWithSchema, throwIfAborted, type Metric, type ModelProbe, type Quantizer, type QuantizerPlugin, type WeightSet } from "@quantforge/core";
+import { runPipeline, type PipelineResult } from "@quantforge/core/host";
 import { fixedCoder } from "@quantforge/coder-fixed";
 import { accuracyEvaluator } from "@quantforge/evaluator-accuracy";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";

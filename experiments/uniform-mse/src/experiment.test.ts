@@ -1,4 +1,5 @@
-import { createRunContext, dequantizeTensor, InvalidOptionsError, Rng, type Dataset, type ModelProbe, type WeightSet, type WeightTensor } from "@quantforge/core";
+import { dequantizeTensor, InvalidOptionsError, Rng, type Dataset, type ModelProbe, type WeightSet, type WeightTensor } from "@quantforge/core";
+import { createRunContext } from "@quantforge/core/host";
 import { rawTestCoder } from "@quantforge/core/testing";
 import { accuracyEvaluator } from "@quantforge/evaluator-accuracy";
 import { laplacianDistortion, mismatchSqnrDb, optimalXMax, recommendBits } from "@quantforge/theory-laplacian";

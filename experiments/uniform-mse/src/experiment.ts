@@ -1,18 +1,5 @@
-import {
-  codebookMap,
-  codedGroups,
-  defaultSelector,
-  InvalidOptionsError,
-  runPipeline,
-  type Coder,
-  type CoderPlugin,
-  type Evaluator,
-  type EvaluatorPlugin,
-  type GridCodebook,
-  type Metric,
-  type ModelProbe,
-  type WeightTensor,
-} from "@quantforge/core";
+import { codebookMap, codedGroups, InvalidOptionsError, type Coder, type CoderPlugin, type Evaluator, type EvaluatorPlugin, type GridCodebook, type Metric, type ModelProbe, type WeightTensor } from "@quantforge/core";
+import { defaultSelector, runPipeline } from "@quantforge/core/host";
 import { combineGridTheoryStats, gridTheoryStats, recommendBits, summarizeGridTheory, type DesignKind, type GridTheoryStats } from "@quantforge/theory-laplacian";
 import { uniformMseQuantizer } from "@quantforge/quantizer-uniform-mse";
 import type {

@@ -4,7 +4,8 @@
  * weights/second and the ratio to the copy loop). Run: `pnpm --filter @quantforge/coder-fixed bench`.
  */
 import { Bench } from "tinybench";
-import { crc32, type Codebook, type QuantizedTensor } from "@quantforge/core";
+import type { Codebook, QuantizedTensor } from "@quantforge/core";
+import { crc32 } from "@quantforge/core/format";
 import { decodeFixed, encodeFixed, packBits, packedBytes, unpackBits } from "../src/index.js";
 
 const N = 16 * 1024 * 1024;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ByteWriter, ErrorCodes, crc32, decodeContainer, encodeContainer, type Codebook, type QuantizedTensor } from "@quantforge/core";
+import { ErrorCodes, type Codebook, type QuantizedTensor } from "@quantforge/core";
+import { ByteWriter, crc32, decodeContainer, encodeContainer } from "@quantforge/core/format";
 import { fc, test } from "@fast-check/vitest";
 import { FIXED_FORMAT_VERSION, decodeFixed, encodeFixed, fixedCoder } from "./index.js";
 import { decodeFixedEncoded } from "./fixed-coder.js";

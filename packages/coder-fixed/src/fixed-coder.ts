@@ -1,24 +1,8 @@
-import {
-  ByteReader,
-  ByteWriter,
-  DecodeError,
-  checkedShapeSize,
-  printable,
-  type DecodeLimits,
-  InvalidQuantizedError,
-  codebookSize,
-  crc32,
-  defineCoder,
-  groupCount,
-  z,
-  type Codebook,
-  type Coder,
-  type CoderPlugin,
-  type Grouping,
-  type QuantizedTensor,
-} from "@quantforge/core";
+import { DecodeError, printable, type DecodeLimits, InvalidQuantizedError, codebookSize, defineCoder, groupCount, z, type Codebook, type Coder, type CoderPlugin, type Grouping, type QuantizedTensor } from "@quantforge/core";
+import { ByteReader, ByteWriter, checkedShapeSize, crc32 } from "@quantforge/core/format";
 import { codeWidth, packBits, packedBytes, paddingIsZero, unpackBits } from "./fixed-impl.js";
 import { MAX_ELEMENTS, checkCodes, checkedLayout, decodeFixedGroup, encodeFixedGroup, groupingCode } from "./group-impl.js";
+import { VERSION } from "./version.js";
 
 /** The 4 magic bytes that open every fixed-coder stream: "QFFX". */
 export const FIXED_MAGIC = "QFFX";
@@ -167,7 +151,7 @@ function decodeFixedWith(bytes: Uint8Array, limits: DecodeLimits, known: Uint32A
 export function fixedCoder(defaults?: Partial<FixedOptionsInput>): CoderPlugin<FixedOptions> {
   return defineCoder({
     id: "fixed",
-    version: "0.1.0",
+    version: VERSION,
     description: "fixed-length bit packing of codes (⌈log2 K⌉ bits each) with a CRC-32",
     options: fixedOptionsSchema,
     defaults,

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { DecodeError, GROUPED_CONTAINER_VERSION, decodeContainer, encodeContainer, instantiate, type Codebook, type QuantizedTensor } from "@quantforge/core";
+import { DecodeError, type Codebook, type QuantizedTensor } from "@quantforge/core";
+import { instantiate } from "@quantforge/core/host";
+import { GROUPED_CONTAINER_VERSION, decodeContainer, encodeContainer } from "@quantforge/core/format";
 import { fc, test } from "@fast-check/vitest";
 import { FIXED_GROUP_VERSION, decodeFixedGroup, encodeFixedGroup, encodeFixed, fixedCoder } from "./index.js";
 

@@ -1,4 +1,5 @@
-import { ByteReader, ByteWriter, DecodeError, InvalidQuantizedError, checkedShapeSize, groupCount, shapeSize, type DecodeLimits, type Grouping, type QuantizedTensor } from "@quantforge/core";
+import { DecodeError, InvalidQuantizedError, groupCount, shapeSize, type DecodeLimits, type Grouping, type QuantizedTensor } from "@quantforge/core";
+import { ByteReader, ByteWriter, checkedShapeSize } from "@quantforge/core/format";
 import { bitsFor, maxValue, packBits, packedBytes, paddingIsZero, unpackBits } from "./fixed-impl.js";
 
 /**

@@ -7,7 +7,8 @@
  */
 import { gunzipSync, gzipSync } from "node:zlib";
 import { Bench } from "tinybench";
-import { Rng, instantiate, type LevelsCodebook, type QuantizedTensor } from "@quantforge/core";
+import { Rng, type LevelsCodebook, type QuantizedTensor } from "@quantforge/core";
+import { instantiate } from "@quantforge/core/host";
 import { entropyBits, huffmanCoder } from "../src/index.js";
 
 const n = Number(process.env.BENCH_N ?? 1_000_000);

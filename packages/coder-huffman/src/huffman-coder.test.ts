@@ -1,5 +1,7 @@
 import fc from "fast-check";
-import { DecodeError, ShapeMismatchError, Rng, crc32, instantiate, type LevelsCodebook, type QuantizedTensor } from "@quantforge/core";
+import { DecodeError, ShapeMismatchError, Rng, type LevelsCodebook, type QuantizedTensor } from "@quantforge/core";
+import { instantiate } from "@quantforge/core/host";
+import { crc32 } from "@quantforge/core/format";
 import { describe, expect, it } from "vitest";
 import { huffmanCoder } from "./huffman-coder.js";
 import { entropyBits } from "./huffman-impl.js";

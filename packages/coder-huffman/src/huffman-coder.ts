@@ -1,6 +1,7 @@
 import { codebookSize, defineCoder, z, type Coder, type CoderPlugin } from "@quantforge/core";
 import { MAX_CODE_LENGTH } from "./huffman-impl.js";
 import { decodeHuffmanStream, decodeHuffmanStreamEncoded, encodeHuffmanStream } from "./stream-impl.js";
+import { VERSION } from "./version.js";
 
 /** Options of the Huffman coder. */
 export const huffmanOptionsSchema = z
@@ -18,9 +19,6 @@ export const huffmanOptionsSchema = z
 export type HuffmanOptions = z.output<typeof huffmanOptionsSchema>;
 /** Options accepted by {@link huffmanCoder} before defaults. */
 export type HuffmanOptionsInput = z.input<typeof huffmanOptionsSchema>;
-
-/** Package version, reported by `quantforge list`. */
-const VERSION = "0.1.0";
 
 /**
  * The canonical Huffman coder (id `huffman`): codes of every tensor get a length-limited

@@ -1,4 +1,5 @@
-import { ByteReader, ByteWriter, DecodeError, MAX_DIMS, checkedShapeSize, printable, type DecodeLimits, ShapeMismatchError, crc32, shapeSize, type Grouping, type QuantizedTensor } from "@quantforge/core";
+import { DecodeError, printable, type DecodeLimits, ShapeMismatchError, shapeSize, type Grouping, type QuantizedTensor } from "@quantforge/core";
+import { ByteReader, ByteWriter, MAX_DIMS, checkedShapeSize, crc32 } from "@quantforge/core/format";
 import { BitIn, BitOut } from "./bitio.js";
 import { designGaps, readGaps, writeGaps } from "./gaps-impl.js";
 import { alphabetOf, designSection, readSymbols, readTable, writeSymbols, writeTable } from "./huffman-impl.js";

@@ -7,7 +7,8 @@
  *   pnpm --filter @quantforge/coder-rans bench
  */
 import { Bench } from "tinybench";
-import { Rng, instantiate, type LevelsCodebook, type QuantizedTensor } from "@quantforge/core";
+import { Rng, type LevelsCodebook, type QuantizedTensor } from "@quantforge/core";
+import { instantiate } from "@quantforge/core/host";
 import { huffmanCoder } from "@quantforge/coder-huffman";
 import { histogram, ransCoder } from "../src/index.js";
 

@@ -1,4 +1,5 @@
-import { ByteReader, ByteWriter, DecodeError, type QuantizedTensor } from "@quantforge/core";
+import { DecodeError, type QuantizedTensor } from "@quantforge/core";
+import { ByteReader, ByteWriter } from "@quantforge/core/format";
 import { bitLength, histogram } from "./section-impl.js";
 
 /*

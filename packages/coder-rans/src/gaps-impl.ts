@@ -1,4 +1,5 @@
-import { ByteReader, ByteWriter, DecodeError } from "@quantforge/core";
+import { DecodeError } from "@quantforge/core";
+import { ByteReader, ByteWriter } from "@quantforge/core/format";
 import { histogram, readSection, writeSection, type SectionOptions } from "./section-impl.js";
 
 /** Largest escape threshold tried for gap coding. */

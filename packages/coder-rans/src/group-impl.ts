@@ -1,4 +1,5 @@
-import { ByteReader, ByteWriter, DecodeError, MAX_DIMS, checkedShapeSize, type DecodeLimits, type Grouping, type QuantizedTensor } from "@quantforge/core";
+import { DecodeError, type DecodeLimits, type Grouping, type QuantizedTensor } from "@quantforge/core";
+import { ByteReader, ByteWriter, MAX_DIMS, checkedShapeSize } from "@quantforge/core/format";
 import { readGaps, writeGaps } from "./gaps-impl.js";
 import { buildDecodeTable, type DecodeTable } from "./rans-impl.js";
 import { closeSegments, decodeSegment, openSegments, ransEncodeSegments, type EncodeSegment } from "./segments-impl.js";

@@ -1,5 +1,7 @@
 import fc from "fast-check";
-import { DecodeError, Rng, ShapeMismatchError, crc32, instantiate, type Codebook, type LevelsCodebook, type QuantizedTensor } from "@quantforge/core";
+import { DecodeError, Rng, ShapeMismatchError, type Codebook, type LevelsCodebook, type QuantizedTensor } from "@quantforge/core";
+import { instantiate } from "@quantforge/core/host";
+import { crc32 } from "@quantforge/core/format";
 import { describe, expect, it } from "vitest";
 import { ransCoder } from "./rans-coder.js";
 import { histogram } from "./section-impl.js";

@@ -2,6 +2,7 @@ import { codebookSize, defineCoder, z, type Coder, type CoderPlugin } from "@qua
 import { MAX_LANES, MAX_SCALE_BITS } from "./rans-impl.js";
 import { decodeRansStream, encodeRansStream } from "./stream-impl.js";
 import { decodeRansGroup, encodeRansGroup } from "./group-impl.js";
+import { VERSION } from "./version.js";
 
 /** Options of the rANS coder. */
 export const ransOptionsSchema = z
@@ -25,9 +26,6 @@ export const ransOptionsSchema = z
 export type RansOptions = z.output<typeof ransOptionsSchema>;
 /** Options accepted by {@link ransCoder} before defaults. */
 export type RansOptionsInput = z.input<typeof ransOptionsSchema>;
-
-/** Package version, reported by `quantforge list`. */
-const VERSION = "0.1.0";
 
 /**
  * The static rANS coder (id `rans`): each tensor's codes get a normalised frequency table at the

@@ -1,4 +1,5 @@
-import { ByteReader, ByteWriter, DecodeError } from "@quantforge/core";
+import { DecodeError } from "@quantforge/core";
+import { ByteReader, ByteWriter } from "@quantforge/core/format";
 import { MAX_LANES, MAX_SCALE_BITS, buildDecodeTable, normalizeFrequencies, payloadBitsEstimate, ransDecode, ransEncode } from "./rans-impl.js";
 
 /**

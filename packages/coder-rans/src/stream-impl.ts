@@ -1,4 +1,5 @@
-import { ByteReader, ByteWriter, DecodeError, ShapeMismatchError, checkedShapeSize, crc32, printable, shapeSize, type DecodeLimits, type Grouping, type QuantizedTensor, MAX_DIMS } from "@quantforge/core";
+import { DecodeError, ShapeMismatchError, printable, shapeSize, type DecodeLimits, type Grouping, type QuantizedTensor } from "@quantforge/core";
+import { ByteReader, ByteWriter, checkedShapeSize, crc32, MAX_DIMS } from "@quantforge/core/format";
 import { readGaps, writeGaps } from "./gaps-impl.js";
 import { readSection, writeSection, type SectionOptions } from "./section-impl.js";
 

@@ -1,4 +1,5 @@
-import { ByteReader, ByteWriter, DecodeError } from "@quantforge/core";
+import { DecodeError } from "@quantforge/core";
+import { ByteReader, ByteWriter } from "@quantforge/core/format";
 import { MAX_SCALE_BITS, normalizeFrequencies, payloadBitsEstimate } from "./rans-impl.js";
 import { bitLength, varintBytes } from "./section-impl.js";
 

@@ -1,3 +1,11 @@
+/**
+ * `@quantforge/core`: what a plugin is written against — the contracts (`Quantizer`, `Coder`,
+ * `Evaluator`, `RunContext`, `ModelProbe`), `define*`, codebook and grid math, the shared
+ * granularity/axis/group-size option schema, typed errors and tensor types. Code that *runs*
+ * plugins (registry, pipeline, compare, fidelity) is `@quantforge/core/host`; the `.qf` container
+ * and its byte/bit I/O, CRC-32 and float16 are `@quantforge/core/format`; conformance suites are
+ * `@quantforge/core/testing`; Node-only file helpers are `@quantforge/core/node`.
+ */
 export {
   ErrorCodes,
   QuantforgeError,
@@ -38,9 +46,9 @@ export { codebookMap, assertQuantizedTensor, assertQuantizedModel } from "./vali
 export { hasCapability, requireCapabilities } from "./capabilities.js";
 export type { Capability, Dataset, LayerInfo, ForwardOutput, ForwardPass, LayerInputMatrix, LayerInputs, HessianDiagonal, OptimizerMoments, ModelProbe } from "./capabilities.js";
 export { Rng } from "./rng.js";
-export { CollectingDiagnostics, SILENT_PROGRESS, createRunContext, throwIfAborted } from "./context.js";
+export { throwIfAborted } from "./context.js";
 export type { RunContext, Diagnostic, DiagnosticsSink, ProgressReporter, Severity } from "./context.js";
-export { defineQuantizer, defineCoder, defineEvaluator, parseWithSchema, instantiate } from "./plugin.js";
+export { defineQuantizer, defineCoder, defineEvaluator, parseWithSchema } from "./plugin.js";
 export type {
   Awaitable,
   PluginKind,
@@ -60,42 +68,14 @@ export type {
   PluginSpec,
   QuantizerSpec,
 } from "./plugin.js";
-export { createHost } from "./host.js";
 export type { PluginHost, PluginLookup } from "./host.js";
+/** The decode limits a coder's `decode` takes (the checks themselves are in `@quantforge/core/format`). */
+export type { DecodeLimits } from "./budget.js";
 export { DEFAULT_AUTO_ORDER } from "./auto-eligibility.js";
 export type { AutoEligibility, AutoCandidateSpec } from "./auto-eligibility.js";
 export { perTensorQuantizer } from "./lift.js";
 export type { CodebookSpec, TensorQuantization } from "./lift.js";
-// eslint-disable-next-line @typescript-eslint/no-deprecated -- the deprecated tokens stay exported until their removal
-export { QUANTIZER_PLUGIN, CODER_PLUGIN, EVALUATOR_PLUGIN, PLUGIN_REGISTRY, RUN_CONTEXT, RUN_CONFIG } from "./tokens.js";
-export { PluginRegistry, registerPlugins, assertPluginDescriptor, standaloneHost } from "./registry.js";
-export type { PluginOrigin } from "./registry.js";
-export { crc32 } from "./crc32.js";
-export { MAX_DIMS, MAX_CODEBOOK_LEVELS, DECODED_BYTES_PER_ELEMENT, DEFAULT_MAX_DECODED_BYTES, FREE_ELEMENTS, EXPANSION, containerElementBudget, checkedShapeSize, assertFiniteValues } from "./budget.js";
-export type { DecodeLimits, DecodeContainerOptions } from "./budget.js";
-export { ByteWriter, ByteReader } from "./bytes.js";
-export { BitWriter, BitReader } from "./bits.js";
-export { writeCodebook, readCodebook } from "./codebook-io.js";
-export { CONTAINER_MAGIC, CONTAINER_VERSION, COMPACT_CONTAINER_VERSION, GROUPED_CONTAINER_VERSION, encodeContainer, decodeContainer } from "./container.js";
-export type { EncodedModel, DecodedContainer, EncodeContainerOptions } from "./container.js";
-export { ContainerEncoder, assembleContainer } from "./container-stream.js";
-export type { ContainerEncoderOptions } from "./container-stream.js";
-export { FLOAT16_MAX, toFloat16Bits, fromFloat16Bits, encodeFloat16, decodeFloat16Bits } from "./float16.js";
-export { defaultSelector, patternSelector, tallySelection, assertSomethingToQuantize } from "./selection.js";
 export { printable } from "./printable.js";
-export type { TensorSelector, SelectionTally } from "./selection.js";
-export { runPipeline, pipeline, PipelineBuilder, sameTensorCodes } from "./pipeline.js";
-export type { PipelineOptions, PipelineResult } from "./pipeline.js";
-export { compactStreamInput, precodedCoder } from "./tensor-workers.js";
-export type { TensorWorkers, WorkerQuantization } from "./tensor-workers.js";
-export { summarizeRun } from "./report.js";
-export type { RunSummary, TensorRow } from "./report.js";
-export { compare } from "./compare.js";
-export type { CompareOptions, CompareQuantizer, CompareCell, CompareResult, CompareCellEnv, CompareCellRunner } from "./compare.js";
-export { planCompare } from "./compare-plan.js";
-export type { CompareCellSpec, CompareCoder, CompareEvaluator, ComparePlanInput } from "./compare-plan.js";
-export { cellOutcome, sha256Hex } from "./compare-cell.js";
-export type { CellNormalizer, CompareCellOutcome, NormalizedSqnr, NormalizedTensorSqnr } from "./compare-cell.js";
 /** zod, re-exported so plugins validate options with the same instance as core. */
 export { z } from "zod";
 export { uniformAlphabet, alphabetForWeights, alphabetSize, alphabetCodebook, layerScale, nearestCode, floorCode, roundToAlphabet, isOnAlphabet, fillCells, MIN_ALPHABET_BITS, MAX_ALPHABET_BITS } from "./alphabet.js";

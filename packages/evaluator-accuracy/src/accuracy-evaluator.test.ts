@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createRunContext, runPipeline, type EvaluationSubject, type Metric } from "@quantforge/core";
+import type { EvaluationSubject, Metric } from "@quantforge/core";
+import { createRunContext, runPipeline } from "@quantforge/core/host";
 import { coarseTestQuantizer, exactTestQuantizer, rawTestCoder } from "@quantforge/core/testing";
 import { accuracyEvaluator } from "./accuracy-evaluator.js";
 import { linearProbe } from "./js-probe.test-support.js";

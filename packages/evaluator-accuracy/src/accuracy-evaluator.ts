@@ -1,8 +1,9 @@
 import { defineEvaluator, MissingCapabilityError, ShapeMismatchError, z, type EvaluatorPlugin, type Metric, type ModelProbe, type WeightSet } from "@quantforge/core";
 import { argmaxRows as topClasses, matchShare as top1Accuracy, matchShare as top1Agreement, meanKlDivergence } from "@quantforge/metrics";
+import { VERSION } from "./version.js";
 
-/** Package version, reported by `quantforge list`. */
-export const ACCURACY_EVALUATOR_VERSION = "0.1.0";
+/** Package version, reported by `quantforge list` (the package's `VERSION`, under its exported name). */
+export const ACCURACY_EVALUATOR_VERSION = VERSION;
 
 /** Default floor of the quantized probabilities inside the KL logarithm. */
 export const DEFAULT_KL_EPSILON = 1e-12;

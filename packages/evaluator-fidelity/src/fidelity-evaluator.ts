@@ -1,5 +1,5 @@
 import { defineEvaluator, MissingCapabilityError, ShapeMismatchError, z, type EvaluatorPlugin, type Metric, type ModelProbe, type WeightSet } from "@quantforge/core";
-import { FidelityMeter, type FidelityResult, type FidelitySettings } from "./fidelity.js";
+import { FidelityMeter, type FidelityResult, type FidelitySettings } from "@quantforge/core/host";
 import { VERSION } from "./version.js";
 
 /** zod schema of the fidelity options (defaults applied by it). */

@@ -1,4 +1,5 @@
-import { createRunContext, ErrorCodes, instantiate, MissingCapabilityError, ShapeMismatchError, type EvaluationSubject, type Metric, type ModelProbe, type WeightSet } from "@quantforge/core";
+import { ErrorCodes, MissingCapabilityError, ShapeMismatchError, type EvaluationSubject, type Metric, type ModelProbe, type WeightSet } from "@quantforge/core";
+import { createRunContext, instantiate } from "@quantforge/core/host";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { twoHeadProbe } from "./fake-probe.test-support.js";

@@ -1,4 +1,4 @@
-import { passSeconds, type ForwardShape } from "./forward-cost.js";
+import { passSeconds, type ForwardShape } from "@quantforge/core/host";
 
 /** Samples the sensitivity report may shrink to, largest first; below 4 the ranking is noise. */
 export const SENSITIVITY_SAMPLE_LADDER: readonly number[] = Object.freeze([256, 128, 64, 32, 16, 8, 4]);

@@ -1,4 +1,5 @@
-import { instantiate, MissingCapabilityError, type ModelProbe, type WeightTensor } from "@quantforge/core";
+import { MissingCapabilityError, type ModelProbe, type WeightTensor } from "@quantforge/core";
+import { instantiate } from "@quantforge/core/host";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
 import { describe, expect, it } from "vitest";
 import { twoHeadProbe } from "./fake-probe.test-support.js";

@@ -1,21 +1,17 @@
+import { printable, dequantizeModel, requireCapabilities, throwIfAborted, type DiagnosticsSink, type ModelProbe, type ProgressReporter, type Quantizer, type WeightSet } from "@quantforge/core";
 import {
   assertSomethingToQuantize,
   createRunContext,
   defaultSelector,
-  printable,
   tallySelection,
-  dequantizeModel,
-  requireCapabilities,
-  throwIfAborted,
-  type DiagnosticsSink,
-  type ModelProbe,
-  type ProgressReporter,
-  type Quantizer,
+  DEFAULT_FIDELITY_SETTINGS,
+  FidelityMeter,
+  type FidelityInputSource,
+  type FidelityResult,
+  type FidelitySettings,
   type TensorSelector,
-  type WeightSet,
-} from "@quantforge/core";
+} from "@quantforge/core/host";
 import { tensorSqnrDb, type MaybeValue } from "./fidelity-impl.js";
-import { DEFAULT_FIDELITY_SETTINGS, FidelityMeter, type FidelityInputSource, type FidelityResult, type FidelitySettings } from "./fidelity.js";
 import { planSensitivitySamples, type SensitivityPlan } from "./sensitivity-plan.js";
 
 /** One tensor of a sensitivity report. */

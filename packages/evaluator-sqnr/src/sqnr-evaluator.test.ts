@@ -1,4 +1,5 @@
-import { createRunContext, ErrorCodes, runPipeline, type EvaluationSubject, type Metric, type WeightSet } from "@quantforge/core";
+import { ErrorCodes, type EvaluationSubject, type Metric, type WeightSet } from "@quantforge/core";
+import { createRunContext, runPipeline } from "@quantforge/core/host";
 import { coarseTestQuantizer, exactTestQuantizer, rawTestCoder, sampleTensor } from "@quantforge/core/testing";
 import { describe, expect, it } from "vitest";
 import type { SqnrExtension } from "./extensions.js";

@@ -1,4 +1,5 @@
-import { perTensorQuantizer, requantizeValues, Rng, runPipeline, type CodebookSpec, type WeightTensor } from "@quantforge/core";
+import { perTensorQuantizer, requantizeValues, Rng, type CodebookSpec, type WeightTensor } from "@quantforge/core";
+import { runPipeline } from "@quantforge/core/host";
 import { laplacianDistortion, mismatchSqnrDb, optimalXMax } from "@quantforge/theory-laplacian";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SQNR_EXTENSIONS, laplacianTheoryExtension, sqnrEvaluator } from "./index.js";

@@ -1,4 +1,5 @@
-import { ShapeMismatchError, dequantizeTensor, fromFloat16Bits, printable, toFloat16Bits, type Codebook, type QuantizedTensor } from "@quantforge/core";
+import { ShapeMismatchError, dequantizeTensor, printable, type Codebook, type QuantizedTensor } from "@quantforge/core";
+import { fromFloat16Bits, toFloat16Bits } from "@quantforge/core/format";
 import { initializerRawBytes } from "./values.js";
 import { isWeightInitializer, type OnnxInitializer, type OnnxModel } from "./types.js";
 import { OnnxDataType, onnxTypes } from "./schema.js";

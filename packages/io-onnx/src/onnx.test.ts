@@ -1,4 +1,5 @@
-import { ErrorCodes, codebookMap, defaultSelector, resolveChannelAxis, runPipeline, type QuantizerPlugin, type WeightTensor } from "@quantforge/core";
+import { ErrorCodes, codebookMap, resolveChannelAxis, type QuantizerPlugin, type WeightTensor } from "@quantforge/core";
+import { defaultSelector, runPipeline } from "@quantforge/core/host";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
 import { uniformMseQuantizer } from "@quantforge/quantizer-uniform-mse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

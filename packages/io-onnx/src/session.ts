@@ -1,4 +1,5 @@
-import { FormatError, fromFloat16Bits } from "@quantforge/core";
+import { FormatError } from "@quantforge/core";
+import { fromFloat16Bits } from "@quantforge/core/format";
 import type { OnnxFeed, OnnxOutput } from "./feeds.js";
 
 /** The onnxruntime-node namespace (onnxruntime-web's has the same API: both are onnxruntime-common's). */

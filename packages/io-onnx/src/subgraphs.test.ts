@@ -1,4 +1,5 @@
-import { codebookMap, runPipeline, type WeightTensor } from "@quantforge/core";
+import { codebookMap, type WeightTensor } from "@quantforge/core";
+import { runPipeline } from "@quantforge/core/host";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
 import { describe, expect, it } from "vitest";
 import { parseOnnxModel, streamOnnxWeights, type OnnxModel } from "./read.js";

@@ -1,4 +1,5 @@
-import { FormatError, fromFloat16Bits, printable, type WeightTensor } from "@quantforge/core";
+import { FormatError, printable, type WeightTensor } from "@quantforge/core";
+import { fromFloat16Bits } from "@quantforge/core/format";
 import { OnnxDataType } from "./schema.js";
 import { isWeightInitializer, type OnnxInitializer, type OnnxModel } from "./types.js";
 

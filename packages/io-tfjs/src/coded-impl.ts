@@ -1,5 +1,6 @@
 import type { io } from "@tensorflow/tfjs";
-import { DecodeError, FormatError, codebookMap, decodeContainer, dequantizeTensor, printable, shapeSize, type Coder } from "@quantforge/core";
+import { DecodeError, FormatError, codebookMap, dequantizeTensor, printable, shapeSize, type Coder } from "@quantforge/core";
+import { decodeContainer } from "@quantforge/core/format";
 import { CODED_TFJS_FORMAT, CODED_TFJS_VERSION, type CodedTfjsSection } from "./coded-format.js";
 import type { TfjsModelJson, TfjsWeightEntry, TfjsWeightSpec } from "./manifest.js";
 import { decodeFloatEntry, decodeNonFloatEntry } from "./tfjs-decode.js";

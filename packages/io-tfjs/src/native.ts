@@ -1,4 +1,5 @@
-import { ErrorCodes, QuantforgeError, codebookGroupParams, codebookSize, dequantizeCodes, fromFloat16Bits, toFloat16Bits, type Codebook, type QuantizedTensor } from "@quantforge/core";
+import { ErrorCodes, QuantforgeError, codebookGroupParams, codebookSize, dequantizeCodes, type Codebook, type QuantizedTensor } from "@quantforge/core";
+import { fromFloat16Bits, toFloat16Bits } from "@quantforge/core/format";
 import type { TfjsQuantization } from "./manifest.js";
 
 /** A quantized tensor that a write target cannot carry (choose another target). */

@@ -1,4 +1,5 @@
-import { FormatError, fromFloat16Bits } from "@quantforge/core";
+import { FormatError } from "@quantforge/core";
+import { fromFloat16Bits } from "@quantforge/core/format";
 import type { TfjsWeightSpec } from "./manifest.js";
 
 /*

@@ -1,7 +1,8 @@
 import { readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fixedCoder } from "@quantforge/coder-fixed";
-import { codebookMap, defaultSelector, instantiate, runPipeline, type QuantizerPlugin, type WeightTensor } from "@quantforge/core";
+import { codebookMap, type QuantizerPlugin, type WeightTensor } from "@quantforge/core";
+import { defaultSelector, instantiate, runPipeline } from "@quantforge/core/host";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
 import { tfjsAffineQuantizer } from "@quantforge/quantizer-tfjs-affine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

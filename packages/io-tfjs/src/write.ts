@@ -1,6 +1,7 @@
 import { mkdir, open, readdir, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { ContainerEncoder, IoError, ShapeMismatchError, crc32, type Coder, type EncodedSize } from "@quantforge/core";
+import { IoError, ShapeMismatchError, type Coder, type EncodedSize } from "@quantforge/core";
+import { ContainerEncoder, crc32 } from "@quantforge/core/format";
 import type { TfjsManifestGroup, TfjsWeightEntry, TfjsWeightSpec } from "./manifest.js";
 import { checkQuantizedFits, encodeEntry, type TfjsWeightOutput } from "./entry-encode.js";
 import { TargetMismatchError } from "./native.js";

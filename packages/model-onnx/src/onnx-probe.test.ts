@@ -1,7 +1,8 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultSelector, type ForwardOutput, type WeightSet } from "@quantforge/core";
+import type { ForwardOutput, WeightSet } from "@quantforge/core";
+import { defaultSelector } from "@quantforge/core/host";
 import { encodeOnnxModel, onnxTypes, parseOnnxModel, readOnnxModel, runOnnxModel, type OnnxWeightOutput } from "@quantforge/io-onnx";
 import { ONNX_WEIGHTS, buildOnnxModel, put, randomInput, scratch } from "@quantforge/io-onnx/testing";
 import { saveSafetensors } from "@quantforge/io-safetensors";

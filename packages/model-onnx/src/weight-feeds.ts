@@ -1,4 +1,5 @@
-import { ShapeMismatchError, toFloat16Bits, type WeightSet, type WeightTensor } from "@quantforge/core";
+import { ShapeMismatchError, type WeightSet, type WeightTensor } from "@quantforge/core";
+import { toFloat16Bits } from "@quantforge/core/format";
 import { OnnxDataType, type Ort } from "@quantforge/io-onnx/browser";
 
 type Tensor = InstanceType<Ort["Tensor"]>;

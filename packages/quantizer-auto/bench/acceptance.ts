@@ -8,8 +8,9 @@
  *
  *   pnpm --filter @quantforge/quantizer-auto bench:acceptance
  */
-import { CollectingDiagnostics, createRunContext, defaultSelector, dequantizeModel, instantiate, type ModelProbe, type QuantizerPlugin, type WeightSet, type WeightTensor } from "@quantforge/core";
-import { DEFAULT_FIDELITY_SETTINGS, FidelityMeter, sensitivityReport } from "@quantforge/evaluator-fidelity";
+import { dequantizeModel, type ModelProbe, type QuantizerPlugin, type WeightSet, type WeightTensor } from "@quantforge/core";
+import { CollectingDiagnostics, createRunContext, DEFAULT_FIDELITY_SETTINGS, defaultSelector, FidelityMeter, instantiate } from "@quantforge/core/host";
+import { sensitivityReport } from "@quantforge/evaluator-fidelity";
 import { getTf } from "@quantforge/model-tfjs";
 import { hessianEcsqQuantizer } from "@quantforge/quantizer-hessian-ecsq";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";

@@ -1,10 +1,7 @@
 import {
   assertQuantizedModel,
-  CollectingDiagnostics,
-  createRunContext,
   defineCoder,
   dequantizeModel,
-  instantiate,
   InvalidOptionsError,
   MissingCapabilityError,
   UnknownPluginError,
@@ -15,7 +12,7 @@ import {
   type QuantizerPlugin,
   type WeightSet,
 } from "@quantforge/core";
-import { FidelityMeter, DEFAULT_FIDELITY_SETTINGS, fidelityInputs } from "@quantforge/evaluator-fidelity";
+import { CollectingDiagnostics, createRunContext, DEFAULT_FIDELITY_SETTINGS, FidelityMeter, fidelityInputs, instantiate } from "@quantforge/core/host";
 import { hessianEcsqQuantizer } from "@quantforge/quantizer-hessian-ecsq";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
 import { uniformMseQuantizer } from "@quantforge/quantizer-uniform-mse";

@@ -1,6 +1,4 @@
 import {
-  CollectingDiagnostics,
-  standaloneHost,
   dequantizeModel,
   hasCapability,
   MissingCapabilityError,
@@ -18,7 +16,7 @@ import {
   type WeightSet,
   type WeightTensor,
 } from "@quantforge/core";
-import { DEFAULT_FIDELITY_SETTINGS, FidelityMeter, type FidelityResult } from "@quantforge/evaluator-fidelity";
+import { CollectingDiagnostics, DEFAULT_FIDELITY_SETTINGS, FidelityMeter, standaloneHost, type FidelityResult } from "@quantforge/core/host";
 import { allocate, cheapestImprovingStep, type Allocation, type RdPoint } from "./allocate-impl.js";
 import { buildCandidates, codedBits, type Candidate } from "./candidates.js";
 import { chooseCostPlan, type CostPlan } from "./cost-model-impl.js";

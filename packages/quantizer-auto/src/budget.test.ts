@@ -1,4 +1,5 @@
-import { CollectingDiagnostics, createRunContext, instantiate, type ModelProbe, type QuantizedModel, type QuantizerPlugin } from "@quantforge/core";
+import type { ModelProbe, QuantizedModel, QuantizerPlugin } from "@quantforge/core";
+import { CollectingDiagnostics, createRunContext, instantiate } from "@quantforge/core/host";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
 import { uniformMseQuantizer } from "@quantforge/quantizer-uniform-mse";
 import { describe, expect, it } from "vitest";

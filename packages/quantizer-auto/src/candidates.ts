@@ -1,17 +1,5 @@
-import {
-  ByteWriter,
-  codebookSize,
-  DEFAULT_AUTO_ORDER,
-  InvalidOptionsError,
-  writeCodebook,
-  type AutoCandidateSpec,
-  type AutoEligibility,
-  type Coder,
-  type PluginHost,
-  type QuantizedModel,
-  type Quantizer,
-  type QuantizerPlugin,
-} from "@quantforge/core";
+import { codebookSize, DEFAULT_AUTO_ORDER, InvalidOptionsError, type AutoCandidateSpec, type AutoEligibility, type Coder, type PluginHost, type QuantizedModel, type Quantizer, type QuantizerPlugin } from "@quantforge/core";
+import { ByteWriter, writeCodebook } from "@quantforge/core/format";
 import type { AutoOptions } from "./options.js";
 
 /**

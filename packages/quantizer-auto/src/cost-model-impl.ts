@@ -7,7 +7,7 @@
  * on every machine (a faster machine simply finishes sooner).
  */
 
-import { forwardUnitsPerSample, passSeconds, SECONDS_PER_FORWARD_UNIT, SECONDS_PER_PASS_PARAM } from "@quantforge/evaluator-fidelity";
+import { forwardUnitsPerSample, passSeconds, SECONDS_PER_FORWARD_UNIT, SECONDS_PER_PASS_PARAM } from "@quantforge/core/host";
 
 // The forward-pass estimate lives beside the fidelity meter (the sensitivity report plans its
 // samples with it too); re-exported so this module's API is unchanged.

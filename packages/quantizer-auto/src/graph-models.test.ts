@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { defaultSelector, Rng } from "@quantforge/core";
+import { Rng } from "@quantforge/core";
+import { defaultSelector } from "@quantforge/core/host";
 import { getTf, loadTfjsModelProbe } from "@quantforge/model-tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildGraphModels, GRAPH_MODEL_NAMES, GRAPH_MODELS_DIR, type GeneratedModel } from "../bench/make-graph-models.js";

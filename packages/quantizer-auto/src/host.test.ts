@@ -1,4 +1,5 @@
-import { CollectingDiagnostics, createHost, createRunContext, defineQuantizer, instantiate, PluginRegistry, z, type QuantizerPlugin } from "@quantforge/core";
+import { defineQuantizer, z, type QuantizerPlugin } from "@quantforge/core";
+import { CollectingDiagnostics, createHost, createRunContext, instantiate, PluginRegistry } from "@quantforge/core/host";
 import { hessianEcsqQuantizer } from "@quantforge/quantizer-hessian-ecsq";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
 import { uniformMseQuantizer } from "@quantforge/quantizer-uniform-mse";

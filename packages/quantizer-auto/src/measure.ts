@@ -1,5 +1,5 @@
 import { dequantizeModel, throwIfAborted, type Coder, type Diagnostic, type RunContext, type WeightSet, type WeightTensor } from "@quantforge/core";
-import type { FidelityMeter, FidelityResult } from "@quantforge/evaluator-fidelity";
+import type { FidelityMeter, FidelityResult } from "@quantforge/core/host";
 import { lowerHull, type RdPoint } from "./allocate-impl.js";
 import { codedBits, type Candidate } from "./candidates.js";
 

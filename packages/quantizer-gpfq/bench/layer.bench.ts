@@ -9,7 +9,8 @@
  *   pnpm --filter @quantforge/quantizer-gpfq bench            # 1 repetition
  *   pnpm --filter @quantforge/quantizer-gpfq bench -- --reps 3
  */
-import { Rng, createRunContext, instantiate, type QuantizerPlugin } from "@quantforge/core";
+import { Rng, type QuantizerPlugin } from "@quantforge/core";
+import { createRunContext, instantiate } from "@quantforge/core/host";
 import { loadEmbeddedMnist } from "@quantforge/datasets";
 import { msqQuantizer, preprocessedMsqQuantizer, syntheticDenseProbe } from "@quantforge/quantizer-preprocessed-msq";
 import { gpfqQuantizer } from "../src/index.js";

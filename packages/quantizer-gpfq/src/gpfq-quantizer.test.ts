@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { CollectingDiagnostics, ErrorCodes, Rng, createRunContext, instantiate, runPipeline, type LayerInputMatrix, type ModelProbe, type QuantizedModel, type WeightTensor } from "@quantforge/core";
+import { ErrorCodes, Rng, type LayerInputMatrix, type ModelProbe, type QuantizedModel, type WeightTensor } from "@quantforge/core";
+import { CollectingDiagnostics, createRunContext, instantiate, runPipeline } from "@quantforge/core/host";
 import { alphabetForWeights, msqQuantizer, nearestCode, syntheticDenseProbe } from "@quantforge/quantizer-preprocessed-msq";
 import { gpfqQuantizer } from "./gpfq-quantizer.js";
 import { VERSION } from "./version.js";

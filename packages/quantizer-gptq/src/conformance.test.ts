@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { describeQuantizerConformance, edgeTensor, EDGE_KINDS } from "@quantforge/core/testing";
-import { Rng, assertQuantizedModel, codebookMap, createRunContext, dequantizeModel, instantiate, requantizeTensor } from "@quantforge/core";
+import { Rng, assertQuantizedModel, codebookMap, dequantizeModel, requantizeTensor } from "@quantforge/core";
+import { createRunContext, instantiate } from "@quantforge/core/host";
 import { syntheticDenseProbe } from "@quantforge/quantizer-preprocessed-msq";
 import { gptqQuantizer } from "./gptq-quantizer.js";
 

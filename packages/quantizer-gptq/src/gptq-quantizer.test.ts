@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { MissingCapabilityError, Rng, createRunContext, dequantizeModel, instantiate, type WeightTensor } from "@quantforge/core";
+import { MissingCapabilityError, Rng, dequantizeModel, type WeightTensor } from "@quantforge/core";
+import { createRunContext, instantiate } from "@quantforge/core/host";
 import { syntheticDenseProbe } from "@quantforge/quantizer-preprocessed-msq";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
 import { HessianNotPositiveDefiniteError, gptqQuantizer } from "./gptq-quantizer.js";

@@ -1,4 +1,5 @@
-import { InvalidOptionsError, MissingCapabilityError, Rng, createRunContext, dequantizeModel, instantiate, runPipeline, type ModelProbe, type QuantizedModel, type WeightSet } from "@quantforge/core";
+import { InvalidOptionsError, MissingCapabilityError, Rng, dequantizeModel, type ModelProbe, type QuantizedModel, type WeightSet } from "@quantforge/core";
+import { createRunContext, instantiate, runPipeline } from "@quantforge/core/host";
 import { huffmanCoder } from "@quantforge/coder-huffman";
 import { describe, expect, it } from "vitest";
 import { hessianEcsqQuantizer } from "./hessian-ecsq-quantizer.js";

@@ -1,10 +1,9 @@
 import { MissingCapabilityError, defineQuantizer, throwIfAborted, type AutoEligibility, type Capability, type QuantizerPlugin, type RunContext, type WeightSet } from "@quantforge/core";
 import { quantizeHessianEcsq } from "./hessian-ecsq.js";
 import { hessianEcsqOptionsSchema, type HessianEcsqOptions, type HessianEcsqOptionsInput } from "./options.js";
+import { VERSION } from "./version.js";
 
 const ID = "hessian-ecsq";
-/** Package version, reported by `quantforge list`. */
-const VERSION = "0.1.0";
 
 /** The importance source the options call for (`kmeans` never uses one). */
 export function importanceSource(o: HessianEcsqOptions): "hessian" | "adam" | "none" {

@@ -3,7 +3,8 @@
  * Quantized LLMs"): one shared list of 16 levels in [−1, 1] times a per-group absmax scale,
  * w ≈ fround(level[q] · s_g) (core's `scaledLevels` codebook). Pure code.
  */
-import { dequantizeScaleCode, fromFloat16Bits, toFloat16Bits, type ScaleCodes } from "@quantforge/core";
+import { dequantizeScaleCode, type ScaleCodes } from "@quantforge/core";
+import { fromFloat16Bits, toFloat16Bits } from "@quantforge/core/format";
 
 /**
  * The 16 NormalFloat-4 levels (QLoRA appendix / bitsandbytes `NF4` table): quantiles of N(0, 1)

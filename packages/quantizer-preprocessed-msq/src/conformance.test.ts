@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { describeQuantizerConformance, edgeTensor, EDGE_KINDS } from "@quantforge/core/testing";
-import { assertQuantizedModel, createRunContext, dequantizeModel, instantiate, requantizeTensor, codebookMap } from "@quantforge/core";
+import { assertQuantizedModel, dequantizeModel, requantizeTensor, codebookMap } from "@quantforge/core";
+import { createRunContext, instantiate } from "@quantforge/core/host";
 import { randomMlp } from "./__fixtures__/mlp.js";
 import { msqQuantizer } from "./msq-quantizer.js";
 import { preprocessedMsqQuantizer } from "./preprocessed-msq-quantizer.js";

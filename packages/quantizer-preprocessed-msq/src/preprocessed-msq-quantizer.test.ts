@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { CollectingDiagnostics, ErrorCodes, Rng, createRunContext, instantiate, runPipeline, type LayerInputMatrix, type ModelProbe, type WeightTensor } from "@quantforge/core";
+import { ErrorCodes, Rng, type LayerInputMatrix, type ModelProbe, type WeightTensor } from "@quantforge/core";
+import { CollectingDiagnostics, createRunContext, instantiate, runPipeline } from "@quantforge/core/host";
 import { readFileSync } from "node:fs";
 import { alphabetForWeights, nearestCode } from "./alphabet.js";
 import { meanRelError, randomMlp } from "./__fixtures__/mlp.js";

@@ -9,7 +9,8 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { Bench } from "tinybench";
-import { createRunContext, dequantizeCodes, dequantizeTensor, type AffineCodebook, type Codebook, type QuantizedTensor } from "@quantforge/core";
+import { dequantizeCodes, dequantizeTensor, type AffineCodebook, type Codebook, type QuantizedTensor } from "@quantforge/core";
+import { createRunContext } from "@quantforge/core/host";
 import { sampleTensor } from "@quantforge/core/testing";
 import { groupMinMax, rtnCodes, rtnParams, rtnQuantizer } from "../src/index.js";
 

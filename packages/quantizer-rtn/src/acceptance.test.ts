@@ -5,7 +5,9 @@
  * container must decode to exactly the weights that were evaluated.
  */
 import { fixedCoder } from "@quantforge/coder-fixed";
-import { decodeContainer, dequantizeModel, runPipeline, summarizeRun, type WeightTensor } from "@quantforge/core";
+import { dequantizeModel, type WeightTensor } from "@quantforge/core";
+import { runPipeline, summarizeRun } from "@quantforge/core/host";
+import { decodeContainer } from "@quantforge/core/format";
 import { sampleTensor } from "@quantforge/core/testing";
 import { sizeEvaluator } from "@quantforge/evaluator-size";
 import { sqnrEvaluator } from "@quantforge/evaluator-sqnr";

@@ -1,5 +1,6 @@
 import { test as fcTest, fc } from "@fast-check/vitest";
-import { createRunContext, CollectingDiagnostics, dequantizeTensor, requantizeTensor, shapeSize, type AffineCodebook, type QuantizedTensor, type RunContext, type WeightTensor } from "@quantforge/core";
+import { dequantizeTensor, requantizeTensor, shapeSize, type AffineCodebook, type QuantizedTensor, type RunContext, type WeightTensor } from "@quantforge/core";
+import { createRunContext, CollectingDiagnostics } from "@quantforge/core/host";
 import { describe, expect, it } from "vitest";
 import { FLT_MAX, groupMinMax, layoutGroups, roundHalfEven, rtnLevels, rtnQuantize } from "./rtn-impl.js";
 import { rtnGrouping, rtnOptionsSchema, rtnQuantizeTensor, type RtnOptions, type RtnOptionsInput } from "./rtn-quantizer.js";

@@ -1,4 +1,5 @@
-import { createRunContext, dequantizeTensor, ErrorCodes, InvalidOptionsError, isQuantforgeError, runPipeline, type WeightSet, type WeightTensor } from "@quantforge/core";
+import { dequantizeTensor, ErrorCodes, InvalidOptionsError, isQuantforgeError, type WeightSet, type WeightTensor } from "@quantforge/core";
+import { createRunContext, runPipeline } from "@quantforge/core/host";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { rtnGrouping, rtnQuantizer, rtnQuantizeTensor } from "./rtn-quantizer.js";

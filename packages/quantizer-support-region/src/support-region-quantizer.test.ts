@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { codebookMap, codedGroups, CollectingDiagnostics, createRunContext, dequantizeTensor, requantizeValues, Rng, type GridCodebook, type QuantizedModel, type WeightSet, type WeightTensor } from "@quantforge/core";
+import { codebookMap, codedGroups, dequantizeTensor, requantizeValues, Rng, type GridCodebook, type QuantizedModel, type WeightSet, type WeightTensor } from "@quantforge/core";
+import { CollectingDiagnostics, createRunContext } from "@quantforge/core/host";
 import { shapedTensor } from "./samples.test-support.js";
 import { laplacianDistortion, optimalXMax } from "@quantforge/theory-laplacian";
 import { GLOBAL_CODEBOOK_ID, supportRegionQuantize, supportRegionQuantizer, type SupportRegionOptionsInput } from "./index.js";

@@ -1,4 +1,4 @@
-import { fromFloat16Bits, toFloat16Bits } from "@quantforge/core";
+import { fromFloat16Bits, toFloat16Bits } from "@quantforge/core/format";
 
 /**
  * tfjs-converter's weight quantization (`tensorflowjs/quantization.py`: `quantize_weights` and

@@ -1,6 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { createRunContext, dequantizeTensor, fromFloat16Bits, instantiate, runPipeline, type AffineCodebook, type LevelsCodebook } from "@quantforge/core";
+import { dequantizeTensor, type AffineCodebook, type LevelsCodebook } from "@quantforge/core";
+import { createRunContext, instantiate, runPipeline } from "@quantforge/core/host";
+import { fromFloat16Bits } from "@quantforge/core/format";
 import { sampleTensor } from "@quantforge/core/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";

@@ -4,7 +4,8 @@
  * R = 1…16. Run: pnpm --filter @quantforge/quantizer-uniform-mse bench
  */
 import { performance } from "node:perf_hooks";
-import { createRunContext, dequantizeTensor, Rng, type Quantizer, type WeightTensor } from "@quantforge/core";
+import { dequantizeTensor, Rng, type Quantizer, type WeightTensor } from "@quantforge/core";
+import { createRunContext } from "@quantforge/core/host";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";
 import { clearDesignCache, iterativeXMax, optimalXMax } from "@quantforge/theory-laplacian";
 import { Bench } from "tinybench";

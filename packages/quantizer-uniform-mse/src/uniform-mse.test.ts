@@ -1,17 +1,6 @@
-import {
-  codedGroups,
-  CollectingDiagnostics,
-  createRunContext,
-  requantizeValues,
-  dequantizeTensor,
-  encodeContainer,
-  ErrorCodes,
-  InvalidOptionsError,
-  ShapeMismatchError,
-  type GridCodebook,
-  type QuantizedModel,
-  type WeightTensor,
-} from "@quantforge/core";
+import { codedGroups, requantizeValues, dequantizeTensor, ErrorCodes, InvalidOptionsError, ShapeMismatchError, type GridCodebook, type QuantizedModel, type WeightTensor } from "@quantforge/core";
+import { CollectingDiagnostics, createRunContext } from "@quantforge/core/host";
+import { encodeContainer } from "@quantforge/core/format";
 import { rawTestCoder, sampleTensor } from "@quantforge/core/testing";
 import { iterativeXMax, laplacianDistortion, mismatchSqnrDb, optimalXMax } from "@quantforge/theory-laplacian";
 import fc from "fast-check";

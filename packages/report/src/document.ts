@@ -1,4 +1,4 @@
-import type { CompareCell } from "@quantforge/core";
+import type { CompareCell } from "@quantforge/core/host";
 import type { RankMetric } from "./ranking.js";
 
 /** An input file of a comparison and its SHA-256 (the manifest's proof of what was compared). */

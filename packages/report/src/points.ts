@@ -1,4 +1,4 @@
-import type { CompareCell } from "@quantforge/core";
+import type { CompareCell } from "@quantforge/core/host";
 
 /** One cell flattened to the numbers the tables and charts use (null where not measured). */
 export interface CellPoint {

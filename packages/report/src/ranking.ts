@@ -1,4 +1,4 @@
-import type { CompareCell } from "@quantforge/core";
+import type { CompareCell } from "@quantforge/core/host";
 import { bestInGroup, type Better, type CellPoint } from "./points.js";
 
 /** The metric a comparison's cells are ranked by ("best" of each bit rate). */

@@ -3,7 +3,7 @@ import { ScaffoldError } from "./errors.js";
 import { PLUGIN_KINDS } from "./names.js";
 import { scaffoldPlugin } from "./scaffold.js";
 
-const USAGE = `usage: create-quantforge-plugin <${PLUGIN_KINDS.join("|")}> <name> [--dir <path>] [--package-name <name>] [--description <text>] [--core <spec>]
+const USAGE = `usage: create-quantforge-plugin <${PLUGIN_KINDS.join("|")}> <name> [--dir <path>] [--package-name <name>] [--description <text>] [--core <spec>] [--no-runner]
 
   <name>            the plugin id, kebab-case (my-method)
   --dir             where to create the package (default: packages/<kind>-<name> inside the
@@ -11,6 +11,7 @@ const USAGE = `usage: create-quantforge-plugin <${PLUGIN_KINDS.join("|")}> <name
   --package-name    npm name (default: @quantforge/<kind>-<name> under packages/, else quantforge-plugin-<name>)
   --description     one line for package.json and "quantforge list"
   --core            standalone only: the @quantforge/core dev dependency (e.g. file:../quantforge/packages/core)
+  --no-runner       a packages/ plugin is not made built in (apps/runner is left alone)
 `;
 
 /** Runs the CLI on `args` (without node and script); returns the exit code. */
@@ -20,7 +21,7 @@ export function run(args: readonly string[], cwd: string, out: (s: string) => vo
       args: [...args],
       allowPositionals: true,
       strict: true,
-      options: { dir: { type: "string" }, "package-name": { type: "string" }, description: { type: "string" }, core: { type: "string" }, help: { type: "boolean", short: "h" } },
+      options: { dir: { type: "string" }, "package-name": { type: "string" }, description: { type: "string" }, core: { type: "string" }, "no-runner": { type: "boolean" }, help: { type: "boolean", short: "h" } },
     });
     if (values.help) {
       out(USAGE);
@@ -35,8 +36,11 @@ export function run(args: readonly string[], cwd: string, out: (s: string) => vo
       ...(values["package-name"] !== undefined ? { packageName: values["package-name"] } : {}),
       ...(values.description !== undefined ? { description: values.description } : {}),
       ...(values.core !== undefined ? { core: values.core } : {}),
+      ...(values["no-runner"] ? { registerRunner: false } : {}),
     });
-    out(`created ${r.packageName} (${r.mode}${r.loadable ? ", loadable with --plugin/--discover" : ""}) in ${r.dir}: ${r.files.length} files\nnext:\n${r.nextSteps.map((s) => `  ${s}`).join("\n")}\n`);
+    out(
+      `created ${r.packageName} (${r.mode}${r.loadable ? ", loadable with --plugin/--discover" : ""}) in ${r.dir}: ${r.files.length} files${r.runnerFiles.length ? `; built in: ${r.runnerFiles.length} runner files edited` : ""}\nnext:\n${r.nextSteps.map((s) => `  ${s}`).join("\n")}\n`,
+    );
     return 0;
   } catch (e) {
     const code = e instanceof ScaffoldError ? e.code : (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") ? "QF_USAGE" : "QF_INTERNAL";

@@ -37,6 +37,8 @@ beforeAll(() => {
   for (const f of ["package.json", "pnpm-workspace.yaml"]) writeFileSync(join(ws, f), readFileSync(join(repo, f)));
   link(join(repo, "tooling"), join(ws, "tooling"));
   link(join(repo, "packages/core"), join(ws, "packages/core"));
+  // Core's tsconfig references metrics (its one workspace dependency).
+  link(join(repo, "packages/metrics"), join(ws, "packages/metrics"));
   link(join(repo, "node_modules"), join(tmp, "node_modules"));
   writeFileSync(join(tmp, "package.json"), JSON.stringify({ private: true, type: "module" }));
   for (const kind of ["quantizer", "coder", "evaluator"]) {

@@ -12,6 +12,8 @@ export { PLUGIN_KINDS, PLUGIN_ID_RE, pluginNames, camelCase, pascalCase } from "
 export type { PluginKind, PluginNames } from "./names.js";
 export type { TemplateContext, GeneratedFile } from "./templates/context.js";
 export { run } from "./cli.js";
+export { registerInRunner, RUNNER_FILES } from "./register-runner.js";
+export type { RunnerRegistration } from "./register-runner.js";
 export { CORE_VERSION, TOOL_VERSIONS, CHANGESETS_VERSION } from "./versions.js";
 export { checkManifest, checkWorkspacePackages, PACKAGE_RULES } from "./package-rules.js";
 export type { Manifest, PackageProblem, RuleContext } from "./package-rules.js";

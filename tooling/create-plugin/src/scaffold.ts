@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { ScaffoldError } from "./errors.js";
 import { PLUGIN_ID_RE, PLUGIN_KINDS, pluginNames, type PluginKind } from "./names.js";
+import { registerInRunner } from "./register-runner.js";
 import { changeset, indexTs, packageJson, publicApiTest, readme, standaloneFiles, tsconfigJson, versionFiles, vitestConfig, type ExportList } from "./templates/common.js";
 import { coderExports, coderSources } from "./templates/coder.js";
 import type { GeneratedFile, TemplateContext } from "./templates/context.js";
@@ -26,6 +27,12 @@ export interface ScaffoldOptions {
   readonly description?: string;
   /** Standalone only: the dev-dependency spec of `@quantforge/core` (e.g. `file:../quantforge/packages/core`). @default `^<core version>` */
   readonly core?: string;
+  /**
+   * A first-party package (`packages/<kind>-<id>`, not loadable) is made built in: imported and
+   * listed in `apps/runner/src/plugins.ts`, a dependency of `apps/runner` and a project reference
+   * of its tsconfig. `false` leaves the runner alone. @default true
+   */
+  readonly registerRunner?: boolean;
 }
 
 /** What {@link scaffoldPlugin} made. */
@@ -38,6 +45,8 @@ export interface ScaffoldResult {
   readonly loadable: boolean;
   /** Absolute paths of every file written (the workspace changeset included). */
   readonly files: readonly string[];
+  /** Absolute paths of the runner files edited to make it built in (empty when none were). */
+  readonly runnerFiles: readonly string[];
   /** Commands to run next, one per line. */
   readonly nextSteps: readonly string[];
 }
@@ -164,6 +173,8 @@ export function scaffoldPlugin(o: ScaffoldOptions): ScaffoldResult {
     writeFileSync(target, f.content, { flag: "wx" });
     written.push(target);
   }
+  const builtIn = mode === "workspace" && firstParty && !loadable && o.registerRunner !== false;
+  const runnerFiles = builtIn ? registerInRunner(root, { kind, packageName, factory: names.factory, dir }) : null;
   const rel = relative(root ?? cwd, dir) || ".";
   const project = packageName.replace(/^@[^/]+\//, "");
   const nextSteps =
@@ -171,8 +182,12 @@ export function scaffoldPlugin(o: ScaffoldOptions): ScaffoldResult {
       ? [
           "pnpm install",
           `pnpm vitest run --project ${project}`,
-          loadable ? `pnpm turbo run build --filter=${packageName} && node apps/runner/dist/cli.js list --plugin ./${rel}` : `add ${names.factory}() to apps/runner/src/plugins.ts (plus the dependency and tsconfig reference in apps/runner)`,
+          loadable
+            ? `pnpm turbo run build --filter=${packageName} && node apps/runner/dist/cli.js list --plugin ./${rel}`
+            : runnerFiles !== null
+              ? `pnpm build && node apps/runner/dist/cli.js list   # ${names.factory}() is built in (apps/runner: plugins.ts, package.json, tsconfig.json)`
+              : `add ${names.factory}() to apps/runner/src/plugins.ts (plus the dependency and tsconfig reference in apps/runner)`,
         ]
       : [`cd ${rel}`, "npm install", "npm test", `npm run build, then: quantforge list --plugin ${dir}`];
-  return { dir, packageName, mode, loadable, files: written, nextSteps };
+  return { dir, packageName, mode, loadable, files: written, runnerFiles: runnerFiles ?? [], nextSteps };
 }

@@ -5,7 +5,7 @@
  * comparison) and `qfDecodeBench` (decode time of the coded weights from in-memory files).
  */
 import * as tf from "@tensorflow/tfjs";
-import { instantiate } from "@quantforge/core";
+import { instantiate } from "@quantforge/core/host";
 import { huffmanCoder } from "@quantforge/coder-huffman";
 import { ransCoder } from "@quantforge/coder-rans";
 import { loadCodedTfjsModelFrom, readCodedTfjsArtifactsFrom } from "@quantforge/io-tfjs/coded-browser";

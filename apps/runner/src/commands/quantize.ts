@@ -108,7 +108,7 @@ export function register(program: Command, rt: Runtime): void {
       const rawOptions = quantizerOptions(flags);
       const qOptions: unknown = qp.parseOptions(rawOptions);
       const cp = coded ? rt.registry.coder(flags.coder ?? DEFAULT_CODER) : undefined;
-      const select = selectorFromFlags(flags) ?? (await import("@quantforge/core")).defaultSelector;
+      const select = selectorFromFlags(flags) ?? (await import("@quantforge/core/host")).defaultSelector;
       const inputShapes = parseInputShapes(flags.inputShape);
       const inputRanges = parseInputRanges(flags.inputRange);
       const progress = createProgress(rt, { json: flags.json });

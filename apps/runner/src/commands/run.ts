@@ -1,7 +1,8 @@
 import { parseInputRanges } from "@quantforge/datasets";
 import { basename } from "node:path";
 import type { Command } from "commander";
-import { printable, type Metric, type PipelineResult, type TensorWorkers } from "@quantforge/core";
+import { printable, type Metric } from "@quantforge/core";
+import type { PipelineResult, TensorWorkers } from "@quantforge/core/host";
 import { OUTPUT_FLAG } from "@quantforge/evaluator-fidelity";
 import { modelAccuracySummary, type ModelAccuracySummary } from "@quantforge/evaluator-accuracy";
 import { UsageError } from "../errors.js";

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { defaultSelector, type WeightSet } from "@quantforge/core";
+import type { WeightSet } from "@quantforge/core";
+import { defaultSelector } from "@quantforge/core/host";
 import { loadModel } from "@quantforge/model-tfjs";
 import { formatSupportRegionTheory, parseSupportList, parseSupportSpec, supportNeedsWeights, supportRegionTheory, THEORY_MAX_BITS } from "@quantforge/quantizer-support-region";
 import { parseBitsSpec } from "@quantforge/theory-laplacian";

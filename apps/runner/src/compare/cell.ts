@@ -1,5 +1,5 @@
 import type { DependencyContainer } from "tsyringe";
-import { cellOutcome, createRunContext, type CompareCellEnv, type CompareCellOutcome, type CompareCellSpec, type TensorSelector } from "@quantforge/core";
+import { cellOutcome, createRunContext, type CompareCellEnv, type CompareCellOutcome, type CompareCellSpec, type TensorSelector } from "@quantforge/core/host";
 import { normalizedSqnr } from "@quantforge/metrics";
 import { createRunContainer } from "../container.js";
 import { RunJob, type RunConfig } from "../run-job.js";

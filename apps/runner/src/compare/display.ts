@@ -1,4 +1,5 @@
-import { printable, type CompareCell, type CompareCellSpec } from "@quantforge/core";
+import { printable } from "@quantforge/core";
+import type { CompareCell, CompareCellSpec } from "@quantforge/core/host";
 import { cellPoints, flaggedOutputs, rankingOf, resultsTable, type CompareDocument } from "@quantforge/report";
 import { renderTable } from "../output.js";
 import type { Runtime } from "../runtime.js";

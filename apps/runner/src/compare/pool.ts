@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
-import { QuantforgeError, type CompareCellEnv, type CompareCellOutcome, type CompareCellSpec, type ErrorCode } from "@quantforge/core";
+import { QuantforgeError, type ErrorCode } from "@quantforge/core";
+import type { CompareCellEnv, CompareCellOutcome, CompareCellSpec } from "@quantforge/core/host";
 import type { RunMessage, WireError, WorkerInit, WorkerMessage } from "./protocol.js";
 
 /** The error a worker reported, rebuilt with its code so core records the same cell error. */

@@ -1,4 +1,4 @@
-import type { CompareCellOutcome, CompareCellSpec } from "@quantforge/core";
+import type { CompareCellOutcome, CompareCellSpec } from "@quantforge/core/host";
 import type { PluginSource } from "../plugin-loader/index.js";
 import type { InputConfig } from "./input.js";
 import type { PluginEntry } from "./syntax.js";

@@ -1,6 +1,7 @@
 import { setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
-import { compare, planCompare, type CompareCellRunner, type CompareCoder, type CompareEvaluator, type CompareQuantizer, type ModelProbe } from "@quantforge/core";
+import type { ModelProbe } from "@quantforge/core";
+import { compare, planCompare, type CompareCellRunner, type CompareCoder, type CompareEvaluator, type CompareQuantizer } from "@quantforge/core/host";
 import { COMPARE_FORMAT, COMPARE_FORMAT_VERSION, cellPoints, rankingOf, type CompareDocument, type InputFile, type PluginVersion } from "@quantforge/report";
 import { UsageError } from "../errors.js";
 import { disposeModel } from "../model-probe.js";

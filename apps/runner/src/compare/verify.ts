@@ -1,5 +1,6 @@
 import { dirname } from "node:path";
-import { ErrorCodes, FormatError, IoError, QuantforgeError, printable, type CompareCell } from "@quantforge/core";
+import { ErrorCodes, FormatError, IoError, QuantforgeError, printable } from "@quantforge/core";
+import type { CompareCell } from "@quantforge/core/host";
 import { readRegularFile } from "@quantforge/core/node";
 import { COMPARE_FORMAT, type CompareDocument } from "@quantforge/report";
 import type { Runtime } from "../runtime.js";

@@ -11,7 +11,7 @@ import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CANARY_BYTES, type CliCase } from "./cases.js";
 import { huffmanBombStream, manyTensorsSafetensors, onnxModel, rawSafetensors, withCrc } from "./hostile.js";
-import { ByteWriter } from "@quantforge/core";
+import { ByteWriter } from "@quantforge/core/format";
 import { m, put, tfjsWithPath, onnxWithInput, onnxNested, interruptOnTemp, qfWith } from "./extra-helpers.js";
 
 /** Issue-16 cases not in `CLI_CASES`, then cases the issue does not list (`item` undefined). */

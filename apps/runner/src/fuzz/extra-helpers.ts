@@ -6,7 +6,7 @@ import { readdirSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { withCrc } from "./hostile.js";
-import { ByteWriter, CONTAINER_MAGIC } from "@quantforge/core";
+import { ByteWriter, CONTAINER_MAGIC } from "@quantforge/core/format";
 
 export const m = (d: string) => join(d, "m");
 export const put = async (d: string, name: string, data: Uint8Array | string) => {

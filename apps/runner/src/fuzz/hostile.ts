@@ -4,7 +4,8 @@
  * fuzz suite, the named regression tests and `bench/hostile-cases.ts`. Test-only (excluded from
  * the build).
  */
-import { ByteReader, ByteWriter, CONTAINER_MAGIC, crc32, writeCodebook, type Codebook, type QuantizedTensor } from "@quantforge/core";
+import type { Codebook, QuantizedTensor } from "@quantforge/core";
+import { ByteReader, ByteWriter, CONTAINER_MAGIC, crc32, writeCodebook } from "@quantforge/core/format";
 import { encodeFixed } from "@quantforge/coder-fixed";
 import { encodeHuffmanStream } from "@quantforge/coder-huffman";
 

@@ -1,6 +1,7 @@
 import { pathToFileURL } from "node:url";
 import { openRegularFile } from "@quantforge/core/node";
-import { assertPluginDescriptor, type AnyPlugin } from "@quantforge/core";
+import type { AnyPlugin } from "@quantforge/core";
+import { assertPluginDescriptor } from "@quantforge/core/host";
 import { checkCoreCompatibility } from "./compat.js";
 import { PluginExportError, PluginLoadError } from "./errors.js";
 import { discoverPluginSources, resolvePluginSpec, type PluginSource, type PluginVia } from "./sources.js";

@@ -1,4 +1,5 @@
-import { assertWeightSet, type TensorSelector, type WeightTensor } from "@quantforge/core";
+import { assertWeightSet, type WeightTensor } from "@quantforge/core";
+import type { TensorSelector } from "@quantforge/core/host";
 import type { QuantizedOne } from "../threads/protocol.js";
 import type { SourceEntry } from "./source.js";
 

@@ -6,7 +6,7 @@ import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import type { Tensor } from "@tensorflow/tfjs";
-import { instantiate } from "@quantforge/core";
+import { instantiate } from "@quantforge/core/host";
 import { huffmanCoder } from "@quantforge/coder-huffman";
 import { ransCoder } from "@quantforge/coder-rans";
 import { loadCodedTfjsModel } from "@quantforge/io-tfjs";

@@ -1,4 +1,5 @@
-import type { Coder, ModelProbe, ProgressReporter, Quantizer, TensorSelector } from "@quantforge/core";
+import type { Coder, ModelProbe, ProgressReporter, Quantizer } from "@quantforge/core";
+import type { TensorSelector } from "@quantforge/core/host";
 import type { TfjsRuntime } from "@quantforge/io-tfjs";
 import type { InputRanges } from "@quantforge/datasets";
 import type { QuantizeTarget } from "./source.js";

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { codebookMap, defaultSelector, runPipeline, type ProgressReporter, type WeightTensor } from "@quantforge/core";
+import { codebookMap, type ProgressReporter, type WeightTensor } from "@quantforge/core";
+import { defaultSelector, runPipeline } from "@quantforge/core/host";
 import { encodeOnnxModel, streamOnnxWeights, type OnnxModel, type OnnxWeightOutput } from "@quantforge/io-onnx";
 import { buildOnnxModel, put } from "@quantforge/io-onnx/testing";
 import { rtnQuantizer } from "@quantforge/quantizer-rtn";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { CompareCellSpec } from "@quantforge/core";
+import type { CompareCellSpec } from "@quantforge/core/host";
 import type { InputFile, PluginVersion } from "@quantforge/report";
 import type { ResolvedCompareConfig } from "../compare/config.js";
 

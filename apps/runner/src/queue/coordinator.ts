@@ -1,4 +1,5 @@
-import { QuantforgeError, printable, type CompareCellRunner, type ErrorCode } from "@quantforge/core";
+import { QuantforgeError, printable, type ErrorCode } from "@quantforge/core";
+import type { CompareCellRunner } from "@quantforge/core/host";
 import type { RemoteCells } from "../compare/run-compare.js";
 import type { CellJobResult } from "./executor.js";
 import { cellJobBuilder } from "./job.js";

@@ -1,4 +1,5 @@
-import { SILENT_PROGRESS, TimeoutError, isQuantforgeError, type CompareCellOutcome, type CompareCellSpec } from "@quantforge/core";
+import { TimeoutError, isQuantforgeError } from "@quantforge/core";
+import { SILENT_PROGRESS, type CompareCellOutcome, type CompareCellSpec } from "@quantforge/core/host";
 import { toQuantforgeError } from "../errors.js";
 import { WorkerPool } from "../compare/pool.js";
 import type { WorkerInit } from "../compare/protocol.js";

@@ -1,5 +1,6 @@
 import { isAbsolute } from "node:path";
-import { ErrorCodes, IoError, QuantforgeError, printable, type PluginRegistry } from "@quantforge/core";
+import { ErrorCodes, IoError, QuantforgeError, printable } from "@quantforge/core";
+import type { PluginRegistry } from "@quantforge/core/host";
 import { resolveContained } from "@quantforge/core/node";
 import { isReferenceModelId } from "@quantforge/model-tfjs";
 import type { InputConfig } from "../compare/input.js";

@@ -1,5 +1,6 @@
 import { isAbsolute, relative, sep } from "node:path";
-import { printable, z, type CompareCellSpec } from "@quantforge/core";
+import { printable, z } from "@quantforge/core";
+import type { CompareCellSpec } from "@quantforge/core/host";
 import { isReferenceModelId } from "@quantforge/model-tfjs";
 import type { InputFile, PluginVersion } from "@quantforge/report";
 import { UsageError } from "../errors.js";

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { ErrorCodes, QuantforgeError, type CompareCell, type CompareCellRunner, type ErrorCode } from "@quantforge/core";
+import { ErrorCodes, QuantforgeError, type ErrorCode } from "@quantforge/core";
+import type { CompareCell, CompareCellRunner } from "@quantforge/core/host";
 import { isReferenceModelId } from "@quantforge/model-tfjs";
 import type { CompareDocument } from "@quantforge/report";
 import { resolveCompareConfig, validateCompareConfig } from "../compare/config.js";

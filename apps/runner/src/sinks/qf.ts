@@ -1,6 +1,7 @@
 import { open, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { ContainerEncoder, InvalidQuantizedError, crc32, type Coder } from "@quantforge/core";
+import { InvalidQuantizedError, type Coder } from "@quantforge/core";
+import { ContainerEncoder, crc32 } from "@quantforge/core/format";
 import { writeAll, type Sink } from "./sink.js";
 
 /** `.qf` container written incrementally: records spooled to temp files, assembled at the end. */

@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { throwIfAborted, type QuantizedModel, type TensorWorkers, type WeightTensor } from "@quantforge/core";
+import { throwIfAborted, type QuantizedModel, type WeightTensor } from "@quantforge/core";
+import type { TensorWorkers } from "@quantforge/core/host";
 import { UsageError } from "../errors.js";
 import type { PluginChoice } from "../run-job.js";
 import type { TensorPool } from "./pool.js";

@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import protobuf from "protobufjs";
-import { Rng, toFloat16Bits } from "@quantforge/core";
+import { Rng } from "@quantforge/core";
+import { toFloat16Bits } from "@quantforge/core/format";
 
 // A test-only ONNX schema with the messages needed to assemble whole models (ModelProto,
 // GraphProto, attributes); field numbers from onnx/onnx.proto.

@@ -88,7 +88,7 @@ export async function writeGraphModel(dir: string, opts: { seed?: number; quanti
       hi = Math.max(hi, v);
     }
     if (opts.quantizeKernel === "float16") {
-      const { toFloat16Bits } = await import("@quantforge/core");
+      const { toFloat16Bits } = await import("@quantforge/core/format");
       const h = new Uint16Array(kernel.length);
       for (let i = 0; i < kernel.length; i++) h[i] = toFloat16Bits(kernel[i]!);
       kernelBytes = new Uint8Array(h.buffer);

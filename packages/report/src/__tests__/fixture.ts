@@ -1,4 +1,5 @@
-import { compare, defineEvaluator, defineQuantizer, perTensorQuantizer, Rng, z, type CompareCell, type WeightSet } from "@quantforge/core";
+import { defineEvaluator, defineQuantizer, perTensorQuantizer, Rng, z, type WeightSet } from "@quantforge/core";
+import { compare, type CompareCell } from "@quantforge/core/host";
 import { fixedCoder } from "@quantforge/coder-fixed";
 import { sizeEvaluator } from "@quantforge/evaluator-size";
 import { sqnrEvaluator } from "@quantforge/evaluator-sqnr";

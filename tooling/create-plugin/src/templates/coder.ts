@@ -72,10 +72,8 @@ export function readVarints(bytes: Uint8Array, offset: number, end: number, out:
   return p;
 }
 `,
-    [`src/${n.adapterFile}.ts`]: `import {
-  ByteReader, ByteWriter, DecodeError, InvalidQuantizedError, crc32, defineCoder, groupCount, shapeSize, z,
-  type Codebook, type Coder, type CoderPlugin, type Grouping, type QuantizedTensor,
-} from "@quantforge/core";
+    [`src/${n.adapterFile}.ts`]: `import { DecodeError, InvalidQuantizedError, defineCoder, groupCount, shapeSize, z, type Codebook, type Coder, type CoderPlugin, type Grouping, type QuantizedTensor } from "@quantforge/core";
+import { ByteReader, ByteWriter, crc32 } from "@quantforge/core/format";
 import { readVarints, varintsSize, writeVarints } from "./${n.implFile}.js";
 import { VERSION } from "./version.js";
 

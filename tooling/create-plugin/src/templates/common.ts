@@ -198,7 +198,7 @@ ${install}
 ## Use
 
 \`\`\`ts
-import { pipeline } from "@quantforge/core";
+import { pipeline } from "@quantforge/core/host";
 import { ${n.factory} } from "${c.packageName}";
 
 ${use}

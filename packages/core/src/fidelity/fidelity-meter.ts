@@ -1,5 +1,14 @@
-import { Rng, ShapeMismatchError, shapeSize, type Dataset, type ForwardOutput, type ModelProbe, type WeightSet } from "@quantforge/core";
-import { meanKl, relativeError, softmaxRows, top1Agreement, type MaybeValue } from "./fidelity-impl.js";
+/**
+ * Model-output fidelity of decoded weights against the float model (host code: the fidelity
+ * evaluator, the sensitivity report and the `auto` quantizer all measure through one
+ * {@link FidelityMeter}, so `auto` needs no evaluator package). The metric math is
+ * `@quantforge/metrics`'s; `meanKl` is its ln-of-ratio KL form the evaluator's `outputKl` has always used.
+ */
+import { meanKlRatio as meanKl, relativeError, softmaxRows, top1Agreement, type MaybeValue } from "@quantforge/metrics";
+import type { Dataset, ForwardOutput, ModelProbe } from "../capabilities.js";
+import { ShapeMismatchError } from "../errors.js";
+import { Rng } from "../rng.js";
+import { shapeSize, type WeightSet } from "../tensor.js";
 import { classAxis, classifierKind, outputFlag, type OutputFlag } from "./output-kind.js";
 
 /** Where the fidelity inputs come from. */

@@ -6,8 +6,6 @@
  */
 import { isDistributionRows } from "@quantforge/metrics";
 
-export { isDistributionRows };
-
 /** Why an output's relative error is not meaningful (it is then left out of "worst"). */
 export interface OutputFlag {
   /** `saturated`: a [0, 1] output pinned at 0 or at 1; `near-zero`: every |value| ≤ 1e-6; `sparse`: < 1 % nonzero. */
