@@ -5,9 +5,8 @@ import { DecodeError, InvalidQuantizedError } from "./errors.js";
 import type { EncodedSize, GroupCoder } from "./plugin.js";
 import { printable } from "./printable.js";
 import type { QuantizedModel, QuantizedTensor } from "./quantized.js";
-import { shapeSize, type WeightTensor } from "./tensor.js";
-import { checkedShapeSize, MAX_DIMS } from "./budget.js";
-import { headsCharCap, readHeads, writeHeads } from "./heads-table.js";
+import { shapeSize } from "./tensor.js";
+import { codedHeadsBytes, codeHeads, readCodedPassthrough, readHeadsSection, writeCodedPassthrough, writeHeadsSection, type CodedHeads, type Head } from "./coded-heads.js";
 import { codebookMap } from "./validate.js";
 import { readStringTable, writeStringTable } from "./string-table.js";
 import { elementsWithin, readCodebookRecords, readPassthroughSection, readTags, tableStrings, tagsByte, writePassthroughSection } from "./container-v2.js";
@@ -32,41 +31,28 @@ import { readOrderSection, writeOrderSection } from "./order-table.js";
  *                in container order) or 2 followed by one varint index per tensor (as in version 2)
  *                or, with the shared-tables flag, 3 and an interleaving bit mask (order-table.ts)
  *
- * With header flag 2 (HEADS_FLAG) the strings and tensors sections are instead
- *
- *   heads:       varint tensors | varint passthrough | varint length + the range-coded tags, codebook
- *                indices, names and layers of the tensors then the passthrough tensors (heads-table.ts)
- *   codebooks:   as above; codebook ids refer to the distinct names and layers in order of first
- *                appearance in the heads
- *
- * then the groups as above, the passthrough section without names, tags and layers (varint ndims |
- * dims | f32 data each) and the order section. The writer sets flag 2 only when it is smaller.
+ * With header flag 2 (coded-heads.ts) the strings and tensors sections are one range-coded heads
+ * section before the codebooks, and the passthrough section holds only shapes and values.
  *
  * then the u32 CRC-32. Against version 2 a tensor saves its own stream's magic, version, CRC,
  * length and (for the rans coder) frequency table and state flush.
  */
 export const GROUPED_CONTAINER_VERSION = 3;
 
-/** Header flag of container version 3 (bit 1): the names, layers and tags are range-coded heads (heads-table.ts). */
-export const HEADS_FLAG = 2;
-
-/** How {@link writeGroupedBody} writes the heads: range-coded (`heads`) or as the string table and plain heads (null). */
+/** How {@link writeGroupedBody} writes the heads: range-coded (`heads`, header flag 2) or as the string table and plain heads (null). */
 export interface GroupedPlan {
-  readonly heads: { readonly bytes: Uint8Array; readonly strings: string[] } | null;
+  readonly heads: CodedHeads | null;
 }
 
 /**
- * Chooses the smaller head layout of `qm`: the range-coded heads (header flag 2) or the string
- * table with varint heads; both are measured, so no file grows.
+ * Chooses the smaller head layout of `qm`: the range-coded heads (header flag 2, coded-heads.ts)
+ * or the string table with varint heads; both are measured, so no file grows.
  */
 export function planGroupedBody(qm: QuantizedModel): GroupedPlan {
   const pt = qm.passthrough ?? [];
+  const heads = codeHeads(qm);
+  if (!heads) return { heads: null };
   const cbIndex = new Map(qm.codebooks.map((cb, i) => [cb.id, i]));
-  const heads = writeHeads(
-    qm.tensors.map((t) => ({ tags: tagsByte(t), name: t.name, ...(t.layer ? { layer: t.layer } : {}), ci: cbIndex.get(t.codebook) ?? 0 })),
-    pt.map((t) => ({ tags: tagsByte(t), name: t.name, ...(t.layer ? { layer: t.layer } : {}) })),
-  );
-  if (heads.chars > headsCharCap(heads.bytes.length)) return { heads: null };
   const lc: LayerCoding = { previous: true, derived: true };
   const strings = tableStrings([...qm.tensors, ...pt], lc);
   const index = new Map(strings.map((s, i) => [s, i]));
@@ -86,8 +72,7 @@ export function planGroupedBody(qm: QuantizedModel): GroupedPlan {
       .varint(index.get(t.name)!)
       .u8(0)
       .varint(layerCode(t.name, t.layer, undefined, index, { previous: false, derived: true }));
-  const coded = new ByteWriter(16).varint(pt.length).varint(heads.bytes.length).length + heads.bytes.length;
-  return { heads: coded < plain.length ? heads : null };
+  return { heads: codedHeadsBytes(heads, pt.length) < plain.length ? heads : null };
 }
 
 /** Writes the body of a version-3 container after the common head (its flags as `plan` says); returns the sizes it measured. */
@@ -102,16 +87,9 @@ export function writeGroupedBody(w: ByteWriter, qm: QuantizedModel, group: Group
     members[ci]!.push(i);
   }
   if (plan.heads) {
-    w.varint(qm.tensors.length).varint(pt.length).varint(plan.heads.bytes.length).ref(plan.heads.bytes);
-    const table = writeCodebookTable(w, qm.codebooks, new Map(plan.heads.strings.map((s, i) => [s, i])));
+    const table = writeCodebookTable(w, qm.codebooks, writeHeadsSection(w, qm, plan.heads));
     const tensors = writeGroups(w, qm, group, members, table.each);
-    const before = w.length;
-    for (const t of pt) {
-      w.varint(t.shape.length);
-      for (const d of t.shape) w.varint(d);
-      w.f32array(t.data);
-    }
-    const passthroughBytes = w.length - before;
+    const passthroughBytes = writeCodedPassthrough(w, pt);
     writeOrderSection(w, order, qm.tensors.length, true);
     return { codebookBytes: table.total, passthroughBytes, tensors };
   }
@@ -158,14 +136,6 @@ function writeGroups(w: ByteWriter, qm: QuantizedModel, group: GroupCoder, membe
     }
   }
   return qm.tensors.map((t, i) => ({ name: t.name, count: shapeSize(t.shape), streamBytes: streamBytes[i]!, bytes: bytesOf[i]! }));
-}
-
-/** A decoded tensor head: what the groups' nameless tensors are given. */
-interface Head {
-  readonly name: string;
-  readonly ci: number;
-  readonly tags: ReturnType<typeof readTags>;
-  readonly layer: { layer?: string };
 }
 
 /**
@@ -218,35 +188,9 @@ function readPlainHeads(r: ByteReader, group: GroupCoder, budget: { left: number
 
 /** The range-coded heads, codebooks, groups and passthrough shapes and values (header flag 2). */
 function readCodedHeads(r: ByteReader, group: GroupCoder, budget: { left: number }, shared: boolean): Required<QuantizedModel> {
-  const nT = r.varint();
-  if (nT > r.remaining) throw new DecodeError("container tensor count exceeds the file. The file is corrupted.");
-  const nP = r.varint();
-  if (nP > r.remaining) throw new DecodeError("container passthrough count exceeds the file. The file is corrupted.");
-  const len = r.varint();
-  r.need(len);
-  const coded = readHeads(r.buf, r.pos, r.pos + len, nT, nP);
-  r.pos += len;
-  const codebooks: Codebook[] = shared ? readCodebookTable(r, coded.strings) : readCodebookRecords(r);
-  const nCb = codebooks.length;
-  if (nT > 0 && nCb === 0) throw new DecodeError(`container has ${nT} tensors but no codebook. The file is corrupted.`);
-  const heads: Head[] = coded.tensors.map((h) => {
-    if (h.ci! >= nCb) throw new DecodeError(`container tensor "${printable(h.name)}" refers to codebook ${h.ci} of ${nCb}. The file is corrupted.`);
-    return { name: h.name, ci: h.ci!, tags: readTags(h.tags), layer: h.layer === undefined ? {} : { layer: h.layer } };
-  });
+  const { heads, passthrough, codebooks } = readHeadsSection(r, shared);
   const tensors = readGroups(r, group, codebooks, heads, budget);
-  const passthrough: WeightTensor[] = coded.passthrough.map((h) => {
-    const what = `passthrough tensor "${printable(h.name)}"`;
-    const nd = r.varint();
-    if (nd > MAX_DIMS) throw new DecodeError(`${what} has ${nd} dimensions (at most ${MAX_DIMS}). The file is corrupted.`);
-    const shape: number[] = [];
-    for (let d = 0; d < nd; d++) shape.push(r.varint());
-    const n = checkedShapeSize(shape, what);
-    r.need(n * 4);
-    budget.left -= elementsWithin(shape, what, budget.left);
-    // Stored bit-exactly, ±Inf and NaN included (see readPassthroughSection).
-    return { name: h.name, shape, ...readTags(h.tags), ...(h.layer === undefined ? {} : { layer: h.layer }), data: r.f32array(n) };
-  });
-  return { codebooks, tensors, passthrough };
+  return { codebooks, tensors, passthrough: readCodedPassthrough(r, passthrough, budget) };
 }
 
 /** The groups section: each codebook's tensors decoded as one group and given their heads. */

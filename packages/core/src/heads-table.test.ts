@@ -2,14 +2,15 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Codebook } from "./codebook.js";
 import { decodeContainer, encodeContainer } from "./container.js";
-import { HEADS_FLAG } from "./container-v3.js";
+import { HEADS_FLAG } from "./coded-heads.js";
 import { crc32 } from "./crc32.js";
 import { DecodeError } from "./errors.js";
 import { headsCharCap, readHeads, writeHeads, type HeadEntry } from "./heads-table.js";
 import type { QuantizedModel, QuantizedTensor } from "./quantized.js";
-import { groupedRawTestCoder } from "./testing/fixtures.js";
+import { groupedRawTestCoder, rawTestCoder } from "./testing/fixtures.js";
 
 const grouped = groupedRawTestCoder();
+const raw = rawTestCoder().create({});
 const cb: Codebook = { kind: "levels", id: "k16", levels: Float32Array.from([-1, 0, 0.5, 2]) };
 const cb2: Codebook = { kind: "levels", id: "other", levels: Float32Array.from([-3, 3]) };
 
@@ -37,12 +38,16 @@ function graphModel(n: number, prefix = "StatefulPartitionedCall/model/conv2d_")
 const MAIN_V3 =
   "UUZSRwMAAQAIcmF3LXRlc3QReyJxdWFudGl6ZXIiOiJ4In0BCAAHQ29udjJEXwAYU3RhdGVmdWxQYXJ0aXRpb25lZENhbGwvAARiaWFzAQJuXwAHY29udjJkXwAGbW9kZWwvAAZvZmZzZXQAB3dlaWdodHMJAAcCCggDAAYMBQEOBAEEAwQNAAYMBQEOBAEEAwQXAAYMBQEOBAEEAAIAAANrMTYEAACAvwAAAAAAAAA/AAAAQAAABW90aGVyAgAAQMAAAEBABgkCAQACAQIACQIEAAIBBQAJAgcBAgEIAJoDpAEhUUZSAQAABAMDAgIAAAAkAAAAAAMAAAACAAAAAQAAAAAAAAADAAAAAgAAAAEAAAAAAAAAAwAAAAIAAAABAAAAAAAAAAMAAAACAAAAAQAAAAAAAAADAAAAAgAAAAEAAAAAAAAAAwAAAAIAAAABAAAAAAAAAAMAAAACAAAAAQAAAAAAAAADAAAAAgAAAAEAAAAAAAAAAwAAAAIAAAABAAAAg8ldVxkhUUZSAQAAAQIAAAACAAAAAAEAAADlI95UpAEhUUZSAQAABAMDAgIAAAAkAQAAAAAAAAADAAAAAgAAAAEAAAAAAAAAAwAAAAIAAAABAAAAAAAAAAMAAAACAAAAAQAAAAAAAAADAAAAAgAAAAEAAAAAAAAAAwAAAAIAAAABAAAAAAAAAAMAAAACAAAAAQAAAAAAAAADAAAAAgAAAAEAAAAAAAAAAwAAAAIAAAABAAAAAAAAAAMAAAACAAAAHP6/jRkhUUZSAQAAAQIAAAACAQAAAAEAAAB7I3SYGSFRRlIBAAABAgAAAAICAAAAAQAAAJgk+xamAaQBIVFGUgEAAAQDAwICAAAAJAAAAAABAAAAAAAAAAEAAAAAAAAAAQAAAAAAAAABAAAAAAAAAAEAAAAAAAAAAQAAAAAAAAABAAAAAAAAAAEAAAAAAAAAAQAAAAAAAAABAAAAAAAAAAEAAAAAAAAAAQAAAAAAAAABAAAAAAAAAAEAAAAAAAAAAQAAAAAAAAABAAAAAAAAAAEAAAAAAAAAAQAAAO5qoLIDAAIBAQIAAAAAAAAAgAMCAQECAACAPwAAgL8GAgEBAgAAAEAAAADAA9sA5XWr3g==";
 
+/** The same model with `rawTestCoder` in version 2, as written by main at bd511ef (flags 1). */
+const MAIN_V2 =
+  "UUZSRwIAAQAIcmF3LXRlc3QReyJxdWFudGl6ZXIiOiJ4In0JADdTdGF0ZWZ1bFBhcnRpdGlvbmVkQ2FsbC9tb2RlbC9jb252MmRfMC9Db252MkRfYm5fb2Zmc2V0Lgd3ZWlnaHRzJwRiaWFzJRIxL0NvbnYyRF9ibl9vZmZzZXQuB3dlaWdodHMnBGJpYXMlEjIvQ29udjJEX2JuX29mZnNldC4Hd2VpZ2h0cycEYmlhcwACAAADazE2BAAAgL8AAAAAAAAAPwAAAEAAAAVvdGhlcgIAAEDAAABAQAYJAQEApAEhUUZSAQAABAMDAgIAAAAkAAAAAAMAAAACAAAAAQAAAAAAAAADAAAAAgAAAAEAAAAAAAAAAwAAAAIAAAABAAAAAAAAAAMAAAACAAAAAQAAAAAAAAADAAAAAgAAAAEAAAAAAAAAAwAAAAIAAAABAAAAAAAAAAMAAAACAAAAAQAAAAAAAAADAAAAAgAAAAEAAAAAAAAAAwAAAAIAAAABAAAAg8ldVwICAQAZIVFGUgEAAAECAAAAAgAAAAABAAAA5SPeVAkEAQCkASFRRlIBAAAEAwMCAgAAACQBAAAAAAAAAAMAAAACAAAAAQAAAAAAAAADAAAAAgAAAAEAAAAAAAAAAwAAAAIAAAABAAAAAAAAAAMAAAACAAAAAQAAAAAAAAADAAAAAgAAAAEAAAAAAAAAAwAAAAIAAAABAAAAAAAAAAMAAAACAAAAAQAAAAAAAAADAAAAAgAAAAEAAAAAAAAAAwAAAAIAAAAc/r+NAgUBABkhUUZSAQAAAQIAAAACAQAAAAEAAAB7I3SYCQcBAaQBIVFGUgEAAAQDAwICAAAAJAAAAAABAAAAAAAAAAEAAAAAAAAAAQAAAAAAAAABAAAAAAAAAAEAAAAAAAAAAQAAAAAAAAABAAAAAAAAAAEAAAAAAAAAAQAAAAAAAAABAAAAAAAAAAEAAAAAAAAAAQAAAAAAAAABAAAAAAAAAAEAAAAAAAAAAQAAAAAAAAABAAAAAAAAAAEAAAAAAAAAAQAAAO5qoLICCAEAGSFRRlIBAAABAgAAAAICAAAAAQAAAJgk+xYDAAIBAQIAAAAAAAAAgAMCAQECAACAPwAAgL8GAgEBAgAAAEAAAADAA9sAkE+5Mg==";
+
 const fixCrc = (b: Uint8Array): Uint8Array => {
   new DataView(b.buffer, b.byteOffset).setUint32(b.length - 4, crc32(b, 0, b.length - 4), true);
   return b;
 };
 
-describe("range-coded tensor heads (header flag 2 of version 3)", () => {
+describe("range-coded tensor heads (header flag 2 of versions 2 and 3)", () => {
   const { qm, order } = graphModel(3);
   const meta = { quantizer: "x", tensorOrder: order };
 
@@ -56,6 +61,20 @@ describe("range-coded tensor heads (header flag 2 of version 3)", () => {
     expect(now[6]).toBe(1 | HEADS_FLAG);
     expect(now.length).toBeLessThan(old.length);
     const again = decodeContainer(now, () => grouped);
+    expect(again.model).toEqual(qm);
+    expect(again.metadata).toEqual(meta);
+  });
+
+  it("still reads version-2 files of the main build (flag 1 only), and writes the same model smaller with flag 2", () => {
+    const old = Uint8Array.from(Buffer.from(MAIN_V2, "base64"));
+    expect([old[4], old[6]]).toEqual([2, 1]);
+    const back = decodeContainer(old, () => raw);
+    expect(back.model).toEqual(qm);
+    expect(back.metadata).toEqual(meta);
+    const now = encodeContainer(qm, raw, meta).bytes;
+    expect([now[4], now[6]]).toEqual([2, 1 | HEADS_FLAG]);
+    expect(now.length).toBeLessThan(old.length);
+    const again = decodeContainer(now, () => raw);
     expect(again.model).toEqual(qm);
     expect(again.metadata).toEqual(meta);
   });
@@ -84,24 +103,29 @@ describe("range-coded tensor heads (header flag 2 of version 3)", () => {
       tensors: Array.from({ length: 3000 }, (_, i) => ({ name: `${long}${i}`, shape: [1], codebook: cb.id, grouping: { kind: "tensor" as const }, codes: Uint32Array.from([i % 4]) })),
     };
     for (const m of [bomb, { codebooks: [cb], tensors: [] }]) {
-      const b = encodeContainer(m, grouped).bytes;
-      expect(b[6]! & HEADS_FLAG).toBe(0);
-      expect(decodeContainer(b, () => grouped).model).toEqual({ passthrough: [], ...m });
+      for (const coder of [grouped, raw]) {
+        const b = encodeContainer(m, coder).bytes;
+        expect(b[6]! & HEADS_FLAG).toBe(0);
+        expect(decodeContainer(b, () => coder).model).toEqual({ passthrough: [], ...m });
+      }
     }
   });
 
   it("turns every single-byte change of the heads (checksum fixed up) into a DecodeError or a well-formed model", () => {
-    const b0 = encodeContainer(qm, grouped, meta).bytes;
-    // The heads follow the coder id and the metadata JSON: change them and the first codebook bytes.
-    const start = 8 + 1 + "raw-test".length + 1 + JSON.stringify({ quantizer: "x" }).length;
-    for (let i = start; i < Math.min(b0.length - 4, start + 160); i++) {
-      for (const delta of [1, 0x10, 0x80]) {
-        const b = b0.slice();
-        b[i] = (b[i]! + delta) & 0xff;
-        try {
-          decodeContainer(fixCrc(b), () => grouped);
-        } catch (e) {
-          expect(e).toBeInstanceOf(DecodeError);
+    for (const coder of [grouped, raw]) {
+      const b0 = encodeContainer(qm, coder, meta).bytes;
+      expect(b0[6]! & HEADS_FLAG).toBe(HEADS_FLAG);
+      // The heads follow the coder id and the metadata JSON: change them and the first codebook bytes.
+      const start = 8 + 1 + "raw-test".length + 1 + JSON.stringify({ quantizer: "x" }).length;
+      for (let i = start; i < Math.min(b0.length - 4, start + 160); i++) {
+        for (const delta of [1, 0x10, 0x80]) {
+          const b = b0.slice();
+          b[i] = (b[i]! + delta) & 0xff;
+          try {
+            decodeContainer(fixCrc(b), () => coder);
+          } catch (e) {
+            expect(e).toBeInstanceOf(DecodeError);
+          }
         }
       }
     }
