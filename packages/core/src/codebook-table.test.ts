@@ -52,7 +52,7 @@ describe("shared codebook table (header flag 1 of versions 2 and 3)", () => {
       const qm = model();
       const meta = { quantizer: "test", tensorOrder: inputOrder(qm) };
       const enc = encodeContainer(qm, coder, meta, { version });
-      expect(enc.bytes[6]).toBe(CODEBOOK_TABLE_FLAG);
+      expect(enc.bytes[6]! & CODEBOOK_TABLE_FLAG).toBe(CODEBOOK_TABLE_FLAG);
       const back = decodeContainer(enc.bytes, () => coder);
       expect(back.model.codebooks).toEqual(qm.codebooks);
       expect(back.model.tensors.map((t) => [t.name, t.layer, t.codebook])).toEqual(qm.tensors.map((t) => [t.name, t.layer, t.codebook]));
@@ -126,8 +126,8 @@ describe("shared codebook table (header flag 1 of versions 2 and 3)", () => {
 
   it("rejects unknown header flags", () => {
     const b = encodeContainer(model(), raw).bytes.slice();
-    b[6] = 3;
-    expect(() => decodeContainer(fixCrc(b), () => raw)).toThrow(/reserved header flags 0x2/);
+    b[6] = 5;
+    expect(() => decodeContainer(fixCrc(b), () => raw)).toThrow(/reserved header flags 0x4/);
     const v1 = encodeContainer(model(), raw, {}, { version: 1 }).bytes.slice();
     v1[6] = 1;
     expect(() => decodeContainer(fixCrc(v1), () => raw)).toThrow(/reserved header flags 0x1/);

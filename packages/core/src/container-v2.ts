@@ -6,6 +6,8 @@ import { readCodebook } from "./codebook-io.js";
 import { readCodebookTable, writeCodebookTable } from "./codebook-table.js";
 import { layerCode, layerNeedsString, resolveLayer, type LayerCoding } from "./layer-ref.js";
 import { readOrderSection, readPermutation, writeOrderSection } from "./order-table.js";
+export { compactOrder, compactOrderOf } from "./order-table.js";
+import { readCodedPassthrough, readHeadsSection, writeCodedPassthrough, writeHeadsSection, type CodedHeads } from "./coded-heads.js";
 import { DecodeError, InvalidQuantizedError } from "./errors.js";
 import type { Coder, EncodedSize } from "./plugin.js";
 import { printable } from "./printable.js";
@@ -33,6 +35,10 @@ import { codebookMap } from "./validate.js";
  *                the input order there; as names it would repeat every name once more); with the
  *                shared-tables flag the order section of version 3 (order-table.ts)
  *
+ * With header flag 2 (coded-heads.ts) the strings section is a range-coded heads section (the
+ * tags, names, layers and codebook indices), a tensor is only its varint length + coder stream and
+ * a passthrough tensor only its shape and values.
+ *
  * then the u32 CRC-32. A tensor costs a few bytes of header plus its share of the string table,
  * instead of its name three times over (stream, layer tag, tensorOrder) in version 1.
  */
@@ -52,21 +58,6 @@ export function readTags(b: number): { role?: TensorRole; layerKind?: LayerKind 
   const role = ROLES[b & 3],
     layerKind = KINDS[b >> 2];
   return { ...(role ? { role } : {}), ...(layerKind ? { layerKind } : {}) };
-}
-
-/** The metadata's `tensorOrder` as indices into `names`, when it is exactly a permutation of them. */
-function orderIndices(order: unknown, names: readonly string[]): number[] | null {
-  if (!Array.isArray(order) || order.length !== names.length || order.length === 0) return null;
-  const at = new Map(names.map((n, i) => [n, i]));
-  if (at.size !== names.length) return null;
-  const out: number[] = [];
-  for (const n of order) {
-    const i = typeof n === "string" ? at.get(n) : undefined;
-    if (i === undefined) return null;
-    at.delete(n as string);
-    out.push(i);
-  }
-  return out;
 }
 
 /**
@@ -89,34 +80,39 @@ export function writeFrontCoded(w: ByteWriter, strings: readonly string[]): void
 }
 
 /** Writes the body of a version-2 container after the common head; returns the sizes it measured. */
-export function writeCompactBody(w: ByteWriter, qm: QuantizedModel, coder: Coder, order: readonly number[] | null): Omit<EncodedSize, "totalBytes" | "headerBytes"> {
+export function writeCompactBody(w: ByteWriter, qm: QuantizedModel, coder: Coder, order: readonly number[] | null, heads: CodedHeads | null = null): Omit<EncodedSize, "totalBytes" | "headerBytes"> {
   const cbs = codebookMap(qm);
   const pt = qm.passthrough ?? [];
   const lc: LayerCoding = { previous: false, derived: true };
-  const strings = tableStrings([...qm.tensors, ...pt], lc);
-  const index = new Map(strings.map((s, i) => [s, i]));
-  writeFrontCoded(w, strings);
+  let index: Map<string, number>;
+  if (heads) index = writeHeadsSection(w, qm, heads);
+  else {
+    const strings = tableStrings([...qm.tensors, ...pt], lc);
+    index = new Map(strings.map((s, i) => [s, i]));
+    writeFrontCoded(w, strings);
+  }
   const table = writeCodebookTable(w, qm.codebooks, index);
   const cbIndex = new Map(qm.codebooks.map((cb, i) => [cb.id, i]));
   const cbBytes = new Map(qm.codebooks.map((cb, i) => [cb.id, table.each[i]!]));
   const users = new Map<string, number>();
   for (const t of qm.tensors) users.set(t.codebook, (users.get(t.codebook) ?? 0) + shapeSize(t.shape));
-  w.varint(qm.tensors.length);
+  if (!heads) w.varint(qm.tensors.length);
   const tensors: { name: string; count: number; streamBytes: number; bytes: number }[] = [];
   for (const t of qm.tensors) {
     const cb = cbs.get(t.codebook);
     if (!cb) throw new InvalidQuantizedError(`tensor "${t.name}" refers to a missing codebook "${t.codebook}". Every referenced codebook must be in the model.`);
-    w.u8(tagsByte(t))
-      .varint(index.get(t.name)!)
-      .varint(layerCode(t.name, t.layer, undefined, index, lc))
-      .varint(cbIndex.get(t.codebook)!);
+    if (!heads)
+      w.u8(tagsByte(t))
+        .varint(index.get(t.name)!)
+        .varint(layerCode(t.name, t.layer, undefined, index, lc))
+        .varint(cbIndex.get(t.codebook)!);
     const s = coder.encode(...compactStreamInput(t, cb));
     w.varint(s.length).ref(s);
     const count = shapeSize(t.shape);
     const share = (cbBytes.get(t.codebook) ?? 0) * (count / Math.max(1, users.get(t.codebook)!));
     tensors.push({ name: t.name, count, streamBytes: s.length, bytes: s.length + share });
   }
-  const passthroughBytes = writePassthroughSection(w, pt, index);
+  const passthroughBytes = heads ? writeCodedPassthrough(w, pt) : writePassthroughSection(w, pt, index);
   writeOrderSection(w, order, qm.tensors.length, true);
   return { codebookBytes: table.total, passthroughBytes, tensors };
 }
@@ -148,22 +144,6 @@ export function writePassthroughSection(w: ByteWriter, pt: readonly WeightTensor
   return w.length - before;
 }
 
-/** Splits `tensorOrder` out of the metadata when the compact order table can hold it. */
-export function compactOrder(qm: QuantizedModel, metadata: Record<string, unknown>): { metadata: Record<string, unknown>; order: number[] | null } {
-  return compactOrderOf(
-    [...qm.tensors, ...(qm.passthrough ?? [])].map((t) => t.name),
-    metadata,
-  );
-}
-
-/** {@link compactOrder} given the stored names (tensors, then passthrough). */
-export function compactOrderOf(names: readonly string[], metadata: Record<string, unknown>): { metadata: Record<string, unknown>; order: number[] | null } {
-  const order = orderIndices(metadata.tensorOrder, names);
-  if (!order) return { metadata, order: null };
-  const { tensorOrder: _, ...rest } = metadata;
-  return { metadata: rest, order };
-}
-
 /**
  * Reads the body of a version-2 container (see {@link writeCompactBody}); `budget` is the element
  * budget, `decode` decodes one coder stream under the remaining budget and returns its tensor.
@@ -176,7 +156,9 @@ export function readCompactBody(
   decode: (bytes: Uint8Array, budget: number) => QuantizedTensor,
   budget: { left: number },
   shared: boolean,
+  coded = false,
 ): { model: QuantizedModel; metadata: Record<string, unknown> } {
+  if (coded) return readCodedCompactBody(r, metadata, decode, budget, shared);
   const nS = r.varint();
   if (nS > r.remaining) throw new DecodeError("container string count exceeds the file. The file is corrupted.");
   const strings: string[] = [];
@@ -226,6 +208,31 @@ export function readCompactBody(
   const order = shared ? readOrderSection(r, names, tensors.length, true) : readIndexOrder(r, names);
   const meta = order ? { ...metadata, tensorOrder: order } : metadata;
   return { model: { codebooks, tensors, passthrough }, metadata: meta };
+}
+
+/** {@link readCompactBody} with header flag 2: range-coded heads, then per tensor its stream, then passthrough shapes and values. */
+function readCodedCompactBody(
+  r: ByteReader,
+  metadata: Record<string, unknown>,
+  decode: (bytes: Uint8Array, budget: number) => QuantizedTensor,
+  budget: { left: number },
+  shared: boolean,
+): { model: QuantizedModel; metadata: Record<string, unknown> } {
+  const { heads, passthrough: ph, codebooks } = readHeadsSection(r, shared);
+  const tensors = heads.map((h) => {
+    const t = decode(r.bytes(r.varint()), budget.left);
+    if (t.name !== "" || t.codebook !== "") throw new DecodeError(`container tensor "${printable(h.name)}" has a stream that names itself; version 2 streams are nameless. The file is corrupted.`);
+    budget.left -= elementsWithin(t.shape, `container tensor "${printable(h.name)}"`, budget.left);
+    return { ...t, name: h.name, codebook: codebooks[h.ci]!.id, ...h.tags, ...h.layer };
+  });
+  const passthrough = readCodedPassthrough(r, ph, budget);
+  const order = readOrderSection(
+    r,
+    [...tensors, ...passthrough].map((t) => t.name),
+    tensors.length,
+    true,
+  );
+  return { model: { codebooks, tensors, passthrough }, metadata: order ? { ...metadata, tensorOrder: order } : metadata };
 }
 
 /** The order section of version 2 without the shared-tables flag: varint m (0 none), then m indices. */

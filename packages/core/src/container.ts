@@ -10,7 +10,8 @@ import type { QuantizedModel, QuantizedTensor } from "./quantized.js";
 import { shapeSize, type LayerKind, type TensorRole, type WeightTensor } from "./tensor.js";
 import { assertQuantizedTensor, codebookMap } from "./validate.js";
 import { COMPACT_CONTAINER_VERSION, compactOrder, readCompactBody, writeCompactBody } from "./container-v2.js";
-import { GROUPED_CONTAINER_VERSION, readGroupedBody, writeGroupedBody } from "./container-v3.js";
+import { GROUPED_CONTAINER_VERSION, planGroupedBody, readGroupedBody, writeGroupedBody } from "./container-v3.js";
+import { HEADS_FLAG, planCompactHeads } from "./coded-heads.js";
 import { CODEBOOK_TABLE_FLAG } from "./codebook-table.js";
 
 /**
@@ -18,7 +19,7 @@ import { CODEBOOK_TABLE_FLAG } from "./codebook-table.js";
  * coders that code codebook groups (`Coder.group`), else the compact version 2 (container-v2.ts),
  * unless asked for another version; `decodeContainer` reads all three. Version 1, little-endian:
  *
- *   "QFRG" | u16 version | u16 flags (0; versions 2 and 3 define bit 0, codebook-table.ts)
+ *   "QFRG" | u16 version | u16 flags (0; versions 2 and 3 define bit 0, codebook-table.ts; bit 1, coded-heads.ts)
  *   str coder id | str metadata JSON
  *   varint #codebooks, each: varint length + codebook record
  *   varint #tensors,   each: u8 role | str layer | u8 layerKind | varint length + coder stream
@@ -81,8 +82,13 @@ export function encodeContainer(qm: QuantizedModel, coder: Coder, metadata: Reco
     const { metadata: meta, order } = compactOrder(qm, metadata);
     const w = new ByteWriter(1 << 16);
     for (let i = 0; i < 4; i++) w.u8(CONTAINER_MAGIC.charCodeAt(i));
-    w.u16(version).u16(CODEBOOK_TABLE_FLAG).str(coder.id).str(JSON.stringify(meta));
-    const part = version === GROUPED_CONTAINER_VERSION ? writeGroupedBody(w, qm, coder.group!, order) : writeCompactBody(w, qm, coder, order);
+    // Range-coded heads (header flag 2) only where they are smaller than the string table.
+    const plan = version === GROUPED_CONTAINER_VERSION ? planGroupedBody(qm) : { heads: planCompactHeads(qm) };
+    w.u16(version)
+      .u16(CODEBOOK_TABLE_FLAG | (plan.heads ? HEADS_FLAG : 0))
+      .str(coder.id)
+      .str(JSON.stringify(meta));
+    const part = version === GROUPED_CONTAINER_VERSION ? writeGroupedBody(w, qm, coder.group!, order, plan) : writeCompactBody(w, qm, coder, order, plan.heads);
     const out = withCrc(w);
     const streams = part.tensors.reduce((a, t) => a + t.streamBytes, 0);
     return { bytes: out, size: { totalBytes: out.length, headerBytes: out.length - part.codebookBytes - streams - part.passthroughBytes, ...part } };
@@ -165,10 +171,10 @@ export function decodeContainer(bytes: Uint8Array, resolveCoder: (id: string) =>
     throw new DecodeError(`container version ${version} is not supported (this build reads versions ${CONTAINER_VERSION} to ${GROUPED_CONTAINER_VERSION}). Use a matching quantforge.`);
   if (crc32(bytes, 0, body) !== stored) throw new DecodeError(`container checksum mismatch: the file is corrupted or truncated. Re-create it.`);
   const flags = bytes[6]! | (bytes[7]! << 8);
-  // Versions 2 and 3 define flag 1 (the shared codebook table); version 1 defines none.
-  const known = version === CONTAINER_VERSION ? 0 : CODEBOOK_TABLE_FLAG;
+  // Versions 2 and 3 define flag 1 (the shared codebook table) and flag 2 (range-coded heads, coded-heads.ts); version 1 defines none.
+  const known = version === CONTAINER_VERSION ? 0 : CODEBOOK_TABLE_FLAG | HEADS_FLAG;
   if ((flags & ~known) !== 0)
-    throw new DecodeError(`container has reserved header flags 0x${(flags & ~known).toString(16)} set (version ${version} defines ${known === 0 ? "none" : "0x1"}). The file is corrupted or from a newer quantforge.`);
+    throw new DecodeError(`container has reserved header flags 0x${(flags & ~known).toString(16)} set (version ${version} defines ${known === 0 ? "none" : `0x${known.toString(16)}`}). The file is corrupted or from a newer quantforge.`);
   const shared = (flags & CODEBOOK_TABLE_FLAG) !== 0;
   const r = new ByteReader(bytes, 8, body, "container");
   const coderId = r.str();
@@ -184,13 +190,13 @@ export function decodeContainer(bytes: Uint8Array, resolveCoder: (id: string) =>
   if (version === GROUPED_CONTAINER_VERSION) {
     if (!coder.group) throw new DecodeError(`container version 3 needs group decoding, which coder "${printable(coderId)}" lacks. The file is corrupted or needs a newer coder.`);
     const left = { left: budget };
-    const c = readGroupedBody(r, metadata as Record<string, unknown>, coder.group, left, shared);
+    const c = readGroupedBody(r, metadata as Record<string, unknown>, coder.group, left, shared, (flags & HEADS_FLAG) !== 0);
     if (r.remaining !== 0) throw new DecodeError(`container has ${r.remaining} unexpected trailing bytes. The file is corrupted.`);
     return checkedModel(coderId, c.metadata, c.model);
   }
   if (version === COMPACT_CONTAINER_VERSION) {
     const left = { left: budget };
-    const c = readCompactBody(r, metadata as Record<string, unknown>, (b, maxElements) => coder.decode(b, { maxElements }), left, shared);
+    const c = readCompactBody(r, metadata as Record<string, unknown>, (b, maxElements) => coder.decode(b, { maxElements }), left, shared, (flags & HEADS_FLAG) !== 0);
     if (r.remaining !== 0) throw new DecodeError(`container has ${r.remaining} unexpected trailing bytes. The file is corrupted.`);
     return checkedModel(coderId, c.metadata, c.model);
   }

@@ -1,5 +1,6 @@
 import { ByteReader, ByteWriter } from "./bytes.js";
 import { DecodeError } from "./errors.js";
+import type { QuantizedModel } from "./quantized.js";
 
 /**
  * The order section of container version 3, and of version 2 with the shared-tables flag
@@ -79,4 +80,35 @@ export function readPermutation(r: ByteReader, names: readonly string[]): string
     out.push(names[i]!);
   }
   return out;
+}
+
+/** The metadata's `tensorOrder` as indices into `names`, when it is exactly a permutation of them. */
+function orderIndices(order: unknown, names: readonly string[]): number[] | null {
+  if (!Array.isArray(order) || order.length !== names.length || order.length === 0) return null;
+  const at = new Map(names.map((n, i) => [n, i]));
+  if (at.size !== names.length) return null;
+  const out: number[] = [];
+  for (const n of order) {
+    const i = typeof n === "string" ? at.get(n) : undefined;
+    if (i === undefined) return null;
+    at.delete(n as string);
+    out.push(i);
+  }
+  return out;
+}
+
+/** Splits `tensorOrder` out of the metadata when the compact order table can hold it. */
+export function compactOrder(qm: QuantizedModel, metadata: Record<string, unknown>): { metadata: Record<string, unknown>; order: number[] | null } {
+  return compactOrderOf(
+    [...qm.tensors, ...(qm.passthrough ?? [])].map((t) => t.name),
+    metadata,
+  );
+}
+
+/** {@link compactOrder} given the stored names (tensors, then passthrough). */
+export function compactOrderOf(names: readonly string[], metadata: Record<string, unknown>): { metadata: Record<string, unknown>; order: number[] | null } {
+  const order = orderIndices(metadata.tensorOrder, names);
+  if (!order) return { metadata, order: null };
+  const { tensorOrder: _, ...rest } = metadata;
+  return { metadata: rest, order };
 }
