@@ -54,6 +54,14 @@ describe("streamPipeline", () => {
     expect(log).toEqual(["read w1", "got w1", "read b1", "got b1", "read w2", "got w2"]);
   });
 
+  it("with one worker slot: at most two tensors in flight", async () => {
+    const log: string[] = [];
+    const q = quantizer();
+    const workers = { depth: 1, quantize: async (t: WeightTensor): Promise<StreamWork> => ({ model: await q.quantize([t], ctx()), diagnostics: [] }) };
+    await collect(streamPipeline(each(weights, log), { quantizer: q, ctx: ctx(), workers }), log);
+    expect(log.indexOf("read w2")).toBeGreaterThan(log.indexOf("got w1"));
+  });
+
   it("with workers: reads ahead, reuses their streams, and yields the same tensors", async () => {
     const log: string[] = [];
     const q = quantizer(),
@@ -70,7 +78,10 @@ describe("streamPipeline", () => {
     const got = await collect(streamPipeline(each(weights, log), { quantizer: q, coder: c, ctx: c2, workers }), log);
     const plain = await collect(streamPipeline(each(weights), { quantizer: quantizer(), coder: coder(), ctx: ctx() }));
     expect(got.map((r) => [r.tensor.name, r.decoded, r.stream])).toEqual(plain.map((r) => [r.tensor.name, r.decoded, r.stream]));
-    expect(log.slice(0, 4)).toEqual(["read w1", "work w1", "read b1", "read w2"]);
+    // Read ahead, but never more than depth + 1 tensors in flight.
+    const first = log.indexOf("got w1");
+    expect(log.slice(0, 3)).toEqual(["read w1", "work w1", "read b1"]);
+    expect(log.slice(0, first).filter((x) => x.startsWith("read")).length).toBeLessThanOrEqual(3);
     expect((c2.diagnostics as CollectingDiagnostics).items.map((d) => d.message)).toEqual(["w1", "w2"]);
   });
 

@@ -193,13 +193,14 @@ export async function* streamPipeline(tensors: AsyncIterable<WeightTensor>, args
       return p;
     };
     const queue: Promise<Pending | undefined>[] = [];
-    for (let k = 0; k <= workers.depth; k++) queue.push(pull());
+    for (let k = 0; k < workers.depth; k++) queue.push(pull());
     try {
       for (;;) {
         throwIfAborted(ctx);
+        // While tensor i is waited for and yielded, tensors up to i + depth are read: depth + 1 in flight.
+        queue.push(pull());
         const item = await queue.shift()!;
         if (!item) break;
-        queue.push(pull());
         if (!item.selected) {
           yield await finish(item.t, false, undefined);
           continue;
