@@ -1,22 +1,8 @@
 import { rename, rm, rmdir, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import {
-  ErrorCodes,
-  InvalidQuantizedError,
-  QuantforgeError,
-  codebookMap,
-  dequantizeModel,
-  dequantizeTensor,
-  assertQuantizedModel,
-  assertWeightSet,
-  requireCapabilities,
-  throwIfAborted,
-  type ModelProbe,
-  type QuantizedModel,
-  type WeightTensor,
-} from "@quantforge/core";
-import { createRunContext, CollectingDiagnostics, assertSomethingToQuantize, defaultSelector, type TensorSelector, sameTensorCodes } from "@quantforge/core/host";
-import { accumulateStats, emptyStats, mergeStats, sqnrDb } from "@quantforge/evaluator-sqnr";
+import { ErrorCodes, QuantforgeError, requireCapabilities, type ModelProbe, type WeightTensor } from "@quantforge/core";
+import { createRunContext, CollectingDiagnostics, streamPipeline } from "@quantforge/core/host";
+import { accumulateStats, emptyStats, mergeStats, sqnrDb } from "@quantforge/metrics";
 import { readSafetensorsHeader } from "@quantforge/io-safetensors";
 import { createTfjsModelWriter } from "@quantforge/io-tfjs";
 import { UsageError } from "./errors.js";
@@ -31,8 +17,6 @@ import { defaultTarget, sizeAdvice } from "./quantize/advice.js";
 import { transpose } from "./quantize/nbits-view.js";
 import { prepareOut } from "./quantize/out-dir.js";
 import { onnxSink, qfSink, safetensorsSink, tfjsSink, type Sink } from "./sinks/index.js";
-import { readAhead } from "./quantize/ahead.js";
-import type { QuantizedOne } from "./threads/protocol.js";
 
 export { CODED_TARGETS, TARGETS, inputFormat, type InputFormat, type QuantizeTarget } from "./quantize/source.js";
 export type { QuantizeModelOptions } from "./quantize/options.js";
@@ -72,15 +56,6 @@ export async function quantizeModel(o: QuantizeModelOptions): Promise<{ report: 
 }
 
 async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe: ModelProbe | undefined, t0: number, peak: () => number, sampleRss: () => void): Promise<{ report: QuantizeReport; markdown: string }> {
-  // Counts what the selection picks (each float tensor is asked once) for core's "nothing to quantize" rule.
-  const tally = { total: 0, selected: 0, kernels: 0 };
-  const select: TensorSelector = (t) => {
-    const s = asked.select(t);
-    tally.total++;
-    if (s) tally.selected++;
-    if (defaultSelector(t)) tally.kernels++;
-    return s;
-  };
   const src = await openSource(asked.input, fmt, asked.target, { shared: asked.ahead?.shared === true });
   // No --target: the smallest the model allows (an ONNX model's opset decides whether DequantizeLinear exists).
   const o = { ...asked, target: asked.target ?? defaultTarget(fmt, src.onnx?.opset) };
@@ -112,112 +87,53 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
       const v = src.transposed?.get(t.name);
       return v ? { ...t, shape: [v.k, v.n] } : t;
     };
-    const quantizeOne = async (q: QuantizedModel, t: WeightTensor, ahead?: QuantizedOne): Promise<void> => {
-      const qt = q.tensors.find((x) => x.name === t.name);
-      if (!qt) {
-        // The quantizer kept it in float32 (passthrough).
-        const s = emptyStats();
-        accumulateStats(s, t.data, t.data);
-        rows.push(rowOf(shown(t), false, s));
-        await sink!.kept(t.name, t);
-        return;
-      }
-      const cb = codebookMap(q).get(qt.codebook)!;
-      let back = qt;
-      let stream: Uint8Array | undefined;
-      if (coder) {
-        stream = ahead?.stream ?? coder.encode(qt, cb);
-        // The stream was just coded from qt: coders that can tell skip a second full decode.
-        const d = coder.decodeEncoded ? coder.decodeEncoded(stream, qt) : coder.decode(stream);
-        if (!sameTensorCodes(qt, d)) throw new InvalidQuantizedError(`coder "${coder.id}" did not round-trip tensor "${t.name}" bit-exactly. The coder is broken.`);
-        back = { ...d, name: qt.name, shape: qt.shape, ...(qt.role ? { role: qt.role } : {}), ...(qt.layer ? { layer: qt.layer } : {}), ...(qt.layerKind ? { layerKind: qt.layerKind } : {}) };
-      }
-      const view = src.transposed?.get(t.name);
-      // Values a worker dequantized are reused only where the decoded tensor provably equals its own.
-      const inView = ahead?.decoded ? dequantizeModel({ codebooks: [cb], tensors: [back] }, undefined, { source: q, values: new Map([[qt.codes, ahead.decoded]]) })[0]!.data : dequantizeTensor(back, cb);
-      const dec = view ? transpose(inView, view.n, view.k) : inView;
-      const s = emptyStats();
-      accumulateStats(s, t.data, inView);
-      mergeStats(overall, s);
-      quantizedWeights += t.data.length;
-      rows.push(rowOf(shown(t), true, s, stream?.length));
-      if (runnable || (o.evaluate && bareManifest)) decoded.set(t.name, dec);
-      sampleRss();
-      await sink!.quantized(t.name, back, cb, stream, dec);
-    };
-
-    const total = src.entries.length;
-    if (streaming && o.ahead) {
-      const item = readAhead(src.entries, select, o.ahead);
-      for (let i = 0; i < total; i++) {
-        throwIfAborted(ctx);
-        const e = src.entries[i]!;
-        const { t, selected, job } = await item(i);
-        if (!t) {
-          await sink.kept(e.name, undefined);
-          continue;
+    // Slots that are not float weights are never read; each is written in file order, just before
+    // the float tensor that follows it (the trailing ones after the last).
+    const gaps: string[][] = [];
+    let gap: string[] = [];
+    async function* floats(): AsyncGenerator<WeightTensor> {
+      for (const e of src.entries) {
+        if (!e.float) gap.push(e.name);
+        else {
+          const t = await e.read();
+          gaps.push(gap);
+          gap = [];
+          yield t;
         }
-        weights += t.data.length;
-        sampleRss();
-        if (!selected) {
-          rows.push(rowOf(shown(t), false, accumulateStats(emptyStats(), t.data, t.data)));
-          await sink.kept(e.name, t);
-        } else {
-          const r = await job!;
-          for (const d of r.diagnostics) ctx.diagnostics.report(d);
-          assertQuantizedModel(r.model, [t]);
-          await quantizeOne(r.model, t, r);
-        }
-        o.progress.update("quantize", i + 1, total);
-      }
-    } else if (streaming) {
-      for (let i = 0; i < total; i++) {
-        throwIfAborted(ctx);
-        const e = src.entries[i]!;
-        if (!e.float) {
-          await sink.kept(e.name, undefined);
-          continue;
-        }
-        const t = await e.read();
-        weights += t.data.length;
-        sampleRss();
-        if (!select(t)) {
-          rows.push(rowOf(shown(t), false, accumulateStats(emptyStats(), t.data, t.data)));
-          await sink.kept(e.name, t);
-        } else {
-          assertWeightSet([t]);
-          const q = await o.quantizer.instance.quantize([t], ctx);
-          assertQuantizedModel(q, [t]);
-          await quantizeOne(q, t);
-        }
-        o.progress.update("quantize", i + 1, total);
-      }
-    } else {
-      const all: WeightTensor[] = [];
-      for (const e of src.entries) if (e.float) all.push(await e.read());
-      const selected = all.filter(select);
-      assertWeightSet(selected);
-      const q = selected.length > 0 ? await o.quantizer.instance.quantize(selected, ctx) : { codebooks: [], tensors: [] };
-      assertQuantizedModel(q, selected);
-      sampleRss();
-      const byName = new Map(all.map((t) => [t.name, t]));
-      const sel = new Set(selected.map((t) => t.name));
-      for (let i = 0; i < total; i++) {
-        const e = src.entries[i]!;
-        if (!e.float) {
-          await sink.kept(e.name, undefined);
-          continue;
-        }
-        const t = byName.get(e.name)!;
-        weights += t.data.length;
-        if (!sel.has(t.name)) {
-          rows.push(rowOf(shown(t), false, accumulateStats(emptyStats(), t.data, t.data)));
-          await sink.kept(e.name, t);
-        } else await quantizeOne(q, t);
-        o.progress.update("quantize", i + 1, total);
       }
     }
-    assertSomethingToQuantize(tally, { allowEmpty: o.allowEmpty });
+    const total = src.entries.length;
+    let slot = 0;
+    const keptSlot = async (name: string): Promise<void> => {
+      await sink!.kept(name, undefined);
+      o.progress.update("quantize", ++slot, total);
+    };
+    // Quantize, code, round-trip check and dequantize are core's streaming pipeline; the report rows and the writing are here.
+    const tensors = streamPipeline(floats(), { quantizer: o.quantizer.instance, ...(coder ? { coder } : {}), select: o.select, ctx, ...(streaming && o.ahead ? { workers: o.ahead } : {}), ...(o.allowEmpty ? { allowEmpty: true } : {}) });
+    for await (const r of tensors) {
+      for (const name of gaps.shift() ?? []) await keptSlot(name);
+      const t = r.tensor;
+      weights += t.data.length;
+      sampleRss();
+      if (!r.quantized) {
+        // Not selected, or the quantizer kept it in float32 (passthrough).
+        rows.push(rowOf(shown(t), false, accumulateStats(emptyStats(), t.data, t.data)));
+        await sink.kept(t.name, t);
+      } else {
+        const view = src.transposed?.get(t.name);
+        const dec = view ? transpose(r.decoded, view.n, view.k) : r.decoded;
+        const s = emptyStats();
+        accumulateStats(s, t.data, r.decoded);
+        mergeStats(overall, s);
+        quantizedWeights += t.data.length;
+        rows.push(rowOf(shown(t), true, s, r.stream?.length));
+        if (runnable || (o.evaluate && bareManifest)) decoded.set(t.name, dec);
+        sampleRss();
+        await sink.quantized(t.name, r.quantized, r.codebook!, r.stream, dec);
+      }
+      o.progress.update("quantize", ++slot, total);
+    }
+    for (const name of gap) await keptSlot(name);
     const closed = await sink.close();
     sink = undefined;
     sampleRss();

@@ -87,14 +87,17 @@ export function sameTensorCodes(a: QuantizedTensor, b: QuantizedTensor): boolean
   return sameCodes(a.codes, b.codes) && sameCodes(a.sparse?.positions, b.sparse?.positions);
 }
 
+/** The error of a coder whose decoded codes differ from the coded ones (the pipeline's and the streaming pipeline's). */
+export function roundTripError(coderId: string, tensor: string): InvalidQuantizedError {
+  return new InvalidQuantizedError(`coder "${coderId}" did not round-trip tensor "${tensor}" bit-exactly. The coder is broken.`);
+}
+
 /** Checks that decoding reproduced exactly the codes that were coded. */
 function assertSameCodes(a: QuantizedModel, b: QuantizedModel, coderId: string): void {
   for (let i = 0; i < a.tensors.length; i++) {
     const t = a.tensors[i]!,
       u = b.tensors[i];
-    if (!u || u.name !== t.name || !sameTensorCodes(t, u)) {
-      throw new InvalidQuantizedError(`coder "${coderId}" did not round-trip tensor "${t.name}" bit-exactly. The coder is broken.`);
-    }
+    if (!u || u.name !== t.name || !sameTensorCodes(t, u)) throw roundTripError(coderId, t.name);
   }
 }
 

@@ -128,6 +128,7 @@ it("exports exactly the host API", async () => {
       "sameTensorCodes",
       "sha256Hex",
       "standaloneHost",
+      "streamPipeline",
       "summarizeRun",
       "tallySelection",
     ]

@@ -17,3 +17,5 @@ export { forwardUnitsPerSample, passSeconds, SECONDS_PER_FORWARD_UNIT, SECONDS_P
 export type { ForwardShape } from "@quantforge/core/host";
 export { planSensitivitySamples, SENSITIVITY_SAMPLE_LADDER, DEFAULT_SENSITIVITY_BUDGET_SECONDS } from "./sensitivity-plan.js";
 export type { SensitivityPlan } from "./sensitivity-plan.js";
+export { outputAgreement, AGREEMENT_KL_EPSILON } from "./output-agreement.js";
+export type { OutputAgreement, NamedOutput } from "./output-agreement.js";

@@ -2,4 +2,4 @@ export { emptyStats, accumulateStats, mergeStats, meanSquaredError, sqnrDb, tens
 export type { ErrorStats, MaybeValue } from "./tensor-error.js";
 export { normalizedSqnr, varianceAndMse } from "./normalized.js";
 export type { NormalizedSqnr, NormalizedSqnrInput, NormalizedTensorSqnr, NamedData } from "./normalized.js";
-export { relativeError, isDistributionRows, isDistribution, softmaxRows, argmaxRows, matchCount, matchShare, top1Agreement, meanKlDivergence, meanKlRatio } from "./output.js";
+export { relativeError, isDistributionRows, isDistribution, softmaxRows, storedSoftmaxRows, argmaxRows, matchCount, matchShare, top1Agreement, meanKlDivergence, meanKlRatio } from "./output.js";

@@ -1,6 +1,6 @@
 import { test as fcTest, fc } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
-import { isDistribution, meanKlDivergence, meanKlRatio, relativeError, softmaxRows, top1Agreement } from "./output.js";
+import { isDistribution, meanKlDivergence, meanKlRatio, relativeError, softmaxRows, storedSoftmaxRows, top1Agreement } from "./output.js";
 
 describe("output metrics", () => {
   fcTest.prop([fc.array(fc.float({ noNaN: true, noDefaultInfinity: true, min: -50, max: 50 }), { minLength: 6, maxLength: 6 })])("softmax rows are distributions, and KL of a row with itself is 0 in both forms", (xs) => {
@@ -21,5 +21,15 @@ describe("output metrics", () => {
     expect(relativeError(Float32Array.from([0, 0]), Float32Array.from([0, 1]))).toMatchObject({ value: null });
     expect(relativeError(Float32Array.from([0, 0]), Float32Array.from([0, 0]))).toEqual({ value: 0 });
     expect(relativeError(Float32Array.from([3, 4]), Float32Array.from([3, 4.5])).value).toBeCloseTo(0.1, 12);
+  });
+});
+
+describe("storedSoftmaxRows", () => {
+  it("is softmaxRows up to the last float32 bit: rows of positive probabilities summing to 1", () => {
+    const z = Float32Array.from([0.3, -1.2, 2.5, 0.01, 7, -3, 0, 0, 1e-3]);
+    const a = storedSoftmaxRows(z, 3, 3),
+      b = softmaxRows(z, 3, 3);
+    for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThanOrEqual(2 ** -23 * b[i]!);
+    for (let r = 0; r < 3; r++) expect(a[3 * r]! + a[3 * r + 1]! + a[3 * r + 2]!).toBeCloseTo(1, 6);
   });
 });

@@ -60,6 +60,29 @@ export function softmaxRows(z: Float32Array, count: number, classes: number): Fl
   return out;
 }
 
+/**
+ * Row-wise softmax of logits `[count, classes]` as `quantforge quantize`'s output check has
+ * always computed it: each exponential is stored as float32 before the division by the float64
+ * sum. It differs from {@link softmaxRows} in the last bit of some probabilities (so in the KL
+ * digits the quantize reports publish); both are kept to leave every published number unchanged.
+ */
+export function storedSoftmaxRows(z: Float32Array, count: number, classes: number): Float32Array {
+  const out = new Float32Array(z.length);
+  for (let n = 0; n < count; n++) {
+    const o = n * classes;
+    let m = -Infinity;
+    for (let c = 0; c < classes; c++) m = Math.max(m, z[o + c]!);
+    let s = 0;
+    for (let c = 0; c < classes; c++) {
+      const e = Math.exp(z[o + c]! - m);
+      out[o + c] = e;
+      s += e;
+    }
+    for (let c = 0; c < classes; c++) out[o + c] = out[o + c]! / s;
+  }
+  return out;
+}
+
 /** Index of the largest entry of each row of `[count, classes]` (the first one on ties). */
 export function argmaxRows(p: Float32Array, count: number, classes: number): Int32Array {
   const out = new Int32Array(count);

@@ -12,7 +12,7 @@ import { CODED_TARGETS, TARGETS, defaultTarget, inputFormat, quantizeModel, type
 import type { Runtime } from "../runtime.js";
 import { quantizerOptions } from "./run.js";
 import { recordedOptions } from "../recorded-options.js";
-import type { TensorAhead } from "../quantize/ahead.js";
+import type { TensorAhead } from "../quantize/options.js";
 import type { PluginChoice } from "../run-job.js";
 import { THREADS_HELP, fileBytes, parseThreads } from "../threads/parallel.js";
 import { workersCanBuild } from "../threads/rebuildable.js";

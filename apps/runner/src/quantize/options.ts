@@ -1,9 +1,14 @@
 import type { Coder, ModelProbe, ProgressReporter, Quantizer } from "@quantforge/core";
-import type { TensorSelector } from "@quantforge/core/host";
+import type { StreamWorkers, TensorSelector } from "@quantforge/core/host";
 import type { TfjsRuntime } from "@quantforge/io-tfjs";
 import type { InputRanges } from "@quantforge/datasets";
 import type { QuantizeTarget } from "./source.js";
-import type { TensorAhead } from "./ahead.js";
+
+/** Per-tensor work of `quantize --threads n > 1`: core's {@link StreamWorkers} (quantize and code one tensor on a worker). */
+export interface TensorAhead extends StreamWorkers {
+  /** Read safetensors tensors into shared memory (the workers read them in place). */
+  readonly shared: boolean;
+}
 
 /** Everything {@link quantizeModel} needs (plugins already resolved and validated). */
 export interface QuantizeModelOptions {

@@ -1,65 +1,13 @@
 import { join } from "node:path";
-import { DEFAULT_KL_EPSILON, meanKlDivergence, top1Agreement, topClasses } from "@quantforge/evaluator-accuracy";
+import { outputAgreement } from "@quantforge/evaluator-fidelity";
 import { loadCodedTfjsModel, loadTfjsFromArtifacts, readTfjsModel, runTfjsModel, tfjsArtifacts, tfjsInputSpecs, type ModelFeed, type ModelOutput } from "@quantforge/io-tfjs";
 import { accumulationTolerance, createOnnxSession, encodeOnnxModel, loadOrt, maxReductionSize, readOnnxModel, reductionPathDepth, runOnnxSession, type OnnxOptimization, type OnnxWeightOutput } from "@quantforge/io-onnx";
 import type { BatchOutput, ModelInputFeed } from "@quantforge/datasets";
 import { fedShapes, onnxSpecs, prepareInputs, runPrepared, unknownInputReason, type PreparedInputs } from "./feeds.js";
 import type { QuantizeModelOptions } from "./options.js";
-import type { OutputAgreement, QuantizeReport } from "./report.js";
+import type { QuantizeReport } from "./report.js";
 import type { QuantizeTarget, Source } from "./source.js";
 import { outputsDiff, tfjsReduction, type ReloadTolerance } from "./reload-tolerance.js";
-
-/** ‖a − b‖ metrics of model outputs (b the reference). */
-function agreement(ref: ModelOutput, got: ModelOutput): OutputAgreement {
-  let num = 0,
-    den = 0,
-    maxAbs = 0;
-  for (let i = 0; i < ref.data.length; i++) {
-    const d = got.data[i]! - ref.data[i]!;
-    num += d * d;
-    den += ref.data[i]! * ref.data[i]!;
-    if (Math.abs(d) > maxAbs) maxAbs = Math.abs(d);
-  }
-  const row: OutputAgreement = { name: ref.name, shape: ref.shape, relativeError: den === 0 ? (num === 0 ? 0 : null) : Math.sqrt(num / den), maxAbsError: maxAbs };
-  if (ref.shape.length === 2 && ref.shape[1]! >= 2) {
-    const [n, c] = ref.shape as [number, number];
-    const p = probabilities(ref.data, n, c),
-      q = probabilities(got.data, n, c);
-    return { ...row, kl: meanKlDivergence(p, q, n, c, DEFAULT_KL_EPSILON), top1Agreement: top1Agreement(topClasses(p, n, c), topClasses(q, n, c), n) };
-  }
-  return row;
-}
-
-/** Rows as they are when they already are distributions (non-negative, summing to 1), else softmax. */
-function probabilities(x: Float32Array, n: number, c: number): Float32Array {
-  let isDist = true;
-  for (let r = 0; r < n && isDist; r++) {
-    let s = 0;
-    for (let k = 0; k < c; k++) {
-      const v = x[r * c + k]!;
-      if (v < 0) {
-        isDist = false;
-        break;
-      }
-      s += v;
-    }
-    if (Math.abs(s - 1) > 1e-3) isDist = false;
-  }
-  if (isDist) return x;
-  const out = new Float32Array(x.length);
-  for (let r = 0; r < n; r++) {
-    let m = -Infinity;
-    for (let k = 0; k < c; k++) m = Math.max(m, x[r * c + k]!);
-    let s = 0;
-    for (let k = 0; k < c; k++) {
-      const e = Math.exp(x[r * c + k]! - m);
-      out[r * c + k] = e;
-      s += e;
-    }
-    for (let k = 0; k < c; k++) out[r * c + k] = out[r * c + k]! / s;
-  }
-  return out;
-}
 
 /** The output check could not run: why (the quantized model is still written). */
 export interface SkippedCheck {
@@ -177,7 +125,8 @@ export async function evaluateModel(src: Source, tmp: string, target: QuantizeTa
 export const RELOAD_TOLERANCE = 1e-5;
 
 function modelBlock(runtime: string, p: PreparedInputs, y: ModelOutput[], yq: ModelOutput[], reloaded: ModelOutput[] | null, reloadRuntime: string, tolerance: ReloadTolerance): QuantizeReport["model"] {
-  const outputs = y.map((r, i) => agreement(r, yq[i]!));
+  // Output agreement is the fidelity evaluator's per-output comparison (one formula for every command).
+  const outputs = y.map((r, i) => outputAgreement(r, yq[i]!));
   const rel = outputs.map((x) => x.relativeError).filter((v): v is number => v !== null);
   let reload: NonNullable<QuantizeReport["model"]>["reload"];
   if (reloaded) {

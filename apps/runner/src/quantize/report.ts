@@ -1,6 +1,7 @@
 import { printable, type Diagnostic, type EncodedSize, type WeightTensor } from "@quantforge/core";
 import { sqnrDb, type ErrorStats } from "@quantforge/metrics";
 import type { WrittenFile } from "@quantforge/io-tfjs";
+import type { OutputAgreement } from "@quantforge/evaluator-fidelity";
 import type { QuantizeTarget } from "./source.js";
 
 /** One tensor's row in the report. */
@@ -18,18 +19,8 @@ export interface QuantizeTensorRow {
   readonly streamBytes?: number;
 }
 
-/** Output-agreement metrics of one model output. */
-export interface OutputAgreement {
-  readonly name: string;
-  readonly shape: readonly number[];
-  /** ‖ŷ − y‖₂ / ‖y‖₂ over the samples (y: float model, ŷ: the quantized weights). */
-  readonly relativeError: number | null;
-  readonly maxAbsError: number;
-  /** Mean KL(p‖q) in nats of the class distributions (2-D outputs; softmax unless rows already sum to 1). */
-  readonly kl?: number;
-  /** Share of samples whose top-1 class is unchanged (2-D outputs). */
-  readonly top1Agreement?: number;
-}
+/** Output-agreement metrics of one model output (the fidelity evaluator's `outputAgreement`). */
+export type { OutputAgreement } from "@quantforge/evaluator-fidelity";
 
 /** The whole report (report.json). */
 export interface QuantizeReport {

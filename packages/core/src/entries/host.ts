@@ -16,6 +16,8 @@ export { defaultSelector, patternSelector, tallySelection, assertSomethingToQuan
 export type { TensorSelector, SelectionTally } from "../selection.js";
 export { runPipeline, pipeline, PipelineBuilder, sameTensorCodes } from "../pipeline.js";
 export type { PipelineOptions, PipelineResult } from "../pipeline.js";
+export { streamPipeline, codeTensor } from "../pipeline-stream.js";
+export type { StreamedTensor, StreamPipelineArgs, StreamWork, StreamWorkers } from "../pipeline-stream.js";
 export { compactStreamInput, precodedCoder } from "../tensor-workers.js";
 export type { TensorWorkers, WorkerQuantization } from "../tensor-workers.js";
 export { summarizeRun } from "../report.js";
