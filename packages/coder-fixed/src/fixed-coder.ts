@@ -18,7 +18,7 @@ import {
   type QuantizedTensor,
 } from "@quantforge/core";
 import { codeWidth, packBits, packedBytes, paddingIsZero, unpackBits } from "./fixed-impl.js";
-import { MAX_ELEMENTS, checkCodes, checkedLayout, decodeFixedGroup, encodeFixedGroup, groupingCode } from "./group-impl.js";
+import { MAX_ELEMENTS, checkCodes, checkedLayout, decodeFixedGroup, decodeFixedGroupEncoded, encodeFixedGroup, groupingCode } from "./group-impl.js";
 
 /** The 4 magic bytes that open every fixed-coder stream: "QFFX". */
 export const FIXED_MAGIC = "QFFX";
@@ -184,6 +184,7 @@ export function fixedCoder(defaults?: Partial<FixedOptionsInput>): CoderPlugin<F
             return encodeFixedGroup(ts, codeWidth(size), size);
           },
           decodeGroup: (bytes, count, cb, limits) => decodeFixedGroup(bytes, count, codeWidth(codebookSize(cb)), limits),
+          decodeEncodedGroup: (bytes, count, cb, known, limits) => decodeFixedGroupEncoded(bytes, count, codeWidth(codebookSize(cb)), known, limits),
         },
       };
     },
