@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { alphabetOf } from "./huffman-impl.js";
+import { alphabetOf, huffmanCodeLengths } from "./huffman-impl.js";
 import { knownAlphabetBits, knownSymbolBits } from "./symbol-tables-impl.js";
+import { decodeHuffmanStream, encodeHuffmanStream } from "./stream-impl.js";
 
 /** The distinct values of `v` ascending and their counts, by a Map (the reference). */
 function reference(v: readonly number[]): { symbols: number[]; counts: number[] } {
@@ -48,5 +49,24 @@ describe("alphabetOf (one-pass lane counting)", () => {
       expect(knownAlphabetBits(symbols, lengths, false, alphabetOf(known))).toBe(knownSymbolBits(symbols, lengths, false, known));
     }
     expect(knownAlphabetBits(symbols, lengths, true, alphabetOf(Uint32Array.from([0])))).toBe(-1);
+  });
+});
+
+describe("symbol-pair writing (≥ 64K codes, codes ≤ 12 bits)", () => {
+  it("round-trips long streams of skewed codes, odd and even lengths, through the independent decoder", () => {
+    for (const n of [65536, 65537, 200_001]) {
+      const codes = new Uint32Array(n);
+      let s = 12345;
+      for (let i = 0; i < n; i++) {
+        s = (s * 1103515245 + 12345) >>> 0;
+        // Skewed over 16 symbols (the AND of two nibbles favours small codes), every code ≤ 12 bits.
+        codes[i] = (s >>> 28) & (s >>> 24) & 15;
+      }
+      const a = alphabetOf(codes);
+      expect(a.symbols.length).toBe(16);
+      expect(Math.max(...huffmanCodeLengths(a.counts, 24))).toBeLessThanOrEqual(12);
+      const t = { name: "", shape: [n], codebook: "", grouping: { kind: "tensor" as const }, codes };
+      expect(decodeHuffmanStream(encodeHuffmanStream(t, 16, 24)).codes).toEqual(codes);
+    }
   });
 });

@@ -479,6 +479,27 @@ function symbolCodes(c: SectionCode): Uint32Array {
   return codes;
 }
 
+/** Values from which {@link writeWith} codes symbol pairs (below, building the pair table costs more than it saves). */
+const PAIR_MIN_VALUES = 1 << 16;
+
+/**
+ * Length and code of every pair of symbols (index a·S + b, S = lens.length): for up to 256
+ * symbols whose codes are at most 12 bits, so a pair fits the 24 bits the hot loop can shift in.
+ */
+function pairTable(lens: Uint8Array, codes: Uint32Array): { lens: Uint8Array; codes: Int32Array } | undefined {
+  const S = lens.length;
+  if (S > 256) return undefined;
+  for (let a = 0; a < S; a++) if (lens[a]! > 12) return undefined;
+  const pl = new Uint8Array(S * S),
+    pc = new Int32Array(S * S);
+  for (let a = 0; a < S; a++)
+    for (let b = 0; b < S; b++) {
+      pl[a * S + b] = lens[a]! + lens[b]!;
+      pc[a * S + b] = (codes[a]! << lens[b]!) | codes[b]!;
+    }
+  return { lens: pl, codes: pc };
+}
+
 /** The hot loop of {@link writeSymbols}: `index[i]` selects the length and code of `values[i]`. */
 function writeWith(out: BitOut, values: Uint32Array, index: Uint32Array, lens: Uint8Array, codes: Uint32Array, bits: number): void {
   const n = values.length;
@@ -493,7 +514,26 @@ function writeWith(out: BitOut, values: Uint32Array, index: Uint32Array, lens: U
   let p = out.pos,
     acc = out.acc,
     cnt = out.cnt;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  const pairs = n >= PAIR_MIN_VALUES ? pairTable(lens, codes) : undefined;
+  if (pairs) {
+    // Two symbols per step: their codes concatenated (≤ 24 bits) are the same bits written one after the other.
+    const S = lens.length,
+      plen = pairs.lens,
+      pcode = pairs.codes;
+    for (; i + 1 < n; i += 2) {
+      const k = index[i]! * S + index[i + 1]!;
+      const l = plen[k]!;
+      acc = (acc << l) | pcode[k]!;
+      cnt += l;
+      while (cnt >= 8) {
+        cnt -= 8;
+        buf[p++] = acc >>> cnt;
+      }
+      acc &= (1 << cnt) - 1;
+    }
+  }
+  for (; i < n; i++) {
     const s = index[i]!;
     const l = lens[s]!;
     acc = (acc << l) | codes[s]!;
