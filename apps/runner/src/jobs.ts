@@ -1,5 +1,3 @@
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import type { ModelProbe, WeightSet } from "@quantforge/core";
 import { createRunContext, patternSelector, type PipelineResult, type TensorSelector, type TensorWorkers } from "@quantforge/core/host";
 import { createRunContainer } from "./container.js";
@@ -44,9 +42,4 @@ export function selectorFromFlags(flags: { include?: readonly string[]; exclude?
   return patternSelector({ include, exclude, all: flags.allTensors });
 }
 
-/** SHA-256 of a file, streamed (the report records which input it describes). */
-export async function sha256File(path: string): Promise<string> {
-  const h = createHash("sha256");
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest("hex");
-}
+export { sha256File } from "./file-hash.js";

@@ -1,7 +1,7 @@
 import { DecodeError, printable, type DecodeLimits, InvalidQuantizedError, codebookSize, defineCoder, groupCount, z, type Codebook, type Coder, type CoderPlugin, type Grouping, type QuantizedTensor } from "@quantforge/core";
 import { ByteReader, ByteWriter, checkedShapeSize, crc32 } from "@quantforge/core/format";
 import { codeWidth, packBits, packedBytes, paddingIsZero, unpackBits } from "./fixed-impl.js";
-import { MAX_ELEMENTS, checkCodes, checkedLayout, decodeFixedGroup, encodeFixedGroup, groupingCode } from "./group-impl.js";
+import { MAX_ELEMENTS, checkCodes, checkedLayout, decodeFixedGroup, decodeFixedGroupEncoded, encodeFixedGroup, groupingCode } from "./group-impl.js";
 import { VERSION } from "./version.js";
 
 /** The 4 magic bytes that open every fixed-coder stream: "QFFX". */
@@ -168,6 +168,7 @@ export function fixedCoder(defaults?: Partial<FixedOptionsInput>): CoderPlugin<F
             return encodeFixedGroup(ts, codeWidth(size), size);
           },
           decodeGroup: (bytes, count, cb, limits) => decodeFixedGroup(bytes, count, codeWidth(codebookSize(cb)), limits),
+          decodeEncodedGroup: (bytes, count, cb, known, limits) => decodeFixedGroupEncoded(bytes, count, codeWidth(codebookSize(cb)), known, limits),
         },
       };
     },

@@ -4,6 +4,7 @@ import { instantiate } from "@quantforge/core/host";
 import { GROUPED_CONTAINER_VERSION, decodeContainer, encodeContainer } from "@quantforge/core/format";
 import { fc, test } from "@fast-check/vitest";
 import { FIXED_GROUP_VERSION, decodeFixedGroup, encodeFixedGroup, encodeFixed, fixedCoder } from "./index.js";
+import { decodeFixedGroupEncoded } from "./group-impl.js";
 
 const t = (shape: number[], codes: number[], extra: Partial<QuantizedTensor> = {}): QuantizedTensor => ({ name: "", shape, codebook: "", grouping: { kind: "tensor" }, codes: Uint32Array.from(codes), ...extra });
 const tensors: QuantizedTensor[] = [
@@ -20,6 +21,17 @@ describe("fixed-coder group (container version 3)", () => {
     expect(g.bytes[0]).toBe(FIXED_GROUP_VERSION);
     expect(g.tensorBytes.reduce((a, b) => a + b, 0)).toBe(g.bytes.length);
     expect(decodeFixedGroup(g.bytes, tensors.length, 3)).toEqual(tensors);
+  });
+
+  it("decodeFixedGroupEncoded: what decodeFixedGroup gives, with the known dense codes arrays taken as they are", () => {
+    const g = encodeFixedGroup(tensors, 3, 6);
+    const fast = decodeFixedGroupEncoded(g.bytes, tensors.length, 3, tensors);
+    expect(fast).toEqual(decodeFixedGroup(g.bytes, tensors.length, 3));
+    expect(fast[0]!.codes).toBe(tensors[0]!.codes);
+    expect(fast[1]!.codes).toBe(tensors[1]!.codes);
+    expect(fast[2]!.codes).not.toBe(tensors[2]!.codes); // sparse: unpacked with its positions
+    // The heads are still parsed and checked: a truncated group is a DecodeError on this path too.
+    expect(() => decodeFixedGroupEncoded(g.bytes.subarray(0, g.bytes.length - 1), tensors.length, 3, tensors)).toThrow(DecodeError);
   });
 
   test.prop([fc.array(fc.integer({ min: 0, max: 1000 }), { maxLength: 300 }), fc.integer({ min: 1, max: 32 })])("round-trips any codes that fit the width", (values, width) => {

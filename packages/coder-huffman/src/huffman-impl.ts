@@ -1,4 +1,6 @@
 import { DecodeError } from "@quantforge/core";
+import { denseCounts } from "./counts-impl.js";
+import { PAIR_MIN_VALUES, pairTable } from "./pairs-impl.js";
 import { BitIn, BitOut, expGolombBits } from "./bitio.js";
 import { SYMBOL_TABLE_LIMIT, symbolLengths } from "./symbol-tables-impl.js";
 
@@ -188,18 +190,24 @@ export interface Alphabet {
 
 /** Histogram of `values`: dense counting when the largest value is small, sorting otherwise. */
 export function alphabetOf(values: Uint32Array): Alphabet {
-  let max = 0;
-  for (let i = 0; i < values.length; i++) if (values[i]! > max) max = values[i]!;
   if (values.length === 0) return { symbols: new Uint32Array(0), counts: new Float64Array(0) };
-  if (max < 1 << 22 && max <= values.length * 4 + 1024) {
-    const h = new Float64Array(max + 1);
-    for (let i = 0; i < values.length; i++) h[values[i]!]!++;
+  // Values below 2^16: one counting pass. Dense counting needs max < 2^22 and max ≤ 4n + 1024.
+  let h = denseCounts(values, Math.min(1 << 22, values.length * 4 + 1025));
+  if (!h) {
+    let max = 0;
+    for (let i = 0; i < values.length; i++) if (values[i]! > max) max = values[i]!;
+    if (max < 1 << 22 && max <= values.length * 4 + 1024) {
+      h = new Float64Array(max + 1);
+      for (let i = 0; i < values.length; i++) h[values[i]!]!++;
+    }
+  }
+  if (h) {
     let k = 0;
-    for (let s = 0; s <= max; s++) if (h[s]! > 0) k++;
+    for (let s = 0; s < h.length; s++) if (h[s]! > 0) k++;
     const symbols = new Uint32Array(k),
       counts = new Float64Array(k);
     k = 0;
-    for (let s = 0; s <= max; s++)
+    for (let s = 0; s < h.length; s++)
       if (h[s]! > 0) {
         symbols[k] = s;
         counts[k++] = h[s]!;
@@ -445,8 +453,8 @@ export function payloadBits(c: SectionCode, alpha: Alphabet): number {
   return total;
 }
 
-/** Appends the codes of `values` (every value must be a symbol of `c`). */
-export function writeSymbols(out: BitOut, c: SectionCode, values: Uint32Array): void {
+/** Appends the codes of `values` (every value must be a symbol of `c`); `alpha`, the histogram `c` was designed from, gives the body size without a pass over `values`. */
+export function writeSymbols(out: BitOut, c: SectionCode, values: Uint32Array, alpha?: Alphabet): void {
   const n = values.length;
   if (c.symbols.length <= 1 || n === 0) return;
   if (c.raw) {
@@ -458,10 +466,10 @@ export function writeSymbols(out: BitOut, c: SectionCode, values: Uint32Array): 
   const maxSym = c.symbols[c.symbols.length - 1]!;
   if (maxSym < SYMBOL_TABLE_LIMIT) {
     // Tables indexed by the symbol itself: no rank array (4 bytes per value) and no indirection.
-    writeWith(out, values, values, symbolLengths(c.symbols, c.lengths), symbolCodes(c));
+    writeWith(out, values, values, symbolLengths(c.symbols, c.lengths), symbolCodes(c), alpha && alpha.symbols === c.symbols ? payloadBits(c, alpha) : -1);
     return;
   }
-  writeWith(out, values, ranks(values, c.symbols), c.lengths, canonicalCodes(c.lengths));
+  writeWith(out, values, ranks(values, c.symbols), c.lengths, canonicalCodes(c.lengths), alpha && alpha.symbols === c.symbols ? payloadBits(c, alpha) : -1);
 }
 
 /** Canonical code of every symbol value up to the largest (0 for values that are not symbols). */
@@ -473,17 +481,39 @@ function symbolCodes(c: SectionCode): Uint32Array {
 }
 
 /** The hot loop of {@link writeSymbols}: `index[i]` selects the length and code of `values[i]`. */
-function writeWith(out: BitOut, values: Uint32Array, index: Uint32Array, lens: Uint8Array, codes: Uint32Array): void {
+function writeWith(out: BitOut, values: Uint32Array, index: Uint32Array, lens: Uint8Array, codes: Uint32Array, bits: number): void {
   const n = values.length;
-  let total = 0;
-  for (let i = 0; i < n; i++) total += lens[index[i]!]!;
+  let total = bits;
+  if (total < 0) {
+    total = 0;
+    for (let i = 0; i < n; i++) total += lens[index[i]!]!;
+  }
   out.reserve(Math.ceil(total / 8) + 8);
   // Hot loop on locals: acc holds < 8 pending bits between symbols, so acc << 24 stays < 2^31.
   const buf = out.buf;
   let p = out.pos,
     acc = out.acc,
     cnt = out.cnt;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  const pairs = n >= PAIR_MIN_VALUES ? pairTable(lens, codes) : undefined;
+  if (pairs) {
+    // Two symbols per step: their codes concatenated (≤ 24 bits) are the same bits written one after the other.
+    const S = lens.length,
+      plen = pairs.lens,
+      pcode = pairs.codes;
+    for (; i + 1 < n; i += 2) {
+      const k = index[i]! * S + index[i + 1]!;
+      const l = plen[k]!;
+      acc = (acc << l) | pcode[k]!;
+      cnt += l;
+      while (cnt >= 8) {
+        cnt -= 8;
+        buf[p++] = acc >>> cnt;
+      }
+      acc &= (1 << cnt) - 1;
+    }
+  }
+  for (; i < n; i++) {
     const s = index[i]!;
     const l = lens[s]!;
     acc = (acc << l) | codes[s]!;

@@ -2,8 +2,8 @@ import { DecodeError, printable, type DecodeLimits, ShapeMismatchError, shapeSiz
 import { ByteReader, ByteWriter, MAX_DIMS, checkedShapeSize, crc32 } from "@quantforge/core/format";
 import { BitIn, BitOut } from "./bitio.js";
 import { designGaps, readGaps, writeGaps } from "./gaps-impl.js";
-import { alphabetOf, designSection, readSymbols, readTable, writeSymbols, writeTable } from "./huffman-impl.js";
-import { knownSymbolBits } from "./symbol-tables-impl.js";
+import { alphabetOf, designSection, readSymbols, readTable, writeSymbols, writeTable, type Alphabet } from "./huffman-impl.js";
+import { knownAlphabetBits, knownSymbolBits } from "./symbol-tables-impl.js";
 
 /** Magic bytes of a Huffman tensor stream. */
 export const HUFFMAN_MAGIC = "QFHU";
@@ -26,8 +26,9 @@ const FLAG_SPARSE = 1;
  */
 export function encodeHuffmanStream(t: QuantizedTensor, alphabetSize: number, maxCodeLength: number): Uint8Array {
   const codes = t.codes;
-  for (let i = 0; i < codes.length; i++) {
-    if (codes[i]! >= alphabetSize) throw new ShapeMismatchError(`tensor "${t.name}" has code ${codes[i]} at ${i}, outside its codebook's ${alphabetSize} codes. Fix the quantizer's output.`);
+  if (maxOf(codes) >= alphabetSize) {
+    const i = codes.findIndex((c) => c >= alphabetSize);
+    throw new ShapeMismatchError(`tensor "${t.name}" has code ${codes[i]} at ${i}, outside its codebook's ${alphabetSize} codes. Fix the quantizer's output.`);
   }
   const total = shapeSize(t.shape);
   const expected = t.sparse ? t.sparse.positions.length : total;
@@ -42,9 +43,11 @@ export function encodeHuffmanStream(t: QuantizedTensor, alphabetSize: number, ma
     const g = designGaps(p, maxCodeLength);
     writeGaps(body, g, p);
   }
-  const code = designSection(alphabetOf(codes), maxCodeLength);
+  const alpha = alphabetOf(codes);
+  const code = designSection(alpha, maxCodeLength);
   writeTable(body, code);
-  writeSymbols(body, code, codes);
+  writeSymbols(body, code, codes, alpha);
+  written.set(codes, alpha);
   const bodyBits = body.bitLength;
   const bodyBytes = body.finish();
   // The body is referenced, not copied: finish(4) copies it once, with room for the CRC.
@@ -61,6 +64,20 @@ export function encodeHuffmanStream(t: QuantizedTensor, alphabetSize: number, ma
   new DataView(out.buffer, out.byteOffset).setUint32(n, crc32(out, 0, n), true);
   return out;
 }
+
+/** The largest value (0 for none): one branch-free pass (a compare-and-throw per code cost 3× as much). */
+function maxOf(c: Uint32Array): number {
+  let m = 0;
+  for (let i = 0; i < c.length; i++) m = Math.max(m, c[i]!);
+  return m;
+}
+
+/**
+ * The histogram of each codes array this module last encoded, so the round trip of a stream
+ * just written (`decodeEncoded`, whose contract is that `known` is what was encoded) sums its
+ * code lengths per symbol instead of per code.
+ */
+const written = new WeakMap<Uint32Array, Alphabet>();
 
 function corrupt(what: string): never {
   throw new DecodeError(`huffman stream ${what}. The stream is corrupted or truncated; re-encode it.`);
@@ -128,7 +145,8 @@ function decodeWith(bytes: Uint8Array, limits: DecodeLimits, known: Uint32Array 
     const positions = sparse ? readGaps(inp, count, total, left) : undefined;
     const code = readTable(inp, alphabetSize, left);
     if (code.symbols.length > 1 && count > left()) corrupt(`declares ${count} codes in ${left()} remaining bits`);
-    const knownBits = known && known.length === count ? knownSymbolBits(code.symbols, code.lengths, code.raw, known) : -1;
+    const alpha = known ? written.get(known) : undefined;
+    const knownBits = !known || known.length !== count ? -1 : alpha ? knownAlphabetBits(code.symbols, code.lengths, code.raw, alpha) : knownSymbolBits(code.symbols, code.lengths, code.raw, known);
     const codes = knownBits >= 0 && knownBits === left() ? known! : new Uint32Array(count);
     if (codes !== known) readSymbols(inp, code, codes, count);
     if (codes !== known && inp.bitsConsumed(start) !== bodyBits) corrupt(`has ${bodyBits - inp.bitsConsumed(start)} bits left over after its codes`);

@@ -22,6 +22,23 @@ export function knownSymbolBits(symbols: Uint32Array, lengths: Uint8Array, raw: 
   return sumLengths(symbolLengths(symbols, lengths), known);
 }
 
+/**
+ * {@link knownSymbolBits} of codes whose histogram is `alpha` (distinct values ascending, with
+ * their counts): the same answer from one term per distinct value instead of one per code.
+ */
+export function knownAlphabetBits(symbols: Uint32Array, lengths: Uint8Array, raw: boolean, alpha: { readonly symbols: Uint32Array; readonly counts: Float64Array }): number {
+  if (raw || symbols.length < 2 || symbols[symbols.length - 1]! >= SYMBOL_TABLE_LIMIT) return -1;
+  const lens = symbolLengths(symbols, lengths);
+  let total = 0;
+  for (let r = 0; r < alpha.symbols.length; r++) {
+    const v = alpha.symbols[r]!;
+    const l = v < lens.length ? lens[v]! : 0;
+    if (l === 0) return -1;
+    total += alpha.counts[r]! * l;
+  }
+  return total;
+}
+
 /** Σ lengths[v] over `values`, or −1 when a value has no code (monomorphic, branch-free loop). */
 function sumLengths(lengths: Uint8Array, values: Uint32Array): number {
   const max = lengths.length - 1;

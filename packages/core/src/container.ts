@@ -8,7 +8,7 @@ import { printable } from "./printable.js";
 import type { Coder, EncodedSize } from "./plugin.js";
 import type { QuantizedModel, QuantizedTensor } from "./quantized.js";
 import { shapeSize, type LayerKind, type TensorRole, type WeightTensor } from "./tensor.js";
-import { assertQuantizedTensor, codebookMap } from "./validate.js";
+import { checkQuantizedTensor, codebookMap, type KnownMaxCodes } from "./validate.js";
 import { COMPACT_CONTAINER_VERSION, compactOrder, readCompactBody, writeCompactBody } from "./container-v2.js";
 import { GROUPED_CONTAINER_VERSION, planGroupedBody, readGroupedBody, writeGroupedBody } from "./container-v3.js";
 import { HEADS_FLAG, planCompactHeads } from "./coded-heads.js";
@@ -160,6 +160,21 @@ export interface DecodedContainer {
  * anything is allocated; codebook parameters must be finite (passthrough values are kept bit-exactly, ±Inf and NaN included).
  */
 export function decodeContainer(bytes: Uint8Array, resolveCoder: (id: string) => Coder, options: DecodeContainerOptions = {}): DecodedContainer {
+  return decodeContainerWith(bytes, resolveCoder, options);
+}
+
+/**
+ * What the pipeline's round trip already knows about the container it decodes (internal to
+ * core): `bytes` is the array `encodeContainer` returned, whose CRC it computed over these very
+ * bytes, and `maxes` the largest code of each codes array it checked before encoding.
+ */
+export interface KnownContainer {
+  readonly bytes: Uint8Array;
+  readonly maxes: KnownMaxCodes;
+}
+
+/** {@link decodeContainer}; with `trusted`, the CRC of `trusted.bytes` and the code ranges of known codes arrays are not computed again. */
+export function decodeContainerWith(bytes: Uint8Array, resolveCoder: (id: string) => Coder, options: DecodeContainerOptions = {}, trusted?: KnownContainer): DecodedContainer {
   if (bytes.length < 12) throw new DecodeError(`not a quantforge container: only ${bytes.length} bytes. Re-create the file with "quantforge run --out".`);
   for (let i = 0; i < 4; i++) {
     if (bytes[i] !== CONTAINER_MAGIC.charCodeAt(i)) throw new DecodeError(`not a quantforge container (bad magic). Pass a .qf file written by "quantforge run --out".`);
@@ -169,7 +184,7 @@ export function decodeContainer(bytes: Uint8Array, resolveCoder: (id: string) =>
   const version = bytes[4]! | (bytes[5]! << 8);
   if (version !== CONTAINER_VERSION && version !== COMPACT_CONTAINER_VERSION && version !== GROUPED_CONTAINER_VERSION)
     throw new DecodeError(`container version ${version} is not supported (this build reads versions ${CONTAINER_VERSION} to ${GROUPED_CONTAINER_VERSION}). Use a matching quantforge.`);
-  if (crc32(bytes, 0, body) !== stored) throw new DecodeError(`container checksum mismatch: the file is corrupted or truncated. Re-create it.`);
+  if (trusted?.bytes !== bytes && crc32(bytes, 0, body) !== stored) throw new DecodeError(`container checksum mismatch: the file is corrupted or truncated. Re-create it.`);
   const flags = bytes[6]! | (bytes[7]! << 8);
   // Versions 2 and 3 define flag 1 (the shared codebook table) and flag 2 (range-coded heads, coded-heads.ts); version 1 defines none.
   const known = version === CONTAINER_VERSION ? 0 : CODEBOOK_TABLE_FLAG | HEADS_FLAG;
@@ -192,13 +207,13 @@ export function decodeContainer(bytes: Uint8Array, resolveCoder: (id: string) =>
     const left = { left: budget };
     const c = readGroupedBody(r, metadata as Record<string, unknown>, coder.group, left, shared, (flags & HEADS_FLAG) !== 0);
     if (r.remaining !== 0) throw new DecodeError(`container has ${r.remaining} unexpected trailing bytes. The file is corrupted.`);
-    return checkedModel(coderId, c.metadata, c.model);
+    return checkedModel(coderId, c.metadata, c.model, trusted?.maxes);
   }
   if (version === COMPACT_CONTAINER_VERSION) {
     const left = { left: budget };
     const c = readCompactBody(r, metadata as Record<string, unknown>, (b, maxElements) => coder.decode(b, { maxElements }), left, shared, (flags & HEADS_FLAG) !== 0);
     if (r.remaining !== 0) throw new DecodeError(`container has ${r.remaining} unexpected trailing bytes. The file is corrupted.`);
-    return checkedModel(coderId, c.metadata, c.model);
+    return checkedModel(coderId, c.metadata, c.model, trusted?.maxes);
   }
   const nCb = r.varint();
   if (nCb > r.remaining) throw new DecodeError("container codebook count exceeds the file. The file is corrupted.");
@@ -243,11 +258,11 @@ export function decodeContainer(bytes: Uint8Array, resolveCoder: (id: string) =>
     passthrough.push({ name, shape, ...tags, data });
   }
   if (r.remaining !== 0) throw new DecodeError(`container has ${r.remaining} unexpected trailing bytes. The file is corrupted.`);
-  return checkedModel(coderId, metadata as Record<string, unknown>, { codebooks, tensors, passthrough });
+  return checkedModel(coderId, metadata as Record<string, unknown>, { codebooks, tensors, passthrough }, trusted?.maxes);
 }
 
 /** Whole-model checks shared by both versions: unique ids and names, tensors that fit their codebooks. */
-function checkedModel(coderId: string, metadata: Record<string, unknown>, model: QuantizedModel): DecodedContainer {
+function checkedModel(coderId: string, metadata: Record<string, unknown>, model: QuantizedModel, maxes: KnownMaxCodes | undefined): DecodedContainer {
   const tensors = model.tensors,
     passthrough = model.passthrough ?? [];
   let cbs: Map<string, Codebook>;
@@ -267,7 +282,7 @@ function checkedModel(coderId: string, metadata: Record<string, unknown>, model:
   }
   for (const t of tensors) {
     try {
-      assertQuantizedTensor(t, cbs.get(t.codebook));
+      checkQuantizedTensor(t, cbs.get(t.codebook), maxes);
     } catch (e) {
       throw new DecodeError(`container tensor "${printable(t.name)}" does not fit its codebook: ${(e as Error).message} The file is corrupted.`, e);
     }

@@ -4,7 +4,7 @@ import { dequantizeTensor } from "./codebook-impl.js";
 import { dequantizeModel } from "./dequantize.js";
 import { InvalidQuantizedError } from "./errors.js";
 import type { Coder, Evaluator, Metric, Quantizer } from "./plugin.js";
-import { roundTripError, sameTensorCodes } from "./pipeline.js";
+import { roundTripError, sameTensorCodes } from "./round-trip.js";
 import type { QuantizedModel, QuantizedTensor } from "./quantized.js";
 import { assertSomethingToQuantize, defaultSelector, type TensorSelector } from "./selection.js";
 import { assertWeightSet, type WeightTensor } from "./tensor.js";

@@ -1,16 +1,19 @@
 import { requireCapabilities, type ModelProbe } from "./capabilities.js";
 import { CollectingDiagnostics, createRunContext, throwIfAborted, type Diagnostic, type ProgressReporter, type RunContext } from "./context.js";
-import { decodeContainer, encodeContainer, type EncodedModel } from "./container.js";
+import { decodeContainerWith, encodeContainer, type EncodedModel } from "./container.js";
 import { dequantizeModel } from "./dequantize.js";
 import { InvalidQuantizedError } from "./errors.js";
 import type { PluginHost } from "./host.js";
 import type { AnyPlugin, Coder, CoderPlugin, EvaluationSubject, Evaluator, EvaluatorPlugin, Metric, Quantizer, QuantizerPlugin } from "./plugin.js";
-import type { QuantizedModel, QuantizedTensor } from "./quantized.js";
+import type { QuantizedModel } from "./quantized.js";
 import { standaloneHost } from "./registry.js";
 import { assertSomethingToQuantize, defaultSelector, tallySelection, type TensorSelector } from "./selection.js";
 import { assertWeightSet, type WeightSet } from "./tensor.js";
 import { precodedCoder, type TensorWorkers } from "./tensor-workers.js";
-import { assertQuantizedModel } from "./validate.js";
+import { checkQuantizedModel, type KnownMaxCodes } from "./validate.js";
+import { assertSameCodes, roundTripCoder } from "./round-trip.js";
+
+export { sameTensorCodes } from "./round-trip.js";
 
 /** Options of one pipeline run. */
 export interface PipelineOptions {
@@ -69,87 +72,6 @@ function optionsOf(x: unknown): unknown {
   return (x as { options?: unknown }).options ?? {};
 }
 
-/** True when two code arrays hold the same values (one tight loop; the same array is equal). */
-function sameCodes(x: Uint32Array | undefined, y: Uint32Array | undefined): boolean {
-  if (x === y) return true;
-  if (!x || !y || x.length !== y.length) return false;
-  const n = x.length;
-  let diff = 0;
-  for (let i = 0; i < n; i++) diff |= x[i]! ^ y[i]!;
-  return diff === 0;
-}
-
-/**
- * True when two quantized tensors carry the same codes and the same sparse positions: the
- * round-trip check after decoding (the pipeline's and `quantize`'s).
- */
-export function sameTensorCodes(a: QuantizedTensor, b: QuantizedTensor): boolean {
-  return sameCodes(a.codes, b.codes) && sameCodes(a.sparse?.positions, b.sparse?.positions);
-}
-
-/** The error of a coder whose decoded codes differ from the coded ones (the pipeline's and the streaming pipeline's). */
-export function roundTripError(coderId: string, tensor: string): InvalidQuantizedError {
-  return new InvalidQuantizedError(`coder "${coderId}" did not round-trip tensor "${tensor}" bit-exactly. The coder is broken.`);
-}
-
-/** Checks that decoding reproduced exactly the codes that were coded. */
-function assertSameCodes(a: QuantizedModel, b: QuantizedModel, coderId: string): void {
-  for (let i = 0; i < a.tensors.length; i++) {
-    const t = a.tensors[i]!,
-      u = b.tensors[i];
-    if (!u || u.name !== t.name || !sameTensorCodes(t, u)) throw roundTripError(coderId, t.name);
-  }
-}
-
-/** True when two byte arrays are equal (length, then 4 bytes at a time where aligned). */
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  const n = a.length;
-  let i = 0,
-    diff = 0;
-  if (((a.byteOffset | b.byteOffset) & 3) === 0) {
-    const wa = new Int32Array(a.buffer, a.byteOffset, n >>> 2),
-      wb = new Int32Array(b.buffer, b.byteOffset, n >>> 2);
-    for (let k = 0; k < wa.length; k++) diff |= wa[k]! ^ wb[k]!;
-    i = wa.length << 2;
-  }
-  for (; i < n; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
-}
-
-/**
- * The coder for the pipeline's encode → decode round trip. With `decodeEncoded`, each stream the
- * container hands back is matched byte for byte against a stream the coder wrote, and the coder
- * decodes it knowing the tensor it came from (no second full decode of the codes); streams that
- * match none are decoded in full. Without it, the coder itself.
- */
-function roundTripCoder(coder: Coder): Coder {
-  const decodeEncoded = coder.decodeEncoded?.bind(coder);
-  if (!decodeEncoded) return coder;
-  const written = new Map<number, { stream: Uint8Array; tensor: QuantizedTensor }[]>();
-  return {
-    id: coder.id,
-    // Group coding (container version 3) decodes whole groups; it keeps the coder's own group.
-    ...(coder.group ? { group: coder.group } : {}),
-    encode(t, cb) {
-      const stream = coder.encode(t, cb);
-      const list = written.get(stream.length);
-      if (list) list.push({ stream, tensor: t });
-      else written.set(stream.length, [{ stream, tensor: t }]);
-      return stream;
-    },
-    decode(bytes, limits) {
-      const list = written.get(bytes.length);
-      // Containers decode streams in the order they were written: the first candidate matches,
-      // so the search stays linear in the number of tensors.
-      const k = !list ? -1 : list.length > 0 && sameBytes(list[0]!.stream, bytes) ? 0 : list.findIndex((w) => sameBytes(w.stream, bytes));
-      if (k < 0) return coder.decode(bytes, limits);
-      const { tensor } = list!.splice(k, 1)[0]!;
-      return decodeEncoded(bytes, tensor, limits);
-    },
-  };
-}
-
 /**
  * Runs quantize → code → decode → dequantize → evaluate once. Evaluators score the weights
  * decoded from the coded bytes, so the numbers describe what a user would ship.
@@ -194,7 +116,9 @@ export async function runPipeline(args: {
   throwIfAborted(ctx);
   const ahead = quantizer.perTensor && opts.workers ? await opts.workers.quantize(quantizer, selected, ctx) : undefined;
   const q = ahead?.model ?? (await quantizer.quantize(selected, ctx));
-  assertQuantizedModel(q, selected);
+  // The largest code of every array, read once here and reused by the round trip's decode check.
+  const maxes: KnownMaxCodes = new Map();
+  checkQuantizedModel(q, selected, maxes);
   const full: QuantizedModel = { ...q, passthrough: [...(q.passthrough ?? []), ...others] };
   let quantized = full;
   let encoded: EncodedModel | undefined;
@@ -205,7 +129,7 @@ export async function runPipeline(args: {
     throwIfAborted(ctx);
     const trip = roundTripCoder(precodedCoder(coder, ahead?.streams));
     encoded = encodeContainer(full, trip, { quantizer: quantizer.id, seed: ctx.seed, ...opts.metadata });
-    const back = decodeContainer(encoded.bytes, () => trip).model;
+    const back = decodeContainerWith(encoded.bytes, () => trip, {}, { bytes: encoded.bytes, maxes }).model;
     assertSameCodes(full, back, coder.id);
     quantized = back;
   }

@@ -88,6 +88,13 @@ export interface GroupCoder {
    * over the group) before allocating.
    */
   decodeGroup(bytes: Uint8Array, count: number, codebook: Codebook, limits?: DecodeLimits): QuantizedTensor[];
+  /**
+   * Optional fast path of the pipeline's round-trip check, like {@link Coder.decodeEncoded}:
+   * `bytes` are byte for byte what `encodeGroup(known, …)` returned; the coder parses and checks
+   * them like `decodeGroup` but may take `known[i]`'s codes where its format makes them follow
+   * from the bytes. Must return exactly what `decodeGroup(bytes, count, codebook)` returns.
+   */
+  decodeEncodedGroup?(bytes: Uint8Array, count: number, codebook: Codebook, known: readonly QuantizedTensor[], limits?: DecodeLimits): QuantizedTensor[];
 }
 
 /** Real sizes of a coded model, in bytes. */

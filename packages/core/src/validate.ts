@@ -30,12 +30,29 @@ function maxCode(c: Uint32Array): number {
 
 /** Checks one quantized tensor against its codebook: lengths, code range, positions, params. */
 export function assertQuantizedTensor(t: QuantizedTensor, cb: Codebook | undefined): asserts cb is Codebook {
+  checkQuantizedTensor(t, cb);
+}
+
+/**
+ * The largest code of each codes array a check has read, so the pipeline's second check of the
+ * same arrays (after its coder round trip hands them back) costs no pass over the codes.
+ * Internal to core: only valid while nobody writes to the arrays (the pipeline owns them).
+ */
+export type KnownMaxCodes = Map<Uint32Array, number>;
+
+/** {@link assertQuantizedTensor}, reading and recording the largest code in `maxes` when given. */
+export function checkQuantizedTensor(t: QuantizedTensor, cb: Codebook | undefined, maxes?: KnownMaxCodes): asserts cb is Codebook {
   if (!cb) throw new InvalidQuantizedError(`tensor "${t.name}" refers to a missing codebook "${t.codebook}". The quantizer must emit every codebook it references.`);
   const n = shapeSize(t.shape);
   const expected = t.sparse ? t.sparse.positions.length : n;
   if (t.codes.length !== expected) throw new InvalidQuantizedError(`tensor "${t.name}" has ${t.codes.length} codes but needs ${expected}.`);
   const size = codebookSize(cb);
-  if (maxCode(t.codes) >= size) {
+  let top = maxes?.get(t.codes);
+  if (top === undefined) {
+    top = maxCode(t.codes);
+    maxes?.set(t.codes, top);
+  }
+  if (top >= size) {
     const i = t.codes.findIndex((c) => c >= size);
     throw new InvalidQuantizedError(`tensor "${t.name}" has code ${t.codes[i]} at ${i}, outside its codebook's ${size} codes.`);
   }
@@ -55,6 +72,11 @@ export function assertQuantizedTensor(t: QuantizedTensor, cb: Codebook | undefin
  * tensor, same names and shapes, every code inside its codebook.
  */
 export function assertQuantizedModel(qm: QuantizedModel, input: WeightSet): void {
+  checkQuantizedModel(qm, input);
+}
+
+/** {@link assertQuantizedModel}, recording each codes array's largest code in `maxes` when given. */
+export function checkQuantizedModel(qm: QuantizedModel, input: WeightSet, maxes?: KnownMaxCodes): void {
   const cbs = codebookMap(qm);
   const byName = new Map(input.map((t) => [t.name, t]));
   const seen = new Set<string>();
@@ -69,7 +91,7 @@ export function assertQuantizedModel(qm: QuantizedModel, input: WeightSet): void
   };
   for (const t of qm.tensors) {
     check(t.name, t.shape);
-    assertQuantizedTensor(t, cbs.get(t.codebook));
+    checkQuantizedTensor(t, cbs.get(t.codebook), maxes);
   }
   for (const t of qm.passthrough ?? []) {
     check(t.name, t.shape);

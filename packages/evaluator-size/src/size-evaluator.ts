@@ -1,5 +1,5 @@
 import { defineEvaluator, shapeSize, ShapeMismatchError, z, type EvaluationSubject, type Evaluator, type EvaluatorPlugin, type Metric } from "@quantforge/core";
-import { codeEntropyBits } from "./size-impl.js";
+import { codeEntropies } from "./size-impl.js";
 import { VERSION } from "./version.js";
 
 /** zod schema of the size options (none yet; unknown fields are rejected). */
@@ -48,11 +48,12 @@ export function evaluateSize(subject: EvaluationSubject): Metric[] {
   const quantized = subject.quantized.tensors.filter((t) => subject.quantizedNames.has(t.name));
   const metrics: Metric[] = [];
   let quantizedCount = 0;
-  for (const t of quantized) {
+  const entropies = codeEntropies(quantized);
+  for (const [i, t] of quantized.entries()) {
     const count = shapeSize(t.shape);
     quantizedCount += count;
     const tensor = t.name;
-    const h = codeEntropyBits([t]);
+    const h = entropies.each[i] ?? null;
     const entropy: Metric = h === null ? { name: "entropyBits", value: null, reason: "empty tensor", unit: BPW, tensor } : { name: "entropyBits", value: h, unit: BPW, tensor };
     if (!enc) {
       metrics.push({ name: "bytes", value: null, reason: NO_CODER, unit: "bytes", tensor }, { name: "bitsPerWeight", value: null, reason: NO_CODER, unit: BPW, tensor }, entropy);
@@ -70,7 +71,7 @@ export function evaluateSize(subject: EvaluationSubject): Metric[] {
   }
   let all = 0;
   for (const t of subject.original) all += t.data.length;
-  const h = codeEntropyBits(quantized);
+  const h = entropies.pooled;
   const entropy: Metric = h === null ? { name: "entropyBits", value: null, reason: quantizedCount === 0 ? "no quantized weights" : "empty tensor", unit: BPW } : { name: "entropyBits", value: h, unit: BPW };
   if (!enc) {
     for (const [name, unit] of [

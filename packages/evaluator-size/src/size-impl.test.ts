@@ -1,7 +1,7 @@
 import { test as fcTest, fc } from "@fast-check/vitest";
 import type { QuantizedTensor } from "@quantforge/core";
 import { describe, expect, it } from "vitest";
-import { codeEntropyBits, entropyBits, symbolCounts } from "./size-impl.js";
+import { codeEntropies, codeEntropyBits, entropyBits, symbolCounts } from "./size-impl.js";
 
 const qt = (codes: number[], shape = [codes.length], positions?: number[]): QuantizedTensor => ({
   name: "t",
@@ -45,6 +45,31 @@ describe("zeroth-order entropy", () => {
     expect(h).toBeCloseTo(ref, 10);
     expect(h).toBeGreaterThanOrEqual(0);
     expect(h).toBeLessThanOrEqual(Math.log2(freq.size) + 1e-12);
+  });
+
+  it("counts exactly across blocks that grow the histogram (codes ≥ 256 after 64K smaller ones) and over several tensors", () => {
+    // Block 1: codes < 256; block 2 starts with code 300 (growth to 512), then 70000 (growth to
+    // 131072) in the tail: every lane position and the undo of a half-counted block are exercised.
+    const codes: number[] = [];
+    for (let i = 0; i < 65536; i++) codes.push(i % 7);
+    codes.push(300, 1, 2, 3, 299, 5);
+    for (let i = 0; i < 1000; i++) codes.push((i * 31) % 511);
+    codes.push(70000, 3);
+    const freq = new Map<number, number>();
+    for (const c of [...codes, 0, 0, 5]) freq.set(c, (freq.get(c) ?? 0) + 1);
+    const want = [...freq.keys()].sort((a, b) => a - b).map((k) => freq.get(k)!);
+    expect(Array.from(symbolCounts([qt(codes), qt([0, 0, 5])]))).toEqual(want);
+  });
+
+  it("codeEntropies: each tensor alone and pooled, as codeEntropyBits gives them (dense, sparse and sorted paths)", () => {
+    const ts = [qt([0, 0, 1, 3]), qt([0, 0, 1, 1], [8], [0, 2, 4, 6]), qt([9, 9, 9, 2])];
+    const e = codeEntropies(ts);
+    expect(e.each).toEqual(ts.map((t) => codeEntropyBits([t])));
+    expect(e.pooled).toBe(codeEntropyBits(ts));
+    const huge = [...ts, qt([5_000_000, 1, 1])];
+    expect(codeEntropies(huge).pooled).toBe(codeEntropyBits(huge));
+    expect(codeEntropies(huge).each[3]).toBe(codeEntropyBits([huge[3]!]));
+    expect(codeEntropies([])).toEqual({ each: [], pooled: null });
   });
 
   it("entropyBits of a histogram ignores empty bins", () => {

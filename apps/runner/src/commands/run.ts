@@ -6,7 +6,8 @@ import type { PipelineResult, TensorWorkers } from "@quantforge/core/host";
 import { OUTPUT_FLAG } from "@quantforge/evaluator-fidelity";
 import { modelAccuracySummary, type ModelAccuracySummary } from "@quantforge/evaluator-accuracy";
 import { UsageError } from "../errors.js";
-import { DEFAULT_CODER, DEFAULT_EVALUATORS, bindJob, selectorFromFlags, sha256File } from "../jobs.js";
+import { DEFAULT_CODER, DEFAULT_EVALUATORS, bindJob, selectorFromFlags } from "../jobs.js";
+import { sha256Weights } from "../input-hash.js";
 import { INPUT_RANGE_HELP, INPUT_SHAPE_HELP, MODEL_DATA_HELP, MODEL_HELP } from "../model-help.js";
 import { collect, idList, parseBudgetSeconds, parseInputShapes, parseOptionPairs, parseSeed } from "../options.js";
 import { fmt, guardOutput, printJson, writeFileAtomic } from "../output.js";
@@ -164,7 +165,8 @@ export function register(program: Command, rt: Runtime): void {
         try {
           const weights = probe ? probe.weights : await readWeights(flags.weights!, { shared: pool !== undefined });
           result = await job.run(weights, probe, pool?.workers);
-          sha256 = probe ? undefined : await (inputHash ?? sha256File(flags.weights!));
+          // Without a pool, the weights in memory are the file's data: only its head is read again.
+          sha256 = probe ? undefined : await (inputHash ?? sha256Weights(flags.weights!, weights));
         } finally {
           progress.done();
           await models?.disposeModel(probe);

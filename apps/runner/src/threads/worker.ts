@@ -1,6 +1,4 @@
 import "reflect-metadata";
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import { dequantizeTensor, isQuantforgeError, type Coder, type Quantizer, type QuantizedModel } from "@quantforge/core";
 import { CollectingDiagnostics, compactStreamInput, createHost, createRunContext, type PluginRegistry } from "@quantforge/core/host";
@@ -11,6 +9,7 @@ import { builtinPlugins } from "../plugins.js";
 import type { PluginChoice } from "../run-job.js";
 import type { WireError } from "../compare/protocol.js";
 import type { QuantizedOne, TensorJob, TensorWorkerInit, TensorWorkerMessage } from "./protocol.js";
+import { sha256File } from "../file-hash.js";
 
 // A tensor worker thread: builds its own registry from the built-in plugin list (plus the main
 // thread's third-party plugins) and runs the per-tensor jobs it is sent, one at a time.
@@ -67,12 +66,6 @@ function instances(registry: PluginRegistry) {
   };
 }
 
-async function sha256(path: string): Promise<string> {
-  const h = createHash("sha256");
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest("hex");
-}
-
 try {
   const { registry } = createRootContainer(builtinPlugins());
   registerLoadedPlugins(registry, await importPluginSources(init.plugins));
@@ -94,7 +87,7 @@ try {
   port.on("message", (job: TensorJob) => {
     const send = (m: TensorWorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
     if (job.type === "sha256") {
-      sha256(job.path).then(
+      sha256File(job.path).then(
         (hex) => send({ type: "hashed", id: job.id, hex }),
         (e: unknown) => send({ type: "failed", id: job.id, error: wire(e) }),
       );
