@@ -74,4 +74,17 @@ describe("lazy imports", () => {
       ).toEqual([]);
     }
   }, 120_000);
+
+  it("list imports no plugin package; run --weights only its quantizer, coder and evaluators", async () => {
+    const w = t.path("p.safetensors");
+    expect((await loads(["synth", "--out", w, "--tensors", "fc:16x8"])).code).toBe(0);
+    const plugins = (urls: readonly string[]) => [...new Set(urls.map((u) => /\/packages\/((?:quantizer|coder|evaluator)-[a-z0-9-]+)\//.exec(u)?.[1]).filter((p) => p !== undefined))].sort();
+    const list = await loads(["list"]);
+    expect(list.code, list.err).toBe(0);
+    expect(plugins(list.urls)).toEqual([]);
+    const run = await loads(["run", "--weights", w, "--quantizer", "rtn", "--bits", "4", "--coder", "huffman", "--json"]);
+    expect(run.code, run.err).toBe(0);
+    // run.ts itself reads the accuracy and fidelity evaluators' report helpers.
+    expect(plugins(run.urls)).toEqual(["coder-huffman", "evaluator-accuracy", "evaluator-fidelity", "evaluator-size", "evaluator-sqnr", "quantizer-rtn"]);
+  }, 120_000);
 });

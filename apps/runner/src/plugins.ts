@@ -22,7 +22,9 @@ import { uniformMseQuantizer } from "@quantforge/quantizer-uniform-mse";
  * The built-in plugins. This explicit list is the only place plugins are registered (design §3):
  * plugin packages never register themselves. `quantforge list` sorts them by id within each kind.
  * To add a plugin: depend on its package in `apps/runner/package.json`, add a tsconfig
- * reference, import its factory here and call it below.
+ * reference, import its factory here and call it below, and add its entry (metadata and loader)
+ * to `BUILTIN_PLUGINS` in builtin-plugins.ts, which the CLI registers from without importing
+ * this module (builtin-plugins.test.ts checks that both lists agree). Worker threads use this one.
  */
 export function builtinPlugins(): AnyPlugin[] {
   return [
