@@ -15,7 +15,7 @@ import { build } from "esbuild";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { isBuiltin } from "node:module";
 import { dirname, join, relative, sep } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const dist = join(root, "dist");
@@ -41,20 +41,95 @@ function mainEntry(json) {
   return e;
 }
 
-/** Rewrites `import.meta.url` in workspace files (not node_modules) to their unbundled URL. */
-const metaUrl = {
-  name: "import-meta-url",
+/** `import.meta.url` in a workspace file, as the URL that file has in its own package. */
+function unbundledMetaUrl(file, text) {
+  if (!text.includes("import.meta.url")) return text;
+  const { dir, json } = packageOf(file);
+  const rel = relative(dirname(join(dir, mainEntry(json))), file)
+    .split(sep)
+    .join("/");
+  const url = `new URL(${JSON.stringify(rel.startsWith(".") ? rel : `./${rel}`)}, import.meta.resolve(${JSON.stringify(json.name)})).href`;
+  return text.replaceAll("import.meta.url", url);
+}
+
+const RE_EXPORT = /^export \{([^}]*)\} from "([^"]+)";$/gm;
+const NAMED_FROM_WORKSPACE = /^(import|export) \{([^}]*)\} from "(@quantforge\/[a-z0-9-]+)";$/gm;
+const barrels = new Map();
+
+/**
+ * For a workspace package whose `"."` entry only re-exports (`export { a } from "./a.js"`) and
+ * which declares `"sideEffects": false`: each export's file and name there; else undefined.
+ */
+function barrelOf(name, fromFile) {
+  if (barrels.has(name)) return barrels.get(name);
+  let map;
+  try {
+    const entry = fileURLToPath(import.meta.resolve(name, pathToFileURL(fromFile).href));
+    const { json } = packageOf(entry);
+    const text = readFileSync(entry, "utf8");
+    const rest = text
+      .replace(RE_EXPORT, "")
+      .replace(/^\s*\/\/.*$/gm, "")
+      .replace(/\/\*[\s\S]*?\*\//g, "")
+      .trim();
+    if (json.sideEffects === false && rest === "") {
+      map = new Map();
+      for (const [, names, from] of text.matchAll(RE_EXPORT))
+        for (const spec of names
+          .split(",")
+          .map((x) => x.trim())
+          .filter(Boolean)) {
+          const [orig, as = orig] = spec.split(/\s+as\s+/);
+          // Re-exports of other packages (core's `z`) keep going through the barrel.
+          if (from.startsWith(".")) map.set(as, { file: join(dirname(entry), from), name: orig });
+        }
+    }
+  } catch {
+    map = undefined;
+  }
+  barrels.set(name, map);
+  return map;
+}
+
+/**
+ * Named imports from a workspace barrel become imports of the modules that define them. The
+ * bundle's chunks are cut by which entries (dynamic imports) reach a module, so through a barrel
+ * every command reached all of core, zod included, though `list` uses neither zod nor most of core.
+ */
+function deepImports(file, text) {
+  return text.replace(NAMED_FROM_WORKSPACE, (stmt, kw, names, pkgName) => {
+    const map = barrelOf(pkgName, file);
+    if (!map) return stmt;
+    const byFile = new Map();
+    const rest = [];
+    for (const spec of names
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean)) {
+      const [local, as = local] = spec.split(/\s+as\s+/);
+      const hit = map.get(local);
+      if (!hit) {
+        rest.push(spec);
+        continue;
+      }
+      const specs = byFile.get(hit.file) ?? [];
+      specs.push(hit.name === as ? as : `${hit.name} as ${as}`);
+      byFile.set(hit.file, specs);
+    }
+    const out = [...byFile].map(([f, specs]) => `${kw} { ${specs.join(", ")} } from ${JSON.stringify(f)};`);
+    if (rest.length > 0) out.push(`${kw} { ${rest.join(", ")} } from ${JSON.stringify(pkgName)};`);
+    return out.join("\n");
+  });
+}
+
+/** Rewrites workspace files (not node_modules): `import.meta.url` and barrel imports. */
+const workspaceFiles = {
+  name: "workspace-files",
   setup(b) {
     b.onLoad({ filter: /\.js$/ }, (args) => {
       if (args.path.split(sep).includes("node_modules")) return undefined;
       const text = readFileSync(args.path, "utf8");
-      if (!text.includes("import.meta.url")) return undefined;
-      const { dir, json } = packageOf(args.path);
-      const rel = relative(dirname(join(dir, mainEntry(json))), args.path)
-        .split(sep)
-        .join("/");
-      const url = `new URL(${JSON.stringify(rel.startsWith(".") ? rel : `./${rel}`)}, import.meta.resolve(${JSON.stringify(json.name)})).href`;
-      return { contents: text.replaceAll("import.meta.url", url), loader: "js", resolveDir: dirname(args.path) };
+      return { contents: deepImports(args.path, unbundledMetaUrl(args.path, text)), loader: "js", resolveDir: dirname(args.path) };
     });
   },
 };
@@ -104,7 +179,7 @@ const result = await build({
   banner: { js: 'import { createRequire as __qfCreateRequire } from "node:module";\nconst require = __qfCreateRequire(import.meta.url);' },
   metafile: true,
   write: false,
-  plugins: [metaUrl, zodEnglishOnly],
+  plugins: [workspaceFiles, zodEnglishOnly],
   minifyWhitespace: process.env.QF_MINIFY === "1",
   minifySyntax: process.env.QF_MINIFY === "1",
   logLevel: "warning",
