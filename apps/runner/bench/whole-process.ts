@@ -8,16 +8,20 @@
  *     vs naive_rtn.py (numpy; skipped when python3-numpy is absent)
  *   quantforge list                      vs node -e 0
  *   run --weights on a 1-tensor file     vs node -e 0
+ *   decode of that run's .qf, synth of a 1-tensor file   vs node -e 0
  *
  *   pnpm --filter @quantforge/runner build && pnpm --filter @quantforge/runner bench:process
- *   (env: BENCH_ROUNDS, default 3; BENCH_DIR, default /tmp/qf-bench-process)
+ *   (env: BENCH_ROUNDS, default 3; BENCH_DIR, default /tmp/qf-bench-process;
+ *    BENCH_ONLY=startup: only the start-up rows, without the 50M-weight runs and numpy)
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const startupOnly = process.env.BENCH_ONLY === "startup";
 const dir = process.env.BENCH_DIR ?? "/tmp/qf-bench-process";
 const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 const naive = fileURLToPath(new URL("./naive_rtn.py", import.meta.url));
@@ -32,11 +36,13 @@ function sh(cmd: string, args: readonly string[]): number {
   return (performance.now() - t) / 1000;
 }
 
-if (!existsSync(big)) sh(process.execPath, [cli, "synth", "--out", big, "--tensors", "l0.weight:4096x4096:0.02,l1.weight:4096x4096:0.02,l2.weight:4096x4096:0.02"]);
+if (!startupOnly && !existsSync(big)) sh(process.execPath, [cli, "synth", "--out", big, "--tensors", "l0.weight:4096x4096:0.02,l1.weight:4096x4096:0.02,l2.weight:4096x4096:0.02"]);
 if (!existsSync(one)) sh(process.execPath, [cli, "synth", "--out", one, "--tensors", "fc.weight:256x256:0.05"]);
+// The file decode reads; the timed run writes the same bytes to one.qf.
+sh(process.execPath, [cli, "run", "--weights", one, "--quantizer", "rtn", "--bits", "8", "--out", join(dir, "one-decode.qf")]);
 // Debian's python3-numpy lives under /usr/bin/python3; a python3 earlier on PATH may lack it.
 const python = ["/usr/bin/python3", "python3"].find((p) => spawnSync(p, ["-c", "import numpy"], { stdio: "ignore" }).status === 0);
-const hasNumpy = python !== undefined;
+const hasNumpy = python !== undefined && !startupOnly;
 
 type Task = readonly [name: string, cmd: string, args: readonly string[]];
 const node = process.execPath;
@@ -60,13 +66,20 @@ const tasks: Task[] = [
   ["node -e 0", node, ["-e", "0"]],
   ["quantforge list", node, [cli, "list"]],
   ["run --weights (1 tensor, 256×256)", node, [cli, "run", "--weights", one, "--quantizer", "rtn", "--bits", "8", "--out", join(dir, "one.qf"), "--json"]],
-  ["run rtn 8-bit fixed (50M weights)", node, run("fixed")],
-  ["run rtn 8-bit huffman (50M weights)", node, run("huffman")],
-  ["run rtn 8-bit fixed --threads 1", node, run("fixed", 1)],
-  ["run rtn 8-bit huffman --threads 1", node, run("huffman", 1)],
+  ["decode (1 tensor)", node, [cli, "decode", join(dir, "one-decode.qf"), "--out", join(dir, "one-decoded.safetensors")]],
+  ["synth (1 tensor, 256×256)", node, [cli, "synth", "--out", join(dir, "one-synth.safetensors"), "--tensors", "fc.weight:256x256:0.05"]],
+  ...(startupOnly
+    ? []
+    : ([
+        ["run rtn 8-bit fixed (50M weights)", node, run("fixed")],
+        ["run rtn 8-bit huffman (50M weights)", node, run("huffman")],
+        ["run rtn 8-bit fixed --threads 1", node, run("fixed", 1)],
+        ["run rtn 8-bit huffman --threads 1", node, run("huffman", 1)],
+      ] as Task[])),
   ...(hasNumpy ? [["naive numpy rtn 8-bit (50M weights)", python!, [naive, big, join(dir, "np.bin")]] as Task] : []),
 ];
 const times = new Map<string, number[]>(tasks.map(([n]) => [n, []]));
+const loadBefore = loadavg()[0];
 for (let r = 0; r < rounds; r++) for (const [name, cmd, args] of tasks) times.get(name)!.push(sh(cmd, args));
 
 const median = (a: readonly number[]): number => {
@@ -78,14 +91,20 @@ const ratio = (a: string, b: string): string => {
     y = times.get(b);
   return x && y ? median(x.map((v, i) => v / y[i]!)).toFixed(2) : "n/a (numpy absent)";
 };
-console.log(`whole process, ${rounds} rounds, node ${process.version}; medians in seconds:`);
+console.log(`whole process, ${rounds} rounds, node ${process.version}, load average ${loadBefore.toFixed(2)} → ${loadavg()[0].toFixed(2)}; medians in seconds:`);
 console.table(tasks.map(([n]) => ({ command: n, "s (median)": median(times.get(n)!).toFixed(2) })));
 const np = "naive numpy rtn 8-bit (50M weights)";
 console.table([
-  { ratio: "run rtn 8 fixed / numpy", value: ratio("run rtn 8-bit fixed (50M weights)", np), target: "≤ 0.5" },
-  { ratio: "run rtn 8 huffman / numpy", value: ratio("run rtn 8-bit huffman (50M weights)", np), target: "≤ 0.8" },
-  { ratio: "run rtn 8 fixed --threads 1 / numpy", value: ratio("run rtn 8-bit fixed --threads 1", np), target: "" },
-  { ratio: "run rtn 8 huffman --threads 1 / numpy", value: ratio("run rtn 8-bit huffman --threads 1", np), target: "" },
+  ...(startupOnly
+    ? []
+    : [
+        { ratio: "run rtn 8 fixed / numpy", value: ratio("run rtn 8-bit fixed (50M weights)", np), target: "≤ 0.5" },
+        { ratio: "run rtn 8 huffman / numpy", value: ratio("run rtn 8-bit huffman (50M weights)", np), target: "≤ 0.8" },
+        { ratio: "run rtn 8 fixed --threads 1 / numpy", value: ratio("run rtn 8-bit fixed --threads 1", np), target: "" },
+        { ratio: "run rtn 8 huffman --threads 1 / numpy", value: ratio("run rtn 8-bit huffman --threads 1", np), target: "" },
+      ]),
   { ratio: "list / node -e 0", value: ratio("quantforge list", "node -e 0"), target: "≤ 2.5" },
   { ratio: "run --weights 1 tensor / node -e 0", value: ratio("run --weights (1 tensor, 256×256)", "node -e 0"), target: "≤ 3" },
+  { ratio: "decode 1 tensor / node -e 0", value: ratio("decode (1 tensor)", "node -e 0"), target: "" },
+  { ratio: "synth 1 tensor / node -e 0", value: ratio("synth (1 tensor, 256×256)", "node -e 0"), target: "" },
 ]);

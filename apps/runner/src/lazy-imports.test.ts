@@ -74,4 +74,22 @@ describe("lazy imports", () => {
       ).toEqual([]);
     }
   }, 120_000);
+
+  it("list and synth import no plugin package, decode only coders, run --weights only its quantizer, coder and evaluators", async () => {
+    const w = t.path("p.safetensors");
+    const synth = await loads(["synth", "--out", w, "--tensors", "fc:16x8"]);
+    expect(synth.code, synth.err).toBe(0);
+    const plugins = (urls: readonly string[]) => [...new Set(urls.map((u) => /\/packages\/((?:quantizer|coder|evaluator)-[a-z0-9-]+)\//.exec(u)?.[1]).filter((p) => p !== undefined))].sort();
+    const list = await loads(["list"]);
+    expect(list.code, list.err).toBe(0);
+    expect(plugins(list.urls)).toEqual([]);
+    expect(plugins(synth.urls)).toEqual([]);
+    const run = await loads(["run", "--weights", w, "--quantizer", "rtn", "--bits", "4", "--coder", "huffman", "--json", "--out", t.path("p.qf")]);
+    expect(run.code, run.err).toBe(0);
+    // run.ts itself reads the accuracy and fidelity evaluators' report helpers.
+    expect(plugins(run.urls)).toEqual(["coder-huffman", "evaluator-accuracy", "evaluator-fidelity", "evaluator-size", "evaluator-sqnr", "quantizer-rtn"]);
+    const decode = await loads(["decode", t.path("p.qf"), "--out", t.path("p-back.safetensors")]);
+    expect(decode.code, decode.err).toBe(0);
+    expect(plugins(decode.urls)).toEqual(["coder-fixed", "coder-huffman", "coder-rans"]);
+  }, 120_000);
 });

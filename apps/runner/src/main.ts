@@ -6,13 +6,13 @@ import { commandNameOf, loadCommands, type CommandModule } from "./commands/inde
 import { createRootContainer } from "./container.js";
 import { UsageError, reportError } from "./errors.js";
 import { collect } from "./options.js";
-import { builtinPlugins } from "./plugins.js";
+import { BUILTIN_PLUGINS } from "./builtin-plugins.js";
 import { Runtime, type RuntimeIO } from "./runtime.js";
 import { outputWidth } from "./table-fit.js";
 
 /** Options of {@link main}: output writers (default: the process streams) and the plugin list. */
 export interface MainOptions extends Partial<RuntimeIO> {
-  /** Plugins to register instead of {@link builtinPlugins} (tests use mocks). */
+  /** Plugins to register instead of the built-in ones ({@link BUILTIN_PLUGINS}; tests use mocks). */
   readonly plugins?: readonly AnyPlugin[];
   /** Working directory for `--plugin` paths and `--discover` (default: `process.cwd()`). */
   readonly cwd?: string;
@@ -54,6 +54,10 @@ export function buildProgram(rt: Runtime, modules: readonly CommandModule[]): Co
     if (cmd.optsWithGlobals().verbose) rt.verbose = true;
     // Third-party plugins are loaded before any command runs, so every command sees them.
     const g = action.optsWithGlobals<PluginFlags>();
+    // Built-ins first, only those the command needs (all of them when plugins are loaded: a
+    // loaded plugin must meet every built-in id it might take).
+    const loading = (g.plugin ?? []).length > 0 || g.discover === true;
+    await rt.loadBuiltins(loading ? undefined : rt.builtinsNeededBy(action, action.opts()));
     await rt.loadPlugins([{ specs: g.plugin ?? [], baseDir: rt.cwd, via: "flag" }], g.discover ? { discover: { fromDir: rt.cwd } } : {});
   });
   for (const c of modules) c.register(program, rt);
@@ -78,8 +82,9 @@ export async function main(argv: readonly string[], opts: MainOptions = {}): Pro
   const early = { verbose: argv.slice(2).includes("--verbose"), err: (s: string) => void io.stderr.write(s) };
   let rt: Runtime | undefined;
   try {
-    const { root, registry } = createRootContainer(opts.plugins ?? builtinPlugins());
-    rt = new Runtime(root, registry, io);
+    // The built-in plugins are imported by the preAction hook, as far as the command needs them.
+    const { root, registry } = createRootContainer(opts.plugins ?? []);
+    rt = new Runtime(root, registry, io, opts.plugins ? [] : BUILTIN_PLUGINS);
     rt.verbose = early.verbose;
     if (opts.cwd !== undefined) rt.cwd = opts.cwd;
     const program = buildProgram(rt, await loadCommands(commandNameOf(argv)));

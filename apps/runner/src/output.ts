@@ -1,12 +1,11 @@
 import { lstat, mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import Table from "cli-table3";
 import { IoError, printable } from "@quantforge/core";
 import { cleanStaleTemps, tempPathFor, trackTemp } from "@quantforge/core/node";
 import { UsageError } from "./errors.js";
 import type { Runtime } from "./runtime.js";
 import { fitColumnWidths } from "./table-fit.js";
-import { drawPlainTable, renderChunked } from "./table-render.js";
+import { cliTable3, drawPlainTable, renderChunked } from "./table-render.js";
 
 /** What an output must not collide with. */
 export interface OutputOptions {
@@ -119,7 +118,7 @@ export function renderTable(head: readonly string[], rows: readonly (readonly (s
   if (fits) {
     const drawn = drawPlainTable(head, text, colAligns);
     if (drawn !== undefined) return `${drawn}\n`;
-    const t = new Table({ head: [...head], style: { head: [], border: [] }, colAligns });
+    const t = new (cliTable3())({ head: [...head], style: { head: [], border: [] }, colAligns });
     for (const r of text) t.push(r);
     return `${t.toString()}\n`;
   }

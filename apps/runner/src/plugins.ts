@@ -24,7 +24,9 @@ import { uniformMseQuantizer } from "@quantforge/quantizer-uniform-mse";
  * To add a plugin: `pnpm create-plugin <kind> <name>` makes these edits for a new `packages/`
  * plugin (tooling/create-plugin/src/register-runner.ts); by hand, depend on its package in
  * `apps/runner/package.json`, add a tsconfig reference, import its factory here and call it at
- * the end of its kind's section below.
+ * the end of its kind's section below, and add its entry (metadata and loader) to
+ * `BUILTIN_PLUGINS` in builtin-plugins.ts, which the CLI registers from without importing this
+ * module (builtin-plugins.test.ts checks that both lists agree). Worker threads use this one.
  */
 export function builtinPlugins(): AnyPlugin[] {
   return [

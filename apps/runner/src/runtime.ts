@@ -1,6 +1,8 @@
+import type { Command } from "commander";
 import type { DependencyContainer } from "tsyringe";
-import type { PluginHost } from "@quantforge/core";
+import type { AnyPlugin, PluginHost } from "@quantforge/core";
 import { createHost, type PluginRegistry } from "@quantforge/core/host";
+import type { BuiltinPlugin } from "./builtin-plugins.js";
 import { registerLoadedPlugins } from "./container.js";
 import { importPluginSources, resolvePluginSources, type PluginRequest, type PluginSource } from "./plugin-loader/index.js";
 
@@ -38,7 +40,57 @@ export class Runtime {
     readonly registry: PluginRegistry,
     /** Output writers and terminal detection. */
     readonly io: RuntimeIO,
-  ) {}
+    /** Built-in plugins still to register: {@link loadBuiltins} imports them when a command needs them. */
+    builtins: readonly BuiltinPlugin[] = [],
+  ) {
+    this.pendingBuiltins = [...builtins];
+  }
+
+  /** Built-in plugins not registered yet (not imported yet), in registration order. */
+  private pendingBuiltins: BuiltinPlugin[];
+  /** Descriptors this runtime registered from {@link BuiltinPlugin} entries (worker threads can rebuild them). */
+  private readonly fromBuiltins = new WeakSet<AnyPlugin>();
+  /** Which built-ins a command needs, by its commander command (default: all). */
+  private readonly needs = new WeakMap<Command, (opts: Record<string, unknown>) => ((p: BuiltinPlugin) => boolean) | undefined>();
+
+  /** The built-in plugins not registered yet: `list` shows them from their metadata. */
+  get unloadedBuiltins(): readonly BuiltinPlugin[] {
+    return this.pendingBuiltins;
+  }
+
+  /** True if `p` was registered from the runner's built-in list (not an in-process mock). */
+  isBuiltin(p: AnyPlugin): boolean {
+    return this.fromBuiltins.has(p);
+  }
+
+  /**
+   * Declares which built-in plugins `cmd`'s action needs, from its parsed options: a filter, or
+   * undefined for all of them. Commands that declare nothing get all of them.
+   */
+  builtinsFor(cmd: Command, need: (opts: Record<string, unknown>) => ((p: BuiltinPlugin) => boolean) | undefined): void {
+    this.needs.set(cmd, need);
+  }
+
+  /** The filter `cmd` declared for `opts` (undefined: all built-ins). */
+  builtinsNeededBy(cmd: Command, opts: Record<string, unknown>): ((p: BuiltinPlugin) => boolean) | undefined {
+    return this.needs.get(cmd)?.(opts);
+  }
+
+  /**
+   * Imports and registers the pending built-in plugins `want` selects (all when undefined), in
+   * their list order, before any plugin loaded with `--plugin`: a loaded plugin that takes a
+   * built-in id then fails as it always did (`QF_DUPLICATE_PLUGIN`).
+   */
+  async loadBuiltins(want?: (p: BuiltinPlugin) => boolean): Promise<void> {
+    const chosen = want ? this.pendingBuiltins.filter(want) : this.pendingBuiltins;
+    if (chosen.length === 0) return;
+    this.pendingBuiltins = this.pendingBuiltins.filter((p) => !chosen.includes(p));
+    const descriptors = await Promise.all(chosen.map((p) => p.load()));
+    for (const d of descriptors) {
+      this.registry.add(d);
+      this.fromBuiltins.add(d);
+    }
+  }
 
   /**
    * The plugins loaded on top of the composition root's list, in load order. Plain data: compare

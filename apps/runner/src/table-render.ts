@@ -8,22 +8,37 @@
  * cli-table3 (wrapped tables in row chunks, see {@link renderChunked}).
  */
 import { createRequire } from "node:module";
-import Table from "cli-table3";
+import type Table from "cli-table3";
+
+let tableClass: typeof Table | undefined;
+
+/**
+ * cli-table3, loaded on the first table drawn: most runs print JSON or a few lines, and loading
+ * it (and its `string-width`) was part of every command's start-up (issue 18).
+ */
+export function cliTable3(): typeof Table {
+  return (tableClass ??= createRequire(import.meta.url)("cli-table3") as typeof Table);
+}
+
+let widthFn: ((s: string) => number) | undefined | null = null;
 
 /**
  * The display width function cli-table3 itself measures cells with (its own `string-width`
  * dependency, resolved from cli-table3's location so versions cannot drift); undefined when it
- * cannot be loaded, and then every table goes through cli-table3.
+ * cannot be loaded, and then every table goes through cli-table3. Loaded on first use.
  */
-const stringWidth: ((s: string) => number) | undefined = (() => {
-  try {
-    const req = createRequire(import.meta.url);
-    const fn = createRequire(req.resolve("cli-table3"))("string-width") as unknown;
-    return typeof fn === "function" ? (fn as (s: string) => number) : undefined;
-  } catch {
-    return undefined;
+function stringWidthFn(): ((s: string) => number) | undefined {
+  if (widthFn === null) {
+    try {
+      const req = createRequire(import.meta.url);
+      const fn = createRequire(req.resolve("cli-table3"))("string-width") as unknown;
+      widthFn = typeof fn === "function" ? (fn as (s: string) => number) : undefined;
+    } catch {
+      widthFn = undefined;
+    }
   }
-})();
+  return widthFn;
+}
 
 /** Cells cli-table3 would split over lines or measure after stripping colour codes. */
 const SPECIAL = /[\n\u001b]/;
@@ -49,8 +64,8 @@ function codePoints(s: string): number {
  * widths, or returns undefined when the table is not in the directly drawable form above.
  */
 export function drawPlainTable(head: readonly string[], rows: readonly (readonly string[])[], align: readonly ("left" | "right")[]): string | undefined {
-  if (stringWidth === undefined || head.length === 0) return undefined;
-  const sw = stringWidth;
+  const sw = stringWidthFn();
+  if (sw === undefined || head.length === 0) return undefined;
   const n = head.length;
   const widths = new Array<number>(n).fill(0);
   // Display width of every cell, measured once: head first, then the rows.
@@ -99,14 +114,14 @@ const CHUNK = 64;
 export function renderChunked(head: readonly string[], rows: readonly (readonly string[])[], options: { colAligns: ("left" | "right")[]; colWidths: number[]; wordWrap: boolean }): string {
   const base = { style: { head: [], border: [] }, ...options };
   if (rows.length <= CHUNK) {
-    const t = new Table({ head: [...head], ...base });
+    const t = new (cliTable3())({ head: [...head], ...base });
     for (const r of rows) t.push([...r]);
     return t.toString();
   }
   const parts: string[] = [];
   for (let start = 0; start < rows.length; start += CHUNK) {
     const first = start === 0;
-    const t = new Table({ head: first ? [...head] : [], ...base });
+    const t = new (cliTable3())({ head: first ? [...head] : [], ...base });
     const end = Math.min(rows.length, start + CHUNK);
     for (let i = start; i < end; i++) t.push([...rows[i]!]);
     const text = t.toString();

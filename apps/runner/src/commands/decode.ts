@@ -7,7 +7,7 @@ import { decodedMetadata, writeWeights } from "../weights-io.js";
 
 /** `quantforge decode <file.qf> --out <restored.safetensors>`: the dequantized weights, F32. */
 export function register(program: Command, rt: Runtime): void {
-  program
+  const cmd = program
     .command("decode")
     .description("restore the dequantized float32 weights from a .qf file (bit-exactly what run evaluated)")
     .argument("<file.qf>", "a container written by quantforge run --out")
@@ -25,4 +25,6 @@ export function register(program: Command, rt: Runtime): void {
       if (flags.json) printJson(rt, { out: flags.out, coder: d.coderId, quantizer: d.metadata.quantizer ?? null, tensors: d.weights.length, count });
       else rt.out(`wrote ${flags.out}: ${d.weights.length} tensors, ${count} weights (coder ${d.coderId})\n`);
     });
+  // Only a coder decodes (the one the container names; all of them, so an unknown one lists them).
+  rt.builtinsFor(cmd, () => (p) => p.kind === "coder");
 }

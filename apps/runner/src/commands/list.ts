@@ -21,19 +21,25 @@ export interface ListDocument {
   readonly evaluators: readonly ListEntry[];
 }
 
-/** Builds the plugin listing from the runtime's registry (sorted by id within each kind). */
+/**
+ * Builds the plugin listing from the runtime's registry and the built-ins it has not imported
+ * (their metadata; sorted by id within each kind, as the registry sorts).
+ */
 export function listPlugins(rt: Runtime): ListDocument {
   const of = (kind: PluginKind): ListEntry[] =>
-    rt.registry.list(kind).map((p: AnyPlugin) => {
-      const o = rt.registry.origin(p);
-      return { id: p.id, version: p.version, description: p.description, source: o?.source ?? "builtin", ...(o?.path !== undefined ? { path: o.path } : {}) };
-    });
+    [
+      ...rt.registry.list(kind).map((p: AnyPlugin): ListEntry => {
+        const o = rt.registry.origin(p);
+        return { id: p.id, version: p.version, description: p.description, source: o?.source ?? "builtin", ...(o?.path !== undefined ? { path: o.path } : {}) };
+      }),
+      ...rt.unloadedBuiltins.filter((p) => p.kind === kind).map((p): ListEntry => ({ id: p.id, version: p.version, description: p.description, source: "builtin" })),
+    ].sort((a, b) => a.id.localeCompare(b.id));
   return { quantizers: of("quantizer"), coders: of("coder"), evaluators: of("evaluator") };
 }
 
 /** `quantforge list [--json]`: every registered quantizer, coder and evaluator, with where it came from. */
 export function register(program: Command, rt: Runtime): void {
-  program
+  const cmd = program
     .command("list")
     .description("list the registered quantizers, coders and evaluators")
     .option("--json", "print one JSON object instead of tables")
@@ -56,4 +62,6 @@ export function register(program: Command, rt: Runtime): void {
         );
       }
     });
+  // The listing needs only the built-ins' metadata: no plugin package is imported.
+  rt.builtinsFor(cmd, () => () => false);
 }

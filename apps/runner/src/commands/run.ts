@@ -5,6 +5,7 @@ import { printable, type Metric } from "@quantforge/core";
 import type { PipelineResult, TensorWorkers } from "@quantforge/core/host";
 import { OUTPUT_FLAG } from "@quantforge/evaluator-fidelity";
 import { modelAccuracySummary, type ModelAccuracySummary } from "@quantforge/evaluator-accuracy";
+import { BUILTIN_PLUGINS, type BuiltinPlugin } from "../builtin-plugins.js";
 import { UsageError } from "../errors.js";
 import { DEFAULT_CODER, DEFAULT_EVALUATORS, bindJob, selectorFromFlags } from "../jobs.js";
 import { sha256Weights } from "../input-hash.js";
@@ -95,6 +96,21 @@ export function renderFidelityLine(metrics: readonly Metric[]): string {
   return `model outputs: relative error ${fmt(all.value, 6)}, worst output ${worst?.value === null ? `– (${worst.reason ?? "undefined"})` : fmt(worst?.value ?? null, 6)}${per.length > 0 ? ` (${per.join(", ")})` : ""}\n${flags}`;
 }
 
+/**
+ * The built-in plugins a `run` imports: its quantizer, coder and evaluators (and accuracy, which a
+ * reference `--model` adds). All of them (undefined) for `auto`, whose candidates are the
+ * registered quantizers, and for an id that is not built in, so the error lists every known id.
+ */
+export function runBuiltins(flags: { quantizer?: unknown; coder?: unknown; evaluator?: unknown }): ((p: BuiltinPlugin) => boolean) | undefined {
+  if (typeof flags.quantizer !== "string" || flags.quantizer === "auto") return undefined;
+  const coder = typeof flags.coder === "string" ? flags.coder : DEFAULT_CODER;
+  const evaluators = idList(Array.isArray(flags.evaluator) ? flags.evaluator.map(String) : undefined, DEFAULT_EVALUATORS);
+  const want = new Set([`quantizer/${flags.quantizer}`, `coder/${coder}`, ...[...evaluators, "accuracy"].map((id) => `evaluator/${id}`)]);
+  const known = new Set(BUILTIN_PLUGINS.map((p) => `${p.kind}/${p.id}`));
+  if ([...want].some((k) => !known.has(k))) return undefined;
+  return (p) => want.has(`${p.kind}/${p.id}`);
+}
+
 /** Starts the `--threads` pool (its module is imported only here) and its pipeline hook. */
 async function startPool(rt: Runtime, threads: number, config: { quantizer: PluginChoice; coder: PluginChoice }): Promise<{ pool: TensorPool; workers: TensorWorkers }> {
   const { TensorPool, poolWorkers } = await import("../threads/index.js");
@@ -104,7 +120,7 @@ async function startPool(rt: Runtime, threads: number, config: { quantizer: Plug
 
 /** `quantforge run`: one pipeline on a weights file; a table, or one JSON object with --json. */
 export function register(program: Command, rt: Runtime): void {
-  program
+  const cmd = program
     .command("run")
     .description("quantize, code, decode and evaluate a weights file or a model")
     .option("--weights <file.safetensors>", "the weights to quantize (or --model)")
@@ -193,4 +209,5 @@ export function register(program: Command, rt: Runtime): void {
       rt.out(renderFidelityLine(result.metrics));
       if (flags.out) rt.out(`wrote ${flags.out} (${result.encoded!.bytes.length} bytes)\n`);
     });
+  rt.builtinsFor(cmd, runBuiltins);
 }

@@ -15,7 +15,7 @@ interface SynthFlags {
 
 /** `quantforge synth --out <file.safetensors>`: seeded synthetic weights, written atomically. */
 export function register(program: Command, rt: Runtime): void {
-  program
+  const cmd = program
     .command("synth")
     .description("write a seeded synthetic weights file (Laplacian layers; one has 1,000,000 weights)")
     .requiredOption("--out <file.safetensors>", "where to write the weights")
@@ -34,4 +34,6 @@ export function register(program: Command, rt: Runtime): void {
       if (flags.json) printJson(rt, { out: flags.out, seed, dist, count, tensors });
       else rt.out(`wrote ${flags.out}: ${tensors.length} tensors, ${count} weights (${dist}, seed ${seed})\n`);
     });
+  // Writes weights only: no plugin is used.
+  rt.builtinsFor(cmd, () => () => false);
 }

@@ -1,5 +1,5 @@
 import type { AnyPlugin } from "@quantforge/core";
-import { builtinPlugins } from "../plugins.js";
+import { BUILTIN_PLUGINS } from "../builtin-plugins.js";
 import type { Runtime } from "../runtime.js";
 
 function pluginKey(ps: readonly { kind: string; id: string; version: string }[]): string {
@@ -10,13 +10,14 @@ function pluginKey(ps: readonly { kind: string; id: string; version: string }[])
 }
 
 /**
- * True when the runner's built-in plugins are exactly {@link builtinPlugins}: worker threads
- * rebuild their registry from that list (plus the loaded plugin sources), so a composition root
- * with other in-process plugins (tests' mocks) cannot be rebuilt there.
+ * True when the runner's built-in plugins came from its built-in list ({@link BUILTIN_PLUGINS},
+ * the list `builtinPlugins()` creates): worker threads rebuild their registry from that list (plus
+ * the loaded plugin sources), so a composition root with other in-process plugins (tests' mocks)
+ * cannot be rebuilt there. A command may have imported only some of the built-ins.
  */
 export function builtinsRebuildable(rt: Runtime): boolean {
   const builtins = rt.registry.list().filter((p) => rt.registry.origin(p)?.source === "builtin");
-  return pluginKey(builtins) === pluginKey(builtinPlugins());
+  return (builtins.length > 0 && builtins.every((p) => rt.isBuiltin(p))) || pluginKey(builtins) === pluginKey(BUILTIN_PLUGINS);
 }
 
 /** True when a worker thread can build each of `plugins` the way this thread did. */
