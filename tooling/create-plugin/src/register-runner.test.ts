@@ -20,8 +20,8 @@ afterAll(() => rmSync(join(ws, ".."), { recursive: true, force: true }));
 const read = (rel: string) => readFileSync(join(ws, rel), "utf8");
 
 it("a packages/ plugin of each kind is made built in: import, call in its section, runner dependency, tsconfig reference", () => {
-  const before = { plugins: read(RUNNER_FILES.plugins), manifest: JSON.parse(read(RUNNER_FILES.manifest)) as Record<string, unknown>, tsconfig: read(RUNNER_FILES.tsconfig) };
-  const made = (["quantizer", "coder", "evaluator"] as const).map((kind) => scaffoldPlugin({ kind, id: `reg-${kind}`, cwd: ws }));
+  const before = { plugins: read(RUNNER_FILES.plugins), builtins: read(RUNNER_FILES.builtins), manifest: JSON.parse(read(RUNNER_FILES.manifest)) as Record<string, unknown>, tsconfig: read(RUNNER_FILES.tsconfig) };
+  const made = (["quantizer", "coder", "evaluator"] as const).map((kind) => scaffoldPlugin({ kind, id: `reg-${kind}`, cwd: ws, description: `Registered ${kind}.` }));
   for (const r of made) expect(r.runnerFiles).toEqual(Object.values(RUNNER_FILES).map((f) => join(ws, f)));
   expect(made[0]!.nextSteps[2]).toMatch(/^pnpm build && node apps\/runner\/dist\/cli.js list {3}# regQuantizerQuantizer\(\) is built in/);
 
@@ -39,6 +39,15 @@ it("a packages/ plugin of each kind is made built in: import, call in its sectio
   // Nothing else changed: removing the six added lines gives the original back.
   expect(plugins.replace(/^.*[Rr]eg(Quantizer|Coder|Evaluator).*\n/gm, "")).toBe(before.plugins);
 
+  // BUILTIN_PLUGINS gets the same three plugins in the same places, with the metadata `list` prints.
+  const builtins = read(RUNNER_FILES.builtins);
+  const entry = (kind: string) =>
+    `  {\n    kind: "${kind}",\n    id: "reg-${kind}",\n    version: "0.1.0",\n    description: "Registered ${kind}.",\n    load: async () => (await import("@quantforge/${kind}-reg-${kind}")).reg${kind[0]!.toUpperCase()}${kind.slice(1)}${kind[0]!.toUpperCase()}${kind.slice(1)}(),\n  },\n`;
+  expect(builtins).toContain(`${entry("quantizer")}  {\n    kind: "quantizer",\n    id: "auto",`);
+  expect(builtins).toContain(`${entry("coder")}  {\n    kind: "evaluator",`);
+  expect(builtins).toMatch(new RegExp(`${entry("evaluator").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\]\\);\\n$`));
+  expect(["quantizer", "coder", "evaluator"].reduce((text, kind) => text.replace(entry(kind), ""), builtins)).toBe(before.builtins);
+
   const manifest = JSON.parse(read(RUNNER_FILES.manifest)) as { dependencies: Record<string, string> };
   expect(manifest).toEqual({
     ...before.manifest,
@@ -50,7 +59,7 @@ it("a packages/ plugin of each kind is made built in: import, call in its sectio
   expect(before.tsconfig.split("\n").length + 3).toBe(read(RUNNER_FILES.tsconfig).split("\n").length);
 
   // Registering again changes nothing.
-  expect(registerInRunner(ws, { kind: "coder", packageName: "@quantforge/coder-reg-coder", factory: "regCoderCoder", dir: made[1]!.dir })).toEqual([]);
+  expect(registerInRunner(ws, { kind: "coder", packageName: "@quantforge/coder-reg-coder", factory: "regCoderCoder", id: "reg-coder", description: "x", dir: made[1]!.dir })).toEqual([]);
 });
 
 it("loadable examples, --no-runner and workspaces without a runner leave the runner alone", () => {
@@ -67,7 +76,7 @@ it("loadable examples, --no-runner and workspaces without a runner leave the run
 
 it("a builtinPlugins() without its section comments is a QF_IO error naming the factory", () => {
   writeFileSync(join(ws, RUNNER_FILES.plugins), 'import type { AnyPlugin } from "@quantforge/core";\nexport const builtinPlugins = (): AnyPlugin[] => [];\n');
-  expect(() => registerInRunner(ws, { kind: "coder", packageName: "@quantforge/coder-x", factory: "xCoder", dir: join(ws, "packages/coder-x") })).toThrow(
+  expect(() => registerInRunner(ws, { kind: "coder", packageName: "@quantforge/coder-x", factory: "xCoder", id: "x", description: "x", dir: join(ws, "packages/coder-x") })).toThrow(
     expect.objectContaining({ code: "QF_IO", message: expect.stringContaining("add xCoder() there by hand") }),
   );
 });

@@ -4,7 +4,12 @@ import { ScaffoldError } from "./errors.js";
 import type { PluginKind } from "./names.js";
 
 /** The runner files a built-in plugin is registered in (relative to the workspace root). */
-export const RUNNER_FILES = { plugins: "apps/runner/src/plugins.ts", manifest: "apps/runner/package.json", tsconfig: "apps/runner/tsconfig.json" } as const;
+export const RUNNER_FILES = {
+  plugins: "apps/runner/src/plugins.ts",
+  builtins: "apps/runner/src/builtin-plugins.ts",
+  manifest: "apps/runner/package.json",
+  tsconfig: "apps/runner/tsconfig.json",
+} as const;
 
 /** What {@link registerInRunner} registers. */
 export interface RunnerRegistration {
@@ -13,6 +18,10 @@ export interface RunnerRegistration {
   readonly packageName: string;
   /** The factory the package exports (`myMethodQuantizer`). */
   readonly factory: string;
+  /** The plugin id (`my-method`), as `quantforge list` shows it. */
+  readonly id: string;
+  /** The one-line description of the plugin's descriptor. */
+  readonly description: string;
   /** Absolute path of the package. */
   readonly dir: string;
 }
@@ -28,6 +37,24 @@ const ANCHORS: Record<PluginKind, readonly RegExp[]> = {
   evaluator: [/^ {2}\];\s*$/m],
 };
 
+/**
+ * Where a new entry goes in `BUILTIN_PLUGINS` (builtin-plugins.ts), the same order as
+ * `builtinPlugins()`: quantizers before `auto`'s entry, coders before the first evaluator,
+ * evaluators before the closing `]);`.
+ */
+const ENTRY_ANCHORS: Record<PluginKind, readonly RegExp[]> = {
+  quantizer: [/^ {2}\{\n {4}kind: "quantizer",\n {4}id: "auto",/m, /^ {2}\{\n {4}kind: "coder",/m],
+  coder: [/^ {2}\{\n {4}kind: "evaluator",/m, /^\]\);\s*$/m],
+  evaluator: [/^\]\);\s*$/m],
+};
+
+/** The package's version from its package.json (the scaffold wrote it just before). */
+function packageVersion(dir: string): string {
+  const m = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version?: unknown };
+  if (typeof m.version !== "string") throw new ScaffoldError("QF_IO", `${join(dir, "package.json")} has no "version"; add one and register the plugin by hand.`);
+  return m.version;
+}
+
 function edit(root: string, rel: string, f: (text: string) => string): string | undefined {
   const path = join(root, rel);
   const before = readFileSync(path, "utf8");
@@ -38,8 +65,9 @@ function edit(root: string, rel: string, f: (text: string) => string): string | 
 }
 
 /**
- * Makes a workspace plugin built in, the three edits `apps/runner/src/plugins.ts` asks for: the
- * import and the factory call in `builtinPlugins()`, the `workspace:*` dependency in
+ * Makes a workspace plugin built in, the four edits `apps/runner/src/plugins.ts` asks for: the
+ * import and the factory call in `builtinPlugins()`, its entry in `BUILTIN_PLUGINS`
+ * (builtin-plugins.ts: kind, id, version, description, loader), the `workspace:*` dependency in
  * `apps/runner/package.json` and the project reference in `apps/runner/tsconfig.json`. Each edit
  * is skipped when already made (running it twice changes nothing). Returns the files changed, or
  * null when the workspace has no runner (a bare workspace copy).
@@ -61,6 +89,25 @@ export function registerInRunner(root: string, r: RunnerRegistration): string[] 
       const withCall = `${text.slice(0, at)}    ${r.factory}(),\n${text.slice(at)}`;
       const end = lastImport.index + lastImport[0].length;
       return `${withCall.slice(0, end)}import { ${r.factory} } from "${r.packageName}";\n${withCall.slice(end)}`;
+    }),
+  );
+  changed.push(
+    edit(root, RUNNER_FILES.builtins, (text) => {
+      if (text.includes(`import("${r.packageName}")`)) return text;
+      const anchor = ENTRY_ANCHORS[r.kind].map((re) => re.exec(text)).find((m) => m !== null);
+      if (!anchor) throw new ScaffoldError("QF_IO", `${RUNNER_FILES.builtins} has no place for a ${r.kind} in BUILTIN_PLUGINS; add the ${r.id} entry there by hand.`);
+      // The metadata `quantforge list` prints without importing the package (builtin-plugins.test.ts checks it against the descriptor).
+      const entry = [
+        "  {",
+        `    kind: "${r.kind}",`,
+        `    id: ${JSON.stringify(r.id)},`,
+        `    version: "${packageVersion(r.dir)}",`,
+        `    description: ${JSON.stringify(r.description)},`,
+        `    load: async () => (await import("${r.packageName}")).${r.factory}(),`,
+        "  },",
+        "",
+      ].join("\n");
+      return `${text.slice(0, anchor.index)}${entry}${text.slice(anchor.index)}`;
     }),
   );
   changed.push(

@@ -174,7 +174,7 @@ export function scaffoldPlugin(o: ScaffoldOptions): ScaffoldResult {
     written.push(target);
   }
   const builtIn = mode === "workspace" && firstParty && !loadable && o.registerRunner !== false;
-  const runnerFiles = builtIn ? registerInRunner(root, { kind, packageName, factory: names.factory, dir }) : null;
+  const runnerFiles = builtIn ? registerInRunner(root, { kind, packageName, factory: names.factory, id: o.id, description: ctx.description, dir }) : null;
   const rel = relative(root ?? cwd, dir) || ".";
   const project = packageName.replace(/^@[^/]+\//, "");
   const nextSteps =
@@ -185,7 +185,7 @@ export function scaffoldPlugin(o: ScaffoldOptions): ScaffoldResult {
           loadable
             ? `pnpm turbo run build --filter=${packageName} && node apps/runner/dist/cli.js list --plugin ./${rel}`
             : runnerFiles !== null
-              ? `pnpm build && node apps/runner/dist/cli.js list   # ${names.factory}() is built in (apps/runner: plugins.ts, package.json, tsconfig.json)`
+              ? `pnpm build && node apps/runner/dist/cli.js list   # ${names.factory}() is built in (apps/runner: plugins.ts, builtin-plugins.ts, package.json, tsconfig.json)`
               : `add ${names.factory}() to apps/runner/src/plugins.ts (plus the dependency and tsconfig reference in apps/runner)`,
         ]
       : [`cd ${rel}`, "npm install", "npm test", `npm run build, then: quantforge list --plugin ${dir}`];
