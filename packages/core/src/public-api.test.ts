@@ -108,6 +108,7 @@ it("exports exactly the host API", async () => {
       "cellOutcome",
       "classAxis",
       "classifierKind",
+      "codeTensor",
       "compactStreamInput",
       "compare",
       "createHost",
