@@ -1,9 +1,9 @@
 import { DecodeError, type DecodeLimits, type Grouping, type QuantizedTensor } from "@quantforge/core";
 import { ByteReader, ByteWriter, MAX_DIMS, checkedShapeSize } from "@quantforge/core/format";
 import { readGaps, writeGaps } from "./gaps-impl.js";
-import { buildDecodeTable, type DecodeTable } from "./rans-impl.js";
+import { buildDecodeTable, type DecodeTable } from "./decode-impl.js";
 import { closeSegments, decodeSegment, openSegments, ransEncodeSegments, type EncodeSegment } from "./segments-impl.js";
-import { histogram, lanesFor, readSection, writeSection, type SectionOptions } from "./section-impl.js";
+import { lanesFor, readSection, writeSection, type SectionOptions } from "./section-impl.js";
 import { checkTensor, MAX_ELEMENTS } from "./stream-impl.js";
 import { planTable, readTable, writeTable, type Table } from "./table-impl.js";
 import { gatherSlice, readClasses, scatterSlice, slicesOf, writeClasses } from "./classes-impl.js";
@@ -58,8 +58,7 @@ function segmentOf(values: Uint32Array, t: Table): EncodeSegment {
 /** Codes `tensors` (all below `alphabetSize`) as one group; see the layout above. */
 export function encodeRansGroup(tensors: readonly QuantizedTensor[], alphabetSize: number, opts: SectionOptions): { bytes: Uint8Array; tensorBytes: number[] } {
   const items: Item[] = tensors.map((t) => {
-    checkTensor(t, alphabetSize);
-    const { symbols, counts } = histogram(t.codes);
+    const { symbols, counts } = checkTensor(t, alphabetSize);
     const k = symbols.length;
     const item: Item = { t, symbols, counts, mode: SECTION, own: null, alt: { mode: SECTION, bits: Infinity }, table: -1, slices: k > 1 ? slicesOf(t, alphabetSize) : null, classes: null };
     if (k === 1) {

@@ -1,4 +1,5 @@
-import { RANS_L, type DecodeTable } from "./rans-impl.js";
+import { RANS_L } from "./rans-impl.js";
+import type { DecodeTable } from "./decode-impl.js";
 
 /**
  * One rANS payload over several segments, each with its own frequency table and precision (a
