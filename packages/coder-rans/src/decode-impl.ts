@@ -72,8 +72,7 @@ export function ransDecode(payload: Uint8Array, from: number, to: number, t: Dec
     states[lane] = x;
     p += 4;
   }
-  const ok = t.packed ? decodePacked(buf, p, stop, t, lanes, states, out) : decodeWide(buf, p, stop, t, lanes, states, out);
-  if (!ok) return false;
+  if (decodeSymbols(buf, p, stop, t, lanes, states, out) !== stop) return false;
   for (let lane = 0; lane < lanes; lane++) if (states[lane] !== RANS_L) return false;
   return true;
 }
@@ -90,7 +89,16 @@ export function ransDecode(payload: Uint8Array, from: number, to: number, t: Dec
  * the last symbols finish in the one-state loop, which reads bytes.
  */
 
-function decodePacked(buf: Uint8Array, p: number, end: number, t: DecodeTable, lanes: number, states: Int32Array, out: Uint32Array): boolean {
+/**
+ * Decodes `out.length` symbols from `buf` at `p` (words up to `end`; `buf` needs two bytes past
+ * `end`) with `lanes` states, symbol i on states[i mod lanes], updating `states`. Returns the
+ * position after the last word read, or −1 when the words ran past `end` (a corrupted payload).
+ */
+export function decodeSymbols(buf: Uint8Array, p: number, end: number, t: DecodeTable, lanes: number, states: Int32Array, out: Uint32Array): number {
+  return t.packed ? decodePacked(buf, p, end, t, lanes, states, out) : decodeWide(buf, p, end, t, lanes, states, out);
+}
+
+function decodePacked(buf: Uint8Array, p: number, end: number, t: DecodeTable, lanes: number, states: Int32Array, out: Uint32Array): number {
   const n = out.length,
     scale = t.scaleBits,
     mask = (1 << scale) - 1,
@@ -136,7 +144,7 @@ function decodePacked(buf: Uint8Array, p: number, end: number, t: DecodeTable, l
       p += r << 1;
     }
     // An overrun can only come from a corrupted payload.
-    if (p > end) return false;
+    if (p > end) return -1;
     states[0] = x0;
     states[1] = x1;
     states[2] = x2;
@@ -151,13 +159,13 @@ function decodePacked(buf: Uint8Array, p: number, end: number, t: DecodeTable, l
     const r = (x - RANS_L) >>> 31;
     x = (x << (r << 4)) | (((buf[p]! << 8) | buf[p + 1]!) & -r);
     p += r << 1;
-    if (p > end) return false;
+    if (p > end) return -1;
     states[lane] = x;
   }
-  return p === end;
+  return p;
 }
 
-function decodeWide(buf: Uint8Array, p: number, end: number, t: DecodeTable, lanes: number, states: Int32Array, out: Uint32Array): boolean {
+function decodeWide(buf: Uint8Array, p: number, end: number, t: DecodeTable, lanes: number, states: Int32Array, out: Uint32Array): number {
   const n = out.length,
     scale = t.scaleBits,
     mask = (1 << scale) - 1;
@@ -204,7 +212,7 @@ function decodeWide(buf: Uint8Array, p: number, end: number, t: DecodeTable, lan
       x3 = (x3 << (r << 4)) | (dv.getUint16(p) & -r);
       p += r << 1;
     }
-    if (p > end) return false;
+    if (p > end) return -1;
     states[0] = x0;
     states[1] = x1;
     states[2] = x2;
@@ -220,8 +228,8 @@ function decodeWide(buf: Uint8Array, p: number, end: number, t: DecodeTable, lan
     const r = (x - RANS_L) >>> 31;
     x = (x << (r << 4)) | (((buf[p]! << 8) | buf[p + 1]!) & -r);
     p += r << 1;
-    if (p > end) return false;
+    if (p > end) return -1;
     states[lane] = x;
   }
-  return p === end;
+  return p;
 }

@@ -16,7 +16,7 @@ import { RANS_L } from "./rans-impl.js";
  */
 
 /** Per-symbol constants of the encoder (indexed like `freq`; entries with f = 0 are unused). */
-interface EncodeTables {
+export interface EncodeTables {
   /** f << (31 − s): x at or above it renormalises first. */
   readonly xMax: Int32Array;
   /** 2^s − f. */
@@ -24,11 +24,14 @@ interface EncodeTables {
   readonly start: Int32Array;
   /** ρ_f (see above). */
   readonly rcp: Float64Array;
+  readonly scaleBits: number;
 }
 
-const RCP_BIAS = 1 + 2 ** -45;
+/** 1 + 2^−45, the reciprocals' upward bias (exported for the exactness test). */
+export const RCP_BIAS = 1 + 2 ** -45;
 
-function encodeTables(freq: Uint32Array, start: Uint32Array, scaleBits: number): EncodeTables {
+/** The encoder's constants of `freq` and `start` (indexed alike) at precision `scaleBits`. */
+export function encodeTables(freq: Uint32Array, start: Uint32Array, scaleBits: number): EncodeTables {
   const m = freq.length,
     shift = 31 - scaleBits,
     M = 1 << scaleBits;
@@ -44,7 +47,7 @@ function encodeTables(freq: Uint32Array, start: Uint32Array, scaleBits: number):
     st[r] = start[r]!;
     rcp[r] = (1 / f) * RCP_BIAS;
   }
-  return { xMax, cmpl, start: st, rcp };
+  return { xMax, cmpl, start: st, rcp, scaleBits };
 }
 
 /** Bytes one 4-symbol round may write below p (a 16-bit word per symbol). */
