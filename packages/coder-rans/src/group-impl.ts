@@ -94,7 +94,7 @@ export function encodeRansGroup(tensors: readonly QuantizedTensor[], alphabetSiz
   const coded = items.filter((it) => it.mode === SHARED || it.mode === OWN || it.mode === CLASSED);
   let symbolsCoded = 0;
   for (const it of coded) symbolsCoded += it.t.codes.length;
-  const lanes = symbolsCoded > 0 ? lanesFor(symbolsCoded, opts.maxLanes) : 1;
+  const lanes = symbolsCoded > 0 ? lanesFor(symbolsCoded, opts.maxLanes === 3 ? 2 : opts.maxLanes) : 1; // segments take 1, 2 or 4 states
   const w = new ByteWriter(256);
   w.u8(classed ? GROUP_VERSION : 1).u8((shared.length > 0 ? 1 : 0) | ((lanes - 1) << 1));
   if (shared.length > 0) w.varint(shared.length - 1);
