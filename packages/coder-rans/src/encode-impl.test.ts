@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { Rng, ShapeMismatchError, instantiate, type LevelsCodebook, type QuantizedTensor } from "@quantforge/core";
+import { Rng, ShapeMismatchError, type LevelsCodebook, type QuantizedTensor } from "@quantforge/core";
+import { instantiate } from "@quantforge/core/host";
 import { describe, expect, it } from "vitest";
 import { buildDecodeTable, ransDecode } from "./decode-impl.js";
 import { RCP_BIAS, ransEncode, ransEncodeView } from "./encode-impl.js";
