@@ -69,6 +69,15 @@ describe("rans group coding", () => {
     expect(decodeRansGroup(g.bytes, 50, 16)).toEqual(ts);
   });
 
+  it("decodes groups written with every lane option (a 3-lane option codes with 2 states)", () => {
+    const rng = new Rng(11);
+    const ts = [t(clusterCodes(40000, 1, rng)), t(clusterCodes(3001, 0.3, rng), [3001]), t(clusterCodes(777, 2, rng))];
+    for (const maxLanes of [1, 2, 3, 4]) {
+      const g = encodeRansGroup(ts, 16, { maxScaleBits: 15, maxLanes });
+      expect(decodeRansGroup(g.bytes, 3, 16)).toEqual(ts);
+    }
+  });
+
   it("checks tensors on encode and the element budget on decode", () => {
     expect(() => encodeRansGroup([t(Uint32Array.from([16]))], 16, opts)).toThrow(ShapeMismatchError);
     const g = encodeRansGroup([t(new Uint32Array(1000).fill(1))], 16, opts);

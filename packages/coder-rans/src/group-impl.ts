@@ -1,9 +1,9 @@
 import { DecodeError, type DecodeLimits, type Grouping, type QuantizedTensor } from "@quantforge/core";
 import { ByteReader, ByteWriter, MAX_DIMS, checkedShapeSize } from "@quantforge/core/format";
 import { readGaps, writeGaps } from "./gaps-impl.js";
-import { buildDecodeTable, type DecodeTable } from "./rans-impl.js";
+import { buildDecodeTable, type DecodeTable } from "./decode-impl.js";
 import { closeSegments, decodeSegment, openSegments, ransEncodeSegments, type EncodeSegment } from "./segments-impl.js";
-import { histogram, lanesFor, readSection, writeSection, type SectionOptions } from "./section-impl.js";
+import { lanesFor, readSection, writeSection, type SectionOptions } from "./section-impl.js";
 import { checkTensor, MAX_ELEMENTS } from "./stream-impl.js";
 import { planTable, readTable, writeTable, type Table } from "./table-impl.js";
 import { gatherSlice, readClasses, scatterSlice, slicesOf, writeClasses } from "./classes-impl.js";
@@ -58,8 +58,7 @@ function segmentOf(values: Uint32Array, t: Table): EncodeSegment {
 /** Codes `tensors` (all below `alphabetSize`) as one group; see the layout above. */
 export function encodeRansGroup(tensors: readonly QuantizedTensor[], alphabetSize: number, opts: SectionOptions): { bytes: Uint8Array; tensorBytes: number[] } {
   const items: Item[] = tensors.map((t) => {
-    checkTensor(t, alphabetSize);
-    const { symbols, counts } = histogram(t.codes);
+    const { symbols, counts } = checkTensor(t, alphabetSize);
     const k = symbols.length;
     const item: Item = { t, symbols, counts, mode: SECTION, own: null, alt: { mode: SECTION, bits: Infinity }, table: -1, slices: k > 1 ? slicesOf(t, alphabetSize) : null, classes: null };
     if (k === 1) {
@@ -95,7 +94,7 @@ export function encodeRansGroup(tensors: readonly QuantizedTensor[], alphabetSiz
   const coded = items.filter((it) => it.mode === SHARED || it.mode === OWN || it.mode === CLASSED);
   let symbolsCoded = 0;
   for (const it of coded) symbolsCoded += it.t.codes.length;
-  const lanes = symbolsCoded > 0 ? lanesFor(symbolsCoded, opts.maxLanes) : 1;
+  const lanes = symbolsCoded > 0 ? lanesFor(symbolsCoded, opts.maxLanes === 3 ? 2 : opts.maxLanes) : 1; // segments take 1, 2 or 4 states
   const w = new ByteWriter(256);
   w.u8(classed ? GROUP_VERSION : 1).u8((shared.length > 0 ? 1 : 0) | ((lanes - 1) << 1));
   if (shared.length > 0) w.varint(shared.length - 1);

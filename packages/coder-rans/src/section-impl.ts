@@ -1,6 +1,9 @@
 import { DecodeError } from "@quantforge/core";
 import { ByteReader, ByteWriter } from "@quantforge/core/format";
-import { MAX_LANES, MAX_SCALE_BITS, buildDecodeTable, normalizeFrequencies, payloadBitsEstimate, ransDecode, ransEncode } from "./rans-impl.js";
+import { MAX_LANES, MAX_SCALE_BITS, normalizeFrequencies, payloadBitsEstimate } from "./rans-impl.js";
+import { buildDecodeTable, ransDecode } from "./decode-impl.js";
+import { histogram, type Histogram } from "./hist-impl.js";
+import { ransEncodeView } from "./encode-impl.js";
 
 /**
  * A section codes a sequence of n symbols (n known to the reader) below an alphabet size K:
@@ -30,44 +33,7 @@ export interface SectionOptions {
   readonly maxLanes: number;
 }
 
-/** Histogram of `values`: the distinct values ascending and their counts. */
-export function histogram(values: Uint32Array): { symbols: Uint32Array; counts: Float64Array } {
-  const n = values.length;
-  let max = 0;
-  for (let i = 0; i < n; i++) if (values[i]! > max) max = values[i]!;
-  if (n === 0) return { symbols: new Uint32Array(0), counts: new Float64Array(0) };
-  if (max < 1 << 22 && max <= 4 * n + 1024) {
-    const h = new Float64Array(max + 1);
-    for (let i = 0; i < n; i++) h[values[i]!]!++;
-    let k = 0;
-    for (let s = 0; s <= max; s++) if (h[s]! > 0) k++;
-    const symbols = new Uint32Array(k),
-      counts = new Float64Array(k);
-    k = 0;
-    for (let s = 0; s <= max; s++)
-      if (h[s]! > 0) {
-        symbols[k] = s;
-        counts[k++] = h[s]!;
-      }
-    return { symbols, counts };
-  }
-  const sorted = Uint32Array.from(values).sort();
-  let k = 1;
-  for (let i = 1; i < n; i++) if (sorted[i] !== sorted[i - 1]) k++;
-  const symbols = new Uint32Array(k),
-    counts = new Float64Array(k);
-  k = 0;
-  symbols[0] = sorted[0]!;
-  counts[0] = 1;
-  for (let i = 1; i < n; i++) {
-    if (sorted[i] !== sorted[i - 1]) {
-      symbols[++k] = sorted[i]!;
-      counts[k] = 0;
-    }
-    counts[k]!++;
-  }
-  return { symbols, counts };
-}
+export { histogram };
 
 export function varintBytes(v: number): number {
   let b = 1;
@@ -97,6 +63,8 @@ export interface Plan {
   scaleBits: number;
   freq: Uint32Array;
   bytes: number;
+  /** The payload part of `bytes` (states included). */
+  payloadBytes: number;
 }
 
 /** The cheapest precision for this histogram: table bytes plus estimated payload bytes. */
@@ -110,19 +78,22 @@ export function planRans(counts: Float64Array, opts: SectionOptions, lanes: numb
     for (let i = 0; i < k - 1; i++) table += varintBytes(freq[i]! - 1);
     const payload = Math.ceil(payloadBitsEstimate(counts, freq, s) / 8) + 4 * lanes;
     const bytes = table + payload + varintBytes(payload);
-    if (!best || bytes < best.bytes) best = { scaleBits: s, freq, bytes };
+    if (!best || bytes < best.bytes) best = { scaleBits: s, freq, bytes, payloadBytes: payload };
   }
   return best;
 }
 
-/** Appends the section coding `values` (all below `alphabetSize`) to `w`. */
-export function writeSection(w: ByteWriter, values: Uint32Array, alphabetSize: number, opts: SectionOptions): void {
+/**
+ * Appends the section coding `values` (all below `alphabetSize`) to `w`; `hist`, when given, is
+ * their {@link histogram} (saves counting again).
+ */
+export function writeSection(w: ByteWriter, values: Uint32Array, alphabetSize: number, opts: SectionOptions, hist?: Histogram): void {
   const n = values.length;
   if (n === 0) {
     w.u8(MODE_EMPTY);
     return;
   }
-  const { symbols, counts } = histogram(values);
+  const { symbols, counts } = hist ?? histogram(values, alphabetSize);
   const k = symbols.length;
   if (k === 1) {
     w.u8(MODE_ONE).varint(symbols[0]!);
@@ -180,8 +151,10 @@ export function writeSection(w: ByteWriter, values: Uint32Array, alphabetSize: n
     f = freq;
     c = start;
   }
-  const payload = ransEncode(coded, f, c, plan.scaleBits, lanes);
-  w.varint(payload.length).bytes(payload);
+  // By reference: the writer copies the payload once, when it finishes.
+  // Sized near the estimate (the buffer grows if the estimate is short).
+  const payload = ransEncodeView(coded, f, c, plan.scaleBits, lanes, plan.payloadBytes + (plan.payloadBytes >> 6) + 64);
+  w.varint(payload.length).ref(payload);
 }
 
 function writeRaw(w: ByteWriter, values: Uint32Array, width: number): void {

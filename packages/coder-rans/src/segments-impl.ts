@@ -1,4 +1,6 @@
-import { RANS_L, type DecodeTable } from "./rans-impl.js";
+import { RANS_L } from "./rans-impl.js";
+import { decodeSymbols, type DecodeTable } from "./decode-impl.js";
+import { encodeTables, type EncodeTables } from "./encode-impl.js";
 
 /**
  * One rANS payload over several segments, each with its own frequency table and precision (a
@@ -22,36 +24,37 @@ export function ransEncodeSegments(segs: readonly EncodeSegment[], lanes: number
   let total = 0;
   for (const s of segs) total += s.values.length;
   const buf = new Uint8Array(2 * total + 4 * lanes + 8);
+  const dv = new DataView(buf.buffer);
   let p = buf.length;
   const states = new Int32Array(lanes).fill(RANS_L);
   const laneMask = lanes - 1;
+  // Slices on one shared table share its arrays: their encoder constants are built once.
+  const tables = new Map<Uint32Array, { start: Uint32Array; t: EncodeTables }>();
   let g = total;
   for (let k = segs.length - 1; k >= 0; k--) {
     const { values, freq, start, scaleBits } = segs[k]!;
-    const n = values.length,
-      shift = 31 - scaleBits;
+    let c = tables.get(freq);
+    if (!c || c.start !== start || c.t.scaleBits !== scaleBits) tables.set(freq, (c = { start, t: encodeTables(freq, start, scaleBits) }));
+    const t = c.t;
+    const { xMax, cmpl, rcp } = t,
+      st = t.start;
+    const n = values.length;
     g -= n;
-    // Same branchless step as ransEncode: w = 1 when x ≥ f << shift, then a word is emitted.
+    // Same branchless step and reciprocal quotient as ransEncodeView (encode-impl.ts).
     for (let i = n - 1; i >= 0; i--) {
       const lane = (g + i) & laneMask;
       let x = states[lane]!;
-      const r = values[i]!,
-        f = freq[r]!;
-      const w = ((f << shift) - 1 - x) >>> 31;
-      buf[p - 1] = x & 0xff;
-      buf[p - 2] = (x >>> 8) & 0xff;
+      const r = values[i]!;
+      const w = (xMax[r]! - 1 - x) >>> 31;
+      dv.setUint16(p - 2, x);
       p -= w << 1;
-      x >>>= w << 4;
-      const q = (x / f) | 0;
-      states[lane] = (q << scaleBits) + (x - q * f) + start[r]!;
+      x >>= w << 4;
+      states[lane] = x + Math.imul((x * rcp[r]!) | 0, cmpl[r]!) + st[r]!;
     }
   }
   for (let lane = lanes - 1; lane >= 0; lane--) {
-    const x = states[lane]!;
-    buf[--p] = x & 0xff;
-    buf[--p] = (x >>> 8) & 0xff;
-    buf[--p] = (x >>> 16) & 0xff;
-    buf[--p] = x >>> 24;
+    p -= 4;
+    dv.setInt32(p, states[lane]!);
   }
   return buf.slice(p);
 }
@@ -95,52 +98,21 @@ export function openSegments(payload: Uint8Array, from: number, to: number, lane
 
 /**
  * Decodes the next `out.length` symbols with table `t`. Returns false when the payload runs out
- * (only a corrupted one does); the loop is bounded by `out.length`.
+ * (only a corrupted one does); the loop is bounded by `out.length`. The states are rotated so
+ * that the next symbol's lane comes first, and decoded by decode-impl.ts's loops.
  */
 export function decodeSegment(s: SegmentReader, t: DecodeTable, out: Uint32Array): boolean {
-  const { buf, end, states } = s;
-  const n = out.length,
-    scale = t.scaleBits,
-    mask = (1 << scale) - 1,
-    laneMask = s.lanes - 1;
-  let p = s.p;
-  const base = s.done;
-  if (t.packed) {
-    const tab = t.packed,
-      fShift = 32 - scale,
-      vBits = t.valueBits,
-      vMask = (1 << vBits) - 1;
-    for (let i = 0; i < n; i++) {
-      const lane = (base + i) & laneMask;
-      let x = states[lane]!;
-      const e = tab[x & mask]!;
-      out[i] = e & vMask;
-      x = Math.imul(e >>> fShift, x >>> scale) + ((e >>> vBits) & mask);
-      const r = (x - RANS_L) >>> 31;
-      x = (x << (r << 4)) | (((buf[p]! << 8) | buf[p + 1]!) & -r);
-      p += r << 1;
-      if (p > end) return false;
-      states[lane] = x;
-    }
-  } else {
-    const sym = t.symbol,
-      info = t.info;
-    for (let i = 0; i < n; i++) {
-      const lane = (base + i) & laneMask;
-      let x = states[lane]!;
-      const sl = x & mask,
-        e = info[sl]!;
-      out[i] = sym[sl]!;
-      x = Math.imul(e >>> 16, x >>> scale) + (e & 0xffff);
-      const r = (x - RANS_L) >>> 31;
-      x = (x << (r << 4)) | (((buf[p]! << 8) | buf[p + 1]!) & -r);
-      p += r << 1;
-      if (p > end) return false;
-      states[lane] = x;
-    }
-  }
+  const lanes = s.lanes,
+    laneMask = lanes - 1,
+    first = s.done & laneMask,
+    states = s.states;
+  const rotated = new Int32Array(lanes);
+  for (let l = 0; l < lanes; l++) rotated[l] = states[(first + l) & laneMask]!;
+  const p = decodeSymbols(s.buf, s.p, s.end, t, lanes, rotated, out);
+  if (p < 0) return false;
+  for (let l = 0; l < lanes; l++) states[(first + l) & laneMask] = rotated[l]!;
   s.p = p;
-  s.done = base + n;
+  s.done += out.length;
   return true;
 }
 

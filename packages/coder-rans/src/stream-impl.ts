@@ -2,6 +2,7 @@ import { DecodeError, ShapeMismatchError, printable, shapeSize, type DecodeLimit
 import { ByteReader, ByteWriter, checkedShapeSize, crc32, MAX_DIMS } from "@quantforge/core/format";
 import { readGaps, writeGaps } from "./gaps-impl.js";
 import { readSection, writeSection, type SectionOptions } from "./section-impl.js";
+import { countCodes, type Histogram } from "./hist-impl.js";
 
 /** Magic bytes of an rANS tensor stream. */
 export const RANS_MAGIC = "QFRA";
@@ -24,8 +25,9 @@ const FLAG_SPARSE = 1;
  */
 export function encodeRansStream(t: QuantizedTensor, alphabetSize: number, opts: SectionOptions): Uint8Array {
   const codes = t.codes;
-  checkTensor(t, alphabetSize);
-  const w = new ByteWriter(64 + (codes.length >> 1));
+  const hist = checkTensor(t, alphabetSize);
+  // Small: a rANS payload is appended by reference, so the writer holds only the header and tables.
+  const w = new ByteWriter(256);
   for (let i = 0; i < 4; i++) w.u8(RANS_MAGIC.charCodeAt(i));
   w.u8(RANS_VERSION).u8(t.sparse ? FLAG_SPARSE : 0);
   w.str(t.name).str(t.codebook).varint(alphabetSize).varint(t.shape.length);
@@ -34,21 +36,22 @@ export function encodeRansStream(t: QuantizedTensor, alphabetSize: number, opts:
   w.u8(gk === "tensor" ? 0 : gk === "channel" ? 1 : 2).varint(gk === "channel" ? t.grouping.axis : gk === "group" ? t.grouping.size : 0);
   w.varint(codes.length);
   if (t.sparse) writeGaps(w, t.sparse.positions, opts);
-  writeSection(w, codes, alphabetSize, opts);
-  const head = w.finish();
-  const out = new Uint8Array(head.length + 4);
-  out.set(head);
-  new DataView(out.buffer).setUint32(head.length, crc32(head), true);
+  writeSection(w, codes, alphabetSize, opts, hist);
+  const out = w.finish(4);
+  const body = out.length - 4;
+  new DataView(out.buffer).setUint32(body, crc32(out, 0, body), true);
   return out;
 }
 
 /**
  * Checks what the coder needs of a tensor (codes below the alphabet, one per element or
- * survivor, strictly increasing positions, at most MAX_ELEMENTS) and returns its element count.
+ * survivor, strictly increasing positions, at most MAX_ELEMENTS) and returns the histogram of
+ * its codes (counted in the same pass as the range check).
  */
-export function checkTensor(t: QuantizedTensor, alphabetSize: number): number {
+export function checkTensor(t: QuantizedTensor, alphabetSize: number): Histogram {
   const codes = t.codes;
-  for (let i = 0; i < codes.length; i++) {
+  const hist = countCodes(codes, alphabetSize);
+  for (let i = 0; !hist && i < codes.length; i++) {
     if (codes[i]! >= alphabetSize) throw new ShapeMismatchError(`tensor "${t.name}" has code ${codes[i]} at ${i}, outside its codebook's ${alphabetSize} codes. Fix the quantizer's output.`);
   }
   const total = shapeSize(t.shape);
@@ -61,7 +64,7 @@ export function checkTensor(t: QuantizedTensor, alphabetSize: number): number {
       if (p[i]! >= total || (i > 0 && p[i]! <= p[i - 1]!)) throw new ShapeMismatchError(`tensor "${t.name}" has sparse positions that are not strictly increasing inside 0…${total - 1}. Fix the quantizer's output.`);
     }
   }
-  return total;
+  return hist!;
 }
 
 function corrupt(what: string): never {
