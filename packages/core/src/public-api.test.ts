@@ -158,6 +158,7 @@ it("exports exactly the format API", async () => {
       "assembleContainer",
       "assertFiniteValues",
       "checkedShapeSize",
+      "codeHistogram",
       "containerElementBudget",
       "crc32",
       "decodeContainer",

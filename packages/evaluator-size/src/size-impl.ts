@@ -1,111 +1,8 @@
 import { shapeSize, type QuantizedTensor } from "@quantforge/core";
+import { codeHistogram } from "@quantforge/core/format";
 
 /** Codes above this use a sort instead of a dense histogram (bounds the histogram at 8 MiB). */
 const DENSE_LIMIT = 1 << 20;
-
-/** Codes per block of {@link denseHistogram}; a block's four lanes hold at most this many counts. */
-const BLOCK = 65536;
-
-/**
- * Counts `c[start…end)` into four interleaved int32 histograms of `size` bins each (lane k mod 4
- * at offset (k mod 4)·size; runs of equal codes would otherwise wait on the previous increment
- * of one bin) and returns the OR of the codes: below a power of two P exactly when the largest
- * code is, so it decides growth like the max without a compare chain. A code ≥ `size` lands in
- * another lane or past the end (dropped); {@link uncountBlock} then undoes exactly those writes.
- */
-function countBlock(c: Uint32Array, start: number, end: number, h: Int32Array, size: number): number {
-  let or = 0,
-    k = start;
-  if (size === 256) {
-    // The common 8-bit case with constant lane offsets.
-    for (; k + 3 < end; k += 4) {
-      const a = c[k]!,
-        b = c[k + 1]!,
-        e = c[k + 2]!,
-        f = c[k + 3]!;
-      h[a]!++;
-      h[256 + b]!++;
-      h[512 + e]!++;
-      h[768 + f]!++;
-      or |= a | b | e | f;
-    }
-  } else {
-    const s2 = 2 * size,
-      s3 = 3 * size;
-    for (; k + 3 < end; k += 4) {
-      const a = c[k]!,
-        b = c[k + 1]!,
-        e = c[k + 2]!,
-        f = c[k + 3]!;
-      h[a]!++;
-      h[size + b]!++;
-      h[s2 + e]!++;
-      h[s3 + f]!++;
-      or |= a | b | e | f;
-    }
-  }
-  for (; k < end; k++) {
-    const a = c[k]!;
-    h[a]!++;
-    or |= a;
-  }
-  return or >>> 0;
-}
-
-/** Undoes {@link countBlock} of the same block (the same bins, decremented). */
-function uncountBlock(c: Uint32Array, start: number, end: number, h: Int32Array, size: number): void {
-  let k = start;
-  for (; k + 3 < end; k += 4) {
-    h[c[k]!]!--;
-    h[size + c[k + 1]!]!--;
-    h[2 * size + c[k + 2]!]!--;
-    h[3 * size + c[k + 3]!]!--;
-  }
-  for (; k < end; k++) h[c[k]!]!--;
-}
-
-/** Adds the four lanes of `h` into `into` and clears them. */
-function flushLanes(h: Int32Array, size: number, into: Float64Array): void {
-  for (let k = 0; k < size; k++) into[k]! += h[k]! + h[size + k]! + h[2 * size + k]! + h[3 * size + k]!;
-  h.fill(0);
-}
-
-/**
- * Histogram of every code of `tensors` (length: largest code + 1), or undefined when a code
- * reaches {@link DENSE_LIMIT}. One pass: each block of 64K codes is counted into four int32
- * lanes ({@link countBlock}); a block holding a code the histogram cannot fit is undone, the
- * histogram doubles until it fits, and the block is counted again. Lanes are added into float64
- * counts after every tensor (a lane holds at most a quarter of one tensor's codes). The counts
- * are integers, so the result is the same as one histogram.
- */
-function denseHistogram(tensors: readonly QuantizedTensor[]): Float64Array | undefined {
-  let size = 256;
-  let lanes = new Int32Array(4 * size);
-  let counts = new Float64Array(size);
-  for (const t of tensors) {
-    const c = t.codes;
-    const n = c.length;
-    for (let i = 0; i < n; i += BLOCK) {
-      const end = Math.min(n, i + BLOCK);
-      const or = countBlock(c, i, end, lanes, size);
-      if (or < size) continue;
-      uncountBlock(c, i, end, lanes, size);
-      // DENSE_LIMIT is a power of two: the OR reaches it exactly when the largest code does.
-      if (or >= DENSE_LIMIT) return undefined;
-      flushLanes(lanes, size, counts);
-      while (size <= or) size *= 2;
-      lanes = new Int32Array(4 * size);
-      const grown = new Float64Array(size);
-      grown.set(counts);
-      counts = grown;
-      countBlock(c, i, end, lanes, size);
-    }
-    flushLanes(lanes, size, counts);
-  }
-  let top = size - 1;
-  while (top >= 0 && counts[top] === 0) top--;
-  return counts.slice(0, top + 1);
-}
 
 /**
  * Symbol counts of quantized tensors pooled together: one symbol per code value, plus one extra
@@ -116,7 +13,10 @@ export function symbolCounts(tensors: readonly QuantizedTensor[]): Float64Array 
   let pruned = 0;
   for (const t of tensors) pruned += shapeSize(t.shape) - t.codes.length;
   const counts: number[] = [];
-  const h = denseHistogram(tensors);
+  const h = codeHistogram(
+    tensors.map((t) => t.codes),
+    DENSE_LIMIT,
+  );
   if (h) {
     for (let k = 0; k < h.length; k++) if (h[k]! > 0) counts.push(h[k]!);
   } else {
@@ -190,7 +90,7 @@ export function codeEntropies(tensors: readonly QuantizedTensor[]): { readonly e
   let sum: Float64Array | undefined = new Float64Array(0);
   let pruned = 0;
   for (const t of tensors) {
-    const h = denseHistogram([t]);
+    const h = codeHistogram([t.codes], DENSE_LIMIT);
     if (!h) {
       // Huge code values: counted by sorting, per tensor and pooled, as before.
       each.push(codeEntropyBits([t]));

@@ -1,0 +1,33 @@
+import { fc, test } from "@fast-check/vitest";
+import { expect, it } from "vitest";
+import { codeHistogram } from "./code-histogram.js";
+
+/** The plain histogram the one-pass kernel must equal. */
+function naive(arrays: readonly Uint32Array[]): Float64Array {
+  let max = -1;
+  for (const a of arrays) for (const v of a) max = Math.max(max, v);
+  const h = new Float64Array(max + 1);
+  for (const a of arrays) for (const v of a) h[v]!++;
+  return h;
+}
+
+test.prop([fc.array(fc.array(fc.oneof(fc.nat(300), fc.nat(70_000)), { maxLength: 200 }), { maxLength: 4 }), fc.constantFrom(1 << 9, 1 << 16, 1 << 20)])(
+  "equals a plain histogram of the pooled values, or undefined exactly when a value reaches the cap",
+  (lists, cap) => {
+    const arrays = lists.map((l) => Uint32Array.from(l));
+    const want = naive(arrays);
+    const got = codeHistogram(arrays, cap);
+    if (want.length - 1 >= cap) expect(got).toBeUndefined();
+    else expect(got).toEqual(want);
+  },
+);
+
+it("grows across blocks: a large value after the first 64K-value block is counted once", () => {
+  const a = new Uint32Array(200_000).fill(3);
+  a[150_000] = 4_000;
+  a[199_999] = 255;
+  const h = codeHistogram([a, Uint32Array.of(4_000, 1)], 1 << 16)!;
+  expect(h.length).toBe(4_001);
+  expect([h[3], h[4_000], h[255], h[1]]).toEqual([199_998, 2, 1, 1]);
+  expect(h.reduce((s, c) => s + c, 0)).toBe(200_002);
+});
