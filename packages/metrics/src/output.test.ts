@@ -33,3 +33,24 @@ describe("storedSoftmaxRows", () => {
     for (let r = 0; r < 3; r++) expect(a[3 * r]! + a[3 * r + 1]! + a[3 * r + 2]!).toBeCloseTo(1, 6);
   });
 });
+
+describe("softmax rounding (the published digits depend on it)", () => {
+  /** The textbook formulas, written out: the kernel must give exactly these float32 values. */
+  function reference(z: Float32Array, count: number, classes: number, stored: boolean): Float32Array {
+    const out = new Float32Array(z.length);
+    for (let n = 0; n < count; n++) {
+      const row = Array.from(z.subarray(n * classes, (n + 1) * classes));
+      const m = Math.max(...row);
+      const e = row.map((v) => Math.exp(v - m));
+      const s = e.reduce((a, b) => a + b, 0);
+      e.forEach((v, c) => (out[n * classes + c] = (stored ? Math.fround(v) : v) / s));
+    }
+    return out;
+  }
+  fcTest.prop([fc.array(fc.float({ noNaN: true, noDefaultInfinity: true, min: -80, max: 80 }), { minLength: 12, maxLength: 12 }), fc.constantFrom(1, 2, 3, 4, 6, 12)])("softmaxRows rounds once, storedSoftmaxRows twice", (xs, classes) => {
+    const z = Float32Array.from(xs),
+      count = 12 / classes;
+    expect(softmaxRows(z, count, classes)).toEqual(reference(z, count, classes, false));
+    expect(storedSoftmaxRows(z, count, classes)).toEqual(reference(z, count, classes, true));
+  });
+});

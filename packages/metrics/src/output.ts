@@ -46,27 +46,13 @@ export function isDistribution(p: Float32Array, count: number, classes: number, 
   return count > 0 && p.length === count * classes && isDistributionRows(p, classes, tol);
 }
 
-/** Row-wise softmax of logits `[count, classes]` (max-shifted, float64 sums). */
-export function softmaxRows(z: Float32Array, count: number, classes: number): Float32Array {
-  const out = new Float32Array(z.length);
-  for (let n = 0; n < count; n++) {
-    const o = n * classes;
-    let m = -Infinity;
-    for (let c = 0; c < classes; c++) m = Math.max(m, z[o + c]!);
-    let s = 0;
-    for (let c = 0; c < classes; c++) s += Math.exp(z[o + c]! - m);
-    for (let c = 0; c < classes; c++) out[o + c] = Math.exp(z[o + c]! - m) / s;
-  }
-  return out;
-}
-
 /**
- * Row-wise softmax of logits `[count, classes]` as `quantforge quantize`'s output check has
- * always computed it: each exponential is stored as float32 before the division by the float64
- * sum. It differs from {@link softmaxRows} in the last bit of some probabilities (so in the KL
- * digits the quantize reports publish); both are kept to leave every published number unchanged.
+ * The one row-wise softmax kernel: max-shifted, float64 sums. `stored` chooses how each
+ * probability is rounded: `false` divides the float64 exponential by the sum (one float32
+ * rounding), `true` divides the exponential already stored as float32 (two roundings, as
+ * `quantforge quantize`'s output check has always done).
  */
-export function storedSoftmaxRows(z: Float32Array, count: number, classes: number): Float32Array {
+function softmaxInto(z: Float32Array, count: number, classes: number, stored: boolean): Float32Array {
   const out = new Float32Array(z.length);
   for (let n = 0; n < count; n++) {
     const o = n * classes;
@@ -78,9 +64,25 @@ export function storedSoftmaxRows(z: Float32Array, count: number, classes: numbe
       out[o + c] = e;
       s += e;
     }
-    for (let c = 0; c < classes; c++) out[o + c] = out[o + c]! / s;
+    if (stored) for (let c = 0; c < classes; c++) out[o + c] = out[o + c]! / s;
+    else for (let c = 0; c < classes; c++) out[o + c] = Math.exp(z[o + c]! - m) / s;
   }
   return out;
+}
+
+/** Row-wise softmax of logits `[count, classes]` (max-shifted, float64 sums). */
+export function softmaxRows(z: Float32Array, count: number, classes: number): Float32Array {
+  return softmaxInto(z, count, classes, false);
+}
+
+/**
+ * Row-wise softmax of logits `[count, classes]` as `quantforge quantize`'s output check has
+ * always computed it: each exponential is stored as float32 before the division by the float64
+ * sum. It differs from {@link softmaxRows} in the last bit of some probabilities (so in the KL
+ * digits the quantize reports publish); both are kept to leave every published number unchanged.
+ */
+export function storedSoftmaxRows(z: Float32Array, count: number, classes: number): Float32Array {
+  return softmaxInto(z, count, classes, true);
 }
 
 /** Index of the largest entry of each row of `[count, classes]` (the first one on ties). */
