@@ -52,11 +52,30 @@ export function buildDecodeTable(values: Uint32Array, freq: Uint32Array, scaleBi
  * by `out.length` and every state stays in range, so corrupted input never hangs or throws.
  */
 export function ransDecode(payload: Uint8Array, from: number, to: number, t: DecodeTable, lanes: number, out: Uint32Array): boolean {
+  const o = openPayload(payload, from, to, lanes);
+  if (o === null || decodeSymbols(o.buf, o.p, o.end, t, lanes, o.states, out) !== o.end) return false;
+  for (let lane = 0; lane < lanes; lane++) if (o.states[lane] !== RANS_L) return false;
+  return true;
+}
+
+/** A payload opened for decoding: its bytes, the read position past the initial states, its end, and the states. */
+export interface OpenPayload {
+  readonly buf: Uint8Array;
+  readonly p: number;
+  readonly end: number;
+  readonly states: Int32Array;
+}
+
+/**
+ * Reads the `lanes` initial states of `payload[from, to)`; null when the payload cannot hold
+ * them, has an odd length, or a state lies outside [RANS_L, 2^31). The branchless
+ * renormalisation reads one word ahead even when it does not consume it: the bytes are read in
+ * place when two bytes follow the payload (a stream's CRC does), else from a zero-padded copy.
+ * Bytes past `to` are never consumed without the final checks failing.
+ */
+export function openPayload(payload: Uint8Array, from: number, to: number, lanes: number): OpenPayload | null {
   const len = to - from;
-  if (len < 4 * lanes || len % 2 !== 0) return false;
-  // The branchless renormalisation reads one word ahead even when it does not consume it: read
-  // in place when two bytes follow the payload (a stream's CRC does), else from a zero-padded
-  // copy. Bytes past `to` are never consumed without the final checks failing.
+  if (len < 4 * lanes || len % 2 !== 0) return null;
   let buf = payload,
     p = from;
   if (to + 2 > payload.length) {
@@ -64,17 +83,15 @@ export function ransDecode(payload: Uint8Array, from: number, to: number, t: Dec
     buf.set(payload.subarray(from, to));
     p = 0;
   }
-  const stop = p + len;
+  const end = p + len;
   const states = new Int32Array(lanes);
   for (let lane = 0; lane < lanes; lane++) {
     const x = (buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!;
-    if (x < RANS_L) return false; // also rejects x ≥ 2^31, which reads as negative
+    if (x < RANS_L) return null; // also rejects x ≥ 2^31, which reads as negative
     states[lane] = x;
     p += 4;
   }
-  if (decodeSymbols(buf, p, stop, t, lanes, states, out) !== stop) return false;
-  for (let lane = 0; lane < lanes; lane++) if (states[lane] !== RANS_L) return false;
-  return true;
+  return { buf, p, end, states };
 }
 
 /*

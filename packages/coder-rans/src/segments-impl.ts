@@ -1,5 +1,5 @@
 import { RANS_L } from "./rans-impl.js";
-import { decodeSymbols, type DecodeTable } from "./decode-impl.js";
+import { decodeSymbols, openPayload, type DecodeTable } from "./decode-impl.js";
 import { encodeTables, type EncodeTables } from "./encode-impl.js";
 
 /**
@@ -70,30 +70,10 @@ export interface SegmentReader {
   done: number;
 }
 
-/**
- * Opens `payload[from, to)` for {@link decodeSegment}; null when it cannot hold the states.
- * The renormalisation reads one word ahead, so the payload is copied with two bytes of padding
- * when fewer follow it.
- */
+/** Opens `payload[from, to)` for {@link decodeSegment} (see {@link openPayload}); null when it cannot hold the states. */
 export function openSegments(payload: Uint8Array, from: number, to: number, lanes: number): SegmentReader | null {
-  const len = to - from;
-  if (len < 4 * lanes || len % 2 !== 0) return null;
-  let buf = payload,
-    p = from;
-  if (to + 2 > payload.length) {
-    buf = new Uint8Array(len + 2);
-    buf.set(payload.subarray(from, to));
-    p = 0;
-  }
-  const end = p + len;
-  const states = new Int32Array(lanes);
-  for (let lane = 0; lane < lanes; lane++) {
-    const x = (buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!;
-    if (x < RANS_L) return null; // also rejects x ≥ 2^31, which reads as negative
-    states[lane] = x;
-    p += 4;
-  }
-  return { buf, p, end, lanes, states, done: 0 };
+  const o = openPayload(payload, from, to, lanes);
+  return o === null ? null : { buf: o.buf, p: o.p, end: o.end, lanes, states: o.states, done: 0 };
 }
 
 /**
