@@ -1,7 +1,6 @@
 import { ByteReader, ByteWriter } from "./bytes.js";
-import { checkedShapeSize, MAX_DIMS } from "./budget.js";
 import type { Codebook } from "./codebook.js";
-import { elementsWithin, readCodebookRecords, readTags, tableStrings, tagsByte, writeFrontCoded } from "./container-v2.js";
+import { readCodebookRecords, readPassthroughValues, readTags, tableStrings, tagsByte, writeFrontCoded } from "./container-v2.js";
 import { layerCode, type LayerCoding } from "./layer-ref.js";
 import { readCodebookTable } from "./codebook-table.js";
 import { DecodeError } from "./errors.js";
@@ -131,15 +130,7 @@ export function writeCodedPassthrough(w: ByteWriter, pt: readonly WeightTensor[]
 /** Reads what {@link writeCodedPassthrough} wrote for the passthrough `heads`; `budget` as in readPassthroughSection. */
 export function readCodedPassthrough(r: ByteReader, heads: readonly Head[], budget: { left: number }): WeightTensor[] {
   return heads.map((h) => {
-    const what = `passthrough tensor "${printable(h.name)}"`;
-    const nd = r.varint();
-    if (nd > MAX_DIMS) throw new DecodeError(`${what} has ${nd} dimensions (at most ${MAX_DIMS}). The file is corrupted.`);
-    const shape: number[] = [];
-    for (let d = 0; d < nd; d++) shape.push(r.varint());
-    const n = checkedShapeSize(shape, what);
-    r.need(n * 4);
-    budget.left -= elementsWithin(shape, what, budget.left);
-    // Stored bit-exactly, ±Inf and NaN included (see readPassthroughSection).
-    return { name: h.name, shape, ...h.tags, ...h.layer, data: r.f32array(n) };
+    const { shape, data } = readPassthroughValues(r, `passthrough tensor "${printable(h.name)}"`, budget);
+    return { name: h.name, shape, ...h.tags, ...h.layer, data };
   });
 }

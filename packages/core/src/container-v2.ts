@@ -275,19 +275,27 @@ export function readPassthroughSection(r: ByteReader, str: (i: number, what: str
     const what = `passthrough tensor "${printable(name)}"`;
     const tags = readTags(r.u8());
     const layer = layerOf(r.varint(), name);
-    const nd = r.varint();
-    if (nd > MAX_DIMS) throw new DecodeError(`${what} has ${nd} dimensions (at most ${MAX_DIMS}). The file is corrupted.`);
-    const shape: number[] = [];
-    for (let d = 0; d < nd; d++) shape.push(r.varint());
-    const n = checkedShapeSize(shape, what);
-    r.need(n * 4);
-    budget.left -= elementsWithin(shape, what, budget.left);
-    // Passthrough values are stored bit-exactly and never quantized: ±Inf (a Clip bound) and NaN
-    // (a mask) are legitimate there, unlike in codebook parameters.
-    const data = r.f32array(n);
+    const { shape, data } = readPassthroughValues(r, what, budget);
     passthrough.push({ name, shape, ...tags, ...layer, data });
   }
   return passthrough;
+}
+
+/**
+ * Reads one passthrough tensor's shape and float32 values (the part every container version
+ * shares), charging its elements to `budget` before they are allocated.
+ */
+export function readPassthroughValues(r: ByteReader, what: string, budget: { left: number }): { shape: number[]; data: Float32Array } {
+  const nd = r.varint();
+  if (nd > MAX_DIMS) throw new DecodeError(`${what} has ${nd} dimensions (at most ${MAX_DIMS}). The file is corrupted.`);
+  const shape: number[] = [];
+  for (let d = 0; d < nd; d++) shape.push(r.varint());
+  const n = checkedShapeSize(shape, what);
+  r.need(n * 4);
+  budget.left -= elementsWithin(shape, what, budget.left);
+  // Passthrough values are stored bit-exactly and never quantized: ±Inf (a Clip bound) and NaN
+  // (a mask) are legitimate there, unlike in codebook parameters.
+  return { shape, data: r.f32array(n) };
 }
 
 /** Checks a tensor's element count against the decode budget before anything is allocated. */
