@@ -5,13 +5,18 @@ import { cleanStaleTemps } from "@quantforge/core/node";
 import { guardOutput, type OutputOptions } from "./output.js";
 
 /**
- * Reads a weights file: safetensors (F32/F16/BF16 → float32), strictly validated by
- * `@quantforge/io-safetensors` (`QF_IO` for a missing file, `QF_FORMAT` for a malformed one), or a
- * bare tfjs weights manifest (`*weights_manifest.json`: every float32 weight, tfjs's own
- * uint8/uint16/float16 storage dequantized, roles from names and shapes) read by io-tfjs.
+ * Reads a weights file, chosen by its name:
+ * - `*.onnx`: every weight of an ONNX model (initializers, Constant nodes, subgraphs; external
+ *   data files inside its folder) read by io-onnx, which is imported only then;
+ * - `*.json`: a tfjs model.json or bare weights manifest (`*weights_manifest.json`): every float32
+ *   weight, tfjs's own uint8/uint16/float16 storage dequantized, roles from names and shapes;
+ * - anything else: safetensors (F32/F16/BF16 → float32), strictly validated by
+ *   `@quantforge/io-safetensors` (`QF_IO` for a missing file, `QF_FORMAT` for a malformed one).
+ * Model files read this way are weights only: `--model` runs the network as well.
  */
 export async function readWeights(path: string, options: { shared?: boolean } = {}): Promise<WeightSet> {
-  if (isWeightsManifestPath(path)) return loadTfjsWeights(path);
+  if (isWeightsManifestPath(path) || /\.json$/i.test(path)) return loadTfjsWeights(path);
+  if (/\.onnx$/i.test(path)) return (await import("@quantforge/io-onnx")).loadOnnxWeights(path);
   // Shared memory lets the --threads pool read safetensors tensors in place.
   return loadSafetensors(path, options.shared ? { shared: true } : {});
 }

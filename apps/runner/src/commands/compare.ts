@@ -13,7 +13,7 @@ export function register(program: Command, rt: Runtime): void {
     .option("--data <source>", MODEL_DATA_HELP)
     .option("--input-shape <name=d1,d2,…>", INPUT_SHAPE_HELP, collect)
     .option("--input-range <lo,hi|name=lo,hi>", INPUT_RANGE_HELP, collect)
-    .option("--weights <file.safetensors>", "a weights file instead of --model")
+    .option("--weights <file>", "a weights file instead of --model (.safetensors, tfjs model.json or weights manifest, .onnx)")
     .option("--quantizers <list>", "quantizers: id[:key=value,…],… — key=a|b|c sweeps an option (that quantizer then skips --bits); repeatable", collect)
     .option("--bits <list>", "bit rates for every quantizer without its own sweep, e.g. 2,3,4,8 or 2-8")
     .option("--coders <list>", "coders: id[:key=value,…],… (default fixed); repeatable", collect)

@@ -123,7 +123,7 @@ export function register(program: Command, rt: Runtime): void {
   const cmd = program
     .command("run")
     .description("quantize, code, decode and evaluate a weights file or a model")
-    .option("--weights <file.safetensors>", "the weights to quantize (or --model)")
+    .option("--weights <file>", "the weights to quantize: .safetensors, a tfjs model.json or weights manifest, or an .onnx model's weights (or --model to run the network too)")
     .option("--model <id|model.json|model.onnx>", `instead of --weights: ${MODEL_HELP}; mnist-mlp/mnist-lenet5 add the accuracy evaluator`)
     .option("--data <source>", MODEL_DATA_HELP)
     .option("--input-shape <name=d1,d2,…>", INPUT_SHAPE_HELP, collect, [])
@@ -147,7 +147,7 @@ export function register(program: Command, rt: Runtime): void {
       const seed = parseSeed(flags.seed);
       // Checked first (a usage error); the default depends on the input's size.
       let threads = parseThreads(flags.threads);
-      if ((flags.weights === undefined) === (flags.model === undefined)) throw new UsageError("give exactly one input: --weights <file.safetensors> or --model <id|model.json|model.onnx>.");
+      if ((flags.weights === undefined) === (flags.model === undefined)) throw new UsageError("give exactly one input: --weights <file.safetensors|model.json|model.onnx> (weights only) or --model <id|model.json|model.onnx>.");
       const select = selectorFromFlags(flags);
       const inputShapes = parseInputShapes(flags.inputShape);
       // The model adapters (tfjs, onnxruntime) are imported only for --model: --weights never loads them.

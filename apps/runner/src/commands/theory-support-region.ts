@@ -37,7 +37,7 @@ export function register(program: Command, rt: Runtime): void {
     .description("support region choice at low bit rates (seed 001): x_max/σ and the Laplacian SQNR per bit rate and choice")
     .option("--bits <list>", `bit rates: a list like 2,3 or a range like 1..${THEORY_MAX_BITS}`, "2")
     .option("--support <list>", `choices: optimal, iterative, max, mse, sigma:<k>, percentile:<p>, value:<x> (default ${DESIGN_SUPPORTS}; with weights ${ALL_SUPPORTS})`)
-    .option("--weights <file.safetensors>", "weights for the data-dependent choices (every tensor)")
+    .option("--weights <file>", "weights for the data-dependent choices (every tensor; .safetensors, tfjs .json or .onnx)")
     .option("--model <id|model.json>", "a tfjs model instead of --weights (its weight tensors; biases excluded)")
     .option("--json", "print one JSON array of {bits, support, xMaxSigma, sqnrDb}")
     .action(async (flags: TheorySupportRegionFlags) => {

@@ -185,7 +185,7 @@ function entries<T>(source: string, field: string, list: readonly unknown[], par
  */
 export function resolveCompareConfig(c: z.output<typeof compareConfigSchema>, baseDir: string, source: string): ResolvedCompareConfig {
   if ((c.model === undefined) === (c.weights === undefined))
-    throw new ConfigError(source, c.model === undefined ? "model" : "weights", "conflicts: give exactly one input, model (a reference id or model.json) or weights (a safetensors file)");
+    throw new ConfigError(source, c.model === undefined ? "model" : "weights", "conflicts: give exactly one input, model (a reference id or model.json) or weights (a safetensors, tfjs .json or .onnx file)");
   if (c.data !== undefined && c.model === undefined) throw new ConfigError(source, "data", "is only used with a model");
   if (c.inputShapes !== undefined && c.model === undefined) throw new ConfigError(source, "inputShapes", "is only used with a model");
   if (c.inputRanges !== undefined && c.model === undefined) throw new ConfigError(source, "inputRanges", "is only used with a model");
