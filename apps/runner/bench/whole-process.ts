@@ -79,7 +79,7 @@ const tasks: Task[] = [
   ...(hasNumpy ? [["naive numpy rtn 8-bit (50M weights)", python!, [naive, big, join(dir, "np.bin")]] as Task] : []),
 ];
 const times = new Map<string, number[]>(tasks.map(([n]) => [n, []]));
-const loadBefore = loadavg()[0];
+const loadBefore = loadavg()[0]!;
 for (let r = 0; r < rounds; r++) for (const [name, cmd, args] of tasks) times.get(name)!.push(sh(cmd, args));
 
 const median = (a: readonly number[]): number => {
@@ -91,7 +91,7 @@ const ratio = (a: string, b: string): string => {
     y = times.get(b);
   return x && y ? median(x.map((v, i) => v / y[i]!)).toFixed(2) : "n/a (numpy absent)";
 };
-console.log(`whole process, ${rounds} rounds, node ${process.version}, load average ${loadBefore.toFixed(2)} → ${loadavg()[0].toFixed(2)}; medians in seconds:`);
+console.log(`whole process, ${rounds} rounds, node ${process.version}, load average ${loadBefore.toFixed(2)} → ${loadavg()[0]!.toFixed(2)}; medians in seconds:`);
 console.table(tasks.map(([n]) => ({ command: n, "s (median)": median(times.get(n)!).toFixed(2) })));
 const np = "naive numpy rtn 8-bit (50M weights)";
 console.table([

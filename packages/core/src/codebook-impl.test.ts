@@ -39,8 +39,11 @@ function tensorOf(shape: number[], grouping: Grouping, cb: Codebook, rng: Rng, s
   return { name: "t", shape, grouping, codebook: cb.id, codes, ...(positions ? { sparse: { positions } } : {}) };
 }
 
+/** The codebook kinds the oracle below writes out (these tests build no scaled-levels codebook). */
+type OracleCodebook = LevelsCodebook | AffineCodebook | GridCodebook;
+
 /** The format's definition, written out independently per element. */
-function expected(cb: Codebook, code: number, g: number): number {
+function expected(cb: OracleCodebook, code: number, g: number): number {
   if (cb.kind === "levels") return cb.levels[code]!;
   if (cb.kind === "affine") {
     const k = cb.scale.length === 1 ? 0 : g;
@@ -51,7 +54,7 @@ function expected(cb: Codebook, code: number, g: number): number {
   return fround(cb.mu[k]! + cb.sigma[k]! * fround(c * gridStep(cb)));
 }
 
-function checkRoundTrip(t: QuantizedTensor, cb: Codebook): void {
+function checkRoundTrip(t: QuantizedTensor, cb: OracleCodebook): void {
   const dense = dequantizeTensor(t, cb);
   const all = groupIndexMap(t.shape, t.grouping);
   const pos = t.sparse?.positions;

@@ -53,7 +53,7 @@ describe(".qf container", () => {
   it("keeps ±Inf, NaN and −0 in passthrough tensors bit-exactly in both versions (codebooks stay checked)", () => {
     const odd = Float32Array.from([Infinity, -Infinity, NaN, -0, 3e38]);
     const m: QuantizedModel = { ...model, passthrough: [{ name: "clip", shape: [5], data: odd }] };
-    for (const version of [CONTAINER_VERSION, COMPACT_CONTAINER_VERSION]) {
+    for (const version of [CONTAINER_VERSION, COMPACT_CONTAINER_VERSION] as const) {
       const back = decodeContainer(encodeContainer(m, coder, {}, { version }).bytes, () => coder).model.passthrough![0]!.data;
       expect(new Uint32Array(back.buffer, back.byteOffset, 5)).toEqual(new Uint32Array(odd.buffer));
     }

@@ -97,7 +97,7 @@ describe("tsyringe registration", () => {
     const reg = registerPlugins(root, plugins);
     expect(root.resolve(PLUGIN_REGISTRY)).toBe(reg);
     // The per-kind tokens are deprecated: nothing is registered under them any more.
-    for (const tok of [QUANTIZER_PLUGIN, CODER_PLUGIN, EVALUATOR_PLUGIN]) expect(root.isRegistered(tok, true)).toBe(false);
+    for (const tok of [QUANTIZER_PLUGIN, CODER_PLUGIN, EVALUATOR_PLUGIN]) expect(root.isRegistered<unknown>(tok, true)).toBe(false);
     const again = PluginRegistry.fromContainer(root);
     expect(again).toBe(reg);
     expect(again.quantizer("rtn")).toBe(plugins[0]);

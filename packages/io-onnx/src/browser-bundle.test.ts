@@ -53,7 +53,12 @@ describe("@quantforge/io-onnx/browser", () => {
         ],
       },
     });
-    const e = await parseOnnxBytes(bytes, "m.onnx").catch((err: unknown) => err as Error & { code?: string });
+    const e = await parseOnnxBytes(bytes, "m.onnx").then(
+      () => {
+        throw new Error("expected a rejection, but parseOnnxBytes fulfilled");
+      },
+      (err: unknown) => err as Error & { code?: string },
+    );
     expect(e.code).toBe("QF_FORMAT");
     expect(e.message).toMatch(/^m\.onnx: initializer "W" is stored in an external data file \("w\.bin"\)/);
   });

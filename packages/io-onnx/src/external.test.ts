@@ -38,6 +38,16 @@ const external = (location: string, length = 16) =>
     },
   });
 
+/** What `p` rejected with, typed for the assertions on its code and message; a `p` that fulfils fails the test. */
+function rejection(p: Promise<unknown>): Promise<Error & { code?: string }> {
+  return p.then(
+    () => {
+      throw new Error("expected a rejection, but the promise fulfilled");
+    },
+    (err: unknown) => err as Error & { code?: string },
+  );
+}
+
 describe("external data (hostile locations)", () => {
   it("reads a location inside the model's folder", async () => {
     const dir = join(s.dir, "ok");
@@ -52,7 +62,7 @@ describe("external data (hostile locations)", () => {
     await writeFile(join(s.dir, "secret.bin"), new Uint8Array(16));
     await symlink(join(s.dir, "secret.bin"), join(dir, "link.bin"));
     for (const loc of ["../secret.bin", join(s.dir, "secret.bin"), "link.bin", "../nothing-here.bin"]) {
-      const e = await readOnnxModel(await put(dir, "m.onnx", external(loc))).catch((err: unknown) => err as Error & { code?: string });
+      const e = await rejection(readOnnxModel(await put(dir, "m.onnx", external(loc))));
       expect(e.code, loc).toBe("QF_FORMAT");
       expect(e.message, loc).toMatch(/leaves the model folder/);
     }
@@ -61,16 +71,16 @@ describe("external data (hostile locations)", () => {
     const dir = join(s.dir, "fifo");
     await mkdir(dir);
     execFileSync("mkfifo", [join(dir, "w.bin"), join(dir, "f.onnx")]);
-    const e = await readOnnxModel(await put(dir, "m.onnx", external("w.bin"))).catch((err: unknown) => err as { code?: string });
+    const e = await rejection(readOnnxModel(await put(dir, "m.onnx", external("w.bin"))));
     expect(e.code).toBe("QF_IO");
-    const f = await readOnnxModel(join(dir, "f.onnx")).catch((err: unknown) => err as { code?: string });
+    const f = await rejection(readOnnxModel(join(dir, "f.onnx")));
     expect(f.code).toBe("QF_IO");
   }, 5000);
   it("a declared length the file does not hold is refused before allocation", async () => {
     const dir = join(s.dir, "short");
     await mkdir(dir);
     await writeFile(join(dir, "w.bin"), new Uint8Array(8));
-    const e = await readOnnxModel(await put(dir, "m.onnx", external("w.bin"))).catch((err: unknown) => err as Error & { code?: string });
+    const e = await rejection(readOnnxModel(await put(dir, "m.onnx", external("w.bin"))));
     expect([e.code, /run past the end/.test(e.message)]).toEqual(["QF_FORMAT", true]);
   });
 });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { ErrorCodes, Rng, dequantizeTensor, type Codebook, type QuantizedTensor } from "@quantforge/core";
+import { ErrorCodes, Rng, dequantizeTensor, type AffineCodebook, type Codebook, type QuantizedTensor } from "@quantforge/core";
 import { encodeOnnxModel, nbitsWeights, packMatMulNBits, parseOnnxModel, runOnnxModel, unpackMatMulNBits, type OnnxWeightOutput } from "./index.js";
 import { MATMUL_WEIGHTS, buildMatMulOnnxModel, randomInput } from "./testing/index.js";
 import { initializerValues } from "./read.js";
 
 /** Min/max affine grids per block of `bs` along K of the transposed view `[N, K]` of `w` `[K, N]`. */
-function quantizeTransposed(name: string, w: Float32Array, k: number, n: number, bs: number, bits: number, freeZero = false): { t: QuantizedTensor; cb: Codebook } {
+function quantizeTransposed(name: string, w: Float32Array, k: number, n: number, bs: number, bits: number, freeZero = false): { t: QuantizedTensor; cb: AffineCodebook } {
   const levels = 2 ** bits,
     blocks = k / bs;
   const codes = new Uint32Array(k * n),

@@ -120,7 +120,7 @@ describe("writing", () => {
         const m = await readOnnxModel(path);
         const q = await quantize(m, rtnQuantizer(), opts);
         const r = await encodeOnnxModel(m, q.outputs, { target: "onnx-qdq" as OnnxTarget });
-        expect(r.qdq.sort()).toEqual([ONNX_WEIGHTS.convW, ONNX_WEIGHTS.gemmB].sort());
+        expect([...r.qdq].sort()).toEqual([ONNX_WEIGHTS.convW, ONNX_WEIGHTS.gemmB].sort());
         const back = await parseOnnxModel(r.bytes, "qdq.onnx");
         const dq = back.nodes.filter((n) => n.opType === "DequantizeLinear");
         expect(dq.map((n) => n.outputs[0])).toEqual([ONNX_WEIGHTS.convW, ONNX_WEIGHTS.gemmB]);
@@ -146,7 +146,7 @@ describe("writing", () => {
       expect(m.opset).toBe(21);
       const q = await quantize(m, rtnQuantizer(), { ...opts, granularity: "group" });
       const r = await encodeOnnxModel(m, q.outputs, { target: "onnx-qdq" });
-      expect(r.qdq.sort()).toEqual([MATMUL_WEIGHTS.w1, MATMUL_WEIGHTS.w2].sort());
+      expect([...r.qdq].sort()).toEqual([MATMUL_WEIGHTS.w1, MATMUL_WEIGHTS.w2].sort());
       const back = await parseOnnxModel(r.bytes, "mm-qdq.onnx");
       const dq = back.nodes.filter((n) => n.opType === "DequantizeLinear");
       expect(dq.map((n) => [n.outputs[0], n.ints])).toEqual([

@@ -15,7 +15,7 @@ import { writeTfjsModel, type TfjsWeightOutput } from "./write.js";
 /** The browser loader run in Node: same artifacts as the Node loader, typed errors on hostile files. */
 let s: Awaited<ReturnType<typeof scratch>>;
 let dir: string;
-let files: Map<string, Uint8Array>;
+let files: Map<string, Uint8Array<ArrayBuffer>>;
 let modelJson: string;
 const coders = [instantiate(ransCoder()), instantiate(huffmanCoder())];
 const ORIGIN = "https://models.test/m/";

@@ -143,7 +143,7 @@ describe("tfjs-coded", () => {
     const { dir } = await roundTrip(graphPath, "tfjs-coded", rtnQuantizer(), { bits: 4 }, fixedCoder());
     const qf = join(dir, "weights.qf");
     const bytes = new Uint8Array(await readFile(qf));
-    bytes[bytes.length >> 1] ^= 0xff;
+    bytes[bytes.length >> 1]! ^= 0xff;
     await writeFile(qf, bytes);
     const e1 = await loadCodedTfjsModel(join(dir, "model.json"), tf, { coders: allCoders }).catch((x: unknown) => x);
     expect((e1 as { code: string }).code).toBe(ErrorCodes.DECODE);

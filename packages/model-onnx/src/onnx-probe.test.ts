@@ -99,7 +99,7 @@ describe("loadOnnxModelProbe", () => {
       const path = ir3 ? await put(s.dir, "ir3.onnx", buildOnnxModel({ seed: 5, listInitializersAsInputs: true })) : src;
       const p = await load(path);
       const base = await p.forward.predictOutputs(p.weights, x, count);
-      const same = ir3 ? (a: ForwardOutput[], b: ForwardOutput[]) => expect(hex(a)).toEqual(hex(b)) : expectUlpClose;
+      const same = ir3 ? (a: readonly ForwardOutput[], b: readonly ForwardOutput[]) => expect(hex(a)).toEqual(hex(b)) : expectUlpClose;
       same(base, await reference(path));
       // A kernel scaled and the FLOAT16 gain changed (fed as halves, as the file would store it).
       const changed = p.weights.map((t) => (t.name === ONNX_WEIGHTS.gemmB ? { ...t, data: Float32Array.from(t.data, (v) => v * 0.75) } : t.name === ONNX_WEIGHTS.gain ? { ...t, data: Float32Array.of(2, -0.5, 1.5, 0.25) } : t));

@@ -5,7 +5,7 @@ import type { Tensor } from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { forwardLogits } from "./forward.js";
 import { netSpecFromLayersModel } from "./from-layers.js";
-import { loadModel } from "./probe.js";
+import { loadReferenceModel } from "./probe.js";
 import { buildReferenceModel, REFERENCE_MODEL_IDS } from "./reference.js";
 import { getTf, type Tf } from "./tf.js";
 import { randomDataset, tinyConvValid, tinyDense } from "./tiny.test-support.js";
@@ -47,7 +47,7 @@ describe("reference models", () => {
 
   for (const id of REFERENCE_MODEL_IDS) {
     it(`${id}: the committed weights load and reproduce the recorded float test accuracy`, async () => {
-      const p = await loadModel(id);
+      const p = await loadReferenceModel(id);
       expect(p.training?.id).toBe(id);
       const probs = await p.forward.predict(p.weights, p.testSet.inputs, p.testSet.count);
       let correct = 0;

@@ -225,7 +225,7 @@ function withBatchNorm(kernelLayer: string, bnLayer: string, kernel: (w: WeightT
       const k = kernel(w, r),
         cout = w.shape[w.shape.length - 1]!;
       colSq = new Float64Array(cout);
-      for (let i = 0; i < k.length; i++) colSq[i % cout] += k[i]! ** 2;
+      for (let i = 0; i < k.length; i++) colSq[i % cout]! += k[i]! ** 2;
       return k;
     }
     if (!w.name.startsWith(`${bnLayer}/`)) return w.data;

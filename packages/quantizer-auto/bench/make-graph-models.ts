@@ -117,12 +117,12 @@ function channelStats(data: Float32Array, channels: number): { mean: Float64Arra
   for (let i = 0; i < data.length; i++) {
     const c = i % channels,
       v = data[i]!;
-    mean[c] += v;
-    sq[c] += v * v;
+    mean[c]! += v;
+    sq[c]! += v * v;
   }
   const variance = new Float64Array(channels);
   for (let c = 0; c < channels; c++) {
-    mean[c] /= n;
+    mean[c]! /= n;
     // A dead (relu-zero) channel has no variance; a batch norm leaves it at 0 whatever its scale.
     const v = sq[c]! / n - mean[c]! ** 2;
     variance[c] = v > 0 ? v : 1;

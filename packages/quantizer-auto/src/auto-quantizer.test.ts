@@ -50,7 +50,7 @@ function kernelProbe(id: string, shape: [number, number], W: Float32Array, gain:
   const predictOutputs = async (ws: WeightSet, x: Float32Array, n: number) => {
     const K = ws[0]!.data,
       y = new Float32Array(n * Out);
-    for (let i = 0; i < n; i++) for (let j = 0; j < In; j++) for (let c = 0; c < Out; c++) y[i * Out + c] += (x[i * In + j]! - 0.5) * K[j * Out + c]! * G[j * Out + c]!;
+    for (let i = 0; i < n; i++) for (let j = 0; j < In; j++) for (let c = 0; c < Out; c++) y[i * Out + c]! += (x[i * In + j]! - 0.5) * K[j * Out + c]! * G[j * Out + c]!;
     return [{ name: "y", shape: [Out], data: y }];
   };
   return { id, weights: [{ name: "k", shape, data: W, role: "weight" }], inputShape: [In], forward: { predict: async (ws, x, n) => (await predictOutputs(ws, x, n))[0]!.data, predictOutputs } };
@@ -148,7 +148,7 @@ describe("auto quantizer", () => {
       const K = ws[0]!.data,
         y = new Float32Array(n * Out);
       // Rows 0–7 see inputs 1e-3 × smaller, so the output is carried by the ≈ 1e-4 weights.
-      for (let i = 0; i < n; i++) for (let j = 0; j < In; j++) for (let c = 0; c < Out; c++) y[i * Out + c] += (j < 8 ? 1e-3 : 1) * (x[i * In + j]! - 0.5) * K[j * Out + c]!;
+      for (let i = 0; i < n; i++) for (let j = 0; j < In; j++) for (let c = 0; c < Out; c++) y[i * Out + c]! += (j < 8 ? 1e-3 : 1) * (x[i * In + j]! - 0.5) * K[j * Out + c]!;
       return [{ name: "y", shape: [Out], data: y }];
     };
     const model: ModelProbe = { id: "rows", weights, inputShape: [In], forward: { predict: async (ws, x, n) => (await predictOutputs(ws, x, n))[0]!.data, predictOutputs } };

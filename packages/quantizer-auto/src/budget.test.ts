@@ -32,7 +32,7 @@ describe("auto under a time budget", () => {
     const built = instantiate(autoQuantizer({ plugins }), {});
     expect(built.id).toBe("auto");
     const o = { bits: 4, budgetSeconds: 0.004, maxCandidates: 72, inputRange: [0, 1] as [number, number] };
-    const candidates = Array.from({ length: 58 }, (_, i) => ({ label: String(i), instance: built, spec: 0, bits: 4, quantizer: "rtn", options: {} }));
+    const candidates = Array.from({ length: 58 }, (_, i) => ({ label: String(i), instance: built, spec: 0, bits: 4, quantizer: "rtn", options: {}, costly: false }));
     const p1 = planFor(model, model.weights, candidates, o);
     const scaled = { ...model, weights: model.weights.map((t) => ({ ...t, data: t.data.map((v) => v * 3) })) };
     expect(planFor(scaled, scaled.weights, candidates, o)).toEqual(p1);

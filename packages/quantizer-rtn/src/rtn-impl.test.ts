@@ -15,8 +15,11 @@ function roundTrip(t: WeightTensor, o: RtnOptions, ctx?: RunContext) {
   return { q, cb, qt, decoded: dequantizeTensor(qt, cb) };
 }
 
+/** Options whose channel axis is an index (as {@link caseArb} draws them), for the reference computations. */
+type IndexAxisOptions = RtnOptions & { readonly axis: number };
+
 /** Group of element `i`, computed independently of the implementation (unravel the flat index). */
-function refGroup(shape: readonly number[], o: RtnOptions, i: number): number {
+function refGroup(shape: readonly number[], o: IndexAxisOptions, i: number): number {
   if (o.granularity === "tensor" || shape.length === 0) return 0;
   if (o.granularity === "group") return Math.floor(i / o.groupSize);
   const axis = o.axis < 0 ? shape.length + o.axis : o.axis;
@@ -59,7 +62,8 @@ const caseArb = (lo?: number, hi?: number) =>
   fc.tuple(tensorArb(lo, hi), optionsArb).map(([t, o]) => {
     const r = t.shape.length;
     const axis = (((o.axis % r) + r) % r) - (o.axis < 0 ? r : 0);
-    return { t, o: opts({ ...o, axis }) };
+    // The schema keeps an integer axis as it is; spreading it again types `o.axis` as that index.
+    return { t, o: { ...opts({ ...o, axis }), axis } };
   });
 
 describe("rtn grid", () => {
@@ -270,7 +274,7 @@ describe("grouping vs an independent reference", () => {
    * nudge −min/s itself is a tie (±1e-3), either neighbour is a valid zero point: `tieZ` picks
    * the one the implementation chose.
    */
-  function reference(t: WeightTensor, o: RtnOptions, tieZ: (g: number) => number) {
+  function reference(t: WeightTensor, o: IndexAxisOptions, tieZ: (g: number) => number) {
     const groups = new Map<number, number[]>();
     t.data.forEach((v, i) => {
       const g = refGroup(t.shape, o, i);
@@ -299,7 +303,7 @@ describe("grouping vs an independent reference", () => {
     return { params };
   }
 
-  const nonConstant = (t: WeightTensor, o: RtnOptions) => {
+  const nonConstant = (t: WeightTensor, o: IndexAxisOptions) => {
     const seen = new Map<number, Set<number>>();
     t.data.forEach((v, i) => {
       const g = refGroup(t.shape, o, i);

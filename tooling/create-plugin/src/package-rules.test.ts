@@ -119,7 +119,7 @@ describe("boundary rules", () => {
       { from: "@quantforge/io-b", to: "@quantforge/coder-huffman", why: "t" },
       { from: "@quantforge/io-b", to: "@quantforge/coder-fixed", why: "t" },
     ];
-    expect(checkPluginBoundaries(root, ex).map((p) => `${p.package} ${p.message.split(";")[0].split(":")[0]}`)).toEqual([
+    expect(checkPluginBoundaries(root, ex).map((p) => `${p.package} ${p.message.split(";")[0]!.split(":")[0]}`)).toEqual([
       "@quantforge/quantizer-a depends on @quantforge/coder-fixed",
       "@quantforge/quantizer-a depends on @tensorflow/tfjs",
       "@quantforge/io-b no longer depends on @quantforge/coder-fixed",

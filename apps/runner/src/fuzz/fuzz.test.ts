@@ -8,7 +8,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
-import type { Codebook, QuantizedModel } from "@quantforge/core";
+import type { Codebook, CoderPlugin, QuantizedModel } from "@quantforge/core";
 import { encodeContainer } from "@quantforge/core/format";
 import { fixedCoder } from "@quantforge/coder-fixed";
 import { huffmanCoder } from "@quantforge/coder-huffman";
@@ -82,7 +82,7 @@ describe(".qf containers", () => {
         codebooks: [{ kind: "levels", id: "c", levels: Float32Array.of(-1, 0, 0.5, 1) }],
         tensors: [{ name: "w", shape: [codes.length], codebook: "c", grouping: { kind: "tensor" }, codes: Uint32Array.from(codes) }],
       };
-      const p = coder === "fixed" ? fixedCoder() : huffmanCoder();
+      const p: CoderPlugin = coder === "fixed" ? fixedCoder() : huffmanCoder();
       const s = p.create(p.parseOptions({})).encode(qm.tensors[0]!, qm.codebooks[0]!);
       const body = s.slice(0, s.length - 4);
       for (const [i, v] of edits) body[i % body.length] = v;
@@ -118,7 +118,7 @@ describe(".qf containers", () => {
       passthrough: [{ name: "b", shape: [3], data: Float32Array.of(1, 2, 3) }],
     };
     const valid = ["fixed", "huffman"].map((id) => {
-      const p = id === "fixed" ? fixedCoder() : huffmanCoder();
+      const p: CoderPlugin = id === "fixed" ? fixedCoder() : huffmanCoder();
       return encodeContainer(qm, p.create(p.parseOptions({})), { quantizer: "x" }).bytes;
     });
     await fc.assert(

@@ -85,7 +85,8 @@ describe("quantize --threads", () => {
     expect(r.code, r.err).toBe(0);
     const report = JSON.parse(r.out) as Report;
     // Timing and the output directory are the only fields allowed to differ.
-    return { model: await readFile(`${out}/model.qf`), report: { ...report, timing: null, output: { ...report.output, dir: "" } }, err: r.err };
+    const compared: Report = { ...report, timing: null, output: { ...report.output, dir: "" } };
+    return { model: await readFile(`${out}/model.qf`), report: compared, err: r.err };
   };
   for (const [tag, args] of [
     ["rtn-fixed", ["--quantizer", "rtn", "--bits", "4", "--option", "granularity=channel"]],

@@ -31,7 +31,12 @@ describe("resolveContained / readContainedFile", () => {
   });
 
   it.each(["../secret.bin", "/etc/passwd", "sub/../../secret.bin", "link.bin", "C:\\x.bin", ""])("refuses %j with QF_FORMAT and says nothing about the outside file", async (ref) => {
-    const err = await resolveContained(root, ref, "shard").catch((e: unknown) => e as Error & { code: string });
+    const err = await resolveContained(root, ref, "shard").then(
+      () => {
+        throw new Error("expected a rejection, but resolveContained fulfilled");
+      },
+      (e: unknown) => e as Error & { code: string },
+    );
     expect(err).toMatchObject({ code: "QF_FORMAT" });
     expect(err.message).not.toMatch(/651|does not exist|ENOENT/);
   });
