@@ -72,9 +72,11 @@ it("every generated package (quantizer, coder, evaluator; workspace and standalo
   expect(r.code).toBe(0);
 }, 400_000);
 
-it("every generated package type-checks, strict, with no unused names", () => {
+it("every generated package type-checks, strict, with no unused names, and its tests type-check too", () => {
   for (const d of dirs) {
     const r = sh(bin("tsc"), ["-p", join(d, "tsconfig.json"), "--noEmit", "--noUnusedLocals", "--noUnusedParameters"], d);
     expect(r.code, `${d}: ${r.out}`).toBe(0);
+    const t = sh(bin("tsc"), ["-p", join(d, "tsconfig.test.json"), "--noEmit"], d);
+    expect(t.code, `${d} (tests): ${t.out}`).toBe(0);
   }
 }, 120_000);

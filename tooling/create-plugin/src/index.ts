@@ -17,3 +17,4 @@ export type { RunnerRegistration } from "./register-runner.js";
 export { CORE_VERSION, TOOL_VERSIONS, CHANGESETS_VERSION } from "./versions.js";
 export { checkManifest, checkWorkspacePackages, PACKAGE_RULES } from "./package-rules.js";
 export type { Manifest, PackageProblem, RuleContext } from "./package-rules.js";
+export { checkTestTypecheck } from "./test-rules.js";

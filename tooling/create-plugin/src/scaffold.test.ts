@@ -44,6 +44,9 @@ describe("scaffoldPlugin", () => {
     expect(m.devDependencies["@quantforge/core"]).toBe("workspace:*");
     expect(checkManifest(m, { folder: "quantizer-first-party", topFiles: ["README.md"], rootLicense: true, nodeEngine: ">=20.19", privatePackages: new Set() })).toEqual([]);
     expect(json(join(r.dir, "tsconfig.json"))).toMatchObject({ extends: "../../tooling/tsconfig/base.json", references: [{ path: "../../packages/core" }] });
+    // Tests are type-checked by their own config (tsconfig.json leaves them out of the build).
+    expect(json(join(r.dir, "tsconfig.test.json"))).toEqual({ extends: "../../tooling/tsconfig/test.json" });
+    expect(m.scripts.typecheck).toBe("tsc -p tsconfig.json --noEmit && tsc -p tsconfig.test.json --noEmit");
     expect(readFileSync(join(r.dir, "src/index.ts"), "utf8")).not.toContain("export default");
     expect(readFileSync(join(ws, ".changeset/quantforge-quantizer-first-party.md"), "utf8")).toMatch(/^---\n"@quantforge\/quantizer-first-party": minor\n---\n\nNew quantizer plugin `first-party`: First party\.\n$/);
     expect(r.nextSteps[0]).toBe("pnpm install");
@@ -66,6 +69,8 @@ describe("scaffoldPlugin", () => {
     expect(JSON.stringify(m)).not.toContain("workspace:");
     expect(JSON.stringify(m)).not.toContain("@quantforge/source");
     expect(json(join(r.dir, "tsconfig.json")).extends).toBeUndefined();
+    expect(json(join(r.dir, "tsconfig.test.json"))).toEqual({ extends: "./tsconfig.json", compilerOptions: { noEmit: true }, include: ["src"], exclude: [] });
+    expect(m.scripts.typecheck).toBe("tsc -p tsconfig.json --noEmit && tsc -p tsconfig.test.json --noEmit");
     for (const f of [".changeset/config.json", ".changeset/initial-release.md", ".gitignore", "README.md", "src/solo-impl.ts", "src/solo-coder.ts", "src/conformance.test.ts"]) expect(existsSync(join(r.dir, f)), f).toBe(true);
   });
 
@@ -102,7 +107,7 @@ describe("create-quantforge-plugin CLI", () => {
   it("creates a package and prints the next steps", () => {
     const r = call(["coder", "cli-made", "--dir", "examples/cli-made", "--description", "Made by the CLI."]);
     expect(r).toMatchObject({ code: 0, err: "" });
-    expect(r.out).toMatch(/^created quantforge-plugin-cli-made \(workspace, loadable with --plugin\/--discover\) in .*examples\/cli-made: 13 files\nnext:\n {2}pnpm install\n/);
+    expect(r.out).toMatch(/^created quantforge-plugin-cli-made \(workspace, loadable with --plugin\/--discover\) in .*examples\/cli-made: 14 files\nnext:\n {2}pnpm install\n/);
   });
   it("usage errors are one line `error QF_USAGE: …`, exit 2", () => {
     for (const args of [["quantizer"], ["quantizer", "a", "b"], ["quantizer", "x", "--nope"], ["nope", "x"]]) {

@@ -3,7 +3,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "nod
 import { ScaffoldError } from "./errors.js";
 import { PLUGIN_ID_RE, PLUGIN_KINDS, pluginNames, type PluginKind } from "./names.js";
 import { registerInRunner } from "./register-runner.js";
-import { changeset, indexTs, packageJson, publicApiTest, readme, standaloneFiles, tsconfigJson, versionFiles, vitestConfig, type ExportList } from "./templates/common.js";
+import { changeset, indexTs, packageJson, publicApiTest, readme, standaloneFiles, tsconfigJson, tsconfigTestJson, versionFiles, vitestConfig, type ExportList } from "./templates/common.js";
 import { coderExports, coderSources } from "./templates/coder.js";
 import type { GeneratedFile, TemplateContext } from "./templates/context.js";
 import { evaluatorExports, evaluatorSources } from "./templates/evaluator.js";
@@ -105,6 +105,7 @@ export function renderPlugin(c: TemplateContext): GeneratedFile[] {
   const out: GeneratedFile[] = [
     { path: "package.json", content: packageJson(c) },
     { path: "tsconfig.json", content: tsconfigJson(c) },
+    { path: "tsconfig.test.json", content: tsconfigTestJson(c) },
     { path: "vitest.config.ts", content: vitestConfig(c) },
     { path: "README.md", content: readme(c) },
     { path: "src/index.ts", content: indexTs(c, exports) },

@@ -23,7 +23,7 @@ export function packageJson(c: TemplateContext): string {
   const scoped = c.packageName.startsWith("@");
   const scripts: Record<string, string> = {
     build: "tsc -b",
-    typecheck: "tsc -p tsconfig.json --noEmit",
+    typecheck: "tsc -p tsconfig.json --noEmit && tsc -p tsconfig.test.json --noEmit",
     lint: "tsc -p tsconfig.json --noEmit --noUnusedLocals --noUnusedParameters",
     test: "vitest run",
     ...(ws ? {} : { prepack: "tsc -b", changeset: "changeset", "version-packages": "changeset version", release: "npm run build && changeset publish" }),
@@ -84,6 +84,16 @@ export function tsconfigJson(c: TemplateContext): string {
     include: ["src"],
     exclude: ["src/**/*.test.ts"],
   });
+}
+
+/**
+ * `tsconfig.test.json`: type-checks the tests, which `tsconfig.json` leaves out of the build (the
+ * `typecheck` script runs both). In the workspace the shared test config, which resolves workspace
+ * packages to their sources as Vitest does; standalone the package's own options without emit.
+ */
+export function tsconfigTestJson(c: TemplateContext): string {
+  if (c.mode === "workspace") return json({ extends: `${c.rootRel}/tooling/tsconfig/test.json` });
+  return json({ extends: "./tsconfig.json", compilerOptions: { noEmit: true }, include: ["src"], exclude: [] });
 }
 
 /** `vitest.config.ts`: merges the shared preset in the workspace. */
