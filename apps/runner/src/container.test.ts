@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ErrorCodes, type PluginHost } from "@quantforge/core";
 import { createRunContext, PLUGIN_REGISTRY, QUANTIZER_PLUGIN, RUN_CONFIG, RUN_CONTEXT } from "@quantforge/core/host";
 import { coarseTestQuantizer, rawTestCoder } from "@quantforge/core/testing";
+import { uniformMseQuantizer } from "@quantforge/quantizer-uniform-mse";
 import { countEvaluator } from "./__tests__/mocks.js";
 import { createRootContainer, createRunContainer } from "./container.js";
 import { RunJob } from "./run-job.js";
@@ -57,5 +58,20 @@ describe("containers", () => {
     expect(seen).toHaveLength(1);
     expect(seen[0]!.registry).toBe(registry);
     expect(seen[0]!.coders).toEqual(["raw-test"]);
+  });
+  it("RunJob warns once about a deprecated option spelling, first among the run's diagnostics, and records it as given", async () => {
+    const { root } = createRootContainer([uniformMseQuantizer(), rawTestCoder(), countEvaluator("sqnr")]);
+    const weights = ["a", "b", "c"].map((name, i) => ({ name, shape: [4], data: new Float32Array([i, 1, -2, 3]) }));
+    const run = (granularity: string) =>
+      createRunContainer(root, { ...config, quantizer: { id: "uniform-mse", options: { bits: 4, granularity } } }, createRunContext({ seed: 1 }))
+        .resolve(RunJob)
+        .execute(weights);
+    const old = await run("layer");
+    const neu = await run("tensor");
+    expect(old.diagnostics.filter((d) => d.ruleId === "deprecated-option").map((d) => d.message)).toEqual(["option granularity=layer is deprecated; use granularity=tensor"]);
+    expect(old.diagnostics[0]!.ruleId).toBe("deprecated-option");
+    expect(neu.diagnostics.filter((d) => d.ruleId === "deprecated-option")).toEqual([]);
+    expect(old.quantizer.options).toEqual(neu.quantizer.options);
+    expect(old.quantized.tensors.map((t) => t.codes)).toEqual(neu.quantized.tensors.map((t) => t.codes));
   });
 });

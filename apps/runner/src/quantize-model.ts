@@ -60,6 +60,7 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
   // No --target: the smallest the model allows (an ONNX model's opset decides whether DequantizeLinear exists).
   const o = { ...asked, target: asked.target ?? defaultTarget(fmt, src.onnx?.opset) };
   const diagnostics = new CollectingDiagnostics();
+  for (const d of o.deprecations ?? []) diagnostics.report(d);
   const ctx = createRunContext({ seed: o.seed, diagnostics, progress: o.progress, ...(o.signal ? { signal: o.signal } : {}), ...(probe ? { model: probe } : {}) });
   const tmp = await prepareOut(o.out, [o.input, ...(o.data !== undefined ? [o.data] : [])]);
   // A bare tfjs weights manifest has no topology: no outputs to check, but its written weights are reloaded with stock tfjs.

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { hessianEcsqQuantizer } from "@quantforge/quantizer-hessian-ecsq";
+import { supportRegionQuantizer } from "@quantforge/quantizer-support-region";
+import { uniformMseQuantizer } from "@quantforge/quantizer-uniform-mse";
 import { optionsEntry, recordedOptions } from "./recorded-options.js";
 
 describe("recordedOptions", () => {
@@ -40,5 +42,19 @@ describe("recordedOptions", () => {
     const parser = { parseOptions: (raw: unknown) => ({ bits: 4, ...(raw as object) }) };
     expect(optionsEntry(parser, { bits: 4 })).toEqual({});
     expect(optionsEntry(parser, { bits: 3 })).toEqual({ quantizerOptions: { bits: 3 } });
+  });
+
+  it("records a deprecated spelling as given (byte-identical headers), the new one as before", () => {
+    const um = uniformMseQuantizer();
+    const raw = { bits: 4, granularity: "layer" };
+    const options = um.parseOptions(raw);
+    expect(options).toEqual(um.parseOptions({ bits: 4, granularity: "tensor" }));
+    // What the header held before `layer` became an alias: the user's spelling, in schema order.
+    expect(JSON.stringify(optionsEntry(um, options, raw))).toBe('{"quantizerOptions":{"bits":4,"granularity":"layer"}}');
+    expect(JSON.stringify(optionsEntry(um, options, { bits: 4, granularity: "tensor" }))).toBe('{"quantizerOptions":{"bits":4}}');
+    expect(optionsEntry(um, options)).toEqual({ quantizerOptions: { bits: 4 } });
+    const sr = supportRegionQuantizer();
+    expect(recordedOptions(sr, sr.parseOptions({ scope: "global" }), { scope: "global" })).toEqual({ scope: "global" });
+    expect(recordedOptions(sr, sr.parseOptions({ scope: "joint" }), { scope: "joint" })).toEqual({ scope: "joint" });
   });
 });

@@ -1,6 +1,6 @@
 import { inject, injectable } from "tsyringe";
-import type { Coder, CoderPlugin, Evaluator, EvaluatorPlugin, ModelProbe, Quantizer, QuantizerPlugin, RunContext, WeightSet } from "@quantforge/core";
-import { PLUGIN_REGISTRY, RUN_CONFIG, RUN_CONTEXT, createHost, runPipeline, type PipelineResult, type PluginRegistry, type TensorSelector, type TensorWorkers } from "@quantforge/core/host";
+import { warnDeprecatedOptions, type Coder, type CoderPlugin, type Diagnostic, type Evaluator, type EvaluatorPlugin, type ModelProbe, type Quantizer, type QuantizerPlugin, type RunContext, type WeightSet } from "@quantforge/core";
+import { CollectingDiagnostics, PLUGIN_REGISTRY, RUN_CONFIG, RUN_CONTEXT, createHost, runPipeline, type PipelineResult, type PluginRegistry, type TensorSelector, type TensorWorkers } from "@quantforge/core/host";
 import { optionsEntry } from "./recorded-options.js";
 
 /** A plugin id with raw (unvalidated) options, as the command line gives them. */
@@ -24,9 +24,12 @@ export interface RunConfig {
 
 /** Plugins resolved and options validated: what {@link RunJob.execute} runs. */
 export interface PreparedRun {
-  readonly quantizer: { readonly plugin: QuantizerPlugin; readonly options: unknown; readonly instance: Quantizer };
+  /** `raw`: the options as given, for the `.qf` header's record of deprecated spellings. */
+  readonly quantizer: { readonly plugin: QuantizerPlugin; readonly options: unknown; readonly raw?: unknown; readonly instance: Quantizer };
   readonly coder: { readonly plugin: CoderPlugin; readonly options: unknown; readonly instance: Coder };
   readonly evaluators: readonly { readonly plugin: EvaluatorPlugin; readonly options: unknown; readonly instance: Evaluator }[];
+  /** `deprecated-option` warnings for old option spellings (the run's diagnostics start with them). */
+  readonly deprecations?: readonly Diagnostic[];
 }
 
 /**
@@ -51,14 +54,18 @@ export class RunJob {
     const c = this.config;
     // Plugins see the registry (built-in and loaded ones) and this run's coder through the host.
     const host = createHost(this.registry, { coders: [c.coder.id] });
+    // Old spellings parse to the new values, so only the raw options here can tell them apart.
+    const deprecations = new CollectingDiagnostics();
     const make = <P extends QuantizerPlugin | CoderPlugin | EvaluatorPlugin>(plugin: P, raw: unknown) => {
       const options: unknown = plugin.parseOptions(raw ?? {});
-      return { plugin, options, instance: plugin.create(options, host) as ReturnType<P["create"]> };
+      warnDeprecatedOptions(raw, plugin.optionAliases, deprecations, plugin.id);
+      return { plugin, options, raw, instance: plugin.create(options, host) as ReturnType<P["create"]> };
     };
     return {
       quantizer: make(this.registry.quantizer(c.quantizer.id), c.quantizer.options),
       coder: make(this.registry.coder(c.coder.id), c.coder.options),
       evaluators: c.evaluators.map((e) => make(this.registry.evaluator(e.id), e.options)),
+      deprecations: deprecations.items,
     };
   }
 
@@ -68,7 +75,7 @@ export class RunJob {
    * validated quantizer options that differ from the defaults (recorded-options.ts).
    */
   async execute(weights: WeightSet, prepared: PreparedRun = this.prepare(), model?: ModelProbe, workers?: TensorWorkers): Promise<PipelineResult> {
-    const metadata = { tensorOrder: weights.map((t) => t.name), ...optionsEntry(prepared.quantizer.plugin, prepared.quantizer.options), ...this.config.metadata };
+    const metadata = { tensorOrder: weights.map((t) => t.name), ...optionsEntry(prepared.quantizer.plugin, prepared.quantizer.options, prepared.quantizer.raw), ...this.config.metadata };
     const r = await runPipeline({
       weights,
       // A model (--model) gives evaluators and quantizers its capabilities (forward, data, …).
@@ -80,6 +87,7 @@ export class RunJob {
       options: { seed: this.ctx.seed, progress: this.ctx.progress, signal: this.ctx.signal, metadata, ...(this.config.allowEmpty ? { allowEmpty: true } : {}), ...(workers ? { workers } : {}) },
     });
     // runPipeline only sees the instance; report the validated options (defaults applied).
-    return { ...r, quantizer: { id: r.quantizer.id, options: prepared.quantizer.options } };
+    const diagnostics = prepared.deprecations?.length ? [...prepared.deprecations, ...r.diagnostics] : r.diagnostics;
+    return { ...r, diagnostics, quantizer: { id: r.quantizer.id, options: prepared.quantizer.options } };
   }
 }

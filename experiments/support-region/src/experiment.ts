@@ -11,9 +11,10 @@ import {
   type SupportRegionExperimentRun as ExperimentRun,
   type SupportRegionLayerVsGlobalRow as LayerVsGlobalRow,
   type SupportRegionMseWinRow as MseWinRow,
+  type SupportRegionScope,
   type SupportRegionTensorRow as ExperimentTensorRow,
 } from "@quantforge/report";
-import { formatSupportSpec, parseSupportSpec, supportRegionOptionsSchema, supportRegionQuantize, type SupportRegionTensorDetail, type SupportScope } from "@quantforge/quantizer-support-region";
+import { formatSupportSpec, parseSupportSpec, supportRegionOptionsSchema, supportRegionQuantize, type SupportRegionTensorDetail } from "@quantforge/quantizer-support-region";
 
 export { ALL_TENSORS };
 export type { SupportRegionExperiment, ExperimentRun, ExperimentTensorRow, MseWinRow, LayerVsGlobalRow };
@@ -27,8 +28,8 @@ export interface SupportRegionExperimentOptions {
   readonly bits?: readonly number[];
   /** Support choices (default {@link DEFAULT_EXPERIMENT_SUPPORTS}). */
   readonly supports?: readonly string[];
-  /** Scopes (default ["layer", "global"]). */
-  readonly scopes?: readonly SupportScope[];
+  /** Scopes in the paper's words (default ["layer", "global"]; `global` is the quantizer's `joint` scope). */
+  readonly scopes?: readonly SupportRegionScope[];
   /** Seed of every run (default 1; the quantizers are deterministic anyway). */
   readonly seed?: number;
   /** Evaluate accuracy on the first `samples` test samples (default: the whole test set). */
@@ -209,7 +210,7 @@ export async function runSupportRegionExperiment(probe: ModelProbe, o: SupportRe
     for (const support of supports) {
       for (const scope of scopes) {
         if (env.signal) throwIfAborted({ signal: env.signal });
-        const options = parseWithSchema("support-region", supportRegionOptionsSchema, { bits: b, supportRegion: support, scope });
+        const options = parseWithSchema("support-region", supportRegionOptionsSchema, { bits: b, supportRegion: support, scope: scope === "global" ? "joint" : scope });
         let details: readonly SupportRegionTensorDetail[] = [];
         const q: Quantizer = {
           id: "support-region",

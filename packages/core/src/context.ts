@@ -1,4 +1,5 @@
 import { AbortedError } from "./errors.js";
+import { DEPRECATED_OPTION_RULE } from "./option-aliases.js";
 import type { ModelProbe } from "./capabilities.js";
 import { Rng } from "./rng.js";
 
@@ -39,12 +40,21 @@ export interface RunContext {
   readonly model?: ModelProbe;
 }
 
-/** A diagnostics sink that keeps everything in an array. */
+/**
+ * A diagnostics sink that keeps everything in an array. A `deprecated-option` warning identical
+ * to one already kept is dropped: it says the same thing however often a host or a per-tensor
+ * step repeats it, and a run over 100 tensors should print it once.
+ */
 export class CollectingDiagnostics implements DiagnosticsSink {
   readonly items: Diagnostic[] = [];
   report(d: Diagnostic): void {
+    if (d.ruleId === DEPRECATED_OPTION_RULE && this.items.some((x) => sameDiagnostic(x, d))) return;
     this.items.push(d);
   }
+}
+
+function sameDiagnostic(a: Diagnostic, b: Diagnostic): boolean {
+  return a.ruleId === b.ruleId && a.source === b.source && a.severity === b.severity && a.message === b.message && a.tensor === b.tensor;
 }
 
 /** A progress reporter that does nothing. */

@@ -16,3 +16,13 @@ export const groupSizeSchema = z
 
 /** One of {@link granularitySchema}'s values. */
 export type Granularity = z.output<typeof granularitySchema>;
+
+/**
+ * The shared `scope` option of quantizers that can share statistics or a codebook across tensors:
+ * `joint` (one over every quantized tensor) or `layer` (one per tensor). Each quantizer adds its
+ * own `.default(…)`; old spellings go through `aliasedEnum(scopeSchema.options, …)`.
+ */
+export const scopeSchema = z.enum(["joint", "layer"]);
+
+/** One of {@link scopeSchema}'s values. */
+export type Scope = z.output<typeof scopeSchema>;

@@ -1,8 +1,9 @@
 import { requireCapabilities, type ModelProbe } from "./capabilities.js";
-import { CollectingDiagnostics, createRunContext, throwIfAborted, type Diagnostic, type ProgressReporter, type RunContext } from "./context.js";
+import { CollectingDiagnostics, createRunContext, throwIfAborted, type Diagnostic, type DiagnosticsSink, type ProgressReporter, type RunContext } from "./context.js";
 import { decodeContainerWith, encodeContainer, type EncodedModel } from "./container.js";
 import { dequantizeModel } from "./dequantize.js";
 import { InvalidQuantizedError } from "./errors.js";
+import { warnDeprecatedOptions } from "./option-aliases.js";
 import type { PluginHost } from "./host.js";
 import type { AnyPlugin, Coder, CoderPlugin, EvaluationSubject, Evaluator, EvaluatorPlugin, Metric, Quantizer, QuantizerPlugin } from "./plugin.js";
 import type { QuantizedModel } from "./quantized.js";
@@ -58,10 +59,12 @@ function descriptorOf(x: unknown): AnyPlugin | undefined {
   return undefined;
 }
 
-function resolve<T>(x: unknown, host: () => PluginHost): T {
+function resolve<T>(x: unknown, host: () => PluginHost, diagnostics: DiagnosticsSink): T {
   const p = descriptorOf(x);
   if (!p) return x as T;
   const raw = p === x ? {} : ((x as { options?: unknown }).options ?? {});
+  // Raw options are only seen here: old spellings are parsed to the new ones, so warn now.
+  warnDeprecatedOptions(raw, p.optionAliases, diagnostics, p.id);
   return p.create(p.parseOptions(raw) as never, host()) as T;
 }
 
@@ -106,12 +109,12 @@ export async function runPipeline(args: {
   const select = args.select ?? defaultSelector;
   // Finiteness only where it matters: unselected tensors (±Inf Clip bounds, masks) pass through.
   assertWeightSet(original, select);
-  const quantizer = resolve<Quantizer>(args.quantizer, hostOf);
+  const quantizer = resolve<Quantizer>(args.quantizer, hostOf, diagnostics);
   const selected = original.filter(select);
   const others = original.filter((t) => !select(t));
   assertSomethingToQuantize(tallySelection(original, select), { allowEmpty: opts.allowEmpty });
   requireCapabilities(quantizer.id, args.model, quantizer.needs ?? []);
-  const evaluators = (args.evaluators ?? []).map((e) => resolve<Evaluator>(e, hostOf));
+  const evaluators = (args.evaluators ?? []).map((e) => resolve<Evaluator>(e, hostOf, diagnostics));
   for (const e of evaluators) requireCapabilities(e.id, args.model, e.needs ?? []);
   throwIfAborted(ctx);
   const ahead = quantizer.perTensor && opts.workers ? await opts.workers.quantize(quantizer, selected, ctx) : undefined;
@@ -124,7 +127,7 @@ export async function runPipeline(args: {
   let encoded: EncodedModel | undefined;
   let coderInfo: { id: string } | null = null;
   if (args.coder) {
-    const coder = resolve<Coder>(args.coder, hostOf);
+    const coder = resolve<Coder>(args.coder, hostOf, diagnostics);
     coderInfo = { id: coder.id };
     throwIfAborted(ctx);
     const trip = roundTripCoder(precodedCoder(coder, ahead?.streams));

@@ -1,6 +1,7 @@
 import type { DecodeLimits } from "./budget.js";
 import { z } from "zod";
 import type { AutoEligibility } from "./auto-eligibility.js";
+import type { OptionAliases } from "./option-aliases.js";
 import type { Capability } from "./capabilities.js";
 import type { Codebook } from "./codebook.js";
 import type { RunContext } from "./context.js";
@@ -151,6 +152,11 @@ export interface PluginDescriptor<K extends PluginKind, O, T> extends PluginMeta
   /** Validates untrusted options; throws {@link InvalidOptionsError} naming the field. */
   parseOptions(raw: unknown): O;
   /**
+   * Old option spellings `parseOptions` still accepts (see `aliasedEnum`); hosts pass them to
+   * `warnDeprecatedOptions` with the raw options. Absent when there are none.
+   */
+  readonly optionAliases?: OptionAliases;
+  /**
    * Creates an instance bound to `options`. Touches no global state. `host` gives read-only
    * access to the other registered plugins (and the run's coders); hosts always pass it, and
    * descriptors made by `define*` default it to a host whose registry holds this plugin alone
@@ -181,6 +187,8 @@ export interface PluginSpec<S extends z.ZodType, T> extends PluginMeta {
   readonly options: S;
   /** Defaults merged under the raw options before validation (a factory's arguments). */
   readonly defaults?: Partial<z.input<S>>;
+  /** Old option spellings the schema accepts through `aliasedEnum` (same table), for deprecation warnings. */
+  readonly optionAliases?: OptionAliases;
   /** The factory (see {@link PluginDescriptor.create}); `host` may be left out of the signature. */
   create(options: z.output<S>, host: PluginHost): T;
 }
@@ -213,9 +221,10 @@ export function parseWithSchema<S extends z.ZodType>(pluginId: string, schema: S
 function define<K extends PluginKind, S extends z.ZodType, T>(kind: K, spec: PluginSpec<S, T>, extra: object = {}): PluginDescriptor<K, z.output<S>, T> {
   // The descriptor keeps the spec's factory itself, so `create` is called without `this`.
   // eslint-disable-next-line @typescript-eslint/unbound-method
-  const { options, defaults, create, id, version, description } = spec;
+  const { options, defaults, create, id, version, description, optionAliases } = spec;
   const descriptor: PluginDescriptor<K, z.output<S>, T> = Object.freeze({
     ...extra,
+    ...(optionAliases ? { optionAliases: Object.freeze(Object.fromEntries(Object.entries(optionAliases).map(([k, m]) => [k, Object.freeze({ ...m })]))) } : {}),
     kind,
     id,
     version,

@@ -7,6 +7,7 @@ it("exports exactly the public API", async () => {
     [
       "AbortedError",
       "DEFAULT_AUTO_ORDER",
+      "DEPRECATED_OPTION_RULE",
       "DecodeError",
       "DuplicatePluginError",
       "ErrorCodes",
@@ -28,6 +29,7 @@ it("exports exactly the public API", async () => {
       "TENSOR_GROUPING",
       "TimeoutError",
       "UnknownPluginError",
+      "aliasedEnum",
       "alphabetCodebook",
       "alphabetForWeights",
       "alphabetSize",
@@ -44,6 +46,7 @@ it("exports exactly the public API", async () => {
       "defineCoder",
       "defineEvaluator",
       "defineQuantizer",
+      "deprecatedSpellings",
       "dequantizeCodes",
       "dequantizeModel",
       "dequantizeScaleCode",
@@ -72,10 +75,12 @@ it("exports exactly the public API", async () => {
       "resolveChannelAxis",
       "roundHalfEven",
       "roundToAlphabet",
+      "scopeSchema",
       "shapeSize",
       "throwIfAborted",
       "ulp32",
       "uniformAlphabet",
+      "warnDeprecatedOptions",
       "z",
     ]
   `);

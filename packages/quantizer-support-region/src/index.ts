@@ -1,4 +1,4 @@
-export { supportRegionQuantizer, supportRegionQuantize, supportRegionOptionsSchema, GLOBAL_CODEBOOK_ID } from "./support-region-quantizer.js";
+export { supportRegionQuantizer, supportRegionQuantize, supportRegionOptionsSchema, GLOBAL_CODEBOOK_ID, SUPPORT_REGION_OPTION_ALIASES } from "./support-region-quantizer.js";
 export type { SupportRegionOptions, SupportRegionOptionsInput, SupportScope, SupportRegionTensorDetail, SupportRegionResult } from "./support-region-quantizer.js";
 export { parseSupportSpec, formatSupportSpec, supportNeedsWeights, supportSpecProblem, SUPPORT_SYNTAX } from "./support-spec.js";
 export type { SupportSpec, SupportKind } from "./support-spec.js";

@@ -6,6 +6,7 @@ it("pins the public API", async () => {
     "GLOBAL_CODEBOOK_ID",
     "MAX_XMAX_SIGMA",
     "MIN_XMAX_SIGMA",
+    "SUPPORT_REGION_OPTION_ALIASES",
     "SUPPORT_SYNTAX",
     "THEORY_MAX_BITS",
     "centerScale",

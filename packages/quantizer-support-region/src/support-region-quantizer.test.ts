@@ -361,3 +361,23 @@ describe("determinism", () => {
     }
   });
 });
+
+describe("deprecated spelling scope: global", () => {
+  const ws = [laplace("a", 3000, 0.02, 3), laplace("b", 2000, 0.2, 4, 0.05), laplace("c", 1000, 0.1, 5)];
+
+  it("parses to scope joint: identical options, codes and codebooks", () => {
+    expect(plugin.parseOptions({ scope: "global", supportRegion: "mse" })).toEqual(plugin.parseOptions({ scope: "joint", supportRegion: "mse" }));
+    expect(plugin.optionAliases).toEqual({ scope: { global: "joint" } });
+    expect(run(ws, { scope: "global", bits: 3 }).model).toEqual(run(ws, { scope: "joint", bits: 3 }).model);
+  });
+
+  it("a pipeline over several tensors reports exactly one deprecation warning, naming the new spelling", async () => {
+    const { runPipeline } = await import("@quantforge/core/host");
+    const old = await runPipeline({ weights: ws, quantizer: { plugin, options: { scope: "global" } } });
+    expect(old.diagnostics.filter((d) => d.ruleId === "deprecated-option")).toEqual([{ severity: "warning", source: "support-region", ruleId: "deprecated-option", message: "option scope=global is deprecated; use scope=joint" }]);
+    const neu = await runPipeline({ weights: ws, quantizer: { plugin, options: { scope: "joint" } } });
+    expect(neu.diagnostics.filter((d) => d.ruleId === "deprecated-option")).toEqual([]);
+    // Diagnostics keep the paper's word for the joint scope, as before the rename.
+    expect(neu.diagnostics.filter((d) => d.ruleId === "support-choice").every((d) => d.message.includes("global scope"))).toBe(true);
+  });
+});

@@ -1,13 +1,16 @@
 import {
+  aliasedEnum,
   assertWeightSet,
   channelAxisSchema,
   defineQuantizer,
   resolveChannelAxis,
+  scopeSchema,
   throwIfAborted,
   z,
   TENSOR_GROUPING,
   type ChannelAxis,
   type GridCodebook,
+  type OptionAliases,
   type QuantizedModel,
   type QuantizedTensor,
   type QuantizerPlugin,
@@ -23,8 +26,18 @@ import { VERSION } from "./version.js";
 /** Plugin id. */
 const ID = "support-region";
 
-/** Id of the one codebook every tensor references in global scope. */
+/** Id of the one codebook every tensor references in joint scope (kept: it is stored in `.qf` files). */
 export const GLOBAL_CODEBOOK_ID = "support-region/global";
+
+/**
+ * Old option spellings support-region still accepts (with a `deprecated-option` warning): its
+ * `global` scope (one μ, σ and codebook over every quantized tensor, the paper's "global") is
+ * what the other quantizers call `joint` (core's shared `scopeSchema`).
+ */
+export const SUPPORT_REGION_OPTION_ALIASES = Object.freeze({ scope: Object.freeze({ global: "joint" }) }) satisfies OptionAliases;
+
+/** How diagnostics name a scope: the paper's words, so messages read as before the rename. */
+const SCOPE_WORDS = { joint: "global", layer: "layer" } as const;
 
 /** zod schema of the support-region options (defaults applied by it). */
 export const supportRegionOptionsSchema = z
@@ -44,9 +57,10 @@ export const supportRegionOptionsSchema = z
       .default("optimal"),
     /**
      * `layer`: per-tensor μ_l, σ_l (normalise, quantize with the σ = 1 design, map back);
-     * `global`: one μ, σ (and one codebook) over every quantized tensor. @default "layer"
+     * `joint`: one μ, σ (and one codebook) over every quantized tensor (`global`: deprecated
+     * spelling of `joint`). @default "layer"
      */
-    scope: z.enum(["global", "layer"]).default("layer"),
+    scope: aliasedEnum(scopeSchema.options, SUPPORT_REGION_OPTION_ALIASES.scope).default("layer"),
     /**
      * Midtread variant (beyond the paper): N = 2^R − 1 levels with a zero level; μ is fixed at 0 and
      * σ is the RMS, so the central cell [−Δ/2, Δ/2]·σ maps to exactly 0. Supports: optimal (the
@@ -68,7 +82,7 @@ export const supportRegionOptionsSchema = z
   })
   .superRefine((o, ctx) => {
     const s = o.supportRegion;
-    if (o.granularity === "channel" && o.scope === "global") ctx.addIssue({ code: "custom", path: ["granularity"], message: '"channel" needs scope "layer" (global scope shares one μ, σ across tensors)' });
+    if (o.granularity === "channel" && o.scope === "joint") ctx.addIssue({ code: "custom", path: ["granularity"], message: '"channel" needs scope "layer" (joint scope shares one μ, σ across tensors)' });
     if (o.granularity === "channel" && s.startsWith("value:"))
       ctx.addIssue({ code: "custom", path: ["supportRegion"], message: `"${s}" gives x_max in weight units, which differ per channel; with granularity channel use optimal, iterative, max, mse, sigma:<k> or percentile:<p>` });
     if (!o.midtread) return;
@@ -80,15 +94,18 @@ export const supportRegionOptionsSchema = z
 export type SupportRegionOptions = z.output<typeof supportRegionOptionsSchema>;
 /** support-region options as a user writes them (every field optional). */
 export type SupportRegionOptionsInput = z.input<typeof supportRegionOptionsSchema>;
-/** Scope of the normalisation: one μ, σ per tensor or for all tensors. */
-export type SupportScope = SupportRegionOptions["scope"];
+/**
+ * Scope of the normalisation as a user may write it: one μ, σ per tensor (`layer`) or for all
+ * tensors (`joint`, or its deprecated spelling `global`). Validated options hold `layer` | `joint`.
+ */
+export type SupportScope = NonNullable<SupportRegionOptionsInput["scope"]>;
 
 /** What the quantizer chose for one tensor (also reported as an `info` diagnostic). */
 export interface SupportRegionTensorDetail {
   readonly tensor: string;
   /** Id of the codebook the tensor references. */
   readonly codebook: string;
-  readonly scope: SupportScope;
+  readonly scope: SupportRegionOptions["scope"];
   /** The support choice, canonical form (`optimal`, `sigma:3`, …). */
   readonly support: string;
   /** Stored x_max in units of σ (the float32 value of the grid codebook). */
@@ -225,7 +242,7 @@ function fmt(v: number): string {
 /**
  * Quantizes a weight set with validated options and tells what was chosen per tensor. In
  * `layer` scope every tensor gets its own `grid` codebook (id = tensor name) with its μ_l, σ_l;
- * in `global` scope one codebook ({@link GLOBAL_CODEBOOK_ID}) with the μ, σ of all tensors
+ * in `joint` scope one codebook ({@link GLOBAL_CODEBOOK_ID}) with the μ, σ of all tensors
  * together serves every tensor. Deterministic (no randomness is involved).
  *
  * @param weights - The tensors to quantize (already selected; finite).
@@ -241,7 +258,7 @@ export function supportRegionQuantize(weights: WeightSet, o: SupportRegionOption
   const cells: Cell[] = [];
   if (o.granularity === "channel" && o.scope === "layer") {
     // handled below, per channel
-  } else if (o.scope === "global") {
+  } else if (o.scope === "joint") {
     if (weights.length > 0) cells.push(quantizeCell(GLOBAL_CODEBOOK_ID, weights, o.bits, support, o.midtread));
   } else {
     weights.forEach((t, i) => {
@@ -346,8 +363,8 @@ export function supportRegionQuantize(weights: WeightSet, o: SupportRegionOption
         ruleId: "support-choice",
         tensor: t.name,
         message: d.degenerate
-          ? `σ = 0 (${o.scope} scope), every weight decodes to μ = ${fmt(mu)}; support ${supportName} not applied.`
-          : `support ${supportName}${d.origin === "rule" ? "" : ` (won by ${d.origin})`} → x_max = ${fmt(d.xMaxSigma)}σ, σ = ${fmt(sigma)}, μ = ${fmt(mu)}, ${o.scope} scope; max|w − μ| = ${fmt(d.maxAbsOverSigma!)}σ, ${d.overloadCount} weight(s) clipped.`,
+          ? `σ = 0 (${SCOPE_WORDS[o.scope]} scope), every weight decodes to μ = ${fmt(mu)}; support ${supportName} not applied.`
+          : `support ${supportName}${d.origin === "rule" ? "" : ` (won by ${d.origin})`} → x_max = ${fmt(d.xMaxSigma)}σ, σ = ${fmt(sigma)}, μ = ${fmt(mu)}, ${SCOPE_WORDS[o.scope]} scope; max|w − μ| = ${fmt(d.maxAbsOverSigma!)}σ, ${d.overloadCount} weight(s) clipped.`,
       });
       if (d.clamped) {
         ctx.diagnostics.report({
@@ -384,6 +401,7 @@ export function supportRegionQuantizer(defaults?: Partial<SupportRegionOptionsIn
     version: VERSION,
     description: "2–4 bit uniform quantizer of the Laplacian design with a chosen support region (optimal, iterative, max, k·σ, percentile, value, measured-MSE search), layer-wise or global; midrise (paper) or midtread (exact zero).",
     options: supportRegionOptionsSchema,
+    optionAliases: SUPPORT_REGION_OPTION_ALIASES,
     defaults,
     create: (o) => ({
       id: ID,

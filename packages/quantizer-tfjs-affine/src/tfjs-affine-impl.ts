@@ -1,3 +1,4 @@
+import { roundHalfEven } from "@quantforge/core";
 import { fromFloat16Bits, toFloat16Bits } from "@quantforge/core/format";
 
 /**
@@ -19,12 +20,8 @@ import { fromFloat16Bits, toFloat16Bits } from "@quantforge/core/format";
  * 53 ≥ 2·24 + 2 bits), so the codes are the converter's.
  */
 
-/** NumPy's `np.round`/`rint`: nearest integer, exact halves to the even neighbour. */
-export function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  // Math.round sends halves up; move the odd results of exact halves back down.
-  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
+/** NumPy's `np.round`/`rint` (core's one copy), re-exported where it always was. */
+export { roundHalfEven } from "@quantforge/core";
 
 /** The converter's float64 quantization range of one tensor. */
 export interface TfjsAffineRange {

@@ -1,12 +1,15 @@
 import {
   type AutoEligibility,
+  aliasedEnum,
   channelAxisSchema,
   defineQuantizer,
   perTensorQuantizer,
   resolveChannelAxis,
   shapeSize,
   z,
+  type Granularity,
   type Grouping,
+  type OptionAliases,
   type QuantizerPlugin,
   type RunContext,
   type TensorQuantization,
@@ -15,6 +18,16 @@ import {
 import { designXMax, levelsFor } from "@quantforge/theory-laplacian";
 import { uniformMseQuantize, type UniformMseLayout } from "./uniform-mse-impl.js";
 import { VERSION } from "./version.js";
+
+/**
+ * Old option spellings uniform-mse still accepts (with a `deprecated-option` warning): `layer` was
+ * its name for one σ per tensor, which is core's shared `granularity: "tensor"` (a weight tensor
+ * is its layer's kernel; both took the same per-tensor path).
+ */
+export const UNIFORM_MSE_OPTION_ALIASES = Object.freeze({ granularity: Object.freeze({ layer: "tensor" }) }) satisfies OptionAliases;
+
+/** The granularities uniform-mse implements: core's shared spellings, without `group`. */
+const GRANULARITIES = ["tensor", "channel"] as const satisfies readonly Granularity[];
 
 /** zod schema of the uniform-mse options (defaults applied by it). */
 export const uniformMseOptionsSchema = z
@@ -28,8 +41,8 @@ export const uniformMseOptionsSchema = z
      * `mismatched`: raw weights into the σ = 1 design (paper 000's variance-mismatch setting). @default "matched"
      */
     mode: z.enum(["matched", "mismatched"]).default("matched"),
-    /** One σ per `tensor`, per `channel` along `axis`, or per `layer` (= per tensor). @default "tensor" */
-    granularity: z.enum(["tensor", "channel", "layer"]).default("tensor"),
+    /** One σ per `tensor` or per `channel` along `axis` (`layer`: deprecated spelling of `tensor`). @default "tensor" */
+    granularity: aliasedEnum(GRANULARITIES, UNIFORM_MSE_OPTION_ALIASES.granularity).default("tensor"),
     /**
      * Channel axis for `granularity: "channel"`: `"output"` (the layer's output channels as the
      * model format records them; the last axis when unknown), `"input"`, or a number (negative
@@ -52,8 +65,7 @@ export type UniformMseOptions = z.output<typeof uniformMseOptionsSchema>;
 export type UniformMseOptionsInput = z.input<typeof uniformMseOptionsSchema>;
 
 /**
- * The grouping and loop layout of one tensor. `layer` is per tensor (a weight tensor is its
- * layer's kernel; biases are not quantized by default). Mismatched mode stores the single
+ * The grouping and loop layout of one tensor. Mismatched mode stores the single
  * design σ = 1, so it always uses one group. A rank-0 tensor has no channel axis and is one group.
  *
  * @throws {ShapeMismatchError} when the channel axis does not exist in the tensor.
@@ -118,6 +130,7 @@ export function uniformMseQuantizer(defaults?: Partial<UniformMseOptionsInput>):
     version: VERSION,
     description: "MSE-optimal uniform quantizer for a Laplacian source (optimal or iterative x_max), matched or variance-mismatched, per tensor or channel; midrise (papers) or midtread (exact zero).",
     options: uniformMseOptionsSchema,
+    optionAliases: UNIFORM_MSE_OPTION_ALIASES,
     defaults,
     create: (o) => perTensorQuantizer("uniform-mse", (t, ctx) => uniformMseQuantizeTensor(t, o, ctx)),
     auto: UNIFORM_MSE_AUTO,

@@ -239,3 +239,22 @@ describe("groupRms", () => {
     expect(Array.from(groupRms(new Float32Array(0), { kind: "tensor" }))).toEqual([0]);
   });
 });
+
+describe("deprecated spelling granularity: layer", () => {
+  const ws: WeightTensor[] = Array.from({ length: 4 }, (_, i) => sampleTensor(`w${i}`, [8, 16], { dist: "laplace", seed: i + 1 }));
+
+  it("parses to granularity tensor: identical options and identical codes and codebooks", async () => {
+    const p = uniformMseQuantizer();
+    expect(p.parseOptions({ bits: 4, granularity: "layer" })).toEqual(p.parseOptions({ bits: 4, granularity: "tensor" }));
+    expect(p.optionAliases).toEqual({ granularity: { layer: "tensor" } });
+    expect(await run(ws, { bits: 4, granularity: "layer" })).toEqual(await run(ws, { bits: 4, granularity: "tensor" }));
+  });
+
+  it("a pipeline over several tensors reports exactly one deprecation warning, naming the new spelling", async () => {
+    const { runPipeline } = await import("@quantforge/core/host");
+    const old = await runPipeline({ weights: ws, quantizer: { plugin: uniformMseQuantizer(), options: { granularity: "layer" } } });
+    expect(old.diagnostics.filter((d) => d.ruleId === "deprecated-option")).toEqual([{ severity: "warning", source: "uniform-mse", ruleId: "deprecated-option", message: "option granularity=layer is deprecated; use granularity=tensor" }]);
+    const neu = await runPipeline({ weights: ws, quantizer: { plugin: uniformMseQuantizer(), options: { granularity: "tensor" } } });
+    expect(neu.diagnostics.filter((d) => d.ruleId === "deprecated-option")).toEqual([]);
+  });
+});

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { printable } from "@quantforge/core";
+import { printable, warnDeprecatedOptions, type Diagnostic } from "@quantforge/core";
 import { getTf } from "@quantforge/model-tfjs";
 import { UsageError } from "../errors.js";
 import { DEFAULT_CODER, selectorFromFlags } from "../jobs.js";
@@ -107,6 +107,9 @@ export function register(program: Command, rt: Runtime): void {
       const qp = rt.registry.quantizer(flags.quantizer);
       const rawOptions = quantizerOptions(flags);
       const qOptions: unknown = qp.parseOptions(rawOptions);
+      // Old spellings parse to the new values: only the raw options tell them apart.
+      const deprecations: Diagnostic[] = [];
+      warnDeprecatedOptions(rawOptions, qp.optionAliases, { report: (d) => deprecations.push(d) }, qp.id);
       const cp = coded ? rt.registry.coder(flags.coder ?? DEFAULT_CODER) : undefined;
       const select = selectorFromFlags(flags) ?? (await import("@quantforge/core/host")).defaultSelector;
       const inputShapes = parseInputShapes(flags.inputShape);
@@ -133,7 +136,8 @@ export function register(program: Command, rt: Runtime): void {
           ...(flags.data ? { data: flags.data } : {}),
           inputShapes,
           inputRanges,
-          quantizer: { id: qp.id, version: qp.version, options: qOptions, recorded: recordedOptions(qp, qOptions), instance },
+          quantizer: { id: qp.id, version: qp.version, options: qOptions, recorded: recordedOptions(qp, qOptions, rawOptions), instance },
+          deprecations,
           ...(pool ? { ahead: pool.ahead } : {}),
           ...(cp ? { coder: { id: cp.id, version: cp.version, instance: cp.create(cp.parseOptions({}), rt.host([cp.id])) } } : {}),
           progress,

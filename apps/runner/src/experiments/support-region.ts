@@ -1,7 +1,7 @@
 import { DEFAULT_EXPERIMENT_SUPPORTS, run } from "@quantforge/experiment-support-region";
 import { loadReferenceModel } from "@quantforge/model-tfjs";
-import { parseSupportList, type SupportScope } from "@quantforge/quantizer-support-region";
-import { formatSupportRegionExperiment } from "@quantforge/report";
+import { parseSupportList } from "@quantforge/quantizer-support-region";
+import { formatSupportRegionExperiment, type SupportRegionScope } from "@quantforge/report";
 import { parseBitsSpec } from "@quantforge/theory-laplacian";
 import { UsageError } from "../errors.js";
 import { parseSeed } from "../options.js";
@@ -21,10 +21,10 @@ interface ExperimentSupportRegionFlags {
   out?: string;
 }
 
-function scopesOf(raw: string): SupportScope[] {
+function scopesOf(raw: string): SupportRegionScope[] {
   const xs = raw.split(",").map((s) => s.trim());
   for (const s of xs) if (s !== "layer" && s !== "global") throw new UsageError(`--scope "${raw}" must list layer and/or global.`);
-  return [...new Set(xs)] as SupportScope[];
+  return [...new Set(xs)] as SupportRegionScope[];
 }
 
 /**

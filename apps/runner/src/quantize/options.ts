@@ -1,4 +1,4 @@
-import type { Coder, ModelProbe, ProgressReporter, Quantizer } from "@quantforge/core";
+import type { Coder, Diagnostic, ModelProbe, ProgressReporter, Quantizer } from "@quantforge/core";
 import type { StreamWorkers, TensorSelector } from "@quantforge/core/host";
 import type { TfjsRuntime } from "@quantforge/io-tfjs";
 import type { InputRanges } from "@quantforge/datasets";
@@ -24,6 +24,8 @@ export interface QuantizeModelOptions {
   /** `recorded`: the options written to coded headers (default `options`; the CLI passes the non-default ones). */
   readonly quantizer: { readonly id: string; readonly version: string; readonly options: unknown; readonly recorded?: unknown; readonly instance: Quantizer };
   readonly coder?: { readonly id: string; readonly version: string; readonly instance: Coder };
+  /** `deprecated-option` warnings for the quantizer's raw options; the report's diagnostics start with them. */
+  readonly deprecations?: readonly Diagnostic[];
   readonly seed: number;
   readonly select: TensorSelector;
   /** Write the model even when the selection picks no tensor (else `QF_NOTHING_TO_QUANTIZE`). */
