@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { crc32 } from "./crc32.js";
+import { crc32, crc32Table } from "./crc32.js";
 
 /** Bit-at-a-time reference CRC-32 (the definition). */
 function crcRef(b: Uint8Array): number {
@@ -31,5 +31,16 @@ describe("crc32", () => {
       }),
       { numRuns: 300, seed: 5 },
     );
+  });
+  it("the platform's CRC (long ranges) equals the table loop, any offset and start value (fast-check)", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 256, maxLength: 3000 }), fc.nat(), fc.nat(), fc.integer({ min: 0, max: 0xffffffff }), (b, x, y, c) => {
+        const s = x % 64;
+        const e = Math.max(s, b.length - (y % 64));
+        expect(crc32(b, s, e, c)).toBe(crc32Table(b, s, e, c));
+      }),
+      { numRuns: 200, seed: 9 },
+    );
+    expect(crc32(new Uint8Array(5000).fill(0xa5))).toBe(crcRef(new Uint8Array(5000).fill(0xa5)));
   });
 });

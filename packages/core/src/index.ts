@@ -62,6 +62,7 @@ export type {
   EncodedSize,
   Metric,
   EvaluationSubject,
+  AheadFacts,
   PluginDescriptor,
   QuantizerPlugin,
   CoderPlugin,

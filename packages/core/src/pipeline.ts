@@ -9,7 +9,7 @@ import type { AnyPlugin, Coder, CoderPlugin, EvaluationSubject, Evaluator, Evalu
 import type { QuantizedModel } from "./quantized.js";
 import { standaloneHost } from "./registry.js";
 import { assertSomethingToQuantize, defaultSelector, tallySelection, type TensorSelector } from "./selection.js";
-import { assertWeightSet, type WeightSet } from "./tensor.js";
+import { assertFinite, assertWeightSet, type WeightSet } from "./tensor.js";
 import { precodedCoder, type TensorWorkers } from "./tensor-workers.js";
 import { checkQuantizedModel, type KnownMaxCodes } from "./validate.js";
 import { assertSameCodes, roundTripCoder } from "./round-trip.js";
@@ -108,19 +108,37 @@ export async function runPipeline(args: {
   if (!original) throw new InvalidQuantizedError("the pipeline has no weights: call .weights(…) or .model(…).");
   const select = args.select ?? defaultSelector;
   // Finiteness only where it matters: unselected tensors (±Inf Clip bounds, masks) pass through.
-  assertWeightSet(original, select);
-  const quantizer = resolve<Quantizer>(args.quantizer, hostOf, diagnostics);
-  const selected = original.filter(select);
+  // With worker threads it is checked while they quantize (this thread would only wait); an error
+  // of the checks in between is thrown only after it, so every error wins as it did before.
+  const later = opts.workers !== undefined;
+  const prelude = () => {
+    assertWeightSet(original, later ? () => false : select);
+    const quantizer = resolve<Quantizer>(args.quantizer, hostOf, diagnostics);
+    const selected = original.filter(select);
+    assertSomethingToQuantize(tallySelection(original, select), { allowEmpty: opts.allowEmpty });
+    requireCapabilities(quantizer.id, args.model, quantizer.needs ?? []);
+    const evaluators = (args.evaluators ?? []).map((e) => resolve<Evaluator>(e, hostOf, diagnostics));
+    for (const e of evaluators) requireCapabilities(e.id, args.model, e.needs ?? []);
+    throwIfAborted(ctx);
+    return { quantizer, selected, evaluators };
+  };
+  let checked: ReturnType<typeof prelude>;
+  try {
+    checked = prelude();
+  } catch (e) {
+    if (later) assertWeightSet(original, select);
+    throw e;
+  }
+  const { quantizer, selected, evaluators } = checked;
   const others = original.filter((t) => !select(t));
-  assertSomethingToQuantize(tallySelection(original, select), { allowEmpty: opts.allowEmpty });
-  requireCapabilities(quantizer.id, args.model, quantizer.needs ?? []);
-  const evaluators = (args.evaluators ?? []).map((e) => resolve<Evaluator>(e, hostOf, diagnostics));
-  for (const e of evaluators) requireCapabilities(e.id, args.model, e.needs ?? []);
-  throwIfAborted(ctx);
-  const ahead = quantizer.perTensor && opts.workers ? await opts.workers.quantize(quantizer, selected, ctx) : undefined;
+  // The workers start on the tensors before the check below: a failure there leaves them to the caller's pool.
+  const pending = quantizer.perTensor && opts.workers ? opts.workers.quantize(quantizer, selected, ctx) : undefined;
+  pending?.catch(() => undefined);
+  if (later) for (const t of selected) assertFinite(t);
+  const ahead = pending ? await pending : undefined;
   const q = ahead?.model ?? (await quantizer.quantize(selected, ctx));
   // The largest code of every array, read once here and reused by the round trip's decode check.
-  const maxes: KnownMaxCodes = new Map();
+  const maxes: KnownMaxCodes = new Map(ahead?.maxCodes);
   checkQuantizedModel(q, selected, maxes);
   const full: QuantizedModel = { ...q, passthrough: [...(q.passthrough ?? []), ...others] };
   let quantized = full;
@@ -130,7 +148,7 @@ export async function runPipeline(args: {
     const coder = resolve<Coder>(args.coder, hostOf, diagnostics);
     coderInfo = { id: coder.id };
     throwIfAborted(ctx);
-    const trip = roundTripCoder(precodedCoder(coder, ahead?.streams));
+    const trip = roundTripCoder(precodedCoder(coder, ahead?.streams, ahead?.groups));
     encoded = encodeContainer(full, trip, { quantizer: quantizer.id, seed: ctx.seed, ...opts.metadata });
     const back = decodeContainerWith(encoded.bytes, () => trip, {}, { bytes: encoded.bytes, maxes }).model;
     assertSameCodes(full, back, coder.id);
@@ -139,7 +157,7 @@ export async function runPipeline(args: {
   // Values the workers dequantized are reused only where the decoded tensor's inputs equal theirs.
   const decoded = dequantizeModel(quantized, original, ahead?.dequantized ? { source: ahead.model, values: ahead.dequantized } : undefined);
   const quantizedNames = new Set(q.tensors.map((t) => t.name));
-  const subject: EvaluationSubject = { original, decoded, quantizedNames, quantized, encoded: encoded?.size };
+  const subject: EvaluationSubject = { original, decoded, quantizedNames, quantized, encoded: encoded?.size, ...(ahead?.facts ? { ahead: ahead.facts } : {}) };
   const metrics: Metric[] = [];
   for (const e of evaluators) {
     throwIfAborted(ctx);

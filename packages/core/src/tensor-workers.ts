@@ -1,6 +1,6 @@
 import type { Codebook } from "./codebook.js";
 import type { RunContext } from "./context.js";
-import type { Coder, Quantizer } from "./plugin.js";
+import type { AheadFacts, Coder, GroupCoder, Quantizer } from "./plugin.js";
 import type { QuantizedModel, QuantizedTensor } from "./quantized.js";
 import type { WeightSet } from "./tensor.js";
 
@@ -25,8 +25,18 @@ export interface WorkerQuantization {
    * `coder.encode(...compactStreamInput(t, cb))` for the run's coder (coders without group coding).
    */
   readonly streams?: ReadonlyMap<Uint32Array, Uint8Array>;
+  /**
+   * Version-3 groups coded ahead, by the codes array of their one tensor: each is
+   * `coder.group.encodeGroup([t′], cb′)` with `[t′, cb′] = compactStreamInput(t, cb)`, which is
+   * what a container asks for a codebook used by that tensor alone.
+   */
+  readonly groups?: ReadonlyMap<Uint32Array, { readonly bytes: Uint8Array; readonly tensorBytes: readonly number[] }>;
   /** `dequantizeTensor` of each tensor of `model`, by its codes array, computed on other threads. */
   readonly dequantized?: ReadonlyMap<Uint32Array, Float32Array>;
+  /** `largestCode` (validate.ts) of each codes array of `model`, computed on other threads. */
+  readonly maxCodes?: ReadonlyMap<Uint32Array, number>;
+  /** Evaluator inputs computed on other threads (handed to evaluators as `subject.ahead`). */
+  readonly facts?: AheadFacts;
 }
 
 /**
@@ -48,16 +58,37 @@ export interface TensorWorkers {
  * stream instead of coding it again. A request matches when it is the nameless stream input of
  * {@link compactStreamInput} for the same codes array; anything else is coded here.
  */
-export function precodedCoder(coder: Coder, streams: ReadonlyMap<Uint32Array, Uint8Array> | undefined): Coder {
-  if (!streams || streams.size === 0 || coder.group) return coder;
+export function precodedCoder(coder: Coder, streams: ReadonlyMap<Uint32Array, Uint8Array> | undefined, groups?: WorkerQuantization["groups"]): Coder {
+  const compact = (t: QuantizedTensor, cb: Codebook) => t.name === "" && t.codebook === "" && cb.id === "";
+  if (coder.group) {
+    if (!groups || groups.size === 0) return coder;
+    const g = coder.group;
+    const decodeEncodedGroup = g.decodeEncodedGroup?.bind(g);
+    const group: GroupCoder = {
+      encodeGroup(tensors, cb) {
+        const only = tensors.length === 1 ? tensors[0]! : undefined;
+        return (only && compact(only, cb) ? groups.get(only.codes) : undefined) ?? g.encodeGroup(tensors, cb);
+      },
+      decodeGroup: (bytes, count, cb, limits) => g.decodeGroup(bytes, count, cb, limits),
+      ...(decodeEncodedGroup ? { decodeEncodedGroup } : {}),
+    };
+    return { ...coderFunctions(coder), group };
+  }
+  if (!streams || streams.size === 0) return coder;
   const decodeEncoded = coder.decodeEncoded?.bind(coder);
   return {
     id: coder.id,
     encode(t, cb) {
-      const s = t.name === "" && t.codebook === "" && cb.id === "" ? streams.get(t.codes) : undefined;
+      const s = compact(t, cb) ? streams.get(t.codes) : undefined;
       return s ?? coder.encode(t, cb);
     },
     decode: (bytes, limits) => coder.decode(bytes, limits),
     ...(decodeEncoded ? { decodeEncoded } : {}),
   };
+}
+
+/** `coder`'s id, encode, decode and decodeEncoded, bound (a coder may be a class instance). */
+function coderFunctions(coder: Coder): Coder {
+  const decodeEncoded = coder.decodeEncoded?.bind(coder);
+  return { id: coder.id, encode: (t, cb) => coder.encode(t, cb), decode: (b, l) => coder.decode(b, l), ...(decodeEncoded ? { decodeEncoded } : {}) };
 }

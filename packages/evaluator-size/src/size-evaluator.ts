@@ -48,7 +48,7 @@ export function evaluateSize(subject: EvaluationSubject): Metric[] {
   const quantized = subject.quantized.tensors.filter((t) => subject.quantizedNames.has(t.name));
   const metrics: Metric[] = [];
   let quantizedCount = 0;
-  const entropies = codeEntropies(quantized);
+  const entropies = codeEntropies(quantized, subject.ahead?.histograms);
   for (const [i, t] of quantized.entries()) {
     const count = shapeSize(t.shape);
     quantizedCount += count;

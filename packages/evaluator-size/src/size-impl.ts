@@ -83,14 +83,17 @@ function countsOf(h: Float64Array, pruned: number): Float64Array {
 /**
  * {@link codeEntropyBits} of each tensor alone and of all pooled, with one pass over the codes:
  * the pooled histogram is the sum of the tensors' (integer counts, exact in float64), so it
- * gives the same counts, in the same order, as counting all codes again.
+ * gives the same counts, in the same order, as counting all codes again. `known`: histograms of
+ * codes arrays counted ahead (`codeHistogram([codes], cap)`; core's AheadFacts), taken instead.
  */
-export function codeEntropies(tensors: readonly QuantizedTensor[]): { readonly each: (number | null)[]; readonly pooled: number | null } {
+export function codeEntropies(tensors: readonly QuantizedTensor[], known?: ReadonlyMap<Uint32Array, Float64Array>): { readonly each: (number | null)[]; readonly pooled: number | null } {
   const each: (number | null)[] = [];
   let sum: Float64Array | undefined = new Float64Array(0);
   let pruned = 0;
   for (const t of tensors) {
-    const h = codeHistogram([t.codes], DENSE_LIMIT);
+    // A histogram counted ahead (another thread) is the same one when it fits under the cap.
+    const ahead = known?.get(t.codes);
+    const h = ahead && ahead.length <= DENSE_LIMIT ? ahead : codeHistogram([t.codes], DENSE_LIMIT);
     if (!h) {
       // Huge code values: counted by sorting, per tensor and pooled, as before.
       each.push(codeEntropyBits([t]));

@@ -1,6 +1,6 @@
 import { codebookMap, defineEvaluator, ShapeMismatchError, z, type EvaluationSubject, type Evaluator, type EvaluatorPlugin, type Metric, type RunContext, type WeightTensor } from "@quantforge/core";
 import { DEFAULT_SQNR_EXTENSIONS, type SqnrExtension, type SqnrTensorInput } from "./extensions.js";
-import { accumulateStats, emptyStats, mergeStats, sqnrMetrics } from "./sqnr-impl.js";
+import { accumulateStats, emptyStats, mergeStats, sqnrMetrics, type ErrorStats } from "./sqnr-impl.js";
 import { VERSION } from "./version.js";
 
 /** zod schema of the sqnr options (none yet; unknown fields are rejected). */
@@ -19,6 +19,17 @@ export interface SqnrHooks {
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/**
+ * `accumulateStats(emptyStats(), original, decoded)`, or the same sums computed ahead on another
+ * thread for exactly these two arrays (`subject.ahead`, core's AheadFacts).
+ */
+function statsOf(subject: EvaluationSubject, original: Float32Array, decoded: Float32Array): ErrorStats {
+  const known = subject.ahead?.errorStats?.get(decoded);
+  if (known?.original !== original) return accumulateStats(emptyStats(), original, decoded);
+  const { count, signal, noise, maxAbs } = known.stats;
+  return { count, signal, noise, maxAbs };
 }
 
 /**
@@ -43,7 +54,7 @@ export function evaluateSqnr(subject: EvaluationSubject, ctx: RunContext, extens
         `sqnr: decoded "${original.name}" has shape [${d.shape.join(", ")}] (${d.data.length} values) but the original has [${original.shape.join(", ")}] (${original.data.length}). Evaluate the decoded model of the same weight set.`,
       );
     }
-    const stats = accumulateStats(emptyStats(), original.data, d.data);
+    const stats = statsOf(subject, original.data, d.data);
     mergeStats(pooled, stats);
     const q = quantized.get(original.name);
     const input: SqnrTensorInput = { original, decoded: d, stats, ...(q ? { quantized: q, codebook: codebooks.get(q.codebook) } : {}) };

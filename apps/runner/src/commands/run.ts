@@ -112,10 +112,12 @@ export function runBuiltins(flags: { quantizer?: unknown; coder?: unknown; evalu
 }
 
 /** Starts the `--threads` pool (its module is imported only here) and its pipeline hook. */
-async function startPool(rt: Runtime, threads: number, config: { quantizer: PluginChoice; coder: PluginChoice }): Promise<{ pool: TensorPool; workers: TensorWorkers }> {
+async function startPool(rt: Runtime, threads: number, config: { quantizer: PluginChoice; coder: PluginChoice; evaluators: readonly PluginChoice[] }): Promise<{ pool: TensorPool; workers: TensorWorkers }> {
   const { TensorPool, poolWorkers } = await import("../threads/index.js");
   const pool = new TensorPool(threads, rt.pluginSources);
-  return { pool, workers: poolWorkers(pool, { quantizer: config.quantizer, coder: config.coder }) };
+  // The workers also compute what the sqnr and size evaluators read of each tensor (core's AheadFacts).
+  const facts = { errorStats: config.evaluators.some((e) => e.id === "sqnr"), histograms: config.evaluators.some((e) => e.id === "size") };
+  return { pool, workers: poolWorkers(pool, { quantizer: config.quantizer, coder: config.coder, facts }) };
 }
 
 /** `quantforge run`: one pipeline on a weights file; a table, or one JSON object with --json. */
@@ -168,21 +170,22 @@ export function register(program: Command, rt: Runtime): void {
       if (flags.out !== undefined) await guardOutput(flags.out, { inputs, flag: "--out" });
       if (flags.decodedOut !== undefined) await guardOutput(flags.decodedOut, { ...outOpts, flag: "--decoded-out" });
       // The pool (and its module) only for a weights file and more than one thread; its workers
-      // start now and hash the input while this thread reads the weights.
+      // start now, while this thread reads the weights.
       const p = job.prepared;
       if (flags.threads === undefined && flags.weights !== undefined) threads = parseThreads(undefined, await fileBytes(flags.weights));
       const pool = flags.weights !== undefined && threads > 1 && workersCanBuild(rt, [p.quantizer.plugin, p.coder.plugin]) ? await startPool(rt, threads, config) : undefined;
-      const inputHash = pool ? pool.pool.sha256(flags.weights!) : undefined;
-      inputHash?.catch(() => undefined);
       let probe: Awaited<ReturnType<NonNullable<typeof models>["loadAnyModel"]>> | undefined;
       let result: PipelineResult, sha256: string | undefined;
       try {
         probe = flags.model !== undefined ? await models!.loadAnyModel(flags.model, { ...(flags.data !== undefined ? { data: flags.data } : {}), inputShapes, inputRanges: parseInputRanges(flags.inputRange) }) : undefined;
         try {
           const weights = probe ? probe.weights : await readWeights(flags.weights!, { shared: pool !== undefined });
+          // The weights in memory are the file's data: only its head is read again. Hashed while
+          // the pipeline runs (with a pool: while this thread waits for the workers).
+          const hashing = probe ? undefined : sha256Weights(flags.weights!, weights);
+          hashing?.catch(() => undefined);
           result = await job.run(weights, probe, pool?.workers);
-          // Without a pool, the weights in memory are the file's data: only its head is read again.
-          sha256 = probe ? undefined : await (inputHash ?? sha256Weights(flags.weights!, weights));
+          sha256 = await hashing;
         } finally {
           progress.done();
           await models?.disposeModel(probe);

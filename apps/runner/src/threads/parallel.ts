@@ -5,7 +5,7 @@ import type { TensorWorkers } from "@quantforge/core/host";
 import { UsageError } from "../errors.js";
 import type { PluginChoice } from "../run-job.js";
 import type { TensorPool } from "./pool.js";
-import type { WireTensor } from "./protocol.js";
+import type { QuantizedOne, TensorFacts, WireTensor } from "./protocol.js";
 
 /**
  * Inputs smaller than this run on the main thread unless `--threads` is given: starting a worker
@@ -43,18 +43,25 @@ export function wireTensor(t: WeightTensor): WireTensor {
  * with the run's coder and its values dequantized — on a worker; results are taken in input order, so codebooks,
  * tensors, diagnostics and progress come out exactly as on one thread.
  */
-export function poolWorkers(pool: TensorPool, choice: { readonly quantizer: PluginChoice; readonly coder: PluginChoice | null }): TensorWorkers {
+export function poolWorkers(pool: TensorPool, choice: { readonly quantizer: PluginChoice; readonly coder: PluginChoice | null; readonly facts?: TensorFacts }): TensorWorkers {
   return {
     async quantize(quantizer, weights, ctx) {
       // A model's capabilities (forward passes, data) stay on the main thread.
       if (quantizer.id !== choice.quantizer.id || ctx.model !== undefined || (quantizer.needs ?? []).length > 0) return undefined;
-      const pending = weights.map((t) => pool.quantize({ quantizer: choice.quantizer, coder: choice.coder, streamInput: "compact", dequantize: true, seed: ctx.seed, tensor: wireTensor(t) }));
+      const facts = choice.facts;
+      const pending = weights.map((t) =>
+        pool.quantize({ quantizer: choice.quantizer, coder: choice.coder, streamInput: "compact", dequantize: true, ...(facts ? { facts } : {}), seed: ctx.seed, tensor: wireTensor(t) }),
+      );
       // Every promise gets a handler now: a later failure must not surface as an unhandled rejection.
       for (const p of pending) p.catch(() => undefined);
       const codebooks: QuantizedModel["codebooks"][number][] = [],
         tensors: QuantizedModel["tensors"][number][] = [];
       const streams = new Map<Uint32Array, Uint8Array>(),
-        dequantized = new Map<Uint32Array, Float32Array>();
+        groups = new Map<Uint32Array, NonNullable<QuantizedOne["group"]>>(),
+        dequantized = new Map<Uint32Array, Float32Array>(),
+        maxCodes = new Map<Uint32Array, number>();
+      const errorStats = new Map<Float32Array, { original: Float32Array; stats: NonNullable<QuantizedOne["errorStats"]> }>(),
+        histograms = new Map<Uint32Array, Float64Array>();
       for (let i = 0; i < pending.length; i++) {
         const r = await pending[i]!;
         throwIfAborted(ctx);
@@ -63,10 +70,15 @@ export function poolWorkers(pool: TensorPool, choice: { readonly quantizer: Plug
         tensors.push(...r.model.tensors);
         const only = r.model.tensors.length === 1 ? r.model.tensors[0]! : undefined;
         if (only && r.stream) streams.set(only.codes, r.stream);
+        if (only && r.group) groups.set(only.codes, r.group);
         if (only && r.decoded) dequantized.set(only.codes, r.decoded);
+        if (only && r.maxCode !== undefined) maxCodes.set(only.codes, r.maxCode);
+        // Keyed by the arrays they were computed from: the decoded values (with the original this thread sent) and the codes.
+        if (only && r.decoded && r.errorStats) errorStats.set(r.decoded, { original: weights[i]!.data, stats: r.errorStats });
+        if (only && r.histogram) histograms.set(only.codes, r.histogram);
         ctx.progress.update(quantizer.id, i + 1, weights.length);
       }
-      return { model: { codebooks, tensors }, streams, dequantized };
+      return { model: { codebooks, tensors }, streams, groups, dequantized, maxCodes, facts: { errorStats, histograms } };
     },
   };
 }

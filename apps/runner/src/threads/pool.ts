@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
 import { QuantforgeError, type ErrorCode } from "@quantforge/core";
@@ -6,15 +7,22 @@ import type { PluginSource } from "../plugin-loader/index.js";
 import type { QuantizedOne, TensorJob, TensorWorkerInit, TensorWorkerMessage } from "./protocol.js";
 
 type JobBody = TensorJob extends infer J ? (J extends TensorJob ? Omit<J, "id"> : never) : never;
-type Reply = { readonly type: "quantized"; readonly result: QuantizedOne } | { readonly type: "hashed"; readonly hex: string };
+type Reply = { readonly type: "quantized"; readonly result: QuantizedOne };
 
 function fromWire(e: WireError): QuantforgeError {
   return new QuantforgeError(e.code as ErrorCode, e.message, { exitCode: e.exitCode });
 }
 
-/** How to start the worker: the built `worker.js`, or `worker.ts` through tsx from source (tests). */
+/**
+ * How to start the worker: the bundled `dist/tensor-worker.js` (scripts/bundle.mjs; it starts in
+ * a fraction of the time of ~300 compiled modules), else the built `worker.js`, or `worker.ts`
+ * through tsx from source (tests).
+ */
 function workerEntry(init: TensorWorkerInit): { url: URL; init: TensorWorkerInit; execArgv?: string[] } {
-  if (!import.meta.url.endsWith(".ts")) return { url: new URL("./worker.js", import.meta.url), init };
+  if (!import.meta.url.endsWith(".ts")) {
+    const bundled = new URL("../tensor-worker.js", import.meta.url);
+    return { url: existsSync(bundled) ? bundled : new URL("./worker.js", import.meta.url), init };
+  }
   return {
     url: new URL("../compare/worker-dev.mjs", import.meta.url),
     init: { ...init, entry: new URL("./worker.ts", import.meta.url).href, tsconfig: fileURLToPath(new URL("../../tsconfig.json", import.meta.url)) },
@@ -70,7 +78,7 @@ export class TensorPool {
     if (!cur || cur.id !== m.id) return;
     slot.current = undefined;
     if (m.type === "failed") cur.reject(fromWire(m.error));
-    else cur.resolve(m.type === "quantized" ? { type: "quantized", result: m.result } : { type: "hashed", hex: m.hex });
+    else cur.resolve({ type: "quantized", result: m.result });
     this.dispatch();
   }
 
@@ -106,12 +114,6 @@ export class TensorPool {
   async quantize(job: Omit<Extract<TensorJob, { type: "quantize" }>, "id" | "type">): Promise<QuantizedOne> {
     const r = await this.submit({ type: "quantize", ...job });
     return (r as Extract<Reply, { type: "quantized" }>).result;
-  }
-
-  /** SHA-256 of a file, read and hashed on a worker (the main thread keeps working meanwhile). */
-  async sha256(path: string): Promise<string> {
-    const r = await this.submit({ type: "sha256", path });
-    return (r as Extract<Reply, { type: "hashed" }>).hex;
   }
 
   /** Terminates every worker; pending jobs fail with `QF_ABORTED`. */

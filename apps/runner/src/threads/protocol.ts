@@ -38,10 +38,17 @@ export type TensorJob =
       readonly streamInput: "compact" | "named";
       /** Also dequantize the tensor (`run`; `quantize` does it itself: one tensor's values fewer in flight keeps its peak memory down). */
       readonly dequantize: boolean;
+      /** Evaluator inputs to compute too (`run`: those of its evaluators; core's `AheadFacts`). */
+      readonly facts?: TensorFacts;
       readonly seed: number;
       readonly tensor: WireTensor;
-    }
-  | { readonly type: "sha256"; readonly id: number; readonly path: string };
+    };
+
+/** Which of core's `AheadFacts` a worker computes for each tensor (sqnr reads error stats, size the code histogram). */
+export interface TensorFacts {
+  readonly errorStats: boolean;
+  readonly histograms: boolean;
+}
 
 /** What a worker returns for one tensor. */
 export interface QuantizedOne {
@@ -49,6 +56,14 @@ export interface QuantizedOne {
   readonly model: QuantizedModel;
   /** The tensor's stream (see `streamInput`), when the coder has no group coding. */
   readonly stream?: Uint8Array;
+  /** With group coding and compact input: the version-3 group of this tensor alone (core's `WorkerQuantization.groups`). */
+  readonly group?: { readonly bytes: Uint8Array; readonly tensorBytes: readonly number[] };
+  /** core's `largestCode` of the tensor's codes. */
+  readonly maxCode?: number;
+  /** `accumulateStats(emptyStats(), tensor.data, decoded)` (with `facts.errorStats`). */
+  readonly errorStats?: { readonly count: number; readonly signal: number; readonly noise: number; readonly maxAbs: number };
+  /** `codeHistogram([codes], 2^20)` when defined (with `facts.histograms`). */
+  readonly histogram?: Float64Array;
   /** `dequantizeTensor` of the tensor (the pipeline reuses it where the decoded tensor is provably the same). */
   readonly decoded?: Float32Array;
   /** Diagnostics reported while quantizing, in order. */
@@ -60,5 +75,4 @@ export type TensorWorkerMessage =
   | { readonly type: "ready" }
   | { readonly type: "fatal"; readonly error: WireError }
   | { readonly type: "quantized"; readonly id: number; readonly result: QuantizedOne }
-  | { readonly type: "hashed"; readonly id: number; readonly hex: string }
   | { readonly type: "failed"; readonly id: number; readonly error: WireError };

@@ -1,18 +1,22 @@
 import "reflect-metadata";
 import { parentPort, workerData } from "node:worker_threads";
 import { dequantizeTensor, isQuantforgeError, type Coder, type Quantizer, type QuantizedModel } from "@quantforge/core";
-import { CollectingDiagnostics, compactStreamInput, createHost, createRunContext, type PluginRegistry } from "@quantforge/core/host";
+import { CollectingDiagnostics, compactStreamInput, createHost, createRunContext, largestCode, type PluginRegistry } from "@quantforge/core/host";
+import { codeHistogram } from "@quantforge/core/format";
+import { accumulateStats, emptyStats } from "@quantforge/metrics";
+import { BUILTIN_PLUGINS } from "../builtin-plugins.js";
 import { createRootContainer, registerLoadedPlugins } from "../container.js";
 import { toQuantforgeError } from "../errors.js";
-import { importPluginSources } from "../plugin-loader/index.js";
-import { builtinPlugins } from "../plugins.js";
+import { importPluginSources, type LoadedPlugin } from "../plugin-loader/index.js";
 import type { PluginChoice } from "../run-job.js";
 import type { WireError } from "../compare/protocol.js";
 import type { QuantizedOne, TensorJob, TensorWorkerInit, TensorWorkerMessage } from "./protocol.js";
-import { sha256File } from "../file-hash.js";
 
-// A tensor worker thread: builds its own registry from the built-in plugin list (plus the main
-// thread's third-party plugins) and runs the per-tensor jobs it is sent, one at a time.
+/** The cap of the size evaluator's dense histogram (larger codes: no histogram ahead). */
+const HISTOGRAM_CAP = 1 << 20;
+
+// A tensor worker thread: builds its own registry from the built-in plugins (plus the main
+// thread's third-party plugins; see buildRegistry) and runs the per-tensor jobs it is sent, one at a time.
 const init = workerData as TensorWorkerInit;
 const port = parentPort!;
 
@@ -66,11 +70,41 @@ function instances(registry: PluginRegistry) {
   };
 }
 
+/**
+ * The worker's registry, built at its first tensor job as the main thread built its own: built-in
+ * plugins first, then the loaded ones. A built-in quantizer other than `auto` (the one plugin that
+ * reads the registry) gets only the built-ins the job names, imported on demand like the CLI's
+ * (issue 18: importing all 19 packages was most of a worker's start-up); `auto` and third-party
+ * quantizers get every built-in, as before.
+ */
+async function buildRegistry(loaded: readonly LoadedPlugin[], job: Extract<TensorJob, { type: "quantize" }>): Promise<{ registry: PluginRegistry; ensure: (kind: "quantizer" | "coder", id: string) => Promise<void> }> {
+  const byLoaded = (kind: string, id: string) => loaded.some((l) => l.plugin.kind === kind && l.plugin.id === id);
+  const builtin = (kind: string, id: string) => (byLoaded(kind, id) ? undefined : BUILTIN_PLUGINS.find((p) => p.kind === kind && p.id === id));
+  if (job.quantizer.id === "auto" || !builtin("quantizer", job.quantizer.id)) {
+    const { builtinPlugins } = await import("../plugins.js");
+    const { registry } = createRootContainer(builtinPlugins());
+    registerLoadedPlugins(registry, loaded);
+    return { registry, ensure: async () => undefined };
+  }
+  const { registry } = createRootContainer([]);
+  const ensure = async (kind: "quantizer" | "coder", id: string): Promise<void> => {
+    const b = builtin(kind, id);
+    if (b && !registry.list(kind).some((p) => p.id === id)) registry.add(await b.load());
+  };
+  await ensure("quantizer", job.quantizer.id);
+  if (job.coder) await ensure("coder", job.coder.id);
+  registerLoadedPlugins(registry, loaded);
+  return { registry, ensure };
+}
+
 try {
-  const { registry } = createRootContainer(builtinPlugins());
-  registerLoadedPlugins(registry, await importPluginSources(init.plugins));
-  const made = instances(registry);
+  const loaded = await importPluginSources(init.plugins);
+  let built: Promise<{ registry: PluginRegistry; ensure: (kind: "quantizer" | "coder", id: string) => Promise<void>; made: ReturnType<typeof instances> }> | undefined;
   const quantizeOne = async (job: Extract<TensorJob, { type: "quantize" }>): Promise<QuantizedOne> => {
+    built ??= buildRegistry(loaded, job).then((b) => ({ ...b, made: instances(b.registry) }));
+    const { ensure, made } = await built;
+    await ensure("quantizer", job.quantizer.id);
+    if (job.coder) await ensure("coder", job.coder.id);
     const diagnostics = new CollectingDiagnostics();
     const ctx = createRunContext({ seed: job.seed, diagnostics });
     const model = await made.quantizer(job.quantizer, job.coder).quantize([job.tensor], ctx);
@@ -80,21 +114,29 @@ try {
     // Coded here only when the stream will be asked for: `quantize` codes every tensor alone; a
     // container (`run`) asks for compact streams only when the coder has no group coding.
     const named = job.streamInput === "named";
-    const stream = coder && t && cb && (named || !coder.group) ? (named ? coder.encode(t, cb) : coder.encode(...compactStreamInput(t, cb))) : undefined;
+    const compact = t && cb && !named ? compactStreamInput(t, cb) : undefined;
+    const stream = coder && t && cb && (named || !coder.group) ? (named ? coder.encode(t, cb) : coder.encode(...compact!)) : undefined;
+    // A container asks a group coder for each codebook's tensors; a per-tensor codebook is a group of one.
+    const group = coder?.group && compact ? coder.group.encodeGroup([compact[0]], compact[1]) : undefined;
     const decoded = job.dequantize && t && cb ? dequantizeTensor(t, cb) : undefined;
-    return { model, ...(stream ? { stream } : {}), ...(decoded ? { decoded } : {}), diagnostics: diagnostics.items };
+    const maxCode = t && model.tensors.length === 1 ? largestCode(t.codes) : undefined;
+    const errorStats = job.facts?.errorStats && decoded ? accumulateStats(emptyStats(), job.tensor.data, decoded) : undefined;
+    const histogram = job.facts?.histograms && t ? codeHistogram([t.codes], HISTOGRAM_CAP) : undefined;
+    return {
+      model,
+      ...(stream ? { stream } : {}),
+      ...(group ? { group } : {}),
+      ...(decoded ? { decoded } : {}),
+      ...(maxCode !== undefined ? { maxCode } : {}),
+      ...(errorStats ? { errorStats } : {}),
+      ...(histogram ? { histogram } : {}),
+      diagnostics: diagnostics.items,
+    };
   };
   port.on("message", (job: TensorJob) => {
     const send = (m: TensorWorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
-    if (job.type === "sha256") {
-      sha256File(job.path).then(
-        (hex) => send({ type: "hashed", id: job.id, hex }),
-        (e: unknown) => send({ type: "failed", id: job.id, error: wire(e) }),
-      );
-      return;
-    }
     quantizeOne(job).then(
-      (result) => send({ type: "quantized", id: job.id, result }, transferables(result.model, result.stream, result.decoded)),
+      (result) => send({ type: "quantized", id: job.id, result }, transferables(result.model, result.stream, result.group?.bytes, result.decoded)),
       (e: unknown) => send({ type: "failed", id: job.id, error: wire(e) }),
     );
   });
