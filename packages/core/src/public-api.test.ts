@@ -122,6 +122,7 @@ it("exports exactly the host API", async () => {
       "fidelityInputs",
       "forwardUnitsPerSample",
       "instantiate",
+      "largestCode",
       "modelOutputs",
       "outputFlag",
       "passSeconds",

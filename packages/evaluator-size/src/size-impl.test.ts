@@ -1,5 +1,6 @@
 import { test as fcTest, fc } from "@fast-check/vitest";
 import type { QuantizedTensor } from "@quantforge/core";
+import { codeHistogram } from "@quantforge/core/format";
 import { describe, expect, it } from "vitest";
 import { codeEntropies, codeEntropyBits, entropyBits, symbolCounts } from "./size-impl.js";
 
@@ -70,6 +71,15 @@ describe("zeroth-order entropy", () => {
     expect(codeEntropies(huge).pooled).toBe(codeEntropyBits(huge));
     expect(codeEntropies(huge).each[3]).toBe(codeEntropyBits([huge[3]!]));
     expect(codeEntropies([])).toEqual({ each: [], pooled: null });
+  });
+
+  it("codeEntropies takes histograms counted ahead (same values) for exactly the codes arrays they belong to", () => {
+    const ts = [qt([0, 0, 1, 3]), qt([0, 0, 1, 1], [8], [0, 2, 4, 6]), qt([9, 9, 9, 2])];
+    const known = new Map(ts.map((t) => [t.codes, codeHistogram([t.codes], 1 << 20)!]));
+    expect(codeEntropies(ts, known)).toEqual(codeEntropies(ts));
+    // A histogram is taken as given: a wrong one (here another tensor's) shows in the result.
+    const swapped = new Map([[ts[0]!.codes, known.get(ts[2]!.codes)!]]);
+    expect(codeEntropies(ts, swapped).each[0]).toBe(codeEntropies([ts[2]!]).each[0]);
   });
 
   it("entropyBits of a histogram ignores empty bins", () => {

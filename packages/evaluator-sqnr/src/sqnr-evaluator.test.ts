@@ -85,6 +85,19 @@ describe("sqnr evaluator", () => {
     expect(r.metrics.at(-1)).toEqual({ name: "probeAll", value: 2 + 200 });
   });
 
+  it("takes error sums computed ahead only for the very original and decoded arrays they were computed from", async () => {
+    const r = await runPipeline({ weights: weights(), quantizer: coarseTestQuantizer(), coder: rawTestCoder() });
+    const subject: EvaluationSubject = { original: r.original, decoded: r.decoded, quantizedNames: r.quantizedNames, quantized: r.quantized };
+    const plain = evaluateSqnr(subject, createRunContext());
+    const d0 = r.decoded[0]!.data;
+    const fake = { count: d0.length, signal: 1, noise: 1, maxAbs: 1 };
+    const taken = evaluateSqnr({ ...subject, ahead: { errorStats: new Map([[d0, { original: r.original[0]!.data, stats: fake }]]) } }, createRunContext());
+    expect(value(taken, "sqnrDb", r.original[0]!.name)?.value).toBe(0);
+    expect(value(taken, "sqnrDb", r.original[1]!.name)).toEqual(value(plain, "sqnrDb", r.original[1]!.name));
+    const otherOriginal = evaluateSqnr({ ...subject, ahead: { errorStats: new Map([[d0, { original: new Float32Array(d0.length), stats: fake }]]) } }, createRunContext());
+    expect(otherOriginal).toEqual(plain);
+  });
+
   it("rejects unknown options with InvalidOptionsError", () => {
     expect(() => sqnrEvaluator().parseOptions({ theory: true })).toThrow(expect.objectContaining({ code: ErrorCodes.INVALID_OPTIONS }));
   });

@@ -63,6 +63,20 @@ describe("run --threads", () => {
     expect(two).toEqual(one);
   }, 120_000);
 
+  it("reports non-finite weights (checked while the workers quantize) as on one thread, before later errors", async () => {
+    const ws = await loadSafetensors(weights);
+    const bad = ws.map((x) => (x.name === "fc2" ? { ...x, data: x.data.map((v, i) => (i === 7 ? NaN : v)) } : x));
+    const nan = t.path("nan.safetensors");
+    await saveSafetensors(nan, bad);
+    for (const extra of [[], ["--option", "granularity=channel", "--option", "axis=3"], ["--evaluator", "fidelity"]]) {
+      const args = ["run", "--weights", nan, "--quantizer", "rtn", "--bits", "4", ...extra, "--json"];
+      const one = await cli([...args, "--threads", "1"]),
+        two = await cli([...args, "--threads", "2"]);
+      expect(errorCode(one), extra.join(" ")).toBe("QF_NON_FINITE");
+      expect(two, extra.join(" ")).toEqual(one);
+    }
+  }, 120_000);
+
   it("refuses a thread count that is not an integer in 1…64", async () => {
     for (const bad of ["0", "65", "1.5", "x"]) {
       for (const cmd of [

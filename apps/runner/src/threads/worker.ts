@@ -119,9 +119,10 @@ try {
     // A container asks a group coder for each codebook's tensors; a per-tensor codebook is a group of one.
     const group = coder?.group && compact ? coder.group.encodeGroup([compact[0]], compact[1]) : undefined;
     const decoded = job.dequantize && t && cb ? dequantizeTensor(t, cb) : undefined;
-    const maxCode = t && model.tensors.length === 1 ? largestCode(t.codes) : undefined;
     const errorStats = job.facts?.errorStats && decoded ? accumulateStats(emptyStats(), job.tensor.data, decoded) : undefined;
     const histogram = job.facts?.histograms && t ? codeHistogram([t.codes], HISTOGRAM_CAP) : undefined;
+    // A histogram ends at its largest code's bin (0 codes: empty, largest code 0): no second pass.
+    const maxCode = t && model.tensors.length === 1 ? (histogram ? Math.max(0, histogram.length - 1) : largestCode(t.codes)) : undefined;
     return {
       model,
       ...(stream ? { stream } : {}),

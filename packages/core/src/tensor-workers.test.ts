@@ -1,0 +1,108 @@
+import { describe, expect, it } from "vitest";
+import { codeHistogram } from "./code-histogram.js";
+import { dequantizeTensor } from "./codebook-impl.js";
+import { createRunContext } from "./context.js";
+import { ErrorCodes, isQuantforgeError } from "./errors.js";
+import { runPipeline } from "./pipeline.js";
+import type { EvaluationSubject, Evaluator, Quantizer } from "./plugin.js";
+import { compactStreamInput, type TensorWorkers, type WorkerQuantization } from "./tensor-workers.js";
+import { coarseTestQuantizer, groupedRawTestCoder, rawTestCoder } from "./testing/fixtures.js";
+import type { WeightSet } from "./tensor.js";
+import { largestCode } from "./validate.js";
+
+/**
+ * The pipeline's hand-over to other threads (`TensorWorkers`), with in-process "workers": what
+ * they compute ahead (streams, groups, largest codes, evaluator facts) is taken, and the results
+ * equal the run without them; non-finite weights fail first, as without workers.
+ */
+const weights = (): WeightSet => [
+  { name: "a", shape: [4, 8], data: Float32Array.from({ length: 32 }, (_, i) => Math.sin(i) * 0.3) },
+  { name: "b", shape: [16], data: Float32Array.from({ length: 16 }, (_, i) => (i - 8) / 7) },
+];
+
+/** Workers that quantize here, tensor by tensor, computing what the runner's pool computes. */
+function inProcess(facts: boolean, log: string[]): TensorWorkers {
+  return {
+    async quantize(quantizer: Quantizer, ws: WeightSet): Promise<WorkerQuantization> {
+      const groupCoder = groupedRawTestCoder().group!;
+      const out: WorkerQuantization = { model: { codebooks: [], tensors: [] }, groups: new Map(), maxCodes: new Map(), dequantized: new Map(), facts: { errorStats: new Map(), histograms: new Map() } };
+      for (const t of ws) {
+        const m = await quantizer.quantize([t], createRunContext({ seed: 0 }));
+        const q = m.tensors[0]!,
+          cb = m.codebooks[0]!;
+        (out.model.codebooks as unknown[]).push(cb);
+        (out.model.tensors as unknown[]).push(q);
+        const [ct, ccb] = compactStreamInput(q, cb);
+        (out.groups as Map<Uint32Array, unknown>).set(q.codes, groupCoder.encodeGroup([ct], ccb));
+        (out.maxCodes as Map<Uint32Array, number>).set(q.codes, largestCode(q.codes));
+        const d = dequantizeTensor(q, cb);
+        (out.dequantized as Map<Uint32Array, Float32Array>).set(q.codes, d);
+        if (!facts) continue;
+        let signal = 0,
+          noise = 0,
+          maxAbs = 0;
+        for (let i = 0; i < d.length; i++) {
+          const w = t.data[i]!,
+            e = w - d[i]!;
+          signal += w * w;
+          noise += e * e;
+          maxAbs = Math.max(maxAbs, Math.abs(e));
+        }
+        (out.facts!.errorStats as Map<Float32Array, unknown>).set(d, { original: t.data, stats: { count: d.length, signal, noise, maxAbs } });
+        (out.facts!.histograms as Map<Uint32Array, Float64Array>).set(q.codes, codeHistogram([q.codes], 1 << 20)!);
+        log.push(t.name);
+      }
+      return out;
+    },
+  };
+}
+
+/** An evaluator that reports what it was handed ahead (and the plain sums, to compare). */
+const probe: Evaluator = {
+  id: "probe",
+  scope: "tensor",
+  evaluate(s: EvaluationSubject) {
+    return s.decoded.map((d) => {
+      const o = s.original.find((x) => x.name === d.name)!;
+      const known = s.ahead?.errorStats?.get(d.data);
+      return { name: "aheadNoise", tensor: d.name, value: known?.original === o.data ? known.stats.noise : null, reason: "none" };
+    });
+  },
+};
+
+describe("pipeline with TensorWorkers", () => {
+  it("takes the groups, largest codes and facts computed ahead; the container and metrics equal the run without workers", async () => {
+    const log: string[] = [];
+    const coder = groupedRawTestCoder();
+    let groupCalls = 0;
+    const counting = { ...coder, group: { ...coder.group!, encodeGroup: (ts: Parameters<NonNullable<typeof coder.group>["encodeGroup"]>[0], cb: Parameters<NonNullable<typeof coder.group>["encodeGroup"]>[1]) => (groupCalls++, coder.group!.encodeGroup(ts, cb)) } };
+    const quantizer = coarseTestQuantizer().create({});
+    const plain = await runPipeline({ weights: weights(), quantizer, coder: counting });
+    const before = groupCalls;
+    const ahead = await runPipeline({ weights: weights(), quantizer, coder: counting, evaluators: [probe], options: { workers: inProcess(true, log) } });
+    expect(groupCalls).toBe(before); // every group of one tensor came from the workers
+    expect(log).toEqual(["a", "b"]);
+    expect(Buffer.from(ahead.encoded!.bytes).equals(Buffer.from(plain.encoded!.bytes))).toBe(true);
+    expect(ahead.decoded.map((t) => Array.from(t.data))).toEqual(plain.decoded.map((t) => Array.from(t.data)));
+  });
+
+  it("hands evaluators the facts of the decoded arrays they get (none without facts or workers)", async () => {
+    const run = (workers?: TensorWorkers) => runPipeline({ weights: weights(), quantizer: coarseTestQuantizer().create({}), evaluators: [probe], options: workers ? { workers } : {} });
+    const [withFacts, without, none] = [await run(inProcess(true, [])), await run(inProcess(false, [])), await run()];
+    expect(withFacts.metrics.map((m) => typeof m.value)).toEqual(["number", "number"]);
+    expect(without.metrics.map((m) => m.value)).toEqual([null, null]);
+    expect(none.metrics.map((m) => m.value)).toEqual([null, null]);
+  });
+
+  it("non-finite weights fail with QF_NON_FINITE before the workers' results or a missing capability, as without workers", async () => {
+    const bad = weights();
+    bad[1]!.data[3] = NaN;
+    const needsModel: Evaluator = { id: "needs", scope: "model", needs: ["forward"], evaluate: () => [] };
+    for (const evaluators of [[], [needsModel]]) {
+      for (const workers of [undefined, inProcess(true, [])]) {
+        const e = await runPipeline({ weights: bad, quantizer: coarseTestQuantizer().create({}), coder: rawTestCoder().create({}), evaluators, options: workers ? { workers } : {} }).catch((x: unknown) => x);
+        expect(isQuantforgeError(e) && e.code).toBe(ErrorCodes.NON_FINITE);
+      }
+    }
+  });
+});
