@@ -75,7 +75,10 @@ describe("pipeline with TensorWorkers", () => {
     const log: string[] = [];
     const coder = groupedRawTestCoder();
     let groupCalls = 0;
-    const counting = { ...coder, group: { ...coder.group!, encodeGroup: (ts: Parameters<NonNullable<typeof coder.group>["encodeGroup"]>[0], cb: Parameters<NonNullable<typeof coder.group>["encodeGroup"]>[1]) => (groupCalls++, coder.group!.encodeGroup(ts, cb)) } };
+    const counting = {
+      ...coder,
+      group: { ...coder.group!, encodeGroup: (ts: Parameters<NonNullable<typeof coder.group>["encodeGroup"]>[0], cb: Parameters<NonNullable<typeof coder.group>["encodeGroup"]>[1]) => (groupCalls++, coder.group!.encodeGroup(ts, cb)) },
+    };
     const quantizer = coarseTestQuantizer().create({});
     const plain = await runPipeline({ weights: weights(), quantizer, coder: counting });
     const before = groupCalls;

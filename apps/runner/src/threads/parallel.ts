@@ -49,9 +49,7 @@ export function poolWorkers(pool: TensorPool, choice: { readonly quantizer: Plug
       // A model's capabilities (forward passes, data) stay on the main thread.
       if (quantizer.id !== choice.quantizer.id || ctx.model !== undefined || (quantizer.needs ?? []).length > 0) return undefined;
       const facts = choice.facts;
-      const pending = weights.map((t) =>
-        pool.quantize({ quantizer: choice.quantizer, coder: choice.coder, streamInput: "compact", dequantize: true, ...(facts ? { facts } : {}), seed: ctx.seed, tensor: wireTensor(t) }),
-      );
+      const pending = weights.map((t) => pool.quantize({ quantizer: choice.quantizer, coder: choice.coder, streamInput: "compact", dequantize: true, ...(facts ? { facts } : {}), seed: ctx.seed, tensor: wireTensor(t) }));
       // Every promise gets a handler now: a later failure must not surface as an unhandled rejection.
       for (const p of pending) p.catch(() => undefined);
       const codebooks: QuantizedModel["codebooks"][number][] = [],

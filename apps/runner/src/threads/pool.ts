@@ -113,7 +113,7 @@ export class TensorPool {
   /** Quantizes (and codes) one tensor on a worker. */
   async quantize(job: Omit<Extract<TensorJob, { type: "quantize" }>, "id" | "type">): Promise<QuantizedOne> {
     const r = await this.submit({ type: "quantize", ...job });
-    return (r as Extract<Reply, { type: "quantized" }>).result;
+    return r.result;
   }
 
   /** Terminates every worker; pending jobs fail with `QF_ABORTED`. */

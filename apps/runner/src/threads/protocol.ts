@@ -24,25 +24,24 @@ export interface WireTensor {
 }
 
 /** Main thread → worker. */
-export type TensorJob =
-  | {
-      readonly type: "quantize";
-      readonly id: number;
-      readonly quantizer: PluginChoice;
-      /** The run's coder: the worker also codes the tensor's stream. */
-      readonly coder: PluginChoice | null;
-      /**
-       * What the stream codes: "compact", the nameless input a version-2 container hands its coder
-       * (`run`); "named", the quantized tensor itself (`quantize`, whose sinks take its stream).
-       */
-      readonly streamInput: "compact" | "named";
-      /** Also dequantize the tensor (`run`; `quantize` does it itself: one tensor's values fewer in flight keeps its peak memory down). */
-      readonly dequantize: boolean;
-      /** Evaluator inputs to compute too (`run`: those of its evaluators; core's `AheadFacts`). */
-      readonly facts?: TensorFacts;
-      readonly seed: number;
-      readonly tensor: WireTensor;
-    };
+export type TensorJob = {
+  readonly type: "quantize";
+  readonly id: number;
+  readonly quantizer: PluginChoice;
+  /** The run's coder: the worker also codes the tensor's stream. */
+  readonly coder: PluginChoice | null;
+  /**
+   * What the stream codes: "compact", the nameless input a version-2 container hands its coder
+   * (`run`); "named", the quantized tensor itself (`quantize`, whose sinks take its stream).
+   */
+  readonly streamInput: "compact" | "named";
+  /** Also dequantize the tensor (`run`; `quantize` does it itself: one tensor's values fewer in flight keeps its peak memory down). */
+  readonly dequantize: boolean;
+  /** Evaluator inputs to compute too (`run`: those of its evaluators; core's `AheadFacts`). */
+  readonly facts?: TensorFacts;
+  readonly seed: number;
+  readonly tensor: WireTensor;
+};
 
 /** Which of core's `AheadFacts` a worker computes for each tensor (sqnr reads error stats, size the code histogram). */
 export interface TensorFacts {
