@@ -32,15 +32,17 @@ describe("crc32", () => {
       { numRuns: 300, seed: 5 },
     );
   });
-  it("the platform's CRC (long ranges) equals the table loop, any offset and start value (fast-check)", () => {
+  it("the platform's CRC (ranges of 4 MiB and more) equals the table loop, any offset and start value (fast-check)", () => {
+    const big = new Uint8Array((4 << 20) + 200);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 2654435761) >>> 24;
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 256, maxLength: 3000 }), fc.nat(), fc.nat(), fc.integer({ min: 0, max: 0xffffffff }), (b, x, y, c) => {
-        const s = x % 64;
-        const e = Math.max(s, b.length - (y % 64));
-        expect(crc32(b, s, e, c)).toBe(crc32Table(b, s, e, c));
+      fc.property(fc.nat(), fc.nat(), fc.integer({ min: 0, max: 0xffffffff }), (x, y, c) => {
+        const s = x % 100;
+        const e = big.length - (y % 100);
+        expect(crc32(big, s, e, c)).toBe(crc32Table(big, s, e, c));
       }),
-      { numRuns: 200, seed: 9 },
+      { numRuns: 8, seed: 9 },
     );
-    expect(crc32(new Uint8Array(5000).fill(0xa5))).toBe(crcRef(new Uint8Array(5000).fill(0xa5)));
+    expect(crc32(big)).toBe(crcRef(big));
   });
 });

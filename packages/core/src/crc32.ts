@@ -18,24 +18,35 @@ const TABLE = (() => {
   return t;
 })();
 
-/** Ranges from this many bytes go to the platform's CRC-32 when there is one (below, the call costs more than it saves). */
-const NATIVE_MIN_BYTES = 256;
+/**
+ * Ranges from this many bytes go to the platform's CRC-32 when there is one: loading zlib costs
+ * 2–6 ms, what the table loop takes for a few MB, so small files never load it.
+ */
+const NATIVE_MIN_BYTES = 4 << 20;
+
+type NativeCrc32 = (data: Uint8Array, value: number) => number;
 
 /**
  * Node's zlib `crc32` (Node ≥ 20.16: `process.getBuiltinModule`), the same checksum computed with
  * the CPU's carry-less multiply: about 20× the table loop below, which containers and coder
  * streams read twice per byte on every run. Feature-detected without an import, so core still
- * loads in a browser, where the table loop is the CRC.
+ * loads in a browser, where the table loop is the CRC; looked up at the first long range, so
+ * commands that checksum little never load zlib. null: the platform has none.
  */
-const NATIVE: ((data: Uint8Array, value: number) => number) | undefined = (() => {
+let native: NativeCrc32 | null | undefined;
+
+function nativeCrc32(): NativeCrc32 | null {
+  if (native !== undefined) return native;
   const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   const z = p?.getBuiltinModule?.("node:zlib") as { crc32?: unknown } | undefined;
-  return typeof z?.crc32 === "function" ? (z.crc32 as (data: Uint8Array, value: number) => number) : undefined;
-})();
+  native = typeof z?.crc32 === "function" ? (z.crc32 as NativeCrc32) : null;
+  return native;
+}
 
 /** CRC-32 of `bytes[start, end)`, continuing from `crc` (0 to start). */
 export function crc32(bytes: Uint8Array, start = 0, end = bytes.length, crc = 0): number {
-  if (NATIVE !== undefined && end - start >= NATIVE_MIN_BYTES) return NATIVE(bytes.subarray(start, end), crc >>> 0) >>> 0;
+  const fast = end - start >= NATIVE_MIN_BYTES ? nativeCrc32() : null;
+  if (fast) return fast(bytes.subarray(start, end), crc >>> 0) >>> 0;
   return crc32Table(bytes, start, end, crc);
 }
 
