@@ -41,13 +41,9 @@ export function packBits(values: Uint32Array, width: number, out: Uint8Array, of
     return or >>> 0;
   }
   if (width === 8) {
-    // One pass storing each value mod 256 and OR-ing it for the range check (measured ~25 %
-    // faster than the native Uint32 → Uint8 `set` followed by a read-only OR pass).
-    for (let i = 0, o = offset; i < n; i++, o++) {
-      const v = values[i]!;
-      out[o] = v;
-      or |= v;
-    }
+    // Native Uint32 → Uint8 conversion (mod 256), then a read-only pass for the range check.
+    out.set(values, offset);
+    for (let i = 0; i < n; i++) or |= values[i]!;
     return or >>> 0;
   }
   if (width === 32) {
