@@ -17,14 +17,14 @@ import type { PluginChoice } from "../run-job.js";
 import { THREADS_HELP, fileBytes, parseThreads } from "../threads/parallel.js";
 import { workersCanBuild } from "../threads/rebuildable.js";
 
-/** The `--threads` pool as `quantize`'s {@link TensorAhead}: each worker quantizes and codes a tensor. */
+/** The `--threads` pool as `quantize`'s {@link TensorAhead}: each worker quantizes, codes and dequantizes a tensor (the main thread only checks and reuses the values). */
 async function startAhead(rt: Runtime, threads: number, choice: { quantizer: PluginChoice; coder: PluginChoice | null; seed: number }): Promise<{ ahead: TensorAhead; close: () => Promise<void> }> {
   const { TensorPool, wireTensor } = await import("../threads/index.js");
   const pool = new TensorPool(threads, rt.pluginSources);
   const ahead: TensorAhead = {
     depth: threads,
     shared: true,
-    quantize: (t) => pool.quantize({ quantizer: choice.quantizer, coder: choice.coder, streamInput: "named", dequantize: false, seed: choice.seed, tensor: wireTensor(t) }),
+    quantize: (t) => pool.quantize({ quantizer: choice.quantizer, coder: choice.coder, streamInput: "named", dequantize: true, seed: choice.seed, tensor: wireTensor(t) }),
   };
   return { ahead, close: () => pool.close() };
 }
