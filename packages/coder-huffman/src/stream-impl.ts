@@ -2,6 +2,7 @@ import { DecodeError, printable, type DecodeLimits, ShapeMismatchError, shapeSiz
 import { ByteReader, ByteWriter, MAX_DIMS, checkedShapeSize, crc32 } from "@quantforge/core/format";
 import { BitIn, BitOut } from "./bitio.js";
 import { denseCounts } from "./counts-impl.js";
+import { crc32Shift } from "./crc-combine-impl.js";
 import { designGaps, readGaps, writeGaps } from "./gaps-impl.js";
 import { alphabetOf, designSection, readSymbols, readTable, writeSymbols, writeTable, type Alphabet } from "./huffman-impl.js";
 import { SYMBOL_TABLE_LIMIT, knownAlphabetBits, knownSymbolBits } from "./symbol-tables-impl.js";
@@ -72,22 +73,27 @@ export function encodeHuffmanStream(t: QuantizedTensor, alphabetSize: number, ma
 /**
  * The stream {@link encodeHuffmanStream} returns for the same tensor and codebook size under
  * another tensor name and codebook id, from `bytes`, a stream it returned: the name and the
- * codebook id are the only header fields that differ, so the rest is copied and the CRC taken
- * again instead of coding every code a second time (a version-2 container stores nameless
+ * codebook id are the only header fields that differ, so the rest is copied and its CRC follows
+ * from the stored one and the two heads ({@link crc32Shift}) instead of coding every code a second time (a version-2 container stores nameless
  * streams of the tensors the pipeline coded by name).
  */
 export function renameHuffmanStream(bytes: Uint8Array, name: string, codebook: string): Uint8Array {
   if (bytes.length < 14 || bytes[4] !== HUFFMAN_VERSION) corrupt("cannot be renamed: it is not a stream this version wrote");
-  const r = new ByteReader(bytes, 6, bytes.length - 4, "huffman stream");
+  const end = bytes.length - 4;
+  const r = new ByteReader(bytes, 6, end, "huffman stream");
   r.str();
   r.str();
-  const rest = bytes.subarray(r.pos, bytes.length - 4);
+  const head = r.pos;
   const w = new ByteWriter(64);
   for (let i = 0; i < 6; i++) w.u8(bytes[i]!);
-  w.str(name).str(codebook).ref(rest);
+  w.str(name).str(codebook);
+  const newHead = w.length;
+  w.ref(bytes.subarray(head, end));
   const out = w.finish(4);
-  const n = out.length - 4;
-  new DataView(out.buffer, out.byteOffset).setUint32(n, crc32(out, 0, n), true);
+  // crc(H‖R) = shift(crc(H), |R|) ⊕ crc(R) for any head H: only the heads are hashed.
+  const stored = new DataView(bytes.buffer, bytes.byteOffset + end, 4).getUint32(0, true);
+  const crc = (stored ^ crc32Shift((crc32(bytes, 0, head) ^ crc32(out, 0, newHead)) >>> 0, end - head)) >>> 0;
+  new DataView(out.buffer, out.byteOffset).setUint32(out.length - 4, crc, true);
   return out;
 }
 
