@@ -28,12 +28,13 @@ export function writeCodes(out: BitOut, index: Uint32Array, lens: Uint8Array, co
   }
   // Resume at the last word boundary: the complete bytes since it and the pending bits become
   // the accumulator (at most 3·8 + 7 = 31 bits).
-  const a = out.pos & ~3;
-  let acc = 0,
-    cnt = 0;
+  // (`pending` is a local: esbuild's TypeScript parser misreads "<< out" as a type parameter modifier.)
+  const a = out.pos & ~3,
+    pending = out.cnt;
+  let acc = 0;
   for (let p = a; p < out.pos; p++) acc = (acc << 8) | buf[p]!;
-  acc = (acc << out.cnt) | out.acc;
-  cnt = 8 * (out.pos - a) + out.cnt;
+  acc = (acc << pending) | out.acc;
+  let cnt = 8 * (out.pos - a) + pending;
   const words = new Int32Array(buf.buffer, buf.byteOffset, buf.length >>> 2);
   let q = a >>> 2,
     i = 0;
