@@ -55,11 +55,7 @@ export async function quantizeModel(o: QuantizeModelOptions): Promise<{ report: 
 }
 
 async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe: ModelProbe | undefined, t0: number, peak: () => number, sampleRss: () => void): Promise<{ report: QuantizeReport; markdown: string }> {
-  // With workers, one of them hashes the input file while the others quantize; else the source
-  // hashes what it reads.
-  const inputHash = asked.ahead?.sha256?.(asked.input);
-  inputHash?.catch(() => undefined);
-  const src = await openSource(asked.input, fmt, asked.target, { shared: asked.ahead?.shared === true, digest: inputHash === undefined });
+  const src = await openSource(asked.input, fmt, asked.target, { shared: asked.ahead?.shared === true });
   // No --target: the smallest the model allows (an ONNX model's opset decides whether DequantizeLinear exists).
   const o = { ...asked, target: asked.target ?? defaultTarget(fmt, src.onnx?.opset) };
   const diagnostics = new CollectingDiagnostics();
@@ -169,7 +165,7 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
     if (o.target === "qf" && fmt !== "safetensors") notes.push("qf holds the float weights only (non-float tensors such as shape constants are not weights and are left out); use the model's own format to get a runnable model.");
     const report: QuantizeReport = {
       command: "quantize",
-      input: { file: basename(o.input), format: src.format, sha256: await (inputHash ?? src.sha256()), bytes: src.fileBytes },
+      input: { file: basename(o.input), format: src.format, sha256: await src.sha256(), bytes: src.fileBytes },
       output: { dir: o.out, target: o.target, files: closed.files, bytes: outBytes },
       size: { before: src.fileBytes, after: outBytes, ratio: outBytes > 0 ? src.fileBytes / outBytes : 0 },
       quantizer: { id: o.quantizer.id, version: o.quantizer.version, options: o.quantizer.options },

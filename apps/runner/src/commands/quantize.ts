@@ -19,10 +19,10 @@ import { workersCanBuild } from "../threads/rebuildable.js";
 
 /**
  * The `--threads` pool as `quantize`'s {@link TensorAhead}: a worker quantizes and codes each
- * tensor; one worker hashes the input meanwhile, so `threads − 1` tensors are on workers ahead of
- * the one the main thread checks, dequantizes and writes. More in flight would not be faster (the
- * main thread's share of a tensor is about a worker's) and each costs its input, codes and values
- * in memory (issue 18: < 1 GB for a 2 GB input).
+ * tensor. `threads − 1` tensors are read ahead of the one the main thread checks, dequantizes and
+ * writes (while it waits for that one, the next is already on another worker): more in flight
+ * was not faster on two cores and each costs its input, codes and values in memory (issue 18:
+ * < 1 GB for a 2 GB input).
  */
 async function startAhead(rt: Runtime, threads: number, choice: { quantizer: PluginChoice; coder: PluginChoice | null; seed: number }): Promise<{ ahead: TensorAhead; close: () => Promise<void> }> {
   const { TensorPool, wireTensor } = await import("../threads/index.js");
@@ -31,7 +31,6 @@ async function startAhead(rt: Runtime, threads: number, choice: { quantizer: Plu
     depth: Math.max(1, threads - 1),
     shared: true,
     quantize: (t) => pool.quantize({ quantizer: choice.quantizer, coder: choice.coder, streamInput: "named", dequantize: false, seed: choice.seed, tensor: wireTensor(t) }),
-    sha256: (path) => pool.sha256(path),
   };
   return { ahead, close: () => pool.close() };
 }

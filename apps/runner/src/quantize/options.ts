@@ -8,8 +8,6 @@ import type { QuantizeTarget } from "./source.js";
 export interface TensorAhead extends StreamWorkers {
   /** Read safetensors tensors into shared memory (the workers read them in place). */
   readonly shared: boolean;
-  /** SHA-256 of a file, hashed on a worker while the tensors are quantized (the input's report hash). */
-  sha256?(path: string): Promise<string>;
 }
 
 /** Everything {@link quantizeModel} needs (plugins already resolved and validated). */

@@ -58,10 +58,9 @@ export interface Source {
  * Opens `path` (of format `fmt`) for reading its weight slots one at a time. For `onnx-nbits`,
  * the MatMul weights MatMulNBits can replace are read as their transposed view (see
  * `transposedView`), so per-group grids run along K. With `shared`, safetensors tensors are read
- * into shared memory (the `--threads` workers read them in place); with `digest: false` they are
- * not hashed as they are read (a worker hashes the file).
+ * into shared memory (the `--threads` workers read them in place), and hashed as they are read.
  */
-export async function openSource(path: string, fmt: InputFormat, target?: QuantizeTarget, options: { shared?: boolean; digest?: boolean } = {}): Promise<Source> {
+export async function openSource(path: string, fmt: InputFormat, target?: QuantizeTarget, options: { shared?: boolean } = {}): Promise<Source> {
   if (fmt === "tfjs") {
     const m = await readTfjsModel(path);
     return {
@@ -88,24 +87,21 @@ export async function openSource(path: string, fmt: InputFormat, target?: Quanti
   }
   const header = await readSafetensorsHeader(path);
   const fh = await open(path, "r");
-  const digest =
-    options.digest === false
-      ? undefined
-      : await safetensorsDigest(path, fh, header).catch(async (e: unknown) => {
-          await fh.close();
-          throw e;
-        });
+  const digest = await safetensorsDigest(path, fh, header).catch(async (e: unknown) => {
+    await fh.close();
+    throw e;
+  });
   return {
     format: "safetensors",
     fileBytes: header.fileSize,
-    sha256: () => (digest ? digest.digest() : sha256File(path)),
+    sha256: () => digest.digest(),
     close: () => fh.close(),
     entries: header.tensors.map((e) => ({
       name: e.name,
       float: true,
       read: async () => {
         const t = await readTensor(fh, e, options.shared ? { shared: true } : {});
-        digest?.read(e, t);
+        digest.read(e, t);
         return t;
       },
     })),
