@@ -28,9 +28,14 @@ describe("built-in plugin list (what `list` shows without importing the plugins)
 describe("runBuiltins (the built-ins `run` imports)", () => {
   const ids = (f: ReturnType<typeof runBuiltins>) => BUILTIN_PLUGINS.filter((p) => f!(p)).map((p) => `${p.kind}/${p.id}`);
 
-  it("its quantizer, coder and evaluators, plus accuracy (a reference --model adds it)", () => {
-    expect(ids(runBuiltins({ quantizer: "rtn", evaluator: [] }))).toEqual(["quantizer/rtn", "coder/fixed", "evaluator/accuracy", "evaluator/sqnr", "evaluator/size"]);
-    expect(ids(runBuiltins({ quantizer: "nf4", coder: "huffman", evaluator: ["fidelity,sqnr"] }))).toEqual(["quantizer/nf4", "coder/huffman", "evaluator/accuracy", "evaluator/sqnr", "evaluator/fidelity"]);
+  it("its quantizer, coder and evaluators, plus accuracy with --model (a reference model adds it)", () => {
+    expect(ids(runBuiltins({ quantizer: "rtn", evaluator: [], model: "mnist-mlp" }))).toEqual(["quantizer/rtn", "coder/fixed", "evaluator/accuracy", "evaluator/sqnr", "evaluator/size"]);
+    expect(ids(runBuiltins({ quantizer: "nf4", coder: "huffman", evaluator: ["fidelity,sqnr"], model: "m.onnx" }))).toEqual(["quantizer/nf4", "coder/huffman", "evaluator/accuracy", "evaluator/sqnr", "evaluator/fidelity"]);
+  });
+
+  it("no accuracy evaluator for --weights (nothing there can add it)", () => {
+    expect(ids(runBuiltins({ quantizer: "rtn", evaluator: [] }))).toEqual(["quantizer/rtn", "coder/fixed", "evaluator/sqnr", "evaluator/size"]);
+    expect(ids(runBuiltins({ quantizer: "rtn", evaluator: ["accuracy,sqnr"] }))).toEqual(["quantizer/rtn", "coder/fixed", "evaluator/accuracy", "evaluator/sqnr"]);
   });
 
   it("all of them for auto (its candidates are the registered quantizers) and for an id that is not built in", () => {

@@ -7,7 +7,6 @@ import { readSafetensorsHeader } from "@quantforge/io-safetensors";
 import { createTfjsModelWriter } from "@quantforge/io-tfjs";
 import { UsageError } from "./errors.js";
 import { disposeModel } from "./model-probe.js";
-import { sha256File } from "./jobs.js";
 import { CODED_TARGETS, TARGETS, inputFormat, openSource, type InputFormat } from "./quantize/source.js";
 import type { QuantizeModelOptions } from "./quantize/options.js";
 import { renderQuantizeMarkdown, rowOf, type QuantizeReport, type QuantizeTensorRow } from "./quantize/report.js";
@@ -166,7 +165,7 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
     if (o.target === "qf" && fmt !== "safetensors") notes.push("qf holds the float weights only (non-float tensors such as shape constants are not weights and are left out); use the model's own format to get a runnable model.");
     const report: QuantizeReport = {
       command: "quantize",
-      input: { file: basename(o.input), format: src.format, sha256: await sha256File(o.input), bytes: src.fileBytes },
+      input: { file: basename(o.input), format: src.format, sha256: await src.sha256(), bytes: src.fileBytes },
       output: { dir: o.out, target: o.target, files: closed.files, bytes: outBytes },
       size: { before: src.fileBytes, after: outBytes, ratio: outBytes > 0 ? src.fileBytes / outBytes : 0 },
       quantizer: { id: o.quantizer.id, version: o.quantizer.version, options: o.quantizer.options },

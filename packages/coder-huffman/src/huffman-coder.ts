@@ -1,6 +1,6 @@
 import { codebookSize, defineCoder, z, type Coder, type CoderPlugin } from "@quantforge/core";
 import { MAX_CODE_LENGTH } from "./huffman-impl.js";
-import { decodeHuffmanStream, decodeHuffmanStreamEncoded, encodeHuffmanStream } from "./stream-impl.js";
+import { decodeHuffmanStream, decodeHuffmanStreamEncoded, encodeHuffmanStream, renameHuffmanStream } from "./stream-impl.js";
 import { VERSION } from "./version.js";
 
 /** Options of the Huffman coder. */
@@ -47,6 +47,7 @@ export function huffmanCoder(defaults?: Partial<HuffmanOptionsInput>): CoderPlug
         encode: (tensor, codebook) => encodeHuffmanStream(tensor, codebookSize(codebook), options.maxCodeLength),
         decode: (bytes, limits) => decodeHuffmanStream(bytes, limits),
         decodeEncoded: (bytes, known, limits) => decodeHuffmanStreamEncoded(bytes, known, limits),
+        renameStream: (bytes, name, codebook) => renameHuffmanStream(bytes, name, codebook),
       };
     },
   });

@@ -1,6 +1,6 @@
 import { DecodeError } from "@quantforge/core";
 import { denseCounts } from "./counts-impl.js";
-import { PAIR_MIN_VALUES, pairTable } from "./pairs-impl.js";
+import { writeCodes } from "./body-writer-impl.js";
 import { BitIn, BitOut, expGolombBits } from "./bitio.js";
 import { SYMBOL_TABLE_LIMIT, symbolLengths } from "./symbol-tables-impl.js";
 
@@ -188,11 +188,12 @@ export interface Alphabet {
   readonly counts: Float64Array;
 }
 
-/** Histogram of `values`: dense counting when the largest value is small, sorting otherwise. */
-export function alphabetOf(values: Uint32Array): Alphabet {
+/** Histogram of `values` (or of `histogram`, their dense histogram, when given): dense counting when the largest value is small, sorting otherwise. */
+export function alphabetOf(values: Uint32Array, histogram?: Float64Array): Alphabet {
   if (values.length === 0) return { symbols: new Uint32Array(0), counts: new Float64Array(0) };
   // Values below 2^16: one counting pass. Dense counting needs max < 2^22 and max ≤ 4n + 1024.
-  let h = denseCounts(values, Math.min(1 << 22, values.length * 4 + 1025));
+  // Dense and sorted counting give the same alphabet, so a histogram the caller has is used as is.
+  let h = histogram ?? denseCounts(values, Math.min(1 << 22, values.length * 4 + 1025));
   if (!h) {
     let max = 0;
     for (let i = 0; i < values.length; i++) if (values[i]! > max) max = values[i]!;
@@ -466,10 +467,10 @@ export function writeSymbols(out: BitOut, c: SectionCode, values: Uint32Array, a
   const maxSym = c.symbols[c.symbols.length - 1]!;
   if (maxSym < SYMBOL_TABLE_LIMIT) {
     // Tables indexed by the symbol itself: no rank array (4 bytes per value) and no indirection.
-    writeWith(out, values, values, symbolLengths(c.symbols, c.lengths), symbolCodes(c), alpha && alpha.symbols === c.symbols ? payloadBits(c, alpha) : -1);
+    writeCodes(out, values, symbolLengths(c.symbols, c.lengths), symbolCodes(c), alpha && alpha.symbols === c.symbols ? payloadBits(c, alpha) : -1);
     return;
   }
-  writeWith(out, values, ranks(values, c.symbols), c.lengths, canonicalCodes(c.lengths), alpha && alpha.symbols === c.symbols ? payloadBits(c, alpha) : -1);
+  writeCodes(out, ranks(values, c.symbols), c.lengths, canonicalCodes(c.lengths), alpha && alpha.symbols === c.symbols ? payloadBits(c, alpha) : -1);
 }
 
 /** Canonical code of every symbol value up to the largest (0 for values that are not symbols). */
@@ -478,55 +479,6 @@ function symbolCodes(c: SectionCode): Uint32Array {
   const codes = new Uint32Array(c.symbols[c.symbols.length - 1]! + 1);
   for (let r = 0; r < c.symbols.length; r++) codes[c.symbols[r]!] = ranked[r]!;
   return codes;
-}
-
-/** The hot loop of {@link writeSymbols}: `index[i]` selects the length and code of `values[i]`. */
-function writeWith(out: BitOut, values: Uint32Array, index: Uint32Array, lens: Uint8Array, codes: Uint32Array, bits: number): void {
-  const n = values.length;
-  let total = bits;
-  if (total < 0) {
-    total = 0;
-    for (let i = 0; i < n; i++) total += lens[index[i]!]!;
-  }
-  out.reserve(Math.ceil(total / 8) + 8);
-  // Hot loop on locals: acc holds < 8 pending bits between symbols, so acc << 24 stays < 2^31.
-  const buf = out.buf;
-  let p = out.pos,
-    acc = out.acc,
-    cnt = out.cnt;
-  let i = 0;
-  const pairs = n >= PAIR_MIN_VALUES ? pairTable(lens, codes) : undefined;
-  if (pairs) {
-    // Two symbols per step: their codes concatenated (≤ 24 bits) are the same bits written one after the other.
-    const S = lens.length,
-      plen = pairs.lens,
-      pcode = pairs.codes;
-    for (; i + 1 < n; i += 2) {
-      const k = index[i]! * S + index[i + 1]!;
-      const l = plen[k]!;
-      acc = (acc << l) | pcode[k]!;
-      cnt += l;
-      while (cnt >= 8) {
-        cnt -= 8;
-        buf[p++] = acc >>> cnt;
-      }
-      acc &= (1 << cnt) - 1;
-    }
-  }
-  for (; i < n; i++) {
-    const s = index[i]!;
-    const l = lens[s]!;
-    acc = (acc << l) | codes[s]!;
-    cnt += l;
-    while (cnt >= 8) {
-      cnt -= 8;
-      buf[p++] = acc >>> cnt;
-    }
-    acc &= (1 << cnt) - 1;
-  }
-  out.pos = p;
-  out.acc = acc;
-  out.cnt = cnt;
 }
 
 /**

@@ -1,9 +1,11 @@
 import { DecodeError, printable, type DecodeLimits, ShapeMismatchError, shapeSize, type Grouping, type QuantizedTensor } from "@quantforge/core";
 import { ByteReader, ByteWriter, MAX_DIMS, checkedShapeSize, crc32 } from "@quantforge/core/format";
 import { BitIn, BitOut } from "./bitio.js";
+import { denseCounts } from "./counts-impl.js";
+import { crc32Shift } from "./crc-combine-impl.js";
 import { designGaps, readGaps, writeGaps } from "./gaps-impl.js";
 import { alphabetOf, designSection, readSymbols, readTable, writeSymbols, writeTable, type Alphabet } from "./huffman-impl.js";
-import { knownAlphabetBits, knownSymbolBits } from "./symbol-tables-impl.js";
+import { SYMBOL_TABLE_LIMIT, knownAlphabetBits, knownSymbolBits } from "./symbol-tables-impl.js";
 
 /** Magic bytes of a Huffman tensor stream. */
 export const HUFFMAN_MAGIC = "QFHU";
@@ -26,7 +28,10 @@ const FLAG_SPARSE = 1;
  */
 export function encodeHuffmanStream(t: QuantizedTensor, alphabetSize: number, maxCodeLength: number): Uint8Array {
   const codes = t.codes;
-  if (maxOf(codes) >= alphabetSize) {
+  // The histogram is the range check: it exists only when every code is below the alphabet size
+  // (or past its lane cap, where one max pass decides).
+  const counts = denseCounts(codes, alphabetSize);
+  if (!counts && maxOf(codes) >= alphabetSize) {
     const i = codes.findIndex((c) => c >= alphabetSize);
     throw new ShapeMismatchError(`tensor "${t.name}" has code ${codes[i]} at ${i}, outside its codebook's ${alphabetSize} codes. Fix the quantizer's output.`);
   }
@@ -43,7 +48,7 @@ export function encodeHuffmanStream(t: QuantizedTensor, alphabetSize: number, ma
     const g = designGaps(p, maxCodeLength);
     writeGaps(body, g, p);
   }
-  const alpha = alphabetOf(codes);
+  const alpha = alphabetOf(codes, counts);
   const code = designSection(alpha, maxCodeLength);
   writeTable(body, code);
   writeSymbols(body, code, codes, alpha);
@@ -65,6 +70,33 @@ export function encodeHuffmanStream(t: QuantizedTensor, alphabetSize: number, ma
   return out;
 }
 
+/**
+ * The stream {@link encodeHuffmanStream} returns for the same tensor and codebook size under
+ * another tensor name and codebook id, from `bytes`, a stream it returned: the name and the
+ * codebook id are the only header fields that differ, so the rest is copied and its CRC follows
+ * from the stored one and the two heads ({@link crc32Shift}) instead of coding every code a second time (a version-2 container stores nameless
+ * streams of the tensors the pipeline coded by name).
+ */
+export function renameHuffmanStream(bytes: Uint8Array, name: string, codebook: string): Uint8Array {
+  if (bytes.length < 14 || bytes[4] !== HUFFMAN_VERSION) corrupt("cannot be renamed: it is not a stream this version wrote");
+  const end = bytes.length - 4;
+  const r = new ByteReader(bytes, 6, end, "huffman stream");
+  r.str();
+  r.str();
+  const head = r.pos;
+  const w = new ByteWriter(64);
+  for (let i = 0; i < 6; i++) w.u8(bytes[i]!);
+  w.str(name).str(codebook);
+  const newHead = w.length;
+  w.ref(bytes.subarray(head, end));
+  const out = w.finish(4);
+  // crc(H‖R) = shift(crc(H), |R|) ⊕ crc(R) for any head H: only the heads are hashed.
+  const stored = new DataView(bytes.buffer, bytes.byteOffset + end, 4).getUint32(0, true);
+  const crc = (stored ^ crc32Shift((crc32(bytes, 0, head) ^ crc32(out, 0, newHead)) >>> 0, end - head)) >>> 0;
+  new DataView(out.buffer, out.byteOffset).setUint32(out.length - 4, crc, true);
+  return out;
+}
+
 /** The largest value (0 for none): one branch-free pass (a compare-and-throw per code cost 3× as much). */
 function maxOf(c: Uint32Array): number {
   let m = 0;
@@ -78,6 +110,12 @@ function maxOf(c: Uint32Array): number {
  * code lengths per symbol instead of per code.
  */
 const written = new WeakMap<Uint32Array, Alphabet>();
+
+/** The alphabet of `known` from its dense histogram; undefined past the lane cap (then the sum is taken per code). */
+function knownAlphabet(known: Uint32Array): Alphabet | undefined {
+  const counts = denseCounts(known, SYMBOL_TABLE_LIMIT);
+  return counts && known.length > 0 ? alphabetOf(known, counts) : undefined;
+}
 
 function corrupt(what: string): never {
   throw new DecodeError(`huffman stream ${what}. The stream is corrupted or truncated; re-encode it.`);
@@ -145,7 +183,9 @@ function decodeWith(bytes: Uint8Array, limits: DecodeLimits, known: Uint32Array 
     const positions = sparse ? readGaps(inp, count, total, left) : undefined;
     const code = readTable(inp, alphabetSize, left);
     if (code.symbols.length > 1 && count > left()) corrupt(`declares ${count} codes in ${left()} remaining bits`);
-    const alpha = known ? written.get(known) : undefined;
+    // Codes encoded on another thread have no entry in `written`: their one-pass histogram gives
+    // the same sum (one term per distinct value) faster than a length lookup per code.
+    const alpha = known && known.length === count ? (written.get(known) ?? knownAlphabet(known)) : undefined;
     const knownBits = !known || known.length !== count ? -1 : alpha ? knownAlphabetBits(code.symbols, code.lengths, code.raw, alpha) : knownSymbolBits(code.symbols, code.lengths, code.raw, known);
     const codes = knownBits >= 0 && knownBits === left() ? known! : new Uint32Array(count);
     if (codes !== known) readSymbols(inp, code, codes, count);

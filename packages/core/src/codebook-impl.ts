@@ -64,9 +64,12 @@ export function dequantizeCodes(cb: Codebook, codes: Uint32Array, groups: Int32A
   const unit = new Float32Array(cb.levels);
   for (let q = 0; q < cb.levels; q++) unit[q] = fround((q - off) * step);
   if (groups === null || sg.length === 1) {
+    // One σ and μ: the decoded value of each code is computed once too (same expression), and
+    // the loop is a table lookup.
     const s0 = sg[0]!,
       m0 = mg[0]!;
-    for (let i = 0; i < n; i++) out[i] = fround(m0 + s0 * unit[codes[i]!]!);
+    for (let q = 0; q < cb.levels; q++) unit[q] = fround(m0 + s0 * unit[q]!);
+    for (let i = 0; i < n; i++) out[i] = unit[codes[i]!]!;
     return;
   }
   for (let i = 0; i < n; i++) {

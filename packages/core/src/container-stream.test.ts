@@ -57,6 +57,44 @@ describe("ContainerEncoder", () => {
     expect(bytes.length).toBeLessThan(encodeContainer(qm, coder, meta, { version: 1 }).bytes.length);
   });
 
+  it("in version 2, renames the caller's stream when the coder can (renameStream) instead of coding the tensor again: same bytes", async () => {
+    const qm = await model();
+    const raw = instantiate(rawTestCoder());
+    const renames: string[] = [];
+    // A coder whose streams carry the name and codebook id in front of a nameless raw stream:
+    // renaming swaps that prefix; encode counts its calls.
+    let encodes = 0;
+    const prefixed = (name: string, codebook: string, body: Uint8Array) => {
+      const head = new TextEncoder().encode(`${name}\0${codebook}\0`);
+      const out = new Uint8Array(head.length + body.length);
+      out.set(head);
+      out.set(body, head.length);
+      return out;
+    };
+    const rest = (b: Uint8Array) => b.subarray(b.indexOf(0, b.indexOf(0) + 1) + 1);
+    const named: typeof raw = {
+      id: raw.id,
+      encode(t, cb) {
+        encodes++;
+        return prefixed(t.name, t.codebook, raw.encode({ ...t, name: "", codebook: "" }, { ...cb, id: "" }));
+      },
+      decode: (b) => raw.decode(rest(b)),
+      renameStream(b, name, codebook) {
+        renames.push(`${name}|${codebook}`);
+        return prefixed(name, codebook, rest(b));
+      },
+    };
+    const cbs = codebookMap(qm);
+    const withStreams = new ContainerEncoder(named, { k: 1 });
+    const recs = qm.tensors.map((t) => withStreams.tensorRecord(t, cbs.get(t.codebook)!, named.encode(t, cbs.get(t.codebook)!)));
+    expect(renames).toEqual(["|", "|"]);
+    expect(encodes).toBe(2); // the caller's two streams; none by the encoder
+    const coded = new ContainerEncoder(named, { k: 1 });
+    const recs2 = qm.tensors.map((t) => coded.tensorRecord(t, cbs.get(t.codebook)!));
+    expect(encodes).toBe(4);
+    expect(recs).toEqual(recs2);
+  });
+
   it("rejects records after the head and conflicting codebooks", async () => {
     const qm = await model();
     const coder = instantiate(rawTestCoder());

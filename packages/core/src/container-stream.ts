@@ -99,7 +99,8 @@ export class ContainerEncoder {
    *
    * @param stream - The coder's stream for `t`, when the caller already coded it (e.g. to verify
    *   the round trip); it must be exactly what this encoder's coder produces for `t`. Version 2
-   *   stores nameless streams, so it codes `t` again without its name and ignores this.
+   *   stores nameless streams: it renames this one when the coder has `renameStream`, else it
+   *   codes `t` again without its name.
    * @returns The tensor's record (tags, length, coder stream), to be spooled in call order.
    * @throws {InvalidQuantizedError} When the tensor does not fit its codebook, or a codebook id
    *   is reused for a different codebook.
@@ -118,7 +119,8 @@ export class ContainerEncoder {
     else this.codebooks.set(cb.id, { bytes: cbBytes, users: count });
     let r: ByteWriter;
     if (this.version === COMPACT_CONTAINER_VERSION) {
-      stream = this.coder.encode({ ...t, name: "", codebook: "" }, { ...cb, id: "" });
+      // A stream coded by name (the caller's) only needs renaming, when the coder can.
+      stream = stream && this.coder.renameStream ? this.coder.renameStream(stream, "", "") : this.coder.encode({ ...t, name: "", codebook: "" }, { ...cb, id: "" });
       r = new ByteWriter(stream.length + 32);
       const ci = [...this.codebooks.keys()].indexOf(cb.id);
       r.u8(tagsByte(t))

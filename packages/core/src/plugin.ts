@@ -70,6 +70,13 @@ export interface Coder {
    * returns. Without it the pipeline decodes every stream again (issue 18).
    */
   decodeEncoded?(bytes: Uint8Array, known: QuantizedTensor, limits?: DecodeLimits): QuantizedTensor;
+  /**
+   * Optional: the stream `encode` returns for the same tensor and codebook under the tensor name
+   * `name` and codebook id `codebook`, from `bytes`, byte for byte a stream `encode` returned. A
+   * version-2 container stores nameless streams: with this it renames the stream the pipeline
+   * already coded (and checked) instead of coding the tensor again (issue 18).
+   */
+  renameStream?(bytes: Uint8Array, name: string, codebook: string): Uint8Array;
 }
 
 /**

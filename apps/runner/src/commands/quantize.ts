@@ -17,12 +17,18 @@ import type { PluginChoice } from "../run-job.js";
 import { THREADS_HELP, fileBytes, parseThreads } from "../threads/parallel.js";
 import { workersCanBuild } from "../threads/rebuildable.js";
 
-/** The `--threads` pool as `quantize`'s {@link TensorAhead}: each worker quantizes and codes a tensor. */
+/**
+ * The `--threads` pool as `quantize`'s {@link TensorAhead}: a worker quantizes and codes each
+ * tensor. `threads − 1` tensors are read ahead of the one the main thread checks, dequantizes and
+ * writes (while it waits for that one, the next is already on another worker): more in flight
+ * was not faster on two cores and each costs its input, codes and values in memory (issue 18:
+ * < 1 GB for a 2 GB input).
+ */
 async function startAhead(rt: Runtime, threads: number, choice: { quantizer: PluginChoice; coder: PluginChoice | null; seed: number }): Promise<{ ahead: TensorAhead; close: () => Promise<void> }> {
   const { TensorPool, wireTensor } = await import("../threads/index.js");
   const pool = new TensorPool(threads, rt.pluginSources);
   const ahead: TensorAhead = {
-    depth: threads,
+    depth: Math.max(1, threads - 1),
     shared: true,
     quantize: (t) => pool.quantize({ quantizer: choice.quantizer, coder: choice.coder, streamInput: "named", dequantize: false, seed: choice.seed, tensor: wireTensor(t) }),
   };

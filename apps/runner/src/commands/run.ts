@@ -3,8 +3,7 @@ import { basename } from "node:path";
 import type { Command } from "commander";
 import { printable, type Metric } from "@quantforge/core";
 import type { PipelineResult, TensorWorkers } from "@quantforge/core/host";
-import { OUTPUT_FLAG } from "@quantforge/evaluator-fidelity";
-import { modelAccuracySummary, type ModelAccuracySummary } from "@quantforge/evaluator-accuracy";
+import type { ModelAccuracySummary } from "@quantforge/evaluator-accuracy";
 import { BUILTIN_PLUGINS, type BuiltinPlugin } from "../builtin-plugins.js";
 import { UsageError } from "../errors.js";
 import { DEFAULT_CODER, DEFAULT_EVALUATORS, bindJob, selectorFromFlags } from "../jobs.js";
@@ -82,11 +81,15 @@ export function renderModelLine(m: ModelAccuracySummary): string {
   return `model ${m.id}: float accuracy ${pct(m.floatAccuracy)}, accuracy ${pct(m.accuracy)}, top-1 agreement ${pct(m.agreement)}, KL ${fmt(m.klDivergence, 5)} nats\n`;
 }
 
-/** One line on the model-output fidelity (fidelity evaluator), or "" when it did not run. */
-export function renderFidelityLine(metrics: readonly Metric[]): string {
+/**
+ * One line on the model-output fidelity (fidelity evaluator), or "" when it did not run. The
+ * fidelity package is imported only then: a `--weights` run never loads it (issue 18).
+ */
+export async function renderFidelityLine(metrics: readonly Metric[]): Promise<string> {
   const get = (name: string) => metrics.find((m) => m.tensor === undefined && m.name === name);
   const all = get("outputRelError");
   if (!all) return "";
+  const { OUTPUT_FLAG } = await import("@quantforge/evaluator-fidelity");
   const per = metrics.filter((m) => m.tensor === undefined && m.name.startsWith("outputRelError:")).map((m) => `${m.name.slice("outputRelError:".length)} ${fmt(m.value, 6)}`);
   const flags = metrics
     .filter((m) => m.tensor === undefined && m.name.startsWith(OUTPUT_FLAG))
@@ -97,15 +100,16 @@ export function renderFidelityLine(metrics: readonly Metric[]): string {
 }
 
 /**
- * The built-in plugins a `run` imports: its quantizer, coder and evaluators (and accuracy, which a
- * reference `--model` adds). All of them (undefined) for `auto`, whose candidates are the
- * registered quantizers, and for an id that is not built in, so the error lists every known id.
+ * The built-in plugins a `run` imports: its quantizer, coder and evaluators (and accuracy with a
+ * `--model`, where a reference model adds it). All of them (undefined) for `auto`, whose
+ * candidates are the registered quantizers, and for an id that is not built in, so the error
+ * lists every known id.
  */
-export function runBuiltins(flags: { quantizer?: unknown; coder?: unknown; evaluator?: unknown }): ((p: BuiltinPlugin) => boolean) | undefined {
+export function runBuiltins(flags: { quantizer?: unknown; coder?: unknown; evaluator?: unknown; model?: unknown }): ((p: BuiltinPlugin) => boolean) | undefined {
   if (typeof flags.quantizer !== "string" || flags.quantizer === "auto") return undefined;
   const coder = typeof flags.coder === "string" ? flags.coder : DEFAULT_CODER;
   const evaluators = idList(Array.isArray(flags.evaluator) ? flags.evaluator.map(String) : undefined, DEFAULT_EVALUATORS);
-  const want = new Set([`quantizer/${flags.quantizer}`, `coder/${coder}`, ...[...evaluators, "accuracy"].map((id) => `evaluator/${id}`)]);
+  const want = new Set([`quantizer/${flags.quantizer}`, `coder/${coder}`, ...(flags.model !== undefined ? [...evaluators, "accuracy"] : evaluators).map((id) => `evaluator/${id}`)]);
   const known = new Set(BUILTIN_PLUGINS.map((p) => `${p.kind}/${p.id}`));
   if ([...want].some((k) => !known.has(k))) return undefined;
   return (p) => want.has(`${p.kind}/${p.id}`);
@@ -195,6 +199,8 @@ export function register(program: Command, rt: Runtime): void {
       }
       if (flags.out !== undefined) await writeFileAtomic(flags.out, result.encoded!.bytes, { inputs, flag: "--out" });
       if (flags.decodedOut !== undefined) await writeWeights(flags.decodedOut, result.decoded, decodedMetadata(result.coder?.id ?? "none", result.quantizer.id), { ...outOpts, flag: "--decoded-out" });
+      // The accuracy package (its summary of the model block) is imported only for a reference model.
+      const model = probe && reference ? (await import("@quantforge/evaluator-accuracy")).modelAccuracySummary(probe.id, result.metrics) : undefined;
       const report = buildRunReport(result, {
         input: probe ? { model: probe.id, data: flags.data ?? (reference ? "embedded" : null) } : { file: basename(flags.weights!), sha256: sha256! },
         versions: {
@@ -203,13 +209,13 @@ export function register(program: Command, rt: Runtime): void {
           evaluators: Object.fromEntries(p.evaluators.map((e) => [e.plugin.id, e.plugin.version])),
         },
         ...(flags.out ? { out: { file: flags.out, bytes: result.encoded!.bytes.length } } : {}),
-        ...(probe && reference ? { model: modelAccuracySummary(probe.id, result.metrics) } : {}),
+        ...(model ? { model } : {}),
       });
       if (flags.json) return printJson(rt, report);
       for (const d of result.diagnostics) rt.err(`${d.severity} [${d.source}/${d.ruleId}]${d.tensor ? ` ${printable(d.tensor)}:` : ""} ${printable(d.message, 2000)}\n`);
       rt.out(renderRunReport(report));
-      if (probe && reference) rt.out(renderModelLine(modelAccuracySummary(probe.id, result.metrics)));
-      rt.out(renderFidelityLine(result.metrics));
+      if (model) rt.out(renderModelLine(model));
+      rt.out(await renderFidelityLine(result.metrics));
       if (flags.out) rt.out(`wrote ${flags.out} (${result.encoded!.bytes.length} bytes)\n`);
     });
   rt.builtinsFor(cmd, runBuiltins);

@@ -4,6 +4,8 @@ import { isFloatEntry, readTfjsModel, readTfjsTensor, type TfjsModel } from "@qu
 import { nbitsWeights, readOnnxModel, readOnnxTensor, isWeightInitializer, type OnnxModel } from "@quantforge/io-onnx";
 import type { WeightTensor } from "@quantforge/core";
 import { UsageError } from "../errors.js";
+import { sha256File } from "../file-hash.js";
+import { safetensorsDigest } from "./input-digest.js";
 import { transposedView } from "./nbits-view.js";
 
 /** Input formats `quantforge quantize` reads. */
@@ -47,6 +49,8 @@ export interface Source {
   readonly onnx?: OnnxModel;
   /** onnx-nbits: MatMul weights read as their transposed view `[N, K]`, with their stored `[K, N]`. */
   readonly transposed?: ReadonlyMap<string, { readonly k: number; readonly n: number }>;
+  /** The input file's SHA-256 (hex), from the bytes read when it can (safetensors), else read from disk. */
+  sha256(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -54,7 +58,7 @@ export interface Source {
  * Opens `path` (of format `fmt`) for reading its weight slots one at a time. For `onnx-nbits`,
  * the MatMul weights MatMulNBits can replace are read as their transposed view (see
  * `transposedView`), so per-group grids run along K. With `shared`, safetensors tensors are read
- * into shared memory (the `--threads` workers read them in place).
+ * into shared memory (the `--threads` workers read them in place), and hashed as they are read.
  */
 export async function openSource(path: string, fmt: InputFormat, target?: QuantizeTarget, options: { shared?: boolean } = {}): Promise<Source> {
   if (fmt === "tfjs") {
@@ -63,6 +67,7 @@ export async function openSource(path: string, fmt: InputFormat, target?: Quanti
       format: `tfjs ${m.format}`,
       fileBytes: m.fileBytes,
       tfjs: m,
+      sha256: () => sha256File(path),
       close: async () => undefined,
       entries: m.entries.map((e) => ({ name: e.spec.name, float: isFloatEntry(e), read: () => readTfjsTensor(m, e) })),
     };
@@ -75,16 +80,30 @@ export async function openSource(path: string, fmt: InputFormat, target?: Quanti
       fileBytes: m.fileBytes,
       onnx: m,
       transposed: views,
+      sha256: () => sha256File(path),
       close: async () => undefined,
       entries: m.initializers.map((i) => ({ name: i.name, float: isWeightInitializer(i), read: async () => (views.has(i.name) ? transposedView(await readOnnxTensor(m, i)) : readOnnxTensor(m, i)) })),
     };
   }
   const header = await readSafetensorsHeader(path);
   const fh = await open(path, "r");
+  const digest = await safetensorsDigest(path, fh, header).catch(async (e: unknown) => {
+    await fh.close();
+    throw e;
+  });
   return {
     format: "safetensors",
     fileBytes: header.fileSize,
+    sha256: () => digest.digest(),
     close: () => fh.close(),
-    entries: header.tensors.map((e) => ({ name: e.name, float: true, read: () => readTensor(fh, e, options.shared ? { shared: true } : {}) })),
+    entries: header.tensors.map((e) => ({
+      name: e.name,
+      float: true,
+      read: async () => {
+        const t = await readTensor(fh, e, options.shared ? { shared: true } : {});
+        digest.read(e, t);
+        return t;
+      },
+    })),
   };
 }
