@@ -71,6 +71,8 @@ describe("grouped .qf container (version 3)", () => {
       expect(Math.abs(s.headerBytes + s.codebookBytes + streams + s.passthroughBytes - s.totalBytes)).toBeLessThan(1e-6);
     }
     expect(v3.size.headerBytes).toBeLessThan(0.7 * v2.size.headerBytes);
+    // Byte counts are whole bytes even where group shares are fractional.
+    for (const e of [v2, v3]) expect(Number.isInteger(e.size.headerBytes)).toBe(true);
   });
 
   it("needs group coding on both sides", () => {

@@ -90,7 +90,9 @@ export function encodeContainer(qm: QuantizedModel, coder: Coder, metadata: Reco
       .str(JSON.stringify(meta));
     const part = version === GROUPED_CONTAINER_VERSION ? writeGroupedBody(w, qm, coder.group!, order, plan) : writeCompactBody(w, qm, coder, order, plan.heads);
     const out = withCrc(w);
-    const streams = part.tensors.reduce((a, t) => a + t.streamBytes, 0);
+    // Grouped (v3) tensors carry fractional shares of their group's bytes; the shares add up to
+    // whole bytes, so the float sum is rounded back (headerBytes 296, not 296.0000000000291).
+    const streams = Math.round(part.tensors.reduce((a, t) => a + t.streamBytes, 0));
     return { bytes: out, size: { totalBytes: out.length, headerBytes: out.length - part.codebookBytes - streams - part.passthroughBytes, ...part } };
   }
   const cbs = codebookMap(qm);
