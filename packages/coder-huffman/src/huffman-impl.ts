@@ -1,4 +1,5 @@
 import { DecodeError } from "@quantforge/core";
+import { usedSymbols } from "@quantforge/core/format";
 import { denseCounts } from "./counts-impl.js";
 import { writeCodes } from "./body-writer-impl.js";
 import { BitIn, BitOut, expGolombBits } from "./bitio.js";
@@ -202,19 +203,7 @@ export function alphabetOf(values: Uint32Array, histogram?: Float64Array): Alpha
       for (let i = 0; i < values.length; i++) h[values[i]!]!++;
     }
   }
-  if (h) {
-    let k = 0;
-    for (let s = 0; s < h.length; s++) if (h[s]! > 0) k++;
-    const symbols = new Uint32Array(k),
-      counts = new Float64Array(k);
-    k = 0;
-    for (let s = 0; s < h.length; s++)
-      if (h[s]! > 0) {
-        symbols[k] = s;
-        counts[k++] = h[s]!;
-      }
-    return { symbols, counts };
-  }
+  if (h) return usedSymbols(h);
   const sorted = Uint32Array.from(values).sort();
   let k = 1;
   for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1]) k++;

@@ -1,3 +1,5 @@
+import { usedSymbols } from "@quantforge/core/format";
+
 /** Distinct values ascending and their counts. */
 export interface Histogram {
   readonly symbols: Uint32Array;
@@ -14,7 +16,7 @@ export function histogram(values: Uint32Array, bound?: number): Histogram {
   let max = 0;
   if (bound !== undefined && bound <= 4 * n + 1024 && bound <= 1 << 22) max = bound - 1;
   else for (let i = 0; i < n; i++) if (values[i]! > max) max = values[i]!;
-  if (max < 1 << 22 && max <= 4 * n + 1024) return fromDense(countDense(values, max + 1));
+  if (max < 1 << 22 && max <= 4 * n + 1024) return usedSymbols(countDense(values, max + 1));
   const sorted = Uint32Array.from(values).sort();
   let k = 1;
   for (let i = 1; i < n; i++) if (sorted[i] !== sorted[i - 1]) k++;
@@ -66,7 +68,7 @@ export function countCodes(values: Uint32Array, alphabetSize: number): Histogram
     }
     if (any >>> 0 >= alphabetSize) for (let j = 0; j < n; j++) if (values[j]! >= alphabetSize) return null;
     for (let s = 0; s < alphabetSize; s++) h0[s] = h0[s]! + h1[s]! + h2[s]! + h3[s]!;
-    return fromDense(h0);
+    return usedSymbols(h0);
   }
   for (let i = 0; i < n; i++) if (values[i]! >= alphabetSize) return null;
   return histogram(values, alphabetSize);
@@ -96,19 +98,4 @@ function countDense(values: Uint32Array, size: number): Int32Array {
   for (; i < n; i++) h0[values[i]!]!++;
   for (let s = 0; s < size; s++) h0[s] = h0[s]! + h1[s]! + h2[s]! + h3[s]!;
   return h0;
-}
-
-/** The used values of dense counts `h` and their counts. */
-function fromDense(h: Int32Array): Histogram {
-  let k = 0;
-  for (let s = 0; s < h.length; s++) if (h[s]! > 0) k++;
-  const symbols = new Uint32Array(k),
-    counts = new Float64Array(k);
-  k = 0;
-  for (let s = 0; s < h.length; s++)
-    if (h[s]! > 0) {
-      symbols[k] = s;
-      counts[k++] = h[s]!;
-    }
-  return { symbols, counts };
 }

@@ -1,6 +1,6 @@
 import { fc, test } from "@fast-check/vitest";
 import { expect, it } from "vitest";
-import { codeHistogram } from "./code-histogram.js";
+import { codeHistogram, usedSymbols } from "./code-histogram.js";
 
 /** The plain histogram the one-pass kernel must equal. */
 function naive(arrays: readonly Uint32Array[]): Float64Array {
@@ -30,4 +30,13 @@ it("grows across blocks: a large value after the first 64K-value block is counte
   expect(h.length).toBe(4_001);
   expect([h[3], h[4_000], h[255], h[1]]).toEqual([199_998, 2, 1, 1]);
   expect(h.reduce((s, c) => s + c, 0)).toBe(200_002);
+});
+
+test.prop([fc.array(fc.nat(40), { maxLength: 60 })])("usedSymbols lists exactly the positive bins, ascending, with their counts", (bins) => {
+  const h = Float64Array.from(bins.map((b) => (b % 3 === 0 ? 0 : b)));
+  const { symbols, counts } = usedSymbols(h);
+  const expected = [...h.keys()].filter((s) => h[s]! > 0);
+  expect([...symbols]).toEqual(expected);
+  expect([...counts]).toEqual(expected.map((s) => h[s]!));
+  expect([...usedSymbols(Int32Array.from(h)).symbols]).toEqual(expected);
 });

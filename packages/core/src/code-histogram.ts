@@ -101,3 +101,21 @@ export function codeHistogram(arrays: readonly Uint32Array[], cap: number): Floa
   while (top >= 0 && counts[top] === 0) top--;
   return counts.slice(0, top + 1);
 }
+
+/**
+ * The used symbols of dense counts `h` (bins with a positive count, ascending) and their counts:
+ * the alphabet a coder builds its table from. One pass counts them, a second fills exact-size arrays.
+ */
+export function usedSymbols(h: ArrayLike<number>): { symbols: Uint32Array; counts: Float64Array } {
+  let k = 0;
+  for (let s = 0; s < h.length; s++) if (h[s]! > 0) k++;
+  const symbols = new Uint32Array(k),
+    counts = new Float64Array(k);
+  k = 0;
+  for (let s = 0; s < h.length; s++)
+    if (h[s]! > 0) {
+      symbols[k] = s;
+      counts[k++] = h[s]!;
+    }
+  return { symbols, counts };
+}

@@ -174,6 +174,7 @@ it("exports exactly the format API", async () => {
       "fromFloat16Bits",
       "readCodebook",
       "toFloat16Bits",
+      "usedSymbols",
       "writeCodebook",
     ]
   `);
