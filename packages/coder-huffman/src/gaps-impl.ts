@@ -1,6 +1,8 @@
 import { DecodeError } from "@quantforge/core";
 import { BitIn, BitOut, expGolombBits } from "./bitio.js";
-import { designSection, payloadBits, readSymbols, readTable, tableBits, writeSymbols, writeTable, type Alphabet, type SectionCode } from "./huffman-impl.js";
+import { designSection, type Alphabet, type SectionCode } from "./huffman-impl.js";
+import { payloadBits, readSymbols, writeSymbols } from "./huffman-symbols-impl.js";
+import { readTable, tableBits, writeTable } from "./huffman-table-impl.js";
 
 /** Largest escape threshold tried for gap coding. */
 const MAX_ESCAPE_LOG2 = 16;

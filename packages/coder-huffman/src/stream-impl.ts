@@ -4,7 +4,9 @@ import { BitIn, BitOut } from "./bitio.js";
 import { denseCounts } from "./counts-impl.js";
 import { crc32Shift } from "./crc-combine-impl.js";
 import { designGaps, readGaps, writeGaps } from "./gaps-impl.js";
-import { alphabetOf, designSection, readSymbols, readTable, writeSymbols, writeTable, type Alphabet } from "./huffman-impl.js";
+import { alphabetOf, designSection, type Alphabet } from "./huffman-impl.js";
+import { readSymbols, writeSymbols } from "./huffman-symbols-impl.js";
+import { readTable, writeTable } from "./huffman-table-impl.js";
 import { SYMBOL_TABLE_LIMIT, knownAlphabetBits, knownSymbolBits } from "./symbol-tables-impl.js";
 
 /** Magic bytes of a Huffman tensor stream. */

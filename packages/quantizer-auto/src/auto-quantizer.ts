@@ -1,24 +1,9 @@
-import {
-  dequantizeModel,
-  hasCapability,
-  MissingCapabilityError,
-  Rng,
-  throwIfAborted,
-  type Codebook,
-  type Coder,
-  type Diagnostic,
-  type ModelProbe,
-  type PluginHost,
-  type QuantizedModel,
-  type QuantizedTensor,
-  type QuantizerPlugin,
-  type RunContext,
-  type WeightSet,
-  type WeightTensor,
-} from "@quantforge/core";
+import { hasCapability, MissingCapabilityError, Rng, throwIfAborted, type Coder, type Diagnostic, type ModelProbe, type PluginHost, type QuantizedModel, type QuantizerPlugin, type RunContext, type WeightSet } from "@quantforge/core";
 import { CollectingDiagnostics, DEFAULT_FIDELITY_SETTINGS, FidelityMeter, standaloneHost, type FidelityResult } from "@quantforge/core/host";
-import { allocate, cheapestImprovingStep, type Allocation, type RdPoint } from "./allocate-impl.js";
-import { buildCandidates, codedBits, type Candidate } from "./candidates.js";
+import { allocate, type RdPoint } from "./allocate-impl.js";
+import { singleMethodChoices, explainSpend } from "./alternatives.js";
+import { assemble, type Assembled, type QuantizedMemo } from "./assemble.js";
+import { buildCandidates, type Candidate } from "./candidates.js";
 import { chooseCostPlan, type CostPlan } from "./cost-model-impl.js";
 import { measureTensor, outputDistortion, replace, yieldToEventLoop } from "./measure.js";
 import type { AutoOptions } from "./options.js";
@@ -26,16 +11,6 @@ import type { AutoOptions } from "./options.js";
 export { outputDistortion } from "./measure.js";
 export { autoOptionsSchema, type AutoOptions, type AutoOptionsInput } from "./options.js";
 export { codedBits, defaultCandidates, fieldCandidates, DEFAULT_CANDIDATE_BITS, type CandidateSpec } from "./candidates.js";
-
-/** Renames a single-tensor result's codebooks so they are unique in the mixed model. */
-function renamed(qm: QuantizedModel, t: WeightTensor): { codebooks: Codebook[]; tensors: QuantizedTensor[]; passthrough: WeightTensor[] } {
-  const ids = new Map(qm.codebooks.map((c) => [c.id, qm.codebooks.length === 1 ? t.name : `${t.name}#${c.id}`]));
-  return {
-    codebooks: qm.codebooks.map((c) => ({ ...c, id: ids.get(c.id)! })),
-    tensors: qm.tensors.map((q) => ({ ...q, codebook: ids.get(q.codebook)! })),
-    passthrough: [...(qm.passthrough ?? [])],
-  };
-}
 
 /** Measured rate–distortion points of one model, by {@link measurementKey}. */
 export type MeasurementCache = WeakMap<ModelProbe, Map<string, CachedMeasurement>>;
@@ -51,89 +26,6 @@ export interface CachedMeasurement {
 /** Seed of auto's random calibration inputs, derived from the run seed (see {@link autoQuantize}). */
 export function calibrationSeed(seed: number): number {
   return new Rng(seed).fork("auto-calibration").int(0, 0x7fffffff);
-}
-
-/** A mixed quantized model assembled from one candidate per tensor. */
-interface Assembled {
-  readonly choice: ArrayLike<number>;
-  readonly codebooks: Codebook[];
-  readonly tensors: QuantizedTensor[];
-  readonly passthrough: WeightTensor[];
-  readonly decoded: Map<string, Float32Array>;
-  readonly rate: number;
-}
-
-/** Quantizations done while assembling, by tensor index and candidate: options share most tensors' choices. */
-type QuantizedMemo = Map<string, QuantizedModel>;
-
-async function assemble(weights: WeightSet, all: readonly Candidate[], choice: ArrayLike<number>, ctx: RunContext, memo: QuantizedMemo, coder?: Coder): Promise<Assembled> {
-  const codebooks: Codebook[] = [],
-    tensors: QuantizedTensor[] = [],
-    passthrough: WeightTensor[] = [];
-  const decoded = new Map<string, Float32Array>();
-  let rate = 0;
-  for (let i = 0; i < weights.length; i++) {
-    const t = weights[i]!;
-    const key = `${i}:${choice[i]!}`;
-    let qm = memo.get(key);
-    if (!qm) {
-      await yieldToEventLoop();
-      throwIfAborted(ctx);
-      qm = await all[choice[i]!]!.instance.quantize([t], ctx);
-      memo.set(key, qm);
-    }
-    rate += codedBits(qm, coder);
-    const r = renamed(qm, t);
-    // Loops, not push(...): argument spreads overflow the call stack on very many tensors.
-    for (const c of r.codebooks) codebooks.push(c);
-    for (const x of r.tensors) tensors.push(x);
-    for (const p of r.passthrough) passthrough.push(p);
-    decoded.set(t.name, dequantizeModel(qm, [t])[0]!.data);
-  }
-  return { choice, codebooks, tensors, passthrough, decoded, rate };
-}
-
-/**
- * Per candidate method (spec): the greedy allocation among that method's widths only (each
- * tensor may take another width of it) — the single method's best mix under the budget; and that
- * method at one width on every tensor (the widest that fits) when its predicted Σ D is lower
- * still. Methods that fail on a tensor are left out; repeated choices are dropped.
- */
-function singleMethodChoices(all: readonly Candidate[], points: readonly (readonly RdPoint[])[], budget: number): { name: string; choice: Int32Array }[] {
-  const out: { name: string; choice: Int32Array }[] = [];
-  const predicted = (choice: Int32Array) => choice.reduce((a, c, t) => a + points[t]![c]!.dist, 0);
-  const specs = [...new Set(all.map((c) => c.spec))];
-  for (const spec of specs) {
-    const only = points.map((row) => row.map((p, c) => (all[c]!.spec === spec ? p : { rate: Infinity, dist: Infinity })));
-    const name = all.find((c) => c.spec === spec)!.label.replace(/@[^@]*$/, "");
-    let mixed: Int32Array | undefined;
-    if (only.every((row) => row.some((p) => Number.isFinite(p.rate) && Number.isFinite(p.dist)))) {
-      const a = allocate(only, budget);
-      if (a.feasible) {
-        mixed = a.choice;
-        out.push({ name: `single method ${name} (its widths mixed per tensor)`, choice: a.choice });
-      }
-    }
-    const widths = [...new Set(all.filter((c) => c.spec === spec).map((c) => c.bits))].sort((a, b) => b - a);
-    for (const b of widths) {
-      const ci = all.findIndex((c) => c.spec === spec && c.bits === b);
-      let rate = 0,
-        ok = true;
-      for (const row of points) {
-        const p = row[ci]!;
-        if (!Number.isFinite(p.rate) || !Number.isFinite(p.dist)) {
-          ok = false;
-          break;
-        }
-        rate += p.rate;
-      }
-      if (!ok || rate > budget) continue;
-      const uniform = new Int32Array(points.length).fill(ci);
-      if (!mixed || predicted(uniform) < predicted(mixed)) out.push({ name: `single method ${all[ci]!.label} on every tensor`, choice: uniform });
-      break;
-    }
-  }
-  return out;
 }
 
 /** FNV-1a over a tensor's bytes: the cache must not serve points measured on other values. */
@@ -164,17 +56,6 @@ export function planFor(model: ModelProbe, weights: WeightSet, all: readonly Can
     o.budgetSeconds,
     o.samples,
   );
-}
-
-function explainSpend(kept: string, greedy: Allocation, points: readonly (readonly RdPoint[])[], chosen: { rate: number; choice: ArrayLike<number> }, budget: number, count: number): string {
-  const spent = chosen.rate / budget;
-  if (spent >= 0.97 || !Number.isFinite(budget)) return "";
-  const bpw = (b: number) => `${(b / Math.max(1, count)).toFixed(4)} bits/weight`;
-  if (kept !== "greedy allocation") {
-    return ` Spent ${(100 * spent).toFixed(1)} % of the budget: the ${kept} measured a lower error end to end than the greedy allocation (${((100 * greedy.totalRate) / budget).toFixed(1)} % of it).`;
-  }
-  const step = cheapestImprovingStep(points, chosen.choice);
-  return ` Spent ${(100 * spent).toFixed(1)} % of the budget: ${Number.isFinite(step) ? `the cheapest change that lowers the predicted error costs ${bpw(step)} more, above the ${bpw(budget - chosen.rate)} left` : "no candidate lowers the predicted error further"}.`;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { ShapeMismatchError, type LevelsCodebook, type QuantizedModel, type QuantizedTensor, type WeightSet } from "@quantforge/core";
-import { iterativeEcsq, searchRate, stepForClusters, uniformEcsq, type Clustering, type EcsqResult } from "./ecsq-impl.js";
+import { iterativeEcsq, type Clustering, type EcsqResult } from "./ecsq-impl.js";
+import { searchRate, stepForClusters, uniformEcsq } from "./ecsq-uniform-impl.js";
 import { linearInit, lloyd1d, optimalHistogramInit } from "./kmeans-impl.js";
 import { resolveClusters, type HessianEcsqOptions } from "./options.js";
 import { magnitudePrune } from "./prune-impl.js";

@@ -11,5 +11,7 @@ export { prepareSorted, argsortFloat32, cellCost, cellMean } from "./sorted-impl
 export type { SortedData } from "./sorted-impl.js";
 export { lloyd1d, assignIntervals, updateCentres, intervalDistortion, linearInit, optimalHistogramInit, uniqueSorted, STOP_RELATIVE } from "./kmeans-impl.js";
 export type { IntervalClustering, LloydResult } from "./kmeans-impl.js";
-export { iterativeEcsq, assignEcsq, updateEcsq, uniformEcsq, stepForClusters, uniformSpan, searchRate, entropyOfCounts } from "./ecsq-impl.js";
-export type { Clustering, EcsqResult, SearchPoint } from "./ecsq-impl.js";
+export { iterativeEcsq, assignEcsq, updateEcsq, entropyOfCounts } from "./ecsq-impl.js";
+export { uniformEcsq, stepForClusters, uniformSpan, searchRate } from "./ecsq-uniform-impl.js";
+export type { Clustering, EcsqResult } from "./ecsq-impl.js";
+export type { SearchPoint } from "./ecsq-uniform-impl.js";

@@ -1,5 +1,6 @@
-export { supportRegionQuantizer, supportRegionQuantize, supportRegionOptionsSchema, GLOBAL_CODEBOOK_ID, SUPPORT_REGION_OPTION_ALIASES } from "./support-region-quantizer.js";
-export type { SupportRegionOptions, SupportRegionOptionsInput, SupportScope, SupportRegionTensorDetail, SupportRegionResult } from "./support-region-quantizer.js";
+export { supportRegionQuantizer, supportRegionQuantize } from "./support-region-quantizer.js";
+export { supportRegionOptionsSchema, GLOBAL_CODEBOOK_ID, SUPPORT_REGION_OPTION_ALIASES } from "./support-region-options.js";
+export type { SupportRegionOptions, SupportRegionOptionsInput, SupportScope, SupportRegionTensorDetail, SupportRegionResult } from "./support-region-options.js";
 export { parseSupportSpec, formatSupportSpec, supportNeedsWeights, supportSpecProblem, SUPPORT_SYNTAX } from "./support-spec.js";
 export type { SupportSpec, SupportKind } from "./support-spec.js";
 export { resolveSupport, measuredError } from "./support-resolve.js";
