@@ -4,6 +4,9 @@ import { readSafetensorsHeader } from "@quantforge/io-safetensors";
 import { sha256File } from "./file-hash.js";
 import { safetensorsDigest } from "./quantize/input-digest.js";
 
+/** Bytes hashed per turn of the event loop: the worker pool's messages are answered in between. */
+const HASH_SLICE = 4 * 1024 * 1024;
+
 /**
  * SHA-256 of the safetensors file `weights` were just read from, without reading its data again:
  * `quantize`'s {@link safetensorsDigest} fed with the tensors in the file's offset order. It hashes
@@ -27,7 +30,7 @@ async function digestFromMemory(path: string, weights: WeightSet): Promise<strin
     for (const e of header.tensors) {
       const t = byName.get(e.name);
       if (!t) return undefined;
-      digest.read(e, t);
+      await digest.readSliced(e, t, HASH_SLICE);
     }
     return await digest.digest();
   } finally {

@@ -134,8 +134,19 @@ export async function runPipeline(args: {
   // The workers start on the tensors before the check below: a failure there leaves them to the caller's pool.
   const pending = quantizer.perTensor && opts.workers ? opts.workers.quantize(quantizer, selected, ctx) : undefined;
   pending?.catch(() => undefined);
-  if (later) for (const t of selected) assertFinite(t);
-  const ahead = pending ? await pending : undefined;
+  // Workers that check finiteness themselves (fused into a pass they make anyway) leave this
+  // thread only the tensors they did not vouch for.
+  const deferred = pending !== undefined && opts.workers?.checksFinite === true;
+  if (later && !deferred) for (const t of selected) assertFinite(t);
+  let ahead: Awaited<typeof pending>;
+  try {
+    ahead = await pending;
+  } catch (e) {
+    // A non-finite input fails as it does on one thread, whatever a worker made of it.
+    if (deferred) for (const t of selected) assertFinite(t);
+    throw e;
+  }
+  if (deferred) for (const t of selected) if (!ahead?.finite?.has(t.data)) assertFinite(t);
   const q = ahead?.model ?? (await quantizer.quantize(selected, ctx));
   // The largest code of every array, read once here and reused by the round trip's decode check.
   const maxes: KnownMaxCodes = new Map(ahead?.maxCodes);

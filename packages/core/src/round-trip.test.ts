@@ -6,6 +6,7 @@ import { runPipeline } from "./pipeline.js";
 import type { Coder, GroupCoder } from "./plugin.js";
 import type { QuantizedModel, QuantizedTensor } from "./quantized.js";
 import type { WeightSet } from "./tensor.js";
+import { roundTripCoder } from "./round-trip.js";
 import { exactTestQuantizer, groupedRawTestCoder } from "./testing/fixtures.js";
 
 const weights: WeightSet = [
@@ -70,5 +71,38 @@ describe("decodeContainerWith (what the round trip already knows)", () => {
     const bad: QuantizedModel = { ...qm, tensors: [{ ...qm.tensors[0]!, codes: Uint32Array.of(0, 3, 0, 0) }] };
     const b = encodeContainer(bad, groupedRawTestCoder()).bytes;
     expect(() => decodeContainerWith(b, () => groupedRawTestCoder(), {}, { bytes: b, maxes: new Map() })).toThrow(/outside its codebook/);
+  });
+});
+
+describe("roundTripCoder's byte matching of large streams (the platform's compare)", () => {
+  it("matches a copy of a stream it wrote, at any offset, and nothing that differs in one byte", () => {
+    const n = (1 << 20) + 13;
+    const stream = new Uint8Array(n);
+    for (let i = 0; i < n; i++) stream[i] = Math.imul(i, 2654435761) >>> 24;
+    let fast = 0,
+      full = 0;
+    const tensor = { name: "t", shape: [1], codebook: "c", grouping: { kind: "tensor" }, codes: Uint32Array.of(1) } as QuantizedTensor;
+    const base: Coder = {
+      id: "bytes",
+      encode: () => stream,
+      decode: () => (full++, tensor),
+      decodeEncoded: (_b, known) => (fast++, known),
+    };
+    const trip = roundTripCoder(base);
+    for (const [change, want] of [
+      [-1, "fast"],
+      [0, "full"],
+      [n - 1, "full"],
+      [n >> 1, "full"],
+    ] as const) {
+      trip.encode(tensor, {} as never);
+      const held = new Uint8Array(n + 3);
+      held.set(stream, 3);
+      if (change >= 0) held[3 + change]! ^= 1;
+      const [f0, u0] = [fast, full];
+      trip.decode(held.subarray(3));
+      expect([fast - f0, full - u0], `${change}`).toEqual(want === "fast" ? [1, 0] : [0, 1]);
+      if (want === "full") trip.decode(stream); // take the written entry back out
+    }
   });
 });

@@ -109,3 +109,45 @@ describe("pipeline with TensorWorkers", () => {
     }
   });
 });
+
+describe("pipeline with TensorWorkers that check finiteness (checksFinite)", () => {
+  /** `inProcess` workers that vouch for the tensors named in `vouch` (or fail with `fail`). */
+  const checking = (vouch: readonly string[], fail?: Error): TensorWorkers => {
+    const base = inProcess(true, []);
+    return {
+      checksFinite: true,
+      async quantize(quantizer, ws, ctx) {
+        if (fail) throw fail;
+        const r = await base.quantize(quantizer, ws, ctx);
+        return r && { ...r, finite: new Set(ws.filter((t) => vouch.includes(t.name)).map((t) => t.data)) };
+      },
+    };
+  };
+  const run = (ws: WeightSet, workers: TensorWorkers) => runPipeline({ weights: ws, quantizer: coarseTestQuantizer().create({}), coder: rawTestCoder().create({}), options: { workers } }).catch((x: unknown) => x);
+
+  it("checks the tensors the workers did not vouch for", async () => {
+    const bad = weights();
+    bad[1]!.data[3] = Infinity;
+    const e = await run(bad, checking(["a"]));
+    expect(isQuantforgeError(e) && e.code).toBe(ErrorCodes.NON_FINITE);
+    const ok = await run(weights(), checking(["a"]));
+    expect(isQuantforgeError(ok)).toBe(false);
+  });
+
+  it("leaves the vouched-for tensors to the workers (no second pass here)", async () => {
+    const bad = weights();
+    bad[0]!.data[5] = NaN;
+    // The in-process "workers" vouch for a tensor they never checked: the pipeline takes their word.
+    const e = await run(bad, checking(["a", "b"]));
+    expect(isQuantforgeError(e) && e.code).not.toBe(ErrorCodes.NON_FINITE);
+  });
+
+  it("a failed quantization is followed by the full check: a non-finite input fails as on one thread", async () => {
+    const bad = weights();
+    bad[1]!.data[0] = NaN;
+    const e = await run(bad, checking(["a", "b"], new Error("worker crashed")));
+    expect(isQuantforgeError(e) && e.code).toBe(ErrorCodes.NON_FINITE);
+    const other = await run(weights(), checking([], new Error("worker crashed")));
+    expect((other as Error).message).toBe("worker crashed");
+  });
+});

@@ -37,6 +37,8 @@ export interface WorkerQuantization {
   readonly maxCodes?: ReadonlyMap<Uint32Array, number>;
   /** Evaluator inputs computed on other threads (handed to evaluators as `subject.ahead`). */
   readonly facts?: AheadFacts;
+  /** The `data` arrays of `weights` in which other threads found every value finite (with {@link TensorWorkers.checksFinite}). */
+  readonly finite?: ReadonlySet<Float32Array>;
 }
 
 /**
@@ -51,6 +53,13 @@ export interface TensorWorkers {
    * Returns undefined when it cannot take this quantizer; the pipeline then quantizes itself.
    */
   quantize(quantizer: Quantizer, weights: WeightSet, ctx: RunContext): Promise<WorkerQuantization | undefined>;
+  /**
+   * True when {@link WorkerQuantization.finite} lists the tensors the workers checked: the
+   * pipeline then checks only the others, after the workers, instead of every selected tensor
+   * while they run. A quantization that fails is followed by the full check, so a non-finite
+   * input fails with the same error as on one thread.
+   */
+  readonly checksFinite?: boolean;
 }
 
 /**

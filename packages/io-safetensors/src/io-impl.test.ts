@@ -1,7 +1,8 @@
 import { ErrorCodes } from "@quantforge/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readSafetensorsHeader } from "./header.js";
-import { HOST_LITTLE_ENDIAN, swapBytes, toIoError } from "./io-impl.js";
+import type { FileHandle } from "node:fs/promises";
+import { HOST_LITTLE_ENDIAN, PARALLEL_READ_MIN, readFully, swapBytes, toIoError } from "./io-impl.js";
 import { loadSafetensors, readTensor } from "./read.js";
 import { f32le, put, scratchDir, stFile } from "./__fixtures__/files.js";
 
@@ -57,5 +58,55 @@ describe("option validation", () => {
     }
     await expect(readSafetensorsHeader(path, { maxHeaderBytes: -5 })).rejects.toMatchObject({ code: ErrorCodes.INVALID_OPTIONS, field: "maxHeaderBytes" });
     await expect(readSafetensorsHeader(path, { maxHeaderBytes: Number.POSITIVE_INFINITY })).rejects.toMatchObject({ code: ErrorCodes.INVALID_OPTIONS });
+  });
+});
+
+/** A FileHandle over `file` whose positional reads may be short (at most `cap` bytes) or fail at `failAt`. */
+function fakeHandle(file: Uint8Array, opts: { cap?: number; failAt?: number } = {}): { fh: FileHandle; inFlight: () => number; maxInFlight: () => number } {
+  let live = 0,
+    peak = 0;
+  const fh = {
+    async read(dst: Uint8Array, offset: number, length: number, position: number) {
+      live++;
+      peak = Math.max(peak, live);
+      await new Promise((r) => setTimeout(r, 1));
+      live--;
+      if (opts.failAt !== undefined && position <= opts.failAt && opts.failAt < position + length) throw Object.assign(new Error("boom"), { code: "EIO" });
+      const n = Math.max(0, Math.min(length, opts.cap ?? length, file.length - position));
+      dst.set(file.subarray(position, position + n), offset);
+      return { bytesRead: n, buffer: dst };
+    },
+  } as unknown as FileHandle;
+  return { fh, inFlight: () => live, maxInFlight: () => peak };
+}
+
+describe("readFully", () => {
+  const big = PARALLEL_READ_MIN + 5 * 1024 * 1024 + 123;
+  const file = new Uint8Array(big + 4096);
+  for (let i = 0; i < file.length; i++) file[i] = Math.imul(i, 2654435761) >>> 24;
+
+  it("reads a large range exactly, several pieces in flight, short reads included", async () => {
+    for (const cap of [undefined, 3 * 1024 * 1024 + 7]) {
+      const h = fakeHandle(file, cap === undefined ? {} : { cap });
+      const dst = new Uint8Array(big + 10);
+      expect(await readFully(h.fh, dst, 10, big, 77)).toBe(big);
+      expect(Buffer.from(dst.subarray(10)).equals(file.subarray(77, 77 + big))).toBe(true);
+      expect(h.maxInFlight()).toBeGreaterThan(1);
+    }
+  });
+
+  it("returns the gap-free prefix when the file ends first, as the serial loop does", async () => {
+    const end = big - 5 * 1024 * 1024 - 1000;
+    const dst = new Uint8Array(big);
+    const h = fakeHandle(file.subarray(0, end));
+    expect(await readFully(h.fh, dst, 0, big, 0)).toBe(end);
+    expect(Buffer.from(dst.subarray(0, end)).equals(file.subarray(0, end))).toBe(true);
+    expect(await readFully(fakeHandle(file.subarray(0, 100)).fh, new Uint8Array(50), 0, 50, 60)).toBe(40);
+  });
+
+  it("throws the read error only after every piece has settled", async () => {
+    const h = fakeHandle(file, { failAt: 9 * 1024 * 1024 });
+    await expect(readFully(h.fh, new Uint8Array(big), 0, big, 0)).rejects.toThrow("boom");
+    expect(h.inFlight()).toBe(0);
   });
 });

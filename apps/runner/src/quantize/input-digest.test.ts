@@ -1,9 +1,10 @@
-import { writeFile } from "node:fs/promises";
-import { saveSafetensors } from "@quantforge/io-safetensors";
+import { open, writeFile } from "node:fs/promises";
+import { readSafetensorsHeader, saveSafetensors } from "@quantforge/io-safetensors";
 import { sampleTensor } from "@quantforge/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../__tests__/harness.js";
 import { sha256File } from "../file-hash.js";
+import { safetensorsDigest } from "./input-digest.js";
 import { openSource } from "./source.js";
 
 let t: Awaited<ReturnType<typeof tempDir>>;
@@ -46,5 +47,33 @@ describe("the safetensors source's SHA-256 (hashed from the bytes read)", () => 
     await writeFile(p, new Uint8Array(3), { flag: "a" });
     expect(await src.sha256()).toBe(await sha256File(p));
     await src.close();
+  });
+});
+
+describe("safetensorsDigest's sliced reads", () => {
+  it("hashes a tensor in slices (a turn of the event loop between) to the same digest", async () => {
+    const p = t.path("s.safetensors");
+    const tensors = [sampleTensor("a", [257, 3], { seed: 6 }), sampleTensor("b", [9], { seed: 7 }), sampleTensor("c", [40, 40], { seed: 8 })];
+    await saveSafetensors(p, tensors);
+    const want = await sha256File(p);
+    const header = await readSafetensorsHeader(p);
+    for (const slice of [undefined, 1, 64, 1000, 1 << 20]) {
+      const fh = await open(p, "r");
+      try {
+        const digest = await safetensorsDigest(p, fh, header);
+        let turns = 0;
+        const ticking = setInterval(() => turns++, 0);
+        for (const e of header.tensors) {
+          const x = tensors.find((w) => w.name === e.name)!;
+          if (slice === undefined) digest.read(e, x);
+          else await digest.readSliced(e, x, slice);
+        }
+        clearInterval(ticking);
+        expect(await digest.digest(), String(slice)).toBe(want);
+        if (slice === 64) expect(turns).toBeGreaterThan(0);
+      } finally {
+        await fh.close();
+      }
+    }
   });
 });

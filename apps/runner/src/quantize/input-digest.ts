@@ -10,6 +10,11 @@ const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 export interface InputDigest {
   /** Called with every tensor right after it is read, in reading order. */
   read(entry: SafetensorsTensorInfo, t: WeightTensor): void;
+  /**
+   * {@link InputDigest.read}, hashing `slice` bytes at a time with a turn of the event loop
+   * between (a 64 MB tensor is ~60 ms of hashing, during which this thread would answer no worker).
+   */
+  readSliced(entry: SafetensorsTensorInfo, t: WeightTensor, slice: number): Promise<void>;
   /** The file's SHA-256 (hex). */
   digest(): Promise<string>;
 }
@@ -32,15 +37,27 @@ export async function safetensorsDigest(path: string, fh: FileHandle, header: Sa
     inMemory = bytesRead === head.length;
     h.update(head);
   }
+  /** The tensor's bytes when they continue the file's data in order (else the disk is hashed at the end). */
+  const take = (e: SafetensorsTensorInfo, t: WeightTensor): Uint8Array | undefined => {
+    if (!inMemory) return undefined;
+    if (e.dtype !== "F32" || e.begin !== pos || t.data.byteLength !== e.end - e.begin) {
+      inMemory = false;
+      return undefined;
+    }
+    pos = e.end;
+    return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  };
   return {
     read(e, t) {
-      if (!inMemory) return;
-      if (e.dtype !== "F32" || e.begin !== pos || t.data.byteLength !== e.end - e.begin) {
-        inMemory = false;
-        return;
+      const bytes = take(e, t);
+      if (bytes) h.update(bytes);
+    },
+    async readSliced(e, t, slice) {
+      const bytes = take(e, t);
+      for (let at = 0; bytes && at < bytes.length; at += slice) {
+        if (at > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        h.update(bytes.subarray(at, at + slice));
       }
-      h.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-      pos = e.end;
     },
     async digest() {
       // Every data byte hashed, and the file still has the size it had (its head was read above).

@@ -5,7 +5,7 @@ import type { TensorWorkers } from "@quantforge/core/host";
 import { UsageError } from "../errors.js";
 import type { PluginChoice } from "../run-job.js";
 import type { TensorPool } from "./pool.js";
-import type { QuantizedOne, TensorFacts, WireTensor } from "./protocol.js";
+import type { QuantizedOne, TensorFacts, TensorJob, WireTensor } from "./protocol.js";
 
 /**
  * Inputs smaller than this run on the main thread unless `--threads` is given: starting a worker
@@ -38,18 +38,48 @@ export function wireTensor(t: WeightTensor): WireTensor {
 }
 
 /**
+ * Tensors of at least this many elements go to the pool in two jobs (quantize and code, then
+ * finish: dequantize and count), so the halves of a few large tensors spread over the workers: 3 equal
+ * tensors on 2 workers kept one worker idle for a whole tensor when each was one job (issue 18).
+ */
+export const STAGE_MIN_ELEMENTS = 1 << 20;
+
+/**
+ * One tensor as a "quantize" job and then a "finish" job (taken by the first idle worker). The
+ * codes travel to the finishing worker and back by transfer; the reply is the one a single job
+ * gives, with the quantize job's diagnostics.
+ */
+async function staged(pool: TensorPool, job: Omit<Extract<TensorJob, { type: "quantize" }>, "id" | "type" | "tensor">, tensor: WireTensor): Promise<QuantizedOne> {
+  const q = await pool.quantize({ ...job, tensor, stage: "quantize" });
+  if (q.model.tensors.length !== 1) return pool.quantize({ ...job, tensor });
+  const f = await pool.finish({
+    quantizer: job.quantizer,
+    coder: job.coder,
+    streamInput: job.streamInput,
+    dequantize: job.dequantize,
+    ...(job.checkFinite ? { checkFinite: true } : {}),
+    ...(job.facts ? { facts: job.facts } : {}),
+    tensor,
+    model: q.model,
+  });
+  return { ...f, ...(q.stream ? { stream: q.stream } : {}), ...(q.group ? { group: q.group } : {}), diagnostics: q.diagnostics };
+}
+
+/**
  * The pipeline's {@link TensorWorkers} on a {@link TensorPool}: every tensor of a per-tensor
  * quantizer (given by the same id and raw options as the run's) is quantized — its stream coded
  * with the run's coder and its values dequantized — on a worker; results are taken in input order, so codebooks,
  * tensors, diagnostics and progress come out exactly as on one thread.
  */
-export function poolWorkers(pool: TensorPool, choice: { readonly quantizer: PluginChoice; readonly coder: PluginChoice | null; readonly facts?: TensorFacts }): TensorWorkers {
+export function poolWorkers(pool: TensorPool, choice: { readonly quantizer: PluginChoice; readonly coder: PluginChoice | null; readonly facts?: TensorFacts; readonly stageMinElements?: number }): TensorWorkers {
   return {
     async quantize(quantizer, weights, ctx) {
       // A model's capabilities (forward passes, data) stay on the main thread.
       if (quantizer.id !== choice.quantizer.id || ctx.model !== undefined || (quantizer.needs ?? []).length > 0) return undefined;
       const facts = choice.facts;
-      const pending = weights.map((t) => pool.quantize({ quantizer: choice.quantizer, coder: choice.coder, streamInput: "compact", dequantize: true, ...(facts ? { facts } : {}), seed: ctx.seed, tensor: wireTensor(t) }));
+      const splitMin = choice.stageMinElements ?? STAGE_MIN_ELEMENTS;
+      const job = { quantizer: choice.quantizer, coder: choice.coder, streamInput: "compact", dequantize: true, checkFinite: true, ...(facts ? { facts } : {}), seed: ctx.seed } as const;
+      const pending = weights.map((t) => (t.data.length >= splitMin ? staged(pool, job, wireTensor(t)) : pool.quantize({ ...job, tensor: wireTensor(t) })));
       // Every promise gets a handler now: a later failure must not surface as an unhandled rejection.
       for (const p of pending) p.catch(() => undefined);
       const codebooks: QuantizedModel["codebooks"][number][] = [],
@@ -59,7 +89,8 @@ export function poolWorkers(pool: TensorPool, choice: { readonly quantizer: Plug
         dequantized = new Map<Uint32Array, Float32Array>(),
         maxCodes = new Map<Uint32Array, number>();
       const errorStats = new Map<Float32Array, { original: Float32Array; stats: NonNullable<QuantizedOne["errorStats"]> }>(),
-        histograms = new Map<Uint32Array, Float64Array>();
+        histograms = new Map<Uint32Array, Float64Array>(),
+        finite = new Set<Float32Array>();
       for (let i = 0; i < pending.length; i++) {
         const r = await pending[i]!;
         throwIfAborted(ctx);
@@ -74,9 +105,11 @@ export function poolWorkers(pool: TensorPool, choice: { readonly quantizer: Plug
         // Keyed by the arrays they were computed from: the decoded values (with the original this thread sent) and the codes.
         if (only && r.decoded && r.errorStats) errorStats.set(r.decoded, { original: weights[i]!.data, stats: r.errorStats });
         if (only && r.histogram) histograms.set(only.codes, r.histogram);
+        if (r.finite === true) finite.add(weights[i]!.data);
         ctx.progress.update(quantizer.id, i + 1, weights.length);
       }
-      return { model: { codebooks, tensors }, streams, groups, dequantized, maxCodes, facts: { errorStats, histograms } };
+      return { model: { codebooks, tensors }, streams, groups, dequantized, maxCodes, facts: { errorStats, histograms }, finite };
     },
+    checksFinite: true,
   };
 }

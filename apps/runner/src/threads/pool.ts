@@ -101,11 +101,13 @@ export class TensorPool {
     }
   }
 
-  private submit(job: JobBody, transfer: ArrayBuffer[] = []): Promise<Reply> {
+  private submit(job: JobBody, transfer: ArrayBuffer[] = [], first = false): Promise<Reply> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new QuantforgeError("QF_ABORTED", "the tensor worker pool is closed.", { exitCode: 1 }));
     return new Promise<Reply>((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, job, transfer, resolve, reject });
+      const q = { id: this.nextId++, job, transfer, resolve, reject };
+      if (first) this.queue.unshift(q);
+      else this.queue.push(q);
       this.dispatch();
     });
   }
@@ -113,6 +115,19 @@ export class TensorPool {
   /** Quantizes (and codes) one tensor on a worker. */
   async quantize(job: Omit<Extract<TensorJob, { type: "quantize" }>, "id" | "type">): Promise<QuantizedOne> {
     const r = await this.submit({ type: "quantize", ...job });
+    return r.result;
+  }
+
+  /**
+   * The "finish" half of a staged tensor (see `TensorJob`): queued ahead of every job not yet
+   * started, so a tensor is dequantized and counted before more tensors are quantized (what is
+   * in flight stays what one job per tensor held). `model`'s codes and positions are
+   * transferred (detached here); the reply's model carries them back.
+   */
+  async finish(job: Omit<Extract<TensorJob, { type: "finish" }>, "id" | "type">): Promise<QuantizedOne> {
+    const moved = new Set<ArrayBuffer>();
+    for (const t of job.model.tensors) for (const a of [t.codes, t.sparse?.positions]) if (a && a.buffer instanceof ArrayBuffer) moved.add(a.buffer);
+    const r = await this.submit({ type: "finish", ...job }, [...moved], true);
     return r.result;
   }
 

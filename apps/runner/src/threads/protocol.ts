@@ -24,24 +24,50 @@ export interface WireTensor {
 }
 
 /** Main thread → worker. */
-export type TensorJob = {
-  readonly type: "quantize";
-  readonly id: number;
-  readonly quantizer: PluginChoice;
-  /** The run's coder: the worker also codes the tensor's stream. */
-  readonly coder: PluginChoice | null;
-  /**
-   * What the stream codes: "compact", the nameless input a version-2 container hands its coder
-   * (`run`); "named", the quantized tensor itself (`quantize`, whose sinks take its stream).
-   */
-  readonly streamInput: "compact" | "named";
-  /** Also dequantize the tensor (`run`; `quantize` does it itself: one tensor's values fewer in flight keeps its peak memory down). */
-  readonly dequantize: boolean;
-  /** Evaluator inputs to compute too (`run`: those of its evaluators; core's `AheadFacts`). */
-  readonly facts?: TensorFacts;
-  readonly seed: number;
-  readonly tensor: WireTensor;
-};
+export type TensorJob =
+  | {
+      readonly type: "quantize";
+      readonly id: number;
+      readonly quantizer: PluginChoice;
+      /** The run's coder: the worker also codes the tensor's stream. */
+      readonly coder: PluginChoice | null;
+      /**
+       * What the stream codes: "compact", the nameless input a version-2 container hands its coder
+       * (`run`); "named", the quantized tensor itself (`quantize`, whose sinks take its stream).
+       */
+      readonly streamInput: "compact" | "named";
+      /** Also dequantize the tensor (`run`; `quantize` does it itself: one tensor's values fewer in flight keeps its peak memory down). */
+      readonly dequantize: boolean;
+      /** Evaluator inputs to compute too (`run`: those of its evaluators; core's `AheadFacts`). */
+      readonly facts?: TensorFacts;
+      readonly seed: number;
+      readonly tensor: WireTensor;
+      /** Also check that every value of the tensor is finite (free with `facts.errorStats`; `QuantizedOne.finite`). */
+      readonly checkFinite?: boolean;
+      /**
+       * "quantize": only quantize and code (the reply has `model`, `stream` or `group` and
+       * `diagnostics`); the dequantizing and facts follow as a "finish" job, possibly on another
+       * worker (see `poolWorkers`).
+       * Default: all of it in this job.
+       */
+      readonly stage?: "quantize";
+    }
+  | {
+      /** The second half of a staged tensor: dequantize and count what the job asks of `model`'s one tensor. */
+      readonly type: "finish";
+      readonly id: number;
+      /** The run's quantizer (the registry a worker builds at its first job depends on it). */
+      readonly quantizer: PluginChoice;
+      readonly coder: PluginChoice | null;
+      readonly streamInput: "compact" | "named";
+      readonly dequantize: boolean;
+      readonly facts?: TensorFacts;
+      readonly checkFinite?: boolean;
+      /** The original tensor (its values are shared: the error statistics read them). */
+      readonly tensor: WireTensor;
+      /** The "quantize" stage's model of `tensor`: one tensor, its codes (and positions) transferred; they come back in the reply's model. */
+      readonly model: QuantizedModel;
+    };
 
 /** Which of core's `AheadFacts` a worker computes for each tensor (sqnr reads error stats, size the code histogram). */
 export interface TensorFacts {
@@ -65,6 +91,8 @@ export interface QuantizedOne {
   readonly histogram?: Float64Array;
   /** `dequantizeTensor` of the tensor (the pipeline reuses it where the decoded tensor is provably the same). */
   readonly decoded?: Float32Array;
+  /** With `checkFinite` or `facts.errorStats`: every value of the job's tensor is finite (not set by a "quantize"-stage reply). */
+  readonly finite?: boolean;
   /** Diagnostics reported while quantizing, in order. */
   readonly diagnostics: readonly Diagnostic[];
 }

@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import { parentPort, workerData } from "node:worker_threads";
-import { dequantizeTensor, isQuantforgeError, type Coder, type Quantizer, type QuantizedModel } from "@quantforge/core";
+import { assertFinite, dequantizeTensor, isQuantforgeError, type Coder, type Quantizer, type QuantizedModel } from "@quantforge/core";
 import { CollectingDiagnostics, compactStreamInput, createHost, createRunContext, largestCode, type PluginRegistry } from "@quantforge/core/host";
 import { codeHistogram } from "@quantforge/core/format";
 import { accumulateStats, emptyStats } from "@quantforge/metrics";
@@ -10,7 +10,7 @@ import { toQuantforgeError } from "../errors.js";
 import { importPluginSources, type LoadedPlugin } from "../plugin-loader/index.js";
 import type { PluginChoice } from "../run-job.js";
 import type { WireError } from "../compare/protocol.js";
-import type { QuantizedOne, TensorJob, TensorWorkerInit, TensorWorkerMessage } from "./protocol.js";
+import type { QuantizedOne, TensorJob, TensorWorkerInit, TensorWorkerMessage, WireTensor } from "./protocol.js";
 
 /** The cap of the size evaluator's dense histogram (larger codes: no histogram ahead). */
 const HISTOGRAM_CAP = 1 << 20;
@@ -37,6 +37,16 @@ function transferables(m: QuantizedModel, ...more: (ArrayBufferView | undefined)
   }
   for (const a of more) add(a);
   return [...out];
+}
+
+/** True when every value of `t` is finite (core's check, as a boolean). */
+function isFinite(t: WireTensor): boolean {
+  try {
+    assertFinite(t);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -77,7 +87,7 @@ function instances(registry: PluginRegistry) {
  * (issue 18: importing all 19 packages was most of a worker's start-up); `auto` and third-party
  * quantizers get every built-in, as before.
  */
-async function buildRegistry(loaded: readonly LoadedPlugin[], job: Extract<TensorJob, { type: "quantize" }>): Promise<{ registry: PluginRegistry; ensure: (kind: "quantizer" | "coder", id: string) => Promise<void> }> {
+async function buildRegistry(loaded: readonly LoadedPlugin[], job: Pick<TensorJob, "quantizer" | "coder">): Promise<{ registry: PluginRegistry; ensure: (kind: "quantizer" | "coder", id: string) => Promise<void> }> {
   const byLoaded = (kind: string, id: string) => loaded.some((l) => l.plugin.kind === kind && l.plugin.id === id);
   const builtin = (kind: string, id: string) => (byLoaded(kind, id) ? undefined : BUILTIN_PLUGINS.find((p) => p.kind === kind && p.id === id));
   if (job.quantizer.id === "auto" || !builtin("quantizer", job.quantizer.id)) {
@@ -100,15 +110,28 @@ async function buildRegistry(loaded: readonly LoadedPlugin[], job: Extract<Tenso
 try {
   const loaded = await importPluginSources(init.plugins);
   let built: Promise<{ registry: PluginRegistry; ensure: (kind: "quantizer" | "coder", id: string) => Promise<void>; made: ReturnType<typeof instances> }> | undefined;
-  const quantizeOne = async (job: Extract<TensorJob, { type: "quantize" }>): Promise<QuantizedOne> => {
+  const ready = async (job: TensorJob) => {
     built ??= buildRegistry(loaded, job).then((b) => ({ ...b, made: instances(b.registry) }));
     const { ensure, made } = await built;
     await ensure("quantizer", job.quantizer.id);
     if (job.coder) await ensure("coder", job.coder.id);
+    return made;
+  };
+  const quantizeOne = async (job: Extract<TensorJob, { type: "quantize" }>): Promise<QuantizedOne> => {
+    const made = await ready(job);
     const diagnostics = new CollectingDiagnostics();
     const ctx = createRunContext({ seed: job.seed, diagnostics });
     const model = await made.quantizer(job.quantizer, job.coder).quantize([job.tensor], ctx);
-    const coder = job.coder ? made.coder(job.coder) : undefined;
+    const parts = job.stage === "quantize" ? { code: true, evaluate: false } : { code: true, evaluate: true };
+    return { ...finish(made, job, model, parts), diagnostics: diagnostics.items };
+  };
+  const finishOne = async (job: Extract<TensorJob, { type: "finish" }>): Promise<QuantizedOne> => ({ ...finish(await ready(job), job, job.model, { code: false, evaluate: true }), diagnostics: [] });
+  /**
+   * What a job asks of a tensor's quantization besides the model: its stream or group (`code`),
+   * its decoded values, facts and largest code (`evaluate`).
+   */
+  const finish = (made: ReturnType<typeof instances>, job: TensorJob, model: QuantizedModel, parts: { readonly code: boolean; readonly evaluate: boolean }): Omit<QuantizedOne, "diagnostics"> => {
+    const coder = job.coder && parts.code ? made.coder(job.coder) : undefined;
     const t = model.tensors[0],
       cb = model.codebooks.find((c) => c.id === t?.codebook);
     // Coded here only when the stream will be asked for: `quantize` codes every tensor alone; a
@@ -118,9 +141,14 @@ try {
     const stream = coder && t && cb && (named || !coder.group) ? (named ? coder.encode(t, cb) : coder.encode(...compact!)) : undefined;
     // A container asks a group coder for each codebook's tensors; a per-tensor codebook is a group of one.
     const group = coder?.group && compact ? coder.group.encodeGroup([compact[0]], compact[1]) : undefined;
+    if (!parts.evaluate) return { model, ...(stream ? { stream } : {}), ...(group ? { group } : {}) };
     const decoded = job.dequantize && t && cb ? dequantizeTensor(t, cb) : undefined;
     const errorStats = job.facts?.errorStats && decoded ? accumulateStats(emptyStats(), job.tensor.data, decoded) : undefined;
     const histogram = job.facts?.histograms && t ? codeHistogram([t.codes], HISTOGRAM_CAP) : undefined;
+    // The pipeline's finiteness check, fused into the statistics' pass when there is one: Σw² of
+    // finite float32 values (each ≤ FLT_MAX² ≈ 1.2·10⁷⁷, fewer than 2⁵³ of them) is finite in
+    // float64, one NaN makes it NaN and one ±∞ makes it +∞. Else a pass of its own (still off the main thread).
+    const finite = errorStats && errorStats.count === job.tensor.data.length ? Number.isFinite(errorStats.signal) : job.checkFinite ? isFinite(job.tensor) : undefined;
     // A histogram ends at its largest code's bin (0 codes: empty, largest code 0): no second pass.
     const maxCode = t && model.tensors.length === 1 ? (histogram ? Math.max(0, histogram.length - 1) : largestCode(t.codes)) : undefined;
     return {
@@ -131,12 +159,12 @@ try {
       ...(maxCode !== undefined ? { maxCode } : {}),
       ...(errorStats ? { errorStats } : {}),
       ...(histogram ? { histogram } : {}),
-      diagnostics: diagnostics.items,
+      ...(finite !== undefined ? { finite } : {}),
     };
   };
   port.on("message", (job: TensorJob) => {
     const send = (m: TensorWorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
-    quantizeOne(job).then(
+    (job.type === "finish" ? finishOne(job) : quantizeOne(job)).then(
       (result) => send({ type: "quantized", id: job.id, result }, transferables(result.model, result.stream, result.group?.bytes, result.decoded)),
       (e: unknown) => send({ type: "failed", id: job.id, error: wire(e) }),
     );
