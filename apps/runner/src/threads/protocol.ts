@@ -23,27 +23,33 @@ export interface WireTensor {
   readonly data: Float32Array;
 }
 
+/** What a tensor job asks of a worker besides quantizing (shared by both kinds of job). */
+export interface TensorWork {
+  readonly id: number;
+  /** The run's quantizer (a "finish" job names it too: the registry a worker builds at its first job depends on it). */
+  readonly quantizer: PluginChoice;
+  /** The run's coder: the worker also codes the tensor's stream. */
+  readonly coder: PluginChoice | null;
+  /**
+   * What the stream codes: "compact", the nameless input a version-2 container hands its coder
+   * (`run`); "named", the quantized tensor itself (`quantize`, whose sinks take its stream).
+   */
+  readonly streamInput: "compact" | "named";
+  /** Also dequantize the tensor (`run`; `quantize` does it itself: one tensor's values fewer in flight keeps its peak memory down). */
+  readonly dequantize: boolean;
+  /** Evaluator inputs to compute too (`run`: those of its evaluators; core's `AheadFacts`). */
+  readonly facts?: TensorFacts;
+  /** Also check that every value of the tensor is finite (free with `facts.errorStats`; `QuantizedOne.finite`). */
+  readonly checkFinite?: boolean;
+  /** The original tensor (its values are shared when they live in a SharedArrayBuffer). */
+  readonly tensor: WireTensor;
+}
+
 /** Main thread → worker. */
 export type TensorJob =
-  | {
+  | (TensorWork & {
       readonly type: "quantize";
-      readonly id: number;
-      readonly quantizer: PluginChoice;
-      /** The run's coder: the worker also codes the tensor's stream. */
-      readonly coder: PluginChoice | null;
-      /**
-       * What the stream codes: "compact", the nameless input a version-2 container hands its coder
-       * (`run`); "named", the quantized tensor itself (`quantize`, whose sinks take its stream).
-       */
-      readonly streamInput: "compact" | "named";
-      /** Also dequantize the tensor (`run`; `quantize` does it itself: one tensor's values fewer in flight keeps its peak memory down). */
-      readonly dequantize: boolean;
-      /** Evaluator inputs to compute too (`run`: those of its evaluators; core's `AheadFacts`). */
-      readonly facts?: TensorFacts;
       readonly seed: number;
-      readonly tensor: WireTensor;
-      /** Also check that every value of the tensor is finite (free with `facts.errorStats`; `QuantizedOne.finite`). */
-      readonly checkFinite?: boolean;
       /**
        * "quantize": only quantize and code (the reply has `model`, `stream` or `group` and
        * `diagnostics`); the dequantizing and facts follow as a "finish" job, possibly on another
@@ -51,23 +57,13 @@ export type TensorJob =
        * Default: all of it in this job.
        */
       readonly stage?: "quantize";
-    }
-  | {
+    })
+  | (TensorWork & {
       /** The second half of a staged tensor: dequantize and count what the job asks of `model`'s one tensor. */
       readonly type: "finish";
-      readonly id: number;
-      /** The run's quantizer (the registry a worker builds at its first job depends on it). */
-      readonly quantizer: PluginChoice;
-      readonly coder: PluginChoice | null;
-      readonly streamInput: "compact" | "named";
-      readonly dequantize: boolean;
-      readonly facts?: TensorFacts;
-      readonly checkFinite?: boolean;
-      /** The original tensor (its values are shared: the error statistics read them). */
-      readonly tensor: WireTensor;
       /** The "quantize" stage's model of `tensor`: one tensor, its codes (and positions) transferred; they come back in the reply's model. */
       readonly model: QuantizedModel;
-    };
+    });
 
 /** Which of core's `AheadFacts` a worker computes for each tensor (sqnr reads error stats, size the code histogram). */
 export interface TensorFacts {
