@@ -169,6 +169,35 @@ export function dequantizeTensor(t: QuantizedTensor, cb: Codebook): Float32Array
   return out;
 }
 
+/** Elements per block of {@link dequantizeTensorBlocks}: a block's codes, values and originals (768 KiB) stay in cache. */
+const DEQUANTIZE_BLOCK = 65536;
+
+/**
+ * {@link dequantizeTensor} of a dense tensor block by block, handing each decoded block
+ * `[start, end)` to `visit` right after it is written, while it is still in cache: a pass that
+ * reads the decoded values (error sums, a histogram of the codes) costs no second trip to memory
+ * (issue 18: three passes over 64 MB arrays became one). The values are those of
+ * {@link dequantizeTensor}: each element's formula does not depend on the block. Sparse tensors,
+ * grid codebooks whose level table costs more than a block, and anything dequantizeTensor refuses
+ * or reads another way are dequantized whole (and visited once).
+ */
+export function dequantizeTensorBlocks(t: QuantizedTensor, cb: Codebook, visit: (start: number, end: number, out: Float32Array) => void): Float32Array {
+  const n = shapeSize(t.shape);
+  if (t.sparse !== undefined || t.codes.length !== n || cb.id !== t.codebook || (cb.kind === "grid" && cb.levels > DEQUANTIZE_BLOCK / 16)) {
+    const out = dequantizeTensor(t, cb);
+    visit(0, out.length, out);
+    return out;
+  }
+  const groups = codedGroups(t);
+  const out = new Float32Array(n);
+  for (let s = 0; s < n; s += DEQUANTIZE_BLOCK) {
+    const e = Math.min(n, s + DEQUANTIZE_BLOCK);
+    dequantizeCodes(cb, t.codes.subarray(s, e), groups === null ? null : groups.subarray(s, e), out.subarray(s, e));
+    visit(s, e, out);
+  }
+  return out;
+}
+
 /** Re-quantizes dense values of a tensor with its stored codebook parameters (conformance check). */
 export function requantizeTensor(t: QuantizedTensor, cb: Codebook, dense: Float32Array): Uint32Array {
   const groups = codedGroups(t);

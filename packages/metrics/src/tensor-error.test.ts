@@ -1,6 +1,6 @@
 import { test as fcTest, fc } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
-import { accumulateStats, emptyStats, meanSquaredError, sqnrDb, sqnrOfSumsDb, tensorSqnrDb } from "./tensor-error.js";
+import { accumulateStats, accumulateStatsRange, emptyStats, endStats, meanSquaredError, sqnrDb, sqnrOfSumsDb, startStats, tensorSqnrDb } from "./tensor-error.js";
 
 const f32 = (xs: number[]) => Float32Array.from(xs);
 
@@ -34,4 +34,21 @@ describe("tensor error statistics", () => {
     if (r.value !== null) expect(r.value).toBeCloseTo(10 * Math.log10(4), 6);
     else expect(r.reason).toMatch(/exact|zero signal/);
   });
+});
+
+describe("accumulateStatsRange (one pass in pieces)", () => {
+  fcTest.prop([fc.array(fc.float({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }), { maxLength: 200 }), fc.array(fc.nat(), { maxLength: 5 }), fc.float({ noNaN: true, min: 0, max: 10 })])(
+    "ranges taken in order give exactly (bit for bit) the sums of accumulateStats",
+    (xs, cuts, start) => {
+      const original = Float32Array.from(xs),
+        decoded = original.map((v, i) => Math.fround(v * (1 + ((i % 7) - 3) / 50)));
+      const prior = { ...emptyStats(), count: 3, signal: 0.1, noise: 0.02, maxAbs: start };
+      const want = accumulateStats({ ...prior }, original, decoded);
+      const at = [0, ...cuts.map((c) => c % (original.length + 1)).sort((a, b) => a - b), original.length];
+      const run = startStats(prior);
+      for (let k = 0; k + 1 < at.length; k++) accumulateStatsRange(run, original, decoded, at[k]!, at[k + 1]!);
+      const got = endStats({ ...prior }, run, original.length);
+      for (const key of ["count", "signal", "noise", "maxAbs"] as const) expect(Object.is(got[key], want[key]), key).toBe(true);
+    },
+  );
 });

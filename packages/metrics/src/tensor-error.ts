@@ -32,11 +32,31 @@ export function emptyStats(): ErrorStats {
  * One pass, no allocation.
  */
 export function accumulateStats(into: ErrorStats, original: Float32Array, decoded: Float32Array): ErrorStats {
-  const n = original.length;
-  let signal = 0,
-    noise = 0,
-    maxAbs = into.maxAbs;
-  for (let i = 0; i < n; i++) {
+  return endStats(into, accumulateStatsRange(startStats(into), original, decoded, 0, original.length), original.length);
+}
+
+/** The running sums of one {@link accumulateStats} pass, carried from range to range. */
+export interface StatsRun {
+  signal: number;
+  noise: number;
+  maxAbs: number;
+}
+
+/** The sums a pass adding to `into` starts from: {@link accumulateStatsRange} them, then {@link endStats}. */
+export function startStats(into: Readonly<ErrorStats>): StatsRun {
+  return { signal: 0, noise: 0, maxAbs: into.maxAbs };
+}
+
+/**
+ * Continues `run` over elements `[start, end)`: ranges taken in order give exactly the sums of
+ * one pass (the same additions in the same order), so a caller may interleave them with the
+ * pass that writes `decoded` (issue 18). Returns `run`.
+ */
+export function accumulateStatsRange(run: StatsRun, original: Float32Array, decoded: Float32Array, start: number, end: number): StatsRun {
+  let signal = run.signal,
+    noise = run.noise,
+    maxAbs = run.maxAbs;
+  for (let i = start; i < end; i++) {
     const w = original[i]!;
     const e = w - decoded[i]!;
     signal += w * w;
@@ -45,10 +65,18 @@ export function accumulateStats(into: ErrorStats, original: Float32Array, decode
     // half the time (4× slower). Same value: Math.abs never yields −0 and no e is NaN.
     maxAbs = Math.max(maxAbs, Math.abs(e));
   }
-  into.count += n;
-  into.signal += signal;
-  into.noise += noise;
-  into.maxAbs = maxAbs;
+  run.signal = signal;
+  run.noise = noise;
+  run.maxAbs = maxAbs;
+  return run;
+}
+
+/** Adds a finished pass over `count` elements to `into` and returns `into`. */
+export function endStats(into: ErrorStats, run: Readonly<StatsRun>, count: number): ErrorStats {
+  into.count += count;
+  into.signal += run.signal;
+  into.noise += run.noise;
+  into.maxAbs = run.maxAbs;
   return into;
 }
 
