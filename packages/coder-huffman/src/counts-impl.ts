@@ -5,9 +5,12 @@ const LANE_CAP = 1 << 16;
 
 /**
  * Counts of every value 0…max of `values` (length max + 1), or undefined when the largest value
- * reaches `limit` or {@link LANE_CAP}: core's one-pass {@link codeHistogram}.
+ * reaches `limit` or {@link LANE_CAP}: core's one-pass {@link codeHistogram}, or `known` when the
+ * caller has it.
  */
-export function denseCounts(values: Uint32Array, limit: number): Float64Array | undefined {
-  const h = codeHistogram([values], LANE_CAP);
+export function denseCounts(values: Uint32Array, limit: number, known?: Float64Array): Float64Array | undefined {
+  // A caller's histogram of `values` (core's CodeFacts: codeHistogram for some larger cap) is the
+  // one counted here when it fits under this cap.
+  const h = known ? (known.length > LANE_CAP ? undefined : known) : codeHistogram([values], LANE_CAP);
   return h && h.length - 1 >= limit ? undefined : h;
 }

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { DecodeError, ShapeMismatchError, Rng, type LevelsCodebook, type QuantizedTensor } from "@quantforge/core";
 import { instantiate } from "@quantforge/core/host";
-import { crc32 } from "@quantforge/core/format";
+import { codeHistogram, crc32 } from "@quantforge/core/format";
 import { describe, expect, it } from "vitest";
 import { huffmanCoder } from "./huffman-coder.js";
 import { entropyBits } from "./huffman-impl.js";
@@ -220,5 +220,36 @@ describe("decodeEncoded (the pipeline's round trip of a stream it just wrote)", 
     const s = coder.encode(t, cb(16)).slice();
     s[s.length - 10]! ^= 1;
     expect(() => coder.decodeEncoded!(s, t)).toThrow(DecodeError);
+  });
+});
+
+describe("CodeFacts: a histogram the caller already counted", () => {
+  it("encode writes the same bytes with or without it (small and past the lane cap)", () => {
+    for (const [k, n, seed] of [
+      [64, 5000, 6],
+      [1 << 17, 3000, 7],
+    ] as const) {
+      const codes = laplacianCodes(n, 0.5, k, seed);
+      codes[0] = k - 1;
+      const t = dense(codes);
+      const histogram = codeHistogram([codes], 1 << 20)!;
+      expect(Buffer.from(coder.encode(t, cb(k), { histogram })).equals(Buffer.from(coder.encode(t, cb(k))))).toBe(true);
+    }
+  });
+
+  it("encode still refuses a code outside the codebook when given the histogram", () => {
+    const codes = laplacianCodes(500, 0.5, 16, 8);
+    codes[9] = 16;
+    expect(() => coder.encode(dense(codes), cb(16), { histogram: codeHistogram([codes], 1 << 20)! })).toThrow(ShapeMismatchError);
+  });
+
+  it("decodeEncoded of a stream coded elsewhere takes the known codes, counted by the caller", () => {
+    const codes = laplacianCodes(5000, 0.5, 64, 9);
+    const s = coder.encode(dense(codes), cb(64));
+    const elsewhere = codes.slice(); // not the array this module encoded: no remembered alphabet
+    const back = coder.decodeEncoded!(s, dense(elsewhere), {}, { histogram: codeHistogram([elsewhere], 1 << 20)! });
+    expect(back.codes).toBe(elsewhere);
+    expect(back).toEqual({ ...coder.decode(s), codes: elsewhere });
+    expect(coder.decodeEncoded!(s, dense(codes.slice())).codes).toEqual(codes);
   });
 });

@@ -44,9 +44,9 @@ export function huffmanCoder(defaults?: Partial<HuffmanOptionsInput>): CoderPlug
     create(options): Coder {
       return {
         id: "huffman",
-        encode: (tensor, codebook) => encodeHuffmanStream(tensor, codebookSize(codebook), options.maxCodeLength),
+        encode: (tensor, codebook, facts) => encodeHuffmanStream(tensor, codebookSize(codebook), options.maxCodeLength, facts?.histogram),
         decode: (bytes, limits) => decodeHuffmanStream(bytes, limits),
-        decodeEncoded: (bytes, known, limits) => decodeHuffmanStreamEncoded(bytes, known, limits),
+        decodeEncoded: (bytes, known, limits, facts) => decodeHuffmanStreamEncoded(bytes, known, limits, facts?.histogram),
         renameStream: (bytes, name, codebook) => renameHuffmanStream(bytes, name, codebook),
       };
     },

@@ -28,11 +28,11 @@ const FLAG_SPARSE = 1;
  *
  * Body: [sparse: gap section] value table, value codes. Every value must be below K.
  */
-export function encodeHuffmanStream(t: QuantizedTensor, alphabetSize: number, maxCodeLength: number): Uint8Array {
+export function encodeHuffmanStream(t: QuantizedTensor, alphabetSize: number, maxCodeLength: number, histogram?: Float64Array): Uint8Array {
   const codes = t.codes;
   // The histogram is the range check: it exists only when every code is below the alphabet size
-  // (or past its lane cap, where one max pass decides).
-  const counts = denseCounts(codes, alphabetSize);
+  // (or past its lane cap, where one max pass decides); a caller's histogram of the codes stands in.
+  const counts = denseCounts(codes, alphabetSize, histogram);
   if (!counts && maxOf(codes) >= alphabetSize) {
     const i = codes.findIndex((c) => c >= alphabetSize);
     throw new ShapeMismatchError(`tensor "${t.name}" has code ${codes[i]} at ${i}, outside its codebook's ${alphabetSize} codes. Fix the quantizer's output.`);
@@ -114,8 +114,8 @@ function maxOf(c: Uint32Array): number {
 const written = new WeakMap<Uint32Array, Alphabet>();
 
 /** The alphabet of `known` from its dense histogram; undefined past the lane cap (then the sum is taken per code). */
-function knownAlphabet(known: Uint32Array): Alphabet | undefined {
-  const counts = denseCounts(known, SYMBOL_TABLE_LIMIT);
+function knownAlphabet(known: Uint32Array, histogram?: Float64Array): Alphabet | undefined {
+  const counts = denseCounts(known, SYMBOL_TABLE_LIMIT, histogram);
   return counts && known.length > 0 ? alphabetOf(known, counts) : undefined;
 }
 
@@ -136,11 +136,11 @@ export function decodeHuffmanStream(bytes: Uint8Array, limits: DecodeLimits = {}
  * symbol-by-symbol decode. A canonical Huffman code is a prefix code, so that is what decoding
  * gives. Otherwise the body is decoded in full.
  */
-export function decodeHuffmanStreamEncoded(bytes: Uint8Array, known: QuantizedTensor, limits: DecodeLimits = {}): QuantizedTensor {
-  return decodeWith(bytes, limits, known.codes);
+export function decodeHuffmanStreamEncoded(bytes: Uint8Array, known: QuantizedTensor, limits: DecodeLimits = {}, histogram?: Float64Array): QuantizedTensor {
+  return decodeWith(bytes, limits, known.codes, histogram);
 }
 
-function decodeWith(bytes: Uint8Array, limits: DecodeLimits, known: Uint32Array | undefined): QuantizedTensor {
+function decodeWith(bytes: Uint8Array, limits: DecodeLimits, known: Uint32Array | undefined, histogram?: Float64Array): QuantizedTensor {
   if (bytes.length < 14) corrupt(`is only ${bytes.length} bytes`);
   for (let i = 0; i < 4; i++) if (bytes[i] !== HUFFMAN_MAGIC.charCodeAt(i)) throw new DecodeError("not a huffman stream (bad magic). Decode it with the coder that wrote it.");
   if (bytes[4] !== HUFFMAN_VERSION) throw new DecodeError(`huffman stream version ${bytes[4]} is not supported (this build reads version ${HUFFMAN_VERSION}). Use a matching quantforge.`);
@@ -187,7 +187,7 @@ function decodeWith(bytes: Uint8Array, limits: DecodeLimits, known: Uint32Array 
     if (code.symbols.length > 1 && count > left()) corrupt(`declares ${count} codes in ${left()} remaining bits`);
     // Codes encoded on another thread have no entry in `written`: their one-pass histogram gives
     // the same sum (one term per distinct value) faster than a length lookup per code.
-    const alpha = known && known.length === count ? (written.get(known) ?? knownAlphabet(known)) : undefined;
+    const alpha = known && known.length === count ? (written.get(known) ?? knownAlphabet(known, histogram)) : undefined;
     const knownBits = !known || known.length !== count ? -1 : alpha ? knownAlphabetBits(code.symbols, code.lengths, code.raw, alpha) : knownSymbolBits(code.symbols, code.lengths, code.raw, known);
     const codes = knownBits >= 0 && knownBits === left() ? known! : new Uint32Array(count);
     if (codes !== known) readSymbols(inp, code, codes, count);

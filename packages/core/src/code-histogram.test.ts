@@ -1,6 +1,6 @@
 import { fc, test } from "@fast-check/vitest";
 import { expect, it } from "vitest";
-import { CodeCounter, codeHistogram, usedSymbols } from "./code-histogram.js";
+import { codeHistogram, usedSymbols } from "./code-histogram.js";
 
 /** The plain histogram the one-pass kernel must equal. */
 function naive(arrays: readonly Uint32Array[]): Float64Array {
@@ -39,36 +39,4 @@ test.prop([fc.array(fc.nat(40), { maxLength: 60 })])("usedSymbols lists exactly 
   expect([...symbols]).toEqual(expected);
   expect([...counts]).toEqual(expected.map((s) => h[s]!));
   expect([...usedSymbols(Int32Array.from(h)).symbols]).toEqual(expected);
-});
-
-test.prop([fc.array(fc.array(fc.oneof(fc.nat(300), fc.nat(5_000)), { maxLength: 300 }), { maxLength: 3 }), fc.array(fc.nat(), { maxLength: 6 }), fc.constantFrom(1 << 9, 1 << 13, 1 << 20)])(
-  "CodeCounter fed any pieces in any order equals codeHistogram of the whole arrays",
-  (lists, cuts, cap) => {
-    const arrays = lists.map((l) => Uint32Array.from(l));
-    const counter = new CodeCounter(cap);
-    let ok = true;
-    // Each array in pieces at the given cut points, the pieces of the last array first.
-    for (const a of [...arrays].reverse()) {
-      const at = [0, ...cuts.map((c) => (a.length === 0 ? 0 : c % (a.length + 1))).sort((x, y) => x - y), a.length];
-      for (let k = at.length - 2; k >= 0; k--) ok = counter.add(a, at[k]!, at[k + 1]!) && ok;
-    }
-    const want = codeHistogram(arrays, cap);
-    expect(counter.histogram()).toEqual(want);
-    expect(ok).toBe(want !== undefined);
-  },
-);
-
-it("CodeCounter grows within a piece and across pieces of one large array", () => {
-  const a = new Uint32Array(300_000);
-  for (let i = 0; i < a.length; i++) a[i] = (i * 7) % 200;
-  a[70_000] = 9_000;
-  a[299_999] = 70_000;
-  const counter = new CodeCounter(1 << 20);
-  for (let s = 0; s < a.length; s += 65_536) counter.add(a, s, Math.min(a.length, s + 65_536));
-  expect(counter.histogram()).toEqual(naive([a]));
-  const capped = new CodeCounter(1 << 16);
-  expect(capped.add(a, 0, 200_000)).toBe(true);
-  expect(capped.add(a, 200_000, 300_000)).toBe(false);
-  expect(capped.add(a, 0, 1)).toBe(false);
-  expect(capped.histogram()).toBeUndefined();
 });

@@ -67,77 +67,39 @@ function flushLanes(h: Int32Array, size: number, into: Float64Array): void {
 
 /**
  * Histogram of every value of `arrays` pooled (length: largest value + 1; empty for no values),
- * or undefined when a value reaches `cap` (a power of two): a {@link CodeCounter} fed each array
- * whole. The code-histogram kernel of the coders' tables and the size evaluator's entropies: one copy.
+ * or undefined when a value reaches `cap` (a power of two). One pass: each block of 64K values is
+ * counted into four int32 lanes; a block holding a value the histogram cannot fit is undone, the
+ * histogram doubles until it fits, and the block is counted again. Lanes are added into float64
+ * counts after every array (a lane holds at most a quarter of one array), so the counts are exact
+ * integers and equal one plain histogram. The code-histogram kernel of the coders' tables and the
+ * size evaluator's entropies: one copy.
  */
 export function codeHistogram(arrays: readonly Uint32Array[], cap: number): Float64Array | undefined {
-  const counter = new CodeCounter(cap);
-  for (const c of arrays) if (!counter.add(c, 0, c.length)) return undefined;
-  return counter.histogram();
-}
-
-/** Counts a lane may gather before they are added into the float64 histogram (int32 lanes never overflow). */
-const LANE_FLUSH = 1 << 30;
-
-/**
- * {@link codeHistogram} fed piece by piece: `add` ranges of code arrays in any order and pieces,
- * and `histogram` equals the one of all of them pooled (counts are exact integers). One pass:
- * each block of 64K values is counted into four int32 lanes; a block holding a value the
- * histogram cannot fit is undone, the histogram doubles until it fits, and the block is counted
- * again. Lanes are added into float64 counts before any could pass 2³¹.
- */
-export class CodeCounter {
-  private size = 256;
-  private lanes = new Int32Array(4 * 256);
-  private counts = new Float64Array(256);
-  private pending = 0;
-  private over = false;
-
-  /** @param cap - A power of two: a value reaching it makes the histogram undefined. */
-  constructor(private readonly cap: number) {}
-
-  /** Counts `c[start…end)`; false (and every later call false) once a value reached the cap. */
-  add(c: Uint32Array, start: number, end: number): boolean {
-    if (this.over) return false;
-    for (let i = start; i < end; i += BLOCK) {
-      const e = Math.min(end, i + BLOCK);
-      if (this.pending + (e - i) > LANE_FLUSH) this.flush();
-      const or = countBlock(c, i, e, this.lanes, this.size);
-      if (or >= this.size) {
-        uncountBlock(c, i, e, this.lanes, this.size);
-        // `cap` is a power of two: the OR reaches it exactly when the largest value does.
-        if (or >= this.cap) {
-          this.over = true;
-          return false;
-        }
-        this.flush();
-        let size = this.size;
-        while (size <= or) size *= 2;
-        this.lanes = new Int32Array(4 * size);
-        const grown = new Float64Array(size);
-        grown.set(this.counts);
-        this.counts = grown;
-        this.size = size;
-        countBlock(c, i, e, this.lanes, size);
-      }
-      this.pending += e - i;
+  let size = 256;
+  let lanes = new Int32Array(4 * size);
+  let counts = new Float64Array(size);
+  for (const c of arrays) {
+    const n = c.length;
+    for (let i = 0; i < n; i += BLOCK) {
+      const end = Math.min(n, i + BLOCK);
+      const or = countBlock(c, i, end, lanes, size);
+      if (or < size) continue;
+      uncountBlock(c, i, end, lanes, size);
+      // `cap` is a power of two: the OR reaches it exactly when the largest value does.
+      if (or >= cap) return undefined;
+      flushLanes(lanes, size, counts);
+      while (size <= or) size *= 2;
+      lanes = new Int32Array(4 * size);
+      const grown = new Float64Array(size);
+      grown.set(counts);
+      counts = grown;
+      countBlock(c, i, end, lanes, size);
     }
-    return true;
+    flushLanes(lanes, size, counts);
   }
-
-  /** The histogram so far (length: largest value + 1), or undefined once a value reached the cap. */
-  histogram(): Float64Array | undefined {
-    if (this.over) return undefined;
-    this.flush();
-    let top = this.size - 1;
-    while (top >= 0 && this.counts[top] === 0) top--;
-    return this.counts.slice(0, top + 1);
-  }
-
-  private flush(): void {
-    flushLanes(this.lanes, this.size, this.counts);
-    this.pending = 0;
-  }
+  let top = size - 1;
+  while (top >= 0 && counts[top] === 0) top--;
+  return counts.slice(0, top + 1);
 }
 
 /**

@@ -57,6 +57,7 @@ export type {
   PluginMeta,
   Quantizer,
   Coder,
+  CodeFacts,
   GroupCoder,
   Evaluator,
   EncodedSize,

@@ -55,7 +55,11 @@ export interface Coder {
    * state flushes and headers can be shared. Containers use it when present.
    */
   readonly group?: GroupCoder;
-  encode(tensor: QuantizedTensor, codebook: Codebook): Uint8Array;
+  /**
+   * @param facts - What the caller already knows of `tensor.codes` (see {@link CodeFacts}); the
+   *   stream must not depend on whether it is given.
+   */
+  encode(tensor: QuantizedTensor, codebook: Codebook, facts?: CodeFacts): Uint8Array;
   /**
    * @param limits - Budgets from the container; a coder checks the declared shape against
    *   `limits.maxElements` before allocating (older coders may ignore it: the container checks
@@ -69,7 +73,7 @@ export interface Coder {
    * packing of codes that fit the width is injective). Must return exactly what `decode(bytes)`
    * returns. Without it the pipeline decodes every stream again (issue 18).
    */
-  decodeEncoded?(bytes: Uint8Array, known: QuantizedTensor, limits?: DecodeLimits): QuantizedTensor;
+  decodeEncoded?(bytes: Uint8Array, known: QuantizedTensor, limits?: DecodeLimits, facts?: CodeFacts): QuantizedTensor;
   /**
    * Optional: the stream `encode` returns for the same tensor and codebook under the tensor name
    * `name` and codebook id `codebook`, from `bytes`, byte for byte a stream `encode` returned. A
@@ -77,6 +81,16 @@ export interface Coder {
    * already coded (and checked) instead of coding the tensor again (issue 18).
    */
   renameStream?(bytes: Uint8Array, name: string, codebook: string): Uint8Array;
+}
+
+/**
+ * What a caller may already know of a tensor's codes when it asks a coder for them: a coder may
+ * take it instead of computing it (Huffman's symbol counts; issue 18: the workers count every
+ * tensor's codes for the size evaluator anyway, and the round trip counted them a third time).
+ */
+export interface CodeFacts {
+  /** `codeHistogram([codes], cap)` of `./format` for some cap above its last bin (dense counts of every value 0…max). */
+  readonly histogram?: Float64Array;
 }
 
 /**

@@ -153,7 +153,6 @@ it("exports exactly the format API", async () => {
       "COMPACT_CONTAINER_VERSION",
       "CONTAINER_MAGIC",
       "CONTAINER_VERSION",
-      "CodeCounter",
       "ContainerEncoder",
       "DECODED_BYTES_PER_ELEMENT",
       "DEFAULT_MAX_DECODED_BYTES",

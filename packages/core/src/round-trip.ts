@@ -124,10 +124,11 @@ function roundTripGroup(group: GroupCoder): GroupCoder {
  * The coder for the pipeline's encode → decode round trip. With `decodeEncoded` (and a group
  * coder's `decodeEncodedGroup`), each stream or group the container hands back is matched byte
  * for byte against one the coder wrote, and the coder decodes it knowing the tensors it came
- * from (no second full decode of the codes); bytes that match none are decoded in full. Without
+ * from (no second full decode of the codes), with the histogram of its codes when `histograms`
+ * (core's AheadFacts, by codes array) has it; bytes that match none are decoded in full. Without
  * them, the coder itself.
  */
-export function roundTripCoder(coder: Coder): Coder {
+export function roundTripCoder(coder: Coder, histograms?: ReadonlyMap<Uint32Array, Float64Array>): Coder {
   const decodeEncoded = coder.decodeEncoded?.bind(coder);
   const group = coder.group ? roundTripGroup(coder.group) : undefined;
   if (!decodeEncoded) return group === coder.group ? coder : { ...coderFunctions(coder), ...(group ? { group } : {}) };
@@ -135,19 +136,21 @@ export function roundTripCoder(coder: Coder): Coder {
   return {
     id: coder.id,
     ...(group ? { group } : {}),
-    encode(t, cb) {
-      const stream = coder.encode(t, cb);
+    encode(t, cb, facts) {
+      const stream = coder.encode(t, cb, facts);
       written.add(stream, t);
       return stream;
     },
     decode(bytes, limits) {
       const tensor = written.take(bytes);
-      return tensor ? decodeEncoded(bytes, tensor, limits) : coder.decode(bytes, limits);
+      if (!tensor) return coder.decode(bytes, limits);
+      const histogram = histograms?.get(tensor.codes);
+      return decodeEncoded(bytes, tensor, limits, histogram ? { histogram } : undefined);
     },
   };
 }
 
 /** `coder`'s id, encode and decode, bound (a coder may be a class instance). */
 function coderFunctions(coder: Coder): Coder {
-  return { id: coder.id, encode: (t, cb) => coder.encode(t, cb), decode: (b, l) => coder.decode(b, l) };
+  return { id: coder.id, encode: (t, cb, f) => coder.encode(t, cb, f), decode: (b, l) => coder.decode(b, l) };
 }

@@ -151,3 +151,26 @@ describe("pipeline with TensorWorkers that check finiteness (checksFinite)", () 
     expect((other as Error).message).toBe("worker crashed");
   });
 });
+
+describe("pipeline with TensorWorkers and a coder that decodes in full", () => {
+  it("keeps the coded arrays after the round trip, so the values and facts computed ahead are the ones used", async () => {
+    const base = inProcess(true, []);
+    let seen: WorkerQuantization | undefined;
+    const workers: TensorWorkers = {
+      async quantize(q, ws, ctx) {
+        seen = await base.quantize(q, ws, ctx);
+        return seen;
+      },
+    };
+    const coder = groupedRawTestCoder(); // no decodeEncodedGroup: every group is decoded again
+    const r = await runPipeline({ weights: weights(), quantizer: coarseTestQuantizer().create({}), coder, evaluators: [probe], options: { workers } });
+    const plain = await runPipeline({ weights: weights(), quantizer: coarseTestQuantizer().create({}), coder, evaluators: [probe] });
+    for (const [i, t] of r.quantized.tensors.entries()) {
+      expect(t.codes).toBe(seen!.model.tensors[i]!.codes);
+      expect(r.decoded[i]!.data).toBe(seen!.dequantized!.get(t.codes));
+    }
+    expect(r.metrics.map((m) => typeof m.value)).toEqual(["number", "number"]);
+    expect(r.quantized.tensors.map((t) => Array.from(t.codes))).toEqual(plain.quantized.tensors.map((t) => Array.from(t.codes)));
+    expect(r.decoded.map((t) => Array.from(t.data))).toEqual(plain.decoded.map((t) => Array.from(t.data)));
+  });
+});

@@ -87,9 +87,9 @@ export function precodedCoder(coder: Coder, streams: ReadonlyMap<Uint32Array, Ui
   const decodeEncoded = coder.decodeEncoded?.bind(coder);
   return {
     id: coder.id,
-    encode(t, cb) {
+    encode(t, cb, facts) {
       const s = compact(t, cb) ? streams.get(t.codes) : undefined;
-      return s ?? coder.encode(t, cb);
+      return s ?? coder.encode(t, cb, facts);
     },
     decode: (bytes, limits) => coder.decode(bytes, limits),
     ...(decodeEncoded ? { decodeEncoded } : {}),
@@ -99,5 +99,5 @@ export function precodedCoder(coder: Coder, streams: ReadonlyMap<Uint32Array, Ui
 /** `coder`'s id, encode, decode and decodeEncoded, bound (a coder may be a class instance). */
 function coderFunctions(coder: Coder): Coder {
   const decodeEncoded = coder.decodeEncoded?.bind(coder);
-  return { id: coder.id, encode: (t, cb) => coder.encode(t, cb), decode: (b, l) => coder.decode(b, l), ...(decodeEncoded ? { decodeEncoded } : {}) };
+  return { id: coder.id, encode: (t, cb, f) => coder.encode(t, cb, f), decode: (b, l) => coder.decode(b, l), ...(decodeEncoded ? { decodeEncoded } : {}) };
 }

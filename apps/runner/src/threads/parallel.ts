@@ -59,6 +59,7 @@ async function staged(pool: TensorPool, job: Omit<Extract<TensorJob, { type: "qu
     dequantize: job.dequantize,
     ...(job.checkFinite ? { checkFinite: true } : {}),
     ...(job.facts ? { facts: job.facts } : {}),
+    ...(q.histogram ? { histogram: q.histogram } : {}),
     tensor,
     model: q.model,
   });

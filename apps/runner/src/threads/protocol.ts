@@ -51,8 +51,8 @@ export type TensorJob =
       readonly type: "quantize";
       readonly seed: number;
       /**
-       * "quantize": only quantize and code (the reply has `model`, `stream` or `group` and
-       * `diagnostics`); the dequantizing and facts follow as a "finish" job, possibly on another
+       * "quantize": only quantize and code (the reply has `model`, `stream` or `group`, the
+       * histogram with `facts.histograms`, and `diagnostics`); the dequantizing and facts follow as a "finish" job, possibly on another
        * worker (see `poolWorkers`).
        * Default: all of it in this job.
        */
@@ -63,6 +63,8 @@ export type TensorJob =
       readonly type: "finish";
       /** The "quantize" stage's model of `tensor`: one tensor, its codes (and positions) transferred; they come back in the reply's model. */
       readonly model: QuantizedModel;
+      /** The "quantize" stage's histogram of those codes (with `facts.histograms`): not counted again. */
+      readonly histogram?: Float64Array;
     });
 
 /** Which of core's `AheadFacts` a worker computes for each tensor (sqnr reads error stats, size the code histogram). */

@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { parentPort, workerData } from "node:worker_threads";
 import { assertFinite, dequantizeTensor, dequantizeTensorBlocks, isQuantforgeError, shapeSize, type Coder, type Quantizer, type QuantizedModel } from "@quantforge/core";
 import { CollectingDiagnostics, compactStreamInput, createHost, createRunContext, largestCode, type PluginRegistry } from "@quantforge/core/host";
-import { CodeCounter, codeHistogram } from "@quantforge/core/format";
+import { codeHistogram } from "@quantforge/core/format";
 import { accumulateStats, accumulateStatsRange, emptyStats, endStats, startStats } from "@quantforge/metrics";
 import { BUILTIN_PLUGINS } from "../builtin-plugins.js";
 import { createRootContainer, registerLoadedPlugins } from "../container.js";
@@ -138,30 +138,28 @@ try {
     // container (`run`) asks for compact streams only when the coder has no group coding.
     const named = job.streamInput === "named";
     const compact = t && cb && !named ? compactStreamInput(t, cb) : undefined;
-    const stream = coder && t && cb && (named || !coder.group) ? (named ? coder.encode(t, cb) : coder.encode(...compact!)) : undefined;
+    // The size evaluator's histogram, counted before coding: the coder may take it (core's
+    // CodeFacts; Huffman counted the codes once more for its table).
+    const histogram = job.facts?.histograms && t ? ((job.type === "finish" ? job.histogram : undefined) ?? codeHistogram([t.codes], HISTOGRAM_CAP)) : undefined;
+    const facts = histogram ? { histogram } : undefined;
+    const stream = coder && t && cb && (named || !coder.group) ? (named ? coder.encode(t, cb, facts) : coder.encode(compact![0], compact![1], facts)) : undefined;
     // A container asks a group coder for each codebook's tensors; a per-tensor codebook is a group of one.
     const group = coder?.group && compact ? coder.group.encodeGroup([compact[0]], compact[1]) : undefined;
-    if (!parts.evaluate) return { model, ...(stream ? { stream } : {}), ...(group ? { group } : {}) };
+    if (!parts.evaluate) return { model, ...(stream ? { stream } : {}), ...(group ? { group } : {}), ...(histogram ? { histogram } : {}) };
     const original = job.tensor.data;
-    const wantStats = job.facts?.errorStats === true,
-      wantHistogram = job.facts?.histograms === true && t !== undefined;
-    let decoded: Float32Array | undefined, errorStats: QuantizedOne["errorStats"], histogram: Float64Array | undefined;
+    let decoded: Float32Array | undefined, errorStats: QuantizedOne["errorStats"];
     if (job.dequantize && t && cb && !t.sparse && t.codes.length === original.length && shapeSize(t.shape) === original.length) {
-      // One pass: each block of decoded values is summed against the original and its codes are
-      // counted while the block is in cache. The results are those of dequantizeTensor,
-      // accumulateStats and codeHistogram over the whole arrays (their range forms keep the order).
-      const run = wantStats ? startStats(emptyStats()) : undefined;
-      const counter = wantHistogram ? new CodeCounter(HISTOGRAM_CAP) : undefined;
+      // One pass: each block of decoded values is summed against the original while it is in
+      // cache; the results are those of dequantizeTensor and accumulateStats over the whole
+      // arrays (the range form keeps the order of the additions).
+      const run = job.facts?.errorStats ? startStats(emptyStats()) : undefined;
       decoded = dequantizeTensorBlocks(t, cb, (start, end, out) => {
         if (run) accumulateStatsRange(run, original, out, start, end);
-        counter?.add(t.codes, start, end);
       });
       errorStats = run && endStats(emptyStats(), run, original.length);
-      histogram = counter?.histogram();
     } else {
       decoded = job.dequantize && t && cb ? dequantizeTensor(t, cb) : undefined;
-      errorStats = wantStats && decoded ? accumulateStats(emptyStats(), original, decoded) : undefined;
-      histogram = wantHistogram ? codeHistogram([t.codes], HISTOGRAM_CAP) : undefined;
+      errorStats = job.facts?.errorStats && decoded ? accumulateStats(emptyStats(), original, decoded) : undefined;
     }
     // The pipeline's finiteness check, fused into the statistics' pass when there is one: Σw² of
     // finite float32 values (each ≤ FLT_MAX² ≈ 1.2·10⁷⁷, fewer than 2⁵³ of them) is finite in

@@ -6,7 +6,7 @@
 export { ByteWriter, ByteReader } from "../bytes.js";
 export { BitWriter, BitReader } from "../bits.js";
 export { crc32 } from "../crc32.js";
-export { CodeCounter, codeHistogram, usedSymbols } from "../code-histogram.js";
+export { codeHistogram, usedSymbols } from "../code-histogram.js";
 export { FLOAT16_MAX, toFloat16Bits, fromFloat16Bits, encodeFloat16, decodeFloat16Bits } from "../float16.js";
 export { writeCodebook, readCodebook } from "../codebook-io.js";
 export { MAX_DIMS, MAX_CODEBOOK_LEVELS, DECODED_BYTES_PER_ELEMENT, DEFAULT_MAX_DECODED_BYTES, FREE_ELEMENTS, EXPANSION, containerElementBudget, checkedShapeSize, assertFiniteValues } from "../budget.js";
