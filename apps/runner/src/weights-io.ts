@@ -17,8 +17,9 @@ import { guardOutput, type OutputOptions } from "./output.js";
 export async function readWeights(path: string, options: { shared?: boolean } = {}): Promise<WeightSet> {
   if (isWeightsManifestPath(path) || /\.json$/i.test(path)) return loadTfjsWeights(path);
   if (/\.onnx$/i.test(path)) return (await import("@quantforge/io-onnx")).loadOnnxWeights(path);
-  // Shared memory lets the --threads pool read safetensors tensors in place.
-  return loadSafetensors(path, options.shared ? { shared: true } : {});
+  // Shared memory lets the --threads pool read safetensors tensors in place. The whole file is
+  // read before any work starts, so its large tensors are read several pieces at a time.
+  return loadSafetensors(path, { ...(options.shared ? { shared: true } : {}), readsInFlight: 4 });
 }
 
 /**

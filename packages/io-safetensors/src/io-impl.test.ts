@@ -89,24 +89,33 @@ describe("readFully", () => {
     for (const cap of [undefined, 3 * 1024 * 1024 + 7]) {
       const h = fakeHandle(file, cap === undefined ? {} : { cap });
       const dst = new Uint8Array(big + 10);
-      expect(await readFully(h.fh, dst, 10, big, 77)).toBe(big);
+      expect(await readFully(h.fh, dst, 10, big, 77, 4)).toBe(big);
       expect(Buffer.from(dst.subarray(10)).equals(file.subarray(77, 77 + big))).toBe(true);
       expect(h.maxInFlight()).toBeGreaterThan(1);
+      expect(h.maxInFlight()).toBeLessThanOrEqual(4);
     }
+  });
+
+  it("reads one piece at a time by default", async () => {
+    const h = fakeHandle(file, { cap: 3 * 1024 * 1024 });
+    const dst = new Uint8Array(big);
+    expect(await readFully(h.fh, dst, 0, big, 0)).toBe(big);
+    expect(Buffer.from(dst).equals(file.subarray(0, big))).toBe(true);
+    expect(h.maxInFlight()).toBe(1);
   });
 
   it("returns the gap-free prefix when the file ends first, as the serial loop does", async () => {
     const end = big - 5 * 1024 * 1024 - 1000;
     const dst = new Uint8Array(big);
     const h = fakeHandle(file.subarray(0, end));
-    expect(await readFully(h.fh, dst, 0, big, 0)).toBe(end);
+    expect(await readFully(h.fh, dst, 0, big, 0, 3)).toBe(end);
     expect(Buffer.from(dst.subarray(0, end)).equals(file.subarray(0, end))).toBe(true);
     expect(await readFully(fakeHandle(file.subarray(0, 100)).fh, new Uint8Array(50), 0, 50, 60)).toBe(40);
   });
 
   it("throws the read error only after every piece has settled", async () => {
     const h = fakeHandle(file, { failAt: 9 * 1024 * 1024 });
-    await expect(readFully(h.fh, new Uint8Array(big), 0, big, 0)).rejects.toThrow("boom");
+    await expect(readFully(h.fh, new Uint8Array(big), 0, big, 0, 4)).rejects.toThrow("boom");
     expect(h.inFlight()).toBe(0);
   });
 });

@@ -59,26 +59,26 @@ export function toIoError(e: unknown, action: string, path: string): IoError {
  * Reads exactly `length` bytes at `position` into `dst[offset…]`, looping over short reads.
  * @returns The number of bytes read: less than `length` only when the file ended first.
  */
-export async function readFully(fh: FileHandle, dst: Uint8Array, offset: number, length: number, position: number): Promise<number> {
-  if (length >= PARALLEL_READ_MIN) return readLanes(fh, dst, offset, length, position);
+export async function readFully(fh: FileHandle, dst: Uint8Array, offset: number, length: number, position: number, lanes = 1): Promise<number> {
+  if (lanes > 1 && length >= PARALLEL_READ_MIN) return readLanes(fh, dst, offset, length, position, lanes);
   return readSerial(fh, dst, offset, length, position);
 }
 
-/** Reads of at least this many bytes go through {@link readLanes}. */
+/** With `lanes` > 1, reads of at least this many bytes go through {@link readLanes}. */
 export const PARALLEL_READ_MIN = 16 * 1024 * 1024;
-/** Piece size and number of pieces in flight of {@link readLanes}. */
-const LANE_BYTES = 8 * 1024 * 1024,
-  LANES = 4;
+/** Piece size of {@link readLanes}. */
+const LANE_BYTES = 8 * 1024 * 1024;
 
 /**
- * {@link readFully} of a large range as 8 MiB pieces, 4 in flight (positional reads on libuv's
- * thread pool). One read of a large range copies from the page cache and faults in fresh pages
- * on one thread; four in flight use the other cores: 201 MB into fresh SharedArrayBuffers took
- * 125 ms as one read per tensor and 65–75 ms this way on a 2-core machine (issue 18).
- * Every piece is awaited even after a failure (no read may still write into `dst` once this
- * returns), then the first error is thrown. The count is that of the prefix read without a gap.
+ * {@link readFully} of a large range as 8 MiB pieces, `lanes` in flight (positional reads on
+ * libuv's thread pool). One read of a large range copies from the page cache and faults in fresh
+ * pages on one thread; several in flight use the other cores: 201 MB into fresh
+ * SharedArrayBuffers took 125 ms as one read per tensor and 65–75 ms with 4 on a 2-core machine
+ * (issue 18). Every piece is awaited even after a failure (no read may still write into `dst`
+ * once this returns), then the first error is thrown. The count is that of the prefix read
+ * without a gap.
  */
-async function readLanes(fh: FileHandle, dst: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+async function readLanes(fh: FileHandle, dst: Uint8Array, offset: number, length: number, position: number, lanes: number): Promise<number> {
   const pieces = Math.ceil(length / LANE_BYTES);
   const got = new Float64Array(pieces);
   let next = 0,
@@ -95,7 +95,7 @@ async function readLanes(fh: FileHandle, dst: Uint8Array, offset: number, length
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(LANES, pieces) }, lane));
+  await Promise.all(Array.from({ length: Math.min(lanes, pieces) }, lane));
   if (failure) throw failure.e;
   let done = 0;
   for (let k = 0; k < pieces; k++) {

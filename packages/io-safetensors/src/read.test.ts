@@ -221,3 +221,32 @@ describe("streamSafetensors and loadSafetensors", () => {
     await expect(loadSafetensors(cut)).rejects.toMatchObject({ code: ErrorCodes.FORMAT });
   });
 });
+
+describe("readsInFlight", () => {
+  it("loads a tensor of 16 MiB or more with several reads in flight to the same values", async () => {
+    const n = 4_500_000; // 18 MB of F32: three 8 MiB pieces
+    const data = new Uint8Array(n * 4);
+    const view = new DataView(data.buffer);
+    for (let i = 0; i < n; i++) view.setFloat32(i * 4, Math.sin(i) * 1e-3 + (i % 97), true);
+    const p = await put(s.file("big.safetensors"), stFile(`{"w":{"dtype":"F32","shape":[${n}],"data_offsets":[0,${n * 4}]},"b":{"dtype":"F32","shape":[2],"data_offsets":[${n * 4},${n * 4 + 8}]}}`, concat(data, f32le([1, 2]))));
+    const one = await loadSafetensors(p);
+    for (const options of [{ readsInFlight: 4 }, { readsInFlight: 2, shared: true }]) {
+      const many = await loadSafetensors(p, options);
+      expect(many.map((t) => t.name)).toEqual(["w", "b"]);
+      for (const [i, t] of many.entries()) expect(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).equals(Buffer.from(one[i]!.data.buffer, one[i]!.data.byteOffset, one[i]!.data.byteLength))).toBe(true);
+    }
+    const h = await readSafetensorsHeader(p);
+    const w = await readTensor(
+      p,
+      h.tensors.find((e) => e.name === "w")!,
+      { readsInFlight: 3 },
+    );
+    expect(Buffer.from(w.data.buffer).equals(Buffer.from(one[0]!.data.buffer, one[0]!.data.byteOffset, one[0]!.data.byteLength))).toBe(true);
+  });
+
+  it("refuses a count that is not a positive integer", async () => {
+    for (const bad of [0, 1.5, -2]) {
+      await expect(loadSafetensors(mixed, { readsInFlight: bad })).rejects.toMatchObject({ code: ErrorCodes.INVALID_OPTIONS });
+    }
+  });
+});
