@@ -51,13 +51,13 @@ export { Rng } from "./rng.js";
 export { throwIfAborted } from "./context.js";
 export type { RunContext, Diagnostic, DiagnosticsSink, ProgressReporter, Severity } from "./context.js";
 export { defineQuantizer, defineCoder, defineEvaluator, parseWithSchema } from "./plugin.js";
+export type { CodeFacts } from "./code-facts.js";
 export type {
   Awaitable,
   PluginKind,
   PluginMeta,
   Quantizer,
   Coder,
-  CodeFacts,
   GroupCoder,
   Evaluator,
   EncodedSize,
