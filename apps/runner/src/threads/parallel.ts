@@ -51,7 +51,8 @@ export const STAGE_MIN_ELEMENTS = 1 << 20;
  */
 async function staged(pool: TensorPool, job: Omit<Extract<TensorJob, { type: "quantize" }>, "id" | "type" | "tensor">, tensor: WireTensor): Promise<QuantizedOne> {
   const q = await pool.quantize({ ...job, tensor, stage: "quantize" });
-  if (q.model.tensors.length !== 1) return pool.quantize({ ...job, tensor });
+  // Not one tensor: the pipeline takes only the model and diagnostics (and checks finiteness itself).
+  if (q.model.tensors.length !== 1) return q;
   const f = await pool.finish({
     quantizer: job.quantizer,
     coder: job.coder,

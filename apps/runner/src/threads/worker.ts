@@ -40,7 +40,7 @@ function transferables(m: QuantizedModel, ...more: (ArrayBufferView | undefined)
 }
 
 /** True when every value of `t` is finite (core's check, as a boolean). */
-function isFinite(t: WireTensor): boolean {
+function allFinite(t: WireTensor): boolean {
   try {
     assertFinite(t);
     return true;
@@ -148,10 +148,11 @@ try {
     if (!parts.evaluate) return { model, ...(stream ? { stream } : {}), ...(group ? { group } : {}), ...(histogram ? { histogram } : {}) };
     const original = job.tensor.data;
     let decoded: Float32Array | undefined, errorStats: QuantizedOne["errorStats"];
-    if (job.dequantize && t && cb && !t.sparse && t.codes.length === original.length && shapeSize(t.shape) === original.length) {
+    if (job.dequantize && t && cb && shapeSize(t.shape) === original.length) {
       // One pass: each block of decoded values is summed against the original while it is in
       // cache; the results are those of dequantizeTensor and accumulateStats over the whole
-      // arrays (the range form keeps the order of the additions).
+      // arrays (the range form keeps the order of the additions; a sparse tensor, or one
+      // dequantizeTensorBlocks takes whole, is visited once, over all of its dense values).
       const run = job.facts?.errorStats ? startStats(emptyStats()) : undefined;
       decoded = dequantizeTensorBlocks(t, cb, (start, end, out) => {
         if (run) accumulateStatsRange(run, original, out, start, end);
@@ -164,7 +165,7 @@ try {
     // The pipeline's finiteness check, fused into the statistics' pass when there is one: Σw² of
     // finite float32 values (each ≤ FLT_MAX² ≈ 1.2·10⁷⁷, fewer than 2⁵³ of them) is finite in
     // float64, one NaN makes it NaN and one ±∞ makes it +∞. Else a pass of its own (still off the main thread).
-    const finite = errorStats && errorStats.count === job.tensor.data.length ? Number.isFinite(errorStats.signal) : job.checkFinite ? isFinite(job.tensor) : undefined;
+    const finite = errorStats && errorStats.count === job.tensor.data.length ? Number.isFinite(errorStats.signal) : job.checkFinite ? allFinite(job.tensor) : undefined;
     // A histogram ends at its largest code's bin (0 codes: empty, largest code 0): no second pass.
     const maxCode = t && model.tensors.length === 1 ? (histogram ? Math.max(0, histogram.length - 1) : largestCode(t.codes)) : undefined;
     return {
