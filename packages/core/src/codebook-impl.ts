@@ -183,19 +183,45 @@ const DEQUANTIZE_BLOCK = 65536;
  */
 export function dequantizeTensorBlocks(t: QuantizedTensor, cb: Codebook, visit: (start: number, end: number, out: Float32Array) => void): Float32Array {
   const n = shapeSize(t.shape);
-  if (t.sparse !== undefined || t.codes.length !== n || cb.id !== t.codebook || (cb.kind === "grid" && cb.levels > DEQUANTIZE_BLOCK / 16)) {
+  if (takenWhole(t, cb, n)) {
     const out = dequantizeTensor(t, cb);
     visit(0, out.length, out);
     return out;
   }
-  const groups = codedGroups(t);
   const out = new Float32Array(n);
+  blocks(t, cb, n, out, (start, values) => visit(start, start + values.length, out));
+  return out;
+}
+
+/**
+ * The values {@link dequantizeTensorBlocks} visits, without keeping them: each block of the
+ * tensor's dense values, `values` holding elements `[start, start + values.length)`, is written
+ * into one reused block-sized array and handed to `visit` before the next block overwrites it (a
+ * tensor dequantizeTensorBlocks takes whole: one visit of all of its values). For a pass that only
+ * reads the decoded values, e.g. error sums whose values nobody keeps: no tensor-sized array and
+ * none of its page faults (issue 18).
+ */
+export function visitDequantized(t: QuantizedTensor, cb: Codebook, visit: (start: number, values: Float32Array) => void): void {
+  const n = shapeSize(t.shape);
+  if (takenWhole(t, cb, n)) visit(0, dequantizeTensor(t, cb));
+  else blocks(t, cb, n, null, visit);
+}
+
+/** Sparse tensors, grid codebooks whose level table costs more than a block, and anything dequantizeTensor refuses or reads another way. */
+function takenWhole(t: QuantizedTensor, cb: Codebook, n: number): boolean {
+  return t.sparse !== undefined || t.codes.length !== n || cb.id !== t.codebook || (cb.kind === "grid" && cb.levels > DEQUANTIZE_BLOCK / 16);
+}
+
+/** The one block loop of a dense tensor of `n` elements: into `out` (the whole tensor) or, with `out` null, one reused block. */
+function blocks(t: QuantizedTensor, cb: Codebook, n: number, out: Float32Array | null, visit: (start: number, values: Float32Array) => void): void {
+  const groups = codedGroups(t);
+  const block = out ?? new Float32Array(Math.min(n, DEQUANTIZE_BLOCK));
   for (let s = 0; s < n; s += DEQUANTIZE_BLOCK) {
     const e = Math.min(n, s + DEQUANTIZE_BLOCK);
-    dequantizeCodes(cb, t.codes.subarray(s, e), groups === null ? null : groups.subarray(s, e), out.subarray(s, e));
-    visit(s, e, out);
+    const values = out ? out.subarray(s, e) : block.subarray(0, e - s);
+    dequantizeCodes(cb, t.codes.subarray(s, e), groups === null ? null : groups.subarray(s, e), values);
+    visit(s, values);
   }
-  return out;
 }
 
 /** Re-quantizes dense values of a tensor with its stored codebook parameters (conformance check). */

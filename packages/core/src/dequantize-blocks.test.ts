@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Codebook } from "./codebook.js";
 import { codebookSize } from "./codebook.js";
-import { dequantizeTensor, dequantizeTensorBlocks } from "./codebook-impl.js";
+import { dequantizeTensor, dequantizeTensorBlocks, visitDequantized } from "./codebook-impl.js";
 import type { Grouping } from "./grouping.js";
 import type { QuantizedTensor } from "./quantized.js";
 import { Rng } from "./rng.js";
@@ -59,4 +59,26 @@ describe("dequantizeTensorBlocks", () => {
     const t = tensor([4], { kind: "tensor" }, { ...cb, id: "c" });
     expect(() => dequantizeTensorBlocks(t, cb, () => undefined)).toThrow(/refers to codebook "c" but "other" was given/);
   });
+});
+
+describe("visitDequantized", () => {
+  for (const [label, cb, grouping, sparse] of cases) {
+    it(`visits dequantizeTensor's values block by block, in order, in one reused block (${label})`, () => {
+      const t = tensor(shape, grouping, cb, sparse);
+      const want = dequantizeTensor(t, cb);
+      const got = new Float32Array(want.length);
+      const buffers = new Set<ArrayBufferLike>();
+      let next = 0;
+      visitDequantized(t, cb, (start, values) => {
+        expect(start).toBe(next);
+        next = start + values.length;
+        buffers.add(values.buffer);
+        got.set(values, start);
+      });
+      expect(next).toBe(want.length);
+      expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer))).toBe(true);
+      expect(buffers.size).toBe(1);
+      if (!sparse && !label.includes("whole")) expect([...buffers][0]!.byteLength).toBe(65536 * 4);
+    });
+  }
 });

@@ -41,8 +41,8 @@ export { FLT_MAX, GridFit, encodeGrid, gridLevels, gridEndsFinite, roundHalfEven
 export type { AffineGridSpec, GridScheme, GridZero } from "./grid.js";
 export type { Grouping } from "./grouping.js";
 export type { QuantizedTensor, QuantizedModel, SparseLayout } from "./quantized.js";
-export { dequantizeCodes, requantizeValues, dequantizeTensor, dequantizeTensorBlocks, requantizeTensor, codedGroups } from "./codebook-impl.js";
-export { dequantizeModel } from "./dequantize.js";
+export { dequantizeCodes, requantizeValues, dequantizeTensor, dequantizeTensorBlocks, visitDequantized, requantizeTensor, codedGroups } from "./codebook-impl.js";
+export { dequantizeModel, dequantizeModelAhead, valueCount } from "./dequantize.js";
 export type { DequantizedAhead } from "./dequantize.js";
 export { codebookMap, assertQuantizedTensor, assertQuantizedModel } from "./validate.js";
 export { hasCapability, requireCapabilities } from "./capabilities.js";
@@ -52,6 +52,7 @@ export { throwIfAborted } from "./context.js";
 export type { RunContext, Diagnostic, DiagnosticsSink, ProgressReporter, Severity } from "./context.js";
 export { defineQuantizer, defineCoder, defineEvaluator, parseWithSchema } from "./plugin.js";
 export type { CodeFacts } from "./code-facts.js";
+export type { AheadFacts, ErrorStatsAhead } from "./ahead-facts.js";
 export type {
   Awaitable,
   PluginKind,
@@ -63,7 +64,6 @@ export type {
   EncodedSize,
   Metric,
   EvaluationSubject,
-  AheadFacts,
   PluginDescriptor,
   QuantizerPlugin,
   CoderPlugin,

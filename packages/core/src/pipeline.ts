@@ -1,7 +1,7 @@
 import { requireCapabilities, type ModelProbe } from "./capabilities.js";
 import { CollectingDiagnostics, createRunContext, throwIfAborted, type Diagnostic, type DiagnosticsSink, type ProgressReporter, type RunContext } from "./context.js";
 import { decodeContainerWith, encodeContainer, type EncodedModel } from "./container.js";
-import { dequantizeModel } from "./dequantize.js";
+import { dequantizeModelAhead } from "./dequantize.js";
 import { InvalidQuantizedError } from "./errors.js";
 import { warnDeprecatedOptions } from "./option-aliases.js";
 import type { PluginHost } from "./host.js";
@@ -9,8 +9,9 @@ import type { AnyPlugin, Coder, CoderPlugin, EvaluationSubject, Evaluator, Evalu
 import type { QuantizedModel } from "./quantized.js";
 import { standaloneHost } from "./registry.js";
 import { assertSomethingToQuantize, defaultSelector, tallySelection, type TensorSelector } from "./selection.js";
-import { assertFinite, assertWeightSet, type WeightSet } from "./tensor.js";
-import { precodedCoder, type TensorWorkers } from "./tensor-workers.js";
+import { assertFinite, assertWeightSet, type WeightSet, type WeightTensor } from "./tensor.js";
+import { precodedCoder, type TensorWorkers, type WorkerQuantization } from "./tensor-workers.js";
+import type { AheadFacts, ErrorStatsAhead } from "./ahead-facts.js";
 import { checkQuantizedModel, type KnownMaxCodes } from "./validate.js";
 import { assertSameCodes, roundTripCoder } from "./round-trip.js";
 
@@ -67,6 +68,20 @@ export interface PipelineResult {
 }
 
 type Resolvable<P extends AnyPlugin, T> = T | P | { readonly plugin: P; readonly options?: unknown };
+
+/**
+ * The facts handed to evaluators: the workers' own, and their error sums by decoded tensor for
+ * each decoded tensor whose inputs equal one the workers quantized (`sources`).
+ */
+function aheadFacts(ahead: WorkerQuantization | undefined, sources: ReadonlyMap<WeightTensor, Uint32Array>): AheadFacts | undefined {
+  if (!ahead?.errorStats) return ahead?.facts;
+  const tensorErrorStats = new Map<WeightTensor, ErrorStatsAhead>();
+  for (const [d, codes] of sources) {
+    const s = ahead.errorStats.get(codes);
+    if (s) tensorErrorStats.set(d, s);
+  }
+  return { ...ahead.facts, tensorErrorStats };
+}
 
 /** The descriptor behind a {@link Resolvable}, if it is one. */
 function descriptorOf(x: unknown): AnyPlugin | undefined {
@@ -182,10 +197,15 @@ export async function runPipeline(args: {
     assertSameCodes(full, back, coder.id);
     quantized = withCodedArrays(back, full);
   }
-  // Values the workers dequantized are reused only where the decoded tensor's inputs equal theirs.
-  const decoded = dequantizeModel(quantized, original, ahead?.dequantized ? { source: ahead.model, values: ahead.dequantized } : undefined);
+  // Values the workers dequantized (or only summed) are reused only where the decoded tensor's inputs equal theirs.
+  const { tensors: decoded, sources } = dequantizeModelAhead(
+    quantized,
+    original,
+    ahead && (ahead.dequantized || ahead.errorStats) ? { source: ahead.model, values: ahead.dequantized ?? new Map(), lazy: new Set(ahead.errorStats?.keys()) } : undefined,
+  );
   const quantizedNames = new Set(q.tensors.map((t) => t.name));
-  const subject: EvaluationSubject = { original, decoded, quantizedNames, quantized, encoded: encoded?.size, ...(ahead?.facts ? { ahead: ahead.facts } : {}) };
+  const facts = aheadFacts(ahead, sources);
+  const subject: EvaluationSubject = { original, decoded, quantizedNames, quantized, encoded: encoded?.size, ...(facts ? { ahead: facts } : {}) };
   const metrics: Metric[] = [];
   for (const e of evaluators) {
     throwIfAborted(ctx);

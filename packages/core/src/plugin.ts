@@ -1,3 +1,4 @@
+import type { AheadFacts } from "./ahead-facts.js";
 import type { CodeFacts } from "./code-facts.js";
 import type { DecodeLimits } from "./budget.js";
 import { z } from "zod";
@@ -148,22 +149,6 @@ export interface EvaluationSubject {
   readonly encoded?: EncodedSize;
   /** Per-tensor results computed ahead on other threads (see {@link AheadFacts}); an evaluator may take them instead of computing them. */
   readonly ahead?: AheadFacts;
-}
-
-/**
- * Sums and counts over one tensor's original, decoded or code arrays that other threads computed
- * while quantizing it (the runner's `--threads` pool), keyed by the very array they were computed
- * from: an evaluator takes one only when its own input is that array, and it is exactly what the
- * named kernel returns for it, so metrics do not depend on where they were computed.
- */
-export interface AheadFacts {
-  /**
-   * By decoded values: `@quantforge/metrics` `accumulateStats(emptyStats(), original, decoded)`
-   * and the original values it read.
-   */
-  readonly errorStats?: ReadonlyMap<Float32Array, { readonly original: Float32Array; readonly stats: { readonly count: number; readonly signal: number; readonly noise: number; readonly maxAbs: number } }>;
-  /** By codes array: `codeHistogram([codes], cap)` of `./format` for any cap above its last bin (set only when it is defined). */
-  readonly histograms?: ReadonlyMap<Uint32Array, Float64Array>;
 }
 
 /** Scores a quantization. Pure; may use `ctx.model` for model-level metrics. */

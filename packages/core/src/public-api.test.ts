@@ -49,6 +49,7 @@ it("exports exactly the public API", async () => {
       "deprecatedSpellings",
       "dequantizeCodes",
       "dequantizeModel",
+      "dequantizeModelAhead",
       "dequantizeScaleCode",
       "dequantizeTensor",
       "dequantizeTensorBlocks",
@@ -81,6 +82,8 @@ it("exports exactly the public API", async () => {
       "throwIfAborted",
       "ulp32",
       "uniformAlphabet",
+      "valueCount",
+      "visitDequantized",
       "warnDeprecatedOptions",
       "z",
     ]

@@ -174,3 +174,42 @@ describe("pipeline with TensorWorkers and a coder that decodes in full", () => {
     expect(r.decoded.map((t) => Array.from(t.data))).toEqual(plain.decoded.map((t) => Array.from(t.data)));
   });
 });
+
+describe("pipeline with TensorWorkers that sum the decoded values without keeping them", () => {
+  /** `inProcess` workers that return the error sums by codes array, and no values. */
+  const summing = (): TensorWorkers => {
+    const base = inProcess(true, []);
+    return {
+      async quantize(q, ws, ctx) {
+        const { dequantized, facts, ...rest } = (await base.quantize(q, ws, ctx))!;
+        const errorStats = new Map(rest.model.tensors.map((t) => [t.codes, facts!.errorStats!.get(dequantized!.get(t.codes)!)!]));
+        return { ...rest, errorStats, facts: { histograms: facts!.histograms! } };
+      },
+    };
+  };
+  /** Reports the sums handed ahead by decoded tensor, and whether the tensor was still undecoded then. */
+  const byTensor: Evaluator = {
+    id: "by-tensor",
+    scope: "tensor",
+    evaluate(s: EvaluationSubject) {
+      return s.decoded.flatMap((d) => [
+        { name: "aheadNoise", tensor: d.name, value: s.ahead?.tensorErrorStats?.get(d)?.stats.noise ?? null, reason: "none" },
+        { name: "lazy", tensor: d.name, value: Object.getOwnPropertyDescriptor(d, "data")?.get ? 1 : 0 },
+      ]);
+    },
+  };
+
+  it("hands evaluators the sums by decoded tensor, decodes only what is read, and gives the run's values and container", async () => {
+    const quantizer = coarseTestQuantizer().create({});
+    const coder = groupedRawTestCoder();
+    const plain = await runPipeline({ weights: weights(), quantizer, coder, evaluators: [probe] });
+    const withValues = await runPipeline({ weights: weights(), quantizer, coder, evaluators: [probe], options: { workers: inProcess(true, []) } });
+    const summed = await runPipeline({ weights: weights(), quantizer, coder, evaluators: [byTensor], options: { workers: summing() } });
+    const metric = (r: typeof summed, name: string) => r.metrics.filter((m) => m.name === name).map((m) => m.value);
+    expect(metric(summed, "lazy")).toEqual([1, 1]);
+    expect(metric(summed, "aheadNoise")).toEqual(metric(withValues, "aheadNoise"));
+    expect(metric(summed, "aheadNoise").every((v) => typeof v === "number")).toBe(true);
+    expect(Buffer.from(summed.encoded!.bytes).equals(Buffer.from(plain.encoded!.bytes))).toBe(true);
+    expect(summed.decoded.map((t) => Array.from(t.data))).toEqual(plain.decoded.map((t) => Array.from(t.data)));
+  });
+});

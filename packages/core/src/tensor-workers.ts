@@ -1,6 +1,7 @@
 import type { Codebook } from "./codebook.js";
 import type { RunContext } from "./context.js";
-import type { AheadFacts, Coder, GroupCoder, Quantizer } from "./plugin.js";
+import type { AheadFacts, ErrorStatsAhead } from "./ahead-facts.js";
+import type { Coder, GroupCoder, Quantizer } from "./plugin.js";
 import type { QuantizedModel, QuantizedTensor } from "./quantized.js";
 import type { WeightSet } from "./tensor.js";
 
@@ -33,6 +34,14 @@ export interface WorkerQuantization {
   readonly groups?: ReadonlyMap<Uint32Array, { readonly bytes: Uint8Array; readonly tensorBytes: readonly number[] }>;
   /** `dequantizeTensor` of each tensor of `model`, by its codes array, computed on other threads. */
   readonly dequantized?: ReadonlyMap<Uint32Array, Float32Array>;
+  /**
+   * The error sums of each tensor of `model` against its original, by its codes array
+   * (`accumulateStats(emptyStats(), original, dequantizeTensor(t, cb))`), computed on other
+   * threads. A tensor here and not in {@link dequantized} was dequantized there without keeping
+   * the values: the pipeline decodes it only when something reads it (core's `DequantizedAhead.lazy`),
+   * and hands the sums to evaluators by decoded tensor (`AheadFacts.tensorErrorStats`).
+   */
+  readonly errorStats?: ReadonlyMap<Uint32Array, ErrorStatsAhead>;
   /** `largestCode` (validate.ts) of each codes array of `model`, computed on other threads. */
   readonly maxCodes?: ReadonlyMap<Uint32Array, number>;
   /** Evaluator inputs computed on other threads (handed to evaluators as `subject.ahead`). */

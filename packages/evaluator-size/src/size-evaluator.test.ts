@@ -1,4 +1,4 @@
-import { ErrorCodes, type EvaluationSubject, type Metric, type WeightSet } from "@quantforge/core";
+import { dequantizeModelAhead, ErrorCodes, type EvaluationSubject, type Metric, type WeightSet } from "@quantforge/core";
 import { createRunContext, runPipeline } from "@quantforge/core/host";
 import { coarseTestQuantizer, rawTestCoder, sampleTensor } from "@quantforge/core/testing";
 import { describe, expect, it } from "vitest";
@@ -58,6 +58,18 @@ describe("size evaluator", () => {
     const reshaped = { ...base, decoded: r.decoded.map((t) => (t.name === "a/bias" ? { ...t, shape: [2, 4] } : t)) };
     expect(() => evaluateSize(reshaped)).toThrow(expect.objectContaining({ code: ErrorCodes.SHAPE_MISMATCH }));
     await expect(Promise.resolve(sizeEvaluator().create({}).evaluate(base, createRunContext()))).resolves.toHaveLength(2 * 3 + 7);
+  });
+
+  it("checks the lengths of tensors decoded when read without decoding them (core's valueCount)", async () => {
+    const r = await runPipeline({ weights: weights(), quantizer: coarseTestQuantizer(), coder: rawTestCoder(), evaluators: [] });
+    let reads = 0;
+    const tensors = r.quantized.tensors.map((t) => Object.defineProperty({ ...t }, "codes", { get: () => (reads++, t.codes), enumerable: true }));
+    const quantized = { ...r.quantized, tensors };
+    const decoded = dequantizeModelAhead(quantized, r.original, { source: r.quantized, values: new Map(), lazy: new Set(r.quantized.tensors.map((t) => t.codes)) }).tensors;
+    const before = reads;
+    const lazy = evaluateSize({ original: r.original, decoded, quantizedNames: r.quantizedNames, quantized: r.quantized, encoded: r.encoded!.size });
+    expect(reads).toBe(before);
+    expect(lazy).toEqual(evaluateSize({ original: r.original, decoded: r.decoded, quantizedNames: r.quantizedNames, quantized: r.quantized, encoded: r.encoded!.size }));
   });
 
   it("rejects unknown options with InvalidOptionsError", () => {

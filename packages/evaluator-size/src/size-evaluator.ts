@@ -1,4 +1,4 @@
-import { defineEvaluator, shapeSize, ShapeMismatchError, z, type EvaluationSubject, type Evaluator, type EvaluatorPlugin, type Metric } from "@quantforge/core";
+import { defineEvaluator, shapeSize, ShapeMismatchError, valueCount, z, type EvaluationSubject, type Evaluator, type EvaluatorPlugin, type Metric } from "@quantforge/core";
 import { codeEntropies } from "./size-impl.js";
 import { VERSION } from "./version.js";
 
@@ -17,7 +17,8 @@ function checkSubject(s: EvaluationSubject): void {
   const decoded = new Map(s.decoded.map((t) => [t.name, t]));
   for (const o of s.original) {
     const d = decoded.get(o.name);
-    if (!d || d.data.length !== o.data.length || d.shape.length !== o.shape.length || d.shape.some((x, i) => x !== o.shape[i])) {
+    // valueCount: the length without decoding a tensor the pipeline decodes only when read.
+    if (!d || valueCount(d) !== o.data.length || d.shape.length !== o.shape.length || d.shape.some((x, i) => x !== o.shape[i])) {
       throw new ShapeMismatchError(`size: decoded "${o.name}" is missing or has another shape than the original [${o.shape.join(", ")}]. Evaluate the decoded model of the same weight set.`);
     }
   }

@@ -1,9 +1,10 @@
-import { ErrorCodes, type EvaluationSubject, type Metric, type WeightSet } from "@quantforge/core";
+import { dequantizeModelAhead, ErrorCodes, type EvaluationSubject, type Metric, type WeightSet } from "@quantforge/core";
 import { createRunContext, runPipeline } from "@quantforge/core/host";
 import { coarseTestQuantizer, exactTestQuantizer, rawTestCoder, sampleTensor } from "@quantforge/core/testing";
 import { describe, expect, it } from "vitest";
 import type { SqnrExtension } from "./extensions.js";
 import { evaluateSqnr, sqnrEvaluator } from "./sqnr-evaluator.js";
+import { accumulateStats, emptyStats } from "./sqnr-impl.js";
 
 const weights = (): WeightSet => [
   { ...sampleTensor("a/kernel", [20, 8], { seed: 1, sigma: 0.2 }), role: "weight" },
@@ -96,6 +97,36 @@ describe("sqnr evaluator", () => {
     expect(value(taken, "sqnrDb", r.original[1]!.name)).toEqual(value(plain, "sqnrDb", r.original[1]!.name));
     const otherOriginal = evaluateSqnr({ ...subject, ahead: { errorStats: new Map([[d0, { original: new Float32Array(d0.length), stats: fake }]]) } }, createRunContext());
     expect(otherOriginal).toEqual(plain);
+  });
+
+  it("takes error sums by decoded tensor without reading its values (a tensor decoded when read stays undecoded)", async () => {
+    const r = await runPipeline({ weights: weights(), quantizer: coarseTestQuantizer(), coder: rawTestCoder() });
+    const plain = evaluateSqnr({ original: r.original, decoded: r.decoded, quantizedNames: r.quantizedNames, quantized: r.quantized }, createRunContext());
+    // Codes that count their reads: decoding a tensor reads them.
+    let reads = 0;
+    const tensors = r.quantized.tensors.map((t) => Object.defineProperty({ ...t }, "codes", { get: () => (reads++, t.codes), enumerable: true }));
+    const quantized = { ...r.quantized, tensors };
+    const lazy = () => dequantizeModelAhead(quantized, r.original, { source: r.quantized, values: new Map(), lazy: new Set(r.quantized.tensors.map((t) => t.codes)) }).tensors;
+    const sums = (decoded: WeightSet, only?: string) =>
+      new Map(
+        decoded
+          .filter((d) => r.quantizedNames.has(d.name) && (only === undefined || d.name === only))
+          .map((d) => {
+            const o = r.original.find((x) => x.name === d.name)!;
+            return [d, { original: o.data, stats: accumulateStats(emptyStats(), o.data, r.decoded.find((x) => x.name === d.name)!.data) }] as const;
+          }),
+      );
+    const decoded = lazy();
+    const before = reads;
+    const taken = evaluateSqnr({ original: r.original, decoded, quantizedNames: r.quantizedNames, quantized, ahead: { tensorErrorStats: sums(decoded) } }, createRunContext());
+    expect(reads).toBe(before);
+    expect(taken).toEqual(plain);
+    // A tensor without sums is read (decoded) and measured: the same metrics.
+    const partly = lazy();
+    const mid = reads;
+    const measured = evaluateSqnr({ original: r.original, decoded: partly, quantizedNames: r.quantizedNames, quantized, ahead: { tensorErrorStats: sums(partly, r.original[0]!.name) } }, createRunContext());
+    expect(reads).toBeGreaterThan(mid);
+    expect(measured).toEqual(plain);
   });
 
   it("rejects unknown options with InvalidOptionsError", () => {

@@ -1,4 +1,4 @@
-import { codebookMap, defineEvaluator, ShapeMismatchError, z, type EvaluationSubject, type Evaluator, type EvaluatorPlugin, type Metric, type RunContext, type WeightTensor } from "@quantforge/core";
+import { codebookMap, defineEvaluator, ShapeMismatchError, valueCount, z, type EvaluationSubject, type Evaluator, type EvaluatorPlugin, type Metric, type RunContext, type WeightTensor } from "@quantforge/core";
 import { DEFAULT_SQNR_EXTENSIONS, type SqnrExtension, type SqnrTensorInput } from "./extensions.js";
 import { accumulateStats, emptyStats, mergeStats, sqnrMetrics, type ErrorStats } from "./sqnr-impl.js";
 import { VERSION } from "./version.js";
@@ -19,6 +19,18 @@ export interface SqnrHooks {
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/**
+ * The sums computed ahead on another thread for this decoded tensor and these original values
+ * (`subject.ahead`, core's AheadFacts), looked up before `decoded.data` is read: the pipeline may
+ * decode a tensor only when its values are read, and these sums make reading them unnecessary.
+ */
+function knownStats(subject: EvaluationSubject, original: WeightTensor, decoded: WeightTensor): ErrorStats | undefined {
+  const known = subject.ahead?.tensorErrorStats?.get(decoded);
+  if (known?.original !== original.data || known.stats.count !== original.data.length) return undefined;
+  const { count, signal, noise, maxAbs } = known.stats;
+  return { count, signal, noise, maxAbs };
 }
 
 /**
@@ -49,12 +61,13 @@ export function evaluateSqnr(subject: EvaluationSubject, ctx: RunContext, extens
     if (!subject.quantizedNames.has(original.name)) continue;
     const d = decoded.get(original.name);
     if (!d) throw new ShapeMismatchError(`sqnr: the decoded weights lack tensor "${original.name}". Evaluate the decoded model of the same weight set.`);
-    if (!sameShape(d.shape, original.shape) || d.data.length !== original.data.length) {
+    // valueCount: the length without decoding a tensor the pipeline decodes only when read.
+    if (!sameShape(d.shape, original.shape) || valueCount(d) !== original.data.length) {
       throw new ShapeMismatchError(
-        `sqnr: decoded "${original.name}" has shape [${d.shape.join(", ")}] (${d.data.length} values) but the original has [${original.shape.join(", ")}] (${original.data.length}). Evaluate the decoded model of the same weight set.`,
+        `sqnr: decoded "${original.name}" has shape [${d.shape.join(", ")}] (${valueCount(d)} values) but the original has [${original.shape.join(", ")}] (${original.data.length}). Evaluate the decoded model of the same weight set.`,
       );
     }
-    const stats = statsOf(subject, original.data, d.data);
+    const stats = knownStats(subject, original, d) ?? statsOf(subject, original.data, d.data);
     mergeStats(pooled, stats);
     const q = quantized.get(original.name);
     const input: SqnrTensorInput = { original, decoded: d, stats, ...(q ? { quantized: q, codebook: codebooks.get(q.codebook) } : {}) };

@@ -116,12 +116,15 @@ export function runBuiltins(flags: { quantizer?: unknown; coder?: unknown; evalu
 }
 
 /** Starts the `--threads` pool (its module is imported only here) and its pipeline hook. */
-async function startPool(rt: Runtime, threads: number, config: { quantizer: PluginChoice; coder: PluginChoice; evaluators: readonly PluginChoice[] }): Promise<{ pool: TensorPool; workers: TensorWorkers }> {
+async function startPool(rt: Runtime, threads: number, config: { quantizer: PluginChoice; coder: PluginChoice; evaluators: readonly PluginChoice[] }, decodedOut: boolean): Promise<{ pool: TensorPool; workers: TensorWorkers }> {
   const { TensorPool, poolWorkers } = await import("../threads/index.js");
   const pool = new TensorPool(threads, rt.pluginSources);
   // The workers also compute what the sqnr and size evaluators read of each tensor (core's AheadFacts).
   const facts = { errorStats: config.evaluators.some((e) => e.id === "sqnr"), histograms: config.evaluators.some((e) => e.id === "size") };
-  return { pool, workers: poolWorkers(pool, { quantizer: config.quantizer, coder: config.coder, facts }) };
+  // The decoded values come back only when something besides those sums may read them (any other
+  // evaluator, --decoded-out); else no thread keeps them and the pipeline decodes what is read.
+  const values = decodedOut || !facts.errorStats || config.evaluators.some((e) => e.id !== "sqnr" && e.id !== "size");
+  return { pool, workers: poolWorkers(pool, { quantizer: config.quantizer, coder: config.coder, facts, values }) };
 }
 
 /** `quantforge run`: one pipeline on a weights file; a table, or one JSON object with --json. */
@@ -177,7 +180,7 @@ export function register(program: Command, rt: Runtime): void {
       // start now, while this thread reads the weights.
       const p = job.prepared;
       if (flags.threads === undefined && flags.weights !== undefined) threads = parseThreads(undefined, await fileBytes(flags.weights));
-      const pool = flags.weights !== undefined && threads > 1 && workersCanBuild(rt, [p.quantizer.plugin, p.coder.plugin]) ? await startPool(rt, threads, config) : undefined;
+      const pool = flags.weights !== undefined && threads > 1 && workersCanBuild(rt, [p.quantizer.plugin, p.coder.plugin]) ? await startPool(rt, threads, config, flags.decodedOut !== undefined) : undefined;
       let probe: Awaited<ReturnType<NonNullable<typeof models>["loadAnyModel"]>> | undefined;
       let result: PipelineResult, sha256: string | undefined;
       try {

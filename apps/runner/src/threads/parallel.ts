@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { throwIfAborted, type QuantizedModel, type WeightTensor } from "@quantforge/core";
+import { throwIfAborted, type ErrorStatsAhead, type QuantizedModel, type WeightTensor } from "@quantforge/core";
 import type { TensorWorkers } from "@quantforge/core/host";
 import { UsageError } from "../errors.js";
 import type { PluginChoice } from "../run-job.js";
@@ -73,14 +73,28 @@ async function staged(pool: TensorPool, job: Omit<Extract<TensorJob, { type: "qu
  * with the run's coder and its values dequantized — on a worker; results are taken in input order, so codebooks,
  * tensors, diagnostics and progress come out exactly as on one thread.
  */
-export function poolWorkers(pool: TensorPool, choice: { readonly quantizer: PluginChoice; readonly coder: PluginChoice | null; readonly facts?: TensorFacts; readonly stageMinElements?: number }): TensorWorkers {
+export function poolWorkers(
+  pool: TensorPool,
+  choice: {
+    readonly quantizer: PluginChoice;
+    readonly coder: PluginChoice | null;
+    readonly facts?: TensorFacts;
+    readonly stageMinElements?: number;
+    /**
+     * Default true: the workers return each tensor's dequantized values. False (with
+     * `facts.errorStats`): they only sum them, and the pipeline decodes a tensor only if something
+     * reads its values (issue 18: a run whose evaluators take the sums never holds them).
+     */
+    readonly values?: boolean;
+  },
+): TensorWorkers {
   return {
     async quantize(quantizer, weights, ctx) {
       // A model's capabilities (forward passes, data) stay on the main thread.
       if (quantizer.id !== choice.quantizer.id || ctx.model !== undefined || (quantizer.needs ?? []).length > 0) return undefined;
       const facts = choice.facts;
       const splitMin = choice.stageMinElements ?? STAGE_MIN_ELEMENTS;
-      const job = { quantizer: choice.quantizer, coder: choice.coder, streamInput: "compact", dequantize: true, checkFinite: true, ...(facts ? { facts } : {}), seed: ctx.seed } as const;
+      const job = { quantizer: choice.quantizer, coder: choice.coder, streamInput: "compact", dequantize: choice.values ?? true, checkFinite: true, ...(facts ? { facts } : {}), seed: ctx.seed } as const;
       const pending = weights.map((t) => (t.data.length >= splitMin ? staged(pool, job, wireTensor(t)) : pool.quantize({ ...job, tensor: wireTensor(t) })));
       // Every promise gets a handler now: a later failure must not surface as an unhandled rejection.
       for (const p of pending) p.catch(() => undefined);
@@ -90,7 +104,7 @@ export function poolWorkers(pool: TensorPool, choice: { readonly quantizer: Plug
         groups = new Map<Uint32Array, NonNullable<QuantizedOne["group"]>>(),
         dequantized = new Map<Uint32Array, Float32Array>(),
         maxCodes = new Map<Uint32Array, number>();
-      const errorStats = new Map<Float32Array, { original: Float32Array; stats: NonNullable<QuantizedOne["errorStats"]> }>(),
+      const errorStats = new Map<Uint32Array, ErrorStatsAhead>(),
         histograms = new Map<Uint32Array, Float64Array>(),
         finite = new Set<Float32Array>();
       for (let i = 0; i < pending.length; i++) {
@@ -104,13 +118,13 @@ export function poolWorkers(pool: TensorPool, choice: { readonly quantizer: Plug
         if (only && r.group) groups.set(only.codes, r.group);
         if (only && r.decoded) dequantized.set(only.codes, r.decoded);
         if (only && r.maxCode !== undefined) maxCodes.set(only.codes, r.maxCode);
-        // Keyed by the arrays they were computed from: the decoded values (with the original this thread sent) and the codes.
-        if (only && r.decoded && r.errorStats) errorStats.set(r.decoded, { original: weights[i]!.data, stats: r.errorStats });
+        // Keyed by the codes they were computed from (the error sums with the original this thread sent).
+        if (only && r.errorStats) errorStats.set(only.codes, { original: weights[i]!.data, stats: r.errorStats });
         if (only && r.histogram) histograms.set(only.codes, r.histogram);
         if (r.finite === true) finite.add(weights[i]!.data);
         ctx.progress.update(quantizer.id, i + 1, weights.length);
       }
-      return { model: { codebooks, tensors }, streams, groups, dequantized, maxCodes, facts: { errorStats, histograms }, finite };
+      return { model: { codebooks, tensors }, streams, groups, dequantized, errorStats, maxCodes, facts: { histograms }, finite };
     },
     checksFinite: true,
   };

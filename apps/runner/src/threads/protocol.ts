@@ -35,7 +35,11 @@ export interface TensorWork {
    * (`run`); "named", the quantized tensor itself (`quantize`, whose sinks take its stream).
    */
   readonly streamInput: "compact" | "named";
-  /** Also dequantize the tensor (`run`; `quantize` does it itself: one tensor's values fewer in flight keeps its peak memory down). */
+  /**
+   * Also dequantize the tensor and return its values (`run` when something may read them;
+   * `quantize` does it itself: one tensor's values fewer in flight keeps its peak memory down).
+   * Without it, `facts.errorStats` still dequantizes, block by block, keeping no values.
+   */
   readonly dequantize: boolean;
   /** Evaluator inputs to compute too (`run`: those of its evaluators; core's `AheadFacts`). */
   readonly facts?: TensorFacts;

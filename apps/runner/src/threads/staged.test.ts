@@ -20,8 +20,8 @@ const weights = (): WeightSet => [
   { name: "w2", shape: [4, 4, 3, 3], data: Float32Array.from({ length: 144 }, (_, i) => (i - 70) / 50) },
 ];
 
-async function quantize(stageMinElements: number, coder: string, ws: WeightSet) {
-  const workers = poolWorkers(pool, { quantizer: { id: "rtn", options: { bits: 4, granularity: "channel" } }, coder: { id: coder }, facts: { errorStats: true, histograms: true }, stageMinElements });
+async function quantize(stageMinElements: number, coder: string, ws: WeightSet, values = true) {
+  const workers = poolWorkers(pool, { quantizer: { id: "rtn", options: { bits: 4, granularity: "channel" } }, coder: { id: coder }, facts: { errorStats: true, histograms: true }, stageMinElements, values });
   const diagnostics = new CollectingDiagnostics();
   const r = (await workers.quantize({ id: "rtn", perTensor: true } as unknown as Quantizer, ws, createRunContext({ seed: 3, diagnostics }))) as WorkerQuantization;
   const byCodes = <V>(m: ReadonlyMap<Uint32Array, V> | undefined) => r.model.tensors.map((t) => m?.get(t.codes));
@@ -34,10 +34,7 @@ async function quantize(stageMinElements: number, coder: string, ws: WeightSet) 
     decoded: decoded.map((d) => d && Array.from(d)),
     maxCodes: byCodes(r.maxCodes),
     histograms: byCodes(r.facts?.histograms).map((h) => h && Array.from(h)),
-    errorStats: decoded.map((d, i) => {
-      const s = d && r.facts?.errorStats?.get(d);
-      return s && { original: s.original === ws[i]!.data, stats: s.stats };
-    }),
+    errorStats: byCodes(r.errorStats).map((s, i) => s && { original: s.original === ws[i]!.data, stats: s.stats }),
     finite: ws.map((t) => r.finite?.has(t.data) ?? false),
     diagnostics: diagnostics.items,
   };
@@ -51,9 +48,19 @@ describe("poolWorkers with staged tensors", () => {
       expect(whole.decoded.every((d) => d !== undefined)).toBe(true);
       expect(whole.finite).toEqual([true, true, true, true]);
       expect(whole.diagnostics.length).toBeGreaterThan(0);
+      expect(whole.errorStats.every((s) => s?.original === true && s.stats.count > 0)).toBe(true);
       expect(staged).toEqual(whole);
     }, 120_000);
   }
+
+  it("without values, sums the same decoded values and returns none of them (staged or not)", async () => {
+    const withValues = await quantize(Infinity, "fixed", weights());
+    for (const stage of [Infinity, 1]) {
+      const summed = await quantize(stage, "fixed", weights(), false);
+      expect(summed.decoded).toEqual([undefined, undefined, undefined, undefined]);
+      expect(summed).toEqual({ ...withValues, decoded: summed.decoded });
+    }
+  }, 120_000);
 
   it("fails a non-finite tensor as one job does", async () => {
     const bad = weights();

@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import { parentPort, workerData } from "node:worker_threads";
-import { assertFinite, dequantizeTensor, dequantizeTensorBlocks, isQuantforgeError, shapeSize, type Coder, type Quantizer, type QuantizedModel } from "@quantforge/core";
+import { assertFinite, dequantizeTensor, dequantizeTensorBlocks, isQuantforgeError, shapeSize, visitDequantized, type Coder, type Quantizer, type QuantizedModel } from "@quantforge/core";
 import { CollectingDiagnostics, compactStreamInput, createHost, createRunContext, largestCode, type PluginRegistry } from "@quantforge/core/host";
 import { codeHistogram } from "@quantforge/core/format";
 import { accumulateStats, accumulateStatsRange, emptyStats, endStats, startStats } from "@quantforge/metrics";
@@ -148,19 +148,25 @@ try {
     if (!parts.evaluate) return { model, ...(stream ? { stream } : {}), ...(group ? { group } : {}), ...(histogram ? { histogram } : {}) };
     const original = job.tensor.data;
     let decoded: Float32Array | undefined, errorStats: QuantizedOne["errorStats"];
-    if (job.dequantize && t && cb && shapeSize(t.shape) === original.length) {
+    const sums = job.facts?.errorStats === true;
+    if ((job.dequantize || sums) && t && cb && shapeSize(t.shape) === original.length) {
       // One pass: each block of decoded values is summed against the original while it is in
       // cache; the results are those of dequantizeTensor and accumulateStats over the whole
       // arrays (the range form keeps the order of the additions; a sparse tensor, or one
       // dequantizeTensorBlocks takes whole, is visited once, over all of its dense values).
-      const run = job.facts?.errorStats ? startStats(emptyStats()) : undefined;
-      decoded = dequantizeTensorBlocks(t, cb, (start, end, out) => {
-        if (run) accumulateStatsRange(run, original, out, start, end);
-      });
+      // Values nobody asked for are summed from one reused block and never kept.
+      const run = sums ? startStats(emptyStats()) : undefined;
+      if (job.dequantize) {
+        decoded = dequantizeTensorBlocks(t, cb, (start, end, out) => {
+          if (run) accumulateStatsRange(run, original, out, start, end);
+        });
+      } else if (run) {
+        visitDequantized(t, cb, (start, values) => accumulateStatsRange(run, original.subarray(start, start + values.length), values, 0, values.length));
+      }
       errorStats = run && endStats(emptyStats(), run, original.length);
     } else {
       decoded = job.dequantize && t && cb ? dequantizeTensor(t, cb) : undefined;
-      errorStats = job.facts?.errorStats && decoded ? accumulateStats(emptyStats(), original, decoded) : undefined;
+      errorStats = sums && decoded ? accumulateStats(emptyStats(), original, decoded) : undefined;
     }
     // The pipeline's finiteness check, fused into the statistics' pass when there is one: Σw² of
     // finite float32 values (each ≤ FLT_MAX² ≈ 1.2·10⁷⁷, fewer than 2⁵³ of them) is finite in
