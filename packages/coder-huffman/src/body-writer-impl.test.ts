@@ -26,7 +26,9 @@ describe("writeCodes (32-bit word writer)", () => {
     const shapes = [
       { symbols: 16, maxLen: 8 }, // triples
       { symbols: 40, maxLen: 12 }, // pairs
-      { symbols: 16, maxLen: 24 }, // single codes, up to 24 bits
+      { symbols: 16, maxLen: 24 }, // triples, those longer than 24 bits a symbol at a time
+      { symbols: 200, maxLen: 24 }, // pairs, likewise
+      { symbols: 300, maxLen: 24 }, // single codes, up to 24 bits
     ];
     for (const { symbols, maxLen } of shapes) {
       fc.assert(
@@ -49,12 +51,20 @@ describe("writeCodes (32-bit word writer)", () => {
     }
   });
 
-  it("takes triples for ≤ 16 symbols of ≤ 8 bits, pairs for ≤ 256 of ≤ 12, else none", () => {
+  it("takes triples for ≤ 16 symbols, pairs for ≤ 256, else none; tuples longer than 24 bits have length 0", () => {
     expect(tupleTable(new Uint8Array(16).fill(8), new Uint32Array(16))?.k).toBe(3);
     expect(tupleTable(new Uint8Array(17).fill(4), new Uint32Array(17))?.k).toBe(2);
-    expect(tupleTable(new Uint8Array(16).fill(9), new Uint32Array(16))?.k).toBe(2);
-    expect(tupleTable(new Uint8Array(256).fill(13), new Uint32Array(256))).toBeUndefined();
     expect(tupleTable(new Uint8Array(257).fill(9), new Uint32Array(257))).toBeUndefined();
+    // Lengths 8, 9 and 13: a triple fits 24 bits only as 8+8+8; a pair only without 13.
+    const lens = Uint8Array.of(8, 9, 13, ...new Array<number>(14).fill(8)),
+      codes = Uint32Array.from(lens, (l, i) => i & ((1 << l) - 1));
+    const triple = tupleTable(lens.subarray(0, 16), codes.subarray(0, 16))!;
+    expect(triple.k).toBe(3);
+    expect([triple.lens[0], triple.lens[(0 * 16 + 0) * 16 + 1], triple.lens[(2 * 16 + 0) * 16 + 0]]).toEqual([24, 0, 0]);
+    expect(triple.codes[(3 * 16 + 4) * 16 + 5]).toBe((((3 << 8) | 4) << 8) | 5);
+    const pair = tupleTable(lens, codes)!;
+    expect(pair.k).toBe(2);
+    expect([pair.lens[0 * 17 + 1], pair.lens[1 * 17 + 2], pair.lens[2 * 17 + 2]]).toEqual([17, 22, 0]);
   });
 });
 

@@ -45,10 +45,16 @@ export function writeCodes(out: BitOut, index: Uint32Array, lens: Uint8Array, co
       tl = tuple.lens,
       tc = tuple.codes;
     if (tuple.k === 3) {
-      for (; i + 2 < n; i += 3) {
+      while (i + 2 < n) {
         const k = (index[i]! * S + index[i + 1]!) * S + index[i + 2]!;
-        const l = tl[k]!,
+        let l = tl[k]!,
           v = tc[k]!;
+        // A triple longer than the word takes (length 0): its first symbol alone (rare: tail codes).
+        if (l === 0) {
+          const s = index[i++]!;
+          l = lens[s]!;
+          v = codes[s]!;
+        } else i += 3;
         const room = 32 - cnt;
         if (l < room) {
           acc = (acc << l) | v;
@@ -63,10 +69,15 @@ export function writeCodes(out: BitOut, index: Uint32Array, lens: Uint8Array, co
         }
       }
     } else {
-      for (; i + 1 < n; i += 2) {
+      while (i + 1 < n) {
         const k = index[i]! * S + index[i + 1]!;
-        const l = tl[k]!,
+        let l = tl[k]!,
           v = tc[k]!;
+        if (l === 0) {
+          const s = index[i++]!;
+          l = lens[s]!;
+          v = codes[s]!;
+        } else i += 2;
         const room = 32 - cnt;
         if (l < room) {
           acc = (acc << l) | v;
