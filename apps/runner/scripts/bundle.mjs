@@ -170,8 +170,9 @@ function unresolvableExternals(metafile) {
  */
 const ENTRIES = {
   cli: { contents: readFileSync(join(root, "src/cli.ts"), "utf8"), loader: "ts" },
-  // The polyfill first, the worker after it (tsyringe checks for it when evaluated; see src/cli.ts).
-  "tensor-worker": { contents: 'import "reflect-metadata";\nawait import("./threads/worker.js");\n', loader: "js" },
+  // No polyfill: the worker loads neither tsyringe nor commander; it imports reflect-metadata
+  // itself before third-party plugins (threads/worker.ts, loadPlugins).
+  "tensor-worker": { contents: 'await import("./threads/worker.js");\n', loader: "js" },
 };
 const entries = {
   name: "entries",

@@ -1,33 +1,15 @@
 import { CommanderError } from "commander";
-import { ErrorCodes, IoError, QuantforgeError, isQuantforgeError } from "@quantforge/core";
-import { isFsError } from "./output.js";
+import type { QuantforgeError } from "@quantforge/core";
+import { UsageError, asQuantforgeError } from "./errors-base.js";
 import type { Runtime } from "./runtime.js";
 
-/** A command line that cannot be run as given (exit code 2, `QF_USAGE`). */
-export class UsageError extends QuantforgeError {
-  constructor(message: string) {
-    super(ErrorCodes.USAGE, message);
-  }
-}
-
-/** An unexpected failure: a bug, not bad input (exit code 1, `QF_INTERNAL`). */
-export class InternalError extends QuantforgeError {
-  constructor(message: string, cause?: unknown) {
-    super(ErrorCodes.INTERNAL, message, { cause, exitCode: 1 });
-  }
-}
+export { InternalError, UsageError, asQuantforgeError } from "./errors-base.js";
 
 /**
  * Maps anything thrown to a {@link QuantforgeError}: quantforge errors pass through, commander's
  * usage errors become `QF_USAGE`, file-system errors `QF_IO`, and everything else `QF_INTERNAL`.
  */
 export function toQuantforgeError(e: unknown): QuantforgeError {
-  if (e instanceof QuantforgeError) return e;
-  if (isQuantforgeError(e)) {
-    // Another copy of core (duplicate install): keep its code and exit code.
-    const x = e;
-    return new QuantforgeError(x.code, x.message, { cause: e, exitCode: x.exitCode === 1 ? 1 : 2 });
-  }
   if (e instanceof CommanderError) {
     const msg = e.message
       .replace(/^error:\s*/i, "")
@@ -35,9 +17,7 @@ export function toQuantforgeError(e: unknown): QuantforgeError {
       .trim();
     return new UsageError(`${msg}. Run "quantforge --help" (or "quantforge <command> --help") for usage.`);
   }
-  if (isFsError(e)) return new IoError(`${e.message}. Check the path and its permissions.`, e);
-  const msg = e instanceof Error ? e.message : String(e);
-  return new InternalError(`unexpected failure: ${msg}. Re-run with --verbose and report it.`, e);
+  return asQuantforgeError(e);
 }
 
 function stackOf(e: unknown, depth = 0): string {

@@ -66,6 +66,13 @@ describe("loading plugins", () => {
     expect(doc.quantizer.id).toBe("local-two-level");
     expect(doc.tensors.map((x: { name: string }) => x.name)).toEqual(["fc1", "fc2"]);
   });
+  it("run --threads 2: the tensor workers import the loaded quantizer too, with the results of one thread", async () => {
+    const args = (n: string) => ["run", "--plugin", "./local/plugin.mjs", "--weights", join(t.dir, "w.safetensors"), "--quantizer", "local-two-level", "--coder", "fixed", "--evaluator", "sqnr", "--threads", n, "--json"];
+    const one = await cli(args("1"), { cwd: proj }),
+      two = await cli(args("2"), { cwd: proj });
+    expect(one).toMatchObject({ code: 0, err: "" });
+    expect(two).toEqual(one);
+  });
 });
 
 describe("--discover", () => {

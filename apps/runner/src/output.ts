@@ -2,10 +2,12 @@ import { lstat, mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { IoError, printable } from "@quantforge/core";
 import { cleanStaleTemps, tempPathFor, trackTemp } from "@quantforge/core/node";
-import { UsageError } from "./errors.js";
+import { UsageError, isFsError } from "./errors-base.js";
 import type { Runtime } from "./runtime.js";
 import { fitColumnWidths } from "./table-fit.js";
 import { cliTable3, drawPlainTable, renderChunked } from "./table-render.js";
+
+export { isFsError } from "./errors-base.js";
 
 /** What an output must not collide with. */
 export interface OutputOptions {
@@ -80,11 +82,6 @@ export async function writeWithTemp(path: string, produce: (tempPath: string) =>
 /** Writes `data` to `path` atomically: a temp file in the same directory, then a rename. */
 export async function writeFileAtomic(path: string, data: Uint8Array | string, options: OutputOptions = {}): Promise<void> {
   await writeWithTemp(path, (tmp) => writeFile(tmp, data, { flag: "wx" }), options);
-}
-
-/** True for Node system errors (`ENOENT`, `EACCES`, …). */
-export function isFsError(e: unknown): e is NodeJS.ErrnoException {
-  return typeof e === "object" && e !== null && typeof (e as { code?: unknown }).code === "string" && /^E[A-Z]+$/.test((e as { code: string }).code) && typeof (e as { syscall?: unknown }).syscall === "string";
 }
 
 /** Prints one JSON document (and a newline) on stdout. */

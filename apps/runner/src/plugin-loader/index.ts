@@ -9,4 +9,5 @@ export type { PluginSource, PluginPackage, PluginVia } from "./sources.js";
 export { checkCoreCompatibility, runningCoreVersion } from "./compat.js";
 export { importPluginSource, importPluginSources, resolvePluginSources, sourceLabel } from "./load.js";
 export type { LoadedPlugin, PluginRequest } from "./load.js";
+export { registerLoadedPlugins } from "./register.js";
 export { findPackageDir, packageEntry, isPackageName } from "./package.js";

@@ -1,13 +1,11 @@
-import "reflect-metadata";
 import { parentPort, workerData } from "node:worker_threads";
 import { assertFinite, dequantizeTensor, dequantizeTensorBlocks, isQuantforgeError, shapeSize, visitDequantized, type Coder, type Quantizer, type QuantizedModel } from "@quantforge/core";
-import { CollectingDiagnostics, compactStreamInput, createHost, createRunContext, largestCode, type PluginRegistry } from "@quantforge/core/host";
+import { CollectingDiagnostics, PluginRegistry, compactStreamInput, createHost, createRunContext, largestCode } from "@quantforge/core/host";
 import { codeHistogram } from "@quantforge/core/format";
 import { accumulateStats, accumulateStatsRange, emptyStats, endStats, startStats } from "@quantforge/metrics";
 import { BUILTIN_PLUGINS } from "../builtin-plugins.js";
-import { createRootContainer, registerLoadedPlugins } from "../container.js";
-import { toQuantforgeError } from "../errors.js";
-import { importPluginSources, type LoadedPlugin } from "../plugin-loader/index.js";
+import { asQuantforgeError } from "../errors-base.js";
+import type { LoadedPlugin } from "../plugin-loader/index.js";
 import type { PluginChoice } from "../run-job.js";
 import type { WireError } from "../compare/protocol.js";
 import type { QuantizedOne, TensorJob, TensorWorkerInit, TensorWorkerMessage, WireTensor } from "./protocol.js";
@@ -21,7 +19,7 @@ const init = workerData as TensorWorkerInit;
 const port = parentPort!;
 
 function wire(e: unknown): WireError {
-  const q = toQuantforgeError(e);
+  const q = asQuantforgeError(e);
   return { code: isQuantforgeError(e) ? e.code : "QF_INTERNAL", message: e instanceof Error ? e.message : String(e), exitCode: q.exitCode };
 }
 
@@ -81,6 +79,26 @@ function instances(registry: PluginRegistry) {
 }
 
 /**
+ * The main thread's third-party plugins, imported here too. The plugin loader, and the
+ * `reflect-metadata` polyfill a plugin using tsyringe expects (the CLI loads it first), are
+ * imported only when there are any: a worker of built-in plugins starts without them, or
+ * tsyringe and commander (issue 18: start-up is most of a worker's fixed cost).
+ */
+async function loadPlugins(): Promise<readonly LoadedPlugin[]> {
+  if (init.plugins.length === 0) return [];
+  await import("reflect-metadata");
+  const { importPluginSources } = await import("../plugin-loader/index.js");
+  return importPluginSources(init.plugins);
+}
+
+/** Adds the loaded plugins to `registry` as the main thread did (none: nothing to import). */
+async function register(registry: PluginRegistry, loaded: readonly LoadedPlugin[]): Promise<void> {
+  if (loaded.length === 0) return;
+  const { registerLoadedPlugins } = await import("../plugin-loader/index.js");
+  registerLoadedPlugins(registry, loaded);
+}
+
+/**
  * The worker's registry, built at its first tensor job as the main thread built its own: built-in
  * plugins first, then the loaded ones. A built-in quantizer other than `auto` (the one plugin that
  * reads the registry) gets only the built-ins the job names, imported on demand like the CLI's
@@ -92,23 +110,23 @@ async function buildRegistry(loaded: readonly LoadedPlugin[], job: Pick<TensorJo
   const builtin = (kind: string, id: string) => (byLoaded(kind, id) ? undefined : BUILTIN_PLUGINS.find((p) => p.kind === kind && p.id === id));
   if (job.quantizer.id === "auto" || !builtin("quantizer", job.quantizer.id)) {
     const { builtinPlugins } = await import("../plugins.js");
-    const { registry } = createRootContainer(builtinPlugins());
-    registerLoadedPlugins(registry, loaded);
+    const registry = new PluginRegistry(builtinPlugins());
+    await register(registry, loaded);
     return { registry, ensure: async () => undefined };
   }
-  const { registry } = createRootContainer([]);
+  const registry = new PluginRegistry();
   const ensure = async (kind: "quantizer" | "coder", id: string): Promise<void> => {
     const b = builtin(kind, id);
     if (b && !registry.list(kind).some((p) => p.id === id)) registry.add(await b.load());
   };
   await ensure("quantizer", job.quantizer.id);
   if (job.coder) await ensure("coder", job.coder.id);
-  registerLoadedPlugins(registry, loaded);
+  await register(registry, loaded);
   return { registry, ensure };
 }
 
 try {
-  const loaded = await importPluginSources(init.plugins);
+  const loaded = await loadPlugins();
   let built: Promise<{ registry: PluginRegistry; ensure: (kind: "quantizer" | "coder", id: string) => Promise<void>; made: ReturnType<typeof instances> }> | undefined;
   const ready = async (job: TensorJob) => {
     built ??= buildRegistry(loaded, job).then((b) => ({ ...b, made: instances(b.registry) }));
