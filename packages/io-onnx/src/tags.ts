@@ -25,12 +25,28 @@ const CONV_OPS = new Set(["Conv", "ConvTranspose", "ConvInteger"]);
 const RNN_OPS = new Set(["LSTM", "GRU", "RNN"]);
 /** Ops that hand a tensor on unchanged in layout: a weight read through them is still tagged by its real consumer. */
 const PASS_OPS = new Set(["Identity", "Cast", "DequantizeLinear"]);
+/**
+ * Ops that cut or join a tensor along an axis but keep its rank and axis meanings, so a weight
+ * read through them is still tagged by its real consumer (with any input index for Concat). PyTorch
+ * exports an LSTMCell/GRUCell this way: its `weight_ih` [gates·H, K] is sliced per gate, the gates
+ * re-joined in ONNX order by Concat, then lifted to [1, gates·H, K] by Unsqueeze for LSTM/GRU.
+ */
+const SPLICE_OPS = new Set(["Slice", "Split", "Concat"]);
 
 type Use = { readonly node: OnnxNode; readonly index: number };
 
-/** Tags of one use, or undefined when the use says nothing about the tensor. */
-function tagOfUse({ node, index }: Use, rank: number): OnnxWeightTags | undefined {
+/** A tensor the search reaches from a weight, and whether an Unsqueeze lies on the way. */
+type Reached = { readonly name: string; readonly unsqueezed: boolean };
+
+/**
+ * Tags of one use, or undefined when the use says nothing about the tensor. `rank` is the
+ * weight's own rank; `unsqueezed` says the consumer sees it through one Unsqueeze, which only
+ * an RNN weight (rank 2 lifted to [1, gates·H, K]) is accepted through, as where the new axis
+ * went is otherwise unknown.
+ */
+function tagOfUse({ node, index }: Use, rank: number, unsqueezed = false): OnnxWeightTags | undefined {
   const layer = node.name || node.outputs[0] || node.opType;
+  if (unsqueezed) return RNN_OPS.has(node.opType) && (index === 1 || index === 2) && rank === 2 ? { role: "weight", layer, layerKind: "dense", outputAxis: 0, inputAxis: 1 } : undefined;
   // Channel axes (ONNX layouts): MatMul B [.., K, N] → output −1; Gemm B [K, N], or [N, K] with
   // transB; Conv W [M, C/g, kh, kw] → output 0; ConvTranspose W [C, M/g, kh, kw] → output 1;
   // LSTM/GRU/RNN W/R [dirs, gates·H, K] → output 1 (gates·hidden), input 2.
@@ -72,20 +88,24 @@ export function tagWeights(graphs: readonly OnnxGraph[], subjects: readonly TagS
   for (const s of subjects) {
     let best: OnnxWeightTags | undefined;
     // Follow pass-through ops breadth first, iteratively; `seen` stops cycles in a malformed graph.
-    const queue = [s.localName];
-    const seen = new Set(queue);
+    const queue: Reached[] = [{ name: s.localName, unsqueezed: false }];
+    const seen = new Set([s.localName]);
     for (let q = 0; q < queue.length && best?.role !== "weight"; q++) {
-      for (const u of uses.get(queue[q]!) ?? []) {
+      const at = queue[q]!;
+      for (const u of uses.get(at.name) ?? []) {
         if (!graphWithin(graphs, u.node.graph ?? 0, s.graph)) continue;
-        if (PASS_OPS.has(u.node.opType) && u.index === 0) {
-          const o = u.node.outputs[0];
-          if (o && !seen.has(o)) {
-            seen.add(o);
-            queue.push(o);
+        const op = u.node.opType;
+        const unsqueeze = op === "Unsqueeze" && u.index === 0 && !at.unsqueezed;
+        if ((PASS_OPS.has(op) && u.index === 0) || (SPLICE_OPS.has(op) && (op === "Concat" || u.index === 0)) || unsqueeze) {
+          for (const o of u.node.outputs) {
+            if (o && !seen.has(o)) {
+              seen.add(o);
+              queue.push({ name: o, unsqueezed: at.unsqueezed || unsqueeze });
+            }
           }
           continue;
         }
-        const t = tagOfUse(u, s.rank);
+        const t = tagOfUse(u, s.rank, at.unsqueezed);
         if (t?.role === "weight") {
           best = t;
           break;

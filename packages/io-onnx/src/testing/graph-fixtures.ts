@@ -160,3 +160,52 @@ export function buildStateOnnxModel(): Uint8Array {
     },
   });
 }
+
+/** Initializer names of {@link buildLstmCellOnnxModel}. */
+export const LSTM_CELL_WEIGHTS = { wih: "rnn.weight_ih", whh: "rnn.weight_hh", head: "head.weight", bias: "rnn.bias" } as const;
+
+/**
+ * A PyTorch-LSTMCell-style export (opset 13): the cell's weights are stored as [4H, K] and
+ * [4H, H] (H = 2, K = 3), cut into gates by Slice, re-joined in ONNX gate order by Concat and
+ * lifted to [1, 4H, ·] by Unsqueeze before LSTM reads them; the head [2, 2] reaches MatMul
+ * with its rows swapped by Slice → Concat. x [1, N, 3] → LSTM (bias [1, 16]) → Y_h [1, N, 2] → MatMul → y [1, N, 2].
+ */
+export function buildLstmCellOnnxModel(opts: { seed?: number } = {}): Uint8Array {
+  const rng = new Rng(opts.seed ?? 5);
+  const H = 2;
+  const i64 = (name: string, v: number[]) => ({ name, dims: [v.length], data_type: 7, int64_data: v });
+  // PyTorch gate order i, f, g, o → ONNX i, o, f, c: rows [0, H), [3H, 4H), [H, 3H).
+  const gates = (w: string) => [
+    { name: `${w}_s0`, op_type: "Slice", input: [w, "s0", "e0", "ax0"], output: [`${w}_i`] },
+    { name: `${w}_s1`, op_type: "Slice", input: [w, "s1", "e1", "ax0"], output: [`${w}_o`] },
+    { name: `${w}_s2`, op_type: "Slice", input: [w, "s2", "e2", "ax0"], output: [`${w}_fc`] },
+    { name: `${w}_cat`, op_type: "Concat", input: [`${w}_i`, `${w}_o`, `${w}_fc`], output: [`${w}_ioc`], attribute: [{ name: "axis", i: 0, type: 2 }] },
+    { name: `${w}_unsq`, op_type: "Unsqueeze", input: [`${w}_ioc`, "ax0"], output: [`${w}_3d`] },
+  ];
+  return encodeModel({
+    ir_version: 8,
+    producer_name: "quantforge-test",
+    opset_import: [{ domain: "", version: 13 }],
+    graph: {
+      name: "lstm-cell",
+      initializer: [
+        { name: LSTM_CELL_WEIGHTS.wih, dims: [4 * H, 3], data_type: 1, raw_data: raw(laplace(rng, 4 * H * 3, 0.5)) },
+        { name: LSTM_CELL_WEIGHTS.whh, dims: [4 * H, H], data_type: 1, raw_data: raw(laplace(rng, 4 * H * H, 0.5)) },
+        { name: LSTM_CELL_WEIGHTS.bias, dims: [1, 8 * H], data_type: 1, raw_data: raw(laplace(rng, 8 * H, 0.1)) },
+        { name: LSTM_CELL_WEIGHTS.head, dims: [H, 2], data_type: 1, raw_data: raw(laplace(rng, 2 * H, 0.5)) },
+        ...[i64("s0", [0]), i64("e0", [H]), i64("s1", [3 * H]), i64("e1", [4 * H]), i64("s2", [H]), i64("e2", [3 * H]), i64("ax0", [0]), i64("r1", [1]), i64("r2", [2])],
+      ],
+      node: [
+        ...gates(LSTM_CELL_WEIGHTS.wih),
+        ...gates(LSTM_CELL_WEIGHTS.whh),
+        { name: "lstm", op_type: "LSTM", input: ["x", `${LSTM_CELL_WEIGHTS.wih}_3d`, `${LSTM_CELL_WEIGHTS.whh}_3d`, LSTM_CELL_WEIGHTS.bias], output: ["", "h"], attribute: [{ name: "hidden_size", i: H, type: 2 }] },
+        { name: "head_a", op_type: "Slice", input: [LSTM_CELL_WEIGHTS.head, "s0", "r1", "ax0"], output: ["head_top"] },
+        { name: "head_b", op_type: "Slice", input: [LSTM_CELL_WEIGHTS.head, "r1", "r2", "ax0"], output: ["head_bot"] },
+        { name: "head_cat", op_type: "Concat", input: ["head_bot", "head_top"], output: ["head_w"], attribute: [{ name: "axis", i: 0, type: 2 }] },
+        { name: "head", op_type: "MatMul", input: ["h", "head_w"], output: ["y"] },
+      ],
+      input: [vi("x", [1, "N", 3])],
+      output: [vi("y", [1, "N", H])],
+    },
+  });
+}

@@ -6,5 +6,5 @@
  * @packageDocumentation
  */
 export { MATMUL_WEIGHTS, ONNX_WEIGHTS, buildMatMulOnnxModel, buildOnnxModel, put, randomInput, scratch } from "./fixtures.js";
-export { CONSTANT_WEIGHTS, buildConstantOnnxModel, buildStateOnnxModel, buildSubgraphOnnxModel } from "./graph-fixtures.js";
+export { CONSTANT_WEIGHTS, LSTM_CELL_WEIGHTS, buildConstantOnnxModel, buildLstmCellOnnxModel, buildStateOnnxModel, buildSubgraphOnnxModel } from "./graph-fixtures.js";
 export { encodeModel } from "./fixtures.js";
