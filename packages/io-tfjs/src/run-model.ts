@@ -1,5 +1,5 @@
 import type { GraphModel, LayersModel, Tensor, io } from "@tensorflow/tfjs";
-import { FormatError, ShapeMismatchError, printable } from "@quantforge/core";
+import { FormatError, QuantforgeError, ShapeMismatchError, printable } from "@quantforge/core";
 import type { TfjsModelJson, TfjsWeightEntry } from "./manifest.js";
 import type { TfjsModelFormat } from "./parse.js";
 import { decodeFloatEntry, decodeNonFloatEntry } from "./tfjs-decode.js";
@@ -183,6 +183,12 @@ export async function runTfjsModel(tf: TfjsRuntime, m: GraphModel | LayersModel,
       res.push({ name: names[i] ?? `output_${i}`, shape: [...t.shape], data: v instanceof Float32Array ? Float32Array.from(v) : Float32Array.from(v as ArrayLike<number>) });
     }
     return res;
+  } catch (e) {
+    // A kernel the backend lacks (the WASM backend has no int32 BatchMatMul, which
+    // facemesh-attention uses) or an op tfjs cannot execute is a limit of the runtime on this
+    // model, not a quantforge fault: say so in one line, as for onnxruntime.
+    if (e instanceof QuantforgeError) throw e;
+    throw new FormatError(`tfjs cannot run the model (${String((e as Error | undefined)?.message ?? e).split("\n")[0]}). Its weights can still be quantized with --no-eval (quantize) or --weights (run, compare).`, e);
   } finally {
     for (const t of inputs) t.dispose();
     for (const t of outs) t.dispose();

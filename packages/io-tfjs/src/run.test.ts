@@ -1,6 +1,7 @@
 import { ErrorCodes } from "@quantforge/core";
 import { describe, expect, it } from "vitest";
-import { checkFeeds } from "./run.js";
+import { checkFeeds, loadTfjsFromArtifacts, runTfjsModel } from "./run.js";
+import { cpuTf } from "./testing/fixtures.js";
 
 const feed = (name: string, shape: number[]) => ({ name, shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) });
 
@@ -25,5 +26,23 @@ describe("checkFeeds", () => {
   it("a wrong sample shape or input count is a typed shape error", () => {
     expect(() => checkFeeds([{ name: "x", shape: [null, 4], dtype: "float32" }], [feed("x", [2, 5])])).toThrow(expect.objectContaining({ code: ErrorCodes.SHAPE_MISMATCH }));
     expect(() => checkFeeds([{ name: "x", shape: [null, 4], dtype: "float32" }], [])).toThrow(expect.objectContaining({ code: ErrorCodes.SHAPE_MISMATCH }));
+  });
+});
+
+describe("runTfjsModel", () => {
+  it("an op the tfjs backend cannot execute is a typed one-line format error naming the runtime, not an internal failure", async () => {
+    const tf = await cpuTf();
+    // A graph tfjs loads but cannot execute, as the WASM backend cannot run facemesh-attention's int32 BatchMatMul.
+    const topology = {
+      versions: { producer: 1 },
+      node: [
+        { name: "x", op: "Placeholder", attr: { dtype: { type: "DT_FLOAT" }, shape: { shape: { dim: [{ size: "-1" }, { size: "2" }] } } } },
+        { name: "y", op: "QfNoSuchKernel", input: ["x"], attr: { T: { type: "DT_FLOAT" } } },
+      ],
+    };
+    const m = await loadTfjsFromArtifacts(tf, { modelTopology: topology, format: "graph-model", weightSpecs: [], weightData: new ArrayBuffer(0) }, "graph-model", "unrunnable.json");
+    const run = runTfjsModel(tf, m, [{ name: "x", shape: [1, 2], data: Float32Array.of(1, 2) }]);
+    await expect(run).rejects.toMatchObject({ code: ErrorCodes.FORMAT });
+    await expect(run).rejects.toThrow(/^tfjs cannot run the model \(.*QfNoSuchKernel.*\)\. .*--no-eval/);
   });
 });
