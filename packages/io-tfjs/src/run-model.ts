@@ -13,6 +13,8 @@ export interface TfjsRuntime {
   loadLayersModel(handler: io.IOHandler): Promise<LayersModel>;
   tensor(values: Float32Array | Int32Array | Uint8Array, shape: number[], dtype: "float32" | "int32" | "bool"): Tensor;
   io: { fromMemory(artifacts: io.ModelArtifacts): io.IOHandler };
+  /** The active backend's name (tfjs's own `getBackend`), for messages. */
+  getBackend?(): string;
 }
 
 /** One model input: its name, shape (null/−1 for unknown dims) and dtype. */
@@ -188,7 +190,12 @@ export async function runTfjsModel(tf: TfjsRuntime, m: GraphModel | LayersModel,
     // facemesh-attention uses) or an op tfjs cannot execute is a limit of the runtime on this
     // model, not a quantforge fault: say so in one line, as for onnxruntime.
     if (e instanceof QuantforgeError) throw e;
-    throw new FormatError(`tfjs cannot run the model (${String((e as Error | undefined)?.message ?? e).split("\n")[0]}). Its weights can still be quantized with --no-eval (quantize) or --weights (run, compare).`, e);
+    const backend = tf.getBackend?.() ?? "current";
+    const first = String((e as Error | undefined)?.message ?? e).split("\n")[0];
+    throw new FormatError(
+      `tfjs cannot run the model on its ${backend} backend (${first}). Another backend may (in Node: QUANTFORGE_TFJS_BACKEND=cpu); --no-eval (quantize) or --weights (run, compare) quantize its weights without running it.`,
+      e,
+    );
   } finally {
     for (const t of inputs) t.dispose();
     for (const t of outs) t.dispose();
