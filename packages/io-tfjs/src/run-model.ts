@@ -101,7 +101,17 @@ export async function loadTfjsFromArtifacts(tf: TfjsRuntime, artifacts: io.Model
     const h = tf.io.fromMemory(artifacts);
     return format === "graph-model" ? await tf.loadGraphModel(h) : await tf.loadLayersModel(h);
   } catch (e) {
-    throw new FormatError(`${where}: tfjs cannot build the model (${(e as Error).message.split("\n")[0]}). The topology and the weights do not match; re-export the model.`, e);
+    const first = (e as Error).message.split("\n")[0] ?? "";
+    // A layer class its own library registers at run time (UpscalerJS's MultiplyBeta, PixelShuffle…)
+    // is no mismatch of topology and weights: the weights are fine and quantize without the model.
+    const custom = /^Unknown layer: (\S+?)\.? /.exec(first)?.[1];
+    if (custom !== undefined) {
+      throw new FormatError(
+        `${where}: tfjs cannot build the model: it uses the custom layer class "${printable(custom)}", which only the library that made the model registers. --no-eval (quantize) or --weights (run, compare) quantize its weights without building it.`,
+        e,
+      );
+    }
+    throw new FormatError(`${where}: tfjs cannot build the model (${first}). The topology and the weights do not match; re-export the model.`, e);
   }
 }
 
@@ -192,10 +202,8 @@ export async function runTfjsModel(tf: TfjsRuntime, m: GraphModel | LayersModel,
     if (e instanceof QuantforgeError) throw e;
     const backend = tf.getBackend?.() ?? "current";
     const first = String((e as Error | undefined)?.message ?? e).split("\n")[0];
-    throw new FormatError(
-      `tfjs cannot run the model on its ${backend} backend (${first}). Another backend may (in Node: QUANTFORGE_TFJS_BACKEND=cpu); --no-eval (quantize) or --weights (run, compare) quantize its weights without running it.`,
-      e,
-    );
+    const other = backend === "cpu" ? "" : " Another backend may (in Node: QUANTFORGE_TFJS_BACKEND=cpu);";
+    throw new FormatError(`tfjs cannot run the model on its ${backend} backend (${first}).${other} --no-eval (quantize) or --weights (run, compare) quantize its weights without running it.`, e);
   } finally {
     for (const t of inputs) t.dispose();
     for (const t of outs) t.dispose();

@@ -41,8 +41,37 @@ describe("runTfjsModel", () => {
       ],
     };
     const m = await loadTfjsFromArtifacts(tf, { modelTopology: topology, format: "graph-model", weightSpecs: [], weightData: new ArrayBuffer(0) }, "graph-model", "unrunnable.json");
-    const run = runTfjsModel(tf, m, [{ name: "x", shape: [1, 2], data: Float32Array.of(1, 2) }]);
+    // Named as the WASM backend, which is where Node runs lack kernels the cpu backend has.
+    const run = runTfjsModel({ ...tf, getBackend: () => "wasm" }, m, [{ name: "x", shape: [1, 2], data: Float32Array.of(1, 2) }]);
     await expect(run).rejects.toMatchObject({ code: ErrorCodes.FORMAT });
-    await expect(run).rejects.toThrow(/^tfjs cannot run the model on its cpu backend \(.*QfNoSuchKernel.*\)\. .*QUANTFORGE_TFJS_BACKEND=cpu.*--no-eval/);
+    await expect(run).rejects.toThrow(/^tfjs cannot run the model on its wasm backend \(.*QfNoSuchKernel.*\)\. .*QUANTFORGE_TFJS_BACKEND=cpu.*--no-eval/);
+  });
+
+  it("a cpu-backend failure does not suggest the cpu backend", async () => {
+    const tf = await cpuTf();
+    const topology = {
+      versions: { producer: 1 },
+      node: [
+        { name: "x", op: "Placeholder", attr: { dtype: { type: "DT_FLOAT" } } },
+        { name: "y", op: "QfNoSuchKernel", input: ["x"] },
+      ],
+    };
+    const m = await loadTfjsFromArtifacts(tf, { modelTopology: topology, format: "graph-model", weightSpecs: [], weightData: new ArrayBuffer(0) }, "graph-model", "unrunnable.json");
+    await expect(runTfjsModel(tf, m, [{ name: "x", shape: [1], data: Float32Array.of(1) }])).rejects.toThrow(expect.objectContaining({ message: expect.not.stringContaining("QUANTFORGE_TFJS_BACKEND") as unknown }));
+  });
+});
+
+describe("loadTfjsFromArtifacts", () => {
+  it("a custom layer class (registered only by the model's own library) is named, with the weight-only ways out, not called a topology/weights mismatch", async () => {
+    const tf = await cpuTf();
+    const topology = {
+      class_name: "Sequential",
+      config: { name: "s", layers: [{ class_name: "QfCustomLayer", config: { name: "beta", batch_input_shape: [null, 2] } }] },
+      keras_version: "2.10.0",
+      backend: "tensor_flow.js",
+    };
+    const load = loadTfjsFromArtifacts(tf, { modelTopology: topology, format: "layers-model", weightSpecs: [], weightData: new ArrayBuffer(0) }, "layers-model", "custom.json");
+    await expect(load).rejects.toMatchObject({ code: ErrorCodes.FORMAT });
+    await expect(load).rejects.toThrow(/^custom\.json: tfjs cannot build the model: it uses the custom layer class "QfCustomLayer", .*--no-eval/);
   });
 });
