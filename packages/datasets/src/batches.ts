@@ -36,6 +36,18 @@ export async function runInBatches(layout: ModelInputLayout, inputs: Float32Arra
   return (await runBatches(layout, inputs, count, layout.fixedBatch ?? 1, run, true))!;
 }
 
+/**
+ * The error for an output whose shape differs from the first batch's (`first`, with this batch's
+ * size on the batch axis). A rank-0 input that sets an output's size (a resize ratio, as in
+ * Robust Video Matting's `downsample_ratio`) is the usual cause, so such inputs are named.
+ */
+function changedShape(layout: ModelInputLayout, o: BatchOutput, first: readonly number[] | undefined): ShapeMismatchError {
+  const scalars = layout.inputs.filter((s) => s.scalar).map((s) => `"${s.name}"`);
+  const cause = scalars.length > 0 ? ` A rank-0 input may set its size (${scalars.join(", ")}): pass --data or a --input-range narrow enough to fix it.` : "";
+  const was = first ? `[${first.join(", ")}] in the first batch, then ` : "";
+  return new ShapeMismatchError(`model output "${o.name}" changed shape between batches (${was}[${o.shape.join(", ")}]); quantforge compares outputs of a fixed per-sample shape.${cause}`);
+}
+
 /** Whether some rank-0 input takes different values in different samples. */
 function scalarsDiffer(layout: ModelInputLayout, inputs: Float32Array, count: number): boolean {
   let off = 0;
@@ -87,7 +99,7 @@ async function runBatches(layout: ModelInputLayout, inputs: Float32Array, count:
     outs.forEach((o, i) => {
       const r = result![i];
       const ok = r && (whole ? o.data.length === r.per && o.shape.every((d, k) => d === r.shape[k]) : o.shape[r.axis] === fed && o.data.length === fed * r.per);
-      if (!ok) throw new ShapeMismatchError(`model output "${o.name}" changed shape between batches ([${o.shape.join(", ")}]); quantforge compares outputs of a fixed per-sample shape.`);
+      if (!ok) throw changedShape(layout, o, r && (whole ? r.shape : [...r.shape.slice(0, r.axis), fed, ...r.shape.slice(r.axis)]));
       const data = whole ? o.data : fromBatchAxis(o.data, fed, r.shape, r.axis);
       if (n > 0) r.data.set(data.subarray(0, (whole ? 1 : n) * r.per), start * r.per);
     });

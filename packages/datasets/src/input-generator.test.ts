@@ -1,3 +1,4 @@
+import { ErrorCodes } from "@quantforge/core";
 import { describe, expect, it } from "vitest";
 import { MAX_GENERATED_VALUES, generateSamples, parseInputRanges } from "./input-generator.js";
 import { resolveInputLayout, splitSamples } from "./model-inputs.js";
@@ -63,6 +64,21 @@ describe("runInBatches", () => {
     expect(shapes.every((x) => x.length === 0)).toBe(true);
     expect(out[0]!.shape).toEqual([2, 1]);
     expect([...out[0]!.data]).toEqual([5, 0, 6, 0]);
+  });
+  it("an output whose size a rank-0 input sets (a resize ratio) is a shape error giving both shapes and naming that input", async () => {
+    const l = resolveInputLayout("m", [
+      { name: "src", shape: [null, 8], dtype: "float32" },
+      { name: "downsample_ratio", shape: [], dtype: "float32" },
+    ]);
+    // Two samples with ratios 0.5 and 0.25: one run each, outputs of 4 then 2 values.
+    const run = runInBatches(l, Float32Array.of(...new Array<number>(8).fill(1), 0.5, ...new Array<number>(8).fill(1), 0.25), 2, 8, async (f) => {
+      const n = Math.round(8 * (f[1]!.data as Float32Array)[0]!);
+      return [{ name: "fgr", shape: [1, n], data: new Float32Array(n) }];
+    });
+    await expect(run).rejects.toMatchObject({ code: ErrorCodes.SHAPE_MISMATCH });
+    await expect(run).rejects.toThrow(
+      'model output "fgr" changed shape between batches ([1, 4] in the first batch, then [1, 2]); quantforge compares outputs of a fixed per-sample shape. A rank-0 input may set its size ("downsample_ratio")',
+    );
   });
 });
 
