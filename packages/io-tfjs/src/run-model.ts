@@ -166,6 +166,14 @@ export function checkFeeds(specs: readonly ModelInputSpec[], feeds: readonly Mod
 export async function runTfjsModel(tf: TfjsRuntime, m: GraphModel | LayersModel, feeds: readonly ModelFeed[]): Promise<ModelOutput[]> {
   checkFeeds(tfjsInputSpecs(m), feeds);
   const inputs = feeds.map((f) => tf.tensor(f.data, [...f.shape], f.data instanceof Int32Array ? "int32" : f.data instanceof Uint8Array ? "bool" : "float32"));
+  // Only tfjs's own work is wrapped (see runtimeError); a fault in the code around it stays internal.
+  const inTfjs = async <T>(f: () => T | Promise<T>): Promise<T> => {
+    try {
+      return await f();
+    } catch (e) {
+      throw runtimeError(tf, e);
+    }
+  };
   let outs: Tensor[] = [];
   let names: string[];
   try {
@@ -176,36 +184,41 @@ export async function runTfjsModel(tf: TfjsRuntime, m: GraphModel | LayersModel,
         dict[f.name] = inputs[i]!;
       });
       // execute() is synchronous and quiet; graphs with control flow need executeAsync().
-      let r: Tensor | Tensor[];
-      try {
-        r = m.execute(dict, names);
-      } catch {
-        r = await m.executeAsync(dict, names);
-      }
+      const r = await inTfjs(async () => {
+        try {
+          return m.execute(dict, names);
+        } catch {
+          return await m.executeAsync(dict, names);
+        }
+      });
       outs = Array.isArray(r) ? r : [r];
     } else {
       names = m.outputs.map((o) => stableLayerName(o.name));
-      const r = m.predict(inputs.length === 1 ? inputs[0]! : inputs);
+      const r = await inTfjs(() => m.predict(inputs.length === 1 ? inputs[0]! : inputs));
       outs = Array.isArray(r) ? r : [r];
     }
     const res: ModelOutput[] = [];
     for (let i = 0; i < outs.length; i++) {
       const t = outs[i]!;
-      const v = await t.data();
+      const v = await inTfjs(() => t.data());
       res.push({ name: names[i] ?? `output_${i}`, shape: [...t.shape], data: v instanceof Float32Array ? Float32Array.from(v) : Float32Array.from(v as ArrayLike<number>) });
     }
     return res;
-  } catch (e) {
-    // A kernel the backend lacks (the WASM backend has no int32 BatchMatMul, which
-    // facemesh-attention uses) or an op tfjs cannot execute is a limit of the runtime on this
-    // model, not a quantforge fault: say so in one line, as for onnxruntime.
-    if (e instanceof QuantforgeError) throw e;
-    const backend = tf.getBackend?.() ?? "current";
-    const first = String((e as Error | undefined)?.message ?? e).split("\n")[0];
-    const other = backend === "cpu" ? "" : " Another backend may (in Node: QUANTFORGE_TFJS_BACKEND=cpu);";
-    throw new FormatError(`tfjs cannot run the model on its ${backend} backend (${first}).${other} --no-eval (quantize) or --weights (run, compare) quantize its weights without running it.`, e);
   } finally {
     for (const t of inputs) t.dispose();
     for (const t of outs) t.dispose();
   }
+}
+
+/**
+ * A kernel the backend lacks (the WASM backend has no int32 BatchMatMul, which
+ * facemesh-attention uses, nor Einsum) or an op tfjs cannot execute is a limit of the runtime on
+ * this model, not a quantforge fault: one typed line, as io-onnx says for onnxruntime.
+ */
+function runtimeError(tf: TfjsRuntime, e: unknown): Error {
+  if (e instanceof QuantforgeError) return e;
+  const backend = tf.getBackend?.() ?? "current";
+  const first = String((e as Error | undefined)?.message ?? e).split("\n")[0];
+  const other = backend === "cpu" ? "" : " Another backend may (in Node: QUANTFORGE_TFJS_BACKEND=cpu);";
+  return new FormatError(`tfjs cannot run the model on its ${backend} backend (${first}).${other} --no-eval (quantize) or --weights (run, compare) quantize its weights without running it.`, e);
 }
