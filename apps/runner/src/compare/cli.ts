@@ -1,5 +1,5 @@
 import { isAbsolute, resolve, dirname } from "node:path";
-import { AbortedError, QuantforgeError, ErrorCodes, NothingToQuantizeError } from "@quantforge/core";
+import { AbortedError, QuantforgeError, ErrorCodes, NothingToQuantizeError, type ErrorCode } from "@quantforge/core";
 import { resultsText } from "./display.js";
 import { isReferenceModelId } from "@quantforge/model-tfjs";
 import { UsageError } from "../errors.js";
@@ -212,5 +212,13 @@ export async function compareCommand(rt: Runtime, flags: CompareFlags): Promise<
   }
   if (doc.interrupted) {
     throw new QuantforgeError(ErrorCodes.ABORTED, `interrupted: ${doc.totals.finished} of ${doc.totals.planned} cells finished; ${OUTPUT_FILES.join(", ")} in "${out}" hold them. Run again to finish.`, { exitCode: 1 });
+  }
+  // Nothing compared is no success: with every cell failed, exit with the first cell's error
+  // (the files, written above, hold each cell's). Some cells failing is a result, as before.
+  const first = doc.cells[0]?.error;
+  if (first && doc.cells.every((c) => c.status === "failed")) {
+    const exitCode = first.code === ErrorCodes.INTERNAL || first.code === ErrorCodes.TIMEOUT ? 1 : 2;
+    const which = doc.cells.length === 1 ? "the one cell failed" : `every one of the ${doc.cells.length} cells failed`;
+    throw new QuantforgeError(first.code as ErrorCode, `${which} (${OUTPUT_FILES.join(", ")} in "${out}" hold each error); the first: ${first.message}`, { exitCode });
   }
 }

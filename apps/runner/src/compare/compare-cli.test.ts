@@ -44,6 +44,18 @@ type Doc = { manifest: Record<string, any>; totals: Record<string, number>; inte
 const readDoc = async (dir: string): Promise<Doc> => JSON.parse(await readFile(`${dir}/results.json`, "utf8")) as Doc;
 const timeless = (d: Doc) => ({ ...d, totals: { ...d.totals, seconds: 0 }, cells: d.cells.map((c) => ({ ...c, seconds: 0 })) });
 
+describe("compare where every cell fails", () => {
+  it("writes the files and exits with the first cell's error (nothing compared is no success)", async () => {
+    const out = t.path("all-failed");
+    const r = await run(["--weights", weights, "--quantizers", "buggy:bits=3|4", "--out", out, "--json", "--seed", "5"]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^error QF_INTERNAL: every one of the 2 cells failed \(results\.json, .* hold each error\); the first: cannot read properties of undefined/m);
+    const doc = await readDoc(out);
+    expect(doc.cells.map((c) => c.status)).toEqual(["failed", "failed"]);
+    expect((JSON.parse(r.out) as Doc).cells).toHaveLength(2);
+  });
+});
+
 describe("compare", () => {
   let out: string;
   let r: Awaited<ReturnType<typeof run>>;

@@ -36,10 +36,13 @@ it("--jobs 2 (worker threads) gives exactly the results of --jobs 1", async () =
 
 it("--jobs 2 stops timed-out cells by terminating their workers and finishes the report", async () => {
   const r = await cli(["compare", "--weights", weights, "--quantizers", "uniform-mse", "--bits", "2,4", "--jobs", "2", "--timeout", "0.001", "--out", t.path("j3")]);
-  expect(r.code, r.err).toBe(0);
+  // Every cell failed: the files are written, and the exit is the first cell's error (QF_TIMEOUT, 1).
+  expect(r.code, r.err).toBe(1);
   const d = await read(t.path("j3"));
   expect(d.cells.map((c) => c.error?.code)).toEqual(["QF_TIMEOUT", "QF_TIMEOUT"]);
   expect(d.totals).toMatchObject({ planned: 2, finished: 2, ok: 0, failed: 2 });
-  expect(r.err.trimEnd().split("\n")).toHaveLength(2);
+  const lines = r.err.trimEnd().split("\n");
+  expect(lines).toHaveLength(3);
+  expect(lines[2]).toMatch(/^error QF_TIMEOUT: every one of the 2 cells failed /);
   expect(await readFile(t.path("j3/report.html"), "utf8")).toContain("No charts");
 }, 120_000);

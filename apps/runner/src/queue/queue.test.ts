@@ -141,7 +141,9 @@ describe.skipIf(skip)("compare --queue with quantforge worker processes on a rea
     writeFileSync(t.path("outside.safetensors"), readFileSync(w));
     symlinkSync("../outside.safetensors", t.path("root/link.safetensors"));
     const o = await cli(["compare", "--weights", t.path("root/link.safetensors"), "--quantizers", "rtn", "--bits", "3", "--queue", redis.url, "--out", t.path("r4"), "--quiet"], { cwd: root });
-    expect(o.code, o.err).toBe(0);
+    // Its one cell failed: results.json is written and the exit is that cell's error.
+    expect(o.code, o.err).toBe(2);
+    expect(o.err).toMatch(/^error QF_OUTSIDE_DATA_ROOT: the one cell failed /m);
     const c4 = JSON.parse(readFileSync(t.path("r4/results.json"), "utf8")).cells;
     expect(c4[0].error.code).toBe("QF_OUTSIDE_DATA_ROOT");
   }, 30_000);
