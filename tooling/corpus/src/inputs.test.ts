@@ -14,6 +14,11 @@ describe("inputs", () => {
     expect(concreteShape({ name: "h", shape: [2, null, 64], dtype: "float32" }, shapes, 3)).toMatch(/pass --input-shape/);
     expect(concreteShape({ name: "y", shape: [1, null, null, 3], dtype: "float32", batchAxis: 1 }, shapes, 2)).toMatch(/pass --input-shape/);
   });
+  it("matches a tfjs layers input renamed on a second load (img_1, img_2) by its layer name", () => {
+    expect(concreteShape({ name: "img_1", shape: [null, null, null, 3], dtype: "float32" }, shapes, 2)).toEqual([2, 32, 32, 3]);
+    expect(concreteShape({ name: "img_12", shape: [null, null, null, 3], dtype: "float32" }, shapes, 2)).toEqual([2, 32, 32, 3]);
+    expect(concreteShape({ name: "other_1", shape: [null, null, 3], dtype: "float32" }, shapes, 2)).toMatch(/pass --input-shape/);
+  });
   it("measures relative L2 differences", () => {
     expect(relativeDiff([1, 2], [1, 2]).rel).toBe(0);
     expect(relativeDiff([0, 0], [3, 4]).rel).toBeCloseTo(1);

@@ -35,7 +35,9 @@ export function parseInputShapes(specs: readonly string[]): Map<string, number[]
 /** The concrete shape to feed, or a reason it cannot be chosen. */
 export function concreteShape(input: InputSpec, shapes: ReadonlyMap<string, number[]>, batch: number): number[] | string {
   const declared = input.shape;
-  const given = shapes.get(input.name);
+  // tfjs names a layers model's input "LR_1", "LR_2", … when the same model is loaded again in one
+  // process; quantforge names it by its layer ("LR", as --input-shape gives it): either matches.
+  const given = shapes.get(input.name) ?? shapes.get(input.name.replace(/_\d+$/, ""));
   if (declared === null) return given ? [batch, ...given] : `input ${input.name} has no declared shape`;
   if (declared.length === 0) return [];
   const known = (d: number | null | undefined): d is number => typeof d === "number" && d >= 0;
