@@ -157,11 +157,18 @@ export async function runOnnx(bytes: Uint8Array, shapes: ReadonlyMap<string, num
     const d0 = meta.isTensor ? meta.shape[0] : undefined;
     if (typeof d0 === "string" && d0 !== "") batchNames.add(d0);
   }
+  // Some input with an unknown dimension 0: the batch is fed there.
+  const batched = session.inputMetadata.some((m) => m.isTensor && m.shape.length > 0 && !(typeof m.shape[0] === "number" && m.shape[0] >= 0));
   for (const meta of session.inputMetadata) {
     if (!meta.isTensor) return { ok: false, reason: `input ${meta.name} is not a tensor` };
     const declared = meta.shape.map((d) => (typeof d === "number" && d >= 0 ? d : null));
     const named = meta.shape.findIndex((d) => typeof d === "string" && batchNames.has(d));
-    const spec = { name: meta.name, shape: declared, dtype: meta.type, ...(named > 0 ? { batchAxis: named } : {}) };
+    // Unnamed dimensions (silero v5's state [2, ?, 128]): a fixed dim 0 and exactly one unknown
+    // dimension after it, beside batched inputs, is a batch axis past dim 0.
+    const unknown = declared.flatMap((d, i) => (d === null ? [i] : []));
+    const lone = batched && declared[0] !== null && unknown.length === 1 ? unknown[0]! : -1;
+    const axis = named > 0 ? named : lone;
+    const spec = { name: meta.name, shape: declared, dtype: meta.type, ...(axis > 0 ? { batchAxis: axis } : {}) };
     const shape = concreteShape(spec, shapes, 2);
     if (typeof shape === "string") return { ok: false, reason: shape };
     const count = shape.reduce((a, b) => a * b, 1);
