@@ -22,24 +22,15 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 }
 
 /**
- * The sums computed ahead on another thread for this decoded tensor and these original values
- * (`subject.ahead`, core's AheadFacts), looked up before `decoded.data` is read: the pipeline may
- * decode a tensor only when its values are read, and these sums make reading them unnecessary.
- */
-function knownStats(subject: EvaluationSubject, original: WeightTensor, decoded: WeightTensor): ErrorStats | undefined {
-  const known = subject.ahead?.tensorErrorStats?.get(decoded);
-  if (known?.original !== original.data || known.stats.count !== original.data.length) return undefined;
-  const { count, signal, noise, maxAbs } = known.stats;
-  return { count, signal, noise, maxAbs };
-}
-
-/**
  * `accumulateStats(emptyStats(), original, decoded)`, or the same sums computed ahead on another
- * thread for exactly these two arrays (`subject.ahead`, core's AheadFacts).
+ * thread (`subject.ahead`, core's AheadFacts) for exactly these originals and this decoded tensor
+ * (looked up first, before `decoded.data` is read: the pipeline may decode a tensor only when its
+ * values are read, and these sums make reading them unnecessary) or its decoded values.
  */
-function statsOf(subject: EvaluationSubject, original: Float32Array, decoded: Float32Array): ErrorStats {
-  const known = subject.ahead?.errorStats?.get(decoded);
-  if (known?.original !== original) return accumulateStats(emptyStats(), original, decoded);
+function statsOf(subject: EvaluationSubject, original: WeightTensor, decoded: WeightTensor): ErrorStats {
+  const byTensor = subject.ahead?.tensorErrorStats?.get(decoded);
+  const known = byTensor?.original === original.data && byTensor.stats.count === original.data.length ? byTensor : subject.ahead?.errorStats?.get(decoded.data);
+  if (known?.original !== original.data) return accumulateStats(emptyStats(), original.data, decoded.data);
   const { count, signal, noise, maxAbs } = known.stats;
   return { count, signal, noise, maxAbs };
 }
@@ -67,7 +58,7 @@ export function evaluateSqnr(subject: EvaluationSubject, ctx: RunContext, extens
         `sqnr: decoded "${original.name}" has shape [${d.shape.join(", ")}] (${valueCount(d)} values) but the original has [${original.shape.join(", ")}] (${original.data.length}). Evaluate the decoded model of the same weight set.`,
       );
     }
-    const stats = knownStats(subject, original, d) ?? statsOf(subject, original.data, d.data);
+    const stats = statsOf(subject, original, d);
     mergeStats(pooled, stats);
     const q = quantized.get(original.name);
     const input: SqnrTensorInput = { original, decoded: d, stats, ...(q ? { quantized: q, codebook: codebooks.get(q.codebook) } : {}) };
