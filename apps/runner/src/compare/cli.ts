@@ -13,6 +13,13 @@ import { OUTPUT_FILES, writeCompareOutputs } from "./outputs.js";
 import { runCompare } from "./run-compare.js";
 import { verifyResults } from "./verify.js";
 
+/**
+ * Codes whose core errors exit 1 (a failure of the run, not of its input: `InternalError`,
+ * `TimeoutError`, `AbortedError`, `InvalidQuantizedError`); a cell's recorded error keeps only its
+ * code, so an all-failed compare exits as that error would have.
+ */
+const RUNTIME_FAILURES: ReadonlySet<string> = new Set([ErrorCodes.INTERNAL, ErrorCodes.TIMEOUT, ErrorCodes.ABORTED, ErrorCodes.INVALID_QUANTIZED]);
+
 /** Flags of `quantforge compare` (undefined = not given on the command line). */
 export interface CompareFlags {
   model?: string;
@@ -217,7 +224,7 @@ export async function compareCommand(rt: Runtime, flags: CompareFlags): Promise<
   // (the files, written above, hold each cell's). Some cells failing is a result, as before.
   const first = doc.cells[0]?.error;
   if (first && doc.cells.every((c) => c.status === "failed")) {
-    const exitCode = first.code === ErrorCodes.INTERNAL || first.code === ErrorCodes.TIMEOUT ? 1 : 2;
+    const exitCode = RUNTIME_FAILURES.has(first.code) ? 1 : 2;
     const which = doc.cells.length === 1 ? "the one cell failed" : `every one of the ${doc.cells.length} cells failed`;
     throw new QuantforgeError(first.code as ErrorCode, `${which} (${OUTPUT_FILES.join(", ")} in "${out}" hold each error); the first: ${first.message}`, { exitCode });
   }
