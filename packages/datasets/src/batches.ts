@@ -11,7 +11,33 @@ export interface BatchOutput {
 }
 
 /**
- * Runs `count` flat samples through `run` in batches of at most `maxBatch` samples (exactly
+ * The most input values one model run is fed when samples are large (at least
+ * {@link MIN_BATCH_SAMPLES} samples per run): a run's activations grow with its batch, and a
+ * backend keeps its peak (a wasm heap never shrinks), so 32 samples of 198×198×3 in one run held
+ * 1.5 GB; in runs of 8, 0.36 GB, with the same outputs (issue 18's compare on human-models' gear).
+ * 2^20 values = 4 MiB of float32 input per run.
+ */
+export const MAX_BATCH_INPUT_VALUES = 1 << 20;
+
+/**
+ * The fewest samples per run the {@link MAX_BATCH_INPUT_VALUES} cap leaves: a batch axis is
+ * found by the batch's size, and a small size (1, 2, 3) is more likely to match an output's fixed
+ * dimension by chance.
+ */
+export const MIN_BATCH_SAMPLES = 8;
+
+/**
+ * Samples per run for samples of `sampleSize` values: `maxBatch`, capped so that a run's inputs
+ * hold at most {@link MAX_BATCH_INPUT_VALUES} values, but never below {@link MIN_BATCH_SAMPLES}.
+ */
+export function batchSamples(sampleSize: number, maxBatch: number): number {
+  const cap = Math.max(MIN_BATCH_SAMPLES, Math.floor(MAX_BATCH_INPUT_VALUES / Math.max(1, sampleSize)));
+  return Math.max(1, Math.min(Math.floor(maxBatch), cap));
+}
+
+/**
+ * Runs `count` flat samples through `run` in batches of at most `maxBatch` samples, fewer when
+ * samples are large ({@link batchSamples}; exactly
  * `layout.fixedBatch` when the model fixes its batch size; the last batch is then padded with
  * zero samples whose outputs are dropped) and concatenates every output over the batches.
  * `count = 0` runs one zero sample to learn the outputs and returns them empty.
@@ -29,7 +55,7 @@ export async function runInBatches(layout: ModelInputLayout, inputs: Float32Arra
   if (inputs.length !== count * S) splitSamples(layout, inputs, count); // throws the size error
   // A rank-0 input holds one value per run, so samples that differ in it cannot share a batch.
   const perSample = scalarsDiffer(layout, inputs, count) && (layout.fixedBatch ?? 1) === 1;
-  const first = perSample ? 1 : (layout.fixedBatch ?? Math.max(1, Math.floor(maxBatch)));
+  const first = perSample ? 1 : (layout.fixedBatch ?? batchSamples(S, maxBatch));
   const batched = await runBatches(layout, inputs, count, first, run, false);
   if (batched) return batched;
   if ((layout.fixedBatch ?? 1) !== 1) throw new ShapeMismatchError(`the model fixes batch size ${layout.fixedBatch} but an output has no batch axis of that size; quantforge compares outputs that hold one value per sample.`);

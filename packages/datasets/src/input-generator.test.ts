@@ -2,7 +2,7 @@ import { ErrorCodes } from "@quantforge/core";
 import { describe, expect, it } from "vitest";
 import { MAX_GENERATED_VALUES, generateSamples, parseInputRanges } from "./input-generator.js";
 import { resolveInputLayout, splitSamples } from "./model-inputs.js";
-import { runInBatches } from "./batches.js";
+import { MAX_BATCH_INPUT_VALUES, batchSamples, runInBatches } from "./batches.js";
 
 const image = resolveInputLayout("m", [{ name: "x", shape: [null, 4, 4, 3], dtype: "float32" }]);
 
@@ -40,6 +40,34 @@ describe("generateSamples", () => {
 });
 
 describe("runInBatches", () => {
+  it("large samples run in batches whose inputs hold at most 2^20 values (never fewer than 8 samples), with the outputs of one sample per run", async () => {
+    const calls: number[] = [];
+    const sum = async (f: { shape: readonly number[]; data: ArrayLike<number | bigint> }[]) => {
+      const n = f[0]!.shape[0]!,
+        per = f[0]!.data.length / n;
+      calls.push(n);
+      const y = new Float32Array(n);
+      for (let k = 0; k < n; k++) for (let j = 0; j < per; j += 997) y[k] = y[k]! + Number(f[0]!.data[k * per + j]);
+      return [{ name: "y", shape: [n, 1], data: y }];
+    };
+    for (const [side, per] of [
+      [256, 16], // 2^16 values per sample: 16 per run
+      [512, 8], // 2^18: the cap would be 4, the floor keeps 8
+      [16, 256], // 2^8: maxBatch (256) binds
+    ] as const) {
+      const l = resolveInputLayout("m", [{ name: "x", shape: [null, side, side], dtype: "float32" }]);
+      expect(batchSamples(l.sampleSize, 256)).toBe(per);
+      const count = 40;
+      const flat = generateSamples(l, count, 3);
+      calls.length = 0;
+      const out = await runInBatches(l, flat, count, 256, sum);
+      const want = Array.from({ length: Math.ceil(count / per) }, (_, i) => Math.min(per, count - i * per));
+      expect(calls).toEqual(want);
+      expect(calls.every((n) => n * l.sampleSize <= MAX_BATCH_INPUT_VALUES || n === 8)).toBe(true);
+      expect(out).toEqual(await runInBatches(l, flat, count, 1, sum));
+    }
+    expect(batchSamples(1, 3.7)).toBe(3);
+  });
   it("a fixed batch of 1 runs one sample per call and concatenates", async () => {
     const l = resolveInputLayout("m", [{ name: "x", shape: [1, 2], dtype: "float32" }]);
     const calls: number[] = [];
