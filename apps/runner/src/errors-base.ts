@@ -1,4 +1,5 @@
 import { ErrorCodes, IoError, QuantforgeError, isQuantforgeError } from "@quantforge/core";
+import type { WireError } from "./compare/protocol.js";
 
 // The runner's error mapping without commander (and without output.ts's tables): what a worker
 // thread loads (issue 18: commander and the table renderers were a sixth of a worker's modules).
@@ -37,4 +38,14 @@ export function asQuantforgeError(e: unknown): QuantforgeError {
   if (isFsError(e)) return new IoError(`${e.message}. Check the path and its permissions.`, e);
   const msg = e instanceof Error ? e.message : String(e);
   return new InternalError(`unexpected failure: ${msg}. Re-run with --verbose and report it.`, e);
+}
+
+/**
+ * An error as a tensor worker posts it (compare's `WireError`): {@link asQuantforgeError}'s code,
+ * message and exit code, so a file-system error is `QF_IO` and anything else unexpected
+ * `QF_INTERNAL`, worded as on the main thread.
+ */
+export function wireError(e: unknown): WireError {
+  const q = asQuantforgeError(e);
+  return { code: q.code, message: q.message, exitCode: q.exitCode };
 }

@@ -1,7 +1,7 @@
 import { parseInputRanges } from "@quantforge/datasets";
 import { basename } from "node:path";
 import type { Command } from "commander";
-import { printable, type Metric } from "@quantforge/core";
+import { printable, type Metric, type WeightSet } from "@quantforge/core";
 import type { PipelineResult, TensorWorkers } from "@quantforge/core/host";
 import type { ModelAccuracySummary } from "@quantforge/evaluator-accuracy";
 import { BUILTIN_PLUGINS, type BuiltinPlugin } from "../builtin-plugins.js";
@@ -115,10 +115,16 @@ export function runBuiltins(flags: { quantizer?: unknown; coder?: unknown; evalu
   return (p) => want.has(`${p.kind}/${p.id}`);
 }
 
+/** `input.sha256` of a weights file (`sha256Weights`): on a worker of `pool` when it has one. */
+async function hashWeights(path: string, weights: WeightSet, pool: TensorPool | undefined): Promise<string> {
+  return (await pool?.digest(path, weights)) ?? sha256Weights(path, weights);
+}
+
 /** Starts the `--threads` pool (its module is imported only here) and its pipeline hook. */
 async function startPool(rt: Runtime, threads: number, config: { quantizer: PluginChoice; coder: PluginChoice; evaluators: readonly PluginChoice[] }, decodedOut: boolean): Promise<{ pool: TensorPool; workers: TensorWorkers }> {
   const { TensorPool, poolWorkers } = await import("../threads/index.js");
-  const pool = new TensorPool(threads, rt.pluginSources);
+  // This thread only waits while the tensors are quantized: it runs jobs too (threads − 1 workers).
+  const pool = new TensorPool(threads, rt.pluginSources, { inline: true });
   // The workers also compute what the sqnr and size evaluators read of each tensor (core's AheadFacts).
   const facts = { errorStats: config.evaluators.some((e) => e.id === "sqnr"), histograms: config.evaluators.some((e) => e.id === "size") };
   // The decoded values come back only when something besides those sums may read them (any other
@@ -188,8 +194,8 @@ export function register(program: Command, rt: Runtime): void {
         try {
           const weights = probe ? probe.weights : await readWeights(flags.weights!, { shared: pool !== undefined });
           // The weights in memory are the file's data: only its head is read again. Hashed while
-          // the pipeline runs (with a pool: while this thread waits for the workers).
-          const hashing = probe ? undefined : sha256Weights(flags.weights!, weights);
+          // the pipeline runs: with a pool, on a worker (this thread runs tensor jobs too).
+          const hashing = probe ? undefined : hashWeights(flags.weights!, weights, pool?.pool);
           hashing?.catch(() => undefined);
           result = await job.run(weights, probe, pool?.workers);
           sha256 = await hashing;

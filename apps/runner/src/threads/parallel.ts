@@ -14,7 +14,7 @@ import type { QuantizedOne, TensorFacts, TensorJob, WireTensor } from "./protoco
 export const DEFAULT_THREADS_MIN_BYTES = 16 * 1024 * 1024;
 
 /** `--threads` help text. */
-export const THREADS_HELP = `threads for per-tensor quantizers: 1 runs on the main thread, n > 1 adds n worker threads (same results; default: the available parallelism for inputs of ${DEFAULT_THREADS_MIN_BYTES / 2 ** 20} MiB or more, else 1)`;
+export const THREADS_HELP = `threads for per-tensor quantizers: 1 runs on the main thread; n > 1 runs on n − 1 worker threads and the main thread (run) or on n worker threads (quantize, whose main thread checks and writes each tensor) (same results; default: the available parallelism for inputs of ${DEFAULT_THREADS_MIN_BYTES / 2 ** 20} MiB or more, else 1)`;
 
 /**
  * Worker threads for an input of `inputBytes` (undefined: unknown size): `--threads` as given,

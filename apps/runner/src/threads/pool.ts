@@ -3,11 +3,12 @@ import { Worker } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
 import { QuantforgeError, type ErrorCode } from "@quantforge/core";
 import type { WireError } from "../compare/protocol.js";
+import { wireError } from "../errors-base.js";
 import type { PluginSource } from "../plugin-loader/index.js";
-import type { QuantizedOne, TensorJob, TensorWorkerInit, TensorWorkerMessage } from "./protocol.js";
+import type { DigestJob, QuantizedOne, TensorJob, TensorWorkerInit, TensorWorkerMessage, WireTensor } from "./protocol.js";
 
-type JobBody = TensorJob extends infer J ? (J extends TensorJob ? Omit<J, "id"> : never) : never;
-type Reply = { readonly type: "quantized"; readonly result: QuantizedOne };
+type JobBody = TensorJob | DigestJob extends infer J ? (J extends TensorJob | DigestJob ? Omit<J, "id"> : never) : never;
+type Reply = { readonly type: "quantized"; readonly result: QuantizedOne } | { readonly type: "digested"; readonly sha256: string };
 
 function fromWire(e: WireError): QuantforgeError {
   return new QuantforgeError(e.code as ErrorCode, e.message, { exitCode: e.exitCode });
@@ -30,35 +31,54 @@ function workerEntry(init: TensorWorkerInit): { url: URL; init: TensorWorkerInit
   };
 }
 
+/** A tensor job's result (a digest reply to one is a bug). */
+function quantized(r: Reply): QuantizedOne {
+  if (r.type !== "quantized") throw new QuantforgeError("QF_INTERNAL", "a tensor worker answered a tensor job with a digest.", { exitCode: 1 });
+  return r.result;
+}
+
 interface Slot {
-  readonly worker: Worker;
-  ready: boolean;
+  /** Undefined: the inline slot, this thread itself (see {@link TensorPool}'s `inline`). */
+  readonly worker?: Worker;
   current?: { id: number; resolve: (r: Reply) => void; reject: (e: unknown) => void };
 }
 
 /**
- * A fixed number of tensor worker threads (`--threads`), started when constructed so their
- * start-up overlaps reading the weights. Jobs queue in submission order and go to the first idle
- * worker; each job's promise settles with its own reply, so callers that await results in input
- * order get deterministic output whatever thread finished first. Workers are unref'd: a pool
- * never keeps the process alive; {@link close} terminates them.
+ * A fixed number of tensor threads (`--threads`): worker threads, started when constructed so
+ * their start-up overlaps reading the weights, and with `inline` this thread as one of them. Jobs
+ * queue in submission order and go to the first idle worker, then to this thread; each job's
+ * promise settles with its own result, so callers that await results in input order get
+ * deterministic output whatever thread finished first. Workers are unref'd: a pool never keeps
+ * the process alive; {@link close} terminates them.
+ *
+ * `inline` is for a caller that only waits while the jobs run (`run`): a thread of its own would
+ * leave this one idle, and cost a worker's start-up (its own module graph: ~0.1–0.25 s of CPU on
+ * two cores, issue 18). This thread runs a job between events, so it answers the workers (and
+ * signals) between jobs. The jobs run the workers' code (tensor-jobs.ts), and errors are rebuilt from
+ * their wire form as a worker's are, so results do not depend on which thread ran a job.
  */
 export class TensorPool {
   private readonly slots: Slot[] = [];
   private readonly queue: { id: number; job: JobBody; transfer: ArrayBuffer[]; resolve: (r: Reply) => void; reject: (e: unknown) => void }[] = [];
+  private workers = 0;
   private nextId = 0;
   private failure: QuantforgeError | undefined;
   private closed = false;
 
+  private inlineRun: Promise<(job: TensorJob) => Promise<QuantizedOne>> | undefined;
+
   constructor(
     readonly size: number,
-    plugins: readonly PluginSource[],
+    private readonly plugins: readonly PluginSource[],
+    options: { readonly inline?: boolean } = {},
   ) {
     const entry = workerEntry({ plugins: [...plugins] });
-    for (let i = 0; i < size; i++) {
+    const inline = options.inline === true;
+    for (let i = 0; i < (inline ? size - 1 : size); i++) {
       const worker = new Worker(entry.url, { workerData: entry.init, ...(entry.execArgv ? { execArgv: entry.execArgv } : {}) });
       worker.unref();
-      const slot: Slot = { worker, ready: false };
+      this.workers++;
+      const slot: Slot = { worker };
       worker.on("message", (m: TensorWorkerMessage) => this.onMessage(slot, m));
       worker.on("error", (e) => this.fail(new QuantforgeError("QF_INTERNAL", `a tensor worker thread crashed: ${e.message}`, { cause: e, exitCode: 1 })));
       worker.on("exit", (code) => {
@@ -66,18 +86,20 @@ export class TensorPool {
       });
       this.slots.push(slot);
     }
+    // Last: a job goes to an idle worker first, so this thread stays free to answer them.
+    if (inline) this.slots.push({});
   }
 
   private onMessage(slot: Slot, m: TensorWorkerMessage): void {
-    if (m.type === "ready") {
-      slot.ready = true;
-      return this.dispatch();
-    }
+    // Jobs are posted before a worker is ready (its port queues them): this thread may be in a
+    // job of its own when the worker comes up, and would only then see its "ready".
+    if (m.type === "ready") return;
     if (m.type === "fatal") return this.fail(fromWire(m.error));
     const cur = slot.current;
     if (!cur || cur.id !== m.id) return;
     slot.current = undefined;
     if (m.type === "failed") cur.reject(fromWire(m.error));
+    else if (m.type === "digested") cur.resolve({ type: "digested", sha256: m.sha256 });
     else cur.resolve({ type: "quantized", result: m.result });
     this.dispatch();
   }
@@ -94,11 +116,33 @@ export class TensorPool {
 
   private dispatch(): void {
     for (const s of this.slots) {
-      if (!s.ready || s.current || this.queue.length === 0) continue;
-      const q = this.queue.shift()!;
+      if (s.current) continue;
+      // A digest is a worker's job (its point is to run beside this thread's).
+      const k = s.worker ? (this.queue.length > 0 ? 0 : -1) : this.queue.findIndex((q) => q.job.type !== "digest");
+      if (k < 0) continue;
+      const q = this.queue.splice(k, 1)[0]!;
       s.current = { id: q.id, resolve: q.resolve, reject: q.reject };
-      s.worker.postMessage({ ...q.job, id: q.id }, q.transfer);
+      if (s.worker) s.worker.postMessage({ ...q.job, id: q.id }, q.transfer);
+      // After the events already queued (a worker's reply, a signal): then the job, to its end.
+      else setImmediate(() => void this.runInline(s, { ...q.job, id: q.id } as TensorJob));
     }
+  }
+
+  /** Runs `job` on this thread (the inline slot `s`) with the workers' runner, settling it as a worker's reply would. */
+  private async runInline(s: Slot, job: TensorJob): Promise<void> {
+    let reply: { result: QuantizedOne } | { error: QuantforgeError };
+    try {
+      this.inlineRun ??= import("./tensor-jobs.js").then(async (m) => m.tensorJobRunner(await m.loadPlugins(this.plugins)));
+      reply = { result: await (await this.inlineRun)(job) };
+    } catch (e) {
+      reply = { error: fromWire(wireError(e)) };
+    }
+    const cur = s.current;
+    if (!cur || cur.id !== job.id) return;
+    s.current = undefined;
+    if ("error" in reply) cur.reject(reply.error);
+    else cur.resolve({ type: "quantized", result: reply.result });
+    this.dispatch();
   }
 
   private submit(job: JobBody, transfer: ArrayBuffer[] = [], first = false): Promise<Reply> {
@@ -114,8 +158,20 @@ export class TensorPool {
 
   /** Quantizes (and codes) one tensor on a worker. */
   async quantize(job: Omit<Extract<TensorJob, { type: "quantize" }>, "id" | "type">): Promise<QuantizedOne> {
-    const r = await this.submit({ type: "quantize", ...job });
-    return r.result;
+    return quantized(await this.submit({ type: "quantize", ...job }));
+  }
+
+  /**
+   * The SHA-256 of the weights file `path` (`sha256Weights`) on a worker, queued as submitted
+   * (`run` submits it before the tensors, so it is not last); `tensors` are the file's tensors as read (posted only when all are shared:
+   * else the worker hashes the file from disk). Undefined without worker threads.
+   */
+  async digest(path: string, tensors: readonly WireTensor[]): Promise<string | undefined> {
+    if (this.workers === 0) return undefined;
+    const shared = tensors.every((t) => t.data.buffer instanceof SharedArrayBuffer);
+    const r = await this.submit({ type: "digest", path, tensors: shared ? tensors : [] });
+    if (r.type !== "digested") throw new QuantforgeError("QF_INTERNAL", "a tensor worker answered a digest job with a tensor.", { exitCode: 1 });
+    return r.sha256;
   }
 
   /**
@@ -127,8 +183,7 @@ export class TensorPool {
   async finish(job: Omit<Extract<TensorJob, { type: "finish" }>, "id" | "type">): Promise<QuantizedOne> {
     const moved = new Set<ArrayBuffer>();
     for (const t of job.model.tensors) for (const a of [t.codes, t.sparse?.positions]) if (a && a.buffer instanceof ArrayBuffer) moved.add(a.buffer);
-    const r = await this.submit({ type: "finish", ...job }, [...moved], true);
-    return r.result;
+    return quantized(await this.submit({ type: "finish", ...job }, [...moved], true));
   }
 
   /** Terminates every worker; pending jobs fail with `QF_ABORTED`. */
@@ -136,6 +191,6 @@ export class TensorPool {
     if (this.closed) return;
     this.closed = true;
     this.fail(new QuantforgeError("QF_ABORTED", "the tensor worker pool was closed.", { exitCode: 1 }));
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await Promise.all(this.slots.map((s) => s.worker?.terminate()));
   }
 }

@@ -71,6 +71,18 @@ export type TensorJob =
       readonly histogram?: Float64Array;
     });
 
+/**
+ * Main thread → worker: the SHA-256 of the weights file `path` (`input.sha256` of `run`'s report),
+ * computed by `sha256Weights` from `tensors` (the file's tensors as read, shared) where they are
+ * the file's bytes, else from disk. A worker job, so it runs beside the main thread's.
+ */
+export interface DigestJob {
+  readonly type: "digest";
+  readonly id: number;
+  readonly path: string;
+  readonly tensors: readonly WireTensor[];
+}
+
 /** Which of core's `AheadFacts` a worker computes for each tensor (sqnr reads error stats, size the code histogram). */
 export interface TensorFacts {
   readonly errorStats: boolean;
@@ -104,4 +116,5 @@ export type TensorWorkerMessage =
   | { readonly type: "ready" }
   | { readonly type: "fatal"; readonly error: WireError }
   | { readonly type: "quantized"; readonly id: number; readonly result: QuantizedOne }
+  | { readonly type: "digested"; readonly id: number; readonly sha256: string }
   | { readonly type: "failed"; readonly id: number; readonly error: WireError };

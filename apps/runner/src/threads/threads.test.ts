@@ -4,8 +4,8 @@ import { loadSafetensors, saveSafetensors } from "@quantforge/io-safetensors";
 import { cli, errorCode, tempDir } from "../__tests__/harness.js";
 
 /**
- * `run --threads n > 1`: per-tensor quantizers run in worker threads (from source here: the
- * workers register tsx), each coding its tensor's container stream ahead. Codes, container
+ * `run --threads n > 1`: per-tensor quantizers run in n − 1 worker threads and the main thread
+ * (from source here: the workers register tsx), each coding its tensor's container stream ahead. Codes, container
  * bytes, decoded weights and the report must equal `--threads 1` exactly.
  */
 let t: Awaited<ReturnType<typeof tempDir>>;
@@ -67,6 +67,17 @@ describe("run --threads", () => {
       expect(two.err).toBe(one.err);
     }, 120_000);
   }
+
+  // Two workers beside the main thread (which runs jobs too: the first ones, while the workers start).
+  it("--threads 3 gives the bytes and report of --threads 1 (rtn-channel-fixed)", async () => {
+    const [tag, args] = cases[0]!;
+    const one = await run(args, 1, tag),
+      three = await run(args, 3, tag);
+    expect(three.container.equals(one.container)).toBe(true);
+    expect(three.decoded.equals(one.decoded)).toBe(true);
+    expect(three.json).toEqual(one.json);
+    expect(three.err).toBe(one.err);
+  }, 120_000);
 
   it("reports a quantizer's error from a worker with its code, as on one thread", async () => {
     const args = ["run", "--weights", weights, "--quantizer", "rtn", "--bits", "4", "--option", "granularity=channel", "--option", "axis=3", "--json"];

@@ -1,27 +1,13 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { assertFinite, dequantizeTensor, dequantizeTensorBlocks, isQuantforgeError, shapeSize, visitDequantized, type Coder, type Quantizer, type QuantizedModel } from "@quantforge/core";
-import { CollectingDiagnostics, PluginRegistry, compactStreamInput, createHost, createRunContext, largestCode } from "@quantforge/core/host";
-import { codeHistogram } from "@quantforge/core/format";
-import { accumulateStats, accumulateStatsRange, emptyStats, endStats, startStats } from "@quantforge/metrics";
-import { BUILTIN_PLUGINS } from "../builtin-plugins.js";
-import { asQuantforgeError } from "../errors-base.js";
-import type { LoadedPlugin } from "../plugin-loader/index.js";
-import type { PluginChoice } from "../run-job.js";
-import type { WireError } from "../compare/protocol.js";
-import type { QuantizedOne, TensorJob, TensorWorkerInit, TensorWorkerMessage, WireTensor } from "./protocol.js";
+import type { QuantizedModel } from "@quantforge/core";
+import { wireError } from "../errors-base.js";
+import { loadPlugins, tensorJobRunner } from "./tensor-jobs.js";
+import type { DigestJob, TensorJob, TensorWorkerInit, TensorWorkerMessage } from "./protocol.js";
 
-/** The cap of the size evaluator's dense histogram (larger codes: no histogram ahead). */
-const HISTOGRAM_CAP = 1 << 20;
-
-// A tensor worker thread: builds its own registry from the built-in plugins (plus the main
-// thread's third-party plugins; see buildRegistry) and runs the per-tensor jobs it is sent, one at a time.
+// A tensor worker thread: imports the main thread's third-party plugins, then runs the per-tensor
+// jobs it is sent (tensor-jobs.ts: the same runner the main thread's inline slot uses), one at a time.
 const init = workerData as TensorWorkerInit;
 const port = parentPort!;
-
-function wire(e: unknown): WireError {
-  const q = asQuantforgeError(e);
-  return { code: isQuantforgeError(e) ? e.code : "QF_INTERNAL", message: e instanceof Error ? e.message : String(e), exitCode: q.exitCode };
-}
 
 /** Every buffer of `m`'s codes and positions and of `more` that can move to the main thread without a copy. */
 function transferables(m: QuantizedModel, ...more: (ArrayBufferView | undefined)[]): ArrayBuffer[] {
@@ -37,180 +23,26 @@ function transferables(m: QuantizedModel, ...more: (ArrayBufferView | undefined)
   return [...out];
 }
 
-/** True when every value of `t` is finite (core's check, as a boolean). */
-function allFinite(t: WireTensor): boolean {
-  try {
-    assertFinite(t);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Plugin instances by id and raw options (a worker serves many tensors of one run), created as
- * the main thread creates them: with a host holding the registry and the run's coder.
- */
-function instances(registry: PluginRegistry) {
-  const quantizers = new Map<string, Quantizer>(),
-    coders = new Map<string, Coder>();
-  const key = (...c: (PluginChoice | null)[]) => JSON.stringify(c.map((x) => x && [x.id, x.options ?? {}]));
-  const host = (coder: PluginChoice | null) => createHost(registry, { coders: coder ? [coder.id] : [] });
-  return {
-    quantizer(c: PluginChoice, coder: PluginChoice | null): Quantizer {
-      let q = quantizers.get(key(c, coder));
-      if (!q) {
-        const p = registry.quantizer(c.id);
-        q = p.create(p.parseOptions(c.options ?? {}) as never, host(coder));
-        quantizers.set(key(c, coder), q);
-      }
-      return q;
-    },
-    coder(c: PluginChoice): Coder {
-      let k = coders.get(key(c));
-      if (!k) {
-        const p = registry.coder(c.id);
-        k = p.create(p.parseOptions(c.options ?? {}) as never, host(c));
-        coders.set(key(c), k);
-      }
-      return k;
-    },
-  };
-}
-
-/**
- * The main thread's third-party plugins, imported here too. The plugin loader, and the
- * `reflect-metadata` polyfill a plugin using tsyringe expects (the CLI loads it first), are
- * imported only when there are any: a worker of built-in plugins starts without them, or
- * tsyringe and commander (issue 18: start-up is most of a worker's fixed cost).
- */
-async function loadPlugins(): Promise<readonly LoadedPlugin[]> {
-  if (init.plugins.length === 0) return [];
-  await import("reflect-metadata");
-  const { importPluginSources } = await import("../plugin-loader/index.js");
-  return importPluginSources(init.plugins);
-}
-
-/** Adds the loaded plugins to `registry` as the main thread did (none: nothing to import). */
-async function register(registry: PluginRegistry, loaded: readonly LoadedPlugin[]): Promise<void> {
-  if (loaded.length === 0) return;
-  const { registerLoadedPlugins } = await import("../plugin-loader/index.js");
-  registerLoadedPlugins(registry, loaded);
-}
-
-/**
- * The worker's registry, built at its first tensor job as the main thread built its own: built-in
- * plugins first, then the loaded ones. A built-in quantizer other than `auto` (the one plugin that
- * reads the registry) gets only the built-ins the job names, imported on demand like the CLI's
- * (issue 18: importing all 19 packages was most of a worker's start-up); `auto` and third-party
- * quantizers get every built-in, as before.
- */
-async function buildRegistry(loaded: readonly LoadedPlugin[], job: Pick<TensorJob, "quantizer" | "coder">): Promise<{ registry: PluginRegistry; ensure: (kind: "quantizer" | "coder", id: string) => Promise<void> }> {
-  const byLoaded = (kind: string, id: string) => loaded.some((l) => l.plugin.kind === kind && l.plugin.id === id);
-  const builtin = (kind: string, id: string) => (byLoaded(kind, id) ? undefined : BUILTIN_PLUGINS.find((p) => p.kind === kind && p.id === id));
-  if (job.quantizer.id === "auto" || !builtin("quantizer", job.quantizer.id)) {
-    const { builtinPlugins } = await import("../plugins.js");
-    const registry = new PluginRegistry(builtinPlugins());
-    await register(registry, loaded);
-    return { registry, ensure: async () => undefined };
-  }
-  const registry = new PluginRegistry();
-  const ensure = async (kind: "quantizer" | "coder", id: string): Promise<void> => {
-    const b = builtin(kind, id);
-    if (b && !registry.list(kind).some((p) => p.id === id)) registry.add(await b.load());
-  };
-  await ensure("quantizer", job.quantizer.id);
-  if (job.coder) await ensure("coder", job.coder.id);
-  await register(registry, loaded);
-  return { registry, ensure };
-}
-
 try {
-  const loaded = await loadPlugins();
-  let built: Promise<{ registry: PluginRegistry; ensure: (kind: "quantizer" | "coder", id: string) => Promise<void>; made: ReturnType<typeof instances> }> | undefined;
-  const ready = async (job: TensorJob) => {
-    built ??= buildRegistry(loaded, job).then((b) => ({ ...b, made: instances(b.registry) }));
-    const { ensure, made } = await built;
-    await ensure("quantizer", job.quantizer.id);
-    if (job.coder) await ensure("coder", job.coder.id);
-    return made;
-  };
-  const quantizeOne = async (job: Extract<TensorJob, { type: "quantize" }>): Promise<QuantizedOne> => {
-    const made = await ready(job);
-    const diagnostics = new CollectingDiagnostics();
-    const ctx = createRunContext({ seed: job.seed, diagnostics });
-    const model = await made.quantizer(job.quantizer, job.coder).quantize([job.tensor], ctx);
-    const parts = job.stage === "quantize" ? { code: true, evaluate: false } : { code: true, evaluate: true };
-    return { ...finish(made, job, model, parts), diagnostics: diagnostics.items };
-  };
-  const finishOne = async (job: Extract<TensorJob, { type: "finish" }>): Promise<QuantizedOne> => ({ ...finish(await ready(job), job, job.model, { code: false, evaluate: true }), diagnostics: [] });
-  /**
-   * What a job asks of a tensor's quantization besides the model: its stream or group (`code`),
-   * its decoded values, facts and largest code (`evaluate`).
-   */
-  const finish = (made: ReturnType<typeof instances>, job: TensorJob, model: QuantizedModel, parts: { readonly code: boolean; readonly evaluate: boolean }): Omit<QuantizedOne, "diagnostics"> => {
-    const coder = job.coder && parts.code ? made.coder(job.coder) : undefined;
-    const t = model.tensors[0],
-      cb = model.codebooks.find((c) => c.id === t?.codebook);
-    // Coded here only when the stream will be asked for: `quantize` codes every tensor alone; a
-    // container (`run`) asks for compact streams only when the coder has no group coding.
-    const named = job.streamInput === "named";
-    const compact = t && cb && !named ? compactStreamInput(t, cb) : undefined;
-    // The size evaluator's histogram, counted before coding: the coder may take it (core's
-    // CodeFacts; Huffman counted the codes once more for its table).
-    const histogram = job.facts?.histograms && t ? ((job.type === "finish" ? job.histogram : undefined) ?? codeHistogram([t.codes], HISTOGRAM_CAP)) : undefined;
-    const facts = histogram ? { histogram } : undefined;
-    const stream = coder && t && cb && (named || !coder.group) ? (named ? coder.encode(t, cb, facts) : coder.encode(compact![0], compact![1], facts)) : undefined;
-    // A container asks a group coder for each codebook's tensors; a per-tensor codebook is a group of one.
-    const group = coder?.group && compact ? coder.group.encodeGroup([compact[0]], compact[1]) : undefined;
-    if (!parts.evaluate) return { model, ...(stream ? { stream } : {}), ...(group ? { group } : {}), ...(histogram ? { histogram } : {}) };
-    const original = job.tensor.data;
-    let decoded: Float32Array | undefined, errorStats: QuantizedOne["errorStats"];
-    const sums = job.facts?.errorStats === true;
-    if ((job.dequantize || sums) && t && cb && shapeSize(t.shape) === original.length) {
-      // One pass: each block of decoded values is summed against the original while it is in
-      // cache; the results are those of dequantizeTensor and accumulateStats over the whole
-      // arrays (the range form keeps the order of the additions; a sparse tensor, or one
-      // dequantizeTensorBlocks takes whole, is visited once, over all of its dense values).
-      // Values nobody asked for are summed from one reused block and never kept.
-      const run = sums ? startStats(emptyStats()) : undefined;
-      if (job.dequantize) {
-        decoded = dequantizeTensorBlocks(t, cb, (start, end, out) => {
-          if (run) accumulateStatsRange(run, original, out, start, end);
-        });
-      } else if (run) {
-        visitDequantized(t, cb, (start, values) => accumulateStatsRange(run, original.subarray(start, start + values.length), values, 0, values.length));
-      }
-      errorStats = run && endStats(emptyStats(), run, original.length);
-    } else {
-      decoded = job.dequantize && t && cb ? dequantizeTensor(t, cb) : undefined;
-      errorStats = sums && decoded ? accumulateStats(emptyStats(), original, decoded) : undefined;
-    }
-    // The pipeline's finiteness check, fused into the statistics' pass when there is one: Σw² of
-    // finite float32 values (each ≤ FLT_MAX² ≈ 1.2·10⁷⁷, fewer than 2⁵³ of them) is finite in
-    // float64, one NaN makes it NaN and one ±∞ makes it +∞. Else a pass of its own (still off the main thread).
-    const finite = errorStats && errorStats.count === job.tensor.data.length ? Number.isFinite(errorStats.signal) : job.checkFinite ? allFinite(job.tensor) : undefined;
-    // A histogram ends at its largest code's bin (0 codes: empty, largest code 0): no second pass.
-    const maxCode = t && model.tensors.length === 1 ? (histogram ? Math.max(0, histogram.length - 1) : largestCode(t.codes)) : undefined;
-    return {
-      model,
-      ...(stream ? { stream } : {}),
-      ...(group ? { group } : {}),
-      ...(decoded ? { decoded } : {}),
-      ...(maxCode !== undefined ? { maxCode } : {}),
-      ...(errorStats ? { errorStats } : {}),
-      ...(histogram ? { histogram } : {}),
-      ...(finite !== undefined ? { finite } : {}),
-    };
-  };
-  port.on("message", (job: TensorJob) => {
+  const run = tensorJobRunner(await loadPlugins(init.plugins));
+  port.on("message", (job: TensorJob | DigestJob) => {
     const send = (m: TensorWorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
-    (job.type === "finish" ? finishOne(job) : quantizeOne(job)).then(
+    if (job.type === "digest") {
+      // Imported at the first digest job: io-safetensors' header reader is not a tensor job's module.
+      import("../input-hash.js")
+        .then(({ sha256Weights }) => sha256Weights(job.path, [...job.tensors]))
+        .then(
+          (sha256) => send({ type: "digested", id: job.id, sha256 }),
+          (e: unknown) => send({ type: "failed", id: job.id, error: wireError(e) }),
+        );
+      return;
+    }
+    run(job).then(
       (result) => send({ type: "quantized", id: job.id, result }, transferables(result.model, result.stream, result.group?.bytes, result.decoded)),
-      (e: unknown) => send({ type: "failed", id: job.id, error: wire(e) }),
+      (e: unknown) => send({ type: "failed", id: job.id, error: wireError(e) }),
     );
   });
   port.postMessage({ type: "ready" } satisfies TensorWorkerMessage);
 } catch (e) {
-  port.postMessage({ type: "fatal", error: wire(e) } satisfies TensorWorkerMessage);
+  port.postMessage({ type: "fatal", error: wireError(e) } satisfies TensorWorkerMessage);
 }
