@@ -12,7 +12,7 @@ import type { QuantizeModelOptions } from "./quantize/options.js";
 import { renderQuantizeMarkdown, rowOf, type QuantizeReport, type QuantizeTensorRow } from "./quantize/report.js";
 import { evaluateModel } from "./quantize/reload-check.js";
 import { manifestNote } from "./quantize/manifest-note.js";
-import { defaultTarget, sizeAdvice } from "./quantize/advice.js";
+import { defaultTarget, outputAdvice, sizeAdvice } from "./quantize/advice.js";
 import { transpose } from "./quantize/nbits-view.js";
 import { prepareOut } from "./quantize/out-dir.js";
 import { onnxSink, qfSink, safetensorsSink, tfjsSink, type Sink } from "./sinks/index.js";
@@ -162,6 +162,7 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
         `The written model differs from the evaluated weights beyond the tolerance at ${model.reload.runtime}, but the unquantized model differs the same way there: the runtime is not deterministic at that level, so this is not a quantforge bug.`,
       );
     const advice = sizeAdvice(o.target, o.quantizer.options);
+    const fidelityAdvice = outputAdvice(model, o.quantizer.options);
     if (o.target === "qf" && fmt !== "safetensors") notes.push("qf holds the float weights only (non-float tensors such as shape constants are not weights and are left out); use the model's own format to get a runnable model.");
     const report: QuantizeReport = {
       command: "quantize",
@@ -185,6 +186,7 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
       model,
       ...(skipped ? { outputCheckSkipped: skipped } : {}),
       ...(advice ? { sizeAdvice: advice } : {}),
+      ...(fidelityAdvice ? { outputAdvice: fidelityAdvice } : {}),
       ...(closed.floatFallback ? { floatFallback: closed.floatFallback } : {}),
       notes,
       diagnostics: diagnostics.items,

@@ -157,6 +157,7 @@ export function register(program: Command, rt: Runtime): void {
       const r = result.report;
       if (r.outputCheckSkipped) rt.err(`warning: the model-output check was skipped: ${r.outputCheckSkipped}. The quantized model was written.\n`);
       if (r.sizeAdvice) rt.err(`warning: ${r.sizeAdvice}\n`);
+      if (r.outputAdvice) rt.err(`warning: ${r.outputAdvice}\n`);
       if (r.floatFallback)
         rt.err(
           `warning: ${r.floatFallback.length} quantized tensor(s) cannot be written as ${r.output.target === "onnx-nbits" ? "MatMulNBits" : "DequantizeLinear"} and were written as decoded floats, e.g. ${r.floatFallback[0]!.reason} (report.md lists them; --strict-target stops instead).\n`,

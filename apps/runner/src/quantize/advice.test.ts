@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildMatMulOnnxModel, put } from "@quantforge/io-onnx/testing";
+import { cli, tempDir } from "../__tests__/harness.js";
+import type { QuantizeReport } from "./report.js";
+import { OUTPUT_ADVICE_RELATIVE_ERROR, outputAdvice } from "./advice.js";
+
+type Model = NonNullable<QuantizeReport["model"]>;
+const block = (errors: (number | null)[]): Model => ({
+  runtime: "test",
+  inputs: [],
+  inputSource: "generated",
+  outputs: errors.map((relativeError, i) => ({ name: `y${i}`, shape: [2], relativeError, maxAbsError: relativeError ?? 0 })),
+  worstRelativeError: null,
+  reload: { runtime: "test", maxAbsDiff: 0, maxRelDiff: 0, matches: true },
+});
+
+describe("outputAdvice", () => {
+  it("names the worst output above 10 % with per-tensor grids, and only then", () => {
+    const a = outputAdvice(block([0.02, 1.2718, null, 0.5]), { bits: 8, granularity: "tensor" });
+    expect(a).toMatch(/output "y1" differs from the original's by 127 % .*--option granularity=channel/);
+    expect(outputAdvice(block([0.02, 1.2718]), { bits: 8, granularity: "channel" })).toBeUndefined();
+    expect(outputAdvice(block([0.02, 1.2718]), { bits: 8 })).toBeUndefined();
+    expect(outputAdvice(block([OUTPUT_ADVICE_RELATIVE_ERROR, null]), { granularity: "tensor" })).toBeUndefined();
+    expect(outputAdvice(null, { granularity: "tensor" })).toBeUndefined();
+    expect(outputAdvice(block([3e6]), { granularity: "tensor" })).toMatch(/by 3\.00e\+8 %/);
+  });
+});
+
+describe("quantize's output advice", () => {
+  let t: Awaited<ReturnType<typeof tempDir>>;
+  let mlp: string;
+  beforeAll(async () => {
+    t = await tempDir();
+    mlp = await put(t.dir, "mlp.onnx", buildMatMulOnnxModel({ seed: 7, dims: [64, 128, 10] }));
+  });
+  afterAll(async () => {
+    await t.cleanup();
+  });
+  const quantize = async (tag: string, args: string[]) => {
+    const r = await cli(["quantize", mlp, "--quantizer", "rtn", ...args, "--out", t.path(tag), "--json"]);
+    expect(r.code, r.err).toBe(0);
+    return { report: JSON.parse(r.out) as QuantizeReport, err: r.err };
+  };
+  it("warns (stderr and report) when per-tensor grids leave a large output error; not per channel, not at 8 bits", async () => {
+    const coarse = await quantize("t2", ["--bits", "2"]);
+    expect(coarse.report.model!.worstRelativeError).toBeGreaterThan(OUTPUT_ADVICE_RELATIVE_ERROR);
+    expect(coarse.report.outputAdvice).toMatch(/granularity=channel/);
+    expect(coarse.err).toContain(`warning: ${coarse.report.outputAdvice!}`);
+    const channel = await quantize("c2", ["--bits", "2", "--option", "granularity=channel"]);
+    expect(channel.report.model!.worstRelativeError).toBeGreaterThan(OUTPUT_ADVICE_RELATIVE_ERROR);
+    expect(channel.report.outputAdvice).toBeUndefined();
+    const fine = await quantize("t8", ["--bits", "8"]);
+    expect(fine.report.model!.worstRelativeError).toBeLessThan(OUTPUT_ADVICE_RELATIVE_ERROR);
+    expect(fine.report.outputAdvice).toBeUndefined();
+    expect(fine.err).not.toMatch(/granularity=channel/);
+  }, 120_000);
+});
