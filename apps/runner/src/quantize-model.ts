@@ -12,7 +12,7 @@ import type { QuantizeModelOptions } from "./quantize/options.js";
 import { renderQuantizeMarkdown, rowOf, type QuantizeReport, type QuantizeTensorRow } from "./quantize/report.js";
 import { evaluateModel } from "./quantize/reload-check.js";
 import { manifestNote } from "./quantize/manifest-note.js";
-import { defaultTarget, outputAdvice, sizeAdvice } from "./quantize/advice.js";
+import { defaultTarget, outputAdvice, sizeAdvice, storedQuantizedNote } from "./quantize/advice.js";
 import { transpose } from "./quantize/nbits-view.js";
 import { prepareOut } from "./quantize/out-dir.js";
 import { onnxSink, qfSink, safetensorsSink, tfjsSink, type Sink } from "./sinks/index.js";
@@ -152,6 +152,8 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
     sampleRss();
     const notes = [...closed.notes];
     if (bareManifest) notes.push(await manifestNote(src.tfjs, tmp, o, decoded));
+    const stored = src.tfjs ? storedQuantizedNote(src.tfjs, new Set(rows.filter((r) => r.quantized).map((r) => r.name))) : undefined;
+    if (stored) notes.push(stored);
     if (!streaming) notes.push(`"${o.quantizer.id}" quantizes the selected tensors jointly, so the whole selected weight set was held in memory (per-tensor quantizers stream one tensor at a time).`);
     if (skipped) notes.push(`The model-output check was skipped: ${skipped}.`);
     if (fmt === "onnx" && o.data === undefined && (o.quantizer.instance.needs ?? []).includes("layerInputs")) {

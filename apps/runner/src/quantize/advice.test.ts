@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildMatMulOnnxModel, put } from "@quantforge/io-onnx/testing";
 import { cli, tempDir } from "../__tests__/harness.js";
 import type { QuantizeReport } from "./report.js";
-import { OUTPUT_ADVICE_RELATIVE_ERROR, outputAdvice } from "./advice.js";
+import type { TfjsModel } from "@quantforge/io-tfjs";
+import { OUTPUT_ADVICE_RELATIVE_ERROR, outputAdvice, storedQuantizedNote } from "./advice.js";
 
 type Model = NonNullable<QuantizeReport["model"]>;
 const block = (errors: (number | null)[]): Model => ({
@@ -23,6 +24,16 @@ describe("outputAdvice", () => {
     expect(outputAdvice(block([OUTPUT_ADVICE_RELATIVE_ERROR, null]), { granularity: "tensor" })).toBeUndefined();
     expect(outputAdvice(null, { granularity: "tensor" })).toBeUndefined();
     expect(outputAdvice(block([3e6]), { granularity: "tensor" })).toMatch(/by 3\.00e\+8 %/);
+  });
+});
+
+describe("storedQuantizedNote", () => {
+  const model = (qs: (string | undefined)[]) => ({ entries: qs.map((dtype, i) => ({ spec: { name: `w${i}`, shape: [2], dtype: "float32", ...(dtype ? { quantization: { dtype, min: 0, scale: 1 } } : {}) } })) }) as unknown as TfjsModel;
+  it("counts the quantized tensors the input stored as uint8/uint16/float16, by storage", () => {
+    const m = model(["uint8", undefined, "float16", "uint8", "uint16"]);
+    expect(storedQuantizedNote(m, new Set(["w0", "w1", "w2", "w3"]))).toMatch(/^3 of the 4 quantized tensor\(s\) were stored quantized in the input \(uint8: 2, float16: 1\)/);
+    expect(storedQuantizedNote(m, new Set(["w1"]))).toBeUndefined();
+    expect(storedQuantizedNote(model([undefined]), new Set(["w0"]))).toBeUndefined();
   });
 });
 

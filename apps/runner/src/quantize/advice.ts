@@ -1,5 +1,6 @@
 import { printable } from "@quantforge/core";
 import { onnxQdqSupport } from "@quantforge/io-onnx";
+import type { TfjsModel } from "@quantforge/io-tfjs";
 import type { QuantizeReport } from "./report.js";
 import { TARGETS, type InputFormat, type QuantizeTarget } from "./source.js";
 
@@ -64,4 +65,23 @@ export function outputAdvice(model: QuantizeReport["model"], options: unknown): 
   if (!worst) return undefined;
   const pct = worst.relativeError * 100;
   return `the quantized model's output "${printable(worst.name)}" differs from the original's by ${pct < 10_000 ? pct.toPrecision(3) : pct.toExponential(2)} % (relative error on the check's inputs) with one grid per tensor; --option granularity=channel gives each output channel its own grid, which is usually far closer where channels' ranges differ (depthwise convolutions, folded batch norm).`;
+}
+
+/**
+ * The report note for tfjs weights stored quantized in the input (tfjs-converter's uint8/uint16
+ * affine or float16 storage) that were quantized again: they were dequantized to float32 first,
+ * so the new grid's error adds to the rounding they already had, and the size ratio is against
+ * their stored size (8-bit codes of uint8 weights save nothing: Robust Video Matting's uint8
+ * model grew 1.8 %). Undefined when none of `quantized` was stored that way.
+ */
+export function storedQuantizedNote(m: TfjsModel, quantized: ReadonlySet<string>): string | undefined {
+  const byDtype = new Map<string, number>();
+  for (const e of m.entries) {
+    const q = e.spec.quantization;
+    if (q && quantized.has(e.spec.name)) byDtype.set(q.dtype, (byDtype.get(q.dtype) ?? 0) + 1);
+  }
+  if (byDtype.size === 0) return undefined;
+  const n = [...byDtype.values()].reduce((a, b) => a + b, 0);
+  const kinds = [...byDtype].map(([d, k]) => `${d}: ${k}`).join(", ");
+  return `${n} of the ${quantized.size} quantized tensor(s) were stored quantized in the input (${kinds}): they were dequantized to float32 and quantized again, so their error adds to the rounding they already had, and the size ratio is against their stored size (8-bit codes of uint8 weights save nothing).`;
 }
