@@ -88,6 +88,8 @@ describe("lazy imports", () => {
     expect(run.code, run.err).toBe(0);
     // run.ts imports the accuracy and fidelity evaluators' report helpers only when their metrics exist.
     expect(plugins(run.urls)).toEqual(["coder-huffman", "evaluator-size", "evaluator-sqnr", "quantizer-rtn"]);
+    // A safetensors input needs no tfjs reader (weights-io imports it for .json files only).
+    expect(run.urls.filter((u) => /\/packages\/io-tfjs\//.test(u))).toEqual([]);
     const decode = await loads(["decode", t.path("p.qf"), "--out", t.path("p-back.safetensors")]);
     expect(decode.code, decode.err).toBe(0);
     expect(plugins(decode.urls)).toEqual(["coder-fixed", "coder-huffman", "coder-rans"]);

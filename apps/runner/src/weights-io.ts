@@ -1,5 +1,4 @@
 import { loadSafetensors, saveSafetensors } from "@quantforge/io-safetensors";
-import { isWeightsManifestPath, loadTfjsWeights } from "@quantforge/io-tfjs";
 import type { WeightSet } from "@quantforge/core";
 import { cleanStaleTemps } from "@quantforge/core/node";
 import { guardOutput, type OutputOptions } from "./output.js";
@@ -12,10 +11,12 @@ import { guardOutput, type OutputOptions } from "./output.js";
  *   weight, tfjs's own uint8/uint16/float16 storage dequantized, roles from names and shapes;
  * - anything else: safetensors (F32/F16/BF16 → float32), strictly validated by
  *   `@quantforge/io-safetensors` (`QF_IO` for a missing file, `QF_FORMAT` for a malformed one).
- * Model files read this way are weights only: `--model` runs the network as well.
+ * Model files read this way are weights only: `--model` runs the network as well. The tfjs and
+ * ONNX readers are imported only for their files (a safetensors `run` starts without them).
  */
 export async function readWeights(path: string, options: { shared?: boolean } = {}): Promise<WeightSet> {
-  if (isWeightsManifestPath(path) || /\.json$/i.test(path)) return loadTfjsWeights(path);
+  // Every tfjs weights file (model.json, `*weights_manifest.json`) ends in .json.
+  if (/\.json$/i.test(path)) return (await import("@quantforge/io-tfjs")).loadTfjsWeights(path);
   if (/\.onnx$/i.test(path)) return (await import("@quantforge/io-onnx")).loadOnnxWeights(path);
   // Shared memory lets the --threads pool read safetensors tensors in place. The whole file is
   // read before any work starts, so its large tensors are read several pieces at a time.
