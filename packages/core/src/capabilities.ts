@@ -115,7 +115,17 @@ export function hasCapability(probe: ModelProbe | undefined, cap: Capability): b
   }
 }
 
-/** Throws {@link MissingCapabilityError} for the first capability in `caps` that `probe` lacks. */
+/** Every capability, in the order messages list them. */
+const CAPABILITIES: readonly Capability[] = ["forward", "layerInputs", "hessianDiagonal", "optimizerMoments", "dataset"];
+
+/**
+ * Throws {@link MissingCapabilityError} for the first capability in `caps` that `probe` lacks; when a
+ * model was given, the error names it and the capabilities it does offer (a conv-only model has a
+ * forward pass but no layer inputs, and "run it on a model" would be wrong advice there).
+ */
 export function requireCapabilities(pluginId: string, probe: ModelProbe | undefined, caps: readonly Capability[]): void {
-  for (const c of caps) if (!hasCapability(probe, c)) throw new MissingCapabilityError(pluginId, c);
+  for (const c of caps) {
+    if (hasCapability(probe, c)) continue;
+    throw new MissingCapabilityError(pluginId, c, probe ? { id: probe.id, offers: CAPABILITIES.filter((k) => hasCapability(probe, k)) } : undefined);
+  }
 }

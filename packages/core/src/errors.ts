@@ -1,3 +1,5 @@
+import { printable } from "./printable.js";
+
 /**
  * Stable error codes. Tools match on `code`, never on the message, so codes never change meaning.
  */
@@ -129,8 +131,18 @@ export class IoError extends QuantforgeError {
 
 /** A quantizer or evaluator needs a model capability the input does not provide. */
 export class MissingCapabilityError extends QuantforgeError {
-  constructor(pluginId: string, capability: string) {
-    super(ErrorCodes.MISSING_CAPABILITY, `"${pluginId}" needs the model capability "${capability}", which this input lacks. Run it on a model (--model) or choose options that do not need it.`);
+  /**
+   * @param model - The model that was given but lacks the capability (its id and the capabilities it
+   *   does offer). Without it the input is a weights file, and the message says to run on a model;
+   *   with it that advice would be wrong (the user did), so the message names the model and what it offers.
+   */
+  constructor(pluginId: string, capability: string, model?: { readonly id: string; readonly offers: readonly string[] }) {
+    super(
+      ErrorCodes.MISSING_CAPABILITY,
+      model
+        ? `"${pluginId}" needs the model capability "${capability}", which model "${printable(model.id)}" does not offer (it offers: ${model.offers.length > 0 ? model.offers.join(", ") : "none"}). Choose a quantizer that needs only those (data-free ones such as rtn, uniform-mse or hqq need none), or options that do not need "${capability}".`
+        : `"${pluginId}" needs the model capability "${capability}", which this input lacks. Run it on a model (--model) or choose options that do not need it.`,
+    );
   }
 }
 
