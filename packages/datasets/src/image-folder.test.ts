@@ -63,6 +63,18 @@ describe("loadImageFolder", () => {
     await expect(loadImageFolder(dir, dyn)).rejects.toMatchObject({ code: "QF_SHAPE_MISMATCH", message: expect.stringMatching(/--input-shape x=H,W,3/) });
     expect((await loadImageFolder(dir, dyn, { inputShapes: new Map([["x", [4, 4, 3]]]) })).tensors.get("x")!.shape).toEqual([3, 4, 4, 3]);
   });
+  it("int32 image inputs (TF object-detection exports) get the pixel bytes, or integers in --input-range [lo, hi)", async () => {
+    const int: ModelInputDecl[] = [{ name: "image", shape: [1, null, null, 3], dtype: "int32" }];
+    const d = await loadImageFolder(dir, int, { inputShapes: new Map([["image", [2, 3, 3]]]) });
+    const t = d.tensors.get("image")!;
+    expect(t.shape).toEqual([3, 2, 3, 3]);
+    expect([...t.data.subarray(0, 3)]).toEqual([0, 255, 0]); // b.png (green)
+    expect([...t.data.subarray(18, 21)]).toEqual([255, 0, 0]); // c.png (red)
+    t.data.subarray(36).forEach((v) => expect(Number.isInteger(v) && v >= 0 && v < 256).toBe(true)); // d.jpg: integers within rounding
+    const r = await loadImageFolder(dir, int, { inputShapes: new Map([["image", [2, 3, 3]]]), inputRanges: parseInputRanges(["0,10"]) });
+    expect([...r.tensors.get("image")!.data.subarray(0, 3)]).toEqual([0, 9, 0]);
+    await expect(loadImageFolder(dir, [{ name: "x", shape: [null, 2, 2, 3], dtype: "int64" }])).rejects.toMatchObject({ code: "QF_USAGE" });
+  });
   it("typed errors: no images (QF_USAGE), an undecodable image (QF_FORMAT), not an image input (QF_USAGE)", async () => {
     const empty = mkdtempSync(join(tmpdir(), "qf-noimg-"));
     await expect(loadImageFolder(empty, nhwc)).rejects.toMatchObject({ code: "QF_USAGE" });

@@ -10,6 +10,9 @@ export const IMAGE_FILE = /\.(png|jpe?g)$/i;
 /** Largest image file read (64 MiB: far above any photo a model is calibrated on). */
 export const MAX_IMAGE_FILE_BYTES = 64 * 1024 * 1024;
 
+/** Default range of an int32 image input fed from images: the pixel bytes, integers in [0, 256). */
+const INT_IMAGE_RANGE: InputRange = [0, 256];
+
 /** Where an image input keeps its channels. */
 export type ImageLayout = "NHWC" | "NCHW";
 
@@ -34,7 +37,9 @@ export function hasImages(names: readonly string[]): boolean {
  * each read through the file policy (contained in the folder, regular files only, at most
  * {@link MAX_IMAGE_FILE_BYTES}), decoded with jimp, resized (bilinear) to the input's height and
  * width, laid out NHWC or NCHW as the model's input shape says (channels 1, 3 or 4 on the last or
- * second axis; 1 channel is the luminance), pixels scaled to [0, 1] or the input's range.
+ * second axis; 1 channel is the luminance), pixels scaled to [0, 1] or the input's range. An int32
+ * image input (TF object-detection exports take the uint8 image cast to int32) gets the pixel
+ * bytes themselves, integers 0…255, or integers in the input's range `[lo, hi)`.
  *
  * @param inputShapes - Per-input shapes (batch excluded) for inputs whose height/width the model leaves unknown.
  * @throws {QuantforgeError} `QF_USAGE` when the folder holds no image, or the model has not exactly
@@ -60,10 +65,11 @@ export async function loadImageFolder(dir: string, decls: readonly ModelInputDec
   const given = opts.inputShapes?.get(d.name) ?? opts.inputShapes?.get(d.name.replace(/:0$/, ""));
   const declared = d.shape ? d.shape.filter((_, k) => k !== axes[0]) : null;
   const geo = imageGeometry(given ?? declared ?? []);
-  if (d.dtype !== "float32" || !geo)
+  const integer = d.dtype === "int32";
+  if ((d.dtype !== "float32" && !integer) || !geo)
     throw new QuantforgeError(
       ErrorCodes.USAGE,
-      `model input "${printable(d.name)}" [${d.shape?.map((x) => x ?? "?").join(", ") ?? "unknown rank"}] is not an image (float32, height × width with 1, 3 or 4 channels first or last), so a folder of images cannot feed it. Pass a .safetensors file.`,
+      `model input "${printable(d.name)}" [${d.shape?.map((x) => x ?? "?").join(", ") ?? "unknown rank"}] is not an image (float32 or int32, height × width with 1, 3 or 4 channels first or last), so a folder of images cannot feed it. Pass a .safetensors file.`,
     );
   if (geo.h === null || geo.w === null)
     throw new ShapeMismatchError(
@@ -72,7 +78,7 @@ export async function loadImageFolder(dir: string, decls: readonly ModelInputDec
   const { h, w, c, layout } = geo;
   const per = h * w * c;
   if (names.length * per > MAX_GENERATED_VALUES) throw new ShapeMismatchError(`--data folder "${printable(dir)}" holds ${names.length} images of ${per} values each, more than the cap of ${MAX_GENERATED_VALUES} values. Use fewer images.`);
-  const [lo, hi]: InputRange = opts.inputRanges?.byName?.get(d.name) ?? opts.inputRanges?.byName?.get(d.name.replace(/:0$/, "")) ?? opts.inputRanges?.all ?? DEFAULT_FLOAT_RANGE;
+  const [lo, hi]: InputRange = opts.inputRanges?.byName?.get(d.name) ?? opts.inputRanges?.byName?.get(d.name.replace(/:0$/, "")) ?? opts.inputRanges?.all ?? (integer ? INT_IMAGE_RANGE : DEFAULT_FLOAT_RANGE);
   const { Jimp, ResizeStrategy } = await import("jimp");
   const out = new Float32Array(names.length * per);
   for (let k = 0; k < names.length; k++) {
@@ -91,7 +97,8 @@ export async function loadImageFolder(dir: string, decls: readonly ModelInputDec
         const p = (y * w + x) * 4;
         const rgba = c === 1 ? [0.299 * px[p]! + 0.587 * px[p + 1]! + 0.114 * px[p + 2]!] : [px[p]!, px[p + 1]!, px[p + 2]!, px[p + 3]!];
         for (let ch = 0; ch < c; ch++) {
-          const v = lo + ((hi - lo) * rgba[ch]!) / 255;
+          // Integers split [lo, hi) into equal bins of the 256 byte values, so the default range gives the byte itself.
+          const v = integer ? lo + Math.floor(((hi - lo) * rgba[ch]!) / 256) : lo + ((hi - lo) * rgba[ch]!) / 255;
           out[base + (layout === "NHWC" ? (y * w + x) * c + ch : (ch * h + y) * w + x)] = v;
         }
       }

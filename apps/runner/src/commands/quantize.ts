@@ -84,7 +84,7 @@ export function register(program: Command, rt: Runtime): void {
     .option("--samples <n>", "random input samples for the model-output check", "8")
     .option(
       "--data <file.safetensors|folder>",
-      "model inputs (tensors named after the inputs, batch first; or a folder of PNG/JPEG images for a one-image-input model, resized to it, pixels in [0,1] or --input-range): the output check runs on them instead of random ones, and quantizers that run the model (auto) calibrate on them",
+      "model inputs (tensors named after the inputs, batch first; or a folder of PNG/JPEG images for a one-image-input model, resized to it, pixels in [0,1] (int32 inputs: the bytes 0…255) or --input-range): the output check runs on them instead of random ones, and quantizers that run the model (auto) calibrate on them",
     )
     .option("--input-shape <name=d1,d2,…>", "shape of an input with unknown dimensions, batch excluded (repeatable)", collect, [])
     .option("--input-range <lo,hi|name=lo,hi>", INPUT_RANGE_HELP, collect, [])
