@@ -4,7 +4,7 @@
  * `tfjs-native` or `tfjs-float`. Import it as `@quantforge/io-tfjs/browser`.
  */
 export { MAX_MODEL_JSON_BYTES, MAX_MODEL_JSON_CONTAINERS, checkJsonContainers, decodeFloatEntry, decodeNonFloatEntry } from "./tfjs-decode.js";
-export { isFloatEntry, isWeightsManifestPath, parseModelJson } from "./parse.js";
+export { isFloatEntry, isWeightsManifestPath, isLegacyTfjsTopologyPath, legacyTfjsAdvice, parseModelJson } from "./parse.js";
 export type { TfjsModelFormat } from "./parse.js";
 export { checkWeightSpec, layoutManifest, storedElementBytes } from "./manifest.js";
 export type { TfjsModelJson, TfjsManifestGroup, TfjsWeightSpec, TfjsWeightEntry, TfjsWeightDtype, TfjsQuantization } from "./manifest.js";

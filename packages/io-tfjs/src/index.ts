@@ -14,7 +14,7 @@ export { tfjsArtifacts, loadTfjsFromArtifacts, tfjsInputSpecs, runTfjsModel, che
 export type { TfjsRuntime, ModelInputSpec, ModelOutput, ModelFeed } from "./run.js";
 export { verifyWrittenManifest } from "./manifest-check.js";
 export type { ManifestCheck, TfjsWeightDecoder } from "./manifest-check.js";
-export { parseModelJson } from "./parse.js";
+export { parseModelJson, isLegacyTfjsTopologyPath, legacyTfjsAdvice } from "./parse.js";
 export { buildTfjsArtifacts } from "./run-model.js";
 export { encodeEntry, checkQuantizedFits } from "./entry-encode.js";
 export type { EncodedEntry } from "./entry-encode.js";

@@ -19,6 +19,20 @@ export function isWeightsManifestPath(path: string): boolean {
   return /weights_manifest\.json$/i.test(path);
 }
 
+/** True when `path` names the topology of a pre-1.0 tfjs graph model (`tensorflowjs_model.pb`, beside a `weights_manifest.json`). */
+export function isLegacyTfjsTopologyPath(path: string): boolean {
+  return /(^|[\\/])tensorflowjs_model\.pb$/i.test(path);
+}
+
+/**
+ * What to tell a user who passed a pre-1.0 tfjs graph model (tfjs-converter 0.x wrote a frozen
+ * GraphDef, `tensorflowjs_model.pb`, beside `weights_manifest.json`; packages such as handtrackjs
+ * still ship one): quantforge cannot run that topology, but its weights read as a bare manifest.
+ */
+export function legacyTfjsAdvice(where: string): string {
+  return `${where} is a pre-1.0 TensorFlow.js graph model (tensorflowjs_model.pb + weights_manifest.json), whose topology quantforge cannot run. Quantize its weights through the weights_manifest.json beside it (quantize <manifest>, run --weights), or convert the original model again with a current tensorflowjs_converter.`;
+}
+
 /** True for entries that are float32 tensors in the model (quantforge's weights). */
 export function isFloatEntry(e: TfjsWeightEntry): boolean {
   return e.spec.dtype === "float32";
@@ -48,7 +62,7 @@ export function parseModelJson(raw: Uint8Array, where: string): { json: TfjsMode
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(raw);
   } catch (e) {
-    throw new FormatError(`${where} is not UTF-8 text; it is not a tfjs model.json. Pass the model.json that tfjs wrote.`, e);
+    throw new FormatError(isLegacyTfjsTopologyPath(where) ? legacyTfjsAdvice(where) : `${where} is not UTF-8 text; it is not a tfjs model.json. Pass the model.json that tfjs wrote.`, e);
   }
   let parsed: unknown;
   try {

@@ -1,8 +1,8 @@
 import { existsSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { ErrorCodes, QuantforgeError, printable, type WeightTensor } from "@quantforge/core";
 import { inputDataset, loadInputData, resolveInputLayout, type FileProbeOptions, type ModelInputDecl } from "@quantforge/datasets";
-import { isFloatEntry, loadTfjsFromArtifacts, readTfjsModel, readTfjsTensor, tfjsArtifacts, tfjsInputSpecs, type TfjsRuntime } from "@quantforge/io-tfjs";
+import { isFloatEntry, legacyTfjsAdvice, loadTfjsFromArtifacts, readTfjsModel, readTfjsTensor, tfjsArtifacts, tfjsInputSpecs, type TfjsRuntime } from "@quantforge/io-tfjs";
 import { getTf } from "./tf.js";
 import { runnableTfjsProbe, type TfjsFileModelProbe } from "./runnable-probe.js";
 
@@ -41,11 +41,15 @@ export async function loadTfjsModelProbe(path: string, opts: TfjsFileProbeOption
   const id = opts.id ?? path;
   // Validate the files first (a FIFO, an outside shard, a malformed manifest fail fast with a typed error), then pay for tfjs.
   const m = await readTfjsModel(modelJsonPath(path));
-  if (m.format === "weights-manifest")
+  if (m.format === "weights-manifest") {
+    // A pre-1.0 tfjs graph model keeps its topology beside the manifest, in a format quantforge cannot run.
+    const legacy = join(dirname(m.path), "tensorflowjs_model.pb");
+    if (existsSync(legacy)) throw new QuantforgeError(ErrorCodes.USAGE, legacyTfjsAdvice(`"${printable(legacy)}"`));
     throw new QuantforgeError(
       ErrorCodes.USAGE,
       `"${printable(path)}" is a bare weights manifest: it has weights but no topology, so it cannot be run. Pass it where weights go (quantize <manifest>, run --weights, sensitivity, compare --weights); model-output checks need a model.json.`,
     );
+  }
   const format = m.format;
   const tf = await getTf();
   const weights: WeightTensor[] = [];

@@ -1,8 +1,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { LayersModel } from "@tensorflow/tfjs";
-import { FormatError, InvalidOptionsError, IoError, type Dataset, type LayerInfo, type ModelProbe, type WeightSet } from "@quantforge/core";
+import { FormatError, InvalidOptionsError, IoError, printable, type Dataset, type LayerInfo, type ModelProbe, type WeightSet } from "@quantforge/core";
 import { EMBEDDED_MNIST_SEED, hasImages, loadDataSource, type InputRanges } from "@quantforge/datasets";
+import { legacyTfjsAdvice } from "@quantforge/io-tfjs";
 import { loadTfjsModelProbe, type TfjsFileModelProbe } from "./file-probe.js";
 import { layersModelFromArtifacts, readMoments, readTfjsArtifacts, MOMENTS_JSON } from "./model-io.js";
 import type { NetSpec } from "./net.js";
@@ -61,6 +62,8 @@ export function resolveModelJson(idOrPath: string): { id: string; path: string }
   if (existsSync(p) && statSync(p).isDirectory()) {
     const j = join(p, "model.json");
     if (existsSync(j)) return { id: idOrPath, path: j };
+    const legacy = join(p, "tensorflowjs_model.pb");
+    if (existsSync(legacy)) throw new FormatError(legacyTfjsAdvice(`"${printable(legacy)}"`));
   } else if (existsSync(p)) {
     return { id: idOrPath, path: p };
   }

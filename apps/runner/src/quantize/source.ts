@@ -1,6 +1,6 @@
 import { open } from "node:fs/promises";
 import { readSafetensorsHeader, readTensor } from "@quantforge/io-safetensors";
-import { isFloatEntry, readTfjsModel, readTfjsTensor, type TfjsModel } from "@quantforge/io-tfjs";
+import { isFloatEntry, isLegacyTfjsTopologyPath, legacyTfjsAdvice, readTfjsModel, readTfjsTensor, type TfjsModel } from "@quantforge/io-tfjs";
 import { nbitsWeights, readOnnxModel, readOnnxTensor, isWeightInitializer, type OnnxModel } from "@quantforge/io-onnx";
 import type { WeightTensor } from "@quantforge/core";
 import { UsageError } from "../errors.js";
@@ -29,6 +29,7 @@ export function inputFormat(path: string): InputFormat {
   if (p.endsWith(".json")) return "tfjs";
   if (p.endsWith(".onnx")) return "onnx";
   if (p.endsWith(".safetensors")) return "safetensors";
+  if (isLegacyTfjsTopologyPath(path)) throw new UsageError(legacyTfjsAdvice(`"${path}"`));
   throw new UsageError(`cannot tell the format of "${path}". Pass a tfjs model.json, an .onnx file or a .safetensors file.`);
 }
 
