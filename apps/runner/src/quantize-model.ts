@@ -5,6 +5,7 @@ import { createRunContext, CollectingDiagnostics, streamPipeline } from "@quantf
 import { accumulateStats, emptyStats, mergeStats, sqnrDb } from "@quantforge/metrics";
 import { readSafetensorsHeader } from "@quantforge/io-safetensors";
 import { createTfjsModelWriter } from "@quantforge/io-tfjs";
+import { dequantizedErrorStats } from "./error-stats.js";
 import { UsageError } from "./errors.js";
 import { disposeModel } from "./model-probe.js";
 import { CODED_TARGETS, TARGETS, inputFormat, openSource, type InputFormat } from "./quantize/source.js";
@@ -77,6 +78,8 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
     else sink = tfjsSink(await createTfjsModelWriter(tmp, src.tfjs!, { target: o.target, ...(coder ? { coder } : {}), metadata }), src.tfjs!);
 
     const streaming = o.quantizer.instance.perTensor === true;
+    // The one sink that writes decoded values: the others store codes (or decode them themselves).
+    const readsValues = o.target === "safetensors-float";
     const rows: QuantizeTensorRow[] = [];
     const overall = emptyStats();
     const decoded = new Map<string, Float32Array>();
@@ -121,15 +124,18 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
         await sink.kept(t.name, t);
       } else {
         const view = src.transposed?.get(t.name);
-        const dec = view ? transpose(r.decoded, view.n, view.k) : r.decoded;
-        const s = emptyStats();
-        accumulateStats(s, t.data, r.decoded);
+        let dec: Float32Array | undefined;
+        const values = (): Float32Array => (dec ??= view ? transpose(r.decoded, view.n, view.k) : r.decoded);
+        const keep = runnable || (o.evaluate && bareManifest);
+        // Values only float targets and the output check read: else the sums are taken block by
+        // block and no tensor's values are held (issue 18: the 2 GB .qf benchmark's busiest thread).
+        const s = keep || readsValues ? accumulateStats(emptyStats(), t.data, r.decoded) : dequantizedErrorStats(t.data, r.quantized!, r.codebook!);
         mergeStats(overall, s);
         quantizedWeights += t.data.length;
         rows.push(rowOf(shown(t), true, s, r.stream?.length));
-        if (runnable || (o.evaluate && bareManifest)) decoded.set(t.name, dec);
+        if (keep) decoded.set(t.name, values());
         sampleRss();
-        await sink.quantized(t.name, r.quantized, r.codebook!, r.stream, dec);
+        await sink.quantized(t.name, r.quantized, r.codebook!, r.stream, values);
       }
       o.progress.update("quantize", ++slot, total);
     }

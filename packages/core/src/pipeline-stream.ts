@@ -8,7 +8,7 @@ import { roundTripError, sameTensorCodes } from "./round-trip.js";
 import type { QuantizedModel, QuantizedTensor } from "./quantized.js";
 import { assertSomethingToQuantize, defaultSelector, type TensorSelector } from "./selection.js";
 import { assertWeightSet, type WeightTensor } from "./tensor.js";
-import { assertQuantizedModel, codebookMap } from "./validate.js";
+import { assertQuantizedModel, checkQuantizedModel, codebookMap } from "./validate.js";
 
 /** One tensor quantized (and coded) on another thread, exactly as this thread would. */
 export interface StreamWork {
@@ -18,6 +18,13 @@ export interface StreamWork {
   readonly stream?: Uint8Array;
   /** `dequantizeTensor` of the quantized tensor, when computed there (reused only where provably the same). */
   readonly decoded?: Float32Array;
+  /**
+   * `largestCode` of the codes of `model`'s one tensor, when read there: the check of exactly
+   * those codes here then reads none of them (issue 18: a second pass on the busiest thread).
+   */
+  readonly maxCode?: number;
+  /** `codeHistogram([codes], cap)` of `model`'s one tensor's codes (core's `CodeFacts`), for the coder's round-trip check. */
+  readonly histogram?: Float64Array;
   /** Diagnostics reported while quantizing, in order. */
   readonly diagnostics: readonly Diagnostic[];
 }
@@ -42,7 +49,11 @@ export interface StreamedTensor {
   readonly codebook?: Codebook;
   /** The coded stream of `quantized` (with a coder). */
   readonly stream?: Uint8Array;
-  /** Dequantized values of `quantized` (the input's values when kept in float). */
+  /**
+   * Dequantized values of `quantized` (the input's values when kept in float), computed at the
+   * first read: a consumer that needs only error sums visits them block by block instead
+   * (`visitDequantized`) and never holds them.
+   */
   readonly decoded: Float32Array;
   /** Metrics of the tensor-scope evaluators on this tensor. */
   readonly metrics: readonly Metric[];
@@ -67,10 +78,11 @@ export interface StreamPipelineArgs {
 
 /**
  * Codes one quantized tensor of `q` with `coder`, checks that decoding the stream gives back the
- * same codes, and dequantizes it: the per-tensor form of {@link runPipeline}'s encode → decode →
- * dequantize. Returns undefined when `q` kept `t` in float (passthrough).
+ * same codes, and dequantizes it at the first read of `decoded`: the per-tensor form of
+ * {@link runPipeline}'s encode → decode → dequantize. Returns undefined when `q` kept `t` in float
+ * (passthrough).
  *
- * @param ahead - A stream and values computed on another thread from exactly `q`'s tensor.
+ * @param ahead - A stream, values and code histogram computed on another thread from exactly `q`'s tensor.
  * @throws {InvalidQuantizedError} when the coder does not round-trip the codes bit-exactly.
  */
 export function codeTensor(
@@ -78,8 +90,8 @@ export function codeTensor(
   codebooks: ReadonlyMap<string, Codebook>,
   t: WeightTensor,
   coder: Coder | undefined,
-  ahead?: Pick<StreamWork, "stream" | "decoded">,
-): { quantized: QuantizedTensor; codebook: Codebook; stream?: Uint8Array; decoded: Float32Array } | undefined {
+  ahead?: Pick<StreamWork, "stream" | "decoded" | "histogram">,
+): { quantized: QuantizedTensor; codebook: Codebook; stream?: Uint8Array; readonly decoded: Float32Array } | undefined {
   const qt = q.tensors.find((x) => x.name === t.name);
   if (!qt) return undefined;
   const cb = codebooks.get(qt.codebook);
@@ -89,13 +101,25 @@ export function codeTensor(
   if (coder) {
     stream = ahead?.stream ?? coder.encode(qt, cb);
     // The stream was just coded from qt: coders that can tell skip a second full decode.
-    const d = coder.decodeEncoded ? coder.decodeEncoded(stream, qt) : coder.decode(stream);
+    // The histogram, when given, is of exactly qt's codes (q's one tensor, as a worker counted it).
+    const facts = ahead?.histogram && q.tensors.length === 1 ? { histogram: ahead.histogram } : undefined;
+    const d = coder.decodeEncoded ? coder.decodeEncoded(stream, qt, undefined, facts) : coder.decode(stream);
     if (!sameTensorCodes(qt, d)) throw roundTripError(coder.id, t.name);
     back = { ...d, name: qt.name, shape: qt.shape, ...(qt.role ? { role: qt.role } : {}), ...(qt.layer ? { layer: qt.layer } : {}), ...(qt.layerKind ? { layerKind: qt.layerKind } : {}) };
   }
   // Values a worker dequantized are reused only where the decoded tensor provably equals its own.
-  const decoded = ahead?.decoded ? dequantizeModel({ codebooks: [cb], tensors: [back] }, undefined, { source: q, values: new Map([[qt.codes, ahead.decoded]]) })[0]!.data : dequantizeTensor(back, cb);
-  return { quantized: back, codebook: cb, ...(stream ? { stream } : {}), decoded };
+  const dequantize = (): Float32Array =>
+    ahead?.decoded ? dequantizeModel({ codebooks: [cb], tensors: [back] }, undefined, { source: q, values: new Map([[qt.codes, ahead.decoded]]) })[0]!.data : dequantizeTensor(back, cb);
+  let decoded: Float32Array | undefined;
+  return {
+    quantized: back,
+    codebook: cb,
+    ...(stream ? { stream } : {}),
+    // At the first read (see StreamedTensor.decoded).
+    get decoded(): Float32Array {
+      return (decoded ??= dequantize());
+    },
+  };
 }
 
 interface Pending {
@@ -126,14 +150,23 @@ export async function* streamPipeline(tensors: AsyncIterable<WeightTensor>, args
     return s;
   };
   const finish = async (t: WeightTensor, selected: boolean, coded: ReturnType<typeof codeTensor>): Promise<StreamedTensor> => {
-    const decoded = coded?.decoded ?? t.data;
     const metrics: Metric[] = [];
     if (args.evaluators && args.evaluators.length > 0) {
       const quantized: QuantizedModel = coded ? { codebooks: [coded.codebook], tensors: [coded.quantized] } : { codebooks: [], tensors: [] };
-      const subject = { original: [t], decoded: [{ ...t, data: decoded }], quantizedNames: new Set(coded ? [t.name] : []), quantized };
+      const subject = { original: [t], decoded: [{ ...t, data: coded?.decoded ?? t.data }], quantizedNames: new Set(coded ? [t.name] : []), quantized };
       for (const e of args.evaluators) for (const m of await e.evaluate(subject, ctx)) metrics.push(m);
     }
-    return { tensor: t, selected, ...(coded ? { quantized: coded.quantized, codebook: coded.codebook, ...(coded.stream ? { stream: coded.stream } : {}) } : {}), decoded, metrics };
+    const own = coded ? { quantized: coded.quantized, codebook: coded.codebook, ...(coded.stream ? { stream: coded.stream } : {}) } : {};
+    return {
+      tensor: t,
+      selected,
+      ...own,
+      // Decoded at the first read (codeTensor's getter), so a consumer of sums alone never holds them.
+      get decoded(): Float32Array {
+        return coded?.decoded ?? t.data;
+      },
+      metrics,
+    };
   };
   for (const e of args.evaluators ?? []) if (e.scope !== "tensor") throw new InvalidQuantizedError(`evaluator "${e.id}" has scope "${e.scope}"; the streaming pipeline runs tensor-scope evaluators only.`);
 
@@ -153,7 +186,9 @@ export async function* streamPipeline(tensors: AsyncIterable<WeightTensor>, args
   }
 
   const one = async (t: WeightTensor, q: QuantizedModel, work?: StreamWork): Promise<StreamedTensor> => {
-    assertQuantizedModel(q, [t]);
+    // A worker's largest code is of exactly q's one tensor's codes: the check then reads none of them.
+    const only = q.tensors.length === 1 ? q.tensors[0] : undefined;
+    checkQuantizedModel(q, [t], only && work?.maxCode !== undefined ? new Map([[only.codes, work.maxCode]]) : undefined);
     return finish(t, true, codeTensor(q, codebookMap(q), t, coder, work));
   };
   const workers = args.workers;

@@ -30,7 +30,11 @@ async function startAhead(rt: Runtime, threads: number, choice: { quantizer: Plu
   const ahead: TensorAhead = {
     depth: Math.max(1, threads - 1),
     shared: true,
-    quantize: (t) => pool.quantize({ quantizer: choice.quantizer, coder: choice.coder, streamInput: "named", dequantize: false, seed: choice.seed, tensor: wireTensor(t) }),
+    // The worker also counts the codes (its coder takes the histogram, and the round trip here
+    // checks the stream against it) and reads their largest code, so this thread, the busiest,
+    // reads them for neither (core's StreamWork.histogram and maxCode).
+    quantize: (t) =>
+      pool.quantize({ quantizer: choice.quantizer, coder: choice.coder, streamInput: "named", dequantize: false, ...(choice.coder ? { facts: { errorStats: false, histograms: true } } : {}), seed: choice.seed, tensor: wireTensor(t) }),
   };
   return { ahead, close: () => pool.close() };
 }

@@ -7,7 +7,7 @@ export async function safetensorsSink(dir: string, entries: readonly { name: str
   const w: SafetensorsWriter = await createSafetensorsWriter(join(dir, "model.safetensors"), entries, { metadata });
   return {
     async quantized(name, t, _cb, _s, decoded) {
-      await w.write({ name, shape: t.shape, data: decoded });
+      await w.write({ name, shape: t.shape, data: decoded() });
     },
     async kept(_name, tensor) {
       if (tensor) await w.write(tensor);

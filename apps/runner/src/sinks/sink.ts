@@ -4,7 +4,8 @@ import type { WrittenFile } from "@quantforge/io-tfjs";
 
 /** Where quantized and kept tensors go; called in input order. */
 export interface Sink {
-  quantized(name: string, t: QuantizedTensor, cb: Codebook, stream: Uint8Array | undefined, decoded: Float32Array): Promise<void>;
+  /** `decoded()`: the tensor's dequantized values, computed when first called (only float targets read them). */
+  quantized(name: string, t: QuantizedTensor, cb: Codebook, stream: Uint8Array | undefined, decoded: () => Float32Array): Promise<void>;
   kept(name: string, tensor: WeightTensor | undefined): Promise<void>;
   /** `floatFallback`: quantized tensors the target could not express, written as decoded floats (onnx-qdq). */
   close(): Promise<{ files: WrittenFile[]; container?: EncodedSize; notes: string[]; floatFallback?: readonly { readonly name: string; readonly reason: string }[] }>;

@@ -1,8 +1,9 @@
-import { assertFinite, dequantizeTensor, dequantizeTensorBlocks, shapeSize, visitDequantized, type Coder, type Quantizer, type QuantizedModel } from "@quantforge/core";
+import { assertFinite, dequantizeTensor, dequantizeTensorBlocks, shapeSize, type Coder, type Quantizer, type QuantizedModel } from "@quantforge/core";
 import { CollectingDiagnostics, PluginRegistry, compactStreamInput, createHost, createRunContext, largestCode } from "@quantforge/core/host";
 import { codeHistogram } from "@quantforge/core/format";
 import { accumulateStats, accumulateStatsRange, emptyStats, endStats, startStats } from "@quantforge/metrics";
 import { BUILTIN_PLUGINS } from "../builtin-plugins.js";
+import { dequantizedErrorStats } from "../error-stats.js";
 import type { LoadedPlugin, PluginSource } from "../plugin-loader/index.js";
 import type { PluginChoice } from "../run-job.js";
 import type { QuantizedOne, TensorJob, WireTensor } from "./protocol.js";
@@ -153,15 +154,15 @@ export function tensorJobRunner(loaded: readonly LoadedPlugin[]): (job: TensorJo
       // arrays (the range form keeps the order of the additions; a sparse tensor, or one
       // dequantizeTensorBlocks takes whole, is visited once, over all of its dense values).
       // Values nobody asked for are summed from one reused block and never kept.
-      const run = sums ? startStats(emptyStats()) : undefined;
       if (job.dequantize) {
+        const run = sums ? startStats(emptyStats()) : undefined;
         decoded = dequantizeTensorBlocks(t, cb, (start, end, out) => {
           if (run) accumulateStatsRange(run, original, out, start, end);
         });
-      } else if (run) {
-        visitDequantized(t, cb, (start, values) => accumulateStatsRange(run, original.subarray(start, start + values.length), values, 0, values.length));
+        errorStats = run && endStats(emptyStats(), run, original.length);
+      } else {
+        errorStats = dequantizedErrorStats(original, t, cb);
       }
-      errorStats = run && endStats(emptyStats(), run, original.length);
     } else {
       decoded = job.dequantize && t && cb ? dequantizeTensor(t, cb) : undefined;
       errorStats = sums && decoded ? accumulateStats(emptyStats(), original, decoded) : undefined;
