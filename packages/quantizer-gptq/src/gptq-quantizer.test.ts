@@ -85,3 +85,20 @@ describe("gptq", () => {
     expect(await run()).toEqual(await run());
   });
 });
+
+describe("gptq on tensors that are no layer's kernel", () => {
+  it("rounds a long non-kernel tensor ([70000, 1]: K² = 4.9e9 elements, past the largest typed array, fails at once without the fix) to rtn's codes without a K×K Hessian", async () => {
+    const m = probe(16);
+    const rng = new Rng(5);
+    const conv: WeightTensor = { name: "conv.weight", shape: [70_000, 1], data: Float32Array.from({ length: 70_000 }, () => rng.normal()), role: "weight", outputAxis: 0, inputAxis: 1 };
+    for (const o of [
+      { bits: 4, granularity: "channel" },
+      { bits: 3, granularity: "tensor" },
+    ] as const) {
+      const g = (await instantiate(gptqQuantizer(), o).quantize([conv], createRunContext({ model: m }))).tensors[0]!;
+      const r = (await instantiate(rtnQuantizer(), { ...o, zero: "exact" }).quantize([conv], createRunContext({ model: m }))).tensors[0]!;
+      expect(g.grouping).toEqual(r.grouping);
+      expect([...g.codes]).toEqual([...r.codes]);
+    }
+  });
+});

@@ -24,7 +24,7 @@ import {
   type WeightSet,
   type WeightTensor,
 } from "@quantforge/core";
-import { gptqLayer } from "./gptq-impl.js";
+import { gptqLayer, roundToGrid } from "./gptq-impl.js";
 import { hessianFromInputs } from "./linalg.js";
 import { VERSION } from "./version.js";
 
@@ -117,13 +117,11 @@ function quantizeKernel(t: WeightTensor, k: number, n: number, h: Float64Array, 
   return { codebook: { kind: "affine", id: t.name, levels: r.levels, scale: r.scale, zeroPoint: r.zeroPoint }, codes, grouping };
 }
 
-/** A tensor that is no layer's kernel: the same grids without feedback (H = I makes GPTQ round to nearest). */
+/** A tensor that is no layer's kernel: the same grids without feedback (GPTQ with H = I, which rounds to nearest). */
 function roundOnly(t: WeightTensor, o: GptqOptions): Quantized {
-  const n = t.shape.length > 0 ? t.shape[t.shape.length - 1]! : 1;
-  const k = n === 0 ? 0 : t.data.length / n;
-  const h = new Float64Array(k * k);
-  for (let i = 0; i < k; i++) h[i * k + i] = 1;
-  return quantizeKernel(t, k, n, h, { ...o, actOrder: false }, t.name);
+  const grouping = gptqGrouping(t, o);
+  const r = roundToGrid({ w: t.data, groups: groupIndexMap(t.shape, grouping), groupCount: Math.max(1, groupCount(t.shape, grouping)), spec: o });
+  return { codebook: { kind: "affine", id: t.name, levels: r.levels, scale: r.scale, zeroPoint: r.zeroPoint }, codes: r.codes, grouping };
 }
 
 /** Whether `t` is the layer's kernel stored `[fanOut, fanIn]` (outputs first) rather than `[…, fanOut]`; throws when it is neither. */
