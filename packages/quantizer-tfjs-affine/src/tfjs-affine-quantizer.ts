@@ -11,7 +11,8 @@ export const tfjsAffineOptionsSchema = z
     /** `uint8`/`uint16` affine (min/scale, zero nudged onto a level) or `float16`. @default "uint8" (or from `bits`) */
     dtype: z.enum(["uint8", "uint16", "float16"]).optional(),
     /** Shorthand for the bit width the runner's `--bits` passes: 8 → uint8, 16 → uint16. */
-    bits: z.union([z.literal(8), z.literal(16)]).optional(),
+    // zod's own message for a failed union is "invalid input": say which widths exist and where lower ones are.
+    bits: z.union([z.literal(8), z.literal(16)], { error: "must be 8 (uint8) or 16 (uint16, float16): tfjs-converter stores no other widths; for fewer bits use rtn, uniform-mse or hqq" }).optional(),
   })
   .superRefine((o, ctx) => {
     if (o.bits === undefined || o.dtype === undefined) return;

@@ -100,6 +100,12 @@ describe("tfjsAffineQuantizer", () => {
     expect((q16.codebooks[0] as AffineCodebook).levels).toBe(65536);
     expect((q8.codebooks[0] as AffineCodebook).levels).toBe(256);
   });
+
+  it("refuses other bit widths with a message naming the widths it has and where lower ones are", () => {
+    for (const bits of [2, 4, 32]) {
+      expect(() => tfjsAffineQuantizer().parseOptions({ bits })).toThrow(/field "bits" must be 8 \(uint8\) or 16 \(uint16, float16\).*use rtn, uniform-mse or hqq/);
+    }
+  });
 });
 
 describe.skipIf(!hasNumpy)("cross-check with tfjs-converter's numpy code", () => {
