@@ -108,8 +108,7 @@ export function codeTensor(
     back = { ...d, name: qt.name, shape: qt.shape, ...(qt.role ? { role: qt.role } : {}), ...(qt.layer ? { layer: qt.layer } : {}), ...(qt.layerKind ? { layerKind: qt.layerKind } : {}) };
   }
   // Values a worker dequantized are reused only where the decoded tensor provably equals its own.
-  const dequantize = (): Float32Array =>
-    ahead?.decoded ? dequantizeModel({ codebooks: [cb], tensors: [back] }, undefined, { source: q, values: new Map([[qt.codes, ahead.decoded]]) })[0]!.data : dequantizeTensor(back, cb);
+  const dequantize = (): Float32Array => (ahead?.decoded ? dequantizeModel({ codebooks: [cb], tensors: [back] }, undefined, { source: q, values: new Map([[qt.codes, ahead.decoded]]) })[0]!.data : dequantizeTensor(back, cb));
   let decoded: Float32Array | undefined;
   return {
     quantized: back,
