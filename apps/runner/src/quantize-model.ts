@@ -129,7 +129,7 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
         const keep = runnable || (o.evaluate && bareManifest);
         // Values only float targets and the output check read: else the sums are taken block by
         // block and no tensor's values are held (issue 18: the 2 GB .qf benchmark's busiest thread).
-        const s = keep || readsValues ? accumulateStats(emptyStats(), t.data, r.decoded) : dequantizedErrorStats(t.data, r.quantized!, r.codebook!);
+        const s = keep || readsValues ? accumulateStats(emptyStats(), t.data, r.decoded) : dequantizedErrorStats(t.data, r.quantized, r.codebook!);
         mergeStats(overall, s);
         quantizedWeights += t.data.length;
         rows.push(rowOf(shown(t), true, s, r.stream?.length));

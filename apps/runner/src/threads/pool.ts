@@ -40,7 +40,8 @@ function quantized(r: Reply): QuantizedOne {
 interface Slot {
   /** Undefined: the inline slot, this thread itself (see {@link TensorPool}'s `inline`). */
   readonly worker?: Worker;
-  current?: { id: number; resolve: (r: Reply) => void; reject: (e: unknown) => void };
+  /** Jobs posted and not yet answered, oldest first (a worker answers in order). */
+  readonly posted: { id: number; resolve: (r: Reply) => void; reject: (e: unknown) => void }[];
 }
 
 /**
@@ -55,7 +56,9 @@ interface Slot {
  * leave this one idle, and cost a worker's start-up (its own module graph: ~0.1–0.25 s of CPU on
  * two cores, issue 18). This thread runs a job between events, so it answers the workers (and
  * signals) between jobs. The jobs run the workers' code (tensor-jobs.ts), and errors are rebuilt from
- * their wire form as a worker's are, so results do not depend on which thread ran a job.
+ * their wire form as a worker's are, so results do not depend on which thread ran a job. While
+ * this thread is in a job it cannot hand a worker the next one, so with `inline` a busy worker
+ * holds one more job in its port (taken only when no worker is idle and this thread is busy).
  */
 export class TensorPool {
   private readonly slots: Slot[] = [];
@@ -66,6 +69,8 @@ export class TensorPool {
   private closed = false;
 
   private inlineRun: Promise<(job: TensorJob) => Promise<QuantizedOne>> | undefined;
+  /** Jobs a worker may hold: 2 with an inline slot (one running, one queued in its port), else 1. */
+  private readonly perWorker: number;
 
   constructor(
     readonly size: number,
@@ -74,11 +79,12 @@ export class TensorPool {
   ) {
     const entry = workerEntry({ plugins: [...plugins] });
     const inline = options.inline === true;
+    this.perWorker = inline ? 2 : 1;
     for (let i = 0; i < (inline ? size - 1 : size); i++) {
       const worker = new Worker(entry.url, { workerData: entry.init, ...(entry.execArgv ? { execArgv: entry.execArgv } : {}) });
       worker.unref();
       this.workers++;
-      const slot: Slot = { worker };
+      const slot: Slot = { worker, posted: [] };
       worker.on("message", (m: TensorWorkerMessage) => this.onMessage(slot, m));
       worker.on("error", (e) => this.fail(new QuantforgeError("QF_INTERNAL", `a tensor worker thread crashed: ${e.message}`, { cause: e, exitCode: 1 })));
       worker.on("exit", (code) => {
@@ -87,7 +93,7 @@ export class TensorPool {
       this.slots.push(slot);
     }
     // Last: a job goes to an idle worker first, so this thread stays free to answer them.
-    if (inline) this.slots.push({});
+    if (inline) this.slots.push({ posted: [] });
   }
 
   private onMessage(slot: Slot, m: TensorWorkerMessage): void {
@@ -95,9 +101,9 @@ export class TensorPool {
     // job of its own when the worker comes up, and would only then see its "ready".
     if (m.type === "ready") return;
     if (m.type === "fatal") return this.fail(fromWire(m.error));
-    const cur = slot.current;
-    if (!cur || cur.id !== m.id) return;
-    slot.current = undefined;
+    const k = slot.posted.findIndex((p) => p.id === m.id);
+    if (k < 0) return;
+    const cur = slot.posted.splice(k, 1)[0]!;
     if (m.type === "failed") cur.reject(fromWire(m.error));
     else if (m.type === "digested") cur.resolve({ type: "digested", sha256: m.sha256 });
     else cur.resolve({ type: "quantized", result: m.result });
@@ -107,21 +113,22 @@ export class TensorPool {
   private fail(e: QuantforgeError): void {
     if (this.failure) return;
     this.failure = e;
-    for (const s of this.slots) {
-      s.current?.reject(e);
-      s.current = undefined;
-    }
+    for (const s of this.slots) for (const p of s.posted.splice(0)) p.reject(e);
     for (const q of this.queue.splice(0)) q.reject(e);
   }
 
   private dispatch(): void {
-    for (const s of this.slots) {
-      if (s.current) continue;
+    for (;;) {
+      // An idle worker, then this thread, then a busy worker's second job (see the class comment).
+      const s =
+        this.slots.find((x) => x.worker && x.posted.length === 0) ??
+        this.slots.find((x) => !x.worker && x.posted.length === 0 && this.queue.some((q) => q.job.type !== "digest")) ??
+        this.slots.find((x) => x.worker && x.posted.length < this.perWorker);
       // A digest is a worker's job (its point is to run beside this thread's).
-      const k = s.worker ? (this.queue.length > 0 ? 0 : -1) : this.queue.findIndex((q) => q.job.type !== "digest");
-      if (k < 0) continue;
+      const k = !s ? -1 : s.worker ? (this.queue.length > 0 ? 0 : -1) : this.queue.findIndex((q) => q.job.type !== "digest");
+      if (!s || k < 0) return;
       const q = this.queue.splice(k, 1)[0]!;
-      s.current = { id: q.id, resolve: q.resolve, reject: q.reject };
+      s.posted.push({ id: q.id, resolve: q.resolve, reject: q.reject });
       if (s.worker) s.worker.postMessage({ ...q.job, id: q.id }, q.transfer);
       // After the events already queued (a worker's reply, a signal): then the job, to its end.
       else setImmediate(() => void this.runInline(s, { ...q.job, id: q.id } as TensorJob));
@@ -137,9 +144,10 @@ export class TensorPool {
     } catch (e) {
       reply = { error: fromWire(wireError(e)) };
     }
-    const cur = s.current;
-    if (!cur || cur.id !== job.id) return;
-    s.current = undefined;
+    const k = s.posted.findIndex((p) => p.id === job.id);
+    // Not found: the pool failed or closed meanwhile (the job was rejected then).
+    if (k < 0) return;
+    const cur = s.posted.splice(k, 1)[0]!;
     if ("error" in reply) cur.reject(reply.error);
     else cur.resolve({ type: "quantized", result: reply.result });
     this.dispatch();
@@ -191,6 +199,6 @@ export class TensorPool {
     if (this.closed) return;
     this.closed = true;
     this.fail(new QuantforgeError("QF_ABORTED", "the tensor worker pool was closed.", { exitCode: 1 }));
-    await Promise.all(this.slots.map((s) => s.worker?.terminate()));
+    await Promise.all(this.slots.flatMap((s) => (s.worker ? [s.worker.terminate()] : [])));
   }
 }
