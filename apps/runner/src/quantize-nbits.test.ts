@@ -1,21 +1,14 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { encodeOnnxModel, initializerRawBytes, initializerValues, readOnnxModel, runOnnxModel, unpackMatMulNBits, type OnnxModel, type OnnxWeightOutput, type PackedNbits } from "@quantforge/io-onnx";
-import { MATMUL_WEIGHTS, buildMatMulOnnxModel, put, randomInput } from "@quantforge/io-onnx/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, errorCode, tempDir } from "./__tests__/harness.js";
+import { MATMUL_WEIGHTS, randomInput } from "@quantforge/io-onnx/testing";
+import { describe, expect, it } from "vitest";
+import { cli, errorCode } from "./__tests__/harness.js";
+import { useOnnxMlp } from "./__tests__/onnx-mlp.js";
 import type { QuantizeReport } from "./quantize-model.js";
 
-let t: Awaited<ReturnType<typeof tempDir>>;
-let mlp: string;
-beforeAll(async () => {
-  t = await tempDir();
-  // 64 → 128 → 10 with Add bias and Relu: both MatMul K (64, 128) are multiples of 32.
-  mlp = await put(t.dir, "mlp.onnx", buildMatMulOnnxModel({ seed: 7, dims: [64, 128, 10] }));
-});
-afterAll(async () => {
-  await t.cleanup();
-});
+// 64 → 128 → 10 with Add bias and Relu: both MatMul K (64, 128) are multiples of 32.
+const m = useOnnxMlp();
 
 async function quantize(args: string[]): Promise<{ code: number; report: QuantizeReport; err: string }> {
   const r = await cli(["quantize", ...args, "--json"]);
@@ -58,8 +51,8 @@ const relDiff = (a: Float32Array, b: Float32Array) => {
 
 describe("quantize --target onnx-nbits", () => {
   it("gptq 4-bit, groups of 32 (the issue's command): MatMulNBits that onnxruntime runs at its default level as the evaluated weights, < 0.2× the float file", async () => {
-    const out = t.path("gptq");
-    const { code, report, err } = await quantize([mlp, "--quantizer", "gptq", "--bits", "4", "--option", "groupSize=32", "--target", "onnx-nbits", "--out", out]);
+    const out = m.path("gptq");
+    const { code, report, err } = await quantize([m.mlp, "--quantizer", "gptq", "--bits", "4", "--option", "groupSize=32", "--target", "onnx-nbits", "--out", out]);
     expect(code, err).toBe(0);
     expect(report.output.target).toBe("onnx-nbits");
     expect(report.size.after / report.size.before).toBeLessThan(0.2);
@@ -80,7 +73,7 @@ describe("quantize --target onnx-nbits", () => {
       ["com.microsoft", { K: 128, N: 10, bits: 4, block_size: 32 }],
     ]);
     expect(written.nodes.some((n) => n.opType === "MatMul")).toBe(false);
-    const orig = await readOnnxModel(mlp);
+    const orig = await readOnnxModel(m.mlp);
     const decoded = await nbitsWeightsOf(written);
     const floatOut = new Map<string, OnnxWeightOutput>();
     for (const row of report.tensors.filter((r) => r.quantized)) {
@@ -98,7 +91,7 @@ describe("quantize --target onnx-nbits", () => {
     expect(await readFile(join(out, "report.md"), "utf8")).toMatch(/captured the layer inputs on seeded generated model inputs/);
 
     // GPTQ's error feedback shows in the outputs: below rtn's on the same grids and groups.
-    const rtn = await quantize([mlp, "--quantizer", "rtn", "--bits", "4", "--option", "granularity=group", "--option", "groupSize=32", "--option", "zero=exact", "--target", "onnx-nbits", "--out", t.path("rtn")]);
+    const rtn = await quantize([m.mlp, "--quantizer", "rtn", "--bits", "4", "--option", "granularity=group", "--option", "groupSize=32", "--option", "zero=exact", "--target", "onnx-nbits", "--out", m.path("rtn")]);
     expect(rtn.code, rtn.err).toBe(0);
     expect(rtn.report.model!.reload.maxRelDiff).toBeLessThanOrEqual(1e-5);
     expect(report.model!.worstRelativeError!).toBeLessThan(rtn.report.model!.worstRelativeError!);
@@ -109,7 +102,7 @@ describe("quantize --target onnx-nbits", () => {
       ["hqq", ["--quantizer", "hqq", "--bits", "4", "--option", "groupSize=32"], "float zero points"],
       ["rtn8", ["--quantizer", "rtn", "--bits", "8", "--option", "granularity=group", "--option", "groupSize=64", "--option", "scheme=symmetric"], "uint8 zero points"],
     ] as const) {
-      const { code, report, err } = await quantize([mlp, ...args, "--target", "onnx-nbits", "--out", t.path(name)]);
+      const { code, report, err } = await quantize([m.mlp, ...args, "--target", "onnx-nbits", "--out", m.path(name)]);
       expect(code, err).toBe(0);
       expect(report.model!.reload).toMatchObject({ matches: true });
       expect(report.model!.reload.maxRelDiff).toBeLessThanOrEqual(1e-5);
@@ -118,7 +111,7 @@ describe("quantize --target onnx-nbits", () => {
   });
 
   it("3-bit codes go into 4-bit MatMulNBits fields, with size advice", async () => {
-    const { code, report, err } = await quantize([mlp, "--quantizer", "rtn", "--bits", "3", "--option", "granularity=group", "--option", "groupSize=32", "--target", "onnx-nbits", "--out", t.path("rtn3")]);
+    const { code, report, err } = await quantize([m.mlp, "--quantizer", "rtn", "--bits", "3", "--option", "granularity=group", "--option", "groupSize=32", "--target", "onnx-nbits", "--out", m.path("rtn3")]);
     expect(code, err).toBe(0);
     expect(report.notes.join("\n")).toMatch(/MatMulNBits \(4-bit, blocks of 32/);
     expect(report.sizeAdvice).toMatch(/3-bit codes take 4 bits each/);
@@ -130,10 +123,10 @@ describe("quantize --target onnx-nbits", () => {
       ["--quantizer", "nf4"],
       ["--quantizer", "rtn", "--bits", "4", "--option", "granularity=group", "--option", "groupSize=8"],
     ]) {
-      const r = await cli(["quantize", mlp, ...args, "--target", "onnx-nbits", "--out", t.path("refused")]);
+      const r = await cli(["quantize", m.mlp, ...args, "--target", "onnx-nbits", "--out", m.path("refused")]);
       expect(r.code).toBe(2);
       expect(errorCode(r)).toBe("QF_INVALID_OPTIONS");
-      await expect(stat(t.path("refused"))).rejects.toMatchObject({ code: "ENOENT" });
+      await expect(stat(m.path("refused"))).rejects.toMatchObject({ code: "ENOENT" });
     }
   });
 });

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildMatMulOnnxModel, put } from "@quantforge/io-onnx/testing";
-import { cli, tempDir } from "../__tests__/harness.js";
+import { describe, expect, it } from "vitest";
+import { cli } from "../__tests__/harness.js";
+import { useOnnxMlp } from "../__tests__/onnx-mlp.js";
 import type { QuantizeReport } from "./report.js";
 import type { TfjsModel } from "@quantforge/io-tfjs";
 import { OUTPUT_ADVICE_RELATIVE_ERROR, outputAdvice, storedQuantizedNote } from "./advice.js";
@@ -38,17 +38,9 @@ describe("storedQuantizedNote", () => {
 });
 
 describe("quantize's output advice", () => {
-  let t: Awaited<ReturnType<typeof tempDir>>;
-  let mlp: string;
-  beforeAll(async () => {
-    t = await tempDir();
-    mlp = await put(t.dir, "mlp.onnx", buildMatMulOnnxModel({ seed: 7, dims: [64, 128, 10] }));
-  });
-  afterAll(async () => {
-    await t.cleanup();
-  });
+  const m = useOnnxMlp();
   const quantize = async (tag: string, args: string[]) => {
-    const r = await cli(["quantize", mlp, "--quantizer", "rtn", ...args, "--out", t.path(tag), "--json"]);
+    const r = await cli(["quantize", m.mlp, "--quantizer", "rtn", ...args, "--out", m.path(tag), "--json"]);
     expect(r.code, r.err).toBe(0);
     return { report: JSON.parse(r.out) as QuantizeReport, err: r.err };
   };
