@@ -14,7 +14,7 @@ export interface BatchOutput {
  * The most input values one model run is fed when samples are large (at least
  * {@link MIN_BATCH_SAMPLES} samples per run): a run's activations grow with its batch, and a
  * backend keeps its peak (a wasm heap never shrinks), so 32 samples of 198×198×3 in one run held
- * 1.5 GB; in runs of 8, 0.36 GB, with the same outputs (issue 18's compare on human-models' gear).
+ * 1.45 GiB of RSS; in runs of 8, 0.34 GiB, with the same outputs (issue 18's compare on human-models' gear).
  * 2^20 values = 4 MiB of float32 input per run.
  */
 export const MAX_BATCH_INPUT_VALUES = 1 << 20;
