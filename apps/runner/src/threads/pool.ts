@@ -63,7 +63,6 @@ interface Slot {
 export class TensorPool {
   private readonly slots: Slot[] = [];
   private readonly queue: { id: number; job: JobBody; transfer: ArrayBuffer[]; resolve: (r: Reply) => void; reject: (e: unknown) => void }[] = [];
-  private workers = 0;
   private nextId = 0;
   private failure: QuantforgeError | undefined;
   private closed = false;
@@ -83,7 +82,6 @@ export class TensorPool {
     for (let i = 0; i < (inline ? size - 1 : size); i++) {
       const worker = new Worker(entry.url, { workerData: entry.init, ...(entry.execArgv ? { execArgv: entry.execArgv } : {}) });
       worker.unref();
-      this.workers++;
       const slot: Slot = { worker, posted: [] };
       worker.on("message", (m: TensorWorkerMessage) => this.onMessage(slot, m));
       worker.on("error", (e) => this.fail(new QuantforgeError("QF_INTERNAL", `a tensor worker thread crashed: ${e.message}`, { cause: e, exitCode: 1 })));
@@ -97,16 +95,17 @@ export class TensorPool {
   }
 
   private onMessage(slot: Slot, m: TensorWorkerMessage): void {
-    // Jobs are posted before a worker is ready (its port queues them): this thread may be in a
-    // job of its own when the worker comes up, and would only then see its "ready".
-    if (m.type === "ready") return;
     if (m.type === "fatal") return this.fail(fromWire(m.error));
-    const k = slot.posted.findIndex((p) => p.id === m.id);
+    this.settle(slot, m.id, m.type === "failed" ? fromWire(m.error) : m.type === "digested" ? { type: "digested", sha256: m.sha256 } : { type: "quantized", result: m.result });
+  }
+
+  /** Settles job `id` of slot `s` with its reply or error, then hands out the next jobs (not found: the pool failed or closed meanwhile, and rejected it then). */
+  private settle(s: Slot, id: number, outcome: Reply | QuantforgeError): void {
+    const k = s.posted.findIndex((p) => p.id === id);
     if (k < 0) return;
-    const cur = slot.posted.splice(k, 1)[0]!;
-    if (m.type === "failed") cur.reject(fromWire(m.error));
-    else if (m.type === "digested") cur.resolve({ type: "digested", sha256: m.sha256 });
-    else cur.resolve({ type: "quantized", result: m.result });
+    const cur = s.posted.splice(k, 1)[0]!;
+    if (outcome instanceof QuantforgeError) cur.reject(outcome);
+    else cur.resolve(outcome);
     this.dispatch();
   }
 
@@ -137,20 +136,14 @@ export class TensorPool {
 
   /** Runs `job` on this thread (the inline slot `s`) with the workers' runner, settling it as a worker's reply would. */
   private async runInline(s: Slot, job: TensorJob): Promise<void> {
-    let reply: { result: QuantizedOne } | { error: QuantforgeError };
+    let outcome: Reply | QuantforgeError;
     try {
       this.inlineRun ??= import("./tensor-jobs.js").then(async (m) => m.tensorJobRunner(await m.loadPlugins(this.plugins)));
-      reply = { result: await (await this.inlineRun)(job) };
+      outcome = { type: "quantized", result: await (await this.inlineRun)(job) };
     } catch (e) {
-      reply = { error: fromWire(wireError(e)) };
+      outcome = fromWire(wireError(e));
     }
-    const k = s.posted.findIndex((p) => p.id === job.id);
-    // Not found: the pool failed or closed meanwhile (the job was rejected then).
-    if (k < 0) return;
-    const cur = s.posted.splice(k, 1)[0]!;
-    if ("error" in reply) cur.reject(reply.error);
-    else cur.resolve({ type: "quantized", result: reply.result });
-    this.dispatch();
+    this.settle(s, job.id, outcome);
   }
 
   private submit(job: JobBody, transfer: ArrayBuffer[] = [], first = false): Promise<Reply> {
@@ -171,11 +164,12 @@ export class TensorPool {
 
   /**
    * The SHA-256 of the weights file `path` (`sha256Weights`) on a worker, queued as submitted
-   * (`run` submits it before the tensors, so it is not last); `tensors` are the file's tensors as read (posted only when all are shared:
-   * else the worker hashes the file from disk). Undefined without worker threads.
+   * (`run` submits it before the tensors, so it is not last). `tensors` are the file's tensors as
+   * read, posted only when all are shared (else the worker hashes the file from disk). Undefined
+   * without worker threads.
    */
   async digest(path: string, tensors: readonly WireTensor[]): Promise<string | undefined> {
-    if (this.workers === 0) return undefined;
+    if (!this.slots.some((s) => s.worker)) return undefined;
     const shared = tensors.every((t) => t.data.buffer instanceof SharedArrayBuffer);
     const r = await this.submit({ type: "digest", path, tensors: shared ? tensors : [] });
     if (r.type !== "digested") throw new QuantforgeError("QF_INTERNAL", "a tensor worker answered a digest job with a tensor.", { exitCode: 1 });

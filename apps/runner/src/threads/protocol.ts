@@ -113,7 +113,6 @@ export interface QuantizedOne {
 
 /** Worker → main thread. */
 export type TensorWorkerMessage =
-  | { readonly type: "ready" }
   | { readonly type: "fatal"; readonly error: WireError }
   | { readonly type: "quantized"; readonly id: number; readonly result: QuantizedOne }
   | { readonly type: "digested"; readonly id: number; readonly sha256: string }

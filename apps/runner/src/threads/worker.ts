@@ -42,7 +42,6 @@ try {
       (e: unknown) => send({ type: "failed", id: job.id, error: wireError(e) }),
     );
   });
-  port.postMessage({ type: "ready" } satisfies TensorWorkerMessage);
 } catch (e) {
   port.postMessage({ type: "fatal", error: wireError(e) } satisfies TensorWorkerMessage);
 }
