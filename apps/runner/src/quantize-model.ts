@@ -78,8 +78,6 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
     else sink = tfjsSink(await createTfjsModelWriter(tmp, src.tfjs!, { target: o.target, ...(coder ? { coder } : {}), metadata }), src.tfjs!);
 
     const streaming = o.quantizer.instance.perTensor === true;
-    // The one sink that writes decoded values: the others store codes (or decode them themselves).
-    const readsValues = o.target === "safetensors-float";
     const rows: QuantizeTensorRow[] = [];
     const overall = emptyStats();
     const decoded = new Map<string, Float32Array>();
@@ -129,7 +127,7 @@ async function quantizeWith(asked: QuantizeModelOptions, fmt: InputFormat, probe
         const keep = runnable || (o.evaluate && bareManifest);
         // Values only float targets and the output check read: else the sums are taken block by
         // block and no tensor's values are held (issue 18: the 2 GB .qf benchmark's busiest thread).
-        const s = keep || readsValues ? accumulateStats(emptyStats(), t.data, r.decoded) : dequantizedErrorStats(t.data, r.quantized, r.codebook!);
+        const s = keep || sink.readsDecoded === true ? accumulateStats(emptyStats(), t.data, r.decoded) : dequantizedErrorStats(t.data, r.quantized, r.codebook!);
         mergeStats(overall, s);
         quantizedWeights += t.data.length;
         rows.push(rowOf(shown(t), true, s, r.stream?.length));

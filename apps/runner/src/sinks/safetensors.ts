@@ -6,6 +6,7 @@ import type { Sink } from "./sink.js";
 export async function safetensorsSink(dir: string, entries: readonly { name: string; shape: readonly number[] }[], metadata: Record<string, string>): Promise<Sink> {
   const w: SafetensorsWriter = await createSafetensorsWriter(join(dir, "model.safetensors"), entries, { metadata });
   return {
+    readsDecoded: true,
     async quantized(name, t, _cb, _s, decoded) {
       await w.write({ name, shape: t.shape, data: decoded() });
     },

@@ -4,7 +4,9 @@ import type { WrittenFile } from "@quantforge/io-tfjs";
 
 /** Where quantized and kept tensors go; called in input order. */
 export interface Sink {
-  /** `decoded()`: the tensor's dequantized values, computed when first called (only float targets read them). */
+  /** True when {@link Sink.quantized} reads `decoded()` (a target of decoded floats); else the values need never exist. */
+  readonly readsDecoded?: boolean;
+  /** `decoded()`: the tensor's dequantized values, computed when first called (see `readsDecoded`). */
   quantized(name: string, t: QuantizedTensor, cb: Codebook, stream: Uint8Array | undefined, decoded: () => Float32Array): Promise<void>;
   kept(name: string, tensor: WeightTensor | undefined): Promise<void>;
   /** `floatFallback`: quantized tensors the target could not express, written as decoded floats (onnx-qdq). */
