@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "./__tests__/harness.js";
@@ -93,5 +94,26 @@ describe("lazy imports", () => {
     const decode = await loads(["decode", t.path("p.qf"), "--out", t.path("p-back.safetensors")]);
     expect(decode.code, decode.err).toBe(0);
     expect(plugins(decode.urls)).toEqual(["coder-fixed", "coder-huffman", "coder-rans"]);
+  }, 120_000);
+
+  it("run --threads 1 runs the pool's fused tensor jobs on this thread for an input of 16 MiB or more (the bytes of --threads 2), and not for a small one", async () => {
+    const big = t.path("big.safetensors"),
+      small = t.path("small.safetensors");
+    // 2048 × 2049 float32 values: just over DEFAULT_THREADS_MIN_BYTES with the header.
+    expect((await loads(["synth", "--out", big, "--tensors", "fc.weight:2048x2049:0.02"])).code).toBe(0);
+    expect((await loads(["synth", "--out", small, "--tensors", "fc.weight:64x32:0.02"])).code).toBe(0);
+    const jobs = (urls: readonly string[]) => urls.some((u) => /\/threads\/tensor-jobs\.(?:ts|js)$/.test(u));
+    const run = (w: string, tag: string, threads: string[]) => loads(["run", "--weights", w, "--quantizer", "rtn", "--bits", "8", "--seed", "3", ...threads, "--out", t.path(`${tag}.qf`), "--json"]);
+    const one = await run(big, "big-t1", ["--threads", "1"]);
+    expect(one.code, one.err).toBe(0);
+    expect(jobs(one.urls)).toBe(true);
+    const plain = await run(small, "small-t1", ["--threads", "1"]);
+    expect(plain.code, plain.err).toBe(0);
+    expect(jobs(plain.urls)).toBe(false);
+    // Jobs on this thread give what a worker's give (threads/inline.test.ts); a pool gives what the
+    // plain path gives (threads.test.ts): here, the same bytes with and without a worker.
+    const two = await run(big, "big-t2", ["--threads", "2"]);
+    expect(two.code, two.err).toBe(0);
+    expect(Buffer.compare(await readFile(t.path("big-t1.qf")), await readFile(t.path("big-t2.qf")))).toBe(0);
   }, 120_000);
 });
