@@ -44,6 +44,14 @@ export interface ForwardPass {
    * model computes them, for the same inputs as `predict`. Fidelity metrics use it when present.
    */
   predictOutputs?(weights: WeightSet, inputs: Float32Array, count: number): Promise<readonly ForwardOutput[]>;
+  /**
+   * Optional: multiply-accumulates of one sample's forward pass, counted from the shapes of the
+   * kernels the model runs (convolutions, matrix products; one per output element of every other
+   * kernel). A count, never a time: time budgets turn it into seconds with a fixed constant
+   * (`SECONDS_PER_MAC`), so plans stay the same on every machine. Without it budgets estimate
+   * the work from the weights' sizes alone, which misses models that never downsample.
+   */
+  macsPerSample?(): Promise<number>;
 }
 
 /** Matrix of a layer's inputs on calibration samples. */

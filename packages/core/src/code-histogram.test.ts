@@ -18,7 +18,12 @@ test.prop([fc.array(fc.array(fc.oneof(fc.nat(300), fc.nat(70_000)), { maxLength:
     const want = naive(arrays);
     const got = codeHistogram(arrays, cap);
     if (want.length - 1 >= cap) expect(got).toBeUndefined();
-    else expect(got).toEqual(want);
+    else {
+      // The first differing bin, not a deep equality: toEqual walks 70,001-bin arrays element by
+      // element and took 77 s for 100 runs on a loaded machine (past the 60 s test timeout).
+      expect(got?.length).toBe(want.length);
+      expect(want.findIndex((v, i) => got![i] !== v)).toBe(-1);
+    }
   },
 );
 

@@ -262,7 +262,7 @@ export interface FileModelProbe extends ModelProbe {
   readonly id: string;
   /** Every float weight as float32, in file order, tagged by the format's reader (role, layer, channel axes). */
   readonly weights: WeightSet;
-  readonly forward: Required<NonNullable<ModelProbe["forward"]>>;
+  readonly forward: Required<Pick<NonNullable<ModelProbe["forward"]>, "predict" | "predictOutputs">> & Pick<NonNullable<ModelProbe["forward"]>, "macsPerSample">;
   /** One flat sample: a single input's shape, or `[Σ sizes]` for several inputs (see {@link ModelInputLayout}). */
   readonly inputShape: readonly number[];
   readonly calibrationSet?: Dataset;

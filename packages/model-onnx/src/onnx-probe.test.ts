@@ -94,6 +94,16 @@ describe("loadOnnxModelProbe", () => {
     expect([...(await p.forward.predict(p.weights, x, count))]).toEqual([...outs[0]!.data]);
   });
 
+  it("counts a sample's multiply-accumulates from its convolutions and matrix products, once", async () => {
+    const p = await load(src);
+    // Conv 3×2×3×3, pads 1, on [2, 5, 5]: 75 outputs × 18; Gemm with B 4×75 (transB): 4 outputs × 75.
+    const [macs, again] = await Promise.all([p.forward.macsPerSample!(), p.forward.macsPerSample!()]);
+    expect(macs).toBe(75 * 18 + 4 * 75);
+    expect(again).toBe(macs);
+    const outs = await p.forward.predictOutputs(p.weights, x, count);
+    expect(outs.map((o) => [o.name, o.shape])).toEqual([["y", [4]]]);
+  });
+
   for (const ir3 of [false, true]) {
     it(`equals onnxruntime on the original file, also after changing weights${ir3 ? " (weights listed as graph inputs, IR 3 style)" : ""}`, async () => {
       const path = ir3 ? await put(s.dir, "ir3.onnx", buildOnnxModel({ seed: 5, listInitializersAsInputs: true })) : src;

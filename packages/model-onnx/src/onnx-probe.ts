@@ -2,6 +2,7 @@ import { InvalidOptionsError, type ForwardOutput, type ModelProbe, type WeightSe
 import { generateSamples, inputDataset, loadInputData, resolveInputLayout, runInBatches, type BatchOutput, type FileModelProbe, type FileProbeOptions, type ModelInputDecl } from "@quantforge/datasets";
 import { createOnnxSession, isWeightInitializer, loadOrt, onnxInputDecls, parseOnnxModel, readOnnxModel, readOnnxTensor, runOnnxSession } from "@quantforge/io-onnx";
 import { layerInputRows, onnxDenseLayers, withExtraOutputs } from "./layer-inputs.js";
+import { countMacs, macNodes } from "./macs.js";
 import { weightsAsInputs } from "./weights-as-inputs.js";
 import { weightFeeder } from "./weight-feeds.js";
 
@@ -86,6 +87,29 @@ export async function loadOnnxModelProbe(path: string, opts: OnnxProbeOptions = 
     const wf = weightFeeds(ws);
     return runInBatches(layout, inputs, count, batch, (feeds): Promise<BatchOutput[]> => runOnnxSession(ort, session, feeds, path, wf));
   };
+  // Counted once, on one sample of zeros with the model's own weights, by a session whose graph
+  // also outputs the values whose shapes count the convolutions and matrix products (released after).
+  let macs: Promise<number> | undefined;
+  const macsPerSample = (): Promise<number> =>
+    (macs ??= (async () => {
+      const { nodes, values, stored } = macNodes(m);
+      if (nodes.length === 0) return 0;
+      const s = await createOnnxSession(ort, await weightsAsInputs(await parseOnnxModel(withExtraOutputs(m.bytes, m, values), path), new Set(inits.map((i) => i.name))), path);
+      try {
+        const shapes = new Map<string, readonly number[]>(stored);
+        const wf = weightFeeds(weights);
+        // The feeds and outputs of the run itself, with their batch axes (the batching may rerun one sample at a time: same shapes).
+        await runInBatches(layout, new Float32Array(layout.sampleSize), 1, batch, async (feeds): Promise<BatchOutput[]> => {
+          for (const f of feeds) shapes.set(f.name, f.shape);
+          const outs = await runOnnxSession(ort, s, feeds, path, wf);
+          for (const o of outs) shapes.set(o.name, o.shape);
+          return outs;
+        });
+        return countMacs(nodes, (name) => shapes.get(name)) / (layout.fixedBatch ?? 1);
+      } finally {
+        await s.release();
+      }
+    })());
   return {
     id,
     weights,
@@ -95,6 +119,7 @@ export async function loadOnnxModelProbe(path: string, opts: OnnxProbeOptions = 
     forward: {
       predictOutputs,
       predict: async (ws, inputs, count) => (await predictOutputs(ws, inputs, count))[0]!.data,
+      macsPerSample,
     },
     ...(layers.length > 0 ? { layers, layerInputs: { layerInputs } } : {}),
     dispose: async () => {

@@ -89,6 +89,20 @@ describe("loadTfjsModelProbe", () => {
     expect([...(await p.forward.predict(p.weights, x, 5))]).toEqual([...outs[0]!.data]);
   });
 
+  it("counts a sample's multiply-accumulates from the kernels the model runs, once, between forward passes", async () => {
+    const p = await load(graphPath);
+    const x = randomInput(4, [3, ...p.inputShape]);
+    const before = await p.forward.predictOutputs(p.weights, x, 3);
+    // Queued with forward passes: none runs with another's weights in place.
+    const [macs, again, after] = await Promise.all([p.forward.macsPerSample!(), p.forward.macsPerSample!(), p.forward.predictOutputs(p.weights, x, 3)]);
+    // 'SAME' conv [4,4,2] * [3,3,2,4]: 64 outputs × 18, dense 64 → 10: 640; plus one per output
+    // element of the few element-wise kernels (bias adds, ReLU, reshape, identity: ≤ 64 each).
+    expect(macs).toBeGreaterThanOrEqual(64 * 18 + 640);
+    expect(macs).toBeLessThanOrEqual(64 * 18 + 640 + 8 * 64);
+    expect(again).toBe(macs);
+    expect(bits(after)).toEqual(bits(before));
+  });
+
   for (const kind of ["graph", "layers"] as const) {
     it(`${kind} model: outputs after swapping weights equal a fresh load with them, bit for bit, without leaking tensors`, async () => {
       const path = kind === "graph" ? graphPath : layersPath;

@@ -3,6 +3,7 @@ import type { Dataset, ForwardOutput, WeightSet, WeightTensor } from "@quantforg
 import { runInBatches, type FileModelProbe, type ModelInputLayout } from "@quantforge/datasets/browser";
 import { runTfjsModel, type ModelFeed, type TfjsRuntime } from "@quantforge/io-tfjs/browser";
 import type { Tf } from "./tf.js";
+import { kernelMacs } from "./kernel-macs.js";
 import { graphModelSwapper, layersModelSwapper, type WeightSwapper } from "./weight-swap.js";
 
 /** A tfjs model.json (graph or layers) as a runnable {@link ModelProbe}: weights = every float32 weight, in manifest order, tagged by io-tfjs. */
@@ -49,6 +50,19 @@ export function runnableTfjsProbe(p: RunnableTfjsParts): TfjsFileModelProbe {
     queue = run.catch(() => undefined);
     return run;
   };
+  // Counted once, from one sample of zeros with the model's own weights: the kernels' shapes do
+  // not depend on the values (a data-dependent tail, such as NMS's kept boxes, is counted as zeros give it).
+  let macs: Promise<number> | undefined;
+  const macsPerSample = (): Promise<number> => {
+    macs ??= queue.then(async () => {
+      swapper.apply(weights);
+      const zeros = new Float32Array(layout.sampleShape.reduce((a, b) => a * b, 1));
+      const info = await tf.profile(() => runInBatches(layout, zeros, 1, batch, (feeds) => runTfjsModel(runtime, model, feeds as ModelFeed[])).then(() => undefined));
+      return kernelMacs(info.kernels);
+    });
+    queue = macs.catch(() => undefined);
+    return macs;
+  };
   return {
     id,
     weights,
@@ -59,6 +73,7 @@ export function runnableTfjsProbe(p: RunnableTfjsParts): TfjsFileModelProbe {
     forward: {
       predictOutputs,
       predict: async (ws, inputs, count) => (await predictOutputs(ws, inputs, count))[0]!.data,
+      macsPerSample,
     },
     dispose: () => model.dispose(),
   };

@@ -1,5 +1,5 @@
 import { hasCapability, MissingCapabilityError, Rng, throwIfAborted, type Coder, type Diagnostic, type ModelProbe, type PluginHost, type QuantizedModel, type QuantizerPlugin, type RunContext, type WeightSet } from "@quantforge/core";
-import { CollectingDiagnostics, DEFAULT_FIDELITY_SETTINGS, FidelityMeter, standaloneHost, type FidelityResult } from "@quantforge/core/host";
+import { CollectingDiagnostics, DEFAULT_FIDELITY_SETTINGS, FidelityMeter, modelForwardShape, standaloneHost, type FidelityResult } from "@quantforge/core/host";
 import { allocate, type RdPoint } from "./allocate-impl.js";
 import { singleMethodChoices, explainSpend } from "./alternatives.js";
 import { assemble, type Assembled, type QuantizedMemo } from "./assemble.js";
@@ -41,13 +41,15 @@ function measurementKey(weights: WeightSet, all: readonly Candidate[], o: AutoOp
   return JSON.stringify([all.map((c) => c.label), plan.samples, plan.measured, o.inputRange, o.coder ?? null, seed, weights.map((t) => [t.name, t.shape, fingerprint(t.data)])]);
 }
 
-/** Plans the work from the budget in seconds (see the cost model) for these weights and candidates. */
-export function planFor(model: ModelProbe, weights: WeightSet, all: readonly Candidate[], o: AutoOptions): CostPlan {
+/**
+ * Plans the work from the budget in seconds (see the cost model) for these weights and candidates,
+ * from the model's size and its MAC count when its forward pass counts them (core's `modelForwardShape`).
+ */
+export async function planFor(model: ModelProbe, weights: WeightSet, all: readonly Candidate[], o: AutoOptions): Promise<CostPlan> {
   const specs = new Set(all.map((c) => c.spec)).size;
   return chooseCostPlan(
     {
-      modelTensors: model.weights.map((t) => ({ size: t.data.length, rank: t.shape.length })),
-      ...(model.inputShape ? { inputShape: model.inputShape } : {}),
+      ...(await modelForwardShape(model)),
       selected: weights.map((t) => t.data.length),
       costly: all.map((c) => c.costly),
       // The float reference, the greedy allocation and one single-method model per method.
@@ -67,7 +69,7 @@ export async function autoQuantize(weights: WeightSet, o: AutoOptions, plugins: 
   if (!model || !hasCapability(model, "forward")) throw new MissingCapabilityError("auto", "forward");
   const all = buildCandidates(o, plugins, host).filter((c) => (c.instance.needs ?? []).every((n) => hasCapability(model, n)));
   if (all.length === 0) throw new MissingCapabilityError("auto", "forward");
-  const plan = planFor(model, weights, all, o);
+  const plan = await planFor(model, weights, all, o);
   // Random calibration inputs come from a stream of their own: with the run seed itself they
   // would be the very inputs the `fidelity` evaluator draws by default, and a comparison would
   // grade auto on what it was tuned on.

@@ -27,16 +27,49 @@ describe("auto under a time budget", () => {
     const c = await run({ bits: 4, budgetSeconds: 0.004 }, model, 2);
     expect(summary(c.d)).toMatch(/budgetSeconds 0.004/);
   });
-  it("the plan depends on the model's size and the budget, not on the values", () => {
+  it("the plan depends on the model's size and the budget, not on the values", async () => {
     const model = mlpProbe();
     const built = instantiate(autoQuantizer({ plugins }), {});
     expect(built.id).toBe("auto");
     const o = { bits: 4, budgetSeconds: 0.004, maxCandidates: 72, inputRange: [0, 1] as [number, number] };
     const candidates = Array.from({ length: 58 }, (_, i) => ({ label: String(i), instance: built, spec: 0, bits: 4, quantizer: "rtn", options: {}, costly: false }));
-    const p1 = planFor(model, model.weights, candidates, o);
+    const p1 = await planFor(model, model.weights, candidates, o);
     const scaled = { ...model, weights: model.weights.map((t) => ({ ...t, data: t.data.map((v) => v * 3) })) };
-    expect(planFor(scaled, scaled.weights, candidates, o)).toEqual(p1);
+    expect(await planFor(scaled, scaled.weights, candidates, o)).toEqual(p1);
     expect(p1.measured).toBeLessThan(58);
+  });
+  it("a model that counts its MACs above the size-based estimate gets a smaller plan; one below it, or failing to count, the same plan", async () => {
+    const model = mlpProbe();
+    const built = instantiate(autoQuantizer({ plugins }), {});
+    const o = { bits: 4, budgetSeconds: 0.05, maxCandidates: 72, inputRange: [0, 1] as [number, number] };
+    const candidates = Array.from({ length: 58 }, (_, i) => ({ label: String(i), instance: built, spec: 0, bits: 4, quantizer: "rtn", options: {}, costly: false }));
+    const withMacs = (macs: () => Promise<number>): ModelProbe => ({ ...model, forward: { ...model.forward!, macsPerSample: macs } });
+    const plain = await planFor(model, model.weights, candidates, o);
+    // The mlp's size-based estimate is Σ sizes (no rank-3 tensors): ~1e5 units per sample.
+    const heavy = await planFor(
+      withMacs(async () => 1e9),
+      model.weights,
+      candidates,
+      o,
+    );
+    expect(heavy.samples * Math.max(1, heavy.measured)).toBeLessThan(plain.samples * Math.max(1, plain.measured));
+    expect(heavy.seconds).toBeGreaterThan(0);
+    expect(
+      await planFor(
+        withMacs(async () => 1),
+        model.weights,
+        candidates,
+        o,
+      ),
+    ).toEqual(plain);
+    expect(
+      await planFor(
+        withMacs(() => Promise.reject(new Error("no profile"))),
+        model.weights,
+        candidates,
+        o,
+      ),
+    ).toEqual(plain);
   });
   it("warns when even the smallest plan is over the budget", async () => {
     const { d } = await run({ bits: 4, budgetSeconds: 1e-7 }, mlpProbe());

@@ -40,6 +40,8 @@ export interface CostShape {
   readonly modelTensors: readonly { readonly size: number; readonly rank: number }[];
   /** One input sample's shape (batch excluded), if known. */
   readonly inputShape?: readonly number[];
+  /** Multiply-accumulates of one sample's forward pass, when the model counts them. */
+  readonly macsPerSample?: number;
   /** Element count of every tensor auto quantizes. */
   readonly selected: readonly number[];
   /** Per candidate: true for the costly methods. */

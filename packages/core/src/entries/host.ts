@@ -33,5 +33,5 @@ export { FidelityMeter, fidelityInputs, modelOutputs, DEFAULT_FIDELITY_SETTINGS 
 export type { FidelitySettings, FidelityInputs, FidelityInputSource, FidelityResult, OutputFidelity, ClassifierMode } from "../fidelity/fidelity-meter.js";
 export { outputFlag, classifierKind, classAxis, SATURATION_EPS, NEAR_ZERO_ABS, SPARSE_SHARE, MAX_LOGIT_CLASSES, CLASS_NAME } from "../fidelity/output-kind.js";
 export type { OutputFlag } from "../fidelity/output-kind.js";
-export { forwardUnitsPerSample, passSeconds, SECONDS_PER_FORWARD_UNIT, SECONDS_PER_PASS_PARAM } from "../fidelity/forward-cost.js";
+export { forwardUnitsPerSample, modelForwardShape, passSeconds, SECONDS_PER_FORWARD_UNIT, SECONDS_PER_MAC, SECONDS_PER_PASS_PARAM } from "../fidelity/forward-cost.js";
 export type { ForwardShape } from "../fidelity/forward-cost.js";
