@@ -47,7 +47,7 @@ export async function quantizeModel(o: QuantizeModelOptions): Promise<{ report: 
   // models); a weights file has none, so they fail here, early.
   const needs = o.quantizer.instance.needs ?? [];
   const probe = needs.length > 0 && fmt !== "safetensors" && o.model ? await o.model() : undefined;
-  requireCapabilities(o.quantizer.id, probe, needs);
+  requireCapabilities(o.quantizer.id, probe, needs, o.quantizer.instance.capabilityAdvice);
   try {
     return await quantizeWith(o, fmt, probe, t0, () => peakRss, sampleRss);
   } finally {

@@ -35,6 +35,16 @@ describe("requireCapabilities", () => {
     expect(e.message).toContain('"gptq" needs the model capability "layerInputs"');
   });
 
+  it("says the plugin's own advice instead of the generic one, with or without a model", () => {
+    const advice = "set the option importance=none.";
+    const withModel = thrown(() => requireCapabilities("hessian-ecsq", convOnly, ["hessianDiagonal"], advice));
+    expect(withModel.message).toContain(`need none). Or: ${advice}`);
+    expect(withModel.message).not.toContain("options that do not need");
+    const bare = thrown(() => requireCapabilities("hessian-ecsq", undefined, ["hessianDiagonal"], advice));
+    expect(bare.message).toContain(`Run it on a model (--model). Or: ${advice}`);
+    expect(bare.message).not.toContain("options that do not need");
+  });
+
   it("says none when the model offers nothing", () => {
     const e = thrown(() => requireCapabilities("hessian-ecsq", { id: "w", weights: [] }, ["hessianDiagonal"]));
     expect(e.message).toContain("(it offers: none)");

@@ -131,9 +131,9 @@ const CAPABILITIES: readonly Capability[] = ["forward", "layerInputs", "hessianD
  * model was given, the error names it and the capabilities it does offer (a conv-only model has a
  * forward pass but no layer inputs, and "run it on a model" would be wrong advice there).
  */
-export function requireCapabilities(pluginId: string, probe: ModelProbe | undefined, caps: readonly Capability[]): void {
+export function requireCapabilities(pluginId: string, probe: ModelProbe | undefined, caps: readonly Capability[], advice?: string): void {
   for (const c of caps) {
     if (hasCapability(probe, c)) continue;
-    throw new MissingCapabilityError(pluginId, c, probe ? { id: probe.id, offers: CAPABILITIES.filter((k) => hasCapability(probe, k)) } : undefined);
+    throw new MissingCapabilityError(pluginId, c, probe ? { id: probe.id, offers: CAPABILITIES.filter((k) => hasCapability(probe, k)) } : undefined, advice);
   }
 }

@@ -135,13 +135,16 @@ export class MissingCapabilityError extends QuantforgeError {
    * @param model - The model that was given but lacks the capability (its id and the capabilities it
    *   does offer). Without it the input is a weights file, and the message says to run on a model;
    *   with it that advice would be wrong (the user did), so the message names the model and what it offers.
+   * @param advice - The plugin's own way out (`Quantizer.capabilityAdvice`, e.g. the option that
+   *   needs no capability), said instead of the generic "options that do not need it".
    */
-  constructor(pluginId: string, capability: string, model?: { readonly id: string; readonly offers: readonly string[] }) {
+  constructor(pluginId: string, capability: string, model?: { readonly id: string; readonly offers: readonly string[] }, advice?: string) {
+    const options = advice !== undefined ? ` Or: ${advice}` : "";
     super(
       ErrorCodes.MISSING_CAPABILITY,
       model
-        ? `"${pluginId}" needs the model capability "${capability}", which model "${printable(model.id)}" does not offer (it offers: ${model.offers.length > 0 ? model.offers.join(", ") : "none"}). Choose a quantizer that needs only those (data-free ones such as rtn, uniform-mse or hqq need none), or options that do not need "${capability}".`
-        : `"${pluginId}" needs the model capability "${capability}", which this input lacks. Run it on a model (--model) or choose options that do not need it.`,
+        ? `"${pluginId}" needs the model capability "${capability}", which model "${printable(model.id)}" does not offer (it offers: ${model.offers.length > 0 ? model.offers.join(", ") : "none"}). Choose a quantizer that needs only those (data-free ones such as rtn, uniform-mse or hqq need none)${advice !== undefined ? "." + options : `, or options that do not need "${capability}".`}`
+        : `"${pluginId}" needs the model capability "${capability}", which this input lacks. Run it on a model (--model)${advice !== undefined ? "." + options : " or choose options that do not need it."}`,
     );
   }
 }

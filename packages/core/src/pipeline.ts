@@ -148,7 +148,7 @@ export async function runPipeline(args: {
     const quantizer = resolve<Quantizer>(args.quantizer, hostOf, diagnostics);
     const selected = original.filter(select);
     assertSomethingToQuantize(tallySelection(original, select), { allowEmpty: opts.allowEmpty });
-    requireCapabilities(quantizer.id, args.model, quantizer.needs ?? []);
+    requireCapabilities(quantizer.id, args.model, quantizer.needs ?? [], quantizer.capabilityAdvice);
     const evaluators = (args.evaluators ?? []).map((e) => resolve<Evaluator>(e, hostOf, diagnostics));
     for (const e of evaluators) requireCapabilities(e.id, args.model, e.needs ?? []);
     throwIfAborted(ctx);

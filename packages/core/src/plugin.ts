@@ -35,6 +35,11 @@ export interface Quantizer {
   /** Model capabilities this instance needs (checked before `quantize` runs). */
   readonly needs?: readonly Capability[];
   /**
+   * What to do when a model lacks one of {@link needs}, said in the error (`QF_MISSING_CAPABILITY`)
+   * instead of the generic "options that do not need it" — e.g. the option that needs none.
+   */
+  readonly capabilityAdvice?: string;
+  /**
    * True when every tensor is quantized on its own (its codes and codebook depend on that
    * tensor only, and the codebook id is the tensor's name), so quantizing the tensors one at a
    * time gives exactly what quantizing them together gives. Streaming writers use it to hold

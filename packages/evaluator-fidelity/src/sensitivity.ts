@@ -95,7 +95,7 @@ const key = (v: MaybeValue): number => (v.value === null ? -1 : v.value);
  */
 export async function sensitivityReport(model: ModelProbe, o: SensitivityOptions): Promise<SensitivityReport> {
   requireCapabilities("sensitivity", model, ["forward"]);
-  requireCapabilities(o.quantizer.id, model, o.quantizer.needs ?? []);
+  requireCapabilities(o.quantizer.id, model, o.quantizer.needs ?? [], o.quantizer.capabilityAdvice);
   const seed = o.seed ?? 0;
   const original = model.weights;
   const settings = o.settings ?? DEFAULT_FIDELITY_SETTINGS;
@@ -187,7 +187,7 @@ export async function weightSensitivityReport(id: string, weights: WeightSet, o:
   const selected = weights.filter(o.selector ?? defaultSelector);
   assertSomethingToQuantize(tallySelection(weights, o.selector ?? defaultSelector), { allowEmpty: o.allowEmpty });
   const model = { id, weights };
-  requireCapabilities(o.quantizer.id, model, o.quantizer.needs ?? []);
+  requireCapabilities(o.quantizer.id, model, o.quantizer.needs ?? [], o.quantizer.capabilityAdvice);
   const ctx = createRunContext({ seed, model, ...(o.signal ? { signal: o.signal } : {}), ...(o.diagnostics ? { diagnostics: o.diagnostics } : {}) });
   const none: MaybeValue = { value: null, reason: "no model outputs" };
   const raw: Omit<SensitivityRow, "rank" | "share">[] = [];

@@ -32,6 +32,10 @@ describe("hessian-ecsq quantizer", () => {
     expect(instantiate(hessianEcsqQuantizer({ mode: "kmeans" })).needs).toEqual([]);
     await expect(runPipeline({ weights: ws, quantizer: hessianEcsqQuantizer() })).rejects.toBeInstanceOf(MissingCapabilityError);
     await expect(instantiate(hessianEcsqQuantizer({ importance: "adam" })).quantize(ws, ctx())).rejects.toBeInstanceOf(MissingCapabilityError);
+    // The error names the option that needs no model (real models offer neither importance).
+    await expect(runPipeline({ weights: ws, quantizer: hessianEcsqQuantizer() })).rejects.toThrow(/Or: set the option importance=none .*reference models \(mnist-mlp, mnist-lenet5\) offer a Hessian diagonal/);
+    await expect(instantiate(hessianEcsqQuantizer({ importance: "adam" })).quantize(ws, ctx())).rejects.toThrow(/importance=none .*quantforge train/);
+    expect(instantiate(hessianEcsqQuantizer({ importance: "none" })).capabilityAdvice).toBeUndefined();
     const r = await runPipeline({ weights: ws, quantizer: { plugin: hessianEcsqQuantizer(), options: { importance: "none", bits: 3 } } });
     expect(r.quantized.codebooks).toHaveLength(1);
   });

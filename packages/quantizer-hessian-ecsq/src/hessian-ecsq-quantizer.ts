@@ -1,4 +1,4 @@
-import { MissingCapabilityError, defineQuantizer, throwIfAborted, type AutoEligibility, type Capability, type QuantizerPlugin, type RunContext, type WeightSet } from "@quantforge/core";
+import { defineQuantizer, requireCapabilities, throwIfAborted, type AutoEligibility, type Capability, type QuantizerPlugin, type RunContext, type WeightSet } from "@quantforge/core";
 import { quantizeHessianEcsq } from "./hessian-ecsq.js";
 import { hessianEcsqOptionsSchema, type HessianEcsqOptions, type HessianEcsqOptionsInput } from "./options.js";
 import { VERSION } from "./version.js";
@@ -17,20 +17,32 @@ export function neededCapabilities(o: HessianEcsqOptions): Capability[] {
 }
 
 /**
+ * What the error says when a model lacks the importance `o` asks for (`Quantizer.capabilityAdvice`):
+ * real models offer neither a Hessian diagonal nor Adam's moments, and the default importance is
+ * the Hessian, so the way out is an option.
+ */
+export function capabilityAdvice(o: HessianEcsqOptions): string | undefined {
+  const src = importanceSource(o);
+  if (src === "none") return undefined;
+  const where = src === "hessian" ? "the reference models (mnist-mlp, mnist-lenet5) offer a Hessian diagonal" : 'a model trained with "quantforge train" (adam-moments.json beside it) offers Adam\'s moments';
+  return `set the option importance=none (unweighted means) or mode=kmeans, which need no model capability (--option importance=none); ${where}.`;
+}
+
+/**
  * Fetches the per-weight importance for `weights` from the model: the Hessian diagonal of the
  * loss from `hessianSamples` samples, or √v̂ from Adam's second moments ("Alt-Hessian", spec §2).
  *
- * @throws {MissingCapabilityError} when the run has no model offering it.
+ * @throws {MissingCapabilityError} when the run has no model offering it (with {@link capabilityAdvice}).
  */
 export async function fetchImportance(o: HessianEcsqOptions, ctx: RunContext): Promise<WeightSet | null> {
   const src = importanceSource(o);
   if (src === "none") return null;
   if (src === "hessian") {
-    if (!ctx.model?.hessian) throw new MissingCapabilityError(ID, "hessianDiagonal");
-    return ctx.model.hessian.hessianDiagonal({ samples: o.hessianSamples, seed: ctx.seed });
+    requireCapabilities(ID, ctx.model, ["hessianDiagonal"], capabilityAdvice(o));
+    return ctx.model!.hessian!.hessianDiagonal({ samples: o.hessianSamples, seed: ctx.seed });
   }
-  if (!ctx.model?.optimizer) throw new MissingCapabilityError(ID, "optimizerMoments");
-  const v = await ctx.model.optimizer.secondMoments();
+  requireCapabilities(ID, ctx.model, ["optimizerMoments"], capabilityAdvice(o));
+  const v = await ctx.model!.optimizer!.secondMoments();
   return v.map((t) => {
     const s = new Float32Array(t.data.length);
     for (let i = 0; i < s.length; i++) s[i] = Math.sqrt(Math.max(0, t.data[i]!));
@@ -60,9 +72,11 @@ export function hessianEcsqQuantizer(defaults?: Partial<HessianEcsqOptionsInput>
     options: hessianEcsqOptionsSchema,
     defaults,
     create(options) {
+      const advice = capabilityAdvice(options);
       return {
         id: ID,
         needs: neededCapabilities(options),
+        ...(advice !== undefined ? { capabilityAdvice: advice } : {}),
         async quantize(weights, ctx) {
           throwIfAborted(ctx);
           const importance = await fetchImportance(options, ctx);

@@ -1,4 +1,4 @@
-export { hessianEcsqQuantizer, neededCapabilities, fetchImportance, importanceSource } from "./hessian-ecsq-quantizer.js";
+export { hessianEcsqQuantizer, neededCapabilities, capabilityAdvice, fetchImportance, importanceSource } from "./hessian-ecsq-quantizer.js";
 export { hessianEcsqOptionsSchema, resolveClusters, MODES } from "./options.js";
 export type { HessianEcsqOptions, HessianEcsqOptionsInput } from "./options.js";
 export { quantizeHessianEcsq, normaliseImportance, JOINT_CODEBOOK } from "./hessian-ecsq.js";
