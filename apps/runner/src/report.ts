@@ -1,6 +1,7 @@
 import { printable } from "@quantforge/core";
 import { summarizeRun, type PipelineResult, type RunSummary } from "@quantforge/core/host";
 import { fmt, renderTable } from "./output.js";
+import { ratioChange } from "./size-change.js";
 
 /** Per-tensor keys `run --json` always carries (null when no evaluator produced them). */
 export const TENSOR_KEYS = ["mse", "sqnrDb", "bytes", "bitsPerWeight", "entropyBits"] as const;
@@ -50,6 +51,6 @@ export function renderRunReport(rep: RunReport): string {
   const sqnr = s.sqnrDb === null && (s as { exact?: boolean }).exact ? "exact" : `${fmt(s.sqnrDb, 2)} dB`;
   const line =
     `${rep.quantizer.id} + ${rep.coder.id} (seed ${rep.seed}): ${s.count} weights, SQNR ${sqnr}, MSE ${fmt(s.mse, 3)}, ` +
-    `${fmt(s.bytes, 0)} bytes, ${fmt(s.bitsPerWeight, 3)} bits/weight, ${fmt(s.compressionRatio, 2)}× smaller than float32\n`;
+    `${fmt(s.bytes, 0)} bytes, ${fmt(s.bitsPerWeight, 3)} bits/weight, ${typeof s.compressionRatio === "number" ? ratioChange(s.compressionRatio) : "–"} than float32\n`;
   return table + line;
 }

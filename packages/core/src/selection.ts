@@ -57,6 +57,12 @@ export function assertSomethingToQuantize(t: SelectionTally, o: { readonly allow
   const tail = "or pass --allow-empty to run with nothing quantized.";
   if (t.total === 0)
     throw new NothingToQuantizeError(`nothing to quantize: no float weight tensors were found in the input. Check that the file holds the model's weights (weights stored in a form quantforge does not read yet count as none), ${tail}`);
-  if (t.kernels === 0) throw new NothingToQuantizeError(`nothing to quantize: none of the ${t.total} float tensors is a weight kernel (biases and other parameters stay float32 by default). Pass --all-tensors to quantize them, ${tail}`);
+  // An already-quantized model (ONNX ConvInteger/MatMulInteger/QLinear*/DequantizeLinear) lands
+  // here: its kernels are integer initializers, and only their float scales and biases are read,
+  // so quantizing "them" with --all-tensors is not what its user wants.
+  if (t.kernels === 0)
+    throw new NothingToQuantizeError(
+      `nothing to quantize: none of the ${t.total} float tensors is a weight kernel (biases and other parameters stay float32 by default; kernels stored as integers, as in an already-quantized model, are not float tensors and are not read). Quantize the float model such a model was made from, or pass --all-tensors to quantize these ${t.total} tensors, ${tail}`,
+    );
   throw new NothingToQuantizeError(`nothing to quantize: all ${t.total} float tensors (${t.kernels} weight kernels among them) are excluded by the include/exclude patterns. Loosen --include/--exclude, ${tail}`);
 }

@@ -13,8 +13,13 @@ export interface OnnxInputDecl {
   readonly values?: readonly number[];
 }
 
-/** Ops that pass a value through unchanged (up to type or shape), so a comparison after them still tests the input. */
-const PASS_THROUGH = new Set(["Cast", "Identity", "Squeeze", "Unsqueeze", "Reshape", "Flatten"]);
+/**
+ * Ops that pass a value through unchanged (up to type or shape), so a comparison after them still
+ * tests the input. The selecting ops (`Gather`, `Slice`, `Expand`, …) belong here because only
+ * one-element inputs are traced: any valid selection from one element is that element (the
+ * torch.onnx dynamo exporter writes silero VAD's `sr == 16000` as `Equal(Gather(Reshape(sr)), …)`).
+ */
+const PASS_THROUGH = new Set(["Cast", "Identity", "Squeeze", "Unsqueeze", "Reshape", "Flatten", "Gather", "GatherElements", "Slice", "Expand", "Tile"]);
 /** Most distinct values kept per input (a graph comparing with more is a lookup, not a switch). */
 const MAX_VALUES = 16;
 

@@ -3,6 +3,7 @@ import { sqnrDb, type ErrorStats } from "@quantforge/metrics";
 import type { WrittenFile } from "@quantforge/io-tfjs";
 import type { OutputAgreement } from "@quantforge/evaluator-fidelity";
 import type { QuantizeTarget } from "./source.js";
+import { sizeChange } from "../size-change.js";
 
 /** One tensor's row in the report. */
 export interface QuantizeTensorRow {
@@ -95,7 +96,7 @@ export function renderQuantizeMarkdown(r: QuantizeReport): string {
   L.push(`# quantforge quantize: ${r.input.file}`, "");
   L.push(`- input: \`${r.input.file}\` (${r.input.format}), ${r.input.bytes} bytes (${mb(r.input.bytes)}), sha256 \`${r.input.sha256.slice(0, 16)}…\``);
   L.push(`- output: \`${r.output.dir}\`, target **${r.output.target}**, ${r.output.bytes} bytes (${mb(r.output.bytes)}): ${r.output.files.map((x) => `${x.name} (${x.bytes})`).join(", ")}`);
-  L.push(`- size: ${r.size.before} → ${r.size.after} bytes, **${f(r.size.ratio)}×** smaller (real file bytes, model.json/headers included)`);
+  L.push(`- size: ${r.size.before} → ${r.size.after} bytes, **${sizeChange(r.size.before, r.size.after)}** (real file bytes, model.json/headers included)`);
   L.push(`- quantizer: \`${r.quantizer.id}\` ${r.quantizer.version} ${JSON.stringify(r.quantizer.options)}; coder: ${r.coder ? `\`${r.coder.id}\` ${r.coder.version}` : "none (the target stores the values itself)"}; seed ${r.seed}`);
   L.push(`- mode: ${r.mode}; ${r.overall.quantized} of ${r.overall.tensors} weight tensors quantized (${r.overall.quantizedWeights} of ${r.overall.weights} weights); overall SQNR ${f(r.overall.sqnrDb)} dB`);
   L.push(`- time: ${f(r.timing.seconds)} s, ${f(r.timing.weightsPerSecond / 1e6)} M weights/s, peak RSS ${mb(r.timing.peakRssBytes)}`, "");
