@@ -1,4 +1,4 @@
-import { gridStep, type Codebook } from "./codebook.js";
+import { codebookSize, gridStep, type Codebook } from "./codebook.js";
 import { groupIndexMap } from "./grouping.js";
 import { InvalidQuantizedError } from "./errors.js";
 import type { QuantizedTensor } from "./quantized.js";
@@ -167,6 +167,29 @@ export function dequantizeTensor(t: QuantizedTensor, cb: Codebook): Float32Array
   const p = t.sparse.positions;
   for (let i = 0; i < p.length; i++) out[p[i]!] = vals[i]!;
   return out;
+}
+
+/** Most codes {@link codeValueTable} tabulates (a larger table costs more than its lookups save). */
+const CODE_TABLE_MAX = 1 << 16;
+
+/**
+ * The decoded value of every code of a tensor whose values depend on its codes alone (grouping
+ * per tensor, so {@link dequantizeCodes} reads one parameter set for every element): `table[q]`
+ * is what dequantizeCodes writes for code q, computed by it, so a lookup is the format's value to
+ * the bit. Undefined for grouped or sparse tensors, a codebook of another id, and codebooks with
+ * more than 2^16 codes or more codes than the tensor has elements. A code ≥ `table.length` is not
+ * in the table: callers fall back to dequantizeCodes (issue 18: error sums read `table[code]`
+ * instead of dequantizing into a block and reading it back).
+ */
+export function codeValueTable(t: QuantizedTensor, cb: Codebook): Float32Array | undefined {
+  if (t.grouping.kind !== "tensor" || t.sparse || cb.id !== t.codebook) return undefined;
+  const size = codebookSize(cb);
+  if (!(size >= 1 && size <= CODE_TABLE_MAX && size <= Math.max(256, t.codes.length))) return undefined;
+  const codes = new Uint32Array(size);
+  for (let q = 0; q < size; q++) codes[q] = q;
+  const table = new Float32Array(size);
+  dequantizeCodes(cb, codes, null, table);
+  return table;
 }
 
 /** Elements per block of {@link dequantizeTensorBlocks}: a block's codes, values and originals (768 KiB) stay in cache. */

@@ -41,7 +41,7 @@ export { FLT_MAX, GridFit, encodeGrid, gridLevels, gridEndsFinite, roundHalfEven
 export type { AffineGridSpec, GridScheme, GridZero } from "./grid.js";
 export type { Grouping } from "./grouping.js";
 export type { QuantizedTensor, QuantizedModel, SparseLayout } from "./quantized.js";
-export { dequantizeCodes, requantizeValues, dequantizeTensor, dequantizeTensorBlocks, visitDequantized, requantizeTensor, codedGroups } from "./codebook-impl.js";
+export { dequantizeCodes, requantizeValues, dequantizeTensor, dequantizeTensorBlocks, visitDequantized, requantizeTensor, codedGroups, codeValueTable } from "./codebook-impl.js";
 export { dequantizeModel, dequantizeModelAhead, valueCount } from "./dequantize.js";
 export type { DequantizedAhead } from "./dequantize.js";
 export { codebookMap, assertQuantizedTensor, assertQuantizedModel } from "./validate.js";

@@ -71,6 +71,57 @@ export function accumulateStatsRange(run: StatsRun, original: Float32Array, deco
   return run;
 }
 
+/**
+ * {@link accumulateStatsRange} of `original` against decoded values read from a table of every
+ * code's value, ŵᵢ = `table[codes[i]]` (core's `codeValueTable`), over `[start, end)`: the same
+ * additions in the same order, so the same sums to the bit, without writing the decoded values
+ * anywhere (issue 18: one pass over the codes and the original instead of dequantize-then-sum,
+ * 3.3 → 2.2 ns per weight). Stops before the first code without a table entry and returns its
+ * index (`end` when every code had one); `run` then holds the sums of `[start, returned)`.
+ */
+export function accumulateStatsCoded(run: StatsRun, original: Float32Array, codes: Uint32Array, table: Float32Array, start: number, end: number): number {
+  const stop = codedSums(run.signal, run.noise, run.maxAbs, original, codes, table, start, end);
+  run.signal = codedSignal;
+  run.noise = codedNoise;
+  run.maxAbs = codedMax;
+  return stop;
+}
+
+/** The sums {@link codedSums} ended with (module slots: see there). */
+let codedSignal = 0,
+  codedNoise = 0,
+  codedMax = 0;
+
+/**
+ * The loop of {@link accumulateStatsCoded}. Its results go to module slots, not to an object or
+ * array: a store first reached after the loop's on-stack replacement has no type feedback, and
+ * V8 left the optimized code at it on every call (260 deoptimizations a run, the first tensor
+ * of each thread summed ~2× slower).
+ */
+function codedSums(signal0: number, noise0: number, maxAbs0: number, original: Float32Array, codes: Uint32Array, table: Float32Array, start: number, end: number): number {
+  // Unary + makes the running sums float64 from the start: a sum that enters as the integer 0
+  // was kept boxed through the loop, a heap number per addition (3× slower).
+  let signal = +signal0,
+    noise = +noise0,
+    maxAbs = +maxAbs0;
+  const size = table.length;
+  let i = start;
+  for (; i < end; i++) {
+    const q = codes[i]!;
+    // Predicted never taken: codes come checked against the codebook's size.
+    if (q >= size) break;
+    const w = original[i]!;
+    const e = w - table[q]!;
+    signal += w * w;
+    noise += e * e;
+    maxAbs = Math.max(maxAbs, Math.abs(e));
+  }
+  codedSignal = signal;
+  codedNoise = noise;
+  codedMax = maxAbs;
+  return i;
+}
+
 /** Adds a finished pass over `count` elements to `into` and returns `into`. */
 export function endStats(into: ErrorStats, run: Readonly<StatsRun>, count: number): ErrorStats {
   into.count += count;
