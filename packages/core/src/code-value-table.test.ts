@@ -18,9 +18,7 @@ const params = (min: number) => fc.array(f32, { minLength: min, maxLength: 4 }).
 const codebookArb: fc.Arbitrary<Codebook> = fc.oneof(
   fc.array(f32, { minLength: 1, maxLength: 300 }).map((l): Codebook => ({ kind: "levels", id: "c", levels: Float32Array.from(l) })),
   fc.record({ levels: fc.integer({ min: 1, max: 300 }), scale: params(1), zeroPoint: params(1) }).map((r): Codebook => ({ kind: "affine", id: "c", ...r })),
-  fc
-    .record({ levels: fc.integer({ min: 1, max: 300 }), xMax: fc.float({ noNaN: true, min: Math.fround(1e-3), max: 100 }), midtread: fc.boolean(), sigma: params(1), mu: params(1) })
-    .map((r): Codebook => ({ kind: "grid", id: "c", ...r })),
+  fc.record({ levels: fc.integer({ min: 1, max: 300 }), xMax: fc.float({ noNaN: true, min: Math.fround(1e-3), max: 100 }), midtread: fc.boolean(), sigma: params(1), mu: params(1) }).map((r): Codebook => ({ kind: "grid", id: "c", ...r })),
   fc.record({ levels: fc.array(f32, { minLength: 1, maxLength: 40 }), scale: params(1) }).map((r): Codebook => ({ kind: "scaledLevels", id: "c", levels: Float32Array.from(r.levels), scale: r.scale })),
 );
 
@@ -53,9 +51,25 @@ describe("codeValueTable", () => {
     expect(codeValueTable(tensorOf(cb, picks), { ...cb, id: "other" })).toBeUndefined();
     // More codes than 2^16, or than the tensor has elements (above 256): dequantized as before.
     const wide: Codebook = { kind: "grid", id: "c", levels: 70_000, xMax: 1, midtread: false, sigma: Float32Array.of(1), mu: Float32Array.of(0) };
-    expect(codeValueTable(tensorOf(wide, Array.from({ length: 80_000 }, (_, i) => i)), wide)).toBeUndefined();
+    expect(
+      codeValueTable(
+        tensorOf(
+          wide,
+          Array.from({ length: 80_000 }, (_, i) => i),
+        ),
+        wide,
+      ),
+    ).toBeUndefined();
     const mid: Codebook = { ...cb, levels: 4096 };
     expect(codeValueTable(tensorOf(mid, picks), mid)).toBeUndefined();
-    expect(codeValueTable(tensorOf(mid, Array.from({ length: 4096 }, (_, i) => i)), mid)?.length).toBe(4096);
+    expect(
+      codeValueTable(
+        tensorOf(
+          mid,
+          Array.from({ length: 4096 }, (_, i) => i),
+        ),
+        mid,
+      )?.length,
+    ).toBe(4096);
   });
 });

@@ -55,19 +55,20 @@ describe("accumulateStatsRange (one pass in pieces)", () => {
 
 describe("accumulateStatsCoded (sums through a table of code values)", () => {
   const f = fc.float({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 });
-  fcTest.prop([fc.array(f, { minLength: 1, maxLength: 64 }), fc.array(fc.tuple(f, fc.nat()), { maxLength: 200 })])(
-    "gives exactly (bit for bit) accumulateStats of the original against table[code]",
-    (levels, pairs) => {
-      const table = Float32Array.from(levels);
-      const original = Float32Array.from(pairs, ([w]) => w),
-        codes = Uint32Array.from(pairs, ([, q]) => q % table.length);
-      const want = accumulateStats(emptyStats(), original, Float32Array.from(codes, (q) => table[q]!));
-      const run = startStats(emptyStats());
-      expect(accumulateStatsCoded(run, original, codes, table, 0, original.length)).toBe(original.length);
-      const got = endStats(emptyStats(), run, original.length);
-      for (const key of ["count", "signal", "noise", "maxAbs"] as const) expect(Object.is(got[key], want[key]), key).toBe(true);
-    },
-  );
+  fcTest.prop([fc.array(f, { minLength: 1, maxLength: 64 }), fc.array(fc.tuple(f, fc.nat()), { maxLength: 200 })])("gives exactly (bit for bit) accumulateStats of the original against table[code]", (levels, pairs) => {
+    const table = Float32Array.from(levels);
+    const original = Float32Array.from(pairs, ([w]) => w),
+      codes = Uint32Array.from(pairs, ([, q]) => q % table.length);
+    const want = accumulateStats(
+      emptyStats(),
+      original,
+      Float32Array.from(codes, (q) => table[q]!),
+    );
+    const run = startStats(emptyStats());
+    expect(accumulateStatsCoded(run, original, codes, table, 0, original.length)).toBe(original.length);
+    const got = endStats(emptyStats(), run, original.length);
+    for (const key of ["count", "signal", "noise", "maxAbs"] as const) expect(Object.is(got[key], want[key]), key).toBe(true);
+  });
 
   it("stops before the first code without a table entry, its sums those of the codes before it", () => {
     const table = Float32Array.of(0, 0.5);

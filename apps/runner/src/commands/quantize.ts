@@ -169,7 +169,9 @@ export function register(program: Command, rt: Runtime): void {
         );
       if (flags.json) return printJson(rt, r);
       for (const d of r.diagnostics) rt.err(`${d.severity} [${d.source}/${d.ruleId}]${d.tensor ? ` ${printable(d.tensor)}:` : ""} ${printable(d.message, 2000)}\n`);
-      rt.out(`wrote ${flags.out} (${r.output.target}): ${r.size.before} → ${r.size.after} bytes (${sizeChange(r.size.before, r.size.after)}), overall SQNR ${fmt(r.overall.sqnrDb)} dB, ${r.overall.quantized}/${r.overall.tensors} tensors quantized\n`);
+      rt.out(
+        `wrote ${flags.out} (${r.output.target}): ${r.size.before} → ${r.size.after} bytes (${sizeChange(r.size.before, r.size.after)}), overall SQNR ${fmt(r.overall.sqnrDb)} dB, ${r.overall.quantized}/${r.overall.tensors} tensors quantized\n`,
+      );
       if (r.model) {
         for (const o of r.model.outputs) {
           rt.out(`output ${o.name} [${o.shape.join(", ")}]: relative error ${fmt(o.relativeError, 6)}${o.kl === undefined ? "" : `, KL ${fmt(o.kl, 6)} nats, top-1 agreement ${fmt(100 * o.top1Agreement!, 1)}%`}\n`);
