@@ -1,6 +1,13 @@
 #!/usr/bin/env node
 import "reflect-metadata";
 
+// `run --weights <large file>`: its tensor workers start now, their start-up beside this thread's
+// module loading rather than after it (issue 18); the pool takes them (threads/entry.ts).
+if (process.argv[2] === "run") {
+  const { prestartCount, prestartWorkers } = await import("./threads/entry.js");
+  prestartWorkers(prestartCount(process.argv));
+}
+
 // Imported after the polyfill has run: tsyringe checks for it when first evaluated, and in the
 // bundled CLI (scripts/bundle.mjs) a static import would be evaluated before this module's body.
 const { main } = await import("./main.js");

@@ -16,6 +16,7 @@ import { buildRunReport, renderRunReport } from "../report.js";
 import type { Runtime } from "../runtime.js";
 import type { PluginChoice } from "../run-job.js";
 import type { TensorPool } from "../threads/pool.js";
+import { discardPrestarted } from "../threads/entry.js";
 import { DEFAULT_THREADS_MIN_BYTES, THREADS_HELP, fileBytes, parseThreads } from "../threads/parallel.js";
 import { workersCanBuild } from "../threads/rebuildable.js";
 import { decodedMetadata, readWeights, writeWeights } from "../weights-io.js";
@@ -194,6 +195,8 @@ export function register(program: Command, rt: Runtime): void {
       // plain path: importing the pool's modules costs more than it saves.
       const pooled = threads > 1 || (inputBytes ?? 0) >= DEFAULT_THREADS_MIN_BYTES;
       const pool = flags.weights !== undefined && pooled && workersCanBuild(rt, [p.quantizer.plugin, p.coder.plugin]) ? await startPool(rt, threads, config, flags.decodedOut !== undefined) : undefined;
+      // Workers the CLI started ahead (threads/entry.ts) that this run has no use for.
+      if (!pool) discardPrestarted();
       let probe: Awaited<ReturnType<NonNullable<typeof models>["loadAnyModel"]>> | undefined;
       let result: PipelineResult, sha256: string | undefined;
       try {

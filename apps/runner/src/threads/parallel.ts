@@ -5,13 +5,10 @@ import type { TensorWorkers } from "@quantforge/core/host";
 import { UsageError } from "../errors.js";
 import type { PluginChoice } from "../run-job.js";
 import type { TensorPool } from "./pool.js";
+import { DEFAULT_THREADS_MIN_BYTES } from "./entry.js";
 import type { QuantizedOne, TensorFacts, TensorJob, WireTensor } from "./protocol.js";
 
-/**
- * Inputs smaller than this run on the main thread unless `--threads` is given: starting a worker
- * (its own module graph, ~0.3 s of CPU) costs more than it saves on a few million weights.
- */
-export const DEFAULT_THREADS_MIN_BYTES = 16 * 1024 * 1024;
+export { DEFAULT_THREADS_MIN_BYTES };
 
 /** `--threads` help text. */
 export const THREADS_HELP = `threads for per-tensor quantizers: 1 runs on the main thread; n > 1 runs on n − 1 worker threads and the main thread (run) or on n worker threads (quantize, whose main thread checks and writes each tensor) (same results; default: the available parallelism for inputs of ${DEFAULT_THREADS_MIN_BYTES / 2 ** 20} MiB or more, else 1)`;

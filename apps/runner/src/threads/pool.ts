@@ -1,10 +1,9 @@
-import { existsSync } from "node:fs";
 import { Worker } from "node:worker_threads";
-import { fileURLToPath } from "node:url";
 import { QuantforgeError, type ErrorCode } from "@quantforge/core";
 import type { WireError } from "../compare/protocol.js";
 import { wireError } from "../errors-base.js";
 import type { PluginSource } from "../plugin-loader/index.js";
+import { discardPrestarted, takePrestarted, workerEntry } from "./entry.js";
 import type { DigestJob, QuantizedOne, TensorJob, TensorWorkerInit, TensorWorkerMessage, WireTensor } from "./protocol.js";
 
 type JobBody = TensorJob | DigestJob extends infer J ? (J extends TensorJob | DigestJob ? Omit<J, "id"> : never) : never;
@@ -12,23 +11,6 @@ type Reply = { readonly type: "quantized"; readonly result: QuantizedOne } | { r
 
 function fromWire(e: WireError): QuantforgeError {
   return new QuantforgeError(e.code as ErrorCode, e.message, { exitCode: e.exitCode });
-}
-
-/**
- * How to start the worker: the bundled `dist/tensor-worker.js` (scripts/bundle.mjs; it starts in
- * a fraction of the time of ~300 compiled modules), else the built `worker.js`, or `worker.ts`
- * through tsx from source (tests).
- */
-function workerEntry(init: TensorWorkerInit): { url: URL; init: TensorWorkerInit; execArgv?: string[] } {
-  if (!import.meta.url.endsWith(".ts")) {
-    const bundled = new URL("../tensor-worker.js", import.meta.url);
-    return { url: existsSync(bundled) ? bundled : new URL("./worker.js", import.meta.url), init };
-  }
-  return {
-    url: new URL("../compare/worker-dev.mjs", import.meta.url),
-    init: { ...init, entry: new URL("./worker.ts", import.meta.url).href, tsconfig: fileURLToPath(new URL("../../tsconfig.json", import.meta.url)) },
-    execArgv: [...process.execArgv.filter((a) => !a.startsWith("--conditions")), "--conditions=@quantforge/source"],
-  };
 }
 
 /** A tensor job's result (a digest reply to one is a bug). */
@@ -80,7 +62,8 @@ export class TensorPool {
     const inline = options.inline === true;
     this.perWorker = inline ? 2 : 1;
     for (let i = 0; i < (inline ? size - 1 : size); i++) {
-      const worker = new Worker(entry.url, { workerData: entry.init, ...(entry.execArgv ? { execArgv: entry.execArgv } : {}) });
+      // Workers `run` started before its modules loaded (entry.ts) serve a pool without plugins.
+      const worker = (plugins.length === 0 ? takePrestarted() : undefined) ?? new Worker(entry.url, { workerData: entry.init, ...(entry.execArgv ? { execArgv: entry.execArgv } : {}) });
       worker.unref();
       const slot: Slot = { worker, posted: [] };
       worker.on("message", (m: TensorWorkerMessage) => this.onMessage(slot, m));
@@ -92,6 +75,7 @@ export class TensorPool {
     }
     // Last: a job goes to an idle worker first, so this thread stays free to answer them.
     if (inline) this.slots.push({ posted: [] });
+    discardPrestarted();
   }
 
   private onMessage(slot: Slot, m: TensorWorkerMessage): void {

@@ -1,0 +1,132 @@
+import { existsSync, statSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { TensorWorkerInit } from "./protocol.js";
+
+// How tensor workers start, and the workers `quantforge run` starts before its own modules are
+// loaded. Node built-ins only: the CLI imports this before anything else of the runner.
+
+/**
+ * Inputs smaller than this run on the main thread unless `--threads` is given: starting a worker
+ * (its own module graph, ~0.3 s of CPU) costs more than it saves on a few million weights.
+ */
+export const DEFAULT_THREADS_MIN_BYTES = 16 * 1024 * 1024;
+
+/**
+ * How to start the worker: the bundled `dist/tensor-worker.js` (scripts/bundle.mjs; it starts in
+ * a fraction of the time of ~300 compiled modules), else the built `worker.js`, or `worker.ts`
+ * through tsx from source (tests).
+ */
+export function workerEntry(init: TensorWorkerInit): { url: URL; init: TensorWorkerInit; execArgv?: string[] } {
+  if (!import.meta.url.endsWith(".ts")) {
+    const bundled = new URL("../tensor-worker.js", import.meta.url);
+    return { url: existsSync(bundled) ? bundled : new URL("./worker.js", import.meta.url), init };
+  }
+  return {
+    url: new URL("../compare/worker-dev.mjs", import.meta.url),
+    init: { ...init, entry: new URL("./worker.ts", import.meta.url).href, tsconfig: fileURLToPath(new URL("../../tsconfig.json", import.meta.url)) },
+    execArgv: [...process.execArgv.filter((a) => !a.startsWith("--conditions")), "--conditions=@quantforge/source"],
+  };
+}
+
+/** A worker started ahead of its pool, and whether it failed or spoke before the pool took it. */
+interface Prestarted {
+  readonly worker: Worker;
+  spoke: boolean;
+  readonly listener: () => void;
+}
+
+const prestarted: Prestarted[] = [];
+
+/** Workers {@link prestartWorkers} started, pools took and were terminated unused (tests read them). */
+export const prestartTally = { started: 0, taken: 0, discarded: 0 };
+
+/**
+ * Starts `count` tensor workers with no third-party plugins now, for the pool `run` creates once
+ * it has read its options ({@link takePrestarted}). A worker's start-up (Node's bootstrap, then
+ * the bundled worker's modules: ~0.15 s of CPU) then runs beside the main thread's own instead of
+ * after it (issue 18). Unref'd: an unused worker never keeps the process alive.
+ */
+export function prestartWorkers(count: number): void {
+  const entry = workerEntry({ plugins: [] });
+  for (let i = 0; i < count; i++) {
+    const worker = new Worker(entry.url, { workerData: entry.init, ...(entry.execArgv ? { execArgv: entry.execArgv } : {}) });
+    worker.unref();
+    // A worker speaks unasked only to report that it failed to start ("fatal"); such a worker, or
+    // one that errored or exited, is not handed to a pool (it starts a fresh one, which reports it).
+    const p: Prestarted = { worker, spoke: false, listener: () => (p.spoke = true) };
+    for (const ev of ["message", "error", "exit"] as const) worker.on(ev, p.listener);
+    prestarted.push(p);
+    prestartTally.started++;
+  }
+}
+
+/**
+ * A prestarted worker for a pool whose workers load no third-party plugins, with this module's
+ * listeners removed, or undefined (none left; one that failed meanwhile is terminated).
+ */
+export function takePrestarted(): Worker | undefined {
+  for (let p = prestarted.shift(); p; p = prestarted.shift()) {
+    for (const ev of ["message", "error", "exit"] as const) p.worker.off(ev, p.listener);
+    if (!p.spoke) {
+      prestartTally.taken++;
+      return p.worker;
+    }
+    prestartTally.discarded++;
+    void p.worker.terminate();
+  }
+  return undefined;
+}
+
+/** Terminates the prestarted workers no pool took. */
+export function discardPrestarted(): void {
+  for (let p = prestarted.shift(); p; p = prestarted.shift()) {
+    for (const ev of ["message", "error", "exit"] as const) p.worker.off(ev, p.listener);
+    // An error event after this point must not become an uncaught exception.
+    p.worker.on("error", () => undefined);
+    prestartTally.discarded++;
+    void p.worker.terminate();
+  }
+}
+
+/** The value of `--name <v>` or `--name=v` in `args` (the last one given), or undefined. */
+function flagValue(args: readonly string[], name: string): string | undefined {
+  let v: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === name) v = args[++i];
+    else if (a.startsWith(`${name}=`)) v = a.slice(name.length + 1);
+  }
+  return v;
+}
+
+/**
+ * How many workers `quantforge <argv>` will want, decided as `run` decides (`--threads`, else the
+ * available parallelism for a weights file of at least {@link DEFAULT_THREADS_MIN_BYTES}, one
+ * thread being the main one), or 0: not `run --weights`, plugins to load (`--plugin`,
+ * `--discover`: the workers must load them too), help, or a file that cannot be stat'ed. Errors
+ * are left to the command: a wrong guess costs one worker's start-up, not a result.
+ */
+export function prestartCount(argv: readonly string[], sizeOf: (path: string) => number | undefined = fileSize): number {
+  if (argv[2] !== "run") return 0;
+  const args = argv.slice(3);
+  if (args.some((a) => /^(--plugin|--discover|--model|--help|-h)(=|$)/.test(a))) return 0;
+  const weights = flagValue(args, "--weights");
+  if (weights === undefined) return 0;
+  const raw = flagValue(args, "--threads");
+  let threads: number;
+  if (raw === undefined) {
+    const size = sizeOf(weights);
+    threads = size !== undefined && size >= DEFAULT_THREADS_MIN_BYTES ? availableParallelism() : 1;
+  } else threads = /^\d+$/.test(raw.trim()) && Number(raw) <= 64 ? Number(raw) : 1;
+  return Math.max(0, threads - 1);
+}
+
+function fileSize(path: string): number | undefined {
+  try {
+    return statSync(path).size;
+  } catch {
+    return undefined;
+  }
+}
