@@ -39,6 +39,7 @@ it("exports exactly the public API", async () => {
       "assertTensorShape",
       "assertWeightSet",
       "channelAxisSchema",
+      "codeValueTable",
       "codebookGroupParams",
       "codebookMap",
       "codebookSize",
