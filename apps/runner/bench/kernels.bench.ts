@@ -10,10 +10,10 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { Bench } from "tinybench";
-import { assertFinite, assertQuantizedTensor, dequantizeCodes, type AffineCodebook, type QuantizedTensor } from "@quantforge/core";
+import { assertFinite, assertQuantizedTensor, codeValueTable, dequantizeCodes, type AffineCodebook, type QuantizedTensor } from "@quantforge/core";
 import { crc32 } from "@quantforge/core/format";
 import { sampleTensor } from "@quantforge/core/testing";
-import { accumulateStats, emptyStats } from "@quantforge/metrics";
+import { accumulateStats, accumulateStatsCoded, emptyStats, startStats } from "@quantforge/metrics";
 import { packBits, unpackBits } from "@quantforge/coder-fixed";
 import { symbolCounts } from "@quantforge/evaluator-size";
 import { groupMinMax, rtnCodes, rtnParams } from "@quantforge/quantizer-rtn";
@@ -40,6 +40,7 @@ const codes4 = codes.map((c) => c >>> 4);
 packBits(codes, 8, packed8, 0);
 packBits(codes4, 4, packed4, 0);
 dequantizeCodes(cb, codes, null, out);
+const table = codeValueTable(tensor, cb)!;
 let sink = 0;
 
 setFlagsFromString("--expose-gc");
@@ -130,6 +131,15 @@ const tasks: Task[] = [
     "SQNR accumulation (Σw², Σe², max|e|)",
     () => {
       sink += accumulateStats(emptyStats(), src, out).noise;
+    },
+  ],
+  [
+    // What a worker runs when only the sums are read (runner's dequantizedErrorStats): no decoded array.
+    "SQNR sums through the code table (dequantize fused)",
+    () => {
+      const run = startStats(emptyStats());
+      for (let s = 0; s < N; s += 65536) accumulateStatsCoded(run, src, codes, table, s, Math.min(N, s + 65536));
+      sink += run.noise;
     },
   ],
   [
