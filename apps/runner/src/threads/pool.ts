@@ -4,7 +4,7 @@ import type { WireError } from "../compare/protocol.js";
 import { wireError } from "../errors-base.js";
 import type { PluginSource } from "../plugin-loader/index.js";
 import { discardPrestarted, takePrestarted, workerEntry } from "./entry.js";
-import type { DigestJob, QuantizedOne, TensorJob, TensorWorkerInit, TensorWorkerMessage, WireTensor } from "./protocol.js";
+import type { DigestJob, QuantizedOne, TensorJob, TensorWorkerMessage, WireTensor } from "./protocol.js";
 
 type JobBody = TensorJob | DigestJob extends infer J ? (J extends TensorJob | DigestJob ? Omit<J, "id"> : never) : never;
 type Reply = { readonly type: "quantized"; readonly result: QuantizedOne } | { readonly type: "digested"; readonly sha256: string };
