@@ -3,9 +3,14 @@ import "reflect-metadata";
 
 // `run --weights <large file>`: its tensor workers start now, their start-up beside this thread's
 // module loading rather than after it (issue 18); the pool takes them (threads/entry.ts).
+// Only a head start: if it fails, the pool starts its workers itself (and reports what fails).
 if (process.argv[2] === "run") {
-  const { prestartCount, prestartWorkers } = await import("./threads/entry.js");
-  prestartWorkers(prestartCount(process.argv));
+  try {
+    const { prestartCount, prestartWorkers } = await import("./threads/entry.js");
+    prestartWorkers(prestartCount(process.argv));
+  } catch {
+    // nothing started; the run goes on as without the head start
+  }
 }
 
 // Imported after the polyfill has run: tsyringe checks for it when first evaluated, and in the

@@ -52,11 +52,13 @@ export function prestartWorkers(count: number): void {
   const entry = workerEntry({ plugins: [] });
   for (let i = 0; i < count; i++) {
     const worker = new Worker(entry.url, { workerData: entry.init, ...(entry.execArgv ? { execArgv: entry.execArgv } : {}) });
-    worker.unref();
     // A worker speaks unasked only to report that it failed to start ("fatal"); such a worker, or
     // one that errored or exited, is not handed to a pool (it starts a fresh one, which reports it).
     const p: Prestarted = { worker, spoke: false, listener: () => (p.spoke = true) };
     for (const ev of ["message", "error", "exit"] as const) worker.on(ev, p.listener);
+    // After the listeners: a "message" listener refs the worker again, and a run that fails before
+    // its pool exists (an unknown quantizer) must still exit.
+    worker.unref();
     prestarted.push(p);
     prestartTally.started++;
   }

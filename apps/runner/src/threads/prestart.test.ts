@@ -1,4 +1,6 @@
+import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, tempDir } from "../__tests__/harness.js";
 import { DEFAULT_THREADS_MIN_BYTES, prestartCount, prestartTally, prestartWorkers, takePrestarted } from "./entry.js";
@@ -71,4 +73,20 @@ describe("prestarted workers", () => {
     expect(prestartTally.taken).toBe(before.taken);
     expect(takePrestarted()).toBeUndefined();
   }, 120_000);
+
+  it("a run that fails before its pool exists still exits (the started worker does not hold the process)", async () => {
+    // The CLI itself, from source: it prestarts a worker for --threads 2, then refuses the quantizer.
+    const runnerDir = fileURLToPath(new URL("../../", import.meta.url));
+    const child = spawn(process.execPath, ["--import", "tsx", "--conditions=@quantforge/source", "src/cli.ts", "run", "--weights", weights, "--threads", "2", "--quantizer", "no-such-quantizer"], {
+      cwd: runnerDir,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let err = "";
+    child.stderr.on("data", (b: Buffer) => (err += b.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    const code = await new Promise<number | null>((res) => child.on("close", (c) => res(c)));
+    clearTimeout(timer);
+    expect(code, err).toBe(2);
+    expect(err).toMatch(/QF_UNKNOWN_PLUGIN/);
+  }, 60_000);
 });
