@@ -139,12 +139,13 @@ export class MissingCapabilityError extends QuantforgeError {
    *   needs no capability), said instead of the generic "options that do not need it".
    */
   constructor(pluginId: string, capability: string, model?: { readonly id: string; readonly offers: readonly string[] }, advice?: string) {
-    const options = advice !== undefined ? ` Or: ${advice}` : "";
+    // The plugin's own advice replaces the generic "options that do not need it".
+    const or = advice !== undefined ? `. Or: ${advice}` : undefined;
     super(
       ErrorCodes.MISSING_CAPABILITY,
       model
-        ? `"${pluginId}" needs the model capability "${capability}", which model "${printable(model.id)}" does not offer (it offers: ${model.offers.length > 0 ? model.offers.join(", ") : "none"}). Choose a quantizer that needs only those (data-free ones such as rtn, uniform-mse or hqq need none)${advice !== undefined ? "." + options : `, or options that do not need "${capability}".`}`
-        : `"${pluginId}" needs the model capability "${capability}", which this input lacks. Run it on a model (--model)${advice !== undefined ? "." + options : " or choose options that do not need it."}`,
+        ? `"${pluginId}" needs the model capability "${capability}", which model "${printable(model.id)}" does not offer (it offers: ${model.offers.length > 0 ? model.offers.join(", ") : "none"}). Choose a quantizer that needs only those (data-free ones such as rtn, uniform-mse or hqq need none)${or ?? `, or options that do not need "${capability}".`}`
+        : `"${pluginId}" needs the model capability "${capability}", which this input lacks. Run it on a model (--model)${or ?? " or choose options that do not need it."}`,
     );
   }
 }

@@ -115,8 +115,7 @@ export async function sensitivityReport(model: ModelProbe, o: SensitivityOptions
   let plan: SensitivityPlan | undefined;
   let meterSettings = settings;
   if (o.budgetSeconds !== undefined) {
-    // The model's MAC count, when it has one, is read with the original weights' sizes.
-    const shape = { ...(await modelForwardShape(model)), modelTensors: original.map((t) => ({ size: t.data.length, rank: t.shape.length })) };
+    const shape = await modelForwardShape(model);
     plan = planSensitivitySamples(shape, { passes: selected.length - exact.size + 2 + (exact.size > 0 ? 1 : 0), requested: settings.samples, budgetSeconds: o.budgetSeconds });
     meterSettings = { ...settings, samples: plan.samples };
   }

@@ -1,3 +1,4 @@
+import { shapeSize } from "@quantforge/core";
 import type { OnnxModel } from "@quantforge/io-onnx";
 
 /**
@@ -42,7 +43,7 @@ export function macNodes(m: OnnxModel): { nodes: MacNode[]; values: string[]; st
   return { nodes, values: [...values], stored };
 }
 
-const size = (s: readonly number[] | undefined): number => (s ? s.reduce((x, y) => x * y, 1) : 0);
+const size = (s: readonly number[] | undefined): number => (s ? shapeSize(s) : 0);
 
 /**
  * MACs of `nodes` given each value's shape (`shapeOf`, undefined when unknown: that node counts

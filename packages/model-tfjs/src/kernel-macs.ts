@@ -4,6 +4,8 @@
  * the same on every machine and backend (core's `ForwardPass.macsPerSample`).
  */
 
+import { shapeSize } from "@quantforge/core";
+
 /** What {@link kernelMacs} reads of one profiled kernel (tfjs's `KernelInfo`). */
 export interface KernelShapes {
   readonly name: string;
@@ -11,7 +13,7 @@ export interface KernelShapes {
   readonly outputShapes: readonly (readonly number[] | undefined)[];
 }
 
-const size = (s: readonly number[] | undefined): number => (s ? s.reduce((a, b) => a * b, 1) : 0);
+const size = (s: readonly number[] | undefined): number => (s ? shapeSize(s) : 0);
 
 /** Convolutions whose filter is `[kh, kw, inC, outC]` (each output sums kh·kw·inC products). */
 const CONV = new Set(["Conv2D", "FusedConv2D"]);

@@ -56,7 +56,7 @@ export function runnableTfjsProbe(p: RunnableTfjsParts): TfjsFileModelProbe {
   const macsPerSample = (): Promise<number> => {
     macs ??= queue.then(async () => {
       swapper.apply(weights);
-      const zeros = new Float32Array(layout.sampleShape.reduce((a, b) => a * b, 1));
+      const zeros = new Float32Array(layout.sampleSize);
       const info = await tf.profile(() => runInBatches(layout, zeros, 1, batch, (feeds) => runTfjsModel(runtime, model, feeds as ModelFeed[])).then(() => undefined));
       return kernelMacs(info.kernels);
     });

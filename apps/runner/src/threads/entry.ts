@@ -39,6 +39,23 @@ interface Prestarted {
 
 const prestarted: Prestarted[] = [];
 
+/** The events by which a prestarted worker tells that it failed before a pool took it. */
+const EVENTS = ["message", "error", "exit"] as const;
+
+/** Removes this module's listeners from `p`'s worker. */
+function detach(p: Prestarted): Worker {
+  for (const ev of EVENTS) p.worker.off(ev, p.listener);
+  return p.worker;
+}
+
+/** Terminates `p`'s worker, which no pool will take. */
+function discard(p: Prestarted): void {
+  // An error event after this point must not become an uncaught exception.
+  detach(p).on("error", () => undefined);
+  prestartTally.discarded++;
+  void p.worker.terminate();
+}
+
 /** Workers {@link prestartWorkers} started, pools took and were terminated unused (tests read them). */
 export const prestartTally = { started: 0, taken: 0, discarded: 0 };
 
@@ -55,7 +72,7 @@ export function prestartWorkers(count: number): void {
     // A worker speaks unasked only to report that it failed to start ("fatal"); such a worker, or
     // one that errored or exited, is not handed to a pool (it starts a fresh one, which reports it).
     const p: Prestarted = { worker, spoke: false, listener: () => (p.spoke = true) };
-    for (const ev of ["message", "error", "exit"] as const) worker.on(ev, p.listener);
+    for (const ev of EVENTS) worker.on(ev, p.listener);
     // After the listeners: a "message" listener refs the worker again, and a run that fails before
     // its pool exists (an unknown quantizer) must still exit.
     worker.unref();
@@ -70,26 +87,18 @@ export function prestartWorkers(count: number): void {
  */
 export function takePrestarted(): Worker | undefined {
   for (let p = prestarted.shift(); p; p = prestarted.shift()) {
-    for (const ev of ["message", "error", "exit"] as const) p.worker.off(ev, p.listener);
     if (!p.spoke) {
       prestartTally.taken++;
-      return p.worker;
+      return detach(p);
     }
-    prestartTally.discarded++;
-    void p.worker.terminate();
+    discard(p);
   }
   return undefined;
 }
 
 /** Terminates the prestarted workers no pool took. */
 export function discardPrestarted(): void {
-  for (let p = prestarted.shift(); p; p = prestarted.shift()) {
-    for (const ev of ["message", "error", "exit"] as const) p.worker.off(ev, p.listener);
-    // An error event after this point must not become an uncaught exception.
-    p.worker.on("error", () => undefined);
-    prestartTally.discarded++;
-    void p.worker.terminate();
-  }
+  for (let p = prestarted.shift(); p; p = prestarted.shift()) discard(p);
 }
 
 /** The value of `--name <v>` or `--name=v` in `args` (the last one given), or undefined. */
