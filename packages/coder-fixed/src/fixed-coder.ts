@@ -1,4 +1,20 @@
-import { DecodeError, printable, type DecodeLimits, InvalidQuantizedError, codebookSize, defineCoder, groupCount, z, type Codebook, type Coder, type CoderPlugin, type Grouping, type QuantizedTensor } from "@quantforge/core";
+import {
+  DecodeError,
+  printable,
+  type DecodeLimits,
+  InvalidQuantizedError,
+  codebookSize,
+  defineCoder,
+  groupCount,
+  z,
+  type Codebook,
+  type Coder,
+  type CoderPlugin,
+  type Grouping,
+  type QuantizedTensor,
+  type CodeArray,
+  codeArray,
+} from "@quantforge/core";
 import { ByteReader, ByteWriter, checkedShapeSize, crc32 } from "@quantforge/core/format";
 import { codeWidth, packBits, packedBytes, paddingIsZero, unpackBits } from "./fixed-impl.js";
 import { MAX_ELEMENTS, checkCodes, checkedLayout, decodeFixedGroup, decodeFixedGroupEncoded, encodeFixedGroup, groupingCode } from "./group-impl.js";
@@ -76,7 +92,7 @@ export function decodeFixedEncoded(bytes: Uint8Array, known: QuantizedTensor, li
   return decodeFixedWith(bytes, limits, known.sparse ? undefined : known.codes);
 }
 
-function decodeFixedWith(bytes: Uint8Array, limits: DecodeLimits, known: Uint32Array | undefined): QuantizedTensor {
+function decodeFixedWith(bytes: Uint8Array, limits: DecodeLimits, known: CodeArray | undefined): QuantizedTensor {
   if (!(bytes instanceof Uint8Array)) throw new DecodeError("fixed-coder input is not a byte array.");
   // magic(4) + version + flags + 2 empty strings + ndims + grouping + width + count + CRC(4)
   if (bytes.length < 16) throw new DecodeError(`fixed-coder stream is truncated (${bytes.length} bytes). Re-create the file.`);
@@ -124,7 +140,8 @@ function decodeFixedWith(bytes: Uint8Array, limits: DecodeLimits, known: Uint32A
     gapsAt = r.pos + codeBytes;
   if (!paddingIsZero(bytes, codesAt, count, b) || !paddingIsZero(bytes, gapsAt, count, g)) throw new DecodeError("fixed-coder stream has non-zero padding bits. The file is corrupted.");
   if (!sparse && known !== undefined && known.length === count) return { name, shape, codebook, grouping, codes: known };
-  const codes = new Uint32Array(count);
+  // In the narrowest array for the stream's width: a byte per 8-bit code, as a quantizer gives them.
+  const codes = codeArray(count, 2 ** b);
   unpackBits(bytes, codesAt, b, codes);
   if (!sparse) return { name, shape, codebook, grouping, codes };
   // Positions: decode the gaps in place, then prefix-sum (p_i = p_{i−1} + gap_i + 1).

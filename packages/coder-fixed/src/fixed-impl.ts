@@ -5,6 +5,7 @@
  * and word copies), hand-unrolled 2- and 4-bit paths, and a 32-bit word accumulator for every
  * other width.
  */
+import type { CodeArray } from "@quantforge/core";
 
 /** True on little-endian hosts, where typed-array views read the stream's byte order directly. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -33,7 +34,7 @@ export function packedBytes(count: number, width: number): number {
  * (`(or >>> width) === 0` for width < 32) without a second pass; bits beyond `width` are dropped.
  * Writes straight into `out` (no scratch buffers: fresh pages cost more than the packing).
  */
-export function packBits(values: Uint32Array, width: number, out: Uint8Array, offset: number): number {
+export function packBits(values: CodeArray, width: number, out: Uint8Array, offset: number): number {
   const n = values.length;
   let or = 0;
   if (width === 0 || n === 0) {
@@ -41,18 +42,24 @@ export function packBits(values: Uint32Array, width: number, out: Uint8Array, of
     return or >>> 0;
   }
   if (width === 8) {
-    // Native Uint32 → Uint8 conversion (mod 256), then a read-only pass for the range check.
+    // Native conversion to bytes (mod 256; a memcpy from 8-bit codes), then a read-only pass for the range check.
     out.set(values, offset);
     for (let i = 0; i < n; i++) or |= values[i]!;
     return or >>> 0;
   }
   if (width === 32) {
-    if (LITTLE_ENDIAN) out.set(new Uint8Array(values.buffer, values.byteOffset, n * 4), offset);
+    if (LITTLE_ENDIAN && values instanceof Uint32Array) out.set(new Uint8Array(values.buffer, values.byteOffset, n * 4), offset);
     else for (let i = 0, o = offset; i < n; i++, o += 4) writeWord(out, o, values[i]!);
     return 0;
   }
   let o = offset;
   if (width === 16) {
+    if (LITTLE_ENDIAN && values instanceof Uint16Array) {
+      // 16-bit codes are the stream's halfwords already: one copy, then the OR for the contract.
+      out.set(new Uint8Array(values.buffer, values.byteOffset, n * 2), offset);
+      for (let i = 0; i < n; i++) or |= values[i]!;
+      return or >>> 0;
+    }
     for (let i = 0; i < n; i++) {
       const v = values[i]!;
       or |= v;
@@ -113,7 +120,7 @@ function writeWord(out: Uint8Array, o: number, w: number): void {
 }
 
 /** The largest value of `values` (0 when empty). */
-export function maxValue(values: Uint32Array): number {
+export function maxValue(values: CodeArray): number {
   let m = 0;
   for (let i = 0; i < values.length; i++) if (values[i]! > m) m = values[i]!;
   return m;
@@ -124,7 +131,7 @@ export function maxValue(values: Uint32Array): number {
  * checked that `packedBytes(out.length, width)` bytes are available. Reads the bytes in place at
  * any alignment (containers hand coders views at arbitrary offsets).
  */
-export function unpackBits(bytes: Uint8Array, offset: number, width: number, out: Uint32Array): void {
+export function unpackBits(bytes: Uint8Array, offset: number, width: number, out: CodeArray): void {
   const n = out.length;
   if (width === 0 || n === 0) {
     out.fill(0);

@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { DecodeError, type Codebook, type QuantizedTensor } from "@quantforge/core";
+import { DecodeError, codeArray, type Codebook, type QuantizedTensor } from "@quantforge/core";
 import { instantiate } from "@quantforge/core/host";
 import { GROUPED_CONTAINER_VERSION, decodeContainer, encodeContainer } from "@quantforge/core/format";
 import { fc, test } from "@fast-check/vitest";
 import { FIXED_GROUP_VERSION, decodeFixedGroup, encodeFixedGroup, encodeFixed, fixedCoder } from "./index.js";
 import { decodeFixedGroupEncoded } from "./group-impl.js";
 
-const t = (shape: number[], codes: number[], extra: Partial<QuantizedTensor> = {}): QuantizedTensor => ({ name: "", shape, codebook: "", grouping: { kind: "tensor" }, codes: Uint32Array.from(codes), ...extra });
+// Bytes: the decoder returns codes of a ≤ 8-bit stream in a Uint8Array (core's codeArray), and toEqual compares array kinds.
+const t = (shape: number[], codes: number[], extra: Partial<QuantizedTensor> = {}): QuantizedTensor => ({ name: "", shape, codebook: "", grouping: { kind: "tensor" }, codes: Uint8Array.from(codes), ...extra });
 const tensors: QuantizedTensor[] = [
   t([2, 3], [0, 1, 2, 3, 4, 5], { grouping: { kind: "group", size: 4 } }),
   t([3, 2], [5, 5, 0, 1, 2, 3], { grouping: { kind: "channel", axis: 1 } }),
@@ -36,7 +37,9 @@ describe("fixed-coder group (container version 3)", () => {
 
   test.prop([fc.array(fc.integer({ min: 0, max: 1000 }), { maxLength: 300 }), fc.integer({ min: 1, max: 32 })])("round-trips any codes that fit the width", (values, width) => {
     const codes = values.map((v) => v % 2 ** Math.min(width, 10));
-    const ts = [t([codes.length], codes), t([2], [0, 0])];
+    // Codes in the array the decoder allocates for `width` (core's codeArray).
+    const at = (shape: number[], c: number[]) => ({ ...t(shape, []), codes: Object.assign(codeArray(c.length, 2 ** width), c) });
+    const ts = [at([codes.length], codes), at([2], [0, 0])];
     expect(decodeFixedGroup(encodeFixedGroup(ts, width, 2 ** width).bytes, 2, width)).toEqual(ts);
   });
 

@@ -1,4 +1,4 @@
-import { DecodeError, InvalidQuantizedError, groupCount, shapeSize, type DecodeLimits, type Grouping, type QuantizedTensor } from "@quantforge/core";
+import { DecodeError, InvalidQuantizedError, codeArray, groupCount, shapeSize, type DecodeLimits, type Grouping, type QuantizedTensor } from "@quantforge/core";
 import { ByteReader, ByteWriter, checkedShapeSize } from "@quantforge/core/format";
 import { bitsFor, maxValue, packBits, packedBytes, paddingIsZero, unpackBits } from "./fixed-impl.js";
 
@@ -153,8 +153,9 @@ function decodeFixedGroupWith(bytes: Uint8Array, count: number, width: number, l
     if (!paddingIsZero(bytes, at, m, width) || !paddingIsZero(bytes, at + codeBytes, m, g)) throw new DecodeError(`fixed-coder group tensor ${i} has non-zero padding bits. The file is corrupted.`);
     const given = sparse ? undefined : known?.[i];
     const reuse = given !== undefined && !given.sparse && given.codes.length === m;
-    const codes = reuse ? given.codes : new Uint32Array(m);
-    if (!reuse) unpackBits(bytes, at, width, codes);
+    const fresh = reuse ? undefined : codeArray(m, 2 ** width);
+    if (fresh) unpackBits(bytes, at, width, fresh);
+    const codes = fresh ?? given!.codes;
     r.pos += codeBytes + gapBytes;
     const base = { name: "", shape, codebook: "", grouping, codes };
     if (!sparse) {

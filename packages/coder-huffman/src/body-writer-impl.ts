@@ -1,3 +1,4 @@
+import type { CodeArray } from "@quantforge/core";
 import type { BitOut } from "./bitio.js";
 import { PAIR_MIN_VALUES, tupleTable } from "./pairs-impl.js";
 
@@ -13,7 +14,7 @@ const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  * three symbols per step through a concatenated-code table ({@link tupleTable}). The bytes are
  * those of writing each code with `out.write` in turn.
  */
-export function writeCodes(out: BitOut, index: Uint32Array, lens: Uint8Array, codes: Uint32Array, bits: number): void {
+export function writeCodes(out: BitOut, index: CodeArray, lens: Uint8Array, codes: Uint32Array, bits: number): void {
   const n = index.length;
   let total = bits;
   if (total < 0) {
@@ -120,7 +121,7 @@ export function writeCodes(out: BitOut, index: Uint32Array, lens: Uint8Array, co
 }
 
 /** The byte-at-a-time writer (big-endian hosts, unaligned buffers). */
-function byteLoop(out: BitOut, index: Uint32Array, from: number, lens: Uint8Array, codes: Uint32Array): void {
+function byteLoop(out: BitOut, index: CodeArray, from: number, lens: Uint8Array, codes: Uint32Array): void {
   const buf = out.buf;
   let p = out.pos,
     acc = out.acc,

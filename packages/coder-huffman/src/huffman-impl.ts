@@ -1,3 +1,4 @@
+import type { CodeArray } from "@quantforge/core";
 import { usedSymbols } from "@quantforge/core/format";
 import { denseCounts } from "./counts-impl.js";
 
@@ -184,7 +185,7 @@ export interface Alphabet {
 }
 
 /** Histogram of `values` (or of `histogram`, their dense histogram, when given): dense counting when the largest value is small, sorting otherwise. */
-export function alphabetOf(values: Uint32Array, histogram?: Float64Array): Alphabet {
+export function alphabetOf(values: CodeArray, histogram?: Float64Array): Alphabet {
   if (values.length === 0) return { symbols: new Uint32Array(0), counts: new Float64Array(0) };
   // Values below 2^16: one counting pass. Dense counting needs max < 2^22 and max ≤ 4n + 1024.
   // Dense and sorted counting give the same alphabet, so a histogram the caller has is used as is.

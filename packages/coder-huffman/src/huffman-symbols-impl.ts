@@ -1,3 +1,4 @@
+import type { CodeArray } from "@quantforge/core";
 import { writeCodes } from "./body-writer-impl.js";
 import { BitIn, BitOut } from "./bitio.js";
 import { canonicalCodes, type Alphabet, type SectionCode } from "./huffman-impl.js";
@@ -8,7 +9,7 @@ import { SYMBOL_TABLE_LIMIT, symbolLengths } from "./symbol-tables-impl.js";
 const PRIMARY_BITS = 11;
 
 /** Maps every value to its rank in the ascending `symbols` (all values must occur there). */
-function ranks(values: Uint32Array, symbols: Uint32Array): Uint32Array {
+function ranks(values: CodeArray, symbols: Uint32Array): Uint32Array {
   const out = new Uint32Array(values.length);
   const max = symbols.length ? symbols[symbols.length - 1]! : 0;
   if (max < 1 << 22) {
@@ -51,7 +52,7 @@ export function payloadBits(c: SectionCode, alpha: Alphabet): number {
 }
 
 /** Appends the codes of `values` (every value must be a symbol of `c`); `alpha`, the histogram `c` was designed from, gives the body size without a pass over `values`. */
-export function writeSymbols(out: BitOut, c: SectionCode, values: Uint32Array, alpha?: Alphabet): void {
+export function writeSymbols(out: BitOut, c: SectionCode, values: CodeArray, alpha?: Alphabet): void {
   const n = values.length;
   if (c.symbols.length <= 1 || n === 0) return;
   if (c.raw) {

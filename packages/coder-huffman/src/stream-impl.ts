@@ -1,4 +1,4 @@
-import { DecodeError, printable, type DecodeLimits, ShapeMismatchError, shapeSize, type Grouping, type QuantizedTensor } from "@quantforge/core";
+import { DecodeError, printable, type DecodeLimits, ShapeMismatchError, shapeSize, type Grouping, type QuantizedTensor, type CodeArray } from "@quantforge/core";
 import { ByteReader, ByteWriter, MAX_DIMS, checkedShapeSize, crc32 } from "@quantforge/core/format";
 import { BitIn, BitOut } from "./bitio.js";
 import { denseCounts } from "./counts-impl.js";
@@ -100,7 +100,7 @@ export function renameHuffmanStream(bytes: Uint8Array, name: string, codebook: s
 }
 
 /** The largest value (0 for none): one branch-free pass (a compare-and-throw per code cost 3× as much). */
-function maxOf(c: Uint32Array): number {
+function maxOf(c: CodeArray): number {
   let m = 0;
   for (let i = 0; i < c.length; i++) m = Math.max(m, c[i]!);
   return m;
@@ -111,10 +111,10 @@ function maxOf(c: Uint32Array): number {
  * just written (`decodeEncoded`, whose contract is that `known` is what was encoded) sums its
  * code lengths per symbol instead of per code.
  */
-const written = new WeakMap<Uint32Array, Alphabet>();
+const written = new WeakMap<CodeArray, Alphabet>();
 
 /** The alphabet of `known` from its dense histogram; undefined past the lane cap (then the sum is taken per code). */
-function knownAlphabet(known: Uint32Array, histogram?: Float64Array): Alphabet | undefined {
+function knownAlphabet(known: CodeArray, histogram?: Float64Array): Alphabet | undefined {
   const counts = denseCounts(known, SYMBOL_TABLE_LIMIT, histogram);
   return counts && known.length > 0 ? alphabetOf(known, counts) : undefined;
 }
@@ -140,7 +140,7 @@ export function decodeHuffmanStreamEncoded(bytes: Uint8Array, known: QuantizedTe
   return decodeWith(bytes, limits, known.codes, histogram);
 }
 
-function decodeWith(bytes: Uint8Array, limits: DecodeLimits, known: Uint32Array | undefined, histogram?: Float64Array): QuantizedTensor {
+function decodeWith(bytes: Uint8Array, limits: DecodeLimits, known: CodeArray | undefined, histogram?: Float64Array): QuantizedTensor {
   if (bytes.length < 14) corrupt(`is only ${bytes.length} bytes`);
   for (let i = 0; i < 4; i++) if (bytes[i] !== HUFFMAN_MAGIC.charCodeAt(i)) throw new DecodeError("not a huffman stream (bad magic). Decode it with the coder that wrote it.");
   if (bytes[4] !== HUFFMAN_VERSION) throw new DecodeError(`huffman stream version ${bytes[4]} is not supported (this build reads version ${HUFFMAN_VERSION}). Use a matching quantforge.`);
@@ -189,9 +189,10 @@ function decodeWith(bytes: Uint8Array, limits: DecodeLimits, known: Uint32Array 
     // the same sum (one term per distinct value) faster than a length lookup per code.
     const alpha = known && known.length === count ? (written.get(known) ?? knownAlphabet(known, histogram)) : undefined;
     const knownBits = !known || known.length !== count ? -1 : alpha ? knownAlphabetBits(code.symbols, code.lengths, code.raw, alpha) : knownSymbolBits(code.symbols, code.lengths, code.raw, known);
-    const codes = knownBits >= 0 && knownBits === left() ? known! : new Uint32Array(count);
-    if (codes !== known) readSymbols(inp, code, codes, count);
-    if (codes !== known && inp.bitsConsumed(start) !== bodyBits) corrupt(`has ${bodyBits - inp.bitsConsumed(start)} bits left over after its codes`);
+    const fresh = knownBits >= 0 && knownBits === left() ? undefined : new Uint32Array(count);
+    if (fresh) readSymbols(inp, code, fresh, count);
+    const codes = fresh ?? known!;
+    if (fresh && inp.bitsConsumed(start) !== bodyBits) corrupt(`has ${bodyBits - inp.bitsConsumed(start)} bits left over after its codes`);
     const pad = bodyBytes * 8 - bodyBits;
     if (pad > 0 && (bytes[bodyEnd - 1]! & ((1 << pad) - 1)) !== 0) corrupt("has non-zero padding bits");
     return { name, shape, codebook, grouping, codes, ...(positions ? { sparse: { positions } } : {}) };

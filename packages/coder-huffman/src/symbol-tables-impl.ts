@@ -1,3 +1,4 @@
+import type { CodeArray } from "@quantforge/core";
 /** Symbols below this get tables indexed by the symbol value itself (at most 4 MiB of lengths). */
 export const SYMBOL_TABLE_LIMIT = 1 << 22;
 
@@ -17,7 +18,7 @@ export function symbolLengths(symbols: Uint32Array, lengths: Uint8Array): Uint8A
  * decodes to `known` exactly; what the round trip of a just-written stream still has to prove is
  * that the table stored in the stream codes every value and that the body's length matches.
  */
-export function knownSymbolBits(symbols: Uint32Array, lengths: Uint8Array, raw: boolean, known: Uint32Array): number {
+export function knownSymbolBits(symbols: Uint32Array, lengths: Uint8Array, raw: boolean, known: CodeArray): number {
   if (raw || symbols.length < 2 || symbols[symbols.length - 1]! >= SYMBOL_TABLE_LIMIT) return -1;
   return sumLengths(symbolLengths(symbols, lengths), known);
 }
@@ -40,7 +41,7 @@ export function knownAlphabetBits(symbols: Uint32Array, lengths: Uint8Array, raw
 }
 
 /** Σ lengths[v] over `values`, or −1 when a value has no code (monomorphic, branch-free loop). */
-function sumLengths(lengths: Uint8Array, values: Uint32Array): number {
+function sumLengths(lengths: Uint8Array, values: CodeArray): number {
   const max = lengths.length - 1;
   let total = 0,
     bad = 0;

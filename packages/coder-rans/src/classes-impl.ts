@@ -1,4 +1,4 @@
-import { DecodeError, type QuantizedTensor } from "@quantforge/core";
+import { DecodeError, type QuantizedTensor, type CodeArray } from "@quantforge/core";
 import { ByteReader, ByteWriter } from "@quantforge/core/format";
 import { bitLength, histogram } from "./section-impl.js";
 
@@ -36,7 +36,7 @@ function layout(shape: readonly number[], axis: number): { outer: number; count:
 }
 
 /** Copies slice `c` of `codes` into `out` (length outer·inner), in index order. */
-export function gatherSlice(codes: Uint32Array, s: { outer: number; count: number; inner: number }, c: number, out: Uint32Array): void {
+export function gatherSlice(codes: CodeArray, s: { outer: number; count: number; inner: number }, c: number, out: Uint32Array): void {
   const { outer, count, inner } = s;
   let k = 0;
   for (let o = 0; o < outer; o++) {

@@ -1,3 +1,4 @@
+import type { CodeArray } from "@quantforge/core";
 import { RANS_L } from "./rans-impl.js";
 
 /*
@@ -69,7 +70,7 @@ function grow(buf: Uint8Array, p: number, need: number): Uint8Array<ArrayBuffer>
  * the hint is short; the default, 2 bytes per symbol, always suffices) and returned as a view
  * at its end: a hint near the payload's size saves allocating and touching 2 bytes per symbol.
  */
-export function ransEncodeView(ranks: Uint32Array, freq: Uint32Array, start: Uint32Array, scaleBits: number, lanes: number, sizeHint = 2 * ranks.length): Uint8Array {
+export function ransEncodeView(ranks: CodeArray, freq: Uint32Array, start: Uint32Array, scaleBits: number, lanes: number, sizeHint = 2 * ranks.length): Uint8Array {
   const n = ranks.length;
   let buf: Uint8Array<ArrayBuffer> = new Uint8Array(Math.max(0, sizeHint) + 4 * lanes + ROUND_BYTES);
   let dv = new DataView(buf.buffer);
@@ -156,6 +157,6 @@ export function ransEncodeView(ranks: Uint32Array, freq: Uint32Array, start: Uin
 }
 
 /** {@link ransEncodeView} as a compact array of its own. */
-export function ransEncode(ranks: Uint32Array, freq: Uint32Array, start: Uint32Array, scaleBits: number, lanes: number): Uint8Array {
+export function ransEncode(ranks: CodeArray, freq: Uint32Array, start: Uint32Array, scaleBits: number, lanes: number): Uint8Array {
   return ransEncodeView(ranks, freq, start, scaleBits, lanes).slice();
 }

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { DecodeError, Rng, ShapeMismatchError, type QuantizedTensor } from "@quantforge/core";
+import { DecodeError, Rng, ShapeMismatchError, type QuantizedTensor, type CodeArray } from "@quantforge/core";
 import { describe, expect, it } from "vitest";
 import { decodeRansGroup, encodeRansGroup } from "./group-impl.js";
 import { histogram } from "./section-impl.js";
@@ -7,7 +7,7 @@ import { histogram } from "./section-impl.js";
 const opts = { maxScaleBits: 15, maxLanes: 4 };
 const t = (codes: Uint32Array, shape = [codes.length], extra: Partial<QuantizedTensor> = {}): QuantizedTensor => ({ name: "", shape, codebook: "", grouping: { kind: "tensor" }, codes, ...extra });
 
-function entropyBits(codes: Uint32Array): number {
+function entropyBits(codes: CodeArray): number {
   const { counts } = histogram(codes);
   let h = 0;
   for (const c of counts) h -= c * Math.log2(c / codes.length);

@@ -1,4 +1,4 @@
-import { DecodeError, type DecodeLimits, type Grouping, type QuantizedTensor } from "@quantforge/core";
+import { DecodeError, type DecodeLimits, type Grouping, type QuantizedTensor, type CodeArray } from "@quantforge/core";
 import { ByteReader, ByteWriter, MAX_DIMS, checkedShapeSize } from "@quantforge/core/format";
 import { readGaps, writeGaps } from "./gaps-impl.js";
 import { buildDecodeTable, type DecodeTable } from "./decode-impl.js";
@@ -35,7 +35,7 @@ import { CLASSED, MAX_TABLES, ONE, OWN, SECTION, SHARED, bitsWith, choose, choos
  */
 export const GROUP_VERSION = 2;
 
-function segmentOf(values: Uint32Array, t: Table): EncodeSegment {
+function segmentOf(values: CodeArray, t: Table): EncodeSegment {
   const { symbols, freq, scaleBits } = t;
   const k = symbols.length,
     maxV = symbols[k - 1]!;

@@ -1,3 +1,4 @@
+import type { CodeArray } from "@quantforge/core";
 import { usedSymbols } from "@quantforge/core/format";
 
 /** Distinct values ascending and their counts. */
@@ -10,7 +11,7 @@ export interface Histogram {
  * Histogram of `values`: the distinct values ascending and their counts. `bound`, when given, is
  * a number every value is known to be below (it saves the scan for the largest value).
  */
-export function histogram(values: Uint32Array, bound?: number): Histogram {
+export function histogram(values: CodeArray, bound?: number): Histogram {
   const n = values.length;
   if (n === 0) return { symbols: new Uint32Array(0), counts: new Float64Array(0) };
   let max = 0;
@@ -42,7 +43,7 @@ export function histogram(values: Uint32Array, bound?: number): Histogram {
  * does a second pass look for an offending value (values past the tables' ends are not counted:
  * typed-array stores out of range are dropped).
  */
-export function countCodes(values: Uint32Array, alphabetSize: number): Histogram | null {
+export function countCodes(values: CodeArray, alphabetSize: number): Histogram | null {
   const n = values.length;
   if (n >= 1 << 12 && alphabetSize <= 1 << 16) {
     const h0 = new Int32Array(alphabetSize),
@@ -78,7 +79,7 @@ export function countCodes(values: Uint32Array, alphabetSize: number): Histogram
  * Occurrences of each value below `size` (all values must be below it). Four tables take turns,
  * so runs of one value (skewed codes) do not wait on the previous increment of the same counter.
  */
-function countDense(values: Uint32Array, size: number): Int32Array {
+function countDense(values: CodeArray, size: number): Int32Array {
   const n = values.length;
   const h0 = new Int32Array(size);
   if (n < 1 << 12 || size > 1 << 16) {

@@ -1,4 +1,4 @@
-import { DecodeError } from "@quantforge/core";
+import { DecodeError, type CodeArray } from "@quantforge/core";
 import { ByteReader, ByteWriter } from "@quantforge/core/format";
 import { MAX_LANES, MAX_SCALE_BITS, normalizeFrequencies, payloadBitsEstimate } from "./rans-impl.js";
 import { buildDecodeTable, ransDecode } from "./decode-impl.js";
@@ -87,7 +87,7 @@ export function planRans(counts: Float64Array, opts: SectionOptions, lanes: numb
  * Appends the section coding `values` (all below `alphabetSize`) to `w`; `hist`, when given, is
  * their {@link histogram} (saves counting again).
  */
-export function writeSection(w: ByteWriter, values: Uint32Array, alphabetSize: number, opts: SectionOptions, hist?: Histogram): void {
+export function writeSection(w: ByteWriter, values: CodeArray, alphabetSize: number, opts: SectionOptions, hist?: Histogram): void {
   const n = values.length;
   if (n === 0) {
     w.u8(MODE_EMPTY);
@@ -132,7 +132,7 @@ export function writeSection(w: ByteWriter, values: Uint32Array, alphabetSize: n
   for (let i = 0; i < k - 1; i++) w.varint(freq[i]! - 1);
   // Frequencies and starts indexed by the value itself when the values are small, else by rank.
   const maxV = symbols[k - 1]!;
-  let coded: Uint32Array, f: Uint32Array, c: Uint32Array;
+  let coded: CodeArray, f: Uint32Array, c: Uint32Array;
   const start = new Uint32Array(k);
   for (let i = 1; i < k; i++) start[i] = start[i - 1]! + freq[i - 1]!;
   if (maxV < 1 << 20) {
@@ -157,7 +157,7 @@ export function writeSection(w: ByteWriter, values: Uint32Array, alphabetSize: n
   w.varint(payload.length).ref(payload);
 }
 
-function writeRaw(w: ByteWriter, values: Uint32Array, width: number): void {
+function writeRaw(w: ByteWriter, values: CodeArray, width: number): void {
   const out = new Uint8Array(Math.ceil((values.length * width) / 8));
   let bit = 0;
   for (let i = 0; i < values.length; i++) {

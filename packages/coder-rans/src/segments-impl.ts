@@ -1,3 +1,4 @@
+import type { CodeArray } from "@quantforge/core";
 import { RANS_L } from "./rans-impl.js";
 import { decodeSymbols, openPayload, type DecodeTable } from "./decode-impl.js";
 import { encodeTables, type EncodeTables } from "./encode-impl.js";
@@ -13,7 +14,7 @@ import { encodeTables, type EncodeTables } from "./encode-impl.js";
 
 /** A segment to encode: `values` indexed into `freq`/`start` (by value or by rank). */
 export interface EncodeSegment {
-  readonly values: Uint32Array;
+  readonly values: CodeArray;
   readonly freq: Uint32Array;
   readonly start: Uint32Array;
   readonly scaleBits: number;

@@ -1,4 +1,5 @@
 import type { WeightTensor } from "./tensor.js";
+import type { CodeArray } from "./quantized.js";
 
 /**
  * `@quantforge/metrics` `accumulateStats(emptyStats(), original, decoded)` of one tensor, with
@@ -26,5 +27,5 @@ export interface AheadFacts {
    */
   readonly tensorErrorStats?: ReadonlyMap<WeightTensor, ErrorStatsAhead>;
   /** By codes array: `codeHistogram([codes], cap)` of `./format` for any cap above its last bin (set only when it is defined). */
-  readonly histograms?: ReadonlyMap<Uint32Array, Float64Array>;
+  readonly histograms?: ReadonlyMap<CodeArray, Float64Array>;
 }

@@ -1,3 +1,4 @@
+import type { CodeArray } from "./quantized.js";
 /** Codes per block of {@link codeHistogram}; a block's four lanes hold at most this many counts. */
 const BLOCK = 65536;
 
@@ -8,7 +9,7 @@ const BLOCK = 65536;
  * code is, so it decides growth like the max without a compare chain. A code ≥ `size` lands in
  * another lane or past the end (dropped); {@link uncountBlock} then undoes exactly those writes.
  */
-function countBlock(c: Uint32Array, start: number, end: number, h: Int32Array, size: number): number {
+function countBlock(c: CodeArray, start: number, end: number, h: Int32Array, size: number): number {
   let or = 0,
     k = start;
   if (size === 256) {
@@ -48,7 +49,7 @@ function countBlock(c: Uint32Array, start: number, end: number, h: Int32Array, s
 }
 
 /** Undoes {@link countBlock} of the same block (the same bins, decremented). */
-function uncountBlock(c: Uint32Array, start: number, end: number, h: Int32Array, size: number): void {
+function uncountBlock(c: CodeArray, start: number, end: number, h: Int32Array, size: number): void {
   let k = start;
   for (; k + 3 < end; k += 4) {
     h[c[k]!]!--;
@@ -74,7 +75,7 @@ function flushLanes(h: Int32Array, size: number, into: Float64Array): void {
  * integers and equal one plain histogram. The code-histogram kernel of the coders' tables and the
  * size evaluator's entropies: one copy.
  */
-export function codeHistogram(arrays: readonly Uint32Array[], cap: number): Float64Array | undefined {
+export function codeHistogram(arrays: readonly CodeArray[], cap: number): Float64Array | undefined {
   let size = 256;
   let lanes = new Int32Array(4 * size);
   let counts = new Float64Array(size);

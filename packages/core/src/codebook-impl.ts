@@ -1,7 +1,7 @@
 import { codebookSize, gridStep, type Codebook } from "./codebook.js";
 import { groupIndexMap } from "./grouping.js";
 import { InvalidQuantizedError } from "./errors.js";
-import type { QuantizedTensor } from "./quantized.js";
+import type { CodeArray, QuantizedTensor } from "./quantized.js";
 import { shapeSize } from "./tensor.js";
 
 const fround = Math.fround;
@@ -19,7 +19,7 @@ function paramIndex(len: number, g: number): number {
  *   grid:   fround(μ_g + σ_g·fround(c(q)·Δ)), c(q) = q − N/2 + ½ (midrise) or q − (N−1)/2 (midtread)
  *   scaledLevels: fround(levels[q]·s_g)
  */
-export function dequantizeCodes(cb: Codebook, codes: Uint32Array, groups: Int32Array | null, out: Float32Array): void {
+export function dequantizeCodes(cb: Codebook, codes: CodeArray, groups: Int32Array | null, out: Float32Array): void {
   const n = codes.length;
   if (cb.kind === "scaledLevels") {
     const lv = cb.levels,
@@ -84,7 +84,7 @@ export function dequantizeCodes(cb: Codebook, codes: Uint32Array, groups: Int32A
  * reproduce the codes. Exact ties go to the lower level for `levels` codebooks and up
  * (`Math.round`) for `affine` and `grid`.
  */
-export function requantizeValues(cb: Codebook, values: Float32Array, groups: Int32Array | null, out: Uint32Array): void {
+export function requantizeValues(cb: Codebook, values: Float32Array, groups: Int32Array | null, out: CodeArray): void {
   const n = values.length;
   if (cb.kind === "levels") {
     const k = cb.levels.length;
@@ -265,7 +265,7 @@ export function requantizeTensor(t: QuantizedTensor, cb: Codebook, dense: Float3
  * Nearest code of every value under `fround(levels[q]·s_g)` (s_g ≥ 0), ties to the lower level
  * (then the lower code), as for `levels` codebooks.
  */
-function requantizeScaled(levels: Float32Array, scale: Float32Array, values: Float32Array, groups: Int32Array | null, out: Uint32Array): void {
+function requantizeScaled(levels: Float32Array, scale: Float32Array, values: Float32Array, groups: Int32Array | null, out: CodeArray): void {
   const k = levels.length;
   const order = Array.from({ length: k }, (_, i) => i).sort((a, b) => levels[a]! - levels[b]! || a - b);
   const sorted = new Float64Array(k);

@@ -3,6 +3,7 @@ import { dequantizeTensor } from "./codebook-impl.js";
 import type { QuantizedModel, QuantizedTensor } from "./quantized.js";
 import { shapeSize, type WeightSet, type WeightTensor } from "./tensor.js";
 import { codebookMap } from "./validate.js";
+import type { CodeArray } from "./quantized.js";
 
 /**
  * Values dequantized ahead (on worker threads): `values` maps a codes array of `source` to
@@ -11,7 +12,7 @@ import { codebookMap } from "./validate.js";
  */
 export interface DequantizedAhead {
   readonly source: QuantizedModel;
-  readonly values: ReadonlyMap<Uint32Array, Float32Array>;
+  readonly values: ReadonlyMap<CodeArray, Float32Array>;
   /**
    * Codes arrays of `source` whose tensors other threads dequantized without keeping the values
    * (they only summed them: core's `WorkerQuantization.errorStats`). A matching tensor without
@@ -19,7 +20,7 @@ export interface DequantizedAhead {
    * run whose evaluators took the sums never holds those values (issue 18). The dequantization
    * is known to succeed, as it did on the other thread from the same inputs.
    */
-  readonly lazy?: ReadonlySet<Uint32Array>;
+  readonly lazy?: ReadonlySet<CodeArray>;
 }
 
 /** Equal values, typed arrays element by element (bit patterns via Object.is), objects key by key, `id`s ignored. */
@@ -40,7 +41,7 @@ function sameValue(a: unknown, b: unknown): boolean {
 }
 
 /** True when `t`'s codes array is a source tensor's, with its shape, grouping, positions and codebook: its values are that tensor's. */
-function sameAsSource(t: QuantizedTensor, cb: Codebook, ahead: DequantizedAhead, sources: Map<Uint32Array, { t: QuantizedTensor; cb: Codebook | undefined }>): boolean {
+function sameAsSource(t: QuantizedTensor, cb: Codebook, ahead: DequantizedAhead, sources: Map<CodeArray, { t: QuantizedTensor; cb: Codebook | undefined }>): boolean {
   const s = sources.get(t.codes);
   if (!s?.cb || (!ahead.values.has(t.codes) && !ahead.lazy?.has(t.codes))) return false;
   return sameValue(t.shape, s.t.shape) && sameValue(t.grouping, s.t.grouping) && sameValue(t.sparse?.positions, s.t.sparse?.positions) && sameValue(cb, s.cb);
@@ -89,11 +90,11 @@ export function dequantizeModel(qm: QuantizedModel, order?: WeightSet, ahead?: D
  * `sources` maps each decoded tensor (the very object in `tensors`) whose inputs equal a source
  * tensor's to that tensor's codes array, so facts other threads computed for it apply (issue 18).
  */
-export function dequantizeModelAhead(qm: QuantizedModel, order?: WeightSet, ahead?: DequantizedAhead): { tensors: WeightTensor[]; sources: Map<WeightTensor, Uint32Array> } {
+export function dequantizeModelAhead(qm: QuantizedModel, order?: WeightSet, ahead?: DequantizedAhead): { tensors: WeightTensor[]; sources: Map<WeightTensor, CodeArray> } {
   const cbs = codebookMap(qm);
   const out = new Map<string, WeightTensor>();
-  const matched = new Map<WeightTensor, Uint32Array>();
-  let sources: Map<Uint32Array, { t: QuantizedTensor; cb: Codebook | undefined }> | undefined;
+  const matched = new Map<WeightTensor, CodeArray>();
+  let sources: Map<CodeArray, { t: QuantizedTensor; cb: Codebook | undefined }> | undefined;
   if (ahead) {
     const scb = codebookMap(ahead.source);
     sources = new Map(ahead.source.tensors.map((t) => [t.codes, { t, cb: scb.get(t.codebook) }]));

@@ -3,7 +3,7 @@ import type { AffineCodebook, GridCodebook, LevelsCodebook, ScaledLevelsCodebook
 import { throwIfAborted, type RunContext } from "./context.js";
 import type { Grouping } from "./grouping.js";
 import type { Quantizer } from "./plugin.js";
-import type { QuantizedModel, QuantizedTensor, SparseLayout } from "./quantized.js";
+import type { CodeArray, QuantizedModel, QuantizedTensor, SparseLayout } from "./quantized.js";
 import type { WeightSet, WeightTensor } from "./tensor.js";
 
 type WithoutId<T> = T extends unknown ? Omit<T, "id"> : never;
@@ -14,7 +14,7 @@ export type CodebookSpec = WithoutId<LevelsCodebook | AffineCodebook | GridCodeb
 /** What a per-tensor quantization function returns for one tensor. */
 export interface TensorQuantization {
   readonly codebook: CodebookSpec;
-  readonly codes: Uint32Array;
+  readonly codes: CodeArray;
   readonly grouping: Grouping;
   readonly sparse?: SparseLayout;
 }

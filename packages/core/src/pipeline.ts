@@ -6,7 +6,7 @@ import { InvalidQuantizedError } from "./errors.js";
 import { warnDeprecatedOptions } from "./option-aliases.js";
 import type { PluginHost } from "./host.js";
 import type { AnyPlugin, Coder, CoderPlugin, EvaluationSubject, Evaluator, EvaluatorPlugin, Metric, Quantizer, QuantizerPlugin } from "./plugin.js";
-import type { QuantizedModel } from "./quantized.js";
+import type { CodeArray, QuantizedModel } from "./quantized.js";
 import { standaloneHost } from "./registry.js";
 import { assertSomethingToQuantize, defaultSelector, tallySelection, type TensorSelector } from "./selection.js";
 import { assertFinite, assertWeightSet, type WeightSet, type WeightTensor } from "./tensor.js";
@@ -73,7 +73,7 @@ type Resolvable<P extends AnyPlugin, T> = T | P | { readonly plugin: P; readonly
  * The facts handed to evaluators: the workers' own, and their error sums by decoded tensor for
  * each decoded tensor whose inputs equal one the workers quantized (`sources`).
  */
-function aheadFacts(ahead: WorkerQuantization | undefined, sources: ReadonlyMap<WeightTensor, Uint32Array>): AheadFacts | undefined {
+function aheadFacts(ahead: WorkerQuantization | undefined, sources: ReadonlyMap<WeightTensor, CodeArray>): AheadFacts | undefined {
   if (!ahead?.errorStats) return ahead?.facts;
   const tensorErrorStats = new Map<WeightTensor, ErrorStatsAhead>();
   for (const [d, codes] of sources) {

@@ -11,6 +11,14 @@ export interface SparseLayout {
   readonly positions: Uint32Array;
 }
 
+/**
+ * A tensor's codes: one unsigned integer per element (or survivor). A producer may use the
+ * narrowest array that holds its codebook's codes (see `codeArray`): an 8-bit codebook's codes
+ * in a `Uint8Array` take a quarter of the memory and of the memory traffic of every pass over
+ * them (issue 18). Consumers index it (`codes[i]`); one that needs 32-bit words calls `uint32Codes`.
+ */
+export type CodeArray = Uint8Array | Uint16Array | Uint32Array;
+
 /** One quantized tensor: integer codes plus a reference to its codebook and its grouping. */
 export interface QuantizedTensor {
   readonly name: string;
@@ -22,8 +30,11 @@ export interface QuantizedTensor {
   readonly codebook: string;
   /** Which per-group codebook parameters apply to which element. */
   readonly grouping: Grouping;
-  /** One code per element (dense) or per survivor (sparse), each in `0 … codebookSize−1`. */
-  readonly codes: Uint32Array;
+  /**
+   * One code per element (dense) or per survivor (sparse), each in `0 … codebookSize−1`, in any
+   * {@link CodeArray} (the same codes in a wider or narrower array are the same tensor).
+   */
+  readonly codes: CodeArray;
   /** Present for pruned tensors. */
   readonly sparse?: SparseLayout;
 }

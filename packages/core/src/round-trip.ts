@@ -1,9 +1,9 @@
 import { InvalidQuantizedError } from "./errors.js";
 import type { Coder, GroupCoder } from "./plugin.js";
-import type { QuantizedModel, QuantizedTensor } from "./quantized.js";
+import type { CodeArray, QuantizedModel, QuantizedTensor } from "./quantized.js";
 
 /** True when two code arrays hold the same values (one tight loop; the same array is equal). */
-function sameCodes(x: Uint32Array | undefined, y: Uint32Array | undefined): boolean {
+function sameCodes(x: CodeArray | undefined, y: CodeArray | undefined): boolean {
   if (x === y) return true;
   if (!x || !y || x.length !== y.length) return false;
   const n = x.length;
@@ -128,7 +128,7 @@ function roundTripGroup(group: GroupCoder): GroupCoder {
  * (core's AheadFacts, by codes array) has it; bytes that match none are decoded in full. Without
  * them, the coder itself.
  */
-export function roundTripCoder(coder: Coder, histograms?: ReadonlyMap<Uint32Array, Float64Array>): Coder {
+export function roundTripCoder(coder: Coder, histograms?: ReadonlyMap<CodeArray, Float64Array>): Coder {
   const decodeEncoded = coder.decodeEncoded?.bind(coder);
   const group = coder.group ? roundTripGroup(coder.group) : undefined;
   if (!decodeEncoded) return group === coder.group ? coder : { ...coderFunctions(coder), ...(group ? { group } : {}) };

@@ -8,6 +8,7 @@ import type { EvaluationSubject, Evaluator, Quantizer } from "./plugin.js";
 import { compactStreamInput, type TensorWorkers, type WorkerQuantization } from "./tensor-workers.js";
 import { coarseTestQuantizer, groupedRawTestCoder, rawTestCoder } from "./testing/fixtures.js";
 import type { WeightSet } from "./tensor.js";
+import type { CodeArray } from "./quantized.js";
 import { largestCode } from "./validate.js";
 
 /**
@@ -33,10 +34,10 @@ function inProcess(facts: boolean, log: string[]): TensorWorkers {
         (out.model.codebooks as unknown[]).push(cb);
         (out.model.tensors as unknown[]).push(q);
         const [ct, ccb] = compactStreamInput(q, cb);
-        (out.groups as Map<Uint32Array, unknown>).set(q.codes, groupCoder.encodeGroup([ct], ccb));
-        (out.maxCodes as Map<Uint32Array, number>).set(q.codes, largestCode(q.codes));
+        (out.groups as Map<CodeArray, unknown>).set(q.codes, groupCoder.encodeGroup([ct], ccb));
+        (out.maxCodes as Map<CodeArray, number>).set(q.codes, largestCode(q.codes));
         const d = dequantizeTensor(q, cb);
-        (out.dequantized as Map<Uint32Array, Float32Array>).set(q.codes, d);
+        (out.dequantized as Map<CodeArray, Float32Array>).set(q.codes, d);
         if (!facts) continue;
         let signal = 0,
           noise = 0,
@@ -49,7 +50,7 @@ function inProcess(facts: boolean, log: string[]): TensorWorkers {
           maxAbs = Math.max(maxAbs, Math.abs(e));
         }
         (out.facts!.errorStats as Map<Float32Array, unknown>).set(d, { original: t.data, stats: { count: d.length, signal, noise, maxAbs } });
-        (out.facts!.histograms as Map<Uint32Array, Float64Array>).set(q.codes, codeHistogram([q.codes], 1 << 20)!);
+        (out.facts!.histograms as Map<CodeArray, Float64Array>).set(q.codes, codeHistogram([q.codes], 1 << 20)!);
         log.push(t.name);
       }
       return out;

@@ -4,6 +4,7 @@ import type { AheadFacts, ErrorStatsAhead } from "./ahead-facts.js";
 import type { Coder, GroupCoder, Quantizer } from "./plugin.js";
 import type { QuantizedModel, QuantizedTensor } from "./quantized.js";
 import type { WeightSet } from "./tensor.js";
+import type { CodeArray } from "./quantized.js";
 
 /**
  * The tensor and codebook a version-2 container hands its coder for `t` (names live in the
@@ -25,15 +26,15 @@ export interface WorkerQuantization {
    * Container streams coded ahead on other threads, by the codes array of their tensor: each is
    * `coder.encode(...compactStreamInput(t, cb))` for the run's coder (coders without group coding).
    */
-  readonly streams?: ReadonlyMap<Uint32Array, Uint8Array>;
+  readonly streams?: ReadonlyMap<CodeArray, Uint8Array>;
   /**
    * Version-3 groups coded ahead, by the codes array of their one tensor: each is
    * `coder.group.encodeGroup([t′], cb′)` with `[t′, cb′] = compactStreamInput(t, cb)`, which is
    * what a container asks for a codebook used by that tensor alone.
    */
-  readonly groups?: ReadonlyMap<Uint32Array, { readonly bytes: Uint8Array; readonly tensorBytes: readonly number[] }>;
+  readonly groups?: ReadonlyMap<CodeArray, { readonly bytes: Uint8Array; readonly tensorBytes: readonly number[] }>;
   /** `dequantizeTensor` of each tensor of `model`, by its codes array, computed on other threads. */
-  readonly dequantized?: ReadonlyMap<Uint32Array, Float32Array>;
+  readonly dequantized?: ReadonlyMap<CodeArray, Float32Array>;
   /**
    * The error sums of each tensor of `model` against its original, by its codes array
    * (`accumulateStats(emptyStats(), original, dequantizeTensor(t, cb))`), computed on other
@@ -41,9 +42,9 @@ export interface WorkerQuantization {
    * the values: the pipeline decodes it only when something reads it (core's `DequantizedAhead.lazy`),
    * and hands the sums to evaluators by decoded tensor (`AheadFacts.tensorErrorStats`).
    */
-  readonly errorStats?: ReadonlyMap<Uint32Array, ErrorStatsAhead>;
+  readonly errorStats?: ReadonlyMap<CodeArray, ErrorStatsAhead>;
   /** `largestCode` (validate.ts) of each codes array of `model`, computed on other threads. */
-  readonly maxCodes?: ReadonlyMap<Uint32Array, number>;
+  readonly maxCodes?: ReadonlyMap<CodeArray, number>;
   /** Evaluator inputs computed on other threads (handed to evaluators as `subject.ahead`). */
   readonly facts?: AheadFacts;
   /** The `data` arrays of `weights` in which other threads found every value finite (with {@link TensorWorkers.checksFinite}). */
@@ -76,7 +77,7 @@ export interface TensorWorkers {
  * stream instead of coding it again. A request matches when it is the nameless stream input of
  * {@link compactStreamInput} for the same codes array; anything else is coded here.
  */
-export function precodedCoder(coder: Coder, streams: ReadonlyMap<Uint32Array, Uint8Array> | undefined, groups?: WorkerQuantization["groups"]): Coder {
+export function precodedCoder(coder: Coder, streams: ReadonlyMap<CodeArray, Uint8Array> | undefined, groups?: WorkerQuantization["groups"]): Coder {
   const compact = (t: QuantizedTensor, cb: Codebook) => t.name === "" && t.codebook === "" && cb.id === "";
   if (coder.group) {
     if (!groups || groups.size === 0) return coder;

@@ -1,7 +1,8 @@
 import { codebookGroupParams, codebookSize, type Codebook } from "./codebook.js";
 import { InvalidQuantizedError } from "./errors.js";
 import { groupCount } from "./grouping.js";
-import type { QuantizedModel, QuantizedTensor } from "./quantized.js";
+import type { CodeArray, QuantizedModel, QuantizedTensor } from "./quantized.js";
+import { isCodeArray } from "./code-array.js";
 import { shapeSize, type WeightSet } from "./tensor.js";
 
 /** Codebooks of a model indexed by id; throws on duplicate ids. */
@@ -20,7 +21,7 @@ export function codebookMap(qm: QuantizedModel): Map<string, Codebook> {
  * tensor object holding it (reading `t.codes[i]` through a tensor of varying hidden class cost
  * ~3× more in whole runs); four independent maxima keep four compares in flight.
  */
-export function largestCode(c: Uint32Array): number {
+export function largestCode(c: CodeArray): number {
   let m0 = 0,
     m1 = 0,
     m2 = 0,
@@ -54,11 +55,12 @@ export function assertQuantizedTensor(t: QuantizedTensor, cb: Codebook | undefin
  * same arrays (after its coder round trip hands them back) costs no pass over the codes.
  * Internal to core: only valid while nobody writes to the arrays (the pipeline owns them).
  */
-export type KnownMaxCodes = Map<Uint32Array, number>;
+export type KnownMaxCodes = Map<CodeArray, number>;
 
 /** {@link assertQuantizedTensor}, reading and recording the largest code in `maxes` when given. */
 export function checkQuantizedTensor(t: QuantizedTensor, cb: Codebook | undefined, maxes?: KnownMaxCodes): asserts cb is Codebook {
   if (!cb) throw new InvalidQuantizedError(`tensor "${t.name}" refers to a missing codebook "${t.codebook}". The quantizer must emit every codebook it references.`);
+  if (!isCodeArray(t.codes)) throw new InvalidQuantizedError(`tensor "${t.name}" has codes that are not a Uint8Array, Uint16Array or Uint32Array. The quantizer must return its codes in one (core's codeArray).`);
   const n = shapeSize(t.shape);
   const expected = t.sparse ? t.sparse.positions.length : n;
   if (t.codes.length !== expected) throw new InvalidQuantizedError(`tensor "${t.name}" has ${t.codes.length} codes but needs ${expected}.`);

@@ -1,4 +1,4 @@
-import { shapeSize, type QuantizedTensor } from "@quantforge/core";
+import { shapeSize, type QuantizedTensor, type CodeArray } from "@quantforge/core";
 import { codeHistogram } from "@quantforge/core/format";
 
 /** Codes above this use a sort instead of a dense histogram (bounds the histogram at 8 MiB). */
@@ -86,7 +86,7 @@ function countsOf(h: Float64Array, pruned: number): Float64Array {
  * gives the same counts, in the same order, as counting all codes again. `known`: histograms of
  * codes arrays counted ahead (`codeHistogram([codes], cap)`; core's AheadFacts), taken instead.
  */
-export function codeEntropies(tensors: readonly QuantizedTensor[], known?: ReadonlyMap<Uint32Array, Float64Array>): { readonly each: (number | null)[]; readonly pooled: number | null } {
+export function codeEntropies(tensors: readonly QuantizedTensor[], known?: ReadonlyMap<CodeArray, Float64Array>): { readonly each: (number | null)[]; readonly pooled: number | null } {
   const each: (number | null)[] = [];
   let sum: Float64Array | undefined = new Float64Array(0);
   let pruned = 0;

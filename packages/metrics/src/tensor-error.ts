@@ -4,6 +4,9 @@
  * SQNR exact to far below 0.01 dB); w − ŵ of two float32 values is exact in float64.
  */
 
+/** A tensor's codes in any width: core's `CodeArray` (metrics does not depend on core). */
+type CodeArray = Uint8Array | Uint16Array | Uint32Array;
+
 /** A metric value, or null with the reason it is undefined (never ±Infinity, which JSON drops). */
 export interface MaybeValue {
   readonly value: number | null;
@@ -79,7 +82,7 @@ export function accumulateStatsRange(run: StatsRun, original: Float32Array, deco
  * 3.3 → 2.2 ns per weight). Stops before the first code without a table entry and returns its
  * index (`end` when every code had one); `run` then holds the sums of `[start, returned)`.
  */
-export function accumulateStatsCoded(run: StatsRun, original: Float32Array, codes: Uint32Array, table: Float32Array, start: number, end: number): number {
+export function accumulateStatsCoded(run: StatsRun, original: Float32Array, codes: CodeArray, table: Float32Array, start: number, end: number): number {
   const stop = codedSums(run.signal, run.noise, run.maxAbs, original, codes, table, start, end);
   run.signal = codedSignal;
   run.noise = codedNoise;
@@ -98,7 +101,7 @@ let codedSignal = 0,
  * V8 left the optimized code at it on every call (260 deoptimizations a run, the first tensor
  * of each thread summed ~2× slower).
  */
-function codedSums(signal0: number, noise0: number, maxAbs0: number, original: Float32Array, codes: Uint32Array, table: Float32Array, start: number, end: number): number {
+function codedSums(signal0: number, noise0: number, maxAbs0: number, original: Float32Array, codes: CodeArray, table: Float32Array, start: number, end: number): number {
   // Unary + makes the running sums float64 from the start: a sum that enters as the integer 0
   // was kept boxed through the loop, a heap number per addition (3× slower).
   let signal = +signal0,

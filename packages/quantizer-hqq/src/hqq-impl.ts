@@ -34,7 +34,7 @@ export interface HqqSpec {
   readonly earlyStop: boolean;
 }
 
-import { FLT_MAX, gridEndsFinite, ulp32 } from "@quantforge/core";
+import { FLT_MAX, codeArray, gridEndsFinite, ulp32, type CodeArray } from "@quantforge/core";
 
 const fround = Math.fround;
 
@@ -118,12 +118,12 @@ export function hqqGroup(data: Float32Array, start: number, end: number, spec: H
 }
 
 /** HQQ of a whole tensor in row-major groups of `groupSize`: codes and per-group grids. */
-export function hqqQuantize(data: Float32Array, groupSize: number, spec: HqqSpec): { codes: Uint32Array; scale: Float32Array; zeroPoint: Float32Array; levels: number; steps: number } {
+export function hqqQuantize(data: Float32Array, groupSize: number, spec: HqqSpec): { codes: CodeArray; scale: Float32Array; zeroPoint: Float32Array; levels: number; steps: number } {
   const groups = Math.max(1, Math.ceil(data.length / groupSize));
   const scale = new Float32Array(groups),
     zeroPoint = new Float32Array(groups);
-  const codes = new Uint32Array(data.length);
   const m = 2 ** spec.bits - 1;
+  const codes = codeArray(data.length, m + 1);
   const out = new Float64Array(2);
   let steps = 0;
   for (let g = 0; g < groups; g++) {

@@ -1,5 +1,6 @@
 import {
   groupSizeSchema,
+  codeArray,
   assertFinite,
   defineQuantizer,
   perTensorQuantizer,
@@ -48,7 +49,7 @@ export function nf4QuantizeTensor(t: WeightTensor, o: Nf4Options): TensorQuantiz
   const levels = o.levels === "nf4" ? NF4_LEVELS : FP4_LEVELS;
   const cb: ScaledLevelsCodebook = { kind: "scaledLevels", id: "", levels, scale, ...(dq ? { scaleCodes: dq.scaleCodes } : {}) };
   const grouping = { kind: "group", size: o.groupSize } as const;
-  const codes = new Uint32Array(t.data.length);
+  const codes = codeArray(t.data.length, levels.length);
   requantizeValues(cb, t.data, groupIndexMap(t.shape, grouping), codes);
   return { codebook: { kind: "scaledLevels", levels, scale, ...(dq ? { scaleCodes: dq.scaleCodes } : {}) }, codes, grouping };
 }

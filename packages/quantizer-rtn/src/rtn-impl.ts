@@ -20,7 +20,7 @@
  * rounding of ŵ) and re-quantizing ŵ with the stored parameters gives q back.
  */
 
-import { assertFinite, encodeGrid, GridFit, gridLevels } from "@quantforge/core";
+import { assertFinite, codeArray, encodeGrid, GridFit, gridLevels, type CodeArray } from "@quantforge/core";
 
 /** Affine scheme: an asymmetric min/max grid or a grid symmetric around 0. */
 export type RtnScheme = "asymmetric" | "symmetric";
@@ -186,7 +186,7 @@ export function rtnParams(min: Float64Array, max: Float64Array, groups: number, 
  * Codes of every element: q = clamp(round(w/s_g + z_g), 0, L−1), written into `codes`.
  * One multiply-add, a min, a max and an integer store per element.
  */
-export function rtnCodes(data: Float32Array, layout: RtnLayout, params: Pick<RtnParams, "levels" | "scale" | "zeroPoint">, codes: Uint32Array): void {
+export function rtnCodes(data: Float32Array, layout: RtnLayout, params: Pick<RtnParams, "levels" | "scale" | "zeroPoint">, codes: CodeArray): void {
   const n = data.length;
   const hi = params.levels - 0.5;
   const { scale, zeroPoint } = params;
@@ -230,13 +230,14 @@ export function rtnCodes(data: Float32Array, layout: RtnLayout, params: Pick<Rtn
  * faster here than compare-and-select), and `| 0` on t ∈ [0, L − ½] is floor(t) = round(w/s + z)
  * without V8's slow double→Uint32Array store.
  */
-function rtnCodesRun(data: Float32Array, start: number, end: number, inv: number, off: number, hi: number, codes: Uint32Array): void {
+function rtnCodesRun(data: Float32Array, start: number, end: number, inv: number, off: number, hi: number, codes: CodeArray): void {
   for (let i = start; i < end; i++) codes[i] = Math.min(hi, Math.max(0, data[i]! * inv + off)) | 0;
 }
 
 /** What {@link rtnQuantize} returns for one tensor. */
 export interface RtnResult extends RtnParams {
-  readonly codes: Uint32Array;
+  /** In the narrowest array that holds `levels` codes (core's `codeArray`). */
+  readonly codes: CodeArray;
 }
 
 /**
@@ -255,7 +256,8 @@ export function rtnQuantize(data: Float32Array, layout: RtnLayout, spec: RtnGrid
   const max = new Float64Array(Math.max(1, groups));
   if (!groupMinMax(data, layout, min, max)) assertFinite({ name, shape: [data.length], data });
   const params = rtnParams(min, max, groups, spec);
-  const codes = new Uint32Array(data.length);
+  // One byte per code at ≤ 8 bits (issue 18: a quarter of the memory every later pass reads).
+  const codes = codeArray(data.length, params.levels);
   rtnCodes(data, layout, params, codes);
   return { ...params, codes };
 }

@@ -14,7 +14,7 @@
  * `requantizeValues`, so re-quantizing a decoded weight reproduces its code.
  */
 
-import { FLT_MAX } from "@quantforge/core";
+import { FLT_MAX, codeArray, type CodeArray } from "@quantforge/core";
 
 /**
  * How the elements of a tensor split into groups for the loops: one group, or index `c` of an
@@ -84,7 +84,7 @@ export function storableSigma(sigma: number, outerLevel: number): { readonly sig
  * value returns it). σ = 0 ⇒ q = N/2 (the group is all zeros, or below float32 resolution, and
  * decodes to 0). Returns the number of elements beyond the support, |w/σ| > x_max = N·Δ/2.
  */
-function encodeRun(data: Float32Array, from: number, to: number, s: number, half: number, step: number, out: Uint32Array, midtread = false): number {
+function encodeRun(data: Float32Array, from: number, to: number, s: number, half: number, step: number, out: CodeArray, midtread = false): number {
   // Midtread (N odd): q = round(x/Δ) + (N−1)/2, so the central cell [−Δ/2, Δ/2] maps to the
   // zero level; `half` is N/2 (not an integer) and the zero code is (N−1)/2.
   const zeroCode = midtread ? (2 * half - 1) / 2 : half;
@@ -102,7 +102,7 @@ function encodeRun(data: Float32Array, from: number, to: number, s: number, half
 // floor(t) + N/2 to [0, N − 1] is what the ternaries did.
 
 /** Midrise codes q = clamp(floor(w·c) + N/2, 0, N − 1); returns the elements with |w·c| > N/2. */
-function midriseRun(data: Float32Array, from: number, to: number, c: number, half: number, out: Uint32Array): number {
+function midriseRun(data: Float32Array, from: number, to: number, c: number, half: number, out: CodeArray): number {
   const top = 2 * half - 1,
     lo = -half;
   let overload = 0;
@@ -115,7 +115,7 @@ function midriseRun(data: Float32Array, from: number, to: number, c: number, hal
 }
 
 /** Midtread codes q = clamp(round(w·c) + (N − 1)/2, 0, N − 1); returns the elements with |w·c| > N/2. */
-function midtreadRun(data: Float32Array, from: number, to: number, c: number, half: number, zeroCode: number, out: Uint32Array): number {
+function midtreadRun(data: Float32Array, from: number, to: number, c: number, half: number, zeroCode: number, out: CodeArray): number {
   const top = 2 * half - 1,
     lo = -half;
   let overload = 0;
@@ -132,7 +132,7 @@ function midtreadRun(data: Float32Array, from: number, to: number, c: number, ha
  * the σ = 1 design with N = `levels` and float32 step Δ (see {@link encodeRun}). Returns how many
  * elements fell in the overload region |x| > N·Δ/2.
  */
-export function gridEncode(data: Float32Array, layout: UniformMseLayout, sigma: Float32Array, levels: number, step: number, out: Uint32Array, midtread = false): number {
+export function gridEncode(data: Float32Array, layout: UniformMseLayout, sigma: Float32Array, levels: number, step: number, out: CodeArray, midtread = false): number {
   const half = levels / 2;
   if (layout.kind === "tensor") return encodeRun(data, 0, data.length, sigma[0]!, half, step, out, midtread);
   const { outer, channels, inner } = layout;
@@ -161,7 +161,8 @@ export interface UniformMseSpec {
 
 /** Result of {@link uniformMseQuantize}. */
 export interface UniformMseResult {
-  readonly codes: Uint32Array;
+  /** In the narrowest array that holds the grid's codes (core's `codeArray`). */
+  readonly codes: CodeArray;
   /** Float32 x_max stored in the codebook. */
   readonly xMax: number;
   /** Per-group σ (one entry in mismatched mode). */
@@ -200,7 +201,7 @@ export function uniformMseQuantize(data: Float32Array, layout: UniformMseLayout,
       if (r.sigma === 0) zeroGroups++;
     }
   }
-  const codes = new Uint32Array(data.length);
+  const codes = codeArray(data.length, N);
   const overloadCount = gridEncode(data, effLayout, sigma, N, step, codes, midtread);
   return { codes, xMax, sigma, mu: new Float32Array(sigma.length), zeroGroups, cappedGroups, overloadCount };
 }

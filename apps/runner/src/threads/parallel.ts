@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { throwIfAborted, type ErrorStatsAhead, type QuantizedModel, type WeightTensor } from "@quantforge/core";
+import { throwIfAborted, type ErrorStatsAhead, type QuantizedModel, type WeightTensor, type CodeArray } from "@quantforge/core";
 import type { TensorWorkers } from "@quantforge/core/host";
 import { UsageError } from "../errors.js";
 import type { PluginChoice } from "../run-job.js";
@@ -97,12 +97,12 @@ export function poolWorkers(
       for (const p of pending) p.catch(() => undefined);
       const codebooks: QuantizedModel["codebooks"][number][] = [],
         tensors: QuantizedModel["tensors"][number][] = [];
-      const streams = new Map<Uint32Array, Uint8Array>(),
-        groups = new Map<Uint32Array, NonNullable<QuantizedOne["group"]>>(),
-        dequantized = new Map<Uint32Array, Float32Array>(),
-        maxCodes = new Map<Uint32Array, number>();
-      const errorStats = new Map<Uint32Array, ErrorStatsAhead>(),
-        histograms = new Map<Uint32Array, Float64Array>(),
+      const streams = new Map<CodeArray, Uint8Array>(),
+        groups = new Map<CodeArray, NonNullable<QuantizedOne["group"]>>(),
+        dequantized = new Map<CodeArray, Float32Array>(),
+        maxCodes = new Map<CodeArray, number>();
+      const errorStats = new Map<CodeArray, ErrorStatsAhead>(),
+        histograms = new Map<CodeArray, Float64Array>(),
         finite = new Set<Float32Array>();
       for (let i = 0; i < pending.length; i++) {
         const r = await pending[i]!;

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { CollectingDiagnostics, createRunContext, type WorkerQuantization } from "@quantforge/core/host";
-import { ErrorCodes, isQuantforgeError, type Quantizer, type WeightSet } from "@quantforge/core";
+import { ErrorCodes, isQuantforgeError, type Quantizer, type WeightSet, type CodeArray } from "@quantforge/core";
 import { poolWorkers } from "./parallel.js";
 import { TensorPool } from "./pool.js";
 
@@ -24,7 +24,7 @@ async function quantize(stageMinElements: number, coder: string, ws: WeightSet, 
   const workers = poolWorkers(pool, { quantizer: { id: "rtn", options: { bits: 4, granularity: "channel" } }, coder: { id: coder }, facts: { errorStats: true, histograms: true }, stageMinElements, values });
   const diagnostics = new CollectingDiagnostics();
   const r = (await workers.quantize({ id: "rtn", perTensor: true } as unknown as Quantizer, ws, createRunContext({ seed: 3, diagnostics }))) as WorkerQuantization;
-  const byCodes = <V>(m: ReadonlyMap<Uint32Array, V> | undefined) => r.model.tensors.map((t) => m?.get(t.codes));
+  const byCodes = <V>(m: ReadonlyMap<CodeArray, V> | undefined) => r.model.tensors.map((t) => m?.get(t.codes));
   const decoded = byCodes(r.dequantized);
   return {
     model: r.model.tensors.map((t) => ({ ...t, codes: Array.from(t.codes) })),

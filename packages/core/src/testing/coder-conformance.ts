@@ -9,13 +9,14 @@ import { ErrorCodes } from "../errors.js";
 import { groupCount, type Grouping } from "../grouping.js";
 import type { Coder, CoderPlugin } from "../plugin.js";
 import type { QuantizedModel, QuantizedTensor } from "../quantized.js";
+import { isCodeArray } from "../code-array.js";
 import type { PluginHost } from "../host.js";
 import { assertPluginDescriptor, standaloneHost } from "../registry.js";
 import { Rng } from "../rng.js";
 import { shapeSize } from "../tensor.js";
-import { assertQuantizedTensor } from "../validate.js";
+import { assertQuantizedTensor, largestCode } from "../validate.js";
 import { shapeArb } from "./arbitraries.js";
-import { assertCode, caught, firstDiff, optionSets, optionsLabel, sameBits, testRegistrar, type SkipEntry } from "./suite.js";
+import { assertCode, caught, firstDiff, optionSets, optionsLabel, sameBits, sameValues, testRegistrar, type SkipEntry } from "./suite.js";
 
 /**
  * Ids of the coder conformance tests (use them in `skip`):
@@ -25,6 +26,8 @@ import { assertCode, caught, firstDiff, optionSets, optionsLabel, sameBits, test
  *   scalars, also from an unaligned view inside a larger buffer;
  * - `round-trip-property`: the same on random (fast-check) tensors;
  * - `deterministic`: the same input gives the same bytes, and encoding leaves its input intact;
+ * - `narrow-codes`: the same codes in a `Uint8Array` or `Uint16Array` (a `CodeArray` a quantizer
+ *   may give) encode to the bytes of their `Uint32Array` and decode to the same codes;
  * - `truncation`: every proper prefix of a small stream is a `DecodeError`;
  * - `bit-flips`: every single-bit flip of a small stream (header and payload) is a `DecodeError`;
  * - `version`: a changed format version (checksum fixed up) is a `DecodeError`;
@@ -32,7 +35,7 @@ import { assertCode, caught, firstDiff, optionSets, optionsLabel, sameBits, test
  *   corruptions are a `DecodeError` or (for the last) a well-formed tensor — never another error;
  * - `container`: the same through the `.qf` container, including a corrupted stream inside it.
  */
-export const CODER_TESTS = ["descriptor", "round-trip", "round-trip-property", "deterministic", "truncation", "bit-flips", "version", "garbage", "container"] as const;
+export const CODER_TESTS = ["descriptor", "round-trip", "round-trip-property", "deterministic", "narrow-codes", "truncation", "bit-flips", "version", "garbage", "container"] as const;
 
 /** Options of {@link describeCoderConformance}. */
 export interface CoderConformanceOptions {
@@ -191,8 +194,8 @@ export function assertSameQuantizedTensor(a: QuantizedTensor, b: QuantizedTensor
   if (b.codebook !== a.codebook) throw new Error(`${w}: decoded codebook id "${b.codebook}", coded "${a.codebook}".`);
   const g = (x: Grouping) => JSON.stringify(x.kind === "tensor" ? { kind: x.kind } : x.kind === "channel" ? { kind: x.kind, axis: x.axis } : { kind: x.kind, size: x.size });
   if (g(b.grouping) !== g(a.grouping)) throw new Error(`${w}: decoded grouping ${g(b.grouping)}, coded ${g(a.grouping)}.`);
-  if (!(b.codes instanceof Uint32Array)) throw new Error(`${w}: decoded codes are not a Uint32Array.`);
-  if (!sameBits(a.codes, b.codes)) throw new Error(`${w}: codes differ (length ${b.codes.length} vs ${a.codes.length}, first difference at ${firstDiff(a.codes, b.codes)}).`);
+  if (!isCodeArray(b.codes)) throw new Error(`${w}: decoded codes are not a Uint8Array, Uint16Array or Uint32Array.`);
+  if (!sameValues(a.codes, b.codes)) throw new Error(`${w}: codes differ (length ${b.codes.length} vs ${a.codes.length}, first difference at ${firstDiff(a.codes, b.codes)}).`);
   if (!!a.sparse !== !!b.sparse) throw new Error(`${w}: decoded ${b.sparse ? "sparse" : "dense"}, coded ${a.sparse ? "sparse" : "dense"}.`);
   if (a.sparse && b.sparse) {
     if (!(b.sparse.positions instanceof Uint32Array)) throw new Error(`${w}: decoded positions are not a Uint32Array.`);
@@ -321,6 +324,22 @@ export function describeCoderConformance(plugin: CoderPlugin, o: CoderConformanc
             const b = make().encode(c.tensor, c.codebook);
             if (!sameBits(a, b)) throw new Error(`${c.label}: two encodings differ (first at byte ${firstDiff(a, b)}).`);
             if (!sameBits(before, c.tensor.codes)) throw new Error(`${c.label}: encode() modified the codes.`);
+          }
+        });
+
+        test("narrow-codes", "codes in a Uint8Array or Uint16Array encode to the bytes of their Uint32Array and round-trip", () => {
+          const coder = make();
+          for (const c of coderCases(maxAlphabet)) {
+            const wide = coder.encode(c.tensor, c.codebook);
+            // The narrowest array that holds every code of the case (a quantizer's codeArray for its codebook).
+            const top = largestCode(c.tensor.codes);
+            for (const Narrow of [Uint8Array, Uint16Array]) {
+              if (top >= 2 ** (8 * Narrow.BYTES_PER_ELEMENT)) continue;
+              const narrow = { ...c.tensor, codes: Narrow.from(c.tensor.codes) };
+              const bytes = coder.encode(narrow, c.codebook);
+              if (!sameBits(bytes, wide)) throw new Error(`${c.label}: ${Narrow.name} codes encode differently (first at byte ${firstDiff(bytes, wide)}).`);
+              assertSameQuantizedTensor(c.tensor, make().decode(bytes));
+            }
           }
         });
 

@@ -30,15 +30,18 @@ export function varintSize(v: number): number {
   return n;
 }
 
+/** A tensor's codes in any width (core's \`CodeArray\`: quantizers may give 8- or 16-bit arrays). */
+export type Codes = Uint8Array | Uint16Array | Uint32Array;
+
 /** Total bytes of the varints of \`values\`. */
-export function varintsSize(values: Uint32Array): number {
+export function varintsSize(values: Codes): number {
   let n = 0;
   for (let i = 0; i < values.length; i++) n += varintSize(values[i]!);
   return n;
 }
 
 /** Writes \`values\` as varints into \`out\` from \`offset\`; returns the offset after the last byte. */
-export function writeVarints(values: Uint32Array, out: Uint8Array, offset: number): number {
+export function writeVarints(values: Codes, out: Uint8Array, offset: number): number {
   let p = offset;
   for (let i = 0; i < values.length; i++) {
     let v = values[i]!;
