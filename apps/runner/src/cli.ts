@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 import "reflect-metadata";
 
-// `run --weights <large file>`: its tensor workers start now, their start-up beside this thread's
-// module loading rather than after it (issue 18); the pool takes them (threads/entry.ts).
-// Only a head start: if it fails, the pool starts its workers itself (and reports what fails).
+// `run --weights <large file>`: its tensor workers start now, and the file's read, both beside
+// this thread's module loading rather than after it (issue 18); the pool takes the workers and
+// the reader the bytes (threads/entry.ts). Only a head start: if it fails, the pool starts its
+// workers itself and the reader reads the file (and they report what fails).
 if (process.argv[2] === "run") {
   try {
-    const { prestartCount, prestartWorkers } = await import("./threads/entry.js");
+    const { prefetchWeights, prestartCount, prestartWorkers } = await import("./threads/entry.js");
     prestartWorkers(prestartCount(process.argv));
+    prefetchWeights(process.argv);
   } catch {
     // nothing started; the run goes on as without the head start
   }

@@ -1,7 +1,8 @@
-import { lstat, mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { lstat, mkdir, open, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { IoError, printable } from "@quantforge/core";
 import { cleanStaleTemps, tempPathFor, trackTemp } from "@quantforge/core/node";
+import { writeFully } from "@quantforge/io-safetensors/fs-loops";
 import { UsageError, isFsError } from "./errors-base.js";
 import type { Runtime } from "./runtime.js";
 import { fitColumnWidths } from "./table-fit.js";
@@ -79,9 +80,25 @@ export async function writeWithTemp(path: string, produce: (tempPath: string) =>
   }
 }
 
-/** Writes `data` to `path` atomically: a temp file in the same directory, then a rename. */
+/**
+ * Writes `data` to `path` atomically: a temp file in the same directory, then a rename. Bytes go
+ * in whole calls of up to 64 MiB (`writeFile` writes 512 KiB per call, a thread-pool round trip
+ * each: 100 of them for a 50 MB container, issue 18).
+ */
 export async function writeFileAtomic(path: string, data: Uint8Array | string, options: OutputOptions = {}): Promise<void> {
-  await writeWithTemp(path, (tmp) => writeFile(tmp, data, { flag: "wx" }), options);
+  await writeWithTemp(
+    path,
+    async (tmp) => {
+      if (typeof data === "string") return writeFile(tmp, data, { flag: "wx" });
+      const fh = await open(tmp, "wx");
+      try {
+        await writeFully(fh, data, 0);
+      } finally {
+        await fh.close();
+      }
+    },
+    options,
+  );
 }
 
 /** Prints one JSON document (and a newline) on stdout. */

@@ -14,13 +14,14 @@ import { guardOutput, type OutputOptions } from "./output.js";
  * Model files read this way are weights only: `--model` runs the network as well. The tfjs and
  * ONNX readers are imported only for their files (a safetensors `run` starts without them).
  */
-export async function readWeights(path: string, options: { shared?: boolean } = {}): Promise<WeightSet> {
+export async function readWeights(path: string, options: { shared?: boolean; fileBytes?: Uint8Array } = {}): Promise<WeightSet> {
   // Every tfjs weights file (model.json, `*weights_manifest.json`) ends in .json.
   if (/\.json$/i.test(path)) return (await import("@quantforge/io-tfjs")).loadTfjsWeights(path);
   if (/\.onnx$/i.test(path)) return (await import("@quantforge/io-onnx")).loadOnnxWeights(path);
   // Shared memory lets the --threads pool read safetensors tensors in place. The whole file is
   // read before any work starts, so its large tensors are read several pieces at a time.
-  return loadSafetensors(path, { ...(options.shared ? { shared: true } : {}), readsInFlight: 4 });
+  // `fileBytes`: the file as `run` read it ahead (threads/entry.ts); its F32 tensors are views of it.
+  return loadSafetensors(path, { ...(options.shared ? { shared: true } : {}), ...(options.fileBytes ? { fileBytes: options.fileBytes } : {}), readsInFlight: 4 });
 }
 
 /**

@@ -30,7 +30,17 @@ export interface ReadTensorOptions {
 }
 
 /** Options of {@link streamSafetensors} and {@link loadSafetensors}. */
-export interface LoadSafetensorsOptions extends ReadHeaderOptions, ReadTensorOptions {}
+export interface LoadSafetensorsOptions extends ReadHeaderOptions, ReadTensorOptions {
+  /**
+   * The whole file's bytes, already read (e.g. by a read started while a CLI loaded its modules).
+   * Used only when its length is the size of the file as opened here (else the file is read as
+   * usual); the header is still read and validated from the file. F32 tensors at 4-byte aligned
+   * offsets (on a little-endian host, and with `shared` only when these bytes are in a
+   * `SharedArrayBuffer`) become views of it, without a copy; the others are converted from it.
+   * Do not modify it afterwards.
+   */
+  readonly fileBytes?: Uint8Array;
+}
 
 const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024;
 
@@ -89,6 +99,28 @@ function readAhead(fh: FileHandle, lanes: number): ReadAt {
     dst.set(block.subarray(pos - start, pos - start + got));
     return got;
   };
+}
+
+/** A {@link ReadAt} over the file's bytes in memory (`LoadSafetensorsOptions.fileBytes`). */
+function fromBytes(bytes: Uint8Array): ReadAt {
+  return async (dst, n, pos) => {
+    const got = Math.max(0, Math.min(n, bytes.length - pos));
+    dst.set(bytes.subarray(pos, pos + got));
+    return got;
+  };
+}
+
+/**
+ * The tensor `e` as a view of the file's bytes when it is stored as they would be read (F32 on a
+ * little-endian host at an offset a Float32Array can start at, in shared memory when `shared` is
+ * asked for), else undefined. Issue 18: each tensor read into fresh memory cost its page faults
+ * and a copy again after the bytes were already in memory.
+ */
+function viewOf(e: SafetensorsTensorInfo, bytes: Uint8Array, options: ReadTensorOptions, label: string): WeightTensor | undefined {
+  const count = checkEntry(e, label);
+  const at = bytes.byteOffset + e.begin;
+  if (e.dtype !== "F32" || !HOST_LITTLE_ENDIAN || at % 4 !== 0 || (options.shared === true && !(bytes.buffer instanceof SharedArrayBuffer))) return undefined;
+  return { name: e.name, shape: e.shape.slice(), data: new Float32Array(bytes.buffer, at, count) };
 }
 
 /**
@@ -221,8 +253,9 @@ export async function* streamSafetensors(path: string, options: LoadSafetensorsO
   const fh = await openForRead(path);
   try {
     const header = await readHeaderFrom(fh, path, options);
-    const readAt = readAhead(fh, sizeOption("readsInFlight", options.readsInFlight, 1));
-    for (const entry of header.tensors) yield await readTensorWith(fh, entry, options, readAt);
+    const whole = options.fileBytes?.length === header.fileSize ? options.fileBytes : undefined;
+    const readAt = whole ? fromBytes(whole) : readAhead(fh, sizeOption("readsInFlight", options.readsInFlight, 1));
+    for (const entry of header.tensors) yield (whole && viewOf(entry, whole, options, path)) || (await readTensorWith(fh, entry, options, readAt));
   } finally {
     await fh.close();
   }

@@ -16,7 +16,7 @@ import { buildRunReport, renderRunReport } from "../report.js";
 import type { Runtime } from "../runtime.js";
 import type { PluginChoice } from "../run-job.js";
 import type { TensorPool } from "../threads/pool.js";
-import { discardPrestarted } from "../threads/entry.js";
+import { discardPrestarted, dropPrefetched, takePrefetched } from "../threads/entry.js";
 import { DEFAULT_THREADS_MIN_BYTES, THREADS_HELP, fileBytes, parseThreads } from "../threads/parallel.js";
 import { workersCanBuild } from "../threads/rebuildable.js";
 import { decodedMetadata, readWeights, writeWeights } from "../weights-io.js";
@@ -196,13 +196,18 @@ export function register(program: Command, rt: Runtime): void {
       const pooled = threads > 1 || (inputBytes ?? 0) >= DEFAULT_THREADS_MIN_BYTES;
       const pool = flags.weights !== undefined && pooled && workersCanBuild(rt, [p.quantizer.plugin, p.coder.plugin]) ? await startPool(rt, threads, config, flags.decodedOut !== undefined) : undefined;
       // Workers the CLI started ahead (threads/entry.ts) that this run has no use for.
-      if (!pool) discardPrestarted();
+      if (!pool) {
+        discardPrestarted();
+        dropPrefetched();
+      }
       let probe: Awaited<ReturnType<NonNullable<typeof models>["loadAnyModel"]>> | undefined;
       let result: PipelineResult, sha256: string | undefined;
       try {
         probe = flags.model !== undefined ? await models!.loadAnyModel(flags.model, { ...(flags.data !== undefined ? { data: flags.data } : {}), inputShapes, inputRanges: parseInputRanges(flags.inputRange) }) : undefined;
         try {
-          const weights = probe ? probe.weights : await readWeights(flags.weights!, { shared: pool !== undefined });
+          // A pool's run has its file read ahead by the CLI (threads/entry.ts), when it could.
+          const fileBytes = pool && !probe ? await takePrefetched(flags.weights!) : undefined;
+          const weights = probe ? probe.weights : await readWeights(flags.weights!, { shared: pool !== undefined, ...(fileBytes ? { fileBytes } : {}) });
           // The weights in memory are the file's data: only its head is read again. Hashed while
           // the pipeline runs: with a pool, on a worker (this thread runs tensor jobs too).
           const hashing = probe ? undefined : hashWeights(flags.weights!, weights, pool?.pool);

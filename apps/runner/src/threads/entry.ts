@@ -1,11 +1,14 @@
-import { existsSync, statSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { existsSync, statSync, type Stats } from "node:fs";
+import { open, stat } from "node:fs/promises";
+import { availableParallelism, freemem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { readFully } from "@quantforge/io-safetensors/fs-loops";
 import type { TensorWorkerInit } from "./protocol.js";
 
-// How tensor workers start, and the workers `quantforge run` starts before its own modules are
-// loaded. Node built-ins only: the CLI imports this before anything else of the runner.
+// How tensor workers start, and the workers and the weights read `quantforge run` starts before
+// its own modules are loaded. Node built-ins only (and io-safetensors' dependency-free read
+// loop): the CLI imports this before anything else of the runner.
 
 /**
  * Inputs smaller than this run on the main thread unless `--threads` is given: starting a worker
@@ -140,4 +143,67 @@ function fileSize(path: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Largest weights file read ahead (and at most a quarter of the free memory): past it, `run` reads as before. */
+export const PREFETCH_MAX_BYTES = 2 ** 30;
+
+/** A read of a whole weights file started by {@link prefetchWeights}, and the file it read. */
+interface Prefetch {
+  readonly path: string;
+  readonly read: Promise<{ readonly bytes: Uint8Array; readonly stats: Stats } | undefined>;
+}
+
+let prefetch: Prefetch | undefined;
+
+/** Reads {@link prefetchWeights} started and runs that took their bytes (tests read them). */
+export const prefetchTally = { started: 0, taken: 0 };
+
+/**
+ * Starts reading the safetensors file of `quantforge <argv>` into shared memory, when the run will
+ * use worker threads ({@link prestartCount} > 0: its tensors are read in shared memory then) and
+ * the file is at most {@link PREFETCH_MAX_BYTES}: the read (libuv's thread pool: page faults and a
+ * copy, ~0.1 s for 200 MB) runs while this thread loads the CLI's modules instead of after them
+ * (issue 18). The reader then takes its tensors as views of these bytes ({@link takePrefetched}).
+ * Any failure only drops the head start: the reader opens the file as usual and reports it.
+ */
+export function prefetchWeights(argv: readonly string[]): void {
+  const path = flagValue(argv.slice(3), "--weights");
+  if (path === undefined || /\.(json|onnx)$/i.test(path) || prestartCount(argv) === 0) return;
+  const read = (async () => {
+    const fh = await open(path, "r");
+    try {
+      const stats = await fh.stat();
+      if (!stats.isFile() || stats.size > Math.min(PREFETCH_MAX_BYTES, freemem() / 4)) return undefined;
+      const bytes = new Uint8Array(new SharedArrayBuffer(stats.size));
+      // Four 8 MiB reads in flight: the reader's own setting for a whole file (readsInFlight).
+      return (await readFully(fh, bytes, 0, stats.size, 0, 4)) === stats.size ? { bytes, stats } : undefined;
+    } finally {
+      await fh.close();
+    }
+  })().catch(() => undefined);
+  prefetch = { path, read };
+  prefetchTally.started++;
+}
+
+/** Drops the bytes {@link prefetchWeights} reads (a run without a pool reads its file itself). */
+export function dropPrefetched(): void {
+  prefetch = undefined;
+}
+
+/**
+ * The bytes {@link prefetchWeights} read of `path`, once: undefined when it read another path,
+ * failed, or the file is no longer the one it read (device, inode, size, modification or change
+ * time differ now).
+ */
+export async function takePrefetched(path: string): Promise<Uint8Array | undefined> {
+  const p = prefetch;
+  prefetch = undefined;
+  if (!p || p.path !== path) return undefined;
+  const got = await p.read;
+  const now = await stat(path).catch(() => undefined);
+  const same = (a: Stats, b: Stats) => a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
+  if (!got || !now || !same(got.stats, now)) return undefined;
+  prefetchTally.taken++;
+  return got.bytes;
 }
