@@ -10,7 +10,7 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { Bench } from "tinybench";
-import { assertFinite, assertQuantizedTensor, codeValueTable, dequantizeCodes, type AffineCodebook, type QuantizedTensor } from "@quantforge/core";
+import { assertFinite, assertQuantizedTensor, codeArray, codeValueTable, dequantizeCodes, type AffineCodebook, type QuantizedTensor } from "@quantforge/core";
 import { crc32 } from "@quantforge/core/format";
 import { sampleTensor } from "@quantforge/core/testing";
 import { accumulateStats, accumulateStatsCoded, emptyStats, startStats } from "@quantforge/metrics";
@@ -24,8 +24,10 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const w = sampleTensor("bench/kernels", [4096, 4096], { dist: "laplace", seed: 1, sigma: 0.05 });
 const src = w.data;
 const dst = new Float32Array(N);
-const codes = new Uint32Array(N);
-const codes2 = new Uint32Array(N);
+// 8-bit codes in bytes, as rtn gives them (core's codeArray): the kernels below read and write
+// what a run's do (one array kind per kernel, as in a run).
+const codes = codeArray(N, 256);
+const codes2 = codeArray(N, 256);
 const out = new Float32Array(N);
 const packed8 = new Uint8Array(N);
 const packed4 = new Uint8Array(N / 2);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { bitsFor, codeWidth, packBits, packedBytes, paddingIsZero, unpackBits } from "./fixed-impl.js";
+import { bitsFor, codeWidth, orOf, packBits, packedBytes, paddingIsZero, unpackBits } from "./fixed-impl.js";
 
 describe("codeWidth", () => {
   it("is max(1, ceil(log2 K))", () => {
@@ -93,5 +93,31 @@ describe("packBits / unpackBits", () => {
     b[0] = 0b10000101;
     expect(paddingIsZero(b, 0, 1, 3)).toBe(false);
     expect(paddingIsZero(b, 0, 1, 8)).toBe(true);
+  });
+});
+
+describe("orOf", () => {
+  it("is the OR of every value for byte, halfword and word codes at any offset and length (fast-check)", () => {
+    const kinds = [Uint8Array, Uint16Array, Uint32Array] as const;
+    fc.assert(
+      fc.property(fc.constantFrom(0, 1, 2), fc.array(fc.nat(), { maxLength: 70 }), fc.nat({ max: 9 }), (k, raw, skip) => {
+        const Kind = kinds[k]!;
+        const bits = 8 * Kind.BYTES_PER_ELEMENT;
+        const whole = Kind.from([...new Array<number>(skip).fill(2 ** bits - 1), ...raw.map((v) => v % 2 ** Math.min(bits, 31))]);
+        // A view that starts `skip` codes in (unaligned to words) over a buffer whose other codes are all ones.
+        const view = whole.subarray(skip);
+        let or = 0;
+        for (const v of view) or |= v;
+        expect(orOf(view)).toBe(or >>> 0);
+      }),
+      { seed: 18 },
+    );
+  });
+
+  it("packBits at 8 and 16 bits returns it for narrow codes", () => {
+    const b = Uint8Array.of(1, 2, 4, 8, 16, 32, 64, 3);
+    expect(packBits(b.subarray(1), 8, new Uint8Array(7), 0)).toBe(127);
+    const h = Uint16Array.of(0x100, 0x8000, 1);
+    expect(packBits(h, 16, new Uint8Array(6), 0)).toBe(0x8101);
   });
 });

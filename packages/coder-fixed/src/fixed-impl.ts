@@ -44,8 +44,7 @@ export function packBits(values: CodeArray, width: number, out: Uint8Array, offs
   if (width === 8) {
     // Native conversion to bytes (mod 256; a memcpy from 8-bit codes), then a read-only pass for the range check.
     out.set(values, offset);
-    for (let i = 0; i < n; i++) or |= values[i]!;
-    return or >>> 0;
+    return orOf(values);
   }
   if (width === 32) {
     if (LITTLE_ENDIAN && values instanceof Uint32Array) out.set(new Uint8Array(values.buffer, values.byteOffset, n * 4), offset);
@@ -57,8 +56,7 @@ export function packBits(values: CodeArray, width: number, out: Uint8Array, offs
     if (LITTLE_ENDIAN && values instanceof Uint16Array) {
       // 16-bit codes are the stream's halfwords already: one copy, then the OR for the contract.
       out.set(new Uint8Array(values.buffer, values.byteOffset, n * 2), offset);
-      for (let i = 0; i < n; i++) or |= values[i]!;
-      return or >>> 0;
+      return orOf(values);
     }
     for (let i = 0; i < n; i++) {
       const v = values[i]!;
@@ -109,6 +107,37 @@ export function packBits(values: CodeArray, width: number, out: Uint8Array, offs
     out[o++] = acc;
     acc >>>= 8;
   }
+  return or >>> 0;
+}
+
+/**
+ * The bitwise OR of every value of `values`. Byte and halfword codes are read as 32-bit words
+ * over their word-aligned middle (4 or 2 codes per load: 16M byte codes took ~16 ms one by one)
+ * and the word's lanes folded; the unaligned ends one by one.
+ */
+export function orOf(values: CodeArray): number {
+  const n = values.length;
+  let or = 0;
+  if (values instanceof Uint32Array) {
+    for (let i = 0; i < n; i++) or |= values[i]!;
+    return or >>> 0;
+  }
+  const size = values.BYTES_PER_ELEMENT;
+  const from = values.byteOffset,
+    to = from + n * size;
+  // Word-aligned [a, b); both ends are whole codes (a code's offset is a multiple of its size, which divides 4).
+  const a = Math.min(to, (from + 3) & ~3),
+    b = Math.max(a, to & ~3);
+  let w = 0;
+  if (b > a) {
+    const words = new Int32Array(values.buffer, a, (b - a) >> 2);
+    for (let i = 0; i < words.length; i++) w |= words[i]!;
+  }
+  or = size === 1 ? (w | (w >>> 8) | (w >>> 16) | (w >>> 24)) & 0xff : (w | (w >>> 16)) & 0xffff;
+  const head = (a - from) / size,
+    tail = (b - from) / size;
+  for (let i = 0; i < head; i++) or |= values[i]!;
+  for (let i = tail; i < n; i++) or |= values[i]!;
   return or >>> 0;
 }
 

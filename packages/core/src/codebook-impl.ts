@@ -3,6 +3,7 @@ import { groupIndexMap } from "./grouping.js";
 import { InvalidQuantizedError } from "./errors.js";
 import type { CodeArray, QuantizedTensor } from "./quantized.js";
 import { shapeSize } from "./tensor.js";
+import { codeArray } from "./code-array.js";
 
 const fround = Math.fround;
 
@@ -185,7 +186,8 @@ export function codeValueTable(t: QuantizedTensor, cb: Codebook): Float32Array |
   if (t.grouping.kind !== "tensor" || t.sparse || cb.id !== t.codebook) return undefined;
   const size = codebookSize(cb);
   if (!(size >= 1 && size <= CODE_TABLE_MAX && size <= Math.max(256, t.codes.length))) return undefined;
-  const codes = new Uint32Array(size);
+  // In the array kind the codebook's quantizers give (codeArray): dequantizeCodes then sees one kind in a run.
+  const codes = codeArray(size, size);
   for (let q = 0; q < size; q++) codes[q] = q;
   const table = new Float32Array(size);
   dequantizeCodes(cb, codes, null, table);
