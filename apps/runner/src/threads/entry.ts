@@ -1,4 +1,4 @@
-import { existsSync, statSync, type Stats } from "node:fs";
+import { constants, existsSync, statSync, type Stats } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { availableParallelism, freemem } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -171,7 +171,9 @@ export function prefetchWeights(argv: readonly string[]): void {
   const path = flagValue(argv.slice(3), "--weights");
   if (path === undefined || /\.(json|onnx)$/i.test(path) || prestartCount(argv) === 0) return;
   const read = (async () => {
-    const fh = await open(path, "r");
+    // O_NONBLOCK: a FIFO or device opens without waiting for a writer (a blocked open would keep
+    // the process alive); it is then refused below, as the reader refuses it.
+    const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
       const stats = await fh.stat();
       if (!stats.isFile() || stats.size > Math.min(PREFETCH_MAX_BYTES, freemem() / 4)) return undefined;

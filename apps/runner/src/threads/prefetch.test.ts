@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, tempDir } from "../__tests__/harness.js";
@@ -54,6 +55,13 @@ describe("prefetchWeights", () => {
     expect(await takePrefetched(copy)).toBeUndefined();
     prefetchWeights(argv("--weights", t.path("missing.safetensors"), "--threads", "2"));
     expect(await takePrefetched(t.path("missing.safetensors"))).toBeUndefined();
+  });
+
+  it.skipIf(process.platform === "win32")("refuses a FIFO without waiting for a writer", async () => {
+    const fifo = t.path("pipe.safetensors");
+    execFileSync("mkfifo", [fifo]);
+    prefetchWeights(argv("--weights", fifo, "--threads", "2"));
+    expect(await takePrefetched(fifo)).toBeUndefined();
   });
 
   it("a run on the bytes read ahead gives the bytes and report of one that read the file", async () => {
