@@ -8,8 +8,9 @@ import "reflect-metadata";
 if (process.argv[2] === "run") {
   try {
     const { prefetchWeights, prestartCount, prestartWorkers } = await import("./threads/entry.js");
-    prestartWorkers(prestartCount(process.argv));
-    prefetchWeights(process.argv);
+    const workers = prestartCount(process.argv);
+    prestartWorkers(workers);
+    prefetchWeights(process.argv, workers);
   } catch {
     // nothing started; the run goes on as without the head start
   }

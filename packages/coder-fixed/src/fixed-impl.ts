@@ -37,10 +37,7 @@ export function packedBytes(count: number, width: number): number {
 export function packBits(values: CodeArray, width: number, out: Uint8Array, offset: number): number {
   const n = values.length;
   let or = 0;
-  if (width === 0 || n === 0) {
-    for (let i = 0; i < n; i++) or |= values[i]!;
-    return or >>> 0;
-  }
+  if (width === 0 || n === 0) return orOf(values);
   if (width === 8) {
     // Native conversion to bytes (mod 256; a memcpy from 8-bit codes), then a read-only pass for the range check.
     out.set(values, offset);

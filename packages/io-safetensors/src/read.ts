@@ -117,10 +117,10 @@ function fromBytes(bytes: Uint8Array): ReadAt {
  * and a copy again after the bytes were already in memory.
  */
 function viewOf(e: SafetensorsTensorInfo, bytes: Uint8Array, options: ReadTensorOptions, label: string): WeightTensor | undefined {
-  const count = checkEntry(e, label);
   const at = bytes.byteOffset + e.begin;
   if (e.dtype !== "F32" || !HOST_LITTLE_ENDIAN || at % 4 !== 0 || (options.shared === true && !(bytes.buffer instanceof SharedArrayBuffer))) return undefined;
-  return { name: e.name, shape: e.shape.slice(), data: new Float32Array(bytes.buffer, at, count) };
+  // Checked here only for a view: the others are checked by the read that converts them.
+  return { name: e.name, shape: e.shape.slice(), data: new Float32Array(bytes.buffer, at, checkEntry(e, label)) };
 }
 
 /**

@@ -161,15 +161,16 @@ export const prefetchTally = { started: 0, taken: 0 };
 
 /**
  * Starts reading the safetensors file of `quantforge <argv>` into shared memory, when the run will
- * use worker threads ({@link prestartCount} > 0: its tensors are read in shared memory then) and
+ * use worker threads (`workers`, its {@link prestartCount} > 0: its tensors are read in shared
+ * memory then; the CLI passes the count it already has) and
  * the file is at most {@link PREFETCH_MAX_BYTES}: the read (libuv's thread pool: page faults and a
  * copy, ~0.1 s for 200 MB) runs while this thread loads the CLI's modules instead of after them
  * (issue 18). The reader then takes its tensors as views of these bytes ({@link takePrefetched}).
  * Any failure only drops the head start: the reader opens the file as usual and reports it.
  */
-export function prefetchWeights(argv: readonly string[]): void {
+export function prefetchWeights(argv: readonly string[], workers = prestartCount(argv)): void {
   const path = flagValue(argv.slice(3), "--weights");
-  if (path === undefined || /\.(json|onnx)$/i.test(path) || prestartCount(argv) === 0) return;
+  if (path === undefined || /\.(json|onnx)$/i.test(path) || workers === 0) return;
   const read = (async () => {
     // O_NONBLOCK: a FIFO or device opens without waiting for a writer (a blocked open would keep
     // the process alive); it is then refused below, as the reader refuses it.
