@@ -78,4 +78,34 @@ describe("accumulateStatsCoded (sums through a table of code values)", () => {
     expect(accumulateStatsCoded(run, original, codes, table, 0, 4)).toBe(2);
     expect(run).toEqual({ signal: 5, noise: 0.25 + 4, maxAbs: 2 });
   });
+
+  // The loop has no per-code check (a NaN noise sends it to a rescan): against a loop that checks
+  // every code and stops, with codes past the table and NaN weights (each alone makes the noise NaN)
+  // in any ranges, carried from range to range.
+  fcTest.prop([
+    fc.array(f, { minLength: 1, maxLength: 8 }),
+    fc.array(fc.tuple(fc.oneof(f, fc.constant(Number.NaN)), fc.nat({ max: 10 })), { maxLength: 120 }),
+    fc.array(fc.nat({ max: 120 }), { maxLength: 4 }),
+    fc.constantFrom(Uint8Array, Uint16Array, Uint32Array),
+  ])("stops where a loop checking every code stops, with its sums to the bit", (levels, pairs, cuts, Codes) => {
+    const table = Float32Array.from(levels);
+    const original = Float32Array.from(pairs, ([w]) => w),
+      codes = Codes.from(pairs, ([, q]) => q);
+    const bounds = [...new Set([0, ...cuts.filter((c) => c < original.length), original.length])].sort((a, b) => a - b);
+    const want = { signal: 0, noise: 0, maxAbs: 0 };
+    const run = startStats(emptyStats());
+    for (let k = 0; k + 1 < bounds.length; k++) {
+      const [start, end] = [bounds[k]!, bounds[k + 1]!];
+      let i = start;
+      for (; i < end && codes[i]! < table.length; i++) {
+        const e = original[i]! - table[codes[i]!]!;
+        want.signal += original[i]! * original[i]!;
+        want.noise += e * e;
+        want.maxAbs = Math.max(want.maxAbs, Math.abs(e));
+      }
+      expect(accumulateStatsCoded(run, original, codes, table, start, end)).toBe(i);
+      for (const key of ["signal", "noise", "maxAbs"] as const) expect(Object.is(run[key], want[key]), key).toBe(true);
+      if (i !== end) break;
+    }
+  });
 });

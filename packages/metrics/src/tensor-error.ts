@@ -100,21 +100,33 @@ let codedSignal = 0,
  * array: a store first reached after the loop's on-stack replacement has no type feedback, and
  * V8 left the optimized code at it on every call (260 deoptimizations a run, the first tensor
  * of each thread summed ~2× slower).
+ *
+ * The loop itself has no per-code range check: a `q >= size` exit in it cost 2.5× (7.1 → 2.8 ns
+ * per weight on 16M byte codes, one thread; issue 18's session-15 note). A code without a table
+ * entry reads `undefined`, whose NaN reaches the noise sum (a NaN in `original` does too), so only
+ * a NaN noise looks for a code outside the table ({@link firstOutside}) and, when there is one,
+ * sums the range before it again: the same additions as a loop that stopped there.
  */
 function codedSums(signal0: number, noise0: number, maxAbs0: number, original: Float32Array, codes: CodeArray, table: Float32Array, start: number, end: number): number {
+  if (sumsOver(signal0, noise0, maxAbs0, original, codes, table, start, end)) return end;
+  const stop = firstOutside(codes, table.length, start, end);
+  if (stop !== end) sumsOver(signal0, noise0, maxAbs0, original, codes, table, start, stop);
+  return stop;
+}
+
+/**
+ * Σw², Σ(w − table[q])² and max |w − table[q]| over `[start, end)` into the module slots; false
+ * when the noise sum came out NaN (a code outside the table, or a NaN weight).
+ */
+function sumsOver(signal0: number, noise0: number, maxAbs0: number, original: Float32Array, codes: CodeArray, table: Float32Array, start: number, end: number): boolean {
   // Unary + makes the running sums float64 from the start: a sum that enters as the integer 0
   // was kept boxed through the loop, a heap number per addition (3× slower).
   let signal = +signal0,
     noise = +noise0,
     maxAbs = +maxAbs0;
-  const size = table.length;
-  let i = start;
-  for (; i < end; i++) {
-    const q = codes[i]!;
-    // Predicted never taken: codes come checked against the codebook's size.
-    if (q >= size) break;
+  for (let i = start; i < end; i++) {
     const w = original[i]!;
-    const e = w - table[q]!;
+    const e = w - table[codes[i]!]!;
     signal += w * w;
     noise += e * e;
     maxAbs = Math.max(maxAbs, Math.abs(e));
@@ -122,7 +134,13 @@ function codedSums(signal0: number, noise0: number, maxAbs0: number, original: F
   codedSignal = signal;
   codedNoise = noise;
   codedMax = maxAbs;
-  return i;
+  return noise === noise;
+}
+
+/** Index of the first code in `[start, end)` that is not below `size`, or `end`. */
+function firstOutside(codes: CodeArray, size: number, start: number, end: number): number {
+  for (let i = start; i < end; i++) if (codes[i]! >= size) return i;
+  return end;
 }
 
 /** Adds a finished pass over `count` elements to `into` and returns `into`. */
