@@ -66,7 +66,7 @@ export function encodeFixed(t: QuantizedTensor, cb: Codebook): Uint8Array {
   const gapBytes = packedBytes(count, gapWidth);
   const out = new Uint8Array(header.length + codeBytes + gapBytes + 4);
   out.set(header);
-  checkCodes(t, packBits(t.codes, b, out, header.length), b, size);
+  checkCodes(t, packBits(t.codes, b, out, header.length, true), b, size);
   if (gaps) packBits(gaps, gapWidth, out, header.length + codeBytes);
   const body = out.length - 4;
   new DataView(out.buffer).setUint32(body, crc32(out, 0, body), true);

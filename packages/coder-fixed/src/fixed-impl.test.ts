@@ -120,4 +120,18 @@ describe("orOf", () => {
     const h = Uint16Array.of(0x100, 0x8000, 1);
     expect(packBits(h, 16, new Uint8Array(6), 0)).toBe(0x8101);
   });
+
+  it("with onlyFitCheck skips it (returns 0) only where the array's type cannot exceed the width, with the same bytes", () => {
+    const b = Uint8Array.of(1, 2, 4, 8, 200);
+    const [plain, checked] = [new Uint8Array(5), new Uint8Array(5)];
+    packBits(b, 8, plain, 0);
+    expect(packBits(b, 8, checked, 0, true)).toBe(0);
+    expect(checked).toEqual(plain);
+    const h = Uint16Array.of(0x100, 0x8000, 1);
+    expect(packBits(h, 16, new Uint8Array(6), 0, true)).toBe(0);
+    // Words at 8 or 16 bits, bytes at 4: a value can exceed, so the OR still reports it.
+    expect(packBits(Uint32Array.of(1, 256), 8, new Uint8Array(2), 0, true) >>> 8).not.toBe(0);
+    expect(packBits(Uint32Array.of(1, 65_536), 16, new Uint8Array(4), 0, true) >>> 16).not.toBe(0);
+    expect(packBits(Uint8Array.of(1, 16), 4, new Uint8Array(1), 0, true) >>> 4).not.toBe(0);
+  });
 });

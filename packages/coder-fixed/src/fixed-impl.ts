@@ -33,15 +33,21 @@ export function packedBytes(count: number, width: number): number {
  * bitwise OR of all values, so callers can check that every value fits `width` bits
  * (`(or >>> width) === 0` for width < 32) without a second pass; bits beyond `width` are dropped.
  * Writes straight into `out` (no scratch buffers: fresh pages cost more than the packing).
+ *
+ * With `onlyFitCheck`, the caller reads the OR only to check that every value fits `width` bits:
+ * where the array's element is no wider than `width` (byte codes at 8 bits, halfword codes at 16)
+ * none can exceed it, so the copying paths skip the OR's read-only pass (16M byte codes: ~10 ms,
+ * issue 18) and return 0.
  */
-export function packBits(values: CodeArray, width: number, out: Uint8Array, offset: number): number {
+export function packBits(values: CodeArray, width: number, out: Uint8Array, offset: number, onlyFitCheck = false): number {
   const n = values.length;
   let or = 0;
   if (width === 0 || n === 0) return orOf(values);
+  const skip = onlyFitCheck && values.BYTES_PER_ELEMENT * 8 <= width;
   if (width === 8) {
     // Native conversion to bytes (mod 256; a memcpy from 8-bit codes), then a read-only pass for the range check.
     out.set(values, offset);
-    return orOf(values);
+    return skip ? 0 : orOf(values);
   }
   if (width === 32) {
     if (LITTLE_ENDIAN && values instanceof Uint32Array) out.set(new Uint8Array(values.buffer, values.byteOffset, n * 4), offset);
@@ -53,7 +59,7 @@ export function packBits(values: CodeArray, width: number, out: Uint8Array, offs
     if (LITTLE_ENDIAN && values instanceof Uint16Array) {
       // 16-bit codes are the stream's halfwords already: one copy, then the OR for the contract.
       out.set(new Uint8Array(values.buffer, values.byteOffset, n * 2), offset);
-      return orOf(values);
+      return skip ? 0 : orOf(values);
     }
     for (let i = 0; i < n; i++) {
       const v = values[i]!;

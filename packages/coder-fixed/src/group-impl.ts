@@ -90,7 +90,7 @@ export function encodeFixedGroup(tensors: readonly QuantizedTensor[], width: num
     const { head, gaps, gapWidth } = heads[k]!;
     bytes.set(head, o);
     const at = o + head.length;
-    checkCodes(t, packBits(t.codes, width, bytes, at), width, size);
+    checkCodes(t, packBits(t.codes, width, bytes, at, true), width, size);
     if (gaps) packBits(gaps, gapWidth, bytes, at + packedBytes(t.codes.length, width));
     o += tensorBytes[k]!;
   }

@@ -27,6 +27,22 @@ test.prop([fc.array(fc.array(fc.oneof(fc.nat(300), fc.nat(70_000)), { maxLength:
   },
 );
 
+// Byte codes take a word-reading path (the aligned middle as 32-bit words): every offset into
+// the buffer and every length, across the 64K-code block boundary too.
+test.prop([fc.array(fc.nat(255), { maxLength: 300 }), fc.nat(7), fc.nat(3), fc.boolean()])("byte codes at any offset and length count as their Uint32Array copy does", (values, pad, tail, long) => {
+  const n = values.length + (long ? 65_536 : 0);
+  const buffer = new Uint8Array(pad + n + tail).fill(255);
+  const bytes = buffer.subarray(pad, pad + n);
+  bytes.fill(7);
+  bytes.set(values, n - values.length);
+  const want = naive([Uint32Array.from(bytes)]);
+  const got = codeHistogram([bytes, bytes.subarray(1)], 1 << 16)!;
+  const wantBoth = naive([Uint32Array.from(bytes), Uint32Array.from(bytes.subarray(1))]);
+  expect(got.length).toBe(wantBoth.length);
+  expect(wantBoth.findIndex((v, i) => got[i] !== v)).toBe(-1);
+  expect(codeHistogram([bytes], 1 << 16)!.length).toBe(want.length);
+});
+
 it("grows across blocks: a large value after the first 64K-value block is counted once", () => {
   const a = new Uint32Array(200_000).fill(3);
   a[150_000] = 4_000;
