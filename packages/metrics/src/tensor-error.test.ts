@@ -90,7 +90,8 @@ describe("accumulateStatsCoded (sums through a table of code values)", () => {
   ])("stops where a loop checking every code stops, with its sums to the bit", (levels, pairs, cuts, Codes) => {
     const table = Float32Array.from(levels);
     const original = Float32Array.from(pairs, ([w]) => w),
-      codes = Codes.from(pairs, ([, q]) => q);
+      codes = new Codes(pairs.length);
+    for (const [i, [, q]] of pairs.entries()) codes[i] = q;
     const bounds = [...new Set([0, ...cuts.filter((c) => c < original.length), original.length])].sort((a, b) => a - b);
     const want = { signal: 0, noise: 0, maxAbs: 0 };
     const run = startStats(emptyStats());
