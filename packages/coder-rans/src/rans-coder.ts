@@ -1,7 +1,8 @@
 import { codebookSize, defineCoder, z, type Coder, type CoderPlugin } from "@quantforge/core";
 import { MAX_LANES, MAX_SCALE_BITS } from "./rans-impl.js";
 import { decodeRansStream, encodeRansStream } from "./stream-impl.js";
-import { decodeRansGroup, encodeRansGroup } from "./group-impl.js";
+import { encodeRansGroup } from "./group-impl.js";
+import { decodeRansGroup } from "./group-decode-impl.js";
 import { VERSION } from "./version.js";
 
 /** Options of the rANS coder. */

@@ -1,6 +1,7 @@
 import { ByteReader, ByteWriter } from "./bytes.js";
 import type { Codebook } from "./codebook.js";
-import { readCodebookRecords, readPassthroughValues, readTags, tableStrings, tagsByte, writeFrontCoded } from "./container-v2.js";
+import { readCodebookRecords, readPassthroughValues, tableStrings, writeFrontCoded } from "./container-v2.js";
+import { readTags, tagsByte } from "./container-tags.js";
 import { layerCode, type LayerCoding } from "./layer-ref.js";
 import { readCodebookTable } from "./codebook-table.js";
 import { DecodeError } from "./errors.js";

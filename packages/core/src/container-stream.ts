@@ -2,22 +2,14 @@ import { ByteWriter } from "./bytes.js";
 import { writeCodebook } from "./codebook-io.js";
 import type { Codebook } from "./codebook.js";
 import { CONTAINER_MAGIC, CONTAINER_VERSION } from "./container.js";
-import { COMPACT_CONTAINER_VERSION, compactOrderOf, tagsByte, writeFrontCoded } from "./container-v2.js";
+import { COMPACT_CONTAINER_VERSION, compactOrderOf, writeFrontCoded } from "./container-v2.js";
+import { tagsByte, writeTagsV1 } from "./container-tags.js";
 import { crc32 } from "./crc32.js";
 import { InvalidQuantizedError } from "./errors.js";
 import type { Coder, EncodedSize } from "./plugin.js";
 import type { QuantizedTensor } from "./quantized.js";
-import { shapeSize, type LayerKind, type TensorRole, type WeightTensor } from "./tensor.js";
+import { shapeSize, type WeightTensor } from "./tensor.js";
 import { assertQuantizedTensor } from "./validate.js";
-
-const ROLES: readonly (TensorRole | undefined)[] = [undefined, "weight", "bias", "other"];
-const KINDS: readonly (LayerKind | undefined)[] = [undefined, "dense", "conv2d", "other"];
-
-function writeTags(w: ByteWriter, t: { role?: TensorRole; layer?: string; layerKind?: LayerKind }): void {
-  w.u8(ROLES.indexOf(t.role))
-    .str(t.layer ?? "")
-    .u8(KINDS.indexOf(t.layerKind));
-}
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -131,7 +123,7 @@ export class ContainerEncoder {
     } else {
       stream ??= this.coder.encode(t, cb);
       r = new ByteWriter(stream.length + 32);
-      writeTags(r, t);
+      writeTagsV1(r, t);
     }
     r.varint(stream.length).bytes(stream);
     const rec = r.finish();
@@ -159,7 +151,7 @@ export class ContainerEncoder {
     } else {
       w.str(t.name).varint(t.shape.length);
       for (const d of t.shape) w.varint(d);
-      writeTags(w, t);
+      writeTagsV1(w, t);
     }
     w.f32array(t.data);
     const rec = w.finish();

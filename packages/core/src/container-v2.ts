@@ -1,6 +1,7 @@
 import { ByteReader, ByteWriter } from "./bytes.js";
+import { elementsWithin, readTags, tagsByte } from "./container-tags.js";
 import { compactStreamInput } from "./tensor-workers.js";
-import { checkedShapeSize, DECODED_BYTES_PER_ELEMENT, MAX_DIMS } from "./budget.js";
+import { checkedShapeSize, MAX_DIMS } from "./budget.js";
 import type { Codebook } from "./codebook.js";
 import { readCodebook } from "./codebook-io.js";
 import { readCodebookTable, writeCodebookTable } from "./codebook-table.js";
@@ -12,7 +13,7 @@ import { DecodeError, InvalidQuantizedError } from "./errors.js";
 import type { Coder, EncodedSize } from "./plugin.js";
 import { printable } from "./printable.js";
 import type { QuantizedModel, QuantizedTensor } from "./quantized.js";
-import { shapeSize, type LayerKind, type TensorRole, type WeightTensor } from "./tensor.js";
+import { shapeSize, type WeightTensor } from "./tensor.js";
 import { codebookMap } from "./validate.js";
 
 /**
@@ -44,21 +45,7 @@ import { codebookMap } from "./validate.js";
  */
 export const COMPACT_CONTAINER_VERSION = 2;
 
-const ROLES: readonly (TensorRole | undefined)[] = [undefined, "weight", "bias", "other"];
-const KINDS: readonly (LayerKind | undefined)[] = [undefined, "dense", "conv2d", "other"];
 const utf8 = new TextEncoder();
-
-/** Role and layer kind in one byte (role | kind << 2). */
-export function tagsByte(t: { role?: TensorRole; layerKind?: LayerKind }): number {
-  return ROLES.indexOf(t.role) | (KINDS.indexOf(t.layerKind) << 2);
-}
-/** The inverse of {@link tagsByte}; an unknown value is a {@link DecodeError}. */
-export function readTags(b: number): { role?: TensorRole; layerKind?: LayerKind } {
-  if (b > 15) throw new DecodeError(`container has unknown tensor tags ${b}. The file is corrupted.`);
-  const role = ROLES[b & 3],
-    layerKind = KINDS[b >> 2];
-  return { ...(role ? { role } : {}), ...(layerKind ? { layerKind } : {}) };
-}
 
 /**
  * The string table of version 2: each string front-coded against the one before it. Readers take
@@ -296,12 +283,4 @@ export function readPassthroughValues(r: ByteReader, what: string, budget: { lef
   // Passthrough values are stored bit-exactly and never quantized: ±Inf (a Clip bound) and NaN
   // (a mask) are legitimate there, unlike in codebook parameters.
   return { shape, data: r.f32array(n) };
-}
-
-/** Checks a tensor's element count against the decode budget before anything is allocated. */
-export function elementsWithin(shape: readonly number[], what: string, budget: number): number {
-  const n = checkedShapeSize(shape, what);
-  if (n > budget)
-    throw new DecodeError(`${what} needs ${n} elements (${n * DECODED_BYTES_PER_ELEMENT} bytes decoded) but the decode budget has ${budget} left. The file is corrupted or a size bomb; raise --max-memory only if you trust it.`);
-  return n;
 }

@@ -9,7 +9,8 @@ import { shapeSize } from "./tensor.js";
 import { codedHeadsBytes, codeHeads, readCodedPassthrough, readHeadsSection, writeCodedPassthrough, writeHeadsSection, type CodedHeads, type Head } from "./coded-heads.js";
 import { codebookMap } from "./validate.js";
 import { readStringTable, writeStringTable } from "./string-table.js";
-import { elementsWithin, readCodebookRecords, readPassthroughSection, readTags, tableStrings, tagsByte, writePassthroughSection } from "./container-v2.js";
+import { readCodebookRecords, readPassthroughSection, tableStrings, writePassthroughSection } from "./container-v2.js";
+import { elementsWithin, readTags, tagsByte } from "./container-tags.js";
 import { layerCode, resolveLayer, type LayerCoding } from "./layer-ref.js";
 import { readOrderSection, writeOrderSection } from "./order-table.js";
 

@@ -1,13 +1,14 @@
 import { ByteReader, ByteWriter } from "./bytes.js";
+import { elementsWithin, readTagsV1, writeTagsV1 } from "./container-tags.js";
 import { readCodebook, writeCodebook } from "./codebook-io.js";
 import { crc32 } from "./crc32.js";
 import type { Codebook } from "./codebook.js";
-import { checkedShapeSize, MAX_DIMS, containerElementBudget, DECODED_BYTES_PER_ELEMENT, type DecodeContainerOptions } from "./budget.js";
+import { checkedShapeSize, MAX_DIMS, containerElementBudget, type DecodeContainerOptions } from "./budget.js";
 import { DecodeError, InvalidQuantizedError } from "./errors.js";
 import { printable } from "./printable.js";
 import type { Coder, EncodedSize } from "./plugin.js";
 import type { QuantizedModel, QuantizedTensor } from "./quantized.js";
-import { shapeSize, type LayerKind, type TensorRole, type WeightTensor } from "./tensor.js";
+import { shapeSize, type WeightTensor } from "./tensor.js";
 import { checkQuantizedTensor, codebookMap, type KnownMaxCodes } from "./validate.js";
 import { COMPACT_CONTAINER_VERSION, compactOrder, readCompactBody, writeCompactBody } from "./container-v2.js";
 import { GROUPED_CONTAINER_VERSION, planGroupedBody, readGroupedBody, writeGroupedBody } from "./container-v3.js";
@@ -32,21 +33,6 @@ export const CONTAINER_MAGIC = "QFRG";
 /** Version of the classic layout (below), still written by `ContainerEncoder` and on request. */
 export const CONTAINER_VERSION = 1;
 export { COMPACT_CONTAINER_VERSION, GROUPED_CONTAINER_VERSION };
-
-const ROLES: readonly (TensorRole | undefined)[] = [undefined, "weight", "bias", "other"];
-const KINDS: readonly (LayerKind | undefined)[] = [undefined, "dense", "conv2d", "other"];
-
-function writeTags(w: ByteWriter, t: { role?: TensorRole; layer?: string; layerKind?: LayerKind }): void {
-  w.u8(ROLES.indexOf(t.role))
-    .str(t.layer ?? "")
-    .u8(KINDS.indexOf(t.layerKind));
-}
-function readTags(r: ByteReader): { role?: TensorRole; layer?: string; layerKind?: LayerKind } {
-  const role = ROLES[r.u8()];
-  const layer = r.str();
-  const layerKind = KINDS[r.u8()];
-  return { ...(role ? { role } : {}), ...(layer ? { layer } : {}), ...(layerKind ? { layerKind } : {}) };
-}
 
 /** A coded model and its exact sizes. */
 export interface EncodedModel {
@@ -116,7 +102,7 @@ export function encodeContainer(qm: QuantizedModel, coder: Coder, metadata: Reco
   for (const t of qm.tensors) {
     const cb = cbs.get(t.codebook);
     if (!cb) throw new InvalidQuantizedError(`tensor "${t.name}" refers to a missing codebook "${t.codebook}". Every referenced codebook must be in the model.`);
-    writeTags(w, t);
+    writeTagsV1(w, t);
     const s = coder.encode(t, cb);
     w.varint(s.length).ref(s);
     streamTotal += s.length;
@@ -130,7 +116,7 @@ export function encodeContainer(qm: QuantizedModel, coder: Coder, metadata: Reco
   for (const t of pt) {
     w.str(t.name).varint(t.shape.length);
     for (const d of t.shape) w.varint(d);
-    writeTags(w, t);
+    writeTagsV1(w, t);
     w.f32array(t.data);
   }
   const passthroughBytes = w.length - beforePt;
@@ -232,7 +218,7 @@ export function decodeContainerWith(bytes: Uint8Array, resolveCoder: (id: string
   if (nT > r.remaining) throw new DecodeError("container tensor count exceeds the file. The file is corrupted.");
   const tensors: QuantizedTensor[] = [];
   for (let i = 0; i < nT; i++) {
-    const tags = readTags(r);
+    const tags = readTagsV1(r);
     const len = r.varint();
     const t = coder.decode(r.bytes(len), { maxElements: budget });
     // Also holds for coders that ignore the limit: at most one tensor overshoots, then we stop.
@@ -249,7 +235,7 @@ export function decodeContainerWith(bytes: Uint8Array, resolveCoder: (id: string
     if (nd > MAX_DIMS) throw new DecodeError(`${what} has ${nd} dimensions (at most ${MAX_DIMS}). The file is corrupted.`);
     const shape: number[] = [];
     for (let d = 0; d < nd; d++) shape.push(r.varint());
-    const tags = readTags(r);
+    const tags = readTagsV1(r);
     const n = checkedShapeSize(shape, what);
     // Backed by 4 bytes each in the file: checked against the bytes present before allocating.
     r.need(n * 4);
@@ -290,13 +276,4 @@ function checkedModel(coderId: string, metadata: Record<string, unknown>, model:
     }
   }
   return { coderId, metadata, model };
-}
-
-/** The elements of `shape`, refusing more than `budget` (the remaining decode budget). */
-function elementsWithin(shape: readonly number[], what: string, budget: number): number {
-  const n = checkedShapeSize(shape, what);
-  if (n > budget) {
-    throw new DecodeError(`${what} needs ${n} elements (${n * DECODED_BYTES_PER_ELEMENT} bytes decoded) but the decode budget has ${budget} left. The file is corrupted or a size bomb; raise --max-memory only if you trust it.`);
-  }
-  return n;
 }

@@ -7,64 +7,7 @@
  * NodeProto.output 2, op_type 4, attribute 5; AttributeProto.name 1, t 5, g 6, graphs 11;
  * TensorProto.dims 1, data_type 2, float_data 4, name 8, raw_data 9, double_data 10.
  */
-
-interface Field {
-  no: number;
-  wire: number;
-  /** Whole field (key + value) byte range. */
-  start: number;
-  end: number;
-  /** Value range for length-delimited fields. */
-  valueStart: number;
-  valueEnd: number;
-  varint: bigint;
-}
-
-function readVarint(buf: Uint8Array, pos: number): [bigint, number] {
-  let result = 0n;
-  let shift = 0n;
-  for (;;) {
-    if (pos >= buf.length) throw new Error("truncated varint");
-    const b = buf[pos++]!;
-    result |= BigInt(b & 0x7f) << shift;
-    if ((b & 0x80) === 0) return [result, pos];
-    shift += 7n;
-    if (shift > 70n) throw new Error("varint too long");
-  }
-}
-
-function fields(buf: Uint8Array): Field[] {
-  const out: Field[] = [];
-  let pos = 0;
-  while (pos < buf.length) {
-    const start = pos;
-    const [key, p1] = readVarint(buf, pos);
-    pos = p1;
-    const no = Number(key >> 3n);
-    const wire = Number(key & 7n);
-    let valueStart = pos;
-    let valueEnd = pos;
-    let varint = 0n;
-    if (wire === 0) [varint, pos] = readVarint(buf, pos);
-    else if (wire === 1) pos += 8;
-    else if (wire === 5) pos += 4;
-    else if (wire === 2) {
-      const [len, p2] = readVarint(buf, pos);
-      valueStart = p2;
-      valueEnd = p2 + Number(len);
-      pos = valueEnd;
-    } else throw new Error(`unsupported wire type ${wire}`);
-    if (pos > buf.length) throw new Error("truncated field");
-    out.push({ no, wire, start, end: pos, valueStart, valueEnd, varint });
-  }
-  return out;
-}
-
-const utf8 = new TextDecoder();
-
-function str(buf: Uint8Array, f: Field): string {
-  return utf8.decode(buf.subarray(f.valueStart, f.valueEnd));
-}
+import { concat, encodeVarint, fields, readVarint, str, withValue } from "./proto-wire.js";
 
 /** ONNX TensorProto data types holding floating-point values. */
 export const FLOAT_TYPES: ReadonlyMap<number, string> = new Map([
@@ -105,32 +48,6 @@ function tensorInfo(buf: Uint8Array): { name: string; dims: number[]; dataType: 
 
 /** Replaces a tensor's bytes; returns null to keep it. `key` is the initializer name or the Constant's output. */
 export type TensorRewrite = (key: string, tensor: Uint8Array) => Uint8Array | null;
-
-function encodeVarint(v: number): number[] {
-  const out: number[] = [];
-  let x = BigInt(v);
-  do {
-    let b = Number(x & 0x7fn);
-    x >>= 7n;
-    if (x > 0n) b |= 0x80;
-    out.push(b);
-  } while (x > 0n);
-  return out;
-}
-
-function withValue(buf: Uint8Array, f: Field, value: Uint8Array): Uint8Array[] {
-  return [buf.subarray(f.start, f.valueStart - encodeVarint(f.valueEnd - f.valueStart).length), new Uint8Array(encodeVarint(value.length)), value];
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 type Visit = (key: string, tensor: Uint8Array, where: "initializer" | "constant", depth: number) => Uint8Array | null;
 

@@ -1,13 +1,16 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { runCli, type CliRun } from "./exec.js";
-import { relativeDiff, parseInputShapes } from "./inputs.js";
+import { parseInputShapes } from "./inputs.js";
 import { countWeights, detectFormat, targetsFor, type CorpusModel, type ModelFormat } from "./models.js";
 import { onnxDefaultOpset, substituteOnnxWeights } from "./onnx-wire.js";
 import { decodeTfjsWeights, runOnnx, runTfjs, type RunResult, type Weight } from "./runtimes.js";
 import { readSafetensors } from "./safetensors.js";
-import type { CellResult, CommandResult, ModelResult, ReloadResult, TargetResult } from "./types.js";
+import type { CommandResult, ModelResult, ReloadResult, TargetResult } from "./types.js";
 import { acceptance } from "./acceptance.js";
+import { cellsOf, compareOutputs, compareWeights, dirBytes, writtenFile } from "./run-model-compare.js";
+
+export { pinnedUnitMap } from "./run-model-compare.js";
 
 /** How much of the comparison and which targets to run. */
 export interface Profile {
@@ -49,83 +52,6 @@ function cmd(run: CliRun, display: string[]): CommandResult {
     wallSeconds: run.wallSeconds,
     peakRssBytes: run.peakRssBytes,
   };
-}
-
-function cellsOf(file: string): CellResult[] {
-  if (!existsSync(file)) return [];
-  const doc = JSON.parse(readFileSync(file, "utf8")) as { cells?: Array<Record<string, unknown>> };
-  return (doc.cells ?? []).map((c) => {
-    const summary = (c["result"] as { summary?: Record<string, unknown> } | undefined)?.summary ?? {};
-    const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
-    const err = c["error"] as { code?: string } | string | undefined;
-    return {
-      label: String(c["label"] ?? c["quantizer"]),
-      bits: num(c["bits"]),
-      status: String(c["status"]),
-      errorCode: typeof err === "object" && err ? (err.code ?? null) : null,
-      bitsPerWeight: num(summary["bitsPerWeight"]),
-      bytes: num(summary["bytes"]),
-      worstRelError: num(summary["outputRelErrorWorst"] ?? summary["outputRelError"]),
-    };
-  });
-}
-
-function dirBytes(dir: string, skip: (name: string) => boolean): number {
-  return readdirSync(dir)
-    .filter((n) => !skip(n))
-    .reduce((s, n) => s + statSync(join(dir, n)).size, 0);
-}
-
-function compareOutputs(got: RunResult, ref: RunResult): { maxRel: number; detail: string | null; note?: string } {
-  if (!got.ok) return { maxRel: Number.POSITIVE_INFINITY, detail: got.reason };
-  if (!ref.ok) return { maxRel: Number.POSITIVE_INFINITY, detail: ref.reason };
-  if (got.outputs.length !== ref.outputs.length) return { maxRel: Number.POSITIVE_INFINITY, detail: `${got.outputs.length} outputs vs ${ref.outputs.length}` };
-  let maxRel = 0;
-  const pinned: string[] = [];
-  for (let i = 0; i < ref.outputs.length; i++) {
-    const r = ref.outputs[i]!.data,
-      g = got.outputs[i]!.data;
-    if (pinnedUnitMap(r)) {
-      // Relative to its range (1): such a map is computed to an absolute resolution (2^-23 steps on
-      // the PP-OCRv4 detector's sigmoid map), so its relative L2 on ~1e-7 values measures nothing.
-      pinned.push(ref.outputs[i]!.name);
-      let d = 0;
-      for (let k = 0; k < r.length; k++) d = Math.max(d, Number.isNaN(g[k]!) ? Infinity : Math.abs(g[k]! - r[k]!));
-      maxRel = Math.max(maxRel, d);
-    } else maxRel = Math.max(maxRel, relativeDiff(g, r).rel);
-  }
-  return { maxRel, detail: null, ...(pinned.length > 0 ? { note: `[0, 1] output(s) pinned near 0 or 1 on these inputs compared by max |Δ| (their range is 1): ${pinned.join(", ")}` } : {}) };
-}
-
-/** Every value in [0, 1] and all within 1e-3 of 0, or all of 1: a sigmoid map with nothing (or everything) detected. */
-export function pinnedUnitMap(v: ArrayLike<number>): boolean {
-  if (v.length === 0) return false;
-  let lo = Infinity,
-    hi = -Infinity;
-  for (let i = 0; i < v.length; i++) {
-    lo = Math.min(lo, v[i]!);
-    hi = Math.max(hi, v[i]!);
-  }
-  return lo >= 0 && hi <= 1 && (hi <= 1e-3 || lo >= 1 - 1e-3);
-}
-
-function compareWeights(got: ReadonlyMap<string, Weight>, ref: ReadonlyMap<string, Weight>): { maxRel: number; detail: string | null } {
-  let maxRel = 0;
-  let missing = 0;
-  for (const [name, w] of ref) {
-    const g = got.get(name);
-    if (!g) {
-      missing++;
-      continue;
-    }
-    maxRel = Math.max(maxRel, relativeDiff(g.data, w.data).rel);
-  }
-  return missing > 0 ? { maxRel: Number.POSITIVE_INFINITY, detail: `${missing} of ${ref.size} reference tensors missing in the written weights` } : { maxRel, detail: null };
-}
-
-function writtenFile(dir: string, ext: RegExp): string | null {
-  const names = readdirSync(dir).filter((n) => ext.test(n) && !/^report\./.test(n));
-  return names.length > 0 ? join(dir, names.sort()[0]!) : null;
 }
 
 /** Runs every command of the corpus on one model and checks every written model independently. */
