@@ -5,7 +5,7 @@
  * and word copies), hand-unrolled 2- and 4-bit paths, and a 32-bit word accumulator for every
  * other width.
  */
-import type { CodeArray } from "@quantforge/core";
+import { wordAligned, type CodeArray } from "@quantforge/core";
 
 /** True on little-endian hosts, where typed-array views read the stream's byte order directly. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -115,7 +115,7 @@ export function packBits(values: CodeArray, width: number, out: Uint8Array, offs
 
 /**
  * The bitwise OR of every value of `values`. Byte and halfword codes are read as 32-bit words
- * over their word-aligned middle (4 or 2 codes per load: 16M byte codes took ~16 ms one by one)
+ * over their word-aligned middle (core's `wordAligned`: 16M byte codes took ~16 ms one by one)
  * and the word's lanes folded; the unaligned ends one by one.
  */
 export function orOf(values: CodeArray): number {
@@ -125,20 +125,10 @@ export function orOf(values: CodeArray): number {
     for (let i = 0; i < n; i++) or |= values[i]!;
     return or >>> 0;
   }
-  const size = values.BYTES_PER_ELEMENT;
-  const from = values.byteOffset,
-    to = from + n * size;
-  // Word-aligned [a, b); both ends are whole codes (a code's offset is a multiple of its size, which divides 4).
-  const a = Math.min(to, (from + 3) & ~3),
-    b = Math.max(a, to & ~3);
+  const { words, head, tail } = wordAligned(values);
   let w = 0;
-  if (b > a) {
-    const words = new Int32Array(values.buffer, a, (b - a) >> 2);
-    for (let i = 0; i < words.length; i++) w |= words[i]!;
-  }
-  or = size === 1 ? (w | (w >>> 8) | (w >>> 16) | (w >>> 24)) & 0xff : (w | (w >>> 16)) & 0xffff;
-  const head = (a - from) / size,
-    tail = (b - from) / size;
+  for (let i = 0; i < words.length; i++) w |= words[i]!;
+  or = values.BYTES_PER_ELEMENT === 1 ? (w | (w >>> 8) | (w >>> 16) | (w >>> 24)) & 0xff : (w | (w >>> 16)) & 0xffff;
   for (let i = 0; i < head; i++) or |= values[i]!;
   for (let i = tail; i < n; i++) or |= values[i]!;
   return or >>> 0;

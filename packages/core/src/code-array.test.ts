@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { codeArray, isCodeArray, uint32Codes } from "./code-array.js";
+import { codeArray, isCodeArray, uint32Codes, wordAligned } from "./code-array.js";
 import { assertQuantizedTensor } from "./validate.js";
 import type { Codebook } from "./codebook.js";
 
@@ -49,5 +49,27 @@ describe("isCodeArray and validation", () => {
     expect(() => assertQuantizedTensor(t(Uint16Array.of(0, 3)), cb)).toThrow(/outside its codebook's 3 codes/);
     expect(() => assertQuantizedTensor(t(Float32Array.of(0, 0.5)), cb)).toThrow(/not a Uint8Array, Uint16Array or Uint32Array/);
     expect(() => assertQuantizedTensor(t([0, 1]), cb)).toThrow(expect.objectContaining({ code: "QF_INVALID_QUANTIZED" }));
+  });
+});
+
+describe("wordAligned", () => {
+  it("splits any range of byte or halfword codes into unaligned ends and whole words holding exactly the middle codes (fast-check)", () => {
+    fc.assert(
+      fc.property(fc.boolean(), fc.nat(7), fc.nat(40), fc.nat(40), fc.nat(40), (halves, pad, n, s, e) => {
+        const Kind = halves ? Uint16Array : Uint8Array;
+        const all = new Kind(pad + n + 3).map((_, i) => (i * 37 + 11) % (halves ? 65_536 : 256));
+        const codes = all.subarray(pad, pad + n);
+        const start = Math.min(s, n),
+          end = Math.max(start, Math.min(e, n));
+        const { words, head, tail } = wordAligned(codes, start, end);
+        expect(start <= head && head <= tail && tail <= end).toBe(true);
+        expect(words.byteOffset % 4).toBe(0);
+        expect(head === tail || (codes.byteOffset + head * codes.BYTES_PER_ELEMENT) % 4 === 0).toBe(true);
+        // Only the unaligned ends stay outside the words: fewer than one word's codes each.
+        expect((head - start) * codes.BYTES_PER_ELEMENT < 4 && (end - tail) * codes.BYTES_PER_ELEMENT < 4).toBe(true);
+        const size = codes.BYTES_PER_ELEMENT;
+        expect(Array.from(new Uint8Array(words.buffer, words.byteOffset, words.byteLength))).toEqual(Array.from(new Uint8Array(codes.buffer, codes.byteOffset + head * size, (tail - head) * size)));
+      }),
+    );
   });
 });

@@ -41,7 +41,8 @@ export { FLT_MAX, GridFit, encodeGrid, gridLevels, gridEndsFinite, roundHalfEven
 export type { AffineGridSpec, GridScheme, GridZero } from "./grid.js";
 export type { Grouping } from "./grouping.js";
 export type { QuantizedTensor, QuantizedModel, SparseLayout, CodeArray } from "./quantized.js";
-export { codeArray, uint32Codes, isCodeArray } from "./code-array.js";
+export { codeArray, uint32Codes, isCodeArray, wordAligned } from "./code-array.js";
+export type { WordAligned } from "./code-array.js";
 export { dequantizeCodes, requantizeValues, dequantizeTensor, dequantizeTensorBlocks, visitDequantized, requantizeTensor, codedGroups, codeValueTable } from "./codebook-impl.js";
 export { dequantizeModel, dequantizeModelAhead, valueCount } from "./dequantize.js";
 export type { DequantizedAhead } from "./dequantize.js";

@@ -89,6 +89,7 @@ it("exports exactly the public API", async () => {
       "valueCount",
       "visitDequantized",
       "warnDeprecatedOptions",
+      "wordAligned",
       "z",
     ]
   `);

@@ -206,8 +206,8 @@ export function register(program: Command, rt: Runtime): void {
         probe = flags.model !== undefined ? await models!.loadAnyModel(flags.model, { ...(flags.data !== undefined ? { data: flags.data } : {}), inputShapes, inputRanges: parseInputRanges(flags.inputRange) }) : undefined;
         try {
           // A pool's run has its file read ahead by the CLI (threads/entry.ts), when it could.
-          const fileBytes = pool && !probe ? await takePrefetched(flags.weights!) : undefined;
-          const weights = probe ? probe.weights : await readWeights(flags.weights!, { shared: pool !== undefined, ...(fileBytes ? { fileBytes } : {}) });
+          const prefetched = pool && !probe ? await takePrefetched(flags.weights!) : undefined;
+          const weights = probe ? probe.weights : await readWeights(flags.weights!, { shared: pool !== undefined, ...(prefetched ? { fileBytes: prefetched } : {}) });
           // The weights in memory are the file's data: only its head is read again. Hashed while
           // the pipeline runs: with a pool, on a worker (this thread runs tensor jobs too).
           const hashing = probe ? undefined : hashWeights(flags.weights!, weights, pool?.pool);

@@ -69,14 +69,6 @@ export function sameBits(a: (ArrayLike<number> & { buffer: ArrayBufferLike; byte
   return true;
 }
 
-/** True when two arrays hold the same values at the same indices, whatever their element types (codes in any `CodeArray`). */
-export function sameValues(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** Index of the first difference of two arrays, or −1. */
 export function firstDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = Math.min(a.length, b.length);
