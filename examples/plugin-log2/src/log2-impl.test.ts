@@ -68,6 +68,21 @@ describe("log2Quantize", () => {
     }
   });
 
+  it("is idempotent where subnormal rounding of the √2 levels lifts the top threshold above max |x| (a CI counterexample)", () => {
+    for (const bits of [3, 5, 8]) {
+      const p: Log2Params = { bits, base: "sqrt2", scale: "pow2", rounding: "log" };
+      const r = log2Quantize(Float32Array.from([-3.783505853677006e-44]), p);
+      const again = log2Quantize(
+        Float32Array.from(r.codes, (c) => r.levels[c]!),
+        p,
+      );
+      expect(again.levels).toEqual(r.levels);
+      expect(again.codes).toEqual(r.codes);
+      // max |x| decodes to the top level it chose.
+      expect(Math.abs(r.levels[r.codes[0]!]!)).toBe(r.top);
+    }
+  });
+
   test.prop([dataArb, paramsArb])("idempotent: quantizing the reconstruction gives the same levels and codes", (data, p) => {
     const r = log2Quantize(data, p);
     const rec = Float32Array.from(r.codes, (c) => r.levels[c]!);

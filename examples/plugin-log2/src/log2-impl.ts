@@ -98,6 +98,17 @@ export function absMax(data: Float32Array): number {
   return m;
 }
 
+/** The levels of `top` ({@link log2Levels}) and the thresholds between consecutive magnitudes. */
+function levelSet(top: number, M: number, p: Log2Params): { top: number; levels: Float32Array; thr: Float64Array } {
+  const levels = log2Levels(top, p.bits, p.base);
+  // mags[k], k = 0…M, ascending: 0, top·B^−(M−1), …, top; thr[k] separates mags[k] and mags[k+1].
+  const mags = new Float64Array(M + 1);
+  for (let k = 1; k <= M; k++) mags[k] = levels[M + k]!;
+  const thr = new Float64Array(M);
+  for (let k = 0; k < M; k++) thr[k] = k === 0 || p.rounding === "nearest" ? (mags[k]! + mags[k + 1]!) / 2 : Math.sqrt(mags[k]! * mags[k + 1]!);
+  return { top, levels, thr };
+}
+
 /**
  * Quantizes `data` with one set of levels: the top level from max |x| (`absmax`) or the power of
  * B it rounds to (`pow2`), then each value to a level by `rounding`. Thresholds between magnitudes
@@ -108,13 +119,13 @@ export function absMax(data: Float32Array): number {
 export function log2Quantize(data: Float32Array, p: Log2Params): Log2Result {
   const M = magnitudeCount(p.bits);
   const m = absMax(data);
-  const top = m === 0 ? 1 : p.scale === "absmax" ? fround(m) : powerOf(p.base, topExponent(m, p.base, p.rounding));
-  const levels = log2Levels(top, p.bits, p.base);
-  // mags[k], k = 0…M, ascending: 0, top·B^−(M−1), …, top; thr[k] separates mags[k] and mags[k+1].
-  const mags = new Float64Array(M + 1);
-  for (let k = 1; k <= M; k++) mags[k] = levels[M + k]!;
-  const thr = new Float64Array(M);
-  for (let k = 0; k < M; k++) thr[k] = k === 0 || p.rounding === "nearest" ? (mags[k]! + mags[k + 1]!) / 2 : Math.sqrt(mags[k]! * mags[k + 1]!);
+  let F = m === 0 || p.scale === "absmax" ? 0 : topExponent(m, p.base, p.rounding);
+  let { top, levels, thr } = levelSet(m === 0 ? 1 : p.scale === "absmax" ? fround(m) : powerOf(p.base, F), M, p);
+  // Subnormal levels are rounded to multiples of 2^−149, which can put the threshold below the
+  // top level above max |x| (√2-spaced levels near 4e−44): max |x| would then decode to a lower
+  // level, and quantizing the reconstruction would pick another top (not idempotent). The top
+  // steps down to the power max |x| does reach; elsewhere the exponent rule already guarantees it.
+  while (p.scale === "pow2" && m > 0 && m < thr[M - 1]!) ({ top, levels, thr } = levelSet(powerOf(p.base, --F), M, p));
   const codes = new Uint32Array(data.length);
   let underflow = 0;
   for (let i = 0; i < data.length; i++) {
