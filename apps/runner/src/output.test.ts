@@ -34,6 +34,28 @@ describe("writeFileAtomic", () => {
     expect(await readFile(t.path("keep.txt"), "utf8")).toBe("old");
     expect(await readdir(t.dir)).toEqual(["keep.txt"]);
   });
+  it("writes parts as their concatenation", async () => {
+    await writeFileAtomic(t.path("p.bin"), [Uint8Array.of(1, 2), new Uint8Array(0), Uint8Array.of(3)]);
+    expect([...(await readFile(t.path("p.bin")))]).toEqual([1, 2, 3]);
+  });
+  it("replaces the target only once commitAfter settles, and not at all when it fails", async () => {
+    await writeFile(t.path("c.bin"), "old");
+    let release!: () => void;
+    const later = new Promise<void>((r) => (release = r));
+    const writing = writeFileAtomic(t.path("c.bin"), Uint8Array.of(7), { commitAfter: later });
+    // The temp file is written while the target still holds the old bytes.
+    for (let i = 0; i < 50 && (await readdir(t.dir)).length < 2; i++) await new Promise((r) => setTimeout(r, 2));
+    expect((await readdir(t.dir)).length).toBe(2);
+    expect(await readFile(t.path("c.bin"), "utf8")).toBe("old");
+    release();
+    await writing;
+    expect([...(await readFile(t.path("c.bin")))]).toEqual([7]);
+    const failed = Promise.reject(new Error("hash failed"));
+    failed.catch(() => undefined);
+    await expect(writeFileAtomic(t.path("c.bin"), Uint8Array.of(8), { commitAfter: failed })).rejects.toThrow("hash failed");
+    expect([...(await readFile(t.path("c.bin")))]).toEqual([7]);
+    expect(await readdir(t.dir)).toEqual(["c.bin"]);
+  });
   it("maps file-system failures to QF_IO and cleans up", async () => {
     await mkdir(t.path("adir"));
     await writeFile(t.path("adir/x"), "");

@@ -2,7 +2,7 @@ import { lstat, mkdir, open, rename, rm, stat, writeFile } from "node:fs/promise
 import { dirname, join, resolve } from "node:path";
 import { IoError, printable } from "@quantforge/core";
 import { cleanStaleTemps, tempPathFor, trackTemp } from "@quantforge/core/node";
-import { writeFully } from "@quantforge/io-safetensors/fs-loops";
+import { writeFully, writeParts } from "@quantforge/io-safetensors/fs-loops";
 import { UsageError, isFsError } from "./errors-base.js";
 import type { Runtime } from "./runtime.js";
 import { fitColumnWidths } from "./table-fit.js";
@@ -18,6 +18,12 @@ export interface OutputOptions {
   readonly flag?: string;
   /** The output is a folder (quantize --out): an existing target must be a directory. */
   readonly directory?: boolean;
+  /**
+   * {@link writeWithTemp} renames the written temp file onto the target only once this settles
+   * successfully: the output is written meanwhile, and nothing replaces the target if it fails
+   * (`run` writes its `.qf` while a worker still hashes the input for the report, issue 18).
+   */
+  readonly commitAfter?: Promise<unknown>;
 }
 
 /**
@@ -70,6 +76,7 @@ export async function writeWithTemp(path: string, produce: (tempPath: string) =>
     await mkdir(dirname(target), { recursive: true });
     cleanStaleTemps(target);
     await produce(tmp);
+    await options.commitAfter;
     await rename(tmp, target);
   } catch (e) {
     await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
@@ -83,16 +90,18 @@ export async function writeWithTemp(path: string, produce: (tempPath: string) =>
 /**
  * Writes `data` to `path` atomically: a temp file in the same directory, then a rename. Bytes go
  * in whole calls of up to 64 MiB (`writeFile` writes 512 KiB per call, a thread-pool round trip
- * each: 100 of them for a 50 MB container, issue 18).
+ * each: 100 of them for a 50 MB container, issue 18); an array of parts (a container coded in
+ * parts, core's `EncodedModel.parts`) is written by `writev`, never joined.
  */
-export async function writeFileAtomic(path: string, data: Uint8Array | string, options: OutputOptions = {}): Promise<void> {
+export async function writeFileAtomic(path: string, data: Uint8Array | readonly Uint8Array[] | string, options: OutputOptions = {}): Promise<void> {
   await writeWithTemp(
     path,
     async (tmp) => {
       if (typeof data === "string") return writeFile(tmp, data, { flag: "wx" });
       const fh = await open(tmp, "wx");
       try {
-        await writeFully(fh, data, 0);
+        if (data instanceof Uint8Array) await writeFully(fh, data, 0);
+        else await writeParts(fh, data, 0);
       } finally {
         await fh.close();
       }

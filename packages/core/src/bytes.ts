@@ -130,27 +130,110 @@ export class ByteWriter {
     out.set(this.buf.subarray(0, this.pos), o);
     return out;
   }
+  /**
+   * The written bytes as they are held, in order, without the copy {@link finish} makes: the
+   * referenced arrays themselves and views of the small writes between them (a 50 MB container
+   * is written and checked from its coded streams, not from a concatenation of them: issue 18).
+   * The writer must not be used afterwards.
+   */
+  finishParts(): Uint8Array[] {
+    return this.pos > 0 ? [...this.parts, this.buf.subarray(0, this.pos)] : [...this.parts];
+  }
 }
 
-/** A bounds-checked little-endian reader: every overrun is a {@link DecodeError}, never a crash. */
+/** The concatenation of `parts` in one new array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/**
+ * A bounds-checked little-endian reader: every overrun is a {@link DecodeError}, never a crash.
+ * One made by {@link ByteReader.over} reads a sequence of arrays as if they were one: `buf`,
+ * `pos` and `end` then describe the current array, and every read (after its {@link need})
+ * lies within it, so `buf.subarray(pos, pos + n)` after `need(n)` is what the read returns.
+ */
 export class ByteReader {
-  private readonly view: DataView;
+  private view: DataView;
   pos: number;
+  /** A reader over parts: the parts, the index of the one after `buf`, and the bytes from there on. */
+  private rest: Uint8Array[] = [];
+  private next = 0;
+  private restBytes = 0;
   constructor(
-    readonly buf: Uint8Array,
+    public buf: Uint8Array,
     start = 0,
-    readonly end = buf.length,
+    public end = buf.length,
     private readonly what = "stream",
   ) {
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.pos = start;
   }
-  /** Throws unless `n` more bytes are available. */
+  /**
+   * A reader of the first `length` bytes of `parts` read in order as one byte string. A read that
+   * begins where an array begins and fits in it is a view of that array (a coded stream a
+   * container holds by reference comes back as the same bytes); one that straddles arrays is
+   * read from a copy of the bytes it spans.
+   */
+  static over(parts: readonly Uint8Array[], length: number, what = "stream"): ByteReader {
+    const kept: Uint8Array[] = [];
+    let left = Math.max(0, length);
+    for (const p of parts) {
+      if (left === 0) break;
+      const q = p.length <= left ? p : p.subarray(0, left);
+      if (q.length > 0) kept.push(q);
+      left -= q.length;
+    }
+    const r = new ByteReader(kept.shift() ?? new Uint8Array(0), 0, undefined, what);
+    r.rest = kept;
+    for (const p of kept) r.restBytes += p.length;
+    return r;
+  }
+  /** Throws unless `n` more bytes are available (moving on to the next part first, when there is one). */
   need(n: number): void {
-    if (!(n >= 0) || this.pos + n > this.end) throw new DecodeError(`${this.what} is truncated (needs ${n} more bytes at offset ${this.pos}, has ${this.end - this.pos}). Re-create the file.`);
+    if (!(n >= 0) || this.pos + n > this.end) this.gather(n);
+  }
+  /** Makes the next `n` bytes lie in `buf` from `pos`: the next part, or a copy of the bytes spanning parts. */
+  private gather(n: number): void {
+    if (!(n >= 0) || this.pos + n > this.end + this.restBytes) throw new DecodeError(`${this.what} is truncated (needs ${n} more bytes at offset ${this.pos}, has ${this.remaining}). Re-create the file.`);
+    let cur = this.buf.subarray(this.pos, this.end);
+    if (cur.length === 0) cur = this.nextPart();
+    if (cur.length < n) {
+      // Spanning parts: the bytes up to n are copied into one array, the rest of the last part stays a part.
+      const joined = new Uint8Array(n);
+      joined.set(cur);
+      let o = cur.length;
+      while (o < n) {
+        const p = this.nextPart();
+        const take = Math.min(p.length, n - o);
+        joined.set(p.subarray(0, take), o);
+        o += take;
+        if (take < p.length) {
+          this.rest[--this.next] = p.subarray(take);
+          this.restBytes += p.length - take;
+        }
+      }
+      cur = joined;
+    }
+    this.buf = cur;
+    this.view = new DataView(cur.buffer, cur.byteOffset, cur.byteLength);
+    this.pos = 0;
+    this.end = cur.length;
+  }
+  private nextPart(): Uint8Array {
+    const p = this.rest[this.next++]!;
+    this.restBytes -= p.length;
+    return p;
   }
   get remaining(): number {
-    return this.end - this.pos;
+    return this.end - this.pos + this.restBytes;
   }
   u8(): number {
     this.need(1);

@@ -1,7 +1,7 @@
 import { ByteWriter } from "./bytes.js";
 import { writeCodebook } from "./codebook-io.js";
 import type { Codebook } from "./codebook.js";
-import { CONTAINER_MAGIC, CONTAINER_VERSION } from "./container.js";
+import { CONTAINER_MAGIC, CONTAINER_VERSION } from "./container-read.js";
 import { COMPACT_CONTAINER_VERSION, compactOrderOf, writeFrontCoded } from "./container-v2.js";
 import { tagsByte, writeTagsV1 } from "./container-tags.js";
 import { crc32 } from "./crc32.js";

@@ -1,6 +1,6 @@
 import { requireCapabilities, type ModelProbe } from "./capabilities.js";
 import { CollectingDiagnostics, createRunContext, throwIfAborted, type Diagnostic, type DiagnosticsSink, type ProgressReporter, type RunContext } from "./context.js";
-import { decodeContainerWith, encodeContainer, type EncodedModel } from "./container.js";
+import { decodeEncodedContainer, encodeContainer, type EncodedModel } from "./container.js";
 import { dequantizeModelAhead } from "./dequantize.js";
 import { InvalidQuantizedError } from "./errors.js";
 import { warnDeprecatedOptions } from "./option-aliases.js";
@@ -193,7 +193,7 @@ export async function runPipeline(args: {
     throwIfAborted(ctx);
     const trip = roundTripCoder(precodedCoder(coder, ahead?.streams, ahead?.groups), ahead?.facts?.histograms);
     encoded = encodeContainer(full, trip, { quantizer: quantizer.id, seed: ctx.seed, ...opts.metadata });
-    const back = decodeContainerWith(encoded.bytes, () => trip, {}, { bytes: encoded.bytes, maxes }).model;
+    const back = decodeEncodedContainer(encoded, () => trip, maxes).model;
     assertSameCodes(full, back, coder.id);
     quantized = withCodedArrays(back, full);
   }

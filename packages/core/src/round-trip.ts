@@ -63,6 +63,8 @@ const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  */
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
+  // The same memory (a container read from its parts hands back the streams it holds).
+  if (a.buffer === b.buffer && a.byteOffset === b.byteOffset) return true;
   const native = a.length >= NATIVE_MIN_BYTES ? nativeEquals() : null;
   if (native) return native(a, b);
   if ((a.byteOffset & 3) !== 0 && (b.byteOffset & 3) === 0) return sameBytes(b, a);

@@ -81,3 +81,39 @@ export async function writeFully(fh: FileHandle, src: Uint8Array, position: numb
     done += bytesWritten;
   }
 }
+
+/** Most arrays in one `writev` call (Linux's IOV_MAX). */
+const MAX_IOV = 1024;
+
+/**
+ * Writes `parts` one after the other from `position`, as if they were one array, without joining
+ * them: `writev` calls of up to {@link MAX_IOV} parts and {@link MAX_IO_CHUNK} bytes (a container
+ * coded in parts: its streams and the few bytes between them, issue 18), the rest of a short
+ * write then part by part.
+ * @returns The number of bytes written (the parts' total length).
+ */
+export async function writeParts(fh: FileHandle, parts: readonly Uint8Array[], position: number): Promise<number> {
+  let at = position;
+  for (let i = 0; i < parts.length;) {
+    let j = i,
+      bytes = 0;
+    while (j < parts.length && j - i < MAX_IOV && (j === i || bytes + parts[j]!.length <= MAX_IO_CHUNK)) bytes += parts[j++]!.length;
+    // One part larger than a call can take is written in capped calls.
+    const { bytesWritten } = j === i + 1 && bytes > MAX_IO_CHUNK ? { bytesWritten: 0 } : await fh.writev(parts.slice(i, j), at);
+    let pos = at + bytesWritten,
+      skip = bytesWritten;
+    for (let k = i; k < j && pos < at + bytes; k++) {
+      const p = parts[k]!;
+      if (skip >= p.length) {
+        skip -= p.length;
+        continue;
+      }
+      await writeFully(fh, skip > 0 ? p.subarray(skip) : p, pos);
+      pos += p.length - skip;
+      skip = 0;
+    }
+    at += bytes;
+    i = j;
+  }
+  return at - position;
+}

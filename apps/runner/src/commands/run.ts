@@ -213,7 +213,14 @@ export function register(program: Command, rt: Runtime): void {
           const hashing = probe ? undefined : hashWeights(flags.weights!, weights, pool?.pool);
           hashing?.catch(() => undefined);
           result = await job.run(weights, probe, pool?.workers);
-          sha256 = await hashing;
+          // The coded model is written while a worker may still hash the input (its last slices
+          // ran late in the 50M-weight run, and the write waited for them: issue 18); it replaces
+          // the target only once the hash is in, so a failed run still leaves no file.
+          const written = flags.out !== undefined ? writeFileAtomic(flags.out, result.encoded!.parts ?? result.encoded!.bytes, { inputs, flag: "--out", ...(hashing ? { commitAfter: hashing } : {}) }) : undefined;
+          const [hashed, wrote] = await Promise.allSettled([hashing, written]);
+          if (hashed.status === "rejected") throw hashed.reason;
+          if (wrote.status === "rejected") throw wrote.reason;
+          sha256 = hashed.value;
         } finally {
           progress.done();
           await models?.disposeModel(probe);
@@ -221,7 +228,6 @@ export function register(program: Command, rt: Runtime): void {
       } finally {
         await pool?.pool.close();
       }
-      if (flags.out !== undefined) await writeFileAtomic(flags.out, result.encoded!.bytes, { inputs, flag: "--out" });
       if (flags.decodedOut !== undefined) await writeWeights(flags.decodedOut, result.decoded, decodedMetadata(result.coder?.id ?? "none", result.quantizer.id), { ...outOpts, flag: "--decoded-out" });
       // The accuracy package (its summary of the model block) is imported only for a reference model.
       const model = probe && reference ? (await import("@quantforge/evaluator-accuracy")).modelAccuracySummary(probe.id, result.metrics) : undefined;
@@ -232,7 +238,7 @@ export function register(program: Command, rt: Runtime): void {
           coder: p.coder.plugin.version,
           evaluators: Object.fromEntries(p.evaluators.map((e) => [e.plugin.id, e.plugin.version])),
         },
-        ...(flags.out ? { out: { file: flags.out, bytes: result.encoded!.bytes.length } } : {}),
+        ...(flags.out ? { out: { file: flags.out, bytes: result.encoded!.size.totalBytes } } : {}),
         ...(model ? { model } : {}),
       });
       if (flags.json) return printJson(rt, report);
@@ -240,7 +246,7 @@ export function register(program: Command, rt: Runtime): void {
       rt.out(renderRunReport(report));
       if (model) rt.out(renderModelLine(model));
       rt.out(await renderFidelityLine(result.metrics));
-      if (flags.out) rt.out(`wrote ${flags.out} (${result.encoded!.bytes.length} bytes)\n`);
+      if (flags.out) rt.out(`wrote ${flags.out} (${result.encoded!.size.totalBytes} bytes)\n`);
     });
   rt.builtinsFor(cmd, runBuiltins);
 }
