@@ -83,6 +83,22 @@ describe("log2Quantize", () => {
     }
   });
 
+  it("gives equal levels one code (3·2^−149 at 3 bits: two √2 slots round to 2·2^−149), so it stays idempotent", () => {
+    const m = Math.fround(3 * FLOAT32_MIN_SUBNORMAL);
+    for (const scale of ["pow2", "absmax"] as const) {
+      for (const rounding of ["nearest", "log"] as const) {
+        const p: Log2Params = { bits: 3, base: "sqrt2", scale, rounding };
+        const r = log2Quantize(Float32Array.of(m, m * 0.5, -m * 0.3), p);
+        expect(new Set(r.levels).size).toBeLessThan(r.levels.length);
+        const again = log2Quantize(
+          Float32Array.from(r.codes, (c) => r.levels[c]!),
+          p,
+        );
+        expect(again.codes).toEqual(r.codes);
+      }
+    }
+  });
+
   test.prop([dataArb, paramsArb])("idempotent: quantizing the reconstruction gives the same levels and codes", (data, p) => {
     const r = log2Quantize(data, p);
     const rec = Float32Array.from(r.codes, (c) => r.levels[c]!);

@@ -126,6 +126,7 @@ export function log2Quantize(data: Float32Array, p: Log2Params): Log2Result {
   // level, and quantizing the reconstruction would pick another top (not idempotent). The top
   // steps down to the power max |x| does reach; elsewhere the exponent rule already guarantees it.
   while (p.scale === "pow2" && m > 0 && m < thr[M - 1]!) ({ top, levels, thr } = levelSet(powerOf(p.base, --F), M, p));
+  const canon = canonicalSlots(levels, M);
   const codes = new Uint32Array(data.length);
   let underflow = 0;
   for (let i = 0; i < data.length; i++) {
@@ -144,7 +145,25 @@ export function log2Quantize(data: Float32Array, p: Log2Params): Log2Result {
       else hi = mid;
     }
     if (lo === 0) underflow++;
+    if (canon !== null) lo = canon[lo]!;
     codes[i] = lo === 0 ? M : x < 0 ? M - lo : M + lo;
   }
   return { levels, codes, top, underflow };
+}
+
+/**
+ * For each magnitude slot 0…M, the lowest slot of the same level, or null when every level
+ * differs. Subnormal √2 levels round to multiples of 2^−149, and two slots can then hold one
+ * value (3·2^−149 at 3 bits: top/√2 and top/2 both round to 2·2^−149): a value equal to that
+ * level must get one code whichever slot its threshold search ends in, or quantizing the
+ * reconstruction would change codes without changing values (not idempotent).
+ */
+function canonicalSlots(levels: Float32Array, M: number): Uint8Array | null {
+  let canon: Uint8Array | null = null;
+  for (let k = 2; k <= M; k++) {
+    if (levels[M + k] !== levels[M + k - 1]) continue;
+    canon ??= Uint8Array.from({ length: M + 1 }, (_, j) => j);
+    canon[k] = canon[k - 1]!;
+  }
+  return canon;
 }

@@ -5,7 +5,7 @@
  * and word copies), hand-unrolled 2- and 4-bit paths, and a 32-bit word accumulator for every
  * other width.
  */
-import { wordAligned, type CodeArray } from "@quantforge/core";
+import { largestCode, wordAligned, type CodeArray } from "@quantforge/core";
 
 /** True on little-endian hosts, where typed-array views read the stream's byte order directly. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -141,12 +141,11 @@ function writeWord(out: Uint8Array, o: number, w: number): void {
   out[o + 3] = w >>> 24;
 }
 
-/** The largest value of `values` (0 when empty). */
-export function maxValue(values: CodeArray): number {
-  let m = 0;
-  for (let i = 0; i < values.length; i++) if (values[i]! > m) m = values[i]!;
-  return m;
-}
+/**
+ * The largest value of `values` (0 when empty): core's `largestCode`, under the name this package
+ * exported it by before core had it.
+ */
+export const maxValue: (values: CodeArray) => number = largestCode;
 
 /**
  * Unpacks `out.length` values of `width` bits from `bytes` at `offset` into `out`. The caller has

@@ -1,6 +1,6 @@
-import { DecodeError, InvalidQuantizedError, codeArray, groupCount, shapeSize, type DecodeLimits, type Grouping, type QuantizedTensor } from "@quantforge/core";
+import { DecodeError, InvalidQuantizedError, codeArray, largestCode, groupCount, shapeSize, type DecodeLimits, type Grouping, type QuantizedTensor } from "@quantforge/core";
 import { ByteReader, ByteWriter, checkedShapeSize } from "@quantforge/core/format";
-import { bitsFor, maxValue, packBits, packedBytes, paddingIsZero, unpackBits } from "./fixed-impl.js";
+import { bitsFor, packBits, packedBytes, paddingIsZero, unpackBits } from "./fixed-impl.js";
 
 /**
  * All tensors of one codebook as one byte string (container version 3), every code at the
@@ -57,8 +57,8 @@ export function checkedLayout(t: QuantizedTensor): { n: number; gaps?: Uint32Arr
 /** Throws unless every code is below `size` (the OR catches codes wider than `width` bits). */
 export function checkCodes(t: QuantizedTensor, or: number, width: number, size: number): void {
   const tooWide = width < 32 && or >>> width !== 0;
-  if (tooWide || (size < 2 ** width && t.codes.length > 0 && maxValue(t.codes) >= size)) {
-    throw new InvalidQuantizedError(`tensor "${t.name}" has code ${maxValue(t.codes)}, outside its codebook's ${size} codes.`);
+  if (tooWide || (size < 2 ** width && t.codes.length > 0 && largestCode(t.codes) >= size)) {
+    throw new InvalidQuantizedError(`tensor "${t.name}" has code ${largestCode(t.codes)}, outside its codebook's ${size} codes.`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { DecodeError, printable, type DecodeLimits, ShapeMismatchError, shapeSize, type Grouping, type QuantizedTensor, type CodeArray } from "@quantforge/core";
+import { DecodeError, largestCode, printable, type DecodeLimits, ShapeMismatchError, shapeSize, type Grouping, type QuantizedTensor, type CodeArray } from "@quantforge/core";
 import { ByteReader, ByteWriter, MAX_DIMS, checkedShapeSize, crc32 } from "@quantforge/core/format";
 import { BitIn, BitOut } from "./bitio.js";
 import { denseCounts } from "./counts-impl.js";
@@ -33,7 +33,7 @@ export function encodeHuffmanStream(t: QuantizedTensor, alphabetSize: number, ma
   // The histogram is the range check: it exists only when every code is below the alphabet size
   // (or past its lane cap, where one max pass decides); a caller's histogram of the codes stands in.
   const counts = denseCounts(codes, alphabetSize, histogram);
-  if (!counts && maxOf(codes) >= alphabetSize) {
+  if (!counts && largestCode(codes) >= alphabetSize) {
     const i = codes.findIndex((c) => c >= alphabetSize);
     throw new ShapeMismatchError(`tensor "${t.name}" has code ${codes[i]} at ${i}, outside its codebook's ${alphabetSize} codes. Fix the quantizer's output.`);
   }
@@ -97,13 +97,6 @@ export function renameHuffmanStream(bytes: Uint8Array, name: string, codebook: s
   const crc = (stored ^ crc32Shift((crc32(bytes, 0, head) ^ crc32(out, 0, newHead)) >>> 0, end - head)) >>> 0;
   new DataView(out.buffer, out.byteOffset).setUint32(out.length - 4, crc, true);
   return out;
-}
-
-/** The largest value (0 for none): one branch-free pass (a compare-and-throw per code cost 3× as much). */
-function maxOf(c: CodeArray): number {
-  let m = 0;
-  for (let i = 0; i < c.length; i++) m = Math.max(m, c[i]!);
-  return m;
 }
 
 /**

@@ -46,7 +46,7 @@ export type { WordAligned } from "./code-array.js";
 export { dequantizeCodes, requantizeValues, dequantizeTensor, dequantizeTensorBlocks, visitDequantized, requantizeTensor, codedGroups, codeValueTable } from "./codebook-impl.js";
 export { dequantizeModel, dequantizeModelAhead, valueCount } from "./dequantize.js";
 export type { DequantizedAhead } from "./dequantize.js";
-export { codebookMap, assertQuantizedTensor, assertQuantizedModel } from "./validate.js";
+export { codebookMap, assertQuantizedTensor, assertQuantizedModel, largestCode } from "./validate.js";
 export { hasCapability, requireCapabilities } from "./capabilities.js";
 export type { Capability, Dataset, LayerInfo, ForwardOutput, ForwardPass, LayerInputMatrix, LayerInputs, HessianDiagonal, OptimizerMoments, ModelProbe } from "./capabilities.js";
 export { Rng } from "./rng.js";

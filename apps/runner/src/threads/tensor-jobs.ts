@@ -1,5 +1,5 @@
-import { assertFinite, dequantizeTensor, dequantizeTensorBlocks, shapeSize, type Coder, type Quantizer, type QuantizedModel } from "@quantforge/core";
-import { CollectingDiagnostics, PluginRegistry, compactStreamInput, createHost, createRunContext, largestCode } from "@quantforge/core/host";
+import { assertFinite, dequantizeTensor, dequantizeTensorBlocks, largestCode, shapeSize, type Coder, type Quantizer, type QuantizedModel } from "@quantforge/core";
+import { CollectingDiagnostics, PluginRegistry, compactStreamInput, createHost, createRunContext } from "@quantforge/core/host";
 import { codeHistogram } from "@quantforge/core/format";
 import { accumulateStats, accumulateStatsRange, emptyStats, endStats, startStats } from "@quantforge/metrics";
 import { BUILTIN_PLUGINS } from "../builtin-plugins.js";

@@ -19,7 +19,6 @@ export type { PipelineOptions, PipelineResult } from "../pipeline.js";
 export { streamPipeline, codeTensor } from "../pipeline-stream.js";
 export type { StreamedTensor, StreamPipelineArgs, StreamWork, StreamWorkers } from "../pipeline-stream.js";
 export { compactStreamInput, precodedCoder } from "../tensor-workers.js";
-export { largestCode } from "../validate.js";
 export type { TensorWorkers, WorkerQuantization } from "../tensor-workers.js";
 export { summarizeRun } from "../report.js";
 export type { RunSummary, TensorRow } from "../report.js";
