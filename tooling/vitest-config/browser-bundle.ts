@@ -1,10 +1,11 @@
 import { builtinModules } from "node:module";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { build as esbuildBuild } from "esbuild";
 
 /** What a browser bundle of an entry pulls in. */
 export interface BrowserBundle {
-  /** Every module of the import graph (paths relative to the working directory). */
+  /** Every module of the import graph (absolute paths: a test's checks do not depend on the directory it runs from). */
   readonly inputs: readonly string[];
   /** Imports that name a Node builtin (`fs`, `node:path`, …): must be empty for a browser entry. */
   readonly nodeImports: readonly string[];
@@ -33,7 +34,7 @@ export async function browserBundle(build: typeof esbuildBuild, entry: URL, exte
   const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
   const imports = Object.values(r.metafile.inputs).flatMap((i) => i.imports.map((x) => x.path));
   return {
-    inputs: Object.keys(r.metafile.inputs),
+    inputs: Object.keys(r.metafile.inputs).map((p) => resolve(p)),
     nodeImports: imports.filter((p) => builtins.has(p) || p.startsWith("node:")),
     text: r.outputFiles[0]?.text ?? "",
   };

@@ -1,6 +1,5 @@
 import { ByteReader } from "./bytes.js";
 import { elementsWithin, readTagsV1 } from "./container-tags.js";
-import { readCodebook } from "./codebook-io.js";
 import { crc32 } from "./crc32.js";
 import type { Codebook } from "./codebook.js";
 import { checkedShapeSize, MAX_DIMS, containerElementBudget, type DecodeContainerOptions } from "./budget.js";
@@ -10,7 +9,7 @@ import type { Coder } from "./plugin.js";
 import type { QuantizedModel, QuantizedTensor } from "./quantized.js";
 import type { WeightTensor } from "./tensor.js";
 import { checkQuantizedTensor, codebookMap, type KnownMaxCodes } from "./validate.js";
-import { COMPACT_CONTAINER_VERSION, readCompactBody } from "./container-v2.js";
+import { COMPACT_CONTAINER_VERSION, readCodebookRecords, readCompactBody } from "./container-v2.js";
 import { GROUPED_CONTAINER_VERSION, readGroupedBody } from "./container-v3.js";
 import { HEADS_FLAG } from "./coded-heads.js";
 import { CODEBOOK_TABLE_FLAG } from "./codebook-table.js";
@@ -122,17 +121,8 @@ function readContainer(r: ByteReader, version: number, total: number, resolveCod
     if (r.remaining !== 0) throw new DecodeError(`container has ${r.remaining} unexpected trailing bytes. The file is corrupted.`);
     return checkedModel(coderId, c.metadata, c.model, maxes);
   }
-  const nCb = r.varint();
-  if (nCb > r.remaining) throw new DecodeError("container codebook count exceeds the file. The file is corrupted.");
-  const codebooks = [];
-  for (let i = 0; i < nCb; i++) {
-    const len = r.varint();
-    r.need(len);
-    const sub = new ByteReader(r.buf, r.pos, r.pos + len, "codebook");
-    codebooks.push(readCodebook(sub));
-    if (sub.remaining !== 0) throw new DecodeError(`container codebook record ${i} has ${sub.remaining} unread bytes. The file is corrupted.`);
-    r.pos += len;
-  }
+  // Version 1 stores codebooks as version 2 does without its shared table: length-prefixed records.
+  const codebooks = readCodebookRecords(r);
   const nT = r.varint();
   if (nT > r.remaining) throw new DecodeError("container tensor count exceeds the file. The file is corrupted.");
   const tensors: QuantizedTensor[] = [];

@@ -176,6 +176,7 @@ it("exports exactly the format API", async () => {
       "assertFiniteValues",
       "checkedShapeSize",
       "codeHistogram",
+      "concatBytes",
       "containerElementBudget",
       "crc32",
       "decodeContainer",

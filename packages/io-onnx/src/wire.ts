@@ -1,5 +1,6 @@
 import protobuf from "protobufjs";
 import { FormatError } from "@quantforge/core";
+import { concatBytes } from "@quantforge/core/format";
 
 /** One protobuf field occurrence on the wire: its number and byte ranges. */
 export interface WireField {
@@ -78,18 +79,8 @@ export function lenField(field: number, body: Uint8Array): Uint8Array {
   return concatBytes([lenHeader(field, body.length), body]);
 }
 
-/** Concatenates byte arrays. */
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+/** Concatenates byte arrays (core's, exported here as before). */
+export { concatBytes };
 
 /**
  * One change to a protobuf file: the bytes `[start, end)` become `bytes` (an insertion when

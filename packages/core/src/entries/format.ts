@@ -3,7 +3,7 @@
  * adapters share to write and read them — byte and bit I/O, CRC-32, float16, codebook records and
  * the decode budget (limits on what untrusted bytes may make a reader allocate).
  */
-export { ByteWriter, ByteReader } from "../bytes.js";
+export { ByteWriter, ByteReader, concatBytes } from "../bytes.js";
 export { BitWriter, BitReader } from "../bits.js";
 export { crc32 } from "../crc32.js";
 export { codeHistogram, usedSymbols } from "../code-histogram.js";
