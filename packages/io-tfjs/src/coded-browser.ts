@@ -1,5 +1,6 @@
 import type { GraphModel, LayersModel, io } from "@tensorflow/tfjs";
 import { DecodeError, FormatError, IoError, printable, type Coder } from "@quantforge/core";
+import { concatBytes } from "@quantforge/core/format";
 import { codedSection, decodeCodedArtifacts, isGraphModelJson } from "./coded-impl.js";
 import { layoutManifest, type TfjsModelJson, type TfjsWeightEntry } from "./manifest.js";
 import { MAX_MODEL_JSON_BYTES, checkJsonContainers } from "./tfjs-decode.js";
@@ -83,13 +84,7 @@ function shardEntries(json: TfjsModelJson, groupBytes: readonly number[], read: 
     for (const ref of json.weightsManifest[gi]!.paths) parts.push(await read(ref, "shard"));
     const have = parts.reduce((a, p) => a + p.length, 0);
     if (have !== groupBytes[gi]) throw new FormatError(`${where}: weight group ${gi} holds ${have} bytes but its entries need ${groupBytes[gi]}. The shards do not match the manifest; re-export the model.`);
-    const all = new Uint8Array(have);
-    let o = 0;
-    for (const p of parts) {
-      all.set(p, o);
-      o += p.length;
-    }
-    return all;
+    return concatBytes(parts);
   };
   return async (e) => {
     let g = groups.get(e.group);

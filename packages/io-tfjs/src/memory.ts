@@ -1,4 +1,5 @@
 import { FormatError, printable, type WeightTensor } from "@quantforge/core";
+import { concatBytes } from "@quantforge/core/format";
 import { encodeEntry, type TfjsWeightOutput } from "./entry-encode.js";
 import type { TfjsManifestGroup, TfjsModelJson, TfjsWeightEntry, TfjsWeightSpec } from "./manifest.js";
 import { isFloatEntry, parseModelJson, type TfjsModelFormat } from "./parse.js";
@@ -44,13 +45,7 @@ export function readTfjsModelBytes(modelJson: Uint8Array, shards: ReadonlyMap<st
     if (have !== groupBytes[gi])
       throw new FormatError(`${where}: weight group ${gi} (${printable(g.paths.join(", "))}) holds ${have} bytes but its entries need ${groupBytes[gi]}. The shards do not match the manifest; re-export the model.`);
     fileBytes += have;
-    const out = new Uint8Array(have);
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
+    return concatBytes(parts);
   });
   return { format, json, entries, groups, tags, fileBytes };
 }
