@@ -1,8 +1,7 @@
 import { DecodeError, largestCode, printable, type DecodeLimits, ShapeMismatchError, shapeSize, type Grouping, type QuantizedTensor, type CodeArray } from "@quantforge/core";
-import { ByteReader, ByteWriter, MAX_DIMS, checkedShapeSize, crc32 } from "@quantforge/core/format";
+import { ByteReader, ByteWriter, MAX_DIMS, checkedShapeSize, crc32, crc32Shift } from "@quantforge/core/format";
 import { BitIn, BitOut } from "./bitio.js";
 import { denseCounts } from "./counts-impl.js";
-import { crc32Shift } from "./crc-combine-impl.js";
 import { designGaps, readGaps, writeGaps } from "./gaps-impl.js";
 import { alphabetOf, designSection, type Alphabet } from "./huffman-impl.js";
 import { readSymbols, writeSymbols } from "./huffman-symbols-impl.js";

@@ -2,6 +2,7 @@ import { ByteWriter, concatBytes } from "./bytes.js";
 import { writeTagsV1 } from "./container-tags.js";
 import { writeCodebook } from "./codebook-io.js";
 import { crc32 } from "./crc32.js";
+import { crc32Combine } from "./crc32-combine.js";
 import { InvalidQuantizedError } from "./errors.js";
 import type { Coder, EncodedSize } from "./plugin.js";
 import type { QuantizedModel } from "./quantized.js";
@@ -52,6 +53,12 @@ export interface EncodeContainerOptions {
    * `group`) codes every codebook's tensors as one group and token-codes the names.
    */
   readonly version?: 1 | 2 | 3;
+  /**
+   * The CRC-32 of coded streams or groups the caller already has, by their bytes (computed where
+   * they were coded): the container's checksum combines them (`crc32Combine`) instead of reading
+   * those bytes again. They must be the CRCs of exactly those bytes.
+   */
+  readonly knownCrc32?: ReadonlyMap<Uint8Array, number>;
 }
 
 /** The written body and its CRC-32 in one exact-size array: the streams are copied once, the CRC read once. */
@@ -62,11 +69,14 @@ function withCrc(w: ByteWriter): Uint8Array {
   return out;
 }
 
-/** The written body's parts (the streams not copied) and its CRC-32 as a last part. */
-function partsWithCrc(w: ByteWriter): Uint8Array[] {
+/** The written body's parts (the streams not copied) and its CRC-32 as a last part (combined from `known` CRCs of parts where given). */
+function partsWithCrc(w: ByteWriter, known: ReadonlyMap<Uint8Array, number> | undefined): Uint8Array[] {
   const parts = w.finishParts();
   let crc = 0;
-  for (const p of parts) crc = crc32(p, 0, p.length, crc);
+  for (const p of parts) {
+    const k = known?.get(p);
+    crc = k === undefined ? crc32(p, 0, p.length, crc) : crc32Combine(crc, k, p.length);
+  }
   const trailer = new Uint8Array(4);
   new DataView(trailer.buffer).setUint32(0, crc, true);
   parts.push(trailer);
@@ -102,7 +112,7 @@ export function encodeContainer(qm: QuantizedModel, coder: Coder, metadata: Reco
       .str(JSON.stringify(meta));
     const part = version === GROUPED_CONTAINER_VERSION ? writeGroupedBody(w, qm, coder.group!, order, plan) : writeCompactBody(w, qm, coder, order, plan.heads);
     const total = w.length + 4;
-    const parts = partsWithCrc(w);
+    const parts = partsWithCrc(w, options.knownCrc32);
     // Grouped (v3) tensors carry fractional shares of their group's bytes; the shares add up to
     // whole bytes, so the float sum is rounded back (headerBytes 296, not 296.0000000000291).
     const streams = Math.round(part.tensors.reduce((a, t) => a + t.streamBytes, 0));

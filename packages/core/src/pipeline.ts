@@ -192,7 +192,7 @@ export async function runPipeline(args: {
     coderInfo = { id: coder.id };
     throwIfAborted(ctx);
     const trip = roundTripCoder(precodedCoder(coder, ahead?.streams, ahead?.groups), ahead?.facts?.histograms);
-    encoded = encodeContainer(full, trip, { quantizer: quantizer.id, seed: ctx.seed, ...opts.metadata });
+    encoded = encodeContainer(full, trip, { quantizer: quantizer.id, seed: ctx.seed, ...opts.metadata }, ahead?.crc32s ? { knownCrc32: ahead.crc32s } : {});
     const back = decodeEncodedContainer(encoded, () => trip, maxes).model;
     assertSameCodes(full, back, coder.id);
     quantized = withCodedArrays(back, full);

@@ -179,6 +179,8 @@ it("exports exactly the format API", async () => {
       "concatBytes",
       "containerElementBudget",
       "crc32",
+      "crc32Combine",
+      "crc32Shift",
       "decodeContainer",
       "decodeFloat16Bits",
       "encodeContainer",

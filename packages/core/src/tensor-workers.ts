@@ -33,6 +33,12 @@ export interface WorkerQuantization {
    * what a container asks for a codebook used by that tensor alone.
    */
   readonly groups?: ReadonlyMap<CodeArray, { readonly bytes: Uint8Array; readonly tensorBytes: readonly number[] }>;
+  /**
+   * The CRC-32 of each stream of {@link streams} and group of {@link groups}, by its bytes,
+   * computed where it was coded: the container's checksum is combined from them instead of read
+   * again over every byte on this thread (`EncodeContainerOptions.knownCrc32`).
+   */
+  readonly crc32s?: ReadonlyMap<Uint8Array, number>;
   /** `dequantizeTensor` of each tensor of `model`, by its codes array, computed on other threads. */
   readonly dequantized?: ReadonlyMap<CodeArray, Float32Array>;
   /**

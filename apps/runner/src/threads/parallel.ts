@@ -61,7 +61,7 @@ async function staged(pool: TensorPool, job: Omit<Extract<TensorJob, { type: "qu
     tensor,
     model: q.model,
   });
-  return { ...f, ...(q.stream ? { stream: q.stream } : {}), ...(q.group ? { group: q.group } : {}), diagnostics: q.diagnostics };
+  return { ...f, ...(q.stream ? { stream: q.stream } : {}), ...(q.group ? { group: q.group } : {}), ...(q.crc32 !== undefined ? { crc32: q.crc32 } : {}), diagnostics: q.diagnostics };
 }
 
 /**
@@ -99,6 +99,7 @@ export function poolWorkers(
         tensors: QuantizedModel["tensors"][number][] = [];
       const streams = new Map<CodeArray, Uint8Array>(),
         groups = new Map<CodeArray, NonNullable<QuantizedOne["group"]>>(),
+        crc32s = new Map<Uint8Array, number>(),
         dequantized = new Map<CodeArray, Float32Array>(),
         maxCodes = new Map<CodeArray, number>();
       const errorStats = new Map<CodeArray, ErrorStatsAhead>(),
@@ -113,6 +114,8 @@ export function poolWorkers(
         const only = r.model.tensors.length === 1 ? r.model.tensors[0]! : undefined;
         if (only && r.stream) streams.set(only.codes, r.stream);
         if (only && r.group) groups.set(only.codes, r.group);
+        const coded = r.group?.bytes ?? r.stream;
+        if (only && coded && r.crc32 !== undefined) crc32s.set(coded, r.crc32);
         if (only && r.decoded) dequantized.set(only.codes, r.decoded);
         if (only && r.maxCode !== undefined) maxCodes.set(only.codes, r.maxCode);
         // Keyed by the codes they were computed from (the error sums with the original this thread sent).
@@ -121,7 +124,7 @@ export function poolWorkers(
         if (r.finite === true) finite.add(weights[i]!.data);
         ctx.progress.update(quantizer.id, i + 1, weights.length);
       }
-      return { model: { codebooks, tensors }, streams, groups, dequantized, errorStats, maxCodes, facts: { histograms }, finite };
+      return { model: { codebooks, tensors }, streams, groups, crc32s, dequantized, errorStats, maxCodes, facts: { histograms }, finite };
     },
     checksFinite: true,
   };

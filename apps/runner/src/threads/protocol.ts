@@ -97,6 +97,8 @@ export interface QuantizedOne {
   readonly stream?: Uint8Array;
   /** With group coding and compact input: the version-3 group of this tensor alone (core's `WorkerQuantization.groups`). */
   readonly group?: { readonly bytes: Uint8Array; readonly tensorBytes: readonly number[] };
+  /** The CRC-32 of a compact `stream` or of `group.bytes` (core's `WorkerQuantization.crc32s`). */
+  readonly crc32?: number;
   /** core's `largestCode` of the tensor's codes. */
   readonly maxCode?: number;
   /** `accumulateStats(emptyStats(), tensor.data, decoded)` (with `facts.errorStats`). */

@@ -1,6 +1,6 @@
 import { assertFinite, dequantizeTensor, dequantizeTensorBlocks, largestCode, shapeSize, type Coder, type Quantizer, type QuantizedModel } from "@quantforge/core";
 import { CollectingDiagnostics, PluginRegistry, compactStreamInput, createHost, createRunContext } from "@quantforge/core/host";
-import { codeHistogram } from "@quantforge/core/format";
+import { codeHistogram, crc32 } from "@quantforge/core/format";
 import { accumulateStats, accumulateStatsRange, emptyStats, endStats, startStats } from "@quantforge/metrics";
 import { BUILTIN_PLUGINS } from "../builtin-plugins.js";
 import { dequantizedErrorStats } from "../error-stats.js";
@@ -144,7 +144,11 @@ export function tensorJobRunner(loaded: readonly LoadedPlugin[]): (job: TensorJo
     const stream = coder && t && cb && (named || !coder.group) ? (named ? coder.encode(t, cb, facts) : coder.encode(compact![0], compact![1], facts)) : undefined;
     // A container asks a group coder for each codebook's tensors; a per-tensor codebook is a group of one.
     const group = coder?.group && compact ? coder.group.encodeGroup([compact[0]], compact[1]) : undefined;
-    if (!parts.evaluate) return { model, ...(stream ? { stream } : {}), ...(group ? { group } : {}), ...(histogram ? { histogram } : {}) };
+    // A container's bytes (compact input): their checksum, computed here, beside the other
+    // threads' work, is combined into the container's instead of read again on the main thread.
+    const coded = named ? undefined : (group?.bytes ?? stream);
+    const sum = coded ? { crc32: crc32(coded) } : {};
+    if (!parts.evaluate) return { model, ...(stream ? { stream } : {}), ...(group ? { group } : {}), ...sum, ...(histogram ? { histogram } : {}) };
     const original = job.tensor.data;
     let decoded: Float32Array | undefined, errorStats: QuantizedOne["errorStats"];
     const sums = job.facts?.errorStats === true;
@@ -177,6 +181,7 @@ export function tensorJobRunner(loaded: readonly LoadedPlugin[]): (job: TensorJo
       model,
       ...(stream ? { stream } : {}),
       ...(group ? { group } : {}),
+      ...sum,
       ...(decoded ? { decoded } : {}),
       ...(maxCode !== undefined ? { maxCode } : {}),
       ...(errorStats ? { errorStats } : {}),

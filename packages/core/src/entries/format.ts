@@ -6,6 +6,7 @@
 export { ByteWriter, ByteReader, concatBytes } from "../bytes.js";
 export { BitWriter, BitReader } from "../bits.js";
 export { crc32 } from "../crc32.js";
+export { crc32Combine, crc32Shift } from "../crc32-combine.js";
 export { codeHistogram, usedSymbols } from "../code-histogram.js";
 export { FLOAT16_MAX, toFloat16Bits, fromFloat16Bits, encodeFloat16, decodeFloat16Bits } from "../float16.js";
 export { writeCodebook, readCodebook } from "../codebook-io.js";

@@ -39,3 +39,11 @@ function times(mat: Uint32Array, vec: number): number {
 function square(out: Uint32Array, mat: Uint32Array): void {
   for (let n = 0; n < 32; n++) out[n] = times(mat, mat[n]!);
 }
+
+/**
+ * The CRC-32 of A‖B from crc(A), crc(B) and |B| (zlib's `crc32_combine`): the container's
+ * checksum is assembled from checksums of its coded streams computed where they were coded.
+ */
+export function crc32Combine(crcA: number, crcB: number, lenB: number): number {
+  return (crc32Shift(crcA, lenB) ^ crcB) >>> 0;
+}
