@@ -2,7 +2,7 @@ import { lstat, mkdir, open, rename, rm, stat, writeFile } from "node:fs/promise
 import { dirname, join, resolve } from "node:path";
 import { IoError, printable } from "@quantforge/core";
 import { cleanStaleTemps, tempPathFor, trackTemp } from "@quantforge/core/node";
-import { writeFully, writeParts } from "@quantforge/io-safetensors/fs-loops";
+import { writeParts } from "@quantforge/io-safetensors/fs-loops";
 import { UsageError, isFsError } from "./errors-base.js";
 import type { Runtime } from "./runtime.js";
 import { fitColumnWidths } from "./table-fit.js";
@@ -91,7 +91,7 @@ export async function writeWithTemp(path: string, produce: (tempPath: string) =>
  * Writes `data` to `path` atomically: a temp file in the same directory, then a rename. Bytes go
  * in whole calls of up to 64 MiB (`writeFile` writes 512 KiB per call, a thread-pool round trip
  * each: 100 of them for a 50 MB container, issue 18); an array of parts (a container coded in
- * parts, core's `EncodedModel.parts`) is written by `writev`, never joined.
+ * parts, core's `EncodedModel.parts`) goes in the same calls (`writev`), never joined.
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | readonly Uint8Array[] | string, options: OutputOptions = {}): Promise<void> {
   await writeWithTemp(
@@ -100,8 +100,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | readonly 
       if (typeof data === "string") return writeFile(tmp, data, { flag: "wx" });
       const fh = await open(tmp, "wx");
       try {
-        if (data instanceof Uint8Array) await writeFully(fh, data, 0);
-        else await writeParts(fh, data, 0);
+        await writeParts(fh, data instanceof Uint8Array ? [data] : data, 0);
       } finally {
         await fh.close();
       }

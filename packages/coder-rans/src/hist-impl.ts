@@ -10,7 +10,7 @@ export interface Histogram {
 /** Largest table the dense count uses (values at or past it are sorted instead). */
 const DENSE_MAX = 1 << 22;
 
-/** The smallest power of two at least `v` (v ≥ 1). */
+/** The smallest power of two at least `v` (1 for v ≤ 1). */
 function pow2AtLeast(v: number): number {
   let p = 1;
   while (p < v) p *= 2;
@@ -26,7 +26,7 @@ function pow2AtLeast(v: number): number {
 export function histogram(values: CodeArray, bound?: number): Histogram {
   const n = values.length;
   if (n === 0) return { symbols: new Uint32Array(0), counts: new Float64Array(0) };
-  const cap = Math.min(DENSE_MAX, pow2AtLeast(bound !== undefined && bound >= 1 ? Math.min(bound, 4 * n + 1024) : 4 * n + 1024));
+  const cap = Math.min(DENSE_MAX, pow2AtLeast(Math.min(bound ?? Infinity, 4 * n + 1024)));
   const dense = codeHistogram([values], cap);
   if (dense) return usedSymbols(dense);
   const sorted = Uint32Array.from(values).sort();
@@ -51,7 +51,7 @@ export function histogram(values: CodeArray, bound?: number): Histogram {
 export function countCodes(values: CodeArray, alphabetSize: number): Histogram | null {
   if (alphabetSize <= DENSE_MAX) {
     // One pass of core's kernel: it stops at the first block past the power of two above the alphabet.
-    const h = codeHistogram([values], pow2AtLeast(Math.max(1, alphabetSize)));
+    const h = codeHistogram([values], pow2AtLeast(alphabetSize));
     return h === undefined || h.length > alphabetSize ? null : usedSymbols(h);
   }
   for (let i = 0; i < values.length; i++) if (values[i]! >= alphabetSize) return null;

@@ -38,7 +38,8 @@ export interface EncodedModel {
   /**
    * The container as coded, in order (the coded streams themselves and the bytes between them):
    * their concatenation is `bytes`. A writer writes these, so a 50 MB container is never copied
-   * into one array (issue 18). Absent for a container coded in one array (version 1).
+   * into one array (issue 18). `encodeContainer` always gives them; an `EncodedModel` made
+   * another way may have only `bytes`.
    */
   readonly parts?: readonly Uint8Array[];
   readonly size: EncodedSize;
@@ -59,14 +60,6 @@ export interface EncodeContainerOptions {
    * those bytes again. They must be the CRCs of exactly those bytes.
    */
   readonly knownCrc32?: ReadonlyMap<Uint8Array, number>;
-}
-
-/** The written body and its CRC-32 in one exact-size array: the streams are copied once, the CRC read once. */
-function withCrc(w: ByteWriter): Uint8Array {
-  const out = w.finish(4);
-  const n = out.length - 4;
-  new DataView(out.buffer, out.byteOffset).setUint32(n, crc32(out, 0, n), true);
-  return out;
 }
 
 /** The written body's parts (the streams not copied) and its CRC-32 as a last part (combined from `known` CRCs of parts where given). */
@@ -157,16 +150,7 @@ export function encodeContainer(qm: QuantizedModel, coder: Coder, metadata: Reco
     w.f32array(t.data);
   }
   const passthroughBytes = w.length - beforePt;
-  const out = withCrc(w);
+  const total = w.length + 4;
   const codebookBytes = [...cbBytes.values()].reduce((a, b) => a + b, 0);
-  return {
-    bytes: out,
-    size: {
-      totalBytes: out.length,
-      headerBytes: out.length - codebookBytes - streamTotal - passthroughBytes,
-      codebookBytes,
-      passthroughBytes,
-      tensors,
-    },
-  };
+  return inParts(partsWithCrc(w, options.knownCrc32), { totalBytes: total, headerBytes: total - codebookBytes - streamTotal - passthroughBytes, codebookBytes, passthroughBytes, tensors });
 }

@@ -6,7 +6,7 @@ import { readdirSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { withCrc } from "./hostile.js";
-import { ByteWriter, CONTAINER_MAGIC } from "@quantforge/core/format";
+import { ByteWriter, CONTAINER_MAGIC, concatBytes } from "@quantforge/core/format";
 
 export const m = (d: string) => join(d, "m");
 export const put = async (d: string, name: string, data: Uint8Array | string) => {
@@ -63,15 +63,7 @@ export function onnxNested(depth: number): Uint8Array {
     out.set(body, head.length);
     return out;
   };
-  const cat = (...parts: Uint8Array[]) => {
-    const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
-  };
+  const cat = (...parts: Uint8Array[]) => concatBytes(parts);
   let graph = cat(lenField(2, enc.encode("leaf")), lenField(5, cat(Uint8Array.of(0x08, 4, 0x10, 1), lenField(8, enc.encode("w")), lenField(9, new Uint8Array(16)))));
   for (let i = 0; i < depth; i++) {
     const attr = cat(lenField(1, enc.encode("then_branch")), lenField(6, graph), Uint8Array.of(0xa0, 0x01, 5));

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Rng } from "@quantforge/core";
+import { concatBytes } from "@quantforge/core/format";
 
 /** The tfjs namespace on the CPU backend (deterministic, no WASM start-up). */
 export async function cpuTf(): Promise<typeof import("@tensorflow/tfjs")> {
@@ -103,17 +104,8 @@ export async function writeGraphModel(dir: string, opts: { seed?: number; quanti
     }
   }
   const g2 = [kernelBytes, f32Bytes(bias)];
-  const cat = (parts: Uint8Array[]) => {
-    const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
-  };
-  const b1 = cat(g1),
-    b2 = cat(g2);
+  const b1 = concatBytes(g1),
+    b2 = concatBytes(g2);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, "group1-shard1of2.bin"), b1.subarray(0, 100));
   await writeFile(join(dir, "group1-shard2of2.bin"), b1.subarray(100));
